@@ -1,0 +1,70 @@
+// Layering is enforced here, not hoped for: test/unit/layering.test.ts proves each rule fires on a fixture.
+import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const electronBan = { name: 'electron', message: 'Only main/electron and main/preload may import electron.' };
+const ipcRendererBan = {
+  name: 'electron',
+  importNames: ['ipcRenderer'],
+  message: 'Only main/preload may touch ipcRenderer; use the typed window.agent bridge.',
+};
+const ipcRendererProperty = {
+  property: 'ipcRenderer',
+  message: 'Only main/preload may touch ipcRenderer; use the typed window.agent bridge.',
+};
+
+/** What a folder may not import: `paths` are packages, `patterns` are specifier patterns. */
+const layer = (files, paths, patterns, { allowIpcRenderer = false } = {}) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { paths, patterns }],
+    // import('electron') is not a static import, so the rule above would not see it.
+    'no-restricted-syntax': paths.includes(electronBan)
+      ? ['error', { selector: "ImportExpression[source.value='electron']", message: electronBan.message }]
+      : 'off',
+    'no-restricted-properties': allowIpcRenderer ? 'off' : ['error', ipcRendererProperty],
+  },
+});
+
+/** A relative import that reaches into the folder `what` (the npm package of the same name is another rule). */
+const outward = (what) => ({
+  regex: `^(\\.{1,2}/)+(.*/)?${what}/`,
+  message: `Dependencies point inward: this folder may not import ${what}/.`,
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...svelte.configs['flat/recommended'],
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parserOptions: { parser: tseslint.parser }, globals: { ...globals.browser } },
+  },
+  { files: ['renderer/**'], languageOptions: { globals: { ...globals.browser } } },
+  // Everywhere but the preload: no ipcRenderer.
+  layer(['**/*.{ts,js,mjs,svelte}'], [ipcRendererBan], []),
+  layer(['main/common/**'], [electronBan], [
+    { group: ['node:*', 'ws', 'electron'], message: 'main/common is pure: no runtime-specific imports.' },
+    outward('core'),
+    outward('electron'),
+    outward('preload'),
+    outward('renderer'),
+  ]),
+  layer(['main/core/**', 'main/devnet/**'], [electronBan], [outward('electron'), outward('preload'), outward('renderer')]),
+  layer(['main/electron/**'], [ipcRendererBan], [outward('preload'), outward('renderer')]),
+  layer(['main/preload/**'], [], [outward('core'), outward('electron'), outward('renderer')], { allowIpcRenderer: true }),
+  layer(['renderer/**'], [electronBan], [
+    { regex: '^(\\.{1,2}/)+main/(?!common/)', message: 'The renderer may import only main/common from main/.' },
+    { group: ['node:*'], message: 'The renderer runs in a browser.' },
+  ]),
+);

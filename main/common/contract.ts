@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { SettingsPatchSchema, SettingsSchema } from './settings.js';
+import { ActivityEntrySchema, AgentStateSchema } from './state.js';
+
+const NoArgs = z.object({}).strict().optional();
+
+/**
+ * The one agent API. IPC (Electron) and HTTP (headless) both carry `{ cmd, args }` and answer a Result;
+ * both ends parse `args` with these schemas. Events arrive separately (IPC channel / WebSocket).
+ */
+export const commands = {
+  getState: { args: NoArgs, result: AgentStateSchema },
+  setShare: { args: z.object({ on: z.boolean() }).strict(), result: AgentStateSchema },
+  getSettings: { args: NoArgs, result: SettingsSchema },
+  updateSettings: { args: SettingsPatchSchema, result: SettingsSchema },
+  getActivity: { args: NoArgs, result: z.array(ActivityEntrySchema) },
+  dismissNotice: { args: z.object({ id: z.string().max(200) }).strict(), result: AgentStateSchema },
+} as const;
+
+export type CommandName = keyof typeof commands;
+export type CommandArgs<C extends CommandName> = z.input<(typeof commands)[C]['args']>;
+export type CommandResult<C extends CommandName> = z.output<(typeof commands)[C]['result']>;
+
+export const RequestSchema = z.object({ cmd: z.string().max(64), args: z.unknown() }).strict();
+export type AgentRequest = z.infer<typeof RequestSchema>;
+
+export const isCommandName = (cmd: string): cmd is CommandName => Object.hasOwn(commands, cmd);

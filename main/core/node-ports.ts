@@ -1,0 +1,10 @@
+import type { Clock, Logger } from './ports.js';
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Logs go to stderr so stdout stays free for the one line a user needs (the URL). */
+export const stderrLogger: Logger = {
+  info: (m) => process.stderr.write(`[agent] ${m}\n`),
+  warn: (m) => process.stderr.write(`[agent] warning: ${m}\n`),
+  error: (m) => process.stderr.write(`[agent] error: ${m}\n`),
+};

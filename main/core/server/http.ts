@@ -1,0 +1,209 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { HTTP_RPC_PATH, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../common/wire.js';
+import { fail, type ErrorCode, type Result } from '../../common/result.js';
+import type { Agent } from '../agent.js';
+import type { Logger } from '../ports.js';
+
+export interface ServerOptions {
+  agent: Agent;
+  logger: Logger;
+  /** Folder of the built renderer (index.html + assets). */
+  rendererDir: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Fixed in tests; a fresh random one per run otherwise. */
+  token?: string;
+}
+
+export interface RunningServer {
+  port: number;
+  token: string;
+  /** Ready to open: the token rides in the fragment, which browsers never send to a server or a Referer. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+const HOST = '127.0.0.1';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+};
+
+const STATUS: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNKNOWN_COMMAND: 404,
+  VALIDATION: 422,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  STORAGE: 500,
+  INTERNAL: 500,
+};
+
+const csp = (port: number): string =>
+  [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' ws://${HOST}:${port} ws://localhost:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Serves the renderer and the agent API on loopback only, behind a per-run token and Host/Origin checks. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { agent, logger } = options;
+  const token = options.token ?? randomBytes(32).toString('hex');
+  const root = normalize(options.rendererDir + sep);
+  let port = 0;
+
+  // DNS rebinding: a hostile page can point its own name at 127.0.0.1, but cannot change the Host header it sends.
+  const hostAllowed = (host: string | undefined): boolean => host === `${HOST}:${port}` || host === `localhost:${port}`;
+  // CSRF and cross-site WebSocket hijacking: browsers always say where a request comes from.
+  const originAllowed = (origin: string | undefined): boolean =>
+    origin === undefined || origin === `http://${HOST}:${port}` || origin === `http://localhost:${port}`;
+
+  const send = (res: ServerResponse, status: number, body: string | Buffer, type: string): void => {
+    res.writeHead(status, {
+      'Content-Type': type,
+      'Content-Security-Policy': csp(port),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    });
+    res.end(body);
+  };
+  const sendResult = (res: ServerResponse, result: Result<unknown>): void =>
+    send(res, result.ok ? 200 : STATUS[result.error.code], JSON.stringify(result), 'application/json');
+
+  const readBody = (req: IncomingMessage): Promise<string | undefined> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY) {
+          resolve(undefined);
+          req.destroy();
+        } else chunks.push(chunk);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+
+  const handleRpc = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') return sendResult(res, fail('BAD_REQUEST', 'Use POST.'));
+    const bearer = req.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
+    if (!sameToken(bearer, token)) {
+      return sendResult(res, fail('UNAUTHORIZED', 'Missing or wrong token: open the link the agent printed at start.'));
+    }
+    if (!req.headers['content-type']?.startsWith('application/json')) {
+      return sendResult(res, fail('BAD_REQUEST', 'Send JSON (Content-Type: application/json).'));
+    }
+    const body = await readBody(req);
+    if (body === undefined) return sendResult(res, fail('BAD_REQUEST', `The request is larger than ${MAX_BODY} bytes.`));
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return sendResult(res, fail('BAD_REQUEST', 'The request body is not valid JSON.'));
+    }
+    sendResult(res, await agent.call(json));
+  };
+
+  const handleStatic = async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', 'text/plain');
+    const file = normalize(join(root, pathname === '/' ? 'index.html' : decodeURIComponent(pathname)));
+    if (!file.startsWith(root)) return send(res, 404, 'Not found', 'text/plain');
+    try {
+      const body = await readFile(file);
+      send(res, 200, req.method === 'HEAD' ? '' : body, MIME[extname(file)] ?? 'application/octet-stream');
+    } catch {
+      send(res, 404, 'Not found', 'text/plain');
+    }
+  };
+
+  const server = createServer((req, res) => {
+    if (!hostAllowed(req.headers.host) || !originAllowed(req.headers.origin)) {
+      return sendResult(res, fail('FORBIDDEN', 'This address or origin is not allowed to reach the agent.'));
+    }
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const work = pathname === HTTP_RPC_PATH ? handleRpc(req, res) : handleStatic(req, res, pathname);
+    work.catch((error: unknown) => {
+      logger.error(`HTTP ${pathname}: ${(error as Error).message}`);
+      if (!res.headersSent) sendResult(res, fail('INTERNAL', 'The agent could not answer this request.'));
+      else res.destroy();
+    });
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1024,
+    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+  });
+  const reject = (socket: Duplex, status: number, reason: string): void => {
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  };
+  server.on('upgrade', (req, socket, head) => {
+    if (!hostAllowed(req.headers.host) || !originAllowed(req.headers.origin)) return reject(socket, 403, 'Forbidden');
+    if (new URL(req.url ?? '/', 'http://x').pathname !== WS_PATH) return reject(socket, 404, 'Not Found');
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const given = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length);
+    if (!sameToken(given, token)) return reject(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      ws.send(JSON.stringify({ type: 'state', state: agent.state() }));
+      const unsubscribe = agent.subscribe((event) => ws.send(JSON.stringify(event)));
+      ws.on('close', unsubscribe);
+      // The socket only pushes; anything a client sends is a protocol error.
+      ws.on('message', () => ws.close(1008, 'This socket only sends events'));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    port,
+    token,
+    url: `http://${HOST}:${port}/#token=${token}`,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

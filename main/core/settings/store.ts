@@ -1,0 +1,72 @@
+import { readFile, rename } from 'node:fs/promises';
+import { DEFAULT_SETTINGS, SETTINGS_VERSION, SettingsSchema, type Settings } from '../../common/settings.js';
+import type { Notice } from '../../common/state.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import type { Clock } from '../ports.js';
+
+export interface LoadedSettings {
+  settings: Settings;
+  /** Set when the file on disk could not be used; the UI shows it until dismissed. */
+  notice?: Notice;
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export class SettingsStore {
+  constructor(
+    readonly file: string,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Never throws: a missing file means first run; a bad one is kept aside and defaults load. */
+  async load(): Promise<LoadedSettings> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { settings: DEFAULT_SETTINGS };
+      return this.setAside(`it could not be read (${errorText(error)})`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return this.setAside(`it is not valid JSON (${errorText(error)})`);
+    }
+    const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
+    if (typeof version === 'number' && version > SETTINGS_VERSION) {
+      return this.setAside(`it was written by a newer version of the app (settings version ${version})`);
+    }
+    const parsed = SettingsSchema.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const where = first && first.path.length > 0 ? ` at "${first.path.join('.')}"` : '';
+      return this.setAside(`it has an invalid value${where}: ${first?.message ?? 'unknown problem'}`);
+    }
+    return { settings: parsed.data };
+  }
+
+  save(settings: Settings): Promise<void> {
+    return writeFileAtomic(this.file, `${JSON.stringify(settings, null, 2)}\n`);
+  }
+
+  private async setAside(problem: string): Promise<LoadedSettings> {
+    const aside = `${this.file}.bad-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
+    let kept: string;
+    try {
+      await rename(this.file, aside);
+      kept = `It was kept as ${aside}.`;
+    } catch (error) {
+      kept = `It could not be moved aside (${errorText(error)}) and was left in place; saving settings will replace it.`;
+    }
+    return {
+      settings: DEFAULT_SETTINGS,
+      notice: {
+        id: 'settings-unusable',
+        level: 'error',
+        code: 'SETTINGS_UNUSABLE',
+        message: `Your settings file ${this.file} could not be used: ${problem}. ${kept} Default settings are in use.`,
+      },
+    };
+  }
+}

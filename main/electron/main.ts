@@ -1,0 +1,81 @@
+/** Electron entry: the only place that wires real Electron objects to the agent. */
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AgentState } from '../common/state.js';
+import { createAgent, type Agent } from '../core/agent.js';
+import { stderrLogger, systemClock } from '../core/node-ports.js';
+import { appPaths } from '../core/paths.js';
+import { forwardEvents, serveIpc, trustedFrame } from './ipc.js';
+import { trayIconBitmap, trayMenu, trayTooltip } from './tray.js';
+import { hardenContents, hardenSession, windowOptions } from './window.js';
+
+const TRAY_ICON_SIZE = 32;
+// Built layout: dist/main/electron.cjs, dist/preload/index.cjs, dist/renderer/index.html.
+const indexHtml = join(__dirname, '..', 'renderer', 'index.html');
+const appUrl = pathToFileURL(indexHtml).href;
+
+let window: BrowserWindow | undefined;
+let tray: Tray | undefined;
+let quitting = false;
+
+function showWindow(): void {
+  if (!window) {
+    const win = new BrowserWindow(windowOptions(join(__dirname, '..', 'preload', 'index.cjs')));
+    win.once('ready-to-show', () => win.show());
+    // Close-to-tray: sharing goes on until the user quits from the tray.
+    win.on('close', (event) => {
+      if (!quitting) {
+        event.preventDefault();
+        win.hide();
+      }
+    });
+    win.on('closed', () => (window = undefined));
+    void win.loadFile(indexHtml);
+    window = win;
+  } else {
+    if (window.isMinimized()) window.restore();
+    window.show();
+    window.focus();
+  }
+}
+
+function updateTray(agent: Agent, state: AgentState): void {
+  const icon = nativeImage.createFromBitmap(trayIconBitmap(state.status.code, TRAY_ICON_SIZE), {
+    width: TRAY_ICON_SIZE,
+    height: TRAY_ICON_SIZE,
+  });
+  tray ??= new Tray(icon);
+  tray.setImage(icon);
+  tray.setToolTip(trayTooltip(state));
+  const actions = {
+    setShare: (on: boolean) => void agent.call({ cmd: 'setShare', args: { on } }),
+    show: showWindow,
+    quit: () => app.quit(),
+  };
+  tray.setContextMenu(Menu.buildFromTemplate(trayMenu(state, actions)));
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', showWindow);
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, (url) => void shell.openExternal(url)));
+  app.on('before-quit', () => (quitting = true));
+  // Keep running in the tray when the window is closed.
+  app.on('window-all-closed', () => undefined);
+  void app.whenReady().then(async () => {
+    hardenSession(session.defaultSession);
+    const agent = await createAgent({
+      ports: { clock: systemClock, logger: stderrLogger },
+      paths: appPaths(process.platform, process.env, app.getPath('home')),
+      mode: 'electron',
+      version: app.getVersion(),
+    });
+    serveIpc(ipcMain, agent, trustedFrame(appUrl));
+    forwardEvents(agent, () => window?.webContents);
+    agent.subscribe((event) => event.type === 'state' && updateTray(agent, event.state));
+    updateTray(agent, agent.state());
+    if (!process.argv.includes('--hidden')) showWindow();
+  });
+}

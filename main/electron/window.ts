@@ -1,0 +1,44 @@
+import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
+
+export function windowOptions(preload: string): BrowserWindowConstructorOptions {
+  return {
+    width: 1120,
+    height: 780,
+    minWidth: 760,
+    minHeight: 560,
+    show: false,
+    title: 'Synor Contributor',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webviewTag: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+    },
+  };
+}
+
+/** The app is one page: it never navigates, never opens windows, never embeds webviews. */
+export function hardenContents(contents: WebContents, openExternal: (url: string) => void): void {
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    // Links to the web (help, block explorer) open in the user's browser, never inside the app.
+    if (url.startsWith('https://')) openExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+/** Camera, microphone, notifications, geolocation, …: the UI needs none of them. */
+export function hardenSession(session: Session): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+}

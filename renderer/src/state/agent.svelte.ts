@@ -1,0 +1,70 @@
+import type { CommandArgs, CommandName, CommandResult } from '../../../main/common/contract';
+import type { Result } from '../../../main/common/result';
+import type { Settings, SettingsPatch } from '../../../main/common/settings';
+import type { ActivityEntry, AgentState } from '../../../main/common/state';
+import { createClient, type Connection } from '../lib/agent-client';
+
+const ACTIVITY_SHOWN = 200;
+
+/** The UI's copy of the agent: filled from one client, kept live by its events. */
+class AgentStore {
+  state = $state<AgentState | null>(null);
+  settings = $state<Settings | null>(null);
+  activity = $state<ActivityEntry[]>([]);
+  connection = $state<Connection>('connecting');
+  /** The last failed call, shown as a banner until the next success. */
+  error = $state<string | null>(null);
+
+  private readonly client = createClient();
+
+  constructor() {
+    this.client.onEvent((event) => {
+      if (event.type === 'state') this.state = event.state;
+      else this.activity = [event.entry, ...this.activity].slice(0, ACTIVITY_SHOWN);
+    });
+    this.client.onConnection((connection) => {
+      this.connection = connection;
+      // After a reconnect the agent may have changed (or restarted): read it again.
+      if (connection === 'connected') void this.refresh();
+    });
+  }
+
+  async call<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<Result<CommandResult<C>>> {
+    const result = await this.client.call(cmd, args);
+    this.error = result.ok ? null : result.error.message;
+    return result;
+  }
+
+  async refresh(): Promise<void> {
+    const [state, settings, activity] = await Promise.all([
+      this.call('getState', {}),
+      this.call('getSettings', {}),
+      this.call('getActivity', {}),
+    ]);
+    if (state.ok) this.state = state.value;
+    if (settings.ok) this.settings = settings.value;
+    if (activity.ok) this.activity = activity.value.toReversed().slice(0, ACTIVITY_SHOWN);
+  }
+
+  async setShare(on: boolean): Promise<void> {
+    const result = await this.call('setShare', { on });
+    if (result.ok) this.state = result.value;
+  }
+
+  /** Returns the field errors, if any; on success the saved settings replace the local copy. */
+  async updateSettings(patch: SettingsPatch): Promise<Record<string, string>> {
+    const result = await this.call('updateSettings', patch);
+    if (result.ok) {
+      this.settings = result.value;
+      return {};
+    }
+    return result.error.fields ?? {};
+  }
+
+  async dismissNotice(id: string): Promise<void> {
+    const result = await this.call('dismissNotice', { id });
+    if (result.ok) this.state = result.value;
+  }
+}
+
+export const agent = new AgentStore();

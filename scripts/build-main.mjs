@@ -1,0 +1,11 @@
+// Bundles the Node side: headless entry (ESM), Electron main and preload (CommonJS: sandboxed preloads cannot be ESM).
+import { build } from 'esbuild';
+
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
+
+await Promise.all([
+  build({ ...common, entryPoints: ['main/core/headless.ts'], outfile: 'dist/main/headless.js', format: 'esm', packages: 'external' }),
+  build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/main/electron.cjs', format: 'cjs', packages: 'external' }),
+  // The sandboxed preload may require only 'electron', so everything else is bundled in.
+  build({ ...common, entryPoints: ['main/preload/index.ts'], outfile: 'dist/preload/index.cjs', format: 'cjs', external: ['electron'] }),
+]);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need (browser, X server for Electron e2e).
+# As root with apt-get: installs what is missing. Otherwise: prints the exact command and fails.
+set -euo pipefail
+
+need=()
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_cmd chromium || need+=(chromium)
+have_cmd xvfb-run || need+=(xvfb xauth)
+fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "system-deps: all present"
+  exit 0
+fi
+
+if [ "$(id -u)" = 0 ] && have_cmd apt-get; then
+  echo "system-deps: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  echo "system-deps: installed ${need[*]}"
+else
+  echo "system-deps: missing packages; run: sudo apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
