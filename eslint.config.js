@@ -35,7 +35,7 @@ const outward = (what) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'test-results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'test-results/**', 'test/fixtures/lint/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],

@@ -109,10 +109,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       let size = 0;
       req.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_BODY) {
-          resolve(undefined);
-          req.destroy();
-        } else chunks.push(chunk);
+        // Past the limit the rest is drained unread; the answer closes the connection.
+        if (size > MAX_BODY) resolve(undefined);
+        else chunks.push(chunk);
       });
       req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       req.on('error', reject);
@@ -128,7 +127,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sendResult(res, fail('BAD_REQUEST', 'Send JSON (Content-Type: application/json).'));
     }
     const body = await readBody(req);
-    if (body === undefined) return sendResult(res, fail('BAD_REQUEST', `The request is larger than ${MAX_BODY} bytes.`));
+    if (body === undefined) {
+      res.setHeader('Connection', 'close');
+      return sendResult(res, fail('BAD_REQUEST', `The request is larger than ${MAX_BODY} bytes.`));
+    }
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -140,7 +142,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const handleStatic = async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', 'text/plain');
-    const file = normalize(join(root, pathname === '/' ? 'index.html' : decodeURIComponent(pathname)));
+    let file: string;
+    try {
+      file = normalize(join(root, pathname === '/' ? 'index.html' : decodeURIComponent(pathname)));
+    } catch {
+      return send(res, 404, 'Not found', 'text/plain'); // malformed percent-encoding
+    }
     if (!file.startsWith(root)) return send(res, 404, 'Not found', 'text/plain');
     try {
       const body = await readFile(file);

@@ -30,5 +30,3 @@ export const t = {
   },
   mode: { electron: 'Desktop app', headless: 'Headless mode' },
 } as const;
-
-export const percent = (value: number): string => `${value} %`;

@@ -12,7 +12,7 @@ class AgentStore {
   settings = $state<Settings | null>(null);
   activity = $state<ActivityEntry[]>([]);
   connection = $state<Connection>('connecting');
-  /** The last failed call, shown as a banner until the next success. */
+  /** The last failed call, shown as a banner until the next success (field errors show beside their inputs). */
   error = $state<string | null>(null);
 
   private readonly client = createClient();
@@ -31,7 +31,7 @@ class AgentStore {
 
   async call<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<Result<CommandResult<C>>> {
     const result = await this.client.call(cmd, args);
-    this.error = result.ok ? null : result.error.message;
+    this.error = result.ok || result.error.code === 'VALIDATION' ? null : result.error.message;
     return result;
   }
 

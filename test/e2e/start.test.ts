@@ -1,0 +1,20 @@
+// `npm start` where Electron cannot run (this machine: no binary, no download, no display) falls back to headless mode.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { tempDir } from '../helpers/fakes.js';
+import { rpc, startHeadless } from '../helpers/headless.js';
+
+test('without a display, start says why in one line and serves the UI headless', async () => {
+  const started = Date.now();
+  const app = await startHeadless(await tempDir(), ['scripts/start.mjs', '--port', '0'], { DISPLAY: '', WAYLAND_DISPLAY: '' });
+  try {
+    const seconds = (Date.now() - started) / 1000;
+    const [first] = app.output().split('\n');
+    assert.equal(first, 'Electron app unavailable: no graphical display (DISPLAY and WAYLAND_DISPLAY are unset). Starting headless mode instead.');
+    assert.ok(seconds < 10, `fell back after ${seconds} s`);
+    const state = (await rpc(app, 'getState')) as { value: { mode: string } };
+    assert.equal(state.value.mode, 'headless');
+  } finally {
+    await app.stop();
+  }
+});

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { AgentStateSchema } from '../../main/common/state.js';
+import { DEFAULT_SETTINGS } from '../../main/common/settings.js';
+import { testAgent } from '../helpers/agent.js';
+
+test('requests that are not { cmd, args } are refused with a code', async () => {
+  const { agent } = await testAgent();
+  for (const bad of [null, 'getState', [], { cmd: 1 }, { cmd: 'getState', args: {}, extra: 1 }]) {
+    const result = await agent.call(bad);
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.error.code, 'BAD_REQUEST');
+  }
+  const unknown = await agent.call({ cmd: 'deleteEverything', args: {} });
+  assert.deepEqual(!unknown.ok && unknown.error.code, 'UNKNOWN_COMMAND');
+  const proto = await agent.call({ cmd: '__proto__', args: {} });
+  assert.deepEqual(!proto.ok && proto.error.code, 'UNKNOWN_COMMAND');
+});
+
+test('getState answers a state that matches the contract', async () => {
+  const { agent } = await testAgent();
+  const result = await agent.call({ cmd: 'getState' });
+  assert.ok(result.ok);
+  const state = AgentStateSchema.parse(result.value);
+  assert.equal(state.sharing, false);
+  assert.equal(state.status.code, 'off');
+});
+
+test('setShare persists, publishes the new state and logs the change with its reason', async () => {
+  const { agent, events, paths } = await testAgent();
+  const result = await agent.call({ cmd: 'setShare', args: { on: true } });
+  assert.ok(result.ok);
+  assert.equal(agent.state().sharing, true);
+  const onDisk = JSON.parse(await readFile(join(paths.configDir, 'settings.json'), 'utf8'));
+  assert.equal(onDisk.sharing, true);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'activity').map((e) => e.type === 'activity' && e.entry.kind),
+    ['share', 'status'],
+  );
+  const last = events.at(-1);
+  assert.ok(last?.type === 'state' && last.state.sharing && last.state.status.code === 'waiting');
+});
+
+test('invalid settings give field errors and change nothing, in memory or on disk', async () => {
+  const { agent, paths, events } = await testAgent();
+  const result = await agent.call({ cmd: 'updateSettings', args: { cpuSharePercent: 150, idleOnly: { enabled: true, minutes: 0 } } });
+  assert.ok(!result.ok);
+  assert.equal(result.error.code, 'VALIDATION');
+  assert.deepEqual(Object.keys(result.error.fields ?? {}).sort(), ['cpuSharePercent', 'idleOnly.minutes']);
+  assert.match(result.error.fields?.['cpuSharePercent'] ?? '', /At most 100/);
+  assert.deepEqual(agent.settings(), DEFAULT_SETTINGS);
+  await assert.rejects(readFile(join(paths.configDir, 'settings.json')), { code: 'ENOENT' });
+  assert.equal(events.length, 0);
+});
+
+test('a patch carrying an explicit undefined (possible over IPC) is refused, not merged', async () => {
+  const { agent } = await testAgent();
+  const result = await agent.call({ cmd: 'updateSettings', args: { sharing: undefined } });
+  assert.ok(!result.ok && result.error.code === 'VALIDATION');
+});
+
+test('valid settings are saved and survive a new agent over the same folder', async () => {
+  const first = await testAgent();
+  const saved = await first.agent.call({ cmd: 'updateSettings', args: { cpuSharePercent: 75 } });
+  assert.ok(saved.ok);
+  const second = await testAgent(first.dir);
+  assert.equal(second.agent.settings().cpuSharePercent, 75);
+});
+
+test('a settings file that cannot be written gives a STORAGE error and keeps the old values', async () => {
+  const { agent, paths } = await testAgent();
+  await rm(paths.configDir, { recursive: true, force: true });
+  await writeFile(paths.configDir, 'a file where the folder should be');
+  const result = await agent.call({ cmd: 'setShare', args: { on: true } });
+  assert.ok(!result.ok);
+  assert.equal(result.error.code, 'STORAGE');
+  assert.match(result.error.message, /could not be saved/);
+  assert.equal(agent.state().sharing, false);
+});
+
+test('a corrupt settings file becomes a notice the user can dismiss', async () => {
+  const { dir } = await testAgent();
+  await mkdir(join(dir, 'config'), { recursive: true });
+  await writeFile(join(dir, 'config', 'settings.json'), '{ oops');
+  const { agent, ports } = await testAgent(dir);
+  const [notice] = agent.state().notices;
+  assert.equal(notice?.code, 'SETTINGS_UNUSABLE');
+  assert.ok(ports.logger.lines.some((line) => line.startsWith('error') && line.includes('not valid JSON')));
+  const activity = await agent.call({ cmd: 'getActivity' });
+  assert.ok(activity.ok && JSON.stringify(activity.value).includes('not valid JSON'));
+  const dismissed = await agent.call({ cmd: 'dismissNotice', args: { id: notice.id } });
+  assert.ok(dismissed.ok);
+  assert.deepEqual(agent.state().notices, []);
+});
+
+test('quick successive edits are all applied, in order', async () => {
+  const { agent, paths } = await testAgent();
+  await Promise.all([10, 20, 30, 40].map((cpuSharePercent) => agent.call({ cmd: 'updateSettings', args: { cpuSharePercent } })));
+  assert.equal(agent.settings().cpuSharePercent, 40);
+  const onDisk = JSON.parse(await readFile(join(paths.configDir, 'settings.json'), 'utf8'));
+  assert.equal(onDisk.cpuSharePercent, 40);
+});

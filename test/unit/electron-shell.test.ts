@@ -1,0 +1,132 @@
+// The Electron-only modules, driven through fakes of the Electron objects they receive (no binary here).
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { test } from 'node:test';
+import type { IpcMain, IpcMainInvokeEvent, MenuItem, Session, WebContents, WebFrameMain } from 'electron';
+import type { Result } from '../../main/common/result.js';
+import { IPC_CALL, IPC_EVENT } from '../../main/common/wire.js';
+import { forwardEvents, serveIpc, trustedFrame } from '../../main/electron/ipc.js';
+import { trayIconBitmap, trayMenu, trayTooltip } from '../../main/electron/tray.js';
+import { hardenContents, hardenSession, windowOptions } from '../../main/electron/window.js';
+import { testAgent } from '../helpers/agent.js';
+
+const APP_URL = 'file:///opt/synor/resources/app/dist/renderer/index.html';
+
+async function ipcHarness() {
+  const { agent } = await testAgent();
+  let handler: ((event: IpcMainInvokeEvent, request: unknown) => Promise<Result<unknown>> | Result<unknown>) | undefined;
+  const ipcMain = {
+    handle: (channel: string, listener: typeof handler) => {
+      assert.equal(channel, IPC_CALL);
+      handler = listener;
+    },
+  } as unknown as Pick<IpcMain, 'handle'>;
+  serveIpc(ipcMain, agent, trustedFrame(APP_URL));
+  const invoke = (frame: Partial<WebFrameMain> | null, request: unknown) =>
+    Promise.resolve(handler!({ senderFrame: frame } as IpcMainInvokeEvent, request));
+  return { agent, invoke };
+}
+
+test('IPC from the app page reaches the agent', async () => {
+  const { invoke } = await ipcHarness();
+  const result = await invoke({ url: `${APP_URL}#settings`, parent: null }, { cmd: 'setShare', args: { on: true } });
+  assert.ok(result.ok);
+});
+
+test('IPC from an iframe, another page or a destroyed frame is refused', async () => {
+  const { invoke, agent } = await ipcHarness();
+  const top = { url: APP_URL, parent: null } as unknown as WebFrameMain;
+  for (const frame of [{ url: APP_URL, parent: top }, { url: 'https://evil.example/', parent: null }, { url: 'file:///tmp/index.html', parent: null }, null]) {
+    const result = await invoke(frame, { cmd: 'setShare', args: { on: true } });
+    assert.ok(!result.ok && result.error.code === 'FORBIDDEN');
+  }
+  assert.equal(agent.state().sharing, false);
+});
+
+test('IPC payloads go through the same schemas as HTTP', async () => {
+  const { invoke } = await ipcHarness();
+  const result = await invoke({ url: APP_URL, parent: null }, { cmd: 'setShare', args: { on: 'yes' } });
+  assert.ok(!result.ok && result.error.code === 'VALIDATION' && result.error.fields?.['on']);
+});
+
+test('agent events are pushed to the window, and skipped once it is destroyed', async () => {
+  const { agent } = await testAgent();
+  const sent: [string, unknown][] = [];
+  let destroyed = false;
+  const contents = { send: (channel: string, event: unknown) => sent.push([channel, event]), isDestroyed: () => destroyed };
+  forwardEvents(agent, () => contents);
+  await agent.call({ cmd: 'setShare', args: { on: true } });
+  assert.ok(sent.length > 0 && sent.every(([channel]) => channel === IPC_EVENT));
+  const count = sent.length;
+  destroyed = true;
+  await agent.call({ cmd: 'setShare', args: { on: false } });
+  assert.equal(sent.length, count);
+});
+
+test('the window is isolated and sandboxed, with no Node in the page', () => {
+  const prefs = windowOptions('/p/preload.cjs').webPreferences!;
+  assert.equal(prefs.contextIsolation, true);
+  assert.equal(prefs.sandbox, true);
+  assert.equal(prefs.nodeIntegration, false);
+  assert.equal(prefs.webviewTag, false);
+  assert.equal(prefs.webSecurity, true);
+  assert.equal(prefs.preload, '/p/preload.cjs');
+});
+
+test('navigation, redirects, webviews and new windows are denied; https links go to the browser', () => {
+  type OpenHandler = (details: { url: string }) => { action: string };
+  let windowOpen: OpenHandler | undefined;
+  const contents = Object.assign(new EventEmitter(), { setWindowOpenHandler: (h: OpenHandler) => (windowOpen = h) });
+  const opened: string[] = [];
+  hardenContents(contents as unknown as WebContents, (url) => opened.push(url));
+  for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+    let prevented = false;
+    contents.emit(name, { preventDefault: () => (prevented = true) }, 'https://evil.example/');
+    assert.ok(prevented, name);
+  }
+  assert.deepEqual(windowOpen!({ url: 'https://synor.example/help' }), { action: 'deny' });
+  assert.deepEqual(windowOpen!({ url: 'file:///etc/passwd' }), { action: 'deny' });
+  assert.deepEqual(opened, ['https://synor.example/help']);
+});
+
+test('every permission request and check is refused', () => {
+  let request: ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void) | undefined;
+  let check: (() => boolean) | undefined;
+  hardenSession({
+    setPermissionRequestHandler: (h: typeof request) => (request = h),
+    setPermissionCheckHandler: (h: typeof check) => (check = h),
+  } as unknown as Session);
+  for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read']) {
+    let granted: boolean | undefined;
+    request!(null, permission, (g) => (granted = g));
+    assert.equal(granted, false);
+  }
+  assert.equal(check!(), false);
+});
+
+test('the tray checkbox mirrors the agent and flips sharing; the tooltip says why', async () => {
+  const { agent } = await testAgent();
+  const calls: boolean[] = [];
+  const actions = { setShare: (on: boolean) => calls.push(on), show: () => undefined, quit: () => undefined };
+  const [share, status] = trayMenu(agent.state(), actions);
+  assert.equal(share?.label, 'Share resources');
+  assert.equal(share?.type, 'checkbox');
+  assert.equal(share?.checked, false);
+  assert.equal(status?.label, agent.state().status.reason);
+  share?.click?.({ checked: true } as MenuItem, undefined, {} as never);
+  assert.deepEqual(calls, [true]);
+  await agent.call({ cmd: 'setShare', args: { on: true } });
+  assert.equal(trayMenu(agent.state(), actions)[0]?.checked, true);
+  assert.equal(trayTooltip(agent.state()), `Synor Contributor: ${agent.state().status.reason}`);
+});
+
+test('the tray icon is a disc in the status colour with transparent corners', () => {
+  const size = 16;
+  const pixel = (bitmap: Buffer, x: number, y: number) => [...bitmap.subarray((y * size + x) * 4, (y * size + x) * 4 + 4)];
+  const off = trayIconBitmap('off', size);
+  const working = trayIconBitmap('working', size);
+  assert.equal(off.length, size * size * 4);
+  assert.equal(pixel(off, 0, 0)[3], 0);
+  assert.deepEqual(pixel(working, 8, 8), [110, 190, 40, 255]);
+  assert.notDeepEqual(pixel(off, 8, 8), pixel(working, 8, 8));
+});

@@ -1,0 +1,40 @@
+// Proves every layering rule in eslint.config.js fires on a fixture that breaks it, and stays quiet where the import is allowed.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { ESLint } from 'eslint';
+import { ROOT } from '../helpers/headless.js';
+
+const eslint = new ESLint({ cwd: ROOT });
+
+/** [fixture, where it pretends to live, the rule that must fire or null for "allowed"] */
+const cases: [string, string, string | null][] = [
+  ['imports-electron', 'main/core/fixture.ts', 'no-restricted-imports'],
+  ['imports-electron', 'main/common/fixture.ts', 'no-restricted-imports'],
+  ['imports-electron', 'renderer/src/fixture.ts', 'no-restricted-imports'],
+  ['imports-electron', 'main/electron/fixture.ts', null],
+  ['dynamic-electron', 'main/core/fixture.ts', 'no-restricted-syntax'],
+  ['dynamic-electron', 'main/common/fixture.ts', 'no-restricted-syntax'],
+  ['imports-ipc-renderer', 'main/electron/fixture.ts', 'no-restricted-imports'],
+  ['imports-ipc-renderer', 'scripts/fixture.ts', 'no-restricted-imports'],
+  ['imports-ipc-renderer', 'main/preload/fixture.ts', null],
+  ['ipc-renderer-property', 'main/electron/fixture.ts', 'no-restricted-properties'],
+  ['ipc-renderer-property', 'renderer/src/fixture.ts', 'no-restricted-properties'],
+  ['ipc-renderer-property', 'main/preload/fixture.ts', null],
+  ['renderer-imports-core', 'renderer/src/fixture.ts', 'no-restricted-imports'],
+  ['renderer-imports-common', 'renderer/src/fixture.ts', null],
+  ['imports-node', 'main/common/fixture.ts', 'no-restricted-imports'],
+  ['imports-node', 'main/core/fixture.ts', null],
+  ['imports-electron-folder', 'main/core/fixture.ts', 'no-restricted-imports'],
+  ['imports-electron-folder', 'main/common/fixture.ts', 'no-restricted-imports'],
+];
+
+for (const [fixture, filePath, rule] of cases) {
+  test(`${fixture} in ${filePath}: ${rule ?? 'allowed'}`, async () => {
+    const code = await readFile(new URL(`../fixtures/lint/${fixture}.ts`, import.meta.url), 'utf8');
+    const [result] = await eslint.lintText(code, { filePath });
+    const fired = result?.messages.map((m) => m.ruleId) ?? [];
+    if (rule) assert.ok(fired.includes(rule), `expected ${rule}, got ${JSON.stringify(result?.messages)}`);
+    else assert.deepEqual(result?.messages, []);
+  });
+}
