@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/**
+ * An inference task as the network hands it out, and the result the device sends back.
+ * Everything here arrives from or goes to a coordinator, so it is parsed on both ends.
+ */
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lowercase hex digits');
+const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+
+export const DTypeSchema = z.enum(['float32', 'float16', 'int8', 'uint8', 'int32', 'int64', 'bool']);
+export type DType = z.infer<typeof DTypeSchema>;
+
+const Shape = z.array(z.number().int().min(0).max(1 << 24)).max(8);
+
+/** A tensor carried inline (base64 of the little-endian element bytes) or fetched by URL and checked by hash. */
+export const TensorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('inline'), dtype: DTypeSchema, shape: Shape, data: z.base64().max(64 * 1024 * 1024) }).strict(),
+  z
+    .object({ kind: z.literal('url'), dtype: DTypeSchema, shape: Shape, url: z.url(), sha256: Sha256, size: z.number().int().positive() })
+    .strict(),
+]);
+export type Tensor = z.infer<typeof TensorSchema>;
+
+export const ModelRefSchema = z
+  .object({
+    url: z.url(),
+    sha256: Sha256,
+    size: z.number().int().positive().max(4 * 1024 ** 3),
+  })
+  .strict();
+export type ModelRef = z.infer<typeof ModelRefSchema>;
+
+export const DevicePreferenceSchema = z.enum(['any', 'cpu', 'gpu']);
+
+export const TaskSchema = z
+  .object({
+    id: Id,
+    model: ModelRefSchema,
+    inputs: z.record(z.string().min(1).max(256), TensorSchema),
+    /** Output names the result must carry. */
+    outputs: z.array(z.string().min(1).max(256)).min(1).max(64),
+    /** Epoch milliseconds; past it the network no longer wants the result. */
+    deadline: z.number().int().positive(),
+    memoryEstimateBytes: z.number().int().nonnegative(),
+    device: DevicePreferenceSchema,
+    /** What the network expects to pay, in SYNOR: shown to the user, never trusted for accounting. */
+    rewardEstimate: z.number().nonnegative(),
+    /** Higher runs first. */
+    priority: z.number().int().min(0).max(9).default(5),
+  })
+  .strict();
+export type Task = z.infer<typeof TaskSchema>;
+
+/** Measured, not estimated: receipts and rewards rest on these numbers. */
+export const AccountingSchema = z
+  .object({
+    wallMs: z.number().nonnegative(),
+    cpuMs: z.number().nonnegative(),
+    peakRssBytes: z.number().int().nonnegative(),
+    device: z.string(),
+    /** Floating-point (or int8) operations the run performed, from the model graph. */
+    operations: z.number().nonnegative(),
+  })
+  .strict();
+export type Accounting = z.infer<typeof AccountingSchema>;
+
+export const TaskResultSchema = z
+  .object({
+    taskId: Id,
+    outputs: z.record(z.string(), TensorSchema),
+    accounting: AccountingSchema,
+  })
+  .strict();
+export type TaskResult = z.infer<typeof TaskResultSchema>;
+
+/** Why a device gives a task back instead of a result; sent to the network with `release`. */
+export const ReleaseReasonSchema = z.enum([
+  'invalid-task', // failed validation; the message says which field
+  'model-unavailable', // download failed or hash mismatch
+  'runtime-error', // the model ran and failed (bad shape, out of memory, crash)
+  'policy-pause', // the user needs the machine back for too long
+  'deadline', // cannot finish in time
+  'shutdown',
+]);
+export type ReleaseReason = z.infer<typeof ReleaseReasonSchema>;
