@@ -1,19 +1,69 @@
 import { z } from 'zod';
 
-export const SETTINGS_VERSION = 1;
+export const SETTINGS_VERSION = 2;
+
+const whole = (min: number, max: number, unit: string) =>
+  z
+    .number({ error: 'Enter a number' })
+    .int('Use a whole number')
+    .min(min, `At least ${min}${unit}`)
+    .max(max, `At most ${max}${unit}`);
+const percent = whole(0, 100, ' %');
+const celsius = whole(40, 110, ' °C');
+
+export const PowerModeSchema = z.enum(['efficiency', 'balanced', 'performance']);
+export type PowerMode = z.infer<typeof PowerModeSchema>;
+
+/** Per GPU, keyed by its stable id (UUID where the driver gives one). GPUs not listed use `gpuDefaults`. */
+export const GpuSettingsSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** Duty cycle: the share of time the GPU may run our work. */
+    sharePercent: percent,
+    /** null: no limit beyond what the card has. */
+    vramLimitMiB: whole(256, 1 << 20, ' MiB').nullable(),
+    maxTempC: celsius,
+  })
+  .strict();
+export type GpuSettings = z.infer<typeof GpuSettingsSchema>;
+
+/** 7 rows (Sunday first, as Date.getDay) of 24 hours, local time: true = may share in that hour. */
+export const WeekGridSchema = z.array(z.array(z.boolean()).length(24)).length(7);
+export type WeekGrid = z.infer<typeof WeekGridSchema>;
 
 export const SettingsSchema = z
   .object({
     schemaVersion: z.literal(SETTINGS_VERSION),
     /** The share toggle, remembered across restarts: "install, toggle, forget". */
     sharing: z.boolean(),
-    cpuSharePercent: z.number({ error: 'Enter a number' }).int('Use a whole number').min(0, 'At least 0 %').max(100, 'At most 100 %'),
-    idleOnly: z
+    cpuSharePercent: percent,
+    memorySharePercent: percent,
+    gpuDefaults: GpuSettingsSchema,
+    gpus: z.record(z.string().min(1).max(128), GpuSettingsSchema),
+    idleOnly: z.object({ enabled: z.boolean(), minutes: whole(1, 240, ' minutes') }).strict(),
+    /** Pause while programs other than ours use more than this much CPU; null = never. */
+    pauseWhenUserCpuAbovePercent: whole(5, 100, ' %').nullable(),
+    power: z
       .object({
-        enabled: z.boolean(),
-        minutes: z.number({ error: 'Enter a number' }).int('Use a whole number').min(1, 'At least 1 minute').max(240, 'At most 240 minutes'),
+        pauseOnBattery: z.boolean(),
+        /** Used when on battery is allowed: pause below this charge. */
+        minBatteryPercent: percent,
+        chargingOnly: z.boolean(),
+        mode: PowerModeSchema,
       })
       .strict(),
+    thermal: z
+      .object({
+        maxCpuC: celsius,
+        /** Resume only once this many degrees below the limit, so the app does not flap at the threshold. */
+        hysteresisC: whole(1, 20, ' °C'),
+      })
+      .strict(),
+    schedule: z.object({ enabled: z.boolean(), week: WeekGridSchema }).strict(),
+    /** "Pause until …": epoch ms, or null. */
+    pausedUntil: z.number().int().nonnegative().nullable(),
+    pauseWhileApps: z.array(z.string().trim().min(1).max(128)).max(64),
+    pauseWhileFullscreen: z.boolean(),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -22,9 +72,56 @@ export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = SettingsSchema.omit({ schemaVersion: true }).partial().strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
+const allWeek = (): WeekGrid => Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => true));
+
 export const DEFAULT_SETTINGS: Settings = {
   schemaVersion: SETTINGS_VERSION,
   sharing: false,
   cpuSharePercent: 50,
+  memorySharePercent: 40,
+  gpuDefaults: { enabled: true, sharePercent: 70, vramLimitMiB: null, maxTempC: 80 },
+  gpus: {},
   idleOnly: { enabled: true, minutes: 10 },
+  pauseWhenUserCpuAbovePercent: 60,
+  power: { pauseOnBattery: true, minBatteryPercent: 50, chargingOnly: false, mode: 'balanced' },
+  thermal: { maxCpuC: 85, hysteresisC: 5 },
+  schedule: { enabled: false, week: allWeek() },
+  pausedUntil: null,
+  pauseWhileApps: [],
+  pauseWhileFullscreen: true,
+};
+
+/** First-run choices. Each is a patch over the current settings. */
+export const PRESETS = {
+  light: {
+    cpuSharePercent: 25,
+    memorySharePercent: 25,
+    gpuDefaults: { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 40, maxTempC: 75 },
+    idleOnly: { enabled: true, minutes: 15 },
+    power: { ...DEFAULT_SETTINGS.power, mode: 'efficiency' },
+  },
+  balanced: {
+    cpuSharePercent: 50,
+    memorySharePercent: 40,
+    gpuDefaults: DEFAULT_SETTINGS.gpuDefaults,
+    idleOnly: { enabled: true, minutes: 10 },
+    power: DEFAULT_SETTINGS.power,
+  },
+  max: {
+    cpuSharePercent: 90,
+    memorySharePercent: 70,
+    gpuDefaults: { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 100, maxTempC: 83 },
+    idleOnly: { enabled: false, minutes: 5 },
+    power: { ...DEFAULT_SETTINGS.power, mode: 'performance' },
+  },
+} as const satisfies Record<string, SettingsPatch>;
+export type PresetName = keyof typeof PRESETS;
+
+/**
+ * Older files, upgraded one version at a time. Each step takes what the previous version wrote and
+ * returns the next version's shape; the result is then validated like any file.
+ */
+export const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
+  // v1 had sharing, cpuSharePercent and idleOnly; everything else arrived in v2.
+  1: (old) => ({ ...DEFAULT_SETTINGS, ...old, schemaVersion: 2 }),
 };

@@ -62,3 +62,17 @@ test('a save into a path that cannot be a folder throws', async () => {
   const store = new SettingsStore(join(dir, 'file', 'settings.json'), new FakeClock());
   await assert.rejects(store.save(DEFAULT_SETTINGS), /ENOTDIR|EEXIST/);
 });
+
+test('a version 1 file is upgraded: its values kept, new settings at their defaults', async () => {
+  const { store } = await storeIn();
+  await writeFile(store.file, JSON.stringify({ schemaVersion: 1, sharing: true, cpuSharePercent: 30, idleOnly: { enabled: false, minutes: 3 } }));
+  const loaded = await store.load();
+  assert.equal(loaded.notice, undefined);
+  assert.deepEqual(loaded.settings, { ...DEFAULT_SETTINGS, sharing: true, cpuSharePercent: 30, idleOnly: { enabled: false, minutes: 3 } });
+});
+
+test('a version that names an Object.prototype key is not taken for a migration', async () => {
+  const { store } = await storeIn();
+  await writeFile(store.file, JSON.stringify({ ...DEFAULT_SETTINGS, schemaVersion: 'constructor' }));
+  assert.equal((await store.load()).notice?.code, 'SETTINGS_UNUSABLE');
+});

@@ -1,5 +1,5 @@
 import { readFile, rename } from 'node:fs/promises';
-import { DEFAULT_SETTINGS, SETTINGS_VERSION, SettingsSchema, type Settings } from '../../common/settings.js';
+import { DEFAULT_SETTINGS, MIGRATIONS, SETTINGS_VERSION, SettingsSchema, type Settings } from '../../common/settings.js';
 import type { Notice } from '../../common/state.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Clock } from '../ports.js';
@@ -33,9 +33,13 @@ export class SettingsStore {
     } catch (error) {
       return this.setAside(`it is not valid JSON (${errorText(error)})`);
     }
-    const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
+    let version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
     if (typeof version === 'number' && version > SETTINGS_VERSION) {
       return this.setAside(`it was written by a newer version of the app (settings version ${version})`);
+    }
+    while (typeof version === 'number' && Object.hasOwn(MIGRATIONS, version)) {
+      json = MIGRATIONS[version]!(json as Record<string, unknown>);
+      version = (json as { schemaVersion: number }).schemaVersion;
     }
     const parsed = SettingsSchema.safeParse(json);
     if (!parsed.success) {
