@@ -1,0 +1,44 @@
+// Plain C++ records filled off the main thread, turned into JS objects on it (addon.cc).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace synor {
+
+struct GpuRecord {
+  uint32_t index = 0;
+  std::optional<std::string> name, uuid, pciBusId, computeCapability, family;
+  // Raw driver units; the JS side converts them once, the same way for native and fallback.
+  std::optional<double> memoryTotalBytes, memoryUsedBytes, utilizationPercent, temperatureC, powerDrawMilliwatts,
+      powerLimitMilliwatts, workingSetBytes, gpuCores;
+  bool unifiedMemory = false;
+  std::optional<std::string> errorCode, errorMessage;
+};
+
+// status: "found" (library answered), "absent" (no driver library: a normal answer), "failed" (library present, call failed).
+struct VendorResult {
+  std::string status = "absent";
+  std::string code;
+  std::string message;
+  std::optional<std::string> driverVersion, runtimeVersion;
+  std::vector<GpuRecord> gpus;
+};
+
+struct CpuRecord {
+  std::string vendor, model, arch;
+  uint32_t cores = 0, threads = 0;
+  std::vector<std::string> features;
+};
+
+VendorResult ProbeNvidia(const std::string& library);
+VendorResult ProbeAmd(const std::string& library);
+VendorResult ProbeApple();
+CpuRecord ProbeCpu();
+
+// dlopen / LoadLibrary behind one tiny interface; the handle stays open for the life of the process.
+void* OpenLibrary(const std::string& path);
+void* FindSymbol(void* library, const char* name);
+
+}  // namespace synor
