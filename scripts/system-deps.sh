@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (browser, X server for Electron e2e).
+# Installs the Debian packages the tests need (browser, X server for Electron e2e, Secret Service for keychain tests).
 # As root with apt-get: installs what is missing. Otherwise: prints the exact command and fails.
 set -euo pipefail
 
@@ -8,6 +8,10 @@ have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_cmd chromium || need+=(chromium)
 have_cmd xvfb-run || need+=(xvfb xauth)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+# OS keychain tests: a real Secret Service (gnome-keyring) on a private D-Bus session.
+have_cmd gnome-keyring-daemon || need+=(gnome-keyring)
+have_cmd dbus-run-session || need+=(dbus-daemon)
+ldconfig -p 2>/dev/null | grep -q libsecret-1.so.0 || need+=(libsecret-1-0)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system-deps: all present"

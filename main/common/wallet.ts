@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+/**
+ * Wallet DTOs. Nothing here ever carries a private key or a recovery phrase, except RecoveryPhraseSchema, the
+ * answer of the one confirm-gated call that shows the phrase once after creation.
+ */
+
+export const AddressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be an 0x-prefixed 20-byte hex address');
+export const TxHashSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
+/** Token amounts in base units (wei), as decimal strings: JSON has no bigint. */
+export const AmountSchema = z.string().regex(/^\d+$/);
+export const PassphraseSchema = z.string().min(8, 'use at least 8 characters').max(1024);
+
+/** Where the key lives: the OS keychain, Electron safeStorage, or an encrypted keystore file (passphrase). */
+export const KeyStorageSchema = z.enum(['keychain', 'safe-storage', 'keystore-file']);
+export type KeyStorage = z.infer<typeof KeyStorageSchema>;
+
+/**
+ * `phrase-pending`: created here, the phrase can still be shown (until confirmBackup or a restart);
+ * `confirmed`: the user proved they wrote it down; `imported`: the user already has their backup;
+ * `export-recommended`: the phrase was never confirmed and is gone, so an encrypted keystore export is the backup.
+ */
+export const BackupStateSchema = z.enum(['phrase-pending', 'confirmed', 'imported', 'export-recommended']);
+
+export const WalletInfoSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('none') }),
+  z.object({
+    /** `locked`: kept in the keystore file; the passphrase is needed once per run before signing. */
+    state: z.enum(['ready', 'locked']),
+    address: AddressSchema,
+    storage: KeyStorageSchema,
+    backup: BackupStateSchema,
+  }),
+]);
+export type WalletInfo = z.infer<typeof WalletInfoSchema>;
+
+/** The only secret-bearing DTO: returned once, by revealRecoveryPhrase, to a caller that confirmed. */
+export const RecoveryPhraseSchema = z.object({ words: z.array(z.string()).length(12) });
+export type RecoveryPhrase = z.infer<typeof RecoveryPhraseSchema>;
+
+// Command arguments (renderer → agent). Import carries the secret inbound once; nothing echoes it back.
+export const CreateWalletArgsSchema = z.object({
+  /** Required only when no OS secret store is available (the key then lives in a passphrase-encrypted file). */
+  passphrase: PassphraseSchema.optional(),
+});
+export const ImportWalletArgsSchema = z.object({
+  secret: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('phrase'), phrase: z.string().min(1).max(1000) }),
+    z.object({ kind: z.literal('privateKey'), privateKey: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 64 hex digits') }),
+  ]),
+  passphrase: PassphraseSchema.optional(),
+});
+/** The user shows they have the phrase by typing the words the UI asked for (1-based positions). */
+export const ConfirmBackupArgsSchema = z.object({
+  words: z.array(z.object({ position: z.number().int().min(1).max(12), word: z.string() })).min(3).max(12),
+});
+export const RevealPhraseArgsSchema = z.object({
+  /** Explicit consent: the phrase is about to be on screen. */
+  confirm: z.literal('show-recovery-phrase'),
+});
+export const UnlockArgsSchema = z.object({ passphrase: z.string().min(1) });
+export const ExportKeystoreArgsSchema = z.object({ passphrase: PassphraseSchema });
+export const ChangePassphraseArgsSchema = z.object({ current: z.string().min(1), next: PassphraseSchema });
+/** Removing needs the address typed back, so a stray click cannot delete a key. */
+export const RemoveWalletArgsSchema = z.object({ address: AddressSchema });
+
+/** An encrypted (scrypt + AES-128-CTR) V3 keystore, safe to save anywhere; useless without its passphrase. */
+export const KeystoreExportSchema = z.object({ fileName: z.string(), json: z.string() });
+
+/** Long scrypt work reports progress (0..1) so the UI can show a bar. */
+export const KeyWorkProgressSchema = z.object({ op: z.enum(['encrypt', 'decrypt']), fraction: z.number().min(0).max(1) });
+export type KeyWorkProgress = z.infer<typeof KeyWorkProgressSchema>;
+
+// Chain.
+export const ChainSettingsSchema = z.object({
+  rpcUrl: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'),
+  chainId: z.number().int().positive(),
+  tokenAddress: AddressSchema,
+  payoutAddress: AddressSchema,
+  /** Shown next to balances, e.g. "test tokens" on the devnet. */
+  label: z.string().max(80).optional(),
+});
+export type ChainSettings = z.infer<typeof ChainSettingsSchema>;
+
+/** What the coordinator signs (EIP-712) for the device owner: receipts [fromReceipt, toReceipt) are worth `amount`. */
+export const VoucherSchema = z.object({
+  owner: AddressSchema,
+  amount: AmountSchema,
+  fromReceipt: z.number().int().nonnegative(),
+  toReceipt: z.number().int().positive(),
+  /** Unix seconds. */
+  expiry: z.number().int().positive(),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/),
+});
+export type Voucher = z.infer<typeof VoucherSchema>;
+
+export const VOUCHER_TYPES = {
+  Voucher: [
+    { name: 'owner', type: 'address' },
+    { name: 'amount', type: 'uint256' },
+    { name: 'fromReceipt', type: 'uint64' },
+    { name: 'toReceipt', type: 'uint64' },
+    { name: 'expiry', type: 'uint64' },
+  ],
+};
+
+export const payoutDomain = (chainId: number, payoutAddress: string) => ({
+  name: 'SynorPayout',
+  version: '1',
+  chainId,
+  verifyingContract: payoutAddress,
+});
+
+export const ClaimRecordSchema = z.object({
+  txHash: TxHashSchema,
+  amount: AmountSchema,
+  fromReceipt: z.number().int().nonnegative(),
+  toReceipt: z.number().int().positive(),
+  status: z.enum(['pending', 'confirmed', 'failed']),
+  /** Unix ms: block time when confirmed, send time otherwise. */
+  at: z.number(),
+  blockNumber: z.number().int().optional(),
+  error: z.string().optional(),
+});
+export type ClaimRecord = z.infer<typeof ClaimRecordSchema>;
+
+/** Wallet part of the agent state. */
+export const WalletViewSchema = z.object({
+  wallet: WalletInfoSchema,
+  chain: z.object({
+    status: z.enum(['ok', 'error', 'unconfigured']),
+    chainId: z.number().int().optional(),
+    label: z.string().optional(),
+    message: z.string().optional(),
+  }),
+  balances: z.object({ synor: AmountSchema, native: AmountSchema }).optional(),
+  /** Unpaid receipts the coordinator vouched for and that can be claimed now. */
+  claimable: AmountSchema,
+  claims: z.array(ClaimRecordSchema),
+});
+export type WalletView = z.infer<typeof WalletViewSchema>;

@@ -1,0 +1,197 @@
+import { Contract, FetchRequest, JsonRpcProvider, Network, isError, type EventLog, type Signer } from 'ethers';
+import type { ChainSettings, ClaimRecord, Voucher } from '../../common/wallet.js';
+import type { Clock } from '../ports.js';
+import { WalletError } from './errors.js';
+
+/** The parts of the contracts in main/devnet/chain the agent uses (test/unit/chain-contracts.test.ts keeps them in step). */
+export const PAYOUT_ABI = [
+  'function claim(address owner, uint256 amount, uint64 fromReceipt, uint64 toReceipt, uint64 expiry, bytes signature)',
+  'function nextReceipt(address owner) view returns (uint64)',
+  'function token() view returns (address)',
+  'function coordinator() view returns (address)',
+  'event Claimed(address indexed owner, uint256 amount, uint64 fromReceipt, uint64 toReceipt)',
+  'error NotOwner()',
+  'error VoucherExpired(uint64 expiry)',
+  'error EmptyRange()',
+  'error RangeNotNext(uint64 expectedFrom)',
+  'error WrongSigner(address signer)',
+  'error ECDSAInvalidSignature()',
+  'error ECDSAInvalidSignatureS(bytes32 s)',
+  // Bubbles up from the token when the payout contract has run dry.
+  'error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)',
+];
+export const TOKEN_ABI = ['function balanceOf(address owner) view returns (uint256)'];
+
+const REVERT_MESSAGES: Record<string, string> = {
+  NotOwner: 'This voucher belongs to another address.',
+  VoucherExpired: 'This voucher has expired; the coordinator will issue a new one.',
+  EmptyRange: 'This voucher covers no receipts.',
+  RangeNotNext: 'These receipts were already paid, or an earlier voucher must be claimed first.',
+  WrongSigner: "This voucher is not signed by this network's coordinator.",
+  ECDSAInvalidSignature: 'This voucher has an invalid signature.',
+  ECDSAInvalidSignatureS: 'This voucher has an invalid signature.',
+  ERC20InsufficientBalance: 'The payout contract has run out of tokens; try again later.',
+};
+
+const firstLine = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 160) ?? '';
+
+/** Turns an ethers failure to send a claim into a sentence the user can act on. */
+function claimRejected(error: unknown): WalletError {
+  if (isError(error, 'INSUFFICIENT_FUNDS')) {
+    return new WalletError('CLAIM_REJECTED', 'Your address has no native coins to pay the transaction fee.');
+  }
+  const name = isError(error, 'CALL_EXCEPTION') ? error.revert?.name : undefined;
+  const known = name ? REVERT_MESSAGES[name] : undefined;
+  return new WalletError('CLAIM_REJECTED', known ?? `The chain refused the claim: ${firstLine(error)}`);
+}
+
+export interface Balances {
+  native: bigint;
+  synor: bigint;
+}
+
+export interface ChainOptions {
+  clock: Clock;
+  /** Per RPC request. */
+  timeoutMs?: number;
+}
+
+/** Balances, claims and claim history on the chain the settings name. Build it with connectChain(). */
+export class ChainClient {
+  private readonly payout: Contract;
+  private readonly token: Contract;
+
+  constructor(
+    readonly settings: ChainSettings,
+    readonly provider: JsonRpcProvider,
+    private readonly clock: Clock,
+  ) {
+    this.payout = new Contract(settings.payoutAddress, PAYOUT_ABI, provider);
+    this.token = new Contract(settings.tokenAddress, TOKEN_ABI, provider);
+  }
+
+  async balances(address: string): Promise<Balances> {
+    const [native, synor] = await Promise.all([
+      this.provider.getBalance(address),
+      this.token.getFunction('balanceOf')(address) as Promise<bigint>,
+    ]);
+    return { native, synor };
+  }
+
+  /** The owner's first receipt not yet paid on chain. */
+  async nextReceipt(owner: string): Promise<number> {
+    return Number(await (this.payout.getFunction('nextReceipt')(owner) as Promise<bigint>));
+  }
+
+  /** What the voucher would pay if claimed now: nothing when it is expired, for someone else or already used. */
+  async claimable(voucher: Voucher | undefined, owner: string): Promise<bigint> {
+    if (!voucher || voucher.owner.toLowerCase() !== owner.toLowerCase()) return 0n;
+    if (voucher.expiry * 1000 <= this.clock.now()) return 0n;
+    return voucher.fromReceipt === (await this.nextReceipt(owner)) ? BigInt(voucher.amount) : 0n;
+  }
+
+  /**
+   * Sends the claim from `sender` (the owner's key, connected to this provider) and waits for it to be mined.
+   * A claim the contract would refuse fails before sending, with the reason; `onSent` sees the pending record.
+   */
+  async claim(sender: Signer, voucher: Voucher, onSent?: (record: ClaimRecord) => void): Promise<ClaimRecord> {
+    const payout = this.payout.connect(sender) as Contract;
+    const args = [voucher.owner, voucher.amount, voucher.fromReceipt, voucher.toReceipt, voucher.expiry, voucher.signature];
+    let tx;
+    try {
+      tx = await payout.getFunction('claim').send(...args);
+    } catch (error) {
+      throw claimRejected(error);
+    }
+    const pending: ClaimRecord = {
+      txHash: tx.hash,
+      amount: voucher.amount,
+      fromReceipt: voucher.fromReceipt,
+      toReceipt: voucher.toReceipt,
+      status: 'pending',
+      at: this.clock.now(),
+    };
+    onSent?.(pending);
+    try {
+      const receipt = await tx.wait();
+      if (!receipt) return pending;
+      const block = await receipt.getBlock();
+      return { ...pending, status: 'confirmed', blockNumber: receipt.blockNumber, at: block.timestamp * 1000 };
+    } catch (error) {
+      return { ...pending, status: 'failed', error: claimRejected(error).message };
+    }
+  }
+
+  /** Every claim the owner made on this payout contract, oldest first. */
+  async history(owner: string): Promise<ClaimRecord[]> {
+    const logs = await this.payout.queryFilter(this.payout.filters['Claimed']!(owner), 0);
+    const times = new Map<number, number>();
+    const records: ClaimRecord[] = [];
+    for (const log of logs as EventLog[]) {
+      if (!times.has(log.blockNumber)) times.set(log.blockNumber, (await log.getBlock()).timestamp * 1000);
+      const [, amount, fromReceipt, toReceipt] = log.args as unknown as [string, bigint, bigint, bigint];
+      records.push({
+        txHash: log.transactionHash,
+        amount: amount.toString(),
+        fromReceipt: Number(fromReceipt),
+        toReceipt: Number(toReceipt),
+        status: 'confirmed',
+        at: times.get(log.blockNumber) ?? 0,
+        blockNumber: log.blockNumber,
+      });
+    }
+    return records;
+  }
+
+  /** Reachable, the expected chain id, contracts present and wired together; otherwise a WalletError saying what to fix. */
+  async verify(): Promise<void> {
+    let actual: bigint;
+    try {
+      actual = BigInt((await this.provider.send('eth_chainId', [])) as string);
+    } catch (error) {
+      throw new WalletError(
+        'CHAIN_UNREACHABLE',
+        `Cannot reach the chain at ${this.settings.rpcUrl} (${firstLine(error)}). Check the RPC URL and that the node is running.`,
+      );
+    }
+    if (actual !== BigInt(this.settings.chainId)) {
+      throw new WalletError(
+        'WRONG_CHAIN',
+        `The node at ${this.settings.rpcUrl} serves chain ${actual}, but the settings expect chain ${this.settings.chainId}. Fix the chain id or the RPC URL.`,
+      );
+    }
+    for (const [what, address] of [
+      ['token', this.settings.tokenAddress],
+      ['payout', this.settings.payoutAddress],
+    ] as const) {
+      if ((await this.provider.getCode(address)) === '0x') {
+        throw new WalletError('NO_CONTRACT', `There is no ${what} contract at ${address} on chain ${this.settings.chainId}. Check the ${what} address.`);
+      }
+    }
+    const paysIn = (await this.payout.getFunction('token')()) as string;
+    if (paysIn.toLowerCase() !== this.settings.tokenAddress.toLowerCase()) {
+      throw new WalletError('NO_CONTRACT', `The payout contract pays in token ${paysIn}, not ${this.settings.tokenAddress}. Check the token address.`);
+    }
+  }
+
+  close(): void {
+    this.provider.destroy();
+  }
+}
+
+/** Connects and checks the settings against the chain (see ChainClient.verify). */
+export async function connectChain(settings: ChainSettings, options: ChainOptions): Promise<ChainClient> {
+  const request = new FetchRequest(settings.rpcUrl);
+  request.timeout = options.timeoutMs ?? 10_000;
+  // A static network: ethers would otherwise retry chain detection forever against a dead URL.
+  const provider = new JsonRpcProvider(request, undefined, { staticNetwork: Network.from(settings.chainId), pollingInterval: 1000 });
+  const client = new ChainClient(settings, provider, options.clock);
+  try {
+    await client.verify();
+    return client;
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}

@@ -1,0 +1,60 @@
+import { AsyncEntry } from '@napi-rs/keyring';
+
+/**
+ * Where the wallet keeps its private key when the OS can protect it. Implementations: the OS keychain
+ * (KeychainStore, headless) and Electron safeStorage (main/electron/secret-store.ts). When neither is usable the
+ * wallet falls back to a passphrase-encrypted keystore file (see service.ts); there is no plain-text store.
+ */
+export interface SecretStore {
+  readonly kind: 'keychain' | 'safe-storage';
+  /** Why secrets cannot be kept here right now (no D-Bus, locked keyring…), or null when they can. */
+  unavailableReason(): Promise<string | null>;
+  get(account: string): Promise<string | null>;
+  set(account: string, secret: string): Promise<void>;
+  delete(account: string): Promise<void>;
+}
+
+export const SECRET_SERVICE = 'Synor Contributor';
+const PROBE_ACCOUNT = 'probe';
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The OS keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows) through
+ * @napi-rs/keyring: prebuilt binaries, async calls that run off the event loop. See README "Key storage".
+ */
+export class KeychainStore implements SecretStore {
+  readonly kind = 'keychain';
+
+  constructor(private readonly service = SECRET_SERVICE) {}
+
+  private entry(account: string): AsyncEntry {
+    return new AsyncEntry(this.service, account);
+  }
+
+  /** A real round trip: a reachable but locked keyring only fails on write or read. */
+  async unavailableReason(): Promise<string | null> {
+    const probe = this.entry(PROBE_ACCOUNT);
+    try {
+      const value = `probe-${Date.now()}`;
+      await probe.setPassword(value);
+      const back = await probe.getPassword();
+      await probe.deleteCredential();
+      return back === value ? null : 'the OS keychain did not return what was stored';
+    } catch (error) {
+      return `the OS keychain cannot be used (${describe(error)})`;
+    }
+  }
+
+  get(account: string): Promise<string | null> {
+    return this.entry(account).getPassword();
+  }
+
+  async set(account: string, secret: string): Promise<void> {
+    await this.entry(account).setPassword(secret);
+  }
+
+  async delete(account: string): Promise<void> {
+    await this.entry(account).deleteCredential();
+  }
+}
