@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SettingsPatchSchema, SettingsSchema } from './settings.js';
+import { PRESETS, SettingsPatchSchema, SettingsSchema } from './settings.js';
 import { ActivityEntrySchema, AgentStateSchema } from './state.js';
 
 const NoArgs = z.object({}).strict().optional();
@@ -13,6 +13,7 @@ export const commands = {
   setShare: { args: z.object({ on: z.boolean() }).strict(), result: AgentStateSchema },
   getSettings: { args: NoArgs, result: SettingsSchema },
   updateSettings: { args: SettingsPatchSchema, result: SettingsSchema },
+  applyPreset: { args: z.object({ name: z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS]) }).strict(), result: SettingsSchema },
   getActivity: { args: NoArgs, result: z.array(ActivityEntrySchema) },
   dismissNotice: { args: z.object({ id: z.string().max(200) }).strict(), result: AgentStateSchema },
 } as const;

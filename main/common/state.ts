@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DecisionSchema, SignalsSchema } from './policy.js';
 
 export const NoticeSchema = z.object({
   id: z.string(),
@@ -22,12 +23,18 @@ export const AgentStateSchema = z.object({
   status: StatusSchema,
   startedAt: z.number(),
   notices: z.array(NoticeSchema),
+  /** The policy's latest answer per device, with its reasons; null before the first sample. */
+  decision: DecisionSchema.nullable(),
+  /** The latest sample the decision rests on (live use, temperatures, power). */
+  signals: SignalsSchema.nullable(),
+  /** Where idle time comes from on this system ("none" means idle-only cannot work here). */
+  idleSource: z.string(),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;
 
 export const ActivityEntrySchema = z.object({
   at: z.number(),
-  kind: z.enum(['share', 'settings', 'status', 'notice']),
+  kind: z.enum(['share', 'settings', 'status', 'notice', 'policy']),
   message: z.string(),
 });
 export type ActivityEntry = z.infer<typeof ActivityEntrySchema>;

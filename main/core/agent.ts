@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { commands, isCommandName, RequestSchema, type CommandName, type CommandResult } from '../common/contract.js';
+import type { Decision, Signals } from '../common/policy.js';
 import { fail, fieldErrors, ok, type Result } from '../common/result.js';
-import { SettingsSchema, type Settings } from '../common/settings.js';
-import type { ActivityEntry, AgentEvent, AgentState, Notice, Status } from '../common/state.js';
+import { PRESETS, SettingsSchema, type Settings } from '../common/settings.js';
+import type { ActivityEntry, AgentEvent, AgentState, Notice } from '../common/state.js';
 import { Emitter } from './events.js';
+import { Monitor } from './monitor/monitor.js';
 import type { AppPaths } from './paths.js';
+import { decide, summarize } from './policy/decide.js';
 import type { Ports } from './ports.js';
 import { SettingsStore } from './settings/store.js';
 
@@ -22,25 +25,28 @@ export interface Agent {
   subscribe(listener: (event: AgentEvent) => void): () => void;
   state(): AgentState;
   settings(): Settings;
+  /** Samples the system and decides again now (also runs on its own timer). */
+  tick(): Promise<void>;
+  close(): Promise<void>;
 }
 
 const ACTIVITY_LIMIT = 500;
+/** Decide every second while sharing (fast give-back); every 5 s otherwise, for the live charts only. */
+const TICK_SHARING_MS = 1000;
+const TICK_IDLE_MS = 5000;
 
 type Handlers = {
   [C in CommandName]: (args: z.output<(typeof commands)[C]['args']>) => Promise<Result<CommandResult<C>>>;
 };
 
-function statusFor(settings: Settings): Status {
-  if (!settings.sharing) return { code: 'off', reason: 'Sharing is off. Turn it on to contribute your spare computer power.' };
-  return {
-    code: 'waiting',
-    reason: 'Sharing is on. Waiting for work: this version cannot run tasks yet.',
-  };
-}
+/** What makes a decision different for the activity log: who runs and the first blocking reason, not the numbers in it. */
+const decisionKey = (decision: Decision | undefined): string =>
+  JSON.stringify(decision?.devices.map((d) => [d.deviceId, d.run, d.reasons.find((r) => r.blocking)?.code]));
 
 /** Composition root: builds the whole agent from its ports. The Electron app and headless mode both call this. */
 export async function createAgent(options: AgentOptions): Promise<Agent> {
-  const { clock, logger } = options.ports;
+  const { ports } = options;
+  const { clock, logger } = ports;
   const store = new SettingsStore(join(options.paths.configDir, 'settings.json'), clock);
   const loaded = await store.load();
   let settings = loaded.settings;
@@ -48,14 +54,20 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const activity: ActivityEntry[] = [];
   const events = new Emitter<AgentEvent>();
   const startedAt = clock.now();
+  const monitor = new Monitor(ports, () => [], () => []);
+  let signals: Signals | null = null;
+  let decision: Decision | undefined;
 
   const state = (): AgentState => ({
     version: options.version,
     mode: options.mode,
     sharing: settings.sharing,
-    status: statusFor(settings),
+    status: decision ? summarize(decision, false) : { code: 'off', reason: 'Starting…' },
     startedAt,
     notices,
+    decision: decision ?? null,
+    signals,
+    idleSource: ports.idle.name,
   });
 
   const log = (kind: ActivityEntry['kind'], message: string): void => {
@@ -76,6 +88,25 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     log('notice', loaded.notice.message);
   }
 
+  /** Sample, decide, and say so when the answer changes. Ticks run one after another, each with fresh settings. */
+  let ticks: Promise<void> = Promise.resolve();
+  const evaluate = async (): Promise<void> => {
+    signals = await monitor.sample(settings);
+    const next = decide(signals, settings, clock.now(), decision);
+    const changed = decisionKey(next) !== decisionKey(decision);
+    decision = next;
+    if (changed) log('policy', summarize(next, false).reason);
+    publish();
+  };
+  const tick = (): Promise<void> =>
+    (ticks = ticks.then(evaluate).catch((error: unknown) => logger.error(`policy tick failed: ${(error as Error).stack ?? String(error)}`)));
+  let cancelTimer = (): void => undefined;
+  let closed = false;
+  const loop = (): void => {
+    cancelTimer = clock.after(settings.sharing ? TICK_SHARING_MS : TICK_IDLE_MS, () => void tick().then(() => !closed && loop()));
+  };
+  const unsubscribeSession = ports.session.subscribe(() => void tick());
+
   // Writes are serialised so two quick edits cannot interleave on disk.
   let writes: Promise<unknown> = Promise.resolve();
   const applySettings = (next: Settings): Promise<Result<Settings>> => {
@@ -94,33 +125,45 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         (key) => key !== 'sharing' && JSON.stringify(before[key]) !== JSON.stringify(next[key]),
       );
       if (changed.length > 0) log('settings', `Settings changed: ${changed.join(', ')}`);
-      if (statusFor(before).reason !== statusFor(next).reason) log('status', statusFor(next).reason);
-      publish();
+      // New settings take effect at once, not at the next tick.
+      await tick();
+      if (before.sharing !== next.sharing) {
+        cancelTimer();
+        loop();
+      }
       return ok(settings);
     });
     writes = run;
     return run;
   };
 
+  /** Checked again whole: a patch over IPC may carry explicit undefined, and later rules span fields. */
+  const patchSettings = (patch: object): Promise<Result<Settings>> => {
+    const merged = SettingsSchema.safeParse({ ...settings, ...patch });
+    if (!merged.success) {
+      return Promise.resolve(fail('VALIDATION', 'Some settings are not valid; nothing was saved.', fieldErrors(merged.error)));
+    }
+    return applySettings(merged.data);
+  };
+
   const handlers: Handlers = {
     getState: async () => ok(state()),
     setShare: async ({ on }) => {
-      const saved = await applySettings({ ...settings, sharing: on });
+      const saved = await patchSettings({ sharing: on });
       return saved.ok ? ok(state()) : saved;
     },
     getSettings: async () => ok(settings),
-    updateSettings: async (patch) => {
-      // Checked again whole: a patch over IPC may carry explicit undefined, and later rules span fields.
-      const merged = SettingsSchema.safeParse({ ...settings, ...patch });
-      if (!merged.success) return fail('VALIDATION', 'Some settings are not valid; nothing was saved.', fieldErrors(merged.error));
-      return applySettings(merged.data);
-    },
+    updateSettings: patchSettings,
+    applyPreset: ({ name }) => patchSettings(PRESETS[name]),
     getActivity: async () => ok([...activity]),
     dismissNotice: async ({ id }) => {
       notices = notices.filter((notice) => notice.id !== id);
       return ok(publish());
     },
   };
+
+  await tick();
+  loop();
 
   return {
     async call(request) {
@@ -143,5 +186,13 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     subscribe: (listener) => events.subscribe(listener),
     state,
     settings: () => settings,
+    tick,
+    async close() {
+      closed = true;
+      cancelTimer();
+      unsubscribeSession();
+      await writes;
+      await ticks;
+    },
   };
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAgent } from './agent.js';
 import { stderrLogger, systemClock } from './node-ports.js';
+import { nodeSystemPorts } from './monitor/node-sources.js';
 import { appPaths } from './paths.js';
 import { startServer } from './server/http.js';
 
@@ -18,7 +19,7 @@ const root = new URL('../../', import.meta.url);
 const { values } = parseArgs({ options: { port: { type: 'string' } } });
 const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
 const paths = appPaths(process.platform, process.env, homedir());
-const ports = { clock: systemClock, logger: stderrLogger };
+const ports = { clock: systemClock, logger: stderrLogger, ...nodeSystemPorts(process.platform, process.env) };
 const agent = await createAgent({ ports, paths, mode: 'headless', version });
 
 const serve = (port: number) =>
@@ -34,7 +35,7 @@ stderrLogger.info(`settings in ${paths.configDir}, data in ${paths.dataDir}`);
 process.stdout.write(`Synor Contributor (headless) is running. Open this link in your browser:\n  ${server.url}\n`);
 
 const stop = (): void => {
-  void server.close().then(() => process.exit(0));
+  void Promise.all([server.close(), agent.close()]).then(() => process.exit(0));
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

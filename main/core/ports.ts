@@ -1,6 +1,8 @@
 /** What the agent needs from its host. Each port has a real implementation per host and a fake in unit tests. */
 export interface Clock {
   now(): number;
+  /** Runs `fn` once after `ms`; returns a cancel function. Never keeps the process alive on its own. */
+  after(ms: number, fn: () => void): () => void;
 }
 
 export interface Logger {
@@ -9,7 +11,55 @@ export interface Logger {
   error(message: string): void;
 }
 
+/** How long the user has left keyboard and mouse alone. null: this system cannot tell. */
+export interface IdleSource {
+  /** Where the answer comes from, for the Devices screen ("Electron powerMonitor", "logind", "none"). */
+  readonly name: string;
+  idleSeconds(): Promise<number | null>;
+  locked(): Promise<boolean | null>;
+}
+
+export interface PowerReading {
+  onBattery: boolean | null;
+  batteryPercent: number | null;
+  charging: boolean | null;
+  batterySaver: boolean | null;
+}
+
+export interface PowerSource {
+  read(): Promise<PowerReading>;
+}
+
+export type SessionEvent = 'suspend' | 'resume' | 'lock' | 'unlock' | 'user-active';
+
+/** Pushes what polling would see too late: sleep, wake, screen lock, and (where the OS says) user input. */
+export interface SessionEvents {
+  subscribe(listener: (event: SessionEvent) => void): () => void;
+}
+
+export interface CpuTimes {
+  /** Cumulative busy and total CPU time of the whole machine, in ms summed over all cores. */
+  busyMs: number;
+  totalMs: number;
+  /** Cumulative CPU time of the given processes (our jobs), or null where the OS does not say. */
+  oursMs: number | null;
+}
+
+/** Cheap counters read on every policy tick. */
+export interface SystemSampler {
+  cpuTimes(ourPids: readonly number[]): Promise<CpuTimes>;
+  cpuTempC(): Promise<number | null>;
+  /** Lower-case names of running programs, or null where the OS does not say. */
+  processNames(): Promise<string[] | null>;
+  /** Whether another program is full screen, or null where the OS does not say. */
+  fullscreen(): Promise<boolean | null>;
+}
+
 export interface Ports {
   clock: Clock;
   logger: Logger;
+  idle: IdleSource;
+  power: PowerSource;
+  session: SessionEvents;
+  system: SystemSampler;
 }

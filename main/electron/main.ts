@@ -1,11 +1,13 @@
 /** Electron entry: the only place that wires real Electron objects to the agent. */
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, powerMonitor, session, shell, Tray } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AgentState } from '../common/state.js';
 import { createAgent, type Agent } from '../core/agent.js';
 import { stderrLogger, systemClock } from '../core/node-ports.js';
+import { nodeSystemPorts } from '../core/monitor/node-sources.js';
 import { appPaths } from '../core/paths.js';
+import { electronIdle, electronPower, electronSession } from './adapters.js';
 import { forwardEvents, serveIpc, trustedFrame } from './ipc.js';
 import { trayIconBitmap, trayMenu, trayTooltip } from './tray.js';
 import { hardenContents, hardenSession, windowOptions } from './window.js';
@@ -66,15 +68,30 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => undefined);
   void app.whenReady().then(async () => {
     hardenSession(session.defaultSession);
+    const os = nodeSystemPorts(process.platform, process.env);
     const agent = await createAgent({
-      ports: { clock: systemClock, logger: stderrLogger },
+      ports: {
+        clock: systemClock,
+        logger: stderrLogger,
+        idle: electronIdle(powerMonitor, os.idle),
+        power: electronPower(powerMonitor, os.power),
+        session: electronSession(powerMonitor),
+        system: os.system,
+      },
       paths: appPaths(process.platform, process.env, app.getPath('home')),
       mode: 'electron',
       version: app.getVersion(),
     });
     serveIpc(ipcMain, agent, trustedFrame(appUrl));
     forwardEvents(agent, () => window?.webContents);
-    agent.subscribe((event) => event.type === 'state' && updateTray(agent, event.state));
+    // State arrives every second while sharing; the tray changes only when what it shows does.
+    let shown = '';
+    agent.subscribe((event) => {
+      if (event.type !== 'state') return;
+      const key = `${event.state.sharing}|${event.state.status.code}|${event.state.status.reason}`;
+      if (key !== shown) updateTray(agent, event.state);
+      shown = key;
+    });
     updateTray(agent, agent.state());
     if (!process.argv.includes('--hidden')) showWindow();
   });

@@ -2,13 +2,31 @@ import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock, Logger, Ports } from '../../main/core/ports.js';
+import type { Clock, CpuTimes, Logger, Ports, PowerReading, SessionEvent } from '../../main/core/ports.js';
 
-/** A clock the test moves by hand. */
+/** A clock the test moves by hand; timers fire only from advance(). */
 export class FakeClock implements Clock {
+  private timers: { at: number; fn: () => void }[] = [];
   constructor(public time = Date.UTC(2026, 10, 25, 12, 0, 0)) {}
   now(): number {
     return this.time;
+  }
+  after(ms: number, fn: () => void): () => void {
+    const timer = { at: this.time + ms, fn };
+    this.timers.push(timer);
+    return () => (this.timers = this.timers.filter((t) => t !== timer));
+  }
+  /** Moves time on, firing due timers in order. */
+  advance(ms: number): void {
+    const until = this.time + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.time = due.at;
+      due.fn();
+    }
+    this.time = until;
   }
 }
 
@@ -26,10 +44,45 @@ export class MemoryLogger implements Logger {
   }
 }
 
-export const fakePorts = (): Ports & { clock: FakeClock; logger: MemoryLogger } => ({
-  clock: new FakeClock(),
-  logger: new MemoryLogger(),
-});
+/** The OS as a test wants it: every reading settable, session events emitted by hand. */
+export class FakeSystem {
+  idleSeconds: number | null = 3600;
+  locked: boolean | null = false;
+  power: PowerReading = { onBattery: false, batteryPercent: null, charging: null, batterySaver: false };
+  cpu: CpuTimes = { busyMs: 0, totalMs: 0, oursMs: 0 };
+  tempC: number | null = 45;
+  processes: string[] | null = [];
+  fullscreen: boolean | null = false;
+  private listeners = new Set<(event: SessionEvent) => void>();
+
+  emit(event: SessionEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  ports(): Omit<Ports, 'clock' | 'logger'> {
+    return {
+      idle: { name: 'fake', idleSeconds: async () => this.idleSeconds, locked: async () => this.locked },
+      power: { read: async () => this.power },
+      session: {
+        subscribe: (listener) => {
+          this.listeners.add(listener);
+          return () => this.listeners.delete(listener);
+        },
+      },
+      system: {
+        cpuTimes: async () => this.cpu,
+        cpuTempC: async () => this.tempC,
+        processNames: async () => this.processes,
+        fullscreen: async () => this.fullscreen,
+      },
+    };
+  }
+}
+
+export const fakePorts = () => {
+  const os = new FakeSystem();
+  return { clock: new FakeClock(), logger: new MemoryLogger(), os, ...os.ports() };
+};
 
 const made: string[] = [];
 // Not node:test's after(): called inside a before() hook, it would run as soon as that hook ends.

@@ -36,11 +36,15 @@ test('setShare persists, publishes the new state and logs the change with its re
   const onDisk = JSON.parse(await readFile(join(paths.configDir, 'settings.json'), 'utf8'));
   assert.equal(onDisk.sharing, true);
   assert.deepEqual(
-    events.filter((e) => e.type === 'activity').map((e) => e.type === 'activity' && e.entry.kind),
-    ['share', 'status'],
+    events.filter((e) => e.type === 'activity').map((e) => e.type === 'activity' && [e.entry.kind, e.entry.message]),
+    [
+      ['share', 'Sharing turned on'],
+      ['policy', 'Ready: your CPU may work; waiting for tasks from the network.'],
+    ],
   );
   const last = events.at(-1);
   assert.ok(last?.type === 'state' && last.state.sharing && last.state.status.code === 'waiting');
+  assert.equal(last.state.decision?.devices[0]?.run, true);
 });
 
 test('invalid settings give field errors and change nothing, in memory or on disk', async () => {
@@ -101,4 +105,39 @@ test('quick successive edits are all applied, in order', async () => {
   assert.equal(agent.settings().cpuSharePercent, 40);
   const onDisk = JSON.parse(await readFile(join(paths.configDir, 'settings.json'), 'utf8'));
   assert.equal(onDisk.cpuSharePercent, 40);
+});
+
+test('the policy loop: user input pauses at the next tick, sleep pauses at once, each change logged once', async () => {
+  const { agent, ports } = await testAgent();
+  await agent.call({ cmd: 'setShare', args: { on: true } });
+  assert.equal(agent.state().decision?.devices[0]?.run, true);
+  ports.os.idleSeconds = 2;
+  ports.clock.advance(1000);
+  await agent.tick();
+  assert.equal(agent.state().status.reason, 'Waiting: 0 of 10 idle minutes.');
+  ports.os.idleSeconds = 3600;
+  await agent.tick();
+  ports.os.emit('suspend');
+  await agent.tick();
+  assert.equal(agent.state().status.code, 'paused');
+  assert.match(agent.state().status.reason, /going to sleep/);
+  const activity = await agent.call({ cmd: 'getActivity' });
+  assert.ok(activity.ok);
+  const policy = (activity.value as { kind: string; message: string }[]).filter((e) => e.kind === 'policy').map((e) => e.message);
+  assert.deepEqual(policy.slice(-3), [
+    'Waiting: 0 of 10 idle minutes.',
+    'Ready: your CPU may work; waiting for tasks from the network.',
+    'Paused: the computer is going to sleep.',
+  ]);
+  await agent.close();
+});
+
+test('presets apply their limits in one step', async () => {
+  const { agent } = await testAgent();
+  const result = await agent.call({ cmd: 'applyPreset', args: { name: 'light' } });
+  assert.ok(result.ok);
+  assert.equal(agent.settings().cpuSharePercent, 25);
+  assert.equal(agent.settings().power.mode, 'efficiency');
+  const bad = await agent.call({ cmd: 'applyPreset', args: { name: 'turbo' } });
+  assert.ok(!bad.ok && bad.error.code === 'VALIDATION');
 });
