@@ -1,4 +1,4 @@
-import { Contract, FetchRequest, JsonRpcProvider, Network, isError, type EventLog, type Signer } from 'ethers';
+import { Contract, FetchRequest, Interface, JsonRpcProvider, Network, isError, type EventLog, type Signer } from 'ethers';
 import type { ChainSettings, ClaimRecord, Voucher } from '../../common/wallet.js';
 import type { Clock } from '../ports.js';
 import { WalletError } from './errors.js';
@@ -20,6 +20,7 @@ export const PAYOUT_ABI = [
   // Bubbles up from the token when the payout contract has run dry.
   'error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)',
 ];
+const payoutInterface = new Interface(PAYOUT_ABI);
 export const TOKEN_ABI = ['function balanceOf(address owner) view returns (uint256)'];
 
 const REVERT_MESSAGES: Record<string, string> = {
@@ -41,7 +42,9 @@ function claimRejected(error: unknown): WalletError {
   if (isError(error, 'INSUFFICIENT_FUNDS')) {
     return new WalletError('CLAIM_REJECTED', 'Your address has no native coins to pay the transaction fee.');
   }
-  const name = isError(error, 'CALL_EXCEPTION') ? error.revert?.name : undefined;
+  // Reverts during gas estimation come back undecoded; the revert data names the contract's custom error.
+  const data = isError(error, 'CALL_EXCEPTION') ? error.data : undefined;
+  const name = data ? payoutInterface.parseError(data)?.name : undefined;
   const known = name ? REVERT_MESSAGES[name] : undefined;
   return new WalletError('CLAIM_REJECTED', known ?? `The chain refused the claim: ${firstLine(error)}`);
 }
@@ -184,8 +187,13 @@ export class ChainClient {
 export async function connectChain(settings: ChainSettings, options: ChainOptions): Promise<ChainClient> {
   const request = new FetchRequest(settings.rpcUrl);
   request.timeout = options.timeoutMs ?? 10_000;
-  // A static network: ethers would otherwise retry chain detection forever against a dead URL.
-  const provider = new JsonRpcProvider(request, undefined, { staticNetwork: Network.from(settings.chainId), pollingInterval: 1000 });
+  const provider = new JsonRpcProvider(request, undefined, {
+    // Static: ethers would otherwise retry chain detection forever against a dead URL.
+    staticNetwork: Network.from(settings.chainId),
+    // No 250 ms result cache: a retried claim would get the old nonce and gas estimate back.
+    cacheTimeout: -1,
+    pollingInterval: 1000,
+  });
   const client = new ChainClient(settings, provider, options.clock);
   try {
     await client.verify();

@@ -67,7 +67,11 @@ export async function startLocalChain(): Promise<LocalChain> {
   }
   child.stdout?.resume(); // anvil keeps logging; an unread pipe would eventually block it
   const rpcUrl = `http://${address}`;
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: Network.from(LOCAL_CHAIN_ID), pollingInterval: 100 });
+  const provider = new JsonRpcProvider(rpcUrl, undefined, {
+    staticNetwork: Network.from(LOCAL_CHAIN_ID),
+    cacheTimeout: -1,
+    pollingInterval: 100,
+  });
   return {
     rpcUrl,
     chainId: LOCAL_CHAIN_ID,

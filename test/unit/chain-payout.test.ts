@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, test } from 'node:test';
+import { Wallet, parseUnits } from 'ethers';
+import type { ChainSettings, Voucher } from '../../main/common/wallet.js';
+import { connectChain, type ChainClient } from '../../main/core/wallet/chain.js';
+import { WalletError } from '../../main/core/wallet/errors.js';
+import { systemClock } from '../../main/core/node-ports.js';
+import { deployPayout, fundNative, signVoucher, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
+
+let chain: LocalChain;
+let settings: ChainSettings;
+let client: ChainClient;
+const coordinator = Wallet.createRandom();
+
+before(async () => {
+  chain = await startLocalChain();
+  ({ settings } = await deployPayout(chain, { coordinator: coordinator.address, fund: parseUnits('1000', 18) }));
+  client = await connectChain(settings, { clock: systemClock });
+});
+after(async () => {
+  client.close();
+  await chain.stop();
+});
+
+/** A fresh owner with gas money, so tests do not share receipt counters. */
+async function owner(): Promise<Wallet> {
+  const wallet = new Wallet(Wallet.createRandom().privateKey, client.provider);
+  await fundNative(chain, wallet.address);
+  return wallet;
+}
+
+const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+const voucherFor = (who: string, from: number, to: number, amount = '5', expiry = inAnHour(), signer = coordinator): Promise<Voucher> =>
+  signVoucher(signer, settings, { owner: who, amount: parseUnits(amount, 18).toString(), fromReceipt: from, toReceipt: to, expiry });
+
+const rejects = (work: Promise<unknown>, message: RegExp) =>
+  assert.rejects(work, (error: unknown) => error instanceof WalletError && error.code === 'CLAIM_REJECTED' && message.test(error.message));
+
+test('the owner claims a coordinator voucher: SYNOR balance rises, the claim is confirmed and in the history', async () => {
+  const me = await owner();
+  const voucher = await voucherFor(me.address, 0, 3, '7.5');
+  assert.equal(await client.claimable(voucher, me.address), parseUnits('7.5', 18));
+  const sent: string[] = [];
+  const record = await client.claim(me, voucher, (pending) => sent.push(`${pending.status} ${pending.txHash}`));
+  assert.equal(record.status, 'confirmed');
+  assert.deepEqual(sent, [`pending ${record.txHash}`]);
+  const receipt = await client.provider.getTransactionReceipt(record.txHash);
+  assert.equal(receipt?.status, 1);
+  assert.equal((await client.balances(me.address)).synor, parseUnits('7.5', 18));
+  assert.equal(await client.nextReceipt(me.address), 3);
+  assert.equal(await client.claimable(voucher, me.address), 0n, 'a used voucher is worth nothing');
+  const history = await client.history(me.address);
+  assert.deepEqual(
+    history.map((h) => [h.txHash, h.amount, h.fromReceipt, h.toReceipt, h.status]),
+    [[record.txHash, parseUnits('7.5', 18).toString(), 0, 3, 'confirmed']],
+  );
+  assert.ok(Math.abs((history[0]?.at ?? 0) - Date.now()) < 60_000, 'history carries the block time');
+});
+
+test('a voucher pays once: replaying it, or an overlapping range, is refused; the next range pays', async () => {
+  const me = await owner();
+  const first = await voucherFor(me.address, 0, 2);
+  await client.claim(me, first);
+  await rejects(client.claim(me, first), /already paid/);
+  await rejects(client.claim(me, await voucherFor(me.address, 1, 4)), /already paid/);
+  assert.equal((await client.claim(me, await voucherFor(me.address, 2, 4, '1'))).status, 'confirmed');
+  assert.equal((await client.balances(me.address)).synor, parseUnits('6', 18));
+});
+
+test('an expired voucher, one signed by someone else, or one for another owner is refused and pays nothing', async () => {
+  const me = await owner();
+  const expired = await voucherFor(me.address, 0, 1, '1', Math.floor(Date.now() / 1000) - 60);
+  assert.equal(await client.claimable(expired, me.address), 0n);
+  await rejects(client.claim(me, expired), /expired/);
+  await rejects(client.claim(me, await voucherFor(me.address, 0, 1, '1', inAnHour(), Wallet.createRandom())), /not signed by/);
+  const other = await owner();
+  await rejects(client.claim(other, await voucherFor(me.address, 0, 1)), /another address/);
+  // A signature over different values (amount raised after signing) recovers to some other address.
+  const forged = { ...(await voucherFor(me.address, 0, 1, '1')), amount: parseUnits('999', 18).toString() };
+  await rejects(client.claim(me, forged), /not signed by/);
+  assert.equal((await client.balances(me.address)).synor, 0n);
+  assert.equal(await client.nextReceipt(me.address), 0);
+});
+
+test('a claim without gas money says so', async () => {
+  const broke = new Wallet(Wallet.createRandom().privateKey, client.provider);
+  await rejects(client.claim(broke, await voucherFor(broke.address, 0, 1)), /no native coins/);
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const connectFails = (bad: ChainSettings, code: string, message: RegExp) =>
+  assert.rejects(connectChain(bad, { clock: systemClock, timeoutMs: 2000 }), (error: unknown) => {
+    assert.ok(error instanceof WalletError);
+    assert.equal(error.code, code);
+    assert.match(error.message, message);
+    return true;
+  });
+
+test('wrong chain settings fail with a sentence that says what to fix', async () => {
+  await connectFails({ ...settings, chainId: 1 }, 'WRONG_CHAIN', /serves chain 31337, but the settings expect chain 1/);
+  const dead = `http://127.0.0.1:${await freePort()}`;
+  await connectFails({ ...settings, rpcUrl: dead }, 'CHAIN_UNREACHABLE', new RegExp(`Cannot reach the chain at ${dead}.*RPC URL`));
+  const nowhere = Wallet.createRandom().address;
+  await connectFails({ ...settings, payoutAddress: nowhere }, 'NO_CONTRACT', /no payout contract at/);
+  await connectFails({ ...settings, tokenAddress: settings.payoutAddress }, 'NO_CONTRACT', /pays in token/);
+});
