@@ -35,8 +35,6 @@ VendorResult ProbeApple() {
       return result;
     }
     result.status = "found";
-    NSOperatingSystemVersion os = [NSProcessInfo processInfo].operatingSystemVersion;
-    result.driverVersion = std::to_string(os.majorVersion) + "." + std::to_string(os.minorVersion);
     uint32_t index = 0;
     for (id<MTLDevice> device in devices) {
       GpuRecord gpu;

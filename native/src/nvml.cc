@@ -97,14 +97,20 @@ GpuRecord ReadDevice(const Nvml& nvml, unsigned int index) {
     }
   }
   if (failure == NVML_SUCCESS) {
+    // Each call runs before its value is read (argument evaluation order is unspecified in C++).
     nvmlUtilization_t use{};
-    gpu.utilizationPercent = Reading(nvml.utilization(device, &use), use.gpu, failure);
+    nvmlReturn_t rc = nvml.utilization(device, &use);
+    gpu.utilizationPercent = Reading(rc, use.gpu, failure);
     unsigned int value = 0;
-    gpu.temperatureC = Reading(nvml.temperature(device, NVML_TEMPERATURE_GPU, &value), value, failure);
-    gpu.powerDrawMilliwatts = Reading(nvml.power(device, &value), value, failure);
-    gpu.powerLimitMilliwatts = Reading(nvml.powerLimit(device, &value), value, failure);
+    rc = nvml.temperature(device, NVML_TEMPERATURE_GPU, &value);
+    gpu.temperatureC = Reading(rc, value, failure);
+    rc = nvml.power(device, &value);
+    gpu.powerDrawMilliwatts = Reading(rc, value, failure);
+    rc = nvml.powerLimit(device, &value);
+    gpu.powerLimitMilliwatts = Reading(rc, value, failure);
     int major = 0, minor = 0;
-    if (Reading(nvml.computeCapability(device, &major, &minor), major, failure))
+    rc = nvml.computeCapability(device, &major, &minor);
+    if (Reading(rc, major, failure))
       gpu.computeCapability = std::to_string(major) + "." + std::to_string(minor);
   }
   if (failure != NVML_SUCCESS) {

@@ -94,16 +94,22 @@ GpuRecord ReadDevice(const Rsmi& rsmi, uint32_t index) {
     }
   }
   if (failure == RSMI_STATUS_SUCCESS) {
-    gpu.memoryTotalBytes = Reading(rsmi.memoryTotal(index, RSMI_MEM_TYPE_VRAM, &u64), u64, 1, failure);
-    gpu.memoryUsedBytes = Reading(rsmi.memoryUsed(index, RSMI_MEM_TYPE_VRAM, &u64), u64, 1, failure);
+    // Each call runs before its value is read (argument evaluation order is unspecified in C++).
+    rsmi_status_t rc = rsmi.memoryTotal(index, RSMI_MEM_TYPE_VRAM, &u64);
+    gpu.memoryTotalBytes = Reading(rc, u64, 1, failure);
+    rc = rsmi.memoryUsed(index, RSMI_MEM_TYPE_VRAM, &u64);
+    gpu.memoryUsedBytes = Reading(rc, u64, 1, failure);
     uint32_t busy = 0;
-    gpu.utilizationPercent = Reading(rsmi.busy(index, &busy), busy, 1, failure);
+    rc = rsmi.busy(index, &busy);
+    gpu.utilizationPercent = Reading(rc, busy, 1, failure);
     int64_t millidegrees = 0;
-    gpu.temperatureC =
-        Reading(rsmi.temperature(index, RSMI_TEMP_TYPE_EDGE, RSMI_TEMP_CURRENT, &millidegrees), millidegrees, 1000, failure);
+    rc = rsmi.temperature(index, RSMI_TEMP_TYPE_EDGE, RSMI_TEMP_CURRENT, &millidegrees);
+    gpu.temperatureC = Reading(rc, millidegrees, 1000, failure);
     // ROCm reports microwatts; milliwatts here so the JS side converts NVML and ROCm alike.
-    gpu.powerDrawMilliwatts = Reading(rsmi.power(index, 0, &u64), u64, 1000, failure);
-    gpu.powerLimitMilliwatts = Reading(rsmi.powerCap(index, 0, &u64), u64, 1000, failure);
+    rc = rsmi.power(index, 0, &u64);
+    gpu.powerDrawMilliwatts = Reading(rc, u64, 1000, failure);
+    rc = rsmi.powerCap(index, 0, &u64);
+    gpu.powerLimitMilliwatts = Reading(rc, u64, 1000, failure);
   }
   if (failure != RSMI_STATUS_SUCCESS) {
     GpuRecord broken;
