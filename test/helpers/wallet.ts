@@ -1,0 +1,49 @@
+import { HDNodeWallet } from 'ethers';
+import type { SecretStore } from '../../main/core/wallet/secret-store.js';
+import { WalletService, type WalletServiceOptions } from '../../main/core/wallet/service.js';
+import { MemoryLogger, tempDir } from './fakes.js';
+
+/** An OS secret store that keeps secrets in memory; `unavailable` plays a machine without a secret service. */
+export class MemorySecretStore implements SecretStore {
+  readonly kind = 'keychain';
+  readonly secrets = new Map<string, string>();
+  unavailable: string | null = null;
+
+  async unavailableReason(): Promise<string | null> {
+    return this.unavailable;
+  }
+  async get(account: string): Promise<string | null> {
+    return this.secrets.get(account) ?? null;
+  }
+  async set(account: string, secret: string): Promise<void> {
+    this.secrets.set(account, secret);
+  }
+  async delete(account: string): Promise<void> {
+    this.secrets.delete(account);
+  }
+}
+
+/** scrypt N = 4096 keeps each keystore operation at a few ms (the app uses ethers' default, 2^17). */
+export const TEST_SCRYPT_N = 4096;
+
+export async function testWallet(overrides: Partial<WalletServiceOptions> = {}) {
+  const logger = new MemoryLogger();
+  const secrets = new MemorySecretStore();
+  const options: WalletServiceOptions = { dir: await tempDir('synor-wallet-'), secrets, logger, scryptN: TEST_SCRYPT_N, ...overrides };
+  const wallet = new WalletService(options);
+  await wallet.open();
+  /** The same folder and store, as after a restart. */
+  const reopen = async (more: Partial<WalletServiceOptions> = {}) => {
+    const again = new WalletService({ ...options, ...more });
+    await again.open();
+    return again;
+  };
+  return { wallet, logger, secrets, options, reopen };
+}
+
+/** The key behind a phrase shown by revealRecoveryPhrase (ethers' default path, as Wallet.createRandom uses). */
+export const keyOfPhrase = (words: string[]): string => HDNodeWallet.fromPhrase(words.join(' ')).privateKey;
+
+/** Anvil's public test mnemonic and its first account. */
+export const TEST_PHRASE = 'test test test test test test test test test test test junk';
+export const TEST_PHRASE_ADDRESS = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';

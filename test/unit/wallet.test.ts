@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Wallet, isKeystoreJson, verifyTypedData } from 'ethers';
+import type { KeyWorkProgress } from '../../main/common/wallet.js';
+import { WalletError, walletResult, type WalletErrorCode } from '../../main/core/wallet/errors.js';
+import { MemoryLogger } from '../helpers/fakes.js';
+import { keyOfPhrase, testWallet, TEST_PHRASE, TEST_PHRASE_ADDRESS } from '../helpers/wallet.js';
+
+const fails = (work: Promise<unknown> | (() => unknown), code: WalletErrorCode, message?: RegExp) =>
+  assert.rejects(async () => (typeof work === 'function' ? work() : work), (error: unknown) => {
+    assert.ok(error instanceof WalletError, String(error));
+    assert.equal(error.code, code);
+    if (message) assert.match(error.message, message);
+    return true;
+  });
+
+const REVEAL = { confirm: 'show-recovery-phrase' } as const;
+const REGISTRATION = {
+  domain: { name: 'Synor', version: '1', chainId: 31337 },
+  types: { Device: [{ name: 'deviceId', type: 'string' }, { name: 'owner', type: 'address' }] },
+};
+
+test('create: the key goes to the OS store, the phrase is shown once and forgotten after the backup is confirmed', async () => {
+  const { wallet, secrets, reopen } = await testWallet();
+  assert.deepEqual(wallet.info(), { state: 'none' });
+  const info = await wallet.create({});
+  assert.ok(info.state === 'ready');
+  assert.equal(info.storage, 'keychain');
+  assert.equal(info.backup, 'phrase-pending');
+  const { words } = wallet.revealRecoveryPhrase(REVEAL);
+  assert.equal(words.length, 12);
+  const key = keyOfPhrase(words);
+  assert.equal(new Wallet(key).address, info.address, 'the phrase restores this very wallet');
+  assert.deepEqual([...secrets.secrets], [[`wallet-${info.address.toLowerCase()}`, key]]);
+
+  await fails(wallet.confirmBackup({ words: [1, 5, 12].map((p) => ({ position: p, word: p === 5 ? 'wrong' : words[p - 1]! })) }), 'BACKUP_MISMATCH', /Word 5/);
+  const pending = wallet.info();
+  assert.ok(pending.state === 'ready' && pending.backup === 'phrase-pending', 'still pending after a mismatch');
+  wallet.revealRecoveryPhrase(REVEAL);
+  const confirmed = await wallet.confirmBackup({ words: [2, 7, 11].map((p) => ({ position: p, word: ` ${words[p - 1]!.toUpperCase()} ` })) });
+  assert.ok(confirmed.state === 'ready' && confirmed.backup === 'confirmed');
+  await fails(() => wallet.revealRecoveryPhrase(REVEAL), 'NO_PENDING_PHRASE', /only once/);
+  // @ts-expect-error: the confirmation is not optional
+  await fails(() => wallet.revealRecoveryPhrase({}), 'NO_PENDING_PHRASE');
+
+  const again = await reopen();
+  assert.deepEqual(again.info(), confirmed);
+  assert.equal(again.signer().address, info.address);
+  await fails(wallet.create({}), 'WALLET_EXISTS');
+});
+
+test('a restart before the backup was confirmed drops the phrase and asks for an encrypted export instead', async () => {
+  const { wallet, reopen } = await testWallet();
+  await wallet.create({});
+  const again = await reopen();
+  const info = again.info();
+  assert.ok(info.state === 'ready' && info.backup === 'export-recommended');
+  await fails(() => again.revealRecoveryPhrase(REVEAL), 'NO_PENDING_PHRASE');
+  await again.exportKeystore({ passphrase: 'backup passphrase' });
+  const after = (await reopen()).info();
+  assert.ok(after.state === 'ready' && after.backup === 'confirmed', 'the export counts as the backup, also after a restart');
+});
+
+for (const [what, secrets] of [
+  ['the OS store is unavailable', 'unavailable'],
+  ['this mode has no OS store', null],
+] as const) {
+  test(`when ${what}: a passphrase is required, the key goes to an encrypted keystore file, locked after restart`, async () => {
+    const progress: KeyWorkProgress[] = [];
+    const onProgress = (p: KeyWorkProgress) => progress.push(p);
+    const setup = await testWallet(secrets === null ? { secrets: null, onProgress } : { onProgress });
+    const { wallet: again, options, reopen, logger } = setup;
+    setup.secrets.unavailable = 'the OS keychain cannot be used (no D-Bus)';
+
+    await fails(again.create({}), 'PASSPHRASE_REQUIRED', secrets ? /no D-Bus\). Choose a passphrase/ : /no OS secret store\. Choose a passphrase/);
+    assert.deepEqual(await readdir(options.dir).catch(() => []), [], 'nothing written without a passphrase');
+    const info = await again.create({ passphrase: 'correct horse battery' });
+    assert.ok(info.state === 'ready' && info.storage === 'keystore-file');
+    assert.ok(logger.lines.some((l) => /warn wallet: .*passphrase-encrypted keystore file/.test(l)));
+    const key = keyOfPhrase(again.revealRecoveryPhrase(REVEAL).words);
+    const file = await readFile(join(options.dir, 'keystore.json'), 'utf8');
+    assert.ok(isKeystoreJson(file));
+    assert.ok(!file.toLowerCase().includes(key.slice(2).toLowerCase()), 'never the key in plain text');
+    assert.equal(progress.at(-1)?.op, 'encrypt');
+    assert.equal(progress.at(-1)?.fraction, 1);
+
+    const later = await reopen();
+    assert.equal(later.info().state, 'locked');
+    await fails(async () => later.signer(), 'LOCKED', /enter your passphrase/);
+    await fails(later.unlock({ passphrase: 'wrong horse' }), 'WRONG_PASSPHRASE');
+    progress.length = 0;
+    assert.equal((await later.unlock({ passphrase: 'correct horse battery' })).state, 'ready');
+    assert.equal(later.signer().address, info.address);
+    assert.ok(progress.length > 2 && progress.every((p, i) => p.op === 'decrypt' && p.fraction >= (progress[i - 1]?.fraction ?? 0)));
+    assert.equal(progress.at(-1)?.fraction, 1);
+  });
+}
+
+test('import a phrase or a private key (with or without 0x); bad input is refused without being echoed', async () => {
+  const phrase = await testWallet();
+  const imported = await phrase.wallet.import({ secret: { kind: 'phrase', phrase: `  ${TEST_PHRASE.toUpperCase().replace(/ /g, '   ')} ` } });
+  assert.ok(imported.state === 'ready' && imported.backup === 'imported');
+  assert.equal(imported.address, TEST_PHRASE_ADDRESS);
+  await fails(phrase.wallet.import({ secret: { kind: 'phrase', phrase: TEST_PHRASE } }), 'WALLET_EXISTS');
+
+  const key = Wallet.createRandom();
+  for (const privateKey of [key.privateKey, key.privateKey.slice(2)]) {
+    const { wallet } = await testWallet();
+    const info = await wallet.import({ secret: { kind: 'privateKey', privateKey } });
+    assert.ok(info.state === 'ready' && info.address === key.address);
+  }
+
+  const { wallet } = await testWallet();
+  const badPhrase = 'test test test test test test test test test test test test';
+  await fails(wallet.import({ secret: { kind: 'phrase', phrase: badPhrase } }), 'BAD_SECRET', /^That is not a valid recovery phrase/);
+  await fails(wallet.import({ secret: { kind: 'privateKey', privateKey: `0x${'0'.repeat(64)}` } }), 'BAD_SECRET', /^That is not a valid private key\.$/);
+  assert.equal(wallet.info().state, 'none');
+});
+
+test('export: a V3 keystore that opens with its passphrase and gives the same address', async () => {
+  const { wallet } = await testWallet();
+  const info = await wallet.import({ secret: { kind: 'phrase', phrase: TEST_PHRASE } });
+  const exported = await wallet.exportKeystore({ passphrase: 'export passphrase' });
+  assert.equal(exported.fileName, `synor-wallet-${TEST_PHRASE_ADDRESS}.json`);
+  assert.equal(JSON.parse(exported.json).version, 3);
+  assert.equal((await Wallet.fromEncryptedJson(exported.json, 'export passphrase')).address, info.state === 'ready' && info.address);
+  await assert.rejects(Wallet.fromEncryptedJson(exported.json, 'another passphrase'), /incorrect password/);
+});
+
+test('change passphrase re-encrypts the keystore file; it does not apply to keys the OS protects', async () => {
+  const { wallet: fileWallet, reopen } = await testWallet({ secrets: null });
+  await fileWallet.create({ passphrase: 'first passphrase' });
+  await fails(fileWallet.changePassphrase({ current: 'not it at all', next: 'second passphrase' }), 'WRONG_PASSPHRASE');
+  await fileWallet.changePassphrase({ current: 'first passphrase', next: 'second passphrase' });
+  const later = await reopen();
+  await fails(later.unlock({ passphrase: 'first passphrase' }), 'WRONG_PASSPHRASE');
+  assert.equal((await later.unlock({ passphrase: 'second passphrase' })).state, 'ready');
+
+  const { wallet } = await testWallet();
+  await wallet.create({});
+  await fails(wallet.changePassphrase({ current: 'x', next: 'second passphrase' }), 'NOT_APPLICABLE', /Export a backup/);
+});
+
+test('remove needs the address typed back, then deletes the key and the wallet files; a new wallet can follow', async () => {
+  const { wallet, secrets, options } = await testWallet();
+  const info = await wallet.create({});
+  assert.ok(info.state === 'ready');
+  await fails(wallet.remove({ address: Wallet.createRandom().address }), 'NOT_APPLICABLE', /nothing was removed/);
+  assert.equal(secrets.secrets.size, 1);
+  assert.deepEqual(await wallet.remove({ address: info.address.toLowerCase() }), { state: 'none' });
+  assert.equal(secrets.secrets.size, 0);
+  assert.deepEqual(await readdir(options.dir), []);
+  await fails(async () => wallet.signer(), 'NO_WALLET');
+  assert.equal((await wallet.create({})).state, 'ready');
+});
+
+test('the signer signs EIP-712 device registrations that recover to the wallet address', async () => {
+  const { wallet } = await testWallet();
+  await wallet.import({ secret: { kind: 'phrase', phrase: TEST_PHRASE } });
+  const signer = wallet.signer();
+  const value = { deviceId: 'device-1', owner: signer.address };
+  const signature = await signer.signTypedData(REGISTRATION.domain, REGISTRATION.types, value);
+  assert.equal(verifyTypedData(REGISTRATION.domain, REGISTRATION.types, value, signature), TEST_PHRASE_ADDRESS);
+  assert.deepEqual(Object.keys(signer).sort(), ['address', 'signTypedData']);
+});
+
+test('a damaged wallet file is reported and left in place; a key missing from the OS store leaves the wallet locked', async () => {
+  const { wallet, options, reopen, secrets, logger } = await testWallet();
+  const info = await wallet.create({});
+  secrets.secrets.clear();
+  const later = await reopen();
+  assert.equal(later.info().state, 'locked');
+  assert.ok(logger.lines.some((l) => /holds no key for .*Import your backup/.test(l)));
+  await fails(later.unlock({ passphrase: 'irrelevant' }), 'SECRET_STORE', /holds no key/);
+  assert.ok(info.state === 'ready');
+
+  const metaFile = join(options.dir, 'wallet.json');
+  await writeFile(metaFile, '{"version": 1, "addr');
+  await fails(reopen(), 'STORAGE', /not a wallet file this version understands/);
+  assert.equal(await readFile(metaFile, 'utf8'), '{"version": 1, "addr');
+});
+
+test('walletResult turns wallet errors into coded data and hides unexpected ones behind a generic sentence', async () => {
+  const logger = new MemoryLogger();
+  assert.deepEqual(await walletResult(Promise.resolve(1), logger), { ok: true, value: 1 });
+  assert.deepEqual(await walletResult(Promise.reject(new WalletError('LOCKED', 'locked')), logger), {
+    ok: false,
+    error: { code: 'LOCKED', message: 'locked' },
+  });
+  const result = await walletResult(Promise.reject(new TypeError('internal detail')), logger);
+  assert.deepEqual(result, { ok: false, error: { code: 'INTERNAL', message: 'The wallet hit an unexpected error; details are in the log.' } });
+  assert.deepEqual(logger.lines, ['error wallet: TypeError: internal detail']);
+});
