@@ -30,7 +30,7 @@ test('the printed link opens the dashboard, and the token leaves the address bar
   await page.goto(agent.url);
   await switchIs(false);
   assert.equal(new URL(page.url()).hash, '');
-  await page.getByText('Sharing is off. Turn it on').waitFor();
+  await page.getByTestId('status').getByText('Sharing is off. Turn it on').waitFor();
   await screenshot(page, 'dashboard');
 });
 

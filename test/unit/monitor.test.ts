@@ -9,6 +9,7 @@ import { Monitor } from '../../main/core/monitor/monitor.js';
 import {
   linuxPower,
   linuxSampler,
+  nodeIdle,
   parseIoreg,
   parseLoginctl,
   parsePidStat,
@@ -144,4 +145,12 @@ test('Electron adapters: idle never below the OS fallback, AC from powerMonitor,
   monitor.emit('suspend');
   assert.equal(seen.length, 5);
   assert.equal(monitor.listenerCount('suspend'), 0);
+});
+
+test('headless idle source: none without a display or login session, said by name', async () => {
+  const none = nodeIdle('linux', {});
+  assert.equal(none.name, 'none');
+  assert.equal(await none.idleSeconds(), null);
+  assert.equal(nodeIdle('linux', { XDG_SESSION_ID: '2' }).name, 'logind');
+  assert.equal(nodeIdle('win32', {}).name, 'none');
 });

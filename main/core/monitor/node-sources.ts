@@ -173,15 +173,15 @@ export function nodeIdle(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Idl
       locked: async () => null,
     };
   }
-  if (platform !== 'linux') return { name: 'none', idleSeconds: async () => null, locked: async () => null };
   const session = env['XDG_SESSION_ID'];
+  if (platform !== 'linux' || (!session && !env['DISPLAY'])) return { name: 'none', idleSeconds: async () => null, locked: async () => null };
   const logind = async () => {
     if (!session) return null;
     const out = await run('loginctl', ['show-session', session, '-p', 'IdleHint', '-p', 'IdleSinceHintMonotonic', '-p', 'LockedHint']);
     return out === null ? null : parseLoginctl(out, Number(process.hrtime.bigint() / 1000n));
   };
   return {
-    name: env['DISPLAY'] ? 'X11 (xprintidle) or logind' : 'logind',
+    name: env['DISPLAY'] ? 'X11 (xprintidle), then logind' : 'logind',
     async idleSeconds() {
       if (env['DISPLAY']) {
         const ms = Number(await run('xprintidle', []));

@@ -1,6 +1,6 @@
 import type { CommandArgs, CommandName, CommandResult } from '../../../main/common/contract';
 import type { Result } from '../../../main/common/result';
-import type { Settings, SettingsPatch } from '../../../main/common/settings';
+import type { PresetName, Settings, SettingsPatch } from '../../../main/common/settings';
 import type { ActivityEntry, AgentState } from '../../../main/common/state';
 import { createClient, type Connection } from '../lib/agent-client';
 
@@ -59,6 +59,13 @@ class AgentStore {
       return {};
     }
     return result.error.fields ?? {};
+  }
+
+  /** True when the preset was applied. */
+  async applyPreset(name: PresetName): Promise<boolean> {
+    const result = await this.call('applyPreset', { name });
+    if (result.ok) this.settings = result.value;
+    return result.ok;
   }
 
   async dismissNotice(id: string): Promise<void> {
