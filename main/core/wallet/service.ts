@@ -60,7 +60,11 @@ export class WalletService {
   private readonly metaFile: string;
   private readonly keystoreFile: string;
 
-  constructor(private readonly options: WalletServiceOptions) {
+  /** Private too: it reaches the secret store, and a logged service object must show nothing behind it. */
+  readonly #options: WalletServiceOptions;
+
+  constructor(options: WalletServiceOptions) {
+    this.#options = options;
     this.metaFile = join(options.dir, 'wallet.json');
     this.keystoreFile = join(options.dir, 'keystore.json');
   }
@@ -89,7 +93,7 @@ export class WalletService {
       try {
         await this.loadFromStore(this.meta);
       } catch (error) {
-        this.options.logger.warn(`wallet: ${error instanceof Error ? error.message : String(error)}`);
+        this.#options.logger.warn(`wallet: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
     return this.info();
@@ -107,7 +111,7 @@ export class WalletService {
     const created = Wallet.createRandom();
     await this.adopt(new Wallet(created.privateKey), args.passphrase, 'phrase-pending');
     this.#phrase = created.mnemonic?.phrase;
-    this.options.logger.info(`wallet: created ${created.address} (${this.meta?.storage})`);
+    this.#options.logger.info(`wallet: created ${created.address} (${this.meta?.storage})`);
     return this.info();
   }
 
@@ -132,7 +136,7 @@ export class WalletService {
       );
     }
     await this.adopt(key, args.passphrase, 'imported');
-    this.options.logger.info(`wallet: imported ${key.address} (${this.meta?.storage})`);
+    this.#options.logger.info(`wallet: imported ${key.address} (${this.meta?.storage})`);
     return this.info();
   }
 
@@ -185,7 +189,7 @@ export class WalletService {
     const key = await this.decryptKeystore(args.current);
     await writeFileAtomic(this.keystoreFile, await this.encrypt(key, args.next));
     this.#key = key;
-    this.options.logger.info('wallet: passphrase changed');
+    this.#options.logger.info('wallet: passphrase changed');
     return this.info();
   }
 
@@ -201,7 +205,7 @@ export class WalletService {
     this.#key = undefined;
     this.#phrase = undefined;
     this.meta = undefined;
-    this.options.logger.info(`wallet: removed ${meta.address}`);
+    this.#options.logger.info(`wallet: removed ${meta.address}`);
     return this.info();
   }
 
@@ -235,7 +239,7 @@ export class WalletService {
   }
 
   private store(storage: KeyStorage): SecretStore {
-    const secrets = this.options.secrets;
+    const secrets = this.#options.secrets;
     if (!secrets || secrets.kind !== storage) {
       throw new WalletError('SECRET_STORE', `This wallet's key is kept by ${storage}, which is not available in this mode.`);
     }
@@ -258,14 +262,14 @@ export class WalletService {
 
   /** Keeps the key in the OS store when there is one; otherwise in a keystore file under the user's passphrase. */
   private async adopt(key: Wallet, passphrase: string | undefined, backup: Meta['backup']): Promise<void> {
-    const secrets = this.options.secrets;
+    const secrets = this.#options.secrets;
     const reason = secrets ? await secrets.unavailableReason() : 'this mode has no OS secret store';
     let storage: KeyStorage;
     if (secrets && reason === null) {
       await secrets.set(accountFor(key.address), key.privateKey);
       storage = secrets.kind;
     } else if (passphrase) {
-      this.options.logger.warn(`wallet: ${reason}; keeping the key in a passphrase-encrypted keystore file`);
+      this.#options.logger.warn(`wallet: ${reason}; keeping the key in a passphrase-encrypted keystore file`);
       await writeFileAtomic(this.keystoreFile, await this.encrypt(key, passphrase));
       storage = 'keystore-file';
     } else {
@@ -285,7 +289,7 @@ export class WalletService {
   }
 
   private encrypt(key: Wallet, passphrase: string): Promise<string> {
-    const { scryptN, onProgress } = this.options;
+    const { scryptN, onProgress } = this.#options;
     return encryptKeystoreJson({ address: key.address, privateKey: key.privateKey }, passphrase, {
       ...(scryptN ? { scrypt: { N: scryptN } } : {}),
       ...(onProgress ? { progressCallback: (fraction: number) => onProgress({ op: 'encrypt', fraction }) } : {}),
@@ -293,7 +297,7 @@ export class WalletService {
   }
 
   private async decryptKeystore(passphrase: string): Promise<Wallet> {
-    const { onProgress } = this.options;
+    const { onProgress } = this.#options;
     const json = await readFile(this.keystoreFile, 'utf8').catch((error: Error) => {
       throw new WalletError('STORAGE', `Cannot read the keystore file ${this.keystoreFile}: ${error.message}`);
     });
