@@ -1,0 +1,283 @@
+import { z } from 'zod';
+import { ReleaseReasonSchema, TaskResultSchema, TaskSchema } from './task.js';
+
+/**
+ * The provider protocol (docs/protocol.md), version 1: every message a device and a coordinator exchange.
+ * Both ends parse with these schemas; nothing from the other side is trusted unparsed.
+ */
+export const PROTOCOL_VERSION = 'synor-provider/1';
+
+export const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an 0x-prefixed 20-byte address');
+export const Signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte 0x-prefixed signature');
+const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+/** Unsigned integers beyond 2^53 (wei) travel as decimal strings. */
+const UintString = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'a non-negative integer as a decimal string');
+const IntString = z.string().regex(/^(0|-?[1-9][0-9]{0,77})$/, 'an integer as a decimal string');
+const Name = z.string().min(1).max(64);
+const finite = z.number().finite().nonnegative();
+const count = z.number().int().nonnegative().max(1_000_000);
+
+// ---- The seed's DeviceInfo -------------------------------------------------------------------------------------
+
+/** The seed's `DeviceType` enum, one variant per `kind`. */
+export const DeviceTypeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('data-center-gpu'), model: Name, vramGb: finite, tensorCores: count }).strict(),
+  z.object({ kind: z.literal('consumer-gpu'), model: Name, vramGb: finite }).strict(),
+  z.object({ kind: z.literal('mobile'), platform: z.enum(['ios', 'android']), chip: Name, gpu: Name }).strict(),
+  z
+    .object({ kind: z.literal('cpu'), vendor: Name, cores: count, threads: count, avx: z.enum(['none', 'avx', 'avx2', 'avx512']) })
+    .strict(),
+  z.object({ kind: z.literal('browser'), runtime: Name, gpuAvailable: z.boolean(), wasmSimd: z.boolean() }).strict(),
+  z
+    .object({ kind: z.literal('apple-silicon'), chip: Name, gpuCores: count, neuralEngineCores: count, unifiedMemoryGb: finite })
+    .strict(),
+  z.object({ kind: z.literal('tpu'), version: Name, chips: count }).strict(),
+  z.object({ kind: z.literal('custom-accelerator'), vendor: Name, model: Name, tops: finite }).strict(),
+]);
+export type DeviceType = z.infer<typeof DeviceTypeSchema>;
+
+export const ComputeCapabilitiesSchema = z
+  .object({
+    fp32Gflops: finite,
+    fp16Gflops: finite,
+    int8Tops: finite,
+    /** GB/s */
+    memoryBandwidthGbps: finite,
+    memoryGb: finite,
+    frameworks: z.array(z.string().min(1).max(32)).max(16),
+    modelFormats: z.array(z.string().min(1).max(32)).max(16),
+  })
+  .strict();
+export type ComputeCapabilities = z.infer<typeof ComputeCapabilitiesSchema>;
+
+export const NetworkCapabilitiesSchema = z
+  .object({
+    downloadMbps: finite,
+    uploadMbps: finite,
+    edgeLatencyMs: z.number().int().nonnegative().max(600_000),
+    natType: z.enum(['open', 'full-cone', 'restricted-cone', 'port-restricted-cone', 'symmetric', 'unknown']),
+  })
+  .strict();
+export type NetworkCapabilities = z.infer<typeof NetworkCapabilitiesSchema>;
+
+const Hour = z.number().int().min(0).max(24);
+export const AvailabilityScheduleSchema = z
+  .object({
+    always: z.boolean(),
+    /** UTC [start, end) hour ranges; null when `always`. */
+    hours: z.array(z.tuple([Hour, Hour])).max(48).nullable(),
+    idleOnly: z.boolean(),
+    chargingOnly: z.boolean(),
+    minBattery: z.number().int().min(0).max(100).nullable(),
+  })
+  .strict();
+export type AvailabilitySchedule = z.infer<typeof AvailabilityScheduleSchema>;
+
+export const DeviceInfoSchema = z
+  .object({
+    deviceId: Id,
+    owner: Address,
+    deviceType: DeviceTypeSchema,
+    compute: ComputeCapabilitiesSchema,
+    network: NetworkCapabilitiesSchema,
+    availability: AvailabilityScheduleSchema,
+  })
+  .strict();
+export type DeviceInfo = z.infer<typeof DeviceInfoSchema>;
+
+// ---- EIP-712 ---------------------------------------------------------------------------------------------------
+
+export interface TypedDataDomain {
+  name: string;
+  version: string;
+  chainId: number;
+}
+export type TypedDataTypes = Record<string, { name: string; type: string }[]>;
+
+export const eip712Domain = (chainId: number): TypedDataDomain => ({ name: 'Synor Compute', version: '1', chainId });
+
+/** The owner signs the exact DeviceInfo JSON it sends, so no field can be changed on the way. */
+export const REGISTRATION_TYPES: TypedDataTypes = {
+  Registration: [
+    { name: 'deviceId', type: 'string' },
+    { name: 'owner', type: 'address' },
+    { name: 'info', type: 'string' },
+    { name: 'issuedAt', type: 'uint64' },
+  ],
+};
+
+export const RECEIPT_TYPES: TypedDataTypes = {
+  Receipt: [
+    { name: 'receiptId', type: 'string' },
+    { name: 'seq', type: 'uint64' },
+    { name: 'taskId', type: 'string' },
+    { name: 'deviceId', type: 'string' },
+    { name: 'owner', type: 'address' },
+    { name: 'resourceType', type: 'string' },
+    { name: 'status', type: 'string' },
+    { name: 'workNano', type: 'uint256' },
+    { name: 'durationMs', type: 'uint64' },
+    { name: 'uptimeBp', type: 'uint16' },
+    { name: 'reputation', type: 'uint8' },
+    { name: 'baseWei', type: 'uint256' },
+    { name: 'reputationBonusWei', type: 'int256' },
+    { name: 'uptimeBonusWei', type: 'uint256' },
+    { name: 'totalWei', type: 'uint256' },
+    { name: 'issuedAt', type: 'uint64' },
+  ],
+};
+
+// ---- Messages --------------------------------------------------------------------------------------------------
+
+const ServerTime = z.number().int().positive();
+
+export const ErrorReplySchema = z
+  .object({ error: z.object({ code: z.string().min(1).max(64), message: z.string().max(2000) }).strict() })
+  .strict();
+export type ErrorReply = z.infer<typeof ErrorReplySchema>;
+
+export const InfoReplySchema = z
+  .object({
+    protocol: z.literal(PROTOCOL_VERSION),
+    network: z.object({ name: Name, devnet: z.boolean(), label: z.string().max(200) }).strict(),
+    /** The key that signs receipts; the client pins it on first contact. */
+    coordinator: Address,
+    chainId: z.number().int().positive(),
+    serverTime: ServerTime,
+    maxLeaseWaitMs: z.number().int().positive().max(120_000),
+  })
+  .strict();
+export type InfoReply = z.infer<typeof InfoReplySchema>;
+
+export const RegistrationSchema = z
+  .object({
+    deviceId: Id,
+    owner: Address,
+    /** JSON of a DeviceInfo, exactly as signed. */
+    info: z.string().min(2).max(16_384),
+    /** Coordinator clock (epoch ms) as estimated by the client; accepted within ±10 minutes. */
+    issuedAt: z.number().int().positive(),
+  })
+  .strict();
+export type Registration = z.infer<typeof RegistrationSchema>;
+
+export const RegisterRequestSchema = z.object({ registration: RegistrationSchema, signature: Signature }).strict();
+export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
+
+export const RegisterReplySchema = z
+  .object({
+    deviceToken: z.string().regex(/^[0-9a-f]{64}$/),
+    reputation: z.number().int().min(0).max(100),
+    serverTime: ServerTime,
+  })
+  .strict();
+export type RegisterReply = z.infer<typeof RegisterReplySchema>;
+
+export const LeaseRequestSchema = z.object({ waitMs: z.number().int().min(0).max(120_000) }).strict();
+
+export const NoWorkReasonSchema = z.enum(['no-tasks', 'not-eligible', 'paused', 'rate-limited']);
+export type NoWorkReason = z.infer<typeof NoWorkReasonSchema>;
+
+export const LeaseReplySchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('task'),
+      leaseId: Id,
+      task: TaskSchema,
+      /** Relative, so clocks need not agree: the lease ends this long after the reply unless heartbeats renew it. */
+      leaseTtlMs: z.number().int().positive().max(3_600_000),
+      serverTime: ServerTime,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('none'),
+      reason: NoWorkReasonSchema,
+      message: z.string().max(500),
+      retryAfterMs: z.number().int().min(0).max(3_600_000),
+      serverTime: ServerTime,
+    })
+    .strict(),
+]);
+export type LeaseReply = z.infer<typeof LeaseReplySchema>;
+
+export const HeartbeatRequestSchema = z.object({ progress: z.number().min(0).max(1) }).strict();
+export const HeartbeatReplySchema = z
+  .object({
+    /** `gone`: the lease expired or the task ended elsewhere; stop working on it. */
+    status: z.enum(['active', 'gone']),
+    leaseTtlMs: z.number().int().nonnegative().max(3_600_000),
+    serverTime: ServerTime,
+  })
+  .strict();
+export type HeartbeatReply = z.infer<typeof HeartbeatReplySchema>;
+
+export const SubmitRequestSchema = z.object({ leaseId: Id, result: TaskResultSchema }).strict();
+export type SubmitRequest = z.infer<typeof SubmitRequestSchema>;
+
+export const SubmitReplySchema = z
+  .object({
+    /** `duplicate`: this device already submitted this task; re-sending is safe and changes nothing. */
+    status: z.enum(['accepted', 'duplicate', 'too-late']),
+    serverTime: ServerTime,
+  })
+  .strict();
+export type SubmitReply = z.infer<typeof SubmitReplySchema>;
+
+export const ReleaseRequestSchema = z.object({ leaseId: Id, reason: ReleaseReasonSchema, message: z.string().max(500) }).strict();
+export type ReleaseRequest = z.infer<typeof ReleaseRequestSchema>;
+export const ReleaseReplySchema = z.object({ status: z.enum(['released', 'unknown']), serverTime: ServerTime }).strict();
+
+export const ResourceTypeSchema = z.enum(['gpu', 'cpu', 'bandwidth', 'availability']);
+export type ResourceType = z.infer<typeof ResourceTypeSchema>;
+
+export const ReceiptSchema = z
+  .object({
+    receiptId: Id,
+    /** Position in this device's receipt stream; the `receipts` cursor. */
+    seq: z.number().int().positive(),
+    /** Empty for availability receipts. */
+    taskId: z.union([Id, z.literal('')]),
+    deviceId: Id,
+    owner: Address,
+    resourceType: ResourceTypeSchema,
+    /** `rejected`: the result failed verification and earns nothing. */
+    status: z.enum(['verified', 'unverified', 'rejected']),
+    /** Measured work ×10^9: TFLOP-s (gpu), GFLOP-s (cpu), GB (bandwidth) or hours (availability). */
+    workNano: UintString,
+    durationMs: z.number().int().nonnegative(),
+    uptimeBp: z.number().int().min(0).max(10_000),
+    reputation: z.number().int().min(0).max(100),
+    baseWei: UintString,
+    reputationBonusWei: IntString,
+    uptimeBonusWei: UintString,
+    totalWei: UintString,
+    issuedAt: z.number().int().positive(),
+  })
+  .strict();
+export type Receipt = z.infer<typeof ReceiptSchema>;
+
+export const SignedReceiptSchema = z.object({ receipt: ReceiptSchema, signature: Signature }).strict();
+export type SignedReceipt = z.infer<typeof SignedReceiptSchema>;
+
+export const ReceiptsReplySchema = z
+  .object({
+    receipts: z.array(SignedReceiptSchema).max(500),
+    /** Pass back as `?cursor=` to get what came after. */
+    nextCursor: z.number().int().nonnegative(),
+    serverTime: ServerTime,
+  })
+  .strict();
+export type ReceiptsReply = z.infer<typeof ReceiptsReplySchema>;
+
+/** Paths, relative to the coordinator URL. */
+export const ROUTES = {
+  info: 'v1/info',
+  register: 'v1/devices/register',
+  lease: 'v1/lease',
+  heartbeat: (leaseId: string) => `v1/leases/${encodeURIComponent(leaseId)}/heartbeat`,
+  submit: 'v1/submit',
+  release: 'v1/release',
+  receipts: (cursor: number) => `v1/receipts?cursor=${cursor}`,
+  model: (sha256: string) => `v1/models/${sha256}`,
+} as const;

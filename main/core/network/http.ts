@@ -1,0 +1,141 @@
+import type { z } from 'zod';
+import { ErrorReplySchema } from '../../common/protocol.js';
+
+/** Every way talking to a coordinator can fail, as a code the status line and the retry logic understand. */
+export type NetworkErrorCode =
+  | 'OFFLINE' // connection refused, reset, DNS: try again later
+  | 'TIMEOUT' // no complete reply in time (also a reply that drips too slowly)
+  | 'TOO_LARGE' // the reply is bigger than any valid one
+  | 'BAD_REPLY' // not JSON, or not what the protocol says
+  | 'SERVER' // 5xx or 429
+  | 'UNREGISTERED' // the coordinator does not know this device's token
+  | 'REJECTED' // a 4xx with the coordinator's reason: retrying the same request will not help
+  | 'BAD_RECEIPT' // a receipt whose signature or numbers do not check out
+  | 'INSECURE_URL' // http to a non-loopback host
+  | 'COORDINATOR_CHANGED'; // the coordinator's signing key is not the one pinned for this URL
+
+const RETRYABLE: ReadonlySet<NetworkErrorCode> = new Set(['OFFLINE', 'TIMEOUT', 'TOO_LARGE', 'BAD_REPLY', 'SERVER', 'BAD_RECEIPT']);
+
+export class NetworkError extends Error {
+  readonly retryable: boolean;
+  constructor(
+    readonly code: NetworkErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NetworkError';
+    this.retryable = RETRYABLE.has(code);
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Plain http only to this machine: anything else must be https, so results and tokens are never sent in clear. */
+export function checkCoordinatorUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new NetworkError('INSECURE_URL', `"${raw}" is not a URL.`);
+  }
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    if (!url.pathname.endsWith('/')) url.pathname += '/';
+    url.search = '';
+    url.hash = '';
+    return url;
+  }
+  throw new NetworkError('INSECURE_URL', `The coordinator URL must use https (plain http is allowed only for 127.0.0.1/localhost): ${raw}`);
+}
+
+/** Exponential backoff with "equal jitter": half the step is fixed, half random, so many devices do not retry in step. */
+export function backoffMs(attempt: number, random: () => number, baseMs = 500, maxMs = 60_000): number {
+  const step = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(step / 2 + (step / 2) * random());
+}
+
+export interface RequestOptions<T> {
+  method: 'GET' | 'POST';
+  body?: unknown;
+  token?: string | null;
+  timeoutMs: number;
+  maxBytes: number;
+  schema: z.ZodType<T>;
+  signal?: AbortSignal;
+}
+
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new NetworkError('TOO_LARGE', `The coordinator sent ${declared} bytes; at most ${maxBytes} are expected.`);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new NetworkError('TOO_LARGE', `The coordinator sent more than ${maxBytes} bytes; at most that many are expected.`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const describe = (error: unknown): string => {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+};
+
+/** One request, one parsed reply or one NetworkError. Never retries: the callers decide. */
+export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T> {
+  const timeout = AbortSignal.timeout(o.timeoutMs);
+  const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+  let text: string;
+  let status: number;
+  try {
+    const response = await fetch(url, {
+      method: o.method,
+      headers: {
+        accept: 'application/json',
+        ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+      },
+      ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
+      signal,
+      redirect: 'error',
+    });
+    status = response.status;
+    text = await readCapped(response, o.maxBytes);
+  } catch (error) {
+    if (error instanceof NetworkError) throw error;
+    if (o.signal?.aborted) throw error;
+    if (timeout.aborted) throw new NetworkError('TIMEOUT', `No complete reply from ${url.host} within ${Math.round(o.timeoutMs / 1000)} s.`);
+    throw new NetworkError('OFFLINE', `Cannot reach ${url.host} (${describe(error)}).`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (status !== 200) {
+    const reason = ErrorReplySchema.safeParse(json);
+    const said = reason.success ? `${reason.data.error.message} (${reason.data.error.code})` : `HTTP ${status}`;
+    if (status === 401) throw new NetworkError('UNREGISTERED', `The coordinator does not know this device: ${said}`);
+    if (status >= 500 || status === 429 || status === 408) throw new NetworkError('SERVER', `The coordinator had a problem: ${said}`);
+    if (status >= 400 && status < 500 && reason.success) throw new NetworkError('REJECTED', `The coordinator refused: ${said}`);
+    throw new NetworkError('BAD_REPLY', `The coordinator answered with an unexpected HTTP ${status}.`);
+  }
+  if (json === undefined) throw new NetworkError('BAD_REPLY', `The coordinator's reply to ${url.pathname} is not JSON.`);
+  const parsed = o.schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new NetworkError('BAD_REPLY', `The coordinator's reply to ${url.pathname} is invalid at "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
