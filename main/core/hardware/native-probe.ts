@@ -1,0 +1,161 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ProbeErrorCodeSchema, type GpuVendor, type ProviderInfo, type VendorReport } from '../../common/hardware.js';
+import { blankGpu, cpuRecord, normalizeBusId, probeError, vendorReport, type HardwareProbe } from './probe.js';
+
+const ADDON = 'synor_hardware.node';
+
+// What the addon returns (native/src/addon.cc). Parsed like any boundary: a stale build must fail loudly, not oddly.
+const RawGpuSchema = z.object({
+  index: z.number().int().min(0),
+  name: z.string().nullable(),
+  uuid: z.string().nullable(),
+  pciBusId: z.string().nullable(),
+  memoryTotalBytes: z.number().nullable(),
+  memoryUsedBytes: z.number().nullable(),
+  utilizationPercent: z.number().nullable(),
+  temperatureC: z.number().nullable(),
+  powerDrawMilliwatts: z.number().nullable(),
+  powerLimitMilliwatts: z.number().nullable(),
+  computeCapability: z.string().nullable(),
+  unifiedMemory: z.boolean(),
+  workingSetBytes: z.number().nullable(),
+  gpuCores: z.number().nullable(),
+  family: z.string().nullable(),
+  errorCode: ProbeErrorCodeSchema.nullable(),
+  errorMessage: z.string().nullable(),
+});
+const RawVendorSchema = z.object({
+  status: z.enum(['found', 'absent', 'failed']),
+  code: z.union([ProbeErrorCodeSchema, z.literal('')]),
+  message: z.string(),
+  driverVersion: z.string().nullable(),
+  runtimeVersion: z.string().nullable(),
+  gpus: z.array(RawGpuSchema),
+});
+const RawCpuSchema = z.object({
+  vendor: z.string(),
+  model: z.string(),
+  arch: z.string(),
+  cores: z.number(),
+  threads: z.number(),
+  features: z.array(z.string()),
+});
+
+export interface Addon {
+  cpu(): unknown;
+  nvidia(library: string): Promise<unknown>;
+  amd(library: string): Promise<unknown>;
+  apple(): Promise<unknown>;
+}
+
+export type AddonLoad = { addon: Addon; provider: ProviderInfo } | { addon: null; reason: string };
+
+/** The app's folder (the one whose package.json is ours), found upward from where the process started. */
+export function packageRoot(starts = [process.argv[1] ?? '', process.cwd()]): string | null {
+  for (const start of starts.filter(Boolean)) {
+    for (let dir = resolve(start); ; dir = dirname(dir)) {
+      try {
+        if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'synor-contributor') return dir;
+      } catch {
+        // no package.json here, or not ours: keep climbing
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return null;
+}
+
+/** node-gyp-build order: prebuilds/<platform>-<arch>/ → native/build/Release → none (the caller falls back to JS). */
+export function loadAddon(root = packageRoot(), platform = process.platform, arch = process.arch): AddonLoad {
+  if (!root) return { addon: null, reason: 'app folder not found' };
+  const candidates: [ProviderInfo['kind'], string][] = [
+    ['prebuilt', join(root, 'prebuilds', `${platform}-${arch}`, ADDON)],
+    ['native', join(root, 'native', 'build', 'Release', ADDON)],
+  ];
+  const problems: string[] = [];
+  for (const [kind, file] of candidates) {
+    if (!existsSync(file)) continue;
+    try {
+      const addon = createRequire(import.meta.url)(file) as Addon;
+      return { addon, provider: { kind, reason: `${kind === 'prebuilt' ? 'prebuilt' : 'locally built'} addon ${file}` } };
+    } catch (error) {
+      problems.push(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    }
+  }
+  return { addon: null, reason: problems.length ? `native addon failed to load (${problems.join('; ')})` : 'native addon not built' };
+}
+
+export interface NativeProbeOptions {
+  /** Library names or paths tried in order until one loads; defaults honour SYNOR_NVML_LIBRARY / SYNOR_ROCM_SMI_LIBRARY. */
+  nvmlLibraries?: readonly string[];
+  rocmLibraries?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}
+
+export function defaultLibraries(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): { nvml: string[]; rocm: string[] } {
+  const nvml = env['SYNOR_NVML_LIBRARY'];
+  const rocm = env['SYNOR_ROCM_SMI_LIBRARY'];
+  return {
+    // Current Windows drivers put nvml.dll in System32; older ones only under NVSMI.
+    nvml: nvml ? [nvml] : platform === 'win32' ? ['nvml.dll', 'C:\\Program Files\\NVIDIA Corporation\\NVSMI\\nvml.dll'] : ['libnvidia-ml.so.1'],
+    // ROCm installs under /opt/rocm, which is not always on the loader's path.
+    rocm: rocm ? [rocm] : ['librocm_smi64.so', '/opt/rocm/lib/librocm_smi64.so'],
+  };
+}
+
+async function vendor(name: GpuVendor, query: (library: string) => Promise<unknown>, libraries: readonly string[]): Promise<VendorReport> {
+  let raw = RawVendorSchema.parse(await query(libraries[0] ?? ''));
+  for (const library of libraries.slice(1)) {
+    if (raw.status !== 'absent') break;
+    raw = RawVendorSchema.parse(await query(library));
+  }
+  const gpus = raw.gpus.map((g) => ({
+    ...blankGpu(name, g.index),
+    name: g.name,
+    uuid: g.uuid,
+    pciBusId: g.pciBusId === null ? null : normalizeBusId(g.pciBusId),
+    memoryTotalBytes: g.unifiedMemory ? totalmem() : g.memoryTotalBytes,
+    memoryUsedBytes: g.memoryUsedBytes,
+    utilizationPercent: g.utilizationPercent,
+    temperatureC: g.temperatureC,
+    powerDrawW: g.powerDrawMilliwatts === null ? null : g.powerDrawMilliwatts / 1000,
+    powerLimitW: g.powerLimitMilliwatts === null ? null : g.powerLimitMilliwatts / 1000,
+    computeCapability: g.computeCapability,
+    unifiedMemory: g.unifiedMemory,
+    workingSetBytes: g.workingSetBytes,
+    gpuCores: g.gpuCores,
+    family: g.family,
+    error: g.errorCode ? probeError(name, g.errorCode, g.errorMessage ?? '') : null,
+  }));
+  return vendorReport(name, {
+    status: raw.status,
+    ...(raw.code ? { code: raw.code } : {}),
+    detail: raw.message,
+    driverVersion: raw.driverVersion,
+    runtimeVersion: raw.runtimeVersion,
+    gpus,
+  });
+}
+
+/** The HardwareProbe over the N-API addon. */
+export function createNativeProbe(addon: Addon, provider: ProviderInfo, options: NativeProbeOptions = {}): HardwareProbe {
+  const libraries = defaultLibraries(options.env ?? process.env, options.platform ?? process.platform);
+  const nvml = options.nvmlLibraries ?? libraries.nvml;
+  const rocm = options.rocmLibraries ?? libraries.rocm;
+  return {
+    provider,
+    async detect() {
+      const [nvidia, amd, apple] = await Promise.all([
+        vendor('nvidia', (lib) => addon.nvidia(lib), nvml),
+        vendor('amd', (lib) => addon.amd(lib), rocm),
+        vendor('apple', () => addon.apple(), ['']),
+      ]);
+      return { cpu: cpuRecord(RawCpuSchema.parse(addon.cpu())), memoryBytes: totalmem(), vendors: { nvidia, amd, apple } };
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { release } from 'node:os';
+import {
+  CpuFeatureSchema,
+  type Cpu,
+  type CpuFeature,
+  type Gpu,
+  type GpuVendor,
+  type HardwareReport,
+  type ProbeError,
+  type ProbeErrorCode,
+  type ProviderInfo,
+  type VendorReport,
+} from '../../common/hardware.js';
+
+/** The HardwareProbe port: one detection pass. The native addon and the JS fallback implement it with the same answers. */
+export interface HardwareProbe {
+  readonly provider: ProviderInfo;
+  detect(): Promise<HardwareReport>;
+}
+
+const VENDOR_NAME: Record<GpuVendor, string> = { nvidia: 'NVIDIA', amd: 'AMD', apple: 'Apple' };
+
+/** One sentence per code, shared by both providers so the user reads the same thing whichever one answered. */
+export function probeError(vendor: GpuVendor, code: ProbeErrorCode, detail = ''): ProbeError {
+  const v = VENDOR_NAME[vendor];
+  const messages: Record<ProbeErrorCode, string> = {
+    'not-installed': {
+      nvidia: 'NVIDIA driver library not found',
+      amd: 'AMD ROCm library not found',
+      apple: 'No Metal GPU (Metal exists only on macOS)',
+    }[vendor],
+    'driver-not-loaded': `The ${v} driver is installed but not running: restart the computer, or reinstall the driver`,
+    'driver-too-old': `The ${v} driver is too old for this app: update it`,
+    'driver-mismatch': `The ${v} driver was updated but the old one is still running: restart the computer`,
+    'no-permission': `This user may not query the ${v} driver`,
+    'gpu-lost': 'The GPU stopped responding (lost from the bus): restart the computer to recover it',
+    timeout: `The ${v} driver did not answer in time`,
+    'driver-error': `The ${v} driver reported an error${detail ? `: ${detail}` : ''}`,
+  };
+  return { code, message: messages[code] };
+}
+
+export function vendorReport(
+  vendor: GpuVendor,
+  fields: { status: VendorReport['status']; code?: ProbeErrorCode; detail?: string; driverVersion?: string | null; runtimeVersion?: string | null; gpus?: Gpu[] },
+): VendorReport {
+  return {
+    status: fields.status,
+    error: fields.status === 'found' ? null : probeError(vendor, fields.code ?? 'driver-error', fields.detail),
+    // Metal ships with the OS, so the OS release is its driver version.
+    driverVersion: vendor === 'apple' && fields.status === 'found' ? release() : (fields.driverVersion ?? null),
+    runtimeVersion: fields.runtimeVersion ?? null,
+    gpus: [...(fields.gpus ?? [])].sort((a, b) => a.index - b.index),
+  };
+}
+
+/** A GPU with every reading unknown; callers fill in what their source says. */
+export function blankGpu(vendor: GpuVendor, index: number): Gpu {
+  return {
+    vendor,
+    index,
+    name: null,
+    uuid: null,
+    pciBusId: null,
+    memoryTotalBytes: null,
+    memoryUsedBytes: null,
+    utilizationPercent: null,
+    temperatureC: null,
+    powerDrawW: null,
+    powerLimitW: null,
+    computeCapability: null,
+    unifiedMemory: false,
+    workingSetBytes: null,
+    gpuCores: null,
+    family: null,
+    error: null,
+  };
+}
+
+/** "00000000:01:00.0" (NVML, nvidia-smi) and "0000:01:00.0" (ROCm, sysfs) → "0000:01:00.0". */
+export function normalizeBusId(id: string): string {
+  const match = /^(?:([0-9a-f]+):)?([0-9a-f]{1,2}):([0-9a-f]{1,2})\.([0-7])$/i.exec(id.trim());
+  if (!match) return id.trim().toLowerCase();
+  const [, domain = '0', bus = '', device = '', fn = ''] = match;
+  return `${domain.slice(-4).padStart(4, '0')}:${bus.padStart(2, '0')}:${device.padStart(2, '0')}.${fn}`.toLowerCase();
+}
+
+export function cpuVendor(raw: string): Cpu['vendor'] {
+  if (/GenuineIntel|intel/i.test(raw)) return 'intel';
+  if (/AuthenticAMD|\bamd\b/i.test(raw)) return 'amd';
+  if (/apple/i.test(raw)) return 'apple';
+  // ARM's implementer code, as the kernel prints it.
+  if (/^0x41$|\barm\b/i.test(raw)) return 'arm';
+  return 'other';
+}
+
+export function avxSupport(features: readonly CpuFeature[]): 'none' | 'avx' | 'avx2' | 'avx512' {
+  if (features.includes('avx512f')) return 'avx512';
+  if (features.includes('avx2')) return 'avx2';
+  return features.includes('avx') ? 'avx' : 'none';
+}
+
+/** Same spelling and order whatever the source; unknown names are dropped. */
+export function cpuRecord(fields: { vendor: string; model: string; arch: string; cores: number; threads: number; features: Iterable<string> }): Cpu {
+  const present = new Set(fields.features);
+  return {
+    vendor: cpuVendor(fields.vendor),
+    model: fields.model.replace(/\s+/g, ' ').trim(),
+    arch: fields.arch,
+    cores: fields.cores,
+    threads: fields.threads,
+    features: CpuFeatureSchema.options.filter((feature) => present.has(feature)),
+  };
+}
