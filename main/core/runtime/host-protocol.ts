@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { DTypeSchema } from '../../common/task.js';
+
+/**
+ * Messages between the agent and a job host child process (Node IPC with 'advanced' serialization, so tensor bytes
+ * travel as Uint8Array, not base64). Both ends parse what they receive: a crashed or confused peer is data, not a throw.
+ */
+
+const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes');
+const Shape = z.array(z.number().int().nonnegative());
+
+export const HostTensorSchema = z.object({ dtype: DTypeSchema, shape: Shape, data: Bytes });
+export type HostTensor = z.infer<typeof HostTensorSchema>;
+
+/** Execution providers the host may ask onnxruntime for, in order of preference; 'cpu' is always the last resort. */
+export const ProviderSchema = z.enum(['cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
+export type Provider = z.infer<typeof ProviderSchema>;
+
+export const SessionConfigSchema = z.object({
+  threads: z.number().int().min(1).max(256),
+  providers: z.array(ProviderSchema).min(1),
+  /** GPU index for the provider. */
+  deviceIndex: z.number().int().nonnegative(),
+  vramBudgetBytes: z.number().int().positive().optional(),
+  /** How many models stay loaded in this host. */
+  warmSessions: z.number().int().min(1).max(16),
+});
+export type SessionConfig = z.infer<typeof SessionConfigSchema>;
+
+export const RunRequestSchema = z.object({
+  type: z.literal('run'),
+  jobId: z.string(),
+  /** Inside the model cache; the host re-hashes the bytes it loads. */
+  modelPath: z.string(),
+  sha256: z.string(),
+  feeds: z.record(z.string(), HostTensorSchema),
+  outputs: z.array(z.string()).min(1),
+  session: SessionConfigSchema,
+});
+export type RunRequest = z.infer<typeof RunRequestSchema>;
+
+export const HostRequestSchema = z.discriminatedUnion('type', [RunRequestSchema, z.object({ type: z.literal('shutdown') })]);
+export type HostRequest = z.infer<typeof HostRequestSchema>;
+
+/** Failures the host can name; the agent adds host-crashed, timeout and memory-budget itself. */
+export const HostErrorCodeSchema = z.enum(['model-corrupt', 'model-invalid', 'bad-input', 'run-failed', 'bad-request']);
+export type HostErrorCode = z.infer<typeof HostErrorCodeSchema>;
+
+export const HostMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({
+    type: z.literal('loaded'),
+    jobId: z.string(),
+    sha256: z.string(),
+    provider: z.string(),
+    /** Why a preferred provider was skipped, in words for the user. */
+    fallback: z.string().optional(),
+    batchable: z.boolean(),
+    loadMs: z.number(),
+  }),
+  z.object({ type: z.literal('started'), jobId: z.string() }),
+  z.object({
+    type: z.literal('done'),
+    jobId: z.string(),
+    outputs: z.record(z.string(), HostTensorSchema),
+    accounting: z.object({
+      wallMs: z.number(),
+      cpuMs: z.number(),
+      peakRssBytes: z.number(),
+      operations: z.number(),
+      provider: z.string(),
+    }),
+  }),
+  z.object({ type: z.literal('failed'), jobId: z.string(), code: HostErrorCodeSchema, message: z.string() }),
+]);
+export type HostMessage = z.infer<typeof HostMessageSchema>;
+
+export const DTYPE_BYTES = { float32: 4, float16: 2, int8: 1, uint8: 1, int32: 4, int64: 8, bool: 1 } as const;

@@ -1,0 +1,145 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../ports.js';
+import { HostMessageSchema, type HostMessage, type RunRequest } from './host-protocol.js';
+import * as proc from './process-control.js';
+
+/** Where the job host's code lives and how to start Node on it. */
+export interface HostEntry {
+  path: string;
+  execArgv: string[];
+}
+
+/**
+ * From source (tests, dev) the host is job-host.ts run through tsx; in a build, scripts/build-main.mjs bundles it
+ * next to the bundle that imports this file as job-host.js.
+ */
+export function defaultHostEntry(): HostEntry {
+  // CommonJS bundles (the Electron main) have __filename; ESM (headless bundle, tsx) has import.meta.url.
+  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  const source = join(dirname(here), 'job-host.ts');
+  if (here.endsWith('.ts') && existsSync(source)) return { path: source, execArgv: ['--import', 'tsx'] };
+  return { path: join(dirname(here), 'job-host.js'), execArgv: [] };
+}
+
+export type HostFailureCode = 'host-crashed' | 'timeout' | 'memory-budget' | 'preempted' | 'policy-pause' | 'deadline' | 'shutdown';
+export type HostOutcome =
+  | { ok: true; message: Extract<HostMessage, { type: 'done' }> }
+  | { ok: false; code: Extract<HostMessage, { type: 'failed' }>['code'] | HostFailureCode; message: string };
+
+interface Pending {
+  resolve(outcome: HostOutcome): void;
+  onStarted(): void;
+  onLoaded(m: Extract<HostMessage, { type: 'loaded' }>): void;
+}
+
+/** One job host child process, seen from the agent: send jobs, stop/continue/kill it, read its CPU and memory. */
+export class JobHost {
+  readonly pid: number;
+  readonly ready: Promise<void>;
+  stopped = false;
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<string, Pending>();
+  private killReason: { code: HostFailureCode; message: string } | undefined;
+  private stderrTail = '';
+
+  /** Resolves once the process is gone, whatever the reason. */
+  readonly exited: Promise<void>;
+  private gone = false;
+
+  constructor(
+    entry: HostEntry,
+    private readonly logger: Logger,
+    priority: 'idle' | 'low',
+    onExit: (host: JobHost) => void,
+  ) {
+    this.child = fork(entry.path, [], {
+      execArgv: entry.execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.pid = this.child.pid ?? -1;
+    this.setPriority(priority);
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
+    });
+    let readyResolve!: () => void;
+    let readyReject!: (e: Error) => void;
+    this.ready = new Promise((res, rej) => ((readyResolve = res), (readyReject = rej)));
+    this.ready.catch(() => undefined); // a host that dies before ready is reported through its jobs
+    this.child.on('message', (raw: unknown) => {
+      const parsed = HostMessageSchema.safeParse(raw);
+      if (!parsed.success) return logger.warn(`job host ${this.pid} sent a malformed message: ${parsed.error.message.slice(0, 200)}`);
+      const m = parsed.data;
+      if (m.type === 'ready') return readyResolve();
+      const job = this.pending.get(m.jobId);
+      if (m.type === 'started') job?.onStarted();
+      else if (m.type === 'loaded') job?.onLoaded(m);
+      else {
+        this.pending.delete(m.jobId);
+        job?.resolve(m.type === 'done' ? { ok: true, message: m } : { ok: false, code: m.code, message: m.message });
+      }
+    });
+    let exitResolve!: () => void;
+    this.exited = new Promise((res) => (exitResolve = res));
+    this.child.on('exit', (code, signal) => {
+      this.gone = true;
+      exitResolve();
+      const why = this.killReason ?? {
+        code: 'host-crashed' as const,
+        message: `job host exited (${signal ?? `code ${code}`})${this.stderrTail ? `: ${this.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
+      };
+      readyReject(new Error(why.message));
+      for (const job of this.pending.values()) job.resolve({ ok: false, ...why });
+      this.pending.clear();
+      onExit(this);
+    });
+  }
+
+  get alive(): boolean {
+    return !this.gone;
+  }
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Queues a job in the host (it runs jobs one at a time, in order). */
+  run(req: RunRequest, hooks: Omit<Pending, 'resolve'>): Promise<HostOutcome> {
+    return new Promise((resolve) => {
+      if (this.gone) return resolve({ ok: false, ...(this.killReason ?? { code: 'host-crashed', message: 'job host is gone' }) });
+      this.pending.set(req.jobId, { resolve, ...hooks });
+      this.child.send(req);
+    });
+  }
+
+  suspend(): void {
+    if (this.stopped || this.gone) return;
+    proc.suspend(this.pid);
+    this.stopped = true;
+  }
+  resume(): void {
+    if (!this.stopped || this.gone) return;
+    proc.resume(this.pid);
+    this.stopped = false;
+  }
+
+  /** SIGKILL works on a stopped process too; pending jobs fail with `code`. */
+  kill(code: HostFailureCode, message: string): void {
+    if (this.gone) return;
+    this.killReason ??= { code, message };
+    this.child.kill('SIGKILL');
+  }
+
+  setPriority(level: 'idle' | 'low'): void {
+    if (!proc.setJobPriority(this.pid, level)) this.logger.warn(`could not set job host ${this.pid} to ${level} priority`);
+  }
+
+  cpuMs(): number | undefined {
+    return proc.cpuMs(this.pid);
+  }
+  rssBytes(): number | undefined {
+    return proc.rssBytes(this.pid);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Job host: a child process the agent forks per device lane. Its main thread talks to the agent; a worker thread
+ * owns the onnxruntime sessions, because session.run blocks its thread and the next task's bytes should arrive
+ * while the current one computes. The agent suspends, throttles or kills this whole process; it never runs models
+ * in its own.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parentPort, isMainThread, Worker } from 'node:worker_threads';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { DTypeSchema, type DType } from '../../common/task.js';
+import {
+  DTYPE_BYTES,
+  HostRequestSchema,
+  type HostErrorCode,
+  type HostMessage,
+  type HostTensor,
+  type RunRequest,
+} from './host-protocol.js';
+import { countOperations, readModelGraph, type ModelGraph } from './model-graph.js';
+import { executionProviders, firstLine } from './providers.js';
+
+class HostError extends Error {
+  constructor(
+    readonly code: HostErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+if (isMainThread) startMain();
+else await startWorker();
+
+function startMain(): void {
+  const send = (m: HostMessage): void => void process.send?.(m);
+  const worker = new Worker(new URL(import.meta.url));
+  // A dead worker leaves sessions in an unknown state: exit and let the agent restart us.
+  worker.on('error', (e) => {
+    process.stderr.write(`job host worker failed: ${e.stack ?? String(e)}\n`);
+    process.exit(70);
+  });
+  worker.on('exit', () => process.exit(70));
+  worker.on('message', (m: HostMessage) => send(m));
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (raw: unknown) => {
+    const parsed = HostRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const jobId = typeof raw === 'object' && raw && 'jobId' in raw ? String(raw.jobId) : '';
+      send({ type: 'failed', jobId, code: 'bad-request', message: parsed.error.message.slice(0, 500) });
+      return;
+    }
+    if (parsed.data.type === 'shutdown') process.exit(0);
+    const feeds = Object.values(parsed.data.feeds).map((t) => t.data.buffer as ArrayBuffer);
+    worker.postMessage(parsed.data, feeds);
+  });
+}
+
+async function startWorker(): Promise<void> {
+  const port = parentPort!;
+  const ort = await import('onnxruntime-node');
+  const post = (m: HostMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+  interface Warm {
+    session: InferenceSession;
+    graph: ModelGraph;
+    provider: string;
+  }
+  const sessions = new Map<string, Warm>();
+
+  async function open(req: RunRequest): Promise<Warm> {
+    const key = JSON.stringify([req.sha256, req.session]);
+    const warm = sessions.get(key);
+    if (warm) {
+      sessions.delete(key); // re-insert: Map order is the LRU order
+      sessions.set(key, warm);
+      return warm;
+    }
+    const started = performance.now();
+    const bytes = readFileSync(req.modelPath);
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== req.sha256) throw new HostError('model-corrupt', `model bytes hash to ${actual}, expected ${req.sha256}`);
+    let graph: ModelGraph;
+    try {
+      graph = readModelGraph(bytes);
+    } catch (e) {
+      throw new HostError('model-invalid', `not an ONNX model: ${firstLine(e)}`);
+    }
+    const options = (providers: string[]): InferenceSession.SessionOptions => ({
+      executionProviders: executionProviders({ ...req.session, providers: providers as RunRequest['session']['providers'] }),
+      intraOpNumThreads: req.session.threads,
+      interOpNumThreads: 1,
+    });
+    let session: InferenceSession;
+    let provider = req.session.providers[0] ?? 'cpu';
+    let fallback: string | undefined;
+    try {
+      session = await ort.InferenceSession.create(bytes, options(req.session.providers));
+    } catch (e) {
+      if (req.session.providers.every((p) => p === 'cpu')) throw new HostError('model-invalid', `onnxruntime rejected the model: ${firstLine(e)}`);
+      // onnxruntime throws instead of falling back when a listed provider is missing.
+      fallback = `${req.session.providers.filter((p) => p !== 'cpu').join(', ')} not usable here (${firstLine(e)}); running on CPU`;
+      provider = 'cpu';
+      try {
+        session = await ort.InferenceSession.create(bytes, options(['cpu']));
+      } catch (e2) {
+        throw new HostError('model-invalid', `onnxruntime rejected the model: ${firstLine(e2)}`);
+      }
+    }
+    const loaded: Warm = { session, graph, provider };
+    sessions.set(key, loaded);
+    for (const [k, old] of sessions) {
+      if (sessions.size <= req.session.warmSessions) break;
+      sessions.delete(k);
+      await old.session.release();
+    }
+    post({
+      type: 'loaded',
+      jobId: req.jobId,
+      sha256: req.sha256,
+      provider,
+      ...(fallback ? { fallback } : {}),
+      batchable: graph.batchable,
+      loadMs: performance.now() - started,
+    });
+    return loaded;
+  }
+
+  function feedsFor(warm: Warm, req: RunRequest): Record<string, OrtTensor> {
+    const wanted = new Map(warm.session.inputMetadata.map((m) => [m.name, m]));
+    for (const name of Object.keys(req.feeds))
+      if (!wanted.has(name)) throw new HostError('bad-input', `the model has no input "${name}" (inputs: ${[...wanted.keys()].join(', ')})`);
+    const feeds: Record<string, OrtTensor> = {};
+    for (const [name, meta] of wanted) {
+      const t = req.feeds[name];
+      if (!t) throw new HostError('bad-input', `missing input "${name}"`);
+      if (meta.isTensor) {
+        if (meta.type !== t.dtype) throw new HostError('bad-input', `input "${name}": expected ${meta.type}, got ${t.dtype}`);
+        const fits = meta.shape.length === t.shape.length && meta.shape.every((d, i) => typeof d !== 'number' || d === t.shape[i]);
+        if (!fits) throw new HostError('bad-input', `input "${name}": expected shape [${meta.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+      }
+      feeds[name] = new ort.Tensor(t.dtype, typedView(t), t.shape);
+    }
+    return feeds;
+  }
+
+  async function run(req: RunRequest): Promise<void> {
+    post({ type: 'started', jobId: req.jobId });
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    resetPeakRss();
+    try {
+      const warm = await open(req);
+      const feeds = feedsFor(warm, req);
+      const missing = req.outputs.filter((o) => !warm.session.outputNames.includes(o));
+      if (missing.length) throw new HostError('bad-input', `the model has no output ${missing.map((m) => `"${m}"`).join(', ')}`);
+      let results: InferenceSession.OnnxValueMapType;
+      try {
+        results = await warm.session.run(feeds, req.outputs);
+      } catch (e) {
+        throw new HostError('run-failed', `onnxruntime failed: ${firstLine(e)}`);
+      }
+      const outputs: Record<string, HostTensor> = {};
+      for (const name of req.outputs) outputs[name] = hostTensor(name, results[name] as OrtTensor);
+      const used = process.cpuUsage(cpu);
+      const feedShapes = Object.fromEntries(Object.entries(req.feeds).map(([n, t]) => [n, t.shape]));
+      post(
+        {
+          type: 'done',
+          jobId: req.jobId,
+          outputs,
+          accounting: {
+            wallMs: performance.now() - started,
+            cpuMs: (used.user + used.system) / 1000,
+            peakRssBytes: peakRss(),
+            operations: countOperations(warm.graph, feedShapes),
+            provider: warm.provider,
+          },
+        },
+        Object.values(outputs).map((o) => o.data.buffer as ArrayBuffer),
+      );
+    } catch (e) {
+      const code = e instanceof HostError ? e.code : 'run-failed';
+      post({ type: 'failed', jobId: req.jobId, code, message: firstLine(e) });
+    }
+  }
+
+  // One job at a time, in arrival order; the next request waits here while this one computes.
+  let chain = Promise.resolve();
+  port.on('message', (req: RunRequest) => {
+    chain = chain.then(() => run(req)); // parsed by the main thread
+  });
+  post({ type: 'ready' });
+}
+
+type Typed = Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array | Uint16Array;
+function typedView(t: HostTensor): Typed {
+  const size = DTYPE_BYTES[t.dtype];
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  if (t.data.byteLength !== count * size)
+    throw new HostError('bad-input', `tensor of shape [${t.shape.join(', ')}] needs ${count * size} bytes, got ${t.data.byteLength}`);
+  // Typed views need aligned offsets; a copy is cheaper than a wrong answer.
+  const d = t.data.byteOffset % size ? t.data.slice() : t.data;
+  const make = { float32: Float32Array, float16: Uint16Array, int8: Int8Array, uint8: Uint8Array, bool: Uint8Array, int32: Int32Array, int64: BigInt64Array }[t.dtype];
+  return new make(d.buffer as ArrayBuffer, d.byteOffset, count);
+}
+
+function hostTensor(name: string, t: OrtTensor | undefined): HostTensor {
+  if (!t) throw new HostError('run-failed', `output "${name}" missing`);
+  const dtype = DTypeSchema.safeParse(t.type);
+  if (!dtype.success) throw new HostError('run-failed', `output "${name}" has type ${t.type}, which results cannot carry`);
+  const data = t.data as Typed;
+  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return { dtype: dtype.data as DType, shape: [...t.dims], data: view.byteLength === data.buffer.byteLength ? view : view.slice() };
+}
+
+// Linux: writing 5 to clear_refs resets VmHWM, so the peak is this job's. Elsewhere: the process's lifetime peak.
+function resetPeakRss(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // not Linux
+  }
+}
+function peakRss(): number {
+  try {
+    const kb = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}

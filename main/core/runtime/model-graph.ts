@@ -1,0 +1,188 @@
+/**
+ * Reads just enough of an ONNX ModelProto to account for a run: graph inputs/outputs (is there a dynamic batch
+ * axis?) and the operations each node performs for given input shapes. Initializer bytes are skipped, not copied.
+ */
+
+type Field = { field: number; wire: number; value: number | Uint8Array };
+
+function* fields(buf: Uint8Array): Generator<Field> {
+  let at = 0;
+  const varint = (): number => {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = buf[at++];
+      if (byte === undefined) throw new Error('truncated protobuf');
+      result += (byte & 0x7f) * scale;
+      if (byte < 0x80) return result;
+      scale *= 128;
+    }
+  };
+  while (at < buf.length) {
+    const k = varint();
+    const wire = k & 7;
+    const field = Math.floor(k / 8);
+    if (wire === 0) yield { field, wire, value: varint() };
+    else if (wire === 2) {
+      const len = varint();
+      if (at + len > buf.length) throw new Error('truncated protobuf');
+      yield { field, wire, value: buf.subarray(at, (at += len)) };
+    } else if (wire === 5 || wire === 1) at += wire === 5 ? 4 : 8;
+    else throw new Error(`unsupported protobuf wire type ${wire}`);
+  }
+}
+
+const dec = new TextDecoder();
+const text = (v: number | Uint8Array): string => (typeof v === 'number' ? '' : dec.decode(v));
+const sub = (v: number | Uint8Array): Uint8Array => (typeof v === 'number' ? new Uint8Array() : v);
+
+export type Dim = number | string;
+export interface GraphValue {
+  name: string;
+  shape: Dim[];
+}
+interface GraphNode {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  ints: Record<string, number>;
+}
+export interface ModelGraph {
+  nodes: GraphNode[];
+  inputs: GraphValue[];
+  outputs: GraphValue[];
+  /** Static shapes known without running: initializers and value_info. */
+  known: Map<string, number[]>;
+  /** Every graph input and output has the same symbolic first axis: tasks can be stacked along it. */
+  batchable: boolean;
+}
+
+function valueInfo(buf: Uint8Array): GraphValue {
+  const v: GraphValue = { name: '', shape: [] };
+  for (const f of fields(buf)) {
+    if (f.field === 1) v.name = text(f.value);
+    if (f.field !== 2) continue;
+    for (const t of fields(sub(f.value))) {
+      if (t.field !== 1) continue; // tensor_type
+      for (const tt of fields(sub(t.value))) {
+        if (tt.field !== 2) continue; // shape
+        for (const d of fields(sub(tt.value))) {
+          let dim: Dim = '?';
+          for (const dv of fields(sub(d.value))) dim = dv.field === 1 ? Number(dv.value) : text(dv.value);
+          v.shape.push(dim);
+        }
+      }
+    }
+  }
+  return v;
+}
+
+function node(buf: Uint8Array): GraphNode {
+  const n: GraphNode = { op: '', inputs: [], outputs: [], ints: {} };
+  for (const f of fields(buf)) {
+    if (f.field === 1) n.inputs.push(text(f.value));
+    else if (f.field === 2) n.outputs.push(text(f.value));
+    else if (f.field === 4) n.op = text(f.value);
+    else if (f.field === 5) {
+      let name = '';
+      let i: number | undefined;
+      for (const a of fields(sub(f.value))) {
+        if (a.field === 1) name = text(a.value);
+        if (a.field === 3 && typeof a.value === 'number') i = a.value;
+      }
+      if (i !== undefined) n.ints[name] = i;
+    }
+  }
+  return n;
+}
+
+export function readModelGraph(model: Uint8Array): ModelGraph {
+  const g: ModelGraph = { nodes: [], inputs: [], outputs: [], known: new Map(), batchable: false };
+  const initializerNames = new Set<string>();
+  for (const f of fields(model)) {
+    if (f.field !== 7) continue;
+    for (const gf of fields(sub(f.value))) {
+      const v = sub(gf.value);
+      if (gf.field === 1) g.nodes.push(node(v));
+      else if (gf.field === 5) {
+        const dims: number[] = [];
+        let name = '';
+        for (const t of fields(v)) {
+          if (t.field === 1 && typeof t.value === 'number') dims.push(t.value);
+          // Packed repeated int64 (what onnx's Python writer emits).
+          if (t.field === 1 && typeof t.value !== 'number') for (const p of fields(packedAsFields(t.value))) dims.push(Number(p.value));
+          if (t.field === 8) name = text(t.value);
+        }
+        g.known.set(name, dims);
+        initializerNames.add(name);
+      } else if (gf.field === 11) g.inputs.push(valueInfo(v));
+      else if (gf.field === 12) g.outputs.push(valueInfo(v));
+      else if (gf.field === 13) {
+        const vi = valueInfo(v);
+        if (vi.shape.length && vi.shape.every((d) => typeof d === 'number')) g.known.set(vi.name, vi.shape as number[]);
+      }
+    }
+  }
+  // Older models list initializers among the inputs too; they are not fed.
+  g.inputs = g.inputs.filter((i) => !initializerNames.has(i.name));
+  const first = g.inputs[0]?.shape[0];
+  g.batchable =
+    typeof first === 'string' && first !== '?' && [...g.inputs, ...g.outputs].every((v) => v.shape.length > 0 && v.shape[0] === first);
+  return g;
+}
+
+/** Packed varints re-read as field-1 varints, so one decoder serves both encodings. */
+function packedAsFields(packed: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let i = 0;
+  while (i < packed.length) {
+    out.push(0x08);
+    let byte: number;
+    do {
+      byte = packed[i++] ?? 0;
+      out.push(byte);
+    } while (byte & 0x80 && i < packed.length);
+  }
+  return Uint8Array.from(out);
+}
+
+const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Sqrt', 'Neg', 'Abs', 'Clip']);
+
+function broadcast(shapes: number[][]): number[] {
+  const rank = Math.max(...shapes.map((s) => s.length));
+  return Array.from({ length: rank }, (_, i) => Math.max(...shapes.map((s) => s[s.length - rank + i] ?? 1)));
+}
+
+/**
+ * Operations of one run for the fed input shapes: 2·M·K·N per MatMul/MatMulInteger/Gemm (plus the bias add),
+ * one per output element for elementwise ops. Other ops, and nodes whose input shapes cannot be followed, count 0.
+ */
+export function countOperations(g: ModelGraph, feedShapes: Record<string, readonly number[]>): number {
+  const shapes = new Map<string, number[]>(g.known);
+  for (const [name, s] of Object.entries(feedShapes)) shapes.set(name, [...s]);
+  let ops = 0;
+  for (const n of g.nodes) {
+    const ins = n.inputs.map((i) => shapes.get(i));
+    const [a, b, c] = ins;
+    let out: number[] | undefined;
+    if ((n.op === 'MatMul' || n.op === 'MatMulInteger') && a && b && a.length >= 2 && b.length >= 2) {
+      const m = a[a.length - 2]!;
+      const k = a[a.length - 1]!;
+      const cols = b[b.length - 1]!;
+      const batch = broadcast([a.slice(0, -2), b.slice(0, -2)]);
+      out = [...batch, m, cols];
+      ops += 2 * numel(batch) * m * k * cols;
+    } else if (n.op === 'Gemm' && a?.length === 2 && b?.length === 2) {
+      const [m, k] = n.ints['transA'] ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
+      const cols = n.ints['transB'] ? b[0]! : b[1]!;
+      out = [m, cols];
+      ops += 2 * m * k * cols + (c ? m * cols : 0);
+    } else if (ELEMENTWISE.has(n.op) && ins.length > 0 && ins.every((s) => s !== undefined)) {
+      out = broadcast(ins as number[][]);
+      ops += numel(out);
+    }
+    if (out && n.outputs[0]) shapes.set(n.outputs[0], out);
+  }
+  return ops;
+}

@@ -1,0 +1,571 @@
+import { LimitsSchema, type Limits } from '../../common/policy.js';
+import { TaskSchema, type ReleaseReason, type Task, type TaskResult } from '../../common/task.js';
+import type { Clock, Logger } from '../ports.js';
+import type { HostTensor, Provider, RunRequest } from '../runtime/host-protocol.js';
+import type { HostOutcome, JobHost } from '../runtime/host.js';
+import { canSuspend } from '../runtime/process-control.js';
+import { batchKey, splitOutput, stackFeeds, toResult, type PreparedTask, type Runtime } from '../runtime/runtime.js';
+import { TaskQueue, type Queued } from './queue.js';
+
+/** Where tasks come from: the network client leases up to `slots` tasks (raw: the scheduler parses them). */
+export interface TaskSource {
+  lease(slots: number): Promise<readonly unknown[]>;
+}
+/** Where outcomes go: exactly one of complete/release per task. */
+export interface ResultSink {
+  complete(result: TaskResult): void | Promise<void>;
+  release(taskId: string, reason: ReleaseReason, message: string): void | Promise<void>;
+}
+
+/** A device the scheduler runs jobs on: 'cpu', or a GPU with its providers (from the hardware probe). */
+export interface DeviceLane {
+  id: string;
+  kind: 'cpu' | 'gpu';
+  providers: Provider[];
+  deviceIndex?: number;
+  /** Job hosts running at once on this device. */
+  concurrency?: number;
+}
+
+/** What the policy engine decides per device (main/common/policy.ts Limits, plus run). */
+export type DeviceLimits = Limits & { run: boolean };
+
+export interface SchedulerOptions {
+  runtime: Runtime;
+  sink: ResultSink;
+  source?: TaskSource;
+  clock: Clock;
+  logger: Logger;
+  devices?: DeviceLane[];
+  maxRetries?: number;
+  /** Running time (not counting suspended time) after which a job host is considered hung. */
+  runTimeoutMs?: number;
+  /** Suspended this long, a device hands its tasks back ('policy-pause'). */
+  maxPauseMs?: number;
+  maxBatch?: number;
+  warmSessions?: number;
+  leaseRetryMs?: number;
+}
+
+export interface TaskView {
+  id: string;
+  state: 'preparing' | 'queued' | 'running' | 'suspended';
+  device: string | undefined;
+  priority: number;
+  deadline: number;
+  rewardEstimate: number;
+  attempts: number;
+  /** 0..1, estimated from earlier runs of the same model; undefined before the first. */
+  progress: number | undefined;
+  etaMs: number | undefined;
+}
+export interface LaneView {
+  id: string;
+  run: boolean;
+  limits: DeviceLimits;
+  hosts: number;
+  stopped: number;
+  /** Why the preferred execution provider was not used, for the user. */
+  notice: string | undefined;
+}
+export interface SchedulerSnapshot {
+  lanes: LaneView[];
+  tasks: TaskView[];
+}
+
+const WAITING: DeviceLimits = { run: false, threads: 1, dutyCycle: 1, memoryBudgetBytes: 0, vramBudgetMiB: null, priority: 'idle' };
+const DEPTH = 2; // jobs in flight per host: the next one's bytes travel while the current one computes
+const BURST_MS = 100; // how much unused CPU share a throttled job may save up
+
+interface Job {
+  id: string;
+  entries: Queued[];
+  host: JobHost;
+  lane: Lane;
+  started: boolean;
+  activeMs: number;
+  memory: number;
+}
+interface HostState {
+  lane: Lane;
+  jobs: Job[];
+  preempted: boolean;
+  throttled: boolean;
+  tokens: number;
+  lastCpu: number | undefined;
+  lastTick: number;
+}
+interface Lane {
+  spec: DeviceLane;
+  limits: DeviceLimits;
+  hosts: Map<JobHost, HostState>;
+  pausedAt: number | undefined;
+  notBefore: number;
+  notice: string | undefined;
+}
+
+export interface Scheduler {
+  submit(raw: unknown): { ok: true } | { ok: false; message: string };
+  setLimits(deviceId: string, limits: DeviceLimits): void;
+  snapshot(): SchedulerSnapshot;
+  onChange(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export function createScheduler(o: SchedulerOptions): Scheduler {
+  const maxRetries = o.maxRetries ?? 2;
+  const runTimeoutMs = o.runTimeoutMs ?? 10 * 60_000;
+  const maxPauseMs = o.maxPauseMs ?? 5 * 60_000;
+  const maxBatch = o.maxBatch ?? 16;
+  const lanes = new Map<string, Lane>(
+    (o.devices ?? [{ id: 'cpu', kind: 'cpu', providers: ['cpu'] }]).map((spec) => [
+      spec.id,
+      { spec, limits: WAITING, hosts: new Map(), pausedAt: performance.now(), notBefore: 0, notice: undefined },
+    ]),
+  );
+  const queue = new TaskQueue();
+  const jobs = new Map<string, Job>();
+  const known = new Set<string>(); // every task id we hold, in any state
+  const batchable = new Map<string, boolean>(); // model sha → learned from the host
+  const msPerRow = new Map<string, number>(); // model sha → running ms per row, for progress/ETA
+  const listeners = new Set<() => void>();
+  let jobSeq = 0;
+  let closed = false;
+  let leasing = false;
+  let leaseTimer: NodeJS.Timeout | undefined;
+  let tickTimer: NodeJS.Timeout | undefined;
+
+  const changed = (): void => listeners.forEach((l) => l());
+  const now = (): number => performance.now();
+
+  function finish(entry: Queued, outcome: { result: TaskResult } | { reason: ReleaseReason; message: string }): void {
+    known.delete(entry.task.id);
+    entry.prepared?.unpin();
+    const done =
+      'result' in outcome
+        ? o.sink.complete(outcome.result)
+        : (o.logger.warn(`task ${entry.task.id} released (${outcome.reason}): ${outcome.message}`),
+          o.sink.release(entry.task.id, outcome.reason, outcome.message));
+    Promise.resolve(done).catch((e: unknown) => o.logger.error(`result sink failed for ${entry.task.id}: ${String(e)}`));
+  }
+
+  function submit(raw: unknown): { ok: true } | { ok: false; message: string } {
+    const parsed = TaskSchema.safeParse(raw);
+    if (!parsed.success) {
+      const id = typeof raw === 'object' && raw && 'id' in raw && typeof raw.id === 'string' ? raw.id : undefined;
+      const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'task'}: ${i.message}`).join('; ');
+      if (id) void Promise.resolve(o.sink.release(id, 'invalid-task', message)).catch(() => undefined);
+      return { ok: false, message };
+    }
+    const task = parsed.data;
+    if (closed) return { ok: false, message: 'scheduler closed' };
+    if (known.has(task.id)) return { ok: false, message: `task ${task.id} is already here` };
+    if (![...lanes.values()].some((l) => fits(l, task))) {
+      void Promise.resolve(o.sink.release(task.id, 'invalid-task', `no ${task.device} device here`)).catch(() => undefined);
+      return { ok: false, message: `no ${task.device} device here` };
+    }
+    known.add(task.id);
+    const entry = queue.add(task);
+    void o.runtime.prepare(task).then((p) => {
+      if (!known.has(task.id)) return p.ok && p.value.unpin(); // released while preparing
+      if (!p.ok) {
+        queue.remove(entry);
+        return finish(entry, p);
+      }
+      entry.prepared = p.value;
+      pump();
+    });
+    changed();
+    return { ok: true };
+  }
+
+  const fits = (lane: Lane, task: Task): boolean => task.device === 'any' || task.device === lane.spec.kind;
+  const concurrency = (lane: Lane): number => lane.spec.concurrency ?? 1;
+  const laneMemory = (lane: Lane): number => [...lane.hosts.values()].reduce((n, h) => n + h.jobs.reduce((m, j) => m + j.memory, 0), 0);
+  const activeHosts = (lane: Lane): HostState[] => [...lane.hosts.values()].filter((h) => h.jobs.length > 0 && !h.preempted);
+  const minPriority = (h: HostState): number => Math.min(...h.jobs.flatMap((j) => j.entries.map((e) => e.task.priority)));
+
+  function spawn(lane: Lane): [JobHost, HostState] {
+    const host = o.runtime.spawnHost(lane.limits.priority, (dead) => {
+      lane.hosts.delete(dead);
+      pump();
+    });
+    const state: HostState = { lane, jobs: [], preempted: false, throttled: false, tokens: 0, lastCpu: undefined, lastTick: now() };
+    lane.hosts.set(host, state);
+    return [host, state];
+  }
+
+  /** Stopped while the device is paused, the host preempted or over its CPU share; running otherwise. */
+  function applyStop(host: JobHost, h: HostState): void {
+    if (h.lane.pausedAt !== undefined || h.preempted || h.throttled) host.suspend();
+    else host.resume();
+  }
+
+  function pump(): void {
+    if (closed) return;
+    for (const lane of lanes.values()) {
+      if (!lane.limits.run) continue;
+      resumePreempted(lane);
+      for (;;) {
+        const best = queue.best((e) => e.prepared !== undefined && fits(lane, e.task) && admits(lane, e.task.memoryEstimateBytes));
+        if (!best || now() < lane.notBefore) break;
+        const slot = pickHost(lane, best);
+        if (!slot) break;
+        dispatch(lane, slot, best);
+      }
+    }
+    releaseExpired();
+    pull();
+    schedule();
+    changed();
+  }
+
+  function admits(lane: Lane, bytes: number): boolean {
+    const budget = lane.spec.kind === 'gpu' && lane.limits.vramBudgetMiB !== null ? lane.limits.vramBudgetMiB * 1024 ** 2 : lane.limits.memoryBudgetBytes;
+    return laneMemory(lane) + bytes <= budget;
+  }
+
+  function pickHost(lane: Lane, next: Queued): [JobHost, HostState] | undefined {
+    const sha = next.task.model.sha256;
+    const idle = [...lane.hosts.entries()].filter(([host, h]) => host.alive && h.jobs.length === 0);
+    if (activeHosts(lane).length < concurrency(lane)) return idle[0] ?? spawn(lane);
+    // Every slot is busy: queue behind a job of the same model (pipelining), or preempt lower-priority work.
+    const behind = activeHosts(lane).find(
+      (h) => h.jobs.length < DEPTH && minPriority(h) >= next.task.priority && h.jobs[0]?.entries[0]?.task.model.sha256 === sha && lane.spec.kind === 'cpu',
+    );
+    if (behind) return [...lane.hosts.entries()].find(([, h]) => h === behind);
+    const victim = activeHosts(lane).sort((a, b) => minPriority(a) - minPriority(b))[0];
+    if (victim && minPriority(victim) < next.task.priority && canSuspend) {
+      victim.preempted = true;
+      const [vhost] = [...lane.hosts.entries()].find(([, h]) => h === victim)!;
+      applyStop(vhost, victim);
+      o.logger.info(`preempting job host ${vhost.pid} for task ${next.task.id} (priority ${next.task.priority})`);
+      return idle[0] ?? spawn(lane);
+    }
+    return undefined;
+  }
+
+  function resumePreempted(lane: Lane): void {
+    for (const [host, h] of lane.hosts) {
+      if (!h.preempted || activeHosts(lane).length >= concurrency(lane)) continue;
+      const urgent = queue.best((e) => e.prepared !== undefined && fits(lane, e.task) && e.task.priority > minPriority(h));
+      if (urgent) continue;
+      h.preempted = false;
+      applyStop(host, h);
+    }
+  }
+
+  function dispatch(lane: Lane, [host, h]: [JobHost, HostState], first: Queued): void {
+    const entries = [first];
+    const key = first.prepared && batchable.get(first.task.model.sha256) && !first.alone ? batchKey(first.prepared) : undefined;
+    if (key) {
+      let memory = first.task.memoryEstimateBytes;
+      for (const e of queue.matching((e) => !e.alone && e.prepared !== undefined && batchKey(e.prepared) === key && fits(lane, e.task))) {
+        if (entries.length >= maxBatch || !admits(lane, memory + e.task.memoryEstimateBytes)) break;
+        memory += e.task.memoryEstimateBytes;
+        entries.push(e);
+      }
+    }
+    entries.forEach((e) => queue.remove(e));
+    const prepared = entries.map((e) => e.prepared!);
+    const job: Job = {
+      id: `j${++jobSeq}`,
+      entries,
+      host,
+      lane,
+      started: false,
+      activeMs: 0,
+      memory: entries.reduce((n, e) => n + e.task.memoryEstimateBytes, 0),
+    };
+    jobs.set(job.id, job);
+    h.jobs.push(job);
+    const req: RunRequest = {
+      type: 'run',
+      jobId: job.id,
+      modelPath: prepared[0]!.modelPath,
+      sha256: first.task.model.sha256,
+      feeds: entries.length > 1 ? stackFeeds(prepared) : prepared[0]!.feeds,
+      outputs: first.task.outputs,
+      session: {
+        threads: Math.max(1, lane.limits.threads),
+        providers: lane.spec.providers,
+        deviceIndex: lane.spec.deviceIndex ?? 0,
+        warmSessions: o.warmSessions ?? 3,
+        ...(lane.limits.vramBudgetMiB ? { vramBudgetBytes: Math.floor(lane.limits.vramBudgetMiB * 1024 ** 2) } : {}),
+      },
+    };
+    void host
+      .run(req, {
+        onStarted: () => {
+          job.started = true;
+          h.tokens = 0;
+          h.lastCpu = host.cpuMs();
+          changed();
+        },
+        onLoaded: (m) => {
+          batchable.set(m.sha256, m.batchable);
+          if (m.fallback && lane.notice !== m.fallback) o.logger.warn(`device ${lane.spec.id}: ${m.fallback}`);
+          lane.notice = m.fallback;
+        },
+      })
+      .then((outcome) => settle(job, h, outcome, prepared));
+  }
+
+  function settle(job: Job, h: HostState, outcome: HostOutcome, prepared: PreparedTask[]): void {
+    jobs.delete(job.id);
+    h.jobs = h.jobs.filter((j) => j !== job);
+    if (h.jobs.length === 0) h.throttled = false;
+    if (job.host.alive) applyStop(job.host, h);
+    if (outcome.ok) {
+      const m = outcome.message;
+      const rows = prepared.map((p) => p.rows ?? 1);
+      const sha = job.entries[0]!.task.model.sha256;
+      const totalRows = rows.reduce((a, b) => a + b, 0);
+      msPerRow.set(sha, m.accounting.wallMs / totalRows);
+      const parts = Object.fromEntries(Object.entries(m.outputs).map(([n, t]) => [n, job.entries.length > 1 ? splitOutput(t, rows) : [t]]));
+      job.entries.forEach((e, i) => {
+        const share = rows[i]! / totalRows; // a batch's cost is split by rows
+        const outputs: Record<string, HostTensor> = Object.fromEntries(Object.entries(parts).map(([n, p]) => [n, p[i]!]));
+        finish(e, {
+          result: toResult(e.task.id, outputs, {
+            wallMs: m.accounting.wallMs * share,
+            cpuMs: m.accounting.cpuMs * share,
+            peakRssBytes: m.accounting.peakRssBytes,
+            device: `${job.lane.spec.id}/${m.accounting.provider}`,
+            operations: m.accounting.operations * share,
+          }),
+        });
+      });
+      if (job.lane.spec.kind === 'gpu' && job.lane.limits.dutyCycle < 1 && job.lane.limits.dutyCycle > 0)
+        // GPUs cannot be stopped mid-kernel: pace runs instead, idle long enough to meet the duty cycle.
+        job.lane.notBefore = now() + m.accounting.wallMs * (1 / job.lane.limits.dutyCycle - 1);
+    } else failed(job, outcome);
+    pump();
+  }
+
+  function failed(job: Job, outcome: Extract<HostOutcome, { ok: false }>): void {
+    const { code, message } = outcome;
+    const retry = (e: Queued, countAttempt: boolean): void => {
+      if (countAttempt) e.attempts++;
+      if (e.attempts > maxRetries) return finish(e, { reason: 'runtime-error', message: `gave up after ${e.attempts} attempts: ${message}` });
+      queue.requeue(e);
+    };
+    const hostWide = code === 'host-crashed' || code === 'timeout' || code === 'memory-budget' || code === 'deadline' || code === 'preempted';
+    for (const e of job.entries) {
+      // A job still waiting behind the one that took its host down is not to blame.
+      if (hostWide && (!job.started || (code === 'deadline' && e.task.deadline > o.clock.now()))) queue.requeue(e);
+      else if (job.entries.length > 1 && (code === 'bad-input' || code === 'run-failed')) {
+        e.alone = true; // one task may have spoiled the batch: run each alone
+        queue.requeue(e);
+      } else if (code === 'host-crashed' || code === 'timeout') retry(e, job.started);
+      else if (code === 'preempted') retry(e, false);
+      else if (code === 'model-corrupt') {
+        void o.runtime.cache.remove(e.task.model.sha256, message);
+        e.prepared?.unpin();
+        e.prepared = undefined;
+        e.attempts++;
+        if (e.attempts > maxRetries) finish(e, { reason: 'model-unavailable', message });
+        else {
+          queue.requeue(e);
+          void o.runtime.prepare(e.task).then((p) => {
+            if (!p.ok) return (queue.remove(e), finish(e, p));
+            e.prepared = p.value;
+            pump();
+          });
+        }
+      } else
+        finish(e, {
+          reason:
+            code === 'bad-input' || code === 'bad-request'
+              ? 'invalid-task'
+              : code === 'model-invalid'
+                ? 'model-unavailable'
+                : code === 'policy-pause' || code === 'deadline' || code === 'shutdown'
+                  ? code
+                  : 'runtime-error',
+          message,
+        });
+    }
+  }
+
+  function releaseExpired(): void {
+    const t = o.clock.now();
+    for (const e of queue.matching((e) => e.task.deadline <= t)) {
+      queue.remove(e);
+      finish(e, { reason: 'deadline', message: `deadline passed while queued` });
+    }
+    for (const job of jobs.values())
+      if (job.entries.some((e) => e.task.deadline <= t)) job.host.kill('deadline', 'deadline passed while running');
+    for (const lane of lanes.values()) {
+      if (lane.pausedAt === undefined || now() - lane.pausedAt < maxPauseMs) continue;
+      const why = `paused for more than ${Math.round(maxPauseMs / 1000)} s`;
+      for (const host of lane.hosts.keys()) host.kill('policy-pause', why);
+      // Queued tasks only this device could run go back too.
+      const others = [...lanes.values()].filter((l) => l.limits.run);
+      for (const e of queue.matching((e) => !others.some((l) => fits(l, e.task)) && fits(lane, e.task))) {
+        queue.remove(e);
+        finish(e, { reason: 'policy-pause', message: why });
+      }
+    }
+  }
+
+  function pull(): void {
+    if (!o.source || leasing || closed) return;
+    const slots = [...lanes.values()].filter((l) => l.limits.run).reduce((n, l) => n + concurrency(l) * DEPTH, 0) - known.size;
+    if (slots <= 0) return;
+    leasing = true;
+    o.source
+      .lease(slots)
+      .then(
+        (tasks) => {
+          tasks.forEach((t) => submit(t));
+          if (tasks.length === 0 && !closed) leaseTimer = setTimeout(pump, o.leaseRetryMs ?? 5000).unref();
+        },
+        (e: unknown) => {
+          o.logger.warn(`lease failed: ${String(e)}`);
+          leaseTimer = setTimeout(pump, o.leaseRetryMs ?? 5000).unref();
+        },
+      )
+      .finally(() => {
+        leasing = false;
+      });
+  }
+
+  /** The ticker runs only while there is work: 10 ms while a CPU share is being metered, 100 ms otherwise. */
+  function schedule(): void {
+    clearTimeout(tickTimer);
+    tickTimer = undefined;
+    if (closed || (jobs.size === 0 && queue.size === 0)) return;
+    const metering = [...lanes.values()].some((l) => l.limits.dutyCycle < 1 && l.spec.kind === 'cpu' && activeHosts(l).length > 0);
+    tickTimer = setTimeout(tick, metering ? 10 : 100).unref();
+  }
+
+  function tick(): void {
+    const t = now();
+    for (const lane of lanes.values()) {
+      let rss = 0;
+      for (const [host, h] of lane.hosts) {
+        const dt = t - h.lastTick;
+        h.lastTick = t;
+        const running = h.jobs.length > 0 && !host.stopped;
+        const current = h.jobs.find((j) => j.started);
+        if (running && current) {
+          current.activeMs += dt;
+          if (current.activeMs > runTimeoutMs) host.kill('timeout', `no result after ${Math.round(current.activeMs)} ms of running: job host hung`);
+        }
+        rss += h.jobs.length ? (host.rssBytes() ?? 0) : 0;
+        meter(lane, host, h, dt, running);
+      }
+      if (lane.limits.memoryBudgetBytes > 0 && rss > lane.limits.memoryBudgetBytes) {
+        const [biggest] = [...lane.hosts.keys()].filter((hh) => lane.hosts.get(hh)!.jobs.length).sort((a, b) => (b.rssBytes() ?? 0) - (a.rssBytes() ?? 0));
+        biggest?.kill('memory-budget', `job used ${mib(rss)} of memory, over its ${mib(lane.limits.memoryBudgetBytes)} budget: stopped`);
+      }
+    }
+    pump();
+  }
+
+  /** CPU share: a token bucket on the job's measured CPU time, refilled at dutyCycle × threads. */
+  function meter(lane: Lane, host: JobHost, h: HostState, dt: number, running: boolean): void {
+    if (lane.spec.kind !== 'cpu' || !canSuspend || h.jobs.length === 0 || lane.limits.dutyCycle >= 1) {
+      if (h.throttled) {
+        h.throttled = false;
+        applyStop(host, h);
+      }
+      return;
+    }
+    const rate = lane.limits.dutyCycle * Math.max(1, lane.limits.threads);
+    const cpu = host.cpuMs();
+    const used = cpu !== undefined && h.lastCpu !== undefined ? cpu - h.lastCpu : running ? dt * lane.limits.threads : 0;
+    h.lastCpu = cpu;
+    h.tokens = Math.min(h.tokens + dt * rate - used, BURST_MS * rate);
+    const throttle = h.tokens < 0;
+    if (throttle !== h.throttled) {
+      h.throttled = throttle;
+      applyStop(host, h);
+    }
+  }
+
+  function setLimits(deviceId: string, raw: DeviceLimits): void {
+    const lane = lanes.get(deviceId);
+    if (!lane) return o.logger.warn(`limits for unknown device ${deviceId}`);
+    const limits = { ...LimitsSchema.parse(raw), run: raw.run };
+    const was = lane.limits;
+    lane.limits = limits;
+    if (!limits.run && lane.pausedAt === undefined) lane.pausedAt = now();
+    if (limits.run) lane.pausedAt = undefined;
+    for (const [host, h] of lane.hosts) {
+      if (!canSuspend && !limits.run) host.kill('preempted', 'device paused; this OS cannot suspend a process');
+      if (limits.priority !== was.priority) host.setPriority(limits.priority);
+      applyStop(host, h);
+    }
+    pump();
+  }
+
+  function snapshot(): SchedulerSnapshot {
+    const view = (e: Queued, state: TaskView['state'], device: string | undefined, job?: Job): TaskView => {
+      const perRow = msPerRow.get(e.task.model.sha256);
+      const expected = perRow !== undefined && job ? perRow * job.entries.reduce((n, x) => n + (x.prepared?.rows ?? 1), 0) : undefined;
+      const progress = expected !== undefined && job ? Math.min(0.99, job.activeMs / Math.max(1, expected)) : undefined;
+      const duty = job ? Math.max(0.01, job.lane.limits.dutyCycle) : 1;
+      return {
+        id: e.task.id,
+        state,
+        device,
+        priority: e.task.priority,
+        deadline: e.task.deadline,
+        rewardEstimate: e.task.rewardEstimate,
+        attempts: e.attempts,
+        progress,
+        etaMs: expected !== undefined && job ? Math.max(0, expected - job.activeMs) / duty : undefined,
+      };
+    };
+    const tasks: TaskView[] = [];
+    for (const job of jobs.values()) {
+      const state = !job.started ? 'queued' : job.host.stopped ? 'suspended' : 'running';
+      for (const e of job.entries) tasks.push(view(e, state, job.lane.spec.id, job));
+    }
+    for (const e of queue.all()) tasks.push(view(e, e.prepared ? 'queued' : 'preparing', undefined));
+    return {
+      lanes: [...lanes.values()].map((l) => ({
+        id: l.spec.id,
+        run: l.limits.run,
+        limits: l.limits,
+        hosts: l.hosts.size,
+        stopped: [...l.hosts.keys()].filter((h) => h.stopped).length,
+        notice: l.notice,
+      })),
+      tasks,
+    };
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    clearTimeout(tickTimer);
+    clearTimeout(leaseTimer);
+    const exits: Promise<unknown>[] = [];
+    for (const lane of lanes.values())
+      for (const host of lane.hosts.keys()) {
+        exits.push(new Promise((res) => (host.alive ? host.exited.then(res) : res(undefined))));
+        host.kill('shutdown', 'agent shutting down');
+      }
+    for (const e of queue.all()) {
+      queue.remove(e);
+      finish(e, { reason: 'shutdown', message: 'agent shutting down' });
+    }
+    await Promise.all(exits);
+    await new Promise(setImmediate); // let the killed jobs' releases run
+  }
+
+  return {
+    submit,
+    setLimits,
+    snapshot,
+    close,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+const mib = (n: number): string => `${Math.round(n / 1024 ** 2)} MiB`;
