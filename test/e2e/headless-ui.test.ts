@@ -66,6 +66,16 @@ test('settings save on change; an invalid value shows its error and saves nothin
   assert.equal(settings.value.cpuSharePercent, 75);
 });
 
+test('the activity log explains what happened and can be searched', async () => {
+  await page.getByRole('button', { name: 'Activity' }).click();
+  await page.getByLabel('Search').fill('turned on');
+  await page.getByRole('status').getByText(/^\d+ of \d+ events$/).waitFor();
+  const items = await page.locator('ol.activity li').allTextContents();
+  assert.ok(items.length > 0 && items.every((text) => text.includes('turned on')), JSON.stringify(items));
+  await page.getByLabel('Search').fill('');
+  await screenshot(page, 'activity');
+});
+
 test('settings and the toggle survive an agent restart', async () => {
   await agent.stop();
   await page.getByText('Lost the connection to the agent').waitFor();

@@ -1,7 +1,7 @@
 /** Every user-facing string of the UI, in one place. */
 export const t = {
   appName: 'Synor Contributor',
-  nav: { dashboard: 'Dashboard', settings: 'Settings' },
+  nav: { dashboard: 'Dashboard', settings: 'Settings', activity: 'Activity' },
   connection: {
     connecting: 'Connecting to the agent…',
     lost: 'Lost the connection to the agent. Retrying… If you stopped it, start it again.',
@@ -72,6 +72,15 @@ export const t = {
     hysteresisHelp: 'So sharing does not stop and start at the threshold.',
     saved: 'Saved',
     invalid: 'Not saved: fix the highlighted field.',
+  },
+  activity: {
+    title: 'Activity',
+    search: 'Search',
+    searchHint: 'e.g. battery, paused, settings',
+    kind: 'Show',
+    all: 'Everything',
+    kinds: { policy: 'Sharing state', share: 'On/off', settings: 'Settings', status: 'Status', notice: 'Problems' },
+    count: (shown: number, total: number) => (shown === total ? `${total} events` : `${shown} of ${total} events`),
   },
   presets: { light: 'Light', balanced: 'Balanced', max: 'Max' },
   modes: { efficiency: 'Efficiency', balanced: 'Balanced', performance: 'Performance' },
