@@ -63,7 +63,7 @@ async function nvidia(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Vendor
     pciBusId: f.pciBusId,
     error: probeError('nvidia', f.code, f.detail),
   }));
-  const healthy = log.gpus.map((g) => ({ ...g, index: 0, computeCapability: (g.pciBusId && caps.get(g.pciBusId)) ?? null }));
+  const healthy = log.gpus.map((g) => ({ ...g, computeCapability: (g.pciBusId && caps.get(g.pciBusId)) ?? null }));
   // NVML numbers GPUs in PCI bus order; nvidia-smi lists working ones only, so the order is rebuilt from bus ids.
   const gpus: Gpu[] = [...healthy, ...lost]
     .sort((a, b) => (a.pciBusId ?? '').localeCompare(b.pciBusId ?? ''))

@@ -57,8 +57,8 @@ const MIB = 1024 * 1024;
 export interface NvidiaSmiLog {
   driverVersion: string | null;
   cudaVersion: string | null;
-  /** Without indices: the caller numbers them in PCI order, as NVML does. */
-  gpus: Omit<Gpu, 'index'>[];
+  /** Numbered in listing order; the caller renumbers them once it knows the GPUs nvidia-smi could not open. */
+  gpus: Gpu[];
 }
 
 export function parseNvidiaSmiXml(xml: string): NvidiaSmiLog {
@@ -66,12 +66,11 @@ export function parseNvidiaSmiXml(xml: string): NvidiaSmiLog {
   if (!log) throw new Error('not nvidia-smi XML: no <nvidia_smi_log>');
   const gpus = log.children
     .filter((c) => c.name === 'gpu')
-    .map((gpu) => {
+    .map((gpu, index) => {
       // Drivers before 530 call it power_readings and power_limit.
       const power = find(gpu, 'gpu_power_readings') ?? find(gpu, 'power_readings');
-      const { index: _, ...blank } = blankGpu('nvidia', 0);
       return {
-        ...blank,
+        ...blankGpu('nvidia', index),
         name: textAt(gpu, 'product_name'),
         uuid: textAt(gpu, 'uuid'),
         pciBusId: normalizeBusId(textAt(gpu, 'pci', 'pci_bus_id') ?? gpu.attrs['id'] ?? ''),
