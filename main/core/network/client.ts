@@ -68,6 +68,7 @@ export type LeaseOutcome =
 export type NetworkEvent =
   | { type: 'status'; status: NetworkStatus }
   | { type: 'leased'; leaseId: string; taskId: string }
+  | { type: 'heartbeat'; leaseId: string; status: 'active' | 'gone' }
   /** The coordinator no longer wants this lease's result (expired or done elsewhere): stop working on it. */
   | { type: 'gone'; leaseId: string; taskId: string }
   /** A finished result is on disk (fsynced) and will be submitted until acknowledged. */
@@ -270,6 +271,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     if (!lease) return;
     try {
       const reply = await call(ROUTES.heartbeat(leaseId), HeartbeatReplySchema, 'POST', { progress: lease.progress });
+      events.emit({ type: 'heartbeat', leaseId, status: reply.status });
       if (reply.status === 'gone' && leases.has(leaseId)) {
         stopLease(leaseId);
         events.emit({ type: 'gone', leaseId, taskId: lease.task.id });

@@ -1,0 +1,246 @@
+// Contract tests: the real client against the real devnet coordinator over loopback, tasks run with onnxruntime.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Wallet } from 'ethers';
+import { DEVNET_LABEL } from '../../main/common/network.js';
+import { startCoordinator, type Coordinator, type CoordinatorOptions } from '../../main/devnet/coordinator.js';
+import { contribute, createNetworkClient, type NetworkClient, type NetworkClientOptions } from '../../main/core/network/client.js';
+import type { NetworkError } from '../../main/core/network/http.js';
+import { receiptProblem } from '../../main/core/network/receipts.js';
+import { summarizeEarnings } from '../../main/core/ledger/earnings.js';
+import { Ledger, verifyLedgerFile } from '../../main/core/ledger/ledger.js';
+import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { cpuDevice, nextEvent, runWithOrt, switchableProxy } from './support/network.js';
+
+const closers: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+async function devnet(options: CoordinatorOptions = {}): Promise<Coordinator> {
+  const coordinator = await startCoordinator({ taskIntervalMs: null, ...options });
+  closers.push(() => coordinator.close());
+  return coordinator;
+}
+
+async function device(url: string, extra: Partial<NetworkClientOptions> = {}) {
+  const dir = extra.dataDir ?? (await tempDir());
+  const ledger = extra.ledger ?? (await Ledger.open(join(dir, 'ledger.jsonl')));
+  const signer = (extra.signer as Wallet | undefined) ?? Wallet.createRandom();
+  const client = await createNetworkClient({
+    url,
+    dataDir: dir,
+    signer,
+    device: cpuDevice,
+    ledger,
+    clock: { now: () => Date.now() },
+    logger: new MemoryLogger(),
+    leaseWaitMs: 2_000,
+    ...extra,
+  });
+  closers.push(() => client.close());
+  return { client, ledger, dir, signer };
+}
+
+async function leaseTask(client: NetworkClient) {
+  const outcome = await client.lease();
+  assert.equal(outcome.kind, 'task');
+  return outcome;
+}
+
+test('a device registers, runs a real ONNX task, submits it and gets verified, signed receipts into its ledger', async () => {
+  const net = await devnet();
+  const { client, ledger } = await device(net.url);
+  net.addTasks(1);
+  const { leaseId, task } = await leaseTask(client);
+  assert.equal(client.status().code, 'connected');
+  assert.equal(client.status().label, DEVNET_LABEL);
+  await client.complete(leaseId, await runWithOrt(task));
+  assert.equal(client.status().queued, 1, 'on disk before the first submit');
+  assert.equal(await client.flush(), 0);
+  assert.equal(await client.syncReceipts(), 2);
+
+  const receipts = ledger.all().flatMap((r) => (r.kind === 'receipt' ? [r.signed] : []));
+  assert.deepEqual(receipts.map((r) => r.receipt.resourceType).sort(), ['bandwidth', 'cpu']);
+  for (const signed of receipts) {
+    assert.equal(signed.receipt.status, 'verified');
+    assert.equal(signed.receipt.taskId, task.id);
+    assert.equal(receiptProblem(signed, { chainId: 31337, coordinator: net.address }), null);
+    assert.ok(BigInt(signed.receipt.totalWei) > 0n);
+  }
+  const summary = summarizeEarnings(ledger.all());
+  assert.equal(summary.total.receipts, 2);
+  assert.equal(summary.total.pendingTasks, 0, 'the receipt settled the pending result');
+  const verified = await verifyLedgerFile(ledger.file, (r) => receiptProblem(r.signed, { chainId: 31337, coordinator: net.address }));
+  assert.deepEqual(verified, { ok: true, records: 3, problems: [] });
+});
+
+test('re-sending a result is safe: the coordinator counts it once and the ledger keeps one record', async () => {
+  const net = await devnet();
+  const { client, ledger } = await device(net.url);
+  net.addTasks(1);
+  const { leaseId, task } = await leaseTask(client);
+  const result = await runWithOrt(task);
+  await client.complete(leaseId, result);
+  await client.flush();
+  await client.complete(leaseId, result);
+  const second = nextEvent(client, 'submitted');
+  await client.flush();
+  assert.equal((await second).status, 'duplicate');
+  assert.equal(net.stats.accepted.get(task.id), 1);
+  assert.equal(ledger.all().filter((r) => r.kind === 'submitted').length, 1);
+});
+
+test('a wrong result fails verification: its receipt says rejected, pays nothing, and the reputation drops', async () => {
+  const net = await devnet();
+  const { client, ledger } = await device(net.url);
+  net.addTasks(2);
+  const first = await leaseTask(client);
+  const result = await runWithOrt(first.task);
+  const y = result.outputs['Y']!;
+  assert.equal(y.kind, 'inline');
+  const forged = { ...result, outputs: { Y: { ...y, data: Buffer.alloc(Buffer.from(y.data, 'base64').length).toString('base64') } } };
+  await client.complete(first.leaseId, forged);
+  await client.flush();
+  await client.syncReceipts();
+  const rejected = ledger.all().flatMap((r) => (r.kind === 'receipt' ? [r.signed.receipt] : []));
+  assert.deepEqual(rejected.map((r) => [r.status, r.totalWei]), [['rejected', '0']]);
+  assert.equal(net.stats.rejected, 1);
+  const second = await leaseTask(client);
+  await client.complete(second.leaseId, await runWithOrt(second.task));
+  await client.flush();
+  await client.syncReceipts();
+  const last = ledger.all().at(-1);
+  assert.equal(last?.kind === 'receipt' && last.signed.receipt.reputation, 41, '50, −10 for the failed verification, +1 for this one');
+  assert.equal(summarizeEarnings(ledger.all()).rejected, 1);
+});
+
+test('no work: the long-poll ends with the reason, and the status says "No work available — why"', async () => {
+  const net = await devnet();
+  const { client } = await device(net.url, { leaseWaitMs: 150 });
+  const outcome = await client.lease();
+  assert.equal(outcome.kind, 'none');
+  assert.equal(client.status().code, 'no-work');
+  assert.match(client.status().message, /^No work available — the devnet has no open tasks/);
+  // A task arriving during the long-poll is handed over.
+  const { client: patient } = await device(net.url, { leaseWaitMs: 20_000 });
+  const waiting = patient.lease();
+  net.addTasks(1);
+  assert.equal((await waiting).kind, 'task');
+});
+
+test('heartbeats keep a lease alive past its TTL; a lease that expired while offline is reported gone', async () => {
+  const net = await devnet({ leaseTtlMs: 600 });
+  const { client } = await device(net.url);
+  net.addTasks(1);
+  const { leaseId, task } = await leaseTask(client);
+  client.progress(leaseId, 0.5);
+  let beats = 0;
+  await new Promise<void>((resolve) => {
+    const off = client.subscribe((e) => {
+      if (e.type === 'heartbeat' && e.status === 'active' && ++beats === 5) resolve(off() as unknown as void);
+    });
+  });
+  const submitted = nextEvent(client, 'submitted');
+  await client.complete(leaseId, await runWithOrt(task));
+  await client.flush();
+  assert.equal((await submitted).status, 'accepted', 'still the device’s lease after 5 heartbeats (> TTL)');
+
+  const proxy = await switchableProxy(net.url);
+  closers.push(() => proxy.close());
+  const other = await device(proxy.url);
+  net.addTasks(1);
+  const second = await leaseTask(other.client);
+  proxy.up = false;
+  const gone = nextEvent(other.client, 'gone');
+  // A third device long-polls: it gets the task as soon as the coordinator takes the unrenewed lease back.
+  const third = await device(net.url, { leaseWaitMs: 20_000 });
+  const reissued = await third.client.lease();
+  assert.equal(reissued.kind === 'task' && reissued.task.id, second.task.id, 'the expired lease put its task back');
+  proxy.up = true;
+  assert.equal((await gone).leaseId, second.leaseId);
+});
+
+test('offline: a finished result waits on disk ("Offline, 1 result queued"), survives a restart and goes out once back', async () => {
+  const net = await devnet();
+  const proxy = await switchableProxy(net.url);
+  closers.push(() => proxy.close());
+  const { client, dir, ledger, signer } = await device(proxy.url);
+  net.addTasks(1);
+  const { leaseId, task } = await leaseTask(client);
+  const result = await runWithOrt(task);
+  proxy.up = false;
+  await client.complete(leaseId, result);
+  await assert.rejects(client.flush(), (e: NetworkError) => e.code === 'OFFLINE');
+  assert.equal(client.status().code, 'offline');
+  assert.match(client.status().message, /^Offline, 1 result queued/);
+  await client.close();
+
+  const restarted = await device(proxy.url, { dataDir: dir, ledger, signer });
+  assert.equal(restarted.client.status().queued, 1);
+  proxy.up = true;
+  assert.equal(await restarted.client.flush(), 0);
+  assert.equal(net.stats.accepted.get(task.id), 1);
+  assert.equal(restarted.client.deviceId, client.deviceId, 'the device id is stable');
+});
+
+test('clock skew: a device an hour ahead still registers, and task deadlines arrive in its own time', async () => {
+  const net = await devnet({ taskDeadlineMs: 60_000 });
+  const skew = 3_600_000;
+  const clock = { now: () => Date.now() + skew };
+  const { client } = await device(net.url, { clock });
+  net.addTasks(1);
+  const { task } = await leaseTask(client);
+  const left = task.deadline - clock.now();
+  assert.ok(left > 50_000 && left <= 61_000, `deadline ${left} ms ahead on the device clock`);
+});
+
+test('a coordinator that comes back with another signing key is not trusted', async () => {
+  const first = await devnet();
+  const { client, dir, ledger, signer } = await device(first.url);
+  await client.connect();
+  await client.close();
+  const port = Number(new URL(first.url).port);
+  await first.close();
+  const second = await devnet({ port });
+  const again = await device(second.url, { dataDir: dir, ledger, signer });
+  await assert.rejects(again.client.connect(), (e: NetworkError) => e.code === 'COORDINATOR_CHANGED');
+  assert.equal(again.client.status().code, 'error');
+  assert.match(again.client.status().message, /not trusted/);
+});
+
+test('online time earns signed availability receipts', async () => {
+  const net = await devnet({ availabilityReceiptMs: 1 });
+  const { client, ledger } = await device(net.url, { leaseWaitMs: 20 });
+  await client.lease();
+  await client.lease();
+  await client.syncReceipts();
+  const availability = ledger.all().flatMap((r) => (r.kind === 'receipt' && r.signed.receipt.resourceType === 'availability' ? [r.signed.receipt] : []));
+  assert.ok(availability.length >= 1);
+  assert.ok(BigInt(availability[0]!.totalWei) > 0n);
+});
+
+test('contribute(): the loop leases, runs, submits; earnings grow with receipts that verify', async () => {
+  const net = await devnet({ taskIntervalMs: 20, maxOpenTasks: 2 });
+  const { client, ledger } = await device(net.url, { syncIntervalMs: 50 });
+  client.start();
+  const stop = new AbortController();
+  let cpuReceipts = 0;
+  const three = new Promise<void>((resolve) => {
+    client.subscribe((e) => {
+      if (e.type === 'receipt' && e.receipt.receipt.resourceType === 'cpu' && ++cpuReceipts === 3) resolve();
+    });
+  });
+  const loop = contribute({ client, execute: (task) => runWithOrt(task), signal: stop.signal });
+  await three;
+  stop.abort();
+  await loop;
+  const summary = summarizeEarnings(ledger.all());
+  assert.ok(Number(summary.total.confirmed) > 0);
+  assert.ok(summary.byResource.some((b) => b.key === 'cpu' && b.receipts >= 3));
+});
+
+test('http is refused for remote coordinators', async () => {
+  await assert.rejects(device('http://coordinator.example.com/'), (e: NetworkError) => e.code === 'INSECURE_URL');
+});

@@ -1,0 +1,102 @@
+/** Shared by the network tests: a device description, an executor running tasks with onnxruntime-node, a switchable proxy. */
+import { createHash } from 'node:crypto';
+import { createServer, type Server, type Socket, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import * as ort from 'onnxruntime-node';
+import type { NetworkEvent, NetworkClient } from '../../../main/core/network/client.js';
+import type { DeviceInfo } from '../../../main/common/protocol.js';
+import type { Task, TaskResult } from '../../../main/common/task.js';
+
+export const cpuDevice: Omit<DeviceInfo, 'deviceId' | 'owner'> = {
+  deviceType: { kind: 'cpu', vendor: 'test', cores: 2, threads: 2, avx: 'avx2' },
+  compute: { fp32Gflops: 50, fp16Gflops: 0, int8Tops: 0, memoryBandwidthGbps: 20, memoryGb: 4, frameworks: ['onnxruntime'], modelFormats: ['onnx'] },
+  network: { downloadMbps: 100, uploadMbps: 20, edgeLatencyMs: 10, natType: 'unknown' },
+  availability: { always: true, hours: null, idleOnly: false, chargingOnly: false, minBattery: null },
+};
+
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+/** Runs a task the way the runtime will (model fetched by URL and hash-checked, real onnxruntime session). */
+export async function runWithOrt(task: Task): Promise<TaskResult> {
+  const started = performance.now();
+  let session = sessions.get(task.model.sha256);
+  if (!session) {
+    session = (async () => {
+      const bytes = new Uint8Array(await (await fetch(task.model.url)).arrayBuffer());
+      const hash = createHash('sha256').update(bytes).digest('hex');
+      if (hash !== task.model.sha256) throw new Error(`model hash ${hash} is not ${task.model.sha256}`);
+      return ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+    })();
+    sessions.set(task.model.sha256, session);
+  }
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(task.inputs)) {
+    if (t.kind !== 'inline' || t.dtype !== 'float32') throw new Error('only inline float32 inputs here');
+    const buf = Buffer.from(t.data, 'base64');
+    feeds[name] = new ort.Tensor('float32', new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length)), t.shape);
+  }
+  const out = await (await session).run(feeds);
+  const outputs: TaskResult['outputs'] = {};
+  for (const name of task.outputs) {
+    const tensor = out[name];
+    if (!tensor) throw new Error(`no output ${name}`);
+    const data = tensor.data as Float32Array;
+    outputs[name] = { kind: 'inline', dtype: 'float32', shape: [...tensor.dims], data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
+  }
+  const wallMs = performance.now() - started;
+  return { taskId: task.id, outputs, accounting: { wallMs, cpuMs: wallMs, peakRssBytes: process.memoryUsage().rss, device: 'cpu', operations: 0 } };
+}
+
+/** Resolves with the first client event matching `match` (no sleeps: tests wait on events). */
+export function nextEvent<T extends NetworkEvent['type']>(
+  client: NetworkClient,
+  type: T,
+  match: (e: Extract<NetworkEvent, { type: T }>) => boolean = () => true,
+): Promise<Extract<NetworkEvent, { type: T }>> {
+  return new Promise((resolve) => {
+    const off = client.subscribe((e) => {
+      if (e.type === type && match(e as Extract<NetworkEvent, { type: T }>)) {
+        off();
+        resolve(e as Extract<NetworkEvent, { type: T }>);
+      }
+    });
+  });
+}
+
+/** A TCP proxy on 127.0.0.1 that can be cut (refuses and drops connections) and restored: "the network went away". */
+export async function switchableProxy(target: string): Promise<{ url: string; up: boolean; close(): Promise<void> }> {
+  const { port: targetPort } = new URL(target);
+  const sockets = new Set<Socket>();
+  const state = { up: true };
+  const server: Server = createServer((socket) => {
+    if (!state.up) return socket.destroy();
+    const upstream = connect(Number(targetPort), '127.0.0.1');
+    sockets.add(socket).add(upstream);
+    socket.pipe(upstream).pipe(socket);
+    const end = (): void => {
+      socket.destroy();
+      upstream.destroy();
+      sockets.delete(socket);
+      sockets.delete(upstream);
+    };
+    socket.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    get up() {
+      return state.up;
+    },
+    set up(value: boolean) {
+      state.up = value;
+      if (!value) for (const s of sockets) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  return proxy;
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Wallet } from 'ethers';
+import { eip712Domain, RECEIPT_TYPES, type Receipt, type SignedReceipt } from '../../main/common/protocol.js';
+import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
+import { earningsCsv, summarizeEarnings } from '../../main/core/ledger/earnings.js';
+import { Ledger, verifyLedgerFile, type LedgerRecord } from '../../main/core/ledger/ledger.js';
+import { receiptProblem } from '../../main/core/network/receipts.js';
+import { tempDir } from '../helpers/fakes.js';
+
+const coordinator = Wallet.createRandom();
+const owner = Wallet.createRandom().address;
+const source = { url: 'http://127.0.0.1:1/', devnet: true, coordinator: coordinator.address };
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 24, 22, 30);
+
+let seq = 0;
+async function receipt(over: Partial<Receipt> = {}): Promise<SignedReceipt> {
+  const base = { resourceType: 'cpu' as const, workNano: '1000000000000', reputation: 50, uptimeBp: 5000, status: 'verified' as const, ...over };
+  const r: Receipt = {
+    receiptId: `r-${++seq}`,
+    seq,
+    taskId: `t-${seq}`,
+    deviceId: 'dev-a',
+    owner,
+    durationMs: 100,
+    issuedAt: T0,
+    ...base,
+    ...rewardWei(base.resourceType, BigInt(base.workNano), base.reputation, base.uptimeBp),
+    ...over,
+  };
+  return { receipt: r, signature: await coordinator.signTypedData(eip712Domain(31337), RECEIPT_TYPES, r) };
+}
+const receiptRecord = (signed: SignedReceipt): LedgerRecord => ({ kind: 'receipt', at: signed.receipt.issuedAt, source, signed });
+const check = (r: Extract<LedgerRecord, { kind: 'receipt' }>) => receiptProblem(r.signed, { chainId: 31337, coordinator: coordinator.address });
+
+async function ledgerIn() {
+  const dir = await tempDir();
+  return { dir, file: join(dir, 'ledger.jsonl'), ledger: await Ledger.open(join(dir, 'ledger.jsonl')) };
+}
+
+test('records are appended, survive a reopen, and a receipt id is written once', async () => {
+  const { file, ledger } = await ledgerIn();
+  const signed = await receipt();
+  assert.equal(await ledger.append(receiptRecord(signed)), true);
+  assert.equal(await ledger.append(receiptRecord(signed)), false, 'same receipt id: skipped');
+  const reopened = await Ledger.open(file);
+  assert.equal(reopened.all().length, 1);
+  assert.equal(await reopened.append(receiptRecord(signed)), false, 'dedup survives a restart');
+  assert.deepEqual(await verifyLedgerFile(file, check), { ok: true, records: 1, problems: [] });
+});
+
+test('a torn last line is cut off and kept aside; every earlier line stays', async () => {
+  const { dir, file, ledger } = await ledgerIn();
+  for (let i = 0; i < 3; i++) await ledger.append(receiptRecord(await receipt()));
+  const whole = await readFile(file, 'utf8');
+  const torn = whole.split('\n')[0]!.slice(0, 90);
+  await appendFile(file, torn);
+  assert.equal((await verifyLedgerFile(file, check)).ok, false, 'verify sees the torn tail');
+  const reopened = await Ledger.open(file, () => 42);
+  assert.equal(reopened.all().length, 3);
+  assert.deepEqual(reopened.report.tornTail, { bytes: 90, keptIn: `${file}.torn-42` });
+  assert.equal(await readFile(file, 'utf8'), whole, 'the file is back to its last whole line');
+  assert.equal(await readFile(join(dir, 'ledger.jsonl.torn-42'), 'utf8'), torn);
+  await reopened.append(receiptRecord(await receipt()));
+  assert.deepEqual(await verifyLedgerFile(file, check), { ok: true, records: 4, problems: [] });
+});
+
+test('a whole last line with a bad checksum is a torn append too; a damaged earlier line is reported, never dropped', async () => {
+  const { file, ledger } = await ledgerIn();
+  for (let i = 0; i < 3; i++) await ledger.append(receiptRecord(await receipt()));
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  lines[1] = lines[1]!.replace('"dev-a"', '"dev-b"');
+  await writeFile(file, lines.join('\n'));
+  const reopened = await Ledger.open(file);
+  assert.deepEqual(reopened.report.problems, [{ line: 2, message: 'checksum mismatch' }]);
+  assert.equal(reopened.report.tornTail, null);
+  assert.equal(reopened.all().length, 2);
+  assert.equal((await readFile(file, 'utf8')).split('\n')[1], lines[1], 'kept for inspection');
+  lines[3] = 'f'.repeat(64) + ' {}';
+  await writeFile(file, lines.slice(0, 4).join('\n') + '\n');
+  const again = await Ledger.open(file);
+  assert.notEqual(again.report.tornTail, null);
+});
+
+test('verify refuses a forged receipt and duplicates', async () => {
+  const { file, ledger } = await ledgerIn();
+  const signed = await receipt();
+  const forged = { ...signed, receipt: { ...signed.receipt, receiptId: 'r-forged', totalWei: '999' } };
+  await ledger.append(receiptRecord(signed));
+  await ledger.append(receiptRecord(forged));
+  const report = await verifyLedgerFile(file, check);
+  assert.equal(report.ok, false);
+  assert.match(report.problems[0]!.message, /signed by 0x/);
+  await appendFile(file, (await readFile(file, 'utf8')).split('\n')[0] + '\n');
+  assert.ok((await verifyLedgerFile(file, check)).problems.some((p) => p.message === 'duplicate record'));
+});
+
+test('earnings: per day (local midnight), device and resource; pending until the receipt comes', async () => {
+  const { ledger } = await ledgerIn();
+  const a = await receipt({ taskId: 'task-1' });
+  const b = await receipt({ deviceId: 'dev-b', issuedAt: T0 + DAY, resourceType: 'bandwidth', workNano: '5000000000' });
+  const rejected = await receipt({ status: 'rejected', baseWei: '0', reputationBonusWei: '0', uptimeBonusWei: '0', totalWei: '0' });
+  await ledger.append({ kind: 'submitted', at: T0 - 1000, source, taskId: 'task-1', deviceId: 'dev-a', estimateWei: '7' });
+  await ledger.append({ kind: 'submitted', at: T0, source, taskId: 'task-2', deviceId: 'dev-a', estimateWei: '5' });
+  for (const r of [a, b, rejected]) await ledger.append(receiptRecord(r));
+  const s = summarizeEarnings(ledger.all());
+  assert.equal(s.total.confirmed, formatSynor(BigInt(a.receipt.totalWei) + BigInt(b.receipt.totalWei)));
+  assert.ok(BigInt(a.receipt.totalWei) > 0n);
+  assert.equal(s.total.pending, '0.000000000000000005', 'task-2 has no receipt yet; task-1 is settled');
+  assert.equal(s.total.pendingTasks, 1);
+  assert.equal(s.rejected, 1);
+  assert.deepEqual(s.byDay.map((d) => d.key), ['2026-11-24', '2026-11-25']);
+  assert.deepEqual(summarizeEarnings(ledger.all(), { utcOffsetMinutes: 120 }).byDay.map((d) => d.key), ['2026-11-25', '2026-11-26']);
+  assert.deepEqual(s.byDevice.map((d) => [d.key, d.receipts]), [['dev-a', 2], ['dev-b', 1]]);
+  assert.deepEqual(s.byResource.map((d) => d.key), ['bandwidth', 'cpu']);
+  assert.equal(summarizeEarnings(ledger.all(), { devnet: false }).total.receipts, 0, 'devnet test rewards are kept apart');
+  assert.equal(summarizeEarnings(ledger.all(), { fromMs: T0 + DAY }).total.receipts, 1);
+});
+
+test('CSV export: a header, one row per receipt and pending result, exact decimals, safe cells', async () => {
+  const { ledger } = await ledgerIn();
+  await ledger.append({ kind: 'submitted', at: T0, source, taskId: 'task-9', deviceId: 'dev-a', estimateWei: '1500000000000000' });
+  await ledger.append(receiptRecord(await receipt({ deviceId: 'dev-a', workNano: '2500000000' })));
+  const csv = earningsCsv(ledger.all());
+  const rows = csv.trimEnd().split('\r\n');
+  assert.equal(rows.length, 3);
+  assert.match(rows[0]!, /^time_utc,status,receipt_id,task_id,/);
+  assert.match(rows[1]!, /,pending,,task-9,dev-a,.*,0\.0015,http:\/\/127\.0\.0\.1:1\/,true$/);
+  assert.match(rows[2]!, /,verified,r-\d+,t-\d+,dev-a,0x[0-9a-fA-F]{40},cpu,2\.5,100,50,50,/);
+});
+
+test('a ledger in a folder that does not exist yet is created on open', async () => {
+  const dir = await tempDir();
+  const ledger = await Ledger.open(join(dir, 'deep', 'er', 'ledger.jsonl'));
+  await ledger.append(receiptRecord(await receipt()));
+  assert.deepEqual(await readdir(join(dir, 'deep', 'er')), ['ledger.jsonl']);
+});
