@@ -3,14 +3,18 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from './headless.js';
 
-/** Debian's Chromium (installed by scripts/system-deps.sh); quiet flags, since this machine has no network. */
-export function launchBrowser(): Promise<Browser> {
+/**
+ * Debian's Chromium (installed by scripts/system-deps.sh); quiet flags, since this machine has no network.
+ * `webgpu`: offer a WebGPU adapter (SwiftShader, on the CPU, where there is no GPU); headless Chromium offers
+ * none without --enable-unsafe-webgpu.
+ */
+export function launchBrowser({ webgpu = false } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox',
-      '--disable-gpu',
+      webgpu ? '--enable-unsafe-webgpu' : '--disable-gpu',
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',
