@@ -1,0 +1,114 @@
+import type { ComputeCapabilities, Device, DeviceType, Gpu, HardwareReport, UnusableReason } from '../../common/hardware.js';
+import { avxSupport } from './probe.js';
+import { appleChip, gpuSpec } from './specs.js';
+
+const GIB = 1024 ** 3;
+/** Below this a GPU cannot hold the models the network hands out next to the user's own work. */
+export const MIN_GPU_MEMORY_GB = 4;
+/** CUDA 12 dropped everything before Maxwell (compute capability 5.0). */
+const MIN_COMPUTE_CAPABILITY = 5.0;
+const DATA_CENTER = /\b(A100|A800|H100|H800|H200|GH200|B100|B200|L4|L40S?|A2|A10G?|A16|A30|A40|T4|V100|P100|P40)\b|Tesla|Instinct|\bMI\d{2,3}X?\b/i;
+
+/** What the CPU benchmark measured (benchmark.ts). */
+export interface CpuMeasurement {
+  fp32Gflops: number;
+  int8Tops: number;
+  memoryBandwidthGbps: number;
+}
+
+const gb = (bytes: number | null) => Math.round(((bytes ?? 0) / GIB) * 10) / 10;
+const VENDOR = { nvidia: 'NVIDIA', amd: 'AMD', apple: 'Apple' } as const;
+const FRAMEWORKS: Record<Gpu['vendor'], ComputeCapabilities['frameworks']> = {
+  nvidia: ['cuda', 'webgpu'],
+  amd: ['rocm', 'webgpu'],
+  apple: ['metal', 'coreml', 'webgpu'],
+};
+
+function deviceType(gpu: Gpu): DeviceType {
+  const name = gpu.name ?? '';
+  const vramGb = Math.round((gpu.memoryTotalBytes ?? 0) / GIB);
+  const chip = appleChip(name);
+  if (gpu.vendor === 'apple' && chip) {
+    // Every M-series chip so far has a 16-core Neural Engine (32 on Ultra, two dies).
+    return { kind: 'AppleSilicon', chip, gpuCores: gpu.gpuCores, neuralEngineCores: chip.endsWith('Ultra') ? 32 : 16, unifiedMemoryGb: vramGb };
+  }
+  const spec = gpuSpec(name, gpu.gpuCores);
+  const model = spec?.model ?? (name.replace(/^(NVIDIA|AMD)\s+/i, '') || 'unknown');
+  if (DATA_CENTER.test(name) || vramGb >= 40) return { kind: 'DataCenterGpu', model, vramGb, tensorCores: spec?.tensorCores ?? null };
+  return { kind: 'ConsumerGpu', model, vramGb };
+}
+
+function gpuCapabilities(gpu: Gpu): ComputeCapabilities {
+  const spec = gpu.error ? null : gpuSpec(gpu.name ?? '', gpu.gpuCores);
+  // DP4A (int8 dot products) arrived with compute capability 6.1.
+  const int8 = gpu.vendor !== 'nvidia' || Number(gpu.computeCapability ?? 0) >= 6.1;
+  return {
+    fp32Gflops: spec ? spec.fp32Tflops * 1000 : null,
+    fp16Gflops: spec ? spec.fp16Tflops * 1000 : null,
+    int8Tops: spec ? spec.int8Tops : null,
+    memoryBandwidthGbps: spec ? spec.bandwidthGbps : null,
+    memoryGb: gb(gpu.memoryTotalBytes),
+    frameworks: FRAMEWORKS[gpu.vendor],
+    modelFormats: int8 ? ['onnx-fp32', 'onnx-fp16', 'onnx-int8'] : ['onnx-fp32', 'onnx-fp16'],
+    basis: spec ? 'spec' : 'unknown',
+    note: spec ? `spec, not measured (${spec.model} data sheet)` : 'not measured, and not in the table of known GPUs',
+  };
+}
+
+function unusable(gpu: Gpu): UnusableReason[] {
+  if (gpu.error) return [{ code: 'device-error', message: gpu.error.message }];
+  const reasons: UnusableReason[] = [];
+  const memory = gb(gpu.memoryTotalBytes);
+  if (gpu.memoryTotalBytes !== null && memory < MIN_GPU_MEMORY_GB) {
+    reasons.push({ code: 'too-little-memory', message: `Has ${memory} GB of memory; tasks need at least ${MIN_GPU_MEMORY_GB} GB` });
+  }
+  const cc = Number(gpu.computeCapability);
+  if (gpu.computeCapability !== null && cc < MIN_COMPUTE_CAPABILITY) {
+    reasons.push({
+      code: 'old-architecture',
+      message: `CUDA compute capability ${gpu.computeCapability} is older than ${MIN_COMPUTE_CAPABILITY.toFixed(1)}, the oldest current CUDA supports`,
+    });
+  }
+  return reasons;
+}
+
+/** The UUID is what settings.gpus is keyed by; a GPU that cannot tell its UUID is known by its bus id. */
+export const deviceId = (gpu: Gpu): string => gpu.uuid ?? `${gpu.vendor}:${gpu.pciBusId ?? gpu.index}`;
+
+function gpuDevice(gpu: Gpu): Device {
+  return {
+    id: deviceId(gpu),
+    name: gpu.name ?? `${VENDOR[gpu.vendor]} GPU at ${gpu.pciBusId ?? `index ${gpu.index}`}`,
+    type: deviceType(gpu),
+    capabilities: gpuCapabilities(gpu),
+    unusable: unusable(gpu),
+  };
+}
+
+function cpuDevice(report: HardwareReport, measured: CpuMeasurement | null): Device {
+  const { cpu } = report;
+  return {
+    id: 'cpu',
+    name: cpu.model || 'CPU',
+    type: { kind: 'Cpu', vendor: cpu.vendor, cores: cpu.cores, threads: cpu.threads, avxSupport: avxSupport(cpu.features) },
+    capabilities: {
+      fp32Gflops: measured?.fp32Gflops ?? null,
+      // onnxruntime's CPU kernels compute fp16 models in fp32, so there is no separate fp16 rate to offer.
+      fp16Gflops: null,
+      int8Tops: measured?.int8Tops ?? null,
+      memoryBandwidthGbps: measured?.memoryBandwidthGbps ?? null,
+      memoryGb: gb(report.memoryBytes),
+      frameworks: ['onnxruntime-cpu'],
+      modelFormats: ['onnx-fp32', 'onnx-int8'],
+      basis: measured ? 'measured' : 'unknown',
+      note: measured ? 'measured on this computer (onnxruntime MatMul, MatMulInteger, memory copy)' : 'not measured yet',
+    },
+    unusable: [],
+  };
+}
+
+/** The seed's device model for everything the probe found: GPUs in vendor order, then the CPU. */
+export function classify(report: HardwareReport, measured: CpuMeasurement | null): Device[] {
+  const { nvidia, amd, apple } = report.vendors;
+  return [...nvidia.gpus, ...amd.gpus, ...apple.gpus].map(gpuDevice).concat(cpuDevice(report, measured));
+}
