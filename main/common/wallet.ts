@@ -5,6 +5,26 @@ import { z } from 'zod';
  * answer of the one confirm-gated call that shows the phrase once after creation.
  */
 
+/** Wallet and chain failures; the agent's ErrorCodeSchema includes these. */
+export const WalletErrorCodeSchema = z.enum([
+  'NO_WALLET',
+  'WALLET_EXISTS',
+  'LOCKED', // key in the keystore file, passphrase not entered yet
+  'PASSPHRASE_REQUIRED', // no OS secret store: a passphrase must protect the keystore file
+  'WRONG_PASSPHRASE',
+  'BAD_SECRET', // import: not a valid phrase / private key
+  'NO_PENDING_PHRASE',
+  'BACKUP_MISMATCH',
+  'NOT_APPLICABLE',
+  'SECRET_STORE', // the OS store failed or holds no key for this wallet
+  'STORAGE', // a wallet file could not be read or written
+  'CHAIN_UNREACHABLE',
+  'WRONG_CHAIN',
+  'NO_CONTRACT',
+  'CLAIM_REJECTED',
+]);
+export type WalletErrorCode = z.infer<typeof WalletErrorCodeSchema>;
+
 export const AddressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be an 0x-prefixed 20-byte hex address');
 export const TxHashSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 /** Token amounts in base units (wei), as decimal strings: JSON has no bigint. */
@@ -139,3 +159,24 @@ export const WalletViewSchema = z.object({
   claims: z.array(ClaimRecordSchema),
 });
 export type WalletView = z.infer<typeof WalletViewSchema>;
+
+const NoArgs = z.object({}).strict().optional();
+
+/**
+ * The wallet commands, in the shape of contract.ts `commands` (the agent spreads them in). Every result is
+ * secret-free except walletRevealPhrase's, which needs an explicit confirmation and works only until the backup
+ * is confirmed.
+ */
+export const walletCommands = {
+  getWallet: { args: NoArgs, result: WalletViewSchema },
+  walletCreate: { args: CreateWalletArgsSchema.strict(), result: WalletViewSchema },
+  walletImport: { args: ImportWalletArgsSchema.strict(), result: WalletViewSchema },
+  walletRevealPhrase: { args: RevealPhraseArgsSchema.strict(), result: RecoveryPhraseSchema },
+  walletConfirmBackup: { args: ConfirmBackupArgsSchema.strict(), result: WalletViewSchema },
+  walletUnlock: { args: UnlockArgsSchema.strict(), result: WalletViewSchema },
+  walletExport: { args: ExportKeystoreArgsSchema.strict(), result: KeystoreExportSchema },
+  walletChangePassphrase: { args: ChangePassphraseArgsSchema.strict(), result: WalletViewSchema },
+  walletRemove: { args: RemoveWalletArgsSchema.strict(), result: WalletViewSchema },
+  walletClaim: { args: NoArgs, result: ClaimRecordSchema },
+} as const;
+export type WalletCommandName = keyof typeof walletCommands;

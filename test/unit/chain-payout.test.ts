@@ -6,7 +6,8 @@ import type { ChainSettings, Voucher } from '../../main/common/wallet.js';
 import { connectChain, type ChainClient } from '../../main/core/wallet/chain.js';
 import { WalletError } from '../../main/core/wallet/errors.js';
 import { systemClock } from '../../main/core/node-ports.js';
-import { deployPayout, fundNative, signVoucher, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
+import { deployPayout, fundNative, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
+import { signVoucher } from '../../main/devnet/chain/vouchers.js';
 
 let chain: LocalChain;
 let settings: ChainSettings;

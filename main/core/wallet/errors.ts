@@ -1,24 +1,7 @@
-import { z } from 'zod';
+import type { WalletErrorCode } from '../../common/wallet.js';
 import type { Logger } from '../ports.js';
 
-export const WalletErrorCodeSchema = z.enum([
-  'NO_WALLET',
-  'WALLET_EXISTS',
-  'LOCKED', // key in the keystore file, passphrase not entered yet
-  'PASSPHRASE_REQUIRED', // no OS secret store: a passphrase must protect the keystore file
-  'WRONG_PASSPHRASE',
-  'BAD_SECRET', // import: not a valid phrase / private key
-  'NO_PENDING_PHRASE',
-  'BACKUP_MISMATCH',
-  'NOT_APPLICABLE',
-  'SECRET_STORE', // the OS store failed or holds no key for this wallet
-  'STORAGE', // a wallet file could not be read or written
-  'CHAIN_UNREACHABLE',
-  'WRONG_CHAIN',
-  'NO_CONTRACT',
-  'CLAIM_REJECTED',
-]);
-export type WalletErrorCode = z.infer<typeof WalletErrorCodeSchema>;
+export type { WalletErrorCode };
 
 /** A wallet failure with a code the UI can act on and a sentence for the user. Messages never contain secrets. */
 export class WalletError extends Error {

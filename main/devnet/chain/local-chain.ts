@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { ContractFactory, JsonRpcProvider, Network, NonceManager, Wallet, parseEther, parseUnits, type Signer } from 'ethers';
-import { VOUCHER_TYPES, payoutDomain, type ChainSettings, type Voucher } from '../../common/wallet.js';
+import type { ChainSettings } from '../../common/wallet.js';
 import { loadArtifacts } from './artifacts.js';
 
 const require = createRequire(import.meta.url);
@@ -120,14 +120,4 @@ export async function deployPayout(
 /** Gives an address native coins for claim fees (anvil only). */
 export async function fundNative(chain: Pick<LocalChain, 'provider'>, address: string, ether = '1'): Promise<void> {
   await chain.provider.send('anvil_setBalance', [address, `0x${parseEther(ether).toString(16)}`]);
-}
-
-/** The coordinator's side of a payout: signs receipts [fromReceipt, toReceipt) worth `amount` for `owner`. */
-export async function signVoucher(
-  coordinator: { signTypedData: Wallet['signTypedData'] },
-  settings: Pick<ChainSettings, 'chainId' | 'payoutAddress'>,
-  voucher: Omit<Voucher, 'signature'>,
-): Promise<Voucher> {
-  const signature = await coordinator.signTypedData(payoutDomain(settings.chainId, settings.payoutAddress), VOUCHER_TYPES, voucher);
-  return { ...voucher, signature };
 }

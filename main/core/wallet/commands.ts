@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+import { walletCommands, type WalletCommandName } from '../../common/wallet.js';
+import type { Logger } from '../ports.js';
+import type { WalletController } from './controller.js';
+import { walletResult, type WalletResult } from './errors.js';
+
+type WalletHandlers = {
+  [C in WalletCommandName]: (
+    args: z.output<(typeof walletCommands)[C]['args']>,
+  ) => Promise<WalletResult<z.output<(typeof walletCommands)[C]['result']>>>;
+};
+
+/**
+ * Handlers for walletCommands (args already parsed with their schemas). Each answers coded data, never throws,
+ * and returns the refreshed wallet view where the command changed it.
+ */
+export function walletHandlers(controller: WalletController, logger: Logger): WalletHandlers {
+  const wallet = controller.service;
+  const thenView = async (work: Promise<unknown>) => {
+    await work;
+    return controller.refresh();
+  };
+  return {
+    getWallet: () => walletResult(Promise.resolve(controller.view()), logger),
+    walletCreate: (args) => walletResult(thenView(wallet.create(args)), logger),
+    walletImport: (args) => walletResult(thenView(wallet.import(args)), logger),
+    walletRevealPhrase: async (args) => walletResult(Promise.resolve().then(() => wallet.revealRecoveryPhrase(args)), logger),
+    walletConfirmBackup: (args) => walletResult(thenView(wallet.confirmBackup(args)), logger),
+    walletUnlock: (args) => walletResult(thenView(wallet.unlock(args)), logger),
+    walletExport: (args) => walletResult(wallet.exportKeystore(args), logger),
+    walletChangePassphrase: (args) => walletResult(thenView(wallet.changePassphrase(args)), logger),
+    walletRemove: (args) => walletResult(thenView(wallet.remove(args)), logger),
+    walletClaim: () => walletResult(controller.claim(), logger),
+  };
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Wallet, parseUnits, verifyTypedData } from 'ethers';
+import { eip712Domain, REGISTRATION_TYPES } from '../../main/common/protocol.js';
+import { WalletViewSchema, type ChainSettings, type WalletView } from '../../main/common/wallet.js';
+import type { OwnerSigner } from '../../main/core/network/client.js';
+import { systemClock } from '../../main/core/node-ports.js';
+import { walletHandlers } from '../../main/core/wallet/commands.js';
+import { WalletController } from '../../main/core/wallet/controller.js';
+import { WalletService } from '../../main/core/wallet/service.js';
+import { deployPayout, fundNative, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
+import { voucherForUnpaid } from '../../main/devnet/chain/vouchers.js';
+import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { keyOfPhrase, TEST_SCRYPT_N } from '../helpers/wallet.js';
+
+let chain: LocalChain;
+let settings: ChainSettings;
+const coordinator = Wallet.createRandom();
+before(async () => {
+  chain = await startLocalChain();
+  ({ settings } = await deployPayout(chain, { coordinator: coordinator.address, fund: parseUnits('100', 18) }));
+});
+after(() => chain.stop());
+
+const synor = (amount: string) => parseUnits(amount, 18).toString();
+
+test('create → sign the device registration → earn → claim: the SYNOR balance rises on the local chain, and nothing leaks', async () => {
+  const logger = new MemoryLogger();
+  const views: WalletView[] = [];
+  // What the coordinator owes this owner, receipt by receipt (the devnet's ledger in the real app).
+  const earned: bigint[] = [];
+  const service = new WalletService({ dir: await tempDir(), secrets: null, logger, scryptN: TEST_SCRYPT_N });
+  await service.open();
+  const controller = new WalletController({
+    service,
+    clock: systemClock,
+    logger,
+    voucher: (owner) =>
+      voucherForUnpaid({ coordinator, settings, provider: chain.provider, owner, rewardsWei: earned, expiry: Math.floor(Date.now() / 1000) + 600 }),
+    onChange: (view) => views.push(WalletViewSchema.parse(view)),
+  });
+  const handlers = walletHandlers(controller, logger);
+  const answers: unknown[] = [];
+  const answer = async <T>(result: Promise<T>): Promise<T> => {
+    const value = await result;
+    answers.push(value);
+    return value;
+  };
+
+  assert.deepEqual((await controller.setChain(settings)).chain, { status: 'ok', chainId: 31337, label: 'test tokens' });
+  const created = await answer(handlers.walletCreate({ passphrase: 'devnet passphrase' }));
+  assert.ok(created.ok && created.value.wallet.state === 'ready', JSON.stringify(created));
+  const address = created.value.wallet.address;
+  assert.deepEqual(created.value.balances, { synor: '0', native: '0' });
+  const phrase = await handlers.walletRevealPhrase({ confirm: 'show-recovery-phrase' }); // the one exempt answer
+  assert.ok(phrase.ok);
+  const key = keyOfPhrase(phrase.value.words);
+
+  // Device registration, exactly as the network client signs it (the wallet's signer is its OwnerSigner).
+  const signer: OwnerSigner = service.signer();
+  const registration = { deviceId: 'dev-1', owner: address, info: '{"cpu":"test"}', issuedAt: Date.now() };
+  const signature = await answer(signer.signTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration));
+  assert.equal(verifyTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration, signature), address);
+
+  // Earn, then claim. The devnet gives the owner gas money; a real network needs the user to have some.
+  await fundNative(chain, address);
+  earned.push(BigInt(synor('1.25')), 0n, BigInt(synor('2')));
+  assert.equal((await controller.refresh()).claimable, synor('3.25'));
+  views.length = 0;
+  const claimed = await answer(handlers.walletClaim(undefined));
+  assert.ok(claimed.ok, JSON.stringify(claimed));
+  assert.equal(claimed.value.status, 'confirmed');
+  assert.deepEqual(
+    views.map((v) => [v.claims[0]?.status, v.balances?.synor]),
+    [
+      ['pending', '0'],
+      ['confirmed', synor('3.25')],
+    ],
+    'the UI sees the transaction pending, then confirmed with the new balance',
+  );
+  const view = controller.view();
+  assert.equal(view.claimable, '0');
+  assert.equal((await chain.provider.getTransactionReceipt(claimed.value.txHash))?.status, 1);
+
+  const nothing = await answer(handlers.walletClaim(undefined));
+  assert.deepEqual(nothing, { ok: false, error: { code: 'NOT_APPLICABLE', message: 'There is nothing to claim yet.' } });
+
+  earned.push(BigInt(synor('0.5')));
+  const second = await answer(handlers.walletClaim(undefined));
+  assert.ok(second.ok);
+  const final = await answer(handlers.getWallet(undefined));
+  assert.ok(final.ok);
+  assert.equal(final.value.balances?.synor, synor('3.75'));
+  assert.deepEqual(
+    final.value.claims.map((c) => [c.amount, c.fromReceipt, c.toReceipt, c.status]),
+    [
+      [synor('0.5'), 3, 4, 'confirmed'],
+      [synor('3.25'), 0, 3, 'confirmed'],
+    ],
+  );
+
+  const seen = JSON.stringify([answers, views, logger.lines]).toLowerCase();
+  assert.ok(seen.includes(claimed.value.txHash));
+  assert.ok(!seen.includes(key.slice(2).toLowerCase()) && !seen.includes(phrase.value.words.slice(0, 3).join(' ')));
+  controller.close();
+});
+
+test('wrong chain settings show as a chain error in the view, and claiming says why it cannot', async () => {
+  const logger = new MemoryLogger();
+  const service = new WalletService({ dir: await tempDir(), secrets: null, logger, scryptN: TEST_SCRYPT_N });
+  await service.open();
+  await service.import({ secret: { kind: 'privateKey', privateKey: Wallet.createRandom().privateKey }, passphrase: 'a passphrase' });
+  const controller = new WalletController({ service, clock: systemClock, logger });
+  const view = await controller.setChain({ ...settings, chainId: 5 });
+  assert.equal(view.chain.status, 'error');
+  assert.match(view.chain.message ?? '', /serves chain 31337, but the settings expect chain 5/);
+  assert.equal(view.balances, undefined);
+  const claim = await walletHandlers(controller, logger).walletClaim(undefined);
+  assert.ok(!claim.ok && claim.error.code === 'CHAIN_UNREACHABLE' && /expect chain 5/.test(claim.error.message));
+  assert.equal((await controller.setChain(settings)).chain.status, 'ok');
+  controller.close();
+});
