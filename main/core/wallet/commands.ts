@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { walletCommands, type WalletCommandName } from '../../common/wallet.js';
+import type { walletCommands, WalletCommandName } from '../../common/wallet.js';
 import type { Logger } from '../ports.js';
 import type { WalletController } from './controller.js';
 import { walletResult, type WalletResult } from './errors.js';
