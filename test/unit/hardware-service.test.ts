@@ -1,0 +1,160 @@
+// The hardware service over the real native addon on fake driver libraries: snapshot, benchmark (real onnxruntime),
+// profile cache keyed by fingerprint, and telemetry sampled only while subscribed.
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { HardwareSnapshotSchema, type BenchmarkProgress, type HardwareSnapshot, type Telemetry } from '../../main/common/hardware.js';
+import { createNativeProbe, type Addon } from '../../main/core/hardware/native-probe.js';
+import type { HardwareProbe } from '../../main/core/hardware/probe.js';
+import { createHardwareService, type HardwareService } from '../../main/core/hardware/service.js';
+import { fakeMachine, requireAddon } from '../fixtures/hardware/machine.js';
+import { FakeClock, MemoryLogger, tempDir } from '../helpers/fakes.js';
+
+let addon: Addon;
+let twoVendors: HardwareProbe;
+let lostGpu: HardwareProbe;
+before(async () => {
+  ({ addon } = requireAddon());
+  twoVendors = createNativeProbe(addon, { kind: 'native', reason: 'test' }, await fakeMachine('ok', 'ok'));
+  lostGpu = createNativeProbe(addon, { kind: 'native', reason: 'test' }, await fakeMachine('lost', 'missing'));
+});
+
+const service = (probe: HardwareProbe, cacheDir: string, extra: { autoBenchmark?: boolean; clock?: FakeClock; logger?: MemoryLogger } = {}) =>
+  createHardwareService({
+    probe,
+    clock: extra.clock ?? new FakeClock(),
+    logger: extra.logger ?? new MemoryLogger(),
+    cacheDir,
+    autoBenchmark: extra.autoBenchmark ?? false,
+    benchmark: { size: 128, budgetMs: 30 },
+  });
+
+/** Resolves with the first published snapshot that satisfies `ready`. */
+const until = (hw: HardwareService, ready: (s: HardwareSnapshot) => boolean) =>
+  new Promise<HardwareSnapshot>((resolve) => {
+    const stop = hw.subscribe((s) => {
+      if (!ready(s)) return;
+      stop();
+      resolve(s);
+    });
+  });
+
+test('the snapshot lists every GPU as the seed classifies it, with spec figures marked as not measured', async () => {
+  const snapshot = HardwareSnapshotSchema.parse(await service(twoVendors, await tempDir()).refresh());
+  assert.deepEqual(
+    snapshot.devices.map((d) => [d.name, d.type.kind, d.capabilities.basis, d.unusable.length]),
+    [
+      ['NVIDIA A100-SXM4-40GB', 'DataCenterGpu', 'spec', 0],
+      ['NVIDIA GeForce RTX 4090', 'ConsumerGpu', 'spec', 0],
+      ['AMD Instinct MI210', 'DataCenterGpu', 'spec', 0],
+      ['Radeon RX 7900 XTX', 'ConsumerGpu', 'spec', 0],
+      [snapshot.report.cpu.model || 'CPU', 'Cpu', 'unknown', 0],
+    ],
+  );
+  const a100 = snapshot.devices[0]!;
+  assert.equal(a100.id, 'GPU-6c1b3f0e-2a4d-4f1e-9b7a-0d3c5e8f9a11');
+  assert.deepEqual(a100.type, { kind: 'DataCenterGpu', model: 'A100', vramGb: 40, tensorCores: 432 });
+  assert.equal(a100.capabilities.fp16Gflops, 312_000);
+  assert.match(a100.capabilities.note, /^spec, not measured/);
+  assert.deepEqual(snapshot.provider, { kind: 'native', reason: 'test' });
+  assert.equal(snapshot.profile.state, 'none');
+});
+
+test('a lost GPU is listed as unusable with the reason', async () => {
+  const snapshot = await service(lostGpu, await tempDir()).refresh();
+  const lost = snapshot.devices.find((d) => d.id === 'nvidia:0000:41:00.0');
+  assert.deepEqual(lost?.unusable, [
+    { code: 'device-error', message: 'The GPU stopped responding (lost from the bus): restart the computer to recover it' },
+  ]);
+  assert.equal(lost?.name, 'NVIDIA GPU at 0000:41:00.0');
+});
+
+test('benchmark measures the CPU with progress, caches it by fingerprint, and a restart reuses it', async () => {
+  const dir = await tempDir();
+  const hw = service(twoVendors, dir);
+  const first = await hw.refresh();
+  const progress: BenchmarkProgress[] = [];
+  const states: string[] = [];
+  hw.subscribe((s) => states.push(s.profile.state));
+  const measured = await hw.benchmark((p) => progress.push(p));
+
+  assert.deepEqual(progress.at(-1), { step: 'done', fraction: 1 });
+  assert.deepEqual([...new Set(progress.map((p) => p.step))], ['fp32', 'int8', 'memory', 'done']);
+  assert.ok(progress.every((p, i) => i === 0 || p.fraction >= progress[i - 1]!.fraction), 'progress never goes back');
+  assert.equal(states[0], 'running');
+  assert.equal(states.at(-1), 'ready');
+  const cpu = measured.devices.at(-1)!.capabilities;
+  assert.equal(cpu.basis, 'measured');
+  assert.ok(cpu.fp32Gflops! > 0 && cpu.int8Tops! > 0 && cpu.memoryBandwidthGbps! > 0);
+
+  const cache = JSON.parse(await readFile(join(dir, 'hardware-profile.json'), 'utf8'));
+  assert.deepEqual(Object.keys(cache.profiles), [first.fingerprint]);
+
+  const restarted = await service(twoVendors, dir, { autoBenchmark: true }).refresh();
+  assert.equal(restarted.profile.state, 'ready', 'same hardware: no new measurement');
+  assert.deepEqual(restarted.devices.at(-1)!.capabilities, cpu);
+});
+
+test('changed hardware is measured again by itself; the old profile stays cached for its fingerprint', async () => {
+  const dir = await tempDir();
+  const before = service(twoVendors, dir);
+  await before.refresh();
+  await before.benchmark();
+
+  const after = service(lostGpu, dir, { autoBenchmark: true });
+  const ready = until(after, (s) => s.profile.state === 'ready');
+  const changed = await after.refresh();
+  assert.equal(changed.profile.state, 'stale');
+  const measured = await ready;
+  assert.equal(measured.fingerprint, changed.fingerprint);
+  const cache = JSON.parse(await readFile(join(dir, 'hardware-profile.json'), 'utf8'));
+  assert.equal(Object.keys(cache.profiles).length, 2);
+});
+
+test('an invalid cache file costs a measurement, with a warning, and is rewritten', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'hardware-profile.json'), '{"version": 1, "profiles": {"x": {"measuredAt": "yesterday"}}}');
+  const logger = new MemoryLogger();
+  const hw = service(twoVendors, dir, { logger });
+  assert.equal((await hw.refresh()).profile.state, 'none');
+  assert.match(logger.lines.join('\n'), /hardware profile cache .* is invalid/);
+  await hw.benchmark();
+  const cache = JSON.parse(await readFile(join(dir, 'hardware-profile.json'), 'utf8'));
+  assert.equal(cache.version, 1);
+  assert.equal(Object.keys(cache.profiles).length, 1);
+});
+
+test('telemetry is sampled only while someone listens', async () => {
+  let detections = 0;
+  const counting: HardwareProbe = { provider: twoVendors.provider, detect: () => (detections++, twoVendors.detect()) };
+  const clock = new FakeClock();
+  const hw = createHardwareService({ probe: counting, clock, logger: new MemoryLogger(), cacheDir: await tempDir(), telemetryIntervalMs: 1000 });
+  assert.equal(detections, 0);
+
+  const samples: Telemetry[] = [];
+  let next: (() => void) | null = null;
+  const arrived = () => new Promise<void>((resolve) => (next = resolve));
+  let wait = arrived();
+  const stop = hw.subscribeTelemetry((t) => {
+    samples.push(t);
+    next?.();
+  });
+  await wait;
+  assert.deepEqual(samples[0]?.gpus[0], {
+    id: 'GPU-6c1b3f0e-2a4d-4f1e-9b7a-0d3c5e8f9a11',
+    utilizationPercent: 37,
+    memoryUsedBytes: 1024 ** 3,
+    temperatureC: 41,
+    powerDrawW: 87.45,
+  });
+  wait = arrived();
+  clock.advance(1000);
+  await wait;
+  assert.equal(samples.length, 2);
+
+  stop();
+  const counted = detections;
+  clock.advance(10_000);
+  assert.equal(detections, counted, 'no sampling without listeners');
+});
