@@ -119,7 +119,7 @@ export interface Comparison {
   maxAbsError: number;
 }
 
-/** NaN or a length mismatch count as mismatches, never as passes. */
+/** NaN or a length mismatch count as mismatches, never as passes. NaN and ∞ errors report as Number.MAX_VALUE (JSON has no ∞). */
 export function compare(actual: ArrayLike<number>, expected: Expected): Comparison {
   const n = expected.values.length;
   let mismatches = Math.abs(actual.length - n);
@@ -127,7 +127,7 @@ export function compare(actual: ArrayLike<number>, expected: Expected): Comparis
   for (let i = 0; i < Math.min(n, actual.length); i++) {
     const error = Math.abs((actual[i] as number) - (expected.values[i] as number));
     if (!(error <= (expected.allowed[i] as number))) mismatches++;
-    if (error > maxAbsError || Number.isNaN(error)) maxAbsError = Number.isNaN(error) ? Infinity : error;
+    maxAbsError = Math.max(maxAbsError, Number.isNaN(error) ? Number.MAX_VALUE : Math.min(error, Number.MAX_VALUE));
   }
   return { elements: n, mismatches, maxAbsError };
 }

@@ -72,7 +72,9 @@ function describeAdapter(adapter: GPUAdapter, gpu: GPU): AdapterInfo {
 /** The high-performance adapter and a device with shader-f16 (where offered) and the adapter's largest buffers. */
 export async function openGpu(gpu: GPU | undefined = browserGpu()): Promise<GpuSession> {
   if (!gpu) throw new GpuError('webgpu-unavailable', `${NO_WEBGPU}: this browser has no WebGPU (navigator.gpu is missing).`);
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch((e: unknown) => {
+    throw new GpuError('webgpu-unavailable', `${NO_WEBGPU}: asking for a GPU adapter failed (${describeError(e)}).`);
+  });
   if (!adapter) {
     throw new GpuError(
       'webgpu-unavailable',
@@ -80,15 +82,14 @@ export async function openGpu(gpu: GPU | undefined = browserGpu()): Promise<GpuS
     );
   }
   const { maxBufferSize, maxStorageBufferBindingSize } = adapter.limits;
-  let device: GPUDevice;
-  try {
-    device = await adapter.requestDevice({
+  const device = await adapter
+    .requestDevice({
       requiredFeatures: adapter.features.has('shader-f16') ? ['shader-f16'] : [],
       requiredLimits: { maxBufferSize, maxStorageBufferBindingSize },
+    })
+    .catch((e: unknown) => {
+      throw new GpuError('webgpu-unavailable', `${NO_WEBGPU}: the GPU adapter refused to open a device (${describeError(e)}).`);
     });
-  } catch (e) {
-    throw new GpuError('webgpu-unavailable', `${NO_WEBGPU}: the GPU adapter refused to open a device (${describeError(e)}).`);
-  }
   const session: GpuSession = {
     adapter: describeAdapter(adapter, gpu),
     device,
@@ -337,7 +338,7 @@ function upload(s: GpuSession, pipeline: GPUComputePipeline, problem: Problem): 
     bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     device.queue.writeBuffer(buffer, 0, bytes);
   };
-  return scoped(s, 'Could not allocate the benchmark buffers', () => {
+  const job = scoped(s, 'Could not allocate the benchmark buffers', () => {
     const buffers = new Map<string, GPUBuffer>();
     for (const [name, content] of Object.entries(problem.buffers)) {
       if (typeof content === 'number') {
@@ -386,6 +387,10 @@ function upload(s: GpuSession, pipeline: GPUComputePipeline, problem: Problem): 
         for (const buffer of owned) buffer.destroy();
       },
     };
+  });
+  return job.catch((e: unknown) => {
+    for (const buffer of owned) buffer.destroy();
+    throw e;
   });
 }
 
@@ -453,16 +458,21 @@ export async function measureKernel(s: GpuSession, kernel: Kernel, options: Meas
   const pipeline = await compile(s, kernel);
   const limit = s.device.limits.maxStorageBufferBindingSize;
   let chosen: { job: Job; size: Size; work: number; ms: number } | undefined;
-  for (const [i, size] of LADDERS[kernel.kind].entries()) {
-    const problem = problemFor(kernel, size, i + 1);
-    const largest = Math.max(...Object.values(problem.buffers).map((b) => (typeof b === 'number' ? b : b.byteLength)));
-    if (largest > limit) break;
-    const job = await upload(s, pipeline, problem);
-    await time(s, job, 1);
-    const ms = await time(s, job, 1);
+  try {
+    for (const [i, size] of LADDERS[kernel.kind].entries()) {
+      const problem = problemFor(kernel, size, i + 1);
+      const largest = Math.max(...Object.values(problem.buffers).map((b) => (typeof b === 'number' ? b : b.byteLength)));
+      if (largest > limit) break;
+      const job = await upload(s, pipeline, problem);
+      chosen?.job.destroy();
+      chosen = { job, size, work: problem.work, ms: Infinity };
+      await time(s, job, 1);
+      chosen.ms = await time(s, job, 1);
+      if (chosen.ms >= options.minRunMs) break;
+    }
+  } catch (e) {
     chosen?.job.destroy();
-    chosen = { job, size, work: problem.work, ms };
-    if (ms >= options.minRunMs) break;
+    throw e;
   }
   if (!chosen) {
     throw new GpuError('gpu-error', `${kernel.id}: even its smallest size needs larger buffers than this GPU allows (${limit} bytes).`);
@@ -484,6 +494,9 @@ export async function measureKernel(s: GpuSession, kernel: Kernel, options: Meas
 
 /** Why `kernel` cannot run on this adapter, or null when it can. */
 export function unsupportedReason(adapter: AdapterInfo, kernel: Kernel): string | null {
+  const invocations = kernel.workgroupSize[0] * kernel.workgroupSize[1];
+  const limit = adapter.limits.maxComputeInvocationsPerWorkgroup;
+  if (invocations > limit) return `its workgroup of ${invocations} invocations is more than this GPU's ${limit}`;
   const feature = kernel.requires.features.find((f) => !adapter.features.includes(f));
   if (feature) return `this GPU lacks the WebGPU feature ${feature}`;
   const language = kernel.requires.languageFeatures.find((f) => !adapter.languageFeatures.includes(f));
