@@ -1,0 +1,289 @@
+// Fuzz: the real client against 1000+ malformed or hostile coordinator replies. A hostile proxy forwards each request
+// to the real devnet and mangles the one reply it is armed for: wrong types, missing and extra fields, random JSON,
+// garbage, truncation, huge bodies, slow drip, disconnects, error statuses and forged receipts.
+// Every call must end in a NetworkError with a code and a sentence; nothing may crash; no finished result may be lost;
+// no receipt that does not verify may reach the ledger.
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Wallet } from 'ethers';
+import fc from 'fast-check';
+import { eip712Domain, RECEIPT_TYPES, ROUTES, type SignedReceipt } from '../../main/common/protocol.js';
+import { createNetworkClient, type NetworkClient } from '../../main/core/network/client.js';
+import { NetworkError } from '../../main/core/network/http.js';
+import { receiptProblem } from '../../main/core/network/receipts.js';
+import { Ledger, verifyLedgerFile } from '../../main/core/ledger/ledger.js';
+import { startCoordinator } from '../../main/devnet/coordinator.js';
+import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { cpuDevice, runWithOrt } from './support/network.js';
+
+const CASES = 1000;
+const MAX_REPLY = 256 * 1024;
+const TIMEOUT_MS = 300;
+
+type Op = 'info' | 'lease' | 'submit' | 'receipts' | 'release';
+const opPath: Record<Op, RegExp> = {
+  info: /^\/v1\/info$/,
+  lease: /^\/v1\/lease$/,
+  submit: /^\/v1\/submit$/,
+  receipts: /^\/v1\/receipts/,
+  release: /^\/v1\/release$/,
+};
+
+const Mutation = fc.oneof(
+  { weight: 60, arbitrary: fc.record({ kind: fc.constant('wrong-type' as const), pick: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) }) },
+  { weight: 30, arbitrary: fc.record({ kind: fc.constant('drop-field' as const), pick: fc.nat() }) },
+  { weight: 20, arbitrary: fc.record({ kind: fc.constant('extra-field' as const), key: fc.string({ minLength: 1, maxLength: 8 }) }) },
+  { weight: 30, arbitrary: fc.record({ kind: fc.constant('random-json' as const), value: fc.jsonValue({ maxDepth: 3 }) }) },
+  { weight: 20, arbitrary: fc.record({ kind: fc.constant('garbage' as const), bytes: fc.uint8Array({ maxLength: 512 }) }) },
+  { weight: 20, arbitrary: fc.record({ kind: fc.constant('truncated' as const), pick: fc.nat() }) },
+  { weight: 10, arbitrary: fc.record({ kind: fc.constant('huge' as const), declared: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('slow-drip' as const) }) },
+  { weight: 20, arbitrary: fc.record({ kind: fc.constant('disconnect' as const), afterHeaders: fc.boolean() }) },
+  {
+    weight: 20,
+    arbitrary: fc.record({
+      kind: fc.constant('status' as const),
+      status: fc.constantFrom(400, 401, 403, 404, 409, 413, 429, 500, 502, 503, 302),
+      body: fc.oneof(fc.constant('{"error":{"code":"nope","message":"refused"}}'), fc.string({ maxLength: 64 })),
+    }),
+  },
+  { weight: 30, arbitrary: fc.record({ kind: fc.constant('forged-receipt' as const), how: fc.constantFrom('other-key', 'tampered', 'bad-bytes') }) },
+);
+type Mutation = typeof Mutation extends fc.Arbitrary<infer M> ? M : never;
+const Case = fc.record({ op: fc.constantFrom<Op>('info', 'lease', 'submit', 'submit', 'receipts', 'receipts', 'release'), mutation: Mutation });
+
+/** Every leaf (and object) path of a JSON value, so a mutation can aim anywhere in the reply. */
+function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  if (value === null || typeof value !== 'object') return [prefix];
+  const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
+  return [prefix, ...entries.flatMap(([k, v]) => paths(v, [...prefix, k]))];
+}
+function setAt(root: unknown, path: (string | number)[], f: (parent: Record<string | number, unknown>, key: string | number) => void): unknown {
+  if (path.length === 0) return root;
+  let parent = root as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+  f(parent, path.at(-1)!);
+  return root;
+}
+
+const attacker = Wallet.createRandom();
+const closers: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+test(`${CASES} hostile coordinator replies: no crash, a clear error each time, nothing lost, no bad receipt kept`, async () => {
+  const unexpected: unknown[] = [];
+  const onUnhandled = (error: unknown): void => void unexpected.push(error);
+  process.on('unhandledRejection', onUnhandled);
+  process.on('uncaughtException', onUnhandled);
+
+  const devnet = await startCoordinator({ taskIntervalMs: null, leaseTtlMs: 3_600_000, maxLeaseWaitMs: 1_000 });
+  closers.push(() => devnet.close());
+  let armed: { op: Op; mutation: Mutation } | null = null;
+  let lastRealReceipt: SignedReceipt | null = null;
+  let cursorHint = 0;
+
+  const send = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    const upstream = await fetch(new URL(req.url ?? '/', devnet.url), {
+      method: req.method ?? 'GET',
+      headers: { ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), 'content-type': 'application/json' },
+      ...(body.length ? { body } : {}),
+    });
+    const text = await upstream.text();
+    const plan = armed && opPath[armed.op].test(new URL(req.url ?? '/', 'http://x').pathname) ? armed : null;
+    if (plan) armed = null;
+    if (!plan) {
+      res.writeHead(upstream.status, { 'content-type': 'application/json' });
+      res.end(text);
+      return;
+    }
+    const m = plan.mutation;
+    const json = (value: unknown): void => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    const real: unknown = JSON.parse(text);
+    switch (m.kind) {
+      case 'wrong-type': {
+        const all = paths(real).filter((p) => p.length > 0);
+        const path = all[m.pick % all.length];
+        return json(path ? setAt(real, path, (parent, key) => (parent[key] = typeof parent[key] === typeof m.value ? [m.value] : m.value)) : m.value);
+      }
+      case 'drop-field': {
+        const all = paths(real).filter((p) => p.length > 0);
+        const path = all[m.pick % all.length];
+        return json(path ? setAt(real, path, (parent, key) => delete parent[key]) : null);
+      }
+      case 'extra-field':
+        return json({ ...(real as object), [`x${m.key}`]: 1 });
+      case 'random-json':
+        return json(m.value);
+      case 'garbage':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(Buffer.from(m.bytes));
+      case 'truncated':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(text.slice(0, m.pick % Math.max(1, text.length)));
+      case 'huge':
+        res.writeHead(200, { 'content-type': 'application/json', ...(m.declared ? { 'content-length': String(64 * MAX_REPLY) } : {}) });
+        res.write(`{"pad":"${'x'.repeat(4 * MAX_REPLY)}`);
+        return void res.end();
+      case 'slow-drip': {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const drip = setInterval(() => (res.destroyed ? clearInterval(drip) : res.write(' ')), 20);
+        res.on('close', () => clearInterval(drip));
+        return;
+      }
+      case 'disconnect':
+        if (m.afterHeaders) {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+          res.write(text.slice(0, 10));
+        }
+        return void res.socket?.destroy();
+      case 'status':
+        res.writeHead(m.status, { 'content-type': 'application/json', ...(m.status === 302 ? { location: 'https://example.com/' } : {}) });
+        return void res.end(m.body);
+      case 'forged-receipt': {
+        const template = lastRealReceipt;
+        if (!template) return json({ receipts: [], nextCursor: 0, serverTime: Date.now() });
+        const receipt = { ...template.receipt, receiptId: `forged-${Math.random()}`, seq: cursorHint + 1 };
+        const signature =
+          m.how === 'other-key'
+            ? await attacker.signTypedData(eip712Domain(31337), RECEIPT_TYPES, receipt)
+            : m.how === 'bad-bytes'
+              ? `0x${'ab'.repeat(65)}`
+              : template.signature;
+        const forged = m.how === 'tampered' ? { ...receipt, totalWei: (BigInt(receipt.totalWei) * 10n).toString() } : receipt;
+        return json({ receipts: [{ receipt: forged, signature }], nextCursor: forged.seq, serverTime: Date.now() });
+      }
+    }
+  };
+  const hostile = createServer((req, res) => {
+    send(req, res).catch(() => res.socket?.destroy());
+  });
+  await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => (hostile.closeAllConnections(), hostile.close(resolve))));
+  const url = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}/`;
+
+  const dir = await tempDir();
+  const ledger = await Ledger.open(join(dir, 'ledger.jsonl'));
+  const signer = Wallet.createRandom();
+  const client: NetworkClient = await createNetworkClient({
+    url,
+    dataDir: dir,
+    signer,
+    device: cpuDevice,
+    ledger,
+    clock: { now: () => Date.now() },
+    logger: new MemoryLogger(),
+    leaseWaitMs: 50,
+    requestTimeoutMs: TIMEOUT_MS,
+    maxReplyBytes: MAX_REPLY,
+  });
+  closers.push(() => client.close());
+  client.subscribe((e) => {
+    if (e.type === 'receipt') {
+      lastRealReceipt = e.receipt;
+      cursorHint = Math.max(cursorHint, e.receipt.receipt.seq);
+    }
+  });
+
+  /** Unarmed calls can still time out on a busy machine: try a few times. */
+  const honestly = async <T>(run: () => Promise<T>): Promise<T> => {
+    for (let i = 0; ; i++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (i === 4 || !(error instanceof NetworkError)) throw error;
+      }
+    }
+  };
+  const finished = new Set<string>();
+  const finish = async (leaseId: string, task: Parameters<typeof runWithOrt>[0]): Promise<void> => {
+    await client.complete(leaseId, await runWithOrt(task));
+    finished.add(task.id);
+  };
+  const honestLease = async () => {
+    devnet.addTasks(1);
+    const outcome = await honestly(() => client.lease());
+    assert.equal(outcome.kind, 'task');
+    return outcome as Extract<typeof outcome, { kind: 'task' }>;
+  };
+
+  await honestly(() => client.connect());
+  const codes = new Map<string, number>();
+  const cases = fc.sample(Case, { numRuns: CASES, seed: 20261125 });
+  for (const [index, c] of cases.entries()) {
+    let run: () => Promise<unknown>;
+    switch (c.op) {
+      case 'info':
+        run = () => client.connect();
+        break;
+      case 'lease':
+        devnet.addTasks(1);
+        run = async () => {
+          const outcome = await client.lease();
+          if (outcome.kind === 'task') await finish(outcome.leaseId, outcome.task);
+        };
+        break;
+      case 'submit':
+        // A fresh result now and then; the others stay queued from earlier failed submits.
+        if (client.status().queued === 0 || index % 4 === 0) {
+          const { leaseId, task } = await honestLease();
+          await finish(leaseId, task);
+        }
+        run = () => client.flush();
+        break;
+      case 'receipts':
+        // Honest first, so the forgeries have a real receipt to imitate.
+        if (!lastRealReceipt || index % 4 === 0) await honestly(() => client.syncReceipts());
+        run = () => client.syncReceipts();
+        break;
+      case 'release': {
+        const { leaseId } = await honestLease();
+        // Release is best effort (the lease expires anyway): failures show in the status instead of throwing.
+        run = async () => {
+          await client.release(leaseId, 'policy-pause', 'fuzz');
+          const status = client.status();
+          if (status.code === 'offline' || status.code === 'error') throw new NetworkError('SERVER', `status: ${status.message}`);
+        };
+        break;
+      }
+    }
+    const queuedBefore = client.status().queued;
+    armed = c;
+    let code = 'ok';
+    try {
+      if (c.op === 'release') await honestly(() => client.connect()); // clears the last error
+      await run();
+    } catch (error) {
+      assert.ok(error instanceof NetworkError, `case ${index} (${c.op}/${c.mutation.kind}) threw ${String(error)}`);
+      assert.ok(error.message.length > 10, `case ${index}: a sentence, not just a code`);
+      code = error.code;
+    }
+    armed = null;
+    codes.set(`${c.op}/${c.mutation.kind}→${code}`, (codes.get(`${c.op}/${c.mutation.kind}→${code}`) ?? 0) + 1);
+    if (c.op === 'submit' && code !== 'ok') assert.equal(client.status().queued, queuedBefore, `case ${index}: the result is still queued`);
+  }
+
+  // The network heals: everything finished is delivered exactly once and the ledger holds only good receipts.
+  assert.equal(await honestly(() => client.flush()), 0);
+  await honestly(() => client.syncReceipts());
+  for (const taskId of finished) assert.equal(devnet.stats.accepted.get(taskId), 1, `task ${taskId} accepted exactly once`);
+  const report = await verifyLedgerFile(ledger.file, (r) => receiptProblem(r.signed, { chainId: 31337, coordinator: devnet.address }));
+  assert.deepEqual(report.problems, []);
+  const cpuReceipts = ledger.all().filter((r) => r.kind === 'receipt' && r.signed.receipt.resourceType === 'cpu');
+  assert.equal(cpuReceipts.length, finished.size, 'one compute receipt per finished task');
+  assert.deepEqual(unexpected, []);
+  process.off('unhandledRejection', onUnhandled);
+  process.off('uncaughtException', onUnhandled);
+  const summary = [...codes].sort().map(([k, n]) => `${k} ${n}`).join(', ');
+  process.stdout.write(`# fuzz: ${CASES} cases, ${finished.size} results delivered once; ${summary}\n`);
+});
