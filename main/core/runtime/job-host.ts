@@ -34,7 +34,11 @@ else await startWorker();
 
 function startMain(): void {
   const send = (m: HostMessage): void => void process.send?.(m);
-  const worker = new Worker(new URL(import.meta.url));
+  const self = new URL(import.meta.url);
+  // Run from source (tests), the worker must register tsx itself: Node 20 workers do not get --import loaders.
+  const worker = self.pathname.endsWith('.ts')
+    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); });`, { eval: true })
+    : new Worker(self);
   // A dead worker leaves sessions in an unknown state: exit and let the agent restart us.
   worker.on('error', (e) => {
     process.stderr.write(`job host worker failed: ${e.stack ?? String(e)}\n`);

@@ -83,6 +83,8 @@ interface Job {
   host: JobHost;
   lane: Lane;
   started: boolean;
+  /** Dispatched behind another job on the same host (pipelined). */
+  behind: boolean;
   activeMs: number;
   memory: number;
 }
@@ -274,6 +276,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       host,
       lane,
       started: false,
+      behind: h.jobs.length > 0,
       activeMs: 0,
       memory: entries.reduce((n, e) => n + e.task.memoryEstimateBytes, 0),
     };
@@ -353,11 +356,11 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const hostWide = code === 'host-crashed' || code === 'timeout' || code === 'memory-budget' || code === 'deadline' || code === 'preempted';
     for (const e of job.entries) {
       // A job still waiting behind the one that took its host down is not to blame.
-      if (hostWide && (!job.started || (code === 'deadline' && e.task.deadline > o.clock.now()))) queue.requeue(e);
+      if (hostWide && ((!job.started && job.behind) || (code === 'deadline' && e.task.deadline > o.clock.now()))) queue.requeue(e);
       else if (job.entries.length > 1 && (code === 'bad-input' || code === 'run-failed')) {
         e.alone = true; // one task may have spoiled the batch: run each alone
         queue.requeue(e);
-      } else if (code === 'host-crashed' || code === 'timeout') retry(e, job.started);
+      } else if (code === 'host-crashed' || code === 'timeout') retry(e, true);
       else if (code === 'preempted') retry(e, false);
       else if (code === 'model-corrupt') {
         void o.runtime.cache.remove(e.task.model.sha256, message);

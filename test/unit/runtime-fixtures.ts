@@ -1,0 +1,133 @@
+// Shared by the runtime/scheduler tests and benches: a real local HTTP model server and task builders.
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ReleaseReason, Task, TaskResult } from '../../main/common/task.js';
+import { createRuntime, type Runtime } from '../../main/core/runtime/runtime.js';
+import { createScheduler, type DeviceLimits, type Scheduler, type SchedulerOptions } from '../../main/core/scheduler/scheduler.js';
+import { fakePorts, tempDir } from '../helpers/fakes.js';
+
+export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** Serves registered blobs with Range support; `cutAfter` ends the next response early to test resuming. */
+export class ModelServer {
+  readonly blobs = new Map<string, Uint8Array>();
+  readonly requests: { path: string; range: string | undefined }[] = [];
+  cutAfter: number | undefined;
+  private server: Server | undefined;
+  private base = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      const path = req.url ?? '';
+      this.requests.push({ path, range: req.headers.range });
+      const blob = this.blobs.get(path);
+      if (!blob) return void res.writeHead(404).end();
+      const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+      const body = blob.subarray(from);
+      res.writeHead(from ? 206 : 200, { 'content-length': body.length, ...(from ? { 'content-range': `bytes ${from}-${blob.length - 1}/${blob.length}` } : {}) });
+      if (this.cutAfter !== undefined) {
+        const cut = this.cutAfter;
+        this.cutAfter = undefined;
+        res.write(body.subarray(0, cut), () => res.destroy());
+      } else res.end(body);
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** Registers bytes and returns the task's model reference. */
+  add(name: string, bytes: Uint8Array, sha = sha256(bytes)): Task['model'] {
+    this.blobs.set(`/${name}`, bytes);
+    return { url: `${this.base}/${name}`, sha256: sha, size: bytes.length };
+  }
+
+  close(): Promise<void> {
+    this.server?.closeAllConnections();
+    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
+
+export const b64 = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+export const floats = (r: TaskResult, name = 'Y'): Float32Array => {
+  const t = r.outputs[name];
+  if (t?.kind !== 'inline') throw new Error(`no inline output ${name}`);
+  const b = Buffer.from(t.data, 'base64');
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+};
+
+let n = 0;
+export function matmulTask(model: Task['model'], x: Float32Array, shape: number[], extra: Partial<Task> = {}): Task {
+  return {
+    id: `t${++n}`,
+    model,
+    inputs: { X: { kind: 'inline', dtype: 'float32', shape, data: b64(x) } },
+    outputs: ['Y'],
+    deadline: Date.UTC(2030, 0, 1),
+    memoryEstimateBytes: 0,
+    device: 'cpu',
+    rewardEstimate: 0.01,
+    priority: 5,
+    ...extra,
+  };
+}
+
+export type Outcome = { kind: 'result'; result: TaskResult } | { kind: 'release'; taskId: string; reason: ReleaseReason; message: string };
+
+/** A scheduler on a real runtime, with a sink the test can await outcomes from. */
+export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promise<{
+  scheduler: Scheduler;
+  runtime: Runtime;
+  outcomes: Outcome[];
+  outcome(taskId: string): Promise<Outcome>;
+  ports: ReturnType<typeof fakePorts>;
+}> {
+  const ports = fakePorts();
+  ports.clock.time = Date.UTC(2026, 10, 25, 12);
+  const runtime = createRuntime({ cacheDir: await tempDir('synor-rt-'), clock: ports.clock, logger: ports.logger });
+  const outcomes: Outcome[] = [];
+  const waiters = new Map<string, (o: Outcome) => void>();
+  const record = (o: Outcome, id: string): void => {
+    outcomes.push(o);
+    waiters.get(id)?.(o);
+  };
+  const scheduler = createScheduler({
+    runtime,
+    clock: ports.clock,
+    logger: ports.logger,
+    sink: {
+      complete: (result) => record({ kind: 'result', result }, result.taskId),
+      release: (taskId, reason, message) => record({ kind: 'release', taskId, reason, message }, taskId),
+    },
+    ...opts,
+  });
+  const outcome = (taskId: string): Promise<Outcome> => {
+    const have = outcomes.find((o) => (o.kind === 'result' ? o.result.taskId : o.taskId) === taskId);
+    return have ? Promise.resolve(have) : new Promise((r) => waiters.set(taskId, r));
+  };
+  return { scheduler, runtime, outcomes, outcome, ports };
+}
+
+export const running = (limits: Partial<DeviceLimits> = {}): DeviceLimits => ({
+  run: true,
+  threads: 1,
+  dutyCycle: 1,
+  memoryBudgetBytes: 2 * 1024 ** 3,
+  vramBudgetMiB: null,
+  priority: 'idle',
+  ...limits,
+});
+
+/** Resolves when `check` holds, re-checking on every scheduler change (no sleeps). */
+export function until(s: Scheduler, check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (check()) return resolve();
+    const off = s.onChange(() => {
+      if (check()) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
