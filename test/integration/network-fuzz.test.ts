@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Wallet } from 'ethers';
 import fc from 'fast-check';
-import { eip712Domain, RECEIPT_TYPES, ROUTES, type SignedReceipt } from '../../main/common/protocol.js';
+import { eip712Domain, RECEIPT_TYPES, type SignedReceipt } from '../../main/common/protocol.js';
 import { createNetworkClient, type NetworkClient } from '../../main/core/network/client.js';
 import { NetworkError } from '../../main/core/network/http.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
