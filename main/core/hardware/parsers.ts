@@ -180,7 +180,9 @@ function size(value: unknown): number | null {
 export function parseSystemProfilerDisplays(json: string, systemMemoryBytes: number): Gpu[] {
   const data = JSON.parse(json) as { SPDisplaysDataType?: Record<string, unknown>[] };
   return (data.SPDisplaysDataType ?? []).map((item, index) => {
-    const unified = /apple/i.test(String(item['sppci_vendor'] ?? '')) || item['spdisplays_vram_shared'] !== undefined;
+    // macOS 12+ says spdisplays_vendor, older releases sppci_vendor; integrated GPUs list shared VRAM.
+    const vendor = String(item['spdisplays_vendor'] ?? item['sppci_vendor'] ?? '');
+    const unified = /apple/i.test(vendor) || item['spdisplays_vram_shared'] !== undefined;
     const cores = Number.parseInt(String(item['sppci_cores'] ?? ''), 10);
     return {
       ...blankGpu('apple', index),

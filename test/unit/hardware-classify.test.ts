@@ -1,0 +1,93 @@
+// Device classification into the seed's DeviceType, spec figures, and why a device cannot be used.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HardwareReportSchema, type Gpu, type HardwareReport } from '../../main/common/hardware.js';
+import { classify } from '../../main/core/hardware/classify.js';
+import { blankGpu } from '../../main/core/hardware/probe.js';
+import { gpuSpec } from '../../main/core/hardware/specs.js';
+
+const GIB = 1024 ** 3;
+const absent = { status: 'absent', error: null, driverVersion: null, runtimeVersion: null, gpus: [] } as const;
+
+function report(gpus: Gpu[]): HardwareReport {
+  return HardwareReportSchema.parse({
+    cpu: { vendor: 'amd', model: 'AMD Ryzen 9 7950X', arch: 'x64', cores: 16, threads: 32, features: ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f'] },
+    memoryBytes: 64 * GIB,
+    vendors: {
+      nvidia: { ...absent, gpus: gpus.filter((g) => g.vendor === 'nvidia') },
+      amd: { ...absent, gpus: gpus.filter((g) => g.vendor === 'amd') },
+      apple: { ...absent, gpus: gpus.filter((g) => g.vendor === 'apple') },
+    },
+  });
+}
+const nvidia = (name: string, gib: number, computeCapability: string, index = 0): Gpu => ({
+  ...blankGpu('nvidia', index),
+  name,
+  uuid: `GPU-${index}`,
+  memoryTotalBytes: gib * GIB,
+  computeCapability,
+});
+
+test('data-center and consumer GPUs by name and memory', () => {
+  const devices = classify(
+    report([
+      nvidia('NVIDIA H100 80GB HBM3', 80, '9.0', 0),
+      nvidia('NVIDIA L4', 22.5, '8.9', 1),
+      nvidia('Tesla T4', 15, '7.5', 2),
+      nvidia('NVIDIA GeForce RTX 3060', 12, '8.6', 3),
+      nvidia('NVIDIA RTX A6000', 48, '8.6', 4),
+      { ...blankGpu('amd', 0), name: 'AMD Instinct MI300X', memoryTotalBytes: 192 * GIB },
+    ]),
+    null,
+  );
+  assert.deepEqual(
+    devices.map((d) => d.type),
+    [
+      { kind: 'DataCenterGpu', model: 'H100', vramGb: 80, tensorCores: 528 },
+      { kind: 'DataCenterGpu', model: 'L4', vramGb: 23, tensorCores: 240 },
+      { kind: 'DataCenterGpu', model: 'T4', vramGb: 15, tensorCores: 320 },
+      { kind: 'ConsumerGpu', model: 'RTX 3060', vramGb: 12 },
+      // Not in the spec table, but 48 GB puts it with the data-center cards.
+      { kind: 'DataCenterGpu', model: 'RTX A6000', vramGb: 48, tensorCores: null },
+      { kind: 'DataCenterGpu', model: 'MI300X', vramGb: 192, tensorCores: null },
+      { kind: 'Cpu', vendor: 'amd', cores: 16, threads: 32, avxSupport: 'avx512' },
+    ],
+  );
+  const a6000 = devices[4]!.capabilities;
+  assert.deepEqual([a6000.basis, a6000.fp32Gflops, a6000.memoryGb], ['unknown', null, 48]);
+  assert.equal(devices[3]!.capabilities.fp32Gflops, 12_700);
+});
+
+test('Apple silicon: chip, GPU cores, Neural Engine, unified memory; spec scaled by GPU cores', () => {
+  const m2 = { ...blankGpu('apple', 0), name: 'Apple M2 Pro', unifiedMemory: true, memoryTotalBytes: 32 * GIB, gpuCores: 16 };
+  const [device] = classify(report([m2]), null);
+  assert.deepEqual(device?.type, { kind: 'AppleSilicon', chip: 'M2 Pro', gpuCores: 16, neuralEngineCores: 16, unifiedMemoryGb: 32 });
+  assert.equal(device?.capabilities.fp32Gflops, 5700); // 16 cores × 0.357 TFLOPS
+  assert.deepEqual(device?.capabilities.frameworks, ['metal', 'coreml', 'webgpu']);
+  assert.equal(gpuSpec('Apple M2 Pro')?.fp32Tflops, 6.8, 'the 19-core variant when the OS does not say');
+});
+
+test('what cannot be used says why: too little memory, too old, lost', () => {
+  const lost: Gpu = { ...blankGpu('nvidia', 2), pciBusId: '0000:03:00.0', error: { code: 'gpu-lost', message: 'The GPU stopped responding' } };
+  const devices = classify(report([nvidia('NVIDIA GeForce GTX 1050', 2, '6.1', 0), nvidia('Quadro K2200', 4, '3.0', 1), lost]), null);
+  assert.deepEqual(
+    devices.map((d) => [d.id, d.unusable]),
+    [
+      ['GPU-0', [{ code: 'too-little-memory', message: 'Has 2 GB of memory; tasks need at least 4 GB' }]],
+      ['GPU-1', [{ code: 'old-architecture', message: 'CUDA compute capability 3.0 is older than 5.0, the oldest current CUDA supports' }]],
+      ['nvidia:0000:03:00.0', [{ code: 'device-error', message: 'The GPU stopped responding' }]],
+      ['cpu', []],
+    ],
+  );
+  assert.deepEqual(devices[1]!.capabilities.modelFormats, ['onnx-fp32', 'onnx-fp16'], 'no DP4A before compute capability 6.1');
+});
+
+test('the CPU is "not measured yet" until the benchmark ran, then carries the measurement', () => {
+  const [before] = classify(report([]), null);
+  assert.deepEqual([before?.capabilities.basis, before?.capabilities.fp32Gflops, before?.capabilities.memoryGb], ['unknown', null, 64]);
+  const [after] = classify(report([]), { fp32Gflops: 50, int8Tops: 0.2, memoryBandwidthGbps: 15 });
+  assert.deepEqual(
+    [after?.capabilities.basis, after?.capabilities.fp32Gflops, after?.capabilities.int8Tops, after?.capabilities.memoryBandwidthGbps],
+    ['measured', 50, 0.2, 15],
+  );
+});
