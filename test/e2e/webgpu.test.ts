@@ -263,6 +263,27 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     assert.match(error.message, /unresolved value 'not_declared'/);
   });
 
+  test('a WebGPU validation error comes back as gpu-error in its words, and the device stays usable', async () => {
+    const { error, after } = await page.evaluate(async () => {
+      const session = await SynorGpu.openGpu();
+      const kernel = SynorGpu.KERNELS.find((k) => k.id === 'matmul-f32') as Kernel;
+      try {
+        // 65 537 workgroups along x: one more than WebGPU's per-dimension limit allows.
+        const error = await SynorGpu.verifyKernel(session, kernel, { M: 1, N: 64 * 65_536 + 1, K: 1 }).then(
+          () => null,
+          (e: { code?: string; message: string }) => ({ code: e.code, message: e.message }),
+        );
+        return { error, after: await SynorGpu.verifyKernel(session, kernel, { M: 3, N: 5, K: 7 }) };
+      } finally {
+        session.device.destroy();
+      }
+    });
+    assert.ok(error, 'an over-limit dispatch was accepted');
+    assert.equal(error.code, 'gpu-error');
+    assert.match(error.message, /^The GPU rejected the dispatch: .*65537/s);
+    assert.equal(VerificationSchema.parse(after).ok, true);
+  });
+
   test('a device lost mid-run ends the benchmark with device-lost, as data', async () => {
     const report = await page.evaluate(async () => {
       // navigator.gpu, wrapped only to get hold of the device the runner opens, so the test can destroy it.

@@ -124,10 +124,19 @@ async function guard<T>(s: GpuSession, work: Promise<T>): Promise<T> {
 async function scoped<T>(s: GpuSession, what: string, fn: () => T): Promise<T> {
   s.device.pushErrorScope('out-of-memory');
   s.device.pushErrorScope('validation');
-  const value = fn();
-  const validation = await guard(s, s.device.popErrorScope());
-  const memory = await guard(s, s.device.popErrorScope());
-  const error = validation ?? memory;
+  const pop = async () => {
+    const validation = await guard(s, s.device.popErrorScope());
+    const memory = await guard(s, s.device.popErrorScope());
+    return validation ?? memory;
+  };
+  let value: T;
+  try {
+    value = fn();
+  } catch (e) {
+    await pop(); // keep the scopes balanced for whoever uses the device next
+    throw e;
+  }
+  const error = await pop();
   if (error) throw new GpuError('gpu-error', `${what}: ${error.message}`);
   return value;
 }
