@@ -9,7 +9,7 @@ import { fakePorts, tempDir } from '../helpers/fakes.js';
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/** Serves registered blobs with Range support; `cutAfter` ends the next response early to test resuming. */
+/** Serves registered blobs with Range support; `cutAfter` truncates the next response to test resuming. */
 export class ModelServer {
   readonly blobs = new Map<string, Uint8Array>();
   readonly requests: { path: string; range: string | undefined }[] = [];
@@ -24,13 +24,11 @@ export class ModelServer {
       const blob = this.blobs.get(path);
       if (!blob) return void res.writeHead(404).end();
       const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
-      const body = blob.subarray(from);
+      // A truncated answer (as from a dropped connection behind a proxy): the body just stops early.
+      const body = blob.subarray(from, this.cutAfter === undefined ? undefined : from + this.cutAfter);
+      this.cutAfter = undefined;
       res.writeHead(from ? 206 : 200, { 'content-length': body.length, ...(from ? { 'content-range': `bytes ${from}-${blob.length - 1}/${blob.length}` } : {}) });
-      if (this.cutAfter !== undefined) {
-        const cut = this.cutAfter;
-        this.cutAfter = undefined;
-        res.write(body.subarray(0, cut), () => res.destroy());
-      } else res.end(body);
+      res.end(body);
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

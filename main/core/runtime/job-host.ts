@@ -55,8 +55,9 @@ function startMain(): void {
       return;
     }
     if (parsed.data.type === 'shutdown') process.exit(0);
-    const feeds = Object.values(parsed.data.feeds).map((t) => t.data.buffer as ArrayBuffer);
-    worker.postMessage(parsed.data, feeds);
+    // Feeds may share one buffer (small tensors from one pool): each buffer is transferred once.
+    const buffers = new Set(Object.values(parsed.data.feeds).map((t) => t.data.buffer as ArrayBuffer));
+    worker.postMessage(parsed.data, [...buffers]);
   });
 }
 
@@ -180,7 +181,7 @@ async function startWorker(): Promise<void> {
             provider: warm.provider,
           },
         },
-        Object.values(outputs).map((o) => o.data.buffer as ArrayBuffer),
+        [...new Set(Object.values(outputs).map((o) => o.data.buffer as ArrayBuffer))],
       );
     } catch (e) {
       const code = e instanceof HostError ? e.code : 'run-failed';

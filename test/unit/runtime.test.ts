@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import ort from 'onnxruntime-node';
+import { ModelCache } from '../../main/core/runtime/model-cache.js';
+import { countOperations, readModelGraph } from '../../main/core/runtime/model-graph.js';
+import { encodeModel, gemmModel, matMulIntegerModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { executionProviders } from '../../main/core/runtime/providers.js';
+import { splitOutput, stackFeeds, type PreparedTask } from '../../main/core/runtime/runtime.js';
+import { fakePorts, tempDir } from '../helpers/fakes.js';
+import { ModelServer, sha256 } from './runtime-fixtures.js';
+
+const near = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4): void => {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(Number(a[i]) - Number(b[i])) <= tol, `element ${i}: ${a[i]} vs ${b[i]}`);
+};
+
+describe('generated ONNX models on real onnxruntime', () => {
+  it('MatMul with a dynamic batch axis matches the plain-JS reference for several batch sizes', async () => {
+    const m = matMulModel({ rows: 'batch', inner: 16, cols: 7, seed: 3 });
+    const s = await ort.InferenceSession.create(m.bytes);
+    assert.deepEqual((s.inputMetadata[0] as { shape: unknown }).shape, ['batch', 16]);
+    for (const rows of [1, 5]) {
+      const x = seededFloats(rows * 16, rows);
+      const y = (await s.run({ X: new ort.Tensor('float32', x, [rows, 16]) })).Y!;
+      assert.deepEqual(y.dims, [rows, 7]);
+      near(y.data as Float32Array, referenceMatMul(x, m.weights, rows, 16, 7));
+    }
+  });
+
+  it('Gemm adds the bias; MatMulInteger is exact', async () => {
+    const g = gemmModel({ rows: 3, inner: 5, cols: 4 });
+    const x = seededFloats(15, 2);
+    const y = (await (await ort.InferenceSession.create(g.bytes)).run({ X: new ort.Tensor('float32', x, [3, 5]) })).Y!;
+    near(y.data as Float32Array, referenceMatMul(x, g.weights, 3, 5, 4).map((v, i) => v + g.bias[i % 4]!));
+    const q = matMulIntegerModel({ rows: 2, inner: 6, cols: 3 });
+    const xi = Uint8Array.from({ length: 12 }, (_, i) => i * 20);
+    const yi = (await (await ort.InferenceSession.create(q.bytes)).run({ X: new ort.Tensor('uint8', xi, [2, 6]) })).Y!;
+    assert.deepEqual([...(yi.data as Int32Array)], referenceMatMul(xi, q.weights, 2, 6, 3));
+  });
+
+  it('reads the graph back: batchable axis and operations per run', () => {
+    const dyn = readModelGraph(matMulModel({ rows: 'n', inner: 64, cols: 32 }).bytes);
+    assert.equal(dyn.batchable, true);
+    assert.equal(countOperations(dyn, { X: [10, 64] }), 2 * 10 * 64 * 32);
+    const fixed = readModelGraph(gemmModel({ rows: 4, inner: 8, cols: 2 }).bytes);
+    assert.equal(fixed.batchable, false);
+    assert.equal(countOperations(fixed, { X: [4, 8] }), 2 * 4 * 8 * 2 + 4 * 2);
+    // A chain: MatMul then Relu, shapes followed through the graph.
+    const chain = encodeModel({
+      nodes: [
+        { op: 'MatMul', inputs: ['X', 'W'], outputs: ['H'] },
+        { op: 'Relu', inputs: ['H'], outputs: ['Y'] },
+      ],
+      inputs: [{ name: 'X', dtype: 'float32', shape: ['b', 3] }],
+      outputs: [{ name: 'Y', dtype: 'float32', shape: ['b', 2] }],
+      initializers: [{ name: 'W', dtype: 'float32', shape: [3, 2], data: seededFloats(6) }],
+    });
+    assert.equal(countOperations(readModelGraph(chain), { X: [5, 3] }), 2 * 5 * 3 * 2 + 5 * 2);
+    assert.throws(() => readModelGraph(Uint8Array.from([0x0a, 0x50, 1])), /truncated/);
+  });
+});
+
+describe('micro-batching helpers', () => {
+  it('stacks inputs along the first axis and splits outputs back by rows', () => {
+    const mk = (rows: number, v: number): PreparedTask =>
+      ({ feeds: { X: { dtype: 'float32', shape: [rows, 2], data: new Uint8Array(new Float32Array(rows * 2).fill(v).buffer) } }, rows }) as unknown as PreparedTask;
+    const stacked = stackFeeds([mk(1, 1), mk(3, 2)]);
+    assert.deepEqual(stacked.X!.shape, [4, 2]);
+    assert.deepEqual([...new Float32Array(Uint8Array.from(stacked.X!.data).buffer)], [1, 1, 2, 2, 2, 2, 2, 2]);
+    const [a, b] = splitOutput(stacked.X!, [1, 3]);
+    assert.deepEqual(a!.shape, [1, 2]);
+    assert.deepEqual([...new Float32Array(Uint8Array.from(b!.data).buffer)], [2, 2, 2, 2, 2, 2]);
+  });
+});
+
+describe('execution providers', () => {
+  it('passes the VRAM budget to CUDA as gpu_mem_limit and keeps CPU last', () => {
+    const eps = executionProviders({ threads: 2, providers: ['cuda', 'cpu'], deviceIndex: 1, vramBudgetBytes: 512 * 1024 ** 2, warmSessions: 2 });
+    assert.deepEqual(eps, [{ name: 'cuda', deviceId: 1, gpu_mem_limit: 512 * 1024 ** 2 }, { name: 'cpu' }]);
+  });
+});
+
+describe('model cache', () => {
+  const server = new ModelServer();
+  before(() => server.start());
+  after(() => server.close());
+  const cache = async (capBytes = 1 << 20): Promise<{ cache: ModelCache; dir: string; clock: ReturnType<typeof fakePorts>['clock'] }> => {
+    const dir = await tempDir('synor-cache-');
+    const ports = fakePorts();
+    return { cache: new ModelCache({ dir, capBytes, clock: ports.clock, logger: ports.logger }), dir, clock: ports.clock };
+  };
+
+  it('downloads once, verifies, and keeps blobs named by hash inside its folder', async () => {
+    const { cache: c, dir } = await cache();
+    const bytes = matMulModel({ rows: 2, inner: 4, cols: 4 }).bytes;
+    const ref = server.add('a.onnx', bytes);
+    const first = await c.ensure(ref);
+    assert.ok(first.ok);
+    assert.equal(relative(dir, first.path), join('blobs', ref.sha256));
+    assert.deepEqual(await readFile(first.path), Buffer.from(bytes));
+    const before = server.requests.length;
+    assert.ok((await c.ensure(ref)).ok);
+    assert.equal(server.requests.length, before, 'second ensure is served from the cache');
+    assert.throws(() => c.pathOf('../../etc/passwd'), /sha256/);
+  });
+
+  it('rejects a download whose bytes do not match the hash and leaves nothing behind', async () => {
+    const { cache: c, dir } = await cache();
+    const ref = server.add('wrong.onnx', Uint8Array.from([1, 2, 3, 4]), 'f'.repeat(64));
+    const got = await c.ensure(ref);
+    assert.equal(got.ok, false);
+    assert.match(!got.ok ? got.message : '', /hash to .* the task says f{64}: deleted/);
+    assert.deepEqual(await readdir(join(dir, 'partial')), []);
+    assert.deepEqual(await readdir(join(dir, 'blobs')), []);
+  });
+
+  it('refuses non-http URLs and models larger than the cache', async () => {
+    const { cache: c } = await cache(100);
+    const file = await c.ensure({ url: 'file:///etc/passwd', sha256: 'a'.repeat(64), size: 10 });
+    assert.match(!file.ok ? file.message : '', /only http\(s\)/);
+    const big = await c.ensure({ url: 'http://127.0.0.1:1/x', sha256: 'a'.repeat(64), size: 101 });
+    assert.match(!big.ok ? big.message : '', /larger than the/);
+  });
+
+  it('resumes an interrupted download with an HTTP Range request', async () => {
+    const { cache: c } = await cache();
+    const bytes = seededFloats(20_000, 4);
+    const ref = server.add('big.bin', new Uint8Array(bytes.buffer));
+    server.cutAfter = 30_000;
+    const first = await c.ensure(ref);
+    assert.equal(first.ok, false);
+    assert.match(!first.ok ? first.message : '', /stopped at 30000 of 80000 bytes/);
+    const second = await c.ensure(ref);
+    assert.ok(second.ok, !second.ok ? second.message : '');
+    assert.equal(server.requests.at(-1)?.range, 'bytes=30000-');
+    assert.equal(sha256(await readFile(second.path)), ref.sha256);
+  });
+
+  it('evicts the least recently used unpinned blob to stay under its cap', async () => {
+    const { cache: c, clock } = await cache(2500);
+    const blob = (i: number): Uint8Array => new Uint8Array(1000).fill(i);
+    const refs = [1, 2, 3].map((i) => server.add(`lru${i}`, blob(i)));
+    const [r1, r2, r3] = refs as [(typeof refs)[0], (typeof refs)[0], (typeof refs)[0]];
+    assert.ok((await c.ensure(r1)).ok);
+    clock.time += 1000;
+    assert.ok((await c.ensure(r2)).ok);
+    clock.time += 1000;
+    const unpin = c.pin(r1.sha256); // r1 is older but in use
+    assert.ok((await c.ensure(r3)).ok);
+    unpin();
+    const kept = (await c.list()).map((e) => e.sha256).sort();
+    assert.deepEqual(kept, [r1.sha256, r3.sha256].sort());
+    assert.equal((await stat(c.pathOf(r1.sha256))).size, 1000);
+  });
+
+  it('re-downloads a cached blob whose size no longer matches', async () => {
+    const { cache: c } = await cache();
+    const ref = server.add('trunc', new Uint8Array(500).fill(7));
+    const got = await c.ensure(ref);
+    assert.ok(got.ok);
+    await writeFile(got.path, 'short');
+    const again = await c.ensure(ref);
+    assert.ok(again.ok);
+    assert.equal(sha256(await readFile(again.path)), ref.sha256);
+  });
+});
