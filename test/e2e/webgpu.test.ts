@@ -8,11 +8,13 @@ import type { Browser, Page } from 'playwright-core';
 import { KernelResultSchema, VerificationSchema, WebGpuReportSchema } from '../../main/common/webgpu.js';
 import {
   compare,
+  dyadics,
   f16BitsToF32,
   f32ToF16Bits,
   gamma,
   matmulReference,
   packInt8,
+  random,
   UNIT_ROUNDOFF,
 } from '../../renderer/src/lib/gpu/reference.js';
 import { launchBrowser } from '../helpers/browser.js';
@@ -86,6 +88,32 @@ describe('CPU reference (Node)', () => {
     assert.equal(compare([], expected).mismatches, 1, 'a missing element is a mismatch');
     const ints = matmulReference(Int8Array.of(3), Int8Array.of(-4), { M: 1, N: 1, K: 1 }, 'int8');
     assert.deepEqual([...ints.allowed], [0], 'integer kernels must be exact');
+  });
+
+  test('the f16 tolerance admits a correct f16 MatMul and still catches a dropped term (f16 emulated in JS)', () => {
+    // SwiftShader has no shader-f16, so the f16 bound is checked here against real f16 rounding: every product and
+    // every partial sum rounded to f16, as the f16 kernel does.
+    const toF16 = (x: number) => f16BitsToF32(f32ToF16Bits(x));
+    const f16MatMul = (a: Float32Array, b: Float32Array, M: number, N: number, K: number, terms: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          let acc = 0;
+          for (let k = 0; k < terms; k++) acc = toF16(acc + toF16((a[i * K + k] as number) * (b[k * N + j] as number)));
+          out.push(acc);
+        }
+      }
+      return out;
+    };
+    const [M, N] = [9, 7];
+    for (const K of [37, 256, 1024]) {
+      const rand = random(K);
+      const a = dyadics(M * K, rand);
+      const b = dyadics(K * N, rand);
+      const expected = matmulReference(a, b, { M, N, K }, 'f16');
+      assert.equal(compare(f16MatMul(a, b, M, N, K, K), expected).mismatches, 0, `K=${K}`);
+      if (K === 37) assert.ok(compare(f16MatMul(a, b, M, N, K, K - 1), expected).mismatches > 0, 'dropping the last term went unnoticed');
+    }
   });
 });
 
