@@ -193,3 +193,17 @@ test('walletResult turns wallet errors into coded data and hides unexpected ones
   assert.deepEqual(result, { ok: false, error: { code: 'INTERNAL', message: 'The wallet hit an unexpected error; details are in the log.' } });
   assert.deepEqual(logger.lines, ['error wallet: TypeError: internal detail']);
 });
+
+test('scrypt runs off the event loop: timers keep firing between its progress reports', async () => {
+  let last = 0;
+  const timerSaw: number[] = [];
+  const { wallet } = await testWallet({ secrets: null, scryptN: 2 ** 15, onProgress: (p) => (last = p.fraction) });
+  const timer = setInterval(() => timerSaw.push(last), 1);
+  try {
+    await wallet.create({ passphrase: 'a long enough passphrase' });
+  } finally {
+    clearInterval(timer);
+  }
+  assert.equal(last, 1);
+  assert.ok(timerSaw.some((fraction) => fraction > 0 && fraction < 1), 'the loop ran while scrypt was half done');
+});

@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Wallet, decryptKeystoreJson, encryptKeystoreJson, type TypedDataDomain, type TypedDataField } from 'ethers';
+import { Wallet, type TypedDataDomain, type TypedDataField } from 'ethers';
 import { z } from 'zod';
 import {
   AddressSchema,
@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import type { Logger } from '../ports.js';
 import type { ChainClient } from './chain.js';
 import { WalletError } from './errors.js';
+import { decryptKeystore, encryptKeystore } from './keystore-worker.js';
 import type { SecretStore } from './secret-store.js';
 
 /** What the network client needs to sign device registration: satisfied by this wallet and by any ethers Wallet. */
@@ -33,7 +34,7 @@ export interface WalletServiceOptions {
   logger: Logger;
   /** scrypt cost for keystores; ethers' default (2^17, ≈0.8 s here) unless a test lowers it. */
   scryptN?: number;
-  /** scrypt runs in small async slices (the event loop stays free); this reports how far it got. */
+  /** scrypt runs in a worker thread (the event loop stays free); this reports how far it got. */
   onProgress?: (progress: KeyWorkProgress) => void;
 }
 
@@ -288,22 +289,33 @@ export class WalletService {
     this.meta = meta;
   }
 
+  /** scrypt reports thousands of steps; the UI needs a bar, so only whole percents (and the end) go out. */
+  private progress(op: KeyWorkProgress['op']): ((fraction: number) => void) | undefined {
+    const { onProgress } = this.#options;
+    if (!onProgress) return undefined;
+    let last = -1;
+    return (fraction) => {
+      const percent = Math.floor(fraction * 100);
+      if (percent === last) return;
+      last = percent;
+      onProgress({ op, fraction });
+    };
+  }
+
   private encrypt(key: Wallet, passphrase: string): Promise<string> {
-    const { scryptN, onProgress } = this.#options;
-    return encryptKeystoreJson({ address: key.address, privateKey: key.privateKey }, passphrase, {
-      ...(scryptN ? { scrypt: { N: scryptN } } : {}),
-      ...(onProgress ? { progressCallback: (fraction: number) => onProgress({ op: 'encrypt', fraction }) } : {}),
+    return encryptKeystore({ address: key.address, privateKey: key.privateKey }, passphrase, {
+      scryptN: this.#options.scryptN,
+      onProgress: this.progress('encrypt'),
     });
   }
 
   private async decryptKeystore(passphrase: string): Promise<Wallet> {
-    const { onProgress } = this.#options;
     const json = await readFile(this.keystoreFile, 'utf8').catch((error: Error) => {
       throw new WalletError('STORAGE', `Cannot read the keystore file ${this.keystoreFile}: ${error.message}`);
     });
     let account;
     try {
-      account = await decryptKeystoreJson(json, passphrase, onProgress && ((fraction) => onProgress({ op: 'decrypt', fraction })));
+      account = await decryptKeystore(json, passphrase, this.progress('decrypt'));
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('incorrect password')) {
         throw new WalletError('WRONG_PASSPHRASE', 'That passphrase does not open this wallet.');
