@@ -22,11 +22,11 @@ function headerVersion(dir) {
 
 /** Where the running Node's own headers live: next to the binary (official tarballs, Homebrew, nvm), the
  * configured prefix, or the distribution's -dev package. The same version wins over any other. */
-export function findNodeDir(execPath = process.execPath, config = process.config, version = process.versions.node) {
+export function findNodeDir(execPath = process.execPath, nodePrefix = process.config.variables.node_prefix, version = process.versions.node) {
   const candidates = [
     process.env.npm_config_nodedir,
     resolve(dirname(execPath), '..'),
-    config.variables?.node_prefix,
+    nodePrefix,
     '/usr',
     '/usr/local',
   ].filter((dir) => typeof dir === 'string' && dir.length > 0);

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import si from 'systeminformation';
 import { measureCpu } from '../../main/core/hardware/benchmark.js';
+import type { CpuMeasurement } from '../../main/core/hardware/classify.js';
 import { createFallbackProbe } from '../../main/core/hardware/fallback-probe.js';
 import { createNativeProbe } from '../../main/core/hardware/native-probe.js';
 import { fakeMachine, requireAddon } from '../fixtures/hardware/machine.js';
@@ -57,7 +58,7 @@ console.log(`with GPUs (vendor tools are processes, the addon calls the librarie
 for (const [name, r] of Object.entries(withGpus)) console.log(`  ${name.padEnd(30)} ${r.median.toFixed(2).padStart(8)} ms (${r.max.toFixed(2)})`);
 console.log(`  native vs fallback ${(cli!.median / lib!.median).toFixed(1)}× faster`);
 
-const results = [];
+const results: (CpuMeasurement & { ms: number })[] = [];
 for (let i = 0; i < BENCHMARK_RUNS; i++) {
   const t0 = performance.now();
   const r = await measureCpu();
