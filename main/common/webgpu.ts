@@ -123,3 +123,25 @@ export const WebGpuReportSchema = z.discriminatedUnion('status', [
     .strict(),
 ]);
 export type WebGpuReport = z.infer<typeof WebGpuReportSchema>;
+
+/** What a report means for the GPU's capability profile: figures with their provenance, or why there are none. */
+export type WebGpuProfile =
+  | { basis: 'measured'; adapter: string; figures: GpuSummary; note: string }
+  | { basis: 'unavailable'; note: string };
+
+export function webGpuProfile(report: WebGpuReport): WebGpuProfile {
+  if (report.status === 'failed') return { basis: 'unavailable', note: report.error.message };
+  const { adapter, summary } = report;
+  if (adapter.software) {
+    return {
+      basis: 'unavailable',
+      note: `Only a software WebGPU adapter (${adapter.name}) is available; it runs on the CPU, so it says nothing about a GPU.`,
+    };
+  }
+  const wrong = report.kernels.flatMap((k) => (k.status === 'measured' && !k.verification.ok ? [k.kernel] : []));
+  const caveat = wrong.length ? `; ${wrong.join(', ')} gave wrong results and do not count` : '';
+  if (Object.values(summary).every((v) => v === undefined)) {
+    return { basis: 'unavailable', note: `WebGPU on ${adapter.name} produced no figure that could be trusted${caveat}.` };
+  }
+  return { basis: 'measured', adapter: adapter.name, figures: summary, note: `Measured via WebGPU on ${adapter.name}${caveat}.` };
+}

@@ -2,7 +2,7 @@
 // measured on, against a baseline measured in the same page and run: the CPU reference (JavaScript, float64,
 // one thread) doing the same work. Here the adapter is SwiftShader (WebGPU on the CPU), so the ratio says how
 // SwiftShader compares with plain JavaScript on this machine, nothing about a GPU.
-import { KernelResultSchema, WebGpuReportSchema } from '../../main/common/webgpu.js';
+import { KernelResultSchema, WebGpuReportSchema, webGpuProfile } from '../../main/common/webgpu.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { bundleGpuRunner, openGpuPage } from '../helpers/webgpu.js';
 
@@ -71,6 +71,7 @@ try {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
   console.log(`\nsummary (verified kernels only): ${JSON.stringify(report.summary)}`);
+  console.log(`capability profile: ${JSON.stringify(webGpuProfile(report))}`);
   if (report.kernels.some((k) => k.status === 'measured' && !k.verification.ok)) process.exitCode = 1;
 } finally {
   await gpu.close();

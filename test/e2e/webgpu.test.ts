@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { KernelResultSchema, VerificationSchema, WebGpuReportSchema } from '../../main/common/webgpu.js';
+import { KernelResultSchema, VerificationSchema, WebGpuReportSchema, webGpuProfile, type WebGpuReport } from '../../main/common/webgpu.js';
 import {
   compare,
   dyadics,
@@ -114,6 +114,54 @@ describe('CPU reference (Node)', () => {
       assert.equal(compare(f16MatMul(a, b, M, N, K, K), expected).mismatches, 0, `K=${K}`);
       if (K === 37) assert.ok(compare(f16MatMul(a, b, M, N, K, K - 1), expected).mismatches > 0, 'dropping the last term went unnoticed');
     }
+  });
+});
+
+describe('capability profile from a report (Node)', () => {
+  const adapter = {
+    name: 'NVIDIA GeForce RTX 4070',
+    vendor: 'nvidia',
+    architecture: 'lovelace',
+    device: '',
+    description: 'NVIDIA GeForce RTX 4070',
+    software: false,
+    features: ['shader-f16'],
+    languageFeatures: [],
+    limits: { maxBufferSize: 1, maxStorageBufferBindingSize: 1, maxComputeWorkgroupStorageSize: 1, maxComputeInvocationsPerWorkgroup: 256 },
+  };
+  const verification = (ok: boolean) => ({ ok, size: { n: 5 }, elements: 5, mismatches: ok ? 0 : 2, maxAbsError: ok ? 0 : 1, tolerance: 'exact' });
+  const figure = (kernel: string, unit: 'GFLOPS' | 'GB/s', value: number, ok: boolean) => ({
+    status: 'measured' as const,
+    kernel,
+    unit,
+    value,
+    best: value,
+    size: { n: 5 },
+    workPerRun: 1,
+    medianMs: 1,
+    samples: 1,
+    runsPerSample: 1,
+    verification: verification(ok),
+  });
+  const measured = (software: boolean, summary: object, kernels: object[]): WebGpuReport =>
+    WebGpuReportSchema.parse({ status: 'measured', measuredAt: 1, durationMs: 1, adapter: { ...adapter, software }, kernels, summary });
+
+  test('figures count with the adapter named; wrong kernels are called out; software and failures fall back', () => {
+    const kernels = [figure('matmul-f32', 'GFLOPS', 20_000, true), figure('stream-copy', 'GB/s', 9, false)];
+    assert.deepEqual(webGpuProfile(measured(false, { fp32Gflops: 20_000 }, kernels)), {
+      basis: 'measured',
+      adapter: 'NVIDIA GeForce RTX 4070',
+      figures: { fp32Gflops: 20_000 },
+      note: 'Measured via WebGPU on NVIDIA GeForce RTX 4070; stream-copy gave wrong results and do not count.',
+    });
+    assert.equal(webGpuProfile(measured(false, {}, [figure('matmul-f32', 'GFLOPS', 1, false)])).basis, 'unavailable');
+    assert.match(webGpuProfile(measured(true, { fp32Gflops: 1 }, kernels)).note, /software WebGPU adapter/);
+    const failed = WebGpuReportSchema.parse({
+      status: 'failed',
+      measuredAt: 1,
+      error: { code: 'webgpu-unavailable', message: 'WebGPU not available on this machine: no GPU adapter was offered.' },
+    });
+    assert.deepEqual(webGpuProfile(failed), { basis: 'unavailable', note: 'WebGPU not available on this machine: no GPU adapter was offered.' });
   });
 });
 
@@ -376,6 +424,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     const { summary } = parsed;
     assert.ok(summary.fp32Gflops && summary.int8Tops && summary.memoryBandwidthGBs, JSON.stringify(summary));
     assert.equal(summary.fp16Gflops !== undefined, hasF16);
+    assert.equal(webGpuProfile(parsed).basis, 'unavailable', 'SwiftShader figures must not enter the GPU profile');
   });
 });
 
