@@ -142,11 +142,15 @@ test('the CPU read by cpuid and sysfs equals the one read from /proc/cpuinfo', a
   if (process.arch === 'x64') assert.ok(native.cpu.features.includes('sse4_2'), 'every x86-64 CPU that runs Node 20 has SSE4.2');
 });
 
-test('driver queries run off the main thread and resolve a Promise', async () => {
-  const machine = await fakeMachine('ok', 'ok');
-  const pending = addon.nvidia(machine.nvmlLibraries[0]!);
+test('a slow driver call runs off the main thread: the event loop turns while it resolves a Promise', async () => {
+  const machine = await fakeMachine('slow', 'missing');
+  const order: string[] = [];
+  const pending = addon.nvidia(machine.nvmlLibraries[0]!).then((r) => order.push(`probe ${(r as { status: string }).status}`));
   assert.ok(pending instanceof Promise);
-  assert.equal(((await pending) as { status: string }).status, 'found');
+  await new Promise((resolve) => setImmediate(resolve));
+  order.push('event loop');
+  await pending;
+  assert.deepEqual(order, ['event loop', 'probe found']);
 });
 
 test('the loader prefers prebuilds/<platform>-<arch>, then native/build, and says why it falls back', async () => {
