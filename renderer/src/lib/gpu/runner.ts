@@ -342,10 +342,12 @@ function upload(s: GpuSession, pipeline: GPUComputePipeline, problem: Problem): 
     return buffer;
   };
   const fill = (buffer: GPUBuffer, data: ArrayBufferView) => {
-    // writeBuffer wants a multiple of 4 bytes (an odd count of f16 is not).
-    const bytes = new Uint8Array(buffer.size);
-    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    device.queue.writeBuffer(buffer, 0, bytes);
+    const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    if (bytes.byteLength % 4 === 0) return device.queue.writeBuffer(buffer, 0, bytes);
+    // writeBuffer wants a multiple of 4 bytes, which an odd count of f16 is not.
+    const padded = new Uint8Array(align4(bytes.byteLength));
+    padded.set(bytes);
+    device.queue.writeBuffer(buffer, 0, padded);
   };
   const job = scoped(s, 'Could not allocate the benchmark buffers', () => {
     const buffers = new Map<string, GPUBuffer>();
