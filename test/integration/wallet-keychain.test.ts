@@ -27,16 +27,20 @@ async function machine() {
   for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR', 'GNOME_KEYRING_CONTROL']) delete env[name];
   const dir = `${home}/wallet`;
   const node = `exec "${process.execPath}" --import tsx "${child}" "$@"`;
-  const parse = ({ stdout }: { stdout: string }): StepOutput => JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as StepOutput;
+  /** Runs the child step after `setup` (a shell line), inside a fresh session bus when `bus` is set. */
+  const step = async (bus: boolean, setup: string, args: string[]): Promise<StepOutput> => {
+    const script = ['sh', '-c', `${setup}${node}`, 'sh', dir, ...args];
+    const { stdout } = bus ? await run('dbus-run-session', ['--', ...script], { env }) : await run(script[0]!, script.slice(1), { env });
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as StepOutput;
+  };
   return {
-    /** One process "run" of the app: a new session bus and keyring daemon, the login keyring unlocked with its password. */
-    unlocked: async (...args: string[]) =>
-      parse(await run('dbus-run-session', ['--', 'sh', '-c', `echo keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null; ${node}`, 'sh', dir, ...args], { env })),
+    /** One "run" of the app: a new session bus and keyring daemon, the login keyring unlocked with its password. */
+    unlocked: (...args: string[]) =>
+      step(true, 'echo keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null; ', args),
     /** A session whose keyring nobody unlocked (and no prompt can be shown). */
-    locked: async (...args: string[]) =>
-      parse(await run('dbus-run-session', ['--', 'sh', '-c', `gnome-keyring-daemon --start --components=secrets >/dev/null; ${node}`, 'sh', dir, ...args], { env })),
+    locked: (...args: string[]) => step(true, 'gnome-keyring-daemon --start --components=secrets >/dev/null; ', args),
     /** No D-Bus at all, like a bare headless server. */
-    noBus: async (...args: string[]) => parse(await run('sh', ['-c', node, 'sh', dir, ...args], { env })),
+    noBus: (...args: string[]) => step(false, '', args),
   };
 }
 

@@ -118,5 +118,15 @@ test('wrong chain settings show as a chain error in the view, and claiming says 
   const claim = await walletHandlers(controller, logger).walletClaim(undefined);
   assert.ok(!claim.ok && claim.error.code === 'CHAIN_UNREACHABLE' && /expect chain 5/.test(claim.error.message));
   assert.equal((await controller.setChain(settings)).chain.status, 'ok');
+
+  // A node that goes away later: the view says the chain cannot be read, and recovers when it is back.
+  const other = await startLocalChain();
+  const { settings: otherSettings } = await deployPayout(other, { coordinator: coordinator.address });
+  assert.equal((await controller.setChain(otherSettings)).chain.status, 'ok');
+  await other.stop();
+  const down = await controller.refresh();
+  assert.equal(down.chain.status, 'error');
+  assert.match(down.chain.message ?? '', /^Cannot read the chain: /);
+  assert.equal((await controller.setChain(settings)).chain.status, 'ok');
   controller.close();
 });

@@ -158,23 +158,25 @@ export class ChainClient {
         `Cannot reach the chain at ${this.settings.rpcUrl} (${firstLine(error)}). Check the RPC URL and that the node is running.`,
       );
     }
-    if (actual !== BigInt(this.settings.chainId)) {
+    const { rpcUrl, chainId, tokenAddress, payoutAddress } = this.settings;
+    if (actual !== BigInt(chainId)) {
       throw new WalletError(
         'WRONG_CHAIN',
-        `The node at ${this.settings.rpcUrl} serves chain ${actual}, but the settings expect chain ${this.settings.chainId}. Fix the chain id or the RPC URL.`,
+        `The node at ${rpcUrl} serves chain ${actual}, but the settings expect chain ${chainId}. ` +
+          'Fix the chain id or the RPC URL.',
       );
     }
     for (const [what, address] of [
-      ['token', this.settings.tokenAddress],
-      ['payout', this.settings.payoutAddress],
+      ['token', tokenAddress],
+      ['payout', payoutAddress],
     ] as const) {
       if ((await this.provider.getCode(address)) === '0x') {
-        throw new WalletError('NO_CONTRACT', `There is no ${what} contract at ${address} on chain ${this.settings.chainId}. Check the ${what} address.`);
+        throw new WalletError('NO_CONTRACT', `There is no ${what} contract at ${address} on chain ${chainId}. Check the ${what} address.`);
       }
     }
     const paysIn = (await this.payout.getFunction('token')()) as string;
-    if (paysIn.toLowerCase() !== this.settings.tokenAddress.toLowerCase()) {
-      throw new WalletError('NO_CONTRACT', `The payout contract pays in token ${paysIn}, not ${this.settings.tokenAddress}. Check the token address.`);
+    if (paysIn.toLowerCase() !== tokenAddress.toLowerCase()) {
+      throw new WalletError('NO_CONTRACT', `The payout contract pays in token ${paysIn}, not ${tokenAddress}. Check the token address.`);
     }
   }
 
