@@ -1,10 +1,13 @@
 // The same cases against the native addon (fake driver libraries through its real dlopen path) and the JS fallback
 // (fake vendor tools printing the same machine): both must give exactly the expected answer.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { before, describe, test } from 'node:test';
 import { HardwareReportSchema, type Gpu, type VendorReport } from '../../main/common/hardware.js';
+import type { createDefaultProbe } from '../../main/core/hardware/default-probe.js';
 import { createFallbackProbe } from '../../main/core/hardware/fallback-probe.js';
 import { createNativeProbe, loadAddon, type Addon } from '../../main/core/hardware/native-probe.js';
 import { blankGpu, type HardwareProbe } from '../../main/core/hardware/probe.js';
@@ -169,3 +172,24 @@ test('the loader prefers prebuilds/<platform>-<arch>, then native/build, and say
   assert.equal(reason(loadAddon(ROOT)), 'loaded native');
   assert.equal(reason(loadAddon(null)), 'app folder not found');
 });
+
+test('the loader also works bundled as CommonJS, as in the Electron main process', async () => {
+  // Inside the checkout (native/build is git-ignored) so the bundle's external packages resolve.
+  const out = join(ROOT, 'native', 'build', 'test-bundle', `probe-${process.pid}.cjs`);
+  await build({
+    entryPoints: [join(ROOT, 'main', 'core', 'hardware', 'default-probe.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'silent',
+    absWorkingDir: ROOT,
+  });
+  const bundled = createRequire(join(ROOT, 'package.json'))(out) as { createDefaultProbe: typeof createDefaultProbe };
+  await rm(out);
+  const probe = bundled.createDefaultProbe({ root: ROOT });
+  assert.equal(probe.provider.kind, 'native');
+  assert.equal((await probe.detect()).cpu.threads > 0, true);
+});
+

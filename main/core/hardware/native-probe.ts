@@ -80,7 +80,8 @@ export function loadAddon(root = packageRoot(), platform = process.platform, arc
   for (const [kind, file] of candidates) {
     if (!existsSync(file)) continue;
     try {
-      const addon = createRequire(import.meta.url)(file) as Addon;
+      // Not import.meta.url: the Electron main process is bundled as CommonJS, where it does not exist.
+      const addon = createRequire(join(root, 'package.json'))(file) as Addon;
       return { addon, provider: { kind, reason: `${kind === 'prebuilt' ? 'prebuilt' : 'locally built'} addon ${file}` } };
     } catch (error) {
       problems.push(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);

@@ -146,7 +146,9 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
       cache = Promise.resolve(kept);
       await writeFileAtomic(cacheFile, `${JSON.stringify({ version: 1, profiles: kept }, null, 2)}\n`);
       logger.info(`hardware benchmark: ${cpu.fp32Gflops.toFixed(1)} GFLOPS fp32, ${cpu.int8Tops.toFixed(3)} TOPS int8, ${cpu.memoryBandwidthGbps.toFixed(1)} GB/s`);
-      return publish(build(base.report, base.fingerprint, profile, { state: 'ready', progress: null, error: null }));
+      // A detection may have run meanwhile: keep its fresher readings when the hardware is the same.
+      const latest = current?.fingerprint === base.fingerprint ? current : base;
+      return publish(build(latest.report, base.fingerprint, profile, { state: 'ready', progress: null, error: null }));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       logger.warn(`hardware benchmark failed: ${message}`);
