@@ -12,6 +12,9 @@ fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
 have_cmd gnome-keyring-daemon || need+=(gnome-keyring)
 have_cmd dbus-run-session || need+=(dbus-daemon)
 ldconfig -p 2>/dev/null | grep -q libsecret-1.so.0 || need+=(libsecret-1-0)
+# Native hardware probe (node-gyp) and the fake driver libraries its tests compile.
+{ have_cmd cc && have_cmd c++ && have_cmd make; } || need+=(build-essential)
+have_cmd python3 || need+=(python3)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system-deps: all present"
