@@ -110,14 +110,18 @@ export async function openGpu(gpu: GPU | undefined = browserGpu()): Promise<GpuS
 
 /** Waits on the GPU, but not past device loss: that rejects with the device-lost error, whichever settles first. */
 async function guard<T>(s: GpuSession, work: Promise<T>): Promise<T> {
+  let value: T;
   try {
-    return await Promise.race([work, s.lost]);
+    value = await Promise.race([work, s.lost]);
   } catch (e) {
     // A destroyed device also fails the pending operation itself (AbortError); name the real cause.
     await Promise.race([s.lost, Promise.resolve()]).catch(() => undefined);
     if (s.lostError) throw s.lostError;
     throw e instanceof GpuError ? e : new GpuError('gpu-error', describeError(e));
   }
+  // Some operations still succeed on a lost device (popErrorScope, onSubmittedWorkDone): nothing after loss counts.
+  if (s.lostError) throw s.lostError;
+  return value;
 }
 
 /** Runs `fn` inside validation and out-of-memory error scopes and turns what they caught into a GpuError. */
