@@ -2,6 +2,8 @@
 // and resolve a Promise; the cpuid read is microseconds and stays synchronous.
 #include <napi.h>
 
+#include <type_traits>
+
 #include "probe.h"
 
 #if defined(_WIN32)

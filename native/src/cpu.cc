@@ -1,4 +1,5 @@
 // CPU identity and the SIMD features that matter for inference: cpuid on x86, hwcaps on ARM.
+#include <bitset>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -156,7 +157,7 @@ void ReadWindowsTopology(CpuRecord& cpu) {
     auto* item = reinterpret_cast<SYSTEM_LOGICAL_PROCESSOR_INFORMATION_EX*>(buffer.data() + offset);
     cpu.cores++;
     for (WORD g = 0; g < item->Processor.GroupCount; g++)
-      cpu.threads += static_cast<uint32_t>(__popcnt64(item->Processor.GroupMask[g].Mask));
+      cpu.threads += static_cast<uint32_t>(std::bitset<64>(item->Processor.GroupMask[g].Mask).count());
     offset += item->Size;
   }
 }
