@@ -145,6 +145,13 @@ test('the CPU read by cpuid and sysfs equals the one read from /proc/cpuinfo', a
   if (process.arch === 'x64') assert.ok(native.cpu.features.includes('sse4_2'), 'every x86-64 CPU that runs Node 20 has SSE4.2');
 });
 
+test('the systeminformation path used off Linux reads the same CPU as /proc/cpuinfo does here', async () => {
+  const env = { PATH: (await fakeMachine('missing', 'missing')).env['PATH'] };
+  const viaSi = await createFallbackProbe({ kind: 'fallback', reason: 'test' }, { env, platform: 'win32' }).detect();
+  const viaProc = await createFallbackProbe({ kind: 'fallback', reason: 'test' }, { env }).detect();
+  assert.deepEqual(viaSi.cpu, viaProc.cpu);
+});
+
 test('a slow driver call runs off the main thread: the event loop turns while it resolves a Promise', async () => {
   const machine = await fakeMachine('slow', 'missing');
   const order: string[] = [];
