@@ -1,33 +1,284 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
-import { floats, matmulTask, ModelServer, running, testScheduler } from './runtime-fixtures.js';
+import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { cpuMs, isStopped } from '../../main/core/runtime/process-control.js';
+import type { Scheduler } from '../../main/core/scheduler/scheduler.js';
+import { floats, matmulTask, ModelServer, running, sha256, testScheduler, until, type Outcome } from './runtime-fixtures.js';
 
-const close = (a: ArrayLike<number>, b: ArrayLike<number>): void => {
+const near = (a: ArrayLike<number>, b: ArrayLike<number>): void => {
   assert.equal(a.length, b.length);
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-3, `element ${i}: ${a[i]} vs ${b[i]}`);
 };
+const result = (o: Outcome): Extract<Outcome, { kind: 'result' }>['result'] => {
+  assert.equal(o.kind, 'result', JSON.stringify(o).slice(0, 400));
+  return (o as Extract<Outcome, { kind: 'result' }>).result;
+};
+const release = (o: Outcome): Extract<Outcome, { kind: 'release' }> => {
+  assert.equal(o.kind, 'release', JSON.stringify(o).slice(0, 400));
+  return o as Extract<Outcome, { kind: 'release' }>;
+};
+const pidOf = (s: Scheduler, lane = 'cpu'): number => s.snapshot().lanes.find((l) => l.id === lane)!.pids[0]!;
+const stateOf = (s: Scheduler, id: string): string | undefined => s.snapshot().tasks.find((t) => t.id === id)?.state;
+
+/** `layers` chained 512×512 MatMuls on a [rows, 512] input: long enough to suspend or kill mid-run. */
+function slowModel(layers: number): Uint8Array {
+  const w = seededFloats(512 * 512, 11).map((v) => v / 16);
+  return encodeModel({
+    nodes: Array.from({ length: layers }, (_, i) => ({ op: 'MatMul', inputs: [i ? `H${i}` : 'X', 'W'], outputs: [i === layers - 1 ? 'Y' : `H${i + 1}`] })),
+    inputs: [{ name: 'X', dtype: 'float32', shape: ['batch', 512] }],
+    outputs: [{ name: 'Y', dtype: 'float32', shape: ['batch', 512] }],
+    initializers: [{ name: 'W', dtype: 'float32', shape: [512, 512], data: w }],
+  });
+}
 
 describe('scheduler on a real runtime', () => {
   const server = new ModelServer();
-  before(() => server.start());
+  const small = matMulModel({ rows: 'batch', inner: 8, cols: 5 });
+  let smallRef: ReturnType<ModelServer['add']>;
+  let slowRef: ReturnType<ModelServer['add']>;
+  const slowX = seededFloats(1024 * 512, 5);
+  before(async () => {
+    await server.start();
+    smallRef = server.add('mm', small.bytes);
+    slowRef = server.add('slow', slowModel(64));
+  });
   after(() => server.close());
 
+  const check = async (t: Awaited<ReturnType<typeof testScheduler>>, rows = 3): Promise<void> => {
+    const x = seededFloats(rows * 8, rows);
+    const task = matmulTask(smallRef, x, [rows, 8]);
+    t.scheduler.submit(task);
+    near(floats(result(await t.outcome(task.id))), referenceMatMul(x, small.weights, rows, 8, 5));
+  };
+
   it('runs a MatMul task in a job host and accounts for it', async () => {
-    const m = matMulModel({ rows: 'batch', inner: 8, cols: 5 });
-    const model = server.add('mm', m.bytes);
     const t = await testScheduler();
     t.scheduler.setLimits('cpu', running());
     const x = seededFloats(3 * 8, 9);
-    const task = matmulTask(model, x, [3, 8]);
+    const task = matmulTask(smallRef, x, [3, 8]);
     assert.deepEqual(t.scheduler.submit(task), { ok: true });
-    const o = await t.outcome(task.id);
-    assert.equal(o.kind, 'result', JSON.stringify(o));
-    if (o.kind !== 'result') return;
-    close(floats(o.result), referenceMatMul(x, m.weights, 3, 8, 5));
-    assert.equal(o.result.accounting.operations, 2 * 3 * 8 * 5);
-    assert.equal(o.result.accounting.device, 'cpu/cpu');
-    assert.ok(o.result.accounting.peakRssBytes > 10 * 1024 ** 2);
+    const r = result(await t.outcome(task.id));
+    near(floats(r), referenceMatMul(x, small.weights, 3, 8, 5));
+    assert.equal(r.accounting.operations, 2 * 3 * 8 * 5);
+    assert.equal(r.accounting.device, 'cpu/cpu');
+    assert.ok(r.accounting.peakRssBytes > 10 * 1024 ** 2 && r.accounting.wallMs > 0);
+    await t.scheduler.close();
+  });
+
+  it('rejects bad tasks with a reason and keeps the same job host serving good ones', async () => {
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running());
+    const bad = t.scheduler.submit({ id: 'nope', model: smallRef });
+    assert.equal(bad.ok, false);
+    assert.equal(release(await t.outcome('nope')).reason, 'invalid-task');
+
+    const notOnnx = matmulTask(server.add('junk', Uint8Array.from([1, 2, 3, 4, 5])), seededFloats(8), [1, 8]);
+    const wrongHash = matmulTask(server.add('liar', small.bytes, sha256(Uint8Array.from([9]))), seededFloats(8), [1, 8]);
+    const wrongShape = matmulTask(smallRef, seededFloats(9), [1, 9]);
+    const badBytes = { ...matmulTask(smallRef, seededFloats(8), [1, 8]), inputs: { X: { kind: 'inline', dtype: 'float32', shape: [2, 8], data: 'AAAA' } } };
+    for (const task of [notOnnx, wrongHash, wrongShape, badBytes]) t.scheduler.submit(task);
+    const junk = release(await t.outcome(notOnnx.id));
+    assert.equal(junk.reason, 'model-unavailable');
+    assert.match(junk.message, /not an ONNX model|rejected the model/);
+    const liar = release(await t.outcome(wrongHash.id));
+    assert.equal(liar.reason, 'model-unavailable');
+    assert.match(liar.message, /hash to/);
+    const shape = release(await t.outcome(wrongShape.id));
+    assert.equal(shape.reason, 'invalid-task');
+    assert.match(shape.message, /expected shape \[batch, 8\], got \[1, 9\]/);
+    const bytes = release(await t.outcome(badBytes.id));
+    assert.equal(bytes.reason, 'invalid-task');
+    assert.match(bytes.message, /needs 64 bytes, got 3/);
+    const pid = pidOf(t.scheduler);
+    await check(t);
+    assert.equal(pidOf(t.scheduler), pid, 'errors did not cost the job host');
+    await t.scheduler.close();
+  });
+
+  it('retries a task whose job host is killed mid-run (kill -9), and gives up after the retry limit', async () => {
+    const t = await testScheduler({ maxRetries: 1 });
+    t.scheduler.setLimits('cpu', running());
+    const reference = matmulTask(slowRef, slowX, [1024, 512]);
+    t.scheduler.submit(reference);
+    const expected = floats(result(await t.outcome(reference.id)));
+
+    const task = matmulTask(slowRef, slowX, [1024, 512]);
+    t.scheduler.submit(task);
+    await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
+    const first = pidOf(t.scheduler);
+    process.kill(first, 'SIGKILL');
+    await until(t.scheduler, () => (t.scheduler.snapshot().tasks.find((x) => x.id === task.id)?.attempts ?? 0) === 1);
+    await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
+    near(floats(result(await t.outcome(task.id))), expected);
+    assert.notEqual(pidOf(t.scheduler), first);
+
+    const doomed = matmulTask(slowRef, slowX, [1024, 512]);
+    t.scheduler.submit(doomed);
+    for (let i = 0; i < 2; i++) {
+      await until(t.scheduler, () => stateOf(t.scheduler, doomed.id) === 'running');
+      process.kill(pidOf(t.scheduler), 'SIGKILL');
+      await until(t.scheduler, () => stateOf(t.scheduler, doomed.id) !== 'running');
+    }
+    const gone = release(await t.outcome(doomed.id));
+    assert.equal(gone.reason, 'runtime-error');
+    assert.match(gone.message, /gave up after 2 attempts: job host exited \(SIGKILL\)/);
+    await check(t); // the agent and a fresh host carry on
+    await t.scheduler.close();
+  });
+
+  it('restarts a hung job host (stopped by someone else) after the run timeout and retries', async () => {
+    const t = await testScheduler({ runTimeoutMs: 400 });
+    t.scheduler.setLimits('cpu', running());
+    const x = seededFloats(64 * 512, 2);
+    const task = matmulTask(slowRef, x, [64, 512]);
+    t.scheduler.submit(task);
+    await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
+    process.kill(pidOf(t.scheduler), 'SIGSTOP'); // not our stop: to the scheduler this host just hangs
+    const r = result(await t.outcome(task.id));
+    assert.equal(floats(r).length, 64 * 512);
+    assert.ok(t.ports.logger.lines.some((l) => /retrying .*job host hung/.test(l)), t.ports.logger.lines.join('\n'));
+    assert.equal(t.scheduler.snapshot().tasks.length, 0);
+    await t.scheduler.close();
+  });
+
+  it('stops a job over its memory budget with a clear reason; the next task runs', async () => {
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running({ memoryBudgetBytes: 400 * 1024 ** 2 }));
+    const huge = encodeModel({
+      nodes: [{ op: 'Expand', inputs: ['X', 'S'], outputs: ['Y'] }],
+      inputs: [{ name: 'X', dtype: 'float32', shape: [1, 1] }],
+      outputs: [{ name: 'Y', dtype: 'float32', shape: [16384, 32768] }],
+      initializers: [{ name: 'S', dtype: 'int64', shape: [2], data: BigInt64Array.from([16384n, 32768n]) }],
+    });
+    const task = matmulTask(server.add('huge', huge), Float32Array.from([1]), [1, 1]);
+    t.scheduler.submit(task);
+    const r = release(await t.outcome(task.id));
+    assert.equal(r.reason, 'runtime-error');
+    assert.match(r.message, /over its 400 MiB budget: stopped/);
+    await check(t);
+    await t.scheduler.close();
+  });
+
+  it('does not admit a task whose memory estimate exceeds the budget; it goes back at its deadline', async () => {
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running({ memoryBudgetBytes: 300 * 1024 ** 2 }));
+    const task = matmulTask(smallRef, seededFloats(8), [1, 8], { memoryEstimateBytes: 400 * 1024 ** 2, deadline: t.ports.clock.time + 60_000 });
+    t.scheduler.submit(task);
+    await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'queued');
+    await check(t); // a task that fits overtakes it
+    assert.equal(stateOf(t.scheduler, task.id), 'queued');
+    t.ports.clock.time += 61_000;
+    const r = release(await t.outcome(task.id));
+    assert.equal(r.reason, 'deadline');
+    await t.scheduler.close();
+  });
+
+  it('suspends a running job at once and resumes it without losing work', async () => {
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running());
+    const reference = matmulTask(slowRef, slowX, [1024, 512]);
+    t.scheduler.submit(reference);
+    const expected = floats(result(await t.outcome(reference.id)));
+
+    const task = matmulTask(slowRef, slowX, [1024, 512]);
+    t.scheduler.submit(task);
+    await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
+    const pid = pidOf(t.scheduler);
+    t.scheduler.setLimits('cpu', running({ run: false }));
+    assert.equal(stateOf(t.scheduler, task.id), 'suspended');
+    await until(t.scheduler, () => isStopped(pid) === true);
+    const cpu = cpuMs(pid);
+    await new Promise<void>((r) => t.scheduler.onChange(r)); // the next scheduler tick
+    assert.equal(cpuMs(pid), cpu, 'a stopped job uses no CPU');
+    t.scheduler.setLimits('cpu', running());
+    const r = result(await t.outcome(task.id));
+    near(floats(r), expected);
+    assert.equal(pidOf(t.scheduler), pid, 'same process: the run continued, it was not restarted');
+    await t.scheduler.close();
+  });
+
+  it("hands tasks back with 'policy-pause' when paused for too long", async () => {
+    const t = await testScheduler({ maxPauseMs: 300 });
+    t.scheduler.setLimits('cpu', running());
+    const task = matmulTask(slowRef, slowX, [1024, 512]);
+    const waiting = matmulTask(smallRef, seededFloats(8), [1, 8]);
+    t.scheduler.submit(task);
+    await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
+    t.scheduler.setLimits('cpu', running({ run: false }));
+    t.scheduler.submit(waiting);
+    assert.equal(release(await t.outcome(task.id)).reason, 'policy-pause');
+    assert.equal(release(await t.outcome(waiting.id)).reason, 'policy-pause');
+    await t.scheduler.close();
+  });
+
+  it('micro-batches queued tasks for a model with a dynamic batch axis; each result is its own', async () => {
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running());
+    await check(t, 2); // the host reports the model batchable on first load
+    t.scheduler.setLimits('cpu', running({ run: false }));
+    const inputs = [1, 2, 3, 1, 4, 2].map((rows, i) => ({ rows, x: seededFloats(rows * 8, 100 + i) }));
+    const tasks = inputs.map(({ rows, x }) => matmulTask(smallRef, x, [rows, 8]));
+    tasks.forEach((task) => t.scheduler.submit(task));
+    await until(t.scheduler, () => t.scheduler.snapshot().tasks.every((x) => x.state === 'queued'));
+    let together = 0;
+    t.scheduler.onChange(() => (together = Math.max(together, t.scheduler.snapshot().tasks.filter((x) => x.state === 'running').length)));
+    t.scheduler.setLimits('cpu', running());
+    for (const [i, task] of tasks.entries()) {
+      const r = result(await t.outcome(task.id));
+      near(floats(r), referenceMatMul(inputs[i]!.x, small.weights, inputs[i]!.rows, 8, 5));
+      assert.equal(r.accounting.operations, 2 * inputs[i]!.rows * 8 * 5);
+    }
+    assert.ok(together > 1, `tasks ran together in one batch (max ${together})`);
+    await t.scheduler.close();
+  });
+
+  it('preempts lower-priority work for an urgent task, then resumes it intact', async () => {
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running());
+    const reference = matmulTask(slowRef, slowX, [1024, 512]);
+    t.scheduler.submit(reference);
+    const expected = floats(result(await t.outcome(reference.id)));
+
+    const low = matmulTask(slowRef, slowX, [1024, 512], { priority: 1 });
+    t.scheduler.submit(low);
+    await until(t.scheduler, () => stateOf(t.scheduler, low.id) === 'running');
+    const x = seededFloats(8, 3);
+    const urgent = matmulTask(smallRef, x, [1, 8], { priority: 9 });
+    t.scheduler.submit(urgent);
+    await until(t.scheduler, () => stateOf(t.scheduler, low.id) === 'suspended');
+    near(floats(result(await t.outcome(urgent.id))), referenceMatMul(x, small.weights, 1, 8, 5));
+    near(floats(result(await t.outcome(low.id))), expected);
+    const order = t.outcomes.map((o) => (o.kind === 'result' ? o.result.taskId : o.taskId));
+    assert.ok(order.indexOf(urgent.id) < order.indexOf(low.id));
+    await t.scheduler.close();
+  });
+
+  it('falls back to CPU when the GPU provider is missing and says why', async () => {
+    const t = await testScheduler({ devices: [{ id: 'gpu0', kind: 'gpu', providers: ['cuda', 'cpu'] }] });
+    t.scheduler.setLimits('gpu0', running({ vramBudgetMiB: 256 }));
+    const x = seededFloats(16, 4);
+    const task = matmulTask(smallRef, x, [2, 8], { device: 'gpu' });
+    t.scheduler.submit(task);
+    const r = result(await t.outcome(task.id));
+    near(floats(r), referenceMatMul(x, small.weights, 2, 8, 5));
+    assert.equal(r.accounting.device, 'gpu0/cpu');
+    const notice = t.scheduler.snapshot().lanes[0]!.notice ?? '';
+    assert.match(notice, /^cuda not usable here \(.+\); running on CPU$/);
+    assert.ok(t.ports.logger.lines.some((l) => l.startsWith('warn device gpu0: cuda not usable')));
+    const cpuOnly = matmulTask(smallRef, x, [2, 8], { device: 'cpu' });
+    assert.equal(t.scheduler.submit(cpuOnly).ok, false, 'no CPU lane configured');
+    await t.scheduler.close();
+  });
+
+  it('meters a job to its duty cycle by stopping and continuing it', async () => {
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running({ dutyCycle: 0.3 }));
+    const task = matmulTask(slowRef, slowX, [1024, 512]);
+    t.scheduler.submit(task);
+    await until(t.scheduler, () => t.scheduler.snapshot().lanes[0]!.stopped > 0);
+    await until(t.scheduler, () => t.scheduler.snapshot().lanes[0]!.stopped === 0);
+    const r = result(await t.outcome(task.id));
+    assert.ok(r.accounting.cpuMs < r.accounting.wallMs * 0.6, `cpu ${r.accounting.cpuMs} ms of ${r.accounting.wallMs} ms wall`);
     await t.scheduler.close();
   });
 });

@@ -63,7 +63,8 @@ export interface LaneView {
   id: string;
   run: boolean;
   limits: DeviceLimits;
-  hosts: number;
+  /** Job host process ids: the system monitor counts their CPU as ours, not the user's. */
+  pids: number[];
   stopped: number;
   /** Why the preferred execution provider was not used, for the user. */
   notice: string | undefined;
@@ -262,7 +263,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const key = first.prepared && batchable.get(first.task.model.sha256) && !first.alone ? batchKey(first.prepared) : undefined;
     if (key) {
       let memory = first.task.memoryEstimateBytes;
-      for (const e of queue.matching((e) => !e.alone && e.prepared !== undefined && batchKey(e.prepared) === key && fits(lane, e.task))) {
+      for (const e of queue.matching((e) => e !== first && !e.alone && e.prepared !== undefined && batchKey(e.prepared) === key && fits(lane, e.task))) {
         if (entries.length >= maxBatch || !admits(lane, memory + e.task.memoryEstimateBytes)) break;
         memory += e.task.memoryEstimateBytes;
         entries.push(e);
@@ -351,6 +352,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const retry = (e: Queued, countAttempt: boolean): void => {
       if (countAttempt) e.attempts++;
       if (e.attempts > maxRetries) return finish(e, { reason: 'runtime-error', message: `gave up after ${e.attempts} attempts: ${message}` });
+      o.logger.warn(`task ${e.task.id}: retrying (attempt ${e.attempts + 1}) after: ${message}`);
       queue.requeue(e);
     };
     const hostWide = code === 'host-crashed' || code === 'timeout' || code === 'memory-budget' || code === 'deadline' || code === 'preempted';
@@ -533,7 +535,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
         id: l.spec.id,
         run: l.limits.run,
         limits: l.limits,
-        hosts: l.hosts.size,
+        pids: [...l.hosts.keys()].map((h) => h.pid),
         stopped: [...l.hosts.keys()].filter((h) => h.stopped).length,
         notice: l.notice,
       })),
