@@ -23,7 +23,7 @@ describe('generated ONNX models on real onnxruntime', () => {
     assert.deepEqual((s.inputMetadata[0] as { shape: unknown }).shape, ['batch', 16]);
     for (const rows of [1, 5]) {
       const x = seededFloats(rows * 16, rows);
-      const y = (await s.run({ X: new ort.Tensor('float32', x, [rows, 16]) })).Y!;
+      const y = (await s.run({ X: new ort.Tensor('float32', x, [rows, 16]) }))['Y']!;
       assert.deepEqual(y.dims, [rows, 7]);
       near(y.data as Float32Array, referenceMatMul(x, m.weights, rows, 16, 7));
     }
@@ -32,11 +32,11 @@ describe('generated ONNX models on real onnxruntime', () => {
   it('Gemm adds the bias; MatMulInteger is exact', async () => {
     const g = gemmModel({ rows: 3, inner: 5, cols: 4 });
     const x = seededFloats(15, 2);
-    const y = (await (await ort.InferenceSession.create(g.bytes)).run({ X: new ort.Tensor('float32', x, [3, 5]) })).Y!;
+    const y = (await (await ort.InferenceSession.create(g.bytes)).run({ X: new ort.Tensor('float32', x, [3, 5]) }))['Y']!;
     near(y.data as Float32Array, referenceMatMul(x, g.weights, 3, 5, 4).map((v, i) => v + g.bias[i % 4]!));
     const q = matMulIntegerModel({ rows: 2, inner: 6, cols: 3 });
     const xi = Uint8Array.from({ length: 12 }, (_, i) => i * 20);
-    const yi = (await (await ort.InferenceSession.create(q.bytes)).run({ X: new ort.Tensor('uint8', xi, [2, 6]) })).Y!;
+    const yi = (await (await ort.InferenceSession.create(q.bytes)).run({ X: new ort.Tensor('uint8', xi, [2, 6]) }))['Y']!;
     assert.deepEqual([...(yi.data as Int32Array)], referenceMatMul(xi, q.weights, 2, 6, 3));
   });
 
@@ -67,9 +67,9 @@ describe('micro-batching helpers', () => {
     const mk = (rows: number, v: number): PreparedTask =>
       ({ feeds: { X: { dtype: 'float32', shape: [rows, 2], data: new Uint8Array(new Float32Array(rows * 2).fill(v).buffer) } }, rows }) as unknown as PreparedTask;
     const stacked = stackFeeds([mk(1, 1), mk(3, 2)]);
-    assert.deepEqual(stacked.X!.shape, [4, 2]);
-    assert.deepEqual([...new Float32Array(Uint8Array.from(stacked.X!.data).buffer)], [1, 1, 2, 2, 2, 2, 2, 2]);
-    const [a, b] = splitOutput(stacked.X!, [1, 3]);
+    assert.deepEqual(stacked['X']!.shape, [4, 2]);
+    assert.deepEqual([...new Float32Array(Uint8Array.from(stacked['X']!.data).buffer)], [1, 1, 2, 2, 2, 2, 2, 2]);
+    const [a, b] = splitOutput(stacked['X']!, [1, 3]);
     assert.deepEqual(a!.shape, [1, 2]);
     assert.deepEqual([...new Float32Array(Uint8Array.from(b!.data).buffer)], [2, 2, 2, 2, 2, 2]);
   });
