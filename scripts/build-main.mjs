@@ -6,6 +6,8 @@ const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'l
 await Promise.all([
   build({ ...common, entryPoints: ['main/core/headless.ts'], outfile: 'dist/main/headless.js', format: 'esm', packages: 'external' }),
   build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/main/electron.cjs', format: 'cjs', packages: 'external' }),
+  // Job host child process (forked by the runtime, found next to the bundle that imports it).
+  build({ ...common, entryPoints: ['main/core/runtime/job-host.ts'], outfile: 'dist/main/job-host.js', format: 'esm', packages: 'external' }),
   // The sandboxed preload may require only 'electron', so everything else is bundled in.
   build({ ...common, entryPoints: ['main/preload/index.ts'], outfile: 'dist/preload/index.cjs', format: 'cjs', external: ['electron'] }),
 ]);

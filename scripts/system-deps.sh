@@ -8,6 +8,8 @@ have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_cmd chromium || need+=(chromium)
 have_cmd xvfb-run || need+=(xvfb xauth)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+# CPU-share bench compares our duty cycle with Debian's cpulimit on the same workload.
+have_cmd cpulimit || need+=(cpulimit)
 # OS keychain tests: a real Secret Service (gnome-keyring) on a private D-Bus session.
 have_cmd gnome-keyring-daemon || need+=(gnome-keyring)
 have_cmd dbus-run-session || need+=(dbus-daemon)
