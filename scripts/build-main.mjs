@@ -5,7 +5,8 @@ const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'l
 
 await Promise.all([
   build({ ...common, entryPoints: ['main/core/headless.ts'], outfile: 'dist/main/headless.js', format: 'esm', packages: 'external' }),
-  build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/main/electron.cjs', format: 'cjs', packages: 'external' }),
+  // runtime/host.ts reads import.meta.url only where __filename is missing (ESM); in this CJS bundle it has __filename.
+  build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/main/electron.cjs', format: 'cjs', packages: 'external', logOverride: { 'empty-import-meta': 'silent' } }),
   // Job host child process (forked by the runtime, found next to the bundle that imports it).
   build({ ...common, entryPoints: ['main/core/runtime/job-host.ts'], outfile: 'dist/main/job-host.js', format: 'esm', packages: 'external' }),
   // The sandboxed preload may require only 'electron', so everything else is bundled in.
