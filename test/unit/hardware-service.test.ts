@@ -158,3 +158,54 @@ test('telemetry is sampled only while someone listens', async () => {
   clock.advance(10_000);
   assert.equal(detections, counted, 'no sampling without listeners');
 });
+
+const webGpuReport = (adapter: { name: string; vendor: string; description: string; software?: boolean }) => ({
+  status: 'measured',
+  measuredAt: Date.UTC(2026, 10, 25, 12, 5),
+  durationMs: 900,
+  adapter: {
+    architecture: '',
+    device: '',
+    software: false,
+    features: [],
+    languageFeatures: [],
+    limits: { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 27, maxComputeWorkgroupStorageSize: 32768, maxComputeInvocationsPerWorkgroup: 1024 },
+    ...adapter,
+  },
+  kernels: [],
+  summary: { fp32Gflops: 70_000, memoryBandwidthGBs: 900 },
+});
+
+test('a WebGPU measurement becomes the profile of the GPU it ran on; missing figures stay spec and say so', async () => {
+  const dir = await tempDir();
+  const hw = service(twoVendors, dir);
+  await hw.refresh();
+  const rtx = webGpuReport({ name: 'NVIDIA GeForce RTX 4090', vendor: 'nvidia', description: 'NVIDIA GeForce RTX 4090' });
+  assert.deepEqual(await hw.acceptWebGpuReport(rtx), {
+    ok: true,
+    value: { deviceId: 'GPU-0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b', note: 'Measured via WebGPU on NVIDIA GeForce RTX 4090.' },
+  });
+  const capabilities = () => hw.snapshot()!.devices[1]!.capabilities;
+  assert.deepEqual([capabilities().basis, capabilities().fp32Gflops, capabilities().memoryBandwidthGbps, capabilities().fp16Gflops], ['measured', 70_000, 900, 165_200]);
+  assert.match(capabilities().note, /^Measured via WebGPU on NVIDIA GeForce RTX 4090\. Figures WebGPU did not measure: spec, not measured/);
+  assert.equal(hw.snapshot()!.devices[0]!.capabilities.basis, 'spec', 'the other NVIDIA GPU keeps its spec figures');
+
+  const restarted = await service(twoVendors, dir).refresh();
+  assert.equal(restarted.devices[1]!.capabilities.fp32Gflops, 70_000, 'cached under the fingerprint');
+});
+
+test('WebGPU reports that say nothing about one detected GPU are declined with the reason', async () => {
+  const hw = service(twoVendors, await tempDir());
+  const software = await hw.acceptWebGpuReport(webGpuReport({ name: 'SwiftShader', vendor: 'google', description: 'SwiftShader', software: true }));
+  assert.equal(software.ok && software.value.deviceId, null);
+  assert.match(software.ok ? software.value.note : '', /software WebGPU adapter/);
+  const unnamed = await hw.acceptWebGpuReport(webGpuReport({ name: 'nvidia ampere', vendor: 'nvidia', description: '' }));
+  assert.deepEqual(unnamed.ok && unnamed.value, {
+    deviceId: null,
+    note: 'Cannot tell which detected GPU WebGPU measured (nvidia ampere); its figures were not used.',
+  });
+  assert.equal(hw.snapshot()!.devices.filter((d) => d.capabilities.basis === 'measured').length, 0);
+  const invalid = await hw.acceptWebGpuReport({ status: 'measured', summary: 'fast' });
+  assert.equal(invalid.ok, false);
+  assert.equal(!invalid.ok && invalid.error.code, 'BAD_REQUEST');
+});

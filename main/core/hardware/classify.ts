@@ -1,4 +1,5 @@
 import type { ComputeCapabilities, Device, DeviceType, Gpu, HardwareReport, UnusableReason } from '../../common/hardware.js';
+import type { GpuSummary } from '../../common/webgpu.js';
 import { avxSupport } from './probe.js';
 import { appleChip, gpuSpec } from './specs.js';
 
@@ -8,6 +9,13 @@ export const MIN_GPU_MEMORY_GB = 4;
 /** CUDA 12 dropped everything before Maxwell (compute capability 5.0). */
 const MIN_COMPUTE_CAPABILITY = 5.0;
 const DATA_CENTER = /\b(A100|A800|H100|H800|H200|GH200|B100|B200|L4|L40S?|A2|A10G?|A16|A30|A40|T4|V100|P100|P40)\b|Tesla|Instinct|\bMI\d{2,3}X?\b/i;
+
+/** A GPU measured with the WebGPU kernels (main/common/webgpu.ts webGpuProfile), by device id. */
+export interface GpuMeasurement {
+  adapter: string;
+  figures: GpuSummary;
+  note: string;
+}
 
 /** What the CPU benchmark measured (benchmark.ts). */
 export interface CpuMeasurement {
@@ -38,20 +46,26 @@ function deviceType(gpu: Gpu): DeviceType {
   return { kind: 'ConsumerGpu', model, vramGb };
 }
 
-function gpuCapabilities(gpu: Gpu): ComputeCapabilities {
+function gpuCapabilities(gpu: Gpu, measured: GpuMeasurement | undefined): ComputeCapabilities {
   const spec = gpu.error ? null : gpuSpec(gpu.name ?? '', gpu.gpuCores);
+  const m = gpu.error ? undefined : measured?.figures;
   // DP4A (int8 dot products) arrived with compute capability 6.1.
   const int8 = gpu.vendor !== 'nvidia' || Number(gpu.computeCapability ?? 0) >= 6.1;
+  const figures = {
+    fp32Gflops: m?.fp32Gflops ?? (spec ? spec.fp32Tflops * 1000 : null),
+    fp16Gflops: m?.fp16Gflops ?? (spec ? spec.fp16Tflops * 1000 : null),
+    int8Tops: m?.int8Tops ?? (spec ? spec.int8Tops : null),
+    memoryBandwidthGbps: m?.memoryBandwidthGBs ?? (spec ? spec.bandwidthGbps : null),
+  };
+  const specNote = spec ? `spec, not measured (${spec.model} data sheet)` : 'not measured, and not in the table of known GPUs';
+  const fromSpec = m && spec && Object.keys(m).length < Object.keys(figures).length;
   return {
-    fp32Gflops: spec ? spec.fp32Tflops * 1000 : null,
-    fp16Gflops: spec ? spec.fp16Tflops * 1000 : null,
-    int8Tops: spec ? spec.int8Tops : null,
-    memoryBandwidthGbps: spec ? spec.bandwidthGbps : null,
+    ...figures,
     memoryGb: gb(gpu.memoryTotalBytes),
     frameworks: FRAMEWORKS[gpu.vendor],
     modelFormats: int8 ? ['onnx-fp32', 'onnx-fp16', 'onnx-int8'] : ['onnx-fp32', 'onnx-fp16'],
-    basis: spec ? 'spec' : 'unknown',
-    note: spec ? `spec, not measured (${spec.model} data sheet)` : 'not measured, and not in the table of known GPUs',
+    basis: m ? 'measured' : spec ? 'spec' : 'unknown',
+    note: m && measured ? `${measured.note}${fromSpec ? ` Figures WebGPU did not measure: ${specNote}.` : ''}` : specNote,
   };
 }
 
@@ -72,15 +86,20 @@ function unusable(gpu: Gpu): UnusableReason[] {
   return reasons;
 }
 
+export const allGpus = (report: HardwareReport): Gpu[] => {
+  const { nvidia, amd, apple } = report.vendors;
+  return [...nvidia.gpus, ...amd.gpus, ...apple.gpus];
+};
+
 /** The UUID is what settings.gpus is keyed by; a GPU that cannot tell its UUID is known by its bus id. */
 export const deviceId = (gpu: Gpu): string => gpu.uuid ?? `${gpu.vendor}:${gpu.pciBusId ?? gpu.index}`;
 
-function gpuDevice(gpu: Gpu): Device {
+function gpuDevice(gpu: Gpu, measured: GpuMeasurement | undefined): Device {
   return {
     id: deviceId(gpu),
     name: gpu.name ?? `${VENDOR[gpu.vendor]} GPU at ${gpu.pciBusId ?? `index ${gpu.index}`}`,
     type: deviceType(gpu),
-    capabilities: gpuCapabilities(gpu),
+    capabilities: gpuCapabilities(gpu, measured),
     unusable: unusable(gpu),
   };
 }
@@ -108,7 +127,8 @@ function cpuDevice(report: HardwareReport, measured: CpuMeasurement | null): Dev
 }
 
 /** The seed's device model for everything the probe found: GPUs in vendor order, then the CPU. */
-export function classify(report: HardwareReport, measured: CpuMeasurement | null): Device[] {
-  const { nvidia, amd, apple } = report.vendors;
-  return [...nvidia.gpus, ...amd.gpus, ...apple.gpus].map(gpuDevice).concat(cpuDevice(report, measured));
+export function classify(report: HardwareReport, cpu: CpuMeasurement | null, gpus: Record<string, GpuMeasurement> = {}): Device[] {
+  return allGpus(report)
+    .map((gpu) => gpuDevice(gpu, gpus[deviceId(gpu)]))
+    .concat(cpuDevice(report, cpu));
 }
