@@ -141,7 +141,10 @@ export const ComputeCapabilitiesSchema = z
     memoryGb: amount,
     frameworks: z.array(FrameworkSchema),
     modelFormats: z.array(ModelFormatSchema),
-    /** measured: our benchmark on this machine; spec: the maker's data sheet ("spec, not measured"); unknown: neither. */
+    /**
+     * measured: on this machine (CPU: onnxruntime benchmark; GPU: the WebGPU kernels, other figures then from the spec
+     * table, as the note says); spec: the maker's data sheet ("spec, not measured"); unknown: neither.
+     */
     basis: z.enum(['measured', 'spec', 'unknown']),
     note: z.string(),
   })
