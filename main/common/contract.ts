@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PRESETS, SettingsPatchSchema, SettingsSchema } from './settings.js';
+import { HardwareSnapshotSchema } from './hardware.js';
 import { ActivityEntrySchema, AgentStateSchema } from './state.js';
 
 const NoArgs = z.object({}).strict().optional();
@@ -15,6 +16,14 @@ export const commands = {
   updateSettings: { args: SettingsPatchSchema, result: SettingsSchema },
   applyPreset: { args: z.object({ name: z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS]) }).strict(), result: SettingsSchema },
   getActivity: { args: NoArgs, result: z.array(ActivityEntrySchema) },
+  getHardware: { args: NoArgs, result: HardwareSnapshotSchema.nullable() },
+  /** Starts a CPU re-measure; progress and the result arrive in state events. */
+  runBenchmark: { args: NoArgs, result: HardwareSnapshotSchema.nullable() },
+  /** A WebGPU benchmark run by the renderer (renderer/src/lib/gpu); the agent parses it whole. */
+  submitWebGpuReport: {
+    args: z.object({ report: z.unknown() }).strict(),
+    result: z.object({ deviceId: z.string().nullable(), note: z.string() }),
+  },
   dismissNotice: { args: z.object({ id: z.string().max(200) }).strict(), result: AgentStateSchema },
 } as const;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HardwareSnapshotSchema } from './hardware.js';
 import { DecisionSchema, SignalsSchema } from './policy.js';
 
 export const NoticeSchema = z.object({
@@ -29,6 +30,8 @@ export const AgentStateSchema = z.object({
   signals: SignalsSchema.nullable(),
   /** Where idle time comes from on this system ("none" means idle-only cannot work here). */
   idleSource: z.string(),
+  /** Devices, capability profile, what is unusable and why; null until the first detection finished. */
+  hardware: HardwareSnapshotSchema.nullable(),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

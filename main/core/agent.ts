@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { commands, isCommandName, RequestSchema, type CommandName, type CommandResult } from '../common/contract.js';
+import type { Telemetry } from '../common/hardware.js';
 import type { Decision, Signals } from '../common/policy.js';
 import { fail, fieldErrors, ok, type Result } from '../common/result.js';
 import { PRESETS, SettingsSchema, type Settings } from '../common/settings.js';
 import type { ActivityEntry, AgentEvent, AgentState, Notice } from '../common/state.js';
 import { Emitter } from './events.js';
+import { createHardwareService } from './hardware/service.js';
 import { Monitor } from './monitor/monitor.js';
 import type { AppPaths } from './paths.js';
 import { decide, summarize } from './policy/decide.js';
@@ -17,6 +19,8 @@ export interface AgentOptions {
   paths: AppPaths;
   mode: AgentState['mode'];
   version: string;
+  /** Measure the CPU on first start on new hardware (off in unit tests, which must not spend seconds on it). */
+  autoBenchmark?: boolean;
 }
 
 export interface Agent {
@@ -56,7 +60,37 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const activity: ActivityEntry[] = [];
   const events = new Emitter<AgentEvent>();
   const startedAt = clock.now();
-  const monitor = new Monitor(ports, () => [], () => []);
+  const hardware = createHardwareService({
+    probe: ports.hardware,
+    clock,
+    logger,
+    cacheDir: options.paths.dataDir,
+    autoBenchmark: options.autoBenchmark ?? true,
+  });
+  let telemetry: Telemetry | null = null;
+  let stopTelemetry: (() => void) | null = null;
+  /** GPU temperatures feed the thermal policy, so GPUs are sampled while sharing (and only then). */
+  const followTelemetry = (): void => {
+    if (settings.sharing && !stopTelemetry) stopTelemetry = hardware.subscribeTelemetry((t) => (telemetry = t));
+    if (!settings.sharing && stopTelemetry) {
+      stopTelemetry();
+      stopTelemetry = telemetry = null;
+    }
+  };
+  const gpuSignals = (): Signals['gpus'] =>
+    (hardware.snapshot()?.devices ?? [])
+      .filter((device) => device.type.kind !== 'Cpu')
+      .map((device) => {
+        const live = telemetry?.gpus.find((g) => g.id === device.id);
+        return {
+          id: device.id,
+          name: device.name,
+          tempC: live?.temperatureC ?? null,
+          utilizationPercent: live?.utilizationPercent ?? null,
+          vramTotalMiB: device.capabilities.memoryGb * 1024,
+        };
+      });
+  const monitor = new Monitor(ports, gpuSignals, () => []);
   let signals: Signals | null = null;
   let decision: Decision | undefined;
 
@@ -70,6 +104,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     decision: decision ?? null,
     signals,
     idleSource: ports.idle.name,
+    hardware: hardware.snapshot(),
   });
 
   const log = (kind: ActivityEntry['kind'], message: string): void => {
@@ -128,6 +163,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         (key) => key !== 'sharing' && JSON.stringify(before[key]) !== JSON.stringify(next[key]),
       );
       if (changed.length > 0) log('settings', `Settings changed: ${changed.join(', ')}`);
+      followTelemetry();
       // New settings take effect at once, not at the next tick.
       await tick();
       if (before.sharing !== next.sharing) {
@@ -159,12 +195,22 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     updateSettings: patchSettings,
     applyPreset: ({ name }) => patchSettings(PRESETS[name]),
     getActivity: async () => ok([...activity]),
+    getHardware: async () => ok(hardware.snapshot()),
+    runBenchmark: async () => {
+      hardware.benchmark().catch(() => undefined); // the outcome arrives in the snapshot
+      return ok(hardware.snapshot());
+    },
+    submitWebGpuReport: ({ report }) => hardware.acceptWebGpuReport(report),
     dismissNotice: async ({ id }) => {
       notices = notices.filter((notice) => notice.id !== id);
       return ok(publish());
     },
   };
 
+  const unsubscribeHardware = hardware.subscribe(() => publish());
+  // Detection must not delay start-up (the URL or window comes first); the snapshot arrives as an event.
+  void hardware.refresh().catch((error: unknown) => logger.error(`hardware detection failed: ${(error as Error).message}`));
+  followTelemetry();
   await tick();
   loop();
 
@@ -194,6 +240,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       closed = true;
       cancelTimer();
       unsubscribeSession();
+      unsubscribeHardware();
+      stopTelemetry?.();
       await writes;
       await ticks;
     },

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAgent } from './agent.js';
 import { stderrLogger, systemClock } from './node-ports.js';
+import { createDefaultProbe } from './hardware/default-probe.js';
 import { nodeSystemPorts } from './monitor/node-sources.js';
 import { appPaths } from './paths.js';
 import { startServer } from './server/http.js';
@@ -19,7 +20,12 @@ const root = new URL('../../', import.meta.url);
 const { values } = parseArgs({ options: { port: { type: 'string' } } });
 const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
 const paths = appPaths(process.platform, process.env, homedir());
-const ports = { clock: systemClock, logger: stderrLogger, ...nodeSystemPorts(process.platform, process.env) };
+const ports = {
+  clock: systemClock,
+  logger: stderrLogger,
+  hardware: createDefaultProbe(),
+  ...nodeSystemPorts(process.platform, process.env),
+};
 const agent = await createAgent({ ports, paths, mode: 'headless', version });
 
 const serve = (port: number) =>

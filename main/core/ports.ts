@@ -1,3 +1,5 @@
+import type { HardwareProbe } from './hardware/probe.js';
+
 /** What the agent needs from its host. Each port has a real implementation per host and a fake in unit tests. */
 export interface Clock {
   now(): number;
@@ -56,6 +58,8 @@ export interface SystemSampler {
 }
 
 export interface Ports {
+  /** Native addon or JS fallback (see hardware/default-probe.ts); a fake with canned answers in unit tests. */
+  hardware: HardwareProbe;
   clock: Clock;
   logger: Logger;
   idle: IdleSource;

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { AgentState } from '../common/state.js';
 import { createAgent, type Agent } from '../core/agent.js';
 import { stderrLogger, systemClock } from '../core/node-ports.js';
+import { createDefaultProbe } from '../core/hardware/default-probe.js';
 import { nodeSystemPorts } from '../core/monitor/node-sources.js';
 import { appPaths } from '../core/paths.js';
 import { electronIdle, electronPower, electronSession } from './adapters.js';
@@ -71,6 +72,8 @@ if (!app.requestSingleInstanceLock()) {
     const os = nodeSystemPorts(process.platform, process.env);
     const agent = await createAgent({
       ports: {
+        // The packaged app cannot find its own folder from the bundle's path alone.
+        hardware: createDefaultProbe({ root: app.getAppPath() }),
         clock: systemClock,
         logger: stderrLogger,
         idle: electronIdle(powerMonitor, os.idle),

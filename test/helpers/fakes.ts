@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { HardwareReport } from '../../main/common/hardware.js';
+import { vendorReport } from '../../main/core/hardware/probe.js';
 import type { Clock, CpuTimes, Logger, Ports, PowerReading, SessionEvent } from '../../main/core/ports.js';
 
 /** A clock the test moves by hand; timers fire only from advance(). */
@@ -53,6 +55,16 @@ export class FakeSystem {
   tempC: number | null = 45;
   processes: string[] | null = [];
   fullscreen: boolean | null = false;
+  /** A plain 8-thread desktop without GPUs; tests add GPUs to the vendor reports. */
+  hardware: HardwareReport = {
+    cpu: { vendor: 'intel', model: 'Fake CPU', arch: 'x64', cores: 4, threads: 8, features: ['sse4_2', 'avx', 'avx2', 'fma'] },
+    memoryBytes: 16 * 2 ** 30,
+    vendors: {
+      nvidia: vendorReport('nvidia', { status: 'absent', code: 'not-installed' }),
+      amd: vendorReport('amd', { status: 'absent', code: 'not-installed' }),
+      apple: vendorReport('apple', { status: 'absent', code: 'not-installed' }),
+    },
+  };
   private listeners = new Set<(event: SessionEvent) => void>();
 
   emit(event: SessionEvent): void {
@@ -61,6 +73,7 @@ export class FakeSystem {
 
   ports(): Omit<Ports, 'clock' | 'logger'> {
     return {
+      hardware: { provider: { kind: 'fallback', reason: 'fake probe' }, detect: async () => this.hardware },
       idle: { name: 'fake', idleSeconds: async () => this.idleSeconds, locked: async () => this.locked },
       power: { read: async () => this.power },
       session: {

@@ -56,7 +56,7 @@ test('invalid settings give field errors and change nothing, in memory or on dis
   assert.match(result.error.fields?.['cpuSharePercent'] ?? '', /At most 100/);
   assert.deepEqual(agent.settings(), DEFAULT_SETTINGS);
   await assert.rejects(readFile(join(paths.configDir, 'settings.json')), { code: 'ENOENT' });
-  assert.equal(events.length, 0);
+  assert.deepEqual(events.filter((e) => e.type === 'activity'), []);
 });
 
 test('a patch carrying an explicit undefined (possible over IPC) is refused, not merged', async () => {
@@ -140,4 +140,21 @@ test('presets apply their limits in one step', async () => {
   assert.equal(agent.settings().power.mode, 'efficiency');
   const bad = await agent.call({ cmd: 'applyPreset', args: { name: 'turbo' } });
   assert.ok(!bad.ok && bad.error.code === 'VALIDATION');
+});
+
+test('hardware is detected in the background and published; a WebGPU report is parsed by the agent', async () => {
+  const { agent, events } = await testAgent();
+  await new Promise<void>((resolve) => {
+    if (agent.state().hardware) resolve();
+    agent.subscribe((event) => event.type === 'state' && event.state.hardware && resolve());
+  });
+  const hardware = await agent.call({ cmd: 'getHardware' });
+  assert.ok(hardware.ok);
+  const snapshot = agent.state().hardware!;
+  assert.equal(snapshot.provider.reason, 'fake probe');
+  assert.deepEqual(snapshot.devices.map((d) => d.type.kind), ['Cpu']);
+  assert.ok(events.some((e) => e.type === 'state' && e.state.hardware !== null));
+  const junk = await agent.call({ cmd: 'submitWebGpuReport', args: { report: { adapter: 'nope' } } });
+  assert.ok(!junk.ok && junk.error.code === 'BAD_REQUEST');
+  await agent.close();
 });

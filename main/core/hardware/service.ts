@@ -7,7 +7,8 @@ import { fail, ok, type Result } from '../../common/result.js';
 import { GpuSummarySchema, WebGpuReportSchema, webGpuProfile, type AdapterInfo } from '../../common/webgpu.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Clock, Logger } from '../ports.js';
-import { measureCpu, type BenchmarkOptions } from './benchmark.js';
+import type { BenchmarkOptions } from './benchmark.js';
+import { measureCpuInChild } from './benchmark-process.js';
 import { allGpus, classify, deviceId, type CpuMeasurement } from './classify.js';
 import type { HardwareProbe } from './probe.js';
 
@@ -171,7 +172,7 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
     running(null);
     const started = performance.now();
     try {
-      const cpu: CpuMeasurement = await measureCpu({
+      const cpu: CpuMeasurement = await measureCpuInChild({
         ...options.benchmark,
         onProgress: (progress) => {
           onProgress?.(progress);
