@@ -42,7 +42,7 @@ export interface CoordinatorOptions {
   chainId?: number;
   leaseTtlMs?: number;
   maxLeaseWaitMs?: number;
-  /** A new task every this many ms while fewer than `maxOpenTasks` are open; null: only `addTasks`. */
+  /** A new task every this many ms while fewer than `maxOpenTasks` wait to be leased; null: only `addTasks`. */
   taskIntervalMs?: number | null;
   maxOpenTasks?: number;
   taskDeadlineMs?: number;
@@ -204,7 +204,6 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     for (let i = 0; i < count; i++) addTask(makeTask(models, baseUrl, clock.now(), taskDeadlineMs));
   };
 
-  const active = (): number => [...leases.values()].filter((l) => !l.expired).length;
   // Expired leases put their task back; leases and tasks past their deadline are dropped.
   const sweep = (): void => {
     const now = clock.now();
@@ -219,7 +218,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     for (let i = open.length - 1; i >= 0; i--) if (open[i]!.task.deadline <= now) open.splice(i, 1);
   };
   const generate = (): void => {
-    if (open.length + active() < maxOpenTasks) addTasks(1);
+    if (open.length < maxOpenTasks) addTasks(1);
   };
   const timers = [setInterval(sweep, 1_000), ...(taskIntervalMs === null ? [] : [setInterval(generate, taskIntervalMs)])];
   for (const t of timers) t.unref();
