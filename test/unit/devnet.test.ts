@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, test } from 'node:test';
+import { Wallet } from 'ethers';
+import { DEVNET_LABEL } from '../../main/common/network.js';
+import { eip712Domain, InfoReplySchema, REGISTRATION_TYPES, type Registration } from '../../main/common/protocol.js';
+import { startCoordinator, type Coordinator } from '../../main/devnet/coordinator.js';
+import { devnetModels, makeTask, Verifier } from '../../main/devnet/tasks.js';
+import { tempDir } from '../helpers/fakes.js';
+import { cpuDevice, runWithOrt } from '../integration/support/network.js';
+
+const closers: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const close of closers.reverse()) await close();
+});
+async function devnet(stateFile: string | null = null): Promise<Coordinator> {
+  const c = await startCoordinator({ taskIntervalMs: null, stateFile });
+  closers.push(() => c.close());
+  return c;
+}
+
+const post = async (base: string, path: string, body: unknown, token?: string) => {
+  const res = await fetch(new URL(path, base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+};
+
+async function signedRegistration(owner: Wallet, signer: Wallet = owner, over: Partial<Registration> = {}) {
+  const deviceId = over.deviceId ?? `dev-${Math.random().toString(36).slice(2)}`;
+  const registration: Registration = {
+    deviceId,
+    owner: owner.address,
+    info: JSON.stringify({ deviceId, owner: owner.address, ...cpuDevice }),
+    issuedAt: Date.now(),
+    ...over,
+  };
+  return { registration, signature: await signer.signTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration) };
+}
+
+test('registration must be signed by the owner it names, for exactly the device info sent, recently', async () => {
+  const net = await devnet();
+  const owner = Wallet.createRandom();
+  const good = await signedRegistration(owner);
+  const ok = await post(net.url, 'v1/devices/register', good);
+  assert.equal(ok.status, 200);
+  assert.match(String(ok.json['deviceToken']), /^[0-9a-f]{64}$/);
+
+  const someoneElse = await post(net.url, 'v1/devices/register', await signedRegistration(owner, Wallet.createRandom()));
+  assert.deepEqual([someoneElse.status, (someoneElse.json['error'] as { code: string }).code], [403, 'bad-signature']);
+
+  const signed = await signedRegistration(owner);
+  const tampered = { ...signed, registration: { ...signed.registration, info: signed.registration.info.replace('"cores":2', '"cores":64') } };
+  assert.equal((await post(net.url, 'v1/devices/register', tampered)).status, 403);
+
+  const stale = await post(net.url, 'v1/devices/register', await signedRegistration(owner, owner, { issuedAt: Date.now() - 3_600_000 }));
+  assert.equal(stale.status, 400);
+
+  const thief = Wallet.createRandom();
+  const stolen = await post(net.url, 'v1/devices/register', await signedRegistration(thief, thief, { deviceId: good.registration.deviceId }));
+  assert.deepEqual([stolen.status, (stolen.json['error'] as { code: string }).code], [409, 'device-taken']);
+});
+
+test('requests are parsed: unknown tokens, bad JSON, wrong shapes and unknown routes get coded errors', async () => {
+  const net = await devnet();
+  assert.equal((await post(net.url, 'v1/lease', { waitMs: 0 }, 'a'.repeat(64))).status, 401);
+  const owner = Wallet.createRandom();
+  const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(owner))).json['deviceToken']);
+  const badJson = await post(net.url, 'v1/lease', '{"waitMs":', token);
+  assert.deepEqual([badJson.status, (badJson.json['error'] as { code: string }).code], [400, 'bad-json']);
+  const badShape = await post(net.url, 'v1/lease', { waitMs: -1 }, token);
+  assert.match((badShape.json['error'] as { message: string }).message, /waitMs/);
+  assert.equal((await post(net.url, 'v1/nothing', {}, token)).status, 404);
+  const models = await fetch(new URL('v1/models/' + 'f'.repeat(64), net.url));
+  assert.equal(models.status, 404);
+});
+
+test('tasks are real ONNX models served by hash; the verifier recomputes them with onnxruntime', async () => {
+  const net = await devnet();
+  const models = devnetModels();
+  const issued = makeTask(models, net.url, Date.now(), 60_000);
+  const result = await runWithOrt(issued.task);
+  const verifier = new Verifier();
+  closers.push(() => verifier.close());
+  assert.equal(await verifier.check(issued, result), null);
+  const y = result.outputs['Y']!;
+  assert.equal(y.kind, 'inline');
+  const off = Buffer.from(y.data, 'base64');
+  off.writeFloatLE(off.readFloatLE(0) + 1, 0);
+  assert.match((await verifier.check(issued, { ...result, outputs: { Y: { ...y, data: off.toString('base64') } } })) ?? '', /Y\[0\]/);
+  assert.match((await verifier.check(issued, { ...result, outputs: {} })) ?? '', /missing/);
+  assert.match((await verifier.check(issued, { ...result, outputs: { Y: { ...y, shape: [1, 1] } } })) ?? '', /shape/);
+  assert.ok(issued.operations >= 2 * 64 * 64, 'operations come from the model graph');
+});
+
+test('a released task goes back to the pool, unless the device said the task itself is bad', async () => {
+  const net = await devnet();
+  const owner = Wallet.createRandom();
+  const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(owner))).json['deviceToken']);
+  net.addTasks(1);
+  const first = await post(net.url, 'v1/lease', { waitMs: 0 }, token);
+  assert.equal(first.json['kind'], 'task');
+  assert.deepEqual((await post(net.url, 'v1/release', { leaseId: first.json['leaseId'], reason: 'policy-pause', message: 'user is back' }, token)).json['status'], 'released');
+  const again = await post(net.url, 'v1/lease', { waitMs: 0 }, token);
+  assert.equal((again.json['task'] as { id: string }).id, (first.json['task'] as { id: string }).id);
+  await post(net.url, 'v1/release', { leaseId: again.json['leaseId'], reason: 'invalid-task', message: 'bad' }, token);
+  assert.equal((await post(net.url, 'v1/lease', { waitMs: 0 }, token)).json['kind'], 'none');
+  assert.equal(net.stats.released, 2);
+});
+
+test('the signing key and registered devices survive a restart', async () => {
+  const stateFile = join(await tempDir(), 'devnet', 'coordinator.json');
+  const first = await devnet(stateFile);
+  const owner = Wallet.createRandom();
+  const token = String((await post(first.url, 'v1/devices/register', await signedRegistration(owner))).json['deviceToken']);
+  await first.close();
+  const second = await devnet(stateFile);
+  assert.equal(second.address, first.address);
+  assert.equal((await post(second.url, 'v1/lease', { waitMs: 0 }, token)).status, 200);
+});
+
+test('`npm run devnet` runs it standalone: prints the label and URL, serves the protocol, stops on SIGTERM', async () => {
+  const data = await tempDir();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  assert.equal((await lines.next()).value, DEVNET_LABEL);
+  const url = /Coordinator: (\S+)/.exec(String((await lines.next()).value))?.[1];
+  assert.ok(url);
+  const info = InfoReplySchema.parse(await (await fetch(new URL('v1/info', url))).json());
+  assert.equal(info.network.devnet, true);
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
