@@ -35,7 +35,7 @@ import { devnetModels, makeTask, Verifier, type IssuedTask } from './tasks.js';
  * tasks, recomputing results to verify them, and paying signed test rewards at the seed's rates.
  */
 export interface CoordinatorOptions {
-  clock?: Clock;
+  clock?: Pick<Clock, 'now'>;
   logger?: Logger;
   port?: number;
   /** Keeps the signing key and registered devices across restarts; null keeps everything in memory. */

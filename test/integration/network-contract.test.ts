@@ -10,6 +10,7 @@ import type { NetworkError } from '../../main/core/network/http.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
 import { summarizeEarnings } from '../../main/core/ledger/earnings.js';
 import { Ledger, verifyLedgerFile } from '../../main/core/ledger/ledger.js';
+import { systemClock } from '../../main/core/node-ports.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { cpuDevice, nextEvent, runWithOrt, switchableProxy } from './support/network.js';
 
@@ -34,7 +35,7 @@ async function device(url: string, extra: Partial<NetworkClientOptions> = {}) {
     signer,
     device: cpuDevice,
     ledger,
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     logger: new MemoryLogger(),
     leaseWaitMs: 2_000,
     ...extra,
@@ -188,7 +189,7 @@ test('offline: a finished result waits on disk ("Offline, 1 result queued"), sur
 test('clock skew: a device an hour ahead still registers, and task deadlines arrive in its own time', async () => {
   const net = await devnet({ taskDeadlineMs: 60_000 });
   const skew = 3_600_000;
-  const clock = { now: () => Date.now() + skew };
+  const clock = { now: () => systemClock.now() + skew };
   const { client } = await device(net.url, { clock });
   net.addTasks(1);
   const { task } = await leaseTask(client);

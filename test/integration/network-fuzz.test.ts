@@ -16,6 +16,7 @@ import { NetworkError } from '../../main/core/network/http.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
 import { Ledger, verifyLedgerFile } from '../../main/core/ledger/ledger.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
+import { systemClock } from '../../main/core/node-ports.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { cpuDevice, runWithOrt } from './support/network.js';
 
@@ -181,7 +182,7 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
     signer,
     device: cpuDevice,
     ledger,
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     logger: new MemoryLogger(),
     leaseWaitMs: 50,
     requestTimeoutMs: TIMEOUT_MS,

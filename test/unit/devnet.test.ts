@@ -30,7 +30,8 @@ const post = async (base: string, path: string, body: unknown, token?: string) =
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 };
 
-async function signedRegistration(owner: Wallet, signer: Wallet = owner, over: Partial<Registration> = {}) {
+type Owner = Pick<Wallet, 'address' | 'signTypedData'>;
+async function signedRegistration(owner: Owner, signer: Owner = owner, over: Partial<Registration> = {}) {
   const deviceId = over.deviceId ?? `dev-${Math.random().toString(36).slice(2)}`;
   const registration: Registration = {
     deviceId,

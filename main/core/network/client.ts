@@ -48,7 +48,7 @@ export interface NetworkClientOptions {
   /** What the hardware probe found; the id and owner are added here. */
   device: Omit<DeviceInfo, 'deviceId' | 'owner'>;
   ledger: Ledger;
-  clock: Clock;
+  clock: Pick<Clock, 'now'>;
   logger: Logger;
   random?: () => number;
   /** Per request (the lease long-poll adds its wait on top). */

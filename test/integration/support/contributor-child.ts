@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { contribute, createNetworkClient } from '../../../main/core/network/client.js';
 import { Ledger } from '../../../main/core/ledger/ledger.js';
+import { systemClock } from '../../../main/core/node-ports.js';
 import { cpuDevice, runWithOrt } from './network.js';
 
 const env = (name: string): string => {
@@ -22,7 +23,7 @@ const client = await createNetworkClient({
   signer: new Wallet(env('SYNOR_TEST_OWNER_KEY')),
   device: cpuDevice,
   ledger,
-  clock: { now: () => Date.now() },
+  clock: systemClock,
   logger: { info: () => {}, warn: () => {}, error: (m) => process.stderr.write(`${m}\n`) },
   leaseWaitMs: 1_000,
   syncIntervalMs: 20,

@@ -69,7 +69,10 @@ export async function switchableProxy(target: string): Promise<{ url: string; up
   const sockets = new Set<Socket>();
   const state = { up: true };
   const server: Server = createServer((socket) => {
-    if (!state.up) return socket.destroy();
+    if (!state.up) {
+      socket.destroy();
+      return;
+    }
     const upstream = connect(Number(targetPort), '127.0.0.1');
     sockets.add(socket).add(upstream);
     socket.pipe(upstream).pipe(socket);
