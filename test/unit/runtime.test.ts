@@ -3,6 +3,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ort from 'onnxruntime-node';
+import { encodeFrame, FrameReader } from '../../main/core/runtime/frames.js';
 import { ModelCache } from '../../main/core/runtime/model-cache.js';
 import { countOperations, readModelGraph } from '../../main/core/runtime/model-graph.js';
 import { encodeModel, gemmModel, matMulIntegerModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
@@ -72,6 +73,26 @@ describe('micro-batching helpers', () => {
     const [a, b] = splitOutput(stacked['X']!, [1, 3]);
     assert.deepEqual(a!.shape, [1, 2]);
     assert.deepEqual([...new Float32Array(Uint8Array.from(b!.data).buffer)], [2, 2, 2, 2, 2, 2]);
+  });
+});
+
+describe('job host pipe frames', () => {
+  it('carries messages with raw byte fields intact, however the stream is chunked', () => {
+    const a = Buffer.from(new Float32Array([1.5, -2, 3]).buffer);
+    const b = new Uint8Array([7, 8]);
+    const messages = [{ type: 'run', feeds: { X: { shape: [3], data: a }, Z: { data: b } }, n: 1 }, { type: 'ready' }];
+    const bytes = Buffer.concat(messages.flatMap((m) => encodeFrame(m)));
+    for (const size of [1, 5, bytes.length]) {
+      const got: unknown[] = [];
+      const reader = new FrameReader((m) => got.push(m));
+      for (let i = 0; i < bytes.length; i += size) reader.push(bytes.subarray(i, i + size));
+      assert.equal(got.length, 2);
+      const first = got[0] as { feeds: { X: { shape: number[]; data: Uint8Array }; Z: { data: Uint8Array } } };
+      assert.ok(first.feeds.X.data instanceof Uint8Array);
+      assert.deepEqual([...new Float32Array(Uint8Array.from(first.feeds.X.data).buffer)], [1.5, -2, 3]);
+      assert.deepEqual([...first.feeds.Z.data], [7, 8]);
+      assert.deepEqual(got[1], { type: 'ready' });
+    }
   });
 });
 

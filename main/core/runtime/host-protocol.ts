@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { DTypeSchema } from '../../common/task.js';
 
 /**
- * Messages between the agent and a job host child process (Node IPC with 'advanced' serialization, so tensor bytes
- * travel as Uint8Array, not base64). Both ends parse what they receive: a crashed or confused peer is data, not a throw.
+ * Messages between the agent and a job host child process (frames.ts: tensor bytes travel raw, not as base64).
+ * Both ends parse what they receive: a crashed or confused peer is data, not a throw.
  */
 
 const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes');

@@ -1,8 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../ports.js';
+import { encodeFrame, FrameReader } from './frames.js';
 import { HostMessageSchema, type HostMessage, type RunRequest } from './host-protocol.js';
 import * as proc from './process-control.js';
 
@@ -41,6 +43,7 @@ export class JobHost {
   readonly ready: Promise<void>;
   stopped = false;
   private readonly child: ChildProcess;
+  private readonly pipe: Socket;
   private readonly pending = new Map<string, Pending>();
   private killReason: { code: HostFailureCode; message: string } | undefined;
   private stderrTail = '';
@@ -55,12 +58,11 @@ export class JobHost {
     priority: 'idle' | 'low',
     onExit: (host: JobHost) => void,
   ) {
-    this.child = fork(entry.path, [], {
-      execArgv: entry.execArgv,
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
+    // fd 3: Node IPC, used only so the host notices when we are gone; fd 4: framed messages (frames.ts).
+    this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'] });
+    this.pipe = this.child.stdio[4] as Socket;
     this.pid = this.child.pid ?? -1;
+    this.holdOpen(false);
     this.setPriority(priority);
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
@@ -69,7 +71,7 @@ export class JobHost {
     let readyReject!: (e: Error) => void;
     this.ready = new Promise((res, rej) => ((readyResolve = res), (readyReject = rej)));
     this.ready.catch(() => undefined); // a host that dies before ready is reported through its jobs
-    this.child.on('message', (raw: unknown) => {
+    const reader = new FrameReader((raw) => {
       const parsed = HostMessageSchema.safeParse(raw);
       if (!parsed.success) return logger.warn(`job host ${this.pid} sent a malformed message: ${parsed.error.message.slice(0, 200)}`);
       const m = parsed.data;
@@ -79,9 +81,12 @@ export class JobHost {
       else if (m.type === 'loaded') job?.onLoaded(m);
       else {
         this.pending.delete(m.jobId);
+        this.holdOpen(this.pending.size > 0);
         job?.resolve(m.type === 'done' ? { ok: true, message: m } : { ok: false, code: m.code, message: m.message });
       }
     });
+    this.pipe.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.pipe.on('error', () => undefined); // the exit handler reports a dead host
     let exitResolve!: () => void;
     this.exited = new Promise((res) => (exitResolve = res));
     this.child.on('exit', (code, signal) => {
@@ -110,8 +115,15 @@ export class JobHost {
     return new Promise((resolve) => {
       if (this.gone) return resolve({ ok: false, ...(this.killReason ?? { code: 'host-crashed', message: 'job host is gone' }) });
       this.pending.set(req.jobId, { resolve, ...hooks });
-      this.child.send(req);
+      this.holdOpen(true);
+      for (const part of encodeFrame(req)) this.pipe.write(part);
     });
+  }
+
+  /** An idle host must not keep the agent's process alive (it exits with it, on 'disconnect'); a busy one must. */
+  private holdOpen(busy: boolean): void {
+    const handles = [this.child, this.child.channel, this.pipe, this.child.stderr as Socket | null].filter((h) => h !== undefined && h !== null);
+    handles.forEach((h) => (busy ? h.ref() : h.unref()));
   }
 
   suspend(): void {

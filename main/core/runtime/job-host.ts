@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { parentPort, isMainThread, Worker } from 'node:worker_threads';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { DTypeSchema, type DType } from '../../common/task.js';
@@ -17,6 +18,7 @@ import {
   type HostTensor,
   type RunRequest,
 } from './host-protocol.js';
+import { encodeFrame, FrameReader } from './frames.js';
 import { countOperations, readModelGraph, type ModelGraph } from './model-graph.js';
 import { executionProviders, firstLine } from './providers.js';
 
@@ -33,7 +35,8 @@ if (isMainThread) startMain();
 else await startWorker();
 
 function startMain(): void {
-  const send = (m: HostMessage): void => void process.send?.(m);
+  const pipe = new Socket({ fd: 4, readable: true, writable: true }); // see host.ts
+  const send = (m: HostMessage): void => encodeFrame(m).forEach((part) => pipe.write(part));
   const self = new URL(import.meta.url);
   // Run from source (tests), the worker must register tsx itself: Node 20 workers do not get --import loaders.
   const worker = self.pathname.endsWith('.ts')
@@ -47,7 +50,8 @@ function startMain(): void {
   worker.on('exit', () => process.exit(70));
   worker.on('message', (m: HostMessage) => send(m));
   process.on('disconnect', () => process.exit(0));
-  process.on('message', (raw: unknown) => {
+  pipe.on('close', () => process.exit(0));
+  const reader = new FrameReader((raw: unknown) => {
     const parsed = HostRequestSchema.safeParse(raw);
     if (!parsed.success) {
       const jobId = typeof raw === 'object' && raw && 'jobId' in raw ? String(raw.jobId) : '';
@@ -59,6 +63,7 @@ function startMain(): void {
     const buffers = new Set(Object.values(parsed.data.feeds).map((t) => t.data.buffer as ArrayBuffer));
     worker.postMessage(parsed.data, [...buffers]);
   });
+  pipe.on('data', (chunk: Buffer) => reader.push(chunk));
 }
 
 async function startWorker(): Promise<void> {

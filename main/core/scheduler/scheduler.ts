@@ -75,7 +75,7 @@ export interface SchedulerSnapshot {
 }
 
 const WAITING: DeviceLimits = { run: false, threads: 1, dutyCycle: 1, memoryBudgetBytes: 0, vramBudgetMiB: null, priority: 'idle' };
-const DEPTH = 2; // jobs in flight per host: the next one's bytes travel while the current one computes
+const DEPTH = 3; // jobs in flight per host: the next ones' bytes travel while the current one computes
 const BURST_MS = 100; // how much unused CPU share a throttled job may save up
 
 interface Job {

@@ -1,0 +1,122 @@
+// Runtime throughput vs raw onnxruntime-node (same model, same threads, same run), cold start, warm per-task
+// overhead and micro-batching speed-up. Run: node scripts/bench.mjs runtime
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { tempDir } from '../helpers/fakes.js';
+import { matmulTask, ModelServer, running, testScheduler } from '../unit/runtime-fixtures.js';
+
+const server = await new ModelServer().start();
+const dir = await tempDir('synor-bench-');
+const fmt = (n: number, d = 1): string => n.toFixed(d);
+
+/**
+ * Raw onnxruntime-node in its own process at nice 19, like a job host (the agent itself runs at normal priority),
+ * so both compete for the shared cores on the same terms.
+ */
+function rawMsPerRun(bytes: Uint8Array, x: Float32Array, shape: number[], threads: number, runs: number): number {
+  const model = join(dir, 'raw.onnx');
+  const input = join(dir, 'raw.bin');
+  writeFileSync(model, bytes);
+  writeFileSync(input, x);
+  const code = `
+    import { setPriority } from 'node:os';
+    import { readFileSync } from 'node:fs';
+    import ort from 'onnxruntime-node';
+    setPriority(19);
+    const s = await ort.InferenceSession.create(readFileSync(${JSON.stringify(model)}), { intraOpNumThreads: ${threads}, interOpNumThreads: 1 });
+    const b = readFileSync(${JSON.stringify(input)});
+    const feeds = { X: new ort.Tensor('float32', new Float32Array(b.buffer, b.byteOffset, b.length / 4), ${JSON.stringify(shape)}) };
+    for (let i = 0; i < 3; i++) await s.run(feeds);
+    const t = performance.now();
+    for (let i = 0; i < ${runs}; i++) await s.run(feeds);
+    console.log((performance.now() - t) / ${runs});`;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim());
+}
+
+type T = Awaited<ReturnType<typeof testScheduler>>;
+const ok = async (t: T, id: string): Promise<void> => {
+  const o = await t.outcome(id);
+  if (o.kind !== 'result') throw new Error(`task failed: ${JSON.stringify(o)}`);
+};
+
+/** Submits `count` tasks at once and waits for all; returns ms per task. */
+async function runtimeMsPerTask(make: () => ReturnType<typeof matmulTask>, count: number, t: T): Promise<number> {
+  const tasks = Array.from({ length: count }, make);
+  const started = performance.now();
+  tasks.forEach((task) => t.scheduler.submit(task));
+  for (const task of tasks) await ok(t, task.id);
+  return (performance.now() - started) / count;
+}
+
+/** Steady state, as the network client feeds it: `window` tasks in flight, a new one submitted as one completes. */
+async function streamedMsPerTask(make: () => ReturnType<typeof matmulTask>, count: number, window: number, t: T): Promise<number> {
+  const ids: string[] = [];
+  const submit = (): void => {
+    const task = make();
+    ids.push(task.id);
+    t.scheduler.submit(task);
+  };
+  for (let i = 0; i < window; i++) submit();
+  await ok(t, ids[0]!);
+  const started = performance.now();
+  for (let i = 1; i <= count; i++) {
+    submit();
+    await ok(t, ids[i]!);
+  }
+  return (performance.now() - started) / count;
+}
+
+// 1. Throughput, 1024×1024 MatMul (static shape, so no batching), 1 and 2 threads.
+const big = matMulModel({ rows: 1024, inner: 1024, cols: 1024 });
+const bigRef = server.add('big', big.bytes);
+const bigX = seededFloats(1024 * 1024, 3);
+console.log('throughput, 1024x1024 MatMul, 100% share:');
+for (const threads of [1, 2]) {
+  const t = await testScheduler();
+  t.scheduler.setLimits('cpu', running({ threads }));
+  const coldStart = performance.now();
+  await runtimeMsPerTask(() => matmulTask(bigRef, bigX, [1024, 1024]), 1, t);
+  const cold = performance.now() - coldStart;
+  const runtimeMs = await streamedMsPerTask(() => matmulTask(bigRef, bigX, [1024, 1024]), 40, 4, t);
+  await t.scheduler.close();
+  const rawMs = rawMsPerRun(big.bytes, bigX, [1024, 1024], threads, 40);
+  console.log(
+    `  threads=${threads}: raw ${fmt(rawMs)} ms/run, runtime ${fmt(runtimeMs)} ms/task, ratio ${fmt(rawMs / runtimeMs, 3)} (goal >= 0.97); cold start ${fmt(cold)} ms`,
+  );
+}
+
+// 2. Warm per-task overhead: a tiny model, one task at a time.
+const tiny = matMulModel({ rows: 1, inner: 8, cols: 5 });
+const tinyRef = server.add('tiny', tiny.bytes);
+{
+  const t = await testScheduler();
+  t.scheduler.setLimits('cpu', running());
+  const make = (): ReturnType<typeof matmulTask> => matmulTask(tinyRef, seededFloats(8), [1, 8]);
+  await runtimeMsPerTask(make, 1, t);
+  const samples: number[] = [];
+  for (let i = 0; i < 200; i++) samples.push(await runtimeMsPerTask(make, 1, t));
+  await t.scheduler.close();
+  samples.sort((a, b) => a - b);
+  const raw = rawMsPerRun(tiny.bytes, seededFloats(8), [1, 8], 1, 200);
+  console.log(
+    `warm per-task overhead (tiny MatMul, one at a time, 200 tasks): p50 ${fmt(samples[100]!, 2)} ms, p99 ${fmt(samples[197]!, 2)} ms per task vs raw run ${fmt(raw, 3)} ms`,
+  );
+}
+
+// 3. Micro-batching: 256 one-row tasks on a [batch,512]x[512,512] model, batching off vs on.
+const dyn = matMulModel({ rows: 'batch', inner: 512, cols: 512 });
+const dynRef = server.add('dyn', dyn.bytes);
+const perTask: Record<string, number> = {};
+for (const maxBatch of [1, 32]) {
+  const t = await testScheduler({ maxBatch });
+  t.scheduler.setLimits('cpu', running());
+  await runtimeMsPerTask(() => matmulTask(dynRef, seededFloats(512, 1), [1, 512]), 1, t); // learns "batchable"
+  perTask[maxBatch] = await runtimeMsPerTask(() => matmulTask(dynRef, seededFloats(512, 2), [1, 512]), 256, t);
+  await t.scheduler.close();
+}
+console.log(
+  `micro-batching (256 one-row tasks, 512x512 MatMul): unbatched ${fmt(perTask[1]!, 2)} ms/task, batched(<=32) ${fmt(perTask[32]!, 2)} ms/task, speed-up ${fmt(perTask[1]! / perTask[32]!, 2)}x`,
+);
+await server.close();
