@@ -54,3 +54,49 @@ export const EarningsQuerySchema = z
   })
   .strict();
 export type EarningsQuery = z.input<typeof EarningsQuerySchema>;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** https anywhere; plain http only to this machine (the local devnet), so results and tokens never travel in clear. */
+export function isAllowedCoordinatorUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
+/** Settings the network part needs; the integrator adds them to the settings file as `network`. */
+export const NetworkSettingsSchema = z
+  .object({
+    /** null: join the embedded local devnet. */
+    coordinatorUrl: z
+      .string()
+      .max(2048)
+      .refine(isAllowedCoordinatorUrl, 'Use an https:// address (plain http only for 127.0.0.1 or localhost)')
+      .nullable(),
+    /** The user's electricity price per kWh, for the net-of-electricity projection. */
+    tariffPerKwh: z.number({ error: 'Enter a number' }).min(0, 'At least 0').max(10, 'At most 10'),
+    /** null: no price known; earnings are not shown in dollars. */
+    usdPerSynor: z.number().min(0).max(1_000_000).nullable(),
+  })
+  .strict();
+export type NetworkSettings = z.infer<typeof NetworkSettingsSchema>;
+export const DEFAULT_NETWORK_SETTINGS: NetworkSettings = { coordinatorUrl: null, tariffPerKwh: 0.3, usdPerSynor: null };
+
+const Scenarios = z.object({ low: z.number(), medium: z.number(), high: z.number() }).strict();
+
+/** The estimates screen: the seed's table for this device, this user's projection, and what was really earned. */
+export const EstimatesSchema = z
+  .object({
+    hourlyUsd: z.number(),
+    /** The seed's EarningsEstimator for the scheduled hours. */
+    seed: Scenarios,
+    projection: z
+      .object({ hoursPerDay: z.number(), gross: Scenarios, electricity: Scenarios, net: Scenarios, assumptions: z.array(z.string()) })
+      .strict(),
+    actual: z.object({ days: z.number(), earned: z.string(), projectedUsd: z.number(), earnedUsd: z.number().nullable(), reasons: z.array(z.string()) }).strict(),
+  })
+  .strict();
+export type Estimates = z.infer<typeof EstimatesSchema>;

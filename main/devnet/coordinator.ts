@@ -25,6 +25,7 @@ import {
   type SignedReceipt,
 } from '../common/protocol.js';
 import type { ErrorReply } from '../common/protocol.js';
+import type { ReleaseReason } from '../common/task.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
 import { rewardWei } from '../core/economics/rewards.js';
 import type { Clock, Logger } from '../core/ports.js';
@@ -100,7 +101,8 @@ export interface CoordinatorStats {
   accepted: Map<string, number>;
   duplicates: number;
   rejected: number;
-  released: number;
+  /** Why each released task was given back. */
+  releases: ReleaseReason[];
 }
 
 export interface Coordinator {
@@ -192,7 +194,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const outcomes = new Map<string, Outcome>();
   const receipts = new Map<string, SignedReceipt[]>();
   const waiters: { deviceId: string; give: (issued: IssuedTask) => void }[] = [];
-  const stats: CoordinatorStats = { accepted: new Map(), duplicates: 0, rejected: 0, released: 0 };
+  const stats: CoordinatorStats = { accepted: new Map(), duplicates: 0, rejected: 0, releases: [] };
   const domain = eip712Domain(chainId);
   let baseUrl = '';
 
@@ -431,7 +433,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const lease = leases.get(leaseId);
       if (!lease || lease.deviceId !== deviceId) return { status: 'unknown', serverTime: now() };
       leases.delete(leaseId);
-      stats.released++;
+      stats.releases.push(reason);
       // A task this device could not run goes to someone else, unless the task itself is bad.
       if (!lease.expired && reason !== 'invalid-task' && reason !== 'model-unavailable') addTask(lease.issued);
       return { status: 'released', serverTime: now() };

@@ -23,7 +23,7 @@ import {
   type TypedDataDomain,
   type TypedDataTypes,
 } from '../../common/protocol.js';
-import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
+import { ReleaseReasonSchema, type ReleaseReason, type Task, type TaskResult } from '../../common/task.js';
 import { toWei } from '../economics/rewards.js';
 import { Emitter } from '../events.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -528,7 +528,9 @@ export async function contribute(c: ContributeOptions): Promise<void> {
       await c.client.complete(leaseId, result);
     } catch (error) {
       if (!gone.signal.aborted) {
-        const reason = error instanceof TaskFailure ? error.reason : c.signal.aborted ? 'shutdown' : 'runtime-error';
+        // Whoever stops the loop says why in the abort reason (e.g. 'policy-pause'); otherwise it is a shutdown.
+        const stopped = ReleaseReasonSchema.safeParse(c.signal.reason);
+        const reason = error instanceof TaskFailure ? error.reason : c.signal.aborted ? (stopped.success ? stopped.data : 'shutdown') : 'runtime-error';
         await c.client.release(leaseId, reason, (error as Error).message);
       }
     } finally {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isAllowedCoordinatorUrl } from '../../common/network.js';
 import { ErrorReplySchema } from '../../common/protocol.js';
 
 /** Every way talking to a coordinator can fail, as a code the status line and the retry logic understand. */
@@ -28,23 +29,16 @@ export class NetworkError extends Error {
   }
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** Plain http only to this machine: anything else must be https, so results and tokens are never sent in clear. */
+/** The coordinator URL as a base for relative paths; refused unless https (or http to this machine). */
 export function checkCoordinatorUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new NetworkError('INSECURE_URL', `"${raw}" is not a URL.`);
+  if (!isAllowedCoordinatorUrl(raw)) {
+    throw new NetworkError('INSECURE_URL', `The coordinator URL must use https (plain http is allowed only for 127.0.0.1/localhost): ${raw}`);
   }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-    if (!url.pathname.endsWith('/')) url.pathname += '/';
-    url.search = '';
-    url.hash = '';
-    return url;
-  }
-  throw new NetworkError('INSECURE_URL', `The coordinator URL must use https (plain http is allowed only for 127.0.0.1/localhost): ${raw}`);
+  const url = new URL(raw);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  url.search = '';
+  url.hash = '';
+  return url;
 }
 
 /** Exponential backoff with "equal jitter": half the step is fixed, half random, so many devices do not retry in step. */

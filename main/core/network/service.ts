@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import type { EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
+import type { DeviceInfo, DeviceType } from '../../common/protocol.js';
+import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
+import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
+import { formatSynor } from '../economics/rewards.js';
+import { earningsCsv, summarizeEarnings } from '../ledger/earnings.js';
+import { Ledger } from '../ledger/ledger.js';
+import type { Clock, Logger } from '../ports.js';
+import { contribute, createNetworkClient, type NetworkClient, type NetworkEvent, type OwnerSigner } from './client.js';
+
+/**
+ * The network part as the agent uses it: one ledger, one client, and the contribute loop switched on and off by
+ * the sharing toggle and the policy. The agent decides the coordinator URL (the embedded devnet when none is set).
+ */
+export interface NetworkServiceOptions {
+  dataDir: string;
+  url: string;
+  signer: OwnerSigner;
+  device: Omit<DeviceInfo, 'deviceId' | 'owner'>;
+  clock: Pick<Clock, 'now'>;
+  logger: Logger;
+  /** Runs one task: the scheduler/runtime. */
+  execute(task: Task, signal: AbortSignal): Promise<TaskResult>;
+}
+
+export interface EstimateInput {
+  device: DeviceType;
+  scheduledHoursPerDay: number;
+  availableFraction: number | null;
+  sharePercent: number;
+  powerWatts: number;
+  settings: NetworkSettings;
+  /** The period compared with what was earned, ending now. */
+  days: number;
+}
+
+export interface NetworkService {
+  client: NetworkClient;
+  ledger: Ledger;
+  status(): NetworkStatus;
+  subscribe(listener: (event: NetworkEvent) => void): () => void;
+  /** true: lease and run tasks; false: stop, giving the current task back with `why`. */
+  setActive(on: boolean, why?: ReleaseReason): void;
+  earnings(query?: EarningsQuery): EarningsSummary;
+  csv(query?: EarningsQuery): string;
+  estimates(input: EstimateInput): Estimates;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+export async function startNetworkService(o: NetworkServiceOptions): Promise<NetworkService> {
+  const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now());
+  if (ledger.report.tornTail) o.logger.warn(`ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`);
+  for (const p of ledger.report.problems) o.logger.error(`ledger line ${p.line}: ${p.message}; the line is kept and skipped`);
+  const client = await createNetworkClient({ url: o.url, dataDir: o.dataDir, signer: o.signer, device: o.device, ledger, clock: o.clock, logger: o.logger });
+  client.start();
+
+  // Time without work, for explaining the difference between projection and earnings.
+  let noWorkMs = 0;
+  let noWorkSince: number | null = null;
+  client.subscribe((e) => {
+    if (e.type !== 'status') return;
+    const now = o.clock.now();
+    if (noWorkSince !== null) noWorkMs += now - noWorkSince;
+    noWorkSince = e.status.code === 'no-work' ? now : null;
+  });
+
+  let running: AbortController | null = null;
+  // The last loop, stopping or not: close() waits for it so a give-back in flight is not cut off.
+  let loop: Promise<void> = Promise.resolve();
+  const setActive = (on: boolean, why: ReleaseReason = 'policy-pause'): void => {
+    if (on && !running) {
+      const stop = new AbortController();
+      running = stop;
+      loop = loop.then(() =>
+        contribute({ client, execute: o.execute, signal: stop.signal }).catch((error: unknown) => {
+          o.logger.error(`contribute loop stopped: ${(error as Error).stack ?? String(error)}`);
+        }),
+      );
+    } else if (!on && running) {
+      running.abort(why);
+      running = null;
+    }
+  };
+
+  return {
+    client,
+    ledger,
+    status: () => client.status(),
+    subscribe: (listener) => client.subscribe(listener),
+    setActive,
+    earnings: (query) => summarizeEarnings(ledger.all(), query),
+    csv: (query) => earningsCsv(ledger.all(), query),
+    estimates(input) {
+      const projection = projectMonthly({ ...input, tariffPerKwh: input.settings.tariffPerKwh });
+      const fromMs = o.clock.now() - input.days * DAY_MS;
+      const inRange = ledger.all().filter((r) => r.kind === 'receipt' && r.signed.receipt.issuedAt >= fromMs);
+      const receipts = inRange.flatMap((r) => (r.kind === 'receipt' ? [r.signed.receipt] : []));
+      const earnedWei = receipts.reduce((sum, r) => sum + BigInt(r.totalWei), 0n);
+      // Availability receipts are the coordinator's own measure of time online.
+      const onlineHours = receipts.filter((r) => r.resourceType === 'availability').reduce((h, r) => h + Number(r.workNano) / 1e9, 0);
+      const actual = compareWithActual({
+        projection,
+        days: input.days,
+        earnedSynor: Number(formatSynor(earnedWei)),
+        usdPerSynor: input.settings.usdPerSynor,
+        onlineHours,
+        noWorkHours: noWorkMs / 3_600_000,
+        devnet: client.status().devnet,
+      });
+      return {
+        hourlyUsd: hourlyUsd(input.device),
+        seed: estimateMonthly(input.device, input.scheduledHoursPerDay),
+        projection,
+        actual: { days: input.days, earned: formatSynor(earnedWei), ...actual },
+      };
+    },
+    async close() {
+      setActive(false, 'shutdown');
+      await loop;
+      await client.close();
+    },
+  };
+}

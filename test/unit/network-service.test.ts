@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { Wallet } from 'ethers';
+import { DEFAULT_NETWORK_SETTINGS } from '../../main/common/network.js';
+import { systemClock } from '../../main/core/node-ports.js';
+import { startNetworkService } from '../../main/core/network/service.js';
+import { startCoordinator } from '../../main/devnet/coordinator.js';
+import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { cpuDevice, runWithOrt } from '../integration/support/network.js';
+
+const closers: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+test('the service runs the loop while active, and earnings, CSV and estimates come from its ledger', async () => {
+  const devnet = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1 });
+  closers.push(() => devnet.close());
+  const service = await startNetworkService({
+    dataDir: await tempDir(),
+    url: devnet.url,
+    signer: Wallet.createRandom(),
+    device: cpuDevice,
+    clock: systemClock,
+    logger: new MemoryLogger(),
+    execute: (task) => runWithOrt(task),
+  });
+  closers.push(() => service.close());
+  const twoCpuReceipts = new Promise<void>((resolve) => {
+    let n = 0;
+    service.subscribe((e) => {
+      if (e.type === 'receipt' && e.receipt.receipt.resourceType === 'cpu' && ++n === 2) resolve();
+    });
+  });
+  service.setActive(true);
+  await twoCpuReceipts;
+  service.setActive(false);
+
+  const earnings = service.earnings();
+  assert.ok(Number(earnings.total.confirmed) > 0);
+  assert.ok(earnings.byResource.some((b) => b.key === 'cpu'));
+  assert.ok(service.csv().split('\r\n').length >= 4);
+  const estimates = service.estimates({
+    device: cpuDevice.deviceType,
+    scheduledHoursPerDay: 24,
+    availableFraction: null,
+    sharePercent: 50,
+    powerWatts: 30,
+    settings: DEFAULT_NETWORK_SETTINGS,
+    days: 1,
+  });
+  assert.equal(estimates.hourlyUsd, 0.01);
+  assert.ok(Math.abs(estimates.seed.high - 7.2) < 1e-9, '$0.01/h × 24 h × 30 days');
+  assert.equal(estimates.actual.earnedUsd, null, 'no SYNOR price on the devnet');
+  assert.match(estimates.actual.reasons.join('\n'), /test tokens/);
+  assert.equal(estimates.actual.earned, service.earnings({ fromMs: 0 }).total.confirmed);
+});
+
+test('stopping mid-task gives the task back with the reason the agent gave', async () => {
+  const devnet = await startCoordinator({ taskIntervalMs: null });
+  closers.push(() => devnet.close());
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const service = await startNetworkService({
+    dataDir: await tempDir(),
+    url: devnet.url,
+    signer: Wallet.createRandom(),
+    device: cpuDevice,
+    clock: systemClock,
+    logger: new MemoryLogger(),
+    execute: (_task, signal) =>
+      new Promise((_resolve, reject) => {
+        started();
+        signal.addEventListener('abort', () => reject(new Error('stopped')));
+      }),
+  });
+  devnet.addTasks(1);
+  service.setActive(true);
+  await running;
+  service.setActive(false, 'policy-pause');
+  await service.close();
+  assert.deepEqual(devnet.stats.releases, ['policy-pause']);
+});
