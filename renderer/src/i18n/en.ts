@@ -1,7 +1,7 @@
 /** Every user-facing string of the UI, in one place. */
 export const t = {
   appName: 'Synor Contributor',
-  nav: { dashboard: 'Dashboard', settings: 'Settings', activity: 'Activity' },
+  nav: { dashboard: 'Dashboard', devices: 'Devices', settings: 'Settings', activity: 'Activity' },
   connection: {
     connecting: 'Connecting to the agent…',
     lost: 'Lost the connection to the agent. Retrying… If you stopped it, start it again.',
@@ -72,6 +72,27 @@ export const t = {
     hysteresisHelp: 'So sharing does not stop and start at the threshold.',
     saved: 'Saved',
     invalid: 'Not saved: fix the highlighted field.',
+  },
+  devices: {
+    title: 'Devices',
+    detecting: 'Detecting your hardware…',
+    provider: (kind: string, reason: string) =>
+      `${kind === 'fallback' ? 'Detected with the JavaScript fallback' : 'Detected with the native probe'}: ${reason}.`,
+    kinds: { Cpu: 'Processor', ConsumerGpu: 'Consumer GPU', DataCenterGpu: 'Data-center GPU', AppleSilicon: 'Apple silicon' },
+    fp32: 'FP32',
+    fp16: 'FP16',
+    int8: 'INT8',
+    bandwidth: 'Memory bandwidth',
+    memory: 'Memory',
+    basis: { measured: 'Measured', spec: 'Spec, not measured', unknown: 'Unknown' },
+    measureCpu: 'Measure again',
+    measuring: 'Measuring…',
+    webgpu: 'Graphics card via WebGPU',
+    webgpuHelp: 'Runs small compute kernels on the GPU this window uses, checks their results, and adds the figures to its profile.',
+    measureGpu: 'Measure with WebGPU',
+    gpuProgress: (kernel: string, n: number, total: number) => `Running ${kernel} (${n} of ${total})…`,
+    adapter: (name: string, software: boolean) => `Adapter: ${name}${software ? ' (software, on the CPU: figures say nothing about a GPU)' : ''}`,
+    notFound: 'Not found on this computer',
   },
   activity: {
     title: 'Activity',
