@@ -94,7 +94,13 @@ interface Lease {
 /** One per task: who submitted it first, so re-sends are recognised. */
 interface Outcome {
   deviceId: string;
+  /** Past this (plus an hour) a re-send is answered too-late anyway, so the outcome can be forgotten. */
+  deadline: number;
 }
+
+/** Receipts kept per device for clients to fetch; a client further behind than this gets only the newest. */
+const RECEIPTS_KEPT = 2_000;
+const OUTCOME_GRACE_MS = 3_600_000;
 
 export interface CoordinatorStats {
   /** taskId → how many times a result was accepted (must never exceed 1). */
@@ -219,6 +225,12 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       }
     }
     for (let i = open.length - 1; i >= 0; i--) if (open[i]!.task.deadline <= now) open.splice(i, 1);
+    // Bounded memory for a devnet that runs for weeks inside the app.
+    for (const [taskId, outcome] of outcomes) {
+      if (outcome.deadline + OUTCOME_GRACE_MS > now) continue;
+      outcomes.delete(taskId);
+      stats.accepted.delete(taskId);
+    }
   };
   const generate = (): void => {
     if (open.length < maxOpenTasks) addTasks(1);
@@ -269,7 +281,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     const signature = await wallet.signTypedData(domain, RECEIPT_TYPES, receipt);
     const list = receipts.get(deviceId) ?? [];
     list.push({ receipt, signature });
-    receipts.set(deviceId, list);
+    receipts.set(deviceId, list.slice(-RECEIPTS_KEPT));
   };
 
   const payAvailability = async (deviceId: string, device: Device): Promise<void> => {
@@ -399,7 +411,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         return { status: 'too-late', serverTime: now() };
       }
       // Claimed before the (async) check, so a re-send racing this one is seen as a duplicate.
-      outcomes.set(result.taskId, { deviceId });
+      outcomes.set(result.taskId, { deviceId, deadline: lease.issued.task.deadline });
       leases.delete(leaseId);
       const queued = open.indexOf(lease.issued);
       if (queued >= 0) open.splice(queued, 1);
