@@ -20,8 +20,11 @@ export interface NetworkServiceOptions {
   device: Omit<DeviceInfo, 'deviceId' | 'owner'>;
   clock: Pick<Clock, 'now'>;
   logger: Logger;
-  /** Runs one task: the scheduler/runtime. */
-  execute(task: Task, signal: AbortSignal): Promise<TaskResult>;
+  /**
+   * Runs one task, for the built-in contribute loop (`setActive`). Leave it out when the scheduler pulls tasks
+   * itself through `linkScheduler(service.client, logger)`.
+   */
+  execute?: (task: Task, signal: AbortSignal) => Promise<TaskResult>;
 }
 
 export interface EstimateInput {
@@ -71,11 +74,13 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
   // The last loop, stopping or not: close() waits for it so a give-back in flight is not cut off.
   let loop: Promise<void> = Promise.resolve();
   const setActive = (on: boolean, why: ReleaseReason = 'policy-pause'): void => {
-    if (on && !running) {
+    const execute = o.execute;
+    if (on && !execute) return o.logger.error('network: setActive(true) needs `execute`; with the scheduler, use linkScheduler instead');
+    if (on && !running && execute) {
       const stop = new AbortController();
       running = stop;
       loop = loop.then(() =>
-        contribute({ client, execute: o.execute, signal: stop.signal }).catch((error: unknown) => {
+        contribute({ client, execute, signal: stop.signal }).catch((error: unknown) => {
           o.logger.error(`contribute loop stopped: ${(error as Error).stack ?? String(error)}`);
         }),
       );
