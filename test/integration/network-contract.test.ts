@@ -7,6 +7,7 @@ import { DEVNET_LABEL } from '../../main/common/network.js';
 import { startCoordinator, type Coordinator, type CoordinatorOptions } from '../../main/devnet/coordinator.js';
 import { contribute, createNetworkClient, type NetworkClient, type NetworkClientOptions } from '../../main/core/network/client.js';
 import type { NetworkError } from '../../main/core/network/http.js';
+import { Outbox } from '../../main/core/network/outbox.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
 import { summarizeEarnings } from '../../main/core/ledger/earnings.js';
 import { Ledger, verifyLedgerFile } from '../../main/core/ledger/ledger.js';
@@ -244,4 +245,21 @@ test('contribute(): the loop leases, runs, submits; earnings grow with receipts 
 
 test('http is refused for remote coordinators', async () => {
   await assert.rejects(device('http://coordinator.example.com/'), (e: NetworkError) => e.code === 'INSECURE_URL');
+});
+
+test('a result the coordinator refuses stays queued on disk and does not hold up the others', async () => {
+  const net = await devnet();
+  const { client, dir } = await device(net.url);
+  net.addTasks(1);
+  const { leaseId, task } = await leaseTask(client);
+  const result = await runWithOrt(task);
+  const outbox = new Outbox(join(dir, 'network', 'outbox'));
+  // Oldest first, and refused by the coordinator (a lease id the protocol does not allow).
+  await outbox.put({ version: 1, url: client.url, deviceId: client.deviceId, leaseId: 'not a lease id', result: { ...result, taskId: 'stuck-1' }, estimateWei: '0', finishedAt: 0 });
+  await client.complete(leaseId, result);
+  await assert.rejects(client.flush(), (e: NetworkError) => e.code === 'REJECTED' && /leaseId/.test(e.message));
+  assert.equal(net.stats.accepted.get(task.id), 1, 'the good result went out');
+  assert.deepEqual((await outbox.load()).entries.map((e) => e.result.taskId), ['stuck-1']);
+  assert.equal(client.status().queued, 1);
+  assert.equal(client.status().code, 'error');
 });

@@ -319,8 +319,17 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     const { entries } = await outbox.load();
     const mine = entries.filter((e) => e.url === url);
     queued = mine.length;
+    let refused: NetworkError | null = null;
     for (const entry of mine) {
-      const reply = await authed(() => call(ROUTES.submit, SubmitReplySchema, 'POST', { leaseId: entry.leaseId, result: entry.result }));
+      let reply: z.infer<typeof SubmitReplySchema>;
+      try {
+        reply = await authed(() => call(ROUTES.submit, SubmitReplySchema, 'POST', { leaseId: entry.leaseId, result: entry.result }));
+      } catch (error) {
+        // A refusal of one result must not hold up the others; it stays queued and is tried again next round.
+        if (!(error instanceof NetworkError) || error.retryable) throw error;
+        refused ??= error;
+        continue;
+      }
       if (reply.status !== 'too-late') {
         const pinned = coordinatorState();
         await o.ledger.append({
@@ -339,6 +348,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
       events.emit({ type: 'submitted', taskId: entry.result.taskId, status: reply.status });
       publish();
     }
+    if (refused) throw refused;
     return queued;
   }
   function flush(): Promise<number> {
