@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceType } from '../../main/common/protocol.js';
-import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly, scheduledHoursPerDay } from '../../main/core/economics/estimator.js';
+import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly, scheduledHoursPerDay, typicalPowerWatts } from '../../main/core/economics/estimator.js';
 import {
   BASE_RATES,
   calculateReward,
@@ -98,4 +98,10 @@ test('actual vs projected: side by side, with the reasons they differ', () => {
   assert.match(c.reasons.join('\n'), /no work for this device for 2\.0 h/);
   const priced = compareWithActual({ projection, days: 1, earnedSynor: 2, usdPerSynor: 0.05, onlineHours: 24, noWorkHours: 0, devnet: false });
   assert.equal(priced.earnedUsd, 0.1);
+});
+
+test('a typical power draw per device type when none is measured', () => {
+  assert.equal(typicalPowerWatts(types[1]![0]), 220);
+  assert.equal(typicalPowerWatts(types[3]![0]), 96, '6 W × 16 threads');
+  assert.equal(typicalPowerWatts({ kind: 'cpu', vendor: 'x', cores: 64, threads: 128, avx: 'avx512' }), 150, 'capped');
 });

@@ -20,6 +20,29 @@ export function hourlyUsd(device: DeviceType): number {
   }
 }
 
+/**
+ * Rough extra power draw while working at full share, when nothing better is known (no measured TDP): typical
+ * board power for GPUs, a few watts per CPU thread. Shown to the user as an assumption they can correct.
+ */
+export function typicalPowerWatts(device: DeviceType): number {
+  switch (device.kind) {
+    case 'data-center-gpu':
+      return 350;
+    case 'consumer-gpu':
+      return 220;
+    case 'apple-silicon':
+      return 25;
+    case 'cpu':
+      return Math.min(150, 6 * Math.max(1, device.threads));
+    case 'mobile':
+      return 5;
+    case 'browser':
+      return 15;
+    default:
+      return 100;
+  }
+}
+
 export interface MonthlyEarnings {
   /** 50 % utilization */
   low: number;
