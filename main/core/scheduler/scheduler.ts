@@ -76,7 +76,7 @@ export interface SchedulerSnapshot {
 
 const WAITING: DeviceLimits = { run: false, threads: 1, dutyCycle: 1, memoryBudgetBytes: 0, vramBudgetMiB: null, priority: 'idle' };
 const DEPTH = 3; // jobs in flight per host: the next ones' bytes travel while the current one computes
-const BURST_MS = 100; // how much unused CPU share a throttled job may save up
+const BURST_MS = 250; // unused CPU share a throttled job may save up (e.g. while other programs held the core)
 
 interface Job {
   id: string;
@@ -302,8 +302,6 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       .run(req, {
         onStarted: () => {
           job.started = true;
-          h.tokens = 0;
-          h.lastCpu = host.cpuMs();
           changed();
         },
         onLoaded: (m) => {
@@ -318,7 +316,12 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   function settle(job: Job, h: HostState, outcome: HostOutcome, prepared: PreparedTask[]): void {
     jobs.delete(job.id);
     h.jobs = h.jobs.filter((j) => j !== job);
-    if (h.jobs.length === 0) h.throttled = false;
+    if (h.jobs.length === 0) {
+      // Idle: the CPU-share meter starts afresh with the next job (no saved-up share, no debt).
+      h.throttled = false;
+      h.tokens = 0;
+      h.lastCpu = undefined;
+    }
     if (job.host.alive) applyStop(job.host, h);
     if (outcome.ok) {
       const m = outcome.message;
@@ -480,6 +483,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     }
     const rate = lane.limits.dutyCycle * Math.max(1, lane.limits.threads);
     const cpu = host.cpuMs();
+    if (cpu !== undefined && h.lastCpu === undefined) return void (h.lastCpu = cpu);
     const used = cpu !== undefined && h.lastCpu !== undefined ? cpu - h.lastCpu : running ? dt * lane.limits.threads : 0;
     h.lastCpu = cpu;
     h.tokens = Math.min(h.tokens + dt * rate - used, BURST_MS * rate);

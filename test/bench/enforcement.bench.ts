@@ -1,0 +1,156 @@
+// Enforcement: CPU-share accuracy at 25/50/75% (ours vs Debian's cpulimit on the same job, same run), give-back
+// latency (setLimits(run:false) → job stopped, checked on the job's own CPU progress) and the idle cost of a warm
+// scheduler. Linux only (/proc). Run: node scripts/bench.mjs enforcement
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { cpuMs, isStopped, rssBytes } from '../../main/core/runtime/process-control.js';
+import { matmulTask, ModelServer, running, testScheduler } from '../unit/runtime-fixtures.js';
+
+if (process.platform !== 'linux') {
+  console.log('enforcement bench: needs Linux /proc; skipped');
+  process.exit(0);
+}
+const hasCpulimit = spawnSync('cpulimit', ['--help']).error === undefined;
+const server = await new ModelServer().start();
+const w = seededFloats(512 * 512, 11).map((v) => v / 16);
+const layers = 32;
+const model = server.add(
+  'busy',
+  encodeModel({
+    nodes: Array.from({ length: layers }, (_, i) => ({ op: 'MatMul', inputs: [i ? `H${i}` : 'X', 'W'], outputs: [i === layers - 1 ? 'Y' : `H${i + 1}`] })),
+    inputs: [{ name: 'X', dtype: 'float32', shape: ['batch', 512] }],
+    outputs: [{ name: 'Y', dtype: 'float32', shape: ['batch', 512] }],
+    initializers: [{ name: 'W', dtype: 'float32', shape: [512, 512], data: w }],
+  }),
+);
+const x = seededFloats(1024 * 512, 5);
+const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A scheduler kept busy: a new task is submitted whenever one completes, so the job never runs dry. */
+async function busyJob(dutyCycle: number): Promise<{ t: Awaited<ReturnType<typeof testScheduler>>; pid: number; stop(): Promise<void> }> {
+  const t = await testScheduler();
+  t.scheduler.setLimits('cpu', running({ dutyCycle }));
+  let stopped = false;
+  const feed = (): void => {
+    const task = matmulTask(model, x, [1024, 512]);
+    t.scheduler.submit(task);
+    void t.outcome(task.id).then(() => stopped || feed());
+  };
+  for (let i = 0; i < 3; i++) feed();
+  await new Promise<void>((r) => {
+    const off = t.scheduler.onChange(() => t.scheduler.snapshot().tasks.some((k) => k.state === 'running') && (off(), r()));
+  });
+  return {
+    t,
+    pid: t.scheduler.snapshot().lanes[0]!.pids[0]!,
+    stop: async () => {
+      stopped = true;
+      await t.scheduler.close();
+    },
+  };
+}
+
+async function share(pid: number, ms: number): Promise<number> {
+  const c0 = cpuMs(pid)!;
+  const t0 = performance.now();
+  await wait(ms);
+  return (cpuMs(pid)! - c0) / (performance.now() - t0);
+}
+
+// 1. CPU share accuracy.
+const WINDOW = 6000;
+console.log(`CPU share of a busy single-thread job over ${WINDOW / 1000} s (target → measured, error in points):`);
+const errors: { ours: number; cpulimit: number }[] = [];
+for (const target of [0.25, 0.5, 0.75]) {
+  const ours = await busyJob(target);
+  await wait(500); // let the meter settle
+  const measured = await share(ours.pid, WINDOW);
+  await ours.stop();
+  let limited = NaN;
+  if (hasCpulimit) {
+    const free = await busyJob(1);
+    const limiter = spawn('cpulimit', ['-p', String(free.pid), '-l', String(target * 100)], { stdio: 'ignore' });
+    await wait(500);
+    limited = await share(free.pid, WINDOW);
+    limiter.kill('SIGTERM'); // cpulimit continues the process on SIGTERM
+    await free.stop();
+  }
+  const e = { ours: Math.abs(measured - target) * 100, cpulimit: Math.abs(limited - target) * 100 };
+  errors.push(e);
+  console.log(
+    `  ${target * 100}%: ours ${(measured * 100).toFixed(1)}% (error ${e.ours.toFixed(1)}), cpulimit ${(limited * 100).toFixed(1)}% (error ${e.cpulimit.toFixed(1)})`,
+  );
+}
+const worst = Math.max(...errors.map((e) => e.ours));
+console.log(
+  `  worst error: ours ${worst.toFixed(1)} points (goal <= 2), cpulimit ${Math.max(...errors.map((e) => e.cpulimit)).toFixed(1)}; ours no worse than cpulimit at ${errors.filter((e) => e.ours <= e.cpulimit + 0.05).length}/3 targets`,
+);
+
+// 2. Give-back latency: the job's own progress is its threads' time on CPU (/proc/<pid>/task/*/schedstat, ns).
+const progress = (pid: number): number =>
+  readdirSync(`/proc/${pid}/task`).reduce((n, tid) => {
+    try {
+      return n + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      return n; // a thread that just ended
+    }
+  }, 0);
+const job = await busyJob(1);
+const latencies: number[] = [];
+const ranAfter: number[] = [];
+let notYetT = 0;
+for (let trial = 0; trial < 200; trial++) {
+  const before = progress(job.pid);
+  while (progress(job.pid) === before) await wait(1); // running again, making progress
+  const atSignal = progress(job.pid);
+  const t0 = performance.now();
+  job.t.scheduler.setLimits('cpu', running({ run: false }));
+  // Sample until the counter has not moved for 20 ms; the stop time is when it first showed its final value.
+  let last = progress(job.pid);
+  let lastChange = performance.now();
+  while (performance.now() - lastChange < 20) {
+    const p = progress(job.pid);
+    if (p !== last) {
+      last = p;
+      lastChange = performance.now();
+    }
+  }
+  // A runnable thread the CPU has not reached yet stays 'R' until it runs, and then stops before doing any work.
+  if (isStopped(job.pid) !== true) notYetT++;
+  latencies.push(lastChange - t0);
+  ranAfter.push((last - atSignal) / 1e6);
+  job.t.scheduler.setLimits('cpu', running());
+}
+const pct = (values: number[], p: number): string => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2);
+};
+console.log(
+  `give-back latency over ${latencies.length} trials (signal → job's CPU progress counter frozen, as observed by this process): p50 ${pct(latencies, 0.5)} ms, p99 ${pct(latencies, 0.99)} ms (goal p99 <= 50 ms)`,
+);
+console.log(
+  `  job CPU time spent after the signal: p50 ${pct(ranAfter, 0.5)} ms, p99 ${pct(ranAfter, 0.99)} ms, max ${pct(ranAfter, 1)} ms; main thread not yet in state T 20 ms after: ${notYetT}/200`,
+);
+await job.stop();
+
+// 3. Idle cost: scheduler with a warm (idle) job host and nothing to do.
+{
+  const t = await testScheduler();
+  t.scheduler.setLimits('cpu', running());
+  const task = matmulTask(model, seededFloats(512, 1), [1, 512]);
+  t.scheduler.submit(task);
+  await t.outcome(task.id);
+  const pid = t.scheduler.snapshot().lanes[0]!.pids[0]!;
+  const agent0 = process.cpuUsage();
+  const host0 = cpuMs(pid)!;
+  const t0 = performance.now();
+  await wait(10_000);
+  const wall = performance.now() - t0;
+  const agentCpu = process.cpuUsage(agent0);
+  console.log(
+    `idle over ${(wall / 1000).toFixed(0)} s: scheduler ${(((agentCpu.user + agentCpu.system) / 1000 / wall) * 100).toFixed(3)}% of a core (whole bench process), warm job host ${(((cpuMs(pid)! - host0) / wall) * 100).toFixed(2)}% and ${((rssBytes(pid) ?? 0) / 1024 ** 2).toFixed(0)} MiB RSS`,
+  );
+  await t.scheduler.close();
+}
+await server.close();
