@@ -179,10 +179,11 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     lastStatus = key;
     events.emit({ type: 'status', status: current });
   };
-  const failed = (error: unknown, nextRetry: number | null = null): never => {
+  /** Shows a network failure in the status, then passes it on. */
+  const failed = (error: unknown): never => {
     if (error instanceof NetworkError) {
       lastError = error;
-      retryAt = nextRetry;
+      retryAt = null;
       publish();
     }
     throw error;
