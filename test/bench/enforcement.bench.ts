@@ -142,6 +142,7 @@ await job.stop();
   t.scheduler.submit(task);
   await t.outcome(task.id);
   const pid = t.scheduler.snapshot().lanes[0]!.pids[0]!;
+  await wait(1000); // past onnxruntime's post-run spinning
   const agent0 = process.cpuUsage();
   const host0 = cpuMs(pid)!;
   const t0 = performance.now();

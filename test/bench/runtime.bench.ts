@@ -3,6 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { defaultHostEntry, JobHost } from '../../main/core/runtime/host.js';
 import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { tempDir } from '../helpers/fakes.js';
 import { matmulTask, ModelServer, running, testScheduler } from '../unit/runtime-fixtures.js';
@@ -33,6 +35,25 @@ function rawMsPerRun(bytes: Uint8Array, x: Float32Array, shape: number[], thread
     for (let i = 0; i < ${runs}; i++) await s.run(feeds);
     console.log((performance.now() - t) / ${runs});`;
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim());
+}
+
+/** The job host on its own: where the runtime's overhead is not (compare with the scheduler figure). */
+async function hostMsPerJob(bytes: Uint8Array, x: Float32Array, threads: number, jobs: number): Promise<number> {
+  const modelPath = join(dir, 'host.onnx');
+  writeFileSync(modelPath, bytes);
+  const host = new JobHost(defaultHostEntry(), console, 'idle', () => undefined);
+  const data = new Uint8Array(x.buffer);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const hooks = { onStarted: () => undefined, onLoaded: () => undefined };
+  const session = { threads, providers: ['cpu' as const], deviceIndex: 0, warmSessions: 1 };
+  const job = (i: number): ReturnType<JobHost['run']> =>
+    host.run({ type: 'run', jobId: `h${i}`, modelPath, sha256, feeds: { X: { dtype: 'float32', shape: [1024, 1024], data } }, outputs: ['Y'], session }, hooks);
+  await job(0);
+  const started = performance.now();
+  await Promise.all(Array.from({ length: jobs }, (_, i) => job(i + 1)));
+  const ms = (performance.now() - started) / jobs;
+  host.kill('shutdown', 'bench done');
+  return ms;
 }
 
 type T = Awaited<ReturnType<typeof testScheduler>>;
@@ -87,6 +108,10 @@ for (const threads of [1, 2]) {
     runtime += await streamedMsPerTask(() => matmulTask(bigRef, bigX, [1024, 1024]), 15, 4, t);
   }
   await t.scheduler.close();
+  const hostOnly = await hostMsPerJob(big.bytes, bigX, threads, 15);
+  console.log(
+    `  threads=${threads}: job host alone (15 jobs queued in it, no task parsing or base64) ${fmt(hostOnly)} ms/job, ratio ${fmt(raw / 4 / hostOnly, 3)}`,
+  );
   console.log(
     `  threads=${threads}: raw ${fmt(raw / 4)} ms/run, runtime ${fmt(runtime / 4)} ms/task, ratio ${fmt(raw / runtime, 3)} (goal >= 0.97); cold start (spawn + download + load + run) ${fmt(cold)} ms`,
   );

@@ -65,6 +65,28 @@ describe('scheduler on a real runtime', () => {
     await t.scheduler.close();
   });
 
+  it('leases tasks from a task source when it has room, and asks again later when the source had none', async () => {
+    const inputs = [2, 1, 3, 2, 1].map((rows, i) => ({ rows, x: seededFloats(rows * 8, 40 + i) }));
+    const pending = inputs.map(({ rows, x }) => matmulTask(smallRef, x, [rows, 8]));
+    const asked: number[] = [];
+    const t = await testScheduler({
+      leaseRetryMs: 20,
+      source: {
+        lease: (slots) => {
+          asked.push(slots);
+          // The first answer is empty: the network had nothing yet.
+          return Promise.resolve(asked.length === 1 ? [] : pending.splice(0, slots));
+        },
+      },
+    });
+    assert.deepEqual(asked, [], 'no lease while the policy has not said run');
+    t.scheduler.setLimits('cpu', running());
+    for (const [i, task] of [...pending].entries())
+      near(floats(result(await t.outcome(task.id))), referenceMatMul(inputs[i]!.x, small.weights, inputs[i]!.rows, 8, 5));
+    assert.ok(asked.length >= 3 && asked.every((n) => n >= 1 && n <= 3), `lease sizes ${asked.join(',')}`);
+    await t.scheduler.close();
+  });
+
   it('rejects bad tasks with a reason and keeps the same job host serving good ones', async () => {
     const t = await testScheduler();
     t.scheduler.setLimits('cpu', running());

@@ -90,6 +90,7 @@ interface Job {
   memory: number;
 }
 interface HostState {
+  host: JobHost;
   lane: Lane;
   jobs: Job[];
   preempted: boolean;
@@ -168,18 +169,25 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       return { ok: false, message: `no ${task.device} device here` };
     }
     known.add(task.id);
-    const entry = queue.add(task);
-    void o.runtime.prepare(task).then((p) => {
-      if (!known.has(task.id)) return p.ok && p.value.unpin(); // released while preparing
-      if (!p.ok) {
-        queue.remove(entry);
-        return finish(entry, p);
-      }
-      entry.prepared = p.value;
-      pump();
-    });
+    prepare(queue.add(task));
     changed();
     return { ok: true };
+  }
+
+  /** Downloads the model and decodes inputs in the background; the entry waits in the queue meanwhile. */
+  function prepare(entry: Queued): void {
+    void o.runtime
+      .prepare(entry.task)
+      .catch((e: unknown) => ({ ok: false as const, reason: 'runtime-error' as const, message: `could not prepare the task: ${String(e)}` }))
+      .then((p) => {
+        if (!known.has(entry.task.id)) return p.ok && p.value.unpin(); // released while preparing
+        if (!p.ok) {
+          queue.remove(entry);
+          return finish(entry, p);
+        }
+        entry.prepared = p.value;
+        pump();
+      });
   }
 
   const fits = (lane: Lane, task: Task): boolean => task.device === 'any' || task.device === lane.spec.kind;
@@ -188,20 +196,20 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   const activeHosts = (lane: Lane): HostState[] => [...lane.hosts.values()].filter((h) => h.jobs.length > 0 && !h.preempted);
   const minPriority = (h: HostState): number => Math.min(...h.jobs.flatMap((j) => j.entries.map((e) => e.task.priority)));
 
-  function spawn(lane: Lane): [JobHost, HostState] {
+  function spawn(lane: Lane): HostState {
     const host = o.runtime.spawnHost(lane.limits.priority, (dead) => {
       lane.hosts.delete(dead);
       pump();
     });
-    const state: HostState = { lane, jobs: [], preempted: false, throttled: false, tokens: 0, lastCpu: undefined, lastTick: now() };
+    const state: HostState = { host, lane, jobs: [], preempted: false, throttled: false, tokens: 0, lastCpu: undefined, lastTick: now() };
     lane.hosts.set(host, state);
-    return [host, state];
+    return state;
   }
 
   /** Stopped while the device is paused, the host preempted or over its CPU share; running otherwise. */
-  function applyStop(host: JobHost, h: HostState): void {
-    if (h.lane.pausedAt !== undefined || h.preempted || h.throttled) host.suspend();
-    else host.resume();
+  function applyStop(h: HostState): void {
+    if (h.lane.pausedAt !== undefined || h.preempted || h.throttled) h.host.suspend();
+    else h.host.resume();
   }
 
   function pump(): void {
@@ -228,37 +236,37 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     return laneMemory(lane) + bytes <= budget;
   }
 
-  function pickHost(lane: Lane, next: Queued): [JobHost, HostState] | undefined {
+  function pickHost(lane: Lane, next: Queued): HostState | undefined {
     const sha = next.task.model.sha256;
-    const idle = [...lane.hosts.entries()].filter(([host, h]) => host.alive && h.jobs.length === 0);
-    if (activeHosts(lane).length < concurrency(lane)) return idle[0] ?? spawn(lane);
+    const idle = [...lane.hosts.values()].find((h) => h.host.alive && h.jobs.length === 0);
+    if (activeHosts(lane).length < concurrency(lane)) return idle ?? spawn(lane);
     // Every slot is busy: queue behind a job of the same model (pipelining), or preempt lower-priority work.
     const behind = activeHosts(lane).find(
       (h) => h.jobs.length < DEPTH && minPriority(h) >= next.task.priority && h.jobs[0]?.entries[0]?.task.model.sha256 === sha && lane.spec.kind === 'cpu',
     );
-    if (behind) return [...lane.hosts.entries()].find(([, h]) => h === behind);
+    if (behind) return behind;
     const victim = activeHosts(lane).sort((a, b) => minPriority(a) - minPriority(b))[0];
     if (victim && minPriority(victim) < next.task.priority && canSuspend) {
       victim.preempted = true;
-      const [vhost] = [...lane.hosts.entries()].find(([, h]) => h === victim)!;
-      applyStop(vhost, victim);
-      o.logger.info(`preempting job host ${vhost.pid} for task ${next.task.id} (priority ${next.task.priority})`);
-      return idle[0] ?? spawn(lane);
+      applyStop(victim);
+      o.logger.info(`preempting job host ${victim.host.pid} for task ${next.task.id} (priority ${next.task.priority})`);
+      return idle ?? spawn(lane);
     }
     return undefined;
   }
 
   function resumePreempted(lane: Lane): void {
-    for (const [host, h] of lane.hosts) {
+    for (const h of lane.hosts.values()) {
       if (!h.preempted || activeHosts(lane).length >= concurrency(lane)) continue;
       const urgent = queue.best((e) => e.prepared !== undefined && fits(lane, e.task) && e.task.priority > minPriority(h));
       if (urgent) continue;
       h.preempted = false;
-      applyStop(host, h);
+      applyStop(h);
     }
   }
 
-  function dispatch(lane: Lane, [host, h]: [JobHost, HostState], first: Queued): void {
+  function dispatch(lane: Lane, h: HostState, first: Queued): void {
+    const host = h.host;
     const entries = [first];
     const key = first.prepared && batchable.get(first.task.model.sha256) && !first.alone ? batchKey(first.prepared) : undefined;
     if (key) {
@@ -322,7 +330,10 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       h.tokens = 0;
       h.lastCpu = undefined;
     }
-    if (job.host.alive) applyStop(job.host, h);
+    if (job.host.alive) applyStop(h);
+    // A spare host left over from preemption goes once the lane has more idle hosts than it runs at once.
+    const idle = [...job.lane.hosts.values()].filter((x) => x.jobs.length === 0);
+    if (idle.length > concurrency(job.lane) && h.jobs.length === 0) h.host.kill('shutdown', 'spare job host no longer needed');
     if (outcome.ok) {
       const m = outcome.message;
       const rows = prepared.map((p) => p.rows ?? 1);
@@ -375,11 +386,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
         if (e.attempts > maxRetries) finish(e, { reason: 'model-unavailable', message });
         else {
           queue.requeue(e);
-          void o.runtime.prepare(e.task).then((p) => {
-            if (!p.ok) return (queue.remove(e), finish(e, p));
-            e.prepared = p.value;
-            pump();
-          });
+          prepare(e); // downloads it again
         }
       } else
         finish(e, {
@@ -452,7 +459,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const t = now();
     for (const lane of lanes.values()) {
       let rss = 0;
-      for (const [host, h] of lane.hosts) {
+      for (const h of lane.hosts.values()) {
+        const host = h.host;
         const dt = t - h.lastTick;
         h.lastTick = t;
         const running = h.jobs.length > 0 && !host.stopped;
@@ -462,7 +470,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
           if (current.activeMs > runTimeoutMs) host.kill('timeout', `no result after ${Math.round(current.activeMs)} ms of running: job host hung`);
         }
         rss += h.jobs.length ? (host.rssBytes() ?? 0) : 0;
-        meter(lane, host, h, dt, running);
+        meter(lane, h, dt, running);
       }
       if (lane.limits.memoryBudgetBytes > 0 && rss > lane.limits.memoryBudgetBytes) {
         const [biggest] = [...lane.hosts.keys()].filter((hh) => lane.hosts.get(hh)!.jobs.length).sort((a, b) => (b.rssBytes() ?? 0) - (a.rssBytes() ?? 0));
@@ -473,16 +481,16 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   }
 
   /** CPU share: a token bucket on the job's measured CPU time, refilled at dutyCycle × threads. */
-  function meter(lane: Lane, host: JobHost, h: HostState, dt: number, running: boolean): void {
+  function meter(lane: Lane, h: HostState, dt: number, running: boolean): void {
     if (lane.spec.kind !== 'cpu' || !canSuspend || h.jobs.length === 0 || lane.limits.dutyCycle >= 1) {
       if (h.throttled) {
         h.throttled = false;
-        applyStop(host, h);
+        applyStop(h);
       }
       return;
     }
     const rate = lane.limits.dutyCycle * Math.max(1, lane.limits.threads);
-    const cpu = host.cpuMs();
+    const cpu = h.host.cpuMs();
     if (cpu !== undefined && h.lastCpu === undefined) return void (h.lastCpu = cpu);
     const used = cpu !== undefined && h.lastCpu !== undefined ? cpu - h.lastCpu : running ? dt * lane.limits.threads : 0;
     h.lastCpu = cpu;
@@ -490,7 +498,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const throttle = h.tokens < 0;
     if (throttle !== h.throttled) {
       h.throttled = throttle;
-      applyStop(host, h);
+      applyStop(h);
     }
   }
 
@@ -502,10 +510,10 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     lane.limits = limits;
     if (!limits.run && lane.pausedAt === undefined) lane.pausedAt = now();
     if (limits.run) lane.pausedAt = undefined;
-    for (const [host, h] of lane.hosts) {
-      if (!canSuspend && !limits.run) host.kill('preempted', 'device paused; this OS cannot suspend a process');
-      if (limits.priority !== was.priority) host.setPriority(limits.priority);
-      applyStop(host, h);
+    for (const h of lane.hosts.values()) {
+      if (!canSuspend && !limits.run) h.host.kill('preempted', 'device paused; this OS cannot suspend a process');
+      if (limits.priority !== was.priority) h.host.setPriority(limits.priority);
+      applyStop(h);
     }
     pump();
   }
