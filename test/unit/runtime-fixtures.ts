@@ -14,6 +14,8 @@ export class ModelServer {
   readonly blobs = new Map<string, Uint8Array>();
   readonly requests: { path: string; range: string | undefined }[] = [];
   cutAfter: number | undefined;
+  /** Sends this many bytes of the next response, then nothing more (the connection stays open). */
+  stallAfter: number | undefined;
   private server: Server | undefined;
   private base = '';
 
@@ -24,6 +26,12 @@ export class ModelServer {
       const blob = this.blobs.get(path);
       if (!blob) return void res.writeHead(404).end();
       const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+      if (this.stallAfter !== undefined) {
+        res.writeHead(200, { 'content-length': blob.length });
+        res.write(blob.subarray(0, this.stallAfter));
+        this.stallAfter = undefined;
+        return;
+      }
       // A truncated answer (as from a dropped connection behind a proxy): the body just stops early.
       const body = blob.subarray(from, this.cutAfter === undefined ? undefined : from + this.cutAfter);
       this.cutAfter = undefined;

@@ -159,6 +159,19 @@ describe('model cache', () => {
     assert.equal(sha256(await readFile(second.path)), ref.sha256);
   });
 
+  it('drops a download that stalls, then resumes it', async () => {
+    const dir = await tempDir('synor-cache-');
+    const ports = fakePorts();
+    const c = new ModelCache({ dir, capBytes: 1 << 20, clock: ports.clock, logger: ports.logger, stallMs: 200 });
+    const ref = server.add('stall.bin', new Uint8Array(seededFloats(10_000, 6).buffer));
+    server.stallAfter = 12_000;
+    const first = await c.ensure(ref);
+    assert.match(!first.ok ? first.message : '', /stopped at 12000 of 40000 bytes .*no data for 0.2 s/);
+    const second = await c.ensure(ref);
+    assert.ok(second.ok);
+    assert.equal(server.requests.at(-1)?.range, 'bytes=12000-');
+  });
+
   it('evicts the least recently used unpinned blob to stay under its cap', async () => {
     const { cache: c, clock } = await cache(2500);
     const blob = (i: number): Uint8Array => new Uint8Array(1000).fill(i);

@@ -12,6 +12,8 @@ export interface ModelCacheOptions {
   clock: Clock;
   logger: Logger;
   fetch?: typeof fetch;
+  /** A download that receives nothing for this long is dropped (and resumes on the next try). */
+  stallMs?: number;
 }
 
 const SHA = /^[0-9a-f]{64}$/;
@@ -108,7 +110,23 @@ export class ModelCache {
       await rm(part, { force: true });
       have = 0;
     }
-    const res = await (this.o.fetch ?? fetch)(ref.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {} });
+    const stall = new AbortController();
+    const stallMs = this.o.stallMs ?? 30_000;
+    const arm = (): NodeJS.Timeout => setTimeout(() => stall.abort(new Error(`no data for ${stallMs / 1000} s`)), stallMs);
+    let timer = arm();
+    const alive = (): void => {
+      clearTimeout(timer);
+      timer = arm();
+    };
+    try {
+      return await this.receive(ref, part, final, have, stall.signal, alive);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async receive(ref: ModelRef, part: string, final: string, have: number, signal: AbortSignal, alive: () => void): Promise<Fetched> {
+    const res = await (this.o.fetch ?? fetch)(ref.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal });
     if (res.status !== 200 && res.status !== 206) {
       await res.body?.cancel();
       return fail(`download of ${ref.url} answered HTTP ${res.status}`);
@@ -121,6 +139,7 @@ export class ModelCache {
     const file = await open(part, resumed ? 'a' : 'w', 0o600);
     try {
       for await (const chunk of res.body ?? []) {
+        alive();
         bytes += chunk.length;
         if (bytes > ref.size) {
           await rm(part, { force: true });
