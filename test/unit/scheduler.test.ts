@@ -275,6 +275,25 @@ describe('scheduler on a real runtime', () => {
     await t.scheduler.close();
   });
 
+  it('cancels a queued and a running task without reporting either, and carries on', async () => {
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running());
+    const runningTask = matmulTask(slowRef, slowX, [1024, 512]);
+    const queuedTask = matmulTask(smallRef, seededFloats(8), [1, 8], { priority: 0 });
+    t.scheduler.submit(runningTask);
+    await until(t.scheduler, () => stateOf(t.scheduler, runningTask.id) === 'running');
+    t.scheduler.submit(queuedTask);
+    t.scheduler.cancel(queuedTask.id);
+    t.scheduler.cancel(runningTask.id);
+    await until(t.scheduler, () => t.scheduler.snapshot().tasks.length === 0);
+    await check(t);
+    assert.deepEqual(
+      t.outcomes.filter((o) => o.kind === 'release' || [runningTask.id, queuedTask.id].includes(o.result.taskId)),
+      [],
+    );
+    await t.scheduler.close();
+  });
+
   it('falls back to CPU when the GPU provider is missing and says why', async () => {
     const t = await testScheduler({ devices: [{ id: 'gpu0', kind: 'gpu', providers: ['cuda', 'cpu'] }] });
     t.scheduler.setLimits('gpu0', running({ vramBudgetMiB: 256 }));

@@ -111,6 +111,8 @@ interface Lane {
 export interface Scheduler {
   submit(raw: unknown): { ok: true } | { ok: false; message: string };
   setLimits(deviceId: string, limits: DeviceLimits): void;
+  /** The network no longer wants this task (lease gone): drop it, send nothing. */
+  cancel(taskId: string): void;
   snapshot(): SchedulerSnapshot;
   onChange(listener: () => void): () => void;
   close(): Promise<void>;
@@ -130,6 +132,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   const queue = new TaskQueue();
   const jobs = new Map<string, Job>();
   const known = new Set<string>(); // every task id we hold, in any state
+  const cancelled = new Set<string>(); // running tasks to drop when their job ends
   const batchable = new Map<string, boolean>(); // model sha → learned from the host
   const msPerRow = new Map<string, number>(); // model sha → running ms per row, for progress/ETA
   const listeners = new Set<() => void>();
@@ -145,6 +148,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   function finish(entry: Queued, outcome: { result: TaskResult } | { reason: ReleaseReason; message: string }): void {
     known.delete(entry.task.id);
     entry.prepared?.unpin();
+    if (cancelled.delete(entry.task.id)) return; // the network no longer wants it: nothing to send
     const done =
       'result' in outcome
         ? o.sink.complete(outcome.result)
@@ -372,7 +376,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const hostWide = code === 'host-crashed' || code === 'timeout' || code === 'memory-budget' || code === 'deadline' || code === 'preempted';
     for (const e of job.entries) {
       // A job still waiting behind the one that took its host down is not to blame.
-      if (hostWide && ((!job.started && job.behind) || (code === 'deadline' && e.task.deadline > o.clock.now()))) queue.requeue(e);
+      if (cancelled.has(e.task.id)) finish(e, { reason: 'shutdown', message: 'cancelled' });
+      else if (hostWide && ((!job.started && job.behind) || (code === 'deadline' && e.task.deadline > o.clock.now()))) queue.requeue(e);
       else if (job.entries.length > 1 && (code === 'bad-input' || code === 'run-failed')) {
         e.alone = true; // one task may have spoiled the batch: run each alone
         queue.requeue(e);
@@ -518,6 +523,20 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     pump();
   }
 
+  /** Drops a task without sending anything (its lease is gone); a job running only that task is stopped. */
+  function cancel(taskId: string): void {
+    if (!known.has(taskId)) return;
+    const queued = queue.matching((e) => e.task.id === taskId)[0];
+    if (queued) {
+      queue.remove(queued);
+      cancelled.add(taskId);
+      return finish(queued, { reason: 'shutdown', message: 'cancelled' });
+    }
+    cancelled.add(taskId);
+    const job = [...jobs.values()].find((j) => j.entries.some((e) => e.task.id === taskId));
+    if (job?.entries.every((e) => cancelled.has(e.task.id))) job.host.kill('preempted', `task ${taskId} cancelled`);
+  }
+
   function snapshot(): SchedulerSnapshot {
     const view = (e: Queued, state: TaskView['state'], device: string | undefined, job?: Job): TaskView => {
       const perRow = msPerRow.get(e.task.model.sha256);
@@ -575,6 +594,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
 
   return {
     submit,
+    cancel,
     setLimits,
     snapshot,
     close,
