@@ -1,6 +1,7 @@
 // Enforcement: CPU-share accuracy at 25/50/75% (ours vs Debian's cpulimit on the same job, same run), give-back
 // latency (setLimits(run:false) → job stopped, checked on the job's own CPU progress) and the idle cost of a warm
 // scheduler. Linux only (/proc). Run: node scripts/bench.mjs enforcement
+import { cpus, loadavg } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
@@ -11,6 +12,8 @@ if (process.platform !== 'linux') {
   console.log('enforcement bench: needs Linux /proc; skipped');
   process.exit(0);
 }
+// Shared cores: say how busy the machine was, since every figure below depends on it.
+console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
 const hasCpulimit = spawnSync('cpulimit', ['--help']).error === undefined;
 const server = await new ModelServer().start();
 const w = seededFloats(512 * 512, 11).map((v) => v / 16);

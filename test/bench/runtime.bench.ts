@@ -1,5 +1,6 @@
 // Runtime throughput vs raw onnxruntime-node (same model, same threads, same run), cold start, warm per-task
 // overhead and micro-batching speed-up. Run: node scripts/bench.mjs runtime
+import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,8 @@ import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js
 import { tempDir } from '../helpers/fakes.js';
 import { matmulTask, ModelServer, running, testScheduler } from '../unit/runtime-fixtures.js';
 
+// Shared cores: say how busy the machine was, since every figure below depends on it.
+console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
 const server = await new ModelServer().start();
 const dir = await tempDir('synor-bench-');
 const fmt = (n: number, d = 1): string => n.toFixed(d);

@@ -311,6 +311,21 @@ describe('scheduler on a real runtime', () => {
     await t.scheduler.close();
   });
 
+  it('paces runs on a GPU lane to its duty cycle (a GPU cannot be stopped mid-kernel)', async () => {
+    const t = await testScheduler({ devices: [{ id: 'gpu0', kind: 'gpu', providers: ['cpu'] }] });
+    t.scheduler.setLimits('gpu0', running({ dutyCycle: 0.25, vramBudgetMiB: 512 }));
+    const first = matmulTask(slowRef, seededFloats(256 * 512, 1), [256, 512], { device: 'gpu' });
+    const second = matmulTask(slowRef, seededFloats(256 * 512, 2), [256, 512], { device: 'gpu' });
+    t.scheduler.submit(first);
+    t.scheduler.submit(second);
+    const r1 = result(await t.outcome(first.id));
+    const done1 = performance.now();
+    assert.equal(stateOf(t.scheduler, second.id), 'queued', 'the next run waits out the idle part of the cycle');
+    result(await t.outcome(second.id));
+    assert.ok(performance.now() - done1 >= 3 * r1.accounting.wallMs, 'idle for at least 3x the run at 25%');
+    await t.scheduler.close();
+  });
+
   it('meters a job to its duty cycle by stopping and continuing it', async () => {
     const t = await testScheduler();
     t.scheduler.setLimits('cpu', running({ dutyCycle: 0.3 }));
