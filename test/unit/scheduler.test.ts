@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped } from '../../main/core/runtime/process-control.js';
+import { createRuntime } from '../../main/core/runtime/runtime.js';
 import type { Scheduler } from '../../main/core/scheduler/scheduler.js';
+import { fakePorts, tempDir } from '../helpers/fakes.js';
 import { floats, matmulTask, ModelServer, running, sha256, testScheduler, until, type Outcome } from './runtime-fixtures.js';
 
 const near = (a: ArrayLike<number>, b: ArrayLike<number>): void => {
@@ -146,6 +148,24 @@ describe('scheduler on a real runtime', () => {
     assert.match(gone.message, /gave up after 2 attempts: job host exited \(SIGKILL\)/);
     await check(t); // the agent and a fresh host carry on
     await t.scheduler.close();
+  });
+
+  it('releases a task when its job host cannot even start, without a crash loop', async () => {
+    const ports = fakePorts();
+    const broken = createRuntime({
+      cacheDir: await tempDir('synor-rt-'),
+      clock: ports.clock,
+      logger: ports.logger,
+      hostEntry: { path: '/nonexistent/job-host.js', execArgv: [] },
+    });
+    const s = await testScheduler({ runtime: broken, maxRetries: 1 });
+    s.scheduler.setLimits('cpu', running());
+    const task = matmulTask(smallRef, seededFloats(8), [1, 8]);
+    s.scheduler.submit(task);
+    const r = release(await s.outcome(task.id));
+    assert.equal(r.reason, 'runtime-error');
+    assert.match(r.message, /gave up after 2 attempts: job host exited \(code 1\): Error: Cannot find module '\/nonexistent\/job-host.js'/);
+    await s.scheduler.close();
   });
 
   it('restarts a hung job host (stopped by someone else) after the run timeout and retries', async () => {

@@ -47,7 +47,6 @@ export const HostErrorCodeSchema = z.enum(['model-corrupt', 'model-invalid', 'ba
 export type HostErrorCode = z.infer<typeof HostErrorCodeSchema>;
 
 export const HostMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }),
   z.object({
     type: z.literal('loaded'),
     jobId: z.string(),

@@ -40,7 +40,6 @@ interface Pending {
 /** One job host child process, seen from the agent: send jobs, stop/continue/kill it, read its CPU and memory. */
 export class JobHost {
   readonly pid: number;
-  readonly ready: Promise<void>;
   stopped = false;
   private readonly child: ChildProcess;
   private readonly pipe: Socket;
@@ -67,15 +66,10 @@ export class JobHost {
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
     });
-    let readyResolve!: () => void;
-    let readyReject!: (e: Error) => void;
-    this.ready = new Promise((res, rej) => ((readyResolve = res), (readyReject = rej)));
-    this.ready.catch(() => undefined); // a host that dies before ready is reported through its jobs
     const reader = new FrameReader((raw) => {
       const parsed = HostMessageSchema.safeParse(raw);
       if (!parsed.success) return logger.warn(`job host ${this.pid} sent a malformed message: ${parsed.error.message.slice(0, 200)}`);
       const m = parsed.data;
-      if (m.type === 'ready') return readyResolve();
       const job = this.pending.get(m.jobId);
       if (m.type === 'started') job?.onStarted();
       else if (m.type === 'loaded') job?.onLoaded(m);
@@ -89,25 +83,31 @@ export class JobHost {
     this.pipe.on('error', () => undefined); // the exit handler reports a dead host
     let exitResolve!: () => void;
     this.exited = new Promise((res) => (exitResolve = res));
-    this.child.on('exit', (code, signal) => {
+    const ended = (how: string): void => {
+      if (this.gone) return;
       this.gone = true;
       exitResolve();
       const why = this.killReason ?? {
         code: 'host-crashed' as const,
-        message: `job host exited (${signal ?? `code ${code}`})${this.stderrTail ? `: ${this.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
+        message: `job host ${how}${this.lastError() ? `: ${this.lastError()}` : ''}`,
       };
-      readyReject(new Error(why.message));
       for (const job of this.pending.values()) job.resolve({ ok: false, ...why });
       this.pending.clear();
       onExit(this);
-    });
+    };
+    this.child.on('exit', (code, signal) => ended(`exited (${signal ?? `code ${code}`})`));
+    // Spawning itself failed (e.g. no Node binary): there will be no 'exit'.
+    this.child.on('error', (e) => (this.pid < 0 ? ended(`could not start: ${e.message}`) : logger.warn(`job host ${this.pid}: ${e.message}`)));
+  }
+
+  /** The error line of what the host printed last (Node ends a crash report with its version, not the error). */
+  private lastError(): string | undefined {
+    const lines = this.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
+    return (lines.findLast((l) => /\b\w*Error\b/.test(l)) ?? lines.at(-1))?.slice(0, 300);
   }
 
   get alive(): boolean {
     return !this.gone;
-  }
-  get busy(): boolean {
-    return this.pending.size > 0;
   }
 
   /** Queues a job in the host (it runs jobs one at a time, in order). */

@@ -199,7 +199,6 @@ async function startWorker(): Promise<void> {
   port.on('message', (req: RunRequest) => {
     chain = chain.then(() => run(req)); // parsed by the main thread
   });
-  post({ type: 'ready' });
 }
 
 type Typed = Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array | Uint16Array;

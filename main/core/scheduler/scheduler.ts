@@ -581,7 +581,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const exits: Promise<unknown>[] = [];
     for (const lane of lanes.values())
       for (const host of lane.hosts.keys()) {
-        exits.push(new Promise((res) => (host.alive ? host.exited.then(res) : res(undefined))));
+        exits.push(host.exited);
         host.kill('shutdown', 'agent shutting down');
       }
     for (const e of queue.all()) {
