@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { PRESETS, SettingsPatchSchema, SettingsSchema } from './settings.js';
 import { HardwareSnapshotSchema } from './hardware.js';
+import { EarningsQuerySchema, EarningsSummarySchema, EstimatesSchema } from './network.js';
 import { ActivityEntrySchema, AgentStateSchema } from './state.js';
+import { walletCommands } from './wallet.js';
 
 const NoArgs = z.object({}).strict().optional();
 
@@ -25,6 +27,12 @@ export const commands = {
     result: z.object({ deviceId: z.string().nullable(), note: z.string() }),
   },
   dismissNotice: { args: z.object({ id: z.string().max(200) }).strict(), result: AgentStateSchema },
+  getEarnings: { args: EarningsQuerySchema.omit({ utcOffsetMinutes: true }), result: EarningsSummarySchema },
+  /** CSV of every receipt in the range, for the user's records or taxes. */
+  exportEarningsCsv: { args: EarningsQuerySchema.omit({ utcOffsetMinutes: true }), result: z.object({ fileName: z.string(), csv: z.string() }) },
+  /** The seed's estimate, this user's projection net of electricity, and what was earned, over the last `days`. */
+  getEstimates: { args: z.object({ days: z.number().int().min(1).max(365) }).strict(), result: EstimatesSchema },
+  ...walletCommands,
 } as const;
 
 export type CommandName = keyof typeof commands;

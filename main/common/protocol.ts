@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VoucherSchema } from './wallet.js';
 import { ReleaseReasonSchema, TaskResultSchema, TaskSchema } from './task.js';
 
 /**
@@ -280,4 +281,9 @@ export const ROUTES = {
   release: 'v1/release',
   receipts: (cursor: number) => `v1/receipts?cursor=${cursor}`,
   model: (sha256: string) => `v1/models/${sha256}`,
+  voucher: (owner: string) => `v1/voucher?owner=${encodeURIComponent(owner)}`,
 } as const;
+
+/** A payout voucher for everything the owner earned and was not paid yet (null: nothing owed). */
+export const VoucherReplySchema = z.object({ voucher: VoucherSchema.nullable(), serverTime: ServerTime }).strict();
+export type VoucherReply = z.infer<typeof VoucherReplySchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WalletErrorCodeSchema } from './wallet.js';
 
 /** Every error that crosses a boundary (IPC, HTTP, WebSocket) is one of these codes plus a human sentence. */
 export const ErrorCodeSchema = z.enum([
@@ -10,6 +11,8 @@ export const ErrorCodeSchema = z.enum([
   'NOT_FOUND',
   'STORAGE', // a file could not be read or written
   'INTERNAL',
+  'UNAVAILABLE', // what the command needs is not running yet (e.g. no network connection); the message says why
+  ...WalletErrorCodeSchema.options.filter((code) => code !== 'STORAGE'),
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { DEFAULT_NETWORK_SETTINGS, NetworkSettingsSchema } from './network.js';
+import { ChainSettingsSchema } from './wallet.js';
 
-export const SETTINGS_VERSION = 2;
+export const SETTINGS_VERSION = 3;
 
 const whole = (min: number, max: number, unit: string) =>
   z
@@ -64,6 +66,10 @@ export const SettingsSchema = z
     pausedUntil: z.number().int().nonnegative().nullable(),
     pauseWhileApps: z.array(z.string().trim().min(1).max(128)).max(64),
     pauseWhileFullscreen: z.boolean(),
+    /** Coordinator (null: the embedded local devnet), electricity tariff, SYNOR price. */
+    network: NetworkSettingsSchema,
+    /** The payout chain of a real network; null with the devnet, whose local chain is set up at each start. */
+    chain: ChainSettingsSchema.nullable(),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -89,6 +95,8 @@ export const DEFAULT_SETTINGS: Settings = {
   pausedUntil: null,
   pauseWhileApps: [],
   pauseWhileFullscreen: true,
+  network: DEFAULT_NETWORK_SETTINGS,
+  chain: null,
 };
 
 /** First-run choices. Each is a patch over the current settings. */
@@ -124,4 +132,6 @@ export type PresetName = keyof typeof PRESETS;
 export const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
   // v1 had sharing, cpuSharePercent and idleOnly; everything else arrived in v2.
   1: (old) => ({ ...DEFAULT_SETTINGS, ...old, schemaVersion: 2 }),
+  // v3 added where to earn: the network and its payout chain.
+  2: (old) => ({ ...old, network: DEFAULT_NETWORK_SETTINGS, chain: null, schemaVersion: 3 }),
 };

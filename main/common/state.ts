@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { HardwareSnapshotSchema } from './hardware.js';
+import { EarningsBucketSchema, NetworkStatusSchema } from './network.js';
+import { WalletViewSchema } from './wallet.js';
 import { DecisionSchema, SignalsSchema } from './policy.js';
 
 export const NoticeSchema = z.object({
@@ -9,6 +11,32 @@ export const NoticeSchema = z.object({
   message: z.string(),
 });
 export type Notice = z.infer<typeof NoticeSchema>;
+
+/** One task this machine holds, for the dashboard (progress and ETA are estimated from earlier runs of its model). */
+export const TaskViewSchema = z.object({
+  id: z.string(),
+  state: z.enum(['preparing', 'queued', 'running', 'suspended']),
+  device: z.string().optional(),
+  priority: z.number(),
+  deadline: z.number(),
+  rewardEstimate: z.number(),
+  attempts: z.number(),
+  progress: z.number().optional(),
+  etaMs: z.number().optional(),
+});
+export type TaskView = z.infer<typeof TaskViewSchema>;
+
+/** Earning: the network connection, the work in hand, and what it earned (ledger totals). */
+export const WorkSchema = z.object({
+  /** What must happen before this machine can earn ("Create a wallet…"); null when nothing is missing. */
+  blocker: z.string().nullable(),
+  network: NetworkStatusSchema.nullable(),
+  tasks: z.array(TaskViewSchema),
+  /** Why the runtime could not use a preferred execution provider, per lane. */
+  notices: z.array(z.string()),
+  earned: EarningsBucketSchema.nullable(),
+});
+export type Work = z.infer<typeof WorkSchema>;
 
 /** What the agent is doing and, above all, why: shown on the dashboard and in the tray tooltip. */
 export const StatusSchema = z.object({
@@ -32,6 +60,9 @@ export const AgentStateSchema = z.object({
   idleSource: z.string(),
   /** Devices, capability profile, what is unusable and why; null until the first detection finished. */
   hardware: HardwareSnapshotSchema.nullable(),
+  work: WorkSchema,
+  /** Address, balances, claimable amount, claims: never a key or a phrase. */
+  wallet: WalletViewSchema,
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

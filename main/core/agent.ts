@@ -6,6 +6,7 @@ import type { Decision, Signals } from '../common/policy.js';
 import { fail, fieldErrors, ok, type Result } from '../common/result.js';
 import { PRESETS, SettingsSchema, type Settings } from '../common/settings.js';
 import type { ActivityEntry, AgentEvent, AgentState, Notice } from '../common/state.js';
+import { createContribution } from './contribution.js';
 import { Emitter } from './events.js';
 import { createHardwareService } from './hardware/service.js';
 import { Monitor } from './monitor/monitor.js';
@@ -13,6 +14,10 @@ import type { AppPaths } from './paths.js';
 import { decide, summarize } from './policy/decide.js';
 import type { Ports } from './ports.js';
 import { SettingsStore } from './settings/store.js';
+import { walletHandlers } from './wallet/commands.js';
+import { WalletController } from './wallet/controller.js';
+import { WalletService } from './wallet/service.js';
+import type { WalletView } from '../common/wallet.js';
 
 export interface AgentOptions {
   ports: Ports;
@@ -21,6 +26,8 @@ export interface AgentOptions {
   version: string;
   /** Measure the CPU on first start on new hardware (off in unit tests, which must not spend seconds on it). */
   autoBenchmark?: boolean;
+  /** Run the local devnet (coordinator + chain) when no network is set; off in unit tests. */
+  embeddedDevnet?: boolean;
 }
 
 export interface Agent {
@@ -48,6 +55,17 @@ type Handlers = {
 /** What makes a decision different for the activity log: who runs and the first blocking reason, not the numbers in it. */
 const decisionKey = (decision: Decision | undefined): string =>
   JSON.stringify(decision?.devices.map((d) => [d.deviceId, d.run, d.reasons.find((r) => r.blocking)?.code]));
+
+/** Runs `after` once each wallet command finished: a new, unlocked or removed wallet changes who can earn. */
+function walletAndThen<H extends Record<string, (args: never) => Promise<unknown>>>(handlers: H, after: () => void): H {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [name, async (args: never) => {
+      const result = await handler(args);
+      after();
+      return result;
+    }]),
+  ) as H;
+}
 
 /** Composition root: builds the whole agent from its ports. The Electron app and headless mode both call this. */
 export async function createAgent(options: AgentOptions): Promise<Agent> {
@@ -90,7 +108,31 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
           vramTotalMiB: device.capabilities.memoryGb * 1024,
         };
       });
-  const monitor = new Monitor(ports, gpuSignals, () => []);
+  const walletService = new WalletService({ dir: join(options.paths.dataDir, 'wallet'), secrets: ports.secrets, logger });
+  let walletView: WalletView | null = null;
+  const wallet = new WalletController({
+    service: walletService,
+    clock,
+    logger,
+    voucher: async (owner) => (await contribution.voucher(owner)) ?? undefined,
+    onChange: (view) => {
+      walletView = view;
+      publish();
+    },
+  });
+  const utcOffsetMinutes = (): number => -new Date(clock.now()).getTimezoneOffset();
+  const contribution = createContribution({
+    dataDir: options.paths.dataDir,
+    clock,
+    logger,
+    settings: () => settings,
+    hardware: () => hardware.snapshot(),
+    utcOffsetMinutes,
+    wallet,
+    embeddedDevnet: options.embeddedDevnet ?? true,
+    onChange: () => publish(),
+  });
+  const monitor = new Monitor(ports, gpuSignals, () => contribution.pids());
   let signals: Signals | null = null;
   let decision: Decision | undefined;
 
@@ -98,13 +140,15 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     version: options.version,
     mode: options.mode,
     sharing: settings.sharing,
-    status: decision ? summarize(decision, false) : { code: 'off', reason: 'Starting…' },
+    status: decision ? summarize(decision, contribution.work().tasks.some((t) => t.state === 'running')) : { code: 'off', reason: 'Starting…' },
     startedAt,
     notices,
     decision: decision ?? null,
     signals,
     idleSource: ports.idle.name,
     hardware: hardware.snapshot(),
+    work: contribution.work(),
+    wallet: walletView ?? wallet.view(),
   });
 
   const log = (kind: ActivityEntry['kind'], message: string): void => {
@@ -132,6 +176,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     const next = decide(signals, settings, clock.now(), decision);
     const changed = decisionKey(next) !== decisionKey(decision);
     decision = next;
+    contribution.apply(next);
     if (changed) log('policy', summarize(next, false).reason);
     publish();
   };
@@ -164,6 +209,9 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       );
       if (changed.length > 0) log('settings', `Settings changed: ${changed.join(', ')}`);
       followTelemetry();
+      if (JSON.stringify(before.network) !== JSON.stringify(next.network) || JSON.stringify(before.chain) !== JSON.stringify(next.chain)) {
+        void contribution.refresh();
+      }
       // New settings take effect at once, not at the next tick.
       await tick();
       if (before.sharing !== next.sharing) {
@@ -201,13 +249,37 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       return ok(hardware.snapshot());
     },
     submitWebGpuReport: ({ report }) => hardware.acceptWebGpuReport(report),
+    getEarnings: async (q) => {
+      const summary = contribution.earnings(q);
+      return summary ? ok(summary) : fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');
+    },
+    exportEarningsCsv: async (q) => {
+      const csv = contribution.csv(q);
+      if (csv === null) return fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');
+      return ok({ fileName: `synor-earnings-${new Date(clock.now()).toISOString().slice(0, 10)}.csv`, csv });
+    },
+    getEstimates: async ({ days }) => {
+      const estimates = contribution.estimates(days);
+      return estimates ? ok(estimates) : fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');
+    },
+    ...walletAndThen(walletHandlers(wallet, logger), () => void contribution.refresh()),
     dismissNotice: async ({ id }) => {
       notices = notices.filter((notice) => notice.id !== id);
       return ok(publish());
     },
   };
 
-  const unsubscribeHardware = hardware.subscribe(() => publish());
+  const unsubscribeHardware = hardware.subscribe(() => {
+    publish();
+    void contribution.refresh();
+  });
+  // A wallet file that cannot be read is a notice, not a crash: the app runs and says what to do.
+  await walletService.open().catch((error: unknown) => {
+    const message = `Your wallet could not be opened: ${(error as Error).message}. The file was left as it is.`;
+    notices = [...notices, { id: 'wallet-unusable', level: 'error', code: 'WALLET_UNUSABLE', message }];
+    logger.error(message);
+  });
+  void contribution.refresh();
   // Detection must not delay start-up (the URL or window comes first); the snapshot arrives as an event.
   void hardware.refresh().catch((error: unknown) => logger.error(`hardware detection failed: ${(error as Error).message}`));
   followTelemetry();
@@ -238,6 +310,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     tick,
     async close() {
       closed = true;
+      await contribution.close();
       cancelTimer();
       unsubscribeSession();
       unsubscribeHardware();

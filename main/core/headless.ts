@@ -12,6 +12,7 @@ import { createDefaultProbe } from './hardware/default-probe.js';
 import { nodeSystemPorts } from './monitor/node-sources.js';
 import { appPaths } from './paths.js';
 import { startServer } from './server/http.js';
+import { KeychainStore } from './wallet/secret-store.js';
 
 const DEFAULT_PORT = 7433;
 
@@ -24,6 +25,7 @@ const ports = {
   clock: systemClock,
   logger: stderrLogger,
   hardware: createDefaultProbe(),
+  secrets: new KeychainStore(),
   ...nodeSystemPorts(process.platform, process.env),
 };
 const agent = await createAgent({ ports, paths, mode: 'headless', version });

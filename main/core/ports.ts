@@ -1,4 +1,5 @@
 import type { HardwareProbe } from './hardware/probe.js';
+import type { SecretStore } from './wallet/secret-store.js';
 
 /** What the agent needs from its host. Each port has a real implementation per host and a fake in unit tests. */
 export interface Clock {
@@ -62,6 +63,8 @@ export interface Ports {
   hardware: HardwareProbe;
   clock: Clock;
   logger: Logger;
+  /** OS-protected storage for the wallet key (keychain, Electron safeStorage); null where there is none. */
+  secrets: SecretStore | null;
   idle: IdleSource;
   power: PowerSource;
   session: SessionEvents;

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Wallet, verifyTypedData } from 'ethers';
+import { Wallet, verifyTypedData, type Provider } from 'ethers';
 import { z } from 'zod';
 import { DEVNET_LABEL } from '../common/network.js';
 import {
@@ -24,11 +24,13 @@ import {
   type ResourceType,
   type SignedReceipt,
 } from '../common/protocol.js';
-import type { ErrorReply } from '../common/protocol.js';
+import type { ErrorReply, VoucherReply } from '../common/protocol.js';
 import type { ReleaseReason } from '../common/task.js';
+import { AddressSchema, type ChainSettings } from '../common/wallet.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
 import { rewardWei } from '../core/economics/rewards.js';
 import type { Clock, Logger } from '../core/ports.js';
+import { voucherForUnpaid } from './chain/vouchers.js';
 import { devnetModels, makeTask, Verifier, type IssuedTask } from './tasks.js';
 
 /**
@@ -111,12 +113,24 @@ export interface CoordinatorStats {
   releases: ReleaseReason[];
 }
 
+/** The payout contract the coordinator signs vouchers for, and how it gives new owners gas money (devnet only). */
+export interface PayoutLink {
+  settings: Pick<ChainSettings, 'chainId' | 'payoutAddress'>;
+  provider: Provider;
+  fund(owner: string): Promise<void>;
+}
+
+/** How long a voucher may be claimed; an expired one is simply replaced by the next request. */
+const VOUCHER_TTL_S = 3600;
+
 export interface Coordinator {
   url: string;
   address: string;
   stats: CoordinatorStats;
   addTasks(count: number): void;
   receiptsOf(deviceId: string): readonly SignedReceipt[];
+  /** From now on: serve vouchers at GET /v1/voucher?owner=… and fund newly registered owners. */
+  attachPayout(link: PayoutLink): void;
   close(): Promise<void>;
 }
 
@@ -199,6 +213,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const leases = new Map<string, Lease>();
   const outcomes = new Map<string, Outcome>();
   const receipts = new Map<string, SignedReceipt[]>();
+  const ownerRewards = new Map<string, bigint[]>();
+  let payout: PayoutLink | undefined;
   const waiters: { deviceId: string; give: (issued: IssuedTask) => void }[] = [];
   const stats: CoordinatorStats = { accepted: new Map(), duplicates: 0, rejected: 0, releases: [] };
   const domain = eip712Domain(chainId);
@@ -279,6 +295,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       issuedAt: clock.now(),
     };
     const signature = await wallet.signTypedData(domain, RECEIPT_TYPES, receipt);
+    // Vouchers number an owner's receipts in issue order across all their devices (see devnet/chain/vouchers.ts).
+    const owner = receipt.owner.toLowerCase();
+    ownerRewards.set(owner, [...(ownerRewards.get(owner) ?? []), BigInt(receipt.totalWei)]);
     const list = receipts.get(deviceId) ?? [];
     list.push({ receipt, signature });
     receipts.set(deviceId, list.slice(-RECEIPTS_KEPT));
@@ -343,6 +362,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       });
       await save();
       logger?.info(`devnet: device ${info.deviceId} registered to ${info.owner}`);
+      if (payout && !existing) {
+        payout.fund(info.owner).catch((error: unknown) => logger?.warn(`devnet: could not fund ${info.owner}: ${(error as Error).message}`));
+      }
       return { deviceToken: token, reputation: existing?.reputation ?? 50, serverTime: now() };
     },
     'POST v1/lease': async (req) => {
@@ -450,6 +472,19 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       if (!lease.expired && reason !== 'invalid-task' && reason !== 'model-unavailable') addTask(lease.issued);
       return { status: 'released', serverTime: now() };
     },
+    'GET v1/voucher': async (_req, _rest, url): Promise<VoucherReply> => {
+      const owner = parse(z.object({ owner: AddressSchema }), { owner: url.searchParams.get('owner') }).owner;
+      if (!payout) throw new HttpError(404, 'no-payout', 'This coordinator has no payout contract yet.');
+      const voucher = await voucherForUnpaid({
+        coordinator: wallet,
+        settings: payout.settings,
+        provider: payout.provider,
+        owner,
+        rewardsWei: ownerRewards.get(owner.toLowerCase()) ?? [],
+        expiry: Math.floor(now() / 1000) + VOUCHER_TTL_S,
+      });
+      return { voucher: voucher ?? null, serverTime: now() };
+    },
     'GET v1/receipts': async (req, _rest, url) => {
       const [deviceId] = authenticate(req);
       const cursor = Number(url.searchParams.get('cursor') ?? '0');
@@ -504,6 +539,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     stats,
     addTasks,
     receiptsOf: (deviceId) => receipts.get(deviceId) ?? [],
+    attachPayout: (link) => (payout = link),
     async close() {
       for (const t of timers) clearInterval(t);
       server.closeAllConnections();

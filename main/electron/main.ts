@@ -1,5 +1,5 @@
 /** Electron entry: the only place that wires real Electron objects to the agent. */
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, powerMonitor, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, powerMonitor, safeStorage, session, shell, Tray } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AgentState } from '../common/state.js';
@@ -9,6 +9,7 @@ import { createDefaultProbe } from '../core/hardware/default-probe.js';
 import { nodeSystemPorts } from '../core/monitor/node-sources.js';
 import { appPaths } from '../core/paths.js';
 import { electronIdle, electronPower, electronSession } from './adapters.js';
+import { SafeStorageStore } from './secret-store.js';
 import { forwardEvents, serveIpc, trustedFrame } from './ipc.js';
 import { trayIconBitmap, trayMenu, trayTooltip } from './tray.js';
 import { hardenContents, hardenSession, windowOptions } from './window.js';
@@ -70,10 +71,12 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(async () => {
     hardenSession(session.defaultSession);
     const os = nodeSystemPorts(process.platform, process.env);
+    const paths = appPaths(process.platform, process.env, app.getPath('home'));
     const agent = await createAgent({
       ports: {
         // The packaged app cannot find its own folder from the bundle's path alone.
         hardware: createDefaultProbe({ root: app.getAppPath() }),
+        secrets: new SafeStorageStore(safeStorage, join(paths.dataDir, 'wallet', 'secrets')),
         clock: systemClock,
         logger: stderrLogger,
         idle: electronIdle(powerMonitor, os.idle),
@@ -81,7 +84,7 @@ if (!app.requestSingleInstanceLock()) {
         session: electronSession(powerMonitor),
         system: os.system,
       },
-      paths: appPaths(process.platform, process.env, app.getPath('home')),
+      paths,
       mode: 'electron',
       version: app.getVersion(),
     });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { HardwareReport } from '../../main/common/hardware.js';
 import { vendorReport } from '../../main/core/hardware/probe.js';
 import type { Clock, CpuTimes, Logger, Ports, PowerReading, SessionEvent } from '../../main/core/ports.js';
+import { MemorySecretStore } from './wallet.js';
 
 /** A clock the test moves by hand; timers fire only from advance(). */
 export class FakeClock implements Clock {
@@ -74,6 +75,7 @@ export class FakeSystem {
   ports(): Omit<Ports, 'clock' | 'logger'> {
     return {
       hardware: { provider: { kind: 'fallback', reason: 'fake probe' }, detect: async () => this.hardware },
+      secrets: new MemorySecretStore(),
       idle: { name: 'fake', idleSeconds: async () => this.idleSeconds, locked: async () => this.locked },
       power: { read: async () => this.power },
       session: {

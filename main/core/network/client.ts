@@ -15,6 +15,7 @@ import {
   ReleaseReplySchema,
   ROUTES,
   SubmitReplySchema,
+  VoucherReplySchema,
   type DeviceInfo,
   type InfoReply,
   type NoWorkReason,
@@ -24,6 +25,7 @@ import {
   type TypedDataTypes,
 } from '../../common/protocol.js';
 import { ReleaseReasonSchema, type ReleaseReason, type Task, type TaskResult } from '../../common/task.js';
+import type { Voucher } from '../../common/wallet.js';
 import { toWei } from '../economics/rewards.js';
 import { Emitter } from '../events.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -96,6 +98,8 @@ export interface NetworkClient {
   flush(): Promise<number>;
   /** Fetches new receipts, verifies each (signature, device, reward split) and appends it to the ledger. */
   syncReceipts(): Promise<number>;
+  /** The coordinator's voucher for the owner's unpaid receipts, to claim on chain; null when nothing is owed. */
+  voucher(owner: string): Promise<Voucher | null>;
   /** Runs flush + receipt sync in the background: on a timer while connected, with backoff while not. */
   start(): void;
   close(): Promise<void>;
@@ -432,6 +436,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     subscribe: (listener) => events.subscribe(listener),
     connect,
     lease,
+    voucher: async (owner) => (await call(ROUTES.voucher(owner), VoucherReplySchema, 'GET')).voucher,
     progress(leaseId, fraction) {
       const lease = leases.get(leaseId);
       if (lease) lease.progress = Math.min(1, Math.max(0, fraction));

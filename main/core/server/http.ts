@@ -44,7 +44,8 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-const STATUS: Record<ErrorCode, number> = {
+/** HTTP status per error code; codes not listed (the wallet's) are refusals of a valid request: 409. */
+const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_REQUEST: 400,
   UNKNOWN_COMMAND: 404,
   VALIDATION: 422,
@@ -53,6 +54,7 @@ const STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   STORAGE: 500,
   INTERNAL: 500,
+  UNAVAILABLE: 503,
 };
 
 const csp = (port: number): string =>
@@ -101,7 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.end(body);
   };
   const sendResult = (res: ServerResponse, result: Result<unknown>): void =>
-    send(res, result.ok ? 200 : STATUS[result.error.code], JSON.stringify(result), 'application/json');
+    send(res, result.ok ? 200 : (STATUS[result.error.code] ?? 409), JSON.stringify(result), 'application/json');
 
   const readBody = (req: IncomingMessage): Promise<string | undefined> =>
     new Promise((resolve, reject) => {

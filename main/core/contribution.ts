@@ -1,0 +1,186 @@
+/**
+ * The earning pipeline: coordinator (the embedded devnet with its local chain, or the network at the configured
+ * URL) → network client → scheduler → job hosts, with the wallet signing the registration and claiming vouchers.
+ * It starts what it can and says what is missing (no wallet yet, hardware still being detected).
+ */
+import { join } from 'node:path';
+import type { HardwareSnapshot } from '../common/hardware.js';
+import type { EarningsQuery, EarningsSummary, Estimates } from '../common/network.js';
+import type { Decision } from '../common/policy.js';
+import type { Settings } from '../common/settings.js';
+import type { Work } from '../common/state.js';
+import type { Voucher } from '../common/wallet.js';
+import type { Coordinator } from '../devnet/coordinator.js';
+import { startEmbeddedDevnet } from '../devnet/coordinator.js';
+import { deployPayout, fundNative, startLocalChain, type LocalChain } from '../devnet/chain/local-chain.js';
+import { scheduledHoursPerDay, typicalPowerWatts } from './economics/estimator.js';
+import { deviceInfo } from './network/device-info.js';
+import { linkScheduler } from './network/scheduler-link.js';
+import { startNetworkService, type NetworkService } from './network/service.js';
+import type { Clock, Logger } from './ports.js';
+import { createRuntime } from './runtime/runtime.js';
+import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import type { WalletController } from './wallet/controller.js';
+
+export interface ContributionOptions {
+  dataDir: string;
+  clock: Clock;
+  logger: Logger;
+  settings(): Settings;
+  hardware(): HardwareSnapshot | null;
+  utcOffsetMinutes(): number;
+  wallet: WalletController;
+  /** Start the embedded devnet when no coordinator URL is set (off in unit tests: it runs a chain and a server). */
+  embeddedDevnet: boolean;
+  onChange(): void;
+}
+
+export interface Contribution {
+  work(): Work;
+  /** The policy's answer, enforced on the job hosts. */
+  apply(decision: Decision): void;
+  /** Job host process ids: their CPU is ours, not the user's. */
+  pids(): number[];
+  /** Starts whatever has become possible (wallet created, hardware detected) or restarts on a new coordinator URL. */
+  refresh(): Promise<void>;
+  earnings(query: EarningsQuery): EarningsSummary | null;
+  csv(query: EarningsQuery): string | null;
+  estimates(days: number): Estimates | null;
+  /** The coordinator's voucher for the owner's unpaid receipts; null when nothing is owed or not connected. */
+  voucher(owner: string): Promise<Voucher | null>;
+  close(): Promise<void>;
+}
+
+interface Devnet {
+  coordinator: Coordinator;
+  chain: LocalChain;
+}
+interface Connected {
+  url: string | null;
+  service: NetworkService;
+  scheduler: Scheduler;
+}
+
+export function createContribution(o: ContributionOptions): Contribution {
+  const { clock, logger, wallet } = o;
+  const runtime = createRuntime({ cacheDir: join(o.dataDir, 'models'), clock, logger });
+  let devnet: Devnet | null = null;
+  let connected: Connected | null = null;
+  let decision: Decision | null = null;
+  let blocker: string | null = 'Starting…';
+  let busy: Promise<void> = Promise.resolve();
+
+  /** The embedded devnet: coordinator, a local chain, the payout contract for its key. */
+  async function startDevnet(): Promise<Devnet> {
+    const coordinator = await startEmbeddedDevnet(join(o.dataDir), logger);
+    const chain = await startLocalChain();
+    const deployment = await deployPayout(chain, { coordinator: coordinator.address });
+    coordinator.attachPayout({ settings: deployment.settings, provider: chain.provider, fund: (owner) => fundNative(chain, owner) });
+    await wallet.setChain(deployment.settings);
+    logger.info(`devnet: coordinator ${coordinator.url}, chain ${chain.rpcUrl} (test tokens)`);
+    return { coordinator, chain };
+  }
+
+  async function stopAll(): Promise<void> {
+    const c = connected;
+    const d = devnet;
+    connected = null;
+    devnet = null;
+    await c?.scheduler.close();
+    await c?.service.close();
+    await d?.coordinator.close();
+    await d?.chain.stop();
+  }
+
+  async function reconcile(): Promise<void> {
+    const url = o.settings().network.coordinatorUrl;
+    if (connected && connected.url !== url) await stopAll();
+    if (url === null && !o.embeddedDevnet) {
+      blocker = 'No network is set, and the local devnet is turned off.';
+      return;
+    }
+    if (url === null) devnet ??= await startDevnet();
+    else if (devnet) await stopAll();
+    if (connected) return;
+    const snapshot = o.hardware();
+    const view = wallet.view();
+    if (view.wallet.state !== 'ready') {
+      blocker = view.wallet.state === 'none' ? 'Create or import a wallet to start earning.' : 'Unlock your wallet to start earning.';
+      return;
+    }
+    if (!snapshot) {
+      blocker = 'Detecting your hardware…';
+      return;
+    }
+    const service = await startNetworkService({
+      dataDir: o.dataDir,
+      url: url ?? devnet!.coordinator.url,
+      signer: wallet.service.signer(),
+      device: deviceInfo(snapshot, o.settings(), o.utcOffsetMinutes()),
+      clock,
+      logger,
+    });
+    const link = linkScheduler(service.client, logger);
+    const scheduler = createScheduler({ runtime, source: link.source, sink: link.sink, clock, logger });
+    scheduler.onChange(o.onChange);
+    service.subscribe((event) => {
+      // New receipts change what the wallet may claim.
+      if (event.type === 'receipt') void wallet.refresh();
+      o.onChange();
+    });
+    connected = { url, service, scheduler };
+    blocker = null;
+    if (decision) apply(decision);
+  }
+
+  function apply(next: Decision): void {
+    decision = next;
+    for (const device of next.devices) connected?.scheduler.setLimits(device.deviceId, { run: device.run, ...device.limits });
+  }
+
+  const query = (q: EarningsQuery) => ({ ...q, utcOffsetMinutes: o.utcOffsetMinutes() });
+
+  return {
+    work() {
+      const snap = connected?.scheduler.snapshot();
+      return {
+        blocker,
+        network: connected?.service.status() ?? null,
+        tasks: snap?.tasks ?? [],
+        notices: (snap?.lanes ?? []).flatMap((lane) => (lane.notice ? [lane.notice] : [])),
+        earned: connected?.service.earnings(query({})).total ?? null,
+      };
+    },
+    apply,
+    pids: () => connected?.scheduler.snapshot().lanes.flatMap((lane) => lane.pids) ?? [],
+    refresh() {
+      busy = busy.then(reconcile).catch((error: unknown) => {
+        blocker = `Could not join the network: ${(error as Error).message}`;
+        logger.error(`contribution: ${(error as Error).stack ?? String(error)}`);
+      });
+      return busy.then(o.onChange);
+    },
+    earnings: (q) => connected?.service.earnings(query(q)) ?? null,
+    voucher: async (owner) => (connected ? connected.service.client.voucher(owner) : null),
+    csv: (q) => connected?.service.csv(query(q)) ?? null,
+    estimates(days) {
+      const snapshot = o.hardware();
+      if (!connected || !snapshot) return null;
+      const settings = o.settings();
+      const info = deviceInfo(snapshot, settings, o.utcOffsetMinutes());
+      return connected.service.estimates({
+        device: info.deviceType,
+        scheduledHoursPerDay: scheduledHoursPerDay(settings.schedule.enabled ? settings.schedule.week : null),
+        availableFraction: null,
+        sharePercent: settings.cpuSharePercent,
+        powerWatts: typicalPowerWatts(info.deviceType),
+        settings: settings.network,
+        days,
+      });
+    },
+    async close() {
+      await busy;
+      await stopAll();
+    },
+  };
+}
