@@ -326,6 +326,12 @@ describe('scheduler on a real runtime', () => {
     const notice = t.scheduler.snapshot().lanes[0]!.notice ?? '';
     assert.match(notice, /^cuda not usable here \(.+\); running on CPU$/);
     assert.ok(t.ports.logger.lines.some((l) => l.startsWith('warn device gpu0: cuda not usable')));
+    t.scheduler.setLimits('gpu1', running()); // decided by the policy, but no lane: said once, ignored
+    t.scheduler.setLimits('gpu1', running());
+    assert.equal(t.ports.logger.lines.filter((l) => l.includes('no job lane for device gpu1')).length, 1);
+    t.scheduler.setLimits('gpu0', { ...running(), dutyCycle: 7 });
+    assert.ok(t.ports.logger.lines.some((l) => l.startsWith('error ignored invalid limits for gpu0')));
+    assert.equal(t.scheduler.snapshot().lanes[0]!.limits.dutyCycle, 1);
     const cpuOnly = matmulTask(smallRef, x, [2, 8], { device: 'cpu' });
     assert.equal(t.scheduler.submit(cpuOnly).ok, false, 'no CPU lane configured');
     await t.scheduler.close();

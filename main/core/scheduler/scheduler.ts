@@ -133,6 +133,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   const jobs = new Map<string, Job>();
   const known = new Set<string>(); // every task id we hold, in any state
   const cancelled = new Set<string>(); // running tasks to drop when their job ends
+  const unknownDevices = new Set<string>();
   const batchable = new Map<string, boolean>(); // model sha → learned from the host
   const msPerRow = new Map<string, number>(); // model sha → running ms per row, for progress/ETA
   const listeners = new Set<() => void>();
@@ -509,8 +510,15 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
 
   function setLimits(deviceId: string, raw: DeviceLimits): void {
     const lane = lanes.get(deviceId);
-    if (!lane) return o.logger.warn(`limits for unknown device ${deviceId}`);
-    const limits = { ...LimitsSchema.parse(raw), run: raw.run };
+    // The policy decides for every device it sees; one without a lane (no runtime for it) is said once.
+    if (!lane) {
+      if (!unknownDevices.has(deviceId)) o.logger.info(`no job lane for device ${deviceId}`);
+      unknownDevices.add(deviceId);
+      return;
+    }
+    const parsed = LimitsSchema.safeParse(raw);
+    if (!parsed.success || typeof raw.run !== 'boolean') return o.logger.error(`ignored invalid limits for ${deviceId}: ${JSON.stringify(raw)}`);
+    const limits = { ...parsed.data, run: raw.run };
     const was = lane.limits;
     lane.limits = limits;
     if (!limits.run && lane.pausedAt === undefined) lane.pausedAt = now();
