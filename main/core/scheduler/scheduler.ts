@@ -376,8 +376,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     };
     const hostWide = code === 'host-crashed' || code === 'timeout' || code === 'memory-budget' || code === 'deadline' || code === 'preempted';
     for (const e of job.entries) {
-      // A job still waiting behind the one that took its host down is not to blame.
       if (cancelled.has(e.task.id)) finish(e, { reason: 'shutdown', message: 'cancelled' });
+      // A job still waiting behind the one that took its host down is not to blame.
       else if (hostWide && ((!job.started && job.behind) || (code === 'deadline' && e.task.deadline > o.clock.now()))) queue.requeue(e);
       else if (job.entries.length > 1 && (code === 'bad-input' || code === 'run-failed')) {
         e.alone = true; // one task may have spoiled the batch: run each alone
