@@ -1,3 +1,14 @@
+/**
+ * Local scheduler: runs the network's tasks on this machine's devices, inside the limits the policy engine sets.
+ * - Tasks arrive by submit() or from a TaskSource; each ends in exactly one ResultSink complete() or release().
+ * - Queue: priority, then deadline, then arrival; admission by the memory (GPU: VRAM) estimate against the budget.
+ * - Lanes: one per device, `concurrency` job hosts each; a host keeps warm sessions and takes the next job of the
+ *   same model before the current one ends, so bytes travel while it computes.
+ * - Enforcement (setLimits): run:false SIGSTOPs the lane's hosts at once (released as 'policy-pause' after
+ *   maxPauseMs); dutyCycle meters a CPU job's measured CPU time with SIGSTOP/SIGCONT and paces GPU runs; threads go to
+ *   onnxruntime; priority to the OS; memoryBudgetBytes kills a host whose RSS exceeds it.
+ * - Failures: a crashed or hung host is restarted and its task retried up to maxRetries; task faults are released.
+ */
 import { LimitsSchema, type Limits } from '../../common/policy.js';
 import { TaskSchema, type ReleaseReason, type Task, type TaskResult } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
