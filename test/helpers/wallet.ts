@@ -47,3 +47,14 @@ export const keyOfPhrase = (words: string[]): string => HDNodeWallet.fromPhrase(
 /** Anvil's public test mnemonic and its first account. */
 export const TEST_PHRASE = 'test test test test test test test test test test test junk';
 export const TEST_PHRASE_ADDRESS = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
+
+/** Fragments that would give a secret away: the key in hex, the phrase, and any three of its words in a row. */
+export function fragments(secret: { key?: string; phrase?: string }): string[] {
+  const out: string[] = [];
+  if (secret.key) out.push(secret.key.toLowerCase().replace(/^0x/, ''));
+  if (secret.phrase) {
+    const words = secret.phrase.toLowerCase().split(' ');
+    for (let i = 0; i + 3 <= words.length; i++) out.push(words.slice(i, i + 3).join(' '));
+  }
+  return out;
+}

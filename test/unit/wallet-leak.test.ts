@@ -6,7 +6,7 @@ import type { KeyWorkProgress } from '../../main/common/wallet.js';
 import { walletResult } from '../../main/core/wallet/errors.js';
 import type { WalletService } from '../../main/core/wallet/service.js';
 import { MemoryLogger } from '../helpers/fakes.js';
-import { keyOfPhrase, testWallet, TEST_PHRASE } from '../helpers/wallet.js';
+import { fragments, keyOfPhrase, testWallet, TEST_PHRASE } from '../helpers/wallet.js';
 
 /**
  * Everything a UI-facing caller can see: each call's result or error (as walletResult turns it into data, and the
@@ -33,17 +33,6 @@ class Capture {
     const objects = services.map((s) => inspect(s, { depth: 8, showHidden: true }));
     return [...this.seen, ...this.logger.lines, JSON.stringify(this.progress), ...objects].join('\n').toLowerCase();
   }
-}
-
-/** Fragments that would give a secret away: the key in hex, the phrase, and any three of its words in a row. */
-function fragments(secret: { key?: string; phrase?: string }): string[] {
-  const out: string[] = [];
-  if (secret.key) out.push(secret.key.toLowerCase().replace(/^0x/, ''));
-  if (secret.phrase) {
-    const words = secret.phrase.toLowerCase().split(' ');
-    for (let i = 0; i + 3 <= words.length; i++) out.push(words.slice(i, i + 3).join(' '));
-  }
-  return out;
 }
 
 test('create, import, unlock, sign, export, change passphrase and remove never show a key or phrase to the caller or the log', async () => {
