@@ -48,13 +48,15 @@ export const keyOfPhrase = (words: string[]): string => HDNodeWallet.fromPhrase(
 export const TEST_PHRASE = 'test test test test test test test test test test test junk';
 export const TEST_PHRASE_ADDRESS = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 
-/** Fragments that would give a secret away: the key in hex, the phrase, and any three of its words in a row. */
-export function fragments(secret: { key?: string; phrase?: string }): string[] {
-  const out: string[] = [];
-  if (secret.key) out.push(secret.key.toLowerCase().replace(/^0x/, ''));
-  if (secret.phrase) {
-    const words = secret.phrase.toLowerCase().split(' ');
-    for (let i = 0; i + 3 <= words.length; i++) out.push(words.slice(i, i + 3).join(' '));
-  }
-  return out;
+/**
+ * The first fragment of `secret` found in `text`: the key in hex, or any three phrase words in a row. The text is
+ * reduced to lowercase words first, so the phrase is caught in any form (spaces, a JSON array, a log line).
+ */
+export function findLeak(text: string, secret: { key?: string; phrase?: string }): string | undefined {
+  const words = ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, ' ')} `;
+  const fragments: string[] = [];
+  if (secret.key) fragments.push(secret.key.toLowerCase().replace(/^0x/, ''));
+  const phrase = secret.phrase?.toLowerCase().split(' ').filter(Boolean) ?? [];
+  for (let i = 0; i + 3 <= phrase.length; i++) fragments.push(` ${phrase.slice(i, i + 3).join(' ')} `);
+  return fragments.find((fragment) => words.includes(fragment));
 }
