@@ -21,6 +21,8 @@ after(async () => {
   await agent?.stop();
 });
 
+/** A page expression (run in the browser) reading the number shown in a data-testid element. */
+const amount = (testId: string) => `Number.parseFloat(document.querySelector('[data-testid="${testId}"]')?.textContent ?? '0')`;
 const nav = (name: string) => page.getByRole('navigation').getByRole('button', { name }).click();
 
 test('first run: the welcome card explains sharing and the devnet, and leads to the wallet', async () => {
@@ -47,10 +49,7 @@ test('create a wallet (with a passphrase where the OS has no keychain); it regis
 });
 
 test('tasks run and signed receipts come in: earnings grow', async () => {
-  await page.waitForFunction(() => {
-    const text = document.querySelector('[data-testid="earned"]')?.textContent ?? '0';
-    return Number.parseFloat(text) > 0;
-  }, undefined, { timeout: 120_000 });
+  await page.waitForFunction(`${amount('earned')} > 0`, undefined, { timeout: 120_000 });
   await screenshot(page, 'dashboard-earning');
   await nav('Earnings');
   await page.getByTestId('earned-confirmed').waitFor();
@@ -60,11 +59,11 @@ test('tasks run and signed receipts come in: earnings grow', async () => {
 
 test('claim: the voucher pays out on the local chain and the SYNOR balance rises', async () => {
   await nav('Wallet');
-  await page.waitForFunction(() => (document.querySelector('[data-testid="claimable"]')?.textContent ?? '0') !== '0', undefined, { timeout: 60_000 });
+  await page.waitForFunction(`${amount('claimable')} > 0`, undefined, { timeout: 60_000 });
   assert.equal(await page.getByTestId('synor-balance').textContent(), '0');
   await page.getByRole('button', { name: 'Claim to wallet' }).click();
   await page.getByText('Confirmed', { exact: true }).waitFor({ timeout: 60_000 });
-  await page.waitForFunction(() => Number.parseFloat(document.querySelector('[data-testid="synor-balance"]')?.textContent ?? '0') > 0);
+  await page.waitForFunction(`${amount('synor-balance')} > 0`);
   const wallet = (await rpc(agent, 'getWallet')) as { value: { balances: { synor: string }; claims: { status: string; txHash: string }[] } };
   assert.ok(BigInt(wallet.value.balances.synor) > 0n);
   assert.equal(wallet.value.claims[0]?.status, 'confirmed');
