@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { launchBrowser, screenshot, waitForPositive } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';
 import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
 
@@ -21,8 +21,6 @@ after(async () => {
   await agent?.stop();
 });
 
-/** A page expression (run in the browser) reading the number shown in a data-testid element. */
-const amount = (testId: string) => `Number.parseFloat(document.querySelector('[data-testid="${testId}"]')?.textContent ?? '0')`;
 const nav = (name: string) => page.getByRole('navigation').getByRole('button', { name }).click();
 
 test('first run: the welcome card explains sharing and the devnet, and leads to the wallet', async () => {
@@ -36,7 +34,8 @@ test('create a wallet (with a passphrase where the OS has no keychain); it regis
   await page.getByRole('button', { name: 'Create wallet' }).click();
   const passphrase = page.getByLabel('Passphrase for the key file');
   // CI has no secret service: the app asks for a passphrase instead of storing the key in plain text.
-  if (await passphrase.isVisible().catch(() => false) || (await page.getByRole('alert').count()) > 0) {
+  await page.getByTestId('wallet-address').or(passphrase).waitFor();
+  if (await passphrase.isVisible()) {
     await passphrase.fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Create wallet' }).click();
   }
@@ -49,7 +48,7 @@ test('create a wallet (with a passphrase where the OS has no keychain); it regis
 });
 
 test('tasks run and signed receipts come in: earnings grow', async () => {
-  await page.waitForFunction(`${amount('earned')} > 0`, undefined, { timeout: 120_000 });
+  await waitForPositive(page, 'earned', 120_000);
   await screenshot(page, 'dashboard-earning');
   await nav('Earnings');
   await page.getByTestId('earned-confirmed').waitFor();
@@ -59,11 +58,11 @@ test('tasks run and signed receipts come in: earnings grow', async () => {
 
 test('claim: the voucher pays out on the local chain and the SYNOR balance rises', async () => {
   await nav('Wallet');
-  await page.waitForFunction(`${amount('claimable')} > 0`, undefined, { timeout: 60_000 });
+  await waitForPositive(page, 'claimable', 60_000);
   assert.equal(await page.getByTestId('synor-balance').textContent(), '0');
   await page.getByRole('button', { name: 'Claim to wallet' }).click();
   await page.getByText('Confirmed', { exact: true }).waitFor({ timeout: 60_000 });
-  await page.waitForFunction(`${amount('synor-balance')} > 0`);
+  await waitForPositive(page, 'synor-balance', 30_000);
   const wallet = (await rpc(agent, 'getWallet')) as { value: { balances: { synor: string }; claims: { status: string; txHash: string }[] } };
   assert.ok(BigInt(wallet.value.balances.synor) > 0n);
   assert.equal(wallet.value.claims[0]?.status, 'confirmed');

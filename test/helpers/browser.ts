@@ -30,3 +30,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true });
 }
+
+/** Waits until the number shown in a data-testid element is above zero (a function, since the app's CSP forbids eval). */
+export function waitForPositive(page: Page, testId: string, timeout: number): Promise<unknown> {
+  return page.waitForFunction(
+    (id) => {
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document;
+      return Number.parseFloat(doc.querySelector(`[data-testid="${id}"]`)?.textContent ?? '0') > 0;
+    },
+    testId,
+    { timeout },
+  );
+}
