@@ -113,15 +113,7 @@ GpuRecord ReadDevice(const Nvml& nvml, unsigned int index) {
     if (Reading(rc, major, failure))
       gpu.computeCapability = std::to_string(major) + "." + std::to_string(minor);
   }
-  if (failure != NVML_SUCCESS) {
-    // A device that fails half-way is reported by its index and bus id only: partial readings would mislead.
-    GpuRecord broken;
-    broken.index = index;
-    broken.pciBusId = gpu.pciBusId;
-    broken.errorCode = ErrorCode(failure);
-    broken.errorMessage = ErrorText(nvml, failure);
-    return broken;
-  }
+  if (failure != NVML_SUCCESS) return BrokenGpu(gpu, ErrorCode(failure), ErrorText(nvml, failure));
   return gpu;
 }
 

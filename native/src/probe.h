@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace synor {
@@ -16,6 +17,16 @@ struct GpuRecord {
   bool unifiedMemory = false;
   std::optional<std::string> errorCode, errorMessage;
 };
+
+// A device that fails half-way is reported by its index and bus id only: partial readings would mislead.
+inline GpuRecord BrokenGpu(const GpuRecord& partial, std::string code, std::string message) {
+  GpuRecord broken;
+  broken.index = partial.index;
+  broken.pciBusId = partial.pciBusId;
+  broken.errorCode = std::move(code);
+  broken.errorMessage = std::move(message);
+  return broken;
+}
 
 // status: "found" (library answered), "absent" (no driver library: a normal answer), "failed" (library present, call failed).
 struct VendorResult {

@@ -111,14 +111,7 @@ GpuRecord ReadDevice(const Rsmi& rsmi, uint32_t index) {
     rc = rsmi.powerCap(index, 0, &u64);
     gpu.powerLimitMilliwatts = Reading(rc, u64, 1000, failure);
   }
-  if (failure != RSMI_STATUS_SUCCESS) {
-    GpuRecord broken;
-    broken.index = index;
-    broken.pciBusId = gpu.pciBusId;
-    broken.errorCode = ErrorCode(failure);
-    broken.errorMessage = ErrorText(rsmi, failure);
-    return broken;
-  }
+  if (failure != RSMI_STATUS_SUCCESS) return BrokenGpu(gpu, ErrorCode(failure), ErrorText(rsmi, failure));
   return gpu;
 }
 
