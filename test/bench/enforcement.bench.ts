@@ -1,7 +1,7 @@
 // Enforcement: CPU-share accuracy at 25/50/75% (ours vs Debian's cpulimit on the same job, same run), give-back
 // latency (setLimits(run:false) → job stopped, checked on the job's own CPU progress) and the idle cost of a warm
 // scheduler. Linux only (/proc). Run: node scripts/bench.mjs enforcement
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, setPriority } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
@@ -99,6 +99,16 @@ const progress = (pid: number): number =>
       return n; // a thread that just ended
     }
   }, 0);
+// The sampling loop below is the observer: when the OS lets us (root), it runs at nice -10 so that its own
+// scheduling delays on the shared cores are not counted as latency. The agent's stop itself is synchronous.
+const observerRaised = (() => {
+  try {
+    setPriority(-10);
+    return true;
+  } catch {
+    return false;
+  }
+})();
 const job = await busyJob(1);
 const latencies: number[] = [];
 const ranAfter: number[] = [];
@@ -130,12 +140,13 @@ const pct = (values: number[], p: number): string => {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2);
 };
 console.log(
-  `give-back latency over ${latencies.length} trials (signal → job's CPU progress counter frozen, as observed by this process): p50 ${pct(latencies, 0.5)} ms, p99 ${pct(latencies, 0.99)} ms (goal p99 <= 50 ms)`,
+  `give-back latency over ${latencies.length} trials (signal → job's CPU progress counter frozen, observer at ${observerRaised ? 'nice -10' : 'normal priority'}): p50 ${pct(latencies, 0.5)} ms, p99 ${pct(latencies, 0.99)} ms (goal p99 <= 50 ms)`,
 );
 console.log(
   `  job CPU time spent after the signal: p50 ${pct(ranAfter, 0.5)} ms, p99 ${pct(ranAfter, 0.99)} ms, max ${pct(ranAfter, 1)} ms; main thread not yet in state T 20 ms after: ${notYetT}/200`,
 );
 await job.stop();
+if (observerRaised) setPriority(0);
 
 // 3. Idle cost: scheduler with a warm (idle) job host and nothing to do, 20 s after its last job.
 {
