@@ -22,9 +22,14 @@ function headerVersion(dir) {
 
 /** Where the running Node's own headers live: next to the binary (official tarballs, Homebrew, nvm), the
  * configured prefix, or the distribution's -dev package. The same version wins over any other. */
-export function findNodeDir(execPath = process.execPath, nodePrefix = process.config.variables.node_prefix, version = process.versions.node) {
+export function findNodeDir(
+  execPath = process.execPath,
+  nodePrefix = process.config.variables.node_prefix,
+  version = process.versions.node,
+  configured = process.env.npm_config_nodedir,
+) {
   const candidates = [
-    process.env.npm_config_nodedir,
+    configured,
     resolve(dirname(execPath), '..'),
     nodePrefix,
     '/usr',

@@ -23,11 +23,13 @@ test('headers are found next to the running node binary, and the same version wi
   const prefix = await tempDir();
   await fakeHeaders(prefix, '20.19.0');
   const execPath = join(prefix, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
-  assert.equal(findNodeDir(execPath, '', '20.19.0'), prefix);
+  // npm passes its own nodedir setting (this machine has one) to scripts it runs: none here, to test the search.
+  assert.equal(findNodeDir(execPath, '', '20.19.0', ''), prefix);
   const other = await tempDir();
   await fakeHeaders(other, '22.1.0');
-  assert.equal(findNodeDir(execPath, other, '22.1.0'), other, 'the configured prefix, when it matches');
-  assert.equal(findNodeDir(join(await tempDir(), 'bin', 'node'), other, '20.19.0'), other, 'any headers beat none');
+  assert.equal(findNodeDir(execPath, other, '22.1.0', ''), other, 'the configured prefix, when it matches');
+  assert.equal(findNodeDir(join(await tempDir(), 'bin', 'node'), other, '20.19.0', ''), other, 'any headers beat none');
+  assert.equal(findNodeDir(execPath, other, '22.1.0', prefix), other, "the same version beats npm's nodedir setting");
 });
 
 /** Runs the build script from a copy of scripts/ and native/ (and its package.json) in a temp folder. */
