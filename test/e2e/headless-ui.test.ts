@@ -62,8 +62,13 @@ test('settings save on change; an invalid value shows its error and saves nothin
   await page.getByText('At most 100 %').waitFor();
   assert.equal(await cpu.getAttribute('aria-invalid'), 'true');
   await screenshot(page, 'settings-invalid');
-  const settings = (await rpc(agent, 'getSettings')) as { value: { cpuSharePercent: number } };
+  const url = page.getByLabel('Network address');
+  await url.fill('http://coordinator.example');
+  await url.press('Tab');
+  await page.getByText('Use an https:// address').waitFor();
+  const settings = (await rpc(agent, 'getSettings')) as { value: { cpuSharePercent: number; network: { coordinatorUrl: string | null } } };
   assert.equal(settings.value.cpuSharePercent, 75);
+  assert.equal(settings.value.network.coordinatorUrl, null, 'an http address for a remote host is refused');
 });
 
 test('the activity log explains what happened and can be searched', async () => {
