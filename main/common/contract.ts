@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PRESETS, SettingsPatchSchema, SettingsSchema } from './settings.js';
 import { HardwareSnapshotSchema } from './hardware.js';
 import { EarningsQuerySchema, EarningsSummarySchema, EstimatesSchema } from './network.js';
+import { ReceiptSchema } from './protocol.js';
 import { ActivityEntrySchema, AgentStateSchema } from './state.js';
 import { walletCommands } from './wallet.js';
 
@@ -32,6 +33,11 @@ export const commands = {
   exportEarningsCsv: { args: EarningsQuerySchema.omit({ utcOffsetMinutes: true }), result: z.object({ fileName: z.string(), csv: z.string() }) },
   /** The seed's estimate, this user's projection net of electricity, and what was earned, over the last `days`. */
   getEstimates: { args: z.object({ days: z.number().int().min(1).max(365) }).strict(), result: EstimatesSchema },
+  /** The newest receipts, newest first; each one's coordinator signature was checked before it entered the ledger. */
+  getReceipts: {
+    args: z.object({ limit: z.number().int().min(1).max(500) }).strict(),
+    result: z.array(ReceiptSchema.extend({ devnet: z.boolean(), coordinator: z.string() })),
+  },
   ...walletCommands,
 } as const;
 

@@ -258,6 +258,10 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       if (csv === null) return fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');
       return ok({ fileName: `synor-earnings-${new Date(clock.now()).toISOString().slice(0, 10)}.csv`, csv });
     },
+    getReceipts: async ({ limit }) => {
+      const receipts = contribution.receipts(limit);
+      return receipts ? ok(receipts) : fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');
+    },
     getEstimates: async ({ days }) => {
       const estimates = contribution.estimates(days);
       return estimates ? ok(estimates) : fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');

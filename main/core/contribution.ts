@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { HardwareSnapshot } from '../common/hardware.js';
 import type { EarningsQuery, EarningsSummary, Estimates } from '../common/network.js';
 import type { Decision } from '../common/policy.js';
+import type { Receipt } from '../common/protocol.js';
 import type { Settings } from '../common/settings.js';
 import type { Work } from '../common/state.js';
 import type { Voucher } from '../common/wallet.js';
@@ -46,6 +47,8 @@ export interface Contribution {
   earnings(query: EarningsQuery): EarningsSummary | null;
   csv(query: EarningsQuery): string | null;
   estimates(days: number): Estimates | null;
+  /** The newest `limit` receipts from the ledger, newest first; null when not connected. */
+  receipts(limit: number): (Receipt & { devnet: boolean; coordinator: string })[] | null;
   /** The coordinator's voucher for the owner's unpaid receipts; null when nothing is owed or not connected. */
   voucher(owner: string): Promise<Voucher | null>;
   close(): Promise<void>;
@@ -161,6 +164,12 @@ export function createContribution(o: ContributionOptions): Contribution {
       return busy.then(o.onChange);
     },
     earnings: (q) => connected?.service.earnings(query(q)) ?? null,
+    receipts: (limit) =>
+      connected?.service.ledger
+        .all()
+        .flatMap((r) => (r.kind === 'receipt' ? [{ ...r.signed.receipt, devnet: r.source.devnet, coordinator: r.source.coordinator }] : []))
+        .slice(-limit)
+        .reverse() ?? null,
     voucher: async (owner) => (connected ? connected.service.client.voucher(owner) : null),
     csv: (q) => connected?.service.csv(query(q)) ?? null,
     estimates(days) {

@@ -53,6 +53,9 @@ test('tasks run and signed receipts come in: earnings grow', async () => {
   await nav('Earnings');
   await page.getByTestId('earned-confirmed').waitFor();
   await page.getByText('Why reality differs').waitFor();
+  await page.getByRole('table').getByRole('row').nth(1).waitFor();
+  const receipts = (await rpc(agent, 'getReceipts', { limit: 5 })) as { value: { status: string; totalWei: string }[] };
+  assert.ok(receipts.value.length > 0 && receipts.value.every((r) => ['verified', 'unverified', 'rejected'].includes(r.status)));
   await screenshot(page, 'earnings');
 });
 

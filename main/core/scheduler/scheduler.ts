@@ -157,10 +157,21 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   let leaseTimer: NodeJS.Timeout | undefined;
   let tickTimer: NodeJS.Timeout | undefined;
 
-  const changed = (): void => listeners.forEach((l) => l());
+  // Listeners (the UI's state push) hear of transitions at once, of progress at most once a second: the ticker runs
+  // every 10 ms while metering and must not turn into 100 state pushes a second.
+  let dirty = false;
+  let lastEmit = 0;
+  const changed = (): void => void (dirty = true);
+  const emit = (): void => {
+    if (!dirty) return;
+    dirty = false;
+    lastEmit = now();
+    listeners.forEach((l) => l());
+  };
   const now = (): number => performance.now();
 
   function finish(entry: Queued, outcome: { result: TaskResult } | { reason: ReleaseReason; message: string }): void {
+    changed();
     known.delete(entry.task.id);
     entry.prepared?.unpin();
     if (cancelled.delete(entry.task.id)) return; // the network no longer wants it: nothing to send
@@ -194,6 +205,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     known.add(task.id);
     prepare(queue.add(task));
     changed();
+    emit();
     return { ok: true };
   }
 
@@ -206,7 +218,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
         if (!known.has(entry.task.id)) return p.ok && p.value.unpin(); // released while preparing
         if (!p.ok) {
           queue.remove(entry);
-          return finish(entry, p);
+          finish(entry, p);
+          return emit();
         }
         entry.prepared = p.value;
         pump();
@@ -231,8 +244,10 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
 
   /** Stopped while the device is paused, the host preempted or over its CPU share; running otherwise. */
   function applyStop(h: HostState): void {
+    const was = h.host.stopped;
     if (h.lane.pausedAt !== undefined || h.preempted || h.throttled) h.host.suspend();
     else h.host.resume();
+    if (h.host.stopped !== was) changed();
   }
 
   function pump(): void {
@@ -251,7 +266,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     releaseExpired();
     pull();
     schedule();
-    changed();
+    emit();
   }
 
   function admits(lane: Lane, bytes: number): boolean {
@@ -314,6 +329,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     };
     jobs.set(job.id, job);
     h.jobs.push(job);
+    changed();
     const req: RunRequest = {
       type: 'run',
       jobId: job.id,
@@ -334,6 +350,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
         onStarted: () => {
           job.started = true;
           changed();
+          emit();
         },
         onLoaded: (m) => {
           batchable.set(m.sha256, m.batchable);
@@ -481,6 +498,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
 
   function tick(): void {
     const t = now();
+    if (jobs.size > 0 && t - lastEmit >= 1000) changed(); // progress and ETA move
     for (const lane of lanes.values()) {
       let rss = 0;
       for (const h of lane.hosts.values()) {
@@ -537,6 +555,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const parsed = LimitsSchema.safeParse(raw);
     if (!parsed.success || typeof raw.run !== 'boolean') return o.logger.error(`ignored invalid limits for ${deviceId}: ${JSON.stringify(raw)}`);
     const limits = { ...parsed.data, run: raw.run };
+    changed();
     const was = lane.limits;
     lane.limits = limits;
     if (!limits.run && lane.pausedAt === undefined) lane.pausedAt = now();
@@ -556,7 +575,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     if (queued) {
       queue.remove(queued);
       cancelled.add(taskId);
-      return finish(queued, { reason: 'shutdown', message: 'cancelled' });
+      finish(queued, { reason: 'shutdown', message: 'cancelled' });
+      return emit();
     }
     cancelled.add(taskId);
     const job = [...jobs.values()].find((j) => j.entries.some((e) => e.task.id === taskId));

@@ -180,6 +180,12 @@ export const t = {
     estimateHelp: (hourly: number) => `The network's rate for this device type is $${hourly.toFixed(3)} per hour of work.`,
     assumptions: 'What the projection assumes',
     gap: 'Why reality differs',
+    receiptsTitle: 'Latest receipts',
+    receiptsHelp: "Each receipt is signed by the network; its signature was checked before it was counted.",
+    when: 'When',
+    what: 'For',
+    result: 'Result check',
+    status: { verified: 'Verified', unverified: 'Not checked', rejected: 'Rejected' },
   },
   activity: {
     title: 'Activity',
