@@ -17,7 +17,6 @@ import { SettingsStore } from './settings/store.js';
 import { walletHandlers } from './wallet/commands.js';
 import { WalletController } from './wallet/controller.js';
 import { WalletService } from './wallet/service.js';
-import type { WalletView } from '../common/wallet.js';
 
 export interface AgentOptions {
   ports: Ports;
@@ -109,16 +108,12 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         };
       });
   const walletService = new WalletService({ dir: join(options.paths.dataDir, 'wallet'), secrets: ports.secrets, logger });
-  let walletView: WalletView | null = null;
   const wallet = new WalletController({
     service: walletService,
     clock,
     logger,
     voucher: async (owner) => (await contribution.voucher(owner)) ?? undefined,
-    onChange: (view) => {
-      walletView = view;
-      publish();
-    },
+    onChange: () => publish(),
   });
   const utcOffsetMinutes = (): number => -new Date(clock.now()).getTimezoneOffset();
   const contribution = createContribution({
@@ -136,20 +131,23 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   let signals: Signals | null = null;
   let decision: Decision | undefined;
 
-  const state = (): AgentState => ({
-    version: options.version,
-    mode: options.mode,
-    sharing: settings.sharing,
-    status: decision ? summarize(decision, contribution.work().tasks.some((t) => t.state === 'running')) : { code: 'off', reason: 'Starting…' },
-    startedAt,
-    notices,
-    decision: decision ?? null,
-    signals,
-    idleSource: ports.idle.name,
-    hardware: hardware.snapshot(),
-    work: contribution.work(),
-    wallet: walletView ?? wallet.view(),
-  });
+  const state = (): AgentState => {
+    const work = contribution.work();
+    return {
+      version: options.version,
+      mode: options.mode,
+      sharing: settings.sharing,
+      status: decision ? summarize(decision, contribution.busy()) : { code: 'off', reason: 'Starting…' },
+      startedAt,
+      notices,
+      decision: decision ?? null,
+      signals,
+      idleSource: ports.idle.name,
+      hardware: hardware.snapshot(),
+      work,
+      wallet: wallet.view(),
+    };
+  };
 
   const log = (kind: ActivityEntry['kind'], message: string): void => {
     const entry: ActivityEntry = { at: clock.now(), kind, message };
@@ -185,7 +183,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   let cancelTimer = (): void => undefined;
   let closed = false;
   const loop = (): void => {
-    const period = !settings.sharing ? TICK_MS.off : state().status.code === 'working' ? TICK_MS.working : TICK_MS.sharing;
+    const period = !settings.sharing ? TICK_MS.off : contribution.busy() ? TICK_MS.working : TICK_MS.sharing;
     cancelTimer = clock.after(period, () => void tick().then(() => !closed && loop()));
   };
   const unsubscribeSession = ports.session.subscribe(() => void tick());

@@ -38,6 +38,8 @@ export interface ContributionOptions {
 
 export interface Contribution {
   work(): Work;
+  /** Whether a task is running now (the policy then ticks faster, to give the machine back fast). */
+  busy(): boolean;
   /** The policy's answer, enforced on the job hosts. */
   apply(decision: Decision): void;
   /** Job host process ids: their CPU is ours, not the user's. */
@@ -71,7 +73,13 @@ export function createContribution(o: ContributionOptions): Contribution {
   let connected: Connected | null = null;
   let decision: Decision | null = null;
   let blocker: string | null = 'Starting…';
-  let busy: Promise<void> = Promise.resolve();
+  let reconciling: Promise<void> = Promise.resolve();
+  const query = (q: EarningsQuery) => ({ ...q, utcOffsetMinutes: o.utcOffsetMinutes() });
+  /** Ledger totals, recomputed only when the ledger changed (the state is published every tick). */
+  let earned: Work['earned'] = null;
+  const recount = (): void => {
+    earned = connected?.service.earnings(query({})).total ?? null;
+  };
 
   /** The embedded devnet: coordinator, a local chain, the payout contract for its key. */
   async function startDevnet(): Promise<Devnet> {
@@ -127,12 +135,14 @@ export function createContribution(o: ContributionOptions): Contribution {
     const scheduler = createScheduler({ runtime, source: link.source, sink: link.sink, clock, logger });
     scheduler.onChange(o.onChange);
     service.subscribe((event) => {
+      if (event.type === 'receipt' || event.type === 'submitted') recount();
       // New receipts change what the wallet may claim.
       if (event.type === 'receipt') void wallet.refresh();
       o.onChange();
     });
     connected = { url, service, scheduler };
     blocker = null;
+    recount();
     if (decision) apply(decision);
   }
 
@@ -141,7 +151,6 @@ export function createContribution(o: ContributionOptions): Contribution {
     for (const device of next.devices) connected?.scheduler.setLimits(device.deviceId, { run: device.run, ...device.limits });
   }
 
-  const query = (q: EarningsQuery) => ({ ...q, utcOffsetMinutes: o.utcOffsetMinutes() });
 
   return {
     work() {
@@ -151,17 +160,18 @@ export function createContribution(o: ContributionOptions): Contribution {
         network: connected?.service.status() ?? null,
         tasks: snap?.tasks ?? [],
         notices: (snap?.lanes ?? []).flatMap((lane) => (lane.notice ? [lane.notice] : [])),
-        earned: connected?.service.earnings(query({})).total ?? null,
+        earned,
       };
     },
+    busy: () => connected?.scheduler.snapshot().tasks.some((task) => task.state === 'running') ?? false,
     apply,
     pids: () => connected?.scheduler.snapshot().lanes.flatMap((lane) => lane.pids) ?? [],
     refresh() {
-      busy = busy.then(reconcile).catch((error: unknown) => {
+      reconciling = reconciling.then(reconcile).catch((error: unknown) => {
         blocker = `Could not join the network: ${(error as Error).message}`;
         logger.error(`contribution: ${(error as Error).stack ?? String(error)}`);
       });
-      return busy.then(o.onChange);
+      return reconciling.then(o.onChange);
     },
     earnings: (q) => connected?.service.earnings(query(q)) ?? null,
     receipts: (limit) =>
@@ -188,8 +198,9 @@ export function createContribution(o: ContributionOptions): Contribution {
       });
     },
     async close() {
-      await busy;
+      await reconciling;
       await stopAll();
+      recount();
     },
   };
 }
