@@ -222,6 +222,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
           return emit();
         }
         entry.prepared = p.value;
+        changed();
         pump();
       });
   }
@@ -244,10 +245,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
 
   /** Stopped while the device is paused, the host preempted or over its CPU share; running otherwise. */
   function applyStop(h: HostState): void {
-    const was = h.host.stopped;
     if (h.lane.pausedAt !== undefined || h.preempted || h.throttled) h.host.suspend();
     else h.host.resume();
-    if (h.host.stopped !== was) changed();
   }
 
   function pump(): void {
@@ -286,6 +285,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const victim = activeHosts(lane).sort((a, b) => minPriority(a) - minPriority(b))[0];
     if (victim && minPriority(victim) < next.task.priority && canSuspend) {
       victim.preempted = true;
+      changed();
       applyStop(victim);
       o.logger.info(`preempting job host ${victim.host.pid} for task ${next.task.id} (priority ${next.task.priority})`);
       return idle ?? spawn(lane);
@@ -299,6 +299,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       const urgent = queue.best((e) => e.prepared !== undefined && fits(lane, e.task) && e.task.priority > minPriority(h));
       if (urgent) continue;
       h.preempted = false;
+      changed();
       applyStop(h);
     }
   }
@@ -603,7 +604,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     };
     const tasks: TaskView[] = [];
     for (const job of jobs.values()) {
-      const state = !job.started ? 'queued' : job.host.stopped ? 'suspended' : 'running';
+      // Stopped by the CPU-share meter is still running, at its share; 'suspended' is paused or preempted.
+      const state = !job.started ? 'queued' : job.lane.pausedAt !== undefined || job.lane.hosts.get(job.host)?.preempted ? 'suspended' : 'running';
       for (const e of job.entries) tasks.push(view(e, state, job.lane.spec.id, job));
     }
     for (const e of queue.all()) tasks.push(view(e, e.prepared ? 'queued' : 'preparing', undefined));
