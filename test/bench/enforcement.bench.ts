@@ -3,9 +3,13 @@
 // scheduler. Linux only (/proc). Run: node scripts/bench.mjs enforcement
 import { cpus, loadavg, setPriority } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped, rssBytes } from '../../main/core/runtime/process-control.js';
+import { createRuntime } from '../../main/core/runtime/runtime.js';
+import { fakePorts, tempDir } from '../helpers/fakes.js';
 import { matmulTask, ModelServer, running, testScheduler } from '../unit/runtime-fixtures.js';
 
 if (process.platform !== 'linux') {
@@ -113,12 +117,15 @@ const job = await busyJob(1);
 const latencies: number[] = [];
 const ranAfter: number[] = [];
 let notYetT = 0;
-for (let trial = 0; trial < 200; trial++) {
+let disturbed = 0;
+while (latencies.length < 200) {
   const before = progress(job.pid);
   while (progress(job.pid) === before) await wait(1); // running again, making progress
+  const tRead = performance.now();
   const atSignal = progress(job.pid);
   const t0 = performance.now();
   job.t.scheduler.setLimits('cpu', running({ run: false }));
+  const tSent = performance.now();
   // Sample until the counter has not moved for 20 ms; the stop time is when it first showed its final value.
   let last = progress(job.pid);
   let lastChange = performance.now();
@@ -131,9 +138,15 @@ for (let trial = 0; trial < 200; trial++) {
   }
   // A runnable thread the CPU has not reached yet stays 'R' until it runs, and then stops before doing any work.
   if (isStopped(job.pid) !== true) notYetT++;
+  job.t.scheduler.setLimits('cpu', running());
+  // The observer itself was descheduled between reading the counter and sending the stop: the job legitimately ran
+  // meanwhile, so this trial measures the machine, not the stop. Repeat it (and say how often).
+  if (tSent - tRead > 2) {
+    disturbed++;
+    continue;
+  }
   latencies.push(lastChange - t0);
   ranAfter.push((last - atSignal) / 1e6);
-  job.t.scheduler.setLimits('cpu', running());
 }
 const pct = (values: number[], p: number): string => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -143,10 +156,67 @@ console.log(
   `give-back latency over ${latencies.length} trials (signal → job's CPU progress counter frozen, observer at ${observerRaised ? 'nice -10' : 'normal priority'}): p50 ${pct(latencies, 0.5)} ms, p99 ${pct(latencies, 0.99)} ms (goal p99 <= 50 ms)`,
 );
 console.log(
-  `  job CPU time spent after the signal: p50 ${pct(ranAfter, 0.5)} ms, p99 ${pct(ranAfter, 0.99)} ms, max ${pct(ranAfter, 1)} ms; main thread not yet in state T 20 ms after: ${notYetT}/200`,
+  `  job CPU time spent after the signal: p50 ${pct(ranAfter, 0.5)} ms, p99 ${pct(ranAfter, 0.99)} ms, max ${pct(ranAfter, 1)} ms; main thread not yet in state T 20 ms after: ${notYetT}/${200 + disturbed}; trials repeated because the observer was descheduled around the signal: ${disturbed}`,
 );
 await job.stop();
 if (observerRaised) setPriority(0);
+
+// 2b. Give-back latency on the job's own progress counter: a stand-in job host (test/fixtures/models/busy-host.ts)
+// writes (count, monotonic time) to a file as it counts; the real scheduler stops it. Latency = the job's last
+// progress write after the signal (0 if it never wrote again).
+{
+  const progressFile = join(await tempDir('synor-busy-'), 'progress');
+  process.env['SYNOR_BUSY_PROGRESS'] = progressFile;
+  const ports = fakePorts();
+  const runtime = createRuntime({
+    cacheDir: await tempDir('synor-busy-cache-'),
+    clock: ports.clock,
+    logger: ports.logger,
+    hostEntry: { path: fileURLToPath(new URL('../fixtures/models/busy-host.ts', import.meta.url)), execArgv: ['--import', 'tsx'] },
+  });
+  const t = await testScheduler({ runtime });
+  t.scheduler.setLimits('cpu', running());
+  t.scheduler.submit(matmulTask(model, seededFloats(512, 1), [1, 512]));
+  const record = Buffer.alloc(16);
+  const read = (): { n: bigint; at: bigint } => {
+    const fd = openSync(progressFile, 'r');
+    readSync(fd, record, 0, 16, 0);
+    closeSync(fd);
+    return { n: record.readBigUInt64LE(0), at: record.readBigUInt64LE(8) };
+  };
+  while (!existsSync(progressFile) || read().n === 0n) await wait(5);
+  const own: number[] = [];
+  const kernelAfter: number[] = []; // the same stops seen through the kernel's per-thread CPU counters
+  let notStoppedAfter20 = 0;
+  for (let trial = 0; trial < 300; trial++) {
+    const before = read().n;
+    while (read().n === before) await wait(1); // counting again
+    const pid = t.scheduler.snapshot().lanes[0]!.pids[0]!;
+    const kernelBefore = progress(pid);
+    const signal = process.hrtime.bigint();
+    t.scheduler.setLimits('cpu', running({ run: false }));
+    let last = read();
+    let quietSince = performance.now();
+    while (performance.now() - quietSince < 20) {
+      const now = read();
+      if (now.n !== last.n) {
+        last = now;
+        quietSince = performance.now();
+      }
+    }
+    if (isStopped(t.scheduler.snapshot().lanes[0]!.pids[0]!) !== true) notStoppedAfter20++;
+    own.push(Math.max(0, Number(last.at - signal) / 1e6));
+    kernelAfter.push((progress(pid) - kernelBefore) / 1e6);
+    t.scheduler.setLimits('cpu', running());
+  }
+  console.log(
+    `give-back latency on the job's own progress counter, ${own.length} trials (signal → its last progress write): p50 ${pct(own, 0.5)} ms, p99 ${pct(own, 0.99)} ms, max ${pct(own, 1)} ms (goal p99 <= 50 ms); not in state T 20 ms after: ${notStoppedAfter20}`,
+  );
+  console.log(
+    `  same stops through the kernel's per-thread CPU counters (schedstat): "CPU after the signal" p50 ${pct(kernelAfter, 0.5)} ms, p99 ${pct(kernelAfter, 0.99)} ms, max ${pct(kernelAfter, 1)} ms`,
+  );
+  await t.scheduler.close();
+}
 
 // 3. Idle cost: scheduler with a warm (idle) job host and nothing to do, 20 s after its last job.
 {
