@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped } from '../../main/core/runtime/process-control.js';
@@ -64,6 +66,14 @@ describe('scheduler on a real runtime', () => {
     assert.equal(r.accounting.operations, 2 * 3 * 8 * 5);
     assert.equal(r.accounting.device, 'cpu/cpu');
     assert.ok(r.accounting.peakRssBytes > 10 * 1024 ** 2 && r.accounting.wallMs > 0);
+    if (process.platform === 'linux') {
+      // Compute threads at the lowest priority; the main thread, which takes SIGSTOP for the process, at normal.
+      const pid = pidOf(t.scheduler);
+      const nice = (tid: string): number => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+      const tids = readdirSync(`/proc/${pid}/task`);
+      assert.equal(nice(String(pid)), getPriority(), 'main thread at the agent\'s own priority');
+      assert.deepEqual(new Set(tids.filter((tid) => tid !== String(pid)).map(nice)), new Set([19]));
+    }
     await t.scheduler.close();
   });
 

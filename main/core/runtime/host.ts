@@ -58,11 +58,12 @@ export class JobHost {
     onExit: (host: JobHost) => void,
   ) {
     // fd 3: Node IPC, used only so the host notices when we are gone; fd 4: framed messages (frames.ts).
-    this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'] });
+    // The priority rides along: on Linux the host lowers its compute threads itself (see setJobPriority).
+    this.child = fork(entry.path, [priority], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'] });
     this.pipe = this.child.stdio[4] as Socket;
     this.pid = this.child.pid ?? -1;
     this.holdOpen(false);
-    this.setPriority(priority);
+    if (process.platform !== 'linux') this.setPriority(priority);
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
     });

@@ -20,6 +20,7 @@ import {
 } from './host-protocol.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import { countOperations, readModelGraph, type ModelGraph } from './model-graph.js';
+import { lowerThisThread } from './process-control.js';
 import { executionProviders, firstLine } from './providers.js';
 
 class HostError extends Error {
@@ -68,6 +69,8 @@ function startMain(): void {
 
 async function startWorker(): Promise<void> {
   const port = parentPort!;
+  // Before onnxruntime starts its threads, which inherit this thread's priority.
+  lowerThisThread(process.argv[2] === 'low' ? 'low' : 'idle');
   const ort = await import('onnxruntime-node');
   const post = (m: HostMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   interface Warm {

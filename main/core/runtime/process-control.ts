@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 
 /**
@@ -15,17 +15,28 @@ export function resume(pid: number): void {
   if (canSuspend) process.kill(pid, 'SIGCONT');
 }
 
+const NICE = { idle: constants.priority.PRIORITY_LOW, low: constants.priority.PRIORITY_BELOW_NORMAL };
+
 /**
  * 'idle' = nice 19 / IDLE_PRIORITY_CLASS, 'low' = nice 10 / BELOW_NORMAL. False if the OS refused (raising a
- * process's priority again needs privileges on Linux).
+ * priority again needs privileges on Linux). On Linux a nice value belongs to a thread, and this sets the compute
+ * threads only: the main thread stays at normal priority, because it is the one that takes SIGSTOP for the whole
+ * process, and a main thread at nice 19 on a busy machine can wait tens of ms for a CPU to do that. It uses next to
+ * no CPU itself. Elsewhere the whole process gets the priority.
  */
 export function setJobPriority(pid: number, level: 'idle' | 'low'): boolean {
   try {
-    setPriority(pid, level === 'idle' ? constants.priority.PRIORITY_LOW : constants.priority.PRIORITY_BELOW_NORMAL);
+    if (process.platform !== 'linux') setPriority(pid, NICE[level]);
+    else for (const tid of readdirSync(`/proc/${pid}/task`)) if (Number(tid) !== pid) setPriority(Number(tid), NICE[level]);
     return true;
   } catch {
     return false;
   }
+}
+
+/** Inside a job host: the calling thread (Linux; a no-op elsewhere, where the agent sets the whole process). */
+export function lowerThisThread(level: 'idle' | 'low'): void {
+  if (process.platform === 'linux') setPriority(0, NICE[level]);
 }
 
 const TICK_MS = 10; // USER_HZ is 100 on every Linux Node supports

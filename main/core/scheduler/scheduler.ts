@@ -354,6 +354,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
           emit();
         },
         onLoaded: (m) => {
+          host.setPriority(lane.limits.priority); // now that the session's threads exist
           batchable.set(m.sha256, m.batchable);
           if (m.fallback && lane.notice !== m.fallback) o.logger.warn(`device ${lane.spec.id}: ${m.fallback}`);
           lane.notice = m.fallback;
