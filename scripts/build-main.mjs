@@ -11,6 +11,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['main/core/runtime/job-host.ts'], outfile: 'dist/main/job-host.js', format: 'esm', packages: 'external' }),
   // CPU benchmark child process (onnxruntime stays out of the agent), found next to the bundle like the job host.
   build({ ...common, entryPoints: ['main/core/hardware/benchmark-child.ts'], outfile: 'dist/main/benchmark-child.js', format: 'esm', packages: 'external' }),
+  // The embedded local devnet (coordinator + chain), forked by the agent when no network is set.
+  build({ ...common, entryPoints: ['main/devnet/standalone.ts'], outfile: 'dist/main/devnet.js', format: 'esm', packages: 'external' }),
   // The sandboxed preload may require only 'electron', so everything else is bundled in.
   build({ ...common, entryPoints: ['main/preload/index.ts'], outfile: 'dist/preload/index.cjs', format: 'cjs', external: ['electron'] }),
 ]);

@@ -11,9 +11,7 @@ import type { Receipt } from '../common/protocol.js';
 import type { Settings } from '../common/settings.js';
 import type { Work } from '../common/state.js';
 import type { Voucher } from '../common/wallet.js';
-import type { Coordinator } from '../devnet/coordinator.js';
-import { startEmbeddedDevnet } from '../devnet/coordinator.js';
-import { deployPayout, fundNative, startLocalChain, type LocalChain } from '../devnet/chain/local-chain.js';
+import { startDevnetProcess, type DevnetProcess } from './devnet-process.js';
 import { scheduledHoursPerDay, typicalPowerWatts } from './economics/estimator.js';
 import { deviceInfo } from './network/device-info.js';
 import { linkScheduler } from './network/scheduler-link.js';
@@ -56,10 +54,6 @@ export interface Contribution {
   close(): Promise<void>;
 }
 
-interface Devnet {
-  coordinator: Coordinator;
-  chain: LocalChain;
-}
 interface Connected {
   url: string | null;
   service: NetworkService;
@@ -69,7 +63,7 @@ interface Connected {
 export function createContribution(o: ContributionOptions): Contribution {
   const { clock, logger, wallet } = o;
   const runtime = createRuntime({ cacheDir: join(o.dataDir, 'models'), clock, logger });
-  let devnet: Devnet | null = null;
+  let devnet: DevnetProcess | null = null;
   let connected: Connected | null = null;
   let decision: Decision | null = null;
   let blocker: string | null = 'Starting…';
@@ -81,15 +75,12 @@ export function createContribution(o: ContributionOptions): Contribution {
     earned = connected?.service.earnings(query({})).total ?? null;
   };
 
-  /** The embedded devnet: coordinator, a local chain, the payout contract for its key. */
-  async function startDevnet(): Promise<Devnet> {
-    const coordinator = await startEmbeddedDevnet(join(o.dataDir), logger);
-    const chain = await startLocalChain();
-    const deployment = await deployPayout(chain, { coordinator: coordinator.address });
-    coordinator.attachPayout({ settings: deployment.settings, provider: chain.provider, fund: (owner) => fundNative(chain, owner) });
-    await wallet.setChain(deployment.settings);
-    logger.info(`devnet: coordinator ${coordinator.url}, chain ${chain.rpcUrl} (test tokens)`);
-    return { coordinator, chain };
+  /** The embedded devnet (coordinator + local chain) in its own process; the wallet claims on its chain. */
+  async function startDevnet(): Promise<DevnetProcess> {
+    const started = await startDevnetProcess(join(o.dataDir, 'devnet'), logger);
+    await wallet.setChain(started.chain);
+    logger.info(`devnet: coordinator ${started.url}, chain ${started.chain.rpcUrl} (test tokens)`);
+    return started;
   }
 
   async function stopAll(): Promise<void> {
@@ -99,8 +90,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     devnet = null;
     await c?.scheduler.close();
     await c?.service.close();
-    await d?.coordinator.close();
-    await d?.chain.stop();
+    await d?.stop();
   }
 
   async function reconcile(): Promise<void> {
@@ -125,7 +115,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     }
     const service = await startNetworkService({
       dataDir: o.dataDir,
-      url: url ?? devnet!.coordinator.url,
+      url: url ?? devnet!.url,
       signer: wallet.service.signer(),
       device: deviceInfo(snapshot, o.settings(), o.utcOffsetMinutes()),
       clock,

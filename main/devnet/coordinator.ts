@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Wallet, verifyTypedData, type Provider } from 'ethers';
@@ -547,9 +546,4 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       await verifier.close();
     },
   };
-}
-
-/** The devnet the app starts when no coordinator URL is set: state (key, devices) kept under the data folder. */
-export function startEmbeddedDevnet(dataDir: string, logger: Logger): Promise<Coordinator> {
-  return startCoordinator({ stateFile: join(dataDir, 'devnet', 'coordinator.json'), logger });
 }

@@ -1,6 +1,8 @@
 /**
- * `npm run devnet`: the local devnet coordinator on its own, so several agents can join it
- * (set their coordinator URL to the printed one).
+ * The local devnet on its own: the coordinator and a local chain (anvil) with the SYNOR token and the payout
+ * contract for the coordinator's key. `npm run devnet` runs it so several agents can join it (set their network
+ * address to the printed one); the app forks it as its embedded devnet, which keeps the devnet's servers, chain
+ * and onnxruntime verifier out of the agent's process.
  * Usage: npm run devnet -- [--port N] [--data DIR] [--task-interval MS]
  */
 import { homedir } from 'node:os';
@@ -9,7 +11,9 @@ import { parseArgs } from 'node:util';
 import { DEVNET_LABEL } from '../common/network.js';
 import { stderrLogger } from '../core/node-ports.js';
 import { appPaths } from '../core/paths.js';
+import { deployPayout, fundNative, startLocalChain } from './chain/local-chain.js';
 import { startCoordinator } from './coordinator.js';
+import type { DevnetReady } from './ready.js';
 
 const { values } = parseArgs({ options: { port: { type: 'string' }, data: { type: 'string' }, 'task-interval': { type: 'string' } } });
 const dataDir = values.data ?? join(appPaths(process.platform, process.env, homedir()).dataDir, 'devnet-standalone');
@@ -19,7 +23,18 @@ const coordinator = await startCoordinator({
   logger: stderrLogger,
   ...(values['task-interval'] ? { taskIntervalMs: Number(values['task-interval']) } : {}),
 });
-process.stdout.write(`${DEVNET_LABEL}\nCoordinator: ${coordinator.url}  (receipts signed by ${coordinator.address}, state in ${dataDir})\n`);
-const stop = (): void => void coordinator.close().then(() => process.exit(0));
+const chain = await startLocalChain();
+const { settings } = await deployPayout(chain, { coordinator: coordinator.address });
+coordinator.attachPayout({ settings, provider: chain.provider, fund: (owner) => fundNative(chain, owner) });
+process.stdout.write(
+  `${DEVNET_LABEL}\nCoordinator: ${coordinator.url}  (receipts signed by ${coordinator.address}, state in ${dataDir})\n` +
+    `Chain: ${chain.rpcUrl} (chain id ${settings.chainId}, payout contract ${settings.payoutAddress}, token ${settings.tokenAddress})\n`,
+);
+const ready: DevnetReady = { type: 'ready', url: coordinator.url, chain: settings };
+process.send?.(ready);
+
+const stop = (): void => void Promise.all([coordinator.close(), chain.stop()]).then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// Forked by the app: when the app goes away (even killed), so does its devnet.
+process.on('disconnect', stop);

@@ -17,7 +17,7 @@ const MessageSchema = z.discriminatedUnion('type', [
 /** Runs measureCpu in a child process (see benchmark-child.ts) and relays its progress. */
 export function measureCpuInChild(options: BenchmarkOptions = {}): Promise<CpuMeasurement> {
   const { onProgress, ...rest } = options;
-  const entry = childEntry('benchmark-child', import.meta.url);
+  const entry = childEntry(import.meta.url, 'benchmark-child');
   return new Promise((resolve, reject) => {
     const child = fork(entry.path, [JSON.stringify(rest)], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
