@@ -29,7 +29,7 @@ const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)']);
 await once(bare, 'spawn');
 
 // Start-up work is not idle cost: let every process settle, then measure.
-await wait(3000);
+await wait(10_000);
 const processes = { 'bare node (baseline)': bare.pid!, 'agent, sharing off': off.child.pid!, 'agent, sharing on, no work': on.child.pid! };
 const start = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, usage(pid)]));
 await wait(SECONDS * 1000);
