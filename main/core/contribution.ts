@@ -123,6 +123,8 @@ export function createContribution(o: ContributionOptions): Contribution {
     });
     const link = linkScheduler(service.client, logger);
     const scheduler = createScheduler({ runtime, source: link.source, sink: link.sink, clock, logger });
+    // A task whose lease the coordinator gave to someone else is not worth finishing.
+    link.onGone((taskId) => scheduler.cancel(taskId));
     scheduler.onChange(o.onChange);
     service.subscribe((event) => {
       if (event.type === 'receipt' || event.type === 'submitted') recount();

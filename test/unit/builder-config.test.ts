@@ -19,7 +19,7 @@ test('electron-builder.yml passes electron-builder validation', async () => {
   const config = await getConfig(ROOT, 'electron-builder.yml', null);
   await validateConfiguration(config, logger);
   assert.equal(config['appId'], 'network.synor.contributor');
-  assert.deepEqual(config['asarUnpack'], ['**/*.node']);
+  assert.deepEqual(config['asarUnpack'], ['**/*.node', 'node_modules/onnxruntime-node/bin/**']);
 });
 
 test('the validator does reject a broken configuration', async () => {

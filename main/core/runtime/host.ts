@@ -1,30 +1,16 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { childEntry, type ChildEntry } from '../child-entry.js';
 import type { Logger } from '../ports.js';
 import { encodeFrame, FrameReader } from './frames.js';
 import { HostMessageSchema, type HostMessage, type RunRequest } from './host-protocol.js';
 import * as proc from './process-control.js';
 
 /** Where the job host's code lives and how to start Node on it. */
-export interface HostEntry {
-  path: string;
-  execArgv: string[];
-}
+export type HostEntry = ChildEntry;
 
-/**
- * From source (tests, dev) the host is job-host.ts run through tsx; in a build, scripts/build-main.mjs bundles it
- * next to the bundle that imports this file as job-host.js.
- */
-export function defaultHostEntry(): HostEntry {
-  // CommonJS bundles (the Electron main) have __filename; ESM (headless bundle, tsx) has import.meta.url.
-  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  const source = join(dirname(here), 'job-host.ts');
-  if (here.endsWith('.ts') && existsSync(source)) return { path: source, execArgv: ['--import', 'tsx'] };
-  return { path: join(dirname(here), 'job-host.js'), execArgv: [] };
-}
+/** job-host.ts beside this file from source; job-host.js beside the bundle in a build. */
+export const defaultHostEntry = (): HostEntry => childEntry(import.meta.url, 'job-host');
 
 export type HostFailureCode = 'host-crashed' | 'timeout' | 'memory-budget' | 'preempted' | 'policy-pause' | 'deadline' | 'shutdown';
 export type HostOutcome =
