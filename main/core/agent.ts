@@ -86,10 +86,12 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   });
   let telemetry: Telemetry | null = null;
   let stopTelemetry: (() => void) | null = null;
-  /** GPU temperatures feed the thermal policy, so GPUs are sampled while sharing (and only then). */
+  /** GPU temperatures feed the thermal policy, so GPUs are sampled while sharing (and only then, and only if any). */
   const followTelemetry = (): void => {
-    if (settings.sharing && !stopTelemetry) stopTelemetry = hardware.subscribeTelemetry((t) => (telemetry = t));
-    if (!settings.sharing && stopTelemetry) {
+    const gpus = hardware.snapshot()?.devices.some((device) => device.type.kind !== 'Cpu') ?? false;
+    const wanted = settings.sharing && gpus;
+    if (wanted && !stopTelemetry) stopTelemetry = hardware.subscribeTelemetry((t) => (telemetry = t));
+    if (!wanted && stopTelemetry) {
       stopTelemetry();
       stopTelemetry = telemetry = null;
     }
@@ -272,6 +274,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   };
 
   const unsubscribeHardware = hardware.subscribe(() => {
+    followTelemetry();
     publish();
     void contribution.refresh();
   });
