@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_NETWORK_SETTINGS, NetworkSettingsSchema } from './network.js';
 import { ChainSettingsSchema } from './wallet.js';
 
-export const SETTINGS_VERSION = 3;
+export const SETTINGS_VERSION = 4;
 
 const whole = (min: number, max: number, unit: string) =>
   z
@@ -70,6 +70,8 @@ export const SettingsSchema = z
     network: NetworkSettingsSchema,
     /** The payout chain of a real network; null with the devnet, whose local chain is set up at each start. */
     chain: ChainSettingsSchema.nullable(),
+    /** Start with the computer (desktop app only; it starts in the tray, without a window). */
+    startAtLogin: z.boolean(),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -97,6 +99,7 @@ export const DEFAULT_SETTINGS: Settings = {
   pauseWhileFullscreen: true,
   network: DEFAULT_NETWORK_SETTINGS,
   chain: null,
+  startAtLogin: true,
 };
 
 /** First-run choices. Each is a patch over the current settings. */
@@ -134,4 +137,6 @@ export const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record
   1: (old) => ({ ...DEFAULT_SETTINGS, ...old, schemaVersion: 2 }),
   // v3 added where to earn: the network and its payout chain.
   2: (old) => ({ ...old, network: DEFAULT_NETWORK_SETTINGS, chain: null, schemaVersion: 3 }),
+  // v4 added starting with the computer.
+  3: (old) => ({ ...old, startAtLogin: true, schemaVersion: 4 }),
 };

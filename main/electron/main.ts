@@ -90,6 +90,10 @@ if (!app.requestSingleInstanceLock()) {
     });
     serveIpc(ipcMain, agent, trustedFrame(appUrl));
     forwardEvents(agent, () => window?.webContents);
+    // Start with the computer, in the tray: "install, toggle, forget".
+    const startup = (): void => app.setLoginItemSettings({ openAtLogin: agent.settings().startAtLogin, args: ['--hidden'] });
+    startup();
+    agent.subscribe((event) => event.type === 'activity' && event.entry.kind === 'settings' && startup());
     // State arrives every second while sharing; the tray changes only when what it shows does.
     let shown = '';
     agent.subscribe((event) => {

@@ -49,6 +49,8 @@ test('create a wallet (with a passphrase where the OS has no keychain); it regis
 
 test('tasks run and signed receipts come in: earnings grow', async () => {
   await waitForPositive(page, 'earned', 120_000);
+  // Today's figure is the same money as the total on a first day: both are exact decimals, never 1e-8 notation.
+  await page.getByTestId('today').getByText(/^Today: 0\.\d+ SYNOR/).waitFor();
   await screenshot(page, 'dashboard-earning');
   await nav('Earnings');
   await page.getByTestId('earned-confirmed').waitFor();

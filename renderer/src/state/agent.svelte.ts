@@ -5,6 +5,15 @@ import type { ActivityEntry, AgentState } from '../../../main/common/state';
 import { createClient, type Connection } from '../lib/agent-client';
 
 const ACTIVITY_SHOWN = 200;
+/** Samples kept for the dashboard's live charts (a few minutes at the policy's tick rate). */
+const HISTORY = 90;
+
+export interface UsePoint {
+  at: number;
+  /** % of the machine: other programs, and our jobs. */
+  other: number;
+  ours: number;
+}
 
 /** The UI's copy of the agent: filled from one client, kept live by its events. */
 class AgentStore {
@@ -12,6 +21,7 @@ class AgentStore {
   settings = $state<Settings | null>(null);
   activity = $state<ActivityEntry[]>([]);
   connection = $state<Connection>('connecting');
+  history = $state<UsePoint[]>([]);
   /** The last failed call, shown as a banner until the next success (field errors show beside their inputs). */
   error = $state<string | null>(null);
 
@@ -19,14 +29,23 @@ class AgentStore {
 
   constructor() {
     this.client.onEvent((event) => {
-      if (event.type === 'state') this.state = event.state;
-      else this.activity = [event.entry, ...this.activity].slice(0, ACTIVITY_SHOWN);
+      if (event.type === 'state') {
+        this.state = event.state;
+        this.remember(event.state);
+      } else this.activity = [event.entry, ...this.activity].slice(0, ACTIVITY_SHOWN);
     });
     this.client.onConnection((connection) => {
       this.connection = connection;
       // After a reconnect the agent may have changed (or restarted): read it again.
       if (connection === 'connected') void this.refresh();
     });
+  }
+
+  private remember(state: AgentState): void {
+    const cpu = state.signals?.cpu;
+    const at = state.signals?.at;
+    if (!cpu || at === undefined || this.history.at(-1)?.at === at || cpu.otherLoadPercent === null) return;
+    this.history = [...this.history, { at, other: cpu.otherLoadPercent, ours: cpu.ourLoadPercent ?? 0 }].slice(-HISTORY);
   }
 
   async call<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<Result<CommandResult<C>>> {
