@@ -41,6 +41,8 @@ test('create a wallet (with a passphrase where the OS has no keychain); it regis
   }
   const address = await page.getByTestId('wallet-address').textContent();
   assert.match(address ?? '', /^0x[0-9a-fA-F]{40}$/);
+  // A 42-character address needs a version-3 QR code (29 modules) plus the 2-module border on each side.
+  assert.equal(await page.getByRole('img', { name: 'QR code of your address' }).getAttribute('viewBox'), '0 0 33 33');
   // Share now, on this busy test machine, without waiting for idle time.
   await rpc(agent, 'updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
   await nav('Dashboard');

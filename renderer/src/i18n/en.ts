@@ -136,6 +136,7 @@ export const t = {
     import: 'Import',
     address: 'Your address',
     copy: 'Copy',
+    qr: 'QR code of your address',
     storage: {
       keychain: 'The key is kept in your system keychain.',
       'safe-storage': 'The key is kept encrypted by your operating system.',
