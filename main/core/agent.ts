@@ -1,3 +1,4 @@
+import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { commands, isCommandName, RequestSchema, type CommandName, type CommandResult } from '../common/contract.js';
@@ -5,8 +6,9 @@ import type { Telemetry } from '../common/hardware.js';
 import type { Decision, Signals } from '../common/policy.js';
 import { fail, fieldErrors, ok, type Result } from '../common/result.js';
 import { PRESETS, SettingsSchema, type Settings } from '../common/settings.js';
-import type { ActivityEntry, AgentEvent, AgentState, Notice } from '../common/state.js';
+import { ActivityEntrySchema, type ActivityEntry, type AgentEvent, type AgentState, type Notice } from '../common/state.js';
 import { createContribution } from './contribution.js';
+import { appendRecord, openLog } from './fs/checksummed-log.js';
 import { Emitter } from './events.js';
 import { createHardwareService } from './hardware/service.js';
 import { Monitor } from './monitor/monitor.js';
@@ -41,6 +43,8 @@ export interface Agent {
 }
 
 const ACTIVITY_LIMIT = 500;
+/** Past this the activity log starts a new file at the next start; the previous one is kept as .1. */
+const ACTIVITY_ROTATE_BYTES = 1024 * 1024;
 /**
  * How often to sample and decide: every second while tasks run (user input must stop them fast), every
  * 2.5 s while sharing without work, every 5 s when off (live charts only). Keeps the idle agent ≤0.1 % of a core.
@@ -74,7 +78,14 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const loaded = await store.load();
   let settings = loaded.settings;
   let notices: Notice[] = loaded.notice ? [loaded.notice] : [];
-  const activity: ActivityEntry[] = [];
+  // The activity log survives restarts ("why did it pause last night?"); a large one is rotated, not rewritten.
+  const activityFile = join(options.paths.dataDir, 'activity.jsonl');
+  const activitySize = (await stat(activityFile).catch(() => null))?.size ?? 0;
+  if (activitySize > ACTIVITY_ROTATE_BYTES) await rename(activityFile, `${activityFile}.1`);
+  const opened = await openLog(activityFile, ActivityEntrySchema, () => clock.now());
+  if (opened.report.tornTail) logger.warn(`activity log: a torn last line was kept in ${opened.report.tornTail.keptIn}`);
+  const activity: ActivityEntry[] = opened.records.slice(-ACTIVITY_LIMIT);
+  let activityWrites: Promise<void> = Promise.resolve();
   const events = new Emitter<AgentEvent>();
   const startedAt = clock.now();
   const hardware = createHardwareService({
@@ -155,6 +166,9 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     const entry: ActivityEntry = { at: clock.now(), kind, message };
     activity.push(entry);
     if (activity.length > ACTIVITY_LIMIT) activity.shift();
+    activityWrites = activityWrites
+      .then(() => appendRecord(activityFile, entry))
+      .catch((error: unknown) => logger.error(`activity log: ${(error as Error).message}`));
     events.emit({ type: 'activity', entry });
   };
 
@@ -322,6 +336,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       stopTelemetry?.();
       await writes;
       await ticks;
+      await activityWrites;
     },
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AgentStateSchema } from '../../main/common/state.js';
@@ -157,4 +157,19 @@ test('hardware is detected in the background and published; a WebGPU report is p
   const junk = await agent.call({ cmd: 'submitWebGpuReport', args: { report: { adapter: 'nope' } } });
   assert.ok(!junk.ok && junk.error.code === 'BAD_REQUEST');
   await agent.close();
+});
+
+test('the activity log survives a restart, checksummed, and a torn last line is cut off and kept aside', async () => {
+  const first = await testAgent();
+  await first.agent.call({ cmd: 'setShare', args: { on: true } });
+  await first.agent.close();
+  const file = join(first.paths.dataDir, 'activity.jsonl');
+  await appendFile(file, '{"torn'); // a crash in the middle of an append
+  const second = await testAgent(first.dir);
+  const activity = await second.agent.call({ cmd: 'getActivity' });
+  assert.ok(activity.ok && (activity.value as { message: string }[]).some((e) => e.message === 'Sharing turned on'));
+  const aside = (await readdir(first.paths.dataDir)).filter((name) => name.startsWith('activity.jsonl.torn-'));
+  assert.equal(aside.length, 1);
+  assert.ok((await readFile(file, 'utf8')).split('\n').slice(0, -1).every((line) => /^[0-9a-f]{64} \{/.test(line)));
+  await second.agent.close();
 });

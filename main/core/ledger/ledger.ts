@@ -1,15 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, truncate } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { Address, SignedReceiptSchema } from '../../common/protocol.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { appendRecord, decodeRecord, openLog, type LogOpenReport, type LogProblem } from '../fs/checksummed-log.js';
 
-/**
- * The single source of earnings history: one record per line, `<sha256 of the JSON> <JSON>\n`, appended and
- * fsynced, never rewritten. Only a torn last line (a crash mid-append) is ever cut off, and its bytes are kept
- * aside first.
- */
+/** The single source of earnings history: a checksummed append-only log (fs/checksummed-log.ts). */
 
 const Source = z.object({ url: z.string().max(2048), devnet: z.boolean(), coordinator: Address }).strict();
 export type LedgerSource = z.infer<typeof Source>;
@@ -31,42 +25,11 @@ export const LedgerRecordSchema = z.discriminatedUnion('kind', [
 ]);
 export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
 
-export interface LedgerProblem {
-  line: number;
-  message: string;
-}
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-const encode = (record: LedgerRecord): string => {
-  const json = JSON.stringify(record);
-  return `${sha256(json)} ${json}\n`;
-};
-
-function decode(line: string): LedgerRecord | string {
-  const space = line.indexOf(' ');
-  if (space !== 64) return 'no checksum';
-  const json = line.slice(65);
-  if (sha256(json) !== line.slice(0, 64)) return 'checksum mismatch';
-  try {
-    const parsed = LedgerRecordSchema.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : `not a ledger record (${parsed.error.issues[0]?.message ?? 'invalid'})`;
-  } catch {
-    return 'not JSON';
-  }
-}
-
 /** Receipts are unique per coordinator by id; a submission per network, device and task. */
 const recordKey = (r: LedgerRecord): string =>
   r.kind === 'receipt'
     ? `receipt\n${r.source.coordinator}\n${r.signed.receipt.receiptId}`
     : `submitted\n${r.source.url}\n${r.deviceId}\n${r.taskId}`;
-
-export interface LedgerOpenReport {
-  /** A torn last line that was cut off, and where its bytes were kept. */
-  tornTail: { bytes: number; keptIn: string } | null;
-  /** Damaged lines before the last one: kept in the file untouched, skipped in queries. */
-  problems: LedgerProblem[];
-}
 
 export class Ledger {
   private readonly records: LedgerRecord[] = [];
@@ -75,27 +38,14 @@ export class Ledger {
 
   private constructor(
     readonly file: string,
-    readonly report: LedgerOpenReport,
+    readonly report: LogOpenReport,
   ) {}
 
   /** Reads the ledger, cutting off (and keeping aside) a torn last line. */
   static async open(file: string, now: () => number = Date.now): Promise<Ledger> {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return '';
-      throw error;
-    });
-    const scan = scanLines(text);
-    let tornTail: LedgerOpenReport['tornTail'] = null;
-    if (scan.goodLength < text.length) {
-      const tail = text.slice(scan.goodLength);
-      const keptIn = `${file}.torn-${now()}`;
-      await writeFileAtomic(keptIn, tail);
-      await truncate(file, Buffer.byteLength(text.slice(0, scan.goodLength)));
-      tornTail = { bytes: Buffer.byteLength(tail), keptIn };
-    }
-    const ledger = new Ledger(file, { tornTail, problems: scan.problems });
-    for (const record of scan.records) ledger.remember(record);
+    const { records, report } = await openLog(file, LedgerRecordSchema, now);
+    const ledger = new Ledger(file, report);
+    for (const record of records) ledger.remember(record);
     return ledger;
   }
 
@@ -114,13 +64,7 @@ export class Ledger {
     const run = this.appends.then(async () => {
       const checked = LedgerRecordSchema.parse(record);
       if (this.has(checked)) return false;
-      const handle = await open(this.file, 'a', 0o600);
-      try {
-        await handle.write(encode(checked));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await appendRecord(this.file, checked);
       this.remember(checked);
       return true;
     });
@@ -133,41 +77,10 @@ export class Ledger {
   }
 }
 
-interface Scan {
-  records: LedgerRecord[];
-  problems: LedgerProblem[];
-  /** Length of the text up to the end of the last line worth keeping. */
-  goodLength: number;
-}
-
-function scanLines(text: string): Scan {
-  const records: LedgerRecord[] = [];
-  const problems: LedgerProblem[] = [];
-  let offset = 0;
-  let goodLength = 0;
-  let lineNo = 0;
-  while (offset < text.length) {
-    lineNo++;
-    const end = text.indexOf('\n', offset);
-    if (end === -1) break; // unterminated: a torn append
-    const decoded = decode(text.slice(offset, end));
-    const isLast = end + 1 === text.length;
-    if (typeof decoded === 'string') {
-      if (isLast) break; // a damaged last line is a torn append too
-      problems.push({ line: lineNo, message: decoded });
-    } else {
-      records.push(decoded);
-    }
-    offset = end + 1;
-    goodLength = offset;
-  }
-  return { records, problems, goodLength };
-}
-
 export interface VerifyReport {
   ok: boolean;
   records: number;
-  problems: LedgerProblem[];
+  problems: LogProblem[];
 }
 
 /**
@@ -179,13 +92,13 @@ export async function verifyLedgerFile(
   checkReceipt: (record: Extract<LedgerRecord, { kind: 'receipt' }>) => string | null,
 ): Promise<VerifyReport> {
   const text = await readFile(file, 'utf8');
-  const problems: LedgerProblem[] = [];
+  const problems: LogProblem[] = [];
   const seen = new Set<string>();
   const lines = text.split('\n');
   if (lines.at(-1) !== '') problems.push({ line: lines.length, message: 'torn last line' });
   let records = 0;
   lines.slice(0, -1).forEach((line, index) => {
-    const decoded = decode(line);
+    const decoded = decodeRecord(line, LedgerRecordSchema);
     if (typeof decoded === 'string') return problems.push({ line: index + 1, message: decoded });
     records++;
     const key = recordKey(decoded);

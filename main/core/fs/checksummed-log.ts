@@ -1,0 +1,97 @@
+/**
+ * Append-only files of one record per line, `<sha256 of the JSON> <JSON>\n`, fsynced, never rewritten. Only a torn
+ * last line (a crash mid-append) is ever cut off, and its bytes are kept aside first. The earnings ledger and the
+ * activity log are both kept this way.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { z } from 'zod';
+import { writeFileAtomic } from './atomic.js';
+
+export interface LogProblem {
+  line: number;
+  message: string;
+}
+
+export interface LogOpenReport {
+  /** A torn last line that was cut off, and where its bytes were kept. */
+  tornTail: { bytes: number; keptIn: string } | null;
+  /** Damaged lines before the last one: kept in the file untouched, skipped when reading. */
+  problems: LogProblem[];
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export const encodeRecord = (record: unknown): string => {
+  const json = JSON.stringify(record);
+  return `${sha256(json)} ${json}\n`;
+};
+
+/** The record on a line, or why the line is not one. */
+export function decodeRecord<T>(line: string, schema: z.ZodType<T>): T | string {
+  const space = line.indexOf(' ');
+  if (space !== 64) return 'no checksum';
+  const json = line.slice(65);
+  if (sha256(json) !== line.slice(0, 64)) return 'checksum mismatch';
+  try {
+    const parsed = schema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : `not a valid record (${parsed.error.issues[0]?.message ?? 'invalid'})`;
+  } catch {
+    return 'not JSON';
+  }
+}
+
+function scanLines<T>(text: string, schema: z.ZodType<T>): { records: T[]; problems: LogProblem[]; goodLength: number } {
+  const records: T[] = [];
+  const problems: LogProblem[] = [];
+  let offset = 0;
+  let goodLength = 0;
+  let lineNo = 0;
+  while (offset < text.length) {
+    lineNo++;
+    const end = text.indexOf('\n', offset);
+    if (end === -1) break; // unterminated: a torn append
+    const decoded = decodeRecord(text.slice(offset, end), schema);
+    const isLast = end + 1 === text.length;
+    if (typeof decoded === 'string') {
+      if (isLast) break; // a damaged last line is a torn append too
+      problems.push({ line: lineNo, message: decoded });
+    } else {
+      records.push(decoded);
+    }
+    offset = end + 1;
+    goodLength = offset;
+  }
+  return { records, problems, goodLength };
+}
+
+/** Reads every record, cutting off (and keeping aside in `<file>.torn-<time>`) a torn last line. */
+export async function openLog<T>(file: string, schema: z.ZodType<T>, now: () => number): Promise<{ records: T[]; report: LogOpenReport }> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  const scan = scanLines(text, schema);
+  let tornTail: LogOpenReport['tornTail'] = null;
+  if (scan.goodLength < text.length) {
+    const tail = text.slice(scan.goodLength);
+    const keptIn = `${file}.torn-${now()}`;
+    await writeFileAtomic(keptIn, tail);
+    await truncate(file, Buffer.byteLength(text.slice(0, scan.goodLength)));
+    tornTail = { bytes: Buffer.byteLength(tail), keptIn };
+  }
+  return { records: scan.records, report: { tornTail, problems: scan.problems } };
+}
+
+/** Appends one record and fsyncs it. */
+export async function appendRecord(file: string, record: unknown): Promise<void> {
+  const handle = await open(file, 'a', 0o600);
+  try {
+    await handle.write(encodeRecord(record));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
