@@ -46,6 +46,5 @@ export type CommandArgs<C extends CommandName> = z.input<(typeof commands)[C]['a
 export type CommandResult<C extends CommandName> = z.output<(typeof commands)[C]['result']>;
 
 export const RequestSchema = z.object({ cmd: z.string().max(64), args: z.unknown().optional() }).strict();
-export type AgentRequest = z.infer<typeof RequestSchema>;
 
 export const isCommandName = (cmd: string): cmd is CommandName => Object.hasOwn(commands, cmd);
