@@ -93,7 +93,10 @@ export function createContribution(o: ContributionOptions): Contribution {
     await d?.stop();
   }
 
+  let closed = false;
   async function reconcile(): Promise<void> {
+    // A wallet or hardware event during shutdown must not start a new devnet that nobody stops.
+    if (closed) return;
     const url = o.settings().network.coordinatorUrl;
     if (connected && connected.url !== url) await stopAll();
     if (url === null && !o.embeddedDevnet) {
@@ -190,6 +193,7 @@ export function createContribution(o: ContributionOptions): Contribution {
       });
     },
     async close() {
+      closed = true;
       await reconciling;
       await stopAll();
       recount();

@@ -17,24 +17,41 @@ import type { DevnetReady } from './ready.js';
 
 const { values } = parseArgs({ options: { port: { type: 'string' }, data: { type: 'string' }, 'task-interval': { type: 'string' } } });
 const dataDir = values.data ?? join(appPaths(process.platform, process.env, homedir()).dataDir, 'devnet-standalone');
-const coordinator = await startCoordinator({
-  port: Number(values.port ?? 7440),
-  stateFile: join(dataDir, 'coordinator.json'),
-  logger: stderrLogger,
-  ...(values['task-interval'] ? { taskIntervalMs: Number(values['task-interval']) } : {}),
-});
-const chain = await startLocalChain();
-const { settings } = await deployPayout(chain, { coordinator: coordinator.address });
-coordinator.attachPayout({ settings, provider: chain.provider, fund: (owner) => fundNative(chain, owner) });
+// Stop handlers come first: a stop that arrives while things start waits for them, so nothing is left behind
+// (anvil is a process of its own and would outlive us).
+const closers: (() => Promise<unknown>)[] = [];
+const startup = (async () => {
+  const coordinator = await startCoordinator({
+    port: Number(values.port ?? 7440),
+    stateFile: join(dataDir, 'coordinator.json'),
+    logger: stderrLogger,
+    ...(values['task-interval'] ? { taskIntervalMs: Number(values['task-interval']) } : {}),
+  });
+  closers.push(() => coordinator.close());
+  const chain = await startLocalChain();
+  closers.push(() => chain.stop());
+  const { settings } = await deployPayout(chain, { coordinator: coordinator.address });
+  coordinator.attachPayout({ settings, provider: chain.provider, fund: (owner) => fundNative(chain, owner) });
+  return { coordinator, chain, settings };
+})();
+let stopping = false;
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  void startup
+    .catch(() => undefined)
+    .then(() => Promise.allSettled(closers.map((close) => close())))
+    .then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+// Forked by the app: when the app goes away (even killed), so does its devnet.
+process.on('disconnect', stop);
+
+const { coordinator, chain, settings } = await startup;
 process.stdout.write(
   `${DEVNET_LABEL}\nCoordinator: ${coordinator.url}  (receipts signed by ${coordinator.address}, state in ${dataDir})\n` +
     `Chain: ${chain.rpcUrl} (chain id ${settings.chainId}, payout contract ${settings.payoutAddress}, token ${settings.tokenAddress})\n`,
 );
 const ready: DevnetReady = { type: 'ready', url: coordinator.url, chain: settings };
 process.send?.(ready);
-
-const stop = (): void => void Promise.all([coordinator.close(), chain.stop()]).then(() => process.exit(0));
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-// Forked by the app: when the app goes away (even killed), so does its devnet.
-process.on('disconnect', stop);
