@@ -55,6 +55,22 @@ describe('scheduler on a real runtime', () => {
     near(floats(result(await t.outcome(task.id))), referenceMatMul(x, small.weights, rows, 8, 5));
   };
 
+  /**
+   * A running scheduler that has already computed the slow task once (the expected result), with a second copy
+   * of that task (`extra` applied) now running in a job host.
+   */
+  async function slowTaskRunning(options: Parameters<typeof testScheduler>[0] = {}, extra: Parameters<typeof matmulTask>[3] = {}) {
+    const t = await testScheduler(options);
+    t.scheduler.setLimits('cpu', running());
+    const reference = matmulTask(slowRef, slowX, [1024, 512]);
+    t.scheduler.submit(reference);
+    const expected = floats(result(await t.outcome(reference.id)));
+    const task = matmulTask(slowRef, slowX, [1024, 512], extra);
+    t.scheduler.submit(task);
+    await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
+    return { t, expected, task };
+  }
+
   it('runs a MatMul task in a job host and accounts for it', async () => {
     const t = await testScheduler();
     t.scheduler.setLimits('cpu', running());
@@ -130,15 +146,7 @@ describe('scheduler on a real runtime', () => {
   });
 
   it('retries a task whose job host is killed mid-run (kill -9), and gives up after the retry limit', async () => {
-    const t = await testScheduler({ maxRetries: 1 });
-    t.scheduler.setLimits('cpu', running());
-    const reference = matmulTask(slowRef, slowX, [1024, 512]);
-    t.scheduler.submit(reference);
-    const expected = floats(result(await t.outcome(reference.id)));
-
-    const task = matmulTask(slowRef, slowX, [1024, 512]);
-    t.scheduler.submit(task);
-    await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
+    const { t, expected, task } = await slowTaskRunning({ maxRetries: 1 });
     const first = pidOf(t.scheduler);
     process.kill(first, 'SIGKILL');
     await until(t.scheduler, () => (t.scheduler.snapshot().tasks.find((x) => x.id === task.id)?.attempts ?? 0) === 1);
@@ -226,15 +234,7 @@ describe('scheduler on a real runtime', () => {
   });
 
   it('suspends a running job at once and resumes it without losing work', async () => {
-    const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running());
-    const reference = matmulTask(slowRef, slowX, [1024, 512]);
-    t.scheduler.submit(reference);
-    const expected = floats(result(await t.outcome(reference.id)));
-
-    const task = matmulTask(slowRef, slowX, [1024, 512]);
-    t.scheduler.submit(task);
-    await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
+    const { t, expected, task } = await slowTaskRunning();
     const pid = pidOf(t.scheduler);
     t.scheduler.setLimits('cpu', running({ run: false }));
     assert.equal(stateOf(t.scheduler, task.id), 'suspended');
@@ -285,15 +285,7 @@ describe('scheduler on a real runtime', () => {
   });
 
   it('preempts lower-priority work for an urgent task, then resumes it intact', async () => {
-    const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running());
-    const reference = matmulTask(slowRef, slowX, [1024, 512]);
-    t.scheduler.submit(reference);
-    const expected = floats(result(await t.outcome(reference.id)));
-
-    const low = matmulTask(slowRef, slowX, [1024, 512], { priority: 1 });
-    t.scheduler.submit(low);
-    await until(t.scheduler, () => stateOf(t.scheduler, low.id) === 'running');
+    const { t, expected, task: low } = await slowTaskRunning({}, { priority: 1 });
     const x = seededFloats(8, 3);
     const urgent = matmulTask(smallRef, x, [1, 8], { priority: 9 });
     t.scheduler.submit(urgent);
