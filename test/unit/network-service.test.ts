@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import { Wallet } from 'ethers';
 import { DEFAULT_NETWORK_SETTINGS } from '../../main/common/network.js';
 import { systemClock } from '../../main/core/node-ports.js';
-import { startNetworkService } from '../../main/core/network/service.js';
+import { startNetworkService, type NetworkServiceOptions } from '../../main/core/network/service.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { cpuDevice, runWithOrt } from '../integration/support/network.js';
@@ -13,19 +13,25 @@ after(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-test('the service runs the loop while active, and earnings, CSV and estimates come from its ledger', async () => {
-  const devnet = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1 });
-  closers.push(() => devnet.close());
-  const service = await startNetworkService({
+/** A network service for a fresh device and owner on `url`, running tasks with `execute`; closed after the file. */
+async function startService(url: string, execute: NonNullable<NetworkServiceOptions['execute']>) {
+  const started = await startNetworkService({
     dataDir: await tempDir(),
-    url: devnet.url,
+    url,
     signer: Wallet.createRandom(),
     device: cpuDevice,
     clock: systemClock,
     logger: new MemoryLogger(),
-    execute: (task) => runWithOrt(task),
+    execute,
   });
-  closers.push(() => service.close());
+  closers.push(() => started.close());
+  return started;
+}
+
+test('the service runs the loop while active, and earnings, CSV and estimates come from its ledger', async () => {
+  const devnet = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1 });
+  closers.push(() => devnet.close());
+  const service = await startService(devnet.url, (task) => runWithOrt(task));
   const twoCpuReceipts = new Promise<void>((resolve) => {
     let n = 0;
     service.subscribe((e) => {
@@ -61,19 +67,12 @@ test('stopping mid-task gives the task back with the reason the agent gave', asy
   closers.push(() => devnet.close());
   let started!: () => void;
   const running = new Promise<void>((resolve) => (started = resolve));
-  const service = await startNetworkService({
-    dataDir: await tempDir(),
-    url: devnet.url,
-    signer: Wallet.createRandom(),
-    device: cpuDevice,
-    clock: systemClock,
-    logger: new MemoryLogger(),
-    execute: (_task, signal) =>
-      new Promise((_resolve, reject) => {
-        started();
-        signal.addEventListener('abort', () => reject(new Error('stopped')));
-      }),
-  });
+  const service = await startService(devnet.url, (_task, signal) =>
+    new Promise((_resolve, reject) => {
+      started();
+      signal.addEventListener('abort', () => reject(new Error('stopped')));
+    }),
+  );
   devnet.addTasks(1);
   service.setActive(true);
   await running;
