@@ -150,7 +150,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       version: options.version,
       mode: options.mode,
       sharing: settings.sharing,
-      status: decision ? summarize(decision, contribution.busy()) : { code: 'off', reason: 'Starting…' },
+      status: decision ? summarize(decision, work.tasks.some((task) => task.state === 'running')) : { code: 'off', reason: 'Starting…' },
       startedAt,
       notices,
       decision: decision ?? null,
