@@ -82,10 +82,26 @@ describe('job host pipe frames', () => {
     const b = new Uint8Array([7, 8]);
     const messages = [{ type: 'run', feeds: { X: { shape: [3], data: a }, Z: { data: b } }, n: 1 }, { type: 'ready' }];
     const bytes = Buffer.concat(messages.flatMap((m) => encodeFrame(m)));
-    for (const size of [1, 5, bytes.length]) {
+    // Both ways in: pushed stream chunks, and reads into the reader's own target() (net.Socket onread).
+    const feeds = {
+      push: (reader: FrameReader, size: number) => {
+        for (let i = 0; i < bytes.length; i += size) reader.push(bytes.subarray(i, i + size));
+      },
+      target: (reader: FrameReader, size: number) => {
+        for (let i = 0; i < bytes.length; ) {
+          const into = reader.target();
+          assert.ok(into.length > 0);
+          const n = Math.min(size, into.length, bytes.length - i);
+          into.set(bytes.subarray(i, i + n));
+          i += n;
+          reader.advance(n);
+        }
+      },
+    };
+    for (const [how, size] of Object.keys(feeds).flatMap((how) => [1, 5, bytes.length].map((size) => [how as keyof typeof feeds, size] as const))) {
       const got: unknown[] = [];
       const reader = new FrameReader((m) => got.push(m));
-      for (let i = 0; i < bytes.length; i += size) reader.push(bytes.subarray(i, i + size));
+      feeds[how](reader, size);
       assert.equal(got.length, 2);
       const first = got[0] as { feeds: { X: { shape: number[]; data: Uint8Array }; Z: { data: Uint8Array } } };
       assert.ok(first.feeds.X.data instanceof Uint8Array);

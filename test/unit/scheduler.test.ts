@@ -126,7 +126,11 @@ describe('scheduler on a real runtime', () => {
     const wrongHash = matmulTask(server.add('liar', small.bytes, sha256(Uint8Array.from([9]))), seededFloats(8), [1, 8]);
     const wrongShape = matmulTask(smallRef, seededFloats(9), [1, 9]);
     const badBytes = { ...matmulTask(smallRef, seededFloats(8), [1, 8]), inputs: { X: { kind: 'inline', dtype: 'float32', shape: [2, 8], data: 'AAAA' } } };
-    for (const task of [notOnnx, wrongHash, wrongShape, badBytes]) t.scheduler.submit(task);
+    // Right length, one character outside base64 (the schema checks only the length; decoding checks the rest).
+    const good = matmulTask(smallRef, seededFloats(8), [1, 8]);
+    const x = good.inputs['X']!;
+    const badChar = { ...good, id: 'bad-char', inputs: { X: { ...x, data: x.kind === 'inline' ? `!${x.data.slice(1)}` : '' } } };
+    for (const task of [notOnnx, wrongHash, wrongShape, badBytes, badChar]) t.scheduler.submit(task);
     const junk = release(await t.outcome(notOnnx.id));
     assert.equal(junk.reason, 'model-unavailable');
     assert.match(junk.message, /not an ONNX model|rejected the model/);
@@ -139,6 +143,9 @@ describe('scheduler on a real runtime', () => {
     const bytes = release(await t.outcome(badBytes.id));
     assert.equal(bytes.reason, 'invalid-task');
     assert.match(bytes.message, /needs 64 bytes, got 3/);
+    const chars = release(await t.outcome('bad-char'));
+    assert.equal(chars.reason, 'invalid-task');
+    assert.match(chars.message, /input "X": not valid base64/);
     const pid = pidOf(t.scheduler);
     await check(t);
     assert.equal(pidOf(t.scheduler), pid, 'errors did not cost the job host');
@@ -281,6 +288,42 @@ describe('scheduler on a real runtime', () => {
       assert.equal(r.accounting.operations, 2 * inputs[i]!.rows * 8 * 5);
     }
     assert.ok(together > 1, `tasks ran together in one batch (max ${together})`);
+    await t.scheduler.close();
+  });
+
+  it('recycles big tensor buffers on both sides of the pipe without mixing tasks up', async () => {
+    // 128 KB inputs and outputs (pooled from 64 KB), three jobs in flight in the host at once, twice over.
+    const wide = matMulModel({ rows: 'batch', inner: 512, cols: 512 });
+    const ref = server.add('wide', wide.bytes);
+    const t = await testScheduler({ maxBatch: 1 });
+    t.scheduler.setLimits('cpu', running());
+    const inputs = Array.from({ length: 8 }, (_, i) => seededFloats(64 * 512, 200 + i));
+    const tasks = inputs.map((x) => matmulTask(ref, x, [64, 512]));
+    tasks.forEach((task) => t.scheduler.submit(task));
+    for (const [i, task] of tasks.entries()) near(floats(result(await t.outcome(task.id))), referenceMatMul(inputs[i]!, wide.weights, 64, 512, 512));
+    await t.scheduler.close();
+  });
+
+  it('runs a model whose output shape depends on the data (no preallocated output can fit)', async () => {
+    // NonZero: X [8] -> Y int64 [1, count of non-zeros]. The second task has the same input shape, fewer non-zeros.
+    const nonZero = encodeModel({
+      nodes: [{ op: 'NonZero', inputs: ['X'], outputs: ['Y'] }],
+      inputs: [{ name: 'X', dtype: 'float32', shape: [8] }],
+      outputs: [{ name: 'Y', dtype: 'int64', shape: [1, 'n'] }],
+    });
+    const ref = server.add('nonzero', nonZero);
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running());
+    for (const x of [[0, 1, 0, 2, 3, 0, 0, 4], [5, 0, 0, 0, 0, 0, 6, 0], [0, 0, 0, 7, 0, 0, 0, 0]]) {
+      const task = matmulTask(ref, Float32Array.from(x), [8]);
+      t.scheduler.submit(task);
+      const y = result(await t.outcome(task.id)).outputs['Y']!;
+      assert.equal(y.kind, 'inline');
+      const b = Buffer.from(y.kind === 'inline' ? y.data : '', 'base64');
+      const want = x.flatMap((v, i) => (v ? [i] : []));
+      assert.deepEqual(y.shape, [1, want.length]);
+      assert.deepEqual([...new BigInt64Array(b.buffer, b.byteOffset, b.byteLength / 8)].map(Number), want);
+    }
     await t.scheduler.close();
   });
 

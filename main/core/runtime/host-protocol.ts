@@ -12,6 +12,11 @@ const Shape = z.array(z.number().int().nonnegative());
 export const HostTensorSchema = z.object({ dtype: DTypeSchema, shape: Shape, data: Bytes });
 export type HostTensor = z.infer<typeof HostTensorSchema>;
 
+/** The buffers under some tensors, each once (tensors may share one): what gets transferred or recycled. */
+export const tensorBuffers = (tensors: Record<string, HostTensor>): ArrayBuffer[] => [
+  ...new Set(Object.values(tensors).map((t) => t.data.buffer as ArrayBuffer)),
+];
+
 /** Execution providers the host may ask onnxruntime for, in order of preference; 'cpu' is always the last resort. */
 export const ProviderSchema = z.enum(['cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
 export type Provider = z.infer<typeof ProviderSchema>;

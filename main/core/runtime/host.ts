@@ -2,8 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { childEntry, type ChildEntry } from '../child-entry.js';
 import type { Logger } from '../ports.js';
-import { encodeFrame, FrameReader } from './frames.js';
-import { HostMessageSchema, type HostMessage, type RunRequest } from './host-protocol.js';
+import { BufferPool, encodeFrame, FrameReader } from './frames.js';
+import { HostMessageSchema, tensorBuffers, type HostMessage, type RunRequest } from './host-protocol.js';
 import * as proc from './process-control.js';
 
 /** Where the job host's code lives and how to start Node on it. */
@@ -14,7 +14,8 @@ export const defaultHostEntry = (): HostEntry => childEntry(import.meta.url, 'jo
 
 export type HostFailureCode = 'host-crashed' | 'timeout' | 'memory-budget' | 'preempted' | 'policy-pause' | 'deadline' | 'shutdown';
 export type HostOutcome =
-  | { ok: true; message: Extract<HostMessage, { type: 'done' }> }
+  /** recycle(): the caller is done with the output bytes, which go back to the pool. */
+  | { ok: true; message: Extract<HostMessage, { type: 'done' }>; recycle(): void }
   | { ok: false; code: Extract<HostMessage, { type: 'failed' }>['code'] | HostFailureCode; message: string };
 
 interface Pending {
@@ -42,6 +43,7 @@ export class JobHost {
     private readonly logger: Logger,
     priority: 'idle' | 'low',
     onExit: (host: JobHost) => void,
+    pool = new BufferPool(),
   ) {
     // fd 3: Node IPC, used only so the host notices when we are gone; fd 4: framed messages (frames.ts).
     // The priority rides along: on Linux the host lowers its compute threads itself (see setJobPriority).
@@ -63,9 +65,13 @@ export class JobHost {
       else {
         this.pending.delete(m.jobId);
         this.holdOpen(this.pending.size > 0);
-        job?.resolve(m.type === 'done' ? { ok: true, message: m } : { ok: false, code: m.code, message: m.message });
+        job?.resolve(
+          m.type === 'done'
+            ? { ok: true, message: m, recycle: () => pool.give(tensorBuffers(m.outputs)) }
+            : { ok: false, code: m.code, message: m.message },
+        );
       }
-    });
+    }, (n) => pool.take(n));
     this.pipe.on('data', (chunk: Buffer) => reader.push(chunk));
     this.pipe.on('error', () => undefined); // the exit handler reports a dead host
     let exitResolve!: () => void;

@@ -6,19 +6,20 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, type ConnectOpts, type SocketConstructorOpts } from 'node:net';
 import { parentPort, isMainThread, Worker } from 'node:worker_threads';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { DTypeSchema, type DType } from '../../common/task.js';
 import {
   DTYPE_BYTES,
   HostRequestSchema,
+  tensorBuffers,
   type HostErrorCode,
   type HostMessage,
   type HostTensor,
   type RunRequest,
 } from './host-protocol.js';
-import { encodeFrame, FrameReader } from './frames.js';
+import { BufferPool, encodeFrame, FrameReader } from './frames.js';
 import { countOperations, readModelGraph, type ModelGraph } from './model-graph.js';
 import { lowerThisThread } from './process-control.js';
 import { executionProviders, firstLine } from './providers.js';
@@ -35,24 +36,48 @@ class HostError extends Error {
 if (isMainThread) startMain();
 else await startWorker();
 
+/** Tensor buffers going back for reuse: inputs from the worker once a job is done, outputs once written out. */
+interface Recycle {
+  type: 'recycle';
+  buffers: ArrayBuffer[];
+}
+
 function startMain(): void {
-  const pipe = new Socket({ fd: 4, readable: true, writable: true }); // see host.ts
-  const send = (m: HostMessage): void => encodeFrame(m).forEach((part) => pipe.write(part));
   const self = new URL(import.meta.url);
   // Run from source (tests), the worker must register tsx itself: Node 20 workers do not get --import loaders.
   const worker = self.pathname.endsWith('.ts')
     ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); });`, { eval: true })
     : new Worker(self);
+  const inputs = new BufferPool();
+  const reader = new FrameReader(onRequest, (n) => inputs.take(n));
+  // The kernel copies each request's tensor bytes straight into the buffer the worker will run on (see host.ts for fd 4).
+  // (Node takes onread in the constructor; @types/node 20 lists it under connect() only.)
+  const options: SocketConstructorOpts & ConnectOpts = {
+    fd: 4,
+    readable: true,
+    writable: true,
+    onread: { buffer: () => reader.target(), callback: (n) => (reader.advance(n), true) },
+  };
+  const pipe = new Socket(options);
+  const send = (m: HostMessage): void => {
+    const parts = encodeFrame(m);
+    const written = (): void => {
+      if (m.type !== 'done') return;
+      const buffers = tensorBuffers(m.outputs);
+      worker.postMessage({ type: 'recycle', buffers } satisfies Recycle, buffers);
+    };
+    parts.forEach((part, i) => pipe.write(part, i === parts.length - 1 ? written : undefined));
+  };
   // A dead worker leaves sessions in an unknown state: exit and let the agent restart us.
   worker.on('error', (e) => {
     process.stderr.write(`job host worker failed: ${e.stack ?? String(e)}\n`);
     process.exit(70);
   });
   worker.on('exit', () => process.exit(70));
-  worker.on('message', (m: HostMessage) => send(m));
+  worker.on('message', (m: HostMessage | Recycle) => (m.type === 'recycle' ? inputs.give(m.buffers) : send(m)));
   process.on('disconnect', () => process.exit(0));
   pipe.on('close', () => process.exit(0));
-  const reader = new FrameReader((raw: unknown) => {
+  function onRequest(raw: unknown): void {
     const parsed = HostRequestSchema.safeParse(raw);
     if (!parsed.success) {
       const jobId = typeof raw === 'object' && raw && 'jobId' in raw ? String(raw.jobId) : '';
@@ -61,10 +86,8 @@ function startMain(): void {
     }
     if (parsed.data.type === 'shutdown') process.exit(0);
     // Feeds may share one buffer (small tensors from one pool): each buffer is transferred once.
-    const buffers = new Set(Object.values(parsed.data.feeds).map((t) => t.data.buffer as ArrayBuffer));
-    worker.postMessage(parsed.data, [...buffers]);
-  });
-  pipe.on('data', (chunk: Buffer) => reader.push(chunk));
+    worker.postMessage(parsed.data, tensorBuffers(parsed.data.feeds));
+  }
 }
 
 async function startWorker(): Promise<void> {
@@ -77,7 +100,10 @@ async function startWorker(): Promise<void> {
     session: InferenceSession;
     graph: ModelGraph;
     provider: string;
+    /** Output shapes seen per input shapes: the next run of the same shapes writes into pooled buffers. */
+    outputShapes: Map<string, Record<string, number[]>>;
   }
+  const outputs = new BufferPool();
   const sessions = new Map<string, Warm>();
 
   async function open(req: RunRequest): Promise<Warm> {
@@ -102,6 +128,8 @@ async function startWorker(): Promise<void> {
       executionProviders: executionProviders({ ...req.session, providers: providers as RunRequest['session']['providers'] }),
       intraOpNumThreads: req.session.threads,
       interOpNumThreads: 1,
+      // Idle compute threads would spin-wait between ops: CPU the share meter charges to the user and gets nothing for.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     let session: InferenceSession;
     let provider = req.session.providers[0] ?? 'cpu';
@@ -119,7 +147,7 @@ async function startWorker(): Promise<void> {
         throw new HostError('model-invalid', `onnxruntime rejected the model: ${firstLine(e2)}`);
       }
     }
-    const loaded: Warm = { session, graph, provider };
+    const loaded: Warm = { session, graph, provider, outputShapes: new Map() };
     sessions.set(key, loaded);
     for (const [k, old] of sessions) {
       if (sessions.size <= req.session.warmSessions) break;
@@ -156,6 +184,43 @@ async function startWorker(): Promise<void> {
     return feeds;
   }
 
+  /** Pooled output tensors, when this model gave these input shapes a fixed output shape before. */
+  function preallocated(warm: Warm, shapesKey: string, names: string[]): Record<string, HostTensor> | undefined {
+    const shapes = warm.outputShapes.get(shapesKey);
+    const types = new Map(warm.session.outputMetadata.map((m) => [m.name, m.isTensor ? DTypeSchema.safeParse(m.type).data : undefined]));
+    if (!shapes || names.some((n) => !shapes[n] || !types.get(n))) return undefined;
+    return Object.fromEntries(
+      names.map((n) => {
+        const dtype = types.get(n)!;
+        const shape = shapes[n]!;
+        return [n, { dtype, shape, data: outputs.take(shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype]) }];
+      }),
+    );
+  }
+
+  async function compute(warm: Warm, req: RunRequest, feeds: Record<string, OrtTensor>): Promise<Record<string, HostTensor>> {
+    const shapesKey = JSON.stringify(Object.entries(req.feeds).map(([n, t]) => [n, t.shape]));
+    const into = preallocated(warm, shapesKey, req.outputs);
+    try {
+      if (into) {
+        const fetches = Object.fromEntries(Object.entries(into).map(([n, t]) => [n, new ort.Tensor(t.dtype, typedView(t), t.shape)]));
+        await warm.session.run(feeds, fetches);
+        return into;
+      }
+      const results = await warm.session.run(feeds, req.outputs);
+      const out = Object.fromEntries(req.outputs.map((name) => [name, hostTensor(name, results[name] as OrtTensor)]));
+      warm.outputShapes.set(shapesKey, Object.fromEntries(Object.entries(out).map(([n, t]) => [n, t.shape])));
+      return out;
+    } catch (e) {
+      if (e instanceof HostError) throw e;
+      if (!into) throw new HostError('run-failed', `onnxruntime failed: ${firstLine(e)}`);
+      // The output shape depends on the data after all: let onnxruntime allocate from now on.
+      warm.outputShapes.delete(shapesKey);
+      outputs.give(tensorBuffers(into));
+      return compute(warm, req, feeds);
+    }
+  }
+
   async function run(req: RunRequest): Promise<void> {
     post({ type: 'started', jobId: req.jobId });
     const started = performance.now();
@@ -166,21 +231,14 @@ async function startWorker(): Promise<void> {
       const feeds = feedsFor(warm, req);
       const missing = req.outputs.filter((o) => !warm.session.outputNames.includes(o));
       if (missing.length) throw new HostError('bad-input', `the model has no output ${missing.map((m) => `"${m}"`).join(', ')}`);
-      let results: InferenceSession.OnnxValueMapType;
-      try {
-        results = await warm.session.run(feeds, req.outputs);
-      } catch (e) {
-        throw new HostError('run-failed', `onnxruntime failed: ${firstLine(e)}`);
-      }
-      const outputs: Record<string, HostTensor> = {};
-      for (const name of req.outputs) outputs[name] = hostTensor(name, results[name] as OrtTensor);
+      const out = await compute(warm, req, feeds);
       const used = process.cpuUsage(cpu);
       const feedShapes = Object.fromEntries(Object.entries(req.feeds).map(([n, t]) => [n, t.shape]));
       post(
         {
           type: 'done',
           jobId: req.jobId,
-          outputs,
+          outputs: out,
           accounting: {
             wallMs: performance.now() - started,
             cpuMs: (used.user + used.system) / 1000,
@@ -189,18 +247,22 @@ async function startWorker(): Promise<void> {
             provider: warm.provider,
           },
         },
-        [...new Set(Object.values(outputs).map((o) => o.data.buffer as ArrayBuffer))],
+        tensorBuffers(out),
       );
     } catch (e) {
       const code = e instanceof HostError ? e.code : 'run-failed';
       post({ type: 'failed', jobId: req.jobId, code, message: firstLine(e) });
+    } finally {
+      const buffers = tensorBuffers(req.feeds);
+      port.postMessage({ type: 'recycle', buffers } satisfies Recycle, buffers);
     }
   }
 
   // One job at a time, in arrival order; the next request waits here while this one computes.
   let chain = Promise.resolve();
-  port.on('message', (req: RunRequest) => {
-    chain = chain.then(() => run(req)); // parsed by the main thread
+  port.on('message', (m: RunRequest | Recycle) => {
+    if (m.type === 'recycle') outputs.give(m.buffers);
+    else chain = chain.then(() => run(m)); // parsed by the main thread
   });
 }
 
@@ -222,6 +284,7 @@ function hostTensor(name: string, t: OrtTensor | undefined): HostTensor {
   if (!dtype.success) throw new HostError('run-failed', `output "${name}" has type ${t.type}, which results cannot carry`);
   const data = t.data as Typed;
   const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // A view into a shared slab (small outputs) must not take the slab with it when transferred.
   return { dtype: dtype.data as DType, shape: [...t.dims], data: view.byteLength === data.buffer.byteLength ? view : view.slice() };
 }
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ReleaseReason, Task, TaskResult, Tensor } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
-import { DTYPE_BYTES, type HostTensor } from './host-protocol.js';
+import { BufferPool } from './frames.js';
+import { DTYPE_BYTES, tensorBuffers, type HostTensor } from './host-protocol.js';
 import { defaultHostEntry, JobHost, type HostEntry } from './host.js';
 import { ModelCache } from './model-cache.js';
 
@@ -22,7 +23,8 @@ export interface PreparedTask {
   feeds: Record<string, HostTensor>;
   /** Length of the first axis shared by every input, when there is one: what micro-batching stacks along. */
   rows: number | undefined;
-  unpin(): void;
+  /** The task is over: unpins its model and recycles its input buffers (the host has read them by then). */
+  release(): void;
 }
 
 export type Prepared = { ok: true; value: PreparedTask } | { ok: false; reason: ReleaseReason; message: string };
@@ -43,41 +45,68 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   });
   const entry = o.hostEntry ?? defaultHostEntry();
 
+  // Input and output tensor buffers are recycled (frames.ts BufferPool): steady work allocates no big buffers.
+  const pool = new BufferPool(8);
+
   async function tensorBytes(name: string, t: Tensor): Promise<HostTensor | string> {
-    let data: Uint8Array;
-    if (t.kind === 'inline') data = Buffer.from(t.data, 'base64');
-    else {
-      const got = await cache.ensure({ url: t.url, sha256: t.sha256, size: t.size });
-      if (!got.ok) return `input "${name}": ${got.message}`;
-      data = await readFile(got.path);
-      const actual = createHash('sha256').update(data).digest('hex');
-      if (actual !== t.sha256) {
-        await cache.remove(t.sha256, 'hash mismatch on read');
-        return `input "${name}": cached bytes hash to ${actual}, expected ${t.sha256}`;
-      }
-    }
     const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
-    if (data.byteLength !== want) return `input "${name}": shape [${t.shape.join(', ')}] of ${t.dtype} needs ${want} bytes, got ${data.byteLength}`;
+    const wrongSize = (got: number): string => `input "${name}": shape [${t.shape.join(', ')}] of ${t.dtype} needs ${want} bytes, got ${got}`;
+    if (t.kind === 'inline') {
+      // The schema checks only the length; the characters are checked here, by decoding: each bad one is skipped.
+      if (Buffer.byteLength(t.data, 'base64') !== want) return wrongSize(Buffer.byteLength(t.data, 'base64'));
+      const data = pool.take(want);
+      if (Buffer.from(data.buffer, 0, want).write(t.data, 'base64') !== want) {
+        pool.give([data.buffer as ArrayBuffer]);
+        return `input "${name}": not valid base64`;
+      }
+      return { dtype: t.dtype, shape: t.shape, data };
+    }
+    const got = await cache.ensure({ url: t.url, sha256: t.sha256, size: t.size });
+    if (!got.ok) return `input "${name}": ${got.message}`;
+    const data = await readFile(got.path);
+    const actual = createHash('sha256').update(data).digest('hex');
+    if (actual !== t.sha256) {
+      await cache.remove(t.sha256, 'hash mismatch on read');
+      return `input "${name}": cached bytes hash to ${actual}, expected ${t.sha256}`;
+    }
+    if (data.byteLength !== want) return wrongSize(data.byteLength);
     return { dtype: t.dtype, shape: t.shape, data };
   }
 
   return {
     cache,
-    spawnHost: (priority, onExit) => new JobHost(entry, o.logger, priority, onExit),
+    spawnHost: (priority, onExit) => new JobHost(entry, o.logger, priority, onExit, pool),
     async prepare(task) {
       const feeds: Record<string, HostTensor> = {};
+      const fail = (reason: ReleaseReason, message: string): Prepared => {
+        pool.give(tensorBuffers(feeds));
+        return { ok: false, reason, message };
+      };
       for (const [name, t] of Object.entries(task.inputs)) {
         const h = await tensorBytes(name, t);
-        if (typeof h === 'string') return { ok: false, reason: t.kind === 'url' ? 'model-unavailable' : 'invalid-task', message: h };
+        if (typeof h === 'string') return fail(t.kind === 'url' ? 'model-unavailable' : 'invalid-task', h);
         feeds[name] = h;
       }
       const model = await cache.ensure(task.model);
-      if (!model.ok) return { ok: false, reason: 'model-unavailable', message: model.message };
+      if (!model.ok) return fail('model-unavailable', model.message);
+      const unpin = cache.pin(task.model.sha256);
+      let released = false;
       const firstAxes = new Set(Object.values(feeds).map((f) => f.shape[0]));
       const [rows] = firstAxes;
       return {
         ok: true,
-        value: { task, modelPath: model.path, feeds, rows: firstAxes.size === 1 ? rows : undefined, unpin: cache.pin(task.model.sha256) },
+        value: {
+          task,
+          modelPath: model.path,
+          feeds,
+          rows: firstAxes.size === 1 ? rows : undefined,
+          release: () => {
+            if (released) return; // a second give would hand the buffers to two tasks
+            released = true;
+            unpin();
+            pool.give(tensorBuffers(feeds));
+          },
+        },
       };
     },
   };

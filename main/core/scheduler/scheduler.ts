@@ -173,7 +173,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   function finish(entry: Queued, outcome: { result: TaskResult } | { reason: ReleaseReason; message: string }): void {
     changed();
     known.delete(entry.task.id);
-    entry.prepared?.unpin();
+    entry.prepared?.release();
     if (cancelled.delete(entry.task.id)) return; // the network no longer wants it: nothing to send
     const done =
       'result' in outcome
@@ -215,7 +215,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       .prepare(entry.task)
       .catch((e: unknown) => ({ ok: false as const, reason: 'runtime-error' as const, message: `could not prepare the task: ${String(e)}` }))
       .then((p) => {
-        if (!known.has(entry.task.id)) return p.ok && p.value.unpin(); // released while preparing
+        if (!known.has(entry.task.id)) return p.ok && p.value.release(); // released while preparing
         if (!p.ok) {
           queue.remove(entry);
           finish(entry, p);
@@ -396,6 +396,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
           }),
         });
       });
+      outcome.recycle(); // the results hold base64 copies now
       if (job.lane.spec.kind === 'gpu' && job.lane.limits.dutyCycle < 1 && job.lane.limits.dutyCycle > 0)
         // GPUs cannot be stopped mid-kernel: pace runs instead, idle long enough to meet the duty cycle.
         job.lane.notBefore = now() + m.accounting.wallMs * (1 / job.lane.limits.dutyCycle - 1);
@@ -423,7 +424,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       else if (code === 'preempted') retry(e, false);
       else if (code === 'model-corrupt') {
         void o.runtime.cache.remove(e.task.model.sha256, message);
-        e.prepared?.unpin();
+        e.prepared?.release();
         e.prepared = undefined;
         e.attempts++;
         if (e.attempts > maxRetries) finish(e, { reason: 'model-unavailable', message });
