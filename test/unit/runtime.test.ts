@@ -61,6 +61,29 @@ describe('generated ONNX models on real onnxruntime', () => {
     assert.equal(countOperations(readModelGraph(chain), { X: [5, 3] }), 2 * 5 * 3 * 2 + 5 * 2);
     assert.throws(() => readModelGraph(Uint8Array.from([0x0a, 0x50, 1])), /truncated/);
   });
+
+  it('follows a small CNN through Conv, MaxPool and GlobalAveragePool, with the shapes onnxruntime computes', async () => {
+    const cnn = encodeModel({
+      nodes: [
+        { op: 'Conv', inputs: ['X', 'W', 'B'], outputs: ['C'], attributes: { pads: [1, 1, 1, 1], strides: [2, 2] } },
+        { op: 'MaxPool', inputs: ['C'], outputs: ['P'], attributes: { kernel_shape: [2, 2], strides: [2, 2] } },
+        { op: 'GlobalAveragePool', inputs: ['P'], outputs: ['Y'] },
+      ],
+      inputs: [{ name: 'X', dtype: 'float32', shape: ['n', 3, 9, 9] }],
+      outputs: ['C', 'P', 'Y'].map((name) => ({ name, dtype: 'float32' as const, shape: ['n', 4, '?h', '?w'] })),
+      initializers: [
+        { name: 'W', dtype: 'float32', shape: [4, 3, 3, 3], data: seededFloats(108) },
+        { name: 'B', dtype: 'float32', shape: [4], data: seededFloats(4) },
+      ],
+    });
+    const run = await (await ort.InferenceSession.create(cnn)).run({ X: new ort.Tensor('float32', seededFloats(2 * 243), [2, 3, 9, 9]) });
+    // (9 + 1 + 1 - 3) / 2 + 1 = 5, then (5 - 2) / 2 + 1 = 2: the same formulas as countOperations.
+    assert.deepEqual([run['C']!.dims, run['P']!.dims, run['Y']!.dims], [[2, 4, 5, 5], [2, 4, 2, 2], [2, 4, 1, 1]]);
+    const conv = 2 * (2 * 4 * 5 * 5) * 3 * (3 * 3) + 2 * 4 * 5 * 5; // multiply-adds over C_in × kernel, plus the bias
+    const pool = 2 * 4 * 2 * 2 * (2 * 2);
+    const global = 2 * 4 * 2 * 2;
+    assert.equal(countOperations(readModelGraph(cnn), { X: [2, 3, 9, 9] }), conv + pool + global);
+  });
 });
 
 describe('micro-batching helpers', () => {

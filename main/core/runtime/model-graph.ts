@@ -46,6 +46,11 @@ interface GraphNode {
   inputs: string[];
   outputs: string[];
   ints: Record<string, number>;
+  /** Integer-list attributes (kernel_shape, strides, pads, dilations). */
+  lists: Record<string, number[]>;
+  strings: Record<string, string>;
+  /** A Constant node's value: its dims. */
+  valueDims?: number[];
 }
 export interface ModelGraph {
   nodes: GraphNode[];
@@ -77,20 +82,35 @@ function valueInfo(buf: Uint8Array): GraphValue {
   return v;
 }
 
+/** A TensorProto's name and dims (its data is skipped). */
+function tensorDims(buf: Uint8Array): { name: string; dims: number[] } {
+  const t = { name: '', dims: [] as number[] };
+  for (const f of fields(buf)) {
+    if (f.field === 1) t.dims.push(...ints(f.value));
+    if (f.field === 8) t.name = text(f.value);
+  }
+  return t;
+}
+
+/** A repeated int64 field's value: one varint, or a packed run of them (what onnx's Python writer emits). */
+const ints = (v: number | Uint8Array): number[] => (typeof v === 'number' ? [v] : [...fields(packedAsFields(v))].map((p) => Number(p.value)));
+
 function node(buf: Uint8Array): GraphNode {
-  const n: GraphNode = { op: '', inputs: [], outputs: [], ints: {} };
+  const n: GraphNode = { op: '', inputs: [], outputs: [], ints: {}, lists: {}, strings: {} };
   for (const f of fields(buf)) {
     if (f.field === 1) n.inputs.push(text(f.value));
     else if (f.field === 2) n.outputs.push(text(f.value));
     else if (f.field === 4) n.op = text(f.value);
     else if (f.field === 5) {
       let name = '';
-      let i: number | undefined;
       for (const a of fields(sub(f.value))) {
         if (a.field === 1) name = text(a.value);
-        if (a.field === 3 && typeof a.value === 'number') i = a.value;
+        // AttributeProto: i = 3, s = 4, t = 5, ints = 8.
+        else if (a.field === 3 && typeof a.value === 'number') n.ints[name] = a.value;
+        else if (a.field === 4) n.strings[name] = text(a.value);
+        else if (a.field === 5) n.valueDims = tensorDims(sub(a.value)).dims;
+        else if (a.field === 8) (n.lists[name] ??= []).push(...ints(a.value));
       }
-      if (i !== undefined) n.ints[name] = i;
     }
   }
   return n;
@@ -103,16 +123,13 @@ export function readModelGraph(model: Uint8Array): ModelGraph {
     if (f.field !== 7) continue;
     for (const gf of fields(sub(f.value))) {
       const v = sub(gf.value);
-      if (gf.field === 1) g.nodes.push(node(v));
-      else if (gf.field === 5) {
-        const dims: number[] = [];
-        let name = '';
-        for (const t of fields(v)) {
-          if (t.field === 1 && typeof t.value === 'number') dims.push(t.value);
-          // Packed repeated int64 (what onnx's Python writer emits).
-          if (t.field === 1 && typeof t.value !== 'number') for (const p of fields(packedAsFields(t.value))) dims.push(Number(p.value));
-          if (t.field === 8) name = text(t.value);
-        }
+      if (gf.field === 1) {
+        const n = node(v);
+        g.nodes.push(n);
+        // Some exporters keep weights in Constant nodes rather than initializers.
+        if (n.op === 'Constant' && n.valueDims && n.outputs[0]) g.known.set(n.outputs[0], n.valueDims);
+      } else if (gf.field === 5) {
+        const { name, dims } = tensorDims(v);
         g.known.set(name, dims);
         initializerNames.add(name);
       } else if (gf.field === 11) g.inputs.push(valueInfo(v));
@@ -147,16 +164,36 @@ function packedAsFields(packed: Uint8Array): Uint8Array {
 }
 
 const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Sqrt', 'Neg', 'Abs', 'Clip']);
+const ELEMENTWISE = new Set(
+  ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Relu', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Exp', 'Erf'].concat(
+    ['Sqrt', 'Reciprocal', 'Neg', 'Abs', 'Clip', 'Softmax'],
+  ),
+);
 
 function broadcast(shapes: number[][]): number[] {
   const rank = Math.max(...shapes.map((s) => s.length));
   return Array.from({ length: rank }, (_, i) => Math.max(...shapes.map((s) => s[s.length - rank + i] ?? 1)));
 }
 
+/** A Conv's or pool's output size along each spatial axis (ONNX pads: all begins, then all ends). */
+function spatial(n: GraphNode, sizes: number[], kernel: number[]): number[] {
+  const { strides = [], dilations = [], pads = [] } = n.lists;
+  const auto = n.strings['auto_pad'] ?? 'NOTSET';
+  const round = n.ints['ceil_mode'] ? Math.ceil : Math.floor;
+  return sizes.map((size, i) => {
+    const stride = strides[i] ?? 1;
+    if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') return Math.ceil(size / stride);
+    const span = (dilations[i] ?? 1) * ((kernel[i] ?? 1) - 1) + 1;
+    const pad = auto === 'VALID' ? 0 : (pads[i] ?? 0) + (pads[i + sizes.length] ?? 0);
+    return round((size + pad - span) / stride) + 1;
+  });
+}
+
 /**
- * Operations of one run for the fed input shapes: 2·M·K·N per MatMul/MatMulInteger/Gemm (plus the bias add),
- * one per output element for elementwise ops. Other ops, and nodes whose input shapes cannot be followed, count 0.
+ * Operations of one run for the fed input shapes: multiply-adds count 2 (MatMul/MatMulInteger/Gemm, Conv), plus one
+ * per bias element; pools count one per window element, BatchNormalization two per element, elementwise ops one per
+ * output element. Other ops (Reshape, Concat, ...) count 0, and so does everything after a node whose output shape
+ * cannot be followed without running it.
  */
 export function countOperations(g: ModelGraph, feedShapes: Record<string, readonly number[]>): number {
   const shapes = new Map<string, number[]>(g.known);
@@ -178,9 +215,27 @@ export function countOperations(g: ModelGraph, feedShapes: Record<string, readon
       const cols = n.ints['transB'] ? b[0]! : b[1]!;
       out = [m, cols];
       ops += 2 * m * k * cols + (c ? m * cols : 0);
-    } else if (ELEMENTWISE.has(n.op) && ins.length > 0 && ins.every((s) => s !== undefined)) {
-      out = broadcast(ins as number[][]);
-      ops += numel(out);
+    } else if (n.op === 'Conv' && a && b && a.length >= 3 && b.length === a.length) {
+      // X [N, C, ...], W [M, C/group, ...kernel]
+      const kernel = b.slice(2);
+      out = [a[0]!, b[0]!, ...spatial(n, a.slice(2), kernel)];
+      ops += 2 * numel(out) * (a[1]! / (n.ints['group'] ?? 1)) * numel(kernel) + (c ? numel(out) : 0);
+    } else if ((n.op === 'MaxPool' || n.op === 'AveragePool') && a && a.length >= 3 && n.lists['kernel_shape']) {
+      const kernel = n.lists['kernel_shape'];
+      out = [a[0]!, a[1]!, ...spatial(n, a.slice(2), kernel)];
+      ops += numel(out) * numel(kernel);
+    } else if ((n.op === 'GlobalAveragePool' || n.op === 'GlobalMaxPool') && a && a.length >= 3) {
+      out = [a[0]!, a[1]!, ...a.slice(2).map(() => 1)];
+      ops += numel(a);
+    } else if (n.op === 'BatchNormalization' && a) {
+      out = a;
+      ops += 2 * numel(a);
+    } else if (ELEMENTWISE.has(n.op)) {
+      const given = n.inputs.filter(Boolean).map((i) => shapes.get(i)); // optional inputs may be named ''
+      if (given.length > 0 && given.every((s) => s !== undefined)) {
+        out = broadcast(given as number[][]);
+        ops += numel(out);
+      }
     }
     if (out && n.outputs[0]) shapes.set(n.outputs[0], out);
   }
