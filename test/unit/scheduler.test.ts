@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped } from '../../main/core/runtime/process-control.js';
@@ -190,6 +191,24 @@ describe('scheduler on a real runtime', () => {
     const r = release(await s.outcome(task.id));
     assert.equal(r.reason, 'runtime-error');
     assert.match(r.message, /gave up after 2 attempts: job host exited \(code 1\): Error: Cannot find module '\/nonexistent\/job-host.js'/);
+    await s.scheduler.close();
+  });
+
+  it('treats a job host that sends a garbled frame as crashed: retried, then released; the agent carries on', async () => {
+    const ports = fakePorts();
+    const garbled = createRuntime({
+      cacheDir: await tempDir('synor-rt-'),
+      clock: ports.clock,
+      logger: ports.logger,
+      hostEntry: { path: fileURLToPath(new URL('../fixtures/models/garbled-host.ts', import.meta.url)), execArgv: ['--import', 'tsx'] },
+    });
+    const s = await testScheduler({ runtime: garbled, maxRetries: 1 });
+    s.scheduler.setLimits('cpu', running());
+    const task = matmulTask(smallRef, seededFloats(8), [1, 8]);
+    s.scheduler.submit(task);
+    const r = release(await s.outcome(task.id));
+    assert.equal(r.reason, 'runtime-error');
+    assert.match(r.message, /gave up after 2 attempts: job host sent a malformed frame: SyntaxError/);
     await s.scheduler.close();
   });
 

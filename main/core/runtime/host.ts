@@ -72,7 +72,14 @@ export class JobHost {
         );
       }
     }, (n) => pool.take(n));
-    this.pipe.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.pipe.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (e) {
+        // A garbled frame (a header that is not JSON, a length no buffer can hold): the host is broken, not the agent.
+        this.kill('host-crashed', `job host sent a malformed frame: ${String(e).slice(0, 200)}`);
+      }
+    });
     this.pipe.on('error', () => undefined); // the exit handler reports a dead host
     let exitResolve!: () => void;
     this.exited = new Promise((res) => (exitResolve = res));

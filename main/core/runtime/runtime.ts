@@ -53,7 +53,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     const wrongSize = (got: number): string => `input "${name}": shape [${t.shape.join(', ')}] of ${t.dtype} needs ${want} bytes, got ${got}`;
     if (t.kind === 'inline') {
       // The schema checks only the length; the characters are checked here, by decoding: each bad one is skipped.
-      if (Buffer.byteLength(t.data, 'base64') !== want) return wrongSize(Buffer.byteLength(t.data, 'base64'));
+      const length = Buffer.byteLength(t.data, 'base64');
+      if (length !== want) return wrongSize(length);
       const data = pool.take(want);
       if (Buffer.from(data.buffer, 0, want).write(t.data, 'base64') !== want) {
         pool.give([data.buffer as ArrayBuffer]);
