@@ -5,12 +5,10 @@ import { cpus, loadavg, setPriority } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped, rssBytes } from '../../main/core/runtime/process-control.js';
-import { createRuntime } from '../../main/core/runtime/runtime.js';
-import { fakePorts, tempDir } from '../helpers/fakes.js';
-import { matmulTask, ModelServer, running, testScheduler } from '../unit/runtime-fixtures.js';
+import { tempDir } from '../helpers/fakes.js';
+import { fixtureHost, matmulTask, ModelServer, running, runtimeWithHost, testScheduler } from '../unit/runtime-fixtures.js';
 
 if (process.platform !== 'linux') {
   console.log('enforcement bench: needs Linux /proc; skipped');
@@ -167,14 +165,7 @@ if (observerRaised) setPriority(0);
 {
   const progressFile = join(await tempDir('synor-busy-'), 'progress');
   process.env['SYNOR_BUSY_PROGRESS'] = progressFile;
-  const ports = fakePorts();
-  const runtime = createRuntime({
-    cacheDir: await tempDir('synor-busy-cache-'),
-    clock: ports.clock,
-    logger: ports.logger,
-    hostEntry: { path: fileURLToPath(new URL('../fixtures/models/busy-host.ts', import.meta.url)), execArgv: ['--import', 'tsx'] },
-  });
-  const t = await testScheduler({ runtime });
+  const t = await testScheduler({ runtime: await runtimeWithHost(fixtureHost('busy-host')) });
   t.scheduler.setLimits('cpu', running());
   t.scheduler.submit(matmulTask(model, seededFloats(512, 1), [1, 512]));
   const record = Buffer.alloc(16);

@@ -2,7 +2,9 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { ReleaseReason, Task, TaskResult } from '../../main/common/task.js';
+import type { HostEntry } from '../../main/core/runtime/host.js';
 import { createRuntime, type Runtime } from '../../main/core/runtime/runtime.js';
 import { createScheduler, type DeviceLimits, type Scheduler, type SchedulerOptions } from '../../main/core/scheduler/scheduler.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
@@ -78,6 +80,17 @@ export function matmulTask(model: Task['model'], x: Float32Array, shape: number[
     ...extra,
   };
 }
+
+/** A runtime whose job hosts run `hostEntry`: a stand-in host (fixtureHost), or a path that does not exist. */
+export async function runtimeWithHost(hostEntry: HostEntry): Promise<Runtime> {
+  const ports = fakePorts();
+  return createRuntime({ cacheDir: await tempDir('synor-rt-'), clock: ports.clock, logger: ports.logger, hostEntry });
+}
+/** A stand-in job host from test/fixtures/models, run through tsx. */
+export const fixtureHost = (name: string): HostEntry => ({
+  path: fileURLToPath(new URL(`../fixtures/models/${name}.ts`, import.meta.url)),
+  execArgv: ['--import', 'tsx'],
+});
 
 export type Outcome = { kind: 'result'; result: TaskResult } | { kind: 'release'; taskId: string; reason: ReleaseReason; message: string };
 

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped } from '../../main/core/runtime/process-control.js';
-import { createRuntime } from '../../main/core/runtime/runtime.js';
 import type { Scheduler } from '../../main/core/scheduler/scheduler.js';
-import { fakePorts, tempDir } from '../helpers/fakes.js';
-import { floats, matmulTask, ModelServer, running, sha256, testScheduler, until, type Outcome } from './runtime-fixtures.js';
+import { fixtureHost, floats, matmulTask, ModelServer, running, runtimeWithHost, sha256, testScheduler, until, type Outcome } from './runtime-fixtures.js';
 
 const near = (a: ArrayLike<number>, b: ArrayLike<number>): void => {
   assert.equal(a.length, b.length);
@@ -177,14 +174,7 @@ describe('scheduler on a real runtime', () => {
   });
 
   it('releases a task when its job host cannot even start, without a crash loop', async () => {
-    const ports = fakePorts();
-    const broken = createRuntime({
-      cacheDir: await tempDir('synor-rt-'),
-      clock: ports.clock,
-      logger: ports.logger,
-      hostEntry: { path: '/nonexistent/job-host.js', execArgv: [] },
-    });
-    const s = await testScheduler({ runtime: broken, maxRetries: 1 });
+    const s = await testScheduler({ runtime: await runtimeWithHost({ path: '/nonexistent/job-host.js', execArgv: [] }), maxRetries: 1 });
     s.scheduler.setLimits('cpu', running());
     const task = matmulTask(smallRef, seededFloats(8), [1, 8]);
     s.scheduler.submit(task);
@@ -195,14 +185,7 @@ describe('scheduler on a real runtime', () => {
   });
 
   it('treats a job host that sends a garbled frame as crashed: retried, then released; the agent carries on', async () => {
-    const ports = fakePorts();
-    const garbled = createRuntime({
-      cacheDir: await tempDir('synor-rt-'),
-      clock: ports.clock,
-      logger: ports.logger,
-      hostEntry: { path: fileURLToPath(new URL('../fixtures/models/garbled-host.ts', import.meta.url)), execArgv: ['--import', 'tsx'] },
-    });
-    const s = await testScheduler({ runtime: garbled, maxRetries: 1 });
+    const s = await testScheduler({ runtime: await runtimeWithHost(fixtureHost('garbled-host')), maxRetries: 1 });
     s.scheduler.setLimits('cpu', running());
     const task = matmulTask(smallRef, seededFloats(8), [1, 8]);
     s.scheduler.submit(task);
