@@ -99,7 +99,7 @@ export class FrameReader {
 /**
  * Reuses large tensor buffers. Each new 4 MB ArrayBuffer is external memory to V8, and a few of them per task kept
  * both processes in back-to-back mark-compacts (~8 ms a task in the agent); steady work of one shape now allocates
- * nothing. Small buffers are not worth it.
+ * no new tensor buffers (the base64 strings of tasks and results remain). Small buffers are not worth it.
  */
 export class BufferPool {
   private readonly free: ArrayBuffer[] = [];
