@@ -144,10 +144,8 @@ VendorResult ProbeNvidia(const std::string& library) {
                     Bind(lib, "nvmlDeviceGetEnforcedPowerLimit", nvml.powerLimit) &&
                     Bind(lib, "nvmlDeviceGetCudaComputeCapability", nvml.computeCapability);
     if (!complete) {
-      result.status = "failed";
-      result.code = "driver-too-old";
-      result.message = "The NVIDIA driver is too old: its NVML library lacks functions this app needs";
-      return result;
+      return Failed(std::move(result), "driver-too-old",
+                    "The NVIDIA driver is too old: its NVML library lacks functions this app needs");
     }
     found = loaded.emplace(library, nvml).first;
   }
@@ -155,10 +153,7 @@ VendorResult ProbeNvidia(const std::string& library) {
   if (!nvml.initialized) {
     nvmlReturn_t rc = nvml.init();
     if (rc != NVML_SUCCESS) {
-      result.status = "failed";
-      result.code = ErrorCode(rc);
-      result.message = ErrorText(nvml, rc);
-      return result;
+      return Failed(std::move(result), ErrorCode(rc), ErrorText(nvml, rc));
     }
     nvml.initialized = true;
   }
@@ -171,10 +166,7 @@ VendorResult ProbeNvidia(const std::string& library) {
   unsigned int count = 0;
   nvmlReturn_t rc = nvml.count(&count);
   if (rc != NVML_SUCCESS) {
-    result.status = "failed";
-    result.code = ErrorCode(rc);
-    result.message = ErrorText(nvml, rc);
-    return result;
+    return Failed(std::move(result), ErrorCode(rc), ErrorText(nvml, rc));
   }
   for (unsigned int i = 0; i < count; i++) result.gpus.push_back(ReadDevice(nvml, i));
   return result;

@@ -37,6 +37,14 @@ struct VendorResult {
   std::vector<GpuRecord> gpus;
 };
 
+// The vendor library is there but a call failed: the probe answers with this code and message (and what it read so far).
+inline VendorResult Failed(VendorResult result, std::string code, std::string message) {
+  result.status = "failed";
+  result.code = std::move(code);
+  result.message = std::move(message);
+  return result;
+}
+
 struct CpuRecord {
   std::string vendor, model, arch;
   uint32_t cores = 0, threads = 0;

@@ -139,10 +139,7 @@ VendorResult ProbeAmd(const std::string& library) {
                     Bind(lib, "rsmi_dev_power_ave_get", rsmi.power) && Bind(lib, "rsmi_dev_power_cap_get", rsmi.powerCap) &&
                     Bind(lib, "rsmi_version_str_get", rsmi.version);
     if (!complete) {
-      result.status = "failed";
-      result.code = "driver-too-old";
-      result.message = "ROCm SMI lacks functions this app needs";
-      return result;
+      return Failed(std::move(result), "driver-too-old", "ROCm SMI lacks functions this app needs");
     }
     found = loaded.emplace(library, rsmi).first;
   }
@@ -150,10 +147,7 @@ VendorResult ProbeAmd(const std::string& library) {
   if (!rsmi.initialized) {
     rsmi_status_t rc = rsmi.init(0);
     if (rc != RSMI_STATUS_SUCCESS) {
-      result.status = "failed";
-      result.code = ErrorCode(rc);
-      result.message = ErrorText(rsmi, rc);
-      return result;
+      return Failed(std::move(result), ErrorCode(rc), ErrorText(rsmi, rc));
     }
     rsmi.initialized = true;
   }
@@ -163,10 +157,7 @@ VendorResult ProbeAmd(const std::string& library) {
   uint32_t count = 0;
   rsmi_status_t rc = rsmi.count(&count);
   if (rc != RSMI_STATUS_SUCCESS) {
-    result.status = "failed";
-    result.code = ErrorCode(rc);
-    result.message = ErrorText(rsmi, rc);
-    return result;
+    return Failed(std::move(result), ErrorCode(rc), ErrorText(rsmi, rc));
   }
   for (uint32_t i = 0; i < count; i++) result.gpus.push_back(ReadDevice(rsmi, i));
   return result;
