@@ -2,18 +2,16 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Wallet } from 'ethers';
 import { DEVNET_LABEL } from '../../main/common/network.js';
 import { startCoordinator, type Coordinator, type CoordinatorOptions } from '../../main/devnet/coordinator.js';
-import { contribute, createNetworkClient, type NetworkClient, type NetworkClientOptions } from '../../main/core/network/client.js';
+import { contribute, type NetworkClient, type NetworkClientOptions } from '../../main/core/network/client.js';
 import type { NetworkError } from '../../main/core/network/http.js';
 import { Outbox } from '../../main/core/network/outbox.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
 import { summarizeEarnings } from '../../main/core/ledger/earnings.js';
-import { Ledger, verifyLedgerFile } from '../../main/core/ledger/ledger.js';
+import { verifyLedgerFile } from '../../main/core/ledger/ledger.js';
 import { systemClock } from '../../main/core/node-ports.js';
-import { MemoryLogger, tempDir } from '../helpers/fakes.js';
-import { cpuDevice, nextEvent, runWithOrt, switchableProxy } from './support/network.js';
+import { nextEvent, runWithOrt, switchableProxy, testDevice } from './support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -27,22 +25,9 @@ async function devnet(options: CoordinatorOptions = {}): Promise<Coordinator> {
 }
 
 async function device(url: string, extra: Partial<NetworkClientOptions> = {}) {
-  const dir = extra.dataDir ?? (await tempDir());
-  const ledger = extra.ledger ?? (await Ledger.open(join(dir, 'ledger.jsonl')));
-  const signer = (extra.signer as Wallet | undefined) ?? Wallet.createRandom();
-  const client = await createNetworkClient({
-    url,
-    dataDir: dir,
-    signer,
-    device: cpuDevice,
-    ledger,
-    clock: systemClock,
-    logger: new MemoryLogger(),
-    leaseWaitMs: 2_000,
-    ...extra,
-  });
-  closers.push(() => client.close());
-  return { client, ledger, dir, signer };
+  const made = await testDevice(url, extra);
+  closers.push(() => made.client.close());
+  return made;
 }
 
 async function leaseTask(client: NetworkClient) {

@@ -11,15 +11,12 @@ import { after, test } from 'node:test';
 import { Wallet } from 'ethers';
 import fc from 'fast-check';
 import { eip712Domain, RECEIPT_TYPES, type SignedReceipt } from '../../main/common/protocol.js';
-import { createNetworkClient, type NetworkClient } from '../../main/core/network/client.js';
 import { NetworkError } from '../../main/core/network/http.js';
 import { Outbox } from '../../main/core/network/outbox.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
-import { Ledger, verifyLedgerFile } from '../../main/core/ledger/ledger.js';
+import { verifyLedgerFile } from '../../main/core/ledger/ledger.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
-import { systemClock } from '../../main/core/node-ports.js';
-import { MemoryLogger, tempDir } from '../helpers/fakes.js';
-import { cpuDevice, runWithOrt } from './support/network.js';
+import { runWithOrt, testDevice } from './support/network.js';
 
 const CASES = 1000;
 const MAX_REPLY = 256 * 1024;
@@ -174,22 +171,8 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
   closers.push(() => new Promise((resolve) => (hostile.closeAllConnections(), hostile.close(resolve))));
   const url = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}/`;
 
-  const dir = await tempDir();
-  const ledger = await Ledger.open(join(dir, 'ledger.jsonl'));
+  const { client, ledger, dir } = await testDevice(url, { leaseWaitMs: 50, requestTimeoutMs: TIMEOUT_MS, maxReplyBytes: MAX_REPLY });
   const outbox = new Outbox(join(dir, 'network', 'outbox'));
-  const signer = Wallet.createRandom();
-  const client: NetworkClient = await createNetworkClient({
-    url,
-    dataDir: dir,
-    signer,
-    device: cpuDevice,
-    ledger,
-    clock: systemClock,
-    logger: new MemoryLogger(),
-    leaseWaitMs: 50,
-    requestTimeoutMs: TIMEOUT_MS,
-    maxReplyBytes: MAX_REPLY,
-  });
   closers.push(() => client.close());
   client.subscribe((e) => {
     if (e.type === 'receipt') {

@@ -1,9 +1,14 @@
-/** Shared by the network tests: a device description, an executor running tasks with onnxruntime-node, a switchable proxy. */
+/** Shared by the network tests: a device description, a test device, an executor running tasks with onnxruntime-node, a switchable proxy. */
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Wallet } from 'ethers';
 import * as ort from 'onnxruntime-node';
-import type { NetworkEvent, NetworkClient } from '../../../main/core/network/client.js';
+import { createNetworkClient, type NetworkEvent, type NetworkClient, type NetworkClientOptions } from '../../../main/core/network/client.js';
+import { Ledger } from '../../../main/core/ledger/ledger.js';
+import { systemClock } from '../../../main/core/node-ports.js';
+import { MemoryLogger, tempDir } from '../../helpers/fakes.js';
 import type { DeviceInfo } from '../../../main/common/protocol.js';
 import type { Task, TaskResult } from '../../../main/common/task.js';
 
@@ -13,6 +18,25 @@ export const cpuDevice: Omit<DeviceInfo, 'deviceId' | 'owner'> = {
   network: { downloadMbps: 100, uploadMbps: 20, edgeLatencyMs: 10, natType: 'unknown' },
   availability: { always: true, hours: null, idleOnly: false, chargingOnly: false, minBattery: null },
 };
+
+/** A network client as a test device: its own data dir and ledger, a fresh wallet; `extra` overrides any option. */
+export async function testDevice(url: string, extra: Partial<NetworkClientOptions> = {}) {
+  const dir = extra.dataDir ?? (await tempDir());
+  const ledger = extra.ledger ?? (await Ledger.open(join(dir, 'ledger.jsonl')));
+  const signer = (extra.signer as Wallet | undefined) ?? Wallet.createRandom();
+  const client = await createNetworkClient({
+    url,
+    dataDir: dir,
+    signer,
+    device: cpuDevice,
+    ledger,
+    clock: systemClock,
+    logger: new MemoryLogger(),
+    leaseWaitMs: 2_000,
+    ...extra,
+  });
+  return { client, ledger, dir, signer };
+}
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
