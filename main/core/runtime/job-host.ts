@@ -100,6 +100,8 @@ async function startWorker(): Promise<void> {
     session: InferenceSession;
     graph: ModelGraph;
     provider: string;
+    /** Tensor outputs whose element type results can carry: what can be preallocated. */
+    outputTypes: Map<string, DType>;
     /** Output shapes seen per input shapes: the next run of the same shapes writes into pooled buffers. */
     outputShapes: Map<string, Record<string, number[]>>;
     /** Operations per input shapes (following a 500-node graph takes ~1 ms). */
@@ -147,7 +149,13 @@ async function startWorker(): Promise<void> {
         throw new HostError('model-invalid', `onnxruntime rejected the model: ${firstLine(e2)}`);
       }
     }
-    const loaded: Warm = { session, graph, provider, outputShapes: new Map(), operations: new Map() };
+    const outputTypes = new Map(
+      session.outputMetadata.flatMap((m) => {
+        const dtype = m.isTensor ? DTypeSchema.safeParse(m.type).data : undefined;
+        return dtype ? [[m.name, dtype] as const] : [];
+      }),
+    );
+    const loaded: Warm = { session, graph, provider, outputTypes, outputShapes: new Map(), operations: new Map() };
     sessions.set(key, loaded);
     for (const [k, old] of sessions) {
       if (sessions.size <= req.session.warmSessions) break;
@@ -187,11 +195,10 @@ async function startWorker(): Promise<void> {
   /** Pooled output tensors, when this model gave these input shapes a fixed output shape before. */
   function preallocated(warm: Warm, shapesKey: string, names: string[]): Record<string, HostTensor> | undefined {
     const shapes = warm.outputShapes.get(shapesKey);
-    const types = new Map(warm.session.outputMetadata.map((m) => [m.name, m.isTensor ? DTypeSchema.safeParse(m.type).data : undefined]));
-    if (!shapes || names.some((n) => !shapes[n] || !types.get(n))) return undefined;
+    if (!shapes || names.some((n) => !shapes[n] || !warm.outputTypes.has(n))) return undefined;
     return Object.fromEntries(
       names.map((n) => {
-        const dtype = types.get(n)!;
+        const dtype = warm.outputTypes.get(n)!;
         const shape = shapes[n]!;
         return [n, { dtype, shape, data: outputs.take(shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype]) }];
       }),
