@@ -17,7 +17,9 @@ import { deviceInfo } from './network/device-info.js';
 import { linkScheduler } from './network/scheduler-link.js';
 import { startNetworkService, type NetworkService } from './network/service.js';
 import type { Clock, Logger } from './ports.js';
+import { supportedBackends } from './runtime/providers.js';
 import { createRuntime } from './runtime/runtime.js';
+import { deviceLanes } from './scheduler/lanes.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import type { WalletController } from './wallet/controller.js';
 
@@ -58,6 +60,10 @@ interface Connected {
   url: string | null;
   service: NetworkService;
   scheduler: Scheduler;
+  /** The device registered with the network (lanes.ts). */
+  registered: string;
+  /** GPUs left out, and why. */
+  notices: string[];
 }
 
 export function createContribution(o: ContributionOptions): Contribution {
@@ -116,16 +122,18 @@ export function createContribution(o: ContributionOptions): Contribution {
       blocker = 'Detecting your hardware…';
       return;
     }
+    const { lanes, notices } = await deviceLanes(snapshot, process.platform, supportedBackends);
+    const registered = lanes.find((lane) => lane.kind === 'gpu')?.id ?? 'cpu';
     const service = await startNetworkService({
       dataDir: o.dataDir,
       url: url ?? devnet!.url,
       signer: wallet.service.signer(),
-      device: deviceInfo(snapshot, o.settings(), o.utcOffsetMinutes()),
+      device: deviceInfo(snapshot, o.settings(), o.utcOffsetMinutes(), registered),
       clock,
       logger,
     });
     const link = linkScheduler(service.client, logger);
-    const scheduler = createScheduler({ runtime, source: link.source, sink: link.sink, clock, logger });
+    const scheduler = createScheduler({ runtime, devices: lanes, source: link.source, sink: link.sink, clock, logger });
     // A task whose lease the coordinator gave to someone else is not worth finishing.
     link.onGone((taskId) => scheduler.cancel(taskId));
     scheduler.onChange(o.onChange);
@@ -135,7 +143,7 @@ export function createContribution(o: ContributionOptions): Contribution {
       if (event.type === 'receipt') void wallet.refresh();
       o.onChange();
     });
-    connected = { url, service, scheduler };
+    connected = { url, service, scheduler, registered, notices };
     blocker = null;
     recount();
     if (decision) apply(decision);
@@ -154,7 +162,7 @@ export function createContribution(o: ContributionOptions): Contribution {
         blocker,
         network: connected?.service.status() ?? null,
         tasks: snap?.tasks ?? [],
-        notices: (snap?.lanes ?? []).flatMap((lane) => (lane.notice ? [lane.notice] : [])),
+        notices: [...(connected?.notices ?? []), ...(snap?.lanes ?? []).flatMap((lane) => (lane.notice ? [lane.notice] : []))],
         earned,
       };
     },
@@ -181,12 +189,13 @@ export function createContribution(o: ContributionOptions): Contribution {
       const snapshot = o.hardware();
       if (!connected || !snapshot) return null;
       const settings = o.settings();
-      const info = deviceInfo(snapshot, settings, o.utcOffsetMinutes());
+      const { registered } = connected;
+      const info = deviceInfo(snapshot, settings, o.utcOffsetMinutes(), registered);
       return connected.service.estimates({
         device: info.deviceType,
         scheduledHoursPerDay: scheduledHoursPerDay(settings.schedule.enabled ? settings.schedule.week : null),
         availableFraction: null,
-        sharePercent: settings.cpuSharePercent,
+        sharePercent: registered === 'cpu' ? settings.cpuSharePercent : (settings.gpus[registered] ?? settings.gpuDefaults).sharePercent,
         powerWatts: typicalPowerWatts(info.deviceType),
         settings: settings.network,
         days,

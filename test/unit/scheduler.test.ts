@@ -361,7 +361,7 @@ describe('scheduler on a real runtime', () => {
     await t.scheduler.close();
   });
 
-  it('falls back to CPU when the GPU provider is missing and says why', async () => {
+  it("a lane that lists 'cpu' after a missing GPU provider falls back inside its job host and says why", async () => {
     const t = await testScheduler({ devices: [{ id: 'gpu0', kind: 'gpu', providers: ['cuda', 'cpu'] }] });
     t.scheduler.setLimits('gpu0', running({ vramBudgetMiB: 256 }));
     const x = seededFloats(16, 4);
@@ -382,6 +382,39 @@ describe('scheduler on a real runtime', () => {
     const cpuOnly = matmulTask(smallRef, x, [2, 8], { device: 'cpu' });
     assert.equal(t.scheduler.submit(cpuOnly).ok, false, 'no CPU lane configured');
     await t.scheduler.close();
+  });
+
+  // This machine has no GPU, no CUDA libraries and no Vulkan: both providers fail when the model loads.
+  it('takes a GPU lane whose providers fail here out of service: its tasks run on the CPU lane, at the CPU limits, and the user is told', async () => {
+    const gpu = { id: 'GPU-1', name: 'Fake RTX', kind: 'gpu' as const, providers: ['cuda' as const, 'webgpu' as const] };
+    const t = await testScheduler({ devices: [gpu, { id: 'cpu', kind: 'cpu', providers: ['cpu'] }] });
+    t.scheduler.setLimits('GPU-1', running());
+    t.scheduler.setLimits('cpu', running({ priority: 'low' }));
+    const x = seededFloats(16, 5);
+    const tasks = [matmulTask(smallRef, x, [2, 8], { device: 'gpu' }), matmulTask(smallRef, x, [2, 8], { device: 'any' })];
+    tasks.forEach((task) => t.scheduler.submit(task));
+    for (const task of tasks) {
+      const r = result(await t.outcome(task.id));
+      near(floats(r), referenceMatMul(x, small.weights, 2, 8, 5));
+      assert.equal(r.accounting.device, 'cpu/cpu');
+    }
+    const lane = t.scheduler.snapshot().lanes[0]!;
+    assert.match(lane.notice ?? '', /^Fake RTX: cuda not usable here \(.+\); webgpu not usable here \(.+\); its tasks run on the processor instead, within the CPU limits$/);
+    assert.doesNotMatch(lane.notice!, /\.cc:\d+/, "onnxruntime's source locations are cut off: the user gets the reason");
+    await until(t.scheduler, () => t.scheduler.snapshot().lanes[0]!.pids.length === 0); // its job host is gone
+    assert.equal(t.ports.logger.lines.filter((l) => l.startsWith('warn device GPU-1: Fake RTX:')).length, 1, 'said once');
+    assert.ok(!t.outcomes.some((o) => o.kind === 'release'));
+    await t.scheduler.close();
+
+    // With no processor lane to fall back on, the GPU's tasks go back to the network, with the reason.
+    const alone = await testScheduler({ devices: [gpu] });
+    alone.scheduler.setLimits('GPU-1', running());
+    const task = matmulTask(smallRef, x, [2, 8], { device: 'gpu' });
+    alone.scheduler.submit(task);
+    const r = release(await alone.outcome(task.id));
+    assert.equal(r.reason, 'runtime-error');
+    assert.match(alone.scheduler.snapshot().lanes[0]!.notice ?? '', /its tasks go back to the network$/);
+    await alone.scheduler.close();
   });
 
   it('paces runs on a GPU lane to its duty cycle (a GPU cannot be stopped mid-kernel)', async () => {

@@ -1,4 +1,4 @@
-import type { HardwareSnapshot } from '../../common/hardware.js';
+import type { Device, HardwareSnapshot } from '../../common/hardware.js';
 import type { AvailabilitySchedule, DeviceInfo } from '../../common/protocol.js';
 import type { Settings, WeekGrid } from '../../common/settings.js';
 
@@ -30,16 +30,35 @@ export function availability(settings: Settings, utcOffsetMinutes: number): Avai
   };
 }
 
+/** The seed's DeviceType as the protocol spells it; counts a driver did not tell go out as 0. */
+function protocolType(type: Device['type']): DeviceInfo['deviceType'] {
+  switch (type.kind) {
+    case 'Cpu':
+      return { kind: 'cpu', vendor: type.vendor, cores: type.cores, threads: type.threads, avx: type.avxSupport };
+    case 'ConsumerGpu':
+      return { kind: 'consumer-gpu', model: type.model, vramGb: type.vramGb };
+    case 'DataCenterGpu':
+      return { kind: 'data-center-gpu', model: type.model, vramGb: type.vramGb, tensorCores: type.tensorCores ?? 0 };
+    case 'AppleSilicon':
+      return { kind: 'apple-silicon', chip: type.chip, gpuCores: type.gpuCores ?? 0, neuralEngineCores: type.neuralEngineCores ?? 0, unifiedMemoryGb: type.unifiedMemoryGb };
+  }
+}
+
 /**
- * What this machine registers as: its processor, since the runtime runs tasks on the CPU execution provider.
- * Network figures are not measured yet and go out as 0 / 'unknown' rather than invented.
+ * What this machine registers as: the device the scheduler has a lane for that earns most, i.e. its first GPU lane,
+ * else its processor (scheduler/lanes.ts). Figures not measured yet go out as 0 / 'unknown' rather than invented.
  */
-export function deviceInfo(snapshot: HardwareSnapshot, settings: Settings, utcOffsetMinutes: number): Omit<DeviceInfo, 'deviceId' | 'owner'> {
-  const cpu = snapshot.devices.find((device) => device.type.kind === 'Cpu');
-  if (!cpu || cpu.type.kind !== 'Cpu') throw new Error('the hardware snapshot has no processor');
-  const c = cpu.capabilities;
+export function deviceInfo(
+  snapshot: HardwareSnapshot,
+  settings: Settings,
+  utcOffsetMinutes: number,
+  registered = 'cpu',
+): Omit<DeviceInfo, 'deviceId' | 'owner'> {
+  const device = snapshot.devices.find((d) => d.id === registered);
+  if (!device) throw new Error(`the hardware snapshot has no device ${registered}`);
+  const c = device.capabilities;
   return {
-    deviceType: { kind: 'cpu', vendor: cpu.type.vendor, cores: cpu.type.cores, threads: cpu.type.threads, avx: cpu.type.avxSupport },
+    deviceType: protocolType(device.type),
     compute: {
       fp32Gflops: c.fp32Gflops ?? 0,
       fp16Gflops: c.fp16Gflops ?? 0,

@@ -17,7 +17,7 @@ export const tensorBuffers = (tensors: Record<string, HostTensor>): ArrayBuffer[
   ...new Set(Object.values(tensors).map((t) => t.data.buffer as ArrayBuffer)),
 ];
 
-/** Execution providers the host may ask onnxruntime for, in order of preference; 'cpu' is always the last resort. */
+/** Execution providers the host may ask onnxruntime for, in order of preference; a GPU lane lists no 'cpu'. */
 export const ProviderSchema = z.enum(['cuda', 'dml', 'coreml', 'webgpu', 'cpu']);
 export type Provider = z.infer<typeof ProviderSchema>;
 
@@ -47,8 +47,11 @@ export type RunRequest = z.infer<typeof RunRequestSchema>;
 export const HostRequestSchema = z.discriminatedUnion('type', [RunRequestSchema, z.object({ type: z.literal('shutdown') })]);
 export type HostRequest = z.infer<typeof HostRequestSchema>;
 
-/** Failures the host can name; the agent adds host-crashed, timeout and memory-budget itself. */
-export const HostErrorCodeSchema = z.enum(['model-corrupt', 'model-invalid', 'bad-input', 'run-failed', 'bad-request']);
+/**
+ * Failures the host can name; the agent adds host-crashed, timeout and memory-budget itself. provider-unavailable:
+ * none of the lane's providers works here, while the CPU would run the model (the device's fault, not the task's).
+ */
+export const HostErrorCodeSchema = z.enum(['model-corrupt', 'model-invalid', 'bad-input', 'run-failed', 'bad-request', 'provider-unavailable']);
 export type HostErrorCode = z.infer<typeof HostErrorCodeSchema>;
 
 export const HostMessageSchema = z.discriminatedUnion('type', [

@@ -47,7 +47,12 @@ export class JobHost {
   ) {
     // fd 3: Node IPC, used only so the host notices when we are gone; fd 4: framed messages (frames.ts).
     // The priority rides along: on Linux the host lowers its compute threads itself (see setJobPriority).
-    this.child = fork(entry.path, [priority], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'] });
+    // A lane's deviceIndex is the driver's index, in PCI bus order (NVML); CUDA numbers fastest first unless told.
+    this.child = fork(entry.path, [priority], {
+      execArgv: entry.execArgv,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
+      env: { ...process.env, CUDA_DEVICE_ORDER: 'PCI_BUS_ID' },
+    });
     this.pipe = this.child.stdio[4] as Socket;
     this.pid = this.child.pid ?? -1;
     this.holdOpen(false);

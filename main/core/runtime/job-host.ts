@@ -17,6 +17,7 @@ import {
   type HostErrorCode,
   type HostMessage,
   type HostTensor,
+  type Provider,
   type RunRequest,
 } from './host-protocol.js';
 import { BufferPool, encodeFrame, FrameReader } from './frames.js';
@@ -128,27 +129,36 @@ async function startWorker(): Promise<void> {
     } catch (e) {
       throw new HostError('model-invalid', `not an ONNX model: ${firstLine(e)}`);
     }
-    const options = (providers: string[]): InferenceSession.SessionOptions => ({
-      executionProviders: executionProviders({ ...req.session, providers: providers as RunRequest['session']['providers'] }),
+    const options = (providers: Provider[]): InferenceSession.SessionOptions => ({
+      executionProviders: executionProviders({ ...req.session, providers }),
       intraOpNumThreads: req.session.threads,
       interOpNumThreads: 1,
     });
-    let session: InferenceSession;
-    let provider = req.session.providers[0] ?? 'cpu';
-    let fallback: string | undefined;
-    try {
-      session = await ort.InferenceSession.create(bytes, options(req.session.providers));
-    } catch (e) {
-      if (req.session.providers.every((p) => p === 'cpu')) throw new HostError('model-invalid', `onnxruntime rejected the model: ${firstLine(e)}`);
-      // onnxruntime throws instead of falling back when a listed provider is missing.
-      fallback = `${req.session.providers.filter((p) => p !== 'cpu').join(', ')} not usable here (${firstLine(e)}); running on CPU`;
-      provider = 'cpu';
+    // onnxruntime throws instead of falling back when a listed provider is missing: try them one by one.
+    const skipped: string[] = [];
+    let opened: { session: InferenceSession; provider: Provider } | undefined;
+    let why = '';
+    for (const provider of req.session.providers) {
       try {
-        session = await ort.InferenceSession.create(bytes, options(['cpu']));
-      } catch (e2) {
-        throw new HostError('model-invalid', `onnxruntime rejected the model: ${firstLine(e2)}`);
+        opened = { session: await ort.InferenceSession.create(bytes, options([provider])), provider };
+        break;
+      } catch (e) {
+        why = firstLine(e);
+        skipped.push(`${provider} not usable here (${why})`);
       }
     }
+    if (!opened) {
+      if (req.session.providers.includes('cpu')) throw new HostError('model-invalid', `onnxruntime rejected the model: ${why}`);
+      // A GPU lane never runs on the CPU (that would escape the CPU share); whose fault is it, the model's or the GPU's?
+      try {
+        await (await ort.InferenceSession.create(bytes, options(['cpu']))).release();
+      } catch (e) {
+        throw new HostError('model-invalid', `onnxruntime rejected the model: ${firstLine(e)}`);
+      }
+      throw new HostError('provider-unavailable', skipped.join('; '));
+    }
+    const { session, provider } = opened;
+    const fallback = skipped.length ? `${skipped.join('; ')}; running on ${provider === 'cpu' ? 'CPU' : provider}` : undefined;
     const outputTypes = new Map(
       session.outputMetadata.flatMap((m) => {
         const dtype = m.isTensor ? DTypeSchema.safeParse(m.type).data : undefined;

@@ -10,5 +10,19 @@ export function executionProviders(config: SessionConfig): { name: string; [opti
   });
 }
 
-/** First line of an error, for telling the user why a provider was skipped. */
-export const firstLine = (error: unknown): string => String(error instanceof Error ? error.message : error).split('\n')[0]!.slice(0, 300);
+/**
+ * First line of an error, for telling the user why a provider was skipped. onnxruntime's checks put a source
+ * location, a C++ signature and the failed condition before the reason ("….cc:136 …Initialize(…) x was false. Failed
+ * to get a WebGPU adapter: …"): only the reason is kept.
+ */
+export const firstLine = (error: unknown): string =>
+  String(error instanceof Error ? error.message : error)
+    .split('\n')[0]!
+    .replace(/^\S+\.(?:cc|cpp|h):\d+ .* was false\. /, '')
+    .slice(0, 300);
+
+/** Execution providers this onnxruntime build lists; some need libraries fetched at install (CUDA), which may be missing. */
+export async function supportedBackends(): Promise<string[]> {
+  const ort = await import('onnxruntime-node');
+  return ort.listSupportedBackends().map((b) => b.name);
+}

@@ -31,9 +31,11 @@ export interface ResultSink {
   release(taskId: string, reason: ReleaseReason, message: string): void | Promise<void>;
 }
 
-/** A device the scheduler runs jobs on: 'cpu', or a GPU with its providers (from the hardware probe). */
+/** A device the scheduler runs jobs on: 'cpu', or a GPU with its providers (from the hardware probe, lanes.ts). */
 export interface DeviceLane {
   id: string;
+  /** For the user: "NVIDIA GeForce RTX 4070". */
+  name?: string;
   kind: 'cpu' | 'gpu';
   providers: Provider[];
   deviceIndex?: number;
@@ -120,6 +122,8 @@ interface Lane {
   pausedAt: number | undefined;
   notBefore: number;
   notice: string | undefined;
+  /** Why this device cannot run anything here (its provider failed on this machine); its tasks go to others. */
+  broken: string | undefined;
 }
 
 export interface Scheduler {
@@ -140,7 +144,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   const lanes = new Map<string, Lane>(
     (o.devices ?? [{ id: 'cpu', kind: 'cpu', providers: ['cpu'] }]).map((spec) => [
       spec.id,
-      { spec, limits: WAITING, hosts: new Map(), pausedAt: performance.now(), notBefore: 0, notice: undefined },
+      { spec, limits: WAITING, hosts: new Map(), pausedAt: performance.now(), notBefore: 0, notice: undefined, broken: undefined },
     ]),
   );
   const queue = new TaskQueue();
@@ -227,7 +231,12 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       });
   }
 
-  const fits = (lane: Lane, task: Task): boolean => task.device === 'any' || task.device === lane.spec.kind;
+  /** 'gpu' is a preference: such tasks run on the CPU (at its share) when no GPU here can run them. */
+  const fits = (lane: Lane, task: Task): boolean =>
+    lane.broken === undefined &&
+    (task.device === 'any' ||
+      task.device === lane.spec.kind ||
+      (task.device === 'gpu' && ![...lanes.values()].some((l) => l.spec.kind === 'gpu' && l.broken === undefined)));
   const concurrency = (lane: Lane): number => lane.spec.concurrency ?? 1;
   const laneMemory = (lane: Lane): number => [...lane.hosts.values()].reduce((n, h) => n + h.jobs.reduce((m, j) => m + j.memory, 0), 0);
   const activeHosts = (lane: Lane): HostState[] => [...lane.hosts.values()].filter((h) => h.jobs.length > 0 && !h.preempted);
@@ -236,6 +245,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   function spawn(lane: Lane): HostState {
     const host = o.runtime.spawnHost(lane.limits.priority, (dead) => {
       lane.hosts.delete(dead);
+      changed(); // its pid leaves the snapshot
       pump();
     });
     const state: HostState = { host, lane, jobs: [], preempted: false, throttled: false, tokens: 0, lastCpu: undefined, lastTick: now() };
@@ -252,7 +262,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   function pump(): void {
     if (closed) return;
     for (const lane of lanes.values()) {
-      if (!lane.limits.run) continue;
+      if (!lane.limits.run || lane.broken) continue;
       resumePreempted(lane);
       for (;;) {
         const best = queue.best((e) => e.prepared !== undefined && fits(lane, e.task) && admits(lane, e.task.memoryEstimateBytes));
@@ -375,7 +385,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     if (job.host.alive) applyStop(h);
     // A spare host left over from preemption goes once the lane has more idle hosts than it runs at once.
     const idle = [...job.lane.hosts.values()].filter((x) => x.jobs.length === 0);
-    if (idle.length > concurrency(job.lane) && h.jobs.length === 0) h.host.kill('shutdown', 'spare job host no longer needed');
+    if ((idle.length > concurrency(job.lane) || job.lane.broken) && h.jobs.length === 0) h.host.kill('shutdown', 'spare job host no longer needed');
     if (outcome.ok) {
       const m = outcome.message;
       const rows = prepared.map((p) => p.rows ?? 1);
@@ -412,6 +422,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       o.logger.warn(`task ${e.task.id}: retrying (attempt ${e.attempts + 1}) after: ${message}`);
       queue.requeue(e);
     };
+    if (code === 'provider-unavailable') disable(job.lane, message);
     const hostWide = code === 'host-crashed' || code === 'timeout' || code === 'memory-budget' || code === 'deadline' || code === 'preempted';
     for (const e of job.entries) {
       if (cancelled.has(e.task.id)) finish(e, { reason: 'shutdown', message: 'cancelled' });
@@ -421,7 +432,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
         e.alone = true; // one task may have spoiled the batch: run each alone
         queue.requeue(e);
       } else if (code === 'host-crashed' || code === 'timeout') retry(e, true);
-      else if (code === 'preempted') retry(e, false);
+      else if (code === 'preempted' || code === 'provider-unavailable') retry(e, false);
       else if (code === 'model-corrupt') {
         void o.runtime.cache.remove(e.task.model.sha256, message);
         e.prepared?.release();
@@ -447,11 +458,27 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     }
   }
 
+  /** The device's provider does not work here: say so once, and give its queued tasks to devices that can run them. */
+  function disable(lane: Lane, why: string): void {
+    if (lane.broken) return;
+    lane.broken = why;
+    const cpu = [...lanes.values()].some((l) => l.spec.kind === 'cpu');
+    lane.notice = `${lane.spec.name ?? lane.spec.id}: ${why}; ${cpu ? 'its tasks run on the processor instead, within the CPU limits' : 'its tasks go back to the network'}`;
+    o.logger.warn(`device ${lane.spec.id}: ${lane.notice}`);
+    for (const h of lane.hosts.values()) if (h.jobs.length === 0) h.host.kill('shutdown', why);
+    changed();
+  }
+
   function releaseExpired(): void {
     const t = o.clock.now();
     for (const e of queue.matching((e) => e.task.deadline <= t)) {
       queue.remove(e);
       finish(e, { reason: 'deadline', message: `deadline passed while queued` });
+    }
+    // Left with no device that can run them (their GPU turned out unusable and there is no CPU lane).
+    for (const e of queue.matching((e) => ![...lanes.values()].some((l) => fits(l, e.task)))) {
+      queue.remove(e);
+      finish(e, { reason: 'runtime-error', message: `no ${e.task.device} device here can run it` });
     }
     for (const job of jobs.values())
       if (job.entries.some((e) => e.task.deadline <= t)) job.host.kill('deadline', 'deadline passed while running');
@@ -470,7 +497,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
 
   function pull(): void {
     if (!o.source || leasing || closed) return;
-    const slots = [...lanes.values()].filter((l) => l.limits.run).reduce((n, l) => n + concurrency(l) * DEPTH, 0) - known.size;
+    const slots = [...lanes.values()].filter((l) => l.limits.run && !l.broken).reduce((n, l) => n + concurrency(l) * DEPTH, 0) - known.size;
     if (slots <= 0) return;
     leasing = true;
     o.source
