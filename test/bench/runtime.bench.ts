@@ -166,7 +166,8 @@ for (const c of cases) {
       raw += rawMsPerRun(c.bytes, c.input, c.x, c.shape, threads, 15);
       runtime += await feed.run(make, 15, t);
     }
-    // CPU per task (the raw runs in between are other processes): the agent's, and the job host's beyond raw's run.
+    // CPU per task (the raw runs in between are other processes): the agent's and the job host's, beside what raw's
+    // run can use at most.
     const agentCpu = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(agent0)) / (ROUNDS * 16);
     const hostCpu = ((cpuMs(pid) ?? 0) - host0) / (ROUNDS * 16);
     await t.scheduler.close();
