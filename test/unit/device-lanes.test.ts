@@ -55,7 +55,11 @@ test('a GPU no provider of this build can drive gets no lane and a notice; witho
   assert.deepEqual(lanes.map((l) => l.id), ['cpu']);
   assert.deepEqual(notices, ['AMD Radeon RX 7900 XTX: this onnxruntime build has no execution provider for it (webgpu); not used']);
   const cpuOnly = await deviceLanes(snapshot([]), 'linux', () => Promise.reject(new Error('must not be asked')));
-  assert.deepEqual(cpuOnly.lanes.map((l) => l.id), ['cpu']);
+  assert.deepEqual(cpuOnly, { lanes: [{ id: 'cpu', name: 'Processor', kind: 'cpu', providers: ['cpu'] }], notices: [] });
+  // onnxruntime's library failing to load in the agent costs the GPUs, not the processor's earnings.
+  const broken = await deviceLanes(snapshot([gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12)]), 'linux', () => Promise.reject(new Error('libonnxruntime.so.1: cannot open')));
+  assert.deepEqual(broken.lanes.map((l) => l.id), ['cpu']);
+  assert.deepEqual(broken.notices, ['GPUs not used: onnxruntime could not say which providers it has (libonnxruntime.so.1: cannot open)']);
 });
 
 test('the machine registers as its first GPU lane, in the protocol spelling, else as its processor', async () => {

@@ -1,6 +1,7 @@
 import type { Gpu, HardwareSnapshot } from '../../common/hardware.js';
 import { allGpus, deviceId } from '../hardware/classify.js';
 import type { Provider } from '../runtime/host-protocol.js';
+import { firstLine } from '../runtime/providers.js';
 import type { DeviceLane } from './scheduler.js';
 
 /**
@@ -37,7 +38,13 @@ export async function deviceLanes(
     return device ? [{ gpu, device }] : [];
   });
   // Asked only when there is a GPU: it loads onnxruntime's library into the agent.
-  const backends = gpus.length ? await listBackends() : [];
+  let backends: readonly string[] = [];
+  try {
+    if (gpus.length) backends = await listBackends();
+  } catch (e) {
+    notices.push(`GPUs not used: onnxruntime could not say which providers it has (${firstLine(e)})`);
+    gpus.length = 0;
+  }
   for (const { gpu, device } of gpus) {
     const providers = preferred(gpu.vendor, platform).filter((p) => backends.includes(p));
     if (providers.length === 0) {
