@@ -38,14 +38,14 @@ export async function deviceLanes(
     return device ? [{ gpu, device }] : [];
   });
   // Asked only when there is a GPU: it loads onnxruntime's library into the agent.
-  let backends: readonly string[] = [];
-  try {
-    if (gpus.length) backends = await listBackends();
-  } catch (e) {
-    notices.push(`GPUs not used: onnxruntime could not say which providers it has (${firstLine(e)})`);
-    gpus.length = 0;
-  }
+  const backends = gpus.length
+    ? await listBackends().catch((e: unknown) => {
+        notices.push(`GPUs not used: onnxruntime could not say which providers it has (${firstLine(e)})`);
+        return null;
+      })
+    : [];
   for (const { gpu, device } of gpus) {
+    if (!backends) break;
     const providers = preferred(gpu.vendor, platform).filter((p) => backends.includes(p));
     if (providers.length === 0) {
       notices.push(`${device.name}: this onnxruntime build has no execution provider for it (${preferred(gpu.vendor, platform).join(' or ')}); not used`);
