@@ -113,6 +113,26 @@ test('a released task goes back to the pool, unless the device said the task its
   assert.deepEqual(net.stats.releases, ['policy-pause', 'invalid-task']);
 });
 
+test('a device registered as a GPU is paid for GPU work only for results its GPU computed', async () => {
+  const net = await devnet();
+  const owner = Wallet.createRandom();
+  const gpu = { ...cpuDevice, deviceType: { kind: 'consumer-gpu', model: 'RTX 4070', vramGb: 12 } };
+  const deviceId = 'gpu-box';
+  const reg = await signedRegistration(owner, owner, { deviceId, info: JSON.stringify({ deviceId, owner: owner.address, ...gpu }) });
+  const token = String((await post(net.url, 'v1/devices/register', reg)).json['deviceToken']);
+  net.addTasks(2);
+  for (const device of ['GPU-1/cuda', 'cpu/cpu']) {
+    const lease = await post(net.url, 'v1/lease', { waitMs: 0 }, token);
+    const result = await runWithOrt(lease.json['task'] as Parameters<typeof runWithOrt>[0]);
+    const sent = await post(net.url, 'v1/submit', { leaseId: lease.json['leaseId'], result: { ...result, accounting: { ...result.accounting, device } } }, token);
+    assert.equal(sent.json['status'], 'accepted');
+  }
+  const res = await fetch(new URL('v1/receipts?cursor=0', net.url), { headers: { authorization: `Bearer ${token}` } });
+  const receipts = ((await res.json()) as { receipts: { receipt: { resourceType: string } }[] }).receipts;
+  const compute = receipts.map((r) => r.receipt.resourceType).filter((t) => t === 'gpu' || t === 'cpu');
+  assert.deepEqual(compute, ['gpu', 'cpu']);
+});
+
 test('the signing key and registered devices survive a restart', async () => {
   const stateFile = join(await tempDir(), 'devnet', 'coordinator.json');
   const first = await devnet(stateFile);
