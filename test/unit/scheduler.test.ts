@@ -389,7 +389,7 @@ describe('scheduler on a real runtime', () => {
     const gpu = { id: 'GPU-1', name: 'Fake RTX', kind: 'gpu' as const, providers: ['cuda' as const, 'webgpu' as const] };
     const t = await testScheduler({ devices: [gpu, { id: 'cpu', kind: 'cpu', providers: ['cpu'] }] });
     t.scheduler.setLimits('GPU-1', running());
-    t.scheduler.setLimits('cpu', running({ priority: 'low' }));
+    t.scheduler.setLimits('cpu', running());
     const x = seededFloats(16, 5);
     const tasks = [matmulTask(smallRef, x, [2, 8], { device: 'gpu' }), matmulTask(smallRef, x, [2, 8], { device: 'any' })];
     tasks.forEach((task) => t.scheduler.submit(task));
@@ -413,6 +413,7 @@ describe('scheduler on a real runtime', () => {
     alone.scheduler.submit(task);
     const r = release(await alone.outcome(task.id));
     assert.equal(r.reason, 'runtime-error');
+    assert.match(r.message, /^no gpu device here can run it: cuda not usable here \(.+\); webgpu not usable here/);
     assert.match(alone.scheduler.snapshot().lanes[0]!.notice ?? '', /its tasks go back to the network$/);
     await alone.scheduler.close();
   });

@@ -478,7 +478,8 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     // Left with no device that can run them (their GPU turned out unusable and there is no CPU lane).
     for (const e of queue.matching((e) => ![...lanes.values()].some((l) => fits(l, e.task)))) {
       queue.remove(e);
-      finish(e, { reason: 'runtime-error', message: `no ${e.task.device} device here can run it` });
+      const why = [...lanes.values()].flatMap((l) => (l.broken ? [l.broken] : [])).join('; ');
+      finish(e, { reason: 'runtime-error', message: `no ${e.task.device} device here can run it: ${why}` });
     }
     for (const job of jobs.values())
       if (job.entries.some((e) => e.task.deadline <= t)) job.host.kill('deadline', 'deadline passed while running');
