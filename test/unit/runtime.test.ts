@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ort from 'onnxruntime-node';
@@ -7,10 +9,11 @@ import { encodeFrame, FrameReader } from '../../main/core/runtime/frames.js';
 import { ModelCache } from '../../main/core/runtime/model-cache.js';
 import { countOperations, readModelGraph } from '../../main/core/runtime/model-graph.js';
 import { encodeModel, gemmModel, matMulIntegerModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { defaultHostEntry } from '../../main/core/runtime/host.js';
 import { executionProviders } from '../../main/core/runtime/providers.js';
 import { splitOutput, stackFeeds, type PreparedTask } from '../../main/core/runtime/runtime.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
-import { ModelServer, sha256 } from './runtime-fixtures.js';
+import { ModelServer, runtimeWithHost, sha256 } from './runtime-fixtures.js';
 
 const near = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4): void => {
   assert.equal(a.length, b.length);
@@ -132,6 +135,78 @@ describe('job host pipe frames', () => {
       assert.deepEqual([...first.feeds.Z.data], [7, 8]);
       assert.deepEqual(got[1], { type: 'ready' });
     }
+  });
+});
+
+describe('job host spill folder', () => {
+  it('moves a large payload through a file that the reader deletes; small ones stay in the pipe', async () => {
+    const dir = await tempDir('synor-spill-');
+    const spill = { dir, minBytes: 1024 };
+    const big = new Uint8Array(4096).map((_, i) => i % 251);
+    const got: unknown[] = [];
+    const reader = new FrameReader((m) => got.push(m), undefined, dir);
+    const frame = encodeFrame({ type: 'run', feeds: { X: { data: big } } }, spill);
+    assert.equal(frame.length, 2, 'prefix and header only: the bytes went to the file');
+    assert.equal((await readdir(dir)).length, 1);
+    reader.push(Buffer.concat(frame));
+    assert.deepEqual([...(got[0] as { feeds: { X: { data: Uint8Array } } }).feeds.X.data], [...big]);
+    assert.deepEqual(await readdir(dir), [], 'read once, then deleted');
+    const small = encodeFrame({ data: new Uint8Array([1, 2, 3]) }, spill);
+    assert.equal(small.length, 3);
+    reader.push(Buffer.concat(small));
+    assert.deepEqual([...(got[1] as { data: Uint8Array }).data], [1, 2, 3]);
+  });
+
+  it('falls back to the pipe when the folder cannot take the payload', () => {
+    const frame = encodeFrame({ data: new Uint8Array(4096) }, { dir: '/nonexistent/synor', minBytes: 1024 });
+    const got: unknown[] = [];
+    new FrameReader((m) => got.push(m)).push(Buffer.concat(frame));
+    assert.equal((got[0] as { data: Uint8Array }).data.length, 4096);
+  });
+
+  it('refuses a spilled frame naming a file outside its folder, or with no folder to read from', async () => {
+    const home = await tempDir('synor-spill-');
+    const dir = join(home, 'spill');
+    await mkdir(dir);
+    const outside = join(home, 'secret');
+    await writeFile(outside, 'keep me');
+    const header = Buffer.from(JSON.stringify({ $spill: ['../secret', 7], m: {} }));
+    const prefix = Buffer.alloc(8);
+    prefix.writeUInt32LE(header.length, 0);
+    assert.throws(() => new FrameReader(() => undefined, undefined, dir).push(Buffer.concat([prefix, header])), /bad spill file name/);
+    assert.equal(await readFile(outside, 'utf8'), 'keep me');
+    const frame = Buffer.concat(encodeFrame({ data: new Uint8Array(4096) }, { dir, minBytes: 1024 }));
+    assert.throws(() => new FrameReader(() => undefined).push(frame), /no spill folder/);
+  });
+});
+
+describe('spill folders', { skip: process.platform !== 'linux' && 'spill folders live on Linux /dev/shm' }, () => {
+  const ours = async (): Promise<string[]> => (await readdir('/dev/shm')).filter((n) => n.startsWith(`synor-${process.pid}-`));
+
+  it("a job host's folder goes when the host exits", async () => {
+    const runtime = await runtimeWithHost(defaultHostEntry());
+    const before = await ours();
+    const host = runtime.spawnHost('idle', () => undefined);
+    assert.equal((await ours()).length, before.length + 1);
+    host.kill('shutdown', 'test');
+    const alive = setInterval(() => undefined, 60_000); // an idle host does not hold the event loop open, by design
+    await host.exited;
+    clearInterval(alive);
+    assert.deepEqual(await ours(), before);
+  });
+
+  it("a dead agent's folders are swept when a runtime starts; a live agent's are kept", async () => {
+    const child = spawn(process.execPath, ['-e', '']);
+    await once(child, 'exit');
+    const dead = `/dev/shm/synor-${child.pid}-test`;
+    const live = `/dev/shm/synor-${process.pid}-test`;
+    await mkdir(dead);
+    await writeFile(join(dead, '1-1'), 'left behind');
+    await mkdir(live);
+    await runtimeWithHost(defaultHostEntry());
+    await assert.rejects(stat(dead), { code: 'ENOENT' });
+    assert.ok((await stat(live)).isDirectory());
+    await rm(live, { recursive: true });
   });
 });
 

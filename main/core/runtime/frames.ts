@@ -4,14 +4,70 @@
  * [JSON header][payload], where every Uint8Array in the message travels as raw bytes in the payload and the header
  * keeps its place as {"$bytes":[offset,length]}. The receiver puts bytes straight where they belong: the payload gets
  * a buffer of its own (from `alloc`, so a pool can recycle it), which it may transfer to a worker.
+ *
+ * A large payload may go through a file in a private folder on a RAM file system instead (`Spill`): one write and
+ * one read of the whole payload, where a pipe moves ~200 KB per wake-up of each side. With every core computing
+ * (threads = cores), each of those wake-ups preempts a compute thread, and the whole operation waits for it.
  */
+import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
 const MAX = 2 ** 32 - 1;
 type Ref = { $bytes: [number, number] };
 const isRef = (v: unknown): v is Ref =>
   typeof v === 'object' && v !== null && '$bytes' in v && Array.isArray(v.$bytes) && v.$bytes.length === 2;
+/** The header of a frame whose payload is in a file: its name in the spill folder, its size, the message. */
+type Spilled = { $spill: [string, number]; m: unknown };
+const isSpilled = (v: unknown): v is Spilled =>
+  typeof v === 'object' && v !== null && '$spill' in v && Array.isArray(v.$spill) && typeof v.$spill[0] === 'string' && typeof v.$spill[1] === 'number';
 
-export function encodeFrame(message: unknown): Uint8Array[] {
+/** A folder only this user can read, shared by the agent and one job host; payloads of minBytes or more go there. */
+export interface Spill {
+  dir: string;
+  minBytes: number;
+}
+let spilled = 0;
+/** Payloads this big or bigger go through the spill folder: below it, a pipe's few wake-ups cost less than a file. */
+export const SPILL_MIN_BYTES = 256 * 1024;
+const SHM = '/dev/shm';
+
+/**
+ * A new spill folder for one job host: on Linux's /dev/shm (RAM), named after this agent's pid so that folders left
+ * by an agent that died can be told apart and swept; undefined where there is no RAM file system (frames then go
+ * through the pipe).
+ */
+export function makeSpillFolder(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    return mkdtempSync(join(SHM, `synor-${process.pid}-`));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the spill folders of agents that are gone (a killed agent cannot clean up after itself). */
+export function sweepSpillFolders(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    for (const name of readdirSync(SHM)) {
+      const pid = /^synor-(\d+)-/.exec(name)?.[1];
+      if (pid && !alive(Number(pid))) rmSync(join(SHM, name), { recursive: true, force: true });
+    }
+  } catch {
+    // no /dev/shm: nothing was ever spilled
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process of that pid
+  }
+}
+
+export function encodeFrame(message: unknown, spill?: Spill): Uint8Array[] {
   const blobs: Uint8Array[] = [];
   let at = 0;
   // A walk, not a JSON.stringify replacer: stringify calls Buffer#toJSON (a number per byte) before any replacer.
@@ -26,13 +82,62 @@ export function encodeFrame(message: unknown): Uint8Array[] {
     if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]));
     return v;
   };
-  const json = JSON.stringify(strip(message));
-  const head = Buffer.from(json, 'utf8');
+  let header = strip(message);
   if (at > MAX) throw new Error('message too large for one frame');
+  const name = spill && at >= spill.minBytes ? `${process.pid}-${++spilled}` : undefined;
+  if (spill && name && writeSpill(spill.dir, name, blobs)) {
+    header = { $spill: [name, at], m: header } satisfies Spilled;
+    blobs.length = 0;
+  }
+  const head = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(8);
   prefix.writeUInt32LE(head.length, 0);
-  prefix.writeUInt32LE(at, 4);
+  prefix.writeUInt32LE(blobs.length ? at : 0, 4);
   return [prefix, head, ...blobs];
+}
+
+/** False when the folder cannot take it (full, gone): the payload then goes through the pipe. */
+function writeSpill(dir: string, name: string, blobs: Uint8Array[]): boolean {
+  const path = join(dir, name);
+  try {
+    const fd = openSync(path, 'wx', 0o600);
+    try {
+      for (const blob of blobs) for (let done = 0; done < blob.byteLength; ) done += writeSync(fd, blob, done);
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  } catch {
+    rmSync(path, { force: true });
+    return false;
+  }
+}
+
+/** Reads a spilled payload and deletes its file; the name comes from the peer, so it may only name a file in `dir`. */
+function unspill(dir: string, [name, size]: Spilled['$spill'], alloc: (n: number) => Uint8Array): Uint8Array {
+  if (!/^\d+-\d+$/.test(name)) throw new Error(`bad spill file name ${JSON.stringify(name).slice(0, 40)}`);
+  const path = join(dir, name);
+  const payload = alloc(size);
+  const fd = openSync(path, 'r');
+  try {
+    for (let done = 0; done < size; ) {
+      const n = readSync(fd, payload, done, size - done, done);
+      if (n === 0) throw new Error(`spill file ${name} ends at ${done} of ${size} bytes`);
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+    unlinkSync(path);
+  }
+  return payload;
+}
+
+/** Puts the payload's bytes where the header kept their places. */
+function revive(v: unknown, payload: Uint8Array): unknown {
+  if (isRef(v)) return payload.subarray(v.$bytes[0], v.$bytes[0] + v.$bytes[1]);
+  if (Array.isArray(v)) return v.map((x) => revive(x, payload));
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revive(x, payload)]));
+  return v;
 }
 
 /**
@@ -50,6 +155,8 @@ export class FrameReader {
   constructor(
     private readonly onMessage: (message: unknown) => void,
     private readonly alloc: (n: number) => Uint8Array = (n) => new Uint8Array(n),
+    /** The spill folder, where the peer may put payloads (frames.ts Spill). */
+    private readonly spillDir?: string,
   ) {}
 
   target(): Uint8Array {
@@ -85,13 +192,11 @@ export class FrameReader {
       this.part = 'head';
     } else if (this.part === 'head') this.part = 'payload';
     else {
-      const payload = this.payload;
       this.part = 'prefix';
-      this.onMessage(
-        JSON.parse(Buffer.from(this.head.buffer).toString('utf8'), (_k, v: unknown) =>
-          isRef(v) ? payload.subarray(v.$bytes[0], v.$bytes[0] + v.$bytes[1]) : v,
-        ),
-      );
+      const header: unknown = JSON.parse(Buffer.from(this.head.buffer).toString('utf8'));
+      if (!isSpilled(header)) return this.onMessage(revive(header, this.payload));
+      if (this.spillDir === undefined) throw new Error('a spilled frame, but no spill folder');
+      this.onMessage(revive(header.m, unspill(this.spillDir, header.$spill, this.alloc)));
     }
   }
 }

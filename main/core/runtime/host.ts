@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { childEntry, type ChildEntry } from '../child-entry.js';
 import type { Logger } from '../ports.js';
-import { BufferPool, encodeFrame, FrameReader } from './frames.js';
+import { rmSync } from 'node:fs';
+import { BufferPool, encodeFrame, FrameReader, makeSpillFolder, SPILL_MIN_BYTES, type Spill } from './frames.js';
 import { HostMessageSchema, tensorBuffers, type HostMessage, type RunRequest } from './host-protocol.js';
 import * as proc from './process-control.js';
 
@@ -33,6 +34,7 @@ export class JobHost {
   private readonly pending = new Map<string, Pending>();
   private killReason: { code: HostFailureCode; message: string } | undefined;
   private stderrTail = '';
+  private readonly spill: Spill | undefined;
 
   /** Resolves once the process is gone, whatever the reason. */
   readonly exited: Promise<void>;
@@ -46,9 +48,12 @@ export class JobHost {
     pool = new BufferPool(),
   ) {
     // fd 3: Node IPC, used only so the host notices when we are gone; fd 4: framed messages (frames.ts).
-    // The priority rides along: on Linux the host lowers its compute threads itself (see setJobPriority).
+    // The priority rides along: on Linux the host lowers its compute threads itself (see setJobPriority); so does
+    // the spill folder, where large frames' payloads go both ways.
     // A lane's deviceIndex is the driver's index, in PCI bus order (NVML); CUDA numbers fastest first unless told.
-    this.child = fork(entry.path, [priority], {
+    const dir = makeSpillFolder();
+    this.spill = dir === undefined ? undefined : { dir, minBytes: SPILL_MIN_BYTES };
+    this.child = fork(entry.path, dir === undefined ? [priority] : [priority, dir], {
       execArgv: entry.execArgv,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
       env: { ...process.env, CUDA_DEVICE_ORDER: 'PCI_BUS_ID' },
@@ -76,7 +81,7 @@ export class JobHost {
             : { ok: false, code: m.code, message: m.message },
         );
       }
-    }, (n) => pool.take(n));
+    }, (n) => pool.take(n), dir);
     this.pipe.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);
@@ -91,6 +96,7 @@ export class JobHost {
     const ended = (how: string): void => {
       if (this.gone) return;
       this.gone = true;
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
       exitResolve();
       const why = this.killReason ?? {
         code: 'host-crashed' as const,
@@ -121,7 +127,7 @@ export class JobHost {
       if (this.gone) return resolve({ ok: false, ...(this.killReason ?? { code: 'host-crashed', message: 'job host is gone' }) });
       this.pending.set(req.jobId, { resolve, ...hooks });
       this.holdOpen(true);
-      for (const part of encodeFrame(req)) this.pipe.write(part);
+      for (const part of encodeFrame(req, this.spill)) this.pipe.write(part);
     });
   }
 

@@ -20,7 +20,7 @@ import {
   type Provider,
   type RunRequest,
 } from './host-protocol.js';
-import { BufferPool, encodeFrame, FrameReader } from './frames.js';
+import { BufferPool, encodeFrame, FrameReader, SPILL_MIN_BYTES } from './frames.js';
 import { countOperations, readModelGraph, type ModelGraph } from './model-graph.js';
 import { lowerThisThread } from './process-control.js';
 import { executionProviders, firstLine } from './providers.js';
@@ -50,7 +50,9 @@ function startMain(): void {
     ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self.href)}); });`, { eval: true })
     : new Worker(self);
   const inputs = new BufferPool();
-  const reader = new FrameReader(onRequest, (n) => inputs.take(n));
+  const spillDir = process.argv[3]; // from the agent (host.ts), where there is a RAM file system
+  const spill = spillDir === undefined ? undefined : { dir: spillDir, minBytes: SPILL_MIN_BYTES };
+  const reader = new FrameReader(onRequest, (n) => inputs.take(n), spillDir);
   // The kernel copies each request's tensor bytes straight into the buffer the worker will run on (see host.ts for fd 4).
   // (Node takes onread in the constructor; @types/node 20 lists it under connect() only.)
   const options: SocketConstructorOpts & ConnectOpts = {
@@ -61,7 +63,7 @@ function startMain(): void {
   };
   const pipe = new Socket(options);
   const send = (m: HostMessage): void => {
-    const parts = encodeFrame(m);
+    const parts = encodeFrame(m, spill);
     const written = (): void => {
       if (m.type !== 'done') return;
       const buffers = tensorBuffers(m.outputs);

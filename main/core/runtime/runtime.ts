@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ReleaseReason, Task, TaskResult, Tensor } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
-import { BufferPool } from './frames.js';
+import { BufferPool, sweepSpillFolders } from './frames.js';
 import { DTYPE_BYTES, tensorBuffers, type HostTensor } from './host-protocol.js';
 import { defaultHostEntry, JobHost, type HostEntry } from './host.js';
 import { ModelCache } from './model-cache.js';
@@ -36,6 +36,7 @@ export interface Runtime {
 }
 
 export function createRuntime(o: RuntimeOptions): Runtime {
+  sweepSpillFolders();
   const cache = new ModelCache({
     dir: o.cacheDir,
     capBytes: o.cacheCapBytes ?? 8 * 1024 ** 3,

