@@ -139,22 +139,29 @@ describe('job host pipe frames', () => {
 });
 
 describe('job host spill folder', () => {
-  it('moves a large payload through a file that the reader deletes; small ones stay in the pipe', async () => {
+  it('moves a large payload through a file, which the writer reuses once read; small ones stay in the pipe', async () => {
     const dir = await tempDir('synor-spill-');
     const spill = { dir, minBytes: 1024 };
-    const big = new Uint8Array(4096).map((_, i) => i % 251);
     const got: unknown[] = [];
     const reader = new FrameReader((m) => got.push(m), undefined, dir);
-    const frame = encodeFrame({ type: 'run', feeds: { X: { data: big } } }, spill);
-    assert.equal(frame.length, 2, 'prefix and header only: the bytes went to the file');
-    assert.equal((await readdir(dir)).length, 1);
-    reader.push(Buffer.concat(frame));
-    assert.deepEqual([...(got[0] as { feeds: { X: { data: Uint8Array } } }).feeds.X.data], [...big]);
-    assert.deepEqual(await readdir(dir), [], 'read once, then deleted');
+    // A smaller payload into the reused file must not carry the bigger one's tail along.
+    for (const [i, size] of [8192, 4096, 6000].entries()) {
+      const big = new Uint8Array(size).map((_, k) => (k + i) % 251);
+      const frame = encodeFrame({ type: 'run', feeds: { X: { data: big }, Z: { data: big.subarray(0, 3) } } }, spill);
+      assert.equal(frame.length, 2, 'prefix and header only: the bytes went to the file');
+      reader.push(Buffer.concat(frame));
+      const { X, Z } = (got[i] as { feeds: Record<'X' | 'Z', { data: Uint8Array }> }).feeds;
+      assert.deepEqual([X.data.length, [...Z.data]], [size, [...big.subarray(0, 3)]]);
+      assert.ok(X.data.every((v, k) => v === big[k]));
+      const files = await readdir(dir);
+      assert.equal(files.length, 1, 'one file, reused');
+      assert.match(files[0]!, new RegExp(`^free-${process.pid}-\\d+$`), 'read, and handed back to the writer');
+      assert.equal((await stat(join(dir, files[0]!))).size, size + 3);
+    }
     const small = encodeFrame({ data: new Uint8Array([1, 2, 3]) }, spill);
     assert.equal(small.length, 3);
     reader.push(Buffer.concat(small));
-    assert.deepEqual([...(got[1] as { data: Uint8Array }).data], [1, 2, 3]);
+    assert.deepEqual([...(got[3] as { data: Uint8Array }).data], [1, 2, 3]);
   });
 
   it('falls back to the pipe when the folder cannot take the payload', () => {
