@@ -48,13 +48,20 @@ export function makeSpillFolder(): string | undefined {
 /** Removes the spill folders of agents that are gone (a killed agent cannot clean up after itself). */
 export function sweepSpillFolders(): void {
   if (process.platform !== 'linux') return;
+  let names: string[];
   try {
-    for (const name of readdirSync(SHM)) {
-      const pid = /^synor-(\d+)-/.exec(name)?.[1];
-      if (pid && !alive(Number(pid))) rmSync(join(SHM, name), { recursive: true, force: true });
-    }
+    names = readdirSync(SHM);
   } catch {
-    // no /dev/shm: nothing was ever spilled
+    return; // no /dev/shm: nothing was ever spilled
+  }
+  for (const name of names) {
+    const pid = /^synor-(\d+)-/.exec(name)?.[1];
+    if (!pid || alive(Number(pid))) continue;
+    try {
+      rmSync(join(SHM, name), { recursive: true, force: true });
+    } catch {
+      // another user's agent's folder: theirs to sweep
+    }
   }
 }
 
