@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { childEntry, type ChildEntry } from '../child-entry.js';
 import type { Logger } from '../ports.js';
-import { rmSync } from 'node:fs';
 import { BufferPool, encodeFrame, FrameReader, makeSpillFolder, SPILL_MIN_BYTES, type Spill } from './frames.js';
 import { HostMessageSchema, tensorBuffers, type HostMessage, type RunRequest } from './host-protocol.js';
 import * as proc from './process-control.js';
