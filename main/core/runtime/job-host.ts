@@ -37,10 +37,17 @@ class HostError extends Error {
 if (isMainThread) startMain();
 else await startWorker();
 
-/** Tensor buffers going back for reuse: inputs from the worker once a job is done, outputs once written out. */
-interface Recycle {
-  type: 'recycle';
-  buffers: ArrayBuffer[];
+/**
+ * Between the threads, one message each way per job (each one wakes a thread that may preempt a compute thread):
+ * a job goes in with the output buffers already written out, and its end comes back with its input buffers.
+ */
+interface ToWorker {
+  req: RunRequest;
+  recycle: ArrayBuffer[];
+}
+interface FromWorker {
+  message: HostMessage;
+  recycle: ArrayBuffer[];
 }
 
 function startMain(): void {
@@ -62,22 +69,27 @@ function startMain(): void {
     onread: { buffer: () => reader.target(), callback: (n) => (reader.advance(n), true) },
   };
   const pipe = new Socket(options);
+  let written: ArrayBuffer[] = []; // output buffers sent out, going back to the worker with the next job
   const send = (m: HostMessage): void => {
     const parts = encodeFrame(m, spill);
-    const written = (): void => {
-      if (m.type !== 'done') return;
-      const buffers = tensorBuffers(m.outputs);
-      worker.postMessage({ type: 'recycle', buffers } satisfies Recycle, buffers);
-    };
-    parts.forEach((part, i) => pipe.write(part, i === parts.length - 1 ? written : undefined));
+    const sent = (): void => void (m.type === 'done' && written.push(...tensorBuffers(m.outputs)));
+    parts.forEach((part, i) => pipe.write(part, i === parts.length - 1 ? sent : undefined));
   };
+  // Jobs handed to the worker, in the order it runs them: one starts as the one before it ends.
+  const queued: string[] = [];
   // A dead worker leaves sessions in an unknown state: exit and let the agent restart us.
   worker.on('error', (e) => {
     process.stderr.write(`job host worker failed: ${e.stack ?? String(e)}\n`);
     process.exit(70);
   });
   worker.on('exit', () => process.exit(70));
-  worker.on('message', (m: HostMessage | Recycle) => (m.type === 'recycle' ? inputs.give(m.buffers) : send(m)));
+  worker.on('message', ({ message, recycle }: FromWorker) => {
+    inputs.give(recycle);
+    send(message);
+    if (message.type !== 'done' && message.type !== 'failed') return;
+    queued.shift();
+    if (queued[0] !== undefined) send({ type: 'started', jobId: queued[0] });
+  });
   process.on('disconnect', () => process.exit(0));
   pipe.on('close', () => process.exit(0));
   function onRequest(raw: unknown): void {
@@ -88,8 +100,13 @@ function startMain(): void {
       return;
     }
     if (parsed.data.type === 'shutdown') process.exit(0);
+    const req = parsed.data;
+    queued.push(req.jobId);
+    if (queued.length === 1) send({ type: 'started', jobId: req.jobId });
+    const recycle = written;
+    written = [];
     // Feeds may share one buffer (small tensors from one pool): each buffer is transferred once.
-    worker.postMessage(parsed.data, tensorBuffers(parsed.data.feeds));
+    worker.postMessage({ req, recycle } satisfies ToWorker, [...tensorBuffers(req.feeds), ...recycle]);
   }
 }
 
@@ -98,7 +115,8 @@ async function startWorker(): Promise<void> {
   // Before onnxruntime starts its threads, which inherit this thread's priority.
   lowerThisThread(process.argv[2] === 'low' ? 'low' : 'idle');
   const ort = await import('onnxruntime-node');
-  const post = (m: HostMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+  const post = (message: HostMessage, transfer: ArrayBuffer[] = [], recycle: ArrayBuffer[] = []): void =>
+    port.postMessage({ message, recycle } satisfies FromWorker, [...transfer, ...recycle]);
   interface Warm {
     session: InferenceSession;
     graph: ModelGraph;
@@ -240,7 +258,6 @@ async function startWorker(): Promise<void> {
   }
 
   async function run(req: RunRequest): Promise<void> {
-    post({ type: 'started', jobId: req.jobId });
     const started = performance.now();
     const cpu = process.cpuUsage();
     resetPeakRss();
@@ -268,21 +285,19 @@ async function startWorker(): Promise<void> {
           },
         },
         tensorBuffers(out),
+        tensorBuffers(req.feeds),
       );
     } catch (e) {
       const code = e instanceof HostError ? e.code : 'run-failed';
-      post({ type: 'failed', jobId: req.jobId, code, message: firstLine(e) });
-    } finally {
-      const buffers = tensorBuffers(req.feeds);
-      port.postMessage({ type: 'recycle', buffers } satisfies Recycle, buffers);
+      post({ type: 'failed', jobId: req.jobId, code, message: firstLine(e) }, [], tensorBuffers(req.feeds));
     }
   }
 
   // One job at a time, in arrival order; the next request waits here while this one computes.
   let chain = Promise.resolve();
-  port.on('message', (m: RunRequest | Recycle) => {
-    if (m.type === 'recycle') outputs.give(m.buffers);
-    else chain = chain.then(() => run(m)); // parsed by the main thread
+  port.on('message', ({ req, recycle }: ToWorker) => {
+    outputs.give(recycle);
+    chain = chain.then(() => run(req)); // parsed by the main thread
   });
 }
 
