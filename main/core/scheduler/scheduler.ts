@@ -202,7 +202,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   function enqueue(task: Task): { ok: true } | { ok: false; message: string } {
     if (closed) return { ok: false, message: 'scheduler closed' };
     if (known.has(task.id)) return { ok: false, message: `task ${task.id} is already here` };
-    if (![...lanes.values()].some((l) => fits(l, task))) {
+    if (!runnable(task)) {
       void Promise.resolve(o.sink.release(task.id, 'invalid-task', `no ${task.device} device here`)).catch(() => undefined);
       return { ok: false, message: `no ${task.device} device here` };
     }
@@ -237,6 +237,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     (task.device === 'any' ||
       task.device === lane.spec.kind ||
       (task.device === 'gpu' && ![...lanes.values()].some((l) => l.spec.kind === 'gpu' && l.broken === undefined)));
+  const runnable = (task: Task): boolean => [...lanes.values()].some((l) => fits(l, task));
   const concurrency = (lane: Lane): number => lane.spec.concurrency ?? 1;
   const laneMemory = (lane: Lane): number => [...lane.hosts.values()].reduce((n, h) => n + h.jobs.reduce((m, j) => m + j.memory, 0), 0);
   const activeHosts = (lane: Lane): HostState[] => [...lane.hosts.values()].filter((h) => h.jobs.length > 0 && !h.preempted);
@@ -422,7 +423,6 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       o.logger.warn(`task ${e.task.id}: retrying (attempt ${e.attempts + 1}) after: ${message}`);
       queue.requeue(e);
     };
-    if (code === 'provider-unavailable') disable(job.lane, message);
     const hostWide = code === 'host-crashed' || code === 'timeout' || code === 'memory-budget' || code === 'deadline' || code === 'preempted';
     for (const e of job.entries) {
       if (cancelled.has(e.task.id)) finish(e, { reason: 'shutdown', message: 'cancelled' });
@@ -456,9 +456,13 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
           message,
         });
     }
+    if (code === 'provider-unavailable') disable(job.lane, message); // after its tasks went back to the queue
   }
 
-  /** The device's provider does not work here: say so once, and give its queued tasks to devices that can run them. */
+  /**
+   * The device's provider does not work here: say so once; its queued tasks go to devices that can run them, and
+   * back to the network where none can (a lane breaking is the only way a queued task becomes unrunnable).
+   */
   function disable(lane: Lane, why: string): void {
     if (lane.broken) return;
     lane.broken = why;
@@ -466,6 +470,11 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     lane.notice = `${lane.spec.name ?? lane.spec.id}: ${why}; ${cpu ? 'its tasks run on the processor instead, within the CPU limits' : 'its tasks go back to the network'}`;
     o.logger.warn(`device ${lane.spec.id}: ${lane.notice}`);
     for (const h of lane.hosts.values()) if (h.jobs.length === 0) h.host.kill('shutdown', why);
+    const reasons = [...lanes.values()].flatMap((l) => (l.broken ? [l.broken] : [])).join('; ');
+    for (const e of queue.matching((e) => !runnable(e.task))) {
+      queue.remove(e);
+      finish(e, { reason: 'runtime-error', message: `no ${e.task.device} device here can run it: ${reasons}` });
+    }
     changed();
   }
 
@@ -474,12 +483,6 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     for (const e of queue.matching((e) => e.task.deadline <= t)) {
       queue.remove(e);
       finish(e, { reason: 'deadline', message: `deadline passed while queued` });
-    }
-    // Left with no device that can run them (their GPU turned out unusable and there is no CPU lane).
-    for (const e of queue.matching((e) => ![...lanes.values()].some((l) => fits(l, e.task)))) {
-      queue.remove(e);
-      const why = [...lanes.values()].flatMap((l) => (l.broken ? [l.broken] : [])).join('; ');
-      finish(e, { reason: 'runtime-error', message: `no ${e.task.device} device here can run it: ${why}` });
     }
     for (const job of jobs.values())
       if (job.entries.some((e) => e.task.deadline <= t)) job.host.kill('deadline', 'deadline passed while running');
