@@ -72,7 +72,9 @@ function startMain(): void {
   let written: ArrayBuffer[] = []; // output buffers sent out, going back to the worker with the next job
   const send = (m: HostMessage): void => {
     const parts = encodeFrame(m, spill);
-    const sent = (): void => void (m.type === 'done' && written.push(...tensorBuffers(m.outputs)));
+    const sent = (): void => {
+      if (m.type === 'done') written.push(...tensorBuffers(m.outputs));
+    };
     parts.forEach((part, i) => pipe.write(part, i === parts.length - 1 ? sent : undefined));
   };
   // Jobs handed to the worker, in the order it runs them: one starts as the one before it ends.
