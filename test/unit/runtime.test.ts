@@ -310,14 +310,18 @@ describe('model cache', () => {
     assert.equal((await stat(c.pathOf(r1.sha256))).size, 1000);
   });
 
-  it('re-downloads a cached blob whose size no longer matches', async () => {
-    const { cache: c } = await cache();
+  it('re-downloads a cached blob whose size no longer matches, once its last check is 10 s old', async () => {
+    const { cache: c, clock } = await cache();
     const ref = server.add('trunc', new Uint8Array(500).fill(7));
     const got = await c.ensure(ref);
     assert.ok(got.ok);
     await writeFile(got.path, 'short');
+    const requests = server.requests.length;
+    assert.ok((await c.ensure(ref)).ok, 'a blob found whole in the last 10 s is not looked at again (one stat per task cost ~0.5 ms)');
+    clock.time += 10_000;
     const again = await c.ensure(ref);
     assert.ok(again.ok);
+    assert.equal(server.requests.length, requests + 1);
     assert.equal(sha256(await readFile(again.path)), ref.sha256);
   });
 });

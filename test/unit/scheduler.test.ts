@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
@@ -150,6 +150,24 @@ describe('scheduler on a real runtime', () => {
     await t.scheduler.close();
   });
 
+  it('fetches a cached model again when the job host finds it changed or gone on disk', async () => {
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running());
+    await check(t);
+    const path = t.runtime.cache.pathOf(smallRef.sha256);
+    const downloads = (): number => server.requests.filter((r) => r.path === '/mm').length;
+    const before = downloads();
+    // Another thread count makes the host open the model from disk again, while the cache still trusts its recent check.
+    writeFileSync(path, Buffer.alloc(small.bytes.length));
+    t.scheduler.setLimits('cpu', running({ threads: 2 }));
+    await check(t);
+    rmSync(path);
+    t.scheduler.setLimits('cpu', running({ threads: 3 }));
+    await check(t);
+    assert.equal(downloads(), before + 2);
+    await t.scheduler.close();
+  });
+
   it('retries a task whose job host is killed mid-run (kill -9), and gives up after the retry limit', async () => {
     const { t, expected, task } = await slowTaskRunning({ maxRetries: 1 });
     const first = pidOf(t.scheduler);
@@ -196,7 +214,8 @@ describe('scheduler on a real runtime', () => {
   });
 
   it('restarts a hung job host (stopped by someone else) after the run timeout and retries', async () => {
-    const t = await testScheduler({ runTimeoutMs: 400 });
+    // Long enough for the retry on a fresh host to start onnxruntime, load the model and run (~0.8 s on a busy 2-core machine).
+    const t = await testScheduler({ runTimeoutMs: 2000 });
     t.scheduler.setLimits('cpu', running());
     const x = seededFloats(64 * 512, 2);
     const task = matmulTask(slowRef, x, [64, 512]);

@@ -142,7 +142,13 @@ async function startWorker(): Promise<void> {
       return warm;
     }
     const started = performance.now();
-    const bytes = readFileSync(req.modelPath);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(req.modelPath);
+    } catch (e) {
+      // Gone from the cache behind the agent's back (it trusts a recent check): the agent fetches it again.
+      throw new HostError('model-corrupt', `model file unreadable: ${firstLine(e)}`);
+    }
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== req.sha256) throw new HostError('model-corrupt', `model bytes hash to ${actual}, expected ${req.sha256}`);
     let graph: ModelGraph;

@@ -17,6 +17,8 @@ export interface ModelCacheOptions {
 }
 
 const SHA = /^[0-9a-f]{64}$/;
+/** A blob found whole this recently is taken as still there: a stream of tasks for one model stats it once a while. */
+const FRESH_MS = 10_000;
 
 export type Fetched = { ok: true; path: string } | { ok: false; message: string };
 const ok = (path: string): Fetched => ({ ok: true, path });
@@ -30,6 +32,8 @@ const fail = (message: string): Fetched => ({ ok: false, message });
 export class ModelCache {
   private readonly inflight = new Map<string, Promise<Fetched>>();
   private readonly pins = new Map<string, number>();
+  /** sha256 → size and when it was last found whole (clock ms); also when its last use was written as mtime. */
+  private readonly fresh = new Map<string, { size: number; at: number }>();
   private readonly blobs: string;
   private readonly partial: string;
 
@@ -65,6 +69,7 @@ export class ModelCache {
 
   async remove(sha256: string, why: string): Promise<void> {
     this.o.logger.warn(`model cache: deleting ${sha256.slice(0, 12)}: ${why}`);
+    this.fresh.delete(sha256);
     await rm(this.pathOf(sha256), { force: true });
   }
 
@@ -86,9 +91,11 @@ export class ModelCache {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`only http(s) downloads are allowed, not ${url.protocol}`);
     if (ref.size > this.o.capBytes) return fail(`model is ${mib(ref.size)}, larger than the ${mib(this.o.capBytes)} model cache`);
     const final = this.pathOf(ref.sha256);
+    const seen = this.fresh.get(ref.sha256);
+    if (seen?.size === ref.size && this.o.clock.now() - seen.at < FRESH_MS) return ok(final);
     const have = await stat(final).catch(() => undefined);
     if (have?.size === ref.size) {
-      await this.touch(final);
+      await this.touch(final, ref);
       return ok(final);
     }
     if (have) await rm(final, { force: true });
@@ -159,13 +166,14 @@ export class ModelCache {
       return fail(`downloaded bytes hash to ${actual}, the task says ${ref.sha256}: deleted`);
     }
     await rename(part, final);
-    await this.touch(final);
+    await this.touch(final, ref);
     return ok(final);
   }
 
-  private async touch(file: string): Promise<void> {
-    const t = this.o.clock.now() / 1000;
-    await utimes(file, t, t).catch(() => undefined);
+  private async touch(final: string, ref: ModelRef): Promise<void> {
+    const now = this.o.clock.now();
+    this.fresh.set(ref.sha256, { size: ref.size, at: now });
+    await utimes(final, now / 1000, now / 1000).catch(() => undefined);
   }
 
   /** Evicts least recently used, unpinned blobs until `size` more bytes fit under the cap. */
