@@ -20,11 +20,14 @@ const server = await new ModelServer().start();
 const dir = await tempDir('synor-bench-');
 const fmt = (n: number, d = 1): string => n.toFixed(d);
 
+/** Memory-heavy work like the agent's per task (base64 of a 4 MB result), at normal priority like the agent. */
+const BUSY = 'const b = Buffer.alloc(4 << 20, 1); for (;;) b.toString("base64");';
+
 /**
  * Raw onnxruntime-node in its own process at nice 19, like a job host (the agent itself runs at normal priority),
  * so both compete for the shared cores on the same terms.
  */
-function rawMsPerRun(bytes: Uint8Array, inputName: string, x: Float32Array, shape: number[], threads: number, runs: number, spinBeside = false): number {
+function rawMsPerRun(bytes: Uint8Array, inputName: string, x: Float32Array, shape: number[], threads: number, runs: number, busyBeside = false): number {
   const model = join(dir, 'raw.onnx');
   const input = join(dir, 'raw.bin');
   writeFileSync(model, bytes);
@@ -41,12 +44,11 @@ function rawMsPerRun(bytes: Uint8Array, inputName: string, x: Float32Array, shap
     const t = performance.now();
     for (let i = 0; i < ${runs}; i++) await s.run(feeds);
     console.log((performance.now() - t) / ${runs});`;
-  // At normal priority, like the agent.
-  const spinner = spinBeside ? spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }) : undefined;
+  const busy = busyBeside ? spawn(process.execPath, ['-e', BUSY], { stdio: 'ignore' }) : undefined;
   try {
     return Number(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim());
   } finally {
-    spinner?.kill();
+    busy?.kill();
   }
 }
 
@@ -169,23 +171,26 @@ for (const c of cases) {
     const ratios: number[] = [];
     let raw = 0;
     let runtime = 0;
-    // Raw again with a busy loop on another core, where the runtime's own work runs (only when one is left free).
+    // Raw again beside a process doing the agent's heaviest kind of work non-stop (only when a core is left for it).
     const spinning = threads < cpus().length;
     let spun = 0;
     const pid = t.scheduler.snapshot().lanes[0]!.pids[0]!;
-    const [agent0, host0] = [process.cpuUsage(), cpuMs(pid) ?? 0];
+    const host0 = cpuMs(pid) ?? 0;
+    let agentMs = 0; // while the runtime works: the raw runs in between cost the agent process too (spawning them)
     for (let round = 0; round < ROUNDS; round++) {
       const r = rawMsPerRun(c.bytes, c.input, c.x, c.shape, threads, 15);
+      const before = process.cpuUsage();
       const m = await feed.run(make, 15, t);
+      const used = process.cpuUsage(before);
+      agentMs += (used.user + used.system) / 1000;
       ratios.push(r / m);
       raw += r;
       runtime += m;
       if (spinning) spun += rawMsPerRun(c.bytes, c.input, c.x, c.shape, threads, 15, true);
     }
     ratios.sort((a, b) => a - b);
-    // CPU per task (the raw runs in between are other processes): the agent's and the job host's, beside what raw's
-    // run can use at most.
-    const agentCpu = ((u) => (u.user + u.system) / 1000)(process.cpuUsage(agent0)) / (ROUNDS * 16);
+    // CPU per task, the agent's and the job host's (idle between rounds), beside what raw's run can use at most.
+    const agentCpu = agentMs / (ROUNDS * 16);
     const hostCpu = ((cpuMs(pid) ?? 0) - host0) / (ROUNDS * 16);
     await t.scheduler.close();
     const hostOnly = await hostMsPerJob(c, threads, 15);
@@ -193,7 +198,7 @@ for (const c of cases) {
     console.log(`    CPU per task: agent ${fmt(agentCpu)} ms, job host ${fmt(hostCpu)} ms, raw at most ${fmt((raw / ROUNDS) * threads)} ms (its run x ${threads} thread(s))`);
     console.log(`    job host alone (fed 3 jobs ahead like the scheduler; no task decoding, no base64): ${fmt(hostOnly)} ms/job, ratio ${fmt(raw / ROUNDS / hostOnly, 3)}`);
     if (spinning)
-      console.log(`    raw with a busy loop on another core (what any work beside the compute costs it here): ${fmt(spun / ROUNDS)} ms/run, ratio ${fmt(raw / spun, 3)}`);
+      console.log(`    raw beside a process base64-encoding 4 MB non-stop (what such work next to the compute costs it here): ${fmt(spun / ROUNDS)} ms/run, ratio ${fmt(raw / spun, 3)}`);
     console.log(`    cold start (spawn + download + load + run): ${fmt(cold)} ms`);
   }
 }
@@ -216,9 +221,31 @@ const tinyRef = server.add('tiny', tiny.bytes);
   );
 }
 
-// 3. Micro-batching: 256 one-row tasks on a [batch,512]x[512,512] model, batching off vs on.
+// 3. Tasks arriving one at a time, 100 ms apart, at 2 threads: what the job host spends per task beyond the run
+// (onnxruntime's pool threads spin ~40 ms after a run unless the idle host is stopped).
 const dyn = matMulModel({ rows: 'batch', inner: 512, cols: 512 });
 const dynRef = server.add('dyn', dyn.bytes);
+{
+  const t = await testScheduler();
+  t.scheduler.setLimits('cpu', running({ threads: 2 }));
+  const make = (): ReturnType<typeof matmulTask> => matmulTask(dynRef, seededFloats(64 * 512, 5), [64, 512]);
+  await runtimeMsPerTask(make, 1, t);
+  const pid = t.scheduler.snapshot().lanes[0]!.pids[0]!;
+  const host0 = cpuMs(pid) ?? 0;
+  let run = 0;
+  for (let i = 0; i < 30; i++) {
+    const task = make();
+    t.scheduler.submit(task);
+    const o = await t.outcome(task.id);
+    if (o.kind === 'result') run += o.result.accounting.cpuMs;
+    await new Promise((r) => setTimeout(r, 100)); // the gap between arrivals
+  }
+  const host = ((cpuMs(pid) ?? 0) - host0) / 30;
+  await t.scheduler.close();
+  console.log(`sparse tasks (64x512 by 512x512 MatMul, 100 ms apart, 2 threads): job host CPU ${fmt(host)} ms per task, of which its run ${fmt(run / 30, 2)} ms`);
+}
+
+// 4. Micro-batching: 256 one-row tasks on a [batch,512]x[512,512] model, batching off vs on.
 const perTask: Record<string, number> = {};
 for (const maxBatch of [1, 32]) {
   const t = await testScheduler({ maxBatch });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -202,7 +202,8 @@ describe('spill folders', { skip: process.platform !== 'linux' && 'spill folders
     assert.deepEqual(await ours(), before);
   });
 
-  it("a dead agent's folders are swept when a runtime starts; a live agent's are kept", async () => {
+  // The timeout only turns a host that is never killed into a failure instead of a hang.
+  it("a dead agent's folders and stopped job hosts are swept when a runtime starts; a live agent's are kept", { timeout: 20_000 }, async () => {
     const child = spawn(process.execPath, ['-e', '']);
     await once(child, 'exit');
     const dead = `/dev/shm/synor-${child.pid}-test`;
@@ -210,9 +211,19 @@ describe('spill folders', { skip: process.platform !== 'linux' && 'spill folders
     await mkdir(dead);
     await writeFile(join(dead, '1-1'), 'left behind');
     await mkdir(live);
+    // Stand-ins for job hosts the agents had stopped (a host gets its folder as an argument).
+    const host = (folder: string): ChildProcess => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', 'idle', folder]);
+    const [orphan, ours] = [host(dead), host(live)];
+    await Promise.all([once(orphan, 'spawn'), once(ours, 'spawn')]);
+    orphan.kill('SIGSTOP');
+    ours.kill('SIGSTOP');
+    const orphanGone = once(orphan, 'exit');
     await runtimeWithHost(defaultHostEntry());
+    assert.deepEqual(await orphanGone, [null, 'SIGKILL']);
     await assert.rejects(stat(dead), { code: 'ENOENT' });
     assert.ok((await stat(live)).isDirectory());
+    assert.equal(ours.exitCode ?? ours.signalCode, null, "the live agent's host is left alone");
+    ours.kill('SIGKILL');
     await rm(live, { recursive: true });
   });
 });

@@ -150,6 +150,26 @@ describe('scheduler on a real runtime', () => {
     await t.scheduler.close();
   });
 
+  it('keeps an idle job host stopped (onnxruntime threads spin ~40 ms after a run) and wakes it for the next task', { skip: process.platform !== 'linux' && 'reads process states from /proc' }, async () => {
+    const t = await testScheduler();
+    t.scheduler.setLimits('cpu', running({ threads: 2 }));
+    const stopped = async (pid: number): Promise<void> => {
+      // The signal is sent before the result is reported; the kernel stops the process as it lands.
+      const deadline = performance.now() + 5_000;
+      while (isStopped(pid) !== true) {
+        assert.ok(performance.now() < deadline, 'the idle job host was not stopped');
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    await check(t);
+    const pid = pidOf(t.scheduler);
+    await stopped(pid);
+    await check(t);
+    assert.equal(pidOf(t.scheduler), pid, 'the same warm host ran it');
+    await stopped(pid);
+    await t.scheduler.close();
+  });
+
   it('fetches a cached model again when the job host finds it changed or gone on disk', async () => {
     const t = await testScheduler();
     t.scheduler.setLimits('cpu', running());

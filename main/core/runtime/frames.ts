@@ -9,7 +9,7 @@
  * one read of the whole payload, where a pipe moves ~200 KB per wake-up of each side. With every core computing
  * (threads = cores), each of those wake-ups preempts a compute thread, and the whole operation waits for it.
  */
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 const MAX = 2 ** 32 - 1;
@@ -45,7 +45,10 @@ export function makeSpillFolder(): string | undefined {
   }
 }
 
-/** Removes the spill folders of agents that are gone (a killed agent cannot clean up after itself). */
+/**
+ * Removes the spill folders of agents that are gone (a killed agent cannot clean up after itself), and kills their
+ * job hosts, found by the folder in their arguments: one the agent had stopped never notices it is gone.
+ */
 export function sweepSpillFolders(): void {
   if (process.platform !== 'linux') return;
   let names: string[];
@@ -54,11 +57,18 @@ export function sweepSpillFolders(): void {
   } catch {
     return; // no /dev/shm: nothing was ever spilled
   }
-  for (const name of names) {
-    const pid = /^synor-(\d+)-/.exec(name)?.[1];
-    if (!pid || alive(Number(pid))) continue;
+  const left = new Set(names.filter((name) => /^synor-\d+-/.test(name) && !alive(Number(name.split('-')[1]))).map((name) => join(SHM, name)));
+  if (left.size === 0) return;
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
-      rmSync(join(SHM, name), { recursive: true, force: true });
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => left.has(arg))) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone meanwhile, or another user's
+    }
+  }
+  for (const dir of left) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
     } catch {
       // another user's agent's folder: theirs to sweep
     }

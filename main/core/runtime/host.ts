@@ -29,6 +29,8 @@ interface Pending {
 export class JobHost {
   readonly pid: number;
   stopped = false;
+  /** May wait stopped while idle: if the agent dies meanwhile, the next one finds it by its spill folder and kills it. */
+  readonly parkable: boolean;
   private readonly child: ChildProcess;
   private readonly pipe: Socket;
   private readonly pending = new Map<string, Pending>();
@@ -53,6 +55,7 @@ export class JobHost {
     // A lane's deviceIndex is the driver's index, in PCI bus order (NVML); CUDA numbers fastest first unless told.
     const dir = makeSpillFolder();
     this.spill = dir === undefined ? undefined : { dir, minBytes: SPILL_MIN_BYTES };
+    this.parkable = dir !== undefined && proc.canSuspend;
     this.child = fork(entry.path, dir === undefined ? [priority] : [priority, dir], {
       execArgv: entry.execArgv,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
