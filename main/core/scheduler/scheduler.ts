@@ -6,7 +6,8 @@
  *   same model before the current one ends, so bytes travel while it computes.
  * - Enforcement (setLimits): run:false SIGSTOPs the lane's hosts at once (released as 'policy-pause' after
  *   maxPauseMs); dutyCycle meters a CPU job's measured CPU time with SIGSTOP/SIGCONT and paces GPU runs; threads go to
- *   onnxruntime; priority to the OS; memoryBudgetBytes kills a host whose RSS exceeds it.
+ *   onnxruntime; priority to the OS; memoryBudgetBytes kills a host whose RSS exceeds it. A CPU lane's host with no
+ *   job waits stopped too (applyStop).
  * - Failures: a crashed or hung host is restarted and its task retried up to maxRetries; task faults are released.
  */
 import { LimitsSchema, type Limits } from '../../common/policy.js';
