@@ -1,5 +1,5 @@
 // Runtime throughput vs raw onnxruntime-node (same model, same threads, same run), cold start, warm per-task
-// overhead and micro-batching speed-up. Run: node scripts/bench.mjs runtime
+// overhead, CPU per sparse task and micro-batching speed-up. Run: node scripts/bench.mjs runtime
 import { cpus, loadavg } from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -172,8 +172,8 @@ for (const c of cases) {
     let raw = 0;
     let runtime = 0;
     // Raw again beside a process doing the agent's heaviest kind of work non-stop (only when a core is left for it).
-    const spinning = threads < cpus().length;
-    let spun = 0;
+    const besideBusy = threads < cpus().length;
+    let busyRaw = 0;
     const pid = t.scheduler.snapshot().lanes[0]!.pids[0]!;
     const host0 = cpuMs(pid) ?? 0;
     let agentMs = 0; // while the runtime works: the raw runs in between cost the agent process too (spawning them)
@@ -186,7 +186,7 @@ for (const c of cases) {
       ratios.push(r / m);
       raw += r;
       runtime += m;
-      if (spinning) spun += rawMsPerRun(c.bytes, c.input, c.x, c.shape, threads, 15, true);
+      if (besideBusy) busyRaw += rawMsPerRun(c.bytes, c.input, c.x, c.shape, threads, 15, true);
     }
     ratios.sort((a, b) => a - b);
     // CPU per task, the agent's and the job host's (idle between rounds), beside what raw's run can use at most.
@@ -197,8 +197,8 @@ for (const c of cases) {
     console.log(`  ${c.label}, threads=${threads}: raw ${fmt(raw / ROUNDS)} ms/run, runtime ${fmt(runtime / ROUNDS)} ms/task, ratio ${fmt(raw / runtime, 3)} (goal >= 0.97; rounds ${ratios.map((r) => fmt(r, 2)).join(' ')})`);
     console.log(`    CPU per task: agent ${fmt(agentCpu)} ms, job host ${fmt(hostCpu)} ms, raw at most ${fmt((raw / ROUNDS) * threads)} ms (its run x ${threads} thread(s))`);
     console.log(`    job host alone (fed 3 jobs ahead like the scheduler; no task decoding, no base64): ${fmt(hostOnly)} ms/job, ratio ${fmt(raw / ROUNDS / hostOnly, 3)}`);
-    if (spinning)
-      console.log(`    raw beside a process base64-encoding 4 MB non-stop (what such work next to the compute costs it here): ${fmt(spun / ROUNDS)} ms/run, ratio ${fmt(raw / spun, 3)}`);
+    if (besideBusy)
+      console.log(`    raw beside a process base64-encoding 4 MB non-stop (what such work next to the compute costs it here): ${fmt(busyRaw / ROUNDS)} ms/run, ratio ${fmt(raw / busyRaw, 3)}`);
     console.log(`    cold start (spawn + download + load + run): ${fmt(cold)} ms`);
   }
 }
@@ -237,7 +237,8 @@ const dynRef = server.add('dyn', dyn.bytes);
     const task = make();
     t.scheduler.submit(task);
     const o = await t.outcome(task.id);
-    if (o.kind === 'result') run += o.result.accounting.cpuMs;
+    if (o.kind !== 'result') throw new Error(`task failed: ${JSON.stringify(o)}`);
+    run += o.result.accounting.cpuMs;
     await new Promise((r) => setTimeout(r, 100)); // the gap between arrivals
   }
   const host = ((cpuMs(pid) ?? 0) - host0) / 30;

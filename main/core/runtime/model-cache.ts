@@ -17,7 +17,7 @@ export interface ModelCacheOptions {
 }
 
 const SHA = /^[0-9a-f]{64}$/;
-/** A blob found whole this recently is taken as still there: a stream of tasks for one model stats it once a while. */
+/** A blob found whole this recently is taken as still there: a stream of tasks for one model stats it every 10 s, not per task. */
 const FRESH_MS = 10_000;
 
 export type Fetched = { ok: true; path: string } | { ok: false; message: string };
