@@ -27,6 +27,7 @@ import {
 import { ReleaseReasonSchema, type ReleaseReason, type Task, type TaskResult } from '../../common/task.js';
 import type { Voucher } from '../../common/wallet.js';
 import { toWei } from '../economics/rewards.js';
+import { coalesced } from '../coalesced.js';
 import { Emitter } from '../events.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -319,7 +320,6 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     }
   }
 
-  let flushing: Promise<number> | null = null;
   async function submitAll(): Promise<number> {
     const { entries } = await outbox.load();
     const mine = entries.filter((e) => e.url === url);
@@ -356,16 +356,8 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     if (refused) throw refused;
     return queued;
   }
-  function flush(): Promise<number> {
-    flushing ??= submitAll()
-      .catch((error: unknown) => failed(error))
-      .finally(() => {
-        flushing = null;
-      });
-    return flushing;
-  }
+  const flush = coalesced(() => submitAll().catch((error: unknown) => failed(error)));
 
-  let syncing: Promise<number> | null = null;
   async function fetchReceipts(): Promise<number> {
     let added = 0;
     for (let page = 0; page < 100; page++) {
@@ -392,14 +384,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     }
     return added;
   }
-  function syncReceipts(): Promise<number> {
-    syncing ??= fetchReceipts()
-      .catch((error: unknown) => failed(error))
-      .finally(() => {
-        syncing = null;
-      });
-    return syncing;
-  }
+  const syncReceipts = coalesced(() => fetchReceipts().catch((error: unknown) => failed(error)));
 
   let loop: NodeJS.Timeout | null = null;
   let attempt = 0;
@@ -478,7 +463,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
       closed = true;
       if (loop) clearTimeout(loop);
       for (const id of [...leases.keys()]) stopLease(id);
-      await Promise.allSettled([flushing, syncing]);
+      await Promise.all([flush.idle(), syncReceipts.idle()]);
     },
   };
 }
