@@ -32,10 +32,7 @@ export function coalesced<T>(work: () => Promise<T>): Coalesced<T> {
   };
   return Object.assign(call, {
     async idle(): Promise<void> {
-      while (running) await running.then(
-        () => undefined,
-        () => undefined,
-      );
+      while (running) await running.catch(() => undefined); // a failed run is its caller's to handle
     },
   });
 }
