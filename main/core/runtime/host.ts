@@ -29,8 +29,6 @@ interface Pending {
 export class JobHost {
   readonly pid: number;
   stopped = false;
-  /** May wait stopped while idle: if the agent dies meanwhile, the next one finds it by its spill folder and kills it. */
-  readonly parkable: boolean;
   private readonly child: ChildProcess;
   private readonly pipe: Socket;
   private readonly pending = new Map<string, Pending>();
@@ -55,7 +53,6 @@ export class JobHost {
     // A lane's deviceIndex is the driver's index, in PCI bus order (NVML); CUDA numbers fastest first unless told.
     const dir = makeSpillFolder();
     this.spill = dir === undefined ? undefined : { dir, minBytes: SPILL_MIN_BYTES };
-    this.parkable = dir !== undefined && proc.canSuspend;
     this.child = fork(entry.path, dir === undefined ? [priority] : [priority, dir], {
       execArgv: entry.execArgv,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
@@ -118,6 +115,14 @@ export class JobHost {
   private lastError(): string | undefined {
     const lines = this.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
     return (lines.findLast((l) => /\b\w*Error\b/.test(l)) ?? lines.at(-1))?.slice(0, 300);
+  }
+
+  /**
+   * May wait stopped while idle: if the agent dies meanwhile, the next one finds it by its spill folder (Linux, where
+   * SIGSTOP works) and kills it.
+   */
+  get parkable(): boolean {
+    return this.spill !== undefined;
   }
 
   get alive(): boolean {
