@@ -19,7 +19,7 @@ export const TaskViewSchema = z.object({
   device: z.string().optional(),
   priority: z.number(),
   deadline: z.number(),
-  rewardEstimate: z.number(),
+  rewardEstimateWei: z.string(),
   attempts: z.number(),
   progress: z.number().optional(),
   etaMs: z.number().optional(),

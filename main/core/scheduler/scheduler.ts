@@ -70,7 +70,7 @@ export interface TaskView {
   device: string | undefined;
   priority: number;
   deadline: number;
-  rewardEstimate: number;
+  rewardEstimateWei: string;
   attempts: number;
   /** 0..1, estimated from earlier runs of the same model; undefined before the first. */
   progress: number | undefined;
@@ -635,7 +635,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
         device,
         priority: e.task.priority,
         deadline: e.task.deadline,
-        rewardEstimate: e.task.rewardEstimate,
+        rewardEstimateWei: e.task.rewardEstimateWei,
         attempts: e.attempts,
         progress,
         etaMs: expected !== undefined && job ? Math.max(0, expected - job.activeMs) / duty : undefined,
