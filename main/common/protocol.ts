@@ -1,19 +1,17 @@
 import { z } from 'zod';
-import { VoucherSchema } from './wallet.js';
+import { IntString, UintString } from './integers.js';
+import { ChainSettingsSchema, VoucherSchema } from './wallet.js';
 import { ReleaseReasonSchema, TaskResultSchema, TaskSchema } from './task.js';
 
 /**
- * The provider protocol (docs/protocol.md), version 1: every message a device and a coordinator exchange.
+ * The provider protocol (docs/protocol.md), version 2: every message a device and a coordinator exchange.
  * Both ends parse with these schemas; nothing from the other side is trusted unparsed.
  */
-export const PROTOCOL_VERSION = 'synor-provider/1';
+export const PROTOCOL_VERSION = 'synor-provider/2';
 
 export const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an 0x-prefixed 20-byte address');
 export const Signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte 0x-prefixed signature');
 const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
-/** Unsigned integers beyond 2^53 (wei) travel as decimal strings. */
-const UintString = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'a non-negative integer as a decimal string');
-const IntString = z.string().regex(/^(0|-?[1-9][0-9]{0,77})$/, 'an integer as a decimal string');
 const Name = z.string().min(1).max(64);
 const finite = z.number().finite().nonnegative();
 const count = z.number().int().nonnegative().max(1_000_000);
@@ -102,6 +100,7 @@ export const REGISTRATION_TYPES: TypedDataTypes = {
   Registration: [
     { name: 'deviceId', type: 'string' },
     { name: 'owner', type: 'address' },
+    { name: 'coordinator', type: 'address' },
     { name: 'info', type: 'string' },
     { name: 'issuedAt', type: 'uint64' },
   ],
@@ -116,7 +115,7 @@ export const RECEIPT_TYPES: TypedDataTypes = {
     { name: 'owner', type: 'address' },
     { name: 'resourceType', type: 'string' },
     { name: 'status', type: 'string' },
-    { name: 'workNano', type: 'uint256' },
+    { name: 'units', type: 'uint256' },
     { name: 'durationMs', type: 'uint64' },
     { name: 'uptimeBp', type: 'uint16' },
     { name: 'reputation', type: 'uint8' },
@@ -146,6 +145,8 @@ export const InfoReplySchema = z
     chainId: z.number().int().positive(),
     serverTime: ServerTime,
     maxLeaseWaitMs: z.number().int().positive().max(120_000),
+    /** Where vouchers are paid; a client with no chain set uses it and pins it (docs/protocol.md, "Vouchers"). */
+    payout: ChainSettingsSchema.optional(),
   })
   .strict();
 export type InfoReply = z.infer<typeof InfoReplySchema>;
@@ -154,9 +155,14 @@ export const RegistrationSchema = z
   .object({
     deviceId: Id,
     owner: Address,
+    /** The coordinator this registration is for (its receipt-signing address): another refuses it. */
+    coordinator: Address,
     /** JSON of a DeviceInfo, exactly as signed. */
     info: z.string().min(2).max(16_384),
-    /** Coordinator clock (epoch ms) as estimated by the client; accepted within ±10 minutes. */
+    /**
+     * Coordinator clock (epoch ms) as estimated by the client; accepted within ±10 minutes and only when later than
+     * the device's previous registration, so a captured registration cannot be replayed.
+     */
     issuedAt: z.number().int().positive(),
   })
   .strict();
@@ -174,7 +180,11 @@ export const RegisterReplySchema = z
   .strict();
 export type RegisterReply = z.infer<typeof RegisterReplySchema>;
 
-export const LeaseRequestSchema = z.object({ waitMs: z.number().int().min(0).max(120_000) }).strict();
+/** The kind of compute that asks: a lease is paid at its rate, whatever the result says ran it. */
+export const ComputeResourceSchema = z.enum(['gpu', 'cpu']);
+export type ComputeResource = z.infer<typeof ComputeResourceSchema>;
+export const LeaseRequestSchema = z.object({ waitMs: z.number().int().min(0).max(120_000), resource: ComputeResourceSchema }).strict();
+export type LeaseRequest = z.infer<typeof LeaseRequestSchema>;
 
 export const NoWorkReasonSchema = z.enum(['no-tasks', 'not-eligible', 'paused', 'rate-limited']);
 export type NoWorkReason = z.infer<typeof NoWorkReasonSchema>;
@@ -244,8 +254,8 @@ export const ReceiptSchema = z
     resourceType: ResourceTypeSchema,
     /** `rejected`: the result failed verification and earns nothing. */
     status: z.enum(['verified', 'unverified', 'rejected']),
-    /** Measured work ×10^9: TFLOP-s (gpu), GFLOP-s (cpu), GB (bandwidth) or hours (availability). */
-    workNano: UintString,
+    /** Work in integer units: floating-point operations (gpu, cpu), bytes (bandwidth) or milliseconds (availability). */
+    units: UintString,
     durationMs: z.number().int().nonnegative(),
     uptimeBp: z.number().int().min(0).max(10_000),
     reputation: z.number().int().min(0).max(100),
@@ -281,9 +291,9 @@ export const ROUTES = {
   release: 'v1/release',
   receipts: (cursor: number) => `v1/receipts?cursor=${cursor}`,
   model: (sha256: string) => `v1/models/${sha256}`,
-  voucher: (owner: string) => `v1/voucher?owner=${encodeURIComponent(owner)}`,
+  voucher: 'v1/voucher',
 } as const;
 
-/** A payout voucher for everything the owner earned and was not paid yet (null: nothing owed). */
+/** A payout voucher for this device's receipts the payout contract has not paid yet (null: nothing owed). */
 export const VoucherReplySchema = z.object({ voucher: VoucherSchema.nullable(), serverTime: ServerTime }).strict();
 export type VoucherReply = z.infer<typeof VoucherReplySchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UintString } from './integers.js';
 
 /**
  * An inference task as the network hands it out, and the result the device sends back.
@@ -54,8 +55,8 @@ export const TaskSchema = z
     deadline: z.number().int().positive(),
     memoryEstimateBytes: z.number().int().nonnegative(),
     device: DevicePreferenceSchema,
-    /** What the network expects to pay, in SYNOR: shown to the user, never trusted for accounting. */
-    rewardEstimate: z.number().nonnegative(),
+    /** What the network expects to pay, in wei: shown to the user, never trusted for accounting. */
+    rewardEstimateWei: UintString,
     /** Higher runs first. */
     priority: z.number().int().min(0).max(9).default(5),
   })

@@ -2,28 +2,64 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import type { Task, TaskResult, Tensor } from '../common/task.js';
 import { countOperations, readModelGraph } from '../core/runtime/model-graph.js';
-import { gemmModel, matMulModel, seededFloats } from '../core/runtime/onnx-model.js';
+import { encodeModel, seededFloats } from '../core/runtime/onnx-model.js';
+import { rewardWei } from '../core/economics/rewards.js';
 
 /** A model the devnet hands out: generated at start (nothing is downloaded), served by hash. */
 export interface DevnetModel {
   sha256: string;
   bytes: Uint8Array;
-  inner: number;
-  cols: number;
+  /** Columns of X and of Y. */
+  inputs: number;
+  outputs: number;
 }
 
-/** Small MatMul/Gemm models with a dynamic batch axis: real onnxruntime work of a few MFLOP per task. */
+const WIDTH = 512;
+const LAYERS = 256;
+const INPUTS = 16;
+const OUTPUTS = 8;
+
+/** A random orthogonal matrix (a product of Householder reflections): repeated, it keeps values at their size. */
+function orthogonal(n: number, reflections: number, seed: number): Float32Array {
+  const m = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) m[i * n + i] = 1;
+  for (let r = 0; r < reflections; r++) {
+    const v = Float64Array.from(seededFloats(n, seed + r));
+    const norm = Math.hypot(...v);
+    for (let k = 0; k < n; k++) v[k]! /= norm;
+    // M ← M (I − 2vvᵀ)
+    for (let i = 0; i < n; i++) {
+      let dot = 0;
+      for (let k = 0; k < n; k++) dot += m[i * n + k]! * v[k]!;
+      for (let k = 0; k < n; k++) m[i * n + k]! -= 2 * dot * v[k]!;
+    }
+  }
+  return Float32Array.from(m);
+}
+
+/**
+ * The devnet's model: X[batch, 16] → 512 wide → 256 MatMul layers of one orthogonal 512×512 matrix → Y[batch, 8].
+ * 134 MFLOP per input row for 64 bytes in and 32 out, so a task is compute, not transfer (bandwidth pays 10^6 wei a
+ * byte, CPU work 10 wei a FLOP); the model is 1.1 MB, fetched once. Orthogonal layers keep values near 1, so a
+ * result can be checked to a relative 1e-3 whatever the device's summation order.
+ */
 export function devnetModels(): DevnetModel[] {
-  const specs = [
-    { kind: 'matmul', inner: 64, cols: 64, seed: 11 },
-    { kind: 'gemm', inner: 128, cols: 64, seed: 12 },
-    { kind: 'matmul', inner: 256, cols: 128, seed: 13 },
-  ] as const;
-  return specs.map((s) => {
-    const spec = { rows: 'batch', inner: s.inner, cols: s.cols, seed: s.seed };
-    const { bytes } = s.kind === 'gemm' ? gemmModel(spec) : matMulModel(spec);
-    return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes, inner: s.inner, cols: s.cols };
+  const nodes = [
+    { op: 'MatMul', inputs: ['X', 'A'], outputs: ['H0'] },
+    ...Array.from({ length: LAYERS }, (_, i) => ({ op: 'MatMul', inputs: [`H${i}`, 'Q'], outputs: [`H${i + 1}`] })),
+    { op: 'MatMul', inputs: [`H${LAYERS}`, 'B'], outputs: ['Y'] },
+  ];
+  const bytes = encodeModel({
+    nodes,
+    inputs: [{ name: 'X', dtype: 'float32', shape: ['batch', INPUTS] }],
+    outputs: [{ name: 'Y', dtype: 'float32', shape: ['batch', OUTPUTS] }],
+    initializers: [
+      { name: 'A', dtype: 'float32', shape: [INPUTS, WIDTH], data: seededFloats(INPUTS * WIDTH, 21).map((v) => v / 2) },
+      { name: 'Q', dtype: 'float32', shape: [WIDTH, WIDTH], data: orthogonal(WIDTH, 16, 22) },
+      { name: 'B', dtype: 'float32', shape: [WIDTH, OUTPUTS], data: seededFloats(WIDTH * OUTPUTS, 23).map((v) => v / Math.sqrt(WIDTH)) },
+    ],
   });
+  return [{ sha256: createHash('sha256').update(bytes).digest('hex'), bytes, inputs: INPUTS, outputs: OUTPUTS }];
 }
 
 const toBase64 = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -32,29 +68,31 @@ export interface IssuedTask {
   task: Task;
   model: DevnetModel;
   /** Floating-point operations of this task, from the model graph: what the receipt pays for. */
-  operations: number;
-  /** Bytes the device moves for it (model, input, output). */
-  bytes: number;
+  operations: bigint;
 }
 
-/** A fresh task on one of the models, with random input rows. */
-export function makeTask(models: readonly DevnetModel[], baseUrl: string, now: number, deadlineMs: number): IssuedTask {
+/** Input rows per task: 8–80 rows are 1.1–10.7 GFLOP, ~50–500 ms on a CPU core at 20 GFLOPS (10–100 ms at 100). */
+const ROWS = { min: 8, max: 80 };
+
+/** A fresh task on one of the models, with random input rows, for the kind of device that leases it. */
+export function makeTask(models: readonly DevnetModel[], baseUrl: string, now: number, deadlineMs: number, device: Task['device'] = 'any'): IssuedTask {
   const model = models[randomBytes(1)[0]! % models.length]!;
-  const rows = 1 + (randomBytes(1)[0]! % 16);
-  const input = seededFloats(rows * model.inner, randomBytes(4).readUInt32LE());
-  const operations = countOperations(readModelGraph(model.bytes), { X: [rows, model.inner] });
+  const rows = ROWS.min + (randomBytes(2).readUInt16LE() % (ROWS.max - ROWS.min + 1));
+  const input = seededFloats(rows * model.inputs, randomBytes(4).readUInt32LE());
+  const operations = BigInt(countOperations(readModelGraph(model.bytes), { X: [rows, model.inputs] }));
+  const resource = device === 'gpu' ? 'gpu' : 'cpu';
   const task: Task = {
     id: `devnet-${randomUUID()}`,
     model: { url: new URL(`v1/models/${model.sha256}`, baseUrl).href, sha256: model.sha256, size: model.bytes.length },
-    inputs: { X: { kind: 'inline', dtype: 'float32', shape: [rows, model.inner], data: toBase64(input) } },
+    inputs: { X: { kind: 'inline', dtype: 'float32', shape: [rows, model.inputs], data: toBase64(input) } },
     outputs: ['Y'],
     deadline: now + deadlineMs,
-    memoryEstimateBytes: model.bytes.length * 2 + rows * (model.inner + model.cols) * 4,
-    device: 'any',
-    rewardEstimate: (operations / 1e9) * 0.00000001,
+    memoryEstimateBytes: model.bytes.length * 2 + rows * WIDTH * 4 * 3,
+    device,
+    rewardEstimateWei: rewardWei(resource, operations, 50, 0).totalWei,
     priority: 5,
   };
-  return { task, model, operations, bytes: model.bytes.length + (rows * (model.inner + model.cols) * 4) };
+  return { task, model, operations };
 }
 
 const floats = (t: Tensor): Float32Array | null => {
@@ -76,13 +114,13 @@ export class Verifier {
     const input = floats(x);
     if (!got || !input) return 'output Y is not an inline float32 tensor';
     const rows = x.shape[0] ?? 0;
-    if (y.shape.length !== 2 || y.shape[0] !== rows || y.shape[1] !== issued.model.cols) return `output Y has shape [${y.shape.join(',')}]`;
+    if (y.shape.length !== 2 || y.shape[0] !== rows || y.shape[1] !== issued.model.outputs) return `output Y has shape [${y.shape.join(',')}]`;
     let session = this.sessions.get(issued.model.sha256);
     if (!session) {
       session = ort.InferenceSession.create(issued.model.bytes, { intraOpNumThreads: 1 });
       this.sessions.set(issued.model.sha256, session);
     }
-    const out = await (await session).run({ X: new ort.Tensor('float32', input, [rows, issued.model.inner]) });
+    const out = await (await session).run({ X: new ort.Tensor('float32', input, [rows, issued.model.inputs]) });
     const want = out['Y']?.data as Float32Array | undefined;
     if (!want || want.length !== got.length) return 'output Y has the wrong number of elements';
     for (let i = 0; i < want.length; i++) {

@@ -19,7 +19,7 @@ after(async () => {
 });
 
 async function devnet(options: CoordinatorOptions = {}): Promise<Coordinator> {
-  const coordinator = await startCoordinator({ taskIntervalMs: null, ...options });
+  const coordinator = await startCoordinator({ taskIntervalMs: null, verifyRate: 1, ...options });
   closers.push(() => coordinator.close());
   return coordinator;
 }

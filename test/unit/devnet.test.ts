@@ -15,8 +15,8 @@ const closers: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const close of closers.reverse()) await close();
 });
-async function devnet(stateFile: string | null = null): Promise<Coordinator> {
-  const c = await startCoordinator({ taskIntervalMs: null, stateFile });
+async function devnet(stateFile: string | null = null, options: Parameters<typeof startCoordinator>[0] = { taskIntervalMs: null }): Promise<Coordinator> {
+  const c = await startCoordinator({ ...options, stateFile });
   closers.push(() => c.close());
   return c;
 }
@@ -31,11 +31,12 @@ const post = async (base: string, path: string, body: unknown, token?: string) =
 };
 
 type Owner = Pick<Wallet, 'address' | 'signTypedData'>;
-async function signedRegistration(owner: Owner, signer: Owner = owner, over: Partial<Registration> = {}) {
+async function signedRegistration(net: Coordinator, owner: Owner, signer: Owner = owner, over: Partial<Registration> = {}) {
   const deviceId = over.deviceId ?? `dev-${Math.random().toString(36).slice(2)}`;
   const registration: Registration = {
     deviceId,
     owner: owner.address,
+    coordinator: net.address,
     info: JSON.stringify({ deviceId, owner: owner.address, ...cpuDevice }),
     issuedAt: Date.now(),
     ...over,
@@ -46,34 +47,40 @@ async function signedRegistration(owner: Owner, signer: Owner = owner, over: Par
 test('registration must be signed by the owner it names, for exactly the device info sent, recently', async () => {
   const net = await devnet();
   const owner = Wallet.createRandom();
-  const good = await signedRegistration(owner);
+  const good = await signedRegistration(net, owner);
   const ok = await post(net.url, 'v1/devices/register', good);
   assert.equal(ok.status, 200);
   assert.match(String(ok.json['deviceToken']), /^[0-9a-f]{64}$/);
 
-  const someoneElse = await post(net.url, 'v1/devices/register', await signedRegistration(owner, Wallet.createRandom()));
+  const someoneElse = await post(net.url, 'v1/devices/register', await signedRegistration(net, owner, Wallet.createRandom()));
   assert.deepEqual([someoneElse.status, (someoneElse.json['error'] as { code: string }).code], [403, 'bad-signature']);
 
-  const signed = await signedRegistration(owner);
+  const signed = await signedRegistration(net, owner);
   const tampered = { ...signed, registration: { ...signed.registration, info: signed.registration.info.replace('"cores":2', '"cores":64') } };
   assert.equal((await post(net.url, 'v1/devices/register', tampered)).status, 403);
 
-  const stale = await post(net.url, 'v1/devices/register', await signedRegistration(owner, owner, { issuedAt: Date.now() - 3_600_000 }));
+  const stale = await post(net.url, 'v1/devices/register', await signedRegistration(net, owner, owner, { issuedAt: Date.now() - 3_600_000 }));
   assert.equal(stale.status, 400);
 
+  const replayed = await post(net.url, 'v1/devices/register', good);
+  assert.deepEqual([replayed.status, (replayed.json['error'] as { code: string }).code], [409, 'replayed']);
+  const other = await devnet();
+  const elsewhere = await post(other.url, 'v1/devices/register', await signedRegistration(net, owner));
+  assert.deepEqual([elsewhere.status, (elsewhere.json['error'] as { code: string }).code], [403, 'wrong-coordinator']);
+
   const thief = Wallet.createRandom();
-  const stolen = await post(net.url, 'v1/devices/register', await signedRegistration(thief, thief, { deviceId: good.registration.deviceId }));
+  const stolen = await post(net.url, 'v1/devices/register', await signedRegistration(net, thief, thief, { deviceId: good.registration.deviceId }));
   assert.deepEqual([stolen.status, (stolen.json['error'] as { code: string }).code], [409, 'device-taken']);
 });
 
 test('requests are parsed: unknown tokens, bad JSON, wrong shapes and unknown routes get coded errors', async () => {
   const net = await devnet();
-  assert.equal((await post(net.url, 'v1/lease', { waitMs: 0 }, 'a'.repeat(64))).status, 401);
+  assert.equal((await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, 'a'.repeat(64))).status, 401);
   const owner = Wallet.createRandom();
-  const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(owner))).json['deviceToken']);
+  const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(net, owner))).json['deviceToken']);
   const badJson = await post(net.url, 'v1/lease', '{"waitMs":', token);
   assert.deepEqual([badJson.status, (badJson.json['error'] as { code: string }).code], [400, 'bad-json']);
-  const badShape = await post(net.url, 'v1/lease', { waitMs: -1 }, token);
+  const badShape = await post(net.url, 'v1/lease', { waitMs: -1, resource: 'cpu' }, token);
   assert.match((badShape.json['error'] as { message: string }).message, /waitMs/);
   assert.equal((await post(net.url, 'v1/nothing', {}, token)).status, 404);
   const models = await fetch(new URL('v1/models/' + 'f'.repeat(64), net.url));
@@ -95,53 +102,93 @@ test('tasks are real ONNX models served by hash; the verifier recomputes them wi
   assert.match((await verifier.check(issued, { ...result, outputs: { Y: { ...y, data: off.toString('base64') } } })) ?? '', /Y\[0\]/);
   assert.match((await verifier.check(issued, { ...result, outputs: {} })) ?? '', /missing/);
   assert.match((await verifier.check(issued, { ...result, outputs: { Y: { ...y, shape: [1, 1] } } })) ?? '', /shape/);
-  assert.ok(issued.operations >= 2 * 64 * 64, 'operations come from the model graph');
+  const rows = BigInt(issued.task.inputs['X']!.shape[0]!);
+  assert.equal(issued.operations, rows * 2n * (16n * 512n + 256n * 512n * 512n + 512n * 8n), 'operations come from the model graph');
 });
 
 test('a released task goes back to the pool, unless the device said the task itself is bad', async () => {
   const net = await devnet();
   const owner = Wallet.createRandom();
-  const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(owner))).json['deviceToken']);
+  const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(net, owner))).json['deviceToken']);
   net.addTasks(1);
-  const first = await post(net.url, 'v1/lease', { waitMs: 0 }, token);
+  const first = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
   assert.equal(first.json['kind'], 'task');
   assert.deepEqual((await post(net.url, 'v1/release', { leaseId: first.json['leaseId'], reason: 'policy-pause', message: 'user is back' }, token)).json['status'], 'released');
-  const again = await post(net.url, 'v1/lease', { waitMs: 0 }, token);
+  const again = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
   assert.equal((again.json['task'] as { id: string }).id, (first.json['task'] as { id: string }).id);
   await post(net.url, 'v1/release', { leaseId: again.json['leaseId'], reason: 'invalid-task', message: 'bad' }, token);
-  assert.equal((await post(net.url, 'v1/lease', { waitMs: 0 }, token)).json['kind'], 'none');
+  assert.equal((await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token)).json['kind'], 'none');
   assert.deepEqual(net.stats.releases, ['policy-pause', 'invalid-task']);
 });
 
-test('a device registered as a GPU is paid for GPU work only for results its GPU computed', async () => {
+type Receipts = { receipts: { receipt: { resourceType: string; taskId: string; units: string; totalWei: string } }[] };
+const receiptsOf = async (net: Coordinator, token: string): Promise<Receipts['receipts']> => {
+  const res = await fetch(new URL('v1/receipts?cursor=0', net.url), { headers: { authorization: `Bearer ${token}` } });
+  return ((await res.json()) as Receipts).receipts;
+};
+
+test('pay follows the lease, not the result: GPU leases are paid GPU rates whatever the result says ran them; a processor cannot lease GPU work', async () => {
   const net = await devnet();
   const owner = Wallet.createRandom();
   const gpu = { ...cpuDevice, deviceType: { kind: 'consumer-gpu', model: 'RTX 4070', vramGb: 12 } };
   const deviceId = 'gpu-box';
-  const reg = await signedRegistration(owner, owner, { deviceId, info: JSON.stringify({ deviceId, owner: owner.address, ...gpu }) });
+  const reg = await signedRegistration(net, owner, owner, { deviceId, info: JSON.stringify({ deviceId, owner: owner.address, ...gpu }) });
   const token = String((await post(net.url, 'v1/devices/register', reg)).json['deviceToken']);
   net.addTasks(2);
   for (const device of ['GPU-1/cuda', 'cpu/cpu']) {
-    const lease = await post(net.url, 'v1/lease', { waitMs: 0 }, token);
+    const lease = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'gpu' }, token);
     const result = await runWithOrt(lease.json['task'] as Parameters<typeof runWithOrt>[0]);
     const sent = await post(net.url, 'v1/submit', { leaseId: lease.json['leaseId'], result: { ...result, accounting: { ...result.accounting, device } } }, token);
     assert.equal(sent.json['status'], 'accepted');
   }
-  const res = await fetch(new URL('v1/receipts?cursor=0', net.url), { headers: { authorization: `Bearer ${token}` } });
-  const receipts = ((await res.json()) as { receipts: { receipt: { resourceType: string } }[] }).receipts;
-  const compute = receipts.map((r) => r.receipt.resourceType).filter((t) => t === 'gpu' || t === 'cpu');
-  assert.deepEqual(compute, ['gpu', 'cpu']);
+  const compute = (await receiptsOf(net, token)).map((r) => r.receipt.resourceType).filter((t) => t === 'gpu' || t === 'cpu');
+  assert.deepEqual(compute, ['gpu', 'gpu'], 'labelling a result cpu/… does not buy the CPU rate');
+
+  const cpuToken = String((await post(net.url, 'v1/devices/register', await signedRegistration(net, owner))).json['deviceToken']);
+  net.addTasks(1);
+  const refused = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'gpu' }, cpuToken);
+  assert.deepEqual([refused.json['kind'], refused.json['reason']], ['none', 'not-eligible']);
+});
+
+test('bandwidth is the bytes actually moved for the task: the model counts once, when the device fetched it through its lease', async () => {
+  const net = await devnet(null, {});
+  const owner = Wallet.createRandom();
+  const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(net, owner))).json['deviceToken']);
+  const sizes: { submit: number; model: number }[] = [];
+  for (let i = 0; i < 2; i++) {
+    // On demand: no task was added, yet every lease gets one at once.
+    const lease = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
+    assert.equal(lease.json['kind'], 'task');
+    const task = lease.json['task'] as Parameters<typeof runWithOrt>[0];
+    assert.match(task.model.url, /\?lease=/);
+    // The device downloads the model for its first task only, as the app's model cache does.
+    if (i === 0) assert.equal((await (await fetch(task.model.url)).arrayBuffer()).byteLength, task.model.size);
+    const result = await runWithOrt(task);
+    const body = JSON.stringify({ leaseId: lease.json['leaseId'], result });
+    assert.equal((await post(net.url, 'v1/submit', body, token)).json['status'], 'accepted');
+    sizes.push({ submit: Buffer.byteLength(body), model: i === 0 ? task.model.size : 0 });
+  }
+  const receipts = await receiptsOf(net, token);
+  const bandwidth = receipts.filter((r) => r.receipt.resourceType === 'bandwidth').map((r) => Number(r.receipt.units));
+  const compute = receipts.filter((r) => r.receipt.resourceType === 'cpu');
+  assert.equal(bandwidth.length, 2);
+  assert.ok(bandwidth[0]! > sizes[0]!.model + sizes[0]!.submit, 'the first task paid the model download');
+  assert.ok(bandwidth[1]! > sizes[1]!.submit && bandwidth[1]! < sizes[0]!.model, 'the second did not: the model was cached');
+  for (const r of compute) assert.ok(BigInt(r.receipt.units) >= 8n * 2n * 256n * 512n * 512n, 'work units are the graph\'s FLOPs');
+  // Once the model is cached, a task's CPU work earns several times its transfer.
+  const [cpuWei, bandwidthWei] = ['cpu', 'bandwidth'].map((type) => BigInt(receipts.filter((r) => r.receipt.resourceType === type)[1]!.receipt.totalWei));
+  assert.ok(cpuWei! > 2n * bandwidthWei!, `CPU work is the bulk of a task's earnings (${cpuWei} vs ${bandwidthWei} wei)`);
 });
 
 test('the signing key and registered devices survive a restart', async () => {
   const stateFile = join(await tempDir(), 'devnet', 'coordinator.json');
   const first = await devnet(stateFile);
   const owner = Wallet.createRandom();
-  const token = String((await post(first.url, 'v1/devices/register', await signedRegistration(owner))).json['deviceToken']);
+  const token = String((await post(first.url, 'v1/devices/register', await signedRegistration(first, owner))).json['deviceToken']);
   await first.close();
   const second = await devnet(stateFile);
   assert.equal(second.address, first.address);
-  assert.equal((await post(second.url, 'v1/lease', { waitMs: 0 }, token)).status, 200);
+  assert.equal((await post(second.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token)).status, 200);
 });
 
 test('`npm run devnet` runs it standalone: prints the label and URL, serves the protocol, stops on SIGTERM', async () => {

@@ -2,51 +2,31 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceType } from '../../main/common/protocol.js';
 import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly, scheduledHoursPerDay, typicalPowerWatts } from '../../main/core/economics/estimator.js';
-import {
-  BASE_RATES,
-  calculateReward,
-  computeWork,
-  formatSynor,
-  reputationMultiplier,
-  rewardWei,
-  toWei,
-  uptimeMultiplier,
-} from '../../main/core/economics/rewards.js';
+import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
+import { RECEIPT_VECTORS } from '../helpers/receipt-vectors.js';
 
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${a} ≈ ${b}`);
 
-test('the seed’s base rates', () => {
-  assert.deepEqual(BASE_RATES, { gpuTflops: 0.000001, cpuGflops: 0.00000001, bandwidthGb: 0.001, availabilityHour: 0.0001 });
-  close(calculateReward({ resourceType: 'gpu', work: 1000, reputation: 50, uptimePercent: 0 }).base, 0.001);
-  close(calculateReward({ resourceType: 'cpu', work: 1e6, reputation: 50, uptimePercent: 0 }).base, 0.01);
-  close(calculateReward({ resourceType: 'bandwidth', work: 2, reputation: 50, uptimePercent: 0 }).base, 0.002);
-  close(calculateReward({ resourceType: 'availability', work: 10, reputation: 50, uptimePercent: 0 }).base, 0.001);
-  assert.equal(computeWork('cpu', 5e9), 5);
-  assert.equal(computeWork('gpu', 5e12), 5);
+test('rewards follow every conformance vector to the wei, and the split adds up to the total', () => {
+  assert.ok(RECEIPT_VECTORS.length >= 30);
+  for (const v of RECEIPT_VECTORS) {
+    const got = rewardWei(v.resourceType, BigInt(v.units), v.reputation, v.uptimeBp);
+    assert.deepEqual(got, { baseWei: v.baseWei, reputationBonusWei: v.reputationBonusWei, uptimeBonusWei: v.uptimeBonusWei, totalWei: v.totalWei }, v.name);
+    assert.equal(BigInt(got.baseWei) + BigInt(got.reputationBonusWei) + BigInt(got.uptimeBonusWei), BigInt(got.totalWei), v.name);
+  }
+  assert.ok(RECEIPT_VECTORS.some((v) => v.reputationBonusWei.startsWith('-')), 'a negative bonus is covered');
 });
 
-test('reputation multiplies 0.5× to 2× (1× for a new device at 50); uptime adds up to 20 %', () => {
-  assert.deepEqual([0, 25, 50, 75, 100, -5, 500].map(reputationMultiplier), [0.5, 0.75, 1, 1.5, 2, 0.5, 2]);
-  assert.deepEqual([0, 50, 100, 150].map(uptimeMultiplier), [1, 1.1, 1.2, 1.2]);
+test('the seed’s anchor: a CPU core busy at 100 GFLOPS for an hour earns 0.0036 SYNOR before bonuses', () => {
+  assert.equal(formatSynor(BigInt(rewardWei('cpu', 100n * 10n ** 9n * 3600n, 50, 0).totalWei)), '0.0036');
+  assert.equal(formatSynor(BigInt(rewardWei('availability', 3_600_000n, 50, 0).totalWei)), '0.0001');
+  assert.throws(() => rewardWei('cpu', -1n, 50, 0), RangeError);
 });
 
-test('the split follows the seed: bonuses relative to base, total = base × reputation × uptime', () => {
-  const r = calculateReward({ resourceType: 'cpu', work: 1e6, reputation: 100, uptimePercent: 100 });
-  close(r.base, 0.01);
-  close(r.reputationBonus, 0.01);
-  close(r.uptimeBonus, 0.002);
-  close(r.total, 0.024);
-  const low = calculateReward({ resourceType: 'cpu', work: 1e6, reputation: 0, uptimePercent: 0 });
-  close(low.reputationBonus, -0.005);
-  close(low.total, 0.005);
-});
-
-test('wei amounts are exact and the same on both ends', () => {
-  assert.equal(toWei(0.0015), 1_500_000_000_000_000n);
+test('wei are shown exactly', () => {
   assert.equal(formatSynor(1_500_000_000_000_000n), '0.0015');
   assert.equal(formatSynor(-5n), '-0.000000000000000005');
   assert.equal(formatSynor(3n * 10n ** 18n), '3');
-  assert.deepEqual(rewardWei('cpu', 10n ** 15n, 50, 0), { baseWei: '10000000000000000', reputationBonusWei: '0', uptimeBonusWei: '0', totalWei: '10000000000000000' });
 });
 
 const types: [DeviceType, number][] = [

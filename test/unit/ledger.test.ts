@@ -18,7 +18,7 @@ const T0 = Date.UTC(2026, 10, 24, 22, 30);
 
 let seq = 0;
 async function receipt(over: Partial<Receipt> = {}): Promise<SignedReceipt> {
-  const base = { resourceType: 'cpu' as const, workNano: '1000000000000', reputation: 50, uptimeBp: 5000, status: 'verified' as const, ...over };
+  const base = { resourceType: 'cpu' as const, units: '1000000000000', reputation: 50, uptimeBp: 5000, status: 'verified' as const, ...over };
   const r: Receipt = {
     receiptId: `r-${++seq}`,
     seq,
@@ -28,7 +28,7 @@ async function receipt(over: Partial<Receipt> = {}): Promise<SignedReceipt> {
     durationMs: 100,
     issuedAt: T0,
     ...base,
-    ...rewardWei(base.resourceType, BigInt(base.workNano), base.reputation, base.uptimeBp),
+    ...rewardWei(base.resourceType, BigInt(base.units), base.reputation, base.uptimeBp),
     ...over,
   };
   return { receipt: r, signature: await coordinator.signTypedData(eip712Domain(31337), RECEIPT_TYPES, r) };
@@ -101,7 +101,7 @@ test('verify refuses a forged receipt and duplicates', async () => {
 test('earnings: per day (local midnight), device and resource; pending until the receipt comes', async () => {
   const { ledger } = await ledgerIn();
   const a = await receipt({ taskId: 'task-1' });
-  const b = await receipt({ deviceId: 'dev-b', issuedAt: T0 + DAY, resourceType: 'bandwidth', workNano: '5000000000' });
+  const b = await receipt({ deviceId: 'dev-b', issuedAt: T0 + DAY, resourceType: 'bandwidth', units: '5000000000' });
   const rejected = await receipt({ status: 'rejected', baseWei: '0', reputationBonusWei: '0', uptimeBonusWei: '0', totalWei: '0' });
   await ledger.append({ kind: 'submitted', at: T0 - 1000, source, taskId: 'task-1', deviceId: 'dev-a', estimateWei: '7' });
   await ledger.append({ kind: 'submitted', at: T0, source, taskId: 'task-2', deviceId: 'dev-a', estimateWei: '5' });
@@ -123,13 +123,13 @@ test('earnings: per day (local midnight), device and resource; pending until the
 test('CSV export: a header, one row per receipt and pending result, exact decimals, safe cells', async () => {
   const { ledger } = await ledgerIn();
   await ledger.append({ kind: 'submitted', at: T0, source, taskId: 'task-9', deviceId: 'dev-a', estimateWei: '1500000000000000' });
-  await ledger.append(receiptRecord(await receipt({ deviceId: 'dev-a', workNano: '2500000000' })));
+  await ledger.append(receiptRecord(await receipt({ deviceId: 'dev-a', units: '2500000000' })));
   const csv = earningsCsv(ledger.all());
   const rows = csv.trimEnd().split('\r\n');
   assert.equal(rows.length, 3);
   assert.match(rows[0]!, /^time_utc,status,receipt_id,task_id,/);
   assert.match(rows[1]!, /,pending,,task-9,dev-a,.*,0\.0015,http:\/\/127\.0\.0\.1:1\/,true$/);
-  assert.match(rows[2]!, /,verified,r-\d+,t-\d+,dev-a,0x[0-9a-fA-F]{40},cpu,2\.5,100,50,50,/);
+  assert.match(rows[2]!, /,verified,r-\d+,t-\d+,dev-a,0x[0-9a-fA-F]{40},cpu,2500000000,floating-point operations,100,50,50,/);
 });
 
 test('a ledger in a folder that does not exist yet is created on open', async () => {

@@ -75,7 +75,7 @@ export function matmulTask(model: Task['model'], x: Float32Array, shape: number[
     deadline: Date.UTC(2030, 0, 1),
     memoryEstimateBytes: 0,
     device: 'cpu',
-    rewardEstimate: 0.01,
+    rewardEstimateWei: '10000000000000000',
     priority: 5,
     ...extra,
   };

@@ -34,7 +34,7 @@ test('the npm-shipped OCR classifier gives the same answers through the runtime 
     deadline: Date.UTC(2030, 0, 1),
     memoryEstimateBytes: 0,
     device: 'cpu' as const,
-    rewardEstimate: 0,
+    rewardEstimateWei: '0',
     priority: 5,
   };
   assert.deepEqual(scheduler.submit(task), { ok: true });

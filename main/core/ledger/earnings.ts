@@ -1,6 +1,6 @@
 import type { EarningsBucket, EarningsQuery, EarningsSummary } from '../../common/network.js';
 import { EarningsQuerySchema } from '../../common/network.js';
-import { formatFixed, formatSynor } from '../economics/rewards.js';
+import { formatSynor, WORK_UNIT } from '../economics/rewards.js';
 import type { LedgerRecord } from './ledger.js';
 
 type ReceiptRecord = Extract<LedgerRecord, { kind: 'receipt' }>;
@@ -79,7 +79,8 @@ const CSV_COLUMNS = [
   'device_id',
   'owner',
   'resource_type',
-  'work',
+  'work_units',
+  'work_unit',
   'duration_ms',
   'uptime_percent',
   'reputation',
@@ -119,7 +120,8 @@ export function earningsCsv(records: readonly LedgerRecord[], query: EarningsQue
             x.deviceId,
             x.owner,
             x.resourceType,
-            formatFixed(BigInt(x.workNano), 9),
+            x.units,
+            WORK_UNIT[x.resourceType],
             x.durationMs,
             x.uptimeBp / 100,
             x.reputation,
@@ -136,7 +138,7 @@ export function earningsCsv(records: readonly LedgerRecord[], query: EarningsQue
     const s: SubmittedRecord = r;
     if (receipted.has(taskKey(s.source.coordinator, s.deviceId, s.taskId))) return [];
     const pending = formatSynor(BigInt(s.estimateWei));
-    return [{ at: s.at, cells: [new Date(s.at).toISOString(), 'pending', '', s.taskId, s.deviceId, '', '', '', '', '', '', '', '', '', pending, s.source.url, s.source.devnet] }];
+    return [{ at: s.at, cells: [new Date(s.at).toISOString(), 'pending', '', s.taskId, s.deviceId, '', '', '', '', '', '', '', '', '', '', pending, s.source.url, s.source.devnet] }];
   });
   rows.sort((a, b) => a.at - b.at);
   return [CSV_COLUMNS.join(','), ...rows.map((row) => row.cells.map(cell).join(','))].join('\r\n') + '\r\n';

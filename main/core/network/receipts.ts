@@ -1,6 +1,6 @@
 import { verifyTypedData } from 'ethers';
 import { eip712Domain, RECEIPT_TYPES, type SignedReceipt } from '../../common/protocol.js';
-import { rewardWei } from '../economics/rewards.js';
+import { NO_REWARD, rewardWei } from '../economics/rewards.js';
 
 export interface ReceiptExpectation {
   chainId: number;
@@ -27,10 +27,7 @@ export function receiptProblem(signed: SignedReceipt, expect: ReceiptExpectation
   if (!same(signer, expect.coordinator)) return `receipt ${r.receiptId}: signed by ${signer}, not by the coordinator ${expect.coordinator}`;
   if (expect.deviceId !== undefined && r.deviceId !== expect.deviceId) return `receipt ${r.receiptId}: for device ${r.deviceId}, not this one`;
   if (expect.owner !== undefined && !same(r.owner, expect.owner)) return `receipt ${r.receiptId}: for owner ${r.owner}, not ${expect.owner}`;
-  const want =
-    r.status === 'rejected'
-      ? { baseWei: '0', reputationBonusWei: '0', uptimeBonusWei: '0', totalWei: '0' }
-      : rewardWei(r.resourceType, BigInt(r.workNano), r.reputation, r.uptimeBp);
+  const want = r.status === 'rejected' ? NO_REWARD : rewardWei(r.resourceType, BigInt(r.units), r.reputation, r.uptimeBp);
   const got = { baseWei: r.baseWei, reputationBonusWei: r.reputationBonusWei, uptimeBonusWei: r.uptimeBonusWei, totalWei: r.totalWei };
   if (JSON.stringify(got) !== JSON.stringify(want)) return `receipt ${r.receiptId}: the reward split does not follow the network's rates`;
   return null;

@@ -105,7 +105,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
       const receipts = inRange.flatMap((r) => (r.kind === 'receipt' ? [r.signed.receipt] : []));
       const earnedWei = receipts.reduce((sum, r) => sum + BigInt(r.totalWei), 0n);
       // Availability receipts are the coordinator's own measure of time online.
-      const onlineHours = receipts.filter((r) => r.resourceType === 'availability').reduce((h, r) => h + Number(r.workNano) / 1e9, 0);
+      const onlineHours = receipts.filter((r) => r.resourceType === 'availability').reduce((h, r) => h + Number(r.units) / 3_600_000, 0);
       const actual = compareWithActual({
         projection,
         days: input.days,
