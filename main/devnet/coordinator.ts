@@ -31,6 +31,7 @@ import { rewardWei } from '../core/economics/rewards.js';
 import type { Clock, Logger } from '../core/ports.js';
 import { voucherForUnpaid } from './chain/vouchers.js';
 import { devnetModels, makeTask, Verifier, type IssuedTask } from './tasks.js';
+import { UnfetchedReceipts } from './unfetched-receipts.js';
 
 /**
  * The local devnet coordinator: the provider protocol (docs/protocol.md) on 127.0.0.1, handing out real ONNX
@@ -99,8 +100,6 @@ interface Outcome {
   deadline: number;
 }
 
-/** Receipts kept per device for clients to fetch; a client further behind than this gets only the newest. */
-const RECEIPTS_KEPT = 2_000;
 const OUTCOME_GRACE_MS = 3_600_000;
 
 export interface CoordinatorStats {
@@ -211,7 +210,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const open: IssuedTask[] = [];
   const leases = new Map<string, Lease>();
   const outcomes = new Map<string, Outcome>();
-  const receipts = new Map<string, SignedReceipt[]>();
+  const receipts = new UnfetchedReceipts();
   const ownerRewards = new Map<string, bigint[]>();
   let payout: PayoutLink | undefined;
   const waiters: { deviceId: string; give: (issued: IssuedTask) => void }[] = [];
@@ -297,9 +296,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     // Vouchers number an owner's receipts in issue order across all their devices (see devnet/chain/vouchers.ts).
     const owner = receipt.owner.toLowerCase();
     ownerRewards.set(owner, [...(ownerRewards.get(owner) ?? []), BigInt(receipt.totalWei)]);
-    const list = receipts.get(deviceId) ?? [];
-    list.push({ receipt, signature });
-    receipts.set(deviceId, list.slice(-RECEIPTS_KEPT));
+    receipts.add({ receipt, signature });
   };
 
   const payAvailability = async (deviceId: string, device: Device): Promise<void> => {
@@ -488,7 +485,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const [deviceId] = authenticate(req);
       const cursor = Number(url.searchParams.get('cursor') ?? '0');
       if (!Number.isSafeInteger(cursor) || cursor < 0) throw new HttpError(400, 'bad-request', 'cursor must be a non-negative integer.');
-      const after = (receipts.get(deviceId) ?? []).filter((r) => r.receipt.seq > cursor).slice(0, 100);
+      const after = receipts.after(deviceId, cursor, 100);
       return { receipts: after, nextCursor: after.at(-1)?.receipt.seq ?? cursor, serverTime: now() };
     },
   };
@@ -537,7 +534,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     address: wallet.address,
     stats,
     addTasks,
-    receiptsOf: (deviceId) => receipts.get(deviceId) ?? [],
+    receiptsOf: (deviceId) => receipts.of(deviceId),
     attachPayout: (link) => (payout = link),
     async close() {
       for (const t of timers) clearInterval(t);
