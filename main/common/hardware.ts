@@ -17,6 +17,8 @@ export const ProbeErrorCodeSchema = z.enum([
   'driver-mismatch',
   'no-permission',
   'gpu-lost',
+  'reset-required',
+  'gpu-not-found',
   'timeout',
   'driver-error',
 ]);
@@ -24,8 +26,35 @@ export type ProbeErrorCode = z.infer<typeof ProbeErrorCodeSchema>;
 export const ProbeErrorSchema = z.object({ code: ProbeErrorCodeSchema, message: z.string() }).strict();
 export type ProbeError = z.infer<typeof ProbeErrorSchema>;
 
-export const GpuVendorSchema = z.enum(['nvidia', 'amd', 'apple']);
+export const GpuVendorSchema = z.enum(['nvidia', 'amd', 'intel', 'apple']);
 export type GpuVendor = z.infer<typeof GpuVendorSchema>;
+
+/** The readings a driver may decline one by one (NVML_ERROR_NOT_SUPPORTED, "N/A") while the GPU still works. */
+export const GpuFieldSchema = z.enum([
+  'name',
+  'uuid',
+  'pciBusId',
+  'memoryTotalBytes',
+  'memoryUsedBytes',
+  'utilizationPercent',
+  'temperatureC',
+  'powerDrawW',
+  'powerLimitW',
+  'computeCapability',
+]);
+export type GpuField = z.infer<typeof GpuFieldSchema>;
+
+/** One MIG instance of an A100/H100-class GPU, as the driver lists it. */
+export const MigInstanceSchema = z
+  .object({
+    index: count,
+    gpuInstanceId: count,
+    computeInstanceId: count,
+    memoryTotalBytes: maybe(amount),
+    memoryUsedBytes: maybe(amount),
+  })
+  .strict();
+export type MigInstance = z.infer<typeof MigInstanceSchema>;
 
 export const GpuSchema = z
   .object({
@@ -50,6 +79,12 @@ export const GpuSchema = z
     gpuCores: maybe(count),
     /** Metal GPU family ("apple9"). */
     family: maybe(z.string()),
+    /** null: not a MIG-capable GPU (or a driver before MIG); otherwise its MIG mode and instances. */
+    mig: maybe(z.object({ enabled: z.boolean(), instances: z.array(MigInstanceSchema) }).strict()),
+    /** Readings the driver declined for this GPU: shown as "not reported by the driver", the GPU stays usable. */
+    notReported: z.array(GpuFieldSchema),
+    /** Where each field came from ("nvmlDeviceGetMemoryInfo_v2", "nvidia-smi -q -x"), for bug reports. */
+    sources: z.partialRecord(GpuFieldSchema, z.string()),
     /** Set when the GPU answered its enumeration but not its queries; then only index and bus id are known. */
     error: maybe(ProbeErrorSchema),
   })
@@ -92,7 +127,9 @@ export const HardwareReportSchema = z
   .object({
     cpu: CpuSchema,
     memoryBytes: amount,
-    vendors: z.object({ nvidia: VendorReportSchema, amd: VendorReportSchema, apple: VendorReportSchema }).strict(),
+    vendors: z
+      .object({ nvidia: VendorReportSchema, amd: VendorReportSchema, intel: VendorReportSchema, apple: VendorReportSchema })
+      .strict(),
   })
   .strict();
 export type HardwareReport = z.infer<typeof HardwareReportSchema>;
@@ -153,7 +190,7 @@ export type ComputeCapabilities = z.infer<typeof ComputeCapabilitiesSchema>;
 
 export const UnusableReasonSchema = z
   .object({
-    code: z.enum(['device-error', 'too-little-memory', 'old-architecture']),
+    code: z.enum(['device-error', 'too-little-memory', 'old-architecture', 'mig-enabled']),
     message: z.string(),
   })
   .strict();

@@ -79,6 +79,21 @@ Napi::Object ToJs(Napi::Env env, const VendorResult& vendor) {
     gpu.Set("family", OrNull(env, g.family));
     gpu.Set("errorCode", OrNull(env, g.errorCode));
     gpu.Set("errorMessage", OrNull(env, g.errorMessage));
+    Napi::Object sources = Napi::Object::New(env);
+    for (const auto& [field, source] : g.sources) sources.Set(field, source);
+    gpu.Set("sources", sources);
+    gpu.Set("migEnabled", g.migEnabled ? Napi::Value(Napi::Boolean::New(env, *g.migEnabled)) : env.Null());
+    Napi::Array mig = Napi::Array::New(env, g.mig.size());
+    for (size_t m = 0; m < g.mig.size(); m++) {
+      Napi::Object instance = Napi::Object::New(env);
+      instance.Set("index", g.mig[m].index);
+      instance.Set("gpuInstanceId", g.mig[m].gpuInstanceId);
+      instance.Set("computeInstanceId", g.mig[m].computeInstanceId);
+      instance.Set("memoryTotalBytes", OrNull(env, g.mig[m].memoryTotalBytes));
+      instance.Set("memoryUsedBytes", OrNull(env, g.mig[m].memoryUsedBytes));
+      mig[m] = instance;
+    }
+    gpu.Set("mig", mig);
     gpus[i] = gpu;
   }
   out.Set("gpus", gpus);

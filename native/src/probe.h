@@ -8,6 +8,11 @@
 
 namespace synor {
 
+struct MigRecord {
+  uint32_t index = 0, gpuInstanceId = 0, computeInstanceId = 0;
+  std::optional<double> memoryTotalBytes, memoryUsedBytes;
+};
+
 struct GpuRecord {
   uint32_t index = 0;
   std::optional<std::string> name, uuid, pciBusId, computeCapability, family;
@@ -15,6 +20,11 @@ struct GpuRecord {
   std::optional<double> memoryTotalBytes, memoryUsedBytes, utilizationPercent, temperatureC, powerDrawMilliwatts,
       powerLimitMilliwatts, workingSetBytes, gpuCores;
   bool unifiedMemory = false;
+  // Which call answered each field, or why it did not ("nvmlDeviceGetPowerUsage: Not Supported"), for bug reports.
+  std::vector<std::pair<std::string, std::string>> sources;
+  // Unset: not MIG-capable (or a driver before MIG).
+  std::optional<bool> migEnabled;
+  std::vector<MigRecord> mig;
   std::optional<std::string> errorCode, errorMessage;
 };
 

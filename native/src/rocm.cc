@@ -1,4 +1,6 @@
-// AMD through ROCm SMI (librocm_smi64), loaded with dlopen at run time like NVML.
+// AMD through ROCm SMI (librocm_smi64), loaded with dlopen at run time like NVML. Only init and the device count are
+// required; each reading is bound and read on its own, so a card that declines one (RSMI_STATUS_NOT_SUPPORTED: the
+// unique id on Radeon cards, the edge sensor on MI300-class parts) still answers the rest, as rocm-smi does.
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -11,18 +13,20 @@ namespace {
 // The subset of rocm_smi.h we call (values from AMD's public header).
 typedef int rsmi_status_t;
 constexpr rsmi_status_t RSMI_STATUS_SUCCESS = 0;
-constexpr rsmi_status_t RSMI_STATUS_NOT_SUPPORTED = 2;
 constexpr rsmi_status_t RSMI_STATUS_PERMISSION = 4;
 constexpr rsmi_status_t RSMI_STATUS_INIT_ERROR = 8;
 constexpr int RSMI_MEM_TYPE_VRAM = 0;
 constexpr uint32_t RSMI_TEMP_TYPE_EDGE = 0;
+constexpr uint32_t RSMI_TEMP_TYPE_JUNCTION = 1;  // "hotspot" in newer tools
 constexpr int RSMI_TEMP_CURRENT = 0;
 constexpr int RSMI_SW_COMP_DRIVER = 0;
 
 struct Rsmi {
+  // Required.
   rsmi_status_t (*init)(uint64_t);
-  rsmi_status_t (*statusString)(rsmi_status_t, const char**);
   rsmi_status_t (*count)(uint32_t*);
+  // Optional, each on its own.
+  rsmi_status_t (*statusString)(rsmi_status_t, const char**);
   rsmi_status_t (*name)(uint32_t, char*, size_t);
   rsmi_status_t (*uniqueId)(uint32_t, uint64_t*);
   rsmi_status_t (*pciId)(uint32_t, uint64_t*);
@@ -30,7 +34,9 @@ struct Rsmi {
   rsmi_status_t (*memoryUsed)(uint32_t, int, uint64_t*);
   rsmi_status_t (*busy)(uint32_t, uint32_t*);
   rsmi_status_t (*temperature)(uint32_t, uint32_t, int, int64_t*);
-  rsmi_status_t (*power)(uint32_t, uint32_t, uint64_t*);
+  // rsmi_dev_power_get is what rocm-smi itself reads (ROCm 5.7+); rsmi_dev_power_ave_get is deprecated.
+  rsmi_status_t (*power)(uint32_t, uint64_t*, int*);
+  rsmi_status_t (*powerAverage)(uint32_t, uint32_t, uint64_t*);
   rsmi_status_t (*powerCap)(uint32_t, uint32_t, uint64_t*);
   rsmi_status_t (*version)(int, char*, uint32_t);
   bool initialized = false;
@@ -55,63 +61,74 @@ std::string ErrorCode(rsmi_status_t rc) {
 
 std::string ErrorText(const Rsmi& rsmi, rsmi_status_t rc) {
   const char* text = nullptr;
-  if (rsmi.statusString(rc, &text) != RSMI_STATUS_SUCCESS || !text) return "unknown error";
+  if (!rsmi.statusString || rsmi.statusString(rc, &text) != RSMI_STATUS_SUCCESS || !text) return "status " + std::to_string(rc);
   return text;
 }
 
-template <typename T>
-std::optional<double> Reading(rsmi_status_t rc, T value, double divisor, rsmi_status_t& failure) {
-  if (rc == RSMI_STATUS_SUCCESS) return static_cast<double>(value) / divisor;
-  if (rc != RSMI_STATUS_NOT_SUPPORTED && failure == RSMI_STATUS_SUCCESS) failure = rc;
-  return std::nullopt;
-}
+// Notes per field which call answered or why not; true when it answered.
+class Reader {
+ public:
+  Reader(const Rsmi& rsmi, GpuRecord& gpu) : rsmi_(rsmi), gpu_(gpu) {}
+  template <typename Call>
+  bool Read(const char* field, const char* const& name, bool bound, Call&& call) {
+    if (!bound) {
+      gpu_.sources.emplace_back(field, std::string(name) + " missing in this ROCm");
+      return false;
+    }
+    rsmi_status_t rc = call();
+    gpu_.sources.emplace_back(field, rc == RSMI_STATUS_SUCCESS ? std::string(name) : std::string(name) + ": " + ErrorText(rsmi_, rc));
+    return rc == RSMI_STATUS_SUCCESS;
+  }
+
+ private:
+  const Rsmi& rsmi_;
+  GpuRecord& gpu_;
+};
 
 GpuRecord ReadDevice(const Rsmi& rsmi, uint32_t index) {
   GpuRecord gpu;
   gpu.index = index;
-  rsmi_status_t failure = RSMI_STATUS_SUCCESS;
-  uint64_t bdf = 0;
-  if ((failure = rsmi.pciId(index, &bdf)) == RSMI_STATUS_SUCCESS) {
+  Reader read(rsmi, gpu);
+  uint64_t u64 = 0;
+  if (read.Read("pciBusId", "rsmi_dev_pci_id_get", rsmi.pciId, [&] { return rsmi.pciId(index, &u64); })) {
     // BDFID layout from rocm_smi.h: domain << 32 | bus << 8 | device << 3 | function.
     char id[32];
-    std::snprintf(id, sizeof id, "%04x:%02x:%02x.%x", static_cast<unsigned>(bdf >> 32),
-                  static_cast<unsigned>((bdf >> 8) & 0xff), static_cast<unsigned>((bdf >> 3) & 0x1f),
-                  static_cast<unsigned>(bdf & 0x7));
+    std::snprintf(id, sizeof id, "%04x:%02x:%02x.%x", static_cast<unsigned>(u64 >> 32), static_cast<unsigned>((u64 >> 8) & 0xff),
+                  static_cast<unsigned>((u64 >> 3) & 0x1f), static_cast<unsigned>(u64 & 0x7));
     gpu.pciBusId = id;
   }
-  char text[256];
-  if (failure == RSMI_STATUS_SUCCESS && (failure = rsmi.name(index, text, sizeof text)) == RSMI_STATUS_SUCCESS)
-    gpu.name = text;
-  uint64_t u64 = 0;
-  if (failure == RSMI_STATUS_SUCCESS) {
-    rsmi_status_t rc = rsmi.uniqueId(index, &u64);
-    if (rc == RSMI_STATUS_SUCCESS) {
-      char id[24];
-      std::snprintf(id, sizeof id, "0x%llx", static_cast<unsigned long long>(u64));
-      gpu.uuid = id;
-    } else if (rc != RSMI_STATUS_NOT_SUPPORTED) {
-      failure = rc;
-    }
+  char text[256] = {};
+  if (read.Read("name", "rsmi_dev_name_get", rsmi.name, [&] { return rsmi.name(index, text, sizeof text); })) gpu.name = text;
+  if (read.Read("uuid", "rsmi_dev_unique_id_get", rsmi.uniqueId, [&] { return rsmi.uniqueId(index, &u64); })) {
+    char id[24];
+    std::snprintf(id, sizeof id, "0x%llx", static_cast<unsigned long long>(u64));
+    gpu.uuid = id;
   }
-  if (failure == RSMI_STATUS_SUCCESS) {
-    // Each call runs before its value is read (argument evaluation order is unspecified in C++).
-    rsmi_status_t rc = rsmi.memoryTotal(index, RSMI_MEM_TYPE_VRAM, &u64);
-    gpu.memoryTotalBytes = Reading(rc, u64, 1, failure);
-    rc = rsmi.memoryUsed(index, RSMI_MEM_TYPE_VRAM, &u64);
-    gpu.memoryUsedBytes = Reading(rc, u64, 1, failure);
-    uint32_t busy = 0;
-    rc = rsmi.busy(index, &busy);
-    gpu.utilizationPercent = Reading(rc, busy, 1, failure);
-    int64_t millidegrees = 0;
-    rc = rsmi.temperature(index, RSMI_TEMP_TYPE_EDGE, RSMI_TEMP_CURRENT, &millidegrees);
-    gpu.temperatureC = Reading(rc, millidegrees, 1000, failure);
-    // ROCm reports microwatts; milliwatts here so the JS side converts NVML and ROCm alike.
-    rc = rsmi.power(index, 0, &u64);
-    gpu.powerDrawMilliwatts = Reading(rc, u64, 1000, failure);
-    rc = rsmi.powerCap(index, 0, &u64);
-    gpu.powerLimitMilliwatts = Reading(rc, u64, 1000, failure);
-  }
-  if (failure != RSMI_STATUS_SUCCESS) return BrokenGpu(gpu, ErrorCode(failure), ErrorText(rsmi, failure));
+  if (read.Read("memoryTotalBytes", "rsmi_dev_memory_total_get", rsmi.memoryTotal, [&] { return rsmi.memoryTotal(index, RSMI_MEM_TYPE_VRAM, &u64); }))
+    gpu.memoryTotalBytes = static_cast<double>(u64);
+  if (read.Read("memoryUsedBytes", "rsmi_dev_memory_usage_get", rsmi.memoryUsed, [&] { return rsmi.memoryUsed(index, RSMI_MEM_TYPE_VRAM, &u64); }))
+    gpu.memoryUsedBytes = static_cast<double>(u64);
+  uint32_t busy = 0;
+  if (read.Read("utilizationPercent", "rsmi_dev_busy_percent_get", rsmi.busy, [&] { return rsmi.busy(index, &busy); })) gpu.utilizationPercent = busy;
+  // MI300-class parts have no edge sensor: the junction (hotspot) one stands in, as in rocm-smi.
+  int64_t millidegrees = 0;
+  const char* sensor = "rsmi_dev_temp_metric_get(edge)";
+  bool temperature = read.Read("temperatureC", sensor, rsmi.temperature, [&] {
+    rsmi_status_t rc = rsmi.temperature(index, RSMI_TEMP_TYPE_EDGE, RSMI_TEMP_CURRENT, &millidegrees);
+    if (rc == RSMI_STATUS_SUCCESS) return rc;
+    sensor = "rsmi_dev_temp_metric_get(junction)";
+    return rsmi.temperature(index, RSMI_TEMP_TYPE_JUNCTION, RSMI_TEMP_CURRENT, &millidegrees);
+  });
+  if (temperature) gpu.temperatureC = static_cast<double>(millidegrees) / 1000;
+  // ROCm reports microwatts; milliwatts here so the JS side converts NVML and ROCm alike.
+  const char* powerCall = rsmi.power ? "rsmi_dev_power_get" : "rsmi_dev_power_ave_get";
+  if (read.Read("powerDrawW", powerCall, rsmi.power || rsmi.powerAverage, [&] {
+        int type = 0;
+        return rsmi.power ? rsmi.power(index, &u64, &type) : rsmi.powerAverage(index, 0, &u64);
+      }))
+    gpu.powerDrawMilliwatts = static_cast<double>(u64) / 1000;
+  if (read.Read("powerLimitW", "rsmi_dev_power_cap_get", rsmi.powerCap, [&] { return rsmi.powerCap(index, 0, &u64); }))
+    gpu.powerLimitMilliwatts = static_cast<double>(u64) / 1000;
   return gpu;
 }
 
@@ -129,17 +146,21 @@ VendorResult ProbeAmd(const std::string& library) {
       return result;
     }
     Rsmi rsmi{};
-    bool complete = Bind(lib, "rsmi_init", rsmi.init) && Bind(lib, "rsmi_status_string", rsmi.statusString) &&
-                    Bind(lib, "rsmi_num_monitor_devices", rsmi.count) && Bind(lib, "rsmi_dev_name_get", rsmi.name) &&
-                    Bind(lib, "rsmi_dev_unique_id_get", rsmi.uniqueId) && Bind(lib, "rsmi_dev_pci_id_get", rsmi.pciId) &&
-                    Bind(lib, "rsmi_dev_memory_total_get", rsmi.memoryTotal) &&
-                    Bind(lib, "rsmi_dev_memory_usage_get", rsmi.memoryUsed) &&
-                    Bind(lib, "rsmi_dev_busy_percent_get", rsmi.busy) &&
-                    Bind(lib, "rsmi_dev_temp_metric_get", rsmi.temperature) &&
-                    Bind(lib, "rsmi_dev_power_ave_get", rsmi.power) && Bind(lib, "rsmi_dev_power_cap_get", rsmi.powerCap) &&
-                    Bind(lib, "rsmi_version_str_get", rsmi.version);
+    bool complete = Bind(lib, "rsmi_init", rsmi.init) & Bind(lib, "rsmi_num_monitor_devices", rsmi.count);
+    Bind(lib, "rsmi_status_string", rsmi.statusString);
+    Bind(lib, "rsmi_dev_name_get", rsmi.name);
+    Bind(lib, "rsmi_dev_unique_id_get", rsmi.uniqueId);
+    Bind(lib, "rsmi_dev_pci_id_get", rsmi.pciId);
+    Bind(lib, "rsmi_dev_memory_total_get", rsmi.memoryTotal);
+    Bind(lib, "rsmi_dev_memory_usage_get", rsmi.memoryUsed);
+    Bind(lib, "rsmi_dev_busy_percent_get", rsmi.busy);
+    Bind(lib, "rsmi_dev_temp_metric_get", rsmi.temperature);
+    Bind(lib, "rsmi_dev_power_get", rsmi.power);
+    Bind(lib, "rsmi_dev_power_ave_get", rsmi.powerAverage);
+    Bind(lib, "rsmi_dev_power_cap_get", rsmi.powerCap);
+    Bind(lib, "rsmi_version_str_get", rsmi.version);
     if (!complete) {
-      return Failed(std::move(result), "driver-too-old", "ROCm SMI lacks functions this app needs");
+      return Failed(std::move(result), "driver-too-old", "ROCm SMI cannot list GPUs");
     }
     found = loaded.emplace(library, rsmi).first;
   }
@@ -153,7 +174,7 @@ VendorResult ProbeAmd(const std::string& library) {
   }
   result.status = "found";
   char version[64];
-  if (rsmi.version(RSMI_SW_COMP_DRIVER, version, sizeof version) == RSMI_STATUS_SUCCESS) result.driverVersion = version;
+  if (rsmi.version && rsmi.version(RSMI_SW_COMP_DRIVER, version, sizeof version) == RSMI_STATUS_SUCCESS) result.driverVersion = version;
   uint32_t count = 0;
   rsmi_status_t rc = rsmi.count(&count);
   if (rc != RSMI_STATUS_SUCCESS) {

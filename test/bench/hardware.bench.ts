@@ -48,9 +48,9 @@ const ratio = base / nativeMs;
 console.log(`goal native ≤50 ms and ≥5×: ${nativeMs.toFixed(2)} ms, ${ratio.toFixed(1)}× → ${nativeMs <= 50 && ratio >= 5 ? 'met' : 'NOT met'}`);
 
 // With GPUs: the fake NVML/ROCm libraries (4 GPUs) for the addon, the fake nvidia-smi/rocm-smi for the fallback.
-const machine = await fakeMachine('ok', 'ok');
+const machine = await fakeMachine('dual-a5000-590', 'mi100-rocm571');
 const withGpus = {
-  'JS fallback, 4 fake GPUs': await timed(() => createFallbackProbe({ kind: 'fallback', reason: 'bench' }, { env: machine.env }).detect()),
+  'JS fallback, 4 fake GPUs': await timed(() => createFallbackProbe({ kind: 'fallback', reason: 'bench' }, { env: machine.env, sysRoot: machine.sysRoot }).detect()),
   'native addon, 4 fake GPUs': await timed(() => createNativeProbe(addon, provider, machine).detect()),
 };
 const [cli, lib] = Object.values(withGpus);

@@ -63,6 +63,7 @@ export class FakeSystem {
     vendors: {
       nvidia: vendorReport('nvidia', { status: 'absent', code: 'not-installed' }),
       amd: vendorReport('amd', { status: 'absent', code: 'not-installed' }),
+      intel: vendorReport('intel', { status: 'absent', code: 'not-installed' }),
       apple: vendorReport('apple', { status: 'absent', code: 'not-installed' }),
     },
   };

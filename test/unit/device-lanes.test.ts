@@ -16,7 +16,7 @@ function snapshot(gpus: Gpu[]): HardwareSnapshot {
   const report = HardwareReportSchema.parse({
     cpu: { vendor: 'intel', model: 'Fake CPU', arch: 'x64', cores: 4, threads: 8, features: ['avx2'] },
     memoryBytes: 32 * GIB,
-    vendors: Object.fromEntries((['nvidia', 'amd', 'apple'] as const).map((v) => [v, { ...absent, gpus: gpus.filter((g) => g.vendor === v) }])),
+    vendors: Object.fromEntries((['nvidia', 'amd', 'intel', 'apple'] as const).map((v) => [v, { ...absent, gpus: gpus.filter((g) => g.vendor === v) }])),
   });
   const profile = { state: 'none', measuredAt: null, durationMs: null, progress: null, error: null } as const;
   return HardwareSnapshotSchema.parse({ provider: { kind: 'fallback', reason: 'test' }, detectedAt: 0, fingerprint: 'f', report, devices: classify(report, null), profile });

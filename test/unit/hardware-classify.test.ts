@@ -16,6 +16,7 @@ function report(gpus: Gpu[]): HardwareReport {
     vendors: {
       nvidia: { ...absent, gpus: gpus.filter((g) => g.vendor === 'nvidia') },
       amd: { ...absent, gpus: gpus.filter((g) => g.vendor === 'amd') },
+      intel: { ...absent, gpus: gpus.filter((g) => g.vendor === 'intel') },
       apple: { ...absent, gpus: gpus.filter((g) => g.vendor === 'apple') },
     },
   });
@@ -90,4 +91,50 @@ test('the CPU is "not measured yet" until the benchmark ran, then carries the me
     [after?.capabilities.basis, after?.capabilities.fp32Gflops, after?.capabilities.int8Tops, after?.capabilities.memoryBandwidthGbps],
     ['measured', 50, 0.2, 15],
   );
+});
+
+test('a GPU in MIG mode is listed with its instances and says why it takes no tasks; an unreported reading does not matter', () => {
+  const a100: Gpu = {
+    ...nvidia('NVIDIA A100-SXM4-80GB', 80, '8.0', 0),
+    utilizationPercent: null,
+    notReported: ['utilizationPercent'],
+    mig: {
+      enabled: true,
+      instances: [3, 4].map((gpuInstanceId, index) => ({ index, gpuInstanceId, computeInstanceId: 0, memoryTotalBytes: 19968 * 1024 ** 2, memoryUsedBytes: 0 })),
+    },
+  };
+  const off: Gpu = { ...nvidia('NVIDIA A100-SXM4-80GB', 80, '8.0', 1), mig: { enabled: false, instances: [] } };
+  // GB10 (DGX Spark) shares system memory: NVML declines the memory reading, the GPU is still usable.
+  const gb10: Gpu = { ...nvidia('NVIDIA GB10', 0, '12.1', 2), memoryTotalBytes: null, notReported: ['memoryTotalBytes', 'memoryUsedBytes'] };
+  const devices = classify(report([a100, off, gb10]), null);
+  assert.deepEqual(devices.map((d) => d.unusable), [
+    [
+      {
+        code: 'mig-enabled',
+        message:
+          'MIG mode is on: the GPU is split into 2 instances (19.5 GB, 19.5 GB), and tasks cannot run on MIG instances yet. To offer the whole GPU, turn MIG off (nvidia-smi -i 0 -mig 0) while nothing runs on it',
+      },
+    ],
+    [],
+    [],
+    [],
+  ]);
+});
+
+test('Intel GPUs take tasks through WebGPU, the runtime this app has for them', () => {
+  const arc: Gpu = { ...blankGpu('intel', 0), name: 'Intel Arc A770', pciBusId: '0000:03:00.0', memoryTotalBytes: 16 * GIB };
+  const [device] = classify(report([arc]), null);
+  assert.deepEqual([device?.id, device?.type, device?.capabilities.frameworks, device?.unusable], [
+    'intel:0000:03:00.0',
+    { kind: 'ConsumerGpu', model: 'Intel Arc A770', vramGb: 16 },
+    ['webgpu'],
+    [],
+  ]);
+});
+
+test('figures WebGPU did not measure come from the data sheet, and the note says which', () => {
+  const a5000 = { ...nvidia('NVIDIA RTX A5000', 24, '8.6', 0), uuid: 'GPU-a' };
+  const [device] = classify(report([a5000]), null, { 'GPU-a': { adapter: 'NVIDIA RTX A5000', figures: { fp32Gflops: 25_000 }, note: 'Measured via WebGPU on NVIDIA RTX A5000.' } });
+  assert.deepEqual([device?.capabilities.basis, device?.capabilities.fp32Gflops, device?.capabilities.fp16Gflops, device?.capabilities.memoryBandwidthGbps], ['measured', 25_000, 111_100, 768]);
+  assert.equal(device?.capabilities.note, 'Measured via WebGPU on NVIDIA RTX A5000. Figures WebGPU did not measure: spec, not measured (RTX A5000 data sheet).');
 });

@@ -1,69 +1,114 @@
-// The fallback's parsers on recorded outputs beyond the parity machine: other drivers, other CPUs, macOS.
+// The fallback's parsers on real captured outputs (ORIGINS.md) and on the odd-but-real spellings the issue lists.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  nvidiaSmiExitCode,
-  parseComputeCaps,
-  parseCpuinfo,
-  parseNvidiaSmiFailures,
-  parseNvidiaSmiXml,
-  parseRocmSmiJson,
-  parseSystemProfilerDisplays,
-  parseXml,
-  rocmSmiFailure,
-} from '../../main/core/hardware/parsers.js';
-import { avxSupport, normalizeBusId } from '../../main/core/hardware/probe.js';
+import { isUnknownField, noDevices, nvidiaSmiExitCode, parseNvidiaSmiFailures, parseNvidiaSmiXml, parseQueryRows } from '../../main/core/hardware/nvidia-smi.js';
+import { parseCpuinfo, parseSystemProfilerDisplays, parseXml } from '../../main/core/hardware/parsers.js';
+import { computeCapabilityFromPciId } from '../../main/core/hardware/pci-compute.js';
+import { avxSupport, normalizeBusId, normalizeUniqueId } from '../../main/core/hardware/probe.js';
+import { parseRocmSmiJson, rocmSmiFailure, rocmSmiJson } from '../../main/core/hardware/rocm-smi.js';
 import { FIXTURES } from '../fixtures/hardware/machine.js';
 
 const fixture = (...path: string[]) => readFile(join(FIXTURES, ...path), 'utf8');
 const GIB = 1024 ** 3;
 
-test('/proc/cpuinfo of a two-socket Xeon with hyper-threading: 4 cores, 8 threads, AVX-512 VNNI', async () => {
-  const cpu = parseCpuinfo(await fixture('cpuinfo', 'xeon-2-sockets.txt'), 'x64');
-  assert.deepEqual(cpu, {
+test('/proc/cpuinfo of real x86, ARM and POWER machines', async () => {
+  const i7 = parseCpuinfo(await fixture('cpuinfo', 'i7-8650u.txt'), 'x64');
+  assert.deepEqual(i7, {
     vendor: 'intel',
-    model: 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz',
+    model: 'Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz',
     arch: 'x64',
     cores: 4,
     threads: 8,
-    features: ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512_vnni'],
+    features: ['sse4_2', 'avx', 'avx2', 'fma'],
   });
-  assert.equal(avxSupport(cpu.features), 'avx512');
-});
-
-test('/proc/cpuinfo of an ARM Neoverse: NEON, dot product and SVE from the kernel hwcap names', async () => {
-  assert.deepEqual(parseCpuinfo(await fixture('cpuinfo', 'neoverse-v1.txt'), 'arm64'), {
+  assert.equal(avxSupport(i7.features), 'avx2');
+  // An old arm64 kernel lists all "processor" lines first and the features once: 8 CPUs, not one block.
+  assert.deepEqual(parseCpuinfo(await fixture('cpuinfo', 'xgene-aarch64.txt'), 'arm64'), {
     vendor: 'arm',
-    model: '',
+    model: 'AArch64 Processor rev 1 (aarch64)',
     arch: 'arm64',
+    cores: 8,
+    threads: 8,
+    features: ['neon'],
+  });
+  // A Raspberry Pi 4 on a 32-bit kernel: NEON under its ARMv7 name, no asimd.
+  assert.deepEqual(parseCpuinfo(await fixture('cpuinfo', 'raspberry-pi4-armv7.txt'), 'arm'), {
+    vendor: 'arm',
+    model: 'ARMv7 Processor rev 3 (v7l)',
+    arch: 'arm',
     cores: 4,
     threads: 4,
-    features: ['neon', 'dotprod', 'sve'],
+    features: ['neon'],
+  });
+  assert.deepEqual(parseCpuinfo(await fixture('cpuinfo', 'power7.txt'), 'ppc64'), {
+    vendor: 'other',
+    model: 'POWER7 (architected), altivec supported',
+    arch: 'ppc64',
+    cores: 6,
+    threads: 6,
+    features: [],
   });
 });
 
-test('nvidia-smi of a 470 driver (power_readings, power_limit): a Tesla T4', async () => {
-  const log = parseNvidiaSmiXml(await fixture('nvidia-smi', 'driver-470', 'q-x.stdout'));
-  assert.equal(log.driverVersion, '470.182.03');
-  assert.equal(log.cudaVersion, '11.4');
-  const [t4] = log.gpus;
-  assert.equal(t4?.name, 'Tesla T4');
-  assert.equal(t4?.pciBusId, '0000:3b:00.0');
-  assert.equal(t4?.memoryTotalBytes, 15109 * 1024 ** 2);
-  assert.equal(t4?.powerDrawW, 9.47);
-  assert.equal(t4?.powerLimitW, 70);
+test('nvidia-smi XML v11 of driver 418: power_readings, no reserved memory, no compute capability, no MIG', async () => {
+  const log = parseNvidiaSmiXml(await fixture('nvidia-smi', 'gtx1660ti-418', 'q-x.stdout'));
+  assert.deepEqual([log.driverVersion, log.cudaVersion], ['418.43', '10.1']);
+  const [gpu] = log.gpus;
+  assert.deepEqual([gpu?.name, gpu?.powerDrawW, gpu?.powerLimitW, gpu?.mig], ['Graphics Device', 8.93, 130, null]);
+  assert.equal(log.pciDeviceIds.get('0000:43:00.0'), '218410DE');
+  assert.ok(isUnknownField(await fixture('nvidia-smi', 'gtx1660ti-418', 'query.stdout')));
 });
 
-test('nvidia-smi: compute capabilities by bus id, lost GPUs from stderr, documented exit codes', () => {
-  assert.deepEqual(
-    [...parseComputeCaps('00000000:01:00.0, 8.0\n00000000:41:00.0, [N/A]\n\n')],
-    [['0000:01:00.0', '8.0']],
-  );
-  assert.deepEqual(parseNvidiaSmiFailures('Unable to determine the device handle for GPU0000:02:00.0: Unknown Error\n'), [
-    { pciBusId: '0000:02:00.0', code: 'driver-error', detail: 'Unknown Error' },
+test('nvidia-smi XML v13: the 1 s average power, not the instant reading; "Not Found" is no CUDA version', async () => {
+  const [first] = parseNvidiaSmiXml(await fixture('nvidia-smi', 'dual-a5000-590', 'q-x.stdout')).gpus;
+  assert.equal(first?.powerDrawW, 6.41);
+  const noCuda = parseNvidiaSmiXml('<nvidia_smi_log><driver_version>384.111</driver_version><cuda_version>Not Found</cuda_version></nvidia_smi_log>');
+  assert.deepEqual([noCuda.driverVersion, noCuda.cudaVersion], ['384.111', null]);
+  assert.throws(() => parseNvidiaSmiXml('NVIDIA-SMI has failed'), /no <nvidia_smi_log>/);
+});
+
+test('compute capability from the PCI device id for drivers before 510: a Tesla K80 is 3.7, too old for CUDA 12', () => {
+  assert.deepEqual(['102D10DE', '218410DE', '1BB310DE', '20B210DE', '223110DE', '1EB810DE', '13C210DE', 'ABCD10DE', '73DF1002', null].map(computeCapabilityFromPciId), [
+    '3.7',
+    '7.5',
+    '6.1',
+    '8.0',
+    '8.6',
+    '7.5',
+    '5.2',
+    null,
+    null,
+    null,
   ]);
+});
+
+test('nvidia-smi error lines: Linux and Windows wordings, with or without the index; documented exit codes', () => {
+  assert.deepEqual(
+    parseNvidiaSmiFailures(
+      [
+        'Unable to determine the device handle for GPU0000:A1:00.0: GPU is lost.  Reboot the system to recover this GPU',
+        'Unable to determine the device handle for GPU1: 0000:34:00.0: Unknown Error',
+        'Unable to detect the device handle for GPU 0: Unknown Error',
+        'Unable to determine the device handle for GPU0000:CB:00.0: GPU requires reset',
+      ].join('\n'),
+    ),
+    [
+      { pciBusId: '0000:a1:00.0', code: 'gpu-lost', detail: 'GPU is lost.  Reboot the system to recover this GPU' },
+      { pciBusId: '0000:34:00.0', code: 'driver-error', detail: 'Unknown Error' },
+      { pciBusId: null, code: 'driver-error', detail: 'Unknown Error' },
+      { pciBusId: '0000:cb:00.0', code: 'reset-required', detail: 'GPU requires reset' },
+    ],
+  );
+  assert.deepEqual(
+    [...parseQueryRows('Unable to determine the device handle for GPU0000:A1:00.0: GPU is lost.\n00000000:81:00.0, 8.6\n00000000:C1:00.0, [N/A]\n')],
+    [
+      ['0000:81:00.0', { id: '00000000:81:00.0', computeCapability: '8.6' }],
+      ['0000:c1:00.0', { id: '00000000:C1:00.0', computeCapability: null }],
+    ],
+  );
+  assert.ok(noDevices('No devices were found\n'));
   assert.deepEqual([4, 9, 12, 15, 18, 255, null].map(nvidiaSmiExitCode), [
     'no-permission',
     'driver-not-loaded',
@@ -73,20 +118,30 @@ test('nvidia-smi: compute capabilities by bus id, lost GPUs from stderr, documen
     'driver-error',
     'driver-error',
   ]);
-  assert.throws(() => parseNvidiaSmiXml('NVIDIA-SMI has failed'), /no <nvidia_smi_log>/);
 });
 
-test('rocm-smi of ROCm 5 (other key spelling, N/A readings)', async () => {
-  const log = parseRocmSmiJson(await fixture('rocm-smi', 'rocm-5-keys.json'));
-  assert.equal(log.driverVersion, '6.2.4');
-  const [card] = log.gpus;
-  assert.equal(card?.name, 'Radeon RX 6800');
-  assert.equal(card?.uuid, null);
-  assert.equal(card?.pciBusId, '0000:2d:00.0');
-  assert.equal(card?.memoryTotalBytes, 17163091968);
-  assert.equal(card?.memoryUsedBytes, null);
-  assert.equal(card?.temperatureC, null);
-  assert.equal(card?.powerDrawW, 17);
+test('rocm-smi: DRM card numbers become ROCm indexes, unique ids one spelling, junction stands in for a missing edge sensor', () => {
+  const json = rocmSmiJson(
+    'WARNING: one of the GPUs is in a low power state\n' +
+      JSON.stringify({
+        card2: { 'Card Series': 'AMD Instinct MI300X', 'Unique ID': '0x0A1B', 'Temperature (Sensor junction) (C)': '41.0', 'Current Socket Graphics Package Power (W)': '131.0' },
+        card1: { 'Card series': 'AMD Instinct MI300X', 'Unique ID': 'A1C', 'Temperature (Sensor edge) (C)': 'N/A', 'Temperature (Sensor junction) (C)': '38.0' },
+        system: { 'Driver version': '6.8.5' },
+      }),
+  );
+  assert.ok(json);
+  const log = parseRocmSmiJson(json);
+  assert.deepEqual(
+    log.gpus.map((g) => [g.index, g.uuid, g.temperatureC, g.powerDrawW]),
+    [
+      [0, '0xa1c', 38, null],
+      [1, '0xa1b', 41, 131],
+    ],
+  );
+  assert.deepEqual(['0x00001A2B', '1a2b', 'N/A', '', null].map(normalizeUniqueId), ['0x1a2b', '0x1a2b', null, null, null]);
+  assert.equal(rocmSmiJson('ERROR:root:ROCm SMI returned 8 (the expected value is 0)'), null);
+  assert.equal(rocmSmiFailure('ERROR:root:ROCm SMI returned 8 (the expected value is 0)'), 'driver-not-loaded');
+  assert.equal(rocmSmiFailure('ERROR:root:Driver not initialized (amdgpu not found in modules)'), 'driver-not-loaded');
   assert.equal(rocmSmiFailure('ERROR:root:ROCm SMI returned 4 (the expected value is 0)'), 'no-permission');
   assert.equal(rocmSmiFailure('Traceback (most recent call last):'), 'driver-error');
 });

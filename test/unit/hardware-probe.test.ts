@@ -1,72 +1,114 @@
-// The same cases against the native addon (fake driver libraries through its real dlopen path) and the JS fallback
-// (fake vendor tools printing the same machine): both must give exactly the expected answer.
+// The same real machines against the native addon (fake driver libraries, behaving as nvml.h / rocm_smi.h document,
+// through its real dlopen path) and the JS fallback (fake vendor tools printing the real captures, with the real
+// exit codes): both must give exactly the expected answer, written from the capture. Captures: ORIGINS.md.
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { before, describe, test } from 'node:test';
-import { HardwareReportSchema, type Gpu, type VendorReport } from '../../main/common/hardware.js';
+import { HardwareReportSchema, type Gpu, type GpuField, type HardwareReport, type VendorReport } from '../../main/common/hardware.js';
 import type { createDefaultProbe } from '../../main/core/hardware/default-probe.js';
 import { createFallbackProbe } from '../../main/core/hardware/fallback-probe.js';
 import { createNativeProbe, loadAddon, type Addon } from '../../main/core/hardware/native-probe.js';
-import { blankGpu, type HardwareProbe } from '../../main/core/hardware/probe.js';
-import { fakeMachine, requireAddon, ROOT, type NvmlMode, type RocmMode } from '../fixtures/hardware/machine.js';
+import { blankGpu } from '../../main/core/hardware/probe.js';
+import { fakeMachine, requireAddon, ROOT, type AmdCase, type FakeMachine, type NvidiaCase } from '../fixtures/hardware/machine.js';
 import { tempDir } from '../helpers/fakes.js';
 
-const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
-const gpu = (vendor: Gpu['vendor'], index: number, fields: Partial<Gpu>): Gpu => ({ ...blankGpu(vendor, index), ...fields });
+const gpu = (vendor: Gpu['vendor'], index: number, fields: Partial<Gpu>): Gpu => ({ ...blankGpu(vendor, index), sources: {}, ...fields });
 
-const A100 = gpu('nvidia', 0, {
-  name: 'NVIDIA A100-SXM4-40GB',
-  uuid: 'GPU-6c1b3f0e-2a4d-4f1e-9b7a-0d3c5e8f9a11',
+const A100_MIG = gpu('nvidia', 0, {
+  name: 'NVIDIA A100-SXM4-80GB',
+  uuid: 'GPU-513536b6-7d19-9063-b049-1e69664bb298',
   pciBusId: '0000:01:00.0',
-  memoryTotalBytes: 40 * GIB,
-  memoryUsedBytes: GIB,
-  utilizationPercent: 37,
-  temperatureC: 41,
-  powerDrawW: 87.45,
-  powerLimitW: 400,
+  memoryTotalBytes: 81920 * MIB,
+  // Without the 869 MiB the driver reserves: nvidia-smi's "used", and NVML _v2's.
+  memoryUsedBytes: 50 * MIB,
+  temperatureC: 27,
+  powerDrawW: 67.03,
+  powerLimitW: 500,
   computeCapability: '8.0',
+  mig: {
+    enabled: true,
+    instances: [3, 4, 5, 6].map((gpuInstanceId, index) => ({ index, gpuInstanceId, computeInstanceId: 0, memoryTotalBytes: 19968 * MIB, memoryUsedBytes: 12 * MIB })),
+  },
+  notReported: ['utilizationPercent'],
 });
-const RTX4090 = gpu('nvidia', 1, {
-  name: 'NVIDIA GeForce RTX 4090',
-  uuid: 'GPU-0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b',
-  pciBusId: '0000:41:00.0',
-  memoryTotalBytes: 24564 * MIB,
-  memoryUsedBytes: 512 * MIB,
+const a5000 = (index: number, bus: string, uuid: string, usedMib: number, temperatureC: number, powerDrawW: number) =>
+  gpu('nvidia', index, {
+    name: 'NVIDIA RTX A5000',
+    uuid,
+    pciBusId: bus,
+    memoryTotalBytes: 24564 * MIB,
+    memoryUsedBytes: usedMib * MIB,
+    utilizationPercent: 0,
+    temperatureC,
+    // The 1 s average (average_power_draw, nvmlDeviceGetPowerUsage on Ampere), not the instant reading.
+    powerDrawW,
+    powerLimitW: 230,
+    computeCapability: '8.6',
+  });
+const A5000_81 = a5000(0, '0000:81:00.0', 'GPU-12345678-aaaa-bbbb-cccc-0123456789ab', 22437, 13, 6.41);
+const A5000_C1 = a5000(1, '0000:c1:00.0', 'GPU-12345678-aaaa-bbbb-cccc-0123456789cd', 17253, 15, 13.6);
+const GTX1660TI = gpu('nvidia', 0, {
+  // Driver 418 predates the card's marketing name.
+  name: 'Graphics Device',
+  uuid: 'GPU-304a277d-3545-63b8-3a36-dfde3c992989',
+  pciBusId: '0000:43:00.0',
+  memoryTotalBytes: 5912 * MIB,
+  memoryUsedBytes: 0,
   utilizationPercent: 0,
-  temperatureC: 35,
-  computeCapability: '8.9',
+  temperatureC: 40,
+  powerDrawW: 8.93,
+  powerLimitW: 130,
+  // NVML knows it; the fallback names it from PCI device 0x2184 (TU116), as 418's nvidia-smi rejects compute_cap.
+  computeCapability: '7.5',
+});
+const GRID_P4 = gpu('nvidia', 0, {
+  name: 'GRID P4-1Q',
+  uuid: 'GPU-1b1ea7c7-1c4b-ed49-1c72-26c65f2dd207',
+  pciBusId: '0000:00:0b.0',
+  memoryTotalBytes: 1024 * MIB,
+  memoryUsedBytes: 807 * MIB,
+  utilizationPercent: 0,
+  temperatureC: 0,
+  computeCapability: '6.1',
+  notReported: ['powerDrawW', 'powerLimitW'],
 });
 const LOST = gpu('nvidia', 1, {
-  pciBusId: '0000:41:00.0',
+  pciBusId: '0000:a1:00.0',
   error: { code: 'gpu-lost', message: 'The GPU stopped responding (lost from the bus): restart the computer to recover it' },
 });
-const MI210 = gpu('amd', 0, {
-  name: 'AMD Instinct MI210',
-  uuid: '0x1a2b3c4d5e6f7081',
-  pciBusId: '0000:03:00.0',
-  memoryTotalBytes: 68702699520,
-  memoryUsedBytes: 10960896,
-  utilizationPercent: 12,
-  temperatureC: 35,
-  powerDrawW: 41,
-  powerLimitW: 300,
-});
-const RX7900 = gpu('amd', 1, {
-  name: 'Radeon RX 7900 XTX',
-  pciBusId: '0000:0c:00.0',
-  memoryTotalBytes: 25753026560,
-  memoryUsedBytes: 536870912,
-  utilizationPercent: 3,
-  temperatureC: 48,
-  powerDrawW: 25,
-  powerLimitW: 327,
-});
+const rx6700xt = (name: string | null, memoryUsedBytes: number) =>
+  gpu('amd', 0, {
+    // ROCm 4.3 has no name for the card and says "0x1002" (the vendor id): not a name.
+    name,
+    pciBusId: '0000:07:00.0',
+    memoryTotalBytes: 12868124672,
+    memoryUsedBytes,
+    utilizationPercent: 0,
+    temperatureC: 45,
+    powerDrawW: 6,
+    powerLimitW: 211,
+    notReported: name ? ['uuid'] : ['name', 'uuid'],
+  });
+const mi100 = (index: number, pciBusId: string, temperatureC: number, powerDrawW: number) =>
+  gpu('amd', index, {
+    name: 'Arcturus GL-XL [Instinct MI100]',
+    pciBusId,
+    memoryTotalBytes: 34342961152,
+    memoryUsedBytes: 6782976,
+    utilizationPercent: 0,
+    temperatureC,
+    powerDrawW,
+    powerLimitW: 290,
+    notReported: ['uuid'],
+  });
+const ARC_A770 = gpu('intel', 0, { name: 'Intel Arc A770', pciBusId: '0000:03:00.0', memoryTotalBytes: 16 * 1024 * MIB, temperatureC: 43 });
 
-const found = (gpus: Gpu[], driverVersion: string, runtimeVersion: string | null = null): VendorReport => ({
+const found = (gpus: Gpu[], driverVersion: string | null, runtimeVersion: string | null = null): VendorReport => ({
   status: 'found',
   error: null,
   driverVersion,
@@ -82,56 +124,123 @@ const notFound = (status: 'absent' | 'failed', code: NonNullable<VendorReport['e
 });
 const NO_NVIDIA = notFound('absent', 'not-installed', 'NVIDIA driver library not found');
 const NO_AMD = notFound('absent', 'not-installed', 'AMD ROCm library not found');
+const NO_INTEL = notFound('absent', 'not-installed', 'No Intel GPU found');
+const AMD_NOT_RUNNING = notFound('failed', 'driver-not-loaded', 'The AMD driver is installed but not running: restart the computer, or reinstall the driver');
 
-const cases: { name: string; nvml: NvmlMode | 'missing'; rocm: RocmMode | 'missing'; nvidia: VendorReport; amd: VendorReport }[] = [
-  { name: 'no GPU driver installed: a normal answer, not an error', nvml: 'missing', rocm: 'missing', nvidia: NO_NVIDIA, amd: NO_AMD },
+interface Case {
+  name: string;
+  nvidia: NvidiaCase | 'missing';
+  amd: AmdCase | 'missing';
+  intel?: string;
+  expected: { nvidia: VendorReport; amd: VendorReport; intel?: VendorReport };
+  /** Where the providers honestly differ (named in the case). */
+  fallback?: { nvidia?: VendorReport };
+}
+
+const cases: Case[] = [
+  { name: 'no GPU driver installed: a normal answer, not an error', nvidia: 'missing', amd: 'missing', expected: { nvidia: NO_NVIDIA, amd: NO_AMD } },
   {
-    name: 'NVIDIA and AMD GPUs; readings a GPU does not support are null',
-    nvml: 'ok',
-    rocm: 'ok',
-    nvidia: found([A100, RTX4090], '550.54.15', '12.4'),
-    amd: found([MI210, RX7900], '6.7.0'),
+    name: 'A100 in MIG mode (driver 535) and a Radeon on ROCm 4.3 that answers N/A and exits 2: both listed, MIG instances shown',
+    nvidia: 'a100-mig-535',
+    amd: 'rx6700xt-rocm430',
+    expected: { nvidia: found([A100_MIG], '535.54.03', '12.2'), amd: found([rx6700xt(null, 1622728704)], '6.3.6') },
   },
   {
-    name: 'a GPU that is lost (NVML_ERROR_GPU_IS_LOST) is listed with its error, the others still answer',
-    nvml: 'lost',
-    rocm: 'missing',
-    nvidia: found([A100, LOST], '550.54.15', '12.4'),
-    amd: NO_AMD,
+    name: 'two A5000s (driver 590, XML v13), an Arc A770 on xe with the integrated GPU, a Radeon on ROCm 6.1',
+    nvidia: 'dual-a5000-590',
+    amd: 'rx6700xt-rocm612',
+    intel: 'arc-a770-xe-and-igpu',
+    expected: {
+      nvidia: found([A5000_81, A5000_C1], '590.44.01', '13.1'),
+      amd: found([rx6700xt('Navi 22 [Radeon RX 6700/6700 XT / 6800M]', 1572745216)], '6.3.6'),
+      intel: found([ARC_A770, gpu('intel', 1, { name: 'Intel GPU (PCI device 0x4680)', pciBusId: '0000:00:02.0', unifiedMemory: true, memoryTotalBytes: totalmem(), notReported: ['temperatureC'] })], null),
+    },
   },
   {
-    name: 'drivers installed but not loaded (NVML_ERROR_DRIVER_NOT_LOADED, RSMI_STATUS_INIT_ERROR)',
-    nvml: 'unloaded',
-    rocm: 'init-fail',
-    nvidia: notFound('failed', 'driver-not-loaded', 'The NVIDIA driver is installed but not running: restart the computer, or reinstall the driver'),
-    amd: notFound('failed', 'driver-not-loaded', 'The AMD driver is installed but not running: restart the computer, or reinstall the driver'),
+    name: 'driver 418 (no _v2 / V calls, no compute_cap field) and two MI100s on ROCm 5.7 that exit 2',
+    nvidia: 'gtx1660ti-418',
+    amd: 'mi100-rocm571',
+    expected: { nvidia: found([GTX1660TI], '418.43', '10.1'), amd: found([mi100(0, '0000:1e:00.0', 31, 39), mi100(1, '0000:22:00.0', 30, 37)], '6.2.4') },
+  },
+  {
+    name: 'a Windows vGPU guest without power readings (still usable) and ROCm whose rsmi_init fails (exit 8)',
+    nvidia: 'grid-p4-vgpu-win-513',
+    amd: 'init-fail',
+    expected: { nvidia: found([GRID_P4], '513.46', '11.6'), amd: AMD_NOT_RUNNING },
+  },
+  {
+    name: 'one GPU of three fell off the bus: it is listed with its error, the healthy ones are kept; amdgpu not loaded',
+    nvidia: 'lost-590',
+    amd: 'not-initialized',
+    expected: { nvidia: found([A5000_81, LOST, { ...A5000_C1, index: 2 }], '590.44.01', '13.1'), amd: AMD_NOT_RUNNING },
+  },
+  {
+    name: '"No devices were found" (exit 6) is 0 GPUs, not a driver failure',
+    nvidia: 'no-devices',
+    amd: 'missing',
+    expected: { nvidia: found([], '550.54.15', '12.4'), amd: NO_AMD },
+    // nvidia-smi prints nothing else then: the driver version is NVML's to tell.
+    fallback: { nvidia: found([], null) },
+  },
+  {
+    name: 'driver installed but not loaded (NVML_ERROR_DRIVER_NOT_LOADED, nvidia-smi exit 9)',
+    nvidia: 'unloaded',
+    amd: 'missing',
+    expected: {
+      nvidia: notFound('failed', 'driver-not-loaded', 'The NVIDIA driver is installed but not running: restart the computer, or reinstall the driver'),
+      amd: NO_AMD,
+    },
   },
 ];
+
+/** Sources say which call or tool answered: they differ by provider by design, and are checked on their own. */
+const withoutSources = (report: VendorReport): VendorReport => ({ ...report, gpus: report.gpus.map((g) => ({ ...g, sources: {} })) });
 
 let addon: Addon;
 before(() => {
   ({ addon } = requireAddon());
 });
 
+const probes = (machine: FakeMachine) => ({
+  native: createNativeProbe(addon, { kind: 'native', reason: 'test' }, machine),
+  fallback: createFallbackProbe({ kind: 'fallback', reason: 'test' }, { env: machine.env, sysRoot: machine.sysRoot }),
+});
+
 for (const c of cases) {
   describe(c.name, () => {
-    let native: HardwareProbe;
-    let fallback: HardwareProbe;
+    let machine: ReturnType<typeof probes>;
     before(async () => {
-      const machine = await fakeMachine(c.nvml, c.rocm);
-      native = createNativeProbe(addon, { kind: 'native', reason: 'test' }, machine);
-      fallback = createFallbackProbe({ kind: 'fallback', reason: 'test' }, { env: machine.env });
+      machine = probes(await fakeMachine(c.nvidia, c.amd, c.intel ? { intel: c.intel } : {}));
     });
-    for (const [name, probe] of [['native addon', () => native], ['JS fallback', () => fallback]] as const) {
-      test(name, async () => {
-        const report = HardwareReportSchema.parse(await probe().detect());
-        assert.deepEqual(report.vendors.nvidia, c.nvidia);
-        assert.deepEqual(report.vendors.amd, c.amd);
+    for (const provider of ['native', 'fallback'] as const) {
+      test(provider === 'native' ? 'native addon' : 'JS fallback', async () => {
+        const report = HardwareReportSchema.parse(await machine[provider].detect());
+        const nvidia = (provider === 'fallback' && c.fallback?.nvidia) || c.expected.nvidia;
+        assert.deepEqual(withoutSources(report.vendors.nvidia), nvidia);
+        assert.deepEqual(withoutSources(report.vendors.amd), c.expected.amd);
+        assert.deepEqual(withoutSources(report.vendors.intel), c.expected.intel ?? NO_INTEL);
         assert.deepEqual(report.vendors.apple, notFound('absent', 'not-installed', 'No Metal GPU (Metal exists only on macOS)'));
       });
     }
   });
 }
+
+test('every field says where it came from: the NVML call (the newer one where the driver has it) or the tool', async () => {
+  const source = async (c: NvidiaCase, field: GpuField) => {
+    const m = probes(await fakeMachine(c, 'missing'));
+    const [native, fallback] = await Promise.all([m.native.detect(), m.fallback.detect()]);
+    return [native, fallback].map((r: HardwareReport) => r.vendors.nvidia.gpus[0]?.sources[field]);
+  };
+  assert.deepEqual(await source('dual-a5000-590', 'memoryUsedBytes'), ['nvmlDeviceGetMemoryInfo_v2', 'nvidia-smi -q -x']);
+  assert.deepEqual(await source('gtx1660ti-418', 'memoryUsedBytes'), ['nvmlDeviceGetMemoryInfo', 'nvidia-smi -q -x']);
+  assert.deepEqual(await source('gtx1660ti-418', 'temperatureC'), ['nvmlDeviceGetTemperature', 'nvidia-smi -q -x']);
+  assert.deepEqual(await source('dual-a5000-590', 'temperatureC'), ['nvmlDeviceGetTemperatureV', 'nvidia-smi -q -x']);
+  assert.deepEqual(await source('gtx1660ti-418', 'computeCapability'), [
+    'nvmlDeviceGetCudaComputeCapability',
+    'PCI device id 218410DE (the driver predates compute_cap)',
+  ]);
+  assert.deepEqual(await source('grid-p4-vgpu-win-513', 'powerDrawW'), ['nvmlDeviceGetPowerUsage: Not Supported', 'nvidia-smi -q -x']);
+});
 
 test('the CPU read by cpuid and sysfs equals the one read from /proc/cpuinfo', async () => {
   const machine = await fakeMachine('missing', 'missing');
@@ -153,7 +262,7 @@ test('the systeminformation path used off Linux reads the same CPU as /proc/cpui
 });
 
 test('a slow driver call runs off the main thread: the event loop turns while it resolves a Promise', async () => {
-  const machine = await fakeMachine('slow', 'missing');
+  const machine = await fakeMachine('dual-a5000-590', 'missing', { slow: true });
   const order: string[] = [];
   const pending = addon.nvidia(machine.nvmlLibraries[0]!).then((r) => order.push(`probe ${(r as { status: string }).status}`));
   assert.ok(pending instanceof Promise);

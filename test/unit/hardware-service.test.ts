@@ -16,8 +16,8 @@ let twoVendors: HardwareProbe;
 let lostGpu: HardwareProbe;
 before(async () => {
   ({ addon } = requireAddon());
-  twoVendors = createNativeProbe(addon, { kind: 'native', reason: 'test' }, await fakeMachine('ok', 'ok'));
-  lostGpu = createNativeProbe(addon, { kind: 'native', reason: 'test' }, await fakeMachine('lost', 'missing'));
+  twoVendors = createNativeProbe(addon, { kind: 'native', reason: 'test' }, await fakeMachine('dual-a5000-590', 'rx6700xt-rocm612'));
+  lostGpu = createNativeProbe(addon, { kind: 'native', reason: 'test' }, await fakeMachine('lost-590', 'missing'));
 });
 
 const service = (probe: HardwareProbe, cacheDir: string, extra: { autoBenchmark?: boolean; clock?: FakeClock; logger?: MemoryLogger } = {}) =>
@@ -45,29 +45,31 @@ test('the snapshot lists every GPU as the seed classifies it, with spec figures 
   assert.deepEqual(
     snapshot.devices.map((d) => [d.name, d.type.kind, d.capabilities.basis, d.unusable.length]),
     [
-      ['NVIDIA A100-SXM4-40GB', 'DataCenterGpu', 'spec', 0],
-      ['NVIDIA GeForce RTX 4090', 'ConsumerGpu', 'spec', 0],
-      ['AMD Instinct MI210', 'DataCenterGpu', 'spec', 0],
-      ['Radeon RX 7900 XTX', 'ConsumerGpu', 'spec', 0],
+      ['NVIDIA RTX A5000', 'ConsumerGpu', 'spec', 0],
+      ['NVIDIA RTX A5000', 'ConsumerGpu', 'spec', 0],
+      ['Navi 22 [Radeon RX 6700/6700 XT / 6800M]', 'ConsumerGpu', 'unknown', 0],
       [snapshot.report.cpu.model || 'CPU', 'Cpu', 'unknown', 0],
     ],
   );
-  const a100 = snapshot.devices[0]!;
-  assert.equal(a100.id, 'GPU-6c1b3f0e-2a4d-4f1e-9b7a-0d3c5e8f9a11');
-  assert.deepEqual(a100.type, { kind: 'DataCenterGpu', model: 'A100', vramGb: 40, tensorCores: 432 });
-  assert.equal(a100.capabilities.fp16Gflops, 312_000);
-  assert.match(a100.capabilities.note, /^spec, not measured/);
+  const a5000 = snapshot.devices[0]!;
+  assert.equal(a5000.id, 'GPU-12345678-aaaa-bbbb-cccc-0123456789ab');
+  assert.deepEqual(a5000.type, { kind: 'ConsumerGpu', model: 'RTX A5000', vramGb: 24 });
+  assert.equal(a5000.capabilities.fp16Gflops, 111_100);
+  assert.match(a5000.capabilities.note, /^spec, not measured/);
+  // No unique id on this Radeon ("N/A"): it is known by its bus id, the same whichever provider answered.
+  assert.equal(snapshot.devices[2]!.id, 'amd:0000:07:00.0');
   assert.deepEqual(snapshot.provider, { kind: 'native', reason: 'test' });
   assert.equal(snapshot.profile.state, 'none');
 });
 
 test('a lost GPU is listed as unusable with the reason', async () => {
   const snapshot = await service(lostGpu, await tempDir()).refresh();
-  const lost = snapshot.devices.find((d) => d.id === 'nvidia:0000:41:00.0');
+  const lost = snapshot.devices.find((d) => d.id === 'nvidia:0000:a1:00.0');
   assert.deepEqual(lost?.unusable, [
     { code: 'device-error', message: 'The GPU stopped responding (lost from the bus): restart the computer to recover it' },
   ]);
-  assert.equal(lost?.name, 'NVIDIA GPU at 0000:41:00.0');
+  assert.equal(lost?.name, 'NVIDIA GPU at 0000:a1:00.0');
+  assert.deepEqual(snapshot.devices.map((d) => d.unusable.length), [0, 1, 0, 0], 'the healthy GPUs stay usable');
 });
 
 test('benchmark measures the CPU with progress, caches it by fingerprint, and a restart reuses it', async () => {
@@ -142,11 +144,11 @@ test('telemetry is sampled only while someone listens', async () => {
   });
   await wait;
   assert.deepEqual(samples[0]?.gpus[0], {
-    id: 'GPU-6c1b3f0e-2a4d-4f1e-9b7a-0d3c5e8f9a11',
-    utilizationPercent: 37,
-    memoryUsedBytes: 1024 ** 3,
-    temperatureC: 41,
-    powerDrawW: 87.45,
+    id: 'GPU-12345678-aaaa-bbbb-cccc-0123456789ab',
+    utilizationPercent: 0,
+    memoryUsedBytes: 22437 * 1024 ** 2,
+    temperatureC: 13,
+    powerDrawW: 6.41,
   });
   wait = arrived();
   clock.advance(1000);
@@ -176,22 +178,25 @@ const webGpuReport = (adapter: { name: string; vendor: string; description: stri
   summary: { fp32Gflops: 70_000, memoryBandwidthGBs: 900 },
 });
 
-test('a WebGPU measurement becomes the profile of the GPU it ran on; missing figures stay spec and say so', async () => {
+test('a WebGPU measurement becomes the profile of the GPU it ran on; a GPU outside the spec table says so', async () => {
   const dir = await tempDir();
   const hw = service(twoVendors, dir);
   await hw.refresh();
-  const rtx = webGpuReport({ name: 'NVIDIA GeForce RTX 4090', vendor: 'nvidia', description: 'NVIDIA GeForce RTX 4090' });
-  assert.deepEqual(await hw.acceptWebGpuReport(rtx), {
+  const radeon = webGpuReport({ name: 'AMD Radeon RX 6700 XT', vendor: 'amd', description: 'AMD Radeon RX 6700 XT (RADV NAVI22)' });
+  assert.deepEqual(await hw.acceptWebGpuReport(radeon), {
     ok: true,
-    value: { deviceId: 'GPU-0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b', note: 'Measured via WebGPU on NVIDIA GeForce RTX 4090.' },
+    value: { deviceId: 'amd:0000:07:00.0', note: 'Measured via WebGPU on AMD Radeon RX 6700 XT.' },
   });
-  const capabilities = () => hw.snapshot()!.devices[1]!.capabilities;
-  assert.deepEqual([capabilities().basis, capabilities().fp32Gflops, capabilities().memoryBandwidthGbps, capabilities().fp16Gflops], ['measured', 70_000, 900, 165_200]);
-  assert.match(capabilities().note, /^Measured via WebGPU on NVIDIA GeForce RTX 4090\. Figures WebGPU did not measure: spec, not measured/);
-  assert.equal(hw.snapshot()!.devices[0]!.capabilities.basis, 'spec', 'the other NVIDIA GPU keeps its spec figures');
+  const capabilities = () => hw.snapshot()!.devices[2]!.capabilities;
+  assert.deepEqual([capabilities().basis, capabilities().fp32Gflops, capabilities().memoryBandwidthGbps, capabilities().fp16Gflops], ['measured', 70_000, 900, null]);
+  assert.equal(capabilities().note, 'Measured via WebGPU on AMD Radeon RX 6700 XT.');
+  assert.equal(hw.snapshot()!.devices[0]!.capabilities.basis, 'spec', 'the NVIDIA GPUs keep their spec figures');
 
   const restarted = await service(twoVendors, dir).refresh();
-  assert.equal(restarted.devices[1]!.capabilities.fp32Gflops, 70_000, 'cached under the fingerprint');
+  assert.equal(restarted.devices[2]!.capabilities.fp32Gflops, 70_000, 'cached under the fingerprint');
+  // Two identical cards: the adapter's name cannot say which one WebGPU ran on.
+  const a5000 = await hw.acceptWebGpuReport(webGpuReport({ name: 'NVIDIA RTX A5000', vendor: 'nvidia', description: 'NVIDIA RTX A5000' }));
+  assert.equal(a5000.ok && a5000.value.deviceId, null);
 });
 
 test('WebGPU reports that say nothing about one detected GPU are declined with the reason', async () => {

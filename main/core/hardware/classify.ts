@@ -1,6 +1,6 @@
 import type { ComputeCapabilities, Device, DeviceType, Gpu, HardwareReport, UnusableReason } from '../../common/hardware.js';
 import type { GpuSummary } from '../../common/webgpu.js';
-import { avxSupport } from './probe.js';
+import { avxSupport, VENDOR_NAME } from './probe.js';
 import { appleChip, gpuSpec } from './specs.js';
 
 const GIB = 1024 ** 3;
@@ -25,10 +25,11 @@ export interface CpuMeasurement {
 }
 
 const gb = (bytes: number | null) => Math.round(((bytes ?? 0) / GIB) * 10) / 10;
-const VENDOR = { nvidia: 'NVIDIA', amd: 'AMD', apple: 'Apple' } as const;
 const FRAMEWORKS: Record<Gpu['vendor'], ComputeCapabilities['frameworks']> = {
   nvidia: ['cuda', 'webgpu'],
   amd: ['rocm', 'webgpu'],
+  // No oneAPI/Level Zero runtime here yet: Intel GPUs take tasks through WebGPU (Vulkan, D3D12) only.
+  intel: ['webgpu'],
   apple: ['metal', 'coreml', 'webgpu'],
 };
 
@@ -72,6 +73,13 @@ function gpuCapabilities(gpu: Gpu, measured: GpuMeasurement | undefined): Comput
 function unusable(gpu: Gpu): UnusableReason[] {
   if (gpu.error) return [{ code: 'device-error', message: gpu.error.message }];
   const reasons: UnusableReason[] = [];
+  if (gpu.mig?.enabled) {
+    const sizes = gpu.mig.instances.map((i) => `${gb(i.memoryTotalBytes)} GB`).join(', ');
+    reasons.push({
+      code: 'mig-enabled',
+      message: `MIG mode is on: the GPU is split into ${gpu.mig.instances.length} instances${sizes ? ` (${sizes})` : ''}, and tasks cannot run on MIG instances yet. To offer the whole GPU, turn MIG off (nvidia-smi -i ${gpu.index} -mig 0) while nothing runs on it`,
+    });
+  }
   const memory = gb(gpu.memoryTotalBytes);
   if (gpu.memoryTotalBytes !== null && memory < MIN_GPU_MEMORY_GB) {
     reasons.push({ code: 'too-little-memory', message: `Has ${memory} GB of memory; tasks need at least ${MIN_GPU_MEMORY_GB} GB` });
@@ -87,8 +95,8 @@ function unusable(gpu: Gpu): UnusableReason[] {
 }
 
 export const allGpus = (report: HardwareReport): Gpu[] => {
-  const { nvidia, amd, apple } = report.vendors;
-  return [...nvidia.gpus, ...amd.gpus, ...apple.gpus];
+  const { nvidia, amd, intel, apple } = report.vendors;
+  return [...nvidia.gpus, ...amd.gpus, ...intel.gpus, ...apple.gpus];
 };
 
 /** The UUID is what settings.gpus is keyed by; a GPU that cannot tell its UUID is known by its bus id. */
@@ -97,7 +105,7 @@ export const deviceId = (gpu: Gpu): string => gpu.uuid ?? `${gpu.vendor}:${gpu.p
 function gpuDevice(gpu: Gpu, measured: GpuMeasurement | undefined): Device {
   return {
     id: deviceId(gpu),
-    name: gpu.name ?? `${VENDOR[gpu.vendor]} GPU at ${gpu.pciBusId ?? `index ${gpu.index}`}`,
+    name: gpu.name ?? `${VENDOR_NAME[gpu.vendor]} GPU at ${gpu.pciBusId ?? `index ${gpu.index}`}`,
     type: deviceType(gpu),
     capabilities: gpuCapabilities(gpu, measured),
     unusable: unusable(gpu),

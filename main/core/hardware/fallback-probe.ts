@@ -3,23 +3,28 @@ import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import si from 'systeminformation';
 import type { Cpu, Gpu, ProviderInfo, VendorReport } from '../../common/hardware.js';
+import { probeIntelDrm } from './intel-drm.js';
 import {
+  isUnknownField,
+  noDevices,
   nvidiaSmiExitCode,
-  parseComputeCaps,
-  parseCpuinfo,
   parseNvidiaSmiFailures,
   parseNvidiaSmiXml,
-  parseRocmSmiJson,
-  parseSystemProfilerDisplays,
-  rocmSmiFailure,
-} from './parsers.js';
+  parseQueryRows,
+  type NvidiaSmiLog,
+} from './nvidia-smi.js';
+import { parseCpuinfo, parseSystemProfilerDisplays } from './parsers.js';
+import { computeCapabilityFromPciId } from './pci-compute.js';
 import { blankGpu, cpuRecord, probeError, vendorReport, type HardwareProbe } from './probe.js';
+import { parseRocmSmiJson, rocmSmiFailure, rocmSmiJson } from './rocm-smi.js';
 
 export interface FallbackProbeOptions {
   /** Environment for the vendor tools (PATH decides which nvidia-smi / rocm-smi runs). */
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   timeoutMs?: number;
+  /** Where sysfs is mounted ("/sys"): Intel GPUs are read from its class/drm. */
+  sysRoot?: string;
 }
 
 interface Run {
@@ -46,29 +51,62 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
   });
 }
 
-const firstLine = (r: Run) => `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
+const firstLine = (r: Run) => output(r).split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+const QUERY = ['--query-gpu=pci.bus_id,compute_cap', '--format=csv,noheader'];
+
+type Tool = (args: string[]) => Promise<Run>;
+
+/** Healthy GPUs by bus id (with compute capability where the driver knows the field), and whether it does. */
+async function queryRows(smi: Tool): Promise<{ rows: ReturnType<typeof parseQueryRows>; knowsComputeCap: boolean }> {
+  const q = await smi(QUERY);
+  if (!isUnknownField(output(q))) return { rows: parseQueryRows(q.stdout), knowsComputeCap: true };
+  return { rows: parseQueryRows((await smi(['--query-gpu=pci.bus_id', '--format=csv,noheader'])).stdout), knowsComputeCap: false };
+}
+
+/** When one GPU is lost, `-q -x` prints only the error line: each healthy GPU is then asked for on its own. */
+async function oneByOne(smi: Tool, busIds: Iterable<string>): Promise<NvidiaSmiLog | null> {
+  const logs = await Promise.all([...busIds].map(async (bus) => {
+    const r = await smi(['-q', '-x', '-i', bus]);
+    return r.stdout.includes('<nvidia_smi_log') ? parseNvidiaSmiXml(r.stdout) : null;
+  }));
+  const found = logs.filter((l): l is NvidiaSmiLog => l !== null);
+  if (!found.length) return null;
+  return {
+    driverVersion: found[0]!.driverVersion,
+    cudaVersion: found[0]!.cudaVersion,
+    gpus: found.flatMap((l) => l.gpus),
+    pciDeviceIds: new Map(found.flatMap((l) => [...l.pciDeviceIds])),
+  };
+}
 
 async function nvidia(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<VendorReport> {
-  const q = await run('nvidia-smi', ['-q', '-x'], env, timeoutMs);
+  const smi: Tool = (args) => run('nvidia-smi', args, env, timeoutMs);
+  const q = await smi(['-q', '-x']);
   if (q.missing) return vendorReport('nvidia', { status: 'absent', code: 'not-installed' });
   if (q.timedOut) return vendorReport('nvidia', { status: 'failed', code: 'timeout' });
-  if (!q.stdout.includes('<nvidia_smi_log')) {
+  const failures = parseNvidiaSmiFailures(output(q));
+  const hasXml = q.stdout.includes('<nvidia_smi_log');
+  if (!hasXml && !failures.length) {
+    if (noDevices(output(q))) return vendorReport('nvidia', { status: 'found' });
     const code = nvidiaSmiExitCode(q.exitCode);
     return vendorReport('nvidia', { status: code === 'not-installed' ? 'absent' : 'failed', code, detail: firstLine(q) });
   }
-  const log = parseNvidiaSmiXml(q.stdout);
-  const caps = parseComputeCaps((await run('nvidia-smi', ['--query-gpu=pci.bus_id,compute_cap', '--format=csv,noheader'], env, timeoutMs)).stdout);
-  const lost = parseNvidiaSmiFailures(q.stderr).map((f) => ({
-    ...blankGpu('nvidia', 0),
-    pciBusId: f.pciBusId,
-    error: probeError('nvidia', f.code, f.detail),
-  }));
-  const healthy = log.gpus.map((g) => ({ ...g, computeCapability: (g.pciBusId && caps.get(g.pciBusId)) ?? null }));
+  const { rows, knowsComputeCap } = await queryRows(smi);
+  const log = hasXml ? parseNvidiaSmiXml(q.stdout) : await oneByOne(smi, [...rows.values()].map((r) => r.id));
+  const lost = failures.map((f) => ({ ...blankGpu('nvidia', 0), pciBusId: f.pciBusId, error: probeError('nvidia', f.code, f.detail) }));
+  const healthy = (log?.gpus ?? []).map((g): Gpu => {
+    const bus = g.pciBusId ?? '';
+    const derived = computeCapabilityFromPciId(log?.pciDeviceIds.get(bus) ?? null);
+    const computeCapability = knowsComputeCap ? (rows.get(bus)?.computeCapability ?? null) : derived;
+    const source = knowsComputeCap ? 'nvidia-smi --query-gpu=compute_cap' : `PCI device id ${log?.pciDeviceIds.get(bus) ?? '?'} (the driver predates compute_cap)`;
+    return { ...g, computeCapability, sources: { ...g.sources, computeCapability: source } };
+  });
   // NVML numbers GPUs in PCI bus order; nvidia-smi lists working ones only, so the order is rebuilt from bus ids.
-  const gpus: Gpu[] = [...healthy, ...lost]
-    .sort((a, b) => (a.pciBusId ?? '').localeCompare(b.pciBusId ?? ''))
+  const gpus = [...healthy, ...lost]
+    .sort((a, b) => (a.pciBusId ?? '~').localeCompare(b.pciBusId ?? '~'))
     .map((g, index) => ({ ...g, index }));
-  return vendorReport('nvidia', { status: 'found', driverVersion: log.driverVersion, runtimeVersion: log.cudaVersion, gpus });
+  return vendorReport('nvidia', { status: 'found', driverVersion: log?.driverVersion ?? null, runtimeVersion: log?.cudaVersion ?? null, gpus });
 }
 
 const ROCM_ARGS = ['--showproductname', '--showuniqueid', '--showbus', '--showmeminfo', 'vram', '--showuse', '--showtemp', '--showpower', '--showmaxpower', '--showdriverversion', '--json'];
@@ -77,10 +115,10 @@ async function amd(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<VendorRep
   const r = await run('rocm-smi', ROCM_ARGS, env, timeoutMs);
   if (r.missing) return vendorReport('amd', { status: 'absent', code: 'not-installed' });
   if (r.timedOut) return vendorReport('amd', { status: 'failed', code: 'timeout' });
-  if (r.exitCode !== 0 || !r.stdout.trim().startsWith('{')) {
-    return vendorReport('amd', { status: 'failed', code: rocmSmiFailure(`${r.stdout}\n${r.stderr}`), detail: firstLine(r) });
-  }
-  const log = parseRocmSmiJson(r.stdout);
+  // A non-zero exit with JSON means some card declined some field (rsmi_ret_ok): the JSON is still the answer.
+  const json = rocmSmiJson(r.stdout);
+  if (!json) return vendorReport('amd', { status: 'failed', code: rocmSmiFailure(output(r)), detail: firstLine(r) });
+  const log = parseRocmSmiJson(json);
   return vendorReport('amd', { status: 'found', driverVersion: log.driverVersion, gpus: log.gpus });
 }
 
@@ -115,16 +153,22 @@ export function createFallbackProbe(provider: ProviderInfo, options: FallbackPro
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const sysRoot = options.sysRoot ?? '/sys';
   return {
     provider,
     async detect() {
-      const [nvidiaReport, amdReport, appleReport, cpuReport] = await Promise.all([
+      const [nvidiaReport, amdReport, intelReport, appleReport, cpuReport] = await Promise.all([
         nvidia(env, timeoutMs),
         amd(env, timeoutMs),
+        probeIntelDrm(sysRoot, platform, totalmem()),
         apple(env, timeoutMs, platform),
         cpu(platform),
       ]);
-      return { cpu: cpuReport, memoryBytes: totalmem(), vendors: { nvidia: nvidiaReport, amd: amdReport, apple: appleReport } };
+      return {
+        cpu: cpuReport,
+        memoryBytes: totalmem(),
+        vendors: { nvidia: nvidiaReport, amd: amdReport, intel: intelReport, apple: appleReport },
+      };
     },
   };
 }

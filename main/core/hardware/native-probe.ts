@@ -1,10 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ProbeErrorCodeSchema, type GpuVendor, type ProviderInfo, type VendorReport } from '../../common/hardware.js';
-import { blankGpu, cpuRecord, normalizeBusId, probeError, vendorReport, type HardwareProbe } from './probe.js';
+import {
+  GpuFieldSchema,
+  MigInstanceSchema,
+  ProbeErrorCodeSchema,
+  type GpuVendor,
+  type ProviderInfo,
+  type VendorReport,
+} from '../../common/hardware.js';
+import { probeIntelDrm } from './intel-drm.js';
+import { blankGpu, cpuRecord, gpuName, normalizeBusId, probeError, vendorReport, type HardwareProbe } from './probe.js';
 
 const ADDON = 'synor_hardware.node';
 
@@ -27,6 +36,9 @@ const RawGpuSchema = z.object({
   family: z.string().nullable(),
   errorCode: ProbeErrorCodeSchema.nullable(),
   errorMessage: z.string().nullable(),
+  sources: z.partialRecord(GpuFieldSchema, z.string()),
+  migEnabled: z.boolean().nullable(),
+  mig: z.array(MigInstanceSchema),
 });
 const RawVendorSchema = z.object({
   status: z.enum(['found', 'absent', 'failed']),
@@ -96,6 +108,17 @@ export interface NativeProbeOptions {
   rocmLibraries?: readonly string[];
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /** Where sysfs is mounted ("/sys"): Intel GPUs, and the bus ids of NVIDIA GPUs NVML cannot open. */
+  sysRoot?: string;
+}
+
+/**
+ * Bus ids of the devices bound to the nvidia kernel driver, in NVML's order (PCI bus order). A GPU that fell off
+ * the bus fails at nvmlDeviceGetHandleByIndex, so NVML cannot name it; nvidia-smi names it from here too.
+ */
+async function nvidiaBusIds(sysRoot: string): Promise<string[]> {
+  const entries = await readdir(join(sysRoot, 'bus', 'pci', 'drivers', 'nvidia')).catch(() => []);
+  return entries.filter((e) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(e)).map(normalizeBusId).sort();
 }
 
 export function defaultLibraries(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): { nvml: string[]; rocm: string[] } {
@@ -109,17 +132,23 @@ export function defaultLibraries(env: NodeJS.ProcessEnv, platform: NodeJS.Platfo
   };
 }
 
-async function vendor(name: GpuVendor, query: (library: string) => Promise<unknown>, libraries: readonly string[]): Promise<VendorReport> {
+async function vendor(
+  name: GpuVendor,
+  query: (library: string) => Promise<unknown>,
+  libraries: readonly string[],
+  busIds: () => Promise<string[]> = async () => [],
+): Promise<VendorReport> {
   let raw = RawVendorSchema.parse(await query(libraries[0] ?? ''));
   for (const library of libraries.slice(1)) {
     if (raw.status !== 'absent') break;
     raw = RawVendorSchema.parse(await query(library));
   }
+  const knownBusIds = raw.gpus.some((g) => g.pciBusId === null) ? await busIds() : [];
   const gpus = raw.gpus.map((g) => ({
     ...blankGpu(name, g.index),
-    name: g.name,
+    name: gpuName(g.name),
     uuid: g.uuid,
-    pciBusId: g.pciBusId === null ? null : normalizeBusId(g.pciBusId),
+    pciBusId: g.pciBusId === null ? (knownBusIds[g.index] ?? null) : normalizeBusId(g.pciBusId),
     memoryTotalBytes: g.unifiedMemory ? totalmem() : g.memoryTotalBytes,
     memoryUsedBytes: g.memoryUsedBytes,
     utilizationPercent: g.utilizationPercent,
@@ -131,6 +160,8 @@ async function vendor(name: GpuVendor, query: (library: string) => Promise<unkno
     workingSetBytes: g.workingSetBytes,
     gpuCores: g.gpuCores,
     family: g.family,
+    mig: g.migEnabled === null ? null : { enabled: g.migEnabled, instances: g.mig },
+    sources: g.sources,
     error: g.errorCode ? probeError(name, g.errorCode, g.errorMessage ?? '') : null,
   }));
   return vendorReport(name, {
@@ -148,15 +179,19 @@ export function createNativeProbe(addon: Addon, provider: ProviderInfo, options:
   const libraries = defaultLibraries(options.env ?? process.env, options.platform ?? process.platform);
   const nvml = options.nvmlLibraries ?? libraries.nvml;
   const rocm = options.rocmLibraries ?? libraries.rocm;
+  const sysRoot = options.sysRoot ?? '/sys';
+  const platform = options.platform ?? process.platform;
   return {
     provider,
     async detect() {
-      const [nvidia, amd, apple] = await Promise.all([
-        vendor('nvidia', (lib) => addon.nvidia(lib), nvml),
+      const [nvidia, amd, intel, apple] = await Promise.all([
+        vendor('nvidia', (lib) => addon.nvidia(lib), nvml, () => nvidiaBusIds(sysRoot)),
         vendor('amd', (lib) => addon.amd(lib), rocm),
+        // No Level Zero binding yet: the addon's answer for Intel would be the same sysfs read.
+        probeIntelDrm(sysRoot, platform, totalmem()),
         vendor('apple', () => addon.apple(), ['']),
       ]);
-      return { cpu: cpuRecord(RawCpuSchema.parse(addon.cpu())), memoryBytes: totalmem(), vendors: { nvidia, amd, apple } };
+      return { cpu: cpuRecord(RawCpuSchema.parse(addon.cpu())), memoryBytes: totalmem(), vendors: { nvidia, amd, intel, apple } };
     },
   };
 }

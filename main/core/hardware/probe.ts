@@ -1,6 +1,8 @@
 import { release } from 'node:os';
 import {
   CpuFeatureSchema,
+  GpuFieldSchema,
+  type GpuField,
   type Cpu,
   type CpuFeature,
   type Gpu,
@@ -18,7 +20,7 @@ export interface HardwareProbe {
   detect(): Promise<HardwareReport>;
 }
 
-const VENDOR_NAME: Record<GpuVendor, string> = { nvidia: 'NVIDIA', amd: 'AMD', apple: 'Apple' };
+export const VENDOR_NAME: Record<GpuVendor, string> = { nvidia: 'NVIDIA', amd: 'AMD', intel: 'Intel', apple: 'Apple' };
 
 /** One sentence per code, shared by both providers so the user reads the same thing whichever one answered. */
 export function probeError(vendor: GpuVendor, code: ProbeErrorCode, detail = ''): ProbeError {
@@ -27,6 +29,7 @@ export function probeError(vendor: GpuVendor, code: ProbeErrorCode, detail = '')
     'not-installed': {
       nvidia: 'NVIDIA driver library not found',
       amd: 'AMD ROCm library not found',
+      intel: 'No Intel GPU found',
       apple: 'No Metal GPU (Metal exists only on macOS)',
     }[vendor],
     'driver-not-loaded': `The ${v} driver is installed but not running: restart the computer, or reinstall the driver`,
@@ -34,6 +37,8 @@ export function probeError(vendor: GpuVendor, code: ProbeErrorCode, detail = '')
     'driver-mismatch': `The ${v} driver was updated but the old one is still running: restart the computer`,
     'no-permission': `This user may not query the ${v} driver`,
     'gpu-lost': 'The GPU stopped responding (lost from the bus): restart the computer to recover it',
+    'reset-required': 'The GPU needs a reset after an error: restart the computer',
+    'gpu-not-found': `The ${v} driver no longer finds this GPU: check that it is seated and powered, then restart the computer`,
     timeout: `The ${v} driver did not answer in time`,
     'driver-error': `The ${v} driver reported an error${detail ? `: ${detail}` : ''}`,
   };
@@ -50,8 +55,21 @@ export function vendorReport(
     // Metal ships with the OS, so the OS release is its driver version.
     driverVersion: vendor === 'apple' && fields.status === 'found' ? release() : (fields.driverVersion ?? null),
     runtimeVersion: fields.runtimeVersion ?? null,
-    gpus: [...(fields.gpus ?? [])].sort((a, b) => a.index - b.index),
+    gpus: [...(fields.gpus ?? [])].sort((a, b) => a.index - b.index).map((gpu) => withNotReported(gpu)),
   };
+}
+
+/** The readings each vendor's probes ask for; the others are not part of that vendor's answer at all. */
+const ASKED: Record<GpuVendor, readonly GpuField[]> = {
+  nvidia: GpuFieldSchema.options,
+  amd: GpuFieldSchema.options.filter((f) => f !== 'computeCapability'),
+  intel: ['name', 'pciBusId', 'memoryTotalBytes', 'temperatureC'],
+  apple: ['name', 'memoryTotalBytes'],
+};
+
+/** A reading asked for and left null was declined by the driver; a GPU with an error has no readings to decline. */
+function withNotReported(gpu: Gpu): Gpu {
+  return { ...gpu, notReported: gpu.error ? [] : ASKED[gpu.vendor].filter((f) => gpu[f] === null) };
 }
 
 /** A GPU with every reading unknown; callers fill in what their source says. */
@@ -73,8 +91,27 @@ export function blankGpu(vendor: GpuVendor, index: number): Gpu {
     workingSetBytes: null,
     gpuCores: null,
     family: null,
+    mig: null,
+    notReported: [],
+    sources: {},
     error: null,
   };
+}
+
+/** The sentence shown for a reading in Gpu.notReported. */
+export const NOT_REPORTED = 'not reported by the driver';
+
+/** GPU names the drivers fall back to when they have no marketing name (rocm-smi "0x1002", old nvidia-smi). */
+export function gpuName(raw: string | null | undefined): string | null {
+  const name = raw?.trim() ?? '';
+  return name && !/^0x[0-9a-f]+$/i.test(name) ? name : null;
+}
+
+/** ROCm unique ids in one spelling ("0x" + lowercase hex, no leading zeros) whichever tool printed them. */
+export function normalizeUniqueId(raw: string | null | undefined): string | null {
+  const hex = raw?.trim().toLowerCase().replace(/^0x/, '') ?? '';
+  if (!/^[0-9a-f]+$/.test(hex)) return null;
+  return `0x${hex.replace(/^0+(?=.)/, '')}`;
 }
 
 /** "00000000:01:00.0" (NVML, nvidia-smi) and "0000:01:00.0" (ROCm, sysfs) → "0000:01:00.0". */
@@ -88,9 +125,9 @@ export function normalizeBusId(id: string): string {
 export function cpuVendor(raw: string): Cpu['vendor'] {
   if (/GenuineIntel|intel/i.test(raw)) return 'intel';
   if (/AuthenticAMD|\bamd\b/i.test(raw)) return 'amd';
-  if (/apple/i.test(raw)) return 'apple';
-  // ARM's implementer code, as the kernel prints it.
-  if (/^0x41$|\barm\b/i.test(raw)) return 'arm';
+  // The kernel's "CPU implementer" codes: 0x61 is Apple; ARM (0x41), Ampere, NVIDIA, APM… all make Arm cores.
+  if (/apple|^0x61$/i.test(raw)) return 'apple';
+  if (/^0x[0-9a-f]{2}$|\barm\b/i.test(raw)) return 'arm';
   return 'other';
 }
 
