@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_NETWORK_SETTINGS, NetworkSettingsSchema } from './network.js';
 import { ChainSettingsSchema } from './wallet.js';
 
-export const SETTINGS_VERSION = 4;
+export const SETTINGS_VERSION = 5;
 
 const whole = (min: number, max: number, unit: string) =>
   z
@@ -40,6 +40,8 @@ export const SettingsSchema = z
     sharing: z.boolean(),
     cpuSharePercent: percent,
     memorySharePercent: percent,
+    /** Disk the network's downloads (models, inputs sent by URL) may fill, partial downloads included. */
+    diskBudgetGiB: whole(1, 4096, ' GiB'),
     gpuDefaults: GpuSettingsSchema,
     gpus: z.record(z.string().min(1).max(128), GpuSettingsSchema),
     idleOnly: z.object({ enabled: z.boolean(), minutes: whole(1, 240, ' minutes') }).strict(),
@@ -87,6 +89,7 @@ export const DEFAULT_SETTINGS: Settings = {
   sharing: false,
   cpuSharePercent: 50,
   memorySharePercent: 40,
+  diskBudgetGiB: 8,
   gpuDefaults: { enabled: true, sharePercent: 70, vramLimitMiB: null, maxTempC: 80 },
   gpus: {},
   idleOnly: { enabled: true, minutes: 10 },
@@ -139,4 +142,6 @@ export const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record
   2: (old) => ({ ...old, network: DEFAULT_NETWORK_SETTINGS, chain: null, schemaVersion: 3 }),
   // v4 added starting with the computer.
   3: (old) => ({ ...old, startAtLogin: true, schemaVersion: 4 }),
+  // v5 added the disk budget for downloads (8 GiB was the fixed model cache size before).
+  4: (old) => ({ ...old, diskBudgetGiB: 8, schemaVersion: 5 }),
 };

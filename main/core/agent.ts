@@ -139,6 +139,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     wallet,
     embeddedDevnet: options.embeddedDevnet ?? true,
     onChange: () => publish(),
+    onNotice: (message) => log('notice', message),
   });
   const monitor = new Monitor(ports, gpuSignals, () => contribution.pids());
   let signals: Signals | null = null;

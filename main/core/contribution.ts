@@ -34,6 +34,8 @@ export interface ContributionOptions {
   /** Start the embedded devnet when no coordinator URL is set (off in unit tests: it runs a chain and a server). */
   embeddedDevnet: boolean;
   onChange(): void;
+  /** Something the user should find in the Activity log: a result given back and why, results held in memory. */
+  onNotice(message: string): void;
 }
 
 export interface Contribution {
@@ -68,7 +70,14 @@ interface Connected {
 
 export function createContribution(o: ContributionOptions): Contribution {
   const { clock, logger, wallet } = o;
-  const runtime = createRuntime({ cacheDir: join(o.dataDir, 'models'), clock, logger });
+  const runtime = createRuntime({
+    cacheDir: join(o.dataDir, 'models'),
+    cacheCapBytes: () => o.settings().diskBudgetGiB * 1024 ** 3,
+    // The memory the policy lets tasks use: inputs sent by URL wait in this process within it.
+    memoryBudgetBytes: () => Math.max(0, ...(decision?.devices.map((device) => device.limits.memoryBudgetBytes) ?? [])),
+    clock,
+    logger,
+  });
   let devnet: DevnetProcess | null = null;
   let connected: Connected | null = null;
   let decision: Decision | null = null;
@@ -139,6 +148,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     scheduler.onChange(o.onChange);
     service.subscribe((event) => {
       if (event.type === 'receipt' || event.type === 'submitted') recount();
+      if (event.type === 'problem') o.onNotice(event.message);
       // New receipts change what the wallet may claim.
       if (event.type === 'receipt') void wallet.refresh();
       o.onChange();

@@ -232,19 +232,23 @@ test('http is refused for remote coordinators', async () => {
   await assert.rejects(device('http://coordinator.example.com/'), (e: NetworkError) => e.code === 'INSECURE_URL');
 });
 
-test('a result the coordinator refuses stays queued on disk and does not hold up the others', async () => {
+test('a result the coordinator refuses (4xx) is not sent again: it leaves the outbox, is given back with the reason, and does not hold up the others', async () => {
   const net = await devnet();
   const { client, dir } = await device(net.url);
   net.addTasks(1);
   const { leaseId, task } = await leaseTask(client);
   const result = await runWithOrt(task);
   const outbox = new Outbox(join(dir, 'network', 'outbox'));
+  const problems: string[] = [];
+  client.subscribe((e) => void (e.type === 'problem' && problems.push(e.message)));
   // Oldest first, and refused by the coordinator (a lease id the protocol does not allow).
   await outbox.put({ version: 1, url: client.url, deviceId: client.deviceId, leaseId: 'not a lease id', result: { ...result, taskId: 'stuck-1' }, estimateWei: '0', finishedAt: 0 });
   await client.complete(leaseId, result);
-  await assert.rejects(client.flush(), (e: NetworkError) => e.code === 'REJECTED' && /leaseId/.test(e.message));
+  assert.equal(await client.flush(), 0);
   assert.equal(net.stats.accepted.get(task.id), 1, 'the good result went out');
-  assert.deepEqual((await outbox.load()).entries.map((e) => e.result.taskId), ['stuck-1']);
-  assert.equal(client.status().queued, 1);
-  assert.equal(client.status().code, 'error');
+  assert.deepEqual((await outbox.load()).entries, []);
+  assert.equal(await client.flush(), 0, 'nothing is sent again');
+  assert.equal(client.status().code, 'connected');
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /refused the result of task stuck-1 .*leaseId.*will not be sent again/);
 });

@@ -62,6 +62,10 @@ export interface NetworkClientOptions {
   /** Backoff base and cap for retries after failures. */
   backoff?: { baseMs: number; maxMs: number };
   maxReplyBytes?: number;
+  /** Finished results waiting to be sent past which no new task is leased: more would only pile up unsent. */
+  maxBacklog?: number;
+  /** At least this long between leases; doubled (up to 30 s) for each lease in a row that ended with no result taken. */
+  minLeaseIntervalMs?: number;
 }
 
 export type LeaseOutcome =
@@ -91,7 +95,10 @@ export interface NetworkClient {
   lease(signal?: AbortSignal): Promise<LeaseOutcome>;
   /** Progress (0–1) sent with the next automatic heartbeat. */
   progress(leaseId: string, fraction: number): void;
-  /** Writes the result to disk (fsynced) before anything else, then submits it in the background. */
+  /**
+   * Writes the result to disk (fsynced) before anything else, then submits it in the background. One the disk refuses
+   * is held in memory (and leasing pauses); one that is not a valid result is given back with the reason.
+   */
   complete(leaseId: string, result: TaskResult): Promise<void>;
   /** Gives a task back (policy pause, bad task, …). Best effort: an unreachable coordinator lets the lease expire. */
   release(leaseId: string, reason: ReleaseReason, message: string): Promise<void>;
@@ -133,6 +140,8 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   const syncIntervalMs = o.syncIntervalMs ?? 30_000;
   const backoff = o.backoff ?? { baseMs: 1_000, maxMs: 5 * 60_000 };
   const maxReplyBytes = o.maxReplyBytes ?? 96 * MIB;
+  const maxBacklog = o.maxBacklog ?? 32;
+  const minLeaseIntervalMs = o.minLeaseIntervalMs ?? 250;
   const events = new Emitter<NetworkEvent>();
   const outbox = new Outbox(join(dir, 'outbox'));
 
@@ -162,12 +171,21 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   let closed = false;
   const leases = new Map<string, ActiveLease>();
   let lastStatus = '';
+  /** Leases in a row that ended with no result taken (gone, too late): a coordinator with 1 ms leases is not stormed. */
+  let lostLeases = 0;
+  let lastLeaseAt = Number.NEGATIVE_INFINITY;
 
   const status = (): NetworkStatus => {
     const devnet = info?.network.devnet ?? false;
     const label = devnet ? DEVNET_LABEL : (info?.network.label ?? url);
     const common = { url, devnet, label, queued, activeLeases: leases.size, retryAt };
     const results = `${queued} result${queued === 1 ? '' : 's'} queued`;
+    const held = outbox.heldBecause();
+    if (held) {
+      const n = outbox.heldCount();
+      const message = `New work is paused: ${held}. ${n} finished result${n === 1 ? ' is' : 's are'} kept in memory and still sent; free some disk space to go on.`;
+      return { ...common, code: 'error', message };
+    }
     if (lastError && !lastError.retryable) return { ...common, code: 'error', message: lastError.message };
     if (lastError) {
       const wait = retryAt === null ? '' : ` — retrying in ${Math.max(1, Math.round((retryAt - o.clock.now()) / 1000))} s`;
@@ -279,6 +297,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
       const reply = await call(ROUTES.heartbeat(leaseId), HeartbeatReplySchema, 'POST', { progress: lease.progress });
       events.emit({ type: 'heartbeat', leaseId, status: reply.status });
       if (reply.status === 'gone' && leases.has(leaseId)) {
+        lostLeases++;
         stopLease(leaseId);
         events.emit({ type: 'gone', leaseId, taskId: lease.task.id });
         publish();
@@ -292,7 +311,23 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     }
   };
 
+  /** Why no task should be leased now: results that cannot be saved, or too many waiting to be sent. */
+  const leaseBlocked = (): string | null => {
+    const held = outbox.heldBecause();
+    if (held) return `new work is paused: ${held}`;
+    return queued >= maxBacklog ? `${queued} finished results are waiting to be sent first` : null;
+  };
+
   async function lease(signal?: AbortSignal): Promise<LeaseOutcome> {
+    const blocked = leaseBlocked();
+    if (blocked) {
+      noWork = blocked;
+      publish();
+      return { kind: 'none', reason: 'paused', message: blocked, retryAfterMs: 5_000 };
+    }
+    const wait = lastLeaseAt + Math.min(30_000, minLeaseIntervalMs * 2 ** Math.min(lostLeases, 8)) - performance.now();
+    if (wait > 0) await pause(wait, signal ?? AbortSignal.any([]));
+    lastLeaseAt = performance.now();
     try {
       const reply = await authed(() =>
         call(ROUTES.lease, LeaseReplySchema, 'POST', { waitMs: Math.min(leaseWaitMs, info?.maxLeaseWaitMs ?? leaseWaitMs) }, {
@@ -320,7 +355,29 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     }
   }
 
+  /** The result will never be taken: it leaves the outbox, the lease goes back, and the user is told why. */
+  async function abandon(entry: OutboxEntry, why: string): Promise<void> {
+    await outbox.remove(entry.result.taskId);
+    queued--;
+    lostLeases++;
+    const message = `The network refused the result of task ${entry.result.taskId} (${why}); it was given back and will not be sent again.`;
+    o.logger.warn(message);
+    events.emit({ type: 'problem', message });
+    publish();
+    stopLease(entry.leaseId);
+    // Best effort, and not the status line's business: the lease ends by itself if this does not get through.
+    await giveBack(entry.leaseId, 'runtime-error', `result refused: ${why}`).catch((error: unknown) =>
+      o.logger.warn(`could not give back the lease of task ${entry.result.taskId}: ${(error as Error).message}`),
+    );
+  }
+
   async function submitAll(): Promise<number> {
+    const held = outbox.heldCount();
+    await outbox.writeHeld();
+    if (held > 0 && outbox.heldCount() === 0) {
+      events.emit({ type: 'problem', message: 'There is room on the disk again: every finished result is saved, and new work goes on.' });
+      publish();
+    }
     const { entries } = await outbox.load();
     const mine = entries.filter((e) => e.url === url);
     queued = mine.length;
@@ -330,11 +387,14 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
       try {
         reply = await authed(() => call(ROUTES.submit, SubmitReplySchema, 'POST', { leaseId: entry.leaseId, result: entry.result }));
       } catch (error) {
-        // A refusal of one result must not hold up the others; it stays queued and is tried again next round.
         if (!(error instanceof NetworkError) || error.retryable) throw error;
-        refused ??= error;
+        // The coordinator's own 4xx answer to this result: sending the same bytes again cannot change it.
+        if (error.code === 'REJECTED') await abandon(entry, error.message);
+        // Anything else (this device or coordinator refused as a whole) must not hold up the others; tried next round.
+        else refused ??= error;
         continue;
       }
+      lostLeases = reply.status === 'too-late' ? lostLeases + 1 : 0;
       if (reply.status !== 'too-late') {
         const pinned = coordinatorState();
         await o.ledger.append({
@@ -414,6 +474,21 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     }
   }
 
+  const giveBack = (leaseId: string, reason: ReleaseReason, message: string) =>
+    authed(() => call(ROUTES.release, ReleaseReplySchema, 'POST', { leaseId, reason, message: message.slice(0, 500) }));
+
+  async function release(leaseId: string, reason: ReleaseReason, message: string): Promise<void> {
+    stopLease(leaseId);
+    publish();
+    try {
+      await giveBack(leaseId, reason, message);
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      lastError = error;
+      publish();
+    }
+  }
+
   return {
     deviceId,
     url,
@@ -437,23 +512,25 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
         estimateWei: toWei(lease?.task.rewardEstimate ?? 0).toString(),
         finishedAt: o.clock.now(),
       };
-      await outbox.put(entry);
+      const put = await outbox.put(entry);
+      if (!put.ok) {
+        // Never dropped in silence: the task goes back with the reason, and the user sees it.
+        const message = `The result of task ${result.taskId} could not be kept: ${put.message}. The task was given back.`;
+        o.logger.error(message);
+        events.emit({ type: 'problem', message });
+        return release(leaseId, 'runtime-error', `result not kept: ${put.message}`);
+      }
+      if (put.held !== null && outbox.heldCount() === 1) {
+        const message = `Finished results cannot be saved (${put.held}): they are kept in memory and still sent, and new work is paused until there is room.`;
+        o.logger.error(message);
+        events.emit({ type: 'problem', message });
+      }
       queued++;
       events.emit({ type: 'queued', taskId: result.taskId });
       publish();
       if (loop !== null) schedule(0);
     },
-    async release(leaseId, reason, message) {
-      stopLease(leaseId);
-      publish();
-      try {
-        await authed(() => call(ROUTES.release, ReleaseReplySchema, 'POST', { leaseId, reason, message: message.slice(0, 500) }));
-      } catch (error) {
-        if (!(error instanceof NetworkError)) throw error;
-        lastError = error;
-        publish();
-      }
-    },
+    release,
     flush,
     syncReceipts,
     start() {

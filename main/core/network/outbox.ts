@@ -7,7 +7,8 @@ import { writeFileAtomic } from '../fs/atomic.js';
 
 /**
  * Finished results waiting to be submitted, one file each, written (fsynced) before the first submit attempt and
- * removed only after the coordinator acknowledged them: a crash or kill -9 at any point loses nothing.
+ * removed only after the coordinator acknowledged them: a crash or kill -9 at any point loses nothing. A result that
+ * cannot be written (disk full) is held in memory instead, submitted from there, and written once there is room.
  */
 export const OutboxEntrySchema = z
   .object({
@@ -31,18 +32,62 @@ export interface OutboxLoad {
   problems: string[];
 }
 
+/** Written: on disk. Held: in memory only, because the disk refused it (`why`). Refused: not a valid result. */
+export type PutOutcome = { ok: true; held: string | null } | { ok: false; message: string };
+
 export class Outbox {
+  private readonly held = new Map<string, { entry: OutboxEntry; why: string }>();
+
   constructor(readonly dir: string) {}
 
-  async put(entry: OutboxEntry): Promise<void> {
-    await writeFileAtomic(join(this.dir, fileName(entry.result.taskId)), JSON.stringify(OutboxEntrySchema.parse(entry)));
+  async put(entry: OutboxEntry): Promise<PutOutcome> {
+    const parsed = OutboxEntrySchema.safeParse(entry);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { ok: false, message: `its ${issue?.path.join('.') || 'content'} is not valid (${issue?.message ?? 'invalid'})` };
+    }
+    const why = await this.write(parsed.data);
+    return { ok: true, held: why };
+  }
+
+  /** Why results are held in memory (the last disk error), or null when every result is on disk. */
+  heldBecause(): string | null {
+    return [...this.held.values()].at(-1)?.why ?? null;
+  }
+
+  heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Tries again to write the results held in memory; those that fit leave memory. */
+  async writeHeld(): Promise<void> {
+    for (const { entry } of [...this.held.values()]) if ((await this.write(entry)) !== null) return;
   }
 
   async remove(taskId: string): Promise<void> {
+    this.held.delete(taskId);
     await rm(join(this.dir, fileName(taskId)), { force: true });
   }
 
-  /** Everything queued, oldest first. Leftover temp files of an interrupted write are ignored (the write never happened). */
+  /** null once written; else the disk's refusal, with the entry held in memory. */
+  private async write(entry: OutboxEntry): Promise<string | null> {
+    try {
+      await writeFileAtomic(join(this.dir, fileName(entry.result.taskId)), JSON.stringify(entry));
+      this.held.delete(entry.result.taskId);
+      return null;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code !== 'string') throw error;
+      const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : `the data folder cannot be written (${code})`;
+      this.held.set(entry.result.taskId, { entry, why });
+      return why;
+    }
+  }
+
+  /**
+   * Everything queued (on disk and held in memory), oldest first. Leftover temp files of an interrupted write are
+   * ignored (the write never happened).
+   */
   async load(): Promise<OutboxLoad> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const entries: OutboxEntry[] = [];
@@ -58,6 +103,8 @@ export class Outbox {
         problems.push(`A queued result could not be read and was kept as ${aside}: ${(error as Error).message}`);
       }
     }
+    const onDisk = new Set(entries.map((e) => e.result.taskId));
+    for (const { entry } of this.held.values()) if (!onDisk.has(entry.result.taskId)) entries.push(entry);
     entries.sort((a, b) => a.finishedAt - b.finishedAt);
     return { entries, problems };
   }

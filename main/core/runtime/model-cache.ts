@@ -7,18 +7,25 @@ import type { Clock, Logger } from '../ports.js';
 
 export interface ModelCacheOptions {
   dir: string;
-  /** Total bytes of cached blobs; least recently used ones go first. */
-  capBytes: number;
+  /** Disk budget: cached blobs plus partial downloads; least recently used ones go first. Read at each download. */
+  capBytes: number | (() => number);
   clock: Clock;
   logger: Logger;
   fetch?: typeof fetch;
   /** A download that receives nothing for this long is dropped (and resumes on the next try). */
   stallMs?: number;
+  /**
+   * Every download ends by `baseMs` plus its size at `minBytesPerSec`, however it trickles: a stall timer alone lets a
+   * server sending 1 byte/s keep a task preparing forever.
+   */
+  deadline?: { baseMs: number; minBytesPerSec: number };
 }
 
 const SHA = /^[0-9a-f]{64}$/;
 /** A blob found whole this recently is taken as still there: a stream of tasks for one model stats it every 10 s, not per task. */
 const FRESH_MS = 10_000;
+/** A hash that did not match (or a body past its declared size) is not fetched again for this long: not once per task. */
+const REFUSED_MS = 10 * 60_000;
 
 export type Fetched = { ok: true; path: string } | { ok: false; message: string };
 const ok = (path: string): Fetched => ({ ok: true, path });
@@ -34,12 +41,18 @@ export class ModelCache {
   private readonly pins = new Map<string, number>();
   /** sha256 → size and when it was last found whole (clock ms); also when its last use was written as mtime. */
   private readonly fresh = new Map<string, { size: number; at: number }>();
+  /** sha256 → why its last download was refused and until when (clock ms) that answer stands. */
+  private readonly refused = new Map<string, { message: string; until: number }>();
   private readonly blobs: string;
   private readonly partial: string;
 
   constructor(private readonly o: ModelCacheOptions) {
     this.blobs = join(o.dir, 'blobs');
     this.partial = join(o.dir, 'partial');
+  }
+
+  private cap(): number {
+    return typeof this.o.capBytes === 'function' ? this.o.capBytes() : this.o.capBytes;
   }
 
   /** The only way a path into the cache is made. */
@@ -89,7 +102,10 @@ export class ModelCache {
     if (!SHA.test(ref.sha256)) return fail('not a sha256');
     const url = new URL(ref.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`only http(s) downloads are allowed, not ${url.protocol}`);
-    if (ref.size > this.o.capBytes) return fail(`model is ${mib(ref.size)}, larger than the ${mib(this.o.capBytes)} model cache`);
+    const cap = this.cap();
+    if (ref.size > cap) return fail(`model is ${mib(ref.size)}, larger than the ${mib(cap)} disk budget for downloads (Settings)`);
+    const refused = this.refused.get(ref.sha256);
+    if (refused && this.o.clock.now() < refused.until) return fail(`${refused.message} (not tried again for ${REFUSED_MS / 60_000} minutes)`);
     const final = this.pathOf(ref.sha256);
     const seen = this.fresh.get(ref.sha256);
     if (seen?.size === ref.size && this.o.clock.now() - seen.at < FRESH_MS) return ok(final);
@@ -100,7 +116,7 @@ export class ModelCache {
     }
     if (have) await rm(final, { force: true });
     const room = await this.makeRoom(ref.size, ref.sha256);
-    if (!room) return fail(`no room for ${mib(ref.size)} in the model cache: the rest is in use`);
+    if (!room) return fail(`no room for ${mib(ref.size)} within the disk budget for downloads: the rest is in use`);
     await mkdir(this.partial, { recursive: true });
     const part = join(this.partial, `${ref.sha256}.part`);
     try {
@@ -117,41 +133,60 @@ export class ModelCache {
       await rm(part, { force: true });
       have = 0;
     }
-    const stall = new AbortController();
+    const stop = new AbortController();
     const stallMs = this.o.stallMs ?? 30_000;
-    const arm = (): NodeJS.Timeout => setTimeout(() => stall.abort(new Error(`no data for ${stallMs / 1000} s`)), stallMs);
+    const { baseMs, minBytesPerSec } = this.o.deadline ?? { baseMs: 60_000, minBytesPerSec: 128 * 1024 };
+    const totalMs = baseMs + Math.ceil(((ref.size - have) / minBytesPerSec) * 1000);
+    const overall = setTimeout(() => stop.abort(new Error(`not done within ${seconds(totalMs)}`)), totalMs);
+    const arm = (): NodeJS.Timeout => setTimeout(() => stop.abort(new Error(`no data for ${seconds(stallMs)}`)), stallMs);
     let timer = arm();
     const alive = (): void => {
       clearTimeout(timer);
       timer = arm();
     };
     try {
-      return await this.receive(ref, part, final, have, stall.signal, alive);
+      const got = await this.receive(ref, part, final, have, stop.signal, alive);
+      // Evidence of a bad or hostile source: every task naming this hash would download it in full again.
+      if (!got.ok && got.refused) this.refused.set(ref.sha256, { message: got.message, until: this.o.clock.now() + REFUSED_MS });
+      return got;
     } finally {
       clearTimeout(timer);
+      clearTimeout(overall);
     }
   }
 
-  private async receive(ref: ModelRef, part: string, final: string, have: number, signal: AbortSignal, alive: () => void): Promise<Fetched> {
-    const res = await (this.o.fetch ?? fetch)(ref.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal });
+  private async receive(
+    ref: ModelRef,
+    part: string,
+    final: string,
+    have: number,
+    signal: AbortSignal,
+    alive: () => void,
+  ): Promise<Fetched & { refused?: true }> {
+    const res = await (this.o.fetch ?? fetch)(ref.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal, redirect: 'error' });
     if (res.status !== 200 && res.status !== 206) {
       await res.body?.cancel();
       return fail(`download of ${ref.url} answered HTTP ${res.status}`);
     }
     // A server that ignores Range sends everything again (200): start over.
     const resumed = res.status === 206 && have > 0;
+    const announced = Number(res.headers.get('content-length') ?? NaN);
+    if (announced > ref.size - (resumed ? have : 0)) {
+      await res.body?.cancel();
+      await rm(part, { force: true });
+      return { ...fail(`download of ${ref.url} announces ${announced} bytes, more than the task's ${ref.size}: not started`), refused: true };
+    }
     const sum = createHash('sha256');
     if (resumed) for await (const chunk of createReadStream(part)) sum.update(chunk as Buffer);
     let bytes = resumed ? have : 0;
     const file = await open(part, resumed ? 'a' : 'w', 0o600);
+    let over = false;
     try {
       for await (const chunk of res.body ?? []) {
         alive();
         bytes += chunk.length;
-        if (bytes > ref.size) {
-          await rm(part, { force: true });
-          return fail(`download of ${ref.url} is larger than the announced ${ref.size} bytes`);
-        }
+        // Stops at the first byte past the declared size: not one more is written.
+        if ((over = bytes > ref.size)) break;
         sum.update(chunk);
         await file.write(chunk);
       }
@@ -159,11 +194,15 @@ export class ModelCache {
     } finally {
       await file.close();
     }
+    if (over) {
+      await rm(part, { force: true });
+      return { ...fail(`download of ${ref.url} is larger than the announced ${ref.size} bytes: stopped and deleted`), refused: true };
+    }
     if (bytes !== ref.size) throw new Error(`connection ended early`);
     const actual = sum.digest('hex');
     if (actual !== ref.sha256) {
       await rm(part, { force: true });
-      return fail(`downloaded bytes hash to ${actual}, the task says ${ref.sha256}: deleted`);
+      return { ...fail(`downloaded bytes hash to ${actual}, the task says ${ref.sha256}: deleted`), refused: true };
     }
     await rename(part, final);
     await this.touch(final, ref);
@@ -176,18 +215,37 @@ export class ModelCache {
     await utimes(final, now / 1000, now / 1000).catch(() => undefined);
   }
 
-  /** Evicts least recently used, unpinned blobs until `size` more bytes fit under the cap. */
+  /**
+   * Evicts until `size` more bytes fit under the disk budget: partial downloads no task is fetching first (they resume
+   * only if the same model comes again), then least recently used, unpinned blobs.
+   */
   private async makeRoom(size: number, keep: string): Promise<boolean> {
+    const cap = this.cap();
+    const partials = await this.partials(keep);
     const entries = (await this.list()).sort((a, b) => a.usedAt - b.usedAt);
-    let total = entries.reduce((n, e) => n + e.size, 0);
+    let total = [...partials, ...entries].reduce((n, e) => n + e.size, 0);
+    for (const p of partials) {
+      if (total + size <= cap) break;
+      await rm(join(this.partial, `${p.sha256}.part`), { force: true });
+      total -= p.size;
+    }
     for (const e of entries) {
-      if (total + size <= this.o.capBytes) break;
+      if (total + size <= cap) break;
       if (this.pins.has(e.sha256) || e.sha256 === keep) continue;
-      await this.remove(e.sha256, 'least recently used, cache over its size cap');
+      await this.remove(e.sha256, 'least recently used, downloads over their disk budget');
       total -= e.size;
     }
-    return total + size <= this.o.capBytes;
+    return total + size <= cap;
+  }
+
+  /** Partial downloads other than `keep`'s that no download is writing now. */
+  private async partials(keep: string): Promise<{ sha256: string; size: number }[]> {
+    const names = await readdir(this.partial).catch(() => [] as string[]);
+    const idle = names.map((n) => n.replace(/\.part$/, '')).filter((sha) => SHA.test(sha) && sha !== keep && !this.inflight.has(sha));
+    const sized = await Promise.all(idle.map(async (sha256) => ({ sha256, size: (await stat(join(this.partial, `${sha256}.part`)).catch(() => undefined))?.size })));
+    return sized.flatMap((p) => (p.size === undefined ? [] : [{ sha256: p.sha256, size: p.size }]));
   }
 }
 
 const mib = (n: number): string => `${(n / 1024 ** 2).toFixed(1)} MiB`;
+const seconds = (ms: number): string => `${ms / 1000} s`;

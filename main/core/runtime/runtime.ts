@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { ReleaseReason, Task, TaskResult, Tensor } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
 import { BufferPool, sweepSpillFolders } from './frames.js';
@@ -9,7 +9,13 @@ import { ModelCache } from './model-cache.js';
 
 export interface RuntimeOptions {
   cacheDir: string;
-  cacheCapBytes?: number;
+  /** The disk budget for downloaded models and inputs (Settings), read at each download. */
+  cacheCapBytes?: number | (() => number);
+  /**
+   * Memory the user shares: inputs sent by URL are held in this process (then in the job host) while their task waits,
+   * so all prepared tasks' together stay within it. Unbounded when left out.
+   */
+  memoryBudgetBytes?: () => number;
   clock: Clock;
   logger: Logger;
   hostEntry?: HostEntry;
@@ -45,6 +51,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     ...(o.fetch ? { fetch: o.fetch } : {}),
   });
   const entry = o.hostEntry ?? defaultHostEntry();
+  const inputs = new InputBudget(o.memoryBudgetBytes ?? (() => Number.POSITIVE_INFINITY));
 
   // Input and output tensor buffers are recycled (frames.ts BufferPool): steady work allocates no big buffers.
   const pool = new BufferPool(8);
@@ -63,15 +70,17 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       }
       return { dtype: t.dtype, shape: t.shape, data };
     }
+    // Checked before the first byte: a size that does not fit the shape is refused without downloading anything.
+    if (t.size !== want) return wrongSize(t.size);
     const got = await cache.ensure({ url: t.url, sha256: t.sha256, size: t.size });
     if (!got.ok) return `input "${name}": ${got.message}`;
-    const data = await readFile(got.path);
-    const actual = createHash('sha256').update(data).digest('hex');
+    const data = pool.take(want);
+    const actual = await readHashed(got.path, data);
     if (actual !== t.sha256) {
+      pool.give([data.buffer as ArrayBuffer]);
       await cache.remove(t.sha256, 'hash mismatch on read');
       return `input "${name}": cached bytes hash to ${actual}, expected ${t.sha256}`;
     }
-    if (data.byteLength !== want) return wrongSize(data.byteLength);
     return { dtype: t.dtype, shape: t.shape, data };
   }
 
@@ -80,8 +89,12 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     spawnHost: (priority, onExit) => new JobHost(entry, o.logger, priority, onExit, pool),
     async prepare(task) {
       const feeds: Record<string, HostTensor> = {};
+      const byUrl = Object.values(task.inputs).reduce((n, t) => n + (t.kind === 'url' ? t.size : 0), 0);
+      const held = await inputs.take(byUrl);
+      if (typeof held === 'string') return { ok: false, reason: 'runtime-error', message: `inputs sent by URL ${held}` };
       const fail = (reason: ReleaseReason, message: string): Prepared => {
         pool.give(tensorBuffers(feeds));
+        held();
         return { ok: false, reason, message };
       };
       for (const [name, t] of Object.entries(task.inputs)) {
@@ -94,7 +107,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       const unpin = cache.pin(task.model.sha256);
       let released = false;
       const firstAxes = new Set(Object.values(feeds).map((f) => f.shape[0]));
-      const [rows] = firstAxes;
+      // A task with zero rows is not stacked: its share of a batch would be 0/0 and its accounting NaN.
+      const [rows] = [...firstAxes].filter((n) => n !== 0);
       return {
         ok: true,
         value: {
@@ -107,12 +121,65 @@ export function createRuntime(o: RuntimeOptions): Runtime {
             released = true;
             unpin();
             pool.give(tensorBuffers(feeds));
+            held();
           },
         },
       };
     },
   };
 }
+
+/** Reads a cached blob into `into` (the size it must have), hashing on the way: no second pass, no second copy. */
+async function readHashed(path: string, into: Uint8Array): Promise<string> {
+  const sum = createHash('sha256');
+  const file = await open(path, 'r');
+  try {
+    let at = 0;
+    while (at < into.byteLength) {
+      const { bytesRead } = await file.read(into, at, into.byteLength - at, at);
+      if (bytesRead === 0) break;
+      sum.update(into.subarray(at, at + bytesRead));
+      at += bytesRead;
+    }
+    return sum.digest('hex');
+  } finally {
+    await file.close();
+  }
+}
+
+/** Bytes of inputs sent by URL that prepared tasks hold: a task waits (preparing) until its inputs fit. */
+class InputBudget {
+  private held = 0;
+  private readonly waiting: { bytes: number; go: () => void }[] = [];
+
+  constructor(private readonly limit: () => number) {}
+
+  /** A give-back function once `bytes` fit (idempotent), or why they never can. */
+  async take(bytes: number): Promise<(() => void) | string> {
+    if (bytes === 0) return () => undefined;
+    const limit = this.limit();
+    if (bytes > limit) return `need ${mib(bytes)} of memory, more than the ${mib(limit)} you share (Settings)`;
+    if (this.waiting.length > 0 || this.held + bytes > limit) await new Promise<void>((go) => this.waiting.push({ bytes, go }));
+    else this.held += bytes;
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      this.held -= bytes;
+      this.wake();
+    };
+  }
+
+  private wake(): void {
+    for (let next = this.waiting[0]; next && (this.held === 0 || this.held + next.bytes <= this.limit()); next = this.waiting[0]) {
+      this.waiting.shift();
+      this.held += next.bytes;
+      next.go();
+    }
+  }
+}
+
+const mib = (n: number): string => `${Math.ceil(n / 1024 ** 2)} MiB`;
 
 /** Stacks same-shaped tasks along the first axis: row-major bytes just concatenate. */
 export function stackFeeds(tasks: readonly PreparedTask[]): Record<string, HostTensor> {
