@@ -205,6 +205,8 @@ export const DeviceSchema = z
     capabilities: ComputeCapabilitiesSchema,
     /** Empty = usable. */
     unusable: z.array(UnusableReasonSchema),
+    /** Readings the driver declined ("not reported by the driver"); the device stays usable. */
+    notReported: z.array(GpuFieldSchema),
   })
   .strict();
 export type Device = z.infer<typeof DeviceSchema>;

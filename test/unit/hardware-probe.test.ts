@@ -239,7 +239,7 @@ test('every field says where it came from: the NVML call (the newer one where th
     'nvmlDeviceGetCudaComputeCapability',
     'PCI device id 218410DE (the driver predates compute_cap)',
   ]);
-  assert.deepEqual(await source('grid-p4-vgpu-win-513', 'powerDrawW'), ['nvmlDeviceGetPowerUsage: Not Supported', 'nvidia-smi -q -x']);
+  assert.deepEqual(await source('grid-p4-vgpu-win-513', 'powerDrawW'), ['nvmlDeviceGetPowerUsage: Not Supported', 'nvidia-smi -q -x: N/A']);
 });
 
 test('the CPU read by cpuid and sysfs equals the one read from /proc/cpuinfo', async () => {

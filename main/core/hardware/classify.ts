@@ -109,6 +109,7 @@ function gpuDevice(gpu: Gpu, measured: GpuMeasurement | undefined): Device {
     type: deviceType(gpu),
     capabilities: gpuCapabilities(gpu, measured),
     unusable: unusable(gpu),
+    notReported: gpu.notReported,
   };
 }
 
@@ -131,6 +132,7 @@ function cpuDevice(report: HardwareReport, measured: CpuMeasurement | null): Dev
       note: measured ? 'measured on this computer (onnxruntime MatMul, MatMulInteger, memory copy)' : 'not measured yet',
     },
     unusable: [],
+    notReported: [],
   };
 }
 

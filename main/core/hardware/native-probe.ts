@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import {
   GpuFieldSchema,
@@ -94,7 +94,8 @@ export function loadAddon(root = packageRoot(), platform = process.platform, arc
     try {
       // Not import.meta.url: the Electron main process is bundled as CommonJS, where it does not exist.
       const addon = createRequire(join(root, 'package.json'))(file) as Addon;
-      return { addon, provider: { kind, reason: `${kind === 'prebuilt' ? 'prebuilt' : 'locally built'} addon ${file}` } };
+      // Relative to the app folder: the full path says nothing to the user and leaks their home folder into screenshots.
+      return { addon, provider: { kind, reason: `${kind === 'prebuilt' ? 'prebuilt' : 'locally built'} addon ${relative(root, file)}` } };
     } catch (error) {
       problems.push(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
@@ -161,7 +162,8 @@ async function vendor(
     gpuCores: g.gpuCores,
     family: g.family,
     mig: g.migEnabled === null ? null : { enabled: g.migEnabled, instances: g.mig },
-    sources: g.sources,
+    // Drivers without a marketing name answer with an id ("0x1002"): the call answered, but not with a name.
+    sources: g.name && !gpuName(g.name) ? { ...g.sources, name: `${g.sources.name}: "${g.name}" is an id, not a name` } : g.sources,
     error: g.errorCode ? probeError(name, g.errorCode, g.errorMessage ?? '') : null,
   }));
   return vendorReport(name, {

@@ -5,7 +5,7 @@
  */
 import type { Gpu, GpuField, MigInstance, ProbeErrorCode } from '../../common/hardware.js';
 import { find, MIB, parseXml, reading, textAt, type XmlNode } from './parsers.js';
-import { blankGpu, gpuName, normalizeBusId } from './probe.js';
+import { blankGpu, gpuName, normalizeBusId, toolSources } from './probe.js';
 
 export interface NvidiaSmiLog {
   driverVersion: string | null;
@@ -56,7 +56,6 @@ function gpuOf(gpu: XmlNode, index: number): Gpu {
     powerDrawW: reading(draw),
     powerLimitW: reading(textAt(power, 'current_power_limit') ?? textAt(power, 'enforced_power_limit')),
     mig: migOf(gpu),
-    sources: Object.fromEntries(XML_FIELDS.map((f) => [f, XML_SOURCE])),
   };
 }
 
@@ -64,7 +63,7 @@ export function parseNvidiaSmiXml(xml: string): NvidiaSmiLog {
   const log = find(parseXml(xml), 'nvidia_smi_log');
   if (!log) throw new Error('not nvidia-smi XML: no <nvidia_smi_log>');
   const nodes = log.children.filter((c) => c.name === 'gpu');
-  const gpus = nodes.map(gpuOf);
+  const gpus = nodes.map(gpuOf).map((g) => ({ ...g, sources: toolSources(g, XML_SOURCE, XML_FIELDS) }));
   const pciDeviceIds = new Map(nodes.flatMap((node, i) => {
     const id = textAt(node, 'pci', 'pci_device_id');
     return id && gpus[i]?.pciBusId ? [[gpus[i].pciBusId, id] as const] : [];

@@ -60,7 +60,7 @@ export function vendorReport(
 }
 
 /** The readings each vendor's probes ask for; the others are not part of that vendor's answer at all. */
-const ASKED: Record<GpuVendor, readonly GpuField[]> = {
+export const ASKED: Record<GpuVendor, readonly GpuField[]> = {
   nvidia: GpuFieldSchema.options,
   amd: GpuFieldSchema.options.filter((f) => f !== 'computeCapability'),
   intel: ['name', 'pciBusId', 'memoryTotalBytes', 'temperatureC'],
@@ -96,6 +96,11 @@ export function blankGpu(vendor: GpuVendor, index: number): Gpu {
     sources: {},
     error: null,
   };
+}
+
+/** The tool for each field a command-line tool answered; ": N/A" where it gave no value. */
+export function toolSources(gpu: Gpu, tool: string, fields: readonly GpuField[]): Gpu['sources'] {
+  return Object.fromEntries(fields.map((f) => [f, gpu[f] === null ? `${tool}: N/A` : tool]));
 }
 
 /** The sentence shown for a reading in Gpu.notReported. */

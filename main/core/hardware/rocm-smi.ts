@@ -5,7 +5,7 @@
  */
 import type { Gpu, GpuField, ProbeErrorCode } from '../../common/hardware.js';
 import { reading } from './parsers.js';
-import { blankGpu, gpuName, normalizeBusId, normalizeUniqueId } from './probe.js';
+import { blankGpu, gpuName, normalizeBusId, normalizeUniqueId, toolSources } from './probe.js';
 
 export interface RocmSmiLog {
   driverVersion: string | null;
@@ -44,7 +44,7 @@ export function parseRocmSmiJson(data: Record<string, Record<string, unknown>>):
     .sort(([a], [b]) => Number(a.slice(4)) - Number(b.slice(4)));
   const gpus = cards.map(([, card], index): Gpu => {
     const bus = field(card, /^pci bus$/i);
-    return {
+    const gpu: Gpu = {
       ...blankGpu('amd', index),
       // ROCm 6 says "Device Name"; older releases only "Card series", which is "0x1002" when it has no name.
       name: gpuName(field(card, /^device name$/i) ?? field(card, /^card series$/i)),
@@ -57,8 +57,8 @@ export function parseRocmSmiJson(data: Record<string, Record<string, unknown>>):
       temperatureC: reading(field(card, /^temperature \(sensor edge\) \(c\)$/i) ?? field(card, /^temperature \(sensor (junction|hotspot)\) \(c\)$/i)),
       powerDrawW: reading(field(card, /^(average|current socket) graphics package power \(w\)$/i)),
       powerLimitW: reading(field(card, /^max graphics package power \(w\)$/i)),
-      sources: Object.fromEntries(FIELDS.map((f) => [f, SOURCE])),
     };
+    return { ...gpu, sources: toolSources(gpu, SOURCE, FIELDS) };
   });
   return { driverVersion: field(system, /^driver version$/i), gpus };
 }
