@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { totalmem } from 'node:os';
+import { release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { before, describe, test } from 'node:test';
@@ -153,7 +153,7 @@ const cases: Case[] = [
     expected: {
       nvidia: found([A5000_81, A5000_C1], '590.44.01', '13.1'),
       amd: found([rx6700xt('Navi 22 [Radeon RX 6700/6700 XT / 6800M]', 1572745216)], '6.3.6'),
-      intel: found([ARC_A770, gpu('intel', 1, { name: 'Intel GPU (PCI device 0x4680)', pciBusId: '0000:00:02.0', unifiedMemory: true, memoryTotalBytes: totalmem(), notReported: ['temperatureC'] })], null),
+      intel: found([ARC_A770, gpu('intel', 1, { name: 'Intel GPU (PCI device 0x4680)', pciBusId: '0000:00:02.0', unifiedMemory: true, memoryTotalBytes: totalmem(), notReported: ['temperatureC'] })], `xe, i915 (Linux ${release()})`),
     },
   },
   {

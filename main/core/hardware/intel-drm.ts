@@ -6,6 +6,7 @@
  * the field is "not reported"). hwmon temp1_input where the driver has it. Windows and macOS report none here.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Gpu, VendorReport } from '../../common/hardware.js';
 import { blankGpu, normalizeBusId, vendorReport } from './probe.js';
@@ -41,7 +42,7 @@ async function tileVram(device: string): Promise<number | null> {
   return known.length ? known.reduce((a, b) => a + b, 0) : null;
 }
 
-async function card(drm: string, name: string, index: number, systemMemoryBytes: number): Promise<Gpu | null> {
+async function card(drm: string, name: string, index: number, systemMemoryBytes: number): Promise<{ gpu: Gpu; driver: string } | null> {
   const device = join(drm, name, 'device');
   if ((await read(join(device, 'vendor'))) !== '0x8086') return null;
   const uevent = new Map(((await read(join(device, 'uevent'))) ?? '').split('\n').map((l) => l.split('=') as [string, string]));
@@ -60,7 +61,7 @@ async function card(drm: string, name: string, index: number, systemMemoryBytes:
     temperatureC: await temperature(device),
   };
   gpu.sources = { name: source, pciBusId: source, memoryTotalBytes: integrated ? 'system memory (integrated GPU)' : source, temperatureC: `${source} hwmon` };
-  return gpu;
+  return { gpu, driver: uevent.get('DRIVER') ?? 'no driver' };
 }
 
 export async function probeIntelDrm(sysRoot: string, platform: NodeJS.Platform, systemMemoryBytes: number): Promise<VendorReport> {
@@ -69,9 +70,14 @@ export async function probeIntelDrm(sysRoot: string, platform: NodeJS.Platform, 
   // card0, card1 … are the GPUs; card0-HDMI-A-1 and the like are their connectors.
   const names = (await readdir(drm).catch(() => [])).filter((n) => /^card\d+$/.test(n)).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
   const gpus: Gpu[] = [];
+  const drivers = new Set<string>();
   for (const name of names) {
-    const gpu = await card(drm, name, gpus.length, systemMemoryBytes);
-    if (gpu) gpus.push(gpu);
+    const found = await card(drm, name, gpus.length, systemMemoryBytes);
+    if (!found) continue;
+    gpus.push(found.gpu);
+    drivers.add(found.driver);
   }
-  return gpus.length ? vendorReport('intel', { status: 'found', gpus }) : vendorReport('intel', { status: 'absent', code: 'not-installed' });
+  if (!gpus.length) return vendorReport('intel', { status: 'absent', code: 'not-installed' });
+  // The kernel drivers are part of Linux: their version is the kernel's.
+  return vendorReport('intel', { status: 'found', driverVersion: `${[...drivers].join(', ')} (Linux ${release()})`, gpus });
 }
