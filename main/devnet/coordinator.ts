@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Wallet, verifyTypedData, type Provider } from 'ethers';
+import { Wallet, verifyTypedData } from 'ethers';
 import { z } from 'zod';
 import { DEVNET_LABEL } from '../common/network.js';
 import {
@@ -19,17 +20,17 @@ import {
   type DeviceInfo,
   type InfoReply,
   type LeaseReply,
+  type ComputeResource,
   type Receipt,
-  type ResourceType,
   type SignedReceipt,
 } from '../common/protocol.js';
 import type { ErrorReply, VoucherReply } from '../common/protocol.js';
 import type { ReleaseReason } from '../common/task.js';
-import { AddressSchema, type ChainSettings } from '../common/wallet.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
-import { rewardWei } from '../core/economics/rewards.js';
+import { NO_REWARD, rewardWei } from '../core/economics/rewards.js';
 import type { Clock, Logger } from '../core/ports.js';
-import { voucherForUnpaid } from './chain/vouchers.js';
+import { openPayouts, type PayoutLink } from './payouts.js';
+import { newStanding, recordOnline, recordOutcome, reputation, StandingSchema, uptimeBp, type Standing } from './standing.js';
 import { devnetModels, makeTask, Verifier, type IssuedTask } from './tasks.js';
 import { UnfetchedReceipts } from './unfetched-receipts.js';
 
@@ -46,11 +47,17 @@ export interface CoordinatorOptions {
   chainId?: number;
   leaseTtlMs?: number;
   maxLeaseWaitMs?: number;
-  /** A new task every this many ms while fewer than `maxOpenTasks` wait to be leased; null: only `addTasks`. */
+  /**
+   * Where tasks come from. Left out: on demand, a fresh task for every lease, so a device is kept as busy as its
+   * share lets it be. A number: a new task every this many ms while fewer than `maxOpenTasks` wait. null: only `addTasks`.
+   */
   taskIntervalMs?: number | null;
   maxOpenTasks?: number;
   taskDeadlineMs?: number;
-  /** Share of results recomputed with onnxruntime (0–1); the others are paid as `unverified`. */
+  /**
+   * Share of results recomputed with onnxruntime (0–1); the others are paid as `unverified`. The default spot-checks
+   * one in five, since the embedded devnet recomputes on the contributor's own machine.
+   */
   verifyRate?: number;
   /** An availability receipt for every this much online time. */
   availabilityReceiptMs?: number;
@@ -59,8 +66,10 @@ export interface CoordinatorOptions {
 interface Device {
   info: DeviceInfo;
   tokenHash: string;
-  reputation: number;
+  standing: Standing;
   registeredAt: number;
+  /** The signed time of its last registration: a later one must be newer (no replays). */
+  lastRegistrationAt: number;
   lastSeen: number;
   onlineMs: number;
   paidOnlineMs: number;
@@ -74,8 +83,9 @@ const StateSchema = z.object({
     z.object({
       info: DeviceInfoSchema,
       tokenHash: z.string(),
-      reputation: z.number(),
+      standing: StandingSchema,
       registeredAt: z.number(),
+      lastRegistrationAt: z.number(),
       onlineMs: z.number(),
       paidOnlineMs: z.number(),
       nextSeq: z.number(),
@@ -87,6 +97,10 @@ interface Lease {
   id: string;
   issued: IssuedTask;
   deviceId: string;
+  /** What it was leased for: the receipt's resource type and rate, whatever the result says ran it. */
+  resource: ComputeResource;
+  /** Bytes this coordinator served for it (lease reply, model) and received (the result): the bandwidth paid. */
+  bytes: number;
   issuedAt: number;
   expiresAt: number;
   /** Its task went back to the pool; a late result is still taken while nobody else finished it. */
@@ -111,12 +125,7 @@ export interface CoordinatorStats {
   releases: ReleaseReason[];
 }
 
-/** The payout contract the coordinator signs vouchers for, and how it gives new owners gas money (devnet only). */
-export interface PayoutLink {
-  settings: Pick<ChainSettings, 'chainId' | 'payoutAddress'>;
-  provider: Provider;
-  fund(owner: string): Promise<void>;
-}
+export type { PayoutLink } from './payouts.js';
 
 /** How long a voucher may be claimed; an expired one is simply replaced by the next request. */
 const VOUCHER_TTL_S = 3600;
@@ -127,7 +136,7 @@ export interface Coordinator {
   stats: CoordinatorStats;
   addTasks(count: number): void;
   receiptsOf(deviceId: string): readonly SignedReceipt[];
-  /** From now on: serve vouchers at GET /v1/voucher?owner=… and fund newly registered owners. */
+  /** From now on: serve vouchers at GET /v1/voucher and fund registering owners. */
   attachPayout(link: PayoutLink): void;
   close(): Promise<void>;
 }
@@ -146,7 +155,8 @@ const MAX_BODY = 32 * 1024 * 1024;
 const CLOCK_WINDOW_MS = 10 * 60_000;
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+/** The parsed JSON body, and how many bytes it was. */
+async function readBody(req: IncomingMessage): Promise<{ value: unknown; bytes: number }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -155,7 +165,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk);
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')), bytes: size };
   } catch {
     throw new HttpError(400, 'bad-json', 'The request body is not JSON.');
   }
@@ -176,9 +186,10 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const maxLeaseWaitMs = options.maxLeaseWaitMs ?? 25_000;
   const maxOpenTasks = options.maxOpenTasks ?? 4;
   const taskDeadlineMs = options.taskDeadlineMs ?? 10 * 60_000;
-  const verifyRate = options.verifyRate ?? 1;
+  const verifyRate = options.verifyRate ?? 0.2;
   const availabilityReceiptMs = options.availabilityReceiptMs ?? 10 * 60_000;
-  const taskIntervalMs = options.taskIntervalMs === undefined ? 2_000 : options.taskIntervalMs;
+  const onDemand = options.taskIntervalMs === undefined;
+  const taskIntervalMs = options.taskIntervalMs ?? null;
   const stateFile = options.stateFile ?? null;
 
   const saved = stateFile
@@ -203,6 +214,15 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     await writeFileAtomic(stateFile, JSON.stringify(state));
   };
   if (!saved) await save();
+  // Receipts are logged beside the state file, so vouchers after a restart still cover everything signed.
+  const { payouts, earlier } = await openPayouts({
+    file: stateFile ? join(dirname(stateFile), 'receipts.jsonl') : null,
+    signer: wallet,
+    now: () => clock.now(),
+    ...(logger ? { logger } : {}),
+  });
+  // A receipt logged just before a crash may be newer than the state file's count.
+  for (const [id, d] of devices) d.nextSeq = Math.max(d.nextSeq, payouts.lastSeq(id) + 1);
 
   const models = devnetModels();
   const modelsBySha = new Map(models.map((m) => [m.sha256, m]));
@@ -211,9 +231,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const leases = new Map<string, Lease>();
   const outcomes = new Map<string, Outcome>();
   const receipts = new UnfetchedReceipts();
-  const ownerRewards = new Map<string, bigint[]>();
+  for (const signed of earlier) receipts.add(signed);
   let payout: PayoutLink | undefined;
   const waiters: { deviceId: string; give: (issued: IssuedTask) => void }[] = [];
+  /** Counts a reply's bytes toward the lease it grants. */
+  const sent = new WeakMap<IncomingMessage, (bytes: number) => void>();
   const stats: CoordinatorStats = { accepted: new Map(), duplicates: 0, rejected: 0, releases: [] };
   const domain = eip712Domain(chainId);
   let baseUrl = '';
@@ -259,7 +281,10 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       if (device.tokenHash === hash) {
         const now = clock.now();
         // Online time: contacts closer together than a long-poll plus margin count as continuous presence.
-        if (device.lastSeen && now - device.lastSeen <= maxLeaseWaitMs + 10_000) device.onlineMs += now - device.lastSeen;
+        if (device.lastSeen && now - device.lastSeen <= maxLeaseWaitMs + 10_000) {
+          device.onlineMs += now - device.lastSeen;
+          device.standing = recordOnline(device.standing, now - device.lastSeen, now);
+        }
         device.lastSeen = now;
         return [id, device];
       }
@@ -267,16 +292,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     throw new HttpError(401, 'unregistered', 'Unknown device token: register this device first.');
   };
 
-  const uptimeBp = (d: Device): number =>
-    Math.min(10_000, Math.round((d.onlineMs / Math.max(1, clock.now() - d.registeredAt)) * 10_000));
-
   const issueReceipt = async (
     deviceId: string,
     device: Device,
-    r: Pick<Receipt, 'taskId' | 'resourceType' | 'status' | 'durationMs'> & { workNano: bigint },
+    r: Pick<Receipt, 'taskId' | 'resourceType' | 'status' | 'durationMs'> & { units: bigint },
   ): Promise<void> => {
-    const uptime = uptimeBp(device);
-    const split = rewardWei(r.resourceType, r.workNano, device.reputation, uptime);
+    const uptime = uptimeBp(device.standing, device.info.availability, clock.now());
+    const standing = reputation(device.standing, clock.now());
     const receipt: Receipt = {
       receiptId: randomUUID(),
       seq: device.nextSeq++,
@@ -285,17 +307,15 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       owner: device.info.owner,
       resourceType: r.resourceType,
       status: r.status,
-      workNano: r.workNano.toString(),
+      units: r.units.toString(),
       durationMs: r.durationMs,
       uptimeBp: uptime,
-      reputation: device.reputation,
-      ...(r.status === 'rejected' ? { baseWei: '0', reputationBonusWei: '0', uptimeBonusWei: '0', totalWei: '0' } : split),
+      reputation: standing,
+      ...(r.status === 'rejected' ? NO_REWARD : rewardWei(r.resourceType, r.units, standing, uptime)),
       issuedAt: clock.now(),
     };
     const signature = await wallet.signTypedData(domain, RECEIPT_TYPES, receipt);
-    // Vouchers number an owner's receipts in issue order across all their devices (see devnet/chain/vouchers.ts).
-    const owner = receipt.owner.toLowerCase();
-    ownerRewards.set(owner, [...(ownerRewards.get(owner) ?? []), BigInt(receipt.totalWei)]);
+    await payouts.record({ receipt, signature });
     receipts.add({ receipt, signature });
   };
 
@@ -303,8 +323,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     const unpaid = device.onlineMs - device.paidOnlineMs;
     if (unpaid < availabilityReceiptMs) return;
     device.paidOnlineMs = device.onlineMs;
-    const workNano = BigInt(Math.round((unpaid / 3_600_000) * 1e9));
-    await issueReceipt(deviceId, device, { taskId: '', resourceType: 'availability', status: 'verified', durationMs: unpaid, workNano });
+    await issueReceipt(deviceId, device, { taskId: '', resourceType: 'availability', status: 'verified', durationMs: unpaid, units: BigInt(unpaid) });
     await save();
   };
 
@@ -317,9 +336,10 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       chainId,
       serverTime: now(),
       maxLeaseWaitMs,
+      ...(payout ? { payout: payout.settings } : {}),
     }),
     'POST v1/devices/register': async (req) => {
-      const { registration, signature } = parse(RegisterRequestSchema, await readBody(req));
+      const { registration, signature } = parse(RegisterRequestSchema, (await readBody(req)).value);
       let signer = '';
       try {
         signer = verifyTypedData(domain, REGISTRATION_TYPES, registration, signature);
@@ -328,6 +348,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       }
       if (signer.toLowerCase() !== registration.owner.toLowerCase()) {
         throw new HttpError(403, 'bad-signature', 'The registration is not signed by the owner address it names.');
+      }
+      if (registration.coordinator.toLowerCase() !== wallet.address.toLowerCase()) {
+        throw new HttpError(403, 'wrong-coordinator', 'The registration was signed for another coordinator.');
       }
       if (Math.abs(registration.issuedAt - now()) > CLOCK_WINDOW_MS) {
         throw new HttpError(400, 'stale', 'The registration was signed more than 10 minutes from the coordinator time.');
@@ -345,12 +368,16 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       if (existing && existing.info.owner.toLowerCase() !== info.owner.toLowerCase()) {
         throw new HttpError(409, 'device-taken', 'This device id is registered to another owner.');
       }
+      if (existing && registration.issuedAt <= existing.lastRegistrationAt) {
+        throw new HttpError(409, 'replayed', 'This registration is not newer than the device’s last one; sign a new one.');
+      }
       const token = randomBytes(32).toString('hex');
       devices.set(info.deviceId, {
         info,
         tokenHash: sha256(token),
-        reputation: existing?.reputation ?? 50,
+        standing: existing?.standing ?? newStanding(),
         registeredAt: existing?.registeredAt ?? now(),
+        lastRegistrationAt: registration.issuedAt,
         lastSeen: now(),
         onlineMs: existing?.onlineMs ?? 0,
         paidOnlineMs: existing?.paidOnlineMs ?? 0,
@@ -358,21 +385,27 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       });
       await save();
       logger?.info(`devnet: device ${info.deviceId} registered to ${info.owner}`);
-      if (payout && !existing) {
+      if (payout) {
         payout.fund(info.owner).catch((error: unknown) => logger?.warn(`devnet: could not fund ${info.owner}: ${(error as Error).message}`));
       }
-      return { deviceToken: token, reputation: existing?.reputation ?? 50, serverTime: now() };
+      return { deviceToken: token, reputation: reputation(existing?.standing ?? newStanding(), now()), serverTime: now() };
     },
     'POST v1/lease': async (req) => {
       const [deviceId, device] = authenticate(req);
-      const { waitMs } = parse(LeaseRequestSchema, await readBody(req));
+      const { waitMs, resource } = parse(LeaseRequestSchema, (await readBody(req)).value);
       await payAvailability(deviceId, device);
+      if (resource === 'gpu' && device.info.deviceType.kind === 'cpu') {
+        return { kind: 'none', reason: 'not-eligible', message: 'this device registered as a processor, so it leases processor work.', retryAfterMs: 60_000, serverTime: now() } satisfies LeaseReply;
+      }
       const grant = (issued: IssuedTask): LeaseReply => {
-        const lease: Lease = { id: randomUUID(), issued, deviceId, issuedAt: now(), expiresAt: now() + leaseTtlMs, expired: false };
+        const lease: Lease = { id: randomUUID(), issued, deviceId, resource, bytes: 0, issuedAt: now(), expiresAt: now() + leaseTtlMs, expired: false };
         leases.set(lease.id, lease);
-        return { kind: 'task', leaseId: lease.id, task: issued.task, leaseTtlMs, serverTime: now() };
+        // The model is fetched through the lease, so the bytes served count for this device and task.
+        const model = { ...issued.task.model, url: `${issued.task.model.url}?lease=${lease.id}` };
+        sent.set(req, (bytes) => (lease.bytes += bytes));
+        return { kind: 'task', leaseId: lease.id, task: { ...issued.task, model }, leaseTtlMs, serverTime: now() };
       };
-      const ready = open.shift();
+      const ready = open.shift() ?? (onDemand ? makeTask(models, baseUrl, now(), taskDeadlineMs, resource) : undefined);
       if (ready) return grant(ready);
       const wait = Math.min(waitMs, maxLeaseWaitMs);
       const issued = await new Promise<IssuedTask | null>((resolve) => {
@@ -407,7 +440,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const [deviceId] = authenticate(req);
       const match = /^([A-Za-z0-9._:-]+)\/heartbeat$/.exec(rest);
       if (!match) throw new HttpError(404, 'not-found', 'No such route.');
-      parse(HeartbeatRequestSchema, await readBody(req));
+      parse(HeartbeatRequestSchema, (await readBody(req)).value);
       const lease = leases.get(match[1]!);
       if (!lease || lease.deviceId !== deviceId || lease.expired || outcomes.has(lease.issued.task.id)) {
         return { status: 'gone', leaseTtlMs: 0, serverTime: now() };
@@ -417,7 +450,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     },
     'POST v1/submit': async (req) => {
       const [deviceId, device] = authenticate(req);
-      const { leaseId, result } = parse(SubmitRequestSchema, await readBody(req));
+      const body = await readBody(req);
+      const { leaseId, result } = parse(SubmitRequestSchema, body.value);
       const previous = outcomes.get(result.taskId);
       if (previous) {
         if (previous.deviceId !== deviceId) return { status: 'too-late', serverTime: now() };
@@ -437,29 +471,23 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const { issued } = lease;
       const problem = Math.random() < verifyRate ? await verifier.check(issued, result) : undefined;
       const durationMs = Math.round(Math.min(result.accounting.wallMs, now() - lease.issuedAt));
-      const gpu = device.info.deviceType.kind !== 'cpu' && !/^cpu/i.test(result.accounting.device);
-      const resourceType: ResourceType = gpu ? 'gpu' : 'cpu';
-      // Work is what the graph says this input costs, never what the device claims.
-      const workNano = BigInt(gpu ? Math.round(issued.operations / 1e3) : issued.operations);
+      // Work is what the graph says this input costs, paid at the rate of what the lease was for: never what the
+      // device claims ran it.
       if (problem) {
         stats.rejected++;
-        device.reputation = Math.max(0, device.reputation - 10);
         logger?.warn(`devnet: result for ${result.taskId} rejected: ${problem}`);
-      } else {
-        device.reputation = Math.min(100, device.reputation + 1);
       }
+      if (problem !== undefined) device.standing = recordOutcome(device.standing, problem === null, now());
       const status = problem ? 'rejected' : problem === null ? 'verified' : 'unverified';
-      await issueReceipt(deviceId, device, { taskId: result.taskId, resourceType, status, durationMs, workNano });
-      if (!problem) {
-        const bytes = issued.bytes;
-        await issueReceipt(deviceId, device, { taskId: result.taskId, resourceType: 'bandwidth', status, durationMs, workNano: BigInt(bytes) });
-      }
+      await issueReceipt(deviceId, device, { taskId: result.taskId, resourceType: lease.resource, status, durationMs, units: issued.operations });
+      const bytes = lease.bytes + body.bytes;
+      if (!problem) await issueReceipt(deviceId, device, { taskId: result.taskId, resourceType: 'bandwidth', status, durationMs, units: BigInt(bytes) });
       await save();
       return { status: 'accepted', serverTime: now() };
     },
     'POST v1/release': async (req) => {
       const [deviceId] = authenticate(req);
-      const { leaseId, reason } = parse(ReleaseRequestSchema, await readBody(req));
+      const { leaseId, reason } = parse(ReleaseRequestSchema, (await readBody(req)).value);
       const lease = leases.get(leaseId);
       if (!lease || lease.deviceId !== deviceId) return { status: 'unknown', serverTime: now() };
       leases.delete(leaseId);
@@ -468,18 +496,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       if (!lease.expired && reason !== 'invalid-task' && reason !== 'model-unavailable') addTask(lease.issued);
       return { status: 'released', serverTime: now() };
     },
-    'GET v1/voucher': async (_req, _rest, url): Promise<VoucherReply> => {
-      const owner = parse(z.object({ owner: AddressSchema }), { owner: url.searchParams.get('owner') }).owner;
+    'GET v1/voucher': async (req): Promise<VoucherReply> => {
+      const [deviceId, device] = authenticate(req);
       if (!payout) throw new HttpError(404, 'no-payout', 'This coordinator has no payout contract yet.');
-      const voucher = await voucherForUnpaid({
-        coordinator: wallet,
-        settings: payout.settings,
-        provider: payout.provider,
-        owner,
-        rewardsWei: ownerRewards.get(owner.toLowerCase()) ?? [],
-        expiry: Math.floor(now() / 1000) + VOUCHER_TTL_S,
-      });
-      return { voucher: voucher ?? null, serverTime: now() };
+      const voucher = await payouts.voucher(payout, deviceId, device.info.owner, Math.floor(now() / 1000) + VOUCHER_TTL_S);
+      return { voucher, serverTime: now() };
     },
     'GET v1/receipts': async (req, _rest, url) => {
       const [deviceId] = authenticate(req);
@@ -496,6 +517,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     if (req.method === 'GET' && path.startsWith('v1/models/')) {
       const model = modelsBySha.get(path.slice('v1/models/'.length));
       if (!model) throw new HttpError(404, 'not-found', 'No such model.');
+      const lease = leases.get(url.searchParams.get('lease') ?? '');
+      if (lease) res.once('finish', () => (lease.bytes += model.bytes.length));
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': model.bytes.length });
       res.end(model.bytes);
       return;
@@ -508,6 +531,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     const body = await handler(req, exact ? '' : restParts.join('/'), url);
     if (res.destroyed || body === undefined) return;
     const text = JSON.stringify(body);
+    sent.get(req)?.(Buffer.byteLength(text));
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   };

@@ -6,7 +6,9 @@ import { Wallet } from 'ethers';
 import { eip712Domain, RECEIPT_TYPES, type Receipt, type SignedReceipt } from '../../main/common/protocol.js';
 import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
 import { earningsCsv, summarizeEarnings } from '../../main/core/ledger/earnings.js';
+import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { Ledger, verifyLedgerFile, type LedgerRecord } from '../../main/core/ledger/ledger.js';
+import { recordProblem } from '../../main/core/ledger/trust.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
 import { tempDir } from '../helpers/fakes.js';
 
@@ -137,4 +139,55 @@ test('a ledger in a folder that does not exist yet is created on open', async ()
   const ledger = await Ledger.open(join(dir, 'deep', 'er', 'ledger.jsonl'));
   await ledger.append(receiptRecord(await receipt()));
   assert.deepEqual(await readdir(join(dir, 'deep', 'er')), ['ledger.jsonl']);
+});
+
+const trust = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
+const totalOf = (l: Ledger): bigint => l.all().reduce((sum, r) => sum + (r.kind === 'receipt' ? BigInt(r.signed.receipt.totalWei) : 0n), 0n);
+
+test('at load every line is checked: a forged 1-SYNOR line and a receipt copied from another device are set aside with reasons, never counted', async () => {
+  const { file, ledger } = await ledgerIn();
+  const good = await receipt();
+  await ledger.append(receiptRecord(good));
+  const forged = { ...good, receipt: { ...good.receipt, receiptId: 'r-forged', totalWei: '1000000000000000000' } };
+  await appendFile(file, encodeRecord(receiptRecord(forged)));
+  await appendFile(file, encodeRecord(receiptRecord(await receipt({ deviceId: 'dev-other' }))));
+  await appendFile(file, encodeRecord(receiptRecord(await receipt({ totalWei: '5' }))), 'utf8');
+  const stranger = Wallet.createRandom();
+  const foreign = await receipt();
+  await appendFile(file, encodeRecord({ ...receiptRecord({ ...foreign, signature: await stranger.signTypedData(eip712Domain(31337), RECEIPT_TYPES, foreign.receipt) }), source: { ...source, coordinator: stranger.address } }));
+  await appendFile(file, encodeRecord({ kind: 'submitted', at: T0, source, taskId: 't-x', deviceId: 'dev-other', estimateWei: '7' }));
+  const reopened = await Ledger.open(file, () => 7);
+  assert.equal(reopened.all().length, 6, 'they parse, so the loader alone would count them');
+  const report = await reopened.verify(trust, 7);
+  assert.equal(report?.count, 5);
+  assert.equal(report?.keptIn, `${file}.set-aside-7`);
+  const reasons = report!.reasons.join('\n');
+  for (const why of [/signed by 0x/, /for device dev-other/, /does not follow/, /never joined/, /another device/]) assert.match(reasons, why);
+  assert.deepEqual(reopened.all().map((r) => r.kind === 'receipt' && r.signed.receipt.receiptId), [good.receipt.receiptId]);
+  assert.equal(totalOf(reopened), BigInt(good.receipt.totalWei));
+  assert.equal((await Ledger.open(file)).all().length, 1, 'the ledger file itself no longer holds them');
+  assert.equal((await readFile(`${file}.set-aside-7`, 'utf8')).split('\n').length, 11, 'each kept aside with its reason');
+  assert.equal(await (await Ledger.open(file)).verify(trust, 8), null, 'a second start finds nothing more');
+});
+
+test('the check resumes where it stopped; a flipped byte inside the checked part, or a torn last line, is still caught', async () => {
+  const { file, ledger } = await ledgerIn();
+  for (let i = 0; i < 3; i++) await ledger.append(receiptRecord(await receipt()));
+  assert.equal(await ledger.verify(trust, 1), null);
+  await ledger.append(receiptRecord(await receipt()));
+  await ledger.saveCheckpoint();
+  const checked = JSON.parse(await readFile(`${file}.checked`, 'utf8')) as { bytes: number };
+  assert.equal(checked.bytes, (await readFile(file)).length, 'appends were checked before they were written');
+
+  // A forger rewrites an amount and its line checksum: the checked prefix no longer hashes the same.
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  const record = JSON.parse(lines[1]!.slice(65)) as { signed: SignedReceipt };
+  record.signed.receipt.totalWei = '999999999999';
+  lines[1] = encodeRecord(record).trimEnd();
+  await writeFile(file, lines.join('\n') + 'deadbeef');
+  const reopened = await Ledger.open(file, () => 2);
+  assert.notEqual(reopened.report.tornTail, null, 'the torn tail is cut and kept');
+  const report = await reopened.verify(trust, 2);
+  assert.equal(report?.count, 1);
+  assert.equal(reopened.all().length, 3);
 });

@@ -85,13 +85,16 @@ export async function openLog<T>(file: string, schema: z.ZodType<T>, now: () => 
   return { records: scan.records, report: { tornTail, problems: scan.problems } };
 }
 
-/** Appends one record and fsyncs it. */
-export async function appendRecord(file: string, record: unknown): Promise<void> {
+/** Appends one encoded line and fsyncs it. */
+export async function appendLine(file: string, line: string): Promise<void> {
   const handle = await open(file, 'a', 0o600);
   try {
-    await handle.write(encodeRecord(record));
+    await handle.write(line);
     await handle.sync();
   } finally {
     await handle.close();
   }
 }
+
+/** Appends one record and fsyncs it. */
+export const appendRecord = (file: string, record: unknown): Promise<void> => appendLine(file, encodeRecord(record));

@@ -19,18 +19,19 @@ import {
   type DeviceInfo,
   type InfoReply,
   type NoWorkReason,
+  type ComputeResource,
   type Registration,
   type SignedReceipt,
   type TypedDataDomain,
   type TypedDataTypes,
 } from '../../common/protocol.js';
 import { ReleaseReasonSchema, type ReleaseReason, type Task, type TaskResult } from '../../common/task.js';
-import type { Voucher } from '../../common/wallet.js';
-import { toWei } from '../economics/rewards.js';
+import type { ChainSettings, Voucher } from '../../common/wallet.js';
 import { coalesced } from '../coalesced.js';
 import { Emitter } from '../events.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerTrust } from '../ledger/trust.js';
 import type { Clock, Logger } from '../ports.js';
 import { backoffMs, checkCoordinatorUrl, NetworkError, requestJson } from './http.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
@@ -84,8 +85,16 @@ export type NetworkEvent =
   | { type: 'receipt'; receipt: SignedReceipt }
   | { type: 'problem'; message: string };
 
+export interface PinnedCoordinator {
+  coordinator: string;
+  chainId: number;
+  payout: ChainSettings | null;
+}
+
 export interface NetworkClient {
   readonly deviceId: string;
+  /** This device and every coordinator it pinned: what the ledger's lines are checked against. */
+  trust(): LedgerTrust;
   readonly url: string;
   status(): NetworkStatus;
   subscribe(listener: (event: NetworkEvent) => void): () => void;
@@ -106,15 +115,24 @@ export interface NetworkClient {
   flush(): Promise<number>;
   /** Fetches new receipts, verifies each (signature, device, reward split) and appends it to the ledger. */
   syncReceipts(): Promise<number>;
-  /** The coordinator's voucher for the owner's unpaid receipts, to claim on chain; null when nothing is owed. */
-  voucher(owner: string): Promise<Voucher | null>;
+  /** The coordinator's voucher for this device's unpaid receipts, to claim on chain; null when nothing is owed. */
+  voucher(): Promise<Voucher | null>;
+  /** The pinned coordinator key and chain id, and the payout chain its info names (connects first when needed). */
+  pinned(): Promise<PinnedCoordinator>;
   /** Runs flush + receipt sync in the background: on a timer while connected, with backoff while not. */
   start(): void;
   close(): Promise<void>;
 }
 
 const CoordinatorStateSchema = z
-  .object({ coordinator: Address, chainId: z.number().int(), token: z.string().nullable(), cursor: z.number().int().nonnegative() })
+  .object({
+    coordinator: Address,
+    chainId: z.number().int(),
+    token: z.string().nullable(),
+    cursor: z.number().int().nonnegative(),
+    /** The signed time of the last registration: the next one must be later (files from before v2 have none). */
+    registeredAt: z.number().int().nonnegative().default(0),
+  })
   .strict();
 const ClientStateSchema = z
   .object({ deviceId: z.string().min(1).max(128), coordinators: z.record(z.string(), CoordinatorStateSchema) })
@@ -137,6 +155,8 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   const random = o.random ?? Math.random;
   const requestTimeoutMs = o.requestTimeoutMs ?? 15_000;
   const leaseWaitMs = o.leaseWaitMs ?? 25_000;
+  // Leases are paid at the rate of the kind of device this machine registered as (docs/protocol.md, "Leases").
+  const resource: ComputeResource = o.device.deviceType.kind === 'cpu' ? 'cpu' : 'gpu';
   const syncIntervalMs = o.syncIntervalMs ?? 30_000;
   const backoff = o.backoff ?? { baseMs: 1_000, maxMs: 5 * 60_000 };
   const maxReplyBytes = o.maxReplyBytes ?? 96 * MIB;
@@ -257,7 +277,9 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
 
   async function register(reply: InfoReply): Promise<void> {
     const device: DeviceInfo = { deviceId, owner: o.signer.address, ...o.device };
-    const registration: Registration = { deviceId, owner: o.signer.address, info: JSON.stringify(device), issuedAt: serverNow() };
+    // Bound to this coordinator, and later than any registration before it (the coordinator refuses replays).
+    const issuedAt = Math.max(serverNow(), (coordinatorState()?.registeredAt ?? 0) + 1);
+    const registration: Registration = { deviceId, owner: o.signer.address, coordinator: reply.coordinator, info: JSON.stringify(device), issuedAt };
     const signature = await o.signer.signTypedData(eip712Domain(reply.chainId), REGISTRATION_TYPES, registration);
     const registered = await call(ROUTES.register, RegisterReplySchema, 'POST', { registration, signature });
     const previous = coordinatorState();
@@ -265,7 +287,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
       ...state,
       coordinators: {
         ...state.coordinators,
-        [url]: { coordinator: reply.coordinator, chainId: reply.chainId, token: registered.deviceToken, cursor: previous?.cursor ?? 0 },
+        [url]: { coordinator: reply.coordinator, chainId: reply.chainId, token: registered.deviceToken, cursor: previous?.cursor ?? 0, registeredAt: issuedAt },
       },
     });
     o.logger.info(`registered device ${deviceId} for ${o.signer.address} with ${url}`);
@@ -330,7 +352,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     lastLeaseAt = performance.now();
     try {
       const reply = await authed(() =>
-        call(ROUTES.lease, LeaseReplySchema, 'POST', { waitMs: Math.min(leaseWaitMs, info?.maxLeaseWaitMs ?? leaseWaitMs) }, {
+        call(ROUTES.lease, LeaseReplySchema, 'POST', { waitMs: Math.min(leaseWaitMs, info?.maxLeaseWaitMs ?? leaseWaitMs), resource }, {
           timeoutMs: leaseWaitMs + requestTimeoutMs,
           ...(signal ? { signal } : {}),
         }),
@@ -492,11 +514,18 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   return {
     deviceId,
     url,
+    trust: () => ({ deviceId, coordinators: Object.values(state.coordinators) }),
     status,
     subscribe: (listener) => events.subscribe(listener),
     connect,
     lease,
-    voucher: async (owner) => (await call(ROUTES.voucher(owner), VoucherReplySchema, 'GET')).voucher,
+    voucher: async () => (await authed(() => call(ROUTES.voucher, VoucherReplySchema, 'GET'))).voucher,
+    async pinned() {
+      if (!info) await connect();
+      const pinned = coordinatorState();
+      if (!info || !pinned) throw new NetworkError('UNREGISTERED', `This device is not registered with ${url} yet.`);
+      return { coordinator: pinned.coordinator, chainId: pinned.chainId, payout: info.payout ?? null };
+    },
     progress(leaseId, fraction) {
       const lease = leases.get(leaseId);
       if (lease) lease.progress = Math.min(1, Math.max(0, fraction));
@@ -509,7 +538,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
         deviceId,
         leaseId,
         result,
-        estimateWei: toWei(lease?.task.rewardEstimate ?? 0).toString(),
+        estimateWei: lease?.task.rewardEstimateWei ?? '0',
         finishedAt: o.clock.now(),
       };
       const put = await outbox.put(entry);

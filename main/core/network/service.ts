@@ -6,6 +6,7 @@ import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '.
 import { formatSynor } from '../economics/rewards.js';
 import { earningsCsv, summarizeEarnings } from '../ledger/earnings.js';
 import { Ledger } from '../ledger/ledger.js';
+import { recordProblem } from '../ledger/trust.js';
 import type { Clock, Logger } from '../ports.js';
 import { contribute, createNetworkClient, type NetworkClient, type NetworkEvent, type OwnerSigner } from './client.js';
 
@@ -58,6 +59,8 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
   if (ledger.report.tornTail) o.logger.warn(`ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`);
   for (const p of ledger.report.problems) o.logger.error(`ledger line ${p.line}: ${p.message}; the line is kept and skipped`);
   const client = await createNetworkClient({ url: o.url, dataDir: o.dataDir, signer: o.signer, device: o.device, ledger, clock: o.clock, logger: o.logger });
+  const setAside = await ledger.verify(recordProblem(client.trust()), o.clock.now());
+  if (setAside) o.logger.warn(`ledger: ${setAside.count} line(s) failed their check and were moved to ${setAside.keptIn} (${setAside.reasons.join('; ')})`);
   client.start();
 
   // Time without work, for explaining the difference between projection and earnings.
@@ -126,6 +129,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
       setActive(false, 'shutdown');
       await loop;
       await client.close();
+      await ledger.saveCheckpoint();
     },
   };
 }
