@@ -6,13 +6,9 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createAgent } from './agent.js';
-import { stderrLogger, systemClock } from './node-ports.js';
-import { createDefaultProbe } from './hardware/default-probe.js';
-import { nodeSystemPorts } from './monitor/node-sources.js';
-import { appPaths } from './paths.js';
+import { stderrLogger } from './node-ports.js';
 import { startServer } from './server/http.js';
-import { KeychainStore } from './wallet/secret-store.js';
+import { shutdown, startAgent } from './startup.js';
 
 const DEFAULT_PORT = 7433;
 
@@ -20,15 +16,7 @@ const DEFAULT_PORT = 7433;
 const root = new URL('../../', import.meta.url);
 const { values } = parseArgs({ options: { port: { type: 'string' } } });
 const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
-const paths = appPaths(process.platform, process.env, homedir());
-const ports = {
-  clock: systemClock,
-  logger: stderrLogger,
-  hardware: createDefaultProbe(),
-  secrets: new KeychainStore(),
-  ...nodeSystemPorts(process.platform, process.env),
-};
-const agent = await createAgent({ ports, paths, mode: 'headless', version });
+const { agent, paths } = await startAgent({ mode: 'headless', version, home: homedir() });
 
 const serve = (port: number) =>
   startServer({ agent, logger: stderrLogger, rendererDir: fileURLToPath(new URL('dist/renderer/', root)), port });
@@ -42,8 +30,7 @@ const server = await serve(wanted).catch((error: NodeJS.ErrnoException) => {
 stderrLogger.info(`settings in ${paths.configDir}, data in ${paths.dataDir}`);
 process.stdout.write(`Synor Contributor (headless) is running. Open this link in your browser:\n  ${server.url}\n`);
 
-const stop = (): void => {
-  void Promise.all([server.close(), agent.close()]).then(() => process.exit(0));
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+const stop = shutdown(agent, () => server.close());
+const quit = (): void => void stop().then(() => process.exit(0));
+process.on('SIGINT', quit);
+process.on('SIGTERM', quit);
