@@ -138,7 +138,7 @@ export type ErrorReply = z.infer<typeof ErrorReplySchema>;
 
 export const InfoReplySchema = z
   .object({
-    protocol: z.literal(PROTOCOL_VERSION),
+    protocol: z.literal(PROTOCOL_VERSION, { error: `this app speaks ${PROTOCOL_VERSION} and the coordinator another version; update the app or choose another network` }),
     network: z.object({ name: Name, devnet: z.boolean(), label: z.string().max(200) }).strict(),
     /** The key that signs receipts; the client pins it on first contact. */
     coordinator: Address,

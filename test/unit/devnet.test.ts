@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
@@ -121,7 +121,7 @@ test('a released task goes back to the pool, unless the device said the task its
   assert.deepEqual(net.stats.releases, ['policy-pause', 'invalid-task']);
 });
 
-type Receipts = { receipts: { receipt: { resourceType: string; taskId: string; units: string; totalWei: string } }[] };
+type Receipts = { receipts: { receipt: { resourceType: string; taskId: string; units: string; totalWei: string }; signature: string }[] };
 const receiptsOf = async (net: Coordinator, token: string): Promise<Receipts['receipts']> => {
   const res = await fetch(new URL('v1/receipts?cursor=0', net.url), { headers: { authorization: `Bearer ${token}` } });
   return ((await res.json()) as Receipts).receipts;
@@ -175,7 +175,11 @@ test('bandwidth is the bytes actually moved for the task: the model counts once,
   assert.ok(bandwidth[0]! > sizes[0]!.model + sizes[0]!.submit, 'the first task paid the model download');
   assert.ok(bandwidth[1]! > sizes[1]!.submit && bandwidth[1]! < sizes[0]!.model, 'the second did not: the model was cached');
   for (const r of compute) assert.ok(BigInt(r.receipt.units) >= 8n * 2n * 256n * 512n * 512n, 'work units are the graph\'s FLOPs');
-  // Once the model is cached, a task's CPU work earns several times its transfer.
+  // A verifier written from docs/protocol.md alone (Python, exact integers) agrees with every receipt to the wei.
+  const checked = spawnSync('python3', ['test/fixtures/verify-receipts.py'], { input: JSON.stringify(receipts), encoding: 'utf8' });
+  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+  assert.match(checked.stdout, /0 differ/);
+    // Once the model is cached, a task's CPU work earns several times its transfer.
   const [cpuWei, bandwidthWei] = ['cpu', 'bandwidth'].map((type) => BigInt(receipts.filter((r) => r.receipt.resourceType === type)[1]!.receipt.totalWei));
   assert.ok(cpuWei! > 2n * bandwidthWei!, `CPU work is the bulk of a task's earnings (${cpuWei} vs ${bandwidthWei} wei)`);
 });
