@@ -172,21 +172,36 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
 
+  // A bad request or frame ends that connection only: without these listeners an 'error' event is unhandled and
+  // takes the whole agent down (ws emits one for every protocol violation: bad opcode, RSV1, invalid UTF-8…).
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    logger.warn(`HTTP: bad request from a client (${error.code ?? error.message})`);
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  server.on('error', (error) => logger.error(`HTTP server: ${error.message}`));
+
   const wss = new WebSocketServer({
     noServer: true,
+    // The socket only pushes events; clients send nothing but control frames, so anything bigger is refused.
     maxPayload: 1024,
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
   const reject = (socket: Duplex, status: number, reason: string): void => {
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
+  wss.on('error', (error) => logger.error(`WebSocket server: ${error.message}`));
   server.on('upgrade', (req, socket, head) => {
+    // Until the handshake completes this is a raw socket: a reset or garbage must not surface as an unhandled error.
+    socket.on('error', () => socket.destroy());
     if (!hostAllowed(req.headers.host) || !originAllowed(req.headers.origin)) return reject(socket, 403, 'Forbidden');
     if (new URL(req.url ?? '/', 'http://x').pathname !== WS_PATH) return reject(socket, 404, 'Not Found');
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     const given = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length);
     if (!sameToken(given, token)) return reject(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      // ws closes the connection itself (1002/1007/1009) after emitting the error; only the notice is left to us.
+      ws.on('error', (error: Error & { code?: string }) => logger.warn(`WebSocket: client closed for ${error.code ?? error.message}`));
       ws.send(JSON.stringify({ type: 'state', state: agent.state() }));
       const unsubscribe = agent.subscribe((event) => ws.send(JSON.stringify(event)));
       ws.on('close', unsubscribe);
