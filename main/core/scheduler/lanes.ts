@@ -2,7 +2,7 @@ import type { Gpu, HardwareSnapshot } from '../../common/hardware.js';
 import { allGpus, deviceId } from '../hardware/classify.js';
 import type { Provider } from '../runtime/host-protocol.js';
 import { firstLine } from '../runtime/providers.js';
-import type { DeviceLane } from './scheduler.js';
+import type { DeviceLane } from './types.js';
 
 /**
  * onnxruntime execution providers worth trying for a GPU, best first. onnxruntime-node has no ROCm or Metal

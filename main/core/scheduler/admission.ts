@@ -1,0 +1,99 @@
+/** Queue and admission: how a task gets in (parsed, runnable here, prepared in the background) and when it is leased. */
+import { TaskSchema, type Task } from '../../common/task.js';
+import type { Queued } from './queue.js';
+import { concurrency, PIPELINE_DEPTH, type SchedulerState } from './state.js';
+
+export type Admitted = { ok: true } | { ok: false; message: string };
+
+/** A task from anywhere untrusted (API, devnet, tests): parsed here; a bad one is released as 'invalid-task'. */
+export function submit(state: SchedulerState, raw: unknown): Admitted {
+  const parsed = TaskSchema.safeParse(raw);
+  if (!parsed.success) {
+    const id = typeof raw === 'object' && raw && 'id' in raw && typeof raw.id === 'string' ? raw.id : undefined;
+    const message = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'task'}: ${issue.message}`).join('; ');
+    if (id) void Promise.resolve(state.options.sink.release(id, 'invalid-task', message)).catch(() => undefined);
+    return { ok: false, message };
+  }
+  return enqueue(state, parsed.data);
+}
+
+export function enqueue(state: SchedulerState, task: Task): Admitted {
+  if (state.closed) return { ok: false, message: 'scheduler closed' };
+  if (state.known.has(task.id)) return { ok: false, message: `task ${task.id} is already here` };
+  if (!state.runnable(task)) {
+    void Promise.resolve(state.options.sink.release(task.id, 'invalid-task', `no ${task.device} device here`)).catch(() => undefined);
+    return { ok: false, message: `no ${task.device} device here` };
+  }
+  state.known.add(task.id);
+  prepare(state, state.queue.add(task));
+  state.changed();
+  state.emit();
+  return { ok: true };
+}
+
+/** Downloads the model and decodes inputs in the background; the entry waits in the queue meanwhile. */
+export function prepare(state: SchedulerState, entry: Queued): void {
+  void state.options.runtime
+    .prepare(entry.task)
+    .catch((error: unknown) => ({ ok: false as const, reason: 'runtime-error' as const, message: `could not prepare the task: ${String(error)}` }))
+    .then((prepared) => {
+      if (!state.known.has(entry.task.id)) return prepared.ok && prepared.value.release(); // released while preparing
+      if (!prepared.ok) {
+        state.queue.remove(entry);
+        state.finish(entry, prepared);
+        return state.emit();
+      }
+      entry.prepared = prepared.value;
+      state.changed();
+      state.pump();
+    });
+}
+
+/** Queued tasks whose deadline passed go back: the network has given them to someone else by now. */
+export function releaseExpiredQueued(state: SchedulerState): void {
+  const at = state.options.clock.now();
+  for (const entry of state.queue.matching((queued) => queued.task.deadline <= at)) {
+    state.queue.remove(entry);
+    state.finish(entry, { reason: 'deadline', message: `deadline passed while queued` });
+  }
+}
+
+/** Leases as many tasks as the running lanes have room for (hosts × pipeline depth), one lease at a time. */
+export class Leasing {
+  private leasing = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly state: SchedulerState) {}
+
+  pull(): void {
+    const { state } = this;
+    const { source, logger } = state.options;
+    if (!source || this.leasing || state.closed) return;
+    const room = [...state.lanes.values()]
+      .filter((lane) => lane.limits.run && !lane.broken)
+      .reduce((sum, lane) => sum + concurrency(lane) * PIPELINE_DEPTH, 0);
+    const slots = room - state.known.size;
+    if (slots <= 0) return;
+    this.leasing = true;
+    const retryLater = (): void => void (this.retryTimer = setTimeout(state.pump, state.options.leaseRetryMs ?? 5000).unref());
+    source
+      .lease(slots)
+      .then(
+        (tasks) => {
+          tasks.forEach((task) => enqueue(state, task));
+          if (tasks.length === 0 && !state.closed) retryLater();
+        },
+        (error: unknown) => {
+          logger.warn(`lease failed: ${String(error)}`);
+          retryLater();
+        },
+      )
+      .finally(() => {
+        this.leasing = false;
+      });
+  }
+
+  stop(): void {
+    clearTimeout(this.retryTimer);
+  }
+}

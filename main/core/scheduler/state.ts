@@ -1,0 +1,141 @@
+/**
+ * What the scheduler's parts share: the lanes with their job hosts, the queue, the running jobs, and the one way a
+ * task leaves (finish). Each part (admission, dispatch, enforcement, snapshot) is a set of functions on this state.
+ */
+import type { ReleaseReason, TaskResult } from '../../common/task.js';
+import type { JobHost } from '../runtime/host.js';
+import { TaskQueue, type Queued } from './queue.js';
+import type { DeviceLane, DeviceLimits, SchedulerOptions } from './types.js';
+
+/** A lane's limits before the policy has spoken: nothing runs. */
+const NOT_YET_DECIDED: DeviceLimits = { run: false, threads: 1, dutyCycle: 1, memoryBudgetBytes: 0, vramBudgetMiB: null, priority: 'idle' };
+/** Jobs in flight per host: the next ones' bytes travel while the current one computes. */
+export const PIPELINE_DEPTH = 3;
+
+export interface Job {
+  id: string;
+  entries: Queued[];
+  host: JobHost;
+  lane: Lane;
+  started: boolean;
+  /** Dispatched behind another job on the same host (pipelined). */
+  behind: boolean;
+  activeMs: number;
+  memory: number;
+}
+export interface HostSlot {
+  host: JobHost;
+  lane: Lane;
+  jobs: Job[];
+  preempted: boolean;
+  throttled: boolean;
+  tokens: number;
+  lastCpu: number | undefined;
+  lastTick: number;
+}
+export interface Lane {
+  spec: DeviceLane;
+  limits: DeviceLimits;
+  hosts: Map<JobHost, HostSlot>;
+  pausedAt: number | undefined;
+  notBefore: number;
+  notice: string | undefined;
+  /** Why this device cannot run anything here (its provider failed on this machine); its tasks go to others. */
+  broken: string | undefined;
+}
+
+export type Outcome = { result: TaskResult } | { reason: ReleaseReason; message: string };
+
+export const now = (): number => performance.now();
+export const concurrency = (lane: Lane): number => lane.spec.concurrency ?? 1;
+export const activeHosts = (lane: Lane): HostSlot[] => [...lane.hosts.values()].filter((slot) => slot.jobs.length > 0 && !slot.preempted);
+export const minPriority = (slot: HostSlot): number => Math.min(...slot.jobs.flatMap((job) => job.entries.map((entry) => entry.task.priority)));
+const laneMemory = (lane: Lane): number =>
+  [...lane.hosts.values()].reduce((sum, slot) => sum + slot.jobs.reduce((bytes, job) => bytes + job.memory, 0), 0);
+
+export class SchedulerState {
+  readonly maxRetries: number;
+  readonly runTimeoutMs: number;
+  readonly maxPauseMs: number;
+  readonly maxBatch: number;
+  readonly lanes: Map<string, Lane>;
+  readonly queue = new TaskQueue();
+  readonly jobs = new Map<string, Job>();
+  /** Every task id we hold, in any state. */
+  readonly known = new Set<string>();
+  /** Running tasks to drop when their job ends. */
+  readonly cancelled = new Set<string>();
+  /** Model sha → learned from the host. */
+  readonly batchable = new Map<string, boolean>();
+  /** Model sha → running ms per row, for progress/ETA. */
+  readonly msPerRow = new Map<string, number>();
+  closed = false;
+  lastEmit = 0;
+  /** Runs whatever can run now; set by createScheduler, which composes the parts. */
+  pump: () => void = () => undefined;
+  private dirty = false;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly options: SchedulerOptions) {
+    this.maxRetries = options.maxRetries ?? 2;
+    this.runTimeoutMs = options.runTimeoutMs ?? 10 * 60_000;
+    this.maxPauseMs = options.maxPauseMs ?? 5 * 60_000;
+    this.maxBatch = options.maxBatch ?? 16;
+    this.lanes = new Map(
+      (options.devices ?? [{ id: 'cpu', kind: 'cpu', providers: ['cpu'] }]).map((spec) => [
+        spec.id,
+        { spec, limits: NOT_YET_DECIDED, hosts: new Map(), pausedAt: now(), notBefore: 0, notice: undefined, broken: undefined },
+      ]),
+    );
+  }
+
+  // Listeners (the UI's state push) hear of transitions at once, of progress at most once a second: the ticker runs
+  // every 10 ms while metering and must not turn into 100 state pushes a second.
+  changed(): void {
+    this.dirty = true;
+  }
+  emit(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.lastEmit = now();
+    this.listeners.forEach((listener) => listener());
+  }
+  listen(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The one way a task leaves: its result or its release goes to the sink, unless the network cancelled it. */
+  finish(entry: Queued, outcome: Outcome): void {
+    const { sink, logger } = this.options;
+    this.changed();
+    this.known.delete(entry.task.id);
+    entry.prepared?.release();
+    if (this.cancelled.delete(entry.task.id)) return; // the network no longer wants it: nothing to send
+    const done =
+      'result' in outcome
+        ? sink.complete(outcome.result)
+        : (logger.warn(`task ${entry.task.id} released (${outcome.reason}): ${outcome.message}`), sink.release(entry.task.id, outcome.reason, outcome.message));
+    Promise.resolve(done).catch((error: unknown) => logger.error(`result sink failed for ${entry.task.id}: ${String(error)}`));
+  }
+
+  /** 'gpu' is a preference: such tasks run on the CPU (at its share) when no GPU here can run them. */
+  fits(lane: Lane, task: Queued['task']): boolean {
+    return (
+      lane.broken === undefined &&
+      (task.device === 'any' ||
+        task.device === lane.spec.kind ||
+        (task.device === 'gpu' && ![...this.lanes.values()].some((other) => other.spec.kind === 'gpu' && other.broken === undefined)))
+    );
+  }
+  runnable(task: Queued['task']): boolean {
+    return [...this.lanes.values()].some((lane) => this.fits(lane, task));
+  }
+
+  /** Admission: the lane's memory (GPU: VRAM) budget against what its jobs are estimated to hold. */
+  admits(lane: Lane, bytes: number): boolean {
+    const budget =
+      lane.spec.kind === 'gpu' && lane.limits.vramBudgetMiB !== null ? lane.limits.vramBudgetMiB * 1024 ** 2 : lane.limits.memoryBudgetBytes;
+    return laneMemory(lane) + bytes <= budget;
+  }
+}

@@ -1,0 +1,87 @@
+/** The scheduler's public contract: what feeds it, what it reports to, and what it shows. */
+import type { Limits } from '../../common/policy.js';
+import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
+import type { Clock, Logger } from '../ports.js';
+import type { Provider } from '../runtime/host-protocol.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+/**
+ * Where tasks come from: the network client leases up to `slots` tasks. They arrive parsed: the client checks
+ * them with TaskSchema at its boundary (the coordinator's reply), and parsing a 4 MB task again costs ~9 ms.
+ */
+export interface TaskSource {
+  lease(slots: number): Promise<readonly Task[]>;
+}
+/** Where outcomes go: exactly one of complete/release per task. */
+export interface ResultSink {
+  complete(result: TaskResult): void | Promise<void>;
+  release(taskId: string, reason: ReleaseReason, message: string): void | Promise<void>;
+}
+
+/** A device the scheduler runs jobs on: 'cpu', or a GPU with its providers (from the hardware probe, lanes.ts). */
+export interface DeviceLane {
+  id: string;
+  /** For the user: "NVIDIA GeForce RTX 4070". */
+  name?: string;
+  kind: 'cpu' | 'gpu';
+  providers: Provider[];
+  deviceIndex?: number;
+  /** Job hosts running at once on this device. */
+  concurrency?: number;
+}
+
+/** What the policy engine decides per device (main/common/policy.ts Limits, plus run). */
+export type DeviceLimits = Limits & { run: boolean };
+
+export interface SchedulerOptions {
+  runtime: Runtime;
+  sink: ResultSink;
+  source?: TaskSource;
+  clock: Clock;
+  logger: Logger;
+  devices?: DeviceLane[];
+  maxRetries?: number;
+  /** Running time (not counting suspended time) after which a job host is considered hung. */
+  runTimeoutMs?: number;
+  /** Suspended this long, a device hands its tasks back ('policy-pause'). */
+  maxPauseMs?: number;
+  maxBatch?: number;
+  warmSessions?: number;
+  leaseRetryMs?: number;
+}
+
+export interface TaskView {
+  id: string;
+  state: 'preparing' | 'queued' | 'running' | 'suspended';
+  device: string | undefined;
+  priority: number;
+  deadline: number;
+  rewardEstimateWei: string;
+  attempts: number;
+  /** 0..1, estimated from earlier runs of the same model; undefined before the first. */
+  progress: number | undefined;
+  etaMs: number | undefined;
+}
+export interface LaneView {
+  id: string;
+  run: boolean;
+  limits: DeviceLimits;
+  /** Job host process ids: the system monitor counts their CPU as ours, not the user's. */
+  pids: number[];
+  /** Why the preferred execution provider was not used, for the user. */
+  notice: string | undefined;
+}
+export interface SchedulerSnapshot {
+  lanes: LaneView[];
+  tasks: TaskView[];
+}
+
+export interface Scheduler {
+  submit(raw: unknown): { ok: true } | { ok: false; message: string };
+  setLimits(deviceId: string, limits: DeviceLimits): void;
+  /** The network no longer wants this task (lease gone): drop it, send nothing. */
+  cancel(taskId: string): void;
+  snapshot(): SchedulerSnapshot;
+  onChange(listener: () => void): () => void;
+  close(): Promise<void>;
+}
