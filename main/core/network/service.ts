@@ -3,7 +3,9 @@ import type { EarningsQuery, EarningsSummary, Estimates, NetworkSettings, Networ
 import type { DeviceInfo, DeviceType } from '../../common/protocol.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
+import { predictEarnings } from '../economics/prediction.js';
 import { formatSynor } from '../economics/rewards.js';
+import { latestStanding, measuredThroughput } from '../ledger/throughput.js';
 import { earningsCsv, summarizeEarnings } from '../ledger/earnings.js';
 import { Ledger } from '../ledger/ledger.js';
 import { recordProblem } from '../ledger/trust.js';
@@ -37,6 +39,8 @@ export interface EstimateInput {
   settings: NetworkSettings;
   /** The period compared with what was earned, ending now. */
   days: number;
+  /** The hardware benchmark's GFLOPS at full use, until this device's own tasks are measured. */
+  benchmarkGflops: number;
 }
 
 export interface NetworkService {
@@ -118,11 +122,25 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
         noWorkHours: noWorkMs / 3_600_000,
         devnet: client.status().devnet,
       });
+      const prediction = predictEarnings({
+        resource: input.device.kind === 'cpu' ? 'cpu' : 'gpu',
+        throughput: measuredThroughput(ledger.all(), client.deviceId) ?? { flopsPerMs: input.benchmarkGflops * 1e6, source: 'benchmark' },
+        share: input.sharePercent / 100,
+        hoursPerDay: projection.hoursPerDay,
+        ...latestStanding(ledger.all(), client.deviceId),
+        hourlyUsd: hourlyUsd(input.device),
+      });
       return {
         hourlyUsd: hourlyUsd(input.device),
         seed: estimateMonthly(input.device, input.scheduledHoursPerDay),
         projection,
         actual: { days: input.days, earned: formatSynor(earnedWei), ...actual },
+        synor: {
+          perHour: formatSynor(BigInt(prediction.perHourWei)),
+          perMonth: formatSynor(BigInt(prediction.perMonthWei)),
+          impliedUsdPerSynor: prediction.impliedUsdPerSynor,
+          assumptions: prediction.assumptions,
+        },
       };
     },
     async close() {

@@ -1,0 +1,31 @@
+import type { LedgerRecord } from './ledger.js';
+
+/** Tasks a throughput figure needs before it replaces the benchmark; the newest this many count. */
+const MIN_TASKS = 5;
+const RECENT_TASKS = 200;
+
+type Receipt = Extract<LedgerRecord, { kind: 'receipt' }>['signed']['receipt'];
+
+const newestReceipts = (records: readonly LedgerRecord[], deviceId: string, keep: (r: Receipt) => boolean, count: number): Receipt[] => {
+  const out: Receipt[] = [];
+  for (let i = records.length - 1; i >= 0 && out.length < count; i--) {
+    const record = records[i]!;
+    if (record.kind === 'receipt' && record.signed.receipt.deviceId === deviceId && keep(record.signed.receipt)) out.push(record.signed.receipt);
+  }
+  return out;
+};
+
+/** FLOP per ms over this device's recent paid compute tasks (work over wall time, so the share in force is included). */
+export function measuredThroughput(records: readonly LedgerRecord[], deviceId: string): { flopsPerMs: number; source: 'tasks' } | null {
+  const tasks = newestReceipts(records, deviceId, (r) => (r.resourceType === 'cpu' || r.resourceType === 'gpu') && r.status !== 'rejected' && r.durationMs > 0, RECENT_TASKS);
+  if (tasks.length < MIN_TASKS) return null;
+  const flops = tasks.reduce((sum, r) => sum + Number(r.units), 0);
+  const ms = tasks.reduce((sum, r) => sum + r.durationMs, 0);
+  return { flopsPerMs: flops / ms, source: 'tasks' };
+}
+
+/** The reputation and uptime on this device's newest receipt; a new device's (50, 0) before any. */
+export function latestStanding(records: readonly LedgerRecord[], deviceId: string): { reputation: number; uptimeBp: number } {
+  const [last] = newestReceipts(records, deviceId, () => true, 1);
+  return { reputation: last?.reputation ?? 50, uptimeBp: last?.uptimeBp ?? 0 };
+}
