@@ -65,7 +65,7 @@ export interface NetworkClientOptions {
   maxReplyBytes?: number;
   /** Finished results waiting to be sent past which no new task is leased: more would only pile up unsent. */
   maxBacklog?: number;
-  /** At least this long between leases; doubled (up to 30 s) for each lease in a row that ended with no result taken. */
+  /** At least this long between leases (20 ms: a busy device takes 50 a second at most); doubled (up to 30 s) for each lease in a row that ended with no result taken. */
   minLeaseIntervalMs?: number;
 }
 
@@ -161,7 +161,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   const backoff = o.backoff ?? { baseMs: 1_000, maxMs: 5 * 60_000 };
   const maxReplyBytes = o.maxReplyBytes ?? 96 * MIB;
   const maxBacklog = o.maxBacklog ?? 32;
-  const minLeaseIntervalMs = o.minLeaseIntervalMs ?? 250;
+  const minLeaseIntervalMs = o.minLeaseIntervalMs ?? 20;
   const events = new Emitter<NetworkEvent>();
   const outbox = new Outbox(join(dir, 'outbox'));
 
@@ -256,7 +256,10 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     return reply;
   }
 
-  async function connect(): Promise<InfoReply> {
+  // One at a time: two first contacts at once (background sync, a lease, a voucher) registered twice with the
+  // same signed time, and the coordinator refused the second as a replay.
+  const connect = coalesced(connectNow);
+  async function connectNow(): Promise<InfoReply> {
     try {
       const reply = await call(ROUTES.info, InfoReplySchema, 'GET');
       const pinned = coordinatorState();
@@ -521,7 +524,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     lease,
     voucher: async () => (await authed(() => call(ROUTES.voucher, VoucherReplySchema, 'GET'))).voucher,
     async pinned() {
-      if (!info) await connect();
+      if (!info || !coordinatorState()?.token) await connect();
       const pinned = coordinatorState();
       if (!info || !pinned) throw new NetworkError('UNREGISTERED', `This device is not registered with ${url} yet.`);
       return { coordinator: pinned.coordinator, chainId: pinned.chainId, payout: info.payout ?? null };

@@ -1,0 +1,77 @@
+// Realized vs estimated earnings: a whole agent (headless, embedded devnet, real job hosts and onnxruntime) shares at
+// a fixed 50 % CPU share for a window (5 minutes; SYNOR_BENCH_EARNINGS_S to change), and the SYNOR it was paid for
+// the window is compared with what its estimate said beforehand, with the gap itemized: time it was paused (and
+// why), rejected results, time the network had no work for it. Also: time from "share on" to the first receipt, and
+// the share of earnings by resource type. Goal: realized / estimated within 0.9–1.1.
+import { performance } from 'node:perf_hooks';
+import type { EarningsSummary, Estimates } from '../../main/common/network.js';
+import type { AgentState } from '../../main/common/state.js';
+import { tempDir } from '../helpers/fakes.js';
+import { shareNow, startAgent } from '../integration/support/agents.js';
+
+const WINDOW_S = Number(process.env['SYNOR_BENCH_EARNINGS_S'] ?? 300);
+const SHARE = 50;
+const GOAL = { low: 0.9, high: 1.1 };
+
+const agent = await startAgent(await tempDir());
+try {
+  await agent.ok('walletCreate', { passphrase: 'earnings bench passphrase' });
+  await agent.ok('updateSettings', { ...shareNow(null), sharing: false, cpuSharePercent: SHARE });
+  const sharedAt = performance.now();
+  await agent.ok('setShare', { on: true });
+  await agent.until((s) => (s.work.earned?.receipts ?? 0) > 0, 'a first receipt');
+  const firstReceiptS = (performance.now() - sharedAt) / 1000;
+
+  // The estimate as it stands when the window opens (after the first receipts: the device is registered).
+  const before = await agent.ok<Estimates>('getEstimates', { days: 1 });
+  const windowStart = Date.now();
+  const from = await agent.ok<EarningsSummary>('getEarnings', {});
+
+  // Time, by what the agent said it was doing, sampled on every state event.
+  const spent = new Map<string, number>();
+  let last = { at: performance.now(), key: 'working' };
+  const tally = (s: AgentState): boolean => {
+    const now = performance.now();
+    spent.set(last.key, (spent.get(last.key) ?? 0) + (now - last.at));
+    const noWork = s.work.network?.code === 'no-work';
+    last = { at: now, key: noWork ? 'no work from the network' : s.status.code === 'paused' ? `paused: ${s.status.reason}` : s.status.code };
+    return false;
+  };
+  // Never matches: it only sees every state the agent sends while the window runs.
+  void agent.until(tally, 'the end of the window').catch(() => undefined);
+  const ends = performance.now() + WINDOW_S * 1000;
+  // The window itself is what is measured: it is a bench's wait, not a test waiting for an event.
+  while (performance.now() < ends) await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, ends - performance.now())));
+  tally((await agent.ok<AgentState>('getState')) as AgentState);
+  const hours = (Date.now() - windowStart) / 3_600_000;
+
+  await agent.ok('setShare', { on: false });
+  await agent.until((s) => (s.work.network?.queued ?? 0) === 0 && (s.work.earned?.pendingTasks ?? 0) === 0, 'every receipt in');
+  const to = await agent.ok<EarningsSummary>('getEarnings', {});
+  const after = await agent.ok<Estimates>('getEstimates', { days: 1 });
+
+  const wei = (synor: string): bigint => {
+    const [whole = '0', fraction = ''] = synor.split('.');
+    return BigInt(whole) * 10n ** 18n + BigInt(fraction.padEnd(18, '0'));
+  };
+  const realizedWei = wei(to.total.confirmed) - wei(from.total.confirmed);
+  const realizedPerHour = Number(realizedWei) / 1e18 / hours;
+  const estimatedPerHour = Number(before.synor.perHour);
+  const ratio = realizedPerHour / estimatedPerHour;
+
+  console.log(`window: ${(hours * 60).toFixed(1)} min at a ${SHARE} % CPU share; first receipt ${firstReceiptS.toFixed(1)} s after "share on"`);
+  console.log(`estimated before: ${estimatedPerHour.toPrecision(4)} SYNOR/h (${before.synor.assumptions.join('; ')})`);
+  console.log(`realized:         ${realizedPerHour.toPrecision(4)} SYNOR/h`);
+  console.log(`realized / estimated: ${ratio.toFixed(3)}  (goal ${GOAL.low}–${GOAL.high}: ${ratio >= GOAL.low && ratio <= GOAL.high ? 'met' : 'NOT met'})`);
+  console.log(`estimate after the window: ${Number(after.synor.perHour).toPrecision(4)} SYNOR/h (${after.synor.assumptions[0]})`);
+  const total = [...spent.values()].reduce((a, b) => a + b, 0);
+  console.log('time in the window, by what the agent said:');
+  for (const [key, ms] of [...spent].sort((a, b) => b[1] - a[1])) console.log(`  ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${key}`);
+  console.log(`rejected results: ${to.rejected - from.rejected}`);
+  const byResource = to.byResource.map((b) => [b.key, wei(b.confirmed)] as const);
+  const all = byResource.reduce((sum, [, w]) => sum + w, 0n);
+  console.log(`earnings by resource (whole run): ${byResource.map(([k, w]) => `${k} ${((Number(w) / Number(all)) * 100).toFixed(1)} %`).join(', ')}`);
+  if (!(ratio >= GOAL.low && ratio <= GOAL.high)) process.exitCode = 1;
+} finally {
+  await agent.stop();
+}
