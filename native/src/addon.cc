@@ -118,7 +118,7 @@ class VendorWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
 };
 
-// nvidia(libraryPath) / amd(libraryPath) / apple(): Promise<VendorResult>.
+// nvidia(libraryPath) / amd(libraryPath) / intel(libraryPath) / apple(): Promise<VendorResult>.
 template <VendorResult (*Probe)(const std::string&)>
 Napi::Value RunVendor(const Napi::CallbackInfo& info) {
   std::string library = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
@@ -149,6 +149,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cpu", Napi::Function::New(env, Cpu));
   exports.Set("nvidia", Napi::Function::New(env, RunVendor<ProbeNvidia>));
   exports.Set("amd", Napi::Function::New(env, RunVendor<ProbeAmd>));
+  exports.Set("intel", Napi::Function::New(env, RunVendor<ProbeIntel>));
   exports.Set("apple", Napi::Function::New(env, RunVendor<ProbeAppleAny>));
   return exports;
 }

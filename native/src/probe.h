@@ -63,6 +63,7 @@ struct CpuRecord {
 
 VendorResult ProbeNvidia(const std::string& library);
 VendorResult ProbeAmd(const std::string& library);
+VendorResult ProbeIntel(const std::string& library);
 VendorResult ProbeApple();
 CpuRecord ProbeCpu();
 

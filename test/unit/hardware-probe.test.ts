@@ -115,6 +115,10 @@ const found = (gpus: Gpu[], driverVersion: string | null, runtimeVersion: string
   runtimeVersion,
   gpus,
 });
+const DRM_INTEL = found(
+  [ARC_A770, gpu('intel', 1, { name: 'Intel GPU (PCI device 0x4680)', pciBusId: '0000:00:02.0', unifiedMemory: true, memoryTotalBytes: totalmem(), notReported: ['temperatureC'] })],
+  `xe, i915 (Linux ${release()})`,
+);
 const notFound = (status: 'absent' | 'failed', code: NonNullable<VendorReport['error']>['code'], message: string): VendorReport => ({
   status,
   error: { code, message },
@@ -132,29 +136,41 @@ interface Case {
   nvidia: NvidiaCase | 'missing';
   amd: AmdCase | 'missing';
   intel?: string;
+  levelZero?: string;
   expected: { nvidia: VendorReport; amd: VendorReport; intel?: VendorReport };
   /** Where the providers honestly differ (named in the case). */
-  fallback?: { nvidia?: VendorReport };
+  fallback?: { nvidia?: VendorReport; intel?: VendorReport };
 }
 
 const cases: Case[] = [
   { name: 'no GPU driver installed: a normal answer, not an error', nvidia: 'missing', amd: 'missing', expected: { nvidia: NO_NVIDIA, amd: NO_AMD } },
   {
-    name: 'A100 in MIG mode (driver 535) and a Radeon on ROCm 4.3 that answers N/A and exits 2: both listed, MIG instances shown',
+    name: 'A100 in MIG mode (driver 535), a Radeon on ROCm 4.3 that answers N/A and exits 2, Intel GPUs without Level Zero',
     nvidia: 'a100-mig-535',
     amd: 'rx6700xt-rocm430',
-    expected: { nvidia: found([A100_MIG], '535.54.03', '12.2'), amd: found([rx6700xt(null, 1622728704)], '6.3.6') },
+    intel: 'arc-a770-xe-and-igpu',
+    expected: { nvidia: found([A100_MIG], '535.54.03', '12.2'), amd: found([rx6700xt(null, 1622728704)], '6.3.6'), intel: DRM_INTEL },
   },
   {
     name: 'two A5000s (driver 590, XML v13), an Arc A770 on xe with the integrated GPU, a Radeon on ROCm 6.1',
     nvidia: 'dual-a5000-590',
     amd: 'rx6700xt-rocm612',
     intel: 'arc-a770-xe-and-igpu',
+    levelZero: 'arc-a770-and-igpu',
     expected: {
       nvidia: found([A5000_81, A5000_C1], '590.44.01', '13.1'),
       amd: found([rx6700xt('Navi 22 [Radeon RX 6700/6700 XT / 6800M]', 1572745216)], '6.3.6'),
-      intel: found([ARC_A770, gpu('intel', 1, { name: 'Intel GPU (PCI device 0x4680)', pciBusId: '0000:00:02.0', unifiedMemory: true, memoryTotalBytes: totalmem(), notReported: ['temperatureC'] })], `xe, i915 (Linux ${release()})`),
+      // Level Zero sysman: the driver's names and the memory in use, for the GPUs (not the NPU) the DRM lists.
+      intel: found(
+        [
+          gpu('intel', 0, { name: 'Intel(R) Arc(TM) A770 Graphics', pciBusId: '0000:03:00.0', memoryTotalBytes: 16 * 1024 * MIB, memoryUsedBytes: 1024 * MIB, temperatureC: 43 }),
+          gpu('intel', 1, { name: 'Intel(R) Graphics [0x4680]', pciBusId: '0000:00:02.0', unifiedMemory: true, memoryTotalBytes: totalmem(), notReported: ['temperatureC'] }),
+        ],
+        '1.3.29735',
+      ),
     },
+    // Without Level Zero (the fallback, or no loader): what the DRM sysfs says, same ids and indexes.
+    fallback: { intel: DRM_INTEL },
   },
   {
     name: 'driver 418 (no _v2 / V calls, no compute_cap field) and two MI100s on ROCm 5.7 that exit 2',
@@ -210,15 +226,15 @@ for (const c of cases) {
   describe(c.name, () => {
     let machine: ReturnType<typeof probes>;
     before(async () => {
-      machine = probes(await fakeMachine(c.nvidia, c.amd, c.intel ? { intel: c.intel } : {}));
+      machine = probes(await fakeMachine(c.nvidia, c.amd, { ...(c.intel ? { intel: c.intel } : {}), ...(c.levelZero ? { levelZero: c.levelZero } : {}) }));
     });
     for (const provider of ['native', 'fallback'] as const) {
       test(provider === 'native' ? 'native addon' : 'JS fallback', async () => {
         const report = HardwareReportSchema.parse(await machine[provider].detect());
-        const nvidia = (provider === 'fallback' && c.fallback?.nvidia) || c.expected.nvidia;
-        assert.deepEqual(withoutSources(report.vendors.nvidia), nvidia);
+        const differs = provider === 'fallback' ? c.fallback : undefined;
+        assert.deepEqual(withoutSources(report.vendors.nvidia), differs?.nvidia ?? c.expected.nvidia);
         assert.deepEqual(withoutSources(report.vendors.amd), c.expected.amd);
-        assert.deepEqual(withoutSources(report.vendors.intel), c.expected.intel ?? NO_INTEL);
+        assert.deepEqual(withoutSources(report.vendors.intel), differs?.intel ?? c.expected.intel ?? NO_INTEL);
         assert.deepEqual(report.vendors.apple, notFound('absent', 'not-installed', 'No Metal GPU (Metal exists only on macOS)'));
       });
     }

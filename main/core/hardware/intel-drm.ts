@@ -1,9 +1,10 @@
 /**
- * Intel GPUs (Arc and integrated) from Linux's DRM sysfs, as both providers report them: there is no Level Zero
- * binding yet, and sysfs needs no runtime. Reads /sys/class/drm/card* whose PCI vendor is 0x8086: the bus id and
- * driver from uevent, and the memory the kernel driver publishes: xe has device/tileN/physical_vram_size_bytes (what
- * igt's xe_sysfs_tile test reads), Intel's out-of-tree i915 has cardN/lmem_total_bytes, mainline i915 has none (then
- * the field is "not reported"). hwmon temp1_input where the driver has it. Windows and macOS report none here.
+ * Intel GPUs (Arc and integrated) from Linux's DRM sysfs: the JS fallback's answer, and the native probe's where
+ * Level Zero is not installed (native/src/level0.cc); sysfs needs no runtime. Reads /sys/class/drm/card* whose PCI
+ * vendor is 0x8086: the bus id and driver from uevent, and the memory the kernel driver publishes: xe has
+ * device/tileN/physical_vram_size_bytes (what igt's xe_sysfs_tile test reads), Intel's out-of-tree i915 has
+ * cardN/lmem_total_bytes, mainline i915 has none (then the field is "not reported"). hwmon temp1_input where the
+ * driver has it. Windows and macOS report none here.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { release } from 'node:os';

@@ -61,6 +61,7 @@ export interface Addon {
   cpu(): unknown;
   nvidia(library: string): Promise<unknown>;
   amd(library: string): Promise<unknown>;
+  intel(library: string): Promise<unknown>;
   apple(): Promise<unknown>;
 }
 
@@ -107,6 +108,7 @@ export interface NativeProbeOptions {
   /** Library names or paths tried in order until one loads; defaults honour SYNOR_NVML_LIBRARY / SYNOR_ROCM_SMI_LIBRARY. */
   nvmlLibraries?: readonly string[];
   rocmLibraries?: readonly string[];
+  levelZeroLibraries?: readonly string[];
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   /** Where sysfs is mounted ("/sys"): Intel GPUs, and the bus ids of NVIDIA GPUs NVML cannot open. */
@@ -122,15 +124,30 @@ async function nvidiaBusIds(sysRoot: string): Promise<string[]> {
   return entries.filter((e) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(e)).map(normalizeBusId).sort();
 }
 
-export function defaultLibraries(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): { nvml: string[]; rocm: string[] } {
+export function defaultLibraries(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): { nvml: string[]; rocm: string[]; levelZero: string[] } {
   const nvml = env['SYNOR_NVML_LIBRARY'];
   const rocm = env['SYNOR_ROCM_SMI_LIBRARY'];
+  const levelZero = env['SYNOR_LEVEL_ZERO_LIBRARY'];
   return {
     // Current Windows drivers put nvml.dll in System32; older ones only under NVSMI.
     nvml: nvml ? [nvml] : platform === 'win32' ? ['nvml.dll', 'C:\\Program Files\\NVIDIA Corporation\\NVSMI\\nvml.dll'] : ['libnvidia-ml.so.1'],
     // ROCm installs under /opt/rocm, which is not always on the loader's path.
     rocm: rocm ? [rocm] : ['librocm_smi64.so', '/opt/rocm/lib/librocm_smi64.so'],
+    levelZero: levelZero ? [levelZero] : platform === 'win32' ? ['ze_loader.dll'] : ['libze_loader.so.1'],
   };
+}
+
+/**
+ * Intel: Level Zero's readings where its loader answers, for the GPUs the DRM sysfs lists, keyed by bus id so the
+ * device ids and indexes are the fallback's (the unique id Level Zero has is left out for that reason); the DRM
+ * read alone where there is no loader, or it fails on Linux.
+ */
+function intel(zero: VendorReport, drm: VendorReport, platform: NodeJS.Platform): VendorReport {
+  // No loader, or one with no Intel GPU behind it (it ships with other drivers too): the DRM read answers.
+  if (zero.status === 'absent' || (zero.status === 'found' && !zero.gpus.length) || (zero.status === 'failed' && platform === 'linux')) return drm;
+  const byBus = new Map(drm.gpus.map((g) => [g.pciBusId, g]));
+  const gpus = zero.gpus.map((g, i) => ({ ...g, uuid: null, index: byBus.get(g.pciBusId)?.index ?? drm.gpus.length + i }));
+  return vendorReport('intel', { status: zero.status, ...(zero.error ? { code: zero.error.code } : {}), driverVersion: zero.driverVersion, gpus });
 }
 
 async function vendor(
@@ -181,19 +198,24 @@ export function createNativeProbe(addon: Addon, provider: ProviderInfo, options:
   const libraries = defaultLibraries(options.env ?? process.env, options.platform ?? process.platform);
   const nvml = options.nvmlLibraries ?? libraries.nvml;
   const rocm = options.rocmLibraries ?? libraries.rocm;
+  const levelZero = options.levelZeroLibraries ?? libraries.levelZero;
   const sysRoot = options.sysRoot ?? '/sys';
   const platform = options.platform ?? process.platform;
   return {
     provider,
     async detect() {
-      const [nvidia, amd, intel, apple] = await Promise.all([
+      const [nvidia, amd, zero, drm, apple] = await Promise.all([
         vendor('nvidia', (lib) => addon.nvidia(lib), nvml, () => nvidiaBusIds(sysRoot)),
         vendor('amd', (lib) => addon.amd(lib), rocm),
-        // No Level Zero binding yet: the addon's answer for Intel would be the same sysfs read.
+        vendor('intel', (lib) => addon.intel(lib), levelZero),
         probeIntelDrm(sysRoot, platform, totalmem()),
         vendor('apple', () => addon.apple(), ['']),
       ]);
-      return { cpu: cpuRecord(RawCpuSchema.parse(addon.cpu())), memoryBytes: totalmem(), vendors: { nvidia, amd, intel, apple } };
+      return {
+        cpu: cpuRecord(RawCpuSchema.parse(addon.cpu())),
+        memoryBytes: totalmem(),
+        vendors: { nvidia, amd, intel: intel(zero, drm, platform), apple },
+      };
     },
   };
 }
