@@ -245,6 +245,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     if (waiter) waiter.give(issued);
     else open.push(issued);
   };
+/** One core's speed as the device registered it (a GPU's whole), for sizing its tasks. */
+  const coreGflops = (info: DeviceInfo): number =>
+    info.deviceType.kind === 'cpu' ? info.compute.fp32Gflops / Math.max(1, info.deviceType.threads) : info.compute.fp32Gflops;
   const addTasks = (count: number): void => {
     for (let i = 0; i < count; i++) addTask(makeTask(models, baseUrl, clock.now(), taskDeadlineMs));
   };
@@ -405,7 +408,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         sent.set(req, (bytes) => (lease.bytes += bytes));
         return { kind: 'task', leaseId: lease.id, task: { ...issued.task, model }, leaseTtlMs, serverTime: now() };
       };
-      const ready = open.shift() ?? (onDemand ? makeTask(models, baseUrl, now(), taskDeadlineMs, resource) : undefined);
+      const ready = open.shift() ?? (onDemand ? makeTask(models, baseUrl, now(), taskDeadlineMs, { device: resource, coreGflops: coreGflops(device.info) }) : undefined);
       if (ready) return grant(ready);
       const wait = Math.min(waitMs, maxLeaseWaitMs);
       const issued = await new Promise<IssuedTask | null>((resolve) => {

@@ -12,6 +12,8 @@ export interface DevnetModel {
   /** Columns of X and of Y. */
   inputs: number;
   outputs: number;
+  /** What one input row costs, from the model graph (a chain of MatMuls is linear in the rows). */
+  flopsPerRow: number;
 }
 
 const WIDTH = 512;
@@ -59,7 +61,8 @@ export function devnetModels(): DevnetModel[] {
       { name: 'B', dtype: 'float32', shape: [WIDTH, OUTPUTS], data: seededFloats(WIDTH * OUTPUTS, 23).map((v) => v / Math.sqrt(WIDTH)) },
     ],
   });
-  return [{ sha256: createHash('sha256').update(bytes).digest('hex'), bytes, inputs: INPUTS, outputs: OUTPUTS }];
+  const flopsPerRow = countOperations(readModelGraph(bytes), { X: [1, INPUTS] });
+  return [{ sha256: createHash('sha256').update(bytes).digest('hex'), bytes, inputs: INPUTS, outputs: OUTPUTS, flopsPerRow }];
 }
 
 const toBase64 = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -71,15 +74,30 @@ export interface IssuedTask {
   operations: bigint;
 }
 
-/** Input rows per task: 8–80 rows are 1.1–10.7 GFLOP, ~50–500 ms on a CPU core at 20 GFLOPS (10–100 ms at 100). */
-const ROWS = { min: 8, max: 80 };
+/**
+ * Tasks take 50–500 ms (log-uniform) on one core of the device that leases them, from the speed it registered:
+ * its benchmark GFLOPS over its threads, or 20 GFLOPS a core when it gave none. Sized to the device, a fast machine
+ * is not flooded with tiny tasks (and receipts), nor a slow one handed minutes of work.
+ */
+const TASK_MS = { min: 50, max: 500 };
+const DEFAULT_CORE_GFLOPS = 20;
+const MAX_ROWS = 4096;
+
+export interface TaskOptions {
+  device?: Task['device'];
+  /** GFLOPS of one core of the leasing device. */
+  coreGflops?: number;
+}
 
 /** A fresh task on one of the models, with random input rows, for the kind of device that leases it. */
-export function makeTask(models: readonly DevnetModel[], baseUrl: string, now: number, deadlineMs: number, device: Task['device'] = 'any'): IssuedTask {
+export function makeTask(models: readonly DevnetModel[], baseUrl: string, now: number, deadlineMs: number, options: TaskOptions = {}): IssuedTask {
+  const device = options.device ?? 'any';
   const model = models[randomBytes(1)[0]! % models.length]!;
-  const rows = ROWS.min + (randomBytes(2).readUInt16LE() % (ROWS.max - ROWS.min + 1));
+  const ms = TASK_MS.min * (TASK_MS.max / TASK_MS.min) ** (randomBytes(2).readUInt16LE() / 0xffff);
+  const gflops = options.coreGflops && options.coreGflops > 0 ? options.coreGflops : DEFAULT_CORE_GFLOPS;
+  const rows = Math.min(MAX_ROWS, Math.max(1, Math.round((ms * gflops * 1e6) / model.flopsPerRow)));
   const input = seededFloats(rows * model.inputs, randomBytes(4).readUInt32LE());
-  const operations = BigInt(countOperations(readModelGraph(model.bytes), { X: [rows, model.inputs] }));
+  const operations = BigInt(rows) * BigInt(model.flopsPerRow);
   const resource = device === 'gpu' ? 'gpu' : 'cpu';
   const task: Task = {
     id: `devnet-${randomUUID()}`,
