@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Wallet } from 'ethers';
 import { DEFAULT_NETWORK_SETTINGS } from '../../main/common/network.js';
+import type { SignedReceipt } from '../../main/common/protocol.js';
+import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { startNetworkService, type NetworkServiceOptions } from '../../main/core/network/service.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
@@ -14,11 +18,11 @@ after(async () => {
 });
 
 /** A network service for a fresh device and owner on `url`, running tasks with `execute`; closed after the file. */
-async function startService(url: string, execute: NonNullable<NetworkServiceOptions['execute']>) {
+async function startService(url: string, execute: NonNullable<NetworkServiceOptions['execute']>, again?: Pick<NetworkServiceOptions, 'dataDir' | 'signer'>) {
   const started = await startNetworkService({
-    dataDir: await tempDir(),
+    dataDir: again?.dataDir ?? (await tempDir()),
     url,
-    signer: Wallet.createRandom(),
+    signer: again?.signer ?? Wallet.createRandom(),
     device: cpuDevice,
     clock: systemClock,
     logger: new MemoryLogger(),
@@ -84,4 +88,27 @@ test('stopping mid-task gives the task back with the reason the agent gave', asy
   service.setActive(false, 'policy-pause');
   await service.close();
   assert.deepEqual(devnet.stats.releases, ['policy-pause']);
+});
+
+test('a forged line put into the ledger while the app was stopped is set aside at the next start, with a notice, and not counted', async () => {
+  const devnet = await startCoordinator({ taskIntervalMs: null });
+  closers.push(() => devnet.close());
+  const dataDir = await tempDir();
+  const signer = Wallet.createRandom();
+  const first = await startService(devnet.url, (task) => runWithOrt(task), { dataDir, signer });
+  const receipt = new Promise<SignedReceipt>((resolve) => first.subscribe((e) => e.type === 'receipt' && resolve(e.receipt)));
+  devnet.addTasks(1);
+  first.setActive(true);
+  const real = await receipt;
+  await first.close();
+  const before = first.earnings().total.confirmed;
+  assert.equal(first.notices.length, 0);
+
+  const forged = { ...real, receipt: { ...real.receipt, receiptId: 'forged-1', totalWei: '1000000000000000000' } };
+  const source = { url: devnet.url, devnet: true, coordinator: devnet.address };
+  await appendFile(join(dataDir, 'ledger.jsonl'), encodeRecord({ kind: 'receipt', at: Date.now(), source, signed: forged }));
+  const second = await startService(devnet.url, (task) => runWithOrt(task), { dataDir, signer });
+  assert.equal(second.earnings().total.confirmed, before, 'the forged SYNOR is not counted');
+  assert.equal(second.notices.length, 1);
+  assert.match(second.notices[0]!, /^1 line of your earnings history did not check out .* and is not counted\. Nothing else changed; it was kept in .*ledger\.jsonl\.set-aside-\d+\.$/);
 });

@@ -7,7 +7,7 @@ import { predictEarnings } from '../economics/prediction.js';
 import { formatSynor } from '../economics/rewards.js';
 import { latestStanding, measuredThroughput } from '../ledger/throughput.js';
 import { earningsCsv, summarizeEarnings } from '../ledger/earnings.js';
-import { Ledger } from '../ledger/ledger.js';
+import { Ledger, type SetAsideReport } from '../ledger/ledger.js';
 import { recordProblem } from '../ledger/trust.js';
 import type { Clock, Logger } from '../ports.js';
 import { contribute, createNetworkClient, type NetworkClient, type NetworkEvent, type OwnerSigner } from './client.js';
@@ -46,6 +46,8 @@ export interface EstimateInput {
 export interface NetworkService {
   client: NetworkClient;
   ledger: Ledger;
+  /** What opening the ledger found that the user should know, in plain words. */
+  notices: readonly string[];
   status(): NetworkStatus;
   subscribe(listener: (event: NetworkEvent) => void): () => void;
   /** true: lease and run tasks; false: stop, giving the current task back with `why`. */
@@ -58,6 +60,22 @@ export interface NetworkService {
 
 const DAY_MS = 86_400_000;
 
+const lines = (n: number): string => (n === 1 ? '1 line' : `${n} lines`);
+
+function ledgerNotices(report: Ledger['report'], setAside: SetAsideReport | null): string[] {
+  const out: string[] = [];
+  if (setAside) {
+    out.push(
+      `${lines(setAside.count)} of your earnings history did not check out (not signed by your network, for another device, or with amounts that do not follow the rates) and ${setAside.count === 1 ? 'is' : 'are'} not counted. Nothing else changed; ${setAside.count === 1 ? 'it was' : 'they were'} kept in ${setAside.keptIn}.`,
+    );
+  }
+  if (report.problems.length) {
+    out.push(`${lines(report.problems.length)} of your earnings history ${report.problems.length === 1 ? 'is' : 'are'} damaged and not counted; the file keeps ${report.problems.length === 1 ? 'it' : 'them'} as ${report.problems.length === 1 ? 'it is' : 'they are'}.`);
+  }
+  if (report.tornTail) out.push(`The last earnings record was cut short (the app stopped while writing it); it was kept in ${report.tornTail.keptIn}.`);
+  return out;
+}
+
 export async function startNetworkService(o: NetworkServiceOptions): Promise<NetworkService> {
   const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now());
   if (ledger.report.tornTail) o.logger.warn(`ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`);
@@ -65,6 +83,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
   const client = await createNetworkClient({ url: o.url, dataDir: o.dataDir, signer: o.signer, device: o.device, ledger, clock: o.clock, logger: o.logger });
   const setAside = await ledger.verify(recordProblem(client.trust()), o.clock.now());
   if (setAside) o.logger.warn(`ledger: ${setAside.count} line(s) failed their check and were moved to ${setAside.keptIn} (${setAside.reasons.join('; ')})`);
+  const notices = ledgerNotices(ledger.report, setAside);
   client.start();
 
   // Time without work, for explaining the difference between projection and earnings.
@@ -100,6 +119,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
   return {
     client,
     ledger,
+    notices,
     status: () => client.status(),
     subscribe: (listener) => client.subscribe(listener),
     setActive,
