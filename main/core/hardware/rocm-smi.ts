@@ -25,22 +25,23 @@ const SOURCE = 'rocm-smi --json';
 const FIELDS: GpuField[] = ['name', 'uuid', 'pciBusId', 'memoryTotalBytes', 'memoryUsedBytes', 'utilizationPercent', 'temperatureC', 'powerDrawW', 'powerLimitW'];
 
 /** The JSON document in rocm-smi's output; it may print warnings before it. null when there is none. */
-export function rocmSmiJson(output: string): Record<string, Record<string, unknown>> | null {
+export function rocmSmiJson(output: string): Record<string, unknown> | null {
   const at = output.indexOf('{');
   if (at < 0) return null;
   try {
     const data: unknown = JSON.parse(output.slice(at));
-    return data && typeof data === 'object' ? (data as Record<string, Record<string, unknown>>) : null;
+    return data && typeof data === 'object' ? (data as Record<string, unknown>) : null;
   } catch {
     return null;
   }
 }
 
-export function parseRocmSmiJson(data: Record<string, Record<string, unknown>>): RocmSmiLog {
-  const system = data['system'] ?? {};
+export function parseRocmSmiJson(data: Record<string, unknown>): RocmSmiLog {
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+  const system = isRecord(data['system']) ? data['system'] : {};
   // cardN is the DRM card number (card0 can be another GPU's display); ROCm numbers its devices 0, 1, … in that order.
   const cards = Object.entries(data)
-    .filter(([key]) => /^card\d+$/.test(key))
+    .filter((entry): entry is [string, Record<string, unknown>] => /^card\d+$/.test(entry[0]) && isRecord(entry[1]))
     .sort(([a], [b]) => Number(a.slice(4)) - Number(b.slice(4)));
   const gpus = cards.map(([, card], index): Gpu => {
     const bus = field(card, /^pci bus$/i);
