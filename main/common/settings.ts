@@ -11,6 +11,8 @@ const whole = (min: number, max: number, unit: string) =>
     .min(min, `At least ${min}${unit}`)
     .max(max, `At most ${max}${unit}`);
 const percent = whole(0, 100, ' %');
+/** A task needs some memory: 0 % would accept work that can never run. */
+const memoryPercent = whole(1, 100, ' %');
 const celsius = whole(40, 110, ' °C');
 
 export const PowerModeSchema = z.enum(['efficiency', 'balanced', 'performance']);
@@ -39,7 +41,7 @@ export const SettingsSchema = z
     /** The share toggle, remembered across restarts: "install, toggle, forget". */
     sharing: z.boolean(),
     cpuSharePercent: percent,
-    memorySharePercent: percent,
+    memorySharePercent: memoryPercent,
     /** Disk the network's downloads (models, inputs sent by URL) may fill, partial downloads included. */
     diskBudgetGiB: whole(1, 4096, ' GiB'),
     gpuDefaults: GpuSettingsSchema,
@@ -92,7 +94,9 @@ export const DEFAULT_SETTINGS: Settings = {
   diskBudgetGiB: 8,
   gpuDefaults: { enabled: true, sharePercent: 70, vramLimitMiB: null, maxTempC: 80 },
   gpus: {},
-  idleOnly: { enabled: true, minutes: 10 },
+  // Off: many systems (headless, Wayland without the idle protocol) cannot report idle time, and a default that
+  // waits forever there earns nothing. Pausing while the user's programs are busy gives the machine back anyway.
+  idleOnly: { enabled: false, minutes: 10 },
   pauseWhenUserCpuAbovePercent: 60,
   power: { pauseOnBattery: true, minBatteryPercent: 50, chargingOnly: false, mode: 'balanced' },
   thermal: { maxCpuC: 85, hysteresisC: 5 },
@@ -105,27 +109,27 @@ export const DEFAULT_SETTINGS: Settings = {
   startAtLogin: true,
 };
 
-/** First-run choices. Each is a patch over the current settings. */
+/**
+ * First-run choices. Each is a patch over the current settings. None touches "only when I am away": a preset
+ * must not switch on a policy this system may not be able to honour.
+ */
 export const PRESETS = {
   light: {
     cpuSharePercent: 25,
     memorySharePercent: 25,
     gpuDefaults: { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 40, maxTempC: 75 },
-    idleOnly: { enabled: true, minutes: 15 },
     power: { ...DEFAULT_SETTINGS.power, mode: 'efficiency' },
   },
   balanced: {
     cpuSharePercent: 50,
     memorySharePercent: 40,
     gpuDefaults: DEFAULT_SETTINGS.gpuDefaults,
-    idleOnly: { enabled: true, minutes: 10 },
     power: DEFAULT_SETTINGS.power,
   },
   max: {
     cpuSharePercent: 90,
     memorySharePercent: 70,
     gpuDefaults: { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 100, maxTempC: 83 },
-    idleOnly: { enabled: false, minutes: 5 },
     power: { ...DEFAULT_SETTINGS.power, mode: 'performance' },
   },
 } as const satisfies Record<string, SettingsPatch>;

@@ -15,6 +15,7 @@ import { Monitor } from './monitor/monitor.js';
 import type { AppPaths } from './paths.js';
 import { decide, summarize } from './policy/decide.js';
 import type { Ports } from './ports.js';
+import { describeSettingsChange } from './settings/describe.js';
 import { SettingsStore } from './settings/store.js';
 import { walletHandlers } from './wallet/commands.js';
 import { WalletController } from './wallet/controller.js';
@@ -219,10 +220,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       const before = settings;
       settings = next;
       if (before.sharing !== next.sharing) log('share', next.sharing ? 'Sharing turned on' : 'Sharing turned off');
-      const changed = (Object.keys(next) as (keyof Settings)[]).filter(
-        (key) => key !== 'sharing' && JSON.stringify(before[key]) !== JSON.stringify(next[key]),
-      );
-      if (changed.length > 0) log('settings', `Settings changed: ${changed.join(', ')}`);
+      const changes = describeSettingsChange(before, next);
+      if (changes.length > 0) log('settings', changes.join('; '));
       followTelemetry();
       if (JSON.stringify(before.network) !== JSON.stringify(next.network) || JSON.stringify(before.chain) !== JSON.stringify(next.chain)) {
         void contribution.refresh();

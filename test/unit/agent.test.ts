@@ -109,7 +109,7 @@ test('quick successive edits are all applied, in order', async () => {
 
 test('the policy loop: user input pauses at the next tick, sleep pauses at once, each change logged once', async () => {
   const { agent, ports } = await testAgent();
-  await agent.call({ cmd: 'setShare', args: { on: true } });
+  await agent.call({ cmd: 'updateSettings', args: { sharing: true, idleOnly: { enabled: true, minutes: 10 } } });
   assert.equal(agent.state().decision?.devices[0]?.run, true);
   ports.os.idleSeconds = 2;
   ports.clock.advance(1000);

@@ -1,0 +1,73 @@
+import type { Settings } from '../../common/settings.js';
+
+/** The activity log's sentences for a settings change: what changed, from what to what, in the words of the UI. */
+
+const percent = (value: number | null): string => (value === null ? 'off' : `${value} %`);
+const onOff = (value: boolean): string => (value ? 'on' : 'off');
+const changed = (name: string, from: string, to: string): string => `${name} changed from ${from} to ${to}`;
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+type Describer<K extends keyof Settings> = (before: Settings[K], next: Settings[K]) => string[];
+
+/** Compares two values of one group field by field; each field has its label and formatter. */
+function fields<T extends object>(labels: { [F in keyof T]?: [string, (value: T[F]) => string] }): (before: T, next: T) => string[] {
+  return (before, next) =>
+    (Object.keys(labels) as (keyof T)[])
+      .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]))
+      .map((key) => {
+        const [name, show] = labels[key]!;
+        return changed(name, show(before[key]), show(next[key]));
+      });
+}
+
+const gpuFields = fields<Settings['gpuDefaults']>({
+  enabled: ['Graphics card sharing', onOff],
+  sharePercent: ['GPU share', percent],
+  vramLimitMiB: ['Video memory limit', (v) => (v === null ? 'no limit' : `${v} MiB`)],
+  maxTempC: ['Graphics card temperature limit', (v) => `${v} °C`],
+});
+
+const DESCRIBE: { [K in keyof Settings]?: Describer<K> } = {
+  cpuSharePercent: (a, b) => [changed('CPU share', percent(a), percent(b))],
+  memorySharePercent: (a, b) => [changed('Memory share', percent(a), percent(b))],
+  diskBudgetGiB: (a, b) => [changed('Disk space for downloads', `${a} GiB`, `${b} GiB`)],
+  gpuDefaults: gpuFields,
+  gpus: (a, b) => {
+    const ids = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...ids].flatMap((id) => (a[id] && b[id] ? gpuFields(a[id], b[id]) : [`Settings for one graphics card ${b[id] ? 'added' : 'removed'}`]));
+  },
+  idleOnly: fields<Settings['idleOnly']>({
+    enabled: ['"Only when I am away"', onOff],
+    minutes: ['Minutes away before sharing', (v) => plural(v, 'minute', 'minutes')],
+  }),
+  pauseWhenUserCpuAbovePercent: (a, b) => [changed('Pause when your programs use more CPU than', percent(a), percent(b))],
+  power: fields<Settings['power']>({
+    pauseOnBattery: ['Pause on battery', onOff],
+    minBatteryPercent: ['On battery, pause below', percent],
+    chargingOnly: ['Only while plugged in', onOff],
+    mode: ['Power mode', (v) => v],
+  }),
+  thermal: fields<Settings['thermal']>({
+    maxCpuC: ['CPU temperature limit', (v) => `${v} °C`],
+    hysteresisC: ['Resume after cooling by', (v) => `${v} °C`],
+  }),
+  schedule: (a, b) =>
+    a.enabled !== b.enabled ? [changed('"Only at these times"', onOff(a.enabled), onOff(b.enabled))] : ['Weekly schedule changed'],
+  pausedUntil: (_, b) => [b === null ? 'Pause ended: sharing may resume' : `Paused until ${new Date(b).toLocaleString()}`],
+  pauseWhileApps: (a, b) => [`Programs that pause sharing: ${b.length === 0 ? 'none' : b.join(', ')} (was ${a.length === 0 ? 'none' : a.join(', ')})`],
+  pauseWhileFullscreen: (a, b) => [changed('Pause while a program is full screen', onOff(a), onOff(b))],
+  network: fields<Settings['network']>({
+    coordinatorUrl: ['Network address', (v) => v ?? 'the local devnet'],
+    tariffPerKwh: ['Electricity price', (v) => `$${v} per kWh`],
+    usdPerSynor: ['SYNOR price', (v) => (v === null ? 'not set' : `$${v}`)],
+  }),
+  chain: (_, b) => [b === null ? 'Payout chain: the one the network names' : `Payout chain set to ${b.rpcUrl}`],
+  startAtLogin: (a, b) => [changed('Start with my computer', onOff(a), onOff(b))],
+};
+
+/** One sentence per changed setting; the share toggle has its own entry ("Sharing turned on"). */
+export function describeSettingsChange(before: Settings, next: Settings): string[] {
+  return (Object.keys(DESCRIBE) as (keyof Settings)[])
+    .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]))
+    .flatMap((key) => (DESCRIBE[key] as Describer<typeof key>)(before[key], next[key]));
+}
