@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { DEFAULT_NETWORK_SETTINGS, NetworkSettingsSchema } from './network.js';
 import { ChainSettingsSchema } from './wallet.js';
 
+/** What the app may tell you about (desktop notifications; the activity log in headless mode). */
+export const TellKindSchema = z.enum(['pause', 'wallet', 'claim', 'device', 'network', 'update']);
+export type TellKind = z.infer<typeof TellKindSchema>;
+
 export const SETTINGS_VERSION = 5;
 
 const whole = (min: number, max: number, unit: string) =>
@@ -76,6 +80,8 @@ export const SettingsSchema = z
     chain: ChainSettingsSchema.nullable(),
     /** Start with the computer (desktop app only; it starts in the tray, without a window). */
     startAtLogin: z.boolean(),
+    /** Kinds of news shown; a missing list (files before it existed) means all of them. */
+    notifications: z.array(TellKindSchema).max(TellKindSchema.options.length).default([...TellKindSchema.options]),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -107,6 +113,7 @@ export const DEFAULT_SETTINGS: Settings = {
   network: DEFAULT_NETWORK_SETTINGS,
   chain: null,
   startAtLogin: true,
+  notifications: [...TellKindSchema.options],
 };
 
 /**

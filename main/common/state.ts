@@ -3,6 +3,7 @@ import { HardwareSnapshotSchema } from './hardware.js';
 import { EarningsBucketSchema, NetworkStatusSchema } from './network.js';
 import { WalletViewSchema } from './wallet.js';
 import { DecisionSchema, SignalsSchema } from './policy.js';
+import { TellKindSchema } from './settings.js';
 
 export const NoticeSchema = z.object({
   id: z.string(),
@@ -72,6 +73,10 @@ export const ActivityEntrySchema = z.object({
   message: z.string(),
 });
 export type ActivityEntry = z.infer<typeof ActivityEntrySchema>;
+
+/** News worth interrupting the user for (chosen in core/notices/tell.ts): a desktop notification, not sent to the UI. */
+export const TellSchema = z.object({ kind: TellKindSchema, key: z.string(), title: z.string(), body: z.string() });
+export type Tell = z.infer<typeof TellSchema>;
 
 /** Pushed to every subscriber (IPC channel or WebSocket). */
 export const AgentEventSchema = z.discriminatedUnion('type', [

@@ -6,12 +6,13 @@ import type { Telemetry } from '../common/hardware.js';
 import type { Decision, Signals } from '../common/policy.js';
 import { fail, fieldErrors, ok, type Result } from '../common/result.js';
 import { PRESETS, SettingsSchema, type Settings } from '../common/settings.js';
-import { ActivityEntrySchema, type ActivityEntry, type AgentEvent, type AgentState, type Notice } from '../common/state.js';
+import { ActivityEntrySchema, type ActivityEntry, type AgentEvent, type AgentState, type Notice, type Tell } from '../common/state.js';
 import { createContribution } from './contribution.js';
 import { appendRecord, openLog } from './fs/checksummed-log.js';
 import { Emitter } from './events.js';
 import { createHardwareService } from './hardware/service.js';
 import { Monitor } from './monitor/monitor.js';
+import { freshMemory, tell } from './notices/tell.js';
 import type { AppPaths } from './paths.js';
 import { decide, summarize } from './policy/decide.js';
 import type { Ports } from './ports.js';
@@ -36,6 +37,8 @@ export interface Agent {
   /** Parses an untrusted `{ cmd, args }` and runs it. Never throws. */
   call(request: unknown): Promise<Result<unknown>>;
   subscribe(listener: (event: AgentEvent) => void): () => void;
+  /** News worth a desktop notification; each is also in the activity log, which is what headless mode shows. */
+  onTell(listener: (item: Tell) => void): () => void;
   state(): AgentState;
   settings(): Settings;
   /** Samples the system and decides again now (also runs on its own timer). */
@@ -174,9 +177,18 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     events.emit({ type: 'activity', entry });
   };
 
+  let told = freshMemory();
+  const tells = new Emitter<Tell>();
   const publish = (): AgentState => {
     const current = state();
+    const news = tell(current, told, clock.now(), (kind) => settings.notifications.includes(kind));
+    told = news.memory;
     events.emit({ type: 'state', state: current });
+    // The activity log keeps them (headless mode shows them there); the desktop app also shows each as a notification.
+    for (const item of news.tells) {
+      log('notice', item.body);
+      tells.emit(item);
+    }
     return current;
   };
 
@@ -324,6 +336,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       }
     },
     subscribe: (listener) => events.subscribe(listener),
+    onTell: (listener) => tells.subscribe(listener),
     state,
     settings: () => settings,
     tick,
