@@ -16,6 +16,7 @@ import { scheduledHoursPerDay, typicalPowerWatts } from './economics/estimator.j
 import { deviceInfo } from './network/device-info.js';
 import { linkScheduler } from './network/scheduler-link.js';
 import { startNetworkService, type NetworkService } from './network/service.js';
+import { effectiveShare } from './policy/share.js';
 import type { Clock, Logger } from './ports.js';
 import { supportedBackends } from './runtime/providers.js';
 import { createRuntime } from './runtime/runtime.js';
@@ -161,7 +162,7 @@ export function createContribution(o: ContributionOptions): Contribution {
 
   function apply(next: Decision): void {
     decision = next;
-    for (const device of next.devices) connected?.scheduler.setLimits(device.deviceId, { run: device.run, ...device.limits });
+    connected?.scheduler.apply(next);
   }
 
 
@@ -205,7 +206,7 @@ export function createContribution(o: ContributionOptions): Contribution {
         device: info.deviceType,
         scheduledHoursPerDay: scheduledHoursPerDay(settings.schedule.enabled ? settings.schedule.week : null),
         availableFraction: null,
-        sharePercent: registered === 'cpu' ? settings.cpuSharePercent : (settings.gpus[registered] ?? settings.gpuDefaults).sharePercent,
+        sharePercent: effectiveShare(settings, registered) * 100,
         powerWatts: typicalPowerWatts(info.deviceType),
         settings: settings.network,
         days,

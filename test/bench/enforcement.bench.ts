@@ -1,5 +1,5 @@
 // Enforcement: CPU-share accuracy at 25/50/75% (ours vs Debian's cpulimit on the same job, same run), give-back
-// latency (setLimits(run:false) → job stopped, checked on the job's own CPU progress) and the idle cost of a warm
+// latency (a decision with run:false → job stopped, checked on the job's own CPU progress) and the idle cost of a warm
 // scheduler. Linux only (/proc). Run: node scripts/bench.mjs enforcement
 import { cpus, loadavg, setPriority } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped, rssBytes } from '../../main/core/runtime/process-control.js';
 import { tempDir } from '../helpers/fakes.js';
-import { fixtureHost, matmulTask, ModelServer, running, runtimeWithHost, testScheduler } from '../unit/runtime-fixtures.js';
+import { fixtureHost, matmulTask, ModelServer, decided, running, runtimeWithHost, testScheduler } from '../unit/runtime-fixtures.js';
 
 if (process.platform !== 'linux') {
   console.log('enforcement bench: needs Linux /proc; skipped');
@@ -35,7 +35,7 @@ const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)
 /** A scheduler kept busy: a new task is submitted whenever one completes, so the job never runs dry. */
 async function busyJob(dutyCycle: number): Promise<{ t: Awaited<ReturnType<typeof testScheduler>>; pid: number; stop(): Promise<void> }> {
   const t = await testScheduler();
-  t.scheduler.setLimits('cpu', running({ dutyCycle }));
+  t.scheduler.apply(decided('cpu', running({ dutyCycle })));
   let stopped = false;
   const feed = (): void => {
     const task = matmulTask(model, x, [1024, 512]);
@@ -122,7 +122,7 @@ while (latencies.length < 200) {
   const tRead = performance.now();
   const atSignal = progress(job.pid);
   const t0 = performance.now();
-  job.t.scheduler.setLimits('cpu', running({ run: false }));
+  job.t.scheduler.apply(decided('cpu', running({ run: false })));
   const tSent = performance.now();
   // Sample until the counter has not moved for 20 ms; the stop time is when it first showed its final value.
   let last = progress(job.pid);
@@ -136,7 +136,7 @@ while (latencies.length < 200) {
   }
   // A runnable thread the CPU has not reached yet stays 'R' until it runs, and then stops before doing any work.
   if (isStopped(job.pid) !== true) notYetT++;
-  job.t.scheduler.setLimits('cpu', running());
+  job.t.scheduler.apply(decided('cpu', running()));
   // The observer itself was descheduled between reading the counter and sending the stop: the job legitimately ran
   // meanwhile, so this trial measures the machine, not the stop. Repeat it (and say how often).
   if (tSent - tRead > 2) {
@@ -166,7 +166,7 @@ if (observerRaised) setPriority(0);
   const progressFile = join(await tempDir('synor-busy-'), 'progress');
   process.env['SYNOR_BUSY_PROGRESS'] = progressFile;
   const t = await testScheduler({ runtime: await runtimeWithHost(fixtureHost('busy-host')) });
-  t.scheduler.setLimits('cpu', running());
+  t.scheduler.apply(decided('cpu', running()));
   t.scheduler.submit(matmulTask(model, seededFloats(512, 1), [1, 512]));
   const record = Buffer.alloc(16);
   const read = (): { n: bigint; at: bigint } => {
@@ -185,7 +185,7 @@ if (observerRaised) setPriority(0);
     const pid = t.scheduler.snapshot().lanes[0]!.pids[0]!;
     const kernelBefore = progress(pid);
     const signal = process.hrtime.bigint();
-    t.scheduler.setLimits('cpu', running({ run: false }));
+    t.scheduler.apply(decided('cpu', running({ run: false })));
     let last = read();
     let quietSince = performance.now();
     while (performance.now() - quietSince < 20) {
@@ -198,7 +198,7 @@ if (observerRaised) setPriority(0);
     if (isStopped(t.scheduler.snapshot().lanes[0]!.pids[0]!) !== true) notStoppedAfter20++;
     own.push(Math.max(0, Number(last.at - signal) / 1e6));
     kernelAfter.push((progress(pid) - kernelBefore) / 1e6);
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
   }
   console.log(
     `give-back latency on the job's own progress counter, ${own.length} trials (signal → its last progress write): p50 ${pct(own, 0.5)} ms, p99 ${pct(own, 0.99)} ms, max ${pct(own, 1)} ms (goal p99 <= 50 ms); not in state T 20 ms after: ${notStoppedAfter20}`,
@@ -212,7 +212,7 @@ if (observerRaised) setPriority(0);
 // 3. Idle cost: scheduler with a warm (idle) job host and nothing to do, 20 s after its last job.
 {
   const t = await testScheduler();
-  t.scheduler.setLimits('cpu', running());
+  t.scheduler.apply(decided('cpu', running()));
   const task = matmulTask(model, seededFloats(512, 1), [1, 512]);
   t.scheduler.submit(task);
   await t.outcome(task.id);

@@ -12,7 +12,7 @@ import type { Task, TaskResult } from '../../main/common/task.js';
 import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import type { TaskSource } from '../../main/core/scheduler/scheduler.js';
 import { tempDir } from '../helpers/fakes.js';
-import { matmulTask, ModelServer, running, testScheduler } from '../unit/runtime-fixtures.js';
+import { matmulTask, ModelServer, decided, running, testScheduler } from '../unit/runtime-fixtures.js';
 
 // Shared cores: say how busy the machine was, since every figure below depends on it.
 console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
@@ -165,7 +165,7 @@ for (const c of cases) {
   for (const threads of [1, 2]) {
     const feed = leasing();
     const t = await testScheduler({ source: feed.source, leaseRetryMs: 5 });
-    t.scheduler.setLimits('cpu', running({ threads }));
+    t.scheduler.apply(decided('cpu', running({ threads })));
     const coldStart = performance.now();
     await runtimeMsPerTask(make, 1, t);
     const cold = performance.now() - coldStart;
@@ -209,7 +209,7 @@ const tiny = matMulModel({ rows: 1, inner: 8, cols: 5 });
 const tinyRef = server.add('tiny', tiny.bytes);
 {
   const t = await testScheduler();
-  t.scheduler.setLimits('cpu', running());
+  t.scheduler.apply(decided('cpu', running()));
   const make = (): ReturnType<typeof matmulTask> => matmulTask(tinyRef, seededFloats(8), [1, 8]);
   await runtimeMsPerTask(make, 1, t);
   const samples: number[] = [];
@@ -228,7 +228,7 @@ const dyn = matMulModel({ rows: 'batch', inner: 512, cols: 512 });
 const dynRef = server.add('dyn', dyn.bytes);
 {
   const t = await testScheduler();
-  t.scheduler.setLimits('cpu', running({ threads: 2 }));
+  t.scheduler.apply(decided('cpu', running({ threads: 2 })));
   const make = (): ReturnType<typeof matmulTask> => matmulTask(dynRef, seededFloats(64 * 512, 5), [64, 512]);
   await runtimeMsPerTask(make, 1, t);
   const pid = t.scheduler.snapshot().lanes[0]!.pids[0]!;
@@ -249,7 +249,7 @@ const dynRef = server.add('dyn', dyn.bytes);
 const perTask: Record<string, number> = {};
 for (const maxBatch of [1, 32]) {
   const t = await testScheduler({ maxBatch });
-  t.scheduler.setLimits('cpu', running());
+  t.scheduler.apply(decided('cpu', running()));
   await runtimeMsPerTask(() => matmulTask(dynRef, seededFloats(512, 1), [1, 512]), 1, t); // learns "batchable"
   perTask[maxBatch] = await runtimeMsPerTask(() => matmulTask(dynRef, seededFloats(512, 2), [1, 512]), 256, t);
   await t.scheduler.close();

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import type { Decision, ReasonCode, Signals } from '../../main/common/policy.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../main/common/settings.js';
 import { decide, summarize } from '../../main/core/policy/decide.js';
+import { effectiveShare } from '../../main/core/policy/share.js';
 
 // Wednesday 2026-11-25 12:30 UTC; the machine is in UTC+1, so 13:30 local.
 const NOW = Date.UTC(2026, 10, 25, 12, 30);
@@ -24,6 +25,8 @@ const calm = (over: Partial<Signals> = {}): Signals => ({
   ...over,
 });
 const on = (over: Partial<Settings> = {}): Settings => ({ ...DEFAULT_SETTINGS, sharing: true, ...over });
+/** "Only when I am away" is off by default (most systems cannot report idle time); these rules switch it on. */
+const AWAY_ONLY: Settings['idleOnly'] = { enabled: true, minutes: 10 };
 
 const codes = (decision: Decision, device = 0) =>
   decision.devices[device]!.reasons.filter((r) => r.blocking).map((r) => r.code);
@@ -38,8 +41,8 @@ const rules: [string, Partial<Signals>, Partial<Settings>, ReasonCode, RegExp][]
   ['sharing off', {}, { sharing: false }, 'SHARING_OFF', /Sharing is off/],
   ['going to sleep', { suspended: true }, {}, 'SUSPENDED', /going to sleep/],
   ['paused for an hour', {}, { pausedUntil: NOW + 3600_000 }, 'PAUSED_UNTIL', /Paused until 14:30/],
-  ['user present, idle-only', { idleSeconds: 190 }, {}, 'WAITING_FOR_IDLE', /Waiting: 3 of 10 idle minutes/],
-  ['idle time unknown, idle-only', { idleSeconds: null }, {}, 'IDLE_UNKNOWN', /does not report idle time/],
+  ['user present, idle-only', { idleSeconds: 190 }, { idleOnly: AWAY_ONLY }, 'WAITING_FOR_IDLE', /Waiting: 3 of 10 idle minutes/],
+  ['idle time unknown, idle-only', { idleSeconds: null }, { idleOnly: AWAY_ONLY }, 'IDLE_UNKNOWN', /does not report idle time/],
   ['on battery', { power: { onBattery: true, batteryPercent: 34, charging: false, batterySaver: false } }, {}, 'ON_BATTERY', /on battery, 34 %/],
   [
     'battery allowed but low',
@@ -82,7 +85,7 @@ test('rule: outside the weekly schedule names the next window (local time)', () 
 });
 
 test('rule: a locked screen counts as away for idle-only', () => {
-  assert.equal(decide(calm({ idleSeconds: 5, locked: true }), on(), NOW).devices[0]!.run, true);
+  assert.equal(decide(calm({ idleSeconds: 5, locked: true }), on({ idleOnly: AWAY_ONLY }), NOW).devices[0]!.run, true);
 });
 
 test('rule: a pause that has ended no longer blocks', () => {
@@ -128,7 +131,7 @@ test('what this OS cannot tell is said, without blocking', () => {
 
 test('summary: the first blocking reason, or what may work', () => {
   assert.deepEqual(summarize(decide(calm(), on({ sharing: false }), NOW), false).code, 'off');
-  assert.deepEqual(summarize(decide(calm({ idleSeconds: 10 }), on(), NOW), false), { code: 'waiting', reason: 'Waiting: 0 of 10 idle minutes.' });
+  assert.deepEqual(summarize(decide(calm({ idleSeconds: 10 }), on({ idleOnly: AWAY_ONLY }), NOW), false), { code: 'waiting', reason: 'Waiting: 0 of 10 idle minutes.' });
   assert.equal(summarize(decide(calm({ suspended: true }), on(), NOW), false).code, 'paused');
   assert.match(summarize(decide(calm(), on(), NOW), false).reason, /Ready: your CPU and GPU may work/);
   assert.equal(summarize(decide(calm(), on(), NOW), true).code, 'working');
@@ -246,4 +249,15 @@ test('property: other programs\' CPU load hysteresis stops flapping at the thres
     }),
     { numRuns: 500 },
   );
+});
+
+test('effectiveShare: one rule for policy and estimate; efficiency mode halves the share of every device', () => {
+  const efficiency = on({ cpuSharePercent: 50, power: { ...DEFAULT_SETTINGS.power, mode: 'efficiency' }, gpus: { 'GPU-1': { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 80 } } });
+  assert.equal(effectiveShare(efficiency, 'cpu'), 0.25);
+  assert.equal(effectiveShare(efficiency, 'GPU-1'), 0.4);
+  assert.equal(effectiveShare(efficiency, 'GPU-unknown'), (DEFAULT_SETTINGS.gpuDefaults.sharePercent / 100) * 0.5, 'a GPU without its own settings takes the defaults');
+  const decision = decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 40 } }), efficiency, NOW);
+  const cpu = decision.devices[0]!.limits;
+  assert.equal(cpu.threads * cpu.dutyCycle, 8 * effectiveShare(efficiency, 'cpu'), 'CPU limits give 8 cores × the effective share');
+  assert.equal(decision.devices[1]!.limits.dutyCycle, effectiveShare(efficiency, 'GPU-1'));
 });

@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { Decision, Limits } from '../../main/common/policy.js';
 import type { ReleaseReason, Task, TaskResult } from '../../main/common/task.js';
 import type { HostEntry } from '../../main/core/runtime/host.js';
 import { createRuntime, type Runtime } from '../../main/core/runtime/runtime.js';
-import { createScheduler, type DeviceLimits, type Scheduler, type SchedulerOptions } from '../../main/core/scheduler/scheduler.js';
+import { createScheduler, type Scheduler, type SchedulerOptions } from '../../main/core/scheduler/scheduler.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -127,6 +128,15 @@ export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promi
   };
   return { scheduler, runtime, outcomes, outcome, ports };
 }
+
+/** One device's limits and whether it runs: what decide() says for it, flat, for short test lines. */
+export type DeviceLimits = Limits & { run: boolean };
+
+/** The policy's decision for one device, shaped as decide() shapes it (no reasons: tests set the outcome directly). */
+export const decided = (deviceId: string, { run, ...limits }: DeviceLimits): Decision => ({
+  at: 0,
+  devices: [{ deviceId, kind: deviceId === 'cpu' ? 'cpu' : 'gpu', run, limits, reasons: [] }],
+});
 
 export const running = (limits: Partial<DeviceLimits> = {}): DeviceLimits => ({
   run: true,

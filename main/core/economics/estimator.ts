@@ -82,7 +82,7 @@ export interface ProjectionInput {
    * (1 when sharing does not wait for idle; null when there is no history yet).
    */
   availableFraction: number | null;
-  /** The CPU/GPU share the user allows, 0–100: work and power scale with it. */
+  /** The device's effective share, 0–100 (policy/share.ts effectiveShare: efficiency mode halves it): work and power scale with it. */
   sharePercent: number;
   /** Extra power the device draws while working, in watts. */
   powerWatts: number;

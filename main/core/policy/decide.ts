@@ -7,15 +7,10 @@ import {
   type ReasonCode,
   type Signals,
 } from '../../common/policy.js';
-import type { GpuSettings, PowerMode, Settings, WeekGrid } from '../../common/settings.js';
+import type { GpuSettings, Settings, WeekGrid } from '../../common/settings.js';
 import type { Status } from '../../common/state.js';
+import { effectiveShare, POWER_MODES } from './share.js';
 
-/** How hard each power mode works: a factor on the user's share, and the OS priority of job processes. */
-const MODES: Record<PowerMode, { factor: number; priority: Limits['priority'] }> = {
-  efficiency: { factor: 0.5, priority: 'idle' },
-  balanced: { factor: 1, priority: 'idle' },
-  performance: { factor: 1, priority: 'low' },
-};
 /** Other programs' CPU must fall this far below the limit before we resume, so we do not flap. */
 const USER_CPU_HYSTERESIS = 10;
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -115,7 +110,7 @@ function heat(what: string, code: 'CPU_HOT' | 'GPU_HOT', tempC: number | null, m
  */
 export function decide(signals: Signals, settings: Settings, now: number, previous?: Decision): Decision {
   const shared = machineReasons(signals, settings, now, previous);
-  const mode = MODES[settings.power.mode];
+  const { priority } = POWER_MODES[settings.power.mode];
   const memoryBudgetBytes = Math.floor((signals.memory.totalBytes * settings.memorySharePercent) / 100);
   const before = (id: string) => previous?.devices.find((device) => device.deviceId === id);
   const finish = (deviceId: string, kind: DeviceDecision['kind'], limits: Limits, own: (Reason | null)[]): DeviceDecision => {
@@ -124,12 +119,12 @@ export function decide(signals: Signals, settings: Settings, now: number, previo
   };
 
   const cores = signals.cpu.cores;
-  const share = (settings.cpuSharePercent / 100) * mode.factor;
+  const share = effectiveShare(settings, CPU_DEVICE_ID);
   const threads = share > 0 ? Math.max(1, Math.ceil(cores * share)) : 0;
   const cpu = finish(
     CPU_DEVICE_ID,
     'cpu',
-    { threads, dutyCycle: threads > 0 ? Math.min(1, (cores * share) / threads) : 0, memoryBudgetBytes, vramBudgetMiB: null, priority: mode.priority },
+    { threads, dutyCycle: threads > 0 ? Math.min(1, (cores * share) / threads) : 0, memoryBudgetBytes, vramBudgetMiB: null, priority },
     [
       settings.cpuSharePercent === 0 ? block('SHARE_ZERO', 'CPU share is set to 0 %.') : null,
       heat('CPU', 'CPU_HOT', signals.cpu.tempC, settings.thermal.maxCpuC, settings.thermal.hysteresisC, hadReason(before(CPU_DEVICE_ID), 'CPU_HOT')),
@@ -138,11 +133,11 @@ export function decide(signals: Signals, settings: Settings, now: number, previo
 
   const gpus = signals.gpus.map((gpu) => {
     const own: GpuSettings = settings.gpus[gpu.id] ?? settings.gpuDefaults;
-    const duty = (own.sharePercent / 100) * mode.factor;
+    const duty = effectiveShare(settings, gpu.id);
     return finish(
       gpu.id,
       'gpu',
-      { threads: 1, dutyCycle: duty, memoryBudgetBytes, vramBudgetMiB: own.vramLimitMiB ?? gpu.vramTotalMiB, priority: mode.priority },
+      { threads: 1, dutyCycle: duty, memoryBudgetBytes, vramBudgetMiB: own.vramLimitMiB ?? gpu.vramTotalMiB, priority },
       [
         own.enabled ? null : block('DEVICE_DISABLED', `You turned sharing off for ${gpu.name}.`),
         own.enabled && own.sharePercent === 0 ? block('SHARE_ZERO', `${gpu.name} share is set to 0 %.`) : null,
@@ -154,7 +149,8 @@ export function decide(signals: Signals, settings: Settings, now: number, previo
   return { at: now, devices: [cpu, ...gpus] };
 }
 
-const WAITING: ReadonlySet<ReasonCode> = new Set(['OUTSIDE_SCHEDULE', 'WAITING_FOR_IDLE', 'IDLE_UNKNOWN', 'NOT_CHARGING']);
+/** Reasons that wait for something to come (a time, idleness, a plug), rather than pause for something present. */
+const WAITING_REASONS: ReadonlySet<ReasonCode> = new Set(['OUTSIDE_SCHEDULE', 'WAITING_FOR_IDLE', 'IDLE_UNKNOWN', 'NOT_CHARGING']);
 
 /** One line for the dashboard and the tray: the first blocking reason, or what the devices may do. */
 export function summarize(decision: Decision, busy: boolean): Status {
@@ -167,5 +163,5 @@ export function summarize(decision: Decision, busy: boolean): Status {
   }
   const first = decision.devices.flatMap((device) => device.reasons).find((reason) => reason.blocking);
   if (!first || first.code === 'SHARING_OFF') return { code: 'off', reason: first?.message ?? 'Sharing is off.' };
-  return { code: WAITING.has(first.code) ? 'waiting' : 'paused', reason: first.message };
+  return { code: WAITING_REASONS.has(first.code) ? 'waiting' : 'paused', reason: first.message };
 }

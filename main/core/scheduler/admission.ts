@@ -70,7 +70,7 @@ export class Leasing {
     const { source, logger } = state.options;
     if (!source || this.leasing || state.closed) return;
     const room = [...state.lanes.values()]
-      .filter((lane) => lane.limits.run && !lane.broken)
+      .filter((lane) => lane.decision.run && !lane.broken)
       .reduce((sum, lane) => sum + concurrency(lane) * PIPELINE_DEPTH, 0);
     const slots = room - state.known.size;
     if (slots <= 0) return;

@@ -14,7 +14,7 @@ import { activeHosts, concurrency, minPriority, now, PIPELINE_DEPTH, type HostSl
 /** Starts every queued, prepared task that a running lane has room and memory for. */
 export function dispatchReady(state: SchedulerState, nextJobId: () => string): void {
   for (const lane of state.lanes.values()) {
-    if (!lane.limits.run || lane.broken) continue;
+    if (!lane.decision.run || lane.broken) continue;
     resumePreempted(state, lane);
     for (;;) {
       const best = state.queue.best(
@@ -29,7 +29,7 @@ export function dispatchReady(state: SchedulerState, nextJobId: () => string): v
 }
 
 function spawn(state: SchedulerState, lane: Lane): HostSlot {
-  const host = state.options.runtime.spawnHost(lane.limits.priority, (dead) => {
+  const host = state.options.runtime.spawnHost(lane.decision.limits.priority, (dead) => {
     lane.hosts.delete(dead);
     state.changed(); // its pid leaves the snapshot
     state.pump();
@@ -118,11 +118,11 @@ function dispatch(state: SchedulerState, lane: Lane, slot: HostSlot, first: Queu
     feeds: entries.length > 1 ? stackFeeds(prepared) : prepared[0]!.feeds,
     outputs: first.task.outputs,
     session: {
-      threads: Math.max(1, lane.limits.threads),
+      threads: Math.max(1, lane.decision.limits.threads),
       providers: lane.spec.providers,
       deviceIndex: lane.spec.deviceIndex ?? 0,
       warmSessions: state.options.warmSessions ?? 3,
-      ...(lane.limits.vramBudgetMiB ? { vramBudgetBytes: Math.floor(lane.limits.vramBudgetMiB * 1024 ** 2) } : {}),
+      ...(lane.decision.limits.vramBudgetMiB ? { vramBudgetBytes: Math.floor(lane.decision.limits.vramBudgetMiB * 1024 ** 2) } : {}),
     },
   };
   void host
@@ -133,7 +133,7 @@ function dispatch(state: SchedulerState, lane: Lane, slot: HostSlot, first: Queu
         state.emit();
       },
       onLoaded: (loaded) => {
-        host.setPriority(lane.limits.priority); // now that the session's threads exist
+        host.setPriority(lane.decision.limits.priority); // now that the session's threads exist
         state.batchable.set(loaded.sha256, loaded.batchable);
         if (loaded.fallback && lane.notice !== loaded.fallback) state.options.logger.warn(`device ${lane.spec.id}: ${loaded.fallback}`);
         lane.notice = loaded.fallback;
@@ -184,7 +184,7 @@ function deliver(state: SchedulerState, job: Job, outcome: Extract<HostOutcome, 
     });
   });
   outcome.recycle(); // the results hold base64 copies now
-  const { dutyCycle } = job.lane.limits;
+  const { dutyCycle } = job.lane.decision.limits;
   if (job.lane.spec.kind === 'gpu' && dutyCycle < 1 && dutyCycle > 0)
     // GPUs cannot be stopped mid-kernel: pace runs instead, idle long enough to meet the duty cycle.
     job.lane.notBefore = now() + message.accounting.wallMs * (1 / dutyCycle - 1);

@@ -2,10 +2,9 @@
  * Enforcement of the policy's limits on the job hosts: SIGSTOP/SIGCONT for pauses, preemption and the CPU-share meter,
  * OS priority, the memory budget, the hung-host timeout, and handing tasks back after a long pause.
  */
-import { LimitsSchema } from '../../common/policy.js';
+import type { DeviceDecision } from '../../common/policy.js';
 import { canSuspend } from '../runtime/process-control.js';
 import { activeHosts, now, type HostSlot, type Lane, type SchedulerState } from './state.js';
-import type { DeviceLimits } from './types.js';
 
 /** Unused CPU share a throttled job may save up (e.g. while other programs held the core). */
 const BURST_MS = 250;
@@ -22,30 +21,27 @@ export function applyStop(slot: HostSlot): void {
   else slot.host.resume();
 }
 
-/** The policy's limits for one device: stored, then applied to its hosts at once. Returns false when ignored. */
-export function applyLimits(state: SchedulerState, deviceId: string, raw: DeviceLimits, unknownDevices: Set<string>): boolean {
-  const { logger } = state.options;
-  const lane = state.lanes.get(deviceId);
+/**
+ * The policy's decision for one device, kept as decide() made it (decide() is typed and pure, and its inputs were
+ * parsed where they entered), then applied to the device's hosts at once. Returns false for a device with no lane.
+ */
+export function applyDecision(state: SchedulerState, device: DeviceDecision, unknownDevices: Set<string>): boolean {
+  const lane = state.lanes.get(device.deviceId);
   // The policy decides for every device it sees; one without a lane (no runtime for it) is said once.
   if (!lane) {
-    if (!unknownDevices.has(deviceId)) logger.info(`no job lane for device ${deviceId}`);
-    unknownDevices.add(deviceId);
+    if (!unknownDevices.has(device.deviceId)) state.options.logger.info(`no job lane for device ${device.deviceId}`);
+    unknownDevices.add(device.deviceId);
     return false;
   }
-  const parsed = LimitsSchema.safeParse(raw);
-  if (!parsed.success || typeof raw.run !== 'boolean') {
-    logger.error(`ignored invalid limits for ${deviceId}: ${JSON.stringify(raw)}`);
-    return false;
-  }
-  const limits = { ...parsed.data, run: raw.run };
   state.changed();
-  const was = lane.limits;
-  lane.limits = limits;
-  if (!limits.run && lane.pausedAt === undefined) lane.pausedAt = now();
-  if (limits.run) lane.pausedAt = undefined;
+  const was = lane.decision.limits;
+  lane.decision = device;
+  lane.decided = true;
+  if (!device.run && lane.pausedAt === undefined) lane.pausedAt = now();
+  if (device.run) lane.pausedAt = undefined;
   for (const slot of lane.hosts.values()) {
-    if (!canSuspend && !limits.run) slot.host.kill('preempted', 'device paused; this OS cannot suspend a process');
-    if (limits.priority !== was.priority) slot.host.setPriority(limits.priority);
+    if (!canSuspend && !device.run) slot.host.kill('preempted', 'device paused; this OS cannot suspend a process');
+    if (device.limits.priority !== was.priority) slot.host.setPriority(device.limits.priority);
     applyStop(slot);
   }
   return true;
@@ -61,7 +57,7 @@ export function enforceDeadlinesAndPauses(state: SchedulerState): void {
     const why = `paused for more than ${Math.round(state.maxPauseMs / 1000)} s`;
     for (const host of lane.hosts.keys()) host.kill('policy-pause', why);
     // Queued tasks only this device could run go back too.
-    const others = [...state.lanes.values()].filter((other) => other.limits.run);
+    const others = [...state.lanes.values()].filter((other) => other.decision.run);
     for (const entry of state.queue.matching((queued) => !others.some((other) => state.fits(other, queued.task)) && state.fits(lane, queued.task))) {
       state.queue.remove(entry);
       state.finish(entry, { reason: 'policy-pause', message: why });
@@ -88,33 +84,33 @@ export function enforceRunning(state: SchedulerState): void {
       rss += slot.jobs.length ? (host.rssBytes() ?? 0) : 0;
       meter(lane, slot, elapsed, running);
     }
-    if (lane.limits.memoryBudgetBytes > 0 && rss > lane.limits.memoryBudgetBytes) {
+    if (lane.decision.limits.memoryBudgetBytes > 0 && rss > lane.decision.limits.memoryBudgetBytes) {
       const [biggest] = [...lane.hosts.values()]
         .filter((slot) => slot.jobs.length)
         .map((slot) => slot.host)
         .sort((a, b) => (b.rssBytes() ?? 0) - (a.rssBytes() ?? 0));
-      biggest?.kill('memory-budget', `job used ${mib(rss)} of memory, over its ${mib(lane.limits.memoryBudgetBytes)} budget: stopped`);
+      biggest?.kill('memory-budget', `job used ${mib(rss)} of memory, over its ${mib(lane.decision.limits.memoryBudgetBytes)} budget: stopped`);
     }
   }
 }
 
 /** Whether the ticker must run fast: a CPU share below 100 % is being metered on a running job. */
 export const metering = (state: SchedulerState): boolean =>
-  [...state.lanes.values()].some((lane) => lane.limits.dutyCycle < 1 && lane.spec.kind === 'cpu' && activeHosts(lane).length > 0);
+  [...state.lanes.values()].some((lane) => lane.decision.limits.dutyCycle < 1 && lane.spec.kind === 'cpu' && activeHosts(lane).length > 0);
 
 /** CPU share: a token bucket on the job's measured CPU time, refilled at dutyCycle × threads. */
 function meter(lane: Lane, slot: HostSlot, elapsed: number, running: boolean): void {
-  if (lane.spec.kind !== 'cpu' || !canSuspend || slot.jobs.length === 0 || lane.limits.dutyCycle >= 1) {
+  if (lane.spec.kind !== 'cpu' || !canSuspend || slot.jobs.length === 0 || lane.decision.limits.dutyCycle >= 1) {
     if (slot.throttled) {
       slot.throttled = false;
       applyStop(slot);
     }
     return;
   }
-  const rate = lane.limits.dutyCycle * Math.max(1, lane.limits.threads);
+  const rate = lane.decision.limits.dutyCycle * Math.max(1, lane.decision.limits.threads);
   const cpu = slot.host.cpuMs();
   if (cpu !== undefined && slot.lastCpu === undefined) return void (slot.lastCpu = cpu);
-  const used = cpu !== undefined && slot.lastCpu !== undefined ? cpu - slot.lastCpu : running ? elapsed * lane.limits.threads : 0;
+  const used = cpu !== undefined && slot.lastCpu !== undefined ? cpu - slot.lastCpu : running ? elapsed * lane.decision.limits.threads : 0;
   slot.lastCpu = cpu;
   slot.tokens = Math.min(slot.tokens + elapsed * rate - used, BURST_MS * rate);
   const throttle = slot.tokens < 0;

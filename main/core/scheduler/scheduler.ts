@@ -5,7 +5,7 @@
  *   (GPU: VRAM) estimate against the budget.
  * - Dispatch and batching (dispatch.ts): one lane per device, `concurrency` job hosts each; a host keeps warm
  *   sessions and takes the next job of the same model before the current one ends, so bytes travel while it computes.
- * - Enforcement (enforcement.ts): run:false SIGSTOPs the lane's hosts at once (released as 'policy-pause' after
+ * - Enforcement (enforcement.ts) of the policy's Decision, kept as decide() made it: run:false SIGSTOPs the lane's hosts at once (released as 'policy-pause' after
  *   maxPauseMs); dutyCycle meters a CPU job's measured CPU time with SIGSTOP/SIGCONT and paces GPU runs; threads go to
  *   onnxruntime; priority to the OS; memoryBudgetBytes kills a host whose RSS exceeds it. A CPU lane's host with no
  *   job waits stopped too (applyStop).
@@ -16,12 +16,12 @@
  */
 import { Leasing, releaseExpiredQueued, submit } from './admission.js';
 import { dispatchReady } from './dispatch.js';
-import { applyLimits, enforceDeadlinesAndPauses, enforceRunning, metering } from './enforcement.js';
+import { applyDecision, enforceDeadlinesAndPauses, enforceRunning, metering } from './enforcement.js';
 import { snapshot } from './snapshot.js';
 import { SchedulerState } from './state.js';
 import type { Scheduler, SchedulerOptions } from './types.js';
 
-export type { DeviceLane, DeviceLimits, LaneView, ResultSink, Scheduler, SchedulerOptions, SchedulerSnapshot, TaskSource, TaskView } from './types.js';
+export type { DeviceLane, LaneView, ResultSink, Scheduler, SchedulerOptions, SchedulerSnapshot, TaskSource, TaskView } from './types.js';
 
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const state = new SchedulerState(options);
@@ -87,8 +87,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   return {
     submit: (raw) => submit(state, raw),
-    setLimits(deviceId, limits) {
-      if (applyLimits(state, deviceId, limits, unknownDevices)) pump();
+    apply(decision) {
+      const applied = decision.devices.map((device) => applyDecision(state, device, unknownDevices));
+      if (applied.some(Boolean)) pump();
     },
     cancel,
     snapshot: () => snapshot(state),

@@ -8,7 +8,7 @@ function taskView(state: SchedulerState, entry: Queued, taskState: TaskView['sta
   const perRow = state.msPerRow.get(entry.task.model.sha256);
   const expected = perRow !== undefined && job ? perRow * job.entries.reduce((rows, other) => rows + (other.prepared?.rows ?? 1), 0) : undefined;
   const progress = expected !== undefined && job ? Math.min(0.99, job.activeMs / Math.max(1, expected)) : undefined;
-  const duty = job ? Math.max(0.01, job.lane.limits.dutyCycle) : 1;
+  const duty = job ? Math.max(0.01, job.lane.decision.limits.dutyCycle) : 1;
   return {
     id: entry.task.id,
     state: taskState,
@@ -34,8 +34,8 @@ export function snapshot(state: SchedulerState): SchedulerSnapshot {
   return {
     lanes: [...state.lanes.values()].map((lane) => ({
       id: lane.spec.id,
-      run: lane.limits.run,
-      limits: lane.limits,
+      run: lane.decision.run,
+      limits: lane.decision.limits,
       pids: [...lane.hosts.keys()].map((host) => host.pid),
       notice: lane.notice,
     })),

@@ -2,13 +2,20 @@
  * What the scheduler's parts share: the lanes with their job hosts, the queue, the running jobs, and the one way a
  * task leaves (finish). Each part (admission, dispatch, enforcement, snapshot) is a set of functions on this state.
  */
+import type { DeviceDecision } from '../../common/policy.js';
 import type { ReleaseReason, TaskResult } from '../../common/task.js';
 import type { JobHost } from '../runtime/host.js';
 import { TaskQueue, type Queued } from './queue.js';
-import type { DeviceLane, DeviceLimits, SchedulerOptions } from './types.js';
+import type { DeviceLane, SchedulerOptions } from './types.js';
 
-/** A lane's limits before the policy has spoken: nothing runs. */
-const NOT_YET_DECIDED: DeviceLimits = { run: false, threads: 1, dutyCycle: 1, memoryBudgetBytes: 0, vramBudgetMiB: null, priority: 'idle' };
+/** A lane's decision before the policy has spoken: nothing runs. */
+const notYetDecided = (spec: DeviceLane): DeviceDecision => ({
+  deviceId: spec.id,
+  kind: spec.kind,
+  run: false,
+  limits: { threads: 1, dutyCycle: 1, memoryBudgetBytes: 0, vramBudgetMiB: null, priority: 'idle' },
+  reasons: [],
+});
 /** Jobs in flight per host: the next ones' bytes travel while the current one computes. */
 export const PIPELINE_DEPTH = 3;
 
@@ -35,7 +42,10 @@ export interface HostSlot {
 }
 export interface Lane {
   spec: DeviceLane;
-  limits: DeviceLimits;
+  /** The policy's decision for this device, as decide() made it (the same object, not a copy). */
+  decision: DeviceDecision;
+  /** Whether the policy has decided for this device yet. */
+  decided: boolean;
   hosts: Map<JobHost, HostSlot>;
   pausedAt: number | undefined;
   notBefore: number;
@@ -84,7 +94,7 @@ export class SchedulerState {
     this.lanes = new Map(
       (options.devices ?? [{ id: 'cpu', kind: 'cpu', providers: ['cpu'] }]).map((spec) => [
         spec.id,
-        { spec, limits: NOT_YET_DECIDED, hosts: new Map(), pausedAt: now(), notBefore: 0, notice: undefined, broken: undefined },
+        { spec, decision: notYetDecided(spec), decided: false, hosts: new Map(), pausedAt: now(), notBefore: 0, notice: undefined, broken: undefined },
       ]),
     );
   }
@@ -135,7 +145,7 @@ export class SchedulerState {
   /** Admission: the lane's memory (GPU: VRAM) budget against what its jobs are estimated to hold. */
   admits(lane: Lane, bytes: number): boolean {
     const budget =
-      lane.spec.kind === 'gpu' && lane.limits.vramBudgetMiB !== null ? lane.limits.vramBudgetMiB * 1024 ** 2 : lane.limits.memoryBudgetBytes;
+      lane.spec.kind === 'gpu' && lane.decision.limits.vramBudgetMiB !== null ? lane.decision.limits.vramBudgetMiB * 1024 ** 2 : lane.decision.limits.memoryBudgetBytes;
     return laneMemory(lane) + bytes <= budget;
   }
 }

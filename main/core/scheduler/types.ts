@@ -1,5 +1,5 @@
 /** The scheduler's public contract: what feeds it, what it reports to, and what it shows. */
-import type { Limits } from '../../common/policy.js';
+import type { Decision, Limits } from '../../common/policy.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
 import type { Provider } from '../runtime/host-protocol.js';
@@ -29,9 +29,6 @@ export interface DeviceLane {
   /** Job hosts running at once on this device. */
   concurrency?: number;
 }
-
-/** What the policy engine decides per device (main/common/policy.ts Limits, plus run). */
-export type DeviceLimits = Limits & { run: boolean };
 
 export interface SchedulerOptions {
   runtime: Runtime;
@@ -65,7 +62,7 @@ export interface TaskView {
 export interface LaneView {
   id: string;
   run: boolean;
-  limits: DeviceLimits;
+  limits: Limits;
   /** Job host process ids: the system monitor counts their CPU as ours, not the user's. */
   pids: number[];
   /** Why the preferred execution provider was not used, for the user. */
@@ -78,7 +75,8 @@ export interface SchedulerSnapshot {
 
 export interface Scheduler {
   submit(raw: unknown): { ok: true } | { ok: false; message: string };
-  setLimits(deviceId: string, limits: DeviceLimits): void;
+  /** The policy's decision, enforced on the job hosts of each device it names (others keep theirs). */
+  apply(decision: Decision): void;
   /** The network no longer wants this task (lease gone): drop it, send nothing. */
   cancel(taskId: string): void;
   snapshot(): SchedulerSnapshot;
