@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isAllowedCoordinatorUrl } from './network.js';
 
 /**
  * Wallet DTOs. Nothing here ever carries a private key or a recovery phrase, except RecoveryPhraseSchema, the
@@ -22,6 +23,8 @@ export const WalletErrorCodeSchema = z.enum([
   'WRONG_CHAIN',
   'NO_CONTRACT',
   'CLAIM_REJECTED',
+  'VOUCHER_MISMATCH', // the coordinator's voucher does not match this device's own receipts, or the contract's signer
+  'COORDINATOR_UNREACHABLE', // no voucher could be fetched
 ]);
 export type WalletErrorCode = z.infer<typeof WalletErrorCodeSchema>;
 
@@ -93,7 +96,8 @@ export type KeyWorkProgress = z.infer<typeof KeyWorkProgressSchema>;
 
 // Chain.
 export const ChainSettingsSchema = z.object({
-  rpcUrl: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL'),
+  /** The same rule as the coordinator's: nobody on the way may change what the chain answers. */
+  rpcUrl: z.string().max(2048).refine(isAllowedCoordinatorUrl, 'Use an https:// address (plain http only for 127.0.0.1 or localhost)'),
   chainId: z.number().int().positive(),
   tokenAddress: AddressSchema,
   payoutAddress: AddressSchema,
@@ -102,25 +106,47 @@ export const ChainSettingsSchema = z.object({
 });
 export type ChainSettings = z.infer<typeof ChainSettingsSchema>;
 
-/** What the coordinator signs (EIP-712) for the device owner: receipts [fromReceipt, toReceipt) are worth `amount`. */
-export const VoucherSchema = z.object({
-  owner: AddressSchema,
-  amount: AmountSchema,
-  fromReceipt: z.number().int().nonnegative(),
-  toReceipt: z.number().int().positive(),
-  /** Unix seconds. */
-  expiry: z.number().int().positive(),
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/),
-});
+/** Receipts [firstSeq, lastSeq] of one device (its `seq` numbers, from 1) and what they are worth in wei. */
+export const ReceiptRangeSchema = z
+  .object({
+    deviceId: z.string().min(1).max(128),
+    firstSeq: z.number().int().positive(),
+    lastSeq: z.number().int().positive(),
+    amount: AmountSchema,
+  })
+  .strict()
+  .refine((r) => r.lastSeq >= r.firstSeq, 'lastSeq must not be below firstSeq');
+export type ReceiptRange = z.infer<typeof ReceiptRangeSchema>;
+
+/**
+ * What the coordinator signs (EIP-712) for the device owner: the receipts in `ranges` are worth `amount` wei (the
+ * sum of the ranges' amounts). The payout contract pays a range only when it starts right after that device's last
+ * paid receipt.
+ */
+export const VoucherSchema = z
+  .object({
+    owner: AddressSchema,
+    amount: AmountSchema,
+    ranges: z.array(ReceiptRangeSchema).min(1).max(64),
+    /** Unix seconds. */
+    expiry: z.number().int().positive(),
+    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/),
+  })
+  .strict();
 export type Voucher = z.infer<typeof VoucherSchema>;
 
 export const VOUCHER_TYPES = {
   Voucher: [
     { name: 'owner', type: 'address' },
     { name: 'amount', type: 'uint256' },
-    { name: 'fromReceipt', type: 'uint64' },
-    { name: 'toReceipt', type: 'uint64' },
+    { name: 'ranges', type: 'Range[]' },
     { name: 'expiry', type: 'uint64' },
+  ],
+  Range: [
+    { name: 'deviceId', type: 'string' },
+    { name: 'firstSeq', type: 'uint64' },
+    { name: 'lastSeq', type: 'uint64' },
+    { name: 'amount', type: 'uint256' },
   ],
 };
 
@@ -134,8 +160,8 @@ export const payoutDomain = (chainId: number, payoutAddress: string) => ({
 export const ClaimRecordSchema = z.object({
   txHash: TxHashSchema,
   amount: AmountSchema,
-  fromReceipt: z.number().int().nonnegative(),
-  toReceipt: z.number().int().positive(),
+  /** The receipts this claim pays. */
+  ranges: z.array(ReceiptRangeSchema),
   status: z.enum(['pending', 'confirmed', 'failed']),
   /** Unix ms: block time when confirmed, send time otherwise. */
   at: z.number(),

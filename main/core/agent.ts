@@ -129,7 +129,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     service: walletService,
     clock,
     logger,
-    voucher: async (owner) => (await contribution.voucher(owner)) ?? undefined,
+    payouts: { voucher: async () => (await contribution.voucher()) ?? undefined, context: () => contribution.claimContext() },
     onChange: () => publish(),
   });
   const utcOffsetMinutes = (): number => -new Date(clock.now()).getTimezoneOffset();

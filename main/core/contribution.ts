@@ -14,6 +14,7 @@ import type { Voucher } from '../common/wallet.js';
 import { startDevnetProcess, type DevnetProcess } from './devnet-process.js';
 import { scheduledHoursPerDay, typicalPowerWatts } from './economics/estimator.js';
 import { deviceInfo } from './network/device-info.js';
+import { choosePayoutChain } from './network/payout-chain.js';
 import { linkScheduler } from './network/scheduler-link.js';
 import { startNetworkService, type NetworkService } from './network/service.js';
 import { effectiveShare } from './policy/share.js';
@@ -22,6 +23,7 @@ import { supportedBackends } from './runtime/providers.js';
 import { createRuntime } from './runtime/runtime.js';
 import { deviceLanes } from './scheduler/lanes.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import type { ClaimContext } from './wallet/claim-check.js';
 import type { WalletController } from './wallet/controller.js';
 
 export interface ContributionOptions {
@@ -54,8 +56,10 @@ export interface Contribution {
   estimates(days: number): Estimates | null;
   /** The newest `limit` receipts from the ledger, newest first; null when not connected. */
   receipts(limit: number): (Receipt & { devnet: boolean; coordinator: string })[] | null;
-  /** The coordinator's voucher for the owner's unpaid receipts; null when nothing is owed or not connected. */
-  voucher(owner: string): Promise<Voucher | null>;
+  /** The coordinator's voucher for this device's unpaid receipts; null when nothing is owed or not connected. */
+  voucher(): Promise<Voucher | null>;
+  /** What a voucher is checked against before a claim: this device's own verified receipts (synced first). */
+  claimContext(): Promise<ClaimContext>;
   close(): Promise<void>;
 }
 
@@ -67,6 +71,8 @@ interface Connected {
   registered: string;
   /** GPUs left out, and why. */
   notices: string[];
+  /** The chain setting the wallet's chain was last chosen with (JSON), for a network of its own. */
+  chain?: string;
 }
 
 export function createContribution(o: ContributionOptions): Contribution {
@@ -107,6 +113,8 @@ export function createContribution(o: ContributionOptions): Contribution {
     await c?.scheduler.close();
     await c?.service.close();
     await d?.stop();
+    // Its chain went with it.
+    if (d) await wallet.setChain(undefined);
   }
 
   let closed = false;
@@ -121,6 +129,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     }
     if (url === null) devnet ??= await startDevnet();
     else if (devnet) await stopAll();
+    if (connected?.url && connected.chain !== undefined && connected.chain !== JSON.stringify(o.settings().chain)) void claimOn(connected);
     if (connected) return;
     const snapshot = o.hardware();
     const view = wallet.view();
@@ -156,8 +165,33 @@ export function createContribution(o: ContributionOptions): Contribution {
     });
     connected = { url, service, scheduler, registered, notices };
     blocker = null;
+    // Asked once connected: the client's own first contact registers the device, and must not be raced.
+    const current = connected;
+    if (url !== null) {
+      const ask = (): void => {
+        if (current.chain !== undefined || !['connected', 'no-work'].includes(service.status().code)) return;
+        off();
+        void claimOn(current);
+      };
+      const off = service.subscribe(ask);
+      ask();
+    }
     recount();
     if (decision) apply(decision);
+  }
+
+  /** A network of its own pays on the chain set in Settings, or on the one its coordinator names (then pinned). */
+  async function claimOn(c: Connected): Promise<void> {
+    const url = c.service.client.url;
+    c.chain = JSON.stringify(o.settings().chain);
+    try {
+      const { payout } = await c.service.client.pinned();
+      const choice = await choosePayoutChain({ dataDir: o.dataDir, url, configured: o.settings().chain, discovered: payout });
+      if ('chain' in choice) await wallet.setChain(choice.chain);
+      else await wallet.setChain(undefined, choice.problem);
+    } catch (error) {
+      await wallet.setChain(undefined, `Could not learn the payout chain from ${url}: ${(error as Error).message}`);
+    }
   }
 
   function apply(next: Decision): void {
@@ -194,7 +228,20 @@ export function createContribution(o: ContributionOptions): Contribution {
         .flatMap((r) => (r.kind === 'receipt' ? [{ ...r.signed.receipt, devnet: r.source.devnet, coordinator: r.source.coordinator }] : []))
         .slice(-limit)
         .reverse() ?? null,
-    voucher: async (owner) => (connected ? connected.service.client.voucher(owner) : null),
+    voucher: async () => (connected ? connected.service.client.voucher() : null),
+    async claimContext() {
+      if (!connected) throw new Error('not connected to a network');
+      const { client, ledger } = connected.service;
+      // Receipts the coordinator signed since the last sync may be in the voucher.
+      await client.syncReceipts().catch(() => 0);
+      const { coordinator } = await client.pinned();
+      const receipts = ledger.all().flatMap((r) =>
+        r.kind === 'receipt' && r.source.coordinator.toLowerCase() === coordinator.toLowerCase() && r.signed.receipt.deviceId === client.deviceId
+          ? [r.signed.receipt]
+          : [],
+      );
+      return { deviceId: client.deviceId, coordinator, receipts };
+    },
     csv: (q) => connected?.service.csv(query(q)) ?? null,
     estimates(days) {
       const snapshot = o.hardware();

@@ -2,8 +2,10 @@
  * The local devnet on its own: the coordinator and a local chain (anvil) with the SYNOR token and the payout
  * contract for the coordinator's key. `npm run devnet` runs it so several agents can join it (set their network
  * address to the printed one); the app forks it as its embedded devnet, which keeps the devnet's servers, chain
- * and onnxruntime verifier out of the agent's process.
- * Usage: npm run devnet -- [--port N] [--data DIR] [--task-interval MS]
+ * and onnxruntime verifier out of the agent's process. Everything lives in the data folder and survives restarts:
+ * the coordinator's key and devices, its receipt log, and the chain's state (balances, contracts, claims).
+ * Usage: npm run devnet -- [--port N] [--chain-port N] [--data DIR] [--task-interval MS]
+ * (the chain listens on --port + 1 unless --chain-port is given; 0 for both picks free ports).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -11,27 +13,32 @@ import { parseArgs } from 'node:util';
 import { DEVNET_LABEL } from '../common/network.js';
 import { stderrLogger } from '../core/node-ports.js';
 import { appPaths } from '../core/paths.js';
-import { deployPayout, fundNative, startLocalChain } from './chain/local-chain.js';
+import { payoutDeployment, startLocalChain, topUpNative } from './chain/local-chain.js';
 import { startCoordinator } from './coordinator.js';
 import type { DevnetReady } from './ready.js';
 
-const { values } = parseArgs({ options: { port: { type: 'string' }, data: { type: 'string' }, 'task-interval': { type: 'string' } } });
+const { values } = parseArgs({
+  options: { port: { type: 'string' }, 'chain-port': { type: 'string' }, data: { type: 'string' }, 'task-interval': { type: 'string' } },
+});
+const port = Number(values.port ?? 7440);
+// A fixed chain address when the coordinator's is fixed: agents pin the payout chain it names.
+const chainPort = Number(values['chain-port'] ?? (port === 0 ? 0 : port + 1));
 const dataDir = values.data ?? join(appPaths(process.platform, process.env, homedir()).dataDir, 'devnet-standalone');
 // Stop handlers come first: a stop that arrives while things start waits for them, so nothing is left behind
 // (anvil is a process of its own and would outlive us).
 const closers: (() => Promise<unknown>)[] = [];
 const startup = (async () => {
   const coordinator = await startCoordinator({
-    port: Number(values.port ?? 7440),
+    port,
     stateFile: join(dataDir, 'coordinator.json'),
     logger: stderrLogger,
     ...(values['task-interval'] ? { taskIntervalMs: Number(values['task-interval']) } : {}),
   });
   closers.push(() => coordinator.close());
-  const chain = await startLocalChain();
+  const chain = await startLocalChain({ stateFile: join(dataDir, 'chain-state.json'), port: chainPort });
   closers.push(() => chain.stop());
-  const { settings } = await deployPayout(chain, { coordinator: coordinator.address });
-  coordinator.attachPayout({ settings, provider: chain.provider, fund: (owner) => fundNative(chain, owner) });
+  const { settings } = await payoutDeployment(chain, { coordinator: coordinator.address, file: join(dataDir, 'chain.json') });
+  coordinator.attachPayout({ settings, provider: chain.provider, fund: (owner) => topUpNative(chain, owner) });
   return { coordinator, chain, settings };
 })();
 let stopping = false;

@@ -69,11 +69,11 @@ for (let i = 0; i < 5; i++) {
   const t = process.hrtime.bigint();
   await client.provider.getBlockNumber();
   rpc.push(ms(t));
+  const amount = parseUnits('1', 18).toString();
   const voucher = await signVoucher(coordinator, settings, {
     owner: owner.address,
-    amount: parseUnits('1', 18).toString(),
-    fromReceipt: i,
-    toReceipt: i + 1,
+    amount,
+    ranges: [{ deviceId: 'bench', firstSeq: i + 1, lastSeq: i + 1, amount }],
     expiry: Math.floor(Date.now() / 1000) + 600,
   });
   const c = process.hrtime.bigint();

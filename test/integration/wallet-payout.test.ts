@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Wallet, parseUnits, verifyTypedData } from 'ethers';
-import { eip712Domain, REGISTRATION_TYPES } from '../../main/common/protocol.js';
+import { eip712Domain, REGISTRATION_TYPES, type SignedReceipt } from '../../main/common/protocol.js';
 import { WalletViewSchema, type ChainSettings, type WalletView } from '../../main/common/wallet.js';
 import type { OwnerSigner } from '../../main/core/network/client.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { walletHandlers } from '../../main/core/wallet/commands.js';
-import { WalletController } from '../../main/core/wallet/controller.js';
+import { WalletController, type PayoutSource } from '../../main/core/wallet/controller.js';
 import { WalletService } from '../../main/core/wallet/service.js';
 import { deployPayout, fundNative, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
-import { voucherForUnpaid } from '../../main/devnet/chain/vouchers.js';
+import { openPayouts, type Payouts } from '../../main/devnet/payouts.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { keyOfPhrase, TEST_SCRYPT_N } from '../helpers/wallet.js';
 
@@ -24,19 +24,63 @@ after(() => chain.stop());
 
 const synor = (amount: string) => parseUnits(amount, 18).toString();
 
+/** A receipt of `dev-1` as the devnet coordinator signs it (only seq and totalWei matter to payouts). */
+const receiptOf = async (owner: string, seq: number, totalWei: string): Promise<SignedReceipt> => ({
+  receipt: {
+    receiptId: `r-${seq}`,
+    seq,
+    taskId: `t-${seq}`,
+    deviceId: 'dev-1',
+    owner,
+    resourceType: 'cpu',
+    status: 'verified',
+    units: '1000',
+    durationMs: 100,
+    uptimeBp: 10_000,
+    reputation: 50,
+    baseWei: totalWei,
+    reputationBonusWei: '0',
+    uptimeBonusWei: '0',
+    totalWei,
+    issuedAt: Date.now(),
+  },
+  signature: `0x${'00'.repeat(65)}`,
+});
+
+/**
+ * The devnet's payout module (in memory) as the voucher source, and the receipts this device holds as the context
+ * the controller checks vouchers against; `held` may differ from what the coordinator counted.
+ */
+function devnetPayouts(payouts: Payouts, owner: () => string, held: SignedReceipt[], pinned = () => coordinator.address): PayoutSource {
+  const link = { settings, provider: chain.provider, fund: async () => undefined };
+  return {
+    voucher: async () => (await payouts.voucher(link, 'dev-1', owner(), Math.floor(Date.now() / 1000) + 600)) ?? undefined,
+    context: async () => ({ deviceId: 'dev-1', coordinator: pinned(), receipts: held.map((r) => r.receipt) }),
+  };
+}
+
 test('create → sign the device registration → earn → claim: the SYNOR balance rises on the local chain, and nothing leaks', async () => {
   const logger = new MemoryLogger();
   const views: WalletView[] = [];
-  // What the coordinator owes this owner, receipt by receipt (the devnet's ledger in the real app).
-  const earned: bigint[] = [];
+  // What the coordinator signed for this device (the devnet's receipt log in the real app), and what the device holds.
+  const { payouts } = await openPayouts({ file: null, signer: coordinator, now: Date.now });
+  const held: SignedReceipt[] = [];
+  let address = '';
+  let pinned = coordinator.address;
+  const earn = async (...amounts: string[]) => {
+    for (const amount of amounts) {
+      const signed = await receiptOf(address, payouts.lastSeq('dev-1') + 1, amount);
+      await payouts.record(signed);
+      held.push(signed);
+    }
+  };
   const service = new WalletService({ dir: await tempDir(), secrets: null, logger, scryptN: TEST_SCRYPT_N });
   await service.open();
   const controller = new WalletController({
     service,
     clock: systemClock,
     logger,
-    voucher: (owner) =>
-      voucherForUnpaid({ coordinator, settings, provider: chain.provider, owner, rewardsWei: earned, expiry: Math.floor(Date.now() / 1000) + 600 }),
+    payouts: devnetPayouts(payouts, () => address, held, () => pinned),
     onChange: (view) => views.push(WalletViewSchema.parse(view)),
   });
   const handlers = walletHandlers(controller, logger);
@@ -50,7 +94,7 @@ test('create → sign the device registration → earn → claim: the SYNOR bala
   assert.deepEqual((await controller.setChain(settings)).chain, { status: 'ok', chainId: 31337, label: 'test tokens' });
   const created = await answer(handlers.walletCreate({ passphrase: 'devnet passphrase' }));
   assert.ok(created.ok && created.value.wallet.state === 'ready', JSON.stringify(created));
-  const address = created.value.wallet.address;
+  address = created.value.wallet.address;
   assert.deepEqual(created.value.balances, { synor: '0', native: '0' });
   const phrase = await handlers.walletRevealPhrase({ confirm: 'show-recovery-phrase' }); // the one exempt answer
   assert.ok(phrase.ok);
@@ -58,13 +102,13 @@ test('create → sign the device registration → earn → claim: the SYNOR bala
 
   // Device registration, exactly as the network client signs it (the wallet's signer is its OwnerSigner).
   const signer: OwnerSigner = service.signer();
-  const registration = { deviceId: 'dev-1', owner: address, info: '{"cpu":"test"}', issuedAt: Date.now() };
+  const registration = { deviceId: 'dev-1', owner: address, coordinator: coordinator.address, info: '{"cpu":"test"}', issuedAt: Date.now() };
   const signature = await answer(signer.signTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration));
   assert.equal(verifyTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration, signature), address);
 
   // Earn, then claim. The devnet gives the owner gas money; a real network needs the user to have some.
   await fundNative(chain, address);
-  earned.push(BigInt(synor('1.25')), 0n, BigInt(synor('2')));
+  await earn(synor('1.25'), '0', synor('2'));
   assert.equal((await controller.refresh()).claimable, synor('3.25'));
   views.length = 0;
   const claimed = await answer(handlers.walletClaim(undefined));
@@ -85,19 +129,41 @@ test('create → sign the device registration → earn → claim: the SYNOR bala
   const nothing = await answer(handlers.walletClaim(undefined));
   assert.deepEqual(nothing, { ok: false, error: { code: 'NOT_APPLICABLE', message: 'There is nothing to claim yet.' } });
 
-  earned.push(BigInt(synor('0.5')));
+  await earn(synor('0.5'));
   const second = await answer(handlers.walletClaim(undefined));
   assert.ok(second.ok);
   const final = await answer(handlers.getWallet(undefined));
   assert.ok(final.ok);
   assert.equal(final.value.balances?.synor, synor('3.75'));
   assert.deepEqual(
-    final.value.claims.map((c) => [c.amount, c.fromReceipt, c.toReceipt, c.status]),
+    final.value.claims.map((c) => [c.amount, c.ranges.map((r) => [r.deviceId, r.firstSeq, r.lastSeq, r.amount]), c.status]),
     [
-      [synor('0.5'), 3, 4, 'confirmed'],
-      [synor('3.25'), 0, 3, 'confirmed'],
+      [synor('0.5'), [['dev-1', 4, 4, synor('0.5')]], 'confirmed'],
+      [synor('3.25'), [['dev-1', 1, 3, synor('3.25')]], 'confirmed'],
     ],
   );
+
+  // A voucher that does not match what this device holds is refused before anything is sent.
+  await earn(synor('1'));
+  held.pop();
+  const short = await answer(handlers.walletClaim(undefined));
+  assert.ok(!short.ok && short.error.code === 'VOUCHER_MISMATCH', JSON.stringify(short));
+  assert.match(short.error.message, /covers receipts up to 5, but this device has received only up to 4/);
+  held.push(await receiptOf(address, 5, synor('0.9')));
+  const wrongSum = await answer(handlers.walletClaim(undefined));
+  assert.ok(!wrongSum.ok && wrongSum.error.code === 'VOUCHER_MISMATCH');
+  assert.match(wrongSum.error.message, /receipts 5–5 add up to 900000000000000000 wei in your own records, but the voucher says 1000000000000000000 wei/);
+  held[held.length - 1] = await receiptOf(address, 5, synor('1'));
+  // This device trusts another coordinator than the one whose vouchers the contract pays.
+  pinned = Wallet.createRandom().address;
+  const foreign = await answer(handlers.walletClaim(undefined));
+  assert.ok(!foreign.ok && foreign.error.code === 'VOUCHER_MISMATCH');
+  assert.match(foreign.error.message, new RegExp(`the payout contract pays vouchers of ${coordinator.address}, but your receipts come from ${pinned}`));
+  assert.equal((await controller.refresh()).balances?.synor, synor('3.75'), 'nothing was paid');
+  pinned = coordinator.address;
+  const matching = await answer(handlers.walletClaim(undefined));
+  assert.ok(matching.ok && matching.value.status === 'confirmed', JSON.stringify(matching));
+  assert.equal((await controller.refresh()).balances?.synor, synor('4.75'));
 
   const seen = JSON.stringify([answers, views, logger.lines]).toLowerCase();
   assert.ok(seen.includes(claimed.value.txHash));

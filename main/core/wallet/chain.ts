@@ -4,16 +4,18 @@ import type { Clock } from '../ports.js';
 import { WalletError } from './errors.js';
 
 /** The parts of the contracts in main/devnet/chain the agent uses (test/unit/chain-contracts.test.ts keeps them in step). */
+const RANGE_TUPLE = 'tuple(string deviceId, uint64 firstSeq, uint64 lastSeq, uint256 amount)[] ranges';
 export const PAYOUT_ABI = [
-  'function claim(address owner, uint256 amount, uint64 fromReceipt, uint64 toReceipt, uint64 expiry, bytes signature)',
-  'function nextReceipt(address owner) view returns (uint64)',
+  `function claim(address owner, uint256 amount, ${RANGE_TUPLE}, uint64 expiry, bytes signature)`,
+  'function paid(address owner, string deviceId) view returns (uint64 lastSeq, uint256 total)',
   'function token() view returns (address)',
   'function coordinator() view returns (address)',
-  'event Claimed(address indexed owner, uint256 amount, uint64 fromReceipt, uint64 toReceipt)',
+  `event Claimed(address indexed owner, uint256 amount, ${RANGE_TUPLE})`,
   'error NotOwner()',
   'error VoucherExpired(uint64 expiry)',
   'error EmptyRange()',
-  'error RangeNotNext(uint64 expectedFrom)',
+  'error WrongTotal(uint256 sumOfRanges)',
+  'error RangeNotNext(string deviceId, uint64 expectedFirst)',
   'error WrongSigner(address signer)',
   'error ECDSAInvalidSignature()',
   'error ECDSAInvalidSignatureS(bytes32 s)',
@@ -23,10 +25,17 @@ export const PAYOUT_ABI = [
 const payoutInterface = new Interface(PAYOUT_ABI);
 export const TOKEN_ABI = ['function balanceOf(address owner) view returns (uint256)'];
 
+/** What the payout contract paid for the owner's device so far (the devnet coordinator reads it too). */
+export async function readPaid(payout: Contract, owner: string, deviceId: string): Promise<{ lastSeq: number; total: bigint }> {
+  const [lastSeq, total] = (await payout.getFunction('paid')(owner, deviceId)) as [bigint, bigint];
+  return { lastSeq: Number(lastSeq), total };
+}
+
 const REVERT_MESSAGES: Record<string, string> = {
   NotOwner: 'This voucher belongs to another address.',
   VoucherExpired: 'This voucher has expired; the coordinator will issue a new one.',
   EmptyRange: 'This voucher covers no receipts.',
+  WrongTotal: 'This voucher’s amount is not the sum of the receipts it names.',
   RangeNotNext: 'These receipts were already paid, or an earlier voucher must be claimed first.',
   WrongSigner: "This voucher is not signed by this network's coordinator.",
   ECDSAInvalidSignature: 'This voucher has an invalid signature.',
@@ -37,10 +46,14 @@ const REVERT_MESSAGES: Record<string, string> = {
 const firstLine = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 160) ?? '';
 
-/** Turns an ethers failure to send a claim into a sentence the user can act on. */
-function claimRejected(error: unknown): WalletError {
+/** Turns an ethers failure to send a claim from `owner` into a sentence the user can act on. */
+function claimRejected(error: unknown, owner: string): WalletError {
   if (isError(error, 'INSUFFICIENT_FUNDS')) {
-    return new WalletError('CLAIM_REJECTED', 'Your address has no native coins to pay the transaction fee.');
+    return new WalletError(
+      'CLAIM_REJECTED',
+      `Your address ${owner} has no coins of this chain to pay the transaction fee. ` +
+        "Send it a little of the chain's own coin (not SYNOR), for example from an exchange or another wallet of yours, then claim again.",
+    );
   }
   // Reverts during gas estimation come back undecoded; the revert data names the contract's custom error.
   const data = isError(error, 'CALL_EXCEPTION') ? error.data : undefined;
@@ -82,16 +95,22 @@ export class ChainClient {
     return { native, synor };
   }
 
-  /** The owner's first receipt not yet paid on chain. */
-  async nextReceipt(owner: string): Promise<number> {
-    return Number(await (this.payout.getFunction('nextReceipt')(owner) as Promise<bigint>));
+  /** The last receipt of the owner's device paid on chain (0: none yet) and the wei paid for it and all before it. */
+  async paid(owner: string, deviceId: string): Promise<{ lastSeq: number; total: bigint }> {
+    return readPaid(this.payout, owner, deviceId);
+  }
+
+  /** The address whose vouchers the payout contract accepts. */
+  async signer(): Promise<string> {
+    return (await this.payout.getFunction('coordinator')()) as string;
   }
 
   /** What the voucher would pay if claimed now: nothing when it is expired, for someone else or already used. */
   async claimable(voucher: Voucher | undefined, owner: string): Promise<bigint> {
     if (!voucher || voucher.owner.toLowerCase() !== owner.toLowerCase()) return 0n;
     if (voucher.expiry * 1000 <= this.clock.now()) return 0n;
-    return voucher.fromReceipt === (await this.nextReceipt(owner)) ? BigInt(voucher.amount) : 0n;
+    for (const range of voucher.ranges) if (range.firstSeq !== (await this.paid(owner, range.deviceId)).lastSeq + 1) return 0n;
+    return BigInt(voucher.amount);
   }
 
   /**
@@ -100,18 +119,17 @@ export class ChainClient {
    */
   async claim(sender: Signer, voucher: Voucher, onSent?: (record: ClaimRecord) => void): Promise<ClaimRecord> {
     const payout = this.payout.connect(sender) as Contract;
-    const args = [voucher.owner, voucher.amount, voucher.fromReceipt, voucher.toReceipt, voucher.expiry, voucher.signature];
+    const args = [voucher.owner, voucher.amount, voucher.ranges, voucher.expiry, voucher.signature];
     let tx;
     try {
       tx = await payout.getFunction('claim').send(...args);
     } catch (error) {
-      throw claimRejected(error);
+      throw claimRejected(error, voucher.owner);
     }
     const pending: ClaimRecord = {
       txHash: tx.hash,
       amount: voucher.amount,
-      fromReceipt: voucher.fromReceipt,
-      toReceipt: voucher.toReceipt,
+      ranges: voucher.ranges,
       status: 'pending',
       at: this.clock.now(),
     };
@@ -122,7 +140,7 @@ export class ChainClient {
       const block = await receipt.getBlock();
       return { ...pending, status: 'confirmed', blockNumber: receipt.blockNumber, at: block.timestamp * 1000 };
     } catch (error) {
-      return { ...pending, status: 'failed', error: claimRejected(error).message };
+      return { ...pending, status: 'failed', error: claimRejected(error, voucher.owner).message };
     }
   }
 
@@ -133,12 +151,11 @@ export class ChainClient {
     const records: ClaimRecord[] = [];
     for (const log of logs as EventLog[]) {
       if (!times.has(log.blockNumber)) times.set(log.blockNumber, (await log.getBlock()).timestamp * 1000);
-      const [, amount, fromReceipt, toReceipt] = log.args as unknown as [string, bigint, bigint, bigint];
+      const [, amount, ranges] = log.args as unknown as [string, bigint, [string, bigint, bigint, bigint][]];
       records.push({
         txHash: log.transactionHash,
         amount: amount.toString(),
-        fromReceipt: Number(fromReceipt),
-        toReceipt: Number(toReceipt),
+        ranges: ranges.map(([deviceId, firstSeq, lastSeq, wei]) => ({ deviceId, firstSeq: Number(firstSeq), lastSeq: Number(lastSeq), amount: wei.toString() })),
         status: 'confirmed',
         at: times.get(log.blockNumber) ?? 0,
         blockNumber: log.blockNumber,

@@ -1,6 +1,7 @@
 import type { ChainSettings, ClaimRecord, Voucher, WalletView } from '../../common/wallet.js';
 import type { Clock, Logger } from '../ports.js';
 import { connectChain, type Balances, type ChainClient } from './chain.js';
+import { checkVoucher, type ClaimContext } from './claim-check.js';
 import { WalletError } from './errors.js';
 import type { WalletService } from './service.js';
 
@@ -8,12 +9,19 @@ export interface WalletControllerOptions {
   service: WalletService;
   clock: Clock;
   logger: Logger;
-  /** The coordinator's current voucher for the owner's unpaid receipts (the network client), if any. */
-  voucher?: (owner: string) => Promise<Voucher | undefined>;
+  /** Where vouchers come from (the network client) and what this device knows to check them against. */
+  payouts?: PayoutSource;
   /** Called whenever the view changed (balances, claim status…): publish it in the agent state. */
   onChange?: (view: WalletView) => void;
   /** Per RPC request. */
   timeoutMs?: number;
+}
+
+export interface PayoutSource {
+  /** The coordinator's current voucher for this device's unpaid receipts, if any. */
+  voucher(): Promise<Voucher | undefined>;
+  /** This device's own verified receipts and pinned coordinator, fresh (receipts synced first where possible). */
+  context(): Promise<ClaimContext>;
 }
 
 /** Block times have one-second steps: the block number orders claims of the same second; unmined ones are newest. */
@@ -38,11 +46,14 @@ export class WalletController {
     return this.options.service;
   }
 
-  /** Connects to the chain these settings name (undefined: none) and refreshes. A bad setting shows as chain error. */
-  async setChain(settings: ChainSettings | undefined): Promise<WalletView> {
+  /**
+   * Connects to the chain these settings name and refreshes. A bad setting shows as chain error; none shows as
+   * unconfigured, with `why` when there is a reason.
+   */
+  async setChain(settings: ChainSettings | undefined, why = 'No chain is configured.'): Promise<WalletView> {
     this.chain?.close();
     this.chain = undefined;
-    this.chainStatus = { status: 'unconfigured', message: 'No chain is configured.' };
+    this.chainStatus = { status: 'unconfigured', message: why };
     if (settings) {
       const label = settings.label !== undefined ? { label: settings.label } : {};
       try {
@@ -67,7 +78,8 @@ export class WalletController {
       this.history = [];
     } else {
       try {
-        const voucher = await this.options.voucher?.(info.address);
+        // A coordinator that cannot be reached just means nothing is claimable now; the chain can still be read.
+        const voucher = await this.options.payouts?.voucher().catch(() => undefined);
         [this.balances, this.claimable, this.history] = await Promise.all([
           chain.balances(info.address),
           chain.claimable(voucher, info.address),
@@ -87,10 +99,22 @@ export class WalletController {
     const info = this.service.info();
     if (info.state === 'none') throw new WalletError('NO_WALLET', 'There is no wallet yet: create or import one.');
     if (!this.chain) throw new WalletError('CHAIN_UNREACHABLE', this.chainStatus.message ?? 'No chain is connected.');
-    const voucher = await this.options.voucher?.(info.address);
-    if (!voucher || (await this.chain.claimable(voucher, info.address)) === 0n) {
-      throw new WalletError('NOT_APPLICABLE', 'There is nothing to claim yet.');
-    }
+    const chain = this.chain;
+    const payouts = this.options.payouts;
+    const voucher = await payouts?.voucher().catch((error: unknown) => {
+      throw new WalletError('COORDINATOR_UNREACHABLE', `Could not get your voucher from the network: ${describe(error)} Try again once connected.`);
+    });
+    const claimable = await chain.claimable(voucher, info.address).catch((error: unknown) => {
+      throw new WalletError('CHAIN_UNREACHABLE', `Cannot read the chain: ${describe(error)}`);
+    });
+    if (!payouts || !voucher || claimable === 0n) throw new WalletError('NOT_APPLICABLE', 'There is nothing to claim yet.');
+    const context = await payouts.context().catch((error: unknown) => {
+      throw new WalletError('COORDINATOR_UNREACHABLE', `Could not read your receipts to check the voucher: ${describe(error)}`);
+    });
+    await checkVoucher(chain, voucher, info.address, context).catch((error: unknown) => {
+      if (error instanceof WalletError) throw error;
+      throw new WalletError('CHAIN_UNREACHABLE', `Cannot check the voucher against the chain: ${describe(error)}`);
+    });
     const record = await this.service.claim(this.chain, voucher, (pending) => {
       this.local.push(pending);
       this.publish();

@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { ContractFactory, JsonRpcProvider, Network, NonceManager, Wallet, parseEther, parseUnits, type Signer } from 'ethers';
+import { readFile } from 'node:fs/promises';
+import { Contract, ContractFactory, JsonRpcProvider, Network, NonceManager, Wallet, parseEther, parseUnits, type Signer } from 'ethers';
+import { z } from 'zod';
 import type { ChainSettings } from '../../common/wallet.js';
+import { writeFileAtomic } from '../../core/fs/atomic.js';
+import { PAYOUT_ABI } from '../../core/wallet/chain.js';
 import { loadArtifacts } from './artifacts.js';
 
 const require = createRequire(import.meta.url);
@@ -53,11 +57,15 @@ function listeningAddress(child: ChildProcess): Promise<string> {
   });
 }
 
-/** A fresh local EVM (anvil) on 127.0.0.1 and a free port; automine, so every transaction is mined at once. */
-export async function startLocalChain(): Promise<LocalChain> {
-  const child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', '0', '--chain-id', String(LOCAL_CHAIN_ID)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * A local EVM (anvil) on 127.0.0.1 (a free port unless `port`); automine, so every transaction is mined at once.
+ * With `stateFile` the chain starts from that file when it exists and is written back to it every second and on
+ * stop, so balances, contracts and claims survive restarts.
+ */
+export async function startLocalChain(options: { stateFile?: string; port?: number } = {}): Promise<LocalChain> {
+  const state = options.stateFile ? ['--state', options.stateFile, '--state-interval', '1', '--preserve-historical-states'] : [];
+  const args = ['--host', '127.0.0.1', '--port', String(options.port ?? 0), '--chain-id', String(LOCAL_CHAIN_ID), ...state];
+  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let address: string;
   try {
     address = await listeningAddress(child);
@@ -120,4 +128,33 @@ export async function deployPayout(
 /** Gives an address native coins for claim fees (anvil only). */
 export async function fundNative(chain: Pick<LocalChain, 'provider'>, address: string, ether = '1'): Promise<void> {
   await chain.provider.send('anvil_setBalance', [address, `0x${parseEther(ether).toString(16)}`]);
+}
+
+/** Tops an address up to 1 coin for claim fees when it has less than 0.1 (anvil only): a hundred claims or more. */
+export async function topUpNative(chain: Pick<LocalChain, 'provider'>, address: string): Promise<void> {
+  if ((await chain.provider.getBalance(address)) < parseEther('0.1')) await fundNative(chain, address);
+}
+
+const DeploymentFileSchema = z.object({ coordinator: z.string(), tokenAddress: z.string(), payoutAddress: z.string() }).strict();
+
+/**
+ * The SYNOR token and payout contract for `coordinator` on this chain: the ones recorded in `file` when the chain
+ * still has them (its state was kept) and they pay that coordinator's vouchers, else freshly deployed and recorded.
+ */
+export async function payoutDeployment(chain: LocalChain, options: { coordinator: string; file: string }): Promise<Deployment> {
+  const recorded = await readFile(options.file, 'utf8').then(
+    (text) => DeploymentFileSchema.parse(JSON.parse(text)),
+    () => null,
+  );
+  if (recorded && recorded.coordinator === options.coordinator && (await chain.provider.getCode(recorded.payoutAddress)) !== '0x') {
+    const payout = new Contract(recorded.payoutAddress, PAYOUT_ABI, chain.provider);
+    if ((await payout.getFunction('coordinator')()) === options.coordinator) {
+      const { tokenAddress, payoutAddress } = recorded;
+      return { tokenAddress, payoutAddress, settings: { rpcUrl: chain.rpcUrl, chainId: chain.chainId, tokenAddress, payoutAddress, label: 'test tokens' } };
+    }
+  }
+  const deployment = await deployPayout(chain, { coordinator: options.coordinator });
+  const { tokenAddress, payoutAddress } = deployment;
+  await writeFileAtomic(options.file, JSON.stringify({ coordinator: options.coordinator, tokenAddress, payoutAddress }));
+  return deployment;
 }

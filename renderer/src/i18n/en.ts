@@ -93,6 +93,11 @@ export const t = {
     coordinator: 'Network address',
     coordinatorPlaceholder: 'Empty: the local devnet on this computer',
     coordinatorHelp: 'The coordinator to earn with (https). Leave empty to use the local devnet, which pays test tokens.',
+    chain: 'Payout chain',
+    chainHelp:
+      'Where your earnings from this network are paid. Leave all four empty to use the chain the network names (it is then remembered, so it cannot be switched behind your back). The local devnet always uses its own.',
+    chainField: { rpcUrl: 'Chain address (RPC URL, https)', chainId: 'Chain id', tokenAddress: 'SYNOR token contract', payoutAddress: 'Payout contract' },
+    chainIncomplete: 'Fill in all four, or leave all four empty to use the chain the network names. Nothing was saved yet.',
     tariff: 'Your electricity price',
     tariffHelp: 'Used to show what sharing costs you, next to what it earns.',
     price: 'SYNOR price',
@@ -164,6 +169,9 @@ export const t = {
     claimable: 'Claimable SYNOR',
     claim: 'Claim to wallet',
     history: 'Claims',
+    claimCovers: 'Receipts this claim paid',
+    claimRange: (first: number, last: number, count: number) =>
+      first === last ? `Receipt #${first} (1 receipt) of device` : `Receipts #${first}–#${last} (${count} receipts) of device`,
     claimStatus: { pending: 'Pending', confirmed: 'Confirmed', failed: 'Failed' },
     backup: 'Backup',
     backupPending: 'Write down your recovery phrase: it is the only way to get this wallet back if this computer is lost.',

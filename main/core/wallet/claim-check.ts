@@ -1,0 +1,59 @@
+import { verifyTypedData } from 'ethers';
+import type { Receipt } from '../../common/protocol.js';
+import { payoutDomain, VOUCHER_TYPES, type Voucher } from '../../common/wallet.js';
+import type { ChainClient } from './chain.js';
+import { WalletError } from './errors.js';
+
+/** What this device knows for itself: its id, the coordinator it pinned, and its own verified receipts. */
+export interface ClaimContext {
+  deviceId: string;
+  /** The pinned coordinator's signing address. */
+  coordinator: string;
+  /** This device's receipts from that coordinator, as verified into the ledger. */
+  receipts: readonly Pick<Receipt, 'deviceId' | 'seq' | 'totalWei'>[];
+}
+
+const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+const refuse = (why: string): WalletError =>
+  new WalletError('VOUCHER_MISMATCH', `The claim was not sent: ${why} Nothing was paid; try again later, and if this stays, the network may be wrong about your earnings.`);
+
+/**
+ * Throws (VOUCHER_MISMATCH, in plain words) unless the voucher is exactly what this device can prove it is owed:
+ * signed by the pinned coordinator, which is also the payout contract's signer; only this device's receipts,
+ * starting right after the last one the contract paid; each range worth the sum of this device's own receipts in
+ * it, to the wei.
+ */
+export async function checkVoucher(chain: ChainClient, voucher: Voucher, owner: string, context: ClaimContext): Promise<void> {
+  const contractSigner = await chain.signer();
+  if (!same(contractSigner, context.coordinator)) {
+    throw refuse(`the payout contract pays vouchers of ${contractSigner}, but your receipts come from ${context.coordinator}.`);
+  }
+  let voucherSigner = '';
+  try {
+    const { signature, ...value } = voucher;
+    voucherSigner = verifyTypedData(payoutDomain(chain.settings.chainId, chain.settings.payoutAddress), VOUCHER_TYPES, value, signature);
+  } catch {
+    // an unreadable signature is refused below like a foreign one
+  }
+  if (!same(voucherSigner, context.coordinator)) throw refuse('the voucher is not signed by the coordinator that signed your receipts.');
+  if (!same(voucher.owner, owner)) throw refuse(`the voucher pays ${voucher.owner}, not your address ${owner}.`);
+  let total = 0n;
+  for (const range of voucher.ranges) {
+    if (range.deviceId !== context.deviceId) throw refuse(`the voucher covers receipts of device ${range.deviceId}, not of this device.`);
+    const paid = await chain.paid(owner, range.deviceId);
+    if (range.firstSeq !== paid.lastSeq + 1) {
+      throw refuse(`the voucher starts at receipt ${range.firstSeq}, but the contract has paid up to receipt ${paid.lastSeq}.`);
+    }
+    const own = context.receipts.filter((r) => r.deviceId === range.deviceId && r.seq >= range.firstSeq && r.seq <= range.lastSeq);
+    const newest = Math.max(0, ...context.receipts.filter((r) => r.deviceId === range.deviceId).map((r) => r.seq));
+    if (newest < range.lastSeq) {
+      throw refuse(`the voucher covers receipts up to ${range.lastSeq}, but this device has received only up to ${newest} so far.`);
+    }
+    const sum = own.reduce((s, r) => s + BigInt(r.totalWei), 0n);
+    if (sum !== BigInt(range.amount)) {
+      throw refuse(`receipts ${range.firstSeq}–${range.lastSeq} add up to ${sum} wei in your own records, but the voucher says ${range.amount} wei.`);
+    }
+    total += sum;
+  }
+  if (total !== BigInt(voucher.amount)) throw refuse(`the voucher's total, ${voucher.amount} wei, is not the sum of its ranges, ${total} wei.`);
+}

@@ -1,0 +1,95 @@
+/**
+ * Whole agents in their own processes (headless mode from source, real hardware probe, job hosts and onnxruntime),
+ * driven over their HTTP API and watched through their event socket, as the UI does; and `npm run devnet`.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import type { AgentState } from '../../../main/common/state.js';
+import { WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../main/common/wire.js';
+import { Ledger } from '../../../main/core/ledger/ledger.js';
+import { ROOT, rpc, startHeadless, waitForLine, type Headless } from '../../helpers/headless.js';
+
+export interface TestAgent extends Headless {
+  home: string;
+  /** Resolves with the first state (the current one included) for which `match` holds. */
+  until(match: (state: AgentState) => boolean, what: string): Promise<AgentState>;
+  /** Calls a command and fails the test unless it answered ok. */
+  ok<T = unknown>(cmd: string, args?: unknown): Promise<T>;
+}
+
+export async function startAgent(home: string): Promise<TestAgent> {
+  const agent = await startHeadless(home, ['--import', 'tsx', 'main/core/headless.ts', '--port', '0']);
+  let latest: AgentState | null = null;
+  const waiters = new Set<{ match: (s: AgentState) => boolean; resolve: (s: AgentState) => void }>();
+  const socket = new WebSocket(`${agent.origin.replace('http', 'ws')}${WS_PATH}`, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${agent.token}`], {
+    origin: agent.origin,
+  });
+  socket.on('message', (data: Buffer) => {
+    const event = JSON.parse(data.toString()) as { type: string; state?: AgentState };
+    if (event.type !== 'state' || !event.state) return;
+    latest = event.state;
+    for (const w of [...waiters]) {
+      if (!w.match(event.state)) continue;
+      waiters.delete(w);
+      w.resolve(event.state);
+    }
+  });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  return {
+    ...agent,
+    home,
+    until(match, what) {
+      if (latest && match(latest)) return Promise.resolve(latest);
+      return new Promise((resolve, reject) => {
+        waiters.add({ match, resolve });
+        agent.child.once('exit', () => reject(new Error(`the agent exited while waiting for ${what}:\n${agent.output().slice(-3000)}`)));
+      });
+    },
+    async ok<T>(cmd: string, args: unknown = {}) {
+      const answer = (await rpc(agent, cmd, args)) as { ok: boolean; value?: T; error?: unknown };
+      if (!answer.ok) throw new Error(`${cmd} failed: ${JSON.stringify(answer.error)}`);
+      return answer.value as T;
+    },
+    async stop() {
+      socket.close();
+      await agent.stop();
+    },
+  };
+}
+
+/** `npm run devnet` (the same script, run by node directly so stopping it stops the devnet itself). */
+export async function startDevnet(dataDir: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', dataDir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  const [, url, rpcUrl] = (await waitForLine(child as never, /Coordinator: (\S+)[\s\S]*Chain: (\S+)/)) as unknown as [string, string, string];
+  return {
+    url,
+    rpcUrl,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Settings that share at once on this busy test machine, on the given network (null: the embedded devnet). */
+export const shareNow = (coordinatorUrl: string | null) => ({
+  sharing: true,
+  idleOnly: { enabled: false, minutes: 10 },
+  pauseWhenUserCpuAbovePercent: null,
+  network: { coordinatorUrl, tariffPerKwh: 0.3, usdPerSynor: null },
+});
+
+/** The sum of every receipt in the agent's ledger file, read directly. */
+export async function ledgerWei(home: string): Promise<bigint> {
+  const ledger = await Ledger.open(join(home, 'data', 'ledger.jsonl'));
+  return ledger.all().reduce((sum, r) => (r.kind === 'receipt' ? sum + BigInt(r.signed.receipt.totalWei) : sum), 0n);
+}
