@@ -95,10 +95,10 @@ test('rule: a pause that has ended no longer blocks', () => {
 test('rule: hot CPU pauses only the CPU, hot GPU only that GPU', () => {
   const hotCpu = decide(calm({ cpu: { cores: 8, otherLoadPercent: 5, ourLoadPercent: 0, tempC: 91 } }), on(), NOW);
   assert.deepEqual(hotCpu.devices.map((d) => d.run), [false, true]);
-  assert.match(hotCpu.devices[0]!.reasons[0]!.message, /CPU at 91 °C ≥ 85 °C/);
+  assert.match(hotCpu.devices[0]!.reasons[0]!.message, /CPU at 91 °C > 85 °C/);
   const hotGpu = decide(calm({ gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC: 83, utilizationPercent: 90, vramTotalMiB: 12288 }] }), on(), NOW);
   assert.deepEqual(hotGpu.devices.map((d) => d.run), [true, false]);
-  assert.match(hotGpu.devices[1]!.reasons[0]!.message, /RTX 4070 at 83 °C ≥ 80 °C/);
+  assert.match(hotGpu.devices[1]!.reasons[0]!.message, /RTX 4070 at 83 °C > 80 °C/);
 });
 
 test('rule: a GPU the user switched off, or set to 0 %, does not run; per-GPU settings beat the defaults', () => {
@@ -207,13 +207,13 @@ test('property: nothing runs while any blocking condition holds', () => {
       if (blocked) assert.equal(anyRuns, false);
       for (const device of decision.devices) assert.equal(device.run, device.reasons.every((r) => !r.blocking));
       const cpu = decision.devices[0]!;
-      if (signals.cpu.tempC !== null && signals.cpu.tempC >= settings.thermal.maxCpuC) assert.equal(cpu.run, false);
+      if (signals.cpu.tempC !== null && signals.cpu.tempC > settings.thermal.maxCpuC) assert.equal(cpu.run, false);
     }),
     { numRuns: 2000 },
   );
 });
 
-test('property: thermal hysteresis — resume only below limit − hysteresis, pause only at the limit', () => {
+test('property: thermal hysteresis — resume only below limit − hysteresis, pause only above the limit', () => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 70, max: 95 }), { minLength: 2, maxLength: 60 }), (temps) => {
       const settings = on();
@@ -223,8 +223,8 @@ test('property: thermal hysteresis — resume only below limit − hysteresis, p
         const decision = decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC } }), settings, NOW, previous);
         const was = previous?.devices[0]!.run;
         const now = decision.devices[0]!.run;
-        if (was === false && now) assert.ok(tempC <= maxCpuC - hysteresisC, `resumed at ${tempC}`);
-        if (was === true && !now) assert.ok(tempC >= maxCpuC, `paused at ${tempC}`);
+        if (was === false && now) assert.ok(tempC < maxCpuC - hysteresisC, `resumed at ${tempC}`);
+        if (was === true && !now) assert.ok(tempC > maxCpuC, `paused at ${tempC}`);
         previous = decision;
       }
     }),
@@ -242,7 +242,7 @@ test('property: other programs\' CPU load hysteresis stops flapping at the thres
         const decision = decide(calm({ cpu: { cores: 8, otherLoadPercent, ourLoadPercent: 0, tempC: 40 } }), settings, NOW, previous);
         const was = previous?.devices[0]!.run;
         const now = decision.devices[0]!.run;
-        if (was === false && now) assert.ok(otherLoadPercent <= limit - 10);
+        if (was === false && now) assert.ok(otherLoadPercent < limit - 10);
         if (was === true && !now) assert.ok(otherLoadPercent > limit);
         previous = decision;
       }
@@ -260,4 +260,74 @@ test('effectiveShare: one rule for policy and estimate; efficiency mode halves t
   const cpu = decision.devices[0]!.limits;
   assert.equal(cpu.threads * cpu.dutyCycle, 8 * effectiveShare(efficiency, 'cpu'), 'CPU limits give 8 cores × the effective share');
   assert.equal(decision.devices[1]!.limits.dutyCycle, effectiveShare(efficiency, 'GPU-1'));
+});
+
+/**
+ * Readings that sit at a threshold, one policy tick each, with what must follow: exactly at the limit is not over;
+ * over pauses; back at the limit stays paused; only past the margin resumes. [what, readings, runs after each]
+ */
+const thresholdTables: [string, (reading: number) => { signals: Partial<Signals>; settings?: Partial<Settings> }, number[], boolean[]][] = [
+  [
+    "other programs' CPU at the 60 % limit (margin 10)",
+    (load) => ({ signals: { cpu: { cores: 8, otherLoadPercent: load, ourLoadPercent: 0, tempC: 40 } } }),
+    [60, 60.4, 59.6, 60.5, 60, 55, 50, 49.4, 60, 60.4],
+    [true, true, true, false, false, false, false, true, true, true],
+  ],
+  [
+    'CPU temperature at the 85 °C limit (hysteresis 5)',
+    (tempC) => ({ signals: { cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC } } }),
+    [85, 85.4, 86, 85, 80, 79.4, 85],
+    [true, true, false, false, false, true, true],
+  ],
+  [
+    'battery at the 50 % limit (margin 5), sharing allowed on battery',
+    (batteryPercent) => ({
+      signals: { power: { onBattery: true, batteryPercent, charging: false, batterySaver: false } },
+      settings: { power: { ...DEFAULT_SETTINGS.power, pauseOnBattery: false } },
+    }),
+    [50, 49.6, 49, 50, 55, 55.6, 50],
+    [true, true, false, false, false, true, true],
+  ],
+];
+for (const [what, reading, readings, runs] of thresholdTables) {
+  test(`hysteresis: ${what}`, () => {
+    let previous: Decision | undefined;
+    const seen = readings.map((value) => {
+      const { signals, settings } = reading(value);
+      previous = decide(calm(signals), on(settings), NOW, previous);
+      return previous.devices[0]!.run;
+    });
+    assert.deepEqual(seen, runs);
+  });
+}
+
+test('hysteresis: a GPU at its temperature limit does not flap', () => {
+  let previous: Decision | undefined;
+  const runs = [80, 80.4, 81, 80, 76, 75, 74, 80].map((tempC) => {
+    previous = decide(calm({ gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC, utilizationPercent: 90, vramTotalMiB: 12288 }] }), on(), NOW, previous);
+    return previous.devices[1]!.run;
+  });
+  assert.deepEqual(runs, [true, true, false, false, false, false, true, true]);
+});
+
+test('hysteresis: a load jittering around the limit flips the state at most once', () => {
+  let previous: Decision | undefined;
+  let flips = 0;
+  for (const load of [59, 61, 59, 62, 58, 61, 60, 59, 61, 58, 61, 60]) {
+    const next = decide(calm({ cpu: { cores: 8, otherLoadPercent: load, ourLoadPercent: 0, tempC: 40 } }), on(), NOW, previous);
+    if (previous && previous.devices[0]!.run !== next.devices[0]!.run) flips++;
+    previous = next;
+  }
+  assert.equal(flips, 1);
+});
+
+test('wording: at exactly the limit nothing says it is over; above it, the message names the load and the limit', () => {
+  const at = (load: number, previous?: Decision) => decide(calm({ cpu: { cores: 8, otherLoadPercent: load, ourLoadPercent: 0, tempC: 40 } }), on(), NOW, previous);
+  assert.deepEqual(codes(at(60)), []);
+  assert.deepEqual(codes(at(60.4)), [], '60.4 % is shown as 60 %, so it is not over');
+  const over = at(60.6);
+  assert.match(over.devices[0]!.reasons[0]!.message, /^Paused: your programs use 61 % CPU \(> 60 %\)\.$/);
+  assert.match(at(60, over).devices[0]!.reasons[0]!.message, /^Paused: your programs use 60 % CPU \(resumes below 50 %\)\.$/);
+  const hot = decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 90 } }), on(), NOW);
+  assert.match(decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 85 } }), on(), NOW, hot).devices[0]!.reasons[0]!.message, /cooling down, 85 °C \(resumes below 80 °C\)/);
 });

@@ -9,10 +9,13 @@ import {
 } from '../../common/policy.js';
 import type { GpuSettings, Settings, WeekGrid } from '../../common/settings.js';
 import type { Status } from '../../common/state.js';
+import { aboveLimit, belowLimit } from './hysteresis.js';
 import { effectiveShare, POWER_MODES } from './share.js';
 
 /** Other programs' CPU must fall this far below the limit before we resume, so we do not flap. */
-const USER_CPU_HYSTERESIS = 10;
+const USER_CPU_MARGIN = 10;
+/** Once paused for a low battery, it must charge this far above the limit before we resume. */
+const BATTERY_MARGIN = 5;
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 const block = (code: ReasonCode, message: string): Reason => ({ code, message, blocking: true });
@@ -36,6 +39,7 @@ function nextWindow(week: WeekGrid, day: number, hour: number): string | null {
 
 const hadReason = (previous: DeviceDecision | undefined, code: ReasonCode): boolean =>
   previous?.reasons.some((reason) => reason.code === code) ?? false;
+const anyHad = (previous: Decision | undefined, code: ReasonCode): boolean => previous?.devices.some((device) => hadReason(device, code)) ?? false;
 
 /** Reasons that hold for every device: the user's switches, the clock, presence, power, other programs. */
 function machineReasons(signals: Signals, settings: Settings, now: number, previous: Decision | undefined): Reason[] {
@@ -62,8 +66,13 @@ function machineReasons(signals: Signals, settings: Settings, now: number, previ
   const battery = power.batteryPercent === null ? '' : `, ${Math.round(power.batteryPercent)} %`;
   if (power.onBattery && settings.power.pauseOnBattery) {
     reasons.push(block('ON_BATTERY', `Paused: on battery${battery}.`));
-  } else if (power.onBattery && power.batteryPercent !== null && power.batteryPercent < settings.power.minBatteryPercent) {
-    reasons.push(block('BATTERY_LOW', `Paused: on battery${battery} < ${settings.power.minBatteryPercent} %.`));
+  } else if (power.onBattery && power.batteryPercent !== null) {
+    const min = settings.power.minBatteryPercent;
+    const wasLow = anyHad(previous, 'BATTERY_LOW');
+    if (belowLimit(power.batteryPercent, min, BATTERY_MARGIN, wasLow)) {
+      const charging = wasLow && Math.round(power.batteryPercent) >= min;
+      reasons.push(block('BATTERY_LOW', charging ? `Paused: on battery${battery} (resumes above ${min + BATTERY_MARGIN} %).` : `Paused: on battery${battery} < ${min} %.`));
+    }
   }
   if (settings.power.chargingOnly) {
     if (power.onBattery === null) reasons.push(note('This system does not report whether it is plugged in.'));
@@ -73,14 +82,14 @@ function machineReasons(signals: Signals, settings: Settings, now: number, previ
   const limit = settings.pauseWhenUserCpuAbovePercent;
   if (limit !== null) {
     const other = signals.cpu.otherLoadPercent;
-    const wasBusy = previous?.devices.some((device) => hadReason(device, 'USER_BUSY')) ?? false;
-    const resumeBelow = wasBusy ? limit - USER_CPU_HYSTERESIS : limit;
+    const wasBusy = anyHad(previous, 'USER_BUSY');
     if (other === null) reasons.push(note('This system does not report CPU load.'));
-    else if (other > resumeBelow) {
+    else if (aboveLimit(other, limit, USER_CPU_MARGIN, wasBusy)) {
+      const load = Math.round(other);
       reasons.push(
-        block('USER_BUSY', wasBusy && other <= limit
-          ? `Paused: your programs use ${Math.round(other)} % CPU (resumes below ${resumeBelow} %).`
-          : `Paused: your programs use ${Math.round(other)} % CPU (> ${limit} %).`),
+        block('USER_BUSY', load > limit
+          ? `Paused: your programs use ${load} % CPU (> ${limit} %).`
+          : `Paused: your programs use ${load} % CPU (resumes below ${limit - USER_CPU_MARGIN} %).`),
       );
     }
   }
@@ -95,13 +104,13 @@ function machineReasons(signals: Signals, settings: Settings, now: number, previ
   return reasons;
 }
 
-/** Over the limit pauses; once paused, only cooling below limit − hysteresis resumes. */
+/** Above the limit pauses; once paused, only cooling below limit − hysteresis resumes. */
 function heat(what: string, code: 'CPU_HOT' | 'GPU_HOT', tempC: number | null, maxC: number, hysteresisC: number, wasHot: boolean): Reason | null {
-  if (tempC === null) return null;
+  if (tempC === null || !aboveLimit(tempC, maxC, hysteresisC, wasHot)) return null;
   const t = Math.round(tempC);
-  if (tempC >= maxC) return block(code, `Paused: ${what} at ${t} °C ≥ ${maxC} °C.`);
-  if (wasHot && tempC > maxC - hysteresisC) return block(code, `Paused: ${what} cooling down, ${t} °C (resumes at ${maxC - hysteresisC} °C).`);
-  return null;
+  return t > maxC
+    ? block(code, `Paused: ${what} at ${t} °C > ${maxC} °C.`)
+    : block(code, `Paused: ${what} cooling down, ${t} °C (resumes below ${maxC - hysteresisC} °C).`);
 }
 
 /**
