@@ -1,31 +1,37 @@
 /** Electron entry: the only place that wires real Electron objects to the agent. */
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, powerMonitor, safeStorage, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, nativeTheme, net, Notification, powerMonitor, protocol, safeStorage, session, shell, Tray } from 'electron';
+import { autoUpdater } from 'electron-updater';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { AgentState } from '../common/state.js';
-import { createAgent, type Agent } from '../core/agent.js';
-import { stderrLogger, systemClock } from '../core/node-ports.js';
-import { createDefaultProbe } from '../core/hardware/default-probe.js';
-import { nodeSystemPorts } from '../core/monitor/node-sources.js';
-import { appPaths } from '../core/paths.js';
+import type { EarningsBucket } from '../common/network.js';
+import type { Agent } from '../core/agent.js';
+import { updateTell } from '../core/notices/tell.js';
+import { stderrLogger } from '../core/node-ports.js';
+import { shutdown, startAgent } from '../core/startup.js';
 import { electronIdle, electronPower, electronSession } from './adapters.js';
-import { SafeStorageStore } from './secret-store.js';
+import { applyStartAtLogin, startedHidden } from './autostart.js';
 import { forwardEvents, serveIpc, trustedFrame } from './ipc.js';
-import { trayIconBitmap, trayMenu, trayTooltip } from './tray.js';
-import { hardenContents, hardenSession, windowOptions } from './window.js';
+import { notifier } from './notify.js';
+import { APP_URL, PRIVILEGED_SCHEMES, serveApp } from './protocol.js';
+import { SafeStorageStore } from './secret-store.js';
+import { clickOpensWindow, iconStyle, trayIconBitmap, trayMenu, trayTooltip } from './tray.js';
+import { startUpdates, updatesOff } from './updater.js';
+import { hardenContents, hardenSession, isAllowedExternal, windowOptions } from './window.js';
 
-const TRAY_ICON_SIZE = 32;
-// Built layout: dist/main/electron.cjs, dist/preload/index.cjs, dist/renderer/index.html.
-const indexHtml = join(__dirname, '..', 'renderer', 'index.html');
-const appUrl = pathToFileURL(indexHtml).href;
+// Built layout: dist/main/electron.cjs, dist/preload/index.cjs, dist/renderer/, build/icons/ beside the package.
+const rendererDir = join(__dirname, '..', 'renderer');
+const windowIcon = join(__dirname, '..', '..', 'build', 'icons', '512x512.png');
+const TRAY_PX = 32;
 
 let window: BrowserWindow | undefined;
 let tray: Tray | undefined;
+/** Set once the agent is closed: then quitting may really happen. */
+let closed = false;
 let quitting = false;
 
 function showWindow(): void {
   if (!window) {
-    const win = new BrowserWindow(windowOptions(join(__dirname, '..', 'preload', 'index.cjs')));
+    const win = new BrowserWindow(windowOptions(join(__dirname, '..', 'preload', 'index.cjs'), existsSync(windowIcon) ? windowIcon : undefined));
     win.once('ready-to-show', () => win.show());
     // Close-to-tray: sharing goes on until the user quits from the tray.
     win.on('close', (event) => {
@@ -35,7 +41,7 @@ function showWindow(): void {
       }
     });
     win.on('closed', () => (window = undefined));
-    void win.loadFile(indexHtml);
+    void win.loadURL(APP_URL);
     window = win;
   } else {
     if (window.isMinimized()) window.restore();
@@ -44,65 +50,133 @@ function showWindow(): void {
   }
 }
 
-function updateTray(agent: Agent, state: AgentState): void {
-  const icon = nativeImage.createFromBitmap(trayIconBitmap(state.status.code, TRAY_ICON_SIZE), {
-    width: TRAY_ICON_SIZE,
-    height: TRAY_ICON_SIZE,
-  });
-  tray ??= new Tray(icon);
-  tray.setImage(icon);
-  tray.setToolTip(trayTooltip(state));
-  const actions = {
-    setShare: (on: boolean) => void agent.call({ cmd: 'setShare', args: { on } }),
-    show: showWindow,
-    quit: () => app.quit(),
-  };
-  tray.setContextMenu(Menu.buildFromTemplate(trayMenu(state, actions)));
+/** Today's totals from local midnight, for the tray line. */
+async function earnedToday(agent: Agent): Promise<EarningsBucket | null> {
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  const result = await agent.call({ cmd: 'getEarnings', args: { fromMs: midnight.getTime(), utcOffsetMinutes: -midnight.getTimezoneOffset() } });
+  return result.ok ? (result.value as { total: EarningsBucket }).total : null;
 }
 
+function followTray(agent: Agent, restartToUpdate: () => void): { refresh(): void; setUpdate(version: string): void } {
+  let updateReady: string | null = null;
+  let shown = '';
+  const actions = {
+    setShare: (on: boolean) => void agent.call({ cmd: 'setShare', args: { on } }),
+    pauseUntil: (until: number | null) => void agent.call({ cmd: 'updateSettings', args: { pausedUntil: until } }),
+    show: showWindow,
+    restartToUpdate,
+    quit: () => app.quit(),
+  };
+  const draw = async (): Promise<void> => {
+    const state = agent.state();
+    const image = nativeImage.createFromBitmap(trayIconBitmap(state.status.code, TRAY_PX, iconStyle(process.platform, nativeTheme.shouldUseDarkColors)), {
+      width: TRAY_PX,
+      height: TRAY_PX,
+      // 16 points on macOS's menu bar, drawn at twice that for Retina.
+      scaleFactor: process.platform === 'darwin' ? 2 : 1,
+    });
+    image.setTemplateImage(process.platform === 'darwin');
+    if (!tray) {
+      tray = new Tray(image);
+      if (clickOpensWindow(process.platform)) tray.on('click', showWindow);
+    }
+    tray.setImage(image);
+    tray.setToolTip(trayTooltip(state));
+    const view = { state, pausedUntil: agent.settings().pausedUntil, today: await earnedToday(agent), updateReady, now: Date.now() };
+    tray.setContextMenu(Menu.buildFromTemplate(trayMenu(view, actions)));
+  };
+  // State arrives every second while sharing; the tray is redrawn only when what it shows changes.
+  const refresh = (): void => {
+    const s = agent.state();
+    const key = JSON.stringify([s.sharing, s.status, agent.settings().pausedUntil, s.work.earned, updateReady, nativeTheme.shouldUseDarkColors]);
+    if (key !== shown) void draw().catch((error: Error) => stderrLogger.error(`tray: ${error.message}`));
+    shown = key;
+  };
+  nativeTheme.on('updated', refresh);
+  return { refresh, setUpdate: (version) => ((updateReady = version), refresh()) };
+}
+
+async function run(): Promise<void> {
+  hardenSession(session.defaultSession);
+  serveApp(protocol, rendererDir, (url) => net.fetch(url));
+  const { agent } = await startAgent({
+    mode: 'electron',
+    version: app.getVersion(),
+    home: app.getPath('home'),
+    // The packaged app cannot find its own folder from the bundle's path alone.
+    appRoot: app.getAppPath(),
+    ports: (os, paths) => ({
+      secrets: new SafeStorageStore(safeStorage, join(paths.dataDir, 'wallet', 'secrets')),
+      idle: electronIdle(powerMonitor, os.idle),
+      power: electronPower(powerMonitor, os.power),
+      session: electronSession(powerMonitor),
+    }),
+  });
+  const stop = shutdown(agent);
+  // Quitting (tray, OS logout, SIGTERM) waits for the agent to put its work away, then really quits.
+  app.on('before-quit', (event) => {
+    quitting = true;
+    if (closed) return;
+    event.preventDefault();
+    void stop().then(() => ((closed = true), app.quit()));
+  });
+  serveIpc(ipcMain, agent, trustedFrame(APP_URL));
+  forwardEvents(agent, () => window?.webContents);
+  const show = notifier(Notification, showWindow);
+  agent.onTell(show);
+  const trayView = followTray(agent, () => void stop().then(() => ((closed = quitting = true), autoUpdater.quitAndInstall())));
+  agent.subscribe((event) => event.type === 'state' && trayView.refresh());
+  trayView.refresh();
+
+  // Start with the computer, in the tray: "install, toggle, forget".
+  const loginItem = { platform: process.platform, env: process.env, home: app.getPath('home'), execPath: process.execPath, appArgs: app.isPackaged ? [] : [app.getAppPath()], app };
+  let startAtLogin: boolean | null = null;
+  const followStartAtLogin = (): void => {
+    const on = agent.settings().startAtLogin;
+    if (on === startAtLogin) return;
+    startAtLogin = on;
+    void applyStartAtLogin(on, loginItem).catch((error: Error) => stderrLogger.error(`start at login: ${error.message}`));
+  };
+  followStartAtLogin();
+  agent.subscribe((event) => event.type === 'activity' && event.entry.kind === 'settings' && followStartAtLogin());
+
+  const off = updatesOff({ isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, exists: existsSync });
+  if (off) stderrLogger.info(`updates: off (${off})`);
+  else {
+    const every = (ms: number, fn: () => void) => {
+      const timer = setInterval(fn, ms).unref();
+      return () => clearInterval(timer);
+    };
+    startUpdates(autoUpdater, {
+      logger: stderrLogger,
+      every,
+      onReady: (version) => {
+        trayView.setUpdate(version);
+        if (agent.settings().notifications.includes('update')) show(updateTell(version));
+      },
+    });
+  }
+  if (!startedHidden(process.argv, process.platform, app)) showWindow();
+}
+
+// Before 'ready': app:// must be privileged before any page loads.
+protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', showWindow);
-  app.on('web-contents-created', (_event, contents) => hardenContents(contents, (url) => void shell.openExternal(url)));
-  app.on('before-quit', () => (quitting = true));
+  app.on('web-contents-created', (_event, contents) =>
+    hardenContents(contents, (url) => {
+      // Checked again here, beside the call, so no other path can hand shell.openExternal an unchecked URL.
+      if (isAllowedExternal(url)) void shell.openExternal(url);
+    }),
+  );
   // Keep running in the tray when the window is closed.
   app.on('window-all-closed', () => undefined);
-  void app.whenReady().then(async () => {
-    hardenSession(session.defaultSession);
-    const os = nodeSystemPorts(process.platform, process.env);
-    const paths = appPaths(process.platform, process.env, app.getPath('home'));
-    const agent = await createAgent({
-      ports: {
-        // The packaged app cannot find its own folder from the bundle's path alone.
-        hardware: createDefaultProbe({ root: app.getAppPath() }),
-        secrets: new SafeStorageStore(safeStorage, join(paths.dataDir, 'wallet', 'secrets')),
-        clock: systemClock,
-        logger: stderrLogger,
-        idle: electronIdle(powerMonitor, os.idle),
-        power: electronPower(powerMonitor, os.power),
-        session: electronSession(powerMonitor),
-        system: os.system,
-      },
-      paths,
-      mode: 'electron',
-      version: app.getVersion(),
-    });
-    serveIpc(ipcMain, agent, trustedFrame(appUrl));
-    forwardEvents(agent, () => window?.webContents);
-    // Start with the computer, in the tray: "install, toggle, forget".
-    const startup = (): void => app.setLoginItemSettings({ openAtLogin: agent.settings().startAtLogin, args: ['--hidden'] });
-    startup();
-    agent.subscribe((event) => event.type === 'activity' && event.entry.kind === 'settings' && startup());
-    // State arrives every second while sharing; the tray changes only when what it shows does.
-    let shown = '';
-    agent.subscribe((event) => {
-      if (event.type !== 'state') return;
-      const key = `${event.state.sharing}|${event.state.status.code}|${event.state.status.reason}`;
-      if (key !== shown) updateTray(agent, event.state);
-      shown = key;
-    });
-    updateTray(agent, agent.state());
-    if (!process.argv.includes('--hidden')) showWindow();
+  process.on('SIGTERM', () => app.quit());
+  void app.whenReady().then(run).catch((error: Error) => {
+    stderrLogger.error(`the app could not start: ${error.stack ?? error.message}`);
+    app.exit(1);
   });
 }

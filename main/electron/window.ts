@@ -1,6 +1,6 @@
 import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
 
-export function windowOptions(preload: string): BrowserWindowConstructorOptions {
+export function windowOptions(preload: string, icon?: string): BrowserWindowConstructorOptions {
   return {
     width: 1120,
     height: 780,
@@ -9,6 +9,7 @@ export function windowOptions(preload: string): BrowserWindowConstructorOptions 
     show: false,
     title: 'Synor Contributor',
     autoHideMenuBar: true,
+    ...(icon ? { icon } : {}),
     webPreferences: {
       preload,
       contextIsolation: true,
@@ -25,14 +26,26 @@ export function windowOptions(preload: string): BrowserWindowConstructorOptions 
   };
 }
 
+/** The project's own sites: the only pages a link in the app may open in the user's browser. */
+const EXTERNAL_HOSTS = new Set(['synor.network', 'www.synor.network', 'docs.synor.network']);
+
+export function isAllowedExternal(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' && parsed.username === '' && parsed.password === '' && parsed.port === '' && EXTERNAL_HOSTS.has(parsed.hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** The app is one page: it never navigates, never opens windows, never embeds webviews. */
 export function hardenContents(contents: WebContents, openExternal: (url: string) => void): void {
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to the web (help, block explorer) open in the user's browser, never inside the app.
-    if (url.startsWith('https://')) openExternal(url);
+    // Links to the project's sites open in the user's browser, never inside the app; anything else nowhere.
+    if (isAllowedExternal(url)) openExternal(url);
     return { action: 'deny' };
   });
 }

@@ -2,15 +2,13 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
-import type { IpcMain, IpcMainInvokeEvent, MenuItem, Session, WebContents, WebFrameMain } from 'electron';
+import type { IpcMain, IpcMainInvokeEvent, Session, WebContents, WebFrameMain } from 'electron';
 import type { Result } from '../../main/common/result.js';
 import { IPC_CALL, IPC_EVENT } from '../../main/common/wire.js';
 import { forwardEvents, serveIpc, trustedFrame } from '../../main/electron/ipc.js';
-import { trayIconBitmap, trayMenu, trayTooltip } from '../../main/electron/tray.js';
 import { hardenContents, hardenSession, windowOptions } from '../../main/electron/window.js';
+import { APP_URL } from '../../main/electron/protocol.js';
 import { testAgent } from '../helpers/agent.js';
-
-const APP_URL = 'file:///opt/synor/resources/app/dist/renderer/index.html';
 
 async function ipcHarness() {
   const { agent } = await testAgent();
@@ -36,7 +34,7 @@ test('IPC from the app page reaches the agent', async () => {
 test('IPC from an iframe, another page or a destroyed frame is refused', async () => {
   const { invoke, agent } = await ipcHarness();
   const top = { url: APP_URL, parent: null } as unknown as WebFrameMain;
-  for (const frame of [{ url: APP_URL, parent: top }, { url: 'https://evil.example/', parent: null }, { url: 'file:///tmp/index.html', parent: null }, null]) {
+  for (const frame of [{ url: APP_URL, parent: top }, { url: 'https://evil.example/', parent: null }, { url: 'file:///opt/synor/resources/app/dist/renderer/index.html', parent: null }, null]) {
     const result = await invoke(frame, { cmd: 'setShare', args: { on: true } });
     assert.ok(!result.ok && result.error.code === 'FORBIDDEN');
   }
@@ -73,7 +71,7 @@ test('the window is isolated and sandboxed, with no Node in the page', () => {
   assert.equal(prefs.preload, '/p/preload.cjs');
 });
 
-test('navigation, redirects, webviews and new windows are denied; https links go to the browser', () => {
+test("navigation, redirects, webviews and new windows are denied; only links to the project's sites go to the browser", () => {
   type OpenHandler = (details: { url: string }) => { action: string };
   let windowOpen: OpenHandler | undefined;
   const contents = Object.assign(new EventEmitter(), { setWindowOpenHandler: (h: OpenHandler) => (windowOpen = h) });
@@ -84,9 +82,18 @@ test('navigation, redirects, webviews and new windows are denied; https links go
     contents.emit(name, { preventDefault: () => (prevented = true) }, 'https://evil.example/');
     assert.ok(prevented, name);
   }
-  assert.deepEqual(windowOpen!({ url: 'https://synor.example/help' }), { action: 'deny' });
-  assert.deepEqual(windowOpen!({ url: 'file:///etc/passwd' }), { action: 'deny' });
-  assert.deepEqual(opened, ['https://synor.example/help']);
+  const urls = [
+    'https://docs.synor.network/help',
+    'file:///etc/passwd',
+    'https://evil.example/',
+    'http://docs.synor.network/',
+    'https://docs.synor.network.evil.example/',
+    'https://user@docs.synor.network/',
+    'https://docs.synor.network:8443/',
+    'not a url',
+  ];
+  for (const url of urls) assert.deepEqual(windowOpen!({ url }), { action: 'deny' });
+  assert.deepEqual(opened, ['https://docs.synor.network/help']);
 });
 
 test('every permission request and check is refused', () => {
@@ -102,31 +109,4 @@ test('every permission request and check is refused', () => {
     assert.equal(granted, false);
   }
   assert.equal(check!(), false);
-});
-
-test('the tray checkbox mirrors the agent and flips sharing; the tooltip says why', async () => {
-  const { agent } = await testAgent();
-  const calls: boolean[] = [];
-  const actions = { setShare: (on: boolean) => calls.push(on), show: () => undefined, quit: () => undefined };
-  const [share, status] = trayMenu(agent.state(), actions);
-  assert.equal(share?.label, 'Share resources');
-  assert.equal(share?.type, 'checkbox');
-  assert.equal(share?.checked, false);
-  assert.equal(status?.label, agent.state().status.reason);
-  share?.click?.({ checked: true } as MenuItem, undefined, {} as never);
-  assert.deepEqual(calls, [true]);
-  await agent.call({ cmd: 'setShare', args: { on: true } });
-  assert.equal(trayMenu(agent.state(), actions)[0]?.checked, true);
-  assert.equal(trayTooltip(agent.state()), `Synor Contributor: ${agent.state().status.reason}`);
-});
-
-test('the tray icon is a disc in the status colour with transparent corners', () => {
-  const size = 16;
-  const pixel = (bitmap: Buffer, x: number, y: number) => [...bitmap.subarray((y * size + x) * 4, (y * size + x) * 4 + 4)];
-  const off = trayIconBitmap('off', size);
-  const working = trayIconBitmap('working', size);
-  assert.equal(off.length, size * size * 4);
-  assert.equal(pixel(off, 0, 0)[3], 0);
-  assert.deepEqual(pixel(working, 8, 8), [110, 190, 40, 255]);
-  assert.notDeepEqual(pixel(off, 8, 8), pixel(working, 8, 8));
 });
