@@ -25,6 +25,9 @@ export const WalletErrorCodeSchema = z.enum([
   'CLAIM_REJECTED',
   'VOUCHER_MISMATCH', // the coordinator's voucher does not match this device's own receipts, or the contract's signer
   'COORDINATOR_UNREACHABLE', // no voucher could be fetched
+  'KEYSTORE_DAMAGED', // keystore.json changed or cut short: set aside; a backup must be imported
+  'CONFIRMATION_REQUIRED', // export/remove/reveal need the passphrase or, for OS-kept keys, a confirmation
+  'RATE_LIMITED', // too many wrong passphrases in a row: wait, then retry
 ]);
 export type WalletErrorCode = z.infer<typeof WalletErrorCodeSchema>;
 
@@ -61,6 +64,21 @@ export type WalletInfo = z.infer<typeof WalletInfoSchema>;
 export const RecoveryPhraseSchema = z.object({ words: z.array(z.string()).length(12) });
 export type RecoveryPhrase = z.infer<typeof RecoveryPhraseSchema>;
 
+/** What export, remove and a second phrase reveal must prove (see core/wallet/guard.ts). */
+export const GuardedActionSchema = z.enum(['export', 'remove', 'reveal']);
+export type GuardedAction = z.infer<typeof GuardedActionSchema>;
+/**
+ * Keystore-file wallets: the wallet passphrase. OS-kept keys: the token of a confirmation asked for at least
+ * CONFIRM_COOLDOWN_MS earlier, and the address typed back. Holding the local API token alone is not enough.
+ */
+export const AuthorizationSchema = z.union([
+  z.object({ passphrase: z.string().min(1).max(1024) }).strict(),
+  z.object({ token: z.string().regex(/^[0-9a-f]{32}$/), address: AddressSchema }).strict(),
+]);
+export const ConfirmationSchema = z.object({ action: GuardedActionSchema, readyAt: z.number(), expiresAt: z.number() });
+export type Confirmation = z.infer<typeof ConfirmationSchema>;
+export const RequestConfirmationArgsSchema = z.object({ action: GuardedActionSchema });
+
 // Command arguments (renderer → agent). Import carries the secret inbound once; nothing echoes it back.
 export const CreateWalletArgsSchema = z.object({
   /** Required only when no OS secret store is available (the key then lives in a passphrase-encrypted file). */
@@ -80,12 +98,15 @@ export const ConfirmBackupArgsSchema = z.object({
 export const RevealPhraseArgsSchema = z.object({
   /** Explicit consent: the phrase is about to be on screen. */
   confirm: z.literal('show-recovery-phrase'),
+  /** Needed from the second reveal on: the first is the backup screen right after creation. */
+  auth: AuthorizationSchema.optional(),
 });
 export const UnlockArgsSchema = z.object({ passphrase: z.string().min(1) });
-export const ExportKeystoreArgsSchema = z.object({ passphrase: PassphraseSchema });
+/** `passphrase` encrypts the export; `auth` proves the caller may take the key out at all. */
+export const ExportKeystoreArgsSchema = z.object({ passphrase: PassphraseSchema, auth: AuthorizationSchema.optional() });
 export const ChangePassphraseArgsSchema = z.object({ current: z.string().min(1), next: PassphraseSchema });
 /** Removing needs the address typed back, so a stray click cannot delete a key. */
-export const RemoveWalletArgsSchema = z.object({ address: AddressSchema });
+export const RemoveWalletArgsSchema = z.object({ address: AddressSchema, auth: AuthorizationSchema.optional() });
 
 /** An encrypted (scrypt + AES-128-CTR) V3 keystore, safe to save anywhere; useless without its passphrase. */
 export const KeystoreExportSchema = z.object({ fileName: z.string(), json: z.string() });
@@ -183,6 +204,8 @@ export const WalletViewSchema = z.object({
   /** Unpaid receipts the coordinator vouched for and that can be claimed now. */
   claimable: AmountSchema,
   claims: z.array(ClaimRecordSchema),
+  /** Confirmations asked for and not used yet (OS-kept keys): shown so a request the user did not make is seen. */
+  confirmations: z.array(ConfirmationSchema).optional(),
 });
 export type WalletView = z.infer<typeof WalletViewSchema>;
 
@@ -200,6 +223,10 @@ export const walletCommands = {
   walletRevealPhrase: { args: RevealPhraseArgsSchema.strict(), result: RecoveryPhraseSchema },
   walletConfirmBackup: { args: ConfirmBackupArgsSchema.strict(), result: WalletViewSchema },
   walletUnlock: { args: UnlockArgsSchema.strict(), result: WalletViewSchema },
+  walletRequestConfirmation: {
+    args: RequestConfirmationArgsSchema.strict(),
+    result: ConfirmationSchema.extend({ token: z.string() }),
+  },
   walletExport: { args: ExportKeystoreArgsSchema.strict(), result: KeystoreExportSchema },
   walletChangePassphrase: { args: ChangePassphraseArgsSchema.strict(), result: WalletViewSchema },
   walletRemove: { args: RemoveWalletArgsSchema.strict(), result: WalletViewSchema },

@@ -124,7 +124,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
           vramTotalMiB: device.capabilities.memoryGb * 1024,
         };
       });
-  const walletService = new WalletService({ dir: join(options.paths.dataDir, 'wallet'), secrets: ports.secrets, logger });
+  const walletService = new WalletService({ dir: join(options.paths.dataDir, 'wallet'), secrets: ports.secrets, logger, now: () => ports.clock.now() });
   const wallet = new WalletController({
     service: walletService,
     clock,
@@ -310,6 +310,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     notices = [...notices, { id: 'wallet-unusable', level: 'error', code: 'WALLET_UNUSABLE', message }];
     logger.error(message);
   });
+  // A damaged wallet file was set aside at open: say so, and what to do.
+  if (walletService.notice) {
+    notices = [...notices, { id: 'wallet-repaired', level: 'warning', code: 'WALLET_FILE_SET_ASIDE', message: walletService.notice }];
+    logger.warn(`wallet: ${walletService.notice}`);
+  }
   void contribution.refresh();
   // Detection must not delay start-up (the URL or window comes first); the snapshot arrives as an event.
   void hardware.refresh().catch((error: unknown) => logger.error(`hardware detection failed: ${(error as Error).message}`));

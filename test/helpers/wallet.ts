@@ -1,4 +1,6 @@
 import { HDNodeWallet } from 'ethers';
+import type { GuardedAction } from '../../main/common/wallet.js';
+import { CONFIRM_COOLDOWN_MS } from '../../main/core/wallet/guard.js';
 import type { SecretStore } from '../../main/core/wallet/secret-store.js';
 import { WalletService, type WalletServiceOptions } from '../../main/core/wallet/service.js';
 import { MemoryLogger, tempDir } from './fakes.js';
@@ -26,10 +28,27 @@ export class MemorySecretStore implements SecretStore {
 /** scrypt N = 4096 keeps each keystore operation at a few ms (the app uses ethers' default, 2^17). */
 export const TEST_SCRYPT_N = 4096;
 
+/** Wall-clock time that moves only when a test says so: cool-downs and back-offs without sleeping. */
+export class TestClock {
+  ms = Date.UTC(2026, 0, 1);
+  readonly now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
 export async function testWallet(overrides: Partial<WalletServiceOptions> = {}) {
   const logger = new MemoryLogger();
   const secrets = new MemorySecretStore();
-  const options: WalletServiceOptions = { dir: await tempDir('synor-wallet-'), secrets, logger, scryptN: TEST_SCRYPT_N, ...overrides };
+  const clock = new TestClock();
+  const options: WalletServiceOptions = {
+    dir: await tempDir('synor-wallet-'),
+    secrets,
+    logger,
+    scryptN: TEST_SCRYPT_N,
+    now: clock.now,
+    ...overrides,
+  };
   const wallet = new WalletService(options);
   await wallet.open();
   /** The same folder and store, as after a restart. */
@@ -38,7 +57,14 @@ export async function testWallet(overrides: Partial<WalletServiceOptions> = {}) 
     await again.open();
     return again;
   };
-  return { wallet, logger, secrets, options, reopen };
+  /** What the UI does for an OS-kept key: ask for a confirmation, let the cool-down pass, type the address back. */
+  const confirmed = (on: WalletService, action: GuardedAction) => {
+    const { token } = on.requestConfirmation({ action });
+    clock.advance(CONFIRM_COOLDOWN_MS);
+    const info = on.info();
+    return { token, address: info.state === 'none' ? '' : info.address };
+  };
+  return { wallet, logger, secrets, options, reopen, clock, confirmed };
 }
 
 /** The key behind a phrase shown by revealRecoveryPhrase (ethers' default path, as Wallet.createRandom uses). */

@@ -10,6 +10,7 @@ import { Wallet } from 'ethers';
 import { WebSocket } from 'ws';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../main/common/wire.js';
 import { startServer } from '../../main/core/server/http.js';
+import { CONFIRM_COOLDOWN_MS } from '../../main/core/wallet/guard.js';
 import { testAgent } from '../helpers/agent.js';
 import { findLeak, keyOfPhrase } from '../helpers/wallet.js';
 
@@ -39,7 +40,7 @@ async function harness() {
     await server.close();
     await agent.close();
   };
-  return { call, seen, logs: ports.logger.lines, close };
+  return { call, seen, logs: ports.logger.lines, close, clock: ports.clock };
 }
 
 const assertClean = (text: string, secret: { key: string; phrase: string }) => assert.equal(findLeak(text, secret), undefined, 'a secret leaked');
@@ -52,7 +53,11 @@ test('create, reveal-once, back up, export: no key or phrase in any reply, event
   const words = reveal.value.words.map((word, i) => ({ position: i + 1, word })).slice(0, 3);
   assert.ok((await h.call('walletConfirmBackup', { words })).ok);
   assert.equal((await h.call('walletRevealPhrase', { confirm: 'show-recovery-phrase' })).error?.code, 'NO_PENDING_PHRASE', 'only once');
-  assert.ok((await h.call('walletExport', { passphrase: 'backup passphrase' })).ok);
+  assert.equal((await h.call('walletExport', { passphrase: 'backup passphrase' })).error?.code, 'CONFIRMATION_REQUIRED', 'the token alone is not enough');
+  const { token } = (await h.call('walletRequestConfirmation', { action: 'export' })).value as { token: string };
+  h.clock.advance(CONFIRM_COOLDOWN_MS);
+  const { address } = ((await h.call('getWallet')).value as { wallet: { address: string } }).wallet;
+  assert.ok((await h.call('walletExport', { passphrase: 'backup passphrase', auth: { token, address } })).ok);
   await h.call('getState');
   await h.call('getWallet');
   await h.close();

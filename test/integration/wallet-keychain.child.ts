@@ -4,6 +4,7 @@
  * Usage: wallet-keychain.child.ts <dir> <create|open|remove> [passphrase]
  */
 import { walletResult } from '../../main/core/wallet/errors.js';
+import { CONFIRM_COOLDOWN_MS } from '../../main/core/wallet/guard.js';
 import { KeychainStore } from '../../main/core/wallet/secret-store.js';
 import { WalletService } from '../../main/core/wallet/service.js';
 import { MemoryLogger } from '../helpers/fakes.js';
@@ -12,7 +13,8 @@ import { TEST_SCRYPT_N } from '../helpers/wallet.js';
 const [dir = '', step, passphrase] = process.argv.slice(2);
 const logger = new MemoryLogger();
 const keychain = new KeychainStore();
-const wallet = new WalletService({ dir, secrets: keychain, logger, scryptN: TEST_SCRYPT_N });
+let now = Date.now();
+const wallet = new WalletService({ dir, secrets: keychain, logger, scryptN: TEST_SCRYPT_N, now: () => now });
 const opened = await walletResult(wallet.open(), logger);
 const typed = {
   domain: { name: 'Synor', version: '1', chainId: 31337 },
@@ -32,7 +34,14 @@ const run = async (): Promise<unknown> => {
     case 'remove': {
       const info = wallet.info();
       if (info.state === 'none') throw new Error('nothing to remove');
-      await wallet.remove({ address: info.address });
+      if (info.storage === 'keystore-file') {
+        await wallet.remove({ address: info.address, auth: { passphrase: passphrase ?? '' } });
+      } else {
+        // An OS-kept key: removal goes through a confirmation and its cool-down (time moved on by hand).
+        const { token } = wallet.requestConfirmation({ action: 'remove' });
+        now += CONFIRM_COOLDOWN_MS;
+        await wallet.remove({ address: info.address, auth: { token, address: info.address } });
+      }
       return { keychainEntry: await keychain.get(`wallet-${info.address.toLowerCase()}`) };
     }
     default:

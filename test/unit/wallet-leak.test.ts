@@ -46,23 +46,23 @@ test('create, import, unlock, sign, export, change passphrase and remove never s
   // In the OS store: create, backup check, sign, export, restart, remove.
   const os = await testWallet(shared);
   await capture.call(() => os.wallet.create({}));
-  const osPhrase = os.wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase' }).words;
+  const osPhrase = (await os.wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase' })).words;
   secrets.push({ phrase: osPhrase.join(' '), key: keyOfPhrase(osPhrase) });
   await capture.call(() => os.wallet.confirmBackup({ words: [{ position: 1, word: 'zoo' }, { position: 2, word: 'zoo' }, { position: 3, word: 'zoo' }] }));
   await capture.call(() => os.wallet.confirmBackup({ words: [1, 2, 3].map((p) => ({ position: p, word: osPhrase[p - 1]! })) }));
   const signer = (await capture.call(() => os.wallet.signer()))!;
   await capture.call(() => signer.signTypedData(domain, types, { deviceId: 'd1' }));
-  await capture.call(() => os.wallet.exportKeystore({ passphrase: 'export passphrase' }));
+  await capture.call(() => os.wallet.exportKeystore({ passphrase: 'export passphrase', auth: os.confirmed(os.wallet, 'export') }));
   const osAgain = await os.reopen();
   await capture.call(() => osAgain.info());
-  await capture.call(() => osAgain.remove({ address: signer.address }));
+  await capture.call(() => osAgain.remove({ address: signer.address, auth: os.confirmed(osAgain, 'remove') }));
   services.push(os.wallet, osAgain);
 
   // In the keystore file: refused without passphrase, created, locked after restart, unlocked, re-keyed.
   const file = await testWallet({ ...shared, secrets: null });
   await capture.call(() => file.wallet.create({}));
   await capture.call(() => file.wallet.create({ passphrase: 'file passphrase' }));
-  const filePhrase = file.wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase' }).words;
+  const filePhrase = (await file.wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase' })).words;
   secrets.push({ phrase: filePhrase.join(' '), key: keyOfPhrase(filePhrase) });
   const fileAgain = await file.reopen();
   await capture.call(() => fileAgain.signer());

@@ -66,7 +66,7 @@ test('the wallet keeps its key in safeStorage and finds it after a restart; anot
   await wallet.open();
   const info = await wallet.create({});
   assert.ok(info.state === 'ready' && info.storage === 'safe-storage');
-  const key = keyOfPhrase(wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase' }).words);
+  const key = keyOfPhrase((await wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase' })).words);
   const stored = await readFile(join(dir, 'secrets', `wallet-${info.address.toLowerCase()}.enc`), 'utf8');
   assert.ok(!stored.includes(key.slice(2)) && !Buffer.from(stored, 'base64').toString('latin1').includes(key.slice(2)));
 

@@ -23,13 +23,13 @@ const REGISTRATION = {
 };
 
 test('create: the key goes to the OS store, the phrase is shown once and forgotten after the backup is confirmed', async () => {
-  const { wallet, secrets, reopen } = await testWallet();
+  const { wallet, secrets, reopen, confirmed } = await testWallet();
   assert.deepEqual(wallet.info(), { state: 'none' });
   const info = await wallet.create({});
   assert.ok(info.state === 'ready');
   assert.equal(info.storage, 'keychain');
   assert.equal(info.backup, 'phrase-pending');
-  const { words } = wallet.revealRecoveryPhrase(REVEAL);
+  const { words } = await wallet.revealRecoveryPhrase(REVEAL);
   assert.equal(words.length, 12);
   const key = keyOfPhrase(words);
   assert.equal(new Wallet(key).address, info.address, 'the phrase restores this very wallet');
@@ -38,27 +38,28 @@ test('create: the key goes to the OS store, the phrase is shown once and forgott
   await fails(wallet.confirmBackup({ words: [1, 5, 12].map((p) => ({ position: p, word: p === 5 ? 'wrong' : words[p - 1]! })) }), 'BACKUP_MISMATCH', /Word 5/);
   const pending = wallet.info();
   assert.ok(pending.state === 'ready' && pending.backup === 'phrase-pending', 'still pending after a mismatch');
-  wallet.revealRecoveryPhrase(REVEAL);
-  const confirmed = await wallet.confirmBackup({ words: [2, 7, 11].map((p) => ({ position: p, word: ` ${words[p - 1]!.toUpperCase()} ` })) });
-  assert.ok(confirmed.state === 'ready' && confirmed.backup === 'confirmed');
-  await fails(() => wallet.revealRecoveryPhrase(REVEAL), 'NO_PENDING_PHRASE', /only once/);
+  await fails(wallet.revealRecoveryPhrase(REVEAL), 'CONFIRMATION_REQUIRED', /show your recovery phrase again/);
+  assert.deepEqual((await wallet.revealRecoveryPhrase({ ...REVEAL, auth: confirmed(wallet, 'reveal') })).words, words);
+  const backedUp = await wallet.confirmBackup({ words: [2, 7, 11].map((p) => ({ position: p, word: ` ${words[p - 1]!.toUpperCase()} ` })) });
+  assert.ok(backedUp.state === 'ready' && backedUp.backup === 'confirmed');
+  await fails(wallet.revealRecoveryPhrase(REVEAL), 'NO_PENDING_PHRASE', /only once/);
   // @ts-expect-error: the confirmation is not optional
-  await fails(() => wallet.revealRecoveryPhrase({}), 'NO_PENDING_PHRASE');
+  await fails(wallet.revealRecoveryPhrase({}), 'NO_PENDING_PHRASE');
 
   const again = await reopen();
-  assert.deepEqual(again.info(), confirmed);
+  assert.deepEqual(again.info(), backedUp);
   assert.equal(again.signer().address, info.address);
   await fails(wallet.create({}), 'WALLET_EXISTS');
 });
 
 test('a restart before the backup was confirmed drops the phrase and asks for an encrypted export instead', async () => {
-  const { wallet, reopen } = await testWallet();
+  const { wallet, reopen, confirmed } = await testWallet();
   await wallet.create({});
   const again = await reopen();
   const info = again.info();
   assert.ok(info.state === 'ready' && info.backup === 'export-recommended');
-  await fails(() => again.revealRecoveryPhrase(REVEAL), 'NO_PENDING_PHRASE');
-  await again.exportKeystore({ passphrase: 'backup passphrase' });
+  await fails(again.revealRecoveryPhrase(REVEAL), 'NO_PENDING_PHRASE');
+  await again.exportKeystore({ passphrase: 'backup passphrase', auth: confirmed(again, 'export') });
   const after = (await reopen()).info();
   assert.ok(after.state === 'ready' && after.backup === 'confirmed', 'the export counts as the backup, also after a restart');
 });
@@ -79,7 +80,7 @@ for (const [what, secrets] of [
     const info = await again.create({ passphrase: 'correct horse battery' });
     assert.ok(info.state === 'ready' && info.storage === 'keystore-file');
     assert.ok(logger.lines.some((l) => /warn wallet: .*passphrase-encrypted keystore file/.test(l)));
-    const key = keyOfPhrase(again.revealRecoveryPhrase(REVEAL).words);
+    const key = keyOfPhrase((await again.revealRecoveryPhrase(REVEAL)).words);
     const file = await readFile(join(options.dir, 'keystore.json'), 'utf8');
     assert.ok(isKeystoreJson(file));
     assert.ok(!file.toLowerCase().includes(key.slice(2).toLowerCase()), 'never the key in plain text');
@@ -120,9 +121,9 @@ test('import a phrase or a private key (with or without 0x); bad input is refuse
 });
 
 test('export: a V3 keystore that opens with its passphrase and gives the same address', async () => {
-  const { wallet } = await testWallet();
+  const { wallet, confirmed } = await testWallet();
   const info = await wallet.import({ secret: { kind: 'phrase', phrase: TEST_PHRASE } });
-  const exported = await wallet.exportKeystore({ passphrase: 'export passphrase' });
+  const exported = await wallet.exportKeystore({ passphrase: 'export passphrase', auth: confirmed(wallet, 'export') });
   assert.equal(exported.fileName, `synor-wallet-${TEST_PHRASE_ADDRESS}.json`);
   assert.equal(JSON.parse(exported.json).version, 3);
   assert.equal((await Wallet.fromEncryptedJson(exported.json, 'export passphrase')).address, info.state === 'ready' && info.address);
@@ -144,12 +145,12 @@ test('change passphrase re-encrypts the keystore file; it does not apply to keys
 });
 
 test('remove needs the address typed back, then deletes the key and the wallet files; a new wallet can follow', async () => {
-  const { wallet, secrets, options } = await testWallet();
+  const { wallet, secrets, options, confirmed } = await testWallet();
   const info = await wallet.create({});
   assert.ok(info.state === 'ready');
   await fails(wallet.remove({ address: Wallet.createRandom().address }), 'NOT_APPLICABLE', /nothing was removed/);
   assert.equal(secrets.secrets.size, 1);
-  assert.deepEqual(await wallet.remove({ address: info.address.toLowerCase() }), { state: 'none' });
+  assert.deepEqual(await wallet.remove({ address: info.address.toLowerCase(), auth: confirmed(wallet, 'remove') }), { state: 'none' });
   assert.equal(secrets.secrets.size, 0);
   assert.deepEqual(await readdir(options.dir), []);
   await fails(async () => wallet.signer(), 'NO_WALLET');
@@ -178,8 +179,11 @@ test('a damaged wallet file is reported and left in place; a key missing from th
 
   const metaFile = join(options.dir, 'wallet.json');
   await writeFile(metaFile, '{"version": 1, "addr');
-  await fails(reopen(), 'STORAGE', /not a wallet file this version understands/);
-  assert.equal(await readFile(metaFile, 'utf8'), '{"version": 1, "addr');
+  const damaged = await reopen();
+  assert.deepEqual(damaged.info(), { state: 'none' });
+  assert.match(damaged.notice ?? '', /^The wallet file was damaged; it was kept as wallet\.json\.bad-[\dTZ-]+ \(nothing was deleted\)\. .*import your recovery phrase/);
+  const [aside] = (await readdir(options.dir)).filter((name) => name.startsWith('wallet.json.bad-'));
+  assert.equal(await readFile(join(options.dir, aside!), 'utf8'), '{"version": 1, "addr', 'kept byte for byte');
 });
 
 test('walletResult turns wallet errors into coded data and hides unexpected ones behind a generic sentence', async () => {

@@ -24,10 +24,15 @@ export function walletHandlers(controller: WalletController, logger: Logger): Wa
     getWallet: () => walletResult(Promise.resolve(controller.view()), logger),
     walletCreate: (args) => walletResult(thenView(wallet.create(args)), logger),
     walletImport: (args) => walletResult(thenView(wallet.import(args)), logger),
-    walletRevealPhrase: async (args) => walletResult(Promise.resolve().then(() => wallet.revealRecoveryPhrase(args)), logger),
+    walletRevealPhrase: (args) => walletResult(wallet.revealRecoveryPhrase(args), logger),
+    walletRequestConfirmation: async (args) => {
+      const result = await walletResult(Promise.resolve().then(() => wallet.requestConfirmation(args)), logger);
+      controller.publish(); // every open window shows the pending request
+      return result;
+    },
     walletConfirmBackup: (args) => walletResult(thenView(wallet.confirmBackup(args)), logger),
     walletUnlock: (args) => walletResult(thenView(wallet.unlock(args)), logger),
-    walletExport: (args) => walletResult(wallet.exportKeystore(args), logger),
+    walletExport: (args) => walletResult(wallet.exportKeystore(args).finally(() => controller.publish()), logger),
     walletChangePassphrase: (args) => walletResult(thenView(wallet.changePassphrase(args)), logger),
     walletRemove: (args) => walletResult(thenView(wallet.remove(args)), logger),
     walletClaim: () => walletResult(controller.claim(), logger),

@@ -129,12 +129,14 @@ export class WalletController {
   view(): WalletView {
     const known = new Set(this.history.map((r) => r.txHash));
     const claims = [...this.history, ...this.local.filter((r) => !known.has(r.txHash))].sort(newestFirst);
+    const confirmations = this.service.confirmations();
     return {
       wallet: this.service.info(),
       chain: this.chainStatus,
       ...(this.balances ? { balances: { synor: this.balances.synor.toString(), native: this.balances.native.toString() } } : {}),
       claimable: this.claimable.toString(),
       claims,
+      ...(confirmations.length > 0 ? { confirmations } : {}),
     };
   }
 
@@ -143,7 +145,8 @@ export class WalletController {
     this.chain = undefined;
   }
 
-  private publish(): WalletView {
+  /** Sends the current view without asking the chain (e.g. a confirmation was asked for). */
+  publish(): WalletView {
     const view = this.view();
     this.options.onChange?.(view);
     return view;

@@ -1,22 +1,25 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Wallet, type TypedDataDomain, type TypedDataField } from 'ethers';
-import { z } from 'zod';
-import {
-  AddressSchema,
-  BackupStateSchema,
-  KeyStorageSchema,
-  type ClaimRecord,
-  type KeyStorage,
-  type KeyWorkProgress,
-  type RecoveryPhrase,
-  type Voucher,
-  type WalletInfo,
+import type { z } from 'zod';
+import type {
+  AuthorizationSchema,
+  ClaimRecord,
+  Confirmation,
+  GuardedAction,
+  KeyStorage,
+  KeyWorkProgress,
+  RecoveryPhrase,
+  Voucher,
+  WalletInfo,
 } from '../../common/wallet.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Logger } from '../ports.js';
 import type { ChainClient } from './chain.js';
 import { WalletError } from './errors.js';
+import { Confirmations, needsPassphrase, PassphraseGate } from './guard.js';
+import { readKeystore, setAside, writeKeystore } from './keystore-file.js';
+import { loadWalletFiles, type Meta } from './wallet-files.js';
 import { decryptKeystore, encryptKeystore } from './keystore-worker.js';
 import type { SecretStore } from './secret-store.js';
 
@@ -36,15 +39,11 @@ export interface WalletServiceOptions {
   scryptN?: number;
   /** scrypt runs in a worker thread (the event loop stays free); this reports how far it got. */
   onProgress?: (progress: KeyWorkProgress) => void;
+  /** Unix ms; a test clock drives confirmation cool-downs and passphrase back-off. */
+  now?: () => number;
 }
 
-const MetaSchema = z.object({
-  version: z.literal(1),
-  address: AddressSchema,
-  storage: KeyStorageSchema,
-  backup: BackupStateSchema,
-});
-type Meta = z.infer<typeof MetaSchema>;
+type Authorization = z.infer<typeof AuthorizationSchema>;
 
 const accountFor = (address: string): string => `wallet-${address.toLowerCase()}`;
 
@@ -57,35 +56,41 @@ export class WalletService {
   #key: Wallet | undefined;
   /** Only between create() and confirmBackup(); never written anywhere. */
   #phrase: string | undefined;
+  /** The first reveal is the backup screen; any later one needs the same proof as an export. */
+  #revealed = false;
   private meta: Meta | undefined;
   private readonly metaFile: string;
   private readonly keystoreFile: string;
 
   /** Private too: it reaches the secret store, and a logged service object must show nothing behind it. */
   readonly #options: WalletServiceOptions;
+  readonly #now: () => number;
+  readonly #gate: PassphraseGate;
+  readonly #confirmations: Confirmations;
+  /** What open() had to repair, in words for the user (a damaged file set aside); undefined when all was well. */
+  notice: string | undefined;
 
   constructor(options: WalletServiceOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#gate = new PassphraseGate(this.#now);
+    this.#confirmations = new Confirmations(this.#now);
     this.metaFile = join(options.dir, 'wallet.json');
     this.keystoreFile = join(options.dir, 'keystore.json');
   }
 
-  /** Loads the wallet saved earlier, if any. A keystore-file wallet stays locked until unlock(). */
+  /**
+   * Loads the wallet saved earlier, if any. A keystore-file wallet stays locked until unlock(). A damaged wallet
+   * file or keystore is renamed aside (never deleted), the wallet is rebuilt from what is intact, and `notice`
+   * says what happened and what to do.
+   */
   async open(): Promise<WalletInfo> {
-    const text = await readFile(this.metaFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw new WalletError('STORAGE', `Cannot read ${this.metaFile}: ${error.message}`);
-    });
-    if (text === undefined) return this.info();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const parsed = MetaSchema.safeParse(json);
-    if (!parsed.success) throw new WalletError('STORAGE', `${this.metaFile} is not a wallet file this version understands.`);
-    this.meta = parsed.data;
+    const loaded = await loadWalletFiles(this.metaFile, this.keystoreFile, this.#now());
+    this.notice = loaded.notice;
+    const meta = loaded.meta;
+    if (!meta) return this.info();
+    if (loaded.rebuilt) await this.saveMeta(meta);
+    this.meta = meta;
     if (this.meta.backup === 'phrase-pending') {
       // The phrase lived in memory only; the backup is now an encrypted export.
       await this.saveMeta({ ...this.meta, backup: 'export-recommended' });
@@ -141,12 +146,31 @@ export class WalletService {
     return this.info();
   }
 
-  /** The one call that returns the phrase, for the backup screen, and only until the backup is confirmed. */
-  revealRecoveryPhrase(args: { confirm: 'show-recovery-phrase' }): RecoveryPhrase {
+  /**
+   * The one call that returns the phrase, for the backup screen, only until the backup is confirmed; from the
+   * second time on it needs the same proof as an export.
+   */
+  async revealRecoveryPhrase(args: { confirm: 'show-recovery-phrase'; auth?: Authorization | undefined }): Promise<RecoveryPhrase> {
     if (args.confirm !== 'show-recovery-phrase' || !this.#phrase) {
       throw new WalletError('NO_PENDING_PHRASE', 'The recovery phrase is shown only once, right after the wallet is created.');
     }
-    return { words: this.#phrase.split(' ') };
+    if (this.#revealed) await this.authorize('reveal', args.auth);
+    this.#revealed = true;
+    const phrase = this.#phrase;
+    if (!phrase) throw new WalletError('NO_PENDING_PHRASE', 'There is no recovery phrase waiting to be confirmed.');
+    return { words: phrase.split(' ') };
+  }
+
+  /** For OS-kept keys: starts the cool-down after which export/remove/reveal accept the address typed back. */
+  requestConfirmation(args: { action: GuardedAction }): Confirmation & { token: string } {
+    const meta = this.requireWallet();
+    if (meta.storage === 'keystore-file') throw needsPassphrase(args.action);
+    this.#options.logger.info(`wallet: confirmation asked for to ${args.action}`);
+    return this.#confirmations.request(args.action);
+  }
+
+  confirmations(): Confirmation[] {
+    return this.#confirmations.list();
   }
 
   /** The user types back the words at the positions the UI asked for; then the phrase is forgotten for good. */
@@ -156,6 +180,7 @@ export class WalletService {
     const wrong = args.words.find(({ position, word }) => words[position - 1] !== word.trim().toLowerCase());
     if (wrong) throw new WalletError('BACKUP_MISMATCH', `Word ${wrong.position} does not match. Check what you wrote down.`);
     this.#phrase = undefined;
+    this.#revealed = false;
     await this.saveMeta({ ...this.meta, backup: 'confirmed' });
     return this.info();
   }
@@ -169,13 +194,17 @@ export class WalletService {
       await this.loadFromStore(meta);
       return this.info();
     }
-    this.#key = await this.decryptKeystore(args.passphrase);
+    // One scrypt at a time: calls queued behind a successful one find the key there and return at once.
+    await this.#gate.run(async () => {
+      this.#key ??= await this.decryptKeystore(args.passphrase);
+    });
     return this.info();
   }
 
   /** A V3 keystore of the key encrypted with `passphrase`: the backup to save outside this computer. */
-  async exportKeystore(args: { passphrase: string }): Promise<{ fileName: string; json: string }> {
+  async exportKeystore(args: { passphrase: string; auth?: Authorization | undefined }): Promise<{ fileName: string; json: string }> {
     const key = this.requireKey();
+    await this.authorize('export', args.auth);
     const json = await this.encrypt(key, args.passphrase);
     if (this.meta?.backup === 'export-recommended') await this.saveMeta({ ...this.meta, backup: 'confirmed' });
     return { fileName: `synor-wallet-${key.address}.json`, json };
@@ -187,24 +216,30 @@ export class WalletService {
     if (meta.storage !== 'keystore-file') {
       throw new WalletError('NOT_APPLICABLE', 'Your key is protected by the operating system and has no passphrase. Export a backup instead.');
     }
-    const key = await this.decryptKeystore(args.current);
-    await writeFileAtomic(this.keystoreFile, await this.encrypt(key, args.next));
+    const key = await this.#gate.run(() => this.decryptKeystore(args.current));
+    await writeKeystore(this.keystoreFile, await this.encrypt(key, args.next));
     this.#key = key;
     this.#options.logger.info('wallet: passphrase changed');
     return this.info();
   }
 
-  /** Deletes the key from this computer. The address must be typed back; without a backup the funds are gone. */
-  async remove(args: { address: string }): Promise<WalletInfo> {
+  /**
+   * Deletes the key from this computer: the address typed back, and the passphrase (or, for OS-kept keys, a
+   * confirmation after its cool-down). Without a backup the funds are gone.
+   */
+  async remove(args: { address: string; auth?: Authorization | undefined }): Promise<WalletInfo> {
     const meta = this.requireWallet();
     if (args.address.toLowerCase() !== meta.address.toLowerCase()) {
       throw new WalletError('NOT_APPLICABLE', 'The address typed does not match this wallet; nothing was removed.');
     }
+    await this.authorize('remove', args.auth);
     if (meta.storage === 'keystore-file') await rm(this.keystoreFile, { force: true });
     else await this.store(meta.storage).delete(accountFor(meta.address));
     await rm(this.metaFile, { force: true });
     this.#key = undefined;
     this.#phrase = undefined;
+    this.#revealed = false;
+    this.#confirmations.cancel();
     this.meta = undefined;
     this.#options.logger.info(`wallet: removed ${meta.address}`);
     return this.info();
@@ -222,6 +257,22 @@ export class WalletService {
   /** Claims a coordinator voucher on `chain`, paid to this wallet. */
   claim(chain: ChainClient, voucher: Voucher, onSent?: (record: ClaimRecord) => void): Promise<ClaimRecord> {
     return chain.claim(this.requireKey().connect(chain.provider), voucher, onSent);
+  }
+
+  /** The passphrase for keystore-file wallets, else a confirmation past its cool-down and the address typed back. */
+  private async authorize(action: GuardedAction, auth: Authorization | undefined): Promise<void> {
+    const meta = this.requireWallet();
+    if (meta.storage === 'keystore-file') {
+      if (!auth || !('passphrase' in auth)) throw needsPassphrase(action);
+      await this.#gate.run(() => this.decryptKeystore(auth.passphrase));
+      return;
+    }
+    // Without a token this throws, saying how to get one.
+    if (!auth || !('token' in auth)) return this.#confirmations.consume(action, '');
+    if (auth.address.toLowerCase() !== meta.address.toLowerCase()) {
+      throw new WalletError('NOT_APPLICABLE', 'The address typed does not match this wallet; nothing was done.');
+    }
+    this.#confirmations.consume(action, auth.token);
   }
 
   private requireNoWallet(): void {
@@ -271,7 +322,13 @@ export class WalletService {
       storage = secrets.kind;
     } else if (passphrase) {
       this.#options.logger.warn(`wallet: ${reason}; keeping the key in a passphrase-encrypted keystore file`);
-      await writeFileAtomic(this.keystoreFile, await this.encrypt(key, passphrase));
+      const json = await this.encrypt(key, passphrase);
+      // A key file left from an earlier wallet (its wallet.json lost) may be the only copy of that key: keep it.
+      if ((await readKeystore(this.keystoreFile)).status !== 'missing') {
+        const aside = await setAside(this.keystoreFile, 'old', this.#now());
+        this.#options.logger.warn(`wallet: an earlier key file was kept as ${aside}`);
+      }
+      await writeKeystore(this.keystoreFile, json);
       storage = 'keystore-file';
     } else {
       throw new WalletError(
@@ -309,18 +366,24 @@ export class WalletService {
     });
   }
 
+  /** Damage is found by the file's own checks first, so "incorrect password" below really is the passphrase. */
   private async decryptKeystore(passphrase: string): Promise<Wallet> {
-    const json = await readFile(this.keystoreFile, 'utf8').catch((error: Error) => {
-      throw new WalletError('STORAGE', `Cannot read the keystore file ${this.keystoreFile}: ${error.message}`);
-    });
+    const read = await readKeystore(this.keystoreFile);
+    if (read.status !== 'ok') {
+      throw new WalletError(
+        'KEYSTORE_DAMAGED',
+        `The file holding your wallet key is ${read.status === 'missing' ? 'missing' : `damaged (${read.reason})`}. ` +
+          'Restart the app to set it aside, then import your recovery phrase or your exported backup.',
+      );
+    }
     let account;
     try {
-      account = await decryptKeystore(json, passphrase, this.progress('decrypt'));
+      account = await decryptKeystore(read.json, passphrase, this.progress('decrypt'));
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('incorrect password')) {
         throw new WalletError('WRONG_PASSPHRASE', 'That passphrase does not open this wallet.');
       }
-      throw new WalletError('STORAGE', `The keystore file ${this.keystoreFile} is damaged; import your backup.`);
+      throw new WalletError('KEYSTORE_DAMAGED', 'The file holding your wallet key is damaged. Import your recovery phrase or your exported backup.');
     }
     return new Wallet(account.privateKey);
   }

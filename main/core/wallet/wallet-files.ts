@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { getAddress } from 'ethers';
+import { z } from 'zod';
+import { AddressSchema, BackupStateSchema, KeyStorageSchema } from '../../common/wallet.js';
+import { WalletError } from './errors.js';
+import { readKeystore, setAside } from './keystore-file.js';
+
+/** wallet.json: which address this computer's wallet has and where its key is kept. */
+export const MetaSchema = z.object({
+  version: z.literal(1),
+  address: AddressSchema,
+  storage: KeyStorageSchema,
+  backup: BackupStateSchema,
+});
+export type Meta = z.infer<typeof MetaSchema>;
+
+const parseJson = (text: string | undefined): unknown => {
+  try {
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+export interface Loaded {
+  meta: Meta | undefined;
+  /** wallet.json must be written: it was rebuilt from the key file. */
+  rebuilt: boolean;
+  /** What was repaired, in words for the user; undefined when all was well. */
+  notice?: string;
+}
+
+/**
+ * Reads wallet.json and checks keystore.json. A damaged file is renamed aside (never deleted); a lost wallet.json
+ * is rebuilt from an intact key file (a V3 keystore names its address), so "create a wallet" is never the way out.
+ */
+export async function loadWalletFiles(metaFile: string, keystoreFile: string, now: number): Promise<Loaded> {
+  const text = await readFile(metaFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new WalletError('STORAGE', `Cannot read ${metaFile}: ${error.message}`);
+  });
+  const keystore = await readKeystore(keystoreFile);
+  const parsed = MetaSchema.safeParse(parseJson(text));
+  const meta = parsed.success ? parsed.data : undefined;
+  const keptAs = text !== undefined && !meta ? await setAside(metaFile, 'bad', now) : undefined;
+  const lost = keptAs ? `The wallet file was damaged; it was kept as ${keptAs}` : 'The wallet file was missing';
+  if (keystore.status === 'damaged' && (!meta || meta.storage === 'keystore-file')) {
+    const aside = await setAside(keystoreFile, 'bad', now);
+    if (meta) await setAside(metaFile, 'bad', now);
+    const notice =
+      `The file holding your wallet key is damaged (${keystore.reason}); it was kept as ${aside} (nothing was deleted). ` +
+      `Import your recovery phrase or your exported backup${meta ? ` to restore ${meta.address}` : ''}.`;
+    return { meta: undefined, rebuilt: false, notice };
+  }
+  if (!meta && keystore.status === 'ok' && keystore.address) {
+    const address = getAddress(`0x${keystore.address.replace(/^0x/, '')}`);
+    const notice = `${lost}, so your wallet was restored from its key file. Unlock it with your passphrase.`;
+    return { meta: { version: 1, address, storage: 'keystore-file', backup: 'export-recommended' }, rebuilt: true, notice };
+  }
+  if (!meta && keptAs) {
+    const notice =
+      `${lost} (nothing was deleted). If your key was in the OS keychain it is still there: import your ` +
+      'recovery phrase or your exported backup to use that wallet again.';
+    return { meta: undefined, rebuilt: false, notice };
+  }
+  return { meta, rebuilt: false };
+}
