@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { acquireInstanceLock } from './instance-lock.js';
 import { stderrLogger } from './node-ports.js';
+import { appPaths } from './paths.js';
 import { startServer } from './server/http.js';
 import { shutdown, startAgent } from './startup.js';
 
@@ -16,6 +18,18 @@ const DEFAULT_PORT = 7433;
 const root = new URL('../../', import.meta.url);
 const { values } = parseArgs({ options: { port: { type: 'string' } } });
 const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
+// One agent per data folder: a second start shows the running agent's link instead of starting another.
+const taken = await acquireInstanceLock(appPaths(process.platform, process.env, homedir()).dataDir);
+if (!taken.acquired) {
+  const { pid, url } = taken.running;
+  process.stdout.write(
+    url
+      ? `Synor Contributor is already running (process ${pid}). Open this link in your browser:\n  ${url}\n`
+      : `Synor Contributor is already starting (process ${pid}); its link will be printed in its own window.\n`,
+  );
+  process.exit(0);
+}
+const { lock } = taken;
 const { agent, paths } = await startAgent({ mode: 'headless', version, home: homedir() });
 
 const serve = (port: number) =>
@@ -27,10 +41,11 @@ const server = await serve(wanted).catch((error: NodeJS.ErrnoException) => {
   return serve(0);
 });
 
+await lock.setUrl(server.url);
 stderrLogger.info(`settings in ${paths.configDir}, data in ${paths.dataDir}`);
 process.stdout.write(`Synor Contributor (headless) is running. Open this link in your browser:\n  ${server.url}\n`);
 
-const stop = shutdown(agent, () => server.close());
+const stop = shutdown(agent, () => server.close().then(() => lock.release()));
 const quit = (): void => void stop().then(() => process.exit(0));
 process.on('SIGINT', quit);
 process.on('SIGTERM', quit);
