@@ -1,9 +1,12 @@
-// Bundles the Node side: headless entry (ESM), Electron main and preload (CommonJS: sandboxed preloads cannot be ESM).
+// Bundles the Node side: headless entry (ESM), Electron main and preload (CommonJS: sandboxed preloads cannot be ESM),
+// and renders the app icons from build/icon.svg into dist/icons (the window's icon and electron-builder's).
 import { build } from 'esbuild';
+import { writeIcons } from './icons.mjs';
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
 
 await Promise.all([
+  writeIcons('build/icon.svg', 'dist/icons'),
   build({ ...common, entryPoints: ['main/core/headless.ts'], outfile: 'dist/main/headless.js', format: 'esm', packages: 'external' }),
   // runtime/host.ts reads import.meta.url only where __filename is missing (ESM); in this CJS bundle it has __filename.
   build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/main/electron.cjs', format: 'cjs', packages: 'external', logOverride: { 'empty-import-meta': 'silent' } }),

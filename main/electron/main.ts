@@ -18,9 +18,9 @@ import { clickOpensWindow, iconStyle, trayIconBitmap, trayMenu, trayTooltip } fr
 import { startUpdates, updatesOff } from './updater.js';
 import { hardenContents, hardenSession, isAllowedExternal, windowOptions } from './window.js';
 
-// Built layout: dist/main/electron.cjs, dist/preload/index.cjs, dist/renderer/, build/icons/ beside the package.
+// Built layout: dist/main/electron.cjs, dist/preload/index.cjs, dist/renderer/, dist/icons/ (scripts/build-main.mjs).
 const rendererDir = join(__dirname, '..', 'renderer');
-const windowIcon = join(__dirname, '..', '..', 'build', 'icons', '512x512.png');
+const windowIcon = join(__dirname, '..', 'icons', '512x512.png');
 const TRAY_PX = 32;
 
 let window: BrowserWindow | undefined;
