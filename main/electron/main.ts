@@ -16,7 +16,7 @@ import { APP_URL, PRIVILEGED_SCHEMES, serveApp } from './protocol.js';
 import { SafeStorageStore } from './secret-store.js';
 import { clickOpensWindow, iconStyle, trayIconBitmap, trayMenu, trayTooltip } from './tray.js';
 import { startUpdates, updatesOff } from './updater.js';
-import { hardenContents, hardenSession, isAllowedExternal, windowOptions } from './window.js';
+import { createWindow, hardenContents, hardenSession, isAllowedExternal } from './window.js';
 
 // Built layout: dist/main/electron.cjs, dist/preload/index.cjs, dist/renderer/, dist/icons/ (scripts/build-main.mjs).
 const rendererDir = join(__dirname, '..', 'renderer');
@@ -31,7 +31,7 @@ let quitting = false;
 
 function showWindow(): void {
   if (!window) {
-    const win = new BrowserWindow(windowOptions(join(__dirname, '..', 'preload', 'index.cjs'), existsSync(windowIcon) ? windowIcon : undefined));
+    const win = createWindow(BrowserWindow, join(__dirname, '..', 'preload', 'index.cjs'), existsSync(windowIcon) ? windowIcon : undefined);
     win.once('ready-to-show', () => win.show());
     // Close-to-tray: sharing goes on until the user quits from the tray.
     win.on('close', (event) => {
@@ -169,7 +169,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_event, contents) =>
     hardenContents(contents, (url) => {
       // Checked again here, beside the call, so no other path can hand shell.openExternal an unchecked URL.
-      if (isAllowedExternal(url)) void shell.openExternal(url);
+      if (isAllowedExternal(url)) void shell.openExternal(url); // eng-disable OPEN_EXTERNAL_JS_CHECK: only https pages of the project's own sites (isAllowedExternal)
     }),
   );
   // Keep running in the tray when the window is closed.

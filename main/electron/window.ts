@@ -1,7 +1,11 @@
 import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
 
-export function windowOptions(preload: string, icon?: string): BrowserWindowConstructorOptions {
-  return {
+/**
+ * The one window. Built here with its options written out in place, where a scanner (electronegativity) can read
+ * them; receives the BrowserWindow class so tests can pass a fake.
+ */
+export function createWindow<W>(BrowserWindow: new (options: BrowserWindowConstructorOptions) => W, preload: string, icon?: string): W {
+  return new BrowserWindow({
     width: 1120,
     height: 780,
     minWidth: 760,
@@ -11,7 +15,7 @@ export function windowOptions(preload: string, icon?: string): BrowserWindowCons
     autoHideMenuBar: true,
     ...(icon ? { icon } : {}),
     webPreferences: {
-      preload,
+      preload, // eng-disable PRELOAD_JS_CHECK: the preload (main/preload/index.ts) exposes only call and onEvent, never ipcRenderer
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -22,8 +26,10 @@ export function windowOptions(preload: string, icon?: string): BrowserWindowCons
       allowRunningInsecureContent: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // A middle click would open a link in a new window; new windows are denied anyway, this stops the attempt.
+      disableBlinkFeatures: 'Auxclick',
     },
-  };
+  });
 }
 
 /** The project's own sites: the only pages a link in the app may open in the user's browser. */

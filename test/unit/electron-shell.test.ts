@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
-import type { IpcMain, IpcMainInvokeEvent, Session, WebContents, WebFrameMain } from 'electron';
+import type { BrowserWindowConstructorOptions, IpcMain, IpcMainInvokeEvent, Session, WebContents, WebFrameMain } from 'electron';
 import type { Result } from '../../main/common/result.js';
 import { IPC_CALL, IPC_EVENT } from '../../main/common/wire.js';
 import { forwardEvents, serveIpc, trustedFrame } from '../../main/electron/ipc.js';
-import { hardenContents, hardenSession, windowOptions } from '../../main/electron/window.js';
+import { createWindow, hardenContents, hardenSession } from '../../main/electron/window.js';
 import { APP_URL } from '../../main/electron/protocol.js';
 import { testAgent } from '../helpers/agent.js';
 
@@ -62,7 +62,10 @@ test('agent events are pushed to the window, and skipped once it is destroyed', 
 });
 
 test('the window is isolated and sandboxed, with no Node in the page', () => {
-  const prefs = windowOptions('/p/preload.cjs').webPreferences!;
+  class FakeWindow {
+    constructor(readonly options: BrowserWindowConstructorOptions) {}
+  }
+  const prefs = createWindow(FakeWindow, '/p/preload.cjs').options.webPreferences!;
   assert.equal(prefs.contextIsolation, true);
   assert.equal(prefs.sandbox, true);
   assert.equal(prefs.nodeIntegration, false);
