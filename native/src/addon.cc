@@ -14,6 +14,8 @@
 
 namespace synor {
 
+Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info);  // process.cc
+
 void* OpenLibrary(const std::string& path) {
 #if defined(_WIN32)
   return reinterpret_cast<void*>(LoadLibraryExA(path.c_str(), nullptr, 0));
@@ -147,6 +149,7 @@ Napi::Value Cpu(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cpu", Napi::Function::New(env, Cpu));
+  exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal));
   exports.Set("nvidia", Napi::Function::New(env, RunVendor<ProbeNvidia>));
   exports.Set("amd", Napi::Function::New(env, RunVendor<ProbeAmd>));
   exports.Set("intel", Napi::Function::New(env, RunVendor<ProbeIntel>));

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { childEntry, type ChildEntry } from '../child-entry.js';
+import { AGENT_PID_ENV } from './parent-death.js';
 import type { Logger } from '../ports.js';
 import { BufferPool, encodeFrame, FrameReader, makeSpillFolder, SPILL_MIN_BYTES, type Spill } from './frames.js';
 import { HostMessageSchema, tensorBuffers, type HostMessage, type RunRequest } from './host-protocol.js';
@@ -56,7 +57,7 @@ export class JobHost {
     this.child = fork(entry.path, dir === undefined ? [priority] : [priority, dir], {
       execArgv: entry.execArgv,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
-      env: { ...process.env, CUDA_DEVICE_ORDER: 'PCI_BUS_ID' },
+      env: { ...process.env, CUDA_DEVICE_ORDER: 'PCI_BUS_ID', [AGENT_PID_ENV]: String(process.pid) },
     });
     this.pipe = this.child.stdio[4] as Socket;
     this.pid = this.child.pid ?? -1;

@@ -23,6 +23,7 @@ import {
 import { BufferPool, encodeFrame, FrameReader, SPILL_MIN_BYTES } from './frames.js';
 import { countOperations, readModelGraph, type ModelGraph } from './model-graph.js';
 import { lowerThisThread } from './process-control.js';
+import { dieWithAgent } from './parent-death.js';
 import { executionProviders, firstLine } from './providers.js';
 
 class HostError extends Error {
@@ -51,6 +52,8 @@ interface FromWorker {
 }
 
 function startMain(): void {
+  // Before anything else: a host must not outlive its agent (see parent-death.ts).
+  if (dieWithAgent() === 'parent-gone') process.exit(0);
   const self = new URL(import.meta.url);
   // Run from source (tests), the worker must register tsx itself: Node 20 workers do not get --import loaders.
   const worker = self.pathname.endsWith('.ts')
