@@ -92,6 +92,7 @@ export const ReleaseReasonSchema = z.enum([
   'runtime-error', // the model ran and failed (bad shape, out of memory, crash)
   'policy-pause', // the user needs the machine back for too long
   'deadline', // cannot finish in time
+  'expired', // its deadline passed before it could start: it was not run
   'shutdown',
 ]);
 export type ReleaseReason = z.infer<typeof ReleaseReasonSchema>;

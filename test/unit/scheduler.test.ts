@@ -267,7 +267,7 @@ describe('scheduler on a real runtime', () => {
     await t.scheduler.close();
   });
 
-  it('does not admit a task whose memory estimate exceeds the budget; it goes back at its deadline', async () => {
+  it('does not admit a task whose memory estimate exceeds the budget; it goes back, not started, at its deadline', async () => {
     const t = await testScheduler();
     t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 300 * 1024 ** 2 })));
     const task = matmulTask(smallRef, seededFloats(8), [1, 8], { memoryEstimateBytes: 400 * 1024 ** 2, deadline: t.ports.clock.time + 60_000 });
@@ -277,7 +277,39 @@ describe('scheduler on a real runtime', () => {
     assert.equal(stateOf(t.scheduler, task.id), 'queued');
     t.ports.clock.time += 61_000;
     const r = release(await t.outcome(task.id));
-    assert.equal(r.reason, 'deadline');
+    assert.equal(r.reason, 'expired');
+    await t.scheduler.close();
+  });
+
+  it("does not start a task whose deadline has already passed: it goes back as 'expired', its model never fetched", async () => {
+    const t = await testScheduler();
+    t.scheduler.apply(decided('cpu', running()));
+    const neverRef = server.add('never-fetched', small.bytes);
+    const late = matmulTask(neverRef, seededFloats(8), [1, 8], { deadline: t.ports.clock.time - 1 });
+    assert.equal(t.scheduler.submit(late).ok, false);
+    const r = release(await t.outcome(late.id));
+    assert.equal(r.reason, 'expired');
+    assert.match(r.message, /deadline passed before it could start/);
+    assert.equal(server.requests.filter((req) => req.path === '/never-fetched').length, 0);
+    assert.deepEqual(t.scheduler.snapshot().tasks, []);
+    await check(t); // the scheduler carries on
+    await t.scheduler.close();
+  });
+
+  it("pausing gives queued tasks back at once ('policy-pause'); the running one is suspended, kept, and finishes on resume", async () => {
+    const { t, expected, task } = await slowTaskRunning();
+    const queued = matmulTask(smallRef, seededFloats(8), [1, 8], { priority: 0 }); // another model, lower priority: waits
+    t.scheduler.submit(queued);
+    await until(t.scheduler, () => stateOf(t.scheduler, queued.id) === 'queued');
+    t.scheduler.apply(decided('cpu', running({ run: false })));
+    const r = release(await t.outcome(queued.id));
+    assert.equal(r.reason, 'policy-pause');
+    assert.equal(stateOf(t.scheduler, task.id), 'suspended', 'the running task is held, stopped, within maxPauseMs');
+    const whilePaused = matmulTask(smallRef, seededFloats(8), [1, 8]);
+    t.scheduler.submit(whilePaused); // e.g. a lease answered after sharing was turned off
+    assert.equal(release(await t.outcome(whilePaused.id)).reason, 'policy-pause');
+    t.scheduler.apply(decided('cpu', running()));
+    near(floats(result(await t.outcome(task.id))), expected);
     await t.scheduler.close();
   });
 
@@ -315,9 +347,10 @@ describe('scheduler on a real runtime', () => {
     const t = await testScheduler();
     t.scheduler.apply(decided('cpu', running()));
     await check(t, 2); // the host reports the model batchable on first load
-    t.scheduler.apply(decided('cpu', running({ run: false })));
+    // A memory budget too small for any of them holds them in the queue (a paused device would give them back).
+    t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 1 })));
     const inputs = [1, 2, 3, 1, 4, 2].map((rows, i) => ({ rows, x: seededFloats(rows * 8, 100 + i) }));
-    const tasks = inputs.map(({ rows, x }) => matmulTask(smallRef, x, [rows, 8]));
+    const tasks = inputs.map(({ rows, x }) => matmulTask(smallRef, x, [rows, 8], { memoryEstimateBytes: 1024 }));
     tasks.forEach((task) => t.scheduler.submit(task));
     await until(t.scheduler, () => t.scheduler.snapshot().tasks.every((x) => x.state === 'queued'));
     let together = 0;

@@ -5,6 +5,8 @@ import { concurrency, PIPELINE_DEPTH, type SchedulerState } from './state.js';
 
 export type Admitted = { ok: true } | { ok: false; message: string };
 
+const EXPIRED = 'its deadline passed before it could start';
+
 /** A task from anywhere untrusted (API, devnet, tests): parsed here; a bad one is released as 'invalid-task'. */
 export function submit(state: SchedulerState, raw: unknown): Admitted {
   const parsed = TaskSchema.safeParse(raw);
@@ -20,6 +22,10 @@ export function submit(state: SchedulerState, raw: unknown): Admitted {
 export function enqueue(state: SchedulerState, task: Task): Admitted {
   if (state.closed) return { ok: false, message: 'scheduler closed' };
   if (state.known.has(task.id)) return { ok: false, message: `task ${task.id} is already here` };
+  if (task.deadline <= state.options.clock.now()) {
+    void Promise.resolve(state.options.sink.release(task.id, 'expired', EXPIRED)).catch(() => undefined);
+    return { ok: false, message: EXPIRED };
+  }
   if (!state.runnable(task)) {
     void Promise.resolve(state.options.sink.release(task.id, 'invalid-task', `no ${task.device} device here`)).catch(() => undefined);
     return { ok: false, message: `no ${task.device} device here` };
@@ -49,12 +55,29 @@ export function prepare(state: SchedulerState, entry: Queued): void {
     });
 }
 
-/** Queued tasks whose deadline passed go back: the network has given them to someone else by now. */
+/** Queued tasks whose deadline passed are not started; they go back as 'expired' (the network has moved on). */
 export function releaseExpiredQueued(state: SchedulerState): void {
   const at = state.options.clock.now();
   for (const entry of state.queue.matching((queued) => queued.task.deadline <= at)) {
     state.queue.remove(entry);
-    state.finish(entry, { reason: 'deadline', message: `deadline passed while queued` });
+    state.finish(entry, { reason: 'expired', message: EXPIRED });
+  }
+}
+
+/**
+ * A paused device holds no waiting work: queued tasks that only paused devices could run go back at once, so the
+ * network can give them to a device that is working (running ones are stopped, and go back after maxPauseMs).
+ * Devices the policy has not decided for yet keep theirs.
+ */
+export function releaseWhilePaused(state: SchedulerState): void {
+  const lanes = [...state.lanes.values()];
+  const held = (entry: Queued): boolean => {
+    const able = lanes.filter((lane) => state.fits(lane, entry.task));
+    return able.length > 0 && able.every((lane) => lane.decided && !lane.decision.run);
+  };
+  for (const entry of state.queue.matching(held)) {
+    state.queue.remove(entry);
+    state.finish(entry, { reason: 'policy-pause', message: 'sharing is paused on this computer' });
   }
 }
 

@@ -2,7 +2,8 @@
  * Local scheduler: runs the network's tasks on this machine's devices, inside the limits the policy engine sets.
  * - Tasks arrive by submit() or from a TaskSource; each ends in exactly one ResultSink complete() or release().
  * - Queue and admission (queue.ts, admission.ts): priority, then deadline, then arrival; admission by the memory
- *   (GPU: VRAM) estimate against the budget.
+ *   (GPU: VRAM) estimate against the budget. A task past its deadline is never started ('expired'); a paused device
+ *   gives its queued tasks back at once ('policy-pause').
  * - Dispatch and batching (dispatch.ts): one lane per device, `concurrency` job hosts each; a host keeps warm
  *   sessions and takes the next job of the same model before the current one ends, so bytes travel while it computes.
  * - Enforcement (enforcement.ts) of the policy's Decision, kept as decide() made it: run:false SIGSTOPs the lane's hosts at once (released as 'policy-pause' after
@@ -14,7 +15,7 @@
  * - Snapshot (snapshot.ts): states, progress and ETA for the UI.
  * This file composes them: the pump that runs whatever can run, the ticker, cancel and close.
  */
-import { Leasing, releaseExpiredQueued, submit } from './admission.js';
+import { Leasing, releaseExpiredQueued, releaseWhilePaused, submit } from './admission.js';
 import { dispatchReady } from './dispatch.js';
 import { applyDecision, enforceDeadlinesAndPauses, enforceRunning, metering } from './enforcement.js';
 import { snapshot } from './snapshot.js';
@@ -32,8 +33,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   function pump(): void {
     if (state.closed) return;
-    dispatchReady(state, () => `j${++jobSeq}`);
+    // Expired and paused-away tasks leave before dispatch, so none of them starts.
     releaseExpiredQueued(state);
+    releaseWhilePaused(state);
+    dispatchReady(state, () => `j${++jobSeq}`);
     enforceDeadlinesAndPauses(state);
     leasing.pull();
     schedule();
