@@ -134,7 +134,8 @@ const CoordinatorStateSchema = z
     registeredAt: z.number().int().nonnegative().default(0),
   })
   .strict();
-const ClientStateSchema = z
+/** client.json; file-repair.ts sets aside a file this does not accept. */
+export const ClientStateSchema = z
   .object({ deviceId: z.string().min(1).max(128), coordinators: z.record(z.string(), CoordinatorStateSchema) })
   .strict();
 type ClientState = z.infer<typeof ClientStateSchema>;

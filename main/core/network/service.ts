@@ -8,6 +8,7 @@ import { formatSynor } from '../economics/rewards.js';
 import { latestStanding, measuredThroughput } from '../ledger/throughput.js';
 import { earningsCsv, summarizeEarnings } from '../ledger/earnings.js';
 import { Ledger, type SetAsideReport } from '../ledger/ledger.js';
+import { repairNetworkFiles } from './file-repair.js';
 import { recordProblem } from '../ledger/trust.js';
 import type { Clock, Logger } from '../ports.js';
 import { contribute, createNetworkClient, type NetworkClient, type NetworkEvent, type OwnerSigner } from './client.js';
@@ -80,10 +81,11 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
   const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now());
   if (ledger.report.tornTail) o.logger.warn(`ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`);
   for (const p of ledger.report.problems) o.logger.error(`ledger line ${p.line}: ${p.message}; the line is kept and skipped`);
+  const repaired = await repairNetworkFiles(o.dataDir, ledger.all(), o.clock.now(), o.logger);
   const client = await createNetworkClient({ url: o.url, dataDir: o.dataDir, signer: o.signer, device: o.device, ledger, clock: o.clock, logger: o.logger });
   const setAside = await ledger.verify(recordProblem(client.trust()), o.clock.now());
   if (setAside) o.logger.warn(`ledger: ${setAside.count} line(s) failed their check and were moved to ${setAside.keptIn} (${setAside.reasons.join('; ')})`);
-  const notices = ledgerNotices(ledger.report, setAside);
+  const notices = [...repaired, ...ledgerNotices(ledger.report, setAside)];
   client.start();
 
   // Time without work, for explaining the difference between projection and earnings.
