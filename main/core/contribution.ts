@@ -4,6 +4,7 @@
  * It starts what it can and says what is missing (no wallet yet, hardware still being detected).
  */
 import { join } from 'node:path';
+import { ZodError } from 'zod';
 import type { HardwareSnapshot } from '../common/hardware.js';
 import type { EarningsQuery, EarningsSummary, Estimates } from '../common/network.js';
 import type { Decision } from '../common/policy.js';
@@ -216,7 +217,9 @@ export function createContribution(o: ContributionOptions): Contribution {
     pids: () => connected?.scheduler.snapshot().lanes.flatMap((lane) => lane.pids) ?? [],
     refresh() {
       reconciling = reconciling.then(reconcile).catch((error: unknown) => {
-        blocker = `Could not join the network: ${(error as Error).message}`;
+        // A schema's own text (a ZodError dump) says nothing to a user; the details are in the log line below.
+        const why = error instanceof ZodError ? 'a file or a reply could not be read; the details are in the log' : (error as Error).message;
+        blocker = `Could not join the network: ${why}`;
         logger.error(`contribution: ${(error as Error).stack ?? String(error)}`);
       });
       return reconciling.then(o.onChange);

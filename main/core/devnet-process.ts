@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import type { ChainSettings } from '../common/wallet.js';
-import { DevnetReadySchema } from '../devnet/ready.js';
+import { DevnetReadySchema } from '../common/devnet.js';
 import { childEntry } from './child-entry.js';
 import type { Logger } from './ports.js';
 

@@ -10,7 +10,8 @@ import { SignedReceiptSchema, type SignedReceipt } from '../common/protocol.js';
 import type { ChainSettings, Voucher } from '../common/wallet.js';
 import { appendRecord, openLog } from '../core/fs/checksummed-log.js';
 import type { Logger } from '../core/ports.js';
-import { PAYOUT_ABI, readPaid } from '../core/wallet/chain.js';
+import { PAYOUT_ABI } from '../common/payout-abi.js';
+import { readPaid } from '../core/wallet/chain.js';
 import { signVoucher, type VoucherSigner } from './chain/vouchers.js';
 
 /** The payout contract the coordinator signs vouchers for, and how owners get gas money (devnet only). */

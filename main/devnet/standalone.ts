@@ -15,7 +15,7 @@ import { stderrLogger } from '../core/node-ports.js';
 import { appPaths } from '../core/paths.js';
 import { payoutDeployment, startLocalChain, topUpNative } from './chain/local-chain.js';
 import { startCoordinator } from './coordinator.js';
-import type { DevnetReady } from './ready.js';
+import type { DevnetReady } from '../common/devnet.js';
 
 const { values } = parseArgs({
   options: { port: { type: 'string' }, 'chain-port': { type: 'string' }, data: { type: 'string' }, 'task-interval': { type: 'string' } },

@@ -7,7 +7,8 @@ import { after, test } from 'node:test';
 import { Contract, JsonRpcProvider, parseUnits } from 'ethers';
 import type { AgentState } from '../../main/common/state.js';
 import type { ClaimRecord, WalletView } from '../../main/common/wallet.js';
-import { PAYOUT_ABI, readPaid, TOKEN_ABI } from '../../main/core/wallet/chain.js';
+import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
+import { readPaid } from '../../main/core/wallet/chain.js';
 import { tempDir } from '../helpers/fakes.js';
 import { ledgerWei, shareNow, startAgent, startDevnet, type TestAgent } from './support/agents.js';
 

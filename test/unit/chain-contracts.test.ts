@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Interface } from 'ethers';
-import { PAYOUT_ABI, TOKEN_ABI } from '../../main/core/wallet/chain.js';
+import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
 import { loadArtifacts } from '../../main/devnet/chain/artifacts.js';
 import { compile, EVM_VERSION, sourceHash } from '../../main/devnet/chain/compile.js';
 

@@ -1,29 +1,10 @@
 import { Contract, FetchRequest, Interface, JsonRpcProvider, Network, isError, type EventLog, type Signer } from 'ethers';
 import type { ChainSettings, ClaimRecord, Voucher } from '../../common/wallet.js';
 import type { Clock } from '../ports.js';
+import { PAYOUT_ABI, TOKEN_ABI } from '../../common/payout-abi.js';
 import { WalletError } from './errors.js';
 
-/** The parts of the contracts in main/devnet/chain the agent uses (test/unit/chain-contracts.test.ts keeps them in step). */
-const RANGE_TUPLE = 'tuple(string deviceId, uint64 firstSeq, uint64 lastSeq, uint256 amount)[] ranges';
-export const PAYOUT_ABI = [
-  `function claim(address owner, uint256 amount, ${RANGE_TUPLE}, uint64 expiry, bytes signature)`,
-  'function paid(address owner, string deviceId) view returns (uint64 lastSeq, uint256 total)',
-  'function token() view returns (address)',
-  'function coordinator() view returns (address)',
-  `event Claimed(address indexed owner, uint256 amount, ${RANGE_TUPLE})`,
-  'error NotOwner()',
-  'error VoucherExpired(uint64 expiry)',
-  'error EmptyRange()',
-  'error WrongTotal(uint256 sumOfRanges)',
-  'error RangeNotNext(string deviceId, uint64 expectedFirst)',
-  'error WrongSigner(address signer)',
-  'error ECDSAInvalidSignature()',
-  'error ECDSAInvalidSignatureS(bytes32 s)',
-  // Bubbles up from the token when the payout contract has run dry.
-  'error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)',
-];
 const payoutInterface = new Interface(PAYOUT_ABI);
-export const TOKEN_ABI = ['function balanceOf(address owner) view returns (uint256)'];
 
 /** What the payout contract paid for the owner's device so far (the devnet coordinator reads it too). */
 export async function readPaid(payout: Contract, owner: string, deviceId: string): Promise<{ lastSeq: number; total: bigint }> {

@@ -5,7 +5,7 @@ import { Contract, ContractFactory, JsonRpcProvider, Network, NonceManager, Wall
 import { z } from 'zod';
 import type { ChainSettings } from '../../common/wallet.js';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
-import { PAYOUT_ABI } from '../../core/wallet/chain.js';
+import { PAYOUT_ABI } from '../../common/payout-abi.js';
 import { loadArtifacts } from './artifacts.js';
 
 const require = createRequire(import.meta.url);
