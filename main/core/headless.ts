@@ -6,9 +6,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { acquireInstanceLock } from './instance-lock.js';
 import { stderrLogger } from './node-ports.js';
-import { appPaths } from './paths.js';
 import { startServer } from './server/http.js';
 import { shutdown, startAgent } from './startup.js';
 
@@ -18,10 +16,10 @@ const DEFAULT_PORT = 7433;
 const root = new URL('../../', import.meta.url);
 const { values } = parseArgs({ options: { port: { type: 'string' } } });
 const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
+const started = await startAgent({ mode: 'headless', version, home: homedir() });
 // One agent per data folder: a second start shows the running agent's link instead of starting another.
-const taken = await acquireInstanceLock(appPaths(process.platform, process.env, homedir()).dataDir);
-if (!taken.acquired) {
-  const { pid, url } = taken.running;
+if (!started.started) {
+  const { pid, url } = started.running;
   process.stdout.write(
     url
       ? `Synor Contributor is already running (process ${pid}). Open this link in your browser:\n  ${url}\n`
@@ -29,8 +27,7 @@ if (!taken.acquired) {
   );
   process.exit(0);
 }
-const { lock } = taken;
-const { agent, paths } = await startAgent({ mode: 'headless', version, home: homedir() });
+const { agent, paths, lock } = started;
 
 const serve = (port: number) =>
   startServer({ agent, logger: stderrLogger, rendererDir: fileURLToPath(new URL('dist/renderer/', root)), port });
@@ -45,7 +42,7 @@ await lock.setUrl(server.url);
 stderrLogger.info(`settings in ${paths.configDir}, data in ${paths.dataDir}`);
 process.stdout.write(`Synor Contributor (headless) is running. Open this link in your browser:\n  ${server.url}\n`);
 
-const stop = shutdown(agent, () => server.close().then(() => lock.release()));
+const stop = shutdown(started, () => server.close());
 const quit = (): void => void stop().then(() => process.exit(0));
 process.on('SIGINT', quit);
 process.on('SIGTERM', quit);

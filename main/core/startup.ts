@@ -5,6 +5,7 @@
  */
 import { createAgent, type Agent, type AgentOptions } from './agent.js';
 import { createDefaultProbe } from './hardware/default-probe.js';
+import { acquireInstanceLock, type InstanceLock, type LockInfo } from './instance-lock.js';
 import { nodeSystemPorts } from './monitor/node-sources.js';
 import { stderrLogger, systemClock } from './node-ports.js';
 import { appPaths, type AppPaths } from './paths.js';
@@ -25,15 +26,27 @@ export interface StartOptions {
 }
 
 export interface Started {
+  started: true;
   agent: Agent;
   paths: AppPaths;
   ports: Ports;
+  /** This agent's hold on its data folder; shutdown() releases it. */
+  lock: InstanceLock;
 }
 
-export async function startAgent(o: StartOptions): Promise<Started> {
+/** Another agent owns the data folder (one agent per folder, whichever shell): the shell shows it instead. */
+export interface AlreadyRunning {
+  started: false;
+  paths: AppPaths;
+  running: LockInfo;
+}
+
+export async function startAgent(o: StartOptions): Promise<Started | AlreadyRunning> {
   const platform = o.platform ?? process.platform;
   const env = o.env ?? process.env;
   const paths = appPaths(platform, env, o.home);
+  const taken = await acquireInstanceLock(paths.dataDir);
+  if (!taken.acquired) return { started: false, paths, running: taken.running };
   const defaults: Ports = {
     clock: systemClock,
     logger: stderrLogger,
@@ -48,16 +61,19 @@ export async function startAgent(o: StartOptions): Promise<Started> {
     mode: o.mode,
     version: o.version,
     ...(o.autoBenchmark === undefined ? {} : { autoBenchmark: o.autoBenchmark }),
+  }).catch(async (error: unknown) => {
+    await taken.lock.release();
+    throw error;
   });
-  return { agent, paths, ports };
+  return { started: true, agent, paths, ports, lock: taken.lock };
 }
 
 /**
  * Closes once, however many quit requests arrive (tray Quit, then SIGTERM from the session ending). agent.close()
  * stops new work, gives back or finishes running tasks, sends the outbox and ends the job processes; `also` closes
- * what the shell added around it (the HTTP server).
+ * what the shell added around it (the HTTP server). The data folder is let go last, once nothing writes to it.
  */
-export function shutdown(agent: Pick<Agent, 'close'>, also: () => Promise<void> = async () => undefined): () => Promise<void> {
+export function shutdown(started: Pick<Started, 'agent' | 'lock'>, also: () => Promise<void> = async () => undefined): () => Promise<void> {
   let closing: Promise<void> | null = null;
-  return () => (closing ??= Promise.all([also(), agent.close()]).then(() => undefined));
+  return () => (closing ??= Promise.all([also(), started.agent.close()]).then(() => started.lock.release()));
 }

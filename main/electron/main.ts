@@ -1,5 +1,5 @@
 /** Electron entry: the only place that wires real Electron objects to the agent. */
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, nativeTheme, net, Notification, powerMonitor, protocol, safeStorage, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, net, Notification, powerMonitor, protocol, safeStorage, session, shell, Tray } from 'electron';
 import { autoUpdater } from 'electron-updater';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,7 +100,7 @@ function followTray(agent: Agent, restartToUpdate: () => void): { refresh(): voi
 async function run(): Promise<void> {
   hardenSession(session.defaultSession);
   serveApp(protocol, rendererDir, (url) => net.fetch(url));
-  const { agent } = await startAgent({
+  const started = await startAgent({
     mode: 'electron',
     version: app.getVersion(),
     home: app.getPath('home'),
@@ -113,7 +113,18 @@ async function run(): Promise<void> {
       session: electronSession(powerMonitor),
     }),
   });
-  const stop = shutdown(agent);
+  if (!started.started) {
+    // Headless mode already runs on this data folder (another desktop app would have been stopped by the single-instance lock).
+    const { pid, url } = started.running;
+    dialog.showErrorBox(
+      'Synor Contributor is already running',
+      `It runs in headless mode (process ${pid}) on the same data folder. ${url ? `Open ${url} in your browser, or stop it` : 'Stop it'} and start the desktop app again.`,
+    );
+    closed = true;
+    return app.quit();
+  }
+  const { agent } = started;
+  const stop = shutdown(started);
   // Quitting (tray, OS logout, SIGTERM) waits for the agent to put its work away, then really quits.
   app.on('before-quit', (event) => {
     quitting = true;

@@ -82,8 +82,14 @@ test('quit during work: no job process left, every leased task accepted, given b
   const settings = { ...DEFAULT_SETTINGS, sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null };
   await writeFile(join(home, 'config', 'settings.json'), JSON.stringify({ ...settings, network: { ...settings.network, coordinatorUrl: url } }));
   // A bare server: no keychain, so the key is kept under a passphrase.
-  const { agent, paths } = await startAgent({ mode: 'headless', version: '0.0.0-test', home, env: { ...process.env, SYNOR_HOME: home }, autoBenchmark: false, ports: () => ({ secrets: null }) });
+  const options = { mode: 'headless' as const, version: '0.0.0-test', home, env: { ...process.env, SYNOR_HOME: home }, autoBenchmark: false, ports: () => ({ secrets: null }) };
+  const started = await startAgent(options);
+  assert.ok(started.started);
+  const { agent, paths } = started;
   try {
+    // One agent per data folder: the folder is held while it runs (a second process is turned away:
+    // test/integration/instance-lock.test.ts).
+    assert.equal((JSON.parse(await readFile(started.lock.file, 'utf8')) as { pid: number }).pid, process.pid);
     const created = await agent.call({ cmd: 'walletCreate', args: { passphrase: 'correct horse battery staple' } });
     assert.ok(created.ok, JSON.stringify(created));
     await agent.call({ cmd: 'getState', args: {} });
@@ -98,7 +104,7 @@ test('quit during work: no job process left, every leased task accepted, given b
     });
     const hosts = (await descendants(process.pid)).filter((p) => p.cmd.includes('job-host'));
     assert.ok(hosts.length > 0, 'job processes were running');
-    const stop = shutdown(agent);
+    const stop = shutdown(started);
     // A second quit request (tray, then SIGTERM) joins the first.
     await Promise.all([stop(), stop()]);
     assert.deepEqual((await descendants(process.pid)).filter((p) => p.cmd.includes('job-host')), []);
@@ -106,9 +112,10 @@ test('quit during work: no job process left, every leased task accepted, given b
     const unaccounted = [...proxy.leased].filter(([leaseId, taskId]) => !coordinator.stats.accepted.has(taskId) && !proxy.released.has(leaseId) && !kept.has(taskId));
     assert.deepEqual(unaccounted, []);
     for (const [taskId, times] of coordinator.stats.accepted) assert.equal(times, 1, `task ${taskId} accepted once`);
+    await assert.rejects(readFile(started.lock.file), { code: 'ENOENT' }, 'the folder is let go');
     console.log(`# leased ${proxy.leased.size}, accepted ${coordinator.stats.accepted.size}, given back ${proxy.released.size}, kept on disk ${kept.size}`);
   } finally {
-    await shutdown(agent)();
+    await shutdown(started)();
     await proxy.close();
     await coordinator.close();
   }
