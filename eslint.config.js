@@ -34,6 +34,27 @@ const outward = (what) => ({
   message: `Dependencies point inward: this folder may not import ${what}/.`,
 });
 
+/**
+ * The core files the devnet may import: the ports it runs on, atomic and checksummed files, the ONNX model
+ * builder/reader it makes tasks with, the reward function it pays with, and the payout reader it builds vouchers
+ * with. Everything else in core is the agent's own; shared protocol pieces live in main/common.
+ */
+const DEVNET_CORE_ENTRY_POINTS = [
+  'ports',
+  'node-ports',
+  'paths',
+  'fs/atomic',
+  'fs/checksummed-log',
+  'runtime/onnx-model',
+  'runtime/model-graph',
+  'economics/rewards',
+  'wallet/chain',
+];
+const devnetReachesIntoCore = {
+  regex: `^(\\.{1,2}/)+core/(?!(${DEVNET_CORE_ENTRY_POINTS.join('|')})\\.js$)`,
+  message: `The devnet may import from core only ${DEVNET_CORE_ENTRY_POINTS.join(', ')}; shared protocol pieces belong in main/common.`,
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'test-results/**', 'test/fixtures/lint/**'] },
   js.configs.recommended,
@@ -60,7 +81,16 @@ export default tseslint.config(
     outward('preload'),
     outward('renderer'),
   ]),
-  layer(['main/core/**', 'main/devnet/**'], [electronBan], [outward('electron'), outward('preload'), outward('renderer')]),
+  layer(['main/core/**'], [electronBan], [outward('electron'), outward('preload'), outward('renderer'), outward('devnet')]),
+  // Policy and economics are pure functions of their inputs: no OS, no network, no clock of their own.
+  layer(['main/core/policy/**', 'main/core/economics/**'], [electronBan], [
+    { group: ['node:*', 'ws', 'electron', 'ethers', 'systeminformation', 'onnxruntime-node'], message: 'Policy and economics are pure: no runtime-specific imports.' },
+    outward('electron'),
+    outward('preload'),
+    outward('renderer'),
+    outward('devnet'),
+  ]),
+  layer(['main/devnet/**'], [electronBan], [outward('electron'), outward('preload'), outward('renderer'), devnetReachesIntoCore]),
   layer(['main/electron/**'], [ipcRendererBan], [outward('preload'), outward('renderer')]),
   layer(['main/preload/**'], [], [outward('core'), outward('electron'), outward('renderer')], { allowIpcRenderer: true }),
   layer(['renderer/**'], [electronBan], [

@@ -27,6 +27,19 @@ const cases: [string, string, string | null][] = [
   ['imports-node', 'main/core/fixture.ts', null],
   ['imports-electron-folder', 'main/core/fixture.ts', 'no-restricted-imports'],
   ['imports-electron-folder', 'main/common/fixture.ts', 'no-restricted-imports'],
+  // core never reaches into the devnet; the devnet reaches into core only through its declared entry points
+  ['imports-devnet', 'main/core/fixture.ts', 'no-restricted-imports'],
+  ['imports-devnet', 'main/core/network/fixture.ts', 'no-restricted-imports'],
+  ['imports-core-internal', 'main/devnet/fixture.ts', 'no-restricted-imports'],
+  ['imports-core-entry-point', 'main/devnet/fixture.ts', null],
+  ['imports-core-entry-point', 'main/core/fixture.ts', null],
+  ['imports-electron', 'main/devnet/fixture.ts', 'no-restricted-imports'],
+  // policy and economics stay pure
+  ['imports-node', 'main/core/policy/fixture.ts', 'no-restricted-imports'],
+  ['imports-node', 'main/core/economics/fixture.ts', 'no-restricted-imports'],
+  ['imports-ethers', 'main/core/economics/fixture.ts', 'no-restricted-imports'],
+  ['imports-ethers', 'main/core/wallet/fixture.ts', null],
+  ['imports-devnet', 'main/core/policy/fixture.ts', 'no-restricted-imports'],
 ];
 
 for (const [fixture, filePath, rule] of cases) {
