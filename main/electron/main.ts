@@ -177,6 +177,8 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', showWindow);
+  // macOS: a click on the Dock icon.
+  app.on('activate', showWindow);
   app.on('web-contents-created', (_event, contents) =>
     hardenContents(contents, (url) => {
       // Checked again here, beside the call, so no other path can hand shell.openExternal an unchecked URL.
