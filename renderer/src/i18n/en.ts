@@ -188,6 +188,9 @@ export const t = {
     removeHelp: 'Removes the key from this computer. Without a backup, its funds are lost.',
     removeType: 'Type your address to confirm',
     removeButton: 'Remove',
+    walletPassphrase: 'Your wallet passphrase',
+    confirmHelp: 'For your safety this asks twice: press the button, wait a few seconds, then press it again.',
+    confirmWait: (time: string) => `For your safety, confirm again after ${time}: press the same button once more.`,
   },
   earnings: {
     title: 'Earnings',
