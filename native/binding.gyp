@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "synor_hardware",
-      "sources": ["src/addon.cc", "src/cpu.cc", "src/level0.cc", "src/nvml.cc", "src/rocm.cc", "src/process.cc"],
+      "sources": ["src/addon.cc", "src/cpu.cc", "src/level0.cc", "src/nvml.cc", "src/rocm.cc", "src/process.cc", "src/input.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc": ["-std=gnu++17"],

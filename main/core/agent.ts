@@ -149,6 +149,25 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   let signals: Signals | null = null;
   let decision: Decision | undefined;
 
+  /**
+   * The user's input between ticks gives the machine back at once: decided again on the last sample with no idle
+   * time and applied like every tick's decision (settle), so the job hosts stop in the same event-loop turn. Watched
+   * only while tasks run under "only when I am away"; resuming stays with the tick, once the idle rule holds again.
+   */
+  let stopWatching: (() => void) | null = null;
+  const onInput = (): void => {
+    monitor.noteInput();
+    if (signals && decision?.devices.some((device) => device.run)) settle({ ...signals, at: clock.now(), idleSeconds: 0 });
+  };
+  const watchInput = (working: boolean): void => {
+    const wanted = working && settings.sharing && settings.idleOnly.enabled;
+    if (wanted && !stopWatching) stopWatching = ports.input.watch(onInput);
+    if (!wanted && stopWatching) {
+      stopWatching();
+      stopWatching = null;
+    }
+  };
+
   const state = (): AgentState => {
     const work = contribution.work();
     return {
@@ -181,6 +200,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const tells = new Emitter<Tell>();
   const publish = (): AgentState => {
     const current = state();
+    watchInput(current.work.tasks.some((task) => task.state === 'running'));
     const news = tell(current, told, clock.now(), (kind) => settings.notifications.includes(kind));
     told = news.memory;
     events.emit({ type: 'state', state: current });
@@ -199,15 +219,16 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
 
   /** Sample, decide, and say so when the answer changes. Ticks run one after another, each with fresh settings. */
   let ticks: Promise<void> = Promise.resolve();
-  const evaluate = async (): Promise<void> => {
-    signals = await monitor.sample(settings);
+  const evaluate = async (): Promise<void> => settle(await monitor.sample(settings));
+  function settle(sample: Signals): void {
+    signals = sample;
     const next = decide(signals, settings, clock.now(), decision);
     const changed = decisionKey(next) !== decisionKey(decision);
     decision = next;
     contribution.apply(next);
     if (changed) log('policy', summarize(next, false).reason);
     publish();
-  };
+  }
   const tick = (): Promise<void> =>
     (ticks = ticks.then(evaluate).catch((error: unknown) => logger.error(`policy tick failed: ${(error as Error).stack ?? String(error)}`)));
   let cancelTimer = (): void => undefined;
@@ -350,6 +371,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       await contribution.close();
       cancelTimer();
       unsubscribeSession();
+      watchInput(false);
       unsubscribeHardware();
       stopTelemetry?.();
       await writes;

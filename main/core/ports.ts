@@ -22,6 +22,17 @@ export interface IdleSource {
   locked(): Promise<boolean | null>;
 }
 
+/** Tells the moment the user touches keyboard or mouse, so running work stops before the next policy tick. */
+export interface InputWatcher {
+  /** Where the events come from ("X11 screen saver counter", "none"). */
+  readonly name: string;
+  /**
+   * Starts watching: `onInput` runs (on a later event-loop turn, never inside this call) each time new input is seen,
+   * at most ~10 ms after it. Returns the stop function, or null where this system cannot watch.
+   */
+  watch(onInput: () => void): (() => void) | null;
+}
+
 export interface PowerReading {
   onBattery: boolean | null;
   batteryPercent: number | null;
@@ -66,6 +77,8 @@ export interface Ports {
   /** OS-protected storage for the wallet key (keychain, Electron safeStorage); null where there is none. */
   secrets: SecretStore | null;
   idle: IdleSource;
+  /** Watched only while tasks run and "only when I am away" is on: the one time input changes the decision. */
+  input: InputWatcher;
   power: PowerSource;
   session: SessionEvents;
   system: SystemSampler;

@@ -15,6 +15,7 @@
 namespace synor {
 
 Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info);  // process.cc
+void RegisterInput(Napi::Env env, Napi::Object exports);          // input.cc
 
 void* OpenLibrary(const std::string& path) {
 #if defined(_WIN32)
@@ -154,6 +155,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("amd", Napi::Function::New(env, RunVendor<ProbeAmd>));
   exports.Set("intel", Napi::Function::New(env, RunVendor<ProbeIntel>));
   exports.Set("apple", Napi::Function::New(env, RunVendor<ProbeAppleAny>));
+  RegisterInput(env, exports);
   return exports;
 }
 

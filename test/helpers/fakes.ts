@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HardwareReport } from '../../main/common/hardware.js';
 import { vendorReport } from '../../main/core/hardware/probe.js';
-import type { Clock, CpuTimes, Logger, Ports, PowerReading, SessionEvent } from '../../main/core/ports.js';
+import type { Clock, CpuTimes, InputWatcher, Logger, Ports, PowerReading, SessionEvent } from '../../main/core/ports.js';
 import { MemorySecretStore } from './wallet.js';
 
 /** A clock the test moves by hand; timers fire only from advance(). */
@@ -48,8 +48,30 @@ export class MemoryLogger implements Logger {
 }
 
 /** The OS as a test wants it: every reading settable, session events emitted by hand. */
+/**
+ * Like the native watcher (native/src/input.cc): input reaches the listener on a later event-loop turn (the addon's
+ * thread-safe call from its own thread), never inside press(); where the system cannot watch, watch() is null.
+ */
+export class FakeInputWatcher implements InputWatcher {
+  readonly name = 'fake';
+  supported = true;
+  private readonly listeners = new Set<() => void>();
+  get watching(): boolean {
+    return this.listeners.size > 0;
+  }
+  watch(onInput: () => void): (() => void) | null {
+    if (!this.supported) return null;
+    this.listeners.add(onInput);
+    return () => void this.listeners.delete(onInput);
+  }
+  press(): void {
+    setImmediate(() => this.listeners.forEach((listener) => listener()));
+  }
+}
+
 export class FakeSystem {
   idleSeconds: number | null = 3600;
+  readonly input = new FakeInputWatcher();
   locked: boolean | null = false;
   power: PowerReading = { onBattery: false, batteryPercent: null, charging: null, batterySaver: false };
   cpu: CpuTimes = { busyMs: 0, totalMs: 0, oursMs: 0 };
@@ -78,6 +100,7 @@ export class FakeSystem {
       hardware: { provider: { kind: 'fallback', reason: 'fake probe' }, detect: async () => this.hardware },
       secrets: new MemorySecretStore(),
       idle: { name: 'fake', idleSeconds: async () => this.idleSeconds, locked: async () => this.locked },
+      input: this.input,
       power: { read: async () => this.power },
       session: {
         subscribe: (listener) => {

@@ -13,6 +13,8 @@ export class Monitor {
   private previous: CpuTimes | null = null;
   private locked: boolean | null = null;
   private suspended = false;
+  /** When the input watcher last saw the user (clock ms). */
+  private inputAt: number | null = null;
 
   constructor(
     private readonly ports: Ports,
@@ -23,6 +25,11 @@ export class Monitor {
       if (event === 'suspend' || event === 'resume') this.suspended = event === 'suspend';
       if (event === 'lock' || event === 'unlock') this.locked = event === 'lock';
     });
+  }
+
+  /** Input seen between samples: idle time counts from it, whatever a slower idle source says (or said mid-sample). */
+  noteInput(): void {
+    this.inputAt = this.ports.clock.now();
   }
 
   async sample(settings: Settings): Promise<Signals> {
@@ -44,7 +51,7 @@ export class Monitor {
     return {
       at: now,
       utcOffsetMinutes: -new Date(now).getTimezoneOffset(),
-      idleSeconds,
+      idleSeconds: idleSeconds === null || this.inputAt === null ? idleSeconds : Math.min(idleSeconds, Math.max(0, (now - this.inputAt) / 1000)),
       locked,
       power: powerReading,
       cpu: { cores: availableParallelism(), tempC, ...load },

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { noInputWatcher, x11IdleSeconds, x11Input, x11InputWatcher, type InputAddon } from './input-watcher.js';
 import type { CpuTimes, IdleSource, PowerReading, PowerSource, SessionEvents, SystemSampler } from '../ports.js';
 
 /** Linux reports CPU time in clock ticks of 1/100 s on every mainstream build (USER_HZ). */
@@ -181,8 +182,8 @@ export function parseIoreg(text: string): number | null {
   return match ? Number(match[1]) / 1e9 : null;
 }
 
-/** Headless idle time: X11 (xprintidle), then logind, then nothing — said honestly as null. */
-export function nodeIdle(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): IdleSource {
+/** Headless idle time: X11 (the addon's counter, else xprintidle), then logind, then nothing — said honestly as null. */
+export function nodeIdle(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, x11: InputAddon | null = null): IdleSource {
   if (platform === 'darwin') {
     return {
       name: 'IOKit HIDIdleTime',
@@ -198,8 +199,10 @@ export function nodeIdle(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Idl
     return out === null ? null : parseLoginctl(out, Number(process.hrtime.bigint() / 1000n));
   };
   return {
-    name: env['DISPLAY'] ? 'X11 (xprintidle), then logind' : 'logind',
+    name: x11 ? 'X11 screen saver counter, then logind' : env['DISPLAY'] ? 'X11 (xprintidle), then logind' : 'logind',
     async idleSeconds() {
+      const counted = x11 && x11IdleSeconds(x11);
+      if (typeof counted === 'number') return counted;
       if (env['DISPLAY']) {
         const ms = Number(await run('xprintidle', []));
         if (Number.isFinite(ms) && ms > 0) return ms / 1000;
@@ -214,8 +217,10 @@ export function nodeIdle(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Idl
 export const noSessionEvents: SessionEvents = { subscribe: () => () => undefined };
 
 export function nodeSystemPorts(platform: NodeJS.Platform, env: NodeJS.ProcessEnv) {
+  const { addon: x11 } = platform === 'linux' ? x11Input(env) : { addon: null };
   return {
-    idle: nodeIdle(platform, env),
+    idle: nodeIdle(platform, env, x11),
+    input: x11 ? x11InputWatcher(x11) : noInputWatcher,
     power: platform === 'linux' ? linuxPower() : platform === 'darwin' ? macPower() : unknownPower,
     session: noSessionEvents,
     system: platform === 'linux' ? linuxSampler() : portableSampler(platform),

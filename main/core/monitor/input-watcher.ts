@@ -1,0 +1,49 @@
+/**
+ * The user's input through the native addon (native/src/input.cc): on X11, the XScreenSaver idle counter read every
+ * 10 ms on a native thread, so running work stops within milliseconds of a key press instead of at the next tick.
+ * Elsewhere (Wayland, Windows, macOS, no addon) there is no watcher yet and the tick's idle sample stands alone.
+ */
+import { loadAddon } from '../hardware/native-probe.js';
+import type { InputWatcher } from '../ports.js';
+
+/** How often the native thread reads the counter: well inside the 20 ms the give-back may take. */
+export const INPUT_POLL_MS = 10;
+
+/** What native/src/input.cc adds to the addon: a number on success, a string saying why not. */
+export interface InputAddon {
+  inputIdleMs(): number | string;
+  watchInput(onInput: (idleMs: number | null) => void, intervalMs: number): (() => void) | string;
+}
+
+const hasInput = (addon: unknown): addon is InputAddon =>
+  typeof (addon as Partial<InputAddon> | null)?.watchInput === 'function' && typeof (addon as Partial<InputAddon>).inputIdleMs === 'function';
+
+/** The X11 counter, or null (with why) where this process has no addon, no X display or no screen saver extension. */
+export function x11Input(env: NodeJS.ProcessEnv): { addon: InputAddon } | { addon: null; reason: string } {
+  if (!env['DISPLAY']) return { addon: null, reason: 'no X display' };
+  const loaded = loadAddon();
+  if (!loaded.addon) return { addon: null, reason: loaded.reason };
+  // A build from before input.cc lacks the functions.
+  if (!hasInput(loaded.addon)) return { addon: null, reason: 'the native addon predates the input watcher' };
+  const probe = loaded.addon.inputIdleMs();
+  return typeof probe === 'string' ? { addon: null, reason: probe } : { addon: loaded.addon };
+}
+
+/** Seconds since the last input on X11, straight from the server (no xprintidle process per tick). */
+export function x11IdleSeconds(addon: InputAddon): number | null {
+  const ms = addon.inputIdleMs();
+  return typeof ms === 'number' ? ms / 1000 : null;
+}
+
+export const noInputWatcher: InputWatcher = { name: 'none (the policy tick sees input)', watch: () => null };
+
+export function x11InputWatcher(addon: InputAddon): InputWatcher {
+  return {
+    name: 'X11 screen saver counter',
+    watch(onInput) {
+      // null: the X server went away; the tick's idle sample still sees the user, only later.
+      const stop = addon.watchInput((idleMs) => idleMs !== null && onInput(), INPUT_POLL_MS);
+      return typeof stop === 'string' ? null : stop;
+    },
+  };
+}
