@@ -173,6 +173,8 @@ async function run(): Promise<void> {
 
 // Before 'ready': app:// must be privileged before any page loads.
 protocol.registerSchemesAsPrivileged(PRIVILEGED_SCHEMES);
+// Windows shows notifications only for an app id that matches its Start menu shortcut (electron-builder's appId).
+if (process.platform === 'win32') app.setAppUserModelId('network.synor.contributor');
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
