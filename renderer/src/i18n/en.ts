@@ -189,6 +189,7 @@ export const t = {
     removeType: 'Type your address to confirm',
     removeButton: 'Remove',
     walletPassphrase: 'Your wallet passphrase',
+    passphraseFirst: 'Enter your wallet passphrase first: it proves this is you.',
     confirmHelp: 'For your safety this asks twice: press the button, wait a few seconds, then press it again.',
     confirmWait: (time: string) => `For your safety, confirm again after ${time}: press the same button once more.`,
   },
