@@ -106,14 +106,16 @@ test('quit during work: no job process left, every leased task accepted, given b
     assert.ok(hosts.length > 0, 'job processes were running');
     const stop = shutdown(started);
     // A second quit request (tray, then SIGTERM) joins the first.
+    const quitAt = performance.now();
     await Promise.all([stop(), stop()]);
+    const quitMs = Math.round(performance.now() - quitAt);
     assert.deepEqual((await descendants(process.pid)).filter((p) => p.cmd.includes('job-host')), []);
     const kept = new Set(await outboxTasks(paths.dataDir));
     const unaccounted = [...proxy.leased].filter(([leaseId, taskId]) => !coordinator.stats.accepted.has(taskId) && !proxy.released.has(leaseId) && !kept.has(taskId));
     assert.deepEqual(unaccounted, []);
     for (const [taskId, times] of coordinator.stats.accepted) assert.equal(times, 1, `task ${taskId} accepted once`);
     await assert.rejects(readFile(started.lock.file), { code: 'ENOENT' }, 'the folder is let go');
-    console.log(`# leased ${proxy.leased.size}, accepted ${coordinator.stats.accepted.size}, given back ${proxy.released.size}, kept on disk ${kept.size}`);
+    console.log(`# leased ${proxy.leased.size}, accepted ${coordinator.stats.accepted.size}, given back ${proxy.released.size}, kept on disk ${kept.size}; quitting took ${quitMs} ms`);
   } finally {
     await shutdown(started)();
     await proxy.close();
