@@ -10,6 +10,9 @@ have_cmd xvfb-run || need+=(xvfb xauth)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
 # CPU-share bench compares our duty cycle with Debian's cpulimit on the same workload.
 have_cmd cpulimit || need+=(cpulimit)
+# Input give-back test and bench: synthetic key presses and pointer moves on a private X server.
+have_cmd Xvfb || need+=(xvfb)
+have_cmd xdotool || need+=(xdotool)
 # OS keychain tests: a real Secret Service (gnome-keyring) on a private D-Bus session.
 have_cmd gnome-keyring-daemon || need+=(gnome-keyring)
 have_cmd dbus-run-session || need+=(dbus-daemon)

@@ -10,39 +10,46 @@ import type { InputWatcher } from '../ports.js';
 export const INPUT_POLL_MS = 10;
 
 /** What native/src/input.cc adds to the addon: a number on success, a string saying why not. */
-export interface InputAddon {
-  inputIdleMs(): number | string;
-  watchInput(onInput: (idleMs: number | null) => void, intervalMs: number): (() => void) | string;
+interface InputAddon {
+  inputIdleMs(display: string): number | string;
+  watchInput(display: string, onInput: (idleMs: number | null) => void, intervalMs: number): (() => void) | string;
+}
+
+/** The addon and the X display it reads. */
+export interface X11Input {
+  addon: InputAddon;
+  display: string;
 }
 
 const hasInput = (addon: unknown): addon is InputAddon =>
   typeof (addon as Partial<InputAddon> | null)?.watchInput === 'function' && typeof (addon as Partial<InputAddon>).inputIdleMs === 'function';
 
 /** The X11 counter, or null (with why) where this process has no addon, no X display or no screen saver extension. */
-export function x11Input(env: NodeJS.ProcessEnv): { addon: InputAddon } | { addon: null; reason: string } {
-  if (!env['DISPLAY']) return { addon: null, reason: 'no X display' };
+export function x11Input(env: NodeJS.ProcessEnv): { x11: X11Input } | { x11: null; reason: string } {
+  const display = env['DISPLAY'];
+  if (!display) return { x11: null, reason: 'no X display' };
   const loaded = loadAddon();
-  if (!loaded.addon) return { addon: null, reason: loaded.reason };
+  if (!loaded.addon) return { x11: null, reason: loaded.reason };
   // A build from before input.cc lacks the functions.
-  if (!hasInput(loaded.addon)) return { addon: null, reason: 'the native addon predates the input watcher' };
-  const probe = loaded.addon.inputIdleMs();
-  return typeof probe === 'string' ? { addon: null, reason: probe } : { addon: loaded.addon };
+  if (!hasInput(loaded.addon)) return { x11: null, reason: 'the native addon predates the input watcher' };
+  const probe = loaded.addon.inputIdleMs(display);
+  return typeof probe === 'string' ? { x11: null, reason: probe } : { x11: { addon: loaded.addon, display } };
 }
 
 /** Seconds since the last input on X11, straight from the server (no xprintidle process per tick). */
-export function x11IdleSeconds(addon: InputAddon): number | null {
-  const ms = addon.inputIdleMs();
+export function x11IdleSeconds({ addon, display }: X11Input): number | null {
+  const ms = addon.inputIdleMs(display);
   return typeof ms === 'number' ? ms / 1000 : null;
 }
 
 export const noInputWatcher: InputWatcher = { name: 'none (the policy tick sees input)', watch: () => null };
 
-export function x11InputWatcher(addon: InputAddon): InputWatcher {
+export function x11InputWatcher({ addon, display }: X11Input): InputWatcher {
   return {
     name: 'X11 screen saver counter',
     watch(onInput) {
       // null: the X server went away; the tick's idle sample still sees the user, only later.
-      const stop = addon.watchInput((idleMs) => idleMs !== null && onInput(), INPUT_POLL_MS);
+      const stop = addon.watchInput(display, (idleMs) => idleMs !== null && onInput(), INPUT_POLL_MS);
       return typeof stop === 'string' ? null : stop;
     },
   };

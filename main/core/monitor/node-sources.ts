@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { noInputWatcher, x11IdleSeconds, x11Input, x11InputWatcher, type InputAddon } from './input-watcher.js';
+import { noInputWatcher, x11IdleSeconds, x11Input, x11InputWatcher, type X11Input } from './input-watcher.js';
 import type { CpuTimes, IdleSource, PowerReading, PowerSource, SessionEvents, SystemSampler } from '../ports.js';
 
 /** Linux reports CPU time in clock ticks of 1/100 s on every mainstream build (USER_HZ). */
@@ -183,7 +183,7 @@ export function parseIoreg(text: string): number | null {
 }
 
 /** Headless idle time: X11 (the addon's counter, else xprintidle), then logind, then nothing — said honestly as null. */
-export function nodeIdle(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, x11: InputAddon | null = null): IdleSource {
+export function nodeIdle(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, x11: X11Input | null = null): IdleSource {
   if (platform === 'darwin') {
     return {
       name: 'IOKit HIDIdleTime',
@@ -217,7 +217,7 @@ export function nodeIdle(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, x11:
 export const noSessionEvents: SessionEvents = { subscribe: () => () => undefined };
 
 export function nodeSystemPorts(platform: NodeJS.Platform, env: NodeJS.ProcessEnv) {
-  const { addon: x11 } = platform === 'linux' ? x11Input(env) : { addon: null };
+  const { x11 } = platform === 'linux' ? x11Input(env) : { x11: null };
   return {
     idle: nodeIdle(platform, env, x11),
     input: x11 ? x11InputWatcher(x11) : noInputWatcher,

@@ -1,0 +1,51 @@
+// The real X11 input watcher (native/src/input.cc) under Xvfb: a synthetic key press and a pointer move from xdotool
+// reach the listener; the idle counter the policy tick reads restarts with them. Skipped, with the reason, where
+// Xvfb, xdotool or the built addon is missing.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { x11IdleSeconds, x11Input, x11InputWatcher } from '../../main/core/monitor/input-watcher.js';
+import { startXvfb, x11Missing } from '../helpers/xvfb.js';
+
+const missing = x11Missing();
+if (missing) console.log(`# X11 input test skipped: ${missing}`);
+
+test('X11: xdotool key press and pointer move are seen by the native watcher', { skip: missing ?? false, timeout: 60_000 }, async (t) => {
+  const x = await startXvfb();
+  let stop: (() => void) | null = null;
+  // The watcher goes before its server does.
+  t.after(async () => {
+    stop?.();
+    await x.stop();
+  });
+  const input = x11Input({ DISPLAY: x.display });
+  if (!input.x11) {
+    // The addon is optional (the app falls back to the tick): say why instead of failing a machine without a build.
+    t.skip(`native watcher unavailable: ${input.reason}`);
+    return;
+  }
+  const watcher = x11InputWatcher(input.x11);
+  let seen = 0;
+  let next: (() => void) | undefined;
+  stop = watcher.watch(() => {
+    seen++;
+    next?.();
+  });
+  assert.ok(stop, 'the watcher started');
+  const event = () => new Promise<void>((resolve) => (next = resolve));
+
+  await x.xdotool('mousemove', '1', '1');
+  await event(); // the first input ever, so the counter below has a point to restart from
+  // No input for a while: the counter grows, the watcher stays quiet.
+  const quietFrom = seen;
+  const idleBefore = x11IdleSeconds(input.x11);
+  assert.ok(idleBefore !== null);
+  for (const args of [['key', 'a'], ['mousemove', '200', '150']]) {
+    const arrived = event();
+    const sent = performance.now();
+    await x.xdotool(...args);
+    await arrived;
+    console.log(`# xdotool ${args.join(' ')}: seen ${(performance.now() - sent).toFixed(1)} ms after xdotool started`);
+    assert.ok((x11IdleSeconds(input.x11) ?? Infinity) < 0.5, 'the idle counter restarted');
+  }
+  assert.ok(seen > quietFrom);
+});
