@@ -190,6 +190,8 @@ export const t = {
     removeButton: 'Remove',
     walletPassphrase: 'Your wallet passphrase',
     passphraseFirst: 'Enter your wallet passphrase first: it proves this is you.',
+    confirmPending: (action: 'export' | 'remove' | 'reveal', time: string) =>
+      `Someone asked to ${{ export: 'export this wallet', remove: 'remove this wallet', reveal: 'show the recovery phrase' }[action]}; it can be confirmed after ${time}. If it was not you, do not confirm it, and restart the app.`,
     confirmHelp: 'For your safety this asks twice: press the button, wait a few seconds, then press it again.',
     confirmWait: (time: string) => `For your safety, confirm again after ${time}: press the same button once more.`,
   },
