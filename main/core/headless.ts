@@ -43,6 +43,11 @@ stderrLogger.info(`settings in ${paths.configDir}, data in ${paths.dataDir}`);
 process.stdout.write(`Synor Contributor (headless) is running. Open this link in your browser:\n  ${server.url}\n`);
 
 const stop = shutdown(started, () => server.close());
-const quit = (): void => void stop().then(() => process.exit(0));
+// A close that fails still exits, with an error code: the next start recovers what was left (outbox, job hosts).
+const quit = (): void =>
+  void stop().then(
+    () => process.exit(0),
+    (error: Error) => (stderrLogger.error(`closing the agent failed: ${error.stack ?? error.message}`), process.exit(1)),
+  );
 process.on('SIGINT', quit);
 process.on('SIGTERM', quit);

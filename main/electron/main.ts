@@ -50,6 +50,12 @@ function showWindow(): void {
   }
 }
 
+/** A quit that cannot close the agent cleanly still quits: the next start recovers what was left (outbox, job hosts). */
+const closeThen = (stop: () => Promise<void>, then: () => void): Promise<void> =>
+  stop()
+    .catch((error: Error) => stderrLogger.error(`closing the agent failed: ${error.stack ?? error.message}`))
+    .then(then);
+
 /** Today's totals from local midnight, for the tray line. */
 async function earnedToday(agent: Agent): Promise<EarningsBucket | null> {
   const midnight = new Date();
@@ -130,13 +136,13 @@ async function run(): Promise<void> {
     quitting = true;
     if (closed) return;
     event.preventDefault();
-    void stop().then(() => ((closed = true), app.quit()));
+    void closeThen(stop, () => ((closed = true), app.quit()));
   });
   serveIpc(ipcMain, agent, trustedFrame(APP_URL));
   forwardEvents(agent, () => window?.webContents);
   const show = notifier(Notification, showWindow);
   agent.onTell(show);
-  const trayView = followTray(agent, () => void stop().then(() => ((closed = quitting = true), autoUpdater.quitAndInstall())));
+  const trayView = followTray(agent, () => void closeThen(stop, () => ((closed = quitting = true), autoUpdater.quitAndInstall())));
   agent.subscribe((event) => event.type === 'state' && trayView.refresh());
   trayView.refresh();
 
