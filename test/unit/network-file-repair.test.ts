@@ -64,4 +64,14 @@ test('a damaged client.json is set aside with a plain notice, and the device reg
   assert.match(third.service.notices[1]!, /^A finished result waiting to be sent was damaged and cannot be sent; it was kept in the outbox folder with the ending \.bad\./);
   assert.ok(third.logger.lines.some((l) => /queued result could not be read/.test(l)), 'the details are in the log');
   assert.ok((await readdir(join(dataDir, 'network', 'outbox'))).includes(`${'0'.repeat(32)}.json.bad`));
+  await third.service.close();
+
+  // A line damaged in the middle of the earnings history (not the torn last one): a notice too, not only stderr.
+  const ledgerFile = join(dataDir, 'ledger.jsonl');
+  const lines = (await readFile(ledgerFile, 'utf8')).split('\n');
+  assert.ok(lines.filter(Boolean).length >= 2, 'a line in the middle');
+  lines[0] = lines[0]!.replace(/[0-9]/, (d) => String((Number(d) + 1) % 10));
+  await writeFile(ledgerFile, lines.join('\n'));
+  const fourth = await start();
+  assert.ok(fourth.service.notices.some((n) => /^1 line of your earnings history is damaged and not counted/.test(n)), fourth.service.notices.join('\n'));
 });
