@@ -101,9 +101,12 @@ export const DEFAULT_SETTINGS: Settings = {
   gpuDefaults: { enabled: true, sharePercent: 70, vramLimitMiB: null, maxTempC: 80 },
   gpus: {},
   // Off: many systems (headless, Wayland without the idle protocol) cannot report idle time, and a default that
-  // waits forever there earns nothing. Pausing while the user's programs are busy gives the machine back anyway.
+  // waits forever there earns nothing.
   idleOnly: { enabled: false, minutes: 10 },
-  pauseWhenUserCpuAbovePercent: 60,
+  // Off: on a machine that is always busy (a build box, a shared server: this project's test machine sat at 75-100 %)
+  // a threshold never lets work start. Jobs run at the lowest priority within the CPU share, so the OS gives the
+  // user's programs the processor first anyway; the Light preset adds the pause.
+  pauseWhenUserCpuAbovePercent: null,
   power: { pauseOnBattery: true, minBatteryPercent: 50, chargingOnly: false, mode: 'balanced' },
   thermal: { maxCpuC: 85, hysteresisC: 5 },
   schedule: { enabled: false, week: allWeek() },
@@ -125,18 +128,21 @@ export const PRESETS = {
     cpuSharePercent: 25,
     memorySharePercent: 25,
     gpuDefaults: { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 40, maxTempC: 75 },
+    pauseWhenUserCpuAbovePercent: 60,
     power: { ...DEFAULT_SETTINGS.power, mode: 'efficiency' },
   },
   balanced: {
     cpuSharePercent: 50,
     memorySharePercent: 40,
     gpuDefaults: DEFAULT_SETTINGS.gpuDefaults,
+    pauseWhenUserCpuAbovePercent: null,
     power: DEFAULT_SETTINGS.power,
   },
   max: {
     cpuSharePercent: 90,
     memorySharePercent: 70,
     gpuDefaults: { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 100, maxTempC: 83 },
+    pauseWhenUserCpuAbovePercent: null,
     power: { ...DEFAULT_SETTINGS.power, mode: 'performance' },
   },
 } as const satisfies Record<string, SettingsPatch>;

@@ -21,6 +21,8 @@ export const TaskViewSchema = z.object({
   priority: z.number(),
   deadline: z.number(),
   rewardEstimateWei: z.string(),
+  /** Size of the task's model file: with the device, what names the task on the dashboard. */
+  modelBytes: z.number().int().nonnegative(),
   attempts: z.number(),
   progress: z.number().optional(),
   etaMs: z.number().optional(),

@@ -14,7 +14,7 @@ before(async () => {
   [browser, agent] = await Promise.all([launchBrowser({ webgpu: true }), startHeadless(await tempDir())]);
   page = await browser.newPage();
   await page.goto(agent.url);
-  await page.getByRole('button', { name: 'Devices' }).click();
+  await page.getByRole('navigation').getByRole('link', { name: 'Devices' }).click();
 });
 after(async () => {
   await browser?.close();

@@ -21,13 +21,13 @@ after(async () => {
   await agent?.stop();
 });
 
-const nav = (name: string) => page.getByRole('navigation').getByRole('button', { name }).click();
+const nav = (name: string) => page.getByRole('navigation').getByRole('link', { name }).click();
 
 test('first run: the welcome card explains sharing and the devnet, and leads to the wallet', async () => {
   await page.getByTestId('welcome').getByText('local test network').waitFor();
   await page.getByTestId('blocker').getByText('Create or import a wallet').waitFor();
   await screenshot(page, 'first-run');
-  await page.getByRole('button', { name: 'Create or import a wallet' }).click();
+  await page.getByTestId('welcome').getByRole('link', { name: 'Create or import a wallet' }).click();
 });
 
 test('create a wallet (with a passphrase where the OS has no keychain); it registers the device', async () => {
@@ -37,6 +37,7 @@ test('create a wallet (with a passphrase where the OS has no keychain); it regis
   await page.getByTestId('wallet-address').or(passphrase).waitFor();
   if (await passphrase.isVisible()) {
     await passphrase.fill('correct horse battery staple');
+    await page.getByLabel('Type it again').fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Create wallet' }).click();
   }
   const address = await page.getByTestId('wallet-address').textContent();
@@ -51,8 +52,8 @@ test('create a wallet (with a passphrase where the OS has no keychain); it regis
 
 test('tasks run and signed receipts come in: earnings grow', async () => {
   await waitForPositive(page, 'earned', 120_000);
-  // Today's figure is the same money as the total on a first day: both are exact decimals, never 1e-8 notation.
-  await page.getByTestId('today').getByText(/^Today: 0\.\d+ SYNOR/).waitFor();
+  // The rate over the time shared is an exact decimal, never 1e-8 notation.
+  await page.getByTestId('rate').getByText(/^0\.\d+ SYNOR per hour (since sharing went on|over the last hour)/).waitFor();
   await screenshot(page, 'dashboard-earning');
   await nav('Earnings');
   await page.getByTestId('earned-confirmed').waitFor();

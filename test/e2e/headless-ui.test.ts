@@ -37,9 +37,12 @@ test('the printed link opens the dashboard, and the token leaves the address bar
 test('flipping the toggle turns sharing on in the agent, with the reason shown', async () => {
   await shareSwitch().click();
   await switchIs(true);
-  const state = (await rpc(agent, 'getState')) as { value: { sharing: boolean; status: { reason: string } } };
+  const state = (await rpc(agent, 'getState')) as { value: { sharing: boolean; work: { blocker: string | null } } };
   assert.equal(state.value.sharing, true);
-  await page.getByTestId('status').getByText(state.value.status.reason).waitFor();
+  // No wallet yet: what stops earning is said in the status, with the way out beside it (one status model).
+  assert.ok(state.value.work.blocker);
+  await page.getByTestId('status').getByText(state.value.work.blocker).waitFor();
+  await page.getByTestId('fix').getByRole('link', { name: 'Create or import a wallet' }).waitFor();
   await page.getByText('Sharing turned on').waitFor();
   await screenshot(page, 'dashboard-sharing');
 });
@@ -52,11 +55,11 @@ test('a change made elsewhere (tray, API) reaches the page live', async () => {
 });
 
 test('settings save on change; an invalid value shows its error and saves nothing', async () => {
-  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
   const cpu = page.getByLabel('CPU share');
   await cpu.fill('75');
   await cpu.press('Tab');
-  await page.getByText('Saved', { exact: true }).waitFor();
+  await page.locator('#cpu-share-save').getByText('Saved', { exact: true }).waitFor();
   await cpu.fill('150');
   await cpu.press('Tab');
   await page.getByText('At most 100 %').waitFor();
@@ -72,7 +75,7 @@ test('settings save on change; an invalid value shows its error and saves nothin
 });
 
 test('the activity log explains what happened and can be searched', async () => {
-  await page.getByRole('button', { name: 'Activity' }).click();
+  await page.getByRole('navigation').getByRole('link', { name: 'Activity' }).click();
   await page.getByLabel('Search').fill('turned on');
   await page.getByRole('status').getByText(/^\d+ of \d+ events$/).waitFor();
   const items = await page.locator('ol.activity li').allTextContents();
@@ -87,7 +90,7 @@ test('settings and the toggle survive an agent restart', async () => {
   agent = await startHeadless(home);
   await page.goto(agent.url);
   await switchIs(true);
-  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
   assert.equal(await page.getByLabel('CPU share').inputValue(), '75');
   await screenshot(page, 'settings');
 });

@@ -12,8 +12,8 @@ test('a change reads as a sentence with the old and new value', { timeout: 5000 
     '"Only when I am away" changed from off to on',
     'Minutes away before sharing changed from 10 minutes to 1 minute',
   ]);
-  assert.deepEqual(describeSettingsChange(DEFAULT_SETTINGS, with_({ pauseWhenUserCpuAbovePercent: null })), [
-    'Pause when your programs use more CPU than changed from 60 % to off',
+  assert.deepEqual(describeSettingsChange(DEFAULT_SETTINGS, with_({ pauseWhenUserCpuAbovePercent: 70 })), [
+    'Pause when your programs use more CPU than changed from off to 70 %',
   ]);
 });
 
@@ -43,7 +43,8 @@ test('a preset is described setting by setting; nothing changed says nothing', {
   assert.deepEqual(describeSettingsChange(DEFAULT_SETTINGS, DEFAULT_SETTINGS), []);
 });
 
-test('no preset switches on a policy this system may not honour', { timeout: 5000 }, () => {
+test('no preset switches on a policy this system may not honour; defaults hold back no work on a busy machine', { timeout: 5000 }, () => {
   assert.equal(DEFAULT_SETTINGS.idleOnly.enabled, false);
+  assert.equal(DEFAULT_SETTINGS.pauseWhenUserCpuAbovePercent, null);
   for (const [name, preset] of Object.entries(PRESETS)) assert.ok(!('idleOnly' in preset), `${name} sets idleOnly`);
 });

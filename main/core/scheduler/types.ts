@@ -54,6 +54,8 @@ export interface TaskView {
   priority: number;
   deadline: number;
   rewardEstimateWei: string;
+  /** Size of the task's model file, to name the task on the dashboard (the protocol carries no model name). */
+  modelBytes: number;
   attempts: number;
   /** 0..1, estimated from earlier runs of the same model; undefined before the first. */
   progress: number | undefined;

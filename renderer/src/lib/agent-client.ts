@@ -2,9 +2,10 @@
  * The renderer's one way to reach the agent: the Electron bridge when the preload provided it,
  * otherwise the headless HTTP + WebSocket API on the same origin, authorised by the per-run token.
  */
-import type { AgentError } from '../../../main/common/result';
-import type { AgentEvent } from '../../../main/common/state';
-import { HTTP_RPC_PATH, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX, type AgentBridge } from '../../../main/common/wire';
+import type { AgentEvent } from '../../../main/common/state.js';
+import { failure, parseEvent, parseReply, type Connection } from './parse.js';
+import { t } from '../i18n/en.js';
+import { HTTP_RPC_PATH, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX, type AgentBridge } from '../../../main/common/wire.js';
 
 declare global {
   interface Window {
@@ -12,7 +13,7 @@ declare global {
   }
 }
 
-export type Connection = 'connecting' | 'connected' | 'lost' | 'no-token';
+export type { Connection } from './parse.js';
 
 export interface AgentClient extends AgentBridge {
   onConnection(listener: (connection: Connection) => void): void;
@@ -31,10 +32,6 @@ function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-const unreachable = (message: string): { ok: false; error: AgentError } => ({
-  ok: false,
-  error: { code: 'INTERNAL', message },
-});
 
 function httpClient(token: string): AgentClient {
   const eventListeners = new Set<(event: AgentEvent) => void>();
@@ -48,28 +45,42 @@ function httpClient(token: string): AgentClient {
       connectionListener('connected');
     };
     socket.onmessage = (message) => {
-      const event = JSON.parse(String(message.data)) as AgentEvent;
-      for (const listener of eventListeners) listener(event);
+      let data: unknown;
+      try {
+        data = JSON.parse(String(message.data));
+      } catch {
+        return;
+      }
+      const event = parseEvent(data);
+      if (event) for (const listener of eventListeners) listener(event);
     };
     socket.onclose = () => {
-      connectionListener('lost');
-      setTimeout(connect, RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)]);
+      // A refused WebSocket looks like any closed one: ask over HTTP whether the token is the problem.
+      void call('getState', {}).then((result) => {
+        if (!result.ok && result.error.code === 'UNAUTHORIZED') return connectionListener('bad-token');
+        connectionListener('lost');
+        setTimeout(connect, RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)]);
+      });
     };
   };
 
+  const call: AgentBridge['call'] = async (cmd, args) => {
+    let response: Response;
+    try {
+      response = await fetch(HTTP_RPC_PATH, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ cmd, args }),
+      });
+    } catch {
+      return failure('UNAVAILABLE', t.errors.unreachable);
+    }
+    const reply: unknown = await response.json().catch(() => null);
+    return parseReply(cmd, reply) as never;
+  };
+
   return {
-    async call(cmd, args) {
-      try {
-        const response = await fetch(HTTP_RPC_PATH, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-          body: JSON.stringify({ cmd, args }),
-        });
-        return await response.json();
-      } catch (error) {
-        return unreachable(`The agent is not reachable (${(error as Error).message}). Is it still running?`);
-      }
-    },
+    call,
     onEvent(listener) {
       eventListeners.add(listener);
       return () => eventListeners.delete(listener);
@@ -83,9 +94,8 @@ function httpClient(token: string): AgentClient {
 
 /** Without a token there is nothing to talk to; the UI explains how to get one. */
 function tokenlessClient(): AgentClient {
-  const message = 'Open the link the agent printed when it started: it carries the access token.';
   return {
-    call: async () => ({ ok: false, error: { code: 'UNAUTHORIZED', message } }),
+    call: async () => failure('UNAUTHORIZED', t.connection['no-token']),
     onEvent: () => () => undefined,
     onConnection: (listener) => listener('no-token'),
   };
@@ -93,7 +103,16 @@ function tokenlessClient(): AgentClient {
 
 export function createClient(): AgentClient {
   const bridge = window.agent;
-  if (bridge) return { ...bridge, onConnection: (listener) => listener('connected') };
+  if (bridge) {
+    return {
+      call: async (cmd, args) => parseReply(cmd, await bridge.call(cmd, args)) as never,
+      onEvent: (listener) => bridge.onEvent((data) => {
+        const event = parseEvent(data);
+        if (event) listener(event);
+      }),
+      onConnection: (listener) => listener('connected'),
+    };
+  }
   const token = takeToken();
   return token ? httpClient(token) : tokenlessClient();
 }

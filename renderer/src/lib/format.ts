@@ -13,12 +13,20 @@ export const formatSynor = (decimal: string, maxFraction = 9): string => {
   return shown ? `${whole}.${shown}` : whole;
 };
 
-/** Saves text as a file from the page (works in the browser and in the sandboxed Electron window). */
-export function download(fileName: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.click();
-  URL.revokeObjectURL(url);
+/** "0.0000012" SYNOR → wei, exactly (the ledger's decimals have at most 18 places; a reputation bonus may be negative). */
+export function toWei(decimal: string, decimals = 18): bigint {
+  const text = decimal.trim();
+  const negative = text.startsWith('-');
+  const [whole = '0', fraction = ''] = text.replace(/^[-+]/, '').split('.');
+  const wei = BigInt(whole || '0') * 10n ** BigInt(decimals) + BigInt(fraction.slice(0, decimals).padEnd(decimals, '0') || '0');
+  return negative ? -wei : wei;
 }
+
+/** Wei per hour over `ms` milliseconds (integer arithmetic; at least one second so a first receipt is not a spike). */
+export const perHour = (wei: bigint, ms: number): bigint => (wei * 3_600_000n) / BigInt(Math.max(1000, Math.round(ms)));
+
+/** Dollars for a wei amount at a price per SYNOR (display only: the float never feeds back into an amount). */
+export const usdOf = (wei: bigint, usdPerSynor: number): string => {
+  const usd = (Number(wei / 10n ** 9n) / 1e9) * usdPerSynor;
+  return usd >= 0.01 || usd === 0 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(2)}`;
+};

@@ -1,7 +1,8 @@
 import type { CommandArgs, CommandName, CommandResult } from '../../../main/common/contract';
-import type { Result } from '../../../main/common/result';
+import type { AgentError, Result } from '../../../main/common/result';
 import type { PresetName, Settings, SettingsPatch } from '../../../main/common/settings';
 import type { ActivityEntry, AgentState } from '../../../main/common/state';
+import { t } from '../i18n/en';
 import { createClient, type Connection } from '../lib/agent-client';
 
 const ACTIVITY_SHOWN = 200;
@@ -15,6 +16,20 @@ export interface UsePoint {
   ours: number;
 }
 
+/** A zod default message ("Too small: expected number to be >=0") is schema text: the field gets plain words instead. */
+const SCHEMA_TEXT = /expected|Invalid input|Too (small|big)|received|>=|<=/i;
+
+/** What the page says for an error: the field messages as the agent wrote them unless they are schema text. */
+export function fieldWords(fields: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields ?? {}).map(([key, message]) => [key, SCHEMA_TEXT.test(message) ? t.errors.field : message]));
+}
+
+/** One sentence for a failed call: codes with a fixed meaning have the UI's words; others keep the agent's sentence. */
+export function errorWords(error: AgentError): string {
+  const fixed = (t.errors.codes as Partial<Record<AgentError['code'], string>>)[error.code];
+  return fixed ?? (SCHEMA_TEXT.test(error.message) ? t.errors.generic : error.message);
+}
+
 /** The UI's copy of the agent: filled from one client, kept live by its events. */
 class AgentStore {
   state = $state<AgentState | null>(null);
@@ -22,8 +37,10 @@ class AgentStore {
   activity = $state<ActivityEntry[]>([]);
   connection = $state<Connection>('connecting');
   history = $state<UsePoint[]>([]);
-  /** The last failed call, shown as a banner until the next success (field errors show beside their inputs). */
+  /** The last failed call not shown beside its own form, as a banner until the next success. */
   error = $state<string | null>(null);
+  /** While not connected every figure on screen is the last one seen: views mark it stale and disable controls. */
+  readonly online = $derived(this.connection === 'connected');
 
   private readonly client = createClient();
 
@@ -48,9 +65,16 @@ class AgentStore {
     this.history = [...this.history, { at, other: cpu.otherLoadPercent, ours: cpu.ourLoadPercent ?? 0 }].slice(-HISTORY);
   }
 
+  /** For views that show the error beside their own form: no banner. */
+  request<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<Result<CommandResult<C>>> {
+    return this.client.call(cmd, args);
+  }
+
+  /** A failure shows once, as the page's banner (field errors show beside their inputs instead). */
   async call<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<Result<CommandResult<C>>> {
     const result = await this.client.call(cmd, args);
-    this.error = result.ok || result.error.code === 'VALIDATION' ? null : result.error.message;
+    if (result.ok) this.error = null;
+    else if (result.error.code !== 'VALIDATION' && result.error.code !== 'UNAUTHORIZED') this.error = errorWords(result.error);
     return result;
   }
 
@@ -70,14 +94,14 @@ class AgentStore {
     if (result.ok) this.state = result.value;
   }
 
-  /** Returns the field errors, if any; on success the saved settings replace the local copy. */
+  /** Returns the field errors in words, if any; on success the saved settings replace the local copy. */
   async updateSettings(patch: SettingsPatch): Promise<Record<string, string>> {
     const result = await this.call('updateSettings', patch);
     if (result.ok) {
       this.settings = result.value;
       return {};
     }
-    return result.error.fields ?? {};
+    return result.error.fields ? fieldWords(result.error.fields) : { '(root)': errorWords(result.error) };
   }
 
   /** True when the preset was applied. */
@@ -91,6 +115,12 @@ class AgentStore {
     const result = await this.call('dismissNotice', { id });
     if (result.ok) this.state = result.value;
   }
+
+  /** When sharing was last turned on, from the activity log (null: off, or before the log's memory). */
+  readonly sharingSince = $derived.by((): number | null => {
+    if (!this.state?.sharing) return null;
+    return this.activity.find((entry) => entry.kind === 'share')?.at ?? null;
+  });
 }
 
 export const agent = new AgentStore();

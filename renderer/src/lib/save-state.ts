@@ -1,0 +1,2 @@
+/** Shown beside each field: the save of its last change. */
+export type SaveState = 'saving' | 'saved';
