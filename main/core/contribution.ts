@@ -166,17 +166,18 @@ export function createContribution(o: ContributionOptions): Contribution {
     });
     connected = { url, service, scheduler, registered, notices };
     blocker = null;
-    // Asked once connected: the client's own first contact registers the device, and must not be raced.
+    // Once connected (the client's own first contact registers the device, and must not be raced): the payout chain
+    // of a network of its own, and on any network what is claimable already (earned before a restart, say).
     const current = connected;
-    if (url !== null) {
-      const ask = (): void => {
-        if (current.chain !== undefined || !['connected', 'no-work'].includes(service.status().code)) return;
-        off();
-        void claimOn(current);
-      };
-      const off = service.subscribe(ask);
-      ask();
-    }
+    let asked = false;
+    const ask = (): void => {
+      if (asked || !['connected', 'no-work'].includes(service.status().code)) return;
+      asked = true;
+      off();
+      void (url === null ? wallet.refresh() : claimOn(current));
+    };
+    const off = service.subscribe(ask);
+    ask();
     recount();
     if (decision) apply(decision);
   }
