@@ -1,6 +1,7 @@
 // Contract tests: the real client against the real devnet coordinator over loopback, tasks run with onnxruntime.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
 import { DEVNET_LABEL } from '../../main/common/network.js';
 import { startCoordinator, type Coordinator, type CoordinatorOptions } from '../../main/devnet/coordinator.js';
@@ -11,6 +12,7 @@ import { receiptProblem } from '../../main/core/network/receipts.js';
 import { summarizeEarnings } from '../../main/core/ledger/earnings.js';
 import { verifyLedgerFile } from '../../main/core/ledger/ledger.js';
 import { systemClock } from '../../main/core/node-ports.js';
+import { tempDir } from '../helpers/fakes.js';
 import { nextEvent, runWithOrt, switchableProxy, testDevice } from './support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -195,6 +197,25 @@ test('a coordinator that comes back with another signing key is not trusted', as
   await assert.rejects(again.client.connect(), (e: NetworkError) => e.code === 'COORDINATOR_CHANGED');
   assert.equal(again.client.status().code, 'error');
   assert.match(again.client.status().message, /not trusted/);
+});
+
+test('a coordinator that forgot the device gets one registration at a time, each newer than the last, however many calls find out at once', async () => {
+  const stateFile = join(await tempDir(), 'coordinator.json');
+  const first = await devnet({ stateFile });
+  const { client, dir, ledger, signer } = await device(first.url);
+  await client.connect();
+  await client.close();
+  const port = Number(new URL(first.url).port);
+  await first.close();
+  // The same coordinator key, but no devices: every device call is now answered 401.
+  const state = JSON.parse(await readFile(stateFile, 'utf8')) as { devices: object };
+  await writeFile(stateFile, JSON.stringify({ ...state, devices: {} }));
+  const second = await devnet({ port, stateFile });
+  const again = await device(second.url, { dataDir: dir, ledger, signer });
+  await again.client.connect();
+  second.addTasks(1);
+  const [receipts, lease, moreReceipts] = await Promise.all([again.client.syncReceipts(), again.client.lease(), again.client.syncReceipts()]);
+  assert.deepEqual([receipts, lease.kind, moreReceipts], [0, 'task', 0], 'no call was refused as a replay');
 });
 
 test('online time earns signed availability receipts', async () => {

@@ -271,12 +271,21 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
         );
       }
       info = reply;
-      if (!pinned?.token) await register(reply);
+      if (!pinned?.token) await registerInTurn(reply);
       publish();
       return reply;
     } catch (error) {
       return failed(error);
     }
+  }
+
+  // Registrations go one after another, each signed after the one before was saved: two calls finding the device
+  // forgotten at once would otherwise sign the same time, and the second would be refused as a replay.
+  let registrations: Promise<unknown> = Promise.resolve();
+  function registerInTurn(reply: InfoReply): Promise<void> {
+    const next = registrations.then(() => register(reply));
+    registrations = next.catch(() => undefined);
+    return next;
   }
 
   async function register(reply: InfoReply): Promise<void> {
@@ -304,7 +313,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
       return await run();
     } catch (error) {
       if (!(error instanceof NetworkError) || error.code !== 'UNREGISTERED' || !info) throw error;
-      await register(info);
+      await registerInTurn(info);
       return run();
     }
   }
