@@ -174,7 +174,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       version: options.version,
       mode: options.mode,
       sharing: settings.sharing,
-      status: decision ? summarize(decision, work.tasks.some((task) => task.state === 'running')) : { code: 'off', reason: 'Starting…' },
+      // Tasks last a second or two: work in hand on a device that may run is "Working" (a tick seldom lands mid-run).
+      status: decision ? summarize(decision, work.tasks.length > 0) : { code: 'off', reason: 'Starting…' },
       startedAt,
       notices,
       decision: decision ?? null,
