@@ -226,6 +226,25 @@ test('a wrong token says so once, in words; a missing one says how to get in', {
   await stranger.close();
 });
 
+test('an unreachable network address: saved, and said the same way in the header, the settings and the dashboard', { timeout: 120_000 }, async () => {
+  await go('Settings');
+  const address = page.getByLabel('Network address');
+  await address.fill('https://127.0.0.1:9');
+  await address.press('Tab');
+  await page.locator('#section-network').getByText('Saved', { exact: true }).waitFor();
+  await page.getByTestId('coordinator-state').getByText('Saved, but not working yet').waitFor({ timeout: 90_000 });
+  await go('Dashboard');
+  await page.getByTestId('fix').getByRole('link', { name: 'Check the network address' }).waitFor({ timeout: 90_000 });
+  assert.equal(await page.getByTestId('header-status').textContent(), 'Waiting');
+  await screenshot(page, 'dashboard-network-unreachable');
+  await page.getByTestId('fix').getByRole('link', { name: 'Check the network address' }).click();
+  await heading('Settings');
+  assert.equal(new URL(page.url()).hash, '#/settings/network');
+  await address.fill('');
+  await address.press('Tab');
+  await page.locator('#section-network').getByText('Saved', { exact: true }).waitFor();
+});
+
 test('disconnected: controls are disabled and the figures are marked stale', { timeout: 60_000 }, async () => {
   await go('Dashboard');
   await heading('Dashboard');
