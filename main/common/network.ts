@@ -105,6 +105,8 @@ export const EstimatesSchema = z
         /** The price at which the seed's $/hour table and the reward rates agree: "the network's assumed price". */
         impliedUsdPerSynor: z.number().nullable(),
         assumptions: z.array(z.string()),
+        /** Reputation 0–100 and uptime in basis points as on the newest receipt, and the multipliers they give. */
+        standing: z.object({ reputation: z.number(), uptimeBp: z.number(), reputationFactor: z.number(), uptimeFactor: z.number() }).strict(),
       })
       .strict(),
   })

@@ -164,7 +164,8 @@ export function createContribution(o: ContributionOptions): Contribution {
       if (event.type === 'receipt') void wallet.refresh();
       o.onChange();
     });
-    connected = { url, service, scheduler, registered, notices };
+    connected = { url, service, scheduler, registered, notices: [...notices, ...service.notices] };
+    for (const notice of service.notices) o.onNotice(notice);
     blocker = null;
     // Once connected (the client's own first contact registers the device, and must not be raced): the payout chain
     // of a network of its own, and on any network what is claimable already (earned before a restart, say).
@@ -261,6 +262,7 @@ export function createContribution(o: ContributionOptions): Contribution {
         powerWatts: typicalPowerWatts(info.deviceType),
         settings: settings.network,
         days,
+        benchmarkGflops: info.compute.fp32Gflops,
       });
     },
     async close() {

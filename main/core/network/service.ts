@@ -4,7 +4,7 @@ import type { DeviceInfo, DeviceType } from '../../common/protocol.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
 import { predictEarnings } from '../economics/prediction.js';
-import { formatSynor } from '../economics/rewards.js';
+import { formatSynor, reputationBp, uptimePpm } from '../economics/rewards.js';
 import { latestStanding, measuredThroughput } from '../ledger/throughput.js';
 import { earningsCsv, summarizeEarnings } from '../ledger/earnings.js';
 import { Ledger, type SetAsideReport } from '../ledger/ledger.js';
@@ -144,12 +144,13 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
         noWorkHours: noWorkMs / 3_600_000,
         devnet: client.status().devnet,
       });
+      const standing = latestStanding(ledger.all(), client.deviceId);
       const prediction = predictEarnings({
         resource: input.device.kind === 'cpu' ? 'cpu' : 'gpu',
         throughput: measuredThroughput(ledger.all(), client.deviceId) ?? { flopsPerMs: input.benchmarkGflops * 1e6, source: 'benchmark' },
         share: input.sharePercent / 100,
         hoursPerDay: projection.hoursPerDay,
-        ...latestStanding(ledger.all(), client.deviceId),
+        ...standing,
         hourlyUsd: hourlyUsd(input.device),
       });
       return {
@@ -162,6 +163,11 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
           perMonth: formatSynor(BigInt(prediction.perMonthWei)),
           impliedUsdPerSynor: prediction.impliedUsdPerSynor,
           assumptions: prediction.assumptions,
+          standing: {
+            ...standing,
+            reputationFactor: Number(reputationBp(standing.reputation)) / 10_000,
+            uptimeFactor: Number(uptimePpm(standing.uptimeBp)) / 1_000_000,
+          },
         },
       };
     },
