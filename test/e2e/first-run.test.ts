@@ -99,6 +99,12 @@ test('the work is visible: a receipt link opens that receipt on the Earnings pag
   await page.getByRole('button', { name: 'Month' }).click();
   await page.getByRole('heading', { name: 'Estimate and reality, last 30 days' }).waitFor();
   assert.equal(await page.locator('svg.bars g.bar').count(), 30);
+  // The SYNOR estimate rests on measured work and says what it assumes; reputation and uptime show what they do to pay.
+  await page.getByTestId('synor-per-hour').getByText(/^About \d[\d.]* SYNOR per hour of sharing, \d[\d.]* SYNOR a month\.$/).waitFor();
+  await page.getByText(/GFLOPS while working/).waitFor();
+  await page.getByText(/assumes about \$\d+\.\d\d per SYNOR/).waitFor();
+  await page.getByTestId('reputation').getByText(/^5\d of 100: pay [+−]\d/).waitFor();
+  await page.getByTestId('uptime').getByText(/% of the hours you offer: pay \+\d/).waitFor();
 });
 
 test('the CSV the Earnings page exports adds up: base + bonuses = total on every receipt row', { timeout: 60_000 }, async () => {

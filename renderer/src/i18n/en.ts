@@ -259,6 +259,19 @@ export const t = {
     what: 'For',
     result: 'Result check',
     status: { verified: 'Verified', unverified: 'Not checked', rejected: 'Rejected' },
+    synor: {
+      title: 'What this computer should earn',
+      perHour: (hour: string, month: string) => `About ${hour} SYNOR per hour of sharing, ${month} SYNOR a month`,
+      atPrice: (usd: string) => ` (${usd} at your price)`,
+      impliedPrice: (usd: string) =>
+        `The network's dollar rate for this kind of device assumes about $${usd} per SYNOR; set a SYNOR price in Settings to see dollars.`,
+      reputation: 'Reputation',
+      reputationValue: (score: number, effect: string) => `${score} of 100: pay ${effect}`,
+      uptime: 'Uptime this week',
+      uptimeValue: (percent: string, effect: string) => `${percent} % of the hours you offer: pay ${effect}`,
+      standingHelp:
+        'Reputation grows with each day of checked work (half-way to the top after a month) and drops for a month after a wrong result. Uptime counts the last 7 days against the hours your schedule offers.',
+    },
   },
   activity: {
     title: 'Activity',
