@@ -177,6 +177,19 @@ test('idle-only set anyway on a system without idle time: the dashboard offers t
   assert.equal((await settings()).idleOnly.enabled, false);
 });
 
+test('notifications: each kind can be switched off, headless says where they appear, and the change is logged in words', { timeout: 60_000 }, async () => {
+  await go('Settings');
+  await heading('Settings');
+  const section = page.locator('#section-notifications');
+  await section.getByText('In headless mode these appear in the Activity log').waitFor();
+  await section.getByLabel('An update is ready').uncheck();
+  await section.getByText('Saved', { exact: true }).waitFor();
+  const settings = (await rpc(agent, 'getSettings')) as { value: { notifications: string[] } };
+  assert.deepEqual(settings.value.notifications, ['pause', 'wallet', 'claim', 'device', 'network']);
+  await go('Activity');
+  await page.getByText('Notifications about updates turned off').waitFor();
+});
+
 test('activity in words: settings changes are sentences, counts have the right plural', { timeout: 60_000 }, async () => {
   await go('Activity');
   await page.getByLabel('Search').fill('SYNOR price');

@@ -15,6 +15,9 @@ test('a change reads as a sentence with the old and new value', { timeout: 5000 
   assert.deepEqual(describeSettingsChange(DEFAULT_SETTINGS, with_({ pauseWhenUserCpuAbovePercent: 70 })), [
     'Pause when your programs use more CPU than changed from off to 70 %',
   ]);
+  assert.deepEqual(describeSettingsChange(DEFAULT_SETTINGS, with_({ notifications: ['pause', 'wallet', 'claim', 'device', 'network'] })), [
+    'Notifications about updates turned off',
+  ]);
 });
 
 test('every setting but the share toggle has words, and no sentence carries an internal name', { timeout: 5000 }, () => {
@@ -30,6 +33,7 @@ test('every setting but the share toggle has words, and no sentence carries an i
     network: { coordinatorUrl: 'https://synor.example', tariffPerKwh: 0.1, usdPerSynor: 2 },
     chain: { rpcUrl: 'https://rpc.example', chainId: 1, tokenAddress: `0x${'1'.repeat(40)}`, payoutAddress: `0x${'2'.repeat(40)}` },
     startAtLogin: false,
+    notifications: [],
   });
   const lines = describeSettingsChange(DEFAULT_SETTINGS, everything);
   assert.ok(lines.length >= 20, JSON.stringify(lines));

@@ -1,4 +1,4 @@
-import type { Settings } from '../../common/settings.js';
+import type { Settings, TellKind } from '../../common/settings.js';
 
 /** The activity log's sentences for a settings change: what changed, from what to what, in the words of the UI. */
 
@@ -6,6 +6,15 @@ const percent = (value: number | null): string => (value === null ? 'off' : `${v
 const onOff = (value: boolean): string => (value ? 'on' : 'off');
 const changed = (name: string, from: string, to: string): string => `${name} changed from ${from} to ${to}`;
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+const TELL_TOPICS: Record<TellKind, string> = {
+  pause: 'pauses for battery, heat or your schedule',
+  wallet: 'the wallet',
+  claim: 'earnings to claim',
+  device: 'graphics cards',
+  network: 'the network',
+  update: 'updates',
+};
 
 type Describer<K extends keyof Settings> = (before: Settings[K], next: Settings[K]) => string[];
 
@@ -63,6 +72,10 @@ const DESCRIBE: { [K in keyof Settings]?: Describer<K> } = {
   }),
   chain: (_, b) => [b === null ? 'Payout chain: the one the network names' : `Payout chain set to ${b.rpcUrl}`],
   startAtLogin: (a, b) => [changed('Start with my computer', onOff(a), onOff(b))],
+  notifications: (a, b) =>
+    (Object.keys(TELL_TOPICS) as TellKind[])
+      .filter((kind) => a.includes(kind) !== b.includes(kind))
+      .map((kind) => `Notifications about ${TELL_TOPICS[kind]} turned ${onOff(b.includes(kind))}`),
 };
 
 /** One sentence per changed setting; the share toggle has its own entry ("Sharing turned on"). */
