@@ -24,7 +24,8 @@ const calm = (over: Partial<Signals> = {}): Signals => ({
   suspended: false,
   ...over,
 });
-const on = (over: Partial<Settings> = {}): Settings => ({ ...DEFAULT_SETTINGS, sharing: true, ...over });
+// The rules under test, switched on: the defaults leave "pause while my programs are busy" off.
+const on = (over: Partial<Settings> = {}): Settings => ({ ...DEFAULT_SETTINGS, sharing: true, pauseWhenUserCpuAbovePercent: 60, ...over });
 /** "Only when I am away" is off by default (most systems cannot report idle time); these rules switch it on. */
 const AWAY_ONLY: Settings['idleOnly'] = { enabled: true, minutes: 10 };
 

@@ -98,6 +98,8 @@ export class Outbox {
       try {
         entries.push(OutboxEntrySchema.parse(JSON.parse(await readFile(file, 'utf8'))));
       } catch (error) {
+        // Sent and removed since the folder was listed (a flush still finishing): nothing to set aside.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         const aside = `${file}.bad`;
         await rename(file, aside);
         problems.push(`A queued result could not be read and was kept as ${aside}: ${(error as Error).message}`);
