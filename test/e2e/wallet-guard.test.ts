@@ -38,7 +38,7 @@ test('remove asks for the wallet passphrase, refuses a wrong one, and removes wi
   await page.getByRole('alert').getByText('Enter your wallet passphrase first').first().waitFor();
   await page.locator('#remove-auth').fill('not my passphrase');
   await remove.click();
-  await page.getByRole('alert').getByText('That passphrase does not open this wallet.').first().waitFor();
+  await page.getByRole('alert').getByText('That passphrase is not the right one. Try again.').first().waitFor();
   await page.getByTestId('wallet-address').waitFor(); // still there
   await screenshot(page, 'wallet-remove-needs-passphrase');
   await page.locator('#remove-auth').fill(PASSPHRASE);
