@@ -24,11 +24,11 @@ export interface IdleSource {
 
 /** Tells the moment the user touches keyboard or mouse, so running work stops before the next policy tick. */
 export interface InputWatcher {
-  /** Where the events come from ("X11 screen saver counter", "none"). */
+  /** Where the events come from ("X11 XInput2 raw events", "none"). */
   readonly name: string;
   /**
    * Starts watching: `onInput` runs (on a later event-loop turn, never inside this call) each time new input is seen,
-   * at most ~10 ms after it. Returns the stop function, or null where this system cannot watch.
+   * within milliseconds of it. Returns the stop function, or null where this system cannot watch.
    */
   watch(onInput: () => void): (() => void) | null;
 }

@@ -1,5 +1,6 @@
-// The real X11 input watcher (native/src/input.cc) under Xvfb: a synthetic key press and a pointer move from xdotool
-// reach the listener; the idle counter the policy tick reads restarts with them. Skipped, with the reason, where
+// The real X11 input watcher (native/src/input.cc) under Xvfb: a synthetic key press, pointer move and click from
+// xdotool reach the listener (relative moves: an absolute `mousemove` warps the pointer, which no hand does and
+// XInput2 raw events do not report); the idle counter the policy tick reads restarts with them. Skipped, with the reason, where
 // Xvfb, xdotool or the built addon is missing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,7 +10,7 @@ import { startXvfb, x11Missing } from '../helpers/xvfb.js';
 const missing = x11Missing();
 if (missing) console.log(`# X11 input test skipped: ${missing}`);
 
-test('X11: xdotool key press and pointer move are seen by the native watcher', { skip: missing ?? false, timeout: 60_000 }, async (t) => {
+test('X11: xdotool key press, pointer move and click are seen by the native watcher', { skip: missing ?? false, timeout: 60_000 }, async (t) => {
   const x = await startXvfb();
   let stop: (() => void) | null = null;
   // The watcher goes before its server does.
@@ -33,13 +34,14 @@ test('X11: xdotool key press and pointer move are seen by the native watcher', {
   assert.ok(stop, 'the watcher started');
   const event = () => new Promise<void>((resolve) => (next = resolve));
 
-  await x.xdotool('mousemove', '1', '1');
-  await event(); // the first input ever, so the counter below has a point to restart from
+  const first = event(); // before xdotool runs: its input may arrive before xdotool exits
+  await x.xdotool('mousemove_relative', '1', '1');
+  await first; // the first input ever, so the counter below has a point to restart from
   // No input for a while: the counter grows, the watcher stays quiet.
   const quietFrom = seen;
   const idleBefore = x11IdleSeconds(input.x11);
   assert.ok(idleBefore !== null);
-  for (const args of [['key', 'a'], ['mousemove', '200', '150']]) {
+  for (const args of [['key', 'a'], ['mousemove_relative', '--', '-20', '15'], ['click', '1']]) {
     const arrived = event();
     const sent = performance.now();
     await x.xdotool(...args);

@@ -1,18 +1,16 @@
 /**
- * The user's input through the native addon (native/src/input.cc): on X11, the XScreenSaver idle counter read every
- * 10 ms on a native thread, so running work stops within milliseconds of a key press instead of at the next tick.
- * Elsewhere (Wayland, Windows, macOS, no addon) there is no watcher yet and the tick's idle sample stands alone.
+ * The user's input through the native addon (native/src/input.cc): on X11, XInput2 raw events pushed by the server
+ * to a native thread, so running work stops within milliseconds of a key press instead of at the next tick; the
+ * screen saver extension's idle counter for the tick. Elsewhere (Wayland, Windows, macOS, no addon) there is no
+ * watcher yet and the tick's idle sample stands alone (README: which API each would use).
  */
 import { loadAddon } from '../hardware/native-probe.js';
 import type { InputWatcher } from '../ports.js';
 
-/** How often the native thread reads the counter: well inside the 20 ms the give-back may take. */
-export const INPUT_POLL_MS = 10;
-
 /** What native/src/input.cc adds to the addon: a number on success, a string saying why not. */
 interface InputAddon {
   inputIdleMs(display: string): number | string;
-  watchInput(display: string, onInput: (idleMs: number | null) => void, intervalMs: number): (() => void) | string;
+  watchInput(display: string, onInput: (seen: true | null) => void): (() => void) | string;
 }
 
 /** The addon and the X display it reads. */
@@ -46,10 +44,10 @@ export const noInputWatcher: InputWatcher = { name: 'none (the policy tick sees 
 
 export function x11InputWatcher({ addon, display }: X11Input): InputWatcher {
   return {
-    name: 'X11 screen saver counter',
+    name: 'X11 XInput2 raw events',
     watch(onInput) {
       // null: the X server went away; the tick's idle sample still sees the user, only later.
-      const stop = addon.watchInput(display, (idleMs) => idleMs !== null && onInput(), INPUT_POLL_MS);
+      const stop = addon.watchInput(display, (seen) => seen && onInput());
       return typeof stop === 'string' ? null : stop;
     },
   };
