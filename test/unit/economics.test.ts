@@ -34,6 +34,8 @@ test('the prediction uses the receipts’ reward function: throughput × share �
   const measured = predictEarnings({ resource: 'cpu', throughput: { flopsPerMs: 50e6, source: 'tasks' }, share: 0.5, hoursPerDay: 1, reputation: 50, uptimeBp: 0, hourlyUsd: 0.01 });
   assert.equal(measured.flopsPerHour, String(50e6 * 3_600_000), 'measured tasks already ran under the share');
   close(measured.impliedUsdPerSynor!, bench.impliedUsdPerSynor!);
+  const moving = predictEarnings({ resource: 'cpu', throughput: { flopsPerMs: 100e6, source: 'tasks', bandwidthRatio: 0.1 }, share: 1, hoursPerDay: 1, reputation: 50, uptimeBp: 0, hourlyUsd: 0.01 });
+  assert.equal(formatSynor(BigInt(moving.perHourWei)), '0.00406', '0.0036 compute + 10 % for transfer + 0.0001 availability');
 });
 
 test('wei are shown exactly', () => {

@@ -8,6 +8,7 @@ import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
 import { earningsCsv, summarizeEarnings } from '../../main/core/ledger/earnings.js';
 import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { Ledger, verifyLedgerFile, type LedgerRecord } from '../../main/core/ledger/ledger.js';
+import { measuredThroughput } from '../../main/core/ledger/throughput.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
 import { tempDir } from '../helpers/fakes.js';
@@ -190,4 +191,19 @@ test('the check resumes where it stopped; a flipped byte inside the checked part
   const report = await reopened.verify(trust, 2);
   assert.equal(report?.count, 1);
   assert.equal(reopened.all().length, 3);
+});
+
+test('throughput from recent tasks: FLOPs over wall time, and the median transfer-to-compute pay (a one-off model download does not count)', async () => {
+  const records: LedgerRecord[] = [];
+  for (let i = 0; i < 5; i++) {
+    const taskId = `task-${i}`;
+    records.push(receiptRecord(await receipt({ taskId, units: '1000000000', durationMs: 10 })));
+    records.push(receiptRecord(await receipt({ taskId, resourceType: 'bandwidth', units: i === 0 ? '1000000' : '1000' })));
+  }
+  const measured = measuredThroughput(records, 'dev-a');
+  assert.equal(measured?.flopsPerMs, 1e8);
+  // 1,000 bytes earn 10^9 wei against 10^10 for 10^9 FLOPs, both at the same multipliers: 0.1.
+  assert.equal(measured?.bandwidthRatio, 0.1);
+  assert.equal(measuredThroughput(records.slice(0, 8), 'dev-a'), null, 'four tasks are too few');
+  assert.equal(measuredThroughput(records, 'dev-b'), null, 'another device');
 });
