@@ -83,9 +83,10 @@ const StateSchema = z.object({
     z.object({
       info: DeviceInfoSchema,
       tokenHash: z.string(),
-      standing: StandingSchema,
+      // Devices saved by a v1 devnet have neither: they start a fresh standing.
+      standing: StandingSchema.default(newStanding),
       registeredAt: z.number(),
-      lastRegistrationAt: z.number(),
+      lastRegistrationAt: z.number().default(0),
       onlineMs: z.number(),
       paidOnlineMs: z.number(),
       nextSeq: z.number(),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
@@ -196,6 +197,23 @@ test('the signing key and registered devices survive a restart', async () => {
   await first.close();
   const second = await devnet(stateFile);
   assert.equal(second.address, first.address);
+  assert.equal((await post(second.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token)).status, 200);
+});
+
+test('a state file written by a v1 devnet still loads: its devices keep their tokens and start a fresh standing', async () => {
+  const stateFile = join(await tempDir(), 'devnet', 'coordinator.json');
+  const first = await devnet(stateFile);
+  const owner = Wallet.createRandom();
+  const token = String((await post(first.url, 'v1/devices/register', await signedRegistration(first, owner))).json['deviceToken']);
+  await first.close();
+  const saved = JSON.parse(await readFile(stateFile, 'utf8')) as { devices: Record<string, Record<string, unknown>> };
+  for (const device of Object.values(saved.devices)) {
+    delete device['standing'];
+    delete device['lastRegistrationAt'];
+    device['reputation'] = 70;
+  }
+  await writeFile(stateFile, JSON.stringify(saved));
+  const second = await devnet(stateFile);
   assert.equal((await post(second.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token)).status, 200);
 });
 
