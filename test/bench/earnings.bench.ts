@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EarningsSummary, Estimates } from '../../main/common/network.js';
 import type { AgentState } from '../../main/common/state.js';
+import { toWei } from '../../renderer/src/lib/format.js';
 import { tempDir } from '../helpers/fakes.js';
 import { shareNow, startAgent } from '../integration/support/agents.js';
 
@@ -54,11 +55,7 @@ try {
   const to = await agent.ok<EarningsSummary>('getEarnings', {});
   const after = await agent.ok<Estimates>('getEstimates', { days: 1 });
 
-  const wei = (synor: string): bigint => {
-    const [whole = '0', fraction = ''] = synor.split('.');
-    return BigInt(whole) * 10n ** 18n + BigInt(fraction.padEnd(18, '0'));
-  };
-  const realizedWei = wei(to.total.confirmed) - wei(from.total.confirmed);
+  const realizedWei = toWei(to.total.confirmed) - toWei(from.total.confirmed);
   const realizedPerHour = Number(realizedWei) / 1e18 / hours;
   const estimatedPerHour = Number(before.synor.perHour);
   const ratio = realizedPerHour / estimatedPerHour;
@@ -74,7 +71,7 @@ try {
   console.log('time in the window, by what the agent said:');
   for (const [key, ms] of [...spent].sort((a, b) => b[1] - a[1])) console.log(`  ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${key}`);
   console.log(`rejected results: ${to.rejected - from.rejected}`);
-  const byResource = to.byResource.map((b) => [b.key, wei(b.confirmed)] as const);
+  const byResource = to.byResource.map((b) => [b.key, toWei(b.confirmed)] as const);
   const all = byResource.reduce((sum, [, w]) => sum + w, 0n);
   console.log(`earnings by resource (whole run): ${byResource.map(([k, w]) => `${k} ${((Number(w) / Number(all)) * 100).toFixed(1)} %`).join(', ')}`);
   if (!(ratio >= GOAL.low && ratio <= GOAL.high)) process.exitCode = 1;
