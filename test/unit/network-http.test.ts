@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import { z } from 'zod';
 import type { NetworkError} from '../../main/core/network/http.js';
 import { backoffMs, checkCoordinatorUrl, requestJson } from '../../main/core/network/http.js';
+import { bodyChunks } from '../../main/core/network/body.js';
 import { Outbox } from '../../main/core/network/outbox.js';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -71,4 +72,31 @@ test('the outbox keeps unreadable entries aside instead of deleting them, and ig
   assert.equal(loaded.entries.length, 0);
   assert.match(loaded.problems[0] ?? '', /could not be read and was kept as .*broken\.json\.bad/);
   assert.deepEqual((await readdir(dir)).sort(), ['broken.json.bad', 'x.json.123.ab.tmp']);
+});
+
+test('a body read that never settles still ends when its signal aborts, with the signal\'s reason, and is cancelled', async () => {
+  // Node's fetch can leave the read pending after an abort mid-body (nodejs/node#56917): a stream whose second read
+  // never settles behaves the same way, without depending on the race that shows the bug in fetch.
+  let cancelled = false;
+  let pulls = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull: (controller) => {
+      if (pulls++ === 0) controller.enqueue(Uint8Array.of(1));
+      return new Promise<void>(() => undefined);
+    },
+    cancel: () => void (cancelled = true),
+  }, { highWaterMark: 0 });
+  const stop = new AbortController();
+  const got: number[] = [];
+  const reading = (async () => {
+    for await (const chunk of bodyChunks(body, stop.signal)) {
+      got.push(...chunk);
+      stop.abort(new Error('not done within 1 s'));
+    }
+  })();
+  await assert.rejects(reading, /not done within 1 s/);
+  assert.deepEqual(got, [1]);
+  assert.ok(cancelled, 'the stream was cancelled');
+  // Already aborted: no read at all.
+  await assert.rejects((async () => { for await (const _ of bodyChunks(new ReadableStream(), stop.signal)) assert.fail(String(_)); })(), /not done/);
 });

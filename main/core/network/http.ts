@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { isAllowedCoordinatorUrl } from '../../common/network.js';
 import { ErrorReplySchema } from '../../common/protocol.js';
+import { bodyChunks } from './body.js';
 
 /** Every way talking to a coordinator can fail, as a code the status line and the retry logic understand. */
 export type NetworkErrorCode =
@@ -57,22 +58,18 @@ export interface RequestOptions<T> {
   signal?: AbortSignal;
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
+async function readCapped(response: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
     await response.body?.cancel();
     throw new NetworkError('TOO_LARGE', `The coordinator sent ${declared} bytes; at most ${maxBytes} are expected.`);
   }
   if (!response.body) return '';
-  const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of bodyChunks(response.body, signal)) {
     size += value.length;
     if (size > maxBytes) {
-      await reader.cancel();
       throw new NetworkError('TOO_LARGE', `The coordinator sent more than ${maxBytes} bytes; at most that many are expected.`);
     }
     chunks.push(value);
@@ -104,7 +101,7 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
       redirect: 'error',
     });
     status = response.status;
-    text = await readCapped(response, o.maxBytes);
+    text = await readCapped(response, o.maxBytes, signal);
   } catch (error) {
     if (error instanceof NetworkError) throw error;
     if (o.signal?.aborted) throw error;

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelRef } from '../../common/task.js';
+import { bodyChunks } from '../network/body.js';
 import type { Clock, Logger } from '../ports.js';
 
 export interface ModelCacheOptions {
@@ -182,7 +183,7 @@ export class ModelCache {
     const file = await open(part, resumed ? 'a' : 'w', 0o600);
     let over = false;
     try {
-      for await (const chunk of res.body ?? []) {
+      for await (const chunk of res.body ? bodyChunks(res.body, signal) : []) {
         alive();
         bytes += chunk.length;
         // Stops at the first byte past the declared size: not one more is written.
