@@ -302,7 +302,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       return summary ? ok(summary) : fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');
     },
     exportEarningsCsv: async (q) => {
-      const csv = contribution.csv(q);
+      const csv = await contribution.csv(q);
       if (csv === null) return fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');
       return ok({ fileName: `synor-earnings-${new Date(clock.now()).toISOString().slice(0, 10)}.csv`, csv });
     },

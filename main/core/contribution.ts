@@ -53,7 +53,7 @@ export interface Contribution {
   /** Starts whatever has become possible (wallet created, hardware detected) or restarts on a new coordinator URL. */
   refresh(): Promise<void>;
   earnings(query: EarningsQuery): EarningsSummary | null;
-  csv(query: EarningsQuery): string | null;
+  csv(query: EarningsQuery): Promise<string> | null;
   estimates(days: number): Estimates | null;
   /** The newest `limit` receipts from the ledger, newest first; null when not connected. */
   receipts(limit: number): (Receipt & { devnet: boolean; coordinator: string })[] | null;
@@ -227,12 +227,7 @@ export function createContribution(o: ContributionOptions): Contribution {
       return reconciling.then(o.onChange);
     },
     earnings: (q) => connected?.service.earnings(query(q)) ?? null,
-    receipts: (limit) =>
-      connected?.service.ledger
-        .all()
-        .flatMap((r) => (r.kind === 'receipt' ? [{ ...r.signed.receipt, devnet: r.source.devnet, coordinator: r.source.coordinator }] : []))
-        .slice(-limit)
-        .reverse() ?? null,
+    receipts: (limit) => connected?.service.ledger.sums.newest().slice(-limit).reverse() ?? null,
     voucher: async () => (connected ? connected.service.client.voucher() : null),
     async claimContext() {
       if (!connected) throw new Error('not connected to a network');
@@ -240,11 +235,12 @@ export function createContribution(o: ContributionOptions): Contribution {
       // Receipts the coordinator signed since the last sync may be in the voucher.
       await client.syncReceipts().catch(() => 0);
       const { coordinator } = await client.pinned();
-      const receipts = ledger.all().flatMap((r) =>
-        r.kind === 'receipt' && r.source.coordinator.toLowerCase() === coordinator.toLowerCase() && r.signed.receipt.deviceId === client.deviceId
-          ? [r.signed.receipt]
-          : [],
-      );
+      const receipts: ClaimContext['receipts'][number][] = [];
+      for await (const r of ledger.records()) {
+        if (r.kind !== 'receipt' || r.source.coordinator.toLowerCase() !== coordinator.toLowerCase() || r.signed.receipt.deviceId !== client.deviceId) continue;
+        const { deviceId, seq, totalWei } = r.signed.receipt;
+        receipts.push({ deviceId, seq, totalWei });
+      }
       return { deviceId: client.deviceId, coordinator, receipts };
     },
     csv: (q) => connected?.service.csv(query(q)) ?? null,

@@ -9,10 +9,10 @@ import { contribute, type NetworkClient, type NetworkClientOptions } from '../..
 import type { NetworkError } from '../../main/core/network/http.js';
 import { Outbox } from '../../main/core/network/outbox.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
-import { summarizeEarnings } from '../../main/core/ledger/earnings.js';
 import { verifyLedgerFile } from '../../main/core/ledger/ledger.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { tempDir } from '../helpers/fakes.js';
+import { recordsOf } from '../helpers/ledger.js';
 import { nextEvent, runWithOrt, switchableProxy, testDevice } from './support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -50,7 +50,7 @@ test('a device registers, runs a real ONNX task, submits it and gets verified, s
   assert.equal(await client.flush(), 0);
   assert.equal(await client.syncReceipts(), 2);
 
-  const receipts = ledger.all().flatMap((r) => (r.kind === 'receipt' ? [r.signed] : []));
+  const receipts = (await recordsOf(ledger)).flatMap((r) => (r.kind === 'receipt' ? [r.signed] : []));
   assert.deepEqual(receipts.map((r) => r.receipt.resourceType).sort(), ['bandwidth', 'cpu']);
   for (const signed of receipts) {
     assert.equal(signed.receipt.status, 'verified');
@@ -58,7 +58,7 @@ test('a device registers, runs a real ONNX task, submits it and gets verified, s
     assert.equal(receiptProblem(signed, { chainId: 31337, coordinator: net.address }), null);
     assert.ok(BigInt(signed.receipt.totalWei) > 0n);
   }
-  const summary = summarizeEarnings(ledger.all());
+  const summary = ledger.sums.summary();
   assert.equal(summary.total.receipts, 2);
   assert.equal(summary.total.pendingTasks, 0, 'the receipt settled the pending result');
   const verified = await verifyLedgerFile(ledger.file, (r) => receiptProblem(r.signed, { chainId: 31337, coordinator: net.address }));
@@ -78,7 +78,7 @@ test('re-sending a result is safe: the coordinator counts it once and the ledger
   await client.flush();
   assert.equal((await second).status, 'duplicate');
   assert.equal(net.stats.accepted.get(task.id), 1);
-  assert.equal(ledger.all().filter((r) => r.kind === 'submitted').length, 1);
+  assert.equal((await recordsOf(ledger)).filter((r) => r.kind === 'submitted').length, 1);
 });
 
 test('a wrong result fails verification: its receipt says rejected, pays nothing, and the reputation drops', async () => {
@@ -93,16 +93,16 @@ test('a wrong result fails verification: its receipt says rejected, pays nothing
   await client.complete(first.leaseId, forged);
   await client.flush();
   await client.syncReceipts();
-  const rejected = ledger.all().flatMap((r) => (r.kind === 'receipt' ? [r.signed.receipt] : []));
+  const rejected = (await recordsOf(ledger)).flatMap((r) => (r.kind === 'receipt' ? [r.signed.receipt] : []));
   assert.deepEqual(rejected.map((r) => [r.status, r.totalWei]), [['rejected', '0']]);
   assert.equal(net.stats.rejected, 1);
   const second = await leaseTask(client);
   await client.complete(second.leaseId, await runWithOrt(second.task));
   await client.flush();
   await client.syncReceipts();
-  const last = ledger.all().at(-1);
+  const last = (await recordsOf(ledger)).at(-1);
   assert.equal(last?.kind === 'receipt' && last.signed.receipt.reputation, 41, '50, −10 for the failed verification, +1 for this one');
-  assert.equal(summarizeEarnings(ledger.all()).rejected, 1);
+  assert.equal(ledger.sums.summary().rejected, 1);
 });
 
 test('no work: the long-poll ends with the reason, and the status says "No work available — why"', async () => {
@@ -226,7 +226,7 @@ test('online time earns signed availability receipts', async () => {
   await client.lease();
   await client.lease();
   await client.syncReceipts();
-  const availability = ledger.all().flatMap((r) => (r.kind === 'receipt' && r.signed.receipt.resourceType === 'availability' ? [r.signed.receipt] : []));
+  const availability = (await recordsOf(ledger)).flatMap((r) => (r.kind === 'receipt' && r.signed.receipt.resourceType === 'availability' ? [r.signed.receipt] : []));
   assert.ok(availability.length >= 1);
   assert.ok(BigInt(availability[0]!.totalWei) > 0n);
 });
@@ -246,7 +246,7 @@ test('contribute(): the loop leases, runs, submits; earnings grow with receipts 
   await three;
   stop.abort();
   await loop;
-  const summary = summarizeEarnings(ledger.all());
+  const summary = ledger.sums.summary();
   assert.ok(Number(summary.total.confirmed) > 0);
   assert.ok(summary.byResource.some((b) => b.key === 'cpu' && b.receipts >= 3));
 });

@@ -15,6 +15,7 @@ import { NetworkError } from '../../main/core/network/http.js';
 import { Outbox } from '../../main/core/network/outbox.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
 import { verifyLedgerFile } from '../../main/core/ledger/ledger.js';
+import { recordsOf } from '../helpers/ledger.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { runWithOrt, testDevice } from './support/network.js';
 
@@ -267,7 +268,7 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
   for (const taskId of finished) assert.equal(devnet.stats.accepted.get(taskId), 1, `task ${taskId} accepted exactly once`);
   const report = await verifyLedgerFile(ledger.file, (r) => receiptProblem(r.signed, { chainId: 31337, coordinator: devnet.address }));
   assert.deepEqual(report.problems, []);
-  const cpuReceipts = ledger.all().filter((r) => r.kind === 'receipt' && r.signed.receipt.resourceType === 'cpu');
+  const cpuReceipts = (await recordsOf(ledger)).filter((r) => r.kind === 'receipt' && r.signed.receipt.resourceType === 'cpu');
   assert.equal(cpuReceipts.length, finished.size, 'one compute receipt per finished task');
   assert.deepEqual(unexpected, []);
   process.off('unhandledRejection', onUnhandled);

@@ -8,7 +8,6 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Task, TaskResult } from '../../main/common/task.js';
-import { Ledger } from '../../main/core/ledger/ledger.js';
 import { contribute, type NetworkClient, type NetworkEvent } from '../../main/core/network/client.js';
 import { Outbox, OutboxEntrySchema } from '../../main/core/network/outbox.js';
 import { ModelCache, type ModelCacheOptions } from '../../main/core/runtime/model-cache.js';
@@ -16,6 +15,7 @@ import { matMulModel } from '../../main/core/runtime/onnx-model.js';
 import { createRuntime } from '../../main/core/runtime/runtime.js';
 import { startCoordinator, type Coordinator } from '../../main/devnet/coordinator.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
+import { recordsOf } from '../helpers/ledger.js';
 import { testDevice } from '../integration/support/network.js';
 import { matmulTask, ModelServer, decided, running, sha256, testScheduler } from '../unit/runtime-fixtures.js';
 import { HostileServer } from './hostile.js';
@@ -402,7 +402,7 @@ export const CASES: SoakCase[] = [
           const left = await client.flush();
           await client.close();
           const accepted = leases.filter((l) => net.stats.accepted.get(l.task.id) === 1).length;
-          const submitted = (await Ledger.open(join(mnt, 'ledger.jsonl'))).all().filter((r) => r.kind === 'submitted').length;
+          const submitted = (await recordsOf(join(mnt, 'ledger.jsonl'))).filter((r) => r.kind === 'submitted').length;
           const onDisk = (await new Outbox(join(mnt, 'network', 'outbox')).load()).entries.length;
           const temp = (await readdir(join(mnt, 'network', 'outbox'))).filter((f) => f.endsWith('.tmp')).length;
           const ok = status.code === 'error' && whileFull.kind === 'none' && problems.length >= 2 && left === 0 && accepted === n && submitted === n && onDisk === 0 && temp === 0;
@@ -434,10 +434,10 @@ export const CASES: SoakCase[] = [
         await client.flush();
         await client.syncReceipts();
         await client.close();
-        const receipted = new Set(ledger.all().flatMap((r) => (r.kind === 'receipt' && r.signed.receipt.resourceType === 'cpu' ? [r.signed.receipt.taskId] : [])));
+        const receipted = new Set((await recordsOf(ledger)).flatMap((r) => (r.kind === 'receipt' && r.signed.receipt.resourceType === 'cpu' ? [r.signed.receipt.taskId] : [])));
         const accepted = [...net.stats.accepted.keys()];
         const missing = accepted.filter((t) => !receipted.has(t)).length;
-        const all = ledger.all().filter((r) => r.kind === 'receipt').length;
+        const all = (await recordsOf(ledger)).filter((r) => r.kind === 'receipt').length;
         return { ...clean, lost: missing, doubleCredits: doubles(net), ok: missing === 0 && accepted.length === n, outcome: `${accepted.length} accepted, ${all} receipts fetched in one go, ${missing} missing (before: only the newest 2,000 were kept)` };
       }),
   },

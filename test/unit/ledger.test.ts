@@ -5,13 +5,14 @@ import { test } from 'node:test';
 import { Wallet } from 'ethers';
 import { eip712Domain, RECEIPT_TYPES, type Receipt, type SignedReceipt } from '../../main/common/protocol.js';
 import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
-import { earningsCsv, summarizeEarnings } from '../../main/core/ledger/earnings.js';
+import { earningsCsv } from '../../main/core/ledger/earnings.js';
 import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { Ledger, verifyLedgerFile, type LedgerRecord } from '../../main/core/ledger/ledger.js';
 import { measuredThroughput } from '../../main/core/ledger/throughput.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
 import { receiptProblem } from '../../main/core/network/receipts.js';
 import { tempDir } from '../helpers/fakes.js';
+import { recordsOf } from '../helpers/ledger.js';
 
 const coordinator = Wallet.createRandom();
 const owner = Wallet.createRandom().address;
@@ -41,16 +42,19 @@ const check = (r: Extract<LedgerRecord, { kind: 'receipt' }>) => receiptProblem(
 
 async function ledgerIn() {
   const dir = await tempDir();
-  return { dir, file: join(dir, 'ledger.jsonl'), ledger: await Ledger.open(join(dir, 'ledger.jsonl')) };
+  const ledger = await Ledger.open(join(dir, 'ledger.jsonl'));
+  await ledger.verify(() => null, 0);
+  return { dir, file: join(dir, 'ledger.jsonl'), ledger };
 }
 
-test('records are appended, survive a reopen, and a receipt id is written once', async () => {
+test('records are appended, survive a reopen, and a receipt is written once', async () => {
   const { file, ledger } = await ledgerIn();
   const signed = await receipt();
   assert.equal(await ledger.append(receiptRecord(signed)), true);
-  assert.equal(await ledger.append(receiptRecord(signed)), false, 'same receipt id: skipped');
+  assert.equal(await ledger.append(receiptRecord(signed)), false, 'same receipt: skipped');
   const reopened = await Ledger.open(file);
-  assert.equal(reopened.all().length, 1);
+  assert.equal((await recordsOf(reopened)).length, 1);
+  await reopened.verify(() => null, 1);
   assert.equal(await reopened.append(receiptRecord(signed)), false, 'dedup survives a restart');
   assert.deepEqual(await verifyLedgerFile(file, check), { ok: true, records: 1, problems: [] });
 });
@@ -63,10 +67,11 @@ test('a torn last line is cut off and kept aside; every earlier line stays', asy
   await appendFile(file, torn);
   assert.equal((await verifyLedgerFile(file, check)).ok, false, 'verify sees the torn tail');
   const reopened = await Ledger.open(file, () => 42);
-  assert.equal(reopened.all().length, 3);
+  assert.equal((await recordsOf(reopened)).length, 3);
   assert.deepEqual(reopened.report.tornTail, { bytes: 90, keptIn: `${file}.torn-42` });
   assert.equal(await readFile(file, 'utf8'), whole, 'the file is back to its last whole line');
   assert.equal(await readFile(join(dir, 'ledger.jsonl.torn-42'), 'utf8'), torn);
+  await reopened.verify(() => null, 43);
   await reopened.append(receiptRecord(await receipt()));
   assert.deepEqual(await verifyLedgerFile(file, check), { ok: true, records: 4, problems: [] });
 });
@@ -78,9 +83,11 @@ test('a whole last line with a bad checksum is a torn append too; a damaged earl
   lines[1] = lines[1]!.replace('"dev-a"', '"dev-b"');
   await writeFile(file, lines.join('\n'));
   const reopened = await Ledger.open(file);
+  assert.equal(await reopened.verify(() => null, 1), null);
   assert.deepEqual(reopened.report.problems, [{ line: 2, message: 'checksum mismatch' }]);
   assert.equal(reopened.report.tornTail, null);
-  assert.equal(reopened.all().length, 2);
+  assert.equal((await recordsOf(reopened)).length, 2);
+  assert.equal(reopened.sums.summary().total.receipts, 2, 'the damaged line is not counted');
   assert.equal((await readFile(file, 'utf8')).split('\n')[1], lines[1], 'kept for inspection');
   lines[3] = 'f'.repeat(64) + ' {}';
   await writeFile(file, lines.slice(0, 4).join('\n') + '\n');
@@ -91,7 +98,7 @@ test('a whole last line with a bad checksum is a torn append too; a damaged earl
 test('verify refuses a forged receipt and duplicates', async () => {
   const { file, ledger } = await ledgerIn();
   const signed = await receipt();
-  const forged = { ...signed, receipt: { ...signed.receipt, receiptId: 'r-forged', totalWei: '999' } };
+  const forged = { ...signed, receipt: { ...signed.receipt, receiptId: 'r-forged', seq: signed.receipt.seq + 1000, totalWei: '999' } };
   await ledger.append(receiptRecord(signed));
   await ledger.append(receiptRecord(forged));
   const report = await verifyLedgerFile(file, check);
@@ -109,25 +116,25 @@ test('earnings: per day (local midnight), device and resource; pending until the
   await ledger.append({ kind: 'submitted', at: T0 - 1000, source, taskId: 'task-1', deviceId: 'dev-a', estimateWei: '7' });
   await ledger.append({ kind: 'submitted', at: T0, source, taskId: 'task-2', deviceId: 'dev-a', estimateWei: '5' });
   for (const r of [a, b, rejected]) await ledger.append(receiptRecord(r));
-  const s = summarizeEarnings(ledger.all());
+  const s = ledger.sums.summary();
   assert.equal(s.total.confirmed, formatSynor(BigInt(a.receipt.totalWei) + BigInt(b.receipt.totalWei)));
   assert.ok(BigInt(a.receipt.totalWei) > 0n);
   assert.equal(s.total.pending, '0.000000000000000005', 'task-2 has no receipt yet; task-1 is settled');
   assert.equal(s.total.pendingTasks, 1);
   assert.equal(s.rejected, 1);
   assert.deepEqual(s.byDay.map((d) => d.key), ['2026-11-24', '2026-11-25']);
-  assert.deepEqual(summarizeEarnings(ledger.all(), { utcOffsetMinutes: 120 }).byDay.map((d) => d.key), ['2026-11-25', '2026-11-26']);
+  assert.deepEqual(ledger.sums.summary({ utcOffsetMinutes: 120 }).byDay.map((d) => d.key), ['2026-11-25', '2026-11-26']);
   assert.deepEqual(s.byDevice.map((d) => [d.key, d.receipts]), [['dev-a', 2], ['dev-b', 1]]);
   assert.deepEqual(s.byResource.map((d) => d.key), ['bandwidth', 'cpu']);
-  assert.equal(summarizeEarnings(ledger.all(), { devnet: false }).total.receipts, 0, 'devnet test rewards are kept apart');
-  assert.equal(summarizeEarnings(ledger.all(), { fromMs: T0 + DAY }).total.receipts, 1);
+  assert.equal(ledger.sums.summary({ devnet: false }).total.receipts, 0, 'devnet test rewards are kept apart');
+  assert.equal(ledger.sums.summary({ fromMs: T0 + DAY }).total.receipts, 1);
 });
 
 test('CSV export: a header, one row per receipt and pending result, exact decimals, safe cells', async () => {
   const { ledger } = await ledgerIn();
   await ledger.append({ kind: 'submitted', at: T0, source, taskId: 'task-9', deviceId: 'dev-a', estimateWei: '1500000000000000' });
   await ledger.append(receiptRecord(await receipt({ deviceId: 'dev-a', units: '2500000000' })));
-  const csv = earningsCsv(ledger.all());
+  const csv = await earningsCsv(ledger.records());
   const rows = csv.trimEnd().split('\r\n');
   assert.equal(rows.length, 3);
   assert.match(rows[0]!, /^time_utc,status,receipt_id,task_id,/);
@@ -138,12 +145,14 @@ test('CSV export: a header, one row per receipt and pending result, exact decima
 test('a ledger in a folder that does not exist yet is created on open', async () => {
   const dir = await tempDir();
   const ledger = await Ledger.open(join(dir, 'deep', 'er', 'ledger.jsonl'));
+  await assert.rejects(ledger.append(receiptRecord(await receipt())), /append before verify/, 'nothing is appended unchecked');
+  await ledger.verify(() => null, 1);
   await ledger.append(receiptRecord(await receipt()));
-  assert.deepEqual(await readdir(join(dir, 'deep', 'er')), ['ledger.jsonl']);
+  assert.deepEqual((await readdir(join(dir, 'deep', 'er'))).sort(), ['ledger.jsonl', 'ledger.jsonl.index']);
 });
 
 const trust = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
-const totalOf = (l: Ledger): bigint => l.all().reduce((sum, r) => sum + (r.kind === 'receipt' ? BigInt(r.signed.receipt.totalWei) : 0n), 0n);
+const totalOf = async (l: Ledger): Promise<bigint> => (await recordsOf(l)).reduce((sum, r) => sum + (r.kind === 'receipt' ? BigInt(r.signed.receipt.totalWei) : 0n), 0n);
 
 test('at load every line is checked: a forged 1-SYNOR line and a receipt copied from another device are set aside with reasons, never counted', async () => {
   const { file, ledger } = await ledgerIn();
@@ -158,15 +167,16 @@ test('at load every line is checked: a forged 1-SYNOR line and a receipt copied 
   await appendFile(file, encodeRecord({ ...receiptRecord({ ...foreign, signature: await stranger.signTypedData(eip712Domain(31337), RECEIPT_TYPES, foreign.receipt) }), source: { ...source, coordinator: stranger.address } }));
   await appendFile(file, encodeRecord({ kind: 'submitted', at: T0, source, taskId: 't-x', deviceId: 'dev-other', estimateWei: '7' }));
   const reopened = await Ledger.open(file, () => 7);
-  assert.equal(reopened.all().length, 6, 'they parse, so the loader alone would count them');
+  assert.equal((await recordsOf(reopened)).length, 6, 'they parse, so the loader alone would count them');
   const report = await reopened.verify(trust, 7);
   assert.equal(report?.count, 5);
   assert.equal(report?.keptIn, `${file}.set-aside-7`);
   const reasons = report!.reasons.join('\n');
   for (const why of [/signed by 0x/, /for device dev-other/, /does not follow/, /never joined/, /another device/]) assert.match(reasons, why);
-  assert.deepEqual(reopened.all().map((r) => r.kind === 'receipt' && r.signed.receipt.receiptId), [good.receipt.receiptId]);
-  assert.equal(totalOf(reopened), BigInt(good.receipt.totalWei));
-  assert.equal((await Ledger.open(file)).all().length, 1, 'the ledger file itself no longer holds them');
+  assert.deepEqual((await recordsOf(reopened)).map((r) => r.kind === 'receipt' && r.signed.receipt.receiptId), [good.receipt.receiptId]);
+  assert.equal(await totalOf(reopened), BigInt(good.receipt.totalWei));
+  assert.equal(reopened.sums.summary().total.confirmed, formatSynor(BigInt(good.receipt.totalWei)), 'only the good one is counted');
+  assert.equal((await recordsOf(file)).length, 1, 'the ledger file itself no longer holds them');
   assert.equal((await readFile(`${file}.set-aside-7`, 'utf8')).split('\n').length, 11, 'each kept aside with its reason');
   assert.equal(await (await Ledger.open(file)).verify(trust, 8), null, 'a second start finds nothing more');
 });
@@ -177,7 +187,7 @@ test('the check resumes where it stopped; a flipped byte inside the checked part
   assert.equal(await ledger.verify(trust, 1), null);
   await ledger.append(receiptRecord(await receipt()));
   await ledger.saveCheckpoint();
-  const checked = JSON.parse(await readFile(`${file}.checked`, 'utf8')) as { bytes: number };
+  const checked = JSON.parse((await readFile(`${file}.index`, 'utf8')).slice(65)) as { bytes: number };
   assert.equal(checked.bytes, (await readFile(file)).length, 'appends were checked before they were written');
 
   // A forger rewrites an amount and its line checksum: the checked prefix no longer hashes the same.
@@ -190,7 +200,8 @@ test('the check resumes where it stopped; a flipped byte inside the checked part
   assert.notEqual(reopened.report.tornTail, null, 'the torn tail is cut and kept');
   const report = await reopened.verify(trust, 2);
   assert.equal(report?.count, 1);
-  assert.equal(reopened.all().length, 3);
+  assert.equal((await recordsOf(reopened)).length, 3);
+  assert.equal(reopened.sums.summary().total.receipts, 3, 'counted again from the file, without the forged line');
 });
 
 test('throughput from recent tasks: FLOPs over wall time, and the median transfer-to-compute pay (a one-off model download does not count)', async () => {
@@ -200,10 +211,61 @@ test('throughput from recent tasks: FLOPs over wall time, and the median transfe
     records.push(receiptRecord(await receipt({ taskId, units: '1000000000', durationMs: 10 })));
     records.push(receiptRecord(await receipt({ taskId, resourceType: 'bandwidth', units: i === 0 ? '1000000' : '1000' })));
   }
-  const measured = measuredThroughput(records, 'dev-a');
+  const receipts = records.flatMap((r) => (r.kind === 'receipt' ? [r.signed.receipt] : []));
+  const measured = measuredThroughput(receipts, 'dev-a');
   assert.equal(measured?.flopsPerMs, 1e8);
   // 1,000 bytes earn 10^9 wei against 10^10 for 10^9 FLOPs, both at the same multipliers: 0.1.
   assert.equal(measured?.bandwidthRatio, 0.1);
-  assert.equal(measuredThroughput(records.slice(0, 8), 'dev-a'), null, 'four tasks are too few');
-  assert.equal(measuredThroughput(records, 'dev-b'), null, 'another device');
+  assert.equal(measuredThroughput(receipts.slice(0, 8), 'dev-a'), null, 'four tasks are too few');
+  assert.equal(measuredThroughput(receipts, 'dev-b'), null, 'another device');
+});
+
+test('a start reads the index and checks only the lines written after it; a damaged index is rebuilt from the file', async () => {
+  const { file, ledger } = await ledgerIn();
+  await ledger.verify(trust, 1);
+  for (let i = 0; i < 4; i++) await ledger.append(receiptRecord(await receipt({ issuedAt: T0 + i * 60_000 })));
+  await ledger.saveCheckpoint();
+  const before = ledger.sums.summary({ utcOffsetMinutes: 60 });
+  let checks = 0;
+  const counting = (r: LedgerRecord) => (checks++, trust(r));
+  const again = await Ledger.open(file);
+  await again.verify(counting, 2);
+  assert.equal(checks, 0, 'nothing new since the index');
+  assert.deepEqual(again.sums.summary({ utcOffsetMinutes: 60 }), before);
+  await again.append(receiptRecord(await receipt({ issuedAt: T0 + DAY })));
+  await appendFile(file, encodeRecord(receiptRecord(await receipt({ issuedAt: T0 + DAY }))));
+  const third = await Ledger.open(file);
+  await third.verify(counting, 3);
+  assert.equal(checks, 2, 'the two lines written after the last index');
+  assert.equal(third.sums.summary().total.receipts, 6);
+  await writeFile(`${file}.index`, 'damaged');
+  checks = 0;
+  const rebuilt = await Ledger.open(file);
+  await rebuilt.verify(counting, 4);
+  assert.equal(checks, 6, 'every line checked again');
+  assert.deepEqual(rebuilt.sums.summary(), third.sums.summary());
+});
+
+test('sums by minute for two days, then by quarter hour: totals, devices and local days stay exact (UTC+5:45 too)', async () => {
+  const { file, ledger } = await ledgerIn();
+  await ledger.verify(trust, 1);
+  const times = [T0 - 5 * DAY + 7 * 60_000, T0 - 3 * DAY - 1, T0 - 3 * DAY + 44 * 60_000, T0, T0 + 3 * DAY];
+  const all: SignedReceipt[] = [];
+  for (const issuedAt of times) all.push(await receipt({ issuedAt }));
+  for (const r of all) await ledger.append(receiptRecord(r));
+  await ledger.saveCheckpoint(); // merges minutes older than two days into quarter hours
+  const reopened = await Ledger.open(file);
+  await reopened.verify(trust, 2);
+  for (const utcOffsetMinutes of [0, 345, -210]) {
+    const s = reopened.sums.summary({ utcOffsetMinutes });
+    const days = new Map<string, bigint>();
+    for (const r of all) {
+      const day = new Date(r.receipt.issuedAt + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
+      days.set(day, (days.get(day) ?? 0n) + BigInt(r.receipt.totalWei));
+    }
+    assert.deepEqual(s.byDay.map((d) => [d.key, d.confirmed]), [...days].sort().map(([k, v]) => [k, formatSynor(v)]), `offset ${utcOffsetMinutes}`);
+  }
+  assert.equal(reopened.sums.summary({ fromMs: T0 + 3 * DAY - 1, toMs: T0 + 3 * DAY + 60_000 }).total.receipts, 1, 'a minute slot in the last two days');
+  assert.equal(reopened.sums.summary({ fromMs: T0 - 3 * DAY }).total.receipts, 3, 'a quarter hour counts where its middle falls');
+  assert.deepEqual(reopened.sums.newest().map((r) => r.seq), all.map((r) => r.receipt.seq), 'the newest receipts, whole');
 });

@@ -5,6 +5,7 @@ import { Wallet } from 'ethers';
 import { createNetworkClient } from '../../main/core/network/client.js';
 import { linkScheduler } from '../../main/core/network/scheduler-link.js';
 import { Ledger } from '../../main/core/ledger/ledger.js';
+import { recordProblem } from '../../main/core/ledger/trust.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
@@ -20,16 +21,18 @@ test('the scheduler link leases by task id, completes and releases through the c
   closers.push(() => devnet.close());
   const dir = await tempDir();
   const logger = new MemoryLogger();
+  const ledger = await Ledger.open(join(dir, 'ledger.jsonl'));
   const client = await createNetworkClient({
     url: devnet.url,
     dataDir: dir,
     signer: Wallet.createRandom(),
     device: cpuDevice,
-    ledger: await Ledger.open(join(dir, 'ledger.jsonl')),
+    ledger,
     clock: systemClock,
     logger,
     leaseWaitMs: 100,
   });
+  await ledger.verify(recordProblem(client.trust()), Date.now());
   closers.push(() => client.close());
   const link = linkScheduler(client, logger);
   assert.deepEqual(await link.source.lease(4), [], 'no work: an empty batch');

@@ -49,7 +49,7 @@ test('the service runs the loop while active, and earnings, CSV and estimates co
   const earnings = service.earnings();
   assert.ok(Number(earnings.total.confirmed) > 0);
   assert.ok(earnings.byResource.some((b) => b.key === 'cpu'));
-  assert.ok(service.csv().split('\r\n').length >= 4);
+  assert.ok((await service.csv()).split('\r\n').length >= 4);
   const estimates = service.estimates({
     device: cpuDevice.deviceType,
     scheduledHoursPerDay: 24,

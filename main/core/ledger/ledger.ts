@@ -1,11 +1,19 @@
 import { createHash, type Hash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, open, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { Address, SignedReceiptSchema } from '../../common/protocol.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { appendLine, decodeRecord, encodeRecord, openLog, type LogOpenReport, type LogProblem } from '../fs/checksummed-log.js';
+import { appendLine, decodeRecord, encodeRecord, type LogOpenReport, type LogProblem } from '../fs/checksummed-log.js';
+import { fileLines } from '../fs/lines.js';
+import { LedgerTotals, TotalsJsonSchema } from './totals.js';
 
-/** The single source of earnings history: a checksummed append-only log (fs/checksummed-log.ts). */
+/**
+ * The single source of earnings history: a checksummed append-only log (fs/checksummed-log.ts), and beside it
+ * `<ledger>.index`, what the checked part of the log adds up to (ledger/totals.ts). A start reads the index and checks
+ * only the lines written after it, so opening and every earnings query cost the same after a year as after a day.
+ */
 
 const Source = z.object({ url: z.string().max(2048), devnet: z.boolean(), coordinator: Address }).strict();
 export type LedgerSource = z.infer<typeof Source>;
@@ -27,12 +35,6 @@ export const LedgerRecordSchema = z.discriminatedUnion('kind', [
 ]);
 export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
 
-/** Receipts are unique per coordinator by id; a submission per network, device and task. */
-const recordKey = (r: LedgerRecord): string =>
-  r.kind === 'receipt'
-    ? `receipt\n${r.source.coordinator}\n${r.signed.receipt.receiptId}`
-    : `submitted\n${r.source.url}\n${r.deviceId}\n${r.taskId}`;
-
 /** Lines that failed the check at load: moved out of the ledger into `keptIn`, each with its reason. */
 export interface SetAsideReport {
   count: number;
@@ -40,115 +42,218 @@ export interface SetAsideReport {
   reasons: string[];
 }
 
-/** `<ledger>.checked`: the length and hash of the part of the file already checked, so a start checks only what came after. */
-const CheckpointSchema = z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
-const CHECKPOINT_EVERY = 500;
+const ProblemSchema = z.object({ line: z.number().int(), message: z.string().max(500) }).strict();
+/** `<ledger>.index`: how many bytes of the ledger were checked, their sha256, and what they add up to. */
+const IndexSchema = z
+  .object({ version: z.literal(1), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/), lines: z.number().int().nonnegative(), problems: z.array(ProblemSchema).max(100), totals: TotalsJsonSchema })
+  .strict();
+type Index = z.infer<typeof IndexSchema>;
+const INDEX_EVERY = 500;
+/** The longest line a torn-tail check reads back from the end of the file. */
+const TAIL_BYTES = 1 << 20;
 
 export class Ledger {
-  private records: LedgerRecord[] = [];
-  private keys = new Set<string>();
+  private totals = new LedgerTotals();
   private appends: Promise<unknown> = Promise.resolve();
   /** The running hash of the file since it was checked; appends are checked before they are written. */
-  private checked: { hash: Hash; bytes: number; sinceSaved: number } | null = null;
+  private checked: { hash: Hash; bytes: number; lines: number; sinceSaved: number } | null = null;
 
   private constructor(
     readonly file: string,
     readonly report: LogOpenReport & { setAside?: SetAsideReport },
-  ) {}
+    private index: Index | null,
+  ) {
+    if (index) this.totals = LedgerTotals.fromJSON(index.totals);
+  }
 
-  /** Reads the ledger, cutting off (and keeping aside) a torn last line. */
+  /** Reads the index and cuts off (keeping it aside) a torn last line; the lines are read by `verify`. */
   static async open(file: string, now: () => number = Date.now): Promise<Ledger> {
-    const { records, report } = await openLog(file, LedgerRecordSchema, now);
-    const ledger = new Ledger(file, report);
-    for (const record of records) ledger.remember(record);
-    return ledger;
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    const tornTail = await cutTornTail(file, now);
+    const index = await readFile(`${file}.index`, 'utf8').then(
+      (text) => {
+        const decoded = decodeRecord(text.trimEnd(), IndexSchema);
+        return typeof decoded === 'string' ? null : decoded;
+      },
+      () => null,
+    );
+    return new Ledger(file, { tornTail, problems: index?.problems ?? [] }, index);
   }
 
   /**
-   * Checks every line written since the last check against `problemOf` (signature, device, amounts). Lines that
-   * fail are never counted: they move, with their reasons, to `<ledger>.set-aside-<time>`, and the ledger is
-   * rewritten without them (other lines, damaged ones included, stay byte for byte).
+   * Checks every line written since the index against `problemOf` (signature, device, amounts) and counts the good
+   * ones. When the checked part no longer hashes as the index says (edited, or no index), every line is checked
+   * again. Lines that fail are never counted: they move, with their reasons, to `<ledger>.set-aside-<time>`, and the
+   * ledger is rewritten without them (other lines, damaged ones included, stay byte for byte).
    */
-  async verify(problemOf: (record: LedgerRecord) => string | null, now: number): Promise<SetAsideReport | null> {
-    await this.appends;
-    const buffer = await readFile(this.file).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? Buffer.alloc(0) : Promise.reject(error)));
-    const checkpoint = await readFile(`${this.file}.checked`, 'utf8').then(
-      (text) => CheckpointSchema.safeParse(JSON.parse(text)).data,
-      () => undefined,
-    );
-    let hash = createHash('sha256');
-    let start = 0;
-    if (checkpoint && checkpoint.bytes <= buffer.length) {
-      hash.update(buffer.subarray(0, checkpoint.bytes));
-      if (hash.copy().digest('hex') === checkpoint.sha256) start = checkpoint.bytes;
-      else hash = createHash('sha256');
-    }
-    const kept: string[] = [];
-    const bad: { line: string; reason: string }[] = [];
-    for (const line of buffer.subarray(start).toString('utf8').split('\n').slice(0, -1)) {
-      const decoded = decodeRecord(line, LedgerRecordSchema);
+  verify(problemOf: (record: LedgerRecord) => string | null, now: number): Promise<SetAsideReport | null> {
+    const run = this.appends.then(() => this.check(problemOf, now));
+    this.appends = run.catch(() => undefined);
+    return run;
+  }
+
+  private async check(problemOf: (record: LedgerRecord) => string | null, now: number): Promise<SetAsideReport | null> {
+    const size = (await stat(this.file).catch(() => undefined))?.size ?? 0;
+    const prefix = this.index && this.index.bytes <= size ? await hashOf(this.file, this.index.bytes) : null;
+    const index = prefix?.copy().digest('hex') === this.index?.sha256 ? this.index : null;
+    const hash = index && prefix ? prefix : createHash('sha256');
+    const totals = index ? LedgerTotals.fromJSON(index.totals) : new LedgerTotals();
+    const problems = index ? [...index.problems] : [];
+    const start = index?.bytes ?? 0;
+    let lines = index?.lines ?? 0;
+    let bytes = start;
+    const bad: { line: string; reason: string; end: number }[] = [];
+    for await (const { text, end } of fileLines(this.file, start)) {
+      const decoded = decodeRecord(text, LedgerRecordSchema);
       const reason = typeof decoded === 'string' ? null : problemOf(decoded);
-      if (reason) bad.push({ line, reason });
-      else kept.push(`${line}\n`);
+      if (reason) {
+        bad.push({ line: text, reason, end });
+        continue;
+      }
+      lines++;
+      hash.update(`${text}\n`);
+      bytes += Buffer.byteLength(text) + 1;
+      if (typeof decoded === 'string') problems.push({ line: lines, message: decoded });
+      else if (totals.isNew(decoded)) totals.add(decoded);
     }
+    this.totals = totals;
+    this.report.problems = problems.slice(0, 100);
     let report: SetAsideReport | null = null;
-    let text = kept.join('');
     if (bad.length) {
       const keptIn = `${this.file}.set-aside-${now}`;
       await writeFileAtomic(keptIn, bad.map((b) => `${JSON.stringify({ reason: b.reason })}\n${b.line}\n`).join(''));
-      text = buffer.subarray(0, start).toString('utf8') + text;
-      await writeFileAtomic(this.file, text);
-      [this.records, this.keys] = [[], new Set()];
-      for (const record of (await openLog(this.file, LedgerRecordSchema, () => now)).records) this.remember(record);
+      await dropLines(this.file, start, new Set(bad.map((b) => b.end)));
       report = { count: bad.length, keptIn, reasons: [...new Set(bad.map((b) => b.reason))].slice(0, 5) };
       this.report.setAside = report;
-      this.checked = { hash: createHash('sha256').update(text), bytes: Buffer.byteLength(text), sinceSaved: 0 };
-    } else {
-      this.checked = { hash: hash.update(buffer.subarray(start)), bytes: buffer.length, sinceSaved: 0 };
     }
-    await this.saveCheckpoint();
+    this.checked = { hash, bytes, lines, sinceSaved: 0 };
+    await this.writeIndex();
     return report;
   }
 
-  /** Records how much of the file is checked (also on close, so the next start checks only what is new). */
+  /** Records what the checked part of the file adds up to (also on close, so the next start reads only what is new). */
   async saveCheckpoint(): Promise<void> {
     await this.appends;
+    await this.writeIndex();
+  }
+
+  private async writeIndex(): Promise<void> {
     if (!this.checked) return;
     this.checked.sinceSaved = 0;
-    await writeFileAtomic(`${this.file}.checked`, JSON.stringify({ bytes: this.checked.bytes, sha256: this.checked.hash.copy().digest('hex') }));
+    this.totals.compact();
+    const index: Index = {
+      version: 1,
+      bytes: this.checked.bytes,
+      sha256: this.checked.hash.copy().digest('hex'),
+      lines: this.checked.lines,
+      problems: this.report.problems.slice(0, 100),
+      totals: this.totals.toJSON(),
+    };
+    await writeFileAtomic(`${this.file}.index`, encodeRecord(index));
+    this.index = index;
   }
 
-  private remember(record: LedgerRecord): void {
-    if (this.has(record)) return;
-    this.keys.add(recordKey(record));
-    this.records.push(record);
-  }
-
+  /** False for a record already in the ledger (the same receipt, or the same submitted task). */
   has(record: LedgerRecord): boolean {
-    return this.keys.has(recordKey(record));
+    return !this.totals.isNew(record);
   }
 
-  /** Appends and fsyncs; a record already present (same receipt id, or same submitted task) is skipped: false. */
+  /**
+   * Appends and fsyncs; a record already present (same receipt, or same submitted task) is skipped: false. Only after
+   * `verify`: before it, the lines since the index are not counted yet, so a repeat of one of them would not be seen.
+   */
   append(record: LedgerRecord): Promise<boolean> {
     const run = this.appends.then(async () => {
       const checked = LedgerRecordSchema.parse(record);
+      const state = this.checked;
+      if (!state) throw new Error('ledger: append before verify');
       if (this.has(checked)) return false;
       const line = encodeRecord(checked);
       await appendLine(this.file, line);
-      this.remember(checked);
-      if (this.checked) {
-        this.checked.hash.update(line);
-        this.checked.bytes += Buffer.byteLength(line);
-        if (++this.checked.sinceSaved >= CHECKPOINT_EVERY) void this.saveCheckpoint().catch(() => undefined);
-      }
+      this.totals.add(checked);
+      state.hash.update(line);
+      state.bytes += Buffer.byteLength(line);
+      state.lines++;
+      if (++state.sinceSaved >= INDEX_EVERY) void this.writeIndex().catch(() => undefined);
       return true;
     });
     this.appends = run.catch(() => undefined);
     return run;
   }
 
-  all(): readonly LedgerRecord[] {
-    return this.records;
+  /** What the ledger adds up to: earnings by slot, pending results, the newest receipts. */
+  get sums(): LedgerTotals {
+    return this.totals;
+  }
+
+  /** Every record in the file, oldest first, read as it goes (for exports and claims: the history may be large). */
+  async *records(): AsyncGenerator<LedgerRecord> {
+    await this.appends;
+    for await (const { text } of fileLines(this.file)) {
+      const decoded = decodeRecord(text, LedgerRecordSchema);
+      if (typeof decoded !== 'string') yield decoded;
+    }
+  }
+}
+
+/** A sha256 fed the first `bytes` of a file (not yet digested: the caller may go on feeding it). */
+async function hashOf(file: string, bytes: number): Promise<Hash> {
+  const hash = createHash('sha256');
+  if (bytes > 0) for await (const chunk of createReadStream(file, { end: bytes - 1 })) hash.update(chunk as Buffer);
+  return hash;
+}
+
+/** A crash mid-append leaves a last line without `\n` or with a bad checksum: it is cut off and its bytes kept. */
+async function cutTornTail(file: string, now: () => number): Promise<LogOpenReport['tornTail']> {
+  const size = (await stat(file).catch(() => undefined))?.size ?? 0;
+  if (size === 0) return null;
+  const from = Math.max(0, size - TAIL_BYTES);
+  const handle = await open(file, 'r');
+  const tail = Buffer.alloc(size - from);
+  try {
+    await handle.read(tail, 0, tail.length, from);
+  } finally {
+    await handle.close();
+  }
+  const ended = tail.at(-1) === 10;
+  const lastEnd = ended ? tail.length - 1 : tail.length;
+  const lastStart = tail.lastIndexOf(10, lastEnd - 1) + 1;
+  if (lastStart === 0 && from > 0) return null; // a line longer than any record: left for the line check
+  const whole = ended && typeof decodeRecord(tail.toString('utf8', lastStart, lastEnd), LedgerRecordSchema) !== 'string';
+  if (whole) return null;
+  const keptIn = `${file}.torn-${now()}`;
+  await writeFileAtomic(keptIn, tail.toString('utf8', lastStart));
+  await truncate(file, from + lastStart);
+  return { bytes: tail.length - lastStart, keptIn };
+}
+
+/**
+ * Removes the lines after byte `start` that end at the offsets in `drop`: a copy of the rest, then a rename, so a
+ * crash leaves the old file or the new one.
+ */
+async function dropLines(file: string, start: number, drop: ReadonlySet<number>): Promise<void> {
+  const tmp = `${file}.${process.pid}.rewrite.tmp`;
+  try {
+    await copyFile(file, tmp);
+    await truncate(tmp, start);
+    const handle = await open(tmp, 'a', 0o600);
+    try {
+      let batch = '';
+      for await (const { text, end } of fileLines(file, start)) {
+        if (!drop.has(end)) batch += `${text}\n`;
+        if (batch.length < 1 << 20) continue;
+        await handle.write(batch);
+        batch = '';
+      }
+      await handle.write(batch);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
   }
 }
 
@@ -166,22 +271,25 @@ export async function verifyLedgerFile(
   file: string,
   checkReceipt: (record: Extract<LedgerRecord, { kind: 'receipt' }>) => string | null,
 ): Promise<VerifyReport> {
-  const text = await readFile(file, 'utf8');
   const problems: LogProblem[] = [];
-  const seen = new Set<string>();
-  const lines = text.split('\n');
-  if (lines.at(-1) !== '') problems.push({ line: lines.length, message: 'torn last line' });
+  const totals = new LedgerTotals();
   let records = 0;
-  lines.slice(0, -1).forEach((line, index) => {
-    const decoded = decodeRecord(line, LedgerRecordSchema);
-    if (typeof decoded === 'string') return problems.push({ line: index + 1, message: decoded });
+  let line = 0;
+  let end = 0;
+  for await (const next of fileLines(file)) {
+    line++;
+    end = next.end;
+    const decoded = decodeRecord(next.text, LedgerRecordSchema);
+    if (typeof decoded === 'string') {
+      problems.push({ line, message: decoded });
+      continue;
+    }
     records++;
-    const key = recordKey(decoded);
-    if (seen.has(key)) problems.push({ line: index + 1, message: 'duplicate record' });
-    seen.add(key);
+    if (!totals.isNew(decoded)) problems.push({ line, message: 'duplicate record' });
+    else totals.add(decoded);
     const bad = decoded.kind === 'receipt' ? checkReceipt(decoded) : null;
-    if (bad) problems.push({ line: index + 1, message: bad });
-    return undefined;
-  });
+    if (bad) problems.push({ line, message: bad });
+  }
+  if ((await stat(file)).size > end) problems.push({ line: line + 1, message: 'torn last line' });
   return { ok: problems.length === 0, records, problems };
 }

@@ -1,16 +1,15 @@
-import type { LedgerRecord } from './ledger.js';
+import type { Receipt } from '../../common/protocol.js';
 
 /** Tasks a throughput figure needs before it replaces the benchmark; the newest this many count. */
 const MIN_TASKS = 5;
 const RECENT_TASKS = 200;
 
-type Receipt = Extract<LedgerRecord, { kind: 'receipt' }>['signed']['receipt'];
-
-const newestReceipts = (records: readonly LedgerRecord[], deviceId: string, keep: (r: Receipt) => boolean, count: number): Receipt[] => {
+/** `receipts` are the ledger's newest, oldest first. */
+const newestReceipts = (receipts: readonly Receipt[], deviceId: string, keep: (r: Receipt) => boolean, count: number): Receipt[] => {
   const out: Receipt[] = [];
-  for (let i = records.length - 1; i >= 0 && out.length < count; i--) {
-    const record = records[i]!;
-    if (record.kind === 'receipt' && record.signed.receipt.deviceId === deviceId && keep(record.signed.receipt)) out.push(record.signed.receipt);
+  for (let i = receipts.length - 1; i >= 0 && out.length < count; i--) {
+    const receipt = receipts[i]!;
+    if (receipt.deviceId === deviceId && keep(receipt)) out.push(receipt);
   }
   return out;
 };
@@ -19,7 +18,7 @@ const newestReceipts = (records: readonly LedgerRecord[], deviceId: string, keep
  * Over this device's recent paid compute tasks: FLOP per ms (work over wall time, so the share in force is included),
  * and what a task's transfer earns beside its compute (the median ratio, so a one-off model download does not count).
  */
-export function measuredThroughput(records: readonly LedgerRecord[], deviceId: string): { flopsPerMs: number; source: 'tasks'; bandwidthRatio: number } | null {
+export function measuredThroughput(records: readonly Receipt[], deviceId: string): { flopsPerMs: number; source: 'tasks'; bandwidthRatio: number } | null {
   const tasks = newestReceipts(records, deviceId, (r) => (r.resourceType === 'cpu' || r.resourceType === 'gpu') && r.status !== 'rejected' && r.durationMs > 0, RECENT_TASKS);
   if (tasks.length < MIN_TASKS) return null;
   const flops = tasks.reduce((sum, r) => sum + Number(r.units), 0);
@@ -32,7 +31,7 @@ export function measuredThroughput(records: readonly LedgerRecord[], deviceId: s
 }
 
 /** The reputation and uptime on this device's newest receipt; a new device's (50, 0) before any. */
-export function latestStanding(records: readonly LedgerRecord[], deviceId: string): { reputation: number; uptimeBp: number } {
+export function latestStanding(records: readonly Receipt[], deviceId: string): { reputation: number; uptimeBp: number } {
   const [last] = newestReceipts(records, deviceId, () => true, 1);
   return { reputation: last?.reputation ?? 50, uptimeBp: last?.uptimeBp ?? 0 };
 }

@@ -1,7 +1,6 @@
 import { readFile, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
-import type { LedgerRecord } from '../ledger/ledger.js';
 import type { Logger } from '../ports.js';
 import { ClientStateSchema } from './client.js';
 import { Outbox } from './outbox.js';
@@ -12,7 +11,7 @@ import { Outbox } from './outbox.js';
  * afresh (the device registers again by itself on first contact), and queued results that cannot be read are set
  * aside by the outbox itself. Each problem becomes one plain sentence; the details go to the log.
  */
-export async function repairNetworkFiles(dataDir: string, ledger: readonly LedgerRecord[], now: number, logger: Logger): Promise<string[]> {
+export async function repairNetworkFiles(dataDir: string, lastDeviceId: string | undefined, now: number, logger: Logger): Promise<string[]> {
   const dir = join(dataDir, 'network');
   const notices: string[] = [];
   const stateFile = join(dir, 'client.json');
@@ -25,7 +24,7 @@ export async function repairNetworkFiles(dataDir: string, ledger: readonly Ledge
     await rename(stateFile, aside);
     // The device keeps its id where it can be found (the old file, else its own receipts), so its earnings
     // history stays its own; otherwise a new id is made when the client opens.
-    const deviceId = text.match(/"deviceId"\s*:\s*"([\w.:-]{1,128})"/)?.[1] ?? lastDeviceId(ledger);
+    const deviceId = text.match(/"deviceId"\s*:\s*"([\w.:-]{1,128})"/)?.[1] ?? lastDeviceId;
     if (deviceId) await writeFileAtomic(stateFile, JSON.stringify({ deviceId, coordinators: {} }));
     logger.warn(`network: ${stateFile} could not be read; kept as ${aside}, registering again`);
     notices.push(
@@ -51,12 +50,4 @@ function usable(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function lastDeviceId(ledger: readonly LedgerRecord[]): string | undefined {
-  for (let i = ledger.length - 1; i >= 0; i--) {
-    const record = ledger[i]!;
-    if (record.kind === 'receipt') return record.signed.receipt.deviceId;
-  }
-  return undefined;
 }

@@ -6,7 +6,7 @@ import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '.
 import { predictEarnings } from '../economics/prediction.js';
 import { formatSynor, reputationBp, uptimePpm } from '../economics/rewards.js';
 import { latestStanding, measuredThroughput } from '../ledger/throughput.js';
-import { earningsCsv, summarizeEarnings } from '../ledger/earnings.js';
+import { earningsCsv } from '../ledger/earnings.js';
 import { Ledger, type SetAsideReport } from '../ledger/ledger.js';
 import { repairNetworkFiles } from './file-repair.js';
 import { recordProblem } from '../ledger/trust.js';
@@ -54,7 +54,7 @@ export interface NetworkService {
   /** true: lease and run tasks; false: stop, giving the current task back with `why`. */
   setActive(on: boolean, why?: ReleaseReason): void;
   earnings(query?: EarningsQuery): EarningsSummary;
-  csv(query?: EarningsQuery): string;
+  csv(query?: EarningsQuery): Promise<string>;
   estimates(input: EstimateInput): Estimates;
   close(): Promise<void>;
 }
@@ -80,10 +80,10 @@ function ledgerNotices(report: Ledger['report'], setAside: SetAsideReport | null
 export async function startNetworkService(o: NetworkServiceOptions): Promise<NetworkService> {
   const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now());
   if (ledger.report.tornTail) o.logger.warn(`ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`);
-  for (const p of ledger.report.problems) o.logger.error(`ledger line ${p.line}: ${p.message}; the line is kept and skipped`);
-  const repaired = await repairNetworkFiles(o.dataDir, ledger.all(), o.clock.now(), o.logger);
+  const repaired = await repairNetworkFiles(o.dataDir, ledger.sums.newest().at(-1)?.deviceId, o.clock.now(), o.logger);
   const client = await createNetworkClient({ url: o.url, dataDir: o.dataDir, signer: o.signer, device: o.device, ledger, clock: o.clock, logger: o.logger });
   const setAside = await ledger.verify(recordProblem(client.trust()), o.clock.now());
+  for (const p of ledger.report.problems) o.logger.error(`ledger line ${p.line}: ${p.message}; the line is kept and skipped`);
   if (setAside) o.logger.warn(`ledger: ${setAside.count} line(s) failed their check and were moved to ${setAside.keptIn} (${setAside.reasons.join('; ')})`);
   const notices = [...repaired, ...ledgerNotices(ledger.report, setAside)];
   client.start();
@@ -125,16 +125,13 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     status: () => client.status(),
     subscribe: (listener) => client.subscribe(listener),
     setActive,
-    earnings: (query) => summarizeEarnings(ledger.all(), query),
-    csv: (query) => earningsCsv(ledger.all(), query),
+    earnings: (query) => ledger.sums.summary(query),
+    csv: (query) => earningsCsv(ledger.records(), query),
     estimates(input) {
       const projection = projectMonthly({ ...input, tariffPerKwh: input.settings.tariffPerKwh });
       const fromMs = o.clock.now() - input.days * DAY_MS;
-      const inRange = ledger.all().filter((r) => r.kind === 'receipt' && r.signed.receipt.issuedAt >= fromMs);
-      const receipts = inRange.flatMap((r) => (r.kind === 'receipt' ? [r.signed.receipt] : []));
-      const earnedWei = receipts.reduce((sum, r) => sum + BigInt(r.totalWei), 0n);
       // Availability receipts are the coordinator's own measure of time online.
-      const onlineHours = receipts.filter((r) => r.resourceType === 'availability').reduce((h, r) => h + Number(r.units) / 3_600_000, 0);
+      const { earnedWei, onlineHours } = ledger.sums.since(fromMs);
       const actual = compareWithActual({
         projection,
         days: input.days,
@@ -144,10 +141,10 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
         noWorkHours: noWorkMs / 3_600_000,
         devnet: client.status().devnet,
       });
-      const standing = latestStanding(ledger.all(), client.deviceId);
+      const standing = latestStanding(ledger.sums.newest(), client.deviceId);
       const prediction = predictEarnings({
         resource: input.device.kind === 'cpu' ? 'cpu' : 'gpu',
-        throughput: measuredThroughput(ledger.all(), client.deviceId) ?? { flopsPerMs: input.benchmarkGflops * 1e6, source: 'benchmark' },
+        throughput: measuredThroughput(ledger.sums.newest(), client.deviceId) ?? { flopsPerMs: input.benchmarkGflops * 1e6, source: 'benchmark' },
         share: input.sharePercent / 100,
         hoursPerDay: projection.hoursPerDay,
         ...standing,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { AgentState } from '../../../main/common/state.js';
 import { WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../main/common/wire.js';
-import { Ledger } from '../../../main/core/ledger/ledger.js';
+import { recordsOf } from '../../helpers/ledger.js';
 import { ROOT, rpc, startHeadless, waitForLine, type Headless } from '../../helpers/headless.js';
 
 export interface TestAgent extends Headless {
@@ -90,6 +90,5 @@ export const shareNow = (coordinatorUrl: string | null) => ({
 
 /** The sum of every receipt in the agent's ledger file, read directly. */
 export async function ledgerWei(home: string): Promise<bigint> {
-  const ledger = await Ledger.open(join(home, 'data', 'ledger.jsonl'));
-  return ledger.all().reduce((sum, r) => (r.kind === 'receipt' ? sum + BigInt(r.signed.receipt.totalWei) : sum), 0n);
+  return (await recordsOf(join(home, 'data', 'ledger.jsonl'))).reduce((sum, r) => (r.kind === 'receipt' ? sum + BigInt(r.signed.receipt.totalWei) : sum), 0n);
 }

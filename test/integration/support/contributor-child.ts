@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { contribute, createNetworkClient } from '../../../main/core/network/client.js';
 import { Ledger } from '../../../main/core/ledger/ledger.js';
+import { recordProblem } from '../../../main/core/ledger/trust.js';
 import { systemClock } from '../../../main/core/node-ports.js';
 import { cpuDevice, runWithOrt } from './network.js';
 
@@ -29,6 +30,7 @@ const client = await createNetworkClient({
   syncIntervalMs: 20,
   backoff: { baseMs: 20, maxMs: 200 },
 });
+await ledger.verify(recordProblem(client.trust()), Date.now());
 client.subscribe((e) => {
   if (e.type === 'leased') say(`leased ${e.taskId}`);
   if (e.type === 'queued') say(`queued ${e.taskId}`);

@@ -6,9 +6,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Wallet } from 'ethers';
 import { startCoordinator } from '../../../main/devnet/coordinator.js';
-import { Ledger, verifyLedgerFile, type VerifyReport } from '../../../main/core/ledger/ledger.js';
+import { verifyLedgerFile, type VerifyReport } from '../../../main/core/ledger/ledger.js';
 import { receiptProblem } from '../../../main/core/network/receipts.js';
 import { tempDir } from '../../helpers/fakes.js';
+import { recordsOf } from '../../helpers/ledger.js';
 
 const CHILD = fileURLToPath(new URL('./contributor-child.ts', import.meta.url));
 const STEPS = ['leased', 'ran', 'queued', 'submitted', 'receipt'] as const;
@@ -79,7 +80,7 @@ export async function killRuns(runs: number, seed = Date.now()): Promise<KillRep
     const file = join(dataDir, 'ledger.jsonl');
     const ledger = await verifyLedgerFile(file, (r) => receiptProblem(r.signed, { chainId: 31337, coordinator: devnet.address }));
     const receipted = new Set(
-      (await Ledger.open(file)).all().flatMap((r) => (r.kind === 'receipt' && r.signed.receipt.resourceType === 'cpu' ? [r.signed.receipt.taskId] : [])),
+      (await recordsOf(file)).flatMap((r) => (r.kind === 'receipt' && r.signed.receipt.resourceType === 'cpu' ? [r.signed.receipt.taskId] : [])),
     );
     return {
       seed,

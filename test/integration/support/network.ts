@@ -7,6 +7,7 @@ import { Wallet } from 'ethers';
 import * as ort from 'onnxruntime-node';
 import { createNetworkClient, type NetworkEvent, type NetworkClient, type NetworkClientOptions } from '../../../main/core/network/client.js';
 import { Ledger } from '../../../main/core/ledger/ledger.js';
+import { recordProblem } from '../../../main/core/ledger/trust.js';
 import { systemClock } from '../../../main/core/node-ports.js';
 import { MemoryLogger, tempDir } from '../../helpers/fakes.js';
 import type { DeviceInfo } from '../../../main/common/protocol.js';
@@ -35,6 +36,8 @@ export async function testDevice(url: string, extra: Partial<NetworkClientOption
     leaseWaitMs: 2_000,
     ...extra,
   });
+  // As the network service does: the ledger is checked against the client's trust before anything is appended.
+  await ledger.verify(recordProblem(client.trust()), Date.now());
   return { client, ledger, dir, signer };
 }
 

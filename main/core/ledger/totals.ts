@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import type { EarningsBucket, EarningsQuery, EarningsSummary } from '../../common/network.js';
+import { EarningsQuerySchema } from '../../common/network.js';
+import { ReceiptSchema, ResourceTypeSchema, type Receipt, type ResourceType } from '../../common/protocol.js';
+import { formatSynor } from '../economics/rewards.js';
+import type { LedgerRecord } from './ledger.js';
+
+/**
+ * What the ledger's lines add up to, kept as sums per time slot instead of the lines themselves, so memory and every
+ * earnings query grow with the time covered, not with the number of tasks. Slots are minutes for the newest two days
+ * (the dashboard's rate over the last hour) and quarter hours before (every UTC offset in use is a whole number of
+ * quarter hours, so local days are cut exactly). Serializable, so a start reads these sums instead of the history.
+ */
+
+const MINUTE = 60_000;
+const QUARTER = 15 * MINUTE;
+/** Minute slots older than this (behind the newest receipt) are merged into quarter hours. */
+const FINE_WINDOW_MS = 48 * 3_600_000;
+/** Receipts kept whole for the receipt list, the throughput figure and the standing. */
+const RECENT = 1_000;
+/** Compute tasks whose receipt came, remembered so a late or repeated submission is not counted as pending again. */
+const SETTLED = 4_096;
+
+type ReceiptRecord = Extract<LedgerRecord, { kind: 'receipt' }>;
+const RecentReceiptSchema = ReceiptSchema.extend({ devnet: z.boolean(), coordinator: z.string() });
+export type RecentReceipt = z.infer<typeof RecentReceiptSchema>;
+
+const Wei = z.string().regex(/^-?[0-9]{1,90}$/);
+const SlotRows = z.array(z.tuple([z.number().int(), Wei, Wei, z.number().int().nonnegative(), z.number().int().nonnegative()]));
+/** The index file's form of the totals (a file read back, so parsed like any boundary). */
+export const TotalsJsonSchema = z
+  .object({
+    newestAt: z.number().int(),
+    series: z.array(z.object({ devnet: z.boolean(), deviceId: z.string(), resource: ResourceTypeSchema, minutes: SlotRows, quarters: SlotRows }).strict()),
+    pending: z.array(z.tuple([z.string(), z.number().int(), z.boolean(), z.string(), Wei])),
+    settled: z.array(z.string()),
+    seqs: z.array(z.tuple([z.string(), z.object({ max: z.number().int().nonnegative(), gaps: z.array(z.tuple([z.number().int(), z.number().int()])) }).strict()])),
+    recent: z.array(RecentReceiptSchema),
+  })
+  .strict();
+export type TotalsJson = z.infer<typeof TotalsJsonSchema>;
+
+interface Slot {
+  wei: bigint;
+  units: bigint;
+  receipts: number;
+  rejected: number;
+}
+interface Series {
+  devnet: boolean;
+  deviceId: string;
+  resource: ResourceType;
+  minutes: Map<number, Slot>;
+  quarters: Map<number, Slot>;
+}
+interface Pending {
+  at: number;
+  devnet: boolean;
+  deviceId: string;
+  estimateWei: bigint;
+}
+/** Per coordinator and device: the highest receipt seq, and the seqs below it not seen yet (as inclusive ranges). */
+interface Seqs {
+  max: number;
+  gaps: [number, number][];
+}
+
+/** A task as settled by its compute receipt: coordinator (any case), device, task id. */
+export const taskKey = (coordinator: string, deviceId: string, taskId: string): string => `${coordinator.toLowerCase()}\n${deviceId}\n${taskId}`;
+const isCompute = (r: Receipt): boolean => r.resourceType === 'gpu' || r.resourceType === 'cpu';
+const dayOf = (at: number, utcOffsetMinutes: number): string => new Date(at + utcOffsetMinutes * MINUTE).toISOString().slice(0, 10);
+
+export class LedgerTotals {
+  private readonly series = new Map<string, Series>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly settled: string[] = [];
+  private readonly settledSet = new Set<string>();
+  private readonly seqs = new Map<string, Seqs>();
+  private recent: RecentReceipt[] = [];
+  private newestAt = 0;
+
+  /** False for a record already counted: the same receipt (coordinator, device, seq), or a known submission. */
+  isNew(record: LedgerRecord): boolean {
+    if (record.kind === 'submitted') {
+      const key = taskKey(record.source.coordinator, record.deviceId, record.taskId);
+      return !this.pending.has(key) && !this.settledSet.has(key);
+    }
+    const { deviceId, seq } = record.signed.receipt;
+    const s = this.seqs.get(`${record.source.coordinator.toLowerCase()}\n${deviceId}`);
+    return !s || seq > s.max || s.gaps.some(([a, b]) => seq >= a && seq <= b);
+  }
+
+  /** Counts a record; call only for records `isNew` accepts. */
+  add(record: LedgerRecord): void {
+    if (record.kind === 'submitted') {
+      const key = taskKey(record.source.coordinator, record.deviceId, record.taskId);
+      this.pending.set(key, { at: record.at, devnet: record.source.devnet, deviceId: record.deviceId, estimateWei: BigInt(record.estimateWei) });
+      return;
+    }
+    this.addReceipt(record);
+  }
+
+  private addReceipt(record: ReceiptRecord): void {
+    const r = record.signed.receipt;
+    this.markSeen(`${record.source.coordinator.toLowerCase()}\n${r.deviceId}`, r.seq);
+    if (isCompute(r)) this.settle(taskKey(record.source.coordinator, r.deviceId, r.taskId));
+    const id = `${record.source.devnet ? 1 : 0}\n${r.deviceId}\n${r.resourceType}`;
+    let series = this.series.get(id);
+    if (!series) this.series.set(id, (series = { devnet: record.source.devnet, deviceId: r.deviceId, resource: r.resourceType, minutes: new Map(), quarters: new Map() }));
+    this.newestAt = Math.max(this.newestAt, r.issuedAt);
+    const fine = r.issuedAt > this.newestAt - FINE_WINDOW_MS;
+    const [slots, size] = fine ? [series.minutes, MINUTE] : [series.quarters, QUARTER];
+    const start = Math.floor(r.issuedAt / size) * size;
+    const slot = slots.get(start) ?? { wei: 0n, units: 0n, receipts: 0, rejected: 0 };
+    slot.wei += BigInt(r.totalWei);
+    slot.units += BigInt(r.units);
+    slot.receipts++;
+    if (r.status === 'rejected') slot.rejected++;
+    slots.set(start, slot);
+    this.recent.push({ ...r, devnet: record.source.devnet, coordinator: record.source.coordinator });
+    if (this.recent.length > 2 * RECENT) this.recent = this.recent.slice(-RECENT);
+  }
+
+  private markSeen(key: string, seq: number): void {
+    const s = this.seqs.get(key) ?? { max: 0, gaps: [] };
+    if (seq > s.max) {
+      if (seq > s.max + 1) s.gaps.push([s.max + 1, seq - 1]);
+      s.max = seq;
+    } else {
+      const i = s.gaps.findIndex(([a, b]) => seq >= a && seq <= b);
+      const [a, b] = s.gaps[i]!;
+      s.gaps.splice(i, 1, ...([[a, seq - 1], [seq + 1, b]] as [number, number][]).filter(([x, y]) => x <= y));
+    }
+    this.seqs.set(key, s);
+  }
+
+  private settle(key: string): void {
+    this.pending.delete(key);
+    if (this.settledSet.has(key)) return;
+    this.settled.push(key);
+    this.settledSet.add(key);
+    if (this.settled.length > SETTLED) this.settledSet.delete(this.settled.shift()!);
+  }
+
+  /** Merges minute slots that left the newest two days into quarter hours (kept small between saves). */
+  compact(): void {
+    const edge = this.newestAt - FINE_WINDOW_MS;
+    for (const series of this.series.values()) {
+      for (const [start, slot] of series.minutes) {
+        if (start + MINUTE > edge) continue;
+        const q = Math.floor(start / QUARTER) * QUARTER;
+        const into = series.quarters.get(q) ?? { wei: 0n, units: 0n, receipts: 0, rejected: 0 };
+        into.wei += slot.wei;
+        into.units += slot.units;
+        into.receipts += slot.receipts;
+        into.rejected += slot.rejected;
+        series.quarters.set(q, into);
+        series.minutes.delete(start);
+      }
+    }
+  }
+
+  /** Every slot of the series the query picks, with its start and length. */
+  private *slots(q: { devnet?: boolean | undefined; fromMs?: number | undefined; toMs?: number | undefined }): Generator<[Series, number, Slot]> {
+    for (const series of this.series.values()) {
+      if (q.devnet !== undefined && series.devnet !== q.devnet) continue;
+      for (const [slots, size] of [[series.quarters, QUARTER], [series.minutes, MINUTE]] as const) {
+        for (const [start, slot] of slots) {
+          // A slot counts where its middle falls: a range boundary inside a slot is off by at most half a slot.
+          const middle = start + size / 2;
+          if ((q.fromMs === undefined || middle >= q.fromMs) && (q.toMs === undefined || middle < q.toMs)) yield [series, start, slot];
+        }
+      }
+    }
+  }
+
+  /** Confirmed = signed receipts; pending = results the coordinator acknowledged whose receipt has not come yet. */
+  summary(query: EarningsQuery = {}): EarningsSummary {
+    const q = EarningsQuerySchema.parse(query);
+    const buckets = { total: new Map<string, Acc>(), day: new Map<string, Acc>(), device: new Map<string, Acc>(), resource: new Map<string, Acc>() };
+    let rejected = 0;
+    for (const [series, start, slot] of this.slots(q)) {
+      rejected += slot.rejected;
+      const f = (acc: Acc): void => {
+        acc.confirmed += slot.wei;
+        acc.receipts += slot.receipts;
+      };
+      add(buckets.total, 'total', f);
+      add(buckets.day, dayOf(start, q.utcOffsetMinutes), f);
+      add(buckets.device, series.deviceId, f);
+      add(buckets.resource, series.resource, f);
+    }
+    for (const p of this.pending.values()) {
+      if ((q.devnet !== undefined && p.devnet !== q.devnet) || (q.fromMs !== undefined && p.at < q.fromMs) || (q.toMs !== undefined && p.at >= q.toMs)) continue;
+      const f = (acc: Acc): void => {
+        acc.pending += p.estimateWei;
+        acc.pendingTasks++;
+      };
+      add(buckets.total, 'total', f);
+      add(buckets.day, dayOf(p.at, q.utcOffsetMinutes), f);
+      add(buckets.device, p.deviceId, f);
+    }
+    return {
+      total: out(buckets.total)[0] ?? { key: 'total', confirmed: '0', pending: '0', receipts: 0, pendingTasks: 0 },
+      rejected,
+      byDay: out(buckets.day),
+      byDevice: out(buckets.device),
+      byResource: out(buckets.resource),
+    };
+  }
+
+  /** Earned since `fromMs`, and the hours online the coordinator counted (its availability receipts) in that time. */
+  since(fromMs: number): { earnedWei: bigint; onlineHours: number } {
+    let earnedWei = 0n;
+    let onlineMs = 0n;
+    for (const [series, , slot] of this.slots({ fromMs })) {
+      earnedWei += slot.wei;
+      if (series.resource === 'availability') onlineMs += slot.units;
+    }
+    return { earnedWei, onlineHours: Number(onlineMs) / 3_600_000 };
+  }
+
+  /** The newest receipts, oldest first (at most 1,000). */
+  newest(): readonly RecentReceipt[] {
+    return this.recent.slice(-RECENT);
+  }
+
+  toJSON(): TotalsJson {
+    const slots = (m: Map<number, Slot>): TotalsJson['series'][number]['minutes'] => [...m].map(([start, s]) => [start, String(s.wei), String(s.units), s.receipts, s.rejected]);
+    return {
+      newestAt: this.newestAt,
+      series: [...this.series.values()].map((s) => ({ devnet: s.devnet, deviceId: s.deviceId, resource: s.resource, minutes: slots(s.minutes), quarters: slots(s.quarters) })),
+      pending: [...this.pending].map(([key, p]) => [key, p.at, p.devnet, p.deviceId, String(p.estimateWei)]),
+      settled: this.settled,
+      seqs: [...this.seqs].map(([key, s]) => [key, { max: s.max, gaps: s.gaps }]),
+      recent: [...this.newest()],
+    };
+  }
+
+  static fromJSON(json: TotalsJson): LedgerTotals {
+    const t = new LedgerTotals();
+    const slots = (rows: TotalsJson['series'][number]['minutes']) =>
+      new Map(rows.map(([start, wei, units, receipts, rejected]) => [start, { wei: BigInt(wei), units: BigInt(units), receipts, rejected }]));
+    t.newestAt = json.newestAt;
+    for (const s of json.series) {
+      t.series.set(`${s.devnet ? 1 : 0}\n${s.deviceId}\n${s.resource}`, { devnet: s.devnet, deviceId: s.deviceId, resource: s.resource, minutes: slots(s.minutes), quarters: slots(s.quarters) });
+    }
+    for (const [key, at, devnet, deviceId, wei] of json.pending) t.pending.set(key, { at, devnet, deviceId, estimateWei: BigInt(wei) });
+    for (const key of json.settled) t.settle(key);
+    for (const [key, s] of json.seqs) t.seqs.set(key, s);
+    t.recent = json.recent;
+    return t;
+  }
+}
+
+
+interface Acc {
+  confirmed: bigint;
+  pending: bigint;
+  receipts: number;
+  pendingTasks: number;
+}
+
+function add(map: Map<string, Acc>, key: string, f: (acc: Acc) => void): void {
+  const acc = map.get(key) ?? { confirmed: 0n, pending: 0n, receipts: 0, pendingTasks: 0 };
+  f(acc);
+  map.set(key, acc);
+}
+
+const out = (map: Map<string, Acc>): EarningsBucket[] =>
+  [...map.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, acc]) => ({ key, confirmed: formatSynor(acc.confirmed), pending: formatSynor(acc.pending), receipts: acc.receipts, pendingTasks: acc.pendingTasks }));
