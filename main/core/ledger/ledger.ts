@@ -48,6 +48,8 @@ const IndexSchema = z
   .object({ version: z.literal(1), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/), lines: z.number().int().nonnegative(), problems: z.array(ProblemSchema).max(100), totals: TotalsJsonSchema })
   .strict();
 type Index = z.infer<typeof IndexSchema>;
+/** The index as kept after open: its sums live on in the ledger's totals, not twice. */
+type Seal = Omit<Index, 'totals'> & { totals?: undefined };
 const INDEX_EVERY = 500;
 /** The longest line a torn-tail check reads back from the end of the file. */
 const TAIL_BYTES = 1 << 20;
@@ -61,9 +63,10 @@ export class Ledger {
   private constructor(
     readonly file: string,
     readonly report: LogOpenReport & { setAside?: SetAsideReport },
-    private index: Index | null,
+    private index: Seal | null,
+    totals: LedgerTotals,
   ) {
-    if (index) this.totals = LedgerTotals.fromJSON(index.totals);
+    this.totals = totals;
   }
 
   /** Reads the index and cuts off (keeping it aside) a torn last line; the lines are read by `verify`. */
@@ -77,7 +80,9 @@ export class Ledger {
       },
       () => null,
     );
-    return new Ledger(file, { tornTail, problems: index?.problems ?? [] }, index);
+    if (!index) return new Ledger(file, { tornTail, problems: [] }, null, new LedgerTotals());
+    const { totals, ...seal } = index;
+    return new Ledger(file, { tornTail, problems: seal.problems }, seal, LedgerTotals.fromJSON(totals));
   }
 
   /**
@@ -97,7 +102,8 @@ export class Ledger {
     const prefix = this.index && this.index.bytes <= size ? await hashOf(this.file, this.index.bytes) : null;
     const index = prefix?.copy().digest('hex') === this.index?.sha256 ? this.index : null;
     const hash = index && prefix ? prefix : createHash('sha256');
-    const totals = index ? LedgerTotals.fromJSON(index.totals) : new LedgerTotals();
+    // Nothing is appended before this check, so the totals are still the index's own.
+    const totals = index ? this.totals : new LedgerTotals();
     const problems = index ? [...index.problems] : [];
     const start = index?.bytes ?? 0;
     let lines = index?.lines ?? 0;
@@ -150,7 +156,7 @@ export class Ledger {
       totals: this.totals.toJSON(),
     };
     await writeFileAtomic(`${this.file}.index`, encodeRecord(index));
-    this.index = index;
+    this.index = { ...index, totals: undefined };
   }
 
   /** False for a record already in the ledger (the same receipt, or the same submitted task). */

@@ -26,7 +26,7 @@ const RecentReceiptSchema = ReceiptSchema.extend({ devnet: z.boolean(), coordina
 export type RecentReceipt = z.infer<typeof RecentReceiptSchema>;
 
 const Wei = z.string().regex(/^-?[0-9]{1,90}$/);
-const SlotRows = z.array(z.tuple([z.number().int(), Wei, Wei, z.number().int().nonnegative(), z.number().int().nonnegative()]));
+const SlotRows = z.array(z.tuple([z.number().int(), Wei, z.number().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative()]));
 /** The index file's form of the totals (a file read back, so parsed like any boundary). */
 export const TotalsJsonSchema = z
   .object({
@@ -42,7 +42,8 @@ export type TotalsJson = z.infer<typeof TotalsJsonSchema>;
 
 interface Slot {
   wei: bigint;
-  units: bigint;
+  /** Work units as a float: only the hours online (availability, in ms) are read from it, and those stay exact. */
+  units: number;
   receipts: number;
   rejected: number;
 }
@@ -68,7 +69,18 @@ interface Seqs {
 /** A task as settled by its compute receipt: coordinator (any case), device, task id. */
 export const taskKey = (coordinator: string, deviceId: string, taskId: string): string => `${coordinator.toLowerCase()}\n${deviceId}\n${taskId}`;
 const isCompute = (r: Receipt): boolean => r.resourceType === 'gpu' || r.resourceType === 'cpu';
+const DAY = 86_400_000;
 const dayOf = (at: number, utcOffsetMinutes: number): string => new Date(at + utcOffsetMinutes * MINUTE).toISOString().slice(0, 10);
+/** `dayOf` for many slots: one date string a day, not one a slot. */
+function dayNamer(utcOffsetMinutes: number): (at: number) => string {
+  const names = new Map<number, string>();
+  return (at) => {
+    const day = Math.floor((at + utcOffsetMinutes * MINUTE) / DAY);
+    let name = names.get(day);
+    if (name === undefined) names.set(day, (name = dayOf(at, utcOffsetMinutes)));
+    return name;
+  };
+}
 
 export class LedgerTotals {
   private readonly series = new Map<string, Series>();
@@ -111,9 +123,9 @@ export class LedgerTotals {
     const fine = r.issuedAt > this.newestAt - FINE_WINDOW_MS;
     const [slots, size] = fine ? [series.minutes, MINUTE] : [series.quarters, QUARTER];
     const start = Math.floor(r.issuedAt / size) * size;
-    const slot = slots.get(start) ?? { wei: 0n, units: 0n, receipts: 0, rejected: 0 };
+    const slot = slots.get(start) ?? { wei: 0n, units: 0, receipts: 0, rejected: 0 };
     slot.wei += BigInt(r.totalWei);
-    slot.units += BigInt(r.units);
+    slot.units += Number(r.units);
     slot.receipts++;
     if (r.status === 'rejected') slot.rejected++;
     slots.set(start, slot);
@@ -149,7 +161,7 @@ export class LedgerTotals {
       for (const [start, slot] of series.minutes) {
         if (start + MINUTE > edge) continue;
         const q = Math.floor(start / QUARTER) * QUARTER;
-        const into = series.quarters.get(q) ?? { wei: 0n, units: 0n, receipts: 0, rejected: 0 };
+        const into = series.quarters.get(q) ?? { wei: 0n, units: 0, receipts: 0, rejected: 0 };
         into.wei += slot.wei;
         into.units += slot.units;
         into.receipts += slot.receipts;
@@ -160,16 +172,15 @@ export class LedgerTotals {
     }
   }
 
-  /** Every slot of the series the query picks, with its start and length. */
-  private *slots(q: { devnet?: boolean | undefined; fromMs?: number | undefined; toMs?: number | undefined }): Generator<[Series, number, Slot]> {
+  /** Calls `each` for every slot of the series the query picks, with its start. */
+  private eachSlot(q: { devnet?: boolean | undefined; fromMs?: number | undefined; toMs?: number | undefined }, each: (series: Series, start: number, slot: Slot) => void): void {
+    const from = q.fromMs ?? -Infinity;
+    const to = q.toMs ?? Infinity;
     for (const series of this.series.values()) {
       if (q.devnet !== undefined && series.devnet !== q.devnet) continue;
-      for (const [slots, size] of [[series.quarters, QUARTER], [series.minutes, MINUTE]] as const) {
-        for (const [start, slot] of slots) {
-          // A slot counts where its middle falls: a range boundary inside a slot is off by at most half a slot.
-          const middle = start + size / 2;
-          if ((q.fromMs === undefined || middle >= q.fromMs) && (q.toMs === undefined || middle < q.toMs)) yield [series, start, slot];
-        }
+      for (const [slots, half] of [[series.quarters, QUARTER / 2], [series.minutes, MINUTE / 2]] as const) {
+        // A slot counts where its middle falls: a range boundary inside a slot is off by at most half a slot.
+        for (const [start, slot] of slots) if (start + half >= from && start + half < to) each(series, start, slot);
       }
     }
   }
@@ -178,18 +189,25 @@ export class LedgerTotals {
   summary(query: EarningsQuery = {}): EarningsSummary {
     const q = EarningsQuerySchema.parse(query);
     const buckets = { total: new Map<string, Acc>(), day: new Map<string, Acc>(), device: new Map<string, Acc>(), resource: new Map<string, Acc>() };
+    const day = dayNamer(q.utcOffsetMinutes);
+    const perSeries = new Map<Series, Sum>();
+    const perDay = new Map<string, Sum>();
     let rejected = 0;
-    for (const [series, start, slot] of this.slots(q)) {
+    this.eachSlot(q, (series, start, slot) => {
       rejected += slot.rejected;
-      const f = (acc: Acc): void => {
-        acc.confirmed += slot.wei;
-        acc.receipts += slot.receipts;
-      };
-      add(buckets.total, 'total', f);
-      add(buckets.day, dayOf(start, q.utcOffsetMinutes), f);
-      add(buckets.device, series.deviceId, f);
-      add(buckets.resource, series.resource, f);
+      bump(perSeries, series, slot);
+      bump(perDay, day(start), slot);
+    });
+    const confirm = (sum: Sum) => (acc: Acc): void => {
+      acc.confirmed += sum.wei;
+      acc.receipts += sum.receipts;
+    };
+    for (const [series, sum] of perSeries) {
+      add(buckets.total, 'total', confirm(sum));
+      add(buckets.device, series.deviceId, confirm(sum));
+      add(buckets.resource, series.resource, confirm(sum));
     }
+    for (const [name, sum] of perDay) add(buckets.day, name, confirm(sum));
     for (const p of this.pending.values()) {
       if ((q.devnet !== undefined && p.devnet !== q.devnet) || (q.fromMs !== undefined && p.at < q.fromMs) || (q.toMs !== undefined && p.at >= q.toMs)) continue;
       const f = (acc: Acc): void => {
@@ -212,12 +230,12 @@ export class LedgerTotals {
   /** Earned since `fromMs`, and the hours online the coordinator counted (its availability receipts) in that time. */
   since(fromMs: number): { earnedWei: bigint; onlineHours: number } {
     let earnedWei = 0n;
-    let onlineMs = 0n;
-    for (const [series, , slot] of this.slots({ fromMs })) {
+    let onlineMs = 0;
+    this.eachSlot({ fromMs }, (series, _, slot) => {
       earnedWei += slot.wei;
       if (series.resource === 'availability') onlineMs += slot.units;
-    }
-    return { earnedWei, onlineHours: Number(onlineMs) / 3_600_000 };
+    });
+    return { earnedWei, onlineHours: onlineMs / 3_600_000 };
   }
 
   /** The newest receipts, oldest first (at most 1,000). */
@@ -226,7 +244,7 @@ export class LedgerTotals {
   }
 
   toJSON(): TotalsJson {
-    const slots = (m: Map<number, Slot>): TotalsJson['series'][number]['minutes'] => [...m].map(([start, s]) => [start, String(s.wei), String(s.units), s.receipts, s.rejected]);
+    const slots = (m: Map<number, Slot>): TotalsJson['series'][number]['minutes'] => [...m].map(([start, s]) => [start, String(s.wei), s.units, s.receipts, s.rejected]);
     return {
       newestAt: this.newestAt,
       series: [...this.series.values()].map((s) => ({ devnet: s.devnet, deviceId: s.deviceId, resource: s.resource, minutes: slots(s.minutes), quarters: slots(s.quarters) })),
@@ -240,7 +258,7 @@ export class LedgerTotals {
   static fromJSON(json: TotalsJson): LedgerTotals {
     const t = new LedgerTotals();
     const slots = (rows: TotalsJson['series'][number]['minutes']) =>
-      new Map(rows.map(([start, wei, units, receipts, rejected]) => [start, { wei: BigInt(wei), units: BigInt(units), receipts, rejected }]));
+      new Map(rows.map(([start, wei, units, receipts, rejected]) => [start, { wei: BigInt(wei), units, receipts, rejected }]));
     t.newestAt = json.newestAt;
     for (const s of json.series) {
       t.series.set(`${s.devnet ? 1 : 0}\n${s.deviceId}\n${s.resource}`, { devnet: s.devnet, deviceId: s.deviceId, resource: s.resource, minutes: slots(s.minutes), quarters: slots(s.quarters) });
@@ -259,6 +277,14 @@ interface Acc {
   pending: bigint;
   receipts: number;
   pendingTasks: number;
+}
+
+type Sum = { wei: bigint; receipts: number };
+function bump<K>(map: Map<K, Sum>, key: K, slot: Slot): void {
+  const sum = map.get(key) ?? { wei: 0n, receipts: 0 };
+  sum.wei += slot.wei;
+  sum.receipts += slot.receipts;
+  map.set(key, sum);
 }
 
 function add(map: Map<string, Acc>, key: string, f: (acc: Acc) => void): void {
