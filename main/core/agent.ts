@@ -8,7 +8,7 @@ import { fail, fieldErrors, ok, type Result } from '../common/result.js';
 import { PRESETS, SettingsSchema, type Settings } from '../common/settings.js';
 import { ActivityEntrySchema, type ActivityEntry, type AgentEvent, type AgentState, type Notice, type Tell } from '../common/state.js';
 import { createContribution } from './contribution.js';
-import { appendRecord, openLog } from './fs/checksummed-log.js';
+import { encodeRecord, LogAppender, openLog } from './fs/checksummed-log.js';
 import { Emitter } from './events.js';
 import { createHardwareService } from './hardware/service.js';
 import { Monitor } from './monitor/monitor.js';
@@ -89,7 +89,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const opened = await openLog(activityFile, ActivityEntrySchema, () => clock.now());
   if (opened.report.tornTail) logger.warn(`activity log: a torn last line was kept in ${opened.report.tornTail.keptIn}`);
   const activity: ActivityEntry[] = opened.records.slice(-ACTIVITY_LIMIT);
+  // While the disk refuses them, entries wait in memory (no more than the log shows) and are written once there is room.
+  const activityLog = new LogAppender(activityFile, { maxHeld: ACTIVITY_LIMIT });
   let activityWrites: Promise<void> = Promise.resolve();
+  let activityHeldTold = false;
+  let activityDroppedTold = 0;
   const events = new Emitter<AgentEvent>();
   const startedAt = clock.now();
   const hardware = createHardwareService({
@@ -191,11 +195,23 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     const entry: ActivityEntry = { at: clock.now(), kind, message };
     activity.push(entry);
     if (activity.length > ACTIVITY_LIMIT) activity.shift();
-    activityWrites = activityWrites
-      .then(() => appendRecord(activityFile, entry))
-      .catch((error: unknown) => logger.error(`activity log: ${(error as Error).message}`));
+    activityWrites = activityWrites.then(() => writeActivity(entry)).catch((error: unknown) => logger.error(`activity log: ${(error as Error).message}`));
     events.emit({ type: 'activity', entry });
   };
+  /** Said once when the disk first refuses the activity log, and once when it takes it again (each is an entry too). */
+  async function writeActivity(entry: ActivityEntry): Promise<void> {
+    const saved = await activityLog.append(encodeRecord(entry));
+    if (saved !== activityHeldTold) return; // as it was when last said
+    activityHeldTold = !saved;
+    if (!saved) {
+      const message = `The activity log cannot be saved (${activityLog.heldBecause()}): new entries are kept in memory and saved once there is room. Free some disk space.`;
+      logger.error(message);
+      return log('notice', message);
+    }
+    const dropped = activityLog.dropped() - activityDroppedTold;
+    activityDroppedTold += dropped;
+    log('notice', `There is room on the disk again: the activity log is saved again${dropped ? `, except the ${dropped} oldest entries from while it was full` : ''}.`);
+  }
 
   let told = freshMemory();
   const tells = new Emitter<Tell>();
@@ -378,6 +394,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       await writes;
       await ticks;
       await activityWrites;
+      await activityLog.append(); // a last try for entries the disk refused
     },
   };
 }

@@ -2,21 +2,20 @@
 // Each runs real parts: the real ModelCache/runtime/scheduler/network client, the real devnet coordinator, a hostile
 // node:http server on 127.0.0.1 for what no honest coordinator does, and a real 2 MB tmpfs for a full disk.
 // `fast` cases also run in `npm test` (test/unit/soak.test.ts); `npm run soak` runs all of them at full size.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Task, TaskResult } from '../../main/common/task.js';
-import { contribute, type NetworkClient, type NetworkEvent } from '../../main/core/network/client.js';
+import { contribute } from '../../main/core/network/client.js';
 import { Outbox, OutboxEntrySchema } from '../../main/core/network/outbox.js';
 import { ModelCache, type ModelCacheOptions } from '../../main/core/runtime/model-cache.js';
 import { matMulModel } from '../../main/core/runtime/onnx-model.js';
 import { createRuntime } from '../../main/core/runtime/runtime.js';
 import { startCoordinator, type Coordinator } from '../../main/devnet/coordinator.js';
-import { fakePorts, tempDir } from '../helpers/fakes.js';
+import { fakePorts, MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { smallDisk } from '../helpers/small-disk.js';
 import { recordsOf } from '../helpers/ledger.js';
-import { testDevice } from '../integration/support/network.js';
+import { collect, leaseOne, quickResult, testDevice } from '../integration/support/network.js';
 import { matmulTask, ModelServer, decided, running, sha256, testScheduler } from '../unit/runtime-fixtures.js';
 import { HostileServer } from './hostile.js';
 
@@ -60,29 +59,7 @@ async function withCache<T>(run: (cache: ModelCache, hostile: HostileServer, dir
 
 const refusedMessage = (got: { ok: boolean; message?: string }): string => (got.ok ? 'accepted' : (got.message ?? ''));
 
-/** A schema-valid result made at once: these cases test leasing and submitting, not inference. */
-const quickResult = (task: Task): TaskResult => ({
-  taskId: task.id,
-  outputs: Object.fromEntries(task.outputs.map((n) => [n, { kind: 'inline' as const, dtype: 'float32' as const, shape: [1], data: 'AAAAAA==' }])),
-  accounting: { wallMs: 1, cpuMs: 1, peakRssBytes: 1, device: 'cpu', operations: 0 },
-});
-
 const doubles = (net: Coordinator): number => [...net.stats.accepted.values()].filter((n) => n > 1).length;
-
-function collect(client: NetworkClient, type: NetworkEvent['type']): NetworkEvent[] {
-  const seen: NetworkEvent[] = [];
-  client.subscribe((e) => void (e.type === type && seen.push(e)));
-  return seen;
-}
-
-async function leaseOne(client: NetworkClient): Promise<{ leaseId: string; task: Task }> {
-  for (;;) {
-    const outcome = await client.lease();
-    if (outcome.kind === 'task') return outcome;
-    // Paused answers at once: asking again would spin.
-    if (outcome.reason === 'paused') throw new Error(`leasing paused: ${outcome.message}`);
-  }
-}
 
 async function withDevnet<T>(options: Parameters<typeof startCoordinator>[0], run: (net: Coordinator) => Promise<T>): Promise<T> {
   const net = await startCoordinator({ verifyRate: 0, maxLeaseWaitMs: 500, ...options });
@@ -380,42 +357,45 @@ export const CASES: SoakCase[] = [
     fast: true,
     run: (size) =>
       withDevnet({}, async (net) => {
-        const mnt = await mkdtemp(join(tmpdir(), 'synor-soak-tmpfs-'));
-        const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { encoding: 'utf8' });
-        if (mounted.status !== 0) {
-          await rm(mnt, { recursive: true, force: true });
-          return { ...clean, ok: true, skipped: `cannot mount a tmpfs here (${mounted.stderr.trim() || 'not root'})`, outcome: 'not run' };
-        }
+        const disk = await smallDisk();
+        if ('skipped' in disk) return { ...clean, ok: true, skipped: disk.skipped, outcome: 'not run' };
         try {
           const n = size === 'fast' ? 3 : 10;
-          const { client } = await testDevice(net.url, { dataDir: mnt, leaseWaitMs: 200 });
+          const logger = new MemoryLogger();
+          const { client } = await testDevice(net.url, { dataDir: disk.dir, leaseWaitMs: 200, logger });
           const problems = collect(client, 'problem');
           const leases = [];
           for (let i = 0; i < n; i++) leases.push(await leaseOne(client));
-          await fill(mnt);
+          await disk.fill();
           for (const { leaseId, task } of leases) await client.complete(leaseId, quickResult(task));
           const status = client.status();
           const whileFull = await client.lease();
-          await client.flush().catch(() => 0); // sent from memory; the ledger cannot be written yet
-          await rm(join(mnt, 'filler'), { force: true });
-          await rm(join(mnt, 'filler-2'), { force: true });
+          // Sent from memory; what the ledger cannot write yet waits in memory too, and so do its receipts.
+          await client.flush();
+          await client.syncReceipts();
+          const errors = logger.lines.filter((l) => l.startsWith('error')).length;
+          await disk.free();
           const left = await client.flush();
+          await client.syncReceipts();
           await client.close();
           const accepted = leases.filter((l) => net.stats.accepted.get(l.task.id) === 1).length;
-          const submitted = (await recordsOf(join(mnt, 'ledger.jsonl'))).filter((r) => r.kind === 'submitted').length;
-          const onDisk = (await new Outbox(join(mnt, 'network', 'outbox')).load()).entries.length;
-          const temp = (await readdir(join(mnt, 'network', 'outbox'))).filter((f) => f.endsWith('.tmp')).length;
-          const ok = status.code === 'error' && whileFull.kind === 'none' && problems.length >= 2 && left === 0 && accepted === n && submitted === n && onDisk === 0 && temp === 0;
+          const records = await recordsOf(join(disk.dir, 'ledger.jsonl'));
+          const submitted = records.filter((r) => r.kind === 'submitted').length;
+          const receipts = new Set(records.flatMap((r) => (r.kind === 'receipt' && r.signed.receipt.resourceType === 'cpu' ? [r.signed.receipt.taskId] : []))).size;
+          const onDisk = (await new Outbox(join(disk.dir, 'network', 'outbox')).load()).entries.length;
+          const temp = (await readdir(join(disk.dir, 'network', 'outbox'))).filter((f) => f.endsWith('.tmp')).length;
+          const ok =
+            status.code === 'error' && whileFull.kind === 'none' && problems.length === 2 && errors === 1 && left === 0 && accepted === n && submitted === n && receipts === n && onDisk === 0 && temp === 0;
           return {
+            ...clean,
             lost: n - accepted,
             doubleCredits: doubles(net),
             leftovers: temp + onDisk,
             ok,
-            outcome: `${n} results held in memory, status "${status.message.slice(0, 60)}…", leasing paused; after space came back ${accepted} accepted, ${submitted} in the ledger`,
+            outcome: `${n} results held in memory, status "${status.message.slice(0, 60)}…", leasing paused, ${problems.length} notices, ${errors} error logged; after space came back ${accepted} accepted, ${submitted} submitted and ${receipts} receipted in the ledger`,
           };
         } finally {
-          spawnSync('umount', [mnt]);
-          await rm(mnt, { recursive: true, force: true });
+          await disk.close();
         }
       }),
   },
@@ -442,13 +422,3 @@ export const CASES: SoakCase[] = [
       }),
   },
 ];
-
-/** Fills the file system at `dir` to the last byte, as a full disk would be. */
-async function fill(dir: string): Promise<void> {
-  await writeFile(join(dir, 'filler'), Buffer.alloc(4 * MiB)).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOSPC') throw e;
-  });
-  await writeFile(join(dir, 'filler-2'), Buffer.alloc(64 * 1024)).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOSPC') throw e;
-  });
-}

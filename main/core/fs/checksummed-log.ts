@@ -8,6 +8,7 @@ import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from './atomic.js';
+import { diskRefusal } from './disk-refusal.js';
 
 export interface LogProblem {
   line: number;
@@ -85,14 +86,73 @@ export async function openLog<T>(file: string, schema: z.ZodType<T>, now: () => 
   return { records: scan.records, report: { tornTail, problems: scan.problems } };
 }
 
-/** Appends one encoded line and fsyncs it. */
+/**
+ * Appends one encoded line and fsyncs it: the whole line, or nothing. A write the disk cut short (full) is cut off
+ * again, so the next line does not follow half of this one.
+ */
 export async function appendLine(file: string, line: string): Promise<void> {
   const handle = await open(file, 'a', 0o600);
   try {
-    await handle.write(line);
-    await handle.sync();
+    const { size } = await handle.stat();
+    try {
+      await handle.writeFile(line); // unlike write(), goes on after a short write until every byte is out or refused
+      await handle.sync();
+    } catch (error) {
+      await handle.truncate(size).catch(() => undefined);
+      throw error;
+    }
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Appends lines to one log, in order. A line the disk refuses (full, not writable) is held in memory and written
+ * before the next one, or at `append()` with no line: a full disk loses nothing while the process runs, writes
+ * nothing out of order, and is one answer (`heldBecause`) instead of an error per line. Callers run one at a time.
+ */
+export class LogAppender {
+  private readonly held: string[] = [];
+  private why: string | null = null;
+  private lost = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly options: { written?: (line: string) => void; maxHeld?: number } = {},
+  ) {}
+
+  /** Why lines are held in memory (the disk's last refusal), or null when every line is on disk. */
+  heldBecause(): string | null {
+    return this.why;
+  }
+
+  heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Lines given up since the start (the oldest held ones) to stay within `maxHeld`. */
+  dropped(): number {
+    return this.lost;
+  }
+
+  /** Writes what is held, then `line`: true once every line is on disk, false when the disk refused (the rest is held). */
+  async append(line?: string): Promise<boolean> {
+    if (line !== undefined && this.held.push(line) > (this.options.maxHeld ?? Infinity)) {
+      this.held.shift();
+      this.lost++;
+    }
+    for (let next = this.held[0]; next !== undefined; next = this.held[0]) {
+      try {
+        await appendLine(this.file, next);
+      } catch (error) {
+        this.why = diskRefusal(error) ?? `it could not be written (${(error as Error).message})`;
+        return false;
+      }
+      this.held.shift();
+      this.options.written?.(next);
+    }
+    this.why = null;
+    return true;
   }
 }
 

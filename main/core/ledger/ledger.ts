@@ -5,7 +5,8 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { Address, SignedReceiptSchema } from '../../common/protocol.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { appendLine, decodeRecord, encodeRecord, type LogOpenReport, type LogProblem } from '../fs/checksummed-log.js';
+import { decodeRecord, encodeRecord, LogAppender, type LogOpenReport, type LogProblem } from '../fs/checksummed-log.js';
+import { diskRefusal } from '../fs/disk-refusal.js';
 import { fileLines } from '../fs/lines.js';
 import { LedgerTotals, TotalsJsonSchema } from './totals.js';
 
@@ -59,6 +60,8 @@ export class Ledger {
   private appends: Promise<unknown> = Promise.resolve();
   /** The running hash of the file since it was checked; appends are checked before they are written. */
   private checked: { hash: Hash; bytes: number; lines: number; sinceSaved: number } | null = null;
+  /** Lines reach the file through here: a record the disk refuses (full) waits in memory, in order. */
+  private readonly log: LogAppender;
 
   private constructor(
     readonly file: string,
@@ -67,6 +70,21 @@ export class Ledger {
     totals: LedgerTotals,
   ) {
     this.totals = totals;
+    this.log = new LogAppender(file, {
+      written: (line) => {
+        const state = this.checked!;
+        state.hash.update(line);
+        state.bytes += Buffer.byteLength(line);
+        state.lines++;
+      },
+    });
+  }
+
+  /** Runs after every read or write before it: one at a time, in call order. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.appends.then(work);
+    this.appends = run.catch(() => undefined);
+    return run;
   }
 
   /** Reads the index and cuts off (keeping it aside) a torn last line; the lines are read by `verify`. */
@@ -92,9 +110,7 @@ export class Ledger {
    * ledger is rewritten without them (other lines, damaged ones included, stay byte for byte).
    */
   verify(problemOf: (record: LedgerRecord) => string | null, now: number): Promise<SetAsideReport | null> {
-    const run = this.appends.then(() => this.check(problemOf, now));
-    this.appends = run.catch(() => undefined);
-    return run;
+    return this.inTurn(() => this.check(problemOf, now));
   }
 
   private async check(problemOf: (record: LedgerRecord) => string | null, now: number): Promise<SetAsideReport | null> {
@@ -137,14 +153,34 @@ export class Ledger {
     return report;
   }
 
-  /** Records what the checked part of the file adds up to (also on close, so the next start reads only what is new). */
-  async saveCheckpoint(): Promise<void> {
-    await this.appends;
-    await this.writeIndex();
+  /**
+   * Writes the records held in memory, then what the checked part of the file adds up to (also on close, so the next
+   * start reads only what is new).
+   */
+  saveCheckpoint(): Promise<void> {
+    return this.inTurn(async () => {
+      await this.log.append();
+      await this.writeIndex();
+    });
+  }
+
+  /** Tries again to write the records the disk refused (also done before every append). */
+  writeHeld(): Promise<void> {
+    return this.inTurn(async () => void (await this.log.append()));
+  }
+
+  /** Why records are held in memory (the disk's last refusal), or null when every record is on disk. */
+  heldBecause(): string | null {
+    return this.log.heldBecause();
+  }
+
+  heldCount(): number {
+    return this.log.heldCount();
   }
 
   private async writeIndex(): Promise<void> {
-    if (!this.checked) return;
+    // The sums count held records, which the file does not have yet: an index now would count them on the next start.
+    if (!this.checked || this.log.heldCount() > 0) return;
     this.checked.sinceSaved = 0;
     this.totals.compact();
     const index: Index = {
@@ -155,7 +191,13 @@ export class Ledger {
       problems: this.report.problems.slice(0, 100),
       totals: this.totals.toJSON(),
     };
-    await writeFileAtomic(`${this.file}.index`, encodeRecord(index));
+    try {
+      await writeFileAtomic(`${this.file}.index`, encodeRecord(index));
+    } catch (error) {
+      // Only a shortcut for the next start (which then checks more lines): a full disk must not stop the ledger.
+      if (diskRefusal(error) !== null) return;
+      throw error;
+    }
     this.index = { ...index, totals: undefined };
   }
 
@@ -167,24 +209,20 @@ export class Ledger {
   /**
    * Appends and fsyncs; a record already present (same receipt, or same submitted task) is skipped: false. Only after
    * `verify`: before it, the lines since the index are not counted yet, so a repeat of one of them would not be seen.
+   * A record the disk refuses is counted all the same and held in memory (`heldBecause`), written before the next one
+   * or at `writeHeld`; it is lost only if the app stops before there is room.
    */
   append(record: LedgerRecord): Promise<boolean> {
-    const run = this.appends.then(async () => {
+    return this.inTurn(async () => {
       const checked = LedgerRecordSchema.parse(record);
       const state = this.checked;
       if (!state) throw new Error('ledger: append before verify');
       if (this.has(checked)) return false;
-      const line = encodeRecord(checked);
-      await appendLine(this.file, line);
       this.totals.add(checked);
-      state.hash.update(line);
-      state.bytes += Buffer.byteLength(line);
-      state.lines++;
+      await this.log.append(encodeRecord(checked));
       if (++state.sinceSaved >= INDEX_EVERY) void this.writeIndex().catch(() => undefined);
       return true;
     });
-    this.appends = run.catch(() => undefined);
-    return run;
   }
 
   /** What the ledger adds up to: earnings by slot, pending results, the newest receipts. */

@@ -30,6 +30,7 @@ import type { ChainSettings, Voucher } from '../../common/wallet.js';
 import { coalesced } from '../coalesced.js';
 import { Emitter } from '../events.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { diskRefusal } from '../fs/disk-refusal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { LedgerTrust } from '../ledger/trust.js';
 import type { Clock, Logger } from '../ports.js';
@@ -148,6 +149,9 @@ interface ActiveLease {
 
 const MIB = 1024 * 1024;
 
+/** "1 finished result", "3 finished results", or null for none. */
+const count = (n: number, what: string): string | null => (n === 0 ? null : `${n} ${what}${n === 1 ? '' : 's'}`);
+
 export async function createNetworkClient(o: NetworkClientOptions): Promise<NetworkClient> {
   const base = checkCoordinatorUrl(o.url);
   const url = base.href;
@@ -196,15 +200,33 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   let lostLeases = 0;
   let lastLeaseAt = Number.NEGATIVE_INFINITY;
 
+  /** Why finished work is kept in memory only (the disk refused results or earnings records), or null when all is saved. */
+  const heldBecause = (): string | null => outbox.heldBecause() ?? o.ledger.heldBecause();
+  /** Said once when the disk first refuses finished work, and once when all of it is saved again. */
+  let toldHeld = false;
+  const tellHeld = (): void => {
+    const why = heldBecause();
+    if ((why !== null) === toldHeld) return;
+    toldHeld = why !== null;
+    const message =
+      why !== null
+        ? `Finished work cannot be saved (${why}): results and earnings records are kept in memory, results are still sent, and new work is paused until there is room.`
+        : 'There is room on the disk again: every finished result and earnings record is saved, and new work goes on.';
+    if (why !== null) o.logger.error(message);
+    events.emit({ type: 'problem', message });
+    publish();
+  };
+
   const status = (): NetworkStatus => {
     const devnet = info?.network.devnet ?? false;
     const label = devnet ? DEVNET_LABEL : (info?.network.label ?? url);
     const common = { url, devnet, label, queued, activeLeases: leases.size, retryAt };
     const results = `${queued} result${queued === 1 ? '' : 's'} queued`;
-    const held = outbox.heldBecause();
+    const held = heldBecause();
     if (held) {
-      const n = outbox.heldCount();
-      const message = `New work is paused: ${held}. ${n} finished result${n === 1 ? ' is' : 's are'} kept in memory and still sent; free some disk space to go on.`;
+      const [results, records] = [outbox.heldCount(), o.ledger.heldCount()];
+      const kept = [count(results, 'finished result'), count(records, 'earnings record')].filter((k) => k !== null).join(' and ');
+      const message = `New work is paused: ${held}. ${kept} ${results + records === 1 ? 'is' : 'are'} kept in memory (results are still sent); free some disk space to go on.`;
       return { ...common, code: 'error', message };
     }
     if (lastError && !lastError.retryable) return { ...common, code: 'error', message: lastError.message };
@@ -348,7 +370,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
 
   /** Why no task should be leased now: results that cannot be saved, or too many waiting to be sent. */
   const leaseBlocked = (): string | null => {
-    const held = outbox.heldBecause();
+    const held = heldBecause();
     if (held) return `new work is paused: ${held}`;
     return queued >= maxBacklog ? `${queued} finished results are waiting to be sent first` : null;
   };
@@ -407,12 +429,9 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   }
 
   async function submitAll(): Promise<number> {
-    const held = outbox.heldCount();
     await outbox.writeHeld();
-    if (held > 0 && outbox.heldCount() === 0) {
-      events.emit({ type: 'problem', message: 'There is room on the disk again: every finished result is saved, and new work goes on.' });
-      publish();
-    }
+    await o.ledger.writeHeld();
+    tellHeld();
     const { entries } = await outbox.load();
     const mine = entries.filter((e) => e.url === url);
     queued = mine.length;
@@ -440,6 +459,8 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
           deviceId: entry.deviceId,
           estimateWei: entry.estimateWei,
         });
+        // Held in memory when the disk is full: the result is in, and its receipt comes by the cursor whatever happens.
+        tellHeld();
       } else {
         o.logger.warn(`result for task ${entry.result.taskId} came too late; the coordinator no longer wants it`);
       }
@@ -470,12 +491,20 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
           added++;
           events.emit({ type: 'receipt', receipt: signed });
         }
-        cursor = signed.receipt.seq;
+        // Held in memory (disk full): counted, but fetched again should the app stop before it is written.
+        if (o.ledger.heldCount() === 0) cursor = signed.receipt.seq;
       }
-      // The cursor moves only past receipts that verified and are in the ledger.
-      if (cursor !== pinned.cursor) await saveState({ ...state, coordinators: { ...state.coordinators, [url]: { ...pinned, cursor } } });
+      const held = o.ledger.heldCount() > 0;
+      tellHeld();
+      // The cursor moves only past receipts that verified and are on disk in the ledger. A full disk may refuse to
+      // save it: then the receipts after the one saved come again after a restart, and are skipped.
+      if (cursor !== pinned.cursor) {
+        await saveState({ ...state, coordinators: { ...state.coordinators, [url]: { ...pinned, cursor } } }).catch((error: unknown) => {
+          if (diskRefusal(error) === null) throw error;
+        });
+      }
       if (problem) throw new NetworkError('BAD_RECEIPT', `A receipt from the coordinator was refused: ${problem}.`);
-      if (cursor === pinned.cursor) return added;
+      if (held || cursor === pinned.cursor) return added;
     }
     return added;
   }
@@ -562,11 +591,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
         events.emit({ type: 'problem', message });
         return release(leaseId, 'runtime-error', `result not kept: ${put.message}`);
       }
-      if (put.held !== null && outbox.heldCount() === 1) {
-        const message = `Finished results cannot be saved (${put.held}): they are kept in memory and still sent, and new work is paused until there is room.`;
-        o.logger.error(message);
-        events.emit({ type: 'problem', message });
-      }
+      tellHeld();
       queued++;
       events.emit({ type: 'queued', taskId: result.taskId });
       publish();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { TaskResultSchema } from '../../common/task.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { diskRefusal } from '../fs/disk-refusal.js';
 
 /**
  * Finished results waiting to be submitted, one file each, written (fsynced) before the first submit attempt and
@@ -32,8 +33,8 @@ export interface OutboxLoad {
   problems: string[];
 }
 
-/** Written: on disk. Held: in memory only, because the disk refused it (`why`). Refused: not a valid result. */
-export type PutOutcome = { ok: true; held: string | null } | { ok: false; message: string };
+/** Kept: on disk, or in memory while the disk refuses it (`heldBecause`). Refused: not a valid result. */
+export type PutOutcome = { ok: true } | { ok: false; message: string };
 
 export class Outbox {
   private readonly held = new Map<string, { entry: OutboxEntry; why: string }>();
@@ -46,8 +47,8 @@ export class Outbox {
       const issue = parsed.error.issues[0];
       return { ok: false, message: `its ${issue?.path.join('.') || 'content'} is not valid (${issue?.message ?? 'invalid'})` };
     }
-    const why = await this.write(parsed.data);
-    return { ok: true, held: why };
+    await this.write(parsed.data);
+    return { ok: true };
   }
 
   /** Why results are held in memory (the last disk error), or null when every result is on disk. */
@@ -76,9 +77,8 @@ export class Outbox {
       this.held.delete(entry.result.taskId);
       return null;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (typeof code !== 'string') throw error;
-      const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : `the data folder cannot be written (${code})`;
+      const why = diskRefusal(error);
+      if (why === null) throw error;
       this.held.set(entry.result.taskId, { entry, why });
       return why;
     }

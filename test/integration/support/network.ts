@@ -41,6 +41,29 @@ export async function testDevice(url: string, extra: Partial<NetworkClientOption
   return { client, ledger, dir, signer };
 }
 
+/** A schema-valid result made at once: for tests of leasing and submitting, not inference. */
+export const quickResult = (task: Task): TaskResult => ({
+  taskId: task.id,
+  outputs: Object.fromEntries(task.outputs.map((n) => [n, { kind: 'inline' as const, dtype: 'float32' as const, shape: [1], data: 'AAAAAA==' }])),
+  accounting: { wallMs: 1, cpuMs: 1, peakRssBytes: 1, device: 'cpu', operations: 0 },
+});
+
+/** Every client event of one type, as they come. */
+export function collect(client: NetworkClient, type: NetworkEvent['type']): NetworkEvent[] {
+  const seen: NetworkEvent[] = [];
+  client.subscribe((e) => void (e.type === type && seen.push(e)));
+  return seen;
+}
+
+/** Leases until a task comes; throws when leasing is paused (it answers at once: asking again would spin). */
+export async function leaseOne(client: NetworkClient): Promise<{ leaseId: string; task: Task }> {
+  for (;;) {
+    const outcome = await client.lease();
+    if (outcome.kind === 'task') return outcome;
+    if (outcome.reason === 'paused') throw new Error(`leasing paused: ${outcome.message}`);
+  }
+}
+
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
 /** Runs a task the way the runtime will (model fetched by URL and hash-checked, real onnxruntime session). */
