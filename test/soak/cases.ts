@@ -41,9 +41,12 @@ export interface SoakCase {
 const MiB = 1024 ** 2;
 const clean = { lost: 0, doubleCredits: 0, leftovers: 0 };
 
-async function filesUnder(dir: string): Promise<number> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).length;
+/** Files downloads left in a cache folder (blobs, partial downloads); its memory of refused sources is not one. */
+async function downloadsIn(dir: string): Promise<number> {
+  const files = await Promise.all(
+    ['blobs', 'partial'].map(async (sub) => (await readdir(join(dir, sub), { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isFile()).length),
+  );
+  return files.reduce((a, b) => a + b, 0);
 }
 
 async function withCache<T>(run: (cache: ModelCache, hostile: HostileServer, dir: string) => Promise<T>, extra: Partial<ModelCacheOptions> = {}): Promise<T> {
@@ -79,7 +82,7 @@ export const CASES: SoakCase[] = [
         const url = hostile.blob('huge', { kind: 'plain', bytes: new Uint8Array(16) });
         const got = await cache.ensure({ url, sha256: 'a'.repeat(64), size: 2 * 1024 ** 3 });
         const requests = hostile.count('/blobs/huge');
-        const leftovers = await filesUnder(dir);
+        const leftovers = await downloadsIn(dir);
         return { ...clean, leftovers, ok: !got.ok && requests === 0 && leftovers === 0, outcome: `refused before the first byte (${requests} requests): ${refusedMessage(got)}` };
       }),
   },
@@ -90,7 +93,7 @@ export const CASES: SoakCase[] = [
       withCache(async (cache, hostile, dir) => {
         const url = hostile.blob('announce', { kind: 'announce', declared: 2 * 1024 ** 3 });
         const got = await cache.ensure({ url, sha256: 'a'.repeat(64), size: MiB });
-        const leftovers = await filesUnder(dir);
+        const leftovers = await downloadsIn(dir);
         const onHeader = !got.ok && /announces 2147483648 bytes/.test(got.message);
         return { ...clean, leftovers, ok: onHeader && leftovers === 0, outcome: `refused on the header, 0 bytes written: ${refusedMessage(got)}` };
       }),
@@ -102,7 +105,7 @@ export const CASES: SoakCase[] = [
       withCache(async (cache, hostile, dir) => {
         const url = hostile.blob('flood', { kind: 'flood', chunk: 64 * 1024 });
         const got = await cache.ensure({ url, sha256: 'a'.repeat(64), size: MiB });
-        const leftovers = await filesUnder(dir);
+        const leftovers = await downloadsIn(dir);
         const served = hostile.served.get('/blobs/flood') ?? 0;
         const stopped = !got.ok && /larger than the announced 1048576 bytes/.test(got.message);
         return { ...clean, leftovers, ok: stopped && leftovers === 0, outcome: `stopped at the first byte past 1 MiB (server pushed ${(served / MiB).toFixed(1)} MiB into the socket), partial deleted` };
@@ -119,7 +122,7 @@ export const CASES: SoakCase[] = [
         const first = await cache.ensure(ref);
         const second = await cache.ensure(ref);
         const requests = hostile.count('/blobs/wrong');
-        const leftovers = await filesUnder(dir);
+        const leftovers = await downloadsIn(dir);
         return {
           ...clean,
           leftovers,

@@ -269,6 +269,27 @@ describe('model cache', () => {
     assert.deepEqual(await readdir(join(dir, 'blobs')), []);
   });
 
+  it('remembers a refused source across a restart until its 10 minutes are over; a damaged memory is set aside', async () => {
+    const { cache: first, dir, clock } = await cache();
+    const ports = fakePorts();
+    const again = (): ModelCache => new ModelCache({ dir, capBytes: 1 << 20, clock, logger: ports.logger });
+    const ref = server.add('hostile.onnx', Uint8Array.from([5, 6, 7]), 'e'.repeat(64));
+    const refused = await first.ensure(ref);
+    assert.match(!refused.ok ? refused.message : '', /hash to/);
+    const requests = server.requests.length;
+    const restarted = await again().ensure(ref);
+    assert.match(!restarted.ok ? restarted.message : '', /hash to .*not tried again for 10 minutes/);
+    assert.equal(server.requests.length, requests, 'not downloaded again after the restart');
+    clock.time += 10 * 60_000;
+    assert.equal((await again().ensure(ref)).ok, false);
+    assert.equal(server.requests.length, requests + 1, 'tried again once the 10 minutes are over');
+    await writeFile(join(dir, 'refused.json'), '{"version":1,"refused":[{"sha256":"nope"}]}');
+    assert.equal((await again().ensure(ref)).ok, false, 'a damaged memory is no reason to stop');
+    assert.equal(server.requests.length, requests + 2);
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('refused.json.bad-')).length, 1);
+    assert.ok(ports.logger.lines.some((l) => /refused\.json is damaged .* kept as refused\.json\.bad-/.test(l)));
+  });
+
   it('refuses non-http URLs and models larger than the cache', async () => {
     const { cache: c } = await cache(100);
     const file = await c.ensure({ url: 'file:///etc/passwd', sha256: 'a'.repeat(64), size: 10 });

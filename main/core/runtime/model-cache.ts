@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { ModelRef } from '../../common/task.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { setAside } from '../fs/set-aside.js';
 import { bodyChunks } from '../network/body.js';
 import type { Clock, Logger } from '../ports.js';
 
@@ -27,6 +30,17 @@ const SHA = /^[0-9a-f]{64}$/;
 const FRESH_MS = 10_000;
 /** A hash that did not match (or a body past its declared size) is not fetched again for this long: not once per task. */
 const REFUSED_MS = 10 * 60_000;
+/** At most this many refused hashes are remembered (the newest): a coordinator naming new ones cannot grow it. */
+const REFUSED_MAX = 256;
+/** `refused.json` in the cache folder: the refusals outlive a restart, which would otherwise fetch each bad source again. */
+const RefusedFileSchema = z
+  .object({
+    version: z.literal(1),
+    refused: z
+      .array(z.object({ sha256: z.string().regex(SHA), message: z.string().max(4096), until: z.number().int() }).strict())
+      .max(REFUSED_MAX),
+  })
+  .strict();
 
 export type Fetched = { ok: true; path: string } | { ok: false; message: string };
 const ok = (path: string): Fetched => ({ ok: true, path });
@@ -42,14 +56,18 @@ export class ModelCache {
   private readonly pins = new Map<string, number>();
   /** sha256 → size and when it was last found whole (clock ms); also when its last use was written as mtime. */
   private readonly fresh = new Map<string, { size: number; at: number }>();
-  /** sha256 → why its last download was refused and until when (clock ms) that answer stands. */
+  /** sha256 → why its last download was refused and until when (clock ms) that answer stands; oldest first. */
   private readonly refused = new Map<string, { message: string; until: number }>();
+  private refusedRead: Promise<void> | null = null;
+  private refusedWrites: Promise<void> = Promise.resolve();
+  private readonly refusedFile: string;
   private readonly blobs: string;
   private readonly partial: string;
 
   constructor(private readonly o: ModelCacheOptions) {
     this.blobs = join(o.dir, 'blobs');
     this.partial = join(o.dir, 'partial');
+    this.refusedFile = join(o.dir, 'refused.json');
   }
 
   private cap(): number {
@@ -105,6 +123,7 @@ export class ModelCache {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`only http(s) downloads are allowed, not ${url.protocol}`);
     const cap = this.cap();
     if (ref.size > cap) return fail(`model is ${mib(ref.size)}, larger than the ${mib(cap)} disk budget for downloads (Settings)`);
+    await (this.refusedRead ??= this.readRefused());
     const refused = this.refused.get(ref.sha256);
     if (refused && this.o.clock.now() < refused.until) return fail(`${refused.message} (not tried again for ${REFUSED_MS / 60_000} minutes)`);
     const final = this.pathOf(ref.sha256);
@@ -148,7 +167,7 @@ export class ModelCache {
     try {
       const got = await this.receive(ref, part, final, have, stop.signal, alive);
       // Evidence of a bad or hostile source: every task naming this hash would download it in full again.
-      if (!got.ok && got.refused) this.refused.set(ref.sha256, { message: got.message, until: this.o.clock.now() + REFUSED_MS });
+      if (!got.ok && got.refused) await this.refuse(ref.sha256, got.message);
       return got;
     } finally {
       clearTimeout(timer);
@@ -208,6 +227,41 @@ export class ModelCache {
     await rename(part, final);
     await this.touch(final, ref);
     return ok(final);
+  }
+
+  /** The refusals a run before this one saved; a file that cannot be read is set aside (they are only a shortcut). */
+  private async readRefused(): Promise<void> {
+    const text = await readFile(this.refusedFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') this.o.logger.warn(`model cache: ${this.refusedFile} cannot be read (${error.code}); sources refused before the start may be tried once more`);
+      return null;
+    });
+    if (text === null) return;
+    let parsed: z.infer<typeof RefusedFileSchema> | undefined;
+    try {
+      parsed = RefusedFileSchema.parse(JSON.parse(text));
+    } catch (error) {
+      const aside = await setAside(this.refusedFile, 'bad', this.o.clock.now()).catch(() => 'nowhere: it could not be renamed');
+      const why = error instanceof z.ZodError ? `${error.issues[0]?.path.join('.')}: ${error.issues[0]?.message}` : (error as Error).message;
+      this.o.logger.warn(`model cache: ${this.refusedFile} is damaged (${why}); kept as ${aside}, sources refused before the start may be tried once more`);
+      return;
+    }
+    const now = this.o.clock.now();
+    for (const { sha256, message, until } of parsed.refused) if (until > now) this.refused.set(sha256, { message, until });
+  }
+
+  /** Remembers a refused source for REFUSED_MS, on disk too; a disk that refuses the file leaves it in memory. */
+  private refuse(sha256: string, message: string): Promise<void> {
+    const now = this.o.clock.now();
+    this.refused.delete(sha256); // re-inserted last: the map's order is the age
+    this.refused.set(sha256, { message: message.slice(0, 4096), until: now + REFUSED_MS });
+    for (const [sha, { until }] of this.refused) if (until <= now || this.refused.size > REFUSED_MAX) this.refused.delete(sha);
+    const refused = [...this.refused].map(([sha, r]) => ({ sha256: sha, ...r }));
+    this.refusedWrites = this.refusedWrites.then(() =>
+      writeFileAtomic(this.refusedFile, JSON.stringify({ version: 1, refused } satisfies z.infer<typeof RefusedFileSchema>)).catch((error: unknown) =>
+        this.o.logger.warn(`model cache: the refused sources could not be saved (${(error as Error).message}); they are kept until the app stops`),
+      ),
+    );
+    return this.refusedWrites;
   }
 
   private async touch(final: string, ref: ModelRef): Promise<void> {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, rename } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs/atomic.js';
 
 /**
@@ -18,13 +17,6 @@ export type KeystoreRead =
   | { status: 'missing' }
   | { status: 'damaged'; reason: string }
   | { status: 'ok'; json: string; address: string | undefined };
-
-/** A file set aside: renamed beside the original with the time, never deleted. */
-export async function setAside(file: string, tag: 'bad' | 'old', now: number): Promise<string> {
-  const aside = `${file}.${tag}-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
-  await rename(file, aside);
-  return basename(aside);
-}
 
 export async function writeKeystore(file: string, json: string): Promise<void> {
   const keystore = JSON.parse(json) as Record<string, unknown>;

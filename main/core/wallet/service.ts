@@ -14,11 +14,12 @@ import type {
   WalletInfo,
 } from '../../common/wallet.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { setAside } from '../fs/set-aside.js';
 import type { Logger } from '../ports.js';
 import type { ChainClient } from './chain.js';
 import { WalletError } from './errors.js';
 import { Confirmations, needsPassphrase, PassphraseGate } from './guard.js';
-import { readKeystore, setAside, writeKeystore } from './keystore-file.js';
+import { readKeystore, writeKeystore } from './keystore-file.js';
 import { loadWalletFiles, type Meta } from './wallet-files.js';
 import { decryptKeystore, encryptKeystore } from './keystore-worker.js';
 import type { SecretStore } from './secret-store.js';

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { getAddress } from 'ethers';
 import { z } from 'zod';
 import { AddressSchema, BackupStateSchema, KeyStorageSchema } from '../../common/wallet.js';
+import { setAside } from '../fs/set-aside.js';
 import { WalletError } from './errors.js';
-import { readKeystore, setAside } from './keystore-file.js';
+import { readKeystore } from './keystore-file.js';
 
 /** wallet.json: which address this computer's wallet has and where its key is kept. */
 export const MetaSchema = z.object({
