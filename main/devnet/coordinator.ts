@@ -246,9 +246,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     if (waiter) waiter.give(issued);
     else open.push(issued);
   };
-/** One core's speed as the device registered it (a GPU's whole), for sizing its tasks. */
-  const coreGflops = (info: DeviceInfo): number =>
-    info.deviceType.kind === 'cpu' ? info.compute.fp32Gflops / Math.max(1, info.deviceType.threads) : info.compute.fp32Gflops;
+  /** GFLOPS each device was seen working at on its results (a moving average), for sizing its next tasks. */
+  const pace = new Map<string, number>();
+  /** How fast a device works: as seen on its results, else one core of what it registered (a GPU's whole). */
+  const speedOf = (deviceId: string, info: DeviceInfo): number =>
+    pace.get(deviceId) ?? (info.deviceType.kind === 'cpu' ? info.compute.fp32Gflops / Math.max(1, info.deviceType.threads) : info.compute.fp32Gflops);
   const addTasks = (count: number): void => {
     for (let i = 0; i < count; i++) addTask(makeTask(models, baseUrl, clock.now(), taskDeadlineMs));
   };
@@ -409,7 +411,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         sent.set(req, (bytes) => (lease.bytes += bytes));
         return { kind: 'task', leaseId: lease.id, task: { ...issued.task, model }, leaseTtlMs, serverTime: now() };
       };
-      const ready = open.shift() ?? (onDemand ? makeTask(models, baseUrl, now(), taskDeadlineMs, { device: resource, coreGflops: coreGflops(device.info) }) : undefined);
+      const ready = open.shift() ?? (onDemand ? makeTask(models, baseUrl, now(), taskDeadlineMs, { device: resource, gflops: speedOf(deviceId, device.info) }) : undefined);
       if (ready) return grant(ready);
       const wait = Math.min(waitMs, maxLeaseWaitMs);
       const issued = await new Promise<IssuedTask | null>((resolve) => {
@@ -475,6 +477,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const { issued } = lease;
       const problem = Math.random() < verifyRate ? await verifier.check(issued, result) : undefined;
       const durationMs = Math.round(Math.min(result.accounting.wallMs, now() - lease.issuedAt));
+      const seen = Number(issued.operations) / Math.max(1, durationMs) / 1e6;
+      pace.set(deviceId, 0.8 * (pace.get(deviceId) ?? seen) + 0.2 * seen);
       // Work is what the graph says this input costs, paid at the rate of what the lease was for: never what the
       // device claims ran it.
       if (problem) {

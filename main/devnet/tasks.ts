@@ -20,6 +20,7 @@ const WIDTH = 512;
 const LAYERS = 256;
 const INPUTS = 16;
 const OUTPUTS = 8;
+const MODEL_NAME = `Deep MatMul test network (${LAYERS} layers of ${WIDTH}×${WIDTH})`;
 
 /** A random orthogonal matrix (a product of Householder reflections): repeated, it keeps values at their size. */
 function orthogonal(n: number, reflections: number, seed: number): Float32Array {
@@ -75,9 +76,10 @@ export interface IssuedTask {
 }
 
 /**
- * Tasks take 50–500 ms (log-uniform) on one core of the device that leases them, from the speed it registered:
- * its benchmark GFLOPS over its threads, or 20 GFLOPS a core when it gave none. Sized to the device, a fast machine
- * is not flooded with tiny tasks (and receipts), nor a slow one handed minutes of work.
+ * Tasks take 50–500 ms (log-uniform) on the device that leases them, at the speed it was seen working (its recent
+ * results, under the share it runs at), or before any result on one core of the speed it registered (its benchmark
+ * GFLOPS over its threads; 20 GFLOPS when it gave none). Sized to the device, a fast machine is not flooded with tiny
+ * tasks (and receipts), nor a slow one handed minutes of work.
  */
 const TASK_MS = { min: 50, max: 500 };
 const DEFAULT_CORE_GFLOPS = 20;
@@ -85,8 +87,8 @@ const MAX_ROWS = 4096;
 
 export interface TaskOptions {
   device?: Task['device'];
-  /** GFLOPS of one core of the leasing device. */
-  coreGflops?: number;
+  /** How fast the leasing device works, in GFLOPS. */
+  gflops?: number;
 }
 
 /** A fresh task on one of the models, with random input rows, for the kind of device that leases it. */
@@ -94,14 +96,14 @@ export function makeTask(models: readonly DevnetModel[], baseUrl: string, now: n
   const device = options.device ?? 'any';
   const model = models[randomBytes(1)[0]! % models.length]!;
   const ms = TASK_MS.min * (TASK_MS.max / TASK_MS.min) ** (randomBytes(2).readUInt16LE() / 0xffff);
-  const gflops = options.coreGflops && options.coreGflops > 0 ? options.coreGflops : DEFAULT_CORE_GFLOPS;
+  const gflops = options.gflops && options.gflops > 0 ? options.gflops : DEFAULT_CORE_GFLOPS;
   const rows = Math.min(MAX_ROWS, Math.max(1, Math.round((ms * gflops * 1e6) / model.flopsPerRow)));
   const input = seededFloats(rows * model.inputs, randomBytes(4).readUInt32LE());
   const operations = BigInt(rows) * BigInt(model.flopsPerRow);
   const resource = device === 'gpu' ? 'gpu' : 'cpu';
   const task: Task = {
     id: `devnet-${randomUUID()}`,
-    model: { url: new URL(`v1/models/${model.sha256}`, baseUrl).href, sha256: model.sha256, size: model.bytes.length },
+    model: { url: new URL(`v1/models/${model.sha256}`, baseUrl).href, sha256: model.sha256, size: model.bytes.length, name: MODEL_NAME },
     inputs: { X: { kind: 'inline', dtype: 'float32', shape: [rows, model.inputs], data: toBase64(input) } },
     outputs: ['Y'],
     deadline: now + deadlineMs,

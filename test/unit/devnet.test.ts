@@ -104,10 +104,10 @@ test('tasks are real ONNX models served by hash; the verifier recomputes them wi
   assert.match((await verifier.check(issued, { ...result, outputs: {} })) ?? '', /missing/);
   assert.match((await verifier.check(issued, { ...result, outputs: { Y: { ...y, shape: [1, 1] } } })) ?? '', /shape/);
   const rows = BigInt(issued.task.inputs['X']!.shape[0]!);
-  // Sized for 50–500 ms on a core: a 20 GFLOPS core gets 7–75 rows, a 100 GFLOPS one five times as many.
+  // Sized for 50–500 ms: a device working at 20 GFLOPS gets 7–75 rows, one at 100 GFLOPS five times as many.
   assert.ok(rows >= 7n && rows <= 75n, `${rows} rows`);
-  const fast = BigInt(makeTask(models, net.url, Date.now(), 60_000, { coreGflops: 100 }).task.inputs['X']!.shape[0]!);
-  assert.ok(fast >= 37n && fast <= 373n, `${fast} rows for a 100 GFLOPS core`);
+  const fast = BigInt(makeTask(models, net.url, Date.now(), 60_000, { gflops: 100 }).task.inputs['X']!.shape[0]!);
+  assert.ok(fast >= 37n && fast <= 373n, `${fast} rows at 100 GFLOPS`);
   assert.equal(issued.operations, rows * 2n * (16n * 512n + 256n * 512n * 512n + 512n * 8n), 'operations come from the model graph');
 });
 
@@ -153,6 +153,22 @@ test('pay follows the lease, not the result: GPU leases are paid GPU rates whate
   net.addTasks(1);
   const refused = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'gpu' }, cpuToken);
   assert.deepEqual([refused.json['kind'], refused.json['reason']], ['none', 'not-eligible']);
+});
+
+test('on demand, tasks are sized to the speed the device is seen working at, not only the speed it registered', async () => {
+  const net = await devnet(null, { verifyRate: 0 });
+  const owner = Wallet.createRandom();
+  const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(net, owner))).json['deviceToken']);
+  const rowsOf = (lease: { json: Record<string, unknown> }) => (lease.json['task'] as { inputs: { X: { shape: number[] } } }).inputs.X.shape[0]!;
+  // Registered at 25 GFLOPS a core: 50–500 ms is 9–94 rows.
+  const first = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
+  assert.ok(rowsOf(first) <= 94, `${rowsOf(first)} rows`);
+  // Its result says it works at least 50 times faster (its whole task in 1 ms of wall time).
+  const result = await runWithOrt(first.json['task'] as Parameters<typeof runWithOrt>[0]);
+  const fast = { ...result, accounting: { ...result.accounting, wallMs: 1 } };
+  assert.equal((await post(net.url, 'v1/submit', { leaseId: first.json['leaseId'], result: fast }, token)).json['status'], 'accepted');
+  const next = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
+  assert.ok(rowsOf(next) > 94, `${rowsOf(next)} rows once it was seen working faster`);
 });
 
 test('bandwidth is the bytes actually moved for the task: the model counts once, when the device fetched it through its lease', async () => {

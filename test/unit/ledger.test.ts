@@ -204,19 +204,26 @@ test('the check resumes where it stopped; a flipped byte inside the checked part
   assert.equal(reopened.sums.summary().total.receipts, 3, 'counted again from the file, without the forged line');
 });
 
-test('throughput from recent tasks: FLOPs over wall time, and the median transfer-to-compute pay (a one-off model download does not count)', async () => {
+test('throughput from recent tasks: FLOPs over the time from one task\'s end to the next, without warm-up tasks or pauses, and the median transfer-to-compute pay (a one-off model download does not count)', async () => {
   const records: LedgerRecord[] = [];
-  for (let i = 0; i < 5; i++) {
-    const taskId = `task-${i}`;
-    records.push(receiptRecord(await receipt({ taskId, units: '1000000000', durationMs: 10 })));
-    records.push(receiptRecord(await receipt({ taskId, resourceType: 'bandwidth', units: i === 0 ? '1000000' : '1000' })));
+  // Two sessions 60 s apart; in each, tasks of 100 ms with 10 ms between them, the first three slow (warming up).
+  let at = T0;
+  for (const [session, count] of [[0, 8], [1, 5]] as const) {
+    at += session * 60_000;
+    for (let i = 0; i < count; i++) {
+      const taskId = `task-${session}-${i}`;
+      at += 110;
+      records.push(receiptRecord(await receipt({ taskId, issuedAt: at, durationMs: 100, units: i < 3 ? '100000000' : '2200000000' })));
+      records.push(receiptRecord(await receipt({ taskId, issuedAt: at, resourceType: 'bandwidth', units: i === 0 ? '1000000' : '2200' })));
+    }
   }
   const receipts = records.flatMap((r) => (r.kind === 'receipt' ? [r.signed.receipt] : []));
   const measured = measuredThroughput(receipts, 'dev-a');
-  assert.equal(measured?.flopsPerMs, 1e8);
-  // 1,000 bytes earn 10^9 wei against 10^10 for 10^9 FLOPs, both at the same multipliers: 0.1.
+  // 2.2·10^9 FLOP per 110 ms, over the 5 + 2 tasks after the warm-up ones; the 60 s pause is not in it.
+  assert.ok(Math.abs(measured!.flopsPerMs - 2e7) < 1e-6, String(measured?.flopsPerMs));
+  // 2,200 bytes earn 2.2·10^9 wei against 2.2·10^10 for 2.2·10^9 FLOPs, both at the same multipliers: 0.1.
   assert.equal(measured?.bandwidthRatio, 0.1);
-  assert.equal(measuredThroughput(receipts.slice(0, 8), 'dev-a'), null, 'four tasks are too few');
+  assert.equal(measuredThroughput(receipts.slice(0, 14), 'dev-a'), null, 'four tasks past the warm-up are too few');
   assert.equal(measuredThroughput(receipts, 'dev-b'), null, 'another device');
 });
 

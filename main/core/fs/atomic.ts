@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Temp file + fsync + rename (+ fsync of the folder): a reader sees the old file or the new one, never half of one. */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export const writeFileAtomic = (file: string, data: string): Promise<void> => replaceFileAtomic(file, (handle) => handle.writeFile(data, 'utf8'));
+
+/** `writeFileAtomic` for content written in parts: `fill` writes the new file's content into the temp file. */
+export async function replaceFileAtomic(file: string, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await open(tmp, 'w', 0o600);
     try {
-      await handle.writeFile(data, 'utf8');
+      await fill(handle);
       await handle.sync();
     } finally {
       await handle.close();

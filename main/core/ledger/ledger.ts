@@ -1,10 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { Address, SignedReceiptSchema } from '../../common/protocol.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { replaceFileAtomic, writeFileAtomic } from '../fs/atomic.js';
 import { decodeRecord, encodeRecord, LogAppender, type LogOpenReport, type LogProblem } from '../fs/checksummed-log.js';
 import { diskRefusal } from '../fs/disk-refusal.js';
 import { fileLines } from '../fs/lines.js';
@@ -271,34 +271,19 @@ async function cutTornTail(file: string, now: () => number): Promise<LogOpenRepo
   return { bytes: tail.length - lastStart, keptIn };
 }
 
-/**
- * Removes the lines after byte `start` that end at the offsets in `drop`: a copy of the rest, then a rename, so a
- * crash leaves the old file or the new one.
- */
-async function dropLines(file: string, start: number, drop: ReadonlySet<number>): Promise<void> {
-  const tmp = `${file}.${process.pid}.rewrite.tmp`;
-  try {
-    await copyFile(file, tmp);
-    await truncate(tmp, start);
-    const handle = await open(tmp, 'a', 0o600);
-    try {
-      let batch = '';
-      for await (const { text, end } of fileLines(file, start)) {
-        if (!drop.has(end)) batch += `${text}\n`;
-        if (batch.length < 1 << 20) continue;
-        await handle.write(batch);
-        batch = '';
-      }
+/** Removes the lines after byte `start` that end at the offsets in `drop`; the file is replaced whole, atomically. */
+function dropLines(file: string, start: number, drop: ReadonlySet<number>): Promise<void> {
+  return replaceFileAtomic(file, async (handle) => {
+    if (start > 0) for await (const chunk of createReadStream(file, { end: start - 1 })) await handle.write(chunk as Buffer);
+    let batch = '';
+    for await (const { text, end } of fileLines(file, start)) {
+      if (!drop.has(end)) batch += `${text}\n`;
+      if (batch.length < 1 << 20) continue;
       await handle.write(batch);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      batch = '';
     }
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+    await handle.write(batch);
+  });
 }
 
 export interface VerifyReport {

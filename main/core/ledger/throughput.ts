@@ -3,6 +3,10 @@ import type { Receipt } from '../../common/protocol.js';
 /** Tasks a throughput figure needs before it replaces the benchmark; the newest this many count. */
 const MIN_TASKS = 5;
 const RECENT_TASKS = 200;
+/** A gap between tasks longer than this is a pause (sharing off, no work, a restart), not the cost of the next task. */
+const PAUSE_MS = 5_000;
+/** Tasks after a start or a pause run on warming job hosts and models (measured: 72 against 97 GFLOPS): left out. */
+const WARM_UP_TASKS = 3;
 
 /** `receipts` are the ledger's newest, oldest first. */
 const newestReceipts = (receipts: readonly Receipt[], deviceId: string, keep: (r: Receipt) => boolean, count: number): Receipt[] => {
@@ -15,14 +19,29 @@ const newestReceipts = (receipts: readonly Receipt[], deviceId: string, keep: (r
 };
 
 /**
- * Over this device's recent paid compute tasks: FLOP per ms (work over wall time, so the share in force is included),
- * and what a task's transfer earns beside its compute (the median ratio, so a one-off model download does not count).
+ * Over this device's recent compute tasks: FLOP per ms of sharing (from one task's end to the next one's, so the share
+ * in force and the time between tasks are in it, pauses and warm-up tasks are not), and what a task's transfer earns
+ * beside its compute (the median ratio, so a one-off model download does not count).
  */
 export function measuredThroughput(records: readonly Receipt[], deviceId: string): { flopsPerMs: number; source: 'tasks'; bandwidthRatio: number } | null {
-  const tasks = newestReceipts(records, deviceId, (r) => (r.resourceType === 'cpu' || r.resourceType === 'gpu') && r.status !== 'rejected' && r.durationMs > 0, RECENT_TASKS);
-  if (tasks.length < MIN_TASKS) return null;
-  const flops = tasks.reduce((sum, r) => sum + Number(r.units), 0);
-  const ms = tasks.reduce((sum, r) => sum + r.durationMs, 0);
+  const tasks = newestReceipts(records, deviceId, (r) => (r.resourceType === 'cpu' || r.resourceType === 'gpu') && r.durationMs > 0, RECENT_TASKS).reverse();
+  let flops = 0;
+  let ms = 0;
+  let counted = 0;
+  let inSession = 0;
+  let lastEnd: number | null = null;
+  for (const r of tasks) {
+    if (lastEnd === null || r.issuedAt - r.durationMs - lastEnd > PAUSE_MS) inSession = 0;
+    // Tasks that overlap (a batch, two lanes) count their time once.
+    const end: number = lastEnd === null ? r.issuedAt : Math.max(lastEnd, r.issuedAt);
+    if (++inSession > WARM_UP_TASKS && lastEnd !== null) {
+      ms += end - lastEnd;
+      if (r.status !== 'rejected') flops += Number(r.units);
+      counted++;
+    }
+    lastEnd = end;
+  }
+  if (counted < MIN_TASKS || ms <= 0) return null;
   const computeWei = new Map(tasks.map((r) => [r.taskId, Number(r.totalWei)]));
   const ratios = newestReceipts(records, deviceId, (r) => r.resourceType === 'bandwidth' && computeWei.has(r.taskId), RECENT_TASKS)
     .map((r) => Number(r.totalWei) / Math.max(1, computeWei.get(r.taskId)!))
