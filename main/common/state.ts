@@ -21,7 +21,8 @@ export const TaskViewSchema = z.object({
   priority: z.number(),
   deadline: z.number(),
   rewardEstimateWei: z.string(),
-  /** Size of the task's model file: with the device, what names the task on the dashboard. */
+  /** The model's name (when the network gives one) and its file's size: with the device, what names the task. */
+  modelName: z.string().optional(),
   modelBytes: z.number().int().nonnegative(),
   attempts: z.number(),
   progress: z.number().optional(),

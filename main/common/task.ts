@@ -38,6 +38,8 @@ export const ModelRefSchema = z
     url: z.url(),
     sha256: Sha256,
     size: z.number().int().positive().max(4 * 1024 ** 3),
+    /** What the coordinator calls the model, shown to the user as plain text (no control characters). */
+    name: z.string().min(1).max(80).regex(/^[^\p{C}]+$/u).optional(),
   })
   .strict();
 export type ModelRef = z.infer<typeof ModelRefSchema>;

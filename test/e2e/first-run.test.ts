@@ -82,6 +82,8 @@ test('first run, defaults: the time from "Share" to the first earning (a measure
     for (const entry of activity.value.filter((e) => e.at >= started)) console.log(`#   +${((entry.at - started) / 1000).toFixed(1)} s ${entry.message}`);
   }
   await page.getByTestId('finished').getByRole('link', { name: 'Receipt' }).first().waitFor({ timeout: 30_000 });
+  // Tasks in hand are named by the model the network gave and its size, with what they are worth.
+  await page.getByTestId('tasks').getByText(/^Task \d+ on the processor: Deep MatMul test network \(256 layers of 512×512\) \(1\.1 MB\), worth about \d/).first().waitFor({ timeout: 30_000 });
   await page.getByTestId('rate').getByText(/SYNOR per hour (since sharing went on|over the last hour)/).waitFor();
   await screenshot(page, 'first-earning');
 });

@@ -16,6 +16,7 @@ function taskView(state: SchedulerState, entry: Queued, taskState: TaskView['sta
     priority: entry.task.priority,
     deadline: entry.task.deadline,
     rewardEstimateWei: entry.task.rewardEstimateWei,
+    modelName: entry.task.model.name,
     modelBytes: entry.task.model.size,
     attempts: entry.attempts,
     progress,

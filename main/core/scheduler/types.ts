@@ -54,7 +54,8 @@ export interface TaskView {
   priority: number;
   deadline: number;
   rewardEstimateWei: string;
-  /** Size of the task's model file, to name the task on the dashboard (the protocol carries no model name). */
+  /** The model's name from the network, if it gives one, and its file's size: they name the task on the dashboard. */
+  modelName: string | undefined;
   modelBytes: number;
   attempts: number;
   /** 0..1, estimated from earlier runs of the same model; undefined before the first. */

@@ -47,8 +47,8 @@ export const t = {
     estimate: (usd: number) => `the network estimates $${usd.toFixed(3)} per hour of work for this device`,
     current: 'Current tasks',
     noTasks: 'No task in hand right now.',
-    taskName: (n: number, device: string, modelBytes: number, reward: string) =>
-      `Task ${n} ${device}: a ${(modelBytes / 1e6).toFixed(1)} MB model, worth about ${reward} SYNOR`,
+    taskName: (n: number, device: string, model: string | undefined, modelBytes: number, reward: string) =>
+      `Task ${n} ${device}: ${model ? `${model} (${(modelBytes / 1e6).toFixed(1)} MB)` : `a ${(modelBytes / 1e6).toFixed(1)} MB model`}, worth about ${reward} SYNOR`,
     progress: (n: number) => `Progress of task ${n}`,
     lastFinished: 'Last finished',
     receipt: 'Receipt',
