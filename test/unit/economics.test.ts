@@ -78,6 +78,14 @@ test('the projection uses the schedule, idle history and share, and subtracts el
   close(p.electricity.high, 0.15 * 0.3 * 8 * 30); // 0.15 kWh/h × $0.30 × 240 h = $10.80
   close(p.net.medium, 0.7 * (12 - 10.8));
   assert.match(p.assumptions.join('\n'), /free 80 %/);
+  // The figure shown can be worked out again from the numbers the page lists (issue 16: it could not be).
+  const sum = p.assumptions.at(-1)!;
+  const [rate, share, hours, use, days, gross, watts, , usedHours, tariff, electricity, net] = [...sum.matchAll(/\d+(\.\d+)?/g)].map((m) => Number(m[0])).slice(1);
+  close(rate! * (share! / 100) * hours! * use! * days!, gross!);
+  close(usedHours!, hours! * use! * days!);
+  close(((watts! * share!) / 100 / 1000) * usedHours! * tariff!, electricity!);
+  close(gross! - electricity!, net!);
+  close(net!, p.net.medium);
   const noHistory = projectMonthly({ device: types[3]![0], scheduledHoursPerDay: 24, availableFraction: null, sharePercent: 100, powerWatts: 0, tariffPerKwh: 0 });
   assert.equal(noHistory.hoursPerDay, 12);
   assert.match(noHistory.assumptions.join('\n'), /no idle history yet/);

@@ -100,6 +100,9 @@ export interface Projection {
   assumptions: string[];
 }
 
+/** Four decimals: enough to work a figure out again by hand, no float noise. */
+const round = (n: number): number => Math.round(n * 10_000) / 10_000;
+
 /** Without idle history we assume the machine is free half of its scheduled time, and say so. */
 const DEFAULT_AVAILABLE_FRACTION = 0.5;
 
@@ -120,6 +123,10 @@ export function projectMonthly(input: ProjectionInput): Projection {
       : `the computer was free ${(available * 100).toFixed(0)} % of that time so far`,
     `${(share * 100).toFixed(0)} % share at $${hourlyUsd(input.device).toFixed(3)}/h for this device type`,
     `${(input.powerWatts * share).toFixed(0)} W extra draw at $${input.tariffPerKwh.toFixed(2)}/kWh`,
+    // The arithmetic itself, so the figure shown (70 % use) can be worked out again from this page.
+    `a month at ${UTILIZATION.medium * 100} % use: $${hourlyUsd(input.device)}/h × ${share * 100} % × ${round(hoursPerDay)} h/day × ${UTILIZATION.medium} × ${DAYS_PER_MONTH} days = $${round(gross.medium)}, ` +
+      `less ${input.powerWatts} W × ${share * 100} % × the same ${round(hoursPerDay * UTILIZATION.medium * DAYS_PER_MONTH)} h at $${input.tariffPerKwh}/kWh = $${round(electricity.medium)}: ` +
+      `$${round(net.medium)} (50 % and 100 % use scale the same way)`,
   ];
   return { hoursPerDay, gross, electricity, net, assumptions };
 }
