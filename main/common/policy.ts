@@ -27,6 +27,8 @@ export const SignalsSchema = z.object({
       name: z.string(),
       tempC: z.number().nullable(),
       utilizationPercent: z.number().nullable(),
+      /** Share of the last sample's time our tasks ran on it (null before a second sample): the rest of its use is the user's. */
+      ourUtilizationPercent: z.number().min(0).max(100).nullable(),
       vramTotalMiB: z.number().nullable(),
     }),
   ),

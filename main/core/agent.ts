@@ -125,6 +125,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
           name: device.name,
           tempC: live?.temperatureC ?? null,
           utilizationPercent: live?.utilizationPercent ?? null,
+          ourUtilizationPercent: null, // the monitor measures it
           vramTotalMiB: device.capabilities.memoryGb * 1024,
         };
       });
@@ -149,7 +150,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     onChange: () => publish(),
     onNotice: (message) => log('notice', message),
   });
-  const monitor = new Monitor(ports, gpuSignals, () => contribution.pids());
+  const monitor = new Monitor(ports, gpuSignals, () => contribution.lanes());
   let signals: Signals | null = null;
   let decision: Decision | undefined;
 

@@ -24,6 +24,7 @@ import { supportedBackends } from './runtime/providers.js';
 import { createRuntime } from './runtime/runtime.js';
 import { deviceLanes } from './scheduler/lanes.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import type { LaneView } from './scheduler/types.js';
 import type { ClaimContext } from './wallet/claim-check.js';
 import type { WalletController } from './wallet/controller.js';
 
@@ -48,8 +49,8 @@ export interface Contribution {
   busy(): boolean;
   /** The policy's answer, enforced on the job hosts. */
   apply(decision: Decision): void;
-  /** Job host process ids: their CPU is ours, not the user's. */
-  pids(): number[];
+  /** The scheduler's lanes: their job hosts' CPU and their jobs' GPU time are ours, not the user's. */
+  lanes(): readonly LaneView[];
   /** Starts whatever has become possible (wallet created, hardware detected) or restarts on a new coordinator URL. */
   refresh(): Promise<void>;
   earnings(query: EarningsQuery): EarningsSummary | null;
@@ -216,7 +217,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     },
     busy: () => connected?.scheduler.snapshot().tasks.some((task) => task.state === 'running') ?? false,
     apply,
-    pids: () => connected?.scheduler.snapshot().lanes.flatMap((lane) => lane.pids) ?? [],
+    lanes: () => connected?.scheduler.snapshot().lanes ?? [],
     refresh() {
       reconciling = reconciling.then(reconcile).catch((error: unknown) => {
         // A schema's own text (a ZodError dump) says nothing to a user; the details are in the log line below.

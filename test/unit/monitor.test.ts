@@ -90,13 +90,14 @@ test('loginctl, ioreg and pmset outputs', () => {
 test('monitor: load split into ours and the rest, listed apps found, questions asked only when needed', async () => {
   const ports = fakePorts();
   let pids = [1];
-  const monitor = new Monitor(ports, () => [], () => pids);
+  const lanes = () => [{ id: 'cpu', pids, busyMs: 0 }];
+  const monitor = new Monitor(ports, () => [], lanes);
   let idleAsked = 0;
   const idle = ports.idle.idleSeconds;
   ports.idle = { ...ports.idle, idleSeconds: () => (idleAsked++, idle()) };
   const sharing = { ...DEFAULT_SETTINGS, sharing: true, pauseWhileApps: ['Steam.exe'] };
   ports.os.cpu = { busyMs: 1000, totalMs: 10_000, oursMs: 100 };
-  const first = await new Monitor(ports, () => [], () => pids).sample(sharing);
+  const first = await new Monitor(ports, () => [], lanes).sample(sharing);
   assert.equal(first.cpu.otherLoadPercent, null, 'no delta yet: cannot tell');
   await monitor.sample(sharing);
   ports.os.cpu = { busyMs: 7000, totalMs: 20_000, oursMs: 2100 };
@@ -111,6 +112,22 @@ test('monitor: load split into ours and the rest, listed apps found, questions a
   assert.equal(idleAsked, before, 'no idle query while not sharing');
   assert.equal(off.idleSeconds, null);
   assert.deepEqual(off.blockingApps, []);
+});
+
+test('monitor: a GPU\'s use is split into our jobs\' run time and the rest', async () => {
+  const ports = fakePorts();
+  let busyMs = 0;
+  const gpu = { id: 'GPU-1', name: 'RTX 4070', tempC: 60, utilizationPercent: 80, ourUtilizationPercent: null, vramTotalMiB: 12288 };
+  const monitor = new Monitor(ports, () => [gpu], () => [{ id: 'GPU-1', pids: [7], busyMs }]);
+  assert.equal((await monitor.sample(DEFAULT_SETTINGS)).gpus[0]!.ourUtilizationPercent, null, 'no earlier sample: cannot tell');
+  ports.clock.advance(1000);
+  busyMs = 500;
+  const second = (await monitor.sample(DEFAULT_SETTINGS)).gpus[0]!;
+  assert.equal(second.ourUtilizationPercent, 50, 'our jobs ran half of the second');
+  assert.equal(second.utilizationPercent, 80, 'the driver\'s own figure is kept: the user\'s programs used the other 30');
+  ports.clock.advance(1000);
+  const idle = await monitor.sample(DEFAULT_SETTINGS);
+  assert.equal(idle.gpus[0]!.ourUtilizationPercent, 0);
 });
 
 test('monitor: sleep and lock events reach the next sample', async () => {

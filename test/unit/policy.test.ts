@@ -18,7 +18,7 @@ const calm = (over: Partial<Signals> = {}): Signals => ({
   power: { onBattery: false, batteryPercent: null, charging: null, batterySaver: false },
   cpu: { cores: 8, otherLoadPercent: 5, ourLoadPercent: 0, tempC: 50 },
   memory: { totalBytes: 16 * 2 ** 30, availableBytes: 8 * 2 ** 30 },
-  gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC: 55, utilizationPercent: 3, vramTotalMiB: 12288 }],
+  gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC: 55, utilizationPercent: 3, ourUtilizationPercent: null, vramTotalMiB: 12288 }],
   blockingApps: [],
   fullscreen: false,
   suspended: false,
@@ -97,7 +97,7 @@ test('rule: hot CPU pauses only the CPU, hot GPU only that GPU', () => {
   const hotCpu = decide(calm({ cpu: { cores: 8, otherLoadPercent: 5, ourLoadPercent: 0, tempC: 91 } }), on(), NOW);
   assert.deepEqual(hotCpu.devices.map((d) => d.run), [false, true]);
   assert.match(hotCpu.devices[0]!.reasons[0]!.message, /CPU at 91 °C > 85 °C/);
-  const hotGpu = decide(calm({ gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC: 83, utilizationPercent: 90, vramTotalMiB: 12288 }] }), on(), NOW);
+  const hotGpu = decide(calm({ gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC: 83, utilizationPercent: 90, ourUtilizationPercent: null, vramTotalMiB: 12288 }] }), on(), NOW);
   assert.deepEqual(hotGpu.devices.map((d) => d.run), [true, false]);
   assert.match(hotGpu.devices[1]!.reasons[0]!.message, /RTX 4070 at 83 °C > 80 °C/);
 });
@@ -164,6 +164,7 @@ const signalsArb = fc.record({
       name: fc.constant('GPU'),
       tempC: fc.option(fc.integer({ min: 20, max: 110 }), { nil: null }),
       utilizationPercent: fc.constant(null),
+      ourUtilizationPercent: fc.constant(null),
       vramTotalMiB: fc.constant(8192),
     }),
     { maxLength: 2 },
@@ -305,7 +306,7 @@ for (const [what, reading, readings, runs] of thresholdTables) {
 test('hysteresis: a GPU at its temperature limit does not flap', () => {
   let previous: Decision | undefined;
   const runs = [80, 80.4, 81, 80, 76, 75, 74, 80].map((tempC) => {
-    previous = decide(calm({ gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC, utilizationPercent: 90, vramTotalMiB: 12288 }] }), on(), NOW, previous);
+    previous = decide(calm({ gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC, utilizationPercent: 90, ourUtilizationPercent: null, vramTotalMiB: 12288 }] }), on(), NOW, previous);
     return previous.devices[1]!.run;
   });
   assert.deepEqual(runs, [true, true, false, false, false, false, true, true]);

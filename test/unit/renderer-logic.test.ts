@@ -5,6 +5,7 @@ import type { AgentState } from '../../main/common/state.js';
 import { parseEvent, parseReply } from '../../renderer/src/lib/parse.js';
 import { formatUnits, perHour, toWei } from '../../renderer/src/lib/format.js';
 import { fixFor, overall } from '../../renderer/src/lib/status.js';
+import { gpuSplit } from '../../renderer/src/lib/use.js';
 
 const opts = { timeout: 5000 };
 
@@ -58,4 +59,12 @@ test('replies and events are parsed with the contract: wrong shapes become words
   assert.equal(parseReply('getActivity', { ok: true, value: [] }).ok, true);
   assert.equal(parseEvent({ type: 'activity', entry: { at: 1, kind: 'share', message: 'Sharing turned on' } })?.type, 'activity');
   assert.equal(parseEvent({ type: 'state', state: { sharing: 'yes' } }), null);
+});
+
+test('a GPU\'s use: ours beside the user\'s programs (the driver\'s figure less ours), unknown where nobody can tell', opts, () => {
+  const gpu = { id: 'GPU-1', name: 'RTX 4070', tempC: 60, vramTotalMiB: 12288 };
+  assert.deepEqual(gpuSplit({ ...gpu, utilizationPercent: 80, ourUtilizationPercent: 50 }), { ours: 50, other: 30 });
+  assert.deepEqual(gpuSplit({ ...gpu, utilizationPercent: 40, ourUtilizationPercent: 55 }), { ours: 55, other: 0 }, 'samples a little apart');
+  assert.deepEqual(gpuSplit({ ...gpu, utilizationPercent: 20, ourUtilizationPercent: null }), { ours: null, other: 20 });
+  assert.deepEqual(gpuSplit({ ...gpu, utilizationPercent: null, ourUtilizationPercent: 10 }), { ours: 10, other: null });
 });

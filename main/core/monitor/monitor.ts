@@ -1,9 +1,12 @@
 import { availableParallelism, freemem, totalmem } from 'node:os';
 import type { Signals } from '../../common/policy.js';
 import type { Settings } from '../../common/settings.js';
+import type { LaneView } from '../scheduler/types.js';
 import type { CpuTimes, Ports } from '../ports.js';
 
 type GpuReadings = Signals['gpus'];
+/** What the scheduler's lanes say of our own work: the job hosts' pids and how long their jobs ran. */
+type OurLanes = () => readonly Pick<LaneView, 'id' | 'pids' | 'busyMs'>[];
 
 /**
  * Turns the OS ports into one Signals sample. Asks only what the current settings need
@@ -11,6 +14,8 @@ type GpuReadings = Signals['gpus'];
  */
 export class Monitor {
   private previous: CpuTimes | null = null;
+  /** The lanes' run time at the previous sample, and when it was taken (clock ms). */
+  private busyBefore: { at: number; ms: Map<string, number> } | null = null;
   private locked: boolean | null = null;
   private suspended = false;
   /** When the input watcher last saw the user (clock ms). */
@@ -19,7 +24,7 @@ export class Monitor {
   constructor(
     private readonly ports: Ports,
     private readonly gpus: () => GpuReadings,
-    private readonly ourPids: () => readonly number[],
+    private readonly ours: OurLanes,
   ) {
     ports.session.subscribe((event) => {
       if (event === 'suspend' || event === 'resume') this.suspended = event === 'suspend';
@@ -36,8 +41,9 @@ export class Monitor {
     const { system, idle, power, clock } = this.ports;
     const sharing = settings.sharing;
     const apps = sharing && settings.pauseWhileApps.length > 0;
+    const lanes = this.ours();
     const [times, tempC, powerReading, idleSeconds, locked, names, fullscreen] = await Promise.all([
-      system.cpuTimes(this.ourPids()),
+      system.cpuTimes(lanes.flatMap((lane) => lane.pids)),
       system.cpuTempC(),
       power.read(),
       sharing && settings.idleOnly.enabled ? idle.idleSeconds() : Promise.resolve(null),
@@ -56,11 +62,27 @@ export class Monitor {
       power: powerReading,
       cpu: { cores: availableParallelism(), tempC, ...load },
       memory: { totalBytes: totalmem(), availableBytes: freemem() },
-      gpus: this.gpus(),
+      gpus: this.gpuUse(lanes, now),
       blockingApps: names === null ? null : [...new Set(names.filter((name) => wanted.has(name)))],
       fullscreen,
       suspended: this.suspended,
     };
+  }
+
+  /**
+   * Each GPU's readings with the share of the time since the previous sample that our jobs ran on it. A GPU cannot be
+   * stopped mid-kernel, so a job's run time is time the GPU was ours; the driver's utilization minus it is the user's.
+   */
+  private gpuUse(lanes: ReturnType<OurLanes>, now: number): GpuReadings {
+    const before = this.busyBefore;
+    this.busyBefore = { at: now, ms: new Map(lanes.map((lane) => [lane.id, lane.busyMs])) };
+    const elapsed = before ? now - before.at : 0;
+    return this.gpus().map((gpu) => {
+      const was = before?.ms.get(gpu.id);
+      const is = this.busyBefore!.ms.get(gpu.id);
+      const ours = elapsed > 0 && was !== undefined && is !== undefined ? Math.min(100, Math.max(0, (100 * (is - was)) / elapsed)) : null;
+      return { ...gpu, ourUtilizationPercent: ours };
+    });
   }
 
   /** Load since the previous sample, split into our jobs and everything else. */

@@ -167,6 +167,7 @@ function deliver(state: SchedulerState, job: Job, outcome: Extract<HostOutcome, 
   const sha = job.entries[0]!.task.model.sha256;
   const totalRows = rows.reduce((a, b) => a + b, 0);
   state.msPerRow.set(sha, message.accounting.wallMs / totalRows);
+  job.lane.busyMs += message.accounting.wallMs;
   const parts = Object.fromEntries(
     Object.entries(message.outputs).map(([name, tensor]) => [name, job.entries.length > 1 ? splitOutput(tensor, rows) : [tensor]]),
   );

@@ -39,6 +39,7 @@ export function snapshot(state: SchedulerState): SchedulerSnapshot {
       run: lane.decision.run,
       limits: lane.decision.limits,
       pids: [...lane.hosts.keys()].map((host) => host.pid),
+      busyMs: lane.busyMs + [...state.jobs.values()].filter((job) => job.lane === lane && job.started).reduce((ms, job) => ms + job.activeMs, 0),
       notice: lane.notice,
     })),
     tasks,

@@ -52,6 +52,8 @@ export interface Lane {
   notice: string | undefined;
   /** Why this device cannot run anything here (its provider failed on this machine); its tasks go to others. */
   broken: string | undefined;
+  /** Run time of the jobs this lane finished, in ms (as their hosts measured it). */
+  busyMs: number;
 }
 
 export type Outcome = { result: TaskResult } | { reason: ReleaseReason; message: string };
@@ -94,7 +96,7 @@ export class SchedulerState {
     this.lanes = new Map(
       (options.devices ?? [{ id: 'cpu', kind: 'cpu', providers: ['cpu'] }]).map((spec) => [
         spec.id,
-        { spec, decision: notYetDecided(spec), decided: false, hosts: new Map(), pausedAt: now(), notBefore: 0, notice: undefined, broken: undefined },
+        { spec, decision: notYetDecided(spec), decided: false, hosts: new Map(), pausedAt: now(), notBefore: 0, notice: undefined, broken: undefined, busyMs: 0 },
       ]),
     );
   }

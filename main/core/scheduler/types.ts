@@ -68,6 +68,8 @@ export interface LaneView {
   limits: Limits;
   /** Job host process ids: the system monitor counts their CPU as ours, not the user's. */
   pids: number[];
+  /** Time its jobs have run, in ms since start (the running ones so far): on a GPU, how much of its use is ours. */
+  busyMs: number;
   /** Why the preferred execution provider was not used, for the user. */
   notice: string | undefined;
 }
