@@ -1,57 +1,33 @@
-import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// Job hosts die with their agent. The kernel's way (Linux: PR_SET_PDEATHSIG, even for a stopped host) is the soak case
+// "agent killed (kill -9) while its job host is stopped" (test/soak/cases.ts); here the watchdog of every other
+// platform, run on this one without the parent-death signal.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { waitForLine } from '../helpers/headless.js';
-import { loadAddon } from '../../main/core/hardware/native-probe.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const hasPdeathsig =
-  process.platform === 'linux' && typeof (loadAddon().addon as { setParentDeathSignal?: unknown } | null)?.setParentDeathSignal === 'function';
-
-/** Gone = no /proc entry, or a zombie (killed, waiting for init to reap it: it holds no memory and runs nothing). */
-function gone(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] === 'Z';
-  } catch {
-    return true;
-  }
-}
-
-/** Resolves with the ms it took for `pid` to be gone, or rejects once `boundMs` passed. */
-function goneWithin(pid: number, boundMs: number): Promise<number> {
-  const start = performance.now();
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      const elapsed = performance.now() - start;
-      if (gone(pid)) return resolve(elapsed);
-      if (elapsed > boundMs) return reject(new Error(`job host ${pid} still there after ${boundMs} ms`));
-      setTimeout(check, 5);
-    };
-    check();
-  });
-}
-
-const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+import { tempDir } from '../helpers/fakes.js';
+import { ROOT, waitForLine } from '../helpers/headless.js';
+import { gone } from '../helpers/processes.js';
 
 test(
-  'a SIGSTOPped job host dies within 1 s of kill -9 on its agent (PR_SET_PDEATHSIG from the native addon)',
-  { timeout: 60_000, skip: hasPdeathsig ? false : 'needs Linux and the native addon (fallback: swept at the next agent start)' },
+  'without the parent-death signal, a job host busy in native code exits within 1 s of kill -9 on its agent (watchdog)',
+  { timeout: 30_000, skip: process.platform === 'win32' ? 'needs mkfifo' : false },
   async () => {
-    const parent = spawn(process.execPath, ['--import', 'tsx', 'test/integration/support/host-parent.ts'], { cwd: ROOT });
+    const fifo = join(await tempDir(), 'never-written');
+    execFileSync('mkfifo', [fifo]);
+    const agent = spawn(process.execPath, ['--import', 'tsx', 'test/integration/support/watchdog-host.ts', fifo], { cwd: ROOT });
     let host = 0;
     try {
-      const [, pidText, answer] = (await waitForLine(parent, /host (\d+) answered (\S+)/)) as unknown as [string, string, string];
-      host = Number(pidText);
-      assert.equal(answer, 'bad-request', 'the host is up and answering');
-      process.kill(host, 'SIGSTOP');
-      while (state(host) !== 'T') await new Promise((resolve) => setImmediate(resolve)); // the stop is asynchronous
-      parent.kill('SIGKILL');
-      const ms = await goneWithin(host, 1000);
-      console.log(`stopped job host gone ${ms.toFixed(0)} ms after kill -9 of its agent`);
+      host = Number((await waitForLine(agent, /host (\d+) ready/))[1]);
+      const closed = once(agent.stdout, 'close', { signal: AbortSignal.timeout(1000) });
+      const killed = performance.now();
+      agent.kill('SIGKILL');
+      // The pipe closes once its last writer, the host, is gone too; not within 1 s, and `closed` rejects.
+      await closed;
+      const ms = performance.now() - killed;
+      console.log(`job host gone ${ms.toFixed(0)} ms after kill -9 of its agent, by its watchdog`);
     } finally {
-      parent.kill('SIGKILL');
+      agent.kill('SIGKILL');
       if (host > 0 && !gone(host)) process.kill(host, 'SIGKILL'); // a failed run must not leave its orphan behind
     }
   },

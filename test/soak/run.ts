@@ -22,6 +22,7 @@ interface Row {
   lost: number;
   doubleCredits: number;
   leftovers: number;
+  orphans: number;
   s: number;
 }
 const rows: Row[] = [];
@@ -35,20 +36,20 @@ for (const c of chosen) {
     rows.push({ name: c.name, ...r, ok: r.skipped ? 'skipped' : r.ok, outcome: r.skipped ? `not run: ${r.skipped}` : r.outcome, crashed: crashes - before, s: (performance.now() - t) / 1000 });
   } catch (error) {
     crashes++;
-    rows.push({ name: c.name, outcome: `threw: ${(error as Error).message}`, ok: false, crashed: crashes - before, lost: 0, doubleCredits: 0, leftovers: 0, s: (performance.now() - t) / 1000 });
+    rows.push({ name: c.name, outcome: `threw: ${(error as Error).message}`, ok: false, crashed: crashes - before, lost: 0, doubleCredits: 0, leftovers: 0, orphans: 0, s: (performance.now() - t) / 1000 });
   }
 }
 
-const sum = (k: 'lost' | 'doubleCredits' | 'leftovers' | 'crashed'): number => rows.reduce((n, r) => n + r[k], 0);
-console.log(`\n| case | outcome | ok | crashes | lost | double credits | leftovers | s |`);
-console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
+const sum = (k: 'lost' | 'doubleCredits' | 'leftovers' | 'orphans' | 'crashed'): number => rows.reduce((n, r) => n + r[k], 0);
+console.log(`\n| case | outcome | ok | crashes | lost | double credits | orphans | leftovers | s |`);
+console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
 for (const r of rows) {
   const ok = r.ok === 'skipped' ? 'skipped' : r.ok ? 'yes' : 'NO';
-  console.log(`| ${r.name} | ${r.outcome} | ${ok} | ${r.crashed} | ${r.lost} | ${r.doubleCredits} | ${r.leftovers} | ${r.s.toFixed(1)} |`);
+  console.log(`| ${r.name} | ${r.outcome} | ${ok} | ${r.crashed} | ${r.lost} | ${r.doubleCredits} | ${r.orphans} | ${r.leftovers} | ${r.s.toFixed(1)} |`);
 }
 const failed = rows.filter((r) => r.ok === false).length;
 const skipped = rows.filter((r) => r.ok === 'skipped').length;
 console.log(
-  `\ncases tried ${rows.length} (${failed} failed, ${skipped} skipped) in ${((performance.now() - started) / 1000).toFixed(1)} s; crashes ${crashes}, results lost ${sum('lost')}, double credits ${sum('doubleCredits')}, leftovers ${sum('leftovers')}`,
+  `\ncases tried ${rows.length} (${failed} failed, ${skipped} skipped) in ${((performance.now() - started) / 1000).toFixed(1)} s; crashes ${crashes}, results lost ${sum('lost')}, double credits ${sum('doubleCredits')}, orphans ${sum('orphans')}, leftovers ${sum('leftovers')}`,
 );
 process.exit(failed > 0 || crashes > 0 ? 1 : 0);

@@ -11,5 +11,6 @@ for (const c of CASES.filter((x) => x.fast)) {
     assert.equal(r.lost, 0, 'results lost');
     assert.equal(r.doubleCredits, 0, 'double credits');
     assert.equal(r.leftovers, 0, 'leftovers');
+    assert.equal(r.orphans, 0, 'job hosts still running 1 s after their agent');
   });
 }

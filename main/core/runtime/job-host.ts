@@ -23,7 +23,7 @@ import {
 import { BufferPool, encodeFrame, FrameReader, SPILL_MIN_BYTES } from './frames.js';
 import { countOperations, readModelGraph, type ModelGraph } from './model-graph.js';
 import { lowerThisThread } from './process-control.js';
-import { dieWithAgent } from './parent-death.js';
+import { dieWithAgent, exitWithAgent } from './parent-death.js';
 import { executionProviders, firstLine } from './providers.js';
 
 class HostError extends Error {
@@ -95,8 +95,7 @@ function startMain(): void {
     queued.shift();
     if (queued[0] !== undefined) send({ type: 'started', jobId: queued[0] });
   });
-  process.on('disconnect', () => process.exit(0));
-  pipe.on('close', () => process.exit(0));
+  exitWithAgent(pipe);
   function onRequest(raw: unknown): void {
     const parsed = HostRequestSchema.safeParse(raw);
     if (!parsed.success) {
