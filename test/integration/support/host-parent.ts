@@ -1,7 +1,8 @@
 /**
- * Child of orphans.test.ts: the agent side of one real job host (host.ts forking job-host.ts), nothing else.
- * It sends the host one request the host must refuse, so the answer proves the host's main thread is past its
- * start-up (where it asks the kernel to kill it with its agent), then prints the host's pid and waits to be killed.
+ * Child of the soak case "agent killed (kill -9) while its job host is stopped": the agent side of one real job host
+ * (host.ts forking job-host.ts), nothing else. It sends the host one request the host must refuse, so the answer
+ * proves the host's main thread is past its start-up (where it asks the kernel to kill it with its agent), then
+ * prints the host's pid and waits to be killed.
  */
 import type { RunRequest } from '../../../main/core/runtime/host-protocol.js';
 import { defaultHostEntry, JobHost } from '../../../main/core/runtime/host.js';
