@@ -50,7 +50,8 @@ export const TaskSchema = z
   .object({
     id: Id,
     model: ModelRefSchema,
-    inputs: z.record(z.string().min(1).max(256), TensorSchema),
+    /** At least one: every model a task can run reads an input, and a task without one is a damaged reply. */
+    inputs: z.record(z.string().min(1).max(256), TensorSchema).refine((inputs) => Object.keys(inputs).length > 0, 'a task needs at least one input'),
     /** Output names the result must carry. */
     outputs: z.array(z.string().min(1).max(256)).min(1).max(64),
     /** Epoch milliseconds; past it the network no longer wants the result. */
