@@ -1,42 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { DEVNET_LABEL, type NetworkStatus } from '../../common/network.js';
-import {
-  Address,
-  eip712Domain,
-  HeartbeatReplySchema,
-  InfoReplySchema,
-  LeaseReplySchema,
-  REGISTRATION_TYPES,
-  ReceiptsReplySchema,
-  RegisterReplySchema,
-  ReleaseReplySchema,
-  ROUTES,
-  SubmitReplySchema,
-  VoucherReplySchema,
-  type DeviceInfo,
-  type InfoReply,
-  type NoWorkReason,
-  type ComputeResource,
-  type Registration,
-  type SignedReceipt,
-  type TypedDataDomain,
-  type TypedDataTypes,
-} from '../../common/protocol.js';
+import { ROUTES, VoucherReplySchema, type DeviceInfo, type InfoReply, type NoWorkReason, type SignedReceipt, type TypedDataDomain, type TypedDataTypes } from '../../common/protocol.js';
 import { ReleaseReasonSchema, type ReleaseReason, type Task, type TaskResult } from '../../common/task.js';
 import type { ChainSettings, Voucher } from '../../common/wallet.js';
 import { coalesced } from '../coalesced.js';
 import { Emitter } from '../events.js';
-import { writeFileAtomic } from '../fs/atomic.js';
-import { diskRefusal } from '../fs/disk-refusal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { LedgerTrust } from '../ledger/trust.js';
 import type { Clock, Logger } from '../ports.js';
-import { backoffMs, checkCoordinatorUrl, NetworkError, requestJson } from './http.js';
-import { Outbox, type OutboxEntry } from './outbox.js';
-import { receiptProblem } from './receipts.js';
+import { ClientFile } from './client-file.js';
+import { backoffMs, checkCoordinatorUrl, NetworkError } from './http.js';
+import { Leasing, pause } from './leasing.js';
+import { CoordinatorLink } from './link.js';
+import { Outbox } from './outbox.js';
+import { fetchReceipts } from './receipt-sync.js';
+import { Submitting } from './submitting.js';
 
 /** What registration needs from the owner's wallet; an ethers `Wallet` satisfies it. */
 export interface OwnerSigner {
@@ -125,108 +103,60 @@ export interface NetworkClient {
   close(): Promise<void>;
 }
 
-const CoordinatorStateSchema = z
-  .object({
-    coordinator: Address,
-    chainId: z.number().int(),
-    token: z.string().nullable(),
-    cursor: z.number().int().nonnegative(),
-    /** The signed time of the last registration: the next one must be later (files from before v2 have none). */
-    registeredAt: z.number().int().nonnegative().default(0),
-  })
-  .strict();
-/** client.json; file-repair.ts sets aside a file this does not accept. */
-export const ClientStateSchema = z
-  .object({ deviceId: z.string().min(1).max(128), coordinators: z.record(z.string(), CoordinatorStateSchema) })
-  .strict();
-type ClientState = z.infer<typeof ClientStateSchema>;
-
-interface ActiveLease {
-  task: Task;
-  progress: number;
-  timer: NodeJS.Timeout;
-}
-
 const MIB = 1024 * 1024;
 
-/** "1 finished result", "3 finished results", or null for none. */
-const count = (n: number, what: string): string | null => (n === 0 ? null : `${n} ${what}${n === 1 ? '' : 's'}`);
-
 export async function createNetworkClient(o: NetworkClientOptions): Promise<NetworkClient> {
-  const base = checkCoordinatorUrl(o.url);
-  const url = base.href;
-  const dir = join(o.dataDir, 'network');
-  const stateFile = join(dir, 'client.json');
   const random = o.random ?? Math.random;
   const requestTimeoutMs = o.requestTimeoutMs ?? 15_000;
-  const leaseWaitMs = o.leaseWaitMs ?? 25_000;
-  // Leases are paid at the rate of the kind of device this machine registered as (docs/protocol.md, "Leases").
-  const resource: ComputeResource = o.device.deviceType.kind === 'cpu' ? 'cpu' : 'gpu';
   const syncIntervalMs = o.syncIntervalMs ?? 30_000;
   const backoff = o.backoff ?? { baseMs: 1_000, maxMs: 5 * 60_000 };
-  const maxReplyBytes = o.maxReplyBytes ?? 96 * MIB;
   const maxBacklog = o.maxBacklog ?? 32;
-  const minLeaseIntervalMs = o.minLeaseIntervalMs ?? 20;
   const events = new Emitter<NetworkEvent>();
+  const dir = join(o.dataDir, 'network');
+
+  const changed = (): void => publish();
+  // Checked before any file is touched: an insecure URL is refused with nothing written.
+  const base = checkCoordinatorUrl(o.url);
+  const file = await ClientFile.open(join(dir, 'client.json'));
+  const deviceId = file.deviceId;
+  const link = new CoordinatorLink({ base, file, signer: o.signer, device: o.device, clock: o.clock, logger: o.logger, requestTimeoutMs, maxReplyBytes: o.maxReplyBytes ?? 96 * MIB, changed });
+  const { url } = link;
   const outbox = new Outbox(join(dir, 'outbox'));
-
-  let state: ClientState = await readFile(stateFile, 'utf8').then(
-    (text) => ClientStateSchema.parse(JSON.parse(text)),
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return { deviceId: `dev-${randomUUID()}`, coordinators: {} };
-      throw error;
-    },
-  );
-  const saveState = (next: ClientState): Promise<void> => {
-    state = next;
-    return writeFileAtomic(stateFile, JSON.stringify(next));
-  };
-  await saveState(state);
-  const deviceId = state.deviceId;
-
   const loaded = await outbox.load();
   for (const problem of loaded.problems) o.logger.error(problem);
-  let queued = loaded.entries.filter((e) => e.url === url).length;
 
-  let info: InfoReply | null = null;
-  let offsetMs = 0; // coordinator clock − ours
-  let lastError: NetworkError | null = null;
-  let noWork: string | null = null;
-  let retryAt: number | null = null;
-  let closed = false;
-  const leases = new Map<string, ActiveLease>();
-  let lastStatus = '';
-  /** Leases in a row that ended with no result taken (gone, too late): a coordinator with 1 ms leases is not stormed. */
-  let lostLeases = 0;
-  let lastLeaseAt = Number.NEGATIVE_INFINITY;
-
-  /** Why finished work is kept in memory only (the disk refused results or earnings records), or null when all is saved. */
-  const heldBecause = (): string | null => outbox.heldBecause() ?? o.ledger.heldBecause();
-  /** Said once when the disk first refuses finished work, and once when all of it is saved again. */
-  let toldHeld = false;
-  const tellHeld = (): void => {
-    const why = heldBecause();
-    if ((why !== null) === toldHeld) return;
-    toldHeld = why !== null;
-    const message =
-      why !== null
-        ? `Finished work cannot be saved (${why}): results and earnings records are kept in memory, results are still sent, and new work is paused until there is room.`
-        : 'There is room on the disk again: every finished result and earnings record is saved, and new work goes on.';
-    if (why !== null) o.logger.error(message);
-    events.emit({ type: 'problem', message });
-    publish();
+  /** Why no task should be leased now: results that cannot be saved, or too many waiting to be sent. */
+  const blocked = (): string | null => {
+    const held = submitting.heldBecause();
+    if (held) return `new work is paused: ${held}`;
+    return submitting.queued >= maxBacklog ? `${submitting.queued} finished results are waiting to be sent first` : null;
   };
+  const leasing = new Leasing({
+    link,
+    events,
+    // Leases are paid at the rate of the kind of device this machine registered as (docs/protocol.md, "Leases").
+    resource: o.device.deviceType.kind === 'cpu' ? 'cpu' : 'gpu',
+    leaseWaitMs: o.leaseWaitMs ?? 25_000,
+    requestTimeoutMs,
+    minLeaseIntervalMs: o.minLeaseIntervalMs ?? 20,
+    blocked,
+    changed,
+  });
+  const submitting = new Submitting({ link, leasing, outbox, queued: loaded.entries.filter((e) => e.url === url).length, deviceId, ledger: o.ledger, events, clock: o.clock, logger: o.logger, changed });
+  const syncReceipts = coalesced(() =>
+    fetchReceipts({ link, file, ledger: o.ledger, owner: o.signer.address, events, clock: o.clock, afterPage: () => submitting.tellHeld() }).catch((error: unknown) => link.failed(error)),
+  );
 
   const status = (): NetworkStatus => {
-    const devnet = info?.network.devnet ?? false;
-    const label = devnet ? DEVNET_LABEL : (info?.network.label ?? url);
-    const common = { url, devnet, label, queued, activeLeases: leases.size, retryAt };
+    const { info, lastError, retryAt } = link;
+    const queued = submitting.queued;
+    const label = link.devnet ? DEVNET_LABEL : (info?.network.label ?? url);
+    const common = { url, devnet: link.devnet, label, queued, activeLeases: leasing.active, retryAt };
     const results = `${queued} result${queued === 1 ? '' : 's'} queued`;
-    const held = heldBecause();
+    const held = submitting.heldBecause();
     if (held) {
-      const [results, records] = [outbox.heldCount(), o.ledger.heldCount()];
-      const kept = [count(results, 'finished result'), count(records, 'earnings record')].filter((k) => k !== null).join(' and ');
-      const message = `New work is paused: ${held}. ${kept} ${results + records === 1 ? 'is' : 'are'} kept in memory (results are still sent); free some disk space to go on.`;
+      const kept = submitting.held();
+      const message = `New work is paused: ${held}. ${kept.words} ${kept.count === 1 ? 'is' : 'are'} kept in memory (results are still sent); free some disk space to go on.`;
       return { ...common, code: 'error', message };
     }
     if (lastError && !lastError.retryable) return { ...common, code: 'error', message: lastError.message };
@@ -235,281 +165,20 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
       return { ...common, code: 'offline', message: `Offline${queued ? `, ${results}` : ''}${wait} (${lastError.message})` };
     }
     if (!info) return { ...common, code: 'connecting', message: `Connecting to ${url}` };
-    if (noWork && leases.size === 0) return { ...common, code: 'no-work', message: `No work available — ${noWork}` };
+    if (leasing.noWork && leasing.active === 0) return { ...common, code: 'no-work', message: `No work available — ${leasing.noWork}` };
     return { ...common, code: 'connected', message: `Connected to ${label}${queued ? `, ${results}` : ''}` };
   };
-  const publish = (): void => {
+  let lastStatus = '';
+  function publish(): void {
     const current = status();
-    const key = JSON.stringify({ ...current, message: current.code === 'offline' ? lastError?.message : current.message });
+    const key = JSON.stringify({ ...current, message: current.code === 'offline' ? link.lastError?.message : current.message });
     if (key === lastStatus) return;
     lastStatus = key;
     events.emit({ type: 'status', status: current });
-  };
-  /** Shows a network failure in the status, then passes it on. */
-  const failed = (error: unknown): never => {
-    if (error instanceof NetworkError) {
-      lastError = error;
-      retryAt = null;
-      publish();
-    }
-    throw error;
-  };
-
-  const coordinatorState = () => state.coordinators[url];
-  const serverNow = (): number => Math.round(o.clock.now() + offsetMs);
-
-  async function call<T>(path: string, schema: z.ZodType<T & { serverTime: number }>, method: 'GET' | 'POST', body?: unknown, extra?: { timeoutMs?: number; signal?: AbortSignal }): Promise<T> {
-    const sent = o.clock.now();
-    const reply = await requestJson(new URL(path, base), {
-      method,
-      body,
-      token: coordinatorState()?.token ?? null,
-      timeoutMs: extra?.timeoutMs ?? requestTimeoutMs,
-      maxBytes: path === ROUTES.lease ? maxReplyBytes : Math.min(maxReplyBytes, 4 * MIB),
-      schema,
-      ...(extra?.signal ? { signal: extra.signal } : {}),
-    });
-    // Skew from the midpoint of the exchange; a long-poll's midpoint is unknown, so it does not count.
-    if (path !== ROUTES.lease) offsetMs = reply.serverTime - (sent + o.clock.now()) / 2;
-    if (lastError) {
-      lastError = null;
-      retryAt = null;
-      publish();
-    }
-    return reply;
   }
 
-  // One at a time: two first contacts at once (background sync, a lease, a voucher) registered twice with the
-  // same signed time, and the coordinator refused the second as a replay.
-  const connect = coalesced(connectNow);
-  async function connectNow(): Promise<InfoReply> {
-    try {
-      const reply = await call(ROUTES.info, InfoReplySchema, 'GET');
-      const pinned = coordinatorState();
-      if (pinned && (pinned.coordinator.toLowerCase() !== reply.coordinator.toLowerCase() || pinned.chainId !== reply.chainId)) {
-        throw new NetworkError(
-          'COORDINATOR_CHANGED',
-          `The coordinator at ${url} now signs with ${reply.coordinator} (chain ${reply.chainId}), not ${pinned.coordinator} (chain ${pinned.chainId}) as before; its receipts are not trusted. Choose another coordinator URL in Settings.`,
-        );
-      }
-      info = reply;
-      if (!pinned?.token) await registerInTurn(reply);
-      publish();
-      return reply;
-    } catch (error) {
-      return failed(error);
-    }
-  }
-
-  // Registrations go one after another, each signed after the one before was saved: two calls finding the device
-  // forgotten at once would otherwise sign the same time, and the second would be refused as a replay.
-  let registrations: Promise<unknown> = Promise.resolve();
-  function registerInTurn(reply: InfoReply): Promise<void> {
-    const next = registrations.then(() => register(reply));
-    registrations = next.catch(() => undefined);
-    return next;
-  }
-
-  async function register(reply: InfoReply): Promise<void> {
-    const device: DeviceInfo = { deviceId, owner: o.signer.address, ...o.device };
-    // Bound to this coordinator, and later than any registration before it (the coordinator refuses replays).
-    const issuedAt = Math.max(serverNow(), (coordinatorState()?.registeredAt ?? 0) + 1);
-    const registration: Registration = { deviceId, owner: o.signer.address, coordinator: reply.coordinator, info: JSON.stringify(device), issuedAt };
-    const signature = await o.signer.signTypedData(eip712Domain(reply.chainId), REGISTRATION_TYPES, registration);
-    const registered = await call(ROUTES.register, RegisterReplySchema, 'POST', { registration, signature });
-    const previous = coordinatorState();
-    await saveState({
-      ...state,
-      coordinators: {
-        ...state.coordinators,
-        [url]: { coordinator: reply.coordinator, chainId: reply.chainId, token: registered.deviceToken, cursor: previous?.cursor ?? 0, registeredAt: issuedAt },
-      },
-    });
-    o.logger.info(`registered device ${deviceId} for ${o.signer.address} with ${url}`);
-  }
-
-  /** Runs a device-authenticated call, registering again once if the coordinator forgot this device. */
-  async function authed<T>(run: () => Promise<T>): Promise<T> {
-    if (!info || !coordinatorState()?.token) await connect();
-    try {
-      return await run();
-    } catch (error) {
-      if (!(error instanceof NetworkError) || error.code !== 'UNREGISTERED' || !info) throw error;
-      await registerInTurn(info);
-      return run();
-    }
-  }
-
-  const stopLease = (leaseId: string): ActiveLease | undefined => {
-    const lease = leases.get(leaseId);
-    if (lease) clearInterval(lease.timer);
-    leases.delete(leaseId);
-    return lease;
-  };
-
-  const heartbeat = async (leaseId: string): Promise<void> => {
-    const lease = leases.get(leaseId);
-    if (!lease) return;
-    try {
-      const reply = await call(ROUTES.heartbeat(leaseId), HeartbeatReplySchema, 'POST', { progress: lease.progress });
-      events.emit({ type: 'heartbeat', leaseId, status: reply.status });
-      if (reply.status === 'gone' && leases.has(leaseId)) {
-        lostLeases++;
-        stopLease(leaseId);
-        events.emit({ type: 'gone', leaseId, taskId: lease.task.id });
-        publish();
-      }
-    } catch (error) {
-      // The next beat tries again; meanwhile the status says why.
-      if (error instanceof NetworkError) {
-        lastError = error;
-        publish();
-      }
-    }
-  };
-
-  /** Why no task should be leased now: results that cannot be saved, or too many waiting to be sent. */
-  const leaseBlocked = (): string | null => {
-    const held = heldBecause();
-    if (held) return `new work is paused: ${held}`;
-    return queued >= maxBacklog ? `${queued} finished results are waiting to be sent first` : null;
-  };
-
-  async function lease(signal?: AbortSignal): Promise<LeaseOutcome> {
-    const blocked = leaseBlocked();
-    if (blocked) {
-      noWork = blocked;
-      publish();
-      return { kind: 'none', reason: 'paused', message: blocked, retryAfterMs: 5_000 };
-    }
-    const wait = lastLeaseAt + Math.min(30_000, minLeaseIntervalMs * 2 ** Math.min(lostLeases, 8)) - performance.now();
-    if (wait > 0) await pause(wait, signal ?? AbortSignal.any([]));
-    lastLeaseAt = performance.now();
-    try {
-      const reply = await authed(() =>
-        call(ROUTES.lease, LeaseReplySchema, 'POST', { waitMs: Math.min(leaseWaitMs, info?.maxLeaseWaitMs ?? leaseWaitMs), resource }, {
-          timeoutMs: leaseWaitMs + requestTimeoutMs,
-          ...(signal ? { signal } : {}),
-        }),
-      );
-      if (reply.kind === 'none') {
-        noWork = reply.message;
-        publish();
-        return { kind: 'none', reason: reply.reason, message: reply.message, retryAfterMs: reply.retryAfterMs };
-      }
-      noWork = null;
-      // Deadlines are coordinator time; the scheduler compares them with this machine's clock.
-      const task: Task = { ...reply.task, deadline: Math.round(reply.task.deadline - offsetMs) };
-      const every = Math.max(250, Math.floor(reply.leaseTtlMs / 3));
-      const timer = setInterval(() => void heartbeat(reply.leaseId), every);
-      timer.unref();
-      leases.set(reply.leaseId, { task, progress: 0, timer });
-      events.emit({ type: 'leased', leaseId: reply.leaseId, taskId: task.id });
-      publish();
-      return { kind: 'task', leaseId: reply.leaseId, task };
-    } catch (error) {
-      return failed(error);
-    }
-  }
-
-  /** The result will never be taken: it leaves the outbox, the lease goes back, and the user is told why. */
-  async function abandon(entry: OutboxEntry, why: string): Promise<void> {
-    await outbox.remove(entry.result.taskId);
-    queued--;
-    lostLeases++;
-    const message = `The network refused the result of task ${entry.result.taskId} (${why}); it was given back and will not be sent again.`;
-    o.logger.warn(message);
-    events.emit({ type: 'problem', message });
-    publish();
-    stopLease(entry.leaseId);
-    // Best effort, and not the status line's business: the lease ends by itself if this does not get through.
-    await giveBack(entry.leaseId, 'runtime-error', `result refused: ${why}`).catch((error: unknown) =>
-      o.logger.warn(`could not give back the lease of task ${entry.result.taskId}: ${(error as Error).message}`),
-    );
-  }
-
-  async function submitAll(): Promise<number> {
-    await outbox.writeHeld();
-    await o.ledger.writeHeld();
-    tellHeld();
-    const { entries } = await outbox.load();
-    const mine = entries.filter((e) => e.url === url);
-    queued = mine.length;
-    let refused: NetworkError | null = null;
-    for (const entry of mine) {
-      let reply: z.infer<typeof SubmitReplySchema>;
-      try {
-        reply = await authed(() => call(ROUTES.submit, SubmitReplySchema, 'POST', { leaseId: entry.leaseId, result: entry.result }));
-      } catch (error) {
-        if (!(error instanceof NetworkError) || error.retryable) throw error;
-        // The coordinator's own 4xx answer to this result: sending the same bytes again cannot change it.
-        if (error.code === 'REJECTED') await abandon(entry, error.message);
-        // Anything else (this device or coordinator refused as a whole) must not hold up the others; tried next round.
-        else refused ??= error;
-        continue;
-      }
-      lostLeases = reply.status === 'too-late' ? lostLeases + 1 : 0;
-      if (reply.status !== 'too-late') {
-        const pinned = coordinatorState();
-        await o.ledger.append({
-          kind: 'submitted',
-          at: o.clock.now(),
-          source: { url, devnet: info?.network.devnet ?? false, coordinator: pinned?.coordinator ?? '0x0000000000000000000000000000000000000000' },
-          taskId: entry.result.taskId,
-          deviceId: entry.deviceId,
-          estimateWei: entry.estimateWei,
-        });
-        // Held in memory when the disk is full: the result is in, and its receipt comes by the cursor whatever happens.
-        tellHeld();
-      } else {
-        o.logger.warn(`result for task ${entry.result.taskId} came too late; the coordinator no longer wants it`);
-      }
-      await outbox.remove(entry.result.taskId);
-      queued--;
-      events.emit({ type: 'submitted', taskId: entry.result.taskId, status: reply.status });
-      publish();
-    }
-    if (refused) throw refused;
-    return queued;
-  }
-  const flush = coalesced(() => submitAll().catch((error: unknown) => failed(error)));
-
-  async function fetchReceipts(): Promise<number> {
-    let added = 0;
-    for (let page = 0; page < 100; page++) {
-      const pinned = coordinatorState();
-      if (!pinned) return added;
-      const reply = await authed(() => call(ROUTES.receipts(pinned.cursor), ReceiptsReplySchema, 'GET'));
-      let cursor = pinned.cursor;
-      let problem: string | null = null;
-      for (const signed of reply.receipts) {
-        if (signed.receipt.seq <= cursor) continue;
-        problem = receiptProblem(signed, { chainId: pinned.chainId, coordinator: pinned.coordinator, deviceId, owner: o.signer.address });
-        if (problem) break;
-        const source = { url, devnet: info?.network.devnet ?? false, coordinator: pinned.coordinator };
-        if (await o.ledger.append({ kind: 'receipt', at: o.clock.now(), source, signed })) {
-          added++;
-          events.emit({ type: 'receipt', receipt: signed });
-        }
-        // Held in memory (disk full): counted, but fetched again should the app stop before it is written.
-        if (o.ledger.heldCount() === 0) cursor = signed.receipt.seq;
-      }
-      const held = o.ledger.heldCount() > 0;
-      tellHeld();
-      // The cursor moves only past receipts that verified and are on disk in the ledger. A full disk may refuse to
-      // save it: then the receipts after the one saved come again after a restart, and are skipped.
-      if (cursor !== pinned.cursor) {
-        await saveState({ ...state, coordinators: { ...state.coordinators, [url]: { ...pinned, cursor } } }).catch((error: unknown) => {
-          if (diskRefusal(error) === null) throw error;
-        });
-      }
-      if (problem) throw new NetworkError('BAD_RECEIPT', `A receipt from the coordinator was refused: ${problem}.`);
-      if (held || cursor === pinned.cursor) return added;
-    }
-    return added;
-  }
-  const syncReceipts = coalesced(() => fetchReceipts().catch((error: unknown) => failed(error)));
-
+  // The background sync: flush and receipts on a timer while all is well, with backoff while not.
+  let closed = false;
   let loop: NodeJS.Timeout | null = null;
   let attempt = 0;
   const schedule = (ms: number): void => {
@@ -520,15 +189,15 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   };
   async function tick(): Promise<void> {
     try {
-      if (!info) await connect();
-      await flush();
+      if (!link.info) await link.connect();
+      await submitting.flush();
       await syncReceipts();
       attempt = 0;
       schedule(syncIntervalMs);
     } catch (error) {
       const wait = backoffMs(attempt++, random, backoff.baseMs, backoff.maxMs);
       if (error instanceof NetworkError) {
-        retryAt = o.clock.now() + wait;
+        link.retryAt = o.clock.now() + wait;
         publish();
       } else {
         o.logger.error(`network sync failed: ${(error as Error).stack ?? String(error)}`);
@@ -538,67 +207,27 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     }
   }
 
-  const giveBack = (leaseId: string, reason: ReleaseReason, message: string) =>
-    authed(() => call(ROUTES.release, ReleaseReplySchema, 'POST', { leaseId, reason, message: message.slice(0, 500) }));
-
-  async function release(leaseId: string, reason: ReleaseReason, message: string): Promise<void> {
-    stopLease(leaseId);
-    publish();
-    try {
-      await giveBack(leaseId, reason, message);
-    } catch (error) {
-      if (!(error instanceof NetworkError)) throw error;
-      lastError = error;
-      publish();
-    }
-  }
-
   return {
     deviceId,
     url,
-    trust: () => ({ deviceId, coordinators: Object.values(state.coordinators) }),
+    trust: () => ({ deviceId, coordinators: file.coordinators() }),
     status,
     subscribe: (listener) => events.subscribe(listener),
-    connect,
-    lease,
-    voucher: async () => (await authed(() => call(ROUTES.voucher, VoucherReplySchema, 'GET'))).voucher,
+    connect: link.connect,
+    lease: (signal) => leasing.lease(signal),
+    voucher: async () => (await link.authed(() => link.call(ROUTES.voucher, VoucherReplySchema, 'GET'))).voucher,
     async pinned() {
-      if (!info || !coordinatorState()?.token) await connect();
-      const pinned = coordinatorState();
-      if (!info || !pinned) throw new NetworkError('UNREGISTERED', `This device is not registered with ${url} yet.`);
-      return { coordinator: pinned.coordinator, chainId: pinned.chainId, payout: info.payout ?? null };
+      if (!link.info || !link.pinned?.token) await link.connect();
+      const pinned = link.pinned;
+      if (!link.info || !pinned) throw new NetworkError('UNREGISTERED', `This device is not registered with ${url} yet.`);
+      return { coordinator: pinned.coordinator, chainId: pinned.chainId, payout: link.info.payout ?? null };
     },
-    progress(leaseId, fraction) {
-      const lease = leases.get(leaseId);
-      if (lease) lease.progress = Math.min(1, Math.max(0, fraction));
-    },
+    progress: (leaseId, fraction) => leasing.progress(leaseId, fraction),
     async complete(leaseId, result) {
-      const lease = stopLease(leaseId);
-      const entry: OutboxEntry = {
-        version: 1,
-        url,
-        deviceId,
-        leaseId,
-        result,
-        estimateWei: lease?.task.rewardEstimateWei ?? '0',
-        finishedAt: o.clock.now(),
-      };
-      const put = await outbox.put(entry);
-      if (!put.ok) {
-        // Never dropped in silence: the task goes back with the reason, and the user sees it.
-        const message = `The result of task ${result.taskId} could not be kept: ${put.message}. The task was given back.`;
-        o.logger.error(message);
-        events.emit({ type: 'problem', message });
-        return release(leaseId, 'runtime-error', `result not kept: ${put.message}`);
-      }
-      tellHeld();
-      queued++;
-      events.emit({ type: 'queued', taskId: result.taskId });
-      publish();
-      if (loop !== null) schedule(0);
+      if ((await submitting.keep(leaseId, result)) && loop !== null) schedule(0);
     },
-    release,
-    flush,
+    release: (leaseId, reason, message) => leasing.release(leaseId, reason, message),
+    flush: submitting.flush,
     syncReceipts,
     start() {
       if (loop === null) schedule(0);
@@ -606,8 +235,8 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     async close() {
       closed = true;
       if (loop) clearTimeout(loop);
-      for (const id of [...leases.keys()]) stopLease(id);
-      await Promise.all([flush.idle(), syncReceipts.idle()]);
+      leasing.stopAll();
+      await Promise.all([submitting.flush.idle(), syncReceipts.idle()]);
     },
   };
 }
@@ -630,17 +259,6 @@ export interface ContributeOptions {
   random?: () => number;
   backoff?: { baseMs: number; maxMs: number };
 }
-
-const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /** The simplest task source loop: lease → execute → complete (or release), with backoff while the network fails. */
 export async function contribute(c: ContributeOptions): Promise<void> {

@@ -2,7 +2,7 @@ import { readFile, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Logger } from '../ports.js';
-import { ClientStateSchema } from './client.js';
+import { ClientStateSchema } from './client-file.js';
 import { Outbox } from './outbox.js';
 
 /**

@@ -1,0 +1,154 @@
+import { HeartbeatReplySchema, LeaseReplySchema, ReleaseReplySchema, ROUTES, type ComputeResource } from '../../common/protocol.js';
+import type { ReleaseReason, Task } from '../../common/task.js';
+import type { Emitter } from '../events.js';
+import type { LeaseOutcome, NetworkEvent } from './client.js';
+import { NetworkError } from './http.js';
+import type { CoordinatorLink } from './link.js';
+
+interface ActiveLease {
+  task: Task;
+  progress: number;
+  timer: NodeJS.Timeout;
+}
+
+export interface LeasingOptions {
+  link: CoordinatorLink;
+  events: Emitter<NetworkEvent>;
+  /** What this machine leases: the kind it registered as decides the pay (docs/protocol.md, "Leases"). */
+  resource: ComputeResource;
+  leaseWaitMs: number;
+  requestTimeoutMs: number;
+  minLeaseIntervalMs: number;
+  /** Why no task should be leased now, or null. */
+  blocked: () => string | null;
+  changed: () => void;
+}
+
+export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/** Leases in hand: the long-poll for a task, heartbeats while it runs, and giving it back. */
+export class Leasing {
+  private readonly leases = new Map<string, ActiveLease>();
+  /** Why the coordinator (or this client) has no work now, for the status line; null while there is. */
+  noWork: string | null = null;
+  /** Leases in a row that ended with no result taken (gone, too late): a coordinator with 1 ms leases is not stormed. */
+  private lostInARow = 0;
+  private lastLeaseAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly o: LeasingOptions) {}
+
+  get active(): number {
+    return this.leases.size;
+  }
+
+  /** A lease ended with no result taken: the next lease waits twice as long (up to 30 s). */
+  lost(): void {
+    this.lostInARow++;
+  }
+
+  /** A result was taken: leasing goes back to its normal pace. */
+  taken(): void {
+    this.lostInARow = 0;
+  }
+
+  async lease(signal?: AbortSignal): Promise<LeaseOutcome> {
+    const { link } = this.o;
+    const blocked = this.o.blocked();
+    if (blocked) {
+      this.noWork = blocked;
+      this.o.changed();
+      return { kind: 'none', reason: 'paused', message: blocked, retryAfterMs: 5_000 };
+    }
+    const wait = this.lastLeaseAt + Math.min(30_000, this.o.minLeaseIntervalMs * 2 ** Math.min(this.lostInARow, 8)) - performance.now();
+    if (wait > 0) await pause(wait, signal ?? AbortSignal.any([]));
+    this.lastLeaseAt = performance.now();
+    try {
+      const waitMs = Math.min(this.o.leaseWaitMs, link.info?.maxLeaseWaitMs ?? this.o.leaseWaitMs);
+      const reply = await link.authed(() =>
+        link.call(ROUTES.lease, LeaseReplySchema, 'POST', { waitMs, resource: this.o.resource }, {
+          timeoutMs: this.o.leaseWaitMs + this.o.requestTimeoutMs,
+          ...(signal ? { signal } : {}),
+        }),
+      );
+      if (reply.kind === 'none') {
+        this.noWork = reply.message;
+        this.o.changed();
+        return { kind: 'none', reason: reply.reason, message: reply.message, retryAfterMs: reply.retryAfterMs };
+      }
+      this.noWork = null;
+      // Deadlines are coordinator time; the scheduler compares them with this machine's clock.
+      const task: Task = { ...reply.task, deadline: link.toLocal(reply.task.deadline) };
+      const every = Math.max(250, Math.floor(reply.leaseTtlMs / 3));
+      const timer = setInterval(() => void this.heartbeat(reply.leaseId), every);
+      timer.unref();
+      this.leases.set(reply.leaseId, { task, progress: 0, timer });
+      this.o.events.emit({ type: 'leased', leaseId: reply.leaseId, taskId: task.id });
+      this.o.changed();
+      return { kind: 'task', leaseId: reply.leaseId, task };
+    } catch (error) {
+      return link.failed(error);
+    }
+  }
+
+  progress(leaseId: string, fraction: number): void {
+    const lease = this.leases.get(leaseId);
+    if (lease) lease.progress = Math.min(1, Math.max(0, fraction));
+  }
+
+  /** Stops beating for a lease (its result is in, or it is given back); returns what it was. */
+  stop(leaseId: string): { task: Task } | undefined {
+    const lease = this.leases.get(leaseId);
+    if (lease) clearInterval(lease.timer);
+    this.leases.delete(leaseId);
+    return lease;
+  }
+
+  stopAll(): void {
+    for (const id of [...this.leases.keys()]) this.stop(id);
+  }
+
+  /** Gives a task back; a failure shows in the status (the lease expires by itself). */
+  async release(leaseId: string, reason: ReleaseReason, message: string): Promise<void> {
+    this.stop(leaseId);
+    this.o.changed();
+    try {
+      await this.giveBack(leaseId, reason, message);
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      this.o.link.noteFailure(error, { keepRetry: true });
+    }
+  }
+
+  /** The release call itself, for callers that handle its failure their own way. */
+  giveBack(leaseId: string, reason: ReleaseReason, message: string): Promise<unknown> {
+    const { link } = this.o;
+    return link.authed(() => link.call(ROUTES.release, ReleaseReplySchema, 'POST', { leaseId, reason, message: message.slice(0, 500) }));
+  }
+
+  private async heartbeat(leaseId: string): Promise<void> {
+    const lease = this.leases.get(leaseId);
+    if (!lease) return;
+    try {
+      const reply = await this.o.link.call(ROUTES.heartbeat(leaseId), HeartbeatReplySchema, 'POST', { progress: lease.progress });
+      this.o.events.emit({ type: 'heartbeat', leaseId, status: reply.status });
+      if (reply.status === 'gone' && this.leases.has(leaseId)) {
+        this.lost();
+        this.stop(leaseId);
+        this.o.events.emit({ type: 'gone', leaseId, taskId: lease.task.id });
+        this.o.changed();
+      }
+    } catch (error) {
+      // The next beat tries again; meanwhile the status says why.
+      this.o.link.noteFailure(error, { keepRetry: true });
+    }
+  }
+}

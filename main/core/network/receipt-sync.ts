@@ -1,0 +1,62 @@
+import { ReceiptsReplySchema, ROUTES } from '../../common/protocol.js';
+import type { Emitter } from '../events.js';
+import { diskRefusal } from '../fs/disk-refusal.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Clock } from '../ports.js';
+import type { ClientFile } from './client-file.js';
+import type { NetworkEvent } from './client.js';
+import { NetworkError } from './http.js';
+import type { CoordinatorLink } from './link.js';
+import { receiptProblem } from './receipts.js';
+
+export interface ReceiptSyncOptions {
+  link: CoordinatorLink;
+  file: ClientFile;
+  ledger: Ledger;
+  owner: string;
+  events: Emitter<NetworkEvent>;
+  clock: Pick<Clock, 'now'>;
+  /** After each page: tells the user if the disk holds earnings records back. */
+  afterPage: () => void;
+}
+
+/**
+ * Fetches this device's new receipts page by page, checks each (signature of the pinned coordinator, this device and
+ * owner, the reward split) and appends it to the ledger; resolves to how many were added. The cursor moves only past
+ * receipts that checked out and are on disk, so a refused or unsaved one is fetched again.
+ */
+export async function fetchReceipts(o: ReceiptSyncOptions): Promise<number> {
+  const { link, file, ledger } = o;
+  let added = 0;
+  for (let page = 0; page < 100; page++) {
+    const pinned = link.pinned;
+    if (!pinned) return added;
+    const reply = await link.authed(() => link.call(ROUTES.receipts(pinned.cursor), ReceiptsReplySchema, 'GET'));
+    let cursor = pinned.cursor;
+    let problem: string | null = null;
+    for (const signed of reply.receipts) {
+      if (signed.receipt.seq <= cursor) continue;
+      problem = receiptProblem(signed, { chainId: pinned.chainId, coordinator: pinned.coordinator, deviceId: file.deviceId, owner: o.owner });
+      if (problem) break;
+      const source = { url: link.url, devnet: link.devnet, coordinator: pinned.coordinator };
+      if (await ledger.append({ kind: 'receipt', at: o.clock.now(), source, signed })) {
+        added++;
+        o.events.emit({ type: 'receipt', receipt: signed });
+      }
+      // Held in memory (disk full): counted, but fetched again should the app stop before it is written.
+      if (ledger.heldCount() === 0) cursor = signed.receipt.seq;
+    }
+    const held = ledger.heldCount() > 0;
+    o.afterPage();
+    // A full disk may refuse to save the cursor: then the receipts after the one saved come again after a restart,
+    // and are skipped.
+    if (cursor !== pinned.cursor) {
+      await file.setCoordinator(link.url, { ...pinned, cursor }).catch((error: unknown) => {
+        if (diskRefusal(error) === null) throw error;
+      });
+    }
+    if (problem) throw new NetworkError('BAD_RECEIPT', `A receipt from the coordinator was refused: ${problem}.`);
+    if (held || cursor === pinned.cursor) return added;
+  }
+  return added;
+}

@@ -1,0 +1,164 @@
+import type { z } from 'zod';
+import { ROUTES, SubmitReplySchema } from '../../common/protocol.js';
+import type { TaskResult } from '../../common/task.js';
+import { coalesced } from '../coalesced.js';
+import type { Emitter } from '../events.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Clock, Logger } from '../ports.js';
+import type { NetworkEvent } from './client.js';
+import { NetworkError } from './http.js';
+import type { Leasing } from './leasing.js';
+import type { CoordinatorLink } from './link.js';
+import type { Outbox, OutboxEntry } from './outbox.js';
+
+export interface SubmittingOptions {
+  link: CoordinatorLink;
+  leasing: Leasing;
+  outbox: Outbox;
+  /** Results for this coordinator already in the outbox at start. */
+  queued: number;
+  deviceId: string;
+  ledger: Ledger;
+  events: Emitter<NetworkEvent>;
+  clock: Pick<Clock, 'now'>;
+  logger: Logger;
+  changed: () => void;
+}
+
+/** "1 finished result", "3 finished results", or null for none. */
+const count = (n: number, what: string): string | null => (n === 0 ? null : `${n} ${what}${n === 1 ? '' : 's'}`);
+
+/**
+ * Finished results: on disk (fsynced) before anything else, then submitted until the coordinator acknowledges them;
+ * each acknowledgement goes into the ledger as pending earnings. A refusal that retrying cannot fix ends the retries
+ * and gives the task back, with a notice.
+ */
+export class Submitting {
+  /** Results for this coordinator waiting to be sent. */
+  queued: number;
+  /** Said once when the disk first refuses finished work, and once when all of it is saved again. */
+  private toldHeld = false;
+  /** Submits queued results now; resolves to how many are still queued. */
+  readonly flush = coalesced(() => this.submitAll().catch((error: unknown) => this.o.link.failed(error)));
+
+  constructor(private readonly o: SubmittingOptions) {
+    this.queued = o.queued;
+  }
+
+  /** Why finished work is kept in memory only (the disk refused results or earnings records), or null when all is saved. */
+  heldBecause(): string | null {
+    return this.o.outbox.heldBecause() ?? this.o.ledger.heldBecause();
+  }
+
+  /** What is kept in memory, in words ("3 finished results and 1 earnings record"). */
+  held(): { words: string; count: number } {
+    const [results, records] = [this.o.outbox.heldCount(), this.o.ledger.heldCount()];
+    return { words: [count(results, 'finished result'), count(records, 'earnings record')].filter((k) => k !== null).join(' and '), count: results + records };
+  }
+
+  /** Tells the user once when the disk starts refusing finished work, and once when it takes it all again. */
+  tellHeld(): void {
+    const why = this.heldBecause();
+    if ((why !== null) === this.toldHeld) return;
+    this.toldHeld = why !== null;
+    const message =
+      why !== null
+        ? `Finished work cannot be saved (${why}): results and earnings records are kept in memory, results are still sent, and new work is paused until there is room.`
+        : 'There is room on the disk again: every finished result and earnings record is saved, and new work goes on.';
+    if (why !== null) this.o.logger.error(message);
+    this.o.events.emit({ type: 'problem', message });
+    this.o.changed();
+  }
+
+  /** Keeps a finished result (false: it could not be kept, and the task was given back with the reason). */
+  async keep(leaseId: string, result: TaskResult): Promise<boolean> {
+    const { link, leasing, events } = this.o;
+    const lease = leasing.stop(leaseId);
+    const entry: OutboxEntry = {
+      version: 1,
+      url: link.url,
+      deviceId: this.o.deviceId,
+      leaseId,
+      result,
+      estimateWei: lease?.task.rewardEstimateWei ?? '0',
+      finishedAt: this.o.clock.now(),
+    };
+    const put = await this.o.outbox.put(entry);
+    if (!put.ok) {
+      // Never dropped in silence: the task goes back with the reason, and the user sees it.
+      const message = `The result of task ${result.taskId} could not be kept: ${put.message}. The task was given back.`;
+      this.o.logger.error(message);
+      events.emit({ type: 'problem', message });
+      await leasing.release(leaseId, 'runtime-error', `result not kept: ${put.message}`);
+      return false;
+    }
+    this.tellHeld();
+    this.queued++;
+    events.emit({ type: 'queued', taskId: result.taskId });
+    this.o.changed();
+    return true;
+  }
+
+  private async submitAll(): Promise<number> {
+    const { link, leasing, outbox, ledger, events } = this.o;
+    await outbox.writeHeld();
+    await ledger.writeHeld();
+    this.tellHeld();
+    const { entries } = await outbox.load();
+    const mine = entries.filter((e) => e.url === link.url);
+    this.queued = mine.length;
+    let refused: NetworkError | null = null;
+    for (const entry of mine) {
+      let reply: z.infer<typeof SubmitReplySchema>;
+      try {
+        reply = await link.authed(() => link.call(ROUTES.submit, SubmitReplySchema, 'POST', { leaseId: entry.leaseId, result: entry.result }));
+      } catch (error) {
+        if (!(error instanceof NetworkError) || error.retryable) throw error;
+        // The coordinator's own 4xx answer to this result: sending the same bytes again cannot change it.
+        if (error.code === 'REJECTED') await this.abandon(entry, error.message);
+        // Anything else (this device or coordinator refused as a whole) must not hold up the others; tried next round.
+        else refused ??= error;
+        continue;
+      }
+      if (reply.status === 'too-late') leasing.lost();
+      else leasing.taken();
+      if (reply.status !== 'too-late') {
+        await ledger.append({
+          kind: 'submitted',
+          at: this.o.clock.now(),
+          source: { url: link.url, devnet: link.devnet, coordinator: link.pinned?.coordinator ?? '0x0000000000000000000000000000000000000000' },
+          taskId: entry.result.taskId,
+          deviceId: entry.deviceId,
+          estimateWei: entry.estimateWei,
+        });
+        // Held in memory when the disk is full: the result is in, and its receipt comes by the cursor whatever happens.
+        this.tellHeld();
+      } else {
+        this.o.logger.warn(`result for task ${entry.result.taskId} came too late; the coordinator no longer wants it`);
+      }
+      await outbox.remove(entry.result.taskId);
+      this.queued--;
+      events.emit({ type: 'submitted', taskId: entry.result.taskId, status: reply.status });
+      this.o.changed();
+    }
+    if (refused) throw refused;
+    return this.queued;
+  }
+
+  /** The result will never be taken: it leaves the outbox, the lease goes back, and the user is told why. */
+  private async abandon(entry: OutboxEntry, why: string): Promise<void> {
+    const { leasing } = this.o;
+    await this.o.outbox.remove(entry.result.taskId);
+    this.queued--;
+    leasing.lost();
+    const message = `The network refused the result of task ${entry.result.taskId} (${why}); it was given back and will not be sent again.`;
+    this.o.logger.warn(message);
+    this.o.events.emit({ type: 'problem', message });
+    this.o.changed();
+    leasing.stop(entry.leaseId);
+    // Best effort, and not the status line's business: the lease ends by itself if this does not get through.
+    await leasing.giveBack(entry.leaseId, 'runtime-error', `result refused: ${why}`).catch((error: unknown) =>
+      this.o.logger.warn(`could not give back the lease of task ${entry.result.taskId}: ${(error as Error).message}`),
+    );
+  }
+}
