@@ -1,0 +1,163 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { verifyTypedData, Wallet } from 'ethers';
+import { z } from 'zod';
+import { DeviceInfoSchema, eip712Domain, REGISTRATION_TYPES, type DeviceInfo, type RegisterRequestSchema } from '../common/protocol.js';
+import { writeFileAtomic } from '../core/fs/atomic.js';
+import type { Clock } from '../core/ports.js';
+import { HttpError, parse } from './http-util.js';
+import { newStanding, recordOnline, StandingSchema, type Standing } from './standing.js';
+
+export interface Device {
+  info: DeviceInfo;
+  tokenHash: string;
+  standing: Standing;
+  registeredAt: number;
+  /** The signed time of its last registration: a later one must be newer (no replays). */
+  lastRegistrationAt: number;
+  lastSeen: number;
+  onlineMs: number;
+  paidOnlineMs: number;
+  nextSeq: number;
+}
+
+const StateSchema = z.object({
+  key: z.string().regex(/^0x[0-9a-f]{64}$/),
+  devices: z.record(
+    z.string(),
+    z.object({
+      info: DeviceInfoSchema,
+      tokenHash: z.string(),
+      // Devices saved by a v1 devnet have neither: they start a fresh standing.
+      standing: StandingSchema.default(newStanding),
+      registeredAt: z.number(),
+      lastRegistrationAt: z.number().default(0),
+      onlineMs: z.number(),
+      paidOnlineMs: z.number(),
+      nextSeq: z.number(),
+    }),
+  ),
+});
+
+const CLOCK_WINDOW_MS = 10 * 60_000;
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The devnet's signing key and the devices registered with it, kept in its state file (null: in memory only):
+ * registration with its checks, and the device token on every later request, with online time counted from it.
+ */
+export class DeviceRegistry {
+  readonly devices: Map<string, Device>;
+
+  private constructor(
+    private readonly stateFile: string | null,
+    readonly wallet: Wallet,
+    devices: Map<string, Device>,
+    private readonly clock: Pick<Clock, 'now'>,
+    private readonly chainId: number,
+    /** Contacts closer together than this count as continuous presence (a long-poll plus margin). */
+    private readonly presenceGapMs: number,
+  ) {
+    this.devices = devices;
+  }
+
+  static async open(o: { stateFile: string | null; clock: Pick<Clock, 'now'>; chainId: number; presenceGapMs: number }): Promise<DeviceRegistry> {
+    const saved = o.stateFile
+      ? await readFile(o.stateFile, 'utf8').then(
+          (text) => StateSchema.parse(JSON.parse(text)),
+          (error: NodeJS.ErrnoException) => {
+            if (error.code === 'ENOENT') return null;
+            throw error;
+          },
+        )
+      : null;
+    const wallet = new Wallet(saved?.key ?? Wallet.createRandom().privateKey);
+    const devices = new Map<string, Device>(Object.entries(saved?.devices ?? {}).map(([id, d]) => [id, { ...d, lastSeen: 0 }]));
+    const registry = new DeviceRegistry(o.stateFile, wallet, devices, o.clock, o.chainId, o.presenceGapMs);
+    if (!saved) await registry.save();
+    return registry;
+  }
+
+  async save(): Promise<void> {
+    if (!this.stateFile) return;
+    const state: z.infer<typeof StateSchema> = {
+      key: this.wallet.privateKey,
+      devices: Object.fromEntries([...this.devices].map(([id, { lastSeen: _, ...d }]) => [id, d])),
+    };
+    await writeFileAtomic(this.stateFile, JSON.stringify(state));
+  }
+
+  /** The device a request's token belongs to; its online time grows with each contact. */
+  authenticate(req: IncomingMessage): [string, Device] {
+    const token = /^Bearer ([0-9a-f]{64})$/.exec(req.headers.authorization ?? '')?.[1];
+    const hash = token ? sha256(token) : '';
+    for (const [id, device] of this.devices) {
+      if (device.tokenHash === hash) {
+        const now = this.clock.now();
+        if (device.lastSeen && now - device.lastSeen <= this.presenceGapMs) {
+          device.onlineMs += now - device.lastSeen;
+          device.standing = recordOnline(device.standing, now - device.lastSeen, now);
+        }
+        device.lastSeen = now;
+        return [id, device];
+      }
+    }
+    throw new HttpError(401, 'unregistered', 'Unknown device token: register this device first.');
+  }
+
+  /**
+   * Registers a device from the owner's signed registration (docs/protocol.md, "Register"): signed by the owner it
+   * names, for this coordinator, recently, newer than its last, for a device id no other owner holds. Its standing,
+   * online time and receipt numbering are kept; the new token replaces the old one.
+   */
+  async register({ registration, signature }: z.infer<typeof RegisterRequestSchema>): Promise<{ token: string; device: Device }> {
+    const now = this.clock.now();
+    let signer = '';
+    try {
+      signer = verifyTypedData(eip712Domain(this.chainId), REGISTRATION_TYPES, registration, signature);
+    } catch {
+      // falls through to the mismatch below
+    }
+    if (signer.toLowerCase() !== registration.owner.toLowerCase()) {
+      throw new HttpError(403, 'bad-signature', 'The registration is not signed by the owner address it names.');
+    }
+    if (registration.coordinator.toLowerCase() !== this.wallet.address.toLowerCase()) {
+      throw new HttpError(403, 'wrong-coordinator', 'The registration was signed for another coordinator.');
+    }
+    if (Math.abs(registration.issuedAt - now) > CLOCK_WINDOW_MS) {
+      throw new HttpError(400, 'stale', 'The registration was signed more than 10 minutes from the coordinator time.');
+    }
+    let info: DeviceInfo;
+    try {
+      info = parse(DeviceInfoSchema, JSON.parse(registration.info));
+    } catch (error) {
+      throw error instanceof HttpError ? error : new HttpError(400, 'bad-request', 'The signed device info is not JSON.');
+    }
+    if (info.deviceId !== registration.deviceId || info.owner.toLowerCase() !== registration.owner.toLowerCase()) {
+      throw new HttpError(400, 'bad-request', 'The signed device info names another device or owner.');
+    }
+    const existing = this.devices.get(info.deviceId);
+    if (existing && existing.info.owner.toLowerCase() !== info.owner.toLowerCase()) {
+      throw new HttpError(409, 'device-taken', 'This device id is registered to another owner.');
+    }
+    if (existing && registration.issuedAt <= existing.lastRegistrationAt) {
+      throw new HttpError(409, 'replayed', 'This registration is not newer than the device’s last one; sign a new one.');
+    }
+    const token = randomBytes(32).toString('hex');
+    const device: Device = {
+      info,
+      tokenHash: sha256(token),
+      standing: existing?.standing ?? newStanding(),
+      registeredAt: existing?.registeredAt ?? now,
+      lastRegistrationAt: registration.issuedAt,
+      lastSeen: now,
+      onlineMs: existing?.onlineMs ?? 0,
+      paidOnlineMs: existing?.paidOnlineMs ?? 0,
+      nextSeq: existing?.nextSeq ?? 1,
+    };
+    this.devices.set(info.deviceId, device);
+    await this.save();
+    return { token, device };
+  }
+}
