@@ -22,6 +22,7 @@ import { effectiveShare } from './policy/share.js';
 import type { Clock, Logger } from './ports.js';
 import { supportedBackends } from './runtime/providers.js';
 import { createRuntime } from './runtime/runtime.js';
+import { LinkMeter } from './network/link-meter.js';
 import { deviceLanes } from './scheduler/lanes.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import type { LaneView } from './scheduler/types.js';
@@ -79,7 +80,10 @@ interface Connected {
 
 export function createContribution(o: ContributionOptions): Contribution {
   const { clock, logger, wallet } = o;
+  // One measure of this machine's link, from its downloads and its exchanges with the coordinator.
+  const meter = new LinkMeter();
   const runtime = createRuntime({
+    meter,
     cacheDir: join(o.dataDir, 'models'),
     cacheCapBytes: () => o.settings().diskBudgetGiB * 1024 ** 3,
     // The memory the policy lets tasks use: inputs sent by URL wait in this process within it.
@@ -150,6 +154,7 @@ export function createContribution(o: ContributionOptions): Contribution {
       url: url ?? devnet!.url,
       signer: wallet.service.signer(),
       device: deviceInfo(snapshot, o.settings(), o.utcOffsetMinutes(), registered),
+      meter,
       clock,
       logger,
     });

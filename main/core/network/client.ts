@@ -11,6 +11,7 @@ import type { Clock, Logger } from '../ports.js';
 import { ClientFile } from './client-file.js';
 import { backoffMs, checkCoordinatorUrl, NetworkError } from './http.js';
 import { Leasing, pause } from './leasing.js';
+import { LinkMeter } from './link-meter.js';
 import { CoordinatorLink } from './link.js';
 import { Outbox } from './outbox.js';
 import { fetchReceipts } from './receipt-sync.js';
@@ -28,8 +29,10 @@ export interface NetworkClientOptions {
   /** Holds the device id, tokens, receipt cursors and the outbox (under `network/`). */
   dataDir: string;
   signer: OwnerSigner;
-  /** What the hardware probe found; the id and owner are added here. */
-  device: Omit<DeviceInfo, 'deviceId' | 'owner'>;
+  /** What the hardware probe found; the id, the owner and the measured link figures are added here. */
+  device: Omit<DeviceInfo, 'deviceId' | 'owner' | 'network'>;
+  /** Measures the link from the traffic (the runtime's model downloads too, when it shares the meter). */
+  meter?: LinkMeter;
   ledger: Ledger;
   clock: Pick<Clock, 'now'>;
   logger: Logger;
@@ -119,7 +122,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   const base = checkCoordinatorUrl(o.url);
   const file = await ClientFile.open(join(dir, 'client.json'));
   const deviceId = file.deviceId;
-  const link = new CoordinatorLink({ base, file, signer: o.signer, device: o.device, clock: o.clock, logger: o.logger, requestTimeoutMs, maxReplyBytes: o.maxReplyBytes ?? 96 * MIB, changed });
+  const link = new CoordinatorLink({ base, file, signer: o.signer, device: o.device, clock: o.clock, logger: o.logger, requestTimeoutMs, maxReplyBytes: o.maxReplyBytes ?? 96 * MIB, meter: o.meter ?? new LinkMeter(), changed });
   const { url } = link;
   const outbox = new Outbox(join(dir, 'outbox'));
   const loaded = await outbox.load();

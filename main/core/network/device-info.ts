@@ -46,14 +46,15 @@ function protocolType(type: Device['type']): DeviceInfo['deviceType'] {
 
 /**
  * What this machine registers as: the device the scheduler has a lane for that earns most, i.e. its first GPU lane,
- * else its processor (scheduler/lanes.ts). Figures not measured yet go out as 0 / 'unknown' rather than invented.
+ * else its processor (scheduler/lanes.ts). Figures not measured yet go out as 0 rather than invented; the link's
+ * figures are the network client's own measure (link-meter.ts).
  */
 export function deviceInfo(
   snapshot: HardwareSnapshot,
   settings: Settings,
   utcOffsetMinutes: number,
   registered = 'cpu',
-): Omit<DeviceInfo, 'deviceId' | 'owner'> {
+): Omit<DeviceInfo, 'deviceId' | 'owner' | 'network'> {
   const device = snapshot.devices.find((d) => d.id === registered);
   if (!device) throw new Error(`the hardware snapshot has no device ${registered}`);
   const c = device.capabilities;
@@ -68,7 +69,6 @@ export function deviceInfo(
       frameworks: c.frameworks,
       modelFormats: c.modelFormats,
     },
-    network: { downloadMbps: 0, uploadMbps: 0, edgeLatencyMs: 0, natType: 'unknown' },
     availability: availability(settings, utcOffsetMinutes),
   };
 }

@@ -56,6 +56,8 @@ export interface RequestOptions<T> {
   maxBytes: number;
   schema: z.ZodType<T>;
   signal?: AbortSignal;
+  /** Told of every completed exchange (any status): bytes each way and how long it took. */
+  measured?: (e: { sentBytes: number; receivedBytes: number; ms: number }) => void;
 }
 
 async function readCapped(response: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
@@ -88,6 +90,8 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
   let text: string;
   let status: number;
+  const started = performance.now();
+  const body = o.body === undefined ? undefined : JSON.stringify(o.body);
   try {
     const response = await fetch(url, {
       method: o.method,
@@ -96,7 +100,7 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
         ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
       },
-      ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
+      ...(body === undefined ? {} : { body }),
       signal,
       redirect: 'error',
     });
@@ -108,6 +112,7 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
     if (timeout.aborted) throw new NetworkError('TIMEOUT', `No complete reply from ${url.host} within ${Math.round(o.timeoutMs / 1000)} s.`);
     throw new NetworkError('OFFLINE', `Cannot reach ${url.host} (${describe(error)}).`);
   }
+  o.measured?.({ sentBytes: body === undefined ? 0 : Buffer.byteLength(body), receivedBytes: Buffer.byteLength(text), ms: performance.now() - started });
   let json: unknown;
   try {
     json = JSON.parse(text);

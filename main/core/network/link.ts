@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { eip712Domain, InfoReplySchema, REGISTRATION_TYPES, RegisterReplySchema, ROUTES, type DeviceInfo, type InfoReply, type Registration } from '../../common/protocol.js';
+import type { LinkMeter } from './link-meter.js';
 import { coalesced } from '../coalesced.js';
 import type { Clock, Logger } from '../ports.js';
 import type { ClientFile, CoordinatorState } from './client-file.js';
@@ -18,6 +19,8 @@ export interface LinkOptions {
   logger: Logger;
   requestTimeoutMs: number;
   maxReplyBytes: number;
+  /** Measures the link from this traffic; its figures go out with each registration. */
+  meter: LinkMeter;
   /** Called when what the status shows may have changed (connected, failed, recovered). */
   changed: () => void;
 }
@@ -36,6 +39,10 @@ export class CoordinatorLink {
   /** When the background sync tries again (clock ms), while it backs off. */
   retryAt: number | null = null;
   private offsetMs = 0; // coordinator clock − ours
+  /** Counts registrations: a request refused with the token a newer registration replaced is just sent again. */
+  private generation = 0;
+  /** Whether this run's registration already carried measured link figures (else one more, once they are known). */
+  private toldLink = false;
   // Registrations go one after another, each signed after the one before was saved: two calls finding the device
   // forgotten at once would otherwise sign the same time, and the second would be refused as a replay.
   private registrations: Promise<unknown> = Promise.resolve();
@@ -90,6 +97,7 @@ export class CoordinatorLink {
       maxBytes: path === ROUTES.lease ? this.o.maxReplyBytes : Math.min(this.o.maxReplyBytes, 4 * MIB),
       schema,
       ...(extra?.signal ? { signal: extra.signal } : {}),
+      measured: (e) => this.o.meter.record({ ...e, waited: path === ROUTES.lease }),
     });
     // Skew from the midpoint of the exchange; a long-poll's midpoint is unknown, so it does not count.
     if (path !== ROUTES.lease) this.offsetMs = reply.serverTime - (sent + this.o.clock.now()) / 2;
@@ -104,13 +112,30 @@ export class CoordinatorLink {
   /** Runs a device-authenticated call, registering again once if the coordinator forgot this device. */
   async authed<T>(run: () => Promise<T>): Promise<T> {
     if (!this.info || !this.pinned?.token) await this.connect();
+    const generation = this.generation;
+    let result: T;
     try {
-      return await run();
+      result = await run();
     } catch (error) {
       if (!(error instanceof NetworkError) || error.code !== 'UNREGISTERED' || !this.info) throw error;
-      await this.registerInTurn(this.info);
+      // Sent with a token a registration meanwhile replaced: the new one is already there.
+      if (generation === this.generation) await this.registerInTurn(this.info);
       return run();
     }
+    this.tellLink();
+    return result;
+  }
+
+  /**
+   * Registers once more in this run when the link's figures became known after the registration went out without
+   * them (a fresh install registers before its first download), so the coordinator has them (docs/protocol.md).
+   */
+  private tellLink(): void {
+    const { info } = this;
+    const link = this.o.meter.capabilities();
+    if (this.toldLink || !info || link.downloadMbps === 0 || link.edgeLatencyMs === 0) return;
+    this.toldLink = true;
+    this.registerInTurn(info).catch((error: unknown) => this.o.logger.warn(`network: the measured link figures were not sent: ${(error as Error).message}`));
   }
 
   private async connectNow(): Promise<InfoReply> {
@@ -141,7 +166,8 @@ export class CoordinatorLink {
   private async register(reply: InfoReply): Promise<void> {
     const { deviceId } = this.o.file;
     const owner = this.o.signer.address;
-    const device: DeviceInfo = { deviceId, owner, ...this.o.device };
+    const network = this.o.meter.capabilities();
+    const device: DeviceInfo = { deviceId, owner, ...this.o.device, network };
     // Bound to this coordinator, and later than any registration before it (the coordinator refuses replays).
     const issuedAt = Math.max(this.serverNow(), (this.pinned?.registeredAt ?? 0) + 1);
     const registration: Registration = { deviceId, owner, coordinator: reply.coordinator, info: JSON.stringify(device), issuedAt };
@@ -154,6 +180,8 @@ export class CoordinatorLink {
       cursor: this.pinned?.cursor ?? 0,
       registeredAt: issuedAt,
     });
+    this.generation++;
+    this.toldLink ||= network.downloadMbps > 0 && network.edgeLatencyMs > 0;
     this.o.logger.info(`registered device ${deviceId} for ${owner} with ${this.url}`);
   }
 }

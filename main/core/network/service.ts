@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
-import type { DeviceInfo, DeviceType } from '../../common/protocol.js';
+import type { DeviceType } from '../../common/protocol.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
 import { predictEarnings } from '../economics/prediction.js';
@@ -11,7 +11,8 @@ import { Ledger, type SetAsideReport } from '../ledger/ledger.js';
 import { repairNetworkFiles } from './file-repair.js';
 import { recordProblem } from '../ledger/trust.js';
 import type { Clock, Logger } from '../ports.js';
-import { contribute, createNetworkClient, type NetworkClient, type NetworkEvent, type OwnerSigner } from './client.js';
+import { contribute, createNetworkClient, type NetworkClient, type NetworkClientOptions, type NetworkEvent, type OwnerSigner } from './client.js';
+import type { LinkMeter } from './link-meter.js';
 
 /**
  * The network part as the agent uses it: one ledger, one client, and the contribute loop switched on and off by
@@ -21,7 +22,9 @@ export interface NetworkServiceOptions {
   dataDir: string;
   url: string;
   signer: OwnerSigner;
-  device: Omit<DeviceInfo, 'deviceId' | 'owner'>;
+  device: NetworkClientOptions['device'];
+  /** Shared with the runtime, whose model downloads it measures too. */
+  meter?: LinkMeter;
   clock: Pick<Clock, 'now'>;
   logger: Logger;
   /**
@@ -81,7 +84,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
   const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now());
   if (ledger.report.tornTail) o.logger.warn(`ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`);
   const repaired = await repairNetworkFiles(o.dataDir, ledger.sums.newest().at(-1)?.deviceId, o.clock.now(), o.logger);
-  const client = await createNetworkClient({ url: o.url, dataDir: o.dataDir, signer: o.signer, device: o.device, ledger, clock: o.clock, logger: o.logger });
+  const client = await createNetworkClient({ url: o.url, dataDir: o.dataDir, signer: o.signer, device: o.device, ledger, clock: o.clock, logger: o.logger, ...(o.meter ? { meter: o.meter } : {}) });
   const setAside = await ledger.verify(recordProblem(client.trust()), o.clock.now());
   for (const p of ledger.report.problems) o.logger.error(`ledger line ${p.line}: ${p.message}; the line is kept and skipped`);
   if (setAside) o.logger.warn(`ledger: ${setAside.count} line(s) failed their check and were moved to ${setAside.keptIn} (${setAside.reasons.join('; ')})`);

@@ -7,6 +7,7 @@ import type { ModelRef } from '../../common/task.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { setAside } from '../fs/set-aside.js';
 import { bodyChunks } from '../network/body.js';
+import type { LinkMeter } from '../network/link-meter.js';
 import type { Clock, Logger } from '../ports.js';
 
 export interface ModelCacheOptions {
@@ -23,6 +24,8 @@ export interface ModelCacheOptions {
    * server sending 1 byte/s keep a task preparing forever.
    */
   deadline?: { baseMs: number; minBytesPerSec: number };
+  /** Told of each whole download: the network client registers the link figures it measures. */
+  meter?: Pick<LinkMeter, 'record'>;
 }
 
 const SHA = /^[0-9a-f]{64}$/;
@@ -183,6 +186,7 @@ export class ModelCache {
     signal: AbortSignal,
     alive: () => void,
   ): Promise<Fetched & { refused?: true }> {
+    const started = performance.now();
     const res = await (this.o.fetch ?? fetch)(ref.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal, redirect: 'error' });
     if (res.status !== 200 && res.status !== 206) {
       await res.body?.cancel();
@@ -226,6 +230,7 @@ export class ModelCache {
     }
     await rename(part, final);
     await this.touch(final, ref);
+    this.o.meter?.record({ sentBytes: 0, receivedBytes: bytes - (resumed ? have : 0), ms: performance.now() - started });
     return ok(final);
   }
 

@@ -5,7 +5,7 @@ import type { Clock, Logger } from '../ports.js';
 import { BufferPool, sweepSpillFolders } from './frames.js';
 import { DTYPE_BYTES, tensorBuffers, type HostTensor } from './host-protocol.js';
 import { defaultHostEntry, JobHost, type HostEntry } from './host.js';
-import { ModelCache } from './model-cache.js';
+import { ModelCache, type ModelCacheOptions } from './model-cache.js';
 
 export interface RuntimeOptions {
   cacheDir: string;
@@ -20,6 +20,8 @@ export interface RuntimeOptions {
   logger: Logger;
   hostEntry?: HostEntry;
   fetch?: typeof fetch;
+  /** Measures the link from model downloads (shared with the network client, which registers its figures). */
+  meter?: ModelCacheOptions['meter'];
 }
 
 /** A task made ready to run: model on disk (pinned in the cache), inputs as bytes. */
@@ -49,6 +51,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     clock: o.clock,
     logger: o.logger,
     ...(o.fetch ? { fetch: o.fetch } : {}),
+    ...(o.meter ? { meter: o.meter } : {}),
   });
   const entry = o.hostEntry ?? defaultHostEntry();
   const inputs = new InputBudget(o.memoryBudgetBytes ?? (() => Number.POSITIVE_INFINITY));
