@@ -1,4 +1,3 @@
-import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { commands, isCommandName, RequestSchema, type CommandName, type CommandResult } from '../common/contract.js';
@@ -6,9 +5,9 @@ import type { Telemetry } from '../common/hardware.js';
 import type { Decision, Signals } from '../common/policy.js';
 import { fail, fieldErrors, ok, type Result } from '../common/result.js';
 import { PRESETS, SettingsSchema, type Settings } from '../common/settings.js';
-import { ActivityEntrySchema, type ActivityEntry, type AgentEvent, type AgentState, type Notice, type Tell } from '../common/state.js';
+import { type ActivityEntry, type AgentEvent, type AgentState, type Notice, type Tell } from '../common/state.js';
+import { ActivityLog } from './activity.js';
 import { createContribution } from './contribution.js';
-import { encodeRecord, LogAppender, openLog } from './fs/checksummed-log.js';
 import { Emitter } from './events.js';
 import { createHardwareService } from './hardware/service.js';
 import { Monitor } from './monitor/monitor.js';
@@ -46,9 +45,6 @@ export interface Agent {
   close(): Promise<void>;
 }
 
-const ACTIVITY_LIMIT = 500;
-/** Past this the activity log starts a new file at the next start; the previous one is kept as .1. */
-const ACTIVITY_ROTATE_BYTES = 1024 * 1024;
 /**
  * How often to sample and decide: every second while tasks run (user input must stop them fast), every
  * 2.5 s while sharing without work, every 5 s when off (live charts only). Keeps the idle agent ≤0.1 % of a core.
@@ -82,19 +78,9 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const loaded = await store.load();
   let settings = loaded.settings;
   let notices: Notice[] = loaded.notice ? [loaded.notice] : [];
-  // The activity log survives restarts ("why did it pause last night?"); a large one is rotated, not rewritten.
-  const activityFile = join(options.paths.dataDir, 'activity.jsonl');
-  const activitySize = (await stat(activityFile).catch(() => null))?.size ?? 0;
-  if (activitySize > ACTIVITY_ROTATE_BYTES) await rename(activityFile, `${activityFile}.1`);
-  const opened = await openLog(activityFile, ActivityEntrySchema, () => clock.now());
-  if (opened.report.tornTail) logger.warn(`activity log: a torn last line was kept in ${opened.report.tornTail.keptIn}`);
-  const activity: ActivityEntry[] = opened.records.slice(-ACTIVITY_LIMIT);
-  // While the disk refuses them, entries wait in memory (no more than the log shows) and are written once there is room.
-  const activityLog = new LogAppender(activityFile, { maxHeld: ACTIVITY_LIMIT });
-  let activityWrites: Promise<void> = Promise.resolve();
-  let activityHeldTold = false;
-  let activityDroppedTold = 0;
   const events = new Emitter<AgentEvent>();
+  const activity = await ActivityLog.open(join(options.paths.dataDir, 'activity.jsonl'), { clock, logger, added: (entry) => events.emit({ type: 'activity', entry }) });
+  const log = (kind: ActivityEntry['kind'], message: string): void => activity.add(kind, message);
   const startedAt = clock.now();
   const hardware = createHardwareService({
     probe: ports.hardware,
@@ -192,28 +178,6 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     };
   };
 
-  const log = (kind: ActivityEntry['kind'], message: string): void => {
-    const entry: ActivityEntry = { at: clock.now(), kind, message };
-    activity.push(entry);
-    if (activity.length > ACTIVITY_LIMIT) activity.shift();
-    activityWrites = activityWrites.then(() => writeActivity(entry)).catch((error: unknown) => logger.error(`activity log: ${(error as Error).message}`));
-    events.emit({ type: 'activity', entry });
-  };
-  /** Said once when the disk first refuses the activity log, and once when it takes it again (each is an entry too). */
-  async function writeActivity(entry: ActivityEntry): Promise<void> {
-    const saved = await activityLog.append(encodeRecord(entry));
-    if (saved !== activityHeldTold) return; // as it was when last said
-    activityHeldTold = !saved;
-    if (!saved) {
-      const message = `The activity log cannot be saved (${activityLog.heldBecause()}): new entries are kept in memory and saved once there is room. Free some disk space.`;
-      logger.error(message);
-      return log('notice', message);
-    }
-    const dropped = activityLog.dropped() - activityDroppedTold;
-    activityDroppedTold += dropped;
-    log('notice', `There is room on the disk again: the activity log is saved again${dropped ? `, except the ${dropped} oldest entries from while it was full` : ''}.`);
-  }
-
   let told = freshMemory();
   const tells = new Emitter<Tell>();
   const publish = (): AgentState => {
@@ -307,7 +271,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     getSettings: async () => ok(settings),
     updateSettings: patchSettings,
     applyPreset: ({ name }) => patchSettings(PRESETS[name]),
-    getActivity: async () => ok([...activity]),
+    getActivity: async () => ok(activity.newest()),
     getHardware: async () => ok(hardware.snapshot()),
     runBenchmark: async () => {
       hardware.benchmark().catch(() => undefined); // the outcome arrives in the snapshot
@@ -394,8 +358,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       stopTelemetry?.();
       await writes;
       await ticks;
-      await activityWrites;
-      await activityLog.append(); // a last try for entries the disk refused
+      await activity.close();
     },
   };
 }
