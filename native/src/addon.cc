@@ -15,6 +15,7 @@
 namespace synor {
 
 Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info);  // process.cc
+Napi::Value JoinOwnProcessGroup(const Napi::CallbackInfo& info);   // process.cc
 void RegisterInput(Napi::Env env, Napi::Object exports);          // input.cc
 
 void* OpenLibrary(const std::string& path) {
@@ -151,6 +152,7 @@ Napi::Value Cpu(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cpu", Napi::Function::New(env, Cpu));
   exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal));
+  exports.Set("joinOwnProcessGroup", Napi::Function::New(env, JoinOwnProcessGroup));
   exports.Set("nvidia", Napi::Function::New(env, RunVendor<ProbeNvidia>));
   exports.Set("amd", Napi::Function::New(env, RunVendor<ProbeAmd>));
   exports.Set("intel", Napi::Function::New(env, RunVendor<ProbeIntel>));

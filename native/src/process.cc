@@ -6,6 +6,8 @@
 #if defined(__linux__)
 #include <signal.h>
 #include <sys/prctl.h>
+#endif
+#if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
 #endif
 
@@ -20,6 +22,18 @@ Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return Napi::String::New(env, "unsupported");
   if (expected > 0 && getppid() != expected) return Napi::String::New(env, "parent-gone");
   return Napi::String::New(env, "set");
+#else
+  return Napi::String::New(env, "unsupported");
+#endif
+}
+
+// joinOwnProcessGroup(): "set" | "unsupported". Called by the child itself: its own process group in the agent's
+// session. When the agent dies that group is orphaned, and POSIX has the kernel send a stopped member SIGHUP and then
+// SIGCONT, so a host the agent had stopped dies with it on every POSIX system, with or without PR_SET_PDEATHSIG.
+Napi::Value JoinOwnProcessGroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+#if defined(__unix__) || defined(__APPLE__)
+  return Napi::String::New(env, setpgid(0, 0) == 0 ? "set" : "unsupported");
 #else
   return Napi::String::New(env, "unsupported");
 #endif

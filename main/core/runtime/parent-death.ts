@@ -6,18 +6,20 @@ export const AGENT_PID_ENV = 'SYNOR_AGENT_PID';
 export type ParentDeath = 'set' | 'parent-gone' | 'unsupported';
 
 /**
- * Called first thing in a job host: on Linux the native addon sets PR_SET_PDEATHSIG(SIGKILL), so the kernel
- * kills this host when the agent dies, even while the host is SIGSTOPped (a stopped process never sees its IPC
- * pipe close). A host whose agent died before the call exits at once. Without the addon (or off Linux) the
- * remaining guards are `exitWithAgent` for a running host and the agent's sweep of stopped orphans at its next
- * start (host.ts); Windows and macOS never leave hosts stopped (no SIGSTOP there, or no parking).
+ * Called first thing in a job host. On every POSIX system the host takes its own process group in the agent's
+ * session: should the agent die while the host is SIGSTOPped (a stopped process never sees its IPC pipe close), the
+ * group is orphaned and the kernel sends it SIGHUP, then SIGCONT, and SIGHUP ends it (macOS as Linux). On Linux the
+ * native addon also sets PR_SET_PDEATHSIG(SIGKILL), so the kernel kills the host with its agent whatever its state;
+ * a host whose agent died before the call exits at once. A running host has `exitWithAgent` besides, and without
+ * the addon the agent sweeps stopped orphans at its next start (host.ts).
  */
 export function dieWithAgent(env: NodeJS.ProcessEnv = process.env): ParentDeath {
   const agentPid = Number(env[AGENT_PID_ENV]);
   if (!Number.isInteger(agentPid) || agentPid <= 0) return 'unsupported';
-  const { addon } = loadAddon();
-  // A build from before this function lacks it: the fallback applies.
-  const set = (addon as { setParentDeathSignal?: (pid: number) => unknown } | null)?.setParentDeathSignal;
+  // A build from before these functions lacks them: the other guards apply.
+  const addon = loadAddon().addon as { setParentDeathSignal?: (pid: number) => unknown; joinOwnProcessGroup?: () => unknown } | null;
+  addon?.joinOwnProcessGroup?.();
+  const set = addon?.setParentDeathSignal;
   const result = typeof set === 'function' ? set(agentPid) : 'unsupported';
   return result === 'set' || result === 'parent-gone' ? result : 'unsupported';
 }
