@@ -140,6 +140,7 @@ export class LedgerTotals {
       s.max = seq;
     } else {
       const i = s.gaps.findIndex(([a, b]) => seq >= a && seq <= b);
+      if (i < 0) return; // already seen: callers ask isNew first
       const [a, b] = s.gaps[i]!;
       s.gaps.splice(i, 1, ...([[a, seq - 1], [seq + 1, b]] as [number, number][]).filter(([x, y]) => x <= y));
     }
