@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Task, TaskResult } from '../../main/common/task.js';
-import { contribute } from '../../main/core/network/client.js';
+import { contribute } from '../integration/support/contribute.js';
 import { Outbox, OutboxEntrySchema } from '../../main/core/network/outbox.js';
 import { ModelCache, type ModelCacheOptions } from '../../main/core/runtime/model-cache.js';
 import { matMulModel } from '../../main/core/runtime/onnx-model.js';

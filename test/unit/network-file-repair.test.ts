@@ -7,6 +7,7 @@ import { systemClock } from '../../main/core/node-ports.js';
 import { startNetworkService, type NetworkService } from '../../main/core/network/service.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { contributing } from '../integration/support/contribute.js';
 import { cpuDevice, runWithOrt } from '../integration/support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -29,14 +30,15 @@ test('a damaged client.json is set aside with a plain notice, and the device reg
   const signer = Wallet.createRandom();
   const start = async () => {
     const logger = new MemoryLogger();
-    const service = await startNetworkService({ dataDir, url: devnet.url, signer, device: cpuDevice, clock: systemClock, logger, execute: (task) => runWithOrt(task) });
+    const service = await startNetworkService({ dataDir, url: devnet.url, signer, device: cpuDevice, clock: systemClock, logger });
     closers.push(() => service.close());
     return { service, logger };
   };
   const first = await start();
   const earned = receipts(first.service, 1);
-  first.service.setActive(true);
+  const stopFirst = contributing(first.service.client, (task) => runWithOrt(task));
   await earned;
+  await stopFirst();
   await first.service.close();
   const file = join(dataDir, 'network', 'client.json');
   const good = JSON.parse(await readFile(file, 'utf8'));
@@ -51,8 +53,9 @@ test('a damaged client.json is set aside with a plain notice, and the device reg
   assert.equal(names.filter((n) => n.startsWith('client.json.bad-')).length, 1);
   assert.equal(second.service.client.deviceId, good.deviceId, 'the same device, so its earnings history stays its own');
   const again = receipts(second.service, 1);
-  second.service.setActive(true);
+  const stopSecond = contributing(second.service.client, (task) => runWithOrt(task));
   await again;
+  await stopSecond();
   assert.ok(second.service.earnings().total.confirmed !== '0');
   await second.service.close();
 

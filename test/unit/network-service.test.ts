@@ -10,6 +10,7 @@ import { systemClock } from '../../main/core/node-ports.js';
 import { startNetworkService, type NetworkServiceOptions } from '../../main/core/network/service.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { contributing } from '../integration/support/contribute.js';
 import { cpuDevice, runWithOrt } from '../integration/support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -17,8 +18,8 @@ after(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-/** A network service for a fresh device and owner on `url`, running tasks with `execute`; closed after the file. */
-async function startService(url: string, execute: NonNullable<NetworkServiceOptions['execute']>, again?: Pick<NetworkServiceOptions, 'dataDir' | 'signer'>) {
+/** A network service for a fresh device and owner on `url`; closed after the file. */
+async function startService(url: string, again?: Pick<NetworkServiceOptions, 'dataDir' | 'signer'>) {
   const started = await startNetworkService({
     dataDir: again?.dataDir ?? (await tempDir()),
     url,
@@ -26,7 +27,6 @@ async function startService(url: string, execute: NonNullable<NetworkServiceOpti
     device: cpuDevice,
     clock: systemClock,
     logger: new MemoryLogger(),
-    execute,
   });
   closers.push(() => started.close());
   return started;
@@ -35,16 +35,16 @@ async function startService(url: string, execute: NonNullable<NetworkServiceOpti
 test('the service runs the loop while active, and earnings, CSV and estimates come from its ledger', async () => {
   const devnet = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1 });
   closers.push(() => devnet.close());
-  const service = await startService(devnet.url, (task) => runWithOrt(task));
+  const service = await startService(devnet.url);
   const twoCpuReceipts = new Promise<void>((resolve) => {
     let n = 0;
     service.subscribe((e) => {
       if (e.type === 'receipt' && e.receipt.receipt.resourceType === 'cpu' && ++n === 2) resolve();
     });
   });
-  service.setActive(true);
+  const stop = contributing(service.client, (task) => runWithOrt(task));
   await twoCpuReceipts;
-  service.setActive(false);
+  await stop();
 
   const earnings = service.earnings();
   assert.ok(Number(earnings.total.confirmed) > 0);
@@ -76,16 +76,16 @@ test('stopping mid-task gives the task back with the reason the agent gave', asy
   closers.push(() => devnet.close());
   let started!: () => void;
   const running = new Promise<void>((resolve) => (started = resolve));
-  const service = await startService(devnet.url, (_task, signal) =>
+  const service = await startService(devnet.url);
+  devnet.addTasks(1);
+  const stop = contributing(service.client, (_task, signal) =>
     new Promise((_resolve, reject) => {
       started();
       signal.addEventListener('abort', () => reject(new Error('stopped')));
     }),
   );
-  devnet.addTasks(1);
-  service.setActive(true);
   await running;
-  service.setActive(false, 'policy-pause');
+  await stop('policy-pause');
   await service.close();
   assert.deepEqual(devnet.stats.releases, ['policy-pause']);
 });
@@ -95,11 +95,12 @@ test('a forged line put into the ledger while the app was stopped is set aside a
   closers.push(() => devnet.close());
   const dataDir = await tempDir();
   const signer = Wallet.createRandom();
-  const first = await startService(devnet.url, (task) => runWithOrt(task), { dataDir, signer });
+  const first = await startService(devnet.url, { dataDir, signer });
   const receipt = new Promise<SignedReceipt>((resolve) => first.subscribe((e) => e.type === 'receipt' && resolve(e.receipt)));
   devnet.addTasks(1);
-  first.setActive(true);
+  const stop = contributing(first.client, (task) => runWithOrt(task));
   const real = await receipt;
+  await stop();
   await first.close();
   const before = first.earnings().total.confirmed;
   assert.equal(first.notices.length, 0);
@@ -107,7 +108,7 @@ test('a forged line put into the ledger while the app was stopped is set aside a
   const forged = { ...real, receipt: { ...real.receipt, receiptId: 'forged-1', totalWei: '1000000000000000000' } };
   const source = { url: devnet.url, devnet: true, coordinator: devnet.address };
   await appendFile(join(dataDir, 'ledger.jsonl'), encodeRecord({ kind: 'receipt', at: Date.now(), source, signed: forged }));
-  const second = await startService(devnet.url, (task) => runWithOrt(task), { dataDir, signer });
+  const second = await startService(devnet.url, { dataDir, signer });
   assert.equal(second.earnings().total.confirmed, before, 'the forged SYNOR is not counted');
   assert.equal(second.notices.length, 1);
   assert.match(second.notices[0]!, /^1 line of your earnings history did not check out .* and is not counted\. Nothing else changed; it was kept in .*ledger\.jsonl\.set-aside-\d+\.$/);

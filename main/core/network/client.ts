@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DEVNET_LABEL, type NetworkStatus } from '../../common/network.js';
 import { ROUTES, VoucherReplySchema, type DeviceInfo, type InfoReply, type NoWorkReason, type SignedReceipt, type TypedDataDomain, type TypedDataTypes } from '../../common/protocol.js';
-import { ReleaseReasonSchema, type ReleaseReason, type Task, type TaskResult } from '../../common/task.js';
+import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import type { ChainSettings, Voucher } from '../../common/wallet.js';
 import { coalesced } from '../coalesced.js';
 import { Emitter } from '../events.js';
@@ -10,7 +10,7 @@ import type { LedgerTrust } from '../ledger/trust.js';
 import type { Clock, Logger } from '../ports.js';
 import { ClientFile } from './client-file.js';
 import { backoffMs, checkCoordinatorUrl, NetworkError } from './http.js';
-import { Leasing, pause } from './leasing.js';
+import { Leasing } from './leasing.js';
 import { LinkMeter } from './link-meter.js';
 import { CoordinatorLink } from './link.js';
 import { Outbox } from './outbox.js';
@@ -242,65 +242,4 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
       await Promise.all([submitting.flush.idle(), syncReceipts.idle()]);
     },
   };
-}
-
-/** Why a task could not be run, carried by the error an executor throws; anything else is a runtime error. */
-export class TaskFailure extends Error {
-  constructor(
-    readonly reason: ReleaseReason,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface ContributeOptions {
-  client: NetworkClient;
-  /** Runs one task (the scheduler/runtime); the signal aborts when the lease is gone or the loop stops. */
-  execute(task: Task, signal: AbortSignal): Promise<TaskResult>;
-  signal: AbortSignal;
-  random?: () => number;
-  backoff?: { baseMs: number; maxMs: number };
-}
-
-/** The simplest task source loop: lease → execute → complete (or release), with backoff while the network fails. */
-export async function contribute(c: ContributeOptions): Promise<void> {
-  const random = c.random ?? Math.random;
-  const backoff = c.backoff ?? { baseMs: 1_000, maxMs: 5 * 60_000 };
-  let attempt = 0;
-  while (!c.signal.aborted) {
-    let outcome: LeaseOutcome;
-    try {
-      outcome = await c.client.lease(c.signal);
-      attempt = 0;
-    } catch (error) {
-      if (c.signal.aborted) break;
-      if (!(error instanceof NetworkError)) throw error;
-      await pause(backoffMs(attempt++, random, backoff.baseMs, backoff.maxMs), c.signal);
-      continue;
-    }
-    if (outcome.kind === 'none') {
-      // A hostile or broken coordinator must not make this a busy loop.
-      await pause(Math.max(250, outcome.retryAfterMs), c.signal);
-      continue;
-    }
-    const { leaseId, task } = outcome;
-    const gone = new AbortController();
-    const off = c.client.subscribe((e) => {
-      if (e.type === 'gone' && e.leaseId === leaseId) gone.abort();
-    });
-    try {
-      const result = await c.execute(task, AbortSignal.any([c.signal, gone.signal]));
-      await c.client.complete(leaseId, result);
-    } catch (error) {
-      if (!gone.signal.aborted) {
-        // Whoever stops the loop says why in the abort reason (e.g. 'policy-pause'); otherwise it is a shutdown.
-        const stopped = ReleaseReasonSchema.safeParse(c.signal.reason);
-        const reason = error instanceof TaskFailure ? error.reason : c.signal.aborted ? (stopped.success ? stopped.data : 'shutdown') : 'runtime-error';
-        await c.client.release(leaseId, reason, (error as Error).message);
-      }
-    } finally {
-      off();
-    }
-  }
 }

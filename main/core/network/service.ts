@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
 import type { DeviceType } from '../../common/protocol.js';
-import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
 import { predictEarnings } from '../economics/prediction.js';
 import { formatSynor, reputationBp, uptimePpm } from '../economics/rewards.js';
@@ -11,12 +10,12 @@ import { Ledger, type SetAsideReport } from '../ledger/ledger.js';
 import { repairNetworkFiles } from './file-repair.js';
 import { recordProblem } from '../ledger/trust.js';
 import type { Clock, Logger } from '../ports.js';
-import { contribute, createNetworkClient, type NetworkClient, type NetworkClientOptions, type NetworkEvent, type OwnerSigner } from './client.js';
+import { createNetworkClient, type NetworkClient, type NetworkClientOptions, type NetworkEvent, type OwnerSigner } from './client.js';
 import type { LinkMeter } from './link-meter.js';
 
 /**
- * The network part as the agent uses it: one ledger, one client, and the contribute loop switched on and off by
- * the sharing toggle and the policy. The agent decides the coordinator URL (the embedded devnet when none is set).
+ * The network part as the agent uses it: one ledger and one client (the scheduler leases through it, see
+ * scheduler-link.ts), earnings and estimates. The agent decides the coordinator URL (the embedded devnet when none is set).
  */
 export interface NetworkServiceOptions {
   dataDir: string;
@@ -27,11 +26,6 @@ export interface NetworkServiceOptions {
   meter?: LinkMeter;
   clock: Pick<Clock, 'now'>;
   logger: Logger;
-  /**
-   * Runs one task, for the built-in contribute loop (`setActive`). Leave it out when the scheduler pulls tasks
-   * itself through `linkScheduler(service.client, logger)`.
-   */
-  execute?: (task: Task, signal: AbortSignal) => Promise<TaskResult>;
 }
 
 export interface EstimateInput {
@@ -55,7 +49,6 @@ export interface NetworkService {
   status(): NetworkStatus;
   subscribe(listener: (event: NetworkEvent) => void): () => void;
   /** true: lease and run tasks; false: stop, giving the current task back with `why`. */
-  setActive(on: boolean, why?: ReleaseReason): void;
   earnings(query?: EarningsQuery): EarningsSummary;
   csv(query?: EarningsQuery): Promise<string>;
   estimates(input: EstimateInput): Estimates;
@@ -101,33 +94,12 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     noWorkSince = e.status.code === 'no-work' ? now : null;
   });
 
-  let running: AbortController | null = null;
-  // The last loop, stopping or not: close() waits for it so a give-back in flight is not cut off.
-  let loop: Promise<void> = Promise.resolve();
-  const setActive = (on: boolean, why: ReleaseReason = 'policy-pause'): void => {
-    const execute = o.execute;
-    if (on && !execute) return o.logger.error('network: setActive(true) needs `execute`; with the scheduler, use linkScheduler instead');
-    if (on && !running && execute) {
-      const stop = new AbortController();
-      running = stop;
-      loop = loop.then(() =>
-        contribute({ client, execute, signal: stop.signal }).catch((error: unknown) => {
-          o.logger.error(`contribute loop stopped: ${(error as Error).stack ?? String(error)}`);
-        }),
-      );
-    } else if (!on && running) {
-      running.abort(why);
-      running = null;
-    }
-  };
-
   return {
     client,
     ledger,
     notices,
     status: () => client.status(),
     subscribe: (listener) => client.subscribe(listener),
-    setActive,
     earnings: (query) => ledger.sums.summary(query),
     csv: (query) => earningsCsv(ledger.records(), query),
     estimates(input) {
@@ -172,8 +144,6 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
       };
     },
     async close() {
-      setActive(false, 'shutdown');
-      await loop;
       await client.close();
       await ledger.saveCheckpoint();
     },

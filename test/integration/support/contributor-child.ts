@@ -2,7 +2,8 @@
 // and prints one line per step so the parent can kill it at chosen points. SIGTERM drains and exits cleanly.
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
-import { contribute, createNetworkClient } from '../../../main/core/network/client.js';
+import { createNetworkClient } from '../../../main/core/network/client.js';
+import { contribute } from './contribute.js';
 import { Ledger } from '../../../main/core/ledger/ledger.js';
 import { recordProblem } from '../../../main/core/ledger/trust.js';
 import { systemClock } from '../../../main/core/node-ports.js';
