@@ -259,7 +259,6 @@ export function createContribution(o: ContributionOptions): Contribution {
       return connected.service.estimates({
         device: info.deviceType,
         scheduledHoursPerDay: scheduledHoursPerDay(settings.schedule.enabled ? settings.schedule.week : null),
-        availableFraction: null,
         sharePercent: effectiveShare(settings, registered) * 100,
         powerWatts: typicalPowerWatts(info.deviceType),
         settings: settings.network,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceType } from '../../main/common/protocol.js';
-import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly, scheduledHoursPerDay, typicalPowerWatts } from '../../main/core/economics/estimator.js';
+import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly, scheduledHoursPerDay, typicalPowerWatts } from '../../main/core/economics/estimator.js';
 import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
 import { predictEarnings } from '../../main/core/economics/prediction.js';
 import { RECEIPT_VECTORS } from '../helpers/receipt-vectors.js';
@@ -61,6 +61,14 @@ test('EarningsEstimator: hourly by device type; monthly low/medium/high at 50/70
   close(m.low, 180);
 });
 
+test('availability from the device\'s own history: online hours over the scheduled hours since its first, once a day long', () => {
+  assert.equal(availableFractionFrom(3, 24, 12), null, 'half a day says too little');
+  assert.equal(availableFractionFrom(36, 24, 72), 0.5, 'online 36 h of 3 days all offered');
+  assert.equal(availableFractionFrom(30, 10, 168), 3 / 7, '30 h of a week of 10-hour days');
+  assert.equal(availableFractionFrom(200, 8, 168), 1, 'never more than all of it');
+  assert.equal(availableFractionFrom(5, 0, 168), null, 'nothing offered: nothing to share of');
+});
+
 test('the projection uses the schedule, idle history and share, and subtracts electricity', () => {
   const week = Array.from({ length: 7 }, (_, d) => Array.from({ length: 24 }, (_, h) => d > 0 && d < 6 && h >= 9 && h < 17));
   assert.equal(scheduledHoursPerDay(week), (5 * 8) / 7);
@@ -77,7 +85,7 @@ test('the projection uses the schedule, idle history and share, and subtracts el
   close(p.gross.high, 0.1 * 0.5 * 8 * 30); // $12
   close(p.electricity.high, 0.15 * 0.3 * 8 * 30); // 0.15 kWh/h × $0.30 × 240 h = $10.80
   close(p.net.medium, 0.7 * (12 - 10.8));
-  assert.match(p.assumptions.join('\n'), /free 80 %/);
+  assert.match(p.assumptions.join('\n'), /online 80 % of that time over the last week/);
   // The figure shown can be worked out again from the numbers the page lists (issue 16: it could not be).
   const sum = p.assumptions.at(-1)!;
   const [rate, share, hours, use, days, gross, watts, , usedHours, tariff, electricity, net] = [...sum.matchAll(/\d+(\.\d+)?/g)].map((m) => Number(m[0])).slice(1);
@@ -88,7 +96,7 @@ test('the projection uses the schedule, idle history and share, and subtracts el
   close(net!, p.net.medium);
   const noHistory = projectMonthly({ device: types[3]![0], scheduledHoursPerDay: 24, availableFraction: null, sharePercent: 100, powerWatts: 0, tariffPerKwh: 0 });
   assert.equal(noHistory.hoursPerDay, 12);
-  assert.match(noHistory.assumptions.join('\n'), /no idle history yet/);
+  assert.match(noHistory.assumptions.join('\n'), /less than a day of history yet/);
 });
 
 test('actual vs projected: side by side, with the reasons they differ', () => {

@@ -276,3 +276,14 @@ test('sums by minute for two days, then by quarter hour: totals, devices and loc
   assert.equal(reopened.sums.summary({ fromMs: T0 - 3 * DAY }).total.receipts, 3, 'a quarter hour counts where its middle falls');
   assert.deepEqual(reopened.sums.newest().map((r) => r.seq), all.map((r) => r.receipt.seq), 'the newest receipts, whole');
 });
+
+test('time online from availability receipts, and since when there is any: what the estimate\'s availability rests on', async () => {
+  const { ledger } = await ledgerIn();
+  assert.deepEqual(ledger.sums.since(0), { earnedWei: 0n, onlineHours: 0, firstOnlineAt: null });
+  const hour = 3_600_000;
+  for (const issuedAt of [T0, T0 + DAY]) await ledger.append(receiptRecord(await receipt({ issuedAt, resourceType: 'availability', units: String(hour) })));
+  await ledger.append(receiptRecord(await receipt({ issuedAt: T0 - DAY })));
+  const week = ledger.sums.since(T0 - 7 * DAY);
+  assert.equal(week.onlineHours, 2);
+  assert.equal(week.firstOnlineAt, Math.floor(T0 / 60_000) * 60_000, 'the first availability receipt, not the earlier compute one');
+});

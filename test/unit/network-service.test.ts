@@ -53,7 +53,6 @@ test('the service runs the loop while active, and earnings, CSV and estimates co
   const estimates = service.estimates({
     device: cpuDevice.deviceType,
     scheduledHoursPerDay: 24,
-    availableFraction: null,
     sharePercent: 50,
     powerWatts: 30,
     settings: DEFAULT_NETWORK_SETTINGS,

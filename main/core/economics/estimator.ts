@@ -77,10 +77,7 @@ export interface ProjectionInput {
   device: DeviceType;
   /** From the user's schedule (`scheduledHoursPerDay`). */
   scheduledHoursPerDay: number;
-  /**
-   * Share of scheduled time the machine was actually free to work, from the monitor's idle history
-   * (1 when sharing does not wait for idle; null when there is no history yet).
-   */
+  /** Share of scheduled time the machine was really online (`availableFractionFrom`); null with under a day of history. */
   availableFraction: number | null;
   /** The device's effective share, 0–100 (policy/share.ts effectiveShare: efficiency mode halves it): work and power scale with it. */
   sharePercent: number;
@@ -103,6 +100,18 @@ export interface Projection {
 /** Four decimals: enough to work a figure out again by hand, no float noise. */
 const round = (n: number): number => Math.round(n * 10_000) / 10_000;
 
+/** History shorter than this says too little about a week: the half-time assumption stands until then. */
+const MIN_HISTORY_HOURS = 24;
+
+/**
+ * The share of its scheduled time the device was really online, from its own history: the hours its coordinator paid
+ * as online over the hours its schedule offered since then (at most 1). Null while the history is under a day long.
+ */
+export function availableFractionFrom(onlineHours: number, scheduledHoursPerDay: number, historyHours: number): number | null {
+  if (historyHours < MIN_HISTORY_HOURS || scheduledHoursPerDay <= 0) return null;
+  return Math.min(1, onlineHours / ((scheduledHoursPerDay * historyHours) / 24));
+}
+
 /** Without idle history we assume the machine is free half of its scheduled time, and say so. */
 const DEFAULT_AVAILABLE_FRACTION = 0.5;
 
@@ -119,8 +128,8 @@ export function projectMonthly(input: ProjectionInput): Projection {
   const assumptions = [
     `${input.scheduledHoursPerDay.toFixed(1)} h/day allowed by your schedule`,
     input.availableFraction === null
-      ? `no idle history yet: assuming the computer is free ${DEFAULT_AVAILABLE_FRACTION * 100} % of that time`
-      : `the computer was free ${(available * 100).toFixed(0)} % of that time so far`,
+      ? `less than a day of history yet: assuming the computer is online ${DEFAULT_AVAILABLE_FRACTION * 100} % of that time`
+      : `the computer was online ${(available * 100).toFixed(0)} % of that time over the last week`,
     `${(share * 100).toFixed(0)} % share at $${hourlyUsd(input.device).toFixed(3)}/h for this device type`,
     `${(input.powerWatts * share).toFixed(0)} W extra draw at $${input.tariffPerKwh.toFixed(2)}/kWh`,
     // The arithmetic itself, so the figure shown (70 % use) can be worked out again from this page.

@@ -228,15 +228,21 @@ export class LedgerTotals {
     };
   }
 
-  /** Earned since `fromMs`, and the hours online the coordinator counted (its availability receipts) in that time. */
-  since(fromMs: number): { earnedWei: bigint; onlineHours: number } {
+  /**
+   * Earned since `fromMs`, the hours online the coordinator counted (its availability receipts) in that time, and when
+   * the first of those receipts was paid (null: none), so the caller knows how much of the time there is history for.
+   */
+  since(fromMs: number): { earnedWei: bigint; onlineHours: number; firstOnlineAt: number | null } {
     let earnedWei = 0n;
     let onlineMs = 0;
-    this.eachSlot({ fromMs }, (series, _, slot) => {
+    let firstOnlineAt: number | null = null;
+    this.eachSlot({ fromMs }, (series, start, slot) => {
       earnedWei += slot.wei;
-      if (series.resource === 'availability') onlineMs += slot.units;
+      if (series.resource !== 'availability') return;
+      onlineMs += slot.units;
+      firstOnlineAt = Math.min(firstOnlineAt ?? start, start);
     });
-    return { earnedWei, onlineHours: onlineMs / 3_600_000 };
+    return { earnedWei, onlineHours: onlineMs / 3_600_000, firstOnlineAt };
   }
 
   /** The newest receipts, oldest first (at most 1,000). */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
 import type { DeviceType } from '../../common/protocol.js';
-import { compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
+import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
 import { predictEarnings } from '../economics/prediction.js';
 import { formatSynor, reputationBp, uptimePpm } from '../economics/rewards.js';
 import { latestStanding, measuredThroughput } from '../ledger/throughput.js';
@@ -31,7 +31,6 @@ export interface NetworkServiceOptions {
 export interface EstimateInput {
   device: DeviceType;
   scheduledHoursPerDay: number;
-  availableFraction: number | null;
   sharePercent: number;
   powerWatts: number;
   settings: NetworkSettings;
@@ -103,9 +102,14 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     earnings: (query) => ledger.sums.summary(query),
     csv: (query) => earningsCsv(ledger.records(), query),
     estimates(input) {
-      const projection = projectMonthly({ ...input, tariffPerKwh: input.settings.tariffPerKwh });
-      const fromMs = o.clock.now() - input.days * DAY_MS;
-      // Availability receipts are the coordinator's own measure of time online.
+      const now = o.clock.now();
+      // Availability receipts are the coordinator's own measure of time online: over the last week, the share of the
+      // scheduled hours this device was really there (in place of the half-time assumption once there is a day of it).
+      const week = ledger.sums.since(now - 7 * DAY_MS);
+      const historyHours = week.firstOnlineAt === null ? 0 : (now - week.firstOnlineAt) / 3_600_000;
+      const availableFraction = availableFractionFrom(week.onlineHours, input.scheduledHoursPerDay, historyHours);
+      const projection = projectMonthly({ ...input, availableFraction, tariffPerKwh: input.settings.tariffPerKwh });
+      const fromMs = now - input.days * DAY_MS;
       const { earnedWei, onlineHours } = ledger.sums.since(fromMs);
       const actual = compareWithActual({
         projection,
