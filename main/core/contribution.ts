@@ -100,7 +100,7 @@ export function createContribution(o: ContributionOptions): Contribution {
   /** Ledger totals, recomputed only when the ledger changed (the state is published every tick). */
   let earned: Work['earned'] = null;
   const recount = (): void => {
-    earned = connected?.service.earnings(query({})).total ?? null;
+    earned = connected?.service.total() ?? null;
   };
 
   /** The embedded devnet (coordinator + local chain) in its own process; the wallet claims on its chain. */

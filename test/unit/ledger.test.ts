@@ -121,6 +121,7 @@ test('earnings: per day (local midnight), device and resource; pending until the
   assert.ok(BigInt(a.receipt.totalWei) > 0n);
   assert.equal(s.total.pending, '0.000000000000000005', 'task-2 has no receipt yet; task-1 is settled');
   assert.equal(s.total.pendingTasks, 1);
+  assert.deepEqual(ledger.sums.total(), s.total, 'the running total, pending included');
   assert.equal(s.rejected, 1);
   assert.deepEqual(s.byDay.map((d) => d.key), ['2026-11-24', '2026-11-25']);
   assert.deepEqual(ledger.sums.summary({ utcOffsetMinutes: 120 }).byDay.map((d) => d.key), ['2026-11-25', '2026-11-26']);
@@ -245,6 +246,7 @@ test('a start reads the index and checks only the lines written after it; a dama
   await third.verify(counting, 3);
   assert.equal(checks, 2, 'the two lines written after the last index');
   assert.equal(third.sums.summary().total.receipts, 6);
+  assert.deepEqual(third.sums.total(), third.sums.summary().total, 'the running total is the summary\'s, after a reopen too');
   await writeFile(`${file}.index`, 'damaged');
   checks = 0;
   const rebuilt = await Ledger.open(file);

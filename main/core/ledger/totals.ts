@@ -90,6 +90,8 @@ export class LedgerTotals {
   private readonly seqs = new Map<string, Seqs>();
   private recent: RecentReceipt[] = [];
   private newestAt = 0;
+  /** Every receipt's wei and count, kept as they come: the dashboard's total without a pass over the slots. */
+  private readonly all = { wei: 0n, receipts: 0 };
 
   /** False for a record already counted: the same receipt (coordinator, device, seq), or a known submission. */
   isNew(record: LedgerRecord): boolean {
@@ -127,6 +129,8 @@ export class LedgerTotals {
     slot.wei += BigInt(r.totalWei);
     slot.units += Number(r.units);
     slot.receipts++;
+    this.all.wei += BigInt(r.totalWei);
+    this.all.receipts++;
     if (r.status === 'rejected') slot.rejected++;
     slots.set(start, slot);
     this.recent.push({ ...r, devnet: record.source.devnet, coordinator: record.source.coordinator });
@@ -228,6 +232,13 @@ export class LedgerTotals {
     };
   }
 
+  /** The whole ledger's total, as `summary().total` has it, at the cost of the pending results only (each receipt). */
+  total(): EarningsBucket {
+    let pending = 0n;
+    for (const p of this.pending.values()) pending += p.estimateWei;
+    return { key: 'total', confirmed: formatSynor(this.all.wei), pending: formatSynor(pending), receipts: this.all.receipts, pendingTasks: this.pending.size };
+  }
+
   /**
    * Earned since `fromMs`, the hours online the coordinator counted (its availability receipts) in that time, and when
    * the first of those receipts was paid (null: none), so the caller knows how much of the time there is history for.
@@ -268,7 +279,12 @@ export class LedgerTotals {
       new Map(rows.map(([start, wei, units, receipts, rejected]) => [start, { wei: BigInt(wei), units, receipts, rejected }]));
     t.newestAt = json.newestAt;
     for (const s of json.series) {
-      t.series.set(`${s.devnet ? 1 : 0}\n${s.deviceId}\n${s.resource}`, { devnet: s.devnet, deviceId: s.deviceId, resource: s.resource, minutes: slots(s.minutes), quarters: slots(s.quarters) });
+      const series = { devnet: s.devnet, deviceId: s.deviceId, resource: s.resource, minutes: slots(s.minutes), quarters: slots(s.quarters) };
+      t.series.set(`${s.devnet ? 1 : 0}\n${s.deviceId}\n${s.resource}`, series);
+      for (const slot of [...series.minutes.values(), ...series.quarters.values()]) {
+        t.all.wei += slot.wei;
+        t.all.receipts += slot.receipts;
+      }
     }
     for (const [key, at, devnet, deviceId, wei] of json.pending) t.pending.set(key, { at, devnet, deviceId, estimateWei: BigInt(wei) });
     for (const key of json.settled) t.settle(key);

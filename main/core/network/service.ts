@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
+import type { EarningsBucket, EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
 import type { DeviceType } from '../../common/protocol.js';
 import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
 import { predictEarnings } from '../economics/prediction.js';
@@ -49,6 +49,8 @@ export interface NetworkService {
   subscribe(listener: (event: NetworkEvent) => void): () => void;
   /** true: lease and run tasks; false: stop, giving the current task back with `why`. */
   earnings(query?: EarningsQuery): EarningsSummary;
+  /** The whole ledger's total (`earnings().total`), cheap enough for every receipt. */
+  total(): EarningsBucket;
   csv(query?: EarningsQuery): Promise<string>;
   estimates(input: EstimateInput): Estimates;
   close(): Promise<void>;
@@ -100,6 +102,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     status: () => client.status(),
     subscribe: (listener) => client.subscribe(listener),
     earnings: (query) => ledger.sums.summary(query),
+    total: () => ledger.sums.total(),
     csv: (query) => earningsCsv(ledger.records(), query),
     estimates(input) {
       const now = o.clock.now();
