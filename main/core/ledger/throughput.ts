@@ -1,4 +1,5 @@
 import type { Receipt } from '../../common/protocol.js';
+import { isCompute } from './totals.js';
 
 /** Tasks a throughput figure needs before it replaces the benchmark; the newest this many count. */
 const MIN_TASKS = 5;
@@ -24,7 +25,7 @@ const newestReceipts = (receipts: readonly Receipt[], deviceId: string, keep: (r
  * beside its compute (the median ratio, so a one-off model download does not count).
  */
 export function measuredThroughput(records: readonly Receipt[], deviceId: string): { flopsPerMs: number; source: 'tasks'; bandwidthRatio: number } | null {
-  const tasks = newestReceipts(records, deviceId, (r) => (r.resourceType === 'cpu' || r.resourceType === 'gpu') && r.durationMs > 0, RECENT_TASKS).reverse();
+  const tasks = newestReceipts(records, deviceId, (r) => isCompute(r) && r.durationMs > 0, RECENT_TASKS).reverse();
   let flops = 0;
   let ms = 0;
   let counted = 0;

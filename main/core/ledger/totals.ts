@@ -68,7 +68,11 @@ interface Seqs {
 
 /** A task as settled by its compute receipt: coordinator (any case), device, task id. */
 export const taskKey = (coordinator: string, deviceId: string, taskId: string): string => `${coordinator.toLowerCase()}\n${deviceId}\n${taskId}`;
-const isCompute = (r: Receipt): boolean => r.resourceType === 'gpu' || r.resourceType === 'cpu';
+/** Work paid by the FLOP (a task's compute receipt), not its transfer or time online. */
+export const isCompute = (r: Pick<Receipt, 'resourceType'>): boolean => r.resourceType === 'gpu' || r.resourceType === 'cpu';
+/** A receipt's numbering is per coordinator and device. */
+const seqKey = (coordinator: string, deviceId: string): string => `${coordinator.toLowerCase()}\n${deviceId}`;
+const seriesKey = (s: Pick<Series, 'devnet' | 'deviceId' | 'resource'>): string => `${s.devnet ? 1 : 0}\n${s.deviceId}\n${s.resource}`;
 const DAY = 86_400_000;
 const dayOf = (at: number, utcOffsetMinutes: number): string => new Date(at + utcOffsetMinutes * MINUTE).toISOString().slice(0, 10);
 /** `dayOf` for many slots: one date string a day, not one a slot. */
@@ -100,7 +104,7 @@ export class LedgerTotals {
       return !this.pending.has(key) && !this.settledSet.has(key);
     }
     const { deviceId, seq } = record.signed.receipt;
-    const s = this.seqs.get(`${record.source.coordinator.toLowerCase()}\n${deviceId}`);
+    const s = this.seqs.get(seqKey(record.source.coordinator, deviceId));
     return !s || seq > s.max || s.gaps.some(([a, b]) => seq >= a && seq <= b);
   }
 
@@ -116,11 +120,11 @@ export class LedgerTotals {
 
   private addReceipt(record: ReceiptRecord): void {
     const r = record.signed.receipt;
-    this.markSeen(`${record.source.coordinator.toLowerCase()}\n${r.deviceId}`, r.seq);
+    this.markSeen(seqKey(record.source.coordinator, r.deviceId), r.seq);
     if (isCompute(r)) this.settle(taskKey(record.source.coordinator, r.deviceId, r.taskId));
-    const id = `${record.source.devnet ? 1 : 0}\n${r.deviceId}\n${r.resourceType}`;
-    let series = this.series.get(id);
-    if (!series) this.series.set(id, (series = { devnet: record.source.devnet, deviceId: r.deviceId, resource: r.resourceType, minutes: new Map(), quarters: new Map() }));
+    const key = { devnet: record.source.devnet, deviceId: r.deviceId, resource: r.resourceType };
+    let series = this.series.get(seriesKey(key));
+    if (!series) this.series.set(seriesKey(key), (series = { ...key, minutes: new Map(), quarters: new Map() }));
     this.newestAt = Math.max(this.newestAt, r.issuedAt);
     const fine = r.issuedAt > this.newestAt - FINE_WINDOW_MS;
     const [slots, size] = fine ? [series.minutes, MINUTE] : [series.quarters, QUARTER];
@@ -280,7 +284,7 @@ export class LedgerTotals {
     t.newestAt = json.newestAt;
     for (const s of json.series) {
       const series = { devnet: s.devnet, deviceId: s.deviceId, resource: s.resource, minutes: slots(s.minutes), quarters: slots(s.quarters) };
-      t.series.set(`${s.devnet ? 1 : 0}\n${s.deviceId}\n${s.resource}`, series);
+      t.series.set(seriesKey(series), series);
       for (const slot of [...series.minutes.values(), ...series.quarters.values()]) {
         t.all.wei += slot.wei;
         t.all.receipts += slot.receipts;

@@ -75,11 +75,12 @@ export class Monitor {
    */
   private gpuUse(lanes: ReturnType<OurLanes>, now: number): GpuReadings {
     const before = this.busyBefore;
-    this.busyBefore = { at: now, ms: new Map(lanes.map((lane) => [lane.id, lane.busyMs])) };
+    const current = new Map(lanes.map((lane) => [lane.id, lane.busyMs]));
+    this.busyBefore = { at: now, ms: current };
     const elapsed = before ? now - before.at : 0;
     return this.gpus().map((gpu) => {
       const was = before?.ms.get(gpu.id);
-      const is = this.busyBefore!.ms.get(gpu.id);
+      const is = current.get(gpu.id);
       const ours = elapsed > 0 && was !== undefined && is !== undefined ? Math.min(100, Math.max(0, (100 * (is - was)) / elapsed)) : null;
       return { ...gpu, ourUtilizationPercent: ours };
     });

@@ -132,8 +132,9 @@ export class CoordinatorLink {
    */
   private tellLink(): void {
     const { info } = this;
+    if (this.toldLink || !info) return; // after every request: the medians only while they may still be needed
     const link = this.o.meter.capabilities();
-    if (this.toldLink || !info || link.downloadMbps === 0 || link.edgeLatencyMs === 0) return;
+    if (link.downloadMbps === 0 || link.edgeLatencyMs === 0) return;
     this.toldLink = true;
     this.registerInTurn(info).catch((error: unknown) => this.o.logger.warn(`network: the measured link figures were not sent: ${(error as Error).message}`));
   }

@@ -47,7 +47,6 @@ export interface NetworkService {
   notices: readonly string[];
   status(): NetworkStatus;
   subscribe(listener: (event: NetworkEvent) => void): () => void;
-  /** true: lease and run tasks; false: stop, giving the current task back with `why`. */
   earnings(query?: EarningsQuery): EarningsSummary;
   /** The whole ledger's total (`earnings().total`), cheap enough for every receipt. */
   total(): EarningsBucket;
