@@ -36,8 +36,8 @@ const outward = (what) => ({
 
 /**
  * The core files the devnet may import: the ports it runs on, atomic and checksummed files, the ONNX model
- * builder/reader it makes tasks with, the reward function it pays with, and the payout reader it builds vouchers
- * with. Everything else in core is the agent's own; shared protocol pieces live in main/common.
+ * builder/reader it makes tasks with, the reward function it pays with, the epoch builder it signs with (the one
+ * a device checks against), and the payout reader it builds vouchers with. Everything else in core is the agent's own; shared protocol pieces live in main/common.
  */
 const DEVNET_CORE_ENTRY_POINTS = [
   'ports',
@@ -48,6 +48,7 @@ const DEVNET_CORE_ENTRY_POINTS = [
   'runtime/onnx-model',
   'runtime/model-graph',
   'economics/rewards',
+  'network/epochs',
   'wallet/chain',
 ];
 const devnetReachesIntoCore = {

@@ -106,27 +106,6 @@ export const REGISTRATION_TYPES: TypedDataTypes = {
   ],
 };
 
-export const RECEIPT_TYPES: TypedDataTypes = {
-  Receipt: [
-    { name: 'receiptId', type: 'string' },
-    { name: 'seq', type: 'uint64' },
-    { name: 'taskId', type: 'string' },
-    { name: 'deviceId', type: 'string' },
-    { name: 'owner', type: 'address' },
-    { name: 'resourceType', type: 'string' },
-    { name: 'status', type: 'string' },
-    { name: 'units', type: 'uint256' },
-    { name: 'durationMs', type: 'uint64' },
-    { name: 'uptimeBp', type: 'uint16' },
-    { name: 'reputation', type: 'uint8' },
-    { name: 'baseWei', type: 'uint256' },
-    { name: 'reputationBonusWei', type: 'int256' },
-    { name: 'uptimeBonusWei', type: 'uint256' },
-    { name: 'totalWei', type: 'uint256' },
-    { name: 'issuedAt', type: 'uint64' },
-  ],
-};
-
 // ---- Messages --------------------------------------------------------------------------------------------------
 
 const ServerTime = z.number().int().positive();
@@ -242,6 +221,7 @@ export const ReleaseReplySchema = z.object({ status: z.enum(['released', 'unknow
 export const ResourceTypeSchema = z.enum(['gpu', 'cpu', 'bandwidth', 'availability']);
 export type ResourceType = z.infer<typeof ResourceTypeSchema>;
 
+/** A task's (or a stretch of online time's, or an epoch's transfers') receipt: a leaf of its signed epoch. */
 export const ReceiptSchema = z
   .object({
     receiptId: Id,
@@ -268,13 +248,87 @@ export const ReceiptSchema = z
   .strict();
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
-export const SignedReceiptSchema = z.object({ receipt: ReceiptSchema, signature: Signature }).strict();
-export type SignedReceipt = z.infer<typeof SignedReceiptSchema>;
+/**
+ * A receipt's leaf in its epoch's Merkle tree is the sha256 of 0x00 and this text (docs/protocol.md, "Epochs"): its
+ * fields in the schema's order, one per line. No field can hold a newline, so the text is unambiguous.
+ */
+export const receiptLeafText = (r: Receipt): string =>
+  [r.receiptId, r.seq, r.taskId, r.deviceId, r.owner.toLowerCase(), r.resourceType, r.status, r.units, r.durationMs, r.uptimeBp, r.reputation, r.baseWei, r.reputationBonusWei, r.uptimeBonusWei, r.totalWei, r.issuedAt].join('\n');
+
+/** What an epoch's receipts of one resource add up to. */
+export const EpochSumSchema = z
+  .object({
+    resourceType: ResourceTypeSchema,
+    receipts: z.number().int().positive(),
+    rejected: z.number().int().nonnegative(),
+    units: UintString,
+    totalWei: UintString,
+  })
+  .strict();
+export type EpochSum = z.infer<typeof EpochSumSchema>;
+
+/** The most receipts one epoch holds. */
+export const EPOCH_MAX_RECEIPTS = 4096;
+
+/**
+ * The one signed statement per epoch: a device's receipts `firstSeq`..`lastSeq` (all of them, no gaps), the root of
+ * the Merkle tree over their leaves, and what they add up to per resource. A receipt is proven by its leaf, its path to
+ * `root` and this signature, so the coordinator signs (and a device checks) one signature a minute, not one a task.
+ */
+export const EpochSchema = z
+  .object({
+    deviceId: Id,
+    owner: Address,
+    firstSeq: z.number().int().positive(),
+    lastSeq: z.number().int().positive(),
+    /** sha256 Merkle root (RFC 6962) over the receipts' leaves in seq order, 0x-prefixed hex. */
+    root: z.string().regex(/^0x[0-9a-f]{64}$/),
+    /** `issuedAt` of the first and the last receipt. */
+    openedAt: z.number().int().positive(),
+    closedAt: z.number().int().positive(),
+    /** One entry per resource present, in the order gpu, cpu, bandwidth, availability. */
+    sums: z.array(EpochSumSchema).min(1).max(4),
+    totalWei: UintString,
+    issuedAt: z.number().int().positive(),
+  })
+  .strict()
+  .refine((e) => e.lastSeq >= e.firstSeq && e.lastSeq - e.firstSeq < EPOCH_MAX_RECEIPTS && e.closedAt >= e.openedAt, 'an epoch covers 1 to 4096 receipts in order');
+export type Epoch = z.infer<typeof EpochSchema>;
+
+export const EPOCH_TYPES: TypedDataTypes = {
+  Epoch: [
+    { name: 'deviceId', type: 'string' },
+    { name: 'owner', type: 'address' },
+    { name: 'firstSeq', type: 'uint64' },
+    { name: 'lastSeq', type: 'uint64' },
+    { name: 'root', type: 'bytes32' },
+    { name: 'openedAt', type: 'uint64' },
+    { name: 'closedAt', type: 'uint64' },
+    { name: 'sums', type: 'EpochSum[]' },
+    { name: 'totalWei', type: 'uint256' },
+    { name: 'issuedAt', type: 'uint64' },
+  ],
+  EpochSum: [
+    { name: 'resourceType', type: 'string' },
+    { name: 'receipts', type: 'uint32' },
+    { name: 'rejected', type: 'uint32' },
+    { name: 'units', type: 'uint256' },
+    { name: 'totalWei', type: 'uint256' },
+  ],
+};
+
+export const SignedEpochSchema = z.object({ epoch: EpochSchema, signature: Signature }).strict();
+export type SignedEpoch = z.infer<typeof SignedEpochSchema>;
+
+/** An epoch as served: its signature and every receipt it covers, in seq order. */
+export const EpochBundleSchema = SignedEpochSchema.extend({ receipts: z.array(ReceiptSchema).min(1).max(EPOCH_MAX_RECEIPTS) }).strict();
+export type EpochBundle = z.infer<typeof EpochBundleSchema>;
 
 export const ReceiptsReplySchema = z
   .object({
-    receipts: z.array(SignedReceiptSchema).max(500),
-    /** Pass back as `?cursor=` to get what came after. */
+    /** Whole epochs, oldest first; a page holds at most 4,096 receipts unless its one epoch is that large. */
+    epochs: z.array(EpochBundleSchema).max(64),
+    /** The `lastSeq` of the page's last epoch: pass back as `?cursor=` to get what came after. */
     nextCursor: z.number().int().nonnegative(),
     serverTime: ServerTime,
   })

@@ -164,10 +164,10 @@ export function createContribution(o: ContributionOptions): Contribution {
     link.onGone((taskId) => scheduler.cancel(taskId));
     scheduler.onChange(o.onChange);
     service.subscribe((event) => {
-      if (event.type === 'receipt' || event.type === 'submitted') recount();
+      if (event.type === 'epoch' || event.type === 'submitted') recount();
       if (event.type === 'problem') o.onNotice(event.message);
       // New receipts change what the wallet may claim.
-      if (event.type === 'receipt') void wallet.refresh();
+      if (event.type === 'epoch') void wallet.refresh();
       o.onChange();
     });
     connected = { url, service, scheduler, registered, notices: [...notices, ...service.notices] };
@@ -241,13 +241,13 @@ export function createContribution(o: ContributionOptions): Contribution {
       // Receipts the coordinator signed since the last sync may be in the voucher.
       await client.syncReceipts().catch(() => 0);
       const { coordinator } = await client.pinned();
-      const receipts: ClaimContext['receipts'][number][] = [];
+      const epochs: ClaimContext['epochs'][number][] = [];
       for await (const r of ledger.records()) {
-        if (r.kind !== 'receipt' || r.source.coordinator.toLowerCase() !== coordinator.toLowerCase() || r.signed.receipt.deviceId !== client.deviceId) continue;
-        const { deviceId, seq, totalWei } = r.signed.receipt;
-        receipts.push({ deviceId, seq, totalWei });
+        if (r.source.coordinator.toLowerCase() !== coordinator.toLowerCase() || r.signed.epoch.deviceId !== client.deviceId) continue;
+        const { deviceId, firstSeq, lastSeq, totalWei } = r.signed.epoch;
+        epochs.push({ deviceId, firstSeq, lastSeq, totalWei });
       }
-      return { deviceId: client.deviceId, coordinator, receipts };
+      return { deviceId: client.deviceId, coordinator, epochs };
     },
     csv: (q) => connected?.service.csv(query(q)) ?? null,
     estimates(days) {

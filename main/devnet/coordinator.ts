@@ -9,20 +9,22 @@ import {
   RegisterRequestSchema,
   ReleaseRequestSchema,
   SubmitRequestSchema,
+  EPOCH_MAX_RECEIPTS,
   type ErrorReply,
   type InfoReply,
   type LeaseReply,
-  type SignedReceipt,
+  type Receipt,
+  type ReceiptsReply,
   type VoucherReply,
 } from '../common/protocol.js';
 import type { Clock, Logger } from '../core/ports.js';
 import { HttpError, parse, readBody } from './http-util.js';
 import { openPayouts, type PayoutLink } from './payouts.js';
 import { ReceiptIssuer } from './receipt-issuer.js';
-import { DeviceRegistry } from './registry.js';
+import { DeviceRegistry, type Device } from './registry.js';
 import { recordOutcome, reputation } from './standing.js';
 import { devnetModels, Verifier } from './tasks.js';
-import { UnfetchedReceipts } from './unfetched-receipts.js';
+import { UnfetchedEpochs } from './unfetched-receipts.js';
 import { WorkPool, type CoordinatorStats } from './work-pool.js';
 
 /**
@@ -52,6 +54,8 @@ export interface CoordinatorOptions {
   verifyRate?: number;
   /** An availability receipt for every this much online time. */
   availabilityReceiptMs?: number;
+  /** How long an epoch stays open before the next fetch or receipt seals it (0: every fetch seals). */
+  epochMs?: number;
 }
 
 export type { CoordinatorStats } from './work-pool.js';
@@ -65,7 +69,8 @@ export interface Coordinator {
   address: string;
   stats: CoordinatorStats;
   addTasks(count: number): void;
-  receiptsOf(deviceId: string): readonly SignedReceipt[];
+  /** The device's receipts in sealed epochs it has not fetched yet. */
+  receiptsOf(deviceId: string): Receipt[];
   /** From now on: serve vouchers at GET /v1/voucher and fund registering owners. */
   attachPayout(link: PayoutLink): void;
   close(): Promise<void>;
@@ -85,17 +90,32 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const registry = await DeviceRegistry.open({ stateFile, clock, chainId, presenceGapMs: maxLeaseWaitMs + 10_000 });
   const { wallet, devices } = registry;
   // Receipts are logged beside the state file, so vouchers after a restart still cover everything signed.
-  const { payouts, earlier } = await openPayouts({
+  const { payouts, earlier, open } = await openPayouts({
     file: stateFile ? join(dirname(stateFile), 'receipts.jsonl') : null,
     signer: wallet,
     now,
     ...(logger ? { logger } : {}),
   });
   // A receipt logged just before a crash may be newer than the state file's count.
-  for (const [id, d] of devices) d.nextSeq = Math.max(d.nextSeq, payouts.lastSeq(id) + 1);
-  const unfetched = new UnfetchedReceipts();
-  for (const signed of earlier) unfetched.add(signed);
-  const receipts = new ReceiptIssuer({ wallet, chainId, clock, payouts, unfetched, availabilityReceiptMs: options.availabilityReceiptMs ?? 10 * 60_000 });
+  for (const [id, d] of devices) d.nextSeq = Math.max(d.nextSeq, payouts.lastIssued(id) + 1);
+  const unfetched = new UnfetchedEpochs();
+  for (const bundle of earlier) unfetched.add(bundle);
+  const receipts = new ReceiptIssuer({
+    wallet,
+    chainId,
+    clock,
+    payouts,
+    unfetched,
+    open,
+    availabilityReceiptMs: options.availabilityReceiptMs ?? 10 * 60_000,
+    epochMs: options.epochMs ?? 60_000,
+  });
+
+  // Sealing changes the device's unpaid bytes, which the state file keeps.
+  const sealIfDue = async (deviceId: string, device: Device): Promise<void> => {
+    await receipts.sealIfDue(deviceId, device);
+    await registry.save();
+  };
 
   const models = devnetModels();
   const modelsBySha = new Map(models.map((m) => [m.sha256, m]));
@@ -167,7 +187,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       if (problem !== undefined) device.standing = recordOutcome(device.standing, problem === null, now());
       const status = problem ? 'rejected' : problem === null ? 'verified' : 'unverified';
       await receipts.issue(deviceId, device, { taskId: result.taskId, resourceType: lease.resource, status, durationMs, units: issued.operations });
-      if (!problem) await receipts.issue(deviceId, device, { taskId: result.taskId, resourceType: 'bandwidth', status, durationMs, units: BigInt(lease.bytes + body.bytes) });
+      if (!problem) device.unpaidBytes += lease.bytes + body.bytes;
       await registry.save();
       return { status: 'accepted', serverTime: now() };
     },
@@ -179,15 +199,17 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     'GET v1/voucher': async (req): Promise<VoucherReply> => {
       const [deviceId, device] = registry.authenticate(req);
       if (!payout) throw new HttpError(404, 'no-payout', 'This coordinator has no payout contract yet.');
+      await sealIfDue(deviceId, device);
       const voucher = await payouts.voucher(payout, deviceId, device.info.owner, Math.floor(now() / 1000) + VOUCHER_TTL_S);
       return { voucher, serverTime: now() };
     },
     'GET v1/receipts': async (req, _rest, url) => {
-      const [deviceId] = registry.authenticate(req);
+      const [deviceId, device] = registry.authenticate(req);
       const cursor = Number(url.searchParams.get('cursor') ?? '0');
       if (!Number.isSafeInteger(cursor) || cursor < 0) throw new HttpError(400, 'bad-request', 'cursor must be a non-negative integer.');
-      const after = unfetched.after(deviceId, cursor, 100);
-      return { receipts: after, nextCursor: after.at(-1)?.receipt.seq ?? cursor, serverTime: now() };
+      await sealIfDue(deviceId, device);
+      const epochs = unfetched.after(deviceId, cursor, EPOCH_MAX_RECEIPTS);
+      return { epochs, nextCursor: epochs.at(-1)?.epoch.lastSeq ?? cursor, serverTime: now() } satisfies ReceiptsReply;
     },
   };
 
@@ -238,7 +260,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     address: wallet.address,
     stats: pool.stats,
     addTasks: (count) => pool.addTasks(count),
-    receiptsOf: (deviceId) => unfetched.of(deviceId),
+    receiptsOf: (deviceId) => unfetched.receiptsOf(deviceId),
     attachPayout: (link) => (payout = link),
     async close() {
       pool.close();

@@ -1,12 +1,14 @@
 /**
- * The devnet's payouts. Every signed receipt is appended (fsynced) to a log in the devnet's state folder before it is
- * served; per device that gives the newest receipt number and what all receipts up to it earned, and the payout
- * contract keeps the same two numbers for what it paid. A voucher is their difference: the device's receipts from
- * the first unpaid one up to the newest, worth earned − paid. So a restarted devnet still owes exactly what it
- * signed (and can serve receipts a device has not fetched), and an expired voucher is simply replaced by the next.
+ * The devnet's payouts. Every receipt, and every epoch when it is sealed, is appended (fsynced) to a log in the
+ * devnet's state folder before it is served; per device the sealed epochs give the newest receipt number signed and
+ * what all receipts up to it earned, and the payout contract keeps the same two numbers for what it paid. A voucher is
+ * their difference: the device's receipts from the first unpaid one up to the newest sealed, worth earned − paid. So
+ * a restarted devnet still owes exactly what it signed (and can serve epochs a device has not fetched, and seal the
+ * receipts it had not), and an expired voucher is simply replaced by the next.
  */
 import { Contract, type Provider } from 'ethers';
-import { SignedReceiptSchema, type SignedReceipt } from '../common/protocol.js';
+import { z } from 'zod';
+import { ReceiptSchema, SignedEpochSchema, type EpochBundle, type Receipt } from '../common/protocol.js';
 import type { ChainSettings, Voucher } from '../common/wallet.js';
 import { appendRecord, openLog } from '../core/fs/checksummed-log.js';
 import type { Logger } from '../core/ports.js';
@@ -22,11 +24,19 @@ export interface PayoutLink {
   fund(owner: string): Promise<void>;
 }
 
+const LogLineSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('receipt'), receipt: ReceiptSchema }).strict(),
+  z.object({ kind: z.literal('epoch'), signed: SignedEpochSchema }).strict(),
+]);
+export type PayoutLogLine = z.infer<typeof LogLineSchema>;
+
 export interface Payouts {
-  /** Logs a signed receipt (on disk before it returns) and counts it. */
-  record(signed: SignedReceipt): Promise<void>;
-  /** The newest receipt number of the device counted (0: none). */
+  /** Logs a receipt or a sealed epoch (on disk before it returns); an epoch is counted. */
+  record(line: PayoutLogLine): Promise<void>;
+  /** The newest receipt number of the device's sealed epochs (0: none). */
   lastSeq(deviceId: string): number;
+  /** The newest receipt number issued to the device, sealed or not (0: none). */
+  lastIssued(deviceId: string): number;
   /**
    * The voucher for the device's receipts the contract has not paid yet, claimable until `expiry` (unix s);
    * null when they are worth nothing (zero-value receipts ride along with the next paid one).
@@ -35,44 +45,63 @@ export interface Payouts {
 }
 
 /**
- * Opens the receipt log (`file`; null: in memory only) and returns, with the payouts, the receipts of earlier runs,
- * oldest first, so the coordinator can serve them again.
+ * Opens the receipt log (`file`; null: in memory only) and returns, with the payouts, the epochs of earlier runs,
+ * oldest first, so the coordinator can serve them again, and per device the receipts it had not sealed yet.
  */
 export async function openPayouts(options: {
   file: string | null;
   signer: VoucherSigner;
   now: () => number;
   logger?: Logger;
-}): Promise<{ payouts: Payouts; earlier: SignedReceipt[] }> {
+}): Promise<{ payouts: Payouts; earlier: EpochBundle[]; open: Map<string, Receipt[]> }> {
   const { file, signer, logger } = options;
-  const devices = new Map<string, { lastSeq: number; earnedWei: bigint }>();
-  // A sum and a maximum: two receipts of one device signed at once may be logged in either order.
-  const count = ({ receipt }: SignedReceipt): void => {
-    const device = devices.get(receipt.deviceId) ?? { lastSeq: 0, earnedWei: 0n };
-    devices.set(receipt.deviceId, { lastSeq: Math.max(device.lastSeq, receipt.seq), earnedWei: device.earnedWei + BigInt(receipt.totalWei) });
+  const devices = new Map<string, { lastSeq: number; lastIssued: number; earnedWei: bigint }>();
+  const deviceOf = (id: string) => devices.get(id) ?? devices.set(id, { lastSeq: 0, lastIssued: 0, earnedWei: 0n }).get(id)!;
+  const open = new Map<string, Receipt[]>();
+  const earlier: EpochBundle[] = [];
+  const count = (line: PayoutLogLine): void => {
+    if (line.kind === 'receipt') {
+      const device = deviceOf(line.receipt.deviceId);
+      device.lastIssued = Math.max(device.lastIssued, line.receipt.seq);
+      return;
+    }
+    const { epoch } = line.signed;
+    const device = deviceOf(epoch.deviceId);
+    device.lastSeq = Math.max(device.lastSeq, epoch.lastSeq);
+    device.earnedWei += BigInt(epoch.totalWei);
   };
-  let earlier: SignedReceipt[] = [];
   if (file) {
-    const { records, report } = await openLog(file, SignedReceiptSchema, options.now);
+    const { records, report } = await openLog(file, LogLineSchema, options.now);
     if (report.tornTail) logger?.warn(`devnet: a torn last receipt line was kept in ${report.tornTail.keptIn}`);
     for (const p of report.problems) logger?.error(`devnet: receipt log line ${p.line}: ${p.message}; skipped`);
-    earlier = records;
-    for (const signed of records) count(signed);
+    for (const line of records) {
+      count(line);
+      if (line.kind === 'receipt') {
+        open.set(line.receipt.deviceId, [...(open.get(line.receipt.deviceId) ?? []), line.receipt]);
+        continue;
+      }
+      const { epoch, signature } = line.signed;
+      const pending = open.get(epoch.deviceId) ?? [];
+      earlier.push({ epoch, signature, receipts: pending.filter((r) => r.seq >= epoch.firstSeq && r.seq <= epoch.lastSeq) });
+      open.set(epoch.deviceId, pending.filter((r) => r.seq > epoch.lastSeq));
+    }
+    for (const [id, receipts] of open) if (receipts.length === 0) open.delete(id);
   }
-  // One append at a time, in the order the receipts were signed.
+  // One append at a time, in the order they were made.
   let appends: Promise<void> = Promise.resolve();
 
   const payouts: Payouts = {
-    async record(signed) {
+    async record(line) {
       // Counted once on disk: what a voucher covers is always what a restarted devnet would count.
       if (file) {
-        const done = appends.then(() => appendRecord(file, signed));
+        const done = appends.then(() => appendRecord(file, line));
         appends = done.catch(() => undefined);
         await done;
       }
-      count(signed);
+      count(line);
     },
     lastSeq: (deviceId) => devices.get(deviceId)?.lastSeq ?? 0,
+    lastIssued: (deviceId) => devices.get(deviceId)?.lastIssued ?? 0,
     async voucher(link, deviceId, owner, expiry) {
       const device = devices.get(deviceId);
       if (!device) return null;
@@ -91,5 +120,5 @@ export async function openPayouts(options: {
       });
     },
   };
-  return { payouts, earlier };
+  return { payouts, earlier, open };
 }

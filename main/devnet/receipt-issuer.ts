@@ -1,50 +1,98 @@
 import { randomUUID } from 'node:crypto';
 import type { Wallet } from 'ethers';
-import { eip712Domain, RECEIPT_TYPES, type Receipt } from '../common/protocol.js';
+import { eip712Domain, EPOCH_MAX_RECEIPTS, EPOCH_TYPES, type Receipt } from '../common/protocol.js';
+import { epochOf } from '../core/network/epochs.js';
 import { NO_REWARD, rewardWei } from '../core/economics/rewards.js';
 import type { Clock } from '../core/ports.js';
 import type { Payouts } from './payouts.js';
 import type { Device } from './registry.js';
 import { reputation, uptimeBp } from './standing.js';
-import type { UnfetchedReceipts } from './unfetched-receipts.js';
+import type { UnfetchedEpochs } from './unfetched-receipts.js';
 
 export interface ReceiptIssuerOptions {
   wallet: Wallet;
   chainId: number;
   clock: Pick<Clock, 'now'>;
   payouts: Payouts;
-  /** Where issued receipts wait until their device fetches them. */
-  unfetched: UnfetchedReceipts;
+  /** Where sealed epochs wait until their device fetches them. */
+  unfetched: UnfetchedEpochs;
   /** An availability receipt for every this much online time. */
   availabilityReceiptMs: number;
+  /** An epoch is sealed once its first receipt is this old (and the device asks, or earns again). */
+  epochMs: number;
+  /** Receipts of earlier runs not sealed yet, per device (from the payouts log). */
+  open: Map<string, Receipt[]>;
 }
 
-/** Signs receipts at the device's current standing, logs them for payouts (on disk first) and keeps them to serve. */
+type Work = Pick<Receipt, 'taskId' | 'resourceType' | 'status' | 'durationMs'> & { units: bigint };
+
+/**
+ * Writes receipts at the device's current standing (logged for payouts, on disk first) into the device's open epoch,
+ * and seals epochs: the transfers since the last one paid as one bandwidth receipt, the Merkle root over the receipts
+ * signed once, and the whole kept to serve.
+ */
 export class ReceiptIssuer {
   constructor(private readonly o: ReceiptIssuerOptions) {}
 
-  async issue(deviceId: string, device: Device, r: Pick<Receipt, 'taskId' | 'resourceType' | 'status' | 'durationMs'> & { units: bigint }): Promise<void> {
-    const now = this.o.clock.now();
-    const uptime = uptimeBp(device.standing, device.info.availability, now);
-    const standing = reputation(device.standing, now);
+  async issue(deviceId: string, device: Device, work: Work): Promise<void> {
+    const open = this.o.open.get(deviceId) ?? [];
+    if (open.length > 0 && (this.o.clock.now() - open[0]!.issuedAt >= this.o.epochMs || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
+      await this.seal(deviceId, device);
+    }
+    await this.write(deviceId, device, work, this.o.clock.now());
+  }
+
+  private async write(deviceId: string, device: Device, work: Work, issuedAt: number): Promise<void> {
+    const uptime = uptimeBp(device.standing, device.info.availability, issuedAt);
+    const standing = reputation(device.standing, issuedAt);
     const receipt: Receipt = {
       receiptId: randomUUID(),
       seq: device.nextSeq++,
-      taskId: r.taskId,
+      taskId: work.taskId,
       deviceId,
       owner: device.info.owner,
-      resourceType: r.resourceType,
-      status: r.status,
-      units: r.units.toString(),
-      durationMs: r.durationMs,
+      resourceType: work.resourceType,
+      status: work.status,
+      units: work.units.toString(),
+      durationMs: work.durationMs,
       uptimeBp: uptime,
       reputation: standing,
-      ...(r.status === 'rejected' ? NO_REWARD : rewardWei(r.resourceType, r.units, standing, uptime)),
-      issuedAt: now,
+      ...(work.status === 'rejected' ? NO_REWARD : rewardWei(work.resourceType, work.units, standing, uptime)),
+      issuedAt,
     };
-    const signature = await this.o.wallet.signTypedData(eip712Domain(this.o.chainId), RECEIPT_TYPES, receipt);
-    await this.o.payouts.record({ receipt, signature });
-    this.o.unfetched.add({ receipt, signature });
+    await this.o.payouts.record({ kind: 'receipt', receipt });
+    const open = this.o.open.get(deviceId) ?? [];
+    open.push(receipt);
+    this.o.open.set(deviceId, open);
+  }
+
+  /**
+   * Seals the device's open epoch if it is due: its first receipt is `epochMs` old, or the device has none sealed yet
+   * (so a new device sees its first earnings at once). The caller saves the device state after.
+   */
+  async sealIfDue(deviceId: string, device: Device): Promise<void> {
+    const open = this.o.open.get(deviceId) ?? [];
+    const first = this.o.payouts.lastSeq(deviceId) === 0;
+    if ((open.length > 0 || device.unpaidBytes > 0) && (first || this.o.clock.now() - (open[0]?.issuedAt ?? 0) >= this.o.epochMs)) {
+      await this.seal(deviceId, device);
+    }
+  }
+
+  private async seal(deviceId: string, device: Device): Promise<void> {
+    const last = this.o.open.get(deviceId)?.at(-1);
+    if (device.unpaidBytes > 0) {
+      // Paid at the time of the last transfer it covers (a later fetch must not move the epoch in time).
+      const bytes = BigInt(device.unpaidBytes);
+      device.unpaidBytes = 0;
+      await this.write(deviceId, device, { taskId: '', resourceType: 'bandwidth', status: 'verified', durationMs: 0, units: bytes }, last?.issuedAt ?? this.o.clock.now());
+    }
+    const receipts = this.o.open.get(deviceId) ?? [];
+    if (receipts.length === 0) return;
+    this.o.open.delete(deviceId);
+    const epoch = epochOf(receipts, this.o.clock.now());
+    const signature = await this.o.wallet.signTypedData(eip712Domain(this.o.chainId), EPOCH_TYPES, epoch);
+    await this.o.payouts.record({ kind: 'epoch', signed: { epoch, signature } });
+    this.o.unfetched.add({ epoch, signature, receipts });
   }
 
   /** Pays the device's online time once a whole receipt's worth is unpaid; true when it issued one. */

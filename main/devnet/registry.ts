@@ -19,6 +19,8 @@ export interface Device {
   lastSeen: number;
   onlineMs: number;
   paidOnlineMs: number;
+  /** Bytes served to and received from it that no receipt paid yet: paid once per epoch. */
+  unpaidBytes: number;
   nextSeq: number;
 }
 
@@ -35,6 +37,7 @@ const StateSchema = z.object({
       lastRegistrationAt: z.number().default(0),
       onlineMs: z.number(),
       paidOnlineMs: z.number(),
+      unpaidBytes: z.number().default(0),
       nextSeq: z.number(),
     }),
   ),
@@ -154,6 +157,7 @@ export class DeviceRegistry {
       lastSeen: now,
       onlineMs: existing?.onlineMs ?? 0,
       paidOnlineMs: existing?.paidOnlineMs ?? 0,
+      unpaidBytes: existing?.unpaidBytes ?? 0,
       nextSeq: existing?.nextSeq ?? 1,
     };
     this.devices.set(info.deviceId, device);

@@ -9,11 +9,11 @@ import type { NetworkClient, NetworkClientOptions } from '../../main/core/networ
 import { contribute } from './support/contribute.js';
 import type { NetworkError } from '../../main/core/network/http.js';
 import { Outbox } from '../../main/core/network/outbox.js';
-import { receiptProblem } from '../../main/core/network/receipts.js';
+import { bundleProblem } from '../../main/core/network/receipts.js';
 import { verifyLedgerFile } from '../../main/core/ledger/ledger.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { tempDir } from '../helpers/fakes.js';
-import { recordsOf } from '../helpers/ledger.js';
+import { receiptsIn, recordsOf } from '../helpers/ledger.js';
 import { nextEvent, runWithOrt, switchableProxy, testDevice } from './support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -22,7 +22,8 @@ after(async () => {
 });
 
 async function devnet(options: CoordinatorOptions = {}): Promise<Coordinator> {
-  const coordinator = await startCoordinator({ taskIntervalMs: null, verifyRate: 1, ...options });
+  // Every fetch seals the epoch, so each step's receipts come at once (the minute-long epoch has its own test).
+  const coordinator = await startCoordinator({ taskIntervalMs: null, verifyRate: 1, epochMs: 0, ...options });
   closers.push(() => coordinator.close());
   return coordinator;
 }
@@ -39,7 +40,7 @@ async function leaseTask(client: NetworkClient) {
   return outcome;
 }
 
-test('a device registers, runs a real ONNX task, submits it and gets verified, signed receipts into its ledger', async () => {
+test('a device registers, runs a real ONNX task, submits it and gets verified receipts in a signed epoch into its ledger', async () => {
   const net = await devnet();
   const { client, ledger } = await device(net.url);
   net.addTasks(1);
@@ -51,19 +52,20 @@ test('a device registers, runs a real ONNX task, submits it and gets verified, s
   assert.equal(await client.flush(), 0);
   assert.equal(await client.syncReceipts(), 2);
 
-  const receipts = (await recordsOf(ledger)).flatMap((r) => (r.kind === 'receipt' ? [r.signed] : []));
-  assert.deepEqual(receipts.map((r) => r.receipt.resourceType).sort(), ['bandwidth', 'cpu']);
-  for (const signed of receipts) {
-    assert.equal(signed.receipt.status, 'verified');
-    assert.equal(signed.receipt.taskId, task.id);
-    assert.equal(receiptProblem(signed, { chainId: 31337, coordinator: net.address }), null);
-    assert.ok(BigInt(signed.receipt.totalWei) > 0n);
+  const receipts = await receiptsIn(ledger);
+  assert.deepEqual(receipts.map((r) => [r.resourceType, r.taskId]), [['cpu', task.id], ['bandwidth', '']], 'the transfers are paid once per epoch');
+  for (const r of receipts) {
+    assert.equal(r.status, 'verified');
+    assert.ok(BigInt(r.totalWei) > 0n);
   }
+  const [epoch] = await recordsOf(ledger);
+  assert.equal(bundleProblem({ ...epoch!.signed, receipts }, { chainId: 31337, coordinator: net.address }), null);
+  assert.equal(epoch!.signed.epoch.totalWei, String(receipts.reduce((s, r) => s + BigInt(r.totalWei), 0n)));
   const summary = ledger.sums.summary();
   assert.equal(summary.total.receipts, 2);
   assert.equal(summary.total.pendingTasks, 0, 'the receipt settled the pending result');
-  const verified = await verifyLedgerFile(ledger.file, (r) => receiptProblem(r.signed, { chainId: 31337, coordinator: net.address }));
-  assert.deepEqual(verified, { ok: true, records: 3, problems: [] });
+  const verified = await verifyLedgerFile(ledger.file, { chainId: 31337, coordinator: net.address });
+  assert.deepEqual(verified, { ok: true, records: 1, problems: [] });
 });
 
 test('re-sending a result is safe: the coordinator counts it once and the ledger keeps one record', async () => {
@@ -79,7 +81,7 @@ test('re-sending a result is safe: the coordinator counts it once and the ledger
   await client.flush();
   assert.equal((await second).status, 'duplicate');
   assert.equal(net.stats.accepted.get(task.id), 1);
-  assert.equal((await recordsOf(ledger)).filter((r) => r.kind === 'submitted').length, 1);
+  assert.equal(ledger.sums.total().pendingTasks, 1);
 });
 
 test('a wrong result fails verification: its receipt says rejected, pays nothing, and the reputation drops', async () => {
@@ -94,15 +96,15 @@ test('a wrong result fails verification: its receipt says rejected, pays nothing
   await client.complete(first.leaseId, forged);
   await client.flush();
   await client.syncReceipts();
-  const rejected = (await recordsOf(ledger)).flatMap((r) => (r.kind === 'receipt' ? [r.signed.receipt] : []));
-  assert.deepEqual(rejected.map((r) => [r.status, r.totalWei]), [['rejected', '0']]);
+  const rejected = await receiptsIn(ledger);
+  assert.deepEqual(rejected.map((r) => [r.status, r.totalWei]), [['rejected', '0']], 'no transfers are paid for a rejected result');
   assert.equal(net.stats.rejected, 1);
   const second = await leaseTask(client);
   await client.complete(second.leaseId, await runWithOrt(second.task));
   await client.flush();
   await client.syncReceipts();
-  const last = (await recordsOf(ledger)).at(-1);
-  assert.equal(last?.kind === 'receipt' && last.signed.receipt.reputation, 41, '50, −10 for the failed verification, +1 for this one');
+  const last = (await receiptsIn(ledger)).filter((r) => r.resourceType === 'cpu').at(-1);
+  assert.equal(last?.reputation, 41, '50, −10 for the failed verification, +1 for this one');
   assert.equal(ledger.sums.summary().rejected, 1);
 });
 
@@ -227,7 +229,7 @@ test('online time earns signed availability receipts', async () => {
   await client.lease();
   await client.lease();
   await client.syncReceipts();
-  const availability = (await recordsOf(ledger)).flatMap((r) => (r.kind === 'receipt' && r.signed.receipt.resourceType === 'availability' ? [r.signed.receipt] : []));
+  const availability = (await receiptsIn(ledger)).filter((r) => r.resourceType === 'availability');
   assert.ok(availability.length >= 1);
   assert.ok(BigInt(availability[0]!.totalWei) > 0n);
 });
@@ -240,7 +242,7 @@ test('contribute(): the loop leases, runs, submits; earnings grow with receipts 
   let cpuReceipts = 0;
   const three = new Promise<void>((resolve) => {
     client.subscribe((e) => {
-      if (e.type === 'receipt' && e.receipt.receipt.resourceType === 'cpu' && ++cpuReceipts === 3) resolve();
+      if (e.type === 'epoch' && (cpuReceipts += e.epoch.sums.find((s) => s.resourceType === 'cpu')?.receipts ?? 0) >= 3) resolve();
     });
   });
   const loop = contribute({ client, execute: (task) => runWithOrt(task), signal: stop.signal });

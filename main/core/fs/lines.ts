@@ -1,13 +1,18 @@
 import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 
 /**
  * The lines of a file from byte `start` (each without its `\n`, with the byte offset just past it), read in chunks so
- * a file of any size costs one chunk of memory. A last line without `\n` is not yielded.
+ * a file of any size costs one chunk of memory. A last line without `\n` is not yielded. A `.gz` file is read
+ * unpacked (offsets then count unpacked bytes, and `start` must be 0).
  */
 export async function* fileLines(file: string, start = 0): AsyncGenerator<{ text: string; end: number }> {
   let carry: Buffer = Buffer.alloc(0);
   let offset = start;
-  const stream = createReadStream(file, { start, highWaterMark: 1 << 20 });
+  const raw = createReadStream(file, { start, highWaterMark: 1 << 20 });
+  const stream = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  // pipe() does not forward a read error (a missing file) to the gunzip stream.
+  if (stream !== raw) raw.once('error', (error) => stream.destroy(error));
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const buffer = carry.length ? Buffer.concat([carry, chunk]) : chunk;
@@ -23,5 +28,6 @@ export async function* fileLines(file: string, start = 0): AsyncGenerator<{ text
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   } finally {
     stream.destroy();
+    raw.destroy();
   }
 }

@@ -1,8 +1,10 @@
 import type { EarningsQuery } from '../../common/network.js';
 import { EarningsQuerySchema } from '../../common/network.js';
 import { formatSynor, WORK_UNIT } from '../economics/rewards.js';
-import type { LedgerRecord } from './ledger.js';
-import { taskKey } from './totals.js';
+import type { Epoch } from '../../common/protocol.js';
+import { receiptsOf, type DetailLine } from './detail.js';
+import type { LedgerRecord, LedgerSource } from './ledger.js';
+import type { PendingResult } from './totals.js';
 
 const CSV_COLUMNS = [
   'time_utc',
@@ -32,30 +34,35 @@ function cell(value: string | number | boolean): string {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** `n`: the record's place in the file, so rows of the same time keep the file's order. */
+/** `n`: the row's place as read, so rows of the same time keep that order. */
 type Row = { at: number; n: number; cells: (string | number | boolean)[] };
 
-/** One row per receipt and per result still waiting for one, oldest first; `records` are read as they come. */
-export async function earningsCsv(records: AsyncIterable<LedgerRecord>, query: EarningsQuery = {}): Promise<string> {
+export interface CsvSources {
+  /** Per-receipt detail, oldest first (the window of days it is kept for). */
+  detail: AsyncIterable<DetailLine>;
+  /** Every epoch in the ledger, oldest first: those whose detail is gone become one row per resource. */
+  epochs: AsyncIterable<LedgerRecord>;
+  /** Results still waiting for their receipt. */
+  pending: readonly PendingResult[];
+}
+
+/**
+ * One row per receipt kept in detail, one per resource of an older epoch (status `epoch`, its receipts' sums) and
+ * one per result still waiting for its receipt, oldest first.
+ */
+export async function earningsCsv(sources: CsvSources, query: EarningsQuery = {}): Promise<string> {
   const q = EarningsQuerySchema.parse(query);
   const rows: Row[] = [];
-  const pending = new Map<string, Row>();
-  let n = 0;
-  for await (const r of records) {
-    n++;
-    if (q.devnet !== undefined && r.source.devnet !== q.devnet) continue;
-    if (r.kind === 'submitted') {
-      const cells = [new Date(r.at).toISOString(), 'pending', '', r.taskId, r.deviceId, '', '', '', '', '', '', '', '', '', '', formatSynor(BigInt(r.estimateWei)), r.source.url, r.source.devnet];
-      pending.set(taskKey(r.source.coordinator, r.deviceId, r.taskId), { at: r.at, n, cells });
-      continue;
-    }
-    const x = r.signed.receipt;
-    pending.delete(taskKey(r.source.coordinator, x.deviceId, x.taskId));
-    rows.push({
-      at: x.issuedAt,
-      n,
-      cells: [
-        new Date(x.issuedAt).toISOString(),
+  const detailed = new Set<string>();
+  const wanted = (source: LedgerSource): boolean => q.devnet === undefined || source.devnet === q.devnet;
+  const push = (at: number, cells: Row['cells']): void => void rows.push({ at, n: rows.length, cells: [new Date(at).toISOString(), ...cells] });
+  for await (const line of sources.detail) {
+    const key = epochKey(line.source.coordinator, line.signed.epoch);
+    if (detailed.has(key)) continue;
+    detailed.add(key);
+    if (!wanted(line.source)) continue;
+    for (const x of receiptsOf(line)) {
+      push(x.issuedAt, [
         x.status,
         x.receiptId,
         x.taskId,
@@ -71,12 +78,25 @@ export async function earningsCsv(records: AsyncIterable<LedgerRecord>, query: E
         formatSynor(BigInt(x.reputationBonusWei)),
         formatSynor(BigInt(x.uptimeBonusWei)),
         formatSynor(BigInt(x.totalWei)),
-        r.source.url,
-        r.source.devnet,
-      ],
-    });
+        line.source.url,
+        line.source.devnet,
+      ]);
+    }
   }
-  rows.push(...pending.values());
+  for await (const r of sources.epochs) {
+    const e = r.signed.epoch;
+    if (!wanted(r.source) || detailed.has(epochKey(r.source.coordinator, e))) continue;
+    for (const sum of e.sums) {
+      const id = `epoch ${e.firstSeq}-${e.lastSeq}`;
+      push(e.closedAt, ['epoch', id, '', e.deviceId, e.owner, sum.resourceType, sum.units, WORK_UNIT[sum.resourceType], '', '', '', '', '', '', formatSynor(BigInt(sum.totalWei)), r.source.url, r.source.devnet]);
+    }
+  }
+  for (const p of sources.pending) {
+    if (q.devnet !== undefined && p.devnet !== q.devnet) continue;
+    push(p.at, ['pending', '', p.taskId, p.deviceId, '', '', '', '', '', '', '', '', '', '', formatSynor(p.estimateWei), p.url, p.devnet]);
+  }
   rows.sort((a, b) => a.at - b.at || a.n - b.n);
   return [CSV_COLUMNS.join(','), ...rows.map((row) => row.cells.map(cell).join(','))].join('\r\n') + '\r\n';
 }
+
+const epochKey = (coordinator: string, e: Pick<Epoch, 'deviceId' | 'firstSeq'>): string => `${coordinator.toLowerCase()}\n${e.deviceId}\n${e.firstSeq}`;

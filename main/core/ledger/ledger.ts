@@ -3,38 +3,41 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { Address, SignedReceiptSchema } from '../../common/protocol.js';
+import { SignedEpochSchema, type EpochBundle } from '../../common/protocol.js';
 import { replaceFileAtomic, writeFileAtomic } from '../fs/atomic.js';
 import { decodeRecord, encodeRecord, LogAppender, type LogOpenReport, type LogProblem } from '../fs/checksummed-log.js';
 import { diskRefusal } from '../fs/disk-refusal.js';
 import { fileLines } from '../fs/lines.js';
+import { bundleProblem, epochProblem, type ReceiptExpectation } from '../network/receipts.js';
+import { ReceiptDetail, receiptsOf } from './detail.js';
+import { LedgerSourceSchema, type LedgerSource } from './source.js';
 import { LedgerTotals, TotalsJsonSchema } from './totals.js';
 
+export type { LedgerSource } from './source.js';
+
 /**
- * The single source of earnings history: a checksummed append-only log (fs/checksummed-log.ts), and beside it
- * `<ledger>.index`, what the checked part of the log adds up to (ledger/totals.ts). A start reads the index and checks
- * only the lines written after it, so opening and every earnings query cost the same after a year as after a day.
+ * The single source of earnings history: a checksummed append-only log (fs/checksummed-log.ts) of signed epochs, one
+ * line a minute of work whatever the number of tasks, and beside it `<ledger>.index`, what the checked part of the log
+ * adds up to (ledger/totals.ts). A start reads the index and checks only the lines written after it, so opening and
+ * every earnings query cost the same after a year as after a day. Per-receipt detail, which proves each task against
+ * its epoch, lives in `<ledger>.detail/` for a window of days (ledger/detail.ts).
  */
 
-const Source = z.object({ url: z.string().max(2048), devnet: z.boolean(), coordinator: Address }).strict();
-export type LedgerSource = z.infer<typeof Source>;
 
-export const LedgerRecordSchema = z.discriminatedUnion('kind', [
-  /** The coordinator acknowledged a result; its reward is pending until the receipt arrives. */
-  z
-    .object({
-      kind: z.literal('submitted'),
-      at: z.number().int(),
-      source: Source,
-      taskId: z.string().min(1).max(128),
-      deviceId: z.string().min(1).max(128),
-      estimateWei: z.string().regex(/^[0-9]{1,78}$/),
-    })
-    .strict(),
-  /** A receipt whose coordinator signature was verified before it was written. */
-  z.object({ kind: z.literal('receipt'), at: z.number().int(), source: Source, signed: SignedReceiptSchema }).strict(),
-]);
+/** A line of the ledger: an epoch whose coordinator signature was verified before it was written. */
+export const LedgerRecordSchema = z
+  .object({ kind: z.literal('epoch'), at: z.number().int(), source: LedgerSourceSchema, signed: SignedEpochSchema })
+  .strict();
 export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
+
+/** The coordinator acknowledged a result; its reward is pending until its receipt comes (kept in the index only). */
+export interface Submitted {
+  at: number;
+  source: LedgerSource;
+  taskId: string;
+  deviceId: string;
+  estimateWei: bigint;
+}
 
 /** Lines that failed the check at load: moved out of the ledger into `keptIn`, each with its reason. */
 export interface SetAsideReport {
@@ -46,7 +49,7 @@ export interface SetAsideReport {
 const ProblemSchema = z.object({ line: z.number().int(), message: z.string().max(500) }).strict();
 /** `<ledger>.index`: how many bytes of the ledger were checked, their sha256, and what they add up to. */
 const IndexSchema = z
-  .object({ version: z.literal(1), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/), lines: z.number().int().nonnegative(), problems: z.array(ProblemSchema).max(100), totals: TotalsJsonSchema })
+  .object({ version: z.literal(2), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/), lines: z.number().int().nonnegative(), problems: z.array(ProblemSchema).max(100), totals: TotalsJsonSchema })
   .strict();
 type Index = z.infer<typeof IndexSchema>;
 /** The index as kept after open: its sums live on in the ledger's totals, not twice. */
@@ -63,12 +66,17 @@ export class Ledger {
   /** Lines reach the file through here: a record the disk refuses (full) waits in memory, in order. */
   private readonly log: LogAppender;
 
+  /** Per-receipt detail for the window of days (proofs, the CSV's rows). */
+  readonly detail: ReceiptDetail;
+
   private constructor(
     readonly file: string,
     readonly report: LogOpenReport & { setAside?: SetAsideReport },
     private index: Seal | null,
     totals: LedgerTotals,
+    detailDays: number,
   ) {
+    this.detail = new ReceiptDetail(`${file}.detail`, detailDays);
     this.totals = totals;
     this.log = new LogAppender(file, {
       written: (line) => {
@@ -87,8 +95,11 @@ export class Ledger {
     return run;
   }
 
-  /** Reads the index and cuts off (keeping it aside) a torn last line; the lines are read by `verify`. */
-  static async open(file: string, now: () => number = Date.now): Promise<Ledger> {
+  /**
+   * Reads the index and cuts off (keeping it aside) a torn last line; the lines are read by `verify`. Receipt detail is
+   * kept for `detailDays` whole days before today.
+   */
+  static async open(file: string, now: () => number = Date.now, detailDays = 7): Promise<Ledger> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     const tornTail = await cutTornTail(file, now);
     const index = await readFile(`${file}.index`, 'utf8').then(
@@ -98,9 +109,9 @@ export class Ledger {
       },
       () => null,
     );
-    if (!index) return new Ledger(file, { tornTail, problems: [] }, null, new LedgerTotals());
+    if (!index) return new Ledger(file, { tornTail, problems: [] }, null, new LedgerTotals(), detailDays);
     const { totals, ...seal } = index;
-    return new Ledger(file, { tornTail, problems: seal.problems }, seal, LedgerTotals.fromJSON(totals));
+    return new Ledger(file, { tornTail, problems: seal.problems }, seal, LedgerTotals.fromJSON(totals), detailDays);
   }
 
   /**
@@ -184,7 +195,7 @@ export class Ledger {
     this.checked.sinceSaved = 0;
     this.totals.compact();
     const index: Index = {
-      version: 1,
+      version: 2,
       bytes: this.checked.bytes,
       sha256: this.checked.hash.copy().digest('hex'),
       lines: this.checked.lines,
@@ -201,28 +212,42 @@ export class Ledger {
     this.index = { ...index, totals: undefined };
   }
 
-  /** False for a record already in the ledger (the same receipt, or the same submitted task). */
-  has(record: LedgerRecord): boolean {
-    return !this.totals.isNew(record);
+  /**
+   * Appends an epoch (its line fsynced, its receipts to the detail files) and counts it; an epoch already present is
+   * skipped: false. Only after `verify`: before it, the lines since the index are not counted yet, so a repeat of one
+   * of them would not be seen. A line the disk refuses is counted all the same and held in memory (`heldBecause`),
+   * written before the next one or at `writeHeld`; it is lost only if the app stops before there is room.
+   */
+  appendEpoch(at: number, source: LedgerSource, bundle: EpochBundle): Promise<boolean> {
+    return this.inTurn(async () => {
+      const { receipts, ...signed } = bundle;
+      const line = LedgerRecordSchema.parse({ kind: 'epoch', at, source, signed });
+      if (!this.checked) throw new Error('ledger: append before verify');
+      if (!this.totals.isNew(line)) return false;
+      // Detail first: a crash between the two leaves detail without its line, and the epoch is fetched again.
+      await this.detail.append(at, source, bundle);
+      this.totals.add(line, receipts);
+      await this.log.append(encodeRecord(line));
+      this.changed();
+      return true;
+    });
   }
 
   /**
-   * Appends and fsyncs; a record already present (same receipt, or same submitted task) is skipped: false. Only after
-   * `verify`: before it, the lines since the index are not counted yet, so a repeat of one of them would not be seen.
-   * A record the disk refuses is counted all the same and held in memory (`heldBecause`), written before the next one
-   * or at `writeHeld`; it is lost only if the app stops before there is room.
+   * Counts a result the coordinator acknowledged as pending until its receipt comes; false if it is already pending
+   * or settled. Kept in the index only: a crash can forget a pending figure, never a receipt.
    */
-  append(record: LedgerRecord): Promise<boolean> {
+  submitted(entry: Submitted): Promise<boolean> {
     return this.inTurn(async () => {
-      const checked = LedgerRecordSchema.parse(record);
-      const state = this.checked;
-      if (!state) throw new Error('ledger: append before verify');
-      if (this.has(checked)) return false;
-      this.totals.add(checked);
-      await this.log.append(encodeRecord(checked));
-      if (++state.sinceSaved >= INDEX_EVERY) void this.writeIndex().catch(() => undefined);
+      if (!this.totals.isNewSubmission(entry)) return false;
+      this.totals.addSubmission(entry);
+      this.changed();
       return true;
     });
+  }
+
+  private changed(): void {
+    if (++this.checked!.sinceSaved >= INDEX_EVERY) void this.writeIndex().catch(() => undefined);
   }
 
   /** What the ledger adds up to: earnings by slot, pending results, the newest receipts. */
@@ -230,7 +255,7 @@ export class Ledger {
     return this.totals;
   }
 
-  /** Every record in the file, oldest first, read as it goes (for exports and claims: the history may be large). */
+  /** Every epoch line in the file, oldest first, read as it goes (for exports and claims: the history may be large). */
   async *records(): AsyncGenerator<LedgerRecord> {
     await this.appends;
     for await (const { text } of fileLines(this.file)) {
@@ -293,13 +318,11 @@ export interface VerifyReport {
 }
 
 /**
- * Re-reads the file and checks every line: checksum, schema, no duplicate receipt, and (through `checkReceipt`)
- * each receipt's signature. Read-only: a torn tail is reported, not cut.
+ * Re-reads the file and checks every line: checksum, schema, no duplicate epoch, and each epoch's signature; then
+ * every detail line: its receipts add up, leaf for leaf, to the root and sums its coordinator signed. Read-only: a
+ * torn tail is reported, not cut.
  */
-export async function verifyLedgerFile(
-  file: string,
-  checkReceipt: (record: Extract<LedgerRecord, { kind: 'receipt' }>) => string | null,
-): Promise<VerifyReport> {
+export async function verifyLedgerFile(file: string, expect: ReceiptExpectation): Promise<VerifyReport> {
   const problems: LogProblem[] = [];
   const totals = new LedgerTotals();
   let records = 0;
@@ -314,11 +337,15 @@ export async function verifyLedgerFile(
       continue;
     }
     records++;
-    if (!totals.isNew(decoded)) problems.push({ line, message: 'duplicate record' });
+    if (!totals.isNew(decoded)) problems.push({ line, message: 'duplicate epoch' });
     else totals.add(decoded);
-    const bad = decoded.kind === 'receipt' ? checkReceipt(decoded) : null;
+    const bad = epochProblem(decoded.signed, expect);
     if (bad) problems.push({ line, message: bad });
   }
   if ((await stat(file)).size > end) problems.push({ line: line + 1, message: 'torn last line' });
+  for await (const detail of new ReceiptDetail(`${file}.detail`, Infinity).lines()) {
+    const bad = bundleProblem({ ...detail.signed, receipts: receiptsOf(detail) }, expect);
+    if (bad) problems.push({ line: 0, message: `detail: ${bad}` });
+  }
   return { ok: problems.length === 0, records, problems };
 }

@@ -3,7 +3,7 @@ import type { EarningsBucket, EarningsQuery, EarningsSummary } from '../../commo
 import { EarningsQuerySchema } from '../../common/network.js';
 import { ReceiptSchema, ResourceTypeSchema, type Receipt, type ResourceType } from '../../common/protocol.js';
 import { formatSynor } from '../economics/rewards.js';
-import type { LedgerRecord } from './ledger.js';
+import type { LedgerRecord, Submitted } from './ledger.js';
 
 /**
  * What the ledger's lines add up to, kept as sums per time slot instead of the lines themselves, so memory and every
@@ -21,7 +21,6 @@ const RECENT = 1_000;
 /** Compute tasks whose receipt came, remembered so a late or repeated submission is not counted as pending again. */
 const SETTLED = 4_096;
 
-type ReceiptRecord = Extract<LedgerRecord, { kind: 'receipt' }>;
 const RecentReceiptSchema = ReceiptSchema.extend({ devnet: z.boolean(), coordinator: z.string() });
 export type RecentReceipt = z.infer<typeof RecentReceiptSchema>;
 
@@ -32,7 +31,7 @@ export const TotalsJsonSchema = z
   .object({
     newestAt: z.number().int(),
     series: z.array(z.object({ devnet: z.boolean(), deviceId: z.string(), resource: ResourceTypeSchema, minutes: SlotRows, quarters: SlotRows }).strict()),
-    pending: z.array(z.tuple([z.string(), z.number().int(), z.boolean(), z.string(), Wei])),
+    pending: z.array(z.tuple([z.string(), z.number().int(), z.boolean(), z.string(), Wei, z.string()])),
     settled: z.array(z.string()),
     seqs: z.array(z.tuple([z.string(), z.object({ max: z.number().int().nonnegative(), gaps: z.array(z.tuple([z.number().int(), z.number().int()])) }).strict()])),
     recent: z.array(RecentReceiptSchema),
@@ -59,7 +58,10 @@ interface Pending {
   devnet: boolean;
   deviceId: string;
   estimateWei: bigint;
+  url: string;
 }
+/** A result the coordinator acknowledged whose receipt has not come yet. */
+export type PendingResult = Pending & { taskId: string };
 /** Per coordinator and device: the highest receipt seq, and the seqs below it not seen yet (as inclusive ranges). */
 interface Seqs {
   max: number;
@@ -97,60 +99,67 @@ export class LedgerTotals {
   /** Every receipt's wei and count, kept as they come: the dashboard's total without a pass over the slots. */
   private readonly all = { wei: 0n, receipts: 0 };
 
-  /** False for a record already counted: the same receipt (coordinator, device, seq), or a known submission. */
+  /** False for an epoch already counted (any of its receipts: coordinator, device, seq). */
   isNew(record: LedgerRecord): boolean {
-    if (record.kind === 'submitted') {
-      const key = taskKey(record.source.coordinator, record.deviceId, record.taskId);
-      return !this.pending.has(key) && !this.settledSet.has(key);
-    }
-    const { deviceId, seq } = record.signed.receipt;
+    const { deviceId, firstSeq, lastSeq } = record.signed.epoch;
     const s = this.seqs.get(seqKey(record.source.coordinator, deviceId));
-    return !s || seq > s.max || s.gaps.some(([a, b]) => seq >= a && seq <= b);
+    return !s || firstSeq > s.max || s.gaps.some(([a, b]) => firstSeq >= a && lastSeq <= b);
   }
 
-  /** Counts a record; call only for records `isNew` accepts. */
-  add(record: LedgerRecord): void {
-    if (record.kind === 'submitted') {
-      const key = taskKey(record.source.coordinator, record.deviceId, record.taskId);
-      this.pending.set(key, { at: record.at, devnet: record.source.devnet, deviceId: record.deviceId, estimateWei: BigInt(record.estimateWei) });
-      return;
+  /** False for a result already pending or settled. */
+  isNewSubmission(entry: Submitted): boolean {
+    const key = taskKey(entry.source.coordinator, entry.deviceId, entry.taskId);
+    return !this.pending.has(key) && !this.settledSet.has(key);
+  }
+
+  addSubmission(entry: Submitted): void {
+    const key = taskKey(entry.source.coordinator, entry.deviceId, entry.taskId);
+    this.pending.set(key, { at: entry.at, devnet: entry.source.devnet, deviceId: entry.deviceId, estimateWei: entry.estimateWei, url: entry.source.url });
+  }
+
+  /**
+   * Counts an epoch (call only for epochs `isNew` accepts) at the minute of its last receipt, per resource; with its
+   * receipts (as appended, not when re-read at a start), also settles their tasks and keeps them as the newest.
+   */
+  add(record: LedgerRecord, receipts: readonly Receipt[] = []): void {
+    const e = record.signed.epoch;
+    const { coordinator, devnet } = record.source;
+    this.markSeen(seqKey(coordinator, e.deviceId), e.firstSeq, e.lastSeq);
+    this.newestAt = Math.max(this.newestAt, e.closedAt);
+    for (const sum of e.sums) {
+      const key = { devnet, deviceId: e.deviceId, resource: sum.resourceType };
+      let series = this.series.get(seriesKey(key));
+      if (!series) this.series.set(seriesKey(key), (series = { ...key, minutes: new Map(), quarters: new Map() }));
+      const fine = e.closedAt > this.newestAt - FINE_WINDOW_MS;
+      const [slots, size] = fine ? [series.minutes, MINUTE] : [series.quarters, QUARTER];
+      const start = Math.floor(e.closedAt / size) * size;
+      const slot = slots.get(start) ?? { wei: 0n, units: 0, receipts: 0, rejected: 0 };
+      slot.wei += BigInt(sum.totalWei);
+      slot.units += Number(sum.units);
+      slot.receipts += sum.receipts;
+      slot.rejected += sum.rejected;
+      slots.set(start, slot);
+      this.all.wei += BigInt(sum.totalWei);
+      this.all.receipts += sum.receipts;
     }
-    this.addReceipt(record);
-  }
-
-  private addReceipt(record: ReceiptRecord): void {
-    const r = record.signed.receipt;
-    this.markSeen(seqKey(record.source.coordinator, r.deviceId), r.seq);
-    if (isCompute(r)) this.settle(taskKey(record.source.coordinator, r.deviceId, r.taskId));
-    const key = { devnet: record.source.devnet, deviceId: r.deviceId, resource: r.resourceType };
-    let series = this.series.get(seriesKey(key));
-    if (!series) this.series.set(seriesKey(key), (series = { ...key, minutes: new Map(), quarters: new Map() }));
-    this.newestAt = Math.max(this.newestAt, r.issuedAt);
-    const fine = r.issuedAt > this.newestAt - FINE_WINDOW_MS;
-    const [slots, size] = fine ? [series.minutes, MINUTE] : [series.quarters, QUARTER];
-    const start = Math.floor(r.issuedAt / size) * size;
-    const slot = slots.get(start) ?? { wei: 0n, units: 0, receipts: 0, rejected: 0 };
-    slot.wei += BigInt(r.totalWei);
-    slot.units += Number(r.units);
-    slot.receipts++;
-    this.all.wei += BigInt(r.totalWei);
-    this.all.receipts++;
-    if (r.status === 'rejected') slot.rejected++;
-    slots.set(start, slot);
-    this.recent.push({ ...r, devnet: record.source.devnet, coordinator: record.source.coordinator });
+    for (const r of receipts) {
+      if (isCompute(r)) this.settle(taskKey(coordinator, r.deviceId, r.taskId));
+      this.recent.push({ ...r, devnet, coordinator });
+    }
     if (this.recent.length > 2 * RECENT) this.recent = this.recent.slice(-RECENT);
   }
 
-  private markSeen(key: string, seq: number): void {
+  /** Marks seqs `first`..`last` seen (callers ask `isNew` first, so the range is new: past the max, or in one gap). */
+  private markSeen(key: string, first: number, last: number): void {
     const s = this.seqs.get(key) ?? { max: 0, gaps: [] };
-    if (seq > s.max) {
-      if (seq > s.max + 1) s.gaps.push([s.max + 1, seq - 1]);
-      s.max = seq;
+    if (first > s.max) {
+      if (first > s.max + 1) s.gaps.push([s.max + 1, first - 1]);
+      s.max = last;
     } else {
-      const i = s.gaps.findIndex(([a, b]) => seq >= a && seq <= b);
-      if (i < 0) return; // already seen: callers ask isNew first
+      const i = s.gaps.findIndex(([a, b]) => first >= a && last <= b);
+      if (i < 0) return;
       const [a, b] = s.gaps[i]!;
-      s.gaps.splice(i, 1, ...([[a, seq - 1], [seq + 1, b]] as [number, number][]).filter(([x, y]) => x <= y));
+      s.gaps.splice(i, 1, ...([[a, first - 1], [last + 1, b]] as [number, number][]).filter(([x, y]) => x <= y));
     }
     this.seqs.set(key, s);
   }
@@ -260,6 +269,11 @@ export class LedgerTotals {
     return { earnedWei, onlineHours: onlineMs / 3_600_000, firstOnlineAt };
   }
 
+  /** Results still waiting for their receipt, oldest first. */
+  pendingResults(): PendingResult[] {
+    return [...this.pending].map(([key, p]) => ({ ...p, taskId: key.slice(key.lastIndexOf('\n') + 1) })).sort((a, b) => a.at - b.at);
+  }
+
   /** The newest receipts, oldest first (at most 1,000). */
   newest(): readonly RecentReceipt[] {
     return this.recent.slice(-RECENT);
@@ -270,7 +284,7 @@ export class LedgerTotals {
     return {
       newestAt: this.newestAt,
       series: [...this.series.values()].map((s) => ({ devnet: s.devnet, deviceId: s.deviceId, resource: s.resource, minutes: slots(s.minutes), quarters: slots(s.quarters) })),
-      pending: [...this.pending].map(([key, p]) => [key, p.at, p.devnet, p.deviceId, String(p.estimateWei)]),
+      pending: [...this.pending].map(([key, p]) => [key, p.at, p.devnet, p.deviceId, String(p.estimateWei), p.url]),
       settled: this.settled,
       seqs: [...this.seqs].map(([key, s]) => [key, { max: s.max, gaps: s.gaps }]),
       recent: [...this.newest()],
@@ -290,7 +304,7 @@ export class LedgerTotals {
         t.all.receipts += slot.receipts;
       }
     }
-    for (const [key, at, devnet, deviceId, wei] of json.pending) t.pending.set(key, { at, devnet, deviceId, estimateWei: BigInt(wei) });
+    for (const [key, at, devnet, deviceId, wei, url] of json.pending) t.pending.set(key, { at, devnet, deviceId, estimateWei: BigInt(wei), url });
     for (const key of json.settled) t.settle(key);
     for (const [key, s] of json.seqs) t.seqs.set(key, s);
     t.recent = json.recent;

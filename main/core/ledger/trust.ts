@@ -1,5 +1,5 @@
 import type { LedgerRecord } from './ledger.js';
-import { receiptProblem } from '../network/receipts.js';
+import { epochProblem } from '../network/receipts.js';
 
 /** What every ledger line is checked against at load: this device, and the coordinators it pinned. */
 export interface LedgerTrust {
@@ -8,14 +8,13 @@ export interface LedgerTrust {
 }
 
 /**
- * Why a ledger record must not be counted, or null: a submission by another device, or a receipt that is not
- * this device's, not signed by a coordinator it pinned, or whose amounts do not follow the reward function.
+ * Why a ledger line must not be counted, or null: an epoch that is not this device's, or not signed by a coordinator
+ * it pinned.
  */
 export function recordProblem(trust: LedgerTrust): (record: LedgerRecord) => string | null {
   return (record) => {
-    if (record.kind === 'submitted') return record.deviceId === trust.deviceId ? null : `a result of another device (${record.deviceId})`;
     const pin = trust.coordinators.find((c) => c.coordinator.toLowerCase() === record.source.coordinator.toLowerCase());
-    if (!pin) return `a receipt from a coordinator this device never joined (${record.source.coordinator})`;
-    return receiptProblem(record.signed, { chainId: pin.chainId, coordinator: pin.coordinator, deviceId: trust.deviceId });
+    if (!pin) return `an epoch from a coordinator this device never joined (${record.source.coordinator})`;
+    return epochProblem(record.signed, { chainId: pin.chainId, coordinator: pin.coordinator, deviceId: trust.deviceId });
   };
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DEVNET_LABEL, type NetworkStatus } from '../../common/network.js';
-import { ROUTES, VoucherReplySchema, type DeviceInfo, type InfoReply, type NoWorkReason, type SignedReceipt, type TypedDataDomain, type TypedDataTypes } from '../../common/protocol.js';
+import { ROUTES, VoucherReplySchema, type DeviceInfo, type InfoReply, type NoWorkReason, type Epoch, type TypedDataDomain, type TypedDataTypes } from '../../common/protocol.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import type { ChainSettings, Voucher } from '../../common/wallet.js';
 import { coalesced } from '../coalesced.js';
@@ -64,7 +64,8 @@ export type NetworkEvent =
   /** A finished result is on disk (fsynced) and will be submitted until acknowledged. */
   | { type: 'queued'; taskId: string }
   | { type: 'submitted'; taskId: string; status: 'accepted' | 'duplicate' | 'too-late' }
-  | { type: 'receipt'; receipt: SignedReceipt }
+  /** A signed epoch of receipts, checked and in the ledger. */
+  | { type: 'epoch'; epoch: Epoch }
   | { type: 'problem'; message: string };
 
 export interface PinnedCoordinator {

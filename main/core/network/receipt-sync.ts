@@ -7,7 +7,7 @@ import type { ClientFile } from './client-file.js';
 import type { NetworkEvent } from './client.js';
 import { NetworkError } from './http.js';
 import type { CoordinatorLink } from './link.js';
-import { receiptProblem } from './receipts.js';
+import { bundleProblem } from './receipts.js';
 
 export interface ReceiptSyncOptions {
   link: CoordinatorLink;
@@ -21,9 +21,10 @@ export interface ReceiptSyncOptions {
 }
 
 /**
- * Fetches this device's new receipts page by page, checks each (signature of the pinned coordinator, this device and
- * owner, the reward split) and appends it to the ledger; resolves to how many were added. The cursor moves only past
- * receipts that checked out and are on disk, so a refused or unsaved one is fetched again.
+ * Fetches this device's new epochs page by page, checks each (signature of the pinned coordinator, this device and
+ * owner, every receipt's reward split, the receipts adding up to the signed root and sums) and appends it to the
+ * ledger; resolves to how many receipts were added. The cursor moves only past epochs that checked out and are on
+ * disk, so a refused or unsaved one is fetched again.
  */
 export async function fetchReceipts(o: ReceiptSyncOptions): Promise<number> {
   const { link, file, ledger } = o;
@@ -34,28 +35,28 @@ export async function fetchReceipts(o: ReceiptSyncOptions): Promise<number> {
     const reply = await link.authed(() => link.call(ROUTES.receipts(pinned.cursor), ReceiptsReplySchema, 'GET'));
     let cursor = pinned.cursor;
     let problem: string | null = null;
-    for (const signed of reply.receipts) {
-      if (signed.receipt.seq <= cursor) continue;
-      problem = receiptProblem(signed, { chainId: pinned.chainId, coordinator: pinned.coordinator, deviceId: file.deviceId, owner: o.owner });
+    for (const bundle of reply.epochs) {
+      if (bundle.epoch.lastSeq <= cursor) continue;
+      problem = bundleProblem(bundle, { chainId: pinned.chainId, coordinator: pinned.coordinator, deviceId: file.deviceId, owner: o.owner });
       if (problem) break;
       const source = { url: link.url, devnet: link.devnet, coordinator: pinned.coordinator };
-      if (await ledger.append({ kind: 'receipt', at: o.clock.now(), source, signed })) {
-        added++;
-        o.events.emit({ type: 'receipt', receipt: signed });
+      if (await ledger.appendEpoch(o.clock.now(), source, bundle)) {
+        added += bundle.receipts.length;
+        o.events.emit({ type: 'epoch', epoch: bundle.epoch });
       }
       // Held in memory (disk full): counted, but fetched again should the app stop before it is written.
-      if (ledger.heldCount() === 0) cursor = signed.receipt.seq;
+      if (ledger.heldCount() === 0) cursor = bundle.epoch.lastSeq;
     }
     const held = ledger.heldCount() > 0;
     o.afterPage();
-    // A full disk may refuse to save the cursor: then the receipts after the one saved come again after a restart,
+    // A full disk may refuse to save the cursor: then the epochs after the one saved come again after a restart,
     // and are skipped.
     if (cursor !== pinned.cursor) {
       await file.setCoordinator(link.url, { ...pinned, cursor }).catch((error: unknown) => {
         if (diskRefusal(error) === null) throw error;
       });
     }
-    if (problem) throw new NetworkError('BAD_RECEIPT', `A receipt from the coordinator was refused: ${problem}.`);
+    if (problem) throw new NetworkError('BAD_RECEIPT', `Earnings sent by the coordinator were refused: ${problem}.`);
     if (held || cursor === pinned.cursor) return added;
   }
   return added;

@@ -1,6 +1,7 @@
 import { verifyTypedData } from 'ethers';
-import { eip712Domain, RECEIPT_TYPES, type SignedReceipt } from '../../common/protocol.js';
+import { eip712Domain, EPOCH_TYPES, type EpochBundle, type Receipt, type SignedEpoch } from '../../common/protocol.js';
 import { NO_REWARD, rewardWei } from '../economics/rewards.js';
+import { epochOf } from './epochs.js';
 
 export interface ReceiptExpectation {
   chainId: number;
@@ -13,22 +14,47 @@ export interface ReceiptExpectation {
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /**
- * Why a receipt must not enter the ledger, or null when it is good: signed by the pinned coordinator (EIP-712),
- * for this device and owner, and its reward split is exactly what the seed's RewardCalculator gives.
+ * Why a signed epoch must not enter the ledger, or null: signed by the pinned coordinator (EIP-712), for this device
+ * and owner. What it covers is checked against its receipts by `bundleProblem`, or was when it was written.
  */
-export function receiptProblem(signed: SignedReceipt, expect: ReceiptExpectation): string | null {
-  const r = signed.receipt;
+export function epochProblem(signed: SignedEpoch, expect: ReceiptExpectation): string | null {
+  const e = signed.epoch;
+  const name = `epoch ${e.firstSeq}–${e.lastSeq}`;
   let signer: string;
   try {
-    signer = verifyTypedData(eip712Domain(expect.chainId), RECEIPT_TYPES, r, signed.signature);
+    signer = verifyTypedData(eip712Domain(expect.chainId), EPOCH_TYPES, e, signed.signature);
   } catch (error) {
-    return `receipt ${r.receiptId}: unreadable signature (${(error as Error).message.slice(0, 80)})`;
+    return `${name}: unreadable signature (${(error as Error).message.slice(0, 80)})`;
   }
-  if (!same(signer, expect.coordinator)) return `receipt ${r.receiptId}: signed by ${signer}, not by the coordinator ${expect.coordinator}`;
-  if (expect.deviceId !== undefined && r.deviceId !== expect.deviceId) return `receipt ${r.receiptId}: for device ${r.deviceId}, not this one`;
-  if (expect.owner !== undefined && !same(r.owner, expect.owner)) return `receipt ${r.receiptId}: for owner ${r.owner}, not ${expect.owner}`;
+  if (!same(signer, expect.coordinator)) return `${name}: signed by ${signer}, not by the coordinator ${expect.coordinator}`;
+  if (expect.deviceId !== undefined && e.deviceId !== expect.deviceId) return `${name}: for device ${e.deviceId}, not this one`;
+  if (expect.owner !== undefined && !same(e.owner, expect.owner)) return `${name}: for owner ${e.owner}, not ${expect.owner}`;
+  return null;
+}
+
+/** Why a receipt's reward split is not what the seed's RewardCalculator gives, or null. */
+export function splitProblem(r: Receipt): string | null {
   const want = r.status === 'rejected' ? NO_REWARD : rewardWei(r.resourceType, BigInt(r.units), r.reputation, r.uptimeBp);
   const got = { baseWei: r.baseWei, reputationBonusWei: r.reputationBonusWei, uptimeBonusWei: r.uptimeBonusWei, totalWei: r.totalWei };
-  if (JSON.stringify(got) !== JSON.stringify(want)) return `receipt ${r.receiptId}: the reward split does not follow the network's rates`;
+  return JSON.stringify(got) === JSON.stringify(want) ? null : `receipt ${r.receiptId}: the reward split does not follow the network's rates`;
+}
+
+/**
+ * Why an epoch as served must be refused, or null: its signature (`epochProblem`), then its receipts: this device's,
+ * numbered without a gap from `firstSeq` to `lastSeq`, each split by the network's rates, and adding up, leaf for
+ * leaf, to the root and sums that were signed.
+ */
+export function bundleProblem(bundle: EpochBundle, expect: ReceiptExpectation): string | null {
+  const signed = epochProblem(bundle, expect);
+  if (signed) return signed;
+  const e = bundle.epoch;
+  for (const [i, r] of bundle.receipts.entries()) {
+    if (r.seq !== e.firstSeq + i) return `epoch ${e.firstSeq}–${e.lastSeq}: receipt ${r.seq} is out of place`;
+    if (r.deviceId !== e.deviceId || !same(r.owner, e.owner)) return `receipt ${r.receiptId}: not for the device and owner of its epoch`;
+    const split = splitProblem(r);
+    if (split) return split;
+  }
+  const rebuilt = epochOf(bundle.receipts, e.issuedAt);
+  if (JSON.stringify({ ...rebuilt, owner: e.owner }) !== JSON.stringify(e)) return `epoch ${e.firstSeq}–${e.lastSeq}: its receipts do not add up to what was signed`;
   return null;
 }

@@ -102,7 +102,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     subscribe: (listener) => client.subscribe(listener),
     earnings: (query) => ledger.sums.summary(query),
     total: () => ledger.sums.total(),
-    csv: (query) => earningsCsv(ledger.records(), query),
+    csv: (query) => earningsCsv({ detail: ledger.detail.lines(), epochs: ledger.records(), pending: ledger.sums.pendingResults() }, query),
     estimates(input) {
       const now = o.clock.now();
       // Availability receipts are the coordinator's own measure of time online: over the last week, the share of the

@@ -129,13 +129,12 @@ export class Submitting {
       if (reply.status === 'too-late') leasing.lost();
       else leasing.taken();
       if (reply.status !== 'too-late') {
-        await ledger.append({
-          kind: 'submitted',
+        await ledger.submitted({
           at: this.o.clock.now(),
           source: { url: link.url, devnet: link.devnet, coordinator: link.pinned?.coordinator ?? '0x0000000000000000000000000000000000000000' },
           taskId: entry.result.taskId,
           deviceId: entry.deviceId,
-          estimateWei: entry.estimateWei,
+          estimateWei: BigInt(entry.estimateWei),
         });
         // Held in memory when the disk is full: the result is in, and its receipt comes by the cursor whatever happens.
         this.tellHeld();

@@ -1,16 +1,16 @@
 import { verifyTypedData } from 'ethers';
-import type { Receipt } from '../../common/protocol.js';
+import type { Epoch } from '../../common/protocol.js';
 import { payoutDomain, VOUCHER_TYPES, type Voucher } from '../../common/wallet.js';
 import type { ChainClient } from './chain.js';
 import { WalletError } from './errors.js';
 
-/** What this device knows for itself: its id, the coordinator it pinned, and its own verified receipts. */
+/** What this device knows for itself: its id, the coordinator it pinned, and its own verified epochs. */
 export interface ClaimContext {
   deviceId: string;
   /** The pinned coordinator's signing address. */
   coordinator: string;
-  /** This device's receipts from that coordinator, as verified into the ledger. */
-  receipts: readonly Pick<Receipt, 'deviceId' | 'seq' | 'totalWei'>[];
+  /** This device's signed epochs from that coordinator, as verified into the ledger. */
+  epochs: readonly Pick<Epoch, 'deviceId' | 'firstSeq' | 'lastSeq' | 'totalWei'>[];
 }
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
@@ -20,8 +20,8 @@ const refuse = (why: string): WalletError =>
 /**
  * Throws (VOUCHER_MISMATCH, in plain words) unless the voucher is exactly what this device can prove it is owed:
  * signed by the pinned coordinator, which is also the payout contract's signer; only this device's receipts,
- * starting right after the last one the contract paid; each range worth the sum of this device's own receipts in
- * it, to the wei.
+ * starting right after the last one the contract paid and ending where one of its epochs ends; each range worth the
+ * sum of this device's own signed epochs in it, to the wei.
  */
 export async function checkVoucher(chain: ChainClient, voucher: Voucher, owner: string, context: ClaimContext): Promise<void> {
   const contractSigner = await chain.signer();
@@ -44,12 +44,15 @@ export async function checkVoucher(chain: ChainClient, voucher: Voucher, owner: 
     if (range.firstSeq !== paid.lastSeq + 1) {
       throw refuse(`the voucher starts at receipt ${range.firstSeq}, but the contract has paid up to receipt ${paid.lastSeq}.`);
     }
-    const own = context.receipts.filter((r) => r.deviceId === range.deviceId && r.seq >= range.firstSeq && r.seq <= range.lastSeq);
-    const newest = Math.max(0, ...context.receipts.filter((r) => r.deviceId === range.deviceId).map((r) => r.seq));
+    const mine = context.epochs.filter((e) => e.deviceId === range.deviceId);
+    const newest = Math.max(0, ...mine.map((e) => e.lastSeq));
     if (newest < range.lastSeq) {
       throw refuse(`the voucher covers receipts up to ${range.lastSeq}, but this device has received only up to ${newest} so far.`);
     }
-    const sum = own.reduce((s, r) => s + BigInt(r.totalWei), 0n);
+    if (mine.some((e) => e.firstSeq <= range.lastSeq && e.lastSeq > range.lastSeq)) {
+      throw refuse(`the voucher ends at receipt ${range.lastSeq}, inside one of this device's signed epochs, so its amount cannot be checked.`);
+    }
+    const sum = mine.filter((e) => e.firstSeq >= range.firstSeq && e.lastSeq <= range.lastSeq).reduce((s, e) => s + BigInt(e.totalWei), 0n);
     if (sum !== BigInt(range.amount)) {
       throw refuse(`receipts ${range.firstSeq}–${range.lastSeq} add up to ${sum} wei in your own records, but the voucher says ${range.amount} wei.`);
     }

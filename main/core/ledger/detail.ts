@@ -1,0 +1,119 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { z } from 'zod';
+import { ReceiptSchema, ResourceTypeSchema, SignedEpochSchema, type EpochBundle, type Receipt } from '../../common/protocol.js';
+import { decodeRecord, encodeRecord, LogAppender } from '../fs/checksummed-log.js';
+import { fileLines } from '../fs/lines.js';
+import { LedgerSourceSchema, type LedgerSource } from './source.js';
+
+/**
+ * Per-receipt detail, kept for a window of days: one checksummed line per epoch (its signature and every receipt it
+ * covers, in a compact row form), in one file per UTC day, packed with gzip once the day is over and deleted once it
+ * leaves the window. Each line proves its receipts on its own (the root rebuilt from the rows, the signature over it).
+ * The earnings themselves never depend on it: the ledger's epoch lines carry the sums.
+ */
+
+const Uint = z.string().regex(/^[0-9]{1,78}$/);
+const Int = z.string().regex(/^-?[0-9]{1,78}$/);
+const n = z.number().int().nonnegative();
+/** A receipt without what its epoch already says (device, owner), in ReceiptSchema's field order. */
+const RowSchema = z.tuple([z.string(), n, z.string(), ResourceTypeSchema, z.enum(['verified', 'unverified', 'rejected']), Uint, n, n, n, Uint, Int, Uint, Uint, n]);
+type Row = z.infer<typeof RowSchema>;
+const DetailLineSchema = z.object({ at: z.number().int(), source: LedgerSourceSchema, signed: SignedEpochSchema, rows: z.array(RowSchema).min(1).max(4096) }).strict();
+export type DetailLine = z.infer<typeof DetailLineSchema>;
+
+const toRow = (r: Receipt): Row => [r.receiptId, r.seq, r.taskId, r.resourceType, r.status, r.units, r.durationMs, r.uptimeBp, r.reputation, r.baseWei, r.reputationBonusWei, r.uptimeBonusWei, r.totalWei, r.issuedAt];
+
+/** The line's receipts, whole again (parsed: rows are a file read back). */
+export function receiptsOf(line: DetailLine): Receipt[] {
+  const { deviceId, owner } = line.signed.epoch;
+  return line.rows.map(([receiptId, seq, taskId, resourceType, status, units, durationMs, uptimeBp, reputation, baseWei, reputationBonusWei, uptimeBonusWei, totalWei, issuedAt]) =>
+    ReceiptSchema.parse({ receiptId, seq, taskId, deviceId, owner, resourceType, status, units, durationMs, uptimeBp, reputation, baseWei, reputationBonusWei, uptimeBonusWei, totalWei, issuedAt }),
+  );
+}
+
+const DAY = 86_400_000;
+const dayName = (at: number): string => new Date(at).toISOString().slice(0, 10);
+const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl(\.gz)?$/;
+
+export class ReceiptDetail {
+  private appender: LogAppender | null = null;
+
+  constructor(
+    readonly dir: string,
+    /** Whole UTC days of detail kept before today. */
+    private readonly days: number,
+  ) {}
+
+  /** Appends an epoch's detail to its day's file (held in memory while the disk is full, like the ledger's lines). */
+  async append(at: number, source: LedgerSource, bundle: EpochBundle): Promise<void> {
+    const file = join(this.dir, `${dayName(at)}.jsonl`);
+    if (this.appender?.file !== file) {
+      await this.appender?.append();
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      this.appender = new LogAppender(file, { maxHeld: 256 });
+      await this.tidy(at);
+    }
+    const { receipts, ...signed } = bundle;
+    await this.appender.append(encodeRecord({ at, source, signed, rows: receipts.map(toRow) } satisfies DetailLine));
+  }
+
+  /** Lines given up while the disk was full (their epochs' earnings are in the ledger all the same). */
+  dropped(): number {
+    return this.appender?.dropped() ?? 0;
+  }
+
+  /** Packs the files of days before `now`'s and deletes those older than the window. */
+  async tidy(now: number): Promise<void> {
+    const today = dayName(now);
+    const oldest = dayName(now - this.days * DAY);
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    // A pack cut short by a crash.
+    for (const name of names) if (name.endsWith('.gz.tmp')) await rm(join(this.dir, name), { force: true });
+    for (const { name, day, packed, stale } of await this.files()) {
+      const path = join(this.dir, name);
+      if (day < oldest || stale) await rm(path, { force: true });
+      else if (!packed && day < today) await pack(path);
+    }
+  }
+
+  /** The day files, oldest first; `stale`: an unpacked file whose packed copy is whole (a crash after packing). */
+  private async files(): Promise<{ name: string; day: string; packed: boolean; stale: boolean }[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const found = names.flatMap((name) => {
+      const m = DAY_FILE.exec(name);
+      return m ? [{ name, day: m[1]!, packed: Boolean(m[2]) }] : [];
+    });
+    const packedDays = new Set(found.filter((f) => f.packed).map((f) => f.day));
+    return found.map((f) => ({ ...f, stale: !f.packed && packedDays.has(f.day) })).sort((a, b) => a.day.localeCompare(b.day));
+  }
+
+  /** Every detail line, oldest day first; a line that does not read back (damaged) is skipped. */
+  async *lines(): AsyncGenerator<DetailLine> {
+    await this.appender?.append();
+    for (const { name, stale } of await this.files()) {
+      if (stale) continue;
+      for await (const { text } of fileLines(join(this.dir, name))) {
+        const decoded = decodeRecord(text, DetailLineSchema);
+        if (typeof decoded !== 'string') yield decoded;
+      }
+    }
+  }
+}
+
+/** Gzips a finished day's file beside it, then removes the original (a crash leaves one of the two whole). */
+async function pack(path: string): Promise<void> {
+  const tmp = `${path}.gz.tmp`;
+  await pipeline(createReadStream(path), createGzip(), createWriteStream(tmp, { mode: 0o600 }));
+  const handle = await open(tmp, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, `${path}.gz`);
+  await rm(path);
+}
