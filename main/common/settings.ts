@@ -48,6 +48,8 @@ export const SettingsSchema = z
     memorySharePercent: memoryPercent,
     /** Disk the network's downloads (models, inputs sent by URL) may fill, partial downloads included. */
     diskBudgetGiB: whole(1, 4096, ' GiB'),
+    /** Whole days before today whose per-task receipts are kept to prove each task; earnings are kept for ever. */
+    receiptDetailDays: whole(1, 365, ' days').default(7),
     gpuDefaults: GpuSettingsSchema,
     gpus: z.record(z.string().min(1).max(128), GpuSettingsSchema),
     idleOnly: z.object({ enabled: z.boolean(), minutes: whole(1, 240, ' minutes') }).strict(),
@@ -98,6 +100,7 @@ export const DEFAULT_SETTINGS: Settings = {
   cpuSharePercent: 50,
   memorySharePercent: 40,
   diskBudgetGiB: 8,
+  receiptDetailDays: 7,
   gpuDefaults: { enabled: true, sharePercent: 70, vramLimitMiB: null, maxTempC: 80 },
   gpus: {},
   // Off: many systems (headless, Wayland without the idle protocol) cannot report idle time, and a default that

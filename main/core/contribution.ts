@@ -152,6 +152,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     const service = await startNetworkService({
       dataDir: o.dataDir,
       url: url ?? devnet!.url,
+      detailDays: () => o.settings().receiptDetailDays,
       signer: wallet.service.signer(),
       device: deviceInfo(snapshot, o.settings(), o.utcOffsetMinutes(), registered),
       meter,

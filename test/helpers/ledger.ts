@@ -1,4 +1,7 @@
-import type { Receipt } from '../../main/common/protocol.js';
+import type { Wallet } from 'ethers';
+import { eip712Domain, EPOCH_TYPES, type EpochBundle, type Receipt } from '../../main/common/protocol.js';
+import { rewardWei } from '../../main/core/economics/rewards.js';
+import { epochOf } from '../../main/core/network/epochs.js';
 import { receiptsOf } from '../../main/core/ledger/detail.js';
 import { Ledger, type LedgerRecord, type LedgerSource } from '../../main/core/ledger/ledger.js';
 
@@ -26,3 +29,28 @@ export async function receiptsIn(ledger: Ledger | string): Promise<(Receipt & { 
 
 /** The wei of every epoch in a ledger. */
 export const ledgerWei = async (ledger: Ledger | string): Promise<bigint> => (await recordsOf(ledger)).reduce((sum, r) => sum + BigInt(r.signed.epoch.totalWei), 0n);
+
+let seq = 0;
+/** A receipt of device dev-a with its split by the network's rates; `over` changes any field (seq counts up). */
+export function testReceipt(owner: string, over: Partial<Receipt> = {}): Receipt {
+  const base = { resourceType: 'cpu' as const, units: '1000000000000', reputation: 50, uptimeBp: 5000, status: 'verified' as const, ...over };
+  seq++;
+  return {
+    receiptId: `r-${seq}`,
+    seq,
+    taskId: `t-${seq}`,
+    deviceId: 'dev-a',
+    owner,
+    durationMs: 100,
+    issuedAt: Date.UTC(2026, 10, 24, 22, 30),
+    ...base,
+    ...rewardWei(base.resourceType, BigInt(base.units), base.reputation, base.uptimeBp),
+    ...over,
+  };
+}
+
+/** Receipts signed as one epoch (devnet chain id) by `by`, as a coordinator sends it. */
+export async function signedEpoch(receipts: Receipt[], by: Pick<Wallet, 'signTypedData'>): Promise<EpochBundle> {
+  const epoch = epochOf(receipts, receipts.at(-1)!.issuedAt + 1);
+  return { epoch, signature: await by.signTypedData(eip712Domain(31337), EPOCH_TYPES, epoch), receipts };
+}

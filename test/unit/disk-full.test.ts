@@ -8,13 +8,13 @@ import { test, type TestContext } from 'node:test';
 import { Wallet } from 'ethers';
 import { ActivityEntrySchema, type ActivityEntry } from '../../main/common/state.js';
 import { LogAppender, openLog } from '../../main/core/fs/checksummed-log.js';
-import { Ledger, type LedgerRecord } from '../../main/core/ledger/ledger.js';
+import { Ledger } from '../../main/core/ledger/ledger.js';
 import { ClientStateSchema } from '../../main/core/network/client-file.js';
 import type { NetworkClient } from '../../main/core/network/client.js';
 import { startCoordinator, type Coordinator } from '../../main/devnet/coordinator.js';
 import { testAgent } from '../helpers/agent.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
-import { recordsOf } from '../helpers/ledger.js';
+import { receiptsIn, recordsOf, signedEpoch, testReceipt } from '../helpers/ledger.js';
 import { smallDisk, type SmallDisk } from '../helpers/small-disk.js';
 import { collect, leaseOne, quickResult, testDevice } from '../integration/support/network.js';
 
@@ -29,8 +29,8 @@ async function onSmallDisk(t: TestContext, body: (disk: SmallDisk) => Promise<vo
   }
 }
 
-const source = { url: 'http://127.0.0.1:1/', devnet: true, coordinator: Wallet.createRandom().address };
-const submitted = (taskId: string): LedgerRecord => ({ kind: 'submitted', at: 1, source, taskId, deviceId: 'dev-a', estimateWei: '5' });
+const coordinator = Wallet.createRandom();
+const source = { url: 'http://127.0.0.1:1/', devnet: true, coordinator: coordinator.address, chainId: 31337 };
 
 test('a line the full disk cut short is cut off again, and written whole once there is room', { timeout: 30_000 }, async (t) => {
   await onSmallDisk(t, async (disk) => {
@@ -68,22 +68,25 @@ test('the ledger on a full disk counts what it cannot write, holds it, and write
     const file = join(disk.dir, 'ledger.jsonl');
     const ledger = await Ledger.open(file);
     await ledger.verify(() => null, 0);
+    const owner = Wallet.createRandom().address;
+    const [first, second] = [await signedEpoch([testReceipt(owner), testReceipt(owner)], coordinator), await signedEpoch([testReceipt(owner)], coordinator)];
     await disk.fill();
-    assert.equal(await ledger.append(submitted('task-1')), true);
-    assert.equal(await ledger.append(submitted('task-2')), true);
-    assert.equal(await ledger.append(submitted('task-1')), false, 'a held record is known: not held twice');
+    assert.equal(await ledger.appendEpoch(1, source, first), true);
+    assert.equal(await ledger.appendEpoch(1, source, second), true);
+    assert.equal(await ledger.appendEpoch(1, source, first), false, 'a held epoch is known: not held twice');
     assert.deepEqual([ledger.heldCount(), ledger.heldBecause()], [2, 'the disk is full']);
-    assert.equal(ledger.sums.summary().total.pendingTasks, 2, 'counted while held');
+    assert.equal(ledger.sums.summary().total.receipts, 3, 'counted while held');
     await ledger.saveCheckpoint(); // the index cannot be written either: no error
     assert.deepEqual(await recordsOf(file), []);
     await disk.free();
     await ledger.writeHeld();
     assert.deepEqual([ledger.heldCount(), ledger.heldBecause()], [0, null]);
     await ledger.saveCheckpoint();
-    assert.deepEqual((await recordsOf(file)).map((r) => r.kind === 'submitted' && r.taskId), ['task-1', 'task-2']);
+    assert.deepEqual((await recordsOf(file)).map((r) => r.signed.epoch.firstSeq), [first.epoch.firstSeq, second.epoch.firstSeq]);
+    assert.deepEqual((await receiptsIn(ledger)).map((r) => r.seq), [...first.receipts, ...second.receipts].map((r) => r.seq), 'the detail too, in order');
     const reopened = await Ledger.open(file);
     await reopened.verify(() => null, 1);
-    assert.equal(reopened.sums.summary().total.pendingTasks, 2, 'each counted once after a restart');
+    assert.equal(reopened.sums.summary().total.receipts, 3, 'each counted once after a restart');
   });
 });
 
@@ -109,14 +112,14 @@ test('a receipt whose ledger append throws does not move the receipt cursor; the
     const { leaseId, task } = await leaseOne(client);
     await client.complete(leaseId, quickResult(task));
     await client.flush();
-    const append = ledger.append.bind(ledger);
-    ledger.append = async () => {
+    const append = ledger.appendEpoch.bind(ledger);
+    ledger.appendEpoch = async () => {
       throw new Error('the ledger broke');
     };
     await assert.rejects(client.syncReceipts(), /the ledger broke/);
     assert.equal(await savedCursor(dir, client), 0);
-    ledger.append = append;
-    assert.equal(await client.syncReceipts(), 2, 'the compute and the bandwidth receipt');
+    ledger.appendEpoch = append;
+    assert.equal(await client.syncReceipts(), 2, 'the compute receipt and the epoch\'s bandwidth receipt');
     assert.equal(await savedCursor(dir, client), 2);
     await client.close();
   });
@@ -132,13 +135,13 @@ test('on a full disk receipts wait in memory without moving the cursor, with one
       await disk.fill();
       // Held in memory from the start: a result file sent and removed would free a page the ledger could use.
       await client.complete(leaseId, quickResult(task));
-      await client.flush(); // submitted: the ledger's line for it waits in memory
+      await client.flush(); // submitted: pending in the ledger's sums
       assert.equal(await client.syncReceipts(), 2, 'counted, though not on disk yet');
       assert.equal(await client.syncReceipts(), 0, 'fetched again, not counted twice');
       assert.equal(await savedCursor(disk.dir, client), 0, 'the cursor stays before receipts that are not on disk');
       assert.deepEqual(await recordsOf(ledger.file), []);
       assert.equal(ledger.sums.summary().total.receipts, 2);
-      assert.match(client.status().message, /New work is paused: the disk is full\. 3 earnings records are kept in memory/);
+      assert.match(client.status().message, /New work is paused: the disk is full\. 1 earnings record is kept in memory/);
       assert.equal((await client.lease()).kind, 'none', 'leasing paused');
       assert.equal(problems.length, 1, 'said once');
       assert.equal(logger.lines.filter((l) => l.startsWith('error')).length, 1, 'one error, not one per try');
@@ -146,7 +149,8 @@ test('on a full disk receipts wait in memory without moving the cursor, with one
       await client.flush();
       assert.equal(await client.syncReceipts(), 0);
       assert.equal(await savedCursor(disk.dir, client), 2);
-      assert.deepEqual((await recordsOf(ledger.file)).map((r) => r.kind), ['submitted', 'receipt', 'receipt']);
+      assert.deepEqual((await recordsOf(ledger.file)).map((r) => r.kind), ['epoch']);
+      assert.equal((await receiptsIn(ledger.file)).length, 2, 'its detail too');
       assert.equal(problems.length, 2);
       assert.match((problems[1] as { message: string }).message, /room on the disk again/);
       assert.equal((await client.lease()).kind, 'task', 'leasing goes on');

@@ -44,8 +44,8 @@ export class ReceiptDetail {
 
   constructor(
     readonly dir: string,
-    /** Whole UTC days of detail kept before today. */
-    private readonly days: number,
+    /** Whole UTC days of detail kept before today (asked at each new day's first line). */
+    private readonly days: () => number,
   ) {}
 
   /** Appends an epoch's detail to its day's file (held in memory while the disk is full, like the ledger's lines). */
@@ -61,6 +61,11 @@ export class ReceiptDetail {
     await this.appender.append(encodeRecord({ at, source, signed, rows: receipts.map(toRow) } satisfies DetailLine));
   }
 
+  /** Writes the lines the disk refused earlier, if there is room now. */
+  async writeHeld(): Promise<void> {
+    await this.appender?.append();
+  }
+
   /** Lines given up while the disk was full (their epochs' earnings are in the ledger all the same). */
   dropped(): number {
     return this.appender?.dropped() ?? 0;
@@ -69,7 +74,7 @@ export class ReceiptDetail {
   /** Packs the files of days before `now`'s and deletes those older than the window. */
   async tidy(now: number): Promise<void> {
     const today = dayName(now);
-    const oldest = dayName(now - this.days * DAY);
+    const oldest = dayName(now - this.days() * DAY);
     const names = await readdir(this.dir).catch(() => [] as string[]);
     // A pack cut short by a crash.
     for (const name of names) if (name.endsWith('.gz.tmp')) await rm(join(this.dir, name), { force: true });
@@ -93,7 +98,7 @@ export class ReceiptDetail {
 
   /** Every detail line, oldest day first; a line that does not read back (damaged) is skipped. */
   async *lines(): AsyncGenerator<DetailLine> {
-    await this.appender?.append();
+    await this.writeHeld();
     for (const { name, stale } of await this.files()) {
       if (stale) continue;
       for await (const { text } of fileLines(join(this.dir, name))) {

@@ -33,7 +33,7 @@ export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
 /** The coordinator acknowledged a result; its reward is pending until its receipt comes (kept in the index only). */
 export interface Submitted {
   at: number;
-  source: LedgerSource;
+  source: Pick<LedgerSource, 'url' | 'devnet' | 'coordinator'>;
   taskId: string;
   deviceId: string;
   estimateWei: bigint;
@@ -74,7 +74,7 @@ export class Ledger {
     readonly report: LogOpenReport & { setAside?: SetAsideReport },
     private index: Seal | null,
     totals: LedgerTotals,
-    detailDays: number,
+    detailDays: () => number,
   ) {
     this.detail = new ReceiptDetail(`${file}.detail`, detailDays);
     this.totals = totals;
@@ -97,9 +97,9 @@ export class Ledger {
 
   /**
    * Reads the index and cuts off (keeping it aside) a torn last line; the lines are read by `verify`. Receipt detail is
-   * kept for `detailDays` whole days before today.
+   * kept for `detailDays()` whole days before today.
    */
-  static async open(file: string, now: () => number = Date.now, detailDays = 7): Promise<Ledger> {
+  static async open(file: string, now: () => number = Date.now, detailDays: () => number = () => 7): Promise<Ledger> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     const tornTail = await cutTornTail(file, now);
     const index = await readFile(`${file}.index`, 'utf8').then(
@@ -171,13 +171,17 @@ export class Ledger {
   saveCheckpoint(): Promise<void> {
     return this.inTurn(async () => {
       await this.log.append();
+      await this.detail.writeHeld();
       await this.writeIndex();
     });
   }
 
   /** Tries again to write the records the disk refused (also done before every append). */
   writeHeld(): Promise<void> {
-    return this.inTurn(async () => void (await this.log.append()));
+    return this.inTurn(async () => {
+      await this.log.append();
+      await this.detail.writeHeld();
+    });
   }
 
   /** Why records are held in memory (the disk's last refusal), or null when every record is on disk. */
@@ -343,7 +347,7 @@ export async function verifyLedgerFile(file: string, expect: ReceiptExpectation)
     if (bad) problems.push({ line, message: bad });
   }
   if ((await stat(file)).size > end) problems.push({ line: line + 1, message: 'torn last line' });
-  for await (const detail of new ReceiptDetail(`${file}.detail`, Infinity).lines()) {
+  for await (const detail of new ReceiptDetail(`${file}.detail`, () => Infinity).lines()) {
     const bad = bundleProblem({ ...detail.signed, receipts: receiptsOf(detail) }, expect);
     if (bad) problems.push({ line: 0, message: `detail: ${bad}` });
   }

@@ -15,7 +15,8 @@ const sha256 = (...parts: Buffer[]): Buffer => {
 const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 
-export const leafHash = (r: Receipt): Buffer => sha256(LEAF, Buffer.from(receiptLeafText(r), 'utf8'));
+export const leafHashOf = (data: Buffer): Buffer => sha256(LEAF, data);
+export const leafHash = (r: Receipt): Buffer => leafHashOf(Buffer.from(receiptLeafText(r), 'utf8'));
 const nodeHash = (left: Buffer, right: Buffer): Buffer => sha256(NODE, left, right);
 const split = (n: number): number => 2 ** Math.floor(Math.log2(n - 1));
 

@@ -39,7 +39,7 @@ export async function fetchReceipts(o: ReceiptSyncOptions): Promise<number> {
       if (bundle.epoch.lastSeq <= cursor) continue;
       problem = bundleProblem(bundle, { chainId: pinned.chainId, coordinator: pinned.coordinator, deviceId: file.deviceId, owner: o.owner });
       if (problem) break;
-      const source = { url: link.url, devnet: link.devnet, coordinator: pinned.coordinator };
+      const source = { url: link.url, devnet: link.devnet, coordinator: pinned.coordinator, chainId: pinned.chainId };
       if (await ledger.appendEpoch(o.clock.now(), source, bundle)) {
         added += bundle.receipts.length;
         o.events.emit({ type: 'epoch', epoch: bundle.epoch });

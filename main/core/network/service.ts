@@ -20,6 +20,8 @@ import type { LinkMeter } from './link-meter.js';
 export interface NetworkServiceOptions {
   dataDir: string;
   url: string;
+  /** Whole days of per-task receipts kept (read at each new day). */
+  detailDays: () => number;
   signer: OwnerSigner;
   device: NetworkClientOptions['device'];
   /** Shared with the runtime, whose model downloads it measures too. */
@@ -74,7 +76,7 @@ function ledgerNotices(report: Ledger['report'], setAside: SetAsideReport | null
 }
 
 export async function startNetworkService(o: NetworkServiceOptions): Promise<NetworkService> {
-  const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now());
+  const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now(), o.detailDays);
   if (ledger.report.tornTail) o.logger.warn(`ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`);
   const repaired = await repairNetworkFiles(o.dataDir, ledger.sums.newest().at(-1)?.deviceId, o.clock.now(), o.logger);
   const client = await createNetworkClient({ url: o.url, dataDir: o.dataDir, signer: o.signer, device: o.device, ledger, clock: o.clock, logger: o.logger, ...(o.meter ? { meter: o.meter } : {}) });

@@ -40,6 +40,7 @@ const DESCRIBE: { [K in keyof Settings]?: Describer<K> } = {
   cpuSharePercent: (a, b) => [changed('CPU share', percent(a), percent(b))],
   memorySharePercent: (a, b) => [changed('Memory share', percent(a), percent(b))],
   diskBudgetGiB: (a, b) => [changed('Disk space for downloads', `${a} GiB`, `${b} GiB`)],
+  receiptDetailDays: (a, b) => [changed('Days of per-task receipts kept', plural(a, 'day', 'days'), plural(b, 'day', 'days'))],
   gpuDefaults: gpuFields,
   gpus: (a, b) => {
     const ids = new Set([...Object.keys(a), ...Object.keys(b)]);

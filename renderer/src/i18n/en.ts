@@ -75,6 +75,8 @@ export const t = {
     memoryShare: 'Memory share',
     memoryShareHelp: 'The most of your memory a task may use; a task over it is stopped.',
     diskBudget: 'Disk for downloads',
+    detailDays: 'Keep per-task receipts for',
+    detailDaysHelp: 'Days of the receipt of every task, to prove any of them and to export them. Your earnings themselves are kept for good, in one signed record a minute.',
     diskBudgetHelp: 'The most disk space models and data downloaded for tasks may take; the oldest unused ones are deleted first.',
     gpuDefaults: 'Graphics cards',
     gpuEnabled: 'Share this graphics card',
