@@ -1,6 +1,7 @@
 // Epochs on the real devnet coordinator and client: a new device's first earnings come at once, later ones once a
 // minute in one signature, and a devnet restarted mid-epoch seals the receipts it had logged, none lost or doubled.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
@@ -39,6 +40,18 @@ test('the first epoch is sealed at once, the next only when its first receipt is
   assert.deepEqual((await receiptsIn(ledger)).map((r) => r.resourceType), ['cpu', 'bandwidth', 'cpu', 'cpu', 'bandwidth']);
   assert.equal(ledger.sums.total().pendingTasks, 0);
   assert.equal(ledger.sums.summary().total.receipts, 5);
+
+  // A verifier written from docs/protocol.md alone agrees with every epoch, and notices one changed receipt.
+  const receipts = await receiptsIn(ledger);
+  const bundles = epochs.map(({ signed }) => ({ ...signed, receipts: receipts.map(({ source: _, ...r }) => r).filter((r) => r.seq >= signed.epoch.firstSeq && r.seq <= signed.epoch.lastSeq) }));
+  const verify = (input: unknown) => spawnSync('python3', ['test/fixtures/verify-receipts.py'], { input: JSON.stringify(input), encoding: 'utf8' });
+  const checked = verify(bundles);
+  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+  const bent = structuredClone(bundles);
+  bent[1]!.receipts[0]!.taskId = 'another-task';
+  const refused = verify(bent);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stdout, /epoch 3-5: its receipts do not give its root/);
   await client.close();
   await net.close();
 });
