@@ -23,7 +23,6 @@ export type { LedgerSource } from './source.js';
  * its epoch, lives in `<ledger>.detail/` for a window of days (ledger/detail.ts).
  */
 
-
 /** A line of the ledger: an epoch whose coordinator signature was verified before it was written. */
 export const LedgerRecordSchema = z
   .object({ kind: z.literal('epoch'), at: z.number().int(), source: LedgerSourceSchema, signed: SignedEpochSchema })

@@ -21,8 +21,9 @@ const newestReceipts = (receipts: readonly Receipt[], deviceId: string, keep: (r
 
 /**
  * Over this device's recent compute tasks: FLOP per ms of sharing (from one task's end to the next one's, so the share
- * in force and the time between tasks are in it, pauses and warm-up tasks are not), and what a task's transfer earns
- * beside its compute (the median ratio, so a one-off model download does not count).
+ * in force and the time between tasks are in it, pauses and warm-up tasks are not), and what transfers earn beside
+ * compute (per epoch, whose one bandwidth receipt comes after its tasks: the median ratio, so an epoch with a one-off
+ * model download does not count).
  */
 export function measuredThroughput(records: readonly Receipt[], deviceId: string): { flopsPerMs: number; source: 'tasks'; bandwidthRatio: number } | null {
   const tasks = newestReceipts(records, deviceId, (r) => isCompute(r) && r.durationMs > 0, RECENT_TASKS).reverse();
@@ -43,10 +44,14 @@ export function measuredThroughput(records: readonly Receipt[], deviceId: string
     lastEnd = end;
   }
   if (counted < MIN_TASKS || ms <= 0) return null;
-  const computeWei = new Map(tasks.map((r) => [r.taskId, Number(r.totalWei)]));
-  const ratios = newestReceipts(records, deviceId, (r) => r.resourceType === 'bandwidth' && computeWei.has(r.taskId), RECENT_TASKS)
-    .map((r) => Number(r.totalWei) / Math.max(1, computeWei.get(r.taskId)!))
-    .sort((a, b) => a - b);
+  const ratios: number[] = [];
+  let computeWei = 0;
+  for (const r of newestReceipts(records, deviceId, (x) => isCompute(x) || x.resourceType === 'bandwidth', RECENT_TASKS).reverse()) {
+    if (isCompute(r)) computeWei += Number(r.totalWei);
+    else if (computeWei > 0) ratios.push(Number(r.totalWei) / computeWei);
+    if (!isCompute(r)) computeWei = 0;
+  }
+  ratios.sort((a, b) => a - b);
   return { flopsPerMs: flops / ms, source: 'tasks', bandwidthRatio: ratios[Math.floor(ratios.length / 2)] ?? 0 };
 }
 
