@@ -4,7 +4,7 @@
  * address to the printed one); the app forks it as its embedded devnet, which keeps the devnet's servers, chain
  * and onnxruntime verifier out of the agent's process. Everything lives in the data folder and survives restarts:
  * the coordinator's key and devices, its receipt log, and the chain's state (balances, contracts, claims).
- * Usage: npm run devnet -- [--port N] [--chain-port N] [--data DIR] [--task-interval MS]
+ * Usage: npm run devnet -- [--port N] [--chain-port N] [--data DIR] [--task-interval MS] [--epoch-ms MS]
  * (the chain listens on --port + 1 unless --chain-port is given; 0 for both picks free ports).
  */
 import { homedir } from 'node:os';
@@ -18,7 +18,7 @@ import { startCoordinator } from './coordinator.js';
 import type { DevnetReady } from '../common/devnet.js';
 
 const { values } = parseArgs({
-  options: { port: { type: 'string' }, 'chain-port': { type: 'string' }, data: { type: 'string' }, 'task-interval': { type: 'string' } },
+  options: { port: { type: 'string' }, 'chain-port': { type: 'string' }, data: { type: 'string' }, 'task-interval': { type: 'string' }, 'epoch-ms': { type: 'string' } },
 });
 const port = Number(values.port ?? 7440);
 // A fixed chain address when the coordinator's is fixed: agents pin the payout chain it names.
@@ -33,6 +33,7 @@ const startup = (async () => {
     stateFile: join(dataDir, 'coordinator.json'),
     logger: stderrLogger,
     ...(values['task-interval'] ? { taskIntervalMs: Number(values['task-interval']) } : {}),
+    ...(values['epoch-ms'] ? { epochMs: Number(values['epoch-ms']) } : {}),
   });
   closers.push(() => coordinator.close());
   const chain = await startLocalChain({ stateFile: join(dataDir, 'chain-state.json'), port: chainPort });

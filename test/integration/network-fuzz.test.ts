@@ -1,8 +1,9 @@
 // Fuzz: the real client against 1000+ malformed or hostile coordinator replies. A hostile proxy forwards each request
 // to the real devnet and mangles the one reply it is armed for: wrong types, missing and extra fields, random JSON,
-// garbage, truncation, huge bodies, slow drip, disconnects, error statuses and forged receipts.
-// Every call must end in a NetworkError with a code and a sentence; nothing may crash; no finished result may be lost;
-// no receipt that does not verify may reach the ledger.
+// garbage, truncation, huge bodies, slow drip, disconnects, error statuses and forged earnings (epochs signed with
+// another key or not signed at all, a real signature over another epoch, and receipts altered inside a correctly
+// signed epoch). Every call must end in a NetworkError with a code and a sentence; nothing may crash; no finished
+// result may be lost; no epoch or receipt that does not verify may reach the ledger.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,12 +11,13 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Wallet } from 'ethers';
 import fc from 'fast-check';
-import { eip712Domain, RECEIPT_TYPES, type SignedReceipt } from '../../main/common/protocol.js';
+import { eip712Domain, EPOCH_TYPES, ReceiptsReplySchema, type EpochBundle, type ReceiptsReply } from '../../main/common/protocol.js';
+import { epochOf } from '../../main/core/network/epochs.js';
 import { NetworkError } from '../../main/core/network/http.js';
 import { Outbox } from '../../main/core/network/outbox.js';
-import { receiptProblem } from '../../main/core/network/receipts.js';
+import { bundleProblem } from '../../main/core/network/receipts.js';
 import { verifyLedgerFile } from '../../main/core/ledger/ledger.js';
-import { recordsOf } from '../helpers/ledger.js';
+import { ledgerWei, receiptsIn, recordsOf } from '../helpers/ledger.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { runWithOrt, testDevice } from './support/network.js';
 
@@ -50,7 +52,16 @@ const Mutation = fc.oneof(
       body: fc.oneof(fc.constant('{"error":{"code":"nope","message":"refused"}}'), fc.string({ maxLength: 64 })),
     }),
   },
-  { weight: 30, arbitrary: fc.record({ kind: fc.constant('forged-receipt' as const), how: fc.constantFrom('other-key', 'tampered', 'bad-bytes') }) },
+  {
+    weight: 30,
+    arbitrary: fc.record({
+      kind: fc.constant('forged-epoch' as const),
+      // A new epoch signed with another key, or with bytes that are no signature, or with the coordinator's real
+      // signature of another epoch; or the coordinator's real epoch with a receipt inside it altered: its pay (the split
+      // gives it away), or its task (only the Merkle root does).
+      how: fc.constantFrom('other-key', 'bad-bytes', 'replayed-signature', 'tampered-wei', 'tampered-task'),
+    }),
+  },
 );
 type Mutation = typeof Mutation extends fc.Arbitrary<infer M> ? M : never;
 const Case = fc.record({ op: fc.constantFrom<Op>('info', 'lease', 'submit', 'submit', 'receipts', 'receipts', 'release'), mutation: Mutation });
@@ -81,11 +92,16 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
   process.on('unhandledRejection', onUnhandled);
   process.on('uncaughtException', onUnhandled);
 
-  const devnet = await startCoordinator({ taskIntervalMs: null, leaseTtlMs: 3_600_000, maxLeaseWaitMs: 1_000 });
+  // Every fetch seals the open epoch: the forgeries have fresh epochs to alter, and the last fetch brings everything.
+  const devnet = await startCoordinator({ taskIntervalMs: null, leaseTtlMs: 3_600_000, maxLeaseWaitMs: 1_000, epochMs: 0 });
   closers.push(() => devnet.close());
   let armed: { op: Op; mutation: Mutation } | null = null;
-  let lastRealReceipt: SignedReceipt | null = null;
+  /** The newest epoch the devnet served honestly: what the forgeries imitate. */
+  let lastRealEpoch: EpochBundle | null = null;
   let cursorHint = 0;
+  /** The forgery served to the armed call, if one was. */
+  let forgery: EpochBundle | null = null;
+  const expect = () => ({ chainId: 31337, coordinator: devnet.address });
 
   const send = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
@@ -97,9 +113,11 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
       ...(body.length ? { body } : {}),
     });
     const text = await upstream.text();
-    const plan = armed && opPath[armed.op].test(new URL(req.url ?? '/', 'http://x').pathname) ? armed : null;
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const plan = armed && opPath[armed.op].test(pathname) ? armed : null;
     if (plan) armed = null;
     if (!plan) {
+      if (opPath.receipts.test(pathname) && upstream.ok) lastRealEpoch = ReceiptsReplySchema.parse(JSON.parse(text)).epochs.at(-1) ?? lastRealEpoch;
       res.writeHead(upstream.status, { 'content-type': 'application/json' });
       res.end(text);
       return;
@@ -150,18 +168,31 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
       case 'status':
         res.writeHead(m.status, { 'content-type': 'application/json', ...(m.status === 302 ? { location: 'https://example.com/' } : {}) });
         return void res.end(m.body);
-      case 'forged-receipt': {
-        const template = lastRealReceipt;
-        if (!template) return json({ receipts: [], nextCursor: 0, serverTime: Date.now() });
-        const receipt = { ...template.receipt, receiptId: `forged-${Math.random()}`, seq: cursorHint + 1 };
-        const signature =
-          m.how === 'other-key'
-            ? await attacker.signTypedData(eip712Domain(31337), RECEIPT_TYPES, receipt)
-            : m.how === 'bad-bytes'
-              ? `0x${'ab'.repeat(65)}`
-              : template.signature;
-        const forged = m.how === 'tampered' ? { ...receipt, totalWei: (BigInt(receipt.totalWei) * 10n).toString() } : receipt;
-        return json({ receipts: [{ receipt: forged, signature }], nextCursor: forged.seq, serverTime: Date.now() });
+      case 'forged-epoch': {
+        // Armed for another route, the forged page is a reply of the wrong shape.
+        const page = ReceiptsReplySchema.safeParse(real);
+        if ((m.how === 'tampered-wei' || m.how === 'tampered-task') && page.success) {
+          // A real epoch the device has not taken yet, its signature untouched, one receipt in it altered.
+          const fresh = page.data.epochs.find((b) => b.epoch.lastSeq > cursorHint);
+          if (!fresh) return json(page.data);
+          const at = fresh.receipts.findIndex((r) => r.resourceType === 'cpu');
+          const receipts = fresh.receipts.map((r, i) =>
+            i !== Math.max(0, at) ? r : m.how === 'tampered-wei' ? { ...r, totalWei: String(BigInt(r.totalWei) * 10n + 1n) } : { ...r, taskId: `forged-${r.taskId || 'task'}` },
+          );
+          forgery = { ...fresh, receipts };
+        } else {
+          const template = lastRealEpoch;
+          if (!template) return json({ epochs: [], nextCursor: 0, serverTime: Date.now() } satisfies ReceiptsReply);
+          // The same work again, numbered after what the device holds, as a new epoch.
+          const receipts = template.receipts.map((r, i) => ({ ...r, receiptId: `forged-${i}-${Math.random()}`, seq: cursorHint + 1 + i, issuedAt: Date.now() }));
+          const epoch = epochOf(receipts, Date.now());
+          const signature =
+            m.how === 'other-key' ? await attacker.signTypedData(eip712Domain(31337), EPOCH_TYPES, epoch) : m.how === 'bad-bytes' ? `0x${'ab'.repeat(65)}` : template.signature;
+          forgery = { epoch, signature, receipts };
+        }
+        // (Thrown here it would only drop the connection: noted, and failed at the end.)
+        if (bundleProblem(forgery, expect()) === null) unexpected.push(new Error(`the ${m.how} forgery checks out`));
+        return json({ epochs: [forgery], nextCursor: forgery.epoch.lastSeq, serverTime: Date.now() } satisfies ReceiptsReply);
       }
     }
   };
@@ -176,10 +207,7 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
   const outbox = new Outbox(join(dir, 'network', 'outbox'));
   closers.push(() => client.close());
   client.subscribe((e) => {
-    if (e.type === 'receipt') {
-      lastRealReceipt = e.receipt;
-      cursorHint = Math.max(cursorHint, e.receipt.receipt.seq);
-    }
+    if (e.type === 'epoch') cursorHint = Math.max(cursorHint, e.epoch.lastSeq);
   });
 
   /** Unarmed calls can still time out on a busy machine: try a few times. */
@@ -229,8 +257,14 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
         run = () => client.flush();
         break;
       case 'receipts':
-        // Honest first, so the forgeries have a real receipt to imitate.
-        if (!lastRealReceipt || index % 4 === 0) await honestly(() => client.syncReceipts());
+        // Honest first, so the forgeries have a real epoch to imitate.
+        if (!lastRealEpoch || index % 4 === 0) await honestly(() => client.syncReceipts());
+        if (c.mutation.kind === 'forged-epoch' && c.mutation.how.startsWith('tampered')) {
+          // A result delivered but not fetched: the devnet seals its epoch at the armed fetch, which alters it.
+          const { leaseId, task } = await honestLease();
+          await finish(leaseId, task);
+          await honestly(() => client.flush());
+        }
         run = () => client.syncReceipts();
         break;
       case 'release': {
@@ -246,6 +280,7 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
     }
     const queuedBefore = (await outbox.load()).entries.map((e) => e.result.taskId);
     armed = c;
+    forgery = null;
     let code = 'ok';
     try {
       if (c.op === 'release') await honestly(() => client.connect()); // clears the last error
@@ -256,20 +291,34 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
       code = error.code;
     }
     armed = null;
-    codes.set(`${c.op}/${c.mutation.kind}→${code}`, (codes.get(`${c.op}/${c.mutation.kind}→${code}`) ?? 0) + 1);
+    if (forgery && c.op === 'receipts') assert.equal(code, 'BAD_RECEIPT', `case ${index}: the forgery was refused`);
+    const kind = c.mutation.kind === 'forged-epoch' ? `forged-epoch:${c.mutation.how}` : c.mutation.kind;
+    codes.set(`${c.op}/${kind}→${code}`, (codes.get(`${c.op}/${kind}→${code}`) ?? 0) + 1);
     // Nothing lost: each result queued before the call is still on disk, or the coordinator has it.
     const queuedAfter = new Set((await outbox.load()).entries.map((e) => e.result.taskId));
     for (const taskId of queuedBefore) assert.ok(queuedAfter.has(taskId) || devnet.stats.accepted.has(taskId), `case ${index}: ${taskId} lost`);
   }
 
-  // The network heals: everything finished is delivered exactly once and the ledger holds only good receipts.
+  // The network heals: everything finished is delivered exactly once and the ledger holds only good epochs, each with
+  // its receipts as signed.
   assert.equal(await honestly(() => client.flush()), 0);
   await honestly(() => client.syncReceipts());
   for (const taskId of finished) assert.equal(devnet.stats.accepted.get(taskId), 1, `task ${taskId} accepted exactly once`);
-  const report = await verifyLedgerFile(ledger.file, (r) => receiptProblem(r.signed, { chainId: 31337, coordinator: devnet.address }));
+  const report = await verifyLedgerFile(ledger.file, expect());
   assert.deepEqual(report.problems, []);
-  const cpuReceipts = (await recordsOf(ledger)).filter((r) => r.kind === 'receipt' && r.signed.receipt.resourceType === 'cpu');
-  assert.equal(cpuReceipts.length, finished.size, 'one compute receipt per finished task');
+  const receipts = await receiptsIn(ledger);
+  assert.ok(receipts.every((r) => !r.receiptId.startsWith('forged-') && !r.taskId.startsWith('forged-')), 'no forged receipt kept');
+  const cpuTasks = receipts.filter((r) => r.resourceType === 'cpu').map((r) => r.taskId);
+  assert.equal(cpuTasks.length, finished.size, 'one compute receipt per finished task');
+  assert.deepEqual(new Set(cpuTasks), finished);
+  const epochs = await recordsOf(ledger);
+  assert.deepEqual(
+    epochs.map((r) => [r.signed.epoch.firstSeq, r.signed.epoch.lastSeq]),
+    epochs.map((_, i) => [i === 0 ? 1 : epochs[i - 1]!.signed.epoch.lastSeq + 1, epochs[i]!.signed.epoch.lastSeq]),
+    'the epochs follow each other without a gap',
+  );
+  assert.equal(await ledgerWei(ledger), receipts.reduce((sum, r) => sum + BigInt(r.totalWei), 0n), 'the epochs hold exactly the receipts kept');
+  assert.equal(ledger.sums.total().pendingTasks, 0);
   assert.deepEqual(unexpected, []);
   process.off('unhandledRejection', onUnhandled);
   process.off('uncaughtException', onUnhandled);

@@ -1,4 +1,4 @@
-// kill -9 of a contributing device at random steps (lease, run, durable write, submit, receipt): every finished result
+// kill -9 of a contributing device at random steps (lease, run, durable write, submit, receipts' epoch): every finished result
 // is submitted exactly once in the end and the ledger verifies. A few runs here; test/bench/network-kill.bench.ts does 50+.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

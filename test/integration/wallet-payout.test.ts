@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Wallet, parseUnits, verifyTypedData } from 'ethers';
-import { eip712Domain, REGISTRATION_TYPES, type SignedReceipt } from '../../main/common/protocol.js';
+import { eip712Domain, EPOCH_TYPES, REGISTRATION_TYPES, type Receipt, type SignedEpoch } from '../../main/common/protocol.js';
+import { epochOf } from '../../main/core/network/epochs.js';
 import { WalletViewSchema, type ChainSettings, type WalletView } from '../../main/common/wallet.js';
 import type { OwnerSigner } from '../../main/core/network/client.js';
 import { systemClock } from '../../main/core/node-ports.js';
@@ -24,38 +25,41 @@ after(() => chain.stop());
 
 const synor = (amount: string) => parseUnits(amount, 18).toString();
 
-/** A receipt of `dev-1` as the devnet coordinator signs it (only seq and totalWei matter to payouts). */
-const receiptOf = async (owner: string, seq: number, totalWei: string): Promise<SignedReceipt> => ({
-  receipt: {
-    receiptId: `r-${seq}`,
-    seq,
-    taskId: `t-${seq}`,
-    deviceId: 'dev-1',
-    owner,
-    resourceType: 'cpu',
-    status: 'verified',
-    units: '1000',
-    durationMs: 100,
-    uptimeBp: 10_000,
-    reputation: 50,
-    baseWei: totalWei,
-    reputationBonusWei: '0',
-    uptimeBonusWei: '0',
-    totalWei,
-    issuedAt: Date.now(),
-  },
-  signature: `0x${'00'.repeat(65)}`,
+/** A receipt of `dev-1` as the devnet coordinator writes it (only seq and totalWei matter to payouts). */
+const receiptOf = (owner: string, seq: number, totalWei: string): Receipt => ({
+  receiptId: `r-${seq}`,
+  seq,
+  taskId: `t-${seq}`,
+  deviceId: 'dev-1',
+  owner,
+  resourceType: 'cpu',
+  status: 'verified',
+  units: '1000',
+  durationMs: 100,
+  uptimeBp: 10_000,
+  reputation: 50,
+  baseWei: totalWei,
+  reputationBonusWei: '0',
+  uptimeBonusWei: '0',
+  totalWei,
+  issuedAt: Date.now(),
 });
 
+/** The epoch over `receipts` as the devnet coordinator seals it: one signature for all of them. */
+const sealed = async (receipts: Receipt[]): Promise<SignedEpoch> => {
+  const epoch = epochOf(receipts, Date.now());
+  return { epoch, signature: await coordinator.signTypedData(eip712Domain(31337), EPOCH_TYPES, epoch) };
+};
+
 /**
- * The devnet's payout module (in memory) as the voucher source, and the receipts this device holds as the context
+ * The devnet's payout module (in memory) as the voucher source, and the epochs this device holds as the context
  * the controller checks vouchers against; `held` may differ from what the coordinator counted.
  */
-function devnetPayouts(payouts: Payouts, owner: () => string, held: SignedReceipt[], pinned = () => coordinator.address): PayoutSource {
+function devnetPayouts(payouts: Payouts, owner: () => string, held: SignedEpoch[], pinned = () => coordinator.address): PayoutSource {
   const link = { settings, provider: chain.provider, fund: async () => undefined };
   return {
     voucher: async () => (await payouts.voucher(link, 'dev-1', owner(), Math.floor(Date.now() / 1000) + 600)) ?? undefined,
-    context: async () => ({ deviceId: 'dev-1', coordinator: pinned(), receipts: held.map((r) => r.receipt) }),
+    context: async () => ({ deviceId: 'dev-1', coordinator: pinned(), epochs: held.map((s) => s.epoch) }),
   };
 }
 
@@ -64,15 +68,18 @@ test('create → sign the device registration → earn → claim: the SYNOR bala
   const views: WalletView[] = [];
   // What the coordinator signed for this device (the devnet's receipt log in the real app), and what the device holds.
   const { payouts } = await openPayouts({ file: null, signer: coordinator, now: Date.now });
-  const held: SignedReceipt[] = [];
+  const held: SignedEpoch[] = [];
   let address = '';
   let pinned = coordinator.address;
+  /** One epoch of receipts worth `amounts`, logged and sealed by the coordinator and fetched by the device. */
   const earn = async (...amounts: string[]) => {
-    for (const amount of amounts) {
-      const signed = await receiptOf(address, payouts.lastSeq('dev-1') + 1, amount);
-      await payouts.record(signed);
-      held.push(signed);
-    }
+    const before = (await controller.refresh()).claimable;
+    const receipts = amounts.map((amount, i) => receiptOf(address, payouts.lastIssued('dev-1') + 1 + i, amount));
+    for (const receipt of receipts) await payouts.record({ kind: 'receipt', receipt });
+    assert.equal((await controller.refresh()).claimable, before, 'receipts of an epoch not sealed yet are not owed yet');
+    const signed = await sealed(receipts);
+    await payouts.record({ kind: 'epoch', signed });
+    held.push(signed);
   };
   const service = new WalletService({ dir: await tempDir(), secrets: null, logger, scryptN: TEST_SCRYPT_N });
   await service.open();
@@ -149,11 +156,16 @@ test('create → sign the device registration → earn → claim: the SYNOR bala
   const short = await answer(handlers.walletClaim(undefined));
   assert.ok(!short.ok && short.error.code === 'VOUCHER_MISMATCH', JSON.stringify(short));
   assert.match(short.error.message, /covers receipts up to 5, but this device has received only up to 4/);
-  held.push(await receiptOf(address, 5, synor('0.9')));
+  held.push(await sealed([receiptOf(address, 5, synor('0.9'))]));
   const wrongSum = await answer(handlers.walletClaim(undefined));
   assert.ok(!wrongSum.ok && wrongSum.error.code === 'VOUCHER_MISMATCH');
   assert.match(wrongSum.error.message, /receipts 5–5 add up to 900000000000000000 wei in your own records, but the voucher says 1000000000000000000 wei/);
-  held[held.length - 1] = await receiptOf(address, 5, synor('1'));
+  // The device holds receipt 5 in a signed epoch that goes on past it: a voucher ending at 5 cannot be checked.
+  held[held.length - 1] = await sealed([receiptOf(address, 5, synor('1')), receiptOf(address, 6, '0')]);
+  const midEpoch = await answer(handlers.walletClaim(undefined));
+  assert.ok(!midEpoch.ok && midEpoch.error.code === 'VOUCHER_MISMATCH', JSON.stringify(midEpoch));
+  assert.match(midEpoch.error.message, /the voucher ends at receipt 5, inside one of this device's signed epochs/);
+  held[held.length - 1] = await sealed([receiptOf(address, 5, synor('1'))]);
   // This device trusts another coordinator than the one whose vouchers the contract pays.
   pinned = Wallet.createRandom().address;
   const foreign = await answer(handlers.walletClaim(undefined));

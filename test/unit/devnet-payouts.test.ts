@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Wallet, parseUnits } from 'ethers';
-import type { SignedReceipt } from '../../main/common/protocol.js';
+import { eip712Domain, EPOCH_TYPES, type Receipt, type SignedEpoch } from '../../main/common/protocol.js';
 import type { ChainSettings } from '../../main/common/wallet.js';
+import { epochOf } from '../../main/core/network/epochs.js';
+import { epochProblem } from '../../main/core/network/receipts.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { connectChain } from '../../main/core/wallet/chain.js';
 import { deployPayout, fundNative, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
-import { openPayouts, type PayoutLink } from '../../main/devnet/payouts.js';
+import { openPayouts, type PayoutLink, type Payouts } from '../../main/devnet/payouts.js';
 import { tempDir } from '../helpers/fakes.js';
 
 let chain: LocalChain;
@@ -23,41 +25,68 @@ const funded: string[] = [];
 const link = (): PayoutLink => ({ settings, provider: chain.provider, fund: async (owner) => void funded.push(owner) });
 
 /** A receipt as the coordinator logs it; payouts read only the device, seq and total. */
-const receipt = (owner: string, deviceId: string, seq: number, totalWei: string): SignedReceipt => ({
-  receipt: {
-    receiptId: `${deviceId}-${seq}`,
-    seq,
-    taskId: `t-${seq}`,
-    deviceId,
-    owner,
-    resourceType: 'cpu',
-    status: 'verified',
-    units: '1',
-    durationMs: 1,
-    uptimeBp: 0,
-    reputation: 50,
-    baseWei: totalWei,
-    reputationBonusWei: '0',
-    uptimeBonusWei: '0',
-    totalWei,
-    issuedAt: 1,
-  },
-  signature: `0x${'11'.repeat(65)}`,
+const receipt = (owner: string, deviceId: string, seq: number, totalWei: string): Receipt => ({
+  receiptId: `${deviceId}-${seq}`,
+  seq,
+  taskId: `t-${seq}`,
+  deviceId,
+  owner,
+  resourceType: 'cpu',
+  status: 'verified',
+  units: '1',
+  durationMs: 1,
+  uptimeBp: 0,
+  reputation: 50,
+  baseWei: totalWei,
+  reputationBonusWei: '0',
+  uptimeBonusWei: '0',
+  totalWei,
+  issuedAt: seq,
 });
 
-test('vouchers come from the receipt log and the contract: a restart owes the same, a claim moves the start, zero owes nothing', { timeout: 60_000 }, async () => {
+/** The epoch over `receipts`, signed as the coordinator seals it. */
+const sealed = async (receipts: Receipt[]): Promise<SignedEpoch> => {
+  const epoch = epochOf(receipts, 1_000);
+  return { epoch, signature: await coordinator.signTypedData(eip712Domain(31337), EPOCH_TYPES, epoch) };
+};
+
+/** Logs receipts as the coordinator writes them, then (unless `open`) the epoch that seals them. */
+async function earn(payouts: Payouts, receipts: Receipt[], open = false): Promise<void> {
+  for (const r of receipts) await payouts.record({ kind: 'receipt', receipt: r });
+  if (!open) await payouts.record({ kind: 'epoch', signed: await sealed(receipts) });
+}
+
+test('vouchers come from the receipt log and the contract: only sealed epochs are owed, a restart owes the same and keeps the open epoch, a claim moves the start, zero owes nothing', { timeout: 60_000 }, async () => {
   const file = join(await tempDir(), 'receipts.jsonl');
   const owner = new Wallet(Wallet.createRandom().privateKey);
   const expiry = Math.floor(Date.now() / 1000) + 600;
   const first = await openPayouts({ file, signer: coordinator, now: Date.now });
   assert.equal(await first.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'nothing signed, nothing owed');
-  // Logged out of order (two receipts signed at once): the sum and the newest seq do not care.
-  for (const [seq, wei] of [[1, '5'], [3, '0'], [2, '7']] as const) await first.payouts.record(receipt(owner.address, 'dev-a', seq, wei));
-  await first.payouts.record(receipt(owner.address, 'dev-b', 1, '100'));
+  const a = (seq: number, wei: string) => receipt(owner.address, 'dev-a', seq, wei);
+  const batch = [a(1, '5'), a(2, '7'), a(3, '0')];
+  await earn(first.payouts, batch, true);
+  assert.deepEqual([first.payouts.lastSeq('dev-a'), first.payouts.lastIssued('dev-a')], [0, 3]);
+  assert.equal(await first.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'an epoch not sealed yet is not owed yet');
+  await first.payouts.record({ kind: 'epoch', signed: await sealed(batch) });
+  await earn(first.payouts, [receipt(owner.address, 'dev-b', 1, '100')]);
+  // The devnet stops with receipt 4 logged but its epoch still open.
+  await earn(first.payouts, [a(4, '0')], true);
 
   const again = await openPayouts({ file, signer: coordinator, now: Date.now });
-  assert.deepEqual(again.earlier.map((s) => s.receipt.receiptId), ['dev-a-1', 'dev-a-3', 'dev-a-2', 'dev-b-1']);
-  assert.equal(again.payouts.lastSeq('dev-a'), 3);
+  assert.deepEqual(
+    again.earlier.map((b) => [b.epoch.deviceId, b.epoch.firstSeq, b.epoch.lastSeq, b.receipts.map((r) => r.receiptId)]),
+    [
+      ['dev-a', 1, 3, ['dev-a-1', 'dev-a-2', 'dev-a-3']],
+      ['dev-b', 1, 1, ['dev-b-1']],
+    ],
+  );
+  // Each epoch served again exactly as signed: the receipts from the log give its root and sums back.
+  for (const b of again.earlier) {
+    assert.equal(epochProblem(b, { chainId: 31337, coordinator: coordinator.address }), null);
+    assert.deepEqual(epochOf(b.receipts, b.epoch.issuedAt), b.epoch);
+  }
+  assert.deepEqual([...again.open].map(([id, rs]) => [id, rs.map((r) => r.seq)]), [['dev-a', [4]]], 'the open epoch is sealed after the restart');
+  assert.deepEqual([again.payouts.lastSeq('dev-a'), again.payouts.lastIssued('dev-a')], [3, 4]);
   const voucher = await again.payouts.voucher(link(), 'dev-a', owner.address, expiry);
   assert.deepEqual(voucher && { amount: voucher.amount, ranges: voucher.ranges }, {
     amount: '12',
@@ -70,9 +99,9 @@ test('vouchers come from the receipt log and the contract: a restart owes the sa
     await fundNative(chain, owner.address);
     assert.equal((await client.claim(owner.connect(client.provider), voucher!)).status, 'confirmed');
     assert.equal(await again.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'all paid');
-    await again.payouts.record(receipt(owner.address, 'dev-a', 4, '0'));
-    assert.equal(await again.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'a zero-value receipt rides along later');
-    await again.payouts.record(receipt(owner.address, 'dev-a', 5, '9'));
+    await again.payouts.record({ kind: 'epoch', signed: await sealed([a(4, '0')]) });
+    assert.equal(await again.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'a zero-value epoch rides along later');
+    await earn(again.payouts, [a(5, '9')]);
     const next = await again.payouts.voucher(link(), 'dev-a', owner.address, expiry);
     assert.deepEqual(next?.ranges, [{ deviceId: 'dev-a', firstSeq: 4, lastSeq: 5, amount: '9' }]);
     // Another device of the same owner is owed separately.

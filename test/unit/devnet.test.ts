@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { Wallet } from 'ethers';
 import { DEVNET_LABEL } from '../../main/common/network.js';
-import { eip712Domain, InfoReplySchema, REGISTRATION_TYPES, type Registration } from '../../main/common/protocol.js';
+import { eip712Domain, InfoReplySchema, ReceiptsReplySchema, REGISTRATION_TYPES, type EpochBundle, type Receipt, type Registration } from '../../main/common/protocol.js';
+import { bundleProblem } from '../../main/core/network/receipts.js';
 import { startCoordinator, type Coordinator } from '../../main/devnet/coordinator.js';
 import { devnetModels, makeTask, Verifier } from '../../main/devnet/tasks.js';
 import { tempDir } from '../helpers/fakes.js';
@@ -126,11 +127,14 @@ test('a released task goes back to the pool, unless the device said the task its
   assert.deepEqual(net.stats.releases, ['policy-pause', 'invalid-task']);
 });
 
-type Receipts = { receipts: { receipt: { resourceType: string; taskId: string; units: string; totalWei: string }; signature: string }[] };
-const receiptsOf = async (net: Coordinator, token: string): Promise<Receipts['receipts']> => {
+/** Every epoch the device has not fetched (the cursor stays at 0), each checked as a device checks it. */
+const epochsOf = async (net: Coordinator, token: string): Promise<EpochBundle[]> => {
   const res = await fetch(new URL('v1/receipts?cursor=0', net.url), { headers: { authorization: `Bearer ${token}` } });
-  return ((await res.json()) as Receipts).receipts;
+  const { epochs } = ReceiptsReplySchema.parse(await res.json());
+  for (const bundle of epochs) assert.equal(bundleProblem(bundle, { chainId: 31337, coordinator: net.address }), null);
+  return epochs;
 };
+const receiptsOf = async (net: Coordinator, token: string): Promise<Receipt[]> => (await epochsOf(net, token)).flatMap((b) => b.receipts);
 
 test('pay follows the lease, not the result: GPU leases are paid GPU rates whatever the result says ran them; a processor cannot lease GPU work', async () => {
   const net = await devnet();
@@ -146,7 +150,7 @@ test('pay follows the lease, not the result: GPU leases are paid GPU rates whate
     const sent = await post(net.url, 'v1/submit', { leaseId: lease.json['leaseId'], result: { ...result, accounting: { ...result.accounting, device } } }, token);
     assert.equal(sent.json['status'], 'accepted');
   }
-  const compute = (await receiptsOf(net, token)).map((r) => r.receipt.resourceType).filter((t) => t === 'gpu' || t === 'cpu');
+  const compute = (await receiptsOf(net, token)).map((r) => r.resourceType).filter((t) => t === 'gpu' || t === 'cpu');
   assert.deepEqual(compute, ['gpu', 'gpu'], 'labelling a result cpu/… does not buy the CPU rate');
 
   const cpuToken = String((await post(net.url, 'v1/devices/register', await signedRegistration(net, owner))).json['deviceToken']);
@@ -171,8 +175,9 @@ test('on demand, tasks are sized to the speed the device is seen working at, not
   assert.ok(rowsOf(next) > 94, `${rowsOf(next)} rows once it was seen working faster`);
 });
 
-test('bandwidth is the bytes actually moved for the task: the model counts once, when the device fetched it through its lease', async () => {
-  const net = await devnet(null, {});
+test('bandwidth is the bytes actually moved for the tasks: the model counts once, when the device fetched it through its lease; one receipt an epoch', async () => {
+  // Every fetch seals the open epoch, so each task below gets an epoch (and a bandwidth receipt) of its own.
+  const net = await devnet(null, { epochMs: 0 });
   const owner = Wallet.createRandom();
   const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(net, owner))).json['deviceToken']);
   const sizes: { submit: number; model: number }[] = [];
@@ -188,20 +193,23 @@ test('bandwidth is the bytes actually moved for the task: the model counts once,
     const body = JSON.stringify({ leaseId: lease.json['leaseId'], result });
     assert.equal((await post(net.url, 'v1/submit', body, token)).json['status'], 'accepted');
     sizes.push({ submit: Buffer.byteLength(body), model: i === 0 ? task.model.size : 0 });
+    // The transfers since the last epoch are paid as one receipt when the epoch is sealed.
+    assert.deepEqual((await epochsOf(net, token)).at(-1)?.receipts.map((r) => r.resourceType), ['cpu', 'bandwidth']);
   }
   const receipts = await receiptsOf(net, token);
-  const bandwidth = receipts.filter((r) => r.receipt.resourceType === 'bandwidth').map((r) => Number(r.receipt.units));
-  const compute = receipts.filter((r) => r.receipt.resourceType === 'cpu');
-  assert.equal(bandwidth.length, 2);
+  const bandwidth = receipts.filter((r) => r.resourceType === 'bandwidth').map((r) => Number(r.units));
+  const compute = receipts.filter((r) => r.resourceType === 'cpu');
+  assert.equal(bandwidth.length, 2, 'one bandwidth receipt per epoch');
+  assert.ok(receipts.filter((r) => r.resourceType === 'bandwidth').every((r) => r.taskId === ''), 'a bandwidth receipt is not one task\'s');
   assert.ok(bandwidth[0]! > sizes[0]!.model + sizes[0]!.submit, 'the first task paid the model download');
   assert.ok(bandwidth[1]! > sizes[1]!.submit && bandwidth[1]! < sizes[0]!.model, 'the second did not: the model was cached');
-  for (const r of compute) assert.equal(BigInt(r.receipt.units) % (2n * (16n * 512n + 256n * 512n * 512n + 512n * 8n)), 0n, 'work units are the graph\'s FLOPs for whole rows');
+  for (const r of compute) assert.equal(BigInt(r.units) % (2n * (16n * 512n + 256n * 512n * 512n + 512n * 8n)), 0n, 'work units are the graph\'s FLOPs for whole rows');
   // A verifier written from docs/protocol.md alone (Python, exact integers) agrees with every receipt to the wei.
-  const checked = spawnSync('python3', ['test/fixtures/verify-receipts.py'], { input: JSON.stringify(receipts), encoding: 'utf8' });
+  const checked = spawnSync('python3', ['test/fixtures/verify-receipts.py'], { input: JSON.stringify(receipts.map((receipt) => ({ receipt }))), encoding: 'utf8' });
   assert.equal(checked.status, 0, checked.stdout + checked.stderr);
-  assert.match(checked.stdout, /0 differ/);
+  assert.match(checked.stdout, new RegExp(`checked ${receipts.length} items: 0 problems`));
     // Once the model is cached, a task's CPU work earns several times its transfer.
-  const [cpuWei, bandwidthWei] = ['cpu', 'bandwidth'].map((type) => BigInt(receipts.filter((r) => r.receipt.resourceType === type)[1]!.receipt.totalWei));
+  const [cpuWei, bandwidthWei] = ['cpu', 'bandwidth'].map((type) => BigInt(receipts.filter((r) => r.resourceType === type)[1]!.totalWei));
   assert.ok(cpuWei! > 2n * bandwidthWei!, `CPU work is the bulk of a task's earnings (${cpuWei} vs ${bandwidthWei} wei)`);
 });
 

@@ -314,3 +314,26 @@ test('detail: a finished day is packed, a day past the window deleted; a receipt
   assert.match(proofProblem(shipped, { ...expect, coordinator: Wallet.createRandom().address })!, /signed by/);
   assert.equal(await proveReceipt(ledger.detail, (r) => r.taskId === bundles[0]!.receipts[0]!.taskId), null, 'past the window: only its epoch\'s sums remain');
 });
+
+test('a crash in the middle of an epoch\'s detail line: the half line is cut off at the next append, so the epoch fetched again keeps its detail', async () => {
+  const { file, ledger } = await ledgerIn();
+  const [first, second] = [await one(), await one()];
+  await add(ledger, first);
+  await add(ledger, second);
+  // The crash: half of the second epoch's detail is on disk, its ledger line is not.
+  const dayFile = join(`${file}.detail`, (await readdir(`${file}.detail`))[0]!);
+  const detailLines = (await readFile(dayFile, 'utf8')).split('\n');
+  await writeFile(dayFile, `${detailLines[0]}\n${detailLines[1]!.slice(0, 200)}`);
+  await writeFile(file, `${(await readFile(file, 'utf8')).split('\n')[0]}\n`);
+  await writeFile(`${file}.index`, 'gone with the crash');
+  const restarted = await Ledger.open(file, () => 5);
+  await restarted.verify(trust, 5);
+  assert.equal(await add(restarted, second), true, 'fetched again after the crash');
+  assert.deepEqual((await receiptsIn(restarted)).map((r) => r.seq), [first.receipts[0]!.seq, second.receipts[0]!.seq]);
+  assert.equal(await readFile(`${dayFile}.torn-${second.epoch.issuedAt}`, 'utf8'), detailLines[1]!.slice(0, 200), 'the half line kept aside');
+  assert.deepEqual(await verifyLedgerFile(file, expect), { ok: true, records: 2, problems: [] });
+
+  // And the file check notices an epoch whose detail is gone from a day that is kept.
+  await writeFile(dayFile, `${detailLines[0]}\n`);
+  assert.match((await verifyLedgerFile(file, expect)).problems.map((p) => p.message).join(), /its receipts are missing from the detail/);
+});

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Wallet } from 'ethers';
 import { DEFAULT_NETWORK_SETTINGS } from '../../main/common/network.js';
-import type { SignedReceipt } from '../../main/common/protocol.js';
 import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { startNetworkService, type NetworkServiceOptions } from '../../main/core/network/service.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { recordsOf } from '../helpers/ledger.js';
 import { contributing } from '../integration/support/contribute.js';
 import { cpuDevice, runWithOrt } from '../integration/support/network.js';
 
@@ -23,6 +23,7 @@ async function startService(url: string, again?: Pick<NetworkServiceOptions, 'da
   const started = await startNetworkService({
     dataDir: again?.dataDir ?? (await tempDir()),
     url,
+    detailDays: () => 7,
     signer: again?.signer ?? Wallet.createRandom(),
     device: cpuDevice,
     clock: systemClock,
@@ -33,13 +34,14 @@ async function startService(url: string, again?: Pick<NetworkServiceOptions, 'da
 }
 
 test('the service runs the loop while active, and earnings, CSV and estimates come from its ledger', async () => {
-  const devnet = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1 });
+  // Every fetch seals the open epoch, so the second task's receipt comes without waiting out a minute.
+  const devnet = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1, epochMs: 0 });
   closers.push(() => devnet.close());
   const service = await startService(devnet.url);
   const twoCpuReceipts = new Promise<void>((resolve) => {
     let n = 0;
     service.subscribe((e) => {
-      if (e.type === 'receipt' && e.receipt.receipt.resourceType === 'cpu' && ++n === 2) resolve();
+      if (e.type === 'epoch' && (n += e.epoch.sums.find((s) => s.resourceType === 'cpu')?.receipts ?? 0) >= 2) resolve();
     });
   });
   const stop = contributing(service.client, (task) => runWithOrt(task));
@@ -95,18 +97,22 @@ test('a forged line put into the ledger while the app was stopped is set aside a
   const dataDir = await tempDir();
   const signer = Wallet.createRandom();
   const first = await startService(devnet.url, { dataDir, signer });
-  const receipt = new Promise<SignedReceipt>((resolve) => first.subscribe((e) => e.type === 'receipt' && resolve(e.receipt)));
+  const epoch = new Promise<void>((resolve) => first.subscribe((e) => e.type === 'epoch' && resolve()));
   devnet.addTasks(1);
   const stop = contributing(first.client, (task) => runWithOrt(task));
-  const real = await receipt;
+  await epoch;
   await stop();
   await first.close();
   const before = first.earnings().total.confirmed;
   assert.equal(first.notices.length, 0);
 
-  const forged = { ...real, receipt: { ...real.receipt, receiptId: 'forged-1', totalWei: '1000000000000000000' } };
-  const source = { url: devnet.url, devnet: true, coordinator: devnet.address };
-  await appendFile(join(dataDir, 'ledger.jsonl'), encodeRecord({ kind: 'receipt', at: Date.now(), source, signed: forged }));
+  // The coordinator's real signature under an epoch that follows the real one and pays a whole SYNOR.
+  const file = join(dataDir, 'ledger.jsonl');
+  const { source, signed: real } = (await recordsOf(file)).at(-1)!;
+  assert.equal(source.coordinator, devnet.address);
+  const next = real.epoch.lastSeq + 1;
+  const forged = { ...real, epoch: { ...real.epoch, firstSeq: next, lastSeq: next, totalWei: '1000000000000000000' } };
+  await appendFile(file, encodeRecord({ kind: 'epoch', at: Date.now(), source, signed: forged }));
   const second = await startService(devnet.url, { dataDir, signer });
   assert.equal(second.earnings().total.confirmed, before, 'the forged SYNOR is not counted');
   assert.equal(second.notices.length, 1);

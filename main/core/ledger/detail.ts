@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { z } from 'zod';
-import { ReceiptSchema, ResourceTypeSchema, SignedEpochSchema, type EpochBundle, type Receipt } from '../../common/protocol.js';
+import { ReceiptSchema, ResourceTypeSchema, SignedEpochSchema, type Epoch, type EpochBundle, type Receipt } from '../../common/protocol.js';
 import { decodeRecord, encodeRecord, LogAppender } from '../fs/checksummed-log.js';
 import { fileLines } from '../fs/lines.js';
+import { cutTornTail } from '../fs/torn-tail.js';
 import { LedgerSourceSchema, type LedgerSource } from './source.js';
 
 /**
@@ -36,7 +37,11 @@ export function receiptsOf(line: DetailLine): Receipt[] {
 }
 
 const DAY = 86_400_000;
-const dayName = (at: number): string => new Date(at).toISOString().slice(0, 10);
+/** An epoch's identity in one ledger: its coordinator, device and first receipt. */
+export const epochKey = (coordinator: string, e: Pick<Epoch, 'deviceId' | 'firstSeq'>): string => `${coordinator.toLowerCase()}\n${e.deviceId}\n${e.firstSeq}`;
+
+/** The UTC day whose file holds the detail appended at `at`. */
+export const dayName = (at: number): string => new Date(at).toISOString().slice(0, 10);
 const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl(\.gz)?$/;
 
 export class ReceiptDetail {
@@ -54,6 +59,8 @@ export class ReceiptDetail {
     if (this.appender?.file !== file) {
       await this.appender?.append();
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      // A line a crash cut short would swallow the next one (an epoch fetched again after the crash).
+      await cutTornTail(file, at, (text) => typeof decodeRecord(text, DetailLineSchema) !== 'string');
       this.appender = new LogAppender(file, { maxHeld: 256 });
       await this.tidy(at);
     }
@@ -94,6 +101,11 @@ export class ReceiptDetail {
     });
     const packedDays = new Set(found.filter((f) => f.packed).map((f) => f.day));
     return found.map((f) => ({ ...f, stale: !f.packed && packedDays.has(f.day) })).sort((a, b) => a.day.localeCompare(b.day));
+  }
+
+  /** The days that have a detail file. */
+  async keptDays(): Promise<Set<string>> {
+    return new Set((await this.files()).map((f) => f.day));
   }
 
   /** Every detail line, oldest day first; a line that does not read back (damaged) is skipped. */

@@ -1,8 +1,7 @@
 import type { EarningsQuery } from '../../common/network.js';
 import { EarningsQuerySchema } from '../../common/network.js';
 import { formatSynor, WORK_UNIT } from '../economics/rewards.js';
-import type { Epoch } from '../../common/protocol.js';
-import { receiptsOf, type DetailLine } from './detail.js';
+import { epochKey, receiptsOf, type DetailLine } from './detail.js';
 import type { LedgerRecord, LedgerSource } from './ledger.js';
 import type { PendingResult } from './totals.js';
 
@@ -98,5 +97,3 @@ export async function earningsCsv(sources: CsvSources, query: EarningsQuery = {}
   rows.sort((a, b) => a.at - b.at || a.n - b.n);
   return [CSV_COLUMNS.join(','), ...rows.map((row) => row.cells.map(cell).join(','))].join('\r\n') + '\r\n';
 }
-
-const epochKey = (coordinator: string, e: Pick<Epoch, 'deviceId' | 'firstSeq'>): string => `${coordinator.toLowerCase()}\n${e.deviceId}\n${e.firstSeq}`;

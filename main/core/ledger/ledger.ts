@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SignedEpochSchema, type EpochBundle } from '../../common/protocol.js';
@@ -8,8 +8,9 @@ import { replaceFileAtomic, writeFileAtomic } from '../fs/atomic.js';
 import { decodeRecord, encodeRecord, LogAppender, type LogOpenReport, type LogProblem } from '../fs/checksummed-log.js';
 import { diskRefusal } from '../fs/disk-refusal.js';
 import { fileLines } from '../fs/lines.js';
+import { cutTornTail } from '../fs/torn-tail.js';
 import { bundleProblem, epochProblem, type ReceiptExpectation } from '../network/receipts.js';
-import { ReceiptDetail, receiptsOf } from './detail.js';
+import { dayName, epochKey, ReceiptDetail, receiptsOf } from './detail.js';
 import { LedgerSourceSchema, type LedgerSource } from './source.js';
 import { LedgerTotals, TotalsJsonSchema } from './totals.js';
 
@@ -54,8 +55,6 @@ type Index = z.infer<typeof IndexSchema>;
 /** The index as kept after open: its sums live on in the ledger's totals, not twice. */
 type Seal = Omit<Index, 'totals'> & { totals?: undefined };
 const INDEX_EVERY = 500;
-/** The longest line a torn-tail check reads back from the end of the file. */
-const TAIL_BYTES = 1 << 20;
 
 export class Ledger {
   private totals = new LedgerTotals();
@@ -100,7 +99,7 @@ export class Ledger {
    */
   static async open(file: string, now: () => number = Date.now, detailDays: () => number = () => 7): Promise<Ledger> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const tornTail = await cutTornTail(file, now);
+    const tornTail = await cutTornTail(file, now(), (line) => typeof decodeRecord(line, LedgerRecordSchema) !== 'string');
     const index = await readFile(`${file}.index`, 'utf8').then(
       (text) => {
         const decoded = decodeRecord(text.trimEnd(), IndexSchema);
@@ -275,30 +274,6 @@ async function hashOf(file: string, bytes: number): Promise<Hash> {
   return hash;
 }
 
-/** A crash mid-append leaves a last line without `\n` or with a bad checksum: it is cut off and its bytes kept. */
-async function cutTornTail(file: string, now: () => number): Promise<LogOpenReport['tornTail']> {
-  const size = (await stat(file).catch(() => undefined))?.size ?? 0;
-  if (size === 0) return null;
-  const from = Math.max(0, size - TAIL_BYTES);
-  const handle = await open(file, 'r');
-  const tail = Buffer.alloc(size - from);
-  try {
-    await handle.read(tail, 0, tail.length, from);
-  } finally {
-    await handle.close();
-  }
-  const ended = tail.at(-1) === 10;
-  const lastEnd = ended ? tail.length - 1 : tail.length;
-  const lastStart = tail.lastIndexOf(10, lastEnd - 1) + 1;
-  if (lastStart === 0 && from > 0) return null; // a line longer than any record: left for the line check
-  const whole = ended && typeof decodeRecord(tail.toString('utf8', lastStart, lastEnd), LedgerRecordSchema) !== 'string';
-  if (whole) return null;
-  const keptIn = `${file}.torn-${now()}`;
-  await writeFileAtomic(keptIn, tail.toString('utf8', lastStart));
-  await truncate(file, from + lastStart);
-  return { bytes: tail.length - lastStart, keptIn };
-}
-
 /** Removes the lines after byte `start` that end at the offsets in `drop`; the file is replaced whole, atomically. */
 function dropLines(file: string, start: number, drop: ReadonlySet<number>): Promise<void> {
   return replaceFileAtomic(file, async (handle) => {
@@ -321,12 +296,20 @@ export interface VerifyReport {
 }
 
 /**
- * Re-reads the file and checks every line: checksum, schema, no duplicate epoch, and each epoch's signature; then
- * every detail line: its receipts add up, leaf for leaf, to the root and sums its coordinator signed. Read-only: a
- * torn tail is reported, not cut.
+ * Re-reads the file and checks every line: checksum, schema, no duplicate epoch, each epoch's signature, and that an
+ * epoch written on a day whose detail is kept is in it; and every detail line: its receipts add up, leaf for leaf, to
+ * the root and sums its coordinator signed. Read-only: a torn tail is reported, not cut.
  */
 export async function verifyLedgerFile(file: string, expect: ReceiptExpectation): Promise<VerifyReport> {
   const problems: LogProblem[] = [];
+  const detail = new ReceiptDetail(`${file}.detail`, () => Infinity);
+  const detailed = new Set<string>();
+  for await (const d of detail.lines()) {
+    detailed.add(epochKey(d.source.coordinator, d.signed.epoch));
+    const bad = bundleProblem({ ...d.signed, receipts: receiptsOf(d) }, expect);
+    if (bad) problems.push({ line: 0, message: `detail: ${bad}` });
+  }
+  const keptDays = await detail.keptDays();
   const totals = new LedgerTotals();
   let records = 0;
   let line = 0;
@@ -344,11 +327,11 @@ export async function verifyLedgerFile(file: string, expect: ReceiptExpectation)
     else totals.add(decoded);
     const bad = epochProblem(decoded.signed, expect);
     if (bad) problems.push({ line, message: bad });
+    const { firstSeq, lastSeq } = decoded.signed.epoch;
+    if (keptDays.has(dayName(decoded.at)) && !detailed.has(epochKey(decoded.source.coordinator, decoded.signed.epoch))) {
+      problems.push({ line, message: `epoch ${firstSeq}–${lastSeq}: its receipts are missing from the detail` });
+    }
   }
   if ((await stat(file)).size > end) problems.push({ line: line + 1, message: 'torn last line' });
-  for await (const detail of new ReceiptDetail(`${file}.detail`, () => Infinity).lines()) {
-    const bad = bundleProblem({ ...detail.signed, receipts: receiptsOf(detail) }, expect);
-    if (bad) problems.push({ line: 0, message: `detail: ${bad}` });
-  }
   return { ok: problems.length === 0, records, problems };
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { AgentState } from '../../../main/common/state.js';
 import { WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../main/common/wire.js';
-import { recordsOf } from '../../helpers/ledger.js';
+import { ledgerWei as ledgerFileWei } from '../../helpers/ledger.js';
 import { ROOT, rpc, startHeadless, waitForLine, type Headless } from '../../helpers/headless.js';
 
 export interface TestAgent extends Headless {
@@ -60,7 +60,8 @@ export async function startAgent(home: string): Promise<TestAgent> {
 
 /** `npm run devnet` (the same script, run by node directly so stopping it stops the devnet itself). */
 export async function startDevnet(dataDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', dataDir], {
+  // Epochs of a second: earnings are sealed, and claimable, at once rather than a minute after the work.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', dataDir, '--epoch-ms', '1000'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -88,7 +89,5 @@ export const shareNow = (coordinatorUrl: string | null) => ({
   network: { coordinatorUrl, tariffPerKwh: 0.3, usdPerSynor: null },
 });
 
-/** The sum of every receipt in the agent's ledger file, read directly. */
-export async function ledgerWei(home: string): Promise<bigint> {
-  return (await recordsOf(join(home, 'data', 'ledger.jsonl'))).reduce((sum, r) => (r.kind === 'receipt' ? sum + BigInt(r.signed.receipt.totalWei) : sum), 0n);
-}
+/** The sum of every signed epoch in the agent's ledger file, read directly. */
+export const ledgerWei = (home: string): Promise<bigint> => ledgerFileWei(join(home, 'data', 'ledger.jsonl'));

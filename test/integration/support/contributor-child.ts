@@ -36,7 +36,7 @@ client.subscribe((e) => {
   if (e.type === 'leased') say(`leased ${e.taskId}`);
   if (e.type === 'queued') say(`queued ${e.taskId}`);
   if (e.type === 'submitted') say(`submitted ${e.taskId} ${e.status}`);
-  if (e.type === 'receipt') say(`receipt ${e.receipt.receipt.receiptId}`);
+  if (e.type === 'epoch') say(`epoch ${e.epoch.firstSeq}-${e.epoch.lastSeq}`);
 });
 client.start();
 const stop = new AbortController();
