@@ -49,14 +49,23 @@ try {
   // The window itself is what is measured: it is a bench's wait, not a test waiting for an event.
   while (performance.now() < ends) await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, ends - performance.now())));
   tally((await agent.ok<AgentState>('getState')) as AgentState);
-  const hours = (Date.now() - windowStart) / 3_600_000;
+  const windowEnd = Date.now();
+  const hours = (windowEnd - windowStart) / 3_600_000;
 
   await agent.ok('setShare', { on: false });
   await agent.until((s) => (s.work.network?.queued ?? 0) === 0 && (s.work.earned?.pendingTasks ?? 0) === 0, 'every receipt in');
   const to = await agent.ok<EarningsSummary>('getEarnings', {});
   const after = await agent.ok<Estimates>('getEstimates', { days: 1 });
 
-  const realizedWei = toWei(to.total.confirmed) - toWei(from.total.confirmed);
+  // Paid for the work in the window: the receipts issued in it, each with its own time. (A difference of totals would
+  // count the work before the window whose epoch was not sealed yet when it opened: up to a minute of it.)
+  const { csv } = await agent.ok<{ csv: string }>('exportEarningsCsv', {});
+  let realizedWei = 0n;
+  for (const row of csv.trimEnd().split('\r\n').slice(1)) {
+    const cells = row.split(',');
+    const at = Date.parse(cells[0]!);
+    if (['verified', 'unverified', 'rejected'].includes(cells[1]!) && at >= windowStart && at < windowEnd) realizedWei += toWei(cells[15]!);
+  }
   const realizedPerHour = Number(realizedWei) / 1e18 / hours;
   const estimatedPerHour = Number(before.synor.perHour);
   const ratio = realizedPerHour / estimatedPerHour;
