@@ -75,27 +75,42 @@ export default tseslint.config(
   { files: ['renderer/**'], languageOptions: { globals: { ...globals.browser } } },
   // Everywhere but the preload: no ipcRenderer.
   layer(['**/*.{ts,js,mjs,svelte}'], [ipcRendererBan], []),
-  layer(['main/common/**'], [electronBan], [
-    { group: ['node:*', 'ws', 'electron'], message: 'main/common is pure: no runtime-specific imports.' },
-    outward('core'),
-    outward('electron'),
-    outward('preload'),
-    outward('renderer'),
-  ]),
+  layer(
+    ['main/common/**'],
+    [electronBan],
+    [
+      { group: ['node:*', 'ws', 'electron'], message: 'main/common is pure: no runtime-specific imports.' },
+      outward('core'),
+      outward('electron'),
+      outward('preload'),
+      outward('renderer'),
+    ],
+  ),
   layer(['main/core/**'], [electronBan], [outward('electron'), outward('preload'), outward('renderer'), outward('devnet')]),
   // Policy and economics are pure functions of their inputs: no OS, no network, no clock of their own.
-  layer(['main/core/policy/**', 'main/core/economics/**'], [electronBan], [
-    { group: ['node:*', 'ws', 'electron', 'ethers', 'systeminformation', 'onnxruntime-node'], message: 'Policy and economics are pure: no runtime-specific imports.' },
-    outward('electron'),
-    outward('preload'),
-    outward('renderer'),
-    outward('devnet'),
-  ]),
+  layer(
+    ['main/core/policy/**', 'main/core/economics/**'],
+    [electronBan],
+    [
+      {
+        group: ['node:*', 'ws', 'electron', 'ethers', 'systeminformation', 'onnxruntime-node'],
+        message: 'Policy and economics are pure: no runtime-specific imports.',
+      },
+      outward('electron'),
+      outward('preload'),
+      outward('renderer'),
+      outward('devnet'),
+    ],
+  ),
   layer(['main/devnet/**'], [electronBan], [outward('electron'), outward('preload'), outward('renderer'), devnetReachesIntoCore]),
   layer(['main/electron/**'], [ipcRendererBan], [outward('preload'), outward('renderer')]),
   layer(['main/preload/**'], [], [outward('core'), outward('electron'), outward('renderer')], { allowIpcRenderer: true }),
-  layer(['renderer/**'], [electronBan], [
-    { regex: '^(\\.{1,2}/)+main/(?!common/)', message: 'The renderer may import only main/common from main/.' },
-    { group: ['node:*'], message: 'The renderer runs in a browser.' },
-  ]),
+  layer(
+    ['renderer/**'],
+    [electronBan],
+    [
+      { regex: '^(\\.{1,2}/)+main/(?!common/)', message: 'The renderer may import only main/common from main/.' },
+      { group: ['node:*'], message: 'The renderer runs in a browser.' },
+    ],
+  ),
 );

@@ -46,8 +46,10 @@ export function unpackedProblems(resources, projectDir, platform, arch) {
   const ort = join(unpacked, 'node_modules', 'onnxruntime-node', 'bin');
   const napi = existsSync(ort) ? readdirSync(ort).find((d) => d.startsWith('napi-v')) : undefined;
   const dir = napi && join(ort, napi, platform, arch);
-  if (!dir || !existsSync(join(dir, 'onnxruntime_binding.node'))) problems.push(`onnxruntime's binding for ${platform}/${arch} is not unpacked`);
-  else if (!readdirSync(dir).some((f) => LIBRARY[platform].test(f))) problems.push(`onnxruntime's shared library for ${platform}/${arch} is not unpacked`);
+  if (!dir || !existsSync(join(dir, 'onnxruntime_binding.node')))
+    problems.push(`onnxruntime's binding for ${platform}/${arch} is not unpacked`);
+  else if (!readdirSync(dir).some((f) => LIBRARY[platform].test(f)))
+    problems.push(`onnxruntime's shared library for ${platform}/${arch} is not unpacked`);
   // The hardware probe falls back to JavaScript without its addon, so a build without one is allowed; a built one must be unpacked.
   const built = join(projectDir, 'native', 'build', 'Release');
   for (const file of existsSync(built) ? readdirSync(built).filter((f) => f.endsWith('.node')) : []) {
@@ -60,6 +62,7 @@ export default async function afterPack(context, fuses = electronFuses) {
   const platform = context.electronPlatformName;
   const arch = ARCHS[context.arch] ?? String(context.arch);
   const problems = unpackedProblems(resourcesDir(context), context.packager.projectDir, platform, arch);
-  if (problems.length > 0) throw new Error(`The packaged app could not load its native code: ${problems.join('; ')}. Check asarUnpack in electron-builder.yml.`);
+  if (problems.length > 0)
+    throw new Error(`The packaged app could not load its native code: ${problems.join('; ')}. Check asarUnpack in electron-builder.yml.`);
   await fuses.flipFuses(executable(context), fuseConfig(fuses, platform, arch));
 }

@@ -9,11 +9,30 @@ await Promise.all([
   writeIcons('build/icon.svg', 'dist/icons'),
   build({ ...common, entryPoints: ['main/core/headless.ts'], outfile: 'dist/main/headless.js', format: 'esm', packages: 'external' }),
   // runtime/host.ts reads import.meta.url only where __filename is missing (ESM); in this CJS bundle it has __filename.
-  build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: 'dist/main/electron.cjs', format: 'cjs', packages: 'external', logOverride: { 'empty-import-meta': 'silent' } }),
+  build({
+    ...common,
+    entryPoints: ['main/electron/main.ts'],
+    outfile: 'dist/main/electron.cjs',
+    format: 'cjs',
+    packages: 'external',
+    logOverride: { 'empty-import-meta': 'silent' },
+  }),
   // Job host child process (forked by the runtime, found next to the bundle that imports it).
-  build({ ...common, entryPoints: ['main/core/runtime/job-host.ts'], outfile: 'dist/main/job-host.js', format: 'esm', packages: 'external' }),
+  build({
+    ...common,
+    entryPoints: ['main/core/runtime/job-host.ts'],
+    outfile: 'dist/main/job-host.js',
+    format: 'esm',
+    packages: 'external',
+  }),
   // CPU benchmark child process (onnxruntime stays out of the agent), found next to the bundle like the job host.
-  build({ ...common, entryPoints: ['main/core/hardware/benchmark-child.ts'], outfile: 'dist/main/benchmark-child.js', format: 'esm', packages: 'external' }),
+  build({
+    ...common,
+    entryPoints: ['main/core/hardware/benchmark-child.ts'],
+    outfile: 'dist/main/benchmark-child.js',
+    format: 'esm',
+    packages: 'external',
+  }),
   // The embedded local devnet (coordinator + chain), forked by the agent when no network is set.
   build({ ...common, entryPoints: ['main/devnet/standalone.ts'], outfile: 'dist/main/devnet.js', format: 'esm', packages: 'external' }),
   // The sandboxed preload may require only 'electron', so everything else is bundled in.

@@ -28,13 +28,9 @@ export function findNodeDir(
   version = process.versions.node,
   configured = process.env.npm_config_nodedir,
 ) {
-  const candidates = [
-    configured,
-    resolve(dirname(execPath), '..'),
-    nodePrefix,
-    '/usr',
-    '/usr/local',
-  ].filter((dir) => typeof dir === 'string' && dir.length > 0);
+  const candidates = [configured, resolve(dirname(execPath), '..'), nodePrefix, '/usr', '/usr/local'].filter(
+    (dir) => typeof dir === 'string' && dir.length > 0,
+  );
   const usable = candidates.filter((dir) => headerVersion(dir) !== null);
   return usable.find((dir) => headerVersion(dir) === version) ?? usable[0] ?? null;
 }
@@ -49,8 +45,16 @@ function nodeGyp() {
 
 /** The line that explains the failure: the first compiler error, else node-gyp's own last complaint. */
 function reason(output) {
-  const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
-  return lines.find((line) => /\berror:/.test(line)) ?? lines.findLast((line) => line.startsWith('gyp ERR! stack Error')) ?? lines.at(-1) ?? 'no output';
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return (
+    lines.find((line) => /\berror:/.test(line)) ??
+    lines.findLast((line) => line.startsWith('gyp ERR! stack Error')) ??
+    lines.at(-1) ??
+    'no output'
+  );
 }
 
 export function buildNative() {
@@ -62,7 +66,11 @@ export function buildNative() {
   const args = [gyp, 'rebuild', `--directory=${nativeDir}`];
   // No headers found: node-gyp falls back to its cache (and would download only where the network allows).
   if (nodedir) args.push(`--nodedir=${nodedir}`);
-  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_nodedir: nodedir ?? '' } });
+  const result = spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_nodedir: nodedir ?? '' },
+  });
   const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}${result.error ? `\n${result.error.message}` : ''}`;
   mkdirSync(dirname(logFile), { recursive: true });
   writeFileSync(logFile, output);

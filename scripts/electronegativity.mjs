@@ -23,7 +23,9 @@ export async function scan(paths) {
     return {
       checks: result.globalChecks + result.atomicChecks,
       findings: result.issues.length,
-      serious: result.issues.filter((i) => i.severity.value >= MEDIUM).map((i) => `${i.id} (${i.severity.name}) ${i.file}:${i.location.line} ${i.description}`),
+      serious: result.issues
+        .filter((i) => i.severity.value >= MEDIUM)
+        .map((i) => `${i.id} (${i.severity.name}) ${i.file}:${i.location.line} ${i.description}`),
       unparsed: result.errors.filter((e) => !e.tolerable).map((e) => `${e.file}: ${e.message}`),
     };
   } finally {
@@ -35,6 +37,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = await scan([join(root, 'main', 'electron'), join(root, 'main', 'preload'), join(root, 'renderer', 'index.html')]);
   for (const line of r.serious) console.log(`electronegativity: ${line}`);
   for (const line of r.unparsed) console.log(`electronegativity: could not scan ${line}`);
-  console.log(`electronegativity: ${r.checks} checks, ${r.findings} findings, ${r.serious.length} high or medium, ${r.unparsed.length} files not scanned`);
+  console.log(
+    `electronegativity: ${r.checks} checks, ${r.findings} findings, ${r.serious.length} high or medium, ${r.unparsed.length} files not scanned`,
+  );
   process.exitCode = r.serious.length + r.unparsed.length > 0 ? 1 : 0;
 }

@@ -26,7 +26,14 @@ const phases = [
 let status = 0;
 for (const phase of phases) {
   if (phase.files.length === 0) continue;
-  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-timeout=${FILE_TIMEOUT_MS}`, `--test-concurrency=${phase.concurrency}`];
+  const args = [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    `--test-timeout=${FILE_TIMEOUT_MS}`,
+    `--test-concurrency=${phase.concurrency}`,
+  ];
   const result = spawnSync(process.execPath, [...args, ...phase.files], { stdio: 'inherit' });
   // Both phases run even when the first fails: one report shows every failure.
   if (result.status !== 0) status = result.status ?? 1;

@@ -30,7 +30,10 @@ export const commands = {
   dismissNotice: { args: z.object({ id: z.string().max(200) }).strict(), result: AgentStateSchema },
   getEarnings: { args: EarningsQuerySchema.omit({ utcOffsetMinutes: true }), result: EarningsSummarySchema },
   /** CSV of every receipt in the range, for the user's records or taxes. */
-  exportEarningsCsv: { args: EarningsQuerySchema.omit({ utcOffsetMinutes: true }), result: z.object({ fileName: z.string(), csv: z.string() }) },
+  exportEarningsCsv: {
+    args: EarningsQuerySchema.omit({ utcOffsetMinutes: true }),
+    result: z.object({ fileName: z.string(), csv: z.string() }),
+  },
   /** The seed's estimate, this user's projection net of electricity, and what was earned, over the last `days`. */
   getEstimates: { args: z.object({ days: z.number().int().min(1).max(365) }).strict(), result: EstimatesSchema },
   /** The newest receipts, newest first; each one's coordinator signature was checked before it entered the ledger. */

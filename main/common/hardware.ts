@@ -159,9 +159,7 @@ export const DeviceTypeSchema = z.discriminatedUnion('kind', [
       unifiedMemoryGb: count,
     })
     .strict(),
-  z
-    .object({ kind: z.literal('Cpu'), vendor: CpuVendorSchema, cores: count, threads: count, avxSupport: AvxSupportSchema })
-    .strict(),
+  z.object({ kind: z.literal('Cpu'), vendor: CpuVendorSchema, cores: count, threads: count, avxSupport: AvxSupportSchema }).strict(),
 ]);
 export type DeviceType = z.infer<typeof DeviceTypeSchema>;
 

@@ -79,7 +79,11 @@ export const NetworkSettingsSchema = z
     /** The user's electricity price per kWh, for the net-of-electricity projection. */
     tariffPerKwh: z.number({ error: 'Enter a number' }).min(0, 'At least 0').max(10, 'At most 10'),
     /** null: no price known; earnings are not shown in dollars. */
-    usdPerSynor: z.number({ error: 'Enter a price in dollars, or leave it empty' }).min(0, 'A price cannot be negative').max(1_000_000, 'At most $1,000,000').nullable(),
+    usdPerSynor: z
+      .number({ error: 'Enter a price in dollars, or leave it empty' })
+      .min(0, 'A price cannot be negative')
+      .max(1_000_000, 'At most $1,000,000')
+      .nullable(),
   })
   .strict();
 export type NetworkSettings = z.infer<typeof NetworkSettingsSchema>;
@@ -96,7 +100,15 @@ export const EstimatesSchema = z
     projection: z
       .object({ hoursPerDay: z.number(), gross: Scenarios, electricity: Scenarios, net: Scenarios, assumptions: z.array(z.string()) })
       .strict(),
-    actual: z.object({ days: z.number(), earned: z.string(), projectedUsd: z.number(), earnedUsd: z.number().nullable(), reasons: z.array(z.string()) }).strict(),
+    actual: z
+      .object({
+        days: z.number(),
+        earned: z.string(),
+        projectedUsd: z.number(),
+        earnedUsd: z.number().nullable(),
+        reasons: z.array(z.string()),
+      })
+      .strict(),
     /** The prediction in SYNOR from this device's throughput, share and hours, by the receipts' own reward function. */
     synor: z
       .object({
@@ -106,7 +118,9 @@ export const EstimatesSchema = z
         impliedUsdPerSynor: z.number().nullable(),
         assumptions: z.array(z.string()),
         /** Reputation 0–100 and uptime in basis points as on the newest receipt, and the multipliers they give. */
-        standing: z.object({ reputation: z.number(), uptimeBp: z.number(), reputationFactor: z.number(), uptimeFactor: z.number() }).strict(),
+        standing: z
+          .object({ reputation: z.number(), uptimeBp: z.number(), reputationFactor: z.number(), uptimeFactor: z.number() })
+          .strict(),
       })
       .strict(),
   })

@@ -11,7 +11,11 @@ export const PROTOCOL_VERSION = 'synor-provider/2';
 
 export const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an 0x-prefixed 20-byte address');
 export const Signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte 0x-prefixed signature');
-const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+const Id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 const Name = z.string().min(1).max(64);
 const finite = z.number().finite().nonnegative();
 const count = z.number().int().nonnegative().max(1_000_000);
@@ -23,13 +27,9 @@ export const DeviceTypeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('data-center-gpu'), model: Name, vramGb: finite, tensorCores: count }).strict(),
   z.object({ kind: z.literal('consumer-gpu'), model: Name, vramGb: finite }).strict(),
   z.object({ kind: z.literal('mobile'), platform: z.enum(['ios', 'android']), chip: Name, gpu: Name }).strict(),
-  z
-    .object({ kind: z.literal('cpu'), vendor: Name, cores: count, threads: count, avx: z.enum(['none', 'avx', 'avx2', 'avx512']) })
-    .strict(),
+  z.object({ kind: z.literal('cpu'), vendor: Name, cores: count, threads: count, avx: z.enum(['none', 'avx', 'avx2', 'avx512']) }).strict(),
   z.object({ kind: z.literal('browser'), runtime: Name, gpuAvailable: z.boolean(), wasmSimd: z.boolean() }).strict(),
-  z
-    .object({ kind: z.literal('apple-silicon'), chip: Name, gpuCores: count, neuralEngineCores: count, unifiedMemoryGb: finite })
-    .strict(),
+  z.object({ kind: z.literal('apple-silicon'), chip: Name, gpuCores: count, neuralEngineCores: count, unifiedMemoryGb: finite }).strict(),
   z.object({ kind: z.literal('tpu'), version: Name, chips: count }).strict(),
   z.object({ kind: z.literal('custom-accelerator'), vendor: Name, model: Name, tops: finite }).strict(),
 ]);
@@ -64,7 +64,10 @@ export const AvailabilityScheduleSchema = z
   .object({
     always: z.boolean(),
     /** UTC [start, end) hour ranges; null when `always`. */
-    hours: z.array(z.tuple([Hour, Hour])).max(48).nullable(),
+    hours: z
+      .array(z.tuple([Hour, Hour]))
+      .max(48)
+      .nullable(),
     idleOnly: z.boolean(),
     chargingOnly: z.boolean(),
     minBattery: z.number().int().min(0).max(100).nullable(),
@@ -117,7 +120,9 @@ export type ErrorReply = z.infer<typeof ErrorReplySchema>;
 
 export const InfoReplySchema = z
   .object({
-    protocol: z.literal(PROTOCOL_VERSION, { error: `this app speaks ${PROTOCOL_VERSION} and the coordinator another version; update the app or choose another network` }),
+    protocol: z.literal(PROTOCOL_VERSION, {
+      error: `this app speaks ${PROTOCOL_VERSION} and the coordinator another version; update the app or choose another network`,
+    }),
     network: z.object({ name: Name, devnet: z.boolean(), label: z.string().max(200) }).strict(),
     /** The key that signs receipts; the client pins it on first contact. */
     coordinator: Address,
@@ -253,7 +258,24 @@ export type Receipt = z.infer<typeof ReceiptSchema>;
  * fields in the schema's order, one per line. No field can hold a newline, so the text is unambiguous.
  */
 export const receiptLeafText = (r: Receipt): string =>
-  [r.receiptId, r.seq, r.taskId, r.deviceId, r.owner.toLowerCase(), r.resourceType, r.status, r.units, r.durationMs, r.uptimeBp, r.reputation, r.baseWei, r.reputationBonusWei, r.uptimeBonusWei, r.totalWei, r.issuedAt].join('\n');
+  [
+    r.receiptId,
+    r.seq,
+    r.taskId,
+    r.deviceId,
+    r.owner.toLowerCase(),
+    r.resourceType,
+    r.status,
+    r.units,
+    r.durationMs,
+    r.uptimeBp,
+    r.reputation,
+    r.baseWei,
+    r.reputationBonusWei,
+    r.uptimeBonusWei,
+    r.totalWei,
+    r.issuedAt,
+  ].join('\n');
 
 /** What an epoch's receipts of one resource add up to. */
 export const EpochSumSchema = z
@@ -292,7 +314,10 @@ export const EpochSchema = z
     issuedAt: z.number().int().positive(),
   })
   .strict()
-  .refine((e) => e.lastSeq >= e.firstSeq && e.lastSeq - e.firstSeq < EPOCH_MAX_RECEIPTS && e.closedAt >= e.openedAt, 'an epoch covers 1 to 4096 receipts in order');
+  .refine(
+    (e) => e.lastSeq >= e.firstSeq && e.lastSeq - e.firstSeq < EPOCH_MAX_RECEIPTS && e.closedAt >= e.openedAt,
+    'an epoch covers 1 to 4096 receipts in order',
+  );
 export type Epoch = z.infer<typeof EpochSchema>;
 
 export const EPOCH_TYPES: TypedDataTypes = {

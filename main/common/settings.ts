@@ -9,11 +9,7 @@ export type TellKind = z.infer<typeof TellKindSchema>;
 export const SETTINGS_VERSION = 5;
 
 const whole = (min: number, max: number, unit: string) =>
-  z
-    .number({ error: 'Enter a number' })
-    .int('Use a whole number')
-    .min(min, `At least ${min}${unit}`)
-    .max(max, `At most ${max}${unit}`);
+  z.number({ error: 'Enter a number' }).int('Use a whole number').min(min, `At least ${min}${unit}`).max(max, `At most ${max}${unit}`);
 const percent = whole(0, 100, ' %');
 /** A task needs some memory: 0 % would accept work that can never run. */
 const memoryPercent = whole(1, 100, ' %');
@@ -83,7 +79,10 @@ export const SettingsSchema = z
     /** Start with the computer (desktop app only; it starts in the tray, without a window). */
     startAtLogin: z.boolean(),
     /** Kinds of news shown; a missing list (files before it existed) means all of them. */
-    notifications: z.array(TellKindSchema).max(TellKindSchema.options.length).default([...TellKindSchema.options]),
+    notifications: z
+      .array(TellKindSchema)
+      .max(TellKindSchema.options.length)
+      .default([...TellKindSchema.options]),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;

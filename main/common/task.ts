@@ -7,12 +7,24 @@ import { UintString } from './integers.js';
  */
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lowercase hex digits');
-const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+const Id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 
 export const DTypeSchema = z.enum(['float32', 'float16', 'int8', 'uint8', 'int32', 'int64', 'bool']);
 export type DType = z.infer<typeof DTypeSchema>;
 
-const Shape = z.array(z.number().int().min(0).max(1 << 24)).max(8);
+const Shape = z
+  .array(
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(1 << 24),
+  )
+  .max(8);
 
 /**
  * Base64, checked here for its length only: its characters are checked where it is decoded (a bad one decodes to
@@ -37,9 +49,18 @@ export const ModelRefSchema = z
   .object({
     url: z.url(),
     sha256: Sha256,
-    size: z.number().int().positive().max(4 * 1024 ** 3),
+    size: z
+      .number()
+      .int()
+      .positive()
+      .max(4 * 1024 ** 3),
     /** What the coordinator calls the model, shown to the user as plain text (no control characters). */
-    name: z.string().min(1).max(80).regex(/^[^\p{C}]+$/u).optional(),
+    name: z
+      .string()
+      .min(1)
+      .max(80)
+      .regex(/^[^\p{C}]+$/u)
+      .optional(),
   })
   .strict();
 export type ModelRef = z.infer<typeof ModelRefSchema>;
@@ -51,7 +72,9 @@ export const TaskSchema = z
     id: Id,
     model: ModelRefSchema,
     /** At least one: every model a task can run reads an input, and a task without one is a damaged reply. */
-    inputs: z.record(z.string().min(1).max(256), TensorSchema).refine((inputs) => Object.keys(inputs).length > 0, 'a task needs at least one input'),
+    inputs: z
+      .record(z.string().min(1).max(256), TensorSchema)
+      .refine((inputs) => Object.keys(inputs).length > 0, 'a task needs at least one input'),
     /** Output names the result must carry. */
     outputs: z.array(z.string().min(1).max(256)).min(1).max(64),
     /** Epoch milliseconds; past it the network no longer wants the result. */

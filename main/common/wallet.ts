@@ -93,7 +93,10 @@ export const ImportWalletArgsSchema = z.object({
 });
 /** The user shows they have the phrase by typing the words the UI asked for (1-based positions). */
 export const ConfirmBackupArgsSchema = z.object({
-  words: z.array(z.object({ position: z.number().int().min(1).max(12), word: z.string() })).min(3).max(12),
+  words: z
+    .array(z.object({ position: z.number().int().min(1).max(12), word: z.string() }))
+    .min(3)
+    .max(12),
 });
 export const RevealPhraseArgsSchema = z.object({
   /** Explicit consent: the phrase is about to be on screen. */

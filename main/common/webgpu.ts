@@ -9,10 +9,9 @@ const Name = z.string().max(256);
 const Figure = z.number().nonnegative().finite();
 const Ms = z.number().nonnegative().finite();
 /** Problem size by dimension name (M, N, K for MatMul; n for streams and reductions). */
-const SizeSchema = z.record(z.string().regex(/^[A-Za-z]{1,8}$/), z.number().int().positive()).refine(
-  (size) => Object.keys(size).length <= 4,
-  'at most 4 dimensions',
-);
+const SizeSchema = z
+  .record(z.string().regex(/^[A-Za-z]{1,8}$/), z.number().int().positive())
+  .refine((size) => Object.keys(size).length <= 4, 'at most 4 dimensions');
 
 export const GpuErrorCodeSchema = z.enum([
   'webgpu-unavailable', // no navigator.gpu, or no adapter (blocklisted GPU, flag off, headless without GPU)
@@ -126,8 +125,7 @@ export type WebGpuReport = z.infer<typeof WebGpuReportSchema>;
 
 /** What a report means for the GPU's capability profile: figures with their provenance, or why there are none. */
 export type WebGpuProfile =
-  | { basis: 'measured'; adapter: string; figures: GpuSummary; note: string }
-  | { basis: 'unavailable'; note: string };
+  { basis: 'measured'; adapter: string; figures: GpuSummary; note: string } | { basis: 'unavailable'; note: string };
 
 export function webGpuProfile(report: WebGpuReport): WebGpuProfile {
   if (report.status === 'failed') return { basis: 'unavailable', note: report.error.message };

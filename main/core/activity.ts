@@ -27,7 +27,10 @@ export class ActivityLog {
     private readonly added: (entry: ActivityEntry) => void,
   ) {}
 
-  static async open(path: string, o: { clock: Pick<Clock, 'now'>; logger: Logger; added: (entry: ActivityEntry) => void }): Promise<ActivityLog> {
+  static async open(
+    path: string,
+    o: { clock: Pick<Clock, 'now'>; logger: Logger; added: (entry: ActivityEntry) => void },
+  ): Promise<ActivityLog> {
     const size = (await stat(path).catch(() => null))?.size ?? 0;
     if (size > ROTATE_BYTES) await rename(path, `${path}.1`);
     const opened = await openLog(path, ActivityEntrySchema, () => o.clock.now());
@@ -44,7 +47,9 @@ export class ActivityLog {
     const entry: ActivityEntry = { at: this.clock.now(), kind, message };
     this.entries.push(entry);
     if (this.entries.length > LIMIT) this.entries.shift();
-    this.writes = this.writes.then(() => this.write(entry)).catch((error: unknown) => this.logger.error(`activity log: ${(error as Error).message}`));
+    this.writes = this.writes
+      .then(() => this.write(entry))
+      .catch((error: unknown) => this.logger.error(`activity log: ${(error as Error).message}`));
     this.added(entry);
   }
 
@@ -65,6 +70,9 @@ export class ActivityLog {
     }
     const dropped = this.file.dropped() - this.droppedTold;
     this.droppedTold += dropped;
-    this.add('notice', `There is room on the disk again: the activity log is saved again${dropped ? `, except the ${dropped} oldest entries from while it was full` : ''}.`);
+    this.add(
+      'notice',
+      `There is room on the disk again: the activity log is saved again${dropped ? `, except the ${dropped} oldest entries from while it was full` : ''}.`,
+    );
   }
 }

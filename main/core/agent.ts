@@ -62,11 +62,14 @@ const decisionKey = (decision: Decision | undefined): string =>
 /** Runs `after` once each wallet command finished: a new, unlocked or removed wallet changes who can earn. */
 function walletAndThen<H extends Record<string, (args: never) => Promise<unknown>>>(handlers: H, after: () => void): H {
   return Object.fromEntries(
-    Object.entries(handlers).map(([name, handler]) => [name, async (args: never) => {
-      const result = await handler(args);
-      after();
-      return result;
-    }]),
+    Object.entries(handlers).map(([name, handler]) => [
+      name,
+      async (args: never) => {
+        const result = await handler(args);
+        after();
+        return result;
+      },
+    ]),
   ) as H;
 }
 
@@ -79,7 +82,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   let settings = loaded.settings;
   let notices: Notice[] = loaded.notice ? [loaded.notice] : [];
   const events = new Emitter<AgentEvent>();
-  const activity = await ActivityLog.open(join(options.paths.dataDir, 'activity.jsonl'), { clock, logger, added: (entry) => events.emit({ type: 'activity', entry }) });
+  const activity = await ActivityLog.open(join(options.paths.dataDir, 'activity.jsonl'), {
+    clock,
+    logger,
+    added: (entry) => events.emit({ type: 'activity', entry }),
+  });
   const log = (kind: ActivityEntry['kind'], message: string): void => activity.add(kind, message);
   const startedAt = clock.now();
   const hardware = createHardwareService({
@@ -115,7 +122,12 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
           vramTotalMiB: device.capabilities.memoryGb * 1024,
         };
       });
-  const walletService = new WalletService({ dir: join(options.paths.dataDir, 'wallet'), secrets: ports.secrets, logger, now: () => ports.clock.now() });
+  const walletService = new WalletService({
+    dir: join(options.paths.dataDir, 'wallet'),
+    secrets: ports.secrets,
+    logger,
+    now: () => ports.clock.now(),
+  });
   const wallet = new WalletController({
     service: walletService,
     clock,
@@ -212,7 +224,9 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     publish();
   }
   const tick = (): Promise<void> =>
-    (ticks = ticks.then(evaluate).catch((error: unknown) => logger.error(`policy tick failed: ${(error as Error).stack ?? String(error)}`)));
+    (ticks = ticks
+      .then(evaluate)
+      .catch((error: unknown) => logger.error(`policy tick failed: ${(error as Error).stack ?? String(error)}`)));
   let cancelTimer = (): void => undefined;
   let closed = false;
   const loop = (): void => {

@@ -209,7 +209,6 @@ export function createContribution(o: ContributionOptions): Contribution {
     connected?.scheduler.apply(next);
   }
 
-
   return {
     work() {
       const snap = connected?.scheduler.snapshot();
@@ -227,7 +226,8 @@ export function createContribution(o: ContributionOptions): Contribution {
     refresh() {
       reconciling = reconciling.then(reconcile).catch((error: unknown) => {
         // A schema's own text (a ZodError dump) says nothing to a user; the details are in the log line below.
-        const why = error instanceof ZodError ? 'a file or a reply could not be read; the details are in the log' : (error as Error).message;
+        const why =
+          error instanceof ZodError ? 'a file or a reply could not be read; the details are in the log' : (error as Error).message;
         blocker = `Could not join the network: ${why}`;
         logger.error(`contribution: ${(error as Error).stack ?? String(error)}`);
       });

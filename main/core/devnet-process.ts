@@ -13,7 +13,10 @@ export interface DevnetProcess {
 /** Forks the local devnet (main/devnet/standalone.ts) and waits for it to say where it listens. */
 export function startDevnetProcess(dataDir: string, logger: Logger): Promise<DevnetProcess> {
   const entry = childEntry(import.meta.url, '../devnet/standalone', 'devnet');
-  const child = fork(entry.path, ['--port', '0', '--data', dataDir], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(entry.path, ['--port', '0', '--data', dataDir], {
+    execArgv: entry.execArgv,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

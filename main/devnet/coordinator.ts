@@ -155,7 +155,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const { waitMs, resource } = parse(LeaseRequestSchema, (await readBody(req)).value);
       if (await receipts.payAvailability(deviceId, device)) await registry.save();
       if (resource === 'gpu' && device.info.deviceType.kind === 'cpu') {
-        return { kind: 'none', reason: 'not-eligible', message: 'this device registered as a processor, so it leases processor work.', retryAfterMs: 60_000, serverTime: now() } satisfies LeaseReply;
+        return {
+          kind: 'none',
+          reason: 'not-eligible',
+          message: 'this device registered as a processor, so it leases processor work.',
+          retryAfterMs: 60_000,
+          serverTime: now(),
+        } satisfies LeaseReply;
       }
       return pool.lease(req, deviceId, device.info, waitMs, resource);
     },
@@ -186,7 +192,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       }
       if (problem !== undefined) device.standing = recordOutcome(device.standing, problem === null, now());
       const status = problem ? 'rejected' : problem === null ? 'verified' : 'unverified';
-      await receipts.issue(deviceId, device, { taskId: result.taskId, resourceType: lease.resource, status, durationMs, units: issued.operations });
+      await receipts.issue(deviceId, device, {
+        taskId: result.taskId,
+        resourceType: lease.resource,
+        status,
+        durationMs,
+        units: issued.operations,
+      });
       if (!problem) device.unpaidBytes += lease.bytes + body.bytes;
       await registry.save();
       return { status: 'accepted', serverTime: now() };

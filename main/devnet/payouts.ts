@@ -83,7 +83,10 @@ export async function openPayouts(options: {
       const { epoch, signature } = line.signed;
       const pending = open.get(epoch.deviceId) ?? [];
       earlier.push({ epoch, signature, receipts: pending.filter((r) => r.seq >= epoch.firstSeq && r.seq <= epoch.lastSeq) });
-      open.set(epoch.deviceId, pending.filter((r) => r.seq > epoch.lastSeq));
+      open.set(
+        epoch.deviceId,
+        pending.filter((r) => r.seq > epoch.lastSeq),
+      );
     }
     for (const [id, receipts] of open) if (receipts.length === 0) open.delete(id);
   }

@@ -84,7 +84,12 @@ export class ReceiptIssuer {
       // Paid at the time of the last transfer it covers (a later fetch must not move the epoch in time).
       const bytes = BigInt(device.unpaidBytes);
       device.unpaidBytes = 0;
-      await this.write(deviceId, device, { taskId: '', resourceType: 'bandwidth', status: 'verified', durationMs: 0, units: bytes }, last?.issuedAt ?? this.o.clock.now());
+      await this.write(
+        deviceId,
+        device,
+        { taskId: '', resourceType: 'bandwidth', status: 'verified', durationMs: 0, units: bytes },
+        last?.issuedAt ?? this.o.clock.now(),
+      );
     }
     const receipts = this.o.open.get(deviceId) ?? [];
     if (receipts.length === 0) return;
@@ -100,7 +105,13 @@ export class ReceiptIssuer {
     const unpaid = device.onlineMs - device.paidOnlineMs;
     if (unpaid < this.o.availabilityReceiptMs) return false;
     device.paidOnlineMs = device.onlineMs;
-    await this.issue(deviceId, device, { taskId: '', resourceType: 'availability', status: 'verified', durationMs: unpaid, units: BigInt(unpaid) });
+    await this.issue(deviceId, device, {
+      taskId: '',
+      resourceType: 'availability',
+      status: 'verified',
+      durationMs: unpaid,
+      units: BigInt(unpaid),
+    });
     return true;
   }
 }

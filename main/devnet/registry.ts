@@ -65,7 +65,12 @@ export class DeviceRegistry {
     this.devices = devices;
   }
 
-  static async open(o: { stateFile: string | null; clock: Pick<Clock, 'now'>; chainId: number; presenceGapMs: number }): Promise<DeviceRegistry> {
+  static async open(o: {
+    stateFile: string | null;
+    clock: Pick<Clock, 'now'>;
+    chainId: number;
+    presenceGapMs: number;
+  }): Promise<DeviceRegistry> {
     const saved = o.stateFile
       ? await readFile(o.stateFile, 'utf8').then(
           (text) => StateSchema.parse(JSON.parse(text)),

@@ -18,7 +18,13 @@ import { startCoordinator } from './coordinator.js';
 import type { DevnetReady } from '../common/devnet.js';
 
 const { values } = parseArgs({
-  options: { port: { type: 'string' }, 'chain-port': { type: 'string' }, data: { type: 'string' }, 'task-interval': { type: 'string' }, 'epoch-ms': { type: 'string' } },
+  options: {
+    port: { type: 'string' },
+    'chain-port': { type: 'string' },
+    data: { type: 'string' },
+    'task-interval': { type: 'string' },
+    'epoch-ms': { type: 'string' },
+  },
 });
 const port = Number(values.port ?? 7440);
 // A fixed chain address when the coordinator's is fixed: agents pin the payout chain it names.

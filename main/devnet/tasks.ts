@@ -92,7 +92,13 @@ export interface TaskOptions {
 }
 
 /** A fresh task on one of the models, with random input rows, for the kind of device that leases it. */
-export function makeTask(models: readonly DevnetModel[], baseUrl: string, now: number, deadlineMs: number, options: TaskOptions = {}): IssuedTask {
+export function makeTask(
+  models: readonly DevnetModel[],
+  baseUrl: string,
+  now: number,
+  deadlineMs: number,
+  options: TaskOptions = {},
+): IssuedTask {
   const device = options.device ?? 'any';
   const model = models[randomBytes(1)[0]! % models.length]!;
   const ms = TASK_MS.min * (TASK_MS.max / TASK_MS.min) ** (randomBytes(2).readUInt16LE() / 0xffff);
@@ -134,7 +140,8 @@ export class Verifier {
     const input = floats(x);
     if (!got || !input) return 'output Y is not an inline float32 tensor';
     const rows = x.shape[0] ?? 0;
-    if (y.shape.length !== 2 || y.shape[0] !== rows || y.shape[1] !== issued.model.outputs) return `output Y has shape [${y.shape.join(',')}]`;
+    if (y.shape.length !== 2 || y.shape[0] !== rows || y.shape[1] !== issued.model.outputs)
+      return `output Y has shape [${y.shape.join(',')}]`;
     let session = this.sessions.get(issued.model.sha256);
     if (!session) {
       session = ort.InferenceSession.create(issued.model.bytes, { intraOpNumThreads: 1 });

@@ -68,7 +68,10 @@ export class WorkPool {
   baseUrl = '';
 
   constructor(private readonly o: WorkPoolOptions) {
-    this.timers = [setInterval(() => this.sweep(), 1_000), ...(o.taskIntervalMs === null ? [] : [setInterval(() => this.generate(), o.taskIntervalMs)])];
+    this.timers = [
+      setInterval(() => this.sweep(), 1_000),
+      ...(o.taskIntervalMs === null ? [] : [setInterval(() => this.generate(), o.taskIntervalMs)]),
+    ];
     for (const t of this.timers) t.unref();
   }
 
@@ -98,13 +101,31 @@ export class WorkPool {
 
   /** How fast a device works: as seen on its results, else one core of what it registered (a GPU's whole). */
   private speedOf(deviceId: string, info: DeviceInfo): number {
-    return this.pace.get(deviceId) ?? (info.deviceType.kind === 'cpu' ? info.compute.fp32Gflops / Math.max(1, info.deviceType.threads) : info.compute.fp32Gflops);
+    return (
+      this.pace.get(deviceId) ??
+      (info.deviceType.kind === 'cpu' ? info.compute.fp32Gflops / Math.max(1, info.deviceType.threads) : info.compute.fp32Gflops)
+    );
   }
 
   /** A task for the device at once, or when one comes within `waitMs` (a long-poll); none when the client hangs up. */
-  async lease(req: IncomingMessage, deviceId: string, info: DeviceInfo, waitMs: number, resource: ComputeResource): Promise<LeaseReply | undefined> {
+  async lease(
+    req: IncomingMessage,
+    deviceId: string,
+    info: DeviceInfo,
+    waitMs: number,
+    resource: ComputeResource,
+  ): Promise<LeaseReply | undefined> {
     const grant = (issued: IssuedTask): LeaseReply => {
-      const lease: Lease = { id: randomUUID(), issued, deviceId, resource, bytes: 0, issuedAt: this.now(), expiresAt: this.now() + this.o.leaseTtlMs, expired: false };
+      const lease: Lease = {
+        id: randomUUID(),
+        issued,
+        deviceId,
+        resource,
+        bytes: 0,
+        issuedAt: this.now(),
+        expiresAt: this.now() + this.o.leaseTtlMs,
+        expired: false,
+      };
       this.leases.set(lease.id, lease);
       // The model is fetched through the lease, so the bytes served count for this device and task.
       const model = { ...issued.task.model, url: `${issued.task.model.url}?lease=${lease.id}` };
@@ -113,7 +134,12 @@ export class WorkPool {
     };
     const ready =
       this.open.shift() ??
-      (this.o.onDemand ? makeTask(this.o.models, this.baseUrl, this.now(), this.o.taskDeadlineMs, { device: resource, gflops: this.speedOf(deviceId, info) }) : undefined);
+      (this.o.onDemand
+        ? makeTask(this.o.models, this.baseUrl, this.now(), this.o.taskDeadlineMs, {
+            device: resource,
+            gflops: this.speedOf(deviceId, info),
+          })
+        : undefined);
     if (ready) return grant(ready);
     const issued = await new Promise<IssuedTask | null>((resolve) => {
       const waiter = { deviceId, give: (t: IssuedTask) => finish(t) };
@@ -139,7 +165,10 @@ export class WorkPool {
     return {
       kind: 'none',
       reason: 'no-tasks',
-      message: every === null ? 'the devnet has no open tasks.' : `the devnet has no open tasks right now; a new one comes every ${Math.max(1, Math.round(every / 1000))} s.`,
+      message:
+        every === null
+          ? 'the devnet has no open tasks.'
+          : `the devnet has no open tasks right now; a new one comes every ${Math.max(1, Math.round(every / 1000))} s.`,
       retryAfterMs: 0,
       serverTime: this.now(),
     };
@@ -165,7 +194,8 @@ export class WorkPool {
       return 'duplicate';
     }
     const lease = this.leases.get(leaseId);
-    if (!lease || lease.deviceId !== deviceId || lease.issued.task.id !== result.taskId || lease.issued.task.deadline <= this.now()) return 'too-late';
+    if (!lease || lease.deviceId !== deviceId || lease.issued.task.id !== result.taskId || lease.issued.task.deadline <= this.now())
+      return 'too-late';
     this.outcomes.set(result.taskId, { deviceId, deadline: lease.issued.task.deadline });
     this.leases.delete(leaseId);
     const queued = this.open.indexOf(lease.issued);

@@ -9,11 +9,7 @@ export const trustedFrame =
   (frame: Pick<WebFrameMain, 'url' | 'parent'> | null): boolean =>
     frame !== null && frame.parent === null && frame.url.split('#')[0] === appUrl;
 
-export function serveIpc(
-  ipcMain: Pick<IpcMain, 'handle'>,
-  agent: Agent,
-  isTrusted: (frame: WebFrameMain | null) => boolean,
-): void {
+export function serveIpc(ipcMain: Pick<IpcMain, 'handle'>, agent: Agent, isTrusted: (frame: WebFrameMain | null) => boolean): void {
   // The payload is parsed inside agent.call with the same zod schemas as over HTTP.
   ipcMain.handle(IPC_CALL, (event, request: unknown) =>
     isTrusted(event.senderFrame) ? agent.call(request) : fail('FORBIDDEN', 'This page may not talk to the agent.'),

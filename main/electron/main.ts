@@ -1,5 +1,21 @@
 /** Electron entry: the only place that wires real Electron objects to the agent. */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, net, Notification, powerMonitor, protocol, safeStorage, session, shell, Tray } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeImage,
+  nativeTheme,
+  net,
+  Notification,
+  powerMonitor,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  Tray,
+} from 'electron';
 import { autoUpdater } from 'electron-updater';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,7 +76,10 @@ const closeThen = (stop: () => Promise<void>, then: () => void): Promise<void> =
 async function earnedToday(agent: Agent): Promise<EarningsBucket | null> {
   const midnight = new Date();
   midnight.setHours(0, 0, 0, 0);
-  const result = await agent.call({ cmd: 'getEarnings', args: { fromMs: midnight.getTime(), utcOffsetMinutes: -midnight.getTimezoneOffset() } });
+  const result = await agent.call({
+    cmd: 'getEarnings',
+    args: { fromMs: midnight.getTime(), utcOffsetMinutes: -midnight.getTimezoneOffset() },
+  });
   return result.ok ? (result.value as { total: EarningsBucket }).total : null;
 }
 
@@ -76,12 +95,15 @@ function followTray(agent: Agent, restartToUpdate: () => void): { refresh(): voi
   };
   const draw = async (): Promise<void> => {
     const state = agent.state();
-    const image = nativeImage.createFromBitmap(trayIconBitmap(state.status.code, TRAY_PX, iconStyle(process.platform, nativeTheme.shouldUseDarkColors)), {
-      width: TRAY_PX,
-      height: TRAY_PX,
-      // 16 points on macOS's menu bar, drawn at twice that for Retina.
-      scaleFactor: process.platform === 'darwin' ? 2 : 1,
-    });
+    const image = nativeImage.createFromBitmap(
+      trayIconBitmap(state.status.code, TRAY_PX, iconStyle(process.platform, nativeTheme.shouldUseDarkColors)),
+      {
+        width: TRAY_PX,
+        height: TRAY_PX,
+        // 16 points on macOS's menu bar, drawn at twice that for Retina.
+        scaleFactor: process.platform === 'darwin' ? 2 : 1,
+      },
+    );
     image.setTemplateImage(process.platform === 'darwin');
     if (!tray) {
       tray = new Tray(image);
@@ -95,7 +117,14 @@ function followTray(agent: Agent, restartToUpdate: () => void): { refresh(): voi
   // State arrives every second while sharing; the tray is redrawn only when what it shows changes.
   const refresh = (): void => {
     const s = agent.state();
-    const key = JSON.stringify([s.sharing, s.status, agent.settings().pausedUntil, s.work.earned, updateReady, nativeTheme.shouldUseDarkColors]);
+    const key = JSON.stringify([
+      s.sharing,
+      s.status,
+      agent.settings().pausedUntil,
+      s.work.earned,
+      updateReady,
+      nativeTheme.shouldUseDarkColors,
+    ]);
     if (key !== shown) void draw().catch((error: Error) => stderrLogger.error(`tray: ${error.message}`));
     shown = key;
   };
@@ -147,7 +176,14 @@ async function run(): Promise<void> {
   trayView.refresh();
 
   // Start with the computer, in the tray: "install, toggle, forget".
-  const loginItem = { platform: process.platform, env: process.env, home: app.getPath('home'), execPath: process.execPath, appArgs: app.isPackaged ? [] : [app.getAppPath()], app };
+  const loginItem = {
+    platform: process.platform,
+    env: process.env,
+    home: app.getPath('home'),
+    execPath: process.execPath,
+    appArgs: app.isPackaged ? [] : [app.getAppPath()],
+    app,
+  };
   let startAtLogin: boolean | null = null;
   const followStartAtLogin = (): void => {
     const on = agent.settings().startAtLogin;
@@ -196,8 +232,11 @@ if (!app.requestSingleInstanceLock()) {
   // Keep running in the tray when the window is closed.
   app.on('window-all-closed', () => undefined);
   process.on('SIGTERM', () => app.quit());
-  void app.whenReady().then(run).catch((error: Error) => {
-    stderrLogger.error(`the app could not start: ${error.stack ?? error.message}`);
-    app.exit(1);
-  });
+  void app
+    .whenReady()
+    .then(run)
+    .catch((error: Error) => {
+      stderrLogger.error(`the app could not start: ${error.stack ?? error.message}`);
+      app.exit(1);
+    });
 }

@@ -10,7 +10,9 @@ export const APP_SCHEME = 'app';
 export const APP_URL = `${APP_SCHEME}://synor/index.html`;
 
 /** Registered before 'ready': a standard, secure scheme so the page is a secure context with its own origin. */
-export const PRIVILEGED_SCHEMES: CustomScheme[] = [{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }];
+export const PRIVILEGED_SCHEMES: CustomScheme[] = [
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+];
 
 /** As the page's meta policy, but no WebSocket: in the desktop app the agent is reached through the preload only. */
 export const APP_CSP =

@@ -74,10 +74,15 @@ type Code = AgentState['status']['code'];
 type Shape = (dx: number, dy: number, r: number) => number;
 
 const clamp = (v: number): number => Math.max(0, Math.min(1, v));
-const disc = (radius: number): Shape => (dx, dy, r) => clamp(radius * r + 0.5 - Math.hypot(dx, dy));
+const disc =
+  (radius: number): Shape =>
+  (dx, dy, r) =>
+    clamp(radius * r + 0.5 - Math.hypot(dx, dy));
 const ring: Shape = (dx, dy, r) => clamp(r * 0.14 + 0.5 - Math.abs(Math.hypot(dx, dy) - r * 0.82));
-const bar = (from: number, to: number): Shape => (dx, dy, r) =>
-  clamp(Math.min(dx - from * r, to * r - dx, dy + 0.7 * r, 0.7 * r - dy) + 0.5);
+const bar =
+  (from: number, to: number): Shape =>
+  (dx, dy, r) =>
+    clamp(Math.min(dx - from * r, to * r - dx, dy + 0.7 * r, 0.7 * r - dy) + 0.5);
 
 /**
  * A shape per state, so the state reads without colour (macOS template images are one colour): off is a ring,

@@ -38,7 +38,13 @@ const EXTERNAL_HOSTS = new Set(['synor.network', 'www.synor.network', 'docs.syno
 export function isAllowedExternal(url: string): boolean {
   try {
     const parsed = new URL(url);
-    return parsed.protocol === 'https:' && parsed.username === '' && parsed.password === '' && parsed.port === '' && EXTERNAL_HOSTS.has(parsed.hostname);
+    return (
+      parsed.protocol === 'https:' &&
+      parsed.username === '' &&
+      parsed.password === '' &&
+      parsed.port === '' &&
+      EXTERNAL_HOSTS.has(parsed.hostname)
+    );
   } catch {
     return false;
   }

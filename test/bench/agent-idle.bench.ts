@@ -49,6 +49,8 @@ for (const row of rows) {
   );
 }
 const worst = rows.slice(1).reduce((a, b) => (b.cpuPercent > a.cpuPercent ? b : a));
-console.log(`goal ≤0.1 % core and ≤60 MB: worst ${worst.cpuPercent.toFixed(3)} % (${worst.name}), max RSS ${Math.max(...rows.slice(1).map((r) => r.rssMb)).toFixed(1)} MB`);
+console.log(
+  `goal ≤0.1 % core and ≤60 MB: worst ${worst.cpuPercent.toFixed(3)} % (${worst.name}), max RSS ${Math.max(...rows.slice(1).map((r) => r.rssMb)).toFixed(1)} MB`,
+);
 bare.kill();
 await Promise.all([off.stop(), on.stop()]);

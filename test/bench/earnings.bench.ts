@@ -40,7 +40,10 @@ try {
     const now = performance.now();
     spent.set(last.key, (spent.get(last.key) ?? 0) + (now - last.at));
     const noWork = s.work.network?.code === 'no-work';
-    last = { at: now, key: noWork ? 'no work from the network' : s.status.code === 'paused' ? `paused: ${s.status.reason}` : s.status.code };
+    last = {
+      at: now,
+      key: noWork ? 'no work from the network' : s.status.code === 'paused' ? `paused: ${s.status.reason}` : s.status.code,
+    };
     return false;
   };
   // Never matches: it only sees every state the agent sends while the window runs.
@@ -70,20 +73,30 @@ try {
   const estimatedPerHour = Number(before.synor.perHour);
   const ratio = realizedPerHour / estimatedPerHour;
 
-  console.log(`window: ${(hours * 60).toFixed(1)} min at a ${SHARE} % CPU share; first receipt ${firstReceiptS.toFixed(1)} s after "share on"`);
+  console.log(
+    `window: ${(hours * 60).toFixed(1)} min at a ${SHARE} % CPU share; first receipt ${firstReceiptS.toFixed(1)} s after "share on"`,
+  );
   const benchmarkPerHour = Number(fromBenchmark.synor.perHour);
   console.log(`estimated at the window's start: ${estimatedPerHour.toPrecision(4)} SYNOR/h (${before.synor.assumptions.join('; ')})`);
-  console.log(`  (from the benchmark alone, before any task: ${benchmarkPerHour.toPrecision(4)} SYNOR/h, realized / that ${(realizedPerHour / benchmarkPerHour).toFixed(3)}; ${fromBenchmark.synor.assumptions[0]})`);
+  console.log(
+    `  (from the benchmark alone, before any task: ${benchmarkPerHour.toPrecision(4)} SYNOR/h, realized / that ${(realizedPerHour / benchmarkPerHour).toFixed(3)}; ${fromBenchmark.synor.assumptions[0]})`,
+  );
   console.log(`realized:         ${realizedPerHour.toPrecision(4)} SYNOR/h`);
-  console.log(`realized / estimated: ${ratio.toFixed(3)}  (goal ${GOAL.low}–${GOAL.high}: ${ratio >= GOAL.low && ratio <= GOAL.high ? 'met' : 'NOT met'})`);
-  console.log(`estimate after the window: ${Number(after.synor.perHour).toPrecision(4)} SYNOR/h (${after.synor.assumptions[0]}); realized / that ${(realizedPerHour / Number(after.synor.perHour)).toFixed(3)}`);
+  console.log(
+    `realized / estimated: ${ratio.toFixed(3)}  (goal ${GOAL.low}–${GOAL.high}: ${ratio >= GOAL.low && ratio <= GOAL.high ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `estimate after the window: ${Number(after.synor.perHour).toPrecision(4)} SYNOR/h (${after.synor.assumptions[0]}); realized / that ${(realizedPerHour / Number(after.synor.perHour)).toFixed(3)}`,
+  );
   const total = [...spent.values()].reduce((a, b) => a + b, 0);
   console.log('time in the window, by what the agent said:');
   for (const [key, ms] of [...spent].sort((a, b) => b[1] - a[1])) console.log(`  ${((ms / total) * 100).toFixed(1).padStart(5)} %  ${key}`);
   console.log(`rejected results: ${to.rejected - from.rejected}`);
   const byResource = to.byResource.map((b) => [b.key, toWei(b.confirmed)] as const);
   const all = byResource.reduce((sum, [, w]) => sum + w, 0n);
-  console.log(`earnings by resource (whole run): ${byResource.map(([k, w]) => `${k} ${((Number(w) / Number(all)) * 100).toFixed(1)} %`).join(', ')}`);
+  console.log(
+    `earnings by resource (whole run): ${byResource.map(([k, w]) => `${k} ${((Number(w) / Number(all)) * 100).toFixed(1)} %`).join(', ')}`,
+  );
   if (!(ratio >= GOAL.low && ratio <= GOAL.high)) process.exitCode = 1;
 } finally {
   await agent.stop();

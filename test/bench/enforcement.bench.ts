@@ -15,7 +15,11 @@ if (process.platform !== 'linux') {
   process.exit(0);
 }
 // Shared cores: say how busy the machine was, since every figure below depends on it.
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${cpus().length} cores`,
+);
 const hasCpulimit = spawnSync('cpulimit', ['--help']).error === undefined;
 const server = await new ModelServer().start();
 const w = seededFloats(512 * 512, 11).map((v) => v / 16);
@@ -23,7 +27,11 @@ const layers = 32;
 const model = server.add(
   'busy',
   encodeModel({
-    nodes: Array.from({ length: layers }, (_, i) => ({ op: 'MatMul', inputs: [i ? `H${i}` : 'X', 'W'], outputs: [i === layers - 1 ? 'Y' : `H${i + 1}`] })),
+    nodes: Array.from({ length: layers }, (_, i) => ({
+      op: 'MatMul',
+      inputs: [i ? `H${i}` : 'X', 'W'],
+      outputs: [i === layers - 1 ? 'Y' : `H${i + 1}`],
+    })),
     inputs: [{ name: 'X', dtype: 'float32', shape: ['batch', 512] }],
     outputs: [{ name: 'Y', dtype: 'float32', shape: ['batch', 512] }],
     initializers: [{ name: 'W', dtype: 'float32', shape: [512, 512], data: w }],

@@ -26,7 +26,11 @@ if (missing) {
   console.log(`give-back from input bench: skipped, ${missing}`);
   process.exit(0);
 }
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${cpus().length} cores`,
+);
 const x = await startXvfb();
 const found = x11Input({ DISPLAY: x.display });
 if (!found.x11) {
@@ -41,12 +45,31 @@ const pct = (values: number[], q: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 };
 const line = (what: string, values: number[], goal: string) =>
-  console.log(`${what}, ${values.length} trials: p50 ${pct(values, 0.5)} ms, p99 ${pct(values, 0.99)} ms, max ${pct(values, 1)} ms (${goal})`);
+  console.log(
+    `${what}, ${values.length} trials: p50 ${pct(values, 0.5)} ms, p99 ${pct(values, 0.99)} ms, max ${pct(values, 1)} ms (${goal})`,
+  );
 
 // The policy inputs the agent would have: real idle (the X counter), CPU, power; "only when I am away" on.
-const settings: Settings = { ...DEFAULT_SETTINGS, sharing: true, cpuSharePercent: 100, idleOnly: { enabled: true, minutes: 1 }, pauseWhenUserCpuAbovePercent: null };
-const ports = { ...fakePorts(), clock: systemClock, idle: nodeIdle('linux', { DISPLAY: x.display }, x11), input: x11InputWatcher(x11), power: linuxPower(), system: linuxSampler() };
-const monitor = new Monitor(ports, () => [], () => []);
+const settings: Settings = {
+  ...DEFAULT_SETTINGS,
+  sharing: true,
+  cpuSharePercent: 100,
+  idleOnly: { enabled: true, minutes: 1 },
+  pauseWhenUserCpuAbovePercent: null,
+};
+const ports = {
+  ...fakePorts(),
+  clock: systemClock,
+  idle: nodeIdle('linux', { DISPLAY: x.display }, x11),
+  input: x11InputWatcher(x11),
+  power: linuxPower(),
+  system: linuxSampler(),
+};
+const monitor = new Monitor(
+  ports,
+  () => [],
+  () => [],
+);
 let signals: Signals = await monitor.sample(settings);
 let decision: Decision | undefined;
 
@@ -56,7 +79,11 @@ const w = seededFloats(256 * 256, 3).map((v) => v / 16);
 const model = server.add(
   'busy',
   encodeModel({
-    nodes: Array.from({ length: 16 }, (_, i) => ({ op: 'MatMul', inputs: [i ? `H${i}` : 'X', 'W'], outputs: [i === 15 ? 'Y' : `H${i + 1}`] })),
+    nodes: Array.from({ length: 16 }, (_, i) => ({
+      op: 'MatMul',
+      inputs: [i ? `H${i}` : 'X', 'W'],
+      outputs: [i === 15 ? 'Y' : `H${i + 1}`],
+    })),
     inputs: [{ name: 'X', dtype: 'float32', shape: ['batch', 256] }],
     outputs: [{ name: 'Y', dtype: 'float32', shape: ['batch', 256] }],
     initializers: [{ name: 'W', dtype: 'float32', shape: [256, 256], data: w }],
@@ -113,7 +140,12 @@ async function stoppedAfterInput(pid: number, limitMs: number, label: string): P
 }
 // Relative moves: an absolute `xdotool mousemove` warps the pointer, which no hand does (and XInput2 does not report).
 // Key press and release together (--delay 0): the server's idle counter restarts at the release.
-const gestures = [['key', '--delay', '0', 'shift'], ['mousemove_relative', '10', '10'], ['key', '--delay', '0', 'a'], ['mousemove_relative', '--', '-10', '-10']];
+const gestures = [
+  ['key', '--delay', '0', 'shift'],
+  ['mousemove_relative', '10', '10'],
+  ['key', '--delay', '0', 'a'],
+  ['mousemove_relative', '--', '-10', '-10'],
+];
 
 async function trials(n: number, label: string, limitMs: number, jitterMs: number): Promise<number[]> {
   const out: number[] = [];
@@ -156,16 +188,31 @@ const ticked = await trials(40, 'tick', 3000, 1000);
 ticking = false;
 await loop;
 
-line('give-back input → job host stopped, input watcher', watched, `goal p99 <= 50 ms: ${pct(watched, 0.99) <= 50 && watched.length >= 100 ? 'met' : 'missed'}`);
+line(
+  'give-back input → job host stopped, input watcher',
+  watched,
+  `goal p99 <= 50 ms: ${pct(watched, 0.99) <= 50 && watched.length >= 100 ? 'met' : 'missed'}`,
+);
 line('  of which SIGSTOP sent → state T seen (kernel, and this process polling every 1 ms)', kernelMs['watcher']!, 'part of the above');
-line('give-back input → job host stopped, 1 s policy tick alone (before)', ticked, 'for comparison; the tick remains the fallback where no watcher exists');
+line(
+  'give-back input → job host stopped, 1 s policy tick alone (before)',
+  ticked,
+  'for comparison; the tick remains the fallback where no watcher exists',
+);
 
 // 3. The watcher's own CPU: idle windows with it on and off, alternating; no job, no input.
 await t.scheduler.close();
 await server.close();
-const xvfbPid = Number(readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(' ').find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('Xvfb')));
+const xvfbPid = Number(
+  readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8')
+    .trim()
+    .split(' ')
+    .find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('Xvfb')),
+);
 const ticksOf = (pid: number): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2)
+    .split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
 };
 const WINDOW_MS = 6000;
@@ -173,7 +220,12 @@ const cost = { on: { self: 0, x: 0, ms: 0 }, off: { self: 0, x: 0, ms: 0 } };
 await wait(3000); // the closed scheduler's last work and GC settle first
 /** Time on CPU of this process's threads (schedstat, ns → ms), by thread id. */
 const threadMs = (): Map<string, number> =>
-  new Map(readdirSync('/proc/self/task').map((tid) => [tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6]));
+  new Map(
+    readdirSync('/proc/self/task').map((tid) => [
+      tid,
+      Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
+    ]),
+  );
 let ownThreadMs = 0;
 const windows: string[] = [];
 for (const mode of ['off', 'on', 'off', 'on', 'off', 'on'] as const) {

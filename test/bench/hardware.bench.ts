@@ -41,21 +41,28 @@ const rows = {
 const base = rows['systeminformation (baseline)'].median;
 console.log(`warm detection, median of ${RUNS} runs (max in brackets):`);
 for (const [name, r] of Object.entries(rows)) {
-  console.log(`  ${name.padEnd(30)} ${r.median.toFixed(2).padStart(8)} ms (${r.max.toFixed(2)})   ${(base / r.median).toFixed(1)}× faster than systeminformation`);
+  console.log(
+    `  ${name.padEnd(30)} ${r.median.toFixed(2).padStart(8)} ms (${r.max.toFixed(2)})   ${(base / r.median).toFixed(1)}× faster than systeminformation`,
+  );
 }
 const nativeMs = rows['native addon probe'].median;
 const ratio = base / nativeMs;
-console.log(`goal native ≤50 ms and ≥5×: ${nativeMs.toFixed(2)} ms, ${ratio.toFixed(1)}× → ${nativeMs <= 50 && ratio >= 5 ? 'met' : 'NOT met'}`);
+console.log(
+  `goal native ≤50 ms and ≥5×: ${nativeMs.toFixed(2)} ms, ${ratio.toFixed(1)}× → ${nativeMs <= 50 && ratio >= 5 ? 'met' : 'NOT met'}`,
+);
 
 // With GPUs: the fake NVML/ROCm libraries (4 GPUs) for the addon, the fake nvidia-smi/rocm-smi for the fallback.
 const machine = await fakeMachine('dual-a5000-590', 'mi100-rocm571');
 const withGpus = {
-  'JS fallback, 4 fake GPUs': await timed(() => createFallbackProbe({ kind: 'fallback', reason: 'bench' }, { env: machine.env, sysRoot: machine.sysRoot }).detect()),
+  'JS fallback, 4 fake GPUs': await timed(() =>
+    createFallbackProbe({ kind: 'fallback', reason: 'bench' }, { env: machine.env, sysRoot: machine.sysRoot }).detect(),
+  ),
   'native addon, 4 fake GPUs': await timed(() => createNativeProbe(addon, provider, machine).detect()),
 };
 const [cli, lib] = Object.values(withGpus);
 console.log(`with GPUs (vendor tools are processes, the addon calls the libraries in-process):`);
-for (const [name, r] of Object.entries(withGpus)) console.log(`  ${name.padEnd(30)} ${r.median.toFixed(2).padStart(8)} ms (${r.max.toFixed(2)})`);
+for (const [name, r] of Object.entries(withGpus))
+  console.log(`  ${name.padEnd(30)} ${r.median.toFixed(2).padStart(8)} ms (${r.max.toFixed(2)})`);
 console.log(`  native vs fallback ${(cli!.median / lib!.median).toFixed(1)}× faster`);
 
 const results: (CpuMeasurement & { ms: number })[] = [];
@@ -69,5 +76,7 @@ console.log(`CPU benchmark, ${BENCHMARK_RUNS} runs (mean, coefficient of variati
 console.log(`  duration        ${mean(column('ms')).toFixed(0)} ms   cv ${(100 * cv(column('ms'))).toFixed(1)} %`);
 console.log(`  fp32 MatMul     ${mean(column('fp32Gflops')).toFixed(1)} GFLOPS   cv ${(100 * cv(column('fp32Gflops'))).toFixed(1)} %`);
 console.log(`  int8 MatMulInt  ${mean(column('int8Tops')).toFixed(3)} TOPS   cv ${(100 * cv(column('int8Tops'))).toFixed(1)} %`);
-console.log(`  memory copy     ${mean(column('memoryBandwidthGbps')).toFixed(1)} GB/s   cv ${(100 * cv(column('memoryBandwidthGbps'))).toFixed(1)} %`);
+console.log(
+  `  memory copy     ${mean(column('memoryBandwidthGbps')).toFixed(1)} GB/s   cv ${(100 * cv(column('memoryBandwidthGbps'))).toFixed(1)} %`,
+);
 console.log(`  int8 / fp32 throughput ratio ${((1000 * mean(column('int8Tops'))) / mean(column('fp32Gflops'))).toFixed(2)}`);

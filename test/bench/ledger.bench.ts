@@ -47,7 +47,21 @@ const root = '0x' + 'cd'.repeat(32);
 
 let seq = 0;
 function receipt(resourceType: Receipt['resourceType'], units: bigint, issuedAt: number, taskId: string): Receipt {
-  return { receiptId: randomUUID(), seq: ++seq, taskId, deviceId: 'dev-a', owner, resourceType, status: 'verified', units: String(units), durationMs: 100, uptimeBp: 9000, reputation: 80, ...rewardWei(resourceType, units, 80, 9000), issuedAt };
+  return {
+    receiptId: randomUUID(),
+    seq: ++seq,
+    taskId,
+    deviceId: 'dev-a',
+    owner,
+    resourceType,
+    status: 'verified',
+    units: String(units),
+    durationMs: 100,
+    uptimeBp: 9000,
+    reputation: 80,
+    ...rewardWei(resourceType, units, 80, 9000),
+    issuedAt,
+  };
 }
 let expectedWei = 0n;
 /**
@@ -56,15 +70,48 @@ let expectedWei = 0n;
  */
 function epochLine(tasks: bigint, at: number, availability: boolean): string {
   const sums: Epoch['sums'] = [
-    { resourceType: 'cpu', receipts: Number(tasks), rejected: 0, units: String(tasks * 2_000_000_000n), totalWei: rewardWei('cpu', tasks * 2_000_000_000n, 80, 9000).totalWei },
-    { resourceType: 'bandwidth', receipts: 1, rejected: 0, units: String(tasks * 100_000n), totalWei: rewardWei('bandwidth', tasks * 100_000n, 80, 9000).totalWei },
-    ...(availability ? [{ resourceType: 'availability' as const, receipts: 1, rejected: 0, units: '600000', totalWei: rewardWei('availability', 600_000n, 80, 9000).totalWei }] : []),
+    {
+      resourceType: 'cpu',
+      receipts: Number(tasks),
+      rejected: 0,
+      units: String(tasks * 2_000_000_000n),
+      totalWei: rewardWei('cpu', tasks * 2_000_000_000n, 80, 9000).totalWei,
+    },
+    {
+      resourceType: 'bandwidth',
+      receipts: 1,
+      rejected: 0,
+      units: String(tasks * 100_000n),
+      totalWei: rewardWei('bandwidth', tasks * 100_000n, 80, 9000).totalWei,
+    },
+    ...(availability
+      ? [
+          {
+            resourceType: 'availability' as const,
+            receipts: 1,
+            rejected: 0,
+            units: '600000',
+            totalWei: rewardWei('availability', 600_000n, 80, 9000).totalWei,
+          },
+        ]
+      : []),
   ];
   const totalWei = String(sums.reduce((s, x) => s + BigInt(x.totalWei), 0n));
   expectedWei += BigInt(totalWei);
   const first = seq + 1;
   seq += Math.min(4000, Number(tasks) + 1 + (availability ? 1 : 0));
-  const epoch: Epoch = { deviceId: 'dev-a', owner, firstSeq: first, lastSeq: seq, root, openedAt: at - 59_000, closedAt: at, sums, totalWei, issuedAt: at + 100 };
+  const epoch: Epoch = {
+    deviceId: 'dev-a',
+    owner,
+    firstSeq: first,
+    lastSeq: seq,
+    root,
+    openedAt: at - 59_000,
+    closedAt: at,
+    sums,
+    totalWei,
+    issuedAt: at + 100,
+  };
   return encodeRecord({ kind: 'epoch', at, source, signed: { epoch, signature } } satisfies LedgerRecord);
 }
 
@@ -75,7 +122,8 @@ const chunks: string[] = [];
 for (let at = END - YEAR; at < END; at += QUARTER) {
   // Two days of minutes at the end, as a busy device leaves them; a quarter hour of work per line before that.
   const fine = at >= END - 2 * 86_400_000;
-  for (let step = 0; step < (fine ? 15 : 1); step++) chunks.push(epochLine(fine ? tasksPerQuarter / 15n : tasksPerQuarter, at + step * 60_000, step % 10 === 0));
+  for (let step = 0; step < (fine ? 15 : 1); step++)
+    chunks.push(epochLine(fine ? tasksPerQuarter / 15n : tasksPerQuarter, at + step * 60_000, step % 10 === 0));
 }
 await writeFile(file, chunks.join(''));
 const lines = chunks.length;
@@ -119,7 +167,9 @@ const queryMs = Math.max(...queries, sinceMs);
 const summary = ledger.sums.summary();
 // A line the ledger refused would make every figure below look better than it is.
 if (ledger.report.problems.length > 0 || ledger.sums.total().confirmed !== formatSynor(expectedWei)) {
-  throw new Error(`the ledger did not count the year it was given: ${ledger.report.problems[0]?.message ?? `${ledger.sums.total().confirmed} SYNOR`}`);
+  throw new Error(
+    `the ledger did not count the year it was given: ${ledger.report.problems[0]?.message ?? `${ledger.sums.total().confirmed} SYNOR`}`,
+  );
 }
 
 // One real day of detail: an epoch a minute, 600 tasks each, then packed as a finished day is.
@@ -153,14 +203,30 @@ const goals = [
   { name: 'slowest earnings query', value: queryMs, goal: 50, unit: 'ms', base: oldQueryMs },
   { name: 'memory held over an empty ledger', value: held / MB, goal: 20, unit: 'MB', base: oldHeld / MB },
   // The previous design kept every task's signed receipts (two ~1.5 KB lines a task) for ever.
-  { name: 'disk for a year with 7 days of detail', value: diskBytes / 1024 ** 3, goal: 2, unit: 'GB', base: (yearTasks * 2 * 1500) / 1024 ** 3 },
+  {
+    name: 'disk for a year with 7 days of detail',
+    value: diskBytes / 1024 ** 3,
+    goal: 2,
+    unit: 'GB',
+    base: (yearTasks * 2 * 1500) / 1024 ** 3,
+  },
 ];
-console.log(`# a year at ${TASKS_PER_SECOND} tasks/s (${(yearTasks / 1e6).toFixed(0)} M tasks, ${(yearEpochs / 1e3).toFixed(0)} k epochs) in ${lines} lines, ${(bytes / MB).toFixed(0)} MB; ${summary.total.confirmed} SYNOR; first start (every line checked, index written): ${firstStartMs.toFixed(0)} ms`);
-console.log(`# restart: open ${openMs.toFixed(1)} ms + check of the checked part's hash and new lines ${verifyMs.toFixed(1)} ms; empty ledger heap ${(empty / MB).toFixed(1)} MB`);
-console.log(`# disk: an epoch line ${epochLineBytes} bytes (${((yearEpochs * epochLineBytes) / MB).toFixed(0)} MB a year), index ${(indexBytes / MB).toFixed(1)} MB; a day of detail (864 k tasks) ${(rawDay / MB).toFixed(0)} MB written in ${(detailWriteMs / 1000).toFixed(1)} s, packed to ${(packedDay / MB).toFixed(0)} MB in ${(packMs / 1000).toFixed(1)} s`);
-console.log(`# proof: a task found in a packed day and its Merkle path built in ${proveMs.toFixed(0)} ms (a week's window: at most 7 such days)`);
+console.log(
+  `# a year at ${TASKS_PER_SECOND} tasks/s (${(yearTasks / 1e6).toFixed(0)} M tasks, ${(yearEpochs / 1e3).toFixed(0)} k epochs) in ${lines} lines, ${(bytes / MB).toFixed(0)} MB; ${summary.total.confirmed} SYNOR; first start (every line checked, index written): ${firstStartMs.toFixed(0)} ms`,
+);
+console.log(
+  `# restart: open ${openMs.toFixed(1)} ms + check of the checked part's hash and new lines ${verifyMs.toFixed(1)} ms; empty ledger heap ${(empty / MB).toFixed(1)} MB`,
+);
+console.log(
+  `# disk: an epoch line ${epochLineBytes} bytes (${((yearEpochs * epochLineBytes) / MB).toFixed(0)} MB a year), index ${(indexBytes / MB).toFixed(1)} MB; a day of detail (864 k tasks) ${(rawDay / MB).toFixed(0)} MB written in ${(detailWriteMs / 1000).toFixed(1)} s, packed to ${(packedDay / MB).toFixed(0)} MB in ${(packMs / 1000).toFixed(1)} s`,
+);
+console.log(
+  `# proof: a task found in a packed day and its Merkle path built in ${proveMs.toFixed(0)} ms (a week's window: at most 7 such days)`,
+);
 for (const g of goals) {
-  console.log(`${g.name}: ${g.value.toFixed(g.unit === 'GB' ? 2 : 1)} ${g.unit} (goal ≤ ${g.goal}) — previous design: ${g.base.toFixed(1)} ${g.unit}, ratio ${(g.value / g.base).toFixed(3)}`);
+  console.log(
+    `${g.name}: ${g.value.toFixed(g.unit === 'GB' ? 2 : 1)} ${g.unit} (goal ≤ ${g.goal}) — previous design: ${g.base.toFixed(1)} ${g.unit}, ratio ${(g.value / g.base).toFixed(3)}`,
+  );
 }
 const failed = goals.filter((g) => g.value > g.goal);
 if (failed.length) {

@@ -15,7 +15,11 @@ import { tempDir } from '../helpers/fakes.js';
 import { matmulTask, ModelServer, decided, running, testScheduler } from '../unit/runtime-fixtures.js';
 
 // Shared cores: say how busy the machine was, since every figure below depends on it.
-console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${cpus().length} cores`,
+);
 const server = await new ModelServer().start();
 const dir = await tempDir('synor-bench-');
 const fmt = (n: number, d = 1): string => n.toFixed(d);
@@ -27,7 +31,15 @@ const BUSY = 'const b = Buffer.alloc(4 << 20, 1); for (;;) b.toString("base64");
  * Raw onnxruntime-node in its own process at nice 19, like a job host (the agent itself runs at normal priority),
  * so both compete for the shared cores on the same terms.
  */
-function rawMsPerRun(bytes: Uint8Array, inputName: string, x: Float32Array, shape: number[], threads: number, runs: number, busyBeside = false): number {
+function rawMsPerRun(
+  bytes: Uint8Array,
+  inputName: string,
+  x: Float32Array,
+  shape: number[],
+  threads: number,
+  runs: number,
+  busyBeside = false,
+): number {
   const model = join(dir, 'raw.onnx');
   const input = join(dir, 'raw.bin');
   writeFileSync(model, bytes);
@@ -152,7 +164,14 @@ const big = matMulModel({ rows: 1024, inner: 1024, cols: 1024 });
 const ocr = new Uint8Array(readFileSync(join(dirname(models.detectionPath), 'ch_ppocr_mobile_v2.0_cls_infer.onnx')));
 const cases: Case[] = [
   { label: '1024x1024 MatMul', bytes: big.bytes, input: 'X', output: 'Y', x: seededFloats(1024 * 1024, 3), shape: [1024, 1024] },
-  { label: 'OCR classifier (npm), 8 images of 3x48x192', bytes: ocr, input: 'x', output: 'softmax_0.tmp_0', x: seededFloats(8 * 3 * 48 * 192, 4), shape: [8, 3, 48, 192] },
+  {
+    label: 'OCR classifier (npm), 8 images of 3x48x192',
+    bytes: ocr,
+    input: 'x',
+    output: 'softmax_0.tmp_0',
+    x: seededFloats(8 * 3 * 48 * 192, 4),
+    shape: [8, 3, 48, 192],
+  },
 ];
 const ROUNDS = 6;
 console.log(`throughput at 100% share (${ROUNDS} alternating rounds of 15 runs each):`);
@@ -161,7 +180,11 @@ for (const c of cases) {
   // A MatMul task's layout, renamed to this model's input and output. The network client hands over parsed tasks,
   // so every task shares one input string: encoding 4 MB of base64 per task here would bill the bench to the runtime.
   const proto = matmulTask(ref, c.x, c.shape);
-  const make = (): Task => ({ ...matmulTask(ref, new Float32Array(0), []), inputs: { [c.input]: proto.inputs['X']! }, outputs: [c.output] });
+  const make = (): Task => ({
+    ...matmulTask(ref, new Float32Array(0), []),
+    inputs: { [c.input]: proto.inputs['X']! },
+    outputs: [c.output],
+  });
   for (const threads of [1, 2]) {
     const feed = leasing();
     const t = await testScheduler({ source: feed.source, leaseRetryMs: 5 });
@@ -195,11 +218,19 @@ for (const c of cases) {
     const hostCpu = ((cpuMs(pid) ?? 0) - host0) / (ROUNDS * 16);
     await t.scheduler.close();
     const hostOnly = await hostMsPerJob(c, threads, 15);
-    console.log(`  ${c.label}, threads=${threads}: raw ${fmt(raw / ROUNDS)} ms/run, runtime ${fmt(runtime / ROUNDS)} ms/task, ratio ${fmt(raw / runtime, 3)} (goal >= 0.97; rounds ${ratios.map((r) => fmt(r, 2)).join(' ')})`);
-    console.log(`    CPU per task: agent ${fmt(agentCpu)} ms, job host ${fmt(hostCpu)} ms, raw at most ${fmt((raw / ROUNDS) * threads)} ms (its run x ${threads} thread(s))`);
-    console.log(`    job host alone (fed 3 jobs ahead like the scheduler; no task decoding, no base64): ${fmt(hostOnly)} ms/job, ratio ${fmt(raw / ROUNDS / hostOnly, 3)}`);
+    console.log(
+      `  ${c.label}, threads=${threads}: raw ${fmt(raw / ROUNDS)} ms/run, runtime ${fmt(runtime / ROUNDS)} ms/task, ratio ${fmt(raw / runtime, 3)} (goal >= 0.97; rounds ${ratios.map((r) => fmt(r, 2)).join(' ')})`,
+    );
+    console.log(
+      `    CPU per task: agent ${fmt(agentCpu)} ms, job host ${fmt(hostCpu)} ms, raw at most ${fmt((raw / ROUNDS) * threads)} ms (its run x ${threads} thread(s))`,
+    );
+    console.log(
+      `    job host alone (fed 3 jobs ahead like the scheduler; no task decoding, no base64): ${fmt(hostOnly)} ms/job, ratio ${fmt(raw / ROUNDS / hostOnly, 3)}`,
+    );
     if (besideBusy)
-      console.log(`    raw beside a process base64-encoding 4 MB non-stop (what such work next to the compute costs it here): ${fmt(busyRaw / ROUNDS)} ms/run, ratio ${fmt(raw / busyRaw, 3)}`);
+      console.log(
+        `    raw beside a process base64-encoding 4 MB non-stop (what such work next to the compute costs it here): ${fmt(busyRaw / ROUNDS)} ms/run, ratio ${fmt(raw / busyRaw, 3)}`,
+      );
     console.log(`    cold start (spawn + download + load + run): ${fmt(cold)} ms`);
   }
 }
@@ -242,7 +273,9 @@ const dynRef = server.add('dyn', dyn.bytes);
   }
   const host = ((cpuMs(pid) ?? 0) - host0) / 30;
   await t.scheduler.close();
-  console.log(`sparse tasks (64x512 by 512x512 MatMul, 100 ms apart, 2 threads): job host CPU ${fmt(host)} ms per task, of which its run ${fmt(run / 30, 2)} ms`);
+  console.log(
+    `sparse tasks (64x512 by 512x512 MatMul, 100 ms apart, 2 threads): job host CPU ${fmt(host)} ms per task, of which its run ${fmt(run / 30, 2)} ms`,
+  );
 }
 
 // 4. Micro-batching: 256 one-row tasks on a [batch,512]x[512,512] model, batching off vs on.

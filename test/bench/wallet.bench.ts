@@ -50,10 +50,14 @@ const decrypt = await withLoopProbe(() => again.unlock({ passphrase: 'bench pass
 
 console.log('keystore scrypt at the default cost (N = 2^17):');
 console.log(`  Wallet.createRandom()        ${createMs.toFixed(1)} ms median (baseline for key work)`);
-console.log(`  create + encrypt keystore    ${encrypt.ms.toFixed(0)} ms = ${(encrypt.ms / createMs).toFixed(0)}× createRandom; ${progress.length} progress reports`);
+console.log(
+  `  create + encrypt keystore    ${encrypt.ms.toFixed(0)} ms = ${(encrypt.ms / createMs).toFixed(0)}× createRandom; ${progress.length} progress reports`,
+);
 console.log(`  unlock (decrypt keystore)    ${decrypt.ms.toFixed(0)} ms`);
-console.log(`  longest event-loop stall: idle ${idle.maxStallMs.toFixed(1)} ms, during encrypt ${encrypt.maxStallMs.toFixed(1)} ms ` +
-  `(${(encrypt.maxStallMs / idle.maxStallMs).toFixed(1)}× idle), during decrypt ${decrypt.maxStallMs.toFixed(1)} ms`);
+console.log(
+  `  longest event-loop stall: idle ${idle.maxStallMs.toFixed(1)} ms, during encrypt ${encrypt.maxStallMs.toFixed(1)} ms ` +
+    `(${(encrypt.maxStallMs / idle.maxStallMs).toFixed(1)}× idle), during decrypt ${decrypt.maxStallMs.toFixed(1)} ms`,
+);
 
 const chainStart = process.hrtime.bigint();
 const chain = await startLocalChain();
@@ -83,10 +87,14 @@ for (let i = 0; i < 5; i++) {
 console.log('local chain (anvil):');
 console.log(`  anvil start to listening     ${anvilMs.toFixed(0)} ms`);
 console.log(`  RPC round trip (baseline)    ${median(rpc).toFixed(1)} ms median`);
-console.log(`  claim sent and confirmed     ${median(claims).toFixed(1)} ms median = ${(median(claims) / median(rpc)).toFixed(1)}× an RPC round trip`);
+console.log(
+  `  claim sent and confirmed     ${median(claims).toFixed(1)} ms median = ${(median(claims) / median(rpc)).toFixed(1)}× an RPC round trip`,
+);
 client.close();
 await chain.stop();
 
 const compileStart = process.hrtime.bigint();
 compile();
-console.log(`contracts: solcjs compile of SynorToken + SynorPayout ${ms(compileStart).toFixed(0)} ms (done offline; the app loads artifacts.json)`);
+console.log(
+  `contracts: solcjs compile of SynorToken + SynorPayout ${ms(compileStart).toFixed(0)} ms (done offline; the app loads artifacts.json)`,
+);

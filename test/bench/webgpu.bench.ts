@@ -25,8 +25,12 @@ try {
   const { adapter } = report;
   const label = adapter.software ? `${adapter.name} — software WebGPU on the CPU, not a GPU figure` : adapter.name;
   console.log(`adapter: ${label}`);
-  console.log(`  vendor=${adapter.vendor} architecture=${adapter.architecture} device=${adapter.device || '-'} description=${adapter.description || '-'}`);
-  console.log(`  shader-f16=${adapter.features.includes('shader-f16')} dot4I8Packed=${adapter.languageFeatures.includes('packed_4x8_integer_dot_product')}`);
+  console.log(
+    `  vendor=${adapter.vendor} architecture=${adapter.architecture} device=${adapter.device || '-'} description=${adapter.description || '-'}`,
+  );
+  console.log(
+    `  shader-f16=${adapter.features.includes('shader-f16')} dot4I8Packed=${adapter.languageFeatures.includes('packed_4x8_integer_dot_product')}`,
+  );
   console.log(`benchmark took ${(report.durationMs / 1000).toFixed(1)} s\n`);
 
   const rows: string[][] = [['kernel', 'size', 'WebGPU (median)', 'best', 'verified', 'CPU reference', 'WebGPU / CPU']];

@@ -55,7 +55,8 @@ for (const { colorScheme, width, height } of CASES) {
     for (const screen of SCREENS) {
       await page.getByRole('navigation').getByRole('link', { name: screen }).click();
       await page.getByRole('heading', { level: 1, name: screen }).waitFor();
-      for (const v of await audit(page)) found.push(`${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      for (const v of await audit(page))
+        found.push(`${screen}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     }
     console.log(`# axe ${colorScheme} ${width}×${height}: ${SCREENS.length} screens, ${found.length} serious/critical violations`);
     await context.close();

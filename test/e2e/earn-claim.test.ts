@@ -53,7 +53,10 @@ test('create a wallet (with a passphrase where the OS has no keychain); it regis
 test('tasks run and signed receipts come in: earnings grow', async () => {
   await waitForPositive(page, 'earned', 120_000);
   // The rate over the time shared is an exact decimal, never 1e-8 notation.
-  await page.getByTestId('rate').getByText(/^0\.\d+ SYNOR per hour (since sharing went on|over the last hour)/).waitFor();
+  await page
+    .getByTestId('rate')
+    .getByText(/^0\.\d+ SYNOR per hour (since sharing went on|over the last hour)/)
+    .waitFor();
   await screenshot(page, 'dashboard-earning');
   await nav('Earnings');
   await page.getByTestId('earned-confirmed').waitFor();
@@ -71,7 +74,9 @@ test('claim: the voucher pays out on the local chain and the SYNOR balance rises
   await page.getByRole('button', { name: 'Claim to wallet' }).click();
   await page.getByText('Confirmed', { exact: true }).waitFor({ timeout: 60_000 });
   await waitForPositive(page, 'synor-balance', 30_000);
-  const wallet = (await rpc(agent, 'getWallet')) as { value: { balances: { synor: string }; claims: { status: string; txHash: string }[] } };
+  const wallet = (await rpc(agent, 'getWallet')) as {
+    value: { balances: { synor: string }; claims: { status: string; txHash: string }[] };
+  };
   assert.ok(BigInt(wallet.value.balances.synor) > 0n);
   assert.equal(wallet.value.claims[0]?.status, 'confirmed');
   assert.match(wallet.value.claims[0]?.txHash ?? '', /^0x[0-9a-f]{64}$/);

@@ -34,7 +34,12 @@ before(async () => {
   // with waiters resolved by the next one that matches.
   await app.evaluate(({ Menu, Notification }) => {
     type Waiter<T> = (value: T) => boolean;
-    const g = globalThis as unknown as { trayMenu?: Electron.Menu; shown: string[]; menuWaiters: Waiter<Electron.Menu>[]; shownWaiters: Waiter<string>[] };
+    const g = globalThis as unknown as {
+      trayMenu?: Electron.Menu;
+      shown: string[];
+      menuWaiters: Waiter<Electron.Menu>[];
+      shownWaiters: Waiter<string>[];
+    };
     Object.assign(g, { shown: [], menuWaiters: [], shownWaiters: [] });
     const build = Menu.buildFromTemplate.bind(Menu);
     Menu.buildFromTemplate = (template) => {
@@ -84,7 +89,15 @@ const notified = (title: string) =>
       }),
     title,
   );
-const settings = () => page.evaluate(async () => ((await (globalThis as unknown as { agent: { call(c: string, a: object): Promise<{ value: { pausedUntil: number | null } }> } }).agent.call('getSettings', {})).value));
+const settings = () =>
+  page.evaluate(
+    async () =>
+      (
+        await (
+          globalThis as unknown as { agent: { call(c: string, a: object): Promise<{ value: { pausedUntil: number | null } }> } }
+        ).agent.call('getSettings', {})
+      ).value,
+  );
 const windowVisible = () => app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.isVisible() ?? false);
 
 test('the desktop window shows the dashboard through the preload bridge, sandboxed', { skip: skip ?? false, timeout: 60_000 }, async () => {
@@ -101,11 +114,25 @@ test('the desktop window shows the dashboard through the preload bridge, sandbox
 test('tray: pause for an hour, then resume', { skip: skip ?? false, timeout: 60_000 }, async () => {
   await page.waitForSelector('[role=switch][aria-checked="true"]');
   await clickTray('Pause for 1 hour');
-  await page.waitForFunction(async () => ((await (globalThis as unknown as { agent: { call(c: string, a: object): Promise<{ value: { pausedUntil: number | null } }> } }).agent.call('getSettings', {})).value.pausedUntil ?? 0) > Date.now());
+  await page.waitForFunction(
+    async () =>
+      ((
+        await (
+          globalThis as unknown as { agent: { call(c: string, a: object): Promise<{ value: { pausedUntil: number | null } }> } }
+        ).agent.call('getSettings', {})
+      ).value.pausedUntil ?? 0) > Date.now(),
+  );
   const until = (await settings()).pausedUntil!;
   assert.ok(until > Date.now() + 59 * 60_000 && until <= Date.now() + 60 * 60_000);
   await clickTray('Resume now');
-  await page.waitForFunction(async () => (await (globalThis as unknown as { agent: { call(c: string, a: object): Promise<{ value: { pausedUntil: number | null } }> } }).agent.call('getSettings', {})).value.pausedUntil === null);
+  await page.waitForFunction(
+    async () =>
+      (
+        await (
+          globalThis as unknown as { agent: { call(c: string, a: object): Promise<{ value: { pausedUntil: number | null } }> } }
+        ).agent.call('getSettings', {})
+      ).value.pausedUntil === null,
+  );
 });
 
 test('closing the window keeps the app in the tray; the tray opens it again', { skip: skip ?? false, timeout: 60_000 }, async () => {
@@ -119,7 +146,9 @@ test('closing the window keeps the app in the tray; the tray opens it again', { 
 test('a second start on the same data folder exits and shows the running window', { skip: skip ?? false, timeout: 60_000 }, async () => {
   await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.hide());
   // Registered after the app's own listener, so it runs once the window was shown.
-  const reached = app.evaluate(({ app: electronApp }) => new Promise<void>((resolve) => electronApp.once('second-instance', () => setImmediate(resolve))));
+  const reached = app.evaluate(
+    ({ app: electronApp }) => new Promise<void>((resolve) => electronApp.once('second-instance', () => setImmediate(resolve))),
+  );
   const second = spawn(binary!, [ROOT], { env: { ...process.env, SYNOR_HOME: home }, stdio: 'ignore' });
   const [code] = await once(second, 'exit');
   assert.equal(code, 0);
@@ -131,6 +160,13 @@ test('a pause the user should know about becomes a notification', { skip: skip ?
   // A schedule with no hour ticked: sharing is held back "outside your schedule", which is news.
   const week = Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => false));
   const shown = notified('Sharing paused');
-  await page.evaluate((w) => (globalThis as unknown as { agent: { call(c: string, a: object): Promise<unknown> } }).agent.call('updateSettings', { sharing: true, schedule: { enabled: true, week: w } }), week);
+  await page.evaluate(
+    (w) =>
+      (globalThis as unknown as { agent: { call(c: string, a: object): Promise<unknown> } }).agent.call('updateSettings', {
+        sharing: true,
+        schedule: { enabled: true, week: w },
+      }),
+    week,
+  );
   await shown;
 });

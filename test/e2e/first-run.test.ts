@@ -38,13 +38,34 @@ test('defaults: no policy this system cannot honour is on, and the active preset
   const state = (await rpc(agent, 'getState')) as { value: { idleSource: string } };
   console.log(`# idle source on this machine: ${state.value.idleSource}`);
   assert.equal((await settings()).idleOnly.enabled, false);
-  await page.getByTestId('welcome').getByRole('button', { name: /^Balanced · active/ }).waitFor();
-  await page.getByTestId('welcome').getByRole('button', { name: /^Light/ }).click();
-  await page.getByTestId('welcome').getByRole('button', { name: /^Light · active/ }).waitFor();
-  assert.equal(await page.getByTestId('welcome').getByRole('button', { name: /^Light/ }).getAttribute('aria-pressed'), 'true');
+  await page
+    .getByTestId('welcome')
+    .getByRole('button', { name: /^Balanced · active/ })
+    .waitFor();
+  await page
+    .getByTestId('welcome')
+    .getByRole('button', { name: /^Light/ })
+    .click();
+  await page
+    .getByTestId('welcome')
+    .getByRole('button', { name: /^Light · active/ })
+    .waitFor();
+  assert.equal(
+    await page
+      .getByTestId('welcome')
+      .getByRole('button', { name: /^Light/ })
+      .getAttribute('aria-pressed'),
+    'true',
+  );
   assert.equal((await settings()).idleOnly.enabled, false, 'a preset switched idle-only on');
-  await page.getByTestId('welcome').getByRole('button', { name: /^Balanced/ }).click();
-  await page.getByTestId('welcome').getByRole('button', { name: /^Balanced · active/ }).waitFor();
+  await page
+    .getByTestId('welcome')
+    .getByRole('button', { name: /^Balanced/ })
+    .click();
+  await page
+    .getByTestId('welcome')
+    .getByRole('button', { name: /^Balanced · active/ })
+    .waitFor();
 });
 
 test('first run, defaults: the time from "Share" to the first earning (a measured figure)', { timeout: 240_000 }, async () => {
@@ -79,12 +100,20 @@ test('first run, defaults: the time from "Share" to the first earning (a measure
   } finally {
     // Where the time went (or why nothing came): what the agent said meanwhile, seconds after the click.
     const activity = (await rpc(agent, 'getActivity')) as { value: { at: number; message: string }[] };
-    for (const entry of activity.value.filter((e) => e.at >= started)) console.log(`#   +${((entry.at - started) / 1000).toFixed(1)} s ${entry.message}`);
+    for (const entry of activity.value.filter((e) => e.at >= started))
+      console.log(`#   +${((entry.at - started) / 1000).toFixed(1)} s ${entry.message}`);
   }
   await page.getByTestId('finished').getByRole('link', { name: 'Receipt' }).first().waitFor({ timeout: 30_000 });
   // Tasks in hand are named by the model the network gave and its size, with what they are worth.
-  await page.getByTestId('tasks').getByText(/^Task \d+ on the processor: Deep MatMul test network \(256 layers of 512×512\) \(1\.1 MB\), worth about \d/).first().waitFor({ timeout: 30_000 });
-  await page.getByTestId('rate').getByText(/SYNOR per hour (since sharing went on|over the last hour)/).waitFor();
+  await page
+    .getByTestId('tasks')
+    .getByText(/^Task \d+ on the processor: Deep MatMul test network \(256 layers of 512×512\) \(1\.1 MB\), worth about \d/)
+    .first()
+    .waitFor({ timeout: 30_000 });
+  await page
+    .getByTestId('rate')
+    .getByText(/SYNOR per hour (since sharing went on|over the last hour)/)
+    .waitFor();
   await screenshot(page, 'first-earning');
 });
 
@@ -102,22 +131,36 @@ test('the work is visible: a receipt link opens that receipt on the Earnings pag
   await page.getByRole('heading', { name: 'Estimate and reality, last 30 days' }).waitFor();
   assert.equal(await page.locator('svg.bars g.bar').count(), 30);
   // The SYNOR estimate rests on measured work and says what it assumes; reputation and uptime show what they do to pay.
-  await page.getByTestId('synor-per-hour').getByText(/^About \d[\d.]* SYNOR per hour of sharing, \d[\d.]* SYNOR a month\.$/).waitFor();
+  await page
+    .getByTestId('synor-per-hour')
+    .getByText(/^About \d[\d.]* SYNOR per hour of sharing, \d[\d.]* SYNOR a month\.$/)
+    .waitFor();
   await page.getByText(/GFLOPS while working/).waitFor();
   await page.getByText(/assumes about \$\d+\.\d\d per SYNOR/).waitFor();
-  await page.getByTestId('reputation').getByText(/^5\d of 100: pay [+−]\d/).waitFor();
-  await page.getByTestId('uptime').getByText(/% of the hours you offer: pay \+\d/).waitFor();
+  await page
+    .getByTestId('reputation')
+    .getByText(/^5\d of 100: pay [+−]\d/)
+    .waitFor();
+  await page
+    .getByTestId('uptime')
+    .getByText(/% of the hours you offer: pay \+\d/)
+    .waitFor();
 });
 
 test('the CSV the Earnings page exports adds up: base + bonuses = total on every receipt row', { timeout: 60_000 }, async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
   const path = await download.path();
-  const [header, ...rows] = (await readFile(path, 'utf8')).trim().split('\r\n').map((line) => line.split(','));
+  const [header, ...rows] = (await readFile(path, 'utf8'))
+    .trim()
+    .split('\r\n')
+    .map((line) => line.split(','));
   const col = (name: string) => header!.indexOf(name);
   const receipts = rows.filter((row) => row[col('status')] !== 'pending');
   assert.ok(receipts.length > 0, 'no receipt rows');
   for (const row of receipts) {
-    const [base, reputation, uptime, total] = ['base_synor', 'reputation_bonus_synor', 'uptime_bonus_synor', 'total_synor'].map((name) => toWei(row[col(name)]!));
+    const [base, reputation, uptime, total] = ['base_synor', 'reputation_bonus_synor', 'uptime_bonus_synor', 'total_synor'].map((name) =>
+      toWei(row[col(name)]!),
+    );
     assert.equal(base! + reputation! + uptime!, total!, `row ${row[col('receipt_id')]}: ${row.join(',')}`);
   }
   console.log(`# CSV: ${receipts.length} receipt rows, base + bonuses = total on each`);
@@ -179,25 +222,32 @@ test('idle-only set anyway on a system without idle time: the dashboard offers t
   assert.equal((await settings()).idleOnly.enabled, false);
 });
 
-test('notifications: each kind can be switched off, headless says where they appear, and the change is logged in words', { timeout: 60_000 }, async () => {
-  await go('Settings');
-  await heading('Settings');
-  const section = page.locator('#section-notifications');
-  await section.getByText('In headless mode these appear in the Activity log').waitFor();
-  await section.getByLabel('An update is ready').uncheck();
-  await section.getByText('Saved', { exact: true }).waitFor();
-  const settings = (await rpc(agent, 'getSettings')) as { value: { notifications: string[] } };
-  assert.deepEqual(settings.value.notifications, ['pause', 'wallet', 'claim', 'device', 'network']);
-  await go('Activity');
-  await page.getByText('Notifications about updates turned off').waitFor();
-});
+test(
+  'notifications: each kind can be switched off, headless says where they appear, and the change is logged in words',
+  { timeout: 60_000 },
+  async () => {
+    await go('Settings');
+    await heading('Settings');
+    const section = page.locator('#section-notifications');
+    await section.getByText('In headless mode these appear in the Activity log').waitFor();
+    await section.getByLabel('An update is ready').uncheck();
+    await section.getByText('Saved', { exact: true }).waitFor();
+    const settings = (await rpc(agent, 'getSettings')) as { value: { notifications: string[] } };
+    assert.deepEqual(settings.value.notifications, ['pause', 'wallet', 'claim', 'device', 'network']);
+    await go('Activity');
+    await page.getByText('Notifications about updates turned off').waitFor();
+  },
+);
 
 test('activity in words: settings changes are sentences, counts have the right plural', { timeout: 60_000 }, async () => {
   await go('Activity');
   await page.getByLabel('Search').fill('SYNOR price');
   await page.getByText('SYNOR price changed from not set to $2').waitFor();
   const all = await page.locator('ol.activity').allTextContents();
-  assert.ok(all.every((text) => !/idleOnly|pausedUntil|gpuDefaults|Settings changed:/.test(text)), JSON.stringify(all));
+  assert.ok(
+    all.every((text) => !/idleOnly|pausedUntil|gpuDefaults|Settings changed:/.test(text)),
+    JSON.stringify(all),
+  );
   await page.getByLabel('Search').fill('no such thing at all');
   await page.getByText('Nothing matches this search.').waitFor();
   await page.getByLabel('Search').fill('');
@@ -219,7 +269,10 @@ test('routing: each page has an address; Back, Forward and reload keep the page'
 });
 
 test('every page at 1280×800 and 800×600: the sidebar collapses into a top bar, nothing overflows', { timeout: 120_000 }, async () => {
-  for (const [width, height] of [[1280, 800], [800, 600]] as const) {
+  for (const [width, height] of [
+    [1280, 800],
+    [800, 600],
+  ] as const) {
     await page.setViewportSize({ width, height });
     for (const name of ['Dashboard', 'Devices', 'Wallet', 'Earnings', 'Settings', 'Activity']) {
       await go(name);
@@ -228,7 +281,8 @@ test('every page at 1280×800 and 800×600: the sidebar collapses into a top bar
       if (width === 800) assert.ok(nav && nav.width >= 780 && nav.height < 160, `${name}: nav ${JSON.stringify(nav)}`);
       else assert.ok(nav && nav.width <= 240, `${name}: nav ${JSON.stringify(nav)}`);
       const overflow = await page.evaluate(() => {
-        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document
+          .documentElement;
         return root.scrollWidth - root.clientWidth;
       });
       assert.ok(overflow <= 0, `${name} at ${width}: ${overflow}px sideways scroll`);
@@ -247,24 +301,28 @@ test('a wrong token says so once, in words; a missing one says how to get in', {
   await stranger.close();
 });
 
-test('an unreachable network address: saved, and said the same way in the header, the settings and the dashboard', { timeout: 120_000 }, async () => {
-  await go('Settings');
-  const address = page.getByLabel('Network address');
-  await address.fill('https://127.0.0.1:9');
-  await address.press('Tab');
-  await page.locator('#section-network').getByText('Saved', { exact: true }).waitFor();
-  await page.getByTestId('coordinator-state').getByText('Saved, but not working yet').waitFor({ timeout: 90_000 });
-  await go('Dashboard');
-  await page.getByTestId('fix').getByRole('link', { name: 'Check the network address' }).waitFor({ timeout: 90_000 });
-  assert.equal(await page.getByTestId('header-status').textContent(), 'Waiting');
-  await screenshot(page, 'dashboard-network-unreachable');
-  await page.getByTestId('fix').getByRole('link', { name: 'Check the network address' }).click();
-  await heading('Settings');
-  assert.equal(new URL(page.url()).hash, '#/settings/network');
-  await address.fill('');
-  await address.press('Tab');
-  await page.locator('#section-network').getByText('Saved', { exact: true }).waitFor();
-});
+test(
+  'an unreachable network address: saved, and said the same way in the header, the settings and the dashboard',
+  { timeout: 120_000 },
+  async () => {
+    await go('Settings');
+    const address = page.getByLabel('Network address');
+    await address.fill('https://127.0.0.1:9');
+    await address.press('Tab');
+    await page.locator('#section-network').getByText('Saved', { exact: true }).waitFor();
+    await page.getByTestId('coordinator-state').getByText('Saved, but not working yet').waitFor({ timeout: 90_000 });
+    await go('Dashboard');
+    await page.getByTestId('fix').getByRole('link', { name: 'Check the network address' }).waitFor({ timeout: 90_000 });
+    assert.equal(await page.getByTestId('header-status').textContent(), 'Waiting');
+    await screenshot(page, 'dashboard-network-unreachable');
+    await page.getByTestId('fix').getByRole('link', { name: 'Check the network address' }).click();
+    await heading('Settings');
+    assert.equal(new URL(page.url()).hash, '#/settings/network');
+    await address.fill('');
+    await address.press('Tab');
+    await page.locator('#section-network').getByText('Saved', { exact: true }).waitFor();
+  },
+);
 
 test('disconnected: controls are disabled and the figures are marked stale', { timeout: 60_000 }, async () => {
   await go('Dashboard');

@@ -77,7 +77,10 @@ test('settings save on change; an invalid value shows its error and saves nothin
 test('the activity log explains what happened and can be searched', async () => {
   await page.getByRole('navigation').getByRole('link', { name: 'Activity' }).click();
   await page.getByLabel('Search').fill('turned on');
-  await page.getByRole('status').getByText(/^\d+ of \d+ events$/).waitFor();
+  await page
+    .getByRole('status')
+    .getByText(/^\d+ of \d+ events$/)
+    .waitFor();
   const items = await page.locator('ol.activity li').allTextContents();
   assert.ok(items.length > 0 && items.every((text) => text.includes('turned on')), JSON.stringify(items));
   await page.getByLabel('Search').fill('');
@@ -100,7 +103,9 @@ test('without the link the page says how to get in, and the API refuses it', asy
   await stranger.goto(agent.origin);
   await stranger.getByText('needs the access link').waitFor();
   const status = await stranger.evaluate(() =>
-    fetch('/api/rpc', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"cmd":"getState"}' }).then((r) => r.status),
+    fetch('/api/rpc', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"cmd":"getState"}' }).then(
+      (r) => r.status,
+    ),
   );
   assert.equal(status, 401);
   await screenshot(stranger, 'no-token');

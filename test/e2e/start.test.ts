@@ -10,7 +10,10 @@ test('without a display, start says why in one line and serves the UI headless',
   try {
     const seconds = (Date.now() - started) / 1000;
     const [first] = app.output().split('\n');
-    assert.equal(first, 'Electron app unavailable: no graphical display (DISPLAY and WAYLAND_DISPLAY are unset). Starting headless mode instead.');
+    assert.equal(
+      first,
+      'Electron app unavailable: no graphical display (DISPLAY and WAYLAND_DISPLAY are unset). Starting headless mode instead.',
+    );
     assert.ok(seconds < 10, `fell back after ${seconds} s`);
     const state = (await rpc(app, 'getState')) as { value: { mode: string } };
     assert.equal(state.value.mode, 'headless');

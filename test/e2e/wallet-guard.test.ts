@@ -50,48 +50,61 @@ test('remove asks for the wallet passphrase, refuses a wrong one, and removes wi
   assert.equal(view.value.wallet.state, 'none');
 });
 
-test('a new wallet: its phrase is confirmed by typing words back, the backup export says where it went, and after a restart the locked wallet is said the same way everywhere and unlocks', { timeout: 180_000 }, async () => {
-  await page.getByRole('button', { name: 'Create wallet' }).click();
-  await page.getByLabel('Passphrase for the key file').fill(PASSPHRASE);
-  await page.locator('input[autocomplete="new-password"]').nth(1).fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Create wallet' }).click();
-  await page.getByTestId('wallet-done').getByText('Your wallet is ready').waitFor();
+test(
+  'a new wallet: its phrase is confirmed by typing words back, the backup export says where it went, and after a restart the locked wallet is said the same way everywhere and unlocks',
+  { timeout: 180_000 },
+  async () => {
+    await page.getByRole('button', { name: 'Create wallet' }).click();
+    await page.getByLabel('Passphrase for the key file').fill(PASSPHRASE);
+    await page.locator('input[autocomplete="new-password"]').nth(1).fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Create wallet' }).click();
+    await page.getByTestId('wallet-done').getByText('Your wallet is ready').waitFor();
 
-  // "I wrote it down": three words typed back from the phrase, then the phrase leaves the page for good.
-  await page.getByRole('button', { name: 'Show recovery phrase' }).click();
-  await page.getByRole('button', { name: 'Show it now' }).click();
-  const words = await page.getByTestId('phrase').locator('li').allTextContents();
-  assert.equal(words.length, 12);
-  const checks = await page.locator('input[id^="check-"]').all();
-  assert.equal(checks.length, 3);
-  await checks[0]!.fill('wrong');
-  await page.getByRole('button', { name: 'I wrote it down' }).click();
-  await page.getByRole('alert').first().waitFor();
-  assert.equal(await page.getByTestId('phrase').count(), 1, 'a wrong word keeps the phrase on screen');
-  for (const input of checks) await input.fill(words[Number((await input.getAttribute('id'))!.slice('check-'.length)) - 1]!);
-  await page.getByRole('button', { name: 'I wrote it down' }).click();
-  await page.getByTestId('wallet-done').getByText('Thank you: your recovery phrase is confirmed. It will not be shown again.').waitFor();
-  assert.equal(await page.getByTestId('phrase').count(), 0);
-  assert.equal(await page.getByRole('button', { name: 'Show recovery phrase' }).count(), 0);
+    // "I wrote it down": three words typed back from the phrase, then the phrase leaves the page for good.
+    await page.getByRole('button', { name: 'Show recovery phrase' }).click();
+    await page.getByRole('button', { name: 'Show it now' }).click();
+    const words = await page.getByTestId('phrase').locator('li').allTextContents();
+    assert.equal(words.length, 12);
+    const checks = await page.locator('input[id^="check-"]').all();
+    assert.equal(checks.length, 3);
+    await checks[0]!.fill('wrong');
+    await page.getByRole('button', { name: 'I wrote it down' }).click();
+    await page.getByRole('alert').first().waitFor();
+    assert.equal(await page.getByTestId('phrase').count(), 1, 'a wrong word keeps the phrase on screen');
+    for (const input of checks) await input.fill(words[Number((await input.getAttribute('id'))!.slice('check-'.length)) - 1]!);
+    await page.getByRole('button', { name: 'I wrote it down' }).click();
+    await page.getByTestId('wallet-done').getByText('Thank you: your recovery phrase is confirmed. It will not be shown again.').waitFor();
+    assert.equal(await page.getByTestId('phrase').count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Show recovery phrase' }).count(), 0);
 
-  // Export: the file's own passphrase typed twice and the wallet passphrase; the page says what was saved.
-  await page.locator('#export-passphrase').fill('backup file passphrase');
-  await page.locator('#export-passphrase-confirm').fill('backup file passphrase');
-  await page.locator('#export-auth').fill(PASSPHRASE);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export encrypted backup' }).click()]);
-  await page.getByTestId('wallet-done').getByText(`Backup saved as ${download.suggestedFilename()}. Keep it with its passphrase`).waitFor();
-  await screenshot(page, 'wallet-backed-up');
+    // Export: the file's own passphrase typed twice and the wallet passphrase; the page says what was saved.
+    await page.locator('#export-passphrase').fill('backup file passphrase');
+    await page.locator('#export-passphrase-confirm').fill('backup file passphrase');
+    await page.locator('#export-auth').fill(PASSPHRASE);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export encrypted backup' }).click(),
+    ]);
+    await page
+      .getByTestId('wallet-done')
+      .getByText(`Backup saved as ${download.suggestedFilename()}. Keep it with its passphrase`)
+      .waitFor();
+    await screenshot(page, 'wallet-backed-up');
 
-  // Sharing on, then a restart: the key file is locked, and the header, the dashboard's status and its fix all say so.
-  await rpc(agent, 'updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
-  await agent.stop();
-  agent = await startHeadless(home, undefined, noKeychain);
-  await page.goto(agent.url);
-  await page.getByTestId('status').getByText(/unlock/i).waitFor({ timeout: 60_000 });
-  assert.equal(await page.getByTestId('header-status').textContent(), await page.getByTestId('status').locator('.pill').textContent());
-  await page.getByTestId('fix').getByRole('link', { name: 'Unlock your wallet' }).click();
-  await page.locator('#unlock').fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
-  await page.getByTestId('wallet-done').getByText('Wallet unlocked: earnings can be paid to it again.').waitFor();
-  await screenshot(page, 'wallet-unlocked');
-});
+    // Sharing on, then a restart: the key file is locked, and the header, the dashboard's status and its fix all say so.
+    await rpc(agent, 'updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
+    await agent.stop();
+    agent = await startHeadless(home, undefined, noKeychain);
+    await page.goto(agent.url);
+    await page
+      .getByTestId('status')
+      .getByText(/unlock/i)
+      .waitFor({ timeout: 60_000 });
+    assert.equal(await page.getByTestId('header-status').textContent(), await page.getByTestId('status').locator('.pill').textContent());
+    await page.getByTestId('fix').getByRole('link', { name: 'Unlock your wallet' }).click();
+    await page.locator('#unlock').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await page.getByTestId('wallet-done').getByText('Wallet unlocked: earnings can be paid to it again.').waitFor();
+    await screenshot(page, 'wallet-unlocked');
+  },
+);

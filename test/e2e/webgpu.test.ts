@@ -129,7 +129,14 @@ describe('capability profile from a report (Node)', () => {
     languageFeatures: [],
     limits: { maxBufferSize: 1, maxStorageBufferBindingSize: 1, maxComputeWorkgroupStorageSize: 1, maxComputeInvocationsPerWorkgroup: 256 },
   };
-  const verification = (ok: boolean) => ({ ok, size: { n: 5 }, elements: 5, mismatches: ok ? 0 : 2, maxAbsError: ok ? 0 : 1, tolerance: 'exact' });
+  const verification = (ok: boolean) => ({
+    ok,
+    size: { n: 5 },
+    elements: 5,
+    mismatches: ok ? 0 : 2,
+    maxAbsError: ok ? 0 : 1,
+    tolerance: 'exact',
+  });
   const figure = (kernel: string, unit: 'GFLOPS' | 'GB/s', value: number, ok: boolean) => ({
     status: 'measured' as const,
     kernel,
@@ -161,7 +168,10 @@ describe('capability profile from a report (Node)', () => {
       measuredAt: 1,
       error: { code: 'webgpu-unavailable', message: 'WebGPU not available on this machine: no GPU adapter was offered.' },
     });
-    assert.deepEqual(webGpuProfile(failed), { basis: 'unavailable', note: 'WebGPU not available on this machine: no GPU adapter was offered.' });
+    assert.deepEqual(webGpuProfile(failed), {
+      basis: 'unavailable',
+      note: 'WebGPU not available on this machine: no GPU adapter was offered.',
+    });
   });
 });
 
@@ -225,8 +235,12 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
   });
 
   test('the bundle carries every kernel of shaders/manifest.json, with its sources', async () => {
-    const manifest = JSON.parse(await readFile(join(ROOT, 'shaders/manifest.json'), 'utf8')) as { kernels: { id: string; source: string }[] };
-    const bundled = await page.evaluate(() => SynorGpu.KERNELS.map((k) => ({ id: k.id, source: k.source, parts: k.parts.map((p) => p.name) })));
+    const manifest = JSON.parse(await readFile(join(ROOT, 'shaders/manifest.json'), 'utf8')) as {
+      kernels: { id: string; source: string }[];
+    };
+    const bundled = await page.evaluate(() =>
+      SynorGpu.KERNELS.map((k) => ({ id: k.id, source: k.source, parts: k.parts.map((p) => p.name) })),
+    );
     assert.deepEqual(
       bundled.map((k) => k.id),
       manifest.kernels.map((k) => k.id),
@@ -363,13 +377,16 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
   test('a device lost mid-run ends the benchmark with device-lost, as data', async () => {
     const report = await page.evaluate(async () => {
       // navigator.gpu, wrapped only to get hold of the device the runner opens, so the test can destroy it.
-      const real = (globalThis as unknown as { navigator: { gpu: { wgslLanguageFeatures: unknown; requestAdapter(o?: object): Promise<object> } } })
-        .navigator.gpu;
+      const real = (
+        globalThis as unknown as { navigator: { gpu: { wgslLanguageFeatures: unknown; requestAdapter(o?: object): Promise<object> } } }
+      ).navigator.gpu;
       let device: { destroy(): void } | undefined;
       const gpu = {
         wgslLanguageFeatures: real.wgslLanguageFeatures,
         async requestAdapter(options?: object) {
-          const adapter = (await real.requestAdapter(options)) as Record<string, unknown> & { requestDevice(d: object): Promise<{ destroy(): void }> };
+          const adapter = (await real.requestAdapter(options)) as Record<string, unknown> & {
+            requestDevice(d: object): Promise<{ destroy(): void }>;
+          };
           return new Proxy(adapter, {
             get(target, key) {
               if (key === 'requestDevice') return async (d: object) => (device = await target.requestDevice(d));
@@ -410,7 +427,14 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     const measured = parsed.kernels.filter((k) => k.status === 'measured');
     assert.deepEqual(
       measured.map((k) => k.kernel),
-      [...(hasF16 ? ['matmul-f32', 'matmul-f16'] : ['matmul-f32']), 'int8-dot4', 'int8-unpack', 'stream-copy', 'stream-triad', 'reduce-sum'],
+      [
+        ...(hasF16 ? ['matmul-f32', 'matmul-f16'] : ['matmul-f32']),
+        'int8-dot4',
+        'int8-unpack',
+        'stream-copy',
+        'stream-triad',
+        'reduce-sum',
+      ],
     );
     assert.deepEqual(
       progress,

@@ -8,7 +8,14 @@ export async function testAgent(home?: string) {
   const dir = home ?? (await tempDir());
   const ports = fakePorts();
   const paths = { configDir: join(dir, 'config'), dataDir: join(dir, 'data') };
-  const agent: Agent = await createAgent({ ports, paths, mode: 'headless', version: '0.0.0-test', autoBenchmark: false, embeddedDevnet: false });
+  const agent: Agent = await createAgent({
+    ports,
+    paths,
+    mode: 'headless',
+    version: '0.0.0-test',
+    autoBenchmark: false,
+    embeddedDevnet: false,
+  });
   const events: AgentEvent[] = [];
   agent.subscribe((event) => events.push(event));
   return { agent, ports, paths, events, dir };

@@ -28,12 +28,20 @@ export async function receiptsIn(ledger: Ledger | string): Promise<(Receipt & { 
 }
 
 /** The wei of every epoch in a ledger. */
-export const ledgerWei = async (ledger: Ledger | string): Promise<bigint> => (await recordsOf(ledger)).reduce((sum, r) => sum + BigInt(r.signed.epoch.totalWei), 0n);
+export const ledgerWei = async (ledger: Ledger | string): Promise<bigint> =>
+  (await recordsOf(ledger)).reduce((sum, r) => sum + BigInt(r.signed.epoch.totalWei), 0n);
 
 let seq = 0;
 /** A receipt of device dev-a with its split by the network's rates; `over` changes any field (seq counts up). */
 export function testReceipt(owner: string, over: Partial<Receipt> = {}): Receipt {
-  const base = { resourceType: 'cpu' as const, units: '1000000000000', reputation: 50, uptimeBp: 5000, status: 'verified' as const, ...over };
+  const base = {
+    resourceType: 'cpu' as const,
+    units: '1000000000000',
+    reputation: 50,
+    uptimeBp: 5000,
+    status: 'verified' as const,
+    ...over,
+  };
   seq++;
   return {
     receiptId: `r-${seq}`,

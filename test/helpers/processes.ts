@@ -3,7 +3,8 @@ import { loadAddon } from '../../main/core/hardware/native-probe.js';
 
 /** Whether job hosts get PR_SET_PDEATHSIG here (Linux, with a native addon that has it). */
 export const hasParentDeathSignal = (): boolean =>
-  process.platform === 'linux' && typeof (loadAddon().addon as { setParentDeathSignal?: unknown } | null)?.setParentDeathSignal === 'function';
+  process.platform === 'linux' &&
+  typeof (loadAddon().addon as { setParentDeathSignal?: unknown } | null)?.setParentDeathSignal === 'function';
 
 /** A process's state letter from /proc (R running, S sleeping, T stopped, Z zombie…). Linux. */
 export const processState = (pid: number): string | undefined => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];

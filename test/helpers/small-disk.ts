@@ -26,7 +26,10 @@ export async function smallDisk(): Promise<SmallDisk | { skipped: string }> {
   return {
     dir,
     async fill() {
-      for (const [name, size] of [[fillers[0]!, 4 * 1024 ** 2], [fillers[1]!, 64 * 1024]] as const) {
+      for (const [name, size] of [
+        [fillers[0]!, 4 * 1024 ** 2],
+        [fillers[1]!, 64 * 1024],
+      ] as const) {
         await writeFile(join(dir, name), Buffer.alloc(size)).catch((e: NodeJS.ErrnoException) => {
           if (e.code !== 'ENOSPC') throw e;
         });

@@ -45,7 +45,8 @@ export async function openGpuPage(browser: Browser, script: string): Promise<Gpu
     const js = req.url === '/gpu.js';
     res.writeHead(200, { 'content-type': js ? 'text/javascript' : 'text/html' });
     // tsx (esbuild keepNames) wraps functions the tests hand to page.evaluate in __name(); the page needs it too.
-    const page = '<!doctype html><meta charset="utf-8"><title>gpu</title><script>var __name = (f) => f;</script><script src="/gpu.js"></script>';
+    const page =
+      '<!doctype html><meta charset="utf-8"><title>gpu</title><script>var __name = (f) => f;</script><script src="/gpu.js"></script>';
     res.end(js ? script : page);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));

@@ -78,7 +78,10 @@ test('two agents on a separately started devnet each earn and claim their own, t
       // exactly that device's receipts.
       const ranges = records[i]!.flatMap((r) => r.ranges);
       const deviceId = ranges[0]!.deviceId;
-      assert.ok(ranges.every((r, k) => r.deviceId === deviceId && r.firstSeq === (k === 0 ? 1 : ranges[k - 1]!.lastSeq + 1)), JSON.stringify(ranges));
+      assert.ok(
+        ranges.every((r, k) => r.deviceId === deviceId && r.firstSeq === (k === 0 ? 1 : ranges[k - 1]!.lastSeq + 1)),
+        JSON.stringify(ranges),
+      );
       const paid = await readPaid(new Contract(payoutAddress, PAYOUT_ABI, provider), agent.address, deviceId);
       assert.deepEqual(paid, { lastSeq: ranges.at(-1)!.lastSeq, total: totals.chain });
       assert.deepEqual(view.claims.map((c) => c.txHash).sort(), records[i]!.map((r) => r.txHash).sort());
@@ -91,40 +94,53 @@ test('two agents on a separately started devnet each earn and claim their own, t
 
 /** The payout contract the agent pinned for this coordinator (network/payout-chains.json). */
 async function pinnedPayout(agent: TestAgent, url: string): Promise<string> {
-  const pins = JSON.parse(await readFile(`${agent.home}/data/network/payout-chains.json`, 'utf8')) as Record<string, { payoutAddress: string }>;
+  const pins = JSON.parse(await readFile(`${agent.home}/data/network/payout-chains.json`, 'utf8')) as Record<
+    string,
+    { payoutAddress: string }
+  >;
   const pin = pins[url];
   assert.ok(pin, `no payout chain pinned for ${url}: ${JSON.stringify(pins)}`);
   return pin.payoutAddress;
 }
 
-test('the embedded devnet keeps chain, balance and claim history across an agent restart; older earnings stay claimable', { timeout: 600_000 }, async () => {
-  const first = await newAgent(null);
-  await first.until(earnedSomething, 'earnings on the embedded devnet');
-  const claimed = await first.ok<ClaimRecord>('walletClaim');
-  assert.equal(claimed.status, 'confirmed');
-  // More work after the claim: earnings left unclaimed when the agent stops.
-  // (A confirmed claim shows only after the wallet re-read the chain, so the claimable amount is fresh by then.)
-  await first.until((s) => s.wallet.claims[0]?.status === 'confirmed' && earnedSomething(s), 'new earnings after the claim');
-  await first.ok('setShare', { on: false });
-  const before = await first.until(settled, 'all results submitted');
-  await first.stop();
-  running.splice(running.indexOf(first), 1);
-  const paidBefore = BigInt(before.wallet.balances?.synor ?? '0');
-  const unclaimed = (await ledgerWei(first.home)) - paidBefore;
-  assert.ok(unclaimed > 0n, 'earnings were left unclaimed');
+test(
+  'the embedded devnet keeps chain, balance and claim history across an agent restart; older earnings stay claimable',
+  { timeout: 600_000 },
+  async () => {
+    const first = await newAgent(null);
+    await first.until(earnedSomething, 'earnings on the embedded devnet');
+    const claimed = await first.ok<ClaimRecord>('walletClaim');
+    assert.equal(claimed.status, 'confirmed');
+    // More work after the claim: earnings left unclaimed when the agent stops.
+    // (A confirmed claim shows only after the wallet re-read the chain, so the claimable amount is fresh by then.)
+    await first.until((s) => s.wallet.claims[0]?.status === 'confirmed' && earnedSomething(s), 'new earnings after the claim');
+    await first.ok('setShare', { on: false });
+    const before = await first.until(settled, 'all results submitted');
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    const paidBefore = BigInt(before.wallet.balances?.synor ?? '0');
+    const unclaimed = (await ledgerWei(first.home)) - paidBefore;
+    assert.ok(unclaimed > 0n, 'earnings were left unclaimed');
 
-  const again = await startAgent(first.home);
-  running.push(again);
-  await again.ok('walletUnlock', { passphrase: PASSPHRASE }).catch(() => undefined); // a keychain-less machine asks again
-  const after = await again.until((s) => s.wallet.chain.status === 'ok' && s.wallet.balances !== undefined && claimable(s) > 0n, 'the wallet on the chain again');
-  assert.equal(after.wallet.balances?.synor, before.wallet.balances?.synor, 'the claimed balance is still there');
-  assert.deepEqual(after.wallet.claims.map((c) => [c.txHash, c.amount, c.ranges]), before.wallet.claims.map((c) => [c.txHash, c.amount, c.ranges]));
-  assert.equal(claimable(after), unclaimed, 'what was earned before the restart can still be claimed, to the wei');
-  assert.ok(BigInt(after.wallet.balances?.native ?? '0') > 0n, 'fee coins are there without asking');
-  const late = await again.ok<ClaimRecord>('walletClaim');
-  assert.equal(late.status, 'confirmed');
-  assert.equal(late.ranges[0]?.firstSeq, (claimed.ranges[0]?.lastSeq ?? 0) + 1, 'the late claim starts right after the first');
-  const view = await again.ok<WalletView>('getWallet');
-  assert.equal(BigInt(view.balances?.synor ?? '0'), paidBefore + unclaimed);
-  assert.equal(BigInt(view.balances?.synor ?? '0'), await ledgerWei(again.home), 'everything earned is paid, to the wei');
-});
+    const again = await startAgent(first.home);
+    running.push(again);
+    await again.ok('walletUnlock', { passphrase: PASSPHRASE }).catch(() => undefined); // a keychain-less machine asks again
+    const after = await again.until(
+      (s) => s.wallet.chain.status === 'ok' && s.wallet.balances !== undefined && claimable(s) > 0n,
+      'the wallet on the chain again',
+    );
+    assert.equal(after.wallet.balances?.synor, before.wallet.balances?.synor, 'the claimed balance is still there');
+    assert.deepEqual(
+      after.wallet.claims.map((c) => [c.txHash, c.amount, c.ranges]),
+      before.wallet.claims.map((c) => [c.txHash, c.amount, c.ranges]),
+    );
+    assert.equal(claimable(after), unclaimed, 'what was earned before the restart can still be claimed, to the wei');
+    assert.ok(BigInt(after.wallet.balances?.native ?? '0') > 0n, 'fee coins are there without asking');
+    const late = await again.ok<ClaimRecord>('walletClaim');
+    assert.equal(late.status, 'confirmed');
+    assert.equal(late.ranges[0]?.firstSeq, (claimed.ranges[0]?.lastSeq ?? 0) + 1, 'the late claim starts right after the first');
+    const view = await again.ok<WalletView>('getWallet');
+    assert.equal(BigInt(view.balances?.synor ?? '0'), paidBefore + unclaimed);
+    assert.equal(BigInt(view.balances?.synor ?? '0'), await ledgerWei(again.home), 'everything earned is paid, to the wei');
+  },
+);

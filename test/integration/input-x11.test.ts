@@ -10,44 +10,52 @@ import { startXvfb, x11Missing } from '../helpers/xvfb.js';
 const missing = x11Missing();
 if (missing) console.log(`# X11 input test skipped: ${missing}`);
 
-test('X11: xdotool key press, pointer move and click are seen by the native watcher', { skip: missing ?? false, timeout: 60_000 }, async (t) => {
-  const x = await startXvfb();
-  let stop: (() => void) | null = null;
-  // The watcher goes before its server does.
-  t.after(async () => {
-    stop?.();
-    await x.stop();
-  });
-  const input = x11Input({ DISPLAY: x.display });
-  if (!input.x11) {
-    // The addon is optional (the app falls back to the tick): say why instead of failing a machine without a build.
-    t.skip(`native watcher unavailable: ${input.reason}`);
-    return;
-  }
-  const watcher = x11InputWatcher(input.x11);
-  let seen = 0;
-  let next: (() => void) | undefined;
-  stop = watcher.watch(() => {
-    seen++;
-    next?.();
-  });
-  assert.ok(stop, 'the watcher started');
-  const event = () => new Promise<void>((resolve) => (next = resolve));
+test(
+  'X11: xdotool key press, pointer move and click are seen by the native watcher',
+  { skip: missing ?? false, timeout: 60_000 },
+  async (t) => {
+    const x = await startXvfb();
+    let stop: (() => void) | null = null;
+    // The watcher goes before its server does.
+    t.after(async () => {
+      stop?.();
+      await x.stop();
+    });
+    const input = x11Input({ DISPLAY: x.display });
+    if (!input.x11) {
+      // The addon is optional (the app falls back to the tick): say why instead of failing a machine without a build.
+      t.skip(`native watcher unavailable: ${input.reason}`);
+      return;
+    }
+    const watcher = x11InputWatcher(input.x11);
+    let seen = 0;
+    let next: (() => void) | undefined;
+    stop = watcher.watch(() => {
+      seen++;
+      next?.();
+    });
+    assert.ok(stop, 'the watcher started');
+    const event = () => new Promise<void>((resolve) => (next = resolve));
 
-  const first = event(); // before xdotool runs: its input may arrive before xdotool exits
-  await x.xdotool('mousemove_relative', '1', '1');
-  await first; // the first input ever, so the counter below has a point to restart from
-  // No input for a while: the counter grows, the watcher stays quiet.
-  const quietFrom = seen;
-  const idleBefore = x11IdleSeconds(input.x11);
-  assert.ok(idleBefore !== null);
-  for (const args of [['key', 'a'], ['mousemove_relative', '--', '-20', '15'], ['click', '1']]) {
-    const arrived = event();
-    const sent = performance.now();
-    await x.xdotool(...args);
-    await arrived;
-    console.log(`# xdotool ${args.join(' ')}: seen ${(performance.now() - sent).toFixed(1)} ms after xdotool started`);
-    assert.ok((x11IdleSeconds(input.x11) ?? Infinity) < 0.5, 'the idle counter restarted');
-  }
-  assert.ok(seen > quietFrom);
-});
+    const first = event(); // before xdotool runs: its input may arrive before xdotool exits
+    await x.xdotool('mousemove_relative', '1', '1');
+    await first; // the first input ever, so the counter below has a point to restart from
+    // No input for a while: the counter grows, the watcher stays quiet.
+    const quietFrom = seen;
+    const idleBefore = x11IdleSeconds(input.x11);
+    assert.ok(idleBefore !== null);
+    for (const args of [
+      ['key', 'a'],
+      ['mousemove_relative', '--', '-20', '15'],
+      ['click', '1'],
+    ]) {
+      const arrived = event();
+      const sent = performance.now();
+      await x.xdotool(...args);
+      await arrived;
+      console.log(`# xdotool ${args.join(' ')}: seen ${(performance.now() - sent).toFixed(1)} ms after xdotool started`);
+      assert.ok((x11IdleSeconds(input.x11) ?? Infinity) < 0.5, 'the idle counter restarted');
+    }
+    assert.ok(seen > quietFrom);
+  },
+);

@@ -25,7 +25,11 @@ test('the lock: exclusive while its owner lives, taken over when the owner is de
   await first.lock.setUrl('http://127.0.0.1:1234/#token=abc');
   // Another live process (this test's parent) asking for the same folder is told who runs it.
   const second = await acquireInstanceLock(dir, process.ppid);
-  assert.deepEqual(second.acquired ? null : second.running, { pid: process.pid, startedAt: JSON.parse(await readFile(first.lock.file, 'utf8')).startedAt, url: 'http://127.0.0.1:1234/#token=abc' });
+  assert.deepEqual(second.acquired ? null : second.running, {
+    pid: process.pid,
+    startedAt: JSON.parse(await readFile(first.lock.file, 'utf8')).startedAt,
+    url: 'http://127.0.0.1:1234/#token=abc',
+  });
   await first.lock.release();
 
   const dead = await deadPid();
@@ -43,7 +47,7 @@ test('the lock: exclusive while its owner lives, taken over when the owner is de
   assert.equal(JSON.parse(await readFile(afterTorn.lock.file, 'utf8')).pid, process.ppid);
 });
 
-test('two real headless starts on one data folder: the second prints the first one\'s link and exits 0', { timeout: 120_000 }, async () => {
+test("two real headless starts on one data folder: the second prints the first one's link and exits 0", { timeout: 120_000 }, async () => {
   const home = await tempDir('synor-two-');
   const first = await startHeadless(home, HEADLESS);
   try {
@@ -51,7 +55,7 @@ test('two real headless starts on one data folder: the second prints the first o
     const [code] = (await once(second.child, 'exit')) as [number];
     assert.equal(code, 0);
     assert.match(second.output(), /already running \(process \d+\)/);
-    assert.equal(second.url, first.url, 'the running agent\'s own link');
+    assert.equal(second.url, first.url, "the running agent's own link");
     assert.equal(((await rpc(first, 'getState')) as { ok: boolean }).ok, true, 'the first one is untouched');
   } finally {
     first.child.kill('SIGKILL');

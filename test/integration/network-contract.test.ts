@@ -53,7 +53,14 @@ test('a device registers, runs a real ONNX task, submits it and gets verified re
   assert.equal(await client.syncReceipts(), 2);
 
   const receipts = await receiptsIn(ledger);
-  assert.deepEqual(receipts.map((r) => [r.resourceType, r.taskId]), [['cpu', task.id], ['bandwidth', '']], 'the transfers are paid once per epoch');
+  assert.deepEqual(
+    receipts.map((r) => [r.resourceType, r.taskId]),
+    [
+      ['cpu', task.id],
+      ['bandwidth', ''],
+    ],
+    'the transfers are paid once per epoch',
+  );
   for (const r of receipts) {
     assert.equal(r.status, 'verified');
     assert.ok(BigInt(r.totalWei) > 0n);
@@ -97,7 +104,11 @@ test('a wrong result fails verification: its receipt says rejected, pays nothing
   await client.flush();
   await client.syncReceipts();
   const rejected = await receiptsIn(ledger);
-  assert.deepEqual(rejected.map((r) => [r.status, r.totalWei]), [['rejected', '0']], 'no transfers are paid for a rejected result');
+  assert.deepEqual(
+    rejected.map((r) => [r.status, r.totalWei]),
+    [['rejected', '0']],
+    'no transfers are paid for a rejected result',
+  );
   assert.equal(net.stats.rejected, 1);
   const second = await leaseTask(client);
   await client.complete(second.leaseId, await runWithOrt(second.task));
@@ -219,7 +230,11 @@ test('a coordinator that forgot the device gets one registration at a time, each
   const again = await device(second.url, { dataDir: dir, ledger, signer, clock: { now: () => now } });
   await again.client.connect();
   second.addTasks(1);
-  const [receipts, lease, moreReceipts] = await Promise.all([again.client.syncReceipts(), again.client.lease(), again.client.syncReceipts()]);
+  const [receipts, lease, moreReceipts] = await Promise.all([
+    again.client.syncReceipts(),
+    again.client.lease(),
+    again.client.syncReceipts(),
+  ]);
   assert.deepEqual([receipts, lease.kind, moreReceipts], [0, 'task', 0], 'no call was refused as a replay');
 });
 
@@ -268,7 +283,15 @@ test('a result the coordinator refuses (4xx) is not sent again: it leaves the ou
   const problems: string[] = [];
   client.subscribe((e) => void (e.type === 'problem' && problems.push(e.message)));
   // Oldest first, and refused by the coordinator (a lease id the protocol does not allow).
-  await outbox.put({ version: 1, url: client.url, deviceId: client.deviceId, leaseId: 'not a lease id', result: { ...result, taskId: 'stuck-1' }, estimateWei: '0', finishedAt: 0 });
+  await outbox.put({
+    version: 1,
+    url: client.url,
+    deviceId: client.deviceId,
+    leaseId: 'not a lease id',
+    result: { ...result, taskId: 'stuck-1' },
+    estimateWei: '0',
+    finishedAt: 0,
+  });
   await client.complete(leaseId, result);
   assert.equal(await client.flush(), 0);
   assert.equal(net.stats.accepted.get(task.id), 1, 'the good result went out');

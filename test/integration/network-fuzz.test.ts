@@ -64,7 +64,10 @@ const Mutation = fc.oneof(
   },
 );
 type Mutation = typeof Mutation extends fc.Arbitrary<infer M> ? M : never;
-const Case = fc.record({ op: fc.constantFrom<Op>('info', 'lease', 'submit', 'submit', 'receipts', 'receipts', 'release'), mutation: Mutation });
+const Case = fc.record({
+  op: fc.constantFrom<Op>('info', 'lease', 'submit', 'submit', 'receipts', 'receipts', 'release'),
+  mutation: Mutation,
+});
 
 /** Every leaf (and object) path of a JSON value, so a mutation can aim anywhere in the reply. */
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
@@ -72,7 +75,11 @@ function paths(value: unknown, prefix: (string | number)[] = []): (string | numb
   const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
   return [prefix, ...entries.flatMap(([k, v]) => paths(v, [...prefix, k]))];
 }
-function setAt(root: unknown, path: (string | number)[], f: (parent: Record<string | number, unknown>, key: string | number) => void): unknown {
+function setAt(
+  root: unknown,
+  path: (string | number)[],
+  f: (parent: Record<string | number, unknown>, key: string | number) => void,
+): unknown {
   if (path.length === 0) return root;
   let parent = root as Record<string | number, unknown>;
   for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
@@ -117,7 +124,8 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
     const plan = armed && opPath[armed.op].test(pathname) ? armed : null;
     if (plan) armed = null;
     if (!plan) {
-      if (opPath.receipts.test(pathname) && upstream.ok) lastRealEpoch = ReceiptsReplySchema.parse(JSON.parse(text)).epochs.at(-1) ?? lastRealEpoch;
+      if (opPath.receipts.test(pathname) && upstream.ok)
+        lastRealEpoch = ReceiptsReplySchema.parse(JSON.parse(text)).epochs.at(-1) ?? lastRealEpoch;
       res.writeHead(upstream.status, { 'content-type': 'application/json' });
       res.end(text);
       return;
@@ -132,7 +140,9 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
       case 'wrong-type': {
         const all = paths(real).filter((p) => p.length > 0);
         const path = all[m.pick % all.length];
-        return json(path ? setAt(real, path, (parent, key) => (parent[key] = typeof parent[key] === typeof m.value ? [m.value] : m.value)) : m.value);
+        return json(
+          path ? setAt(real, path, (parent, key) => (parent[key] = typeof parent[key] === typeof m.value ? [m.value] : m.value)) : m.value,
+        );
       }
       case 'drop-field': {
         const all = paths(real).filter((p) => p.length > 0);
@@ -177,17 +187,30 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
           if (!fresh) return json(page.data);
           const at = fresh.receipts.findIndex((r) => r.resourceType === 'cpu');
           const receipts = fresh.receipts.map((r, i) =>
-            i !== Math.max(0, at) ? r : m.how === 'tampered-wei' ? { ...r, totalWei: String(BigInt(r.totalWei) * 10n + 1n) } : { ...r, taskId: `forged-${r.taskId || 'task'}` },
+            i !== Math.max(0, at)
+              ? r
+              : m.how === 'tampered-wei'
+                ? { ...r, totalWei: String(BigInt(r.totalWei) * 10n + 1n) }
+                : { ...r, taskId: `forged-${r.taskId || 'task'}` },
           );
           forgery = { ...fresh, receipts };
         } else {
           const template = lastRealEpoch;
           if (!template) return json({ epochs: [], nextCursor: 0, serverTime: Date.now() } satisfies ReceiptsReply);
           // The same work again, numbered after what the device holds, as a new epoch.
-          const receipts = template.receipts.map((r, i) => ({ ...r, receiptId: `forged-${i}-${Math.random()}`, seq: cursorHint + 1 + i, issuedAt: Date.now() }));
+          const receipts = template.receipts.map((r, i) => ({
+            ...r,
+            receiptId: `forged-${i}-${Math.random()}`,
+            seq: cursorHint + 1 + i,
+            issuedAt: Date.now(),
+          }));
           const epoch = epochOf(receipts, Date.now());
           const signature =
-            m.how === 'other-key' ? await attacker.signTypedData(eip712Domain(31337), EPOCH_TYPES, epoch) : m.how === 'bad-bytes' ? `0x${'ab'.repeat(65)}` : template.signature;
+            m.how === 'other-key'
+              ? await attacker.signTypedData(eip712Domain(31337), EPOCH_TYPES, epoch)
+              : m.how === 'bad-bytes'
+                ? `0x${'ab'.repeat(65)}`
+                : template.signature;
           forgery = { epoch, signature, receipts };
         }
         // (Thrown here it would only drop the connection: noted, and failed at the end.)
@@ -296,7 +319,8 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
     codes.set(`${c.op}/${kind}→${code}`, (codes.get(`${c.op}/${kind}→${code}`) ?? 0) + 1);
     // Nothing lost: each result queued before the call is still on disk, or the coordinator has it.
     const queuedAfter = new Set((await outbox.load()).entries.map((e) => e.result.taskId));
-    for (const taskId of queuedBefore) assert.ok(queuedAfter.has(taskId) || devnet.stats.accepted.has(taskId), `case ${index}: ${taskId} lost`);
+    for (const taskId of queuedBefore)
+      assert.ok(queuedAfter.has(taskId) || devnet.stats.accepted.has(taskId), `case ${index}: ${taskId} lost`);
   }
 
   // The network heals: everything finished is delivered exactly once and the ledger holds only good epochs, each with
@@ -307,7 +331,10 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
   const report = await verifyLedgerFile(ledger.file, expect());
   assert.deepEqual(report.problems, []);
   const receipts = await receiptsIn(ledger);
-  assert.ok(receipts.every((r) => !r.receiptId.startsWith('forged-') && !r.taskId.startsWith('forged-')), 'no forged receipt kept');
+  assert.ok(
+    receipts.every((r) => !r.receiptId.startsWith('forged-') && !r.taskId.startsWith('forged-')),
+    'no forged receipt kept',
+  );
   const cpuTasks = receipts.filter((r) => r.resourceType === 'cpu').map((r) => r.taskId);
   assert.equal(cpuTasks.length, finished.size, 'one compute receipt per finished task');
   assert.deepEqual(new Set(cpuTasks), finished);
@@ -317,11 +344,18 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
     epochs.map((_, i) => [i === 0 ? 1 : epochs[i - 1]!.signed.epoch.lastSeq + 1, epochs[i]!.signed.epoch.lastSeq]),
     'the epochs follow each other without a gap',
   );
-  assert.equal(await ledgerWei(ledger), receipts.reduce((sum, r) => sum + BigInt(r.totalWei), 0n), 'the epochs hold exactly the receipts kept');
+  assert.equal(
+    await ledgerWei(ledger),
+    receipts.reduce((sum, r) => sum + BigInt(r.totalWei), 0n),
+    'the epochs hold exactly the receipts kept',
+  );
   assert.equal(ledger.sums.total().pendingTasks, 0);
   assert.deepEqual(unexpected, []);
   process.off('unhandledRejection', onUnhandled);
   process.off('uncaughtException', onUnhandled);
-  const summary = [...codes].sort().map(([k, n]) => `${k} ${n}`).join(', ');
+  const summary = [...codes]
+    .sort()
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   process.stdout.write(`# fuzz: ${CASES} cases, ${finished.size} results delivered once; ${summary}\n`);
 });

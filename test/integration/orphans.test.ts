@@ -50,7 +50,9 @@ test(
       agent.kill('SIGKILL');
       // The shared stdout closes once the host, its last writer, is gone too; not within 1 s, and `closed` rejects.
       await closed;
-      console.log(`stopped job host gone ${(performance.now() - killed).toFixed(0)} ms after kill -9 of its agent, by the orphaned-group signals`);
+      console.log(
+        `stopped job host gone ${(performance.now() - killed).toFixed(0)} ms after kill -9 of its agent, by the orphaned-group signals`,
+      );
     } finally {
       agent.kill('SIGKILL');
       if (host > 0 && !gone(host)) process.kill(host, 'SIGKILL'); // a failed run must not leave its orphan behind

@@ -22,7 +22,9 @@ async function harness() {
   const server = await startServer({ agent, logger: ports.logger, rendererDir, port: 0 });
   const origin = `http://127.0.0.1:${server.port}`;
   const seen: string[] = [];
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/events`, [WS_PROTOCOL, WS_TOKEN_PREFIX + server.token], { headers: { origin } });
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/events`, [WS_PROTOCOL, WS_TOKEN_PREFIX + server.token], {
+    headers: { origin },
+  });
   ws.on('message', (data) => seen.push(String(data)));
   await once(ws, 'open');
   const call = async (cmd: string, args: unknown = {}, record = true) => {
@@ -43,7 +45,8 @@ async function harness() {
   return { call, seen, logs: ports.logger.lines, close, clock: ports.clock };
 }
 
-const assertClean = (text: string, secret: { key: string; phrase: string }) => assert.equal(findLeak(text, secret), undefined, 'a secret leaked');
+const assertClean = (text: string, secret: { key: string; phrase: string }) =>
+  assert.equal(findLeak(text, secret), undefined, 'a secret leaked');
 
 test('create, reveal-once, back up, export: no key or phrase in any reply, event or log line', async () => {
   const h = await harness();
@@ -53,7 +56,11 @@ test('create, reveal-once, back up, export: no key or phrase in any reply, event
   const words = reveal.value.words.map((word, i) => ({ position: i + 1, word })).slice(0, 3);
   assert.ok((await h.call('walletConfirmBackup', { words })).ok);
   assert.equal((await h.call('walletRevealPhrase', { confirm: 'show-recovery-phrase' })).error?.code, 'NO_PENDING_PHRASE', 'only once');
-  assert.equal((await h.call('walletExport', { passphrase: 'backup passphrase' })).error?.code, 'CONFIRMATION_REQUIRED', 'the token alone is not enough');
+  assert.equal(
+    (await h.call('walletExport', { passphrase: 'backup passphrase' })).error?.code,
+    'CONFIRMATION_REQUIRED',
+    'the token alone is not enough',
+  );
   const { token } = (await h.call('walletRequestConfirmation', { action: 'export' })).value as { token: string };
   h.clock.advance(CONFIRM_COOLDOWN_MS);
   const { address } = ((await h.call('getWallet')).value as { wallet: { address: string } }).wallet;

@@ -44,24 +44,31 @@ async function machine() {
   };
 }
 
-test('OS keychain (gnome-keyring over D-Bus): the key is stored there, survives a restart, signs, and is deleted on remove', { skip }, async () => {
-  const m = await machine();
-  const created = await m.unlocked('create');
-  assert.ok(created.result.ok, JSON.stringify(created));
-  assert.equal(created.info.state, 'ready');
-  assert.equal(created.info.storage, 'keychain');
-  assert.equal(created.inKeychain, true);
+test(
+  'OS keychain (gnome-keyring over D-Bus): the key is stored there, survives a restart, signs, and is deleted on remove',
+  { skip },
+  async () => {
+    const m = await machine();
+    const created = await m.unlocked('create');
+    assert.ok(created.result.ok, JSON.stringify(created));
+    assert.equal(created.info.state, 'ready');
+    assert.equal(created.info.storage, 'keychain');
+    assert.equal(created.inKeychain, true);
 
-  const reopened = await m.unlocked('open');
-  assert.equal(reopened.info.state, 'ready', JSON.stringify(reopened));
-  assert.equal(reopened.info.address, created.info.address);
-  const { signature, typed } = reopened.result.value as { signature: string; typed: { domain: object; types: Record<string, []>; value: object } };
-  assert.equal(verifyTypedData(typed.domain, typed.types, typed.value, signature), created.info.address);
+    const reopened = await m.unlocked('open');
+    assert.equal(reopened.info.state, 'ready', JSON.stringify(reopened));
+    assert.equal(reopened.info.address, created.info.address);
+    const { signature, typed } = reopened.result.value as {
+      signature: string;
+      typed: { domain: object; types: Record<string, []>; value: object };
+    };
+    assert.equal(verifyTypedData(typed.domain, typed.types, typed.value, signature), created.info.address);
 
-  const removed = await m.unlocked('remove');
-  assert.deepEqual(removed.result, { ok: true, value: { keychainEntry: null } });
-  assert.equal((await m.unlocked('open')).info.state, 'none');
-});
+    const removed = await m.unlocked('remove');
+    assert.deepEqual(removed.result, { ok: true, value: { keychainEntry: null } });
+    assert.equal((await m.unlocked('open')).info.state, 'none');
+  },
+);
 
 for (const [what, kind] of [
   ['a locked keyring', 'locked'],
@@ -71,7 +78,10 @@ for (const [what, kind] of [
     const m = await machine();
     const refused = await m[kind]('create');
     assert.equal(refused.result.error?.code, 'PASSPHRASE_REQUIRED');
-    assert.match(refused.result.error?.message ?? '', /cannot go into the OS keychain: the OS keychain cannot be used \(.+\)\. Choose a passphrase/);
+    assert.match(
+      refused.result.error?.message ?? '',
+      /cannot go into the OS keychain: the OS keychain cannot be used \(.+\)\. Choose a passphrase/,
+    );
     assert.equal(refused.info.state, 'none');
 
     const created = await m[kind]('create', 'a good passphrase');

@@ -87,7 +87,12 @@ test('create → sign the device registration → earn → claim: the SYNOR bala
     service,
     clock: systemClock,
     logger,
-    payouts: devnetPayouts(payouts, () => address, held, () => pinned),
+    payouts: devnetPayouts(
+      payouts,
+      () => address,
+      held,
+      () => pinned,
+    ),
     onChange: (view) => views.push(WalletViewSchema.parse(view)),
   });
   const handlers = walletHandlers(controller, logger);
@@ -109,7 +114,13 @@ test('create → sign the device registration → earn → claim: the SYNOR bala
 
   // Device registration, exactly as the network client signs it (the wallet's signer is its OwnerSigner).
   const signer: OwnerSigner = service.signer();
-  const registration = { deviceId: 'dev-1', owner: address, coordinator: coordinator.address, info: '{"cpu":"test"}', issuedAt: Date.now() };
+  const registration = {
+    deviceId: 'dev-1',
+    owner: address,
+    coordinator: coordinator.address,
+    info: '{"cpu":"test"}',
+    issuedAt: Date.now(),
+  };
   const signature = await answer(signer.signTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration));
   assert.equal(verifyTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration, signature), address);
 
@@ -159,7 +170,10 @@ test('create → sign the device registration → earn → claim: the SYNOR bala
   held.push(await sealed([receiptOf(address, 5, synor('0.9'))]));
   const wrongSum = await answer(handlers.walletClaim(undefined));
   assert.ok(!wrongSum.ok && wrongSum.error.code === 'VOUCHER_MISMATCH');
-  assert.match(wrongSum.error.message, /receipts 5–5 add up to 900000000000000000 wei in your own records, but the voucher says 1000000000000000000 wei/);
+  assert.match(
+    wrongSum.error.message,
+    /receipts 5–5 add up to 900000000000000000 wei in your own records, but the voucher says 1000000000000000000 wei/,
+  );
   // The device holds receipt 5 in a signed epoch that goes on past it: a voucher ending at 5 cannot be checked.
   held[held.length - 1] = await sealed([receiptOf(address, 5, synor('1')), receiptOf(address, 6, '0')]);
   const midEpoch = await answer(handlers.walletClaim(undefined));
@@ -170,7 +184,10 @@ test('create → sign the device registration → earn → claim: the SYNOR bala
   pinned = Wallet.createRandom().address;
   const foreign = await answer(handlers.walletClaim(undefined));
   assert.ok(!foreign.ok && foreign.error.code === 'VOUCHER_MISMATCH');
-  assert.match(foreign.error.message, new RegExp(`the payout contract pays vouchers of ${coordinator.address}, but your receipts come from ${pinned}`));
+  assert.match(
+    foreign.error.message,
+    new RegExp(`the payout contract pays vouchers of ${coordinator.address}, but your receipts come from ${pinned}`),
+  );
   assert.equal((await controller.refresh()).balances?.synor, synor('3.75'), 'nothing was paid');
   pinned = coordinator.address;
   const matching = await answer(handlers.walletClaim(undefined));

@@ -49,12 +49,18 @@ const clean = { lost: 0, doubleCredits: 0, leftovers: 0, orphans: 0 };
 /** Files downloads left in a cache folder (blobs, partial downloads); its memory of refused sources is not one. */
 async function downloadsIn(dir: string): Promise<number> {
   const files = await Promise.all(
-    ['blobs', 'partial'].map(async (sub) => (await readdir(join(dir, sub), { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isFile()).length),
+    ['blobs', 'partial'].map(
+      async (sub) =>
+        (await readdir(join(dir, sub), { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isFile()).length,
+    ),
   );
   return files.reduce((a, b) => a + b, 0);
 }
 
-async function withCache<T>(run: (cache: ModelCache, hostile: HostileServer, dir: string) => Promise<T>, extra: Partial<ModelCacheOptions> = {}): Promise<T> {
+async function withCache<T>(
+  run: (cache: ModelCache, hostile: HostileServer, dir: string) => Promise<T>,
+  extra: Partial<ModelCacheOptions> = {},
+): Promise<T> {
   const dir = await tempDir('synor-soak-cache-');
   const ports = fakePorts();
   const hostile = await new HostileServer().start();
@@ -88,7 +94,12 @@ export const CASES: SoakCase[] = [
         const got = await cache.ensure({ url, sha256: 'a'.repeat(64), size: 2 * 1024 ** 3 });
         const requests = hostile.count('/blobs/huge');
         const leftovers = await downloadsIn(dir);
-        return { ...clean, leftovers, ok: !got.ok && requests === 0 && leftovers === 0, outcome: `refused before the first byte (${requests} requests): ${refusedMessage(got)}` };
+        return {
+          ...clean,
+          leftovers,
+          ok: !got.ok && requests === 0 && leftovers === 0,
+          outcome: `refused before the first byte (${requests} requests): ${refusedMessage(got)}`,
+        };
       }),
   },
   {
@@ -100,7 +111,12 @@ export const CASES: SoakCase[] = [
         const got = await cache.ensure({ url, sha256: 'a'.repeat(64), size: MiB });
         const leftovers = await downloadsIn(dir);
         const onHeader = !got.ok && /announces 2147483648 bytes/.test(got.message);
-        return { ...clean, leftovers, ok: onHeader && leftovers === 0, outcome: `refused on the header, 0 bytes written: ${refusedMessage(got)}` };
+        return {
+          ...clean,
+          leftovers,
+          ok: onHeader && leftovers === 0,
+          outcome: `refused on the header, 0 bytes written: ${refusedMessage(got)}`,
+        };
       }),
   },
   {
@@ -113,7 +129,12 @@ export const CASES: SoakCase[] = [
         const leftovers = await downloadsIn(dir);
         const served = hostile.served.get('/blobs/flood') ?? 0;
         const stopped = !got.ok && /larger than the announced 1048576 bytes/.test(got.message);
-        return { ...clean, leftovers, ok: stopped && leftovers === 0, outcome: `stopped at the first byte past 1 MiB (server pushed ${(served / MiB).toFixed(1)} MiB into the socket), partial deleted` };
+        return {
+          ...clean,
+          leftovers,
+          ok: stopped && leftovers === 0,
+          outcome: `stopped at the first byte past 1 MiB (server pushed ${(served / MiB).toFixed(1)} MiB into the socket), partial deleted`,
+        };
       }),
   },
   {
@@ -131,7 +152,13 @@ export const CASES: SoakCase[] = [
         return {
           ...clean,
           leftovers,
-          ok: !first.ok && /hash to/.test(first.message) && !second.ok && /not tried again/.test(second.message) && requests === 1 && leftovers === 0,
+          ok:
+            !first.ok &&
+            /hash to/.test(first.message) &&
+            !second.ok &&
+            /not tried again/.test(second.message) &&
+            requests === 1 &&
+            leftovers === 0,
           outcome: `downloaded once (${requests} request), deleted at the mismatch, the second task refused without downloading`,
         };
       }),
@@ -149,7 +176,11 @@ export const CASES: SoakCase[] = [
           const kept = hostile.served.get('/blobs/drip') ?? 0;
           const ended = !got.ok && /not done within/.test(got.message);
           // The few bytes that came are kept to resume from (inside the budget): not a leftover.
-          return { ...clean, ok: ended && s < 10, outcome: `ended by the overall deadline after ${s.toFixed(1)} s (stall timer never fired; ${kept} bytes kept to resume)` };
+          return {
+            ...clean,
+            ok: ended && s < 10,
+            outcome: `ended by the overall deadline after ${s.toFixed(1)} s (stall timer never fired; ${kept} bytes kept to resume)`,
+          };
         },
         { deadline: { baseMs: 1_000, minBytesPerSec: MiB } },
       ),
@@ -161,13 +192,34 @@ export const CASES: SoakCase[] = [
       const hostile = await new HostileServer().start();
       try {
         const ports = fakePorts();
-        const runtime = createRuntime({ cacheDir: await tempDir('synor-soak-rt-'), cacheCapBytes: 64 * MiB, memoryBudgetBytes: () => 32 * MiB, clock: ports.clock, logger: ports.logger });
-        const model = { url: hostile.blob('model', { kind: 'plain', bytes: new Uint8Array(8) }), sha256: sha256(new Uint8Array(8)), size: 8 };
+        const runtime = createRuntime({
+          cacheDir: await tempDir('synor-soak-rt-'),
+          cacheCapBytes: 64 * MiB,
+          memoryBudgetBytes: () => 32 * MiB,
+          clock: ports.clock,
+          logger: ports.logger,
+        });
+        const model = {
+          url: hostile.blob('model', { kind: 'plain', bytes: new Uint8Array(8) }),
+          sha256: sha256(new Uint8Array(8)),
+          size: 8,
+        };
         const size = 100 * 3_750_000 * 4;
-        const input = { kind: 'url' as const, dtype: 'float32' as const, shape: [100, 3_750_000], url: hostile.blob('input', { kind: 'plain', bytes: new Uint8Array(4) }), sha256: 'd'.repeat(64), size };
+        const input = {
+          kind: 'url' as const,
+          dtype: 'float32' as const,
+          shape: [100, 3_750_000],
+          url: hostile.blob('input', { kind: 'plain', bytes: new Uint8Array(4) }),
+          sha256: 'd'.repeat(64),
+          size,
+        };
         const got = await runtime.prepare({ ...matmulTask(model, new Float32Array(1), [1]), inputs: { X: input } });
         const requests = hostile.count('/blobs/input') + hostile.count('/blobs/model');
-        return { ...clean, ok: !got.ok && got.reason === 'runtime-error' && requests === 0, outcome: `released before the first byte (${requests} requests): ${got.ok ? 'prepared' : got.message}` };
+        return {
+          ...clean,
+          ok: !got.ok && got.reason === 'runtime-error' && requests === 0,
+          outcome: `released before the first byte (${requests} requests): ${got.ok ? 'prepared' : got.message}`,
+        };
       } finally {
         await hostile.close();
       }
@@ -180,12 +232,32 @@ export const CASES: SoakCase[] = [
       const hostile = await new HostileServer().start();
       try {
         const ports = fakePorts();
-        const runtime = createRuntime({ cacheDir: await tempDir('synor-soak-rt-'), memoryBudgetBytes: () => 32 * MiB, clock: ports.clock, logger: ports.logger });
-        const model = { url: hostile.blob('model', { kind: 'plain', bytes: new Uint8Array(8) }), sha256: sha256(new Uint8Array(8)), size: 8 };
-        const input = { kind: 'url' as const, dtype: 'float32' as const, shape: [4], url: hostile.blob('input', { kind: 'plain', bytes: new Uint8Array(64) }), sha256: 'e'.repeat(64), size: 64 };
+        const runtime = createRuntime({
+          cacheDir: await tempDir('synor-soak-rt-'),
+          memoryBudgetBytes: () => 32 * MiB,
+          clock: ports.clock,
+          logger: ports.logger,
+        });
+        const model = {
+          url: hostile.blob('model', { kind: 'plain', bytes: new Uint8Array(8) }),
+          sha256: sha256(new Uint8Array(8)),
+          size: 8,
+        };
+        const input = {
+          kind: 'url' as const,
+          dtype: 'float32' as const,
+          shape: [4],
+          url: hostile.blob('input', { kind: 'plain', bytes: new Uint8Array(64) }),
+          sha256: 'e'.repeat(64),
+          size: 64,
+        };
         const got = await runtime.prepare({ ...matmulTask(model, new Float32Array(1), [1]), inputs: { X: input } });
         const requests = hostile.count('/blobs/input');
-        return { ...clean, ok: !got.ok && requests === 0, outcome: `refused before downloading (${requests} requests): ${got.ok ? 'prepared' : got.message}` };
+        return {
+          ...clean,
+          ok: !got.ok && requests === 0,
+          outcome: `refused before downloading (${requests} requests): ${got.ok ? 'prepared' : got.message}`,
+        };
       } finally {
         await hostile.close();
       }
@@ -198,22 +270,42 @@ export const CASES: SoakCase[] = [
       const hostile = await new HostileServer().start();
       try {
         const ports = fakePorts();
-        const runtime = createRuntime({ cacheDir: await tempDir('synor-soak-rt-'), memoryBudgetBytes: () => 32 * MiB, clock: ports.clock, logger: ports.logger });
+        const runtime = createRuntime({
+          cacheDir: await tempDir('synor-soak-rt-'),
+          memoryBudgetBytes: () => 32 * MiB,
+          clock: ports.clock,
+          logger: ports.logger,
+        });
         const modelBytes = new Uint8Array(8);
         const model = { url: hostile.blob('model', { kind: 'plain', bytes: modelBytes }), sha256: sha256(modelBytes), size: 8 };
         const tasks = [1, 2, 3].map((i) => {
           const bytes = new Uint8Array(12 * MiB).fill(i);
-          const input = { kind: 'url' as const, dtype: 'float32' as const, shape: [3, MiB], url: hostile.blob(`in${i}`, { kind: 'plain', bytes }), sha256: sha256(bytes), size: bytes.length };
+          const input = {
+            kind: 'url' as const,
+            dtype: 'float32' as const,
+            shape: [3, MiB],
+            url: hostile.blob(`in${i}`, { kind: 'plain', bytes }),
+            sha256: sha256(bytes),
+            size: bytes.length,
+          };
           return { ...matmulTask(model, new Float32Array(1), [1]), inputs: { X: input } };
         });
-        const [p1, p2, p3] = tasks.map((t) => runtime.prepare(t)) as [ReturnType<typeof runtime.prepare>, ReturnType<typeof runtime.prepare>, ReturnType<typeof runtime.prepare>];
+        const [p1, p2, p3] = tasks.map((t) => runtime.prepare(t)) as [
+          ReturnType<typeof runtime.prepare>,
+          ReturnType<typeof runtime.prepare>,
+          ReturnType<typeof runtime.prepare>,
+        ];
         const [a, b] = await Promise.all([p1, p2]);
         const thirdWaited = hostile.count('/blobs/in3') === 0;
         if (a.ok) a.value.release();
         const c = await p3;
         if (b.ok) b.value.release();
         if (c.ok) c.value.release();
-        return { ...clean, ok: a.ok && b.ok && c.ok && thirdWaited, outcome: `two held at once (24 MiB), the third ${thirdWaited ? 'waited, unfetched,' : 'did NOT wait'} until one was released, then ran` };
+        return {
+          ...clean,
+          ok: a.ok && b.ok && c.ok && thirdWaited,
+          outcome: `two held at once (24 MiB), the third ${thirdWaited ? 'waited, unfetched,' : 'did NOT wait'} until one was released, then ran`,
+        };
       } finally {
         await hostile.close();
       }
@@ -238,9 +330,22 @@ export const CASES: SoakCase[] = [
           outcome = { ...clean, ok: false, outcome: `released (${done.reason}): ${done.message}` };
         } else {
           const { wallMs } = done.result.accounting;
-          const entry = { version: 1, url: 'http://127.0.0.1/', deviceId: 'd', leaseId: 'l', result: done.result, estimateWei: '0', finishedAt: 0 };
+          const entry = {
+            version: 1,
+            url: 'http://127.0.0.1/',
+            deviceId: 'd',
+            leaseId: 'l',
+            result: done.result,
+            estimateWei: '0',
+            finishedAt: 0,
+          };
           const kept = OutboxEntrySchema.safeParse(entry).success;
-          outcome = { ...clean, lost: kept ? 0 : 1, ok: Number.isFinite(wallMs) && kept, outcome: `result with wallMs ${wallMs.toFixed(2)} (finite), accepted by the outbox schema: ${kept}` };
+          outcome = {
+            ...clean,
+            lost: kept ? 0 : 1,
+            ok: Number.isFinite(wallMs) && kept,
+            outcome: `result with wallMs ${wallMs.toFixed(2)} (finite), accepted by the outbox schema: ${kept}`,
+          };
         }
       } finally {
         await t.scheduler.close();
@@ -254,7 +359,13 @@ export const CASES: SoakCase[] = [
     name: 'agent killed (kill -9) while its job host is stopped',
     fast: true,
     run: async () => {
-      if (!hasParentDeathSignal()) return { ...clean, ok: true, skipped: 'needs Linux and the native addon (elsewhere: swept at the next agent start)', outcome: 'not run' };
+      if (!hasParentDeathSignal())
+        return {
+          ...clean,
+          ok: true,
+          skipped: 'needs Linux and the native addon (elsewhere: swept at the next agent start)',
+          outcome: 'not run',
+        };
       // The agent side of one real job host (host.ts forking job-host.ts), as in a kill -9 of the app during work.
       const agent = spawn(process.execPath, ['--import', 'tsx', 'test/integration/support/host-parent.ts'], { cwd: ROOT });
       let host = 0;
@@ -265,7 +376,12 @@ export const CASES: SoakCase[] = [
         while (processState(host) !== 'T') await new Promise((resolve) => setImmediate(resolve)); // the stop is asynchronous
         agent.kill('SIGKILL');
         const { left, ms } = await leftAfter([host]);
-        return { ...clean, orphans: left, ok: answer === 'bad-request' && left === 0, outcome: `the stopped job host was gone ${ms.toFixed(0)} ms after kill -9 of its agent` };
+        return {
+          ...clean,
+          orphans: left,
+          ok: answer === 'bad-request' && left === 0,
+          outcome: `the stopped job host was gone ${ms.toFixed(0)} ms after kill -9 of its agent`,
+        };
       } finally {
         agent.kill('SIGKILL');
         if (host > 0 && !gone(host)) process.kill(host, 'SIGKILL'); // a failed run must not leave its orphan behind
@@ -303,9 +419,18 @@ export const CASES: SoakCase[] = [
         await client.close();
         const s = (times.at(-1)! - times[0]!) / 1000;
         // Each lost lease doubles the wait before the next (never under the 250 ms it takes to learn it is gone).
-        const floor = Array.from({ length: want - 1 }, (_, i) => Math.max(250, Math.min(30_000, intervalMs * 2 ** Math.min(i + 1, 8)))).reduce((a, b) => a + b, 0) / 1000;
+        const floor =
+          Array.from({ length: want - 1 }, (_, i) => Math.max(250, Math.min(30_000, intervalMs * 2 ** Math.min(i + 1, 8)))).reduce(
+            (a, b) => a + b,
+            0,
+          ) / 1000;
         const ok = s >= floor * 0.95 && doubles(net) === 0;
-        return { ...clean, doubleCredits: doubles(net), ok, outcome: `${want} leases took ${s.toFixed(1)} s, backing off (>= ${floor.toFixed(1)} s); before the fix 2,551 leases in 20 s` };
+        return {
+          ...clean,
+          doubleCredits: doubles(net),
+          ok,
+          outcome: `${want} leases took ${s.toFixed(1)} s, backing off (>= ${floor.toFixed(1)} s); before the fix 2,551 leases in 20 s`,
+        };
       }),
   },
   {
@@ -388,7 +513,12 @@ export const CASES: SoakCase[] = [
         const released = net.stats.releases.filter((r) => r === 'runtime-error').length;
         const queued = client.status().queued;
         await client.close();
-        return { ...clean, lost: released === 1 ? 0 : 1, ok: released === 1 && queued === 0 && problems.length === 1, outcome: `given back with the reason (${released} release), ${problems.length} notice, nothing queued` };
+        return {
+          ...clean,
+          lost: released === 1 ? 0 : 1,
+          ok: released === 1 && queued === 0 && problems.length === 1,
+          outcome: `given back with the reason (${released} release), ${problems.length} notice, nothing queued`,
+        };
       }),
   },
   {
@@ -425,11 +555,23 @@ export const CASES: SoakCase[] = [
           // Read back from disk: the epochs' lines, and the receipts in their detail files.
           const kept = await receiptsIn(file);
           const receipts = new Set(kept.flatMap((r) => (r.resourceType === 'cpu' ? [r.taskId] : []))).size;
-          const whole = (await ledgerWei(file)) === kept.reduce((sum, r) => sum + BigInt(r.totalWei), 0n) && (await recordsOf(file)).length > 0;
+          const whole =
+            (await ledgerWei(file)) === kept.reduce((sum, r) => sum + BigInt(r.totalWei), 0n) && (await recordsOf(file)).length > 0;
           const onDisk = (await new Outbox(join(disk.dir, 'network', 'outbox')).load()).entries.length;
           const temp = (await readdir(join(disk.dir, 'network', 'outbox'))).filter((f) => f.endsWith('.tmp')).length;
           const ok =
-            status.code === 'error' && whileFull.kind === 'none' && problems.length === 2 && errors === 1 && left === 0 && accepted === n && submitted === n && pending === 0 && receipts === n && whole && onDisk === 0 && temp === 0;
+            status.code === 'error' &&
+            whileFull.kind === 'none' &&
+            problems.length === 2 &&
+            errors === 1 &&
+            left === 0 &&
+            accepted === n &&
+            submitted === n &&
+            pending === 0 &&
+            receipts === n &&
+            whole &&
+            onDisk === 0 &&
+            temp === 0;
           return {
             ...clean,
             lost: n - accepted,
@@ -468,7 +610,13 @@ export const CASES: SoakCase[] = [
         const epochs = lines.length;
         const inEpochs = lines.reduce((sum, r) => sum + r.signed.epoch.lastSeq - r.signed.epoch.firstSeq + 1, 0);
         const ok = missing === 0 && accepted.length === n && all === inEpochs && (size === 'fast' || all > 2_000);
-        return { ...clean, lost: missing, doubleCredits: doubles(net), ok, outcome: `${accepted.length} accepted, ${all} receipts in ${epochs} epochs fetched in one go, ${missing} missing (before: only the newest 2,000 were kept)` };
+        return {
+          ...clean,
+          lost: missing,
+          doubleCredits: doubles(net),
+          ok,
+          outcome: `${accepted.length} accepted, ${all} receipts in ${epochs} epochs fetched in one go, ${missing} missing (before: only the newest 2,000 were kept)`,
+        };
       }),
   },
 ];

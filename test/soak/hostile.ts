@@ -62,7 +62,10 @@ export class HostileServer {
     if (path === '/v1/submit' && this.submit.kind !== 'pass') {
       req.resume();
       await new Promise((resolve) => req.once('end', resolve));
-      if (this.submit.kind === 'outage') return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"down","message":"Down for maintenance."}}');
+      if (this.submit.kind === 'outage')
+        return void res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"error":{"code":"down","message":"Down for maintenance."}}');
       const { status, code, message } = this.submit;
       return void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
     }

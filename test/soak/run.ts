@@ -33,10 +33,27 @@ for (const c of chosen) {
   const t = performance.now();
   try {
     const r = await c.run(size);
-    rows.push({ name: c.name, ...r, ok: r.skipped ? 'skipped' : r.ok, outcome: r.skipped ? `not run: ${r.skipped}` : r.outcome, crashed: crashes - before, s: (performance.now() - t) / 1000 });
+    rows.push({
+      name: c.name,
+      ...r,
+      ok: r.skipped ? 'skipped' : r.ok,
+      outcome: r.skipped ? `not run: ${r.skipped}` : r.outcome,
+      crashed: crashes - before,
+      s: (performance.now() - t) / 1000,
+    });
   } catch (error) {
     crashes++;
-    rows.push({ name: c.name, outcome: `threw: ${(error as Error).message}`, ok: false, crashed: crashes - before, lost: 0, doubleCredits: 0, leftovers: 0, orphans: 0, s: (performance.now() - t) / 1000 });
+    rows.push({
+      name: c.name,
+      outcome: `threw: ${(error as Error).message}`,
+      ok: false,
+      crashed: crashes - before,
+      lost: 0,
+      doubleCredits: 0,
+      leftovers: 0,
+      orphans: 0,
+      s: (performance.now() - t) / 1000,
+    });
   }
 }
 
@@ -45,7 +62,9 @@ console.log(`\n| case | outcome | ok | crashes | lost | double credits | orphans
 console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
 for (const r of rows) {
   const ok = r.ok === 'skipped' ? 'skipped' : r.ok ? 'yes' : 'NO';
-  console.log(`| ${r.name} | ${r.outcome} | ${ok} | ${r.crashed} | ${r.lost} | ${r.doubleCredits} | ${r.orphans} | ${r.leftovers} | ${r.s.toFixed(1)} |`);
+  console.log(
+    `| ${r.name} | ${r.outcome} | ${ok} | ${r.crashed} | ${r.lost} | ${r.doubleCredits} | ${r.orphans} | ${r.leftovers} | ${r.s.toFixed(1)} |`,
+  );
 }
 const failed = rows.filter((r) => r.ok === false).length;
 const skipped = rows.filter((r) => r.ok === 'skipped').length;

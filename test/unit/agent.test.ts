@@ -56,7 +56,10 @@ test('invalid settings give field errors and change nothing, in memory or on dis
   assert.match(result.error.fields?.['cpuSharePercent'] ?? '', /At most 100/);
   assert.deepEqual(agent.settings(), DEFAULT_SETTINGS);
   await assert.rejects(readFile(join(paths.configDir, 'settings.json')), { code: 'ENOENT' });
-  assert.deepEqual(events.filter((e) => e.type === 'activity'), []);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'activity'),
+    [],
+  );
 });
 
 test('a patch carrying an explicit undefined (possible over IPC) is refused, not merged', async () => {
@@ -152,7 +155,10 @@ test('hardware is detected in the background and published; a WebGPU report is p
   assert.ok(hardware.ok);
   const snapshot = agent.state().hardware!;
   assert.equal(snapshot.provider.reason, 'fake probe');
-  assert.deepEqual(snapshot.devices.map((d) => d.type.kind), ['Cpu']);
+  assert.deepEqual(
+    snapshot.devices.map((d) => d.type.kind),
+    ['Cpu'],
+  );
   assert.ok(events.some((e) => e.type === 'state' && e.state.hardware !== null));
   const junk = await agent.call({ cmd: 'submitWebGpuReport', args: { report: { adapter: 'nope' } } });
   assert.ok(!junk.ok && junk.error.code === 'BAD_REQUEST');
@@ -170,6 +176,11 @@ test('the activity log survives a restart, checksummed, and a torn last line is 
   assert.ok(activity.ok && (activity.value as { message: string }[]).some((e) => e.message === 'Sharing turned on'));
   const aside = (await readdir(first.paths.dataDir)).filter((name) => name.startsWith('activity.jsonl.torn-'));
   assert.equal(aside.length, 1);
-  assert.ok((await readFile(file, 'utf8')).split('\n').slice(0, -1).every((line) => /^[0-9a-f]{64} \{/.test(line)));
+  assert.ok(
+    (await readFile(file, 'utf8'))
+      .split('\n')
+      .slice(0, -1)
+      .every((line) => /^[0-9a-f]{64} \{/.test(line)),
+  );
   await second.agent.close();
 });

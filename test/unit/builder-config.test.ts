@@ -38,7 +38,8 @@ test('electron-builder.yml passes electron-builder validation, with icons, deb d
   assert.equal(linux.icon, 'dist/icons');
   assert.equal(linux.desktop.entry['Name'], 'Synor Contributor');
   const depends = (config['deb'] as { depends: string[] }).depends;
-  for (const lib of ['libsecret-1-0', 'libnotify4', 'libayatana-appindicator3-1 | libappindicator3-1']) assert.ok(depends.includes(lib), lib);
+  for (const lib of ['libsecret-1-0', 'libnotify4', 'libayatana-appindicator3-1 | libappindicator3-1'])
+    assert.ok(depends.includes(lib), lib);
   assert.equal((config['win'] as { icon: string }).icon, 'dist/icons/icon.ico');
   assert.equal((config['mac'] as { icon: string }).icon, 'dist/icons/icon.icns');
 });
@@ -77,7 +78,19 @@ test('icons are rendered from the SVG: PNGs by size, an ICO and an ICNS whose en
     entries[icns.toString('ascii', at, at + 4)] = pngSize(icns.subarray(at + 8, at + icns.readUInt32BE(at + 4)))[0]!;
   }
   // Apple's types: ic07-ic10 are 128-1024 px, ic11-ic14 the @2x of 16-256 pt.
-  assert.deepEqual(entries, { icp4: 16, icp5: 32, ic11: 32, icp6: 64, ic12: 64, ic07: 128, ic08: 256, ic13: 256, ic09: 512, ic14: 512, ic10: 1024 });
+  assert.deepEqual(entries, {
+    icp4: 16,
+    icp5: 32,
+    ic11: 32,
+    icp6: 64,
+    ic12: 64,
+    ic07: 128,
+    ic08: 256,
+    ic13: 256,
+    ic09: 512,
+    ic14: 512,
+    ic10: 1024,
+  });
 });
 
 /** A packaged Linux app folder as electron-builder lays it out, with what asarUnpack should have put beside app.asar. */
@@ -98,7 +111,12 @@ async function packedApp(withOnnx: boolean, withAddon: boolean) {
     await mkdir(join(unpacked, 'native', 'build', 'Release'), { recursive: true });
     await writeFile(join(unpacked, 'native', 'build', 'Release', 'synor_hardware.node'), 'addon');
   }
-  return { electronPlatformName: 'linux', arch: 1, appOutDir, packager: { projectDir, executableName: 'synor-contributor', appInfo: { productFilename: 'Synor Contributor' } } };
+  return {
+    electronPlatformName: 'linux',
+    arch: 1,
+    appOutDir,
+    packager: { projectDir, executableName: 'synor-contributor', appInfo: { productFilename: 'Synor Contributor' } },
+  };
 }
 
 test('after pack: the fuses are flipped on the packaged binary, once the native code is found unpacked', async () => {

@@ -12,7 +12,7 @@ test('the committed artifacts are what solc makes of the current sources (else: 
   assert.equal(committed.evmVersion, EVM_VERSION);
 });
 
-test("every function, event and error the agent uses exists with the same signature in the compiled contracts", () => {
+test('every function, event and error the agent uses exists with the same signature in the compiled contracts', () => {
   const { contracts } = loadArtifacts();
   for (const [mine, compiled] of [
     [PAYOUT_ABI, contracts.SynorPayout.abi],

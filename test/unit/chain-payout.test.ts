@@ -34,9 +34,21 @@ async function owner(): Promise<Wallet> {
 
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 /** A voucher for receipts [first, last] of device `dev-1`. */
-const voucherFor = (who: string, first: number, last: number, amount = '5', expiry = inAnHour(), signer = coordinator): Promise<Voucher> => {
+const voucherFor = (
+  who: string,
+  first: number,
+  last: number,
+  amount = '5',
+  expiry = inAnHour(),
+  signer = coordinator,
+): Promise<Voucher> => {
   const wei = parseUnits(amount, 18).toString();
-  return signVoucher(signer, settings, { owner: who, amount: wei, ranges: [{ deviceId: 'dev-1', firstSeq: first, lastSeq: last, amount: wei }], expiry });
+  return signVoucher(signer, settings, {
+    owner: who,
+    amount: wei,
+    ranges: [{ deviceId: 'dev-1', firstSeq: first, lastSeq: last, amount: wei }],
+    expiry,
+  });
 };
 
 const rejects = (work: Promise<unknown>, message: RegExp) =>
@@ -58,7 +70,14 @@ test('the owner claims a coordinator voucher: SYNOR balance rises, the claim is 
   const history = await client.history(me.address);
   assert.deepEqual(
     history.map((h) => [h.txHash, h.amount, h.ranges, h.status]),
-    [[record.txHash, parseUnits('7.5', 18).toString(), [{ deviceId: 'dev-1', firstSeq: 1, lastSeq: 3, amount: parseUnits('7.5', 18).toString() }], 'confirmed']],
+    [
+      [
+        record.txHash,
+        parseUnits('7.5', 18).toString(),
+        [{ deviceId: 'dev-1', firstSeq: 1, lastSeq: 3, amount: parseUnits('7.5', 18).toString() }],
+        'confirmed',
+      ],
+    ],
   );
   assert.ok(Math.abs((history[0]?.at ?? 0) - Date.now()) < 60_000, 'history carries the block time');
 });
@@ -107,7 +126,10 @@ test('an expired voucher, one signed by someone else, or one for another owner i
 
 test('a claim without gas money says what to do', async () => {
   const broke = new Wallet(Wallet.createRandom().privateKey, client.provider);
-  await rejects(client.claim(broke, await voucherFor(broke.address, 1, 1)), new RegExp(`${broke.address} has no coins of this chain.*then claim again`));
+  await rejects(
+    client.claim(broke, await voucherFor(broke.address, 1, 1)),
+    new RegExp(`${broke.address} has no coins of this chain.*then claim again`),
+  );
 });
 
 test('a chain with a state file keeps contracts, balances, paid receipts and claim history across restarts', async () => {
@@ -137,7 +159,10 @@ test('a chain with a state file keeps contracts, balances, paid receipts and cla
     assert.equal(second.deployment.payoutAddress, first.deployment.payoutAddress, 'the contracts are still there, not deployed again');
     assert.equal((await second.chainClient.balances(me.address)).synor, BigInt(wei));
     assert.deepEqual(await second.chainClient.paid(me.address, 'dev-1'), { lastSeq: 2, total: BigInt(wei) });
-    assert.deepEqual((await second.chainClient.history(me.address)).map((h) => h.txHash), [record.txHash]);
+    assert.deepEqual(
+      (await second.chainClient.history(me.address)).map((h) => h.txHash),
+      [record.txHash],
+    );
   } finally {
     second.chainClient.close();
     await second.local.stop();

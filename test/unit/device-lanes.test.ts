@@ -16,10 +16,19 @@ function snapshot(gpus: Gpu[]): HardwareSnapshot {
   const report = HardwareReportSchema.parse({
     cpu: { vendor: 'intel', model: 'Fake CPU', arch: 'x64', cores: 4, threads: 8, features: ['avx2'] },
     memoryBytes: 32 * GIB,
-    vendors: Object.fromEntries((['nvidia', 'amd', 'intel', 'apple'] as const).map((v) => [v, { ...absent, gpus: gpus.filter((g) => g.vendor === v) }])),
+    vendors: Object.fromEntries(
+      (['nvidia', 'amd', 'intel', 'apple'] as const).map((v) => [v, { ...absent, gpus: gpus.filter((g) => g.vendor === v) }]),
+    ),
   });
   const profile = { state: 'none', measuredAt: null, durationMs: null, progress: null, error: null } as const;
-  return HardwareSnapshotSchema.parse({ provider: { kind: 'fallback', reason: 'test' }, detectedAt: 0, fingerprint: 'f', report, devices: classify(report, null), profile });
+  return HardwareSnapshotSchema.parse({
+    provider: { kind: 'fallback', reason: 'test' },
+    detectedAt: 0,
+    fingerprint: 'f',
+    report,
+    devices: classify(report, null),
+    profile,
+  });
 }
 const gpu = (vendor: Gpu['vendor'], index: number, name: string, gib: number): Gpu => ({
   ...blankGpu(vendor, index),
@@ -31,7 +40,11 @@ const gpu = (vendor: Gpu['vendor'], index: number, name: string, gib: number): G
 const LINUX_NODE = ['cpu', 'webgpu', 'cuda', 'tensorrt']; // what onnxruntime-node 1.30 lists on linux-x64
 
 test('each usable GPU gets a lane with the providers this build lists, GPUs before the processor', async () => {
-  const machine = snapshot([gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12), gpu('nvidia', 1, 'NVIDIA GeForce GT 710', 2), gpu('amd', 0, 'AMD Radeon RX 7900 XTX', 24)]);
+  const machine = snapshot([
+    gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12),
+    gpu('nvidia', 1, 'NVIDIA GeForce GT 710', 2),
+    gpu('amd', 0, 'AMD Radeon RX 7900 XTX', 24),
+  ]);
   const { lanes, notices } = await deviceLanes(machine, 'linux', async () => LINUX_NODE);
   assert.deepEqual(lanes, [
     { id: 'nvidia-0', name: 'NVIDIA GeForce RTX 4070', kind: 'gpu', providers: ['cuda', 'webgpu'], deviceIndex: 0 },
@@ -52,18 +65,30 @@ test('each usable GPU gets a lane with the providers this build lists, GPUs befo
 
 test('a GPU no provider of this build can drive gets no lane and a notice; without GPUs onnxruntime is not even asked', async () => {
   const { lanes, notices } = await deviceLanes(snapshot([gpu('amd', 0, 'AMD Radeon RX 7900 XTX', 24)]), 'linux', async () => ['cpu']);
-  assert.deepEqual(lanes.map((l) => l.id), ['cpu']);
+  assert.deepEqual(
+    lanes.map((l) => l.id),
+    ['cpu'],
+  );
   assert.deepEqual(notices, ['AMD Radeon RX 7900 XTX: this onnxruntime build has no execution provider for it (webgpu); not used']);
   const cpuOnly = await deviceLanes(snapshot([]), 'linux', () => Promise.reject(new Error('must not be asked')));
   assert.deepEqual(cpuOnly, { lanes: [{ id: 'cpu', name: 'Processor', kind: 'cpu', providers: ['cpu'] }], notices: [] });
   // onnxruntime's library failing to load in the agent costs the GPUs, not the processor's earnings.
-  const broken = await deviceLanes(snapshot([gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12)]), 'linux', () => Promise.reject(new Error('libonnxruntime.so.1: cannot open')));
-  assert.deepEqual(broken.lanes.map((l) => l.id), ['cpu']);
+  const broken = await deviceLanes(snapshot([gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12)]), 'linux', () =>
+    Promise.reject(new Error('libonnxruntime.so.1: cannot open')),
+  );
+  assert.deepEqual(
+    broken.lanes.map((l) => l.id),
+    ['cpu'],
+  );
   assert.deepEqual(broken.notices, ['GPUs not used: onnxruntime could not say which providers it has (libonnxruntime.so.1: cannot open)']);
 });
 
 test('the machine registers as its first GPU lane, in the protocol spelling, else as its processor', async () => {
-  const machine = snapshot([gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12), gpu('nvidia', 1, 'NVIDIA H100 80GB HBM3', 80), gpu('apple', 0, 'Apple M2 Pro', 16)]);
+  const machine = snapshot([
+    gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12),
+    gpu('nvidia', 1, 'NVIDIA H100 80GB HBM3', 80),
+    gpu('apple', 0, 'Apple M2 Pro', 16),
+  ]);
   const settings = DEFAULT_SETTINGS;
   const info = (id: string): unknown => DeviceInfoSchema.shape.deviceType.parse(deviceInfo(machine, settings, 0, id).deviceType);
   assert.deepEqual(info('nvidia-0'), { kind: 'consumer-gpu', model: 'RTX 4070', vramGb: 12 });

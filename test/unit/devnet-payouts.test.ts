@@ -56,57 +56,67 @@ async function earn(payouts: Payouts, receipts: Receipt[], open = false): Promis
   if (!open) await payouts.record({ kind: 'epoch', signed: await sealed(receipts) });
 }
 
-test('vouchers come from the receipt log and the contract: only sealed epochs are owed, a restart owes the same and keeps the open epoch, a claim moves the start, zero owes nothing', { timeout: 60_000 }, async () => {
-  const file = join(await tempDir(), 'receipts.jsonl');
-  const owner = new Wallet(Wallet.createRandom().privateKey);
-  const expiry = Math.floor(Date.now() / 1000) + 600;
-  const first = await openPayouts({ file, signer: coordinator, now: Date.now });
-  assert.equal(await first.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'nothing signed, nothing owed');
-  const a = (seq: number, wei: string) => receipt(owner.address, 'dev-a', seq, wei);
-  const batch = [a(1, '5'), a(2, '7'), a(3, '0')];
-  await earn(first.payouts, batch, true);
-  assert.deepEqual([first.payouts.lastSeq('dev-a'), first.payouts.lastIssued('dev-a')], [0, 3]);
-  assert.equal(await first.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'an epoch not sealed yet is not owed yet');
-  await first.payouts.record({ kind: 'epoch', signed: await sealed(batch) });
-  await earn(first.payouts, [receipt(owner.address, 'dev-b', 1, '100')]);
-  // The devnet stops with receipt 4 logged but its epoch still open.
-  await earn(first.payouts, [a(4, '0')], true);
+test(
+  'vouchers come from the receipt log and the contract: only sealed epochs are owed, a restart owes the same and keeps the open epoch, a claim moves the start, zero owes nothing',
+  { timeout: 60_000 },
+  async () => {
+    const file = join(await tempDir(), 'receipts.jsonl');
+    const owner = new Wallet(Wallet.createRandom().privateKey);
+    const expiry = Math.floor(Date.now() / 1000) + 600;
+    const first = await openPayouts({ file, signer: coordinator, now: Date.now });
+    assert.equal(await first.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'nothing signed, nothing owed');
+    const a = (seq: number, wei: string) => receipt(owner.address, 'dev-a', seq, wei);
+    const batch = [a(1, '5'), a(2, '7'), a(3, '0')];
+    await earn(first.payouts, batch, true);
+    assert.deepEqual([first.payouts.lastSeq('dev-a'), first.payouts.lastIssued('dev-a')], [0, 3]);
+    assert.equal(await first.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'an epoch not sealed yet is not owed yet');
+    await first.payouts.record({ kind: 'epoch', signed: await sealed(batch) });
+    await earn(first.payouts, [receipt(owner.address, 'dev-b', 1, '100')]);
+    // The devnet stops with receipt 4 logged but its epoch still open.
+    await earn(first.payouts, [a(4, '0')], true);
 
-  const again = await openPayouts({ file, signer: coordinator, now: Date.now });
-  assert.deepEqual(
-    again.earlier.map((b) => [b.epoch.deviceId, b.epoch.firstSeq, b.epoch.lastSeq, b.receipts.map((r) => r.receiptId)]),
-    [
-      ['dev-a', 1, 3, ['dev-a-1', 'dev-a-2', 'dev-a-3']],
-      ['dev-b', 1, 1, ['dev-b-1']],
-    ],
-  );
-  // Each epoch served again exactly as signed: the receipts from the log give its root and sums back.
-  for (const b of again.earlier) {
-    assert.equal(epochProblem(b, { chainId: 31337, coordinator: coordinator.address }), null);
-    assert.deepEqual(epochOf(b.receipts, b.epoch.issuedAt), b.epoch);
-  }
-  assert.deepEqual([...again.open].map(([id, rs]) => [id, rs.map((r) => r.seq)]), [['dev-a', [4]]], 'the open epoch is sealed after the restart');
-  assert.deepEqual([again.payouts.lastSeq('dev-a'), again.payouts.lastIssued('dev-a')], [3, 4]);
-  const voucher = await again.payouts.voucher(link(), 'dev-a', owner.address, expiry);
-  assert.deepEqual(voucher && { amount: voucher.amount, ranges: voucher.ranges }, {
-    amount: '12',
-    ranges: [{ deviceId: 'dev-a', firstSeq: 1, lastSeq: 3, amount: '12' }],
-  });
-  assert.deepEqual(funded, [owner.address], 'fee coins are topped up with a voucher');
+    const again = await openPayouts({ file, signer: coordinator, now: Date.now });
+    assert.deepEqual(
+      again.earlier.map((b) => [b.epoch.deviceId, b.epoch.firstSeq, b.epoch.lastSeq, b.receipts.map((r) => r.receiptId)]),
+      [
+        ['dev-a', 1, 3, ['dev-a-1', 'dev-a-2', 'dev-a-3']],
+        ['dev-b', 1, 1, ['dev-b-1']],
+      ],
+    );
+    // Each epoch served again exactly as signed: the receipts from the log give its root and sums back.
+    for (const b of again.earlier) {
+      assert.equal(epochProblem(b, { chainId: 31337, coordinator: coordinator.address }), null);
+      assert.deepEqual(epochOf(b.receipts, b.epoch.issuedAt), b.epoch);
+    }
+    assert.deepEqual(
+      [...again.open].map(([id, rs]) => [id, rs.map((r) => r.seq)]),
+      [['dev-a', [4]]],
+      'the open epoch is sealed after the restart',
+    );
+    assert.deepEqual([again.payouts.lastSeq('dev-a'), again.payouts.lastIssued('dev-a')], [3, 4]);
+    const voucher = await again.payouts.voucher(link(), 'dev-a', owner.address, expiry);
+    assert.deepEqual(voucher && { amount: voucher.amount, ranges: voucher.ranges }, {
+      amount: '12',
+      ranges: [{ deviceId: 'dev-a', firstSeq: 1, lastSeq: 3, amount: '12' }],
+    });
+    assert.deepEqual(funded, [owner.address], 'fee coins are topped up with a voucher');
 
-  const client = await connectChain(settings, { clock: systemClock });
-  try {
-    await fundNative(chain, owner.address);
-    assert.equal((await client.claim(owner.connect(client.provider), voucher!)).status, 'confirmed');
-    assert.equal(await again.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'all paid');
-    await again.payouts.record({ kind: 'epoch', signed: await sealed([a(4, '0')]) });
-    assert.equal(await again.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'a zero-value epoch rides along later');
-    await earn(again.payouts, [a(5, '9')]);
-    const next = await again.payouts.voucher(link(), 'dev-a', owner.address, expiry);
-    assert.deepEqual(next?.ranges, [{ deviceId: 'dev-a', firstSeq: 4, lastSeq: 5, amount: '9' }]);
-    // Another device of the same owner is owed separately.
-    assert.deepEqual((await again.payouts.voucher(link(), 'dev-b', owner.address, expiry))?.ranges, [{ deviceId: 'dev-b', firstSeq: 1, lastSeq: 1, amount: '100' }]);
-  } finally {
-    client.close();
-  }
-});
+    const client = await connectChain(settings, { clock: systemClock });
+    try {
+      await fundNative(chain, owner.address);
+      assert.equal((await client.claim(owner.connect(client.provider), voucher!)).status, 'confirmed');
+      assert.equal(await again.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'all paid');
+      await again.payouts.record({ kind: 'epoch', signed: await sealed([a(4, '0')]) });
+      assert.equal(await again.payouts.voucher(link(), 'dev-a', owner.address, expiry), null, 'a zero-value epoch rides along later');
+      await earn(again.payouts, [a(5, '9')]);
+      const next = await again.payouts.voucher(link(), 'dev-a', owner.address, expiry);
+      assert.deepEqual(next?.ranges, [{ deviceId: 'dev-a', firstSeq: 4, lastSeq: 5, amount: '9' }]);
+      // Another device of the same owner is owed separately.
+      assert.deepEqual((await again.payouts.voucher(link(), 'dev-b', owner.address, expiry))?.ranges, [
+        { deviceId: 'dev-b', firstSeq: 1, lastSeq: 1, amount: '100' },
+      ]);
+    } finally {
+      client.close();
+    }
+  },
+);

@@ -6,7 +6,15 @@ import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { Wallet } from 'ethers';
 import { DEVNET_LABEL } from '../../main/common/network.js';
-import { eip712Domain, InfoReplySchema, ReceiptsReplySchema, REGISTRATION_TYPES, type EpochBundle, type Receipt, type Registration } from '../../main/common/protocol.js';
+import {
+  eip712Domain,
+  InfoReplySchema,
+  ReceiptsReplySchema,
+  REGISTRATION_TYPES,
+  type EpochBundle,
+  type Receipt,
+  type Registration,
+} from '../../main/common/protocol.js';
 import { bundleProblem } from '../../main/core/network/receipts.js';
 import { startCoordinator, type Coordinator } from '../../main/devnet/coordinator.js';
 import { devnetModels, makeTask, Verifier } from '../../main/devnet/tasks.js';
@@ -17,7 +25,10 @@ const closers: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const close of closers.reverse()) await close();
 });
-async function devnet(stateFile: string | null = null, options: Parameters<typeof startCoordinator>[0] = { taskIntervalMs: null }): Promise<Coordinator> {
+async function devnet(
+  stateFile: string | null = null,
+  options: Parameters<typeof startCoordinator>[0] = { taskIntervalMs: null },
+): Promise<Coordinator> {
   const c = await startCoordinator({ ...options, stateFile });
   closers.push(() => c.close());
   return c;
@@ -58,10 +69,17 @@ test('registration must be signed by the owner it names, for exactly the device 
   assert.deepEqual([someoneElse.status, (someoneElse.json['error'] as { code: string }).code], [403, 'bad-signature']);
 
   const signed = await signedRegistration(net, owner);
-  const tampered = { ...signed, registration: { ...signed.registration, info: signed.registration.info.replace('"cores":2', '"cores":64') } };
+  const tampered = {
+    ...signed,
+    registration: { ...signed.registration, info: signed.registration.info.replace('"cores":2', '"cores":64') },
+  };
   assert.equal((await post(net.url, 'v1/devices/register', tampered)).status, 403);
 
-  const stale = await post(net.url, 'v1/devices/register', await signedRegistration(net, owner, owner, { issuedAt: Date.now() - 3_600_000 }));
+  const stale = await post(
+    net.url,
+    'v1/devices/register',
+    await signedRegistration(net, owner, owner, { issuedAt: Date.now() - 3_600_000 }),
+  );
   assert.equal(stale.status, 400);
 
   const replayed = await post(net.url, 'v1/devices/register', good);
@@ -71,7 +89,11 @@ test('registration must be signed by the owner it names, for exactly the device 
   assert.deepEqual([elsewhere.status, (elsewhere.json['error'] as { code: string }).code], [403, 'wrong-coordinator']);
 
   const thief = Wallet.createRandom();
-  const stolen = await post(net.url, 'v1/devices/register', await signedRegistration(net, thief, thief, { deviceId: good.registration.deviceId }));
+  const stolen = await post(
+    net.url,
+    'v1/devices/register',
+    await signedRegistration(net, thief, thief, { deviceId: good.registration.deviceId }),
+  );
   assert.deepEqual([stolen.status, (stolen.json['error'] as { code: string }).code], [409, 'device-taken']);
 });
 
@@ -119,7 +141,12 @@ test('a released task goes back to the pool, unless the device said the task its
   net.addTasks(1);
   const first = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
   assert.equal(first.json['kind'], 'task');
-  assert.deepEqual((await post(net.url, 'v1/release', { leaseId: first.json['leaseId'], reason: 'policy-pause', message: 'user is back' }, token)).json['status'], 'released');
+  assert.deepEqual(
+    (await post(net.url, 'v1/release', { leaseId: first.json['leaseId'], reason: 'policy-pause', message: 'user is back' }, token)).json[
+      'status'
+    ],
+    'released',
+  );
   const again = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
   assert.equal((again.json['task'] as { id: string }).id, (first.json['task'] as { id: string }).id);
   await post(net.url, 'v1/release', { leaseId: again.json['leaseId'], reason: 'invalid-task', message: 'bad' }, token);
@@ -147,7 +174,12 @@ test('pay follows the lease, not the result: GPU leases are paid GPU rates whate
   for (const device of ['GPU-1/cuda', 'cpu/cpu']) {
     const lease = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'gpu' }, token);
     const result = await runWithOrt(lease.json['task'] as Parameters<typeof runWithOrt>[0]);
-    const sent = await post(net.url, 'v1/submit', { leaseId: lease.json['leaseId'], result: { ...result, accounting: { ...result.accounting, device } } }, token);
+    const sent = await post(
+      net.url,
+      'v1/submit',
+      { leaseId: lease.json['leaseId'], result: { ...result, accounting: { ...result.accounting, device } } },
+      token,
+    );
     assert.equal(sent.json['status'], 'accepted');
   }
   const compute = (await receiptsOf(net, token)).map((r) => r.resourceType).filter((t) => t === 'gpu' || t === 'cpu');
@@ -163,7 +195,8 @@ test('on demand, tasks are sized to the speed the device is seen working at, not
   const net = await devnet(null, { verifyRate: 0 });
   const owner = Wallet.createRandom();
   const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(net, owner))).json['deviceToken']);
-  const rowsOf = (lease: { json: Record<string, unknown> }) => (lease.json['task'] as { inputs: { X: { shape: number[] } } }).inputs.X.shape[0]!;
+  const rowsOf = (lease: { json: Record<string, unknown> }) =>
+    (lease.json['task'] as { inputs: { X: { shape: number[] } } }).inputs.X.shape[0]!;
   // Registered at 25 GFLOPS a core: 50–500 ms is 9–94 rows.
   const first = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
   assert.ok(rowsOf(first) <= 94, `${rowsOf(first)} rows`);
@@ -194,21 +227,35 @@ test('bandwidth is the bytes actually moved for the tasks: the model counts once
     assert.equal((await post(net.url, 'v1/submit', body, token)).json['status'], 'accepted');
     sizes.push({ submit: Buffer.byteLength(body), model: i === 0 ? task.model.size : 0 });
     // The transfers since the last epoch are paid as one receipt when the epoch is sealed.
-    assert.deepEqual((await epochsOf(net, token)).at(-1)?.receipts.map((r) => r.resourceType), ['cpu', 'bandwidth']);
+    assert.deepEqual(
+      (await epochsOf(net, token)).at(-1)?.receipts.map((r) => r.resourceType),
+      ['cpu', 'bandwidth'],
+    );
   }
   const receipts = await receiptsOf(net, token);
   const bandwidth = receipts.filter((r) => r.resourceType === 'bandwidth').map((r) => Number(r.units));
   const compute = receipts.filter((r) => r.resourceType === 'cpu');
   assert.equal(bandwidth.length, 2, 'one bandwidth receipt per epoch');
-  assert.ok(receipts.filter((r) => r.resourceType === 'bandwidth').every((r) => r.taskId === ''), 'a bandwidth receipt is not one task\'s');
+  assert.ok(
+    receipts.filter((r) => r.resourceType === 'bandwidth').every((r) => r.taskId === ''),
+    "a bandwidth receipt is not one task's",
+  );
   assert.ok(bandwidth[0]! > sizes[0]!.model + sizes[0]!.submit, 'the first task paid the model download');
   assert.ok(bandwidth[1]! > sizes[1]!.submit && bandwidth[1]! < sizes[0]!.model, 'the second did not: the model was cached');
-  for (const r of compute) assert.equal(BigInt(r.units) % (2n * (16n * 512n + 256n * 512n * 512n + 512n * 8n)), 0n, 'work units are the graph\'s FLOPs for whole rows');
+  for (const r of compute)
+    assert.equal(
+      BigInt(r.units) % (2n * (16n * 512n + 256n * 512n * 512n + 512n * 8n)),
+      0n,
+      "work units are the graph's FLOPs for whole rows",
+    );
   // A verifier written from docs/protocol.md alone (Python, exact integers) agrees with every receipt to the wei.
-  const checked = spawnSync('python3', ['test/fixtures/verify-receipts.py'], { input: JSON.stringify(receipts.map((receipt) => ({ receipt }))), encoding: 'utf8' });
+  const checked = spawnSync('python3', ['test/fixtures/verify-receipts.py'], {
+    input: JSON.stringify(receipts.map((receipt) => ({ receipt }))),
+    encoding: 'utf8',
+  });
   assert.equal(checked.status, 0, checked.stdout + checked.stderr);
   assert.match(checked.stdout, new RegExp(`checked ${receipts.length} items: 0 problems`));
-    // Once the model is cached, a task's CPU work earns several times its transfer.
+  // Once the model is cached, a task's CPU work earns several times its transfer.
   const [cpuWei, bandwidthWei] = ['cpu', 'bandwidth'].map((type) => BigInt(receipts.filter((r) => r.resourceType === type)[1]!.totalWei));
   assert.ok(cpuWei! > 2n * bandwidthWei!, `CPU work is the bulk of a task's earnings (${cpuWei} vs ${bandwidthWei} wei)`);
 });
@@ -243,7 +290,9 @@ test('a state file written by a v1 devnet still loads: its devices keep their to
 
 test('`npm run devnet` runs it standalone: prints the label and URL, serves the protocol, stops on SIGTERM', async () => {
   const data = await tempDir();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', data], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   assert.equal((await lines.next()).value, DEVNET_LABEL);
   const url = /Coordinator: (\S+)/.exec(String((await lines.next()).value))?.[1];

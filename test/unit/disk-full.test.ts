@@ -63,32 +63,46 @@ test('past `maxHeld` the oldest held lines are given up and counted', { timeout:
   });
 });
 
-test('the ledger on a full disk counts what it cannot write, holds it, and writes it in order once there is room', { timeout: 30_000 }, async (t) => {
-  await onSmallDisk(t, async (disk) => {
-    const file = join(disk.dir, 'ledger.jsonl');
-    const ledger = await Ledger.open(file);
-    await ledger.verify(() => null, 0);
-    const owner = Wallet.createRandom().address;
-    const [first, second] = [await signedEpoch([testReceipt(owner), testReceipt(owner)], coordinator), await signedEpoch([testReceipt(owner)], coordinator)];
-    await disk.fill();
-    assert.equal(await ledger.appendEpoch(1, source, first), true);
-    assert.equal(await ledger.appendEpoch(1, source, second), true);
-    assert.equal(await ledger.appendEpoch(1, source, first), false, 'a held epoch is known: not held twice');
-    assert.deepEqual([ledger.heldCount(), ledger.heldBecause()], [2, 'the disk is full']);
-    assert.equal(ledger.sums.summary().total.receipts, 3, 'counted while held');
-    await ledger.saveCheckpoint(); // the index cannot be written either: no error
-    assert.deepEqual(await recordsOf(file), []);
-    await disk.free();
-    await ledger.writeHeld();
-    assert.deepEqual([ledger.heldCount(), ledger.heldBecause()], [0, null]);
-    await ledger.saveCheckpoint();
-    assert.deepEqual((await recordsOf(file)).map((r) => r.signed.epoch.firstSeq), [first.epoch.firstSeq, second.epoch.firstSeq]);
-    assert.deepEqual((await receiptsIn(ledger)).map((r) => r.seq), [...first.receipts, ...second.receipts].map((r) => r.seq), 'the detail too, in order');
-    const reopened = await Ledger.open(file);
-    await reopened.verify(() => null, 1);
-    assert.equal(reopened.sums.summary().total.receipts, 3, 'each counted once after a restart');
-  });
-});
+test(
+  'the ledger on a full disk counts what it cannot write, holds it, and writes it in order once there is room',
+  { timeout: 30_000 },
+  async (t) => {
+    await onSmallDisk(t, async (disk) => {
+      const file = join(disk.dir, 'ledger.jsonl');
+      const ledger = await Ledger.open(file);
+      await ledger.verify(() => null, 0);
+      const owner = Wallet.createRandom().address;
+      const [first, second] = [
+        await signedEpoch([testReceipt(owner), testReceipt(owner)], coordinator),
+        await signedEpoch([testReceipt(owner)], coordinator),
+      ];
+      await disk.fill();
+      assert.equal(await ledger.appendEpoch(1, source, first), true);
+      assert.equal(await ledger.appendEpoch(1, source, second), true);
+      assert.equal(await ledger.appendEpoch(1, source, first), false, 'a held epoch is known: not held twice');
+      assert.deepEqual([ledger.heldCount(), ledger.heldBecause()], [2, 'the disk is full']);
+      assert.equal(ledger.sums.summary().total.receipts, 3, 'counted while held');
+      await ledger.saveCheckpoint(); // the index cannot be written either: no error
+      assert.deepEqual(await recordsOf(file), []);
+      await disk.free();
+      await ledger.writeHeld();
+      assert.deepEqual([ledger.heldCount(), ledger.heldBecause()], [0, null]);
+      await ledger.saveCheckpoint();
+      assert.deepEqual(
+        (await recordsOf(file)).map((r) => r.signed.epoch.firstSeq),
+        [first.epoch.firstSeq, second.epoch.firstSeq],
+      );
+      assert.deepEqual(
+        (await receiptsIn(ledger)).map((r) => r.seq),
+        [...first.receipts, ...second.receipts].map((r) => r.seq),
+        'the detail too, in order',
+      );
+      const reopened = await Ledger.open(file);
+      await reopened.verify(() => null, 1);
+      assert.equal(reopened.sums.summary().total.receipts, 3, 'each counted once after a restart');
+    });
+  },
+);
 
 /** The receipt cursor as saved in client.json. */
 async function savedCursor(dir: string, client: NetworkClient): Promise<number> {
@@ -119,75 +133,86 @@ test('a receipt whose ledger append throws does not move the receipt cursor; the
     await assert.rejects(client.syncReceipts(), /the ledger broke/);
     assert.equal(await savedCursor(dir, client), 0);
     ledger.appendEpoch = append;
-    assert.equal(await client.syncReceipts(), 2, 'the compute receipt and the epoch\'s bandwidth receipt');
+    assert.equal(await client.syncReceipts(), 2, "the compute receipt and the epoch's bandwidth receipt");
     assert.equal(await savedCursor(dir, client), 2);
     await client.close();
   });
 });
 
-test('on a full disk receipts wait in memory without moving the cursor, with one notice; once there is room they are written and the cursor moves', { timeout: 30_000 }, async (t) => {
-  await withDevnet(async (net) => {
-    await onSmallDisk(t, async (disk) => {
-      const logger = new MemoryLogger();
-      const { client, ledger } = await testDevice(net.url, { dataDir: disk.dir, leaseWaitMs: 200, logger });
-      const problems = collect(client, 'problem');
-      const { leaseId, task } = await leaseOne(client);
-      await disk.fill();
-      // Held in memory from the start: a result file sent and removed would free a page the ledger could use.
-      await client.complete(leaseId, quickResult(task));
-      await client.flush(); // submitted: pending in the ledger's sums
-      assert.equal(await client.syncReceipts(), 2, 'counted, though not on disk yet');
-      assert.equal(await client.syncReceipts(), 0, 'fetched again, not counted twice');
-      assert.equal(await savedCursor(disk.dir, client), 0, 'the cursor stays before receipts that are not on disk');
-      assert.deepEqual(await recordsOf(ledger.file), []);
-      assert.equal(ledger.sums.summary().total.receipts, 2);
-      assert.match(client.status().message, /New work is paused: the disk is full\. 1 earnings record is kept in memory/);
-      assert.equal((await client.lease()).kind, 'none', 'leasing paused');
-      assert.equal(problems.length, 1, 'said once');
-      assert.equal(logger.lines.filter((l) => l.startsWith('error')).length, 1, 'one error, not one per try');
-      await disk.free();
-      await client.flush();
-      assert.equal(await client.syncReceipts(), 0);
-      assert.equal(await savedCursor(disk.dir, client), 2);
-      assert.deepEqual((await recordsOf(ledger.file)).map((r) => r.kind), ['epoch']);
-      assert.equal((await receiptsIn(ledger.file)).length, 2, 'its detail too');
-      assert.equal(problems.length, 2);
-      assert.match((problems[1] as { message: string }).message, /room on the disk again/);
-      assert.equal((await client.lease()).kind, 'task', 'leasing goes on');
-      await client.close();
+test(
+  'on a full disk receipts wait in memory without moving the cursor, with one notice; once there is room they are written and the cursor moves',
+  { timeout: 30_000 },
+  async (t) => {
+    await withDevnet(async (net) => {
+      await onSmallDisk(t, async (disk) => {
+        const logger = new MemoryLogger();
+        const { client, ledger } = await testDevice(net.url, { dataDir: disk.dir, leaseWaitMs: 200, logger });
+        const problems = collect(client, 'problem');
+        const { leaseId, task } = await leaseOne(client);
+        await disk.fill();
+        // Held in memory from the start: a result file sent and removed would free a page the ledger could use.
+        await client.complete(leaseId, quickResult(task));
+        await client.flush(); // submitted: pending in the ledger's sums
+        assert.equal(await client.syncReceipts(), 2, 'counted, though not on disk yet');
+        assert.equal(await client.syncReceipts(), 0, 'fetched again, not counted twice');
+        assert.equal(await savedCursor(disk.dir, client), 0, 'the cursor stays before receipts that are not on disk');
+        assert.deepEqual(await recordsOf(ledger.file), []);
+        assert.equal(ledger.sums.summary().total.receipts, 2);
+        assert.match(client.status().message, /New work is paused: the disk is full\. 1 earnings record is kept in memory/);
+        assert.equal((await client.lease()).kind, 'none', 'leasing paused');
+        assert.equal(problems.length, 1, 'said once');
+        assert.equal(logger.lines.filter((l) => l.startsWith('error')).length, 1, 'one error, not one per try');
+        await disk.free();
+        await client.flush();
+        assert.equal(await client.syncReceipts(), 0);
+        assert.equal(await savedCursor(disk.dir, client), 2);
+        assert.deepEqual(
+          (await recordsOf(ledger.file)).map((r) => r.kind),
+          ['epoch'],
+        );
+        assert.equal((await receiptsIn(ledger.file)).length, 2, 'its detail too');
+        assert.equal(problems.length, 2);
+        assert.match((problems[1] as { message: string }).message, /room on the disk again/);
+        assert.equal((await client.lease()).kind, 'task', 'leasing goes on');
+        await client.close();
+      });
     });
-  });
-});
+  },
+);
 
-test('the activity log on a full disk: entries wait in memory, one notice and one error, all written once there is room', { timeout: 30_000 }, async (t) => {
-  await onSmallDisk(t, async (disk) => {
-    const { agent, ports, paths } = await testAgent(disk.dir);
-    await agent.call({ cmd: 'updateSettings', args: { sharing: true, idleOnly: { enabled: true, minutes: 10 } } });
-    const said = (pattern: RegExp): Promise<void> =>
-      new Promise((resolve) => agent.subscribe((e) => e.type === 'activity' && pattern.test(e.entry.message) && resolve()));
-    const held = said(/activity log cannot be saved \(the disk is full\)/);
-    /** Away, then back: each a policy change, logged. */
-    const flip = async (): Promise<void> => {
-      ports.os.idleSeconds = ports.os.idleSeconds === 2 ? 3600 : 2;
-      ports.clock.advance(1000);
-      await agent.tick();
-    };
-    await disk.fill();
-    // The file's last page takes some entries before the disk refuses one; 80 are more than a page.
-    for (let i = 0; i < 80; i++) await flip();
-    await held;
-    await disk.free();
-    const room = said(/room on the disk again: the activity log is saved again\.$/);
-    await flip();
-    await room;
-    await agent.close();
-    const shown = await agent.call({ cmd: 'getActivity' });
-    assert.ok(shown.ok);
-    const entries = shown.value as ActivityEntry[];
-    const onDisk = await openLog(join(paths.dataDir, 'activity.jsonl'), ActivityEntrySchema, () => 0);
-    assert.deepEqual(onDisk.records, entries, 'every entry, in order');
-    assert.deepEqual(onDisk.report, { tornTail: null, problems: [] });
-    assert.equal(entries.filter((e) => /activity log cannot be saved/.test(e.message)).length, 1);
-    assert.equal(ports.logger.lines.filter((l) => l.startsWith('error') && /activity log/.test(l)).length, 1);
-  });
-});
+test(
+  'the activity log on a full disk: entries wait in memory, one notice and one error, all written once there is room',
+  { timeout: 30_000 },
+  async (t) => {
+    await onSmallDisk(t, async (disk) => {
+      const { agent, ports, paths } = await testAgent(disk.dir);
+      await agent.call({ cmd: 'updateSettings', args: { sharing: true, idleOnly: { enabled: true, minutes: 10 } } });
+      const said = (pattern: RegExp): Promise<void> =>
+        new Promise((resolve) => agent.subscribe((e) => e.type === 'activity' && pattern.test(e.entry.message) && resolve()));
+      const held = said(/activity log cannot be saved \(the disk is full\)/);
+      /** Away, then back: each a policy change, logged. */
+      const flip = async (): Promise<void> => {
+        ports.os.idleSeconds = ports.os.idleSeconds === 2 ? 3600 : 2;
+        ports.clock.advance(1000);
+        await agent.tick();
+      };
+      await disk.fill();
+      // The file's last page takes some entries before the disk refuses one; 80 are more than a page.
+      for (let i = 0; i < 80; i++) await flip();
+      await held;
+      await disk.free();
+      const room = said(/room on the disk again: the activity log is saved again\.$/);
+      await flip();
+      await room;
+      await agent.close();
+      const shown = await agent.call({ cmd: 'getActivity' });
+      assert.ok(shown.ok);
+      const entries = shown.value as ActivityEntry[];
+      const onDisk = await openLog(join(paths.dataDir, 'activity.jsonl'), ActivityEntrySchema, () => 0);
+      assert.deepEqual(onDisk.records, entries, 'every entry, in order');
+      assert.deepEqual(onDisk.report, { tornTail: null, problems: [] });
+      assert.equal(entries.filter((e) => /activity log cannot be saved/.test(e.message)).length, 1);
+      assert.equal(ports.logger.lines.filter((l) => l.startsWith('error') && /activity log/.test(l)).length, 1);
+    });
+  },
+);

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceType } from '../../main/common/protocol.js';
-import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly, scheduledHoursPerDay, typicalPowerWatts } from '../../main/core/economics/estimator.js';
+import {
+  availableFractionFrom,
+  compareWithActual,
+  estimateMonthly,
+  hourlyUsd,
+  projectMonthly,
+  scheduledHoursPerDay,
+  typicalPowerWatts,
+} from '../../main/core/economics/estimator.js';
 import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
 import { predictEarnings } from '../../main/core/economics/prediction.js';
 import { RECEIPT_VECTORS } from '../helpers/receipt-vectors.js';
@@ -12,10 +20,17 @@ test('rewards follow every conformance vector to the wei, and the split adds up 
   assert.ok(RECEIPT_VECTORS.length >= 30);
   for (const v of RECEIPT_VECTORS) {
     const got = rewardWei(v.resourceType, BigInt(v.units), v.reputation, v.uptimeBp);
-    assert.deepEqual(got, { baseWei: v.baseWei, reputationBonusWei: v.reputationBonusWei, uptimeBonusWei: v.uptimeBonusWei, totalWei: v.totalWei }, v.name);
+    assert.deepEqual(
+      got,
+      { baseWei: v.baseWei, reputationBonusWei: v.reputationBonusWei, uptimeBonusWei: v.uptimeBonusWei, totalWei: v.totalWei },
+      v.name,
+    );
     assert.equal(BigInt(got.baseWei) + BigInt(got.reputationBonusWei) + BigInt(got.uptimeBonusWei), BigInt(got.totalWei), v.name);
   }
-  assert.ok(RECEIPT_VECTORS.some((v) => v.reputationBonusWei.startsWith('-')), 'a negative bonus is covered');
+  assert.ok(
+    RECEIPT_VECTORS.some((v) => v.reputationBonusWei.startsWith('-')),
+    'a negative bonus is covered',
+  );
 });
 
 test('the seed’s anchor: a CPU core busy at 100 GFLOPS for an hour earns 0.0036 SYNOR before bonuses', () => {
@@ -25,16 +40,54 @@ test('the seed’s anchor: a CPU core busy at 100 GFLOPS for an hour earns 0.003
 });
 
 test('the prediction uses the receipts’ reward function: throughput × share × hours, and implies the seed’s SYNOR price', () => {
-  const bench = predictEarnings({ resource: 'cpu', throughput: { flopsPerMs: 100e6, source: 'benchmark' }, share: 1, hoursPerDay: 10, reputation: 50, uptimeBp: 0, hourlyUsd: 0.01 });
+  const bench = predictEarnings({
+    resource: 'cpu',
+    throughput: { flopsPerMs: 100e6, source: 'benchmark' },
+    share: 1,
+    hoursPerDay: 10,
+    reputation: 50,
+    uptimeBp: 0,
+    hourlyUsd: 0.01,
+  });
   assert.equal(formatSynor(BigInt(bench.perHourWei)), '0.0037', '0.0036 for 100 GFLOPS-hours + 0.0001 for the hour online');
   assert.equal(formatSynor(BigInt(bench.perMonthWei)), '1.11', '10 h × 30 days');
   close(bench.impliedUsdPerSynor!, 0.01 / 0.0037);
-  const half = predictEarnings({ resource: 'cpu', throughput: { flopsPerMs: 100e6, source: 'benchmark' }, share: 0.5, hoursPerDay: 10, reputation: 100, uptimeBp: 10_000, hourlyUsd: 0.01 });
-  assert.equal(formatSynor(BigInt(half.perHourWei)), formatSynor(BigInt(rewardWei('cpu', 18n * 10n ** 13n, 100, 10_000).totalWei) + BigInt(rewardWei('availability', 3_600_000n, 100, 10_000).totalWei)));
-  const measured = predictEarnings({ resource: 'cpu', throughput: { flopsPerMs: 50e6, source: 'tasks' }, share: 0.5, hoursPerDay: 1, reputation: 50, uptimeBp: 0, hourlyUsd: 0.01 });
+  const half = predictEarnings({
+    resource: 'cpu',
+    throughput: { flopsPerMs: 100e6, source: 'benchmark' },
+    share: 0.5,
+    hoursPerDay: 10,
+    reputation: 100,
+    uptimeBp: 10_000,
+    hourlyUsd: 0.01,
+  });
+  assert.equal(
+    formatSynor(BigInt(half.perHourWei)),
+    formatSynor(
+      BigInt(rewardWei('cpu', 18n * 10n ** 13n, 100, 10_000).totalWei) +
+        BigInt(rewardWei('availability', 3_600_000n, 100, 10_000).totalWei),
+    ),
+  );
+  const measured = predictEarnings({
+    resource: 'cpu',
+    throughput: { flopsPerMs: 50e6, source: 'tasks' },
+    share: 0.5,
+    hoursPerDay: 1,
+    reputation: 50,
+    uptimeBp: 0,
+    hourlyUsd: 0.01,
+  });
   assert.equal(measured.flopsPerHour, String(50e6 * 3_600_000), 'measured tasks already ran under the share');
   close(measured.impliedUsdPerSynor!, bench.impliedUsdPerSynor!);
-  const moving = predictEarnings({ resource: 'cpu', throughput: { flopsPerMs: 100e6, source: 'tasks', bandwidthRatio: 0.1 }, share: 1, hoursPerDay: 1, reputation: 50, uptimeBp: 0, hourlyUsd: 0.01 });
+  const moving = predictEarnings({
+    resource: 'cpu',
+    throughput: { flopsPerMs: 100e6, source: 'tasks', bandwidthRatio: 0.1 },
+    share: 1,
+    hoursPerDay: 1,
+    reputation: 50,
+    uptimeBp: 0,
+    hourlyUsd: 0.01,
+  });
   assert.equal(formatSynor(BigInt(moving.perHourWei)), '0.00406', '0.0036 compute + 10 % for transfer + 0.0001 availability');
 });
 
@@ -61,7 +114,7 @@ test('EarningsEstimator: hourly by device type; monthly low/medium/high at 50/70
   close(m.low, 180);
 });
 
-test('availability from the device\'s own history: online hours over the scheduled hours since its first, once a day long', () => {
+test("availability from the device's own history: online hours over the scheduled hours since its first, once a day long", () => {
   assert.equal(availableFractionFrom(3, 24, 12), null, 'half a day says too little');
   assert.equal(availableFractionFrom(36, 24, 72), 0.5, 'online 36 h of 3 days all offered');
   assert.equal(availableFractionFrom(30, 10, 168), 3 / 7, '30 h of a week of 10-hour days');
@@ -88,26 +141,50 @@ test('the projection uses the schedule, idle history and share, and subtracts el
   assert.match(p.assumptions.join('\n'), /online 80 % of that time over the last week/);
   // The figure shown can be worked out again from the numbers the page lists (issue 16: it could not be).
   const sum = p.assumptions.at(-1)!;
-  const [rate, share, hours, use, days, gross, watts, , usedHours, tariff, electricity, net] = [...sum.matchAll(/\d+(\.\d+)?/g)].map((m) => Number(m[0])).slice(1);
+  const [rate, share, hours, use, days, gross, watts, , usedHours, tariff, electricity, net] = [...sum.matchAll(/\d+(\.\d+)?/g)]
+    .map((m) => Number(m[0]))
+    .slice(1);
   close(rate! * (share! / 100) * hours! * use! * days!, gross!);
   close(usedHours!, hours! * use! * days!);
   close(((watts! * share!) / 100 / 1000) * usedHours! * tariff!, electricity!);
   close(gross! - electricity!, net!);
   close(net!, p.net.medium);
-  const noHistory = projectMonthly({ device: types[3]![0], scheduledHoursPerDay: 24, availableFraction: null, sharePercent: 100, powerWatts: 0, tariffPerKwh: 0 });
+  const noHistory = projectMonthly({
+    device: types[3]![0],
+    scheduledHoursPerDay: 24,
+    availableFraction: null,
+    sharePercent: 100,
+    powerWatts: 0,
+    tariffPerKwh: 0,
+  });
   assert.equal(noHistory.hoursPerDay, 12);
   assert.match(noHistory.assumptions.join('\n'), /less than a day of history yet/);
 });
 
 test('actual vs projected: side by side, with the reasons they differ', () => {
-  const projection = projectMonthly({ device: types[3]![0], scheduledHoursPerDay: 24, availableFraction: 1, sharePercent: 100, powerWatts: 0, tariffPerKwh: 0 });
+  const projection = projectMonthly({
+    device: types[3]![0],
+    scheduledHoursPerDay: 24,
+    availableFraction: 1,
+    sharePercent: 100,
+    powerWatts: 0,
+    tariffPerKwh: 0,
+  });
   const c = compareWithActual({ projection, days: 1, earnedSynor: 0.001, usdPerSynor: null, onlineHours: 6, noWorkHours: 2, devnet: true });
   close(c.projectedUsd, 0.24 * 0.7);
   assert.equal(c.earnedUsd, null);
   assert.match(c.reasons.join('\n'), /test tokens/);
   assert.match(c.reasons.join('\n'), /online 6\.0 h of the 24\.0 h/);
   assert.match(c.reasons.join('\n'), /no work for this device for 2\.0 h/);
-  const priced = compareWithActual({ projection, days: 1, earnedSynor: 2, usdPerSynor: 0.05, onlineHours: 24, noWorkHours: 0, devnet: false });
+  const priced = compareWithActual({
+    projection,
+    days: 1,
+    earnedSynor: 2,
+    usdPerSynor: 0.05,
+    onlineHours: 24,
+    noWorkHours: 0,
+    devnet: false,
+  });
   assert.equal(priced.earnedUsd, 0.1);
 });
 

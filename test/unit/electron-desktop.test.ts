@@ -17,7 +17,14 @@ const noLoginItems = { setLoginItemSettings: () => assert.fail('Linux has no log
 
 test('Linux: the XDG autostart entry is written with the setting and removed without it', async () => {
   const home = await tempDir('synor-home-');
-  const o = { platform: 'linux' as const, env: {}, home, execPath: '/opt/Synor Contributor/synor-contributor', appArgs: [], app: noLoginItems };
+  const o = {
+    platform: 'linux' as const,
+    env: {},
+    home,
+    execPath: '/opt/Synor Contributor/synor-contributor',
+    appArgs: [],
+    app: noLoginItems,
+  };
   const file = join(home, '.config', 'autostart', 'synor-contributor.desktop');
   await applyStartAtLogin(true, o);
   const text = await readFile(file, 'utf8');
@@ -35,7 +42,14 @@ test('Linux: the XDG autostart entry is written with the setting and removed wit
 test('Linux: an AppImage starts itself from $APPIMAGE, not its temporary mount; XDG_CONFIG_HOME is honoured', async () => {
   const home = await tempDir('synor-home-');
   const env = { APPIMAGE: '/home/ann/Apps/Synor Contributor-0.1.0.AppImage', XDG_CONFIG_HOME: join(home, 'cfg') };
-  await applyStartAtLogin(true, { platform: 'linux', env, home, execPath: '/tmp/.mount_SynorXYZ/synor-contributor', appArgs: [], app: noLoginItems });
+  await applyStartAtLogin(true, {
+    platform: 'linux',
+    env,
+    home,
+    execPath: '/tmp/.mount_SynorXYZ/synor-contributor',
+    appArgs: [],
+    app: noLoginItems,
+  });
   const text = await readFile(autostartFile(env, home), 'utf8');
   assert.ok(autostartFile(env, home).startsWith(join(home, 'cfg', 'autostart')));
   assert.match(text, /^Exec="\/home\/ann\/Apps\/Synor Contributor-0\.1\.0\.AppImage" --hidden$/m);
@@ -47,8 +61,12 @@ test('Linux: an AppImage starts itself from $APPIMAGE, not its temporary mount; 
 test('macOS and Windows: a login item with --hidden; macOS says it started at login instead', async () => {
   const set: unknown[] = [];
   const app = { setLoginItemSettings: (s: unknown) => set.push(s) };
-  for (const platform of ['win32', 'darwin'] as const) await applyStartAtLogin(platform === 'win32', { platform, env: {}, home: '/nowhere', execPath: 'x', appArgs: [], app });
-  assert.deepEqual(set, [{ openAtLogin: true, args: ['--hidden'] }, { openAtLogin: false, args: ['--hidden'] }]);
+  for (const platform of ['win32', 'darwin'] as const)
+    await applyStartAtLogin(platform === 'win32', { platform, env: {}, home: '/nowhere', execPath: 'x', appArgs: [], app });
+  assert.deepEqual(set, [
+    { openAtLogin: true, args: ['--hidden'] },
+    { openAtLogin: false, args: ['--hidden'] },
+  ]);
   const atLogin = (was: boolean) => ({ getLoginItemSettings: () => ({ wasOpenedAtLogin: was }) as never });
   assert.equal(startedHidden(['app', '--hidden'], 'linux', atLogin(false)), true);
   assert.equal(startedHidden(['app'], 'darwin', atLogin(true)), true);
@@ -62,11 +80,22 @@ test('app:// maps to files inside the renderer folder only', () => {
   assert.equal(appFile('app://synor/', rendererDir), join(rendererDir, 'index.html'));
   assert.equal(appFile('app://synor/assets/app.js?v=1#x', rendererDir), join(rendererDir, 'assets', 'app.js'));
   // Dot segments resolve inside the folder or are refused; nothing maps outside it.
-  for (const url of ['app://synor/../../etc/passwd', 'app://synor/%2e%2e/%2e%2e/etc/passwd', 'app://synor/assets/%2e%2e%2f..%2f..%2fx', 'app://synor/..%5c..%5cx']) {
+  for (const url of [
+    'app://synor/../../etc/passwd',
+    'app://synor/%2e%2e/%2e%2e/etc/passwd',
+    'app://synor/assets/%2e%2e%2f..%2f..%2fx',
+    'app://synor/..%5c..%5cx',
+  ]) {
     const file = appFile(url, rendererDir);
     assert.ok(file === null || file.startsWith(`${rendererDir}/`), `${url} -> ${file}`);
   }
-  for (const url of ['app://synor/%2e%2e%2f%2e%2e%2fetc/passwd', 'app://other/index.html', 'file:///etc/passwd', 'app://synor/%E0%A4%A', 'nonsense']) {
+  for (const url of [
+    'app://synor/%2e%2e%2f%2e%2e%2fetc/passwd',
+    'app://other/index.html',
+    'file:///etc/passwd',
+    'app://synor/%E0%A4%A',
+    'nonsense',
+  ]) {
     assert.equal(appFile(url, rendererDir), null, url);
   }
 });
@@ -75,7 +104,10 @@ test('app:// serves the page with a CSP that allows no WebSocket, and 404 for an
   const rendererDir = await tempDir('synor-renderer-');
   await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Synor</title>');
   let handler: ((request: Request) => Promise<Response>) | undefined;
-  const protocol = { handle: (scheme: string, h: typeof handler) => (assert.equal(scheme, 'app'), (handler = h)) } as unknown as Pick<Protocol, 'handle'>;
+  const protocol = { handle: (scheme: string, h: typeof handler) => (assert.equal(scheme, 'app'), (handler = h)) } as unknown as Pick<
+    Protocol,
+    'handle'
+  >;
   // net.fetch on file:// answers 200 with the bytes, or fails for a missing file.
   serveApp(protocol, rendererDir, async (url) => new Response(await readFile(fileURLToPath(url))));
   const page = await handler!(new Request(APP_URL));
@@ -106,7 +138,10 @@ test('news becomes a notification that opens the window; nothing where the OS ha
   show({ kind: 'pause', key: 'pause:x', title: 'Sharing paused', body: 'On battery.' });
   supported = false;
   show({ kind: 'claim', key: 'claim-ready', title: 'Earnings ready to claim', body: '1 SYNOR' });
-  assert.deepEqual(shown, [{ title: 'Wallet locked', body: 'Unlock it.', silent: false }, { title: 'Sharing paused', body: 'On battery.', silent: true }]);
+  assert.deepEqual(shown, [
+    { title: 'Wallet locked', body: 'Unlock it.', silent: false },
+    { title: 'Sharing paused', body: 'On battery.', silent: true },
+  ]);
   assert.equal(opened, 2);
 });
 
@@ -135,7 +170,11 @@ test('the updater checks at once and every six hours, downloads by itself and of
   const ready: string[] = [];
   let periodic: { ms: number; fn: () => void } | undefined;
   let stopped = false;
-  const updates = startUpdates(updater, { logger, every: (ms, fn) => ((periodic = { ms, fn }), () => (stopped = true)), onReady: (v) => ready.push(v) });
+  const updates = startUpdates(updater, {
+    logger,
+    every: (ms, fn) => ((periodic = { ms, fn }), () => (stopped = true)),
+    onReady: (v) => ready.push(v),
+  });
   assert.equal(updater.autoDownload, true);
   assert.equal(updater.autoInstallOnAppQuit, true);
   assert.equal(updater.checks, 1);

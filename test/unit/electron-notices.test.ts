@@ -21,7 +21,10 @@ async function baseState(): Promise<AgentState> {
 /** The state with every device blocked by `code`. */
 const blockedBy = (state: AgentState, code: 'ON_BATTERY' | 'USER_BUSY' | 'CPU_HOT'): AgentState => ({
   ...state,
-  decision: { ...state.decision!, devices: state.decision!.devices.map((d) => ({ ...d, run: false, reasons: [{ code, message: code, blocking: true }] })) },
+  decision: {
+    ...state.decision!,
+    devices: state.decision!.devices.map((d) => ({ ...d, run: false, reasons: [{ code, message: code, blocking: true }] })),
+  },
 });
 
 function run(states: AgentState[], step = 1000, memory: TellMemory = freshMemory(), wanted = all, start = NOW) {
@@ -38,14 +41,23 @@ test('a pause on battery is told once, and its end; a pause because the user is 
   const base = await baseState();
   const battery = blockedBy(base, 'ON_BATTERY');
   const { said } = run([base, battery, battery, battery, base, blockedBy(base, 'USER_BUSY'), base]);
-  assert.deepEqual(said, ['Sharing paused because on battery. It resumes by itself.', 'Sharing resumed: on battery no longer holds it back.']);
+  assert.deepEqual(said, [
+    'Sharing paused because on battery. It resumes by itself.',
+    'Sharing resumed: on battery no longer holds it back.',
+  ]);
 });
 
 test('a locked wallet, a claim becoming ready and each new broken device are told once', async () => {
   const base = await baseState();
-  const locked: AgentState = { ...base, wallet: { ...base.wallet, wallet: { state: 'locked', address: '0x' + '1'.repeat(40), storage: 'keystore-file', backup: 'confirmed' } } };
+  const locked: AgentState = {
+    ...base,
+    wallet: { ...base.wallet, wallet: { state: 'locked', address: '0x' + '1'.repeat(40), storage: 'keystore-file', backup: 'confirmed' } },
+  };
   const claim: AgentState = { ...base, wallet: { ...base.wallet, claimable: '1500000000000000000' } };
-  const gpu: AgentState = { ...claim, work: { ...claim.work, notices: ['GPU 0 stopped: its CUDA libraries are missing; its tasks run on the processor.'] } };
+  const gpu: AgentState = {
+    ...claim,
+    work: { ...claim.work, notices: ['GPU 0 stopped: its CUDA libraries are missing; its tasks run on the processor.'] },
+  };
   const { said } = run([locked, locked, base, claim, claim, gpu, gpu]);
   assert.deepEqual(said, [
     'Open Synor Contributor and unlock your wallet to keep earning.',
@@ -56,7 +68,16 @@ test('a locked wallet, a claim becoming ready and each new broken device are tol
 
 test('the network being unreachable is told only after 10 minutes, once', async () => {
   const base = await baseState();
-  const network = { code: 'offline' as const, message: 'Offline', url: 'http://127.0.0.1:1/', devnet: true, label: 'devnet', queued: 2, activeLeases: 0, retryAt: null };
+  const network = {
+    code: 'offline' as const,
+    message: 'Offline',
+    url: 'http://127.0.0.1:1/',
+    devnet: true,
+    label: 'devnet',
+    queued: 2,
+    activeLeases: 0,
+    retryAt: null,
+  };
   const offline: AgentState = { ...base, work: { ...base.work, network } };
   const minute = 60_000;
   const states = Array.from({ length: 15 }, () => offline);
@@ -70,7 +91,10 @@ test('flapping says the same thing at most once per half hour, and bursts are cu
   const base = await baseState();
   const hot = blockedBy(base, 'CPU_HOT');
   const flapping = run([base, hot, base, hot, base, hot], 60_000);
-  assert.deepEqual(flapping.said, ['Sharing paused because the processor is hot. It resumes by itself.', 'Sharing resumed: the processor is hot no longer holds it back.']);
+  assert.deepEqual(flapping.said, [
+    'Sharing paused because the processor is hot. It resumes by itself.',
+    'Sharing resumed: the processor is hot no longer holds it back.',
+  ]);
   const after = run([base, hot], 60_000, flapping.memory, all, NOW + 5 * 60_000 + DEDUPE_MS);
   assert.deepEqual(after.said, [...flapping.said].reverse(), 'said again once the half hour has passed');
   const many = [1, 2, 3, 4, 5].map((n) => ({ ...updateTell(`1.0.${n}`) }));
@@ -96,9 +120,14 @@ test('the agent emits what is worth telling and keeps it in the activity log', a
   await agent.call({ cmd: 'setShare', args: { on: true } });
   ports.os.power = { onBattery: true, batteryPercent: 80, charging: false, batterySaver: false };
   await agent.tick();
-  assert.deepEqual(told.map((t) => t.title), ['Sharing paused']);
+  assert.deepEqual(
+    told.map((t) => t.title),
+    ['Sharing paused'],
+  );
   const activity = await agent.call({ cmd: 'getActivity', args: {} });
-  assert.ok(activity.ok && (activity.value as { kind: string; message: string }[]).some((e) => e.kind === 'notice' && e.message === told[0]!.body));
+  assert.ok(
+    activity.ok && (activity.value as { kind: string; message: string }[]).some((e) => e.kind === 'notice' && e.message === told[0]!.body),
+  );
   await agent.call({ cmd: 'updateSettings', args: { notifications: [] } });
   ports.os.power = { onBattery: false, batteryPercent: 80, charging: true, batterySaver: false };
   await agent.tick();

@@ -34,7 +34,12 @@ test('IPC from the app page reaches the agent', async () => {
 test('IPC from an iframe, another page or a destroyed frame is refused', async () => {
   const { invoke, agent } = await ipcHarness();
   const top = { url: APP_URL, parent: null } as unknown as WebFrameMain;
-  for (const frame of [{ url: APP_URL, parent: top }, { url: 'https://evil.example/', parent: null }, { url: 'file:///opt/synor/resources/app/dist/renderer/index.html', parent: null }, null]) {
+  for (const frame of [
+    { url: APP_URL, parent: top },
+    { url: 'https://evil.example/', parent: null },
+    { url: 'file:///opt/synor/resources/app/dist/renderer/index.html', parent: null },
+    null,
+  ]) {
     const result = await invoke(frame, { cmd: 'setShare', args: { on: true } });
     assert.ok(!result.ok && result.error.code === 'FORBIDDEN');
   }

@@ -46,7 +46,13 @@ test('the menu says why, flips sharing, pauses for an hour or until tomorrow, op
   click(item(menu, 'Pause until tomorrow'));
   click(item(menu, 'Open Synor Contributor'));
   click(item(menu, 'Quit'));
-  assert.deepEqual(calls, [['setShare', false], ['pauseUntil', NOW + 3_600_000], ['pauseUntil', new Date(2026, 10, 26).getTime()], ['show'], ['quit']]);
+  assert.deepEqual(calls, [
+    ['setShare', false],
+    ['pauseUntil', NOW + 3_600_000],
+    ['pauseUntil', new Date(2026, 10, 26).getTime()],
+    ['show'],
+    ['quit'],
+  ]);
   assert.equal(trayTooltip(v.state), `Synor Contributor: ${v.state.status.reason}`);
 });
 
@@ -70,8 +76,26 @@ test("pausing is offered only while sharing; today's earnings and a waiting upda
   assert.equal(item(trayMenu(v, actions), /^Earned today/).label, 'Earned today: not connected yet');
   const today = { key: 'today', confirmed: '0.25', pending: '0.01', receipts: 3, pendingTasks: 1 };
   assert.equal(item(trayMenu({ ...v, today }, actions), /^Earned today/).label, 'Earned today: 0.25 SYNOR (+0.01 pending)');
-  const devnet = { ...v.state, work: { ...v.state.work, network: { code: 'connected' as const, message: 'Connected', url: 'http://127.0.0.1:1/', devnet: true, label: 'Local devnet', queued: 0, activeLeases: 0, retryAt: null } } };
-  assert.equal(item(trayMenu({ ...v, state: devnet, today: { ...today, pending: '0' } }, actions), /^Earned today/).label, 'Earned today: 0.25 test SYNOR');
+  const devnet = {
+    ...v.state,
+    work: {
+      ...v.state.work,
+      network: {
+        code: 'connected' as const,
+        message: 'Connected',
+        url: 'http://127.0.0.1:1/',
+        devnet: true,
+        label: 'Local devnet',
+        queued: 0,
+        activeLeases: 0,
+        retryAt: null,
+      },
+    },
+  };
+  assert.equal(
+    item(trayMenu({ ...v, state: devnet, today: { ...today, pending: '0' } }, actions), /^Earned today/).label,
+    'Earned today: 0.25 test SYNOR',
+  );
   click(item(trayMenu({ ...v, updateReady: '0.2.0' }, actions), 'Restart to update to 0.2.0'));
   assert.deepEqual(calls, [['restart']]);
 });
@@ -87,7 +111,10 @@ test('the icon has one shape per state, a template on macOS and a variant per pa
   const codes = ['off', 'waiting', 'paused', 'working'] as const;
   const template = codes.map((code) => trayIconBitmap(code, size, 'template'));
   // Shapes differ where it matters: the centre (working and waiting are filled there, off and paused are not).
-  assert.deepEqual(template.map((b) => alpha(b, 16, 16) > 128), [false, true, false, true]);
+  assert.deepEqual(
+    template.map((b) => alpha(b, 16, 16) > 128),
+    [false, true, false, true],
+  );
   // Paused bars at the sides, not on the ring's top.
   assert.ok(alpha(template[2]!, 10, 16) > 128 && alpha(template[2]!, 16, 2) < 128);
   assert.ok(alpha(template[0]!, 16, 2) > 128, 'off is a ring');
@@ -96,7 +123,8 @@ test('the icon has one shape per state, a template on macOS and a variant per pa
     assert.equal(alpha(bitmap, 0, 0), 0, 'transparent corners');
     for (let i = 0; i < bitmap.length; i += 4) assert.deepEqual([bitmap[i], bitmap[i + 1], bitmap[i + 2]], [0, 0, 0]);
   }
-  const luminance = (bitmap: Buffer) => (bitmap[(16 * size + 16) * 4]! + bitmap[(16 * size + 16) * 4 + 1]! + bitmap[(16 * size + 16) * 4 + 2]!) / 3;
+  const luminance = (bitmap: Buffer) =>
+    (bitmap[(16 * size + 16) * 4]! + bitmap[(16 * size + 16) * 4 + 1]! + bitmap[(16 * size + 16) * 4 + 2]!) / 3;
   assert.ok(luminance(trayIconBitmap('working', size, 'light')) > luminance(trayIconBitmap('working', size, 'dark')));
   assert.equal(iconStyle('darwin', true), 'template');
   assert.equal(iconStyle('linux', true), 'light');
@@ -104,5 +132,8 @@ test('the icon has one shape per state, a template on macOS and a variant per pa
 });
 
 test('a left click opens the window only where the OS reports one (Windows)', () => {
-  assert.deepEqual(['win32', 'darwin', 'linux'].map((p) => clickOpensWindow(p as NodeJS.Platform)), [true, false, false]);
+  assert.deepEqual(
+    ['win32', 'darwin', 'linux'].map((p) => clickOpensWindow(p as NodeJS.Platform)),
+    [true, false, false],
+  );
 });

@@ -14,7 +14,10 @@ async function fakeHeaders(prefix: string, version: string): Promise<void> {
   const include = join(prefix, 'include', 'node');
   await mkdir(include, { recursive: true });
   const [major, minor, patch] = version.split('.');
-  await writeFile(join(include, 'node_version.h'), `#define NODE_MAJOR_VERSION ${major}\n#define NODE_MINOR_VERSION ${minor}\n#define NODE_PATCH_VERSION ${patch}\n`);
+  await writeFile(
+    join(include, 'node_version.h'),
+    `#define NODE_MAJOR_VERSION ${major}\n#define NODE_MINOR_VERSION ${minor}\n#define NODE_PATCH_VERSION ${patch}\n`,
+  );
   await writeFile(join(include, 'node_api.h'), '');
   await writeFile(join(include, 'common.gypi'), '{}');
 }

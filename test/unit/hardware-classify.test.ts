@@ -11,7 +11,14 @@ const absent = { status: 'absent', error: null, driverVersion: null, runtimeVers
 
 function report(gpus: Gpu[]): HardwareReport {
   return HardwareReportSchema.parse({
-    cpu: { vendor: 'amd', model: 'AMD Ryzen 9 7950X', arch: 'x64', cores: 16, threads: 32, features: ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f'] },
+    cpu: {
+      vendor: 'amd',
+      model: 'AMD Ryzen 9 7950X',
+      arch: 'x64',
+      cores: 16,
+      threads: 32,
+      features: ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f'],
+    },
     memoryBytes: 64 * GIB,
     vendors: {
       nvidia: { ...absent, gpus: gpus.filter((g) => g.vendor === 'nvidia') },
@@ -69,7 +76,11 @@ test('Apple silicon: chip, GPU cores, Neural Engine, unified memory; spec scaled
 });
 
 test('what cannot be used says why: too little memory, too old, lost', () => {
-  const lost: Gpu = { ...blankGpu('nvidia', 2), pciBusId: '0000:03:00.0', error: { code: 'gpu-lost', message: 'The GPU stopped responding' } };
+  const lost: Gpu = {
+    ...blankGpu('nvidia', 2),
+    pciBusId: '0000:03:00.0',
+    error: { code: 'gpu-lost', message: 'The GPU stopped responding' },
+  };
   const devices = classify(report([nvidia('NVIDIA GeForce GTX 1050', 2, '6.1', 0), nvidia('Quadro K2200', 4, '3.0', 1), lost]), null);
   assert.deepEqual(
     devices.map((d) => [d.id, d.unusable]),
@@ -100,41 +111,65 @@ test('a GPU in MIG mode is listed with its instances and says why it takes no ta
     notReported: ['utilizationPercent'],
     mig: {
       enabled: true,
-      instances: [3, 4].map((gpuInstanceId, index) => ({ index, gpuInstanceId, computeInstanceId: 0, memoryTotalBytes: 19968 * 1024 ** 2, memoryUsedBytes: 0 })),
+      instances: [3, 4].map((gpuInstanceId, index) => ({
+        index,
+        gpuInstanceId,
+        computeInstanceId: 0,
+        memoryTotalBytes: 19968 * 1024 ** 2,
+        memoryUsedBytes: 0,
+      })),
     },
   };
   const off: Gpu = { ...nvidia('NVIDIA A100-SXM4-80GB', 80, '8.0', 1), mig: { enabled: false, instances: [] } };
   // GB10 (DGX Spark) shares system memory: NVML declines the memory reading, the GPU is still usable.
-  const gb10: Gpu = { ...nvidia('NVIDIA GB10', 0, '12.1', 2), memoryTotalBytes: null, notReported: ['memoryTotalBytes', 'memoryUsedBytes'] };
+  const gb10: Gpu = {
+    ...nvidia('NVIDIA GB10', 0, '12.1', 2),
+    memoryTotalBytes: null,
+    notReported: ['memoryTotalBytes', 'memoryUsedBytes'],
+  };
   const devices = classify(report([a100, off, gb10]), null);
-  assert.deepEqual(devices.map((d) => d.unusable), [
+  assert.deepEqual(
+    devices.map((d) => d.unusable),
     [
-      {
-        code: 'mig-enabled',
-        message:
-          'MIG mode is on: the GPU is split into 2 instances (19.5 GB, 19.5 GB), and tasks cannot run on MIG instances yet. To offer the whole GPU, turn MIG off (nvidia-smi -i 0 -mig 0) while nothing runs on it',
-      },
+      [
+        {
+          code: 'mig-enabled',
+          message:
+            'MIG mode is on: the GPU is split into 2 instances (19.5 GB, 19.5 GB), and tasks cannot run on MIG instances yet. To offer the whole GPU, turn MIG off (nvidia-smi -i 0 -mig 0) while nothing runs on it',
+        },
+      ],
+      [],
+      [],
+      [],
     ],
-    [],
-    [],
-    [],
-  ]);
+  );
 });
 
 test('Intel GPUs take tasks through WebGPU, the runtime this app has for them', () => {
   const arc: Gpu = { ...blankGpu('intel', 0), name: 'Intel Arc A770', pciBusId: '0000:03:00.0', memoryTotalBytes: 16 * GIB };
   const [device] = classify(report([arc]), null);
-  assert.deepEqual([device?.id, device?.type, device?.capabilities.frameworks, device?.unusable], [
-    'intel:0000:03:00.0',
-    { kind: 'ConsumerGpu', model: 'Intel Arc A770', vramGb: 16 },
-    ['webgpu'],
-    [],
-  ]);
+  assert.deepEqual(
+    [device?.id, device?.type, device?.capabilities.frameworks, device?.unusable],
+    ['intel:0000:03:00.0', { kind: 'ConsumerGpu', model: 'Intel Arc A770', vramGb: 16 }, ['webgpu'], []],
+  );
 });
 
 test('figures WebGPU did not measure come from the data sheet, and the note says which', () => {
   const a5000 = { ...nvidia('NVIDIA RTX A5000', 24, '8.6', 0), uuid: 'GPU-a' };
-  const [device] = classify(report([a5000]), null, { 'GPU-a': { adapter: 'NVIDIA RTX A5000', figures: { fp32Gflops: 25_000 }, note: 'Measured via WebGPU on NVIDIA RTX A5000.' } });
-  assert.deepEqual([device?.capabilities.basis, device?.capabilities.fp32Gflops, device?.capabilities.fp16Gflops, device?.capabilities.memoryBandwidthGbps], ['measured', 25_000, 111_100, 768]);
-  assert.equal(device?.capabilities.note, 'Measured via WebGPU on NVIDIA RTX A5000. Figures WebGPU did not measure: spec, not measured (RTX A5000 data sheet).');
+  const [device] = classify(report([a5000]), null, {
+    'GPU-a': { adapter: 'NVIDIA RTX A5000', figures: { fp32Gflops: 25_000 }, note: 'Measured via WebGPU on NVIDIA RTX A5000.' },
+  });
+  assert.deepEqual(
+    [
+      device?.capabilities.basis,
+      device?.capabilities.fp32Gflops,
+      device?.capabilities.fp16Gflops,
+      device?.capabilities.memoryBandwidthGbps,
+    ],
+    ['measured', 25_000, 111_100, 768],
+  );
+  assert.equal(
+    device?.capabilities.note,
+    'Measured via WebGPU on NVIDIA RTX A5000. Figures WebGPU did not measure: spec, not measured (RTX A5000 data sheet).',
+  );
 });

@@ -10,7 +10,8 @@ import { fakeMachine, ROOT } from '../fixtures/hardware/machine.js';
 const run = promisify(execFile);
 const command = join(ROOT, 'main', 'core', 'hardware', 'detect-command.ts');
 const detect = async (env: NodeJS.ProcessEnv, ...args: string[]) =>
-  (await run(process.execPath, ['--import', 'tsx', command, ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 })).stdout;
+  (await run(process.execPath, ['--import', 'tsx', command, ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }))
+    .stdout;
 
 test('prints the probe that answered, every GPU field with the call it came from, and why a GPU is not used', async () => {
   const machine = await fakeMachine('a100-mig-535', 'rx6700xt-rocm430');
@@ -31,6 +32,12 @@ test('--fallback --json: the JS fallback on the vendor tools, as JSON a program 
   assert.equal(json.provider.kind, 'fallback');
   const report = HardwareReportSchema.parse(json.report);
   const [gpu] = report.vendors.nvidia.gpus;
-  assert.deepEqual([gpu?.computeCapability, gpu?.sources.computeCapability], ['7.5', 'PCI device id 218410DE (the driver predates compute_cap)']);
-  assert.deepEqual(json.devices.map((d: { id: string }) => d.id), ['GPU-304a277d-3545-63b8-3a36-dfde3c992989', 'cpu']);
+  assert.deepEqual(
+    [gpu?.computeCapability, gpu?.sources.computeCapability],
+    ['7.5', 'PCI device id 218410DE (the driver predates compute_cap)'],
+  );
+  assert.deepEqual(
+    json.devices.map((d: { id: string }) => d.id),
+    ['GPU-304a277d-3545-63b8-3a36-dfde3c992989', 'cpu'],
+  );
 });

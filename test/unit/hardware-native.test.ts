@@ -16,13 +16,18 @@ before(() => {
 
 async function detect(nvml: string | null, rocm: string | null): Promise<HardwareReport> {
   const missing = '/nonexistent/lib.so';
-  return createNativeProbe(addon, { kind: 'native', reason: 'test' }, {
-    nvmlLibraries: [nvml ? await fakeLibrary('fake-nvml.c', nvml) : missing],
-    rocmLibraries: [rocm ? await fakeLibrary('fake-rocm-smi.c', rocm) : missing],
-    sysRoot: await tempDir(),
-  }).detect();
+  return createNativeProbe(
+    addon,
+    { kind: 'native', reason: 'test' },
+    {
+      nvmlLibraries: [nvml ? await fakeLibrary('fake-nvml.c', nvml) : missing],
+      rocmLibraries: [rocm ? await fakeLibrary('fake-rocm-smi.c', rocm) : missing],
+      sysRoot: await tempDir(),
+    },
+  ).detect();
 }
-const device = (name: string, more = '') => `driver 580.95.05\ncuda 13000\ngpu\nbus 0000000F:01:00.0\nname ${name}\nuuid GPU-${name.length}\nutil 2\ntemp 38\npower 11000\nlimit 100000\ncc 12 1\n${more}`;
+const device = (name: string, more = '') =>
+  `driver 580.95.05\ncuda 13000\ngpu\nbus 0000000F:01:00.0\nname ${name}\nuuid GPU-${name.length}\nutil 2\ntemp 38\npower 11000\nlimit 100000\ncc 12 1\n${more}`;
 const pick = (gpu: Gpu | undefined, ...keys: (keyof Gpu)[]) => Object.fromEntries(keys.map((k) => [k, gpu?.[k]]));
 
 test('GB10 (DGX Spark) shares system memory: NVML declines the memory reading, the GPU stays listed and usable', async () => {
@@ -42,17 +47,28 @@ test('GB10 (DGX Spark) shares system memory: NVML declines the memory reading, t
 
 test('any other error on one reading leaves only that reading out', async () => {
   const [gpu] = (await detect(device('NVIDIA L4', 'memory 23034 0 0\npower !999\n'), null)).vendors.nvidia.gpus;
-  assert.deepEqual(pick(gpu, 'powerDrawW', 'powerLimitW', 'notReported', 'error'), { powerDrawW: null, powerLimitW: 100, notReported: ['powerDrawW'], error: null });
+  assert.deepEqual(pick(gpu, 'powerDrawW', 'powerLimitW', 'notReported', 'error'), {
+    powerDrawW: null,
+    powerLimitW: 100,
+    notReported: ['powerDrawW'],
+    error: null,
+  });
   assert.equal(gpu?.sources.powerDrawW, 'nvmlDeviceGetPowerUsage: Unknown Error');
 });
 
 test('a GPU that needs a reset or that the driver no longer finds says so in words', async () => {
-  const report = await detect(`${device('NVIDIA H100 80GB HBM3', 'memory 81559 0 0\ntemp !16\n')}gpu\nhandle !28\nbus 00000010:01:00.0\n`, null);
+  const report = await detect(
+    `${device('NVIDIA H100 80GB HBM3', 'memory 81559 0 0\ntemp !16\n')}gpu\nhandle !28\nbus 00000010:01:00.0\n`,
+    null,
+  );
   assert.deepEqual(
     report.vendors.nvidia.gpus.map((g) => g.error),
     [
       { code: 'reset-required', message: 'The GPU needs a reset after an error: restart the computer' },
-      { code: 'gpu-not-found', message: 'The NVIDIA driver no longer finds this GPU: check that it is seated and powered, then restart the computer' },
+      {
+        code: 'gpu-not-found',
+        message: 'The NVIDIA driver no longer finds this GPU: check that it is seated and powered, then restart the computer',
+      },
     ],
   );
   // Known by its bus id when NVML could read it before the error.
@@ -60,15 +76,25 @@ test('a GPU that needs a reset or that the driver no longer finds says so in wor
 });
 
 test('optional calls are bound one by one: a library without one still answers the rest; without a required one it is too old', async () => {
-  const [gpu] = (await detect(`missing nvmlDeviceGetCudaComputeCapability nvmlDeviceGetMigMode\n${device('Tesla K80', 'memory 11441 0 0\n')}`, null)).vendors.nvidia.gpus;
-  assert.deepEqual(pick(gpu, 'computeCapability', 'mig', 'temperatureC', 'notReported'), { computeCapability: null, mig: null, temperatureC: 38, notReported: ['computeCapability'] });
+  const [gpu] = (
+    await detect(`missing nvmlDeviceGetCudaComputeCapability nvmlDeviceGetMigMode\n${device('Tesla K80', 'memory 11441 0 0\n')}`, null)
+  ).vendors.nvidia.gpus;
+  assert.deepEqual(pick(gpu, 'computeCapability', 'mig', 'temperatureC', 'notReported'), {
+    computeCapability: null,
+    mig: null,
+    temperatureC: 38,
+    notReported: ['computeCapability'],
+  });
   assert.equal(gpu?.sources.computeCapability, 'nvmlDeviceGetCudaComputeCapability missing in this driver');
   const old = await detect(`missing nvmlDeviceGetCount_v2\n${device('Tesla K80')}`, null);
   assert.deepEqual(old.vendors.nvidia.error, { code: 'driver-too-old', message: 'The NVIDIA driver is too old for this app: update it' });
 });
 
 test('MI300-class parts have no edge sensor: the junction one is read; power through rsmi_dev_power_get', async () => {
-  const report = await detect(null, 'driver 6.8.5\ngpu\nbus 0000:83:00.0\nname AMD Instinct MI300X\nuid 0x51d3a6b7c8e9f001\nvram 206141652992 295997440\nbusy 0\nedge !2\njunction 41000\npower 131000000\ncap 750000000\n');
+  const report = await detect(
+    null,
+    'driver 6.8.5\ngpu\nbus 0000:83:00.0\nname AMD Instinct MI300X\nuid 0x51d3a6b7c8e9f001\nvram 206141652992 295997440\nbusy 0\nedge !2\njunction 41000\npower 131000000\ncap 750000000\n',
+  );
   const [mi300] = report.vendors.amd.gpus;
   assert.deepEqual(pick(mi300, 'uuid', 'temperatureC', 'powerDrawW', 'powerLimitW', 'notReported'), {
     uuid: '0x51d3a6b7c8e9f001',

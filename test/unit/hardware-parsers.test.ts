@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isUnknownField, noDevices, nvidiaSmiExitCode, parseNvidiaSmiFailures, parseNvidiaSmiXml, parseQueryRows } from '../../main/core/hardware/nvidia-smi.js';
+import {
+  isUnknownField,
+  noDevices,
+  nvidiaSmiExitCode,
+  parseNvidiaSmiFailures,
+  parseNvidiaSmiXml,
+  parseQueryRows,
+} from '../../main/core/hardware/nvidia-smi.js';
 import { parseCpuinfo, parseSystemProfilerDisplays, parseXml } from '../../main/core/hardware/parsers.js';
 import { computeCapabilityFromPciId } from '../../main/core/hardware/pci-compute.js';
 import { avxSupport, normalizeBusId, normalizeUniqueId } from '../../main/core/hardware/probe.js';
@@ -64,24 +71,20 @@ test('nvidia-smi XML v11 of driver 418: power_readings, no reserved memory, no c
 test('nvidia-smi XML v13: the 1 s average power, not the instant reading; "Not Found" is no CUDA version', async () => {
   const [first] = parseNvidiaSmiXml(await fixture('nvidia-smi', 'dual-a5000-590', 'q-x.stdout')).gpus;
   assert.equal(first?.powerDrawW, 6.41);
-  const noCuda = parseNvidiaSmiXml('<nvidia_smi_log><driver_version>384.111</driver_version><cuda_version>Not Found</cuda_version></nvidia_smi_log>');
+  const noCuda = parseNvidiaSmiXml(
+    '<nvidia_smi_log><driver_version>384.111</driver_version><cuda_version>Not Found</cuda_version></nvidia_smi_log>',
+  );
   assert.deepEqual([noCuda.driverVersion, noCuda.cudaVersion], ['384.111', null]);
   assert.throws(() => parseNvidiaSmiXml('NVIDIA-SMI has failed'), /no <nvidia_smi_log>/);
 });
 
 test('compute capability from the PCI device id for drivers before 510: a Tesla K80 is 3.7, too old for CUDA 12', () => {
-  assert.deepEqual(['102D10DE', '218410DE', '1BB310DE', '20B210DE', '223110DE', '1EB810DE', '13C210DE', 'ABCD10DE', '73DF1002', null].map(computeCapabilityFromPciId), [
-    '3.7',
-    '7.5',
-    '6.1',
-    '8.0',
-    '8.6',
-    '7.5',
-    '5.2',
-    null,
-    null,
-    null,
-  ]);
+  assert.deepEqual(
+    ['102D10DE', '218410DE', '1BB310DE', '20B210DE', '223110DE', '1EB810DE', '13C210DE', 'ABCD10DE', '73DF1002', null].map(
+      computeCapabilityFromPciId,
+    ),
+    ['3.7', '7.5', '6.1', '8.0', '8.6', '7.5', '5.2', null, null, null],
+  );
 });
 
 test('nvidia-smi error lines: Linux and Windows wordings, with or without the index; documented exit codes', () => {
@@ -102,7 +105,11 @@ test('nvidia-smi error lines: Linux and Windows wordings, with or without the in
     ],
   );
   assert.deepEqual(
-    [...parseQueryRows('Unable to determine the device handle for GPU0000:A1:00.0: GPU is lost.\n00000000:81:00.0, 8.6\n00000000:C1:00.0, [N/A]\n')],
+    [
+      ...parseQueryRows(
+        'Unable to determine the device handle for GPU0000:A1:00.0: GPU is lost.\n00000000:81:00.0, 8.6\n00000000:C1:00.0, [N/A]\n',
+      ),
+    ],
     [
       ['0000:81:00.0', { id: '00000000:81:00.0', computeCapability: '8.6' }],
       ['0000:c1:00.0', { id: '00000000:C1:00.0', computeCapability: null }],
@@ -124,8 +131,18 @@ test('rocm-smi: DRM card numbers become ROCm indexes, unique ids one spelling, j
   const json = rocmSmiJson(
     'WARNING: one of the GPUs is in a low power state\n' +
       JSON.stringify({
-        card2: { 'Card Series': 'AMD Instinct MI300X', 'Unique ID': '0x0A1B', 'Temperature (Sensor junction) (C)': '41.0', 'Current Socket Graphics Package Power (W)': '131.0' },
-        card1: { 'Card series': 'AMD Instinct MI300X', 'Unique ID': 'A1C', 'Temperature (Sensor edge) (C)': 'N/A', 'Temperature (Sensor junction) (C)': '38.0' },
+        card2: {
+          'Card Series': 'AMD Instinct MI300X',
+          'Unique ID': '0x0A1B',
+          'Temperature (Sensor junction) (C)': '41.0',
+          'Current Socket Graphics Package Power (W)': '131.0',
+        },
+        card1: {
+          'Card series': 'AMD Instinct MI300X',
+          'Unique ID': 'A1C',
+          'Temperature (Sensor edge) (C)': 'N/A',
+          'Temperature (Sensor junction) (C)': '38.0',
+        },
         system: { 'Driver version': '6.8.5' },
       }),
   );
@@ -139,7 +156,11 @@ test('rocm-smi: DRM card numbers become ROCm indexes, unique ids one spelling, j
     ],
   );
   assert.deepEqual(['0x00001A2B', '1a2b', 'N/A', '', null].map(normalizeUniqueId), ['0x1a2b', '0x1a2b', null, null, null]);
-  assert.deepEqual(parseRocmSmiJson({ card0: null, card1: 'x', system: 3 }), { driverVersion: null, gpus: [] }, 'odd JSON is no GPU, not a crash');
+  assert.deepEqual(
+    parseRocmSmiJson({ card0: null, card1: 'x', system: 3 }),
+    { driverVersion: null, gpus: [] },
+    'odd JSON is no GPU, not a crash',
+  );
   assert.equal(rocmSmiJson('ERROR:root:ROCm SMI returned 8 (the expected value is 0)'), null);
   assert.equal(rocmSmiFailure('ERROR:root:ROCm SMI returned 8 (the expected value is 0)'), 'driver-not-loaded');
   assert.equal(rocmSmiFailure('ERROR:root:Driver not initialized (amdgpu not found in modules)'), 'driver-not-loaded');
@@ -164,7 +185,13 @@ test('the XML reader decodes entities, skips comments and keeps attributes', () 
   const root = parseXml('<?xml version="1.0" ?><!-- c --><a x="1 &amp; 2"><b>R&amp;D &lt;x&gt;</b><c/></a>');
   const a = root.children[0]!;
   assert.deepEqual(a.attrs, { x: '1 & 2' });
-  assert.deepEqual(a.children.map((c) => [c.name, c.text]), [['b', 'R&D <x>'], ['c', '']]);
+  assert.deepEqual(
+    a.children.map((c) => [c.name, c.text]),
+    [
+      ['b', 'R&D <x>'],
+      ['c', ''],
+    ],
+  );
 });
 
 test('bus ids: NVML, nvidia-smi and ROCm spellings become one', () => {

@@ -32,7 +32,13 @@ const A100_MIG = gpu('nvidia', 0, {
   computeCapability: '8.0',
   mig: {
     enabled: true,
-    instances: [3, 4, 5, 6].map((gpuInstanceId, index) => ({ index, gpuInstanceId, computeInstanceId: 0, memoryTotalBytes: 19968 * MIB, memoryUsedBytes: 12 * MIB })),
+    instances: [3, 4, 5, 6].map((gpuInstanceId, index) => ({
+      index,
+      gpuInstanceId,
+      computeInstanceId: 0,
+      memoryTotalBytes: 19968 * MIB,
+      memoryUsedBytes: 12 * MIB,
+    })),
   },
   notReported: ['utilizationPercent'],
 });
@@ -116,7 +122,16 @@ const found = (gpus: Gpu[], driverVersion: string | null, runtimeVersion: string
   gpus,
 });
 const DRM_INTEL = found(
-  [ARC_A770, gpu('intel', 1, { name: 'Intel GPU (PCI device 0x4680)', pciBusId: '0000:00:02.0', unifiedMemory: true, memoryTotalBytes: totalmem(), notReported: ['temperatureC'] })],
+  [
+    ARC_A770,
+    gpu('intel', 1, {
+      name: 'Intel GPU (PCI device 0x4680)',
+      pciBusId: '0000:00:02.0',
+      unifiedMemory: true,
+      memoryTotalBytes: totalmem(),
+      notReported: ['temperatureC'],
+    }),
+  ],
   `xe, i915 (Linux ${release()})`,
 );
 const notFound = (status: 'absent' | 'failed', code: NonNullable<VendorReport['error']>['code'], message: string): VendorReport => ({
@@ -129,7 +144,11 @@ const notFound = (status: 'absent' | 'failed', code: NonNullable<VendorReport['e
 const NO_NVIDIA = notFound('absent', 'not-installed', 'NVIDIA driver library not found');
 const NO_AMD = notFound('absent', 'not-installed', 'AMD ROCm library not found');
 const NO_INTEL = notFound('absent', 'not-installed', 'No Intel GPU found');
-const AMD_NOT_RUNNING = notFound('failed', 'driver-not-loaded', 'The AMD driver is installed but not running: restart the computer, or reinstall the driver');
+const AMD_NOT_RUNNING = notFound(
+  'failed',
+  'driver-not-loaded',
+  'The AMD driver is installed but not running: restart the computer, or reinstall the driver',
+);
 
 interface Case {
   name: string;
@@ -143,7 +162,12 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'no GPU driver installed: a normal answer, not an error', nvidia: 'missing', amd: 'missing', expected: { nvidia: NO_NVIDIA, amd: NO_AMD } },
+  {
+    name: 'no GPU driver installed: a normal answer, not an error',
+    nvidia: 'missing',
+    amd: 'missing',
+    expected: { nvidia: NO_NVIDIA, amd: NO_AMD },
+  },
   {
     name: 'A100 in MIG mode (driver 535), a Radeon on ROCm 4.3 that answers N/A and exits 2, Intel GPUs without Level Zero',
     nvidia: 'a100-mig-535',
@@ -163,8 +187,20 @@ const cases: Case[] = [
       // Level Zero sysman: the driver's names and the memory in use, for the GPUs (not the NPU) the DRM lists.
       intel: found(
         [
-          gpu('intel', 0, { name: 'Intel(R) Arc(TM) A770 Graphics', pciBusId: '0000:03:00.0', memoryTotalBytes: 16 * 1024 * MIB, memoryUsedBytes: 1024 * MIB, temperatureC: 43 }),
-          gpu('intel', 1, { name: 'Intel(R) Graphics [0x4680]', pciBusId: '0000:00:02.0', unifiedMemory: true, memoryTotalBytes: totalmem(), notReported: ['temperatureC'] }),
+          gpu('intel', 0, {
+            name: 'Intel(R) Arc(TM) A770 Graphics',
+            pciBusId: '0000:03:00.0',
+            memoryTotalBytes: 16 * 1024 * MIB,
+            memoryUsedBytes: 1024 * MIB,
+            temperatureC: 43,
+          }),
+          gpu('intel', 1, {
+            name: 'Intel(R) Graphics [0x4680]',
+            pciBusId: '0000:00:02.0',
+            unifiedMemory: true,
+            memoryTotalBytes: totalmem(),
+            notReported: ['temperatureC'],
+          }),
         ],
         '1.3.29735',
       ),
@@ -176,7 +212,10 @@ const cases: Case[] = [
     name: 'driver 418 (no _v2 / V calls, no compute_cap field) and two MI100s on ROCm 5.7 that exit 2',
     nvidia: 'gtx1660ti-418',
     amd: 'mi100-rocm571',
-    expected: { nvidia: found([GTX1660TI], '418.43', '10.1'), amd: found([mi100(0, '0000:1e:00.0', 31, 39), mi100(1, '0000:22:00.0', 30, 37)], '6.2.4') },
+    expected: {
+      nvidia: found([GTX1660TI], '418.43', '10.1'),
+      amd: found([mi100(0, '0000:1e:00.0', 31, 39), mi100(1, '0000:22:00.0', 30, 37)], '6.2.4'),
+    },
   },
   {
     name: 'a Windows vGPU guest without power readings (still usable) and ROCm whose rsmi_init fails (exit 8)',
@@ -203,7 +242,11 @@ const cases: Case[] = [
     nvidia: 'unloaded',
     amd: 'missing',
     expected: {
-      nvidia: notFound('failed', 'driver-not-loaded', 'The NVIDIA driver is installed but not running: restart the computer, or reinstall the driver'),
+      nvidia: notFound(
+        'failed',
+        'driver-not-loaded',
+        'The NVIDIA driver is installed but not running: restart the computer, or reinstall the driver',
+      ),
       amd: NO_AMD,
     },
   },
@@ -226,7 +269,9 @@ for (const c of cases) {
   describe(c.name, () => {
     let machine: ReturnType<typeof probes>;
     before(async () => {
-      machine = probes(await fakeMachine(c.nvidia, c.amd, { ...(c.intel ? { intel: c.intel } : {}), ...(c.levelZero ? { levelZero: c.levelZero } : {}) }));
+      machine = probes(
+        await fakeMachine(c.nvidia, c.amd, { ...(c.intel ? { intel: c.intel } : {}), ...(c.levelZero ? { levelZero: c.levelZero } : {}) }),
+      );
     });
     for (const provider of ['native', 'fallback'] as const) {
       test(provider === 'native' ? 'native addon' : 'JS fallback', async () => {
@@ -324,4 +369,3 @@ test('the loader also works bundled as CommonJS, as in the Electron main process
   assert.equal(probe.provider.kind, 'native');
   assert.equal((await probe.detect()).cpu.threads > 0, true);
 });
-

@@ -20,7 +20,11 @@ before(async () => {
   lostGpu = createNativeProbe(addon, { kind: 'native', reason: 'test' }, await fakeMachine('lost-590', 'missing'));
 });
 
-const service = (probe: HardwareProbe, cacheDir: string, extra: { autoBenchmark?: boolean; clock?: FakeClock; logger?: MemoryLogger } = {}) =>
+const service = (
+  probe: HardwareProbe,
+  cacheDir: string,
+  extra: { autoBenchmark?: boolean; clock?: FakeClock; logger?: MemoryLogger } = {},
+) =>
   createHardwareService({
     probe,
     clock: extra.clock ?? new FakeClock(),
@@ -69,7 +73,11 @@ test('a lost GPU is listed as unusable with the reason', async () => {
     { code: 'device-error', message: 'The GPU stopped responding (lost from the bus): restart the computer to recover it' },
   ]);
   assert.equal(lost?.name, 'NVIDIA GPU at 0000:a1:00.0');
-  assert.deepEqual(snapshot.devices.map((d) => d.unusable.length), [0, 1, 0, 0], 'the healthy GPUs stay usable');
+  assert.deepEqual(
+    snapshot.devices.map((d) => d.unusable.length),
+    [0, 1, 0, 0],
+    'the healthy GPUs stay usable',
+  );
 });
 
 test('benchmark measures the CPU with progress, caches it by fingerprint, and a restart reuses it', async () => {
@@ -83,7 +91,10 @@ test('benchmark measures the CPU with progress, caches it by fingerprint, and a 
 
   assert.deepEqual(progress.at(-1), { step: 'done', fraction: 1 });
   assert.deepEqual([...new Set(progress.map((p) => p.step))], ['fp32', 'int8', 'memory', 'done']);
-  assert.ok(progress.every((p, i) => i === 0 || p.fraction >= progress[i - 1]!.fraction), 'progress never goes back');
+  assert.ok(
+    progress.every((p, i) => i === 0 || p.fraction >= progress[i - 1]!.fraction),
+    'progress never goes back',
+  );
   assert.equal(states[0], 'running');
   assert.equal(states.at(-1), 'ready');
   const cpu = measured.devices.at(-1)!.capabilities;
@@ -131,7 +142,13 @@ test('telemetry is sampled only while someone listens', async () => {
   let detections = 0;
   const counting: HardwareProbe = { provider: twoVendors.provider, detect: () => (detections++, twoVendors.detect()) };
   const clock = new FakeClock();
-  const hw = createHardwareService({ probe: counting, clock, logger: new MemoryLogger(), cacheDir: await tempDir(), telemetryIntervalMs: 1000 });
+  const hw = createHardwareService({
+    probe: counting,
+    clock,
+    logger: new MemoryLogger(),
+    cacheDir: await tempDir(),
+    telemetryIntervalMs: 1000,
+  });
   assert.equal(detections, 0);
 
   const samples: Telemetry[] = [];
@@ -171,7 +188,12 @@ const webGpuReport = (adapter: { name: string; vendor: string; description: stri
     software: false,
     features: [],
     languageFeatures: [],
-    limits: { maxBufferSize: 1 << 30, maxStorageBufferBindingSize: 1 << 27, maxComputeWorkgroupStorageSize: 32768, maxComputeInvocationsPerWorkgroup: 1024 },
+    limits: {
+      maxBufferSize: 1 << 30,
+      maxStorageBufferBindingSize: 1 << 27,
+      maxComputeWorkgroupStorageSize: 32768,
+      maxComputeInvocationsPerWorkgroup: 1024,
+    },
     ...adapter,
   },
   kernels: [],
@@ -188,7 +210,10 @@ test('a WebGPU measurement becomes the profile of the GPU it ran on; a GPU outsi
     value: { deviceId: 'amd:0000:07:00.0', note: 'Measured via WebGPU on AMD Radeon RX 6700 XT.' },
   });
   const capabilities = () => hw.snapshot()!.devices[2]!.capabilities;
-  assert.deepEqual([capabilities().basis, capabilities().fp32Gflops, capabilities().memoryBandwidthGbps, capabilities().fp16Gflops], ['measured', 70_000, 900, null]);
+  assert.deepEqual(
+    [capabilities().basis, capabilities().fp32Gflops, capabilities().memoryBandwidthGbps, capabilities().fp16Gflops],
+    ['measured', 70_000, 900, null],
+  );
   assert.equal(capabilities().note, 'Measured via WebGPU on AMD Radeon RX 6700 XT.');
   assert.equal(hw.snapshot()!.devices[0]!.capabilities.basis, 'spec', 'the NVIDIA GPUs keep their spec figures');
 
@@ -201,7 +226,9 @@ test('a WebGPU measurement becomes the profile of the GPU it ran on; a GPU outsi
 
 test('WebGPU reports that say nothing about one detected GPU are declined with the reason', async () => {
   const hw = service(twoVendors, await tempDir());
-  const software = await hw.acceptWebGpuReport(webGpuReport({ name: 'SwiftShader', vendor: 'google', description: 'SwiftShader', software: true }));
+  const software = await hw.acceptWebGpuReport(
+    webGpuReport({ name: 'SwiftShader', vendor: 'google', description: 'SwiftShader', software: true }),
+  );
   assert.equal(software.ok && software.value.deviceId, null);
   assert.match(software.ok ? software.value.note : '', /software WebGPU adapter/);
   const unnamed = await hw.acceptWebGpuReport(webGpuReport({ name: 'nvidia ampere', vendor: 'nvidia', description: '' }));

@@ -43,7 +43,10 @@ test('an epoch is appended once (detail beside it), survives a reopen, and every
   assert.equal((await recordsOf(reopened)).length, 1);
   await reopened.verify(() => null, 1);
   assert.equal(await add(reopened, bundle), false, 'dedup survives a restart');
-  assert.deepEqual((await receiptsIn(reopened)).map((r) => r.receiptId), bundle.receipts.map((r) => r.receiptId));
+  assert.deepEqual(
+    (await receiptsIn(reopened)).map((r) => r.receiptId),
+    bundle.receipts.map((r) => r.receiptId),
+  );
   assert.deepEqual(await verifyLedgerFile(file, expect), { ok: true, records: 1, problems: [] });
 });
 
@@ -86,7 +89,10 @@ test('a whole last line with a bad checksum is a torn append too; a damaged earl
 test('the file check refuses a forged epoch, a duplicate, and detail that does not add up to its signed root', async () => {
   const { file, ledger } = await ledgerIn();
   const signed = await one();
-  const forged = { ...signed, epoch: { ...signed.epoch, firstSeq: signed.epoch.firstSeq + 1000, lastSeq: signed.epoch.lastSeq + 1000, totalWei: '999' } };
+  const forged = {
+    ...signed,
+    epoch: { ...signed.epoch, firstSeq: signed.epoch.firstSeq + 1000, lastSeq: signed.epoch.lastSeq + 1000, totalWei: '999' },
+  };
   await add(ledger, signed);
   await appendFile(file, encodeRecord(line(forged)));
   const report = await verifyLedgerFile(file, expect);
@@ -117,10 +123,25 @@ test('earnings: per day (local midnight), device and resource; pending until the
   assert.equal(s.total.pendingTasks, 1);
   assert.deepEqual(ledger.sums.total(), s.total, 'the running total, pending included');
   assert.equal(s.rejected, 1);
-  assert.deepEqual(s.byDay.map((d) => d.key), ['2026-11-24', '2026-11-25']);
-  assert.deepEqual(ledger.sums.summary({ utcOffsetMinutes: 120 }).byDay.map((d) => d.key), ['2026-11-25', '2026-11-26']);
-  assert.deepEqual(s.byDevice.map((d) => [d.key, d.receipts]), [['dev-a', 2], ['dev-b', 1]]);
-  assert.deepEqual(s.byResource.map((d) => d.key), ['bandwidth', 'cpu']);
+  assert.deepEqual(
+    s.byDay.map((d) => d.key),
+    ['2026-11-24', '2026-11-25'],
+  );
+  assert.deepEqual(
+    ledger.sums.summary({ utcOffsetMinutes: 120 }).byDay.map((d) => d.key),
+    ['2026-11-25', '2026-11-26'],
+  );
+  assert.deepEqual(
+    s.byDevice.map((d) => [d.key, d.receipts]),
+    [
+      ['dev-a', 2],
+      ['dev-b', 1],
+    ],
+  );
+  assert.deepEqual(
+    s.byResource.map((d) => d.key),
+    ['bandwidth', 'cpu'],
+  );
   assert.equal(ledger.sums.summary({ devnet: false }).total.receipts, 0, 'devnet test rewards are kept apart');
   assert.equal(ledger.sums.summary({ fromMs: T0 + DAY }).total.receipts, 1);
 });
@@ -130,11 +151,23 @@ test('CSV export: a header, one row per receipt in detail, per resource of an ol
   await ledger.submitted({ at: T0, source, taskId: 'task-9', deviceId: 'dev-a', estimateWei: 1_500_000_000_000_000n });
   const old = await one({ issuedAt: T0 - 30 * DAY, units: '7000' });
   await add(ledger, await one({ deviceId: 'dev-a', units: '2500000000' }));
-  const csv = await earningsCsv({ detail: ledger.detail.lines(), epochs: (async function* () { yield line(old); yield* ledger.records(); })(), pending: ledger.sums.pendingResults() });
+  const csv = await earningsCsv({
+    detail: ledger.detail.lines(),
+    epochs: (async function* () {
+      yield line(old);
+      yield* ledger.records();
+    })(),
+    pending: ledger.sums.pendingResults(),
+  });
   const rows = csv.trimEnd().split('\r\n');
   assert.equal(rows.length, 4);
   assert.match(rows[0]!, /^time_utc,status,receipt_id,task_id,/);
-  assert.match(rows[1]!, new RegExp(`,epoch,epoch ${old.epoch.firstSeq}-${old.epoch.lastSeq},,dev-a,0x[0-9a-fA-F]{40},cpu,7000,floating-point operations,,,,,,,0\\.000000000000077,http`));
+  assert.match(
+    rows[1]!,
+    new RegExp(
+      `,epoch,epoch ${old.epoch.firstSeq}-${old.epoch.lastSeq},,dev-a,0x[0-9a-fA-F]{40},cpu,7000,floating-point operations,,,,,,,0\\.000000000000077,http`,
+    ),
+  );
   assert.match(rows[2]!, /,verified,r-\d+,t-\d+,dev-a,0x[0-9a-fA-F]{40},cpu,2500000000,floating-point operations,100,50,50,/);
   assert.match(rows[3]!, /,pending,,task-9,dev-a,.*,0\.0015,http:\/\/127\.0\.0\.1:1\/,true$/);
 });
@@ -150,7 +183,7 @@ test('a ledger in a folder that does not exist yet is created on open', async ()
 
 const trust = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
 
-test('at load every line is checked: a forged 1-SYNOR epoch, another device\'s and a stranger\'s are set aside with reasons, never counted', async () => {
+test("at load every line is checked: a forged 1-SYNOR epoch, another device's and a stranger's are set aside with reasons, never counted", async () => {
   const { file, ledger } = await ledgerIn();
   const good = await one();
   await add(ledger, good);
@@ -158,7 +191,10 @@ test('at load every line is checked: a forged 1-SYNOR epoch, another device\'s a
   await appendFile(file, encodeRecord(line(forged)));
   await appendFile(file, encodeRecord(line(await one({ deviceId: 'dev-other' }))));
   const stranger = Wallet.createRandom();
-  await appendFile(file, encodeRecord({ ...line(await epoch([receipt()], stranger)), source: { ...source, coordinator: stranger.address } }));
+  await appendFile(
+    file,
+    encodeRecord({ ...line(await epoch([receipt()], stranger)), source: { ...source, coordinator: stranger.address } }),
+  );
   await appendFile(file, encodeRecord(line(await epoch([receipt()], stranger))));
   const reopened = await Ledger.open(file, () => 7);
   assert.equal((await recordsOf(reopened)).length, 5, 'they parse, so the loader alone would count them');
@@ -167,7 +203,10 @@ test('at load every line is checked: a forged 1-SYNOR epoch, another device\'s a
   assert.equal(report?.keptIn, `${file}.set-aside-7`);
   const reasons = report!.reasons.join('\n');
   for (const why of [/signed by 0x/, /for device dev-other/, /never joined/]) assert.match(reasons, why);
-  assert.deepEqual((await recordsOf(reopened)).map((r) => r.signed.epoch.firstSeq), [good.epoch.firstSeq]);
+  assert.deepEqual(
+    (await recordsOf(reopened)).map((r) => r.signed.epoch.firstSeq),
+    [good.epoch.firstSeq],
+  );
   assert.equal(await ledgerWei(reopened), BigInt(good.epoch.totalWei));
   assert.equal(reopened.sums.summary().total.confirmed, formatSynor(BigInt(good.epoch.totalWei)), 'only the good one is counted');
   assert.equal((await readFile(`${file}.set-aside-7`, 'utf8')).split('\n').length, 9, 'each kept aside with its reason');
@@ -197,13 +236,16 @@ test('the check resumes where it stopped; a flipped byte inside the checked part
   assert.equal(reopened.sums.summary().total.receipts, 3, 'counted again from the file, without the forged line');
 });
 
-test('throughput from recent tasks: FLOPs over the time from one task\'s end to the next, without warm-up tasks or pauses, and the median transfer-to-compute pay per epoch (an epoch with a one-off model download does not count)', () => {
+test("throughput from recent tasks: FLOPs over the time from one task's end to the next, without warm-up tasks or pauses, and the median transfer-to-compute pay per epoch (an epoch with a one-off model download does not count)", () => {
   const receipts: Receipt[] = [];
   // Two sessions 60 s apart; in each, tasks of 100 ms with 10 ms between them, the first three slow (warming up);
   // an epoch's bandwidth receipt after every fourth task, the first one with the model's download in it.
   let at = T0;
   const transfers = ['1000000', '8800', '2200'];
-  for (const [session, count] of [[0, 8], [1, 5]] as const) {
+  for (const [session, count] of [
+    [0, 8],
+    [1, 5],
+  ] as const) {
     at += session * 60_000;
     for (let i = 0; i < count; i++) {
       at += 110;
@@ -240,7 +282,7 @@ test('a start reads the index and checks only the lines written after it; a dama
   await third.verify(counting, 3);
   assert.equal(checks, 2, 'the two lines written after the last index');
   assert.equal(third.sums.summary().total.receipts, 6);
-  assert.deepEqual(third.sums.total(), third.sums.summary().total, 'the running total is the summary\'s, after a reopen too');
+  assert.deepEqual(third.sums.total(), third.sums.summary().total, "the running total is the summary's, after a reopen too");
   await writeFile(`${file}.index`, 'damaged');
   checks = 0;
   const rebuilt = await Ledger.open(file);
@@ -266,14 +308,26 @@ test('sums by minute for two days, then by quarter hour: totals, devices and loc
       const day = new Date(e.closedAt + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
       days.set(day, (days.get(day) ?? 0n) + BigInt(e.totalWei));
     }
-    assert.deepEqual(s.byDay.map((d) => [d.key, d.confirmed]), [...days].sort().map(([k, v]) => [k, formatSynor(v)]), `offset ${utcOffsetMinutes}`);
+    assert.deepEqual(
+      s.byDay.map((d) => [d.key, d.confirmed]),
+      [...days].sort().map(([k, v]) => [k, formatSynor(v)]),
+      `offset ${utcOffsetMinutes}`,
+    );
   }
-  assert.equal(reopened.sums.summary({ fromMs: T0 + 3 * DAY - 1, toMs: T0 + 3 * DAY + 60_000 }).total.receipts, 1, 'a minute slot in the last two days');
+  assert.equal(
+    reopened.sums.summary({ fromMs: T0 + 3 * DAY - 1, toMs: T0 + 3 * DAY + 60_000 }).total.receipts,
+    1,
+    'a minute slot in the last two days',
+  );
   assert.equal(reopened.sums.summary({ fromMs: T0 - 3 * DAY }).total.receipts, 3, 'a quarter hour counts where its middle falls');
-  assert.deepEqual(reopened.sums.newest().map((r) => r.seq), all.map((r) => r.receipts[0]!.seq), 'the newest receipts, whole');
+  assert.deepEqual(
+    reopened.sums.newest().map((r) => r.seq),
+    all.map((r) => r.receipts[0]!.seq),
+    'the newest receipts, whole',
+  );
 });
 
-test('time online from availability receipts, and since when there is any: what the estimate\'s availability rests on', async () => {
+test("time online from availability receipts, and since when there is any: what the estimate's availability rests on", async () => {
   const { ledger } = await ledgerIn();
   assert.deepEqual(ledger.sums.since(0), { earnedWei: 0n, onlineHours: 0, firstOnlineAt: null });
   const hour = 3_600_000;
@@ -287,7 +341,11 @@ test('time online from availability receipts, and since when there is any: what 
 test('detail: a finished day is packed, a day past the window deleted; a receipt in the window proves offline against its signed epoch, a tampered one does not', async () => {
   const dir = await tempDir();
   const file = join(dir, 'ledger.jsonl');
-  const ledger = await Ledger.open(file, () => T0, () => 2);
+  const ledger = await Ledger.open(
+    file,
+    () => T0,
+    () => 2,
+  );
   await ledger.verify(() => null, 0);
   const days = [T0 - 3 * DAY, T0 - DAY, T0];
   const bundles: EpochBundle[] = [];
@@ -298,7 +356,11 @@ test('detail: a finished day is packed, a day past the window deleted; a receipt
   }
   const names = (await readdir(`${file}.detail`)).sort();
   assert.deepEqual(names, ['2026-11-23.jsonl.gz', '2026-11-24.jsonl'], 'three days ago left the window of 2; yesterday is packed');
-  assert.deepEqual((await receiptsIn(ledger)).map((r) => r.taskId), [...bundles[1]!.receipts, ...bundles[2]!.receipts].map((r) => r.taskId), 'packed lines read back');
+  assert.deepEqual(
+    (await receiptsIn(ledger)).map((r) => r.taskId),
+    [...bundles[1]!.receipts, ...bundles[2]!.receipts].map((r) => r.taskId),
+    'packed lines read back',
+  );
   assert.equal(ledger.sums.summary().total.receipts, 15, 'earnings keep every epoch, whatever the detail window');
 
   const target = bundles[1]!.receipts[3]!;
@@ -308,14 +370,21 @@ test('detail: a finished day is packed, a day past the window deleted; a receipt
   // Only what travels in the proof, and the coordinator's address: no ledger, no network.
   const shipped = JSON.parse(JSON.stringify(proof)) as NonNullable<typeof proof>;
   assert.equal(proofProblem(shipped, expect), null);
-  assert.match(proofProblem({ ...shipped, receipt: { ...shipped.receipt, totalWei: String(BigInt(target.totalWei) + 1n) } }, expect)!, /split|path/);
+  assert.match(
+    proofProblem({ ...shipped, receipt: { ...shipped.receipt, totalWei: String(BigInt(target.totalWei) + 1n) } }, expect)!,
+    /split|path/,
+  );
   assert.match(proofProblem({ ...shipped, receipt: { ...shipped.receipt, taskId: 'task-other' } }, expect)!, /path does not lead/);
   assert.match(proofProblem({ ...shipped, index: 2 }, expect)!, /not at place 2/);
   assert.match(proofProblem(shipped, { ...expect, coordinator: Wallet.createRandom().address })!, /signed by/);
-  assert.equal(await proveReceipt(ledger.detail, (r) => r.taskId === bundles[0]!.receipts[0]!.taskId), null, 'past the window: only its epoch\'s sums remain');
+  assert.equal(
+    await proveReceipt(ledger.detail, (r) => r.taskId === bundles[0]!.receipts[0]!.taskId),
+    null,
+    "past the window: only its epoch's sums remain",
+  );
 });
 
-test('a crash in the middle of an epoch\'s detail line: the half line is cut off at the next append, so the epoch fetched again keeps its detail', async () => {
+test("a crash in the middle of an epoch's detail line: the half line is cut off at the next append, so the epoch fetched again keeps its detail", async () => {
   const { file, ledger } = await ledgerIn();
   const [first, second] = [await one(), await one()];
   await add(ledger, first);
@@ -329,8 +398,15 @@ test('a crash in the middle of an epoch\'s detail line: the half line is cut off
   const restarted = await Ledger.open(file, () => 5);
   await restarted.verify(trust, 5);
   assert.equal(await add(restarted, second), true, 'fetched again after the crash');
-  assert.deepEqual((await receiptsIn(restarted)).map((r) => r.seq), [first.receipts[0]!.seq, second.receipts[0]!.seq]);
-  assert.equal(await readFile(`${dayFile}.torn-${second.epoch.issuedAt}`, 'utf8'), detailLines[1]!.slice(0, 200), 'the half line kept aside');
+  assert.deepEqual(
+    (await receiptsIn(restarted)).map((r) => r.seq),
+    [first.receipts[0]!.seq, second.receipts[0]!.seq],
+  );
+  assert.equal(
+    await readFile(`${dayFile}.torn-${second.epoch.issuedAt}`, 'utf8'),
+    detailLines[1]!.slice(0, 200),
+    'the half line kept aside',
+  );
   assert.deepEqual(await verifyLedgerFile(file, expect), { ok: true, records: 2, problems: [] });
 
   // And the file check notices an epoch whose detail is gone from a day that is kept.

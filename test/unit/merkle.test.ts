@@ -4,7 +4,9 @@ import { leafHashOf, merkleProof, merkleRoot, verifyMerkleProof } from '../../ma
 
 // RFC 6962 reference vectors as published by transparency-dev/merkle (testonly/constants.go): the leaves, the root of
 // every tree of the first n of them, and the inclusion proofs of leaves 0 and 5 in the tree of 8.
-const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((h) => leafHashOf(Buffer.from(h, 'hex')));
+const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((h) =>
+  leafHashOf(Buffer.from(h, 'hex')),
+);
 const ROOTS = [
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
   'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
@@ -16,13 +18,31 @@ const ROOTS = [
   '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
 ];
 const PROOFS = [
-  { index: 0, path: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-  { index: 5, path: ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
+  {
+    index: 0,
+    path: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    index: 5,
+    path: [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
 ];
 
-test('roots and inclusion proofs are RFC 6962\'s, on the reference vectors', () => {
+test("roots and inclusion proofs are RFC 6962's, on the reference vectors", () => {
   for (let n = 1; n <= 8; n++) assert.equal(merkleRoot(LEAVES.slice(0, n)), `0x${ROOTS[n - 1]}`, `size ${n}`);
-  for (const { index, path } of PROOFS) assert.deepEqual(merkleProof(LEAVES, index), path.map((h) => `0x${h}`));
+  for (const { index, path } of PROOFS)
+    assert.deepEqual(
+      merkleProof(LEAVES, index),
+      path.map((h) => `0x${h}`),
+    );
 });
 
 test('every leaf of every tree up to 40 leaves proves, and a wrong leaf, place or path does not (the size comes from the signed epoch)', () => {

@@ -68,22 +68,37 @@ test('Linux power: laptop unplugged, laptop charging, desktop without battery', 
       ...(profile ? { 'sys/firmware/acpi/platform_profile': profile } : {}),
     });
   assert.deepEqual(await linuxPower(await battery('Discharging', '0', 'low-power')).read(), {
-    onBattery: true, batteryPercent: 34, charging: false, batterySaver: true,
+    onBattery: true,
+    batteryPercent: 34,
+    charging: false,
+    batterySaver: true,
   });
   assert.deepEqual(await linuxPower(await battery('Charging', '1', 'balanced')).read(), {
-    onBattery: false, batteryPercent: 34, charging: true, batterySaver: false,
+    onBattery: false,
+    batteryPercent: 34,
+    charging: true,
+    batterySaver: false,
   });
   assert.deepEqual(await linuxPower(await tree({})).read(), { onBattery: false, batteryPercent: null, charging: null, batterySaver: null });
 });
 
 test('loginctl, ioreg and pmset outputs', () => {
-  assert.deepEqual(parseLoginctl('IdleHint=yes\nIdleSinceHintMonotonic=1000000\nLockedHint=no\n', 181_000_000), { idleSeconds: 180, locked: false });
+  assert.deepEqual(parseLoginctl('IdleHint=yes\nIdleSinceHintMonotonic=1000000\nLockedHint=no\n', 181_000_000), {
+    idleSeconds: 180,
+    locked: false,
+  });
   assert.deepEqual(parseLoginctl('IdleHint=no\nIdleSinceHintMonotonic=0\n', 5e6), { idleSeconds: 0, locked: null });
   assert.equal(parseLoginctl('', 1), null);
   assert.equal(parseIoreg('    |   "HIDIdleTime" = 125000000000\n'), 125);
-  assert.deepEqual(parsePmset("Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t85%; discharging; 4:01 remaining present: true"), {
-    onBattery: true, batteryPercent: 85, charging: false, batterySaver: null,
-  });
+  assert.deepEqual(
+    parsePmset("Now drawing from 'Battery Power'\n -InternalBattery-0 (id=1)\t85%; discharging; 4:01 remaining present: true"),
+    {
+      onBattery: true,
+      batteryPercent: 85,
+      charging: false,
+      batterySaver: null,
+    },
+  );
   assert.equal(parsePmset("Now drawing from 'AC Power'\n -InternalBattery-0\t100%; charged; 0:00 remaining").charging, true);
 });
 
@@ -114,17 +129,21 @@ test('monitor: load split into ours and the rest, listed apps found, questions a
   assert.deepEqual(off.blockingApps, []);
 });
 
-test('monitor: a GPU\'s use is split into our jobs\' run time and the rest', async () => {
+test("monitor: a GPU's use is split into our jobs' run time and the rest", async () => {
   const ports = fakePorts();
   let busyMs = 0;
   const gpu = { id: 'GPU-1', name: 'RTX 4070', tempC: 60, utilizationPercent: 80, ourUtilizationPercent: null, vramTotalMiB: 12288 };
-  const monitor = new Monitor(ports, () => [gpu], () => [{ id: 'GPU-1', pids: [7], busyMs }]);
+  const monitor = new Monitor(
+    ports,
+    () => [gpu],
+    () => [{ id: 'GPU-1', pids: [7], busyMs }],
+  );
   assert.equal((await monitor.sample(DEFAULT_SETTINGS)).gpus[0]!.ourUtilizationPercent, null, 'no earlier sample: cannot tell');
   ports.clock.advance(1000);
   busyMs = 500;
   const second = (await monitor.sample(DEFAULT_SETTINGS)).gpus[0]!;
   assert.equal(second.ourUtilizationPercent, 50, 'our jobs ran half of the second');
-  assert.equal(second.utilizationPercent, 80, 'the driver\'s own figure is kept: the user\'s programs used the other 30');
+  assert.equal(second.utilizationPercent, 80, "the driver's own figure is kept: the user's programs used the other 30");
   ports.clock.advance(1000);
   const idle = await monitor.sample(DEFAULT_SETTINGS);
   assert.equal(idle.gpus[0]!.ourUtilizationPercent, 0);
@@ -132,7 +151,11 @@ test('monitor: a GPU\'s use is split into our jobs\' run time and the rest', asy
 
 test('monitor: sleep and lock events reach the next sample', async () => {
   const ports = fakePorts();
-  const monitor = new Monitor(ports, () => [], () => []);
+  const monitor = new Monitor(
+    ports,
+    () => [],
+    () => [],
+  );
   ports.os.emit('suspend');
   ports.os.emit('lock');
   const sample = await monitor.sample({ ...DEFAULT_SETTINGS, sharing: true });
@@ -152,7 +175,9 @@ test('Electron adapters: idle never below the OS fallback, AC from powerMonitor,
   assert.equal(await idle.idleSeconds(), 700);
   assert.equal(await idle.locked(), true);
   assert.equal(idle.name, 'Electron powerMonitor + logind');
-  const power = electronPower(monitor, { read: async () => ({ onBattery: null, batteryPercent: 50, charging: false, batterySaver: null }) });
+  const power = electronPower(monitor, {
+    read: async () => ({ onBattery: null, batteryPercent: 50, charging: false, batterySaver: null }),
+  });
   assert.deepEqual(await power.read(), { onBattery: true, batteryPercent: 50, charging: false, batterySaver: null });
   const seen: SessionEvent[] = [];
   const unsubscribe = electronSession(monitor as unknown as PowerMonitor).subscribe((event) => seen.push(event));

@@ -24,59 +24,83 @@ const receipts = (service: NetworkService, count: number) =>
     });
   });
 
-test('a damaged client.json is set aside with a plain notice, and the device registers again and earns under its own id', { timeout: 90_000 }, async () => {
-  // Every fetch seals the open epoch: the second run's receipts come without waiting out a minute-long epoch.
-  const devnet = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1, epochMs: 0 });
-  closers.push(() => devnet.close());
-  const dataDir = await tempDir();
-  const signer = Wallet.createRandom();
-  const start = async () => {
-    const logger = new MemoryLogger();
-    const service = await startNetworkService({ dataDir, url: devnet.url, detailDays: () => 7, signer, device: cpuDevice, clock: systemClock, logger });
-    closers.push(() => service.close());
-    return { service, logger };
-  };
-  const first = await start();
-  const earned = receipts(first.service, 1);
-  const stopFirst = contributing(first.service.client, (task) => runWithOrt(task));
-  await earned;
-  await stopFirst();
-  await first.service.close();
-  const file = join(dataDir, 'network', 'client.json');
-  const good = JSON.parse(await readFile(file, 'utf8'));
+test(
+  'a damaged client.json is set aside with a plain notice, and the device registers again and earns under its own id',
+  { timeout: 90_000 },
+  async () => {
+    // Every fetch seals the open epoch: the second run's receipts come without waiting out a minute-long epoch.
+    const devnet = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1, epochMs: 0 });
+    closers.push(() => devnet.close());
+    const dataDir = await tempDir();
+    const signer = Wallet.createRandom();
+    const start = async () => {
+      const logger = new MemoryLogger();
+      const service = await startNetworkService({
+        dataDir,
+        url: devnet.url,
+        detailDays: () => 7,
+        signer,
+        device: cpuDevice,
+        clock: systemClock,
+        logger,
+      });
+      closers.push(() => service.close());
+      return { service, logger };
+    };
+    const first = await start();
+    const earned = receipts(first.service, 1);
+    const stopFirst = contributing(first.service.client, (task) => runWithOrt(task));
+    await earned;
+    await stopFirst();
+    await first.service.close();
+    const file = join(dataDir, 'network', 'client.json');
+    const good = JSON.parse(await readFile(file, 'utf8'));
 
-  // Valid JSON the client's schema refuses (what used to surface as a raw ZodError dump on the dashboard).
-  await writeFile(file, JSON.stringify({ ...good, coordinators: { [devnet.url]: { token: 42 } } }));
-  const second = await start();
-  assert.equal(second.service.notices.length, 1);
-  assert.match(second.service.notices[0]!, /^The file with this computer's network registration was damaged, so it was kept as client\.json\.bad-\S+ and the app registers again by itself\./);
-  assert.doesNotMatch(second.service.notices[0]!, /Zod|invalid_type|expected|\{/);
-  const names = await readdir(join(dataDir, 'network'));
-  assert.equal(names.filter((n) => n.startsWith('client.json.bad-')).length, 1);
-  assert.equal(second.service.client.deviceId, good.deviceId, 'the same device, so its earnings history stays its own');
-  const again = receipts(second.service, 1);
-  const stopSecond = contributing(second.service.client, (task) => runWithOrt(task));
-  await again;
-  await stopSecond();
-  assert.ok(second.service.earnings().total.confirmed !== '0');
-  await second.service.close();
+    // Valid JSON the client's schema refuses (what used to surface as a raw ZodError dump on the dashboard).
+    await writeFile(file, JSON.stringify({ ...good, coordinators: { [devnet.url]: { token: 42 } } }));
+    const second = await start();
+    assert.equal(second.service.notices.length, 1);
+    assert.match(
+      second.service.notices[0]!,
+      /^The file with this computer's network registration was damaged, so it was kept as client\.json\.bad-\S+ and the app registers again by itself\./,
+    );
+    assert.doesNotMatch(second.service.notices[0]!, /Zod|invalid_type|expected|\{/);
+    const names = await readdir(join(dataDir, 'network'));
+    assert.equal(names.filter((n) => n.startsWith('client.json.bad-')).length, 1);
+    assert.equal(second.service.client.deviceId, good.deviceId, 'the same device, so its earnings history stays its own');
+    const again = receipts(second.service, 1);
+    const stopSecond = contributing(second.service.client, (task) => runWithOrt(task));
+    await again;
+    await stopSecond();
+    assert.ok(second.service.earnings().total.confirmed !== '0');
+    await second.service.close();
 
-  // Not JSON at all, and a queued result that cannot be read: both set aside, each one plain sentence.
-  await writeFile(file, '\u0000\u0000garbage');
-  await writeFile(join(dataDir, 'network', 'outbox', `${'0'.repeat(32)}.json`), '{"version":1,');
-  const third = await start();
-  assert.equal(third.service.notices.length, 2, third.service.notices.join('\n'));
-  assert.match(third.service.notices[1]!, /^A finished result waiting to be sent was damaged and cannot be sent; it was kept in the outbox folder with the ending \.bad\./);
-  assert.ok(third.logger.lines.some((l) => /queued result could not be read/.test(l)), 'the details are in the log');
-  assert.ok((await readdir(join(dataDir, 'network', 'outbox'))).includes(`${'0'.repeat(32)}.json.bad`));
-  await third.service.close();
+    // Not JSON at all, and a queued result that cannot be read: both set aside, each one plain sentence.
+    await writeFile(file, '\u0000\u0000garbage');
+    await writeFile(join(dataDir, 'network', 'outbox', `${'0'.repeat(32)}.json`), '{"version":1,');
+    const third = await start();
+    assert.equal(third.service.notices.length, 2, third.service.notices.join('\n'));
+    assert.match(
+      third.service.notices[1]!,
+      /^A finished result waiting to be sent was damaged and cannot be sent; it was kept in the outbox folder with the ending \.bad\./,
+    );
+    assert.ok(
+      third.logger.lines.some((l) => /queued result could not be read/.test(l)),
+      'the details are in the log',
+    );
+    assert.ok((await readdir(join(dataDir, 'network', 'outbox'))).includes(`${'0'.repeat(32)}.json.bad`));
+    await third.service.close();
 
-  // A line damaged in the middle of the earnings history (not the torn last one): a notice too, not only stderr.
-  const ledgerFile = join(dataDir, 'ledger.jsonl');
-  const lines = (await readFile(ledgerFile, 'utf8')).split('\n');
-  assert.ok(lines.filter(Boolean).length >= 2, 'a line in the middle');
-  lines[0] = lines[0]!.replace(/[0-9]/, (d) => String((Number(d) + 1) % 10));
-  await writeFile(ledgerFile, lines.join('\n'));
-  const fourth = await start();
-  assert.ok(fourth.service.notices.some((n) => /^1 line of your earnings history is damaged and not counted/.test(n)), fourth.service.notices.join('\n'));
-});
+    // A line damaged in the middle of the earnings history (not the torn last one): a notice too, not only stderr.
+    const ledgerFile = join(dataDir, 'ledger.jsonl');
+    const lines = (await readFile(ledgerFile, 'utf8')).split('\n');
+    assert.ok(lines.filter(Boolean).length >= 2, 'a line in the middle');
+    lines[0] = lines[0]!.replace(/[0-9]/, (d) => String((Number(d) + 1) % 10));
+    await writeFile(ledgerFile, lines.join('\n'));
+    const fourth = await start();
+    assert.ok(
+      fourth.service.notices.some((n) => /^1 line of your earnings history is damaged and not counted/.test(n)),
+      fourth.service.notices.join('\n'),
+    );
+  },
+);

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { z } from 'zod';
-import type { NetworkError} from '../../main/core/network/http.js';
+import type { NetworkError } from '../../main/core/network/http.js';
 import { backoffMs, checkCoordinatorUrl, requestJson } from '../../main/core/network/http.js';
 import { bodyChunks } from '../../main/core/network/body.js';
 import { Outbox } from '../../main/core/network/outbox.js';
@@ -15,17 +15,42 @@ test('https everywhere except this machine', () => {
   for (const ok of ['https://coordinator.synor.io', 'http://127.0.0.1:7440', 'http://localhost:1/x', 'http://[::1]:9/']) {
     assert.ok(checkCoordinatorUrl(ok).href.endsWith('/'), ok);
   }
-  for (const bad of ['http://coordinator.synor.io', 'http://192.168.1.5:7440', 'ftp://127.0.0.1', 'not a url', 'http://127.0.0.1.evil.com/']) {
-    assert.throws(() => checkCoordinatorUrl(bad), (e: NetworkError) => e.code === 'INSECURE_URL', bad);
+  for (const bad of [
+    'http://coordinator.synor.io',
+    'http://192.168.1.5:7440',
+    'ftp://127.0.0.1',
+    'not a url',
+    'http://127.0.0.1.evil.com/',
+  ]) {
+    assert.throws(
+      () => checkCoordinatorUrl(bad),
+      (e: NetworkError) => e.code === 'INSECURE_URL',
+      bad,
+    );
   }
 });
 
 test('backoff grows exponentially to its cap, with jitter between half and all of each step', () => {
-  assert.equal(backoffMs(0, () => 0, 500, 60_000), 250);
-  assert.equal(backoffMs(0, () => 1, 500, 60_000), 500);
-  assert.equal(backoffMs(3, () => 0.5, 500, 60_000), 3000);
-  assert.equal(backoffMs(50, () => 1, 500, 60_000), 60_000);
-  assert.equal(backoffMs(50, () => 0, 500, 60_000), 30_000);
+  assert.equal(
+    backoffMs(0, () => 0, 500, 60_000),
+    250,
+  );
+  assert.equal(
+    backoffMs(0, () => 1, 500, 60_000),
+    500,
+  );
+  assert.equal(
+    backoffMs(3, () => 0.5, 500, 60_000),
+    3000,
+  );
+  assert.equal(
+    backoffMs(50, () => 1, 500, 60_000),
+    60_000,
+  );
+  assert.equal(
+    backoffMs(50, () => 0, 500, 60_000),
+    30_000,
+  );
 });
 
 const server = createServer((req, res) => {
@@ -61,7 +86,10 @@ test('each failure is one coded NetworkError with a sentence', async () => {
   for (const [path, code, message] of cases) {
     await assert.rejects(get(path), (e: NetworkError) => e.code === code && message.test(e.message), path);
   }
-  await assert.rejects(get('/ok', z.object({ n: z.string() })), (e: NetworkError) => e.code === 'BAD_REPLY' && /invalid at "n"/.test(e.message));
+  await assert.rejects(
+    get('/ok', z.object({ n: z.string() })),
+    (e: NetworkError) => e.code === 'BAD_REPLY' && /invalid at "n"/.test(e.message),
+  );
 });
 
 test('the outbox keeps unreadable entries aside instead of deleting them, and ignores half-written temp files', async () => {
@@ -74,18 +102,21 @@ test('the outbox keeps unreadable entries aside instead of deleting them, and ig
   assert.deepEqual((await readdir(dir)).sort(), ['broken.json.bad', 'x.json.123.ab.tmp']);
 });
 
-test('a body read that never settles still ends when its signal aborts, with the signal\'s reason, and is cancelled', async () => {
+test("a body read that never settles still ends when its signal aborts, with the signal's reason, and is cancelled", async () => {
   // Node's fetch can leave the read pending after an abort mid-body (nodejs/node#56917): a stream whose second read
   // never settles behaves the same way, without depending on the race that shows the bug in fetch.
   let cancelled = false;
   let pulls = 0;
-  const body = new ReadableStream<Uint8Array>({
-    pull: (controller) => {
-      if (pulls++ === 0) controller.enqueue(Uint8Array.of(1));
-      return new Promise<void>(() => undefined);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull: (controller) => {
+        if (pulls++ === 0) controller.enqueue(Uint8Array.of(1));
+        return new Promise<void>(() => undefined);
+      },
+      cancel: () => void (cancelled = true),
     },
-    cancel: () => void (cancelled = true),
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   const stop = new AbortController();
   const got: number[] = [];
   const reading = (async () => {
@@ -98,5 +129,10 @@ test('a body read that never settles still ends when its signal aborts, with the
   assert.deepEqual(got, [1]);
   assert.ok(cancelled, 'the stream was cancelled');
   // Already aborted: no read at all.
-  await assert.rejects((async () => { for await (const _ of bodyChunks(new ReadableStream(), stop.signal)) assert.fail(String(_)); })(), /not done/);
+  await assert.rejects(
+    (async () => {
+      for await (const _ of bodyChunks(new ReadableStream(), stop.signal)) assert.fail(String(_));
+    })(),
+    /not done/,
+  );
 });

@@ -79,11 +79,13 @@ test('stopping mid-task gives the task back with the reason the agent gave', asy
   const running = new Promise<void>((resolve) => (started = resolve));
   const service = await startService(devnet.url);
   devnet.addTasks(1);
-  const stop = contributing(service.client, (_task, signal) =>
-    new Promise((_resolve, reject) => {
-      started();
-      signal.addEventListener('abort', () => reject(new Error('stopped')));
-    }),
+  const stop = contributing(
+    service.client,
+    (_task, signal) =>
+      new Promise((_resolve, reject) => {
+        started();
+        signal.addEventListener('abort', () => reject(new Error('stopped')));
+      }),
   );
   await running;
   await stop('policy-pause');
@@ -116,5 +118,8 @@ test('a forged line put into the ledger while the app was stopped is set aside a
   const second = await startService(devnet.url, { dataDir, signer });
   assert.equal(second.earnings().total.confirmed, before, 'the forged SYNOR is not counted');
   assert.equal(second.notices.length, 1);
-  assert.match(second.notices[0]!, /^1 line of your earnings history did not check out .* and is not counted\. Nothing else changed; it was kept in .*ledger\.jsonl\.set-aside-\d+\.$/);
+  assert.match(
+    second.notices[0]!,
+    /^1 line of your earnings history did not check out .* and is not counted\. Nothing else changed; it was kept in .*ledger\.jsonl\.set-aside-\d+\.$/,
+  );
 });

@@ -26,22 +26,33 @@ test('an RPC URL off this machine must be https; plain http only to loopback', {
   }
 });
 
-test('the chain in Settings wins; else the coordinator’s is pinned on first sight and a later change is not followed', { timeout: 10_000 }, async () => {
-  const dataDir = await tempDir();
-  const url = 'https://coordinator.example/';
-  const named = chain();
-  const typed = chain({ chainId: 1 });
-  assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: typed, discovered: named }), { chain: typed });
-  assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: named }), { chain: named });
-  const pins = JSON.parse(await readFile(join(dataDir, 'network', 'payout-chains.json'), 'utf8')) as Record<string, ChainSettings>;
-  assert.deepEqual(pins, { [url]: named });
-  // The coordinator now names another contract: claims stay on the pinned one until the user enters the new chain.
-  const moved = await choosePayoutChain({ dataDir, url, configured: null, discovered: { ...named, payoutAddress: Wallet.createRandom().address } });
-  assert.ok('problem' in moved);
-  assert.match(moved.problem, /now names another payout chain .* if you trust the change, enter the new chain in Settings/);
-  // A label is only shown: a new one is the same chain.
-  assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: { ...named, label: 'SYNOR' } }), { chain: named });
-  assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: null }), { chain: named });
-  const elsewhere = await choosePayoutChain({ dataDir, url: 'https://other.example/', configured: null, discovered: null });
-  assert.ok('problem' in elsewhere && /names no payout chain: enter its chain in Settings/.test(elsewhere.problem));
-});
+test(
+  'the chain in Settings wins; else the coordinator’s is pinned on first sight and a later change is not followed',
+  { timeout: 10_000 },
+  async () => {
+    const dataDir = await tempDir();
+    const url = 'https://coordinator.example/';
+    const named = chain();
+    const typed = chain({ chainId: 1 });
+    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: typed, discovered: named }), { chain: typed });
+    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: named }), { chain: named });
+    const pins = JSON.parse(await readFile(join(dataDir, 'network', 'payout-chains.json'), 'utf8')) as Record<string, ChainSettings>;
+    assert.deepEqual(pins, { [url]: named });
+    // The coordinator now names another contract: claims stay on the pinned one until the user enters the new chain.
+    const moved = await choosePayoutChain({
+      dataDir,
+      url,
+      configured: null,
+      discovered: { ...named, payoutAddress: Wallet.createRandom().address },
+    });
+    assert.ok('problem' in moved);
+    assert.match(moved.problem, /now names another payout chain .* if you trust the change, enter the new chain in Settings/);
+    // A label is only shown: a new one is the same chain.
+    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: { ...named, label: 'SYNOR' } }), {
+      chain: named,
+    });
+    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: null }), { chain: named });
+    const elsewhere = await choosePayoutChain({ dataDir, url: 'https://other.example/', configured: null, discovered: null });
+    assert.ok('problem' in elsewhere && /names no payout chain: enter its chain in Settings/.test(elsewhere.problem));
+  },
+);

@@ -29,12 +29,17 @@ const on = (over: Partial<Settings> = {}): Settings => ({ ...DEFAULT_SETTINGS, s
 /** "Only when I am away" is off by default (most systems cannot report idle time); these rules switch it on. */
 const AWAY_ONLY: Settings['idleOnly'] = { enabled: true, minutes: 10 };
 
-const codes = (decision: Decision, device = 0) =>
-  decision.devices[device]!.reasons.filter((r) => r.blocking).map((r) => r.code);
+const codes = (decision: Decision, device = 0) => decision.devices[device]!.reasons.filter((r) => r.blocking).map((r) => r.code);
 
 test('calm machine, sharing on: every device runs, no reasons', () => {
   const decision = decide(calm(), on(), NOW);
-  assert.deepEqual(decision.devices.map((d) => [d.deviceId, d.run, d.reasons]), [['cpu', true, []], ['GPU-1', true, []]]);
+  assert.deepEqual(
+    decision.devices.map((d) => [d.deviceId, d.run, d.reasons]),
+    [
+      ['cpu', true, []],
+      ['GPU-1', true, []],
+    ],
+  );
 });
 
 /** [rule, signals change, settings change, blocking code on every device, message] */
@@ -44,7 +49,13 @@ const rules: [string, Partial<Signals>, Partial<Settings>, ReasonCode, RegExp][]
   ['paused for an hour', {}, { pausedUntil: NOW + 3600_000 }, 'PAUSED_UNTIL', /Paused until 14:30/],
   ['user present, idle-only', { idleSeconds: 190 }, { idleOnly: AWAY_ONLY }, 'WAITING_FOR_IDLE', /Waiting: 3 of 10 idle minutes/],
   ['idle time unknown, idle-only', { idleSeconds: null }, { idleOnly: AWAY_ONLY }, 'IDLE_UNKNOWN', /does not report idle time/],
-  ['on battery', { power: { onBattery: true, batteryPercent: 34, charging: false, batterySaver: false } }, {}, 'ON_BATTERY', /on battery, 34 %/],
+  [
+    'on battery',
+    { power: { onBattery: true, batteryPercent: 34, charging: false, batterySaver: false } },
+    {},
+    'ON_BATTERY',
+    /on battery, 34 %/,
+  ],
   [
     'battery allowed but low',
     { power: { onBattery: true, batteryPercent: 34, charging: false, batterySaver: false } },
@@ -59,8 +70,20 @@ const rules: [string, Partial<Signals>, Partial<Settings>, ReasonCode, RegExp][]
     'NOT_CHARGING',
     /only while plugged in/,
   ],
-  ['battery saver', { power: { onBattery: false, batteryPercent: 80, charging: true, batterySaver: true } }, {}, 'BATTERY_SAVER', /battery saver/],
-  ['other programs busy', { cpu: { cores: 8, otherLoadPercent: 72, ourLoadPercent: 0, tempC: 50 } }, {}, 'USER_BUSY', /use 72 % CPU \(> 60 %\)/],
+  [
+    'battery saver',
+    { power: { onBattery: false, batteryPercent: 80, charging: true, batterySaver: true } },
+    {},
+    'BATTERY_SAVER',
+    /battery saver/,
+  ],
+  [
+    'other programs busy',
+    { cpu: { cores: 8, otherLoadPercent: 72, ourLoadPercent: 0, tempC: 50 } },
+    {},
+    'USER_BUSY',
+    /use 72 % CPU \(> 60 %\)/,
+  ],
   ['listed app running', { blockingApps: ['steam'] }, { pauseWhileApps: ['steam'] }, 'APP_RUNNING', /steam is running/],
   ['full screen', { fullscreen: true }, {}, 'FULLSCREEN', /full screen/],
 ];
@@ -95,10 +118,22 @@ test('rule: a pause that has ended no longer blocks', () => {
 
 test('rule: hot CPU pauses only the CPU, hot GPU only that GPU', () => {
   const hotCpu = decide(calm({ cpu: { cores: 8, otherLoadPercent: 5, ourLoadPercent: 0, tempC: 91 } }), on(), NOW);
-  assert.deepEqual(hotCpu.devices.map((d) => d.run), [false, true]);
+  assert.deepEqual(
+    hotCpu.devices.map((d) => d.run),
+    [false, true],
+  );
   assert.match(hotCpu.devices[0]!.reasons[0]!.message, /CPU at 91 °C > 85 °C/);
-  const hotGpu = decide(calm({ gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC: 83, utilizationPercent: 90, ourUtilizationPercent: null, vramTotalMiB: 12288 }] }), on(), NOW);
-  assert.deepEqual(hotGpu.devices.map((d) => d.run), [true, false]);
+  const hotGpu = decide(
+    calm({
+      gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC: 83, utilizationPercent: 90, ourUtilizationPercent: null, vramTotalMiB: 12288 }],
+    }),
+    on(),
+    NOW,
+  );
+  assert.deepEqual(
+    hotGpu.devices.map((d) => d.run),
+    [true, false],
+  );
   assert.match(hotGpu.devices[1]!.reasons[0]!.message, /RTX 4070 at 83 °C > 80 °C/);
 });
 
@@ -109,13 +144,21 @@ test('rule: a GPU the user switched off, or set to 0 %, does not run; per-GPU se
   assert.deepEqual(codes(decide(calm(), zero, NOW), 1), ['SHARE_ZERO']);
   const capped = on({ gpus: { 'GPU-1': { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 30, vramLimitMiB: 4096 } } });
   assert.deepEqual(decide(calm(), capped, NOW).devices[1]!.limits, {
-    threads: 1, dutyCycle: 0.3, memoryBudgetBytes: Math.floor(16 * 2 ** 30 * 0.4), vramBudgetMiB: 4096, priority: 'idle',
+    threads: 1,
+    dutyCycle: 0.3,
+    memoryBudgetBytes: Math.floor(16 * 2 ** 30 * 0.4),
+    vramBudgetMiB: 4096,
+    priority: 'idle',
   });
 });
 
 test('limits: CPU share maps to threads and duty cycle; power mode scales and sets priority', () => {
   const limits = (cpuSharePercent: number, mode: Settings['power']['mode'], cores = 8) =>
-    decide(calm({ cpu: { cores, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 40 } }), on({ cpuSharePercent, power: { ...DEFAULT_SETTINGS.power, mode } }), NOW).devices[0]!.limits;
+    decide(
+      calm({ cpu: { cores, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 40 } }),
+      on({ cpuSharePercent, power: { ...DEFAULT_SETTINGS.power, mode } }),
+      NOW,
+    ).devices[0]!.limits;
   assert.deepEqual([limits(50, 'balanced').threads, limits(50, 'balanced').dutyCycle], [4, 1]);
   assert.deepEqual([limits(25, 'balanced', 2).threads, limits(25, 'balanced', 2).dutyCycle], [1, 0.5]);
   assert.deepEqual([limits(50, 'efficiency').threads, limits(50, 'efficiency').dutyCycle], [2, 1]);
@@ -125,14 +168,21 @@ test('limits: CPU share maps to threads and duty cycle; power mode scales and se
 });
 
 test('what this OS cannot tell is said, without blocking', () => {
-  const decision = decide(calm({ fullscreen: null, blockingApps: null, cpu: { cores: 8, otherLoadPercent: null, ourLoadPercent: null, tempC: null } }), on({ pauseWhileApps: ['game'] }), NOW);
+  const decision = decide(
+    calm({ fullscreen: null, blockingApps: null, cpu: { cores: 8, otherLoadPercent: null, ourLoadPercent: null, tempC: null } }),
+    on({ pauseWhileApps: ['game'] }),
+    NOW,
+  );
   assert.equal(decision.devices[0]!.run, true);
   assert.equal(decision.devices[0]!.reasons.filter((r) => r.code === 'CANNOT_TELL').length, 3);
 });
 
 test('summary: the first blocking reason, or what may work', () => {
   assert.deepEqual(summarize(decide(calm(), on({ sharing: false }), NOW), false).code, 'off');
-  assert.deepEqual(summarize(decide(calm({ idleSeconds: 10 }), on({ idleOnly: AWAY_ONLY }), NOW), false), { code: 'waiting', reason: 'Waiting: 0 of 10 idle minutes.' });
+  assert.deepEqual(summarize(decide(calm({ idleSeconds: 10 }), on({ idleOnly: AWAY_ONLY }), NOW), false), {
+    code: 'waiting',
+    reason: 'Waiting: 0 of 10 idle minutes.',
+  });
   assert.equal(summarize(decide(calm({ suspended: true }), on(), NOW), false).code, 'paused');
   assert.match(summarize(decide(calm(), on(), NOW), false).reason, /Ready: your CPU and GPU may work/);
   assert.equal(summarize(decide(calm(), on(), NOW), true).code, 'working');
@@ -173,21 +223,23 @@ const signalsArb = fc.record({
   fullscreen: fc.option(fc.boolean(), { nil: null }),
   suspended: fc.boolean(),
 });
-const settingsArb = fc.record({
-  sharing: fc.boolean(),
-  cpuSharePercent: fc.integer({ min: 0, max: 100 }),
-  idleOnly: fc.record({ enabled: fc.boolean(), minutes: fc.integer({ min: 1, max: 240 }) }),
-  pauseWhenUserCpuAbovePercent: fc.option(fc.integer({ min: 5, max: 100 }), { nil: null }),
-  power: fc.record({
-    pauseOnBattery: fc.boolean(),
-    minBatteryPercent: fc.integer({ min: 0, max: 100 }),
-    chargingOnly: fc.boolean(),
-    mode: fc.constantFrom('efficiency', 'balanced', 'performance'),
-  }),
-  pausedUntil: fc.option(fc.integer({ min: NOW - 7200_000, max: NOW + 7200_000 }), { nil: null }),
-  pauseWhileApps: fc.array(fc.constantFrom('steam', 'blender'), { maxLength: 2 }),
-  pauseWhileFullscreen: fc.boolean(),
-}).map((over) => ({ ...DEFAULT_SETTINGS, ...over }) as Settings);
+const settingsArb = fc
+  .record({
+    sharing: fc.boolean(),
+    cpuSharePercent: fc.integer({ min: 0, max: 100 }),
+    idleOnly: fc.record({ enabled: fc.boolean(), minutes: fc.integer({ min: 1, max: 240 }) }),
+    pauseWhenUserCpuAbovePercent: fc.option(fc.integer({ min: 5, max: 100 }), { nil: null }),
+    power: fc.record({
+      pauseOnBattery: fc.boolean(),
+      minBatteryPercent: fc.integer({ min: 0, max: 100 }),
+      chargingOnly: fc.boolean(),
+      mode: fc.constantFrom('efficiency', 'balanced', 'performance'),
+    }),
+    pausedUntil: fc.option(fc.integer({ min: NOW - 7200_000, max: NOW + 7200_000 }), { nil: null }),
+    pauseWhileApps: fc.array(fc.constantFrom('steam', 'blender'), { maxLength: 2 }),
+    pauseWhileFullscreen: fc.boolean(),
+  })
+  .map((over) => ({ ...DEFAULT_SETTINGS, ...over }) as Settings);
 
 test('property: nothing runs while any blocking condition holds', () => {
   fc.assert(
@@ -207,7 +259,11 @@ test('property: nothing runs while any blocking condition holds', () => {
         (settings.pauseWhileApps.length > 0 && (signals.blockingApps?.length ?? 0) > 0) ||
         (settings.pauseWhileFullscreen && signals.fullscreen === true);
       if (blocked) assert.equal(anyRuns, false);
-      for (const device of decision.devices) assert.equal(device.run, device.reasons.every((r) => !r.blocking));
+      for (const device of decision.devices)
+        assert.equal(
+          device.run,
+          device.reasons.every((r) => !r.blocking),
+        );
       const cpu = decision.devices[0]!;
       if (signals.cpu.tempC !== null && signals.cpu.tempC > settings.thermal.maxCpuC) assert.equal(cpu.run, false);
     }),
@@ -234,7 +290,7 @@ test('property: thermal hysteresis — resume only below limit − hysteresis, p
   );
 });
 
-test('property: other programs\' CPU load hysteresis stops flapping at the threshold', () => {
+test("property: other programs' CPU load hysteresis stops flapping at the threshold", () => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 40, max: 80 }), { minLength: 2, maxLength: 60 }), (loads) => {
       const settings = on();
@@ -254,10 +310,18 @@ test('property: other programs\' CPU load hysteresis stops flapping at the thres
 });
 
 test('effectiveShare: one rule for policy and estimate; efficiency mode halves the share of every device', () => {
-  const efficiency = on({ cpuSharePercent: 50, power: { ...DEFAULT_SETTINGS.power, mode: 'efficiency' }, gpus: { 'GPU-1': { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 80 } } });
+  const efficiency = on({
+    cpuSharePercent: 50,
+    power: { ...DEFAULT_SETTINGS.power, mode: 'efficiency' },
+    gpus: { 'GPU-1': { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 80 } },
+  });
   assert.equal(effectiveShare(efficiency, 'cpu'), 0.25);
   assert.equal(effectiveShare(efficiency, 'GPU-1'), 0.4);
-  assert.equal(effectiveShare(efficiency, 'GPU-unknown'), (DEFAULT_SETTINGS.gpuDefaults.sharePercent / 100) * 0.5, 'a GPU without its own settings takes the defaults');
+  assert.equal(
+    effectiveShare(efficiency, 'GPU-unknown'),
+    (DEFAULT_SETTINGS.gpuDefaults.sharePercent / 100) * 0.5,
+    'a GPU without its own settings takes the defaults',
+  );
   const decision = decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 40 } }), efficiency, NOW);
   const cpu = decision.devices[0]!.limits;
   assert.equal(cpu.threads * cpu.dutyCycle, 8 * effectiveShare(efficiency, 'cpu'), 'CPU limits give 8 cores × the effective share');
@@ -306,7 +370,12 @@ for (const [what, reading, readings, runs] of thresholdTables) {
 test('hysteresis: a GPU at its temperature limit does not flap', () => {
   let previous: Decision | undefined;
   const runs = [80, 80.4, 81, 80, 76, 75, 74, 80].map((tempC) => {
-    previous = decide(calm({ gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC, utilizationPercent: 90, ourUtilizationPercent: null, vramTotalMiB: 12288 }] }), on(), NOW, previous);
+    previous = decide(
+      calm({ gpus: [{ id: 'GPU-1', name: 'RTX 4070', tempC, utilizationPercent: 90, ourUtilizationPercent: null, vramTotalMiB: 12288 }] }),
+      on(),
+      NOW,
+      previous,
+    );
     return previous.devices[1]!.run;
   });
   assert.deepEqual(runs, [true, true, false, false, false, false, true, true]);
@@ -324,12 +393,16 @@ test('hysteresis: a load jittering around the limit flips the state at most once
 });
 
 test('wording: at exactly the limit nothing says it is over; above it, the message names the load and the limit', () => {
-  const at = (load: number, previous?: Decision) => decide(calm({ cpu: { cores: 8, otherLoadPercent: load, ourLoadPercent: 0, tempC: 40 } }), on(), NOW, previous);
+  const at = (load: number, previous?: Decision) =>
+    decide(calm({ cpu: { cores: 8, otherLoadPercent: load, ourLoadPercent: 0, tempC: 40 } }), on(), NOW, previous);
   assert.deepEqual(codes(at(60)), []);
   assert.deepEqual(codes(at(60.4)), [], '60.4 % is shown as 60 %, so it is not over');
   const over = at(60.6);
   assert.match(over.devices[0]!.reasons[0]!.message, /^Paused: your programs use 61 % CPU \(> 60 %\)\.$/);
   assert.match(at(60, over).devices[0]!.reasons[0]!.message, /^Paused: your programs use 60 % CPU \(resumes below 50 %\)\.$/);
   const hot = decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 90 } }), on(), NOW);
-  assert.match(decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 85 } }), on(), NOW, hot).devices[0]!.reasons[0]!.message, /cooling down, 85 °C \(resumes below 80 °C\)/);
+  assert.match(
+    decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 85 } }), on(), NOW, hot).devices[0]!.reasons[0]!.message,
+    /cooling down, 85 °C \(resumes below 80 °C\)/,
+  );
 });

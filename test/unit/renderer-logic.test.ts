@@ -19,7 +19,10 @@ test('amounts: decimal SYNOR to wei exactly, and a rate in integer wei', opts, (
 });
 
 test('policy reasons get their fix: a setting the system cannot honour is switched off in one click', opts, () => {
-  assert.deepEqual(fixFor('IDLE_UNKNOWN'), { label: 'Share without waiting for idle time', patch: { idleOnly: { enabled: false, minutes: 10 } } });
+  assert.deepEqual(fixFor('IDLE_UNKNOWN'), {
+    label: 'Share without waiting for idle time',
+    patch: { idleOnly: { enabled: false, minutes: 10 } },
+  });
   assert.deepEqual(fixFor('USER_BUSY'), { label: 'Change this in Settings', href: '#/settings/user-cpu' });
   assert.equal(fixFor('SUSPENDED'), null);
 });
@@ -35,18 +38,39 @@ const base = {
 test('one status model: connection first, then the wallet, the network, the policy; tasks in hand are "Working"', opts, () => {
   assert.equal(overall('lost', base).code, 'offline');
   assert.match(overall('bad-token', null).reason, /earlier run/);
-  const locked = { ...base, wallet: { wallet: { state: 'locked' } }, work: { ...base.work, blocker: 'Unlock your wallet to earn.' } } as unknown as AgentState;
+  const locked = {
+    ...base,
+    wallet: { wallet: { state: 'locked' } },
+    work: { ...base.work, blocker: 'Unlock your wallet to earn.' },
+  } as unknown as AgentState;
   assert.deepEqual(overall('connected', locked).fix, { label: 'Unlock your wallet', href: '#/wallet' });
-  const offline = { ...base, work: { ...base.work, network: { code: 'offline', message: 'Offline, 2 results queued' } } } as unknown as AgentState;
+  const offline = {
+    ...base,
+    work: { ...base.work, network: { code: 'offline', message: 'Offline, 2 results queued' } },
+  } as unknown as AgentState;
   assert.equal(overall('connected', offline).reason, 'Offline, 2 results queued');
   assert.equal(overall('connected', offline).fix?.label, 'Check the network address');
-  const busy = { ...base, work: { ...base.work, tasks: [{ id: 'a', state: 'queued' }, { id: 'b', state: 'running' }] } } as unknown as AgentState;
+  const busy = {
+    ...base,
+    work: {
+      ...base.work,
+      tasks: [
+        { id: 'a', state: 'queued' },
+        { id: 'b', state: 'running' },
+      ],
+    },
+  } as unknown as AgentState;
   assert.deepEqual(overall('connected', busy), { code: 'working', reason: 'Working: 2 tasks in hand.', fix: null });
   assert.equal(overall('connected', base).code, 'waiting');
   const blocked = {
     ...base,
     status: { code: 'waiting', reason: 'Waiting: no idle time' },
-    decision: { at: 1, devices: [{ deviceId: 'cpu', kind: 'cpu', run: false, limits: {}, reasons: [{ code: 'IDLE_UNKNOWN', message: 'x', blocking: true }] }] },
+    decision: {
+      at: 1,
+      devices: [
+        { deviceId: 'cpu', kind: 'cpu', run: false, limits: {}, reasons: [{ code: 'IDLE_UNKNOWN', message: 'x', blocking: true }] },
+      ],
+    },
   } as unknown as AgentState;
   assert.equal(overall('connected', blocked).fix?.label, 'Share without waiting for idle time');
 });
@@ -61,10 +85,14 @@ test('replies and events are parsed with the contract: wrong shapes become words
   assert.equal(parseEvent({ type: 'state', state: { sharing: 'yes' } }), null);
 });
 
-test('a GPU\'s use: ours beside the user\'s programs (the driver\'s figure less ours), unknown where nobody can tell', opts, () => {
+test("a GPU's use: ours beside the user's programs (the driver's figure less ours), unknown where nobody can tell", opts, () => {
   const gpu = { id: 'GPU-1', name: 'RTX 4070', tempC: 60, vramTotalMiB: 12288 };
   assert.deepEqual(gpuSplit({ ...gpu, utilizationPercent: 80, ourUtilizationPercent: 50 }), { ours: 50, other: 30 });
-  assert.deepEqual(gpuSplit({ ...gpu, utilizationPercent: 40, ourUtilizationPercent: 55 }), { ours: 55, other: 0 }, 'samples a little apart');
+  assert.deepEqual(
+    gpuSplit({ ...gpu, utilizationPercent: 40, ourUtilizationPercent: 55 }),
+    { ours: 55, other: 0 },
+    'samples a little apart',
+  );
   assert.deepEqual(gpuSplit({ ...gpu, utilizationPercent: 20, ourUtilizationPercent: null }), { ours: null, other: 20 });
   assert.deepEqual(gpuSplit({ ...gpu, utilizationPercent: null, ourUtilizationPercent: 10 }), { ours: 10, other: null });
 });

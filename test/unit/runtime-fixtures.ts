@@ -38,7 +38,10 @@ export class ModelServer {
       // A truncated answer (as from a dropped connection behind a proxy): the body just stops early.
       const body = blob.subarray(from, this.cutAfter === undefined ? undefined : from + this.cutAfter);
       this.cutAfter = undefined;
-      res.writeHead(from ? 206 : 200, { 'content-length': body.length, ...(from ? { 'content-range': `bytes ${from}-${blob.length - 1}/${blob.length}` } : {}) });
+      res.writeHead(from ? 206 : 200, {
+        'content-length': body.length,
+        ...(from ? { 'content-range': `bytes ${from}-${blob.length - 1}/${blob.length}` } : {}),
+      });
       res.end(body);
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));

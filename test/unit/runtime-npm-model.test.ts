@@ -18,7 +18,10 @@ after(() => server.close());
 test('the npm-shipped OCR classifier gives the same answers through the runtime as onnxruntime directly', async () => {
   const bytes = new Uint8Array(await readFile(MODEL));
   const shape = [2, 3, 48, 192];
-  const x = seededFloats(shape.reduce((a, b) => a * b), 3);
+  const x = seededFloats(
+    shape.reduce((a, b) => a * b),
+    3,
+  );
   const raw = await ort.InferenceSession.create(bytes);
   const [input, output] = [raw.inputNames[0]!, raw.outputNames[0]!];
   const expected = (await raw.run({ [input]: new ort.Tensor('float32', x, shape) }))[output]!;

@@ -8,7 +8,14 @@ import ort from 'onnxruntime-node';
 import { encodeFrame, FrameReader } from '../../main/core/runtime/frames.js';
 import { ModelCache } from '../../main/core/runtime/model-cache.js';
 import { countOperations, readModelGraph } from '../../main/core/runtime/model-graph.js';
-import { encodeModel, gemmModel, matMulIntegerModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import {
+  encodeModel,
+  gemmModel,
+  matMulIntegerModel,
+  matMulModel,
+  referenceMatMul,
+  seededFloats,
+} from '../../main/core/runtime/onnx-model.js';
 import { defaultHostEntry } from '../../main/core/runtime/host.js';
 import { executionProviders } from '../../main/core/runtime/providers.js';
 import { splitOutput, stackFeeds, type PreparedTask } from '../../main/core/runtime/runtime.js';
@@ -37,7 +44,10 @@ describe('generated ONNX models on real onnxruntime', () => {
     const g = gemmModel({ rows: 3, inner: 5, cols: 4 });
     const x = seededFloats(15, 2);
     const y = (await (await ort.InferenceSession.create(g.bytes)).run({ X: new ort.Tensor('float32', x, [3, 5]) }))['Y']!;
-    near(y.data as Float32Array, referenceMatMul(x, g.weights, 3, 5, 4).map((v, i) => v + g.bias[i % 4]!));
+    near(
+      y.data as Float32Array,
+      referenceMatMul(x, g.weights, 3, 5, 4).map((v, i) => v + g.bias[i % 4]!),
+    );
     const q = matMulIntegerModel({ rows: 2, inner: 6, cols: 3 });
     const xi = Uint8Array.from({ length: 12 }, (_, i) => i * 20);
     const yi = (await (await ort.InferenceSession.create(q.bytes)).run({ X: new ort.Tensor('uint8', xi, [2, 6]) }))['Y']!;
@@ -81,7 +91,14 @@ describe('generated ONNX models on real onnxruntime', () => {
     });
     const run = await (await ort.InferenceSession.create(cnn)).run({ X: new ort.Tensor('float32', seededFloats(2 * 243), [2, 3, 9, 9]) });
     // (9 + 1 + 1 - 3) / 2 + 1 = 5, then (5 - 2) / 2 + 1 = 2: the same formulas as countOperations.
-    assert.deepEqual([run['C']!.dims, run['P']!.dims, run['Y']!.dims], [[2, 4, 5, 5], [2, 4, 2, 2], [2, 4, 1, 1]]);
+    assert.deepEqual(
+      [run['C']!.dims, run['P']!.dims, run['Y']!.dims],
+      [
+        [2, 4, 5, 5],
+        [2, 4, 2, 2],
+        [2, 4, 1, 1],
+      ],
+    );
     const conv = 2 * (2 * 4 * 5 * 5) * 3 * (3 * 3) + 2 * 4 * 5 * 5; // multiply-adds over C_in × kernel, plus the bias
     const pool = 2 * 4 * 2 * 2 * (2 * 2);
     const global = 2 * 4 * 2 * 2;
@@ -92,7 +109,10 @@ describe('generated ONNX models on real onnxruntime', () => {
 describe('micro-batching helpers', () => {
   it('stacks inputs along the first axis and splits outputs back by rows', () => {
     const mk = (rows: number, v: number): PreparedTask =>
-      ({ feeds: { X: { dtype: 'float32', shape: [rows, 2], data: new Uint8Array(new Float32Array(rows * 2).fill(v).buffer) } }, rows }) as unknown as PreparedTask;
+      ({
+        feeds: { X: { dtype: 'float32', shape: [rows, 2], data: new Uint8Array(new Float32Array(rows * 2).fill(v).buffer) } },
+        rows,
+      }) as unknown as PreparedTask;
     const stacked = stackFeeds([mk(1, 1), mk(3, 2)]);
     assert.deepEqual(stacked['X']!.shape, [4, 2]);
     assert.deepEqual([...new Float32Array(Uint8Array.from(stacked['X']!.data).buffer)], [1, 1, 2, 2, 2, 2, 2, 2]);
@@ -114,7 +134,7 @@ describe('job host pipe frames', () => {
         for (let i = 0; i < bytes.length; i += size) reader.push(bytes.subarray(i, i + size));
       },
       target: (reader: FrameReader, size: number) => {
-        for (let i = 0; i < bytes.length; ) {
+        for (let i = 0; i < bytes.length;) {
           const into = reader.target();
           assert.ok(into.length > 0);
           const n = Math.min(size, into.length, bytes.length - i);
@@ -124,7 +144,9 @@ describe('job host pipe frames', () => {
         }
       },
     };
-    for (const [how, size] of Object.keys(feeds).flatMap((how) => [1, 5, bytes.length].map((size) => [how as keyof typeof feeds, size] as const))) {
+    for (const [how, size] of Object.keys(feeds).flatMap((how) =>
+      [1, 5, bytes.length].map((size) => [how as keyof typeof feeds, size] as const),
+    )) {
       const got: unknown[] = [];
       const reader = new FrameReader((m) => got.push(m));
       feeds[how](reader, size);
@@ -203,34 +225,44 @@ describe('spill folders', { skip: process.platform !== 'linux' && 'spill folders
   });
 
   // The timeout only turns a host that is never killed into a failure instead of a hang.
-  it("a dead agent's folders and stopped job hosts are swept when a runtime starts; a live agent's are kept", { timeout: 20_000 }, async () => {
-    const child = spawn(process.execPath, ['-e', '']);
-    await once(child, 'exit');
-    const dead = `/dev/shm/synor-${child.pid}-test`;
-    const live = `/dev/shm/synor-${process.pid}-test`;
-    await mkdir(dead);
-    await writeFile(join(dead, '1-1'), 'left behind');
-    await mkdir(live);
-    // Stand-ins for job hosts the agents had stopped (a host gets its folder as an argument).
-    const host = (folder: string): ChildProcess => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', 'idle', folder]);
-    const [orphan, ours] = [host(dead), host(live)];
-    await Promise.all([once(orphan, 'spawn'), once(ours, 'spawn')]);
-    orphan.kill('SIGSTOP');
-    ours.kill('SIGSTOP');
-    const orphanGone = once(orphan, 'exit');
-    await runtimeWithHost(defaultHostEntry());
-    assert.deepEqual(await orphanGone, [null, 'SIGKILL']);
-    await assert.rejects(stat(dead), { code: 'ENOENT' });
-    assert.ok((await stat(live)).isDirectory());
-    assert.equal(ours.exitCode ?? ours.signalCode, null, "the live agent's host is left alone");
-    ours.kill('SIGKILL');
-    await rm(live, { recursive: true });
-  });
+  it(
+    "a dead agent's folders and stopped job hosts are swept when a runtime starts; a live agent's are kept",
+    { timeout: 20_000 },
+    async () => {
+      const child = spawn(process.execPath, ['-e', '']);
+      await once(child, 'exit');
+      const dead = `/dev/shm/synor-${child.pid}-test`;
+      const live = `/dev/shm/synor-${process.pid}-test`;
+      await mkdir(dead);
+      await writeFile(join(dead, '1-1'), 'left behind');
+      await mkdir(live);
+      // Stand-ins for job hosts the agents had stopped (a host gets its folder as an argument).
+      const host = (folder: string): ChildProcess => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)', 'idle', folder]);
+      const [orphan, ours] = [host(dead), host(live)];
+      await Promise.all([once(orphan, 'spawn'), once(ours, 'spawn')]);
+      orphan.kill('SIGSTOP');
+      ours.kill('SIGSTOP');
+      const orphanGone = once(orphan, 'exit');
+      await runtimeWithHost(defaultHostEntry());
+      assert.deepEqual(await orphanGone, [null, 'SIGKILL']);
+      await assert.rejects(stat(dead), { code: 'ENOENT' });
+      assert.ok((await stat(live)).isDirectory());
+      assert.equal(ours.exitCode ?? ours.signalCode, null, "the live agent's host is left alone");
+      ours.kill('SIGKILL');
+      await rm(live, { recursive: true });
+    },
+  );
 });
 
 describe('execution providers', () => {
   it('passes the VRAM budget to CUDA as gpu_mem_limit and keeps CPU last', () => {
-    const eps = executionProviders({ threads: 2, providers: ['cuda', 'cpu'], deviceIndex: 1, vramBudgetBytes: 512 * 1024 ** 2, warmSessions: 2 });
+    const eps = executionProviders({
+      threads: 2,
+      providers: ['cuda', 'cpu'],
+      deviceIndex: 1,
+      vramBudgetBytes: 512 * 1024 ** 2,
+      warmSessions: 2,
+    });
     assert.deepEqual(eps, [{ name: 'cuda', deviceId: 1, gpu_mem_limit: 512 * 1024 ** 2 }, { name: 'cpu' }]);
   });
 });

@@ -5,7 +5,19 @@ import { after, before, describe, it } from 'node:test';
 import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped } from '../../main/core/runtime/process-control.js';
 import type { Scheduler } from '../../main/core/scheduler/scheduler.js';
-import { fixtureHost, floats, matmulTask, ModelServer, decided, running, runtimeWithHost, sha256, testScheduler, until, type Outcome } from './runtime-fixtures.js';
+import {
+  fixtureHost,
+  floats,
+  matmulTask,
+  ModelServer,
+  decided,
+  running,
+  runtimeWithHost,
+  sha256,
+  testScheduler,
+  until,
+  type Outcome,
+} from './runtime-fixtures.js';
 
 const near = (a: ArrayLike<number>, b: ArrayLike<number>): void => {
   assert.equal(a.length, b.length);
@@ -26,7 +38,11 @@ const stateOf = (s: Scheduler, id: string): string | undefined => s.snapshot().t
 function slowModel(layers: number): Uint8Array {
   const w = seededFloats(512 * 512, 11).map((v) => v / 16);
   return encodeModel({
-    nodes: Array.from({ length: layers }, (_, i) => ({ op: 'MatMul', inputs: [i ? `H${i}` : 'X', 'W'], outputs: [i === layers - 1 ? 'Y' : `H${i + 1}`] })),
+    nodes: Array.from({ length: layers }, (_, i) => ({
+      op: 'MatMul',
+      inputs: [i ? `H${i}` : 'X', 'W'],
+      outputs: [i === layers - 1 ? 'Y' : `H${i + 1}`],
+    })),
     inputs: [{ name: 'X', dtype: 'float32', shape: ['batch', 512] }],
     outputs: [{ name: 'Y', dtype: 'float32', shape: ['batch', 512] }],
     initializers: [{ name: 'W', dtype: 'float32', shape: [512, 512], data: w }],
@@ -85,7 +101,7 @@ describe('scheduler on a real runtime', () => {
       const pid = pidOf(t.scheduler);
       const nice = (tid: string): number => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
       const tids = readdirSync(`/proc/${pid}/task`);
-      assert.equal(nice(String(pid)), getPriority(), 'main thread at the agent\'s own priority');
+      assert.equal(nice(String(pid)), getPriority(), "main thread at the agent's own priority");
       assert.deepEqual(new Set(tids.filter((tid) => tid !== String(pid)).map(nice)), new Set([19]));
     }
     await t.scheduler.close();
@@ -123,7 +139,10 @@ describe('scheduler on a real runtime', () => {
     const notOnnx = matmulTask(server.add('junk', Uint8Array.from([1, 2, 3, 4, 5])), seededFloats(8), [1, 8]);
     const wrongHash = matmulTask(server.add('liar', small.bytes, sha256(Uint8Array.from([9]))), seededFloats(8), [1, 8]);
     const wrongShape = matmulTask(smallRef, seededFloats(9), [1, 9]);
-    const badBytes = { ...matmulTask(smallRef, seededFloats(8), [1, 8]), inputs: { X: { kind: 'inline', dtype: 'float32', shape: [2, 8], data: 'AAAA' } } };
+    const badBytes = {
+      ...matmulTask(smallRef, seededFloats(8), [1, 8]),
+      inputs: { X: { kind: 'inline', dtype: 'float32', shape: [2, 8], data: 'AAAA' } },
+    };
     // Right length, one character outside base64 (the schema checks only the length; decoding checks the rest).
     const good = matmulTask(smallRef, seededFloats(8), [1, 8]);
     const x = good.inputs['X']!;
@@ -150,25 +169,29 @@ describe('scheduler on a real runtime', () => {
     await t.scheduler.close();
   });
 
-  it('keeps an idle job host stopped (onnxruntime threads spin ~40 ms after a run) and wakes it for the next task', { skip: process.platform !== 'linux' && 'reads process states from /proc' }, async () => {
-    const t = await testScheduler();
-    t.scheduler.apply(decided('cpu', running({ threads: 2 })));
-    const stopped = async (pid: number): Promise<void> => {
-      // The signal is sent before the result is reported; the kernel stops the process as it lands.
-      const deadline = performance.now() + 5_000;
-      while (isStopped(pid) !== true) {
-        assert.ok(performance.now() < deadline, 'the idle job host was not stopped');
-        await new Promise((r) => setImmediate(r));
-      }
-    };
-    await check(t);
-    const pid = pidOf(t.scheduler);
-    await stopped(pid);
-    await check(t);
-    assert.equal(pidOf(t.scheduler), pid, 'the same warm host ran it');
-    await stopped(pid);
-    await t.scheduler.close();
-  });
+  it(
+    'keeps an idle job host stopped (onnxruntime threads spin ~40 ms after a run) and wakes it for the next task',
+    { skip: process.platform !== 'linux' && 'reads process states from /proc' },
+    async () => {
+      const t = await testScheduler();
+      t.scheduler.apply(decided('cpu', running({ threads: 2 })));
+      const stopped = async (pid: number): Promise<void> => {
+        // The signal is sent before the result is reported; the kernel stops the process as it lands.
+        const deadline = performance.now() + 5_000;
+        while (isStopped(pid) !== true) {
+          assert.ok(performance.now() < deadline, 'the idle job host was not stopped');
+          await new Promise((r) => setImmediate(r));
+        }
+      };
+      await check(t);
+      const pid = pidOf(t.scheduler);
+      await stopped(pid);
+      await check(t);
+      assert.equal(pidOf(t.scheduler), pid, 'the same warm host ran it');
+      await stopped(pid);
+      await t.scheduler.close();
+    },
+  );
 
   it('fetches a cached model again when the job host finds it changed or gone on disk', async () => {
     const t = await testScheduler();
@@ -245,7 +268,10 @@ describe('scheduler on a real runtime', () => {
     process.kill(pidOf(t.scheduler), 'SIGSTOP'); // not our stop: to the scheduler this host just hangs
     const r = result(await t.outcome(task.id));
     assert.equal(floats(r).length, 64 * 512);
-    assert.ok(t.ports.logger.lines.some((l) => /retrying .*job host hung/.test(l)), t.ports.logger.lines.join('\n'));
+    assert.ok(
+      t.ports.logger.lines.some((l) => /retrying .*job host hung/.test(l)),
+      t.ports.logger.lines.join('\n'),
+    );
     assert.equal(t.scheduler.snapshot().tasks.length, 0);
     await t.scheduler.close();
   });
@@ -271,7 +297,10 @@ describe('scheduler on a real runtime', () => {
   it('does not admit a task whose memory estimate exceeds the budget; it goes back, not started, at its deadline', async () => {
     const t = await testScheduler();
     t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 300 * 1024 ** 2 })));
-    const task = matmulTask(smallRef, seededFloats(8), [1, 8], { memoryEstimateBytes: 400 * 1024 ** 2, deadline: t.ports.clock.time + 60_000 });
+    const task = matmulTask(smallRef, seededFloats(8), [1, 8], {
+      memoryEstimateBytes: 400 * 1024 ** 2,
+      deadline: t.ports.clock.time + 60_000,
+    });
     t.scheduler.submit(task);
     await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'queued');
     await check(t); // a task that fits overtakes it
@@ -375,7 +404,8 @@ describe('scheduler on a real runtime', () => {
     const inputs = Array.from({ length: 8 }, (_, i) => seededFloats(64 * 512, 200 + i));
     const tasks = inputs.map((x) => matmulTask(ref, x, [64, 512]));
     tasks.forEach((task) => t.scheduler.submit(task));
-    for (const [i, task] of tasks.entries()) near(floats(result(await t.outcome(task.id))), referenceMatMul(inputs[i]!, wide.weights, 64, 512, 512));
+    for (const [i, task] of tasks.entries())
+      near(floats(result(await t.outcome(task.id))), referenceMatMul(inputs[i]!, wide.weights, 64, 512, 512));
     await t.scheduler.close();
   });
 
@@ -389,7 +419,11 @@ describe('scheduler on a real runtime', () => {
     const ref = server.add('nonzero', nonZero);
     const t = await testScheduler();
     t.scheduler.apply(decided('cpu', running()));
-    for (const x of [[0, 1, 0, 2, 3, 0, 0, 4], [5, 0, 0, 0, 0, 0, 6, 0], [0, 0, 0, 7, 0, 0, 0, 0]]) {
+    for (const x of [
+      [0, 1, 0, 2, 3, 0, 0, 4],
+      [5, 0, 0, 0, 0, 0, 6, 0],
+      [0, 0, 0, 7, 0, 0, 0, 0],
+    ]) {
       const task = matmulTask(ref, Float32Array.from(x), [8]);
       t.scheduler.submit(task);
       const y = result(await t.outcome(task.id)).outputs['Y']!;
@@ -469,7 +503,10 @@ describe('scheduler on a real runtime', () => {
       assert.equal(r.accounting.device, 'cpu/cpu');
     }
     const lane = t.scheduler.snapshot().lanes[0]!;
-    assert.match(lane.notice ?? '', /^Fake RTX: cuda not usable here \(.+\); webgpu not usable here \(.+\); its tasks run on the processor instead, within the CPU limits$/);
+    assert.match(
+      lane.notice ?? '',
+      /^Fake RTX: cuda not usable here \(.+\); webgpu not usable here \(.+\); its tasks run on the processor instead, within the CPU limits$/,
+    );
     assert.doesNotMatch(lane.notice!, /\.cc:\d+/, "onnxruntime's source locations are cut off: the user gets the reason");
     await until(t.scheduler, () => t.scheduler.snapshot().lanes[0]!.pids.length === 0); // its job host is gone
     assert.equal(t.ports.logger.lines.filter((l) => l.startsWith('warn device GPU-1: Fake RTX:')).length, 1, 'said once');

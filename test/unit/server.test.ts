@@ -82,7 +82,12 @@ test('a call with the token works; without or with a wrong one it is refused', a
 });
 
 test('a foreign Host (DNS rebinding) or Origin (CSRF) is refused before anything else', async () => {
-  for (const headers of [{ host: 'evil.example' }, { host: `evil.example:${server.port}` }, { origin: 'http://evil.example' }, { origin: 'null' }]) {
+  for (const headers of [
+    { host: 'evil.example' },
+    { host: `evil.example:${server.port}` },
+    { origin: 'http://evil.example' },
+    { origin: 'null' },
+  ]) {
     const refused = await rpc({ cmd: 'getState' }, headers);
     assert.equal(refused.status, 403, JSON.stringify(headers));
     assert.equal(JSON.parse(refused.body).error.code, 'FORBIDDEN');

@@ -22,14 +22,19 @@ test('a change reads as a sentence with the old and new value', { timeout: 5000 
 
 test('every setting but the share toggle has words, and no sentence carries an internal name', { timeout: 5000 }, () => {
   const everything = with_({
-    cpuSharePercent: 1, memorySharePercent: 2, diskBudgetGiB: 3,
+    cpuSharePercent: 1,
+    memorySharePercent: 2,
+    diskBudgetGiB: 3,
     gpuDefaults: { enabled: false, sharePercent: 4, vramLimitMiB: 512, maxTempC: 70 },
     gpus: { 'GPU-1': DEFAULT_SETTINGS.gpuDefaults },
-    idleOnly: { enabled: true, minutes: 5 }, pauseWhenUserCpuAbovePercent: 90,
+    idleOnly: { enabled: true, minutes: 5 },
+    pauseWhenUserCpuAbovePercent: 90,
     power: { pauseOnBattery: false, minBatteryPercent: 20, chargingOnly: true, mode: 'performance' },
     thermal: { maxCpuC: 70, hysteresisC: 3 },
     schedule: { enabled: true, week: DEFAULT_SETTINGS.schedule.week },
-    pausedUntil: 1, pauseWhileApps: ['steam'], pauseWhileFullscreen: false,
+    pausedUntil: 1,
+    pauseWhileApps: ['steam'],
+    pauseWhileFullscreen: false,
     network: { coordinatorUrl: 'https://synor.example', tariffPerKwh: 0.1, usdPerSynor: 2 },
     chain: { rpcUrl: 'https://rpc.example', chainId: 1, tokenAddress: `0x${'1'.repeat(40)}`, payoutAddress: `0x${'2'.repeat(40)}` },
     startAtLogin: false,

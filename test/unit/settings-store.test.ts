@@ -65,7 +65,10 @@ test('a save into a path that cannot be a folder throws', async () => {
 
 test('a version 1 file is upgraded: its values kept, new settings at their defaults', async () => {
   const { store } = await storeIn();
-  await writeFile(store.file, JSON.stringify({ schemaVersion: 1, sharing: true, cpuSharePercent: 30, idleOnly: { enabled: false, minutes: 3 } }));
+  await writeFile(
+    store.file,
+    JSON.stringify({ schemaVersion: 1, sharing: true, cpuSharePercent: 30, idleOnly: { enabled: false, minutes: 3 } }),
+  );
   const loaded = await store.load();
   assert.equal(loaded.notice, undefined);
   assert.deepEqual(loaded.settings, { ...DEFAULT_SETTINGS, sharing: true, cpuSharePercent: 30, idleOnly: { enabled: false, minutes: 3 } });

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newStanding, promisedMs, recordOnline, recordOutcome, reputation, uptimeBp, UPTIME_WINDOW_MS } from '../../main/devnet/standing.js';
+import {
+  newStanding,
+  promisedMs,
+  recordOnline,
+  recordOutcome,
+  reputation,
+  uptimeBp,
+  UPTIME_WINDOW_MS,
+} from '../../main/devnet/standing.js';
 
 const T0 = Date.UTC(2026, 11, 1, 0, 0);
 const DAY = 86_400_000;
@@ -27,7 +35,11 @@ test('uptime is online time over the trailing week against what the device promi
   let s = newStanding();
   assert.equal(uptimeBp(s, always, T0), 0, 'a new device starts at 0, not 100 %');
   for (let h = 0; h < 24; h++) s = recordOnline(s, 3_600_000, T0 + h * 3_600_000);
-  assert.equal(uptimeBp(s, always, T0 + DAY - 1), Math.floor((24 * 3_600_000 * 10_000) / UPTIME_WINDOW_MS), 'one day online of a promised week');
+  assert.equal(
+    uptimeBp(s, always, T0 + DAY - 1),
+    Math.floor((24 * 3_600_000 * 10_000) / UPTIME_WINDOW_MS),
+    'one day online of a promised week',
+  );
   const office = { ...always, always: false, hours: [[0, 24]] as [number, number][] };
   assert.equal(promisedMs(office, T0 + DAY), UPTIME_WINDOW_MS);
   const nights = { ...always, always: false, hours: [[0, 8]] as [number, number][] };

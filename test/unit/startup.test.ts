@@ -21,7 +21,9 @@ async function descendants(root: number): Promise<{ pid: number; cmd: string }[]
     if (stat) parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
   }
   const below = (pid: number): number[] => [...parents].filter(([, ppid]) => ppid === pid).flatMap(([child]) => [child, ...below(child)]);
-  return Promise.all(below(root).map(async (pid) => ({ pid, cmd: (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ') })));
+  return Promise.all(
+    below(root).map(async (pid) => ({ pid, cmd: (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ') })),
+  );
 }
 
 /** Results kept on disk for a later send: the taskIds in every outbox under `dir`. */
@@ -67,7 +69,10 @@ function recordingProxy(target: string) {
   return {
     leased,
     released,
-    listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`))),
+    listen: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
+      ),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -80,9 +85,19 @@ test('quit during work: no job process left, every leased task accepted, given b
   await mkdir(join(home, 'config'), { recursive: true });
   // Work whatever the load of this shared machine: no idle wait, no pause for other programs' CPU.
   const settings = { ...DEFAULT_SETTINGS, sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null };
-  await writeFile(join(home, 'config', 'settings.json'), JSON.stringify({ ...settings, network: { ...settings.network, coordinatorUrl: url } }));
+  await writeFile(
+    join(home, 'config', 'settings.json'),
+    JSON.stringify({ ...settings, network: { ...settings.network, coordinatorUrl: url } }),
+  );
   // A bare server: no keychain, so the key is kept under a passphrase.
-  const options = { mode: 'headless' as const, version: '0.0.0-test', home, env: { ...process.env, SYNOR_HOME: home }, autoBenchmark: false, ports: () => ({ secrets: null }) };
+  const options = {
+    mode: 'headless' as const,
+    version: '0.0.0-test',
+    home,
+    env: { ...process.env, SYNOR_HOME: home },
+    autoBenchmark: false,
+    ports: () => ({ secrets: null }),
+  };
   const started = await startAgent(options);
   assert.ok(started.started);
   const { agent, paths } = started;
@@ -109,13 +124,20 @@ test('quit during work: no job process left, every leased task accepted, given b
     const quitAt = performance.now();
     await Promise.all([stop(), stop()]);
     const quitMs = Math.round(performance.now() - quitAt);
-    assert.deepEqual((await descendants(process.pid)).filter((p) => p.cmd.includes('job-host')), []);
+    assert.deepEqual(
+      (await descendants(process.pid)).filter((p) => p.cmd.includes('job-host')),
+      [],
+    );
     const kept = new Set(await outboxTasks(paths.dataDir));
-    const unaccounted = [...proxy.leased].filter(([leaseId, taskId]) => !coordinator.stats.accepted.has(taskId) && !proxy.released.has(leaseId) && !kept.has(taskId));
+    const unaccounted = [...proxy.leased].filter(
+      ([leaseId, taskId]) => !coordinator.stats.accepted.has(taskId) && !proxy.released.has(leaseId) && !kept.has(taskId),
+    );
     assert.deepEqual(unaccounted, []);
     for (const [taskId, times] of coordinator.stats.accepted) assert.equal(times, 1, `task ${taskId} accepted once`);
     await assert.rejects(readFile(started.lock.file), { code: 'ENOENT' }, 'the folder is let go');
-    console.log(`# leased ${proxy.leased.size}, accepted ${coordinator.stats.accepted.size}, given back ${proxy.released.size}, kept on disk ${kept.size}; quitting took ${quitMs} ms`);
+    console.log(
+      `# leased ${proxy.leased.size}, accepted ${coordinator.stats.accepted.size}, given back ${proxy.released.size}, kept on disk ${kept.size}; quitting took ${quitMs} ms`,
+    );
   } finally {
     await shutdown(started)();
     await proxy.close();

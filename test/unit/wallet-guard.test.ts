@@ -9,12 +9,15 @@ import { CONFIRM_COOLDOWN_MS, CONFIRM_VALID_MS } from '../../main/core/wallet/gu
 import { testWallet, TEST_PHRASE, TEST_PHRASE_ADDRESS } from '../helpers/wallet.js';
 
 const fails = (work: Promise<unknown> | (() => unknown), code: WalletErrorCode, message?: RegExp) =>
-  assert.rejects(async () => (typeof work === 'function' ? work() : work), (error: unknown) => {
-    assert.ok(error instanceof WalletError, String(error));
-    assert.equal(error.code, code, error.message);
-    if (message) assert.match(error.message, message);
-    return true;
-  });
+  assert.rejects(
+    async () => (typeof work === 'function' ? work() : work),
+    (error: unknown) => {
+      assert.ok(error instanceof WalletError, String(error));
+      assert.equal(error.code, code, error.message);
+      if (message) assert.match(error.message, message);
+      return true;
+    },
+  );
 
 const PASS = 'correct horse battery';
 const fileWallet = async (progress?: KeyWorkProgress[]) => {
@@ -31,7 +34,10 @@ test('a damaged wallet.json beside a good key file: set aside, the wallet restor
   await writeFile(meta, '{"version": 1, "addr');
   const again = await reopen();
   assert.deepEqual(again.info(), { state: 'locked', address: TEST_PHRASE_ADDRESS, storage: 'keystore-file', backup: 'export-recommended' });
-  assert.match(again.notice ?? '', /^The wallet file was damaged; it was kept as wallet\.json\.bad-\S+, so your wallet was restored from its key file\. Unlock it/);
+  assert.match(
+    again.notice ?? '',
+    /^The wallet file was damaged; it was kept as wallet\.json\.bad-\S+, so your wallet was restored from its key file\. Unlock it/,
+  );
   // What the issue did next: "Create or import a wallet". The key file must survive it.
   await fails(again.create({ passphrase: 'another passphrase' }), 'WALLET_EXISTS');
   assert.equal(await readFile(keystore, 'utf8'), key);
@@ -49,7 +55,10 @@ test('a flipped ciphertext byte is told apart from a wrong passphrase: the file 
   await writeFile(keystore, flipped);
   const damaged = await reopen();
   assert.deepEqual(damaged.info(), { state: 'none' });
-  assert.match(damaged.notice ?? '', /key is damaged \(its checksum does not match \(some bytes changed\)\); it was kept as keystore\.json\.bad-\S+ \(nothing was deleted\)\. Import your recovery phrase or your exported backup to restore 0xf39F/);
+  assert.match(
+    damaged.notice ?? '',
+    /key is damaged \(its checksum does not match \(some bytes changed\)\); it was kept as keystore\.json\.bad-\S+ \(nothing was deleted\)\. Import your recovery phrase or your exported backup to restore 0xf39F/,
+  );
   const names = await files(options.dir);
   assert.equal(names.filter((n) => n.startsWith('keystore.json.bad-') || n.startsWith('wallet.json.bad-')).length, 2, names.join());
   const aside = names.find((n) => n.startsWith('keystore.json.bad-'))!;
@@ -91,7 +100,11 @@ test('create never overwrites a key file it cannot account for: the old one is k
 
 test('keystore-file wallet: export and remove need the wallet passphrase, not just the local token', async () => {
   const { wallet, keystore } = await fileWallet();
-  await fails(wallet.exportKeystore({ passphrase: 'chosen by a script' }), 'CONFIRMATION_REQUIRED', /^Enter your wallet passphrase to export/);
+  await fails(
+    wallet.exportKeystore({ passphrase: 'chosen by a script' }),
+    'CONFIRMATION_REQUIRED',
+    /^Enter your wallet passphrase to export/,
+  );
   await fails(wallet.exportKeystore({ passphrase: 'chosen by a script', auth: { passphrase: 'a guess' } }), 'WRONG_PASSPHRASE');
   const exported = await wallet.exportKeystore({ passphrase: 'export passphrase', auth: { passphrase: PASS } });
   assert.equal((await Wallet.fromEncryptedJson(exported.json, 'export passphrase')).address, TEST_PHRASE_ADDRESS);
@@ -113,19 +126,29 @@ test('OS-kept key: a confirmation counts only after its cool-down, once, with th
   await fails(wallet.remove({ address: info.address, auth: { token, address: info.address } }), 'CONFIRMATION_REQUIRED', /^Wait 10 s more/);
   clock.advance(CONFIRM_COOLDOWN_MS);
   await fails(wallet.remove({ address: info.address, auth: { token: 'f'.repeat(32), address: info.address } }), 'CONFIRMATION_REQUIRED');
-  await fails(wallet.exportKeystore({ passphrase: 'export passphrase', auth: { token, address: info.address } }), 'CONFIRMATION_REQUIRED', /export/);
+  await fails(
+    wallet.exportKeystore({ passphrase: 'export passphrase', auth: { token, address: info.address } }),
+    'CONFIRMATION_REQUIRED',
+    /export/,
+  );
   const other = Wallet.createRandom().address;
   await fails(wallet.remove({ address: info.address, auth: { token, address: other } }), 'NOT_APPLICABLE');
   assert.equal(secrets.secrets.size, 1);
 
   const { token: exportToken } = wallet.requestConfirmation({ action: 'export' });
   clock.advance(CONFIRM_COOLDOWN_MS + CONFIRM_VALID_MS);
-  await fails(wallet.exportKeystore({ passphrase: 'export passphrase', auth: { token: exportToken, address: info.address } }), 'CONFIRMATION_REQUIRED', /ask for a new/);
+  await fails(
+    wallet.exportKeystore({ passphrase: 'export passphrase', auth: { token: exportToken, address: info.address } }),
+    'CONFIRMATION_REQUIRED',
+    /ask for a new/,
+  );
   assert.deepEqual(wallet.confirmations(), [], 'expired ones are gone');
 
   const fresh = wallet.requestConfirmation({ action: 'remove' });
   clock.advance(CONFIRM_COOLDOWN_MS);
-  assert.deepEqual(await wallet.remove({ address: info.address, auth: { token: fresh.token, address: info.address.toLowerCase() } }), { state: 'none' });
+  assert.deepEqual(await wallet.remove({ address: info.address, auth: { token: fresh.token, address: info.address.toLowerCase() } }), {
+    state: 'none',
+  });
   assert.equal(secrets.secrets.size, 0);
 });
 

@@ -48,7 +48,15 @@ test('create, import, unlock, sign, export, change passphrase and remove never s
   await capture.call(() => os.wallet.create({}));
   const osPhrase = (await os.wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase' })).words;
   secrets.push({ phrase: osPhrase.join(' '), key: keyOfPhrase(osPhrase) });
-  await capture.call(() => os.wallet.confirmBackup({ words: [{ position: 1, word: 'zoo' }, { position: 2, word: 'zoo' }, { position: 3, word: 'zoo' }] }));
+  await capture.call(() =>
+    os.wallet.confirmBackup({
+      words: [
+        { position: 1, word: 'zoo' },
+        { position: 2, word: 'zoo' },
+        { position: 3, word: 'zoo' },
+      ],
+    }),
+  );
   await capture.call(() => os.wallet.confirmBackup({ words: [1, 2, 3].map((p) => ({ position: p, word: osPhrase[p - 1]! })) }));
   const signer = (await capture.call(() => os.wallet.signer()))!;
   await capture.call(() => signer.signTypedData(domain, types, { deviceId: 'd1' }));

@@ -43,7 +43,11 @@ test('secrets round-trip through safeStorage and are stored only as ciphertext',
   const [file] = await readdir(dir);
   assert.equal(file, 'wallet-0xabc.enc');
   assert.ok(!(await readFile(join(dir, file))).toString('latin1').includes('secret'));
-  assert.ok(!Buffer.from(await readFile(join(dir, file), 'utf8'), 'base64').toString('latin1').includes('secret'));
+  assert.ok(
+    !Buffer.from(await readFile(join(dir, file), 'utf8'), 'base64')
+      .toString('latin1')
+      .includes('secret'),
+  );
   await store.delete('wallet-0xabc');
   assert.equal(await store.get('wallet-0xabc'), null);
   assert.deepEqual(await readdir(dir), []);
@@ -52,7 +56,10 @@ test('secrets round-trip through safeStorage and are stored only as ciphertext',
 test('safeStorage is refused when the OS gives it no key, or on Linux when it would only obfuscate (basic_text)', async () => {
   const safe = new FakeSafeStorage();
   safe.backend = 'basic_text';
-  assert.match((await new SafeStorageStore(safe, await tempDir(), 'linux').unavailableReason()) ?? '', /no keyring .* would not really encrypt/);
+  assert.match(
+    (await new SafeStorageStore(safe, await tempDir(), 'linux').unavailableReason()) ?? '',
+    /no keyring .* would not really encrypt/,
+  );
   assert.equal(await new SafeStorageStore(safe, await tempDir(), 'win32').unavailableReason(), null);
   safe.available = false;
   assert.match((await new SafeStorageStore(safe, await tempDir(), 'win32').unavailableReason()) ?? '', /no OS encryption key/);

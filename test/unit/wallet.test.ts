@@ -9,17 +9,25 @@ import { MemoryLogger } from '../helpers/fakes.js';
 import { keyOfPhrase, testWallet, TEST_PHRASE, TEST_PHRASE_ADDRESS } from '../helpers/wallet.js';
 
 const fails = (work: Promise<unknown> | (() => unknown), code: WalletErrorCode, message?: RegExp) =>
-  assert.rejects(async () => (typeof work === 'function' ? work() : work), (error: unknown) => {
-    assert.ok(error instanceof WalletError, String(error));
-    assert.equal(error.code, code);
-    if (message) assert.match(error.message, message);
-    return true;
-  });
+  assert.rejects(
+    async () => (typeof work === 'function' ? work() : work),
+    (error: unknown) => {
+      assert.ok(error instanceof WalletError, String(error));
+      assert.equal(error.code, code);
+      if (message) assert.match(error.message, message);
+      return true;
+    },
+  );
 
 const REVEAL = { confirm: 'show-recovery-phrase' } as const;
 const REGISTRATION = {
   domain: { name: 'Synor', version: '1', chainId: 31337 },
-  types: { Device: [{ name: 'deviceId', type: 'string' }, { name: 'owner', type: 'address' }] },
+  types: {
+    Device: [
+      { name: 'deviceId', type: 'string' },
+      { name: 'owner', type: 'address' },
+    ],
+  },
 };
 
 test('create: the key goes to the OS store, the phrase is shown once and forgotten after the backup is confirmed', async () => {
@@ -35,12 +43,18 @@ test('create: the key goes to the OS store, the phrase is shown once and forgott
   assert.equal(new Wallet(key).address, info.address, 'the phrase restores this very wallet');
   assert.deepEqual([...secrets.secrets], [[`wallet-${info.address.toLowerCase()}`, key]]);
 
-  await fails(wallet.confirmBackup({ words: [1, 5, 12].map((p) => ({ position: p, word: p === 5 ? 'wrong' : words[p - 1]! })) }), 'BACKUP_MISMATCH', /Word 5/);
+  await fails(
+    wallet.confirmBackup({ words: [1, 5, 12].map((p) => ({ position: p, word: p === 5 ? 'wrong' : words[p - 1]! })) }),
+    'BACKUP_MISMATCH',
+    /Word 5/,
+  );
   const pending = wallet.info();
   assert.ok(pending.state === 'ready' && pending.backup === 'phrase-pending', 'still pending after a mismatch');
   await fails(wallet.revealRecoveryPhrase(REVEAL), 'CONFIRMATION_REQUIRED', /show your recovery phrase again/);
   assert.deepEqual((await wallet.revealRecoveryPhrase({ ...REVEAL, auth: confirmed(wallet, 'reveal') })).words, words);
-  const backedUp = await wallet.confirmBackup({ words: [2, 7, 11].map((p) => ({ position: p, word: ` ${words[p - 1]!.toUpperCase()} ` })) });
+  const backedUp = await wallet.confirmBackup({
+    words: [2, 7, 11].map((p) => ({ position: p, word: ` ${words[p - 1]!.toUpperCase()} ` })),
+  });
   assert.ok(backedUp.state === 'ready' && backedUp.backup === 'confirmed');
   await fails(wallet.revealRecoveryPhrase(REVEAL), 'NO_PENDING_PHRASE', /only once/);
   // @ts-expect-error: the confirmation is not optional
@@ -75,7 +89,11 @@ for (const [what, secrets] of [
     const { wallet: again, options, reopen, logger } = setup;
     setup.secrets.unavailable = 'the OS keychain cannot be used (no D-Bus)';
 
-    await fails(again.create({}), 'PASSPHRASE_REQUIRED', secrets ? /no D-Bus\). Choose a passphrase/ : /no OS secret store\. Choose a passphrase/);
+    await fails(
+      again.create({}),
+      'PASSPHRASE_REQUIRED',
+      secrets ? /no D-Bus\). Choose a passphrase/ : /no OS secret store\. Choose a passphrase/,
+    );
     assert.deepEqual(await readdir(options.dir).catch(() => []), [], 'nothing written without a passphrase');
     const info = await again.create({ passphrase: 'correct horse battery' });
     assert.ok(info.state === 'ready' && info.storage === 'keystore-file');
@@ -101,7 +119,9 @@ for (const [what, secrets] of [
 
 test('import a phrase or a private key (with or without 0x); bad input is refused without being echoed', async () => {
   const phrase = await testWallet();
-  const imported = await phrase.wallet.import({ secret: { kind: 'phrase', phrase: `  ${TEST_PHRASE.toUpperCase().replace(/ /g, '   ')} ` } });
+  const imported = await phrase.wallet.import({
+    secret: { kind: 'phrase', phrase: `  ${TEST_PHRASE.toUpperCase().replace(/ /g, '   ')} ` },
+  });
   assert.ok(imported.state === 'ready' && imported.backup === 'imported');
   assert.equal(imported.address, TEST_PHRASE_ADDRESS);
   await fails(phrase.wallet.import({ secret: { kind: 'phrase', phrase: TEST_PHRASE } }), 'WALLET_EXISTS');
@@ -116,7 +136,11 @@ test('import a phrase or a private key (with or without 0x); bad input is refuse
   const { wallet } = await testWallet();
   const badPhrase = 'test test test test test test test test test test test test';
   await fails(wallet.import({ secret: { kind: 'phrase', phrase: badPhrase } }), 'BAD_SECRET', /^That is not a valid recovery phrase/);
-  await fails(wallet.import({ secret: { kind: 'privateKey', privateKey: `0x${'0'.repeat(64)}` } }), 'BAD_SECRET', /^That is not a valid private key\.$/);
+  await fails(
+    wallet.import({ secret: { kind: 'privateKey', privateKey: `0x${'0'.repeat(64)}` } }),
+    'BAD_SECRET',
+    /^That is not a valid private key\.$/,
+  );
   assert.equal(wallet.info().state, 'none');
 });
 
@@ -181,7 +205,10 @@ test('a damaged wallet file is reported and left in place; a key missing from th
   await writeFile(metaFile, '{"version": 1, "addr');
   const damaged = await reopen();
   assert.deepEqual(damaged.info(), { state: 'none' });
-  assert.match(damaged.notice ?? '', /^The wallet file was damaged; it was kept as wallet\.json\.bad-[\dTZ-]+ \(nothing was deleted\)\. .*import your recovery phrase/);
+  assert.match(
+    damaged.notice ?? '',
+    /^The wallet file was damaged; it was kept as wallet\.json\.bad-[\dTZ-]+ \(nothing was deleted\)\. .*import your recovery phrase/,
+  );
   const [aside] = (await readdir(options.dir)).filter((name) => name.startsWith('wallet.json.bad-'));
   assert.equal(await readFile(join(options.dir, aside!), 'utf8'), '{"version": 1, "addr', 'kept byte for byte');
 });
@@ -194,7 +221,10 @@ test('walletResult turns wallet errors into coded data and hides unexpected ones
     error: { code: 'LOCKED', message: 'locked' },
   });
   const result = await walletResult(Promise.reject(new TypeError('internal detail')), logger);
-  assert.deepEqual(result, { ok: false, error: { code: 'INTERNAL', message: 'The wallet hit an unexpected error; details are in the log.' } });
+  assert.deepEqual(result, {
+    ok: false,
+    error: { code: 'INTERNAL', message: 'The wallet hit an unexpected error; details are in the log.' },
+  });
   assert.deepEqual(logger.lines, ['error wallet: TypeError: internal detail']);
 });
 
@@ -209,5 +239,8 @@ test('scrypt runs off the event loop: timers keep firing between its progress re
     clearInterval(timer);
   }
   assert.equal(last, 1);
-  assert.ok(timerSaw.some((fraction) => fraction > 0 && fraction < 1), 'the loop ran while scrypt was half done');
+  assert.ok(
+    timerSaw.some((fraction) => fraction > 0 && fraction < 1),
+    'the loop ran while scrypt was half done',
+  );
 });

@@ -47,8 +47,12 @@ export function predictEarnings(input: PredictionInput): Prediction {
   const perHour = computeWei + (computeWei * transferPpm) / 1_000_000n + availabilityWei;
   const perMonth = (perHour * BigInt(Math.round(input.hoursPerDay * 1000)) * BigInt(DAYS_PER_MONTH)) / 1000n;
   // Full use at 1×, as the seed's table is quoted.
-  const fullFlopsPerHour = BigInt(Math.floor((input.throughput.source === 'tasks' && share > 0 ? working / share : input.throughput.flopsPerMs) * HOUR_MS));
-  const fullWei = BigInt(rewardWei(input.resource, fullFlopsPerHour, 50, 0).totalWei) + BigInt(rewardWei('availability', BigInt(HOUR_MS), 50, 0).totalWei);
+  const fullFlopsPerHour = BigInt(
+    Math.floor((input.throughput.source === 'tasks' && share > 0 ? working / share : input.throughput.flopsPerMs) * HOUR_MS),
+  );
+  const fullWei =
+    BigInt(rewardWei(input.resource, fullFlopsPerHour, 50, 0).totalWei) +
+    BigInt(rewardWei('availability', BigInt(HOUR_MS), 50, 0).totalWei);
   const fullSynor = Number(formatSynor(fullWei));
   const gflops = working / 1e6;
   return {

@@ -3,7 +3,8 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Temp file + fsync + rename (+ fsync of the folder): a reader sees the old file or the new one, never half of one. */
-export const writeFileAtomic = (file: string, data: string): Promise<void> => replaceFileAtomic(file, (handle) => handle.writeFile(data, 'utf8'));
+export const writeFileAtomic = (file: string, data: string): Promise<void> =>
+  replaceFileAtomic(file, (handle) => handle.writeFile(data, 'utf8'));
 
 /** `writeFileAtomic` for content written in parts: `fill` writes the new file's content into the temp file. */
 export async function replaceFileAtomic(file: string, fill: (handle: FileHandle) => Promise<void>): Promise<void> {

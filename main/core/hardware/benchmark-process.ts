@@ -35,7 +35,8 @@ export function measureCpuInChild(options: BenchmarkOptions = {}): Promise<CpuMe
     });
     child.on('error', (error) => !settled && ((settled = true), reject(error)));
     child.on('exit', (code, signal) => {
-      if (!settled) reject(new Error(`the benchmark process ended (${signal ?? `code ${code}`}) ${stderr.trim().split('\n').at(-1) ?? ''}`.trim()));
+      if (!settled)
+        reject(new Error(`the benchmark process ended (${signal ?? `code ${code}`}) ${stderr.trim().split('\n').at(-1) ?? ''}`.trim()));
     });
   });
 }

@@ -8,7 +8,8 @@ const GIB = 1024 ** 3;
 export const MIN_GPU_MEMORY_GB = 4;
 /** CUDA 12 dropped everything before Maxwell (compute capability 5.0). */
 const MIN_COMPUTE_CAPABILITY = 5.0;
-const DATA_CENTER = /\b(A100|A800|H100|H800|H200|GH200|B100|B200|L4|L40S?|A2|A10G?|A16|A30|A40|T4|V100|P100|P40)\b|Tesla|Instinct|\bMI\d{2,3}X?\b/i;
+const DATA_CENTER =
+  /\b(A100|A800|H100|H800|H200|GH200|B100|B200|L4|L40S?|A2|A10G?|A16|A30|A40|T4|V100|P100|P40)\b|Tesla|Instinct|\bMI\d{2,3}X?\b/i;
 
 /** A GPU measured with the WebGPU kernels (main/common/webgpu.ts webGpuProfile), by device id. */
 export interface GpuMeasurement {
@@ -39,7 +40,13 @@ function deviceType(gpu: Gpu): DeviceType {
   const chip = appleChip(name);
   if (gpu.vendor === 'apple' && chip) {
     // Every M-series chip so far has a 16-core Neural Engine (32 on Ultra, two dies).
-    return { kind: 'AppleSilicon', chip, gpuCores: gpu.gpuCores, neuralEngineCores: chip.endsWith('Ultra') ? 32 : 16, unifiedMemoryGb: vramGb };
+    return {
+      kind: 'AppleSilicon',
+      chip,
+      gpuCores: gpu.gpuCores,
+      neuralEngineCores: chip.endsWith('Ultra') ? 32 : 16,
+      unifiedMemoryGb: vramGb,
+    };
   }
   const spec = gpuSpec(name, gpu.gpuCores);
   const model = spec?.model ?? (name.replace(/^(NVIDIA|AMD)\s+/i, '') || 'unknown');

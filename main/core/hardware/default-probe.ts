@@ -6,5 +6,8 @@ import type { HardwareProbe } from './probe.js';
 export function createDefaultProbe(options: NativeProbeOptions & FallbackProbeOptions & { root?: string | null } = {}): HardwareProbe {
   const loaded = options.root === undefined ? loadAddon() : loadAddon(options.root);
   if (loaded.addon) return createNativeProbe(loaded.addon, loaded.provider, options);
-  return createFallbackProbe({ kind: 'fallback', reason: `${loaded.reason}; using systeminformation and the vendors' command-line tools` }, options);
+  return createFallbackProbe(
+    { kind: 'fallback', reason: `${loaded.reason}; using systeminformation and the vendors' command-line tools` },
+    options,
+  );
 }

@@ -8,7 +8,9 @@ import { createDefaultProbe } from './default-probe.js';
 import { createFallbackProbe } from './fallback-probe.js';
 
 const args = new Set(process.argv.slice(2));
-const probe = args.has('--fallback') ? createFallbackProbe({ kind: 'fallback', reason: 'asked for with --fallback' }) : createDefaultProbe();
+const probe = args.has('--fallback')
+  ? createFallbackProbe({ kind: 'fallback', reason: 'asked for with --fallback' })
+  : createDefaultProbe();
 const report = await probe.detect();
 const detection: Detection = { provider: probe.provider, report, devices: classify(report, null) };
 process.stdout.write(`${args.has('--json') ? JSON.stringify(detection, null, 2) : formatDetection(detection, new Date())}\n`);

@@ -37,17 +37,27 @@ function gpuLines(gpu: Gpu, device: Device | undefined): string[] {
   }
   if (gpu.unifiedMemory) lines.push('    memory is shared with the system');
   if (gpu.mig) {
-    const instances = gpu.mig.instances.map((i) => `#${i.index} GPU instance ${i.gpuInstanceId}, compute instance ${i.computeInstanceId}${i.memoryTotalBytes === null ? '' : `, ${gb(i.memoryTotalBytes)}`}`);
+    const instances = gpu.mig.instances.map(
+      (i) =>
+        `#${i.index} GPU instance ${i.gpuInstanceId}, compute instance ${i.computeInstanceId}${i.memoryTotalBytes === null ? '' : `, ${gb(i.memoryTotalBytes)}`}`,
+    );
     lines.push(`    MIG: ${gpu.mig.enabled ? `on, ${instances.length} instances` : 'off'}`, ...instances.map((i) => `      ${i}`));
   }
   return lines;
 }
 
 function vendorLines(name: string, vendor: VendorReport, devices: Device[]): string[] {
-  const versions = [vendor.driverVersion && `driver ${vendor.driverVersion}`, vendor.runtimeVersion && `CUDA ${vendor.runtimeVersion}`].filter(Boolean);
+  const versions = [
+    vendor.driverVersion && `driver ${vendor.driverVersion}`,
+    vendor.runtimeVersion && `CUDA ${vendor.runtimeVersion}`,
+  ].filter(Boolean);
   const head = `${name}: ${vendor.status}${versions.length ? `, ${versions.join(', ')}` : ''}${vendor.error ? ` (${vendor.error.message})` : ''}`;
   const byId = new Map(devices.map((d) => [d.id, d]));
-  return [head, ...vendor.gpus.flatMap((g) => gpuLines(g, byId.get(deviceId(g)))), ...(vendor.status === 'found' && !vendor.gpus.length ? ['  no GPU'] : [])];
+  return [
+    head,
+    ...vendor.gpus.flatMap((g) => gpuLines(g, byId.get(deviceId(g)))),
+    ...(vendor.status === 'found' && !vendor.gpus.length ? ['  no GPU'] : []),
+  ];
 }
 
 export function formatDetection({ provider, report, devices }: Detection, at: Date): string {

@@ -52,7 +52,11 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 }
 
 const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
-const firstLine = (r: Run) => output(r).split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+const firstLine = (r: Run) =>
+  output(r)
+    .split('\n')
+    .map((l) => l.trim())
+    .find(Boolean) ?? '';
 const QUERY = ['--query-gpu=pci.bus_id,compute_cap', '--format=csv,noheader'];
 
 type Tool = (args: string[]) => Promise<Run>;
@@ -66,10 +70,12 @@ async function queryRows(smi: Tool): Promise<{ rows: ReturnType<typeof parseQuer
 
 /** When one GPU is lost, `-q -x` prints only the error line: each healthy GPU is then asked for on its own. */
 async function oneByOne(smi: Tool, busIds: Iterable<string>): Promise<NvidiaSmiLog | null> {
-  const logs = await Promise.all([...busIds].map(async (bus) => {
-    const r = await smi(['-q', '-x', '-i', bus]);
-    return r.stdout.includes('<nvidia_smi_log') ? parseNvidiaSmiXml(r.stdout) : null;
-  }));
+  const logs = await Promise.all(
+    [...busIds].map(async (bus) => {
+      const r = await smi(['-q', '-x', '-i', bus]);
+      return r.stdout.includes('<nvidia_smi_log') ? parseNvidiaSmiXml(r.stdout) : null;
+    }),
+  );
   const found = logs.filter((l): l is NvidiaSmiLog => l !== null);
   if (!found.length) return null;
   return {
@@ -93,23 +99,47 @@ async function nvidia(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Vendor
     return vendorReport('nvidia', { status: code === 'not-installed' ? 'absent' : 'failed', code, detail: firstLine(q) });
   }
   const { rows, knowsComputeCap } = await queryRows(smi);
-  const log = hasXml ? parseNvidiaSmiXml(q.stdout) : await oneByOne(smi, [...rows.values()].map((r) => r.id));
+  const log = hasXml
+    ? parseNvidiaSmiXml(q.stdout)
+    : await oneByOne(
+        smi,
+        [...rows.values()].map((r) => r.id),
+      );
   const lost = failures.map((f) => ({ ...blankGpu('nvidia', 0), pciBusId: f.pciBusId, error: probeError('nvidia', f.code, f.detail) }));
   const healthy = (log?.gpus ?? []).map((g): Gpu => {
     const bus = g.pciBusId ?? '';
     const derived = computeCapabilityFromPciId(log?.pciDeviceIds.get(bus) ?? null);
     const computeCapability = knowsComputeCap ? (rows.get(bus)?.computeCapability ?? null) : derived;
-    const source = knowsComputeCap ? 'nvidia-smi --query-gpu=compute_cap' : `PCI device id ${log?.pciDeviceIds.get(bus) ?? '?'} (the driver predates compute_cap)`;
+    const source = knowsComputeCap
+      ? 'nvidia-smi --query-gpu=compute_cap'
+      : `PCI device id ${log?.pciDeviceIds.get(bus) ?? '?'} (the driver predates compute_cap)`;
     return { ...g, computeCapability, sources: { ...g.sources, computeCapability: source } };
   });
   // NVML numbers GPUs in PCI bus order; nvidia-smi lists working ones only, so the order is rebuilt from bus ids.
   const gpus = [...healthy, ...lost]
     .sort((a, b) => (a.pciBusId ?? '~').localeCompare(b.pciBusId ?? '~'))
     .map((g, index) => ({ ...g, index }));
-  return vendorReport('nvidia', { status: 'found', driverVersion: log?.driverVersion ?? null, runtimeVersion: log?.cudaVersion ?? null, gpus });
+  return vendorReport('nvidia', {
+    status: 'found',
+    driverVersion: log?.driverVersion ?? null,
+    runtimeVersion: log?.cudaVersion ?? null,
+    gpus,
+  });
 }
 
-const ROCM_ARGS = ['--showproductname', '--showuniqueid', '--showbus', '--showmeminfo', 'vram', '--showuse', '--showtemp', '--showpower', '--showmaxpower', '--showdriverversion', '--json'];
+const ROCM_ARGS = [
+  '--showproductname',
+  '--showuniqueid',
+  '--showbus',
+  '--showmeminfo',
+  'vram',
+  '--showuse',
+  '--showtemp',
+  '--showpower',
+  '--showmaxpower',
+  '--showdriverversion',
+  '--json',
+];
 
 async function amd(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<VendorReport> {
   const r = await run('rocm-smi', ROCM_ARGS, env, timeoutMs);
@@ -127,11 +157,17 @@ async function apple(env: NodeJS.ProcessEnv, timeoutMs: number, platform: NodeJS
   const r = await run('system_profiler', ['SPDisplaysDataType', '-json'], env, timeoutMs);
   if (r.timedOut) return vendorReport('apple', { status: 'failed', code: 'timeout' });
   const gpus = r.exitCode === 0 ? parseSystemProfilerDisplays(r.stdout, totalmem()) : [];
-  return gpus.length ? vendorReport('apple', { status: 'found', gpus }) : vendorReport('apple', { status: 'absent', code: 'not-installed' });
+  return gpus.length
+    ? vendorReport('apple', { status: 'found', gpus })
+    : vendorReport('apple', { status: 'absent', code: 'not-installed' });
 }
 
 /** si's flag spellings ("sse4.2", "avx1.0" on macOS) → /proc/cpuinfo's. */
-const siFlag = (flag: string) => flag.toLowerCase().replace('.', '_').replace(/^avx1_0$/, 'avx');
+const siFlag = (flag: string) =>
+  flag
+    .toLowerCase()
+    .replace('.', '_')
+    .replace(/^avx1_0$/, 'avx');
 
 async function cpu(platform: NodeJS.Platform): Promise<Cpu> {
   if (platform === 'linux') return parseCpuinfo(await readFile('/proc/cpuinfo', 'utf8'), process.arch);

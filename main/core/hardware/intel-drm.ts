@@ -23,7 +23,11 @@ const ARC: Record<number, string> = {
   0xe20c: 'Intel Arc B570',
 };
 
-const read = (path: string) => readFile(path, 'utf8').then((s) => s.trim(), () => null);
+const read = (path: string) =>
+  readFile(path, 'utf8').then(
+    (s) => s.trim(),
+    () => null,
+  );
 const number = (text: string | null) => (text !== null && /^\d+$/.test(text) ? Number(text) : null);
 
 async function temperature(device: string): Promise<number | null> {
@@ -61,7 +65,12 @@ async function card(drm: string, name: string, index: number, systemMemoryBytes:
     memoryTotalBytes: integrated ? systemMemoryBytes : vram,
     temperatureC: await temperature(device),
   };
-  gpu.sources = { name: source, pciBusId: source, memoryTotalBytes: integrated ? 'system memory (integrated GPU)' : source, temperatureC: `${source} hwmon` };
+  gpu.sources = {
+    name: source,
+    pciBusId: source,
+    memoryTotalBytes: integrated ? 'system memory (integrated GPU)' : source,
+    temperatureC: `${source} hwmon`,
+  };
   return { gpu, driver: uevent.get('DRIVER') ?? 'no driver' };
 }
 
@@ -69,7 +78,9 @@ export async function probeIntelDrm(sysRoot: string, platform: NodeJS.Platform, 
   if (platform !== 'linux') return vendorReport('intel', { status: 'absent', code: 'not-installed' });
   const drm = join(sysRoot, 'class', 'drm');
   // card0, card1 … are the GPUs; card0-HDMI-A-1 and the like are their connectors.
-  const names = (await readdir(drm).catch(() => [])).filter((n) => /^card\d+$/.test(n)).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
+  const names = (await readdir(drm).catch(() => []))
+    .filter((n) => /^card\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
   const gpus: Gpu[] = [];
   const drivers = new Set<string>();
   for (const name of names) {

@@ -121,16 +121,26 @@ export interface NativeProbeOptions {
  */
 async function nvidiaBusIds(sysRoot: string): Promise<string[]> {
   const entries = await readdir(join(sysRoot, 'bus', 'pci', 'drivers', 'nvidia')).catch(() => []);
-  return entries.filter((e) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(e)).map(normalizeBusId).sort();
+  return entries
+    .filter((e) => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(e))
+    .map(normalizeBusId)
+    .sort();
 }
 
-export function defaultLibraries(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): { nvml: string[]; rocm: string[]; levelZero: string[] } {
+export function defaultLibraries(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform,
+): { nvml: string[]; rocm: string[]; levelZero: string[] } {
   const nvml = env['SYNOR_NVML_LIBRARY'];
   const rocm = env['SYNOR_ROCM_SMI_LIBRARY'];
   const levelZero = env['SYNOR_LEVEL_ZERO_LIBRARY'];
   return {
     // Current Windows drivers put nvml.dll in System32; older ones only under NVSMI.
-    nvml: nvml ? [nvml] : platform === 'win32' ? ['nvml.dll', 'C:\\Program Files\\NVIDIA Corporation\\NVSMI\\nvml.dll'] : ['libnvidia-ml.so.1'],
+    nvml: nvml
+      ? [nvml]
+      : platform === 'win32'
+        ? ['nvml.dll', 'C:\\Program Files\\NVIDIA Corporation\\NVSMI\\nvml.dll']
+        : ['libnvidia-ml.so.1'],
     // ROCm installs under /opt/rocm, which is not always on the loader's path.
     rocm: rocm ? [rocm] : ['librocm_smi64.so', '/opt/rocm/lib/librocm_smi64.so'],
     levelZero: levelZero ? [levelZero] : platform === 'win32' ? ['ze_loader.dll'] : ['libze_loader.so.1'],
@@ -144,10 +154,16 @@ export function defaultLibraries(env: NodeJS.ProcessEnv, platform: NodeJS.Platfo
  */
 function intel(zero: VendorReport, drm: VendorReport, platform: NodeJS.Platform): VendorReport {
   // No loader, or one with no Intel GPU behind it (it ships with other drivers too): the DRM read answers.
-  if (zero.status === 'absent' || (zero.status === 'found' && !zero.gpus.length) || (zero.status === 'failed' && platform === 'linux')) return drm;
+  if (zero.status === 'absent' || (zero.status === 'found' && !zero.gpus.length) || (zero.status === 'failed' && platform === 'linux'))
+    return drm;
   const byBus = new Map(drm.gpus.map((g) => [g.pciBusId, g]));
   const gpus = zero.gpus.map((g, i) => ({ ...g, uuid: null, index: byBus.get(g.pciBusId)?.index ?? drm.gpus.length + i }));
-  return vendorReport('intel', { status: zero.status, ...(zero.error ? { code: zero.error.code } : {}), driverVersion: zero.driverVersion, gpus });
+  return vendorReport('intel', {
+    status: zero.status,
+    ...(zero.error ? { code: zero.error.code } : {}),
+    driverVersion: zero.driverVersion,
+    gpus,
+  });
 }
 
 async function vendor(
@@ -205,7 +221,12 @@ export function createNativeProbe(addon: Addon, provider: ProviderInfo, options:
     provider,
     async detect() {
       const [nvidia, amd, zero, drm, apple] = await Promise.all([
-        vendor('nvidia', (lib) => addon.nvidia(lib), nvml, () => nvidiaBusIds(sysRoot)),
+        vendor(
+          'nvidia',
+          (lib) => addon.nvidia(lib),
+          nvml,
+          () => nvidiaBusIds(sysRoot),
+        ),
         vendor('amd', (lib) => addon.amd(lib), rocm),
         vendor('intel', (lib) => addon.intel(lib), levelZero),
         probeIntelDrm(sysRoot, platform, totalmem()),

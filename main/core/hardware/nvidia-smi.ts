@@ -17,7 +17,17 @@ export interface NvidiaSmiLog {
 }
 
 const XML_SOURCE = 'nvidia-smi -q -x';
-const XML_FIELDS: GpuField[] = ['name', 'uuid', 'pciBusId', 'memoryTotalBytes', 'memoryUsedBytes', 'utilizationPercent', 'temperatureC', 'powerDrawW', 'powerLimitW'];
+const XML_FIELDS: GpuField[] = [
+  'name',
+  'uuid',
+  'pciBusId',
+  'memoryTotalBytes',
+  'memoryUsedBytes',
+  'utilizationPercent',
+  'temperatureC',
+  'powerDrawW',
+  'powerLimitW',
+];
 
 /** "Not Found", "N/A" and bracketed errors are not values. */
 const text = (value: string | null) => (value && /^[\w-]/.test(value) && !/^(N\/A|Not Found)$/i.test(value) ? value : null);
@@ -27,15 +37,13 @@ function migOf(gpu: XmlNode): Gpu['mig'] {
   if (mode !== 'Enabled' && mode !== 'Disabled') return null;
   const instances = (find(gpu, 'mig_devices')?.children ?? [])
     .filter((c) => c.name === 'mig_device')
-    .map(
-      (device): MigInstance => ({
-        index: Number(textAt(device, 'index')),
-        gpuInstanceId: Number(textAt(device, 'gpu_instance_id')),
-        computeInstanceId: Number(textAt(device, 'compute_instance_id')),
-        memoryTotalBytes: reading(textAt(device, 'fb_memory_usage', 'total'), MIB),
-        memoryUsedBytes: reading(textAt(device, 'fb_memory_usage', 'used'), MIB),
-      }),
-    );
+    .map((device): MigInstance => ({
+      index: Number(textAt(device, 'index')),
+      gpuInstanceId: Number(textAt(device, 'gpu_instance_id')),
+      computeInstanceId: Number(textAt(device, 'compute_instance_id')),
+      memoryTotalBytes: reading(textAt(device, 'fb_memory_usage', 'total'), MIB),
+      memoryUsedBytes: reading(textAt(device, 'fb_memory_usage', 'used'), MIB),
+    }));
   return { enabled: mode === 'Enabled', instances };
 }
 
@@ -64,10 +72,12 @@ export function parseNvidiaSmiXml(xml: string): NvidiaSmiLog {
   if (!log) throw new Error('not nvidia-smi XML: no <nvidia_smi_log>');
   const nodes = log.children.filter((c) => c.name === 'gpu');
   const gpus = nodes.map(gpuOf).map((g) => ({ ...g, sources: toolSources(g, XML_SOURCE, XML_FIELDS) }));
-  const pciDeviceIds = new Map(nodes.flatMap((node, i) => {
-    const id = textAt(node, 'pci', 'pci_device_id');
-    return id && gpus[i]?.pciBusId ? [[gpus[i].pciBusId, id] as const] : [];
-  }));
+  const pciDeviceIds = new Map(
+    nodes.flatMap((node, i) => {
+      const id = textAt(node, 'pci', 'pci_device_id');
+      return id && gpus[i]?.pciBusId ? [[gpus[i].pciBusId, id] as const] : [];
+    }),
+  );
   const cuda = text(textAt(log, 'cuda_version'));
   return { driverVersion: text(textAt(log, 'driver_version')), cudaVersion: cuda, gpus, pciDeviceIds };
 }
@@ -97,7 +107,10 @@ export interface NvidiaSmiFailure {
 const BUS = '[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]';
 // "…for GPU0000:41:00.0: GPU is lost…" (Linux), "…for GPU1: 0000:34:00.0: Unknown Error", "…for GPU 0: Unknown
 // Error", and Windows builds' "Unable to detect the device handle…".
-const FAILURE = new RegExp(`Unable to (?:determine|detect) the device handle for GPU\\s*(?:(${BUS})|\\d+(?::\\s*(${BUS}))?):\\s*(.*)`, 'gi');
+const FAILURE = new RegExp(
+  `Unable to (?:determine|detect) the device handle for GPU\\s*(?:(${BUS})|\\d+(?::\\s*(${BUS}))?):\\s*(.*)`,
+  'gi',
+);
 
 /** GPUs nvidia-smi could not open, from its error lines (stdout or stderr, depending on the build). */
 export function parseNvidiaSmiFailures(output: string): NvidiaSmiFailure[] {

@@ -47,7 +47,14 @@ export function probeError(vendor: GpuVendor, code: ProbeErrorCode, detail = '')
 
 export function vendorReport(
   vendor: GpuVendor,
-  fields: { status: VendorReport['status']; code?: ProbeErrorCode; detail?: string; driverVersion?: string | null; runtimeVersion?: string | null; gpus?: Gpu[] },
+  fields: {
+    status: VendorReport['status'];
+    code?: ProbeErrorCode;
+    detail?: string;
+    driverVersion?: string | null;
+    runtimeVersion?: string | null;
+    gpus?: Gpu[];
+  },
 ): VendorReport {
   return {
     status: fields.status,
@@ -143,7 +150,14 @@ export function avxSupport(features: readonly CpuFeature[]): 'none' | 'avx' | 'a
 }
 
 /** Same spelling and order whatever the source; unknown names are dropped. */
-export function cpuRecord(fields: { vendor: string; model: string; arch: string; cores: number; threads: number; features: Iterable<string> }): Cpu {
+export function cpuRecord(fields: {
+  vendor: string;
+  model: string;
+  arch: string;
+  cores: number;
+  threads: number;
+  features: Iterable<string>;
+}): Cpu {
   const present = new Set(fields.features);
   return {
     vendor: cpuVendor(fields.vendor),

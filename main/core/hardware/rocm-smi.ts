@@ -22,7 +22,17 @@ function field(record: Record<string, unknown>, pattern: RegExp): string | null 
 }
 
 const SOURCE = 'rocm-smi --json';
-const FIELDS: GpuField[] = ['name', 'uuid', 'pciBusId', 'memoryTotalBytes', 'memoryUsedBytes', 'utilizationPercent', 'temperatureC', 'powerDrawW', 'powerLimitW'];
+const FIELDS: GpuField[] = [
+  'name',
+  'uuid',
+  'pciBusId',
+  'memoryTotalBytes',
+  'memoryUsedBytes',
+  'utilizationPercent',
+  'temperatureC',
+  'powerDrawW',
+  'powerLimitW',
+];
 
 /** The JSON document in rocm-smi's output; it may print warnings before it. null when there is none. */
 export function rocmSmiJson(output: string): Record<string, unknown> | null {
@@ -55,7 +65,9 @@ export function parseRocmSmiJson(data: Record<string, unknown>): RocmSmiLog {
       memoryUsedBytes: reading(field(card, /^vram total used memory \(b\)$/i)),
       utilizationPercent: reading(field(card, /^gpu use \(%\)$/i)),
       // MI300-class parts have no edge sensor; the junction (hotspot) one is what rocm-smi shows them by.
-      temperatureC: reading(field(card, /^temperature \(sensor edge\) \(c\)$/i) ?? field(card, /^temperature \(sensor (junction|hotspot)\) \(c\)$/i)),
+      temperatureC: reading(
+        field(card, /^temperature \(sensor edge\) \(c\)$/i) ?? field(card, /^temperature \(sensor (junction|hotspot)\) \(c\)$/i),
+      ),
       powerDrawW: reading(field(card, /^(average|current socket) graphics package power \(w\)$/i)),
       powerLimitW: reading(field(card, /^max graphics package power \(w\)$/i)),
     };

@@ -103,17 +103,19 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
 
   const none: Record<string, Entry> = {};
   const loadCache = () =>
-    (cache ??= readFile(cacheFile, 'utf8').then(
-      (text) => CacheSchema.parse(JSON.parse(text)).profiles,
-      (error: NodeJS.ErrnoException) => {
-        // A missing cache is normal; an unreadable one only costs a new measurement, which rewrites it.
-        if (error.code !== 'ENOENT') logger.warn(`hardware profile cache ${cacheFile} unreadable (${error.message}); measuring again`);
+    (cache ??= readFile(cacheFile, 'utf8')
+      .then(
+        (text) => CacheSchema.parse(JSON.parse(text)).profiles,
+        (error: NodeJS.ErrnoException) => {
+          // A missing cache is normal; an unreadable one only costs a new measurement, which rewrites it.
+          if (error.code !== 'ENOENT') logger.warn(`hardware profile cache ${cacheFile} unreadable (${error.message}); measuring again`);
+          return none;
+        },
+      )
+      .catch((error: Error) => {
+        logger.warn(`hardware profile cache ${cacheFile} is invalid (${error.message}); measuring again`);
         return none;
-      },
-    ).catch((error: Error) => {
-      logger.warn(`hardware profile cache ${cacheFile} is invalid (${error.message}); measuring again`);
-      return none;
-    }));
+      }));
 
   function publish(snapshot: HardwareSnapshot): HardwareSnapshot {
     current = snapshot;
@@ -121,7 +123,12 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
     return snapshot;
   }
 
-  function build(report: HardwareReport, print: string, entry: Entry, status: Omit<ProfileStatus, 'measuredAt' | 'durationMs'>): HardwareSnapshot {
+  function build(
+    report: HardwareReport,
+    print: string,
+    entry: Entry,
+    status: Omit<ProfileStatus, 'measuredAt' | 'durationMs'>,
+  ): HardwareSnapshot {
     return {
       provider: probe.provider,
       detectedAt: clock.now(),
@@ -181,7 +188,9 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
       });
       const profile: CpuProfile = { measuredAt: clock.now(), durationMs: performance.now() - started, cpu };
       const entry = await save(base.fingerprint, (e) => ({ ...e, cpu: profile }));
-      logger.info(`hardware benchmark: ${cpu.fp32Gflops.toFixed(1)} GFLOPS fp32, ${cpu.int8Tops.toFixed(3)} TOPS int8, ${cpu.memoryBandwidthGbps.toFixed(1)} GB/s`);
+      logger.info(
+        `hardware benchmark: ${cpu.fp32Gflops.toFixed(1)} GFLOPS fp32, ${cpu.int8Tops.toFixed(3)} TOPS int8, ${cpu.memoryBandwidthGbps.toFixed(1)} GB/s`,
+      );
       // A detection may have run meanwhile: keep its fresher readings when the hardware is the same.
       const latest = current?.fingerprint === base.fingerprint ? current : base;
       return publish(build(latest.report, base.fingerprint, entry, { state: 'ready', progress: null, error: null }));
@@ -205,7 +214,11 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
     if (profile.basis !== 'measured' || report.status !== 'measured') return ok({ deviceId: null, note: profile.note });
     const base = current ?? (await refresh());
     const target = adapterDevice(base.report, report.adapter);
-    if (!target) return ok({ deviceId: null, note: `Cannot tell which detected GPU WebGPU measured (${report.adapter.name}); its figures were not used.` });
+    if (!target)
+      return ok({
+        deviceId: null,
+        note: `Cannot tell which detected GPU WebGPU measured (${report.adapter.name}); its figures were not used.`,
+      });
     const measured = { measuredAt: report.measuredAt, adapter: profile.adapter, figures: profile.figures, note: profile.note };
     const entry = await save(base.fingerprint, (e) => ({ ...e, gpus: { ...e.gpus, [target]: measured } }));
     const latest = current?.fingerprint === base.fingerprint ? current : base;

@@ -11,7 +11,14 @@ export interface GpuSpec {
   tensorCores: number | null;
 }
 
-const spec = (model: string, fp32Tflops: number, fp16Tflops: number, int8Tops: number, bandwidthGbps: number, tensorCores: number | null = null): GpuSpec => ({
+const spec = (
+  model: string,
+  fp32Tflops: number,
+  fp16Tflops: number,
+  int8Tops: number,
+  bandwidthGbps: number,
+  tensorCores: number | null = null,
+): GpuSpec => ({
   model,
   fp32Tflops,
   fp16Tflops,
@@ -53,10 +60,21 @@ const TABLE: [RegExp, GpuSpec][] = [
 /** Apple GPUs: fp32 per GPU core by generation (fp16 runs at the same rate), bandwidth by chip tier. */
 const APPLE_TFLOPS_PER_CORE: Record<string, number> = { M1: 0.325, M2: 0.357, M3: 0.41, M4: 0.46 };
 const APPLE_BANDWIDTH: Record<string, number> = {
-  M1: 68, 'M1 Pro': 200, 'M1 Max': 400, 'M1 Ultra': 800,
-  M2: 100, 'M2 Pro': 200, 'M2 Max': 400, 'M2 Ultra': 800,
-  M3: 100, 'M3 Pro': 150, 'M3 Max': 400, 'M3 Ultra': 819,
-  M4: 120, 'M4 Pro': 273, 'M4 Max': 546,
+  M1: 68,
+  'M1 Pro': 200,
+  'M1 Max': 400,
+  'M1 Ultra': 800,
+  M2: 100,
+  'M2 Pro': 200,
+  'M2 Max': 400,
+  'M2 Ultra': 800,
+  M3: 100,
+  'M3 Pro': 150,
+  'M3 Max': 400,
+  'M3 Ultra': 819,
+  M4: 120,
+  'M4 Pro': 273,
+  'M4 Max': 546,
 };
 /** GPU cores of each chip's largest variant, for when the OS does not say. */
 const APPLE_CORES: Record<string, number> = { '': 10, Pro: 19, Max: 40, Ultra: 80 };

@@ -21,24 +21,90 @@ const Uint = z.string().regex(/^[0-9]{1,78}$/);
 const Int = z.string().regex(/^-?[0-9]{1,78}$/);
 const n = z.number().int().nonnegative();
 /** A receipt without what its epoch already says (device, owner), in ReceiptSchema's field order. */
-const RowSchema = z.tuple([z.string(), n, z.string(), ResourceTypeSchema, z.enum(['verified', 'unverified', 'rejected']), Uint, n, n, n, Uint, Int, Uint, Uint, n]);
+const RowSchema = z.tuple([
+  z.string(),
+  n,
+  z.string(),
+  ResourceTypeSchema,
+  z.enum(['verified', 'unverified', 'rejected']),
+  Uint,
+  n,
+  n,
+  n,
+  Uint,
+  Int,
+  Uint,
+  Uint,
+  n,
+]);
 type Row = z.infer<typeof RowSchema>;
-const DetailLineSchema = z.object({ at: z.number().int(), source: LedgerSourceSchema, signed: SignedEpochSchema, rows: z.array(RowSchema).min(1).max(4096) }).strict();
+const DetailLineSchema = z
+  .object({ at: z.number().int(), source: LedgerSourceSchema, signed: SignedEpochSchema, rows: z.array(RowSchema).min(1).max(4096) })
+  .strict();
 export type DetailLine = z.infer<typeof DetailLineSchema>;
 
-const toRow = (r: Receipt): Row => [r.receiptId, r.seq, r.taskId, r.resourceType, r.status, r.units, r.durationMs, r.uptimeBp, r.reputation, r.baseWei, r.reputationBonusWei, r.uptimeBonusWei, r.totalWei, r.issuedAt];
+const toRow = (r: Receipt): Row => [
+  r.receiptId,
+  r.seq,
+  r.taskId,
+  r.resourceType,
+  r.status,
+  r.units,
+  r.durationMs,
+  r.uptimeBp,
+  r.reputation,
+  r.baseWei,
+  r.reputationBonusWei,
+  r.uptimeBonusWei,
+  r.totalWei,
+  r.issuedAt,
+];
 
 /** The line's receipts, whole again (parsed: rows are a file read back). */
 export function receiptsOf(line: DetailLine): Receipt[] {
   const { deviceId, owner } = line.signed.epoch;
-  return line.rows.map(([receiptId, seq, taskId, resourceType, status, units, durationMs, uptimeBp, reputation, baseWei, reputationBonusWei, uptimeBonusWei, totalWei, issuedAt]) =>
-    ReceiptSchema.parse({ receiptId, seq, taskId, deviceId, owner, resourceType, status, units, durationMs, uptimeBp, reputation, baseWei, reputationBonusWei, uptimeBonusWei, totalWei, issuedAt }),
+  return line.rows.map(
+    ([
+      receiptId,
+      seq,
+      taskId,
+      resourceType,
+      status,
+      units,
+      durationMs,
+      uptimeBp,
+      reputation,
+      baseWei,
+      reputationBonusWei,
+      uptimeBonusWei,
+      totalWei,
+      issuedAt,
+    ]) =>
+      ReceiptSchema.parse({
+        receiptId,
+        seq,
+        taskId,
+        deviceId,
+        owner,
+        resourceType,
+        status,
+        units,
+        durationMs,
+        uptimeBp,
+        reputation,
+        baseWei,
+        reputationBonusWei,
+        uptimeBonusWei,
+        totalWei,
+        issuedAt,
+      }),
   );
 }
 
 const DAY = 86_400_000;
 /** An epoch's identity in one ledger: its coordinator, device and first receipt. */
-export const epochKey = (coordinator: string, e: Pick<Epoch, 'deviceId' | 'firstSeq'>): string => `${coordinator.toLowerCase()}\n${e.deviceId}\n${e.firstSeq}`;
+export const epochKey = (coordinator: string, e: Pick<Epoch, 'deviceId' | 'firstSeq'>): string =>
+  `${coordinator.toLowerCase()}\n${e.deviceId}\n${e.firstSeq}`;
 
 /** The UTC day whose file holds the detail appended at `at`. */
 export const dayName = (at: number): string => new Date(at).toISOString().slice(0, 10);

@@ -54,7 +54,8 @@ export async function earningsCsv(sources: CsvSources, query: EarningsQuery = {}
   const rows: Row[] = [];
   const detailed = new Set<string>();
   const wanted = (source: LedgerSource): boolean => q.devnet === undefined || source.devnet === q.devnet;
-  const push = (at: number, cells: Row['cells']): void => void rows.push({ at, n: rows.length, cells: [new Date(at).toISOString(), ...cells] });
+  const push = (at: number, cells: Row['cells']): void =>
+    void rows.push({ at, n: rows.length, cells: [new Date(at).toISOString(), ...cells] });
   for await (const line of sources.detail) {
     const key = epochKey(line.source.coordinator, line.signed.epoch);
     if (detailed.has(key)) continue;
@@ -87,7 +88,25 @@ export async function earningsCsv(sources: CsvSources, query: EarningsQuery = {}
     if (!wanted(r.source) || detailed.has(epochKey(r.source.coordinator, e))) continue;
     for (const sum of e.sums) {
       const id = `epoch ${e.firstSeq}-${e.lastSeq}`;
-      push(e.closedAt, ['epoch', id, '', e.deviceId, e.owner, sum.resourceType, sum.units, WORK_UNIT[sum.resourceType], '', '', '', '', '', '', formatSynor(BigInt(sum.totalWei)), r.source.url, r.source.devnet]);
+      push(e.closedAt, [
+        'epoch',
+        id,
+        '',
+        e.deviceId,
+        e.owner,
+        sum.resourceType,
+        sum.units,
+        WORK_UNIT[sum.resourceType],
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        formatSynor(BigInt(sum.totalWei)),
+        r.source.url,
+        r.source.devnet,
+      ]);
     }
   }
   for (const p of sources.pending) {

@@ -49,7 +49,14 @@ export interface SetAsideReport {
 const ProblemSchema = z.object({ line: z.number().int(), message: z.string().max(500) }).strict();
 /** `<ledger>.index`: how many bytes of the ledger were checked, their sha256, and what they add up to. */
 const IndexSchema = z
-  .object({ version: z.literal(2), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/), lines: z.number().int().nonnegative(), problems: z.array(ProblemSchema).max(100), totals: TotalsJsonSchema })
+  .object({
+    version: z.literal(2),
+    bytes: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    lines: z.number().int().nonnegative(),
+    problems: z.array(ProblemSchema).max(100),
+    totals: TotalsJsonSchema,
+  })
   .strict();
 type Index = z.infer<typeof IndexSchema>;
 /** The index as kept after open: its sums live on in the ledger's totals, not twice. */

@@ -44,5 +44,7 @@ export function proofProblem(proof: ReceiptProof, expect: ReceiptExpectation): s
   const split = splitProblem(r);
   if (split) return split;
   const size = e.lastSeq - e.firstSeq + 1;
-  return verifyMerkleProof(leafHash(r), proof.index, size, proof.path, e.root) ? null : `receipt ${r.receiptId}: its path does not lead to the epoch's signed root`;
+  return verifyMerkleProof(leafHash(r), proof.index, size, proof.path, e.root)
+    ? null
+    : `receipt ${r.receiptId}: its path does not lead to the epoch's signed root`;
 }

@@ -20,11 +20,17 @@ if (!id || !dataDir) {
 const ledger = await Ledger.open(join(dataDir, 'ledger.jsonl'));
 const proof = await proveReceipt(ledger.detail, (r) => r.taskId === id || r.receiptId === id);
 if (!proof) {
-  process.stderr.write(`No receipt for "${id}" in the detail kept in ${ledger.detail.dir}. Detail is kept for a week; older work is in the signed epochs' sums only.\n`);
+  process.stderr.write(
+    `No receipt for "${id}" in the detail kept in ${ledger.detail.dir}. Detail is kept for a week; older work is in the signed epochs' sums only.\n`,
+  );
   process.exit(1);
 }
 const { chainId, coordinator } = proof.source;
 const problem = proofProblem(proof, { chainId, coordinator });
 process.stdout.write(`${JSON.stringify(proof, null, 2)}\n`);
-process.stdout.write(problem ? `NOT PROVEN: ${problem}\n` : `Proven: receipt ${proof.receipt.receiptId} is in epoch ${proof.signed.epoch.firstSeq}–${proof.signed.epoch.lastSeq}, signed by ${coordinator} (chain ${chainId}).\n`);
+process.stdout.write(
+  problem
+    ? `NOT PROVEN: ${problem}\n`
+    : `Proven: receipt ${proof.receipt.receiptId} is in epoch ${proof.signed.epoch.firstSeq}–${proof.signed.epoch.lastSeq}, signed by ${coordinator} (chain ${chainId}).\n`,
+);
 process.exit(problem ? 1 : 0);

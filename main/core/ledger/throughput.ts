@@ -25,7 +25,10 @@ const newestReceipts = (receipts: readonly Receipt[], deviceId: string, keep: (r
  * compute (per epoch, whose one bandwidth receipt comes after its tasks: the median ratio, so an epoch with a one-off
  * model download does not count).
  */
-export function measuredThroughput(records: readonly Receipt[], deviceId: string): { flopsPerMs: number; source: 'tasks'; bandwidthRatio: number } | null {
+export function measuredThroughput(
+  records: readonly Receipt[],
+  deviceId: string,
+): { flopsPerMs: number; source: 'tasks'; bandwidthRatio: number } | null {
   const tasks = newestReceipts(records, deviceId, (r) => isCompute(r) && r.durationMs > 0, RECENT_TASKS).reverse();
   let flops = 0;
   let ms = 0;

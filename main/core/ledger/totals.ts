@@ -25,15 +25,24 @@ const RecentReceiptSchema = ReceiptSchema.extend({ devnet: z.boolean(), coordina
 export type RecentReceipt = z.infer<typeof RecentReceiptSchema>;
 
 const Wei = z.string().regex(/^-?[0-9]{1,90}$/);
-const SlotRows = z.array(z.tuple([z.number().int(), Wei, z.number().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative()]));
+const SlotRows = z.array(
+  z.tuple([z.number().int(), Wei, z.number().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative()]),
+);
 /** The index file's form of the totals (a file read back, so parsed like any boundary). */
 export const TotalsJsonSchema = z
   .object({
     newestAt: z.number().int(),
-    series: z.array(z.object({ devnet: z.boolean(), deviceId: z.string(), resource: ResourceTypeSchema, minutes: SlotRows, quarters: SlotRows }).strict()),
+    series: z.array(
+      z.object({ devnet: z.boolean(), deviceId: z.string(), resource: ResourceTypeSchema, minutes: SlotRows, quarters: SlotRows }).strict(),
+    ),
     pending: z.array(z.tuple([z.string(), z.number().int(), z.boolean(), z.string(), Wei, z.string()])),
     settled: z.array(z.string()),
-    seqs: z.array(z.tuple([z.string(), z.object({ max: z.number().int().nonnegative(), gaps: z.array(z.tuple([z.number().int(), z.number().int()])) }).strict()])),
+    seqs: z.array(
+      z.tuple([
+        z.string(),
+        z.object({ max: z.number().int().nonnegative(), gaps: z.array(z.tuple([z.number().int(), z.number().int()])) }).strict(),
+      ]),
+    ),
     recent: z.array(RecentReceiptSchema),
   })
   .strict();
@@ -69,7 +78,8 @@ interface Seqs {
 }
 
 /** A task as settled by its compute receipt: coordinator (any case), device, task id. */
-export const taskKey = (coordinator: string, deviceId: string, taskId: string): string => `${coordinator.toLowerCase()}\n${deviceId}\n${taskId}`;
+export const taskKey = (coordinator: string, deviceId: string, taskId: string): string =>
+  `${coordinator.toLowerCase()}\n${deviceId}\n${taskId}`;
 /** Work paid by the FLOP (a task's compute receipt), not its transfer or time online. */
 export const isCompute = (r: Pick<Receipt, 'resourceType'>): boolean => r.resourceType === 'gpu' || r.resourceType === 'cpu';
 /** A receipt's numbering is per coordinator and device. */
@@ -114,7 +124,13 @@ export class LedgerTotals {
 
   addSubmission(entry: Submitted): void {
     const key = taskKey(entry.source.coordinator, entry.deviceId, entry.taskId);
-    this.pending.set(key, { at: entry.at, devnet: entry.source.devnet, deviceId: entry.deviceId, estimateWei: entry.estimateWei, url: entry.source.url });
+    this.pending.set(key, {
+      at: entry.at,
+      devnet: entry.source.devnet,
+      deviceId: entry.deviceId,
+      estimateWei: entry.estimateWei,
+      url: entry.source.url,
+    });
   }
 
   /**
@@ -159,7 +175,16 @@ export class LedgerTotals {
       const i = s.gaps.findIndex(([a, b]) => first >= a && last <= b);
       if (i < 0) return;
       const [a, b] = s.gaps[i]!;
-      s.gaps.splice(i, 1, ...([[a, first - 1], [last + 1, b]] as [number, number][]).filter(([x, y]) => x <= y));
+      s.gaps.splice(
+        i,
+        1,
+        ...(
+          [
+            [a, first - 1],
+            [last + 1, b],
+          ] as [number, number][]
+        ).filter(([x, y]) => x <= y),
+      );
     }
     this.seqs.set(key, s);
   }
@@ -191,12 +216,18 @@ export class LedgerTotals {
   }
 
   /** Calls `each` for every slot of the series the query picks, with its start. */
-  private eachSlot(q: { devnet?: boolean | undefined; fromMs?: number | undefined; toMs?: number | undefined }, each: (series: Series, start: number, slot: Slot) => void): void {
+  private eachSlot(
+    q: { devnet?: boolean | undefined; fromMs?: number | undefined; toMs?: number | undefined },
+    each: (series: Series, start: number, slot: Slot) => void,
+  ): void {
     const from = q.fromMs ?? -Infinity;
     const to = q.toMs ?? Infinity;
     for (const series of this.series.values()) {
       if (q.devnet !== undefined && series.devnet !== q.devnet) continue;
-      for (const [slots, half] of [[series.quarters, QUARTER / 2], [series.minutes, MINUTE / 2]] as const) {
+      for (const [slots, half] of [
+        [series.quarters, QUARTER / 2],
+        [series.minutes, MINUTE / 2],
+      ] as const) {
         // A slot counts where its middle falls: a range boundary inside a slot is off by at most half a slot.
         for (const [start, slot] of slots) if (start + half >= from && start + half < to) each(series, start, slot);
       }
@@ -206,7 +237,12 @@ export class LedgerTotals {
   /** Confirmed = signed receipts; pending = results the coordinator acknowledged whose receipt has not come yet. */
   summary(query: EarningsQuery = {}): EarningsSummary {
     const q = EarningsQuerySchema.parse(query);
-    const buckets = { total: new Map<string, Acc>(), day: new Map<string, Acc>(), device: new Map<string, Acc>(), resource: new Map<string, Acc>() };
+    const buckets = {
+      total: new Map<string, Acc>(),
+      day: new Map<string, Acc>(),
+      device: new Map<string, Acc>(),
+      resource: new Map<string, Acc>(),
+    };
     const day = dayNamer(q.utcOffsetMinutes);
     const perSeries = new Map<Series, Sum>();
     const perDay = new Map<string, Sum>();
@@ -216,10 +252,12 @@ export class LedgerTotals {
       bump(perSeries, series, slot);
       bump(perDay, day(start), slot);
     });
-    const confirm = (sum: Sum) => (acc: Acc): void => {
-      acc.confirmed += sum.wei;
-      acc.receipts += sum.receipts;
-    };
+    const confirm =
+      (sum: Sum) =>
+      (acc: Acc): void => {
+        acc.confirmed += sum.wei;
+        acc.receipts += sum.receipts;
+      };
     for (const [series, sum] of perSeries) {
       add(buckets.total, 'total', confirm(sum));
       add(buckets.device, series.deviceId, confirm(sum));
@@ -227,7 +265,12 @@ export class LedgerTotals {
     }
     for (const [name, sum] of perDay) add(buckets.day, name, confirm(sum));
     for (const p of this.pending.values()) {
-      if ((q.devnet !== undefined && p.devnet !== q.devnet) || (q.fromMs !== undefined && p.at < q.fromMs) || (q.toMs !== undefined && p.at >= q.toMs)) continue;
+      if (
+        (q.devnet !== undefined && p.devnet !== q.devnet) ||
+        (q.fromMs !== undefined && p.at < q.fromMs) ||
+        (q.toMs !== undefined && p.at >= q.toMs)
+      )
+        continue;
       const f = (acc: Acc): void => {
         acc.pending += p.estimateWei;
         acc.pendingTasks++;
@@ -249,7 +292,13 @@ export class LedgerTotals {
   total(): EarningsBucket {
     let pending = 0n;
     for (const p of this.pending.values()) pending += p.estimateWei;
-    return { key: 'total', confirmed: formatSynor(this.all.wei), pending: formatSynor(pending), receipts: this.all.receipts, pendingTasks: this.pending.size };
+    return {
+      key: 'total',
+      confirmed: formatSynor(this.all.wei),
+      pending: formatSynor(pending),
+      receipts: this.all.receipts,
+      pendingTasks: this.pending.size,
+    };
   }
 
   /**
@@ -280,10 +329,17 @@ export class LedgerTotals {
   }
 
   toJSON(): TotalsJson {
-    const slots = (m: Map<number, Slot>): TotalsJson['series'][number]['minutes'] => [...m].map(([start, s]) => [start, String(s.wei), s.units, s.receipts, s.rejected]);
+    const slots = (m: Map<number, Slot>): TotalsJson['series'][number]['minutes'] =>
+      [...m].map(([start, s]) => [start, String(s.wei), s.units, s.receipts, s.rejected]);
     return {
       newestAt: this.newestAt,
-      series: [...this.series.values()].map((s) => ({ devnet: s.devnet, deviceId: s.deviceId, resource: s.resource, minutes: slots(s.minutes), quarters: slots(s.quarters) })),
+      series: [...this.series.values()].map((s) => ({
+        devnet: s.devnet,
+        deviceId: s.deviceId,
+        resource: s.resource,
+        minutes: slots(s.minutes),
+        quarters: slots(s.quarters),
+      })),
       pending: [...this.pending].map(([key, p]) => [key, p.at, p.devnet, p.deviceId, String(p.estimateWei), p.url]),
       settled: this.settled,
       seqs: [...this.seqs].map(([key, s]) => [key, { max: s.max, gaps: s.gaps }]),
@@ -297,21 +353,27 @@ export class LedgerTotals {
       new Map(rows.map(([start, wei, units, receipts, rejected]) => [start, { wei: BigInt(wei), units, receipts, rejected }]));
     t.newestAt = json.newestAt;
     for (const s of json.series) {
-      const series = { devnet: s.devnet, deviceId: s.deviceId, resource: s.resource, minutes: slots(s.minutes), quarters: slots(s.quarters) };
+      const series = {
+        devnet: s.devnet,
+        deviceId: s.deviceId,
+        resource: s.resource,
+        minutes: slots(s.minutes),
+        quarters: slots(s.quarters),
+      };
       t.series.set(seriesKey(series), series);
       for (const slot of [...series.minutes.values(), ...series.quarters.values()]) {
         t.all.wei += slot.wei;
         t.all.receipts += slot.receipts;
       }
     }
-    for (const [key, at, devnet, deviceId, wei, url] of json.pending) t.pending.set(key, { at, devnet, deviceId, estimateWei: BigInt(wei), url });
+    for (const [key, at, devnet, deviceId, wei, url] of json.pending)
+      t.pending.set(key, { at, devnet, deviceId, estimateWei: BigInt(wei), url });
     for (const key of json.settled) t.settle(key);
     for (const [key, s] of json.seqs) t.seqs.set(key, s);
     t.recent = json.recent;
     return t;
   }
 }
-
 
 interface Acc {
   confirmed: bigint;
@@ -337,4 +399,10 @@ function add(map: Map<string, Acc>, key: string, f: (acc: Acc) => void): void {
 const out = (map: Map<string, Acc>): EarningsBucket[] =>
   [...map.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, acc]) => ({ key, confirmed: formatSynor(acc.confirmed), pending: formatSynor(acc.pending), receipts: acc.receipts, pendingTasks: acc.pendingTasks }));
+    .map(([key, acc]) => ({
+      key,
+      confirmed: formatSynor(acc.confirmed),
+      pending: formatSynor(acc.pending),
+      receipts: acc.receipts,
+      pendingTasks: acc.pendingTasks,
+    }));

@@ -20,7 +20,8 @@ export interface X11Input {
 }
 
 const hasInput = (addon: unknown): addon is InputAddon =>
-  typeof (addon as Partial<InputAddon> | null)?.watchInput === 'function' && typeof (addon as Partial<InputAddon>).inputIdleMs === 'function';
+  typeof (addon as Partial<InputAddon> | null)?.watchInput === 'function' &&
+  typeof (addon as Partial<InputAddon>).inputIdleMs === 'function';
 
 /** The X11 counter, or null (with why) where this process has no addon, no X display or no screen saver extension. */
 export function x11Input(env: NodeJS.ProcessEnv): { x11: X11Input } | { x11: null; reason: string } {

@@ -57,7 +57,8 @@ export class Monitor {
     return {
       at: now,
       utcOffsetMinutes: -new Date(now).getTimezoneOffset(),
-      idleSeconds: idleSeconds === null || this.inputAt === null ? idleSeconds : Math.min(idleSeconds, Math.max(0, (now - this.inputAt) / 1000)),
+      idleSeconds:
+        idleSeconds === null || this.inputAt === null ? idleSeconds : Math.min(idleSeconds, Math.max(0, (now - this.inputAt) / 1000)),
       locked,
       power: powerReading,
       cpu: { cores: availableParallelism(), tempC, ...load },

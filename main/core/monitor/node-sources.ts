@@ -105,7 +105,12 @@ export function portableSampler(platform: NodeJS.Platform): SystemSampler {
       return out
         .split('\n')
         .map((line) => (platform === 'win32' ? (line.split('","')[0] ?? '').replace(/^"/, '') : (line.split('/').pop() ?? '')))
-        .map((name) => name.trim().toLowerCase().replace(/\.exe$/, ''))
+        .map((name) =>
+          name
+            .trim()
+            .toLowerCase()
+            .replace(/\.exe$/, ''),
+        )
         .filter(Boolean);
     },
     fullscreen: async () => null,
@@ -192,7 +197,8 @@ export function nodeIdle(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, x11:
     };
   }
   const session = env['XDG_SESSION_ID'];
-  if (platform !== 'linux' || (!session && !env['DISPLAY'])) return { name: 'none', idleSeconds: async () => null, locked: async () => null };
+  if (platform !== 'linux' || (!session && !env['DISPLAY']))
+    return { name: 'none', idleSeconds: async () => null, locked: async () => null };
   const logind = async () => {
     if (!session) return null;
     const out = await run('loginctl', ['show-session', session, '-p', 'IdleHint', '-p', 'IdleSinceHintMonotonic', '-p', 'LockedHint']);

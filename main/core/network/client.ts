@@ -1,6 +1,15 @@
 import { join } from 'node:path';
 import { DEVNET_LABEL, type NetworkStatus } from '../../common/network.js';
-import { ROUTES, VoucherReplySchema, type DeviceInfo, type InfoReply, type NoWorkReason, type Epoch, type TypedDataDomain, type TypedDataTypes } from '../../common/protocol.js';
+import {
+  ROUTES,
+  VoucherReplySchema,
+  type DeviceInfo,
+  type InfoReply,
+  type NoWorkReason,
+  type Epoch,
+  type TypedDataDomain,
+  type TypedDataTypes,
+} from '../../common/protocol.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import type { ChainSettings, Voucher } from '../../common/wallet.js';
 import { coalesced } from '../coalesced.js';
@@ -52,8 +61,7 @@ export interface NetworkClientOptions {
 }
 
 export type LeaseOutcome =
-  | { kind: 'task'; leaseId: string; task: Task }
-  | { kind: 'none'; reason: NoWorkReason; message: string; retryAfterMs: number };
+  { kind: 'task'; leaseId: string; task: Task } | { kind: 'none'; reason: NoWorkReason; message: string; retryAfterMs: number };
 
 export type NetworkEvent =
   | { type: 'status'; status: NetworkStatus }
@@ -123,7 +131,18 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   const base = checkCoordinatorUrl(o.url);
   const file = await ClientFile.open(join(dir, 'client.json'));
   const deviceId = file.deviceId;
-  const link = new CoordinatorLink({ base, file, signer: o.signer, device: o.device, clock: o.clock, logger: o.logger, requestTimeoutMs, maxReplyBytes: o.maxReplyBytes ?? 96 * MIB, meter: o.meter ?? new LinkMeter(), changed });
+  const link = new CoordinatorLink({
+    base,
+    file,
+    signer: o.signer,
+    device: o.device,
+    clock: o.clock,
+    logger: o.logger,
+    requestTimeoutMs,
+    maxReplyBytes: o.maxReplyBytes ?? 96 * MIB,
+    meter: o.meter ?? new LinkMeter(),
+    changed,
+  });
   const { url } = link;
   const outbox = new Outbox(join(dir, 'outbox'));
   const loaded = await outbox.load();
@@ -146,9 +165,28 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     blocked,
     changed,
   });
-  const submitting = new Submitting({ link, leasing, outbox, queued: loaded.entries.filter((e) => e.url === url).length, deviceId, ledger: o.ledger, events, clock: o.clock, logger: o.logger, changed });
+  const submitting = new Submitting({
+    link,
+    leasing,
+    outbox,
+    queued: loaded.entries.filter((e) => e.url === url).length,
+    deviceId,
+    ledger: o.ledger,
+    events,
+    clock: o.clock,
+    logger: o.logger,
+    changed,
+  });
   const syncReceipts = coalesced(() =>
-    fetchReceipts({ link, file, ledger: o.ledger, owner: o.signer.address, events, clock: o.clock, afterPage: () => submitting.tellHeld() }).catch((error: unknown) => link.failed(error)),
+    fetchReceipts({
+      link,
+      file,
+      ledger: o.ledger,
+      owner: o.signer.address,
+      events,
+      clock: o.clock,
+      afterPage: () => submitting.tellHeld(),
+    }).catch((error: unknown) => link.failed(error)),
   );
 
   const status = (): NetworkStatus => {

@@ -40,7 +40,13 @@ function protocolType(type: Device['type']): DeviceInfo['deviceType'] {
     case 'DataCenterGpu':
       return { kind: 'data-center-gpu', model: type.model, vramGb: type.vramGb, tensorCores: type.tensorCores ?? 0 };
     case 'AppleSilicon':
-      return { kind: 'apple-silicon', chip: type.chip, gpuCores: type.gpuCores ?? 0, neuralEngineCores: type.neuralEngineCores ?? 0, unifiedMemoryGb: type.unifiedMemoryGb };
+      return {
+        kind: 'apple-silicon',
+        chip: type.chip,
+        gpuCores: type.gpuCores ?? 0,
+        neuralEngineCores: type.neuralEngineCores ?? 0,
+        unifiedMemoryGb: type.unifiedMemoryGb,
+      };
   }
 }
 

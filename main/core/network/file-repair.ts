@@ -11,7 +11,12 @@ import { Outbox } from './outbox.js';
  * afresh (the device registers again by itself on first contact), and queued results that cannot be read are set
  * aside by the outbox itself. Each problem becomes one plain sentence; the details go to the log.
  */
-export async function repairNetworkFiles(dataDir: string, lastDeviceId: string | undefined, now: number, logger: Logger): Promise<string[]> {
+export async function repairNetworkFiles(
+  dataDir: string,
+  lastDeviceId: string | undefined,
+  now: number,
+  logger: Logger,
+): Promise<string[]> {
   const dir = join(dataDir, 'network');
   const notices: string[] = [];
   const stateFile = join(dir, 'client.json');

@@ -33,7 +33,10 @@ export class NetworkError extends Error {
 /** The coordinator URL as a base for relative paths; refused unless https (or http to this machine). */
 export function checkCoordinatorUrl(raw: string): URL {
   if (!isAllowedCoordinatorUrl(raw)) {
-    throw new NetworkError('INSECURE_URL', `The coordinator URL must use https (plain http is allowed only for 127.0.0.1/localhost): ${raw}`);
+    throw new NetworkError(
+      'INSECURE_URL',
+      `The coordinator URL must use https (plain http is allowed only for 127.0.0.1/localhost): ${raw}`,
+    );
   }
   const url = new URL(raw);
   if (!url.pathname.endsWith('/')) url.pathname += '/';
@@ -109,10 +112,15 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
   } catch (error) {
     if (error instanceof NetworkError) throw error;
     if (o.signal?.aborted) throw error;
-    if (timeout.aborted) throw new NetworkError('TIMEOUT', `No complete reply from ${url.host} within ${Math.round(o.timeoutMs / 1000)} s.`);
+    if (timeout.aborted)
+      throw new NetworkError('TIMEOUT', `No complete reply from ${url.host} within ${Math.round(o.timeoutMs / 1000)} s.`);
     throw new NetworkError('OFFLINE', `Cannot reach ${url.host} (${describe(error)}).`);
   }
-  o.measured?.({ sentBytes: body === undefined ? 0 : Buffer.byteLength(body), receivedBytes: Buffer.byteLength(text), ms: performance.now() - started });
+  o.measured?.({
+    sentBytes: body === undefined ? 0 : Buffer.byteLength(body),
+    receivedBytes: Buffer.byteLength(text),
+    ms: performance.now() - started,
+  });
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -131,7 +139,10 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
   const parsed = o.schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new NetworkError('BAD_REPLY', `The coordinator's reply to ${url.pathname} is invalid at "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`);
+    throw new NetworkError(
+      'BAD_REPLY',
+      `The coordinator's reply to ${url.pathname} is invalid at "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`,
+    );
   }
   return parsed.data;
 }

@@ -74,10 +74,16 @@ export class Leasing {
     try {
       const waitMs = Math.min(this.o.leaseWaitMs, link.info?.maxLeaseWaitMs ?? this.o.leaseWaitMs);
       const reply = await link.authed(() =>
-        link.call(ROUTES.lease, LeaseReplySchema, 'POST', { waitMs, resource: this.o.resource }, {
-          timeoutMs: this.o.leaseWaitMs + this.o.requestTimeoutMs,
-          ...(signal ? { signal } : {}),
-        }),
+        link.call(
+          ROUTES.lease,
+          LeaseReplySchema,
+          'POST',
+          { waitMs, resource: this.o.resource },
+          {
+            timeoutMs: this.o.leaseWaitMs + this.o.requestTimeoutMs,
+            ...(signal ? { signal } : {}),
+          },
+        ),
       );
       if (reply.kind === 'none') {
         this.noWork = reply.message;

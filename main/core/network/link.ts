@@ -1,5 +1,14 @@
 import type { z } from 'zod';
-import { eip712Domain, InfoReplySchema, REGISTRATION_TYPES, RegisterReplySchema, ROUTES, type DeviceInfo, type InfoReply, type Registration } from '../../common/protocol.js';
+import {
+  eip712Domain,
+  InfoReplySchema,
+  REGISTRATION_TYPES,
+  RegisterReplySchema,
+  ROUTES,
+  type DeviceInfo,
+  type InfoReply,
+  type Registration,
+} from '../../common/protocol.js';
 import type { LinkMeter } from './link-meter.js';
 import { coalesced } from '../coalesced.js';
 import type { Clock, Logger } from '../ports.js';
@@ -87,7 +96,13 @@ export class CoordinatorLink {
     this.o.changed();
   }
 
-  async call<T>(path: string, schema: z.ZodType<T & { serverTime: number }>, method: 'GET' | 'POST', body?: unknown, extra?: { timeoutMs?: number; signal?: AbortSignal }): Promise<T> {
+  async call<T>(
+    path: string,
+    schema: z.ZodType<T & { serverTime: number }>,
+    method: 'GET' | 'POST',
+    body?: unknown,
+    extra?: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<T> {
     const sent = this.o.clock.now();
     const reply = await requestJson(new URL(path, this.base), {
       method,
@@ -136,7 +151,9 @@ export class CoordinatorLink {
     const link = this.o.meter.capabilities();
     if (link.downloadMbps === 0 || link.edgeLatencyMs === 0) return;
     this.toldLink = true;
-    this.registerInTurn(info).catch((error: unknown) => this.o.logger.warn(`network: the measured link figures were not sent: ${(error as Error).message}`));
+    this.registerInTurn(info).catch((error: unknown) =>
+      this.o.logger.warn(`network: the measured link figures were not sent: ${(error as Error).message}`),
+    );
   }
 
   private async connectNow(): Promise<InfoReply> {

@@ -8,7 +8,9 @@ const PinsSchema = z.record(z.string(), ChainSettingsSchema);
 
 /** Same chain and contracts; the label is only shown. */
 const sameChain = (a: ChainSettings, b: ChainSettings): boolean =>
-  a.rpcUrl === b.rpcUrl && a.chainId === b.chainId && a.tokenAddress.toLowerCase() === b.tokenAddress.toLowerCase() &&
+  a.rpcUrl === b.rpcUrl &&
+  a.chainId === b.chainId &&
+  a.tokenAddress.toLowerCase() === b.tokenAddress.toLowerCase() &&
   a.payoutAddress.toLowerCase() === b.payoutAddress.toLowerCase();
 
 /**

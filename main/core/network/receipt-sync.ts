@@ -37,7 +37,12 @@ export async function fetchReceipts(o: ReceiptSyncOptions): Promise<number> {
     let problem: string | null = null;
     for (const bundle of reply.epochs) {
       if (bundle.epoch.lastSeq <= cursor) continue;
-      problem = bundleProblem(bundle, { chainId: pinned.chainId, coordinator: pinned.coordinator, deviceId: file.deviceId, owner: o.owner });
+      problem = bundleProblem(bundle, {
+        chainId: pinned.chainId,
+        coordinator: pinned.coordinator,
+        deviceId: file.deviceId,
+        owner: o.owner,
+      });
       if (problem) break;
       const source = { url: link.url, devnet: link.devnet, coordinator: pinned.coordinator, chainId: pinned.chainId };
       if (await ledger.appendEpoch(o.clock.now(), source, bundle)) {

@@ -36,7 +36,9 @@ export function epochProblem(signed: SignedEpoch, expect: ReceiptExpectation): s
 export function splitProblem(r: Receipt): string | null {
   const want = r.status === 'rejected' ? NO_REWARD : rewardWei(r.resourceType, BigInt(r.units), r.reputation, r.uptimeBp);
   const got = { baseWei: r.baseWei, reputationBonusWei: r.reputationBonusWei, uptimeBonusWei: r.uptimeBonusWei, totalWei: r.totalWei };
-  return JSON.stringify(got) === JSON.stringify(want) ? null : `receipt ${r.receiptId}: the reward split does not follow the network's rates`;
+  return JSON.stringify(got) === JSON.stringify(want)
+    ? null
+    : `receipt ${r.receiptId}: the reward split does not follow the network's rates`;
 }
 
 /**
@@ -55,6 +57,7 @@ export function bundleProblem(bundle: EpochBundle, expect: ReceiptExpectation): 
     if (split) return split;
   }
   const rebuilt = epochOf(bundle.receipts, e.issuedAt);
-  if (JSON.stringify({ ...rebuilt, owner: e.owner }) !== JSON.stringify(e)) return `epoch ${e.firstSeq}–${e.lastSeq}: its receipts do not add up to what was signed`;
+  if (JSON.stringify({ ...rebuilt, owner: e.owner }) !== JSON.stringify(e))
+    return `epoch ${e.firstSeq}–${e.lastSeq}: its receipts do not add up to what was signed`;
   return null;
 }

@@ -69,20 +69,38 @@ function ledgerNotices(report: Ledger['report'], setAside: SetAsideReport | null
     );
   }
   if (report.problems.length) {
-    out.push(`${lines(report.problems.length)} of your earnings history ${report.problems.length === 1 ? 'is' : 'are'} damaged and not counted; the file keeps ${report.problems.length === 1 ? 'it' : 'them'} as ${report.problems.length === 1 ? 'it is' : 'they are'}.`);
+    out.push(
+      `${lines(report.problems.length)} of your earnings history ${report.problems.length === 1 ? 'is' : 'are'} damaged and not counted; the file keeps ${report.problems.length === 1 ? 'it' : 'them'} as ${report.problems.length === 1 ? 'it is' : 'they are'}.`,
+    );
   }
-  if (report.tornTail) out.push(`The last earnings record was cut short (the app stopped while writing it); it was kept in ${report.tornTail.keptIn}.`);
+  if (report.tornTail)
+    out.push(`The last earnings record was cut short (the app stopped while writing it); it was kept in ${report.tornTail.keptIn}.`);
   return out;
 }
 
 export async function startNetworkService(o: NetworkServiceOptions): Promise<NetworkService> {
   const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now(), o.detailDays);
-  if (ledger.report.tornTail) o.logger.warn(`ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`);
+  if (ledger.report.tornTail)
+    o.logger.warn(
+      `ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`,
+    );
   const repaired = await repairNetworkFiles(o.dataDir, ledger.sums.newest().at(-1)?.deviceId, o.clock.now(), o.logger);
-  const client = await createNetworkClient({ url: o.url, dataDir: o.dataDir, signer: o.signer, device: o.device, ledger, clock: o.clock, logger: o.logger, ...(o.meter ? { meter: o.meter } : {}) });
+  const client = await createNetworkClient({
+    url: o.url,
+    dataDir: o.dataDir,
+    signer: o.signer,
+    device: o.device,
+    ledger,
+    clock: o.clock,
+    logger: o.logger,
+    ...(o.meter ? { meter: o.meter } : {}),
+  });
   const setAside = await ledger.verify(recordProblem(client.trust()), o.clock.now());
   for (const p of ledger.report.problems) o.logger.error(`ledger line ${p.line}: ${p.message}; the line is kept and skipped`);
-  if (setAside) o.logger.warn(`ledger: ${setAside.count} line(s) failed their check and were moved to ${setAside.keptIn} (${setAside.reasons.join('; ')})`);
+  if (setAside)
+    o.logger.warn(
+      `ledger: ${setAside.count} line(s) failed their check and were moved to ${setAside.keptIn} (${setAside.reasons.join('; ')})`,
+    );
   const notices = [...repaired, ...ledgerNotices(ledger.report, setAside)];
   client.start();
 
@@ -127,7 +145,10 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
       const standing = latestStanding(ledger.sums.newest(), client.deviceId);
       const prediction = predictEarnings({
         resource: input.device.kind === 'cpu' ? 'cpu' : 'gpu',
-        throughput: measuredThroughput(ledger.sums.newest(), client.deviceId) ?? { flopsPerMs: input.benchmarkGflops * 1e6, source: 'benchmark' },
+        throughput: measuredThroughput(ledger.sums.newest(), client.deviceId) ?? {
+          flopsPerMs: input.benchmarkGflops * 1e6,
+          source: 'benchmark',
+        },
         share: input.sharePercent / 100,
         hoursPerDay: projection.hoursPerDay,
         ...standing,

@@ -55,7 +55,10 @@ export class Submitting {
   /** What is kept in memory, in words ("3 finished results and 1 earnings record"). */
   held(): { words: string; count: number } {
     const [results, records] = [this.o.outbox.heldCount(), this.o.ledger.heldCount()];
-    return { words: [count(results, 'finished result'), count(records, 'earnings record')].filter((k) => k !== null).join(' and '), count: results + records };
+    return {
+      words: [count(results, 'finished result'), count(records, 'earnings record')].filter((k) => k !== null).join(' and '),
+      count: results + records,
+    };
   }
 
   /** Tells the user once when the disk starts refusing finished work, and once when it takes it all again. */
@@ -117,7 +120,9 @@ export class Submitting {
     for (const entry of mine) {
       let reply: z.infer<typeof SubmitReplySchema>;
       try {
-        reply = await link.authed(() => link.call(ROUTES.submit, SubmitReplySchema, 'POST', { leaseId: entry.leaseId, result: entry.result }));
+        reply = await link.authed(() =>
+          link.call(ROUTES.submit, SubmitReplySchema, 'POST', { leaseId: entry.leaseId, result: entry.result }),
+        );
       } catch (error) {
         if (!(error instanceof NetworkError) || error.retryable) throw error;
         // The coordinator's own 4xx answer to this result: sending the same bytes again cannot change it.
@@ -131,7 +136,11 @@ export class Submitting {
       if (reply.status !== 'too-late') {
         await ledger.submitted({
           at: this.o.clock.now(),
-          source: { url: link.url, devnet: link.devnet, coordinator: link.pinned?.coordinator ?? '0x0000000000000000000000000000000000000000' },
+          source: {
+            url: link.url,
+            devnet: link.devnet,
+            coordinator: link.pinned?.coordinator ?? '0x0000000000000000000000000000000000000000',
+          },
           taskId: entry.result.taskId,
           deviceId: entry.deviceId,
           estimateWei: BigInt(entry.estimateWei),
@@ -162,8 +171,10 @@ export class Submitting {
     this.o.changed();
     leasing.stop(entry.leaseId);
     // Best effort, and not the status line's business: the lease ends by itself if this does not get through.
-    await leasing.giveBack(entry.leaseId, 'runtime-error', `result refused: ${why}`).catch((error: unknown) =>
-      this.o.logger.warn(`could not give back the lease of task ${entry.result.taskId}: ${(error as Error).message}`),
-    );
+    await leasing
+      .giveBack(entry.leaseId, 'runtime-error', `result refused: ${why}`)
+      .catch((error: unknown) =>
+        this.o.logger.warn(`could not give back the lease of task ${entry.result.taskId}: ${(error as Error).message}`),
+      );
   }
 }

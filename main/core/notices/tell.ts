@@ -58,18 +58,38 @@ function candidates(state: AgentState, m: TellMemory, now: number): { tells: Tel
   const tells: Tell[] = [];
   const reason = pauseReason(state);
   if (reason !== null && reason !== m.pauseReason) {
-    tells.push({ kind: 'pause', key: `pause:${reason}`, title: 'Sharing paused', body: `Sharing paused because ${reason}. It resumes by itself.` });
+    tells.push({
+      kind: 'pause',
+      key: `pause:${reason}`,
+      title: 'Sharing paused',
+      body: `Sharing paused because ${reason}. It resumes by itself.`,
+    });
   }
   if (reason === null && m.pauseReason !== null && state.sharing) {
-    tells.push({ kind: 'pause', key: 'resume', title: 'Sharing resumed', body: `Sharing resumed: ${m.pauseReason.replace(/^it is /, '')} no longer holds it back.` });
+    tells.push({
+      kind: 'pause',
+      key: 'resume',
+      title: 'Sharing resumed',
+      body: `Sharing resumed: ${m.pauseReason.replace(/^it is /, '')} no longer holds it back.`,
+    });
   }
   const locked = state.wallet.wallet.state === 'locked';
   if (locked && !m.walletLocked) {
-    tells.push({ kind: 'wallet', key: 'wallet-locked', title: 'Wallet locked', body: 'Open Synor Contributor and unlock your wallet to keep earning.' });
+    tells.push({
+      kind: 'wallet',
+      key: 'wallet-locked',
+      title: 'Wallet locked',
+      body: 'Open Synor Contributor and unlock your wallet to keep earning.',
+    });
   }
   const claimable = BigInt(state.wallet.claimable);
   if (claimable > 0n && m.claimable === 0n) {
-    tells.push({ kind: 'claim', key: 'claim-ready', title: 'Earnings ready to claim', body: `${formatSynor(claimable)} SYNOR can be claimed to your wallet.` });
+    tells.push({
+      kind: 'claim',
+      key: 'claim-ready',
+      title: 'Earnings ready to claim',
+      body: `${formatSynor(claimable)} SYNOR can be claimed to your wallet.`,
+    });
   }
   for (const notice of state.work.notices.filter((n) => !m.deviceNotices.includes(n))) {
     tells.push({ kind: 'device', key: `device:${notice}`, title: 'A device stopped working', body: notice });
@@ -78,9 +98,22 @@ function candidates(state: AgentState, m: TellMemory, now: number): { tells: Tel
   const offlineSince = offline ? (m.offlineSince ?? now) : null;
   const offlineTold = offline && (m.offlineTold || now - offlineSince! >= OFFLINE_TELL_MS);
   if (offlineTold && !m.offlineTold) {
-    tells.push({ kind: 'network', key: 'offline', title: 'Network unreachable', body: 'The network has been unreachable for 10 minutes. Check your internet connection; finished work is kept and sent later.' });
+    tells.push({
+      kind: 'network',
+      key: 'offline',
+      title: 'Network unreachable',
+      body: 'The network has been unreachable for 10 minutes. Check your internet connection; finished work is kept and sent later.',
+    });
   }
-  const memory = { ...m, pauseReason: reason, walletLocked: locked, claimable, deviceNotices: state.work.notices, offlineSince, offlineTold };
+  const memory = {
+    ...m,
+    pauseReason: reason,
+    walletLocked: locked,
+    claimable,
+    deviceNotices: state.work.notices,
+    offlineSince,
+    offlineTold,
+  };
   return { tells, memory };
 }
 
@@ -98,9 +131,18 @@ export function limit(tells: Tell[], m: TellMemory, now: number): { tells: Tell[
 }
 
 /** The news between the last state seen and this one, limited; `wanted` is the user's choice of kinds. */
-export function tell(state: AgentState, m: TellMemory, now: number, wanted: (kind: TellKind) => boolean): { tells: Tell[]; memory: TellMemory } {
+export function tell(
+  state: AgentState,
+  m: TellMemory,
+  now: number,
+  wanted: (kind: TellKind) => boolean,
+): { tells: Tell[]; memory: TellMemory } {
   const found = candidates(state, m, now);
-  return limit(found.tells.filter((t) => wanted(t.kind)), found.memory, now);
+  return limit(
+    found.tells.filter((t) => wanted(t.kind)),
+    found.memory,
+    now,
+  );
 }
 
 export const updateTell = (version: string): Tell => ({

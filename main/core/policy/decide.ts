@@ -39,7 +39,8 @@ function nextWindow(week: WeekGrid, day: number, hour: number): string | null {
 
 const hadReason = (previous: DeviceDecision | undefined, code: ReasonCode): boolean =>
   previous?.reasons.some((reason) => reason.code === code) ?? false;
-const anyHad = (previous: Decision | undefined, code: ReasonCode): boolean => previous?.devices.some((device) => hadReason(device, code)) ?? false;
+const anyHad = (previous: Decision | undefined, code: ReasonCode): boolean =>
+  previous?.devices.some((device) => hadReason(device, code)) ?? false;
 
 /** Reasons that hold for every device: the user's switches, the clock, presence, power, other programs. */
 function machineReasons(signals: Signals, settings: Settings, now: number, previous: Decision | undefined): Reason[] {
@@ -57,7 +58,12 @@ function machineReasons(signals: Signals, settings: Settings, now: number, previ
   if (settings.idleOnly.enabled && signals.locked !== true) {
     const needed = settings.idleOnly.minutes;
     if (signals.idleSeconds === null) {
-      reasons.push(block('IDLE_UNKNOWN', 'Waiting: this system does not report idle time, so "only when I am away" cannot be honoured. Turn it off to share.'));
+      reasons.push(
+        block(
+          'IDLE_UNKNOWN',
+          'Waiting: this system does not report idle time, so "only when I am away" cannot be honoured. Turn it off to share.',
+        ),
+      );
     } else if (signals.idleSeconds < needed * 60) {
       reasons.push(block('WAITING_FOR_IDLE', `Waiting: ${Math.floor(signals.idleSeconds / 60)} of ${needed} idle minutes.`));
     }
@@ -71,7 +77,12 @@ function machineReasons(signals: Signals, settings: Settings, now: number, previ
     const wasLow = anyHad(previous, 'BATTERY_LOW');
     if (belowLimit(power.batteryPercent, min, BATTERY_MARGIN, wasLow)) {
       const charging = wasLow && Math.round(power.batteryPercent) >= min;
-      reasons.push(block('BATTERY_LOW', charging ? `Paused: on battery${battery} (resumes above ${min + BATTERY_MARGIN} %).` : `Paused: on battery${battery} < ${min} %.`));
+      reasons.push(
+        block(
+          'BATTERY_LOW',
+          charging ? `Paused: on battery${battery} (resumes above ${min + BATTERY_MARGIN} %).` : `Paused: on battery${battery} < ${min} %.`,
+        ),
+      );
     }
   }
   if (settings.power.chargingOnly) {
@@ -87,9 +98,12 @@ function machineReasons(signals: Signals, settings: Settings, now: number, previ
     else if (aboveLimit(other, limit, USER_CPU_MARGIN, wasBusy)) {
       const load = Math.round(other);
       reasons.push(
-        block('USER_BUSY', load > limit
-          ? `Paused: your programs use ${load} % CPU (> ${limit} %).`
-          : `Paused: your programs use ${load} % CPU (resumes below ${limit - USER_CPU_MARGIN} %).`),
+        block(
+          'USER_BUSY',
+          load > limit
+            ? `Paused: your programs use ${load} % CPU (> ${limit} %).`
+            : `Paused: your programs use ${load} % CPU (resumes below ${limit - USER_CPU_MARGIN} %).`,
+        ),
       );
     }
   }
@@ -105,7 +119,14 @@ function machineReasons(signals: Signals, settings: Settings, now: number, previ
 }
 
 /** Above the limit pauses; once paused, only cooling below limit − hysteresis resumes. */
-function heat(what: string, code: 'CPU_HOT' | 'GPU_HOT', tempC: number | null, maxC: number, hysteresisC: number, wasHot: boolean): Reason | null {
+function heat(
+  what: string,
+  code: 'CPU_HOT' | 'GPU_HOT',
+  tempC: number | null,
+  maxC: number,
+  hysteresisC: number,
+  wasHot: boolean,
+): Reason | null {
   if (tempC === null || !aboveLimit(tempC, maxC, hysteresisC, wasHot)) return null;
   const t = Math.round(tempC);
   return t > maxC
@@ -136,7 +157,14 @@ export function decide(signals: Signals, settings: Settings, now: number, previo
     { threads, dutyCycle: threads > 0 ? Math.min(1, (cores * share) / threads) : 0, memoryBudgetBytes, vramBudgetMiB: null, priority },
     [
       settings.cpuSharePercent === 0 ? block('SHARE_ZERO', 'CPU share is set to 0 %.') : null,
-      heat('CPU', 'CPU_HOT', signals.cpu.tempC, settings.thermal.maxCpuC, settings.thermal.hysteresisC, hadReason(before(CPU_DEVICE_ID), 'CPU_HOT')),
+      heat(
+        'CPU',
+        'CPU_HOT',
+        signals.cpu.tempC,
+        settings.thermal.maxCpuC,
+        settings.thermal.hysteresisC,
+        hadReason(before(CPU_DEVICE_ID), 'CPU_HOT'),
+      ),
     ],
   );
 

@@ -9,7 +9,18 @@
  * one read of the whole payload, where a pipe moves ~200 KB per wake-up of each side. With every core computing
  * (threads = cores), each of those wake-ups preempts a compute thread, and the whole operation waits for it.
  */
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const MAX = 2 ** 32 - 1;
@@ -19,7 +30,12 @@ const isRef = (v: unknown): v is Ref =>
 /** The header of a frame whose payload is in a file: its name in the spill folder, its size, the message. */
 type Spilled = { $spill: [string, number]; m: unknown };
 const isSpilled = (v: unknown): v is Spilled =>
-  typeof v === 'object' && v !== null && '$spill' in v && Array.isArray(v.$spill) && typeof v.$spill[0] === 'string' && typeof v.$spill[1] === 'number';
+  typeof v === 'object' &&
+  v !== null &&
+  '$spill' in v &&
+  Array.isArray(v.$spill) &&
+  typeof v.$spill[0] === 'string' &&
+  typeof v.$spill[1] === 'number';
 
 /** A folder only this user can read, shared by the agent and one job host; payloads of minBytes or more go there. */
 export interface Spill {
@@ -57,11 +73,18 @@ export function sweepSpillFolders(): void {
   } catch {
     return; // no /dev/shm: nothing was ever spilled
   }
-  const left = new Set(names.filter((name) => /^synor-\d+-/.test(name) && !alive(Number(name.split('-')[1]))).map((name) => join(SHM, name)));
+  const left = new Set(
+    names.filter((name) => /^synor-\d+-/.test(name) && !alive(Number(name.split('-')[1]))).map((name) => join(SHM, name)),
+  );
   if (left.size === 0) return;
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => left.has(arg))) process.kill(Number(pid), 'SIGKILL');
+      if (
+        readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .split('\0')
+          .some((arg) => left.has(arg))
+      )
+        process.kill(Number(pid), 'SIGKILL');
     } catch {
       // gone meanwhile, or another user's
     }
@@ -127,7 +150,7 @@ function writeSpill(dir: string, name: string, blobs: Uint8Array[]): boolean {
     try {
       let at = 0;
       for (const blob of blobs) {
-        for (let done = 0; done < blob.byteLength; ) done += writeSync(fd, blob, done, blob.byteLength - done, at + done);
+        for (let done = 0; done < blob.byteLength;) done += writeSync(fd, blob, done, blob.byteLength - done, at + done);
         at += blob.byteLength;
       }
       ftruncateSync(fd, at);
@@ -151,7 +174,7 @@ function unspill(dir: string, [name, size]: Spilled['$spill'], alloc: (n: number
   const payload = alloc(size);
   const fd = openSync(path, 'r');
   try {
-    for (let done = 0; done < size; ) {
+    for (let done = 0; done < size;) {
       const n = readSync(fd, payload, done, size - done, done);
       if (n === 0) throw new Error(`spill file ${name} ends at ${done} of ${size} bytes`);
       done += n;
@@ -200,7 +223,7 @@ export class FrameReader {
   }
 
   push(chunk: Uint8Array): void {
-    for (let at = 0; at < chunk.length; ) {
+    for (let at = 0; at < chunk.length;) {
       const into = this.target();
       const n = Math.min(into.length, chunk.length - at);
       into.set(chunk.subarray(at, at + n));

@@ -51,7 +51,14 @@ export type HostRequest = z.infer<typeof HostRequestSchema>;
  * Failures the host can name; the agent adds host-crashed, timeout and memory-budget itself. provider-unavailable:
  * none of the lane's providers works here, while the CPU would run the model (the device's fault, not the task's).
  */
-export const HostErrorCodeSchema = z.enum(['model-corrupt', 'model-invalid', 'bad-input', 'run-failed', 'bad-request', 'provider-unavailable']);
+export const HostErrorCodeSchema = z.enum([
+  'model-corrupt',
+  'model-invalid',
+  'bad-input',
+  'run-failed',
+  'bad-request',
+  'provider-unavailable',
+]);
 export type HostErrorCode = z.infer<typeof HostErrorCodeSchema>;
 
 export const HostMessageSchema = z.discriminatedUnion('type', [

@@ -66,23 +66,27 @@ export class JobHost {
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
     });
-    const reader = new FrameReader((raw) => {
-      const parsed = HostMessageSchema.safeParse(raw);
-      if (!parsed.success) return logger.warn(`job host ${this.pid} sent a malformed message: ${parsed.error.message.slice(0, 200)}`);
-      const m = parsed.data;
-      const job = this.pending.get(m.jobId);
-      if (m.type === 'started') job?.onStarted();
-      else if (m.type === 'loaded') job?.onLoaded(m);
-      else {
-        this.pending.delete(m.jobId);
-        this.holdOpen(this.pending.size > 0);
-        job?.resolve(
-          m.type === 'done'
-            ? { ok: true, message: m, recycle: () => pool.give(tensorBuffers(m.outputs)) }
-            : { ok: false, code: m.code, message: m.message },
-        );
-      }
-    }, (n) => pool.take(n), dir);
+    const reader = new FrameReader(
+      (raw) => {
+        const parsed = HostMessageSchema.safeParse(raw);
+        if (!parsed.success) return logger.warn(`job host ${this.pid} sent a malformed message: ${parsed.error.message.slice(0, 200)}`);
+        const m = parsed.data;
+        const job = this.pending.get(m.jobId);
+        if (m.type === 'started') job?.onStarted();
+        else if (m.type === 'loaded') job?.onLoaded(m);
+        else {
+          this.pending.delete(m.jobId);
+          this.holdOpen(this.pending.size > 0);
+          job?.resolve(
+            m.type === 'done'
+              ? { ok: true, message: m, recycle: () => pool.give(tensorBuffers(m.outputs)) }
+              : { ok: false, code: m.code, message: m.message },
+          );
+        }
+      },
+      (n) => pool.take(n),
+      dir,
+    );
     this.pipe.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);
@@ -109,12 +113,17 @@ export class JobHost {
     };
     this.child.on('exit', (code, signal) => ended(`exited (${signal ?? `code ${code}`})`));
     // Spawning itself failed (e.g. no Node binary): there will be no 'exit'.
-    this.child.on('error', (e) => (this.pid < 0 ? ended(`could not start: ${e.message}`) : logger.warn(`job host ${this.pid}: ${e.message}`)));
+    this.child.on('error', (e) =>
+      this.pid < 0 ? ended(`could not start: ${e.message}`) : logger.warn(`job host ${this.pid}: ${e.message}`),
+    );
   }
 
   /** The error line of what the host printed last (Node ends a crash report with its version, not the error). */
   private lastError(): string | undefined {
-    const lines = this.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = this.stderrTail
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return (lines.findLast((l) => /\b\w*Error\b/.test(l)) ?? lines.at(-1))?.slice(0, 300);
   }
 
@@ -142,7 +151,9 @@ export class JobHost {
 
   /** An idle host must not keep the agent's process alive (it exits with it, on 'disconnect'); a busy one must. */
   private holdOpen(busy: boolean): void {
-    const handles = [this.child, this.child.channel, this.pipe, this.child.stderr as Socket | null].filter((h) => h !== undefined && h !== null);
+    const handles = [this.child, this.child.channel, this.pipe, this.child.stderr as Socket | null].filter(
+      (h) => h !== undefined && h !== null,
+    );
     handles.forEach((h) => (busy ? h.ref() : h.unref()));
   }
 

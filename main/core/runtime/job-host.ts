@@ -217,7 +217,8 @@ async function startWorker(): Promise<void> {
   function feedsFor(warm: Warm, req: RunRequest): Record<string, OrtTensor> {
     const wanted = new Map(warm.session.inputMetadata.map((m) => [m.name, m]));
     for (const name of Object.keys(req.feeds))
-      if (!wanted.has(name)) throw new HostError('bad-input', `the model has no input "${name}" (inputs: ${[...wanted.keys()].join(', ')})`);
+      if (!wanted.has(name))
+        throw new HostError('bad-input', `the model has no input "${name}" (inputs: ${[...wanted.keys()].join(', ')})`);
     const feeds: Record<string, OrtTensor> = {};
     for (const [name, meta] of wanted) {
       const t = req.feeds[name];
@@ -225,7 +226,8 @@ async function startWorker(): Promise<void> {
       if (meta.isTensor) {
         if (meta.type !== t.dtype) throw new HostError('bad-input', `input "${name}": expected ${meta.type}, got ${t.dtype}`);
         const fits = meta.shape.length === t.shape.length && meta.shape.every((d, i) => typeof d !== 'number' || d === t.shape[i]);
-        if (!fits) throw new HostError('bad-input', `input "${name}": expected shape [${meta.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+        if (!fits)
+          throw new HostError('bad-input', `input "${name}": expected shape [${meta.shape.join(', ')}], got [${t.shape.join(', ')}]`);
       }
       feeds[name] = new ort.Tensor(t.dtype, typedView(t), t.shape);
     }
@@ -245,7 +247,12 @@ async function startWorker(): Promise<void> {
     );
   }
 
-  async function compute(warm: Warm, req: RunRequest, feeds: Record<string, OrtTensor>, shapesKey: string): Promise<Record<string, HostTensor>> {
+  async function compute(
+    warm: Warm,
+    req: RunRequest,
+    feeds: Record<string, OrtTensor>,
+    shapesKey: string,
+  ): Promise<Record<string, HostTensor>> {
     const into = preallocated(warm, shapesKey, req.outputs);
     try {
       if (into) {
@@ -326,7 +333,15 @@ function typedView(t: HostTensor): Typed {
     throw new HostError('bad-input', `tensor of shape [${t.shape.join(', ')}] needs ${count * size} bytes, got ${t.data.byteLength}`);
   // Typed views need aligned offsets; a copy is cheaper than a wrong answer.
   const d = t.data.byteOffset % size ? t.data.slice() : t.data;
-  const make = { float32: Float32Array, float16: Uint16Array, int8: Int8Array, uint8: Uint8Array, bool: Uint8Array, int32: Int32Array, int64: BigInt64Array }[t.dtype];
+  const make = {
+    float32: Float32Array,
+    float16: Uint16Array,
+    int8: Int8Array,
+    uint8: Uint8Array,
+    bool: Uint8Array,
+    int32: Int32Array,
+    int64: BigInt64Array,
+  }[t.dtype];
   return new make(d.buffer as ArrayBuffer, d.byteOffset, count);
 }
 

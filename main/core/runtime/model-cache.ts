@@ -128,7 +128,8 @@ export class ModelCache {
     if (ref.size > cap) return fail(`model is ${mib(ref.size)}, larger than the ${mib(cap)} disk budget for downloads (Settings)`);
     await (this.refusedRead ??= this.readRefused());
     const refused = this.refused.get(ref.sha256);
-    if (refused && this.o.clock.now() < refused.until) return fail(`${refused.message} (not tried again for ${REFUSED_MS / 60_000} minutes)`);
+    if (refused && this.o.clock.now() < refused.until)
+      return fail(`${refused.message} (not tried again for ${REFUSED_MS / 60_000} minutes)`);
     const final = this.pathOf(ref.sha256);
     const seen = this.fresh.get(ref.sha256);
     if (seen?.size === ref.size && this.o.clock.now() - seen.at < FRESH_MS) return ok(final);
@@ -198,7 +199,10 @@ export class ModelCache {
     if (announced > ref.size - (resumed ? have : 0)) {
       await res.body?.cancel();
       await rm(part, { force: true });
-      return { ...fail(`download of ${ref.url} announces ${announced} bytes, more than the task's ${ref.size}: not started`), refused: true };
+      return {
+        ...fail(`download of ${ref.url} announces ${announced} bytes, more than the task's ${ref.size}: not started`),
+        refused: true,
+      };
     }
     const sum = createHash('sha256');
     if (resumed) for await (const chunk of createReadStream(part)) sum.update(chunk as Buffer);
@@ -237,7 +241,10 @@ export class ModelCache {
   /** The refusals a run before this one saved; a file that cannot be read is set aside (they are only a shortcut). */
   private async readRefused(): Promise<void> {
     const text = await readFile(this.refusedFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') this.o.logger.warn(`model cache: ${this.refusedFile} cannot be read (${error.code}); sources refused before the start may be tried once more`);
+      if (error.code !== 'ENOENT')
+        this.o.logger.warn(
+          `model cache: ${this.refusedFile} cannot be read (${error.code}); sources refused before the start may be tried once more`,
+        );
       return null;
     });
     if (text === null) return;
@@ -246,8 +253,11 @@ export class ModelCache {
       parsed = RefusedFileSchema.parse(JSON.parse(text));
     } catch (error) {
       const aside = await setAside(this.refusedFile, 'bad', this.o.clock.now()).catch(() => 'nowhere: it could not be renamed');
-      const why = error instanceof z.ZodError ? `${error.issues[0]?.path.join('.')}: ${error.issues[0]?.message}` : (error as Error).message;
-      this.o.logger.warn(`model cache: ${this.refusedFile} is damaged (${why}); kept as ${aside}, sources refused before the start may be tried once more`);
+      const why =
+        error instanceof z.ZodError ? `${error.issues[0]?.path.join('.')}: ${error.issues[0]?.message}` : (error as Error).message;
+      this.o.logger.warn(
+        `model cache: ${this.refusedFile} is damaged (${why}); kept as ${aside}, sources refused before the start may be tried once more`,
+      );
       return;
     }
     const now = this.o.clock.now();
@@ -262,8 +272,11 @@ export class ModelCache {
     for (const [sha, { until }] of this.refused) if (until <= now || this.refused.size > REFUSED_MAX) this.refused.delete(sha);
     const refused = [...this.refused].map(([sha, r]) => ({ sha256: sha, ...r }));
     this.refusedWrites = this.refusedWrites.then(() =>
-      writeFileAtomic(this.refusedFile, JSON.stringify({ version: 1, refused } satisfies z.infer<typeof RefusedFileSchema>)).catch((error: unknown) =>
-        this.o.logger.warn(`model cache: the refused sources could not be saved (${(error as Error).message}); they are kept until the app stops`),
+      writeFileAtomic(this.refusedFile, JSON.stringify({ version: 1, refused } satisfies z.infer<typeof RefusedFileSchema>)).catch(
+        (error: unknown) =>
+          this.o.logger.warn(
+            `model cache: the refused sources could not be saved (${(error as Error).message}); they are kept until the app stops`,
+          ),
       ),
     );
     return this.refusedWrites;
@@ -302,7 +315,9 @@ export class ModelCache {
   private async partials(keep: string): Promise<{ sha256: string; size: number }[]> {
     const names = await readdir(this.partial).catch(() => [] as string[]);
     const idle = names.map((n) => n.replace(/\.part$/, '')).filter((sha) => SHA.test(sha) && sha !== keep && !this.inflight.has(sha));
-    const sized = await Promise.all(idle.map(async (sha256) => ({ sha256, size: (await stat(join(this.partial, `${sha256}.part`)).catch(() => undefined))?.size })));
+    const sized = await Promise.all(
+      idle.map(async (sha256) => ({ sha256, size: (await stat(join(this.partial, `${sha256}.part`)).catch(() => undefined))?.size })),
+    );
     return sized.flatMap((p) => (p.size === undefined ? [] : [{ sha256: p.sha256, size: p.size }]));
   }
 }

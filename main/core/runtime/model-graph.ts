@@ -93,7 +93,8 @@ function tensorDims(buf: Uint8Array): { name: string; dims: number[] } {
 }
 
 /** A repeated int64 field's value: one varint, or a packed run of them (what onnx's Python writer emits). */
-const ints = (v: number | Uint8Array): number[] => (typeof v === 'number' ? [v] : [...fields(packedAsFields(v))].map((p) => Number(p.value)));
+const ints = (v: number | Uint8Array): number[] =>
+  typeof v === 'number' ? [v] : [...fields(packedAsFields(v))].map((p) => Number(p.value));
 
 function node(buf: Uint8Array): GraphNode {
   const n: GraphNode = { op: '', inputs: [], outputs: [], ints: {}, lists: {}, strings: {} };
@@ -165,9 +166,14 @@ function packedAsFields(packed: Uint8Array): Uint8Array {
 
 const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 const ELEMENTWISE = new Set(
-  ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Relu', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Exp', 'Erf'].concat(
-    ['Sqrt', 'Reciprocal', 'Neg', 'Abs', 'Clip', 'Softmax'],
-  ),
+  ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Relu', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Exp', 'Erf'].concat([
+    'Sqrt',
+    'Reciprocal',
+    'Neg',
+    'Abs',
+    'Clip',
+    'Softmax',
+  ]),
 );
 
 function broadcast(shapes: number[][]): number[] {

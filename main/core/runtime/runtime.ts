@@ -61,7 +61,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
 
   async function tensorBytes(name: string, t: Tensor): Promise<HostTensor | string> {
     const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
-    const wrongSize = (got: number): string => `input "${name}": shape [${t.shape.join(', ')}] of ${t.dtype} needs ${want} bytes, got ${got}`;
+    const wrongSize = (got: number): string =>
+      `input "${name}": shape [${t.shape.join(', ')}] of ${t.dtype} needs ${want} bytes, got ${got}`;
     if (t.kind === 'inline') {
       // The schema checks only the length; the characters are checked here, by decoding: each bad one is skipped.
       const length = Buffer.byteLength(t.data, 'base64');
@@ -226,7 +227,12 @@ export function toResult(taskId: string, outputs: Record<string, HostTensor>, ac
     outputs: Object.fromEntries(
       Object.entries(outputs).map(([n, t]) => [
         n,
-        { kind: 'inline' as const, dtype: t.dtype, shape: t.shape, data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') },
+        {
+          kind: 'inline' as const,
+          dtype: t.dtype,
+          shape: t.shape,
+          data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64'),
+        },
       ]),
     ),
     accounting,

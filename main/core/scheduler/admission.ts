@@ -41,7 +41,11 @@ export function enqueue(state: SchedulerState, task: Task): Admitted {
 export function prepare(state: SchedulerState, entry: Queued): void {
   void state.options.runtime
     .prepare(entry.task)
-    .catch((error: unknown) => ({ ok: false as const, reason: 'runtime-error' as const, message: `could not prepare the task: ${String(error)}` }))
+    .catch((error: unknown) => ({
+      ok: false as const,
+      reason: 'runtime-error' as const,
+      message: `could not prepare the task: ${String(error)}`,
+    }))
     .then((prepared) => {
       if (!state.known.has(entry.task.id)) return prepared.ok && prepared.value.release(); // released while preparing
       if (!prepared.ok) {

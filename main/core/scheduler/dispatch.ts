@@ -9,7 +9,17 @@ import { batchKey, splitOutput, stackFeeds, toResult, type PreparedTask } from '
 import { applyStop } from './enforcement.js';
 import type { Queued } from './queue.js';
 import { recover } from './recovery.js';
-import { activeHosts, concurrency, minPriority, now, PIPELINE_DEPTH, type HostSlot, type Job, type Lane, type SchedulerState } from './state.js';
+import {
+  activeHosts,
+  concurrency,
+  minPriority,
+  now,
+  PIPELINE_DEPTH,
+  type HostSlot,
+  type Job,
+  type Lane,
+  type SchedulerState,
+} from './state.js';
 
 /** Starts every queued, prepared task that a running lane has room and memory for. */
 export function dispatchReady(state: SchedulerState, nextJobId: () => string): void {
@@ -66,7 +76,9 @@ function pickHost(state: SchedulerState, lane: Lane, next: Queued): HostSlot | u
 function resumePreempted(state: SchedulerState, lane: Lane): void {
   for (const slot of lane.hosts.values()) {
     if (!slot.preempted || activeHosts(lane).length >= concurrency(lane)) continue;
-    const urgent = state.queue.best((entry) => entry.prepared !== undefined && state.fits(lane, entry.task) && entry.task.priority > minPriority(slot));
+    const urgent = state.queue.best(
+      (entry) => entry.prepared !== undefined && state.fits(lane, entry.task) && entry.task.priority > minPriority(slot),
+    );
     if (urgent) continue;
     slot.preempted = false;
     state.changed();
@@ -81,7 +93,8 @@ function gatherBatch(state: SchedulerState, lane: Lane, first: Queued): Queued[]
   if (!key) return entries;
   let memory = first.task.memoryEstimateBytes;
   const alike = state.queue.matching(
-    (entry) => entry !== first && !entry.alone && entry.prepared !== undefined && batchKey(entry.prepared) === key && state.fits(lane, entry.task),
+    (entry) =>
+      entry !== first && !entry.alone && entry.prepared !== undefined && batchKey(entry.prepared) === key && state.fits(lane, entry.task),
   );
   for (const entry of alike) {
     if (entries.length >= state.maxBatch || !state.admits(lane, memory + entry.task.memoryEstimateBytes)) break;
@@ -154,7 +167,8 @@ function settle(state: SchedulerState, job: Job, slot: HostSlot, outcome: HostOu
   if (job.host.alive) applyStop(slot);
   // A spare host left over from preemption goes once the lane has more idle hosts than it runs at once.
   const idle = [...job.lane.hosts.values()].filter((other) => other.jobs.length === 0);
-  if ((idle.length > concurrency(job.lane) || job.lane.broken) && slot.jobs.length === 0) slot.host.kill('shutdown', 'spare job host no longer needed');
+  if ((idle.length > concurrency(job.lane) || job.lane.broken) && slot.jobs.length === 0)
+    slot.host.kill('shutdown', 'spare job host no longer needed');
   if (outcome.ok) deliver(state, job, outcome, prepared);
   else recover(state, job, outcome);
   state.pump();

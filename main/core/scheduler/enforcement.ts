@@ -58,7 +58,9 @@ export function enforceDeadlinesAndPauses(state: SchedulerState): void {
     for (const host of lane.hosts.keys()) host.kill('policy-pause', why);
     // Queued tasks only this device could run go back too.
     const others = [...state.lanes.values()].filter((other) => other.decision.run);
-    for (const entry of state.queue.matching((queued) => !others.some((other) => state.fits(other, queued.task)) && state.fits(lane, queued.task))) {
+    for (const entry of state.queue.matching(
+      (queued) => !others.some((other) => state.fits(other, queued.task)) && state.fits(lane, queued.task),
+    )) {
       state.queue.remove(entry);
       state.finish(entry, { reason: 'policy-pause', message: why });
     }
@@ -79,7 +81,8 @@ export function enforceRunning(state: SchedulerState): void {
       const current = slot.jobs.find((job) => job.started);
       if (running && current) {
         current.activeMs += elapsed;
-        if (current.activeMs > state.runTimeoutMs) host.kill('timeout', `no result after ${Math.round(current.activeMs)} ms of running: job host hung`);
+        if (current.activeMs > state.runTimeoutMs)
+          host.kill('timeout', `no result after ${Math.round(current.activeMs)} ms of running: job host hung`);
       }
       rss += slot.jobs.length ? (host.rssBytes() ?? 0) : 0;
       meter(lane, slot, elapsed, running);
@@ -89,7 +92,10 @@ export function enforceRunning(state: SchedulerState): void {
         .filter((slot) => slot.jobs.length)
         .map((slot) => slot.host)
         .sort((a, b) => (b.rssBytes() ?? 0) - (a.rssBytes() ?? 0));
-      biggest?.kill('memory-budget', `job used ${mib(rss)} of memory, over its ${mib(lane.decision.limits.memoryBudgetBytes)} budget: stopped`);
+      biggest?.kill(
+        'memory-budget',
+        `job used ${mib(rss)} of memory, over its ${mib(lane.decision.limits.memoryBudgetBytes)} budget: stopped`,
+      );
     }
   }
 }

@@ -48,7 +48,9 @@ export async function deviceLanes(
     if (!backends) break;
     const providers = preferred(gpu.vendor, platform).filter((p) => backends.includes(p));
     if (providers.length === 0) {
-      notices.push(`${device.name}: this onnxruntime build has no execution provider for it (${preferred(gpu.vendor, platform).join(' or ')}); not used`);
+      notices.push(
+        `${device.name}: this onnxruntime build has no execution provider for it (${preferred(gpu.vendor, platform).join(' or ')}); not used`,
+      );
       continue;
     }
     lanes.push({ id: device.id, name: device.name, kind: 'gpu', providers, deviceIndex: gpu.index });

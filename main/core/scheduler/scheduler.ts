@@ -100,4 +100,3 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     onChange: (listener) => state.listen(listener),
   };
 }
-

@@ -6,7 +6,8 @@ import type { SchedulerSnapshot, TaskView } from './types.js';
 /** Progress and ETA come from the model's measured ms per row, scaled by the lane's duty cycle. */
 function taskView(state: SchedulerState, entry: Queued, taskState: TaskView['state'], device: string | undefined, job?: Job): TaskView {
   const perRow = state.msPerRow.get(entry.task.model.sha256);
-  const expected = perRow !== undefined && job ? perRow * job.entries.reduce((rows, other) => rows + (other.prepared?.rows ?? 1), 0) : undefined;
+  const expected =
+    perRow !== undefined && job ? perRow * job.entries.reduce((rows, other) => rows + (other.prepared?.rows ?? 1), 0) : undefined;
   const progress = expected !== undefined && job ? Math.min(0.99, job.activeMs / Math.max(1, expected)) : undefined;
   const duty = job ? Math.max(0.01, job.lane.decision.limits.dutyCycle) : 1;
   return {
@@ -39,7 +40,8 @@ export function snapshot(state: SchedulerState): SchedulerSnapshot {
       run: lane.decision.run,
       limits: lane.decision.limits,
       pids: [...lane.hosts.keys()].map((host) => host.pid),
-      busyMs: lane.busyMs + [...state.jobs.values()].filter((job) => job.lane === lane && job.started).reduce((ms, job) => ms + job.activeMs, 0),
+      busyMs:
+        lane.busyMs + [...state.jobs.values()].filter((job) => job.lane === lane && job.started).reduce((ms, job) => ms + job.activeMs, 0),
       notice: lane.notice,
     })),
     tasks,

@@ -61,7 +61,8 @@ export type Outcome = { result: TaskResult } | { reason: ReleaseReason; message:
 export const now = (): number => performance.now();
 export const concurrency = (lane: Lane): number => lane.spec.concurrency ?? 1;
 export const activeHosts = (lane: Lane): HostSlot[] => [...lane.hosts.values()].filter((slot) => slot.jobs.length > 0 && !slot.preempted);
-export const minPriority = (slot: HostSlot): number => Math.min(...slot.jobs.flatMap((job) => job.entries.map((entry) => entry.task.priority)));
+export const minPriority = (slot: HostSlot): number =>
+  Math.min(...slot.jobs.flatMap((job) => job.entries.map((entry) => entry.task.priority)));
 const laneMemory = (lane: Lane): number =>
   [...lane.hosts.values()].reduce((sum, slot) => sum + slot.jobs.reduce((bytes, job) => bytes + job.memory, 0), 0);
 
@@ -96,7 +97,17 @@ export class SchedulerState {
     this.lanes = new Map(
       (options.devices ?? [{ id: 'cpu', kind: 'cpu', providers: ['cpu'] }]).map((spec) => [
         spec.id,
-        { spec, decision: notYetDecided(spec), decided: false, hosts: new Map(), pausedAt: now(), notBefore: 0, notice: undefined, broken: undefined, busyMs: 0 },
+        {
+          spec,
+          decision: notYetDecided(spec),
+          decided: false,
+          hosts: new Map(),
+          pausedAt: now(),
+          notBefore: 0,
+          notice: undefined,
+          broken: undefined,
+          busyMs: 0,
+        },
       ]),
     );
   }
@@ -127,7 +138,8 @@ export class SchedulerState {
     const done =
       'result' in outcome
         ? sink.complete(outcome.result)
-        : (logger.warn(`task ${entry.task.id} released (${outcome.reason}): ${outcome.message}`), sink.release(entry.task.id, outcome.reason, outcome.message));
+        : (logger.warn(`task ${entry.task.id} released (${outcome.reason}): ${outcome.message}`),
+          sink.release(entry.task.id, outcome.reason, outcome.message));
     Promise.resolve(done).catch((error: unknown) => logger.error(`result sink failed for ${entry.task.id}: ${String(error)}`));
   }
 
@@ -147,7 +159,9 @@ export class SchedulerState {
   /** Admission: the lane's memory (GPU: VRAM) budget against what its jobs are estimated to hold. */
   admits(lane: Lane, bytes: number): boolean {
     const budget =
-      lane.spec.kind === 'gpu' && lane.decision.limits.vramBudgetMiB !== null ? lane.decision.limits.vramBudgetMiB * 1024 ** 2 : lane.decision.limits.memoryBudgetBytes;
+      lane.spec.kind === 'gpu' && lane.decision.limits.vramBudgetMiB !== null
+        ? lane.decision.limits.vramBudgetMiB * 1024 ** 2
+        : lane.decision.limits.memoryBudgetBytes;
     return laneMemory(lane) + bytes <= budget;
   }
 }

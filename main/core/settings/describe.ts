@@ -44,7 +44,9 @@ const DESCRIBE: { [K in keyof Settings]?: Describer<K> } = {
   gpuDefaults: gpuFields,
   gpus: (a, b) => {
     const ids = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...ids].flatMap((id) => (a[id] && b[id] ? gpuFields(a[id], b[id]) : [`Settings for one graphics card ${b[id] ? 'added' : 'removed'}`]));
+    return [...ids].flatMap((id) =>
+      a[id] && b[id] ? gpuFields(a[id], b[id]) : [`Settings for one graphics card ${b[id] ? 'added' : 'removed'}`],
+    );
   },
   idleOnly: fields<Settings['idleOnly']>({
     enabled: ['"Only when I am away"', onOff],
@@ -64,7 +66,9 @@ const DESCRIBE: { [K in keyof Settings]?: Describer<K> } = {
   schedule: (a, b) =>
     a.enabled !== b.enabled ? [changed('"Only at these times"', onOff(a.enabled), onOff(b.enabled))] : ['Weekly schedule changed'],
   pausedUntil: (_, b) => [b === null ? 'Pause ended: sharing may resume' : `Paused until ${new Date(b).toLocaleString()}`],
-  pauseWhileApps: (a, b) => [`Programs that pause sharing: ${b.length === 0 ? 'none' : b.join(', ')} (was ${a.length === 0 ? 'none' : a.join(', ')})`],
+  pauseWhileApps: (a, b) => [
+    `Programs that pause sharing: ${b.length === 0 ? 'none' : b.join(', ')} (was ${a.length === 0 ? 'none' : a.join(', ')})`,
+  ],
   pauseWhileFullscreen: (a, b) => [changed('Pause while a program is full screen', onOff(a), onOff(b))],
   network: fields<Settings['network']>({
     coordinatorUrl: ['Network address', (v) => v ?? 'the local devnet'],

@@ -24,8 +24,7 @@ const REVERT_MESSAGES: Record<string, string> = {
   ERC20InsufficientBalance: 'The payout contract has run out of tokens; try again later.',
 };
 
-const firstLine = (error: unknown): string =>
-  (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 160) ?? '';
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 160) ?? '';
 
 /** Turns an ethers failure to send a claim from `owner` into a sentence the user can act on. */
 function claimRejected(error: unknown, owner: string): WalletError {
@@ -136,7 +135,12 @@ export class ChainClient {
       records.push({
         txHash: log.transactionHash,
         amount: amount.toString(),
-        ranges: ranges.map(([deviceId, firstSeq, lastSeq, wei]) => ({ deviceId, firstSeq: Number(firstSeq), lastSeq: Number(lastSeq), amount: wei.toString() })),
+        ranges: ranges.map(([deviceId, firstSeq, lastSeq, wei]) => ({
+          deviceId,
+          firstSeq: Number(firstSeq),
+          lastSeq: Number(lastSeq),
+          amount: wei.toString(),
+        })),
         status: 'confirmed',
         at: times.get(log.blockNumber) ?? 0,
         blockNumber: log.blockNumber,
@@ -160,8 +164,7 @@ export class ChainClient {
     if (actual !== BigInt(chainId)) {
       throw new WalletError(
         'WRONG_CHAIN',
-        `The node at ${rpcUrl} serves chain ${actual}, but the settings expect chain ${chainId}. ` +
-          'Fix the chain id or the RPC URL.',
+        `The node at ${rpcUrl} serves chain ${actual}, but the settings expect chain ${chainId}. ` + 'Fix the chain id or the RPC URL.',
       );
     }
     for (const [what, address] of [

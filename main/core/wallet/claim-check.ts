@@ -15,7 +15,10 @@ export interface ClaimContext {
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 const refuse = (why: string): WalletError =>
-  new WalletError('VOUCHER_MISMATCH', `The claim was not sent: ${why} Nothing was paid; try again later, and if this stays, the network may be wrong about your earnings.`);
+  new WalletError(
+    'VOUCHER_MISMATCH',
+    `The claim was not sent: ${why} Nothing was paid; try again later, and if this stays, the network may be wrong about your earnings.`,
+  );
 
 /**
  * Throws (VOUCHER_MISMATCH, in plain words) unless the voucher is exactly what this device can prove it is owed:
@@ -50,13 +53,18 @@ export async function checkVoucher(chain: ChainClient, voucher: Voucher, owner: 
       throw refuse(`the voucher covers receipts up to ${range.lastSeq}, but this device has received only up to ${newest} so far.`);
     }
     if (mine.some((e) => e.firstSeq <= range.lastSeq && e.lastSeq > range.lastSeq)) {
-      throw refuse(`the voucher ends at receipt ${range.lastSeq}, inside one of this device's signed epochs, so its amount cannot be checked.`);
+      throw refuse(
+        `the voucher ends at receipt ${range.lastSeq}, inside one of this device's signed epochs, so its amount cannot be checked.`,
+      );
     }
     const sum = mine.filter((e) => e.firstSeq >= range.firstSeq && e.lastSeq <= range.lastSeq).reduce((s, e) => s + BigInt(e.totalWei), 0n);
     if (sum !== BigInt(range.amount)) {
-      throw refuse(`receipts ${range.firstSeq}–${range.lastSeq} add up to ${sum} wei in your own records, but the voucher says ${range.amount} wei.`);
+      throw refuse(
+        `receipts ${range.firstSeq}–${range.lastSeq} add up to ${sum} wei in your own records, but the voucher says ${range.amount} wei.`,
+      );
     }
     total += sum;
   }
-  if (total !== BigInt(voucher.amount)) throw refuse(`the voucher's total, ${voucher.amount} wei, is not the sum of its ranges, ${total} wei.`);
+  if (total !== BigInt(voucher.amount))
+    throw refuse(`the voucher's total, ${voucher.amount} wei, is not the sum of its ranges, ${total} wei.`);
 }

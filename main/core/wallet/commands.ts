@@ -26,13 +26,20 @@ export function walletHandlers(controller: WalletController, logger: Logger): Wa
     walletImport: (args) => walletResult(thenView(wallet.import(args)), logger),
     walletRevealPhrase: (args) => walletResult(wallet.revealRecoveryPhrase(args), logger),
     walletRequestConfirmation: async (args) => {
-      const result = await walletResult(Promise.resolve().then(() => wallet.requestConfirmation(args)), logger);
+      const result = await walletResult(
+        Promise.resolve().then(() => wallet.requestConfirmation(args)),
+        logger,
+      );
       controller.publish(); // every open window shows the pending request
       return result;
     },
     walletConfirmBackup: (args) => walletResult(thenView(wallet.confirmBackup(args)), logger),
     walletUnlock: (args) => walletResult(thenView(wallet.unlock(args)), logger),
-    walletExport: (args) => walletResult(wallet.exportKeystore(args).finally(() => controller.publish()), logger),
+    walletExport: (args) =>
+      walletResult(
+        wallet.exportKeystore(args).finally(() => controller.publish()),
+        logger,
+      ),
     walletChangePassphrase: (args) => walletResult(thenView(wallet.changePassphrase(args)), logger),
     walletRemove: (args) => walletResult(thenView(wallet.remove(args)), logger),
     walletClaim: () => walletResult(controller.claim(), logger),

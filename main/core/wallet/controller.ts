@@ -102,7 +102,10 @@ export class WalletController {
     const chain = this.chain;
     const payouts = this.options.payouts;
     const voucher = await payouts?.voucher().catch((error: unknown) => {
-      throw new WalletError('COORDINATOR_UNREACHABLE', `Could not get your voucher from the network: ${describe(error)} Try again once connected.`);
+      throw new WalletError(
+        'COORDINATOR_UNREACHABLE',
+        `Could not get your voucher from the network: ${describe(error)} Try again once connected.`,
+      );
     });
     const claimable = await chain.claimable(voucher, info.address).catch((error: unknown) => {
       throw new WalletError('CHAIN_UNREACHABLE', `Cannot read the chain: ${describe(error)}`);

@@ -89,7 +89,9 @@ export class Confirmations {
   /** What the UI shows: never the token. */
   list(): Confirmation[] {
     const now = this.now();
-    return [...this.#pending.values()].filter((c) => now < c.expiresAt).map(({ action, readyAt, expiresAt }) => ({ action, readyAt, expiresAt }));
+    return [...this.#pending.values()]
+      .filter((c) => now < c.expiresAt)
+      .map(({ action, readyAt, expiresAt }) => ({ action, readyAt, expiresAt }));
   }
 }
 

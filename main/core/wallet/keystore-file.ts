@@ -14,9 +14,7 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 const HEX64 = /^[0-9a-f]{64}$/i;
 
 export type KeystoreRead =
-  | { status: 'missing' }
-  | { status: 'damaged'; reason: string }
-  | { status: 'ok'; json: string; address: string | undefined };
+  { status: 'missing' } | { status: 'damaged'; reason: string } | { status: 'ok'; json: string; address: string | undefined };
 
 export async function writeKeystore(file: string, json: string): Promise<void> {
   const keystore = JSON.parse(json) as Record<string, unknown>;
@@ -45,7 +43,13 @@ export async function readKeystore(file: string): Promise<KeystoreRead> {
   const crypto = (keystore['crypto'] ?? keystore['Crypto']) as Record<string, unknown> | undefined;
   const ciphertext = crypto?.['ciphertext'];
   const mac = crypto?.['mac'];
-  if (keystore['version'] !== 3 || typeof ciphertext !== 'string' || !HEX64.test(ciphertext) || typeof mac !== 'string' || !HEX64.test(mac.replace(/^0x/, ''))) {
+  if (
+    keystore['version'] !== 3 ||
+    typeof ciphertext !== 'string' ||
+    !HEX64.test(ciphertext) ||
+    typeof mac !== 'string' ||
+    !HEX64.test(mac.replace(/^0x/, ''))
+  ) {
     return { status: 'damaged', reason: 'it is not a complete V3 keystore' };
   }
   const address = typeof keystore['address'] === 'string' ? keystore['address'] : undefined;

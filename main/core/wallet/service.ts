@@ -215,7 +215,10 @@ export class WalletService {
   async changePassphrase(args: { current: string; next: string }): Promise<WalletInfo> {
     const meta = this.requireWallet();
     if (meta.storage !== 'keystore-file') {
-      throw new WalletError('NOT_APPLICABLE', 'Your key is protected by the operating system and has no passphrase. Export a backup instead.');
+      throw new WalletError(
+        'NOT_APPLICABLE',
+        'Your key is protected by the operating system and has no passphrase. Export a backup instead.',
+      );
     }
     const key = await this.#gate.run(() => this.decryptKeystore(args.current));
     await writeKeystore(this.keystoreFile, await this.encrypt(key, args.next));
@@ -305,11 +308,15 @@ export class WalletService {
       secret = await this.store(meta.storage).get(accountFor(meta.address));
     } catch (error) {
       if (error instanceof WalletError) throw error;
-      throw new WalletError('SECRET_STORE', `The ${meta.storage} could not be read (${(error as Error).message}). Unlock it and try again.`);
+      throw new WalletError(
+        'SECRET_STORE',
+        `The ${meta.storage} could not be read (${(error as Error).message}). Unlock it and try again.`,
+      );
     }
     if (!secret) throw new WalletError('SECRET_STORE', `The ${meta.storage} holds no key for ${meta.address}. Import your backup.`);
     const key = new Wallet(secret);
-    if (key.address !== meta.address) throw new WalletError('SECRET_STORE', `The ${meta.storage} holds a different key than ${meta.address}.`);
+    if (key.address !== meta.address)
+      throw new WalletError('SECRET_STORE', `The ${meta.storage} holds a different key than ${meta.address}.`);
     this.#key = key;
   }
 
@@ -384,7 +391,10 @@ export class WalletService {
       if (error instanceof Error && error.message.startsWith('incorrect password')) {
         throw new WalletError('WRONG_PASSPHRASE', 'That passphrase does not open this wallet.');
       }
-      throw new WalletError('KEYSTORE_DAMAGED', 'The file holding your wallet key is damaged. Import your recovery phrase or your exported backup.');
+      throw new WalletError(
+        'KEYSTORE_DAMAGED',
+        'The file holding your wallet key is damaged. Import your recovery phrase or your exported backup.',
+      );
     }
     return new Wallet(account.privateKey);
   }

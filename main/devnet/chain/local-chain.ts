@@ -150,7 +150,11 @@ export async function payoutDeployment(chain: LocalChain, options: { coordinator
     const payout = new Contract(recorded.payoutAddress, PAYOUT_ABI, chain.provider);
     if ((await payout.getFunction('coordinator')()) === options.coordinator) {
       const { tokenAddress, payoutAddress } = recorded;
-      return { tokenAddress, payoutAddress, settings: { rpcUrl: chain.rpcUrl, chainId: chain.chainId, tokenAddress, payoutAddress, label: 'test tokens' } };
+      return {
+        tokenAddress,
+        payoutAddress,
+        settings: { rpcUrl: chain.rpcUrl, chainId: chain.chainId, tokenAddress, payoutAddress, label: 'test tokens' },
+      };
     }
   }
   const deployment = await deployPayout(chain, { coordinator: options.coordinator });

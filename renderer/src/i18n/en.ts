@@ -43,7 +43,8 @@ export const t = {
     cpuHistory: 'CPU use over the last minutes: your programs, and Synor on top',
     taskState: { preparing: 'Preparing', queued: 'Queued', running: 'Running', suspended: 'Paused' },
     eta: (ms: number) => `about ${Math.max(1, Math.round(ms / 1000))} s left`,
-    rate: (perHour: string, sinceShare: boolean) => `${perHour} SYNOR per hour ${sinceShare ? 'since sharing went on' : 'over the last hour'}`,
+    rate: (perHour: string, sinceShare: boolean) =>
+      `${perHour} SYNOR per hour ${sinceShare ? 'since sharing went on' : 'over the last hour'}`,
     estimate: (usd: number) => `the network estimates $${usd.toFixed(3)} per hour of work for this device`,
     current: 'Current tasks',
     noTasks: 'No task in hand right now.',
@@ -76,7 +77,8 @@ export const t = {
     memoryShareHelp: 'The most of your memory a task may use; a task over it is stopped.',
     diskBudget: 'Disk for downloads',
     detailDays: 'Keep per-task receipts for',
-    detailDaysHelp: 'Days of the receipt of every task, to prove any of them and to export them. Your earnings themselves are kept for good, in one signed record a minute.',
+    detailDaysHelp:
+      'Days of the receipt of every task, to prove any of them and to export them. Your earnings themselves are kept for good, in one signed record a minute.',
     diskBudgetHelp: 'The most disk space models and data downloaded for tasks may take; the oldest unused ones are deleted first.',
     gpuDefaults: 'Graphics cards',
     gpuEnabled: 'Share this graphics card',
@@ -116,7 +118,12 @@ export const t = {
     chain: 'Payout chain',
     chainHelp:
       'Where your earnings from this network are paid. Leave all four empty to use the chain the network names (it is then remembered, so it cannot be switched behind your back). The local devnet always uses its own.',
-    chainField: { rpcUrl: 'Chain address (RPC URL, https)', chainId: 'Chain id', tokenAddress: 'SYNOR token contract', payoutAddress: 'Payout contract' },
+    chainField: {
+      rpcUrl: 'Chain address (RPC URL, https)',
+      chainId: 'Chain id',
+      tokenAddress: 'SYNOR token contract',
+      payoutAddress: 'Payout contract',
+    },
     chainIncomplete: 'Fill in all four, or leave all four empty to use the chain the network names. Nothing was saved yet.',
     tariff: 'Your electricity price',
     tariffHelp: 'Used to show what sharing costs you, next to what it earns.',
@@ -171,7 +178,8 @@ export const t = {
     webgpuHelp: 'Runs small compute kernels on the GPU this window uses, checks their results, and adds the figures to its profile.',
     measureGpu: 'Measure with WebGPU',
     gpuProgress: (kernel: string, n: number, total: number) => `Running ${kernel} (${n} of ${total})…`,
-    adapter: (name: string, software: boolean) => `Adapter: ${name}${software ? ' (software, on the CPU: figures say nothing about a GPU)' : ''}`,
+    adapter: (name: string, software: boolean) =>
+      `Adapter: ${name}${software ? ' (software, on the CPU: figures say nothing about a GPU)' : ''}`,
     notFound: 'Not found on this computer',
     notReported: (fields: string[]) => `Not reported by the driver: ${fields.join(', ')}. The rest works without it.`,
     fields: {
@@ -252,7 +260,11 @@ export const t = {
     chart: 'Earnings per day',
     byResource: 'By resource',
     resource: (key: string) => ({ cpu: 'CPU work', gpu: 'GPU work', bandwidth: 'Bandwidth', availability: 'Availability' })[key] ?? key,
-    estimate: { day: 'Estimate and reality, last 24 hours', week: 'Estimate and reality, last 7 days', month: 'Estimate and reality, last 30 days' },
+    estimate: {
+      day: 'Estimate and reality, last 24 hours',
+      week: 'Estimate and reality, last 7 days',
+      month: 'Estimate and reality, last 30 days',
+    },
     totalIn: { day: 'Earned in the last 24 hours', week: 'Earned in the last 7 days', month: 'Earned in the last 30 days' },
     chartTitle: { day: 'SYNOR per hour, last 24 hours', week: 'SYNOR per day, last 7 days', month: 'SYNOR per day, last 30 days' },
     hourTitle: (hour: number) => `${hour}:00–${(hour + 1) % 24}:00`,
@@ -267,7 +279,7 @@ export const t = {
     assumptions: 'What the projection assumes',
     gap: 'Why reality differs',
     receiptsTitle: 'Latest receipts',
-    receiptsHelp: "Each receipt is signed by the network; its signature was checked before it was counted.",
+    receiptsHelp: 'Each receipt is signed by the network; its signature was checked before it was counted.',
     when: 'When',
     what: 'For',
     result: 'Result check',
@@ -293,7 +305,8 @@ export const t = {
     kind: 'Show',
     all: 'Everything',
     kinds: { policy: 'Sharing state', share: 'On/off', settings: 'Settings', status: 'Status', notice: 'Problems' },
-    count: (shown: number, total: number) => (shown === total ? plural(total, 'event', 'events') : `${shown} of ${plural(total, 'event', 'events')}`),
+    count: (shown: number, total: number) =>
+      shown === total ? plural(total, 'event', 'events') : `${shown} of ${plural(total, 'event', 'events')}`,
     noMatch: 'Nothing matches this search.',
     group: (n: number) => `and ${plural(n, 'similar entry', 'similar entries')}`,
   },

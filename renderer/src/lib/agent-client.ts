@@ -32,7 +32,6 @@ function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-
 function httpClient(token: string): AgentClient {
   const eventListeners = new Set<(event: AgentEvent) => void>();
   let connectionListener: (connection: Connection) => void = () => undefined;
@@ -106,10 +105,11 @@ export function createClient(): AgentClient {
   if (bridge) {
     return {
       call: async (cmd, args) => parseReply(cmd, await bridge.call(cmd, args)) as never,
-      onEvent: (listener) => bridge.onEvent((data) => {
-        const event = parseEvent(data);
-        if (event) listener(event);
-      }),
+      onEvent: (listener) =>
+        bridge.onEvent((data) => {
+          const event = parseEvent(data);
+          if (event) listener(event);
+        }),
       onConnection: (listener) => listener('connected'),
     };
   }

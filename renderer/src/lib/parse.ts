@@ -6,7 +6,10 @@ import { AgentEventSchema, type AgentEvent } from '../../../main/common/state.js
 /** 'bad-token': the agent answered, but refused this tab's token (an old link from an earlier run). */
 export type Connection = 'connecting' | 'connected' | 'lost' | 'no-token' | 'bad-token';
 
-export const failure = (code: AgentError['code'], message: string): { ok: false; error: AgentError } => ({ ok: false, error: { code, message } });
+export const failure = (code: AgentError['code'], message: string): { ok: false; error: AgentError } => ({
+  ok: false,
+  error: { code, message },
+});
 
 /**
  * Every reply is parsed with the contract's schemas, as the agent parses what it receives: a reply of the wrong
@@ -15,12 +18,17 @@ export const failure = (code: AgentError['code'], message: string): { ok: false;
 export function parseReply(cmd: CommandName, reply: unknown): Result<unknown> {
   if (typeof reply === 'object' && reply !== null && (reply as { ok?: unknown }).ok === false) {
     const error = AgentErrorSchema.safeParse((reply as { error?: unknown }).error);
-    return error.success ? { ok: false, error: error.data } : failure('INTERNAL', 'The agent answered with an error this page cannot read.');
+    return error.success
+      ? { ok: false, error: error.data }
+      : failure('INTERNAL', 'The agent answered with an error this page cannot read.');
   }
   const value = commands[cmd].result.safeParse((reply as { value?: unknown } | null)?.value);
   return value.success
     ? { ok: true, value: value.data }
-    : failure('INTERNAL', 'The agent answered in a form this page does not understand. Reload the page; if it stays, the app and the agent are different versions.');
+    : failure(
+        'INTERNAL',
+        'The agent answered in a form this page does not understand. Reload the page; if it stays, the app and the agent are different versions.',
+      );
 }
 
 /** Events are parsed the same way; one that does not parse is dropped (the next state event replaces it). */
@@ -28,4 +36,3 @@ export function parseEvent(data: unknown): AgentEvent | null {
   const parsed = AgentEventSchema.safeParse(data);
   return parsed.success ? parsed.data : null;
 }
-

@@ -41,7 +41,8 @@ export function fixFor(code: ReasonCode): Fix | null {
 }
 
 export function overall(connection: Connection, state: AgentState | null): Overall {
-  if (connection !== 'connected' || !state) return { code: 'offline', reason: t.connection[connection === 'connected' ? 'connecting' : connection], fix: null };
+  if (connection !== 'connected' || !state)
+    return { code: 'offline', reason: t.connection[connection === 'connected' ? 'connecting' : connection], fix: null };
   const { work, status, decision } = state;
   if (!state.sharing) return { code: 'off', reason: status.reason, fix: null };
   if (work.blocker) {

@@ -21,7 +21,9 @@ const SCHEMA_TEXT = /expected|Invalid input|Too (small|big)|received|>=|<=/i;
 
 /** What the page says for an error: the field messages as the agent wrote them unless they are schema text. */
 export function fieldWords(fields: Record<string, string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(fields ?? {}).map(([key, message]) => [key, SCHEMA_TEXT.test(message) ? t.errors.field : message]));
+  return Object.fromEntries(
+    Object.entries(fields ?? {}).map(([key, message]) => [key, SCHEMA_TEXT.test(message) ? t.errors.field : message]),
+  );
 }
 
 /** One sentence for a failed call: codes with a fixed meaning have the UI's words; others keep the agent's sentence. */

@@ -61,13 +61,21 @@ export async function startAgent(home: string): Promise<TestAgent> {
 /** `npm run devnet` (the same script, run by node directly so stopping it stops the devnet itself). */
 export async function startDevnet(dataDir: string) {
   // Epochs of a second: earnings are sealed, and claimable, at once rather than a minute after the work.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', dataDir, '--epoch-ms', '1000'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', dataDir, '--epoch-ms', '1000'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
-  const [, url, rpcUrl] = (await waitForLine(child as never, /Coordinator: (\S+)[\s\S]*Chain: (\S+)/)) as unknown as [string, string, string];
+  const [, url, rpcUrl] = (await waitForLine(child as never, /Coordinator: (\S+)[\s\S]*Chain: (\S+)/)) as unknown as [
+    string,
+    string,
+    string,
+  ];
   return {
     url,
     rpcUrl,

@@ -33,7 +33,7 @@ export interface KillReport {
 /** Seeded so a failing run can be replayed. */
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 export async function killRuns(runs: number, seed = Date.now()): Promise<KillReport & { seed: number }> {
@@ -42,7 +42,12 @@ export async function killRuns(runs: number, seed = Date.now()): Promise<KillRep
   // Every receipts fetch seals the open epoch, so the clean run's last fetch brings every receipt.
   const devnet = await startCoordinator({ taskIntervalMs: 5, maxOpenTasks: 3, leaseTtlMs: 60_000, epochMs: 0 });
   const dataDir = await tempDir('synor-kill-');
-  const env = { ...process.env, SYNOR_TEST_DATA: dataDir, SYNOR_TEST_COORDINATOR: devnet.url, SYNOR_TEST_OWNER_KEY: Wallet.createRandom().privateKey };
+  const env = {
+    ...process.env,
+    SYNOR_TEST_DATA: dataDir,
+    SYNOR_TEST_COORDINATOR: devnet.url,
+    SYNOR_TEST_OWNER_KEY: Wallet.createRandom().privateKey,
+  };
   const finished = new Set<string>();
   const killedAt: string[] = [];
   let tornTails = 0;
@@ -72,7 +77,11 @@ export async function killRuns(runs: number, seed = Date.now()): Promise<KillRep
 
   try {
     for (let i = 0; i < runs; i++) {
-      const kill = { step: STEPS[Math.floor(random() * STEPS.length)]!, nth: 1 + Math.floor(random() * 3), delayMs: Math.floor(random() * 4) };
+      const kill = {
+        step: STEPS[Math.floor(random() * STEPS.length)]!,
+        nth: 1 + Math.floor(random() * 3),
+        delayMs: Math.floor(random() * 4),
+      };
       killedAt.push(`${kill.step}#${kill.nth}+${kill.delayMs}ms`);
       await runChild(kill);
     }

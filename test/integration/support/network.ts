@@ -5,7 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import * as ort from 'onnxruntime-node';
-import { createNetworkClient, type NetworkEvent, type NetworkClient, type NetworkClientOptions } from '../../../main/core/network/client.js';
+import {
+  createNetworkClient,
+  type NetworkEvent,
+  type NetworkClient,
+  type NetworkClientOptions,
+} from '../../../main/core/network/client.js';
 import { Ledger } from '../../../main/core/ledger/ledger.js';
 import { recordProblem } from '../../../main/core/ledger/trust.js';
 import { systemClock } from '../../../main/core/node-ports.js';
@@ -15,7 +20,15 @@ import type { Task, TaskResult } from '../../../main/common/task.js';
 
 export const cpuDevice: Omit<DeviceInfo, 'deviceId' | 'owner'> = {
   deviceType: { kind: 'cpu', vendor: 'test', cores: 2, threads: 2, avx: 'avx2' },
-  compute: { fp32Gflops: 50, fp16Gflops: 0, int8Tops: 0, memoryBandwidthGbps: 20, memoryGb: 4, frameworks: ['onnxruntime'], modelFormats: ['onnx'] },
+  compute: {
+    fp32Gflops: 50,
+    fp16Gflops: 0,
+    int8Tops: 0,
+    memoryBandwidthGbps: 20,
+    memoryGb: 4,
+    frameworks: ['onnxruntime'],
+    modelFormats: ['onnx'],
+  },
   network: { downloadMbps: 100, uploadMbps: 20, edgeLatencyMs: 10, natType: 'unknown' },
   availability: { always: true, hours: null, idleOnly: false, chargingOnly: false, minBattery: null },
 };
@@ -44,7 +57,9 @@ export async function testDevice(url: string, extra: Partial<NetworkClientOption
 /** A schema-valid result made at once: for tests of leasing and submitting, not inference. */
 export const quickResult = (task: Task): TaskResult => ({
   taskId: task.id,
-  outputs: Object.fromEntries(task.outputs.map((n) => [n, { kind: 'inline' as const, dtype: 'float32' as const, shape: [1], data: 'AAAAAA==' }])),
+  outputs: Object.fromEntries(
+    task.outputs.map((n) => [n, { kind: 'inline' as const, dtype: 'float32' as const, shape: [1], data: 'AAAAAA==' }]),
+  ),
   accounting: { wallMs: 1, cpuMs: 1, peakRssBytes: 1, device: 'cpu', operations: 0 },
 });
 
@@ -91,10 +106,19 @@ export async function runWithOrt(task: Task): Promise<TaskResult> {
     const tensor = out[name];
     if (!tensor) throw new Error(`no output ${name}`);
     const data = tensor.data as Float32Array;
-    outputs[name] = { kind: 'inline', dtype: 'float32', shape: [...tensor.dims], data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
+    outputs[name] = {
+      kind: 'inline',
+      dtype: 'float32',
+      shape: [...tensor.dims],
+      data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
+    };
   }
   const wallMs = performance.now() - started;
-  return { taskId: task.id, outputs, accounting: { wallMs, cpuMs: wallMs, peakRssBytes: process.memoryUsage().rss, device: 'cpu', operations: 0 } };
+  return {
+    taskId: task.id,
+    outputs,
+    accounting: { wallMs, cpuMs: wallMs, peakRssBytes: process.memoryUsage().rss, device: 'cpu', operations: 0 },
+  };
 }
 
 /** Resolves with the first client event matching `match` (no sleeps: tests wait on events). */

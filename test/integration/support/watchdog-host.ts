@@ -17,6 +17,9 @@ if (process.send === undefined) {
 } else {
   exitWithAgent();
   // Opening a FIFO nobody writes to blocks in native code, as onnxruntime's session.run does.
-  const worker = new Worker(`require('node:worker_threads').parentPort.postMessage('blocking'); require('node:fs').readFileSync(${JSON.stringify(fifo)});`, { eval: true });
+  const worker = new Worker(
+    `require('node:worker_threads').parentPort.postMessage('blocking'); require('node:fs').readFileSync(${JSON.stringify(fifo)});`,
+    { eval: true },
+  );
   worker.once('message', () => process.stdout.write(`host ${process.pid} ready\n`));
 }

@@ -176,12 +176,7 @@ export function f16BitsToF32(bits: number): number {
 }
 
 /** Four int8 per u32, byte j = element 4w + j (the order dot4I8Packed and the manual unpack both read). */
-export function packInt8(
-  values: Int8Array,
-  rows: number,
-  cols: number,
-  along: 'rows' | 'cols',
-): { words: Uint32Array; count: number } {
+export function packInt8(values: Int8Array, rows: number, cols: number, along: 'rows' | 'cols'): { words: Uint32Array; count: number } {
   // Packing runs along K: the columns of A (along 'cols') or the rows of B (along 'rows'); K is padded with zeros.
   const k = along === 'cols' ? cols : rows;
   const kw = Math.ceil(k / 4);

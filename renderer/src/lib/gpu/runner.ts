@@ -53,8 +53,7 @@ const browserGpu = (): GPU | undefined => (globalThis.navigator as { gpu?: GPU }
 function describeAdapter(adapter: GPUAdapter, gpu: GPU): AdapterInfo {
   const { vendor, architecture, device, description } = adapter.info;
   const fallback = adapter.info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
-  const { maxBufferSize, maxStorageBufferBindingSize, maxComputeWorkgroupStorageSize, maxComputeInvocationsPerWorkgroup } =
-    adapter.limits;
+  const { maxBufferSize, maxStorageBufferBindingSize, maxComputeWorkgroupStorageSize, maxComputeInvocationsPerWorkgroup } = adapter.limits;
   return {
     name: description || [vendor, architecture].filter(Boolean).join(' ') || 'unknown GPU',
     vendor,
@@ -167,10 +166,7 @@ export function compile(s: GpuSession, kernel: Kernel): Promise<GPUComputePipeli
         throw new GpuError('shader-compile', `Shader ${kernel.id} did not compile:\n${lines.join('\n')}`);
       }
       try {
-        return await guard(
-          s,
-          s.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: kernel.entryPoint } }),
-        );
+        return await guard(s, s.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: kernel.entryPoint } }));
       } catch (e) {
         throw e instanceof GpuError && e.code === 'device-lost'
           ? e
@@ -326,8 +322,7 @@ const PROBLEMS: Record<Kernel['kind'], (kernel: Kernel, size: Size, rand: () => 
 };
 
 /** Deterministic inputs (seeded) for `kernel` at `size`; `expected()` is the CPU reference of the same work. */
-export const problemFor = (kernel: Kernel, size: Size, seed = 1): Problem =>
-  PROBLEMS[kernel.kind](kernel, size, ref.random(seed));
+export const problemFor = (kernel: Kernel, size: Size, seed = 1): Problem => PROBLEMS[kernel.kind](kernel, size, ref.random(seed));
 
 interface Job {
   record(pass: GPUComputePassEncoder): void;
@@ -501,7 +496,15 @@ export async function measureKernel(s: GpuSession, kernel: Kernel, options: Meas
     const medianMs = perRun[Math.floor(perRun.length / 2)] as number;
     const bestMs = perRun[0] as number;
     const rate = (ms: number) => picked.work / Math.max(ms, 1e-6) / SCALE[kernel.unit];
-    return { value: rate(medianMs), best: rate(bestMs), size: picked.size, workPerRun: picked.work, medianMs, samples: options.samples, runsPerSample };
+    return {
+      value: rate(medianMs),
+      best: rate(bestMs),
+      size: picked.size,
+      workPerRun: picked.work,
+      medianMs,
+      samples: options.samples,
+      runsPerSample,
+    };
   } finally {
     picked.job.destroy();
   }

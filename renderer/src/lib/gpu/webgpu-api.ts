@@ -33,10 +33,7 @@ export interface GPUAdapter {
   readonly features: ReadonlySet<string>;
   readonly limits: GPUSupportedLimits;
   readonly isFallbackAdapter?: boolean;
-  requestDevice(descriptor?: {
-    requiredFeatures?: string[];
-    requiredLimits?: Record<string, number>;
-  }): Promise<GPUDevice>;
+  requestDevice(descriptor?: { requiredFeatures?: string[]; requiredLimits?: Record<string, number> }): Promise<GPUDevice>;
 }
 
 export interface GPUDeviceLostInfo {
