@@ -127,6 +127,31 @@ test('nvidia-smi error lines: Linux and Windows wordings, with or without the in
   ]);
 });
 
+test('nvidia-smi error lines as users published them (ORIGINS.md), Windows wording included', () => {
+  const published = [
+    // jamesstringer90/Easy-GPU-PV#276: nvidia-smi.exe in a Windows Hyper-V VM given an NVIDIA A10.
+    'Unable to detect the device handle for GPU0000:B1:00.0: Unknown Error',
+    // marian-nmt/marian#251: all that `nvidia-smi` printed on Linux once the GPU was lost.
+    'Unable to determine the device handle for GPU 0000:03:00.0: GPU is lost.  Reboot the system to recover this GPU',
+    // NVIDIA/nvidia-docker#1553: all that `nvidia-smi -a -i 0` printed for the failed GPU.
+    'Unable to determine the device handle for GPU 0000:09:00.0: Unknown Error',
+    // pdbear/syno_nvidia_gpu_driver#22: a Tesla P4 on Synology DSM, `nvidia-smi`.
+    'Unable to determine the device handle for GPU0000:07:00.0: Unknown Error',
+    // wookayin/gpustat#125: `nvidia-smi -L` with one GPU failing, the driver spelling it "gpu".
+    'Unable to determine the device handle for gpu 0000:08:00.0: Unknown Error',
+  ];
+  assert.deepEqual(
+    published.map((line) => parseNvidiaSmiFailures(line)),
+    [
+      [{ pciBusId: '0000:b1:00.0', code: 'driver-error', detail: 'Unknown Error' }],
+      [{ pciBusId: '0000:03:00.0', code: 'gpu-lost', detail: 'GPU is lost.  Reboot the system to recover this GPU' }],
+      [{ pciBusId: '0000:09:00.0', code: 'driver-error', detail: 'Unknown Error' }],
+      [{ pciBusId: '0000:07:00.0', code: 'driver-error', detail: 'Unknown Error' }],
+      [{ pciBusId: '0000:08:00.0', code: 'driver-error', detail: 'Unknown Error' }],
+    ],
+  );
+});
+
 test('rocm-smi: DRM card numbers become ROCm indexes, unique ids one spelling, junction stands in for a missing edge sensor', () => {
   const json = rocmSmiJson(
     'WARNING: one of the GPUs is in a low power state\n' +
@@ -168,17 +193,25 @@ test('rocm-smi: DRM card numbers become ROCm indexes, unique ids one spelling, j
   assert.equal(rocmSmiFailure('Traceback (most recent call last):'), 'driver-error');
 });
 
-test('system_profiler: Apple silicon shares system memory; an Intel Mac lists its Radeon with its own VRAM', async () => {
-  const [m2] = parseSystemProfilerDisplays(await fixture('system_profiler', 'm2-pro.json'), 32 * GIB);
-  assert.deepEqual([m2?.name, m2?.unifiedMemory, m2?.memoryTotalBytes, m2?.gpuCores], ['Apple M2 Pro', true, 32 * GIB, 19]);
+test('system_profiler: a real M1 capture shares system memory; an Intel Mac lists its Radeon with its own VRAM', async () => {
+  // pytorch/serve's capture (ORIGINS.md): one Apple M1 with a 7-core GPU, "_name" still Apple's untranslated key.
+  const m1 = parseSystemProfilerDisplays(await fixture('system_profiler', 'm1-7core.json'), 8 * GIB);
+  assert.deepEqual(
+    m1.map((g) => [g.vendor, g.index, g.name, g.gpuCores, g.unifiedMemory, g.memoryTotalBytes, g.family]),
+    [['apple', 0, 'Apple M1', 7, true, 8 * GIB, 'apple7']],
+  );
+  // Not a capture (no public one with an origin was found): the keys an Intel Mac's output has.
   const intelMac = parseSystemProfilerDisplays(await fixture('system_profiler', 'intel-mac-radeon.json'), 16 * GIB);
   assert.deepEqual(
-    intelMac.map((g) => [g.index, g.name, g.unifiedMemory, g.memoryTotalBytes]),
+    intelMac.map((g) => [g.index, g.name, g.unifiedMemory, g.memoryTotalBytes, g.family]),
     [
-      [0, 'Intel UHD Graphics 630', true, 16 * GIB],
-      [1, 'AMD Radeon Pro 5500M', false, 8 * GIB],
+      [0, 'Intel UHD Graphics 630', true, 16 * GIB, null],
+      [1, 'AMD Radeon Pro 5500M', false, 8 * GIB, null],
     ],
   );
+  // Later macOS releases give only the Metal version, which is not a GPU family.
+  const later = JSON.stringify({ SPDisplaysDataType: [{ sppci_model: 'Apple M1', spdisplays_mtlgpufamilysupport: 'spdisplays_metal3' }] });
+  assert.equal(parseSystemProfilerDisplays(later, GIB)[0]?.family, null);
 });
 
 test('the XML reader decodes entities, skips comments and keeps attributes', () => {

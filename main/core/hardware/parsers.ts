@@ -66,12 +66,16 @@ export function parseSystemProfilerDisplays(json: string, systemMemoryBytes: num
     const vendor = String(item['spdisplays_vendor'] ?? item['sppci_vendor'] ?? '');
     const unified = /apple/i.test(vendor) || item['spdisplays_vram_shared'] !== undefined;
     const cores = Number.parseInt(String(item['sppci_cores'] ?? ''), 10);
+    // Big Sur-era output names the Metal family ("spdisplays_mtlgpufamilyapple7"), which the addon reports as "apple7";
+    // later releases give only the Metal version ("spdisplays_metal3"), and Intel Macs "mac2", which the addon skips.
+    const family = /mtlgpufamily(apple\d+)$/i.exec(String(item['spdisplays_metalfamily'] ?? ''))?.[1]?.toLowerCase() ?? null;
     return {
       ...blankGpu('apple', index),
       name: String(item['sppci_model'] ?? item['_name'] ?? '') || null,
       memoryTotalBytes: unified ? systemMemoryBytes : size(item['spdisplays_vram'] ?? item['_spdisplays_vram']),
       unifiedMemory: unified,
       gpuCores: Number.isFinite(cores) ? cores : null,
+      family,
     };
   });
 }
