@@ -24,13 +24,24 @@ export const AgentErrorSchema = z.object({
 });
 export type AgentError = z.infer<typeof AgentErrorSchema>;
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: AgentError };
+/**
+ * The one result shape, at every boundary and inside core: a value, or a failure with a code the caller acts on and a
+ * sentence for the user. `C` narrows the codes a given operation can fail with (the API's are `ErrorCode`).
+ */
+export type Failure<C extends string = ErrorCode> = { code: C; message: string; fields?: Record<string, string> | undefined };
+export type Result<T, C extends string = ErrorCode> = { ok: true; value: T } | { ok: false; error: Failure<C> };
 
-export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (code: ErrorCode, message: string, fields?: Record<string, string>): Result<never> => ({
+export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+export const fail = <C extends string>(code: C, message: string, fields?: Record<string, string>): { ok: false; error: Failure<C> } => ({
   ok: false,
   error: fields ? { code, message, fields } : { code, message },
 });
+
+/** What went wrong, as one line of text: an Error's message, or the thrown value itself. */
+export const errorText = (error: unknown, max = 500): string =>
+  String(error instanceof Error ? error.message : error)
+    .split('\n')[0]!
+    .slice(0, max);
 
 /** Turns zod issues into the `fields` map the UI shows next to each input. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {

@@ -1,3 +1,4 @@
+import { errorText } from '../common/result.js';
 import { rename, stat } from 'node:fs/promises';
 import { ActivityEntrySchema, type ActivityEntry } from '../common/state.js';
 import { encodeRecord, LogAppender, openLog } from './fs/checksummed-log.js';
@@ -49,7 +50,7 @@ export class ActivityLog {
     if (this.entries.length > LIMIT) this.entries.shift();
     this.writes = this.writes
       .then(() => this.write(entry))
-      .catch((error: unknown) => this.logger.error(`activity log: ${(error as Error).message}`));
+      .catch((error: unknown) => this.logger.error(`activity log: ${errorText(error)}`));
     this.added(entry);
   }
 

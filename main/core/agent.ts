@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { commands, isCommandName, RequestSchema, type CommandName, type CommandResult } from '../common/contract.js';
 import type { Telemetry } from '../common/hardware.js';
 import type { Decision, Signals } from '../common/policy.js';
-import { fail, fieldErrors, ok, type Result } from '../common/result.js';
+import { errorText, fail, fieldErrors, ok, type Result } from '../common/result.js';
 import { PRESETS, SettingsSchema, type Settings } from '../common/settings.js';
 import { type ActivityEntry, type AgentEvent, type AgentState, type Notice, type Tell } from '../common/state.js';
 import { ActivityLog } from './activity.js';
@@ -242,7 +242,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       try {
         await store.save(next);
       } catch (error) {
-        const message = `Settings could not be saved to ${store.file}: ${(error as Error).message}. Nothing was changed.`;
+        const message = `Settings could not be saved to ${store.file}: ${errorText(error)}. Nothing was changed.`;
         logger.error(message);
         return fail('STORAGE', message);
       }
@@ -323,7 +323,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   });
   // A wallet file that cannot be read is a notice, not a crash: the app runs and says what to do.
   await walletService.open().catch((error: unknown) => {
-    const message = `Your wallet could not be opened: ${(error as Error).message}. The file was left as it is.`;
+    const message = `Your wallet could not be opened: ${errorText(error)}. The file was left as it is.`;
     notices = [...notices, { id: 'wallet-unusable', level: 'error', code: 'WALLET_UNUSABLE', message }];
     logger.error(message);
   });
@@ -334,7 +334,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   }
   void contribution.refresh();
   // Detection must not delay start-up (the URL or window comes first); the snapshot arrives as an event.
-  void hardware.refresh().catch((error: unknown) => logger.error(`hardware detection failed: ${(error as Error).message}`));
+  void hardware.refresh().catch((error: unknown) => logger.error(`hardware detection failed: ${errorText(error)}`));
   followTelemetry();
   await tick();
   loop();
@@ -354,7 +354,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
         return await handler(checked.data);
       } catch (error) {
         logger.error(`${cmd} failed: ${(error as Error).stack ?? String(error)}`);
-        return fail('INTERNAL', `The agent could not run "${cmd}": ${(error as Error).message}`);
+        return fail('INTERNAL', `The agent could not run "${cmd}": ${errorText(error)}`);
       }
     },
     subscribe: (listener) => events.subscribe(listener),

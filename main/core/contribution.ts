@@ -3,6 +3,7 @@
  * URL) → network client → scheduler → job hosts, with the wallet signing the registration and claiming vouchers.
  * It starts what it can and says what is missing (no wallet yet, hardware still being detected).
  */
+import { errorText } from '../common/result.js';
 import { join } from 'node:path';
 import { ZodError } from 'zod';
 import type { HardwareSnapshot } from '../common/hardware.js';
@@ -200,7 +201,7 @@ export function createContribution(o: ContributionOptions): Contribution {
       if ('chain' in choice) await wallet.setChain(choice.chain);
       else await wallet.setChain(undefined, choice.problem);
     } catch (error) {
-      await wallet.setChain(undefined, `Could not learn the payout chain from ${url}: ${(error as Error).message}`);
+      await wallet.setChain(undefined, `Could not learn the payout chain from ${url}: ${errorText(error)}`);
     }
   }
 
@@ -226,8 +227,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     refresh() {
       reconciling = reconciling.then(reconcile).catch((error: unknown) => {
         // A schema's own text (a ZodError dump) says nothing to a user; the details are in the log line below.
-        const why =
-          error instanceof ZodError ? 'a file or a reply could not be read; the details are in the log' : (error as Error).message;
+        const why = error instanceof ZodError ? 'a file or a reply could not be read; the details are in the log' : errorText(error);
         blocker = `Could not join the network: ${why}`;
         logger.error(`contribution: ${(error as Error).stack ?? String(error)}`);
       });

@@ -1,3 +1,4 @@
+import { errorText } from '../common/result.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -147,7 +148,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const { token, device } = await registry.register(parse(RegisterRequestSchema, (await readBody(req)).value));
       const { deviceId, owner } = device.info;
       logger?.info(`devnet: device ${deviceId} registered to ${owner}`);
-      payout?.fund(owner).catch((error: unknown) => logger?.warn(`devnet: could not fund ${owner}: ${(error as Error).message}`));
+      payout?.fund(owner).catch((error: unknown) => logger?.warn(`devnet: could not fund ${owner}: ${errorText(error)}`));
       return { deviceToken: token, reputation: reputation(device.standing, now()), serverTime: now() };
     },
     'POST v1/lease': async (req) => {
@@ -252,7 +253,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
 
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
-      const e = error instanceof HttpError ? error : new HttpError(500, 'internal', (error as Error).message);
+      const e = error instanceof HttpError ? error : new HttpError(500, 'internal', errorText(error));
       if (!(error instanceof HttpError)) logger?.error(`devnet: ${(error as Error).stack ?? String(error)}`);
       if (res.headersSent || res.destroyed) return;
       const reply: ErrorReply = { error: { code: e.code, message: e.message } };

@@ -81,8 +81,8 @@ async function hostMsPerJob(c: Case, threads: number, jobs: number): Promise<num
   const job = async (i: number): Promise<void> => {
     const feeds = { [input]: { dtype: 'float32' as const, shape, data: buffers[i % 4]! } };
     const outcome = await host.run({ type: 'run', jobId: `h${i}`, modelPath, sha256, feeds, outputs: [output], session }, hooks);
-    if (!outcome.ok) throw new Error(`job failed: ${outcome.message}`);
-    outcome.recycle(); // as the scheduler does once the result is encoded
+    if (!outcome.ok) throw new Error(`job failed: ${outcome.error.message}`);
+    outcome.value.recycle(); // as the scheduler does once the result is encoded
   };
   await job(0);
   const started = performance.now();

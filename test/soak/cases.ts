@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Task, TaskResult } from '../../main/common/task.js';
 import { contribute } from '../integration/support/contribute.js';
 import { Outbox, OutboxEntrySchema } from '../../main/core/network/outbox.js';
-import { ModelCache, type ModelCacheOptions } from '../../main/core/runtime/model-cache.js';
+import { ModelCache, type Fetched, type ModelCacheOptions } from '../../main/core/runtime/model-cache.js';
 import { matMulModel } from '../../main/core/runtime/onnx-model.js';
 import { createRuntime } from '../../main/core/runtime/runtime.js';
 import { startCoordinator, type Coordinator } from '../../main/devnet/coordinator.js';
@@ -71,7 +71,7 @@ async function withCache<T>(
   }
 }
 
-const refusedMessage = (got: { ok: boolean; message?: string }): string => (got.ok ? 'accepted' : (got.message ?? ''));
+const refusedMessage = (got: Fetched): string => (got.ok ? 'accepted' : got.error.message);
 
 const doubles = (net: Coordinator): number => [...net.stats.accepted.values()].filter((n) => n > 1).length;
 
@@ -110,7 +110,7 @@ export const CASES: SoakCase[] = [
         const url = hostile.blob('announce', { kind: 'announce', declared: 2 * 1024 ** 3 });
         const got = await cache.ensure({ url, sha256: 'a'.repeat(64), size: MiB });
         const leftovers = await downloadsIn(dir);
-        const onHeader = !got.ok && /announces 2147483648 bytes/.test(got.message);
+        const onHeader = !got.ok && /announces 2147483648 bytes/.test(got.error.message);
         return {
           ...clean,
           leftovers,
@@ -128,7 +128,7 @@ export const CASES: SoakCase[] = [
         const got = await cache.ensure({ url, sha256: 'a'.repeat(64), size: MiB });
         const leftovers = await downloadsIn(dir);
         const served = hostile.served.get('/blobs/flood') ?? 0;
-        const stopped = !got.ok && /larger than the announced 1048576 bytes/.test(got.message);
+        const stopped = !got.ok && /larger than the announced 1048576 bytes/.test(got.error.message);
         return {
           ...clean,
           leftovers,
@@ -154,9 +154,9 @@ export const CASES: SoakCase[] = [
           leftovers,
           ok:
             !first.ok &&
-            /hash to/.test(first.message) &&
+            /hash to/.test(first.error.message) &&
             !second.ok &&
-            /not tried again/.test(second.message) &&
+            /not tried again/.test(second.error.message) &&
             requests === 1 &&
             leftovers === 0,
           outcome: `downloaded once (${requests} request), deleted at the mismatch, the second task refused without downloading`,
@@ -174,7 +174,7 @@ export const CASES: SoakCase[] = [
           const got = await cache.ensure({ url, sha256: 'c'.repeat(64), size: MiB });
           const s = (performance.now() - started) / 1000;
           const kept = hostile.served.get('/blobs/drip') ?? 0;
-          const ended = !got.ok && /not done within/.test(got.message);
+          const ended = !got.ok && /not done within/.test(got.error.message);
           // The few bytes that came are kept to resume from (inside the budget): not a leftover.
           return {
             ...clean,
@@ -217,8 +217,8 @@ export const CASES: SoakCase[] = [
         const requests = hostile.count('/blobs/input') + hostile.count('/blobs/model');
         return {
           ...clean,
-          ok: !got.ok && got.reason === 'runtime-error' && requests === 0,
-          outcome: `released before the first byte (${requests} requests): ${got.ok ? 'prepared' : got.message}`,
+          ok: !got.ok && got.error.code === 'runtime-error' && requests === 0,
+          outcome: `released before the first byte (${requests} requests): ${got.ok ? 'prepared' : got.error.message}`,
         };
       } finally {
         await hostile.close();
@@ -256,7 +256,7 @@ export const CASES: SoakCase[] = [
         return {
           ...clean,
           ok: !got.ok && requests === 0,
-          outcome: `refused before downloading (${requests} requests): ${got.ok ? 'prepared' : got.message}`,
+          outcome: `refused before downloading (${requests} requests): ${got.ok ? 'prepared' : got.error.message}`,
         };
       } finally {
         await hostile.close();

@@ -40,7 +40,7 @@ test('the npm-shipped OCR classifier gives the same answers through the runtime 
     rewardEstimateWei: '0',
     priority: 5,
   };
-  assert.deepEqual(scheduler.submit(task), { ok: true });
+  assert.deepEqual(scheduler.submit(task), { ok: true, value: true });
   scheduler.apply(decided('cpu', running()));
   const done = await outcome(task.id);
   await scheduler.close();

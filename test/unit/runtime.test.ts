@@ -283,8 +283,8 @@ describe('model cache', () => {
     const ref = server.add('a.onnx', bytes);
     const first = await c.ensure(ref);
     assert.ok(first.ok);
-    assert.equal(relative(dir, first.path), join('blobs', ref.sha256));
-    assert.deepEqual(await readFile(first.path), Buffer.from(bytes));
+    assert.equal(relative(dir, first.value), join('blobs', ref.sha256));
+    assert.deepEqual(await readFile(first.value), Buffer.from(bytes));
     const before = server.requests.length;
     assert.ok((await c.ensure(ref)).ok);
     assert.equal(server.requests.length, before, 'second ensure is served from the cache');
@@ -296,7 +296,7 @@ describe('model cache', () => {
     const ref = server.add('wrong.onnx', Uint8Array.from([1, 2, 3, 4]), 'f'.repeat(64));
     const got = await c.ensure(ref);
     assert.equal(got.ok, false);
-    assert.match(!got.ok ? got.message : '', /hash to .* the task says f{64}: deleted/);
+    assert.match(!got.ok ? got.error.message : '', /hash to .* the task says f{64}: deleted/);
     assert.deepEqual(await readdir(join(dir, 'partial')), []);
     assert.deepEqual(await readdir(join(dir, 'blobs')), []);
   });
@@ -307,10 +307,10 @@ describe('model cache', () => {
     const again = (): ModelCache => new ModelCache({ dir, capBytes: 1 << 20, clock, logger: ports.logger });
     const ref = server.add('hostile.onnx', Uint8Array.from([5, 6, 7]), 'e'.repeat(64));
     const refused = await first.ensure(ref);
-    assert.match(!refused.ok ? refused.message : '', /hash to/);
+    assert.match(!refused.ok ? refused.error.message : '', /hash to/);
     const requests = server.requests.length;
     const restarted = await again().ensure(ref);
-    assert.match(!restarted.ok ? restarted.message : '', /hash to .*not tried again for 10 minutes/);
+    assert.match(!restarted.ok ? restarted.error.message : '', /hash to .*not tried again for 10 minutes/);
     assert.equal(server.requests.length, requests, 'not downloaded again after the restart');
     clock.time += 10 * 60_000;
     assert.equal((await again().ensure(ref)).ok, false);
@@ -325,9 +325,9 @@ describe('model cache', () => {
   it('refuses non-http URLs and models larger than the cache', async () => {
     const { cache: c } = await cache(100);
     const file = await c.ensure({ url: 'file:///etc/passwd', sha256: 'a'.repeat(64), size: 10 });
-    assert.match(!file.ok ? file.message : '', /only http\(s\)/);
+    assert.match(!file.ok ? file.error.message : '', /only http\(s\)/);
     const big = await c.ensure({ url: 'http://127.0.0.1:1/x', sha256: 'a'.repeat(64), size: 101 });
-    assert.match(!big.ok ? big.message : '', /larger than the/);
+    assert.match(!big.ok ? big.error.message : '', /larger than the/);
   });
 
   it('resumes an interrupted download with an HTTP Range request', async () => {
@@ -337,11 +337,11 @@ describe('model cache', () => {
     server.cutAfter = 30_000;
     const first = await c.ensure(ref);
     assert.equal(first.ok, false);
-    assert.match(!first.ok ? first.message : '', /stopped at 30000 of 80000 bytes/);
+    assert.match(!first.ok ? first.error.message : '', /stopped at 30000 of 80000 bytes/);
     const second = await c.ensure(ref);
-    assert.ok(second.ok, !second.ok ? second.message : '');
+    assert.ok(second.ok, !second.ok ? second.error.message : '');
     assert.equal(server.requests.at(-1)?.range, 'bytes=30000-');
-    assert.equal(sha256(await readFile(second.path)), ref.sha256);
+    assert.equal(sha256(await readFile(second.value)), ref.sha256);
   });
 
   it('drops a download that stalls, then resumes it', async () => {
@@ -351,7 +351,7 @@ describe('model cache', () => {
     const ref = server.add('stall.bin', new Uint8Array(seededFloats(10_000, 6).buffer));
     server.stallAfter = 12_000;
     const first = await c.ensure(ref);
-    assert.match(!first.ok ? first.message : '', /stopped at 12000 of 40000 bytes .*no data for 0.2 s/);
+    assert.match(!first.ok ? first.error.message : '', /stopped at 12000 of 40000 bytes .*no data for 0.2 s/);
     const second = await c.ensure(ref);
     assert.ok(second.ok);
     assert.equal(server.requests.at(-1)?.range, 'bytes=12000-');
@@ -379,13 +379,13 @@ describe('model cache', () => {
     const ref = server.add('trunc', new Uint8Array(500).fill(7));
     const got = await c.ensure(ref);
     assert.ok(got.ok);
-    await writeFile(got.path, 'short');
+    await writeFile(got.value, 'short');
     const requests = server.requests.length;
     assert.ok((await c.ensure(ref)).ok, 'a blob found whole in the last 10 s is not looked at again (one stat per task cost ~0.5 ms)');
     clock.time += 10_000;
     const again = await c.ensure(ref);
     assert.ok(again.ok);
     assert.equal(server.requests.length, requests + 1);
-    assert.equal(sha256(await readFile(again.path)), ref.sha256);
+    assert.equal(sha256(await readFile(again.value)), ref.sha256);
   });
 });

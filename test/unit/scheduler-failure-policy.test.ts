@@ -1,13 +1,14 @@
 // The failure policy as a table: each host failure code and task history → what happens to the task.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { failureAction, type FailedTask, type FailureCode } from '../../main/core/scheduler/failure-policy.js';
+import type { HostFailure } from '../../main/core/runtime/host.js';
+import { failureAction, type FailedTask } from '../../main/core/scheduler/failure-policy.js';
 
 const fresh: FailedTask = { cancelled: false, waitedBehind: false, deadlineAhead: true, batched: false, attempts: 0 };
 const MAX = 2;
 
 /** [what, failure code, task history, fields the action must have] */
-const cases: [string, FailureCode, Partial<FailedTask>, object][] = [
+const cases: [string, HostFailure, Partial<FailedTask>, object][] = [
   ['cancelled wins over everything', 'host-crashed', { cancelled: true }, { kind: 'release', reason: 'shutdown', message: 'cancelled' }],
   [
     'waited behind the job that crashed the host: requeued, no attempt counted',

@@ -90,7 +90,7 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('cpu', running()));
     const x = seededFloats(3 * 8, 9);
     const task = matmulTask(smallRef, x, [3, 8]);
-    assert.deepEqual(t.scheduler.submit(task), { ok: true });
+    assert.deepEqual(t.scheduler.submit(task), { ok: true, value: true });
     const r = result(await t.outcome(task.id));
     near(floats(r), referenceMatMul(x, small.weights, 3, 8, 5));
     assert.equal(r.accounting.operations, 2 * 3 * 8 * 5);

@@ -3,6 +3,7 @@
  * last line (a crash mid-append) is ever cut off, and its bytes are kept aside first. The earnings ledger and the
  * activity log are both kept this way.
  */
+import { errorText } from '../../common/result.js';
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -145,7 +146,7 @@ export class LogAppender {
       try {
         await appendLine(this.file, next);
       } catch (error) {
-        this.why = diskRefusal(error) ?? `it could not be written (${(error as Error).message})`;
+        this.why = diskRefusal(error) ?? `it could not be written (${errorText(error)})`;
         return false;
       }
       this.held.shift();

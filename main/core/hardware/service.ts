@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { BenchmarkProgress, HardwareReport, HardwareSnapshot, ProfileStatus, Telemetry } from '../../common/hardware.js';
-import { fail, ok, type Result } from '../../common/result.js';
+import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { GpuSummarySchema, WebGpuReportSchema, webGpuProfile, type AdapterInfo } from '../../common/webgpu.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Clock, Logger } from '../ports.js';
@@ -195,7 +195,7 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
       const latest = current?.fingerprint === base.fingerprint ? current : base;
       return publish(build(latest.report, base.fingerprint, entry, { state: 'ready', progress: null, error: null }));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       logger.warn(`hardware benchmark failed: ${message}`);
       publish({ ...base, profile: { ...base.profile, state: 'failed', progress: null, error: `The benchmark failed: ${message}` } });
       throw error;
@@ -240,7 +240,7 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
       const telemetry: Telemetry = { at: clock.now(), gpus };
       for (const listener of telemetryListeners) listener(telemetry);
     } catch (error) {
-      logger.warn(`hardware telemetry sample failed: ${error instanceof Error ? error.message : String(error)}`);
+      logger.warn(`hardware telemetry sample failed: ${errorText(error)}`);
     }
     if (telemetryListeners.size > 0) stopSampling = clock.after(options.telemetryIntervalMs ?? 2000, () => void sample());
     else sampling = false;

@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import { join } from 'node:path';
 import { DEVNET_LABEL, type NetworkStatus } from '../../common/network.js';
 import {
@@ -243,7 +244,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
         publish();
       } else {
         o.logger.error(`network sync failed: ${(error as Error).stack ?? String(error)}`);
-        events.emit({ type: 'problem', message: (error as Error).message });
+        events.emit({ type: 'problem', message: errorText(error) });
       }
       schedule(wait);
     }

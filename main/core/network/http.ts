@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import type { z } from 'zod';
 import { isAllowedCoordinatorUrl } from '../../common/network.js';
 import { ErrorReplySchema } from '../../common/protocol.js';
@@ -84,7 +85,7 @@ async function readCapped(response: Response, maxBytes: number, signal: AbortSig
 
 const describe = (error: unknown): string => {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
+  return cause?.code ?? cause?.message ?? errorText(error);
 };
 
 /** One request, one parsed reply or one NetworkError. Never retries: the callers decide. */

@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import type { z } from 'zod';
 import {
   eip712Domain,
@@ -152,7 +153,7 @@ export class CoordinatorLink {
     if (link.downloadMbps === 0 || link.edgeLatencyMs === 0) return;
     this.toldLink = true;
     this.registerInTurn(info).catch((error: unknown) =>
-      this.o.logger.warn(`network: the measured link figures were not sent: ${(error as Error).message}`),
+      this.o.logger.warn(`network: the measured link figures were not sent: ${errorText(error)}`),
     );
   }
 

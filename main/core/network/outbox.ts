@@ -1,3 +1,4 @@
+import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ export interface OutboxLoad {
 }
 
 /** Kept: on disk, or in memory while the disk refuses it (`heldBecause`). Refused: not a valid result. */
-export type PutOutcome = { ok: true } | { ok: false; message: string };
+export type PutOutcome = Result<true, 'invalid'>;
 
 export class Outbox {
   private readonly held = new Map<string, { entry: OutboxEntry; why: string }>();
@@ -45,10 +46,10 @@ export class Outbox {
     const parsed = OutboxEntrySchema.safeParse(entry);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return { ok: false, message: `its ${issue?.path.join('.') || 'content'} is not valid (${issue?.message ?? 'invalid'})` };
+      return fail('invalid', `its ${issue?.path.join('.') || 'content'} is not valid (${issue?.message ?? 'invalid'})`);
     }
     await this.write(parsed.data);
-    return { ok: true };
+    return ok(true);
   }
 
   /** Why results are held in memory (the last disk error), or null when every result is on disk. */
@@ -102,7 +103,7 @@ export class Outbox {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         const aside = `${file}.bad`;
         await rename(file, aside);
-        problems.push(`A queued result could not be read and was kept as ${aside}: ${(error as Error).message}`);
+        problems.push(`A queued result could not be read and was kept as ${aside}: ${errorText(error)}`);
       }
     }
     const onDisk = new Set(entries.map((e) => e.result.taskId));

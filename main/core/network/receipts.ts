@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import { verifyTypedData } from 'ethers';
 import { eip712Domain, EPOCH_TYPES, type EpochBundle, type Receipt, type SignedEpoch } from '../../common/protocol.js';
 import { NO_REWARD, rewardWei } from '../economics/rewards.js';
@@ -24,7 +25,7 @@ export function epochProblem(signed: SignedEpoch, expect: ReceiptExpectation): s
   try {
     signer = verifyTypedData(eip712Domain(expect.chainId), EPOCH_TYPES, e, signed.signature);
   } catch (error) {
-    return `${name}: unreadable signature (${(error as Error).message.slice(0, 80)})`;
+    return `${name}: unreadable signature (${errorText(error, 80)})`;
   }
   if (!same(signer, expect.coordinator)) return `${name}: signed by ${signer}, not by the coordinator ${expect.coordinator}`;
   if (expect.deviceId !== undefined && e.deviceId !== expect.deviceId) return `${name}: for device ${e.deviceId}, not this one`;

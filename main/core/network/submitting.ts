@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import type { z } from 'zod';
 import { ROUTES, SubmitReplySchema } from '../../common/protocol.js';
 import type { TaskResult } from '../../common/task.js';
@@ -91,10 +92,10 @@ export class Submitting {
     const put = await this.o.outbox.put(entry);
     if (!put.ok) {
       // Never dropped in silence: the task goes back with the reason, and the user sees it.
-      const message = `The result of task ${result.taskId} could not be kept: ${put.message}. The task was given back.`;
+      const message = `The result of task ${result.taskId} could not be kept: ${put.error.message}. The task was given back.`;
       this.o.logger.error(message);
       events.emit({ type: 'problem', message });
-      await leasing.release(leaseId, 'runtime-error', `result not kept: ${put.message}`);
+      await leasing.release(leaseId, 'runtime-error', `result not kept: ${put.error.message}`);
       return false;
     }
     this.tellHeld();
@@ -173,8 +174,6 @@ export class Submitting {
     // Best effort, and not the status line's business: the lease ends by itself if this does not get through.
     await leasing
       .giveBack(entry.leaseId, 'runtime-error', `result refused: ${why}`)
-      .catch((error: unknown) =>
-        this.o.logger.warn(`could not give back the lease of task ${entry.result.taskId}: ${(error as Error).message}`),
-      );
+      .catch((error: unknown) => this.o.logger.warn(`could not give back the lease of task ${entry.result.taskId}: ${errorText(error)}`));
   }
 }

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { fail, ok, type Result } from '../../common/result.js';
 import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { childEntry, type ChildEntry } from '../child-entry.js';
@@ -15,10 +16,9 @@ export type HostEntry = ChildEntry;
 export const defaultHostEntry = (): HostEntry => childEntry(import.meta.url, 'job-host');
 
 export type HostFailureCode = 'host-crashed' | 'timeout' | 'memory-budget' | 'preempted' | 'policy-pause' | 'deadline' | 'shutdown';
-export type HostOutcome =
-  /** recycle(): the caller is done with the output bytes, which go back to the pool. */
-  | { ok: true; message: Extract<HostMessage, { type: 'done' }>; recycle(): void }
-  | { ok: false; code: Extract<HostMessage, { type: 'failed' }>['code'] | HostFailureCode; message: string };
+export type HostFailure = Extract<HostMessage, { type: 'failed' }>['code'] | HostFailureCode;
+/** A job's run: the host's answer, with recycle() for when the caller is done with the output bytes (back to the pool). */
+export type HostOutcome = Result<{ message: Extract<HostMessage, { type: 'done' }>; recycle(): void }, HostFailure>;
 
 interface Pending {
   resolve(outcome: HostOutcome): void;
@@ -78,9 +78,7 @@ export class JobHost {
           this.pending.delete(m.jobId);
           this.holdOpen(this.pending.size > 0);
           job?.resolve(
-            m.type === 'done'
-              ? { ok: true, message: m, recycle: () => pool.give(tensorBuffers(m.outputs)) }
-              : { ok: false, code: m.code, message: m.message },
+            m.type === 'done' ? ok({ message: m, recycle: () => pool.give(tensorBuffers(m.outputs)) }) : fail(m.code, m.message),
           );
         }
       },
@@ -107,7 +105,7 @@ export class JobHost {
         code: 'host-crashed' as const,
         message: `job host ${how}${this.lastError() ? `: ${this.lastError()}` : ''}`,
       };
-      for (const job of this.pending.values()) job.resolve({ ok: false, ...why });
+      for (const job of this.pending.values()) job.resolve(fail(why.code, why.message));
       this.pending.clear();
       onExit(this);
     };
@@ -142,7 +140,10 @@ export class JobHost {
   /** Queues a job in the host (it runs jobs one at a time, in order). */
   run(req: RunRequest, hooks: Omit<Pending, 'resolve'>): Promise<HostOutcome> {
     return new Promise((resolve) => {
-      if (this.gone) return resolve({ ok: false, ...(this.killReason ?? { code: 'host-crashed', message: 'job host is gone' }) });
+      if (this.gone) {
+        const why = this.killReason ?? { code: 'host-crashed', message: 'job host is gone' };
+        return resolve(fail(why.code, why.message));
+      }
       this.pending.set(req.jobId, { resolve, ...hooks });
       this.holdOpen(true);
       for (const part of encodeFrame(req, this.spill)) this.pipe.write(part);

@@ -1,3 +1,4 @@
+import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
@@ -45,9 +46,9 @@ const RefusedFileSchema = z
   })
   .strict();
 
-export type Fetched = { ok: true; path: string } | { ok: false; message: string };
-const ok = (path: string): Fetched => ({ ok: true, path });
-const fail = (message: string): Fetched => ({ ok: false, message });
+/** A blob's path in the cache, or why not: `refused` when the source proved bad (remembered), else `unavailable`. */
+export type Fetched = Result<string, 'unavailable' | 'refused'>;
+const unavailable = (message: string): Fetched => fail('unavailable', message);
 
 /**
  * Content-addressed blob store for models (and tensors sent by URL). A file's name is its sha256, never anything
@@ -121,15 +122,16 @@ export class ModelCache {
   }
 
   private async fetchBlob(ref: ModelRef): Promise<Fetched> {
-    if (!SHA.test(ref.sha256)) return fail('not a sha256');
+    if (!SHA.test(ref.sha256)) return unavailable('not a sha256');
     const url = new URL(ref.url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`only http(s) downloads are allowed, not ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      return unavailable(`only http(s) downloads are allowed, not ${url.protocol}`);
     const cap = this.cap();
-    if (ref.size > cap) return fail(`model is ${mib(ref.size)}, larger than the ${mib(cap)} disk budget for downloads (Settings)`);
+    if (ref.size > cap) return unavailable(`model is ${mib(ref.size)}, larger than the ${mib(cap)} disk budget for downloads (Settings)`);
     await (this.refusedRead ??= this.readRefused());
     const refused = this.refused.get(ref.sha256);
     if (refused && this.o.clock.now() < refused.until)
-      return fail(`${refused.message} (not tried again for ${REFUSED_MS / 60_000} minutes)`);
+      return unavailable(`${refused.message} (not tried again for ${REFUSED_MS / 60_000} minutes)`);
     const final = this.pathOf(ref.sha256);
     const seen = this.fresh.get(ref.sha256);
     if (seen?.size === ref.size && this.o.clock.now() - seen.at < FRESH_MS) return ok(final);
@@ -140,14 +142,16 @@ export class ModelCache {
     }
     if (have) await rm(final, { force: true });
     const room = await this.makeRoom(ref.size, ref.sha256);
-    if (!room) return fail(`no room for ${mib(ref.size)} within the disk budget for downloads: the rest is in use`);
+    if (!room) return unavailable(`no room for ${mib(ref.size)} within the disk budget for downloads: the rest is in use`);
     await mkdir(this.partial, { recursive: true });
     const part = join(this.partial, `${ref.sha256}.part`);
     try {
       return await this.download(ref, part, final);
     } catch (e) {
       const got = (await stat(part).catch(() => undefined))?.size ?? 0;
-      return fail(`download of ${url.host}${url.pathname} stopped at ${got} of ${ref.size} bytes (${String(e)}); the next try resumes`);
+      return unavailable(
+        `download of ${url.host}${url.pathname} stopped at ${got} of ${ref.size} bytes (${String(e)}); the next try resumes`,
+      );
     }
   }
 
@@ -171,7 +175,7 @@ export class ModelCache {
     try {
       const got = await this.receive(ref, part, final, have, stop.signal, alive);
       // Evidence of a bad or hostile source: every task naming this hash would download it in full again.
-      if (!got.ok && got.refused) await this.refuse(ref.sha256, got.message);
+      if (!got.ok && got.error.code === 'refused') await this.refuse(ref.sha256, got.error.message);
       return got;
     } finally {
       clearTimeout(timer);
@@ -186,12 +190,12 @@ export class ModelCache {
     have: number,
     signal: AbortSignal,
     alive: () => void,
-  ): Promise<Fetched & { refused?: true }> {
+  ): Promise<Fetched> {
     const started = performance.now();
     const res = await (this.o.fetch ?? fetch)(ref.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal, redirect: 'error' });
     if (res.status !== 200 && res.status !== 206) {
       await res.body?.cancel();
-      return fail(`download of ${ref.url} answered HTTP ${res.status}`);
+      return unavailable(`download of ${ref.url} answered HTTP ${res.status}`);
     }
     // A server that ignores Range sends everything again (200): start over.
     const resumed = res.status === 206 && have > 0;
@@ -199,10 +203,7 @@ export class ModelCache {
     if (announced > ref.size - (resumed ? have : 0)) {
       await res.body?.cancel();
       await rm(part, { force: true });
-      return {
-        ...fail(`download of ${ref.url} announces ${announced} bytes, more than the task's ${ref.size}: not started`),
-        refused: true,
-      };
+      return fail('refused', `download of ${ref.url} announces ${announced} bytes, more than the task's ${ref.size}: not started`);
     }
     const sum = createHash('sha256');
     if (resumed) for await (const chunk of createReadStream(part)) sum.update(chunk as Buffer);
@@ -224,13 +225,13 @@ export class ModelCache {
     }
     if (over) {
       await rm(part, { force: true });
-      return { ...fail(`download of ${ref.url} is larger than the announced ${ref.size} bytes: stopped and deleted`), refused: true };
+      return fail('refused', `download of ${ref.url} is larger than the announced ${ref.size} bytes: stopped and deleted`);
     }
     if (bytes !== ref.size) throw new Error(`connection ended early`);
     const actual = sum.digest('hex');
     if (actual !== ref.sha256) {
       await rm(part, { force: true });
-      return { ...fail(`downloaded bytes hash to ${actual}, the task says ${ref.sha256}: deleted`), refused: true };
+      return fail('refused', `downloaded bytes hash to ${actual}, the task says ${ref.sha256}: deleted`);
     }
     await rename(part, final);
     await this.touch(final, ref);
@@ -253,8 +254,7 @@ export class ModelCache {
       parsed = RefusedFileSchema.parse(JSON.parse(text));
     } catch (error) {
       const aside = await setAside(this.refusedFile, 'bad', this.o.clock.now()).catch(() => 'nowhere: it could not be renamed');
-      const why =
-        error instanceof z.ZodError ? `${error.issues[0]?.path.join('.')}: ${error.issues[0]?.message}` : (error as Error).message;
+      const why = error instanceof z.ZodError ? `${error.issues[0]?.path.join('.')}: ${error.issues[0]?.message}` : errorText(error);
       this.o.logger.warn(
         `model cache: ${this.refusedFile} is damaged (${why}); kept as ${aside}, sources refused before the start may be tried once more`,
       );
@@ -275,7 +275,7 @@ export class ModelCache {
       writeFileAtomic(this.refusedFile, JSON.stringify({ version: 1, refused } satisfies z.infer<typeof RefusedFileSchema>)).catch(
         (error: unknown) =>
           this.o.logger.warn(
-            `model cache: the refused sources could not be saved (${(error as Error).message}); they are kept until the app stops`,
+            `model cache: the refused sources could not be saved (${errorText(error)}); they are kept until the app stops`,
           ),
       ),
     );

@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import type { Provider, SessionConfig } from './host-protocol.js';
 
 /** onnxruntime execution-provider entries for a lane; the VRAM budget rides along as the provider's memory limit. */
@@ -16,8 +17,7 @@ export function executionProviders(config: SessionConfig): { name: string; [opti
  * to get a WebGPU adapter: …"): only the reason is kept.
  */
 export const firstLine = (error: unknown): string =>
-  String(error instanceof Error ? error.message : error)
-    .split('\n')[0]!
+  errorText(error)
     .replace(/^\S+\.(?:cc|cpp|h):\d+ .* was false\. /, '')
     .slice(0, 300);
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fail, type Result } from '../../common/result.js';
 import { open } from 'node:fs/promises';
 import type { ReleaseReason, Task, TaskResult, Tensor } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
@@ -35,7 +36,8 @@ export interface PreparedTask {
   release(): void;
 }
 
-export type Prepared = { ok: true; value: PreparedTask } | { ok: false; reason: ReleaseReason; message: string };
+/** A task ready to run, or why not (the reason it goes back to the network). */
+export type Prepared = Result<PreparedTask, ReleaseReason>;
 
 export interface Runtime {
   cache: ModelCache;
@@ -77,9 +79,9 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     // Checked before the first byte: a size that does not fit the shape is refused without downloading anything.
     if (t.size !== want) return wrongSize(t.size);
     const got = await cache.ensure({ url: t.url, sha256: t.sha256, size: t.size });
-    if (!got.ok) return `input "${name}": ${got.message}`;
+    if (!got.ok) return `input "${name}": ${got.error.message}`;
     const data = pool.take(want);
-    const actual = await readHashed(got.path, data);
+    const actual = await readHashed(got.value, data);
     if (actual !== t.sha256) {
       pool.give([data.buffer as ArrayBuffer]);
       await cache.remove(t.sha256, 'hash mismatch on read');
@@ -95,19 +97,19 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       const feeds: Record<string, HostTensor> = {};
       const byUrl = Object.values(task.inputs).reduce((n, t) => n + (t.kind === 'url' ? t.size : 0), 0);
       const held = await inputs.take(byUrl);
-      if (typeof held === 'string') return { ok: false, reason: 'runtime-error', message: `inputs sent by URL ${held}` };
-      const fail = (reason: ReleaseReason, message: string): Prepared => {
+      if (typeof held === 'string') return fail('runtime-error', `inputs sent by URL ${held}`);
+      const refuse = (reason: ReleaseReason, message: string): Prepared => {
         pool.give(tensorBuffers(feeds));
         held();
-        return { ok: false, reason, message };
+        return fail(reason, message);
       };
       for (const [name, t] of Object.entries(task.inputs)) {
         const h = await tensorBytes(name, t);
-        if (typeof h === 'string') return fail(t.kind === 'url' ? 'model-unavailable' : 'invalid-task', h);
+        if (typeof h === 'string') return refuse(t.kind === 'url' ? 'model-unavailable' : 'invalid-task', h);
         feeds[name] = h;
       }
       const model = await cache.ensure(task.model);
-      if (!model.ok) return fail('model-unavailable', model.message);
+      if (!model.ok) return refuse('model-unavailable', model.error.message);
       const unpin = cache.pin(task.model.sha256);
       let released = false;
       const firstAxes = new Set(Object.values(feeds).map((f) => f.shape[0]));
@@ -117,7 +119,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         ok: true,
         value: {
           task,
-          modelPath: model.path,
+          modelPath: model.value,
           feeds,
           rows: firstAxes.size === 1 ? rows : undefined,
           release: () => {

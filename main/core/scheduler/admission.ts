@@ -1,9 +1,12 @@
 /** Queue and admission: how a task gets in (parsed, runnable here, prepared in the background) and when it is leased. */
+import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { TaskSchema, type Task } from '../../common/task.js';
+import type { Prepared } from '../runtime/runtime.js';
 import type { Queued } from './queue.js';
 import { concurrency, PIPELINE_DEPTH, type SchedulerState } from './state.js';
 
-export type Admitted = { ok: true } | { ok: false; message: string };
+/** Queued, or why not (the task itself has been released with its reason meanwhile). */
+export type Admitted = Result<true, 'refused'>;
 
 const EXPIRED = 'its deadline passed before it could start';
 
@@ -14,43 +17,39 @@ export function submit(state: SchedulerState, raw: unknown): Admitted {
     const id = typeof raw === 'object' && raw && 'id' in raw && typeof raw.id === 'string' ? raw.id : undefined;
     const message = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'task'}: ${issue.message}`).join('; ');
     if (id) void Promise.resolve(state.options.sink.release(id, 'invalid-task', message)).catch(() => undefined);
-    return { ok: false, message };
+    return fail('refused', message);
   }
   return enqueue(state, parsed.data);
 }
 
 export function enqueue(state: SchedulerState, task: Task): Admitted {
-  if (state.closed) return { ok: false, message: 'scheduler closed' };
-  if (state.known.has(task.id)) return { ok: false, message: `task ${task.id} is already here` };
+  if (state.closed) return fail('refused', 'scheduler closed');
+  if (state.known.has(task.id)) return fail('refused', `task ${task.id} is already here`);
   if (task.deadline <= state.options.clock.now()) {
     void Promise.resolve(state.options.sink.release(task.id, 'expired', EXPIRED)).catch(() => undefined);
-    return { ok: false, message: EXPIRED };
+    return fail('refused', EXPIRED);
   }
   if (!state.runnable(task)) {
     void Promise.resolve(state.options.sink.release(task.id, 'invalid-task', `no ${task.device} device here`)).catch(() => undefined);
-    return { ok: false, message: `no ${task.device} device here` };
+    return fail('refused', `no ${task.device} device here`);
   }
   state.known.add(task.id);
   prepare(state, state.queue.add(task));
   state.changed();
   state.emit();
-  return { ok: true };
+  return ok(true);
 }
 
 /** Downloads the model and decodes inputs in the background; the entry waits in the queue meanwhile. */
 export function prepare(state: SchedulerState, entry: Queued): void {
   void state.options.runtime
     .prepare(entry.task)
-    .catch((error: unknown) => ({
-      ok: false as const,
-      reason: 'runtime-error' as const,
-      message: `could not prepare the task: ${String(error)}`,
-    }))
+    .catch((error: unknown): Prepared => fail('runtime-error', `could not prepare the task: ${errorText(error)}`))
     .then((prepared) => {
       if (!state.known.has(entry.task.id)) return prepared.ok && prepared.value.release(); // released while preparing
       if (!prepared.ok) {
         state.queue.remove(entry);
-        state.finish(entry, prepared);
+        state.finish(entry, { reason: prepared.error.code, message: prepared.error.message });
         return state.emit();
       }
       entry.prepared = prepared.value;

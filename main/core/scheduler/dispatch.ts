@@ -169,14 +169,14 @@ function settle(state: SchedulerState, job: Job, slot: HostSlot, outcome: HostOu
   const idle = [...job.lane.hosts.values()].filter((other) => other.jobs.length === 0);
   if ((idle.length > concurrency(job.lane) || job.lane.broken) && slot.jobs.length === 0)
     slot.host.kill('shutdown', 'spare job host no longer needed');
-  if (outcome.ok) deliver(state, job, outcome, prepared);
-  else recover(state, job, outcome);
+  if (outcome.ok) deliver(state, job, outcome.value, prepared);
+  else recover(state, job, outcome.error);
   state.pump();
 }
 
 /** Splits a job's outputs and accounting back to its tasks (a batch's cost by rows) and paces GPU runs. */
-function deliver(state: SchedulerState, job: Job, outcome: Extract<HostOutcome, { ok: true }>, prepared: PreparedTask[]): void {
-  const { message } = outcome;
+function deliver(state: SchedulerState, job: Job, done: Extract<HostOutcome, { ok: true }>['value'], prepared: PreparedTask[]): void {
+  const { message } = done;
   const rows = prepared.map((task) => task.rows ?? 1);
   const sha = job.entries[0]!.task.model.sha256;
   const totalRows = rows.reduce((a, b) => a + b, 0);
@@ -198,7 +198,7 @@ function deliver(state: SchedulerState, job: Job, outcome: Extract<HostOutcome, 
       }),
     });
   });
-  outcome.recycle(); // the results hold base64 copies now
+  done.recycle(); // the results hold base64 copies now
   const { dutyCycle } = job.lane.decision.limits;
   if (job.lane.spec.kind === 'gpu' && dutyCycle < 1 && dutyCycle > 0)
     // GPUs cannot be stopped mid-kernel: pace runs instead, idle long enough to meet the duty cycle.

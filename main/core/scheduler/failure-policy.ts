@@ -1,8 +1,6 @@
 /** What happens to each task of a job that failed: a pure function of the failure and the task's history. */
 import type { ReleaseReason } from '../../common/task.js';
-import type { HostOutcome } from '../runtime/host.js';
-
-export type FailureCode = Extract<HostOutcome, { ok: false }>['code'];
+import type { HostFailure } from '../runtime/host.js';
 
 export interface FailedTask {
   /** The network no longer wants it. */
@@ -22,7 +20,7 @@ export type FailureAction =
   /** `forgetModel`: the cached model is damaged; drop it. */
   | { kind: 'release'; reason: ReleaseReason; message: string; forgetModel?: true };
 
-const HOST_WIDE: ReadonlySet<FailureCode> = new Set(['host-crashed', 'timeout', 'memory-budget', 'deadline', 'preempted']);
+const HOST_WIDE: ReadonlySet<HostFailure> = new Set(['host-crashed', 'timeout', 'memory-budget', 'deadline', 'preempted']);
 
 const requeue = (attempts: number, more: Partial<Extract<FailureAction, { kind: 'requeue' }>> = {}): FailureAction => ({
   kind: 'requeue',
@@ -34,14 +32,14 @@ const requeue = (attempts: number, more: Partial<Extract<FailureAction, { kind: 
 });
 
 /** The reason the network hears for a failure nothing here can fix. */
-function releaseReason(code: FailureCode): ReleaseReason {
+function releaseReason(code: HostFailure): ReleaseReason {
   if (code === 'bad-input' || code === 'bad-request') return 'invalid-task';
   if (code === 'model-invalid') return 'model-unavailable';
   if (code === 'policy-pause' || code === 'deadline' || code === 'shutdown') return code;
   return 'runtime-error';
 }
 
-export function failureAction(code: FailureCode, message: string, task: FailedTask, maxRetries: number): FailureAction {
+export function failureAction(code: HostFailure, message: string, task: FailedTask, maxRetries: number): FailureAction {
   if (task.cancelled) return { kind: 'release', reason: 'shutdown', message: 'cancelled' };
   if (HOST_WIDE.has(code) && (task.waitedBehind || (code === 'deadline' && task.deadlineAhead))) return requeue(task.attempts);
   // One task may have spoiled the batch: run each alone.

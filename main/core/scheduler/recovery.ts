@@ -1,11 +1,12 @@
 /** Carries out the failure policy for a failed job's tasks, and takes a device whose provider fails here out of service. */
 import { prepare } from './admission.js';
 import { failureAction } from './failure-policy.js';
-import type { HostOutcome } from '../runtime/host.js';
+import type { Failure } from '../../common/result.js';
+import type { HostFailure } from '../runtime/host.js';
 import type { Job, Lane, SchedulerState } from './state.js';
 
-export function recover(state: SchedulerState, job: Job, outcome: Extract<HostOutcome, { ok: false }>): void {
-  const { code, message } = outcome;
+export function recover(state: SchedulerState, job: Job, failure: Failure<HostFailure>): void {
+  const { code, message } = failure;
   const { clock, logger, runtime } = state.options;
   for (const entry of job.entries) {
     const action = failureAction(

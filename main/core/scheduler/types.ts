@@ -1,4 +1,5 @@
 /** The scheduler's public contract: what feeds it, what it reports to, and what it shows. */
+import type { Admitted } from './admission.js';
 import type { Decision, Limits } from '../../common/policy.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
@@ -79,7 +80,7 @@ export interface SchedulerSnapshot {
 }
 
 export interface Scheduler {
-  submit(raw: unknown): { ok: true } | { ok: false; message: string };
+  submit(raw: unknown): Admitted;
   /** The policy's decision, enforced on the job hosts of each device it names (others keep theirs). */
   apply(decision: Decision): void;
   /** The network no longer wants this task (lease gone): drop it, send nothing. */

@@ -6,7 +6,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HTTP_RPC_PATH, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../common/wire.js';
-import { fail, type ErrorCode, type Result } from '../../common/result.js';
+import { errorText, fail, type ErrorCode, type Result } from '../../common/result.js';
 import type { Agent } from '../agent.js';
 import type { Logger } from '../ports.js';
 
@@ -166,7 +166,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     const work = pathname === HTTP_RPC_PATH ? handleRpc(req, res) : handleStatic(req, res, pathname);
     work.catch((error: unknown) => {
-      logger.error(`HTTP ${pathname}: ${(error as Error).message}`);
+      logger.error(`HTTP ${pathname}: ${errorText(error)}`);
       if (!res.headersSent) sendResult(res, fail('INTERNAL', 'The agent could not answer this request.'));
       else res.destroy();
     });

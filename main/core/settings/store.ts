@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import { readFile, rename } from 'node:fs/promises';
 import { DEFAULT_SETTINGS, MIGRATIONS, SETTINGS_VERSION, SettingsSchema, type Settings } from '../../common/settings.js';
 import type { Notice } from '../../common/state.js';
@@ -9,8 +10,6 @@ export interface LoadedSettings {
   /** Set when the file on disk could not be used; the UI shows it until dismissed. */
   notice?: Notice;
 }
-
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export class SettingsStore {
   constructor(

@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import { Contract, FetchRequest, Interface, JsonRpcProvider, Network, isError, type EventLog, type Signer } from 'ethers';
 import type { ChainSettings, ClaimRecord, Voucher } from '../../common/wallet.js';
 import type { Clock } from '../ports.js';
@@ -24,8 +25,6 @@ const REVERT_MESSAGES: Record<string, string> = {
   ERC20InsufficientBalance: 'The payout contract has run out of tokens; try again later.',
 };
 
-const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 160) ?? '';
-
 /** Turns an ethers failure to send a claim from `owner` into a sentence the user can act on. */
 function claimRejected(error: unknown, owner: string): WalletError {
   if (isError(error, 'INSUFFICIENT_FUNDS')) {
@@ -39,7 +38,7 @@ function claimRejected(error: unknown, owner: string): WalletError {
   const data = isError(error, 'CALL_EXCEPTION') ? error.data : undefined;
   const name = data ? payoutInterface.parseError(data)?.name : undefined;
   const known = name ? REVERT_MESSAGES[name] : undefined;
-  return new WalletError('CLAIM_REJECTED', known ?? `The chain refused the claim: ${firstLine(error)}`);
+  return new WalletError('CLAIM_REJECTED', known ?? `The chain refused the claim: ${errorText(error, 160)}`);
 }
 
 export interface Balances {
@@ -157,7 +156,7 @@ export class ChainClient {
     } catch (error) {
       throw new WalletError(
         'CHAIN_UNREACHABLE',
-        `Cannot reach the chain at ${this.settings.rpcUrl} (${firstLine(error)}). Check the RPC URL and that the node is running.`,
+        `Cannot reach the chain at ${this.settings.rpcUrl} (${errorText(error, 160)}). Check the RPC URL and that the node is running.`,
       );
     }
     const { rpcUrl, chainId, tokenAddress, payoutAddress } = this.settings;

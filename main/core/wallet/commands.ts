@@ -1,13 +1,14 @@
+import type { Result } from '../../common/result.js';
 import type { z } from 'zod';
 import type { walletCommands, WalletCommandName } from '../../common/wallet.js';
 import type { Logger } from '../ports.js';
 import type { WalletController } from './controller.js';
-import { walletResult, type WalletResult } from './errors.js';
+import { walletResult, type WalletErrorCode } from './errors.js';
 
 type WalletHandlers = {
   [C in WalletCommandName]: (
     args: z.output<(typeof walletCommands)[C]['args']>,
-  ) => Promise<WalletResult<z.output<(typeof walletCommands)[C]['result']>>>;
+  ) => Promise<Result<z.output<(typeof walletCommands)[C]['result']>, WalletErrorCode | 'INTERNAL'>>;
 };
 
 /**

@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import type { ChainSettings, ClaimRecord, Voucher, WalletView } from '../../common/wallet.js';
 import type { Clock, Logger } from '../ports.js';
 import { connectChain, type Balances, type ChainClient } from './chain.js';
@@ -27,8 +28,6 @@ export interface PayoutSource {
 /** Block times have one-second steps: the block number orders claims of the same second; unmined ones are newest. */
 const newestFirst = (a: ClaimRecord, b: ClaimRecord): number =>
   b.at - a.at || (b.blockNumber ?? Number.MAX_SAFE_INTEGER) - (a.blockNumber ?? Number.MAX_SAFE_INTEGER);
-
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The wallet as the UI sees it: the key service plus one chain connection, balances, claimable amount and claims. */
 export class WalletController {
@@ -61,8 +60,8 @@ export class WalletController {
         this.chain = await connectChain(settings, { clock: this.options.clock, ...timeout });
         this.chainStatus = { status: 'ok', chainId: settings.chainId, ...label };
       } catch (error) {
-        this.chainStatus = { status: 'error', chainId: settings.chainId, ...label, message: describe(error) };
-        this.options.logger.warn(`wallet: chain: ${describe(error)}`);
+        this.chainStatus = { status: 'error', chainId: settings.chainId, ...label, message: errorText(error) };
+        this.options.logger.warn(`wallet: chain: ${errorText(error)}`);
       }
     }
     return this.refresh();
@@ -88,7 +87,7 @@ export class WalletController {
         this.chainStatus = { ...this.chainStatus, status: 'ok' };
         delete this.chainStatus.message;
       } catch (error) {
-        this.chainStatus = { ...this.chainStatus, status: 'error', message: `Cannot read the chain: ${describe(error)}` };
+        this.chainStatus = { ...this.chainStatus, status: 'error', message: `Cannot read the chain: ${errorText(error)}` };
       }
     }
     return this.publish();
@@ -104,19 +103,19 @@ export class WalletController {
     const voucher = await payouts?.voucher().catch((error: unknown) => {
       throw new WalletError(
         'COORDINATOR_UNREACHABLE',
-        `Could not get your voucher from the network: ${describe(error)} Try again once connected.`,
+        `Could not get your voucher from the network: ${errorText(error)} Try again once connected.`,
       );
     });
     const claimable = await chain.claimable(voucher, info.address).catch((error: unknown) => {
-      throw new WalletError('CHAIN_UNREACHABLE', `Cannot read the chain: ${describe(error)}`);
+      throw new WalletError('CHAIN_UNREACHABLE', `Cannot read the chain: ${errorText(error)}`);
     });
     if (!payouts || !voucher || claimable === 0n) throw new WalletError('NOT_APPLICABLE', 'There is nothing to claim yet.');
     const context = await payouts.context().catch((error: unknown) => {
-      throw new WalletError('COORDINATOR_UNREACHABLE', `Could not read your receipts to check the voucher: ${describe(error)}`);
+      throw new WalletError('COORDINATOR_UNREACHABLE', `Could not read your receipts to check the voucher: ${errorText(error)}`);
     });
     await checkVoucher(chain, voucher, info.address, context).catch((error: unknown) => {
       if (error instanceof WalletError) throw error;
-      throw new WalletError('CHAIN_UNREACHABLE', `Cannot check the voucher against the chain: ${describe(error)}`);
+      throw new WalletError('CHAIN_UNREACHABLE', `Cannot check the voucher against the chain: ${errorText(error)}`);
     });
     const record = await this.service.claim(this.chain, voucher, (pending) => {
       this.local.push(pending);

@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import { AsyncEntry } from '@napi-rs/keyring';
 
 /**
@@ -16,8 +17,6 @@ export interface SecretStore {
 
 export const SECRET_SERVICE = 'Synor Contributor';
 const PROBE_ACCOUNT = 'probe';
-
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * The OS keychain (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows) through
@@ -42,7 +41,7 @@ export class KeychainStore implements SecretStore {
       await probe.deleteCredential();
       return back === value ? null : 'the OS keychain did not return what was stored';
     } catch (error) {
-      return `the OS keychain cannot be used (${describe(error)})`;
+      return `the OS keychain cannot be used (${errorText(error)})`;
     }
   }
 

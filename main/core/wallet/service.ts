@@ -1,3 +1,4 @@
+import { errorText } from '../../common/result.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Wallet, type TypedDataDomain, type TypedDataField } from 'ethers';
@@ -100,7 +101,7 @@ export class WalletService {
       try {
         await this.loadFromStore(this.meta);
       } catch (error) {
-        this.#options.logger.warn(`wallet: ${error instanceof Error ? error.message : String(error)}`);
+        this.#options.logger.warn(`wallet: ${errorText(error)}`);
       }
     }
     return this.info();
@@ -308,10 +309,7 @@ export class WalletService {
       secret = await this.store(meta.storage).get(accountFor(meta.address));
     } catch (error) {
       if (error instanceof WalletError) throw error;
-      throw new WalletError(
-        'SECRET_STORE',
-        `The ${meta.storage} could not be read (${(error as Error).message}). Unlock it and try again.`,
-      );
+      throw new WalletError('SECRET_STORE', `The ${meta.storage} could not be read (${errorText(error)}). Unlock it and try again.`);
     }
     if (!secret) throw new WalletError('SECRET_STORE', `The ${meta.storage} holds no key for ${meta.address}. Import your backup.`);
     const key = new Wallet(secret);

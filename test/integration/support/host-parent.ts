@@ -10,5 +10,5 @@ import { defaultHostEntry, JobHost } from '../../../main/core/runtime/host.js';
 const host = new JobHost(defaultHostEntry(), console, 'idle', () => undefined);
 const refused = { type: 'run', jobId: 'probe', modelPath: '/nonexistent', sha256: '0', feeds: {}, outputs: ['y'], session: {} };
 const outcome = await host.run(refused as unknown as RunRequest, { onStarted: () => undefined, onLoaded: () => undefined });
-process.stdout.write(`host ${host.pid} answered ${outcome.ok ? 'ok' : outcome.code}\n`);
+process.stdout.write(`host ${host.pid} answered ${outcome.ok ? 'ok' : outcome.error.code}\n`);
 setInterval(() => undefined, 60_000); // stays until the test kills it
