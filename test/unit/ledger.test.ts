@@ -319,7 +319,7 @@ test('sums by minute for two days, then by quarter hour: totals, devices and loc
     1,
     'a minute slot in the last two days',
   );
-  assert.equal(reopened.sums.summary({ fromMs: T0 - 3 * DAY }).total.receipts, 3, 'a quarter hour counts where its middle falls');
+  assert.equal(reopened.sums.summary({ fromMs: T0 - 3 * DAY }).total.receipts, 3, 'a quarter hour counts when it overlaps the range');
   assert.deepEqual(
     reopened.sums.newest().map((r) => r.seq),
     all.map((r) => r.receipts[0]!.seq),

@@ -224,12 +224,13 @@ export class LedgerTotals {
     const to = q.toMs ?? Infinity;
     for (const series of this.series.values()) {
       if (q.devnet !== undefined && series.devnet !== q.devnet) continue;
-      for (const [slots, half] of [
-        [series.quarters, QUARTER / 2],
-        [series.minutes, MINUTE / 2],
+      for (const [slots, size] of [
+        [series.quarters, QUARTER],
+        [series.minutes, MINUTE],
       ] as const) {
-        // A slot counts where its middle falls: a range boundary inside a slot is off by at most half a slot.
-        for (const [start, slot] of slots) if (start + half >= from && start + half < to) each(series, start, slot);
+        // A slot counts when it overlaps the range: days start on slot boundaries, so they are exact; a range that
+        // starts inside a slot (since sharing went on) takes that slot whole, or its first epoch would be left out.
+        for (const [start, slot] of slots) if (start + size > from && start < to) each(series, start, slot);
       }
     }
   }

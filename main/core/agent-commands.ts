@@ -1,0 +1,107 @@
+import type { z } from 'zod';
+import { commands, isCommandName, RequestSchema, type CommandName, type CommandResult } from '../common/contract.js';
+import { errorText, fail, fieldErrors, ok, type Result } from '../common/result.js';
+import { PRESETS } from '../common/settings.js';
+import type { AgentState } from '../common/state.js';
+import type { ActivityLog } from './activity.js';
+import type { Contribution } from './contribution.js';
+import type { HardwareService } from './hardware/service.js';
+import type { Clock, Logger } from './ports.js';
+import type { SettingsKeeper } from './settings/settings-keeper.js';
+import { walletHandlers } from './wallet/commands.js';
+import type { WalletController } from './wallet/controller.js';
+
+type Handlers = {
+  [C in CommandName]: (args: z.output<(typeof commands)[C]['args']>) => Promise<Result<CommandResult<C>>>;
+};
+
+export interface CommandDeps {
+  state(): AgentState;
+  keeper: SettingsKeeper;
+  activity: ActivityLog;
+  hardware: HardwareService;
+  contribution: Contribution;
+  wallet: WalletController;
+  clock: Pick<Clock, 'now'>;
+  logger: Logger;
+  /** Removes a notice and says what the state is now. */
+  dismissNotice(id: string): AgentState;
+}
+
+/** Runs `after` once each wallet command finished: a new, unlocked or removed wallet changes who can earn. */
+function walletAndThen<H extends Record<string, (args: never) => Promise<unknown>>>(handlers: H, after: () => void): H {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [
+      name,
+      async (args: never) => {
+        const result = await handler(args);
+        after();
+        return result;
+      },
+    ]),
+  ) as H;
+}
+
+/** The command table: what each command of the contract (common/contract.ts) does, on parsed arguments. */
+function commandHandlers(d: CommandDeps): Handlers {
+  const { contribution, keeper } = d;
+  const notConnected = () => fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');
+  return {
+    getState: async () => ok(d.state()),
+    setShare: async ({ on }) => {
+      const saved = await keeper.patch({ sharing: on });
+      return saved.ok ? ok(d.state()) : saved;
+    },
+    getSettings: async () => ok(keeper.settings),
+    updateSettings: (patch) => keeper.patch(patch),
+    applyPreset: ({ name }) => keeper.patch(PRESETS[name]),
+    getActivity: async () => ok(d.activity.newest()),
+    getHardware: async () => ok(d.hardware.snapshot()),
+    runBenchmark: async () => {
+      d.hardware.benchmark().catch(() => undefined); // the outcome arrives in the snapshot
+      return ok(d.hardware.snapshot());
+    },
+    submitWebGpuReport: ({ report }) => d.hardware.acceptWebGpuReport(report),
+    getEarnings: async (q) => {
+      const summary = contribution.earnings(q);
+      return summary ? ok(summary) : notConnected();
+    },
+    exportEarningsCsv: async (q) => {
+      const csv = await contribution.csv(q);
+      if (csv === null) return notConnected();
+      return ok({ fileName: `synor-earnings-${new Date(d.clock.now()).toISOString().slice(0, 10)}.csv`, csv });
+    },
+    getReceipts: async ({ limit }) => {
+      const receipts = contribution.receipts(limit);
+      return receipts ? ok(receipts) : notConnected();
+    },
+    getEstimates: async ({ days }) => {
+      const estimates = contribution.estimates(days);
+      return estimates ? ok(estimates) : notConnected();
+    },
+    ...walletAndThen(walletHandlers(d.wallet, d.logger), () => void contribution.refresh()),
+    dismissNotice: async ({ id }) => ok(d.dismissNotice(id)),
+  };
+}
+
+/** `Agent.call`: parses an untrusted `{ cmd, args }`, runs its handler, and never throws. */
+export function commandCaller(d: CommandDeps): (request: unknown) => Promise<Result<unknown>> {
+  const handlers = commandHandlers(d);
+  return async (request) => {
+    const parsed = RequestSchema.safeParse(request);
+    if (!parsed.success) return fail('BAD_REQUEST', 'A request is an object { cmd, args }.');
+    const { cmd, args } = parsed.data;
+    if (!isCommandName(cmd)) return fail('UNKNOWN_COMMAND', `There is no command "${cmd}".`);
+    const checked = commands[cmd].args.safeParse(args);
+    if (!checked.success) {
+      return fail('VALIDATION', `Some values for "${cmd}" are not valid; nothing was saved.`, fieldErrors(checked.error));
+    }
+    try {
+      const handler = handlers[cmd] as (a: unknown) => Promise<Result<unknown>>;
+      return await handler(checked.data);
+    } catch (error) {
+      d.logger.error(`${cmd} failed: ${(error as Error).stack ?? String(error)}`);
+      return fail('INTERNAL', `The agent could not run "${cmd}": ${errorText(error)}`);
+    }
+  };
+}
