@@ -40,14 +40,14 @@ const model = server.add(
 const x = seededFloats(1024 * 512, 5);
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A scheduler kept busy: a new task is submitted whenever one completes, so the job never runs dry. */
+/** A scheduler kept busy: a new task is offered whenever one completes, so the job never runs dry. */
 async function busyJob(dutyCycle: number): Promise<{ t: Awaited<ReturnType<typeof testScheduler>>; pid: number; stop(): Promise<void> }> {
   const t = await testScheduler();
   t.scheduler.apply(decided('cpu', running({ dutyCycle })));
   let stopped = false;
   const feed = (): void => {
     const task = matmulTask(model, x, [1024, 512]);
-    t.scheduler.submit(task);
+    t.source.offer(task);
     void t.outcome(task.id).then(() => stopped || feed());
   };
   for (let i = 0; i < 3; i++) feed();
@@ -175,7 +175,7 @@ if (observerRaised) setPriority(0);
   process.env['SYNOR_BUSY_PROGRESS'] = progressFile;
   const t = await testScheduler({ runtime: await runtimeWithHost(fixtureHost('busy-host')) });
   t.scheduler.apply(decided('cpu', running()));
-  t.scheduler.submit(matmulTask(model, seededFloats(512, 1), [1, 512]));
+  t.source.offer(matmulTask(model, seededFloats(512, 1), [1, 512]));
   const record = Buffer.alloc(16);
   const read = (): { n: bigint; at: bigint } => {
     const fd = openSync(progressFile, 'r');
@@ -222,7 +222,7 @@ if (observerRaised) setPriority(0);
   const t = await testScheduler();
   t.scheduler.apply(decided('cpu', running()));
   const task = matmulTask(model, seededFloats(512, 1), [1, 512]);
-  t.scheduler.submit(task);
+  t.source.offer(task);
   await t.outcome(task.id);
   const pid = t.scheduler.snapshot().lanes[0]!.pids[0]!;
   // V8's memory reducer runs a few GCs in both processes for ~10 s after a job's large allocations: steady state after.

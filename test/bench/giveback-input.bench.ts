@@ -96,7 +96,7 @@ const feed = (): void => {
   while (inFlight < 2 && decision?.devices[0]?.run) {
     const task = matmulTask(model, input, [512, 256]);
     inFlight++;
-    t.scheduler.submit(task);
+    t.source.offer(task);
     void t.outcome(task.id).then(() => {
       inFlight--;
       feed();

@@ -323,7 +323,7 @@ export const CASES: SoakCase[] = [
         t.scheduler.apply(decided('cpu', running()));
         const ref = server.add('mm0', matMulModel({ rows: 'batch', inner: 8, cols: 5 }).bytes);
         const task = matmulTask(ref, new Float32Array(0), [0, 8]);
-        t.scheduler.submit(task);
+        t.source.offer(task);
         const done = await t.outcome(task.id);
         hosts = t.scheduler.snapshot().lanes.flatMap((lane) => lane.pids);
         if (done.kind !== 'result') {

@@ -4,10 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Decision, Limits } from '../../main/common/policy.js';
-import type { ReleaseReason, Task, TaskResult } from '../../main/common/task.js';
+import { TaskSchema, type ReleaseReason, type Task, type TaskResult } from '../../main/common/task.js';
 import type { HostEntry } from '../../main/core/runtime/host.js';
 import { createRuntime, type Runtime } from '../../main/core/runtime/runtime.js';
-import { createScheduler, type Scheduler, type SchedulerOptions } from '../../main/core/scheduler/scheduler.js';
+import { createScheduler, type Scheduler, type SchedulerOptions, type TaskSource } from '../../main/core/scheduler/scheduler.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -98,9 +98,52 @@ export const fixtureHost = (name: string): HostEntry => ({
 
 export type Outcome = { kind: 'result'; result: TaskResult } | { kind: 'release'; taskId: string; reason: ReleaseReason; message: string };
 
-/** A scheduler on a real runtime, with a sink the test can await outcomes from. */
+/**
+ * The network as the scheduler's task source, fed by the test: offered tasks wait here until the scheduler leases
+ * them, as it does in production (only while a device runs and has room, one lease at a time). A lease takes up to
+ * `slots` offered tasks at once; with none offered it stays open until one is, like the coordinator's long-poll (it
+ * never answers empty). Offered tasks are parsed with TaskSchema, as the network client parses a lease reply: a test
+ * can offer only what the network could hand out.
+ */
+export class TestSource implements TaskSource {
+  /** Offered and not leased yet. */
+  readonly offered: Task[] = [];
+  private open: { slots: number; answer: (tasks: readonly Task[]) => void } | undefined;
+  private readonly openWaiters: (() => void)[] = [];
+
+  offer(...tasks: Task[]): void {
+    this.offered.push(...tasks.map((task) => TaskSchema.parse(task)));
+    this.answer();
+  }
+
+  lease(slots: number): Promise<readonly Task[]> {
+    return new Promise((answer) => {
+      this.open = { slots, answer };
+      this.answer();
+      if (this.open) this.openWaiters.splice(0).forEach((resolve) => resolve());
+    });
+  }
+
+  /** Resolves once the scheduler has a lease open, waiting for a task (at once if it has). */
+  leaseOpen(): Promise<void> {
+    return this.open ? Promise.resolve() : new Promise((resolve) => this.openWaiters.push(resolve));
+  }
+
+  private answer(): void {
+    if (!this.open || this.offered.length === 0) return;
+    const { slots, answer } = this.open;
+    this.open = undefined;
+    answer(this.offered.splice(0, slots));
+  }
+}
+
+/**
+ * A scheduler on a real runtime, fed through `source` (unless `opts.source` replaces it), with a sink the test can
+ * await outcomes from.
+ */
 export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promise<{
   scheduler: Scheduler;
+  source: TestSource;
   runtime: Runtime;
   outcomes: Outcome[];
   outcome(taskId: string): Promise<Outcome>;
@@ -115,8 +158,10 @@ export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promi
     outcomes.push(o);
     waiters.get(id)?.(o);
   };
+  const source = new TestSource();
   const scheduler = createScheduler({
     runtime,
+    source,
     clock: ports.clock,
     logger: ports.logger,
     sink: {
@@ -129,7 +174,7 @@ export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promi
     const have = outcomes.find((o) => (o.kind === 'result' ? o.result.taskId : o.taskId) === taskId);
     return have ? Promise.resolve(have) : new Promise((r) => waiters.set(taskId, r));
   };
-  return { scheduler, runtime, outcomes, outcome, ports };
+  return { scheduler, source, runtime, outcomes, outcome, ports };
 }
 
 /** One device's limits and whether it runs: what decide() says for it, flat, for short test lines. */

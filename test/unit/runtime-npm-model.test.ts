@@ -28,7 +28,7 @@ test('the npm-shipped OCR classifier gives the same answers through the runtime 
   await raw.release();
   assert.deepEqual(expected.dims, [2, 2], 'two images, two directions');
 
-  const { scheduler, outcome } = await testScheduler();
+  const { scheduler, source, outcome } = await testScheduler();
   const task = {
     id: 'ocr-cls-1',
     model: server.add('cls.onnx', bytes),
@@ -40,7 +40,7 @@ test('the npm-shipped OCR classifier gives the same answers through the runtime 
     rewardEstimateWei: '0',
     priority: 5,
   };
-  assert.deepEqual(scheduler.submit(task), { ok: true, value: true });
+  source.offer(task);
   scheduler.apply(decided('cpu', running()));
   const done = await outcome(task.id);
   await scheduler.close();

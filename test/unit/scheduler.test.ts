@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped } from '../../main/core/runtime/process-control.js';
 import type { Scheduler } from '../../main/core/scheduler/scheduler.js';
+import { PIPELINE_DEPTH } from '../../main/core/scheduler/state.js';
 import {
   fixtureHost,
   floats,
@@ -65,7 +66,7 @@ describe('scheduler on a real runtime', () => {
   const check = async (t: Awaited<ReturnType<typeof testScheduler>>, rows = 3): Promise<void> => {
     const x = seededFloats(rows * 8, rows);
     const task = matmulTask(smallRef, x, [rows, 8]);
-    t.scheduler.submit(task);
+    t.source.offer(task);
     near(floats(result(await t.outcome(task.id))), referenceMatMul(x, small.weights, rows, 8, 5));
   };
 
@@ -77,10 +78,10 @@ describe('scheduler on a real runtime', () => {
     const t = await testScheduler(options);
     t.scheduler.apply(decided('cpu', running()));
     const reference = matmulTask(slowRef, slowX, [1024, 512]);
-    t.scheduler.submit(reference);
+    t.source.offer(reference);
     const expected = floats(result(await t.outcome(reference.id)));
     const task = matmulTask(slowRef, slowX, [1024, 512], extra);
-    t.scheduler.submit(task);
+    t.source.offer(task);
     await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
     return { t, expected, task };
   }
@@ -90,7 +91,7 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('cpu', running()));
     const x = seededFloats(3 * 8, 9);
     const task = matmulTask(smallRef, x, [3, 8]);
-    assert.deepEqual(t.scheduler.submit(task), { ok: true, value: true });
+    t.source.offer(task);
     const r = result(await t.outcome(task.id));
     near(floats(r), referenceMatMul(x, small.weights, 3, 8, 5));
     assert.equal(r.accounting.operations, 2 * 3 * 8 * 5);
@@ -132,22 +133,17 @@ describe('scheduler on a real runtime', () => {
   it('rejects bad tasks with a reason and keeps the same job host serving good ones', async () => {
     const t = await testScheduler();
     t.scheduler.apply(decided('cpu', running()));
-    const bad = t.scheduler.submit({ id: 'nope', model: smallRef });
-    assert.equal(bad.ok, false);
-    assert.equal(release(await t.outcome('nope')).reason, 'invalid-task');
-
     const notOnnx = matmulTask(server.add('junk', Uint8Array.from([1, 2, 3, 4, 5])), seededFloats(8), [1, 8]);
     const wrongHash = matmulTask(server.add('liar', small.bytes, sha256(Uint8Array.from([9]))), seededFloats(8), [1, 8]);
     const wrongShape = matmulTask(smallRef, seededFloats(9), [1, 9]);
-    const badBytes = {
-      ...matmulTask(smallRef, seededFloats(8), [1, 8]),
+    const badBytes = matmulTask(smallRef, seededFloats(8), [1, 8], {
       inputs: { X: { kind: 'inline', dtype: 'float32', shape: [2, 8], data: 'AAAA' } },
-    };
+    });
     // Right length, one character outside base64 (the schema checks only the length; decoding checks the rest).
     const good = matmulTask(smallRef, seededFloats(8), [1, 8]);
     const x = good.inputs['X']!;
     const badChar = { ...good, id: 'bad-char', inputs: { X: { ...x, data: x.kind === 'inline' ? `!${x.data.slice(1)}` : '' } } };
-    for (const task of [notOnnx, wrongHash, wrongShape, badBytes, badChar]) t.scheduler.submit(task);
+    t.source.offer(notOnnx, wrongHash, wrongShape, badBytes, badChar);
     const junk = release(await t.outcome(notOnnx.id));
     assert.equal(junk.reason, 'model-unavailable');
     assert.match(junk.message, /not an ONNX model|rejected the model/);
@@ -221,7 +217,7 @@ describe('scheduler on a real runtime', () => {
     assert.notEqual(pidOf(t.scheduler), first);
 
     const doomed = matmulTask(slowRef, slowX, [1024, 512]);
-    t.scheduler.submit(doomed);
+    t.source.offer(doomed);
     for (let i = 0; i < 2; i++) {
       await until(t.scheduler, () => stateOf(t.scheduler, doomed.id) === 'running');
       process.kill(pidOf(t.scheduler), 'SIGKILL');
@@ -238,7 +234,7 @@ describe('scheduler on a real runtime', () => {
     const s = await testScheduler({ runtime: await runtimeWithHost({ path: '/nonexistent/job-host.js', execArgv: [] }), maxRetries: 1 });
     s.scheduler.apply(decided('cpu', running()));
     const task = matmulTask(smallRef, seededFloats(8), [1, 8]);
-    s.scheduler.submit(task);
+    s.source.offer(task);
     const r = release(await s.outcome(task.id));
     assert.equal(r.reason, 'runtime-error');
     assert.match(r.message, /gave up after 2 attempts: job host exited \(code 1\): Error: Cannot find module '\/nonexistent\/job-host.js'/);
@@ -249,7 +245,7 @@ describe('scheduler on a real runtime', () => {
     const s = await testScheduler({ runtime: await runtimeWithHost(fixtureHost('garbled-host')), maxRetries: 1 });
     s.scheduler.apply(decided('cpu', running()));
     const task = matmulTask(smallRef, seededFloats(8), [1, 8]);
-    s.scheduler.submit(task);
+    s.source.offer(task);
     const r = release(await s.outcome(task.id));
     assert.equal(r.reason, 'runtime-error');
     assert.match(r.message, /gave up after 2 attempts: job host sent a malformed frame: SyntaxError/);
@@ -263,7 +259,7 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('cpu', running()));
     const x = seededFloats(64 * 512, 2);
     const task = matmulTask(slowRef, x, [64, 512]);
-    t.scheduler.submit(task);
+    t.source.offer(task);
     await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
     process.kill(pidOf(t.scheduler), 'SIGSTOP'); // not our stop: to the scheduler this host just hangs
     const r = result(await t.outcome(task.id));
@@ -286,7 +282,7 @@ describe('scheduler on a real runtime', () => {
       initializers: [{ name: 'S', dtype: 'int64', shape: [2], data: BigInt64Array.from([16384n, 32768n]) }],
     });
     const task = matmulTask(server.add('huge', huge), Float32Array.from([1]), [1, 1]);
-    t.scheduler.submit(task);
+    t.source.offer(task);
     const r = release(await t.outcome(task.id));
     assert.equal(r.reason, 'runtime-error');
     assert.match(r.message, /over its 400 MiB budget: stopped/);
@@ -301,7 +297,7 @@ describe('scheduler on a real runtime', () => {
       memoryEstimateBytes: 400 * 1024 ** 2,
       deadline: t.ports.clock.time + 60_000,
     });
-    t.scheduler.submit(task);
+    t.source.offer(task);
     await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'queued');
     await check(t); // a task that fits overtakes it
     assert.equal(stateOf(t.scheduler, task.id), 'queued');
@@ -312,11 +308,11 @@ describe('scheduler on a real runtime', () => {
   });
 
   it("does not start a task whose deadline has already passed: it goes back as 'expired', its model never fetched", async () => {
-    const t = await testScheduler();
+    const t = await testScheduler({ leaseRetryMs: 20 }); // a lease that brought nothing in is asked again after this
     t.scheduler.apply(decided('cpu', running()));
     const neverRef = server.add('never-fetched', small.bytes);
     const late = matmulTask(neverRef, seededFloats(8), [1, 8], { deadline: t.ports.clock.time - 1 });
-    assert.equal(t.scheduler.submit(late).ok, false);
+    t.source.offer(late);
     const r = release(await t.outcome(late.id));
     assert.equal(r.reason, 'expired');
     assert.match(r.message, /deadline passed before it could start/);
@@ -329,14 +325,16 @@ describe('scheduler on a real runtime', () => {
   it("pausing gives queued tasks back at once ('policy-pause'); the running one is suspended, kept, and finishes on resume", async () => {
     const { t, expected, task } = await slowTaskRunning();
     const queued = matmulTask(smallRef, seededFloats(8), [1, 8], { priority: 0 }); // another model, lower priority: waits
-    t.scheduler.submit(queued);
+    t.source.offer(queued);
     await until(t.scheduler, () => stateOf(t.scheduler, queued.id) === 'queued');
+    await t.source.leaseOpen(); // the device has room for one more: its next lease waits for the network
     t.scheduler.apply(decided('cpu', running({ run: false })));
     const r = release(await t.outcome(queued.id));
     assert.equal(r.reason, 'policy-pause');
     assert.equal(stateOf(t.scheduler, task.id), 'suspended', 'the running task is held, stopped, within maxPauseMs');
+    // That lease is answered after sharing was turned off: its task is given back at once too.
     const whilePaused = matmulTask(smallRef, seededFloats(8), [1, 8]);
-    t.scheduler.submit(whilePaused); // e.g. a lease answered after sharing was turned off
+    t.source.offer(whilePaused);
     assert.equal(release(await t.outcome(whilePaused.id)).reason, 'policy-pause');
     t.scheduler.apply(decided('cpu', running()));
     near(floats(result(await t.outcome(task.id))), expected);
@@ -364,10 +362,11 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('cpu', running()));
     const task = matmulTask(slowRef, slowX, [1024, 512]);
     const waiting = matmulTask(smallRef, seededFloats(8), [1, 8]);
-    t.scheduler.submit(task);
+    t.source.offer(task);
     await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
+    await t.source.leaseOpen();
     t.scheduler.apply(decided('cpu', running({ run: false })));
-    t.scheduler.submit(waiting);
+    t.source.offer(waiting); // answers the lease that was open when sharing was turned off
     assert.equal(release(await t.outcome(task.id)).reason, 'policy-pause');
     assert.equal(release(await t.outcome(waiting.id)).reason, 'policy-pause');
     await t.scheduler.close();
@@ -381,8 +380,12 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 1 })));
     const inputs = [1, 2, 3, 1, 4, 2].map((rows, i) => ({ rows, x: seededFloats(rows * 8, 100 + i) }));
     const tasks = inputs.map(({ rows, x }) => matmulTask(smallRef, x, [rows, 8], { memoryEstimateBytes: 1024 }));
-    tasks.forEach((task) => t.scheduler.submit(task));
-    await until(t.scheduler, () => t.scheduler.snapshot().tasks.every((x) => x.state === 'queued'));
+    t.source.offer(...tasks);
+    // The device leases as many as its one job host's pipeline holds (the rest wait at the network): all queued.
+    await until(t.scheduler, () => {
+      const held = t.scheduler.snapshot().tasks;
+      return held.length === PIPELINE_DEPTH && held.every((x) => x.state === 'queued');
+    });
     let together = 0;
     t.scheduler.onChange(() => (together = Math.max(together, t.scheduler.snapshot().tasks.filter((x) => x.state === 'running').length)));
     t.scheduler.apply(decided('cpu', running()));
@@ -403,7 +406,7 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('cpu', running()));
     const inputs = Array.from({ length: 8 }, (_, i) => seededFloats(64 * 512, 200 + i));
     const tasks = inputs.map((x) => matmulTask(ref, x, [64, 512]));
-    tasks.forEach((task) => t.scheduler.submit(task));
+    t.source.offer(...tasks);
     for (const [i, task] of tasks.entries())
       near(floats(result(await t.outcome(task.id))), referenceMatMul(inputs[i]!, wide.weights, 64, 512, 512));
     await t.scheduler.close();
@@ -425,7 +428,7 @@ describe('scheduler on a real runtime', () => {
       [0, 0, 0, 7, 0, 0, 0, 0],
     ]) {
       const task = matmulTask(ref, Float32Array.from(x), [8]);
-      t.scheduler.submit(task);
+      t.source.offer(task);
       const y = result(await t.outcome(task.id)).outputs['Y']!;
       assert.equal(y.kind, 'inline');
       const b = Buffer.from(y.kind === 'inline' ? y.data : '', 'base64');
@@ -440,7 +443,7 @@ describe('scheduler on a real runtime', () => {
     const { t, expected, task: low } = await slowTaskRunning({}, { priority: 1 });
     const x = seededFloats(8, 3);
     const urgent = matmulTask(smallRef, x, [1, 8], { priority: 9 });
-    t.scheduler.submit(urgent);
+    t.source.offer(urgent);
     await until(t.scheduler, () => stateOf(t.scheduler, low.id) === 'suspended');
     near(floats(result(await t.outcome(urgent.id))), referenceMatMul(x, small.weights, 1, 8, 5));
     near(floats(result(await t.outcome(low.id))), expected);
@@ -454,9 +457,10 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('cpu', running()));
     const runningTask = matmulTask(slowRef, slowX, [1024, 512]);
     const queuedTask = matmulTask(smallRef, seededFloats(8), [1, 8], { priority: 0 });
-    t.scheduler.submit(runningTask);
+    t.source.offer(runningTask);
     await until(t.scheduler, () => stateOf(t.scheduler, runningTask.id) === 'running');
-    t.scheduler.submit(queuedTask);
+    t.source.offer(queuedTask);
+    await until(t.scheduler, () => stateOf(t.scheduler, queuedTask.id) !== undefined); // leased
     t.scheduler.cancel(queuedTask.id);
     t.scheduler.cancel(runningTask.id);
     await until(t.scheduler, () => t.scheduler.snapshot().tasks.length === 0);
@@ -473,7 +477,7 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('gpu0', running({ vramBudgetMiB: 256 })));
     const x = seededFloats(16, 4);
     const task = matmulTask(smallRef, x, [2, 8], { device: 'gpu' });
-    t.scheduler.submit(task);
+    t.source.offer(task);
     const r = result(await t.outcome(task.id));
     near(floats(r), referenceMatMul(x, small.weights, 2, 8, 5));
     assert.equal(r.accounting.device, 'gpu0/cpu');
@@ -484,7 +488,10 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('gpu1', running()));
     assert.equal(t.ports.logger.lines.filter((l) => l.includes('no job lane for device gpu1')).length, 1);
     const cpuOnly = matmulTask(smallRef, x, [2, 8], { device: 'cpu' });
-    assert.equal(t.scheduler.submit(cpuOnly).ok, false, 'no CPU lane configured');
+    t.source.offer(cpuOnly);
+    const refused = release(await t.outcome(cpuOnly.id));
+    assert.equal(refused.reason, 'invalid-task', 'no CPU lane configured');
+    assert.equal(refused.message, 'no cpu device here');
     await t.scheduler.close();
   });
 
@@ -496,7 +503,7 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('cpu', running()));
     const x = seededFloats(16, 5);
     const tasks = [matmulTask(smallRef, x, [2, 8], { device: 'gpu' }), matmulTask(smallRef, x, [2, 8], { device: 'any' })];
-    tasks.forEach((task) => t.scheduler.submit(task));
+    t.source.offer(...tasks);
     for (const task of tasks) {
       const r = result(await t.outcome(task.id));
       near(floats(r), referenceMatMul(x, small.weights, 2, 8, 5));
@@ -517,7 +524,7 @@ describe('scheduler on a real runtime', () => {
     const alone = await testScheduler({ devices: [gpu] });
     alone.scheduler.apply(decided('GPU-1', running()));
     const task = matmulTask(smallRef, x, [2, 8], { device: 'gpu' });
-    alone.scheduler.submit(task);
+    alone.source.offer(task);
     const r = release(await alone.outcome(task.id));
     assert.equal(r.reason, 'runtime-error');
     assert.match(r.message, /^no gpu device here can run it: cuda not usable here \(.+\); webgpu not usable here/);
@@ -530,8 +537,7 @@ describe('scheduler on a real runtime', () => {
     t.scheduler.apply(decided('gpu0', running({ dutyCycle: 0.25, vramBudgetMiB: 512 })));
     const first = matmulTask(slowRef, seededFloats(256 * 512, 1), [256, 512], { device: 'gpu' });
     const second = matmulTask(slowRef, seededFloats(256 * 512, 2), [256, 512], { device: 'gpu' });
-    t.scheduler.submit(first);
-    t.scheduler.submit(second);
+    t.source.offer(first, second);
     const r1 = result(await t.outcome(first.id));
     const done1 = performance.now();
     assert.equal(stateOf(t.scheduler, second.id), 'queued', 'the next run waits out the idle part of the cycle');
@@ -546,7 +552,7 @@ describe('scheduler on a real runtime', () => {
     const task = matmulTask(slowRef, slowX, [1024, 512]);
     let changes = 0;
     t.scheduler.onChange(() => changes++);
-    t.scheduler.submit(task);
+    t.source.offer(task);
     const r = result(await t.outcome(task.id));
     assert.ok(r.accounting.cpuMs < r.accounting.wallMs * 0.6, `cpu ${r.accounting.cpuMs} ms of ${r.accounting.wallMs} ms wall`);
     // The meter stops and continues the job every few 10 ms ticks; listeners hear transitions and ~1 progress/s.

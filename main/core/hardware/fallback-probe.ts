@@ -1,3 +1,4 @@
+import { byText } from '../../common/text.js';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
@@ -116,9 +117,7 @@ async function nvidia(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Vendor
     return { ...g, computeCapability, sources: { ...g.sources, computeCapability: source } };
   });
   // NVML numbers GPUs in PCI bus order; nvidia-smi lists working ones only, so the order is rebuilt from bus ids.
-  const gpus = [...healthy, ...lost]
-    .sort((a, b) => (a.pciBusId ?? '~').localeCompare(b.pciBusId ?? '~'))
-    .map((g, index) => ({ ...g, index }));
+  const gpus = [...healthy, ...lost].sort((a, b) => byText(a.pciBusId ?? '~', b.pciBusId ?? '~')).map((g, index) => ({ ...g, index }));
   return vendorReport('nvidia', {
     status: 'found',
     driverVersion: log?.driverVersion ?? null,

@@ -1,3 +1,4 @@
+import { byText } from '../../common/text.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -166,7 +167,7 @@ export class ReceiptDetail {
       return m ? [{ name, day: m[1]!, packed: Boolean(m[2]) }] : [];
     });
     const packedDays = new Set(found.filter((f) => f.packed).map((f) => f.day));
-    return found.map((f) => ({ ...f, stale: !f.packed && packedDays.has(f.day) })).sort((a, b) => a.day.localeCompare(b.day));
+    return found.map((f) => ({ ...f, stale: !f.packed && packedDays.has(f.day) })).sort((a, b) => byText(a.day, b.day));
   }
 
   /** The days that have a detail file. */

@@ -1,3 +1,4 @@
+import { byText } from '../../common/text.js';
 import { z } from 'zod';
 import type { EarningsBucket, EarningsQuery, EarningsSummary } from '../../common/network.js';
 import { EarningsQuerySchema } from '../../common/network.js';
@@ -399,7 +400,7 @@ function add(map: Map<string, Acc>, key: string, f: (acc: Acc) => void): void {
 
 const out = (map: Map<string, Acc>): EarningsBucket[] =>
   [...map.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byText(a, b))
     .map(([key, acc]) => ({
       key,
       confirmed: formatSynor(acc.confirmed),

@@ -1,3 +1,4 @@
+import { byText } from '../../common/text.js';
 import { createHash } from 'node:crypto';
 import { fail, type Result } from '../../common/result.js';
 import { open } from 'node:fs/promises';
@@ -218,7 +219,7 @@ export function splitOutput(t: HostTensor, rows: readonly number[]): HostTensor[
 export function batchKey(p: PreparedTask): string | undefined {
   if (p.rows === undefined) return undefined;
   const inputs = Object.entries(p.feeds)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byText(a, b))
     .map(([n, t]) => `${n}:${t.dtype}:${t.shape.slice(1).join('x')}`);
   return `${p.task.model.sha256}|${[...p.task.outputs].sort().join(',')}|${inputs.join(';')}`;
 }

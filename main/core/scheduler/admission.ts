@@ -1,43 +1,31 @@
-/** Queue and admission: how a task gets in (parsed, runnable here, prepared in the background) and when it is leased. */
-import { errorText, fail, ok, type Result } from '../../common/result.js';
-import { TaskSchema, type Task } from '../../common/task.js';
+/** Queue and admission: how a leased task gets in (runnable here, prepared in the background) and when tasks are leased. */
+import { errorText, fail } from '../../common/result.js';
+import type { Task } from '../../common/task.js';
 import type { Prepared } from '../runtime/runtime.js';
 import type { Queued } from './queue.js';
 import { concurrency, PIPELINE_DEPTH, type SchedulerState } from './state.js';
 
-/** Queued, or why not (the task itself has been released with its reason meanwhile). */
-export type Admitted = Result<true, 'refused'>;
-
 const EXPIRED = 'its deadline passed before it could start';
 
-/** A task from anywhere untrusted (API, devnet, tests): parsed here; a bad one is released as 'invalid-task'. */
-export function submit(state: SchedulerState, raw: unknown): Admitted {
-  const parsed = TaskSchema.safeParse(raw);
-  if (!parsed.success) {
-    const id = typeof raw === 'object' && raw && 'id' in raw && typeof raw.id === 'string' ? raw.id : undefined;
-    const message = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'task'}: ${issue.message}`).join('; ');
-    if (id) void Promise.resolve(state.options.sink.release(id, 'invalid-task', message)).catch(() => undefined);
-    return fail('refused', message);
-  }
-  return enqueue(state, parsed.data);
-}
-
-export function enqueue(state: SchedulerState, task: Task): Admitted {
-  if (state.closed) return fail('refused', 'scheduler closed');
-  if (state.known.has(task.id)) return fail('refused', `task ${task.id} is already here`);
+/**
+ * A leased task (parsed at the network boundary) joins the queue, or not: one that is already here, past its deadline
+ * or for a device this machine lacks does not, and the last two are released with their reason. Says whether it joined.
+ */
+export function enqueue(state: SchedulerState, task: Task): boolean {
+  if (state.closed || state.known.has(task.id)) return false;
   if (task.deadline <= state.options.clock.now()) {
     void Promise.resolve(state.options.sink.release(task.id, 'expired', EXPIRED)).catch(() => undefined);
-    return fail('refused', EXPIRED);
+    return false;
   }
   if (!state.runnable(task)) {
     void Promise.resolve(state.options.sink.release(task.id, 'invalid-task', `no ${task.device} device here`)).catch(() => undefined);
-    return fail('refused', `no ${task.device} device here`);
+    return false;
   }
   state.known.add(task.id);
   prepare(state, state.queue.add(task));
   state.changed();
   state.emit();
-  return ok(true);
+  return true;
 }
 
 /** Downloads the model and decodes inputs in the background; the entry waits in the queue meanwhile. */
@@ -106,8 +94,10 @@ export class Leasing {
       .lease(slots)
       .then(
         (tasks) => {
-          tasks.forEach((task) => enqueue(state, task));
-          if (tasks.length === 0 && !state.closed) retryLater();
+          // An answer that brought nothing in (no task, or only ones given straight back) is asked again later:
+          // nothing else would pump the scheduler while it holds no work.
+          const admitted = tasks.filter((task) => enqueue(state, task)).length;
+          if (admitted === 0 && !state.closed) retryLater();
         },
         (error: unknown) => {
           logger.warn(`lease failed: ${String(error)}`);

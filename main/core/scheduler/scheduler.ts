@@ -1,6 +1,7 @@
 /**
  * Local scheduler: runs the network's tasks on this machine's devices, inside the limits the policy engine sets.
- * - Tasks arrive by submit() or from a TaskSource; each ends in exactly one ResultSink complete() or release().
+ * - Tasks arrive from the TaskSource (leased when a running device has room); each ends in exactly one ResultSink
+ *   complete() or release().
  * - Queue and admission (queue.ts, admission.ts): priority, then deadline, then arrival; admission by the memory
  *   (GPU: VRAM) estimate against the budget. A task past its deadline is never started ('expired'); a paused device
  *   gives its queued tasks back at once ('policy-pause').
@@ -15,7 +16,7 @@
  * - Snapshot (snapshot.ts): states, progress and ETA for the UI.
  * This file composes them: the pump that runs whatever can run, the ticker, cancel and close.
  */
-import { Leasing, releaseExpiredQueued, releaseWhilePaused, submit } from './admission.js';
+import { Leasing, releaseExpiredQueued, releaseWhilePaused } from './admission.js';
 import { dispatchReady } from './dispatch.js';
 import { applyDecision, enforceDeadlinesAndPauses, enforceRunning, metering } from './enforcement.js';
 import { snapshot } from './snapshot.js';
@@ -89,7 +90,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   return {
-    submit: (raw) => submit(state, raw),
     apply(decision) {
       const applied = decision.devices.map((device) => applyDecision(state, device, unknownDevices));
       if (applied.some(Boolean)) pump();

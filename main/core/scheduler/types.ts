@@ -1,5 +1,4 @@
 /** The scheduler's public contract: what feeds it, what it reports to, and what it shows. */
-import type { Admitted } from './admission.js';
 import type { Decision, Limits } from '../../common/policy.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
@@ -80,7 +79,6 @@ export interface SchedulerSnapshot {
 }
 
 export interface Scheduler {
-  submit(raw: unknown): Admitted;
   /** The policy's decision, enforced on the job hosts of each device it names (others keep theirs). */
   apply(decision: Decision): void;
   /** The network no longer wants this task (lease gone): drop it, send nothing. */
