@@ -1,11 +1,14 @@
-// Idle agent cost: CPU (% of one core) and RSS of the headless agent over a window, sharing off and sharing on
-// with no work, beside a bare Node process measured in the same window as the baseline. Goal: ≤0.1 % core, ≤60 MB.
+// Idle cost of the whole app: CPU (% of one core) and RSS of the headless agent and of every process it started (the
+// embedded devnet's coordinator and chain), sharing off and sharing on with no work (no wallet yet, so nothing is
+// leased), beside a bare Node process measured in the same window as the baseline. The window opens once start-up is
+// over (hardware detected and its benchmark done). Goal for the agent itself: ≤0.1 % core, ≤60 MB.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as wait } from 'node:timers/promises';
 import { tempDir } from '../helpers/fakes.js';
-import { rpc, startHeadless } from '../helpers/headless.js';
+import type { AgentState } from '../../main/common/state.js';
+import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
 /**
@@ -26,31 +29,86 @@ if (process.platform !== 'linux') {
   process.exit(0);
 }
 
+/** The process's children, grandchildren…, each with a short name from its command line. */
+function descendants(pid: number): { pid: number; name: string }[] {
+  const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return kids.flatMap((kid) => {
+    const argv = readFileSync(`/proc/${kid}/cmdline`, 'utf8').split('\0');
+    const name = argv.some((a) => a.includes('devnet'))
+      ? 'devnet coordinator'
+      : argv[0]!.includes('anvil')
+        ? 'devnet chain (anvil)'
+        : argv.slice(0, 2).join(' ');
+    return [{ pid: kid, name }, ...descendants(kid)];
+  });
+}
+
+/** Start-up is not idle cost: hardware detection and the first-start benchmark are over, and the devnet is up. */
+async function settled(agent: Headless): Promise<void> {
+  for (;;) {
+    const state = ((await rpc(agent, 'getState')) as { value: AgentState }).value;
+    const profile = state.hardware?.profile.state;
+    if (profile && profile !== 'running' && profile !== 'stale' && state.work.blocker !== 'Detecting your hardware…') return;
+    await wait(500);
+  }
+}
+
 const off = await startHeadless(await tempDir());
 const on = await startHeadless(await tempDir());
 await rpc(on, 'updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 } });
 const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)']);
 await once(bare, 'spawn');
-
-// Start-up work is not idle cost: let every process settle, then measure.
-await wait(10_000);
-const processes = { 'bare node (baseline)': bare.pid!, 'agent, sharing off': off.child.pid!, 'agent, sharing on, no work': on.child.pid! };
-const start = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, usage(pid)]));
-await wait(SECONDS * 1000);
-const rows = Object.entries(processes).map(([name, pid]) => {
-  const end = usage(pid);
-  return { name, cpuPercent: (100 * (end.cpuMs - start[name]!.cpuMs)) / (SECONDS * 1000), rssMb: end.rssMb };
-});
-const base = rows[0]!;
-console.log(`idle cost over ${SECONDS} s (CPU time of all threads, from schedstat):`);
-for (const row of rows) {
-  console.log(
-    `  ${row.name.padEnd(28)} CPU ${row.cpuPercent.toFixed(3)} % of a core   RSS ${row.rssMb.toFixed(1)} MB   RSS ratio vs bare node ${(row.rssMb / base.rssMb).toFixed(2)}`,
-  );
+await Promise.all([settled(off), settled(on)]);
+const processes: Record<string, number> = {
+  'bare node (baseline)': bare.pid!,
+  'agent, sharing off': off.child.pid!,
+  'agent, sharing on, no work': on.child.pid!,
+};
+for (const [agent, label] of [
+  [off, 'off'],
+  [on, 'on'],
+] as const) {
+  for (const child of descendants(agent.child.pid!)) processes[`  ${child.name} (sharing ${label})`] = child.pid;
 }
-const worst = rows.slice(1).reduce((a, b) => (b.cpuPercent > a.cpuPercent ? b : a));
+const snapshot = () => Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, usage(pid)]));
+
+/** CPU of each process between two snapshots, and its RSS at the second. */
+function report(title: string, from: ReturnType<typeof snapshot>, to: ReturnType<typeof snapshot>, ms: number) {
+  const rows = Object.keys(processes).map((name) => ({
+    name,
+    cpuPercent: (100 * (to[name]!.cpuMs - from[name]!.cpuMs)) / ms,
+    rssMb: to[name]!.rssMb,
+  }));
+  const base = rows[0]!;
+  console.log(`${title} (${(ms / 1000).toFixed(0)} s; CPU time of all threads, from schedstat):`);
+  for (const row of rows) {
+    console.log(
+      `  ${row.name.padEnd(34)} CPU ${row.cpuPercent.toFixed(3)} % of a core   RSS ${row.rssMb.toFixed(1)} MB   RSS ratio vs bare node ${(row.rssMb / base.rssMb).toFixed(2)}`,
+    );
+  }
+  for (const label of ['off', 'on']) {
+    const all = rows.filter((row) => row.name.includes(`sharing ${label}`));
+    console.log(
+      `  whole app, sharing ${label}: CPU ${all.reduce((n, r) => n + r.cpuPercent, 0).toFixed(3)} % of a core, RSS ${all.reduce((n, r) => n + r.rssMb, 0).toFixed(1)} MB in ${all.length} processes`,
+    );
+  }
+  return rows.filter((row) => row.name.startsWith('agent'));
+}
+
+// Two windows: the half minute after start-up (V8 still compiles and collects what starting left behind), then the
+// steady state a task manager shows from then on, which the goal is about.
+const SETTLING_MS = 30_000;
+const s0 = snapshot();
+await wait(SETTLING_MS);
+const s1 = snapshot();
+await wait(SECONDS * 1000);
+const s2 = snapshot();
+report('the first half minute after start-up', s0, s1, SETTLING_MS);
+const agents = report('idle, steady', s1, s2, SECONDS * 1000);
+const worst = agents.reduce((a, b) => (b.cpuPercent > a.cpuPercent ? b : a));
+const maxRss = Math.max(...agents.map((r) => r.rssMb));
 console.log(
-  `goal ≤0.1 % core and ≤60 MB: worst ${worst.cpuPercent.toFixed(3)} % (${worst.name}), max RSS ${Math.max(...rows.slice(1).map((r) => r.rssMb)).toFixed(1)} MB`,
+  `agent goal ≤0.1 % core: worst ${worst.cpuPercent.toFixed(3)} % (${worst.name}) ${worst.cpuPercent <= 0.1 ? 'met' : 'NOT met'}; ≤60 MB: max RSS ${maxRss.toFixed(1)} MB ${maxRss <= 60 ? 'met' : 'NOT met'}`,
 );
 bare.kill();
 await Promise.all([off.stop(), on.stop()]);
