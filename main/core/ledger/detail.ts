@@ -44,61 +44,30 @@ const DetailLineSchema = z
   .strict();
 export type DetailLine = z.infer<typeof DetailLineSchema>;
 
-const toRow = (r: Receipt): Row => [
-  r.receiptId,
-  r.seq,
-  r.taskId,
-  r.resourceType,
-  r.status,
-  r.units,
-  r.durationMs,
-  r.uptimeBp,
-  r.reputation,
-  r.baseWei,
-  r.reputationBonusWei,
-  r.uptimeBonusWei,
-  r.totalWei,
-  r.issuedAt,
-];
+/** The fields of a row, in RowSchema's order. */
+const ROW_FIELDS = [
+  'receiptId',
+  'seq',
+  'taskId',
+  'resourceType',
+  'status',
+  'units',
+  'durationMs',
+  'uptimeBp',
+  'reputation',
+  'baseWei',
+  'reputationBonusWei',
+  'uptimeBonusWei',
+  'totalWei',
+  'issuedAt',
+] as const satisfies readonly (keyof Receipt)[];
+const toRow = (r: Receipt): Row => ROW_FIELDS.map((field) => r[field]) as Row;
 
 /** The line's receipts, whole again (parsed: rows are a file read back). */
 export function receiptsOf(line: DetailLine): Receipt[] {
   const { deviceId, owner } = line.signed.epoch;
-  return line.rows.map(
-    ([
-      receiptId,
-      seq,
-      taskId,
-      resourceType,
-      status,
-      units,
-      durationMs,
-      uptimeBp,
-      reputation,
-      baseWei,
-      reputationBonusWei,
-      uptimeBonusWei,
-      totalWei,
-      issuedAt,
-    ]) =>
-      ReceiptSchema.parse({
-        receiptId,
-        seq,
-        taskId,
-        deviceId,
-        owner,
-        resourceType,
-        status,
-        units,
-        durationMs,
-        uptimeBp,
-        reputation,
-        baseWei,
-        reputationBonusWei,
-        uptimeBonusWei,
-        totalWei,
-        issuedAt,
-      }),
+  return line.rows.map((row) =>
+    ReceiptSchema.parse({ deviceId, owner, ...Object.fromEntries(ROW_FIELDS.map((field, i) => [field, row[i]])) }),
   );
 }
 
