@@ -11,7 +11,7 @@ import { Ledger, verifyLedgerFile, type LedgerRecord } from '../../main/core/led
 import { proofProblem, proveReceipt } from '../../main/core/ledger/proof.js';
 import { measuredThroughput } from '../../main/core/ledger/throughput.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
-import { tempDir } from '../helpers/fakes.js';
+import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { ledgerWei, receiptsIn, recordsOf, signedEpoch, testReceipt } from '../helpers/ledger.js';
 
 const coordinator = Wallet.createRandom();
@@ -412,4 +412,18 @@ test("a crash in the middle of an epoch's detail line: the half line is cut off 
   // And the file check notices an epoch whose detail is gone from a day that is kept.
   await writeFile(dayFile, `${detailLines[0]}\n`);
   assert.match((await verifyLedgerFile(file, expect)).problems.map((p) => p.message).join(), /its receipts are missing from the detail/);
+});
+
+test('detail housekeeping that fails (its folder cannot be made) is logged and never holds earnings back', async () => {
+  const dir = await tempDir();
+  const file = join(dir, 'ledger.jsonl');
+  await writeFile(`${file}.detail`, 'a file where the folder should be');
+  const logger = new MemoryLogger();
+  const ledger = await Ledger.open(file, () => T0, () => 7, logger);
+  await ledger.verify(() => null, 0);
+  const bundle = await one();
+  assert.equal(await add(ledger, bundle), true);
+  assert.equal(ledger.sums.summary().total.receipts, 1, 'counted');
+  assert.equal((await recordsOf(file)).length, 1, 'and its epoch line is on disk');
+  assert.match(logger.lines.join('\n'), /receipt detail: .*earnings are not affected/);
 });

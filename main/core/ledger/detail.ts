@@ -9,6 +9,8 @@ import { ReceiptSchema, ResourceTypeSchema, SignedEpochSchema, type Epoch, type 
 import { decodeRecord, encodeRecord, LogAppender } from '../fs/checksummed-log.js';
 import { fileLines } from '../fs/lines.js';
 import { cutTornTail } from '../fs/torn-tail.js';
+import { errorText } from '../../common/result.js';
+import type { Logger } from '../ports.js';
 import { LedgerSourceSchema, type LedgerSource } from './source.js';
 
 /**
@@ -87,6 +89,7 @@ export class ReceiptDetail {
     readonly dir: string,
     /** Whole UTC days of detail kept before today (asked at each new day's first line). */
     private readonly days: () => number,
+    private readonly logger?: Logger,
   ) {}
 
   /** Appends an epoch's detail to its day's file (held in memory while the disk is full, like the ledger's lines). */
@@ -94,14 +97,21 @@ export class ReceiptDetail {
     const file = join(this.dir, `${dayName(at)}.jsonl`);
     if (this.appender?.file !== file) {
       await this.appender?.append();
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      // A line a crash cut short would swallow the next one (an epoch fetched again after the crash).
-      await cutTornTail(file, at, (text) => typeof decodeRecord(text, DetailLineSchema) !== 'string');
       this.appender = new LogAppender(file, { maxHeld: 256 });
-      await this.tidy(at);
+      // Housekeeping must never hold earnings back: a failure is logged, and the lines go on (or wait) as usual.
+      await this.openDay(file, at).catch((error: unknown) =>
+        this.logger?.warn(`receipt detail: ${errorText(error)}; earnings are not affected`),
+      );
     }
     const { receipts, ...signed } = bundle;
     await this.appender.append(encodeRecord({ at, source, signed, rows: receipts.map(toRow) } satisfies DetailLine));
+  }
+
+  private async openDay(file: string, at: number): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // A line a crash cut short would swallow the next one (an epoch fetched again after the crash).
+    await cutTornTail(file, at, (text) => typeof decodeRecord(text, DetailLineSchema) !== 'string');
+    await this.tidy(at);
   }
 
   /** Writes the lines the disk refused earlier, if there is room now. */

@@ -8,6 +8,7 @@ import { replaceFileAtomic, writeFileAtomic } from '../fs/atomic.js';
 import { decodeRecord, encodeRecord, LogAppender, type LogOpenReport, type LogProblem } from '../fs/checksummed-log.js';
 import { diskRefusal } from '../fs/disk-refusal.js';
 import { fileLines } from '../fs/lines.js';
+import type { Logger } from '../ports.js';
 import { cutTornTail } from '../fs/torn-tail.js';
 import { bundleProblem, epochProblem, type ReceiptExpectation } from '../network/receipts.js';
 import { dayName, epochKey, ReceiptDetail, receiptsOf } from './detail.js';
@@ -71,17 +72,14 @@ export class Ledger {
   /** Lines reach the file through here: a record the disk refuses (full) waits in memory, in order. */
   private readonly log: LogAppender;
 
-  /** Per-receipt detail for the window of days (proofs, the CSV's rows). */
-  readonly detail: ReceiptDetail;
-
   private constructor(
     readonly file: string,
     readonly report: LogOpenReport & { setAside?: SetAsideReport },
     private index: Seal | null,
     totals: LedgerTotals,
-    detailDays: () => number,
+    /** Per-receipt detail for the window of days (proofs, the CSV's rows). */
+    readonly detail: ReceiptDetail,
   ) {
-    this.detail = new ReceiptDetail(`${file}.detail`, detailDays);
     this.totals = totals;
     this.log = new LogAppender(file, {
       written: (line) => {
@@ -104,7 +102,7 @@ export class Ledger {
    * Reads the index and cuts off (keeping it aside) a torn last line; the lines are read by `verify`. Receipt detail is
    * kept for `detailDays()` whole days before today.
    */
-  static async open(file: string, now: () => number = Date.now, detailDays: () => number = () => 7): Promise<Ledger> {
+  static async open(file: string, now: () => number = Date.now, detailDays: () => number = () => 7, logger?: Logger): Promise<Ledger> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     const tornTail = await cutTornTail(file, now(), (line) => typeof decodeRecord(line, LedgerRecordSchema) !== 'string');
     const index = await readFile(`${file}.index`, 'utf8').then(
@@ -114,9 +112,22 @@ export class Ledger {
       },
       () => null,
     );
-    if (!index) return new Ledger(file, { tornTail, problems: [] }, null, new LedgerTotals(), detailDays);
+    if (!index)
+      return new Ledger(
+        file,
+        { tornTail, problems: [] },
+        null,
+        new LedgerTotals(),
+        new ReceiptDetail(`${file}.detail`, detailDays, logger),
+      );
     const { totals, ...seal } = index;
-    return new Ledger(file, { tornTail, problems: seal.problems }, seal, LedgerTotals.fromJSON(totals), detailDays);
+    return new Ledger(
+      file,
+      { tornTail, problems: seal.problems },
+      seal,
+      LedgerTotals.fromJSON(totals),
+      new ReceiptDetail(`${file}.detail`, detailDays, logger),
+    );
   }
 
   /**
@@ -248,6 +259,7 @@ export class Ledger {
    */
   submitted(entry: Submitted): Promise<boolean> {
     return this.inTurn(async () => {
+      if (!this.checked) throw new Error('ledger: append before verify');
       if (!this.totals.isNewSubmission(entry)) return false;
       this.totals.addSubmission(entry);
       this.changed();

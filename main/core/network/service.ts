@@ -79,7 +79,7 @@ function ledgerNotices(report: Ledger['report'], setAside: SetAsideReport | null
 }
 
 export async function startNetworkService(o: NetworkServiceOptions): Promise<NetworkService> {
-  const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now(), o.detailDays);
+  const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now(), o.detailDays, o.logger);
   if (ledger.report.tornTail)
     o.logger.warn(
       `ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`,
