@@ -419,7 +419,12 @@ test('detail housekeeping that fails (its folder cannot be made) is logged and n
   const file = join(dir, 'ledger.jsonl');
   await writeFile(`${file}.detail`, 'a file where the folder should be');
   const logger = new MemoryLogger();
-  const ledger = await Ledger.open(file, () => T0, () => 7, logger);
+  const ledger = await Ledger.open(
+    file,
+    () => T0,
+    () => 7,
+    logger,
+  );
   await ledger.verify(() => null, 0);
   const bundle = await one();
   assert.equal(await add(ledger, bundle), true);
