@@ -1,5 +1,5 @@
-import { errorText } from '../common/result.js';
 import { rename, stat } from 'node:fs/promises';
+import { errorText } from '../common/result.js';
 import { ActivityEntrySchema, type ActivityEntry } from '../common/state.js';
 import { encodeRecord, LogAppender, openLog } from './fs/checksummed-log.js';
 import type { Clock, Logger } from './ports.js';

@@ -3,9 +3,9 @@
  * URL) → network client → scheduler → job hosts, with the wallet signing the registration and claiming vouchers.
  * It starts what it can and says what is missing (no wallet yet, hardware still being detected).
  */
-import { errorText } from '../common/result.js';
 import { join } from 'node:path';
 import { ZodError } from 'zod';
+import { errorText } from '../common/result.js';
 import type { HardwareSnapshot } from '../common/hardware.js';
 import type { EarningsQuery, EarningsSummary, Estimates } from '../common/network.js';
 import type { Decision } from '../common/policy.js';

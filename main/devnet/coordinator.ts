@@ -1,7 +1,7 @@
-import { errorText } from '../common/result.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { errorText } from '../common/result.js';
 import { DEVNET_LABEL } from '../common/network.js';
 import {
   HeartbeatRequestSchema,

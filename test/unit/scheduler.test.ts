@@ -341,6 +341,16 @@ describe('scheduler on a real runtime', () => {
     await t.scheduler.close();
   });
 
+  it("a lease answered after the scheduler closed gives its task back ('shutdown'), so it does not wait out its lease", async () => {
+    const t = await testScheduler();
+    t.scheduler.apply(decided('cpu', running()));
+    await t.source.leaseOpen(); // a long-poll under way when the agent quits
+    await t.scheduler.close();
+    const late = matmulTask(smallRef, seededFloats(8), [1, 8]);
+    t.source.offer(late);
+    assert.equal(release(await t.outcome(late.id)).reason, 'shutdown');
+  });
+
   it('suspends a running job at once and resumes it without losing work', async () => {
     const { t, expected, task } = await slowTaskRunning();
     const pid = pidOf(t.scheduler);

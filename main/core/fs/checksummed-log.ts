@@ -3,11 +3,11 @@
  * last line (a crash mid-append) is ever cut off, and its bytes are kept aside first. The earnings ledger and the
  * activity log are both kept this way.
  */
-import { errorText } from '../../common/result.js';
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
+import { errorText } from '../../common/result.js';
 import { writeFileAtomic } from './atomic.js';
 import { diskRefusal } from './disk-refusal.js';
 

@@ -1,8 +1,8 @@
-import { byText } from '../../common/text.js';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import si from 'systeminformation';
+import { byText } from '../../common/text.js';
 import type { Cpu, Gpu, ProviderInfo, VendorReport } from '../../common/hardware.js';
 import { probeIntelDrm } from './intel-drm.js';
 import {

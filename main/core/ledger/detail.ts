@@ -1,10 +1,10 @@
-import { byText } from '../../common/text.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { z } from 'zod';
+import { byText } from '../../common/text.js';
 import { ReceiptSchema, ResourceTypeSchema, SignedEpochSchema, type Epoch, type EpochBundle, type Receipt } from '../../common/protocol.js';
 import { decodeRecord, encodeRecord, LogAppender } from '../fs/checksummed-log.js';
 import { fileLines } from '../fs/lines.js';

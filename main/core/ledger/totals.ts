@@ -1,5 +1,5 @@
-import { byText } from '../../common/text.js';
 import { z } from 'zod';
+import { byText } from '../../common/text.js';
 import type { EarningsBucket, EarningsQuery, EarningsSummary } from '../../common/network.js';
 import { EarningsQuerySchema } from '../../common/network.js';
 import { ReceiptSchema, ResourceTypeSchema, type Receipt, type ResourceType } from '../../common/protocol.js';

@@ -1,5 +1,5 @@
-import { errorText } from '../../common/result.js';
 import { join } from 'node:path';
+import { errorText } from '../../common/result.js';
 import { DEVNET_LABEL, type NetworkStatus } from '../../common/network.js';
 import {
   ROUTES,

@@ -1,5 +1,5 @@
-import { errorText } from '../../common/result.js';
 import type { z } from 'zod';
+import { errorText } from '../../common/result.js';
 import { isAllowedCoordinatorUrl } from '../../common/network.js';
 import { ErrorReplySchema } from '../../common/protocol.js';
 import { bodyChunks } from './body.js';

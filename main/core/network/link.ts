@@ -1,4 +1,3 @@
-import { errorText } from '../../common/result.js';
 import type { z } from 'zod';
 import {
   eip712Domain,
@@ -10,6 +9,7 @@ import {
   type InfoReply,
   type Registration,
 } from '../../common/protocol.js';
+import { errorText } from '../../common/result.js';
 import type { LinkMeter } from './link-meter.js';
 import { coalesced } from '../coalesced.js';
 import type { Clock, Logger } from '../ports.js';

@@ -1,8 +1,8 @@
-import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { TaskResultSchema } from '../../common/task.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { diskRefusal } from '../fs/disk-refusal.js';

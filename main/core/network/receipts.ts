@@ -1,5 +1,5 @@
-import { errorText } from '../../common/result.js';
 import { verifyTypedData } from 'ethers';
+import { errorText } from '../../common/result.js';
 import { eip712Domain, EPOCH_TYPES, type EpochBundle, type Receipt, type SignedEpoch } from '../../common/protocol.js';
 import { NO_REWARD, rewardWei } from '../economics/rewards.js';
 import { epochOf } from './epochs.js';

@@ -1,5 +1,5 @@
-import { errorText } from '../../common/result.js';
 import type { z } from 'zod';
+import { errorText } from '../../common/result.js';
 import { ROUTES, SubmitReplySchema } from '../../common/protocol.js';
 import type { TaskResult } from '../../common/task.js';
 import { coalesced } from '../coalesced.js';

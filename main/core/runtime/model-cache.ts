@@ -1,9 +1,9 @@
-import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { errorText, fail, ok, type Result } from '../../common/result.js';
 import type { ModelRef } from '../../common/task.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { setAside } from '../fs/set-aside.js';

@@ -1,5 +1,5 @@
-import { byText } from '../../common/text.js';
 import { createHash } from 'node:crypto';
+import { byText } from '../../common/text.js';
 import { fail, type Result } from '../../common/result.js';
 import { open } from 'node:fs/promises';
 import type { ReleaseReason, Task, TaskResult, Tensor } from '../../common/task.js';

@@ -1,26 +1,30 @@
 /** Queue and admission: how a leased task gets in (runnable here, prepared in the background) and when tasks are leased. */
 import { errorText, fail } from '../../common/result.js';
-import type { Task } from '../../common/task.js';
+import type { ReleaseReason, Task } from '../../common/task.js';
 import type { Prepared } from '../runtime/runtime.js';
 import type { Queued } from './queue.js';
 import { concurrency, PIPELINE_DEPTH, type SchedulerState } from './state.js';
 
 const EXPIRED = 'its deadline passed before it could start';
 
+/** Gives a task that never joined the queue back to the network, with why. */
+const giveBack = (state: SchedulerState, task: Task, reason: ReleaseReason, message: string): false => {
+  void Promise.resolve(state.options.sink.release(task.id, reason, message)).catch(() => undefined);
+  return false;
+};
+
 /**
- * A leased task (parsed at the network boundary) joins the queue, or not: one that is already here, past its deadline
- * or for a device this machine lacks does not, and the last two are released with their reason. Says whether it joined.
+ * A leased task (parsed at the network boundary) joins the queue, or not: one already here does not; one past its
+ * deadline, for a device this machine lacks, or leased while the scheduler was closing is given back with the reason.
+ * Says whether it joined.
  */
 export function enqueue(state: SchedulerState, task: Task): boolean {
-  if (state.closed || state.known.has(task.id)) return false;
-  if (task.deadline <= state.options.clock.now()) {
-    void Promise.resolve(state.options.sink.release(task.id, 'expired', EXPIRED)).catch(() => undefined);
-    return false;
-  }
-  if (!state.runnable(task)) {
-    void Promise.resolve(state.options.sink.release(task.id, 'invalid-task', `no ${task.device} device here`)).catch(() => undefined);
-    return false;
-  }
+  if (state.known.has(task.id)) return false;
+  // A lease answered after close (a long-poll under way when the agent quit) would otherwise hold the task until its
+  // lease expired at the coordinator.
+  if (state.closed) return giveBack(state, task, 'shutdown', 'the agent is shutting down');
+  if (task.deadline <= state.options.clock.now()) return giveBack(state, task, 'expired', EXPIRED);
+  if (!state.runnable(task)) return giveBack(state, task, 'invalid-task', `no ${task.device} device here`);
   state.known.add(task.id);
   prepare(state, state.queue.add(task));
   state.changed();

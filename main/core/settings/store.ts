@@ -1,5 +1,5 @@
-import { errorText } from '../../common/result.js';
 import { readFile, rename } from 'node:fs/promises';
+import { errorText } from '../../common/result.js';
 import { DEFAULT_SETTINGS, MIGRATIONS, SETTINGS_VERSION, SettingsSchema, type Settings } from '../../common/settings.js';
 import type { Notice } from '../../common/state.js';
 import { writeFileAtomic } from '../fs/atomic.js';

@@ -1,5 +1,5 @@
-import { errorText } from '../../common/result.js';
 import { Contract, FetchRequest, Interface, JsonRpcProvider, Network, isError, type EventLog, type Signer } from 'ethers';
+import { errorText } from '../../common/result.js';
 import type { ChainSettings, ClaimRecord, Voucher } from '../../common/wallet.js';
 import type { Clock } from '../ports.js';
 import { PAYOUT_ABI, TOKEN_ABI } from '../../common/payout-abi.js';

@@ -1,5 +1,5 @@
-import type { Result } from '../../common/result.js';
 import type { z } from 'zod';
+import type { Result } from '../../common/result.js';
 import type { walletCommands, WalletCommandName } from '../../common/wallet.js';
 import type { Logger } from '../ports.js';
 import type { WalletController } from './controller.js';

@@ -1,5 +1,5 @@
-import { errorText } from '../../common/result.js';
 import { AsyncEntry } from '@napi-rs/keyring';
+import { errorText } from '../../common/result.js';
 
 /**
  * Where the wallet keeps its private key when the OS can protect it. Implementations: the OS keychain

@@ -1,4 +1,3 @@
-import { errorText } from '../../common/result.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Wallet, type TypedDataDomain, type TypedDataField } from 'ethers';
@@ -14,6 +13,7 @@ import type {
   Voucher,
   WalletInfo,
 } from '../../common/wallet.js';
+import { errorText } from '../../common/result.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { setAside } from '../fs/set-aside.js';
 import type { Logger } from '../ports.js';
