@@ -18,8 +18,9 @@ export interface TestAgent extends Headless {
   ok<T = unknown>(cmd: string, args?: unknown): Promise<T>;
 }
 
-export async function startAgent(home: string): Promise<TestAgent> {
-  const agent = await startHeadless(home, ['--import', 'tsx', 'main/core/headless.ts', '--port', '0']);
+/** The headless agent under `home`, from source unless `command` says otherwise (a bench runs the build). */
+export async function startAgent(home: string, command = ['--import', 'tsx', 'main/core/headless.ts', '--port', '0']): Promise<TestAgent> {
+  const agent = await startHeadless(home, command);
   let latest: AgentState | null = null;
   const waiters = new Set<{ match: (s: AgentState) => boolean; resolve: (s: AgentState) => void }>();
   const socket = new WebSocket(`${agent.origin.replace('http', 'ws')}${WS_PATH}`, [WS_PROTOCOL, `${WS_TOKEN_PREFIX}${agent.token}`], {
