@@ -36,7 +36,7 @@ export class ReceiptIssuer {
 
   async issue(deviceId: string, device: Device, work: Work): Promise<void> {
     const open = this.o.open.get(deviceId) ?? [];
-    if (open.length > 0 && (this.o.clock.now() - open[0]!.issuedAt >= this.o.epochMs || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
+    if (open.length > 0 && (this.aged(open) || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
       await this.seal(deviceId, device);
     }
     await this.write(deviceId, device, work, this.o.clock.now());
@@ -73,9 +73,14 @@ export class ReceiptIssuer {
   async sealIfDue(deviceId: string, device: Device): Promise<void> {
     const open = this.o.open.get(deviceId) ?? [];
     const first = this.o.payouts.lastSeq(deviceId) === 0;
-    if ((open.length > 0 || device.unpaidBytes > 0) && (first || this.o.clock.now() - (open[0]?.issuedAt ?? 0) >= this.o.epochMs)) {
+    if ((open.length > 0 || device.unpaidBytes > 0) && (first || this.aged(open))) {
       await this.seal(deviceId, device);
     }
+  }
+
+  /** Whether an open epoch's first receipt is `epochMs` old (an empty one, only transfers to pay, always is). */
+  private aged(open: readonly Receipt[]): boolean {
+    return this.o.clock.now() - (open[0]?.issuedAt ?? 0) >= this.o.epochMs;
   }
 
   private async seal(deviceId: string, device: Device): Promise<void> {

@@ -2,7 +2,7 @@ import type { Wallet } from 'ethers';
 import { eip712Domain, EPOCH_TYPES, type EpochBundle, type Receipt } from '../../main/common/protocol.js';
 import { rewardWei } from '../../main/core/economics/rewards.js';
 import { epochOf } from '../../main/core/network/epochs.js';
-import { epochKey, receiptsOf } from '../../main/core/ledger/detail.js';
+import { receiptsOf } from '../../main/core/ledger/detail.js';
 import { Ledger, type LedgerRecord, type LedgerSource } from '../../main/core/ledger/ledger.js';
 
 const opened = async (ledger: Ledger | string): Promise<Ledger> => (typeof ledger === 'string' ? await Ledger.open(ledger) : ledger);
@@ -14,14 +14,10 @@ export async function recordsOf(ledger: Ledger | string): Promise<LedgerRecord[]
   return out;
 }
 
-/** Every receipt in a ledger's detail files, oldest first, once each (a repeated epoch's detail is skipped). */
+/** Every receipt in a ledger's detail files, oldest first, once each. */
 export async function receiptsIn(ledger: Ledger | string): Promise<(Receipt & { source: LedgerSource })[]> {
   const out: (Receipt & { source: LedgerSource })[] = [];
-  const seen = new Set<string>();
   for await (const line of (await opened(ledger)).detail.lines()) {
-    const key = epochKey(line.source.coordinator, line.signed.epoch);
-    if (seen.has(key)) continue;
-    seen.add(key);
     for (const r of receiptsOf(line)) out.push({ ...r, source: line.source });
   }
   return out;

@@ -3,9 +3,9 @@
  * `--query-gpu=pci.bus_id,compute_cap --format=csv,noheader` and its error lines. Real captures and where they come
  * from: test/fixtures/hardware/ORIGINS.md.
  */
-import type { Gpu, GpuField, MigInstance, ProbeErrorCode } from '../../common/hardware.js';
+import type { Gpu, MigInstance, ProbeErrorCode } from '../../common/hardware.js';
 import { find, MIB, parseXml, reading, textAt, type XmlNode } from './parsers.js';
-import { blankGpu, gpuName, normalizeBusId, toolSources } from './probe.js';
+import { blankGpu, gpuName, normalizeBusId, REPORT_FIELDS, toolSources } from './probe.js';
 
 export interface NvidiaSmiLog {
   driverVersion: string | null;
@@ -17,17 +17,6 @@ export interface NvidiaSmiLog {
 }
 
 const XML_SOURCE = 'nvidia-smi -q -x';
-const XML_FIELDS: GpuField[] = [
-  'name',
-  'uuid',
-  'pciBusId',
-  'memoryTotalBytes',
-  'memoryUsedBytes',
-  'utilizationPercent',
-  'temperatureC',
-  'powerDrawW',
-  'powerLimitW',
-];
 
 /** "Not Found", "N/A" and bracketed errors are not values. */
 const text = (value: string | null) => (value && /^[\w-]/.test(value) && !/^(N\/A|Not Found)$/i.test(value) ? value : null);
@@ -71,7 +60,7 @@ export function parseNvidiaSmiXml(xml: string): NvidiaSmiLog {
   const log = find(parseXml(xml), 'nvidia_smi_log');
   if (!log) throw new Error('not nvidia-smi XML: no <nvidia_smi_log>');
   const nodes = log.children.filter((c) => c.name === 'gpu');
-  const gpus = nodes.map(gpuOf).map((g) => ({ ...g, sources: toolSources(g, XML_SOURCE, XML_FIELDS) }));
+  const gpus = nodes.map(gpuOf).map((g) => ({ ...g, sources: toolSources(g, XML_SOURCE, REPORT_FIELDS) }));
   const pciDeviceIds = new Map(
     nodes.flatMap((node, i) => {
       const id = textAt(node, 'pci', 'pci_device_id');

@@ -66,10 +66,13 @@ export function vendorReport(
   };
 }
 
+/** The readings a vendor tool's main report gives (nvidia-smi -q -x, rocm-smi --json): all but compute capability. */
+export const REPORT_FIELDS: readonly GpuField[] = GpuFieldSchema.options.filter((field) => field !== 'computeCapability');
+
 /** The readings each vendor's probes ask for; the others are not part of that vendor's answer at all. */
 export const ASKED: Record<GpuVendor, readonly GpuField[]> = {
   nvidia: GpuFieldSchema.options,
-  amd: GpuFieldSchema.options.filter((f) => f !== 'computeCapability'),
+  amd: REPORT_FIELDS,
   intel: ['name', 'pciBusId', 'memoryTotalBytes', 'temperatureC'],
   apple: ['name', 'memoryTotalBytes'],
 };

@@ -3,9 +3,9 @@
  * library call that failed (rocm_smi.py, rsmi_ret_ok: RETCODE = my_ret) yet still prints valid JSON, so the exit
  * code alone says nothing: a card answering "N/A" for one field is normal. Real captures: ORIGINS.md.
  */
-import type { Gpu, GpuField, ProbeErrorCode } from '../../common/hardware.js';
+import type { Gpu, ProbeErrorCode } from '../../common/hardware.js';
 import { reading } from './parsers.js';
-import { blankGpu, gpuName, normalizeBusId, normalizeUniqueId, toolSources } from './probe.js';
+import { blankGpu, gpuName, normalizeBusId, normalizeUniqueId, REPORT_FIELDS, toolSources } from './probe.js';
 
 export interface RocmSmiLog {
   driverVersion: string | null;
@@ -22,17 +22,6 @@ function field(record: Record<string, unknown>, pattern: RegExp): string | null 
 }
 
 const SOURCE = 'rocm-smi --json';
-const FIELDS: GpuField[] = [
-  'name',
-  'uuid',
-  'pciBusId',
-  'memoryTotalBytes',
-  'memoryUsedBytes',
-  'utilizationPercent',
-  'temperatureC',
-  'powerDrawW',
-  'powerLimitW',
-];
 
 /** The JSON document in rocm-smi's output; it may print warnings before it. null when there is none. */
 export function rocmSmiJson(output: string): Record<string, unknown> | null {
@@ -71,7 +60,7 @@ export function parseRocmSmiJson(data: Record<string, unknown>): RocmSmiLog {
       powerDrawW: reading(field(card, /^(average|current socket) graphics package power \(w\)$/i)),
       powerLimitW: reading(field(card, /^max graphics package power \(w\)$/i)),
     };
-    return { ...gpu, sources: toolSources(gpu, SOURCE, FIELDS) };
+    return { ...gpu, sources: toolSources(gpu, SOURCE, REPORT_FIELDS) };
   });
   return { driverVersion: field(system, /^driver version$/i), gpus };
 }

@@ -154,14 +154,22 @@ export class ReceiptDetail {
     return new Set((await this.files()).map((f) => f.day));
   }
 
-  /** Every detail line, oldest day first; a line that does not read back (damaged) is skipped. */
+  /**
+   * Every epoch's detail line, oldest day first, each epoch once: one fetched again after a crash may have been
+   * written twice. A line that does not read back (damaged) is skipped.
+   */
   async *lines(): AsyncGenerator<DetailLine> {
     await this.writeHeld();
+    const seen = new Set<string>();
     for (const { name, stale } of await this.files()) {
       if (stale) continue;
       for await (const { text } of fileLines(join(this.dir, name))) {
         const decoded = decodeRecord(text, DetailLineSchema);
-        if (typeof decoded !== 'string') yield decoded;
+        if (typeof decoded === 'string') continue;
+        const key = epochKey(decoded.source.coordinator, decoded.signed.epoch);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        yield decoded;
       }
     }
   }

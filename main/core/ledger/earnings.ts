@@ -57,9 +57,7 @@ export async function earningsCsv(sources: CsvSources, query: EarningsQuery = {}
   const push = (at: number, cells: Row['cells']): void =>
     void rows.push({ at, n: rows.length, cells: [new Date(at).toISOString(), ...cells] });
   for await (const line of sources.detail) {
-    const key = epochKey(line.source.coordinator, line.signed.epoch);
-    if (detailed.has(key)) continue;
-    detailed.add(key);
+    detailed.add(epochKey(line.source.coordinator, line.signed.epoch));
     if (!wanted(line.source)) continue;
     for (const x of receiptsOf(line)) {
       push(x.issuedAt, [

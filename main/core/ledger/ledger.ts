@@ -112,22 +112,10 @@ export class Ledger {
       },
       () => null,
     );
-    if (!index)
-      return new Ledger(
-        file,
-        { tornTail, problems: [] },
-        null,
-        new LedgerTotals(),
-        new ReceiptDetail(`${file}.detail`, detailDays, logger),
-      );
+    const detail = new ReceiptDetail(`${file}.detail`, detailDays, logger);
+    if (!index) return new Ledger(file, { tornTail, problems: [] }, null, new LedgerTotals(), detail);
     const { totals, ...seal } = index;
-    return new Ledger(
-      file,
-      { tornTail, problems: seal.problems },
-      seal,
-      LedgerTotals.fromJSON(totals),
-      new ReceiptDetail(`${file}.detail`, detailDays, logger),
-    );
+    return new Ledger(file, { tornTail, problems: seal.problems }, seal, LedgerTotals.fromJSON(totals), detail);
   }
 
   /**
