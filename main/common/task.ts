@@ -15,6 +15,10 @@ const Id = z
 
 export const DTypeSchema = z.enum(['float32', 'float16', 'int8', 'uint8', 'int32', 'int64', 'bool']);
 export type DType = z.infer<typeof DTypeSchema>;
+export const DTYPE_BYTES = { float32: 4, float16: 2, int8: 1, uint8: 1, int32: 4, int64: 8, bool: 1 } as const satisfies Record<
+  DType,
+  number
+>;
 
 const Shape = z
   .array(
@@ -102,10 +106,23 @@ export const AccountingSchema = z
   .strict();
 export type Accounting = z.infer<typeof AccountingSchema>;
 
+/**
+ * An output tensor: its little-endian element bytes as raw bytes (a frame's payload, common/frame.ts), exactly as
+ * many as the shape needs. Results travel as frames, never as JSON with base64.
+ */
+export const ResultTensorSchema = z
+  .object({ dtype: DTypeSchema, shape: Shape, data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes') })
+  .strict()
+  .refine(
+    (t) => t.data.byteLength === t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype],
+    'as many bytes as its shape and element type need',
+  );
+export type ResultTensor = z.infer<typeof ResultTensorSchema>;
+
 export const TaskResultSchema = z
   .object({
     taskId: Id,
-    outputs: z.record(z.string(), TensorSchema),
+    outputs: z.record(z.string(), ResultTensorSchema),
     accounting: AccountingSchema,
   })
   .strict();

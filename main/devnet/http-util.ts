@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
+import { decodeFrame, FRAME_CONTENT_TYPE } from '../common/frame.js';
 
 /** A refusal with its HTTP status and the protocol's error code. */
 export class HttpError extends Error {
@@ -14,7 +15,7 @@ export class HttpError extends Error {
 
 const MAX_BODY = 32 * 1024 * 1024;
 
-/** The parsed JSON body, and how many bytes it was. */
+/** The parsed body (JSON, or a frame: a submitted result's tensors as raw bytes), and how many bytes it was. */
 export async function readBody(req: IncomingMessage): Promise<{ value: unknown; bytes: number }> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -23,8 +24,16 @@ export async function readBody(req: IncomingMessage): Promise<{ value: unknown; 
     if (size > MAX_BODY) throw new HttpError(413, 'too-large', `Request bodies are limited to ${MAX_BODY} bytes.`);
     chunks.push(chunk);
   }
+  const body = Buffer.concat(chunks);
+  if (req.headers['content-type'] === FRAME_CONTENT_TYPE) {
+    try {
+      return { value: decodeFrame(body), bytes: size };
+    } catch (error) {
+      throw new HttpError(400, 'bad-frame', `The request body is not a valid frame: ${(error as Error).message}`);
+    }
+  }
   try {
-    return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')), bytes: size };
+    return { value: JSON.parse(body.toString('utf8')), bytes: size };
   } catch {
     throw new HttpError(400, 'bad-json', 'The request body is not JSON.');
   }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
-import type { Task, TaskResult, Tensor } from '../common/task.js';
+import type { ResultTensor, Task, TaskResult, Tensor } from '../common/task.js';
 import { countOperations, readModelGraph } from '../core/runtime/model-graph.js';
 import { encodeModel, seededFloats } from '../core/runtime/onnx-model.js';
 import { rewardWei } from '../core/economics/rewards.js';
@@ -121,11 +121,12 @@ export function makeTask(
   return { task, model, operations };
 }
 
-const floats = (t: Tensor): Float32Array | null => {
-  if (t.kind !== 'inline' || t.dtype !== 'float32') return null;
-  const buf = Buffer.from(t.data, 'base64');
-  if (buf.length % 4 !== 0) return null;
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+/** A float32 tensor's elements (a copy: typed views need aligned offsets), or null for any other kind. */
+const floats = (t: Tensor | ResultTensor): Float32Array | null => {
+  if (t.dtype !== 'float32' || ('kind' in t && t.kind !== 'inline')) return null;
+  const bytes = typeof t.data === 'string' ? Buffer.from(t.data, 'base64') : t.data;
+  if (bytes.byteLength % 4 !== 0) return null;
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 };
 
 /** Recomputes the task with onnxruntime and compares; returns null when the result matches, else why not. */
@@ -138,7 +139,7 @@ export class Verifier {
     if (!y || !x) return 'output Y is missing';
     const got = floats(y);
     const input = floats(x);
-    if (!got || !input) return 'output Y is not an inline float32 tensor';
+    if (!got || !input) return 'output Y is not a float32 tensor';
     const rows = x.shape[0] ?? 0;
     if (y.shape.length !== 2 || y.shape[0] !== rows || y.shape[1] !== issued.model.outputs)
       return `output Y has shape [${y.shape.join(',')}]`;

@@ -116,7 +116,10 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
     const body = Buffer.concat(chunks);
     const upstream = await fetch(new URL(req.url ?? '/', devnet.url), {
       method: req.method ?? 'GET',
-      headers: { ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), 'content-type': 'application/json' },
+      headers: {
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        'content-type': req.headers['content-type'] ?? 'application/json',
+      },
       ...(body.length ? { body } : {}),
     });
     const text = await upstream.text();
@@ -301,7 +304,7 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
         break;
       }
     }
-    const queuedBefore = (await outbox.load()).entries.map((e) => e.result.taskId);
+    const queuedBefore = (await outbox.list()).entries.map((e) => e.taskId);
     armed = c;
     forgery = null;
     let code = 'ok';
@@ -318,7 +321,7 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
     const kind = c.mutation.kind === 'forged-epoch' ? `forged-epoch:${c.mutation.how}` : c.mutation.kind;
     codes.set(`${c.op}/${kind}→${code}`, (codes.get(`${c.op}/${kind}→${code}`) ?? 0) + 1);
     // Nothing lost: each result queued before the call is still on disk, or the coordinator has it.
-    const queuedAfter = new Set((await outbox.load()).entries.map((e) => e.result.taskId));
+    const queuedAfter = new Set((await outbox.list()).entries.map((e) => e.taskId));
     for (const taskId of queuedBefore)
       assert.ok(queuedAfter.has(taskId) || devnet.stats.accepted.has(taskId), `case ${index}: ${taskId} lost`);
   }

@@ -331,7 +331,7 @@ export const CASES: SoakCase[] = [
         } else {
           const { wallMs } = done.result.accounting;
           const entry = {
-            version: 1,
+            version: 2,
             url: 'http://127.0.0.1/',
             deviceId: 'd',
             leaseId: 'l',
@@ -557,7 +557,7 @@ export const CASES: SoakCase[] = [
           const receipts = new Set(kept.flatMap((r) => (r.resourceType === 'cpu' ? [r.taskId] : []))).size;
           const whole =
             (await ledgerWei(file)) === kept.reduce((sum, r) => sum + BigInt(r.totalWei), 0n) && (await recordsOf(file)).length > 0;
-          const onDisk = (await new Outbox(join(disk.dir, 'network', 'outbox')).load()).entries.length;
+          const onDisk = (await new Outbox(join(disk.dir, 'network', 'outbox')).list()).entries.length;
           const temp = (await readdir(join(disk.dir, 'network', 'outbox'))).filter((f) => f.endsWith('.tmp')).length;
           const ok =
             status.code === 'error' &&

@@ -74,7 +74,10 @@ export class HostileServer {
     const body = Buffer.concat(chunks);
     const upstream = await fetch(new URL(req.url ?? '/', this.upstream), {
       method: req.method ?? 'GET',
-      headers: { ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), 'content-type': 'application/json' },
+      headers: {
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        'content-type': req.headers['content-type'] ?? 'application/json',
+      },
       ...(body.length ? { body } : {}),
     });
     const text = await upstream.text();

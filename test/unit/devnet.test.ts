@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { Wallet } from 'ethers';
 import { DEVNET_LABEL } from '../../main/common/network.js';
+import { encodeFrame, FRAME_CONTENT_TYPE } from '../../main/common/frame.js';
+import type { TaskResult } from '../../main/common/task.js';
 import {
   eip712Domain,
   InfoReplySchema,
@@ -41,6 +43,17 @@ const post = async (base: string, path: string, body: unknown, token?: string) =
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+};
+
+/** Submits a result as the client does: a frame, its tensors as raw bytes. */
+const submit = async (base: string, leaseId: unknown, result: TaskResult, token: string) => {
+  const body = Buffer.concat(encodeFrame({ leaseId, result }));
+  const res = await fetch(new URL('v1/submit', base), {
+    method: 'POST',
+    headers: { 'content-type': FRAME_CONTENT_TYPE, authorization: `Bearer ${token}` },
+    body,
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown>, bytes: body.byteLength };
 };
 
 type Owner = Pick<Wallet, 'address' | 'signTypedData'>;
@@ -120,10 +133,9 @@ test('tasks are real ONNX models served by hash; the verifier recomputes them wi
   closers.push(() => verifier.close());
   assert.equal(await verifier.check(issued, result), null);
   const y = result.outputs['Y']!;
-  assert.equal(y.kind, 'inline');
-  const off = Buffer.from(y.data, 'base64');
+  const off = Buffer.from(y.data);
   off.writeFloatLE(off.readFloatLE(0) + 1, 0);
-  assert.match((await verifier.check(issued, { ...result, outputs: { Y: { ...y, data: off.toString('base64') } } })) ?? '', /Y\[0\]/);
+  assert.match((await verifier.check(issued, { ...result, outputs: { Y: { ...y, data: off } } })) ?? '', /Y\[0\]/);
   assert.match((await verifier.check(issued, { ...result, outputs: {} })) ?? '', /missing/);
   assert.match((await verifier.check(issued, { ...result, outputs: { Y: { ...y, shape: [1, 1] } } })) ?? '', /shape/);
   const rows = BigInt(issued.task.inputs['X']!.shape[0]!);
@@ -174,12 +186,7 @@ test('pay follows the lease, not the result: GPU leases are paid GPU rates whate
   for (const device of ['GPU-1/cuda', 'cpu/cpu']) {
     const lease = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'gpu' }, token);
     const result = await runWithOrt(lease.json['task'] as Parameters<typeof runWithOrt>[0]);
-    const sent = await post(
-      net.url,
-      'v1/submit',
-      { leaseId: lease.json['leaseId'], result: { ...result, accounting: { ...result.accounting, device } } },
-      token,
-    );
+    const sent = await submit(net.url, lease.json['leaseId'], { ...result, accounting: { ...result.accounting, device } }, token);
     assert.equal(sent.json['status'], 'accepted');
   }
   const compute = (await receiptsOf(net, token)).map((r) => r.resourceType).filter((t) => t === 'gpu' || t === 'cpu');
@@ -203,7 +210,7 @@ test('on demand, tasks are sized to the speed the device is seen working at, not
   // Its result says it works at least 50 times faster (its whole task in 1 ms of wall time).
   const result = await runWithOrt(first.json['task'] as Parameters<typeof runWithOrt>[0]);
   const fast = { ...result, accounting: { ...result.accounting, wallMs: 1 } };
-  assert.equal((await post(net.url, 'v1/submit', { leaseId: first.json['leaseId'], result: fast }, token)).json['status'], 'accepted');
+  assert.equal((await submit(net.url, first.json['leaseId'], fast, token)).json['status'], 'accepted');
   const next = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
   assert.ok(rowsOf(next) > 94, `${rowsOf(next)} rows once it was seen working faster`);
 });
@@ -223,9 +230,9 @@ test('bandwidth is the bytes actually moved for the tasks: the model counts once
     // The device downloads the model for its first task only, as the app's model cache does.
     if (i === 0) assert.equal((await (await fetch(task.model.url)).arrayBuffer()).byteLength, task.model.size);
     const result = await runWithOrt(task);
-    const body = JSON.stringify({ leaseId: lease.json['leaseId'], result });
-    assert.equal((await post(net.url, 'v1/submit', body, token)).json['status'], 'accepted');
-    sizes.push({ submit: Buffer.byteLength(body), model: i === 0 ? task.model.size : 0 });
+    const sent = await submit(net.url, lease.json['leaseId'], result, token);
+    assert.equal(sent.json['status'], 'accepted');
+    sizes.push({ submit: sent.bytes, model: i === 0 ? task.model.size : 0 });
     // The transfers since the last epoch are paid as one receipt when the epoch is sealed.
     assert.deepEqual(
       (await epochsOf(net, token)).at(-1)?.receipts.map((r) => r.resourceType),

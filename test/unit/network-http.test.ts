@@ -6,8 +6,8 @@ import { z } from 'zod';
 import type { NetworkError } from '../../main/core/network/http.js';
 import { backoffMs, checkCoordinatorUrl, requestJson } from '../../main/core/network/http.js';
 import { bodyChunks } from '../../main/core/network/body.js';
-import { Outbox } from '../../main/core/network/outbox.js';
-import { readdir, writeFile } from 'node:fs/promises';
+import { Outbox, type OutboxEntry } from '../../main/core/network/outbox.js';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fakes.js';
 
@@ -96,10 +96,89 @@ test('the outbox keeps unreadable entries aside instead of deleting them, and ig
   const dir = await tempDir();
   await writeFile(join(dir, 'broken.json'), '{"version":1,');
   await writeFile(join(dir, 'x.json.123.ab.tmp'), 'partial');
-  const loaded = await new Outbox(dir).load();
+  const loaded = await new Outbox(dir).list();
   assert.equal(loaded.entries.length, 0);
   assert.match(loaded.problems[0] ?? '', /could not be read and was kept as .*broken\.json\.bad/);
   assert.deepEqual((await readdir(dir)).sort(), ['broken.json.bad', 'x.json.123.ab.tmp']);
+});
+
+const entry = (taskId: string, floats: number[]): OutboxEntry => ({
+  version: 2,
+  url: 'http://127.0.0.1:1/',
+  deviceId: 'dev-1',
+  leaseId: `lease-${taskId}`,
+  result: {
+    taskId,
+    outputs: { Y: { dtype: 'float32', shape: [floats.length], data: new Uint8Array(Float32Array.from(floats).buffer) } },
+    accounting: { wallMs: 1, cpuMs: 1, peakRssBytes: 1, device: 'cpu/cpu', operations: 2 },
+  },
+  estimateWei: '5',
+  finishedAt: 1,
+});
+
+test('an outbox file is a frame: listed from its header alone, read back with its raw output bytes; a bad one is set aside', async () => {
+  const dir = await tempDir();
+  const outbox = new Outbox(dir);
+  assert.ok((await outbox.put(entry('a', [1.5, -2]))).ok);
+  assert.ok((await outbox.put(entry('b', [3]))).ok);
+  const [name] = (await readdir(dir)).filter((n) => n.endsWith('.frame'));
+  const bytes = await readFile(join(dir, name!));
+  assert.ok(bytes.includes(Buffer.from(Float32Array.from([1.5, -2]).buffer)) || bytes.includes(Buffer.from(Float32Array.from([3]).buffer)));
+  assert.equal(bytes.indexOf(Buffer.from('AADAPw')), -1, 'no base64 of the outputs');
+  const { entries } = await outbox.list();
+  assert.deepEqual(entries.map((e) => e.taskId).sort(), ['a', 'b']);
+  const a = await outbox.read(entries.find((e) => e.taskId === 'a')!);
+  assert.ok(a.ok);
+  assert.deepEqual([...new Float32Array(new Uint8Array(a.value.result.outputs['Y']!.data).buffer)], [1.5, -2]);
+
+  // Damaged two ways: cut short (caught by the listing), and bytes that no longer fit the shape (caught on reading).
+  const files = (await readdir(dir)).filter((n) => n.endsWith('.frame'));
+  const whose = async (taskId: string) => {
+    for (const n of files) if ((await readFile(join(dir, n))).includes(Buffer.from(`"${taskId}"`))) return join(dir, n);
+    throw new Error(`no file for ${taskId}`);
+  };
+  const fileA = await whose('a');
+  const fileB = await whose('b');
+  await writeFile(fileA, (await readFile(fileA)).subarray(0, -3));
+  const b = await readFile(fileB);
+  await writeFile(fileB, Buffer.from(b.toString('latin1').replace('"shape":[1]', '"shape":[9]'), 'latin1'));
+  const listed = await outbox.list();
+  assert.deepEqual(
+    listed.entries.map((e) => e.taskId),
+    ['b'],
+  );
+  assert.match(listed.problems[0] ?? '', /could not be read and was kept as .*\.frame\.bad: the file is \d+ bytes, its header says \d+/);
+  const readB = await outbox.read(listed.entries[0]!);
+  assert.ok(!readB.ok && readB.error.code === 'damaged');
+  assert.match(readB.error.message, /kept as .*\.frame\.bad/);
+  assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.bad')).length, 2);
+});
+
+test('a result queued by the earlier JSON outbox (base64 outputs) is rewritten as a frame and still sent', async () => {
+  const dir = await tempDir();
+  // As version 0.1.0's outbox wrote it: JSON, version 1, the outputs inline as base64.
+  const old = {
+    ...entry('old', [0.25, 4]),
+    version: 1,
+    result: {
+      ...entry('old', [0.25, 4]).result,
+      outputs: {
+        Y: { kind: 'inline', dtype: 'float32', shape: [2], data: Buffer.from(Float32Array.from([0.25, 4]).buffer).toString('base64') },
+      },
+    },
+  };
+  await writeFile(join(dir, `${'1'.repeat(32)}.json`), JSON.stringify(old));
+  const outbox = new Outbox(dir);
+  const { entries, problems } = await outbox.list();
+  assert.deepEqual([entries.map((e) => [e.taskId, e.leaseId, e.estimateWei]), problems], [[['old', 'lease-old', '5']], []]);
+  const names = await readdir(dir);
+  assert.deepEqual(
+    names.map((n) => n.replace(/^[0-9a-f]{32}/, '#')),
+    ['#.frame'],
+  );
+  const read = await outbox.read(entries[0]!);
+  assert.ok(read.ok);
+  assert.deepEqual([...new Float32Array(new Uint8Array(read.value.result.outputs['Y']!.data).buffer)], [0.25, 4]);
 });
 
 test("a body read that never settles still ends when its signal aborts, with the signal's reason, and is cancelled", async () => {

@@ -64,9 +64,8 @@ export class ModelServer {
 export const b64 = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 export const floats = (r: TaskResult, name = 'Y'): Float32Array => {
   const t = r.outputs[name];
-  if (t?.kind !== 'inline') throw new Error(`no inline output ${name}`);
-  const b = Buffer.from(t.data, 'base64');
-  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  if (!t) throw new Error(`no output ${name}`);
+  return new Float32Array(new Uint8Array(t.data).buffer);
 };
 
 let n = 0;
@@ -165,7 +164,8 @@ export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promi
     clock: ports.clock,
     logger: ports.logger,
     sink: {
-      complete: (result) => record({ kind: 'result', result }, result.taskId),
+      // Kept as the network client keeps it (written out): the scheduler reuses the output buffers afterwards.
+      complete: (result) => record({ kind: 'result', result: kept(result) }, result.taskId),
       release: (taskId, reason, message) => record({ kind: 'release', taskId, reason, message }, taskId),
     },
     ...opts,
@@ -176,6 +176,12 @@ export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promi
   };
   return { scheduler, source, runtime, outcomes, outcome, ports };
 }
+
+/** A result whose output bytes are its own. */
+const kept = (result: TaskResult): TaskResult => ({
+  ...result,
+  outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, t]) => [name, { ...t, data: new Uint8Array(t.data) }])),
+});
 
 /** One device's limits and whether it runs: what decide() says for it, flat, for short test lines. */
 export type DeviceLimits = Limits & { run: boolean };

@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ort from 'onnxruntime-node';
 import { encodeFrame, FrameReader } from '../../main/core/runtime/frames.js';
+import { decodeFrame, encodeFrame as encodeCommonFrame, FrameError } from '../../main/common/frame.js';
 import { ModelCache } from '../../main/core/runtime/model-cache.js';
 import { countOperations, readModelGraph } from '../../main/core/runtime/model-graph.js';
 import {
@@ -157,6 +158,30 @@ describe('job host pipe frames', () => {
       assert.deepEqual([...first.feeds.Z.data], [7, 8]);
       assert.deepEqual(got[1], { type: 'ready' });
     }
+  });
+});
+
+describe('frames held whole (outbox files, submit bodies)', () => {
+  it('decode to views of the one buffer, and refuse a frame cut short, a header that is not JSON or bytes outside it', () => {
+    const data = new Uint8Array([1, 2, 3, 4]);
+    const whole = Buffer.concat(encodeCommonFrame({ a: 'x', t: { data } }));
+    const back = decodeFrame(whole) as { a: string; t: { data: Uint8Array } };
+    assert.deepEqual([back.a, [...back.t.data]], ['x', [1, 2, 3, 4]]);
+    assert.equal(back.t.data.buffer, whole.buffer, 'a view, not a copy');
+    assert.throws(() => decodeFrame(whole.subarray(0, -1)), FrameError);
+    assert.throws(() => decodeFrame(whole.subarray(0, 5)), FrameError);
+    const header = (text: string, payload: number[]) => {
+      const head = Buffer.from(text);
+      const prefix = Buffer.alloc(8);
+      prefix.writeUInt32LE(head.length, 0);
+      prefix.writeUInt32LE(payload.length, 4);
+      return Buffer.concat([prefix, head, Buffer.from(payload)]);
+    };
+    assert.throws(() => decodeFrame(header('{"a":', [])), /not JSON/);
+    assert.throws(() => decodeFrame(header('{"d":{"$bytes":[2,3]}}', [1, 2, 3])), /outside a payload of 3/);
+    assert.throws(() => decodeFrame(header('{"d":{"$bytes":[-1,1]}}', [1])), /outside/);
+    assert.throws(() => decodeFrame(header('{"d":{"$bytes":[0.5,1]}}', [1, 2])), /outside/);
+    assert.deepEqual([...(decodeFrame(header('{"d":{"$bytes":[1,2]}}', [1, 2, 3])) as { d: Uint8Array }).d], [2, 3]);
   });
 });
 

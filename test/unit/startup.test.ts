@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_SETTINGS } from '../../main/common/settings.js';
 import { shutdown, startAgent } from '../../main/core/startup.js';
+import { Outbox } from '../../main/core/network/outbox.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { tempDir } from '../helpers/fakes.js';
 
@@ -29,11 +30,9 @@ async function descendants(root: number): Promise<{ pid: number; cmd: string }[]
 /** Results kept on disk for a later send: the taskIds in every outbox under `dir`. */
 async function outboxTasks(dir: string): Promise<string[]> {
   const found: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.json') || !entry.parentPath.endsWith('outbox')) continue;
-    const parsed = JSON.parse(await readFile(join(entry.parentPath, entry.name), 'utf8')) as { result: { taskId: string } };
-    found.push(parsed.result.taskId);
-  }
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (entry.isDirectory() && entry.name === 'outbox')
+      found.push(...(await new Outbox(join(entry.parentPath, entry.name)).list()).entries.map((e) => e.taskId));
   return found;
 }
 

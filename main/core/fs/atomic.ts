@@ -6,6 +6,16 @@ import { dirname } from 'node:path';
 export const writeFileAtomic = (file: string, data: string): Promise<void> =>
   replaceFileAtomic(file, (handle) => handle.writeFile(data, 'utf8'));
 
+/** Writes the parts one after another, without joining them first; writev may write less than asked (a full disk). */
+export async function writeParts(handle: FileHandle, parts: Uint8Array[]): Promise<void> {
+  let { bytesWritten } = await handle.writev(parts);
+  for (const part of parts) {
+    const written = Math.min(bytesWritten, part.byteLength);
+    bytesWritten -= written;
+    for (let at = written; at < part.byteLength;) at += (await handle.write(part, at)).bytesWritten;
+  }
+}
+
 /** `writeFileAtomic` for content written in parts: `fill` writes the new file's content into the temp file. */
 export async function replaceFileAtomic(file: string, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
   const dir = dirname(file);

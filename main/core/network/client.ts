@@ -146,7 +146,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   });
   const { url } = link;
   const outbox = new Outbox(join(dir, 'outbox'));
-  const loaded = await outbox.load();
+  const loaded = await outbox.list();
   for (const problem of loaded.problems) o.logger.error(problem);
 
   /** Why no task should be leased now: results that cannot be saved, or too many waiting to be sent. */

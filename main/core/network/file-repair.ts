@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Logger } from '../ports.js';
 import { ClientStateSchema } from './client-file.js';
-import { Outbox } from './outbox.js';
+import { damagedNotice, Outbox } from './outbox.js';
 
 /**
  * Checks the network client's files before the client opens them, so a damaged one is a notice and not a dead
@@ -37,15 +37,9 @@ export async function repairNetworkFiles(
         'app registers again by itself. Nothing else is needed from you; your earnings history is unchanged.',
     );
   }
-  const { problems } = await new Outbox(join(dir, 'outbox')).load();
+  const { problems } = await new Outbox(join(dir, 'outbox')).list();
   for (const problem of problems) logger.error(`network: ${problem}`);
-  if (problems.length > 0) {
-    notices.push(
-      `${problems.length === 1 ? 'A finished result waiting to be sent was' : `${problems.length} finished results waiting to be sent were`} ` +
-        `damaged and cannot be sent; ${problems.length === 1 ? 'it was' : 'they were'} kept in the outbox folder with the ending .bad. ` +
-        'Nothing else is needed from you.',
-    );
-  }
+  if (problems.length > 0) notices.push(damagedNotice(problems.length));
   return notices;
 }
 

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { errorText } from '../../common/result.js';
 import { isAllowedCoordinatorUrl } from '../../common/network.js';
 import { ErrorReplySchema } from '../../common/protocol.js';
+import { encodeFrame, FRAME_CONTENT_TYPE } from '../../common/frame.js';
 import { bodyChunks } from './body.js';
 
 /** Every way talking to a coordinator can fail, as a code the status line and the retry logic understand. */
@@ -52,8 +53,19 @@ export function backoffMs(attempt: number, random: () => number, baseMs = 500, m
   return Math.round(step / 2 + (step / 2) * random());
 }
 
+/** A request body sent as a frame (common/frame.ts): a result's tensors go as raw bytes, not base64 in JSON. */
+export class Frame {
+  readonly parts: Uint8Array[];
+  readonly size: number;
+  constructor(message: unknown) {
+    this.parts = encodeFrame(message);
+    this.size = this.parts.reduce((n, part) => n + part.byteLength, 0);
+  }
+}
+
 export interface RequestOptions<T> {
   method: 'GET' | 'POST';
+  /** JSON, or a Frame. */
   body?: unknown;
   token?: string | null;
   timeoutMs: number;
@@ -83,6 +95,10 @@ async function readCapped(response: Response, maxBytes: number, signal: AbortSig
   return Buffer.concat(chunks).toString('utf8');
 }
 
+async function* iterate(parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* parts;
+}
+
 const describe = (error: unknown): string => {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? errorText(error);
@@ -95,16 +111,17 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
   let text: string;
   let status: number;
   const started = performance.now();
-  const body = o.body === undefined ? undefined : JSON.stringify(o.body);
+  const json = o.body === undefined || o.body instanceof Frame ? undefined : JSON.stringify(o.body);
   try {
     const response = await fetch(url, {
       method: o.method,
       headers: {
         accept: 'application/json',
-        ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(o.body === undefined ? {} : { 'content-type': o.body instanceof Frame ? FRAME_CONTENT_TYPE : 'application/json' }),
         ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
       },
-      ...(body === undefined ? {} : { body }),
+      // A frame's parts go to the socket as they are: the tensor bytes are not copied into one body first.
+      ...(o.body instanceof Frame ? { body: iterate(o.body.parts), duplex: 'half' as const } : json === undefined ? {} : { body: json }),
       signal,
       redirect: 'error',
     });
@@ -118,26 +135,26 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
     throw new NetworkError('OFFLINE', `Cannot reach ${url.host} (${describe(error)}).`);
   }
   o.measured?.({
-    sentBytes: body === undefined ? 0 : Buffer.byteLength(body),
+    sentBytes: o.body instanceof Frame ? o.body.size : json === undefined ? 0 : Buffer.byteLength(json),
     receivedBytes: Buffer.byteLength(text),
     ms: performance.now() - started,
   });
-  let json: unknown;
+  let reply: unknown;
   try {
-    json = JSON.parse(text);
+    reply = JSON.parse(text);
   } catch {
-    json = undefined;
+    reply = undefined;
   }
   if (status !== 200) {
-    const reason = ErrorReplySchema.safeParse(json);
+    const reason = ErrorReplySchema.safeParse(reply);
     const said = reason.success ? `${reason.data.error.message} (${reason.data.error.code})` : `HTTP ${status}`;
     if (status === 401) throw new NetworkError('UNREGISTERED', `The coordinator does not know this device: ${said}`);
     if (status >= 500 || status === 429 || status === 408) throw new NetworkError('SERVER', `The coordinator had a problem: ${said}`);
     if (status >= 400 && status < 500 && reason.success) throw new NetworkError('REJECTED', `The coordinator refused: ${said}`);
     throw new NetworkError('BAD_REPLY', `The coordinator answered with an unexpected HTTP ${status}.`);
   }
-  if (json === undefined) throw new NetworkError('BAD_REPLY', `The coordinator's reply to ${url.pathname} is not JSON.`);
-  const parsed = o.schema.safeParse(json);
+  if (reply === undefined) throw new NetworkError('BAD_REPLY', `The coordinator's reply to ${url.pathname} is not JSON.`);
+  const parsed = o.schema.safeParse(reply);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new NetworkError(

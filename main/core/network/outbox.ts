@@ -1,35 +1,57 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { decodeFrame, encodeFrame, frameLengths, parseHeader } from '../../common/frame.js';
 import { errorText, fail, ok, type Result } from '../../common/result.js';
-import { TaskResultSchema } from '../../common/task.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { TaskResultSchema, TensorSchema } from '../../common/task.js';
+import { replaceFileAtomic, writeParts } from '../fs/atomic.js';
 import { diskRefusal } from '../fs/disk-refusal.js';
 
 /**
  * Finished results waiting to be submitted, one file each, written (fsynced) before the first submit attempt and
  * removed only after the coordinator acknowledged them: a crash or kill -9 at any point loses nothing. A result that
  * cannot be written (disk full) is held in memory instead, submitted from there, and written once there is room.
+ *
+ * Each file is a frame (common/frame.ts) of an entry: its output tensors are raw bytes after a small JSON header, so a
+ * 4 MB result is written, read and sent without base64 or JSON, and listing the queue reads only the headers.
  */
-export const OutboxEntrySchema = z
-  .object({
-    version: z.literal(1),
-    url: z.string(),
-    deviceId: z.string(),
-    leaseId: z.string(),
-    result: TaskResultSchema,
-    /** The task's reward estimate in wei: shown as pending until the receipt comes. */
-    estimateWei: z.string().regex(/^[0-9]{1,78}$/),
-    finishedAt: z.number(),
-  })
-  .strict();
+const Meta = {
+  url: z.string(),
+  deviceId: z.string(),
+  leaseId: z.string(),
+  /** The task's reward estimate in wei: shown as pending until the receipt comes. */
+  estimateWei: z.string().regex(/^[0-9]{1,78}$/),
+  finishedAt: z.number(),
+};
+export const OutboxEntrySchema = z.object({ version: z.literal(2), ...Meta, result: TaskResultSchema }).strict();
 export type OutboxEntry = z.infer<typeof OutboxEntrySchema>;
 
-const fileName = (taskId: string): string => `${createHash('sha256').update(taskId).digest('hex').slice(0, 32)}.json`;
+/** An entry as listed: its header, without the output bytes (read when it is sent). */
+const QueuedSchema = z
+  .object({ version: z.literal(2), ...Meta, result: z.object({ taskId: z.string() }) })
+  .transform(({ result, version: _, ...meta }) => ({ ...meta, taskId: result.taskId }));
+export type Queued = z.infer<typeof QueuedSchema>;
 
-export interface OutboxLoad {
-  entries: OutboxEntry[];
+/** Results queued before version 2 (base64 outputs in JSON): read once, rewritten as frames. */
+const LegacyEntrySchema = z
+  .object({
+    version: z.literal(1),
+    ...Meta,
+    result: TaskResultSchema.extend({ outputs: z.record(z.string(), TensorSchema) }),
+  })
+  .strict();
+
+const fileName = (taskId: string): string => `${createHash('sha256').update(taskId).digest('hex').slice(0, 32)}.frame`;
+const queued = ({ result, version: _, ...meta }: OutboxEntry): Queued => ({ ...meta, taskId: result.taskId });
+
+/** What the user is told of queued results that could not be read back. */
+export const damagedNotice = (n: number): string =>
+  `${n === 1 ? 'A finished result waiting to be sent was' : `${n} finished results waiting to be sent were`} damaged and cannot be ` +
+  `sent; ${n === 1 ? 'it was' : 'they were'} kept in the outbox folder with the ending .bad. Nothing else is needed from you.`;
+
+export interface OutboxList {
+  entries: Queued[];
   /** Files that could not be read back; moved aside (never deleted) with this message. */
   problems: string[];
 }
@@ -42,13 +64,14 @@ export class Outbox {
 
   constructor(readonly dir: string) {}
 
+  /** Keeps a result; its output bytes are written out (or copied, when held) before this resolves. */
   async put(entry: OutboxEntry): Promise<PutOutcome> {
     const parsed = OutboxEntrySchema.safeParse(entry);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return fail('invalid', `its ${issue?.path.join('.') || 'content'} is not valid (${issue?.message ?? 'invalid'})`);
     }
-    await this.write(parsed.data);
+    await this.write(parsed.data, true);
     return ok(true);
   }
 
@@ -63,52 +86,116 @@ export class Outbox {
 
   /** Tries again to write the results held in memory; those that fit leave memory. */
   async writeHeld(): Promise<void> {
-    for (const { entry } of [...this.held.values()]) if ((await this.write(entry)) !== null) return;
+    for (const { entry } of [...this.held.values()]) if ((await this.write(entry, false)) !== null) return;
   }
 
   async remove(taskId: string): Promise<void> {
     this.held.delete(taskId);
-    await rm(join(this.dir, fileName(taskId)), { force: true });
+    // A version 1 file stays until its upgrade is written (the disk may have refused it).
+    for (const file of [this.path(taskId), this.path(taskId).replace(/\.frame$/, '.json')]) await rm(file, { force: true });
   }
 
-  /** null once written; else the disk's refusal, with the entry held in memory. */
-  private async write(entry: OutboxEntry): Promise<string | null> {
+  /** The whole entry, with its output bytes; a file that no longer reads as one is set aside (the message says so). */
+  async read(item: Queued): Promise<Result<OutboxEntry, 'damaged' | 'gone'>> {
+    const held = this.held.get(item.taskId);
+    if (held) return ok(held.entry);
+    const file = this.path(item.taskId);
     try {
-      await writeFileAtomic(join(this.dir, fileName(entry.result.taskId)), JSON.stringify(entry));
-      this.held.delete(entry.result.taskId);
-      return null;
+      return ok(OutboxEntrySchema.parse(decodeFrame(await readFile(file))));
     } catch (error) {
-      const why = diskRefusal(error);
-      if (why === null) throw error;
-      this.held.set(entry.result.taskId, { entry, why });
-      return why;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return fail('gone', `${file} is gone`);
+      return fail('damaged', await this.setAside(file, error));
     }
   }
 
   /**
-   * Everything queued (on disk and held in memory), oldest first. Leftover temp files of an interrupted write are
-   * ignored (the write never happened).
+   * Everything queued (on disk and held in memory), oldest first, from the files' headers. Leftover temp files of an
+   * interrupted write are ignored (the write never happened).
    */
-  async load(): Promise<OutboxLoad> {
+  async list(): Promise<OutboxList> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const entries: OutboxEntry[] = [];
+    const entries: Queued[] = [];
     const problems: string[] = [];
     for (const name of await readdir(this.dir)) {
-      if (!name.endsWith('.json')) continue;
+      if (!name.endsWith('.frame') && !name.endsWith('.json')) continue;
       const file = join(this.dir, name);
       try {
-        entries.push(OutboxEntrySchema.parse(JSON.parse(await readFile(file, 'utf8'))));
+        entries.push(name.endsWith('.json') ? await this.upgrade(file) : await readQueued(file));
       } catch (error) {
         // Sent and removed since the folder was listed (a flush still finishing): nothing to set aside.
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        const aside = `${file}.bad`;
-        await rename(file, aside);
-        problems.push(`A queued result could not be read and was kept as ${aside}: ${errorText(error)}`);
+        problems.push(await this.setAside(file, error));
       }
     }
-    const onDisk = new Set(entries.map((e) => e.result.taskId));
-    for (const { entry } of this.held.values()) if (!onDisk.has(entry.result.taskId)) entries.push(entry);
+    const onDisk = new Set(entries.map((e) => e.taskId));
+    for (const { entry } of this.held.values()) if (!onDisk.has(entry.result.taskId)) entries.push(queued(entry));
     entries.sort((a, b) => a.finishedAt - b.finishedAt);
     return { entries, problems };
   }
+
+  private path(taskId: string): string {
+    return join(this.dir, fileName(taskId));
+  }
+
+  private async setAside(file: string, error: unknown): Promise<string> {
+    const aside = `${file}.bad`;
+    await rename(file, aside);
+    return `A queued result could not be read and was kept as ${aside}: ${errorText(error)}`;
+  }
+
+  /** A version 1 file (kept by an earlier version of the app) rewritten as a frame, so nothing queued is lost. */
+  private async upgrade(file: string): Promise<Queued> {
+    const old = LegacyEntrySchema.parse(JSON.parse(await readFile(file, 'utf8')));
+    const outputs = Object.entries(old.result.outputs).map(([name, t]) => {
+      if (t.kind !== 'inline') throw new Error(`output ${name} is not inline`);
+      return [name, { dtype: t.dtype, shape: t.shape, data: new Uint8Array(Buffer.from(t.data, 'base64')) }] as const;
+    });
+    const entry = OutboxEntrySchema.parse({ ...old, version: 2, result: { ...old.result, outputs: Object.fromEntries(outputs) } });
+    if ((await this.write(entry, false)) === null) await rm(file, { force: true });
+    return queued(entry);
+  }
+
+  /**
+   * null once written; else the disk's refusal, with the entry held in memory. `own`: the entry's bytes belong to the
+   * caller (the scheduler reuses them), so an entry held in memory holds a copy.
+   */
+  private async write(entry: OutboxEntry, own: boolean): Promise<string | null> {
+    const taskId = entry.result.taskId;
+    try {
+      await replaceFileAtomic(this.path(taskId), (handle) => writeParts(handle, encodeFrame(entry)));
+      this.held.delete(taskId);
+      return null;
+    } catch (error) {
+      const why = diskRefusal(error);
+      if (why === null) throw error;
+      this.held.set(taskId, { entry: own ? copied(entry) : entry, why });
+      return why;
+    }
+  }
 }
+
+/** The entry's header alone: the first 8 bytes say how long it is, and its size must match the file's. */
+async function readQueued(file: string): Promise<Queued> {
+  const handle = await open(file, 'r');
+  try {
+    const prefix = new Uint8Array(8);
+    await handle.read(prefix, 0, 8, 0);
+    const lengths = frameLengths(prefix);
+    const { size } = await handle.stat();
+    if (size !== 8 + lengths.head + lengths.payload)
+      throw new Error(`the file is ${size} bytes, its header says ${8 + lengths.head + lengths.payload}`);
+    const head = new Uint8Array(lengths.head);
+    await handle.read(head, 0, lengths.head, 8);
+    return QueuedSchema.parse(parseHeader(head));
+  } finally {
+    await handle.close();
+  }
+}
+
+const copied = (entry: OutboxEntry): OutboxEntry => ({
+  ...entry,
+  result: {
+    ...entry.result,
+    outputs: Object.fromEntries(Object.entries(entry.result.outputs).map(([name, t]) => [name, { ...t, data: new Uint8Array(t.data) }])),
+  },
+});

@@ -7,10 +7,10 @@ import type { Emitter } from '../events.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Clock, Logger } from '../ports.js';
 import type { NetworkEvent } from './client.js';
-import { NetworkError } from './http.js';
+import { Frame, NetworkError } from './http.js';
 import type { Leasing } from './leasing.js';
 import type { CoordinatorLink } from './link.js';
-import type { Outbox, OutboxEntry } from './outbox.js';
+import { damagedNotice, type Outbox, type OutboxEntry, type Queued } from './outbox.js';
 
 export interface SubmittingOptions {
   link: CoordinatorLink;
@@ -81,7 +81,7 @@ export class Submitting {
     const { link, leasing, events } = this.o;
     const lease = leasing.stop(leaseId);
     const entry: OutboxEntry = {
-      version: 1,
+      version: 2,
       url: link.url,
       deviceId: this.o.deviceId,
       leaseId,
@@ -112,18 +112,24 @@ export class Submitting {
     await ledger.writeHeld();
     this.tellHeld();
     const keptBefore = this.kept;
-    const { entries } = await outbox.load();
+    const { entries, problems } = await outbox.list();
+    problems.forEach((problem) => this.damaged(problem));
     const mine = entries.filter((e) => e.url === link.url);
     // A result kept while the outbox was read may be missing from it: counted all the same, or leasing would go one
     // past the backlog (seen in the soak's outage case). One read as well is counted twice until the next flush.
     this.queued = mine.length + (this.kept - keptBefore);
     let refused: NetworkError | null = null;
     for (const entry of mine) {
+      const read = await outbox.read(entry);
+      if (!read.ok) {
+        this.queued--;
+        if (read.error.code === 'damaged') this.damaged(read.error.message);
+        continue;
+      }
+      const body = new Frame({ leaseId: entry.leaseId, result: read.value.result });
       let reply: z.infer<typeof SubmitReplySchema>;
       try {
-        reply = await link.authed(() =>
-          link.call(ROUTES.submit, SubmitReplySchema, 'POST', { leaseId: entry.leaseId, result: entry.result }),
-        );
+        reply = await link.authed(() => link.call(ROUTES.submit, SubmitReplySchema, 'POST', body));
       } catch (error) {
         if (!(error instanceof NetworkError) || error.retryable) throw error;
         // The coordinator's own 4xx answer to this result: sending the same bytes again cannot change it.
@@ -142,31 +148,37 @@ export class Submitting {
             devnet: link.devnet,
             coordinator: link.pinned?.coordinator ?? '0x0000000000000000000000000000000000000000',
           },
-          taskId: entry.result.taskId,
+          taskId: entry.taskId,
           deviceId: entry.deviceId,
           estimateWei: BigInt(entry.estimateWei),
         });
         // Held in memory when the disk is full: the result is in, and its receipt comes by the cursor whatever happens.
         this.tellHeld();
       } else {
-        this.o.logger.warn(`result for task ${entry.result.taskId} came too late; the coordinator no longer wants it`);
+        this.o.logger.warn(`result for task ${entry.taskId} came too late; the coordinator no longer wants it`);
       }
-      await outbox.remove(entry.result.taskId);
+      await outbox.remove(entry.taskId);
       this.queued--;
-      events.emit({ type: 'submitted', taskId: entry.result.taskId, status: reply.status });
+      events.emit({ type: 'submitted', taskId: entry.taskId, status: reply.status });
       this.o.changed();
     }
     if (refused) throw refused;
     return this.queued;
   }
 
+  /** A queued result whose file no longer reads: set aside by the outbox; the user is told, in words. */
+  private damaged(problem: string): void {
+    this.o.logger.error(`network: ${problem}`);
+    this.o.events.emit({ type: 'problem', message: damagedNotice(1) });
+  }
+
   /** The result will never be taken: it leaves the outbox, the lease goes back, and the user is told why. */
-  private async abandon(entry: OutboxEntry, why: string): Promise<void> {
+  private async abandon(entry: Queued, why: string): Promise<void> {
     const { leasing } = this.o;
-    await this.o.outbox.remove(entry.result.taskId);
+    await this.o.outbox.remove(entry.taskId);
     this.queued--;
     leasing.lost();
-    const message = `The network refused the result of task ${entry.result.taskId} (${why}); it was given back and will not be sent again.`;
+    const message = `The network refused the result of task ${entry.taskId} (${why}); it was given back and will not be sent again.`;
     this.o.logger.warn(message);
     this.o.events.emit({ type: 'problem', message });
     this.o.changed();
@@ -174,6 +186,6 @@ export class Submitting {
     // Best effort, and not the status line's business: the lease ends by itself if this does not get through.
     await leasing
       .giveBack(entry.leaseId, 'runtime-error', `result refused: ${why}`)
-      .catch((error: unknown) => this.o.logger.warn(`could not give back the lease of task ${entry.result.taskId}: ${errorText(error)}`));
+      .catch((error: unknown) => this.o.logger.warn(`could not give back the lease of task ${entry.taskId}: ${errorText(error)}`));
   }
 }

@@ -1,9 +1,8 @@
 /**
  * Framing for the agent ↔ job host pipe. Node's own IPC re-concatenates its buffer on every chunk of a large message
- * (a 4 MB tensor took ~0.5 s), so messages go over a plain pipe instead: [u32 header length][u32 payload length]
- * [JSON header][payload], where every Uint8Array in the message travels as raw bytes in the payload and the header
- * keeps its place as {"$bytes":[offset,length]}. The receiver puts bytes straight where they belong: the payload gets
- * a buffer of its own (from `alloc`, so a pool can recycle it), which it may transfer to a worker.
+ * (a 4 MB tensor took ~0.5 s), so messages go over a plain pipe instead, as frames (common/frame.ts). The receiver
+ * puts bytes straight where they belong: the payload gets a buffer of its own (from `alloc`, so a pool can recycle
+ * it), which it may transfer to a worker.
  *
  * A large payload may go through a file in a private folder on a RAM file system instead (`Spill`): one write and
  * one read of the whole payload, where a pipe moves ~200 KB per wake-up of each side. With every core computing
@@ -22,11 +21,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { frameLengths, frameParts, parseHeader, reviveBytes, stripBytes } from '../../common/frame.js';
 
-const MAX = 2 ** 32 - 1;
-type Ref = { $bytes: [number, number] };
-const isRef = (v: unknown): v is Ref =>
-  typeof v === 'object' && v !== null && '$bytes' in v && Array.isArray(v.$bytes) && v.$bytes.length === 2;
 /** The header of a frame whose payload is in a file: its name in the spill folder, its size, the message. */
 type Spilled = { $spill: [string, number]; m: unknown };
 const isSpilled = (v: unknown): v is Spilled =>
@@ -107,33 +103,13 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A frame's parts; with `spill`, a large payload goes to a file in the spill folder and the frame names it. */
 export function encodeFrame(message: unknown, spill?: Spill): Uint8Array[] {
-  const blobs: Uint8Array[] = [];
-  let at = 0;
-  // A walk, not a JSON.stringify replacer: stringify calls Buffer#toJSON (a number per byte) before any replacer.
-  const strip = (v: unknown): unknown => {
-    if (v instanceof Uint8Array) {
-      blobs.push(v);
-      const ref: Ref = { $bytes: [at, v.byteLength] };
-      at += v.byteLength;
-      return ref;
-    }
-    if (Array.isArray(v)) return v.map(strip);
-    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)]));
-    return v;
-  };
-  let header = strip(message);
-  if (at > MAX) throw new Error('message too large for one frame');
-  const name = spill && at >= spill.minBytes ? `${process.pid}-${++spilled}` : undefined;
-  if (spill && name && writeSpill(spill.dir, name, blobs)) {
-    header = { $spill: [name, at], m: header } satisfies Spilled;
-    blobs.length = 0;
-  }
-  const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const prefix = Buffer.alloc(8);
-  prefix.writeUInt32LE(head.length, 0);
-  prefix.writeUInt32LE(blobs.length ? at : 0, 4);
-  return [prefix, head, ...blobs];
+  const stripped = stripBytes(message);
+  const name = spill && stripped.size >= spill.minBytes ? `${process.pid}-${++spilled}` : undefined;
+  if (spill && name && writeSpill(spill.dir, name, stripped.blobs))
+    return frameParts({ $spill: [name, stripped.size], m: stripped.header } satisfies Spilled, [], 0);
+  return frameParts(stripped.header, stripped.blobs, stripped.size);
 }
 
 /**
@@ -186,14 +162,6 @@ function unspill(dir: string, [name, size]: Spilled['$spill'], alloc: (n: number
   return payload;
 }
 
-/** Puts the payload's bytes where the header kept their places. */
-function revive(v: unknown, payload: Uint8Array): unknown {
-  if (isRef(v)) return payload.subarray(v.$bytes[0], v.$bytes[0] + v.$bytes[1]);
-  if (Array.isArray(v)) return v.map((x) => revive(x, payload));
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revive(x, payload)]));
-  return v;
-}
-
 /**
  * Reassembles frames and hands each decoded message to `onMessage`. Feed it either way: push() stream chunks (one
  * copy each), or, where the socket reads into a given buffer (net.Socket `onread`), read into target() and call
@@ -240,17 +208,17 @@ export class FrameReader {
   private next(): void {
     this.filled = 0;
     if (this.part === 'prefix') {
-      const view = new DataView(this.prefix.buffer);
-      this.head = new Uint8Array(view.getUint32(0, true));
-      this.payload = this.alloc(view.getUint32(4, true));
+      const lengths = frameLengths(this.prefix);
+      this.head = new Uint8Array(lengths.head);
+      this.payload = this.alloc(lengths.payload);
       this.part = 'head';
     } else if (this.part === 'head') this.part = 'payload';
     else {
       this.part = 'prefix';
-      const header: unknown = JSON.parse(Buffer.from(this.head.buffer).toString('utf8'));
-      if (!isSpilled(header)) return this.onMessage(revive(header, this.payload));
+      const header = parseHeader(this.head);
+      if (!isSpilled(header)) return this.onMessage(reviveBytes(header, this.payload));
       if (this.spillDir === undefined) throw new Error('a spilled frame, but no spill folder');
-      this.onMessage(revive(header.m, unspill(this.spillDir, header.$spill, this.alloc)));
+      this.onMessage(reviveBytes(header.m, unspill(this.spillDir, header.$spill, this.alloc)));
     }
   }
 }

@@ -88,5 +88,3 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('failed'), jobId: z.string(), code: HostErrorCodeSchema, message: z.string() }),
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;
-
-export const DTYPE_BYTES = { float32: 4, float16: 2, int8: 1, uint8: 1, int32: 4, int64: 8, bool: 1 } as const;

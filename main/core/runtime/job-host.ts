@@ -9,9 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Socket, type ConnectOpts, type SocketConstructorOpts } from 'node:net';
 import { parentPort, isMainThread, Worker } from 'node:worker_threads';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { DTypeSchema, type DType } from '../../common/task.js';
+import { DTYPE_BYTES, DTypeSchema, type DType } from '../../common/task.js';
 import {
-  DTYPE_BYTES,
   HostRequestSchema,
   tensorBuffers,
   type HostErrorCode,
@@ -332,7 +331,7 @@ function typedView(t: HostTensor): Typed {
   if (t.data.byteLength !== count * size)
     throw new HostError('bad-input', `tensor of shape [${t.shape.join(', ')}] needs ${count * size} bytes, got ${t.data.byteLength}`);
   // Typed views need aligned offsets; a copy is cheaper than a wrong answer.
-  const d = t.data.byteOffset % size ? t.data.slice() : t.data;
+  const d = t.data.byteOffset % size ? new Uint8Array(t.data) : t.data;
   const make = {
     float32: Float32Array,
     float16: Uint16Array,

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { byText } from '../../common/text.js';
 import { fail, type Result } from '../../common/result.js';
 import { open } from 'node:fs/promises';
-import type { ReleaseReason, Task, TaskResult, Tensor } from '../../common/task.js';
+import { DTYPE_BYTES, type ReleaseReason, type Task, type Tensor } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
 import { BufferPool, sweepSpillFolders } from './frames.js';
-import { DTYPE_BYTES, tensorBuffers, type HostTensor } from './host-protocol.js';
+import { tensorBuffers, type HostTensor } from './host-protocol.js';
 import { defaultHostEntry, JobHost, type HostEntry } from './host.js';
 import { ModelCache, type ModelCacheOptions } from './model-cache.js';
 
@@ -222,22 +222,4 @@ export function batchKey(p: PreparedTask): string | undefined {
     .sort(([a], [b]) => byText(a, b))
     .map(([n, t]) => `${n}:${t.dtype}:${t.shape.slice(1).join('x')}`);
   return `${p.task.model.sha256}|${[...p.task.outputs].sort().join(',')}|${inputs.join(';')}`;
-}
-
-export function toResult(taskId: string, outputs: Record<string, HostTensor>, accounting: TaskResult['accounting']): TaskResult {
-  return {
-    taskId,
-    outputs: Object.fromEntries(
-      Object.entries(outputs).map(([n, t]) => [
-        n,
-        {
-          kind: 'inline' as const,
-          dtype: t.dtype,
-          shape: t.shape,
-          data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64'),
-        },
-      ]),
-    ),
-    accounting,
-  };
 }

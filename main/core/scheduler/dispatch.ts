@@ -2,10 +2,10 @@
  * Dispatch and batching: picks a host for the best queued task (an idle one, a new one, pipelining behind the same
  * model, or preempting lower-priority work), gathers a micro-batch, runs it, and splits the results back per task.
  */
-import type { HostTensor, RunRequest } from '../runtime/host-protocol.js';
+import type { RunRequest } from '../runtime/host-protocol.js';
 import type { HostOutcome } from '../runtime/host.js';
 import { canSuspend } from '../runtime/process-control.js';
-import { batchKey, splitOutput, stackFeeds, toResult, type PreparedTask } from '../runtime/runtime.js';
+import { batchKey, splitOutput, stackFeeds, type PreparedTask } from '../runtime/runtime.js';
 import { applyStop } from './enforcement.js';
 import type { Queued } from './queue.js';
 import { recover } from './recovery.js';
@@ -185,20 +185,24 @@ function deliver(state: SchedulerState, job: Job, done: Extract<HostOutcome, { o
   const parts = Object.fromEntries(
     Object.entries(message.outputs).map(([name, tensor]) => [name, job.entries.length > 1 ? splitOutput(tensor, rows) : [tensor]]),
   );
-  job.entries.forEach((entry, index) => {
+  const kept = job.entries.map((entry, index) => {
     const share = rows[index]! / totalRows;
-    const outputs: Record<string, HostTensor> = Object.fromEntries(Object.entries(parts).map(([name, split]) => [name, split[index]!]));
-    state.finish(entry, {
-      result: toResult(entry.task.id, outputs, {
-        wallMs: message.accounting.wallMs * share,
-        cpuMs: message.accounting.cpuMs * share,
-        peakRssBytes: message.accounting.peakRssBytes,
-        device: `${job.lane.spec.id}/${message.accounting.provider}`,
-        operations: message.accounting.operations * share,
-      }),
+    return state.finish(entry, {
+      result: {
+        taskId: entry.task.id,
+        outputs: Object.fromEntries(Object.entries(parts).map(([name, split]) => [name, split[index]!])),
+        accounting: {
+          wallMs: message.accounting.wallMs * share,
+          cpuMs: message.accounting.cpuMs * share,
+          peakRssBytes: message.accounting.peakRssBytes,
+          device: `${job.lane.spec.id}/${message.accounting.provider}`,
+          operations: message.accounting.operations * share,
+        },
+      },
     });
   });
-  done.recycle(); // the results hold base64 copies now
+  // The results are views into the host's output buffers: those go back to the pool once every result is kept.
+  void Promise.all(kept).then(done.recycle);
   const { dutyCycle } = job.lane.decision.limits;
   if (job.lane.spec.kind === 'gpu' && dutyCycle < 1 && dutyCycle > 0)
     // GPUs cannot be stopped mid-kernel: pace runs instead, idle long enough to meet the duty cycle.

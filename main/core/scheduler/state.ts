@@ -129,18 +129,19 @@ export class SchedulerState {
   }
 
   /** The one way a task leaves: its result or its release goes to the sink, unless the network cancelled it. */
-  finish(entry: Queued, outcome: Outcome): void {
+  /** Settles once the sink is done with the outcome (a result's bytes may be reused after that). */
+  finish(entry: Queued, outcome: Outcome): Promise<void> {
     const { sink, logger } = this.options;
     this.changed();
     this.known.delete(entry.task.id);
     entry.prepared?.release();
-    if (this.cancelled.delete(entry.task.id)) return; // the network no longer wants it: nothing to send
+    if (this.cancelled.delete(entry.task.id)) return Promise.resolve(); // the network no longer wants it: nothing to send
     const done =
       'result' in outcome
         ? sink.complete(outcome.result)
         : (logger.warn(`task ${entry.task.id} released (${outcome.reason}): ${outcome.message}`),
           sink.release(entry.task.id, outcome.reason, outcome.message));
-    Promise.resolve(done).catch((error: unknown) => logger.error(`result sink failed for ${entry.task.id}: ${String(error)}`));
+    return Promise.resolve(done).catch((error: unknown) => logger.error(`result sink failed for ${entry.task.id}: ${String(error)}`));
   }
 
   /** 'gpu' is a preference: such tasks run on the CPU (at its share) when no GPU here can run them. */

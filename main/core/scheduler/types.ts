@@ -12,7 +12,10 @@ import type { Runtime } from '../runtime/runtime.js';
 export interface TaskSource {
   lease(slots: number): Promise<readonly Task[]>;
 }
-/** Where outcomes go: exactly one of complete/release per task. */
+/**
+ * Where outcomes go: exactly one of complete/release per task. A result's output bytes are views into buffers the
+ * scheduler reuses once complete() settles: a sink keeps them by writing them out (or copying) before that.
+ */
 export interface ResultSink {
   complete(result: TaskResult): void | Promise<void>;
   release(taskId: string, reason: ReleaseReason, message: string): void | Promise<void>;

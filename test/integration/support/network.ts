@@ -57,9 +57,7 @@ export async function testDevice(url: string, extra: Partial<NetworkClientOption
 /** A schema-valid result made at once: for tests of leasing and submitting, not inference. */
 export const quickResult = (task: Task): TaskResult => ({
   taskId: task.id,
-  outputs: Object.fromEntries(
-    task.outputs.map((n) => [n, { kind: 'inline' as const, dtype: 'float32' as const, shape: [1], data: 'AAAAAA==' }]),
-  ),
+  outputs: Object.fromEntries(task.outputs.map((n) => [n, { dtype: 'float32' as const, shape: [1], data: new Uint8Array(4) }])),
   accounting: { wallMs: 1, cpuMs: 1, peakRssBytes: 1, device: 'cpu', operations: 0 },
 });
 
@@ -106,12 +104,7 @@ export async function runWithOrt(task: Task): Promise<TaskResult> {
     const tensor = out[name];
     if (!tensor) throw new Error(`no output ${name}`);
     const data = tensor.data as Float32Array;
-    outputs[name] = {
-      kind: 'inline',
-      dtype: 'float32',
-      shape: [...tensor.dims],
-      data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
-    };
+    outputs[name] = { dtype: 'float32', shape: [...tensor.dims], data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   }
   const wallMs = performance.now() - started;
   return {
