@@ -4,7 +4,7 @@
  * address to the printed one); the app forks it as its embedded devnet, which keeps the devnet's servers, chain
  * and onnxruntime verifier out of the agent's process. Everything lives in the data folder and survives restarts:
  * the coordinator's key and devices, its receipt log, and the chain's state (balances, contracts, claims).
- * Usage: npm run devnet -- [--port N] [--chain-port N] [--data DIR] [--task-interval MS] [--epoch-ms MS]
+ * Usage: npm run devnet -- [--port N] [--chain-port N] [--data DIR] [--task-interval MS] [--epoch-ms MS] [--verify-rate R]
  * (the chain listens on --port + 1 unless --chain-port is given; 0 for both picks free ports).
  */
 import { homedir } from 'node:os';
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     data: { type: 'string' },
     'task-interval': { type: 'string' },
     'epoch-ms': { type: 'string' },
+    /** Share of results recomputed (0–1); 0 pays every result unverified, whatever its outputs. */
+    'verify-rate': { type: 'string' },
   },
 });
 const port = Number(values.port ?? 7440);
@@ -40,6 +42,7 @@ const startup = (async () => {
     logger: stderrLogger,
     ...(values['task-interval'] ? { taskIntervalMs: Number(values['task-interval']) } : {}),
     ...(values['epoch-ms'] ? { epochMs: Number(values['epoch-ms']) } : {}),
+    ...(values['verify-rate'] ? { verifyRate: Number(values['verify-rate']) } : {}),
   });
   closers.push(() => coordinator.close());
   const chain = await startLocalChain({ stateFile: join(dataDir, 'chain-state.json'), port: chainPort });

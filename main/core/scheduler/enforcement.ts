@@ -11,9 +11,9 @@ const BURST_MS = 250;
 const mib = (bytes: number): string => `${Math.round(bytes / 1024 ** 2)} MiB`;
 
 /**
- * Stopped while the device is paused, the host preempted or over its CPU share, and (CPU lanes) while it has no job:
- * onnxruntime's pool threads spin for ~40 ms after each run: ~40 ms of CPU for a task whose run took 1–2 ms, when
- * tasks came one at a time at 2 threads. Running otherwise.
+ * Stopped while the device is paused, the host preempted or over its CPU share, and (CPU lanes) while it has no job,
+ * so an idle host costs nothing at all, whatever its threads would do (onnxruntime's pool threads spun ~40 ms after
+ * each run before spinning was turned off in job-host.ts). Running otherwise.
  */
 export function applyStop(slot: HostSlot): void {
   const idle = slot.jobs.length === 0 && slot.lane.spec.kind === 'cpu' && slot.host.parkable;
