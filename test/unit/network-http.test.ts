@@ -53,8 +53,14 @@ test('backoff grows exponentially to its cap, with jitter between half and all o
   );
 });
 
+/** Sockets that carried a request: '/fresh-only' answers on a new connection only, as a server past its keep-alive. */
+const used = new WeakSet<object>();
+let connections = 0;
 const server = createServer((req, res) => {
   const route = req.url ?? '';
+  const reused = used.has(req.socket);
+  used.add(req.socket);
+  if (route === '/fresh-only') return void (reused ? req.socket.destroy() : res.end(JSON.stringify({ n: 1 })));
   if (route === '/ok') return void res.end(JSON.stringify({ n: 1 }));
   if (route === '/big') return void res.end(JSON.stringify({ n: 'x'.repeat(5000) }));
   if (route === '/drip') {
@@ -67,6 +73,7 @@ const server = createServer((req, res) => {
   if (route === '/busy') return void res.writeHead(503).end('down');
   return void res.socket?.destroy();
 });
+server.on('connection', () => connections++);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 after(() => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -90,6 +97,12 @@ test('each failure is one coded NetworkError with a sentence', async () => {
     get('/ok', z.object({ n: z.string() })),
     (e: NetworkError) => e.code === 'BAD_REPLY' && /invalid at "n"/.test(e.message),
   );
+});
+
+test('a kept connection the server has dropped is retried once on a new one: the call succeeds', async () => {
+  const before = connections;
+  for (let i = 0; i < 3; i++) assert.deepEqual(await get('/fresh-only'), { n: 1 });
+  assert.ok(connections - before >= 3, `${connections - before} connections: each call after the first needed a new one`);
 });
 
 test('the outbox keeps unreadable entries aside instead of deleting them, and ignores half-written temp files', async () => {

@@ -84,15 +84,21 @@ export interface RequestOptions<T> {
  */
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-/** One exchange: the status and the body's text, at most `maxBytes` of it; rejects with the request's error. */
+/**
+ * One exchange: the status and the body's text, at most `maxBytes` of it; rejects with the request's error. A kept
+ * connection the server closed meanwhile fails at once (ECONNRESET before any reply): that one is tried again, once,
+ * on a new connection, as Node's documentation advises; the server never read the request.
+ */
 function exchange(
   url: URL,
   o: Pick<RequestOptions<unknown>, 'method' | 'maxBytes'>,
   headers: Record<string, string>,
   body: readonly (Uint8Array | string)[],
   signal: AbortSignal,
+  retried = false,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
+    const aborted = (): void => reject(signal.reason);
     const secure = url.protocol === 'https:';
     const req = (secure ? httpsRequest : httpRequest)(
       url,
@@ -115,9 +121,14 @@ function exchange(
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNRESET' && req.reusedSocket && !retried && !signal.aborted)
+        resolve(exchange(url, o, headers, body, signal, true));
+      else reject(error);
+    });
+    req.on('close', () => signal.removeEventListener('abort', aborted));
     // The signal settles it even where a body it cut off ends without an error.
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    signal.addEventListener('abort', aborted, { once: true });
     for (const part of body) req.write(part);
     req.end();
   });
