@@ -34,10 +34,11 @@ function descendants(pid: number): { pid: number; name: string }[] {
   const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   return kids.flatMap((kid) => {
     const argv = readFileSync(`/proc/${kid}/cmdline`, 'utf8').split('\0');
-    const name = argv.some((a) => a.includes('devnet'))
-      ? 'devnet coordinator'
-      : argv[0]!.includes('anvil')
-        ? 'devnet chain (anvil)'
+    // The chain first: its arguments name the devnet's folder too, and two processes with one name would count as one.
+    const name = argv[0]!.includes('anvil')
+      ? 'devnet chain (anvil)'
+      : argv.some((a) => a.includes('devnet'))
+        ? 'devnet coordinator'
         : argv.slice(0, 2).join(' ');
     return [{ pid: kid, name }, ...descendants(kid)];
   });

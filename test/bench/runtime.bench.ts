@@ -256,7 +256,12 @@ for (const c of cases) {
     }
     // The job host's CPU per task, thread by thread (idle between rounds: stopped), against raw's per run.
     const hostThreads = [...threadCpuMs(pid)].map(([tid, ms]) => ({ main: tid === pid, ms: (ms - (host0.get(tid) ?? 0)) / (ROUNDS * 16) }));
-    const rawPerRun = rawThreads.flat().map((th) => ({ ...th, ms: th.ms / ROUNDS }));
+    // Each round is a new raw process: its threads are matched across rounds by rank (busiest first).
+    const ranked = rawThreads.map((round) => [...round].sort((x, y) => y.ms - x.ms));
+    const rawPerRun = ranked[0]!.map((th, i) => ({
+      main: th.main,
+      ms: ranked.reduce((sum, round) => sum + (round[i]?.ms ?? 0), 0) / ROUNDS,
+    }));
     const cpuOf = (list: Raw['threads']): number => list.reduce((sum, th) => sum + th.ms, 0);
     const cpuRatio = cpuOf(hostThreads) / cpuOf(rawPerRun);
     await t.scheduler.close();

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
-import si from 'systeminformation';
 import { byText } from '../../common/text.js';
 import type { Cpu, Gpu, ProviderInfo, VendorReport } from '../../common/hardware.js';
 import { probeIntelDrm } from './intel-drm.js';
@@ -170,6 +169,8 @@ const siFlag = (flag: string) =>
 
 async function cpu(platform: NodeJS.Platform): Promise<Cpu> {
   if (platform === 'linux') return parseCpuinfo(await readFile('/proc/cpuinfo', 'utf8'), process.arch);
+  // Loaded only here (macOS and Windows without the addon): loaded at start it costs the always-on agent ~2 MB of heap.
+  const { default: si } = await import('systeminformation');
   const [info, flags] = await Promise.all([si.cpu(), si.cpuFlags()]);
   const features = flags.split(/\s+/).map(siFlag);
   if (process.arch === 'arm64') features.push('neon'); // mandatory on arm64, rarely listed

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { HTTP_RPC_PATH, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../common/wire.js';
 import { errorText, fail, type ErrorCode, type Result } from '../../common/result.js';
 import type { Agent } from '../agent.js';
@@ -181,16 +181,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   server.on('error', (error) => logger.error(`HTTP server: ${error.message}`));
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    // The socket only pushes events; clients send nothing but control frames, so anything bigger is refused.
-    maxPayload: 1024,
-    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
-  });
+  // ws is loaded when the first browser tab connects: an agent nobody looks at does without its MBs.
+  let sockets: Promise<WebSocketServer> | undefined;
+  const openSockets = async (): Promise<WebSocketServer> => {
+    const { WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({
+      noServer: true,
+      // The socket only pushes events; clients send nothing but control frames, so anything bigger is refused.
+      maxPayload: 1024,
+      handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+    });
+    wss.on('error', (error) => logger.error(`WebSocket server: ${error.message}`));
+    return wss;
+  };
   const reject = (socket: Duplex, status: number, reason: string): void => {
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
-  wss.on('error', (error) => logger.error(`WebSocket server: ${error.message}`));
+  const accept = (ws: WebSocket): void => {
+    // ws closes the connection itself (1002/1007/1009) after emitting the error; only the notice is left to us.
+    ws.on('error', (error: Error & { code?: string }) => logger.warn(`WebSocket: client closed for ${error.code ?? error.message}`));
+    ws.send(JSON.stringify({ type: 'state', state: agent.state() }));
+    const unsubscribe = agent.subscribe((event) => ws.send(JSON.stringify(event)));
+    ws.on('close', unsubscribe);
+    // The socket only pushes; anything a client sends is a protocol error.
+    ws.on('message', () => ws.close(1008, 'This socket only sends events'));
+  };
   server.on('upgrade', (req, socket, head) => {
     // Until the handshake completes this is a raw socket: a reset or garbage must not surface as an unhandled error.
     socket.on('error', () => socket.destroy());
@@ -199,15 +214,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     const given = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length);
     if (!sameToken(given, token)) return reject(socket, 401, 'Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      // ws closes the connection itself (1002/1007/1009) after emitting the error; only the notice is left to us.
-      ws.on('error', (error: Error & { code?: string }) => logger.warn(`WebSocket: client closed for ${error.code ?? error.message}`));
-      ws.send(JSON.stringify({ type: 'state', state: agent.state() }));
-      const unsubscribe = agent.subscribe((event) => ws.send(JSON.stringify(event)));
-      ws.on('close', unsubscribe);
-      // The socket only pushes; anything a client sends is a protocol error.
-      ws.on('message', () => ws.close(1008, 'This socket only sends events'));
-    });
+    (sockets ??= openSockets()).then(
+      (wss) => wss.handleUpgrade(req, socket, head, accept),
+      (error: Error) => {
+        logger.error(`WebSocket server: ${error.message}`);
+        reject(socket, 500, 'Internal Server Error');
+      },
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -224,8 +237,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token,
     url: `http://${HOST}:${port}/#token=${token}`,
     close: async () => {
-      for (const client of wss.clients) client.terminate();
-      wss.close();
+      const wss = await sockets?.catch(() => undefined);
+      for (const client of wss?.clients ?? []) client.terminate();
+      wss?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

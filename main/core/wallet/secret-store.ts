@@ -1,4 +1,4 @@
-import { AsyncEntry } from '@napi-rs/keyring';
+import type { AsyncEntry } from '@napi-rs/keyring';
 import { errorText } from '../../common/result.js';
 
 /**
@@ -27,14 +27,16 @@ export class KeychainStore implements SecretStore {
 
   constructor(private readonly service = SECRET_SERVICE) {}
 
-  private entry(account: string): AsyncEntry {
+  /** The addon loads on first use (a wallet created, imported or opened), not with the always-on agent. */
+  private async entry(account: string): Promise<AsyncEntry> {
+    const { AsyncEntry } = await import('@napi-rs/keyring');
     return new AsyncEntry(this.service, account);
   }
 
   /** A real round trip: a reachable but locked keyring only fails on write or read. */
   async unavailableReason(): Promise<string | null> {
-    const probe = this.entry(PROBE_ACCOUNT);
     try {
+      const probe = await this.entry(PROBE_ACCOUNT);
       const value = `probe-${Date.now()}`;
       await probe.setPassword(value);
       const back = await probe.getPassword();
@@ -45,15 +47,15 @@ export class KeychainStore implements SecretStore {
     }
   }
 
-  get(account: string): Promise<string | null> {
-    return this.entry(account).getPassword();
+  async get(account: string): Promise<string | null> {
+    return (await this.entry(account)).getPassword();
   }
 
   async set(account: string, secret: string): Promise<void> {
-    await this.entry(account).setPassword(secret);
+    await (await this.entry(account)).setPassword(secret);
   }
 
   async delete(account: string): Promise<void> {
-    await this.entry(account).deleteCredential();
+    await (await this.entry(account)).deleteCredential();
   }
 }
