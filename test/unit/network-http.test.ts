@@ -7,7 +7,7 @@ import type { NetworkError } from '../../main/core/network/http.js';
 import { backoffMs, checkCoordinatorUrl, requestJson } from '../../main/core/network/http.js';
 import { bodyChunks } from '../../main/core/network/body.js';
 import { Outbox, type OutboxEntry } from '../../main/core/network/outbox.js';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fakes.js';
 
@@ -165,6 +165,38 @@ test('an outbox file is a frame: listed from its header alone, read back with it
   assert.ok(!readB.ok && readB.error.code === 'damaged');
   assert.match(readB.error.message, /kept as .*\.frame\.bad/);
   assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.bad')).length, 2);
+});
+
+test("a sent result's file is written over by the next result, cut to its size; spares are never listed as results", async () => {
+  const dir = await tempDir();
+  const outbox = new Outbox(dir);
+  assert.ok(
+    (
+      await outbox.put(
+        entry(
+          'big',
+          Array.from({ length: 4096 }, (_, i) => i),
+        ),
+      )
+    ).ok,
+  );
+  await outbox.remove('big');
+  const spares = await readdir(dir);
+  assert.deepEqual(
+    spares.map((n) => n.replace(/[0-9a-f]+$/, '#')),
+    ['spare-#'],
+    'kept to be written over',
+  );
+  const { size: bigSize } = await stat(join(dir, spares[0]!));
+  assert.deepEqual((await outbox.list()).entries, [], 'a spare is no result');
+  assert.ok((await outbox.put(entry('small', [7, 8]))).ok);
+  const names = await readdir(dir);
+  assert.equal(names.length, 1, 'the spare became the new result');
+  assert.ok((await stat(join(dir, names[0]!))).size < bigSize, 'cut to the new content');
+  const [small] = (await outbox.list()).entries;
+  const read = await outbox.read(small!);
+  assert.ok(read.ok);
+  assert.deepEqual([...new Float32Array(new Uint8Array(read.value.result.outputs['Y']!.data).buffer)], [7, 8]);
 });
 
 test('a result queued by the earlier JSON outbox (base64 outputs) is rewritten as a frame and still sent', async () => {
