@@ -3,25 +3,19 @@
 // leased), beside a bare Node process measured in the same window as the baseline. The window opens once start-up is
 // over (hardware detected and its benchmark done). Goal for the agent itself: ≤0.1 % core, ≤60 MB.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as wait } from 'node:timers/promises';
 import { tempDir } from '../helpers/fakes.js';
 import type { AgentState } from '../../main/common/state.js';
 import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
+import { cpuNs } from '../helpers/thread-cpu.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 60);
-/**
- * CPU time of every thread of the process from /proc/<pid>/task/<tid>/schedstat (nanoseconds): utime/stime come
- * in 10 ms ticks and charge a whole tick to a process that merely woke up when it landed, which swamps an idle cost.
- */
+/** CPU time of every thread of the process (schedstat: an idle cost is too small for 10 ms ticks), and its RSS. */
 function usage(pid: number) {
-  let cpuNs = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    cpuNs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-  }
   const rssKb = Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1]);
-  return { cpuMs: cpuNs / 1e6, rssMb: rssKb / 1024 };
+  return { cpuMs: cpuNs(pid) / 1e6, rssMb: rssKb / 1024 };
 }
 
 if (process.platform !== 'linux') {

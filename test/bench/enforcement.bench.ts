@@ -3,11 +3,12 @@
 // scheduler. Linux only (/proc). Run: node scripts/bench.mjs enforcement
 import { cpus, loadavg, setPriority } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped, rssBytes } from '../../main/core/runtime/process-control.js';
 import { tempDir } from '../helpers/fakes.js';
+import { cpuNs } from '../helpers/thread-cpu.js';
 import { fixtureHost, matmulTask, ModelServer, decided, running, runtimeWithHost, testScheduler } from '../unit/runtime-fixtures.js';
 
 if (process.platform !== 'linux') {
@@ -101,14 +102,7 @@ console.log(
 );
 
 // 2. Give-back latency: the job's own progress is its threads' time on CPU (/proc/<pid>/task/*/schedstat, ns).
-const progress = (pid: number): number =>
-  readdirSync(`/proc/${pid}/task`).reduce((n, tid) => {
-    try {
-      return n + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      return n; // a thread that just ended
-    }
-  }, 0);
+const progress = cpuNs;
 // The sampling loop below is the observer: when the OS lets us (root), it runs at nice -10 so that its own
 // scheduling delays on the shared cores are not counted as latency. The agent's stop itself is synchronous.
 const observerRaised = (() => {

@@ -7,7 +7,7 @@
 // with it on and off. Between trials the machine is handed back as the tick does once the idle rule holds again.
 // Run: node scripts/bench.mjs giveback-input
 import { cpus, loadavg } from 'node:os';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { CPU_DEVICE_ID, type Decision, type Signals } from '../../main/common/policy.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../main/common/settings.js';
 import { x11IdleSeconds, x11Input, x11InputWatcher, type X11Input } from '../../main/core/monitor/input-watcher.js';
@@ -19,6 +19,7 @@ import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js
 import { isStopped } from '../../main/core/runtime/process-control.js';
 import { fakePorts } from '../helpers/fakes.js';
 import { startXvfb, x11Missing } from '../helpers/xvfb.js';
+import { threadCpuNs } from '../helpers/thread-cpu.js';
 import { matmulTask, ModelServer, testScheduler } from '../unit/runtime-fixtures.js';
 
 const missing = x11Missing();
@@ -218,14 +219,8 @@ const ticksOf = (pid: number): number => {
 const WINDOW_MS = 6000;
 const cost = { on: { self: 0, x: 0, ms: 0 }, off: { self: 0, x: 0, ms: 0 } };
 await wait(3000); // the closed scheduler's last work and GC settle first
-/** Time on CPU of this process's threads (schedstat, ns → ms), by thread id. */
-const threadMs = (): Map<string, number> =>
-  new Map(
-    readdirSync('/proc/self/task').map((tid) => [
-      tid,
-      Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
-    ]),
-  );
+/** Time on CPU of this process's threads, in ms by thread id. */
+const threadMs = (): Map<number, number> => new Map([...threadCpuNs('self')].map(([tid, ns]) => [tid, ns / 1e6]));
 let ownThreadMs = 0;
 const windows: string[] = [];
 for (const mode of ['off', 'on', 'off', 'on', 'off', 'on'] as const) {

