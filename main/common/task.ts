@@ -128,6 +128,12 @@ export const TaskResultSchema = z
   .strict();
 export type TaskResult = z.infer<typeof TaskResultSchema>;
 
+/** The result with output bytes of its own: the scheduler reuses the buffers its results' bytes are views into. */
+export const withOwnBytes = (result: TaskResult): TaskResult => ({
+  ...result,
+  outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, t]) => [name, { ...t, data: new Uint8Array(t.data) }])),
+});
+
 /** Why a device gives a task back instead of a result; sent to the network with `release`. */
 export const ReleaseReasonSchema = z.enum([
   'invalid-task', // failed validation; the message says which field

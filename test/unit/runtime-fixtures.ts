@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Decision, Limits } from '../../main/common/policy.js';
-import { TaskSchema, type ReleaseReason, type Task, type TaskResult } from '../../main/common/task.js';
+import { TaskSchema, withOwnBytes, type ReleaseReason, type Task, type TaskResult } from '../../main/common/task.js';
 import type { HostEntry } from '../../main/core/runtime/host.js';
 import { createRuntime, type Runtime } from '../../main/core/runtime/runtime.js';
 import { createScheduler, type Scheduler, type SchedulerOptions, type TaskSource } from '../../main/core/scheduler/scheduler.js';
@@ -165,7 +165,7 @@ export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promi
     logger: ports.logger,
     sink: {
       // Kept as the network client keeps it (written out): the scheduler reuses the output buffers afterwards.
-      complete: (result) => record({ kind: 'result', result: kept(result) }, result.taskId),
+      complete: (result) => record({ kind: 'result', result: withOwnBytes(result) }, result.taskId),
       release: (taskId, reason, message) => record({ kind: 'release', taskId, reason, message }, taskId),
     },
     ...opts,
@@ -176,12 +176,6 @@ export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promi
   };
   return { scheduler, source, runtime, outcomes, outcome, ports };
 }
-
-/** A result whose output bytes are its own. */
-const kept = (result: TaskResult): TaskResult => ({
-  ...result,
-  outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, t]) => [name, { ...t, data: new Uint8Array(t.data) }])),
-});
 
 /** One device's limits and whether it runs: what decide() says for it, flat, for short test lines. */
 export type DeviceLimits = Limits & { run: boolean };

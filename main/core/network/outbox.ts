@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { decodeFrame, encodeFrame, frameLengths, parseHeader } from '../../common/frame.js';
 import { errorText, fail, ok, type Result } from '../../common/result.js';
-import { TaskResultSchema, TensorSchema } from '../../common/task.js';
+import { TaskResultSchema, TensorSchema, withOwnBytes } from '../../common/task.js';
 import { replaceFileAtomic, writeParts } from '../fs/atomic.js';
 import { diskRefusal } from '../fs/disk-refusal.js';
 
@@ -213,7 +213,7 @@ export class Outbox {
     } catch (error) {
       const why = diskRefusal(error);
       if (why === null) throw error;
-      this.held.set(taskId, { entry: own ? copied(entry) : entry, why });
+      this.held.set(taskId, { entry: own ? { ...entry, result: withOwnBytes(entry.result) } : entry, why });
       return why;
     }
   }
@@ -236,11 +236,3 @@ async function readQueued(file: string): Promise<Queued> {
     await handle.close();
   }
 }
-
-const copied = (entry: OutboxEntry): OutboxEntry => ({
-  ...entry,
-  result: {
-    ...entry.result,
-    outputs: Object.fromEntries(Object.entries(entry.result.outputs).map(([name, t]) => [name, { ...t, data: new Uint8Array(t.data) }])),
-  },
-});
