@@ -1,5 +1,5 @@
 // Job hosts die with their agent. The kernel's way (Linux: PR_SET_PDEATHSIG, even for a stopped host) is the soak case
-// "agent killed (kill -9) while its job host is stopped" (test/soak/cases.ts); here the watchdog of every other
+// "agent killed (kill -9) while its job host is stopped" (test/soak/cases-work.ts); here the watchdog of every other
 // platform, run on this one without the parent-death signal.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
