@@ -91,6 +91,8 @@ export function createContribution(o: ContributionOptions): Contribution {
     memoryBudgetBytes: () => Math.max(0, ...(decision?.devices.map((device) => device.limits.memoryBudgetBytes) ?? [])),
     clock,
     logger,
+    // Downloads for a coordinator that is not on this machine reach only the public internet.
+    coordinatorUrl: () => connected?.service.client.url ?? null,
   });
   let devnet: DevnetProcess | null = null;
   let connected: Connected | null = null;
@@ -174,6 +176,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     });
     connected = { url, service, scheduler, registered, notices: [...notices, ...service.notices] };
     for (const notice of service.notices) o.onNotice(notice);
+    void service.audited.then((notice) => notice && o.onNotice(notice));
     blocker = null;
     // Once connected (the client's own first contact registers the device, and must not be raced): the payout chain
     // of a network of its own, and on any network what is claimable already (earned before a restart, say).

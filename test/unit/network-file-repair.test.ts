@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Wallet } from 'ethers';
+import { parseUnits, Wallet } from 'ethers';
 import { systemClock } from '../../main/core/node-ports.js';
 import { startNetworkService, type NetworkService } from '../../main/core/network/service.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { contributing } from '../integration/support/contribute.js';
-import { cpuDevice, runWithOrt } from '../integration/support/network.js';
+import { cpuDevice, leaseOne, nextEvent, runWithOrt, switchableProxy } from '../integration/support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -62,7 +62,7 @@ test(
     assert.equal(second.service.notices.length, 1);
     assert.match(
       second.service.notices[0]!,
-      /^The file with this computer's network registration was damaged, so it was kept as client\.json\.bad-\S+ and the app registers again by itself\./,
+      /^The file with this computer's network registration was damaged, so it was kept as client\.json\.bad-\S+ and rebuilt from your earnings history and waiting results: this computer keeps its identity/,
     );
     assert.doesNotMatch(second.service.notices[0]!, /Zod|invalid_type|expected|\{/);
     const names = await readdir(join(dataDir, 'network'));
@@ -78,8 +78,12 @@ test(
     // Not JSON at all, and a queued result that cannot be read: both set aside, each one plain sentence.
     await writeFile(file, '\u0000\u0000garbage');
     await writeFile(join(dataDir, 'network', 'outbox', `${'0'.repeat(32)}.json`), '{"version":1,');
+    const confirmed = second.service.earnings().total.confirmed;
     const third = await start();
     assert.equal(third.service.notices.length, 2, third.service.notices.join('\n'));
+    assert.equal(third.service.client.deviceId, good.deviceId, 'no id in the file: recovered from the ledger');
+    assert.equal(third.service.ledger.report.setAside, undefined, 'no signed epoch of this device is set aside');
+    assert.equal(third.service.earnings().total.confirmed, confirmed, 'the history is unchanged');
     assert.match(
       third.service.notices[1]!,
       /^A finished result waiting to be sent was damaged and cannot be sent; it was kept in the outbox folder with the ending \.bad\./,
@@ -102,5 +106,65 @@ test(
       fourth.service.notices.some((n) => /^1 line of your earnings history is damaged and not counted/.test(n)),
       fourth.service.notices.join('\n'),
     );
+  },
+);
+
+test(
+  'a missing client.json, or one with no id left in it, costs nothing: the same device, its signed history and its waiting results',
+  { timeout: 120_000 },
+  async () => {
+    const devnet = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1, epochMs: 0 });
+    closers.push(() => devnet.close());
+    const proxy = await switchableProxy(devnet.url);
+    closers.push(() => proxy.close());
+    const dataDir = await tempDir();
+    const signer = Wallet.createRandom();
+    const start = async () => {
+      const service = await startNetworkService({
+        dataDir,
+        url: proxy.url,
+        detailDays: () => 7,
+        signer,
+        device: cpuDevice,
+        clock: systemClock,
+        logger: new MemoryLogger(),
+      });
+      closers.push(() => service.close());
+      return service;
+    };
+    const first = await start();
+    const earned = receipts(first, 1);
+    const stop = contributing(first.client, (task) => runWithOrt(task));
+    await earned;
+    await stop();
+    // A finished result the network does not take before the restart: it waits in the outbox.
+    const queueOne = async (service: NetworkService): Promise<string> => {
+      const { leaseId, task } = await leaseOne(service.client);
+      const result = await runWithOrt(task);
+      proxy.up = false;
+      const queued = nextEvent(service.client, 'queued');
+      await service.client.complete(leaseId, result);
+      await queued;
+      return task.id;
+    };
+    const deviceId = first.client.deviceId;
+    const file = join(dataDir, 'network', 'client.json');
+    let service = first;
+    for (const damage of [() => writeFile(file, '\u0000garbage with no id'), () => rm(file)]) {
+      const taskId = await queueOne(service);
+      const confirmed = service.earnings().total.confirmed;
+      await service.close();
+      await damage();
+      proxy.up = true;
+      service = await start();
+      const sent = nextEvent(service.client, 'submitted', (e) => e.taskId === taskId);
+      assert.equal(service.client.deviceId, deviceId, 'the same device');
+      assert.equal(service.ledger.report.setAside, undefined, 'no signed epoch of this device is set aside');
+      // Receipts still due from before may come in at the new start: the history only grows.
+      assert.ok(parseUnits(service.earnings().total.confirmed, 18) >= parseUnits(confirmed, 18), 'nothing of the history is lost');
+      assert.equal(service.notices.length, 1, service.notices.join('\n'));
+      assert.match(service.notices[0]!, /this computer keeps its identity and registers again by itself/);
+      assert.equal((await sent).status, 'accepted', 'the waiting result is taken and paid');
+    }
   },
 );

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SignedEpochSchema, type EpochBundle } from '../../common/protocol.js';
@@ -40,6 +40,13 @@ export interface Submitted {
   estimateWei: bigint;
 }
 
+/** The ledger no longer holds the lines its index counted (emptied, cut or replaced): the earlier index is kept aside. */
+export interface ReplacedReport {
+  recordsBefore: number;
+  recordsNow: number;
+  indexKeptIn: string;
+}
+
 /** Lines that failed the check at load: moved out of the ledger into `keptIn`, each with its reason. */
 export interface SetAsideReport {
   count: number;
@@ -71,10 +78,14 @@ export class Ledger {
   private checked: { hash: Hash; bytes: number; lines: number; sinceSaved: number } | null = null;
   /** Lines reach the file through here: a record the disk refuses (full) waits in memory, in order. */
   private readonly log: LogAppender;
+  /** What the start's check was against, kept for a rebuild. */
+  private problemOf: ((record: LedgerRecord) => string | null) | null = null;
+  /** The start took its sums from the index: they are still to be recounted from the lines (auditIndex). */
+  private unaudited = false;
 
   private constructor(
     readonly file: string,
-    readonly report: LogOpenReport & { setAside?: SetAsideReport },
+    readonly report: LogOpenReport & { setAside?: SetAsideReport; replaced?: ReplacedReport },
     private index: Seal | null,
     totals: LedgerTotals,
     /** Per-receipt detail for the window of days (proofs, the CSV's rows). */
@@ -129,12 +140,15 @@ export class Ledger {
   }
 
   private async check(problemOf: (record: LedgerRecord) => string | null, now: number): Promise<SetAsideReport | null> {
+    this.problemOf = problemOf;
     const size = (await stat(this.file).catch(() => undefined))?.size ?? 0;
     const prefix = this.index && this.index.bytes <= size ? await hashOf(this.file, this.index.bytes) : null;
     const index = prefix?.copy().digest('hex') === this.index?.sha256 ? this.index : null;
     const hash = index && prefix ? prefix : createHash('sha256');
-    // Nothing is appended before this check, so the totals are still the index's own.
+    // Nothing is appended before this check, so the totals are still the index's own; a recount keeps the pending
+    // results, which only the index holds.
     const totals = index ? this.totals : new LedgerTotals();
+    if (!index) totals.keepPending(this.totals);
     const problems = index ? [...index.problems] : [];
     const start = index?.bytes ?? 0;
     let lines = index?.lines ?? 0;
@@ -155,6 +169,8 @@ export class Ledger {
     }
     this.totals = totals;
     this.report.problems = problems.slice(0, 100);
+    if (this.index && !index) await this.noteReplaced(this.index, lines - problems.length, now);
+    this.unaudited = index !== null;
     let report: SetAsideReport | null = null;
     if (bad.length) {
       const keptIn = `${this.file}.set-aside-${now}`;
@@ -166,6 +182,46 @@ export class Ledger {
     this.checked = { hash, bytes, lines, sinceSaved: 0 };
     await this.writeIndex();
     return report;
+  }
+
+  /** Says so when fewer good lines are left than the index counted, keeping that index beside the ledger. */
+  private async noteReplaced(was: Seal, recordsNow: number, now: number): Promise<void> {
+    const recordsBefore = was.lines - was.problems.length;
+    if (recordsNow >= recordsBefore) return;
+    const indexKeptIn = `${this.file}.index.bad-${now}`;
+    await copyFile(`${this.file}.index`, indexKeptIn).catch(() => undefined);
+    this.report.replaced = { recordsBefore, recordsNow, indexKeptIn };
+  }
+
+  /**
+   * Counts again, in the background, the lines whose sums the start took from the index, and compares the two: an
+   * index whose sums were changed (its checksum recomputed to match) is caught here and rebuilt from the lines, each
+   * checked again as at a first start. True when it was rebuilt. The sums and the file's length are taken together, in
+   * turn with appends; the lines are then read while new ones may be appended after them.
+   */
+  async auditIndex(now: number): Promise<boolean> {
+    const problemOf = this.problemOf;
+    if (!this.unaudited || !problemOf) return false;
+    this.unaudited = false;
+    const due = await this.inTurn(async () => {
+      await this.log.append();
+      const checked = this.checked;
+      return checked && this.log.heldCount() === 0 ? { end: checked.bytes, fingerprint: this.totals.fingerprint() } : null;
+    });
+    if (!due) return false;
+    const again = new LedgerTotals();
+    for await (const { text, end } of fileLines(this.file)) {
+      if (end > due.end) break;
+      const record = decodeRecord(text, LedgerRecordSchema);
+      if (typeof record !== 'string' && again.isNew(record)) again.add(record);
+    }
+    if (again.fingerprint() === due.fingerprint) return false;
+    await this.inTurn(async () => {
+      await copyFile(`${this.file}.index`, `${this.file}.index.bad-${now}`).catch(() => undefined);
+      this.index = null;
+      await this.check(problemOf, now);
+    });
+    return true;
   }
 
   /**

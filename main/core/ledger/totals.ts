@@ -330,6 +330,35 @@ export class LedgerTotals {
     return this.recent.slice(-RECENT);
   }
 
+  /**
+   * What the counted epochs add up to, per series and quarter hour (whatever the split into minutes), and the receipt
+   * numbers seen: the same for any two totals of the same lines, so sums read from the index can be checked against a
+   * fresh count of the signed epochs. Work units are left out (floats), but for time online, which stays exact.
+   */
+  fingerprint(): string {
+    const rows: string[] = [];
+    for (const [key, series] of this.series) {
+      const quarters = new Map<number, Slot>();
+      for (const [start, slot] of [...series.quarters, ...series.minutes]) {
+        const q = Math.floor(start / QUARTER) * QUARTER;
+        const into = quarters.get(q) ?? { wei: 0n, units: 0, receipts: 0, rejected: 0 };
+        into.wei += slot.wei;
+        into.units += series.resource === 'availability' ? slot.units : 0;
+        into.receipts += slot.receipts;
+        into.rejected += slot.rejected;
+        quarters.set(q, into);
+      }
+      for (const [q, s] of quarters) rows.push(`${key}\n${q}\n${s.wei}\n${s.units}\n${s.receipts}\n${s.rejected}`);
+    }
+    for (const [key, s] of this.seqs) rows.push(`${key}\n${s.max}\n${s.gaps.map(String).sort(byText).join(';')}`);
+    return rows.sort(byText).join('\0');
+  }
+
+  /** Takes over `from`'s pending results (kept in the index only), as a recount from the lines cannot find them. */
+  keepPending(from: LedgerTotals): void {
+    for (const [key, p] of from.pending) if (!this.settledSet.has(key)) this.pending.set(key, p);
+  }
+
   toJSON(): TotalsJson {
     const slots = (m: Map<number, Slot>): TotalsJson['series'][number]['minutes'] =>
       [...m].map(([start, s]) => [start, String(s.wei), s.units, s.receipts, s.rejected]);

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { EarningsBucket, EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
 import type { DeviceType } from '../../common/protocol.js';
 import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
@@ -47,6 +47,8 @@ export interface NetworkService {
   ledger: Ledger;
   /** What opening the ledger found that the user should know, in plain words. */
   notices: readonly string[];
+  /** Once the sums the start read from the index are recounted from the signed epochs: what to tell, if anything. */
+  audited: Promise<string | null>;
   status(): NetworkStatus;
   subscribe(listener: (event: NetworkEvent) => void): () => void;
   earnings(query?: EarningsQuery): EarningsSummary;
@@ -61,7 +63,7 @@ const DAY_MS = 86_400_000;
 
 const lines = (n: number): string => (n === 1 ? '1 line' : `${n} lines`);
 
-function ledgerNotices(report: Ledger['report'], setAside: SetAsideReport | null): string[] {
+function ledgerNotices({ report, file }: Ledger, setAside: SetAsideReport | null): string[] {
   const out: string[] = [];
   if (setAside) {
     out.push(
@@ -71,6 +73,12 @@ function ledgerNotices(report: Ledger['report'], setAside: SetAsideReport | null
   if (report.problems.length) {
     out.push(
       `${lines(report.problems.length)} of your earnings history ${report.problems.length === 1 ? 'is' : 'are'} damaged and not counted; the file keeps ${report.problems.length === 1 ? 'it' : 'them'} as ${report.problems.length === 1 ? 'it is' : 'they are'}.`,
+    );
+  }
+  if (report.replaced) {
+    const { recordsBefore, recordsNow, indexKeptIn } = report.replaced;
+    out.push(
+      `Your earnings history file (${basename(file)}) was emptied or replaced: it holds ${recordsNow} of the ${recordsBefore} signed records it held, and the totals shown count only those. If you have a copy of that file from a backup, put it back while the app is closed. The earlier summary was kept in ${indexKeptIn}.`,
     );
   }
   if (report.tornTail)
@@ -84,7 +92,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     o.logger.warn(
       `ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`,
     );
-  const repaired = await repairNetworkFiles(o.dataDir, ledger.sums.newest().at(-1)?.deviceId, o.clock.now(), o.logger);
+  const repaired = await repairNetworkFiles(o.dataDir, ledger.file, ledger.sums.newest().at(-1)?.deviceId, o.clock.now(), o.logger);
   const client = await createNetworkClient({
     url: o.url,
     dataDir: o.dataDir,
@@ -101,7 +109,18 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     o.logger.warn(
       `ledger: ${setAside.count} line(s) failed their check and were moved to ${setAside.keptIn} (${setAside.reasons.join('; ')})`,
     );
-  const notices = [...repaired, ...ledgerNotices(ledger.report, setAside)];
+  const notices = [...repaired, ...ledgerNotices(ledger, setAside)];
+  const audited = ledger.auditIndex(o.clock.now()).then(
+    (rebuilt) => {
+      if (!rebuilt) return null;
+      o.logger.warn(`ledger: the sums in ${ledger.file}.index did not match the ledger's lines; rebuilt from them`);
+      return 'The saved summary of your earnings did not match your signed earnings history, so it was rebuilt from that history. The figures shown now come from the signed records; nothing is needed from you.';
+    },
+    (error: unknown) => {
+      o.logger.error(`ledger: the index could not be checked against the ledger: ${String(error)}`);
+      return null;
+    },
+  );
   client.start();
 
   // Time without work, for explaining the difference between projection and earnings.
@@ -118,6 +137,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     client,
     ledger,
     notices,
+    audited,
     status: () => client.status(),
     subscribe: (listener) => client.subscribe(listener),
     earnings: (query) => ledger.sums.summary(query),
