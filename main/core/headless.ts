@@ -17,6 +17,11 @@ const root = new URL('../../', import.meta.url);
 const { values } = parseArgs({ options: { port: { type: 'string' } } });
 const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
 const started = await startAgent({ mode: 'headless', version, home: homedir() });
+// A disk that refuses the data folder: one plain sentence, no stack, and a failing exit for scripts and services.
+if (!started.started && 'error' in started) {
+  process.stderr.write(`${started.error.message}\n`);
+  process.exit(1);
+}
 // One agent per data folder: a second start shows the running agent's link instead of starting another.
 if (!started.started) {
   const { pid, url } = started.running;
@@ -38,7 +43,8 @@ const server = await serve(wanted).catch((error: NodeJS.ErrnoException) => {
   return serve(0);
 });
 
-await lock.setUrl(server.url);
+if (!(await lock.setUrl(server.url)))
+  stderrLogger.warn('the link could not be saved in the data folder: a second start will not be able to show it');
 stderrLogger.info(`settings in ${paths.configDir}, data in ${paths.dataDir}`);
 process.stdout.write(`Synor Contributor (headless) is running. Open this link in your browser:\n  ${server.url}\n`);
 

@@ -3,6 +3,7 @@
  * lets it finish properly. Electron passes what it does better (powerMonitor, safeStorage, its app folder);
  * headless mode passes nothing.
  */
+import type { Failure } from '../common/result.js';
 import { createAgent, type Agent, type AgentOptions } from './agent.js';
 import { createDefaultProbe } from './hardware/default-probe.js';
 import { acquireInstanceLock, type InstanceLock, type LockInfo } from './instance-lock.js';
@@ -10,6 +11,7 @@ import { nodeSystemPorts } from './monitor/node-sources.js';
 import { stderrLogger, systemClock } from './node-ports.js';
 import { appPaths, type AppPaths } from './paths.js';
 import type { Ports } from './ports.js';
+import { startRefusal } from './start-refusal.js';
 import { KeychainStore } from './wallet/secret-store.js';
 
 export interface StartOptions {
@@ -41,12 +43,21 @@ export interface AlreadyRunning {
   running: LockInfo;
 }
 
-export async function startAgent(o: StartOptions): Promise<Started | AlreadyRunning> {
+/** The disk refuses the app's folders (full, read-only, not ours): the shell shows `error.message` and ends. */
+export interface CannotStart {
+  started: false;
+  paths: AppPaths;
+  error: Failure<'STORAGE'>;
+}
+
+export async function startAgent(o: StartOptions): Promise<Started | AlreadyRunning | CannotStart> {
   const platform = o.platform ?? process.platform;
   const env = o.env ?? process.env;
   const paths = appPaths(platform, env, o.home);
   const taken = await acquireInstanceLock(paths.dataDir);
-  if (!taken.acquired) return { started: false, paths, running: taken.running };
+  if (!taken.ok) return { started: false, paths, error: taken.error };
+  if (!taken.value.acquired) return { started: false, paths, running: taken.value.running };
+  const { lock, setAside } = taken.value;
   const defaults: Ports = {
     clock: systemClock,
     logger: stderrLogger,
@@ -55,17 +66,22 @@ export async function startAgent(o: StartOptions): Promise<Started | AlreadyRunn
     ...nodeSystemPorts(platform, env),
   };
   const ports = { ...defaults, ...o.ports?.(defaults, paths) };
-  const agent = await createAgent({
-    ports,
-    paths,
-    mode: o.mode,
-    version: o.version,
-    ...(o.autoBenchmark === undefined ? {} : { autoBenchmark: o.autoBenchmark }),
-  }).catch(async (error: unknown) => {
-    await taken.lock.release();
-    throw error;
-  });
-  return { started: true, agent, paths, ports, lock: taken.lock };
+  if (setAside) ports.logger.warn(`The lock file in ${paths.dataDir} was not a plain file: it was moved aside as ${setAside}.`);
+  try {
+    const agent = await createAgent({
+      ports,
+      paths,
+      mode: o.mode,
+      version: o.version,
+      ...(o.autoBenchmark === undefined ? {} : { autoBenchmark: o.autoBenchmark }),
+    });
+    return { started: true, agent, paths, ports, lock };
+  } catch (error) {
+    await lock.release();
+    const words = startRefusal(error, [paths.dataDir, paths.configDir]);
+    if (words === null) throw error;
+    return { started: false, paths, error: { code: 'STORAGE', message: words } };
+  }
 }
 
 /**

@@ -149,12 +149,17 @@ async function run(): Promise<void> {
     }),
   });
   if (!started.started) {
-    // Headless mode already runs on this data folder (another desktop app would have been stopped by the single-instance lock).
-    const { pid, url } = started.running;
-    dialog.showErrorBox(
-      'Synor Contributor is already running',
-      `It runs in headless mode (process ${pid}) on the same data folder. ${url ? `Open ${url} in your browser, or stop it` : 'Stop it'} and start the desktop app again.`,
-    );
+    if ('error' in started) {
+      // The disk refuses the data folder (full, read-only): the same sentence headless mode prints.
+      dialog.showErrorBox('Synor Contributor could not start', started.error.message);
+    } else {
+      // Headless mode already runs on this data folder (another desktop app would have been stopped by the single-instance lock).
+      const { pid, url } = started.running;
+      dialog.showErrorBox(
+        'Synor Contributor is already running',
+        `It runs in headless mode (process ${pid}) on the same data folder. ${url ? `Open ${url} in your browser, or stop it` : 'Stop it'} and start the desktop app again.`,
+      );
+    }
     closed = true;
     return app.quit();
   }

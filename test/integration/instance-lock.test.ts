@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { acquireInstanceLock } from '../../main/core/instance-lock.js';
+import { acquireInstanceLock, type InstanceLock, type LockInfo } from '../../main/core/instance-lock.js';
 import { tempDir } from '../helpers/fakes.js';
 import { rpc, startHeadless } from '../helpers/headless.js';
+import { smallDisk } from '../helpers/small-disk.js';
 
 const HEADLESS = ['--import', 'tsx', 'main/core/headless.ts', '--port', '0'];
 
@@ -17,35 +18,74 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
+/** The lock taken, or a failed assertion saying what was found instead. */
+function taken(got: Awaited<ReturnType<typeof acquireInstanceLock>>): InstanceLock {
+  assert.ok(got.ok && got.value.acquired, JSON.stringify(got));
+  return got.value.lock;
+}
+
 test('the lock: exclusive while its owner lives, taken over when the owner is dead or the file is torn', { timeout: 30_000 }, async () => {
   const dir = await tempDir('synor-lock-');
-  const first = await acquireInstanceLock(dir);
-  assert.ok(first.acquired);
-  assert.equal((await stat(first.lock.file)).mode & 0o777, 0o600, 'the link carries the token');
-  await first.lock.setUrl('http://127.0.0.1:1234/#token=abc');
+  const first = taken(await acquireInstanceLock(dir));
+  assert.equal((await stat(first.file)).mode & 0o777, 0o600, 'the link carries the token');
+  assert.equal(await first.setUrl('http://127.0.0.1:1234/#token=abc'), true);
   // Another live process (this test's parent) asking for the same folder is told who runs it.
   const second = await acquireInstanceLock(dir, process.ppid);
-  assert.deepEqual(second.acquired ? null : second.running, {
+  const written = JSON.parse(await readFile(first.file, 'utf8')) as LockInfo;
+  assert.deepEqual(second.ok && !second.value.acquired ? second.value.running : second, {
     pid: process.pid,
-    startedAt: JSON.parse(await readFile(first.lock.file, 'utf8')).startedAt,
+    startedAt: written.startedAt,
+    processStart: written.processStart,
     url: 'http://127.0.0.1:1234/#token=abc',
   });
-  await first.lock.release();
+  await first.release();
 
   const dead = await deadPid();
   await writeFile(join(dir, 'agent.lock'), JSON.stringify({ pid: dead, startedAt: 1 }));
-  const afterCrash = await acquireInstanceLock(dir);
-  assert.ok(afterCrash.acquired, 'a dead owner leaves a stale lock');
-  await afterCrash.lock.release();
+  const afterCrash = taken(await acquireInstanceLock(dir));
+  await afterCrash.release();
 
   await writeFile(join(dir, 'agent.lock'), '{"pid": 12');
-  const afterTorn = await acquireInstanceLock(dir);
-  assert.ok(afterTorn.acquired, 'a torn lock file is stale');
+  const afterTorn = taken(await acquireInstanceLock(dir));
   // release() removes only our own lock: a lock another agent took meanwhile stays.
-  await writeFile(afterTorn.lock.file, JSON.stringify({ pid: process.ppid, startedAt: 2 }));
-  await afterTorn.lock.release();
-  assert.equal(JSON.parse(await readFile(afterTorn.lock.file, 'utf8')).pid, process.ppid);
+  await writeFile(afterTorn.file, JSON.stringify({ pid: process.ppid, startedAt: 2 }));
+  await afterTorn.release();
+  assert.equal(JSON.parse(await readFile(afterTorn.file, 'utf8')).pid, process.ppid);
 });
+
+test('a fifo in the way of the lock is set aside without being read (a read would wait forever)', { timeout: 30_000 }, async (t) => {
+  const dir = await tempDir('synor-lock-fifo-');
+  if (spawnSync('mkfifo', [join(dir, 'agent.lock')]).status !== 0) return t.skip('no mkfifo here');
+  const got = await acquireInstanceLock(dir);
+  assert.ok(got.ok && got.value.acquired, JSON.stringify(got));
+  assert.match(got.value.setAside ?? '', /^agent\.lock\.bad-/);
+  assert.ok((await lstat(join(dir, got.value.setAside!))).isFIFO(), 'kept, only renamed');
+  await got.value.lock.release();
+});
+
+test(
+  'a full disk refuses the lock in plain words and leaves no lock behind; with room again it is taken',
+  { timeout: 60_000 },
+  async (t) => {
+    const disk = await smallDisk();
+    if ('skipped' in disk) return t.skip(disk.skipped);
+    try {
+      const dir = join(disk.dir, 'data');
+      await mkdir(dir);
+      await disk.fill();
+      const got = await acquireInstanceLock(dir);
+      assert.deepEqual(got, {
+        ok: false,
+        error: { code: 'STORAGE', message: `The disk holding ${dir} is full: free some space and start again.` },
+      });
+      assert.deepEqual(await readdir(dir), [], 'no empty lock file left');
+      await disk.free();
+      await taken(await acquireInstanceLock(dir)).release();
+    } finally {
+      await disk.close();
+    }
+  },
+);
 
 test("two real headless starts on one data folder: the second prints the first one's link and exits 0", { timeout: 120_000 }, async () => {
   const home = await tempDir('synor-two-');
