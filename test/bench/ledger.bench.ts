@@ -165,6 +165,9 @@ for (const q of [{ utcOffsetMinutes: 60 }, { fromMs: END - 3_600_000 }, { fromMs
 const [, sinceMs] = await time(() => ledger.sums.since(END - 30 * 86_400_000));
 const queryMs = Math.max(...queries, sinceMs);
 const summary = ledger.sums.summary();
+// After every start the sums read from the index are recounted from the lines in the background (issue 26).
+const [rebuilt, auditMs] = await time(() => ledger.auditIndex(2));
+if (rebuilt) throw new Error('the recount found the index wrong on a ledger nobody touched');
 // A line the ledger refused would make every figure below look better than it is.
 if (ledger.report.problems.length > 0 || ledger.sums.total().confirmed !== formatSynor(expectedWei)) {
   throw new Error(
@@ -217,6 +220,7 @@ console.log(
 console.log(
   `# restart: open ${openMs.toFixed(1)} ms + check of the checked part's hash and new lines ${verifyMs.toFixed(1)} ms; empty ledger heap ${(empty / MB).toFixed(1)} MB`,
 );
+console.log(`# background recount of the index's sums from the lines (after a start, off its path): ${auditMs.toFixed(0)} ms`);
 console.log(
   `# disk: an epoch line ${epochLineBytes} bytes (${((yearEpochs * epochLineBytes) / MB).toFixed(0)} MB a year), index ${(indexBytes / MB).toFixed(1)} MB; a day of detail (864 k tasks) ${(rawDay / MB).toFixed(0)} MB written in ${(detailWriteMs / 1000).toFixed(1)} s, packed to ${(packedDay / MB).toFixed(0)} MB in ${(packMs / 1000).toFixed(1)} s`,
 );

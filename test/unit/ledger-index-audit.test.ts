@@ -7,12 +7,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseUnits, Wallet } from 'ethers';
 import type { EpochBundle, Receipt } from '../../main/common/protocol.js';
-import { decodeRecord, encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { Ledger } from '../../main/core/ledger/ledger.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
 import { tempDir } from '../helpers/fakes.js';
-import { ledgerWei, signedEpoch, testReceipt } from '../helpers/ledger.js';
-import { z } from 'zod';
+import { forgeIndex, ledgerWei, signedEpoch, testReceipt } from '../helpers/ledger.js';
 
 const coordinator = Wallet.createRandom();
 const owner = Wallet.createRandom().address;
@@ -41,17 +39,6 @@ async function reopen(file: string, now = 1): Promise<Ledger> {
   const ledger = await Ledger.open(file);
   await ledger.verify(trust, now);
   return ledger;
-}
-
-// The index as its own code writes it: the totals are read as plain JSON here, changed, and encoded again with a
-// fresh checksum, as someone who read the format would.
-async function forgeIndex(file: string, extraWei: bigint): Promise<void> {
-  const index = decodeRecord((await readFile(`${file}.index`, 'utf8')).trimEnd(), z.any()) as {
-    totals: { series: { minutes: [number, string, ...unknown[]][]; quarters: [number, string, ...unknown[]][] }[] };
-  };
-  const slot = index.totals.series[0]!.minutes[0] ?? index.totals.series[0]!.quarters[0]!;
-  slot[1] = String(BigInt(slot[1]) + extraWei);
-  await writeFile(`${file}.index`, encodeRecord(index));
 }
 
 test(

@@ -8,7 +8,7 @@ import { startNetworkService, type NetworkService } from '../../main/core/networ
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { contributing } from '../integration/support/contribute.js';
-import { cpuDevice, leaseOne, nextEvent, runWithOrt, switchableProxy } from '../integration/support/network.js';
+import { cpuDevice, nextEvent, queueResult, runWithOrt, switchableProxy } from '../integration/support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -137,21 +137,11 @@ test(
     const stop = contributing(first.client, (task) => runWithOrt(task));
     await earned;
     await stop();
-    // A finished result the network does not take before the restart: it waits in the outbox.
-    const queueOne = async (service: NetworkService): Promise<string> => {
-      const { leaseId, task } = await leaseOne(service.client);
-      const result = await runWithOrt(task);
-      proxy.up = false;
-      const queued = nextEvent(service.client, 'queued');
-      await service.client.complete(leaseId, result);
-      await queued;
-      return task.id;
-    };
     const deviceId = first.client.deviceId;
     const file = join(dataDir, 'network', 'client.json');
     let service = first;
     for (const damage of [() => writeFile(file, '\u0000garbage with no id'), () => rm(file)]) {
-      const taskId = await queueOne(service);
+      const taskId = await queueResult(service.client, proxy);
       const confirmed = service.earnings().total.confirmed;
       await service.close();
       await damage();

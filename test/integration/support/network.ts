@@ -130,6 +130,20 @@ export function nextEvent<T extends NetworkEvent['type']>(
   });
 }
 
+/**
+ * Leases a task, runs it, cuts `proxy` and completes it: a finished result the network has not taken, waiting in the
+ * outbox (the proxy stays cut). Resolves with its task id once it is on disk.
+ */
+export async function queueResult(client: NetworkClient, proxy: { up: boolean }): Promise<string> {
+  const { leaseId, task } = await leaseOne(client);
+  const result = await runWithOrt(task);
+  proxy.up = false;
+  const queued = nextEvent(client, 'queued');
+  await client.complete(leaseId, result);
+  await queued;
+  return task.id;
+}
+
 /** A TCP proxy on 127.0.0.1 that can be cut (refuses and drops connections) and restored: "the network went away". */
 export async function switchableProxy(target: string): Promise<{ url: string; up: boolean; close(): Promise<void> }> {
   const { port: targetPort } = new URL(target);
