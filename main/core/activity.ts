@@ -2,6 +2,7 @@ import { rename, stat } from 'node:fs/promises';
 import { errorText } from '../common/result.js';
 import { ActivityEntrySchema, type ActivityEntry } from '../common/state.js';
 import { encodeRecord, LogAppender, openLog } from './fs/checksummed-log.js';
+import { refusalAdvice } from './fs/disk-refusal.js';
 import type { Clock, Logger } from './ports.js';
 
 const LIMIT = 500;
@@ -65,7 +66,8 @@ export class ActivityLog {
     if (saved !== this.heldTold) return; // as it was when last said
     this.heldTold = !saved;
     if (!saved) {
-      const message = `The activity log cannot be saved (${this.file.heldBecause()}): new entries are kept in memory and saved once there is room. Free some disk space.`;
+      const why = this.file.heldBecause() ?? '';
+      const message = `The activity log cannot be saved (${why}): new entries are kept in memory and saved once they can be. ${refusalAdvice(why)}`;
       this.logger.error(message);
       return this.add('notice', message);
     }

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRuntime } from '../../main/core/runtime/runtime.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
-import { matmulTask, sha256 } from '../unit/runtime-fixtures.js';
+import { localCoordinator, matmulTask, sha256 } from '../unit/runtime-fixtures.js';
 import { HostileServer } from './hostile.js';
 import { clean, downloadsIn, MiB, refusedMessage, withCache, type SoakCase } from './case.js';
 
@@ -120,6 +120,7 @@ export const DOWNLOAD_CASES: SoakCase[] = [
           memoryBudgetBytes: () => 32 * MiB,
           clock: ports.clock,
           logger: ports.logger,
+          coordinatorUrl: localCoordinator,
         });
         const model = {
           url: hostile.blob('model', { kind: 'plain', bytes: new Uint8Array(8) }),
@@ -135,7 +136,10 @@ export const DOWNLOAD_CASES: SoakCase[] = [
           sha256: 'd'.repeat(64),
           size,
         };
-        const got = await runtime.prepare({ ...matmulTask(model, new Float32Array(1), [1]), inputs: { X: input } });
+        const got = await runtime.prepare(
+          { ...matmulTask(model, new Float32Array(1), [1]), inputs: { X: input } },
+          new AbortController().signal,
+        );
         const requests = hostile.count('/blobs/input') + hostile.count('/blobs/model');
         return {
           ...clean,
@@ -159,6 +163,7 @@ export const DOWNLOAD_CASES: SoakCase[] = [
           memoryBudgetBytes: () => 32 * MiB,
           clock: ports.clock,
           logger: ports.logger,
+          coordinatorUrl: localCoordinator,
         });
         const model = {
           url: hostile.blob('model', { kind: 'plain', bytes: new Uint8Array(8) }),
@@ -173,7 +178,10 @@ export const DOWNLOAD_CASES: SoakCase[] = [
           sha256: 'e'.repeat(64),
           size: 64,
         };
-        const got = await runtime.prepare({ ...matmulTask(model, new Float32Array(1), [1]), inputs: { X: input } });
+        const got = await runtime.prepare(
+          { ...matmulTask(model, new Float32Array(1), [1]), inputs: { X: input } },
+          new AbortController().signal,
+        );
         const requests = hostile.count('/blobs/input');
         return {
           ...clean,
@@ -197,6 +205,7 @@ export const DOWNLOAD_CASES: SoakCase[] = [
           memoryBudgetBytes: () => 32 * MiB,
           clock: ports.clock,
           logger: ports.logger,
+          coordinatorUrl: localCoordinator,
         });
         const modelBytes = new Uint8Array(8);
         const model = { url: hostile.blob('model', { kind: 'plain', bytes: modelBytes }), sha256: sha256(modelBytes), size: 8 };
@@ -212,7 +221,7 @@ export const DOWNLOAD_CASES: SoakCase[] = [
           };
           return { ...matmulTask(model, new Float32Array(1), [1]), inputs: { X: input } };
         });
-        const [p1, p2, p3] = tasks.map((t) => runtime.prepare(t)) as [
+        const [p1, p2, p3] = tasks.map((t) => runtime.prepare(t, new AbortController().signal)) as [
           ReturnType<typeof runtime.prepare>,
           ReturnType<typeof runtime.prepare>,
           ReturnType<typeof runtime.prepare>,

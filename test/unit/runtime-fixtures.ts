@@ -84,10 +84,19 @@ export function matmulTask(model: Task['model'], x: Float32Array, shape: number[
   };
 }
 
+/** The coordinator tests' runtimes prepare for: on this machine, so downloads from 127.0.0.1 servers are allowed. */
+export const localCoordinator = (): string => 'http://127.0.0.1:1/';
+
 /** A runtime whose job hosts run `hostEntry`: a stand-in host (fixtureHost), or a path that does not exist. */
 export async function runtimeWithHost(hostEntry: HostEntry): Promise<Runtime> {
   const ports = fakePorts();
-  return createRuntime({ cacheDir: await tempDir('synor-rt-'), clock: ports.clock, logger: ports.logger, hostEntry });
+  return createRuntime({
+    cacheDir: await tempDir('synor-rt-'),
+    clock: ports.clock,
+    logger: ports.logger,
+    hostEntry,
+    coordinatorUrl: localCoordinator,
+  });
 }
 /** A stand-in job host from test/fixtures/models, run through tsx. */
 export const fixtureHost = (name: string): HostEntry => ({
@@ -150,7 +159,12 @@ export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promi
 }> {
   const ports = fakePorts();
   ports.clock.time = Date.UTC(2026, 10, 25, 12);
-  const runtime = createRuntime({ cacheDir: await tempDir('synor-rt-'), clock: ports.clock, logger: ports.logger });
+  const runtime = createRuntime({
+    cacheDir: await tempDir('synor-rt-'),
+    clock: ports.clock,
+    logger: ports.logger,
+    coordinatorUrl: localCoordinator,
+  });
   const outcomes: Outcome[] = [];
   const waiters = new Map<string, (o: Outcome) => void>();
   const record = (o: Outcome, id: string): void => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { errorText } from '../../common/result.js';
 import { DEVNET_LABEL, type NetworkStatus } from '../../common/network.js';
+import { refusalAdvice } from '../fs/disk-refusal.js';
 import {
   ROUTES,
   VoucherReplySchema,
@@ -199,7 +200,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     const held = submitting.heldBecause();
     if (held) {
       const kept = submitting.held();
-      const message = `New work is paused: ${held}. ${kept.words} ${kept.count === 1 ? 'is' : 'are'} kept in memory (results are still sent); free some disk space to go on.`;
+      const message = `New work is paused: ${held}. ${kept.words} ${kept.count === 1 ? 'is' : 'are'} kept in memory (results are still sent). ${refusalAdvice(held)}`;
       return { ...common, code: 'error', message };
     }
     if (lastError && !lastError.retryable) return { ...common, code: 'error', message: lastError.message };

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { errorText, fail, ok, type Result } from '../../common/result.js';
+import { fail, ok, type Result } from '../../common/result.js';
 import type { ModelRef } from '../../common/task.js';
-import { writeFileAtomic } from '../fs/atomic.js';
-import { setAside } from '../fs/set-aside.js';
-import { bodyChunks } from '../network/body.js';
+import { downloadError, openDownload } from '../network/download.js';
 import type { LinkMeter } from '../network/link-meter.js';
+import { NotPublicError } from '../network/public-address.js';
 import type { Clock, Logger } from '../ports.js';
+import { REFUSED_MS, RefusedSources, SHA } from './refused-sources.js';
 
 export interface ModelCacheOptions {
   dir: string;
@@ -17,7 +16,11 @@ export interface ModelCacheOptions {
   capBytes: number | (() => number);
   clock: Clock;
   logger: Logger;
-  fetch?: typeof fetch;
+  /**
+   * Whether downloads may reach only public addresses: true for a coordinator that is not on this machine, which must
+   * not probe the user's own network through the agent. Read at each download; left out, any address is reached.
+   */
+  publicOnly?: () => boolean;
   /** A download that receives nothing for this long is dropped (and resumes on the next try). */
   stallMs?: number;
   /**
@@ -29,26 +32,27 @@ export interface ModelCacheOptions {
   meter?: Pick<LinkMeter, 'record'>;
 }
 
-const SHA = /^[0-9a-f]{64}$/;
 /** A blob found whole this recently is taken as still there: a stream of tasks for one model stats it every 10 s, not per task. */
 const FRESH_MS = 10_000;
-/** A hash that did not match (or a body past its declared size) is not fetched again for this long: not once per task. */
-const REFUSED_MS = 10 * 60_000;
-/** At most this many refused hashes are remembered (the newest): a coordinator naming new ones cannot grow it. */
-const REFUSED_MAX = 256;
-/** `refused.json` in the cache folder: the refusals outlive a restart, which would otherwise fetch each bad source again. */
-const RefusedFileSchema = z
-  .object({
-    version: z.literal(1),
-    refused: z
-      .array(z.object({ sha256: z.string().regex(SHA), message: z.string().max(4096), until: z.number().int() }).strict())
-      .max(REFUSED_MAX),
-  })
-  .strict();
 
 /** A blob's path in the cache, or why not: `refused` when the source proved bad (remembered), else `unavailable`. */
 export type Fetched = Result<string, 'unavailable' | 'refused'>;
 const unavailable = (message: string): Fetched => fail('unavailable', message);
+
+/**
+ * What a coordinator hears when its download pointed at this computer or its network: the same words whatever the
+ * address was, and nothing the address answered (nothing was asked of it), so a coordinator cannot map the user's LAN.
+ */
+export const REFUSED_SOURCE = 'the download address is not on the public internet: refused without connecting';
+/** Why a caller's download ended early: its task, lease or coordinator went away. */
+export const NOT_WANTED = 'the download stopped: the task no longer needs it';
+
+/** A download under way, shared by every caller asking for the same hash; it stops once none of them wants it. */
+interface Inflight {
+  done: Promise<Fetched>;
+  stop: AbortController;
+  wanted: number;
+}
 
 /**
  * Content-addressed blob store for models (and tensors sent by URL). A file's name is its sha256, never anything
@@ -56,22 +60,18 @@ const unavailable = (message: string): Fetched => fail('unavailable', message);
  * renamed into `blobs/` only once its size and hash match. Last use is the file's mtime, which orders eviction.
  */
 export class ModelCache {
-  private readonly inflight = new Map<string, Promise<Fetched>>();
+  private readonly inflight = new Map<string, Inflight>();
   private readonly pins = new Map<string, number>();
   /** sha256 → size and when it was last found whole (clock ms); also when its last use was written as mtime. */
   private readonly fresh = new Map<string, { size: number; at: number }>();
-  /** sha256 → why its last download was refused and until when (clock ms) that answer stands; oldest first. */
-  private readonly refused = new Map<string, { message: string; until: number }>();
-  private refusedRead: Promise<void> | null = null;
-  private refusedWrites: Promise<void> = Promise.resolve();
-  private readonly refusedFile: string;
+  private readonly refused: RefusedSources;
   private readonly blobs: string;
   private readonly partial: string;
 
   constructor(private readonly o: ModelCacheOptions) {
     this.blobs = join(o.dir, 'blobs');
     this.partial = join(o.dir, 'partial');
-    this.refusedFile = join(o.dir, 'refused.json');
+    this.refused = new RefusedSources(join(o.dir, 'refused.json'), o.clock, o.logger);
   }
 
   private cap(): number {
@@ -84,13 +84,34 @@ export class ModelCache {
     return join(this.blobs, sha256);
   }
 
-  /** Path of the verified blob, downloading (or resuming) it if needed. */
-  ensure(ref: ModelRef): Promise<Fetched> {
-    const running = this.inflight.get(ref.sha256);
-    if (running) return running;
-    const p = this.fetchBlob(ref).finally(() => this.inflight.delete(ref.sha256));
-    this.inflight.set(ref.sha256, p);
-    return p;
+  /**
+   * Path of the verified blob, downloading (or resuming) it if needed. `signal`: the caller no longer wants it; its
+   * answer is then NOT_WANTED at once, and the download itself stops when no other caller wants it either.
+   */
+  ensure(ref: ModelRef, signal?: AbortSignal): Promise<Fetched> {
+    if (signal?.aborted) return Promise.resolve(unavailable(NOT_WANTED));
+    let run = this.inflight.get(ref.sha256);
+    if (!run) {
+      const stop = new AbortController();
+      const done = this.fetchBlob(ref, stop.signal).finally(() => this.inflight.delete(ref.sha256));
+      run = { done, stop, wanted: 0 };
+      this.inflight.set(ref.sha256, run);
+    }
+    run.wanted++;
+    if (!signal) return run.done;
+    const { done, stop } = run;
+    const wanted = run;
+    return new Promise<Fetched>((resolve) => {
+      const leave = (): void => {
+        resolve(unavailable(NOT_WANTED));
+        if (--wanted.wanted === 0) stop.abort(new Error('no task needs it any more'));
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      void done.then((got) => {
+        signal.removeEventListener('abort', leave);
+        resolve(got);
+      });
+    });
   }
 
   /** Keeps a blob from eviction while a job uses it. */
@@ -121,17 +142,15 @@ export class ModelCache {
     return entries.filter((e) => e !== undefined);
   }
 
-  private async fetchBlob(ref: ModelRef): Promise<Fetched> {
+  private async fetchBlob(ref: ModelRef, wanted: AbortSignal): Promise<Fetched> {
     if (!SHA.test(ref.sha256)) return unavailable('not a sha256');
     const url = new URL(ref.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       return unavailable(`only http(s) downloads are allowed, not ${url.protocol}`);
     const cap = this.cap();
     if (ref.size > cap) return unavailable(`model is ${mib(ref.size)}, larger than the ${mib(cap)} disk budget for downloads (Settings)`);
-    await (this.refusedRead ??= this.readRefused());
-    const refused = this.refused.get(ref.sha256);
-    if (refused && this.o.clock.now() < refused.until)
-      return unavailable(`${refused.message} (not tried again for ${REFUSED_MS / 60_000} minutes)`);
+    const refused = await this.refused.find(ref.sha256);
+    if (refused !== undefined) return unavailable(`${refused} (not tried again for ${REFUSED_MS / 60_000} minutes)`);
     const final = this.pathOf(ref.sha256);
     const seen = this.fresh.get(ref.sha256);
     if (seen?.size === ref.size && this.o.clock.now() - seen.at < FRESH_MS) return ok(final);
@@ -146,62 +165,62 @@ export class ModelCache {
     await mkdir(this.partial, { recursive: true });
     const part = join(this.partial, `${ref.sha256}.part`);
     try {
-      return await this.download(ref, part, final);
+      return await this.download(ref, url, part, final, wanted);
     } catch (e) {
+      if (e instanceof NotPublicError) {
+        this.o.logger.warn(`model cache: not downloading ${ref.url}: ${e.message}; a coordinator on the network may not reach it`);
+        return unavailable(REFUSED_SOURCE);
+      }
       const got = (await stat(part).catch(() => undefined))?.size ?? 0;
       return unavailable(
-        `download of ${url.host}${url.pathname} stopped at ${got} of ${ref.size} bytes (${String(e)}); the next try resumes`,
+        `download of ${url.host}${url.pathname} stopped at ${got} of ${ref.size} bytes (${downloadError(e)}); the next try resumes`,
       );
     }
   }
 
-  private async download(ref: ModelRef, part: string, final: string): Promise<Fetched> {
+  /** One try, ended by the stall timer, the overall deadline, or `wanted` (no caller wants it any more). */
+  private async download(ref: ModelRef, url: URL, part: string, final: string, wanted: AbortSignal): Promise<Fetched> {
     let have = (await stat(part).catch(() => undefined))?.size ?? 0;
     if (have >= ref.size) {
       await rm(part, { force: true });
       have = 0;
     }
-    const stop = new AbortController();
+    const timers = new AbortController();
     const stallMs = this.o.stallMs ?? 30_000;
     const { baseMs, minBytesPerSec } = this.o.deadline ?? { baseMs: 60_000, minBytesPerSec: 128 * 1024 };
     const totalMs = baseMs + Math.ceil(((ref.size - have) / minBytesPerSec) * 1000);
-    const overall = setTimeout(() => stop.abort(new Error(`not done within ${seconds(totalMs)}`)), totalMs);
-    const arm = (): NodeJS.Timeout => setTimeout(() => stop.abort(new Error(`no data for ${seconds(stallMs)}`)), stallMs);
-    let timer = arm();
-    const alive = (): void => {
-      clearTimeout(timer);
-      timer = arm();
-    };
+    const overall = setTimeout(() => timers.abort(new Error(`not done within ${seconds(totalMs)}`)), totalMs);
+    const stall = setTimeout(() => timers.abort(new Error(`no data for ${seconds(stallMs)}`)), stallMs);
     try {
-      const got = await this.receive(ref, part, final, have, stop.signal, alive);
+      const signal = AbortSignal.any([timers.signal, wanted]);
+      const got = await this.receive(ref, url, { part, final, have, signal, alive: () => stall.refresh() });
       // Evidence of a bad or hostile source: every task naming this hash would download it in full again.
-      if (!got.ok && got.error.code === 'refused') await this.refuse(ref.sha256, got.error.message);
+      if (!got.ok && got.error.code === 'refused') await this.refused.add(ref.sha256, got.error.message);
       return got;
     } finally {
-      clearTimeout(timer);
+      clearTimeout(stall);
       clearTimeout(overall);
     }
   }
 
+  /** Streams the body to `part`, hashing on the way; each chunk is written before the next is read (backpressure). */
   private async receive(
     ref: ModelRef,
-    part: string,
-    final: string,
-    have: number,
-    signal: AbortSignal,
-    alive: () => void,
+    url: URL,
+    { part, final, have, signal, alive }: { part: string; final: string; have: number; signal: AbortSignal; alive: () => void },
   ): Promise<Fetched> {
     const started = performance.now();
-    const res = await (this.o.fetch ?? fetch)(ref.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal, redirect: 'error' });
-    if (res.status !== 200 && res.status !== 206) {
-      await res.body?.cancel();
-      return unavailable(`download of ${ref.url} answered HTTP ${res.status}`);
+    const res = await openDownload(url, { from: have, signal, publicOnly: this.o.publicOnly?.() ?? false });
+    const status = res.statusCode ?? 0;
+    if (status !== 200 && status !== 206) {
+      res.destroy();
+      return unavailable(`download of ${ref.url} answered HTTP ${status}`);
     }
     // A server that ignores Range sends everything again (200): start over.
-    const resumed = res.status === 206 && have > 0;
-    const announced = Number(res.headers.get('content-length') ?? NaN);
+    const resumed = status === 206 && have > 0;
+    const announced = Number(res.headers['content-length'] ?? NaN);
     if (announced > ref.size - (resumed ? have : 0)) {
-      await res.body?.cancel();
+      res.destroy();
       await rm(part, { force: true });
       return fail('refused', `download of ${ref.url} announces ${announced} bytes, more than the task's ${ref.size}: not started`);
     }
@@ -211,7 +230,7 @@ export class ModelCache {
     const file = await open(part, resumed ? 'a' : 'w', 0o600);
     let over = false;
     try {
-      for await (const chunk of res.body ? bodyChunks(res.body, signal) : []) {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
         alive();
         bytes += chunk.length;
         // Stops at the first byte past the declared size: not one more is written.
@@ -220,14 +239,17 @@ export class ModelCache {
         await file.write(chunk);
       }
       await file.sync();
+    } catch (error) {
+      throw signal.aborted ? signal.reason : error;
     } finally {
+      res.destroy();
       await file.close();
     }
     if (over) {
       await rm(part, { force: true });
       return fail('refused', `download of ${ref.url} is larger than the announced ${ref.size} bytes: stopped and deleted`);
     }
-    if (bytes !== ref.size) throw new Error(`connection ended early`);
+    if (bytes !== ref.size) throw signal.aborted ? signal.reason : new Error('the connection ended early');
     const actual = sum.digest('hex');
     if (actual !== ref.sha256) {
       await rm(part, { force: true });
@@ -237,49 +259,6 @@ export class ModelCache {
     await this.touch(final, ref);
     this.o.meter?.record({ sentBytes: 0, receivedBytes: bytes - (resumed ? have : 0), ms: performance.now() - started });
     return ok(final);
-  }
-
-  /** The refusals a run before this one saved; a file that cannot be read is set aside (they are only a shortcut). */
-  private async readRefused(): Promise<void> {
-    const text = await readFile(this.refusedFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT')
-        this.o.logger.warn(
-          `model cache: ${this.refusedFile} cannot be read (${error.code}); sources refused before the start may be tried once more`,
-        );
-      return null;
-    });
-    if (text === null) return;
-    let parsed: z.infer<typeof RefusedFileSchema> | undefined;
-    try {
-      parsed = RefusedFileSchema.parse(JSON.parse(text));
-    } catch (error) {
-      const aside = await setAside(this.refusedFile, 'bad', this.o.clock.now()).catch(() => 'nowhere: it could not be renamed');
-      const why = error instanceof z.ZodError ? `${error.issues[0]?.path.join('.')}: ${error.issues[0]?.message}` : errorText(error);
-      this.o.logger.warn(
-        `model cache: ${this.refusedFile} is damaged (${why}); kept as ${aside}, sources refused before the start may be tried once more`,
-      );
-      return;
-    }
-    const now = this.o.clock.now();
-    for (const { sha256, message, until } of parsed.refused) if (until > now) this.refused.set(sha256, { message, until });
-  }
-
-  /** Remembers a refused source for REFUSED_MS, on disk too; a disk that refuses the file leaves it in memory. */
-  private refuse(sha256: string, message: string): Promise<void> {
-    const now = this.o.clock.now();
-    this.refused.delete(sha256); // re-inserted last: the map's order is the age
-    this.refused.set(sha256, { message: message.slice(0, 4096), until: now + REFUSED_MS });
-    for (const [sha, { until }] of this.refused) if (until <= now || this.refused.size > REFUSED_MAX) this.refused.delete(sha);
-    const refused = [...this.refused].map(([sha, r]) => ({ sha256: sha, ...r }));
-    this.refusedWrites = this.refusedWrites.then(() =>
-      writeFileAtomic(this.refusedFile, JSON.stringify({ version: 1, refused } satisfies z.infer<typeof RefusedFileSchema>)).catch(
-        (error: unknown) =>
-          this.o.logger.warn(
-            `model cache: the refused sources could not be saved (${errorText(error)}); they are kept until the app stops`,
-          ),
-      ),
-    );
-    return this.refusedWrites;
   }
 
   private async touch(final: string, ref: ModelRef): Promise<void> {

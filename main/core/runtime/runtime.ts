@@ -7,7 +7,8 @@ import type { Clock, Logger } from '../ports.js';
 import { BufferPool, sweepSpillFolders } from './frames.js';
 import { tensorBuffers, type HostTensor } from './host-protocol.js';
 import { defaultHostEntry, JobHost, type HostEntry } from './host.js';
-import { ModelCache, type ModelCacheOptions } from './model-cache.js';
+import { isLoopbackHost } from '../network/public-address.js';
+import { ModelCache, NOT_WANTED, type ModelCacheOptions } from './model-cache.js';
 
 export interface RuntimeOptions {
   cacheDir: string;
@@ -21,7 +22,11 @@ export interface RuntimeOptions {
   clock: Clock;
   logger: Logger;
   hostEntry?: HostEntry;
-  fetch?: typeof fetch;
+  /**
+   * The coordinator whose tasks are prepared (null: none yet). Unless it is on this machine (the devnet), its model and
+   * input URLs may reach only public addresses: a coordinator must not probe the user's network through the agent.
+   */
+  coordinatorUrl: () => string | null;
   /** Measures the link from model downloads (shared with the network client, which registers its figures). */
   meter?: ModelCacheOptions['meter'];
 }
@@ -42,7 +47,8 @@ export type Prepared = Result<PreparedTask, ReleaseReason>;
 
 export interface Runtime {
   cache: ModelCache;
-  prepare(task: Task): Promise<Prepared>;
+  /** `signal`: the task went away (released, cancelled, its coordinator replaced): its downloads stop, if no other task shares them. */
+  prepare(task: Task, signal: AbortSignal): Promise<Prepared>;
   spawnHost(priority: 'idle' | 'low', onExit: (host: JobHost) => void): JobHost;
 }
 
@@ -53,7 +59,10 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     capBytes: o.cacheCapBytes ?? 8 * 1024 ** 3,
     clock: o.clock,
     logger: o.logger,
-    ...(o.fetch ? { fetch: o.fetch } : {}),
+    publicOnly: () => {
+      const url = o.coordinatorUrl();
+      return url === null || !isLoopbackHost(new URL(url).hostname);
+    },
     ...(o.meter ? { meter: o.meter } : {}),
   });
   const entry = o.hostEntry ?? defaultHostEntry();
@@ -62,7 +71,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   // Input and output tensor buffers are recycled (frames.ts BufferPool): steady work allocates no big buffers.
   const pool = new BufferPool(8);
 
-  async function tensorBytes(name: string, t: Tensor): Promise<HostTensor | string> {
+  async function tensorBytes(name: string, t: Tensor, signal: AbortSignal): Promise<HostTensor | string> {
     const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
     const wrongSize = (got: number): string =>
       `input "${name}": shape [${t.shape.join(', ')}] of ${t.dtype} needs ${want} bytes, got ${got}`;
@@ -79,7 +88,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     }
     // Checked before the first byte: a size that does not fit the shape is refused without downloading anything.
     if (t.size !== want) return wrongSize(t.size);
-    const got = await cache.ensure({ url: t.url, sha256: t.sha256, size: t.size });
+    const got = await cache.ensure({ url: t.url, sha256: t.sha256, size: t.size }, signal);
     if (!got.ok) return `input "${name}": ${got.error.message}`;
     const data = pool.take(want);
     const actual = await readHashed(got.value, data);
@@ -94,10 +103,11 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   return {
     cache,
     spawnHost: (priority, onExit) => new JobHost(entry, o.logger, priority, onExit, pool),
-    async prepare(task) {
+    async prepare(task, signal) {
       const feeds: Record<string, HostTensor> = {};
       const byUrl = Object.values(task.inputs).reduce((n, t) => n + (t.kind === 'url' ? t.size : 0), 0);
-      const held = await inputs.take(byUrl);
+      const held = await inputs.take(byUrl, signal);
+      if (held === null) return fail('model-unavailable', NOT_WANTED);
       if (typeof held === 'string') return fail('runtime-error', `inputs sent by URL ${held}`);
       const refuse = (reason: ReleaseReason, message: string): Prepared => {
         pool.give(tensorBuffers(feeds));
@@ -105,11 +115,11 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         return fail(reason, message);
       };
       for (const [name, t] of Object.entries(task.inputs)) {
-        const h = await tensorBytes(name, t);
+        const h = await tensorBytes(name, t, signal);
         if (typeof h === 'string') return refuse(t.kind === 'url' ? 'model-unavailable' : 'invalid-task', h);
         feeds[name] = h;
       }
-      const model = await cache.ensure(task.model);
+      const model = await cache.ensure(task.model, signal);
       if (!model.ok) return refuse('model-unavailable', model.error.message);
       const unpin = cache.pin(task.model.sha256);
       let released = false;
@@ -161,13 +171,32 @@ class InputBudget {
 
   constructor(private readonly limit: () => number) {}
 
-  /** A give-back function once `bytes` fit (idempotent), or why they never can. */
-  async take(bytes: number): Promise<(() => void) | string> {
+  /** A give-back function once `bytes` fit (idempotent), why they never can, or null when `signal` ended the wait. */
+  async take(bytes: number, signal: AbortSignal): Promise<(() => void) | string | null> {
     if (bytes === 0) return () => undefined;
     const limit = this.limit();
     if (bytes > limit) return `need ${mib(bytes)} of memory, more than the ${mib(limit)} you share (Settings)`;
-    if (this.waiting.length > 0 || this.held + bytes > limit) await new Promise<void>((go) => this.waiting.push({ bytes, go }));
-    else this.held += bytes;
+    if (this.waiting.length > 0 || this.held + bytes > limit) {
+      const admitted = await new Promise<boolean>((settle) => {
+        // A task that went away stops waiting, and stops holding back the ones behind it.
+        const leave = (): void => {
+          this.waiting.splice(this.waiting.indexOf(waiter), 1);
+          this.wake();
+          settle(false);
+        };
+        const waiter = {
+          bytes,
+          go: () => {
+            signal.removeEventListener('abort', leave);
+            settle(true);
+          },
+        };
+        if (signal.aborted) return settle(false);
+        this.waiting.push(waiter);
+        signal.addEventListener('abort', leave, { once: true });
+      });
+      if (!admitted) return null;
+    } else this.held += bytes;
     let given = false;
     return () => {
       if (given) return;

@@ -32,10 +32,14 @@ export function enqueue(state: SchedulerState, task: Task): boolean {
   return true;
 }
 
-/** Downloads the model and decodes inputs in the background; the entry waits in the queue meanwhile. */
+/**
+ * Downloads the model and decodes inputs in the background; the entry waits in the queue meanwhile. Its downloads stop
+ * when it leaves (state.finish: released, cancelled, or its coordinator replaced).
+ */
 export function prepare(state: SchedulerState, entry: Queued): void {
+  entry.preparing = new AbortController();
   void state.options.runtime
-    .prepare(entry.task)
+    .prepare(entry.task, entry.preparing.signal)
     .catch((error: unknown): Prepared => fail('runtime-error', `could not prepare the task: ${errorText(error)}`))
     .then((prepared) => {
       if (!state.known.has(entry.task.id)) return prepared.ok && prepared.value.release(); // released while preparing

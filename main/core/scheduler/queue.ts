@@ -9,6 +9,8 @@ export interface Queued {
   prepared: PreparedTask | undefined;
   /** Ran in a batch that failed: runs alone from now on, to find out whose input was bad. */
   alone: boolean;
+  /** Ends its preparation's downloads once it leaves (set by admission's prepare, aborted by state.finish). */
+  preparing?: AbortController;
 }
 
 /** Higher priority first, then earlier deadline, then earlier arrival. */

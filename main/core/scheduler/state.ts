@@ -134,6 +134,7 @@ export class SchedulerState {
     const { sink, logger } = this.options;
     this.changed();
     this.known.delete(entry.task.id);
+    entry.preparing?.abort();
     entry.prepared?.release();
     if (this.cancelled.delete(entry.task.id)) return Promise.resolve(); // the network no longer wants it: nothing to send
     const done =

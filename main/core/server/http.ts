@@ -1,14 +1,16 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { HTTP_RPC_PATH, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../common/wire.js';
-import { errorText, fail, type ErrorCode, type Result } from '../../common/result.js';
+import { errorText, fail, type ErrorCode, type Failure, type Result } from '../../common/result.js';
 import type { Agent } from '../agent.js';
 import type { Logger } from '../ports.js';
+import { DOOR_LIMITS, guardConnections, SERVER_TIMEOUTS } from './connection-guard.js';
+import { HOST, refusedAtDoor, sameToken } from './door.js';
 
 export interface ServerOptions {
   agent: Agent;
@@ -30,7 +32,6 @@ export interface RunningServer {
 }
 
 const MAX_BODY = 64 * 1024;
-const HOST = '127.0.0.1';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -70,25 +71,21 @@ const csp = (port: number): string =>
     "frame-ancestors 'none'",
   ].join('; ');
 
-function sameToken(given: string | undefined, token: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+/** What a broken request is answered, by Node's reason for giving up on it. */
+const BROKEN: Record<string, { status: string; what: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: '408 Request Timeout', what: 'requests too slow to arrive, closed' },
+  HPE_HEADER_OVERFLOW: { status: '431 Request Header Fields Too Large', what: 'requests with too many headers, closed' },
+};
 
-/** Serves the renderer and the agent API on loopback only, behind a per-run token and Host/Origin checks. */
+/**
+ * Serves the renderer and the agent API on loopback only, behind a per-run token and Host/Origin checks, with caps
+ * and timeouts on connections (connection-guard.ts).
+ */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { agent, logger } = options;
   const token = options.token ?? randomBytes(32).toString('hex');
   const root = normalize(options.rendererDir + sep);
   let port = 0;
-
-  // DNS rebinding: a hostile page can point its own name at 127.0.0.1, but cannot change the Host header it sends.
-  const hostAllowed = (host: string | undefined): boolean => host === `${HOST}:${port}` || host === `localhost:${port}`;
-  // CSRF and cross-site WebSocket hijacking: browsers always say where a request comes from.
-  const originAllowed = (origin: string | undefined): boolean =>
-    origin === undefined || origin === `http://${HOST}:${port}` || origin === `http://localhost:${port}`;
 
   const send = (res: ServerResponse, status: number, body: string | Buffer, type: string): void => {
     res.writeHead(status, {
@@ -104,6 +101,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const sendResult = (res: ServerResponse, result: Result<unknown>): void =>
     send(res, result.ok ? 200 : (STATUS[result.error.code] ?? 409), JSON.stringify(result), 'application/json');
+  // A refused request's body is not read: closing the connection keeps a slow body from holding it open.
+  const refuse = (res: ServerResponse, error: Failure): void => {
+    res.setHeader('Connection', 'close');
+    sendResult(res, { ok: false, error });
+  };
 
   const readBody = (req: IncomingMessage): Promise<string | undefined> =>
     new Promise((resolve, reject) => {
@@ -120,13 +122,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
 
   const handleRpc = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== 'POST') return sendResult(res, fail('BAD_REQUEST', 'Use POST.'));
+    if (req.method !== 'POST') return refuse(res, fail('BAD_REQUEST', 'Use POST.').error);
     const bearer = req.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
     if (!sameToken(bearer, token)) {
-      return sendResult(res, fail('UNAUTHORIZED', 'Missing or wrong token: open the link the agent printed at start.'));
+      return refuse(res, fail('UNAUTHORIZED', 'Missing or wrong token: open the link the agent printed at start.').error);
     }
+    guard.trust(req.socket);
     if (!req.headers['content-type']?.startsWith('application/json')) {
-      return sendResult(res, fail('BAD_REQUEST', 'Send JSON (Content-Type: application/json).'));
+      return refuse(res, fail('BAD_REQUEST', 'Send JSON (Content-Type: application/json).').error);
     }
     const body = await readBody(req);
     if (body === undefined) {
@@ -159,10 +162,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  const server = createServer((req, res) => {
-    if (!hostAllowed(req.headers.host) || !originAllowed(req.headers.origin)) {
-      return sendResult(res, fail('FORBIDDEN', 'This address or origin is not allowed to reach the agent.'));
-    }
+  const server = createServer(SERVER_TIMEOUTS, (req, res) => {
+    const refused = refusedAtDoor(req, port);
+    if (refused) return refuse(res, refused);
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     const work = pathname === HTTP_RPC_PATH ? handleRpc(req, res) : handleStatic(req, res, pathname);
     work.catch((error: unknown) => {
@@ -172,11 +174,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
 
+  const guard = guardConnections(server, logger);
   // A bad request or frame ends that connection only: without these listeners an 'error' event is unhandled and
   // takes the whole agent down (ws emits one for every protocol violation: bad opcode, RSV1, invalid UTF-8…).
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    logger.warn(`HTTP: bad request from a client (${error.code ?? error.message})`);
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const code = error.code ?? error.message;
+    const broken = BROKEN[code] ?? { status: '400 Bad Request', what: `bad requests (${code}), closed` };
+    guard.tally.note(broken.what);
+    if (socket.writable) socket.end(`HTTP/1.1 ${broken.status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   server.on('error', (error) => logger.error(`HTTP server: ${error.message}`));
@@ -194,12 +199,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     wss.on('error', (error) => logger.error(`WebSocket server: ${error.message}`));
     return wss;
   };
-  const reject = (socket: Duplex, status: number, reason: string): void => {
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  const reject = (socket: Duplex, status: number): void => {
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
   const accept = (ws: WebSocket): void => {
     // ws closes the connection itself (1002/1007/1009) after emitting the error; only the notice is left to us.
-    ws.on('error', (error: Error & { code?: string }) => logger.warn(`WebSocket: client closed for ${error.code ?? error.message}`));
+    ws.on('error', (error: Error & { code?: string }) =>
+      guard.tally.note(`WebSocket clients closed for breaking the protocol (${error.code ?? error.message})`),
+    );
     ws.send(JSON.stringify({ type: 'state', state: agent.state() }));
     const unsubscribe = agent.subscribe((event) => ws.send(JSON.stringify(event)));
     ws.on('close', unsubscribe);
@@ -209,16 +216,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.on('upgrade', (req, socket, head) => {
     // Until the handshake completes this is a raw socket: a reset or garbage must not surface as an unhandled error.
     socket.on('error', () => socket.destroy());
-    if (!hostAllowed(req.headers.host) || !originAllowed(req.headers.origin)) return reject(socket, 403, 'Forbidden');
-    if (new URL(req.url ?? '/', 'http://x').pathname !== WS_PATH) return reject(socket, 404, 'Not Found');
+    const refused = refusedAtDoor(req, port);
+    if (refused) return reject(socket, STATUS[refused.code] ?? 400);
+    if (new URL(req.url ?? '/', 'http://x').pathname !== WS_PATH) return reject(socket, 404);
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     const given = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length);
-    if (!sameToken(given, token)) return reject(socket, 401, 'Unauthorized');
+    if (!sameToken(given, token)) return reject(socket, 401);
+    guard.trust(socket);
     (sockets ??= openSockets()).then(
-      (wss) => wss.handleUpgrade(req, socket, head, accept),
+      (wss) => {
+        // Each stream holds a connection and a subscription: a tab needs one, a flood of them is refused.
+        if (wss.clients.size >= DOOR_LIMITS.eventSockets) return reject(socket, 503);
+        wss.handleUpgrade(req, socket, head, accept);
+      },
       (error: Error) => {
         logger.error(`WebSocket server: ${error.message}`);
-        reject(socket, 500, 'Internal Server Error');
+        reject(socket, 500);
       },
     );
   });
@@ -242,6 +255,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       wss?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      guard.close();
     },
   };
 }

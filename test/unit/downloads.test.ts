@@ -1,0 +1,237 @@
+// Downloads that stop when unwanted, and no LAN probing (issue 26): the address guard on its own (no traffic to any
+// private range: only addresses are checked), then the real model cache and scheduler against a server on 127.0.0.1
+// that counts its connections, for a coordinator treated as remote and as this machine's own.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, test } from 'node:test';
+import { isLoopbackHost, isPublicAddress } from '../../main/core/network/public-address.js';
+import { ModelCache, NOT_WANTED, REFUSED_SOURCE } from '../../main/core/runtime/model-cache.js';
+import { createRuntime } from '../../main/core/runtime/runtime.js';
+import { seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { fakePorts, tempDir } from '../helpers/fakes.js';
+import { decided, matmulTask, running, sha256, testScheduler } from './runtime-fixtures.js';
+
+/**
+ * Serves `bytes` at any path: the headers and the first `first` bytes at once, the rest when `finish()` is called.
+ * Counts the connections made to it, and says when a response it is holding is closed by the client.
+ */
+class HoldServer {
+  connections = 0;
+  private readonly held = new Set<ServerResponse>();
+  /** Held responses no test has taken yet, and tests waiting for the next one. */
+  private readonly unclaimed: ServerResponse[] = [];
+  private readonly waiting: ((res: ServerResponse) => void)[] = [];
+  private server: Server | undefined;
+  base = '';
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly first: number,
+  ) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': this.bytes.length });
+      res.write(this.bytes.subarray(0, this.first));
+      this.held.add(res);
+      res.on('close', () => this.held.delete(res));
+      const waiter = this.waiting.shift();
+      if (waiter) waiter(res);
+      else this.unclaimed.push(res);
+    });
+    this.server.on('connection', () => this.connections++);
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** The next response being held (its first bytes sent), in the order requests came. */
+  holding(): Promise<ServerResponse> {
+    const res = this.unclaimed.shift();
+    return res ? Promise.resolve(res) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  finish(): void {
+    for (const res of this.held) res.end(this.bytes.subarray(this.first));
+  }
+
+  close(): Promise<void> {
+    this.server?.closeAllConnections();
+    return new Promise((resolve) => this.server!.close(() => resolve()));
+  }
+}
+
+const cacheFor = async (publicOnly: boolean): Promise<{ cache: ModelCache; lines: string[] }> => {
+  const ports = fakePorts();
+  const cache = new ModelCache({
+    dir: await tempDir('synor-dl-'),
+    capBytes: 1 << 20,
+    clock: ports.clock,
+    logger: ports.logger,
+    publicOnly: () => publicOnly,
+  });
+  return { cache, lines: ports.logger.lines };
+};
+
+describe('the address guard', () => {
+  test('refuses loopback, private, link-local, metadata, CGNAT, unspecified, multicast and their IPv4-mapped forms', () => {
+    const refused = [
+      '127.0.0.1',
+      '127.255.0.9',
+      '10.255.255.1',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '100.127.255.255',
+      '0.0.0.0',
+      '224.0.0.251',
+      '255.255.255.255',
+      '::',
+      '::1',
+      'fc00::1',
+      'fd12:3456::1',
+      'fe80::1',
+      'ff02::1',
+      '::ffff:10.0.0.1',
+      '::ffff:127.0.0.1',
+      '::ffff:a9fe:a9fe', // 169.254.169.254, written in hex
+      'not-an-address',
+    ];
+    assert.deepEqual(
+      refused.filter((a) => isPublicAddress(a)),
+      [],
+    );
+    const allowed = ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '169.255.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'];
+    assert.deepEqual(
+      allowed.filter((a) => !isPublicAddress(a)),
+      [],
+    );
+  });
+
+  test('knows a coordinator on this machine by its host', () => {
+    assert.deepEqual(['localhost', '127.0.0.1', '127.0.0.2', '[::1]'].map(isLoopbackHost), [true, true, true, true]);
+    assert.deepEqual(['coordinator.example', '10.0.0.1', '192.168.1.1', '[fe80::1]'].map(isLoopbackHost), [false, false, false, false]);
+  });
+});
+
+describe('downloads for a remote coordinator', { timeout: 60_000 }, () => {
+  test('a model on 127.0.0.1 or localhost is refused before connecting, with a reason that tells nothing', async () => {
+    const bytes = new Uint8Array(1000).fill(3);
+    const server = await new HoldServer(bytes, bytes.length).start();
+    try {
+      const { cache, lines } = await cacheFor(true);
+      const port = new URL(server.base).port;
+      for (const host of ['127.0.0.1', 'localhost', '[::ffff:127.0.0.1]']) {
+        const got = await cache.ensure({ url: `http://${host}:${port}/model.onnx`, sha256: sha256(bytes), size: bytes.length });
+        assert.deepEqual(got, { ok: false, error: { code: 'unavailable', message: REFUSED_SOURCE } }, host);
+      }
+      assert.equal(server.connections, 0, 'nothing connected to the listener');
+      assert.doesNotMatch(REFUSED_SOURCE, /127|localhost|HTTP|\d{2,}/);
+      // The reason is said here, in the agent's own log.
+      assert.match(
+        lines.join('\n'),
+        /not downloading http:\/\/localhost:\d+\/model\.onnx: localhost is on this computer or its own network/,
+      );
+      // The same cache, for a coordinator on this machine: the listener is real and would have been reached.
+      const local = await cacheFor(false);
+      const got = await local.cache.ensure({ url: `${server.base}/model.onnx`, sha256: sha256(bytes), size: bytes.length });
+      assert.ok(got.ok);
+      assert.equal(server.connections, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an input by URL on this machine is refused before connecting, and the task says nothing about it', async () => {
+    const input = new Uint8Array(seededFloats(4).buffer);
+    const server = await new HoldServer(input, input.length).start();
+    try {
+      const ports = fakePorts();
+      const runtime = createRuntime({
+        cacheDir: await tempDir('synor-dl-'),
+        clock: ports.clock,
+        logger: ports.logger,
+        coordinatorUrl: () => 'https://coordinator.example/',
+      });
+      const model = { url: 'https://models.example/m.onnx', sha256: 'a'.repeat(64), size: 8 };
+      const task = matmulTask(model, seededFloats(4), [1, 4]);
+      const url = {
+        kind: 'url' as const,
+        dtype: 'float32' as const,
+        shape: [1, 4],
+        url: `${server.base}/x.bin`,
+        sha256: sha256(input),
+        size: 16,
+      };
+      const got = await runtime.prepare({ ...task, inputs: { X: url } }, new AbortController().signal);
+      assert.deepEqual(got, { ok: false, error: { code: 'model-unavailable', message: `input "X": ${REFUSED_SOURCE}` } });
+      assert.equal(server.connections, 0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a download stops when unwanted', { timeout: 60_000 }, () => {
+  const bytes = new Uint8Array(256 * 1024).fill(9);
+  const ref = (server: HoldServer): { url: string; sha256: string; size: number } => ({
+    url: `${server.base}/shared.bin`,
+    sha256: sha256(bytes),
+    size: bytes.length,
+  });
+
+  test('its only caller going away closes the connection; a caller of a shared one leaves it to the other', async () => {
+    const server = await new HoldServer(bytes, 1024).start();
+    try {
+      const { cache } = await cacheFor(false);
+      const [a, b] = [new AbortController(), new AbortController()];
+      const first = cache.ensure(ref(server), a.signal);
+      const second = cache.ensure(ref(server), b.signal);
+      const res = await server.holding();
+      a.abort();
+      assert.deepEqual(await first, { ok: false, error: { code: 'unavailable', message: NOT_WANTED } });
+      server.finish();
+      const got = await second;
+      assert.ok(got.ok, 'the other caller still gets the blob');
+      assert.equal(server.connections, 1, 'one download for both');
+      assert.equal(res.writableFinished, true);
+
+      const lone = new AbortController();
+      const again = cache.ensure({ ...ref(server), sha256: 'c'.repeat(64) }, lone.signal);
+      const held = await server.holding();
+      const closed = once(held, 'close');
+      lone.abort();
+      assert.deepEqual(await again, { ok: false, error: { code: 'unavailable', message: NOT_WANTED } });
+      await closed; // the client hung up: the download stopped with its last caller
+      assert.equal(held.writableFinished, false, 'the body was not sent to the end');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a queued task's download stops when the network cancels it and when the scheduler closes", async () => {
+    const server = await new HoldServer(bytes, 1024).start();
+    try {
+      const t = await testScheduler();
+      t.scheduler.apply(decided('cpu', running()));
+      const cancelled = matmulTask(ref(server), seededFloats(4), [1, 4], { id: 'cancelled' });
+      t.source.offer(cancelled);
+      const first = await server.holding();
+      const gone = once(first, 'close');
+      t.scheduler.cancel(cancelled.id);
+      await gone;
+      t.source.offer(matmulTask({ ...ref(server), sha256: 'd'.repeat(64) }, seededFloats(4), [1, 4], { id: 'closed' }));
+      const second = await server.holding();
+      const closing = once(second, 'close');
+      await t.scheduler.close(); // as when the coordinator is switched
+      await closing;
+      assert.equal(server.connections, 2);
+    } finally {
+      await server.close();
+    }
+  });
+});
