@@ -66,7 +66,11 @@ export async function startAgent(o: StartOptions): Promise<Started | AlreadyRunn
     ...nodeSystemPorts(platform, env),
   };
   const ports = { ...defaults, ...o.ports?.(defaults, paths) };
-  if (setAside) ports.logger.warn(`The lock file in ${paths.dataDir} was not a plain file: it was moved aside as ${setAside}.`);
+  if (setAside) {
+    ports.logger.warn(
+      `The lock file in ${paths.dataDir} could not be used (not a plain file, or unreadable): it was moved aside as ${setAside} and the start went on.`,
+    );
+  }
   try {
     const agent = await createAgent({
       ports,

@@ -64,7 +64,7 @@ test('a fifo in the way of the lock is set aside without being read (a read woul
 });
 
 test(
-  'a full disk refuses the lock in plain words and leaves no lock behind; with room again it is taken',
+  'a full disk refuses the lock in plain words and leaves no lock behind; with room it is taken, and a link it cannot save is no crash',
   { timeout: 60_000 },
   async (t) => {
     const disk = await smallDisk();
@@ -80,7 +80,14 @@ test(
       });
       assert.deepEqual(await readdir(dir), [], 'no empty lock file left');
       await disk.free();
-      await taken(await acquireInstanceLock(dir)).release();
+      const lock = taken(await acquireInstanceLock(dir));
+      // Full again once it runs: its link cannot be published, and the lock it holds stays whole.
+      await disk.fill();
+      const before = await readFile(lock.file, 'utf8');
+      assert.equal(await lock.setUrl('http://127.0.0.1:1234/#token=abc'), false);
+      assert.equal(await readFile(lock.file, 'utf8'), before);
+      await lock.release();
+      assert.deepEqual(await readdir(dir), [], 'released, no temp file left');
     } finally {
       await disk.close();
     }
