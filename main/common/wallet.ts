@@ -14,6 +14,7 @@ export const WalletErrorCodeSchema = z.enum([
   'PASSPHRASE_REQUIRED', // no OS secret store: a passphrase must protect the keystore file
   'WRONG_PASSPHRASE',
   'BAD_SECRET', // import: not a valid phrase / private key
+  'BAD_BACKUP', // import: a backup file that is not a wallet backup, or one too costly to open
   'NO_PENDING_PHRASE',
   'BACKUP_MISMATCH',
   'NOT_APPLICABLE',
@@ -49,7 +50,11 @@ export type KeyStorage = z.infer<typeof KeyStorageSchema>;
 export const BackupStateSchema = z.enum(['phrase-pending', 'confirmed', 'imported', 'export-recommended']);
 
 export const WalletInfoSchema = z.discriminatedUnion('state', [
-  z.object({ state: z.literal('none') }),
+  z.object({
+    state: z.literal('none'),
+    /** A wallet whose key file went missing or was damaged during this run: set aside, its address kept to say which. */
+    lost: z.object({ address: AddressSchema }).optional(),
+  }),
   z.object({
     /** `locked`: kept in the keystore file; the passphrase is needed once per run before signing. */
     state: z.enum(['ready', 'locked']),
@@ -88,6 +93,8 @@ export const ImportWalletArgsSchema = z.object({
   secret: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('phrase'), phrase: z.string().min(1).max(1000) }),
     z.object({ kind: z.literal('privateKey'), privateKey: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 64 hex digits') }),
+    /** A V3 keystore file's text (this app's encrypted backup or another wallet's) and the passphrase that opens it. */
+    z.object({ kind: z.literal('keystore'), json: z.string().min(1).max(64_000), passphrase: z.string().min(1).max(1024) }),
   ]),
   passphrase: PassphraseSchema.optional(),
 });
@@ -111,8 +118,17 @@ export const ChangePassphraseArgsSchema = z.object({ current: z.string().min(1),
 /** Removing needs the address typed back, so a stray click cannot delete a key. */
 export const RemoveWalletArgsSchema = z.object({ address: AddressSchema, auth: AuthorizationSchema.optional() });
 
-/** An encrypted (scrypt + AES-128-CTR) V3 keystore, safe to save anywhere; useless without its passphrase. */
-export const KeystoreExportSchema = z.object({ fileName: z.string(), json: z.string() });
+/**
+ * Where an export went. `download`: an encrypted (scrypt + AES-128-CTR) V3 keystore, useless without its passphrase,
+ * for the page to save as a browser download (headless mode); `file`: the desktop app saved it where the user chose;
+ * `cancelled`: the user closed the save window, nothing was written.
+ */
+export const BackupSavedSchema = z.discriminatedUnion('to', [
+  z.object({ to: z.literal('download'), fileName: z.string(), json: z.string() }),
+  z.object({ to: z.literal('file'), path: z.string() }),
+  z.object({ to: z.literal('cancelled') }),
+]);
+export type BackupSaved = z.infer<typeof BackupSavedSchema>;
 
 /** Long scrypt work reports progress (0..1) so the UI can show a bar. */
 export const KeyWorkProgressSchema = z.object({ op: z.enum(['encrypt', 'decrypt']), fraction: z.number().min(0).max(1) });
@@ -230,7 +246,7 @@ export const walletCommands = {
     args: RequestConfirmationArgsSchema.strict(),
     result: ConfirmationSchema.extend({ token: z.string() }),
   },
-  walletExport: { args: ExportKeystoreArgsSchema.strict(), result: KeystoreExportSchema },
+  walletExport: { args: ExportKeystoreArgsSchema.strict(), result: BackupSavedSchema },
   walletChangePassphrase: { args: ChangePassphraseArgsSchema.strict(), result: WalletViewSchema },
   walletRemove: { args: RemoveWalletArgsSchema.strict(), result: WalletViewSchema },
   walletClaim: { args: NoArgs, result: ClaimRecordSchema },

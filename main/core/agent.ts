@@ -104,6 +104,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const walletService = new WalletService({
     dir: join(options.paths.dataDir, 'wallet'),
     secrets: ports.secrets,
+    saveBackup: ports.saveBackup,
     logger,
     now: () => ports.clock.now(),
   });

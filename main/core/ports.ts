@@ -1,4 +1,5 @@
 import type { HardwareProbe } from './hardware/probe.js';
+import type { BackupSaver } from './wallet/backup-saver.js';
 import type { SecretStore } from './wallet/secret-store.js';
 
 /** What the agent needs from its host. Each port has a real implementation per host and a fake in unit tests. */
@@ -76,6 +77,8 @@ export interface Ports {
   logger: Logger;
   /** OS-protected storage for the wallet key (keychain, Electron safeStorage); null where there is none. */
   secrets: SecretStore | null;
+  /** The desktop app's save dialog for wallet backups; headless mode has none (the page downloads them). */
+  saveBackup?: BackupSaver;
   idle: IdleSource;
   /** Watched only while tasks run and "only when I am away" is on: the one time input changes the decision. */
   input: InputWatcher;

@@ -28,6 +28,7 @@ import { electronIdle, electronPower, electronSession } from './adapters.js';
 import { applyStartAtLogin, startedHidden } from './autostart.js';
 import { forwardEvents, serveIpc, trustedFrame } from './ipc.js';
 import { notifier } from './notify.js';
+import { dialogBackupSaver } from './save-dialog.js';
 import { APP_URL, PRIVILEGED_SCHEMES, serveApp } from './protocol.js';
 import { SafeStorageStore } from './secret-store.js';
 import { clickOpensWindow, iconStyle, trayIconBitmap, trayMenu, trayTooltip } from './tray.js';
@@ -143,6 +144,7 @@ async function run(): Promise<void> {
     appRoot: app.getAppPath(),
     ports: (os, paths) => ({
       secrets: new SafeStorageStore(safeStorage, join(paths.dataDir, 'wallet', 'secrets')),
+      saveBackup: dialogBackupSaver(dialog, () => window),
       idle: electronIdle(powerMonitor, os.idle),
       power: electronPower(powerMonitor, os.power),
       session: electronSession(powerMonitor),

@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { HDNodeWallet } from 'ethers';
 import type { GuardedAction } from '../../main/common/wallet.js';
+import { WalletError, type WalletErrorCode } from '../../main/core/wallet/errors.js';
 import { CONFIRM_COOLDOWN_MS } from '../../main/core/wallet/guard.js';
 import type { SecretStore } from '../../main/core/wallet/secret-store.js';
 import { WalletService, type WalletServiceOptions } from '../../main/core/wallet/service.js';
@@ -86,3 +88,15 @@ export function findLeak(text: string, secret: { key?: string; phrase?: string }
   for (let i = 0; i + 3 <= phrase.length; i++) fragments.push(` ${phrase.slice(i, i + 3).join(' ')} `);
   return fragments.find((fragment) => words.includes(fragment));
 }
+
+/** `work` fails with a WalletError of `code`, and a message matching `message` when given. */
+export const fails = (work: Promise<unknown> | (() => unknown), code: WalletErrorCode, message?: RegExp) =>
+  assert.rejects(
+    async () => (typeof work === 'function' ? work() : work),
+    (error: unknown) => {
+      assert.ok(error instanceof WalletError, String(error));
+      assert.equal(error.code, code, error.message);
+      if (message) assert.match(error.message, message);
+      return true;
+    },
+  );

@@ -4,20 +4,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Wallet } from 'ethers';
 import type { KeyWorkProgress } from '../../main/common/wallet.js';
-import { WalletError, type WalletErrorCode } from '../../main/core/wallet/errors.js';
+import type { WalletError } from '../../main/core/wallet/errors.js';
 import { CONFIRM_COOLDOWN_MS, CONFIRM_VALID_MS } from '../../main/core/wallet/guard.js';
-import { testWallet, TEST_PHRASE, TEST_PHRASE_ADDRESS } from '../helpers/wallet.js';
-
-const fails = (work: Promise<unknown> | (() => unknown), code: WalletErrorCode, message?: RegExp) =>
-  assert.rejects(
-    async () => (typeof work === 'function' ? work() : work),
-    (error: unknown) => {
-      assert.ok(error instanceof WalletError, String(error));
-      assert.equal(error.code, code, error.message);
-      if (message) assert.match(error.message, message);
-      return true;
-    },
-  );
+import { fails, testWallet, TEST_PHRASE, TEST_PHRASE_ADDRESS } from '../helpers/wallet.js';
 
 const PASS = 'correct horse battery';
 const fileWallet = async (progress?: KeyWorkProgress[]) => {
@@ -54,13 +43,13 @@ test('a flipped ciphertext byte is told apart from a wrong passphrase: the file 
   const flipped = good.slice(0, at) + (good[at] === 'a' ? 'b' : 'a') + good.slice(at + 1);
   await writeFile(keystore, flipped);
   const damaged = await reopen();
-  assert.deepEqual(damaged.info(), { state: 'none' });
+  assert.deepEqual(damaged.info(), { state: 'none', lost: { address: TEST_PHRASE_ADDRESS } });
   assert.match(
     damaged.notice ?? '',
-    /key is damaged \(its checksum does not match \(some bytes changed\)\); it was kept as keystore\.json\.bad-\S+ \(nothing was deleted\)\. Import your recovery phrase or your exported backup to restore 0xf39F/,
+    /^Your wallet 0xf39F…2266 needs its recovery phrase or backup file: import it to go on\. The file holding its key is damaged \(its checksum does not match \(some bytes changed\)\); it was kept as keystore\.json\.bad-\S+ \(nothing was deleted\)\.$/,
   );
   const names = await files(options.dir);
-  assert.equal(names.filter((n) => n.startsWith('keystore.json.bad-') || n.startsWith('wallet.json.bad-')).length, 2, names.join());
+  assert.equal(names.filter((n) => n.startsWith('keystore.json.bad-') || n.startsWith('wallet.json.old-')).length, 2, names.join());
   const aside = names.find((n) => n.startsWith('keystore.json.bad-'))!;
   assert.equal(await readFile(join(options.dir, aside), 'utf8'), flipped, 'kept byte for byte');
   // The way back the notice names works.
@@ -107,6 +96,7 @@ test('keystore-file wallet: export and remove need the wallet passphrase, not ju
   );
   await fails(wallet.exportKeystore({ passphrase: 'chosen by a script', auth: { passphrase: 'a guess' } }), 'WRONG_PASSPHRASE');
   const exported = await wallet.exportKeystore({ passphrase: 'export passphrase', auth: { passphrase: PASS } });
+  assert.ok(exported.to === 'download');
   assert.equal((await Wallet.fromEncryptedJson(exported.json, 'export passphrase')).address, TEST_PHRASE_ADDRESS);
   await fails(() => wallet.requestConfirmation({ action: 'remove' }), 'CONFIRMATION_REQUIRED', /passphrase/);
   await fails(wallet.remove({ address: TEST_PHRASE_ADDRESS }), 'CONFIRMATION_REQUIRED', /^Enter your wallet passphrase to remove/);

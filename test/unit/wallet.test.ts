@@ -4,20 +4,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Wallet, isKeystoreJson, verifyTypedData } from 'ethers';
 import type { KeyWorkProgress } from '../../main/common/wallet.js';
-import { WalletError, walletResult, type WalletErrorCode } from '../../main/core/wallet/errors.js';
+import { WalletError, walletResult } from '../../main/core/wallet/errors.js';
 import { MemoryLogger } from '../helpers/fakes.js';
-import { keyOfPhrase, testWallet, TEST_PHRASE, TEST_PHRASE_ADDRESS } from '../helpers/wallet.js';
-
-const fails = (work: Promise<unknown> | (() => unknown), code: WalletErrorCode, message?: RegExp) =>
-  assert.rejects(
-    async () => (typeof work === 'function' ? work() : work),
-    (error: unknown) => {
-      assert.ok(error instanceof WalletError, String(error));
-      assert.equal(error.code, code);
-      if (message) assert.match(error.message, message);
-      return true;
-    },
-  );
+import { fails, keyOfPhrase, testWallet, TEST_PHRASE, TEST_PHRASE_ADDRESS } from '../helpers/wallet.js';
 
 const REVEAL = { confirm: 'show-recovery-phrase' } as const;
 const REGISTRATION = {
@@ -148,6 +137,7 @@ test('export: a V3 keystore that opens with its passphrase and gives the same ad
   const { wallet, confirmed } = await testWallet();
   const info = await wallet.import({ secret: { kind: 'phrase', phrase: TEST_PHRASE } });
   const exported = await wallet.exportKeystore({ passphrase: 'export passphrase', auth: confirmed(wallet, 'export') });
+  assert.ok(exported.to === 'download', 'without a save dialog the page saves it as a download');
   assert.equal(exported.fileName, `synor-wallet-${TEST_PHRASE_ADDRESS}.json`);
   assert.equal(JSON.parse(exported.json).version, 3);
   assert.equal((await Wallet.fromEncryptedJson(exported.json, 'export passphrase')).address, info.state === 'ready' && info.address);

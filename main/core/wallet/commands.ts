@@ -17,10 +17,15 @@ type WalletHandlers = {
  */
 export function walletHandlers(controller: WalletController, logger: Logger): WalletHandlers {
   const wallet = controller.service;
-  const thenView = async (work: Promise<unknown>) => {
-    await work;
-    return controller.refresh();
-  };
+  // A failure may have changed the wallet too (a key file found missing is set aside): every window hears of it.
+  const thenView = (work: Promise<unknown>) =>
+    work.then(
+      () => controller.refresh(),
+      (error: unknown) => {
+        controller.publish();
+        throw error;
+      },
+    );
   return {
     getWallet: () => walletResult(Promise.resolve(controller.view()), logger),
     walletCreate: (args) => walletResult(thenView(wallet.create(args)), logger),

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { parseKeystore } from './keystore-v3.js';
 
 /**
  * keystore.json, the passphrase-encrypted key. ethers answers "incorrect password" for a wrong passphrase and for
  * a damaged file alike (the MAC covers the ciphertext), so the file carries its own checksum, written with it in
  * one atomic write: damage is found without the passphrase. Files from before the checksum get the structural
- * checks only (JSON, V3 fields, a 32-byte ciphertext, a 32-byte MAC).
+ * checks only (keystore-v3.ts).
  */
 const CHECKSUM_FIELD = 'synorChecksum';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-const HEX64 = /^[0-9a-f]{64}$/i;
 
 export type KeystoreRead =
   { status: 'missing' } | { status: 'damaged'; reason: string } | { status: 'ok'; json: string; address: string | undefined };
@@ -40,18 +40,6 @@ export async function readKeystore(file: string): Promise<KeystoreRead> {
   if (checksum !== undefined && checksum !== sha256(JSON.stringify(keystore))) {
     return { status: 'damaged', reason: 'its checksum does not match (some bytes changed)' };
   }
-  const crypto = (keystore['crypto'] ?? keystore['Crypto']) as Record<string, unknown> | undefined;
-  const ciphertext = crypto?.['ciphertext'];
-  const mac = crypto?.['mac'];
-  if (
-    keystore['version'] !== 3 ||
-    typeof ciphertext !== 'string' ||
-    !HEX64.test(ciphertext) ||
-    typeof mac !== 'string' ||
-    !HEX64.test(mac.replace(/^0x/, ''))
-  ) {
-    return { status: 'damaged', reason: 'it is not a complete V3 keystore' };
-  }
-  const address = typeof keystore['address'] === 'string' ? keystore['address'] : undefined;
-  return { status: 'ok', json: JSON.stringify(keystore), address };
+  const checked = parseKeystore(keystore);
+  return checked.ok ? { status: 'ok', json: checked.json, address: checked.address } : { status: 'damaged', reason: checked.reason };
 }

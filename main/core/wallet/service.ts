@@ -2,16 +2,18 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Wallet, type TypedDataDomain, type TypedDataField } from 'ethers';
 import type { z } from 'zod';
-import type {
-  AuthorizationSchema,
-  ClaimRecord,
-  Confirmation,
-  GuardedAction,
-  KeyStorage,
-  KeyWorkProgress,
-  RecoveryPhrase,
-  Voucher,
-  WalletInfo,
+import {
+  PassphraseSchema,
+  type AuthorizationSchema,
+  type BackupSaved,
+  type ClaimRecord,
+  type Confirmation,
+  type GuardedAction,
+  type KeyStorage,
+  type KeyWorkProgress,
+  type RecoveryPhrase,
+  type Voucher,
+  type WalletInfo,
 } from '../../common/wallet.js';
 import { errorText } from '../../common/result.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -20,9 +22,11 @@ import type { Logger } from '../ports.js';
 import type { ChainClient } from './chain.js';
 import { WalletError } from './errors.js';
 import { Confirmations, needsPassphrase, PassphraseGate } from './guard.js';
+import { saveBackupWith, type BackupSaver } from './backup-saver.js';
+import { keyFromSecret, openKeystore, type ImportSecret } from './import-secret.js';
 import { readKeystore, writeKeystore } from './keystore-file.js';
-import { loadWalletFiles, type Meta } from './wallet-files.js';
-import { decryptKeystore, encryptKeystore } from './keystore-worker.js';
+import { loadWalletFiles, setAsideLostKey, type Meta } from './wallet-files.js';
+import { encryptKeystore, percentSteps } from './keystore-worker.js';
 import type { SecretStore } from './secret-store.js';
 
 /** What the network client needs to sign device registration: satisfied by this wallet and by any ethers Wallet. */
@@ -43,6 +47,8 @@ export interface WalletServiceOptions {
   onProgress?: (progress: KeyWorkProgress) => void;
   /** Unix ms; a test clock drives confirmation cool-downs and passphrase back-off. */
   now?: () => number;
+  /** The desktop app's save dialog for backups; without it an export is handed to the page as a download. */
+  saveBackup?: BackupSaver | undefined;
 }
 
 type Authorization = z.infer<typeof AuthorizationSchema>;
@@ -61,6 +67,8 @@ export class WalletService {
   /** The first reveal is the backup screen; any later one needs the same proof as an export. */
   #revealed = false;
   private meta: Meta | undefined;
+  /** The address of a wallet set aside this run because its key file was missing or damaged, until one is imported. */
+  private lost: string | undefined;
   private readonly metaFile: string;
   private readonly keystoreFile: string;
 
@@ -89,6 +97,7 @@ export class WalletService {
   async open(): Promise<WalletInfo> {
     const loaded = await loadWalletFiles(this.metaFile, this.keystoreFile, this.#now());
     this.notice = loaded.notice;
+    this.lost = loaded.lost;
     const meta = loaded.meta;
     if (!meta) return this.info();
     if (loaded.rebuilt) await this.saveMeta(meta);
@@ -108,7 +117,7 @@ export class WalletService {
   }
 
   info(): WalletInfo {
-    if (!this.meta) return { state: 'none' };
+    if (!this.meta) return this.lost ? { state: 'none', lost: { address: this.lost } } : { state: 'none' };
     const { address, storage, backup } = this.meta;
     return { state: this.#key ? 'ready' : 'locked', address, storage, backup };
   }
@@ -123,27 +132,22 @@ export class WalletService {
     return this.info();
   }
 
-  async import(args: {
-    secret: { kind: 'phrase'; phrase: string } | { kind: 'privateKey'; privateKey: string };
-    passphrase?: string | undefined;
-  }): Promise<WalletInfo> {
+  /**
+   * A recovery phrase, a private key, or a backup file with its passphrase. Where the key must go into a keystore
+   * file and no passphrase was chosen for it, a backup's own passphrase (if long enough) protects it.
+   */
+  async import(args: { secret: ImportSecret; passphrase?: string | undefined }): Promise<WalletInfo> {
     this.requireNoWallet();
-    let key: Wallet;
-    try {
-      key =
-        args.secret.kind === 'phrase'
-          ? new Wallet(Wallet.fromPhrase(args.secret.phrase.trim().toLowerCase().split(/\s+/).join(' ')).privateKey)
-          : new Wallet(args.secret.privateKey.startsWith('0x') ? args.secret.privateKey : `0x${args.secret.privateKey}`);
-    } catch {
-      // ethers' own message would be fine (it redacts) but says nothing a user can act on.
-      throw new WalletError(
-        'BAD_SECRET',
-        args.secret.kind === 'phrase'
-          ? 'That is not a valid recovery phrase: check every word and their order.'
-          : 'That is not a valid private key.',
-      );
-    }
-    await this.adopt(key, args.passphrase, 'imported');
+    const key = await keyFromSecret(args.secret, (json, passphrase) =>
+      this.#gate.run(() =>
+        openKeystore(json, passphrase, percentSteps('decrypt', this.#options.onProgress), {
+          wrong: 'That passphrase does not open this backup file.',
+          damaged: new WalletError('BAD_BACKUP', 'That backup file is damaged: its key cannot be read. Try another copy.'),
+        }),
+      ),
+    );
+    const own = args.secret.kind === 'keystore' ? args.secret.passphrase : undefined;
+    await this.adopt(key, args.passphrase ?? (PassphraseSchema.safeParse(own).success ? own : undefined), 'imported');
     this.#options.logger.info(`wallet: imported ${key.address} (${this.meta?.storage})`);
     return this.info();
   }
@@ -203,13 +207,19 @@ export class WalletService {
     return this.info();
   }
 
-  /** A V3 keystore of the key encrypted with `passphrase`: the backup to save outside this computer. */
-  async exportKeystore(args: { passphrase: string; auth?: Authorization | undefined }): Promise<{ fileName: string; json: string }> {
+  /**
+   * A V3 keystore of the key encrypted with `passphrase`, the backup to keep away from this computer: saved where
+   * the user chooses in the save dialog (desktop), else handed to the page to save as a download (headless).
+   */
+  async exportKeystore(args: { passphrase: string; auth?: Authorization | undefined }): Promise<BackupSaved> {
     const key = this.requireKey();
     await this.authorize('export', args.auth);
     const json = await this.encrypt(key, args.passphrase);
-    if (this.meta?.backup === 'export-recommended') await this.saveMeta({ ...this.meta, backup: 'confirmed' });
-    return { fileName: `synor-wallet-${key.address}.json`, json };
+    const fileName = `synor-wallet-${key.address}.json`;
+    const save = this.#options.saveBackup;
+    const saved: BackupSaved = save ? await saveBackupWith(save, fileName, json, this.#options.logger) : { to: 'download', fileName, json };
+    if (saved.to !== 'cancelled' && this.meta?.backup === 'export-recommended') await this.saveMeta({ ...this.meta, backup: 'confirmed' });
+    return saved;
   }
 
   /** For keystore-file storage: re-encrypts the file under a new passphrase. */
@@ -241,11 +251,7 @@ export class WalletService {
     if (meta.storage === 'keystore-file') await rm(this.keystoreFile, { force: true });
     else await this.store(meta.storage).delete(accountFor(meta.address));
     await rm(this.metaFile, { force: true });
-    this.#key = undefined;
-    this.#phrase = undefined;
-    this.#revealed = false;
-    this.#confirmations.cancel();
-    this.meta = undefined;
+    this.forget();
     this.#options.logger.info(`wallet: removed ${meta.address}`);
     return this.info();
   }
@@ -278,6 +284,15 @@ export class WalletService {
       throw new WalletError('NOT_APPLICABLE', 'The address typed does not match this wallet; nothing was done.');
     }
     this.#confirmations.consume(action, auth.token);
+  }
+
+  /** This computer has no wallet any more (removed, or its key file lost). */
+  private forget(): void {
+    this.#key = undefined;
+    this.#phrase = undefined;
+    this.#revealed = false;
+    this.#confirmations.cancel();
+    this.meta = undefined;
   }
 
   private requireNoWallet(): void {
@@ -344,6 +359,7 @@ export class WalletService {
       );
     }
     this.#key = key;
+    this.lost = undefined;
     await this.saveMeta({ version: 1, address: key.address, storage, backup });
   }
 
@@ -352,48 +368,33 @@ export class WalletService {
     this.meta = meta;
   }
 
-  /** scrypt reports thousands of steps; the UI needs a bar, so only whole percents (and the end) go out. */
-  private progress(op: KeyWorkProgress['op']): ((fraction: number) => void) | undefined {
-    const { onProgress } = this.#options;
-    if (!onProgress) return undefined;
-    let last = -1;
-    return (fraction) => {
-      const percent = Math.floor(fraction * 100);
-      if (percent === last) return;
-      last = percent;
-      onProgress({ op, fraction });
-    };
-  }
-
   private encrypt(key: Wallet, passphrase: string): Promise<string> {
     return encryptKeystore({ address: key.address, privateKey: key.privateKey }, passphrase, {
       scryptN: this.#options.scryptN,
-      onProgress: this.progress('encrypt'),
+      onProgress: percentSteps('encrypt', this.#options.onProgress),
     });
   }
 
-  /** Damage is found by the file's own checks first, so "incorrect password" below really is the passphrase. */
+  /**
+   * Damage is found by the file's own checks first, so "incorrect password" below really is the passphrase. A key
+   * file gone or damaged while the app runs is set aside at once, like at start, so its backup can be imported.
+   */
   private async decryptKeystore(passphrase: string): Promise<Wallet> {
     const read = await readKeystore(this.keystoreFile);
     if (read.status !== 'ok') {
-      throw new WalletError(
-        'KEYSTORE_DAMAGED',
-        `The file holding your wallet key is ${read.status === 'missing' ? 'missing' : `damaged (${read.reason})`}. ` +
-          'Restart the app to set it aside, then import your recovery phrase or your exported backup.',
-      );
+      const meta = this.requireWallet();
+      this.notice = await setAsideLostKey({ metaFile: this.metaFile, keystoreFile: this.keystoreFile }, read, meta.address, this.#now());
+      this.forget();
+      this.lost = meta.address;
+      this.#options.logger.warn(`wallet: ${this.notice}`);
+      throw new WalletError('KEYSTORE_DAMAGED', this.notice);
     }
-    let account;
-    try {
-      account = await decryptKeystore(read.json, passphrase, this.progress('decrypt'));
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith('incorrect password')) {
-        throw new WalletError('WRONG_PASSPHRASE', 'That passphrase does not open this wallet.');
-      }
-      throw new WalletError(
+    return openKeystore(read.json, passphrase, percentSteps('decrypt', this.#options.onProgress), {
+      wrong: 'That passphrase does not open this wallet.',
+      damaged: new WalletError(
         'KEYSTORE_DAMAGED',
         'The file holding your wallet key is damaged. Import your recovery phrase or your exported backup.',
-      );
-    }
-    return new Wallet(account.privateKey);
+      ),
+    });
   }
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AddressSchema, BackupStateSchema, KeyStorageSchema } from '../../common/wallet.js';
 import { setAside } from '../fs/set-aside.js';
 import { WalletError } from './errors.js';
-import { readKeystore } from './keystore-file.js';
+import { readKeystore, type KeystoreRead } from './keystore-file.js';
 
 /** wallet.json: which address this computer's wallet has and where its key is kept. */
 export const MetaSchema = z.object({
@@ -29,11 +29,36 @@ export interface Loaded {
   rebuilt: boolean;
   /** What was repaired, in words for the user; undefined when all was well. */
   notice?: string;
+  /** The address of a wallet set aside because its key file is missing or damaged. */
+  lost?: string;
+}
+
+const shortAddress = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
+
+/**
+ * A keystore-file wallet whose key file is missing or damaged: its files are renamed aside (never deleted) and the
+ * wallet falls back to "none", so importing its phrase or backup works at once. Returns the notice.
+ */
+export async function setAsideLostKey(
+  files: { metaFile: string; keystoreFile: string },
+  key: Exclude<KeystoreRead, { status: 'ok' }>,
+  address: string,
+  now: number,
+): Promise<string> {
+  const keptKey =
+    key.status === 'damaged' ? `is damaged (${key.reason}); it was kept as ${await setAside(files.keystoreFile, 'bad', now)}` : undefined;
+  const keptMeta = await setAside(files.metaFile, 'old', now);
+  const what = keptKey ?? `is missing; the wallet's record was kept as ${keptMeta}`;
+  return (
+    `Your wallet ${shortAddress(address)} needs its recovery phrase or backup file: import it to go on. ` +
+    `The file holding its key ${what} (nothing was deleted).`
+  );
 }
 
 /**
  * Reads wallet.json and checks keystore.json. A damaged file is renamed aside (never deleted); a lost wallet.json
- * is rebuilt from an intact key file (a V3 keystore names its address), so "create a wallet" is never the way out.
+ * is rebuilt from an intact key file (a V3 keystore names its address), so "create a wallet" is never the way out;
+ * a lost or damaged key file leaves no wallet, so its backup can be imported.
  */
 export async function loadWalletFiles(metaFile: string, keystoreFile: string, now: number): Promise<Loaded> {
   const text = await readFile(metaFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -43,14 +68,17 @@ export async function loadWalletFiles(metaFile: string, keystoreFile: string, no
   const keystore = await readKeystore(keystoreFile);
   const parsed = MetaSchema.safeParse(parseJson(text));
   const meta = parsed.success ? parsed.data : undefined;
+  if (meta?.storage === 'keystore-file' && keystore.status !== 'ok') {
+    const notice = await setAsideLostKey({ metaFile, keystoreFile }, keystore, meta.address, now);
+    return { meta: undefined, rebuilt: false, notice, lost: meta.address };
+  }
   const keptAs = text !== undefined && !meta ? await setAside(metaFile, 'bad', now) : undefined;
   const lost = keptAs ? `The wallet file was damaged; it was kept as ${keptAs}` : 'The wallet file was missing';
-  if (keystore.status === 'damaged' && (!meta || meta.storage === 'keystore-file')) {
+  if (keystore.status === 'damaged' && !meta) {
     const aside = await setAside(keystoreFile, 'bad', now);
-    if (meta) await setAside(metaFile, 'bad', now);
     const notice =
       `The file holding your wallet key is damaged (${keystore.reason}); it was kept as ${aside} (nothing was deleted). ` +
-      `Import your recovery phrase or your exported backup${meta ? ` to restore ${meta.address}` : ''}.`;
+      'Import your recovery phrase or your exported backup.';
     return { meta: undefined, rebuilt: false, notice };
   }
   if (!meta && keystore.status === 'ok' && keystore.address) {
