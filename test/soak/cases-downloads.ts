@@ -1,10 +1,61 @@
-// Hostile downloads: models and inputs past their budgets, wrong hashes, slow bodies.
+// Hostile downloads: models and inputs past their budgets, wrong hashes, slow bodies, 2 GB of them, URLs on the LAN.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { isPublicAddress } from '../../main/core/network/public-address.js';
+import { REFUSED_SOURCE } from '../../main/core/runtime/model-cache.js';
 import { createRuntime } from '../../main/core/runtime/runtime.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
 import { localCoordinator, matmulTask, sha256 } from '../unit/runtime-fixtures.js';
 import { HostileServer } from './hostile.js';
 import { clean, downloadsIn, MiB, refusedMessage, withCache, type SoakCase } from './case.js';
+
+/** Serves `size` bytes (a repeated 1 MiB pattern, never held whole) at any path, as fast as the client takes them. */
+async function patternServer(size: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const chunk = Buffer.alloc(MiB, 7);
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-length': size });
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < size && !res.destroyed) {
+        const n = Math.min(chunk.length, size - sent);
+        sent += n;
+        if (!res.write(chunk.subarray(0, n))) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/model.onnx`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A listener on 127.0.0.x that counts every connection made to it. */
+async function countingListener(host: string): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  const server = createServer((_req, res) => res.writeHead(404).end());
+  server.on('connection', () => connections++);
+  server.listen(0, host);
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => connections,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const mb = (bytes: number): number => Math.round(bytes / MiB);
 
 export const DOWNLOAD_CASES: SoakCase[] = [
   {
@@ -239,6 +290,108 @@ export const DOWNLOAD_CASES: SoakCase[] = [
         };
       } finally {
         await hostile.close();
+      }
+    },
+  },
+  {
+    name: '2 GB download: agent memory',
+    fast: false,
+    run: async () => {
+      const big = await patternServer(2 * 1024 ** 3);
+      const warm = await patternServer(64 * MiB);
+      try {
+        const child = execFile(process.execPath, [
+          '--import',
+          'tsx',
+          fileURLToPath(new URL('./download-memory-child.ts', import.meta.url)),
+          warm.url,
+          String(64 * MiB),
+          big.url,
+          String(2 * 1024 ** 3),
+        ]);
+        let out = '';
+        child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        const [code] = (await once(child, 'exit')) as [number | null];
+        const m = z
+          .object({ cold: z.number(), before: z.number(), peak: z.number(), after: z.number(), ended: z.string() })
+          .parse(JSON.parse(out));
+        const grew = mb(m.peak - m.before);
+        const kept = mb(m.after - m.before);
+        return {
+          ...clean,
+          ok: code === 0 && /hash to/.test(m.ended) && grew <= 64 && kept <= 16 && mb(m.peak - m.cold) <= 64,
+          outcome:
+            `agent RSS ${mb(m.before)} MB before → peak ${mb(m.peak)} MB (+${grew}) → ${mb(m.after)} MB after (+${kept}); ` +
+            `the process's first download, 64 MiB, took it from ${mb(m.cold)} MB (allocator pages kept for reuse); ` +
+            `goal +64 / +16; before: 111 → 2,188 → 2,188`,
+        };
+      } finally {
+        await big.close();
+        await warm.close();
+      }
+    },
+  },
+  {
+    name: 'model and input URLs on the LAN for a remote coordinator',
+    fast: true,
+    run: async () => {
+      const listeners = await Promise.all(['127.0.0.1', '127.0.0.2'].map(countingListener));
+      const [first, second] = listeners as [Awaited<ReturnType<typeof countingListener>>, Awaited<ReturnType<typeof countingListener>>];
+      try {
+        const ports = fakePorts();
+        const runtime = createRuntime({
+          cacheDir: await tempDir('synor-soak-rt-'),
+          clock: ports.clock,
+          logger: ports.logger,
+          coordinatorUrl: () => 'https://coordinator.example/',
+        });
+        const urls = [
+          `http://127.0.0.1:${first.port}/model.onnx`,
+          `http://localhost:${first.port}/model.onnx`,
+          `http://[::ffff:127.0.0.1]:${first.port}/model.onnx`,
+          `http://127.0.0.2:${second.port}/model.onnx`,
+        ];
+        const messages: string[] = [];
+        for (const url of urls) {
+          const model = { url, sha256: 'a'.repeat(64), size: 8 };
+          const got = await runtime.prepare(matmulTask(model, new Float32Array(4), [1, 4]), new AbortController().signal);
+          messages.push(got.ok ? 'prepared' : got.error.message);
+          const input = { kind: 'url' as const, dtype: 'float32' as const, shape: [1, 4], url, sha256: 'b'.repeat(64), size: 16 };
+          const byInput = await runtime.prepare(
+            { ...matmulTask(model, new Float32Array(4), [1, 4]), inputs: { X: input } },
+            new AbortController().signal,
+          );
+          messages.push(byInput.ok ? 'prepared' : byInput.error.message.replace('input "X": ', ''));
+        }
+        const connections = first.connections() + second.connections();
+        // The private ranges are checked as addresses only: no traffic goes to them from this machine.
+        const lan = ['10.255.255.1', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1'];
+        const lan6 = ['::1', 'fd00::1', 'fe80::1', 'ff02::1', '::ffff:10.255.255.1', '::ffff:a9fe:a9fe'];
+        const passed = [...lan, ...lan6].filter(isPublicAddress);
+        const distinct = new Set(messages);
+        // The same listener for a coordinator on this machine: it is reachable, so zero above means refused.
+        const local = createRuntime({
+          cacheDir: await tempDir('synor-soak-rt-'),
+          clock: ports.clock,
+          logger: ports.logger,
+          coordinatorUrl: localCoordinator,
+        });
+        await local.prepare(
+          matmulTask({ url: urls[0]!, sha256: 'a'.repeat(64), size: 8 }, new Float32Array(4), [1, 4]),
+          new AbortController().signal,
+        );
+        const reachable = first.connections() === 1;
+        return {
+          ...clean,
+          ok: connections === 0 && passed.length === 0 && distinct.size === 1 && distinct.has(REFUSED_SOURCE) && reachable,
+          outcome:
+            `${messages.length} model and input URLs (127.0.0.1, localhost, ::ffff:127.0.0.1, 127.0.0.2): ${connections} connections; ` +
+            `${lan.length + lan6.length} private, link-local, metadata, CGNAT and multicast addresses refused by the guard ` +
+            `(${passed.length} passed); the coordinator hears one fixed reason: "${[...distinct].join(' | ')}"; ` +
+            `before: fetched, "answered HTTP 404" sent back`,
+        };
+      } finally {
+        await Promise.all(listeners.map((l) => l.close()));
       }
     },
   },
