@@ -225,3 +225,49 @@ test('wrong chain settings show as a chain error in the view, and claiming says 
   assert.equal((await controller.setChain(settings)).chain.status, 'ok');
   controller.close();
 });
+
+test(
+  'backup round trip: create → earn → export → remove → import the backup → the same address and the same claimable earnings',
+  {
+    timeout: 120_000,
+  },
+  async () => {
+    // A payout contract of its own: dev-1's receipts start again at 1 (the first test's were paid on the other one).
+    ({ settings } = await deployPayout(chain, { coordinator: coordinator.address, fund: parseUnits('100', 18) }));
+    const logger = new MemoryLogger();
+    const { payouts } = await openPayouts({ file: null, signer: coordinator, now: Date.now });
+    const held: SignedEpoch[] = [];
+    let address = '';
+    const service = new WalletService({ dir: await tempDir(), secrets: null, logger, scryptN: TEST_SCRYPT_N });
+    await service.open();
+    const controller = new WalletController({ service, clock: systemClock, logger, payouts: devnetPayouts(payouts, () => address, held) });
+    const handlers = walletHandlers(controller, logger);
+    await controller.setChain(settings);
+    const created = await handlers.walletCreate({ passphrase: 'devnet passphrase' });
+    assert.ok(created.ok && created.value.wallet.state === 'ready', JSON.stringify(created));
+    address = created.value.wallet.address;
+    const receipts = [receiptOf(address, 1, synor('1.5')), receiptOf(address, 2, synor('0.25'))];
+    for (const receipt of receipts) await payouts.record({ kind: 'receipt', receipt });
+    held.push(await sealed(receipts));
+    await payouts.record({ kind: 'epoch', signed: held[0]! });
+    const owed = (await controller.refresh()).claimable;
+    assert.equal(owed, synor('1.75'));
+
+    const exported = await handlers.walletExport({ passphrase: 'backup passphrase', auth: { passphrase: 'devnet passphrase' } });
+    assert.ok(exported.ok && exported.value.to === 'download', JSON.stringify(exported));
+    const removed = await handlers.walletRemove({ address, auth: { passphrase: 'devnet passphrase' } });
+    assert.ok(removed.ok && removed.value.wallet.state === 'none' && removed.value.claimable === '0', JSON.stringify(removed));
+
+    const backup = { kind: 'keystore' as const, json: exported.value.json, passphrase: 'backup passphrase' };
+    const imported = await handlers.walletImport({ secret: backup });
+    assert.ok(imported.ok && imported.value.wallet.state === 'ready', JSON.stringify(imported));
+    assert.equal(imported.value.wallet.address, address);
+    assert.equal(imported.value.claimable, owed, 'the same earnings are claimable');
+    // And the key is really back: the claim is signed by it and pays it.
+    await fundNative(chain, address);
+    const claimed = await handlers.walletClaim(undefined);
+    assert.ok(claimed.ok && claimed.value.status === 'confirmed', JSON.stringify(claimed));
+    assert.equal((await controller.refresh()).balances?.synor, owed);
+    controller.close();
+  },
+);
