@@ -17,7 +17,8 @@ import { decodeRecord, encodeRecord } from '../../main/core/fs/checksummed-log.j
 import { fileLines } from '../../main/core/fs/lines.js';
 import type { Epoch, Receipt } from '../../main/common/protocol.js';
 import { ReceiptDetail } from '../../main/core/ledger/detail.js';
-import { Ledger, LedgerRecordSchema, type LedgerRecord } from '../../main/core/ledger/ledger.js';
+import { Ledger } from '../../main/core/ledger/ledger.js';
+import { LedgerRecordSchema, type LedgerRecord } from '../../main/core/ledger/record.js';
 import { proveReceipt } from '../../main/core/ledger/proof.js';
 import { epochOf } from '../../main/core/network/epochs.js';
 import { LedgerTotals } from '../../main/core/ledger/totals.js';

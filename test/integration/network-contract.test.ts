@@ -10,7 +10,7 @@ import { contribute } from './support/contribute.js';
 import type { NetworkError } from '../../main/core/network/http.js';
 import { Outbox } from '../../main/core/network/outbox.js';
 import { bundleProblem } from '../../main/core/network/receipts.js';
-import { verifyLedgerFile } from '../../main/core/ledger/ledger.js';
+import { verifyLedgerFile } from '../../main/core/ledger/verify-file.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { tempDir } from '../helpers/fakes.js';
 import { receiptsIn, recordsOf } from '../helpers/ledger.js';

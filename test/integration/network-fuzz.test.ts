@@ -16,7 +16,7 @@ import { epochOf } from '../../main/core/network/epochs.js';
 import { NetworkError } from '../../main/core/network/http.js';
 import { Outbox } from '../../main/core/network/outbox.js';
 import { bundleProblem } from '../../main/core/network/receipts.js';
-import { verifyLedgerFile } from '../../main/core/ledger/ledger.js';
+import { verifyLedgerFile } from '../../main/core/ledger/verify-file.js';
 import { ledgerWei, receiptsIn, recordsOf } from '../helpers/ledger.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { runWithOrt, testDevice } from './support/network.js';

@@ -2,7 +2,8 @@ import type { EarningsQuery } from '../../common/network.js';
 import { EarningsQuerySchema } from '../../common/network.js';
 import { formatSynor, WORK_UNIT } from '../economics/rewards.js';
 import { epochKey, receiptsOf, type DetailLine } from './detail.js';
-import type { LedgerRecord, LedgerSource } from './ledger.js';
+import type { LedgerRecord } from './record.js';
+import type { LedgerSource } from './source.js';
 import type { PendingResult } from './totals.js';
 
 const CSV_COLUMNS = [

@@ -3,19 +3,21 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { SignedEpochSchema, type EpochBundle } from '../../common/protocol.js';
+import type { EpochBundle } from '../../common/protocol.js';
 import { replaceFileAtomic, writeFileAtomic } from '../fs/atomic.js';
-import { decodeRecord, encodeRecord, LogAppender, type LogOpenReport, type LogProblem } from '../fs/checksummed-log.js';
+import { decodeRecord, encodeRecord, LogAppender, type LogOpenReport } from '../fs/checksummed-log.js';
 import { diskRefusal } from '../fs/disk-refusal.js';
 import { fileLines } from '../fs/lines.js';
 import type { Logger } from '../ports.js';
 import { cutTornTail } from '../fs/torn-tail.js';
-import { bundleProblem, epochProblem, type ReceiptExpectation } from '../network/receipts.js';
-import { dayName, epochKey, ReceiptDetail, receiptsOf } from './detail.js';
-import { LedgerSourceSchema, type LedgerSource } from './source.js';
+import { ReceiptDetail } from './detail.js';
+import type { LedgerSource } from './source.js';
+import { LedgerRecordSchema, type LedgerRecord, type Submitted } from './record.js';
+import { recountAgrees } from './recount.js';
 import { LedgerTotals, TotalsJsonSchema } from './totals.js';
 
 export type { LedgerSource } from './source.js';
+export type { LedgerRecord } from './record.js';
 
 /**
  * The single source of earnings history: a checksummed append-only log (fs/checksummed-log.ts) of signed epochs, one
@@ -24,21 +26,6 @@ export type { LedgerSource } from './source.js';
  * every earnings query cost the same after a year as after a day. Per-receipt detail, which proves each task against
  * its epoch, lives in `<ledger>.detail/` for a window of days (ledger/detail.ts).
  */
-
-/** A line of the ledger: an epoch whose coordinator signature was verified before it was written. */
-export const LedgerRecordSchema = z
-  .object({ kind: z.literal('epoch'), at: z.number().int(), source: LedgerSourceSchema, signed: SignedEpochSchema })
-  .strict();
-export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
-
-/** The coordinator acknowledged a result; its reward is pending until its receipt comes (kept in the index only). */
-export interface Submitted {
-  at: number;
-  source: Pick<LedgerSource, 'url' | 'devnet' | 'coordinator'>;
-  taskId: string;
-  deviceId: string;
-  estimateWei: bigint;
-}
 
 /** The ledger no longer holds the lines its index counted (emptied, cut or replaced): the earlier index is kept aside. */
 export interface ReplacedReport {
@@ -206,16 +193,10 @@ export class Ledger {
     const due = await this.inTurn(async () => {
       await this.log.append();
       const checked = this.checked;
-      return checked && this.log.heldCount() === 0 ? { end: checked.bytes, fingerprint: this.totals.fingerprint() } : null;
+      return checked && this.log.heldCount() === 0 ? { end: checked.bytes, sums: this.totals.sums() } : null;
     });
     if (!due) return false;
-    const again = new LedgerTotals();
-    for await (const { text, end } of fileLines(this.file)) {
-      if (end > due.end) break;
-      const record = decodeRecord(text, LedgerRecordSchema);
-      if (typeof record !== 'string' && again.isNew(record)) again.add(record);
-    }
-    if (again.fingerprint() === due.fingerprint) return false;
+    if (await recountAgrees(this.file, due.end, due.sums)) return false;
     await this.inTurn(async () => {
       await copyFile(`${this.file}.index`, `${this.file}.index.bad-${now}`).catch(() => undefined);
       this.index = null;
@@ -350,51 +331,4 @@ function dropLines(file: string, start: number, drop: ReadonlySet<number>): Prom
     }
     await handle.write(batch);
   });
-}
-
-export interface VerifyReport {
-  ok: boolean;
-  records: number;
-  problems: LogProblem[];
-}
-
-/**
- * Re-reads the file and checks every line: checksum, schema, no duplicate epoch, each epoch's signature, and that an
- * epoch written on a day whose detail is kept is in it; and every detail line: its receipts add up, leaf for leaf, to
- * the root and sums its coordinator signed. Read-only: a torn tail is reported, not cut.
- */
-export async function verifyLedgerFile(file: string, expect: ReceiptExpectation): Promise<VerifyReport> {
-  const problems: LogProblem[] = [];
-  const detail = new ReceiptDetail(`${file}.detail`, () => Infinity);
-  const detailed = new Set<string>();
-  for await (const d of detail.lines()) {
-    detailed.add(epochKey(d.source.coordinator, d.signed.epoch));
-    const bad = bundleProblem({ ...d.signed, receipts: receiptsOf(d) }, expect);
-    if (bad) problems.push({ line: 0, message: `detail: ${bad}` });
-  }
-  const keptDays = await detail.keptDays();
-  const totals = new LedgerTotals();
-  let records = 0;
-  let line = 0;
-  let end = 0;
-  for await (const next of fileLines(file)) {
-    line++;
-    end = next.end;
-    const decoded = decodeRecord(next.text, LedgerRecordSchema);
-    if (typeof decoded === 'string') {
-      problems.push({ line, message: decoded });
-      continue;
-    }
-    records++;
-    if (!totals.isNew(decoded)) problems.push({ line, message: 'duplicate epoch' });
-    else totals.add(decoded);
-    const bad = epochProblem(decoded.signed, expect);
-    if (bad) problems.push({ line, message: bad });
-    const { firstSeq, lastSeq } = decoded.signed.epoch;
-    if (keptDays.has(dayName(decoded.at)) && !detailed.has(epochKey(decoded.source.coordinator, decoded.signed.epoch))) {
-      problems.push({ line, message: `epoch ${firstSeq}–${lastSeq}: its receipts are missing from the detail` });
-    }
-  }
-  if ((await stat(file)).size > end) problems.push({ line: line + 1, message: 'torn last line' });
-  return { ok: problems.length === 0, records, problems };
 }

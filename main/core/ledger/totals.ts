@@ -4,7 +4,8 @@ import type { EarningsBucket, EarningsQuery, EarningsSummary } from '../../commo
 import { EarningsQuerySchema } from '../../common/network.js';
 import { ReceiptSchema, ResourceTypeSchema, type Receipt, type ResourceType } from '../../common/protocol.js';
 import { formatSynor } from '../economics/rewards.js';
-import type { LedgerRecord, Submitted } from './ledger.js';
+import type { EpochSums, Slot } from './epoch-sums.js';
+import type { LedgerRecord, Submitted } from './record.js';
 
 /**
  * What the ledger's lines add up to, kept as sums per time slot instead of the lines themselves, so memory and every
@@ -49,13 +50,6 @@ export const TotalsJsonSchema = z
   .strict();
 export type TotalsJson = z.infer<typeof TotalsJsonSchema>;
 
-interface Slot {
-  wei: bigint;
-  /** Work units as a float: only the hours online (availability, in ms) are read from it, and those stay exact. */
-  units: number;
-  receipts: number;
-  rejected: number;
-}
 interface Series {
   devnet: boolean;
   deviceId: string;
@@ -333,25 +327,26 @@ export class LedgerTotals {
   /**
    * What the counted epochs add up to, per series and quarter hour (whatever the split into minutes), and the receipt
    * numbers seen: the same for any two totals of the same lines, so sums read from the index can be checked against a
-   * fresh count of the signed epochs. Work units are left out (floats), but for time online, which stays exact.
+   * fresh count of the signed epochs (`sameSums`). Work units are left out (floats), but for time online, which stays
+   * exact. A copy: later epochs do not change it.
    */
-  fingerprint(): string {
-    const rows: string[] = [];
-    for (const [key, series] of this.series) {
+  sums(): EpochSums {
+    const series = new Map<string, Map<number, Slot>>();
+    for (const [key, s] of this.series) {
       const quarters = new Map<number, Slot>();
-      for (const [start, slot] of [...series.quarters, ...series.minutes]) {
+      for (const [start, slot] of [...s.quarters, ...s.minutes]) {
         const q = Math.floor(start / QUARTER) * QUARTER;
         const into = quarters.get(q) ?? { wei: 0n, units: 0, receipts: 0, rejected: 0 };
         into.wei += slot.wei;
-        into.units += series.resource === 'availability' ? slot.units : 0;
+        into.units += s.resource === 'availability' ? slot.units : 0;
         into.receipts += slot.receipts;
         into.rejected += slot.rejected;
         quarters.set(q, into);
       }
-      for (const [q, s] of quarters) rows.push(`${key}\n${q}\n${s.wei}\n${s.units}\n${s.receipts}\n${s.rejected}`);
+      series.set(key, quarters);
     }
-    for (const [key, s] of this.seqs) rows.push(`${key}\n${s.max}\n${s.gaps.map(String).sort(byText).join(';')}`);
-    return rows.sort(byText).join('\0');
+    const seqs = new Map([...this.seqs].map(([key, s]) => [key, `${s.max}:${s.gaps.map(String).sort(byText).join(';')}`]));
+    return { series, seqs };
   }
 
   /** Takes over `from`'s pending results (kept in the index only), as a recount from the lines cannot find them. */

@@ -1,4 +1,4 @@
-import type { LedgerRecord } from './ledger.js';
+import type { LedgerRecord } from './record.js';
 import { epochProblem } from '../network/receipts.js';
 
 /** What every ledger line is checked against at load: this device, and the coordinators it pinned. */

@@ -1,6 +1,6 @@
 import { decodeRecord } from '../fs/checksummed-log.js';
 import { fileLines } from '../fs/lines.js';
-import { LedgerRecordSchema } from '../ledger/ledger.js';
+import { LedgerRecordSchema } from '../ledger/record.js';
 import type { CoordinatorState } from './client-file.js';
 import type { Queued } from './outbox.js';
 

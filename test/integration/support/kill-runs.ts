@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Wallet } from 'ethers';
 import { startCoordinator } from '../../../main/devnet/coordinator.js';
-import { verifyLedgerFile, type VerifyReport } from '../../../main/core/ledger/ledger.js';
+import { verifyLedgerFile, type VerifyReport } from '../../../main/core/ledger/verify-file.js';
 import { tempDir } from '../../helpers/fakes.js';
 import { receiptsIn } from '../../helpers/ledger.js';
 

@@ -1,0 +1,29 @@
+/** One time slot's sums: the unit the ledger's totals are kept in. */
+export interface Slot {
+  wei: bigint;
+  /** Work units as a float: only the hours online (availability, in ms) are read from it, and those stay exact. */
+  units: number;
+  receipts: number;
+  rejected: number;
+}
+
+/** What `LedgerTotals.sums` returns. */
+export interface EpochSums {
+  series: Map<string, Map<number, Slot>>;
+  seqs: Map<string, string>;
+}
+
+/** Whether two `sums()` are of the same epochs. */
+export function sameSums(a: EpochSums, b: EpochSums): boolean {
+  if (a.series.size !== b.series.size || a.seqs.size !== b.seqs.size) return false;
+  for (const [key, seqs] of a.seqs) if (b.seqs.get(key) !== seqs) return false;
+  for (const [key, quarters] of a.series) {
+    const other = b.series.get(key);
+    if (!other || other.size !== quarters.size) return false;
+    for (const [q, s] of quarters) {
+      const o = other.get(q);
+      if (!o || o.wei !== s.wei || o.units !== s.units || o.receipts !== s.receipts || o.rejected !== s.rejected) return false;
+    }
+  }
+  return true;
+}
