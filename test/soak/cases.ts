@@ -3,7 +3,6 @@
 // node:http server on 127.0.0.1 for what no honest coordinator does, and a real 2 MB tmpfs for a full disk.
 // `fast` cases also run in `npm test` (test/unit/soak.test.ts); `npm run soak` runs all of them at full size.
 import { DOWNLOAD_CASES } from './cases-downloads.js';
-import { LEASING_CASES } from './cases-leasing.js';
 import { LOCK_CASES } from './cases-lock.js';
 import { WORK_CASES } from './cases-work.js';
 import { STATE_CASES } from './cases-state.js';
@@ -12,4 +11,4 @@ import type { SoakCase } from './case.js';
 
 export type { Size, SoakCase } from './case.js';
 
-export const CASES: SoakCase[] = [...DOWNLOAD_CASES, ...WORK_CASES, ...LOCK_CASES, ...STATE_CASES, ...WALLET_CASES, ...LEASING_CASES];
+export const CASES: SoakCase[] = [...DOWNLOAD_CASES, ...WORK_CASES, ...LOCK_CASES, ...STATE_CASES, ...WALLET_CASES];
