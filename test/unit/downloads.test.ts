@@ -176,6 +176,26 @@ describe('downloads for a remote coordinator', { timeout: 60_000 }, () => {
   });
 });
 
+describe('redirects', { timeout: 60_000 }, () => {
+  test('are not followed: a 302 to another address is the end of the download', async () => {
+    const target = await new HoldServer(new Uint8Array(8), 8).start();
+    const redirect = createServer((_req, res) => res.writeHead(302, { location: `${target.base}/model.onnx` }).end());
+    redirect.listen(0, '127.0.0.1');
+    await once(redirect, 'listening');
+    try {
+      const { cache } = await cacheFor(false);
+      const url = `http://127.0.0.1:${(redirect.address() as AddressInfo).port}/model.onnx`;
+      const got = await cache.ensure({ url, sha256: 'a'.repeat(64), size: 8 });
+      assert.match(!got.ok ? got.error.message : '', /answered HTTP 302/);
+      assert.equal(target.connections, 0);
+    } finally {
+      redirect.closeAllConnections();
+      redirect.close();
+      await target.close();
+    }
+  });
+});
+
 describe('a download stops when unwanted', { timeout: 60_000 }, () => {
   const bytes = new Uint8Array(256 * 1024).fill(9);
   const ref = (server: HoldServer): { url: string; sha256: string; size: number } => ({
@@ -210,6 +230,37 @@ describe('a download stops when unwanted', { timeout: 60_000 }, () => {
       assert.equal(held.writableFinished, false, 'the body was not sent to the end');
     } finally {
       await server.close();
+    }
+  });
+
+  test('a task waiting for memory for its inputs stops waiting when it goes away, and downloads nothing', async () => {
+    const input = new Uint8Array(seededFloats(4).buffer);
+    const server = await new HoldServer(input, input.length).start();
+    const modelServer = await new HoldServer(bytes, bytes.length).start();
+    try {
+      const ports = fakePorts();
+      const runtime = createRuntime({
+        cacheDir: await tempDir('synor-dl-'),
+        clock: ports.clock,
+        logger: ports.logger,
+        memoryBudgetBytes: () => 16,
+        coordinatorUrl: () => 'http://127.0.0.1/',
+      });
+      const task = (id: string, sha: string): Parameters<typeof runtime.prepare>[0] => ({
+        ...matmulTask(ref(modelServer), seededFloats(4), [1, 4], { id }),
+        inputs: { X: { kind: 'url', dtype: 'float32', shape: [1, 4], url: `${server.base}/${id}`, sha256: sha, size: 16 } },
+      });
+      const held = await runtime.prepare(task('held', sha256(input)), new AbortController().signal);
+      assert.ok(held.ok, !held.ok ? held.error.message : '');
+      const waiting = new AbortController();
+      const second = runtime.prepare(task('waiting', 'e'.repeat(64)), waiting.signal);
+      waiting.abort();
+      assert.deepEqual(await second, { ok: false, error: { code: 'model-unavailable', message: NOT_WANTED } });
+      assert.equal(server.connections, 1, "only the held task's input was fetched");
+      held.value.release();
+    } finally {
+      await server.close();
+      await modelServer.close();
     }
   });
 
