@@ -2,6 +2,7 @@
 // Each runs real parts: the real ModelCache/runtime/scheduler/network client, the real devnet coordinator, a hostile
 // node:http server on 127.0.0.1 for what no honest coordinator does, and a real 2 MB tmpfs for a full disk.
 // `fast` cases also run in `npm test` (test/unit/soak.test.ts); `npm run soak` runs all of them at full size.
+import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
 import { LOCK_CASES } from './cases-lock.js';
 import { WORK_CASES } from './cases-work.js';
@@ -11,4 +12,4 @@ import type { SoakCase } from './case.js';
 
 export type { Size, SoakCase } from './case.js';
 
-export const CASES: SoakCase[] = [...DOWNLOAD_CASES, ...WORK_CASES, ...LOCK_CASES, ...STATE_CASES, ...WALLET_CASES];
+export const CASES: SoakCase[] = [...DOWNLOAD_CASES, ...WORK_CASES, ...LOCK_CASES, ...STATE_CASES, ...WALLET_CASES, ...DOOR_CASES];

@@ -2,17 +2,20 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
 import type { AgentEvent } from '../../main/common/state.js';
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../main/common/wire.js';
+import { DOOR_LIMITS } from '../../main/core/server/connection-guard.js';
 import { startServer, type RunningServer } from '../../main/core/server/http.js';
 import { testAgent } from '../helpers/agent.js';
 import { MemoryLogger } from '../helpers/fakes.js';
 
 let server: RunningServer;
 let origin: string;
+const logger = new MemoryLogger();
 
 before(async () => {
   const { agent, dir } = await testAgent();
@@ -22,7 +25,7 @@ before(async () => {
   await writeFile(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
   // One folder above the UI: what a traversal would reach.
   await writeFile(join(dir, 'secret.txt'), 'outside');
-  server = await startServer({ agent, logger: new MemoryLogger(), rendererDir, port: 0 });
+  server = await startServer({ agent, logger, rendererDir, port: 0 });
   origin = `http://127.0.0.1:${server.port}`;
 });
 after(() => server.close());
@@ -140,4 +143,115 @@ test('the event socket sends the state at once, then every change', async () => 
   ws.send('hello');
   const [code] = await once(ws, 'close');
   assert.equal(code, 1008, 'the socket is push-only');
+});
+
+/** A connection of our own, to send what no well-behaved client library would (two Host headers, nothing at all). */
+async function open(first?: string): Promise<Socket> {
+  const socket = connect(server.port, '127.0.0.1');
+  await once(socket, 'connect');
+  if (first) socket.write(first);
+  return socket;
+}
+
+/** Everything the agent sends on `socket` until it closes it. */
+async function answer(socket: Socket): Promise<string> {
+  let text = '';
+  socket.on('data', (chunk) => (text += chunk));
+  await once(socket, 'close');
+  return text;
+}
+
+const head = (lines: string[]): string => [...lines, '', ''].join('\r\n');
+
+test(
+  'a request with two Host headers is refused, whichever comes first; so are two Origins or Authorizations',
+  { timeout: 30_000 },
+  async () => {
+    const host = `Host: 127.0.0.1:${server.port}`;
+    const auth = `Authorization: Bearer ${server.token}`;
+    for (const twice of [
+      [host, 'Host: evil.example'],
+      ['Host: evil.example', host],
+      [host, host],
+      [host, `Origin: ${origin}`, 'Origin: http://evil.example'],
+      [host, auth, 'Authorization: Bearer nope'],
+    ]) {
+      const socket = await open(
+        head(['POST /api/rpc HTTP/1.1', ...twice, 'Content-Type: application/json', 'Content-Length: 17']) + '{"cmd":"getState"}',
+      );
+      const text = await answer(socket);
+      assert.match(text, /^HTTP\/1\.1 400 /, twice.join(' | '));
+      assert.match(text, /more than once/);
+    }
+    const once = await answer(
+      await open(
+        head(['POST /api/rpc HTTP/1.1', host, auth, 'Content-Type: application/json', 'Content-Length: 18', 'Connection: close']) +
+          '{"cmd":"getState"}',
+      ),
+    );
+    assert.match(once, /^HTTP\/1\.1 200 /);
+  },
+);
+
+test(
+  'a request refused for its token is answered and its connection closed, without waiting for its body',
+  { timeout: 30_000 },
+  async () => {
+    // Announces a body it never sends: the refusal must not wait for it.
+    const socket = await open(
+      head(['POST /api/rpc HTTP/1.1', `Host: 127.0.0.1:${server.port}`, 'Content-Type: application/json', 'Content-Length: 60000']),
+    );
+    const text = await answer(socket);
+    assert.match(text, /^HTTP\/1\.1 401 /);
+    assert.match(text, /Connection: close/i);
+  },
+);
+
+test(
+  'past the cap on connections without the token the oldest are closed; a connection with the token stays',
+  { timeout: 60_000 },
+  async () => {
+    const trusted = await open();
+    const replies: string[] = [];
+    trusted.on('data', (chunk) => replies.push(String(chunk)));
+    const call =
+      head([
+        'POST /api/rpc HTTP/1.1',
+        `Host: 127.0.0.1:${server.port}`,
+        `Authorization: Bearer ${server.token}`,
+        'Content-Type: application/json',
+        'Content-Length: 18',
+      ]) + '{"cmd":"getState"}';
+    const answered = async (): Promise<void> => {
+      const before = replies.length;
+      trusted.write(call);
+      while (replies.length === before) await once(trusted, 'data');
+    };
+    await answered();
+    const linesBefore = logger.lines.length;
+    const idle = await Promise.all(Array.from({ length: DOOR_LIMITS.anonymous * 2 }, () => open()));
+    const closed = idle.map((socket) => once(socket, 'close').then(() => true));
+    // The first half is the oldest: all of them go, the newest half stays.
+    await Promise.all(closed.slice(0, DOOR_LIMITS.anonymous));
+    const stillOpen = idle.slice(DOOR_LIMITS.anonymous).filter((socket) => !socket.destroyed && socket.readyState === 'open').length;
+    assert.equal(stillOpen, DOOR_LIMITS.anonymous, 'the newest stay until their own time is up');
+    await answered();
+    assert.match(replies.at(-1)!, /^HTTP\/1\.1 200 /, 'the connection with the token is still served');
+    const said = logger.lines.slice(linesBefore);
+    assert.ok(said.length <= 1, `one line at most for ${DOOR_LIMITS.anonymous} closed connections, got ${said.length}`);
+    for (const socket of [...idle, trusted]) socket.destroy();
+  },
+);
+
+test('event sockets past the cap are refused with 503', { timeout: 60_000 }, async () => {
+  const open = Array.from({ length: DOOR_LIMITS.eventSockets }, () => socket([WS_PROTOCOL, WS_TOKEN_PREFIX + server.token], { origin }));
+  await Promise.all(open.map((ws) => once(ws, 'open')));
+  const extra = socket([WS_PROTOCOL, WS_TOKEN_PREFIX + server.token], { origin });
+  const [error] = await once(extra, 'error');
+  assert.match(String(error), /Unexpected server response: 503/);
+  open[0]!.close();
+  await once(open[0]!, 'close');
+  const again = socket([WS_PROTOCOL, WS_TOKEN_PREFIX + server.token], { origin });
+  await once(again, 'open');
+  for (const ws of [...open, again]) ws.terminate();
 });
