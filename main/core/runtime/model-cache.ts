@@ -90,28 +90,28 @@ export class ModelCache {
    */
   ensure(ref: ModelRef, signal?: AbortSignal): Promise<Fetched> {
     if (signal?.aborted) return Promise.resolve(unavailable(NOT_WANTED));
-    let run = this.inflight.get(ref.sha256);
-    if (!run) {
-      const stop = new AbortController();
-      const done = this.fetchBlob(ref, stop.signal).finally(() => this.inflight.delete(ref.sha256));
-      run = { done, stop, wanted: 0 };
-      this.inflight.set(ref.sha256, run);
-    }
+    const run = this.inflight.get(ref.sha256) ?? this.start(ref);
     run.wanted++;
     if (!signal) return run.done;
-    const { done, stop } = run;
-    const wanted = run;
     return new Promise<Fetched>((resolve) => {
       const leave = (): void => {
         resolve(unavailable(NOT_WANTED));
-        if (--wanted.wanted === 0) stop.abort(new Error('no task needs it any more'));
+        if (--run.wanted === 0) run.stop.abort(new Error('no task needs it any more'));
       };
       signal.addEventListener('abort', leave, { once: true });
-      void done.then((got) => {
+      void run.done.then((got) => {
         signal.removeEventListener('abort', leave);
         resolve(got);
       });
     });
+  }
+
+  private start(ref: ModelRef): Inflight {
+    const stop = new AbortController();
+    const done = this.fetchBlob(ref, stop.signal).finally(() => this.inflight.delete(ref.sha256));
+    const run = { done, stop, wanted: 0 };
+    this.inflight.set(ref.sha256, run);
+    return run;
   }
 
   /** Keeps a blob from eviction while a job uses it. */
