@@ -1,6 +1,7 @@
 // The Wallet screen with a key kept in a passphrase-encrypted file: removing it needs the wallet passphrase, not just
 // the page's token (issue 17). The OS keychain is made unreachable so the key goes to the file on any machine.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
@@ -14,6 +15,8 @@ let browser: Browser;
 let agent: Headless;
 let page: Page;
 let home: string;
+/** Where the user kept the backup the browser downloaded (the next test imports it). */
+let backupFile = '';
 
 before(async () => {
   home = await tempDir();
@@ -87,8 +90,10 @@ test(
     ]);
     await page
       .getByTestId('wallet-done')
-      .getByText(`Backup saved as ${download.suggestedFilename()}. Keep it with its passphrase`)
+      .getByText(`Backup saved by your browser as ${download.suggestedFilename()} (usually your Downloads folder).`)
       .waitFor();
+    backupFile = join(home, 'kept elsewhere', download.suggestedFilename());
+    await download.saveAs(backupFile);
     await screenshot(page, 'wallet-backed-up');
 
     // Sharing on, then a restart: the key file is locked, and the header, the dashboard's status and its fix all say so.
@@ -106,5 +111,29 @@ test(
     await page.getByRole('button', { name: 'Unlock', exact: true }).click();
     await page.getByTestId('wallet-done').getByText('Wallet unlocked: earnings can be paid to it again.').waitFor();
     await screenshot(page, 'wallet-unlocked');
+  },
+);
+
+test(
+  'the downloaded backup, picked as a file with its passphrase, brings the same wallet back after a remove',
+  { timeout: 180_000 },
+  async () => {
+    assert.ok(backupFile, 'the export test saved the download');
+    const address = (await page.getByTestId('wallet-address').textContent())!;
+    await page.locator('#remove-address').fill(address);
+    await page.locator('#remove-auth').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await page.getByRole('button', { name: 'Create wallet' }).waitFor();
+
+    await page.locator('#wallet-backup-file').setInputFiles(backupFile);
+    await page.locator('#wallet-backup-passphrase').fill('not the backup passphrase');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('alert').getByText('That passphrase is not the right one. Try again.').first().waitFor();
+    await screenshot(page, 'wallet-import-backup');
+    await page.locator('#wallet-backup-passphrase').fill('backup file passphrase');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByTestId('wallet-done').getByText('Wallet imported.').waitFor({ timeout: 60_000 });
+    assert.equal(await page.getByTestId('wallet-address').textContent(), address);
+    await screenshot(page, 'wallet-backup-imported');
   },
 );

@@ -207,7 +207,6 @@ export const t = {
     secret: 'Recovery phrase (12 or 24 words), private key, or the text of a backup file',
     backupFile: 'Or open a backup file',
     backupFileHelp: 'The encrypted backup this app exported, or a key file (JSON) from another Ethereum wallet.',
-    backupChosen: (name: string) => `Backup file: ${name}`,
     backupTooBig: 'That file is too large to be a wallet backup. Choose the .json file you exported.',
     backupPassphrase: 'Passphrase of the backup file',
     backupPassphraseHelp: 'The passphrase chosen when the backup was made.',
