@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { test } from 'node:test';
-import { Wallet } from 'ethers';
+import { encryptKeystoreJson, Wallet } from 'ethers';
 import type { KeyWorkProgress } from '../../main/common/wallet.js';
 import { walletResult } from '../../main/core/wallet/errors.js';
 import type { WalletService } from '../../main/core/wallet/service.js';
 import { MemoryLogger } from '../helpers/fakes.js';
-import { findLeak, keyOfPhrase, testWallet, TEST_PHRASE } from '../helpers/wallet.js';
+import { findLeak, keyOfPhrase, testWallet, TEST_PHRASE, TEST_SCRYPT_N } from '../helpers/wallet.js';
 
 /**
  * Everything a UI-facing caller can see: each call's result or error (as walletResult turns it into data, and the
@@ -94,10 +94,25 @@ test('create, import, unlock, sign, export, change passphrase and remove never s
   await capture.call(() => keyImport.wallet.signer().signTypedData(domain, types, { deviceId: 'd3' }));
   services.push(imports.wallet, keyImport.wallet);
 
+  // Backup files: a wrong passphrase, not a backup, then the right one; the key inside is never shown either.
+  const byBackup = Wallet.createRandom();
+  secrets.push({ key: byBackup.privateKey });
+  const account = { address: byBackup.address, privateKey: byBackup.privateKey };
+  const backup = await encryptKeystoreJson(account, 'backup passphrase', { scrypt: { N: TEST_SCRYPT_N } });
+  const backupImport = await testWallet(shared);
+  for (const [json, passphrase] of [
+    [backup, 'not the passphrase'],
+    ['{"version": 3}', 'backup passphrase'],
+    [backup, 'backup passphrase'],
+  ] as const) {
+    await capture.call(() => backupImport.wallet.import({ secret: { kind: 'keystore', json, passphrase } }));
+  }
+  services.push(backupImport.wallet);
+
   const seen = capture.text(services);
   // The capture is real: it holds the addresses, signatures, errors and log lines of all of the above.
-  assert.ok(seen.includes(signer.address.toLowerCase()) && seen.includes(byKey.address.toLowerCase()));
-  assert.ok(seen.includes('wrong_passphrase') && seen.includes('passphrase_required') && seen.includes('bad_secret'));
+  assert.ok([signer, byKey, byBackup].every((w) => seen.includes(w.address.toLowerCase())));
+  assert.ok(['wrong_passphrase', 'passphrase_required', 'bad_secret', 'bad_backup'].every((code) => seen.includes(code)));
   assert.ok(capture.logger.lines.length >= 4 && capture.progress.length > 0);
   for (const secret of secrets) {
     const leak = findLeak(seen, secret);
