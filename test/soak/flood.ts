@@ -3,15 +3,16 @@
 // fresh connections. The agent is the real headless one in a process of its own, with its limit on open files
 // lowered so a bounded flood reaches it. Used by the soak case (cases-door.ts) and
 // test/integration/server-flood.test.ts.
-import { execFile } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DOOR_LIMITS } from '../../main/core/server/connection-guard.js';
 import { tempDir } from '../helpers/fakes.js';
 import { startHeadless } from '../helpers/headless.js';
+import type { FloodOrder, Flooded } from './flood-child.js';
 
 export interface FloodTarget {
   port: number;
@@ -27,22 +28,9 @@ export interface FloodSize {
   deadlineMs: number;
 }
 
-export interface FloodReport {
-  opened: number;
-  /** Closed by the agent without a word (at its connection caps). */
-  refused: number;
-  /** Answered 408 (too slow) or 4xx and closed. */
-  answered: number;
-  /** Still open at the flood's deadline: the agent let them hold a descriptor. */
-  held: number;
-  /** Connections that could not even be made. */
-  failedToConnect: number;
+export interface FloodReport extends Flooded {
   fdsBefore: number;
   peakFds: number;
-  /** The longest a slowloris connection lived, ms. */
-  slowlorisMaxMs: number;
-  /** When the agent cut each slow body (without, then with the token), ms; null: not before the deadline. */
-  slowBodyMs: [number | null, number | null];
   /** The page's calls during the flood: latency of each answered one, ms, and how many failed. */
   latencies: number[];
   callsFailed: number;
@@ -64,14 +52,6 @@ export async function lowerFdLimit(pid: number, limit: number): Promise<boolean>
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-interface Conn {
-  socket: Socket;
-  opened: number;
-  connected: boolean;
-  gotBytes: boolean;
-  closedAt: number | null;
 }
 
 /** One getState call as the page makes it, on a connection of its own. */
@@ -98,99 +78,61 @@ function call(target: FloodTarget): Promise<number> {
   });
 }
 
-/** Runs the flood until every connection of it is closed (by the agent, or by the flood at its deadline). */
-export async function flood(target: FloodTarget, size: FloodSize): Promise<FloodReport> {
-  const host = `Host: 127.0.0.1:${target.port}\r\n`;
-  const fdsBefore = await fdCount(target.pid);
-  let peakFds = fdsBefore;
-  const sampler = setInterval(
-    () =>
-      void fdCount(target.pid).then(
-        (n) => (peakFds = Math.max(peakFds, n)),
-        () => undefined,
-      ),
-    20,
-  );
-  const conns: Conn[] = [];
-  let open = 0;
-  let ended: () => void = () => undefined;
-  const allClosed = new Promise<void>((resolve) => (ended = resolve));
-  const start = (first?: string): Conn => {
-    const conn: Conn = {
-      socket: connect(target.port, '127.0.0.1'),
-      opened: performance.now(),
-      connected: false,
-      gotBytes: false,
-      closedAt: null,
-    };
-    open++;
-    conn.socket.on('connect', () => {
-      conn.connected = true;
-      if (first) conn.socket.write(first);
-    });
-    conn.socket.on('data', () => (conn.gotBytes = true));
-    conn.socket.on('error', () => undefined);
-    conn.socket.on('close', () => {
-      conn.closedAt = performance.now();
-      if (--open === 0) ended();
-    });
-    conns.push(conn);
-    return conn;
+/** The most files the process had open, sampled every 20 ms until `stop`. */
+function sampleFds(pid: number, before: number): { stop(): Promise<number> } {
+  let peak = before;
+  const sample = (): Promise<void> =>
+    fdCount(pid).then(
+      (n) => void (peak = Math.max(peak, n)),
+      () => undefined,
+    );
+  const timer = setInterval(() => void sample(), 20);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sample();
+      return peak;
+    },
   };
-  const slowBodies = [
-    start(`POST /api/rpc HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n`),
-    start(
-      `POST /api/rpc HTTP/1.1\r\n${host}Authorization: Bearer ${target.token}\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n`,
-    ),
-  ];
-  const slowloris = Array.from({ length: size.slowloris }, () => start(`GET / HTTP/1.1\r\n${host}`));
-  // The slow ones first have their start written, as an attacker would open them, then the idle storm.
-  await Promise.all([...slowBodies, ...slowloris].map((c) => once(c.socket, 'connect').catch(() => undefined)));
-  // In batches, yielding between them, so this process's own loop (which times the calls) is never blocked long.
-  for (let i = 0; i < size.idle; i++) if (start() && i % 100 === 99) await new Promise(setImmediate);
-  // One more header line or body byte a second each: never done, never quite idle.
-  const trickle = setInterval(() => {
-    const open = (c: Conn): boolean => c.connected && c.closedAt === null;
-    for (const conn of slowloris.filter(open)) conn.socket.write('X-Slow: 1\r\n');
-    for (const conn of slowBodies.filter(open)) conn.socket.write(' ');
-  }, 1000);
-  const deadline = setTimeout(() => conns.forEach((c) => c.socket.destroy()), size.deadlineMs);
-  const cutAt = performance.now() + size.deadlineMs;
+}
 
+/** The page's calls, one after another, until `stop`: each answered one's latency, and how many failed. */
+function callWhileFlooding(target: FloodTarget): { stop(): Promise<{ latencies: number[]; callsFailed: number }> } {
   const latencies: number[] = [];
   let callsFailed = 0;
-  let flooding = true;
-  const calls = (async () => {
-    while (flooding) {
+  let going = true;
+  const loop = (async () => {
+    while (going)
       await call(target).then(
         (ms) => latencies.push(ms),
         () => callsFailed++,
       );
-    }
   })();
-  await allClosed;
-  flooding = false;
-  await calls;
-  clearInterval(sampler);
-  clearInterval(trickle);
-  clearTimeout(deadline);
-  peakFds = Math.max(peakFds, await fdCount(target.pid));
-
-  const byAgent = (c: Conn): boolean => c.closedAt !== null && c.closedAt < cutAt;
-  const life = (c: Conn): number | null => (byAgent(c) ? c.closedAt! - c.opened : null);
   return {
-    opened: conns.filter((c) => c.connected).length,
-    refused: conns.filter((c) => c.connected && byAgent(c) && !c.gotBytes).length,
-    answered: conns.filter((c) => byAgent(c) && c.gotBytes).length,
-    held: conns.filter((c) => c.connected && !byAgent(c)).length,
-    failedToConnect: conns.filter((c) => !c.connected).length,
-    fdsBefore,
-    peakFds,
-    slowlorisMaxMs: Math.max(0, ...slowloris.map((c) => life(c) ?? size.deadlineMs)),
-    slowBodyMs: [life(slowBodies[0]!), life(slowBodies[1]!)],
-    latencies,
-    callsFailed,
+    async stop() {
+      going = false;
+      await loop;
+      return { latencies, callsFailed };
+    },
   };
+}
+
+/**
+ * Floods the agent from a process of its own while the page calls it and its open files are counted, until every
+ * connection of the flood is closed (by the agent, or by the flood at its deadline).
+ */
+export async function flood(target: FloodTarget, size: FloodSize): Promise<FloodReport> {
+  const fdsBefore = await fdCount(target.pid);
+  const fds = sampleFds(target.pid, fdsBefore);
+  const calls = callWhileFlooding(target);
+  const order: FloodOrder = { port: target.port, token: target.token, ...size };
+  const child = fork(fileURLToPath(new URL('flood-child.ts', import.meta.url)), [JSON.stringify(order)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [flooded] = (await once(child, 'message')) as [Flooded];
+  const { latencies, callsFailed } = await calls.stop();
+  return { ...flooded, fdsBefore, peakFds: await fds.stop(), latencies, callsFailed };
 }
 
 export interface DoorOutcome extends FloodReport {
