@@ -255,3 +255,29 @@ test('event sockets past the cap are refused with 503', { timeout: 60_000 }, asy
   await once(again, 'open');
   for (const ws of [...open, again]) ws.terminate();
 });
+
+test('headers sent a line at a time and a body sent a byte at a time are cut off with 408', { timeout: 40_000 }, async () => {
+  const host = `Host: 127.0.0.1:${server.port}`;
+  const slowloris = await open(`GET / HTTP/1.1\r\n${host}\r\n`);
+  const slowBody = await open(
+    head([
+      'POST /api/rpc HTTP/1.1',
+      host,
+      `Authorization: Bearer ${server.token}`,
+      'Content-Type: application/json',
+      'Content-Length: 60000',
+    ]),
+  );
+  // Never finished, never idle: one more line or byte a second (older Node let this go on for 90 s and more).
+  const trickle = setInterval(() => {
+    if (!slowloris.destroyed) slowloris.write('X-Slow: 1\r\n');
+    if (!slowBody.destroyed) slowBody.write(' ');
+  }, 1000);
+  try {
+    const [headers, body] = await Promise.all([answer(slowloris), answer(slowBody)]);
+    assert.match(headers, /^HTTP\/1\.1 408 /);
+    assert.match(body, /^HTTP\/1\.1 408 /);
+  } finally {
+    clearInterval(trickle);
+  }
+});
