@@ -105,6 +105,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     dir: join(options.paths.dataDir, 'wallet'),
     secrets: ports.secrets,
     saveBackup: ports.saveBackup,
+    onNotice: (message) => log('notice', message),
     logger,
     now: () => ports.clock.now(),
   });

@@ -110,6 +110,9 @@ export const WALLET_CASES: SoakCase[] = [
         await rm(keyFile, { force: true });
         const unlock = await call(third.agent, 'walletUnlock', { passphrase: PASS });
         check('unlock', !unlock.ok && walletOf(third.agent).state === 'none', said(unlock).slice(0, 60));
+        const activity = (await third.agent.call({ cmd: 'getActivity' })) as { ok: boolean; value?: { message: string }[] };
+        const logged = activity.value?.some((entry) => entry.message.includes('needs its recovery phrase or backup file')) ?? false;
+        check('activity log', logged, logged ? 'said' : 'silent');
         const imported = await importPhrase(third.agent);
         check('import at once', imported.ok && walletOf(third.agent).state === 'ready', said(imported));
       } finally {

@@ -148,11 +148,14 @@ test(
   },
   async () => {
     const { keyFile, reopen } = await fileWalletWithBackup();
-    const locked = await reopen();
+    const notices: string[] = [];
+    const locked = await reopen({ onNotice: (message) => notices.push(message) });
     assert.equal(locked.info().state, 'locked');
     await rm(keyFile);
     await fails(locked.unlock({ passphrase: PASS }), 'KEYSTORE_DAMAGED', LOST);
     assert.deepEqual(locked.info(), { state: 'none', lost: { address: TEST_PHRASE_ADDRESS } });
+    assert.equal(notices.length, 1, 'the activity log hears of it once');
+    assert.match(notices[0]!, LOST);
     await fails(locked.remove({ address: TEST_PHRASE_ADDRESS, auth: { passphrase: PASS } }), 'NO_WALLET');
     assert.equal((await locked.create({ passphrase: 'a new passphrase' })).state, 'ready', 'create is not refused either');
 

@@ -47,6 +47,8 @@ export interface WalletServiceOptions {
   onProgress?: (progress: KeyWorkProgress) => void;
   /** Unix ms; a test clock drives confirmation cool-downs and passphrase back-off. */
   now?: () => number;
+  /** What the wallet had to repair while running (a key file found missing), for the activity log. */
+  onNotice?: ((message: string) => void) | undefined;
   /** The desktop app's save dialog for backups; without it an export is handed to the page as a download. */
   saveBackup?: BackupSaver | undefined;
 }
@@ -387,6 +389,7 @@ export class WalletService {
       this.forget();
       this.lost = meta.address;
       this.#options.logger.warn(`wallet: ${this.notice}`);
+      this.#options.onNotice?.(this.notice);
       throw new WalletError('KEYSTORE_DAMAGED', this.notice);
     }
     return openKeystore(read.json, passphrase, percentSteps('decrypt', this.#options.onProgress), {
