@@ -24,6 +24,8 @@ export class HostileServer {
   /** Body bytes written per blob path, as far as the socket took them. */
   readonly served = new Map<string, number>();
   submit: SubmitMode = { kind: 'pass' };
+  /** Rewrites the upstream's reply to a path before it goes out (a lease answered with another task, say). */
+  readonly rewrite = new Map<string, (reply: string) => string>();
   private readonly open = new Set<ServerResponse>();
 
   /** `upstream`: the real devnet coordinator, proxied for everything that is not a blob. */
@@ -82,7 +84,7 @@ export class HostileServer {
     });
     const text = await upstream.text();
     res.writeHead(upstream.status, { 'content-type': 'application/json' });
-    res.end(text);
+    res.end(this.rewrite.get(path)?.(text) ?? text);
   }
 
   private serveBlob(path: string, mode: BlobMode, res: ServerResponse): void {

@@ -6,6 +6,7 @@ import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../m
 import { cpuMs, isStopped } from '../../main/core/runtime/process-control.js';
 import type { Scheduler } from '../../main/core/scheduler/scheduler.js';
 import { PIPELINE_DEPTH } from '../../main/core/scheduler/state.js';
+import { slowModel } from '../helpers/slow-model.js';
 import {
   fixtureHost,
   floats,
@@ -34,21 +35,6 @@ const release = (o: Outcome): Extract<Outcome, { kind: 'release' }> => {
 };
 const pidOf = (s: Scheduler, lane = 'cpu'): number => s.snapshot().lanes.find((l) => l.id === lane)!.pids[0]!;
 const stateOf = (s: Scheduler, id: string): string | undefined => s.snapshot().tasks.find((t) => t.id === id)?.state;
-
-/** `layers` chained 512×512 MatMuls on a [rows, 512] input: long enough to suspend or kill mid-run. */
-function slowModel(layers: number): Uint8Array {
-  const w = seededFloats(512 * 512, 11).map((v) => v / 16);
-  return encodeModel({
-    nodes: Array.from({ length: layers }, (_, i) => ({
-      op: 'MatMul',
-      inputs: [i ? `H${i}` : 'X', 'W'],
-      outputs: [i === layers - 1 ? 'Y' : `H${i + 1}`],
-    })),
-    inputs: [{ name: 'X', dtype: 'float32', shape: ['batch', 512] }],
-    outputs: [{ name: 'Y', dtype: 'float32', shape: ['batch', 512] }],
-    initializers: [{ name: 'W', dtype: 'float32', shape: [512, 512], data: w }],
-  });
-}
 
 describe('scheduler on a real runtime', () => {
   const server = new ModelServer();
@@ -290,20 +276,15 @@ describe('scheduler on a real runtime', () => {
     await t.scheduler.close();
   });
 
-  it('does not admit a task whose memory estimate exceeds the budget; it goes back, not started, at its deadline', async () => {
-    const t = await testScheduler();
+  it("gives back at once ('invalid-task') a task whose memory estimate exceeds the whole budget, and carries on", async () => {
+    const t = await testScheduler({ leaseRetryMs: 20 });
     t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 300 * 1024 ** 2 })));
-    const task = matmulTask(smallRef, seededFloats(8), [1, 8], {
-      memoryEstimateBytes: 400 * 1024 ** 2,
-      deadline: t.ports.clock.time + 60_000,
-    });
+    const task = matmulTask(smallRef, seededFloats(8), [1, 8], { memoryEstimateBytes: 400 * 1024 ** 2 });
     t.source.offer(task);
-    await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'queued');
-    await check(t); // a task that fits overtakes it
-    assert.equal(stateOf(t.scheduler, task.id), 'queued');
-    t.ports.clock.time += 61_000;
     const r = release(await t.outcome(task.id));
-    assert.equal(r.reason, 'expired');
+    assert.equal(r.reason, 'invalid-task');
+    assert.match(r.message, /needs 400 MiB of memory, and this computer shares at most 300 MiB/);
+    await check(t);
     await t.scheduler.close();
   });
 
@@ -386,19 +367,20 @@ describe('scheduler on a real runtime', () => {
     const t = await testScheduler();
     t.scheduler.apply(decided('cpu', running()));
     await check(t, 2); // the host reports the model batchable on first load
-    // A memory budget too small for any of them holds them in the queue (a paused device would give them back).
-    t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 1 })));
+    // A long task of another model holds the device's one job host (nothing pipelines behind it): the next ones queue.
+    const long = matmulTask(slowRef, slowX, [1024, 512], { priority: 9 });
+    t.source.offer(long);
+    await until(t.scheduler, () => stateOf(t.scheduler, long.id) === 'running');
     const inputs = [1, 2, 3, 1, 4, 2].map((rows, i) => ({ rows, x: seededFloats(rows * 8, 100 + i) }));
     const tasks = inputs.map(({ rows, x }) => matmulTask(smallRef, x, [rows, 8], { memoryEstimateBytes: 1024 }));
     t.source.offer(...tasks);
     // The device leases as many as its one job host's pipeline holds (the rest wait at the network): all queued.
     await until(t.scheduler, () => {
-      const held = t.scheduler.snapshot().tasks;
-      return held.length === PIPELINE_DEPTH && held.every((x) => x.state === 'queued');
+      const held = t.scheduler.snapshot().tasks.filter((x) => x.id !== long.id);
+      return held.length === PIPELINE_DEPTH - 1 && held.every((x) => x.state === 'queued');
     });
     let together = 0;
     t.scheduler.onChange(() => (together = Math.max(together, t.scheduler.snapshot().tasks.filter((x) => x.state === 'running').length)));
-    t.scheduler.apply(decided('cpu', running()));
     for (const [i, task] of tasks.entries()) {
       const r = result(await t.outcome(task.id));
       near(floats(r), referenceMatMul(inputs[i]!.x, small.weights, inputs[i]!.rows, 8, 5));

@@ -94,6 +94,7 @@ export class Leasing {
       // Deadlines are coordinator time; the scheduler compares them with this machine's clock.
       const task: Task = { ...reply.task, deadline: link.toLocal(reply.task.deadline) };
       const every = Math.max(250, Math.floor(reply.leaseTtlMs / 3));
+      this.stop(reply.leaseId); // the same lease answered again: one heartbeat for it, not one more each time
       const timer = setInterval(() => void this.heartbeat(reply.leaseId), every);
       timer.unref();
       this.leases.set(reply.leaseId, { task, progress: 0, timer });

@@ -1,9 +1,9 @@
-/** Queue and admission: how a leased task gets in (runnable here, prepared in the background) and when tasks are leased. */
+/** Queue and admission: how a leased task gets in (runnable here, prepared in the background) and what leaves unrun. */
 import { errorText, fail } from '../../common/result.js';
 import type { ReleaseReason, Task } from '../../common/task.js';
 import type { Prepared } from '../runtime/runtime.js';
 import type { Queued } from './queue.js';
-import { concurrency, PIPELINE_DEPTH, type SchedulerState } from './state.js';
+import type { SchedulerState } from './state.js';
 
 const EXPIRED = 'its deadline passed before it could start';
 
@@ -13,10 +13,27 @@ const giveBack = (state: SchedulerState, task: Task, reason: ReleaseReason, mess
   return false;
 };
 
+const size = (bytes: number): string =>
+  bytes < 1024 ** 3 ? `${Math.round(bytes / 1024 ** 2)} MiB` : `${Math.round(bytes / 1024 ** 3).toLocaleString('en-US')} GiB`;
+
+/**
+ * Why a task can never run here, or null while it may: no device here runs its kind, or it declares more memory (on a
+ * GPU: graphics memory) than the whole budget, at the user's settings, of every device that could run it. Memory that
+ * other tasks hold does not count (that task waits for them); nor does a device the policy has not decided for yet.
+ */
+function neverRuns(state: SchedulerState, task: Task): string | null {
+  const able = [...state.lanes.values()].filter((lane) => state.fits(lane, task));
+  if (able.length === 0) return `no ${task.device} device here`;
+  if (able.some((lane) => !lane.decided)) return null;
+  const most = Math.max(...able.map((lane) => state.budget(lane)));
+  if (task.memoryEstimateBytes <= most) return null;
+  return `it needs ${size(task.memoryEstimateBytes)} of memory, and this computer shares at most ${size(most)} with the network`;
+}
+
 /**
  * A leased task (parsed at the network boundary) joins the queue, or not: one already here does not; one past its
- * deadline, for a device this machine lacks, or leased while the scheduler was closing is given back with the reason.
- * Says whether it joined.
+ * deadline, one that can never run here, or one leased while the scheduler was closing is given back with the reason
+ * at once, so its lease is not held. Says whether it joined.
  */
 export function enqueue(state: SchedulerState, task: Task): boolean {
   if (state.known.has(task.id)) return false;
@@ -24,7 +41,8 @@ export function enqueue(state: SchedulerState, task: Task): boolean {
   // lease expired at the coordinator.
   if (state.closed) return giveBack(state, task, 'shutdown', 'the agent is shutting down');
   if (task.deadline <= state.options.clock.now()) return giveBack(state, task, 'expired', EXPIRED);
-  if (!state.runnable(task)) return giveBack(state, task, 'invalid-task', `no ${task.device} device here`);
+  const never = neverRuns(state, task);
+  if (never) return giveBack(state, task, 'invalid-task', never);
   state.known.add(task.id);
   prepare(state, state.queue.add(task));
   state.changed();
@@ -80,44 +98,12 @@ export function releaseWhilePaused(state: SchedulerState): void {
   }
 }
 
-/** Leases as many tasks as the running lanes have room for (hosts × pipeline depth), one lease at a time. */
-export class Leasing {
-  private leasing = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly state: SchedulerState) {}
-
-  pull(): void {
-    const { state } = this;
-    const { source, logger } = state.options;
-    if (!source || this.leasing || state.closed) return;
-    const room = [...state.lanes.values()]
-      .filter((lane) => lane.decision.run && !lane.broken)
-      .reduce((sum, lane) => sum + concurrency(lane) * PIPELINE_DEPTH, 0);
-    const slots = room - state.known.size;
-    if (slots <= 0) return;
-    this.leasing = true;
-    const retryLater = (): void => void (this.retryTimer = setTimeout(state.pump, state.options.leaseRetryMs ?? 5000).unref());
-    source
-      .lease(slots)
-      .then(
-        (tasks) => {
-          // An answer that brought nothing in (no task, or only ones given straight back) is asked again later:
-          // nothing else would pump the scheduler while it holds no work.
-          const admitted = tasks.filter((task) => enqueue(state, task)).length;
-          if (admitted === 0 && !state.closed) retryLater();
-        },
-        (error: unknown) => {
-          logger.warn(`lease failed: ${String(error)}`);
-          retryLater();
-        },
-      )
-      .finally(() => {
-        this.leasing = false;
-      });
-  }
-
-  stop(): void {
-    clearTimeout(this.retryTimer);
+/** Queued tasks that can no longer run here (the user lowered the memory share, a device's budget became known). */
+export function releaseNeverRunnable(state: SchedulerState): void {
+  for (const entry of state.queue.all()) {
+    const never = neverRuns(state, entry.task);
+    if (!never) continue;
+    state.queue.remove(entry);
+    state.finish(entry, { reason: 'invalid-task', message: never });
   }
 }

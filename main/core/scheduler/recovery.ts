@@ -42,7 +42,7 @@ export function recover(state: SchedulerState, job: Job, failure: Failure<HostFa
 
 /**
  * The device's provider does not work here: say so once; its queued tasks go to devices that can run them, and
- * back to the network where none can (a lane breaking is the only way a queued task becomes unrunnable).
+ * back to the network where none can.
  */
 function disable(state: SchedulerState, lane: Lane, why: string): void {
   if (lane.broken) return;

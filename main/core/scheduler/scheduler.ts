@@ -1,10 +1,11 @@
 /**
  * Local scheduler: runs the network's tasks on this machine's devices, inside the limits the policy engine sets.
- * - Tasks arrive from the TaskSource (leased when a running device has room); each ends in exactly one ResultSink
- *   complete() or release().
+ * - Tasks arrive from the TaskSource (leased when a running device has room, less often while its answers bring
+ *   nothing in: leasing.ts); each ends in exactly one ResultSink complete() or release().
  * - Queue and admission (queue.ts, admission.ts): priority, then deadline, then arrival; admission by the memory
- *   (GPU: VRAM) estimate against the budget. A task past its deadline is never started ('expired'); a paused device
- *   gives its queued tasks back at once ('policy-pause').
+ *   (GPU: VRAM) estimate against the budget. A task past its deadline is never started ('expired'), one that can
+ *   never fit the budget goes back at once ('invalid-task'), and a paused device gives its queued tasks back at once
+ *   ('policy-pause').
  * - Dispatch and batching (dispatch.ts): one lane per device, `concurrency` job hosts each; a host keeps warm
  *   sessions and takes the next job of the same model before the current one ends, so bytes travel while it computes.
  * - Enforcement (enforcement.ts) of the policy's Decision, kept as decide() made it: run:false SIGSTOPs the lane's hosts at once (released as 'policy-pause' after
@@ -16,9 +17,10 @@
  * - Snapshot (snapshot.ts): states, progress and ETA for the UI.
  * This file composes them: the pump that runs whatever can run, the ticker, cancel and close.
  */
-import { Leasing, releaseExpiredQueued, releaseWhilePaused } from './admission.js';
+import { releaseExpiredQueued, releaseNeverRunnable, releaseWhilePaused } from './admission.js';
 import { dispatchReady } from './dispatch.js';
 import { applyDecision, enforceDeadlinesAndPauses, enforceRunning, metering } from './enforcement.js';
+import { Leasing } from './leasing.js';
 import { snapshot } from './snapshot.js';
 import { SchedulerState } from './state.js';
 import type { Scheduler, SchedulerOptions } from './types.js';
@@ -34,9 +36,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   function pump(): void {
     if (state.closed) return;
-    // Expired and paused-away tasks leave before dispatch, so none of them starts.
+    // Expired, paused-away and never-fitting tasks leave before dispatch, so none of them starts.
     releaseExpiredQueued(state);
     releaseWhilePaused(state);
+    releaseNeverRunnable(state);
     dispatchReady(state, () => `j${++jobSeq}`);
     enforceDeadlinesAndPauses(state);
     leasing.pull();

@@ -158,12 +158,14 @@ export class SchedulerState {
     return [...this.lanes.values()].some((lane) => this.fits(lane, task));
   }
 
-  /** Admission: the lane's memory (GPU: VRAM) budget against what its jobs are estimated to hold. */
+  /** The lane's memory (GPU: VRAM) budget, at the user's settings: what its jobs together may be estimated to hold. */
+  budget(lane: Lane): number {
+    const { limits } = lane.decision;
+    return lane.spec.kind === 'gpu' && limits.vramBudgetMiB !== null ? limits.vramBudgetMiB * 1024 ** 2 : limits.memoryBudgetBytes;
+  }
+
+  /** Admission: the lane's budget against what its jobs are estimated to hold. */
   admits(lane: Lane, bytes: number): boolean {
-    const budget =
-      lane.spec.kind === 'gpu' && lane.decision.limits.vramBudgetMiB !== null
-        ? lane.decision.limits.vramBudgetMiB * 1024 ** 2
-        : lane.decision.limits.memoryBudgetBytes;
-    return laneMemory(lane) + bytes <= budget;
+    return laneMemory(lane) + bytes <= this.budget(lane);
   }
 }

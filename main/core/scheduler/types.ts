@@ -47,7 +47,10 @@ export interface SchedulerOptions {
   maxPauseMs?: number;
   maxBatch?: number;
   warmSessions?: number;
+  /** The first wait after a lease that brought no task in; it doubles with each such lease in a row, up to 30 s. */
   leaseRetryMs?: number;
+  /** Jitter for that wait (0..1). */
+  random?: () => number;
 }
 
 export interface TaskView {

@@ -1,0 +1,66 @@
+/**
+ * When tasks are leased: as many as the running lanes have room for (hosts × pipeline depth), one lease at a time,
+ * and less often while the network's answers bring nothing in.
+ */
+import { backoffMs } from '../network/http.js';
+import { enqueue } from './admission.js';
+import { concurrency, PIPELINE_DEPTH, type SchedulerState } from './state.js';
+
+/** The longest wait between leases while answers bring nothing in. */
+export const LEASE_BACKOFF_MAX_MS = 30_000;
+
+/**
+ * An answer that brings no task in (empty at once, only tasks this device already holds or gave straight back, or
+ * one that failed) makes the next lease wait twice as long as the last, from leaseRetryMs up to 30 s, with jitter; an
+ * answer that brings one in resets it. The wait counts from when the lease went out, so a long-poll that waited for
+ * work before answering empty is asked again at once: only a coordinator that answers at once is slowed down.
+ */
+export class Leasing {
+  private leasing = false;
+  private useless = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly state: SchedulerState) {}
+
+  pull(): void {
+    const { state } = this;
+    const { source, logger, clock } = state.options;
+    if (!source || this.leasing || this.retryTimer || state.closed) return;
+    const room = [...state.lanes.values()]
+      .filter((lane) => lane.decision.run && !lane.broken)
+      .reduce((sum, lane) => sum + concurrency(lane) * PIPELINE_DEPTH, 0);
+    const slots = room - state.known.size;
+    if (slots <= 0) return;
+    this.leasing = true;
+    const sent = clock.now();
+    source
+      .lease(slots)
+      .then(
+        (tasks) => tasks.filter((task) => enqueue(state, task)).length > 0,
+        (error: unknown) => {
+          logger.warn(`lease failed: ${String(error)}`);
+          return false;
+        },
+      )
+      .then((useful) => {
+        this.leasing = false;
+        if (useful) this.useless = 0;
+        // A wall-clock jump makes the answer's time meaningless: counted as none (back) or as the whole wait (forward).
+        const took = Math.max(0, clock.now() - sent);
+        const wait = useful ? 0 : backoffMs(this.useless++, state.options.random ?? Math.random, this.baseMs, LEASE_BACKOFF_MAX_MS) - took;
+        if (wait <= 0) return state.pump();
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          state.pump();
+        }, wait).unref();
+      });
+  }
+
+  stop(): void {
+    clearTimeout(this.retryTimer);
+  }
+
+  private get baseMs(): number {
+    return this.state.options.leaseRetryMs ?? 1000;
+  }
+}
