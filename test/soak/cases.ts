@@ -4,6 +4,7 @@
 // `fast` cases also run in `npm test` (test/unit/soak.test.ts); `npm run soak` runs all of them at full size.
 import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
+import { LEASING_CASES } from './cases-leasing.js';
 import { LOCK_CASES } from './cases-lock.js';
 import { WORK_CASES } from './cases-work.js';
 import { STATE_CASES } from './cases-state.js';
@@ -12,4 +13,12 @@ import type { SoakCase } from './case.js';
 
 export type { Size, SoakCase } from './case.js';
 
-export const CASES: SoakCase[] = [...DOWNLOAD_CASES, ...WORK_CASES, ...LOCK_CASES, ...STATE_CASES, ...WALLET_CASES, ...DOOR_CASES];
+export const CASES: SoakCase[] = [
+  ...DOWNLOAD_CASES,
+  ...WORK_CASES,
+  ...LOCK_CASES,
+  ...STATE_CASES,
+  ...WALLET_CASES,
+  ...DOOR_CASES,
+  ...LEASING_CASES,
+];

@@ -2,7 +2,7 @@
  * Enforcement of the policy's limits on the job hosts: SIGSTOP/SIGCONT for pauses, preemption and the CPU-share meter,
  * OS priority, the memory budget, the hung-host timeout, and handing tasks back after a long pause.
  */
-import type { DeviceDecision } from '../../common/policy.js';
+import type { DeviceDecision, ReasonCode } from '../../common/policy.js';
 import { canSuspend } from '../runtime/process-control.js';
 import { activeHosts, now, type HostSlot, type Lane, type SchedulerState } from './state.js';
 
@@ -47,14 +47,26 @@ export function applyDecision(state: SchedulerState, device: DeviceDecision, unk
   return true;
 }
 
-/** Running tasks past their deadline are stopped; a lane paused longer than maxPauseMs hands its tasks back. */
+/**
+ * The user's own "not now" (sharing off, a pause, the device turned off or set to 0 %): unlike a give-back to the
+ * user at the keyboard, it does not end in seconds, so the device's tasks go back at once rather than after maxPauseMs.
+ */
+const TURNED_OFF: ReadonlySet<ReasonCode> = new Set(['SHARING_OFF', 'PAUSED_UNTIL', 'DEVICE_DISABLED', 'SHARE_ZERO']);
+const turnedOff = (lane: Lane): boolean => lane.decision.reasons.some((reason) => reason.blocking && TURNED_OFF.has(reason.code));
+
+/**
+ * Running tasks past their deadline are stopped; a lane paused longer than maxPauseMs, or turned off by the user,
+ * hands its tasks back: its job hosts are stopped for good, with the tasks running or waiting on them.
+ */
 export function enforceDeadlinesAndPauses(state: SchedulerState): void {
   const at = state.options.clock.now();
   for (const job of state.jobs.values())
     if (job.entries.some((entry) => entry.task.deadline <= at)) job.host.kill('deadline', 'deadline passed while running');
   for (const lane of state.lanes.values()) {
-    if (lane.pausedAt === undefined || now() - lane.pausedAt < state.maxPauseMs) continue;
-    const why = `paused for more than ${Math.round(state.maxPauseMs / 1000)} s`;
+    if (lane.pausedAt === undefined) continue;
+    const off = turnedOff(lane);
+    if (!off && now() - lane.pausedAt < state.maxPauseMs) continue;
+    const why = off ? 'sharing was turned off or paused on this computer' : `paused for more than ${Math.round(state.maxPauseMs / 1000)} s`;
     for (const host of lane.hosts.keys()) host.kill('policy-pause', why);
     // Queued tasks only this device could run go back too.
     const others = [...state.lanes.values()].filter((other) => other.decision.run);
