@@ -7,7 +7,7 @@ import { enqueue } from './admission.js';
 import { concurrency, PIPELINE_DEPTH, type SchedulerState } from './state.js';
 
 /** The longest wait between leases while answers bring nothing in. */
-export const LEASE_BACKOFF_MAX_MS = 30_000;
+const LEASE_BACKOFF_MAX_MS = 30_000;
 
 /**
  * An answer that brings no task in (empty at once, only tasks this device already holds or gave straight back, or
@@ -35,17 +35,15 @@ export class Leasing {
     const sent = clock.now();
     source
       .lease(slots)
-      .then(
-        (tasks) => tasks.filter((task) => enqueue(state, task)).length > 0,
-        (error: unknown) => {
-          logger.warn(`lease failed: ${String(error)}`);
-          return false;
-        },
-      )
+      .then((tasks) => tasks.filter((task) => enqueue(state, task)).length > 0)
+      .catch((error: unknown) => {
+        logger.warn(`lease failed: ${String(error)}`);
+        return false;
+      })
       .then((useful) => {
         this.leasing = false;
         if (useful) this.useless = 0;
-        // A wall-clock jump makes the answer's time meaningless: counted as none (back) or as the whole wait (forward).
+        // On the agent's clock: a jump back counts as no time at all, a jump forward as the whole wait.
         const took = Math.max(0, clock.now() - sent);
         const wait = useful ? 0 : backoffMs(this.useless++, state.options.random ?? Math.random, this.baseMs, LEASE_BACKOFF_MAX_MS) - took;
         if (wait <= 0) return state.pump();
