@@ -83,8 +83,8 @@ export function releaseExpiredQueued(state: SchedulerState): void {
 
 /**
  * A paused device holds no waiting work: queued tasks that only paused devices could run go back at once, so the
- * network can give them to a device that is working (running ones are stopped, and go back after maxPauseMs).
- * Devices the policy has not decided for yet keep theirs.
+ * network can give them to a device that is working (running ones are stopped, and go back after maxPauseMs, or at
+ * once when the user turned sharing off: enforcement.ts). Devices the policy has not decided for yet keep theirs.
  */
 export function releaseWhilePaused(state: SchedulerState): void {
   const lanes = [...state.lanes.values()];

@@ -8,10 +8,11 @@
  *   ('policy-pause').
  * - Dispatch and batching (dispatch.ts): one lane per device, `concurrency` job hosts each; a host keeps warm
  *   sessions and takes the next job of the same model before the current one ends, so bytes travel while it computes.
- * - Enforcement (enforcement.ts) of the policy's Decision, kept as decide() made it: run:false SIGSTOPs the lane's hosts at once (released as 'policy-pause' after
- *   maxPauseMs); dutyCycle meters a CPU job's measured CPU time with SIGSTOP/SIGCONT and paces GPU runs; threads go to
- *   onnxruntime; priority to the OS; memoryBudgetBytes kills a host whose RSS exceeds it. A CPU lane's host with no
- *   job waits stopped too (applyStop).
+ * - Enforcement (enforcement.ts) of the policy's Decision, kept as decide() made it: run:false SIGSTOPs the lane's
+ *   hosts at once (released as 'policy-pause' after maxPauseMs, or at once when the user turned sharing off);
+ *   dutyCycle meters a CPU job's measured CPU time with SIGSTOP/SIGCONT and paces GPU runs; threads go to onnxruntime;
+ *   priority to the OS; memoryBudgetBytes kills a host whose RSS exceeds it. A CPU lane's host with no job waits
+ *   stopped too (applyStop).
  * - Failures (failure-policy.ts, recovery.ts): a crashed or hung host is restarted and its task retried up to
  *   maxRetries; task faults are released.
  * - Snapshot (snapshot.ts): states, progress and ETA for the UI.
