@@ -28,7 +28,8 @@ export interface SharingOff {
   pids: number[];
 }
 
-export async function sharingOff(): Promise<SharingOff> {
+/** `off`: how the user turned it off (sharing off, or a pause they asked for). */
+export async function sharingOff(off: ReasonCode = 'SHARING_OFF'): Promise<SharingOff> {
   const server = await new ModelServer().start();
   // Paused this long, the device would give its tasks back anyway: far past any test's time limit.
   const t = await testScheduler({ maxPauseMs: 60 * 60_000 });
@@ -50,10 +51,10 @@ export async function sharingOff(): Promise<SharingOff> {
     t.scheduler.apply(decided('cpu', running()));
     await until(t.scheduler, () => states()[0] === 'running');
 
-    const off = performance.now();
-    t.scheduler.apply(pausedFor('SHARING_OFF'));
+    const turnedOff = performance.now();
+    t.scheduler.apply(pausedFor(off));
     const outcomes = await Promise.all(tasks.map((task) => t.outcome(task.id)));
-    const ms = performance.now() - off;
+    const ms = performance.now() - turnedOff;
     const reason = (o: Outcome): string => (o.kind === 'release' ? o.reason : o.kind);
     return { atKeyboard, givenBackAtKeyboard, outcomes: outcomes.map(reason), heldAfter: t.scheduler.snapshot().tasks.length, ms, pids };
   } finally {
