@@ -105,6 +105,18 @@ export class ReceiptIssuer {
     this.o.unfetched.add({ epoch, signature, receipts });
   }
 
+  /**
+   * A wrong result forfeits the device's open epoch: its receipts are logged again, same numbers, as rejected (worth
+   * 0), and its unpaid transfers are dropped. Sealed epochs are signed and stay paid.
+   */
+  async forfeit(deviceId: string, device: Device): Promise<void> {
+    device.unpaidBytes = 0;
+    const open = this.o.open.get(deviceId) ?? [];
+    const forfeited = open.map((r): Receipt => ({ ...r, status: 'rejected', ...NO_REWARD }));
+    for (const receipt of forfeited) await this.o.payouts.record({ kind: 'receipt', receipt });
+    if (forfeited.length > 0) this.o.open.set(deviceId, forfeited);
+  }
+
   /** Pays the device's online time once a whole receipt's worth is unpaid; true when it issued one. */
   async payAvailability(deviceId: string, device: Device): Promise<boolean> {
     const unpaid = device.onlineMs - device.paidOnlineMs;
