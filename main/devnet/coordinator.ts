@@ -91,6 +91,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const maxLeaseWaitMs = options.maxLeaseWaitMs ?? 25_000;
   const leaseTtlMs = options.leaseTtlMs ?? 30_000;
   const random = options.random ?? cryptoRandom;
+  const floor = options.verifyRate ?? DEFAULT_FLOOR;
+  // A typo must not switch the checks off: NaN would never draw a check.
+  if (!(floor >= 0 && floor <= 1)) throw new Error(`The verify rate must be a share from 0 to 1, not ${options.verifyRate}.`);
   const stateFile = options.stateFile ?? null;
 
   // Online time: contacts closer together than a long-poll plus margin count as continuous presence.
@@ -144,7 +147,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     models: modelsBySha,
     clock,
     random,
-    floor: options.verifyRate ?? DEFAULT_FLOOR,
+    floor,
     logger,
   });
   // An epoch is held while one of its device's results is being checked. Sealing changes the device's unpaid bytes,

@@ -34,9 +34,10 @@ type Work = Pick<Receipt, 'taskId' | 'resourceType' | 'status' | 'durationMs'> &
 export class ReceiptIssuer {
   constructor(private readonly o: ReceiptIssuerOptions) {}
 
-  async issue(deviceId: string, device: Device, work: Work): Promise<void> {
+  /** Adds a receipt to the open epoch, sealing it first if it is full, or old and not `held` (a check is under way). */
+  async issue(deviceId: string, device: Device, work: Work, held = false): Promise<void> {
     const open = this.o.open.get(deviceId) ?? [];
-    if (open.length > 0 && (this.aged(open) || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
+    if (open.length > 0 && ((!held && this.aged(open)) || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
       await this.seal(deviceId, device);
     }
     await this.write(deviceId, device, work, this.o.clock.now());

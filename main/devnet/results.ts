@@ -29,7 +29,10 @@ export interface ResultDeskOptions {
  * While one of a device's results is being checked, its open epoch is held: `settled` waits for that before a seal.
  */
 export class ResultDesk {
+  /** Per device, the results being taken (checked, then paid): a seal on request waits for them. */
   private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
+  /** Per device, how many of its results are being recomputed right now: a receipt written meanwhile seals nothing. */
+  private readonly checking = new Map<string, number>();
 
   constructor(private readonly o: ResultDeskOptions) {}
 
@@ -61,11 +64,11 @@ export class ResultDesk {
   }
 
   private async settle(deviceId: string, device: Device, lease: Lease, result: TaskResult, bodyBytes: number): Promise<void> {
-    const { verifier, pace, receipts, floor, logger } = this.o;
+    const { pace, receipts, floor, logger } = this.o;
     // Measured on the coordinator's clock, before the check: what the device says it took is never used for pace.
     const elapsedMs = this.o.clock.now() - lease.issuedAt;
     const checked = this.o.random() < checkRate(device.trust, floor);
-    const problem = checked ? await verifier.check(lease.issued, result) : undefined;
+    const problem = checked ? await this.check(deviceId, lease, result) : undefined;
     const now = this.o.clock.now();
     pace.observe(deviceId, device.info, lease.issued.operations, elapsedMs, problem === null || floor <= 0);
     if (problem !== undefined) {
@@ -80,15 +83,31 @@ export class ResultDesk {
     }
     // Work is what the graph says this input costs, paid at the rate of what the lease was for: never what the
     // device claims ran it.
-    await receipts.issue(deviceId, device, {
-      taskId: result.taskId,
-      resourceType: lease.resource,
-      status: problem ? 'rejected' : problem === null ? 'verified' : 'unverified',
-      durationMs: Math.round(Math.max(0, Math.min(result.accounting.wallMs, elapsedMs))),
-      units: lease.issued.operations,
-    });
+    await receipts.issue(
+      deviceId,
+      device,
+      {
+        taskId: result.taskId,
+        resourceType: lease.resource,
+        status: problem ? 'rejected' : problem === null ? 'verified' : 'unverified',
+        durationMs: Math.round(Math.max(0, Math.min(result.accounting.wallMs, elapsedMs))),
+        units: lease.issued.operations,
+      },
+      (this.checking.get(deviceId) ?? 0) > 0,
+    );
     if (!problem) device.unpaidBytes += bodyBytes + this.transferred(device, lease);
     await this.o.registry.save();
+  }
+
+  private async check(deviceId: string, lease: Lease, result: TaskResult): Promise<string | null> {
+    this.checking.set(deviceId, (this.checking.get(deviceId) ?? 0) + 1);
+    try {
+      return await this.o.verifier.check(lease.issued, result);
+    } finally {
+      const left = (this.checking.get(deviceId) ?? 1) - 1;
+      if (left > 0) this.checking.set(deviceId, left);
+      else this.checking.delete(deviceId);
+    }
   }
 
   /** The lease's bytes, and each model fetched through it that this device was never paid for (then marked paid). */
