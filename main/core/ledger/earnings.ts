@@ -4,7 +4,7 @@ import { formatSynor, WORK_UNIT } from '../economics/rewards.js';
 import { epochKey, receiptsOf, type DetailLine } from './detail.js';
 import type { LedgerRecord } from './record.js';
 import type { LedgerSource } from './source.js';
-import type { PendingResult } from './totals.js';
+import type { PendingResult } from './epoch-sums.js';
 
 const CSV_COLUMNS = [
   'time_utc',

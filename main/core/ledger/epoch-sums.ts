@@ -1,3 +1,5 @@
+import type { ResourceType } from '../../common/protocol.js';
+
 /** One time slot's sums: the unit the ledger's totals are kept in. */
 export interface Slot {
   wei: bigint;
@@ -6,6 +8,24 @@ export interface Slot {
   receipts: number;
   rejected: number;
 }
+
+/** Which sums a series keeps: per network kind (devnet or not), device and resource. */
+export interface SeriesInfo {
+  devnet: boolean;
+  deviceId: string;
+  resource: ResourceType;
+}
+
+/** A result the coordinator acknowledged; its estimate counts as pending until its receipt comes. */
+export interface Pending {
+  at: number;
+  devnet: boolean;
+  deviceId: string;
+  estimateWei: bigint;
+  url: string;
+}
+/** A result the coordinator acknowledged whose receipt has not come yet. */
+export type PendingResult = Pending & { taskId: string };
 
 /** What `LedgerTotals.sums` returns. */
 export interface EpochSums {

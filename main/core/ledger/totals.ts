@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { byText } from '../../common/text.js';
 import type { EarningsBucket, EarningsQuery, EarningsSummary } from '../../common/network.js';
-import { EarningsQuerySchema } from '../../common/network.js';
-import { ReceiptSchema, ResourceTypeSchema, type Receipt, type ResourceType } from '../../common/protocol.js';
+import { ReceiptSchema, ResourceTypeSchema, type Receipt } from '../../common/protocol.js';
 import { formatSynor } from '../economics/rewards.js';
-import type { EpochSums, Slot } from './epoch-sums.js';
+import type { EpochSums, Pending, PendingResult, SeriesInfo, Slot } from './epoch-sums.js';
+import { summarize } from './summary.js';
 import type { LedgerRecord, Submitted } from './record.js';
 
 /**
@@ -50,22 +50,10 @@ export const TotalsJsonSchema = z
   .strict();
 export type TotalsJson = z.infer<typeof TotalsJsonSchema>;
 
-interface Series {
-  devnet: boolean;
-  deviceId: string;
-  resource: ResourceType;
+interface Series extends SeriesInfo {
   minutes: Map<number, Slot>;
   quarters: Map<number, Slot>;
 }
-interface Pending {
-  at: number;
-  devnet: boolean;
-  deviceId: string;
-  estimateWei: bigint;
-  url: string;
-}
-/** A result the coordinator acknowledged whose receipt has not come yet. */
-export type PendingResult = Pending & { taskId: string };
 /** Per coordinator and device: the highest receipt seq, and the seqs below it not seen yet (as inclusive ranges). */
 interface Seqs {
   max: number;
@@ -80,18 +68,6 @@ export const isCompute = (r: Pick<Receipt, 'resourceType'>): boolean => r.resour
 /** A receipt's numbering is per coordinator and device. */
 const seqKey = (coordinator: string, deviceId: string): string => `${coordinator.toLowerCase()}\n${deviceId}`;
 const seriesKey = (s: Pick<Series, 'devnet' | 'deviceId' | 'resource'>): string => `${s.devnet ? 1 : 0}\n${s.deviceId}\n${s.resource}`;
-const DAY = 86_400_000;
-const dayOf = (at: number, utcOffsetMinutes: number): string => new Date(at + utcOffsetMinutes * MINUTE).toISOString().slice(0, 10);
-/** `dayOf` for many slots: one date string a day, not one a slot. */
-function dayNamer(utcOffsetMinutes: number): (at: number) => string {
-  const names = new Map<number, string>();
-  return (at) => {
-    const day = Math.floor((at + utcOffsetMinutes * MINUTE) / DAY);
-    let name = names.get(day);
-    if (name === undefined) names.set(day, (name = dayOf(at, utcOffsetMinutes)));
-    return name;
-  };
-}
 
 export class LedgerTotals {
   private readonly series = new Map<string, Series>();
@@ -211,7 +187,7 @@ export class LedgerTotals {
   }
 
   /** Calls `each` for every slot of the series the query picks, with its start. */
-  private eachSlot(
+  eachSlot(
     q: { devnet?: boolean | undefined; fromMs?: number | undefined; toMs?: number | undefined },
     each: (series: Series, start: number, slot: Slot) => void,
   ): void {
@@ -232,56 +208,7 @@ export class LedgerTotals {
 
   /** Confirmed = signed receipts; pending = results the coordinator acknowledged whose receipt has not come yet. */
   summary(query: EarningsQuery = {}): EarningsSummary {
-    const q = EarningsQuerySchema.parse(query);
-    const buckets = {
-      total: new Map<string, Acc>(),
-      day: new Map<string, Acc>(),
-      device: new Map<string, Acc>(),
-      resource: new Map<string, Acc>(),
-    };
-    const day = dayNamer(q.utcOffsetMinutes);
-    const perSeries = new Map<Series, Sum>();
-    const perDay = new Map<string, Sum>();
-    let rejected = 0;
-    this.eachSlot(q, (series, start, slot) => {
-      rejected += slot.rejected;
-      bump(perSeries, series, slot);
-      bump(perDay, day(start), slot);
-    });
-    const confirm =
-      (sum: Sum) =>
-      (acc: Acc): void => {
-        acc.confirmed += sum.wei;
-        acc.receipts += sum.receipts;
-      };
-    for (const [series, sum] of perSeries) {
-      add(buckets.total, 'total', confirm(sum));
-      add(buckets.device, series.deviceId, confirm(sum));
-      add(buckets.resource, series.resource, confirm(sum));
-    }
-    for (const [name, sum] of perDay) add(buckets.day, name, confirm(sum));
-    for (const p of this.pending.values()) {
-      if (
-        (q.devnet !== undefined && p.devnet !== q.devnet) ||
-        (q.fromMs !== undefined && p.at < q.fromMs) ||
-        (q.toMs !== undefined && p.at >= q.toMs)
-      )
-        continue;
-      const f = (acc: Acc): void => {
-        acc.pending += p.estimateWei;
-        acc.pendingTasks++;
-      };
-      add(buckets.total, 'total', f);
-      add(buckets.day, dayOf(p.at, q.utcOffsetMinutes), f);
-      add(buckets.device, p.deviceId, f);
-    }
-    return {
-      total: out(buckets.total)[0] ?? { key: 'total', confirmed: '0', pending: '0', receipts: 0, pendingTasks: 0 },
-      rejected,
-      byDay: out(buckets.day),
-      byDevice: out(buckets.device),
-      byResource: out(buckets.resource),
-    };
+    return summarize(this, query);
   }
 
   /** The whole ledger's total, as `summary().total` has it, at the cost of the pending results only (each receipt). */
@@ -400,35 +327,3 @@ export class LedgerTotals {
     return t;
   }
 }
-
-interface Acc {
-  confirmed: bigint;
-  pending: bigint;
-  receipts: number;
-  pendingTasks: number;
-}
-
-type Sum = { wei: bigint; receipts: number };
-function bump<K>(map: Map<K, Sum>, key: K, slot: Slot): void {
-  const sum = map.get(key) ?? { wei: 0n, receipts: 0 };
-  sum.wei += slot.wei;
-  sum.receipts += slot.receipts;
-  map.set(key, sum);
-}
-
-function add(map: Map<string, Acc>, key: string, f: (acc: Acc) => void): void {
-  const acc = map.get(key) ?? { confirmed: 0n, pending: 0n, receipts: 0, pendingTasks: 0 };
-  f(acc);
-  map.set(key, acc);
-}
-
-const out = (map: Map<string, Acc>): EarningsBucket[] =>
-  [...map.entries()]
-    .sort(([a], [b]) => byText(a, b))
-    .map(([key, acc]) => ({
-      key,
-      confirmed: formatSynor(acc.confirmed),
-      pending: formatSynor(acc.pending),
-      receipts: acc.receipts,
-      pendingTasks: acc.pendingTasks,
-    }));
