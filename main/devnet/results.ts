@@ -58,7 +58,7 @@ export class ResultDesk {
     return 'accepted';
   }
 
-  /** Resolves once none of the device's results is being checked (so its open epoch may be sealed). */
+  /** Resolves once none of the device's results is being taken, its check included (so its open epoch may be sealed). */
   async settled(deviceId: string): Promise<void> {
     await Promise.allSettled([...(this.inFlight.get(deviceId) ?? [])]);
   }

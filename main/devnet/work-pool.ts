@@ -13,7 +13,7 @@ export interface Lease {
   deviceId: string;
   /** What it was leased for: the receipt's resource type and rate, whatever the result says ran it. */
   resource: ComputeResource;
-  /** Bytes this coordinator served for it (lease reply) and received (the result): bandwidth, paid if the result is. */
+  /** Bytes of the reply that granted it: bandwidth, paid with the result's own bytes if the result is paid. */
   bytes: number;
   /** The models (by sha256) fetched through it: paid once per device, however often fetched (see `TransferLedger`). */
   models: Set<string>;
