@@ -42,16 +42,6 @@ await Promise.all([
     format: 'esm',
     external,
   }),
-  // The native hardware probe's child process (driver libraries stay out of the agent), found next to the bundle.
-  build({
-    ...common,
-    entryPoints: ['main/core/hardware/probe-child.ts'],
-    outfile: 'dist/main/probe-child.js',
-    format: 'esm',
-    external,
-  }),
-  // `npm run detect`, compiled so it starts in a fraction of tsx's time (scripts/detect.mjs runs it).
-  build({ ...common, entryPoints: ['main/core/hardware/detect-command.ts'], outfile: 'dist/main/detect.js', format: 'esm', external }),
   // The embedded local devnet (coordinator + chain), forked by the agent when no network is set.
   build({ ...common, entryPoints: ['main/devnet/standalone.ts'], outfile: 'dist/main/devnet.js', format: 'esm', external }),
   // The sandboxed preload may require only 'electron', so everything else is bundled in.

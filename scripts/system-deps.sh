@@ -20,6 +20,8 @@ ldconfig -p 2>/dev/null | grep -q libsecret-1.so.0 || need+=(libsecret-1-0)
 # Native hardware probe (node-gyp) and the fake driver libraries its tests compile.
 { have_cmd cc && have_cmd c++ && have_cmd make; } || need+=(build-essential)
 have_cmd python3 || need+=(python3)
+# GPU names from the PCI ID database (pci.ids), which the hardware tests read where the system has it.
+[ -f /usr/share/misc/pci.ids ] || [ -f /usr/share/hwdata/pci.ids ] || need+=(hwdata)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system-deps: all present"

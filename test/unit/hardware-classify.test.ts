@@ -1,10 +1,18 @@
 // Device classification into the seed's DeviceType, spec figures, and why a device cannot be used.
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { HardwareReportSchema, type Gpu, type HardwareReport } from '../../main/common/hardware.js';
 import { classify } from '../../main/core/hardware/classify.js';
-import { blankGpu } from '../../main/core/hardware/probe.js';
+import { probeIntelDrm } from '../../main/core/hardware/intel-drm.js';
+import { pciIdDatabase } from '../../main/core/hardware/pci-ids.js';
+import { blankGpu, vendorReport } from '../../main/core/hardware/probe.js';
+import { withSharedMemory } from '../../main/core/hardware/shared-memory.js';
 import { gpuSpec } from '../../main/core/hardware/specs.js';
+import { FIXTURES } from '../fixtures/hardware/machine.js';
+import { tempDir } from '../helpers/fakes.js';
 
 const GIB = 1024 ** 3;
 const absent = { status: 'absent', error: null, driverVersion: null, runtimeVersion: null, gpus: [] } as const;
@@ -171,5 +179,71 @@ test('figures WebGPU did not measure come from the data sheet, and the note says
   assert.equal(
     device?.capabilities.note,
     'Measured via WebGPU on NVIDIA RTX A5000. Figures WebGPU did not measure: spec, not measured (RTX A5000 data sheet).',
+  );
+});
+
+test(
+  'Intel GPUs the Arc table never knew get their pci.ids name, and a spec by that name (UHD 620, Flex 170)',
+  { timeout: 60_000 },
+  async () => {
+    const sys = await tempDir('synor-sys-');
+    const card = async (n: number, device: string, slot: string) => {
+      const dir = join(sys, 'class', 'drm', `card${n}`, 'device');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'vendor'), '0x8086\n');
+      await writeFile(join(dir, 'device'), `${device}\n`);
+      await writeFile(join(dir, 'uevent'), `DRIVER=i915\nPCI_SLOT_NAME=${slot}\n`);
+    };
+    await card(0, '0x5917', '0000:00:02.0');
+    await card(1, '0x56c0', '0000:03:00.0');
+    const intel = await probeIntelDrm(sys, 'linux', 16 * GIB, pciIdDatabase([join(FIXTURES, 'pci-ids', 'tiny.ids')]));
+    const devices = classify(report(intel.gpus), null);
+    // Before: "Intel GPU (PCI device 0x5917)" and "…0x56c0", basis "unknown".
+    assert.deepEqual(
+      devices.slice(0, 2).map((d) => [d.name, d.type.kind, d.capabilities.basis, d.capabilities.fp32Gflops]),
+      [
+        ['Intel UHD Graphics 620', 'ConsumerGpu', 'spec', 440],
+        ['Intel Data Center GPU Flex 170', 'DataCenterGpu', 'spec', 16_000],
+      ],
+    );
+  },
+);
+
+test('an AMD APU and an NVIDIA SoC are shared-memory devices with the system memory as their budget', { timeout: 60_000 }, () => {
+  // Radeon 680M: ROCm reports its 512 MiB carve-out; before, that made it a 0.5 GB GPU, "too little memory".
+  const apu = { ...blankGpu('amd', 0), name: 'AMD Radeon 680M', pciBusId: '0000:75:00.0', memoryTotalBytes: 512 * 1024 ** 2 };
+  // GB10: NVML declines the memory reading; before, it stayed at 0 GB with no memory check.
+  const gb10 = { ...nvidia('NVIDIA GB10', 0, '12.1', 0), memoryTotalBytes: null };
+  const discrete = { ...blankGpu('amd', 1), name: 'Navi 23 [Radeon RX 6600/6600 XT/6600M]', memoryTotalBytes: 8 * GIB };
+  const amd = vendorReport('amd', { status: 'found', gpus: [apu, discrete] });
+  const nv = vendorReport('nvidia', { status: 'found', gpus: [gb10] });
+  assert.deepEqual(
+    [...nv.gpus, ...amd.gpus].map((g) => [
+      g.name,
+      g.unifiedMemory,
+      g.memoryTotalBytes,
+      g.sources.memoryTotalBytes ?? null,
+      g.notReported.includes('memoryTotalBytes'),
+    ]),
+    [
+      ['NVIDIA GB10', true, totalmem(), 'system memory (integrated GPU)', false],
+      ['AMD Radeon 680M', true, totalmem(), 'system memory (integrated GPU)', false],
+      ['Navi 23 [Radeon RX 6600/6600 XT/6600M]', false, 8 * GIB, null, false],
+    ],
+  );
+  const devices = classify(report([...nv.gpus, ...amd.gpus]), null);
+  assert.deepEqual(
+    devices.slice(0, 3).map((d) => [d.unusable, d.capabilities.memoryGb > 0]),
+    [
+      [[], true],
+      [[], true],
+      [[], true],
+    ],
+  );
+  // A carve-out larger than what the OS kept (96 of 128 GB) stays the budget.
+  const strixHalo = { ...blankGpu('amd', 0), name: 'AMD Radeon 8060S Graphics', memoryTotalBytes: 96 * GIB };
+  assert.deepEqual(
+    [withSharedMemory(strixHalo, 31 * GIB).memoryTotalBytes, withSharedMemory(strixHalo, 31 * GIB).unifiedMemory],
+    [96 * GIB, true],
   );
 });

@@ -2,6 +2,7 @@
 // one by one, devices gone mid-way, libraries older than a call. The fakes (fake-nvml.c, fake-rocm-smi.c) answer as
 // the headers say; each machine is written inline.
 import assert from 'node:assert/strict';
+import { totalmem } from 'node:os';
 import { before, test } from 'node:test';
 import type { Gpu, HardwareReport } from '../../main/common/hardware.js';
 import { classify } from '../../main/core/hardware/classify.js';
@@ -30,18 +31,19 @@ const device = (name: string, more = '') =>
   `driver 580.95.05\ncuda 13000\ngpu\nbus 0000000F:01:00.0\nname ${name}\nuuid GPU-${name.length}\nutil 2\ntemp 38\npower 11000\nlimit 100000\ncc 12 1\n${more}`;
 const pick = (gpu: Gpu | undefined, ...keys: (keyof Gpu)[]) => Object.fromEntries(keys.map((k) => [k, gpu?.[k]]));
 
-test('GB10 (DGX Spark) shares system memory: NVML declines the memory reading, the GPU stays listed and usable', async () => {
+test('GB10 (DGX Spark) shares system memory: NVML declines the memory reading, the system memory is its budget', async () => {
   const report = await detect(device('NVIDIA GB10', 'memory !3\n'), null);
   const [gb10] = report.vendors.nvidia.gpus;
-  assert.deepEqual(pick(gb10, 'name', 'memoryTotalBytes', 'memoryUsedBytes', 'temperatureC', 'notReported', 'error'), {
+  assert.deepEqual(pick(gb10, 'name', 'unifiedMemory', 'memoryTotalBytes', 'memoryUsedBytes', 'temperatureC', 'notReported', 'error'), {
     name: 'NVIDIA GB10',
-    memoryTotalBytes: null,
+    unifiedMemory: true,
+    memoryTotalBytes: totalmem(),
     memoryUsedBytes: null,
     temperatureC: 38,
-    notReported: ['memoryTotalBytes', 'memoryUsedBytes'],
+    notReported: ['memoryUsedBytes'],
     error: null,
   });
-  assert.equal(gb10?.sources.memoryTotalBytes, 'nvmlDeviceGetMemoryInfo_v2: Not Supported');
+  assert.equal(gb10?.sources.memoryTotalBytes, 'system memory (integrated GPU)');
   assert.deepEqual(classify(report, null)[0]?.unusable, []);
 });
 

@@ -195,13 +195,13 @@ test('rocm-smi: DRM card numbers become ROCm indexes, unique ids one spelling, j
 
 test('system_profiler: a real M1 capture shares system memory; an Intel Mac lists its Radeon with its own VRAM', async () => {
   // pytorch/serve's capture (ORIGINS.md): one Apple M1 with a 7-core GPU, "_name" still Apple's untranslated key.
-  const m1 = parseSystemProfilerDisplays(await fixture('system_profiler', 'm1-7core.json'), 8 * GIB);
+  const m1 = parseSystemProfilerDisplays(await fixture('system_profiler', 'm1-7core.json'), 8 * GIB) ?? [];
   assert.deepEqual(
     m1.map((g) => [g.vendor, g.index, g.name, g.gpuCores, g.unifiedMemory, g.memoryTotalBytes, g.family]),
     [['apple', 0, 'Apple M1', 7, true, 8 * GIB, 'apple7']],
   );
   // Not a capture (no public one with an origin was found): the keys an Intel Mac's output has.
-  const intelMac = parseSystemProfilerDisplays(await fixture('system_profiler', 'intel-mac-radeon.json'), 16 * GIB);
+  const intelMac = parseSystemProfilerDisplays(await fixture('system_profiler', 'intel-mac-radeon.json'), 16 * GIB) ?? [];
   assert.deepEqual(
     intelMac.map((g) => [g.index, g.name, g.unifiedMemory, g.memoryTotalBytes, g.family]),
     [
@@ -211,7 +211,7 @@ test('system_profiler: a real M1 capture shares system memory; an Intel Mac list
   );
   // Later macOS releases give only the Metal version, which is not a GPU family.
   const later = JSON.stringify({ SPDisplaysDataType: [{ sppci_model: 'Apple M1', spdisplays_mtlgpufamilysupport: 'spdisplays_metal3' }] });
-  assert.equal(parseSystemProfilerDisplays(later, GIB)[0]?.family, null);
+  assert.equal(parseSystemProfilerDisplays(later, GIB)?.[0]?.family, null);
 });
 
 test('the XML reader decodes entities, skips comments and keeps attributes', () => {

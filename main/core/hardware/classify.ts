@@ -9,7 +9,7 @@ export const MIN_GPU_MEMORY_GB = 4;
 /** CUDA 12 dropped everything before Maxwell (compute capability 5.0). */
 const MIN_COMPUTE_CAPABILITY = 5.0;
 const DATA_CENTER =
-  /\b(A100|A800|H100|H800|H200|GH200|B100|B200|L4|L40S?|A2|A10G?|A16|A30|A40|T4|V100|P100|P40)\b|Tesla|Instinct|\bMI\d{2,3}X?\b/i;
+  /\b(A100|A800|H100|H800|H200|GH200|B100|B200|L4|L40S?|A2|A10G?|A16|A30|A40|T4|V100|P100|P40)\b|Tesla|Instinct|\bMI\d{2,3}X?\b|Data Center GPU/i;
 
 /** A GPU measured with the WebGPU kernels (main/common/webgpu.ts webGpuProfile), by device id. */
 export interface GpuMeasurement {

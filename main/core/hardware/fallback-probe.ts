@@ -1,7 +1,8 @@
-import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { byText } from '../../common/text.js';
-import type { Cpu, Gpu, ProviderInfo, VendorReport } from '../../common/hardware.js';
+import type { Cpu, Gpu, GpuVendor, ProviderInfo, VendorReport } from '../../common/hardware.js';
+import { amdFromTools } from './amd-tools.js';
 import { probeIntelDrm } from './intel-drm.js';
 import {
   isUnknownField,
@@ -12,11 +13,10 @@ import {
   parseQueryRows,
   type NvidiaSmiLog,
 } from './nvidia-smi.js';
-import { kernelCpu } from './kernel-cpu.js';
-import { parseSystemProfilerDisplays } from './parsers.js';
+import { parseCpuinfo, parseSystemProfilerDisplays } from './parsers.js';
 import { computeCapabilityFromPciId } from './pci-compute.js';
-import { blankGpu, CPU_SOURCES, cpuRecord, probeError, vendorReport, type HardwareProbe } from './probe.js';
-import { parseRocmSmiJson, rocmSmiFailure, rocmSmiJson } from './rocm-smi.js';
+import { blankGpu, cpuRecord, probeError, vendorReport, type HardwareProbe } from './probe.js';
+import { firstLine, output, run, type Run } from './tool-run.js';
 
 export interface FallbackProbeOptions {
   /** Environment for the vendor tools (PATH decides which nvidia-smi / rocm-smi runs). */
@@ -27,36 +27,6 @@ export interface FallbackProbeOptions {
   sysRoot?: string;
 }
 
-interface Run {
-  /** null: the program is not installed. */
-  exitCode: number | null;
-  missing: boolean;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(command, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
-      const code = error && 'code' in error ? error.code : 0;
-      resolve({
-        exitCode: typeof code === 'number' ? code : null,
-        missing: code === 'ENOENT',
-        timedOut: Boolean(error && 'killed' in error && error.killed),
-        stdout: String(stdout),
-        stderr: String(stderr),
-      });
-    });
-  });
-}
-
-const output = (r: Run) => `${r.stdout}\n${r.stderr}`;
-const firstLine = (r: Run) =>
-  output(r)
-    .split('\n')
-    .map((l) => l.trim())
-    .find(Boolean) ?? '';
 const QUERY = ['--query-gpu=pci.bus_id,compute_cap', '--format=csv,noheader'];
 
 type Tool = (args: string[]) => Promise<Run>;
@@ -125,36 +95,14 @@ async function nvidia(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Vendor
   });
 }
 
-const ROCM_ARGS = [
-  '--showproductname',
-  '--showuniqueid',
-  '--showbus',
-  '--showmeminfo',
-  'vram',
-  '--showuse',
-  '--showtemp',
-  '--showpower',
-  '--showmaxpower',
-  '--showdriverversion',
-  '--json',
-];
-
-async function amd(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<VendorReport> {
-  const r = await run('rocm-smi', ROCM_ARGS, env, timeoutMs);
-  if (r.missing) return vendorReport('amd', { status: 'absent', code: 'not-installed' });
-  if (r.timedOut) return vendorReport('amd', { status: 'failed', code: 'timeout' });
-  // A non-zero exit with JSON means some card declined some field (rsmi_ret_ok): the JSON is still the answer.
-  const json = rocmSmiJson(r.stdout);
-  if (!json) return vendorReport('amd', { status: 'failed', code: rocmSmiFailure(output(r)), detail: firstLine(r) });
-  const log = parseRocmSmiJson(json);
-  return vendorReport('amd', { status: 'found', driverVersion: log.driverVersion, gpus: log.gpus });
-}
-
 async function apple(env: NodeJS.ProcessEnv, timeoutMs: number, platform: NodeJS.Platform): Promise<VendorReport> {
   if (platform !== 'darwin') return vendorReport('apple', { status: 'absent', code: 'not-installed' });
   const r = await run('system_profiler', ['SPDisplaysDataType', '-json'], env, timeoutMs);
   if (r.timedOut) return vendorReport('apple', { status: 'failed', code: 'timeout' });
   const gpus = r.exitCode === 0 ? parseSystemProfilerDisplays(r.stdout, totalmem()) : [];
+  // Exit 0 with nothing readable (empty, or cut short) is a failure of this tool, not "no GPU".
+  if (gpus === null)
+    return vendorReport('apple', { status: 'failed', code: 'driver-error', detail: "macOS's display report was empty or cut short" });
   return gpus.length
     ? vendorReport('apple', { status: 'found', gpus })
     : vendorReport('apple', { status: 'absent', code: 'not-installed' });
@@ -168,13 +116,13 @@ const siFlag = (flag: string) =>
     .replace(/^avx1_0$/, 'avx');
 
 async function cpu(platform: NodeJS.Platform): Promise<Cpu> {
-  if (platform === 'linux') return kernelCpu();
+  if (platform === 'linux') return parseCpuinfo(await readFile('/proc/cpuinfo', 'utf8'), process.arch);
   // Loaded only here (macOS and Windows without the addon): loaded at start it costs the always-on agent ~2 MB of heap.
   const { default: si } = await import('systeminformation');
   const [info, flags] = await Promise.all([si.cpu(), si.cpuFlags()]);
   const features = flags.split(/\s+/).map(siFlag);
   if (process.arch === 'arm64') features.push('neon'); // mandatory on arm64, rarely listed
-  const record = cpuRecord({
+  return cpuRecord({
     vendor: info.manufacturer,
     model: `${info.manufacturer} ${info.brand}`,
     arch: process.arch,
@@ -182,8 +130,11 @@ async function cpu(platform: NodeJS.Platform): Promise<Cpu> {
     threads: info.cores,
     features,
   });
-  return { ...record, sources: { ...CPU_SOURCES.systeminformation } };
 }
+
+/** Whatever one vendor's tool prints, even what breaks its reader, is that vendor's failure, never the whole detection's. */
+const settle = (vendor: GpuVendor, report: Promise<VendorReport>): Promise<VendorReport> =>
+  report.catch(() => vendorReport(vendor, { status: 'failed', code: 'driver-error', detail: "its tool's answer could not be read" }));
 
 /** The HardwareProbe without the addon: vendor command-line tools, /proc/cpuinfo and systeminformation. */
 export function createFallbackProbe(provider: ProviderInfo, options: FallbackProbeOptions = {}): HardwareProbe {
@@ -195,10 +146,10 @@ export function createFallbackProbe(provider: ProviderInfo, options: FallbackPro
     provider,
     async detect() {
       const [nvidiaReport, amdReport, intelReport, appleReport, cpuReport] = await Promise.all([
-        nvidia(env, timeoutMs),
-        amd(env, timeoutMs),
-        probeIntelDrm(sysRoot, platform, totalmem()),
-        apple(env, timeoutMs, platform),
+        settle('nvidia', nvidia(env, timeoutMs)),
+        settle('amd', amdFromTools(env, timeoutMs)),
+        settle('intel', probeIntelDrm(sysRoot, platform, totalmem())),
+        settle('apple', apple(env, timeoutMs, platform)),
         cpu(platform),
       ]);
       return {

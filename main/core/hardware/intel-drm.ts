@@ -1,27 +1,17 @@
 /**
  * Intel GPUs (Arc and integrated) from Linux's DRM sysfs: the JS fallback's answer, and the native probe's where
  * Level Zero is not installed (native/src/level0.cc); sysfs needs no runtime. Reads /sys/class/drm/card* whose PCI
- * vendor is 0x8086: the bus id and driver from uevent, and the memory the kernel driver publishes: xe has
- * device/tileN/physical_vram_size_bytes (what igt's xe_sysfs_tile test reads), Intel's out-of-tree i915 has
- * cardN/lmem_total_bytes, mainline i915 has none (then the field is "not reported"). hwmon temp1_input where the
- * driver has it. Windows and macOS report none here.
+ * vendor is 0x8086: the name from the PCI ID database (pci-ids.ts), the bus id and driver from uevent, and the
+ * memory the kernel driver publishes: xe has device/tileN/physical_vram_size_bytes (what igt's xe_sysfs_tile test
+ * reads), Intel's out-of-tree i915 has cardN/lmem_total_bytes, mainline i915 has none (then the field is "not
+ * reported"). hwmon temp1_input where the driver has it. Windows and macOS report none here.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Gpu, VendorReport } from '../../common/hardware.js';
+import { PCI_VENDOR, systemPciNames, type PciNames } from './pci-ids.js';
 import { blankGpu, normalizeBusId, vendorReport } from './probe.js';
-
-/** Marketing names of discrete Arc cards by PCI device id (the rest are named by their id). */
-const ARC: Record<number, string> = {
-  0x56a0: 'Intel Arc A770',
-  0x56a1: 'Intel Arc A750',
-  0x56a2: 'Intel Arc A580',
-  0x56a5: 'Intel Arc A380',
-  0x56a6: 'Intel Arc A310',
-  0xe20b: 'Intel Arc B580',
-  0xe20c: 'Intel Arc B570',
-};
 
 const read = (path: string) =>
   readFile(path, 'utf8').then(
@@ -47,7 +37,13 @@ async function tileVram(device: string): Promise<number | null> {
   return known.length ? known.reduce((a, b) => a + b, 0) : null;
 }
 
-async function card(drm: string, name: string, index: number, systemMemoryBytes: number): Promise<{ gpu: Gpu; driver: string } | null> {
+async function card(
+  drm: string,
+  name: string,
+  index: number,
+  systemMemoryBytes: number,
+  names: PciNames,
+): Promise<{ gpu: Gpu; driver: string } | null> {
   const device = join(drm, name, 'device');
   if ((await read(join(device, 'vendor'))) !== '0x8086') return null;
   const uevent = new Map(((await read(join(device, 'uevent'))) ?? '').split('\n').map((l) => l.split('=') as [string, string]));
@@ -59,14 +55,16 @@ async function card(drm: string, name: string, index: number, systemMemoryBytes:
   const source = `/sys/class/drm/${name} (${uevent.get('DRIVER') ?? 'no driver'})`;
   const gpu: Gpu = {
     ...blankGpu('intel', index),
-    name: ARC[id] ?? (Number.isFinite(id) ? `Intel GPU (PCI device 0x${id.toString(16).padStart(4, '0')})` : null),
+    name: Number.isFinite(id)
+      ? ((await names.name(PCI_VENDOR.intel, id)) ?? `Intel GPU (PCI device 0x${id.toString(16).padStart(4, '0')})`)
+      : null,
     pciBusId: bus ? normalizeBusId(bus) : null,
     unifiedMemory: integrated,
     memoryTotalBytes: integrated ? systemMemoryBytes : vram,
     temperatureC: await temperature(device),
   };
   gpu.sources = {
-    name: source,
+    name: `${source}, named from ${await names.source()}`,
     pciBusId: source,
     memoryTotalBytes: integrated ? 'system memory (integrated GPU)' : source,
     temperatureC: `${source} hwmon`,
@@ -74,7 +72,12 @@ async function card(drm: string, name: string, index: number, systemMemoryBytes:
   return { gpu, driver: uevent.get('DRIVER') ?? 'no driver' };
 }
 
-export async function probeIntelDrm(sysRoot: string, platform: NodeJS.Platform, systemMemoryBytes: number): Promise<VendorReport> {
+export async function probeIntelDrm(
+  sysRoot: string,
+  platform: NodeJS.Platform,
+  systemMemoryBytes: number,
+  pciNames: PciNames = systemPciNames,
+): Promise<VendorReport> {
   if (platform !== 'linux') return vendorReport('intel', { status: 'absent', code: 'not-installed' });
   const drm = join(sysRoot, 'class', 'drm');
   // card0, card1 … are the GPUs; card0-HDMI-A-1 and the like are their connectors.
@@ -84,7 +87,7 @@ export async function probeIntelDrm(sysRoot: string, platform: NodeJS.Platform, 
   const gpus: Gpu[] = [];
   const drivers = new Set<string>();
   for (const name of names) {
-    const found = await card(drm, name, gpus.length, systemMemoryBytes);
+    const found = await card(drm, name, gpus.length, systemMemoryBytes, pciNames);
     if (!found) continue;
     gpus.push(found.gpu);
     drivers.add(found.driver);

@@ -5,17 +5,14 @@ import { totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import {
-  CpuFieldSchema,
   GpuFieldSchema,
   MigInstanceSchema,
   ProbeErrorCodeSchema,
-  type Cpu,
   type GpuVendor,
   type ProviderInfo,
   type VendorReport,
 } from '../../common/hardware.js';
 import { probeIntelDrm } from './intel-drm.js';
-import { kernelCpu } from './kernel-cpu.js';
 import { blankGpu, cpuRecord, gpuName, normalizeBusId, probeError, vendorReport, type HardwareProbe } from './probe.js';
 
 const ADDON = 'synor_hardware.node';
@@ -58,12 +55,10 @@ const RawCpuSchema = z.object({
   cores: z.number(),
   threads: z.number(),
   features: z.array(z.string()),
-  sources: z.partialRecord(CpuFieldSchema, z.string()),
 });
 
 export interface Addon {
-  /** Off Linux only: on Linux the kernel's /proc/cpuinfo is the CPU's one truth (probe.ts). */
-  cpu?: () => unknown;
+  cpu(): unknown;
   nvidia(library: string): Promise<unknown>;
   amd(library: string): Promise<unknown>;
   intel(library: string): Promise<unknown>;
@@ -214,14 +209,6 @@ async function vendor(
   });
 }
 
-/** Linux: the kernel's CPU, as the fallback reads it; elsewhere the addon's, with the call behind each field. */
-async function cpu(addon: Addon, platform: NodeJS.Platform): Promise<Cpu> {
-  if (platform === 'linux') return kernelCpu();
-  if (!addon.cpu) throw new Error('The native addon cannot read this CPU: rebuild it with npm install');
-  const raw = RawCpuSchema.parse(addon.cpu());
-  return { ...cpuRecord(raw), sources: raw.sources };
-}
-
 /** The HardwareProbe over the N-API addon. */
 export function createNativeProbe(addon: Addon, provider: ProviderInfo, options: NativeProbeOptions = {}): HardwareProbe {
   const libraries = defaultLibraries(options.env ?? process.env, options.platform ?? process.platform);
@@ -233,7 +220,7 @@ export function createNativeProbe(addon: Addon, provider: ProviderInfo, options:
   return {
     provider,
     async detect() {
-      const [nvidia, amd, zero, drm, apple, cpuReport] = await Promise.all([
+      const [nvidia, amd, zero, drm, apple] = await Promise.all([
         vendor(
           'nvidia',
           (lib) => addon.nvidia(lib),
@@ -244,10 +231,9 @@ export function createNativeProbe(addon: Addon, provider: ProviderInfo, options:
         vendor('intel', (lib) => addon.intel(lib), levelZero),
         probeIntelDrm(sysRoot, platform, totalmem()),
         vendor('apple', () => addon.apple(), ['']),
-        cpu(addon, platform),
       ]);
       return {
-        cpu: cpuReport,
+        cpu: cpuRecord(RawCpuSchema.parse(addon.cpu())),
         memoryBytes: totalmem(),
         vendors: { nvidia, amd, intel: intel(zero, drm, platform), apple },
       };

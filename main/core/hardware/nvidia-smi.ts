@@ -38,8 +38,9 @@ function migOf(gpu: XmlNode): Gpu['mig'] {
 
 function gpuOf(gpu: XmlNode, index: number): Gpu {
   // Drivers before 530 call it power_readings; v13 (570+) has the 1 s average NVML reports and an instant reading.
+  // Each element can be present and still say "N/A" (GeForce cards on 575+ average nothing): the first real reading wins.
   const power = find(gpu, 'gpu_power_readings') ?? find(gpu, 'power_readings');
-  const draw = textAt(power, 'average_power_draw') ?? textAt(power, 'power_draw') ?? textAt(power, 'instant_power_draw');
+  const firstReading = (...names: string[]) => names.map((name) => reading(textAt(power, name))).find((w) => w !== null) ?? null;
   return {
     ...blankGpu('nvidia', index),
     name: gpuName(text(textAt(gpu, 'product_name'))),
@@ -50,8 +51,8 @@ function gpuOf(gpu: XmlNode, index: number): Gpu {
     memoryUsedBytes: reading(textAt(gpu, 'fb_memory_usage', 'used'), MIB),
     utilizationPercent: reading(textAt(gpu, 'utilization', 'gpu_util')),
     temperatureC: reading(textAt(gpu, 'temperature', 'gpu_temp')),
-    powerDrawW: reading(draw),
-    powerLimitW: reading(textAt(power, 'current_power_limit') ?? textAt(power, 'enforced_power_limit')),
+    powerDrawW: firstReading('average_power_draw', 'power_draw', 'instant_power_draw'),
+    powerLimitW: firstReading('current_power_limit', 'enforced_power_limit'),
     mig: migOf(gpu),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Cpu, Gpu } from '../../common/hardware.js';
 import { blankGpu, cpuRecord } from './probe.js';
+import { extractJson } from './tool-json.js';
 
 // ---- a minimal XML reader (nvidia-smi's output: elements, attributes, text; no namespaces or CDATA) ----------
 
@@ -43,10 +44,17 @@ export function find(node: XmlNode | undefined, ...path: string[]): XmlNode | un
 }
 export const textAt = (node: XmlNode | undefined, ...path: string[]) => find(node, ...path)?.text.trim() ?? null;
 
-/** "41 C", "87.45 W", "37 %" → number; "N/A", "[Not Supported]", "[Unknown Error]", "Not Found" → null. */
+/**
+ * "41 C", "87.45 W", "37 %" → number; "N/A", "[Not Supported]", "[Unknown Error]", "Not Found" → null. A decimal
+ * comma ("27,23 W", as some locales print) reads as a decimal point; a comma before exactly three digits could be a
+ * thousands separator ("1,234 W"), so that value is refused rather than guessed.
+ */
 export function reading(value: string | null | undefined, scale = 1): number | null {
-  if (!value || !/^[\d.]/.test(value.trim())) return null;
-  const number = Number.parseFloat(value);
+  const match = /^(\d+)(?:([.,])(\d+))?(?:\s*[^\d\s.,]\S*)?$/.exec(value?.trim() ?? '');
+  if (!match) return null;
+  const [, whole = '', separator, fraction = ''] = match;
+  if (separator === ',' && fraction.length === 3) return null;
+  const number = Number(separator ? `${whole}.${fraction}` : whole);
   return Number.isFinite(number) ? number * scale : null;
 }
 export const MIB = 1024 * 1024;
@@ -55,13 +63,22 @@ export const MIB = 1024 * 1024;
 
 /** "16 GB" / "8192 MB" → bytes. */
 function size(value: unknown): number | null {
-  const match = typeof value === 'string' ? /([\d.]+)\s*(MB|GB)/i.exec(value) : null;
-  return match ? Number(match[1]) * (match[2]!.toUpperCase() === 'GB' ? 1024 : 1) * MIB : null;
+  const text = typeof value === 'string' ? value : '';
+  const unit = /([MG])B\s*$/i.exec(text)?.[1]?.toUpperCase();
+  const number = unit ? reading(text) : null;
+  return number === null ? null : number * (unit === 'G' ? 1024 : 1) * MIB;
 }
 
-export function parseSystemProfilerDisplays(json: string, systemMemoryBytes: number): Gpu[] {
-  const data = JSON.parse(json) as { SPDisplaysDataType?: Record<string, unknown>[] };
-  return (data.SPDisplaysDataType ?? []).map((item, index) => {
+/**
+ * null when the output holds no SPDisplaysDataType list: empty, or cut short (then only inner objects parse), which
+ * system_profiler can print with exit 0.
+ */
+export function parseSystemProfilerDisplays(output: string, systemMemoryBytes: number): Gpu[] | null {
+  const data = extractJson(output);
+  const list = data && !Array.isArray(data) ? data['SPDisplaysDataType'] : undefined;
+  if (!Array.isArray(list)) return null;
+  const items = list.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null);
+  return items.map((item, index) => {
     // macOS 12+ says spdisplays_vendor, older releases sppci_vendor; integrated GPUs list shared VRAM.
     const vendor = String(item['spdisplays_vendor'] ?? item['sppci_vendor'] ?? '');
     const unified = /apple/i.test(vendor) || item['spdisplays_vram_shared'] !== undefined;
@@ -85,30 +102,51 @@ export function parseSystemProfilerDisplays(json: string, systemMemoryBytes: num
 const ARM_FEATURES: Record<string, string> = { asimd: 'neon', asimddp: 'dotprod', sve: 'sve' };
 
 /**
- * One record per "processor" line. Most kernels print a block per CPU, but older ARM kernels (X-Gene, 32-bit ARM)
- * print all "processor" lines first and the Features once, so counting blocks would find one CPU.
+ * One record per CPU. Most kernels print a block per CPU opening with "processor", but older ARM kernels (X-Gene,
+ * 32-bit ARM) print all "processor" lines first and the Features once, so counting blocks would find one CPU; s390x
+ * lists "processor 0: version = …" lines, then a block per CPU opening with "cpu number"; ARMv6's legacy layout has
+ * no "processor" line at all: the file is then one CPU. Cores are told apart by package and core number, which x86
+ * and s390x call "physical id" / "core id", MIPS and LoongArch "package" / "core".
  */
 export function parseCpuinfo(text: string, arch: string): Cpu {
   const shared = new Map<string, string>();
   const cpus: Map<string, string>[] = [];
+  const numbered: string[] = [];
   for (const line of text.split('\n')) {
     const at = line.indexOf(':');
     if (at < 0) continue;
     const key = line.slice(0, at).trim();
     const value = line.slice(at + 1).trim();
-    if (key === 'processor') cpus.push(new Map());
+    if (/^processor \d+$/.test(key)) numbered.push(value);
+    else if (key === 'processor' || key === 'cpu number') cpus.push(new Map());
     else (cpus.at(-1) ?? shared).set(key, value);
     if (!shared.has(key)) shared.set(key, value);
   }
-  const cores = new Set(cpus.map((cpu, i) => (cpu.has('core id') ? `${cpu.get('physical id') ?? 0}/${cpu.get('core id')}` : `${i}`)));
-  const flags = (shared.get('flags') ?? shared.get('Features') ?? '').split(/\s+/);
+  const threads = cpus.length || numbered.length || (shared.size ? 1 : 0);
+  const cores = cpus.length
+    ? new Set(
+        cpus.map((cpu, i) => {
+          const core = cpu.get('core id') ?? cpu.get('core');
+          return core === undefined ? `${i}` : `${cpu.get('physical id') ?? cpu.get('package') ?? 0}/${core}`;
+        }),
+      ).size
+    : threads;
+  const flags = (shared.get('flags') ?? shared.get('Features') ?? shared.get('features') ?? '').split(/\s+/);
+  const machine = /machine = (\w+)/.exec(numbered[0] ?? '')?.[1];
   return cpuRecord({
     vendor: shared.get('vendor_id') ?? shared.get('CPU implementer') ?? '',
-    // x86 "model name"; old ARM kernels "Processor" before the list; POWER "cpu".
-    model: shared.get('model name') ?? shared.get('Processor') ?? shared.get('cpu') ?? '',
+    // x86 "model name"; old ARM kernels "Processor" before the list; POWER "cpu"; MIPS "cpu model"; LoongArch
+    // "Model Name"; s390x only its machine type.
+    model:
+      shared.get('model name') ??
+      shared.get('Processor') ??
+      shared.get('cpu') ??
+      shared.get('cpu model') ??
+      shared.get('Model Name') ??
+      (machine ? `${shared.get('vendor_id') ?? 'IBM/S390'} machine type ${machine}` : ''),
     arch,
-    cores: cores.size,
-    threads: cpus.length,
+    cores,
+    threads,
     features: flags.map((f) => ARM_FEATURES[f] ?? f),
   });
 }

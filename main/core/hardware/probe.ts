@@ -1,11 +1,10 @@
-import { release } from 'node:os';
+import { release, totalmem } from 'node:os';
 import {
   CpuFeatureSchema,
   GpuFieldSchema,
   type GpuField,
   type Cpu,
   type CpuFeature,
-  type CpuField,
   type Gpu,
   type GpuVendor,
   type HardwareReport,
@@ -14,48 +13,7 @@ import {
   type ProviderInfo,
   type VendorReport,
 } from '../../common/hardware.js';
-
-/**
- * One truth per field. Where the native addon and the JS fallback could read a field from two places, this is the
- * one that wins, and both probes read it:
- *
- * | Field                  | Linux, both probes          | macOS, Windows: addon            | macOS, Windows: fallback     |
- * |------------------------|-----------------------------|----------------------------------|------------------------------|
- * | CPU vendor, model      | /proc/cpuinfo               | cpuid; macOS: sysctl brand string | systeminformation cpu()      |
- * | CPU cores, threads     | /proc/cpuinfo               | sysctl; GetLogicalProcessorInfoEx | systeminformation cpu()      |
- * | CPU features           | /proc/cpuinfo               | cpuid + XGETBV; sysctl; Win32 API | systeminformation cpuFlags() |
- * | CPU arch               | process.arch                | the addon's build                | process.arch                 |
- * | memoryBytes            | os.totalmem() everywhere (the kernel's MemTotal)                                          |
- * | GPU readings           | the driver's own counter: its library (addon) or its tool (fallback), per Gpu.sources      |
- *
- * Why the kernel wins on Linux: on a virtual machine the hypervisor's cpuid brand string can differ from the name
- * the kernel shows ("Oxide Virtual Turin-like Processor" against "AMD EPYC"); /proc/cpuinfo is what lscpu, top and a
- * user's bug report show, the only name ARM, POWER and s390x have, and all the fallback can read. Its flags are the
- * features the kernel lets programs use (it clears those it turned off: clearcpuid=, errata). No clock is read, so
- * clocks have no second answer. Off Linux, systeminformation spells some models its own way ("Core™" for
- * "Core(TM)"): the addon's answer is the OS's own string.
- */
-export const CPU_SOURCES = {
-  kernel: {
-    vendor: '/proc/cpuinfo',
-    model: '/proc/cpuinfo',
-    arch: 'process.arch',
-    cores: '/proc/cpuinfo',
-    threads: '/proc/cpuinfo',
-    features: '/proc/cpuinfo',
-  },
-  systeminformation: {
-    vendor: 'systeminformation cpu()',
-    model: 'systeminformation cpu()',
-    arch: 'process.arch',
-    cores: 'systeminformation cpu()',
-    threads: 'systeminformation cpu()',
-    features: 'systeminformation cpuFlags()',
-  },
-} as const satisfies Record<string, Record<CpuField, string>>;
-
-/** Where memoryBytes comes from, in every probe. */
-export const MEMORY_SOURCE = 'os.totalmem()';
+import { withSharedMemory } from './shared-memory.js';
 
 /** The HardwareProbe port: one detection pass. The native addon and the JS fallback implement it with the same answers. */
 export interface HardwareProbe {
@@ -105,7 +63,7 @@ export function vendorReport(
     // Metal ships with the OS, so the OS release is its driver version.
     driverVersion: vendor === 'apple' && fields.status === 'found' ? release() : (fields.driverVersion ?? null),
     runtimeVersion: fields.runtimeVersion ?? null,
-    gpus: [...(fields.gpus ?? [])].sort((a, b) => a.index - b.index).map((gpu) => withNotReported(gpu)),
+    gpus: [...(fields.gpus ?? [])].sort((a, b) => a.index - b.index).map((gpu) => withNotReported(withSharedMemory(gpu, totalmem()))),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Gpu, ProbeErrorCode } from '../../common/hardware.js';
 import { reading } from './parsers.js';
+import { extractJson } from './tool-json.js';
 import { blankGpu, gpuName, normalizeBusId, normalizeUniqueId, REPORT_FIELDS, toolSources } from './probe.js';
 
 export interface RocmSmiLog {
@@ -23,16 +24,10 @@ function field(record: Record<string, unknown>, pattern: RegExp): string | null 
 
 const SOURCE = 'rocm-smi --json';
 
-/** The JSON document in rocm-smi's output; it may print warnings before it. null when there is none. */
+/** The JSON document in rocm-smi's output, whatever it printed around it (warnings, notices); null when there is none. */
 export function rocmSmiJson(output: string): Record<string, unknown> | null {
-  const at = output.indexOf('{');
-  if (at < 0) return null;
-  try {
-    const data: unknown = JSON.parse(output.slice(at));
-    return data && typeof data === 'object' ? (data as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+  const data = extractJson(output);
+  return data && !Array.isArray(data) ? data : null;
 }
 
 export function parseRocmSmiJson(data: Record<string, unknown>): RocmSmiLog {

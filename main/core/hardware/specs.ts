@@ -55,6 +55,11 @@ const TABLE: [RegExp, GpuSpec][] = [
   [/\bMI100\b/i, spec('MI100', 23.1, 184.6, 184.6, 1229)],
   [/RX 7900 XTX/i, spec('RX 7900 XTX', 61.4, 122.8, 122.8, 960)],
   [/RX 7900 XT\b/i, spec('RX 7900 XT', 51.6, 103.2, 103.2, 800)],
+  // Named from the PCI ID database (pci-ids.ts): integrated and data-center parts the drivers' own tools never name.
+  // Integrated GPUs: the bandwidth is the system memory's the chip supports.
+  [/\bRadeon 680M\b/i, spec('Radeon 680M', 3.7, 7.4, 14.7, 102.4)], // 12 RDNA2 CUs at 2.4 GHz, LPDDR5-6400
+  [/\bUHD Graphics 620\b/i, spec('UHD Graphics 620', 0.44, 0.88, 0.88, 38.4)], // 24 EUs at 1.15 GHz, no DP4A, DDR4-2400
+  [/\bFlex 170\b/i, spec('Data Center GPU Flex 170', 16, 128, 256, 576, 512)], // 32 Xe-cores, 512 XMX engines
 ];
 
 /** Apple GPUs: fp32 per GPU core by generation (fp16 runs at the same rate), bandwidth by chip tier. */
