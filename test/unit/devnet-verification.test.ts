@@ -1,6 +1,7 @@
 // The devnet's verification policy, task sizing and bandwidth rule (docs/protocol.md, "Verification", "Task size",
 // "Bandwidth"): the pure rules, and the real coordinator over loopback with a clock the test holds.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Task } from '../../main/common/task.js';
 import { startCoordinator, type Coordinator, type CoordinatorOptions } from '../../main/devnet/coordinator.js';
@@ -9,6 +10,7 @@ import { seededRandom } from '../../main/devnet/random.js';
 import { devnetModels } from '../../main/devnet/tasks.js';
 import { afterCheck, checkRate, HALVING_EVERY, newTrust, quarantineMs, quarantineRefusal } from '../../main/devnet/verification.js';
 import { epochsOf, post, receiptsOf, registerNew, submit, zeros } from '../helpers/devnet-raw.js';
+import { tempDir } from '../helpers/fakes.js';
 import { cpuDevice, runWithOrt } from '../integration/support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -67,19 +69,23 @@ test(
   },
 );
 
-test("the doc's arithmetic: a device that earned the 5 % floor and then cheats gets about 19 wrong results through before it is caught", () => {
-  const random = seededRandom(2027);
-  const cycles = 2_000;
-  let slipped = 0;
-  for (let c = 0; c < cycles; c++) {
-    let trust = newTrust();
-    while (checkRate(trust, 0.05) > 0.05) trust = afterCheck(trust, true, 0, T0);
-    while (random() >= checkRate(trust, 0.05)) slipped++;
-  }
-  const mean = slipped / cycles;
-  // (1 − f) / f = 19 for f = 5 %; 2,000 cycles put the mean within about ±1 of it.
-  assert.ok(mean > 17.5 && mean < 20.5, `${mean} wrong results through per catch`);
-});
+test(
+  "the doc's arithmetic: a device that earned the 5 % floor and then cheats gets about 19 wrong results through before it is caught",
+  { timeout: 10_000 },
+  () => {
+    const random = seededRandom(2027);
+    const cycles = 2_000;
+    let slipped = 0;
+    for (let c = 0; c < cycles; c++) {
+      let trust = newTrust();
+      while (checkRate(trust, 0.05) > 0.05) trust = afterCheck(trust, true, 0, T0);
+      while (random() >= checkRate(trust, 0.05)) slipped++;
+    }
+    const mean = slipped / cycles;
+    // (1 − f) / f = 19 for f = 5 %; 2,000 cycles put the mean within about ±1 of it.
+    assert.ok(mean > 17.5 && mean < 20.5, `${mean} wrong results through per catch`);
+  },
+);
 
 test(
   'pace grows only from verified results, at most ×2 a step; unverified results can only lower it; a wrong one starts it over',
@@ -207,6 +213,33 @@ test(
     assert.deepEqual(
       last.map((r) => [r.resourceType, r.status, r.totalWei]),
       [['cpu', 'rejected', '0']],
+    );
+  },
+);
+
+test(
+  'a forfeit survives a restart: the receipt log gives back the open epoch as forfeited, and the pause is kept',
+  { timeout: 120_000 },
+  async () => {
+    const stateFile = join(await tempDir(), 'devnet', 'coordinator.json');
+    const net = await devnet({ stateFile, epochMs: 60_000 });
+    const { token } = await registerNew(net, net.clock.at);
+    for (const made of [runWithOrt, zeros]) {
+      const { leaseId, task } = await lease(net, token);
+      await submit(net.url, leaseId, await made(task), token);
+    }
+    await net.close();
+    const again = await devnet({ stateFile, epochMs: 60_000, port: Number(new URL(net.url).port) });
+    again.clock.at = net.clock.at;
+    assert.match((await lease(again, token)).message, /no work for about an hour/);
+    again.clock.at += 2 * 60_000;
+    // Sealed now, from the receipts logged before the restart: the device checks the epoch's root and signature.
+    assert.deepEqual(
+      (await receiptsOf(again, token)).map((r) => [r.resourceType, r.status, r.totalWei]),
+      [
+        ['cpu', 'rejected', '0'],
+        ['cpu', 'rejected', '0'],
+      ],
     );
   },
 );
