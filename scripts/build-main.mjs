@@ -1,6 +1,7 @@
 // Bundles the Node side: headless entry (ESM), Electron main and preload (CommonJS: sandboxed preloads cannot be ESM),
 // and renders the app icons from build/icon.svg into dist/icons (the window's icon and electron-builder's).
 import { readFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { build } from 'esbuild';
 import { writeIcons } from './icons.mjs';
 
@@ -12,7 +13,31 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 const external = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)].filter(
   (name) => name !== 'zod' && name !== 'ethers',
 );
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning', minifyWhitespace: true };
+// zod's namespace re-exports every one of its ~50 message locales (nearly half of zod in a bundle, parsed and run at
+// every start); the app speaks English, zod's default, so only that one is bundled.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${sep}node_modules${sep}zod${sep}`)
+        ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-en' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  minifyWhitespace: true,
+  plugins: [zodEnglishOnly],
+};
 
 await Promise.all([
   writeIcons('build/icon.svg', 'dist/icons'),
@@ -42,6 +67,16 @@ await Promise.all([
     format: 'esm',
     external,
   }),
+  // The native hardware probe's child process (driver libraries stay out of the agent), found next to the bundle.
+  build({
+    ...common,
+    entryPoints: ['main/core/hardware/probe-child.ts'],
+    outfile: 'dist/main/probe-child.js',
+    format: 'esm',
+    external,
+  }),
+  // `npm run detect`, compiled so it starts in a fraction of tsx's time (scripts/detect.mjs runs it).
+  build({ ...common, entryPoints: ['main/core/hardware/detect-command.ts'], outfile: 'dist/main/detect.js', format: 'esm', external }),
   // The embedded local devnet (coordinator + chain), forked by the agent when no network is set.
   build({ ...common, entryPoints: ['main/devnet/standalone.ts'], outfile: 'dist/main/devnet.js', format: 'esm', external }),
   // The sandboxed preload may require only 'electron', so everything else is bundled in.

@@ -110,6 +110,9 @@ export const AvxSupportSchema = z.enum(['none', 'avx', 'avx2', 'avx512']);
 export const CpuFeatureSchema = z.enum(['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx_vnni', 'neon', 'dotprod', 'sve']);
 export type CpuFeature = z.infer<typeof CpuFeatureSchema>;
 
+export const CpuFieldSchema = z.enum(['vendor', 'model', 'arch', 'cores', 'threads', 'features']);
+export type CpuField = z.infer<typeof CpuFieldSchema>;
+
 export const CpuSchema = z
   .object({
     vendor: CpuVendorSchema,
@@ -118,6 +121,8 @@ export const CpuSchema = z
     cores: count,
     threads: count,
     features: z.array(CpuFeatureSchema),
+    /** Where each field came from ("/proc/cpuinfo", "cpuid brand string"), as Gpu.sources; both probes fill it. */
+    sources: z.partialRecord(CpuFieldSchema, z.string()).optional(),
   })
   .strict();
 export type Cpu = z.infer<typeof CpuSchema>;

@@ -1,5 +1,5 @@
 // N-API entry points. Driver queries can take tens of milliseconds, so they run on the libuv pool (AsyncWorker)
-// and resolve a Promise; the cpuid read is microseconds and stays synchronous.
+// and resolve a Promise; the cpuid read (off Linux) is microseconds and stays synchronous.
 #include <napi.h>
 
 #include <type_traits>
@@ -134,6 +134,8 @@ Napi::Value RunVendor(const Napi::CallbackInfo& info) {
 
 VendorResult ProbeAppleAny(const std::string&) { return ProbeApple(); }
 
+#if !defined(__linux__)
+// Off Linux only: on Linux both probes read the kernel's /proc/cpuinfo (cpu.cc).
 Napi::Value Cpu(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CpuRecord cpu = ProbeCpu();
@@ -146,11 +148,17 @@ Napi::Value Cpu(const Napi::CallbackInfo& info) {
   Napi::Array features = Napi::Array::New(env, cpu.features.size());
   for (size_t i = 0; i < cpu.features.size(); i++) features[i] = Napi::String::New(env, cpu.features[i]);
   out.Set("features", features);
+  Napi::Object sources = Napi::Object::New(env);
+  for (const auto& [field, source] : cpu.sources) sources.Set(field, source);
+  out.Set("sources", sources);
   return out;
 }
+#endif
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+#if !defined(__linux__)
   exports.Set("cpu", Napi::Function::New(env, Cpu));
+#endif
   exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal));
   exports.Set("joinOwnProcessGroup", Napi::Function::New(env, JoinOwnProcessGroup));
   exports.Set("nvidia", Napi::Function::New(env, RunVendor<ProbeNvidia>));

@@ -1,8 +1,9 @@
-// CPU identity and the SIMD features that matter for inference: cpuid on x86, hwcaps on ARM.
+// CPU identity and the SIMD features that matter for inference off Linux: cpuid on x86, sysctl and the processor
+// feature flags on ARM. On Linux the kernel's /proc/cpuinfo is the one truth for every CPU field, read in JS by both
+// probes (main/core/hardware/probe.ts says why), so none of this is built there.
+#if !defined(__linux__)
 #include <bitset>
 #include <cstring>
-#include <fstream>
-#include <set>
 #include <utility>
 
 #include "probe.h"
@@ -10,14 +11,9 @@
 #if defined(_WIN32)
 #include <windows.h>
 #include <intrin.h>
-#else
-#include <unistd.h>
 #endif
 #if defined(__APPLE__)
 #include <sys/sysctl.h>
-#endif
-#if defined(__linux__) && defined(__aarch64__)
-#include <sys/auxv.h>
 #endif
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(_WIN32)
 #include <cpuid.h>
@@ -61,6 +57,7 @@ void ReadX86(CpuRecord& cpu) {
   std::memcpy(vendor + 4, &r0.d, 4);
   std::memcpy(vendor + 8, &r0.c, 4);
   cpu.vendor = vendor;
+  cpu.sources["vendor"] = "cpuid leaf 0";
   if (Cpuid(0x80000000).a >= 0x80000004) {
     char brand[49] = {};
     for (uint32_t i = 0; i < 3; i++) {
@@ -68,6 +65,7 @@ void ReadX86(CpuRecord& cpu) {
       std::memcpy(brand + i * 16, &r, 16);
     }
     cpu.model = brand;
+    cpu.sources["model"] = "cpuid brand string";
   }
   Regs r1 = Cpuid(1);
   Regs r7 = r0.a >= 7 ? Cpuid(7) : Regs{};
@@ -87,47 +85,7 @@ void ReadX86(CpuRecord& cpu) {
   };
   for (auto& [name, present] : features)
     if (present) cpu.features.push_back(name);
-}
-#endif
-
-#if defined(__linux__)
-std::string ReadLine(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-// Physical cores = distinct (package, core) pairs over online CPUs, from the kernel's topology files.
-void ReadLinuxTopology(CpuRecord& cpu) {
-  long configured = sysconf(_SC_NPROCESSORS_CONF);
-  std::set<std::pair<std::string, std::string>> cores;
-  uint32_t threads = 0;
-  for (long i = 0; i < configured; i++) {
-    std::string dir = "/sys/devices/system/cpu/cpu" + std::to_string(i);
-    std::string online = ReadLine(dir + "/online");
-    if (online == "0") continue;
-    std::string core = ReadLine(dir + "/topology/core_id");
-    if (core.empty()) continue;
-    threads++;
-    cores.emplace(ReadLine(dir + "/topology/physical_package_id"), core);
-  }
-  cpu.threads = threads;
-  cpu.cores = static_cast<uint32_t>(cores.size());
-}
-
-#endif
-
-#if defined(__linux__) && defined(__aarch64__)
-// ARM Linux has no brand string instruction; the kernel's cpuinfo is the only name there is.
-std::string CpuinfoField(const std::string& key) {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.compare(0, key.size(), key) != 0) continue;
-    auto colon = line.find(':');
-    if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
-  }
-  return "";
+  cpu.sources["features"] = "cpuid leaves 1 and 7, XGETBV";
 }
 #endif
 
@@ -169,36 +127,39 @@ CpuRecord ProbeCpu() {
   CpuRecord cpu;
 #if defined(SYNOR_X86)
   cpu.arch = "x64";
+  cpu.sources["arch"] = "the addon's build";
   ReadX86(cpu);
 #elif defined(__aarch64__) || defined(_M_ARM64)
   cpu.arch = "arm64";
-#if defined(__linux__)
-  unsigned long caps = getauxval(AT_HWCAP);
-  if (caps & (1ul << 1)) cpu.features.push_back("neon");  // HWCAP_ASIMD
-  if (caps & (1ul << 20)) cpu.features.push_back("dotprod");  // HWCAP_ASIMDDP
-  if (caps & (1ul << 22)) cpu.features.push_back("sve");  // HWCAP_SVE
-  cpu.vendor = CpuinfoField("CPU implementer");
-  cpu.model = CpuinfoField("model name");
-#elif defined(__APPLE__)
+  cpu.sources["arch"] = "the addon's build";
+#if defined(__APPLE__)
   cpu.vendor = "Apple";
+  cpu.sources["vendor"] = "macOS on arm64";
   cpu.features.push_back("neon");  // mandatory on every Apple arm64 CPU
   if (SysctlInt("hw.optional.arm.FEAT_DotProd")) cpu.features.push_back("dotprod");
+  cpu.sources["features"] = "sysctl hw.optional.arm";
 #elif defined(_WIN32)
   if (IsProcessorFeaturePresent(19)) cpu.features.push_back("neon");  // PF_ARM_NEON_INSTRUCTIONS_AVAILABLE
   if (IsProcessorFeaturePresent(43)) cpu.features.push_back("dotprod");  // PF_ARM_V82_DP_INSTRUCTIONS_AVAILABLE
   if (IsProcessorFeaturePresent(46)) cpu.features.push_back("sve");  // PF_ARM_SVE_INSTRUCTIONS_AVAILABLE
+  cpu.sources["features"] = "IsProcessorFeaturePresent";
 #endif
 #endif
-#if defined(__linux__)
-  ReadLinuxTopology(cpu);
-#elif defined(__APPLE__)
+#if defined(__APPLE__)
   cpu.cores = SysctlInt("hw.physicalcpu");
   cpu.threads = SysctlInt("hw.logicalcpu");
-  if (cpu.model.empty()) cpu.model = SysctlString("machdep.cpu.brand_string");
+  // The name macOS itself shows (and systeminformation reads), on Intel Macs as on Apple silicon.
+  cpu.model = SysctlString("machdep.cpu.brand_string");
+  cpu.sources["cores"] = "sysctl hw.physicalcpu";
+  cpu.sources["threads"] = "sysctl hw.logicalcpu";
+  cpu.sources["model"] = "sysctl machdep.cpu.brand_string";
 #elif defined(_WIN32)
   ReadWindowsTopology(cpu);
+  cpu.sources["cores"] = cpu.sources["threads"] = "GetLogicalProcessorInformationEx";
 #endif
   return cpu;
 }
 
 }  // namespace synor
+
+#endif  // !defined(__linux__)

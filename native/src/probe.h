@@ -1,6 +1,7 @@
 // Plain C++ records filled off the main thread, turned into JS objects on it (addon.cc).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -55,10 +56,12 @@ inline VendorResult Failed(VendorResult result, std::string code, std::string me
   return result;
 }
 
+// Off Linux only (cpu.cc); sources: which call answered each field, as GpuRecord's do.
 struct CpuRecord {
   std::string vendor, model, arch;
   uint32_t cores = 0, threads = 0;
   std::vector<std::string> features;
+  std::map<std::string, std::string> sources;
 };
 
 VendorResult ProbeNvidia(const std::string& library);

@@ -1,13 +1,35 @@
 import { createFallbackProbe, type FallbackProbeOptions } from './fallback-probe.js';
-import { createNativeProbe, loadAddon, type NativeProbeOptions } from './native-probe.js';
+import { createIsolatedProbe, type IsolatedProbeOptions } from './isolated-probe.js';
+import { loadAddon, packageRoot } from './addon-load.js';
+import type { NativeProbeOptions } from './native-probe.js';
 import type { HardwareProbe } from './probe.js';
 
-/** The native addon when it loads (prebuilt, then local build), else the JS fallback; the provider says which and why. */
-export function createDefaultProbe(options: NativeProbeOptions & FallbackProbeOptions & { root?: string | null } = {}): HardwareProbe {
-  const loaded = options.root === undefined ? loadAddon() : loadAddon(options.root);
-  if (loaded.addon) return createNativeProbe(loaded.addon, loaded.provider, options);
-  return createFallbackProbe(
-    { kind: 'fallback', reason: `${loaded.reason}; using systeminformation and the vendors' command-line tools` },
-    options,
-  );
+export type DefaultProbeOptions = NativeProbeOptions &
+  FallbackProbeOptions &
+  Pick<IsolatedProbeOptions, 'idleMs'> & {
+    root?: string | null;
+    /** The probe child's time limit per detection (IsolatedProbeOptions.timeoutMs; timeoutMs is the tools'). */
+    probeTimeoutMs?: number;
+  };
+
+/**
+ * The native addon when it loads (prebuilt, then local build), run in a child process so no driver library loads
+ * into the agent; else, or once that child fails, the JS fallback. The provider says which answered and why.
+ */
+export function createDefaultProbe(options: DefaultProbeOptions = {}): HardwareProbe {
+  const root = options.root === undefined ? packageRoot() : options.root;
+  const fallback = (reason: string) => createFallbackProbe({ kind: 'fallback', reason }, options);
+  const tools = (why: string) => fallback(`${why}; using systeminformation and the vendors' command-line tools`);
+  if (root === null) return tools('app folder not found');
+  const loaded = loadAddon(root);
+  if (!loaded.addon) return tools(loaded.reason);
+  return createIsolatedProbe({
+    root,
+    addon: loaded.addon,
+    provider: loaded.provider,
+    native: options,
+    fallback,
+    ...(options.probeTimeoutMs === undefined ? {} : { timeoutMs: options.probeTimeoutMs }),
+    ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
+  });
 }

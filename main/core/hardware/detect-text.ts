@@ -1,15 +1,37 @@
 /**
- * What `npm run detect` prints: the detected hardware, which probe answered, and where every GPU field came from,
- * in a form a user can paste into a bug report.
+ * What `npm run detect` prints: the detected hardware, which probe answered, and where every field came from, in a
+ * form a user can paste into a bug report.
  */
-import { type Device, type Gpu, type GpuField, type HardwareReport, type ProviderInfo, type VendorReport } from '../../common/hardware.js';
+import {
+  type Cpu,
+  type Device,
+  type Gpu,
+  type GpuField,
+  type HardwareReport,
+  type ProviderInfo,
+  type VendorReport,
+} from '../../common/hardware.js';
 import { allGpus, deviceId } from './classify.js';
-import { ASKED, NOT_REPORTED, VENDOR_NAME } from './probe.js';
+import { ASKED, MEMORY_SOURCE, NOT_REPORTED, VENDOR_NAME } from './probe.js';
 
 export interface Detection {
   provider: ProviderInfo;
   report: HardwareReport;
   devices: Device[];
+  /** Where the report's own fields came from (the CPU's and GPUs' are in their records). */
+  sources: { memoryBytes: string };
+}
+
+export function detection(provider: ProviderInfo, report: HardwareReport, devices: Device[]): Detection {
+  return { provider, report, devices, sources: { memoryBytes: MEMORY_SOURCE } };
+}
+
+/** "  sources: vendor, model: /proc/cpuinfo; arch: process.arch": the CPU's fields grouped by where they came from. */
+function cpuSourceLine(sources: Cpu['sources']): string[] {
+  const bySource = new Map<string, string[]>();
+  for (const [field, source] of Object.entries(sources ?? {})) bySource.set(source, [...(bySource.get(source) ?? []), field]);
+  const parts = [...bySource].map(([source, fields]) => `${fields.join(', ')}: ${source}`);
+  return parts.length ? [`  sources: ${parts.join('; ')}`] : [];
 }
 
 const GB = 1024 ** 3;
@@ -60,14 +82,15 @@ function vendorLines(name: string, vendor: VendorReport, devices: Device[]): str
   ];
 }
 
-export function formatDetection({ provider, report, devices }: Detection, at: Date): string {
+export function formatDetection({ provider, report, devices, sources }: Detection, at: Date): string {
   const { cpu } = report;
   const vendors = Object.entries(report.vendors) as [keyof HardwareReport['vendors'], VendorReport][];
   return [
     `Synor hardware detection, ${at.toISOString()}`,
     `Probe: ${provider.kind} (${provider.reason})`,
     `CPU: ${cpu.model || 'unnamed'} (${cpu.vendor}, ${cpu.arch}), ${cpu.cores} cores, ${cpu.threads} threads, features: ${cpu.features.join(' ') || 'none'}`,
-    `Memory: ${gb(report.memoryBytes)}`,
+    ...cpuSourceLine(cpu.sources),
+    `Memory: ${gb(report.memoryBytes)}   [${sources.memoryBytes}]`,
     ...vendors.flatMap(([key, vendor]) => vendorLines(VENDOR_NAME[key], vendor, devices)),
     `GPUs found: ${allGpus(report).length}`,
   ].join('\n');

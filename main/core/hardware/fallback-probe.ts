@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { byText } from '../../common/text.js';
 import type { Cpu, Gpu, GpuVendor, ProviderInfo, VendorReport } from '../../common/hardware.js';
@@ -13,9 +12,10 @@ import {
   parseQueryRows,
   type NvidiaSmiLog,
 } from './nvidia-smi.js';
-import { parseCpuinfo, parseSystemProfilerDisplays } from './parsers.js';
+import { kernelCpu } from './kernel-cpu.js';
+import { parseSystemProfilerDisplays } from './parsers.js';
 import { computeCapabilityFromPciId } from './pci-compute.js';
-import { blankGpu, cpuRecord, probeError, vendorReport, type HardwareProbe } from './probe.js';
+import { blankGpu, CPU_SOURCES, cpuRecord, probeError, vendorReport, type HardwareProbe } from './probe.js';
 import { firstLine, output, run, type Run } from './tool-run.js';
 
 export interface FallbackProbeOptions {
@@ -116,13 +116,13 @@ const siFlag = (flag: string) =>
     .replace(/^avx1_0$/, 'avx');
 
 async function cpu(platform: NodeJS.Platform): Promise<Cpu> {
-  if (platform === 'linux') return parseCpuinfo(await readFile('/proc/cpuinfo', 'utf8'), process.arch);
+  if (platform === 'linux') return kernelCpu();
   // Loaded only here (macOS and Windows without the addon): loaded at start it costs the always-on agent ~2 MB of heap.
   const { default: si } = await import('systeminformation');
   const [info, flags] = await Promise.all([si.cpu(), si.cpuFlags()]);
   const features = flags.split(/\s+/).map(siFlag);
   if (process.arch === 'arm64') features.push('neon'); // mandatory on arm64, rarely listed
-  return cpuRecord({
+  const record = cpuRecord({
     vendor: info.manufacturer,
     model: `${info.manufacturer} ${info.brand}`,
     arch: process.arch,
@@ -130,6 +130,7 @@ async function cpu(platform: NodeJS.Platform): Promise<Cpu> {
     threads: info.cores,
     features,
   });
+  return { ...record, sources: { ...CPU_SOURCES.systeminformation } };
 }
 
 /** Whatever one vendor's tool prints, even what breaks its reader, is that vendor's failure, never the whole detection's. */

@@ -1,21 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import {
+  CpuFieldSchema,
   GpuFieldSchema,
   MigInstanceSchema,
   ProbeErrorCodeSchema,
+  type Cpu,
   type GpuVendor,
   type ProviderInfo,
   type VendorReport,
 } from '../../common/hardware.js';
+import type { Addon } from './addon-load.js';
 import { probeIntelDrm } from './intel-drm.js';
+import { kernelCpu } from './kernel-cpu.js';
 import { blankGpu, cpuRecord, gpuName, normalizeBusId, probeError, vendorReport, type HardwareProbe } from './probe.js';
-
-const ADDON = 'synor_hardware.node';
 
 // What the addon returns (native/src/addon.cc). Parsed like any boundary: a stale build must fail loudly, not oddly.
 const RawGpuSchema = z.object({
@@ -55,54 +55,11 @@ const RawCpuSchema = z.object({
   cores: z.number(),
   threads: z.number(),
   features: z.array(z.string()),
+  sources: z.partialRecord(CpuFieldSchema, z.string()),
 });
 
-export interface Addon {
-  cpu(): unknown;
-  nvidia(library: string): Promise<unknown>;
-  amd(library: string): Promise<unknown>;
-  intel(library: string): Promise<unknown>;
-  apple(): Promise<unknown>;
-}
-
-export type AddonLoad = { addon: Addon; provider: ProviderInfo } | { addon: null; reason: string };
-
-/** The app's folder (the one whose package.json is ours), found upward from where the process started. */
-export function packageRoot(starts = [process.argv[1] ?? '', process.cwd()]): string | null {
-  for (const start of starts.filter(Boolean)) {
-    for (let dir = resolve(start); ; dir = dirname(dir)) {
-      try {
-        if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'synor-contributor') return dir;
-      } catch {
-        // no package.json here, or not ours: keep climbing
-      }
-      if (dirname(dir) === dir) break;
-    }
-  }
-  return null;
-}
-
-/** node-gyp-build order: prebuilds/<platform>-<arch>/ → native/build/Release → none (the caller falls back to JS). */
-export function loadAddon(root = packageRoot(), platform = process.platform, arch = process.arch): AddonLoad {
-  if (!root) return { addon: null, reason: 'app folder not found' };
-  const candidates: [ProviderInfo['kind'], string][] = [
-    ['prebuilt', join(root, 'prebuilds', `${platform}-${arch}`, ADDON)],
-    ['native', join(root, 'native', 'build', 'Release', ADDON)],
-  ];
-  const problems: string[] = [];
-  for (const [kind, file] of candidates) {
-    if (!existsSync(file)) continue;
-    try {
-      // Not import.meta.url: the Electron main process is bundled as CommonJS, where it does not exist.
-      const addon = createRequire(join(root, 'package.json'))(file) as Addon;
-      // Relative to the app folder: the full path says nothing to the user and leaks their home folder into screenshots.
-      return { addon, provider: { kind, reason: `${kind === 'prebuilt' ? 'prebuilt' : 'locally built'} addon ${relative(root, file)}` } };
-    } catch (error) {
-      problems.push(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-    }
-  }
-  return { addon: null, reason: problems.length ? `native addon failed to load (${problems.join('; ')})` : 'native addon not built' };
-}
+// The loader moved to addon-load.ts (the probe child loads it without this module's schemas); older importers use it from here.
+export { loadAddon, packageRoot, type Addon, type AddonLoad } from './addon-load.js';
 
 export interface NativeProbeOptions {
   /** Library names or paths tried in order until one loads; defaults honour SYNOR_NVML_LIBRARY / SYNOR_ROCM_SMI_LIBRARY. */
@@ -209,6 +166,14 @@ async function vendor(
   });
 }
 
+/** Linux: the kernel's CPU, as the fallback reads it; elsewhere the addon's, with the call behind each field. */
+async function cpu(addon: Addon, platform: NodeJS.Platform): Promise<Cpu> {
+  if (platform === 'linux') return kernelCpu();
+  if (!addon.cpu) throw new Error('The native addon cannot read this CPU: rebuild it with npm install');
+  const raw = RawCpuSchema.parse(addon.cpu());
+  return { ...cpuRecord(raw), sources: raw.sources };
+}
+
 /** The HardwareProbe over the N-API addon. */
 export function createNativeProbe(addon: Addon, provider: ProviderInfo, options: NativeProbeOptions = {}): HardwareProbe {
   const libraries = defaultLibraries(options.env ?? process.env, options.platform ?? process.platform);
@@ -220,7 +185,7 @@ export function createNativeProbe(addon: Addon, provider: ProviderInfo, options:
   return {
     provider,
     async detect() {
-      const [nvidia, amd, zero, drm, apple] = await Promise.all([
+      const [nvidia, amd, zero, drm, apple, cpuReport] = await Promise.all([
         vendor(
           'nvidia',
           (lib) => addon.nvidia(lib),
@@ -231,9 +196,10 @@ export function createNativeProbe(addon: Addon, provider: ProviderInfo, options:
         vendor('intel', (lib) => addon.intel(lib), levelZero),
         probeIntelDrm(sysRoot, platform, totalmem()),
         vendor('apple', () => addon.apple(), ['']),
+        cpu(addon, platform),
       ]);
       return {
-        cpu: cpuRecord(RawCpuSchema.parse(addon.cpu())),
+        cpu: cpuReport,
         memoryBytes: totalmem(),
         vendors: { nvidia, amd, intel: intel(zero, drm, platform), apple },
       };

@@ -5,6 +5,7 @@ import {
   type GpuField,
   type Cpu,
   type CpuFeature,
+  type CpuField,
   type Gpu,
   type GpuVendor,
   type HardwareReport,
@@ -14,6 +15,48 @@ import {
   type VendorReport,
 } from '../../common/hardware.js';
 import { withSharedMemory } from './shared-memory.js';
+
+/**
+ * One truth per field. Where the native addon and the JS fallback could read a field from two places, this is the
+ * one that wins, and both probes read it:
+ *
+ * | Field                  | Linux, both probes          | macOS, Windows: addon            | macOS, Windows: fallback     |
+ * |------------------------|-----------------------------|----------------------------------|------------------------------|
+ * | CPU vendor, model      | /proc/cpuinfo               | cpuid; macOS: sysctl brand string | systeminformation cpu()      |
+ * | CPU cores, threads     | /proc/cpuinfo               | sysctl; GetLogicalProcessorInfoEx | systeminformation cpu()      |
+ * | CPU features           | /proc/cpuinfo               | cpuid + XGETBV; sysctl; Win32 API | systeminformation cpuFlags() |
+ * | CPU arch               | process.arch                | the addon's build                | process.arch                 |
+ * | memoryBytes            | os.totalmem() everywhere (the kernel's MemTotal)                                          |
+ * | GPU readings           | the driver's own counter: its library (addon) or its tool (fallback), per Gpu.sources      |
+ *
+ * Why the kernel wins on Linux: on a virtual machine the hypervisor's cpuid brand string can differ from the name
+ * the kernel shows ("Oxide Virtual Turin-like Processor" against "AMD EPYC"); /proc/cpuinfo is what lscpu, top and a
+ * user's bug report show, the only name ARM, POWER and s390x have, and all the fallback can read. Its flags are the
+ * features the kernel lets programs use (it clears those it turned off: clearcpuid=, errata). No clock is read, so
+ * clocks have no second answer. Off Linux, systeminformation spells some models its own way ("Core™" for
+ * "Core(TM)"): the addon's answer is the OS's own string.
+ */
+export const CPU_SOURCES = {
+  kernel: {
+    vendor: '/proc/cpuinfo',
+    model: '/proc/cpuinfo',
+    arch: 'process.arch',
+    cores: '/proc/cpuinfo',
+    threads: '/proc/cpuinfo',
+    features: '/proc/cpuinfo',
+  },
+  systeminformation: {
+    vendor: 'systeminformation cpu()',
+    model: 'systeminformation cpu()',
+    arch: 'process.arch',
+    cores: 'systeminformation cpu()',
+    threads: 'systeminformation cpu()',
+    features: 'systeminformation cpuFlags()',
+  },
+} as const satisfies Record<string, Record<CpuField, string>>;
+
+/** Where memoryBytes comes from, in every probe. */
+export const MEMORY_SOURCE = 'os.totalmem()';
 
 /** The HardwareProbe port: one detection pass. The native addon and the JS fallback implement it with the same answers. */
 export interface HardwareProbe {

@@ -153,8 +153,16 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
     return entry;
   }
 
+  /** One detection; a probe that changed provider on the way (its driver child failed: isolated-probe.ts) is logged. */
+  async function detectReport(): Promise<HardwareReport> {
+    const before = probe.provider;
+    const detected = await probe.detect();
+    if (probe.provider !== before) logger.warn(`hardware: ${probe.provider.reason}`);
+    return detected;
+  }
+
   async function detect(): Promise<HardwareSnapshot> {
-    const report = await probe.detect();
+    const report = await detectReport();
     const print = fingerprint(report);
     const profiles = await loadCache();
     const entry = profiles[print] ?? EMPTY;
@@ -229,7 +237,7 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
   async function sample(): Promise<void> {
     stopSampling = null;
     try {
-      const report = await probe.detect();
+      const report = await detectReport();
       const gpus = allGpus(report).map((gpu) => ({
         id: deviceId(gpu),
         utilizationPercent: gpu.utilizationPercent,
