@@ -150,11 +150,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     floor,
     logger,
   });
-  // An epoch is held while one of its device's results is being checked. Sealing changes the device's unpaid bytes,
-  // which the state file keeps.
+  // Sealing changes the device's unpaid bytes, which the state file keeps.
   const sealIfDue = async (deviceId: string, device: Device): Promise<void> => {
-    await desk.settled(deviceId);
-    await receipts.sealIfDue(deviceId, device);
+    await receipts.sealIfDue(deviceId, device, (open) => desk.sealable(deviceId, open));
     await registry.save();
   };
   let payout: PayoutLink | undefined;

@@ -31,13 +31,19 @@ type Work = Pick<Receipt, 'taskId' | 'resourceType' | 'status' | 'durationMs'> &
  * and seals epochs: the transfers since the last one paid as one bandwidth receipt, the Merkle root over the receipts
  * signed once, and the whole kept to serve.
  */
+/** Whether an open epoch may be sealed now. */
+type Sealable = (open: readonly Receipt[]) => boolean;
+
 export class ReceiptIssuer {
   constructor(private readonly o: ReceiptIssuerOptions) {}
 
-  /** Adds a receipt to the open epoch, sealing it first if it is full, or old and not `held` (a check is under way). */
-  async issue(deviceId: string, device: Device, work: Work, held = false): Promise<void> {
+  /**
+   * Adds a receipt to the open epoch, sealing it first if it is full, or old and `sealable` (not held for a check under
+   * way: results.ts).
+   */
+  async issue(deviceId: string, device: Device, work: Work, sealable: Sealable = () => true): Promise<void> {
     const open = this.o.open.get(deviceId) ?? [];
-    if (open.length > 0 && ((!held && this.aged(open)) || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
+    if (open.length > 0 && ((sealable(open) && this.aged(open)) || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
       await this.seal(deviceId, device);
     }
     await this.write(deviceId, device, work, this.o.clock.now());
@@ -71,10 +77,10 @@ export class ReceiptIssuer {
    * Seals the device's open epoch if it is due: its first receipt is `epochMs` old, or the device has none sealed yet
    * (so a new device sees its first earnings at once). The caller saves the device state after.
    */
-  async sealIfDue(deviceId: string, device: Device): Promise<void> {
+  async sealIfDue(deviceId: string, device: Device, sealable: Sealable): Promise<void> {
     const open = this.o.open.get(deviceId) ?? [];
     const first = this.o.payouts.lastSeq(deviceId) === 0;
-    if ((open.length > 0 || device.unpaidBytes > 0) && (first || this.aged(open))) {
+    if ((open.length > 0 || device.unpaidBytes > 0) && sealable(open) && (first || this.aged(open))) {
       await this.seal(deviceId, device);
     }
   }

@@ -1,3 +1,4 @@
+import type { Receipt } from '../common/protocol.js';
 import type { TaskResult } from '../common/task.js';
 import type { Clock, Logger } from '../core/ports.js';
 import type { Pace } from './pace.js';
@@ -26,13 +27,13 @@ export interface ResultDeskOptions {
 /**
  * Takes submitted results (docs/protocol.md, "Verification"): draws whether to recompute each at the device's check
  * rate, pays it in a receipt, updates the device's record and pace, and on a wrong result forfeits its open epoch.
- * While one of a device's results is being checked, its open epoch is held: `settled` waits for that before a seal.
+ * A checked result's receipt is written only once its check passed; a receipt of an unchecked result written while an
+ * earlier result of the device is being checked keeps its epoch open until that check ends (`sealable`), so a wrong
+ * result still forfeits it. Nothing else waits for checks: epochs of checked work are sealed and fetched at once.
  */
 export class ResultDesk {
-  /** Per device, the results being taken (checked, then paid): a seal on request waits for them. */
-  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
-  /** Per device, how many of its results are being recomputed right now: a receipt written meanwhile seals nothing. */
-  private readonly checking = new Map<string, number>();
+  /** Per device, when each check under way started. */
+  private readonly checking = new Map<string, number[]>();
 
   constructor(private readonly o: ResultDeskOptions) {}
 
@@ -46,21 +47,16 @@ export class ResultDesk {
   ): Promise<'accepted' | 'duplicate' | 'too-late'> {
     const lease = this.o.pool.take(deviceId, leaseId, result);
     if (typeof lease === 'string') return lease;
-    const taking = this.settle(deviceId, device, lease, result, bodyBytes);
-    const held = this.inFlight.get(deviceId) ?? new Set();
-    this.inFlight.set(deviceId, held.add(taking));
-    try {
-      await taking;
-    } finally {
-      held.delete(taking);
-      if (held.size === 0) this.inFlight.delete(deviceId);
-    }
+    await this.settle(deviceId, device, lease, result, bodyBytes);
     return 'accepted';
   }
 
-  /** Resolves once none of the device's results is being taken, its check included (so its open epoch may be sealed). */
-  async settled(deviceId: string): Promise<void> {
-    await Promise.allSettled([...(this.inFlight.get(deviceId) ?? [])]);
+  /** Whether the device's open epoch may be sealed: no unchecked receipt in it came after a check now under way. */
+  sealable(deviceId: string, open: readonly Receipt[]): boolean {
+    const starts = this.checking.get(deviceId);
+    if (!starts?.length) return true;
+    const oldest = Math.min(...starts);
+    return !open.some((r) => r.status === 'unverified' && r.issuedAt >= oldest);
   }
 
   private async settle(deviceId: string, device: Device, lease: Lease, result: TaskResult, bodyBytes: number): Promise<void> {
@@ -93,20 +89,22 @@ export class ResultDesk {
         durationMs: Math.round(Math.max(0, Math.min(result.accounting.wallMs, elapsedMs))),
         units: lease.issued.operations,
       },
-      (this.checking.get(deviceId) ?? 0) > 0,
+      (open) => this.sealable(deviceId, open),
     );
     if (!problem) device.unpaidBytes += bodyBytes + this.transferred(device, lease);
     await this.o.registry.save();
   }
 
   private async check(deviceId: string, lease: Lease, result: TaskResult): Promise<string | null> {
-    this.checking.set(deviceId, (this.checking.get(deviceId) ?? 0) + 1);
+    const started = this.o.clock.now();
+    const starts = this.checking.get(deviceId) ?? [];
+    this.checking.set(deviceId, [...starts, started]);
     try {
       return await this.o.verifier.check(lease.issued, result);
     } finally {
-      const left = (this.checking.get(deviceId) ?? 1) - 1;
-      if (left > 0) this.checking.set(deviceId, left);
-      else this.checking.delete(deviceId);
+      const left = this.checking.get(deviceId) ?? [];
+      left.splice(left.indexOf(started), 1);
+      if (left.length === 0) this.checking.delete(deviceId);
     }
   }
 
