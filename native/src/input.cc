@@ -10,6 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -61,16 +63,16 @@ struct ScreenSaverInfo {
   unsigned long eventMask;
 };
 using IoExitHandler = void (*)(Display*, void*);
+using IoErrorHandler = int (*)(Display*);
 
 struct X11 {
   Display* (*openDisplay)(const char*) = nullptr;
   int (*closeDisplay)(Display*) = nullptr;
   Window (*defaultRoot)(Display*) = nullptr;
   int (*free)(void*) = nullptr;
-  // libX11 >= 1.7: lets a lost server end our use of the connection instead of exit()ing the whole app. It is set
-  // per connection: XSetIOErrorHandler would replace the handler of every connection in the process (Chromium's, in
-  // Electron), so it is left alone. Since 1.7 that handler only reports the loss; exiting is the exit handler's job.
+  // libX11 >= 1.7: lets a lost server end our use of the connection instead of exit()ing the whole app.
   void (*setIoExitHandler)(Display*, IoExitHandler, void*) = nullptr;
+  IoErrorHandler (*setIoErrorHandler)(IoErrorHandler) = nullptr;
   int (*queryExtension)(Display*, int*, int*) = nullptr;
   ScreenSaverInfo* (*allocInfo)() = nullptr;
   int (*queryInfo)(Display*, Window, ScreenSaverInfo*) = nullptr;
@@ -106,7 +108,7 @@ const X11& Libraries() {
                        Bind(xss, "XScreenSaverQueryExtension", l.queryExtension) &&
                        Bind(xss, "XScreenSaverAllocInfo", l.allocInfo) && Bind(xss, "XScreenSaverQueryInfo", l.queryInfo);
     if (!bound) l.problem = "libX11 or libXss lacks a needed function";
-    else if (!Bind(x11, "XSetIOErrorExitHandler", l.setIoExitHandler))
+    else if (!Bind(x11, "XSetIOErrorExitHandler", l.setIoExitHandler) || !Bind(x11, "XSetIOErrorHandler", l.setIoErrorHandler))
       l.problem = "libX11 is older than 1.7";
     void* xi = OpenLibrary("libXi.so.6");
     const bool xiBound = xi && Bind(x11, "XQueryExtension", l.queryExtensionByName) && Bind(x11, "XConnectionNumber", l.connectionNumber) &&
@@ -116,6 +118,36 @@ const X11& Libraries() {
     return l;
   }();
   return x;
+}
+
+// Our connections. Xlib has no per-connection I/O error handler: XSetIOErrorHandler is process-wide, and the default
+// one exit()s the whole process when any server goes away, before the connection's exit handler is reached (libX11
+// 1.8.4, measured: a watcher without this handler took its process down with status 1 when Xvfb was killed). So one
+// handler is installed, once, and it acts only for our connections: it keeps quiet for them (their exit handler then
+// just marks them lost, which ends the watcher's thread) and hands every other connection to the handler it found
+// (Chromium's, in Electron), so the rest of the process sees no change. test/integration/input-x11-lost.test.ts.
+std::mutex ownedMutex;
+std::set<Display*> owned;
+IoErrorHandler previousIoHandler = nullptr;
+
+int OnIoError(Display* display) {
+  {
+    std::lock_guard<std::mutex> lock(ownedMutex);
+    if (owned.count(display)) return 0;
+  }
+  return previousIoHandler ? previousIoHandler(display) : 0;
+}
+
+void Own(const X11& x, Display* display) {
+  static std::once_flag installed;
+  std::call_once(installed, [&x] { previousIoHandler = x.setIoErrorHandler(&OnIoError); });
+  std::lock_guard<std::mutex> lock(ownedMutex);
+  owned.insert(display);
+}
+
+void Disown(Display* display) {
+  std::lock_guard<std::mutex> lock(ownedMutex);
+  owned.erase(display);
 }
 
 // One connection of ours to the X server: opened by name, marked lost (never exit()ed on) when the server goes away.
@@ -131,12 +163,14 @@ class Connection {
       problem_ = "no X display (DISPLAY unset or the server refused)";
       return;
     }
+    Own(x, display_);
     x.setIoExitHandler(display_, &Lost, this);
   }
   ~Connection() {
     if (!display_) return;
     // A lost connection is unusable, even for closing it.
     if (!lost_) x_.closeDisplay(display_);
+    Disown(display_);
   }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
