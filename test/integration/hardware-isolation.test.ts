@@ -4,7 +4,7 @@
 // libnvidia-ml (fake-broken-nvml.c) that fails mid-call; the fallback reads the same machine's real nvidia-smi capture.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, rm } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { HardwareReportSchema } from '../../main/common/hardware.js';
@@ -50,6 +50,38 @@ test('the child answers what the addon answers in-process, the same report to th
   assert.deepEqual(HardwareReportSchema.parse(isolated), HardwareReportSchema.parse(inProcess));
   assert.equal(isolated.vendors.nvidia.gpus[0]?.sources.memoryUsedBytes, 'nvmlDeviceGetMemoryInfo_v2', "NVML's answer, not a tool's");
 });
+
+/** Pids of this process's probe children, from /proc (their command line names the entry). */
+async function probeChildren(): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const ours = await Promise.all(
+    pids.map(async (pid) => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      // Field 4 of stat, after the parenthesised command name, is the parent's pid.
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return parent === process.pid && cmdline.includes('probe-child') ? Number(pid) : null;
+    }),
+  );
+  return ours.filter((pid) => pid !== null);
+}
+
+test(
+  'one child answers detection after detection (telemetry asks every 2 s), not a Node start each time',
+  { timeout: 120_000 },
+  async () => {
+    const { probe } = await serviceOver(await fakeMachine('dual-a5000-590', 'missing'));
+    const seen = new Set<number>();
+    for (let i = 0; i < 5; i++) {
+      const report = await probe.detect();
+      assert.equal(report.vendors.nvidia.gpus.length, 2);
+      for (const pid of await probeChildren()) seen.add(pid);
+    }
+    assert.equal(seen.size, 1, `probe children seen: ${[...seen].join(', ')}`);
+    assert.equal(probe.provider.kind, 'native');
+    // It does not hold this process open between detections: were it ref'd, this test file would never end.
+  },
+);
 
 test(
   'a driver that aborts mid-call ends the probe child; detection answers through nvidia-smi and says so',
