@@ -5,12 +5,11 @@ import { join } from 'node:path';
 import { parseUnits, Wallet } from 'ethers';
 import { Ledger } from '../../main/core/ledger/ledger.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
-import { startNetworkService, type NetworkService } from '../../main/core/network/service.js';
-import { systemClock } from '../../main/core/node-ports.js';
-import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import type { NetworkService } from '../../main/core/network/service.js';
+import { tempDir } from '../helpers/fakes.js';
 import { forgeIndex, ledgerWei, signedEpoch, testReceipt } from '../helpers/ledger.js';
 import { contributing } from '../integration/support/contribute.js';
-import { cpuDevice, nextEvent, queueResult, runWithOrt, switchableProxy } from '../integration/support/network.js';
+import { cpuService, nextEvent, queueResult, runWithOrt, switchableProxy } from '../integration/support/network.js';
 import { clean, withDevnet, type SoakCase } from './case.js';
 
 const confirmedWei = (service: NetworkService): bigint => parseUnits(service.earnings().total.confirmed, 18);
@@ -24,16 +23,7 @@ export const STATE_CASES: SoakCase[] = [
         const proxy = await switchableProxy(net.url);
         const dataDir = await tempDir('synor-soak-state-');
         const signer = Wallet.createRandom();
-        const start = () =>
-          startNetworkService({
-            dataDir,
-            url: proxy.url,
-            detailDays: () => 7,
-            signer,
-            device: cpuDevice,
-            clock: systemClock,
-            logger: new MemoryLogger(),
-          });
+        const start = () => cpuService(dataDir, proxy.url, signer);
         const file = join(dataDir, 'network', 'client.json');
         const damages: [string, () => Promise<void>][] = [
           ['garbage', () => writeFile(file, '\u0000\u0001 not json')],

@@ -3,12 +3,11 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parseUnits, Wallet } from 'ethers';
-import { systemClock } from '../../main/core/node-ports.js';
-import { startNetworkService, type NetworkService } from '../../main/core/network/service.js';
+import type { NetworkService } from '../../main/core/network/service.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { contributing } from '../integration/support/contribute.js';
-import { cpuDevice, nextEvent, queueResult, runWithOrt, switchableProxy } from '../integration/support/network.js';
+import { cpuService, nextEvent, queueResult, runWithOrt, switchableProxy } from '../integration/support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -35,15 +34,7 @@ test(
     const signer = Wallet.createRandom();
     const start = async () => {
       const logger = new MemoryLogger();
-      const service = await startNetworkService({
-        dataDir,
-        url: devnet.url,
-        detailDays: () => 7,
-        signer,
-        device: cpuDevice,
-        clock: systemClock,
-        logger,
-      });
+      const service = await cpuService(dataDir, devnet.url, signer, logger);
       closers.push(() => service.close());
       return { service, logger };
     };
@@ -120,15 +111,7 @@ test(
     const dataDir = await tempDir();
     const signer = Wallet.createRandom();
     const start = async () => {
-      const service = await startNetworkService({
-        dataDir,
-        url: proxy.url,
-        detailDays: () => 7,
-        signer,
-        device: cpuDevice,
-        clock: systemClock,
-        logger: new MemoryLogger(),
-      });
+      const service = await cpuService(dataDir, proxy.url, signer);
       closers.push(() => service.close());
       return service;
     };

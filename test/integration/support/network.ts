@@ -10,10 +10,13 @@ import {
   type NetworkEvent,
   type NetworkClient,
   type NetworkClientOptions,
+  type OwnerSigner,
 } from '../../../main/core/network/client.js';
 import { Ledger } from '../../../main/core/ledger/ledger.js';
 import { recordProblem } from '../../../main/core/ledger/trust.js';
 import { systemClock } from '../../../main/core/node-ports.js';
+import { startNetworkService, type NetworkService } from '../../../main/core/network/service.js';
+import type { Logger } from '../../../main/core/ports.js';
 import { MemoryLogger, tempDir } from '../../helpers/fakes.js';
 import type { DeviceInfo } from '../../../main/common/protocol.js';
 import type { Task, TaskResult } from '../../../main/common/task.js';
@@ -129,6 +132,15 @@ export function nextEvent<T extends NetworkEvent['type']>(
     });
   });
 }
+
+/** The network service of a processor device owned by `signer`, with its data in `dataDir`, on the system clock. */
+export const cpuService = (
+  dataDir: string,
+  url: string,
+  signer: OwnerSigner,
+  logger: Logger = new MemoryLogger(),
+): Promise<NetworkService> =>
+  startNetworkService({ dataDir, url, detailDays: () => 7, signer, device: cpuDevice, clock: systemClock, logger });
 
 /**
  * Leases a task, runs it, cuts `proxy` and completes it: a finished result the network has not taken, waiting in the
