@@ -29,7 +29,7 @@ const UNREADABLE = 'the detection process gave an answer the app cannot read';
 const NOT_RUN = 'the detection process could not run';
 
 /** The sentence a user reads (Devices screen, `npm run detect`) once the driver check gave no answer. */
-export const failureReason = (what: string) =>
+const failureReason = (what: string) =>
   `GPU detection failed: ${what}. The GPUs were read with the vendors' own tools instead. Restart the app to try ` +
   'the driver again; if this happens again, update or reinstall the graphics driver.';
 
