@@ -5,11 +5,10 @@ import type { NativeProbeOptions } from './native-probe.js';
 import type { HardwareProbe } from './probe.js';
 
 export type DefaultProbeOptions = NativeProbeOptions &
-  FallbackProbeOptions &
-  Pick<IsolatedProbeOptions, 'idleMs'> & {
+  FallbackProbeOptions & {
     root?: string | null;
-    /** The probe child's time limit per detection (IsolatedProbeOptions.timeoutMs; timeoutMs is the tools'). */
-    probeTimeoutMs?: number;
+    /** The probe child's time limit per driver call (IsolatedProbeOptions.timeoutMs; timeoutMs is the tools'). */
+    probeTimeoutMs?: IsolatedProbeOptions['timeoutMs'];
   };
 
 /**
@@ -30,6 +29,5 @@ export function createDefaultProbe(options: DefaultProbeOptions = {}): HardwareP
     native: options,
     fallback,
     ...(options.probeTimeoutMs === undefined ? {} : { timeoutMs: options.probeTimeoutMs }),
-    ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
   });
 }

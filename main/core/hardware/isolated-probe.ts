@@ -6,6 +6,9 @@ import { createNativeProbe, type NativeProbeOptions } from './native-probe.js';
 import { ProbeReplySchema, type ProbeCall } from './probe-child-protocol.js';
 import type { HardwareProbe } from './probe.js';
 
+/** How long an unused child stays up: telemetry asks every 2 s while sharing, and a child costs a Node start. */
+const IDLE_MS = 30_000;
+
 export interface IsolatedProbeOptions {
   /** The app folder the child loads the addon from. */
   root: string;
@@ -17,8 +20,6 @@ export interface IsolatedProbeOptions {
   fallback: (reason: string) => HardwareProbe;
   /** How long one driver call may take (a cold driver takes seconds) before the child is killed as hung. */
   timeoutMs?: number;
-  /** How long an unused child stays up: telemetry asks every 2 s while sharing, and a child costs a Node start. */
-  idleMs?: number;
 }
 
 /** A driver call that ended with the child: the detection answers through the fallback instead. */
@@ -41,7 +42,6 @@ const failureReason = (what: string) =>
  */
 export function createIsolatedProbe(o: IsolatedProbeOptions): HardwareProbe {
   const timeoutMs = o.timeoutMs ?? 30_000;
-  const idleMs = o.idleMs ?? 30_000;
   let fallback: HardwareProbe | null = null;
   let child: ChildProcess | null = null;
   let idle: NodeJS.Timeout | null = null;
@@ -86,7 +86,7 @@ export function createIsolatedProbe(o: IsolatedProbeOptions): HardwareProbe {
       if (child !== c) return;
       child = null;
       c.disconnect(); // the child exits on its own
-    }, idleMs);
+    }, IDLE_MS);
     idle.unref();
   }
 
