@@ -1,5 +1,4 @@
 import type { HardwareProbe } from './hardware/probe.js';
-import type { BackupSaver } from './wallet/backup-saver.js';
 import type { SecretStore } from './wallet/secret-store.js';
 
 /** What the agent needs from its host. Each port has a real implementation per host and a fake in unit tests. */
@@ -69,6 +68,13 @@ export interface SystemSampler {
   /** Whether another program is full screen, or null where the OS does not say. */
   fullscreen(): Promise<boolean | null>;
 }
+
+/**
+ * How the desktop app saves a wallet backup where the user chooses (a save dialog, main/electron/save-dialog.ts):
+ * resolves to the full path written, or null when the user closed the dialog. Headless mode has none: the page
+ * saves the backup as a browser download instead, and the agent itself never writes it outside its data folder.
+ */
+export type BackupSaver = (fileName: string, json: string) => Promise<string | null>;
 
 export interface Ports {
   /** Native addon or JS fallback (see hardware/default-probe.ts); a fake with canned answers in unit tests. */

@@ -1,6 +1,6 @@
 import type { BaseWindow, Dialog, SaveDialogOptions } from 'electron';
 import { writeFileAtomic } from '../core/fs/atomic.js';
-import type { BackupSaver } from '../core/wallet/backup-saver.js';
+import type { BackupSaver } from '../core/ports.js';
 
 /**
  * The desktop app's wallet backups go where the user chooses, through the system's save dialog over the app's

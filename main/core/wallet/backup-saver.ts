@@ -1,14 +1,7 @@
 import { errorText } from '../../common/result.js';
 import type { BackupSaved } from '../../common/wallet.js';
-import type { Logger } from '../ports.js';
+import type { BackupSaver, Logger } from '../ports.js';
 import { WalletError } from './errors.js';
-
-/**
- * How the desktop app saves a wallet backup where the user chooses (a save dialog, main/electron/save-dialog.ts):
- * resolves to the full path written, or null when the user closed the dialog. Headless mode has none: the page
- * saves the backup as a browser download instead, and the agent itself never writes it outside its data folder.
- */
-export type BackupSaver = (fileName: string, json: string) => Promise<string | null>;
 
 /** Runs the save dialog: where the backup went, or that the user closed it; a failed write is said plainly. */
 export async function saveBackupWith(save: BackupSaver, fileName: string, json: string, logger: Logger): Promise<BackupSaved> {

@@ -18,11 +18,11 @@ import {
 import { errorText } from '../../common/result.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { setAside } from '../fs/set-aside.js';
-import type { Logger } from '../ports.js';
+import type { BackupSaver, Logger } from '../ports.js';
 import type { ChainClient } from './chain.js';
 import { WalletError } from './errors.js';
 import { Confirmations, needsPassphrase, PassphraseGate } from './guard.js';
-import { saveBackupWith, type BackupSaver } from './backup-saver.js';
+import { saveBackupWith } from './backup-saver.js';
 import { keyFromSecret, openKeystore, type ImportSecret } from './import-secret.js';
 import { readKeystore, writeKeystore } from './keystore-file.js';
 import { loadWalletFiles, setAsideLostKey, type Meta } from './wallet-files.js';
