@@ -1,7 +1,7 @@
 import { HeartbeatReplySchema, LeaseReplySchema, ReleaseReplySchema, ROUTES, type ComputeResource } from '../../common/protocol.js';
 import type { ReleaseReason, Task } from '../../common/task.js';
 import type { Emitter } from '../events.js';
-import type { LeaseOutcome, NetworkEvent } from './client.js';
+import type { LeaseOutcome, NetworkEvent } from './client-types.js';
 import { NetworkError } from './http.js';
 import type { CoordinatorLink } from './link.js';
 

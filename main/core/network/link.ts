@@ -15,7 +15,7 @@ import { coalesced } from '../coalesced.js';
 import type { Clock, Logger } from '../ports.js';
 import type { ClientFile, CoordinatorState } from './client-file.js';
 import { NetworkError, requestJson } from './http.js';
-import type { NetworkClientOptions } from './client.js';
+import type { NetworkClientOptions } from './client-types.js';
 
 const MIB = 1024 * 1024;
 

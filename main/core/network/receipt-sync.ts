@@ -4,7 +4,7 @@ import { diskRefusal } from '../fs/disk-refusal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Clock } from '../ports.js';
 import type { ClientFile } from './client-file.js';
-import type { NetworkEvent } from './client.js';
+import type { NetworkEvent } from './client-types.js';
 import { NetworkError } from './http.js';
 import type { CoordinatorLink } from './link.js';
 import { bundleProblem } from './receipts.js';

@@ -6,7 +6,7 @@ import { coalesced } from '../coalesced.js';
 import type { Emitter } from '../events.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Clock, Logger } from '../ports.js';
-import type { NetworkEvent } from './client.js';
+import type { NetworkEvent } from './client-types.js';
 import { Frame, NetworkError } from './http.js';
 import type { Leasing } from './leasing.js';
 import type { CoordinatorLink } from './link.js';
