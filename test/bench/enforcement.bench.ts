@@ -5,9 +5,10 @@ import { cpus, loadavg, setPriority } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { cpuMs, isStopped, rssBytes } from '../../main/core/runtime/process-control.js';
 import { tempDir } from '../helpers/fakes.js';
+import { slowModel } from '../helpers/slow-model.js';
 import { cpuNs } from '../helpers/thread-cpu.js';
 import { fixtureHost, matmulTask, ModelServer, decided, running, runtimeWithHost, testScheduler } from '../unit/runtime-fixtures.js';
 
@@ -23,21 +24,7 @@ console.log(
 );
 const hasCpulimit = spawnSync('cpulimit', ['--help']).error === undefined;
 const server = await new ModelServer().start();
-const w = seededFloats(512 * 512, 11).map((v) => v / 16);
-const layers = 32;
-const model = server.add(
-  'busy',
-  encodeModel({
-    nodes: Array.from({ length: layers }, (_, i) => ({
-      op: 'MatMul',
-      inputs: [i ? `H${i}` : 'X', 'W'],
-      outputs: [i === layers - 1 ? 'Y' : `H${i + 1}`],
-    })),
-    inputs: [{ name: 'X', dtype: 'float32', shape: ['batch', 512] }],
-    outputs: [{ name: 'Y', dtype: 'float32', shape: ['batch', 512] }],
-    initializers: [{ name: 'W', dtype: 'float32', shape: [512, 512], data: w }],
-  }),
-);
+const model = server.add('busy', slowModel(32));
 const x = seededFloats(1024 * 512, 5);
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
