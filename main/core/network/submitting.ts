@@ -69,8 +69,8 @@ export class Submitting {
     this.toldHeld = why !== null;
     const message =
       why !== null
-        ? `Finished work cannot be saved (${why}): results and earnings records are kept in memory, results are still sent, and new work is paused until there is room.`
-        : 'There is room on the disk again: every finished result and earnings record is saved, and new work goes on.';
+        ? `Finished work cannot be saved (${why}): results and earnings records are kept in memory, results are still sent, and new work is paused until they can be saved.`
+        : 'Finished work can be saved again: every finished result and earnings record is saved, and new work goes on.';
     if (why !== null) this.o.logger.error(message);
     this.o.events.emit({ type: 'problem', message });
     this.o.changed();
