@@ -167,3 +167,25 @@ test(
     assert.equal((await damaged.import({ secret: { kind: 'phrase', phrase: TEST_PHRASE }, passphrase: PASS })).state, 'ready');
   },
 );
+
+test(
+  'a key the OS keychain no longer holds: the record goes aside with the address said, and the phrase imports at once',
+  { timeout: 60_000 },
+  async () => {
+    const { wallet, secrets, reopen, options } = await testWallet();
+    await wallet.import({ secret: { kind: 'phrase', phrase: TEST_PHRASE } });
+    assert.equal(wallet.info().state, 'ready');
+    secrets.secrets.clear(); // the keychain was reset, or this is another user profile's
+    const again = await reopen();
+    assert.deepEqual(again.info(), { state: 'none', lost: { address: TEST_PHRASE_ADDRESS } });
+    assert.match(
+      again.notice ?? '',
+      /needs its recovery phrase or backup file: import it to go on\. Its key is no longer kept by your system's keychain/,
+    );
+    assert.ok(
+      (await readdir(options.dir)).some((name) => name.startsWith('wallet.json.old-')),
+      'the wallet record was kept',
+    );
+    assert.equal((await again.import({ secret: { kind: 'phrase', phrase: TEST_PHRASE } })).state, 'ready', 'not WALLET_EXISTS');
+  },
+);

@@ -25,7 +25,7 @@ import { Confirmations, needsPassphrase, PassphraseGate } from './guard.js';
 import { saveBackupWith } from './backup-saver.js';
 import { keyFromSecret, openKeystore, type ImportSecret } from './import-secret.js';
 import { readKeystore, writeKeystore } from './keystore-file.js';
-import { loadWalletFiles, setAsideLostKey, type Meta } from './wallet-files.js';
+import { loadWalletFiles, setAsideKeylessRecord, setAsideLostKey, type Meta } from './wallet-files.js';
 import { encryptKeystore, percentSteps } from './keystore-worker.js';
 import type { SecretStore } from './secret-store.js';
 
@@ -288,6 +288,16 @@ export class WalletService {
     this.#confirmations.consume(action, auth.token);
   }
 
+  /** The wallet's key is gone (its record already set aside, `notice` says so): no wallet, said, and the call fails. */
+  private lose(meta: Meta, notice: string, code: 'KEYSTORE_DAMAGED' | 'SECRET_STORE'): never {
+    this.notice = notice;
+    this.forget();
+    this.lost = meta.address;
+    this.#options.logger.warn(`wallet: ${notice}`);
+    this.#options.onNotice?.(notice);
+    throw new WalletError(code, notice);
+  }
+
   /** This computer has no wallet any more (removed, or its key file lost). */
   private forget(): void {
     this.#key = undefined;
@@ -328,7 +338,9 @@ export class WalletService {
       if (error instanceof WalletError) throw error;
       throw new WalletError('SECRET_STORE', `The ${meta.storage} could not be read (${errorText(error)}). Unlock it and try again.`);
     }
-    if (!secret) throw new WalletError('SECRET_STORE', `The ${meta.storage} holds no key for ${meta.address}. Import your backup.`);
+    // The store answered and has no key for this wallet (cleared, another user profile): a dead end unless the record
+    // goes aside, so that importing the phrase or backup works at once.
+    if (!secret) this.lose(meta, await setAsideKeylessRecord(this.metaFile, meta.storage, meta.address, this.#now()), 'SECRET_STORE');
     const key = new Wallet(secret);
     if (key.address !== meta.address)
       throw new WalletError('SECRET_STORE', `The ${meta.storage} holds a different key than ${meta.address}.`);
@@ -385,12 +397,8 @@ export class WalletService {
     const read = await readKeystore(this.keystoreFile);
     if (read.status !== 'ok') {
       const meta = this.requireWallet();
-      this.notice = await setAsideLostKey({ metaFile: this.metaFile, keystoreFile: this.keystoreFile }, read, meta.address, this.#now());
-      this.forget();
-      this.lost = meta.address;
-      this.#options.logger.warn(`wallet: ${this.notice}`);
-      this.#options.onNotice?.(this.notice);
-      throw new WalletError('KEYSTORE_DAMAGED', this.notice);
+      const notice = await setAsideLostKey({ metaFile: this.metaFile, keystoreFile: this.keystoreFile }, read, meta.address, this.#now());
+      this.lose(meta, notice, 'KEYSTORE_DAMAGED');
     }
     return openKeystore(read.json, passphrase, percentSteps('decrypt', this.#options.onProgress), {
       wrong: 'That passphrase does not open this wallet.',

@@ -48,12 +48,21 @@ export async function setAsideLostKey(
   const keptKey =
     key.status === 'damaged' ? `is damaged (${key.reason}); it was kept as ${await setAside(files.keystoreFile, 'bad', now)}` : undefined;
   const keptMeta = await setAside(files.metaFile, 'old', now);
-  const what = keptKey ?? `is missing; the wallet's record was kept as ${keptMeta}`;
-  return (
-    `Your wallet ${shortAddress(address)} needs its recovery phrase or backup file: import it to go on. ` +
-    `The file holding its key ${what} (nothing was deleted).`
-  );
+  return lostNotice(address, `The file holding its key ${keptKey ?? `is missing; the wallet's record was kept as ${keptMeta}`}`);
 }
+
+/**
+ * A wallet whose key the OS store (keychain, safeStorage) answers it no longer holds: its record is renamed aside and
+ * the wallet falls back to "none", as for a lost key file. Returns the notice.
+ */
+export async function setAsideKeylessRecord(metaFile: string, storage: Meta['storage'], address: string, now: number): Promise<string> {
+  const keptMeta = await setAside(metaFile, 'old', now);
+  const store = storage === 'keychain' ? "your system's keychain" : 'your operating system';
+  return lostNotice(address, `Its key is no longer kept by ${store}; the wallet's record was kept as ${keptMeta}`);
+}
+
+const lostNotice = (address: string, what: string): string =>
+  `Your wallet ${shortAddress(address)} needs its recovery phrase or backup file: import it to go on. ${what} (nothing was deleted).`;
 
 /**
  * Reads wallet.json and checks keystore.json. A damaged file is renamed aside (never deleted); a lost wallet.json
