@@ -176,6 +176,11 @@ test(
     await wallet.import({ secret: { kind: 'phrase', phrase: TEST_PHRASE } });
     assert.equal(wallet.info().state, 'ready');
     secrets.secrets.clear(); // the keychain was reset, or this is another user profile's
+    // A keyring that cannot be used right now (locked at login) may answer "nothing" too: that is no lost key.
+    secrets.unavailable = 'the OS keychain cannot be used (locked)';
+    assert.equal((await reopen()).info().state, 'locked');
+    assert.ok((await readdir(options.dir)).includes('wallet.json'), 'nothing set aside while the keychain cannot be asked');
+    secrets.unavailable = null;
     const again = await reopen();
     assert.deepEqual(again.info(), { state: 'none', lost: { address: TEST_PHRASE_ADDRESS } });
     assert.match(

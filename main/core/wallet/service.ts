@@ -331,16 +331,23 @@ export class WalletService {
   }
 
   private async loadFromStore(meta: Meta): Promise<void> {
+    const store = this.store(meta.storage);
+    const unreadable = (why: string) =>
+      new WalletError('SECRET_STORE', `The ${meta.storage} could not be read (${why}). Unlock it and try again.`);
     let secret: string | null;
     try {
-      secret = await this.store(meta.storage).get(accountFor(meta.address));
+      secret = await store.get(accountFor(meta.address));
     } catch (error) {
-      if (error instanceof WalletError) throw error;
-      throw new WalletError('SECRET_STORE', `The ${meta.storage} could not be read (${errorText(error)}). Unlock it and try again.`);
+      throw unreadable(errorText(error));
     }
-    // The store answered and has no key for this wallet (cleared, another user profile): a dead end unless the record
-    // goes aside, so that importing the phrase or backup works at once.
-    if (!secret) this.lose(meta, await setAsideKeylessRecord(this.metaFile, meta.storage, meta.address, this.#now()), 'SECRET_STORE');
+    if (!secret) {
+      // A store that cannot be used right now (a locked keyring may answer "nothing") is not a lost key: stay locked.
+      const why = await store.unavailableReason();
+      if (why) throw unreadable(why);
+      // It works and has no key for this wallet (cleared, another user profile): a dead end unless the record goes
+      // aside, so that importing the phrase or backup works at once.
+      this.lose(meta, await setAsideKeylessRecord(this.metaFile, meta.storage, meta.address, this.#now()), 'SECRET_STORE');
+    }
     const key = new Wallet(secret);
     if (key.address !== meta.address)
       throw new WalletError('SECRET_STORE', `The ${meta.storage} holds a different key than ${meta.address}.`);
