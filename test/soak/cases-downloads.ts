@@ -8,9 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isPublicAddress } from '../../main/core/network/public-address.js';
 import { REFUSED_SOURCE } from '../../main/core/runtime/model-cache.js';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../../main/core/runtime/runtime.js';
-import { fakePorts, tempDir } from '../helpers/fakes.js';
-import { localCoordinator, matmulTask, sha256 } from '../unit/runtime-fixtures.js';
+import { matmulTask, sha256, testRuntime } from '../unit/runtime-fixtures.js';
 import { HostileServer } from './hostile.js';
 import { clean, downloadsIn, MiB, refusedMessage, withCache, type SoakCase } from './case.js';
 
@@ -56,18 +54,6 @@ async function countingListener(host: string): Promise<{ port: number; connectio
 }
 
 const mb = (bytes: number): number => Math.round(bytes / MiB);
-
-/** A runtime on a fresh cache folder, for a coordinator on this computer unless `extra` says otherwise. */
-async function soakRuntime(extra: Partial<RuntimeOptions> = {}): Promise<Runtime> {
-  const ports = fakePorts();
-  return createRuntime({
-    cacheDir: await tempDir('synor-soak-rt-'),
-    clock: ports.clock,
-    logger: ports.logger,
-    coordinatorUrl: localCoordinator,
-    ...extra,
-  });
-}
 
 export const DOWNLOAD_CASES: SoakCase[] = [
   {
@@ -176,7 +162,7 @@ export const DOWNLOAD_CASES: SoakCase[] = [
     run: async () => {
       const hostile = await new HostileServer().start();
       try {
-        const runtime = await soakRuntime({ cacheCapBytes: 64 * MiB, memoryBudgetBytes: () => 32 * MiB });
+        const runtime = await testRuntime({ cacheCapBytes: 64 * MiB, memoryBudgetBytes: () => 32 * MiB });
         const model = {
           url: hostile.blob('model', { kind: 'plain', bytes: new Uint8Array(8) }),
           sha256: sha256(new Uint8Array(8)),
@@ -212,7 +198,7 @@ export const DOWNLOAD_CASES: SoakCase[] = [
     run: async () => {
       const hostile = await new HostileServer().start();
       try {
-        const runtime = await soakRuntime({ memoryBudgetBytes: () => 32 * MiB });
+        const runtime = await testRuntime({ memoryBudgetBytes: () => 32 * MiB });
         const model = {
           url: hostile.blob('model', { kind: 'plain', bytes: new Uint8Array(8) }),
           sha256: sha256(new Uint8Array(8)),
@@ -247,7 +233,7 @@ export const DOWNLOAD_CASES: SoakCase[] = [
     run: async () => {
       const hostile = await new HostileServer().start();
       try {
-        const runtime = await soakRuntime({ memoryBudgetBytes: () => 32 * MiB });
+        const runtime = await testRuntime({ memoryBudgetBytes: () => 32 * MiB });
         const modelBytes = new Uint8Array(8);
         const model = { url: hostile.blob('model', { kind: 'plain', bytes: modelBytes }), sha256: sha256(modelBytes), size: 8 };
         const tasks = [1, 2, 3].map((i) => {
@@ -328,7 +314,7 @@ export const DOWNLOAD_CASES: SoakCase[] = [
       const listeners = await Promise.all(['127.0.0.1', '127.0.0.2'].map(countingListener));
       const [first, second] = listeners as [Awaited<ReturnType<typeof countingListener>>, Awaited<ReturnType<typeof countingListener>>];
       try {
-        const runtime = await soakRuntime({ coordinatorUrl: () => 'https://coordinator.example/' });
+        const runtime = await testRuntime({ coordinatorUrl: () => 'https://coordinator.example/' });
         const urls = [
           `http://127.0.0.1:${first.port}/model.onnx`,
           `http://localhost:${first.port}/model.onnx`,
@@ -354,7 +340,7 @@ export const DOWNLOAD_CASES: SoakCase[] = [
         const passed = [...lan, ...lan6].filter(isPublicAddress);
         const distinct = new Set(messages);
         // The same listener for a coordinator on this machine: it is reachable, so zero above means refused.
-        const local = await soakRuntime();
+        const local = await testRuntime();
         await local.prepare(
           matmulTask({ url: urls[0]!, sha256: 'a'.repeat(64), size: 8 }, new Float32Array(4), [1, 4]),
           new AbortController().signal,

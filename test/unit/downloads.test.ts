@@ -8,10 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { isLoopbackHost, isPublicAddress } from '../../main/core/network/public-address.js';
 import { ModelCache, NOT_WANTED, REFUSED_SOURCE } from '../../main/core/runtime/model-cache.js';
-import { createRuntime } from '../../main/core/runtime/runtime.js';
 import { seededFloats } from '../../main/core/runtime/onnx-model.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
-import { decided, matmulTask, running, sha256, testScheduler } from './runtime-fixtures.js';
+import { decided, matmulTask, running, sha256, testRuntime, testScheduler } from './runtime-fixtures.js';
 
 /**
  * Serves `bytes` at any path: the headers and the first `first` bytes at once, the rest when `finish()` is called.
@@ -150,13 +149,7 @@ describe('downloads for a remote coordinator', { timeout: 60_000 }, () => {
     const input = new Uint8Array(seededFloats(4).buffer);
     const server = await new HoldServer(input, input.length).start();
     try {
-      const ports = fakePorts();
-      const runtime = createRuntime({
-        cacheDir: await tempDir('synor-dl-'),
-        clock: ports.clock,
-        logger: ports.logger,
-        coordinatorUrl: () => 'https://coordinator.example/',
-      });
+      const runtime = await testRuntime({ coordinatorUrl: () => 'https://coordinator.example/' });
       const model = { url: 'https://models.example/m.onnx', sha256: 'a'.repeat(64), size: 8 };
       const task = matmulTask(model, seededFloats(4), [1, 4]);
       const url = {
@@ -238,14 +231,7 @@ describe('a download stops when unwanted', { timeout: 60_000 }, () => {
     const server = await new HoldServer(input, input.length).start();
     const modelServer = await new HoldServer(bytes, bytes.length).start();
     try {
-      const ports = fakePorts();
-      const runtime = createRuntime({
-        cacheDir: await tempDir('synor-dl-'),
-        clock: ports.clock,
-        logger: ports.logger,
-        memoryBudgetBytes: () => 16,
-        coordinatorUrl: () => 'http://127.0.0.1/',
-      });
+      const runtime = await testRuntime({ memoryBudgetBytes: () => 16, coordinatorUrl: () => 'http://127.0.0.1/' });
       const task = (id: string, sha: string): Parameters<typeof runtime.prepare>[0] => ({
         ...matmulTask(ref(modelServer), seededFloats(4), [1, 4], { id }),
         inputs: { X: { kind: 'url', dtype: 'float32', shape: [1, 4], url: `${server.base}/${id}`, sha256: sha, size: 16 } },

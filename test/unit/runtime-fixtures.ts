@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Decision, Limits } from '../../main/common/policy.js';
 import { TaskSchema, withOwnBytes, type ReleaseReason, type Task, type TaskResult } from '../../main/common/task.js';
 import type { HostEntry } from '../../main/core/runtime/host.js';
-import { createRuntime, type Runtime } from '../../main/core/runtime/runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../main/core/runtime/runtime.js';
 import { createScheduler, type Scheduler, type SchedulerOptions, type TaskSource } from '../../main/core/scheduler/scheduler.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
 
@@ -87,17 +87,20 @@ export function matmulTask(model: Task['model'], x: Float32Array, shape: number[
 /** The coordinator tests' runtimes prepare for: on this machine, so downloads from 127.0.0.1 servers are allowed. */
 export const localCoordinator = (): string => 'http://127.0.0.1:1/';
 
-/** A runtime whose job hosts run `hostEntry`: a stand-in host (fixtureHost), or a path that does not exist. */
-export async function runtimeWithHost(hostEntry: HostEntry): Promise<Runtime> {
+/** A runtime on a fresh cache folder, for a coordinator on this machine unless `extra` says otherwise. */
+export async function testRuntime(extra: Partial<RuntimeOptions> = {}): Promise<Runtime> {
   const ports = fakePorts();
   return createRuntime({
     cacheDir: await tempDir('synor-rt-'),
     clock: ports.clock,
     logger: ports.logger,
-    hostEntry,
     coordinatorUrl: localCoordinator,
+    ...extra,
   });
 }
+
+/** A runtime whose job hosts run `hostEntry`: a stand-in host (fixtureHost), or a path that does not exist. */
+export const runtimeWithHost = (hostEntry: HostEntry): Promise<Runtime> => testRuntime({ hostEntry });
 /** A stand-in job host from test/fixtures/models, run through tsx. */
 export const fixtureHost = (name: string): HostEntry => ({
   path: fileURLToPath(new URL(`../fixtures/models/${name}.ts`, import.meta.url)),
