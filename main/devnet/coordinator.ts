@@ -23,9 +23,13 @@ import { HttpError, parse, readBody } from './http-util.js';
 import { openPayouts, type PayoutLink } from './payouts.js';
 import { ReceiptIssuer } from './receipt-issuer.js';
 import { DeviceRegistry, type Device } from './registry.js';
-import { recordOutcome, reputation } from './standing.js';
+import { Pace } from './pace.js';
+import { cryptoRandom, type Random } from './random.js';
+import { ResultDesk } from './results.js';
+import { reputation } from './standing.js';
 import { devnetModels, Verifier } from './tasks.js';
 import { UnfetchedEpochs } from './unfetched-receipts.js';
+import { DEFAULT_FLOOR, quarantineRefusal } from './verification.js';
 import { WorkPool, type CoordinatorStats } from './work-pool.js';
 
 /**
@@ -49,10 +53,12 @@ export interface CoordinatorOptions {
   maxOpenTasks?: number;
   taskDeadlineMs?: number;
   /**
-   * Share of results recomputed with onnxruntime (0–1); the others are paid as `unverified`. The default spot-checks
-   * one in five, since the embedded devnet recomputes on the contributor's own machine.
+   * The share of results recomputed with onnxruntime (0–1) for a device with a long clean record; a new one has every
+   * result checked (verification.ts). 0: no result is ever checked, all are paid as `unverified` (benches only).
    */
   verifyRate?: number;
+  /** Draws which results are checked and the tasks' sizes; seeded in tests so a run replays. */
+  random?: Random;
   /** An availability receipt for every this much online time. */
   availabilityReceiptMs?: number;
   /** How long an epoch stays open before the next fetch or receipt seals it (0: every fetch seals). */
@@ -84,7 +90,10 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const chainId = options.chainId ?? 31337;
   const maxLeaseWaitMs = options.maxLeaseWaitMs ?? 25_000;
   const leaseTtlMs = options.leaseTtlMs ?? 30_000;
-  const verifyRate = options.verifyRate ?? 0.2;
+  const random = options.random ?? cryptoRandom;
+  const floor = options.verifyRate ?? DEFAULT_FLOOR;
+  // A typo must not switch the checks off: NaN would never draw a check.
+  if (!(floor >= 0 && floor <= 1)) throw new Error(`The verify rate must be a share from 0 to 1, not ${options.verifyRate}.`);
   const stateFile = options.stateFile ?? null;
 
   // Online time: contacts closer together than a long-poll plus margin count as continuous presence.
@@ -112,16 +121,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     epochMs: options.epochMs ?? 60_000,
   });
 
-  // Sealing changes the device's unpaid bytes, which the state file keeps.
-  const sealIfDue = async (deviceId: string, device: Device): Promise<void> => {
-    await receipts.sealIfDue(deviceId, device);
-    await registry.save();
-  };
-
   const models = devnetModels();
   const modelsBySha = new Map(models.map((m) => [m.sha256, m]));
   const verifier = new Verifier();
   const taskIntervalMs = options.taskIntervalMs ?? null;
+  const pace = new Pace();
   const pool = new WorkPool({
     models,
     clock,
@@ -131,7 +135,26 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     taskDeadlineMs: options.taskDeadlineMs ?? 10 * 60_000,
     taskIntervalMs,
     onDemand: options.taskIntervalMs === undefined,
+    pace,
+    random,
   });
+  const desk = new ResultDesk({
+    pool,
+    registry,
+    receipts,
+    verifier,
+    pace,
+    models: modelsBySha,
+    clock,
+    random,
+    floor,
+    logger,
+  });
+  // Sealing changes the device's unpaid bytes, which the state file keeps.
+  const sealIfDue = async (deviceId: string, device: Device): Promise<void> => {
+    await receipts.sealIfDue(deviceId, device, (open) => desk.sealable(deviceId, open));
+    await registry.save();
+  };
   let payout: PayoutLink | undefined;
 
   const handlers: Record<string, (req: IncomingMessage, rest: string, url: URL) => Promise<unknown>> = {
@@ -154,6 +177,12 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     'POST v1/lease': async (req) => {
       const [deviceId, device] = registry.authenticate(req);
       const { waitMs, resource } = parse(LeaseRequestSchema, (await readBody(req)).value);
+      const refusal = quarantineRefusal(device.trust, now());
+      if (refusal) {
+        // Time online while shut out is never paid.
+        device.paidOnlineMs = device.onlineMs;
+        return refusal;
+      }
       if (await receipts.payAvailability(deviceId, device)) await registry.save();
       if (resource === 'gpu' && device.info.deviceType.kind === 'cpu') {
         return {
@@ -179,30 +208,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const [deviceId, device] = registry.authenticate(req);
       const body = await readBody(req);
       const { leaseId, result } = parse(SubmitRequestSchema, body.value);
-      const lease = pool.take(deviceId, leaseId, result);
-      if (typeof lease === 'string') return { status: lease, serverTime: now() };
-      const { issued } = lease;
-      const problem = Math.random() < verifyRate ? await verifier.check(issued, result) : undefined;
-      const durationMs = Math.round(Math.min(result.accounting.wallMs, now() - lease.issuedAt));
-      pool.observe(deviceId, issued.operations, durationMs);
-      // Work is what the graph says this input costs, paid at the rate of what the lease was for: never what the
-      // device claims ran it.
-      if (problem) {
-        pool.stats.rejected++;
-        logger?.warn(`devnet: result for ${result.taskId} rejected: ${problem}`);
-      }
-      if (problem !== undefined) device.standing = recordOutcome(device.standing, problem === null, now());
-      const status = problem ? 'rejected' : problem === null ? 'verified' : 'unverified';
-      await receipts.issue(deviceId, device, {
-        taskId: result.taskId,
-        resourceType: lease.resource,
-        status,
-        durationMs,
-        units: issued.operations,
-      });
-      if (!problem) device.unpaidBytes += lease.bytes + body.bytes;
-      await registry.save();
-      return { status: 'accepted', serverTime: now() };
+      return { status: await desk.submit(deviceId, device, leaseId, result, body.bytes), serverTime: now() };
     },
     'POST v1/release': async (req) => {
       const [deviceId] = registry.authenticate(req);
@@ -233,7 +239,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const model = modelsBySha.get(path.slice('v1/models/'.length));
       if (!model) throw new HttpError(404, 'not-found', 'No such model.');
       const lease = pool.leases.get(url.searchParams.get('lease') ?? '');
-      if (lease) res.once('finish', () => (lease.bytes += model.bytes.length));
+      if (lease) res.once('finish', () => lease.models.add(model.sha256));
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': model.bytes.length });
       res.end(model.bytes);
       return;

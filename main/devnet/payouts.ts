@@ -77,7 +77,9 @@ export async function openPayouts(options: {
     for (const line of records) {
       count(line);
       if (line.kind === 'receipt') {
-        open.set(line.receipt.deviceId, [...(open.get(line.receipt.deviceId) ?? []), line.receipt]);
+        // A receipt logged again under its number (its epoch was forfeited) replaces the first.
+        const pending = (open.get(line.receipt.deviceId) ?? []).filter((r) => r.seq !== line.receipt.seq);
+        open.set(line.receipt.deviceId, [...pending, line.receipt]);
         continue;
       }
       const { epoch, signature } = line.signed;

@@ -31,12 +31,19 @@ type Work = Pick<Receipt, 'taskId' | 'resourceType' | 'status' | 'durationMs'> &
  * and seals epochs: the transfers since the last one paid as one bandwidth receipt, the Merkle root over the receipts
  * signed once, and the whole kept to serve.
  */
+/** Whether an open epoch may be sealed now. */
+type Sealable = (open: readonly Receipt[]) => boolean;
+
 export class ReceiptIssuer {
   constructor(private readonly o: ReceiptIssuerOptions) {}
 
-  async issue(deviceId: string, device: Device, work: Work): Promise<void> {
+  /**
+   * Adds a receipt to the open epoch, sealing it first if it is full, or old and `sealable` (not held for a check under
+   * way: results.ts).
+   */
+  async issue(deviceId: string, device: Device, work: Work, sealable: Sealable = () => true): Promise<void> {
     const open = this.o.open.get(deviceId) ?? [];
-    if (open.length > 0 && (this.aged(open) || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
+    if (open.length > 0 && ((sealable(open) && this.aged(open)) || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
       await this.seal(deviceId, device);
     }
     await this.write(deviceId, device, work, this.o.clock.now());
@@ -70,10 +77,10 @@ export class ReceiptIssuer {
    * Seals the device's open epoch if it is due: its first receipt is `epochMs` old, or the device has none sealed yet
    * (so a new device sees its first earnings at once). The caller saves the device state after.
    */
-  async sealIfDue(deviceId: string, device: Device): Promise<void> {
+  async sealIfDue(deviceId: string, device: Device, sealable: Sealable): Promise<void> {
     const open = this.o.open.get(deviceId) ?? [];
     const first = this.o.payouts.lastSeq(deviceId) === 0;
-    if ((open.length > 0 || device.unpaidBytes > 0) && (first || this.aged(open))) {
+    if ((open.length > 0 || device.unpaidBytes > 0) && sealable(open) && (first || this.aged(open))) {
       await this.seal(deviceId, device);
     }
   }
@@ -103,6 +110,18 @@ export class ReceiptIssuer {
     const signature = await this.o.wallet.signTypedData(eip712Domain(this.o.chainId), EPOCH_TYPES, epoch);
     await this.o.payouts.record({ kind: 'epoch', signed: { epoch, signature } });
     this.o.unfetched.add({ epoch, signature, receipts });
+  }
+
+  /**
+   * A wrong result forfeits the device's open epoch: its receipts are logged again, same numbers, as rejected (worth
+   * 0), and its unpaid transfers are dropped. Sealed epochs are signed and stay paid.
+   */
+  async forfeit(deviceId: string, device: Device): Promise<void> {
+    device.unpaidBytes = 0;
+    const open = this.o.open.get(deviceId) ?? [];
+    const forfeited = open.map((r): Receipt => ({ ...r, status: 'rejected', ...NO_REWARD }));
+    for (const receipt of forfeited) await this.o.payouts.record({ kind: 'receipt', receipt });
+    if (forfeited.length > 0) this.o.open.set(deviceId, forfeited);
   }
 
   /** Pays the device's online time once a whole receipt's worth is unpaid; true when it issued one. */

@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../core/fs/atomic.js';
 import type { Clock } from '../core/ports.js';
 import { HttpError, parse } from './http-util.js';
 import { newStanding, recordOnline, StandingSchema, type Standing } from './standing.js';
+import { newTrust, TrustSchema, type Trust } from './verification.js';
 
 export interface Device {
   info: DeviceInfo;
@@ -21,6 +22,10 @@ export interface Device {
   paidOnlineMs: number;
   /** Bytes served to and received from it that no receipt paid yet: paid once per epoch. */
   unpaidBytes: number;
+  /** The models (sha256) whose download it was paid for: a model is paid once per device, however often fetched. */
+  paidModels: string[];
+  /** Its record with the verification policy: how often it is checked, and whether it is shut out. */
+  trust: Trust;
   nextSeq: number;
 }
 
@@ -38,6 +43,9 @@ const StateSchema = z.object({
       onlineMs: z.number(),
       paidOnlineMs: z.number(),
       unpaidBytes: z.number().default(0),
+      // Devices saved before the verification policy: checked as new devices, every model paid once more.
+      paidModels: z.array(z.string()).default(() => []),
+      trust: TrustSchema.default(newTrust),
       nextSeq: z.number(),
     }),
   ),
@@ -117,7 +125,8 @@ export class DeviceRegistry {
   /**
    * Registers a device from the owner's signed registration (docs/protocol.md, "Register"): signed by the owner it
    * names, for this coordinator, recently, newer than its last, for a device id no other owner holds. Its standing,
-   * online time and receipt numbering are kept; the new token replaces the old one.
+   * record with the checks (so registering again lifts no pause), online time and receipt numbering are kept; the
+   * new token replaces the old one.
    */
   async register({ registration, signature }: z.infer<typeof RegisterRequestSchema>): Promise<{ token: string; device: Device }> {
     const now = this.clock.now();
@@ -163,6 +172,8 @@ export class DeviceRegistry {
       onlineMs: existing?.onlineMs ?? 0,
       paidOnlineMs: existing?.paidOnlineMs ?? 0,
       unpaidBytes: existing?.unpaidBytes ?? 0,
+      paidModels: existing?.paidModels ?? [],
+      trust: existing?.trust ?? newTrust(),
       nextSeq: existing?.nextSeq ?? 1,
     };
     this.devices.set(info.deviceId, device);

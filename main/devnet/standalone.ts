@@ -24,7 +24,10 @@ const { values } = parseArgs({
     data: { type: 'string' },
     'task-interval': { type: 'string' },
     'epoch-ms': { type: 'string' },
-    /** Share of results recomputed (0–1); 0 pays every result unverified, whatever its outputs. */
+    /**
+     * Share of results recomputed (0–1) for a device with a long clean record; a new one has all its results checked.
+     * 0 checks none and pays every result unverified, whatever its outputs (benches only).
+     */
     'verify-rate': { type: 'string' },
   },
 });

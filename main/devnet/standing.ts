@@ -29,11 +29,13 @@ export type Standing = z.infer<typeof StandingSchema>;
 
 export const newStanding = (): Standing => ({ goodDays: 0, lastGoodDay: null, rejections: [], onlineByHour: {} });
 
+/** Results rejected in the last 30 days. */
+export const recentRejections = (s: Standing, now: number): number => s.rejections.filter((at) => now - at < REJECTION_MEMORY_MS).length;
+
 /** 50 + 50·d/(d + 30) for d days of verified work, less 10 per rejection in the last 30 days: slow to earn, quick to lose. */
 export function reputation(s: Standing, now: number): number {
-  const recentRejections = s.rejections.filter((at) => now - at < REJECTION_MEMORY_MS).length;
   const earned = Math.floor((50 * s.goodDays) / (s.goodDays + HALFWAY_DAYS));
-  return Math.max(0, Math.min(100, 50 + earned - REJECTION_PENALTY * recentRejections));
+  return Math.max(0, Math.min(100, 50 + earned - REJECTION_PENALTY * recentRejections(s, now)));
 }
 
 /** A verified result counts its UTC day once; a rejected one is remembered for 30 days. */

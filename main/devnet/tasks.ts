@@ -1,9 +1,11 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import type { ResultTensor, Task, TaskResult, Tensor } from '../common/task.js';
 import { countOperations, readModelGraph } from '../core/runtime/model-graph.js';
 import { encodeModel, seededFloats } from '../core/runtime/onnx-model.js';
 import { rewardWei } from '../core/economics/rewards.js';
+import { START_GFLOPS } from './pace.js';
+import { cryptoRandom, type Random } from './random.js';
 
 /** A model the devnet hands out: generated at start (nothing is downloaded), served by hash. */
 export interface DevnetModel {
@@ -76,19 +78,19 @@ export interface IssuedTask {
 }
 
 /**
- * Tasks take 50–500 ms (log-uniform) on the device that leases them, at the speed it was seen working (its recent
- * results, under the share it runs at), or before any result on one core of the speed it registered (its benchmark
- * GFLOPS over its threads; 20 GFLOPS when it gave none). Sized to the device, a fast machine is not flooded with tiny
+ * Tasks take 50–500 ms (log-uniform) on the device that leases them, at its pace (`pace.ts`: verified results, under
+ * the share it runs at; 20 GFLOPS when none is known). Sized to the device, a fast machine is not flooded with tiny
  * tasks (and receipts), nor a slow one handed minutes of work.
  */
 const TASK_MS = { min: 50, max: 500 };
-const DEFAULT_CORE_GFLOPS = 20;
 const MAX_ROWS = 4096;
 
 export interface TaskOptions {
   device?: Task['device'];
   /** How fast the leasing device works, in GFLOPS. */
   gflops?: number;
+  /** Draws the model, the size and the input values. */
+  random?: Random;
 }
 
 /** A fresh task on one of the models, with random input rows, for the kind of device that leases it. */
@@ -100,11 +102,12 @@ export function makeTask(
   options: TaskOptions = {},
 ): IssuedTask {
   const device = options.device ?? 'any';
-  const model = models[randomBytes(1)[0]! % models.length]!;
-  const ms = TASK_MS.min * (TASK_MS.max / TASK_MS.min) ** (randomBytes(2).readUInt16LE() / 0xffff);
-  const gflops = options.gflops && options.gflops > 0 ? options.gflops : DEFAULT_CORE_GFLOPS;
+  const random = options.random ?? cryptoRandom;
+  const model = models[Math.floor(random() * models.length)]!;
+  const ms = TASK_MS.min * (TASK_MS.max / TASK_MS.min) ** random();
+  const gflops = options.gflops && options.gflops > 0 ? options.gflops : START_GFLOPS;
   const rows = Math.min(MAX_ROWS, Math.max(1, Math.round((ms * gflops * 1e6) / model.flopsPerRow)));
-  const input = seededFloats(rows * model.inputs, randomBytes(4).readUInt32LE());
+  const input = seededFloats(rows * model.inputs, Math.floor(random() * 2 ** 32));
   const operations = BigInt(rows) * BigInt(model.flopsPerRow);
   const resource = device === 'gpu' ? 'gpu' : 'cpu';
   const task: Task = {

@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { ComputeResource, DeviceInfo, LeaseReply } from '../common/protocol.js';
 import type { ReleaseReason, TaskResult } from '../common/task.js';
 import type { Clock } from '../core/ports.js';
+import type { Pace } from './pace.js';
+import type { Random } from './random.js';
 import { makeTask, type DevnetModel, type IssuedTask } from './tasks.js';
 
 export interface Lease {
@@ -11,8 +13,10 @@ export interface Lease {
   deviceId: string;
   /** What it was leased for: the receipt's resource type and rate, whatever the result says ran it. */
   resource: ComputeResource;
-  /** Bytes this coordinator served for it (lease reply, model) and received (the result): the bandwidth paid. */
+  /** Bytes of the reply that granted it: bandwidth, paid with the result's own bytes if the result is paid. */
   bytes: number;
+  /** The models (by sha256) fetched through it: paid once per device, however often fetched (see `TransferLedger`). */
+  models: Set<string>;
   issuedAt: number;
   expiresAt: number;
   /** Its task went back to the pool; a late result is still taken while nobody else finished it. */
@@ -47,11 +51,14 @@ export interface WorkPoolOptions {
   /** null: a task for every lease (on demand) or only `addTasks`, as `onDemand` says; a number: one every this many ms. */
   taskIntervalMs: number | null;
   onDemand: boolean;
+  /** The speed tasks are sized to, per device. */
+  pace: Pace;
+  random: Random;
 }
 
 /**
  * The devnet's work: open tasks (made on demand, on a timer, or added by tests), devices waiting for one, leases and
- * their expiry, and who finished each task first. Tasks are sized to the pace each device is seen working at.
+ * their expiry, and who finished each task first. Tasks are sized to the pace each device was verified working at.
  */
 export class WorkPool {
   readonly stats: CoordinatorStats = { accepted: new Map(), duplicates: 0, rejected: 0, releases: [] };
@@ -59,8 +66,6 @@ export class WorkPool {
   private readonly open: IssuedTask[] = [];
   private readonly outcomes = new Map<string, Outcome>();
   private readonly waiters: { deviceId: string; give: (issued: IssuedTask) => void }[] = [];
-  /** GFLOPS each device was seen working at on its results (a moving average), for sizing its next tasks. */
-  private readonly pace = new Map<string, number>();
   /** Counts a reply's bytes toward the lease it grants. */
   private readonly sent = new WeakMap<IncomingMessage, (bytes: number) => void>();
   private readonly timers: NodeJS.Timeout[];
@@ -86,7 +91,9 @@ export class WorkPool {
   }
 
   addTasks(count: number): void {
-    for (let i = 0; i < count; i++) this.addTask(makeTask(this.o.models, this.baseUrl, this.now(), this.o.taskDeadlineMs));
+    for (let i = 0; i < count; i++) {
+      this.addTask(makeTask(this.o.models, this.baseUrl, this.now(), this.o.taskDeadlineMs, { random: this.o.random }));
+    }
   }
 
   /** On a timer: one more open task while fewer than the limit wait. */
@@ -97,14 +104,6 @@ export class WorkPool {
   /** Bytes of the reply to `req`, counted toward the lease it granted (if it granted one). */
   replied(req: IncomingMessage, bytes: number): void {
     this.sent.get(req)?.(bytes);
-  }
-
-  /** How fast a device works: as seen on its results, else one core of what it registered (a GPU's whole). */
-  private speedOf(deviceId: string, info: DeviceInfo): number {
-    return (
-      this.pace.get(deviceId) ??
-      (info.deviceType.kind === 'cpu' ? info.compute.fp32Gflops / Math.max(1, info.deviceType.threads) : info.compute.fp32Gflops)
-    );
   }
 
   /** A task for the device at once, or when one comes within `waitMs` (a long-poll); none when the client hangs up. */
@@ -122,6 +121,7 @@ export class WorkPool {
         deviceId,
         resource,
         bytes: 0,
+        models: new Set(),
         issuedAt: this.now(),
         expiresAt: this.now() + this.o.leaseTtlMs,
         expired: false,
@@ -137,7 +137,8 @@ export class WorkPool {
       (this.o.onDemand
         ? makeTask(this.o.models, this.baseUrl, this.now(), this.o.taskDeadlineMs, {
             device: resource,
-            gflops: this.speedOf(deviceId, info),
+            gflops: this.o.pace.of(deviceId, info),
+            random: this.o.random,
           })
         : undefined);
     if (ready) return grant(ready);
@@ -202,12 +203,6 @@ export class WorkPool {
     if (queued >= 0) this.open.splice(queued, 1);
     this.stats.accepted.set(result.taskId, (this.stats.accepted.get(result.taskId) ?? 0) + 1);
     return lease;
-  }
-
-  /** The pace a device was seen working at on a result, for sizing its next tasks. */
-  observe(deviceId: string, operations: bigint, durationMs: number): void {
-    const seen = Number(operations) / Math.max(1, durationMs) / 1e6;
-    this.pace.set(deviceId, 0.8 * (this.pace.get(deviceId) ?? seen) + 0.2 * seen);
   }
 
   /** A task given back goes to someone else, unless the device said the task itself is bad. */

@@ -91,10 +91,11 @@ test('re-sending a result is safe: the coordinator counts it once and the ledger
   assert.equal(ledger.sums.total().pendingTasks, 1);
 });
 
-test('a wrong result fails verification: its receipt says rejected, pays nothing, and the reputation drops', async () => {
-  const net = await devnet();
+test('a wrong result fails verification: its receipt says rejected, pays nothing, pauses the device, and the reputation drops', async () => {
+  let shift = 0;
+  const net = await devnet({ clock: { now: () => Date.now() + shift } });
   const { client, ledger } = await device(net.url);
-  net.addTasks(2);
+  net.addTasks(1);
   const first = await leaseTask(client);
   const result = await runWithOrt(first.task);
   const y = result.outputs['Y']!;
@@ -109,6 +110,9 @@ test('a wrong result fails verification: its receipt says rejected, pays nothing
     'no transfers are paid for a rejected result',
   );
   assert.equal(net.stats.rejected, 1);
+  assert.equal((await client.lease()).kind, 'none', 'no work for an hour (docs/protocol.md, "Verification")');
+  shift = 3_600_000;
+  net.addTasks(1);
   const second = await leaseTask(client);
   await client.complete(second.leaseId, await runWithOrt(second.task));
   await client.flush();

@@ -2,6 +2,7 @@
 // Each runs real parts: the real ModelCache/runtime/scheduler/network client, the real devnet coordinator, a hostile
 // node:http server on 127.0.0.1 for what no honest coordinator does, and a real 2 MB tmpfs for a full disk.
 // `fast` cases also run in `npm test` (test/unit/soak.test.ts); `npm run soak` runs all of them at full size.
+import { CHEATING_CASES } from './cases-cheating.js';
 import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
 import { LEASING_CASES } from './cases-leasing.js';
@@ -21,4 +22,5 @@ export const CASES: SoakCase[] = [
   ...WALLET_CASES,
   ...DOOR_CASES,
   ...LEASING_CASES,
+  ...CHEATING_CASES,
 ];

@@ -6,21 +6,11 @@ import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { Wallet } from 'ethers';
 import { DEVNET_LABEL } from '../../main/common/network.js';
-import { encodeFrame, FRAME_CONTENT_TYPE } from '../../main/common/frame.js';
-import type { TaskResult } from '../../main/common/task.js';
-import {
-  eip712Domain,
-  InfoReplySchema,
-  ReceiptsReplySchema,
-  REGISTRATION_TYPES,
-  type EpochBundle,
-  type Receipt,
-  type Registration,
-} from '../../main/common/protocol.js';
-import { bundleProblem } from '../../main/core/network/receipts.js';
+import { InfoReplySchema } from '../../main/common/protocol.js';
 import { startCoordinator, type Coordinator } from '../../main/devnet/coordinator.js';
 import { devnetModels, makeTask, Verifier } from '../../main/devnet/tasks.js';
 import { tempDir } from '../helpers/fakes.js';
+import { epochsOf, post, receiptsOf, signedRegistration, submit } from '../helpers/devnet-raw.js';
 import { cpuDevice, runWithOrt } from '../integration/support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -34,40 +24,6 @@ async function devnet(
   const c = await startCoordinator({ ...options, stateFile });
   closers.push(() => c.close());
   return c;
-}
-
-const post = async (base: string, path: string, body: unknown, token?: string) => {
-  const res = await fetch(new URL(path, base), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-};
-
-/** Submits a result as the client does: a frame, its tensors as raw bytes. */
-const submit = async (base: string, leaseId: unknown, result: TaskResult, token: string) => {
-  const body = Buffer.concat(encodeFrame({ leaseId, result }));
-  const res = await fetch(new URL('v1/submit', base), {
-    method: 'POST',
-    headers: { 'content-type': FRAME_CONTENT_TYPE, authorization: `Bearer ${token}` },
-    body,
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown>, bytes: body.byteLength };
-};
-
-type Owner = Pick<Wallet, 'address' | 'signTypedData'>;
-async function signedRegistration(net: Coordinator, owner: Owner, signer: Owner = owner, over: Partial<Registration> = {}) {
-  const deviceId = over.deviceId ?? `dev-${Math.random().toString(36).slice(2)}`;
-  const registration: Registration = {
-    deviceId,
-    owner: owner.address,
-    coordinator: net.address,
-    info: JSON.stringify({ deviceId, owner: owner.address, ...cpuDevice }),
-    issuedAt: Date.now(),
-    ...over,
-  };
-  return { registration, signature: await signer.signTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration) };
 }
 
 test('registration must be signed by the owner it names, for exactly the device info sent, recently', async () => {
@@ -166,15 +122,6 @@ test('a released task goes back to the pool, unless the device said the task its
   assert.deepEqual(net.stats.releases, ['policy-pause', 'invalid-task']);
 });
 
-/** Every epoch the device has not fetched (the cursor stays at 0), each checked as a device checks it. */
-const epochsOf = async (net: Coordinator, token: string): Promise<EpochBundle[]> => {
-  const res = await fetch(new URL('v1/receipts?cursor=0', net.url), { headers: { authorization: `Bearer ${token}` } });
-  const { epochs } = ReceiptsReplySchema.parse(await res.json());
-  for (const bundle of epochs) assert.equal(bundleProblem(bundle, { chainId: 31337, coordinator: net.address }), null);
-  return epochs;
-};
-const receiptsOf = async (net: Coordinator, token: string): Promise<Receipt[]> => (await epochsOf(net, token)).flatMap((b) => b.receipts);
-
 test('pay follows the lease, not the result: GPU leases are paid GPU rates whatever the result says ran them; a processor cannot lease GPU work', async () => {
   const net = await devnet();
   const owner = Wallet.createRandom();
@@ -196,23 +143,6 @@ test('pay follows the lease, not the result: GPU leases are paid GPU rates whate
   net.addTasks(1);
   const refused = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'gpu' }, cpuToken);
   assert.deepEqual([refused.json['kind'], refused.json['reason']], ['none', 'not-eligible']);
-});
-
-test('on demand, tasks are sized to the speed the device is seen working at, not only the speed it registered', async () => {
-  const net = await devnet(null, { verifyRate: 0 });
-  const owner = Wallet.createRandom();
-  const token = String((await post(net.url, 'v1/devices/register', await signedRegistration(net, owner))).json['deviceToken']);
-  const rowsOf = (lease: { json: Record<string, unknown> }) =>
-    (lease.json['task'] as { inputs: { X: { shape: number[] } } }).inputs.X.shape[0]!;
-  // Registered at 25 GFLOPS a core: 50–500 ms is 9–94 rows.
-  const first = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
-  assert.ok(rowsOf(first) <= 94, `${rowsOf(first)} rows`);
-  // Its result says it works at least 50 times faster (its whole task in 1 ms of wall time).
-  const result = await runWithOrt(first.json['task'] as Parameters<typeof runWithOrt>[0]);
-  const fast = { ...result, accounting: { ...result.accounting, wallMs: 1 } };
-  assert.equal((await submit(net.url, first.json['leaseId'], fast, token)).json['status'], 'accepted');
-  const next = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'cpu' }, token);
-  assert.ok(rowsOf(next) > 94, `${rowsOf(next)} rows once it was seen working faster`);
 });
 
 test('bandwidth is the bytes actually moved for the tasks: the model counts once, when the device fetched it through its lease; one receipt an epoch', async () => {
