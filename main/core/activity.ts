@@ -1,5 +1,6 @@
 import { rename, stat } from 'node:fs/promises';
 import { errorText } from '../common/result.js';
+import { SerialQueue } from '../common/serial.js';
 import { ActivityEntrySchema, type ActivityEntry } from '../common/state.js';
 import { encodeRecord, LogAppender, openLog } from './fs/checksummed-log.js';
 import { refusalAdvice } from './fs/disk-refusal.js';
@@ -16,7 +17,7 @@ const ROTATE_BYTES = 1024 * 1024;
  * saying so when it starts and one when it ends.
  */
 export class ActivityLog {
-  private writes: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialQueue();
   private heldTold = false;
   private droppedTold = 0;
 
@@ -49,15 +50,13 @@ export class ActivityLog {
     const entry: ActivityEntry = { at: this.clock.now(), kind, message };
     this.entries.push(entry);
     if (this.entries.length > LIMIT) this.entries.shift();
-    this.writes = this.writes
-      .then(() => this.write(entry))
-      .catch((error: unknown) => this.logger.error(`activity log: ${errorText(error)}`));
+    this.writes.run(() => this.write(entry)).catch((error: unknown) => this.logger.error(`activity log: ${errorText(error)}`));
     this.added(entry);
   }
 
   /** Waits for the writes under way, then tries once more to write what the disk refused. */
   async close(): Promise<void> {
-    await this.writes;
+    await this.writes.idle();
     await this.file.append();
   }
 

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { ZodError } from 'zod';
 import { errorText } from '../common/result.js';
+import { SerialQueue } from '../common/serial.js';
 import type { HardwareSnapshot } from '../common/hardware.js';
 import type { EarningsQuery, EarningsSummary, Estimates } from '../common/network.js';
 import type { Decision } from '../common/policy.js';
@@ -98,7 +99,7 @@ export function createContribution(o: ContributionOptions): Contribution {
   let connected: Connected | null = null;
   let decision: Decision | null = null;
   let blocker: string | null = 'Starting…';
-  let reconciling: Promise<void> = Promise.resolve();
+  const reconciles = new SerialQueue();
   const query = (q: EarningsQuery) => ({ ...q, utcOffsetMinutes: o.utcOffsetMinutes() });
   /** Ledger totals, recomputed only when the ledger changed (the state is published every tick). */
   let earned: Work['earned'] = null;
@@ -228,13 +229,13 @@ export function createContribution(o: ContributionOptions): Contribution {
     apply,
     lanes: () => connected?.scheduler.snapshot().lanes ?? [],
     refresh() {
-      reconciling = reconciling.then(reconcile).catch((error: unknown) => {
+      const reconciled = reconciles.run(reconcile).catch((error: unknown) => {
         // A schema's own text (a ZodError dump) says nothing to a user; the details are in the log line below.
         const why = error instanceof ZodError ? 'a file or a reply could not be read; the details are in the log' : errorText(error);
         blocker = `Could not join the network: ${why}`;
         logger.error(`contribution: ${(error as Error).stack ?? String(error)}`);
       });
-      return reconciling.then(o.onChange);
+      return reconciled.then(o.onChange);
     },
     earnings: (q) => connected?.service.earnings(query(q)) ?? null,
     receipts: (limit) => connected?.service.ledger.sums.newest().slice(-limit).reverse() ?? null,
@@ -272,7 +273,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     },
     async close() {
       closed = true;
-      await reconciling;
+      await reconciles.idle();
       await stopAll();
       recount();
     },

@@ -1,5 +1,6 @@
 import type { Decision, Signals } from '../common/policy.js';
 import type { Settings } from '../common/settings.js';
+import { SerialQueue } from '../common/serial.js';
 import type { Monitor } from './monitor/monitor.js';
 import { decide, summarize } from './policy/decide.js';
 import type { Ports } from './ports.js';
@@ -35,7 +36,7 @@ export interface PolicyLoopOptions {
 export class PolicyLoop {
   signals: Signals | null = null;
   decision: Decision | undefined;
-  private ticks: Promise<void> = Promise.resolve();
+  private readonly ticks = new SerialQueue();
   private cancelTimer = (): void => undefined;
   private closed = false;
   private stopWatching: (() => void) | null = null;
@@ -46,9 +47,9 @@ export class PolicyLoop {
   }
 
   tick(): Promise<void> {
-    return (this.ticks = this.ticks
-      .then(async () => this.settle(await this.o.monitor.sample(this.o.settings())))
-      .catch((error: unknown) => this.o.ports.logger.error(`policy tick failed: ${(error as Error).stack ?? String(error)}`)));
+    return this.ticks
+      .run(async () => this.settle(await this.o.monitor.sample(this.o.settings())))
+      .catch((error: unknown) => this.o.ports.logger.error(`policy tick failed: ${(error as Error).stack ?? String(error)}`));
   }
 
   /** (Re)starts the timer at the period for what the agent is doing now. */
@@ -91,6 +92,6 @@ export class PolicyLoop {
     this.cancelTimer();
     this.unsubscribeSession();
     this.followInput(false);
-    await this.ticks;
+    await this.ticks.idle();
   }
 }

@@ -10,6 +10,7 @@ import { Contract, type Provider } from 'ethers';
 import { z } from 'zod';
 import { ReceiptSchema, SignedEpochSchema, type EpochBundle, type Receipt } from '../common/protocol.js';
 import type { ChainSettings, Voucher } from '../common/wallet.js';
+import { SerialQueue } from '../common/serial.js';
 import { appendRecord, openLog } from '../core/fs/checksummed-log.js';
 import type { Logger } from '../core/ports.js';
 import { PAYOUT_ABI } from '../common/payout-abi.js';
@@ -93,15 +94,13 @@ export async function openPayouts(options: {
     for (const [id, receipts] of open) if (receipts.length === 0) open.delete(id);
   }
   // One append at a time, in the order they were made.
-  let appends: Promise<void> = Promise.resolve();
+  const appends = new SerialQueue();
 
   const payouts: Payouts = {
     async record(line) {
       // Counted once on disk: what a voucher covers is always what a restarted devnet would count.
       if (file) {
-        const done = appends.then(() => appendRecord(file, line));
-        appends = done.catch(() => undefined);
-        await done;
+        await appends.run(() => appendRecord(file, line));
       }
       count(line);
     },

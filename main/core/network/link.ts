@@ -10,6 +10,7 @@ import {
   type Registration,
 } from '../../common/protocol.js';
 import { errorText } from '../../common/result.js';
+import { SerialQueue } from '../../common/serial.js';
 import type { LinkMeter } from './link-meter.js';
 import { coalesced } from '../coalesced.js';
 import type { Clock, Logger } from '../ports.js';
@@ -55,7 +56,7 @@ export class CoordinatorLink {
   private toldLink = false;
   // Registrations go one after another, each signed after the one before was saved: two calls finding the device
   // forgotten at once would otherwise sign the same time, and the second would be refused as a replay.
-  private registrations: Promise<unknown> = Promise.resolve();
+  private readonly registrations = new SerialQueue();
   // One at a time: two first contacts at once (background sync, a lease, a voucher) registered twice with the same
   // signed time, and the coordinator refused the second as a replay.
   readonly connect = coalesced(() => this.connectNow());
@@ -177,9 +178,7 @@ export class CoordinatorLink {
   }
 
   private registerInTurn(reply: InfoReply): Promise<void> {
-    const next = this.registrations.then(() => this.register(reply));
-    this.registrations = next.catch(() => undefined);
-    return next;
+    return this.registrations.run(() => this.register(reply));
   }
 
   private async register(reply: InfoReply): Promise<void> {

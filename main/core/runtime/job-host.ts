@@ -10,6 +10,7 @@ import { Socket, type ConnectOpts, type SocketConstructorOpts } from 'node:net';
 import { parentPort, isMainThread, Worker } from 'node:worker_threads';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { DTYPE_BYTES, DTypeSchema, type DType } from '../../common/task.js';
+import { SerialQueue } from '../../common/serial.js';
 import {
   HostRequestSchema,
   tensorBuffers,
@@ -313,10 +314,10 @@ async function startWorker(): Promise<void> {
   }
 
   // One job at a time, in arrival order; the next request waits here while this one computes.
-  let chain = Promise.resolve();
+  const jobs = new SerialQueue();
   port.on('message', ({ req, recycle }: ToWorker) => {
     outputs.give(recycle);
-    chain = chain.then(() => run(req)); // parsed by the main thread
+    void jobs.run(() => run(req)); // parsed by the main thread; run() reports its own failures
   });
 }
 

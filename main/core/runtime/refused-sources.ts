@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { errorText } from '../../common/result.js';
+import { SerialQueue } from '../../common/serial.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { setAside } from '../fs/set-aside.js';
 import type { Clock, Logger } from '../ports.js';
@@ -25,7 +26,7 @@ export class RefusedSources {
   /** sha256 → why its last download was refused and until when (clock ms) that answer stands; oldest first. */
   private readonly refused = new Map<string, { message: string; until: number }>();
   private read: Promise<void> | null = null;
-  private writes: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(
     private readonly file: string,
@@ -47,13 +48,11 @@ export class RefusedSources {
     this.refused.set(sha256, { message: message.slice(0, 4096), until: now + REFUSED_MS });
     for (const [sha, { until }] of this.refused) if (until <= now || this.refused.size > REFUSED_MAX) this.refused.delete(sha);
     const refused = [...this.refused].map(([sha, r]) => ({ sha256: sha, ...r }));
-    this.writes = this.writes.then(() =>
-      writeFileAtomic(this.file, JSON.stringify({ version: 1, refused } satisfies z.infer<typeof RefusedFileSchema>)).catch(
-        (error: unknown) =>
-          this.logger.warn(`model cache: the refused sources could not be saved (${errorText(error)}); they are kept until the app stops`),
-      ),
-    );
-    return this.writes;
+    return this.writes
+      .run(() => writeFileAtomic(this.file, JSON.stringify({ version: 1, refused } satisfies z.infer<typeof RefusedFileSchema>)))
+      .catch((error: unknown) =>
+        this.logger.warn(`model cache: the refused sources could not be saved (${errorText(error)}); they are kept until the app stops`),
+      );
   }
 
   /** The refusals a run before this one saved; a file that cannot be read is set aside (they are only a shortcut). */

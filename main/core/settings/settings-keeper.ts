@@ -1,4 +1,5 @@
 import { errorText, fail, fieldErrors, ok, type Result } from '../../common/result.js';
+import { SerialQueue } from '../../common/serial.js';
 import { SettingsSchema, type Settings } from '../../common/settings.js';
 import type { Logger } from '../ports.js';
 import type { SettingsStore } from './store.js';
@@ -8,7 +9,7 @@ import type { SettingsStore } from './store.js';
  * quick edits cannot interleave on disk), and only then takes effect, through `changed`, which the next change waits for.
  */
 export class SettingsKeeper {
-  private writes: Promise<unknown> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(
     private readonly store: SettingsStore,
@@ -20,14 +21,15 @@ export class SettingsKeeper {
     return this.current;
   }
 
-  /** Checked again whole: a patch over IPC may carry explicit undefined, and later rules span fields. */
+  /**
+   * Merged in its turn, over the change before it (merged at the call, a quick second patch undid the first), and
+   * checked again whole: a patch over IPC may carry explicit undefined, and later rules span fields.
+   */
   patch(patch: object): Promise<Result<Settings>> {
-    const merged = SettingsSchema.safeParse({ ...this.current, ...patch });
-    if (!merged.success) {
-      return Promise.resolve(fail('VALIDATION', 'Some settings are not valid; nothing was saved.', fieldErrors(merged.error)));
-    }
-    const next = merged.data;
-    const run = this.writes.then(async (): Promise<Result<Settings>> => {
+    return this.writes.run(async (): Promise<Result<Settings>> => {
+      const merged = SettingsSchema.safeParse({ ...this.current, ...patch });
+      if (!merged.success) return fail('VALIDATION', 'Some settings are not valid; nothing was saved.', fieldErrors(merged.error));
+      const next = merged.data;
       try {
         await this.store.save(next);
       } catch (error) {
@@ -40,12 +42,10 @@ export class SettingsKeeper {
       await this.o.changed(before, next);
       return ok(next);
     });
-    this.writes = run;
-    return run;
   }
 
   /** Waits for the writes under way. */
-  async settled(): Promise<void> {
-    await this.writes;
+  settled(): Promise<void> {
+    return this.writes.idle();
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Confirmation, GuardedAction } from '../../common/wallet.js';
+import { SerialQueue } from '../../common/serial.js';
 import { WalletError } from './errors.js';
 
 /** Wrong passphrases allowed before the wait starts, then 2 s, 4 s, 8 s… up to 5 minutes (reset by a right one). */
@@ -13,14 +14,14 @@ const MAX_WAIT_MS = 5 * 60_000;
  * holding the local token cannot guess at scrypt speed.
  */
 export class PassphraseGate {
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new SerialQueue();
   #failures = 0;
   #notBefore = 0;
 
   constructor(private readonly now: () => number) {}
 
   run<T>(check: () => Promise<T>): Promise<T> {
-    const turn = this.#queue.then(async () => {
+    return this.#queue.run(async () => {
       const wait = this.#notBefore - this.now();
       if (wait > 0) {
         throw new WalletError('RATE_LIMITED', `Too many wrong passphrases. Wait ${Math.ceil(wait / 1000)} s, then try again.`);
@@ -36,8 +37,6 @@ export class PassphraseGate {
         throw error;
       }
     });
-    this.#queue = turn.catch(() => undefined);
-    return turn;
   }
 }
 
