@@ -24,7 +24,7 @@ test('/proc/cpuinfo of real x86, ARM and POWER machines', async () => {
   const i7 = parseCpuinfo(await fixture('cpuinfo', 'i7-8650u.txt'), 'x64');
   assert.deepEqual(i7, {
     vendor: 'intel',
-    model: 'Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz',
+    model: 'Intel Core i7-8650U',
     arch: 'x64',
     cores: 4,
     threads: 8,

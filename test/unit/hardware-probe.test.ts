@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { release, totalmem } from 'node:os';
+import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { before, describe, test } from 'node:test';
 import { HardwareReportSchema, type Gpu, type GpuField, type HardwareReport, type VendorReport } from '../../main/common/hardware.js';
+import { cpuModelName } from '../../main/core/hardware/cpu-model.js';
 import type { createDefaultProbe } from '../../main/core/hardware/default-probe.js';
 import { createFallbackProbe } from '../../main/core/hardware/fallback-probe.js';
 import { createNativeProbe, loadAddon, type Addon } from '../../main/core/hardware/native-probe.js';
@@ -339,7 +340,7 @@ test("one truth for the CPU on Linux: both probes give the kernel's record with 
   assert.equal(native.memoryBytes, fallback.memoryBytes);
 });
 
-test("off Linux the addon's CPU reading answers, with the call behind each field", async () => {
+test("off Linux the addon's CPU reading answers, the model being the OS's brand string in one spelling", { timeout: 60_000 }, async () => {
   const raw = {
     vendor: 'Apple',
     model: 'Apple M1',
@@ -355,10 +356,36 @@ test("off Linux the addon's CPU reading answers, with the call behind each field
     { kind: 'native', reason: 'test' },
     { ...machine, platform: 'darwin' },
   ).detect();
-  assert.deepEqual(HardwareReportSchema.parse(report).cpu, { ...raw, vendor: 'apple' });
+  assert.deepEqual(HardwareReportSchema.parse(report).cpu, {
+    ...raw,
+    vendor: 'apple',
+    model: cpuModelName(cpus()[0]!.model),
+    sources: { ...raw.sources, model: 'os.cpus()' },
+  });
 });
 
-test('the systeminformation path used off Linux gives a whole CPU record and names systeminformation as its source', async () => {
+test('off Linux both probes give the same CPU model, whatever cpuid or systeminformation spell', { timeout: 60_000 }, async () => {
+  // cpuid's brand string on a virtual machine (issue 30), which the OS's own name replaces in both probes.
+  const vm = {
+    vendor: 'AuthenticAMD',
+    model: 'Oxide Virtual Turin-like Processor',
+    arch: 'x64',
+    cores: 1,
+    threads: 1,
+    features: [],
+    sources: {},
+  };
+  const machine = await fakeMachine('missing', 'missing');
+  const [native, fallback] = await Promise.all([
+    createNativeProbe({ ...addon, cpu: () => vm }, { kind: 'native', reason: 'test' }, { ...machine, platform: 'win32' }).detect(),
+    createFallbackProbe({ kind: 'fallback', reason: 'test' }, { env: machine.env, platform: 'win32' }).detect(),
+  ]);
+  assert.equal(native.cpu.model, fallback.cpu.model);
+  assert.equal(native.cpu.model, cpuModelName(cpus()[0]!.model));
+  assert.deepEqual([native.cpu.sources?.model, fallback.cpu.sources?.model], ['os.cpus()', 'os.cpus()']);
+});
+
+test('the systeminformation path used off Linux gives a whole CPU record and names its sources', { timeout: 60_000 }, async () => {
   const env = { PATH: (await fakeMachine('missing', 'missing')).env['PATH'] };
   const { cpu } = HardwareReportSchema.parse(
     await createFallbackProbe({ kind: 'fallback', reason: 'test' }, { env, platform: 'win32' }).detect(),
@@ -367,7 +394,7 @@ test('the systeminformation path used off Linux gives a whole CPU record and nam
   assert.equal(cpu.arch, process.arch);
   assert.deepEqual(cpu.sources, {
     vendor: 'systeminformation cpu()',
-    model: 'systeminformation cpu()',
+    model: 'os.cpus()',
     arch: 'process.arch',
     cores: 'systeminformation cpu()',
     threads: 'systeminformation cpu()',

@@ -14,6 +14,7 @@ import {
 } from './nvidia-smi.js';
 import { kernelCpu } from './kernel-cpu.js';
 import { parseSystemProfilerDisplays } from './parsers.js';
+import { osCpuModel } from './cpu-model.js';
 import { computeCapabilityFromPciId } from './pci-compute.js';
 import { blankGpu, CPU_SOURCES, cpuRecord, probeError, vendorReport, type HardwareProbe } from './probe.js';
 import { firstLine, output, run, type Run } from './tool-run.js';
@@ -122,15 +123,16 @@ async function cpu(platform: NodeJS.Platform): Promise<Cpu> {
   const [info, flags] = await Promise.all([si.cpu(), si.cpuFlags()]);
   const features = flags.split(/\s+/).map(siFlag);
   if (process.arch === 'arm64') features.push('neon'); // mandatory on arm64, rarely listed
+  const os = osCpuModel();
   const record = cpuRecord({
     vendor: info.manufacturer,
-    model: `${info.manufacturer} ${info.brand}`,
+    model: os?.model ?? `${info.manufacturer} ${info.brand}`,
     arch: process.arch,
     cores: info.physicalCores,
     threads: info.cores,
     features,
   });
-  return { ...record, sources: { ...CPU_SOURCES.systeminformation } };
+  return { ...record, sources: { ...CPU_SOURCES.systeminformation, ...(os ? { model: os.source } : {}) } };
 }
 
 /** Whatever one vendor's tool prints, even what breaks its reader, is that vendor's failure, never the whole detection's. */

@@ -14,6 +14,7 @@ import {
 } from '../../common/hardware.js';
 import type { Addon } from './addon-load.js';
 import { probeIntelDrm } from './intel-drm.js';
+import { osCpuModel } from './cpu-model.js';
 import { kernelCpu } from './kernel-cpu.js';
 import { blankGpu, cpuRecord, gpuName, normalizeBusId, probeError, vendorReport, type HardwareProbe } from './probe.js';
 
@@ -166,12 +167,14 @@ async function vendor(
   });
 }
 
-/** Linux: the kernel's CPU, as the fallback reads it; elsewhere the addon's, with the call behind each field. */
+/** Linux: the kernel's CPU, as the fallback reads it; elsewhere the addon's and the OS's model (probe.ts), with the call behind each field. */
 async function cpu(addon: Addon, platform: NodeJS.Platform): Promise<Cpu> {
   if (platform === 'linux') return kernelCpu();
   if (!addon.cpu) throw new Error('The native addon cannot read this CPU: rebuild it with npm install');
   const raw = RawCpuSchema.parse(addon.cpu());
-  return { ...cpuRecord(raw), sources: raw.sources };
+  const os = osCpuModel();
+  if (!os) return { ...cpuRecord(raw), sources: raw.sources };
+  return { ...cpuRecord({ ...raw, model: os.model }), sources: { ...raw.sources, model: os.source } };
 }
 
 /** The HardwareProbe over the N-API addon. */

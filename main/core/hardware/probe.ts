@@ -14,6 +14,7 @@ import {
   type ProviderInfo,
   type VendorReport,
 } from '../../common/hardware.js';
+import { cpuModelName } from './cpu-model.js';
 import { withSharedMemory } from './shared-memory.js';
 
 /**
@@ -22,19 +23,23 @@ import { withSharedMemory } from './shared-memory.js';
  *
  * | Field                  | Linux, both probes          | macOS, Windows: addon            | macOS, Windows: fallback     |
  * |------------------------|-----------------------------|----------------------------------|------------------------------|
- * | CPU vendor, model      | /proc/cpuinfo               | cpuid; macOS: sysctl brand string | systeminformation cpu()      |
+ * | CPU vendor             | /proc/cpuinfo               | cpuid; macOS: sysctl             | systeminformation cpu()      |
+ * | CPU model              | /proc/cpuinfo               | os.cpus() (else cpuid / sysctl)  | os.cpus() (else si cpu())    |
  * | CPU cores, threads     | /proc/cpuinfo               | sysctl; GetLogicalProcessorInfoEx | systeminformation cpu()      |
  * | CPU features           | /proc/cpuinfo               | cpuid + XGETBV; sysctl; Win32 API | systeminformation cpuFlags() |
  * | CPU arch               | process.arch                | the addon's build                | process.arch                 |
  * | memoryBytes            | os.totalmem() everywhere (the kernel's MemTotal)                                          |
+ * | GPU name (AMD, Intel)  | the PCI ID database's name for the device id, else the driver's (gpu-name.ts)             |
  * | GPU readings           | the driver's own counter: its library (addon) or its tool (fallback), per Gpu.sources      |
  *
  * Why the kernel wins on Linux: on a virtual machine the hypervisor's cpuid brand string can differ from the name
  * the kernel shows ("Oxide Virtual Turin-like Processor" against "AMD EPYC"); /proc/cpuinfo is what lscpu, top and a
  * user's bug report show, the only name ARM, POWER and s390x have, and all the fallback can read. Its flags are the
  * features the kernel lets programs use (it clears those it turned off: clearcpuid=, errata). No clock is read, so
- * clocks have no second answer. Off Linux, systeminformation spells some models its own way ("Core™" for
- * "Core(TM)"): the addon's answer is the OS's own string.
+ * clocks have no second answer. Off Linux the model is the OS's own brand string, read by Node (os.cpus()) for both
+ * probes: systeminformation rewrites it ("11th Gen Intel(R) Core(TM) i7-1165G7" loses its first word), and the addon
+ * has none on Windows on Arm. Whatever the source, the model is spelled by one rule (cpu-model.ts: "Intel Core
+ * i7-8650U" for "Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz" and for systeminformation's "Intel® Core™ i7-8650U").
  */
 export const CPU_SOURCES = {
   kernel: {
@@ -208,7 +213,7 @@ export function cpuRecord(fields: {
   const present = new Set(fields.features);
   return {
     vendor: cpuVendor(fields.vendor),
-    model: fields.model.replace(/\s+/g, ' ').trim(),
+    model: cpuModelName(fields.model),
     arch: fields.arch,
     cores: fields.cores,
     threads: fields.threads,
