@@ -1,6 +1,8 @@
-// `npm start`: the desktop app where Electron can run, otherwise headless mode with the UI in a browser.
+// `npm start`: builds what changed since the last build, then the desktop app where Electron can run, otherwise
+// headless mode with the UI in a browser.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { buildChanged } from './build-changed.mjs';
 import { findElectron } from './launcher.mjs';
 
 /** An Electron that dies this soon after launch never showed its window (missing libraries, GPU, sandbox…). */
@@ -12,6 +14,8 @@ const headless = (reason) => {
   return import('../dist/main/headless.js');
 };
 
+const built = await buildChanged();
+if (built !== 0) process.exit(built);
 const found = await findElectron({ electronDir: fileURLToPath(new URL('../node_modules/electron', import.meta.url)) });
 if ('reason' in found) {
   await headless(found.reason);
