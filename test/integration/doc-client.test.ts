@@ -453,6 +453,6 @@ test('a client built from the doc alone registers, computes, proves its receipt 
   const [lastSeq, total] = (await payout.getFunction('paid')(owner.address, deviceId)) as [bigint, bigint];
   assert.deepEqual([lastSeq, total], [BigInt(epochs.at(-1)!.epoch.lastSeq), earned]);
   console.log(
-    `doc client: ${receipts.length} receipts in ${epochs.length} epoch(s), claimed ${earned} wei on chain ${info.payout.chainId}`,
+    `doc client: ${receipts.length} receipts in ${epochs.length} epoch(s), claimed ${earned} wei on chain ${info.payout.chainId} for ${mined.gasUsed} gas`,
   );
 });
