@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HardwareSnapshotSchema } from './hardware.js';
-import { EarningsBucketSchema, NetworkStatusSchema } from './network.js';
+import { EarningsBucketSchema, LedgerCheckSchema, NetworkEarningsSchema, NetworkStatusSchema } from './network.js';
 import { WalletViewSchema } from './wallet.js';
 import { DecisionSchema, SignalsSchema } from './policy.js';
 import { TellKindSchema } from './settings.js';
@@ -38,7 +38,12 @@ export const WorkSchema = z.object({
   tasks: z.array(TaskViewSchema),
   /** Why the runtime could not use a preferred execution provider, per lane. */
   notices: z.array(z.string()),
+  /** What the network in use confirmed and has pending (null until it is known): never another network's. */
   earned: EarningsBucketSchema.nullable(),
+  /** Each network earned on, the one in use first; readable with a locked wallet. */
+  networks: z.array(NetworkEarningsSchema).optional(),
+  /** The earnings history's first check after a start, while it runs. */
+  ledgerCheck: LedgerCheckSchema.nullable().optional(),
 });
 export type Work = z.infer<typeof WorkSchema>;
 

@@ -46,6 +46,8 @@ function walletAndThen<H extends Record<string, (args: never) => Promise<unknown
 function commandHandlers(d: CommandDeps): Handlers {
   const { contribution, keeper } = d;
   const notConnected = () => fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');
+  // Earnings come from the checked ledger, wallet locked or not: only while it is checked are they not there.
+  const unreadable = () => fail('UNAVAILABLE', contribution.whyNoEarnings());
   return {
     getState: async () => ok(d.state()),
     setShare: async ({ on }) => {
@@ -64,16 +66,16 @@ function commandHandlers(d: CommandDeps): Handlers {
     submitWebGpuReport: ({ report }) => d.hardware.acceptWebGpuReport(report),
     getEarnings: async (q) => {
       const summary = contribution.earnings(q);
-      return summary ? ok(summary) : notConnected();
+      return summary ? ok(summary) : unreadable();
     },
     exportEarningsCsv: async (q) => {
       const csv = await contribution.csv(q);
-      if (csv === null) return notConnected();
+      if (csv === null) return unreadable();
       return ok({ fileName: `synor-earnings-${new Date(d.clock.now()).toISOString().slice(0, 10)}.csv`, csv });
     },
     getReceipts: async ({ limit }) => {
       const receipts = contribution.receipts(limit);
-      return receipts ? ok(receipts) : notConnected();
+      return receipts ? ok(receipts) : unreadable();
     },
     getEstimates: async ({ days }) => {
       const estimates = contribution.estimates(days);

@@ -267,41 +267,60 @@ async function startDevnet(): Promise<{ url: string }> {
   return { url };
 }
 
-async function call<T>(base: string, schema: z.ZodType<T>, path: string, token?: string, body?: unknown): Promise<T> {
+/** A JSON request; the parsed reply, and the size of its body in bytes when asked (bandwidth is counted in them). */
+async function call<T>(
+  base: string,
+  schema: z.ZodType<T>,
+  path: string,
+  token?: string,
+  body?: unknown,
+  size?: (bytes: number) => void,
+): Promise<T> {
   const res = await fetch(new URL(path, base), {
     method: body === undefined ? 'GET' : 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  const json: unknown = await res.json();
-  assert.equal(res.status, 200, `${path}: ${JSON.stringify(json)}`);
-  return schema.parse(json);
+  const text = await res.text();
+  assert.equal(res.status, 200, `${path}: ${text}`);
+  size?.(Buffer.byteLength(text));
+  return schema.parse(JSON.parse(text));
+}
+
+/** Sessions by model hash: a model is downloaded once (the hash says what it is, whichever lease's URL named it). */
+const sessions = new Map<string, ort.InferenceSession>();
+stops.push(async () => {
+  for (const session of sessions.values()) await session.release();
+});
+
+async function sessionFor(model: z.infer<typeof Task>['model']): Promise<ort.InferenceSession> {
+  const known = sessions.get(model.sha256);
+  if (known) return known;
+  const bytes = Buffer.from(await (await fetch(model.url)).arrayBuffer());
+  assert.equal(createHash('sha256').update(bytes).digest('hex'), model.sha256);
+  const session = await ort.InferenceSession.create(bytes);
+  sessions.set(model.sha256, session);
+  return session;
 }
 
 /** The task run with its own model, checked by hash; its outputs as float32 tensors. */
 async function compute(task: z.infer<typeof Task>): Promise<{ name: string; shape: number[]; data: Buffer }[]> {
-  const model = Buffer.from(await (await fetch(task.model.url)).arrayBuffer());
-  assert.equal(createHash('sha256').update(model).digest('hex'), task.model.sha256);
-  const session = await ort.InferenceSession.create(model);
-  try {
-    const feeds = Object.fromEntries(
-      Object.entries(task.inputs).map(([name, t]) => {
-        const bytes = Buffer.from(t.data, 'base64');
-        return [
-          name,
-          new ort.Tensor('float32', new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), t.shape),
-        ];
-      }),
-    );
-    const out = await session.run(feeds);
-    return task.outputs.map((name) => {
-      const t = out[name]!;
-      const data = t.data as Float32Array;
-      return { name, shape: [...t.dims], data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
-    });
-  } finally {
-    await session.release();
-  }
+  const session = await sessionFor(task.model);
+  const feeds = Object.fromEntries(
+    Object.entries(task.inputs).map(([name, t]) => {
+      const bytes = Buffer.from(t.data, 'base64');
+      return [
+        name,
+        new ort.Tensor('float32', new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)), t.shape),
+      ];
+    }),
+  );
+  const out = await session.run(feeds);
+  return task.outputs.map((name) => {
+    const t = out[name]!;
+    const data = t.data as Float32Array;
+    return { name, shape: [...t.dims], data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
+  });
 }
 
 /** The doc's frame: u32 LE header length, u32 LE payload length, the JSON header, the payload. */
@@ -359,16 +378,21 @@ test('a client built from the doc alone registers, computes, proves its receipt 
   // Lease, compute honestly, submit as a frame: four tasks (a new device has each one checked by recomputing it), well
   // within the minute an epoch stays open.
   const taskIds: string[] = [];
+  // Bytes the doc says count as bandwidth: lease replies' bodies, submitted frames, and the model once per device.
+  let moved = 0;
   for (let i = 0; i < 4; i++) {
     const started = performance.now();
-    const lease = await call(url, Leased, 'v1/lease', token, { waitMs: 5_000, resource: 'cpu' });
+    const lease = await call(url, Leased, 'v1/lease', token, { waitMs: 5_000, resource: 'cpu' }, (bytes) => (moved += bytes));
+    const firstFetch = !sessions.has(lease.task.model.sha256);
     const outputs = await compute(lease.task);
+    const body = frame(lease.leaseId, lease.task.id, outputs, performance.now() - started);
     const res = await fetch(new URL('v1/submit', url), {
       method: 'POST',
       headers: { 'content-type': 'application/vnd.synor.frame', authorization: `Bearer ${token}` },
-      body: frame(lease.leaseId, lease.task.id, outputs, performance.now() - started),
+      body,
     });
     Submitted.parse(await res.json());
+    moved += body.length + (firstFetch ? lease.task.model.size : 0);
     taskIds.push(lease.task.id);
   }
 
@@ -381,6 +405,12 @@ test('a client built from the doc alone registers, computes, proves its receipt 
     assert.equal(r.status, 'verified', 'computed honestly, checked and right');
     assert.equal(r.resourceType, 'cpu');
   }
+  const bandwidth = receipts.filter((r) => r.resourceType === 'bandwidth');
+  assert.deepEqual(
+    bandwidth.map((r) => [r.taskId, r.status, r.units]),
+    [['', 'verified', String(moved)]],
+    'one bandwidth receipt pays exactly the bytes the doc names',
+  );
   let earned = 0n;
   for (const { epoch, signature: epochSignature, receipts: rs } of epochs) {
     assert.equal(verifyTypedData(domain(info.chainId), EPOCH_TYPES, epoch, epochSignature), info.coordinator, 'signed by the coordinator');

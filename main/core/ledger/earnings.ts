@@ -3,7 +3,7 @@ import { EarningsQuerySchema } from '../../common/network.js';
 import { formatSynor, WORK_UNIT } from '../economics/rewards.js';
 import { epochKey, receiptsOf, type DetailLine } from './detail.js';
 import type { LedgerRecord } from './record.js';
-import type { LedgerSource } from './source.js';
+import { networkKey, type LedgerSource } from './source.js';
 import type { PendingResult } from './epoch-sums.js';
 
 const CSV_COLUMNS = [
@@ -54,7 +54,8 @@ export async function earningsCsv(sources: CsvSources, query: EarningsQuery = {}
   const q = EarningsQuerySchema.parse(query);
   const rows: Row[] = [];
   const detailed = new Set<string>();
-  const wanted = (source: LedgerSource): boolean => q.devnet === undefined || source.devnet === q.devnet;
+  const wanted = (source: LedgerSource): boolean =>
+    (q.devnet === undefined || source.devnet === q.devnet) && (q.network === undefined || networkKey(source) === q.network);
   const push = (at: number, cells: Row['cells']): void =>
     void rows.push({ at, n: rows.length, cells: [new Date(at).toISOString(), ...cells] });
   for await (const line of sources.detail) {
@@ -109,7 +110,7 @@ export async function earningsCsv(sources: CsvSources, query: EarningsQuery = {}
     }
   }
   for (const p of sources.pending) {
-    if (q.devnet !== undefined && p.devnet !== q.devnet) continue;
+    if ((q.devnet !== undefined && p.devnet !== q.devnet) || (q.network !== undefined && p.network !== q.network)) continue;
     push(p.at, ['pending', '', p.taskId, p.deviceId, '', '', '', '', '', '', '', '', '', '', formatSynor(p.estimateWei), p.url, p.devnet]);
   }
   rows.sort((a, b) => a.at - b.at || a.n - b.n);

@@ -9,23 +9,34 @@ export interface Slot {
   rejected: number;
 }
 
-/** Which sums a series keeps: per network kind (devnet or not), device and resource. */
+/** Which sums a series keeps: per network (`networkKey`: coordinator and chain), device and resource. */
 export interface SeriesInfo {
+  network: string;
   devnet: boolean;
   deviceId: string;
   resource: ResourceType;
 }
 
+/** Which slots `eachSlot` visits: of one kind of network or one network, in a time range. */
+export interface SlotQuery {
+  devnet?: boolean | undefined;
+  network?: string | undefined;
+  fromMs?: number | undefined;
+  toMs?: number | undefined;
+}
+
 /** A result the coordinator acknowledged; its estimate counts as pending until its receipt comes. */
 export interface Pending {
   at: number;
+  /** `networkKey` of the coordinator that acknowledged it. */
+  network: string;
   devnet: boolean;
   deviceId: string;
   estimateWei: bigint;
   url: string;
 }
 /** A result the coordinator acknowledged whose receipt has not come yet. */
-export type PendingResult = Pending & { taskId: string };
+export type PendingResult = Pending & { coordinator: string; taskId: string };
 
 /** What `LedgerTotals.sums` returns. */
 export interface EpochSums {

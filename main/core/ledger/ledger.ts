@@ -45,7 +45,8 @@ const ProblemSchema = z.object({ line: z.number().int(), message: z.string().max
 /** `<ledger>.index`: how many bytes of the ledger were checked, their sha256, and what they add up to. */
 const IndexSchema = z
   .object({
-    version: z.literal(2),
+    /** 3: sums per network (an index of 2 is not read: the lines are counted again, once). */
+    version: z.literal(3),
     bytes: z.number().int().nonnegative(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     lines: z.number().int().nonnegative(),
@@ -57,6 +58,10 @@ type Index = z.infer<typeof IndexSchema>;
 /** The index as kept after open: its sums live on in the ledger's totals, not twice. */
 type Seal = Omit<Index, 'totals'> & { totals?: undefined };
 const INDEX_EVERY = 500;
+/** How often a check tells how far it got: every 256 KiB of lines (about 300 epochs, a fraction of a second). */
+const PROGRESS_BYTES = 256 * 1024;
+/** Told how many bytes of the file a check has read, of how many. */
+export type Progress = (checkedBytes: number, totalBytes: number) => void;
 
 export class Ledger {
   private totals = new LedgerTotals();
@@ -122,11 +127,15 @@ export class Ledger {
    * again. Lines that fail are never counted: they move, with their reasons, to `<ledger>.set-aside-<time>`, and the
    * ledger is rewritten without them (other lines, damaged ones included, stay byte for byte).
    */
-  verify(problemOf: (record: LedgerRecord) => string | null, now: number): Promise<SetAsideReport | null> {
-    return this.inTurn(() => this.check(problemOf, now));
+  verify(problemOf: (record: LedgerRecord) => string | null, now: number, progress?: Progress): Promise<SetAsideReport | null> {
+    return this.inTurn(() => this.check(problemOf, now, progress));
   }
 
-  private async check(problemOf: (record: LedgerRecord) => string | null, now: number): Promise<SetAsideReport | null> {
+  private async check(
+    problemOf: (record: LedgerRecord) => string | null,
+    now: number,
+    progress: Progress = () => undefined,
+  ): Promise<SetAsideReport | null> {
     this.problemOf = problemOf;
     const size = (await stat(this.file).catch(() => undefined))?.size ?? 0;
     const prefix = this.index && this.index.bytes <= size ? await hashOf(this.file, this.index.bytes) : null;
@@ -141,7 +150,10 @@ export class Ledger {
     let lines = index?.lines ?? 0;
     let bytes = start;
     const bad: { line: string; reason: string; end: number }[] = [];
+    let told = start;
+    progress(start, size);
     for await (const { text, end } of fileLines(this.file, start)) {
+      if (end - told >= PROGRESS_BYTES) progress((told = end), size);
       const decoded = decodeRecord(text, LedgerRecordSchema);
       const reason = typeof decoded === 'string' ? null : problemOf(decoded);
       if (reason) {
@@ -154,6 +166,7 @@ export class Ledger {
       if (typeof decoded === 'string') problems.push({ line: lines, message: decoded });
       else if (totals.isNew(decoded)) totals.add(decoded);
     }
+    progress(size, size);
     this.totals = totals;
     this.report.problems = problems.slice(0, 100);
     if (this.index && !index) await this.noteReplaced(this.index, lines - problems.length, now);
@@ -240,7 +253,7 @@ export class Ledger {
     this.checked.sinceSaved = 0;
     this.totals.compact();
     const index: Index = {
-      version: 2,
+      version: 3,
       bytes: this.checked.bytes,
       sha256: this.checked.hash.copy().digest('hex'),
       lines: this.checked.lines,

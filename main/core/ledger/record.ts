@@ -11,7 +11,7 @@ export type LedgerRecord = z.infer<typeof LedgerRecordSchema>;
 /** The coordinator acknowledged a result; its reward is pending until its receipt comes (kept in the index only). */
 export interface Submitted {
   at: number;
-  source: Pick<LedgerSource, 'url' | 'devnet' | 'coordinator'>;
+  source: Pick<LedgerSource, 'url' | 'devnet' | 'coordinator' | 'chainId'>;
   taskId: string;
   deviceId: string;
   estimateWei: bigint;

@@ -1,14 +1,11 @@
 import { byText } from '../../common/text.js';
 import { EarningsQuerySchema, type EarningsBucket, type EarningsQuery, type EarningsSummary } from '../../common/network.js';
 import { formatSynor } from '../economics/rewards.js';
-import type { PendingResult, SeriesInfo, Slot } from './epoch-sums.js';
+import type { PendingResult, SeriesInfo, Slot, SlotQuery } from './epoch-sums.js';
 
 /** The earnings summary (per day, device and resource) from a ledger's slot sums and its pending results. */
 export interface SummarySource {
-  eachSlot(
-    q: { devnet?: boolean | undefined; fromMs?: number | undefined; toMs?: number | undefined },
-    each: (series: SeriesInfo, start: number, slot: Slot) => void,
-  ): void;
+  eachSlot(q: SlotQuery, each: (series: SeriesInfo, start: number, slot: Slot) => void): void;
   pendingResults(): PendingResult[];
 }
 
@@ -34,6 +31,7 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
     day: new Map<string, Acc>(),
     device: new Map<string, Acc>(),
     resource: new Map<string, Acc>(),
+    network: new Map<string, Acc>(),
   };
   const day = dayNamer(q.utcOffsetMinutes);
   const perSeries = new Map<SeriesInfo, Sum>();
@@ -54,11 +52,13 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
     add(buckets.total, 'total', confirm(sum));
     add(buckets.device, series.deviceId, confirm(sum));
     add(buckets.resource, series.resource, confirm(sum));
+    add(buckets.network, series.network, confirm(sum));
   }
   for (const [name, sum] of perDay) add(buckets.day, name, confirm(sum));
   for (const p of source.pendingResults()) {
     if (
       (q.devnet !== undefined && p.devnet !== q.devnet) ||
+      (q.network !== undefined && p.network !== q.network) ||
       (q.fromMs !== undefined && p.at < q.fromMs) ||
       (q.toMs !== undefined && p.at >= q.toMs)
     )
@@ -70,6 +70,7 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
     add(buckets.total, 'total', f);
     add(buckets.day, dayOf(p.at, q.utcOffsetMinutes), f);
     add(buckets.device, p.deviceId, f);
+    add(buckets.network, p.network, f);
   }
   return {
     total: out(buckets.total)[0] ?? { key: 'total', confirmed: '0', pending: '0', receipts: 0, pendingTasks: 0 },
@@ -77,6 +78,7 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
     byDay: out(buckets.day),
     byDevice: out(buckets.device),
     byResource: out(buckets.resource),
+    byNetwork: out(buckets.network),
   };
 }
 

@@ -3,9 +3,10 @@ import { byText } from '../../common/text.js';
 import type { EarningsBucket, EarningsQuery, EarningsSummary } from '../../common/network.js';
 import { ReceiptSchema, ResourceTypeSchema, type Receipt } from '../../common/protocol.js';
 import { formatSynor } from '../economics/rewards.js';
-import type { EpochSums, Pending, PendingResult, SeriesInfo, Slot } from './epoch-sums.js';
+import type { EpochSums, Pending, PendingResult, SeriesInfo, Slot, SlotQuery } from './epoch-sums.js';
 import { summarize } from './summary.js';
 import type { LedgerRecord, Submitted } from './record.js';
+import { LedgerSourceSchema, networkKey, type LedgerSource } from './source.js';
 
 /**
  * What the ledger's lines add up to, kept as sums per time slot instead of the lines themselves, so memory and every
@@ -35,9 +36,20 @@ export const TotalsJsonSchema = z
   .object({
     newestAt: z.number().int(),
     series: z.array(
-      z.object({ devnet: z.boolean(), deviceId: z.string(), resource: ResourceTypeSchema, minutes: SlotRows, quarters: SlotRows }).strict(),
+      z
+        .object({
+          network: z.string(),
+          devnet: z.boolean(),
+          deviceId: z.string(),
+          resource: ResourceTypeSchema,
+          minutes: SlotRows,
+          quarters: SlotRows,
+        })
+        .strict(),
     ),
-    pending: z.array(z.tuple([z.string(), z.number().int(), z.boolean(), z.string(), Wei, z.string()])),
+    /** Every network earned on, by `networkKey`, with the URL it was last reached at. */
+    networks: z.array(z.tuple([z.string(), LedgerSourceSchema])),
+    pending: z.array(z.tuple([z.string(), z.number().int(), z.string(), z.boolean(), z.string(), Wei, z.string()])),
     settled: z.array(z.string()),
     seqs: z.array(
       z.tuple([
@@ -67,7 +79,8 @@ export const taskKey = (coordinator: string, deviceId: string, taskId: string): 
 export const isCompute = (r: Pick<Receipt, 'resourceType'>): boolean => r.resourceType === 'gpu' || r.resourceType === 'cpu';
 /** A receipt's numbering is per coordinator and device. */
 const seqKey = (coordinator: string, deviceId: string): string => `${coordinator.toLowerCase()}\n${deviceId}`;
-const seriesKey = (s: Pick<Series, 'devnet' | 'deviceId' | 'resource'>): string => `${s.devnet ? 1 : 0}\n${s.deviceId}\n${s.resource}`;
+const seriesKey = (s: Pick<Series, 'network' | 'deviceId' | 'resource'>): string => `${s.network}\n${s.deviceId}\n${s.resource}`;
+const zero = (): { wei: bigint; receipts: number } => ({ wei: 0n, receipts: 0 });
 
 export class LedgerTotals {
   private readonly series = new Map<string, Series>();
@@ -77,8 +90,10 @@ export class LedgerTotals {
   private readonly seqs = new Map<string, Seqs>();
   private recent: RecentReceipt[] = [];
   private newestAt = 0;
-  /** Every receipt's wei and count, kept as they come: the dashboard's total without a pass over the slots. */
-  private readonly all = { wei: 0n, receipts: 0 };
+  /** Per network, every receipt's wei and count, kept as they come: the dashboard's total without a pass over the slots. */
+  private readonly all = new Map<string, { wei: bigint; receipts: number }>();
+  /** Each network earned on (`networkKey`) and where it was last reached. */
+  private readonly known = new Map<string, LedgerSource>();
 
   /** False for an epoch already counted (any of its receipts: coordinator, device, seq). */
   isNew(record: LedgerRecord): boolean {
@@ -97,6 +112,7 @@ export class LedgerTotals {
     const key = taskKey(entry.source.coordinator, entry.deviceId, entry.taskId);
     this.pending.set(key, {
       at: entry.at,
+      network: networkKey(entry.source),
       devnet: entry.source.devnet,
       deviceId: entry.deviceId,
       estimateWei: entry.estimateWei,
@@ -111,10 +127,14 @@ export class LedgerTotals {
   add(record: LedgerRecord, receipts: readonly Receipt[] = []): void {
     const e = record.signed.epoch;
     const { coordinator, devnet } = record.source;
+    const network = networkKey(record.source);
+    this.known.set(network, record.source);
     this.markSeen(seqKey(coordinator, e.deviceId), e.firstSeq, e.lastSeq);
     this.newestAt = Math.max(this.newestAt, e.closedAt);
+    const all = this.all.get(network) ?? zero();
+    this.all.set(network, all);
     for (const sum of e.sums) {
-      const key = { devnet, deviceId: e.deviceId, resource: sum.resourceType };
+      const key = { network, devnet, deviceId: e.deviceId, resource: sum.resourceType };
       let series = this.series.get(seriesKey(key));
       if (!series) this.series.set(seriesKey(key), (series = { ...key, minutes: new Map(), quarters: new Map() }));
       const fine = e.closedAt > this.newestAt - FINE_WINDOW_MS;
@@ -126,8 +146,8 @@ export class LedgerTotals {
       slot.receipts += sum.receipts;
       slot.rejected += sum.rejected;
       slots.set(start, slot);
-      this.all.wei += BigInt(sum.totalWei);
-      this.all.receipts += sum.receipts;
+      all.wei += BigInt(sum.totalWei);
+      all.receipts += sum.receipts;
     }
     for (const r of receipts) {
       if (isCompute(r)) this.settle(taskKey(coordinator, r.deviceId, r.taskId));
@@ -187,14 +207,12 @@ export class LedgerTotals {
   }
 
   /** Calls `each` for every slot of the series the query picks, with its start. */
-  eachSlot(
-    q: { devnet?: boolean | undefined; fromMs?: number | undefined; toMs?: number | undefined },
-    each: (series: Series, start: number, slot: Slot) => void,
-  ): void {
+  eachSlot(q: SlotQuery, each: (series: Series, start: number, slot: Slot) => void): void {
     const from = q.fromMs ?? -Infinity;
     const to = q.toMs ?? Infinity;
     for (const series of this.series.values()) {
       if (q.devnet !== undefined && series.devnet !== q.devnet) continue;
+      if (q.network !== undefined && series.network !== q.network) continue;
       for (const [slots, size] of [
         [series.quarters, QUARTER],
         [series.minutes, MINUTE],
@@ -211,17 +229,48 @@ export class LedgerTotals {
     return summarize(this, query);
   }
 
-  /** The whole ledger's total, as `summary().total` has it, at the cost of the pending results only (each receipt). */
-  total(): EarningsBucket {
-    let pending = 0n;
-    for (const p of this.pending.values()) pending += p.estimateWei;
-    return {
-      key: 'total',
-      confirmed: formatSynor(this.all.wei),
-      pending: formatSynor(pending),
-      receipts: this.all.receipts,
-      pendingTasks: this.pending.size,
-    };
+  /**
+   * The total of one network (all of them when `network` is left out), as `summary({ network }).total` has it, at the
+   * cost of the pending results only (each receipt).
+   */
+  total(network?: string): EarningsBucket {
+    const { confirmedWei, pendingWei, receipts, pendingTasks } = this.networkTotal(network);
+    return { key: 'total', confirmed: formatSynor(confirmedWei), pending: formatSynor(pendingWei), receipts, pendingTasks };
+  }
+
+  /** `total`'s figures in wei. */
+  networkTotal(network?: string): { confirmedWei: bigint; pendingWei: bigint; receipts: number; pendingTasks: number } {
+    const out = { confirmedWei: 0n, pendingWei: 0n, receipts: 0, pendingTasks: 0 };
+    for (const [key, all] of this.all) {
+      if (network !== undefined && key !== network) continue;
+      out.confirmedWei += all.wei;
+      out.receipts += all.receipts;
+    }
+    for (const p of this.pending.values()) {
+      if (network !== undefined && p.network !== network) continue;
+      out.pendingWei += p.estimateWei;
+      out.pendingTasks++;
+    }
+    return out;
+  }
+
+  /** Every network with receipts or pending results: where it was last reached (pending ones: as acknowledged). */
+  networks(): Map<string, Pick<LedgerSource, 'url' | 'devnet'>> {
+    const out = new Map<string, Pick<LedgerSource, 'url' | 'devnet'>>();
+    for (const p of this.pending.values()) out.set(p.network, { url: p.url, devnet: p.devnet });
+    for (const [key, source] of this.known) out.set(key, source);
+    return out;
+  }
+
+  /**
+   * Stops counting as pending the results of networks `keep` refuses that were acknowledged before `before`: their
+   * network is no longer set, so their receipts may never be fetched. Should it be set again, the receipts still come
+   * and are counted. Returns those given up.
+   */
+  giveUpPending(keep: (network: string) => boolean, before: number): PendingResult[] {
+    const gone = this.pendingResults().filter((p) => !keep(p.network) && p.at < before);
+    for (const p of gone) this.pending.delete(taskKey(p.coordinator, p.deviceId, p.taskId));
+    return gone;
   }
 
   /**
@@ -243,7 +292,12 @@ export class LedgerTotals {
 
   /** Results still waiting for their receipt, oldest first. */
   pendingResults(): PendingResult[] {
-    return [...this.pending].map(([key, p]) => ({ ...p, taskId: key.slice(key.lastIndexOf('\n') + 1) })).sort((a, b) => a.at - b.at);
+    return [...this.pending]
+      .map(([key, p]) => {
+        const [coordinator = '', , taskId = ''] = key.split('\n');
+        return { ...p, coordinator, taskId };
+      })
+      .sort((a, b) => a.at - b.at);
   }
 
   /** The newest receipts, oldest first (at most 1,000). */
@@ -287,13 +341,15 @@ export class LedgerTotals {
     return {
       newestAt: this.newestAt,
       series: [...this.series.values()].map((s) => ({
+        network: s.network,
         devnet: s.devnet,
         deviceId: s.deviceId,
         resource: s.resource,
         minutes: slots(s.minutes),
         quarters: slots(s.quarters),
       })),
-      pending: [...this.pending].map(([key, p]) => [key, p.at, p.devnet, p.deviceId, String(p.estimateWei), p.url]),
+      networks: [...this.known],
+      pending: [...this.pending].map(([key, p]) => [key, p.at, p.network, p.devnet, p.deviceId, String(p.estimateWei), p.url]),
       settled: this.settled,
       seqs: [...this.seqs].map(([key, s]) => [key, { max: s.max, gaps: s.gaps }]),
       recent: [...this.newest()],
@@ -307,6 +363,7 @@ export class LedgerTotals {
     t.newestAt = json.newestAt;
     for (const s of json.series) {
       const series = {
+        network: s.network,
         devnet: s.devnet,
         deviceId: s.deviceId,
         resource: s.resource,
@@ -314,13 +371,16 @@ export class LedgerTotals {
         quarters: slots(s.quarters),
       };
       t.series.set(seriesKey(series), series);
+      const all = t.all.get(s.network) ?? zero();
+      t.all.set(s.network, all);
       for (const slot of [...series.minutes.values(), ...series.quarters.values()]) {
-        t.all.wei += slot.wei;
-        t.all.receipts += slot.receipts;
+        all.wei += slot.wei;
+        all.receipts += slot.receipts;
       }
     }
-    for (const [key, at, devnet, deviceId, wei, url] of json.pending)
-      t.pending.set(key, { at, devnet, deviceId, estimateWei: BigInt(wei), url });
+    for (const [key, source] of json.networks) t.known.set(key, source);
+    for (const [key, at, network, devnet, deviceId, wei, url] of json.pending)
+      t.pending.set(key, { at, network, devnet, deviceId, estimateWei: BigInt(wei), url });
     for (const key of json.settled) t.settle(key);
     for (const [key, s] of json.seqs) t.seqs.set(key, s);
     t.recent = json.recent;

@@ -20,7 +20,19 @@ export type CoordinatorState = z.infer<typeof CoordinatorStateSchema>;
 export const ClientStateSchema = z
   .object({ deviceId: z.string().min(1).max(128), coordinators: z.record(z.string(), CoordinatorStateSchema) })
   .strict();
-type ClientState = z.infer<typeof ClientStateSchema>;
+export type ClientState = z.infer<typeof ClientStateSchema>;
+
+/**
+ * What client.json says without opening it for writing (the client, once started, is its one writer): this device's id
+ * and the coordinators it pinned, per URL; undefined when there is no file yet.
+ */
+export async function readClientFile(file: string): Promise<ClientState | undefined> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  return text === undefined ? undefined : ClientStateSchema.parse(JSON.parse(text));
+}
 
 /** `network/client.json`: this device's id, and per coordinator URL the key it pinned, its token and receipt cursor. */
 export class ClientFile {

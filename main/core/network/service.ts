@@ -1,4 +1,3 @@
-import { basename, join } from 'node:path';
 import type { EarningsBucket, EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
 import type { DeviceType } from '../../common/protocol.js';
 import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
@@ -6,9 +5,8 @@ import { predictEarnings } from '../economics/prediction.js';
 import { formatSynor, reputationBp, uptimePpm } from '../economics/rewards.js';
 import { latestStanding, measuredThroughput } from '../ledger/throughput.js';
 import { earningsCsv } from '../ledger/earnings.js';
-import { Ledger, type SetAsideReport } from '../ledger/ledger.js';
-import { repairNetworkFiles } from './file-repair.js';
-import { recordProblem } from '../ledger/trust.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { openEarningsBook, type EarningsBook } from './earnings-book.js';
 import type { Clock, Logger } from '../ports.js';
 import { createNetworkClient, type NetworkClient, type NetworkClientOptions, type NetworkEvent, type OwnerSigner } from './client.js';
 import type { LinkMeter } from './link-meter.js';
@@ -19,6 +17,8 @@ import type { LinkMeter } from './link-meter.js';
  */
 export interface NetworkServiceOptions {
   dataDir: string;
+  /** The earnings history, opened before a wallet could sign (kept open by its owner); opened here when left out. */
+  book?: EarningsBook;
   url: string;
   /** Whole days of per-task receipts kept (read at each new day). */
   detailDays: () => number;
@@ -45,6 +45,7 @@ export interface EstimateInput {
 export interface NetworkService {
   client: NetworkClient;
   ledger: Ledger;
+  book: EarningsBook;
   /** What opening the ledger found that the user should know, in plain words. */
   notices: readonly string[];
   /** Once the sums the start read from the index are recounted from the signed epochs: what to tell, if anything. */
@@ -61,38 +62,11 @@ export interface NetworkService {
 
 const DAY_MS = 86_400_000;
 
-const lines = (n: number): string => (n === 1 ? '1 line' : `${n} lines`);
-
-function ledgerNotices({ report, file }: Ledger, setAside: SetAsideReport | null): string[] {
-  const out: string[] = [];
-  if (setAside) {
-    out.push(
-      `${lines(setAside.count)} of your earnings history did not check out (not signed by your network, for another device, or with amounts that do not follow the rates) and ${setAside.count === 1 ? 'is' : 'are'} not counted. Nothing else changed; ${setAside.count === 1 ? 'it was' : 'they were'} kept in ${setAside.keptIn}.`,
-    );
-  }
-  if (report.problems.length) {
-    out.push(
-      `${lines(report.problems.length)} of your earnings history ${report.problems.length === 1 ? 'is' : 'are'} damaged and not counted; the file keeps ${report.problems.length === 1 ? 'it' : 'them'} as ${report.problems.length === 1 ? 'it is' : 'they are'}.`,
-    );
-  }
-  if (report.replaced) {
-    const { recordsBefore, recordsNow, indexKeptIn } = report.replaced;
-    out.push(
-      `Your earnings history file (${basename(file)}) was emptied or replaced: it holds ${recordsNow} of the ${recordsBefore} signed records it held, and the totals shown count only those. If you have a copy of that file from a backup, put it back while the app is closed. The earlier summary was kept in ${indexKeptIn}.`,
-    );
-  }
-  if (report.tornTail)
-    out.push(`The last earnings record was cut short (the app stopped while writing it); it was kept in ${report.tornTail.keptIn}.`);
-  return out;
-}
-
 export async function startNetworkService(o: NetworkServiceOptions): Promise<NetworkService> {
-  const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now(), o.detailDays, o.logger);
-  if (ledger.report.tornTail)
-    o.logger.warn(
-      `ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`,
-    );
-  const repaired = await repairNetworkFiles(o.dataDir, ledger.file, ledger.sums.newest().at(-1)?.deviceId, o.clock.now(), o.logger);
+  const book = o.book ?? (await openEarningsBook(o));
+  // The client appends to the ledger: after its check, which a locked wallet does not hold up (the book runs it).
+  await book.ready;
+  const { ledger } = book;
   const client = await createNetworkClient({
     url: o.url,
     dataDir: o.dataDir,
@@ -103,24 +77,6 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     logger: o.logger,
     ...(o.meter ? { meter: o.meter } : {}),
   });
-  const setAside = await ledger.verify(recordProblem(client.trust()), o.clock.now());
-  for (const p of ledger.report.problems) o.logger.error(`ledger line ${p.line}: ${p.message}; the line is kept and skipped`);
-  if (setAside)
-    o.logger.warn(
-      `ledger: ${setAside.count} line(s) failed their check and were moved to ${setAside.keptIn} (${setAside.reasons.join('; ')})`,
-    );
-  const notices = [...repaired, ...ledgerNotices(ledger, setAside)];
-  const audited = ledger.auditIndex(o.clock.now()).then(
-    (rebuilt) => {
-      if (!rebuilt) return null;
-      o.logger.warn(`ledger: the sums in ${ledger.file}.index did not match the ledger's lines; rebuilt from them`);
-      return 'The saved summary of your earnings did not match your signed earnings history, so it was rebuilt from that history. The figures shown now come from the signed records; nothing is needed from you.';
-    },
-    (error: unknown) => {
-      o.logger.error(`ledger: the index could not be checked against the ledger: ${String(error)}`);
-      return null;
-    },
-  );
   client.start();
 
   // Time without work, for explaining the difference between projection and earnings.
@@ -136,8 +92,9 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
   return {
     client,
     ledger,
-    notices,
-    audited,
+    book,
+    notices: book.notices(),
+    audited: book.audited,
     status: () => client.status(),
     subscribe: (listener) => client.subscribe(listener),
     earnings: (query) => ledger.sums.summary(query),
@@ -194,7 +151,8 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     },
     async close() {
       await client.close();
-      await ledger.saveCheckpoint();
+      if (o.book) await ledger.saveCheckpoint();
+      else await book.close();
     },
   };
 }

@@ -147,6 +147,7 @@ export class Submitting {
             url: link.url,
             devnet: link.devnet,
             coordinator: link.pinned?.coordinator ?? '0x0000000000000000000000000000000000000000',
+            chainId: link.pinned?.chainId ?? 0,
           },
           taskId: entry.taskId,
           deviceId: entry.deviceId,

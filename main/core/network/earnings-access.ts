@@ -1,0 +1,138 @@
+import type { EarningsBucket, EarningsQuery, EarningsSummary, LedgerCheck, NetworkEarnings } from '../../common/network.js';
+import type { Receipt } from '../../common/protocol.js';
+import type { WalletView } from '../../common/wallet.js';
+import type { Clock, Logger } from '../ports.js';
+import { openEarningsBook, type EarningsBook } from './earnings-book.js';
+
+/**
+ * The user's earnings as the agent shows them, whatever the wallet's state: the earnings book opened at the start
+ * (its first check in the background), the network in use and the figures of each network, recounted only when the
+ * ledger or the claims changed (the state is published every tick).
+ */
+export interface EarningsAccessOptions {
+  dataDir: string;
+  detailDays: () => number;
+  clock: Pick<Clock, 'now'>;
+  logger: Logger;
+  /** The claims on the wallet's chain, and which chain that is. */
+  wallet: () => WalletView;
+  onChange(): void;
+  onNotice(message: string): void;
+}
+
+export interface EarningsAccess {
+  /** The book, once open (its check may still run: the network service waits for that). */
+  book(): Promise<EarningsBook>;
+  /** The network in use is the one at `url` (learnt in the background; again when `url` is new or `again`). */
+  locate(url: string, again?: boolean): void;
+  /** The ledger changed: figures are counted again. */
+  recount(): void;
+  /** The network in use: what it confirmed and what is pending there; null until known. */
+  earned(): EarningsBucket | null;
+  networks(): NetworkEarnings[];
+  checking(): LedgerCheck | null;
+  /** The network in use (`NetworkEarnings.key`), or null. */
+  current(): string | null;
+  earnings(query: EarningsQuery): EarningsSummary | null;
+  csv(query: EarningsQuery): Promise<string> | null;
+  receipts(limit: number): (Receipt & { devnet: boolean; coordinator: string })[] | null;
+  /** Why `earnings` gives nothing, in plain words. */
+  why(): string;
+  close(): Promise<void>;
+}
+
+export function createEarningsAccess(o: EarningsAccessOptions): EarningsAccess {
+  let book: EarningsBook | null = null;
+  let failed = false;
+  let current: string | null = null;
+  let located: string | null = null;
+  let earned: EarningsBucket | null = null;
+  let networks: NetworkEarnings[] = [];
+  /** The claims the figures were counted with (their hashes and states). */
+  let claimsSeen = '';
+  const opening = openEarningsBook({ ...o, changed: o.onChange });
+  opening.then(
+    (opened) => {
+      book = opened;
+      void opened.ready.then(
+        () => {
+          for (const notice of opened.notices()) o.onNotice(notice);
+          recount();
+          o.onChange();
+        },
+        (error: unknown) => fail(error),
+      );
+      void opened.audited.then((notice) => {
+        if (!notice) return;
+        o.onNotice(notice);
+        recount();
+      });
+    },
+    (error: unknown) => fail(error),
+  );
+
+  function fail(error: unknown): void {
+    failed = true;
+    o.logger.error(`ledger: the earnings history could not be opened: ${(error as Error).stack ?? String(error)}`);
+    o.onChange();
+  }
+
+  /** The claims shown for the wallet, when they are of the chain `network` pays on (its key ends with its chain id). */
+  function claimsOn(network: string | null): { claims: WalletView['claims'] | null; seen: string } {
+    const view = o.wallet();
+    const chain = view.chain;
+    const same = network !== null && chain.status === 'ok' && network.endsWith(`@${chain.chainId}`) && view.wallet.state !== 'none';
+    const claims = same ? view.claims : null;
+    return { claims, seen: `${network}|${claims?.map((c) => `${c.txHash}:${c.status}`).join(',') ?? '-'}` };
+  }
+
+  function recount(): void {
+    if (!book || book.checking()) return;
+    if (current) {
+      const told = book.letGo(current);
+      if (told) o.onNotice(told);
+    }
+    const { claims, seen } = claimsOn(current);
+    claimsSeen = seen;
+    earned = current ? book.total(current) : null;
+    networks = book.networks(current, claims);
+  }
+
+  return {
+    book: () => opening,
+    locate(url, again = false) {
+      if (url === located && !again) return;
+      located = url;
+      void opening
+        .then((b) => b.locate(url))
+        .then((key) => {
+          if (located !== url || key === null) return;
+          current = key;
+          recount();
+          o.onChange();
+        }, fail);
+    },
+    recount,
+    earned: () => earned,
+    networks() {
+      // A claim made or confirmed changes what is left to claim.
+      if (claimsOn(current).seen !== claimsSeen) recount();
+      return networks;
+    },
+    checking: () => book?.checking() ?? null,
+    current: () => current,
+    earnings: (query) => book?.earnings(query) ?? null,
+    csv: (query) => book?.csv(query) ?? null,
+    receipts: (limit) => book?.receipts(limit) ?? null,
+    why() {
+      if (failed) return 'Your earnings history could not be read; the details are in the log. Restart the app to try again.';
+      const check = book?.checking();
+      if (!check || check.totalBytes === 0) return 'Your earnings history is being opened; the figures appear in a moment.';
+      const percent = Math.floor((100 * check.checkedBytes) / check.totalBytes);
+      return `Your earnings history is being checked (${percent} % done); the figures appear when it is done.`;
+    },
+    async close() {
+      await (await opening.catch(() => null))?.close();
+    },
+  };
+}
