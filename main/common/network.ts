@@ -39,6 +39,8 @@ export const EarningsSummarySchema = z
     byDay: z.array(EarningsBucketSchema),
     byDevice: z.array(EarningsBucketSchema),
     byResource: z.array(EarningsBucketSchema),
+    /** Per network (key: its coordinator's address and chain id, as in `NetworkEarnings.key`). */
+    byNetwork: z.array(EarningsBucketSchema),
   })
   .strict();
 export type EarningsSummary = z.infer<typeof EarningsSummarySchema>;
@@ -47,6 +49,8 @@ export const EarningsQuerySchema = z
   .object({
     /** true: only devnet test rewards; false: only real networks; absent: both. */
     devnet: z.boolean().optional(),
+    /** Only this network (`NetworkEarnings.key`); absent: every network. */
+    network: z.string().max(200).optional(),
     fromMs: z.number().int().nonnegative().optional(),
     toMs: z.number().int().nonnegative().optional(),
     /** Days are cut at local midnight: minutes east of UTC (e.g. 60 for CET). */
@@ -54,6 +58,39 @@ export const EarningsQuerySchema = z
   })
   .strict();
 export type EarningsQuery = z.input<typeof EarningsQuerySchema>;
+
+const WeiString = z.string().regex(/^-?[0-9]{1,90}$/);
+
+/**
+ * What one network (a coordinator and the chain it pays on) owes this device, in wei. Only the network in use can pay:
+ * earnings of any other are shown apart and never added to its figures.
+ */
+export const NetworkEarningsSchema = z
+  .object({
+    key: z.string(),
+    /** Where it was last reached, and whether it is a local devnet. */
+    url: z.string(),
+    devnet: z.boolean(),
+    /** The network the settings name now. */
+    current: z.boolean(),
+    confirmedWei: WeiString,
+    pendingWei: WeiString,
+    receipts: z.number().int().nonnegative(),
+    pendingTasks: z.number().int().nonnegative(),
+    /**
+     * Current network only: confirmed wei of this device not yet claimed on its chain (the verified ledger less the
+     * claims the chain shows), readable with a locked wallet; null elsewhere or while the chain cannot be read.
+     */
+    unclaimedWei: WeiString.nullable(),
+  })
+  .strict();
+export type NetworkEarnings = z.infer<typeof NetworkEarningsSchema>;
+
+/** The first check of the earnings history after a start, which may take a while: how far it got. */
+export const LedgerCheckSchema = z
+  .object({ checkedBytes: z.number().int().nonnegative(), totalBytes: z.number().int().nonnegative() })
+  .strict();
+export type LedgerCheck = z.infer<typeof LedgerCheckSchema>;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 

@@ -20,6 +20,7 @@ import { deviceInfo } from './network/device-info.js';
 import { choosePayoutChain } from './network/payout-chain.js';
 import { linkScheduler } from './network/scheduler-link.js';
 import { startNetworkService, type NetworkService } from './network/service.js';
+import { createEarningsAccess } from './network/earnings-access.js';
 import { effectiveShare } from './policy/share.js';
 import type { Clock, Logger } from './ports.js';
 import { supportedBackends } from './runtime/providers.js';
@@ -56,10 +57,15 @@ export interface Contribution {
   lanes(): readonly LaneView[];
   /** Starts whatever has become possible (wallet created, hardware detected) or restarts on a new coordinator URL. */
   refresh(): Promise<void>;
+  /** Null while the earnings history is being checked (see `whyNoEarnings`); readable with a locked wallet. */
   earnings(query: EarningsQuery): EarningsSummary | null;
+  /** Why `earnings`, `csv` and `receipts` give nothing, in plain words. */
+  whyNoEarnings(): string;
+  /** The network in use (`NetworkEarnings.key`), once known. */
+  currentNetwork(): string | null;
   csv(query: EarningsQuery): Promise<string> | null;
   estimates(days: number): Estimates | null;
-  /** The newest `limit` receipts from the ledger, newest first; null when not connected. */
+  /** The newest `limit` receipts from the ledger, newest first; null while the history is being checked. */
   receipts(limit: number): (Receipt & { devnet: boolean; coordinator: string })[] | null;
   /** The coordinator's voucher for this device's unpaid receipts; null when nothing is owed or not connected. */
   voucher(): Promise<Voucher | null>;
@@ -101,11 +107,17 @@ export function createContribution(o: ContributionOptions): Contribution {
   let blocker: string | null = 'Starting…';
   const reconciles = new SerialQueue();
   const query = (q: EarningsQuery) => ({ ...q, utcOffsetMinutes: o.utcOffsetMinutes() });
-  /** Ledger totals, recomputed only when the ledger changed (the state is published every tick). */
-  let earned: Work['earned'] = null;
-  const recount = (): void => {
-    earned = connected?.service.total() ?? null;
-  };
+  // The earnings history is read without the wallet: a locked one holds up signing, not the user's own figures.
+  const earnings = createEarningsAccess({
+    dataDir: o.dataDir,
+    detailDays: () => o.settings().receiptDetailDays,
+    clock,
+    logger,
+    wallet: () => wallet.view(),
+    onChange: () => o.onChange(),
+    onNotice: (message) => o.onNotice(message),
+  });
+  const recount = (): void => earnings.recount();
 
   /** The embedded devnet (coordinator + local chain) in its own process; the wallet claims on its chain. */
   async function startDevnet(): Promise<DevnetProcess> {
@@ -139,6 +151,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     }
     if (url === null) devnet ??= await startDevnet();
     else if (devnet) await stopAll();
+    earnings.locate(url ?? devnet!.url);
     if (connected?.url && connected.chain !== undefined && connected.chain !== JSON.stringify(o.settings().chain)) void claimOn(connected);
     if (connected) return;
     const snapshot = o.hardware();
@@ -156,6 +169,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     const service = await startNetworkService({
       dataDir: o.dataDir,
       url: url ?? devnet!.url,
+      book: await earnings.book(),
       detailDays: () => o.settings().receiptDetailDays,
       signer: wallet.service.signer(),
       device: deviceInfo(snapshot, o.settings(), o.utcOffsetMinutes(), registered),
@@ -176,8 +190,6 @@ export function createContribution(o: ContributionOptions): Contribution {
       o.onChange();
     });
     connected = { url, service, scheduler, registered, notices: [...notices, ...service.notices] };
-    for (const notice of service.notices) o.onNotice(notice);
-    void service.audited.then((notice) => notice && o.onNotice(notice));
     blocker = null;
     // Once connected (the client's own first contact registers the device, and must not be raced): the payout chain
     // of a network of its own, and on any network what is claimable already (earned before a restart, say).
@@ -187,6 +199,8 @@ export function createContribution(o: ContributionOptions): Contribution {
       if (asked || !['connected', 'no-work'].includes(service.status().code)) return;
       asked = true;
       off();
+      // Registered now: the network in use is the one pinned.
+      earnings.locate(service.client.url, true);
       void (url === null ? wallet.refresh() : claimOn(current));
     };
     const off = service.subscribe(ask);
@@ -222,7 +236,9 @@ export function createContribution(o: ContributionOptions): Contribution {
         network: connected?.service.status() ?? null,
         tasks: snap?.tasks ?? [],
         notices: [...(connected?.notices ?? []), ...(snap?.lanes ?? []).flatMap((lane) => (lane.notice ? [lane.notice] : []))],
-        earned,
+        earned: earnings.earned(),
+        networks: earnings.networks(),
+        ledgerCheck: earnings.checking(),
       };
     },
     busy: () => connected?.scheduler.snapshot().tasks.some((task) => task.state === 'running') ?? false,
@@ -237,8 +253,10 @@ export function createContribution(o: ContributionOptions): Contribution {
       });
       return reconciled.then(o.onChange);
     },
-    earnings: (q) => connected?.service.earnings(query(q)) ?? null,
-    receipts: (limit) => connected?.service.ledger.sums.newest().slice(-limit).reverse() ?? null,
+    earnings: (q) => earnings.earnings(query(q)),
+    whyNoEarnings: () => earnings.why(),
+    currentNetwork: () => earnings.current(),
+    receipts: (limit) => earnings.receipts(limit),
     voucher: async () => (connected ? connected.service.client.voucher() : null),
     async claimContext() {
       if (!connected) throw new Error('not connected to a network');
@@ -254,7 +272,7 @@ export function createContribution(o: ContributionOptions): Contribution {
       }
       return { deviceId: client.deviceId, coordinator, epochs };
     },
-    csv: (q) => connected?.service.csv(query(q)) ?? null,
+    csv: (q) => earnings.csv(query(q)),
     estimates(days) {
       const snapshot = o.hardware();
       if (!connected || !snapshot) return null;
@@ -275,7 +293,7 @@ export function createContribution(o: ContributionOptions): Contribution {
       closed = true;
       await reconciles.idle();
       await stopAll();
-      recount();
+      await earnings.close();
     },
   };
 }

@@ -70,7 +70,8 @@ const link = linkScheduler(client, new MemoryLogger());
 let submitted = 0;
 client.subscribe((e) => void (e.type === 'submitted' && submitted++));
 const fromDevnet: TaskSource = {
-  lease: async (slots) => (await link.source.lease(slots)).map((task): Task => ({ ...proto, id: task.id, deadline: task.deadline })),
+  lease: async (slots, resource) =>
+    (await link.source.lease(slots, resource)).map((task): Task => ({ ...proto, id: task.id, deadline: task.deadline })),
 };
 const whole = await cpuPerTask(fromDevnet, link.sink, () => submitted, 3, 30);
 await client.close();

@@ -35,10 +35,10 @@ test('the scheduler link leases by task id, completes and releases through the c
   await ledger.verify(recordProblem(client.trust()), Date.now());
   closers.push(() => client.close());
   const link = linkScheduler(client, logger);
-  assert.deepEqual(await link.source.lease(4), [], 'no work: an empty batch');
+  assert.deepEqual(await link.source.lease(4, 'cpu'), [], 'no work: an empty batch');
   devnet.addTasks(2);
-  const [first] = await link.source.lease(4);
-  const [second] = await link.source.lease(4);
+  const [first] = await link.source.lease(4, 'cpu');
+  const [second] = await link.source.lease(4, 'cpu');
   assert.ok(first && second);
   const queued = nextEvent(client, 'queued');
   await link.sink.complete(await runWithOrt(first));

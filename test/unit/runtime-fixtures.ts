@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Decision, Limits } from '../../main/common/policy.js';
+import type { ComputeResource } from '../../main/common/protocol.js';
 import { TaskSchema, withOwnBytes, type ReleaseReason, type Task, type TaskResult } from '../../main/common/task.js';
 import type { HostEntry } from '../../main/core/runtime/host.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../main/core/runtime/runtime.js';
@@ -119,6 +120,8 @@ export type Outcome = { kind: 'result'; result: TaskResult } | { kind: 'release'
 export class TestSource implements TaskSource {
   /** Offered and not leased yet. */
   readonly offered: Task[] = [];
+  /** The kind of compute each lease asked for, oldest first. */
+  readonly asked: ComputeResource[] = [];
   private open: { slots: number; answer: (tasks: readonly Task[]) => void } | undefined;
   private readonly openWaiters: (() => void)[] = [];
 
@@ -127,7 +130,8 @@ export class TestSource implements TaskSource {
     this.answer();
   }
 
-  lease(slots: number): Promise<readonly Task[]> {
+  lease(slots: number, resource: ComputeResource): Promise<readonly Task[]> {
+    this.asked.push(resource);
     return new Promise((answer) => {
       this.open = { slots, answer };
       this.answer();

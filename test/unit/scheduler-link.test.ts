@@ -33,17 +33,17 @@ test('a task leased again is not handed to the scheduler twice; a second lease f
   const logger = new MemoryLogger();
   const link = linkScheduler(client, logger);
   devnet.addTasks(1);
-  const [task] = await link.source.lease(3);
+  const [task] = await link.source.lease(3, 'cpu');
   assert.ok(task);
 
   // The same lease, word for word: nothing new is held, nothing to give back.
-  assert.deepEqual(await link.source.lease(3), []);
+  assert.deepEqual(await link.source.lease(3, 'cpu'), []);
   assert.equal(proxy.count('/v1/release'), 0);
   assert.equal(client.status().activeLeases, 1, 'one lease, one heartbeat');
 
   // The same task under a new lease id: that lease goes straight back.
   leaseId = (id) => `${id}-again`;
-  assert.deepEqual(await link.source.lease(3), []);
+  assert.deepEqual(await link.source.lease(3, 'cpu'), []);
   assert.equal(proxy.count('/v1/release'), 1);
   assert.equal(client.status().activeLeases, 1);
 
@@ -51,10 +51,10 @@ test('a task leased again is not handed to the scheduler twice; a second lease f
   // a new one, that lease goes back. Either way it is not run twice.
   await link.sink.complete(quickResult(task));
   leaseId = (id) => id;
-  assert.deepEqual(await link.source.lease(3), []);
+  assert.deepEqual(await link.source.lease(3, 'cpu'), []);
   assert.equal(proxy.count('/v1/release'), 1);
   leaseId = (id) => `${id}-later`;
-  assert.deepEqual(await link.source.lease(3), []);
+  assert.deepEqual(await link.source.lease(3, 'cpu'), []);
   assert.equal(proxy.count('/v1/release'), 2);
   assert.deepEqual(logger.lines, []);
 });

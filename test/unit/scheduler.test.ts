@@ -487,28 +487,35 @@ describe('scheduler on a real runtime', () => {
   });
 
   // This machine has no GPU, no CUDA libraries and no Vulkan: both providers fail when the model loads.
-  it('takes a GPU lane whose providers fail here out of service: its tasks run on the CPU lane, at the CPU limits, and the user is told', async () => {
+  it('takes a GPU lane whose providers fail here out of service: its GPU tasks go back, the processor leases processor work, and the user is told', async () => {
     const gpu = { id: 'GPU-1', name: 'Fake RTX', kind: 'gpu' as const, providers: ['cuda' as const, 'webgpu' as const] };
     const t = await testScheduler({ devices: [gpu, { id: 'cpu', kind: 'cpu', providers: ['cpu'] }] });
     t.scheduler.apply(decided('GPU-1', running()));
     t.scheduler.apply(decided('cpu', running()));
     const x = seededFloats(16, 5);
-    const tasks = [matmulTask(smallRef, x, [2, 8], { device: 'gpu' }), matmulTask(smallRef, x, [2, 8], { device: 'any' })];
-    t.source.offer(...tasks);
-    for (const task of tasks) {
-      const r = result(await t.outcome(task.id));
-      near(floats(r), referenceMatMul(x, small.weights, 2, 8, 5));
-      assert.equal(r.accounting.device, 'cpu/cpu');
-    }
+    const [gpuTask, anyTask] = [matmulTask(smallRef, x, [2, 8], { device: 'gpu' }), matmulTask(smallRef, x, [2, 8], { device: 'any' })];
+    t.source.offer(gpuTask!, anyTask!);
+    // Leased as GPU work it is paid as GPU work, so it never runs on the processor: it goes back (docs/protocol.md, "Leases").
+    const back = release(await t.outcome(gpuTask!.id));
+    assert.equal(back.reason, 'runtime-error');
+    assert.match(back.message, /^no gpu device here can run it: cuda not usable here/);
+    const done = result(await t.outcome(anyTask!.id));
+    near(floats(done), referenceMatMul(x, small.weights, 2, 8, 5));
+    assert.equal(done.accounting.device, 'cpu/cpu');
+    assert.equal(t.source.asked[0], 'gpu', 'GPU work while the GPU lane was in service');
+    const cpuTask = matmulTask(smallRef, x, [2, 8], { device: 'cpu' });
+    t.source.offer(cpuTask);
+    assert.equal(result(await t.outcome(cpuTask.id)).accounting.device, 'cpu/cpu');
+    await t.source.leaseOpen();
+    assert.equal(t.source.asked.at(-1), 'cpu', 'with no GPU left, the next lease asks for processor work');
     const lane = t.scheduler.snapshot().lanes[0]!;
     assert.match(
       lane.notice ?? '',
-      /^Fake RTX: cuda not usable here \(.+\); webgpu not usable here \(.+\); its tasks run on the processor instead, within the CPU limits$/,
+      /^Fake RTX: cuda not usable here \(.+\); webgpu not usable here \(.+\); its tasks go back to the network and the processor takes processor work instead, within the CPU limits$/,
     );
     assert.doesNotMatch(lane.notice!, /\.cc:\d+/, "onnxruntime's source locations are cut off: the user gets the reason");
     await until(t.scheduler, () => t.scheduler.snapshot().lanes[0]!.pids.length === 0); // its job host is gone
     assert.equal(t.ports.logger.lines.filter((l) => l.startsWith('warn device GPU-1: Fake RTX:')).length, 1, 'said once');
-    assert.ok(!t.outcomes.some((o) => o.kind === 'release'));
     await t.scheduler.close();
 
     // With no processor lane to fall back on, the GPU's tasks go back to the network, with the reason.

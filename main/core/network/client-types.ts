@@ -1,5 +1,13 @@
 import type { NetworkStatus } from '../../common/network.js';
-import type { DeviceInfo, Epoch, InfoReply, NoWorkReason, TypedDataDomain, TypedDataTypes } from '../../common/protocol.js';
+import type {
+  ComputeResource,
+  DeviceInfo,
+  Epoch,
+  InfoReply,
+  NoWorkReason,
+  TypedDataDomain,
+  TypedDataTypes,
+} from '../../common/protocol.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import type { ChainSettings, Voucher } from '../../common/wallet.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -77,8 +85,11 @@ export interface NetworkClient {
   subscribe(listener: (event: NetworkEvent) => void): () => void;
   /** Fetches the coordinator's info and registers the device (EIP-712 signed by the owner) when needed. */
   connect(): Promise<InfoReply>;
-  /** Long-polls for a task. The task's deadline is converted to this machine's clock. Throws NetworkError. */
-  lease(signal?: AbortSignal): Promise<LeaseOutcome>;
+  /**
+   * Long-polls for a task of `resource` (by default the kind this device registered as; the lease decides the pay).
+   * The task's deadline is converted to this machine's clock. Throws NetworkError.
+   */
+  lease(signal?: AbortSignal, resource?: ComputeResource): Promise<LeaseOutcome>;
   /** Progress (0–1) sent with the next automatic heartbeat. */
   progress(leaseId: string, fraction: number): void;
   /**

@@ -158,7 +158,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     status,
     subscribe: (listener) => events.subscribe(listener),
     connect: link.connect,
-    lease: (signal) => leasing.lease(signal),
+    lease: (signal, resource) => leasing.lease(signal, resource),
     voucher: async () => (await link.authed(() => link.call(ROUTES.voucher, VoucherReplySchema, 'GET'))).voucher,
     async pinned() {
       if (!link.info || !link.pinned?.token) await link.connect();

@@ -14,7 +14,7 @@ interface ActiveLease {
 export interface LeasingOptions {
   link: CoordinatorLink;
   events: Emitter<NetworkEvent>;
-  /** What this machine leases: the kind it registered as decides the pay (docs/protocol.md, "Leases"). */
+  /** What this machine leases unless told otherwise: the kind it registered as (the lease decides the pay). */
   resource: ComputeResource;
   leaseWaitMs: number;
   requestTimeoutMs: number;
@@ -60,7 +60,7 @@ export class Leasing {
     this.lostInARow = 0;
   }
 
-  async lease(signal?: AbortSignal): Promise<LeaseOutcome> {
+  async lease(signal?: AbortSignal, resource = this.o.resource): Promise<LeaseOutcome> {
     const { link } = this.o;
     const blocked = this.o.blocked();
     if (blocked) {
@@ -78,7 +78,7 @@ export class Leasing {
           ROUTES.lease,
           LeaseReplySchema,
           'POST',
-          { waitMs, resource: this.o.resource },
+          { waitMs, resource },
           {
             timeoutMs: this.o.leaseWaitMs + this.o.requestTimeoutMs,
             ...(signal ? { signal } : {}),

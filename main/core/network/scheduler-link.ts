@@ -1,3 +1,4 @@
+import type { ComputeResource } from '../../common/protocol.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import type { Logger } from '../ports.js';
 import type { NetworkClient } from './client.js';
@@ -8,7 +9,7 @@ import type { NetworkClient } from './client.js';
  * waits longer after each answer that brought nothing in (scheduler/leasing.ts).
  */
 export interface SchedulerLink {
-  source: { lease(slots: number): Promise<readonly Task[]> };
+  source: { lease(slots: number, resource: ComputeResource): Promise<readonly Task[]> };
   sink: {
     complete(result: TaskResult): Promise<void>;
     release(taskId: string, reason: ReleaseReason, message: string): Promise<void>;
@@ -32,9 +33,9 @@ export function linkScheduler(client: NetworkClient, logger: Logger): SchedulerL
   };
   return {
     source: {
-      async lease(slots) {
+      async lease(slots, resource) {
         if (slots <= 0) return [];
-        const outcome = await client.lease();
+        const outcome = await client.lease(undefined, resource);
         if (outcome.kind === 'none') return [];
         const { task, leaseId } = outcome;
         const held = leaseOf.get(task.id) ?? sentUnder.get(task.id);

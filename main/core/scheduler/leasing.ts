@@ -34,7 +34,7 @@ export class Leasing {
     this.leasing = true;
     const sent = clock.now();
     source
-      .lease(slots)
+      .lease(slots, state.leaseResource())
       .then((tasks) => tasks.filter((task) => enqueue(state, task)).length > 0)
       .catch((error: unknown) => {
         logger.warn(`lease failed: ${String(error)}`);

@@ -42,14 +42,18 @@ export function recover(state: SchedulerState, job: Job, failure: Failure<HostFa
 
 /**
  * The device's provider does not work here: say so once; its queued tasks go to devices that can run them, and
- * back to the network where none can.
+ * back to the network where none can. With no GPU left, the processor leases processor work (state.leaseResource).
  */
 function disable(state: SchedulerState, lane: Lane, why: string): void {
   if (lane.broken) return;
   lane.broken = why;
   const lanes = [...state.lanes.values()];
+  const gpu = lanes.some((other) => other.spec.kind === 'gpu' && !other.broken);
   const cpu = lanes.some((other) => other.spec.kind === 'cpu');
-  lane.notice = `${lane.spec.name ?? lane.spec.id}: ${why}; ${cpu ? 'its tasks run on the processor instead, within the CPU limits' : 'its tasks go back to the network'}`;
+  const next = gpu
+    ? 'its tasks run on the other GPUs'
+    : `its tasks go back to the network${cpu ? ' and the processor takes processor work instead, within the CPU limits' : ''}`;
+  lane.notice = `${lane.spec.name ?? lane.spec.id}: ${why}; ${next}`;
   state.options.logger.warn(`device ${lane.spec.id}: ${lane.notice}`);
   for (const slot of lane.hosts.values()) if (slot.jobs.length === 0) slot.host.kill('shutdown', why);
   const reasons = lanes.flatMap((other) => (other.broken ? [other.broken] : [])).join('; ');

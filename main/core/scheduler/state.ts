@@ -3,6 +3,7 @@
  * task leaves (finish). Each part (admission, dispatch, enforcement, snapshot) is a set of functions on this state.
  */
 import type { DeviceDecision } from '../../common/policy.js';
+import type { ComputeResource } from '../../common/protocol.js';
 import type { ReleaseReason, TaskResult } from '../../common/task.js';
 import type { JobHost } from '../runtime/host.js';
 import { TaskQueue, type Queued } from './queue.js';
@@ -145,14 +146,14 @@ export class SchedulerState {
     return Promise.resolve(done).catch((error: unknown) => logger.error(`result sink failed for ${entry.task.id}: ${String(error)}`));
   }
 
-  /** 'gpu' is a preference: such tasks run on the CPU (at its share) when no GPU here can run them. */
+  /** A task runs only on the kind of device it was leased for: the lease decides the pay (docs/protocol.md, "Leases"). */
   fits(lane: Lane, task: Queued['task']): boolean {
-    return (
-      lane.broken === undefined &&
-      (task.device === 'any' ||
-        task.device === lane.spec.kind ||
-        (task.device === 'gpu' && ![...this.lanes.values()].some((other) => other.spec.kind === 'gpu' && other.broken === undefined)))
-    );
+    return lane.broken === undefined && (task.device === 'any' || task.device === lane.spec.kind);
+  }
+
+  /** What to lease: GPU work while a GPU lane here is in service, else processor work, so the pay is for what runs it. */
+  leaseResource(): ComputeResource {
+    return [...this.lanes.values()].some((lane) => lane.spec.kind === 'gpu' && lane.broken === undefined) ? 'gpu' : 'cpu';
   }
   runnable(task: Queued['task']): boolean {
     return [...this.lanes.values()].some((lane) => this.fits(lane, task));

@@ -1,5 +1,6 @@
 /** The scheduler's public contract: what feeds it, what it reports to, and what it shows. */
 import type { Decision, Limits } from '../../common/policy.js';
+import type { ComputeResource } from '../../common/protocol.js';
 import type { ReleaseReason, Task, TaskResult } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
 import type { Provider } from '../runtime/host-protocol.js';
@@ -10,7 +11,8 @@ import type { Runtime } from '../runtime/runtime.js';
  * them with TaskSchema at its boundary (the coordinator's reply), and parsing a 4 MB task again costs ~9 ms.
  */
 export interface TaskSource {
-  lease(slots: number): Promise<readonly Task[]>;
+  /** Up to `slots` tasks of the kind of compute asked for (it decides their pay). */
+  lease(slots: number, resource: ComputeResource): Promise<readonly Task[]>;
 }
 /**
  * Where outcomes go: exactly one of complete/release per task. A result's output bytes are views into buffers the
