@@ -6,9 +6,9 @@ export const START_GFLOPS = 20;
 const MAX_GROWTH = 2;
 
 /**
- * How fast each device works, for sizing its tasks (docs/protocol.md, "Task size"): GFLOPS seen on its results, from
- * the coordinator's own clock (lease to submit; never the time the device claims). Only a result checked and right
- * can raise it, at most ×2; any result can lower it (looking slow earns nothing); a wrong one starts it over.
+ * How fast each device works, for sizing its tasks (docs/protocol.md, "Task size"): GFLOPS seen on its results (the
+ * compute time it reports, at most the coordinator's lease to submit). Only a result checked and right can raise it,
+ * at most ×2; any result can lower it (looking slow earns nothing); a wrong one starts it over.
  */
 export class Pace {
   private readonly gflops = new Map<string, number>();
@@ -21,7 +21,7 @@ export class Pace {
   }
 
   /**
-   * A result took `elapsedMs` (lease to submit) for `operations`: halfway to that speed, up only when `verified`
+   * A result took `elapsedMs` for `operations`: halfway to that speed, up only when `verified`
    * (recomputed and right, or the coordinator trusts every result) and then at most ×2.
    */
   observe(deviceId: string, info: DeviceInfo, operations: bigint, elapsedMs: number, verified: boolean): void {

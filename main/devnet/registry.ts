@@ -162,20 +162,22 @@ export class DeviceRegistry {
       throw new HttpError(409, 'replayed', 'This registration is not newer than the device’s last one; sign a new one.');
     }
     const token = randomBytes(32).toString('hex');
-    const device: Device = {
-      info,
-      tokenHash: sha256(token),
-      standing: existing?.standing ?? newStanding(),
-      registeredAt: existing?.registeredAt ?? now,
-      lastRegistrationAt: registration.issuedAt,
-      lastSeen: now,
-      onlineMs: existing?.onlineMs ?? 0,
-      paidOnlineMs: existing?.paidOnlineMs ?? 0,
-      unpaidBytes: existing?.unpaidBytes ?? 0,
-      paidModels: existing?.paidModels ?? [],
-      trust: existing?.trust ?? newTrust(),
-      nextSeq: existing?.nextSeq ?? 1,
-    };
+    const renewed = { info, tokenHash: sha256(token), lastRegistrationAt: registration.issuedAt, lastSeen: now };
+    // Updated in place: a result in flight holds this record across its check, and a copy would fork its receipt
+    // numbering (two receipts with one number make the epoch unverifiable), its record with the checks and standing.
+    const device: Device = existing
+      ? Object.assign(existing, renewed)
+      : {
+          ...renewed,
+          standing: newStanding(),
+          registeredAt: now,
+          onlineMs: 0,
+          paidOnlineMs: 0,
+          unpaidBytes: 0,
+          paidModels: [],
+          trust: newTrust(),
+          nextSeq: 1,
+        };
     this.devices.set(info.deviceId, device);
     await this.save();
     return { token, device };

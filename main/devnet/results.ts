@@ -61,12 +61,15 @@ export class ResultDesk {
 
   private async settle(deviceId: string, device: Device, lease: Lease, result: TaskResult, bodyBytes: number): Promise<void> {
     const { pace, receipts, floor, logger } = this.o;
-    // Measured on the coordinator's clock, before the check: what the device says it took is never used for pace.
     const elapsedMs = this.o.clock.now() - lease.issuedAt;
+    // The device's own compute time, never more than the coordinator saw: lease to submit also holds its queue, the
+    // network and the checks of its earlier results, and sizing tasks by that shrank them until those fixed costs were
+    // all there was (1,800 one-row tasks a minute). Claiming less only gets it larger tasks after verified results.
+    const workedMs = Math.max(0, Math.min(result.accounting.wallMs, elapsedMs));
     const checked = this.o.random() < checkRate(device.trust, floor);
     const problem = checked ? await this.check(deviceId, lease, result) : undefined;
     const now = this.o.clock.now();
-    pace.observe(deviceId, device.info, lease.issued.operations, elapsedMs, problem === null || floor <= 0);
+    pace.observe(deviceId, device.info, lease.issued.operations, workedMs, problem === null || floor <= 0);
     if (problem !== undefined) {
       device.standing = recordOutcome(device.standing, problem === null, now);
       device.trust = afterCheck(device.trust, problem === null, recentRejections(device.standing, now), now);
@@ -86,7 +89,7 @@ export class ResultDesk {
         taskId: result.taskId,
         resourceType: lease.resource,
         status: problem ? 'rejected' : problem === null ? 'verified' : 'unverified',
-        durationMs: Math.round(Math.max(0, Math.min(result.accounting.wallMs, elapsedMs))),
+        durationMs: Math.round(workedMs),
         units: lease.issued.operations,
       },
       (open) => this.sealable(deviceId, open),

@@ -132,7 +132,14 @@ const floats = (t: Tensor | ResultTensor): Float32Array | null => {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 };
 
-/** Recomputes the task with onnxruntime and compares; returns null when the result matches, else why not. */
+/**
+ * FLOP recomputed in one onnxruntime call. Its `run` holds the event loop for the whole call, and a check of a
+ * 4,096-row task at one thread takes tens of seconds: in slices of about this much, the coordinator answers other
+ * requests (submits, leases, receipts) between them, as the rows of this model are independent of each other.
+ */
+const SLICE_FLOP = 2e9;
+
+/** Recomputes the task with onnxruntime, a slice of rows at a time, and compares; returns null when the result matches, else why not. */
 export class Verifier {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
 
@@ -143,20 +150,26 @@ export class Verifier {
     const got = floats(y);
     const input = floats(x);
     if (!got || !input) return 'output Y is not a float32 tensor';
+    const { model } = issued;
     const rows = x.shape[0] ?? 0;
-    if (y.shape.length !== 2 || y.shape[0] !== rows || y.shape[1] !== issued.model.outputs)
-      return `output Y has shape [${y.shape.join(',')}]`;
-    let session = this.sessions.get(issued.model.sha256);
+    if (y.shape.length !== 2 || y.shape[0] !== rows || y.shape[1] !== model.outputs) return `output Y has shape [${y.shape.join(',')}]`;
+    if (got.length !== rows * model.outputs) return 'output Y has the wrong number of elements';
+    let session = this.sessions.get(model.sha256);
     if (!session) {
-      session = ort.InferenceSession.create(issued.model.bytes, { intraOpNumThreads: 1 });
-      this.sessions.set(issued.model.sha256, session);
+      session = ort.InferenceSession.create(model.bytes, { intraOpNumThreads: 1 });
+      this.sessions.set(model.sha256, session);
     }
-    const out = await (await session).run({ X: new ort.Tensor('float32', input, [rows, issued.model.inputs]) });
-    const want = out['Y']?.data as Float32Array | undefined;
-    if (!want || want.length !== got.length) return 'output Y has the wrong number of elements';
-    for (let i = 0; i < want.length; i++) {
-      const w = want[i]!;
-      if (!(Math.abs(w - got[i]!) <= 1e-3 * (1 + Math.abs(w)))) return `output Y[${i}] is ${got[i]}, expected ${w}`;
+    const slice = Math.max(1, Math.floor(SLICE_FLOP / model.flopsPerRow));
+    for (let first = 0; first < rows; first += slice) {
+      const count = Math.min(slice, rows - first);
+      const feed = new ort.Tensor('float32', input.subarray(first * model.inputs, (first + count) * model.inputs), [count, model.inputs]);
+      const want = (await (await session).run({ X: feed }))['Y']?.data;
+      if (!(want instanceof Float32Array) || want.length !== count * model.outputs) return 'output Y could not be worked out again';
+      for (let i = 0; i < want.length; i++) {
+        const w = want[i]!;
+        const at = first * model.outputs + i;
+        if (!(Math.abs(w - got[at]!) <= 1e-3 * (1 + Math.abs(w)))) return `output Y[${at}] is ${got[at]}, expected ${w}`;
+      }
     }
     return null;
   }

@@ -3,13 +3,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { Wallet } from 'ethers';
 import type { Task } from '../../main/common/task.js';
 import { startCoordinator, type Coordinator, type CoordinatorOptions } from '../../main/devnet/coordinator.js';
 import { Pace, START_GFLOPS } from '../../main/devnet/pace.js';
+import { DeviceRegistry } from '../../main/devnet/registry.js';
 import { seededRandom } from '../../main/devnet/random.js';
 import { devnetModels } from '../../main/devnet/tasks.js';
 import { afterCheck, checkRate, HALVING_EVERY, newTrust, quarantineMs, quarantineRefusal } from '../../main/devnet/verification.js';
-import { epochsOf, post, receiptsOf, registerNew, submit, zeros } from '../helpers/devnet-raw.js';
+import { epochsOf, post, receiptsOf, registerNew, signedRegistration, submit, zeros } from '../helpers/devnet-raw.js';
 import { tempDir } from '../helpers/fakes.js';
 import { cpuDevice, runWithOrt } from '../integration/support/network.js';
 
@@ -241,5 +243,24 @@ test(
         ['cpu', 'rejected', '0'],
       ],
     );
+  },
+);
+
+test(
+  'registering again while a result is being checked keeps one record: one receipt numbering, one record with the checks',
+  { timeout: 10_000 },
+  async () => {
+    // The agent registers again when its benchmark finishes, often while its first result is being checked. A copied
+    // record gave two receipts the number 1: the device then refused the epoch, and earned nothing it could see.
+    const registry = await DeviceRegistry.open({ stateFile: null, clock: { now: Date.now }, chainId: 31337, presenceGapMs: 35_000 });
+    const owner = Wallet.createRandom();
+    const sign = (issuedAt: number) => signedRegistration(registry.wallet, owner, owner, { deviceId: 'dev-again', issuedAt });
+    const { device: held } = await registry.register(await sign(Date.now() - 1_000));
+    const { device: now } = await registry.register(await sign(Date.now()));
+    held.nextSeq++;
+    held.trust = afterCheck(held.trust, true, 0, Date.now());
+    assert.equal(now, held, 'the record a check in flight holds is the one later results use');
+    assert.equal(registry.devices.get('dev-again')?.nextSeq, 2);
+    assert.equal(registry.devices.get('dev-again')?.trust.streak, 1);
   },
 );

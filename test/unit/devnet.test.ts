@@ -102,6 +102,33 @@ test('tasks are real ONNX models served by hash; the verifier recomputes them wi
   assert.equal(issued.operations, rows * 2n * (16n * 512n + 256n * 512n * 512n + 512n * 8n), 'operations come from the model graph');
 });
 
+test('a long check lets other requests through between slices of rows, and finds a wrong value in a late slice', async () => {
+  // onnxruntime's run holds the event loop: checked in one call, a large task kept every other device's request
+  // waiting (an agent's submit timed out with "socket hang up" during a 550-GFLOP check).
+  const issued = makeTask(devnetModels(), 'http://127.0.0.1/', Date.now(), 60_000, { gflops: 120, random: () => 0.5 });
+  const rows = issued.task.inputs['X']!.shape[0]!;
+  assert.ok(rows > 60, `${rows} rows: several slices`);
+  const result = await runWithOrt(issued.task);
+  const verifier = new Verifier();
+  closers.push(() => verifier.close());
+  assert.equal(await verifier.check(issued, result), null, 'the session is made');
+  let turns = 0;
+  let ticking = true;
+  const tick = (): void => {
+    turns++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const y = result.outputs['Y']!;
+  const off = Buffer.from(y.data);
+  const last = off.byteLength / 4 - 1;
+  off.writeFloatLE(off.readFloatLE(last * 4) + 1, last * 4);
+  const problem = await verifier.check(issued, { ...result, outputs: { Y: { ...y, data: off } } });
+  ticking = false;
+  assert.match(problem ?? '', new RegExp(`Y\\[${last}\\]`));
+  assert.ok(turns >= 4, `the event loop turned ${turns} times during the check`);
+});
+
 test('a released task goes back to the pool, unless the device said the task itself is bad', async () => {
   const net = await devnet();
   const owner = Wallet.createRandom();
