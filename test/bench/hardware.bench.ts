@@ -1,6 +1,7 @@
-// Hardware detection and benchmark cost. Cold start of `npm run detect` (built: dist/main/detect.js, probe child
-// included) beside a bare `node -e 0` in the same run, goal ≤ 500 ms. Warm detection: native addon vs the JS
-// fallback vs a plain systeminformation pass over the same facts (cpu, flags, memory, graphics), all in this run.
+// Hardware detection and benchmark cost. Cold start of detection as a user types it, `node scripts/detect.mjs`
+// (the compiled dist/main/detect.js, probe child included) and `npm run detect` (the same, after npm's own start),
+// beside a bare `node -e 0` in the same run, each against the goal of ≤ 500 ms. Warm detection: native addon vs the
+// JS fallback vs a plain systeminformation pass over the same facts (cpu, flags, memory, graphics), all in this run.
 // Goal: native ≤50 ms and ≥5× faster than systeminformation. Then the CPU benchmark's duration and spread.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -47,16 +48,23 @@ function coldStarts(commands: Record<string, [string, string[]]>): Record<string
 
 // scripts/detect.mjs is what `npm run detect` runs (it builds dist/ only where missing; `npm run bench` just built it).
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const DIRECT = 'node scripts/detect.mjs';
+const NPM = 'npm run detect';
 const cold = coldStarts({
   'node -e 0 (baseline)': [process.execPath, ['-e', '0']],
-  'detect, compiled': [process.execPath, [join(ROOT, 'scripts', 'detect.mjs')]],
-  'npm run detect (npm included)': [npm, ['run', '--silent', 'detect']],
+  [DIRECT]: [process.execPath, [join(ROOT, 'scripts', 'detect.mjs')]],
+  [NPM]: [npm, ['run', '--silent', 'detect']],
 });
 console.log(`cold start, median of ${COLD_RUNS} runs (min in brackets):`);
 for (const [name, r] of Object.entries(cold))
   console.log(`  ${name.padEnd(30)} ${r.median.toFixed(0).padStart(6)} ms (${r.min.toFixed(0)})`);
-const detectMs = cold['detect, compiled']!.median;
-console.log(`goal detect cold ≤500 ms: ${detectMs.toFixed(0)} ms → ${detectMs <= 500 ? 'met' : 'NOT met'}`);
+for (const [name, note] of [
+  [DIRECT, 'the direct way'],
+  [NPM, "npm's own start included"],
+] as const) {
+  const ms = cold[name]!.median;
+  console.log(`goal detect cold ≤500 ms, ${name} (${note}): ${ms.toFixed(0)} ms → ${ms <= 500 ? 'met' : 'NOT met'}`);
+}
 
 const { addon, provider } = requireAddon();
 const native = createNativeProbe(addon, provider);

@@ -9,6 +9,8 @@ export type DefaultProbeOptions = NativeProbeOptions &
     root?: string | null;
     /** The probe child's time limit per driver call (IsolatedProbeOptions.timeoutMs; timeoutMs is the tools'). */
     probeTimeoutMs?: IsolatedProbeOptions['timeoutMs'];
+    /** The probe child, already started for this app folder (IsolatedProbeOptions.started). */
+    probeChild?: IsolatedProbeOptions['started'];
   };
 
 /**
@@ -29,5 +31,6 @@ export function createDefaultProbe(options: DefaultProbeOptions = {}): HardwareP
     native: options,
     fallback,
     ...(options.probeTimeoutMs === undefined ? {} : { timeoutMs: options.probeTimeoutMs }),
+    ...(options.probeChild ? { started: options.probeChild } : {}),
   });
 }

@@ -2,17 +2,15 @@
  * `npm run detect [-- --json] [-- --fallback]`: runs one detection pass the way the app does and prints what it
  * found, which probe answered and where each field came from, for bug reports. --fallback skips the native addon.
  * Run compiled (dist/main/detect.js, through scripts/detect.mjs): a cold start under tsx alone took seconds.
+ * Only what starts the driver calls' child is loaded up front: Node takes ~100 ms to start it, which then overlaps
+ * the loading of the rest (detect-run.ts: zod's schemas, the parsers).
  */
-import { classify } from './classify.js';
-import { detection, formatDetection } from './detect-text.js';
-import { createDefaultProbe } from './default-probe.js';
-import { createFallbackProbe } from './fallback-probe.js';
+import { loadAddon, packageRoot } from './addon-load.js';
+import { startProbeChild } from './probe-child-start.js';
 
 const args = new Set(process.argv.slice(2));
-const probe = args.has('--fallback')
-  ? createFallbackProbe({ kind: 'fallback', reason: 'asked for with --fallback' })
-  : createDefaultProbe();
-const report = await probe.detect();
-// The provider after the detection: it says so if the driver check failed and the tools answered instead.
-const found = detection(probe.provider, report, classify(report, null));
-process.stdout.write(`${args.has('--json') ? JSON.stringify(found, null, 2) : formatDetection(found, new Date())}\n`);
+const root = args.has('--fallback') ? null : packageRoot();
+// The same folder and addon createDefaultProbe finds, so the child started here is the one it uses.
+const probeChild = root !== null && loadAddon(root).addon ? startProbeChild(root) : undefined;
+const { detectAndDescribe } = await import('./detect-run.js');
+process.stdout.write(`${await detectAndDescribe(args, probeChild)}\n`);

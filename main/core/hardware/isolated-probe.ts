@@ -1,9 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { ProviderInfo } from '../../common/hardware.js';
-import { childEntry } from '../child-entry.js';
 import type { Addon } from './addon-load.js';
 import { createNativeProbe, type NativeProbeOptions } from './native-probe.js';
 import { ProbeReplySchema, type ProbeCall } from './probe-child-protocol.js';
+import { startProbeChild } from './probe-child-start.js';
 import type { HardwareProbe } from './probe.js';
 
 /** How long an unused child stays up: telemetry asks every 2 s while sharing, and a child costs a Node start. */
@@ -20,6 +20,8 @@ export interface IsolatedProbeOptions {
   fallback: (reason: string) => HardwareProbe;
   /** How long one driver call may take (a cold driver takes seconds) before the child is killed as hung. */
   timeoutMs?: number;
+  /** A child already started for `root` (startProbeChild), used for the first calls: `npm run detect` starts it early. */
+  started?: ChildProcess;
 }
 
 /** A driver call that ended with the child: the detection answers through the fallback instead. */
@@ -59,9 +61,10 @@ export function createIsolatedProbe(o: IsolatedProbeOptions): HardwareProbe {
     }
   }
 
+  let started = o.started;
   function start(): ChildProcess {
-    const entry = childEntry(import.meta.url, 'probe-child');
-    const c = fork(entry.path, [o.root], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const c = started ?? startProbeChild(o.root);
+    started = undefined;
     c.on('message', (raw) => {
       const reply = ProbeReplySchema.safeParse(raw);
       if (!reply.success) return end(c, UNREADABLE);
