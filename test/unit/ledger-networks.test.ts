@@ -27,7 +27,7 @@ const T0 = Date.UTC(2026, 10, 25, 11, 0);
 const trust = { deviceId: 'dev-a', coordinators: [sourceA, sourceB] };
 
 /** `n` verified CPU receipts of dev-a numbered from `firstSeq`, signed as one epoch by `by`. */
-async function epochOf(by: Wallet, firstSeq: number, n: number, taskIds: string[] = []) {
+async function epochOf(by: Pick<Wallet, 'signTypedData'>, firstSeq: number, n: number, taskIds: string[] = []) {
   const receipts: Receipt[] = Array.from({ length: n }, (_, i) =>
     testReceipt(owner, { seq: firstSeq + i, issuedAt: T0 + i, ...(taskIds[i] ? { taskId: taskIds[i] } : {}) }),
   );
