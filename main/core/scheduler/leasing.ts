@@ -1,10 +1,11 @@
 /**
- * When tasks are leased: as many as the running lanes have room for (hosts × pipeline depth), one lease at a time,
+ * When tasks are leased: as many as the running lanes have room for (lease-room.ts), one lease at a time,
  * and less often while the network's answers bring nothing in.
  */
 import { backoffMs } from '../network/http.js';
 import { enqueue } from './admission.js';
-import { concurrency, PIPELINE_DEPTH, type SchedulerState } from './state.js';
+import { leaseRoom } from './lease-room.js';
+import type { SchedulerState } from './state.js';
 
 /** The longest wait between leases while answers bring nothing in. */
 const LEASE_BACKOFF_MAX_MS = 30_000;
@@ -26,10 +27,7 @@ export class Leasing {
     const { state } = this;
     const { source, logger, clock } = state.options;
     if (!source || this.leasing || this.retryTimer || state.closed) return;
-    const room = [...state.lanes.values()]
-      .filter((lane) => lane.decision.run && !lane.broken)
-      .reduce((sum, lane) => sum + concurrency(lane) * PIPELINE_DEPTH, 0);
-    const slots = room - state.known.size;
+    const slots = leaseRoom(state);
     if (slots <= 0) return;
     this.leasing = true;
     const sent = clock.now();
