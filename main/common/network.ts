@@ -127,6 +127,9 @@ export type NetworkSettings = z.infer<typeof NetworkSettingsSchema>;
 export const DEFAULT_NETWORK_SETTINGS: NetworkSettings = { coordinatorUrl: null, tariffPerKwh: 0.3, usdPerSynor: null };
 
 const Scenarios = z.object({ low: z.number(), medium: z.number(), high: z.number() }).strict();
+const Wei = z.string().regex(/^[0-9]{1,90}$/);
+/** An amount of wei and how sure it is: the middle figure and the range around it. */
+export const WeiRangeSchema = z.object({ low: Wei, mid: Wei, high: Wei }).strict();
 
 /** The estimates screen: the seed's table for this device, this user's projection, and what was really earned. */
 export const EstimatesSchema = z
@@ -146,14 +149,27 @@ export const EstimatesSchema = z
         reasons: z.array(z.string()),
       })
       .strict(),
-    /** The prediction in SYNOR from this device's throughput, share and hours, by the receipts' own reward function. */
+    /**
+     * What this device earns per hour of sharing, in wei, measured from its own verified work over the time it shared
+     * (economics/prediction.ts), and a month of it at its hours a day. No figure before enough work is measured.
+     */
     synor: z
       .object({
-        perHour: z.string(),
-        perMonth: z.string(),
-        /** The price at which the seed's $/hour table and the reward rates agree: "the network's assumed price". */
-        impliedUsdPerSynor: z.number().nullable(),
-        assumptions: z.array(z.string()),
+        confidence: z.enum(['measuring', 'range', 'steady']),
+        /** The network rate the work is paid at. */
+        resource: z.enum(['cpu', 'gpu']),
+        perHourWei: WeiRangeSchema.nullable(),
+        perMonthWei: WeiRangeSchema.nullable(),
+        /** Sharing time measured, and what a first figure needs (ms). */
+        measuredMs: z.number().nonnegative(),
+        neededMs: z.number().nonnegative(),
+        /** Percent of the measured time the device waited for the machine's own load (the user's programs, heat). */
+        busyPercent: z.number().min(0).max(100),
+        /** Compute FLOP per hour of sharing the figure rests on (an integer). */
+        flopsPerHour: z.string().regex(/^[0-9]{1,40}$/),
+        /** The share the measure was taken at, and the hours a day the month assumes. */
+        sharePercent: z.number().min(0).max(100),
+        hoursPerDay: z.number().min(0).max(24),
         /** Reputation 0–100 and uptime in basis points as on the newest receipt, and the multipliers they give. */
         standing: z
           .object({ reputation: z.number(), uptimeBp: z.number(), reputationFactor: z.number(), uptimeFactor: z.number() })

@@ -16,6 +16,7 @@ import type { Work } from '../common/state.js';
 import type { Voucher } from '../common/wallet.js';
 import { startDevnetProcess, type DevnetProcess } from './devnet-process.js';
 import { scheduledHoursPerDay, typicalPowerWatts } from './economics/estimator.js';
+import { SharingTime } from './economics/sharing-time.js';
 import { deviceInfo } from './network/device-info.js';
 import { choosePayoutChain } from './network/payout-chain.js';
 import { linkScheduler } from './network/scheduler-link.js';
@@ -90,6 +91,8 @@ export function createContribution(o: ContributionOptions): Contribution {
   const { clock, logger, wallet } = o;
   // One measure of this machine's link, from its downloads and its exchanges with the coordinator.
   const meter = new LinkMeter();
+  // The time this device shared, for the estimate: noted at each decision of the policy.
+  const sharing = new SharingTime();
   const runtime = createRuntime({
     meter,
     cacheDir: join(o.dataDir, 'models'),
@@ -226,6 +229,12 @@ export function createContribution(o: ContributionOptions): Contribution {
   function apply(next: Decision): void {
     decision = next;
     connected?.scheduler.apply(next);
+    if (connected)
+      sharing.note(
+        clock.now(),
+        next.devices.find((d) => d.deviceId === connected?.registered),
+        effectiveShare(o.settings(), connected.registered),
+      );
   }
 
   return {
@@ -286,7 +295,7 @@ export function createContribution(o: ContributionOptions): Contribution {
         powerWatts: typicalPowerWatts(info.deviceType),
         settings: settings.network,
         days,
-        benchmarkGflops: info.compute.fp32Gflops,
+        sharing: sharing.window(),
       });
     },
     async close() {

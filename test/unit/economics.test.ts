@@ -11,7 +11,6 @@ import {
   typicalPowerWatts,
 } from '../../main/core/economics/estimator.js';
 import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
-import { predictEarnings } from '../../main/core/economics/prediction.js';
 import { RECEIPT_VECTORS } from '../helpers/receipt-vectors.js';
 
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${a} ≈ ${b}`);
@@ -37,58 +36,6 @@ test('the seed’s anchor: a CPU core busy at 100 GFLOPS for an hour earns 0.003
   assert.equal(formatSynor(BigInt(rewardWei('cpu', 100n * 10n ** 9n * 3600n, 50, 0).totalWei)), '0.0036');
   assert.equal(formatSynor(BigInt(rewardWei('availability', 3_600_000n, 50, 0).totalWei)), '0.0001');
   assert.throws(() => rewardWei('cpu', -1n, 50, 0), RangeError);
-});
-
-test('the prediction uses the receipts’ reward function: throughput × share × hours, and implies the seed’s SYNOR price', () => {
-  const bench = predictEarnings({
-    resource: 'cpu',
-    throughput: { flopsPerMs: 100e6, source: 'benchmark' },
-    share: 1,
-    hoursPerDay: 10,
-    reputation: 50,
-    uptimeBp: 0,
-    hourlyUsd: 0.01,
-  });
-  assert.equal(formatSynor(BigInt(bench.perHourWei)), '0.0037', '0.0036 for 100 GFLOPS-hours + 0.0001 for the hour online');
-  assert.equal(formatSynor(BigInt(bench.perMonthWei)), '1.11', '10 h × 30 days');
-  close(bench.impliedUsdPerSynor!, 0.01 / 0.0037);
-  const half = predictEarnings({
-    resource: 'cpu',
-    throughput: { flopsPerMs: 100e6, source: 'benchmark' },
-    share: 0.5,
-    hoursPerDay: 10,
-    reputation: 100,
-    uptimeBp: 10_000,
-    hourlyUsd: 0.01,
-  });
-  assert.equal(
-    formatSynor(BigInt(half.perHourWei)),
-    formatSynor(
-      BigInt(rewardWei('cpu', 18n * 10n ** 13n, 100, 10_000).totalWei) +
-        BigInt(rewardWei('availability', 3_600_000n, 100, 10_000).totalWei),
-    ),
-  );
-  const measured = predictEarnings({
-    resource: 'cpu',
-    throughput: { flopsPerMs: 50e6, source: 'tasks' },
-    share: 0.5,
-    hoursPerDay: 1,
-    reputation: 50,
-    uptimeBp: 0,
-    hourlyUsd: 0.01,
-  });
-  assert.equal(measured.flopsPerHour, String(50e6 * 3_600_000), 'measured tasks already ran under the share');
-  close(measured.impliedUsdPerSynor!, bench.impliedUsdPerSynor!);
-  const moving = predictEarnings({
-    resource: 'cpu',
-    throughput: { flopsPerMs: 100e6, source: 'tasks', bandwidthRatio: 0.1 },
-    share: 1,
-    hoursPerDay: 1,
-    reputation: 50,
-    uptimeBp: 0,
-    hourlyUsd: 0.01,
-  });
-  assert.equal(formatSynor(BigInt(moving.perHourWei)), '0.00406', '0.0036 compute + 10 % for transfer + 0.0001 availability');
 });
 
 test('wei are shown exactly', () => {

@@ -10,7 +10,6 @@ import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { Ledger, type LedgerRecord } from '../../main/core/ledger/ledger.js';
 import { verifyLedgerFile } from '../../main/core/ledger/verify-file.js';
 import { proofProblem, proveReceipt } from '../../main/core/ledger/proof.js';
-import { measuredThroughput } from '../../main/core/ledger/throughput.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { ledgerWei, receiptsIn, recordsOf, signedEpoch, testReceipt } from '../helpers/ledger.js';
@@ -235,34 +234,6 @@ test('the check resumes where it stopped; a flipped byte inside the checked part
   assert.equal(report?.count, 1);
   assert.equal((await recordsOf(reopened)).length, 3);
   assert.equal(reopened.sums.summary().total.receipts, 3, 'counted again from the file, without the forged line');
-});
-
-test("throughput from recent tasks: FLOPs over the time from one task's end to the next, without warm-up tasks or pauses, and the median transfer-to-compute pay per epoch (an epoch with a one-off model download does not count)", () => {
-  const receipts: Receipt[] = [];
-  // Two sessions 60 s apart; in each, tasks of 100 ms with 10 ms between them, the first three slow (warming up);
-  // an epoch's bandwidth receipt after every fourth task, the first one with the model's download in it.
-  let at = T0;
-  const transfers = ['1000000', '8800', '2200'];
-  for (const [session, count] of [
-    [0, 8],
-    [1, 5],
-  ] as const) {
-    at += session * 60_000;
-    for (let i = 0; i < count; i++) {
-      at += 110;
-      const units = i < 3 ? '100000000' : '2200000000';
-      receipts.push(receipt({ taskId: `task-${session}-${i}`, issuedAt: at, durationMs: 100, units }));
-      if (i % 4 === 3) receipts.push(receipt({ taskId: '', issuedAt: at, resourceType: 'bandwidth', units: transfers.shift()! }));
-    }
-  }
-  const measured = measuredThroughput(receipts, 'dev-a');
-  // 2.2·10^9 FLOP per 110 ms, over the 5 + 2 tasks after the warm-up ones; the 60 s pause is not in it.
-  assert.ok(Math.abs(measured!.flopsPerMs - 2e7) < 1e-6, String(measured?.flopsPerMs));
-  // The second epoch's 4 tasks moved 8,800 bytes (8.8·10^9 wei) against 4 × 2.2·10^10 wei of compute: 0.1, the median;
-  // the first epoch's download (over 10) and the third's 0.088 sort to either side of it.
-  assert.equal(measured?.bandwidthRatio, 0.1);
-  assert.equal(measuredThroughput(receipts.slice(0, 8), 'dev-a'), null, 'four tasks past the warm-up are too few');
-  assert.equal(measuredThroughput(receipts, 'dev-b'), null, 'another device');
 });
 
 test('a start reads the index and checks only the lines written after it; a damaged index is rebuilt from the file', async () => {

@@ -1,3 +1,4 @@
+import { exactAmount } from '../../common/money.js';
 import type { ResourceType } from '../../common/protocol.js';
 
 /**
@@ -71,14 +72,5 @@ export function rewardWei(resourceType: ResourceType, units: bigint, reputation:
   };
 }
 
-/** A fixed-point integer as an exact decimal string (no float rounding): (1500n, 6) → "0.0015". */
-export function formatFixed(value: bigint, decimals: number): string {
-  const unit = 10n ** BigInt(decimals);
-  const negative = value < 0n;
-  const abs = negative ? -value : value;
-  const fraction = (abs % unit).toString().padStart(decimals, '0').replace(/0+$/, '');
-  return `${negative ? '-' : ''}${abs / unit}${fraction ? `.${fraction}` : ''}`;
-}
-
-/** wei → SYNOR, exactly. */
-export const formatSynor = (wei: bigint): string => formatFixed(wei, 18);
+/** wei → SYNOR, exactly (stored and exported figures: the ledger's sums, the CSV). */
+export const formatSynor = (wei: bigint): string => exactAmount(wei, 18);

@@ -1,9 +1,10 @@
 import type { EarningsBucket, EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
 import type { DeviceType } from '../../common/protocol.js';
 import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
-import { predictEarnings } from '../economics/prediction.js';
+import { estimateEarnings } from '../economics/prediction.js';
+import type { SharingWindow } from '../economics/sharing-time.js';
 import { formatSynor, reputationBp, uptimePpm } from '../economics/rewards.js';
-import { latestStanding, measuredThroughput } from '../ledger/throughput.js';
+import { latestStanding } from '../ledger/throughput.js';
 import { earningsCsv } from '../ledger/earnings.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { openEarningsBook, type EarningsBook } from './earnings-book.js';
@@ -38,8 +39,8 @@ export interface EstimateInput {
   settings: NetworkSettings;
   /** The period compared with what was earned, ending now. */
   days: number;
-  /** The hardware benchmark's GFLOPS at full use, until this device's own tasks are measured. */
-  benchmarkGflops: number;
+  /** The time this device shared at the share in force, for the estimate from its measured work. */
+  sharing: SharingWindow;
 }
 
 export interface NetworkService {
@@ -120,16 +121,13 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
         devnet: client.status().devnet,
       });
       const standing = latestStanding(ledger.sums.newest(), client.deviceId);
-      const prediction = predictEarnings({
-        resource: input.device.kind === 'cpu' ? 'cpu' : 'gpu',
-        throughput: measuredThroughput(ledger.sums.newest(), client.deviceId) ?? {
-          flopsPerMs: input.benchmarkGflops * 1e6,
-          source: 'benchmark',
-        },
-        share: input.sharePercent / 100,
+      const prediction = estimateEarnings({
+        receipts: ledger.sums.newest().filter((r) => r.deviceId === client.deviceId),
+        sharing: input.sharing,
+        pending: ledger.sums.pendingResults().some((p) => p.deviceId === client.deviceId),
+        now,
         hoursPerDay: projection.hoursPerDay,
         ...standing,
-        hourlyUsd: hourlyUsd(input.device),
       });
       return {
         hourlyUsd: hourlyUsd(input.device),
@@ -137,10 +135,9 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
         projection,
         actual: { days: input.days, earned: formatSynor(earnedWei), ...actual },
         synor: {
-          perHour: formatSynor(BigInt(prediction.perHourWei)),
-          perMonth: formatSynor(BigInt(prediction.perMonthWei)),
-          impliedUsdPerSynor: prediction.impliedUsdPerSynor,
-          assumptions: prediction.assumptions,
+          ...prediction,
+          resource: input.device.kind === 'cpu' ? 'cpu' : 'gpu',
+          hoursPerDay: projection.hoursPerDay,
           standing: {
             ...standing,
             reputationFactor: Number(reputationBp(standing.reputation)) / 10_000,

@@ -6,7 +6,7 @@
 import type { ReasonCode } from '../../common/policy.js';
 import type { TellKind } from '../../common/settings.js';
 import type { AgentState, Tell } from '../../common/state.js';
-import { formatSynor } from '../economics/rewards.js';
+import { formatAmount } from '../../common/money.js';
 
 /** A pause the user may not have caused and should know about; idle, busy and manual pauses are not news. */
 const PAUSE_REASONS: Partial<Record<ReasonCode, string>> = {
@@ -88,7 +88,7 @@ function candidates(state: AgentState, m: TellMemory, now: number): { tells: Tel
       kind: 'claim',
       key: 'claim-ready',
       title: 'Earnings ready to claim',
-      body: `${formatSynor(claimable)} SYNOR can be claimed to your wallet.`,
+      body: `${formatAmount(claimable)} SYNOR can be claimed to your wallet.`,
     });
   }
   for (const notice of state.work.notices.filter((n) => !m.deviceNotices.includes(n))) {

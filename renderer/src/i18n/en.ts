@@ -45,7 +45,8 @@ export const t = {
     eta: (ms: number) => `about ${Math.max(1, Math.round(ms / 1000))} s left`,
     rate: (perHour: string, sinceShare: boolean) =>
       `${perHour} SYNOR per hour ${sinceShare ? 'since sharing went on' : 'over the last hour'}`,
-    estimate: (usd: number) => `the network estimates $${usd.toFixed(3)} per hour of work for this device`,
+    estimate: (perHour: string | null) =>
+      perHour === null ? 'estimate after a few minutes of work' : `estimated ${perHour} SYNOR per hour`,
     current: 'Current tasks',
     noTasks: 'No task in hand right now.',
     taskName: (n: number, device: string, model: string | undefined, modelBytes: number, reward: string) =>
@@ -279,12 +280,7 @@ export const t = {
     inDollars: 'In dollars, at your price',
     receipt: 'Receipt',
     receiptCount: (n: number) => plural(n, 'receipt', 'receipts'),
-    seed: "Network's estimate for this device",
-    projection: 'Your projection, after electricity',
-    electricity: 'Electricity',
     actual: 'Earned in this period',
-    estimateHelp: (hourly: number) => `The network's rate for this device type is $${hourly.toFixed(3)} per hour of work.`,
-    assumptions: 'What the projection assumes',
     gap: 'Why reality differs',
     receiptsTitle: 'Latest receipts',
     receiptsHelp: 'Each receipt is signed by the network; its signature was checked before it was counted.',
@@ -293,11 +289,32 @@ export const t = {
     result: 'Result check',
     status: { verified: 'Verified', unverified: 'Not checked', rejected: 'Rejected' },
     synor: {
-      title: 'What this computer should earn',
-      perHour: (hour: string, month: string) => `About ${hour} SYNOR per hour of sharing, ${month} SYNOR a month`,
-      atPrice: (usd: string) => ` (${usd} at your price)`,
-      impliedPrice: (usd: string) =>
-        `The network's dollar rate for this kind of device assumes about $${usd} per SYNOR; set a SYNOR price in Settings to see dollars.`,
+      title: 'What this computer earns',
+      lead: (hour: string, month: string) =>
+        `This computer earns about ${hour} SYNOR an hour now, and about ${month} SYNOR a month at your schedule.`,
+      range: (low: string, high: string) => `Still measuring: between ${low} and ${high} SYNOR an hour so far.`,
+      steady: (percent: number) => `Measured to within ${percent < 1 ? 'under 1' : `±${percent}`} %.`,
+      atPrice: (hour: string, month: string, price: number) =>
+        `At your price of $${price} per SYNOR: about ${hour} an hour, ${month} a month.`,
+      measuring: (minutesLeft: number) =>
+        `Measuring what this computer earns: a first figure after about ${plural(minutesLeft, 'more minute', 'more minutes')} of work.`,
+      measuringHelp: 'The figure comes from the work this computer really finishes and gets paid for, not from its benchmark.',
+      how: 'How is this worked out?',
+      measured: (minutes: number, share: number, gflops: string) =>
+        `Measured on this computer's own checked work over the last ${plural(minutes, 'minute', 'minutes')} of sharing at a ${share} % share: ${gflops} GFLOPS on average, the time between tasks included.`,
+      busy: (percent: number) =>
+        percent > 0
+          ? `It waited for your own programs (or for cooling) ${percent} % of that time; the figure includes that.`
+          : 'It did not have to wait for your own programs in that time.',
+      paid: (resource: 'cpu' | 'gpu') =>
+        `Paid at the network's ${resource === 'gpu' ? 'graphics card' : 'processor'} rate, with the reputation and uptime below, plus 0.0001 SYNOR an hour for being online.`,
+      month: (hoursPerDay: string) => `A month: the hourly figure × ${hoursPerDay} hours a day × 30 days.`,
+      exact: (hour: string, month: string) => `Exactly ${hour} an hour, ${month} a month`,
+      network: 'What the network publishes, in dollars',
+      networkRate: (hourly: string, low: string, high: string) =>
+        `The network's rate for a device like this is ${hourly} an hour of work: ${low} to ${high} a month at the hours your schedule allows.`,
+      projection: (net: string, electricity: string) =>
+        `At that rate your projection is ${net} a month after ${electricity} of electricity, assuming:`,
       reputation: 'Reputation',
       reputationValue: (score: number, effect: string) => `${score} of 100: pay ${effect}`,
       uptime: 'Uptime this week',

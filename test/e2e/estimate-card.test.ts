@@ -1,0 +1,108 @@
+// The estimate card in the real headless app (agent, embedded devnet, built UI, Chromium): no figure until this
+// computer's own work is measured, then one sentence in SYNOR per hour and per month, dollars only beside SYNOR at the
+// user's own price, the network's dollar table behind "How is this worked out?", and the dashboard comparing SYNOR
+// per hour earned with SYNOR per hour estimated. Amounts follow the one rule (6 significant digits, every wei on hover).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { tempDir } from '../helpers/fakes.js';
+import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
+
+let browser: Browser;
+let agent: Headless;
+let page: Page;
+
+before(async () => {
+  [browser, agent] = await Promise.all([launchBrowser(), startHeadless(await tempDir())]);
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(agent.url);
+});
+after(async () => {
+  await browser?.close();
+  await agent?.stop();
+});
+
+const ok = async (cmd: string, args: unknown): Promise<void> => {
+  const answer = (await rpc(agent, cmd, args)) as { ok: boolean; error?: unknown };
+  assert.ok(answer.ok, `${cmd}: ${JSON.stringify(answer.error)}`);
+};
+const go = (name: string) => page.getByRole('navigation').getByRole('link', { name }).click();
+/** At most 6 significant digits: the one rule's output. */
+const significant = (amount: string): number => amount.replace('.', '').replace(/^0+/, '').length;
+const AMOUNT = String.raw`(\d[\d.]*)`;
+
+test('before enough work is measured the card gives no figure, and says when it will', { timeout: 60_000 }, async () => {
+  await ok('walletCreate', { passphrase: 'estimate card passphrase' });
+  await ok('updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
+  await go('Earnings');
+  await page
+    .getByTestId('synor-per-hour')
+    .getByText(/^Measuring what this computer earns: a first figure after about \d+ more minutes? of work\.$/)
+    .waitFor();
+  await page.getByRole('progressbar', { name: 'What this computer earns' }).waitFor();
+  await screenshot(page, 'estimate-measuring');
+});
+
+test('the network’s dollar table and the projection sit behind "How is this worked out?"', { timeout: 60_000 }, async () => {
+  const table = page.getByText(/^The network's rate for a device like this is \$\d+\.\d\d an hour of work/);
+  assert.equal(await table.isVisible(), false, 'closed by default');
+  await page.getByText('How is this worked out?').click();
+  await table.waitFor();
+  await page.getByText(/^At that rate your projection is \$\d+\.\d\d a month after \$\d+\.\d\d of electricity/).waitFor();
+  await page.getByText('How is this worked out?').click();
+  await table.waitFor({ state: 'hidden' });
+});
+
+test('once measured: one sentence in SYNOR an hour and a month, how sure it is, every wei on hover', { timeout: 360_000 }, async () => {
+  const lead = page.getByTestId('synor-per-hour');
+  const sentence = new RegExp(
+    `^This computer earns about ${AMOUNT} SYNOR an hour now, and about ${AMOUNT} SYNOR a month at your schedule\\.$`,
+  );
+  await lead.getByText(sentence).waitFor({ timeout: 330_000 });
+  const [, hour = '', month = ''] = sentence.exec((await lead.textContent())!.trim())!;
+  assert.ok(significant(hour) <= 6 && significant(month) <= 6, `${hour}, ${month}`);
+  assert.ok(Number(hour) > 0 && Number(month) > Number(hour));
+  assert.match((await lead.getAttribute('title'))!, /^Exactly \d+(\.\d+)? SYNOR an hour, \d+(\.\d+)? SYNOR a month$/);
+  await page
+    .getByTestId('synor-sureness')
+    .getByText(/^(Still measuring: between \d[\d.]* and \d[\d.]* SYNOR an hour so far|Measured to within (±\d+|under 1) %)\.$/)
+    .waitFor();
+  assert.equal(await page.getByTestId('synor-usd').count(), 0, 'no dollars without a price of the user’s');
+  await page.getByText('How is this worked out?').click();
+  await page.getByText(/^Measured on this computer's own checked work over the last \d+ minutes? of sharing at a \d+ % share/).waitFor();
+  await screenshot(page, 'estimate-figure');
+});
+
+test('the dashboard compares like with like: SYNOR per hour earned beside SYNOR per hour estimated', { timeout: 60_000 }, async () => {
+  await go('Dashboard');
+  const rate = page.getByTestId('rate');
+  await rate.getByText(new RegExp(`^${AMOUNT} SYNOR per hour (since sharing went on|over the last hour)`)).waitFor();
+  await rate.getByRole('link', { name: new RegExp(`^estimated ${AMOUNT} SYNOR per hour$`) }).waitFor();
+  assert.doesNotMatch((await rate.textContent())!, /\$/);
+  const earned = (await page.getByTestId('earned').textContent())!;
+  assert.match(earned, /^\d[\d.]* SYNOR$/);
+  assert.ok(significant(earned.split(' ')[0]!) <= 6, earned);
+  assert.match((await page.getByTestId('earned').getAttribute('title'))!, /^\d+(\.\d+)? SYNOR$/, 'every wei on hover');
+});
+
+test('with a SYNOR price set, dollars appear beside SYNOR, never instead of it', { timeout: 60_000 }, async () => {
+  await ok('updateSettings', { network: { coordinatorUrl: null, tariffPerKwh: 0.3, usdPerSynor: 2 } });
+  await go('Earnings');
+  await page
+    .getByTestId('synor-usd')
+    .getByText(/^At your price of \$2 per SYNOR: about \$[\d.]+ an hour, \$[\d.]+ a month\.$/)
+    .waitFor();
+  await page
+    .getByTestId('synor-per-hour')
+    .getByText(/^This computer earns about \d[\d.]* SYNOR an hour now/)
+    .waitFor();
+});
+
+test('the activity log writes amounts by the same rule', { timeout: 180_000 }, async () => {
+  await go('Activity');
+  const entry = page.getByText(/SYNOR can be claimed to your wallet\.$/).first();
+  await entry.waitFor({ timeout: 170_000 });
+  const [amount = ''] = /\d[\d.]*(?= SYNOR)/.exec((await entry.textContent())!) ?? [];
+  assert.ok(significant(amount) <= 6, `"${amount}" has more than 6 significant digits`);
+});

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatAmount, parseAmount } from '../../main/common/money.js';
+import { exactSynor, formatSynor, formatUnits, toWei, usdOf } from '../../renderer/src/lib/format.js';
+
+test('one rule for every amount: 6 significant digits, rounded, trailing zeros dropped', { timeout: 10_000 }, () => {
+  // The Activity log's amount from the audit, 18 decimals as the ledger sums it.
+  assert.equal(formatUnits('1280789051589'), '0.00000128079', 'rounded up at the 7th digit');
+  assert.equal(formatUnits(1_280_784_051_589n), '0.00000128078', 'rounded down');
+  assert.equal(formatUnits(999_999_500_000_000_000n), '1', 'a carry into the next digit');
+  assert.equal(formatUnits(1_500_000_000_000_000n), '0.0015');
+  assert.equal(formatUnits(123_456_789n * 10n ** 18n), '123457000', 'large amounts keep their size');
+  assert.equal(formatUnits(0n), '0');
+  assert.equal(formatUnits(7n), '0.000000000000000007', 'fewer than 6 digits: every one');
+  assert.equal(formatUnits(-1_280_789_051_589n), '-0.00000128079', 'a negative bonus rounds the same way');
+  // Dashboard, Earnings, Wallet and the agent's notices reach the same text whether they hold wei or decimal SYNOR.
+  assert.equal(formatSynor('0.000001280789051589'), formatUnits('1280789051589'));
+  assert.equal(formatAmount(parseAmount('0.000001280789051589')), '0.00000128079');
+  assert.equal(exactSynor(1_280_789_051_589n), '0.000001280789051589 SYNOR', 'every wei on hover');
+});
+
+test('decimal SYNOR and wei convert exactly both ways', { timeout: 10_000 }, () => {
+  assert.equal(toWei('0.000001280789051589'), 1_280_789_051_589n);
+  assert.equal(toWei('-0.5'), -500_000_000_000_000_000n);
+  assert.equal(toWei('3'), 3n * 10n ** 18n);
+  assert.equal(exactSynor(toWei('12.000000000000000001')), '12.000000000000000001 SYNOR');
+});
+
+test('dollars only at the user’s price, from wei', { timeout: 10_000 }, () => {
+  assert.equal(usdOf(2n * 10n ** 18n, 3.5), '$7.00');
+  assert.equal(usdOf(1_000_000_000_000n, 3.5), '$0.0000035');
+});
