@@ -1,6 +1,6 @@
 // Runtime throughput vs raw onnxruntime-node (same model, same threads, same run) at threads = cores − 1 and = cores,
-// the job host's CPU per task against raw's (and where the difference goes, thread by thread), cold start, CPU per
-// sparse task and micro-batching speed-up. Run: node scripts/bench.mjs runtime
+// the job host's CPU per task against raw's (and where the difference goes, thread by thread), cold start and CPU per
+// sparse task (micro-batching: batching.bench.ts). Run: node scripts/bench.mjs runtime
 import { cpus, loadavg } from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,6 @@ import { cpuMs } from '../../main/core/runtime/process-control.js';
 import type { Task, TaskResult } from '../../main/common/task.js';
 import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
 import type { TaskSource } from '../../main/core/scheduler/scheduler.js';
-import { PIPELINE_DEPTH } from '../../main/core/scheduler/state.js';
 import { tempDir } from '../helpers/fakes.js';
 import { perThreadMs, threadCpuNs } from '../helpers/thread-cpu.js';
 import { matmulTask, ModelServer, decided, running, testScheduler } from '../unit/runtime-fixtures.js';
@@ -299,17 +298,4 @@ const dynRef = server.add('dyn', dyn.bytes);
   );
 }
 
-// 3. Micro-batching: 256 one-row tasks on a [batch,512]x[512,512] model, batching off vs on. Leased as the network
-// feeds them, the device holds at most PIPELINE_DEPTH tasks per job host, so a batch holds no more than that.
-const perTask: Record<string, number> = {};
-for (const maxBatch of [1, 32]) {
-  const t = await testScheduler({ maxBatch });
-  t.scheduler.apply(decided('cpu', running()));
-  await runtimeMsPerTask(() => matmulTask(dynRef, seededFloats(512, 1), [1, 512]), 1, t); // learns "batchable"
-  perTask[maxBatch] = await runtimeMsPerTask(() => matmulTask(dynRef, seededFloats(512, 2), [1, 512]), 256, t);
-  await t.scheduler.close();
-}
-console.log(
-  `micro-batching (256 one-row tasks, 512x512 MatMul): unbatched ${fmt(perTask[1]!, 2)} ms/task, batched(<=${Math.min(32, PIPELINE_DEPTH)}) ${fmt(perTask[32]!, 2)} ms/task, speed-up ${fmt(perTask[1]! / perTask[32]!, 2)}x`,
-);
 await server.close();
