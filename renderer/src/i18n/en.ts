@@ -74,6 +74,8 @@ export const t = {
     limits: 'Limits',
     cpuShare: 'CPU share',
     cpuShareHelp: 'The most of your processor Synor may use while sharing.',
+    cpuShareWithGpu:
+      'With a GPU, this computer works on the GPU, and the processor gets work only when no GPU can run it (for example when its drivers fail): until then this share has no effect.',
     memoryShare: 'Memory share',
     memoryShareHelp: 'The most of your memory a task may use; a task over it is stopped.',
     diskBudget: 'Disk for downloads',

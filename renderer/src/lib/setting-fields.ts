@@ -1,0 +1,42 @@
+import { getContext, setContext } from 'svelte';
+import type { Settings, SettingsPatch } from '../../../main/common/settings.js';
+import type { SaveState } from './save-state.js';
+
+type KeysOf<T, V> = { [K in keyof T & string]-?: T[K] extends V ? K : never }[keyof T & string];
+/** The groups a field may sit in: plain objects, not lists, per-GPU maps or a nullable group. */
+type Group = {
+  [K in keyof Settings & string]-?: Settings[K] extends readonly unknown[] ? never : Settings[K] extends object ? K : never;
+}[keyof Settings & string];
+
+/** A setting of type V by its path, as the agent's field errors name it: "cpuSharePercent", "thermal.maxCpuC". */
+export type SettingPath<V> = KeysOf<Settings, V> | { [G in Group]: `${G}.${KeysOf<Settings[G], V>}` }[Group];
+
+const split = (path: string): [keyof Settings, string | undefined] => {
+  const [group, key] = path.split('.');
+  return [group as keyof Settings, key]; // a SettingPath's first part is a key of Settings
+};
+
+/** The value at `path`. */
+export function settingAt<V>(settings: Settings, path: SettingPath<V>): V {
+  const [group, key] = split(path);
+  const value = key === undefined ? settings[group] : (settings[group] as Record<string, unknown>)[key];
+  return value as V; // SettingPath<V> names only fields of type V
+}
+
+/** The patch that sets `path` to `value`: a group is sent whole, with its other fields as they are. */
+export function settingPatch<V>(settings: Settings, path: SettingPath<V>, value: V): SettingsPatch {
+  const [group, key] = split(path);
+  return { [group]: key === undefined ? value : { ...(settings[group] as object), [key]: value } };
+}
+
+/** What the Settings page shares with its fields: the settings shown, each field's error and save, one way to change. */
+export interface SettingsForm {
+  readonly settings: Settings;
+  readonly errors: Record<string, string>;
+  readonly saves: Record<string, SaveState>;
+  apply(patch: SettingsPatch, field: string): Promise<void>;
+}
+
+const FORM = Symbol('settings-form');
+export const provideSettingsForm = (form: SettingsForm): SettingsForm => setContext(FORM, form);
+export const settingsForm = (): SettingsForm => getContext<SettingsForm>(FORM);
