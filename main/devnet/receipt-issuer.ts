@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Wallet } from 'ethers';
 import { eip712Domain, EPOCH_MAX_RECEIPTS, EPOCH_TYPES, type Receipt } from '../common/protocol.js';
+import { SerialQueue } from '../common/serial.js';
 import { epochOf } from '../core/network/epochs.js';
 import { NO_REWARD, rewardWei } from '../core/economics/rewards.js';
 import type { Clock } from '../core/ports.js';
@@ -24,6 +25,9 @@ export interface ReceiptIssuerOptions {
   open: Map<string, Receipt[]>;
 }
 
+/** Whether an open epoch may be sealed now. */
+type Sealable = (open: readonly Receipt[]) => boolean;
+
 type Work = Pick<Receipt, 'taskId' | 'resourceType' | 'status' | 'durationMs'> & { units: bigint };
 
 /**
@@ -31,22 +35,33 @@ type Work = Pick<Receipt, 'taskId' | 'resourceType' | 'status' | 'durationMs'> &
  * and seals epochs: the transfers since the last one paid as one bandwidth receipt, the Merkle root over the receipts
  * signed once, and the whole kept to serve.
  */
-/** Whether an open epoch may be sealed now. */
-type Sealable = (open: readonly Receipt[]) => boolean;
-
 export class ReceiptIssuer {
+  /**
+   * Per device, its receipts are written, sealed and forfeited one change at a time: a seal between a forfeit's reading
+   * of the open epoch and its writes would sign receipts the log then says are rejected.
+   */
+  private readonly turns = new Map<string, SerialQueue>();
+
   constructor(private readonly o: ReceiptIssuerOptions) {}
+
+  private turn<T>(deviceId: string, change: () => Promise<T>): Promise<T> {
+    let queue = this.turns.get(deviceId);
+    if (!queue) this.turns.set(deviceId, (queue = new SerialQueue()));
+    return queue.run(change);
+  }
 
   /**
    * Adds a receipt to the open epoch, sealing it first if it is full, or old and `sealable` (not held for a check under
    * way: results.ts).
    */
-  async issue(deviceId: string, device: Device, work: Work, sealable: Sealable = () => true): Promise<void> {
-    const open = this.o.open.get(deviceId) ?? [];
-    if (open.length > 0 && ((sealable(open) && this.aged(open)) || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
-      await this.seal(deviceId, device);
-    }
-    await this.write(deviceId, device, work, this.o.clock.now());
+  issue(deviceId: string, device: Device, work: Work, sealable: Sealable = () => true): Promise<void> {
+    return this.turn(deviceId, async () => {
+      const open = this.o.open.get(deviceId) ?? [];
+      if (open.length > 0 && ((sealable(open) && this.aged(open)) || open.length >= EPOCH_MAX_RECEIPTS - 1)) {
+        await this.seal(deviceId, device);
+      }
+      await this.write(deviceId, device, work, this.o.clock.now());
+    });
   }
 
   private async write(deviceId: string, device: Device, work: Work, issuedAt: number): Promise<void> {
@@ -77,12 +92,14 @@ export class ReceiptIssuer {
    * Seals the device's open epoch if it is due: its first receipt is `epochMs` old, or the device has none sealed yet
    * (so a new device sees its first earnings at once). The caller saves the device state after.
    */
-  async sealIfDue(deviceId: string, device: Device, sealable: Sealable): Promise<void> {
-    const open = this.o.open.get(deviceId) ?? [];
-    const first = this.o.payouts.lastSeq(deviceId) === 0;
-    if ((open.length > 0 || device.unpaidBytes > 0) && sealable(open) && (first || this.aged(open))) {
-      await this.seal(deviceId, device);
-    }
+  sealIfDue(deviceId: string, device: Device, sealable: Sealable): Promise<void> {
+    return this.turn(deviceId, async () => {
+      const open = this.o.open.get(deviceId) ?? [];
+      const first = this.o.payouts.lastSeq(deviceId) === 0;
+      if ((open.length > 0 || device.unpaidBytes > 0) && sealable(open) && (first || this.aged(open))) {
+        await this.seal(deviceId, device);
+      }
+    });
   }
 
   /** Whether an open epoch's first receipt is `epochMs` old (an empty one, only transfers to pay, always is). */
@@ -116,12 +133,14 @@ export class ReceiptIssuer {
    * A wrong result forfeits the device's open epoch: its receipts are logged again, same numbers, as rejected (worth
    * 0), and its unpaid transfers are dropped. Sealed epochs are signed and stay paid.
    */
-  async forfeit(deviceId: string, device: Device): Promise<void> {
-    device.unpaidBytes = 0;
-    const open = this.o.open.get(deviceId) ?? [];
-    const forfeited = open.map((r): Receipt => ({ ...r, status: 'rejected', ...NO_REWARD }));
-    for (const receipt of forfeited) await this.o.payouts.record({ kind: 'receipt', receipt });
-    if (forfeited.length > 0) this.o.open.set(deviceId, forfeited);
+  forfeit(deviceId: string, device: Device): Promise<void> {
+    return this.turn(deviceId, async () => {
+      device.unpaidBytes = 0;
+      const open = this.o.open.get(deviceId) ?? [];
+      const forfeited = open.map((r): Receipt => ({ ...r, status: 'rejected', ...NO_REWARD }));
+      for (const receipt of forfeited) await this.o.payouts.record({ kind: 'receipt', receipt });
+      if (forfeited.length > 0) this.o.open.set(deviceId, forfeited);
+    });
   }
 
   /** Pays the device's online time once a whole receipt's worth is unpaid; true when it issued one. */

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
+import type { ComputeResource } from '../common/protocol.js';
 import type { ResultTensor, Task, TaskResult, Tensor } from '../common/task.js';
 import { countOperations, readModelGraph } from '../core/runtime/model-graph.js';
 import { encodeModel, seededFloats } from '../core/runtime/onnx-model.js';
@@ -117,12 +118,24 @@ export function makeTask(
     outputs: ['Y'],
     deadline: now + deadlineMs,
     memoryEstimateBytes: model.bytes.length * 2 + rows * WIDTH * 4 * 3,
-    device,
-    rewardEstimateWei: rewardWei(resource, operations, 50, 0).totalWei,
+    ...leaseTerms(device, resource, operations),
     priority: 5,
   };
   return { task, model, operations };
 }
+
+/**
+ * What a task says about the lease it is handed out on: the kind of device it is for and its pay at that kind's
+ * rate. A task made for one kind may be leased by the other (given back, then taken by a GPU), so each lease sets them.
+ */
+export const leaseTerms = (
+  device: Task['device'],
+  resource: ComputeResource,
+  operations: bigint,
+): Pick<Task, 'device' | 'rewardEstimateWei'> => ({
+  device,
+  rewardEstimateWei: rewardWei(resource, operations, 50, 0).totalWei,
+});
 
 /** A float32 tensor's elements (a copy: typed views need aligned offsets), or null for any other kind. */
 const floats = (t: Tensor | ResultTensor): Float32Array | null => {

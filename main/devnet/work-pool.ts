@@ -5,7 +5,7 @@ import type { ReleaseReason, TaskResult } from '../common/task.js';
 import type { Clock } from '../core/ports.js';
 import type { Pace } from './pace.js';
 import type { Random } from './random.js';
-import { makeTask, type DevnetModel, type IssuedTask } from './tasks.js';
+import { leaseTerms, makeTask, type DevnetModel, type IssuedTask } from './tasks.js';
 
 export interface Lease {
   id: string;
@@ -130,7 +130,8 @@ export class WorkPool {
       // The model is fetched through the lease, so the bytes served count for this device and task.
       const model = { ...issued.task.model, url: `${issued.task.model.url}?lease=${lease.id}` };
       this.sent.set(req, (bytes) => (lease.bytes += bytes));
-      return { kind: 'task', leaseId: lease.id, task: { ...issued.task, model }, leaseTtlMs: this.o.leaseTtlMs, serverTime: this.now() };
+      const task = { ...issued.task, ...leaseTerms(resource, resource, issued.operations), model };
+      return { kind: 'task', leaseId: lease.id, task, leaseTtlMs: this.o.leaseTtlMs, serverTime: this.now() };
     };
     const ready =
       this.open.shift() ??

@@ -4,10 +4,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Wallet } from 'ethers';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
+import { openPayouts } from '../../main/devnet/payouts.js';
+import { ReceiptIssuer } from '../../main/devnet/receipt-issuer.js';
+import { newStanding } from '../../main/devnet/standing.js';
+import { UnfetchedEpochs } from '../../main/devnet/unfetched-receipts.js';
+import { newTrust } from '../../main/devnet/verification.js';
 import { tempDir } from '../helpers/fakes.js';
 import { receiptsIn, recordsOf } from '../helpers/ledger.js';
-import { leaseOne, quickResult, testDevice } from '../integration/support/network.js';
+import { cpuDevice, leaseOne, quickResult, testDevice } from '../integration/support/network.js';
 
 test(
   'the first epoch is sealed at once, the next only when its first receipt is a minute old; a restart mid-epoch keeps its receipts',
@@ -70,5 +76,65 @@ test(
     assert.match(refused.stdout, /epoch 3-5: its receipts do not give its root/);
     await client.close();
     await net.close();
+  },
+);
+
+test(
+  'a seal asked for while a wrong result forfeits the open epoch waits for it: no receipt is signed paid and logged rejected',
+  { timeout: 30_000 },
+  async () => {
+    const file = join(await tempDir(), 'receipts.jsonl');
+    const signer = Wallet.createRandom();
+    const { payouts, open } = await openPayouts({ file, signer, now: Date.now });
+    const unfetched = new UnfetchedEpochs();
+    const issuer = new ReceiptIssuer({
+      wallet: signer,
+      chainId: 31337,
+      clock: { now: Date.now },
+      payouts,
+      unfetched,
+      open,
+      availabilityReceiptMs: 600_000,
+      epochMs: 0,
+    });
+    const owner = Wallet.createRandom().address;
+    const device = {
+      info: { deviceId: 'dev-f', owner, ...cpuDevice },
+      tokenHash: '',
+      standing: newStanding(),
+      registeredAt: 0,
+      lastRegistrationAt: 0,
+      lastSeen: 0,
+      onlineMs: 0,
+      paidOnlineMs: 0,
+      unpaidBytes: 0,
+      paidModels: [],
+      trust: newTrust(),
+      nextSeq: 1,
+    };
+    await issuer.issue('dev-f', device, { taskId: 't1', resourceType: 'cpu', status: 'verified', durationMs: 10, units: 10n ** 9n });
+    await issuer.issue(
+      'dev-f',
+      device,
+      { taskId: 't2', resourceType: 'cpu', status: 'unverified', durationMs: 10, units: 10n ** 9n },
+      () => false,
+    );
+    // Both asked at once, as a submit's wrong result and another request's fetch of receipts may be.
+    await Promise.all([issuer.forfeit('dev-f', device), issuer.sealIfDue('dev-f', device, () => true)]);
+    const sealed = unfetched.receiptsOf('dev-f');
+    assert.deepEqual(
+      sealed.map((r) => [r.seq, r.status]),
+      [
+        [1, 'rejected'],
+        [2, 'rejected'],
+      ],
+    );
+    assert.equal(open.get('dev-f')?.length ?? 0, 0, 'nothing sealed is left open to be sealed again');
+    const again = await openPayouts({ file, signer, now: Date.now });
+    assert.equal(again.open.get('dev-f')?.length ?? 0, 0, 'and the log, read back, agrees');
+    assert.deepEqual(
+      again.earlier.flatMap((b) => b.receipts.map((r) => r.status)),
+      ['rejected', 'rejected'],
+    );
   },
 );

@@ -159,6 +159,7 @@ test('pay follows the lease, not the result: GPU leases are paid GPU rates whate
   net.addTasks(2);
   for (const device of ['GPU-1/cuda', 'cpu/cpu']) {
     const lease = await post(net.url, 'v1/lease', { waitMs: 0, resource: 'gpu' }, token);
+    assert.equal((lease.json['task'] as { device: string }).device, 'gpu', 'a GPU lease is for a GPU, whoever the task was made for');
     const result = await runWithOrt(lease.json['task'] as Parameters<typeof runWithOrt>[0]);
     const sent = await submit(net.url, lease.json['leaseId'], { ...result, accounting: { ...result.accounting, device } }, token);
     assert.equal(sent.json['status'], 'accepted');
