@@ -68,6 +68,8 @@ const WeiString = z.string().regex(/^-?[0-9]{1,90}$/);
 export const NetworkEarningsSchema = z
   .object({
     key: z.string(),
+    /** The address that signs its receipts. */
+    coordinator: z.string(),
     /** Where it was last reached, and whether it is a local devnet. */
     url: z.string(),
     devnet: z.boolean(),

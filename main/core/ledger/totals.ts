@@ -255,9 +255,9 @@ export class LedgerTotals {
   }
 
   /** Every network with receipts or pending results: where it was last reached (pending ones: as acknowledged). */
-  networks(): Map<string, Pick<LedgerSource, 'url' | 'devnet'>> {
-    const out = new Map<string, Pick<LedgerSource, 'url' | 'devnet'>>();
-    for (const p of this.pending.values()) out.set(p.network, { url: p.url, devnet: p.devnet });
+  networks(): Map<string, Pick<LedgerSource, 'url' | 'devnet' | 'coordinator'>> {
+    const out = new Map<string, Pick<LedgerSource, 'url' | 'devnet' | 'coordinator'>>();
+    for (const p of this.pendingResults()) out.set(p.network, { url: p.url, devnet: p.devnet, coordinator: p.coordinator });
     for (const [key, source] of this.known) out.set(key, source);
     return out;
   }

@@ -176,10 +176,11 @@ function networksOf(
   const known = ledger.sums.networks();
   return [...known]
     .sort(([a], [b]) => Number(b === current) - Number(a === current))
-    .map(([key, { url, devnet }]) => {
+    .map(([key, { url, devnet, coordinator }]) => {
       const t = ledger.sums.networkTotal(key);
       return {
         key,
+        coordinator,
         url,
         devnet,
         current: key === current,

@@ -258,6 +258,25 @@ export const t = {
     confirmHelp: 'For your safety this asks twice: press the button, wait a few seconds, then press it again.',
     confirmWait: (time: string) => `For your safety, confirm again after ${time}: press the same button once more.`,
   },
+  networks: {
+    checkingLabel: 'Checking your earnings history',
+    checking: (percent: number) =>
+      `Checking your earnings history against your networks' signatures: ${percent} % done. Your figures appear when it is done; the app works meanwhile.`,
+    claimTitle: 'Ready to claim',
+    unclaimed: 'Earned on this network, not claimed yet',
+    locked:
+      'Your wallet is locked. Your earnings are shown all the same; it needs unlocking only to claim them, as claiming signs a transaction.',
+    unlockToClaim: 'Unlock to claim',
+    goClaim: 'Claim in Wallet',
+    othersTitle: 'Earnings on other networks',
+    othersHelp:
+      'Work done for a network that is not the one in use now. It is not part of the figures above, and it can be claimed only on that network: choose it again in Settings to claim it.',
+    network: 'Network',
+    local: (url: string) => `Local test network at ${url}`,
+    confirmed: 'Confirmed',
+    waiting: 'Waiting for confirmation',
+    results: (n: number) => plural(n, 'result', 'results'),
+  },
   earnings: {
     title: 'Earnings',
     period: 'Period',
