@@ -10,6 +10,14 @@ type Group = {
 
 /** A setting of type V by its path, as the agent's field errors name it: "cpuSharePercent", "thermal.maxCpuC". */
 export type SettingPath<V> = KeysOf<Settings, V> | { [G in Group]: `${G}.${KeysOf<Settings[G], V>}` }[Group];
+/** The type of the setting at path P. */
+export type SettingValue<P> = P extends `${infer G extends Group}.${infer K}`
+  ? K extends keyof Settings[G]
+    ? Settings[G][K]
+    : never
+  : P extends keyof Settings
+    ? Settings[P]
+    : never;
 
 const split = (path: string): [keyof Settings, string | undefined] => {
   const [group, key] = path.split('.');
@@ -17,14 +25,14 @@ const split = (path: string): [keyof Settings, string | undefined] => {
 };
 
 /** The value at `path`. */
-export function settingAt<V>(settings: Settings, path: SettingPath<V>): V {
+export function settingAt<P extends SettingPath<unknown>>(settings: Settings, path: P): SettingValue<P> {
   const [group, key] = split(path);
   const value = key === undefined ? settings[group] : (settings[group] as Record<string, unknown>)[key];
-  return value as V; // SettingPath<V> names only fields of type V
+  return value as SettingValue<P>; // the field at P, by SettingValue's definition
 }
 
 /** The patch that sets `path` to `value`: a group is sent whole, with its other fields as they are. */
-export function settingPatch<V>(settings: Settings, path: SettingPath<V>, value: V): SettingsPatch {
+export function settingPatch<P extends SettingPath<unknown>>(settings: Settings, path: P, value: SettingValue<P>): SettingsPatch {
   const [group, key] = split(path);
   return { [group]: key === undefined ? value : { ...(settings[group] as object), [key]: value } };
 }
