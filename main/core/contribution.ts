@@ -16,7 +16,7 @@ import type { Work } from '../common/state.js';
 import type { Voucher } from '../common/wallet.js';
 import { startDevnetProcess, type DevnetProcess } from './devnet-process.js';
 import { scheduledHoursPerDay, typicalPowerWatts } from './economics/estimator.js';
-import { SharingTime } from './economics/sharing-time.js';
+import { EarningsMeter } from './economics/meter.js';
 import { deviceInfo } from './network/device-info.js';
 import { choosePayoutChain } from './network/payout-chain.js';
 import { linkScheduler } from './network/scheduler-link.js';
@@ -91,8 +91,8 @@ export function createContribution(o: ContributionOptions): Contribution {
   const { clock, logger, wallet } = o;
   // One measure of this machine's link, from its downloads and its exchanges with the coordinator.
   const meter = new LinkMeter();
-  // The time this device shared, for the estimate: noted at each decision of the policy.
-  const sharing = new SharingTime();
+  // What the estimate measures: the time this device shared (each decision of the policy) and what its epochs paid.
+  const measure = new EarningsMeter();
   const runtime = createRuntime({
     meter,
     cacheDir: join(o.dataDir, 'models'),
@@ -187,6 +187,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     scheduler.onChange(o.onChange);
     service.subscribe((event) => {
       if (event.type === 'epoch' || event.type === 'submitted') recount();
+      if (event.type === 'epoch' && event.epoch.deviceId === registered) measure.paid(event.epoch);
       if (event.type === 'problem') o.onNotice(event.message);
       // New receipts change what the wallet may claim.
       if (event.type === 'epoch') void wallet.refresh();
@@ -230,7 +231,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     decision = next;
     connected?.scheduler.apply(next);
     if (connected)
-      sharing.note(
+      measure.decided(
         clock.now(),
         next.devices.find((d) => d.deviceId === connected?.registered),
         effectiveShare(o.settings(), connected.registered),
@@ -295,7 +296,7 @@ export function createContribution(o: ContributionOptions): Contribution {
         powerWatts: typicalPowerWatts(info.deviceType),
         settings: settings.network,
         days,
-        sharing: sharing.window(),
+        meter: measure.window(),
       });
     },
     async close() {

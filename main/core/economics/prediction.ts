@@ -1,19 +1,14 @@
-import type { Receipt } from '../../common/protocol.js';
 import { rewardWei } from './rewards.js';
-import type { SharingWindow, Stretch } from './sharing-time.js';
+import type { MeterWindow, Stretch } from './meter.js';
 
 /**
- * What this device earns per hour of sharing, in wei: the verified work its receipts paid for over the sharing time
+ * What this device earns per hour of sharing, in wei: the verified work its epochs paid for over the sharing time
  * they came in (gaps between tasks, pauses for the machine's own load and slower tasks beside other programs all
  * included), plus an hour's availability. No figure until enough is measured; then a range that narrows as the
- * measure grows and its pieces agree.
+ * measure grows and its pieces (one epoch each) agree.
  */
 export interface EstimateInput {
-  /** This device's newest receipts, oldest first. */
-  receipts: readonly Pick<Receipt, 'resourceType' | 'status' | 'units' | 'totalWei' | 'durationMs' | 'issuedAt'>[];
-  sharing: SharingWindow;
-  /** Whether results wait for their receipt: then the receipts lag the work, and the measure ends at the newest. */
-  pending: boolean;
+  meter: MeterWindow;
   now: number;
   reputation: number;
   uptimeBp: number;
@@ -45,15 +40,12 @@ export interface EarningsEstimate {
 
 const HOUR_MS = 3_600_000;
 const DAYS_PER_MONTH = 30;
-/** A first figure needs this much sharing time and this many paid tasks in it. */
+/** A first figure needs this much sharing time, this many epochs after the first and this many paid tasks in them. */
 export const MIN_MEASURED_MS = 2 * 60_000;
+const MIN_PIECES = 3;
 const MIN_TASKS = 10;
-/** The measure is cut into pieces of this much sharing time; how much they disagree is how unsure the figure is. */
-const SLICE_MS = 20_000;
 /** Half-width of the range below which the figure is called steady (the bench's goal is ±10 %). */
 const STEADY_PPM = 100_000n;
-
-const isCompute = (r: { resourceType: string }): boolean => r.resourceType === 'cpu' || r.resourceType === 'gpu';
 
 /** Sharing time in `stretches` between `from` and `to`, and of it the time waiting for the machine's own load. */
 function overlap(stretches: readonly Stretch[], from: number, to: number): { ms: number; busyMs: number } {
@@ -67,65 +59,82 @@ function overlap(stretches: readonly Stretch[], from: number, to: number): { ms:
   return { ms, busyMs };
 }
 
-/** ±2 standard errors of the pieces' mean rate, in parts per million of it (the whole range when they are too few). */
-function halfWidthPpm(slices: readonly bigint[]): bigint {
-  const n = slices.length;
-  const mean = slices.reduce((a, b) => a + b, 0n) / BigInt(Math.max(1, n));
-  if (n < 3 || mean <= 0n) return 1_000_000n;
-  // Statistics, not money: the spread of the pieces may be a float; only the ppm it gives touches wei.
-  const m = Number(mean);
-  const variance = slices.reduce((sum, s) => sum + (Number(s) - m) ** 2, 0) / (n - 1);
-  return BigInt(Math.min(1_000_000, Math.ceil((2 * Math.sqrt(variance / n) * 1e6) / m)));
+interface Piece {
+  wei: bigint;
+  ms: number;
+  busyMs: number;
+  flops: bigint;
+  tasks: number;
 }
 
-const range = (mid: bigint, ppm: bigint, plus: bigint): WeiRange => ({
+/**
+ * One piece per epoch: its work over the sharing time since the epoch before (the first epoch only opens the measure:
+ * its work may predate the sharing, and a start's first lease is not an hour's cost). With no epoch for twice the
+ * usual time, the time since the last one is a piece that earned nothing (the network had no work, say).
+ */
+function pieces(meter: MeterWindow, now: number): Piece[] {
+  const from = meter.stretches[0]?.from ?? now;
+  const epochs = meter.paid.filter((e) => e.closedAt >= from);
+  const out: Piece[] = [];
+  for (let i = 1; i < epochs.length; i++) {
+    const { ms, busyMs } = overlap(meter.stretches, epochs[i - 1]!.closedAt, epochs[i]!.closedAt);
+    const e = epochs[i]!;
+    out.push({ wei: e.wei, ms, busyMs, flops: e.flops, tasks: e.tasks });
+  }
+  const last = epochs.at(-1);
+  if (last && epochs.length > 1 && now - last.closedAt > (2 * (last.closedAt - epochs[0]!.closedAt)) / (epochs.length - 1)) {
+    out.push({ wei: 0n, ...overlap(meter.stretches, last.closedAt, now), flops: 0n, tasks: 0 });
+  }
+  return out.filter((p) => p.ms > 0);
+}
+
+/** ±2 standard errors of the ratio Σwei/Σms over the pieces, in parts per million of it (whole when too few). */
+function halfWidthPpm(ps: readonly Piece[], weiPerMs: number): bigint {
+  const n = ps.length;
+  if (n < MIN_PIECES || weiPerMs <= 0) return 1_000_000n;
+  // Statistics, not money: the spread may be a float; only the ppm it gives touches wei.
+  const meanMs = ps.reduce((sum, p) => sum + p.ms, 0) / n;
+  const squares = ps.reduce((sum, p) => sum + (Number(p.wei) - weiPerMs * p.ms) ** 2, 0);
+  const standardError = Math.sqrt(squares / (n - 1) / n) / meanMs;
+  return BigInt(Math.min(1_000_000, Math.ceil(((2 * standardError) / weiPerMs) * 1e6)));
+}
+
+const widen = (mid: bigint, ppm: bigint, plus: bigint): WeiRange => ({
   low: ((mid * (1_000_000n - ppm)) / 1_000_000n + plus).toString(),
   mid: (mid + plus).toString(),
   high: ((mid * (1_000_000n + ppm)) / 1_000_000n + plus).toString(),
 });
 
 export function estimateEarnings(input: EstimateInput): EarningsEstimate {
-  const { stretches, share } = input.sharing;
-  const from = stretches[0]?.from ?? input.now;
-  const paid = input.receipts.filter((r) => r.resourceType !== 'availability' && r.issuedAt > from);
-  const tasks = paid.filter(isCompute);
-  // From the first task's start (not from "share on": the first lease and download are a start's cost, not an
-  // hour's), to now, or to the newest receipt while results still wait for theirs.
-  const first = tasks[0];
-  const start = first ? Math.max(from, first.issuedAt - first.durationMs) : input.now;
-  const end = input.pending ? Math.min(input.now, tasks.at(-1)?.issuedAt ?? start) : input.now;
-  const { ms, busyMs } = overlap(stretches, start, end);
-  const counted = paid.filter((r) => r.issuedAt <= end);
+  const ps = pieces(input.meter, input.now);
+  const sum = ps.reduce((a, p) => ({ ...a, wei: a.wei + p.wei, ms: a.ms + p.ms, busyMs: a.busyMs + p.busyMs, flops: a.flops + p.flops }), {
+    wei: 0n,
+    ms: 0,
+    busyMs: 0,
+    flops: 0n,
+  });
   const base = {
-    measuredMs: ms,
+    measuredMs: sum.ms,
     neededMs: MIN_MEASURED_MS,
-    busyPercent: ms > 0 ? Math.round((busyMs / ms) * 100) : 0,
-    sharePercent: Math.round(share * 100),
+    busyPercent: sum.ms > 0 ? Math.round((sum.busyMs / sum.ms) * 100) : 0,
+    sharePercent: Math.round(input.meter.share * 100),
+    flopsPerHour: sum.ms > 0 ? ((sum.flops * BigInt(HOUR_MS)) / BigInt(sum.ms)).toString() : '0',
   };
-  const flops = counted.reduce((sum, r) => (isCompute(r) && r.status !== 'rejected' ? sum + BigInt(r.units) : sum), 0n);
-  const flopsPerHour = ms > 0 ? ((flops * BigInt(HOUR_MS)) / BigInt(ms)).toString() : '0';
-  if (ms < MIN_MEASURED_MS || counted.filter(isCompute).length < MIN_TASKS) {
-    return { ...base, confidence: 'measuring', perHourWei: null, perMonthWei: null, flopsPerHour };
+  const tasks = ps.reduce((n, p) => n + p.tasks, 0);
+  if (sum.ms < MIN_MEASURED_MS || ps.length < MIN_PIECES || tasks < MIN_TASKS) {
+    return { ...base, confidence: 'measuring', perHourWei: null, perMonthWei: null };
   }
-  // Each piece: the wei paid in a whole slice of sharing time (a receipt in the slice that ends at or after it), per hour.
-  const slices = Array.from({ length: Math.floor(ms / SLICE_MS) }, () => 0n);
-  for (const r of counted) {
-    const at = Math.max(0, Math.ceil(overlap(stretches, start, r.issuedAt).ms / SLICE_MS) - 1);
-    if (at < slices.length) slices[at]! += (BigInt(r.totalWei) * BigInt(HOUR_MS)) / BigInt(SLICE_MS);
-  }
-  const wei = counted.reduce((sum, r) => sum + BigInt(r.totalWei), 0n);
-  const ppm = halfWidthPpm(slices);
-  const perHour = (wei * BigInt(HOUR_MS)) / BigInt(ms);
+  const ppm = halfWidthPpm(ps, Number(sum.wei) / sum.ms);
+  const perHour = (sum.wei * BigInt(HOUR_MS)) / BigInt(sum.ms);
   // Availability is paid by the hour online, in lumps of minutes: added at its rate, not measured from the lumps.
   const availability = BigInt(rewardWei('availability', BigInt(HOUR_MS), input.reputation, input.uptimeBp).totalWei);
-  const perMonthFactor = BigInt(Math.round(input.hoursPerDay * 1000)) * BigInt(DAYS_PER_MONTH);
-  const month = (w: string): string => ((BigInt(w) * perMonthFactor) / 1000n).toString();
-  const perHourWei = range(perHour, ppm, availability);
+  const perHourWei = widen(perHour, ppm, availability);
+  const days = BigInt(Math.round(input.hoursPerDay * 1000)) * BigInt(DAYS_PER_MONTH);
+  const month = (wei: string): string => ((BigInt(wei) * days) / 1000n).toString();
   return {
     ...base,
     confidence: ppm <= STEADY_PPM ? 'steady' : 'range',
     perHourWei,
     perMonthWei: { low: month(perHourWei.low), mid: month(perHourWei.mid), high: month(perHourWei.high) },
-    flopsPerHour,
   };
 }

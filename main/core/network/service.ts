@@ -2,7 +2,7 @@ import type { EarningsBucket, EarningsQuery, EarningsSummary, Estimates, Network
 import type { DeviceType } from '../../common/protocol.js';
 import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
 import { estimateEarnings } from '../economics/prediction.js';
-import type { SharingWindow } from '../economics/sharing-time.js';
+import type { MeterWindow } from '../economics/meter.js';
 import { formatSynor, reputationBp, uptimePpm } from '../economics/rewards.js';
 import { latestStanding } from '../ledger/throughput.js';
 import { earningsCsv } from '../ledger/earnings.js';
@@ -39,8 +39,8 @@ export interface EstimateInput {
   settings: NetworkSettings;
   /** The period compared with what was earned, ending now. */
   days: number;
-  /** The time this device shared at the share in force, for the estimate from its measured work. */
-  sharing: SharingWindow;
+  /** The time this device shared at the share in force and what its epochs paid: what the estimate measures. */
+  meter: MeterWindow;
 }
 
 export interface NetworkService {
@@ -122,9 +122,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
       });
       const standing = latestStanding(ledger.sums.newest(), client.deviceId);
       const prediction = estimateEarnings({
-        receipts: ledger.sums.newest().filter((r) => r.deviceId === client.deviceId),
-        sharing: input.sharing,
-        pending: ledger.sums.pendingResults().some((p) => p.deviceId === client.deviceId),
+        meter: input.meter,
         now,
         hoursPerDay: projection.hoursPerDay,
         ...standing,
