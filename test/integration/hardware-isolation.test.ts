@@ -21,6 +21,7 @@ const probeOptions = (machine: FakeMachine, probeTimeoutMs?: number) => ({
   levelZeroLibraries: machine.levelZeroLibraries,
   sysRoot: machine.sysRoot,
   env: machine.env,
+  pciNames: machine.pciNames,
   ...(probeTimeoutMs === undefined ? {} : { probeTimeoutMs }),
 });
 

@@ -183,7 +183,7 @@ test('rocm-smi: DRM card numbers become ROCm indexes, unique ids one spelling, j
   assert.deepEqual(['0x00001A2B', '1a2b', 'N/A', '', null].map(normalizeUniqueId), ['0x1a2b', '0x1a2b', null, null, null]);
   assert.deepEqual(
     parseRocmSmiJson({ card0: null, card1: 'x', system: 3 }),
-    { driverVersion: null, gpus: [] },
+    { driverVersion: null, gpus: [], deviceIds: [] },
     'odd JSON is no GPU, not a crash',
   );
   assert.equal(rocmSmiJson('ERROR:root:ROCm SMI returned 8 (the expected value is 0)'), null);

@@ -42,8 +42,14 @@ test('names come from the vendor section of pci.ids, the bracketed product first
 test('without a pci.ids the built-in table names the GPUs it knows, and nothing else', T, async () => {
   const db = pciIdDatabase(['/nonexistent/pci.ids']);
   assert.deepEqual(
-    await Promise.all([db.name(PCI_VENDOR.intel, 0x5917), db.name(PCI_VENDOR.intel, 0x56c0), db.name(PCI_VENDOR.amd, 0x73ff)]),
-    ['Intel UHD Graphics 620', 'Intel Data Center GPU Flex 170', null],
+    await Promise.all([
+      db.name(PCI_VENDOR.intel, 0x5917),
+      db.name(PCI_VENDOR.intel, 0x56c0),
+      db.name(PCI_VENDOR.amd, 0x73df),
+      // Navi 31 (RX 7900 XTX) is not in the table.
+      db.name(PCI_VENDOR.amd, 0x744c),
+    ]),
+    ['Intel UHD Graphics 620', 'Intel Data Center GPU Flex 170', 'AMD Radeon RX 6700/6700 XT/6750 XT / 6800M/6850M XT', null],
   );
   assert.equal(await db.source(), 'the built-in table of PCI ids');
 });

@@ -88,10 +88,11 @@ const LOST = gpu('nvidia', 1, {
   pciBusId: '0000:a1:00.0',
   error: { code: 'gpu-lost', message: 'The GPU stopped responding (lost from the bus): restart the computer to recover it' },
 });
-const rx6700xt = (name: string | null, memoryUsedBytes: number) =>
+const rx6700xt = (memoryUsedBytes: number) =>
   gpu('amd', 0, {
-    // ROCm 4.3 has no name for the card and says "0x1002" (the vendor id): not a name.
-    name,
+    // By its PCI device id 0x73df (pci.ids), the same whether ROCm has a name ("Navi 22 [Radeon RX 6700/6700 XT /
+    // 6800M]", 6.1) or only an id ("0x1002", the vendor's, 4.3).
+    name: 'AMD Radeon RX 6700/6700 XT/6750 XT / 6800M/6850M XT',
     pciBusId: '0000:07:00.0',
     memoryTotalBytes: 12868124672,
     memoryUsedBytes,
@@ -99,11 +100,11 @@ const rx6700xt = (name: string | null, memoryUsedBytes: number) =>
     temperatureC: 45,
     powerDrawW: 6,
     powerLimitW: 211,
-    notReported: name ? ['uuid'] : ['name', 'uuid'],
+    notReported: ['uuid'],
   });
 const mi100 = (index: number, pciBusId: string, temperatureC: number, powerDrawW: number) =>
   gpu('amd', index, {
-    name: 'Arcturus GL-XL [Instinct MI100]',
+    name: 'AMD Instinct MI100',
     pciBusId,
     memoryTotalBytes: 34342961152,
     memoryUsedBytes: 6782976,
@@ -174,7 +175,7 @@ const cases: Case[] = [
     nvidia: 'a100-mig-535',
     amd: 'rx6700xt-rocm430',
     intel: 'arc-a770-xe-and-igpu',
-    expected: { nvidia: found([A100_MIG], '535.54.03', '12.2'), amd: found([rx6700xt(null, 1622728704)], '6.3.6'), intel: DRM_INTEL },
+    expected: { nvidia: found([A100_MIG], '535.54.03', '12.2'), amd: found([rx6700xt(1622728704)], '6.3.6'), intel: DRM_INTEL },
   },
   {
     name: 'two A5000s (driver 590, XML v13), an Arc A770 on xe with the integrated GPU, a Radeon on ROCm 6.1',
@@ -184,19 +185,20 @@ const cases: Case[] = [
     levelZero: 'arc-a770-and-igpu',
     expected: {
       nvidia: found([A5000_81, A5000_C1], '590.44.01', '13.1'),
-      amd: found([rx6700xt('Navi 22 [Radeon RX 6700/6700 XT / 6800M]', 1572745216)], '6.3.6'),
-      // Level Zero sysman: the driver's names and the memory in use, for the GPUs (not the NPU) the DRM lists.
+      amd: found([rx6700xt(1572745216)], '6.3.6'),
+      // Level Zero sysman: the memory in use, for the GPUs (not the NPU) the DRM lists, named by PCI device id as
+      // the DRM read names them (not "Intel(R) Arc(TM) A770 Graphics" and "Intel(R) Graphics [0x4680]").
       intel: found(
         [
           gpu('intel', 0, {
-            name: 'Intel(R) Arc(TM) A770 Graphics',
+            name: 'Intel Arc A770',
             pciBusId: '0000:03:00.0',
             memoryTotalBytes: 16 * 1024 * MIB,
             memoryUsedBytes: 1024 * MIB,
             temperatureC: 43,
           }),
           gpu('intel', 1, {
-            name: 'Intel(R) Graphics [0x4680]',
+            name: 'Intel AlderLake-S GT1',
             pciBusId: '0000:00:02.0',
             unifiedMemory: true,
             memoryTotalBytes: totalmem(),
@@ -263,7 +265,10 @@ before(() => {
 
 const probes = (machine: FakeMachine) => ({
   native: createNativeProbe(addon, { kind: 'native', reason: 'test' }, machine),
-  fallback: createFallbackProbe({ kind: 'fallback', reason: 'test' }, { env: machine.env, sysRoot: machine.sysRoot }),
+  fallback: createFallbackProbe(
+    { kind: 'fallback', reason: 'test' },
+    { env: machine.env, sysRoot: machine.sysRoot, pciNames: machine.pciNames },
+  ),
 });
 
 for (const c of cases) {

@@ -51,7 +51,7 @@ test('the snapshot lists every GPU as the seed classifies it, with spec figures 
     [
       ['NVIDIA RTX A5000', 'ConsumerGpu', 'spec', 0],
       ['NVIDIA RTX A5000', 'ConsumerGpu', 'spec', 0],
-      ['Navi 22 [Radeon RX 6700/6700 XT / 6800M]', 'ConsumerGpu', 'unknown', 0],
+      ['AMD Radeon RX 6700/6700 XT/6750 XT / 6800M/6850M XT', 'ConsumerGpu', 'unknown', 0],
       [snapshot.report.cpu.model || 'CPU', 'Cpu', 'unknown', 0],
     ],
   );

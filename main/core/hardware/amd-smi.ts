@@ -5,12 +5,15 @@
  * "N/A". Sizes in "MB" are MiB (an 8 GiB card reports 8176 MB). Real captures and where they come from: ORIGINS.md.
  */
 import type { Gpu, ProbeErrorCode } from '../../common/hardware.js';
+import { pciId } from './gpu-name.js';
 import { MIB, reading } from './parsers.js';
 import { blankGpu, gpuName, normalizeBusId, normalizeUniqueId, REPORT_FIELDS } from './probe.js';
 
 export interface AmdSmiLog {
   driverVersion: string | null;
   gpus: Gpu[];
+  /** Each GPU's PCI device id (asic.device_id), for its name (gpu-name.ts). */
+  deviceIds: (number | null)[];
 }
 
 type Json = Record<string, unknown>;
@@ -78,7 +81,11 @@ export function parseAmdSmi(staticData: unknown, metricData: unknown): AmdSmiLog
   const live = amdSmiGpus(metricData);
   const indexes = [...new Set([...fixed.keys(), ...live.keys()])].sort((a, b) => a - b);
   const driver = indexes.map((i) => text(at(fixed.get(i), 'driver', 'version'))).find((v) => v !== null) ?? null;
-  return { driverVersion: driver, gpus: indexes.map((i) => gpuOf(i, fixed.get(i), live.get(i))) };
+  return {
+    driverVersion: driver,
+    gpus: indexes.map((i) => gpuOf(i, fixed.get(i), live.get(i))),
+    deviceIds: indexes.map((i) => pciId(at(fixed.get(i), 'asic', 'device_id'))),
+  };
 }
 
 /** No JSON: what amd-smi's error line says, as the probe error codes. */

@@ -16,6 +16,7 @@ import { kernelCpu } from './kernel-cpu.js';
 import { parseSystemProfilerDisplays } from './parsers.js';
 import { osCpuModel } from './cpu-model.js';
 import { computeCapabilityFromPciId } from './pci-compute.js';
+import { systemPciNames, type PciNames } from './pci-ids.js';
 import { blankGpu, CPU_SOURCES, cpuRecord, probeError, vendorReport, type HardwareProbe } from './probe.js';
 import { firstLine, output, run, type Run } from './tool-run.js';
 
@@ -26,6 +27,8 @@ export interface FallbackProbeOptions {
   timeoutMs?: number;
   /** Where sysfs is mounted ("/sys"): Intel GPUs are read from its class/drm. */
   sysRoot?: string;
+  /** The PCI ID database AMD and Intel GPUs are named from (gpu-name.ts); the system's by default. */
+  pciNames?: PciNames;
 }
 
 const QUERY = ['--query-gpu=pci.bus_id,compute_cap', '--format=csv,noheader'];
@@ -145,13 +148,14 @@ export function createFallbackProbe(provider: ProviderInfo, options: FallbackPro
   const platform = options.platform ?? process.platform;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const sysRoot = options.sysRoot ?? '/sys';
+  const pciNames = options.pciNames ?? systemPciNames;
   return {
     provider,
     async detect() {
       const [nvidiaReport, amdReport, intelReport, appleReport, cpuReport] = await Promise.all([
         settle('nvidia', nvidia(env, timeoutMs)),
-        settle('amd', amdFromTools(env, timeoutMs)),
-        settle('intel', probeIntelDrm(sysRoot, platform, totalmem())),
+        settle('amd', amdFromTools(env, timeoutMs, { names: pciNames, sysRoot })),
+        settle('intel', probeIntelDrm(sysRoot, platform, totalmem(), pciNames)),
         settle('apple', apple(env, timeoutMs, platform)),
         cpu(platform),
       ]);

@@ -1,7 +1,7 @@
 /**
  * Intel GPUs (Arc and integrated) from Linux's DRM sysfs: the JS fallback's answer, and the native probe's where
  * Level Zero is not installed (native/src/level0.cc); sysfs needs no runtime. Reads /sys/class/drm/card* whose PCI
- * vendor is 0x8086: the name from the PCI ID database (pci-ids.ts), the bus id and driver from uevent, and the
+ * vendor is 0x8086: the name by the device id (gpu-name.ts), the bus id and driver from uevent, and the
  * memory the kernel driver publishes: xe has device/tileN/physical_vram_size_bytes (what igt's xe_sysfs_tile test
  * reads), Intel's out-of-tree i915 has cardN/lmem_total_bytes, mainline i915 has none (then the field is "not
  * reported"). hwmon temp1_input where the driver has it. Windows and macOS report none here.
@@ -10,7 +10,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Gpu, VendorReport } from '../../common/hardware.js';
-import { PCI_VENDOR, systemPciNames, type PciNames } from './pci-ids.js';
+import { namedByPciId, pciId } from './gpu-name.js';
+import { systemPciNames, type PciNames } from './pci-ids.js';
 import { blankGpu, normalizeBusId, vendorReport } from './probe.js';
 
 const read = (path: string) =>
@@ -47,7 +48,7 @@ async function card(
   const device = join(drm, name, 'device');
   if ((await read(join(device, 'vendor'))) !== '0x8086') return null;
   const uevent = new Map(((await read(join(device, 'uevent'))) ?? '').split('\n').map((l) => l.split('=') as [string, string]));
-  const id = Number.parseInt((await read(join(device, 'device'))) ?? '', 16);
+  const id = pciId(await read(join(device, 'device')));
   const vram = (await tileVram(device)) ?? number(await read(join(drm, name, 'lmem_total_bytes')));
   const bus = uevent.get('PCI_SLOT_NAME');
   // Intel's integrated GPU always sits at 00:02.0; it has no memory of its own and uses the system's, like Apple's.
@@ -55,21 +56,18 @@ async function card(
   const source = `/sys/class/drm/${name} (${uevent.get('DRIVER') ?? 'no driver'})`;
   const gpu: Gpu = {
     ...blankGpu('intel', index),
-    name: Number.isFinite(id)
-      ? ((await names.name(PCI_VENDOR.intel, id)) ?? `Intel GPU (PCI device 0x${id.toString(16).padStart(4, '0')})`)
-      : null,
     pciBusId: bus ? normalizeBusId(bus) : null,
     unifiedMemory: integrated,
     memoryTotalBytes: integrated ? systemMemoryBytes : vram,
     temperatureC: await temperature(device),
   };
   gpu.sources = {
-    name: `${source}, named from ${await names.source()}`,
     pciBusId: source,
     memoryTotalBytes: integrated ? 'system memory (integrated GPU)' : source,
     temperatureC: `${source} hwmon`,
   };
-  return { gpu, driver: uevent.get('DRIVER') ?? 'no driver' };
+  const [named = gpu] = await namedByPciId([gpu], [id === null ? null : { id, source }], names);
+  return { gpu: named, driver: uevent.get('DRIVER') ?? 'no driver' };
 }
 
 export async function probeIntelDrm(

@@ -8,14 +8,17 @@ import {
   MigInstanceSchema,
   ProbeErrorCodeSchema,
   type Cpu,
+  type Gpu,
   type GpuVendor,
   type ProviderInfo,
   type VendorReport,
 } from '../../common/hardware.js';
 import type { Addon } from './addon-load.js';
+import { namedByPciId, sysfsPciDevice } from './gpu-name.js';
 import { probeIntelDrm } from './intel-drm.js';
 import { osCpuModel } from './cpu-model.js';
 import { kernelCpu } from './kernel-cpu.js';
+import { systemPciNames, type PciNames } from './pci-ids.js';
 import { blankGpu, cpuRecord, gpuName, normalizeBusId, probeError, vendorReport, type HardwareProbe } from './probe.js';
 
 // What the addon returns (native/src/addon.cc). Parsed like any boundary: a stale build must fail loudly, not oddly.
@@ -69,8 +72,10 @@ export interface NativeProbeOptions {
   levelZeroLibraries?: readonly string[];
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
-  /** Where sysfs is mounted ("/sys"): Intel GPUs, and the bus ids of NVIDIA GPUs NVML cannot open. */
+  /** Where sysfs is mounted ("/sys"): Intel GPUs, the bus ids of NVIDIA GPUs NVML cannot open, AMD's device ids. */
   sysRoot?: string;
+  /** The PCI ID database AMD and Intel GPUs are named from (gpu-name.ts); the system's by default. */
+  pciNames?: PciNames;
 }
 
 /**
@@ -107,8 +112,8 @@ export function defaultLibraries(
 
 /**
  * Intel: Level Zero's readings where its loader answers, for the GPUs the DRM sysfs lists, keyed by bus id so the
- * device ids and indexes are the fallback's (the unique id Level Zero has is left out for that reason); the DRM
- * read alone where there is no loader, or it fails on Linux.
+ * device ids and indexes are the fallback's (the unique id Level Zero has is left out for that reason), and named by
+ * the same rule (gpu-name.ts); the DRM read alone where there is no loader, or it fails on Linux.
  */
 function intel(zero: VendorReport, drm: VendorReport, platform: NodeJS.Platform): VendorReport {
   // No loader, or one with no Intel GPU behind it (it ships with other drivers too): the DRM read answers.
@@ -124,11 +129,14 @@ function intel(zero: VendorReport, drm: VendorReport, platform: NodeJS.Platform)
   });
 }
 
+/** Names the GPUs by their PCI device id (gpu-name.ts), read from sysfs by bus id: NVIDIA's keep the driver's. */
+type Namer = (gpus: Gpu[]) => Promise<Gpu[]>;
+
 async function vendor(
   name: GpuVendor,
   query: (library: string) => Promise<unknown>,
   libraries: readonly string[],
-  busIds: () => Promise<string[]> = async () => [],
+  { busIds = async () => [], named = async (gpus) => gpus }: { busIds?: () => Promise<string[]>; named?: Namer } = {},
 ): Promise<VendorReport> {
   let raw = RawVendorSchema.parse(await query(libraries[0] ?? ''));
   for (const library of libraries.slice(1)) {
@@ -136,7 +144,7 @@ async function vendor(
     raw = RawVendorSchema.parse(await query(library));
   }
   const knownBusIds = raw.gpus.some((g) => g.pciBusId === null) ? await busIds() : [];
-  const gpus = raw.gpus.map((g) => ({
+  const read = raw.gpus.map((g) => ({
     ...blankGpu(name, g.index),
     name: gpuName(g.name),
     uuid: g.uuid,
@@ -157,6 +165,7 @@ async function vendor(
     sources: g.name && !gpuName(g.name) ? { ...g.sources, name: `${g.sources.name}: "${g.name}" is an id, not a name` } : g.sources,
     error: g.errorCode ? probeError(name, g.errorCode, g.errorMessage ?? '') : null,
   }));
+  const gpus = await named(read);
   return vendorReport(name, {
     status: raw.status,
     ...(raw.code ? { code: raw.code } : {}),
@@ -185,19 +194,19 @@ export function createNativeProbe(addon: Addon, provider: ProviderInfo, options:
   const levelZero = options.levelZeroLibraries ?? libraries.levelZero;
   const sysRoot = options.sysRoot ?? '/sys';
   const platform = options.platform ?? process.platform;
+  const pciNames = options.pciNames ?? systemPciNames;
+  const byPciId =
+    (pciVendor: 'amd' | 'intel'): Namer =>
+    async (gpus) =>
+      namedByPciId(gpus, await Promise.all(gpus.map((g) => sysfsPciDevice(sysRoot, pciVendor, g.pciBusId))), pciNames);
   return {
     provider,
     async detect() {
       const [nvidia, amd, zero, drm, apple, cpuReport] = await Promise.all([
-        vendor(
-          'nvidia',
-          (lib) => addon.nvidia(lib),
-          nvml,
-          () => nvidiaBusIds(sysRoot),
-        ),
-        vendor('amd', (lib) => addon.amd(lib), rocm),
-        vendor('intel', (lib) => addon.intel(lib), levelZero),
-        probeIntelDrm(sysRoot, platform, totalmem()),
+        vendor('nvidia', (lib) => addon.nvidia(lib), nvml, { busIds: () => nvidiaBusIds(sysRoot) }),
+        vendor('amd', (lib) => addon.amd(lib), rocm, { named: byPciId('amd') }),
+        vendor('intel', (lib) => addon.intel(lib), levelZero, { named: byPciId('intel') }),
+        probeIntelDrm(sysRoot, platform, totalmem(), pciNames),
         vendor('apple', () => addon.apple(), ['']),
         cpu(addon, platform),
       ]);

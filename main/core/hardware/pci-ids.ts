@@ -24,7 +24,14 @@ const BUILT_IN: Record<number, Record<number, string>> = {
     0xe20b: 'Battlemage G21 [Arc B580]',
     0xe20c: 'Battlemage G21 [Arc B570]',
   },
-  [PCI_VENDOR.amd]: { 0x1681: 'Rembrandt [Radeon 680M]' },
+  [PCI_VENDOR.amd]: {
+    0x1681: 'Rembrandt [Radeon 680M]',
+    0x738c: 'Arcturus GL-XL [Instinct MI100]',
+    0x73bf: 'Navi 21 [Radeon RX 6800/6800 XT / 6900 XT]',
+    0x73df: 'Navi 22 [Radeon RX 6700/6700 XT/6750 XT / 6800M/6850M XT]',
+    0x73ff: 'Navi 23 [Radeon RX 6600/6600 XT/6600M]',
+    0x740f: 'Aldebaran/MI200 [Instinct MI210]',
+  },
 };
 
 const hex = (n: number) => n.toString(16).padStart(4, '0');

@@ -4,6 +4,7 @@
  * code alone says nothing: a card answering "N/A" for one field is normal. Real captures: ORIGINS.md.
  */
 import type { Gpu, ProbeErrorCode } from '../../common/hardware.js';
+import { pciId } from './gpu-name.js';
 import { reading } from './parsers.js';
 import { extractJson } from './tool-json.js';
 import { blankGpu, gpuName, normalizeBusId, normalizeUniqueId, REPORT_FIELDS, toolSources } from './probe.js';
@@ -11,6 +12,8 @@ import { blankGpu, gpuName, normalizeBusId, normalizeUniqueId, REPORT_FIELDS, to
 export interface RocmSmiLog {
   driverVersion: string | null;
   gpus: Gpu[];
+  /** Each GPU's PCI device id ("Device ID"; "GPU ID" before ROCm 6), for its name (gpu-name.ts). */
+  deviceIds: (number | null)[];
 }
 
 /** Keys changed case and wording across ROCm releases ("Card series" / "Card Series"), so they are matched loosely. */
@@ -57,7 +60,8 @@ export function parseRocmSmiJson(data: Record<string, unknown>): RocmSmiLog {
     };
     return { ...gpu, sources: toolSources(gpu, SOURCE, REPORT_FIELDS) };
   });
-  return { driverVersion: field(system, /^driver version$/i), gpus };
+  const deviceIds = cards.map(([, card]) => pciId(field(card, /^(device|gpu) id$/i)));
+  return { driverVersion: field(system, /^driver version$/i), gpus, deviceIds };
 }
 
 /** No JSON: "ROCm SMI returned 8 (the expected value is 0)" or "Driver not initialized", as the native probe maps them. */
