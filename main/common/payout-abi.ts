@@ -18,6 +18,9 @@ export const PAYOUT_ABI = [
   'error WrongSigner(address signer)',
   'error ECDSAInvalidSignature()',
   'error ECDSAInvalidSignatureS(bytes32 s)',
+  'error ECDSAInvalidSignatureLength(uint256 length)',
+  // The token refused the transfer (it returned false or nothing).
+  'error SafeERC20FailedOperation(address token)',
   // Bubbles up from the token when the payout contract has run dry.
   'error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)',
 ];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Interface } from 'ethers';
 import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
+import { REVERT_MESSAGES } from '../../main/core/wallet/chain.js';
 import { loadArtifacts } from '../../main/devnet/chain/artifacts.js';
 import { compile, EVM_VERSION, sourceHash } from '../../main/devnet/chain/compile.js';
 
@@ -27,4 +28,16 @@ test('every function, event and error the agent uses exists with the same signat
       assert.ok(real.getError(e.format('sighash')) ?? token.getError(e.format('sighash')), e.format('sighash')),
     );
   }
+});
+
+test('every error the payout contract can revert with is in the agent interface and has a sentence for the user', () => {
+  // Missing ones came back undecoded: "The chain refused the claim:" and raw error text.
+  const mine = new Interface(PAYOUT_ABI);
+  // EIP-712's name and version are checked once, when the contract is deployed: a claim cannot raise these.
+  const atDeployOnly = ['InvalidShortString', 'StringTooLong'];
+  new Interface(loadArtifacts().contracts.SynorPayout.abi).forEachError((e) => {
+    if (atDeployOnly.includes(e.name)) return;
+    assert.ok(mine.getError(e.format('sighash')), `${e.format('sighash')} is in PAYOUT_ABI`);
+    assert.ok(REVERT_MESSAGES[e.name], `${e.name} has a sentence`);
+  });
 });

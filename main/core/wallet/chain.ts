@@ -13,7 +13,8 @@ export async function readPaid(payout: Contract, owner: string, deviceId: string
   return { lastSeq: Number(lastSeq), total };
 }
 
-const REVERT_MESSAGES: Record<string, string> = {
+/** A sentence for each error the payout contract can revert with (every one in PAYOUT_ABI: chain-contracts.test.ts). */
+export const REVERT_MESSAGES: Record<string, string> = {
   NotOwner: 'This voucher belongs to another address.',
   VoucherExpired: 'This voucher has expired; the coordinator will issue a new one.',
   EmptyRange: 'This voucher covers no receipts.',
@@ -22,6 +23,8 @@ const REVERT_MESSAGES: Record<string, string> = {
   WrongSigner: "This voucher is not signed by this network's coordinator.",
   ECDSAInvalidSignature: 'This voucher has an invalid signature.',
   ECDSAInvalidSignatureS: 'This voucher has an invalid signature.',
+  ECDSAInvalidSignatureLength: 'This voucher has an invalid signature.',
+  SafeERC20FailedOperation: 'The SYNOR token refused the transfer; try again later.',
   ERC20InsufficientBalance: 'The payout contract has run out of tokens; try again later.',
 };
 
