@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatAmount, parseAmount } from '../../main/common/money.js';
-import { exactSynor, formatSynor, formatUnits, toWei, usdOf } from '../../renderer/src/lib/format.js';
+import { amountsIn, exactSynor, formatSynor, formatUnits, toWei, usdOf } from '../../renderer/src/lib/format.js';
 
 test('one rule for every amount: 6 significant digits, rounded, trailing zeros dropped', { timeout: 10_000 }, () => {
   // The Activity log's amount from the audit, 18 decimals as the ledger sums it.
@@ -29,4 +29,13 @@ test('decimal SYNOR and wei convert exactly both ways', { timeout: 10_000 }, () 
 test('dollars only at the user’s price, from wei', { timeout: 10_000 }, () => {
   assert.equal(usdOf(2n * 10n ** 18n, 3.5), '$7.00');
   assert.equal(usdOf(1_000_000_000_000n, 3.5), '$0.0000035');
+});
+
+test('sentences the agent wrote show their amounts by the same rule, old activity entries too', { timeout: 10_000 }, () => {
+  assert.equal(
+    amountsIn('0.000001280789051589 SYNOR can be claimed to your wallet.'),
+    '0.00000128079 SYNOR can be claimed to your wallet.',
+  );
+  assert.equal(amountsIn('Earned today: 1.23456789 test SYNOR'), 'Earned today: 1.23457 test SYNOR');
+  assert.equal(amountsIn('Paused: your programs use 93.5 % CPU.'), 'Paused: your programs use 93.5 % CPU.', 'other numbers stay');
 });

@@ -11,6 +11,13 @@ export const formatUnits = (amount: string | bigint, decimals = 18): string => f
 /** Decimal SYNOR as the ledger's sums give it ("0.000001280789051589") → "0.00000128079". */
 export const formatSynor = (decimal: string): string => formatAmount(toWei(decimal));
 
+/**
+ * The amounts in a sentence the agent wrote ("0.000001280789051589 SYNOR can be claimed"), shown by the same rule:
+ * the activity log keeps entries written before the rule, with every decimal.
+ */
+export const amountsIn = (sentence: string): string =>
+  sentence.replace(/-?\d+\.\d+(?= (test )?SYNOR\b)/g, (decimal) => formatSynor(decimal));
+
 /** Every wei of an amount, for its title: "0.000001280789051589 SYNOR". */
 export const exactSynor = (wei: string | bigint): string => `${exactAmount(BigInt(wei))} SYNOR`;
 
