@@ -187,7 +187,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     scheduler.onChange(o.onChange);
     service.subscribe((event) => {
       if (event.type === 'epoch' || event.type === 'submitted') recount();
-      if (event.type === 'epoch' && event.epoch.deviceId === registered) measure.paid(event.epoch);
+      if (event.type === 'epoch' && event.epoch.deviceId === service.client.deviceId) measure.paid(event.epoch);
       if (event.type === 'problem') o.onNotice(event.message);
       // New receipts change what the wallet may claim.
       if (event.type === 'epoch') void wallet.refresh();
