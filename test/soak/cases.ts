@@ -2,6 +2,7 @@
 // Each runs real parts: the real ModelCache/runtime/scheduler/network client, the real devnet coordinator, a hostile
 // node:http server on 127.0.0.1 for what no honest coordinator does, and a real 2 MB tmpfs for a full disk.
 // `fast` cases also run in `npm test` (test/unit/soak.test.ts); `npm run soak` runs all of them at full size.
+import { BATCHING_CASES } from './cases-batching.js';
 import { CHEATING_CASES } from './cases-cheating.js';
 import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
@@ -23,4 +24,5 @@ export const CASES: SoakCase[] = [
   ...DOOR_CASES,
   ...LEASING_CASES,
   ...CHEATING_CASES,
+  ...BATCHING_CASES,
 ];
