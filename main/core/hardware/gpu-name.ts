@@ -40,13 +40,14 @@ const hex = (id: number) => `0x${id.toString(16).padStart(4, '0')}`;
 
 /** The GPUs named by the rule above; `devices[i]` is gpus[i]'s PCI device where it is known. */
 export async function namedByPciId(gpus: readonly Gpu[], devices: readonly (PciDevice | null)[], names: PciNames): Promise<Gpu[]> {
-  const database = await names.source();
   return Promise.all(
     gpus.map(async (gpu, i): Promise<Gpu> => {
       const device = devices[i];
+      // No id, no lookup: the database (1.3 MB) is read only when there is a GPU to name.
       if (!device || gpu.vendor === 'apple') return gpu;
       const known = await names.name(PCI_VENDOR[gpu.vendor], device.id);
       const read = `PCI device ${hex(device.id)} (${device.source})`;
+      const database = await names.source();
       if (known) return { ...gpu, name: known, sources: { ...gpu.sources, name: `${read}, named from ${database}` } };
       if (gpu.name) return gpu;
       return {
