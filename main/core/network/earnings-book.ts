@@ -98,13 +98,11 @@ export async function openEarningsBook(o: EarningsBookOptions): Promise<Earnings
     );
   const clientFile = join(o.dataDir, 'network', 'client.json');
   let progress: LedgerCheck | null = { checkedBytes: 0, totalBytes: 0 };
-  let deviceId: string | undefined;
   const notices: string[] = [];
   const ready = (async () => {
     notices.push(...(await repairNetworkFiles(o.dataDir, ledger.file, ledger.sums.newest().at(-1)?.deviceId, o.clock.now(), o.logger)));
     const state = await readClientFile(clientFile);
-    deviceId = state?.deviceId;
-    const trust = { deviceId: deviceId ?? '', coordinators: Object.values(state?.coordinators ?? {}) };
+    const trust = { deviceId: state?.deviceId ?? '', coordinators: Object.values(state?.coordinators ?? {}) };
     const setAside = await ledger.verify(recordProblem(trust), o.clock.now(), (checkedBytes, totalBytes) => {
       progress = { checkedBytes, totalBytes };
       o.changed?.();
@@ -133,7 +131,7 @@ export async function openEarningsBook(o: EarningsBookOptions): Promise<Earnings
         ? earningsCsv({ detail: ledger.detail.lines(), epochs: ledger.records(), pending: ledger.sums.pendingResults() }, query)
         : null,
     receipts: (limit) => (done() ? ledger.sums.newest().slice(-limit).reverse() : null),
-    networks: (current, claims) => (done() ? networksOf(ledger, deviceId, current, claims) : []),
+    networks: (current, claims) => (done() ? networksOf(ledger, current, claims) : []),
     letGo(current) {
       const gone = ledger.sums.giveUpPending((network) => network === current, o.clock.now() - PENDING_GRACE_MS);
       if (gone.length === 0) return null;
@@ -167,12 +165,7 @@ async function audit(ledger: Ledger, o: EarningsBookOptions): Promise<string | n
   return 'The saved summary of your earnings did not match your signed earnings history, so it was rebuilt from that history. The figures shown now come from the signed records; nothing is needed from you.';
 }
 
-function networksOf(
-  ledger: Ledger,
-  deviceId: string | undefined,
-  current: string | null,
-  claims: readonly ClaimRecord[] | null,
-): NetworkEarnings[] {
+function networksOf(ledger: Ledger, current: string | null, claims: readonly ClaimRecord[] | null): NetworkEarnings[] {
   const known = ledger.sums.networks();
   return [...known]
     .sort(([a], [b]) => Number(b === current) - Number(a === current))
@@ -188,21 +181,27 @@ function networksOf(
         pendingWei: String(t.pendingWei),
         receipts: t.receipts,
         pendingTasks: t.pendingTasks,
-        unclaimedWei: key === current && claims && deviceId ? String(unclaimed(ledger, key, deviceId, claims)) : null,
+        unclaimedWei: key === current && claims ? String(unclaimed(ledger, key, claims)) : null,
       };
     });
 }
 
-/** This device's confirmed wei on `network` less what the claims paid for it (never below zero). */
-function unclaimed(ledger: Ledger, network: string, deviceId: string, claims: readonly ClaimRecord[]): bigint {
+/**
+ * The confirmed wei on `network` less what the claims paid for this device (never below zero). Every line of the
+ * ledger is this device's (its check refuses others), so the claims counted are those of the device ids it holds: the
+ * wallet's claims for its other computers are not.
+ */
+function unclaimed(ledger: Ledger, network: string, claims: readonly ClaimRecord[]): bigint {
   let earned = 0n;
+  const devices = new Set<string>();
   ledger.sums.eachSlot({ network }, (series, _start, slot) => {
-    if (series.deviceId === deviceId) earned += slot.wei;
+    earned += slot.wei;
+    devices.add(series.deviceId);
   });
   let paid = 0n;
   for (const claim of claims) {
     if (claim.status !== 'confirmed') continue;
-    for (const range of claim.ranges) if (range.deviceId === deviceId) paid += BigInt(range.amount);
+    for (const range of claim.ranges) if (devices.has(range.deviceId)) paid += BigInt(range.amount);
   }
   return earned > paid ? earned - paid : 0n;
 }
