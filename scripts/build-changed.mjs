@@ -1,6 +1,6 @@
 // Builds the bundles in dist/ whose inputs changed since their last build (build-freshness.mjs), so `npm start` and
 // `npm run headless` start at once on an unchanged tree. Run as a script, `--all` builds both whatever changed
-// (`npm run build`, which the tests and CI run). Each bundle's line says whether it was built and why.
+// (`npm run build`, which the tests and CI run). A bundle that is built says so and why; a current one says nothing.
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUNDLES, listFiles, staleReason, writeStamp } from './build-freshness.mjs';
@@ -25,10 +25,7 @@ export async function buildChanged(all = false) {
       // Listed before the build starts: a file saved during it makes the next check build again.
       const inputs = listFiles(root, BUNDLES[name].inputs);
       const reason = all ? 'a full build was asked for' : staleReason(root, name, inputs);
-      if (!reason) {
-        console.log(`build: ${name} is up to date`);
-        return 0;
-      }
+      if (!reason) return 0; // quiet: an instant start prints only the app's own lines
       console.log(`build: building ${name} (${reason})`);
       const code = await build(name);
       if (code === 0) writeStamp(root, name, inputs);
