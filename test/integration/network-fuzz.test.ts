@@ -19,6 +19,7 @@ import { bundleProblem } from '../../main/core/network/receipts.js';
 import { verifyLedgerFile } from '../../main/core/ledger/verify-file.js';
 import { ledgerWei, receiptsIn, recordsOf } from '../helpers/ledger.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
+import { relay } from '../helpers/relay.js';
 import { runWithOrt, testDevice } from './support/network.js';
 
 const CASES = 1000;
@@ -111,18 +112,8 @@ test(`${CASES} hostile coordinator replies: no crash, a clear error each time, n
   const expect = () => ({ chainId: 31337, coordinator: devnet.address });
 
   const send = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-    const body = Buffer.concat(chunks);
-    const upstream = await fetch(new URL(req.url ?? '/', devnet.url), {
-      method: req.method ?? 'GET',
-      headers: {
-        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
-        'content-type': req.headers['content-type'] ?? 'application/json',
-      },
-      ...(body.length ? { body } : {}),
-    });
-    const text = await upstream.text();
+    const upstream = await relay(req, devnet.url);
+    const { text } = upstream;
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     const plan = armed && opPath[armed.op].test(pathname) ? armed : null;
     if (plan) armed = null;

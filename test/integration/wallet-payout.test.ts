@@ -12,15 +12,13 @@ import { WalletService } from '../../main/core/wallet/service.js';
 import { deployPayout, fundNative, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
 import { openPayouts, type Payouts } from '../../main/devnet/payouts.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { startPayoutChain } from '../helpers/payout-chain.js';
 import { keyOfPhrase, TEST_SCRYPT_N } from '../helpers/wallet.js';
 
 let chain: LocalChain;
 let settings: ChainSettings;
 const coordinator = Wallet.createRandom();
-before(async () => {
-  chain = await startLocalChain();
-  ({ settings } = await deployPayout(chain, { coordinator: coordinator.address, fund: parseUnits('100', 18) }));
-});
+before(async () => ({ chain, settings } = await startPayoutChain(coordinator.address, '100')));
 after(() => chain.stop());
 
 const synor = (amount: string) => parseUnits(amount, 18).toString();

@@ -3,6 +3,7 @@
 // in front of the real devnet coordinator that answers submits with a refusal or an outage.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { relay } from '../helpers/relay.js';
 
 export type BlobMode =
   | { kind: 'plain'; bytes: Uint8Array }
@@ -71,19 +72,8 @@ export class HostileServer {
       const { status, code, message } = this.submit;
       return void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-    const body = Buffer.concat(chunks);
-    const upstream = await fetch(new URL(req.url ?? '/', this.upstream), {
-      method: req.method ?? 'GET',
-      headers: {
-        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
-        'content-type': req.headers['content-type'] ?? 'application/json',
-      },
-      ...(body.length ? { body } : {}),
-    });
-    const text = await upstream.text();
-    res.writeHead(upstream.status, { 'content-type': 'application/json' });
+    const { status, text } = await relay(req, this.upstream);
+    res.writeHead(status, { 'content-type': 'application/json' });
     res.end(this.rewrite.get(path)?.(text) ?? text);
   }
 

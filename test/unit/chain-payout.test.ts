@@ -7,7 +7,8 @@ import { connectChain, type ChainClient } from '../../main/core/wallet/chain.js'
 import { WalletError } from '../../main/core/wallet/errors.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { tempDir } from '../helpers/fakes.js';
-import { deployPayout, fundNative, payoutDeployment, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
+import { startPayoutChain } from '../helpers/payout-chain.js';
+import { fundNative, payoutDeployment, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
 import { signVoucher } from '../../main/devnet/chain/vouchers.js';
 
 let chain: LocalChain;
@@ -16,8 +17,7 @@ let client: ChainClient;
 const coordinator = Wallet.createRandom();
 
 before(async () => {
-  chain = await startLocalChain();
-  ({ settings } = await deployPayout(chain, { coordinator: coordinator.address, fund: parseUnits('1000', 18) }));
+  ({ chain, settings } = await startPayoutChain(coordinator.address, '1000'));
   client = await connectChain(settings, { clock: systemClock });
 });
 after(async () => {

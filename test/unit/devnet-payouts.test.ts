@@ -1,24 +1,22 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Wallet, parseUnits } from 'ethers';
+import { Wallet } from 'ethers';
 import { eip712Domain, EPOCH_TYPES, type Receipt, type SignedEpoch } from '../../main/common/protocol.js';
 import type { ChainSettings } from '../../main/common/wallet.js';
 import { epochOf } from '../../main/core/network/epochs.js';
 import { epochProblem } from '../../main/core/network/receipts.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { connectChain } from '../../main/core/wallet/chain.js';
-import { deployPayout, fundNative, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
+import { fundNative, type LocalChain } from '../../main/devnet/chain/local-chain.js';
 import { openPayouts, type PayoutLink, type Payouts } from '../../main/devnet/payouts.js';
 import { tempDir } from '../helpers/fakes.js';
+import { startPayoutChain } from '../helpers/payout-chain.js';
 
 let chain: LocalChain;
 let settings: ChainSettings;
 const coordinator = Wallet.createRandom();
-before(async () => {
-  chain = await startLocalChain();
-  ({ settings } = await deployPayout(chain, { coordinator: coordinator.address, fund: parseUnits('100', 18) }));
-});
+before(async () => ({ chain, settings } = await startPayoutChain(coordinator.address, '100')));
 after(() => chain.stop());
 
 const funded: string[] = [];
