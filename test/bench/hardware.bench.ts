@@ -63,7 +63,11 @@ for (const [name, note] of [
   [NPM, "npm's own start included"],
 ] as const) {
   const ms = cold[name]!.median;
-  console.log(`goal detect cold ≤500 ms, ${name} (${note}): ${ms.toFixed(0)} ms → ${ms <= 500 ? 'met' : 'NOT met'}`);
+  // Above bare Node: what detection itself costs, which a loaded machine inflates less than the total.
+  const above = ms - cold['node -e 0 (baseline)']!.median;
+  console.log(
+    `goal detect cold ≤500 ms, ${name} (${note}): ${ms.toFixed(0)} ms, ${above.toFixed(0)} ms above node -e 0 → ${ms <= 500 ? 'met' : 'NOT met'}`,
+  );
 }
 
 const { addon, provider } = requireAddon();
