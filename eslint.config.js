@@ -56,6 +56,13 @@ const devnetReachesIntoCore = {
   message: `The devnet may import from core only ${DEVNET_CORE_ENTRY_POINTS.join(', ')}; shared protocol pieces belong in main/common.`,
 };
 
+/** The core files the `synor` command may import: where the data folder is, and the agent's kept address in it. */
+const CLI_CORE_ENTRY_POINTS = ['paths', 'server/local-address'];
+const cliReachesIntoCore = {
+  regex: `^(\\.{1,2}/)+core/(?!(${CLI_CORE_ENTRY_POINTS.join('|')})\\.js$)`,
+  message: `The synor command talks to the agent over its API: from core it may import only ${CLI_CORE_ENTRY_POINTS.join(', ')}.`,
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'test-results/**', 'test/fixtures/lint/**'] },
   js.configs.recommended,
@@ -103,6 +110,11 @@ export default tseslint.config(
     ],
   ),
   layer(['main/devnet/**'], [electronBan], [outward('electron'), outward('preload'), outward('renderer'), devnetReachesIntoCore]),
+  layer(
+    ['main/cli/**'],
+    [electronBan],
+    [outward('electron'), outward('preload'), outward('renderer'), outward('devnet'), cliReachesIntoCore],
+  ),
   layer(['main/electron/**'], [ipcRendererBan], [outward('preload'), outward('renderer')]),
   layer(['main/preload/**'], [], [outward('core'), outward('electron'), outward('renderer')], { allowIpcRenderer: true }),
   layer(

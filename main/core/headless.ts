@@ -1,13 +1,16 @@
 /**
- * Headless mode: the agent on plain Node, serving the same UI on 127.0.0.1 behind a per-run token.
- * Usage: node dist/main/headless.js [--port N]   (N=0 picks a free port; default 7433, or a free one if taken)
+ * Headless mode: the agent on plain Node, serving the same UI on 127.0.0.1 behind a token kept in the data folder.
+ * Usage: node dist/main/headless.js [--port N]
+ * The port is the one given, else the one kept from the last run, else 7433; one that is taken gives way to a free
+ * one. The port in use is kept for the next run (a bookmark keeps working), except with N=0: a free port, this run only.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stderrLogger } from './node-ports.js';
-import { startServer } from './server/http.js';
+import { linkFor, startServer } from './server/http.js';
+import { loadLocalAddress, rotateLocalToken, saveLocalAddress } from './server/local-address.js';
 import { shutdown, startAgent } from './startup.js';
 
 const DEFAULT_PORT = 7433;
@@ -34,15 +37,40 @@ if (!started.started) {
 }
 const { agent, paths, lock } = started;
 
+const kept = await loadLocalAddress(paths.dataDir, Date.now());
+if (kept.setAsideAs) {
+  stderrLogger.warn(
+    `The saved link in ${paths.dataDir} could not be read: it was moved aside as ${kept.setAsideAs} and a new token was made. Old links and scripts need the new one.`,
+  );
+}
+// The new token is saved before the server takes it (http.ts): a token that cannot be saved never replaces one.
+const rotateToken = async (): Promise<string> => {
+  const { address } = await rotateLocalToken(paths.dataDir, Date.now());
+  if (!(await lock.setUrl(linkFor(server.port, address.token)))) stderrLogger.warn('the new link could not be saved in the lock file');
+  return address.token;
+};
 const serve = (port: number) =>
-  startServer({ agent, logger: stderrLogger, rendererDir: fileURLToPath(new URL('dist/renderer/', root)), port });
-const wanted = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  startServer({
+    agent,
+    logger: stderrLogger,
+    rendererDir: fileURLToPath(new URL('dist/renderer/', root)),
+    port,
+    token: kept.address.token,
+    rotateToken,
+  });
+const wanted = values.port === undefined ? (kept.address.port ?? DEFAULT_PORT) : Number(values.port);
 const server = await serve(wanted).catch((error: NodeJS.ErrnoException) => {
   if (error.code !== 'EADDRINUSE' || values.port !== undefined) throw error;
-  stderrLogger.warn(`port ${DEFAULT_PORT} is in use; picking a free one`);
+  stderrLogger.warn(`port ${wanted} is in use; picking a free one, kept for the next starts`);
   return serve(0);
 });
 
+const keptPort = wanted === 0 ? kept.address.port : server.port;
+await saveLocalAddress(paths.dataDir, { token: server.token, ...(keptPort === undefined ? {} : { port: keptPort }) }).catch(
+  (error: Error) =>
+    stderrLogger.warn(`the link could not be kept in ${paths.dataDir} (${error.message}): the next start will make a new one`),
+);
+if (wanted === 0) stderrLogger.info(`port ${server.port} was picked for this run only (--port 0): it is not kept`);
 if (!(await lock.setUrl(server.url)))
   stderrLogger.warn('the link could not be saved in the data folder: a second start will not be able to show it');
 stderrLogger.info(`settings in ${paths.configDir}, data in ${paths.dataDir}`);

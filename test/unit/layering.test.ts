@@ -40,6 +40,11 @@ const cases: [string, string, string | null][] = [
   ['imports-ethers', 'main/core/economics/fixture.ts', 'no-restricted-imports'],
   ['imports-ethers', 'main/core/wallet/fixture.ts', null],
   ['imports-devnet', 'main/core/policy/fixture.ts', 'no-restricted-imports'],
+  // the synor command reaches the agent over its API, and into core only for the data folder's kept address
+  ['imports-core-internal', 'main/cli/fixture.ts', 'no-restricted-imports'],
+  ['cli-imports-local-address', 'main/cli/fixture.ts', null],
+  ['imports-devnet', 'main/cli/fixture.ts', 'no-restricted-imports'],
+  ['imports-electron', 'main/cli/fixture.ts', 'no-restricted-imports'],
 ];
 
 for (const [fixture, filePath, rule] of cases) {

@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { HTTP_TOKEN_ROTATE_PATH } from '../../common/local-api.js';
 import { HTTP_RPC_PATH, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../common/wire.js';
-import { errorText, fail, type ErrorCode, type Failure, type Result } from '../../common/result.js';
+import { errorText, fail, ok, type ErrorCode, type Failure, type Result } from '../../common/result.js';
 import type { Agent } from '../agent.js';
 import type { Logger } from '../ports.js';
 import { DOOR_LIMITS, guardConnections, SERVER_TIMEOUTS } from './connection-guard.js';
@@ -19,17 +20,25 @@ export interface ServerOptions {
   rendererDir: string;
   /** 0 picks a free port. */
   port: number;
-  /** Fixed in tests; a fresh random one per run otherwise. */
+  /** The kept one (local-address.ts), or fixed in tests; a fresh random one otherwise. */
   token?: string;
+  /**
+   * Makes and keeps a new token, for the rotate route; without it the route is not served. Until it resolves the old
+   * token still opens the door, so a token that could not be saved is never the only one that works.
+   */
+  rotateToken?: () => Promise<string>;
 }
 
 export interface RunningServer {
-  port: number;
-  token: string;
-  /** Ready to open: the token rides in the fragment, which browsers never send to a server or a Referer. */
-  url: string;
+  readonly port: number;
+  /** The current token and link: a rotation changes both. */
+  readonly token: string;
+  readonly url: string;
   close(): Promise<void>;
 }
+
+/** Ready to open: the token rides in the fragment, which browsers never send to a server or a Referer. */
+export const linkFor = (port: number, token: string): string => `http://${HOST}:${port}/#token=${token}`;
 
 const MAX_BODY = 64 * 1024;
 
@@ -83,7 +92,7 @@ const BROKEN: Record<string, { status: string; what: string }> = {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { agent, logger } = options;
-  const token = options.token ?? randomBytes(32).toString('hex');
+  let token = options.token ?? randomBytes(32).toString('hex');
   const root = normalize(options.rendererDir + sep);
   let port = 0;
 
@@ -121,13 +130,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       req.on('error', reject);
     });
 
-  const handleRpc = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== 'POST') return refuse(res, fail('BAD_REQUEST', 'Use POST.').error);
+  /** Why a POST with a bearer token may not go on, or null; a request that may is trusted by the guard. */
+  const refusedPost = (req: IncomingMessage): Failure | null => {
+    if (req.method !== 'POST') return fail('BAD_REQUEST', 'Use POST.').error;
     const bearer = req.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
-    if (!sameToken(bearer, token)) {
-      return refuse(res, fail('UNAUTHORIZED', 'Missing or wrong token: open the link the agent printed at start.').error);
-    }
+    if (!sameToken(bearer, token)) return fail('UNAUTHORIZED', 'Missing or wrong token: open the link the agent printed at start.').error;
     guard.trust(req.socket);
+    return null;
+  };
+
+  const handleRpc = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const refused = refusedPost(req);
+    if (refused) return refuse(res, refused);
     if (!req.headers['content-type']?.startsWith('application/json')) {
       return refuse(res, fail('BAD_REQUEST', 'Send JSON (Content-Type: application/json).').error);
     }
@@ -143,6 +157,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return sendResult(res, fail('BAD_REQUEST', 'The request body is not valid JSON.'));
     }
     sendResult(res, await agent.call(json));
+  };
+
+  // Open event streams were let in with the old token: they end, and a page with the new link opens new ones.
+  const handleRotate = async (req: IncomingMessage, res: ServerResponse, rotate: () => Promise<string>): Promise<void> => {
+    const refused = refusedPost(req);
+    if (refused) return refuse(res, refused);
+    let next: string;
+    try {
+      next = await rotate();
+    } catch (error) {
+      logger.error(`rotating the token: ${errorText(error)}`);
+      return sendResult(
+        res,
+        fail('STORAGE', 'The new token could not be saved in the data folder, so the old one still works. Check the disk and try again.'),
+      );
+    }
+    token = next;
+    for (const client of (await sockets?.catch(() => undefined))?.clients ?? []) client.close(1008, 'The token changed');
+    sendResult(res, ok({ url: linkFor(port, token) }));
   };
 
   const handleStatic = async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> => {
@@ -166,7 +199,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const refused = refusedAtDoor(req, port);
     if (refused) return refuse(res, refused);
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    const work = pathname === HTTP_RPC_PATH ? handleRpc(req, res) : handleStatic(req, res, pathname);
+    const work =
+      pathname === HTTP_RPC_PATH
+        ? handleRpc(req, res)
+        : pathname === HTTP_TOKEN_ROTATE_PATH && options.rotateToken
+          ? handleRotate(req, res, options.rotateToken)
+          : handleStatic(req, res, pathname);
     work.catch((error: unknown) => {
       logger.error(`HTTP ${pathname}: ${errorText(error)}`);
       if (!res.headersSent) sendResult(res, fail('INTERNAL', 'The agent could not answer this request.'));
@@ -247,8 +285,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   return {
     port,
-    token,
-    url: `http://${HOST}:${port}/#token=${token}`,
+    get token() {
+      return token;
+    },
+    get url() {
+      return linkFor(port, token);
+    },
     close: async () => {
       const wss = await sockets?.catch(() => undefined);
       for (const client of wss?.clients ?? []) client.terminate();

@@ -1,0 +1,160 @@
+import type { CommandArgs, CommandName, CommandResult } from '../common/contract.js';
+import type { Settings, SettingsPatch } from '../common/settings.js';
+import { rotateLocalToken } from '../core/server/local-address.js';
+import { callAgent, findAgent, rotateToken, type Outcome } from './api.js';
+import { parseDuration } from './duration.js';
+import { showDevices, showEarnings, showSettings, showState, showValue } from './show.js';
+
+/** What each exit code means (README, "The synor command"): scripts branch on these. */
+export const EXIT = { ok: 0, refused: 1, usage: 2, notRunning: 3, unsupported: 4 } as const;
+
+/** What a command prints: `json` for --json, `text` otherwise; `exit` other than 0 sends the text to stderr. */
+export interface Reply {
+  exit: number;
+  text: string;
+  json?: unknown;
+}
+
+export interface Context {
+  dataDir: string;
+  now: number;
+}
+
+export const usage = (text: string): Reply => ({ exit: EXIT.usage, text: `${text}\nRun \`synor help\` for the commands.` });
+
+async function ask<C extends CommandName>(ctx: Context, cmd: C, args: CommandArgs<C>): Promise<Outcome<CommandResult<C>>> {
+  const api = await findAgent(ctx.dataDir);
+  return api.kind === 'ok' ? callAgent(api.value, cmd, args) : api;
+}
+
+/** An outcome as printed: the value by `show`, a refusal with what was wrong per field, no agent as exit 3. */
+function reply<T>(outcome: Outcome<T>, show: (value: T) => string): Reply {
+  if (outcome.kind === 'ok') return { exit: EXIT.ok, text: show(outcome.value), json: outcome.value };
+  if (outcome.kind === 'unreachable') return { exit: EXIT.notRunning, text: outcome.message };
+  const { error } = outcome;
+  // The agent's sentence for invalid values names its command; the fields say it all.
+  const fields = Object.entries(error.fields ?? {}).map(([field, problem]) => `\n  ${field}: ${problem}`);
+  const said = error.code === 'VALIDATION' && fields.length > 0 ? 'Nothing was saved: some values are not valid.' : error.message;
+  return { exit: EXIT.refused, text: `${said}${fields.join('')}`, json: { error } };
+}
+
+const status = async (_: string[], ctx: Context): Promise<Reply> => reply(await ask(ctx, 'getState', {}), showState);
+
+async function share([onOff, ...rest]: string[], ctx: Context): Promise<Reply> {
+  if ((onOff !== 'on' && onOff !== 'off') || rest.length > 0) return usage('Say `synor share on` or `synor share off`.');
+  return reply(await ask(ctx, 'setShare', { on: onOff === 'on' }), (state) => `Sharing is ${onOff}.\n${showState(state)}`);
+}
+
+/** Pausing is the settings' "pause until" (the page's own pause): it holds across restarts and ends by itself. */
+async function pause([what, ...rest]: string[], ctx: Context): Promise<Reply> {
+  const ms = what === 'off' ? null : parseDuration(what ?? '');
+  if (ms === undefined || rest.length > 0)
+    return usage('Say how long, as in `synor pause 90m`, `synor pause 2h30m` or `synor pause 1d`; `synor pause off` resumes.');
+  const pausedUntil = ms === null ? null : ctx.now + ms;
+  return reply(await ask(ctx, 'updateSettings', { pausedUntil }), () =>
+    pausedUntil === null
+      ? 'The pause is over: sharing follows its settings again.'
+      : `Paused until ${new Date(pausedUntil).toLocaleString()}.`,
+  );
+}
+
+/** `a.b.c` in `settings`, or undefined where there is no such setting. */
+const at = (settings: unknown, path: string[]): unknown =>
+  path.reduce<unknown>(
+    (node, key) =>
+      node !== null && typeof node === 'object' && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined,
+    settings,
+  );
+
+/** `key=value`: the value as JSON where it reads as JSON (numbers, true, null, lists), else as the text given. */
+function parsePair(pair: string): [string[], unknown] | undefined {
+  const eq = pair.indexOf('=');
+  if (eq <= 0) return undefined;
+  const raw = pair.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  return [pair.slice(0, eq).split('.'), value];
+}
+
+/** Nested groups are replaced whole by a patch (common/settings.ts), so a dotted key changes its copy of the group. */
+function patchFor(current: Settings, pairs: [string[], unknown][]): SettingsPatch {
+  const patch: Record<string, unknown> = {};
+  for (const [path, value] of pairs) {
+    const [top, ...inner] = path as [keyof Settings, ...string[]];
+    if (inner.length === 0) {
+      patch[top] = value;
+      continue;
+    }
+    const group = (patch[top] ??= structuredClone(current[top])) as Record<string, unknown>;
+    const parent = at(group, inner.slice(0, -1)) as Record<string, unknown>;
+    parent[inner.at(-1)!] = value;
+  }
+  return patch as SettingsPatch;
+}
+
+const unknownSetting = (key: string): Reply => usage(`There is no setting called "${key}". \`synor settings get\` lists them.`);
+
+async function settings([verb, ...rest]: string[], ctx: Context): Promise<Reply> {
+  if (verb !== 'get' && verb !== 'set') return usage('Say `synor settings get [key]` or `synor settings set key=value`.');
+  const current = await ask(ctx, 'getSettings', {});
+  if (current.kind !== 'ok') return reply(current, () => '');
+  if (verb === 'get') {
+    if (rest.length > 1) return usage('Say `synor settings get` for every setting, or `synor settings get key` for one.');
+    const [key] = rest;
+    if (key === undefined) return reply(current, (all) => showSettings(all));
+    const value = at(current.value, key.split('.'));
+    return value === undefined ? unknownSetting(key) : { exit: EXIT.ok, text: showValue(value), json: value };
+  }
+  const pairs = rest.map(parsePair);
+  if (pairs.length === 0 || pairs.some((pair) => pair === undefined))
+    return usage('Say `synor settings set key=value`, as in `synor settings set cpuSharePercent=40`.');
+  const parsed = pairs as [string[], unknown][];
+  // A key that is not there may still be a new entry of a map (gpus.<id>): its group must exist.
+  const known = (path: string[]): boolean =>
+    at(current.value, path) !== undefined || (path.length > 1 && typeof at(current.value, path.slice(0, -1)) === 'object');
+  const missing = parsed.find(([path]) => !known(path));
+  if (missing) return unknownSetting(missing[0].join('.'));
+  return reply(await ask(ctx, 'updateSettings', patchFor(current.value, parsed)), () =>
+    parsed.map(([path, value]) => `Saved: ${path.join('.')} = ${showValue(value)}`).join('\n'),
+  );
+}
+
+const earnings = async (_: string[], ctx: Context): Promise<Reply> => reply(await ask(ctx, 'getEarnings', {}), showEarnings);
+
+const devices = async (_: string[], ctx: Context): Promise<Reply> => reply(await ask(ctx, 'getHardware', {}), showDevices);
+
+/** A running agent takes its new token at once; a stopped one finds it in the data folder at its next start. */
+async function token([verb, ...rest]: string[], ctx: Context): Promise<Reply> {
+  if (verb !== 'rotate' || rest.length > 0) return usage('Say `synor token rotate`.');
+  const api = await findAgent(ctx.dataDir);
+  const rotated = api.kind === 'ok' ? await rotateToken(api.value) : api;
+  if (rotated.kind !== 'unreachable') {
+    return reply(rotated, ({ url }) => `A new token is in use. Old links and scripts holding the old one no longer work. Open:\n  ${url}`);
+  }
+  await rotateLocalToken(ctx.dataDir, ctx.now);
+  return {
+    exit: EXIT.ok,
+    text: `The agent is not running: a new token is saved in ${ctx.dataDir} and will be used from its next start, which prints the new link.`,
+    json: { url: null },
+  };
+}
+
+const fleet = async (): Promise<Reply> => ({
+  exit: EXIT.unsupported,
+  text: 'fleet is not available yet: this version manages this computer only.',
+});
+
+export const COMMANDS: Record<string, (args: string[], ctx: Context) => Promise<Reply>> = {
+  status,
+  share,
+  pause,
+  settings,
+  earnings,
+  devices,
+  token,
+  fleet,
+};

@@ -1,0 +1,53 @@
+/**
+ * `synor`: the local agent from a terminal or a script. It reads the agent's kept address in the data folder
+ * (server/local-address.ts; SYNOR_HOME as the agent uses it) and calls the same API the page does.
+ * Usage: synor [--json] <command> …   (synor help lists them)
+ */
+import { homedir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { appPaths } from '../core/paths.js';
+import { COMMANDS, EXIT, usage, type Reply } from './commands.js';
+
+const HELP = `Usage: synor [--json] <command>
+
+  status                     what the agent is doing, and why
+  share on|off               turn sharing on or off
+  pause <duration>|off       pause sharing for 90m, 2h30m, 1d…; off resumes
+  settings get [key]         every setting, or one (dotted keys: power.mode)
+  settings set key=value …   change settings
+  earnings                   what this computer earned
+  devices                    the devices found and whether they can share
+  token rotate               a new token: old links and scripts stop working
+  fleet …                    not available yet
+
+--json prints the agent's answer as JSON, for scripts.
+Exit codes: 0 done, 1 the agent refused (the reason is printed), 2 wrong usage, 3 the agent is not running,
+4 not available in this version.`;
+
+async function run(argv: string[]): Promise<Reply & { asJson: boolean }> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch {
+    return { ...usage('The only options are --json and --help.'), asJson: false };
+  }
+  const asJson = parsed.values.json === true;
+  const [name, ...args] = parsed.positionals;
+  if (parsed.values.help || name === 'help') return { exit: EXIT.ok, text: HELP, asJson: false };
+  if (name === undefined) return { exit: EXIT.usage, text: HELP, asJson: false };
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) return { ...usage(`There is no command "${name}".`), asJson: false };
+  const { dataDir } = appPaths(process.platform, process.env, homedir());
+  return { ...(await command(args, { dataDir, now: Date.now() })), asJson };
+}
+
+const reply = await run(process.argv.slice(2));
+const json = reply.asJson && reply.json !== undefined;
+if (json) process.stdout.write(`${JSON.stringify(reply.json, null, 2)}\n`);
+// A failure's sentence goes to stderr in both modes: a script reads stdout, a person sees both.
+if (!json || reply.exit !== EXIT.ok) (reply.exit === EXIT.ok ? process.stdout : process.stderr).write(`${reply.text}\n`);
+process.exitCode = reply.exit;
