@@ -15,6 +15,8 @@
 #include <string>
 #include <thread>
 
+#include "runtime-library.h"
+
 #if defined(__linux__)
 #include <poll.h>
 #include <unistd.h>
@@ -24,9 +26,6 @@
 #endif
 
 namespace synor {
-
-void* OpenLibrary(const std::string& path);           // addon.cc
-void* FindSymbol(void* library, const char* name);  // addon.cc
 
 namespace {
 
@@ -88,12 +87,6 @@ struct X11 {
   std::string xiProblem;
 };
 
-template <typename F>
-bool Bind(void* library, const char* name, F& out) {
-  out = reinterpret_cast<F>(FindSymbol(library, name));
-  return out != nullptr;
-}
-
 const X11& Libraries() {
   static const X11 x = [] {
     X11 l;
@@ -103,17 +96,18 @@ const X11& Libraries() {
       l.problem = "libX11 or libXss is not installed";
       return l;
     }
-    const bool bound = Bind(x11, "XOpenDisplay", l.openDisplay) && Bind(x11, "XCloseDisplay", l.closeDisplay) &&
-                       Bind(x11, "XDefaultRootWindow", l.defaultRoot) && Bind(x11, "XFree", l.free) &&
-                       Bind(xss, "XScreenSaverQueryExtension", l.queryExtension) &&
-                       Bind(xss, "XScreenSaverAllocInfo", l.allocInfo) && Bind(xss, "XScreenSaverQueryInfo", l.queryInfo);
+    const bool bound = Bind(x11, l.openDisplay, {"XOpenDisplay"}) && Bind(x11, l.closeDisplay, {"XCloseDisplay"}) &&
+                       Bind(x11, l.defaultRoot, {"XDefaultRootWindow"}) && Bind(x11, l.free, {"XFree"}) &&
+                       Bind(xss, l.queryExtension, {"XScreenSaverQueryExtension"}) &&
+                       Bind(xss, l.allocInfo, {"XScreenSaverAllocInfo"}) && Bind(xss, l.queryInfo, {"XScreenSaverQueryInfo"});
     if (!bound) l.problem = "libX11 or libXss lacks a needed function";
-    else if (!Bind(x11, "XSetIOErrorExitHandler", l.setIoExitHandler) || !Bind(x11, "XSetIOErrorHandler", l.setIoErrorHandler))
+    else if (!Bind(x11, l.setIoExitHandler, {"XSetIOErrorExitHandler"}) || !Bind(x11, l.setIoErrorHandler, {"XSetIOErrorHandler"}))
       l.problem = "libX11 is older than 1.7";
     void* xi = OpenLibrary("libXi.so.6");
-    const bool xiBound = xi && Bind(x11, "XQueryExtension", l.queryExtensionByName) && Bind(x11, "XConnectionNumber", l.connectionNumber) &&
-                         Bind(x11, "XPending", l.pending) && Bind(x11, "XNextEvent", l.nextEvent) && Bind(x11, "XFlush", l.flush) &&
-                         Bind(xi, "XIQueryVersion", l.xiQueryVersion) && Bind(xi, "XISelectEvents", l.xiSelectEvents);
+    const bool xiBound = xi && Bind(x11, l.queryExtensionByName, {"XQueryExtension"}) &&
+                         Bind(x11, l.connectionNumber, {"XConnectionNumber"}) && Bind(x11, l.pending, {"XPending"}) &&
+                         Bind(x11, l.nextEvent, {"XNextEvent"}) && Bind(x11, l.flush, {"XFlush"}) &&
+                         Bind(xi, l.xiQueryVersion, {"XIQueryVersion"}) && Bind(xi, l.xiSelectEvents, {"XISelectEvents"});
     if (!xiBound) l.xiProblem = "libXi (XInput2) is not installed";
     return l;
   }();

@@ -3,10 +3,9 @@
 // Each reading is asked on its own; a device that declines one (ZE_RESULT_ERROR_UNSUPPORTED_FEATURE) is still listed.
 #include <cstdio>
 #include <cstring>
-#include <map>
-#include <mutex>
 #include <vector>
 
+#include "runtime-library.h"
 #include "probe.h"
 
 namespace synor {
@@ -98,17 +97,9 @@ struct Ze {
   ze_result_t (*sensors)(zes_device_handle_t, uint32_t*, zes_temp_handle_t*);
   ze_result_t (*sensorProperties)(zes_temp_handle_t, zes_temp_properties_t*);
   ze_result_t (*sensorState)(zes_temp_handle_t, double*);
-  bool initialized = false;
 };
 
-template <typename F>
-bool Bind(void* lib, const char* name, F& fn) {
-  fn = reinterpret_cast<F>(FindSymbol(lib, name));
-  return fn != nullptr;
-}
-
-std::mutex lock;
-std::map<std::string, Ze> loaded;
+DriverLibraries<Ze> libraries;
 
 std::string ErrorCode(ze_result_t rc) {
   switch (rc) {
@@ -183,44 +174,27 @@ GpuRecord ReadDevice(const Ze& ze, zes_device_handle_t device, const zes_device_
   return gpu;
 }
 
-}  // namespace
+// zesInit and the device listing calls are required; each reading is bound on its own.
+bool BindAll(void* lib, Ze& ze) {
+  bool complete = Bind(lib, ze.init, {"zesInit"}) & Bind(lib, ze.drivers, {"zesDriverGet"}) & Bind(lib, ze.devices, {"zesDeviceGet"}) &
+                  Bind(lib, ze.properties, {"zesDeviceGetProperties"});
+  Bind(lib, ze.pci, {"zesDevicePciGetProperties"});
+  Bind(lib, ze.memories, {"zesDeviceEnumMemoryModules"});
+  Bind(lib, ze.memoryProperties, {"zesMemoryGetProperties"});
+  Bind(lib, ze.memoryState, {"zesMemoryGetState"});
+  Bind(lib, ze.sensors, {"zesDeviceEnumTemperatureSensors"});
+  Bind(lib, ze.sensorProperties, {"zesTemperatureGetProperties"});
+  Bind(lib, ze.sensorState, {"zesTemperatureGetState"});
+  return complete;
+}
 
-VendorResult ProbeIntel(const std::string& library) {
-  std::lock_guard<std::mutex> guard(lock);
-  VendorResult result;
-  auto found = loaded.find(library);
-  if (found == loaded.end()) {
-    void* lib = OpenLibrary(library);
-    if (!lib) {
-      result.code = "not-installed";
-      result.message = "Level Zero loader not found";
-      return result;
-    }
-    Ze ze{};
-    bool complete = Bind(lib, "zesInit", ze.init) & Bind(lib, "zesDriverGet", ze.drivers) & Bind(lib, "zesDeviceGet", ze.devices) &
-                    Bind(lib, "zesDeviceGetProperties", ze.properties);
-    Bind(lib, "zesDevicePciGetProperties", ze.pci);
-    Bind(lib, "zesDeviceEnumMemoryModules", ze.memories);
-    Bind(lib, "zesMemoryGetProperties", ze.memoryProperties);
-    Bind(lib, "zesMemoryGetState", ze.memoryState);
-    Bind(lib, "zesDeviceEnumTemperatureSensors", ze.sensors);
-    Bind(lib, "zesTemperatureGetProperties", ze.sensorProperties);
-    Bind(lib, "zesTemperatureGetState", ze.sensorState);
-    if (!complete) {
-      // A loader before zesInit (1.5): the DRM sysfs answers instead, as on machines without one.
-      result.code = "not-installed";
-      result.message = "Level Zero loader without zesInit";
-      return result;
-    }
-    found = loaded.emplace(library, ze).first;
-  }
-  Ze& ze = found->second;
-  if (!ze.initialized) {
-    ze_result_t rc = ze.init(0);
-    if (rc != ZE_RESULT_SUCCESS) return Failed(std::move(result), ErrorCode(rc), "zesInit: " + Hex(rc));
-    ze.initialized = true;
-  }
-  result.status = "found";
+std::optional<VendorResult> Init(Ze& ze) {
+  ze_result_t rc = ze.init(0);
+  if (rc == ZE_RESULT_SUCCESS) return std::nullopt;
+  return Failed({}, ErrorCode(rc), "zesInit: " + Hex(rc));
+}
+
+VendorResult ReadAll(Ze& ze, VendorResult result) {
   uint32_t count = 0;
   ze_result_t rc = ze.drivers(&count, nullptr);
   if (rc != ZE_RESULT_SUCCESS) return Failed(std::move(result), ErrorCode(rc), "zesDriverGet: " + Hex(rc));
@@ -242,6 +216,13 @@ VendorResult ProbeIntel(const std::string& library) {
     }
   }
   return result;
+}
+
+}  // namespace
+
+VendorResult ProbeIntel(const std::string& library) {
+  // A loader before zesInit (1.5) is as good as none: the DRM sysfs answers instead.
+  return libraries.Probe(library, "Level Zero loader not found", NotInstalled("Level Zero loader without zesInit"), BindAll, Init, ReadAll);
 }
 
 }  // namespace synor

@@ -2,9 +2,7 @@
 // Only init, count and the handle call are required. Every reading is bound on its own: a driver that lacks one
 // (older than the _v2 / V variants, or than MIG) still answers the rest, and a reading the GPU declines
 // (NVML_ERROR_NOT_SUPPORTED: memory on GB10 / Jetson-class GPUs, utilization in MIG mode) is left out, not fatal.
-#include <map>
-#include <mutex>
-
+#include "runtime-library.h"
 #include "probe.h"
 
 namespace synor {
@@ -77,22 +75,9 @@ struct Nvml {
   nvmlReturn_t (*migByIndex)(nvmlDevice_t, unsigned int, nvmlDevice_t*);
   nvmlReturn_t (*gpuInstanceId)(nvmlDevice_t, unsigned int*);
   nvmlReturn_t (*computeInstanceId)(nvmlDevice_t, unsigned int*);
-  bool initialized = false;
 };
 
-// The first of the names the library exports (newer first).
-template <typename F>
-bool Bind(void* lib, F& fn, std::initializer_list<const char*> names) {
-  fn = nullptr;
-  for (const char* name : names) {
-    if ((fn = reinterpret_cast<F>(FindSymbol(lib, name)))) return true;
-  }
-  return false;
-}
-
-// One entry per library path (tests load several fakes in one process); NVML stays initialized once it worked.
-std::mutex lock;
-std::map<std::string, Nvml> loaded;
+DriverLibraries<Nvml> libraries;
 
 std::string ErrorText(const Nvml& nvml, nvmlReturn_t rc) {
   const char* text = nvml.errorString ? nvml.errorString(rc) : nullptr;
@@ -249,9 +234,9 @@ GpuRecord ReadDevice(const Nvml& nvml, unsigned int index) {
   return gpu;
 }
 
-Nvml BindAll(void* lib, bool& complete) {
-  Nvml nvml{};
-  complete = Bind(lib, nvml.init, {"nvmlInit_v2", "nvmlInit"}) & Bind(lib, nvml.count, {"nvmlDeviceGetCount_v2", "nvmlDeviceGetCount"}) &
+// Only init, count and the handle call are required; every reading is bound on its own.
+bool BindAll(void* lib, Nvml& nvml) {
+  bool complete = Bind(lib, nvml.init, {"nvmlInit_v2", "nvmlInit"}) & Bind(lib, nvml.count, {"nvmlDeviceGetCount_v2", "nvmlDeviceGetCount"}) &
              Bind(lib, nvml.byIndex, {"nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex"});
   Bind(lib, nvml.errorString, {"nvmlErrorString"});
   Bind(lib, nvml.driverVersion, {"nvmlSystemGetDriverVersion"});
@@ -272,38 +257,16 @@ Nvml BindAll(void* lib, bool& complete) {
   Bind(lib, nvml.migByIndex, {"nvmlDeviceGetMigDeviceHandleByIndex"});
   Bind(lib, nvml.gpuInstanceId, {"nvmlDeviceGetGpuInstanceId"});
   Bind(lib, nvml.computeInstanceId, {"nvmlDeviceGetComputeInstanceId"});
-  return nvml;
+  return complete;
 }
 
-}  // namespace
+std::optional<VendorResult> Init(Nvml& nvml) {
+  nvmlReturn_t rc = nvml.init();
+  if (rc == NVML_SUCCESS) return std::nullopt;
+  return Failed({}, ErrorCode(rc), ErrorText(nvml, rc));
+}
 
-VendorResult ProbeNvidia(const std::string& library) {
-  std::lock_guard<std::mutex> guard(lock);
-  VendorResult result;
-  auto found = loaded.find(library);
-  if (found == loaded.end()) {
-    void* lib = OpenLibrary(library);
-    if (!lib) {
-      result.code = "not-installed";
-      result.message = "NVIDIA driver library not found";
-      return result;
-    }
-    bool complete = false;
-    Nvml nvml = BindAll(lib, complete);
-    if (!complete) {
-      return Failed(std::move(result), "driver-too-old", "its NVML library cannot list GPUs");
-    }
-    found = loaded.emplace(library, nvml).first;
-  }
-  Nvml& nvml = found->second;
-  if (!nvml.initialized) {
-    nvmlReturn_t rc = nvml.init();
-    if (rc != NVML_SUCCESS) {
-      return Failed(std::move(result), ErrorCode(rc), ErrorText(nvml, rc));
-    }
-    nvml.initialized = true;
-  }
-  result.status = "found";
+VendorResult ReadAll(Nvml& nvml, VendorResult result) {
   char version[96];
   if (nvml.driverVersion && nvml.driverVersion(version, sizeof version) == NVML_SUCCESS) result.driverVersion = version;
   int cuda = 0;
@@ -316,6 +279,13 @@ VendorResult ProbeNvidia(const std::string& library) {
   }
   for (unsigned int i = 0; i < count; i++) result.gpus.push_back(ReadDevice(nvml, i));
   return result;
+}
+
+}  // namespace
+
+VendorResult ProbeNvidia(const std::string& library) {
+  return libraries.Probe(library, "NVIDIA driver library not found", Failed({}, "driver-too-old", "its NVML library cannot list GPUs"),
+                         BindAll, Init, ReadAll);
 }
 
 }  // namespace synor

@@ -2,9 +2,8 @@
 // required; each reading is bound and read on its own, so a card that declines one (RSMI_STATUS_NOT_SUPPORTED: the
 // unique id on Radeon cards, the edge sensor on MI300-class parts) still answers the rest, as rocm-smi does.
 #include <cstdio>
-#include <map>
-#include <mutex>
 
+#include "runtime-library.h"
 #include "probe.h"
 
 namespace synor {
@@ -39,17 +38,9 @@ struct Rsmi {
   rsmi_status_t (*powerAverage)(uint32_t, uint32_t, uint64_t*);
   rsmi_status_t (*powerCap)(uint32_t, uint32_t, uint64_t*);
   rsmi_status_t (*version)(int, char*, uint32_t);
-  bool initialized = false;
 };
 
-template <typename F>
-bool Bind(void* lib, const char* name, F& fn) {
-  fn = reinterpret_cast<F>(FindSymbol(lib, name));
-  return fn != nullptr;
-}
-
-std::mutex lock;
-std::map<std::string, Rsmi> loaded;
+DriverLibraries<Rsmi> libraries;
 
 std::string ErrorCode(rsmi_status_t rc) {
   switch (rc) {
@@ -132,47 +123,31 @@ GpuRecord ReadDevice(const Rsmi& rsmi, uint32_t index) {
   return gpu;
 }
 
-}  // namespace
+// Only init and the device count are required; each reading is bound on its own.
+bool BindAll(void* lib, Rsmi& rsmi) {
+  bool complete = Bind(lib, rsmi.init, {"rsmi_init"}) & Bind(lib, rsmi.count, {"rsmi_num_monitor_devices"});
+  Bind(lib, rsmi.statusString, {"rsmi_status_string"});
+  Bind(lib, rsmi.name, {"rsmi_dev_name_get"});
+  Bind(lib, rsmi.uniqueId, {"rsmi_dev_unique_id_get"});
+  Bind(lib, rsmi.pciId, {"rsmi_dev_pci_id_get"});
+  Bind(lib, rsmi.memoryTotal, {"rsmi_dev_memory_total_get"});
+  Bind(lib, rsmi.memoryUsed, {"rsmi_dev_memory_usage_get"});
+  Bind(lib, rsmi.busy, {"rsmi_dev_busy_percent_get"});
+  Bind(lib, rsmi.temperature, {"rsmi_dev_temp_metric_get"});
+  Bind(lib, rsmi.power, {"rsmi_dev_power_get"});
+  Bind(lib, rsmi.powerAverage, {"rsmi_dev_power_ave_get"});
+  Bind(lib, rsmi.powerCap, {"rsmi_dev_power_cap_get"});
+  Bind(lib, rsmi.version, {"rsmi_version_str_get"});
+  return complete;
+}
 
-VendorResult ProbeAmd(const std::string& library) {
-  std::lock_guard<std::mutex> guard(lock);
-  VendorResult result;
-  auto found = loaded.find(library);
-  if (found == loaded.end()) {
-    void* lib = OpenLibrary(library);
-    if (!lib) {
-      result.code = "not-installed";
-      result.message = "AMD ROCm library not found";
-      return result;
-    }
-    Rsmi rsmi{};
-    bool complete = Bind(lib, "rsmi_init", rsmi.init) & Bind(lib, "rsmi_num_monitor_devices", rsmi.count);
-    Bind(lib, "rsmi_status_string", rsmi.statusString);
-    Bind(lib, "rsmi_dev_name_get", rsmi.name);
-    Bind(lib, "rsmi_dev_unique_id_get", rsmi.uniqueId);
-    Bind(lib, "rsmi_dev_pci_id_get", rsmi.pciId);
-    Bind(lib, "rsmi_dev_memory_total_get", rsmi.memoryTotal);
-    Bind(lib, "rsmi_dev_memory_usage_get", rsmi.memoryUsed);
-    Bind(lib, "rsmi_dev_busy_percent_get", rsmi.busy);
-    Bind(lib, "rsmi_dev_temp_metric_get", rsmi.temperature);
-    Bind(lib, "rsmi_dev_power_get", rsmi.power);
-    Bind(lib, "rsmi_dev_power_ave_get", rsmi.powerAverage);
-    Bind(lib, "rsmi_dev_power_cap_get", rsmi.powerCap);
-    Bind(lib, "rsmi_version_str_get", rsmi.version);
-    if (!complete) {
-      return Failed(std::move(result), "driver-too-old", "ROCm SMI cannot list GPUs");
-    }
-    found = loaded.emplace(library, rsmi).first;
-  }
-  Rsmi& rsmi = found->second;
-  if (!rsmi.initialized) {
-    rsmi_status_t rc = rsmi.init(0);
-    if (rc != RSMI_STATUS_SUCCESS) {
-      return Failed(std::move(result), ErrorCode(rc), ErrorText(rsmi, rc));
-    }
-    rsmi.initialized = true;
-  }
-  result.status = "found";
+std::optional<VendorResult> Init(Rsmi& rsmi) {
+  rsmi_status_t rc = rsmi.init(0);
+  if (rc == RSMI_STATUS_SUCCESS) return std::nullopt;
+  return Failed({}, ErrorCode(rc), ErrorText(rsmi, rc));
+}
+
+VendorResult ReadAll(Rsmi& rsmi, VendorResult result) {
   char version[64];
   if (rsmi.version && rsmi.version(RSMI_SW_COMP_DRIVER, version, sizeof version) == RSMI_STATUS_SUCCESS) result.driverVersion = version;
   uint32_t count = 0;
@@ -182,6 +157,13 @@ VendorResult ProbeAmd(const std::string& library) {
   }
   for (uint32_t i = 0; i < count; i++) result.gpus.push_back(ReadDevice(rsmi, i));
   return result;
+}
+
+}  // namespace
+
+VendorResult ProbeAmd(const std::string& library) {
+  return libraries.Probe(library, "AMD ROCm library not found", Failed({}, "driver-too-old", "ROCm SMI cannot list GPUs"), BindAll, Init,
+                         ReadAll);
 }
 
 }  // namespace synor
