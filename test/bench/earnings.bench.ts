@@ -1,8 +1,9 @@
 // Realized vs estimated earnings, twice: on this machine as it is, and beside a CPU hog this bench starts on half the
 // cores. Each time a whole agent (headless, embedded devnet, real job hosts and onnxruntime) shares at a fixed 50 %
-// CPU share; once its estimate gives a figure (a few minutes of measured work), a window opens (5 minutes;
-// SYNOR_BENCH_EARNINGS_S to change) and the SYNOR it was paid for the work in the window is compared with the
-// estimate's middle figure when the window opened, with the gap itemized: time it was paused (and why), rejected
+// CPU share; once its estimate says it is steady (within ±10 %; at most 5 minutes after its first figure, which comes
+// after a few minutes of measured work and is printed with whether the window's pay fell in its range), a window opens
+// (5 minutes; SYNOR_BENCH_EARNINGS_S to change) and the SYNOR it was paid for the work in the window is compared with
+// the estimate's middle figure when the window opened, with the gap itemized: time it was paused (and why), rejected
 // results, time the network had no work for it. Goal: realized / estimated within 0.9–1.1 in both conditions.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,6 +19,7 @@ import { shareNow, startAgent, type TestAgent } from '../integration/support/age
 const WINDOW_S = Number(process.env['SYNOR_BENCH_EARNINGS_S'] ?? 300);
 const SHARE = 50;
 const GOAL = { low: 0.9, high: 1.1 };
+const SETTLE_MS = 5 * 60_000;
 const HOG_CORES = Math.max(1, Math.floor(availableParallelism() / 2));
 const met = (ratio: number): string => `goal ${GOAL.low}–${GOAL.high}: ${ratio >= GOAL.low && ratio <= GOAL.high ? 'met' : 'NOT met'}`;
 
@@ -62,12 +64,19 @@ function tallyStates(agent: TestAgent): { stop(state: AgentState): Map<string, n
   };
 }
 
-/** The estimate once it gives a figure, asked again at each new receipt. */
-async function firstFigure(agent: TestAgent): Promise<Estimates> {
+/**
+ * The estimate the window is compared with: once it says it is steady (within ±10 %), or at most SETTLE_MS after its
+ * first figure, whichever comes first (asked again at each new receipt). The first figure is kept too: a range.
+ */
+async function settled(agent: TestAgent): Promise<{ first: Estimates; at: Estimates }> {
+  let first: { estimates: Estimates; at: number } | null = null;
   for (;;) {
     const seen = (await agent.ok<AgentState>('getState')).work.earned?.receipts ?? 0;
     const estimates = await agent.ok<Estimates>('getEstimates', { days: 1 });
-    if (estimates.synor.perHourWei) return estimates;
+    if (estimates.synor.perHourWei) first ??= { estimates, at: performance.now() };
+    if (first && (estimates.synor.confidence === 'steady' || performance.now() - first.at >= SETTLE_MS)) {
+      return { first: first.estimates, at: estimates };
+    }
     await agent.until((s) => (s.work.earned?.receipts ?? 0) > seen, 'a new receipt');
   }
 }
@@ -105,7 +114,7 @@ async function measure(condition: string): Promise<number> {
     await agent.ok('setShare', { on: true });
     await agent.until((s) => (s.work.earned?.receipts ?? 0) > 0, 'a first receipt');
     const firstReceiptS = (performance.now() - sharedAt) / 1000;
-    const before = await firstFigure(agent);
+    const { first, at: before } = await settled(agent);
     const figureS = (performance.now() - sharedAt) / 1000;
     const windowStart = Date.now();
     const states = tallyStates(agent);
@@ -135,8 +144,15 @@ async function measure(condition: string): Promise<number> {
 
     console.log(
       `window: ${(hours * 60).toFixed(1)} min at a ${SHARE} % CPU share; first receipt ${firstReceiptS.toFixed(1)} s after "share on", ` +
-        `first estimate ${figureS.toFixed(0)} s after it (${(before.synor.measuredMs / 1000).toFixed(0)} s of sharing measured, ` +
+        `window opened ${figureS.toFixed(0)} s after it (${(before.synor.measuredMs / 1000).toFixed(0)} s of sharing measured, ` +
         `${before.synor.busyPercent} % of it paused for the machine's load)`,
+    );
+    const firstRange = first.synor.perHourWei!;
+    const realizedWei = ((paid.wei + availabilityWei) * 3_600_000n) / BigInt(windowEnd - windowStart);
+    const inside = realizedWei >= BigInt(firstRange.low) && realizedWei <= BigInt(firstRange.high);
+    console.log(
+      `first figure (${(first.synor.measuredMs / 1000).toFixed(0)} s measured): ${synor(firstRange.mid)} SYNOR/h, ${first.synor.confidence} ` +
+        `${synor(firstRange.low)}–${synor(firstRange.high)}; realized ${inside ? 'inside' : 'OUTSIDE'} that range`,
     );
     console.log(
       `estimated at the window's start: ${estimated.toPrecision(4)} SYNOR/h (${before.synor.confidence}: ${synor(estimate.low)}–${synor(estimate.high)})`,

@@ -94,6 +94,30 @@ test('the range narrows as more work is measured', { timeout: 10_000 }, () => {
   assert.ok(widths[0]! > 0, 'uneven pieces leave some doubt');
 });
 
+test('a rate still moving is said to be a range, wide enough to reach where it is going', { timeout: 10_000 }, () => {
+  // Ten epochs whose pay rises steadily from 10 to 19 tasks a minute (checks on a new device's results falling, say).
+  const now = T0 + 11 * MINUTE;
+  const e = estimateEarnings(
+    input(
+      epochs(T0, now, (i) => 9 + i),
+      sharing(T0, now),
+      now,
+    ),
+  );
+  assert.equal(e.confidence, 'range');
+  assert.ok(BigInt(e.perHourWei!.high) - availabilityPerHour >= 60n * 17n * TASK_WEI, 'the newest epochs fall inside the range');
+  // The same pay in a shuffled order: no drift, and the figure is the same.
+  const shuffled = estimateEarnings(
+    input(
+      epochs(T0, now, (i) => 10 + ((i * 3) % 10)),
+      sharing(T0, now),
+      now,
+    ),
+  );
+  assert.equal(shuffled.perHourWei!.mid, e.perHourWei!.mid);
+  assert.ok(BigInt(shuffled.perHourWei!.high) < BigInt(e.perHourWei!.high));
+});
+
 test('a busy machine: time held back for the user’s programs counts, and is said', { timeout: 10_000 }, () => {
   // Eleven minutes: running for one, paused for the user's programs the next, and so on; only the running minutes pay.
   const stretches: Stretch[] = [];

@@ -31,8 +31,11 @@ export interface MeterWindow {
   share: number;
 }
 
-/** How far back the estimate looks: long enough to average a busy spell out, short enough to follow a change of load. */
-export const WINDOW_MS = 30 * 60_000;
+/**
+ * How far back the estimate looks: ten epochs or so, enough to average a busy spell out and short enough to follow a
+ * change of load (or of the checks a new device's results get, which fall over its first minutes).
+ */
+export const WINDOW_MS = 10 * 60_000;
 
 /**
  * The time this device shared, from the policy's decisions (noted on every tick), and what its epochs paid. A change

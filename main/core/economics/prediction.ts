@@ -88,7 +88,11 @@ function pieces(meter: MeterWindow, now: number): Piece[] {
   return out.filter((p) => p.ms > 0);
 }
 
-/** ±2 standard errors of the ratio Σwei/Σms over the pieces, in parts per million of it (whole when too few). */
+/**
+ * How unsure the rate is, in parts per million of it: ±2 standard errors of the ratio Σwei/Σms over the pieces, plus
+ * half the gap between the rates of the older and the newer half of them (a rate still moving is not known yet);
+ * the whole rate while the pieces are too few to tell.
+ */
 function halfWidthPpm(ps: readonly Piece[], weiPerMs: number): bigint {
   const n = ps.length;
   if (n < MIN_PIECES || weiPerMs <= 0) return 1_000_000n;
@@ -96,7 +100,9 @@ function halfWidthPpm(ps: readonly Piece[], weiPerMs: number): bigint {
   const meanMs = ps.reduce((sum, p) => sum + p.ms, 0) / n;
   const squares = ps.reduce((sum, p) => sum + (Number(p.wei) - weiPerMs * p.ms) ** 2, 0);
   const standardError = Math.sqrt(squares / (n - 1) / n) / meanMs;
-  return BigInt(Math.min(1_000_000, Math.ceil(((2 * standardError) / weiPerMs) * 1e6)));
+  const rate = (half: readonly Piece[]): number => half.reduce((s, p) => s + Number(p.wei), 0) / half.reduce((s, p) => s + p.ms, 0);
+  const drift = Math.abs(rate(ps.slice(Math.floor(n / 2))) - rate(ps.slice(0, Math.ceil(n / 2)))) / 2;
+  return BigInt(Math.min(1_000_000, Math.ceil(((2 * standardError + drift) / weiPerMs) * 1e6)));
 }
 
 const widen = (mid: bigint, ppm: bigint, plus: bigint): WeiRange => ({
