@@ -143,6 +143,8 @@ export function createContribution(o: ContributionOptions): Contribution {
   }
 
   let closed = false;
+  /** The network whose payout chain was set for a locked wallet. */
+  let readChainFor: string | null = null;
   async function reconcile(): Promise<void> {
     // A wallet or hardware event during shutdown must not start a new devnet that nobody stops.
     if (closed) return;
@@ -161,6 +163,12 @@ export function createContribution(o: ContributionOptions): Contribution {
     const view = wallet.view();
     if (view.wallet.state !== 'ready') {
       blocker = view.wallet.state === 'none' ? 'Create or import a wallet to start earning.' : 'Unlock your wallet to start earning.';
+      // Only signing needs the key: a locked wallet's claims and balances are read on the chain this network pays on.
+      if (url !== null && view.wallet.state === 'locked' && readChainFor !== url) {
+        readChainFor = url;
+        const choice = await choosePayoutChain({ dataDir: o.dataDir, url, configured: o.settings().chain, discovered: null });
+        if ('chain' in choice) await wallet.setChain(choice.chain);
+      }
       return;
     }
     if (!snapshot) {

@@ -2,7 +2,7 @@
 // claimable apart, on a real ledger and index; and the earnings book reads them before any wallet could sign, its
 // first check telling how far it got.
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Wallet } from 'ethers';
@@ -82,6 +82,17 @@ test(
     await reopened.verify(recordProblem(trust), T0);
     check(reopened, 'from the index');
     assert.equal(await reopened.auditIndex(T0), false, 'the index agrees with the lines');
+
+    await rm(`${file}.index`);
+    const recounted = await Ledger.open(file, () => T0);
+    await recounted.verify(recordProblem(trust), T0);
+    assert.equal(recounted.sums.networkTotal(keyB).confirmedWei, weiB, 'recounted from the lines: B apart');
+    assert.equal(recounted.sums.networkTotal(keyA).confirmedWei, weiA, 'and A apart');
+    assert.deepEqual(
+      recounted.sums.newest().map((r) => r.receiptId),
+      ledger.sums.newest().map((r) => r.receiptId),
+      'the newest receipts come back from the detail files (the receipts list was empty after a rebuild)',
+    );
   },
 );
 

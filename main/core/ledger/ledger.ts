@@ -10,7 +10,7 @@ import { diskRefusal } from '../fs/disk-refusal.js';
 import { fileLines } from '../fs/lines.js';
 import type { Logger } from '../ports.js';
 import { cutTornTail } from '../fs/torn-tail.js';
-import { ReceiptDetail } from './detail.js';
+import { ReceiptDetail, receiptsOf } from './detail.js';
 import type { LedgerSource } from './source.js';
 import { LedgerRecordSchema, type LedgerRecord, type Submitted } from './record.js';
 import { recountAgrees } from './recount.js';
@@ -165,6 +165,11 @@ export class Ledger {
       bytes += Buffer.byteLength(text) + 1;
       if (typeof decoded === 'string') problems.push({ line: lines, message: decoded });
       else if (totals.isNew(decoded)) totals.add(decoded);
+    }
+    // A recount has the epochs' sums only: the newest receipts (the list shown, the throughput) come from the detail kept.
+    if (!index) {
+      for await (const line of this.detail.lines())
+        if (!totals.isNew({ kind: 'epoch', ...line })) totals.remember(receiptsOf(line), line.source);
     }
     progress(size, size);
     this.totals = totals;

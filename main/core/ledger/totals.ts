@@ -156,6 +156,12 @@ export class LedgerTotals {
     if (this.recent.length > 2 * RECENT) this.recent = this.recent.slice(-RECENT);
   }
 
+  /** Keeps receipts read back from the detail files as the newest (a recount from the lines has their sums only). */
+  remember(receipts: readonly Receipt[], source: Pick<LedgerSource, 'devnet' | 'coordinator'>): void {
+    for (const r of receipts) this.recent.push({ ...r, devnet: source.devnet, coordinator: source.coordinator });
+    if (this.recent.length > 2 * RECENT) this.recent = this.recent.slice(-RECENT);
+  }
+
   /** Marks seqs `first`..`last` seen (callers ask `isNew` first, so the range is new: past the max, or in one gap). */
   private markSeen(key: string, first: number, last: number): void {
     const s = this.seqs.get(key) ?? { max: 0, gaps: [] };

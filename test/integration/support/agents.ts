@@ -60,11 +60,11 @@ export async function startAgent(home: string, command = ['--import', 'tsx', 'ma
 }
 
 /** `npm run devnet` (the same script, run by node directly so stopping it stops the devnet itself). */
-export async function startDevnet(dataDir: string) {
+export async function startDevnet(dataDir: string, epochMs = 1000) {
   // Epochs of a second: earnings are sealed, and claimable, at once rather than a minute after the work.
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', dataDir, '--epoch-ms', '1000'],
+    ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', dataDir, '--epoch-ms', String(epochMs)],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
