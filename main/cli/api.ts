@@ -16,7 +16,7 @@ export interface LocalApi {
 /** A local agent answers in milliseconds; one that takes this long is stuck, and a script should not wait on it. */
 const TIMEOUT_MS = 15_000;
 
-const NOT_RUNNING = 'Synor Contributor is not running. Start it (the app, or `npm run headless`) and try again.';
+const NOT_RUNNING = 'Synor Contributor is not running in headless mode. Start it with `npm run headless` and try again.';
 
 /** The agent's kept address in the data folder, or why there is none to call. */
 export async function findAgent(dataDir: string): Promise<Outcome<LocalApi>> {
