@@ -69,8 +69,8 @@ test(
     await screenshot(page, 'wallet-locked-claim');
     await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
     await page.getByRole('button', { name: 'Unlock', exact: true }).click();
-  await page.getByTestId('wallet-done').or(page.getByTestId('wallet-error')).waitFor({ timeout: 60_000 });
-  assert.match((await page.getByTestId('wallet-done').or(page.getByTestId('wallet-error')).textContent()) ?? '', /Wallet unlocked/);
+    await page.getByTestId('wallet-done').or(page.getByTestId('wallet-error')).waitFor({ timeout: 60_000 });
+    assert.match((await page.getByTestId('wallet-done').or(page.getByTestId('wallet-error')).textContent()) ?? '', /Wallet unlocked/);
     await page.getByRole('button', { name: 'Claim to wallet' }).waitFor({ timeout: 60_000 });
   },
 );
