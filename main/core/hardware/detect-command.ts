@@ -2,8 +2,8 @@
  * `npm run detect [-- --json] [-- --fallback]`: runs one detection pass the way the app does and prints what it
  * found, which probe answered and where each field came from, for bug reports. --fallback skips the native addon.
  * Run compiled (dist/main/detect.js, through scripts/detect.mjs): a cold start under tsx alone took seconds.
- * Only what starts the driver calls' child is loaded up front: Node takes ~100 ms to start it, which then overlaps
- * the loading of the rest (detect-run.ts: zod's schemas, the parsers).
+ * What starts the driver calls' child runs first: Node takes ~100 ms to start it, which then overlaps the setting up
+ * of the rest (detect-run.ts, evaluated only once imported: zod and its schemas, the parsers).
  */
 import { loadAddon, packageRoot } from './addon-load.js';
 import { startProbeChild } from './probe-child-start.js';
