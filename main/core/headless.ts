@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stderrLogger } from './node-ports.js';
 import { linkFor, startServer } from './server/http.js';
-import { loadLocalAddress, rotateLocalToken, saveLocalAddress } from './server/local-address.js';
+import { diskRefusal } from './fs/disk-refusal.js';
+import { loadLocalAddress, newToken, rotateLocalToken, saveLocalAddress, type LocalAddress } from './server/local-address.js';
 import { shutdown, startAgent } from './startup.js';
 
 const DEFAULT_PORT = 7433;
@@ -37,7 +38,13 @@ if (!started.started) {
 }
 const { agent, paths, lock } = started;
 
-const kept = await loadLocalAddress(paths.dataDir, Date.now());
+/** Why the data folder refused the kept link, in words (no error codes). */
+const refusal = (error: unknown): string => diskRefusal(error) ?? 'it could not be read or written';
+// Without a kept link the agent still runs, on a token of its own for this run: a bookmark is worth less than a start.
+const kept: { address: LocalAddress; setAsideAs?: string } = await loadLocalAddress(paths.dataDir, Date.now()).catch((error: unknown) => {
+  stderrLogger.warn(`The saved link in ${paths.dataDir} could not be used (${refusal(error)}): this run has a new token.`);
+  return { address: { token: newToken() } };
+});
 if (kept.setAsideAs) {
   stderrLogger.warn(
     `The saved link in ${paths.dataDir} could not be read: it was moved aside as ${kept.setAsideAs} and a new token was made. Old links and scripts need the new one.`,
@@ -67,8 +74,8 @@ const server = await serve(wanted).catch((error: NodeJS.ErrnoException) => {
 
 const keptPort = wanted === 0 ? kept.address.port : server.port;
 await saveLocalAddress(paths.dataDir, { token: server.token, ...(keptPort === undefined ? {} : { port: keptPort }) }).catch(
-  (error: Error) =>
-    stderrLogger.warn(`the link could not be kept in ${paths.dataDir} (${error.message}): the next start will make a new one`),
+  (error: unknown) =>
+    stderrLogger.warn(`The link could not be kept in ${paths.dataDir} (${refusal(error)}): the next start may print a new one.`),
 );
 if (wanted === 0) stderrLogger.info(`port ${server.port} was picked for this run only (--port 0): it is not kept`);
 if (!(await lock.setUrl(server.url)))

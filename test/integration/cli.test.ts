@@ -174,7 +174,7 @@ test('a stopped agent: exit 3 with no folder at all; token rotate saves a new to
   const empty = await tempDir('synor-cli-none-');
   const none = await synor(empty, 'status');
   assert.equal(none.code, 3);
-  assert.match(none.stderr, /^Synor Contributor is not running\./);
+  assert.match(none.stderr, /^Synor Contributor is not running in headless mode\./);
   const rotated = await synor(empty, 'token', 'rotate');
   assert.equal(rotated.code, 0, rotated.stderr);
   const { token } = await kept(empty);
@@ -202,4 +202,34 @@ test('a damaged token file is set aside with a notice, and a new token is made',
   } finally {
     await started.stop();
   }
+});
+
+test('a kept port another program holds: the agent says so, takes a free one, and keeps that one', T, async () => {
+  const dir = await tempDir('synor-cli-busy-');
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const taken = (busy.address() as { port: number }).port;
+  try {
+    await mkdir(join(dir, 'data'), { recursive: true });
+    await writeFile(join(dir, 'data', 'local-api.json'), JSON.stringify({ token: 'd'.repeat(64), port: taken }));
+    const started = await startHeadless(dir, ['dist/main/headless.js']);
+    try {
+      assert.match(started.output(), new RegExp(`port ${taken} is in use; picking a free one, kept for the next starts`));
+      assert.equal(started.token, 'd'.repeat(64));
+      assert.deepEqual(await kept(dir), { token: 'd'.repeat(64), port: Number(new URL(started.origin).port) });
+    } finally {
+      await started.stop();
+    }
+  } finally {
+    busy.close();
+  }
+});
+
+test('the package bin (bin/synor.mjs) runs the built command', T, async () => {
+  const child = spawn(process.execPath, ['bin/synor.mjs', '--json', 'status'], { cwd: ROOT, env: { ...process.env, SYNOR_HOME: home } });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  assert.equal(code, 0);
+  assert.equal(typeof commands.getState.result.parse(JSON.parse(stdout)).sharing, 'boolean');
 });
