@@ -294,8 +294,8 @@ test('every page at 1280×800 and 800×600: the sidebar collapses into a top bar
 test('a wrong token says so once, in words; a missing one says how to get in', { timeout: 60_000 }, async () => {
   const stranger = await browser.newPage();
   await stranger.goto(`${agent.origin}/#token=${'0'.repeat(64)}`);
-  await stranger.getByText('This link is from an earlier run of the agent').waitFor();
-  assert.equal(await stranger.getByText('This link is from an earlier run of the agent').count(), 1);
+  await stranger.getByText('This link no longer opens the agent').waitFor();
+  assert.equal(await stranger.getByText('This link no longer opens the agent').count(), 1);
   await screenshot(stranger, 'wrong-token');
   await stranger.close();
 });

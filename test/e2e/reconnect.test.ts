@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { HTTP_TOKEN_ROTATE_PATH } from '../../main/common/local-api.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';
 import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
@@ -51,6 +52,16 @@ test(
       true,
       'the page was not reloaded',
     );
-    assert.equal(await page.getByText('This link is').count(), 0, 'the token still opens the agent');
+    assert.equal(await page.getByText('This link no longer opens the agent').count(), 0, 'the token still opens the agent');
   },
 );
+
+test('after a token rotation the open page says in words that its link no longer opens the agent', { timeout: 60_000 }, async () => {
+  const rotated = await fetch(`${agent.origin}${HTTP_TOKEN_ROTATE_PATH}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${agent.token}` },
+  });
+  assert.equal(rotated.status, 200);
+  await page.getByText('This link no longer opens the agent').first().waitFor();
+  await screenshot(page, 'reconnect-rotated');
+});

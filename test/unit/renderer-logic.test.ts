@@ -37,7 +37,7 @@ const base = {
 
 test('one status model: connection first, then the wallet, the network, the policy; tasks in hand are "Working"', opts, () => {
   assert.equal(overall('lost', base).code, 'offline');
-  assert.match(overall('bad-token', null).reason, /earlier run/);
+  assert.match(overall('bad-token', null).reason, /token was changed/);
   const locked = {
     ...base,
     wallet: { wallet: { state: 'locked' } },

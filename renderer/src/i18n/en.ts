@@ -9,7 +9,7 @@ export const t = {
     connecting: 'Connecting to the agent…',
     lost: 'Lost the connection to the agent. Retrying… If you stopped it, start it again.',
     'no-token': 'This page needs the access link the agent printed when it started (it ends in #token=…).',
-    'bad-token': 'This link is from an earlier run of the agent. Open the new link it printed when it started (it ends in #token=…).',
+    'bad-token': 'This link no longer opens the agent: its token was changed. Open the new link the agent printed (it ends in #token=…).',
     stale: 'The figures below are from before the connection was lost.',
   },
   dashboard: {
