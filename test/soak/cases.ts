@@ -8,6 +8,7 @@ import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
 import { LEASING_CASES } from './cases-leasing.js';
 import { LOCK_CASES } from './cases-lock.js';
+import { NETWORK_CASES } from './cases-networks.js';
 import { WORK_CASES } from './cases-work.js';
 import { STATE_CASES } from './cases-state.js';
 import { WALLET_CASES } from './cases-wallet.js';
@@ -25,4 +26,5 @@ export const CASES: SoakCase[] = [
   ...LEASING_CASES,
   ...CHEATING_CASES,
   ...BATCHING_CASES,
+  ...NETWORK_CASES,
 ];
