@@ -2,6 +2,7 @@
 // Each runs real parts: the real ModelCache/runtime/scheduler/network client, the real devnet coordinator, a hostile
 // node:http server on 127.0.0.1 for what no honest coordinator does, and a real 2 MB tmpfs for a full disk.
 // `fast` cases also run in `npm test` (test/unit/soak.test.ts); `npm run soak` runs all of them at full size.
+import { ADDRESS_CASES } from './cases-address.js';
 import { BATCHING_CASES } from './cases-batching.js';
 import { CHEATING_CASES } from './cases-cheating.js';
 import { DOOR_CASES } from './cases-door.js';
@@ -27,4 +28,5 @@ export const CASES: SoakCase[] = [
   ...CHEATING_CASES,
   ...BATCHING_CASES,
   ...NETWORK_CASES,
+  ...ADDRESS_CASES,
 ];
