@@ -13,7 +13,7 @@ import type { Decision } from '../common/policy.js';
 import type { Receipt } from '../common/protocol.js';
 import type { Settings } from '../common/settings.js';
 import type { Work } from '../common/state.js';
-import type { Voucher } from '../common/wallet.js';
+import type { ChainSettings, Voucher } from '../common/wallet.js';
 import { startDevnetProcess, type DevnetProcess } from './devnet-process.js';
 import { scheduledHoursPerDay, typicalPowerWatts } from './economics/estimator.js';
 import { EarningsMeter } from './economics/meter.js';
@@ -145,6 +145,16 @@ export function createContribution(o: ContributionOptions): Contribution {
   let closed = false;
   /** The network whose payout chain was set for a locked wallet. */
   let readChainFor: string | null = null;
+  /**
+   * Connects a locked wallet to the chain of the network at `url`, for reading; a chain that did not answer (a busy
+   * machine) is asked again in a while, until the wallet is unlocked or another network is set.
+   */
+  async function readChain(url: string, chain: ChainSettings): Promise<void> {
+    if (closed || connected || readChainFor !== url || wallet.view().wallet.state !== 'locked') return;
+    await wallet.setChain(chain);
+    if (wallet.view().chain.status === 'error') clock.after(30_000, () => void readChain(url, chain));
+  }
+
   async function reconcile(): Promise<void> {
     // A wallet or hardware event during shutdown must not start a new devnet that nobody stops.
     if (closed) return;
@@ -167,7 +177,7 @@ export function createContribution(o: ContributionOptions): Contribution {
       if (url !== null && view.wallet.state === 'locked' && readChainFor !== url) {
         readChainFor = url;
         const choice = await choosePayoutChain({ dataDir: o.dataDir, url, configured: o.settings().chain, discovered: null });
-        if ('chain' in choice) await wallet.setChain(choice.chain);
+        if ('chain' in choice) await readChain(url, choice.chain);
       }
       return;
     }
