@@ -114,8 +114,10 @@ async function settings([verb, ...rest]: string[], ctx: Context): Promise<Reply>
     return usage('Say `synor settings set key=value`, as in `synor settings set cpuSharePercent=40`.');
   const parsed = pairs as [string[], unknown][];
   // A key that is not there may still be a new entry of a map (gpus.<id>): its group must exist.
-  const known = (path: string[]): boolean =>
-    at(current.value, path) !== undefined || (path.length > 1 && typeof at(current.value, path.slice(0, -1)) === 'object');
+  const known = (path: string[]): boolean => {
+    const parent = at(current.value, path.slice(0, -1));
+    return at(current.value, path) !== undefined || (path.length > 1 && parent !== null && typeof parent === 'object');
+  };
   const missing = parsed.find(([path]) => !known(path));
   if (missing) return unknownSetting(missing[0].join('.'));
   return reply(await ask(ctx, 'updateSettings', patchFor(current.value, parsed)), () =>

@@ -131,6 +131,8 @@ test('wrong usage exits 2 with a plain sentence; fleet says it is not available 
     ['pause', 'soon'],
     ['settings', 'get', 'nope'],
     ['settings', 'set', 'x'],
+    ['settings', 'set', 'pausedUntil.x=1'],
+    ['settings', 'set', 'gpus.unknown.enabled=false'],
     ['--bogus', 'status'],
   ]) {
     const ran = await synor(home, ...args);
