@@ -125,7 +125,15 @@ async function settings([verb, ...rest]: string[], ctx: Context): Promise<Reply>
   );
 }
 
-const earnings = async (_: string[], ctx: Context): Promise<Reply> => reply(await ask(ctx, 'getEarnings', {}), showEarnings);
+/** The network in use's earnings only, as the Earnings page shows them: another network's are never added to them. */
+async function earnings(_: string[], ctx: Context): Promise<Reply> {
+  const state = await ask(ctx, 'getState', {});
+  if (state.kind !== 'ok') return reply(state, () => '');
+  const current = state.value.work.networks?.find((network) => network.current);
+  const where = state.value.work.network;
+  const summary = await ask(ctx, 'getEarnings', current ? { network: current.key } : {});
+  return reply(summary, (value) => (where ? `Network: ${where.label}\n` : '') + showEarnings(value));
+}
 
 const devices = async (_: string[], ctx: Context): Promise<Reply> => reply(await ask(ctx, 'getHardware', {}), showDevices);
 
