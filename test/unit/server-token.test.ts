@@ -14,7 +14,7 @@ import { MemoryLogger } from '../helpers/fakes.js';
 
 const T = { timeout: 60_000 };
 const FIRST = 'a'.repeat(64);
-const tokens = ['b'.repeat(64), 'c'.repeat(64)];
+const tokens = ['b', 'c', 'd'].map((c) => c.repeat(64));
 /** What the rotate hook does next: hand out a token, or fail as a full disk would. */
 let saving: 'works' | 'fails' = 'works';
 let server: RunningServer;
@@ -72,4 +72,13 @@ test('a token that could not be saved is not used: the old one still works, and 
   assert.doesNotMatch(failed.body.error!.message, /ENOSPC/);
   assert.equal((await post('/api/rpc', 'b'.repeat(64))).status, 200);
   assert.equal(server.token, 'b'.repeat(64));
+});
+
+test('two rotations asked at once with the same token: one is made, the other refused, and the server uses the one made', T, async () => {
+  saving = 'works';
+  const both = await Promise.all([post(HTTP_TOKEN_ROTATE_PATH, 'b'.repeat(64)), post(HTTP_TOKEN_ROTATE_PATH, 'b'.repeat(64))]);
+  assert.deepEqual(both.map((r) => r.status).sort(), [200, 401]);
+  const made = both.find((r) => r.status === 200)!.body.value!.url;
+  assert.equal(made, server.url);
+  assert.deepEqual(tokens, ['d'.repeat(64)], 'the refused one made no token');
 });

@@ -8,6 +8,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { HTTP_TOKEN_ROTATE_PATH } from '../../common/local-api.js';
 import { HTTP_RPC_PATH, WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../common/wire.js';
 import { errorText, fail, ok, type ErrorCode, type Failure, type Result } from '../../common/result.js';
+import { SerialQueue } from '../../common/serial.js';
 import type { Agent } from '../agent.js';
 import type { Logger } from '../ports.js';
 import { DOOR_LIMITS, guardConnections, SERVER_TIMEOUTS } from './connection-guard.js';
@@ -159,8 +160,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sendResult(res, await agent.call(json));
   };
 
-  // Open event streams were let in with the old token: they end, and a page with the new link opens new ones.
-  const handleRotate = async (req: IncomingMessage, res: ServerResponse, rotate: () => Promise<string>): Promise<void> => {
+  // One rotation at a time, each checking the token in use when its turn comes: two at once would leave the server
+  // on one new token and the file on the other. Open event streams were let in with the old token: they end, and a
+  // page with the new link opens new ones.
+  const rotations = new SerialQueue();
+  const handleRotate = (req: IncomingMessage, res: ServerResponse, rotate: () => Promise<string>): Promise<void> =>
+    rotations.run(() => rotateInTurn(req, res, rotate));
+  const rotateInTurn = async (req: IncomingMessage, res: ServerResponse, rotate: () => Promise<string>): Promise<void> => {
     const refused = refusedPost(req);
     if (refused) return refuse(res, refused);
     let next: string;
