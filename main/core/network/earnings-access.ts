@@ -86,6 +86,11 @@ export function createEarningsAccess(o: EarningsAccessOptions): EarningsAccess {
     return { claims, seen: `${network}|${claims?.map((c) => `${c.txHash}:${c.status}`).join(',') ?? '-'}` };
   }
 
+  /** Counts again when what the figures rest on changed: the network in use, or a claim made or confirmed. */
+  function fresh(): void {
+    if (claimsOn(current).seen !== claimsSeen) recount();
+  }
+
   function recount(): void {
     if (!book || book.checking()) return;
     if (current) {
@@ -113,10 +118,12 @@ export function createEarningsAccess(o: EarningsAccessOptions): EarningsAccess {
         }, fail);
     },
     recount,
-    earned: () => earned,
+    earned() {
+      fresh();
+      return earned;
+    },
     networks() {
-      // A claim made or confirmed changes what is left to claim.
-      if (claimsOn(current).seen !== claimsSeen) recount();
+      fresh();
       return networks;
     },
     checking: () => book?.checking() ?? null,
