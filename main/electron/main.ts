@@ -73,13 +73,17 @@ const closeThen = (stop: () => Promise<void>, then: () => void): Promise<void> =
     .catch((error: Error) => stderrLogger.error(`closing the agent failed: ${error.stack ?? error.message}`))
     .then(then);
 
-/** Today's totals from local midnight, for the tray line. */
+/**
+ * Today's totals from local midnight on the network in use, for the tray line (the agent cuts days at this machine's
+ * offset; the command takes no offset, and the tray line was refused while it sent one).
+ */
 async function earnedToday(agent: Agent): Promise<EarningsBucket | null> {
   const midnight = new Date();
   midnight.setHours(0, 0, 0, 0);
+  const network = agent.state().work.networks?.find((n) => n.current)?.key;
   const result = await agent.call({
     cmd: 'getEarnings',
-    args: { fromMs: midnight.getTime(), utcOffsetMinutes: -midnight.getTimezoneOffset() },
+    args: { fromMs: midnight.getTime(), ...(network ? { network } : {}) },
   });
   return result.ok ? (result.value as { total: EarningsBucket }).total : null;
 }
