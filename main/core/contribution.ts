@@ -62,8 +62,6 @@ export interface Contribution {
   earnings(query: EarningsQuery): EarningsSummary | null;
   /** Why `earnings`, `csv` and `receipts` give nothing, in plain words. */
   whyNoEarnings(): string;
-  /** The network in use (`NetworkEarnings.key`), once known. */
-  currentNetwork(): string | null;
   csv(query: EarningsQuery): Promise<string> | null;
   estimates(days: number): Estimates | null;
   /** The newest `limit` receipts from the ledger, newest first; null while the history is being checked. */
@@ -283,7 +281,6 @@ export function createContribution(o: ContributionOptions): Contribution {
     },
     earnings: (q) => earnings.earnings(query(q)),
     whyNoEarnings: () => earnings.why(),
-    currentNetwork: () => earnings.current(),
     receipts: (limit) => earnings.receipts(limit),
     voucher: async () => (connected ? connected.service.client.voucher() : null),
     async claimContext() {

@@ -31,8 +31,6 @@ export interface EarningsAccess {
   earned(): EarningsBucket | null;
   networks(): NetworkEarnings[];
   checking(): LedgerCheck | null;
-  /** The network in use (`NetworkEarnings.key`), or null. */
-  current(): string | null;
   earnings(query: EarningsQuery): EarningsSummary | null;
   csv(query: EarningsQuery): Promise<string> | null;
   receipts(limit: number): (Receipt & { devnet: boolean; coordinator: string })[] | null;
@@ -127,7 +125,6 @@ export function createEarningsAccess(o: EarningsAccessOptions): EarningsAccess {
       return networks;
     },
     checking: () => book?.checking() ?? null,
-    current: () => current,
     earnings: (query) => book?.earnings(query) ?? null,
     csv: (query) => book?.csv(query) ?? null,
     receipts: (limit) => book?.receipts(limit) ?? null,

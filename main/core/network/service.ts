@@ -1,4 +1,4 @@
-import type { EarningsBucket, EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
+import type { EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
 import type { DeviceType } from '../../common/protocol.js';
 import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
 import { estimateEarnings } from '../economics/prediction.js';
@@ -54,8 +54,6 @@ export interface NetworkService {
   status(): NetworkStatus;
   subscribe(listener: (event: NetworkEvent) => void): () => void;
   earnings(query?: EarningsQuery): EarningsSummary;
-  /** The whole ledger's total (`earnings().total`), cheap enough for every receipt. */
-  total(): EarningsBucket;
   csv(query?: EarningsQuery): Promise<string>;
   estimates(input: EstimateInput): Estimates;
   close(): Promise<void>;
@@ -99,7 +97,6 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     status: () => client.status(),
     subscribe: (listener) => client.subscribe(listener),
     earnings: (query) => ledger.sums.summary(query),
-    total: () => ledger.sums.total(),
     csv: (query) => earningsCsv({ detail: ledger.detail.lines(), epochs: ledger.records(), pending: ledger.sums.pendingResults() }, query),
     estimates(input) {
       const now = o.clock.now();
