@@ -84,7 +84,7 @@ test(
   { timeout: 30_000 },
   async () => {
     const file = join(await tempDir(), 'receipts.jsonl');
-    const signer = Wallet.createRandom();
+    const signer = new Wallet(Wallet.createRandom().privateKey);
     const { payouts, open } = await openPayouts({ file, signer, now: Date.now });
     const unfetched = new UnfetchedEpochs();
     const issuer = new ReceiptIssuer({
