@@ -12,7 +12,7 @@ import { contributing } from '../integration/support/contribute.js';
 import { cpuService, nextEvent, queueResult, runWithOrt, switchableProxy } from '../integration/support/network.js';
 import { clean, withDevnet, type SoakCase } from './case.js';
 
-const confirmedWei = (service: NetworkService): bigint => parseUnits(service.earnings().total.confirmed, 18);
+const confirmedWei = (service: NetworkService): bigint => parseUnits(service.book.earnings()!.total.confirmed, 18);
 
 export const STATE_CASES: SoakCase[] = [
   {

@@ -50,12 +50,12 @@ test(
     // Valid JSON the client's schema refuses (what used to surface as a raw ZodError dump on the dashboard).
     await writeFile(file, JSON.stringify({ ...good, coordinators: { [devnet.url]: { token: 42 } } }));
     const second = await start();
-    assert.equal(second.service.notices.length, 1);
+    assert.equal(second.service.book.notices().length, 1);
     assert.match(
-      second.service.notices[0]!,
+      second.service.book.notices()[0]!,
       /^The file with this computer's network registration was damaged, so it was kept as client\.json\.bad-\S+ and rebuilt from your earnings history and waiting results: this computer keeps its identity/,
     );
-    assert.doesNotMatch(second.service.notices[0]!, /Zod|invalid_type|expected|\{/);
+    assert.doesNotMatch(second.service.book.notices()[0]!, /Zod|invalid_type|expected|\{/);
     const names = await readdir(join(dataDir, 'network'));
     assert.equal(names.filter((n) => n.startsWith('client.json.bad-')).length, 1);
     assert.equal(second.service.client.deviceId, good.deviceId, 'the same device, so its earnings history stays its own');
@@ -63,20 +63,20 @@ test(
     const stopSecond = contributing(second.service.client, (task) => runWithOrt(task));
     await again;
     await stopSecond();
-    assert.ok(second.service.earnings().total.confirmed !== '0');
+    assert.ok(second.service.book.earnings()!.total.confirmed !== '0');
     await second.service.close();
 
     // Not JSON at all, and a queued result that cannot be read: both set aside, each one plain sentence.
     await writeFile(file, '\u0000\u0000garbage');
     await writeFile(join(dataDir, 'network', 'outbox', `${'0'.repeat(32)}.json`), '{"version":1,');
-    const confirmed = second.service.earnings().total.confirmed;
+    const confirmed = second.service.book.earnings()!.total.confirmed;
     const third = await start();
-    assert.equal(third.service.notices.length, 2, third.service.notices.join('\n'));
+    assert.equal(third.service.book.notices().length, 2, third.service.book.notices().join('\n'));
     assert.equal(third.service.client.deviceId, good.deviceId, 'no id in the file: recovered from the ledger');
     assert.equal(third.service.ledger.report.setAside, undefined, 'no signed epoch of this device is set aside');
-    assert.equal(third.service.earnings().total.confirmed, confirmed, 'the history is unchanged');
+    assert.equal(third.service.book.earnings()!.total.confirmed, confirmed, 'the history is unchanged');
     assert.match(
-      third.service.notices[1]!,
+      third.service.book.notices()[1]!,
       /^A finished result waiting to be sent was damaged and cannot be sent; it was kept in the outbox folder with the ending \.bad\./,
     );
     assert.ok(
@@ -94,8 +94,8 @@ test(
     await writeFile(ledgerFile, lines.join('\n'));
     const fourth = await start();
     assert.ok(
-      fourth.service.notices.some((n) => /^1 line of your earnings history is damaged and not counted/.test(n)),
-      fourth.service.notices.join('\n'),
+      fourth.service.book.notices().some((n) => /^1 line of your earnings history is damaged and not counted/.test(n)),
+      fourth.service.book.notices().join('\n'),
     );
   },
 );
@@ -125,7 +125,7 @@ test(
     let service = first;
     for (const damage of [() => writeFile(file, '\u0000garbage with no id'), () => rm(file)]) {
       const taskId = await queueResult(service.client, proxy);
-      const confirmed = service.earnings().total.confirmed;
+      const confirmed = service.book.earnings()!.total.confirmed;
       await service.close();
       await damage();
       proxy.up = true;
@@ -134,9 +134,9 @@ test(
       assert.equal(service.client.deviceId, deviceId, 'the same device');
       assert.equal(service.ledger.report.setAside, undefined, 'no signed epoch of this device is set aside');
       // Receipts still due from before may come in at the new start: the history only grows.
-      assert.ok(parseUnits(service.earnings().total.confirmed, 18) >= parseUnits(confirmed, 18), 'nothing of the history is lost');
-      assert.equal(service.notices.length, 1, service.notices.join('\n'));
-      assert.match(service.notices[0]!, /this computer keeps its identity and registers again by itself/);
+      assert.ok(parseUnits(service.book.earnings()!.total.confirmed, 18) >= parseUnits(confirmed, 18), 'nothing of the history is lost');
+      assert.equal(service.book.notices().length, 1, service.book.notices().join('\n'));
+      assert.match(service.book.notices()[0]!, /this computer keeps its identity and registers again by itself/);
       assert.equal((await sent).status, 'accepted', 'the waiting result is taken and paid');
     }
   },

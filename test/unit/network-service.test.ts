@@ -49,10 +49,10 @@ test('the service runs the loop while active, and earnings, CSV and estimates co
   await twoCpuReceipts;
   await stop();
 
-  const earnings = service.earnings();
+  const earnings = service.book.earnings()!;
   assert.ok(Number(earnings.total.confirmed) > 0);
   assert.ok(earnings.byResource.some((b) => b.key === 'cpu'));
-  assert.ok((await service.csv()).split('\r\n').length >= 4);
+  assert.ok((await service.book.csv()!).split('\r\n').length >= 4);
   const estimates = service.estimates({
     device: cpuDevice.deviceType,
     scheduledHoursPerDay: 24,
@@ -69,7 +69,7 @@ test('the service runs the loop while active, and earnings, CSV and estimates co
   assert.ok(Math.abs(estimates.seed.high - 7.2) < 1e-9, '$0.01/h × 24 h × 30 days');
   assert.equal(estimates.actual.earnedUsd, null, 'no SYNOR price on the devnet');
   assert.match(estimates.actual.reasons.join('\n'), /test tokens/);
-  assert.equal(estimates.actual.earned, service.earnings({ fromMs: 0 }).total.confirmed);
+  assert.equal(estimates.actual.earned, service.book.earnings({ fromMs: 0 })!.total.confirmed);
 });
 
 test('stopping mid-task gives the task back with the reason the agent gave', async () => {
@@ -105,8 +105,8 @@ test('a forged line put into the ledger while the app was stopped is set aside a
   await epoch;
   await stop();
   await first.close();
-  const before = first.earnings().total.confirmed;
-  assert.equal(first.notices.length, 0);
+  const before = first.book.earnings()!.total.confirmed;
+  assert.equal(first.book.notices().length, 0);
 
   // The coordinator's real signature under an epoch that follows the real one and pays a whole SYNOR.
   const file = join(dataDir, 'ledger.jsonl');
@@ -116,10 +116,10 @@ test('a forged line put into the ledger while the app was stopped is set aside a
   const forged = { ...real, epoch: { ...real.epoch, firstSeq: next, lastSeq: next, totalWei: '1000000000000000000' } };
   await appendFile(file, encodeRecord({ kind: 'epoch', at: Date.now(), source, signed: forged }));
   const second = await startService(devnet.url, { dataDir, signer });
-  assert.equal(second.earnings().total.confirmed, before, 'the forged SYNOR is not counted');
-  assert.equal(second.notices.length, 1);
+  assert.equal(second.book.earnings()!.total.confirmed, before, 'the forged SYNOR is not counted');
+  assert.equal(second.book.notices().length, 1);
   assert.match(
-    second.notices[0]!,
+    second.book.notices()[0]!,
     /^1 line of your earnings history did not check out .* and is not counted\. Nothing else changed; it was kept in .*ledger\.jsonl\.set-aside-\d+\.$/,
   );
 });

@@ -82,14 +82,20 @@ export const epochKey = (coordinator: string, e: Pick<Epoch, 'deviceId' | 'first
 export const dayName = (at: number): string => new Date(at).toISOString().slice(0, 10);
 const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl(\.gz)?$/;
 
+/** Told of lines of a day file that do not read back (damaged or edited): how many, and the file that keeps them. */
+export type DamagedDetail = (count: number, file: string) => void;
+
 export class ReceiptDetail {
   private appender: LogAppender | null = null;
+  /** The damaged lines already told (file and offset), so each is told once however often the detail is read. */
+  private readonly told = new Set<string>();
 
   constructor(
     readonly dir: string,
     /** Whole UTC days of detail kept before today (asked at each new day's first line). */
     private readonly days: () => number,
     private readonly logger?: Logger,
+    private readonly damaged?: DamagedDetail,
   ) {}
 
   /** Appends an epoch's detail to its day's file (held in memory while the disk is full, like the ledger's lines). */
@@ -156,21 +162,30 @@ export class ReceiptDetail {
 
   /**
    * Every epoch's detail line, oldest day first, each epoch once: one fetched again after a crash may have been
-   * written twice. A line that does not read back (damaged) is skipped.
+   * written twice. A line that does not read back (damaged) is skipped, and told (once) to `damaged`; the file keeps it.
    */
   async *lines(): AsyncGenerator<DetailLine> {
     await this.writeHeld();
     const seen = new Set<string>();
     for (const { name, stale } of await this.files()) {
       if (stale) continue;
-      for await (const { text } of fileLines(join(this.dir, name))) {
+      const path = join(this.dir, name);
+      let bad = 0;
+      for await (const { text, end } of fileLines(path)) {
         const decoded = decodeRecord(text, DetailLineSchema);
-        if (typeof decoded === 'string') continue;
+        if (typeof decoded === 'string') {
+          if (!this.told.has(`${name}:${end}`)) bad++;
+          this.told.add(`${name}:${end}`);
+          continue;
+        }
         const key = epochKey(decoded.source.coordinator, decoded.signed.epoch);
         if (seen.has(key)) continue;
         seen.add(key);
         yield decoded;
       }
+      if (bad === 0) continue;
+      this.logger?.warn(`receipt detail: ${bad} line(s) of ${path} do not read back and are skipped; the file keeps them`);
+      this.damaged?.(bad, path);
     }
   }
 }

@@ -10,7 +10,7 @@ import { diskRefusal } from '../fs/disk-refusal.js';
 import { fileLines } from '../fs/lines.js';
 import type { Logger } from '../ports.js';
 import { cutTornTail } from '../fs/torn-tail.js';
-import { ReceiptDetail, receiptsOf } from './detail.js';
+import { ReceiptDetail, receiptsOf, type DamagedDetail } from './detail.js';
 import type { LedgerSource } from './source.js';
 import { LedgerRecordSchema, type LedgerRecord, type Submitted } from './record.js';
 import { recountAgrees } from './recount.js';
@@ -77,7 +77,8 @@ export class Ledger {
 
   private constructor(
     readonly file: string,
-    readonly report: LogOpenReport & { setAside?: SetAsideReport; replaced?: ReplacedReport },
+    /** `repeated`: lines the last check found twice (an epoch written again), each counted once and kept as they are. */
+    readonly report: LogOpenReport & { setAside?: SetAsideReport; replaced?: ReplacedReport; repeated?: number },
     private index: Seal | null,
     totals: LedgerTotals,
     /** Per-receipt detail for the window of days (proofs, the CSV's rows). */
@@ -103,9 +104,15 @@ export class Ledger {
 
   /**
    * Reads the index and cuts off (keeping it aside) a torn last line; the lines are read by `verify`. Receipt detail is
-   * kept for `detailDays()` whole days before today.
+   * kept for `detailDays()` whole days before today; its lines that do not read back are told to `damaged`.
    */
-  static async open(file: string, now: () => number = Date.now, detailDays: () => number = () => 7, logger?: Logger): Promise<Ledger> {
+  static async open(
+    file: string,
+    now: () => number = Date.now,
+    detailDays: () => number = () => 7,
+    logger?: Logger,
+    damaged?: DamagedDetail,
+  ): Promise<Ledger> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     const tornTail = await cutTornTail(file, now(), (line) => typeof decodeRecord(line, LedgerRecordSchema) !== 'string');
     const index = await readFile(`${file}.index`, 'utf8').then(
@@ -115,7 +122,7 @@ export class Ledger {
       },
       () => null,
     );
-    const detail = new ReceiptDetail(`${file}.detail`, detailDays, logger);
+    const detail = new ReceiptDetail(`${file}.detail`, detailDays, logger, damaged);
     if (!index) return new Ledger(file, { tornTail, problems: [] }, null, new LedgerTotals(), detail);
     const { totals, ...seal } = index;
     return new Ledger(file, { tornTail, problems: seal.problems }, seal, LedgerTotals.fromJSON(totals), detail);
@@ -148,6 +155,7 @@ export class Ledger {
     const problems = index ? [...index.problems] : [];
     const start = index?.bytes ?? 0;
     let lines = index?.lines ?? 0;
+    let repeated = 0;
     let bytes = start;
     const bad: { line: string; reason: string; end: number }[] = [];
     let told = start;
@@ -165,6 +173,7 @@ export class Ledger {
       bytes += Buffer.byteLength(text) + 1;
       if (typeof decoded === 'string') problems.push({ line: lines, message: decoded });
       else if (totals.isNew(decoded)) totals.add(decoded);
+      else repeated++;
     }
     // A recount has the epochs' sums only: the newest receipts (the list shown, the throughput) come from the detail kept.
     if (!index) {
@@ -174,6 +183,7 @@ export class Ledger {
     progress(size, size);
     this.totals = totals;
     this.report.problems = problems.slice(0, 100);
+    this.report.repeated = repeated;
     if (this.index && !index) await this.noteReplaced(this.index, lines - problems.length, now);
     this.unaudited = index !== null;
     let report: SetAsideReport | null = null;

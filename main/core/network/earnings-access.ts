@@ -48,7 +48,7 @@ export function createEarningsAccess(o: EarningsAccessOptions): EarningsAccess {
   let networks: NetworkEarnings[] = [];
   /** The claims the figures were counted with (their hashes and states). */
   let claimsSeen = '';
-  const opening = openEarningsBook({ ...o, changed: o.onChange });
+  const opening = openEarningsBook({ ...o, changed: o.onChange, tell: o.onNotice });
   opening.then(
     (opened) => {
       book = opened;

@@ -25,6 +25,8 @@ export interface EarningsBookOptions {
   logger: Logger;
   /** The check moved on, or ended. */
   changed?: () => void;
+  /** Something found after the start that the user should know, in plain words (the start's own: `notices`). */
+  tell?: (message: string) => void;
 }
 
 export interface EarningsBook {
@@ -78,6 +80,12 @@ function ledgerNotices({ report, file }: Ledger, setAside: SetAsideReport | null
       `${lines(report.problems.length)} of your earnings history ${report.problems.length === 1 ? 'is' : 'are'} damaged and not counted; the file keeps ${report.problems.length === 1 ? 'it' : 'them'} as ${report.problems.length === 1 ? 'it is' : 'they are'}.`,
     );
   }
+  if (report.repeated) {
+    const n = report.repeated;
+    out.push(
+      `${n === 1 ? '1 repeated line' : `${n} repeated lines`} in your earnings history ${n === 1 ? 'was' : 'were'} counted once; nothing was lost and nothing is needed from you.`,
+    );
+  }
   if (report.replaced) {
     const { recordsBefore, recordsNow, indexKeptIn } = report.replaced;
     out.push(
@@ -91,7 +99,16 @@ function ledgerNotices({ report, file }: Ledger, setAside: SetAsideReport | null
 
 /** Opens the ledger and starts its check in the background (the network files it is checked against are repaired first). */
 export async function openEarningsBook(o: EarningsBookOptions): Promise<EarningsBook> {
-  const ledger = await Ledger.open(join(o.dataDir, 'ledger.jsonl'), () => o.clock.now(), o.detailDays, o.logger);
+  const ledger = await Ledger.open(
+    join(o.dataDir, 'ledger.jsonl'),
+    () => o.clock.now(),
+    o.detailDays,
+    o.logger,
+    (count, file) =>
+      o.tell?.(
+        `${lines(count)} of the per-task detail of your earnings (${basename(file)}, kept for proofs and the CSV export) ${count === 1 ? 'is' : 'are'} damaged and left out of them. Your earnings are not affected; the file keeps ${count === 1 ? 'that line' : 'those lines'} as ${count === 1 ? 'it is' : 'they are'}.`,
+      ),
+  );
   if (ledger.report.tornTail)
     o.logger.warn(
       `ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`,
@@ -109,6 +126,7 @@ export async function openEarningsBook(o: EarningsBookOptions): Promise<Earnings
     });
     progress = null;
     for (const p of ledger.report.problems) o.logger.error(`ledger line ${p.line}: ${p.message}; the line is kept and skipped`);
+    if (ledger.report.repeated) o.logger.warn(`ledger: ${ledger.report.repeated} line(s) repeat an earlier epoch; each counted once`);
     if (setAside)
       o.logger.warn(
         `ledger: ${setAside.count} line(s) failed their check and were moved to ${setAside.keptIn} (${setAside.reasons.join('; ')})`,

@@ -1,11 +1,10 @@
-import type { EarningsQuery, EarningsSummary, Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
+import type { Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
 import type { DeviceType } from '../../common/protocol.js';
 import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
 import { estimateEarnings } from '../economics/prediction.js';
 import type { MeterWindow } from '../economics/meter.js';
 import { formatSynor, reputationBp, uptimePpm } from '../economics/rewards.js';
 import { latestStanding } from '../ledger/throughput.js';
-import { earningsCsv } from '../ledger/earnings.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { openEarningsBook, type EarningsBook } from './earnings-book.js';
 import type { Clock, Logger } from '../ports.js';
@@ -46,15 +45,10 @@ export interface EstimateInput {
 export interface NetworkService {
   client: NetworkClient;
   ledger: Ledger;
+  /** The earnings history: its figures and what it tells the user are read there (earnings-access.ts). */
   book: EarningsBook;
-  /** What opening the ledger found that the user should know, in plain words. */
-  notices: readonly string[];
-  /** Once the sums the start read from the index are recounted from the signed epochs: what to tell, if anything. */
-  audited: Promise<string | null>;
   status(): NetworkStatus;
   subscribe(listener: (event: NetworkEvent) => void): () => void;
-  earnings(query?: EarningsQuery): EarningsSummary;
-  csv(query?: EarningsQuery): Promise<string>;
   estimates(input: EstimateInput): Estimates;
   close(): Promise<void>;
 }
@@ -92,12 +86,8 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
     client,
     ledger,
     book,
-    notices: book.notices(),
-    audited: book.audited,
     status: () => client.status(),
     subscribe: (listener) => client.subscribe(listener),
-    earnings: (query) => ledger.sums.summary(query),
-    csv: (query) => earningsCsv({ detail: ledger.detail.lines(), epochs: ledger.records(), pending: ledger.sums.pendingResults() }, query),
     estimates(input) {
       const now = o.clock.now();
       // Availability receipts are the coordinator's own measure of time online: over the last week, the share of the
