@@ -8,12 +8,12 @@ import { Wallet } from 'ethers';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { openPayouts } from '../../main/devnet/payouts.js';
 import { ReceiptIssuer } from '../../main/devnet/receipt-issuer.js';
-import { newStanding } from '../../main/devnet/standing.js';
+import { DeviceRegistry } from '../../main/devnet/registry.js';
 import { UnfetchedEpochs } from '../../main/devnet/unfetched-receipts.js';
-import { newTrust } from '../../main/devnet/verification.js';
 import { tempDir } from '../helpers/fakes.js';
 import { receiptsIn, recordsOf } from '../helpers/ledger.js';
-import { cpuDevice, leaseOne, quickResult, testDevice } from '../integration/support/network.js';
+import { leaseOne, quickResult, testDevice } from '../integration/support/network.js';
+import { signedRegistration } from '../helpers/devnet-raw.js';
 
 test(
   'the first epoch is sealed at once, the next only when its first receipt is a minute old; a restart mid-epoch keeps its receipts',
@@ -97,21 +97,10 @@ test(
       availabilityReceiptMs: 600_000,
       epochMs: 0,
     });
-    const owner = Wallet.createRandom().address;
-    const device = {
-      info: { deviceId: 'dev-f', owner, ...cpuDevice },
-      tokenHash: '',
-      standing: newStanding(),
-      registeredAt: 0,
-      lastRegistrationAt: 0,
-      lastSeen: 0,
-      onlineMs: 0,
-      paidOnlineMs: 0,
-      unpaidBytes: 0,
-      paidModels: [],
-      trust: newTrust(),
-      nextSeq: 1,
-    };
+    // A device as the coordinator registers one.
+    const registry = await DeviceRegistry.open({ stateFile: null, clock: { now: Date.now }, chainId: 31337, presenceGapMs: 35_000 });
+    const owner = Wallet.createRandom();
+    const { device } = await registry.register(await signedRegistration(registry.wallet, owner, owner, { deviceId: 'dev-f' }));
     await issuer.issue('dev-f', device, { taskId: 't1', resourceType: 'cpu', status: 'verified', durationMs: 10, units: 10n ** 9n });
     await issuer.issue(
       'dev-f',
