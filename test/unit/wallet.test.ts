@@ -124,7 +124,11 @@ test('import a phrase or a private key (with or without 0x); bad input is refuse
 
   const { wallet } = await testWallet();
   const badPhrase = 'test test test test test test test test test test test test';
-  await fails(wallet.import({ secret: { kind: 'phrase', phrase: badPhrase } }), 'BAD_SECRET', /^That is not a valid recovery phrase/);
+  await fails(
+    wallet.import({ secret: { kind: 'phrase', phrase: badPhrase } }),
+    'BAD_SECRET',
+    /^Every word is a recovery-phrase word, but together they are not a valid phrase/,
+  );
   await fails(
     wallet.import({ secret: { kind: 'privateKey', privateKey: `0x${'0'.repeat(64)}` } }),
     'BAD_SECRET',

@@ -1,4 +1,4 @@
-import { Wallet } from 'ethers';
+import { LangEn, Wallet } from 'ethers';
 import type { z } from 'zod';
 import type { ImportWalletArgsSchema } from '../../common/wallet.js';
 import { WalletError } from './errors.js';
@@ -36,17 +36,41 @@ export async function keyFromSecret(secret: ImportSecret, decrypt: (json: string
     if (!parsed.ok) throw new WalletError('BAD_BACKUP', `That file is not a wallet backup this app can open: ${parsed.reason}.`);
     return decrypt(parsed.json, secret.passphrase);
   }
+  if (secret.kind === 'phrase') return keyFromPhrase(secret.phrase);
   try {
-    return secret.kind === 'phrase'
-      ? new Wallet(Wallet.fromPhrase(secret.phrase.trim().toLowerCase().split(/\s+/).join(' ')).privateKey)
-      : new Wallet(secret.privateKey.startsWith('0x') ? secret.privateKey : `0x${secret.privateKey}`);
+    return new Wallet(secret.privateKey.startsWith('0x') ? secret.privateKey : `0x${secret.privateKey}`);
   } catch {
-    // ethers' own message would be fine (it redacts) but says nothing a user can act on.
+    throw new WalletError('BAD_SECRET', 'That is not a valid private key.');
+  }
+}
+
+/**
+ * The words of a recovery phrase, checked one by one against the BIP-39 list first, so a typo is named by its
+ * place rather than reported as "not a phrase" (the word itself is not said back: it may be one letter off a word of
+ * the secret); then the phrase's own checksum, which catches swapped words.
+ */
+function keyFromPhrase(phrase: string): Wallet {
+  const words = phrase.trim().toLowerCase().split(/\s+/);
+  const list = LangEn.wordlist();
+  const unknown = words.findIndex((word) => list.getWordIndex(word) < 0);
+  if (unknown >= 0) {
     throw new WalletError(
       'BAD_SECRET',
-      secret.kind === 'phrase'
-        ? 'That is not a valid recovery phrase: check every word and their order.'
-        : 'That is not a valid private key.',
+      `Word ${unknown + 1} of the recovery phrase is not a recovery-phrase word: check its spelling on your written copy.`,
+    );
+  }
+  if (words.length !== 12 && words.length !== 24) {
+    throw new WalletError(
+      'BAD_SECRET',
+      `A recovery phrase has 12 or 24 words; this one has ${words.length}. Check for a missing or extra word.`,
+    );
+  }
+  try {
+    return new Wallet(Wallet.fromPhrase(words.join(' ')).privateKey);
+  } catch {
+    throw new WalletError(
+      'BAD_SECRET',
+      'Every word is a recovery-phrase word, but together they are not a valid phrase: check their order and that none was swapped for another.',
     );
   }
 }
