@@ -15,6 +15,9 @@ const percent = whole(0, 100, ' %');
 const memoryPercent = whole(1, 100, ' %');
 const celsius = whole(40, 110, ' °C');
 
+/** 1 SYNOR: the automatic claim's threshold until the user sets one. */
+const AUTO_CLAIM_THRESHOLD_WEI = (10n ** 18n).toString();
+
 export const PowerModeSchema = z.enum(['efficiency', 'balanced', 'performance']);
 export type PowerMode = z.infer<typeof PowerModeSchema>;
 
@@ -40,6 +43,8 @@ export const SettingsSchema = z
     schemaVersion: z.literal(SETTINGS_VERSION),
     /** The share toggle, remembered across restarts: "install, toggle, forget". */
     sharing: z.boolean(),
+    /** The processor's own switch (GPUs have theirs in `gpus`): off, it takes no work while the GPUs may. Older files: on. */
+    cpuEnabled: z.boolean().default(true),
     cpuSharePercent: percent,
     memorySharePercent: memoryPercent,
     /** Disk the network's downloads (models, inputs sent by URL) may fill, partial downloads included. */
@@ -83,12 +88,25 @@ export const SettingsSchema = z
       .array(TellKindSchema)
       .max(TellKindSchema.options.length)
       .default([...TellKindSchema.options]),
+    /**
+     * Claim by itself once what is claimable reaches the threshold (wei) and the wallet can pay the fee; off by default,
+     * since each claim costs a fee. Files before it existed read as off.
+     */
+    autoClaim: z
+      .object({ enabled: z.boolean(), thresholdWei: z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'Enter an amount of SYNOR') })
+      .strict()
+      .default({ enabled: false, thresholdWei: AUTO_CLAIM_THRESHOLD_WEI }),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
 
-/** What a client may change: any top-level field; nested groups are replaced whole. */
-export const SettingsPatchSchema = SettingsSchema.omit({ schemaVersion: true }).partial().strict();
+type Undefaulted<T extends z.ZodRawShape> = { [K in keyof T]: T[K] extends z.ZodDefault<infer Inner> ? Inner : T[K] };
+/** A field's default is for files written before it existed: in a patch it would undo the user's value. */
+const undefaulted = <T extends z.ZodRawShape>(shape: T): Undefaulted<T> =>
+  Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, field instanceof z.ZodDefault ? field.unwrap() : field])) as Undefaulted<T>;
+
+/** What a client may change: any top-level field (one left out keeps its value); nested groups are replaced whole. */
+export const SettingsPatchSchema = z.object(undefaulted(SettingsSchema.omit({ schemaVersion: true }).shape)).partial().strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
 const allWeek = (): WeekGrid => Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => true));
@@ -96,6 +114,7 @@ const allWeek = (): WeekGrid => Array.from({ length: 7 }, () => Array.from({ len
 export const DEFAULT_SETTINGS: Settings = {
   schemaVersion: SETTINGS_VERSION,
   sharing: false,
+  cpuEnabled: true,
   cpuSharePercent: 50,
   memorySharePercent: 40,
   diskBudgetGiB: 8,
@@ -119,6 +138,7 @@ export const DEFAULT_SETTINGS: Settings = {
   chain: null,
   startAtLogin: true,
   notifications: [...TellKindSchema.options],
+  autoClaim: { enabled: false, thresholdWei: AUTO_CLAIM_THRESHOLD_WEI },
 };
 
 /**

@@ -39,6 +39,7 @@ test('every setting but the share toggle has words, and no sentence carries an i
     chain: { rpcUrl: 'https://rpc.example', chainId: 1, tokenAddress: `0x${'1'.repeat(40)}`, payoutAddress: `0x${'2'.repeat(40)}` },
     startAtLogin: false,
     notifications: [],
+    autoClaim: { enabled: true, thresholdWei: '2500000000000000000' },
   });
   const lines = describeSettingsChange(DEFAULT_SETTINGS, everything);
   assert.ok(lines.length >= 20, JSON.stringify(lines));

@@ -1,3 +1,4 @@
+import { formatAmount } from '../../common/money.js';
 import type { Settings, TellKind } from '../../common/settings.js';
 
 /** The activity log's sentences for a settings change: what changed, from what to what, in the words of the UI. */
@@ -37,6 +38,7 @@ const gpuFields = fields<Settings['gpuDefaults']>({
 });
 
 const DESCRIBE: { [K in keyof Settings]?: Describer<K> } = {
+  cpuEnabled: (a, b) => [changed('Use the processor', onOff(a), onOff(b))],
   cpuSharePercent: (a, b) => [changed('CPU share', percent(a), percent(b))],
   memorySharePercent: (a, b) => [changed('Memory share', percent(a), percent(b))],
   diskBudgetGiB: (a, b) => [changed('Disk space for downloads', `${a} GiB`, `${b} GiB`)],
@@ -81,6 +83,10 @@ const DESCRIBE: { [K in keyof Settings]?: Describer<K> } = {
     (Object.keys(TELL_TOPICS) as TellKind[])
       .filter((kind) => a.includes(kind) !== b.includes(kind))
       .map((kind) => `Notifications about ${TELL_TOPICS[kind]} turned ${onOff(b.includes(kind))}`),
+  autoClaim: fields<Settings['autoClaim']>({
+    enabled: ['Automatic claims', onOff],
+    thresholdWei: ['Automatic claim threshold', (v) => `${formatAmount(BigInt(v))} SYNOR`],
+  }),
 };
 
 /** One sentence per changed setting; the share toggle has its own entry ("Sharing turned on"). */
