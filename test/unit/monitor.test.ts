@@ -105,7 +105,7 @@ test('loginctl, ioreg and pmset outputs', () => {
 test('monitor: load split into ours and the rest, listed apps found, questions asked only when needed', async () => {
   const ports = fakePorts();
   let pids = [1];
-  const lanes = () => [{ id: 'cpu', pids, busyMs: 0 }];
+  const lanes = () => [{ id: 'cpu', pids, busyMs: 0, finished: 0, operations: 0 }];
   const monitor = new Monitor(ports, () => [], lanes);
   let idleAsked = 0;
   const idle = ports.idle.idleSeconds;
@@ -136,7 +136,7 @@ test("monitor: a GPU's use is split into our jobs' run time and the rest", async
   const monitor = new Monitor(
     ports,
     () => [gpu],
-    () => [{ id: 'GPU-1', pids: [7], busyMs }],
+    () => [{ id: 'GPU-1', pids: [7], busyMs, finished: 0, operations: 0 }],
   );
   assert.equal((await monitor.sample(DEFAULT_SETTINGS)).gpus[0]!.ourUtilizationPercent, null, 'no earlier sample: cannot tell');
   ports.clock.advance(1000);

@@ -5,8 +5,10 @@ import type { LaneView } from '../scheduler/types.js';
 import type { CpuTimes, Ports } from '../ports.js';
 
 type GpuReadings = Signals['gpus'];
-/** What the scheduler's lanes say of our own work: the job hosts' pids and how long their jobs ran. */
-type OurLanes = () => readonly Pick<LaneView, 'id' | 'pids' | 'busyMs'>[];
+/** What the scheduler's lanes say of our own work: the job hosts' pids, how long their jobs ran, what they finished. */
+type OurLanes = () => readonly Pick<LaneView, 'id' | 'pids' | 'busyMs' | 'finished' | 'operations'>[];
+/** Hears each sample with the lanes it was taken with (the device history). */
+type Observer = (signals: Signals, lanes: ReturnType<OurLanes>) => void;
 
 /**
  * Turns the OS ports into one Signals sample. Asks only what the current settings need
@@ -25,6 +27,7 @@ export class Monitor {
     private readonly ports: Ports,
     private readonly gpus: () => GpuReadings,
     private readonly ours: OurLanes,
+    private readonly observe: Observer = () => undefined,
   ) {
     ports.session.subscribe((event) => {
       if (event === 'suspend' || event === 'resume') this.suspended = event === 'suspend';
@@ -54,7 +57,7 @@ export class Monitor {
     const load = this.load(times);
     const wanted = new Set(settings.pauseWhileApps.map((app) => app.toLowerCase().replace(/\.exe$/, '')));
     const now = clock.now();
-    return {
+    const signals: Signals = {
       at: now,
       utcOffsetMinutes: -new Date(now).getTimezoneOffset(),
       idleSeconds:
@@ -68,6 +71,8 @@ export class Monitor {
       fullscreen,
       suspended: this.suspended,
     };
+    this.observe(signals, lanes);
+    return signals;
   }
 
   /**

@@ -156,7 +156,8 @@ export function decide(signals: Signals, settings: Settings, now: number, previo
     'cpu',
     { threads, dutyCycle: threads > 0 ? Math.min(1, (cores * share) / threads) : 0, memoryBudgetBytes, vramBudgetMiB: null, priority },
     [
-      settings.cpuSharePercent === 0 ? block('SHARE_ZERO', 'CPU share is set to 0 %.') : null,
+      settings.cpuEnabled ? null : block('DEVICE_DISABLED', 'You turned sharing off for the processor.'),
+      settings.cpuEnabled && settings.cpuSharePercent === 0 ? block('SHARE_ZERO', 'CPU share is set to 0 %.') : null,
       heat(
         'CPU',
         'CPU_HOT',
@@ -193,7 +194,7 @@ const WAITING_REASONS: ReadonlySet<ReasonCode> = new Set(['OUTSIDE_SCHEDULE', 'W
 export function summarize(decision: Decision, busy: boolean): Status {
   const running = decision.devices.filter((device) => device.run);
   if (running.length > 0) {
-    const names = running.map((device) => (device.kind === 'cpu' ? 'CPU' : 'GPU')).join(' and ');
+    const names = [...new Set(running.map((device) => (device.kind === 'cpu' ? 'CPU' : 'GPU')))].join(' and ');
     return busy
       ? { code: 'working', reason: `Working: running tasks on your ${names}.` }
       : { code: 'waiting', reason: `Ready: your ${names} may work; waiting for tasks from the network.` };

@@ -182,6 +182,8 @@ function deliver(state: SchedulerState, job: Job, done: Extract<HostOutcome, { o
   const totalRows = rows.reduce((a, b) => a + b, 0);
   state.msPerRow.set(sha, message.accounting.wallMs / totalRows);
   job.lane.busyMs += message.accounting.wallMs;
+  job.lane.finished += job.entries.length;
+  job.lane.operations += message.accounting.operations;
   const parts = Object.fromEntries(
     Object.entries(message.outputs).map(([name, tensor]) => [name, job.entries.length > 1 ? splitOutput(tensor, rows) : [tensor]]),
   );

@@ -2,9 +2,9 @@
  * Enforcement of the policy's limits on the job hosts: SIGSTOP/SIGCONT for pauses, preemption and the CPU-share meter,
  * OS priority, the memory budget, the hung-host timeout, and handing tasks back after a long pause.
  */
-import type { DeviceDecision, ReasonCode } from '../../common/policy.js';
+import type { DeviceDecision } from '../../common/policy.js';
 import { canSuspend } from '../runtime/process-control.js';
-import { activeHosts, now, type HostSlot, type Lane, type SchedulerState } from './state.js';
+import { activeHosts, now, turnedOff, type HostSlot, type Lane, type SchedulerState } from './state.js';
 
 /** Unused CPU share a throttled job may save up (e.g. while other programs held the core). */
 const BURST_MS = 250;
@@ -46,13 +46,6 @@ export function applyDecision(state: SchedulerState, device: DeviceDecision, unk
   }
   return true;
 }
-
-/**
- * The user's own "not now" (sharing off, a pause, the device turned off or set to 0 %): unlike a give-back to the
- * user at the keyboard, it does not end in seconds, so the device's tasks go back at once rather than after maxPauseMs.
- */
-const TURNED_OFF: ReadonlySet<ReasonCode> = new Set(['SHARING_OFF', 'PAUSED_UNTIL', 'DEVICE_DISABLED', 'SHARE_ZERO']);
-const turnedOff = (lane: Lane): boolean => lane.decision.reasons.some((reason) => reason.blocking && TURNED_OFF.has(reason.code));
 
 /**
  * Running tasks past their deadline are stopped; a lane paused longer than maxPauseMs, or turned off by the user,

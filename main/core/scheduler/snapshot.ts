@@ -43,6 +43,8 @@ export function snapshot(state: SchedulerState): SchedulerSnapshot {
       busyMs:
         lane.busyMs + [...state.jobs.values()].filter((job) => job.lane === lane && job.started).reduce((ms, job) => ms + job.activeMs, 0),
       notice: lane.notice,
+      finished: lane.finished,
+      operations: lane.operations,
     })),
     tasks,
   };

@@ -2,7 +2,7 @@
  * What the scheduler's parts share: the lanes with their job hosts, the queue, the running jobs, and the one way a
  * task leaves (finish). Each part (admission, dispatch, enforcement, snapshot) is a set of functions on this state.
  */
-import type { DeviceDecision } from '../../common/policy.js';
+import type { DeviceDecision, ReasonCode } from '../../common/policy.js';
 import type { ComputeResource } from '../../common/protocol.js';
 import type { ReleaseReason, TaskResult } from '../../common/task.js';
 import type { JobHost } from '../runtime/host.js';
@@ -55,7 +55,18 @@ export interface Lane {
   broken: string | undefined;
   /** Run time of the jobs this lane finished, in ms (as their hosts measured it). */
   busyMs: number;
+  /** Tasks this lane finished with a result, and their floating-point operations: its speed over time. */
+  finished: number;
+  operations: number;
 }
+
+/**
+ * The user's own "not now" (sharing off, a pause, the device turned off or set to 0 %): unlike a give-back to the
+ * user at the keyboard, it does not end in seconds, so the device's tasks go back at once rather than after maxPauseMs,
+ * and a GPU turned off is not one to lease GPU work for.
+ */
+const TURNED_OFF: ReadonlySet<ReasonCode> = new Set(['SHARING_OFF', 'PAUSED_UNTIL', 'DEVICE_DISABLED', 'SHARE_ZERO']);
+export const turnedOff = (lane: Lane): boolean => lane.decision.reasons.some((reason) => reason.blocking && TURNED_OFF.has(reason.code));
 
 export type Outcome = { result: TaskResult } | { reason: ReleaseReason; message: string };
 
@@ -108,6 +119,8 @@ export class SchedulerState {
           notice: undefined,
           broken: undefined,
           busyMs: 0,
+          finished: 0,
+          operations: 0,
         },
       ]),
     );
@@ -151,9 +164,14 @@ export class SchedulerState {
     return lane.broken === undefined && (task.device === 'any' || task.device === lane.spec.kind);
   }
 
-  /** What to lease: GPU work while a GPU lane here is in service, else processor work, so the pay is for what runs it. */
+  /**
+   * What to lease: GPU work while a GPU lane here is in service (not broken, not turned off by the user), else processor
+   * work, so the pay is for what runs it.
+   */
   leaseResource(): ComputeResource {
-    return [...this.lanes.values()].some((lane) => lane.spec.kind === 'gpu' && lane.broken === undefined) ? 'gpu' : 'cpu';
+    return [...this.lanes.values()].some((lane) => lane.spec.kind === 'gpu' && lane.broken === undefined && !turnedOff(lane))
+      ? 'gpu'
+      : 'cpu';
   }
   runnable(task: Queued['task']): boolean {
     return [...this.lanes.values()].some((lane) => this.fits(lane, task));

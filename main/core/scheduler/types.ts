@@ -80,6 +80,9 @@ export interface LaneView {
   busyMs: number;
   /** Why the preferred execution provider was not used, for the user. */
   notice: string | undefined;
+  /** Tasks finished with a result since start, and their floating-point operations. */
+  finished: number;
+  operations: number;
 }
 export interface SchedulerSnapshot {
   lanes: LaneView[];

@@ -1,10 +1,2 @@
-import type { Signals } from '../../../main/common/policy.js';
-
-/**
- * A GPU's use as the dashboard splits it: ours (the time our tasks ran on it) and the user's programs (the driver's
- * utilization less ours); null where the driver or the agent cannot tell yet.
- */
-export function gpuSplit(gpu: Signals['gpus'][number]): { ours: number | null; other: number | null } {
-  const ours = gpu.ourUtilizationPercent;
-  return { ours, other: gpu.utilizationPercent === null ? null : Math.max(0, gpu.utilizationPercent - (ours ?? 0)) };
-}
+/** A GPU's use split into ours and the user's programs: one rule for the dashboard and the agent's device history. */
+export { gpuSplit } from '../../../main/common/device-history.js';
