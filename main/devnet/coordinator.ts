@@ -7,7 +7,6 @@ import {
   HeartbeatRequestSchema,
   LeaseRequestSchema,
   PROTOCOL_VERSION,
-  RegisterRequestSchema,
   ReleaseRequestSchema,
   SubmitRequestSchema,
   EPOCH_MAX_RECEIPTS,
@@ -18,6 +17,7 @@ import {
   type ReceiptsReply,
   type VoucherReply,
 } from '../common/protocol.js';
+import { DelegatedRegisterRequestSchema, RevokeRequestSchema, type OwnerEpochsReply, type RevokeReply } from '../common/delegation.js';
 import type { Clock, Logger } from '../core/ports.js';
 import { HttpError, parse, readBody } from './http-util.js';
 import { openPayouts, type PayoutLink } from './payouts.js';
@@ -156,6 +156,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     await registry.save();
   };
   let payout: PayoutLink | undefined;
+  const ownedBy = (owner: string): [string, Device][] => [...devices].filter(([, d]) => d.info.owner.toLowerCase() === owner.toLowerCase());
 
   const handlers: Record<string, (req: IncomingMessage, rest: string, url: URL) => Promise<unknown>> = {
     'GET v1/info': async (): Promise<InfoReply> => ({
@@ -168,7 +169,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       ...(payout ? { payout: payout.settings } : {}),
     }),
     'POST v1/devices/register': async (req) => {
-      const { token, device } = await registry.register(parse(RegisterRequestSchema, (await readBody(req)).value));
+      const { token, device } = await registry.register(parse(DelegatedRegisterRequestSchema, (await readBody(req)).value));
       const { deviceId, owner } = device.info;
       logger?.info(`devnet: device ${deviceId} registered to ${owner}`);
       payout?.fund(owner).catch((error: unknown) => logger?.warn(`devnet: could not fund ${owner}: ${errorText(error)}`));
@@ -184,6 +185,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         return refusal;
       }
       if (await receipts.payAvailability(deviceId, device)) await registry.save();
+      const ended = registry.delegationEnded(device);
+      if (ended)
+        return { kind: 'none', reason: 'not-eligible', message: ended, retryAfterMs: 3_600_000, serverTime: now() } satisfies LeaseReply;
       if (resource === 'gpu' && device.info.deviceType.kind === 'cpu') {
         return {
           kind: 'none',
@@ -218,9 +222,29 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     'GET v1/voucher': async (req): Promise<VoucherReply> => {
       const [deviceId, device] = registry.authenticate(req);
       if (!payout) throw new HttpError(404, 'no-payout', 'This coordinator has no payout contract yet.');
-      await sealIfDue(deviceId, device);
-      const voucher = await payouts.voucher(payout, deviceId, device.info.owner, Math.floor(now() / 1000) + VOUCHER_TTL_S);
+      // One voucher for every device of the owner (its own and its members'), each sealed first.
+      const owned = ownedBy(device.info.owner);
+      for (const [id, d] of owned) await sealIfDue(id, d);
+      const ids = [deviceId, ...owned.map(([id]) => id).filter((id) => id !== deviceId)];
+      const voucher = await payouts.voucher(payout, ids, device.info.owner, Math.floor(now() / 1000) + VOUCHER_TTL_S);
       return { voucher, serverTime: now() };
+    },
+    'POST v1/delegations': async (req, rest): Promise<RevokeReply> => {
+      if (rest !== 'revoke') throw new HttpError(404, 'not-found', 'No such route.');
+      return { status: await registry.delegations.revoke(parse(RevokeRequestSchema, (await readBody(req)).value)), serverTime: now() };
+    },
+    'GET v1/owner': async (req, rest, url): Promise<OwnerEpochsReply> => {
+      const [, asker] = registry.authenticate(req);
+      if (rest !== 'epochs') throw new HttpError(404, 'not-found', 'No such route.');
+      const deviceId = url.searchParams.get('device') ?? '';
+      const cursor = Number(url.searchParams.get('cursor') ?? '0');
+      if (!Number.isSafeInteger(cursor) || cursor < 0) throw new HttpError(400, 'bad-request', 'cursor must be a non-negative integer.');
+      // Only the same owner's devices: another owner's earnings are none of its business.
+      const target = ownedBy(asker.info.owner).find(([id]) => id === deviceId)?.[1];
+      if (!target) throw new HttpError(404, 'not-found', 'No device of this owner has that id.');
+      await sealIfDue(deviceId, target);
+      const epochs = payouts.epochsAfter(deviceId, cursor, 256);
+      return { epochs, nextCursor: epochs.at(-1)?.epoch.lastSeq ?? cursor, serverTime: now() };
     },
     'GET v1/receipts': async (req, _rest, url) => {
       const [deviceId, device] = registry.authenticate(req);

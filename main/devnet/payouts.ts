@@ -8,7 +8,7 @@
  */
 import { Contract, type Provider } from 'ethers';
 import { z } from 'zod';
-import { ReceiptSchema, SignedEpochSchema, type EpochBundle, type Receipt } from '../common/protocol.js';
+import { ReceiptSchema, SignedEpochSchema, type EpochBundle, type Receipt, type SignedEpoch } from '../common/protocol.js';
 import type { ChainSettings, Voucher } from '../common/wallet.js';
 import { SerialQueue } from '../common/serial.js';
 import { appendRecord, openLog } from '../core/fs/checksummed-log.js';
@@ -39,11 +39,17 @@ export interface Payouts {
   /** The newest receipt number issued to the device, sealed or not (0: none). */
   lastIssued(deviceId: string): number;
   /**
-   * The voucher for the device's receipts the contract has not paid yet, claimable until `expiry` (unix s);
-   * null when they are worth nothing (zero-value receipts ride along with the next paid one).
+   * The voucher for the devices' receipts the contract has not paid the owner yet, one range per device (the first
+   * 64 that are owed anything), claimable until `expiry` (unix s); null when they are worth nothing (zero-value
+   * receipts ride along with the next paid one).
    */
-  voucher(link: PayoutLink, deviceId: string, owner: string, expiry: number): Promise<Voucher | null>;
+  voucher(link: PayoutLink, deviceIds: readonly string[], owner: string, expiry: number): Promise<Voucher | null>;
+  /** The device's sealed epochs after receipt `cursor`, oldest first, at most `limit`. */
+  epochsAfter(deviceId: string, cursor: number, limit: number): SignedEpoch[];
 }
+
+/** The most ranges one voucher carries (docs/protocol.md, "Vouchers"). */
+const MAX_RANGES = 64;
 
 /**
  * Opens the receipt log (`file`; null: in memory only) and returns, with the payouts, the epochs of earlier runs,
@@ -56,8 +62,9 @@ export async function openPayouts(options: {
   logger?: Logger;
 }): Promise<{ payouts: Payouts; earlier: EpochBundle[]; open: Map<string, Receipt[]> }> {
   const { file, signer, logger } = options;
-  const devices = new Map<string, { lastSeq: number; lastIssued: number; earnedWei: bigint }>();
-  const deviceOf = (id: string) => devices.get(id) ?? devices.set(id, { lastSeq: 0, lastIssued: 0, earnedWei: 0n }).get(id)!;
+  // `sealed`: every signed epoch, so a device of the same owner can check them before it claims (delegation).
+  const devices = new Map<string, { lastSeq: number; lastIssued: number; earnedWei: bigint; sealed: SignedEpoch[] }>();
+  const deviceOf = (id: string) => devices.get(id) ?? devices.set(id, { lastSeq: 0, lastIssued: 0, earnedWei: 0n, sealed: [] }).get(id)!;
   const open = new Map<string, Receipt[]>();
   const earlier: EpochBundle[] = [];
   const count = (line: PayoutLogLine): void => {
@@ -70,6 +77,7 @@ export async function openPayouts(options: {
     const device = deviceOf(epoch.deviceId);
     device.lastSeq = Math.max(device.lastSeq, epoch.lastSeq);
     device.earnedWei += BigInt(epoch.totalWei);
+    device.sealed.push(line.signed);
   };
   if (file) {
     const { records, report } = await openLog(file, LogLineSchema, options.now);
@@ -106,23 +114,25 @@ export async function openPayouts(options: {
     },
     lastSeq: (deviceId) => devices.get(deviceId)?.lastSeq ?? 0,
     lastIssued: (deviceId) => devices.get(deviceId)?.lastIssued ?? 0,
-    async voucher(link, deviceId, owner, expiry) {
-      const device = devices.get(deviceId);
-      if (!device) return null;
-      const paid = await readPaid(new Contract(link.settings.payoutAddress, PAYOUT_ABI, link.provider), owner, deviceId);
-      const amount = device.earnedWei - paid.total;
-      if (paid.lastSeq > device.lastSeq || amount < 0n) {
-        throw new Error(`the payout contract paid ${deviceId} more (through receipt ${paid.lastSeq}) than this devnet signed`);
+    async voucher(link, deviceIds, owner, expiry) {
+      const contract = new Contract(link.settings.payoutAddress, PAYOUT_ABI, link.provider);
+      const ranges: Voucher['ranges'] = [];
+      for (const deviceId of deviceIds) {
+        const device = devices.get(deviceId);
+        if (!device || ranges.length === MAX_RANGES) continue;
+        const paid = await readPaid(contract, owner, deviceId);
+        const amount = device.earnedWei - paid.total;
+        if (paid.lastSeq > device.lastSeq || amount < 0n) {
+          throw new Error(`the payout contract paid ${deviceId} more (through receipt ${paid.lastSeq}) than this devnet signed`);
+        }
+        if (amount > 0n) ranges.push({ deviceId, firstSeq: paid.lastSeq + 1, lastSeq: device.lastSeq, amount: amount.toString() });
       }
-      if (amount === 0n) return null;
+      if (ranges.length === 0) return null;
       await link.fund(owner);
-      return signVoucher(signer, link.settings, {
-        owner,
-        amount: amount.toString(),
-        ranges: [{ deviceId, firstSeq: paid.lastSeq + 1, lastSeq: device.lastSeq, amount: amount.toString() }],
-        expiry,
-      });
+      const amount = ranges.reduce((sum, r) => sum + BigInt(r.amount), 0n).toString();
+      return signVoucher(signer, link.settings, { owner, amount, ranges, expiry });
     },
+    epochsAfter: (deviceId, cursor, limit) => (devices.get(deviceId)?.sealed ?? []).filter((s) => s.epoch.lastSeq > cursor).slice(0, limit),
   };
   return { payouts, earlier, open };
 }

@@ -1,11 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { verifyTypedData, Wallet } from 'ethers';
 import { z } from 'zod';
-import { DeviceInfoSchema, eip712Domain, REGISTRATION_TYPES, type DeviceInfo, type RegisterRequestSchema } from '../common/protocol.js';
+import type { DelegatedRegisterRequest } from '../common/delegation.js';
+import { DeviceInfoSchema, eip712Domain, REGISTRATION_TYPES, type DeviceInfo } from '../common/protocol.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
 import type { Clock } from '../core/ports.js';
+import { DelegatedSchema, DelegationBook, type Delegated } from './delegations.js';
 import { HttpError, parse } from './http-util.js';
 import { newStanding, recordOnline, StandingSchema, type Standing } from './standing.js';
 import { newTrust, TrustSchema, type Trust } from './verification.js';
@@ -27,6 +30,8 @@ export interface Device {
   /** Its record with the verification policy: how often it is checked, and whether it is shut out. */
   trust: Trust;
   nextSeq: number;
+  /** The owner's delegation it registered under (signed by a member's device key, not the owner's); none: the owner's own. */
+  delegation?: Delegated | undefined;
 }
 
 const StateSchema = z.object({
@@ -47,6 +52,7 @@ const StateSchema = z.object({
       paidModels: z.array(z.string()).default(() => []),
       trust: TrustSchema.default(newTrust),
       nextSeq: z.number(),
+      delegation: DelegatedSchema.optional(),
     }),
   ),
 });
@@ -69,6 +75,8 @@ export class DeviceRegistry {
     private readonly chainId: number,
     /** Contacts closer together than this count as continuous presence (a long-poll plus margin). */
     private readonly presenceGapMs: number,
+    /** The owners' delegations and revocations: whose member keys may register, and until when. */
+    readonly delegations: DelegationBook,
   ) {
     this.devices = devices;
   }
@@ -89,8 +97,13 @@ export class DeviceRegistry {
         )
       : null;
     const wallet = new Wallet(saved?.key ?? Wallet.createRandom().privateKey);
+    const delegations = await DelegationBook.open({
+      file: o.stateFile ? join(dirname(o.stateFile), 'delegations.json') : null,
+      chainId: o.chainId,
+      now: () => o.clock.now(),
+    });
     const devices = new Map<string, Device>(Object.entries(saved?.devices ?? {}).map(([id, d]) => [id, { ...d, lastSeen: 0 }]));
-    const registry = new DeviceRegistry(o.stateFile, wallet, devices, o.clock, o.chainId, o.presenceGapMs);
+    const registry = new DeviceRegistry(o.stateFile, wallet, devices, o.clock, o.chainId, o.presenceGapMs, delegations);
     if (!saved) await registry.save();
     return registry;
   }
@@ -123,12 +136,12 @@ export class DeviceRegistry {
   }
 
   /**
-   * Registers a device from the owner's signed registration (docs/protocol.md, "Register"): signed by the owner it
-   * names, for this coordinator, recently, newer than its last, for a device id no other owner holds. Its standing,
-   * record with the checks (so registering again lifts no pause), online time and receipt numbering are kept; the
-   * new token replaces the old one.
+   * Registers a device from a signed registration (docs/protocol.md, "Register"): signed by the owner it names, or by
+   * a member's device key with the owner's delegation for it ("Delegation"); for this coordinator, recently, newer
+   * than its last, for a device id no other owner holds. Its standing, record with the checks (so registering again
+   * lifts no pause), online time and receipt numbering are kept; the new token replaces the old one.
    */
-  async register({ registration, signature }: z.infer<typeof RegisterRequestSchema>): Promise<{ token: string; device: Device }> {
+  async register({ registration, signature, delegation }: DelegatedRegisterRequest): Promise<{ token: string; device: Device }> {
     const now = this.clock.now();
     let signer = '';
     try {
@@ -136,7 +149,8 @@ export class DeviceRegistry {
     } catch {
       // falls through to the mismatch below
     }
-    if (signer.toLowerCase() !== registration.owner.toLowerCase()) {
+    const delegated = delegation ? this.delegations.accept(delegation, signer, registration) : undefined;
+    if (!delegated && signer.toLowerCase() !== registration.owner.toLowerCase()) {
       throw new HttpError(403, 'bad-signature', 'The registration is not signed by the owner address it names.');
     }
     if (registration.coordinator.toLowerCase() !== this.wallet.address.toLowerCase()) {
@@ -162,7 +176,7 @@ export class DeviceRegistry {
       throw new HttpError(409, 'replayed', 'This registration is not newer than the device’s last one; sign a new one.');
     }
     const token = randomBytes(32).toString('hex');
-    const renewed = { info, tokenHash: sha256(token), lastRegistrationAt: registration.issuedAt, lastSeen: now };
+    const renewed = { info, tokenHash: sha256(token), lastRegistrationAt: registration.issuedAt, lastSeen: now, delegation: delegated };
     // Updated in place: a result in flight holds this record across its check, and a copy would fork its receipt
     // numbering (two receipts with one number make the epoch unverifiable), its record with the checks and standing.
     const device: Device = existing
@@ -181,5 +195,10 @@ export class DeviceRegistry {
     this.devices.set(info.deviceId, device);
     await this.save();
     return { token, device };
+  }
+
+  /** Why the device may take no new work (the delegation it registered under ended), in plain words; else null. */
+  delegationEnded(device: Device): string | null {
+    return device.delegation ? this.delegations.ended(device.delegation) : null;
   }
 }

@@ -1,0 +1,107 @@
+/**
+ * The devnet's side of delegation (docs/protocol.md, "Delegation"): which registrations a member's device key may
+ * sign for an owner, and the owners' revocations, kept in a file beside the state so a restart forgets none.
+ */
+import { readFile } from 'node:fs/promises';
+import { verifyTypedData } from 'ethers';
+import { z } from 'zod';
+import { DELEGATION_TYPES, REVOCATION_TYPES, type RevokeRequest, type SignedDelegation } from '../common/delegation.js';
+import { eip712Domain, type Registration } from '../common/protocol.js';
+import { writeFileAtomic } from '../core/fs/atomic.js';
+import { HttpError } from './http-util.js';
+
+/** What a device registered under a delegation keeps of it: enough to refuse its work once it ended. */
+export const DelegatedSchema = z.object({ owner: z.string(), delegate: z.string(), issuedAt: z.number(), expiresAt: z.number() }).strict();
+export type Delegated = z.infer<typeof DelegatedSchema>;
+
+const FileSchema = z.object({ revoked: z.record(z.string(), z.number()) }).strict();
+
+/** How far ahead of the coordinator's clock a signed time may be (the registration's own window). */
+const CLOCK_WINDOW_MS = 10 * 60_000;
+
+const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+const pairKey = (owner: string, delegate: string): string => `${owner.toLowerCase()}|${delegate.toLowerCase()}`;
+
+function recover(chainId: number, types: Record<string, { name: string; type: string }[]>, value: object, signature: string): string {
+  try {
+    return verifyTypedData(eip712Domain(chainId), types, value as Record<string, unknown>, signature);
+  } catch {
+    return ''; // an unreadable signature is refused like a foreign one
+  }
+}
+
+export class DelegationBook {
+  private constructor(
+    private readonly file: string | null,
+    private readonly chainId: number,
+    private readonly now: () => number,
+    /** Per owner and delegate key: the newest revocation's time; delegations issued at or before it are void. */
+    private readonly revoked: Map<string, number>,
+  ) {}
+
+  static async open(o: { file: string | null; chainId: number; now: () => number }): Promise<DelegationBook> {
+    const saved = o.file
+      ? await readFile(o.file, 'utf8').then(
+          (text) => FileSchema.parse(JSON.parse(text)),
+          (error: NodeJS.ErrnoException) => {
+            if (error.code === 'ENOENT') return null;
+            throw error;
+          },
+        )
+      : null;
+    return new DelegationBook(o.file, o.chainId, o.now, new Map(Object.entries(saved?.revoked ?? {})));
+  }
+
+  /**
+   * The delegation a registration signed by `signer` (not its owner) is accepted under, or an HttpError saying why
+   * not: signed by the owner the registration names, for this key and device, in force, not revoked.
+   */
+  accept(signed: SignedDelegation, signer: string, registration: Registration): Delegated {
+    const d = signed.delegation;
+    if (!same(recover(this.chainId, DELEGATION_TYPES, d, signed.signature), d.owner)) {
+      throw new HttpError(403, 'bad-signature', 'The delegation is not signed by the owner address it names.');
+    }
+    if (!same(d.owner, registration.owner)) {
+      throw new HttpError(403, 'bad-signature', 'The delegation is for another owner than the registration names.');
+    }
+    if (!same(d.delegate, signer)) {
+      throw new HttpError(403, 'bad-signature', 'The registration is not signed by the device key the delegation names.');
+    }
+    if (d.deviceId !== '' && d.deviceId !== registration.deviceId) {
+      throw new HttpError(403, 'bad-signature', 'The delegation is for another device of this key.');
+    }
+    if (d.issuedAt > this.now() + CLOCK_WINDOW_MS) {
+      throw new HttpError(400, 'stale', 'The delegation was signed more than 10 minutes ahead of the coordinator time.');
+    }
+    const delegated = { owner: d.owner, delegate: d.delegate, issuedAt: d.issuedAt, expiresAt: d.expiresAt };
+    const ended = this.ended(delegated);
+    if (ended) throw new HttpError(403, 'delegation-ended', ended);
+    return delegated;
+  }
+
+  /** Why work under this delegation is refused now (revoked, expired), in plain words; null while it is in force. */
+  ended(d: Delegated): string | null {
+    if ((this.revoked.get(pairKey(d.owner, d.delegate)) ?? 0) >= d.issuedAt) {
+      return 'the owner of the wallet this computer earns to has withdrawn its permission. Ask them for a new one, or set up a wallet of your own.';
+    }
+    if (d.expiresAt !== 0 && d.expiresAt <= this.now()) {
+      return 'the permission to earn to the owner’s wallet has expired. Ask the owner for a new one.';
+    }
+    return null;
+  }
+
+  /** Records an owner's signed revocation; `already` when a newer one was recorded before. */
+  async revoke({ revocation, signature }: RevokeRequest): Promise<'revoked' | 'already'> {
+    if (!same(recover(this.chainId, REVOCATION_TYPES, revocation, signature), revocation.owner)) {
+      throw new HttpError(403, 'bad-signature', 'The revocation is not signed by the owner address it names.');
+    }
+    if (revocation.issuedAt > this.now() + CLOCK_WINDOW_MS) {
+      throw new HttpError(400, 'stale', 'The revocation was signed more than 10 minutes ahead of the coordinator time.');
+    }
+    const key = pairKey(revocation.owner, revocation.delegate);
+    if ((this.revoked.get(key) ?? 0) >= revocation.issuedAt) return 'already';
+    this.revoked.set(key, revocation.issuedAt);
+    if (this.file) await writeFileAtomic(this.file, JSON.stringify({ revoked: Object.fromEntries(this.revoked) }));
+    return 'revoked';
+  }
+}
