@@ -88,6 +88,29 @@ function pieces(meter: MeterWindow, now: number): Piece[] {
   return out.filter((p) => p.ms > 0);
 }
 
+/** Wei per ms over the pieces (statistics only: the figure shown is counted in bigint wei). */
+const rateOf = (ps: readonly Piece[]): number => ps.reduce((s, p) => s + Number(p.wei), 0) / ps.reduce((s, p) => s + p.ms, 0);
+
+/** Two standard errors of the rate Σwei/Σms over the pieces, in wei per ms. */
+function noise(ps: readonly Piece[], weiPerMs: number): number {
+  const n = ps.length;
+  // Statistics, not money: the spread may be a float; only the ppm it gives touches wei.
+  const meanMs = ps.reduce((sum, p) => sum + p.ms, 0) / n;
+  const squares = ps.reduce((sum, p) => sum + (Number(p.wei) - weiPerMs * p.ms) ** 2, 0);
+  return (2 * Math.sqrt(squares / (n - 1) / n)) / meanMs;
+}
+
+/**
+ * The pieces the figure is counted over: all of them, or only the newer half when the rate is still moving (the two
+ * halves differ by more than the noise): on a new device the checks of its results fall, and its tasks grow, over its
+ * first minutes, and the newest rate is the better guess of what comes next.
+ */
+function basis(ps: readonly Piece[]): readonly Piece[] {
+  const all = rateOf(ps);
+  const newer = ps.slice(Math.floor(ps.length / 2));
+  return Math.abs(rateOf(newer) - all) > noise(ps, all) ? newer : ps;
+}
+
 /**
  * How unsure the rate is, in parts per million of it: ±2 standard errors of the ratio Σwei/Σms over the pieces, plus
  * half the gap between the rates of the older and the newer half of them (a rate still moving is not known yet);
@@ -96,13 +119,8 @@ function pieces(meter: MeterWindow, now: number): Piece[] {
 function halfWidthPpm(ps: readonly Piece[], weiPerMs: number): bigint {
   const n = ps.length;
   if (n < MIN_PIECES || weiPerMs <= 0) return 1_000_000n;
-  // Statistics, not money: the spread may be a float; only the ppm it gives touches wei.
-  const meanMs = ps.reduce((sum, p) => sum + p.ms, 0) / n;
-  const squares = ps.reduce((sum, p) => sum + (Number(p.wei) - weiPerMs * p.ms) ** 2, 0);
-  const standardError = Math.sqrt(squares / (n - 1) / n) / meanMs;
-  const rate = (half: readonly Piece[]): number => half.reduce((s, p) => s + Number(p.wei), 0) / half.reduce((s, p) => s + p.ms, 0);
-  const drift = Math.abs(rate(ps.slice(Math.floor(n / 2))) - rate(ps.slice(0, Math.ceil(n / 2)))) / 2;
-  return BigInt(Math.min(1_000_000, Math.ceil(((2 * standardError + drift) / weiPerMs) * 1e6)));
+  const drift = Math.abs(rateOf(ps.slice(Math.floor(n / 2))) - rateOf(ps.slice(0, Math.ceil(n / 2)))) / 2;
+  return BigInt(Math.min(1_000_000, Math.ceil(((noise(ps, rateOf(ps)) + drift) / weiPerMs) * 1e6)));
 }
 
 const widen = (mid: bigint, ppm: bigint, plus: bigint): WeiRange => ({
@@ -130,8 +148,11 @@ export function estimateEarnings(input: EstimateInput): EarningsEstimate {
   if (sum.ms < MIN_MEASURED_MS || ps.length < MIN_PIECES || tasks < MIN_TASKS) {
     return { ...base, confidence: 'measuring', perHourWei: null, perMonthWei: null };
   }
-  const ppm = halfWidthPpm(ps, Number(sum.wei) / sum.ms);
-  const perHour = (sum.wei * BigInt(HOUR_MS)) / BigInt(sum.ms);
+  const counted = basis(ps);
+  const weiCounted = counted.reduce((s, p) => s + p.wei, 0n);
+  const msCounted = counted.reduce((s, p) => s + p.ms, 0);
+  const ppm = halfWidthPpm(ps, Number(weiCounted) / msCounted);
+  const perHour = (weiCounted * BigInt(HOUR_MS)) / BigInt(msCounted);
   // Availability is paid by the hour online, in lumps of minutes: added at its rate, not measured from the lumps.
   const availability = BigInt(rewardWei('availability', BigInt(HOUR_MS), input.reputation, input.uptimeBp).totalWei);
   const perHourWei = widen(perHour, ppm, availability);
