@@ -94,4 +94,11 @@ export const settingsText = {
   scheduleOff: 'The hours are used only with "Only at these times" on.',
   minBatteryOff: 'Not used while "Pause on battery" is on: sharing already stops on battery.',
   coordinatorState: (message: string) => `Saved, but not working yet: ${message}`,
+  claims: 'Claims',
+  autoClaim: 'Claim my earnings automatically',
+  autoClaimHelp:
+    "When what you can claim reaches the amount below and your wallet can pay the fee, the app claims it by itself, at most once an hour, and tells you. Each claim costs a small fee in the chain's own coin, so a larger amount means fewer fees.",
+  autoClaimFrom: 'Claim automatically once there is at least',
+  autoClaimFromOff: 'Used only with "Claim my earnings automatically" on.',
+  synorAmount: 'Enter an amount of SYNOR, such as 0.5 (a dot before the decimals).',
 } as const;
