@@ -31,9 +31,39 @@ export const EarningsBucketSchema = z
   .strict();
 export type EarningsBucket = z.infer<typeof EarningsBucketSchema>;
 
+/**
+ * How long each bar of the earnings chart is, chosen by the agent from how much history the range holds: the first
+ * hours in 5 minutes, then hours, days and months (ledger/series.ts).
+ */
+export const EarningsStepSchema = z.enum(['5m', 'hour', 'day', 'month']);
+export type EarningsStep = z.infer<typeof EarningsStepSchema>;
+
+/**
+ * The chart of a summary: every slot and pending result its total counts is in exactly one bar, so the bars add up to
+ * the total to the wei. A bar's start is epoch ms (local midnight for days and months); bars run oldest first, empty
+ * ones included.
+ */
+export const EarningsSeriesSchema = z
+  .object({
+    step: EarningsStepSchema,
+    bars: z.array(
+      z
+        .object({
+          start: z.number().int(),
+          confirmedWei: z.string().regex(/^-?[0-9]{1,90}$/),
+          pendingWei: z.string().regex(/^[0-9]{1,90}$/),
+          receipts: z.number().int().nonnegative(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+export type EarningsSeries = z.infer<typeof EarningsSeriesSchema>;
+
 export const EarningsSummarySchema = z
   .object({
     total: EarningsBucketSchema,
+    series: EarningsSeriesSchema,
     /** Results whose verification failed: they earned nothing. */
     rejected: z.number().int().nonnegative(),
     byDay: z.array(EarningsBucketSchema),

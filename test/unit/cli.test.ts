@@ -36,6 +36,7 @@ test('earnings lines show SYNOR with 6 significant digits, from the exact decima
   });
   const text = showEarnings({
     total: bucket('all', '0.000001280789051589', '12.3456789', 3),
+    series: { step: 'day', bars: [] },
     rejected: 1,
     byDay: [bucket('2026-12-06', '0.000001280789051589', '0', 1)],
     byDevice: [bucket('cpu-0', '1', '0', 1)],

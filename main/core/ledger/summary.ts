@@ -2,6 +2,7 @@ import { byText } from '../../common/text.js';
 import { EarningsQuerySchema, type EarningsBucket, type EarningsQuery, type EarningsSummary } from '../../common/network.js';
 import { formatSynor } from '../economics/rewards.js';
 import type { PendingResult, SeriesInfo, Slot, SlotQuery } from './epoch-sums.js';
+import { Timeline } from './series.js';
 
 /** The earnings summary (per day, device and resource) from a ledger's slot sums and its pending results. */
 export interface SummarySource {
@@ -37,8 +38,10 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
   const perSeries = new Map<SeriesInfo, Sum>();
   const perDay = new Map<string, Sum>();
   let rejected = 0;
+  const timeline = new Timeline();
   source.eachSlot(q, (series, start, slot) => {
     rejected += slot.rejected;
+    timeline.addSlot(start, slot.wei, slot.receipts);
     bump(perSeries, series, slot);
     bump(perDay, day(start), slot);
   });
@@ -67,6 +70,7 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
       acc.pending += p.estimateWei;
       acc.pendingTasks++;
     };
+    timeline.addPending(p.at, p.estimateWei);
     add(buckets.total, 'total', f);
     add(buckets.day, dayOf(p.at, q.utcOffsetMinutes), f);
     add(buckets.device, p.deviceId, f);
@@ -74,12 +78,24 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
   }
   return {
     total: out(buckets.total)[0] ?? { key: 'total', confirmed: '0', pending: '0', receipts: 0, pendingTasks: 0 },
+    series: timeline.series({ ...q, historyStart: q.fromMs === undefined ? null : historyStart(source, q) }),
     rejected,
     byDay: out(buckets.day),
     byDevice: out(buckets.device),
     byResource: out(buckets.resource),
     byNetwork: out(buckets.network),
   };
+}
+
+/** When the history of the networks `q` picks begins, whatever its range: its first slot or pending result. */
+function historyStart(source: SummarySource, q: SlotQuery): number | null {
+  let first = Infinity;
+  const mine = { devnet: q.devnet, network: q.network };
+  source.eachSlot(mine, (_series, start) => (first = Math.min(first, start)));
+  for (const p of source.pendingResults())
+    if ((mine.devnet === undefined || p.devnet === mine.devnet) && (mine.network === undefined || p.network === mine.network))
+      first = Math.min(first, p.at);
+  return Number.isFinite(first) ? first : null;
 }
 
 interface Acc {
