@@ -77,7 +77,7 @@ export type AgentState = z.infer<typeof AgentStateSchema>;
 
 export const ActivityEntrySchema = z.object({
   at: z.number(),
-  kind: z.enum(['share', 'settings', 'status', 'notice', 'policy']),
+  kind: z.enum(['share', 'settings', 'status', 'notice', 'policy', 'wallet', 'network']),
   message: z.string(),
 });
 export type ActivityEntry = z.infer<typeof ActivityEntrySchema>;

@@ -70,7 +70,7 @@ export const RecoveryPhraseSchema = z.object({ words: z.array(z.string()).length
 export type RecoveryPhrase = z.infer<typeof RecoveryPhraseSchema>;
 
 /** What export, remove and a second phrase reveal must prove (see core/wallet/guard.ts). */
-export const GuardedActionSchema = z.enum(['export', 'remove', 'reveal']);
+export const GuardedActionSchema = z.enum(['export', 'remove', 'reveal', 'delegate']);
 export type GuardedAction = z.infer<typeof GuardedActionSchema>;
 /**
  * Keystore-file wallets: the wallet passphrase. OS-kept keys: the token of a confirmation asked for at least
@@ -225,6 +225,10 @@ export const WalletViewSchema = z.object({
   claims: z.array(ClaimRecordSchema),
   /** Confirmations asked for and not used yet (OS-kept keys): shown so a request the user did not make is seen. */
   confirmations: z.array(ConfirmationSchema).optional(),
+  /** A passphrase being checked or a key being encrypted (seconds of scrypt): how far, for a progress bar. */
+  keyWork: KeyWorkProgressSchema.optional(),
+  /** This computer as the network knows it (its device id) and as the user does (its name): claims name it so. */
+  thisDevice: z.object({ id: z.string(), name: z.string() }).optional(),
 });
 export type WalletView = z.infer<typeof WalletViewSchema>;
 

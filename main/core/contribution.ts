@@ -18,6 +18,9 @@ import { startDevnetProcess, type DevnetProcess } from './devnet-process.js';
 import { scheduledHoursPerDay, typicalPowerWatts } from './economics/estimator.js';
 import { EarningsMeter } from './economics/meter.js';
 import { deviceInfo } from './network/device-info.js';
+import { ownerOf, type NetworkClient } from './network/client-types.js';
+import { memberEpochs } from './network/member-epochs.js';
+import type { Member } from './network/member.js';
 import { choosePayoutChain } from './network/payout-chain.js';
 import { linkScheduler } from './network/scheduler-link.js';
 import { startNetworkService, type NetworkService } from './network/service.js';
@@ -41,6 +44,8 @@ export interface ContributionOptions {
   hardware(): HardwareSnapshot | null;
   utcOffsetMinutes(): number;
   wallet: WalletController;
+  /** This machine as a member of a fleet: when it holds an owner's delegation it earns to that owner, wallet or not. */
+  member: Pick<Member, 'signer'>;
   /** Start the embedded devnet when no coordinator URL is set (off in unit tests: it runs a chain and a server). */
   embeddedDevnet: boolean;
   onChange(): void;
@@ -70,6 +75,10 @@ export interface Contribution {
   voucher(): Promise<Voucher | null>;
   /** What a voucher is checked against before a claim: this device's own verified receipts (synced first). */
   claimContext(): Promise<ClaimContext>;
+  /** The network client while connected (the owner's delegation commands sign in its coordinator's time and chain). */
+  client(): NetworkClient | null;
+  /** The id the network knows this device by; null until registered. */
+  deviceId(): string | null;
   close(): Promise<void>;
 }
 
@@ -83,6 +92,9 @@ interface Connected {
   notices: string[];
   /** The chain setting the wallet's chain was last chosen with (JSON), for a network of its own. */
   chain?: string;
+  /** Whose earnings: the wallet's address, or the owner of the delegation in use (`delegation`, its signature). */
+  owner: string;
+  delegation: string | null;
 }
 
 export function createContribution(o: ContributionOptions): Contribution {
@@ -158,6 +170,9 @@ export function createContribution(o: ContributionOptions): Contribution {
     if (closed) return;
     const url = o.settings().network.coordinatorUrl;
     if (connected && connected.url !== url) await stopAll();
+    // A member earns to the owner whose delegation it holds, with no wallet of its own; a new delegation, a new start.
+    const delegated = await o.member.signer();
+    if (connected && connected.delegation !== (delegated?.delegation?.signature ?? null)) await stopAll();
     if (url === null && !o.embeddedDevnet) {
       blocker = 'No network is set, and the local devnet is turned off.';
       return;
@@ -169,7 +184,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     if (connected) return;
     const snapshot = o.hardware();
     const view = wallet.view();
-    if (view.wallet.state !== 'ready') {
+    if (!delegated && view.wallet.state !== 'ready') {
       blocker = view.wallet.state === 'none' ? 'Create or import a wallet to start earning.' : 'Unlock your wallet to start earning.';
       // Only signing needs the key: a locked wallet's claims and balances are read on the chain this network pays on.
       if (url !== null && view.wallet.state === 'locked' && readChainFor !== url) {
@@ -185,12 +200,13 @@ export function createContribution(o: ContributionOptions): Contribution {
     }
     const { lanes, notices } = await deviceLanes(snapshot, process.platform, supportedBackends);
     const registered = lanes.find((lane) => lane.kind === 'gpu')?.id ?? 'cpu';
+    const signer = delegated ?? wallet.service.signer();
     const service = await startNetworkService({
       dataDir: o.dataDir,
       url: url ?? devnet!.url,
       book: await earnings.book(),
       detailDays: () => o.settings().receiptDetailDays,
-      signer: wallet.service.signer(),
+      signer,
       device: deviceInfo(snapshot, o.settings(), o.utcOffsetMinutes(), registered),
       meter,
       clock,
@@ -209,7 +225,7 @@ export function createContribution(o: ContributionOptions): Contribution {
       if (event.type === 'epoch') void wallet.refresh();
       o.onChange();
     });
-    connected = { url, service, scheduler, registered, notices };
+    connected = { url, service, scheduler, registered, notices, owner: ownerOf(signer), delegation: delegated?.delegation?.signature ?? null };
     blocker = null;
     // Once connected (the client's own first contact registers the device, and must not be raced): the payout chain
     // of a network of its own, and on any network what is claimable already (earned before a restart, say).
@@ -283,19 +299,24 @@ export function createContribution(o: ContributionOptions): Contribution {
     whyNoEarnings: () => earnings.why(),
     receipts: (limit) => earnings.receipts(limit),
     voucher: async () => (connected ? connected.service.client.voucher() : null),
+    client: () => connected?.service.client ?? null,
+    deviceId: () => connected?.service.client.deviceId ?? null,
     async claimContext() {
       if (!connected) throw new Error('not connected to a network');
       const { client, ledger } = connected.service;
+      const { owner } = connected;
       // Receipts the coordinator signed since the last sync may be in the voucher.
       await client.syncReceipts().catch(() => 0);
-      const { coordinator } = await client.pinned();
+      const { coordinator, chainId } = await client.pinned();
       const epochs: ClaimContext['epochs'][number][] = [];
       for await (const r of ledger.records()) {
         if (r.source.coordinator.toLowerCase() !== coordinator.toLowerCase() || r.signed.epoch.deviceId !== client.deviceId) continue;
         const { deviceId, firstSeq, lastSeq, totalWei } = r.signed.epoch;
         epochs.push({ deviceId, firstSeq, lastSeq, totalWei });
       }
-      return { deviceId: client.deviceId, coordinator, epochs };
+      // Members earning to this wallet: their signed epochs come from the coordinator, checked as this device's own.
+      const others = (id: string, after: number) => memberEpochs(client, { chainId, coordinator, owner }, id, after);
+      return { deviceId: client.deviceId, coordinator, epochs, others };
     },
     csv: (q) => earnings.csv(query(q)),
     estimates(days) {

@@ -106,7 +106,8 @@ test('create → sign the device registration → earn → claim: the SYNOR bala
   assert.ok(created.ok && created.value.wallet.state === 'ready', JSON.stringify(created));
   address = created.value.wallet.address;
   assert.deepEqual(created.value.balances, { synor: '0', native: '0' });
-  const phrase = await handlers.walletRevealPhrase({ confirm: 'show-recovery-phrase' }); // the one exempt answer
+  // The one exempt answer; a key in a passphrase file shows its phrase only with that passphrase.
+  const phrase = await handlers.walletRevealPhrase({ confirm: 'show-recovery-phrase', auth: { passphrase: 'devnet passphrase' } });
   assert.ok(phrase.ok);
   const key = keyOfPhrase(phrase.value.words);
 

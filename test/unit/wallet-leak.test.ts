@@ -70,7 +70,8 @@ test('create, import, unlock, sign, export, change passphrase and remove never s
   const file = await testWallet({ ...shared, secrets: null });
   await capture.call(() => file.wallet.create({}));
   await capture.call(() => file.wallet.create({ passphrase: 'file passphrase' }));
-  const filePhrase = (await file.wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase' })).words;
+  const filePhrase = (await file.wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase', auth: { passphrase: 'file passphrase' } }))
+    .words;
   secrets.push({ phrase: filePhrase.join(' '), key: keyOfPhrase(filePhrase) });
   const fileAgain = await file.reopen();
   await capture.call(() => fileAgain.signer());

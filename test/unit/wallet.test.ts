@@ -87,12 +87,15 @@ for (const [what, secrets] of [
     const info = await again.create({ passphrase: 'correct horse battery' });
     assert.ok(info.state === 'ready' && info.storage === 'keystore-file');
     assert.ok(logger.lines.some((l) => /warn wallet: .*passphrase-encrypted keystore file/.test(l)));
-    const key = keyOfPhrase((await again.revealRecoveryPhrase(REVEAL)).words);
+    assert.equal(progress.at(-1)?.op, 'encrypt');
+    assert.equal(progress.at(-1)?.fraction, 1);
+    // The phrase of a key in a passphrase file is shown only with that passphrase, the first time too.
+    await fails(again.revealRecoveryPhrase(REVEAL), 'CONFIRMATION_REQUIRED', /Enter your wallet passphrase to show your recovery phrase/);
+    await fails(again.revealRecoveryPhrase({ ...REVEAL, auth: { passphrase: 'wrong horse' } }), 'WRONG_PASSPHRASE');
+    const key = keyOfPhrase((await again.revealRecoveryPhrase({ ...REVEAL, auth: { passphrase: 'correct horse battery' } })).words);
     const file = await readFile(join(options.dir, 'keystore.json'), 'utf8');
     assert.ok(isKeystoreJson(file));
     assert.ok(!file.toLowerCase().includes(key.slice(2).toLowerCase()), 'never the key in plain text');
-    assert.equal(progress.at(-1)?.op, 'encrypt');
-    assert.equal(progress.at(-1)?.fraction, 1);
 
     const later = await reopen();
     assert.equal(later.info().state, 'locked');

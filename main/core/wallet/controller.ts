@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
+import { formatAmount } from '../../common/money.js';
 import { errorText } from '../../common/result.js';
-import type { ChainSettings, ClaimRecord, Voucher, WalletView } from '../../common/wallet.js';
+import type { ChainSettings, ClaimRecord, KeyWorkProgress, Voucher, WalletView } from '../../common/wallet.js';
 import type { Clock, Logger } from '../ports.js';
 import { connectChain, type Balances, type ChainClient } from './chain.js';
 import { checkVoucher, type ClaimContext } from './claim-check.js';
@@ -14,8 +16,12 @@ export interface WalletControllerOptions {
   payouts?: PayoutSource;
   /** Called whenever the view changed (balances, claim status…): publish it in the agent state. */
   onChange?: (view: WalletView) => void;
+  /** Called after each refresh with its view (the automatic claim decides there). */
+  onRefresh?: (view: WalletView) => void;
   /** Per RPC request. */
   timeoutMs?: number;
+  /** What the wallet did, in words, for the activity log: `wallet` for its steps, `notice` for a failed claim. */
+  onActivity?: (kind: 'wallet' | 'notice', message: string) => void;
 }
 
 export interface PayoutSource {
@@ -23,6 +29,8 @@ export interface PayoutSource {
   voucher(): Promise<Voucher | undefined>;
   /** This device's own verified receipts and pinned coordinator, fresh (receipts synced first where possible). */
   context(): Promise<ClaimContext>;
+  /** The id the network knows this device by, once registered. */
+  deviceId?(): string | null;
 }
 
 /** Block times have one-second steps: the block number orders claims of the same second; unmined ones are newest. */
@@ -38,11 +46,16 @@ export class WalletController {
   private history: ClaimRecord[] = [];
   /** Claims sent from this run that the chain's history does not show (pending, failed). */
   private local: ClaimRecord[] = [];
+  private keyWorking: KeyWorkProgress | undefined;
 
   constructor(private readonly options: WalletControllerOptions) {}
 
   get service(): WalletService {
     return this.options.service;
+  }
+
+  get connection(): ChainClient | undefined {
+    return this.chain;
   }
 
   /**
@@ -90,7 +103,9 @@ export class WalletController {
         this.chainStatus = { ...this.chainStatus, status: 'error', message: `Cannot read the chain: ${errorText(error)}` };
       }
     }
-    return this.publish();
+    const view = this.publish();
+    this.options.onRefresh?.(view);
+    return view;
   }
 
   /** Claims the coordinator's current voucher; the view shows the transaction as pending, then its outcome. */
@@ -124,6 +139,13 @@ export class WalletController {
     this.local = this.local.filter((r) => r.txHash !== record.txHash);
     if (record.status !== 'confirmed') this.local.push(record);
     this.options.logger.info(`wallet: claim ${record.txHash} ${record.status}`);
+    const amount = `${formatAmount(BigInt(record.amount))} SYNOR`;
+    if (record.status === 'failed') {
+      this.options.onActivity?.(
+        'notice',
+        `A claim of ${amount} failed: ${record.error ?? 'the chain refused it'} Transaction ${record.txHash}.`,
+      );
+    } else this.options.onActivity?.('wallet', `Claimed ${amount} to your wallet. Transaction ${record.txHash}.`);
     await this.refresh();
     return record;
   }
@@ -132,6 +154,7 @@ export class WalletController {
     const known = new Set(this.history.map((r) => r.txHash));
     const claims = [...this.history, ...this.local.filter((r) => !known.has(r.txHash))].sort(newestFirst);
     const confirmations = this.service.confirmations();
+    const deviceId = this.options.payouts?.deviceId?.();
     return {
       wallet: this.service.info(),
       chain: this.chainStatus,
@@ -139,7 +162,22 @@ export class WalletController {
       claimable: this.claimable.toString(),
       claims,
       ...(confirmations.length > 0 ? { confirmations } : {}),
+      ...(this.keyWorking ? { keyWork: this.keyWorking } : {}),
+      ...(deviceId ? { thisDevice: { id: deviceId, name: hostname() } } : {}),
     };
+  }
+
+  /** Says in the activity log what a wallet step did (commands.ts words each one). */
+  told(message: string): void {
+    this.options.onActivity?.('wallet', message);
+  }
+
+  /** scrypt's progress (seconds of it in unlock, export, import…): published in 5 % steps; `undefined` once done. */
+  keyWork(progress: KeyWorkProgress | undefined): void {
+    const step = (p: KeyWorkProgress | undefined) => (p ? `${p.op}${Math.floor(p.fraction * 20)}` : '');
+    if (step(progress) === step(this.keyWorking)) return;
+    this.keyWorking = progress;
+    this.publish();
   }
 
   close(): void {

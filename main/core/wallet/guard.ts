@@ -48,6 +48,7 @@ const ACTION_WORDS: Record<GuardedAction, string> = {
   export: 'export your wallet',
   remove: 'remove your wallet',
   reveal: 'show your recovery phrase again',
+  delegate: 'let another computer earn to your wallet',
 };
 
 /**

@@ -162,7 +162,8 @@ export class WalletService {
     if (args.confirm !== 'show-recovery-phrase' || !this.#phrase) {
       throw new WalletError('NO_PENDING_PHRASE', 'The recovery phrase is shown only once, right after the wallet is created.');
     }
-    if (this.#revealed) await this.authorize('reveal', args.auth);
+    // A key in a passphrase file shows its phrase only to whoever knows the passphrase, the first time too.
+    if (this.#revealed || this.meta?.storage === 'keystore-file') await this.authorize('reveal', args.auth);
     this.#revealed = true;
     const phrase = this.#phrase;
     if (!phrase) throw new WalletError('NO_PENDING_PHRASE', 'There is no recovery phrase waiting to be confirmed.');
@@ -273,7 +274,7 @@ export class WalletService {
   }
 
   /** The passphrase for keystore-file wallets, else a confirmation past its cool-down and the address typed back. */
-  private async authorize(action: GuardedAction, auth: Authorization | undefined): Promise<void> {
+  async authorize(action: GuardedAction, auth: Authorization | undefined): Promise<void> {
     const meta = this.requireWallet();
     if (meta.storage === 'keystore-file') {
       if (!auth || !('passphrase' in auth)) throw needsPassphrase(action);
