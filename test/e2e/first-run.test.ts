@@ -312,7 +312,7 @@ test(
     await page.getByTestId('coordinator-state').getByText('Saved, but not working yet').waitFor({ timeout: 90_000 });
     await go('Dashboard');
     await page.getByTestId('fix').getByRole('link', { name: 'Check the network address' }).waitFor({ timeout: 90_000 });
-    assert.equal(await page.getByTestId('header-status').textContent(), 'Waiting');
+    assert.equal(await page.getByTestId('header-status').textContent(), 'Offline');
     await screenshot(page, 'dashboard-network-unreachable');
     await page.getByTestId('fix').getByRole('link', { name: 'Check the network address' }).click();
     await heading('Settings');
@@ -327,9 +327,9 @@ test('disconnected: controls are disabled and the figures are marked stale', { t
   await go('Dashboard');
   await heading('Dashboard');
   await agent.stop();
-  await page.getByTestId('connection').getByText('Lost the connection to the agent').waitFor();
+  await page.getByTestId('connection').getByText('This page cannot reach Synor Contributor').waitFor();
   await page.getByText('The figures below are from before the connection was lost.').waitFor();
   assert.equal(await page.getByRole('switch', { name: 'Share resources' }).isDisabled(), true);
-  assert.equal(await page.getByTestId('header-status').textContent(), 'Not connected');
+  assert.equal(await page.getByTestId('header-status').textContent(), 'Offline');
   await screenshot(page, 'dashboard-disconnected');
 });

@@ -89,7 +89,7 @@ test('the activity log explains what happened and can be searched', async () => 
 
 test('settings and the toggle survive an agent restart', async () => {
   await agent.stop();
-  await page.getByText('Lost the connection to the agent').waitFor();
+  await page.getByText('This page cannot reach Synor Contributor').waitFor();
   agent = await startHeadless(home);
   await page.goto(agent.url);
   await switchIs(true);

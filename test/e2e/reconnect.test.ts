@@ -24,7 +24,7 @@ after(async () => {
 });
 
 const switchIs = (on: boolean) => page.waitForSelector(`[role=switch][aria-checked="${on}"]`);
-const lost = () => page.getByText('Lost the connection to the agent.').first();
+const lost = () => page.getByText('This page cannot reach Synor Contributor.').first();
 
 test(
   'after the agent restarts on the same folder, the open page reconnects by itself and is live again',

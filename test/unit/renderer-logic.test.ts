@@ -23,7 +23,11 @@ test('policy reasons get their fix: a setting the system cannot honour is switch
     label: 'Share without waiting for idle time',
     patch: { idleOnly: { enabled: false, minutes: 10 } },
   });
-  assert.deepEqual(fixFor('USER_BUSY'), { label: 'Change this in Settings', href: '#/settings/user-cpu' });
+  assert.deepEqual(fixFor('USER_BUSY'), {
+    label: 'Keep sharing while my programs are busy',
+    patch: { pauseWhenUserCpuAbovePercent: null },
+  });
+  assert.deepEqual(fixFor('APP_RUNNING'), { label: 'Change this in Settings', href: '#/settings/apps' });
   assert.equal(fixFor('SUSPENDED'), null);
 });
 

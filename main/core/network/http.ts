@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { errorText } from '../../common/result.js';
 import { isAllowedCoordinatorUrl } from '../../common/network.js';
 import { ErrorReplySchema } from '../../common/protocol.js';
 import { encodeFrame, FRAME_CONTENT_TYPE } from '../../common/frame.js';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { downloadError } from './download.js';
 
 /** Every way talking to a coordinator can fail, as a code the status line and the retry logic understand. */
 export type NetworkErrorCode =
@@ -156,7 +156,8 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
     if (o.signal?.aborted) throw o.signal.reason;
     if (timeout.aborted)
       throw new NetworkError('TIMEOUT', `No complete reply from ${url.host} within ${Math.round(o.timeoutMs / 1000)} s.`);
-    throw new NetworkError('OFFLINE', `Cannot reach ${url.host} (${(error as NodeJS.ErrnoException).code ?? errorText(error)}).`);
+    // In words: the status line shows it, and "(ECONNREFUSED)" tells a user nothing.
+    throw new NetworkError('OFFLINE', `Cannot reach ${url.host}: ${downloadError(error)}.`);
   }
   o.measured?.({
     sentBytes: frame ? frame.size : json === undefined ? 0 : Buffer.byteLength(json),

@@ -100,5 +100,6 @@ export const settingsText = {
     "When what you can claim reaches the amount below and your wallet can pay the fee, the app claims it by itself, at most once an hour, and tells you. Each claim costs a small fee in the chain's own coin, so a larger amount means fewer fees.",
   autoClaimFrom: 'Claim automatically once there is at least',
   autoClaimFromOff: 'Used only with "Claim my earnings automatically" on.',
+  busyOff: 'Keep sharing while my programs are busy',
   synorAmount: 'Enter an amount of SYNOR, such as 0.5 (a dot before the decimals).',
 } as const;

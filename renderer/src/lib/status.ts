@@ -20,7 +20,6 @@ export interface Overall {
 const SETTINGS_FOR: Partial<Record<ReasonCode, string>> = {
   WAITING_FOR_IDLE: 'idle',
   OUTSIDE_SCHEDULE: 'schedule',
-  USER_BUSY: 'user-cpu',
   ON_BATTERY: 'power',
   BATTERY_LOW: 'power',
   NOT_CHARGING: 'power',
@@ -32,9 +31,13 @@ const SETTINGS_FOR: Partial<Record<ReasonCode, string>> = {
   SHARE_ZERO: 'limits',
 };
 
-/** The fix for a policy reason: a setting this system cannot honour is switched off in one click. */
+/**
+ * The fix for a policy reason: a setting this system cannot honour is switched off in one click (the README's
+ * promise), such as the Light preset's pause on a machine whose own programs keep the processor busy.
+ */
 export function fixFor(code: ReasonCode): Fix | null {
   if (code === 'IDLE_UNKNOWN') return { label: t.fixes.idleOff, patch: { idleOnly: { enabled: false, minutes: 10 } } };
+  if (code === 'USER_BUSY') return { label: t.settings.busyOff, patch: { pauseWhenUserCpuAbovePercent: null } };
   if (code === 'PAUSED_UNTIL') return { label: t.dashboard.resume, patch: { pausedUntil: null } };
   const section = SETTINGS_FOR[code];
   return section ? { label: t.fixes.settings, href: `#/settings/${section}` } : null;
@@ -51,7 +54,8 @@ export function overall(connection: Connection, state: AgentState | null): Overa
   }
   const network = work.network;
   if (network && (network.code === 'offline' || network.code === 'error')) {
-    return { code: 'waiting', reason: network.message, fix: { label: t.fixes.network, href: '#/settings/network' } };
+    const code = network.code === 'offline' ? 'offline' : 'waiting';
+    return { code, reason: network.message, fix: { label: t.fixes.network, href: '#/settings/network' } };
   }
   const blocking = decision?.devices.flatMap((device) => device.reasons).find((reason) => reason.blocking);
   const allowed = decision?.devices.some((device) => device.run) ?? false;
