@@ -56,7 +56,7 @@ const sealed = async (receipts: Receipt[]): Promise<SignedEpoch> => {
 function devnetPayouts(payouts: Payouts, owner: () => string, held: SignedEpoch[], pinned = () => coordinator.address): PayoutSource {
   const link = { settings, provider: chain.provider, fund: async () => undefined };
   return {
-    voucher: async () => (await payouts.voucher(link, 'dev-1', owner(), Math.floor(Date.now() / 1000) + 600)) ?? undefined,
+    voucher: async () => (await payouts.voucher(link, ['dev-1'], owner(), Math.floor(Date.now() / 1000) + 600)) ?? undefined,
     context: async () => ({ deviceId: 'dev-1', coordinator: pinned(), epochs: held.map((s) => s.epoch) }),
   };
 }
