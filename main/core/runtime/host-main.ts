@@ -1,0 +1,69 @@
+import { Socket, type ConnectOpts, type SocketConstructorOpts } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { HostRequestSchema, tensorBuffers, type HostMessage } from './host-protocol.js';
+import { BufferPool, encodeFrame, FrameReader, SPILL_MIN_BYTES } from './frames.js';
+import type { FromWorker, ToWorker } from './host-threads.js';
+import { dieWithAgent, exitWithAgent } from './parent-death.js';
+
+/** The main thread: frames from and to the agent on fd 4, jobs to the worker thread (`entry`: the file both run). */
+export function startMain(entry: URL): void {
+  // Before anything else: a host must not outlive its agent (see parent-death.ts).
+  if (dieWithAgent() === 'parent-gone') process.exit(0);
+  // Run from source (tests), the worker must register tsx itself: Node 20 workers do not get --import loaders.
+  const worker = entry.pathname.endsWith('.ts')
+    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true })
+    : new Worker(entry);
+  const inputs = new BufferPool();
+  const spillDir = process.argv[3]; // from the agent (host.ts), where there is a RAM file system
+  const spill = spillDir === undefined ? undefined : { dir: spillDir, minBytes: SPILL_MIN_BYTES };
+  const reader = new FrameReader(onRequest, (n) => inputs.take(n), spillDir);
+  // The kernel copies each request's tensor bytes straight into the buffer the worker will run on (see host.ts for fd 4).
+  // (Node takes onread in the constructor; @types/node 20 lists it under connect() only.)
+  const options: SocketConstructorOpts & ConnectOpts = {
+    fd: 4,
+    readable: true,
+    writable: true,
+    onread: { buffer: () => reader.target(), callback: (n) => (reader.advance(n), true) },
+  };
+  const pipe = new Socket(options);
+  let written: ArrayBuffer[] = []; // output buffers sent out, going back to the worker with the next job
+  const send = (m: HostMessage): void => {
+    const parts = encodeFrame(m, spill);
+    const sent = (): void => {
+      if (m.type === 'done') written.push(...tensorBuffers(m.outputs));
+    };
+    parts.forEach((part, i) => pipe.write(part, i === parts.length - 1 ? sent : undefined));
+  };
+  // Jobs handed to the worker, in the order it runs them: one starts as the one before it ends.
+  const queued: string[] = [];
+  // A dead worker leaves sessions in an unknown state: exit and let the agent restart us.
+  worker.on('error', (e) => {
+    process.stderr.write(`job host worker failed: ${e.stack ?? String(e)}\n`);
+    process.exit(70);
+  });
+  worker.on('exit', () => process.exit(70));
+  worker.on('message', ({ message, recycle }: FromWorker) => {
+    inputs.give(recycle);
+    send(message);
+    if (message.type !== 'done' && message.type !== 'failed') return;
+    queued.shift();
+    if (queued[0] !== undefined) send({ type: 'started', jobId: queued[0] });
+  });
+  exitWithAgent(pipe);
+  function onRequest(raw: unknown): void {
+    const parsed = HostRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const jobId = typeof raw === 'object' && raw && 'jobId' in raw ? String(raw.jobId) : '';
+      send({ type: 'failed', jobId, code: 'bad-request', message: parsed.error.message.slice(0, 500) });
+      return;
+    }
+    if (parsed.data.type === 'shutdown') process.exit(0);
+    const req = parsed.data;
+    queued.push(req.jobId);
+    if (queued.length === 1) send({ type: 'started', jobId: req.jobId });
+    const recycle = written;
+    written = [];
+    // Feeds may share one buffer (small tensors from one pool): each buffer is transferred once.
+    worker.postMessage({ req, recycle } satisfies ToWorker, [...tensorBuffers(req.feeds), ...recycle]);
+  }
+}

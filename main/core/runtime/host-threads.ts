@@ -1,0 +1,24 @@
+/** What the job host's two threads share: the messages between them and the coded error a job fails with. */
+import type { HostErrorCode, HostMessage, RunRequest } from './host-protocol.js';
+
+export class HostError extends Error {
+  constructor(
+    readonly code: HostErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Between the threads, one message each way per job (each one wakes a thread that may preempt a compute thread):
+ * a job goes in with the output buffers already written out, and its end comes back with its input buffers.
+ */
+export interface ToWorker {
+  req: RunRequest;
+  recycle: ArrayBuffer[];
+}
+export interface FromWorker {
+  message: HostMessage;
+  recycle: ArrayBuffer[];
+}

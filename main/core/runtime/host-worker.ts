@@ -1,0 +1,197 @@
+/**
+ * The job host's worker thread: runs one job at a time on a warm onnxruntime session (host-sessions.ts), writing
+ * outputs into pooled buffers when the shapes are known, and reports each job's accounting.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import type { Tensor as OrtTensor } from 'onnxruntime-node';
+import { DTYPE_BYTES, DTypeSchema, type DType } from '../../common/task.js';
+import { SerialQueue } from '../../common/serial.js';
+import { tensorBuffers, type HostMessage, type HostTensor, type RunRequest } from './host-protocol.js';
+import { WarmSessions, type Ort, type Warm } from './host-sessions.js';
+import { HostError, type FromWorker, type ToWorker } from './host-threads.js';
+import { BufferPool } from './frames.js';
+import { countOperations } from './model-graph.js';
+import { lowerThisThread } from './process-control.js';
+import { firstLine } from './providers.js';
+
+type Post = (message: HostMessage, transfer?: ArrayBuffer[], recycle?: ArrayBuffer[]) => void;
+
+class JobRunner {
+  readonly outputs = new BufferPool();
+  private readonly sessions: WarmSessions;
+
+  constructor(
+    private readonly ort: Ort,
+    private readonly post: Post,
+  ) {
+    this.sessions = new WarmSessions(ort, (message) => post(message));
+  }
+
+  private feedsFor(warm: Warm, req: RunRequest): Record<string, OrtTensor> {
+    const wanted = new Map(warm.session.inputMetadata.map((m) => [m.name, m]));
+    for (const name of Object.keys(req.feeds))
+      if (!wanted.has(name))
+        throw new HostError('bad-input', `the model has no input "${name}" (inputs: ${[...wanted.keys()].join(', ')})`);
+    const feeds: Record<string, OrtTensor> = {};
+    for (const [name, meta] of wanted) {
+      const t = req.feeds[name];
+      if (!t) throw new HostError('bad-input', `missing input "${name}"`);
+      if (meta.isTensor) {
+        if (meta.type !== t.dtype) throw new HostError('bad-input', `input "${name}": expected ${meta.type}, got ${t.dtype}`);
+        const fits = meta.shape.length === t.shape.length && meta.shape.every((d, i) => typeof d !== 'number' || d === t.shape[i]);
+        if (!fits)
+          throw new HostError('bad-input', `input "${name}": expected shape [${meta.shape.join(', ')}], got [${t.shape.join(', ')}]`);
+      }
+      feeds[name] = new this.ort.Tensor(t.dtype, typedView(t), t.shape);
+    }
+    return feeds;
+  }
+
+  /** Pooled output tensors, when this model gave these input shapes a fixed output shape before. */
+  private preallocated(warm: Warm, shapesKey: string, names: string[]): Record<string, HostTensor> | undefined {
+    const shapes = warm.outputShapes.get(shapesKey);
+    if (!shapes || names.some((n) => !shapes[n] || !warm.outputTypes.has(n))) return undefined;
+    return Object.fromEntries(
+      names.map((n) => {
+        const dtype = warm.outputTypes.get(n)!;
+        const shape = shapes[n]!;
+        return [n, { dtype, shape, data: this.outputs.take(shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype]) }];
+      }),
+    );
+  }
+
+  private async compute(
+    warm: Warm,
+    req: RunRequest,
+    feeds: Record<string, OrtTensor>,
+    shapesKey: string,
+  ): Promise<Record<string, HostTensor>> {
+    const into = this.preallocated(warm, shapesKey, req.outputs);
+    try {
+      if (into) {
+        const fetches = Object.fromEntries(Object.entries(into).map(([n, t]) => [n, new this.ort.Tensor(t.dtype, typedView(t), t.shape)]));
+        await warm.session.run(feeds, fetches);
+        return into;
+      }
+      const results = await warm.session.run(feeds, req.outputs);
+      const out = Object.fromEntries(req.outputs.map((name) => [name, hostTensor(name, results[name] as OrtTensor)]));
+      remember(warm.outputShapes, shapesKey, Object.fromEntries(Object.entries(out).map(([n, t]) => [n, t.shape])));
+      return out;
+    } catch (e) {
+      if (e instanceof HostError) throw e;
+      if (!into) throw new HostError('run-failed', `onnxruntime failed: ${firstLine(e)}`);
+      // The output shape depends on the data after all: let onnxruntime allocate from now on.
+      warm.outputShapes.delete(shapesKey);
+      this.outputs.give(tensorBuffers(into));
+      return this.compute(warm, req, feeds, shapesKey);
+    }
+  }
+
+  async run(req: RunRequest): Promise<void> {
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    resetPeakRss();
+    try {
+      const warm = await this.sessions.open(req);
+      const feeds = this.feedsFor(warm, req);
+      const missing = req.outputs.filter((o) => !warm.session.outputNames.includes(o));
+      if (missing.length) throw new HostError('bad-input', `the model has no output ${missing.map((m) => `"${m}"`).join(', ')}`);
+      const feedShapes = Object.fromEntries(Object.entries(req.feeds).map(([n, t]) => [n, t.shape]));
+      const shapesKey = JSON.stringify(feedShapes);
+      const out = await this.compute(warm, req, feeds, shapesKey);
+      const used = process.cpuUsage(cpu);
+      const operations = warm.operations.get(shapesKey) ?? remember(warm.operations, shapesKey, countOperations(warm.graph, feedShapes));
+      this.post(
+        {
+          type: 'done',
+          jobId: req.jobId,
+          outputs: out,
+          accounting: {
+            wallMs: performance.now() - started,
+            cpuMs: (used.user + used.system) / 1000,
+            peakRssBytes: peakRss(),
+            operations,
+            provider: warm.provider,
+          },
+        },
+        tensorBuffers(out),
+        tensorBuffers(req.feeds),
+      );
+    } catch (e) {
+      const code = e instanceof HostError ? e.code : 'run-failed';
+      this.post({ type: 'failed', jobId: req.jobId, code, message: firstLine(e) }, [], tensorBuffers(req.feeds));
+    }
+  }
+}
+
+export async function startWorker(): Promise<void> {
+  // The worker's parent is the job host's main thread, always there.
+  const port = parentPort!;
+  // Before onnxruntime starts its threads, which inherit this thread's priority.
+  lowerThisThread(process.argv[2] === 'low' ? 'low' : 'idle');
+  const runner = new JobRunner(await import('onnxruntime-node'), (message, transfer = [], recycle = []) =>
+    port.postMessage({ message, recycle } satisfies FromWorker, [...transfer, ...recycle]),
+  );
+  // One job at a time, in arrival order; the next request waits here while this one computes.
+  const jobs = new SerialQueue();
+  port.on('message', ({ req, recycle }: ToWorker) => {
+    runner.outputs.give(recycle);
+    void jobs.run(() => runner.run(req)); // parsed by the main thread; run() reports its own failures
+  });
+}
+
+/** Per-shape memo; a task stream of ever new shapes must not grow it without end. */
+function remember<T>(memo: Map<string, T>, key: string, value: T): T {
+  if (memo.size >= 256) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
+type Typed = Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array | Uint16Array;
+function typedView(t: HostTensor): Typed {
+  const size = DTYPE_BYTES[t.dtype];
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  if (t.data.byteLength !== count * size)
+    throw new HostError('bad-input', `tensor of shape [${t.shape.join(', ')}] needs ${count * size} bytes, got ${t.data.byteLength}`);
+  // Typed views need aligned offsets; a copy is cheaper than a wrong answer.
+  const d = t.data.byteOffset % size ? new Uint8Array(t.data) : t.data;
+  const make = {
+    float32: Float32Array,
+    float16: Uint16Array,
+    int8: Int8Array,
+    uint8: Uint8Array,
+    bool: Uint8Array,
+    int32: Int32Array,
+    int64: BigInt64Array,
+  }[t.dtype];
+  return new make(d.buffer as ArrayBuffer, d.byteOffset, count);
+}
+
+function hostTensor(name: string, t: OrtTensor | undefined): HostTensor {
+  if (!t) throw new HostError('run-failed', `output "${name}" missing`);
+  const dtype = DTypeSchema.safeParse(t.type);
+  if (!dtype.success) throw new HostError('run-failed', `output "${name}" has type ${t.type}, which results cannot carry`);
+  const data = t.data as Typed;
+  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // A view into a shared slab (small outputs) must not take the slab with it when transferred.
+  return { dtype: dtype.data as DType, shape: [...t.dims], data: view.byteLength === data.buffer.byteLength ? view : view.slice() };
+}
+
+// Linux: writing 5 to clear_refs resets VmHWM, so the peak is this job's. Elsewhere: the process's lifetime peak.
+function resetPeakRss(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // not Linux
+  }
+}
+function peakRss(): number {
+  try {
+    const kb = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
