@@ -1,0 +1,38 @@
+import type { MemberReport } from '../../common/fleet.js';
+import type { EarningsQuery, EarningsSummary, Estimates } from '../../common/network.js';
+import type { AgentState } from '../../common/state.js';
+
+/** What this machine tells its fleet owner: the row of a fleet view, from the agent's own state. Nothing secret. */
+export interface ReportSource {
+  state(): AgentState;
+  earnings(query: EarningsQuery): EarningsSummary | null;
+  estimates(days: number): Estimates | null;
+  name: string;
+  now(): number;
+}
+
+/** Local midnight today, as the Earnings page cuts days. */
+const startOfToday = (now: number): number => new Date(now).setHours(0, 0, 0, 0);
+
+const cap = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+export function memberReport(source: ReportSource): MemberReport {
+  const state = source.state();
+  // The network in use's figures only, as this machine's own dashboard shows them.
+  const network = state.work.networks?.find((entry) => entry.current)?.key;
+  const today = source.earnings({ fromMs: startOfToday(source.now()), ...(network === undefined ? {} : { network }) });
+  const temperatures = [state.signals?.cpu.tempC ?? null, ...(state.signals?.gpus ?? []).map((gpu) => gpu.tempC)].filter(
+    (reading): reading is number => reading !== null,
+  );
+  return {
+    name: cap(source.name, 120),
+    version: cap(state.version, 40),
+    sharing: state.sharing,
+    status: { code: state.status.code, reason: cap(state.status.reason, 500) },
+    devices: (state.hardware?.devices ?? []).slice(0, 64).map((device) => ({ name: cap(device.name, 200), kind: device.type.kind })),
+    perHourWei: source.estimates(7)?.synor.perHourWei ?? null,
+    today: today?.total ?? null,
+    total: state.work.earned,
+    temperatureC: temperatures.length === 0 ? null : Math.max(...temperatures),
+  };
+}
