@@ -20,6 +20,7 @@ import {
   type TypedDataTypes,
 } from '../main/common/protocol.js';
 import { payoutDomain, VOUCHER_TYPES, type Voucher } from '../main/common/wallet.js';
+import { DELEGATION_TYPES, REVOCATION_TYPES, type Delegation, type Revocation } from '../main/common/delegation.js';
 import { NO_REWARD, rewardWei } from '../main/core/economics/rewards.js';
 import { epochOf } from '../main/core/network/epochs.js';
 import { leafHash, merkleProof, merkleRoot } from '../main/core/network/merkle.js';
@@ -30,6 +31,9 @@ const CHAIN_ID = 31337;
 // Test keys only: public in this file and in the doc, never to hold anything.
 const coordinator = new Wallet(id('synor protocol vectors: coordinator key'));
 const owner = new Wallet(id('synor protocol vectors: owner key'));
+// A member machine's device key, registering under the owner's delegation.
+const member = new Wallet(id('synor protocol vectors: member device key'));
+const MEMBER_DEVICE_ID = 'dev-81b0e6c5a9f2';
 const PAYOUT_ADDRESS = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const DEVICE_ID = 'dev-3f9c2a71d4e8';
 const T0 = 1_764_680_000_000;
@@ -135,7 +139,7 @@ async function epochs(all: Receipt[]) {
 /** A voucher for the first epoch, and one for the second with a range of another device of the owner's beside it. */
 async function vouchers(first: Epoch, second: Epoch) {
   const domain = payoutDomain(CHAIN_ID, PAYOUT_ADDRESS);
-  const other = { deviceId: 'dev-81b0e6c5a9f2', firstSeq: 1, lastSeq: 12, amount: '1000000000000000000' };
+  const other = { deviceId: MEMBER_DEVICE_ID, firstSeq: 1, lastSeq: 12, amount: '1000000000000000000' };
   const bodies: Omit<Voucher, 'signature'>[] = [
     {
       owner: owner.address,
@@ -185,6 +189,45 @@ async function registrations() {
   return Promise.all(bodies.map((message) => signed(owner, { domain, types: REGISTRATION_TYPES, message })));
 }
 
+/**
+ * Two delegations of the owner to the member's key (any device, until revoked; one device, for 30 days), a
+ * revocation of them, and a registration the member's key signs under the first (sent with it as `delegation`).
+ */
+async function delegations() {
+  const domain = { ...eip712Domain(CHAIN_ID) };
+  const bodies: Delegation[] = [
+    { owner: owner.address, delegate: member.address, deviceId: '', issuedAt: T0, expiresAt: 0, nonce: `0x${'11'.repeat(32)}` },
+    {
+      owner: owner.address,
+      delegate: member.address,
+      deviceId: MEMBER_DEVICE_ID,
+      issuedAt: T0,
+      expiresAt: T0 + 30 * 86_400_000,
+      nonce: `0x${'22'.repeat(32)}`,
+    },
+  ];
+  const signedDelegations = await Promise.all(bodies.map((message) => signed(owner, { domain, types: DELEGATION_TYPES, message })));
+  const revocation: Revocation = { owner: owner.address, delegate: member.address, issuedAt: T0 + 86_400_000 };
+  const info = JSON.parse((await registrations())[0]!.message.info as string) as Record<string, unknown>;
+  const registration: Registration = {
+    deviceId: MEMBER_DEVICE_ID,
+    owner: owner.address,
+    coordinator: coordinator.address,
+    info: JSON.stringify({ ...info, deviceId: MEMBER_DEVICE_ID }),
+    issuedAt: T0 + 1_000,
+  };
+  return {
+    delegations: signedDelegations,
+    revocations: [await signed(owner, { domain, types: REVOCATION_TYPES, message: revocation })],
+    delegatedRegistrations: [
+      {
+        ...(await signed(member, { domain, types: REGISTRATION_TYPES, message: registration })),
+        delegation: { delegation: bodies[0], signature: signedDelegations[0]!.signature },
+      },
+    ],
+  };
+}
+
 /** Every vector, as the file holds them. */
 export async function protocolVectors() {
   const all = receipts();
@@ -193,11 +236,13 @@ export async function protocolVectors() {
     about:
       'Byte-level vectors for synor-provider/2 (docs/protocol.md), made from the reference code by scripts/protocol-vectors.ts: ' +
       'receipt leaves (bytes hashed: 0x00 then the UTF-8 leaf text), RFC 6962 Merkle roots of the first n receipts with every ' +
-      'audit path, and EIP-712 domain separators, struct hashes, digests and signatures of epochs, vouchers and registrations. ' +
+      'audit path, and EIP-712 domain separators, struct hashes, digests and signatures of epochs, vouchers, registrations, ' +
+      "delegations and revocations (a member machine's device key registering under the owner's delegation). " +
       'The keys are test keys, published here on purpose: never send anything to their addresses.',
     keys: {
       coordinator: { privateKey: coordinator.privateKey, address: coordinator.address },
       owner: { privateKey: owner.privateKey, address: owner.address },
+      member: { privateKey: member.privateKey, address: member.address },
     },
     chainId: CHAIN_ID,
     payoutAddress: PAYOUT_ADDRESS,
@@ -207,6 +252,7 @@ export async function protocolVectors() {
     epochs: signedEpochs,
     vouchers: await vouchers(signedEpochs[0]!.message as Epoch, signedEpochs[1]!.message as Epoch),
     registrations: await registrations(),
+    ...(await delegations()),
   };
 }
 

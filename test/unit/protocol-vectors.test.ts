@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { Wallet, verifyTypedData } from 'ethers';
 import { EpochSchema, ReceiptSchema, RegistrationSchema, type Receipt, type TypedDataTypes } from '../../main/common/protocol.js';
 import { VoucherSchema } from '../../main/common/wallet.js';
+import { DelegatedRegisterRequestSchema, DELEGATION_TYPES, DelegationSchema, RevocationSchema } from '../../main/common/delegation.js';
 import { leafHash, verifyMerkleProof } from '../../main/core/network/merkle.js';
 import { bundleProblem, splitProblem } from '../../main/core/network/receipts.js';
 import { protocolVectors, VECTORS_FILE } from '../../scripts/protocol-vectors.js';
@@ -20,20 +21,24 @@ interface SignedVector {
   signature: string;
 }
 interface Vectors {
-  keys: Record<'coordinator' | 'owner', { privateKey: string; address: string }>;
+  keys: Record<'coordinator' | 'owner' | 'member', { privateKey: string; address: string }>;
   receipts: Receipt[];
   leaves: { seq: number; text: string; bytes: string; leafHash: string }[];
   trees: { size: number; root: string; proofs: { index: number; path: string[] }[] }[];
   epochs: SignedVector[];
   vouchers: SignedVector[];
   registrations: SignedVector[];
+  delegations: SignedVector[];
+  revocations: SignedVector[];
+  delegatedRegistrations: (SignedVector & { delegation: unknown })[];
 }
 
 const file = JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as Vectors;
 
 test('the vector file is exactly what the code makes today', { timeout: 60_000 }, async () => {
   const made = JSON.parse(JSON.stringify(await protocolVectors())) as Vectors;
-  for (const kind of ['keys', 'receipts', 'leaves', 'trees', 'epochs', 'vouchers', 'registrations'] as const) {
+  const kinds = ['keys', 'receipts', 'leaves', 'trees', 'epochs', 'vouchers', 'registrations', 'delegations', 'revocations'] as const;
+  for (const kind of [...kinds, 'delegatedRegistrations'] as const) {
     assert.deepEqual(file[kind], made[kind], `${kind}: run node --import tsx scripts/protocol-vectors.ts if the change is meant`);
   }
   assert.deepEqual(file, made);
@@ -57,7 +62,7 @@ test('every vector passes the checks a device makes', { timeout: 60_000 }, () =>
     // A proof for another place, or under a root of another size, fails.
     if (tree.size > 1) assert.equal(verifyMerkleProof(leaves[0]!, 1, tree.size, tree.proofs[0]!.path, tree.root), false);
   }
-  const signedBy = (v: SignedVector, key: 'coordinator' | 'owner'): void => {
+  const signedBy = (v: SignedVector, key: keyof Vectors['keys']): void => {
     assert.equal(v.signer, file.keys[key].address);
     assert.equal(verifyTypedData(v.domain, v.types, v.message, v.signature), v.signer);
   };
@@ -75,6 +80,22 @@ test('every vector passes the checks a device makes', { timeout: 60_000 }, () =>
   for (const v of file.registrations) {
     signedBy(v, 'owner');
     RegistrationSchema.parse(v.message);
+  }
+  for (const v of file.delegations) {
+    signedBy(v, 'owner');
+    DelegationSchema.parse(v.message);
+  }
+  for (const v of file.revocations) {
+    signedBy(v, 'owner');
+    RevocationSchema.parse(v.message);
+  }
+  // Signed by the member's key, sent with the owner's delegation for it: what a coordinator accepts.
+  for (const v of file.delegatedRegistrations) {
+    signedBy(v, 'member');
+    const request = DelegatedRegisterRequestSchema.parse({ registration: v.message, signature: v.signature, delegation: v.delegation });
+    const { delegation, signature } = request.delegation!;
+    assert.equal(verifyTypedData(v.domain, DELEGATION_TYPES, delegation, signature), file.keys.owner.address);
+    assert.equal(delegation.delegate, file.keys.member.address);
   }
 });
 
