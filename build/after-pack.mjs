@@ -2,7 +2,7 @@
 // the app loads at run time was unpacked from the asar archive (a .node file or a shared library inside app.asar
 // cannot be loaded). electron-builder imports it (its hooks may be ES modules).
 import * as electronFuses from '@electron/fuses';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A hardened binary: no running as plain Node, no NODE_OPTIONS or --inspect, encrypted cookies, the app only from a checked asar. */
@@ -55,7 +55,21 @@ export function unpackedProblems(resources, projectDir, platform, arch) {
   for (const file of existsSync(built) ? readdirSync(built).filter((f) => f.endsWith('.node')) : []) {
     if (!existsSync(join(unpacked, 'native', 'build', 'Release', file))) problems.push(`the native hardware addon ${file} is not unpacked`);
   }
+  if (dependsOnAnvil(projectDir) && !anvilUnpacked(unpacked)) problems.push("the embedded devnet's chain (anvil) is not unpacked");
   return problems;
+}
+
+/** Whether the app ships anvil (the embedded devnet's chain): a runtime dependency in its package.json. */
+function dependsOnAnvil(projectDir) {
+  const file = join(projectDir, 'package.json');
+  return existsSync(file) && '@foundry-rs/anvil' in (JSON.parse(readFileSync(file, 'utf8')).dependencies ?? {});
+}
+
+/** An anvil program in one of @foundry-rs's platform packages (the one npm installed for this machine). */
+function anvilUnpacked(unpacked) {
+  const scope = join(unpacked, 'node_modules', '@foundry-rs');
+  const packages = existsSync(scope) ? readdirSync(scope).filter((name) => name.startsWith('anvil-')) : [];
+  return packages.some((name) => ['anvil', 'anvil.exe'].some((exe) => existsSync(join(scope, name, 'bin', exe))));
 }
 
 export default async function afterPack(context, fuses = electronFuses) {

@@ -39,6 +39,22 @@ const common = {
   plugins: [zodEnglishOnly],
 };
 
+/**
+ * The embedded devnet's process entry (source and bundle name) as core imports it (main/devnet/process-entry.ts):
+ * compiled and read here, so the bundle is built from the record core forks by and the two cannot drift apart.
+ */
+async function devnetEntry() {
+  const { outputFiles } = await build({
+    ...common,
+    entryPoints: ['main/devnet/process-entry.ts'],
+    format: 'esm',
+    sourcemap: false,
+    write: false,
+  });
+  const record = await import(`data:text/javascript,${encodeURIComponent(outputFiles[0].text)}`);
+  return { entryPoints: [record.DEVNET_ENTRY_SOURCE], outfile: `dist/main/${record.DEVNET_BUNDLE}.js` };
+}
+
 await Promise.all([
   writeIcons('build/icon.svg', 'dist/icons'),
   build({ ...common, entryPoints: ['main/core/headless.ts'], outfile: 'dist/main/headless.js', format: 'esm', external }),
@@ -80,7 +96,7 @@ await Promise.all([
   // `npm run detect`, compiled so it starts in a fraction of tsx's time (scripts/detect.mjs runs it).
   build({ ...common, entryPoints: ['main/core/hardware/detect-command.ts'], outfile: 'dist/main/detect.js', format: 'esm', external }),
   // The embedded local devnet (coordinator + chain), forked by the agent when no network is set.
-  build({ ...common, entryPoints: ['main/devnet/standalone.ts'], outfile: 'dist/main/devnet.js', format: 'esm', external }),
+  build({ ...common, ...(await devnetEntry()), format: 'esm', external }),
   // The sandboxed preload may require only 'electron', so everything else is bundled in.
   build({ ...common, entryPoints: ['main/preload/index.ts'], outfile: 'dist/preload/index.cjs', format: 'cjs', external: ['electron'] }),
 ]);

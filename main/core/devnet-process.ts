@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import type { ChainSettings } from '../common/wallet.js';
 import { DevnetReadySchema } from '../common/devnet.js';
-import { childEntry } from './child-entry.js';
+import { devnetProcessEntry } from '../devnet/process-entry.js';
 import type { Logger } from './ports.js';
 
 export interface DevnetProcess {
@@ -10,9 +10,9 @@ export interface DevnetProcess {
   stop(): Promise<void>;
 }
 
-/** Forks the local devnet (main/devnet/standalone.ts) and waits for it to say where it listens. */
+/** Forks the local devnet (its process entry: devnet/process-entry.ts) and waits for it to say where it listens. */
 export function startDevnetProcess(dataDir: string, logger: Logger): Promise<DevnetProcess> {
-  const entry = childEntry(import.meta.url, '../devnet/standalone', 'devnet');
+  const entry = devnetProcessEntry();
   const child = fork(entry.path, ['--port', '0', '--data', dataDir], {
     execArgv: entry.execArgv,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -28,7 +28,7 @@ test('electron-builder.yml passes electron-builder validation, with icons, deb d
   const config = await getConfig(ROOT, 'electron-builder.yml', null);
   await validateConfiguration(config, logger);
   assert.equal(config['appId'], 'network.synor.contributor');
-  assert.deepEqual(config['asarUnpack'], ['**/*.node', 'node_modules/onnxruntime-node/bin/**']);
+  assert.deepEqual(config['asarUnpack'], ['**/*.node', 'node_modules/onnxruntime-node/bin/**', 'node_modules/@foundry-rs/anvil-*/**']);
   assert.equal(config['afterPack'], './build/after-pack.mjs');
   const publish = config['publish'] as { provider: string; url: string };
   assert.equal(publish.provider, 'generic');
@@ -94,7 +94,7 @@ test('icons are rendered from the SVG: PNGs by size, an ICO and an ICNS whose en
 });
 
 /** A packaged Linux app folder as electron-builder lays it out, with what asarUnpack should have put beside app.asar. */
-async function packedApp(withOnnx: boolean, withAddon: boolean) {
+async function packedApp(withOnnx: boolean, withAddon: boolean, anvil: 'none' | 'packed' | 'unpacked' = 'none') {
   const appOutDir = await tempDir('synor-pack-');
   const unpacked = join(appOutDir, 'resources', 'app.asar.unpacked');
   await writeFile(join(appOutDir, 'synor-contributor'), 'ELF');
@@ -110,6 +110,13 @@ async function packedApp(withOnnx: boolean, withAddon: boolean) {
   if (withAddon) {
     await mkdir(join(unpacked, 'native', 'build', 'Release'), { recursive: true });
     await writeFile(join(unpacked, 'native', 'build', 'Release', 'synor_hardware.node'), 'addon');
+  }
+  // An app that depends on anvil (the embedded devnet's chain) ships its program for this platform unpacked.
+  if (anvil !== 'none')
+    await writeFile(join(projectDir, 'package.json'), JSON.stringify({ dependencies: { '@foundry-rs/anvil': '^1.7.1' } }));
+  if (anvil === 'unpacked') {
+    await mkdir(join(unpacked, 'node_modules', '@foundry-rs', 'anvil-linux-amd64', 'bin'), { recursive: true });
+    await writeFile(join(unpacked, 'node_modules', '@foundry-rs', 'anvil-linux-amd64', 'bin', 'anvil'), 'ELF');
   }
   return {
     electronPlatformName: 'linux',
@@ -140,8 +147,12 @@ test('after pack: the fuses are flipped on the packaged binary, once the native 
   assert.equal(fuseConfig(fuses, 'darwin', 'arm64').resetAdHocDarwinSignature, true);
 });
 
-test('after pack: a build whose onnxruntime or addon stayed inside app.asar fails, saying what is missing', async () => {
+test('after pack: a build whose onnxruntime, addon or anvil stayed inside app.asar fails, saying what is missing', async () => {
   const noFlip = { ...fuses, flipFuses: async () => assert.fail('fuses flipped on a broken package') };
   await assert.rejects(hook(await packedApp(false, true), noFlip), /onnxruntime's binding for linux\/x64 is not unpacked/);
   await assert.rejects(hook(await packedApp(true, false), noFlip), /native hardware addon synor_hardware\.node is not unpacked/);
+  await assert.rejects(hook(await packedApp(true, true, 'packed'), noFlip), /the embedded devnet's chain \(anvil\) is not unpacked/);
+  const flipped: string[] = [];
+  await hook(await packedApp(true, true, 'unpacked'), { ...fuses, flipFuses: async (path: string) => (flipped.push(path), 1) });
+  assert.equal(flipped.length, 1);
 });

@@ -30,6 +30,10 @@ const cases: [string, string, string | null][] = [
   // core never reaches into the devnet; the devnet reaches into core only through its declared entry points
   ['imports-devnet', 'main/core/fixture.ts', 'no-restricted-imports'],
   ['imports-devnet', 'main/core/network/fixture.ts', 'no-restricted-imports'],
+  // ... but for the devnet's process entry, which core forks: an import lint sees, from core only
+  ['imports-devnet-process-entry', 'main/core/fixture.ts', null],
+  ['imports-devnet-process-entry', 'main/core/policy/fixture.ts', 'no-restricted-imports'],
+  ['imports-devnet-process-entry', 'main/cli/fixture.ts', 'no-restricted-imports'],
   ['imports-core-internal', 'main/devnet/fixture.ts', 'no-restricted-imports'],
   ['imports-core-entry-point', 'main/devnet/fixture.ts', null],
   ['imports-core-entry-point', 'main/core/fixture.ts', null],

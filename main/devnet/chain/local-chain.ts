@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { Contract, ContractFactory, JsonRpcProvider, Network, NonceManager, Wallet, parseEther, parseUnits, type Signer } from 'ethers';
 import { z } from 'zod';
 import type { ChainSettings } from '../../common/wallet.js';
@@ -30,7 +31,8 @@ function anvilBinary(): string {
   const arch = process.arch === 'x64' ? 'amd64' : process.arch;
   const exe = process.platform === 'win32' ? 'anvil.exe' : 'anvil';
   try {
-    return require.resolve(`@foundry-rs/anvil-${process.platform}-${arch}/bin/${exe}`);
+    // In the packaged app the program is unpacked beside app.asar (electron-builder.yml): no program runs from inside it.
+    return require.resolve(`@foundry-rs/anvil-${process.platform}-${arch}/bin/${exe}`).replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
   } catch {
     throw new Error(`No anvil binary for ${process.platform}-${process.arch}: the devnet chain needs @foundry-rs/anvil (npm install).`);
   }
