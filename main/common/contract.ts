@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { PRESETS, SettingsPatchSchema, SettingsSchema } from './settings.js';
+import { DeviceHistorySchema } from './device-history.js';
+import { fleetCommands } from './fleet.js';
 import { HardwareSnapshotSchema } from './hardware.js';
 import { EarningsQuerySchema, EarningsSummarySchema, EstimatesSchema } from './network.js';
 import { ReceiptSchema } from './protocol.js';
+import { delegationCommands } from './delegation.js';
 import { ActivityEntrySchema, AgentStateSchema } from './state.js';
 import { walletCommands } from './wallet.js';
 
@@ -27,6 +30,8 @@ export const commands = {
     args: z.object({ report: z.unknown() }).strict(),
     result: z.object({ deviceId: z.string().nullable(), note: z.string() }),
   },
+  /** Each device's speed, use and temperature over the last hour (the Devices page's graphs). */
+  getDeviceHistory: { args: NoArgs, result: DeviceHistorySchema },
   dismissNotice: { args: z.object({ id: z.string().max(200) }).strict(), result: AgentStateSchema },
   getEarnings: { args: EarningsQuerySchema.omit({ utcOffsetMinutes: true }), result: EarningsSummarySchema },
   /** CSV of every receipt in the range, for the user's records or taxes. */
@@ -42,6 +47,8 @@ export const commands = {
     result: z.array(ReceiptSchema.extend({ devnet: z.boolean(), coordinator: z.string() })),
   },
   ...walletCommands,
+  ...delegationCommands,
+  ...fleetCommands,
 } as const;
 
 export type CommandName = keyof typeof commands;

@@ -5,6 +5,11 @@ import { PRESETS } from '../common/settings.js';
 import type { AgentState } from '../common/state.js';
 import type { ActivityLog } from './activity.js';
 import type { Contribution } from './contribution.js';
+import { delegationHandlers } from './delegation-commands.js';
+import type { Member } from './network/member.js';
+import { fleetHandlers } from './fleet/commands.js';
+import type { Fleet } from './fleet/fleet.js';
+import type { DeviceHistoryRecorder } from './monitor/device-history.js';
 import type { HardwareService } from './hardware/service.js';
 import type { Clock, Logger } from './ports.js';
 import type { SettingsKeeper } from './settings/settings-keeper.js';
@@ -22,6 +27,10 @@ export interface CommandDeps {
   hardware: HardwareService;
   contribution: Contribution;
   wallet: WalletController;
+  /** This machine as a fleet member: its device key and the owner's delegation it earns under. */
+  member: Member;
+  fleet: Fleet;
+  history: Pick<DeviceHistoryRecorder, 'view'>;
   clock: Pick<Clock, 'now'>;
   logger: Logger;
   /** Removes a notice and says what the state is now. */
@@ -82,7 +91,10 @@ function commandHandlers(d: CommandDeps): Handlers {
       return estimates ? ok(estimates) : notConnected();
     },
     ...walletAndThen(walletHandlers(d.wallet, d.logger), () => void contribution.refresh()),
+    ...delegationHandlers({ wallet: d.wallet.service, member: d.member, contribution, logger: d.logger }),
+    getDeviceHistory: async () => ok(d.history.view()),
     dismissNotice: async ({ id }) => ok(d.dismissNotice(id)),
+    ...fleetHandlers(d.fleet),
   };
 }
 

@@ -3,12 +3,16 @@ import { errorText, type Result } from '../common/result.js';
 import type { Settings } from '../common/settings.js';
 import { type ActivityEntry, type AgentEvent, type AgentState, type Notice, type Tell } from '../common/state.js';
 import { ActivityLog } from './activity.js';
+import { networkNews, tellFiled, type NetworkMemory } from './activity-news.js';
 import { commandCaller } from './agent-commands.js';
 import { createContribution } from './contribution.js';
 import { Emitter } from './events.js';
+import { openAgentFleet } from './fleet/agent-fleet.js';
 import { GpuTelemetry } from './hardware/gpu-telemetry.js';
 import { createHardwareService } from './hardware/service.js';
+import { DeviceHistoryRecorder } from './monitor/device-history.js';
 import { Monitor } from './monitor/monitor.js';
+import { createMember } from './network/member.js';
 import { freshMemory, tell } from './notices/tell.js';
 import type { AppPaths } from './paths.js';
 import { summarize } from './policy/decide.js';
@@ -17,6 +21,7 @@ import type { Logger, Ports } from './ports.js';
 import { describeSettingsChange } from './settings/describe.js';
 import { SettingsKeeper } from './settings/settings-keeper.js';
 import { SettingsStore } from './settings/store.js';
+import { AutoClaim } from './wallet/auto-claim.js';
 import { WalletController } from './wallet/controller.js';
 import { WalletService } from './wallet/service.js';
 
@@ -83,6 +88,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       const changes = describeSettingsChange(before, next);
       if (changes.length > 0) log('settings', changes.join('; '));
       gpus.follow(next.sharing);
+      // The LAN door opens and shuts with its setting before the change is answered (follow tells a refusal, never throws).
+      if (JSON.stringify(before.fleet) !== JSON.stringify(next.fleet)) await fleet.follow(next.fleet);
       if (JSON.stringify(before.network) !== JSON.stringify(next.network) || JSON.stringify(before.chain) !== JSON.stringify(next.chain)) {
         void contribution.refresh();
       }
@@ -106,6 +113,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     secrets: ports.secrets,
     saveBackup: ports.saveBackup,
     onNotice: (message) => log('notice', message),
+    onProgress: (progress) => wallet.keyWork(progress),
     logger,
     now: () => ports.clock.now(),
   });
@@ -113,10 +121,29 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     service: walletService,
     clock,
     logger,
-    payouts: { voucher: async () => (await contribution.voucher()) ?? undefined, context: () => contribution.claimContext() },
+    payouts: {
+      voucher: async () => (await contribution.voucher()) ?? undefined,
+      context: () => contribution.claimContext(),
+      deviceId: () => contribution.deviceId(),
+    },
     onChange: () => publish(),
+    onActivity: log,
+    onRefresh: (view) => autoClaim.consider(view),
+  });
+  const autoClaim = new AutoClaim({
+    wallet,
+    settings: () => settings().autoClaim,
+    voucher: async () => (await contribution.voucher()) ?? undefined,
+    clock,
+    logger,
+    say(item) {
+      log(tellFiled(item.kind), item.body);
+      if (settings().notifications.includes(item.kind)) tells.emit(item);
+    },
   });
   const utcOffsetMinutes = (): number => -new Date(clock.now()).getTimezoneOffset();
+  // A member of a fleet earns to the owner's wallet under its delegation, with a device key of its own.
+  const member = createMember({ dir: join(options.paths.dataDir, 'network'), secrets: ports.secrets, clock });
   const contribution = createContribution({
     dataDir: options.paths.dataDir,
     clock,
@@ -125,14 +152,17 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     hardware: () => hardware.snapshot(),
     utcOffsetMinutes,
     wallet,
+    member,
     embeddedDevnet: options.embeddedDevnet ?? true,
     onChange: () => publish(),
     onNotice: (message) => log('notice', message),
   });
+  const history = new DeviceHistoryRecorder();
   const monitor = new Monitor(
     ports,
     () => gpus.signals(),
     () => contribution.lanes(),
+    (signals, lanes) => history.record(signals, lanes),
   );
   const policy = new PolicyLoop({
     ports,
@@ -166,6 +196,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   };
 
   let told = freshMemory();
+  let wasOffline: NetworkMemory = null;
   const tells = new Emitter<Tell>();
   const publish = (): AgentState => {
     const current = state();
@@ -174,8 +205,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     told = news.memory;
     events.emit({ type: 'state', state: current });
     // The activity log keeps them (headless mode shows them there); the desktop app also shows each as a notification.
+    const network = networkNews(current, wasOffline);
+    wasOffline = network.memory;
+    if (network.said) log('network', network.said);
     for (const item of news.tells) {
-      log('notice', item.body);
+      log(tellFiled(item.kind), item.body);
       tells.emit(item);
     }
     return current;
@@ -186,6 +220,18 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     log('notice', loaded.notice.message);
   }
 
+  const fleet = await openAgentFleet({
+    dataDir: options.paths.dataDir,
+    version: options.version,
+    clock,
+    logger,
+    state,
+    contribution,
+    keeper,
+    log: (message) => log('notice', message),
+  });
+  await fleet.follow(settings().fleet);
+
   const call = commandCaller({
     state,
     keeper,
@@ -193,6 +239,9 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     hardware,
     contribution,
     wallet,
+    member,
+    fleet,
+    history,
     clock,
     logger,
     dismissNotice(id) {
@@ -222,6 +271,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     settings,
     tick: () => policy.tick(),
     async close() {
+      await fleet.close();
       await contribution.close();
       await policy.close();
       unsubscribeHardware();

@@ -225,7 +225,15 @@ export function createContribution(o: ContributionOptions): Contribution {
       if (event.type === 'epoch') void wallet.refresh();
       o.onChange();
     });
-    connected = { url, service, scheduler, registered, notices, owner: ownerOf(signer), delegation: delegated?.delegation?.signature ?? null };
+    connected = {
+      url,
+      service,
+      scheduler,
+      registered,
+      notices,
+      owner: ownerOf(signer),
+      delegation: delegated?.delegation?.signature ?? null,
+    };
     blocker = null;
     // Once connected (the client's own first contact registers the device, and must not be raced): the payout chain
     // of a network of its own, and on any network what is claimable already (earned before a restart, say).

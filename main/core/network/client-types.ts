@@ -1,3 +1,4 @@
+import type { OwnerEpochsReply, RevokeReply, RevokeRequest, SignedDelegation } from '../../common/delegation.js';
 import type { NetworkStatus } from '../../common/network.js';
 import type {
   ComputeResource,
@@ -24,7 +25,14 @@ import type { LinkMeter } from './link-meter.js';
 export interface OwnerSigner {
   readonly address: string;
   signTypedData(domain: TypedDataDomain, types: TypedDataTypes, value: Record<string, unknown>): Promise<string>;
+  /** A member's device key signing under the owner's delegation (docs/protocol.md, "Delegation"): whose earnings. */
+  readonly owner?: string;
+  /** That delegation, sent with every registration. */
+  readonly delegation?: SignedDelegation;
 }
+
+/** The address the device's receipts name: the delegation's owner, else the signer's own. */
+export const ownerOf = (signer: OwnerSigner): string => signer.owner ?? signer.address;
 
 export interface NetworkClientOptions {
   /** The coordinator: https, or http on 127.0.0.1/localhost (the embedded devnet). */
@@ -107,6 +115,12 @@ export interface NetworkClient {
   voucher(): Promise<Voucher | null>;
   /** The pinned coordinator key and chain id, and the payout chain its info names (connects first when needed). */
   pinned(): Promise<PinnedCoordinator>;
+  /** The coordinator's clock now, as this device estimates it: what signed times are given in. */
+  serverNow(): number;
+  /** Another device of the same owner: its signed epochs after receipt `cursor` (a page), unchecked. */
+  ownerEpochs(deviceId: string, cursor: number): Promise<OwnerEpochsReply>;
+  /** Sends the owner's signed revocation of a member's delegation. */
+  revoke(request: RevokeRequest): Promise<RevokeReply>;
   /** Runs flush + receipt sync in the background: on a timer while connected, with backoff while not. */
   start(): void;
   close(): Promise<void>;

@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { errorText } from '../../common/result.js';
 import { DEVNET_LABEL, type NetworkStatus } from '../../common/network.js';
 import { refusalAdvice } from '../fs/disk-refusal.js';
+import { DELEGATION_ROUTES, OwnerEpochsReplySchema, RevokeReplySchema } from '../../common/delegation.js';
 import { ROUTES, VoucherReplySchema } from '../../common/protocol.js';
 import { coalesced } from '../coalesced.js';
 import { Emitter } from '../events.js';
 import { ClientFile } from './client-file.js';
-import type { NetworkClient, NetworkClientOptions, NetworkEvent } from './client-types.js';
+import { ownerOf, type NetworkClient, type NetworkClientOptions, type NetworkEvent } from './client-types.js';
 import { backoffMs, checkCoordinatorUrl, NetworkError } from './http.js';
 import { Leasing } from './leasing.js';
 import { LinkMeter } from './link-meter.js';
@@ -84,7 +85,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
       link,
       file,
       ledger: o.ledger,
-      owner: o.signer.address,
+      owner: ownerOf(o.signer),
       events,
       clock: o.clock,
       afterPage: () => submitting.tellHeld(),
@@ -166,6 +167,9 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
       if (!link.info || !pinned) throw new NetworkError('UNREGISTERED', `This device is not registered with ${url} yet.`);
       return { coordinator: pinned.coordinator, chainId: pinned.chainId, payout: link.info.payout ?? null };
     },
+    serverNow: () => link.serverNow(),
+    ownerEpochs: (id, cursor) => link.authed(() => link.call(DELEGATION_ROUTES.ownerEpochs(id, cursor), OwnerEpochsReplySchema, 'GET')),
+    revoke: (request) => link.call(DELEGATION_ROUTES.revoke, RevokeReplySchema, 'POST', request),
     progress: (leaseId, fraction) => leasing.progress(leaseId, fraction),
     async complete(leaseId, result) {
       if ((await submitting.keep(leaseId, result)) && loop !== null) schedule(0);

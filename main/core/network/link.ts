@@ -16,7 +16,7 @@ import { coalesced } from '../coalesced.js';
 import type { Clock, Logger } from '../ports.js';
 import type { ClientFile, CoordinatorState } from './client-file.js';
 import { NetworkError, requestJson } from './http.js';
-import type { NetworkClientOptions } from './client-types.js';
+import { ownerOf, type NetworkClientOptions } from './client-types.js';
 
 const MIB = 1024 * 1024;
 
@@ -183,14 +183,17 @@ export class CoordinatorLink {
 
   private async register(reply: InfoReply): Promise<void> {
     const { deviceId } = this.o.file;
-    const owner = this.o.signer.address;
+    const { signer } = this.o;
+    const owner = ownerOf(signer);
     const network = this.o.meter.capabilities();
     const device: DeviceInfo = { deviceId, owner, ...this.o.device, network };
     // Bound to this coordinator, and later than any registration before it (the coordinator refuses replays).
     const issuedAt = Math.max(this.serverNow(), (this.pinned?.registeredAt ?? 0) + 1);
     const registration: Registration = { deviceId, owner, coordinator: reply.coordinator, info: JSON.stringify(device), issuedAt };
-    const signature = await this.o.signer.signTypedData(eip712Domain(reply.chainId), REGISTRATION_TYPES, registration);
-    const registered = await this.call(ROUTES.register, RegisterReplySchema, 'POST', { registration, signature });
+    const signature = await signer.signTypedData(eip712Domain(reply.chainId), REGISTRATION_TYPES, registration);
+    // A member's device key signs; the owner's delegation for it says whose device this is.
+    const delegation = signer.delegation ? { delegation: signer.delegation } : {};
+    const registered = await this.call(ROUTES.register, RegisterReplySchema, 'POST', { registration, signature, ...delegation });
     await this.o.file.setCoordinator(this.url, {
       coordinator: reply.coordinator,
       chainId: reply.chainId,
