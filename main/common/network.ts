@@ -33,9 +33,9 @@ export type EarningsBucket = z.infer<typeof EarningsBucketSchema>;
 
 /**
  * How long each bar of the earnings chart is, chosen by the agent from how much history the range holds: the first
- * hours in 5 minutes, then hours, days and months (ledger/series.ts).
+ * hour in minutes, the first hours in 5 minutes, then hours, days and months (ledger/series.ts).
  */
-export const EarningsStepSchema = z.enum(['5m', 'hour', 'day', 'month']);
+export const EarningsStepSchema = z.enum(['minute', '5m', 'hour', 'day', 'month']);
 export type EarningsStep = z.infer<typeof EarningsStepSchema>;
 
 /**

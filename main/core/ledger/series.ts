@@ -1,17 +1,18 @@
 import type { EarningsSeries, EarningsStep } from '../../common/network.js';
 
 /**
- * The earnings chart: bars whose length follows how much history the range holds (the first hours in 5 minutes, then
- * hours, days and months), filled from the very slots and pending results the summary's total counts, so the bars
+ * The earnings chart: bars whose length follows how much history the range holds (the first hour in minutes, the first
+ * hours in 5 minutes, then hours, days and months), filled from the very slots and pending results the summary's total counts, so the bars
  * always add up to that total.
  */
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-const SIZE = { '5m': 5 * MINUTE, hour: HOUR, day: DAY } as const;
-/** The longest history each step is chosen for: at most about 72 bars of 5 minutes or of hours, 92 of days. */
+const SIZE = { minute: MINUTE, '5m': 5 * MINUTE, hour: HOUR, day: DAY } as const;
+/** The longest history each step is chosen for: at most about 60 bars of minutes, 72 of 5 minutes or hours, 92 of days. */
 const LONGEST: readonly [EarningsStep, number][] = [
+  ['minute', HOUR],
   ['5m', 6 * HOUR],
   ['hour', 3 * DAY],
   ['day', 92 * DAY],
@@ -22,7 +23,7 @@ export const stepFor = (spanMs: number): EarningsStep => LONGEST.find(([, most])
 
 /**
  * The start of the bar of `step` holding `at`. Days and months are cut at local midnight (`utcOffsetMinutes` east of
- * UTC); every offset in use is a whole number of quarter hours, so 5-minute bars and hours fall on local boundaries too.
+ * UTC); every offset in use is a whole number of quarter hours, so minutes, 5 minutes and hours fall on local boundaries too.
  */
 export function barStart(at: number, step: EarningsStep, utcOffsetMinutes: number): number {
   const shift = utcOffsetMinutes * MINUTE;
@@ -74,7 +75,7 @@ export class Timeline {
     const earliest = Math.min(...times);
     const first = range.fromMs === undefined ? earliest : Math.max(range.fromMs, range.historyStart ?? earliest);
     const end = range.toMs ?? Math.max(...times) + 1;
-    if (!Number.isFinite(first) || !Number.isFinite(end) || (end <= first && times.length === 0)) return { step: '5m', bars: [] };
+    if (!Number.isFinite(first) || !Number.isFinite(end) || (end <= first && times.length === 0)) return { step: 'minute', bars: [] };
     const step = stepFor(end - first);
     const starts = [barStart(first, step, range.utcOffsetMinutes)];
     for (let s = nextBar(starts[0]!, step, range.utcOffsetMinutes); s < end; s = nextBar(s, step, range.utcOffsetMinutes)) starts.push(s);

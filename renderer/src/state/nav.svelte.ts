@@ -1,45 +1,40 @@
+import { hrefOf, routeOf, type Route, type View } from '../lib/route';
+
+export { hrefOf, VIEWS, type View } from '../lib/route';
+
 /**
- * Which screen is shown, kept in the address as a hash route (#/settings), so Back/Forward and reload keep the
- * page. Any view may move the user on (e.g. the welcome card to the wallet) by setting `nav.view`.
+ * Which screen is shown, kept in the address as a hash route (lib/route.ts), so Back/Forward and reload keep the page
+ * and its choices. Any view may move the user on (e.g. the welcome card to the wallet) by setting `nav.view`.
  */
-export const VIEWS = ['dashboard', 'devices', 'wallet', 'earnings', 'settings', 'activity'] as const;
-export type View = (typeof VIEWS)[number];
-
-const isView = (name: string): name is View => (VIEWS as readonly string[]).includes(name);
-
-/** "#/settings" → "settings"; anything else (empty, the token fragment, junk) is the dashboard. */
-export function viewOf(hash: string): View {
-  const name = hash.replace(/^#\/?/, '').split(/[?/]/)[0] ?? '';
-  return isView(name) ? name : 'dashboard';
-}
-
-/** "#/settings/power" → "power": a part of the page to scroll to (a settings section, a receipt). */
-export const sectionOf = (hash: string): string | null => hash.replace(/^#\/?/, '').split('/')[1] ?? null;
-
-export const hrefOf = (view: View): string => `#/${view}`;
-
 class Nav {
-  #view = $state<View>(viewOf(location.hash));
-  #section = $state<string | null>(sectionOf(location.hash));
+  #route = $state.raw<Route>(routeOf(location.hash));
 
   constructor() {
-    window.addEventListener('hashchange', () => {
-      this.#view = viewOf(location.hash);
-      this.#section = sectionOf(location.hash);
-    });
+    window.addEventListener('hashchange', () => (this.#route = routeOf(location.hash)));
   }
 
   get section(): string | null {
-    return this.#section;
+    return this.#route.section;
   }
 
-  get view(): View {
-    return this.#view;
+  get view(): View | 'not-found' {
+    return this.#route.view;
   }
 
   /** A new history entry, so Back returns to the page before. */
   set view(view: View) {
-    if (view !== this.#view) location.hash = hrefOf(view);
+    if (view !== this.#route.view) location.hash = hrefOf(view);
+  }
+
+  /** A choice of this page kept in the address (null when the address has none). */
+  param(name: string): string | null {
+    return this.#route.params.get(name);
+  }
+
+  /** Keeps a choice of page `view` in the address, as a new history entry: Back returns to the choice before. */
+  choose(view: View, name: string, value: string): void {
+    const params = Object.fromEntries(this.#route.view === view ? this.#route.params : []);
+    location.hash = hrefOf(view, { ...params, [name]: value });
   }
 }
 
