@@ -6,9 +6,10 @@
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { appPaths } from '../core/paths.js';
-import { COMMANDS, EXIT, usage, type Reply } from './commands.js';
+import { COMMANDS } from './commands.js';
+import { EXIT, usage, type Reply } from './reply.js';
 
-const HELP = `Usage: synor [--json] <command>
+const HELP = `Usage: synor [--json] [--all] <command>
 
   status                     what the agent is doing, and why
   share on|off               turn sharing on or off
@@ -18,11 +19,16 @@ const HELP = `Usage: synor [--json] <command>
   earnings                   what this computer earned
   devices                    the devices found and whether they can share
   token rotate               a new token: old links and scripts stop working
-  fleet …                    not available yet
+  fleet list                 the machines paired with this one, with their status and earnings
+  fleet pair                 show a one-time code another machine joins with
+  fleet join <addr> <code>   join the fleet of the machine at addr (host:port)
+  fleet revoke <id>          end a pairing (from either side)
+  fleet share on|off <ids|--all>        turn sharing on or off on members
+  fleet pause <duration>|off <ids|--all> pause members, or end their pause
 
 --json prints the agent's answer as JSON, for scripts.
-Exit codes: 0 done, 1 the agent refused (the reason is printed), 2 wrong usage, 3 the agent is not running,
-4 not available in this version.`;
+Exit codes: 0 done, 1 the agent refused (the reason is printed; for a fleet command, some machine did not take it),
+2 wrong usage, 3 the agent is not running.`;
 
 async function run(argv: string[]): Promise<Reply & { asJson: boolean }> {
   let parsed;
@@ -30,10 +36,10 @@ async function run(argv: string[]): Promise<Reply & { asJson: boolean }> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, all: { type: 'boolean' } },
     });
   } catch {
-    return { ...usage('The only options are --json and --help.'), asJson: false };
+    return { ...usage('The only options are --json, --all and --help.'), asJson: false };
   }
   const asJson = parsed.values.json === true;
   const [name, ...args] = parsed.positionals;
@@ -42,7 +48,7 @@ async function run(argv: string[]): Promise<Reply & { asJson: boolean }> {
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) return { ...usage(`There is no command "${name}".`), asJson: false };
   const { dataDir } = appPaths(process.platform, process.env, homedir());
-  return { ...(await command(args, { dataDir, now: Date.now() })), asJson };
+  return { ...(await command(args, { dataDir, now: Date.now(), all: parsed.values.all === true })), asJson };
 }
 
 const reply = await run(process.argv.slice(2));

@@ -8,8 +8,14 @@ export type TellKind = z.infer<typeof TellKindSchema>;
 
 export const SETTINGS_VERSION = 5;
 
+/** The unit after a count: " days" after 1 is " day" ("At least 1 days" read wrong). */
+const unitOf = (count: number, unit: string): string => (count === 1 ? unit.replace(/s$/, '') : unit);
 const whole = (min: number, max: number, unit: string) =>
-  z.number({ error: 'Enter a number' }).int('Use a whole number').min(min, `At least ${min}${unit}`).max(max, `At most ${max}${unit}`);
+  z
+    .number({ error: 'Enter a number' })
+    .int('Use a whole number')
+    .min(min, `At least ${min}${unitOf(min, unit)}`)
+    .max(max, `At most ${max}${unitOf(max, unit)}`);
 const percent = whole(0, 100, ' %');
 /** A task needs some memory: 0 % would accept work that can never run. */
 const memoryPercent = whole(1, 100, ' %');
@@ -96,6 +102,14 @@ export const SettingsSchema = z
       .object({ enabled: z.boolean(), thresholdWei: z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'Enter an amount of SYNOR') })
       .strict()
       .default({ enabled: false, thresholdWei: AUTO_CLAIM_THRESHOLD_WEI }),
+    /**
+     * Fleet pairing (docs/fleet.md): off until the user turns it on; only then is the listener for paired machines
+     * bound on the local network. Port 0: any free one, for this run.
+     */
+    fleet: z
+      .object({ enabled: z.boolean(), port: whole(0, 65535, '') })
+      .strict()
+      .default({ enabled: false, port: 7434 }),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -103,10 +117,15 @@ export type Settings = z.infer<typeof SettingsSchema>;
 type Undefaulted<T extends z.ZodRawShape> = { [K in keyof T]: T[K] extends z.ZodDefault<infer Inner> ? Inner : T[K] };
 /** A field's default is for files written before it existed: in a patch it would undo the user's value. */
 const undefaulted = <T extends z.ZodRawShape>(shape: T): Undefaulted<T> =>
-  Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, field instanceof z.ZodDefault ? field.unwrap() : field])) as Undefaulted<T>;
+  Object.fromEntries(
+    Object.entries(shape).map(([key, field]) => [key, field instanceof z.ZodDefault ? field.unwrap() : field]),
+  ) as Undefaulted<T>;
 
 /** What a client may change: any top-level field (one left out keeps its value); nested groups are replaced whole. */
-export const SettingsPatchSchema = z.object(undefaulted(SettingsSchema.omit({ schemaVersion: true }).shape)).partial().strict();
+export const SettingsPatchSchema = z
+  .object(undefaulted(SettingsSchema.omit({ schemaVersion: true }).shape))
+  .partial()
+  .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
 const allWeek = (): WeekGrid => Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => true));
@@ -139,6 +158,7 @@ export const DEFAULT_SETTINGS: Settings = {
   startAtLogin: true,
   notifications: [...TellKindSchema.options],
   autoClaim: { enabled: false, thresholdWei: AUTO_CLAIM_THRESHOLD_WEI },
+  fleet: { enabled: false, port: 7434 },
 };
 
 /**
