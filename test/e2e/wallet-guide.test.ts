@@ -2,10 +2,13 @@
 // user would type, on the real page and a real headless agent. The OS keychain is made unreachable, so the key goes
 // to a passphrase file and every passphrase step (reveal, export, remove, unlock) is the slow, scrypt-guarded one.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { after, before, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { audit } from '../helpers/axe.js';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { formatAmount } from '../../main/common/money.js';
+import { launchBrowser, screenshot, waitForPositive } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';
 import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
 import { TEST_PHRASE, TEST_PHRASE_ADDRESS } from '../helpers/wallet.js';
@@ -21,7 +24,9 @@ const axeFound: string[] = [];
 
 before(async () => {
   home = await tempDir();
-  [browser, agent] = await Promise.all([launchBrowser(), startHeadless(home, undefined, noKeychain)]);
+  // One after the other: a failed start leaves nothing running that `after` does not know of.
+  browser = await launchBrowser();
+  agent = await startHeadless(home, undefined, noKeychain);
   const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   page = await context.newPage();
   await page.goto(agent.url);
@@ -142,6 +147,53 @@ test(
     await record('wallet-export-wrong-passphrase');
   },
 );
+
+test('a claim names this computer by its name, and the Activity log tells its amount and transaction', { timeout: 240_000 }, async () => {
+  const balance = card('Balance');
+  await waitForPositive(page, 'claimable', 180_000);
+  await balance.getByRole('button', { name: 'Claim to wallet' }).click();
+  await balance.getByText('Confirmed', { exact: true }).waitFor({ timeout: 60_000 });
+  const receipts = balance.getByRole('list', { name: 'Receipts this claim paid' });
+  await receipts.getByText(`of this computer (${hostname()})`).first().waitFor();
+  assert.equal(await receipts.getByText('dev-').count(), 0, "not the network's id for it");
+  await record('wallet-claimed');
+
+  const view = (await rpc(agent, 'getWallet')) as { value: { claims: { amount: string; txHash: string }[] } };
+  const claim = view.value.claims[0]!;
+  await page.getByRole('navigation').getByRole('link', { name: 'Activity' }).click();
+  await page.locator('#activity-kind').selectOption({ label: 'Wallet and claims' });
+  await page
+    .locator('ol.activity')
+    .getByText(`Claimed ${formatAmount(BigInt(claim.amount))} SYNOR to your wallet. Transaction ${claim.txHash}.`)
+    .waitFor({ timeout: 30_000 });
+});
+
+test('the network going offline and coming back is in the Activity log, under Network', { timeout: 240_000 }, async () => {
+  // The embedded devnet is the agent's child: stopped, its coordinator stops answering; continued, it answers again.
+  const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(agent.child.pid)], { encoding: 'utf8' });
+  const devnet = children
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((fields) => fields.some((arg) => /devnet/.test(arg)));
+  assert.ok(devnet, `the devnet process among: ${children}`);
+  const pid = Number(devnet[0]);
+  await page.locator('#activity-kind').selectOption({ label: 'Network' });
+  const log = page.locator('ol.activity');
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await log.getByText('The network cannot be reached.').first().waitFor({ timeout: 120_000 });
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  await log.getByText('The network can be reached again: work goes on.').first().waitFor({ timeout: 120_000 });
+  await record('activity-network');
+  await page.locator('#activity-kind').selectOption({ label: 'Problems' });
+  await page
+    .getByRole('status')
+    .getByText(/ of \d+ events?/)
+    .waitFor();
+  assert.equal(await log.getByText('The network can be reached again').count(), 0, 'good news is not a problem');
+});
 
 test(
   'after a restart the wallet unlocks by Enter with progress, and the Activity log tells every step under its kind',
