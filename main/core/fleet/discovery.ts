@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import { networkInterfaces } from 'node:os';
 import { Bonjour, type Browser, type Service } from 'bonjour-service';
 import { FLEET_MDNS_TYPE } from '../../common/fleet.js';
 import { errorText } from '../../common/result.js';
@@ -34,16 +35,19 @@ export class Discovery {
     this.browser = this.bonjour.find({ type: FLEET_MDNS_TYPE });
   }
 
-  /** The fleet machines announcing themselves now, this one left out. */
+  /** The fleet machines announcing themselves now, this one left out (its own port on one of its own addresses). */
   nearby(): Nearby[] {
-    return this.browser.services
-      .slice(0, MAX_NEARBY)
-      .flatMap((service: Service) => {
-        const ipv4 = (service.addresses ?? []).find((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address));
-        const host = ipv4 ?? service.referer?.address;
-        return host === undefined ? [] : [{ name: String(service.name).slice(0, 120), address: `${host}:${service.port}` }];
-      })
-      .filter((found) => !found.name.endsWith(`(${this.port})`));
+    const own = new Set(
+      Object.values(networkInterfaces())
+        .flat()
+        .map((net) => net?.address),
+    );
+    return this.browser.services.slice(0, MAX_NEARBY).flatMap((service: Service) => {
+      const ipv4 = (service.addresses ?? []).find((address) => /^\d+\.\d+\.\d+\.\d+$/.test(address));
+      const host = ipv4 ?? service.referer?.address;
+      if (host === undefined || (service.port === this.port && own.has(host))) return [];
+      return [{ name: String(service.name).slice(0, 120), address: `${host}:${service.port}` }];
+    });
   }
 
   stop(): Promise<void> {
