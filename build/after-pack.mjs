@@ -5,14 +5,19 @@ import * as electronFuses from '@electron/fuses';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** A hardened binary: no running as plain Node, no NODE_OPTIONS or --inspect, encrypted cookies, the app only from a checked asar. */
+/**
+ * A hardened binary: no NODE_OPTIONS or --inspect, encrypted cookies, the app only from a checked asar. It may still
+ * run as plain Node (ELECTRON_RUN_AS_NODE): the agent forks its job hosts, CPU benchmark, hardware probe and embedded
+ * devnet with child_process.fork, which starts this binary that way, and with the fuse off fork does not work
+ * (Electron's fuses documentation). Turning it off needs those children started as Electron utility processes.
+ */
 export function fuseConfig(fuses, platform, arch) {
   const { FuseVersion, FuseV1Options: F } = fuses;
   return {
     version: FuseVersion.V1,
     // Flipping fuses breaks the ad-hoc signature that arm64 macOS needs to start at all (a real signature comes after).
     resetAdHocDarwinSignature: platform === 'darwin' && arch === 'arm64',
-    [F.RunAsNode]: false,
+    [F.RunAsNode]: true,
     [F.EnableCookieEncryption]: true,
     [F.EnableNodeOptionsEnvironmentVariable]: false,
     [F.EnableNodeCliInspectArguments]: false,

@@ -146,7 +146,7 @@ test('the packaged resources hold every runtime dependency the agent needs, its 
   const entry = readdirSync(unpackedApp).find((f) => f !== 'resources');
   assert.ok(entry);
   const wire = await getCurrentFuseWire(join(unpackedApp, entry));
-  assert.equal(wire[FuseV1Options.RunAsNode], FuseState.DISABLE, 'the after-pack hook did not set the fuses');
+  assert.equal(wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable], FuseState.DISABLE, 'the after-pack hook did not set the fuses');
 });
 
 /** Command lines of this machine's processes that run something from `dir` (Linux /proc). */

@@ -24,27 +24,31 @@ const logger = new builderUtil.DebugLogger(false);
 // stdout: a log line landing inside one of them failed the file ("Unable to deserialize cloned data"). To stderr.
 builderUtil.log.stream = process.stderr;
 
-test('electron-builder.yml passes electron-builder validation, with icons, deb dependencies, desktop entry and an update feed', async () => {
-  const config = await getConfig(ROOT, 'electron-builder.yml', null);
-  await validateConfiguration(config, logger);
-  assert.equal(config['appId'], 'network.synor.contributor');
-  assert.deepEqual(config['asarUnpack'], ['**/*.node', 'node_modules/onnxruntime-node/bin/**', 'node_modules/@foundry-rs/anvil-*/**']);
-  assert.equal(config['afterPack'], './build/after-pack.mjs');
-  const publish = config['publish'] as { provider: string; url: string };
-  assert.equal(publish.provider, 'generic');
-  assert.match(publish.url, /^https:\/\//);
-  const linux = config['linux'] as { target: string[]; icon: string; desktop: { entry: Record<string, string> } };
-  assert.deepEqual(linux.target, ['AppImage', 'deb']);
-  assert.equal(linux.icon, 'dist/icons');
-  assert.equal(linux.desktop.entry['Name'], 'Synor Contributor');
-  const depends = (config['deb'] as { depends: string[] }).depends;
-  for (const lib of ['libsecret-1-0', 'libnotify4', 'libayatana-appindicator3-1 | libappindicator3-1'])
-    assert.ok(depends.includes(lib), lib);
-  assert.equal((config['win'] as { icon: string }).icon, 'dist/icons/icon.ico');
-  assert.equal((config['mac'] as { icon: string }).icon, 'dist/icons/icon.icns');
-});
+test(
+  'electron-builder.yml passes electron-builder validation, with icons, deb dependencies, desktop entry and an update feed',
+  { timeout: 120_000 },
+  async () => {
+    const config = await getConfig(ROOT, 'electron-builder.yml', null);
+    await validateConfiguration(config, logger);
+    assert.equal(config['appId'], 'network.synor.contributor');
+    assert.deepEqual(config['asarUnpack'], ['**/*.node', 'node_modules/onnxruntime-node/bin/**', 'node_modules/@foundry-rs/anvil-*/**']);
+    assert.equal(config['afterPack'], './build/after-pack.mjs');
+    const publish = config['publish'] as { provider: string; url: string };
+    assert.equal(publish.provider, 'generic');
+    assert.match(publish.url, /^https:\/\//);
+    const linux = config['linux'] as { target: string[]; icon: string; desktop: { entry: Record<string, string> } };
+    assert.deepEqual(linux.target, ['AppImage', 'deb']);
+    assert.equal(linux.icon, 'dist/icons');
+    assert.equal(linux.desktop.entry['Name'], 'Synor Contributor');
+    const depends = (config['deb'] as { depends: string[] }).depends;
+    for (const lib of ['libsecret-1-0', 'libnotify4', 'libayatana-appindicator3-1 | libappindicator3-1'])
+      assert.ok(depends.includes(lib), lib);
+    assert.equal((config['win'] as { icon: string }).icon, 'dist/icons/icon.ico');
+    assert.equal((config['mac'] as { icon: string }).icon, 'dist/icons/icon.icns');
+  },
+);
 
-test('the validator does reject a broken configuration', async () => {
+test('the validator does reject a broken configuration', { timeout: 120_000 }, async () => {
   const config = await getConfig(ROOT, 'electron-builder.yml', { compression: 'extreme', nsis: { oneClick: 'sometimes' } });
   await assert.rejects(validateConfiguration(config, logger), /configuration/i);
 });
@@ -126,7 +130,7 @@ async function packedApp(withOnnx: boolean, withAddon: boolean, anvil: 'none' | 
   };
 }
 
-test('after pack: the fuses are flipped on the packaged binary, once the native code is found unpacked', async () => {
+test('after pack: the fuses are flipped on the packaged binary, once the native code is found unpacked', { timeout: 120_000 }, async () => {
   const context = await packedApp(true, true);
   const flipped: [string, Record<string, unknown>][] = [];
   await hook(context, { ...fuses, flipFuses: async (path: string, config: Record<string, unknown>) => (flipped.push([path, config]), 1) });
@@ -136,7 +140,7 @@ test('after pack: the fuses are flipped on the packaged binary, once the native 
   assert.deepEqual(flipped[0]![1], {
     version: fuses.FuseVersion.V1,
     resetAdHocDarwinSignature: false,
-    [F.RunAsNode]: false,
+    [F.RunAsNode]: true,
     [F.EnableCookieEncryption]: true,
     [F.EnableNodeOptionsEnvironmentVariable]: false,
     [F.EnableNodeCliInspectArguments]: false,
@@ -147,12 +151,16 @@ test('after pack: the fuses are flipped on the packaged binary, once the native 
   assert.equal(fuseConfig(fuses, 'darwin', 'arm64').resetAdHocDarwinSignature, true);
 });
 
-test('after pack: a build whose onnxruntime, addon or anvil stayed inside app.asar fails, saying what is missing', async () => {
-  const noFlip = { ...fuses, flipFuses: async () => assert.fail('fuses flipped on a broken package') };
-  await assert.rejects(hook(await packedApp(false, true), noFlip), /onnxruntime's binding for linux\/x64 is not unpacked/);
-  await assert.rejects(hook(await packedApp(true, false), noFlip), /native hardware addon synor_hardware\.node is not unpacked/);
-  await assert.rejects(hook(await packedApp(true, true, 'packed'), noFlip), /the embedded devnet's chain \(anvil\) is not unpacked/);
-  const flipped: string[] = [];
-  await hook(await packedApp(true, true, 'unpacked'), { ...fuses, flipFuses: async (path: string) => (flipped.push(path), 1) });
-  assert.equal(flipped.length, 1);
-});
+test(
+  'after pack: a build whose onnxruntime, addon or anvil stayed inside app.asar fails, saying what is missing',
+  { timeout: 120_000 },
+  async () => {
+    const noFlip = { ...fuses, flipFuses: async () => assert.fail('fuses flipped on a broken package') };
+    await assert.rejects(hook(await packedApp(false, true), noFlip), /onnxruntime's binding for linux\/x64 is not unpacked/);
+    await assert.rejects(hook(await packedApp(true, false), noFlip), /native hardware addon synor_hardware\.node is not unpacked/);
+    await assert.rejects(hook(await packedApp(true, true, 'packed'), noFlip), /the embedded devnet's chain \(anvil\) is not unpacked/);
+    const flipped: string[] = [];
+    await hook(await packedApp(true, true, 'unpacked'), { ...fuses, flipFuses: async (path: string) => (flipped.push(path), 1) });
+    assert.equal(flipped.length, 1);
+  },
+);
