@@ -65,7 +65,9 @@ test(
 
     // "I wrote it down": three words typed back from the phrase, then the phrase leaves the page for good.
     await page.getByRole('button', { name: 'Show recovery phrase' }).click();
+    await page.locator('#reveal-auth').fill(PASSPHRASE); // the phrase of a key in a passphrase file needs that passphrase
     await page.getByRole('button', { name: 'Show it now' }).click();
+    await page.getByTestId('phrase').waitFor({ timeout: 60_000 }); // after the passphrase's scrypt check
     const words = await page.getByTestId('phrase').locator('li').allTextContents();
     assert.equal(words.length, 12);
     const checks = await page.locator('input[id^="check-"]').all();

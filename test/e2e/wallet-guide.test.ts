@@ -66,7 +66,7 @@ test(
     await create.getByRole('button', { name: 'Create wallet' }).click();
     const hint = create.getByRole('status').getByText('choose a passphrase');
     await hint.waitFor();
-    assert.equal(await focusedId(), 'create-passphrase', 'focus is on the first new field, not the page');
+    assert.equal(await focusedId(), 'wallet-passphrase', 'focus is on the first new field, not the page');
     await assertBeside(hint, create.getByRole('button', { name: 'Create wallet' }));
     await record('wallet-create-passphrase');
     await page.keyboard.type(PASSPHRASE);
