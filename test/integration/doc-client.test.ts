@@ -3,7 +3,8 @@
 // Merkle tree and proof are the doc's RFC 6962 rules, its typed data the doc's EIP-712 types, its contract interface
 // the doc's. Against the real devnet (`npm run devnet`, its own process, with its anvil chain) it registers, leases,
 // computes each task honestly with the model it downloads, submits frames, fetches its receipts, proves one against
-// its signed epoch and claims the voucher, checking the Claimed event to the wei.
+// its signed epoch and claims the voucher, checking the Claimed event to the wei; then a member's own key registers a
+// device under the owner's delegation, the owner reads and claims its earnings, and revokes it.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -128,6 +129,11 @@ const Receipts = z
 const Range = z.object({ deviceId: z.string(), firstSeq: ms, lastSeq: ms, amount: Uint }).strict();
 const Voucher = z.object({ owner: Address, amount: Uint, ranges: z.array(Range).min(1), expiry: ms, signature: z.string() }).strict();
 const VoucherReply = z.object({ voucher: Voucher.nullable(), serverTime: ms }).strict();
+const OwnerEpochs = z
+  .object({ epochs: z.array(z.object({ epoch: Epoch, signature: z.string() }).strict()), nextCursor: ms, serverTime: ms })
+  .strict();
+const Revoked = z.object({ status: z.enum(['revoked', 'already']), serverTime: ms }).strict();
+const NoWork = z.object({ kind: z.literal('none'), reason: z.string(), message: z.string(), retryAfterMs: ms, serverTime: ms }).strict();
 
 // ---- The doc's EIP-712 types and contract interface -------------------------------------------------------------
 const domain = (chainId: number) => ({ name: 'Synor Compute', version: '1', chainId });
@@ -159,6 +165,23 @@ const EPOCH_TYPES = {
     { name: 'rejected', type: 'uint32' },
     { name: 'units', type: 'uint256' },
     { name: 'totalWei', type: 'uint256' },
+  ],
+};
+const DELEGATION_TYPES = {
+  Delegation: [
+    { name: 'owner', type: 'address' },
+    { name: 'delegate', type: 'address' },
+    { name: 'deviceId', type: 'string' },
+    { name: 'issuedAt', type: 'uint64' },
+    { name: 'expiresAt', type: 'uint64' },
+    { name: 'nonce', type: 'bytes32' },
+  ],
+};
+const REVOCATION_TYPES = {
+  Revocation: [
+    { name: 'owner', type: 'address' },
+    { name: 'delegate', type: 'address' },
+    { name: 'issuedAt', type: 'uint64' },
   ],
 };
 const VOUCHER_TYPES = {
@@ -341,148 +364,207 @@ function frame(leaseId: string, taskId: string, outputs: { name: string; shape: 
   return Buffer.concat([lengths, header, ...outputs.map((o) => o.data)]);
 }
 
-test('a client built from the doc alone registers, computes, proves its receipt and claims to the wei', { timeout: 300_000 }, async () => {
-  const { url } = await startDevnet();
-  const info = await call(url, Info, 'v1/info');
-  assert.ok(info.payout, 'the devnet names its payout chain');
+test(
+  'a client built from the doc alone registers, computes, proves its receipt and claims to the wei, and delegates',
+  { timeout: 300_000 },
+  async () => {
+    const { url } = await startDevnet();
+    const info = await call(url, Info, 'v1/info');
+    assert.ok(info.payout, 'the devnet names its payout chain');
 
-  // Register: the owner signs the exact DeviceInfo text, for this coordinator, at coordinator time.
-  const owner = Wallet.createRandom();
-  const deviceId = `doc-${randomBytes(8).toString('hex')}`;
-  const deviceInfo = {
-    deviceId,
-    owner: owner.address,
-    deviceType: { kind: 'cpu', vendor: 'doc client', cores: 1, threads: 1, avx: 'none' },
-    compute: {
-      fp32Gflops: 10,
-      fp16Gflops: 0,
-      int8Tops: 0,
-      memoryBandwidthGbps: 10,
-      memoryGb: 1,
-      frameworks: ['onnxruntime'],
-      modelFormats: ['onnx'],
-    },
-    network: { downloadMbps: 0, uploadMbps: 0, edgeLatencyMs: 0, natType: 'unknown' },
-    availability: { always: true, hours: null, idleOnly: false, chargingOnly: false, minBattery: null },
-  };
-  const registration = {
-    deviceId,
-    owner: owner.address,
-    coordinator: info.coordinator,
-    info: JSON.stringify(deviceInfo),
-    issuedAt: info.serverTime,
-  };
-  const signature = await owner.signTypedData(domain(info.chainId), REGISTRATION_TYPES, registration);
-  const { deviceToken: token } = await call(url, Registered, 'v1/devices/register', undefined, { registration, signature });
+    // Register: the owner signs the exact DeviceInfo text, for this coordinator, at coordinator time.
+    const owner = Wallet.createRandom();
+    const deviceId = `doc-${randomBytes(8).toString('hex')}`;
+    const deviceInfo = {
+      deviceId,
+      owner: owner.address,
+      deviceType: { kind: 'cpu', vendor: 'doc client', cores: 1, threads: 1, avx: 'none' },
+      compute: {
+        fp32Gflops: 10,
+        fp16Gflops: 0,
+        int8Tops: 0,
+        memoryBandwidthGbps: 10,
+        memoryGb: 1,
+        frameworks: ['onnxruntime'],
+        modelFormats: ['onnx'],
+      },
+      network: { downloadMbps: 0, uploadMbps: 0, edgeLatencyMs: 0, natType: 'unknown' },
+      availability: { always: true, hours: null, idleOnly: false, chargingOnly: false, minBattery: null },
+    };
+    const registration = {
+      deviceId,
+      owner: owner.address,
+      coordinator: info.coordinator,
+      info: JSON.stringify(deviceInfo),
+      issuedAt: info.serverTime,
+    };
+    const signature = await owner.signTypedData(domain(info.chainId), REGISTRATION_TYPES, registration);
+    const { deviceToken: token } = await call(url, Registered, 'v1/devices/register', undefined, { registration, signature });
 
-  // Lease, compute honestly, submit as a frame: four tasks (a new device has each one checked by recomputing it), well
-  // within the minute an epoch stays open.
-  const taskIds: string[] = [];
-  // Bytes the doc says count as bandwidth: lease replies' bodies, submitted frames, and the model once per device.
-  let moved = 0;
-  for (let i = 0; i < 4; i++) {
-    const started = performance.now();
-    const lease = await call(url, Leased, 'v1/lease', token, { waitMs: 5_000, resource: 'cpu' }, (bytes) => (moved += bytes));
-    const firstFetch = !sessions.has(lease.task.model.sha256);
-    const outputs = await compute(lease.task);
-    const body = frame(lease.leaseId, lease.task.id, outputs, performance.now() - started);
-    const res = await fetch(new URL('v1/submit', url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/vnd.synor.frame', authorization: `Bearer ${token}` },
-      body,
-    });
-    Submitted.parse(await res.json());
-    moved += body.length + (firstFetch ? lease.task.model.size : 0);
-    taskIds.push(lease.task.id);
-  }
-
-  // Receipts: the device's first epoch is sealed when it asks, with every receipt so far. Each is checked as the doc says.
-  const { epochs } = await call(url, Receipts, 'v1/receipts?cursor=0', token);
-  const receipts = epochs.flatMap((b) => b.receipts);
-  for (const id of taskIds) {
-    const r = receipts.find((x) => x.taskId === id);
-    assert.ok(r, `a receipt for task ${id}`);
-    assert.equal(r.status, 'verified', 'computed honestly, checked and right');
-    assert.equal(r.resourceType, 'cpu');
-  }
-  const bandwidth = receipts.filter((r) => r.resourceType === 'bandwidth');
-  assert.deepEqual(
-    bandwidth.map((r) => [r.taskId, r.status, r.units]),
-    [['', 'verified', String(moved)]],
-    'one bandwidth receipt pays exactly the bytes the doc names',
-  );
-  let earned = 0n;
-  for (const { epoch, signature: epochSignature, receipts: rs } of epochs) {
-    assert.equal(verifyTypedData(domain(info.chainId), EPOCH_TYPES, epoch, epochSignature), info.coordinator, 'signed by the coordinator');
-    assert.deepEqual(
-      rs.map((r) => r.seq),
-      Array.from({ length: epoch.lastSeq - epoch.firstSeq + 1 }, (_, i) => epoch.firstSeq + i),
-    );
-    for (const r of rs) assert.deepEqual([r.baseWei, r.reputationBonusWei, r.uptimeBonusWei, r.totalWei], amounts(r), `receipt ${r.seq}`);
-    const leaves = rs.map(leaf);
-    assert.equal(`0x${treeHash(leaves).toString('hex')}`, epoch.root);
-    // Each receipt proven on its own: its leaf, its audit path, the signed root; a changed receipt is not.
-    for (const [index, r] of rs.entries()) {
-      const hex = (b: Buffer | null) => b && `0x${b.toString('hex')}`;
-      assert.equal(hex(rootFromPath(index, rs.length, leaf(r), auditPath(index, leaves))), epoch.root, `receipt ${r.seq}`);
-      assert.notEqual(hex(rootFromPath(index, rs.length, leaf({ ...r, units: `${r.units}0` }), auditPath(index, leaves))), epoch.root);
+    // Lease, compute honestly, submit as a frame: four tasks (a new device has each one checked by recomputing it), well
+    // within the minute an epoch stays open.
+    const taskIds: string[] = [];
+    // Bytes the doc says count as bandwidth: lease replies' bodies, submitted frames, and the model once per device.
+    let moved = 0;
+    for (let i = 0; i < 4; i++) {
+      const started = performance.now();
+      const lease = await call(url, Leased, 'v1/lease', token, { waitMs: 5_000, resource: 'cpu' }, (bytes) => (moved += bytes));
+      const firstFetch = !sessions.has(lease.task.model.sha256);
+      const outputs = await compute(lease.task);
+      const body = frame(lease.leaseId, lease.task.id, outputs, performance.now() - started);
+      const res = await fetch(new URL('v1/submit', url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.synor.frame', authorization: `Bearer ${token}` },
+        body,
+      });
+      Submitted.parse(await res.json());
+      moved += body.length + (firstFetch ? lease.task.model.size : 0);
+      taskIds.push(lease.task.id);
     }
-    const sums = RESOURCES.flatMap((type) => {
-      const mine = rs.filter((r) => r.resourceType === type);
-      const add = (f: 'units' | 'totalWei') => String(mine.reduce((s, r) => s + BigInt(r[f]), 0n));
-      return mine.length === 0
-        ? []
-        : [
-            {
-              resourceType: type,
-              receipts: mine.length,
-              rejected: mine.filter((r) => r.status === 'rejected').length,
-              units: add('units'),
-              totalWei: add('totalWei'),
-            },
-          ];
+
+    // Receipts: the device's first epoch is sealed when it asks, with every receipt so far. Each is checked as the doc says.
+    const { epochs } = await call(url, Receipts, 'v1/receipts?cursor=0', token);
+    const receipts = epochs.flatMap((b) => b.receipts);
+    for (const id of taskIds) {
+      const r = receipts.find((x) => x.taskId === id);
+      assert.ok(r, `a receipt for task ${id}`);
+      assert.equal(r.status, 'verified', 'computed honestly, checked and right');
+      assert.equal(r.resourceType, 'cpu');
+    }
+    const bandwidth = receipts.filter((r) => r.resourceType === 'bandwidth');
+    assert.deepEqual(
+      bandwidth.map((r) => [r.taskId, r.status, r.units]),
+      [['', 'verified', String(moved)]],
+      'one bandwidth receipt pays exactly the bytes the doc names',
+    );
+    let earned = 0n;
+    for (const { epoch, signature: epochSignature, receipts: rs } of epochs) {
+      assert.equal(
+        verifyTypedData(domain(info.chainId), EPOCH_TYPES, epoch, epochSignature),
+        info.coordinator,
+        'signed by the coordinator',
+      );
+      assert.deepEqual(
+        rs.map((r) => r.seq),
+        Array.from({ length: epoch.lastSeq - epoch.firstSeq + 1 }, (_, i) => epoch.firstSeq + i),
+      );
+      for (const r of rs) assert.deepEqual([r.baseWei, r.reputationBonusWei, r.uptimeBonusWei, r.totalWei], amounts(r), `receipt ${r.seq}`);
+      const leaves = rs.map(leaf);
+      assert.equal(`0x${treeHash(leaves).toString('hex')}`, epoch.root);
+      // Each receipt proven on its own: its leaf, its audit path, the signed root; a changed receipt is not.
+      for (const [index, r] of rs.entries()) {
+        const hex = (b: Buffer | null) => b && `0x${b.toString('hex')}`;
+        assert.equal(hex(rootFromPath(index, rs.length, leaf(r), auditPath(index, leaves))), epoch.root, `receipt ${r.seq}`);
+        assert.notEqual(hex(rootFromPath(index, rs.length, leaf({ ...r, units: `${r.units}0` }), auditPath(index, leaves))), epoch.root);
+      }
+      const sums = RESOURCES.flatMap((type) => {
+        const mine = rs.filter((r) => r.resourceType === type);
+        const add = (f: 'units' | 'totalWei') => String(mine.reduce((s, r) => s + BigInt(r[f]), 0n));
+        return mine.length === 0
+          ? []
+          : [
+              {
+                resourceType: type,
+                receipts: mine.length,
+                rejected: mine.filter((r) => r.status === 'rejected').length,
+                units: add('units'),
+                totalWei: add('totalWei'),
+              },
+            ];
+      });
+      assert.deepEqual(epoch.sums, sums);
+      assert.equal(epoch.totalWei, String(rs.reduce((s, r) => s + BigInt(r.totalWei), 0n)));
+      earned += BigInt(epoch.totalWei);
+    }
+    assert.ok(earned > 0n);
+
+    // Voucher and claim: what the epochs say, to the wei, paid by the contract the coordinator's key signs for.
+    const { voucher } = await call(url, VoucherReply, 'v1/voucher', token);
+    assert.ok(voucher);
+    const { signature: voucherSignature, ...body } = voucher;
+    const payoutDomain = { name: 'SynorPayout', version: '1', chainId: info.payout.chainId, verifyingContract: info.payout.payoutAddress };
+    assert.equal(verifyTypedData(payoutDomain, VOUCHER_TYPES, body, voucherSignature), info.coordinator);
+    assert.deepEqual(voucher.ranges, [{ deviceId, firstSeq: 1, lastSeq: epochs.at(-1)!.epoch.lastSeq, amount: String(earned) }]);
+    assert.equal(voucher.amount, String(earned));
+
+    const provider = new JsonRpcProvider(info.payout.rpcUrl, info.payout.chainId, { staticNetwork: true });
+    stops.push(async () => provider.destroy());
+    const payout = new Contract(info.payout.payoutAddress, PAYOUT_ABI, owner.connect(provider));
+    assert.equal(await payout.getFunction('coordinator')(), info.coordinator);
+    const tx = await payout.getFunction('claim')(voucher.owner, voucher.amount, voucher.ranges, voucher.expiry, voucherSignature);
+    const mined = await tx.wait();
+    const claimed = mined.logs
+      .map((log: { topics: string[]; data: string }) => payout.interface.parseLog(log))
+      .find((e: { name?: string } | null) => e?.name === 'Claimed');
+    assert.ok(claimed, 'a Claimed event');
+    assert.equal(claimed.args.owner, owner.address);
+    assert.equal(claimed.args.amount, earned);
+    assert.deepEqual(
+      claimed.args.ranges.map((r: { deviceId: string; firstSeq: bigint; lastSeq: bigint; amount: bigint }) => [
+        r.deviceId,
+        r.firstSeq,
+        r.lastSeq,
+        r.amount,
+      ]),
+      [[deviceId, 1n, BigInt(epochs.at(-1)!.epoch.lastSeq), earned]],
+    );
+    const token20 = new Contract(info.payout.tokenAddress, TOKEN_ABI, provider);
+    assert.equal(await token20.getFunction('balanceOf')(owner.address), earned);
+    const [lastSeq, total] = (await payout.getFunction('paid')(owner.address, deviceId)) as [bigint, bigint];
+    assert.deepEqual([lastSeq, total], [BigInt(epochs.at(-1)!.epoch.lastSeq), earned]);
+    console.log(
+      `doc client: ${receipts.length} receipts in ${epochs.length} epoch(s), claimed ${earned} wei on chain ${info.payout.chainId} for ${mined.gasUsed} gas`,
+    );
+
+    // Delegation: a member's own key registers a device for the owner under the owner's signed delegation, earns, and
+    // the owner reads its signed epochs and claims them; then the owner revokes it and its new work is refused.
+    const memberKey = Wallet.createRandom();
+    const delegation = {
+      owner: owner.address,
+      delegate: memberKey.address,
+      deviceId: '',
+      issuedAt: info.serverTime,
+      expiresAt: 0,
+      nonce: `0x${randomBytes(32).toString('hex')}`,
+    };
+    const memberDevice = `doc-member-${randomBytes(8).toString('hex')}`;
+    const memberRegistration = {
+      ...registration,
+      deviceId: memberDevice,
+      info: JSON.stringify({ ...deviceInfo, deviceId: memberDevice }),
+      issuedAt: info.serverTime + 1,
+    };
+    const { deviceToken: memberToken } = await call(url, Registered, 'v1/devices/register', undefined, {
+      registration: memberRegistration,
+      signature: await memberKey.signTypedData(domain(info.chainId), REGISTRATION_TYPES, memberRegistration),
+      delegation: { delegation, signature: await owner.signTypedData(domain(info.chainId), DELEGATION_TYPES, delegation) },
     });
-    assert.deepEqual(epoch.sums, sums);
-    assert.equal(epoch.totalWei, String(rs.reduce((s, r) => s + BigInt(r.totalWei), 0n)));
-    earned += BigInt(epoch.totalWei);
-  }
-  assert.ok(earned > 0n);
-
-  // Voucher and claim: what the epochs say, to the wei, paid by the contract the coordinator's key signs for.
-  const { voucher } = await call(url, VoucherReply, 'v1/voucher', token);
-  assert.ok(voucher);
-  const { signature: voucherSignature, ...body } = voucher;
-  const payoutDomain = { name: 'SynorPayout', version: '1', chainId: info.payout.chainId, verifyingContract: info.payout.payoutAddress };
-  assert.equal(verifyTypedData(payoutDomain, VOUCHER_TYPES, body, voucherSignature), info.coordinator);
-  assert.deepEqual(voucher.ranges, [{ deviceId, firstSeq: 1, lastSeq: epochs.at(-1)!.epoch.lastSeq, amount: String(earned) }]);
-  assert.equal(voucher.amount, String(earned));
-
-  const provider = new JsonRpcProvider(info.payout.rpcUrl, info.payout.chainId, { staticNetwork: true });
-  stops.push(async () => provider.destroy());
-  const payout = new Contract(info.payout.payoutAddress, PAYOUT_ABI, owner.connect(provider));
-  assert.equal(await payout.getFunction('coordinator')(), info.coordinator);
-  const tx = await payout.getFunction('claim')(voucher.owner, voucher.amount, voucher.ranges, voucher.expiry, voucherSignature);
-  const mined = await tx.wait();
-  const claimed = mined.logs
-    .map((log: { topics: string[]; data: string }) => payout.interface.parseLog(log))
-    .find((e: { name?: string } | null) => e?.name === 'Claimed');
-  assert.ok(claimed, 'a Claimed event');
-  assert.equal(claimed.args.owner, owner.address);
-  assert.equal(claimed.args.amount, earned);
-  assert.deepEqual(
-    claimed.args.ranges.map((r: { deviceId: string; firstSeq: bigint; lastSeq: bigint; amount: bigint }) => [
-      r.deviceId,
-      r.firstSeq,
-      r.lastSeq,
-      r.amount,
-    ]),
-    [[deviceId, 1n, BigInt(epochs.at(-1)!.epoch.lastSeq), earned]],
-  );
-  const token20 = new Contract(info.payout.tokenAddress, TOKEN_ABI, provider);
-  assert.equal(await token20.getFunction('balanceOf')(owner.address), earned);
-  const [lastSeq, total] = (await payout.getFunction('paid')(owner.address, deviceId)) as [bigint, bigint];
-  assert.deepEqual([lastSeq, total], [BigInt(epochs.at(-1)!.epoch.lastSeq), earned]);
-  console.log(
-    `doc client: ${receipts.length} receipts in ${epochs.length} epoch(s), claimed ${earned} wei on chain ${info.payout.chainId} for ${mined.gasUsed} gas`,
-  );
-});
+    const lease = await call(url, Leased, 'v1/lease', memberToken, { waitMs: 5_000, resource: 'cpu' });
+    const started = performance.now();
+    await fetch(new URL('v1/submit', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.synor.frame', authorization: `Bearer ${memberToken}` },
+      body: frame(lease.leaseId, lease.task.id, await compute(lease.task), performance.now() - started),
+    }).then(async (res) => Submitted.parse(await res.json()));
+    const seen = await call(url, OwnerEpochs, `v1/owner/epochs?device=${memberDevice}&cursor=0`, token);
+    let memberEarned = 0n;
+    for (const { epoch, signature: epochSignature } of seen.epochs) {
+      assert.equal(verifyTypedData(domain(info.chainId), EPOCH_TYPES, epoch, epochSignature), info.coordinator);
+      assert.deepEqual([epoch.deviceId, epoch.owner], [memberDevice, owner.address], "the member's earnings are the owner's");
+      memberEarned += BigInt(epoch.totalWei);
+    }
+    const { voucher: forMember } = await call(url, VoucherReply, 'v1/voucher', token);
+    assert.ok(forMember, "the owner's voucher covers its member");
+    assert.deepEqual(forMember?.ranges, [{ deviceId: memberDevice, firstSeq: 1, lastSeq: seen.nextCursor, amount: String(memberEarned) }]);
+    const { signature: memberVoucherSignature } = forMember;
+    await (
+      await payout.getFunction('claim')(forMember.owner, forMember.amount, forMember.ranges, forMember.expiry, memberVoucherSignature)
+    ).wait();
+    assert.equal(await token20.getFunction('balanceOf')(owner.address), earned + memberEarned, 'one owner paid for both devices');
+    const revocation = { owner: owner.address, delegate: memberKey.address, issuedAt: info.serverTime + 2 };
+    const revoke = { revocation, signature: await owner.signTypedData(domain(info.chainId), REVOCATION_TYPES, revocation) };
+    assert.equal((await call(url, Revoked, 'v1/delegations/revoke', undefined, revoke)).status, 'revoked');
+    const refused = await call(url, NoWork, 'v1/lease', memberToken, { waitMs: 0, resource: 'cpu' });
+    assert.equal(refused.reason, 'not-eligible');
+  },
+);

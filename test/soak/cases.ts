@@ -5,6 +5,7 @@
 import { ADDRESS_CASES } from './cases-address.js';
 import { BATCHING_CASES } from './cases-batching.js';
 import { CHEATING_CASES } from './cases-cheating.js';
+import { DELEGATION_CASES } from './cases-delegation.js';
 import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
 import { LEASING_CASES } from './cases-leasing.js';
@@ -29,4 +30,5 @@ export const CASES: SoakCase[] = [
   ...BATCHING_CASES,
   ...NETWORK_CASES,
   ...ADDRESS_CASES,
+  ...DELEGATION_CASES,
 ];
