@@ -4,8 +4,10 @@
 // `fast` cases also run in `npm test` (test/unit/soak.test.ts); `npm run soak` runs all of them at full size.
 import { ADDRESS_CASES } from './cases-address.js';
 import { BATCHING_CASES } from './cases-batching.js';
+import { CHART_CASES } from './cases-charts.js';
 import { CHEATING_CASES } from './cases-cheating.js';
 import { DELEGATION_CASES } from './cases-delegation.js';
+import { DEVICE_CASES } from './cases-devices.js';
 import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
 import { LEASING_CASES } from './cases-leasing.js';
@@ -30,5 +32,7 @@ export const CASES: SoakCase[] = [
   ...BATCHING_CASES,
   ...NETWORK_CASES,
   ...ADDRESS_CASES,
+  ...CHART_CASES,
   ...DELEGATION_CASES,
+  ...DEVICE_CASES,
 ];
