@@ -46,6 +46,7 @@ function memoryNetwork() {
 
 interface Machine {
   fleet: Fleet;
+  dataDir: string;
   name: string;
   applied: FleetCommand[];
   told: string[];
@@ -67,8 +68,9 @@ const report = (name: string): MemberReport => ({
 async function machine(name: string, net: ReturnType<typeof memoryNetwork>, clock: FakeClock): Promise<Machine> {
   const applied: FleetCommand[] = [];
   const told: string[] = [];
+  const dataDir = await tempDir('synor-fleet-flow-');
   const fleet = await openFleet({
-    dataDir: await tempDir('synor-fleet-flow-'),
+    dataDir,
     clock,
     logger: new MemoryLogger(),
     version: '1.0.0',
@@ -81,7 +83,7 @@ async function machine(name: string, net: ReturnType<typeof memoryNetwork>, cloc
     announce: () => null,
   });
   await fleet.follow({ enabled: true, port: 0 });
-  return { fleet, name, applied, told, address: async () => (await fleet.status()).addresses[0]! };
+  return { fleet, dataDir, name, applied, told, address: async () => (await fleet.status()).addresses[0]! };
 }
 
 async function pair(owner: Machine, member: Machine): Promise<string> {
@@ -130,10 +132,20 @@ test('pairing, status, a command to two members, and revocation from either side
   assert.deepEqual(b.applied, [{ type: 'share', on: false }]);
   assert.deepEqual(c.applied, [{ type: 'share', on: false }]);
 
-  // A member may not command its owner: its owner refuses, sealed.
+  // A member may not command its owner: its owner answers FORBIDDEN, sealed, and applies nothing.
   const ownerId = (await owner.fleet.status()).self.id;
   const bStatus = await b.fleet.status();
   assert.equal(bStatus.peers[0]?.id, ownerId);
+  const asB = new Sealer((await loadIdentity(b.dataDir, clock.now())).identity);
+  const request = { at: clock.now(), id: newMessageId(), body: { type: 'command', command: { type: 'share', on: true } } };
+  const answer = await net.door(await owner.address()).frame(JSON.parse(JSON.stringify(asB.seal(ownerId, request))), '127.0.0.1');
+  assert.ok(answer.ok);
+  const opened = asB.open(answer.value);
+  assert.deepEqual(opened.ok && opened.value.body, {
+    type: 'error',
+    error: { code: 'FORBIDDEN', message: 'Only the machine that owns this fleet may ask that.' },
+  });
+  assert.deepEqual(owner.applied, []);
 
   // Revoked by the member: the owner is told, and its next command is refused by the member.
   const left = await b.fleet.revoke(ownerId);

@@ -58,7 +58,10 @@ const view = (peer: PeerRecord, live?: { report: MemberReport | null; reason: st
   reason:
     peer.revokedAt !== null
       ? 'No longer paired.'
-      : (live?.reason ?? (peer.role === 'owner' ? 'Owns this machine’s fleet: it may read status and send commands.' : 'Not asked yet.')),
+      : (live?.reason ??
+        (peer.role === 'owner'
+          ? 'Owns this machine’s fleet: it may read status and send commands.'
+          : 'Not asked: fleet pairing is turned off on this machine.')),
   pairedAt: peer.pairedAt,
   lastSeen: peer.lastSeen,
   report: live?.report ?? null,
@@ -184,7 +187,7 @@ export async function openFleet(d: FleetDeps): Promise<Fleet> {
       const found = peerOf(id);
       if (!found.ok) return found;
       const peer = found.value;
-      const revoked = await book.put({ ...peer, revokedAt: now() });
+      const revoked = await book.put({ ...peer, revokedAt: peer.revokedAt ?? now() });
       d.told(`The fleet pairing with “${peer.name}” was ended on this machine.`);
       // Told when it can be reached; refused from now on either way.
       const told = peer.revokedAt === null && peer.address !== null ? await ask({ id, address: peer.address }, { type: 'leave' }) : null;
