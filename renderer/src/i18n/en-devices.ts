@@ -16,6 +16,7 @@ export const flops = (perSecond: number): string => {
 
 export const deviceControlText = {
   use: 'Use this device',
+  fix: 'Turn it on in Devices',
   useLabel: (name: string) => `Use ${name}`,
   share: 'Share of this device',
   shareHelp: 'How much of it the network may use while it works.',

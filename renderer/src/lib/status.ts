@@ -27,7 +27,6 @@ const SETTINGS_FOR: Partial<Record<ReasonCode, string>> = {
   GPU_HOT: 'power',
   APP_RUNNING: 'apps',
   FULLSCREEN: 'apps',
-  DEVICE_DISABLED: 'limits',
   SHARE_ZERO: 'limits',
 };
 
@@ -39,6 +38,8 @@ export function fixFor(code: ReasonCode): Fix | null {
   if (code === 'IDLE_UNKNOWN') return { label: t.fixes.idleOff, patch: { idleOnly: { enabled: false, minutes: 10 } } };
   if (code === 'USER_BUSY') return { label: t.settings.busyOff, patch: { pauseWhenUserCpuAbovePercent: null } };
   if (code === 'PAUSED_UNTIL') return { label: t.dashboard.resume, patch: { pausedUntil: null } };
+  // A device turned off is turned on again beside its own switch, on the Devices page.
+  if (code === 'DEVICE_DISABLED') return { label: t.devices.control.fix, href: '#/devices' };
   const section = SETTINGS_FOR[code];
   return section ? { label: t.fixes.settings, href: `#/settings/${section}` } : null;
 }
