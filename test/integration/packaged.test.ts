@@ -128,6 +128,11 @@ test('the packaged resources hold every runtime dependency the agent needs, its 
       `the embedded devnet's chain (@foundry-rs/${chain}) is not a runtime package`,
     );
 
+  // Only what electron-builder.yml's `files` names is packaged: no sources, tests or source maps.
+  assert.deepEqual(readdirSync(app).sort(), ['dist', 'native', 'node_modules', 'package.json']);
+  const maps = readdirSync(join(app, 'dist'), { recursive: true }).filter((file) => String(file).endsWith('.map'));
+  assert.deepEqual(maps, [], 'source maps were packaged');
+
   // What the bundles import is declared as a runtime dependency (electron is the shell's runtime itself) and packaged.
   const imported = bundleImports(join(app, 'dist', 'main'));
   for (const name of ['onnxruntime-node', 'ws', 'electron', 'systeminformation'])
