@@ -7,6 +7,7 @@ import { WalletViewSchema, type ChainSettings, type WalletView } from '../../mai
 import type { OwnerSigner } from '../../main/core/network/client.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { walletHandlers } from '../../main/core/wallet/commands.js';
+import type { ClaimContext } from '../../main/core/wallet/claim-check.js';
 import { WalletController, type PayoutSource } from '../../main/core/wallet/controller.js';
 import { WalletService } from '../../main/core/wallet/service.js';
 import { deployPayout, fundNative, startLocalChain, type LocalChain } from '../../main/devnet/chain/local-chain.js';
@@ -61,145 +62,149 @@ function devnetPayouts(payouts: Payouts, owner: () => string, held: SignedEpoch[
   };
 }
 
-test('create → sign the device registration → earn → claim: the SYNOR balance rises on the local chain, and nothing leaks', async () => {
-  const logger = new MemoryLogger();
-  const views: WalletView[] = [];
-  // What the coordinator signed for this device (the devnet's receipt log in the real app), and what the device holds.
-  const { payouts } = await openPayouts({ file: null, signer: coordinator, now: Date.now });
-  const held: SignedEpoch[] = [];
-  let address = '';
-  let pinned = coordinator.address;
-  /** One epoch of receipts worth `amounts`, logged and sealed by the coordinator and fetched by the device. */
-  const earn = async (...amounts: string[]) => {
-    const before = (await controller.refresh()).claimable;
-    const receipts = amounts.map((amount, i) => receiptOf(address, payouts.lastIssued('dev-1') + 1 + i, amount));
-    for (const receipt of receipts) await payouts.record({ kind: 'receipt', receipt });
-    assert.equal((await controller.refresh()).claimable, before, 'receipts of an epoch not sealed yet are not owed yet');
-    const signed = await sealed(receipts);
-    await payouts.record({ kind: 'epoch', signed });
-    held.push(signed);
-  };
-  const service = new WalletService({ dir: await tempDir(), secrets: null, logger, scryptN: TEST_SCRYPT_N });
-  await service.open();
-  const controller = new WalletController({
-    service,
-    clock: systemClock,
-    logger,
-    payouts: devnetPayouts(
-      payouts,
-      () => address,
-      held,
-      () => pinned,
-    ),
-    onChange: (view) => views.push(WalletViewSchema.parse(view)),
-  });
-  const handlers = walletHandlers(controller, logger);
-  const answers: unknown[] = [];
-  const answer = async <T>(result: Promise<T>): Promise<T> => {
-    const value = await result;
-    answers.push(value);
-    return value;
-  };
+test(
+  'create → sign the device registration → earn → claim: the SYNOR balance rises on the local chain, and nothing leaks',
+  { timeout: 300_000 },
+  async () => {
+    const logger = new MemoryLogger();
+    const views: WalletView[] = [];
+    // What the coordinator signed for this device (the devnet's receipt log in the real app), and what the device holds.
+    const { payouts } = await openPayouts({ file: null, signer: coordinator, now: Date.now });
+    const held: SignedEpoch[] = [];
+    let address = '';
+    let pinned = coordinator.address;
+    /** One epoch of receipts worth `amounts`, logged and sealed by the coordinator and fetched by the device. */
+    const earn = async (...amounts: string[]) => {
+      const before = (await controller.refresh()).claimable;
+      const receipts = amounts.map((amount, i) => receiptOf(address, payouts.lastIssued('dev-1') + 1 + i, amount));
+      for (const receipt of receipts) await payouts.record({ kind: 'receipt', receipt });
+      assert.equal((await controller.refresh()).claimable, before, 'receipts of an epoch not sealed yet are not owed yet');
+      const signed = await sealed(receipts);
+      await payouts.record({ kind: 'epoch', signed });
+      held.push(signed);
+    };
+    const service = new WalletService({ dir: await tempDir(), secrets: null, logger, scryptN: TEST_SCRYPT_N });
+    await service.open();
+    const controller = new WalletController({
+      service,
+      clock: systemClock,
+      logger,
+      payouts: devnetPayouts(
+        payouts,
+        () => address,
+        held,
+        () => pinned,
+      ),
+      onChange: (view) => views.push(WalletViewSchema.parse(view)),
+    });
+    const handlers = walletHandlers(controller, logger);
+    const answers: unknown[] = [];
+    const answer = async <T>(result: Promise<T>): Promise<T> => {
+      const value = await result;
+      answers.push(value);
+      return value;
+    };
 
-  assert.deepEqual((await controller.setChain(settings)).chain, { status: 'ok', chainId: 31337, label: 'test tokens' });
-  const created = await answer(handlers.walletCreate({ passphrase: 'devnet passphrase' }));
-  assert.ok(created.ok && created.value.wallet.state === 'ready', JSON.stringify(created));
-  address = created.value.wallet.address;
-  assert.deepEqual(created.value.balances, { synor: '0', native: '0' });
-  // The one exempt answer; a key in a passphrase file shows its phrase only with that passphrase.
-  const phrase = await handlers.walletRevealPhrase({ confirm: 'show-recovery-phrase', auth: { passphrase: 'devnet passphrase' } });
-  assert.ok(phrase.ok);
-  const key = keyOfPhrase(phrase.value.words);
+    assert.deepEqual((await controller.setChain(settings)).chain, { status: 'ok', chainId: 31337, label: 'test tokens' });
+    const created = await answer(handlers.walletCreate({ passphrase: 'devnet passphrase' }));
+    assert.ok(created.ok && created.value.wallet.state === 'ready', JSON.stringify(created));
+    address = created.value.wallet.address;
+    assert.deepEqual(created.value.balances, { synor: '0', native: '0' });
+    // The one exempt answer; a key in a passphrase file shows its phrase only with that passphrase.
+    const phrase = await handlers.walletRevealPhrase({ confirm: 'show-recovery-phrase', auth: { passphrase: 'devnet passphrase' } });
+    assert.ok(phrase.ok);
+    const key = keyOfPhrase(phrase.value.words);
 
-  // Device registration, exactly as the network client signs it (the wallet's signer is its OwnerSigner).
-  const signer: OwnerSigner = service.signer();
-  const registration = {
-    deviceId: 'dev-1',
-    owner: address,
-    coordinator: coordinator.address,
-    info: '{"cpu":"test"}',
-    issuedAt: Date.now(),
-  };
-  const signature = await answer(signer.signTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration));
-  assert.equal(verifyTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration, signature), address);
+    // Device registration, exactly as the network client signs it (the wallet's signer is its OwnerSigner).
+    const signer: OwnerSigner = service.signer();
+    const registration = {
+      deviceId: 'dev-1',
+      owner: address,
+      coordinator: coordinator.address,
+      info: '{"cpu":"test"}',
+      issuedAt: Date.now(),
+    };
+    const signature = await answer(signer.signTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration));
+    assert.equal(verifyTypedData(eip712Domain(31337), REGISTRATION_TYPES, registration, signature), address);
 
-  // Earn, then claim. The devnet gives the owner gas money; a real network needs the user to have some.
-  await fundNative(chain, address);
-  await earn(synor('1.25'), '0', synor('2'));
-  assert.equal((await controller.refresh()).claimable, synor('3.25'));
-  views.length = 0;
-  const claimed = await answer(handlers.walletClaim(undefined));
-  assert.ok(claimed.ok, JSON.stringify(claimed));
-  assert.equal(claimed.value.status, 'confirmed');
-  assert.deepEqual(
-    views.map((v) => [v.claims[0]?.status, v.balances?.synor]),
-    [
-      ['pending', '0'],
-      ['confirmed', synor('3.25')],
-    ],
-    'the UI sees the transaction pending, then confirmed with the new balance',
-  );
-  const view = controller.view();
-  assert.equal(view.claimable, '0');
-  assert.equal((await chain.provider.getTransactionReceipt(claimed.value.txHash))?.status, 1);
+    // Earn, then claim. The devnet gives the owner gas money; a real network needs the user to have some.
+    await fundNative(chain, address);
+    await earn(synor('1.25'), '0', synor('2'));
+    assert.equal((await controller.refresh()).claimable, synor('3.25'));
+    views.length = 0;
+    const claimed = await answer(handlers.walletClaim(undefined));
+    assert.ok(claimed.ok, JSON.stringify(claimed));
+    assert.equal(claimed.value.status, 'confirmed');
+    assert.deepEqual(
+      views.map((v) => [v.claims[0]?.status, v.balances?.synor]),
+      [
+        ['pending', '0'],
+        ['confirmed', synor('3.25')],
+      ],
+      'the UI sees the transaction pending, then confirmed with the new balance',
+    );
+    const view = controller.view();
+    assert.equal(view.claimable, '0');
+    assert.equal((await chain.provider.getTransactionReceipt(claimed.value.txHash))?.status, 1);
 
-  const nothing = await answer(handlers.walletClaim(undefined));
-  assert.deepEqual(nothing, { ok: false, error: { code: 'NOT_APPLICABLE', message: 'There is nothing to claim yet.' } });
+    const nothing = await answer(handlers.walletClaim(undefined));
+    assert.deepEqual(nothing, { ok: false, error: { code: 'NOT_APPLICABLE', message: 'There is nothing to claim yet.' } });
 
-  await earn(synor('0.5'));
-  const second = await answer(handlers.walletClaim(undefined));
-  assert.ok(second.ok);
-  const final = await answer(handlers.getWallet(undefined));
-  assert.ok(final.ok);
-  assert.equal(final.value.balances?.synor, synor('3.75'));
-  assert.deepEqual(
-    final.value.claims.map((c) => [c.amount, c.ranges.map((r) => [r.deviceId, r.firstSeq, r.lastSeq, r.amount]), c.status]),
-    [
-      [synor('0.5'), [['dev-1', 4, 4, synor('0.5')]], 'confirmed'],
-      [synor('3.25'), [['dev-1', 1, 3, synor('3.25')]], 'confirmed'],
-    ],
-  );
+    await earn(synor('0.5'));
+    const second = await answer(handlers.walletClaim(undefined));
+    assert.ok(second.ok);
+    const final = await answer(handlers.getWallet(undefined));
+    assert.ok(final.ok);
+    assert.equal(final.value.balances?.synor, synor('3.75'));
+    assert.deepEqual(
+      final.value.claims.map((c) => [c.amount, c.ranges.map((r) => [r.deviceId, r.firstSeq, r.lastSeq, r.amount]), c.status]),
+      [
+        [synor('0.5'), [['dev-1', 4, 4, synor('0.5')]], 'confirmed'],
+        [synor('3.25'), [['dev-1', 1, 3, synor('3.25')]], 'confirmed'],
+      ],
+    );
 
-  // A voucher that does not match what this device holds is refused before anything is sent.
-  await earn(synor('1'));
-  held.pop();
-  const short = await answer(handlers.walletClaim(undefined));
-  assert.ok(!short.ok && short.error.code === 'VOUCHER_MISMATCH', JSON.stringify(short));
-  assert.match(short.error.message, /covers receipts up to 5, but this device has received only up to 4/);
-  held.push(await sealed([receiptOf(address, 5, synor('0.9'))]));
-  const wrongSum = await answer(handlers.walletClaim(undefined));
-  assert.ok(!wrongSum.ok && wrongSum.error.code === 'VOUCHER_MISMATCH');
-  assert.match(
-    wrongSum.error.message,
-    /receipts 5–5 add up to 900000000000000000 wei in your own records, but the voucher says 1000000000000000000 wei/,
-  );
-  // The device holds receipt 5 in a signed epoch that goes on past it: a voucher ending at 5 cannot be checked.
-  held[held.length - 1] = await sealed([receiptOf(address, 5, synor('1')), receiptOf(address, 6, '0')]);
-  const midEpoch = await answer(handlers.walletClaim(undefined));
-  assert.ok(!midEpoch.ok && midEpoch.error.code === 'VOUCHER_MISMATCH', JSON.stringify(midEpoch));
-  assert.match(midEpoch.error.message, /the voucher ends at receipt 5, inside one of this device's signed epochs/);
-  held[held.length - 1] = await sealed([receiptOf(address, 5, synor('1'))]);
-  // This device trusts another coordinator than the one whose vouchers the contract pays.
-  pinned = Wallet.createRandom().address;
-  const foreign = await answer(handlers.walletClaim(undefined));
-  assert.ok(!foreign.ok && foreign.error.code === 'VOUCHER_MISMATCH');
-  assert.match(
-    foreign.error.message,
-    new RegExp(`the payout contract pays vouchers of ${coordinator.address}, but your receipts come from ${pinned}`),
-  );
-  assert.equal((await controller.refresh()).balances?.synor, synor('3.75'), 'nothing was paid');
-  pinned = coordinator.address;
-  const matching = await answer(handlers.walletClaim(undefined));
-  assert.ok(matching.ok && matching.value.status === 'confirmed', JSON.stringify(matching));
-  assert.equal((await controller.refresh()).balances?.synor, synor('4.75'));
+    // A voucher that does not match what this device holds is refused before anything is sent.
+    await earn(synor('1'));
+    held.pop();
+    const short = await answer(handlers.walletClaim(undefined));
+    assert.ok(!short.ok && short.error.code === 'VOUCHER_MISMATCH', JSON.stringify(short));
+    assert.match(short.error.message, /covers receipts up to 5, but this device has received only up to 4/);
+    held.push(await sealed([receiptOf(address, 5, synor('0.9'))]));
+    const wrongSum = await answer(handlers.walletClaim(undefined));
+    assert.ok(!wrongSum.ok && wrongSum.error.code === 'VOUCHER_MISMATCH');
+    assert.match(
+      wrongSum.error.message,
+      /receipts 5–5 add up to 900000000000000000 wei in your own records, but the voucher says 1000000000000000000 wei/,
+    );
+    // The device holds receipt 5 in a signed epoch that goes on past it: a voucher ending at 5 cannot be checked.
+    held[held.length - 1] = await sealed([receiptOf(address, 5, synor('1')), receiptOf(address, 6, '0')]);
+    const midEpoch = await answer(handlers.walletClaim(undefined));
+    assert.ok(!midEpoch.ok && midEpoch.error.code === 'VOUCHER_MISMATCH', JSON.stringify(midEpoch));
+    assert.match(midEpoch.error.message, /the voucher ends at receipt 5, inside one of this device's signed epochs/);
+    held[held.length - 1] = await sealed([receiptOf(address, 5, synor('1'))]);
+    // This device trusts another coordinator than the one whose vouchers the contract pays.
+    pinned = Wallet.createRandom().address;
+    const foreign = await answer(handlers.walletClaim(undefined));
+    assert.ok(!foreign.ok && foreign.error.code === 'VOUCHER_MISMATCH');
+    assert.match(
+      foreign.error.message,
+      new RegExp(`the payout contract pays vouchers of ${coordinator.address}, but your receipts come from ${pinned}`),
+    );
+    assert.equal((await controller.refresh()).balances?.synor, synor('3.75'), 'nothing was paid');
+    pinned = coordinator.address;
+    const matching = await answer(handlers.walletClaim(undefined));
+    assert.ok(matching.ok && matching.value.status === 'confirmed', JSON.stringify(matching));
+    assert.equal((await controller.refresh()).balances?.synor, synor('4.75'));
 
-  const seen = JSON.stringify([answers, views, logger.lines]).toLowerCase();
-  assert.ok(seen.includes(claimed.value.txHash));
-  assert.ok(!seen.includes(key.slice(2).toLowerCase()) && !seen.includes(phrase.value.words.slice(0, 3).join(' ')));
-  controller.close();
-});
+    const seen = JSON.stringify([answers, views, logger.lines]).toLowerCase();
+    assert.ok(seen.includes(claimed.value.txHash));
+    assert.ok(!seen.includes(key.slice(2).toLowerCase()) && !seen.includes(phrase.value.words.slice(0, 3).join(' ')));
+    controller.close();
+  },
+);
 
-test('wrong chain settings show as a chain error in the view, and claiming says why it cannot', async () => {
+test('wrong chain settings show as a chain error in the view, and claiming says why it cannot', { timeout: 300_000 }, async () => {
   const logger = new MemoryLogger();
   const service = new WalletService({ dir: await tempDir(), secrets: null, logger, scryptN: TEST_SCRYPT_N });
   await service.open();
@@ -267,6 +272,67 @@ test(
     const claimed = await handlers.walletClaim(undefined);
     assert.ok(claimed.ok && claimed.value.status === 'confirmed', JSON.stringify(claimed));
     assert.equal((await controller.refresh()).balances?.synor, owed);
+    controller.close();
+  },
+);
+
+test(
+  'a voucher naming a member device of this wallet is claimed only when the member’s signed epochs add up to it',
+  { timeout: 120_000 },
+  async () => {
+    // A payout contract of its own: receipt numbers start again at 1.
+    ({ settings } = await deployPayout(chain, { coordinator: coordinator.address, fund: parseUnits('100', 18) }));
+    const logger = new MemoryLogger();
+    const service = new WalletService({ dir: await tempDir(), secrets: null, logger, scryptN: TEST_SCRYPT_N });
+    await service.open();
+    await service.import({ secret: { kind: 'privateKey', privateKey: Wallet.createRandom().privateKey }, passphrase: 'a passphrase' });
+    const address = service.signer().address;
+    // dev-1 is this computer, dev-2 a member earning to the same wallet under its delegation.
+    const receipt = (deviceId: string, seq: number, wei: string): Receipt => ({
+      ...receiptOf(address, seq, wei),
+      deviceId,
+      receiptId: `${deviceId}-${seq}`,
+    });
+    const own = await sealed([receipt('dev-1', 1, synor('1'))]);
+    const member = await sealed([receipt('dev-2', 1, synor('2')), receipt('dev-2', 2, synor('0.5'))]);
+    const { payouts } = await openPayouts({ file: null, signer: coordinator, now: Date.now });
+    for (const signed of [own, member]) await payouts.record({ kind: 'epoch', signed });
+    let others: ClaimContext['others'];
+    const link = { settings, provider: chain.provider, fund: async () => undefined };
+    const controller = new WalletController({
+      service,
+      clock: systemClock,
+      logger,
+      payouts: {
+        voucher: async () => (await payouts.voucher(link, ['dev-1', 'dev-2'], address, Math.floor(Date.now() / 1000) + 600)) ?? undefined,
+        context: async () => ({ deviceId: 'dev-1', coordinator: coordinator.address, epochs: [own.epoch], ...(others ? { others } : {}) }),
+      },
+    });
+    await controller.setChain(settings);
+    await fundNative(chain, address);
+    const claim = () => walletHandlers(controller, logger).walletClaim(undefined);
+
+    // No way to read the member's earnings: nothing is paid.
+    const unchecked = await claim();
+    assert.ok(!unchecked.ok && unchecked.error.code === 'VOUCHER_MISMATCH', JSON.stringify(unchecked));
+    assert.match(unchecked.error.message, /covers receipts of device dev-2, not of this device/);
+    // The member's epochs as the network served them, one receipt short of the voucher: refused.
+    others = async () => [{ ...member.epoch, lastSeq: 1, totalWei: synor('2') }];
+    const short = await claim();
+    assert.ok(!short.ok && short.error.code === 'VOUCHER_MISMATCH');
+    assert.match(short.error.message, /covers receipts up to 2, but device dev-2 has received only up to 1/);
+    // As signed: one claim pays both computers.
+    others = async (deviceId, after) => (deviceId === 'dev-2' && after === 0 ? [member.epoch] : []);
+    const both = await claim();
+    assert.ok(both.ok && both.value.status === 'confirmed', JSON.stringify(both));
+    assert.deepEqual(
+      both.value.ranges.map((r) => [r.deviceId, r.firstSeq, r.lastSeq, r.amount]),
+      [
+        ['dev-1', 1, 1, synor('1')],
+        ['dev-2', 1, 2, synor('2.5')],
+      ],
+    );
+    assert.equal((await controller.refresh()).balances?.synor, synor('3.5'));
     controller.close();
   },
 );
