@@ -47,7 +47,10 @@ test('a locked wallet is said once, and again only after an unlock and a new loc
     voucher: () => Promise.resolve(undefined),
     clock: new FakeClock(),
     logger: new MemoryLogger(),
-    say: (item) => said.push(item),
+    say: (item, logged) => {
+      assert.equal(logged, false, 'nothing else logged it');
+      said.push(item);
+    },
   });
   for (let i = 0; i < 3; i++) auto.consider(view('locked', '2500000000000000000'));
   assert.deepEqual(

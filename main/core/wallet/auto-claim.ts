@@ -19,7 +19,8 @@ export const AUTO_CLAIM_INTERVAL_MS = 60 * 60_000;
 export interface ClaimingWallet {
   /** The chain connection in use, if any: the fee is estimated on it. */
   readonly connection: ChainClient | undefined;
-  claim(): Promise<ClaimRecord>;
+  /** `automatic`: its activity log line says the automatic claim made it. */
+  claim(automatic: boolean): Promise<ClaimRecord>;
 }
 
 export interface AutoClaimOptions {
@@ -29,8 +30,11 @@ export interface AutoClaimOptions {
   voucher: () => Promise<Voucher | undefined>;
   clock: Clock;
   logger: Logger;
-  /** Says it: the activity log and, for the kinds the user chose, a notification. */
-  say: (item: Tell) => void;
+  /**
+   * Says it: a notification for the kinds the user chose, and the activity log unless `logged` (the controller's own
+   * line for a claim it sent already says it there).
+   */
+  say: (item: Tell, logged: boolean) => void;
 }
 
 /** What the automatic claim remembers between refreshes. */
@@ -62,6 +66,7 @@ async function claimFee(chain: ChainClient, voucher: Voucher): Promise<bigint> {
   return gas * (fees.maxFeePerGas ?? fees.gasPrice ?? 0n);
 }
 
+const RETRY = 'It is tried again in an hour; you can also claim on the Wallet page.';
 const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 /** One voucher's receipts: a voucher for the same receipts is the same claim. */
@@ -82,12 +87,15 @@ export class AutoClaim {
     const step = nextStep(view, this.options.settings(), this.memory, this.options.clock.now());
     if (step === 'say-locked') {
       this.memory.lockedTold = true;
-      this.options.say({
-        kind: 'claim',
-        key: 'auto-claim-locked',
-        title: 'Automatic claim waiting',
-        body: `${formatAmount(BigInt(view.claimable))} SYNOR is ready to claim, but your wallet is locked. Automatic claims wait until you unlock it on the Wallet page.`,
-      });
+      this.options.say(
+        {
+          kind: 'claim',
+          key: 'auto-claim-locked',
+          title: 'Automatic claim waiting',
+          body: `${formatAmount(BigInt(view.claimable))} SYNOR is ready to claim, but your wallet is locked. Automatic claims wait until you unlock it on the Wallet page.`,
+        },
+        false,
+      );
     }
     if (step !== 'claim') return;
     this.memory.busy = true;
@@ -109,29 +117,37 @@ export class AutoClaim {
             'Send your address a little of that coin (not SYNOR); the claim is then made by itself.',
         );
       }
-      const record = await this.options.wallet.claim();
-      if (record.status === 'failed') throw new Error(record.error ?? 'the chain refused it');
+      const record = await this.options.wallet.claim(true);
+      const claimed = formatAmount(BigInt(record.amount));
+      if (record.status === 'failed') {
+        const why = sentence(record.error ?? 'the chain refused it');
+        return this.once('Automatic claim failed', `An automatic claim of ${claimed} SYNOR failed: ${why} ${RETRY}`, true);
+      }
       this.sent.add(rangesKey(record.ranges));
       this.told.clear();
       this.options.logger.info(`wallet: automatic claim ${record.txHash}`);
-      this.options.say({
-        kind: 'claim',
-        key: `auto-claim:${record.txHash}`,
-        title: 'Earnings claimed',
-        body: `Claimed ${formatAmount(BigInt(record.amount))} SYNOR to your wallet automatically (transaction ${record.txHash}).`,
-      });
+      this.options.say(
+        {
+          kind: 'claim',
+          key: `auto-claim:${record.txHash}`,
+          title: 'Earnings claimed',
+          body: `Claimed ${claimed} SYNOR to your wallet automatically (transaction ${record.txHash}).`,
+        },
+        true,
+      );
     } catch (error) {
       this.options.logger.warn(`wallet: automatic claim: ${errorText(error)}`);
       this.once(
         'Automatic claim failed',
-        `An automatic claim of ${amount} SYNOR did not go through: ${sentence(errorText(error))} It is tried again in an hour; you can also claim on the Wallet page.`,
+        `An automatic claim of ${amount} SYNOR did not go through: ${sentence(errorText(error))} ${RETRY}`,
       );
     }
   }
 
-  private once(title: string, body: string): void {
+  /** Says a failure or a wait once until a claim goes through; `logged` as for `say`. */
+  private once(title: string, body: string, logged = false): void {
     if (this.told.has(title)) return;
     this.told.add(title);
-    this.options.say({ kind: 'claim', key: `auto-claim:${title}`, title, body });
+    this.options.say({ kind: 'claim', key: `auto-claim:${title}`, title, body }, logged);
   }
 }

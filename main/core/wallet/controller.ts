@@ -108,8 +108,11 @@ export class WalletController {
     return view;
   }
 
-  /** Claims the coordinator's current voucher; the view shows the transaction as pending, then its outcome. */
-  async claim(): Promise<ClaimRecord> {
+  /**
+   * Claims the coordinator's current voucher; the view shows the transaction as pending, then its outcome. The activity
+   * log says whether the user or the automatic claim (auto-claim.ts) made it.
+   */
+  async claim(automatic = false): Promise<ClaimRecord> {
     const info = this.service.info();
     if (info.state === 'none') throw new WalletError('NO_WALLET', 'There is no wallet yet: create or import one.');
     if (!this.chain) throw new WalletError('CHAIN_UNREACHABLE', this.chainStatus.message ?? 'No chain is connected.');
@@ -143,9 +146,12 @@ export class WalletController {
     if (record.status === 'failed') {
       this.options.onActivity?.(
         'notice',
-        `A claim of ${amount} failed: ${record.error ?? 'the chain refused it'} Transaction ${record.txHash}.`,
+        `${automatic ? 'An automatic' : 'A'} claim of ${amount} failed: ${record.error ?? 'the chain refused it'} Transaction ${record.txHash}.`,
       );
-    } else this.options.onActivity?.('wallet', `Claimed ${amount} to your wallet. Transaction ${record.txHash}.`);
+    } else {
+      const how = automatic ? ' automatically' : '';
+      this.options.onActivity?.('wallet', `Claimed ${amount} to your wallet${how}. Transaction ${record.txHash}.`);
+    }
     await this.refresh();
     return record;
   }
