@@ -49,9 +49,12 @@ async function assertBeside(message: Locator, control: Locator): Promise<void> {
   assert.ok(gap >= 0 && gap < 120, `the message is right under its control (${Math.round(gap)} px below)`);
 }
 
-/** A screenshot at 1280×800 and at 800×600, and axe on the state. */
+/** axe on the state in both themes, and a screenshot at 1280×800 and at 800×600. */
 async function record(name: string): Promise<void> {
-  for (const line of await audit(page)) axeFound.push(`${name}: ${line}`);
+  for (const colorScheme of ['dark', 'light'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const line of await audit(page)) axeFound.push(`${name} (${colorScheme}): ${line}`);
+  }
   await screenshot(page, `${name}-1280x800`);
   await page.setViewportSize({ width: 800, height: 600 });
   await screenshot(page, `${name}-800x600`);
