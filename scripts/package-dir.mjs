@@ -3,16 +3,16 @@
 // builds the bundles that changed first and prints where the app went and how long packaging took.
 //
 // electron-builder takes Electron's binary from a download, which this machine and CI cannot make (no internet
-// beyond the npm registry, and the electron package's own install is skipped). Where no Electron binary is
-// installed (node_modules/electron/dist), the script gives electron-builder a stand-in binary through
+// beyond the npm registry; the electron package's binary is not installed). Where no Electron binary is installed
+// (node_modules/electron/dist), the script gives electron-builder a stand-in binary through
 // `electronDist`: everything else is the real packaging (the file set, app.asar, what is unpacked, the after-pack
 // hook with its fuses), so the app's files can be checked and the agent run from them with plain Node. The
 // stand-in carries Electron's fuse wire, so the hook flips its fuses as it would the real binary's.
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FuseState, SENTINEL } from '@electron/fuses/dist/constants.js';
 import builder from 'electron-builder';
@@ -26,8 +26,7 @@ const FUSE_WIRE = Buffer.from([1, 8, ...Array(8).fill(FuseState.ENABLE)]);
  * A folder laid out as an unpacked Electron for Linux whose `electron` only says it is a stand-in. The fuse wire
  * sits after `exit`, where the shell never reads.
  */
-export async function standInElectron(dir) {
-  await mkdir(dir, { recursive: true });
+async function standInElectron(dir) {
   const script = '#!/bin/sh\necho "This is a stand-in for Electron (scripts/package-dir.mjs): it cannot run the app." >&2\nexit 1\n';
   const executable = join(dir, 'electron');
   await writeFile(executable, Buffer.concat([Buffer.from(script), Buffer.from(`# ${SENTINEL}`), FUSE_WIRE, Buffer.from('\n')]));
@@ -36,7 +35,7 @@ export async function standInElectron(dir) {
 }
 
 /** The unpacked app for this platform in `out`; resolves to its folder (…/linux-unpacked and the like). */
-export async function packageDir(out) {
+async function packageDir(out) {
   const installed = join(root, 'node_modules', 'electron', 'dist');
   let scratch = null;
   let electronDist = installed;
@@ -61,11 +60,9 @@ export async function packageDir(out) {
   return join(out, { linux: `linux${arch}-unpacked`, win32: `win${arch}-unpacked`, darwin: `mac${arch}` }[process.platform]);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { out: { type: 'string' } } });
-  const code = await buildChanged();
-  if (code !== 0) process.exit(code);
-  const started = performance.now();
-  const dir = await packageDir(resolve(values.out ?? join(root, 'release')));
-  console.log(`package: the unpacked app is in ${dir} (packaging took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
-}
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const code = await buildChanged();
+if (code !== 0) process.exit(code);
+const started = performance.now();
+const dir = await packageDir(resolve(values.out ?? join(root, 'release')));
+console.log(`package: the unpacked app is in ${dir} (packaging took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
