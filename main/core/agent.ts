@@ -136,8 +136,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     voucher: async () => (await contribution.voucher()) ?? undefined,
     clock,
     logger,
-    say(item) {
-      log(tellFiled(item.kind), item.body);
+    say(item, logged) {
+      if (!logged) log(tellFiled(item.kind), item.body);
       if (settings().notifications.includes(item.kind)) tells.emit(item);
     },
   });
