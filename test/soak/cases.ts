@@ -10,6 +10,7 @@ import { DELEGATION_CASES } from './cases-delegation.js';
 import { DEVICE_CASES } from './cases-devices.js';
 import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
+import { FLEET_CASES } from './cases-fleet.js';
 import { LEASING_CASES } from './cases-leasing.js';
 import { LOCK_CASES } from './cases-lock.js';
 import { NETWORK_CASES } from './cases-networks.js';
@@ -35,4 +36,5 @@ export const CASES: SoakCase[] = [
   ...CHART_CASES,
   ...DELEGATION_CASES,
   ...DEVICE_CASES,
+  ...FLEET_CASES,
 ];
