@@ -105,7 +105,7 @@ export async function openFleet(d: FleetDeps): Promise<Fleet> {
 
   const peerOf = (id: string): Result<PeerRecord, 'NOT_FOUND'> => {
     const peer = book.get(id);
-    return peer ? ok(peer) : fail('NOT_FOUND', 'No machine with this id is paired with this one. `synor fleet list` shows them.');
+    return peer ? ok(peer) : fail('NOT_FOUND', 'No machine with this id is paired with this one: the fleet list shows the ones that are.');
   };
 
   return {
