@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Settings } from '../../main/common/settings.js';
+import { NO_WEBGPU } from '../../renderer/src/lib/gpu/session.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';
 import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
@@ -157,6 +158,19 @@ test('the network cannot be reached: the badge says "Offline" and the reason is 
   assert.equal(await page.getByTestId('status').locator('.pill').textContent(), 'Offline');
   assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /ECONN|EHOST|ENOTFOUND/);
   await shots('dashboard-network-offline');
+});
+
+test('Devices: a WebGPU run that cannot start says why once, not twice', { timeout: 60_000 }, async () => {
+  // This browser offers no WebGPU adapter (launched without --enable-unsafe-webgpu).
+  await go('Devices');
+  await heading('Devices');
+  await page.getByRole('button', { name: 'Measure with WebGPU' }).click();
+  const section = page.locator('section', { has: page.getByRole('button', { name: 'Measure with WebGPU' }) });
+  await section.getByText(NO_WEBGPU).first().waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Measure with WebGPU' }).and(page.locator(':enabled')).waitFor();
+  const text = (await section.textContent()) ?? '';
+  assert.equal(text.split(NO_WEBGPU).length - 1, 1, text);
+  await shots('devices-webgpu-unavailable');
 });
 
 test('the page loses the app: two sentences, one space between them, and the badge says "Offline"', { timeout: 60_000 }, async () => {
