@@ -2,7 +2,7 @@
 // address that names none, and the words under and over each bar.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { barsOf } from '../../renderer/src/lib/earnings-bars.js';
+import { axisLabels, barsOf } from '../../renderer/src/lib/earnings-bars.js';
 import { hrefOf, routeOf } from '../../renderer/src/lib/route.js';
 
 const T = { timeout: 10_000 };
@@ -59,5 +59,35 @@ test('bars: labels and tooltips name each bar in its own step, amounts stay exac
   assert.deepEqual(
     barsOf({ step: 'month', bars: years }, 'en-GB').map((b) => b.label),
     ['Dec 26', 'Jan 27'],
+  );
+});
+
+test('axis labels: inside the chart, apart, the newest always shown, on every kind of chart', T, () => {
+  const [LEFT, W, CHAR, GAP] = [88, 600, 6.8, 10];
+  const days = Array.from({ length: 30 }, (_, i) =>
+    new Date(2026, 10, 8 + i).toLocaleDateString('en-GB', { day: 'numeric', month: 'short' }),
+  );
+  const cases = {
+    month: days,
+    week: ['Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun', 'Mon'],
+    day: Array.from({ length: 24 }, (_, h) => `${String(h).padStart(2, '0')}:00 PM`),
+    minutes: Array.from({ length: 60 }, (_, m) => `10:${String(m).padStart(2, '0')} AM`),
+    months: Array.from({ length: 30 }, (_, m) => `${['Jan', 'Feb', 'Mar'][m % 3]!} ${20 + Math.floor(m / 12)}`),
+    one: ['7 Dec'],
+  };
+  for (const [name, labels] of Object.entries(cases)) {
+    const shown = axisLabels(labels, LEFT, W, CHAR, GAP);
+    const edges = shown.map(({ index, x }) => [x - (labels[index]!.length * CHAR) / 2, x + (labels[index]!.length * CHAR) / 2] as const);
+    assert.equal(shown.at(-1)!.index, labels.length - 1, `${name}: the newest bar is named`);
+    assert.ok(shown.length >= Math.min(labels.length, 3), `${name}: ${shown.length} labels`);
+    for (const [i, [from, to]] of edges.entries()) {
+      assert.ok(from >= LEFT && to <= W, `${name}: label ${i} inside (${from}–${to})`);
+      if (i > 0) assert.ok(from >= edges[i - 1]![1] + GAP, `${name}: label ${i} apart from the one before`);
+    }
+  }
+  assert.equal(
+    axisLabels(days, LEFT, W, CHAR, GAP).at(-1)!.x + (days.at(-1)!.length * CHAR) / 2 <= W,
+    true,
+    "the month's last label whole",
   );
 });

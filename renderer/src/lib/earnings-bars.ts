@@ -45,3 +45,30 @@ export function barsOf(series: EarningsSeries, locale?: string): Bar[] {
     pending: BigInt(b.pendingWei),
   }));
 }
+
+/**
+ * Which labels fit under bars spread evenly from `left` to `right`, and where (their middles): every k-th from the
+ * newest, each moved inside the chart where it would be cut at an edge, and one that would then touch its neighbour
+ * left out. `charWidth` is a generous width of one character, so an estimate never lets real text touch.
+ */
+export function axisLabels(
+  labels: readonly string[],
+  left: number,
+  right: number,
+  charWidth: number,
+  gap: number,
+): { index: number; x: number }[] {
+  const slot = (right - left) / Math.max(1, labels.length);
+  const width = (text: string): number => text.length * charWidth;
+  const every = Math.max(1, Math.ceil((Math.max(0, ...labels.map(width)) + gap) / slot));
+  const out: { index: number; x: number }[] = [];
+  let limit = right;
+  for (let i = labels.length - 1; i >= 0; i -= every) {
+    const half = width(labels[i]!) / 2;
+    const x = Math.min(right - half, Math.max(left + half, left + i * slot + slot / 2));
+    if (x + half > limit) continue;
+    out.push({ index: i, x });
+    limit = x - half - gap;
+  }
+  return out.reverse();
+}
