@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Address, EpochSchema, RegisterRequestSchema, Signature, type TypedDataTypes } from './protocol.js';
+import { Address, EpochSchema, Id, RegisterRequestSchema, Signature, type TypedDataTypes } from './protocol.js';
 import { AuthorizationSchema } from './wallet.js';
 
 /**
@@ -9,11 +9,6 @@ import { AuthorizationSchema } from './wallet.js';
  * registration, and a wallet can show them field by field.
  */
 
-const Id = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 const Ms = z.number().int().positive();
 
 export const DelegationSchema = z

@@ -11,7 +11,8 @@ export const PROTOCOL_VERSION = 'synor-provider/2';
 
 export const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an 0x-prefixed 20-byte address');
 export const Signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte 0x-prefixed signature');
-const Id = z
+/** An id (device, task, lease): 1–128 letters, digits and . _ : - */
+export const Id = z
   .string()
   .min(1)
   .max(128)

@@ -16,8 +16,8 @@ export type Delegated = z.infer<typeof DelegatedSchema>;
 
 const FileSchema = z.object({ revoked: z.record(z.string(), z.number()) }).strict();
 
-/** How far ahead of the coordinator's clock a signed time may be (the registration's own window). */
-const CLOCK_WINDOW_MS = 10 * 60_000;
+/** How far from the coordinator's clock a signed time may be: registrations, delegations, revocations. */
+export const CLOCK_WINDOW_MS = 10 * 60_000;
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 const pairKey = (owner: string, delegate: string): string => `${owner.toLowerCase()}|${delegate.toLowerCase()}`;

@@ -8,7 +8,7 @@ import type { DelegatedRegisterRequest } from '../common/delegation.js';
 import { DeviceInfoSchema, eip712Domain, REGISTRATION_TYPES, type DeviceInfo } from '../common/protocol.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
 import type { Clock } from '../core/ports.js';
-import { DelegatedSchema, DelegationBook, type Delegated } from './delegations.js';
+import { CLOCK_WINDOW_MS, DelegatedSchema, DelegationBook, type Delegated } from './delegations.js';
 import { HttpError, parse } from './http-util.js';
 import { newStanding, recordOnline, StandingSchema, type Standing } from './standing.js';
 import { newTrust, TrustSchema, type Trust } from './verification.js';
@@ -57,7 +57,6 @@ const StateSchema = z.object({
   ),
 });
 
-const CLOCK_WINDOW_MS = 10 * 60_000;
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
