@@ -1,6 +1,6 @@
-// Issue 28 item 8, where a unit test is the honest level: a refused connection is said in words (not "(ECONNREFUSED)"),
-// a limit of one day reads "1 day", the Light preset's pause on a busy machine is undone in one click, and the badge
-// says "Offline" while the network cannot be reached.
+// Issue 28 item 8, where a unit test is the honest level: a refused connection (coordinator or payout chain) is said in
+// words (not "(ECONNREFUSED)"), a limit of one day reads "1 day", the Light preset's pause on a busy machine is undone
+// in one click, and the badge says "Offline" while the network cannot be reached.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
@@ -9,22 +9,46 @@ import { fieldErrors } from '../../main/common/result.js';
 import { DEFAULT_SETTINGS, PRESETS, SettingsSchema } from '../../main/common/settings.js';
 import type { AgentState } from '../../main/common/state.js';
 import { requestJson, type NetworkError } from '../../main/core/network/http.js';
+import { connectChain } from '../../main/core/wallet/chain.js';
+import { FakeClock } from '../helpers/fakes.js';
 import { t } from '../../renderer/src/i18n/en.js';
 import { overall } from '../../renderer/src/lib/status.js';
 
 const opts = { timeout: 10_000 };
 
-test('a coordinator that refuses the connection is said in plain words, without the system error code', opts, async () => {
-  // A port that was free a moment ago: nothing listens there, so the connection is refused.
+/** A port that was free a moment ago: nothing listens there, so a connection to it is refused. */
+async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('a coordinator that refuses the connection is said in plain words, without the system error code', opts, async () => {
+  const port = await closedPort();
   const url = new URL(`http://127.0.0.1:${port}/v1/info`);
   await assert.rejects(requestJson(url, { method: 'GET', timeoutMs: 5000, maxBytes: 1000, schema: z.unknown() }), (e: NetworkError) => {
     assert.equal(e.code, 'OFFLINE');
     assert.equal(e.message, `Cannot reach 127.0.0.1:${port}: the server refused the connection.`);
     assert.doesNotMatch(e.message, /E[A-Z]{4,}/);
+    return true;
+  });
+});
+
+test('a payout chain that refuses the connection is said in plain words too', opts, async () => {
+  const port = await closedPort();
+  const chain = {
+    rpcUrl: `http://127.0.0.1:${port}`,
+    chainId: 31337,
+    tokenAddress: `0x${'1'.repeat(40)}`,
+    payoutAddress: `0x${'2'.repeat(40)}`,
+  };
+  await assert.rejects(connectChain(chain, { clock: new FakeClock(), timeoutMs: 5000 }), (e: Error) => {
+    assert.equal(
+      e.message,
+      `Cannot reach the chain at http://127.0.0.1:${port}: the server refused the connection. Check the RPC URL and that the node is running.`,
+    );
     return true;
   });
 });

@@ -3,6 +3,7 @@ import { errorText } from '../../common/result.js';
 import type { ChainSettings, ClaimRecord, Voucher } from '../../common/wallet.js';
 import type { Clock } from '../ports.js';
 import { PAYOUT_ABI, TOKEN_ABI } from '../../common/payout-abi.js';
+import { downloadError as connectionWords } from '../network/download.js';
 import { WalletError } from './errors.js';
 
 const payoutInterface = new Interface(PAYOUT_ABI);
@@ -159,7 +160,8 @@ export class ChainClient {
     } catch (error) {
       throw new WalletError(
         'CHAIN_UNREACHABLE',
-        `Cannot reach the chain at ${this.settings.rpcUrl} (${errorText(error, 160)}). Check the RPC URL and that the node is running.`,
+        // In words: "(connect ECONNREFUSED 127.0.0.1:9)" tells a user nothing.
+        `Cannot reach the chain at ${this.settings.rpcUrl}: ${connectionWords(error)}. Check the RPC URL and that the node is running.`,
       );
     }
     const { rpcUrl, chainId, tokenAddress, payoutAddress } = this.settings;

@@ -3,6 +3,7 @@ import { formatAmount } from '../../common/money.js';
 import { errorText } from '../../common/result.js';
 import type { ChainSettings, ClaimRecord, KeyWorkProgress, Voucher, WalletView } from '../../common/wallet.js';
 import type { Clock, Logger } from '../ports.js';
+import { downloadError as connectionWords } from '../network/download.js';
 import { connectChain, type Balances, type ChainClient } from './chain.js';
 import { checkVoucher, type ClaimContext } from './claim-check.js';
 import { WalletError } from './errors.js';
@@ -100,7 +101,8 @@ export class WalletController {
         this.chainStatus = { ...this.chainStatus, status: 'ok' };
         delete this.chainStatus.message;
       } catch (error) {
-        this.chainStatus = { ...this.chainStatus, status: 'error', message: `Cannot read the chain: ${errorText(error)}` };
+        const message = `Cannot read the chain: ${connectionWords(error)}.`;
+        this.chainStatus = { ...this.chainStatus, status: 'error', message };
       }
     }
     const view = this.publish();
