@@ -1,8 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { z } from 'zod';
 import { byText } from '../../common/text.js';
 import { ReceiptSchema, ResourceTypeSchema, SignedEpochSchema, type Epoch, type EpochBundle, type Receipt } from '../../common/protocol.js';
@@ -11,6 +8,7 @@ import { fileLines } from '../fs/lines.js';
 import { cutTornTail } from '../fs/torn-tail.js';
 import { errorText } from '../../common/result.js';
 import type { Logger } from '../ports.js';
+import { dayLinesHolding, idsFile, packDay } from './detail-index.js';
 import { LedgerSourceSchema, type LedgerSource } from './source.js';
 
 /**
@@ -136,11 +134,13 @@ export class ReceiptDetail {
     const oldest = dayName(now - this.days() * DAY);
     const names = await readdir(this.dir).catch(() => [] as string[]);
     // A pack cut short by a crash.
-    for (const name of names) if (name.endsWith('.gz.tmp')) await rm(join(this.dir, name), { force: true });
+    for (const name of names) if (name.endsWith('.tmp')) await rm(join(this.dir, name), { force: true });
     for (const { name, day, packed, stale } of await this.files()) {
       const path = join(this.dir, name);
-      if (day < oldest || stale) await rm(path, { force: true });
-      else if (!packed && day < today) await pack(path);
+      if (day < oldest || stale) {
+        await rm(path, { force: true });
+        if (packed) await rm(idsFile(path), { force: true });
+      } else if (!packed && day < today) await packDay(path);
     }
   }
 
@@ -158,6 +158,22 @@ export class ReceiptDetail {
   /** The days that have a detail file. */
   async keptDays(): Promise<Set<string>> {
     return new Set((await this.files()).map((f) => f.day));
+  }
+
+  /**
+   * The detail line holding the task or receipt `id` (the oldest, should two), or null: each day is searched through
+   * its id table or as bytes, and only lines holding the id are read back.
+   */
+  async lineWith(id: string, holds: (line: DetailLine) => boolean): Promise<DetailLine | null> {
+    await this.writeHeld();
+    for (const { name, stale } of await this.files()) {
+      if (stale) continue;
+      for await (const text of dayLinesHolding(join(this.dir, name), id)) {
+        const decoded = decodeRecord(text, DetailLineSchema);
+        if (typeof decoded !== 'string' && holds(decoded)) return decoded;
+      }
+    }
+    return null;
   }
 
   /**
@@ -188,18 +204,4 @@ export class ReceiptDetail {
       this.damaged?.(bad, path);
     }
   }
-}
-
-/** Gzips a finished day's file beside it, then removes the original (a crash leaves one of the two whole). */
-async function pack(path: string): Promise<void> {
-  const tmp = `${path}.gz.tmp`;
-  await pipeline(createReadStream(path), createGzip(), createWriteStream(tmp, { mode: 0o600 }));
-  const handle = await open(tmp, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, `${path}.gz`);
-  await rm(path);
 }

@@ -1,20 +1,23 @@
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { EpochBundle } from '../../common/protocol.js';
+import { SerialQueue } from '../../common/serial.js';
 import { replaceFileAtomic, writeFileAtomic } from '../fs/atomic.js';
 import { decodeRecord, encodeRecord, LogAppender, type LogOpenReport } from '../fs/checksummed-log.js';
 import { diskRefusal } from '../fs/disk-refusal.js';
 import { fileLines } from '../fs/lines.js';
 import type { Logger } from '../ports.js';
 import { cutTornTail } from '../fs/torn-tail.js';
+import { checkedLines } from './checked-lines.js';
 import { ReceiptDetail, receiptsOf, type DamagedDetail } from './detail.js';
+import { FileHash, HASH_ON_START, startsLine } from './file-hash.js';
 import type { LedgerSource } from './source.js';
 import { LedgerRecordSchema, type LedgerRecord, type Submitted } from './record.js';
 import { recountAgrees } from './recount.js';
 import { LedgerTotals, TotalsJsonSchema } from './totals.js';
+import type { LineCheck } from './trust.js';
 
 export type { LedgerSource } from './source.js';
 export type { LedgerRecord } from './record.js';
@@ -65,13 +68,14 @@ export type Progress = (checkedBytes: number, totalBytes: number) => void;
 
 export class Ledger {
   private totals = new LedgerTotals();
-  private appends: Promise<unknown> = Promise.resolve();
-  /** The running hash of the file since it was checked; appends are checked before they are written. */
-  private checked: { hash: Hash; bytes: number; lines: number; sinceSaved: number } | null = null;
+  /** Every read or write of the file and its sums runs here: one at a time, in call order. */
+  private readonly turns = new SerialQueue();
+  /** The running hash of the file since it was checked, and its lines; appends are checked before they are written. */
+  private checked: { hash: FileHash; lines: number; sinceSaved: number } | null = null;
   /** Lines reach the file through here: a record the disk refuses (full) waits in memory, in order. */
   private readonly log: LogAppender;
   /** What the start's check was against, kept for a rebuild. */
-  private problemOf: ((record: LedgerRecord) => string | null) | null = null;
+  private problemOf: LineCheck | null = null;
   /** The start took its sums from the index: they are still to be recounted from the lines (auditIndex). */
   private unaudited = false;
 
@@ -89,17 +93,9 @@ export class Ledger {
       written: (line) => {
         const state = this.checked!;
         state.hash.update(line);
-        state.bytes += Buffer.byteLength(line);
         state.lines++;
       },
     });
-  }
-
-  /** Runs after every read or write before it: one at a time, in call order. */
-  private inTurn<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.appends.then(work);
-    this.appends = run.catch(() => undefined);
-    return run;
   }
 
   /**
@@ -134,20 +130,22 @@ export class Ledger {
    * again. Lines that fail are never counted: they move, with their reasons, to `<ledger>.set-aside-<time>`, and the
    * ledger is rewritten without them (other lines, damaged ones included, stay byte for byte).
    */
-  verify(problemOf: (record: LedgerRecord) => string | null, now: number, progress?: Progress): Promise<SetAsideReport | null> {
-    return this.inTurn(() => this.check(problemOf, now, progress));
+  verify(problemOf: LineCheck, now: number, progress?: Progress): Promise<SetAsideReport | null> {
+    return this.turns.run(() => this.check(problemOf, now, progress));
   }
 
+  /** `distrust`: the index is not taken even where it still seems to fit (the part it vouches for did not hash as it said). */
   private async check(
-    problemOf: (record: LedgerRecord) => string | null,
+    problemOf: LineCheck,
     now: number,
     progress: Progress = () => undefined,
+    distrust = false,
   ): Promise<SetAsideReport | null> {
     this.problemOf = problemOf;
     const size = (await stat(this.file).catch(() => undefined))?.size ?? 0;
-    const prefix = this.index && this.index.bytes <= size ? await hashOf(this.file, this.index.bytes) : null;
-    const index = prefix?.copy().digest('hex') === this.index?.sha256 ? this.index : null;
-    const hash = index && prefix ? prefix : createHash('sha256');
+    const taken = distrust ? null : await this.indexTaken(size);
+    const index = taken ? this.index : null;
+    const hash = taken ?? (await FileHash.of(this.file, 0));
     // Nothing is appended before this check, so the totals are still the index's own; a recount keeps the pending
     // results, which only the index holds.
     const totals = index ? this.totals : new LedgerTotals();
@@ -156,21 +154,17 @@ export class Ledger {
     const start = index?.bytes ?? 0;
     let lines = index?.lines ?? 0;
     let repeated = 0;
-    let bytes = start;
     const bad: { line: string; reason: string; end: number }[] = [];
     let told = start;
     progress(start, size);
-    for await (const { text, end } of fileLines(this.file, start)) {
+    for await (const { text, end, decoded, reason } of checkedLines(this.file, start, problemOf)) {
       if (end - told >= PROGRESS_BYTES) progress((told = end), size);
-      const decoded = decodeRecord(text, LedgerRecordSchema);
-      const reason = typeof decoded === 'string' ? null : problemOf(decoded);
       if (reason) {
         bad.push({ line: text, reason, end });
         continue;
       }
       lines++;
       hash.update(`${text}\n`);
-      bytes += Buffer.byteLength(text) + 1;
       if (typeof decoded === 'string') problems.push({ line: lines, message: decoded });
       else if (totals.isNew(decoded)) totals.add(decoded);
       else repeated++;
@@ -194,9 +188,22 @@ export class Ledger {
       report = { count: bad.length, keptIn, reasons: [...new Set(bad.map((b) => b.reason))].slice(0, 5) };
       this.report.setAside = report;
     }
-    this.checked = { hash, bytes, lines, sinceSaved: 0 };
-    await this.writeIndex();
+    this.checked = { hash, lines, sinceSaved: 0 };
+    // A start with nothing new leaves the index as it is; one taken on trust is written once its part is hashed.
+    if (hash.known && (!index || hash.bytes > start || report)) await this.writeIndex();
     return report;
+  }
+
+  /**
+   * The hash the index's part of the file continues from, when the index still fits the file: as long or shorter,
+   * ending on a line's end, and (when small enough to hash now) hashing as it says; otherwise null.
+   */
+  private async indexTaken(size: number): Promise<FileHash | null> {
+    const index = this.index;
+    if (!index || index.bytes > size || !(await startsLine(this.file, index.bytes))) return null;
+    if (index.bytes > HASH_ON_START) return FileHash.trusted(this.file, index.bytes, index.sha256);
+    const hash = await FileHash.of(this.file, index.bytes);
+    return (await hash.digest())?.sha256 === index.sha256 ? hash : null;
   }
 
   /** Says so when fewer good lines are left than the index counted, keeping that index beside the ledger. */
@@ -218,14 +225,19 @@ export class Ledger {
     const problemOf = this.problemOf;
     if (!this.unaudited || !problemOf) return false;
     this.unaudited = false;
-    const due = await this.inTurn(async () => {
+    const due = await this.turns.run(async () => {
       await this.log.append();
       const checked = this.checked;
-      return checked && this.log.heldCount() === 0 ? { end: checked.bytes, sums: this.totals.sums() } : null;
+      return checked && this.log.heldCount() === 0 ? { end: checked.hash.bytes, sums: this.totals.sums(), hash: checked.hash } : null;
     });
     if (!due) return false;
+    // The part of the file a large index vouched for was taken on trust at the start: it is hashed by now.
+    if (!(await due.hash.agrees)) {
+      await this.turns.run(() => this.check(problemOf, now, undefined, true));
+      return true;
+    }
     if (await recountAgrees(this.file, due.end, due.sums)) return false;
-    await this.inTurn(async () => {
+    await this.turns.run(async () => {
       await copyFile(`${this.file}.index`, `${this.file}.index.bad-${now}`).catch(() => undefined);
       this.index = null;
       await this.check(problemOf, now);
@@ -238,7 +250,7 @@ export class Ledger {
    * start reads only what is new).
    */
   saveCheckpoint(): Promise<void> {
-    return this.inTurn(async () => {
+    return this.turns.run(async () => {
       await this.log.append();
       await this.detail.writeHeld();
       await this.writeIndex();
@@ -247,7 +259,7 @@ export class Ledger {
 
   /** Tries again to write the records the disk refused (also done before every append). */
   writeHeld(): Promise<void> {
-    return this.inTurn(async () => {
+    return this.turns.run(async () => {
       await this.log.append();
       await this.detail.writeHeld();
     });
@@ -264,14 +276,17 @@ export class Ledger {
 
   private async writeIndex(): Promise<void> {
     // The sums count held records, which the file does not have yet: an index now would count them on the next start.
-    if (!this.checked || this.log.heldCount() > 0) return;
-    this.checked.sinceSaved = 0;
+    const checked = this.checked;
+    if (!checked || this.log.heldCount() > 0) return;
+    // Taken on trust and not hashing as the index said: no index over it (the audit checks every line again).
+    const hashed = await checked.hash.digest();
+    if (hashed === null || this.checked !== checked || this.log.heldCount() > 0) return;
+    checked.sinceSaved = 0;
     this.totals.compact();
     const index: Index = {
       version: 3,
-      bytes: this.checked.bytes,
-      sha256: this.checked.hash.copy().digest('hex'),
-      lines: this.checked.lines,
+      ...hashed,
+      lines: checked.lines,
       problems: this.report.problems.slice(0, 100),
       totals: this.totals.toJSON(),
     };
@@ -292,7 +307,7 @@ export class Ledger {
    * written before the next one or at `writeHeld`; it is lost only if the app stops before there is room.
    */
   appendEpoch(at: number, source: LedgerSource, bundle: EpochBundle): Promise<boolean> {
-    return this.inTurn(async () => {
+    return this.turns.run(async () => {
       const { receipts, ...signed } = bundle;
       const line = LedgerRecordSchema.parse({ kind: 'epoch', at, source, signed });
       if (!this.checked) throw new Error('ledger: append before verify');
@@ -311,7 +326,7 @@ export class Ledger {
    * or settled. Kept in the index only: a crash can forget a pending figure, never a receipt.
    */
   submitted(entry: Submitted): Promise<boolean> {
-    return this.inTurn(async () => {
+    return this.turns.run(async () => {
       if (!this.checked) throw new Error('ledger: append before verify');
       if (!this.totals.isNewSubmission(entry)) return false;
       this.totals.addSubmission(entry);
@@ -331,19 +346,13 @@ export class Ledger {
 
   /** Every epoch line in the file, oldest first, read as it goes (for exports and claims: the history may be large). */
   async *records(): AsyncGenerator<LedgerRecord> {
-    await this.appends;
+    // After the appends asked before, never failing with them.
+    await this.turns.run(() => undefined);
     for await (const { text } of fileLines(this.file)) {
       const decoded = decodeRecord(text, LedgerRecordSchema);
       if (typeof decoded !== 'string') yield decoded;
     }
   }
-}
-
-/** A sha256 fed the first `bytes` of a file (not yet digested: the caller may go on feeding it). */
-async function hashOf(file: string, bytes: number): Promise<Hash> {
-  const hash = createHash('sha256');
-  if (bytes > 0) for await (const chunk of createReadStream(file, { end: bytes - 1 })) hash.update(chunk as Buffer);
-  return hash;
 }
 
 /** Removes the lines after byte `start` that end at the offsets in `drop`; the file is replaced whole, atomically. */

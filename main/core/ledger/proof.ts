@@ -21,15 +21,14 @@ export const ReceiptProofSchema = z
   .strict();
 export type ReceiptProof = z.infer<typeof ReceiptProofSchema>;
 
-/** The proof of the first receipt in the detail window that `match` picks (a task id, a receipt id), or null. */
-export async function proveReceipt(detail: ReceiptDetail, match: (r: Receipt) => boolean): Promise<ReceiptProof | null> {
-  for await (const line of detail.lines()) {
-    const receipts = receiptsOf(line);
-    const index = receipts.findIndex(match);
-    if (index < 0) continue;
-    return { receipt: receipts[index]!, index, path: merkleProof(receipts.map(leafHash), index), signed: line.signed, source: line.source };
-  }
-  return null;
+/** The proof of the receipt in the detail window with task or receipt id `id`, or null. */
+export async function proveReceipt(detail: ReceiptDetail, id: string): Promise<ReceiptProof | null> {
+  const match = (r: Receipt): boolean => r.taskId === id || r.receiptId === id;
+  const line = await detail.lineWith(id, (l) => receiptsOf(l).some(match));
+  if (!line) return null;
+  const receipts = receiptsOf(line);
+  const index = receipts.findIndex(match);
+  return { receipt: receipts[index]!, index, path: merkleProof(receipts.map(leafHash), index), signed: line.signed, source: line.source };
 }
 
 /** Why a proof does not prove its receipt, or null: the epoch's signature, the receipt's place, its split and path. */

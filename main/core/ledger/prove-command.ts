@@ -18,7 +18,7 @@ if (!id || !dataDir) {
   process.exit(2);
 }
 const ledger = await Ledger.open(join(dataDir, 'ledger.jsonl'));
-const proof = await proveReceipt(ledger.detail, (r) => r.taskId === id || r.receiptId === id);
+const proof = await proveReceipt(ledger.detail, id);
 if (!proof) {
   process.stderr.write(
     `No receipt for "${id}" in the detail kept in ${ledger.detail.dir}. Detail is kept for the days set in Settings (a week unless changed); older work is in the signed epochs' sums only.\n`,

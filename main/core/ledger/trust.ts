@@ -1,5 +1,6 @@
 import type { LedgerRecord } from './record.js';
 import { epochProblem } from '../network/receipts.js';
+import { epochSigners } from './epoch-signers.js';
 
 /** What every ledger line is checked against at load: this device, and the coordinators it pinned. */
 export interface LedgerTrust {
@@ -8,13 +9,36 @@ export interface LedgerTrust {
 }
 
 /**
- * Why a ledger line must not be counted, or null: an epoch that is not this device's, or not signed by a coordinator
- * it pinned.
+ * Why a ledger line must not be counted, or null. `many`, where given, answers the same for many lines at once, at
+ * less cost: the ledger asks it while checking a long run of lines.
  */
-export function recordProblem(trust: LedgerTrust): (record: LedgerRecord) => string | null {
-  return (record) => {
-    const pin = trust.coordinators.find((c) => c.coordinator.toLowerCase() === record.source.coordinator.toLowerCase());
+export type LineCheck = ((record: LedgerRecord) => string | null) & {
+  many?: (records: readonly LedgerRecord[]) => Promise<(string | null)[]>;
+};
+
+/**
+ * Why a ledger line must not be counted, or null: an epoch that is not this device's, or not signed by a coordinator
+ * it pinned. Many lines at once: their signers are recovered together, off the main thread (ledger/epoch-signers.ts);
+ * a line that fast path does not clear is checked by ethers, which also words the reason.
+ */
+export function recordProblem(trust: LedgerTrust): LineCheck {
+  const pinOf = (record: LedgerRecord) =>
+    trust.coordinators.find((c) => c.coordinator.toLowerCase() === record.source.coordinator.toLowerCase());
+  const one = (record: LedgerRecord): string | null => {
+    const pin = pinOf(record);
     if (!pin) return `an epoch from a coordinator this device never joined (${record.source.coordinator})`;
     return epochProblem(record.signed, { chainId: pin.chainId, coordinator: pin.coordinator, deviceId: trust.deviceId });
   };
+  const many = async (records: readonly LedgerRecord[]): Promise<(string | null)[]> => {
+    const pins = records.map(pinOf);
+    const signers = await epochSigners(records.map((r, i) => ({ signed: r.signed, chainId: pins[i]?.chainId ?? 0 }))).catch(() =>
+      records.map(() => null),
+    );
+    return records.map((record, i) => {
+      const pin = pins[i];
+      const cleared = pin && signers[i]?.toLowerCase() === pin.coordinator.toLowerCase() && record.signed.epoch.deviceId === trust.deviceId;
+      return cleared ? null : one(record);
+    });
+  };
+  return Object.assign(one, { many });
 }
