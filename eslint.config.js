@@ -76,7 +76,7 @@ const cliReachesIntoCore = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'test-results/**', 'test/fixtures/lint/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'test-results/**', 'release/**', 'test/fixtures/lint/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],
@@ -129,6 +129,24 @@ export default tseslint.config(
   ),
   layer(['main/electron/**'], [ipcRendererBan], [outward('preload'), outward('renderer')]),
   layer(['main/preload/**'], [], [outward('core'), outward('electron'), outward('renderer')], { allowIpcRenderer: true }),
+  // A hung test fails alone, and soon: Node 20's --test-timeout bounds a whole file, not each test in it.
+  {
+    files: ['test/**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.name=/^(test|describe)$/]:not([arguments.1.type='ObjectExpression']):not([arguments.1.type='Identifier'][arguments.2])",
+          message: 'Give every test a time limit: test(name, { timeout: … }, fn) (or options kept in a const).',
+        },
+        {
+          selector: "CallExpression[callee.name=/^(test|describe)$/] > ObjectExpression:not(:has(Property[key.name='timeout']))",
+          message: 'Give every test a time limit: test(name, { timeout: … }, fn).',
+        },
+      ],
+    },
+  },
   layer(
     ['renderer/**'],
     [electronBan],

@@ -21,7 +21,7 @@ after(async () => {
   await agent?.stop();
 });
 
-test('the processor is listed with its profile, and the probe says which provider answered', async () => {
+test('the processor is listed with its profile, and the probe says which provider answered', { timeout: 300_000 }, async () => {
   await page.getByTestId('device-card').filter({ hasText: 'Processor' }).waitFor();
   const provider = (await page.getByTestId('provider').textContent()) ?? '';
   assert.match(provider, /^Found (by reading your drivers directly|with your drivers' own tools)/);
@@ -32,7 +32,7 @@ test('the processor is listed with its profile, and the probe says which provide
   await page.getByText('NVIDIA driver library not found').waitFor();
 });
 
-test('the WebGPU benchmark runs in the page, names the adapter, and the agent says what it did with it', async () => {
+test('the WebGPU benchmark runs in the page, names the adapter, and the agent says what it did with it', { timeout: 300_000 }, async () => {
   await page.getByRole('button', { name: 'Measure with WebGPU' }).click();
   const adapter = page.getByTestId('webgpu-adapter');
   await adapter.waitFor({ timeout: 120_000 });

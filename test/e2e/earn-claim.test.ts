@@ -23,14 +23,14 @@ after(async () => {
 
 const nav = (name: string) => page.getByRole('navigation').getByRole('link', { name }).click();
 
-test('first run: the welcome card explains sharing and the devnet, and leads to the wallet', async () => {
+test('first run: the welcome card explains sharing and the devnet, and leads to the wallet', { timeout: 300_000 }, async () => {
   await page.getByTestId('welcome').getByText('local test network').waitFor();
   await page.getByTestId('blocker').getByText('Create or import a wallet').waitFor();
   await screenshot(page, 'first-run');
   await page.getByTestId('welcome').getByRole('link', { name: 'Create or import a wallet' }).click();
 });
 
-test('create a wallet (with a passphrase where the OS has no keychain); it registers the device', async () => {
+test('create a wallet (with a passphrase where the OS has no keychain); it registers the device', { timeout: 300_000 }, async () => {
   await page.getByRole('button', { name: 'Create wallet' }).click();
   const passphrase = page.getByLabel('Passphrase for the key file');
   // CI has no secret service: the app asks for a passphrase instead of storing the key in plain text.
@@ -50,7 +50,7 @@ test('create a wallet (with a passphrase where the OS has no keychain); it regis
   await page.getByTestId('network').getByText('Connected').waitFor({ timeout: 60_000 });
 });
 
-test('tasks run and signed receipts come in: earnings grow', async () => {
+test('tasks run and signed receipts come in: earnings grow', { timeout: 300_000 }, async () => {
   await waitForPositive(page, 'earned', 120_000);
   // The rate over the time shared is an exact decimal, never 1e-8 notation.
   await page
@@ -67,7 +67,7 @@ test('tasks run and signed receipts come in: earnings grow', async () => {
   await screenshot(page, 'earnings');
 });
 
-test('claim: the voucher pays out on the local chain and the SYNOR balance rises', async () => {
+test('claim: the voucher pays out on the local chain and the SYNOR balance rises', { timeout: 300_000 }, async () => {
   await nav('Wallet');
   await waitForPositive(page, 'claimable', 60_000);
   assert.equal(await page.getByTestId('synor-balance').textContent(), '0');

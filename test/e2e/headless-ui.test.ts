@@ -26,7 +26,7 @@ after(async () => {
 const shareSwitch = () => page.getByRole('switch', { name: 'Share resources' });
 const switchIs = (on: boolean) => page.waitForSelector(`[role=switch][aria-checked="${on}"]`);
 
-test('the printed link opens the dashboard, and the token leaves the address bar', async () => {
+test('the printed link opens the dashboard, and the token leaves the address bar', { timeout: 300_000 }, async () => {
   await page.goto(agent.url);
   await switchIs(false);
   assert.equal(new URL(page.url()).hash, '');
@@ -34,7 +34,7 @@ test('the printed link opens the dashboard, and the token leaves the address bar
   await screenshot(page, 'dashboard');
 });
 
-test('flipping the toggle turns sharing on in the agent, with the reason shown', async () => {
+test('flipping the toggle turns sharing on in the agent, with the reason shown', { timeout: 300_000 }, async () => {
   await shareSwitch().click();
   await switchIs(true);
   const state = (await rpc(agent, 'getState')) as { value: { sharing: boolean; work: { blocker: string | null } } };
@@ -47,14 +47,14 @@ test('flipping the toggle turns sharing on in the agent, with the reason shown',
   await screenshot(page, 'dashboard-sharing');
 });
 
-test('a change made elsewhere (tray, API) reaches the page live', async () => {
+test('a change made elsewhere (tray, API) reaches the page live', { timeout: 300_000 }, async () => {
   await rpc(agent, 'setShare', { on: false });
   await switchIs(false);
   await rpc(agent, 'setShare', { on: true });
   await switchIs(true);
 });
 
-test('settings save on change; an invalid value shows its error and saves nothing', async () => {
+test('settings save on change; an invalid value shows its error and saves nothing', { timeout: 300_000 }, async () => {
   await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
   const cpu = page.getByLabel('CPU share');
   await cpu.fill('75');
@@ -74,7 +74,7 @@ test('settings save on change; an invalid value shows its error and saves nothin
   assert.equal(settings.value.network.coordinatorUrl, null, 'an http address for a remote host is refused');
 });
 
-test('the activity log explains what happened and can be searched', async () => {
+test('the activity log explains what happened and can be searched', { timeout: 300_000 }, async () => {
   await page.getByRole('navigation').getByRole('link', { name: 'Activity' }).click();
   await page.getByLabel('Search').fill('turned on');
   await page
@@ -87,7 +87,7 @@ test('the activity log explains what happened and can be searched', async () => 
   await screenshot(page, 'activity');
 });
 
-test('settings and the toggle survive an agent restart', async () => {
+test('settings and the toggle survive an agent restart', { timeout: 300_000 }, async () => {
   await agent.stop();
   await page.getByText('This page cannot reach Synor Contributor').waitFor();
   agent = await startHeadless(home);
@@ -98,7 +98,7 @@ test('settings and the toggle survive an agent restart', async () => {
   await screenshot(page, 'settings');
 });
 
-test('without the link the page says how to get in, and the API refuses it', async () => {
+test('without the link the page says how to get in, and the API refuses it', { timeout: 300_000 }, async () => {
   const stranger = await browser.newPage();
   await stranger.goto(agent.origin);
   await stranger.getByText('needs the access link').waitFor();
@@ -112,7 +112,7 @@ test('without the link the page says how to get in, and the API refuses it', asy
   await stranger.close();
 });
 
-test('a corrupt settings file: clear message, old file kept aside, app runs on defaults', async () => {
+test('a corrupt settings file: clear message, old file kept aside, app runs on defaults', { timeout: 300_000 }, async () => {
   await agent.stop();
   await writeFile(join(home, 'config', 'settings.json'), '{"schemaVersion":1,"sharing":tr');
   agent = await startHeadless(home);

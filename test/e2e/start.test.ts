@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { tempDir } from '../helpers/fakes.js';
 import { rpc, startHeadless } from '../helpers/headless.js';
 
-test('without a display, start says why in one line and serves the UI headless', async () => {
+test('without a display, start says why in one line and serves the UI headless', { timeout: 300_000 }, async () => {
   const started = Date.now();
   const app = await startHeadless(await tempDir(), ['scripts/start.mjs', '--port', '0'], { DISPLAY: '', WAYLAND_DISPLAY: '' });
   try {

@@ -46,8 +46,8 @@ interface GpuApi {
 }
 declare const SynorGpu: GpuApi;
 
-describe('CPU reference (Node)', () => {
-  test('f16 encoding: known values, round to nearest even, overflow, subnormals', () => {
+describe('CPU reference (Node)', { timeout: 300_000 }, () => {
+  test('f16 encoding: known values, round to nearest even, overflow, subnormals', { timeout: 300_000 }, () => {
     const cases: [number, number][] = [
       [1, 0x3c00],
       [-2, 0xc000],
@@ -67,14 +67,14 @@ describe('CPU reference (Node)', () => {
     }
   });
 
-  test('int8 packing puts element 4w + j in byte j of word w, padding K with zeros', () => {
+  test('int8 packing puts element 4w + j in byte j of word w, padding K with zeros', { timeout: 300_000 }, () => {
     const a = Int8Array.of(1, -1, 2, -128, 127, 5); // 1×6 row: K = 6 → 2 words
     assert.deepEqual([...packInt8(a, 1, 6, 'cols').words], [0x80_02_ff_01, 0x00_00_05_7f]);
     const b = Int8Array.of(1, 2, 3, 4, 5, 6); // 3×2, packed down the columns: K = 3 → 1 word per column
     assert.deepEqual([...packInt8(b, 3, 2, 'rows').words], [0x00_05_03_01, 0x00_06_04_02]);
   });
 
-  test('the tolerance is the γ_K·Σ|a·b| bound: an error inside passes, just past it fails, NaN fails', () => {
+  test('the tolerance is the γ_K·Σ|a·b| bound: an error inside passes, just past it fails, NaN fails', { timeout: 300_000 }, () => {
     const a = Float32Array.of(0.1, 0.2, 0.3);
     const b = Float32Array.of(0.5, -0.25, 0.125);
     const expected = matmulReference(a, b, { M: 1, N: 1, K: 3 }, 'f32');
@@ -90,7 +90,7 @@ describe('CPU reference (Node)', () => {
     assert.deepEqual([...ints.allowed], [0], 'integer kernels must be exact');
   });
 
-  test('the f16 tolerance admits a correct f16 MatMul and still catches a dropped term (f16 emulated in JS)', () => {
+  test('the f16 tolerance admits a correct f16 MatMul and still catches a dropped term (f16 emulated in JS)', { timeout: 300_000 }, () => {
     // SwiftShader has no shader-f16, so the f16 bound is checked here against real f16 rounding: every product and
     // every partial sum rounded to f16, as the f16 kernel does.
     const toF16 = (x: number) => f16BitsToF32(f32ToF16Bits(x));
@@ -117,7 +117,7 @@ describe('CPU reference (Node)', () => {
   });
 });
 
-describe('capability profile from a report (Node)', () => {
+describe('capability profile from a report (Node)', { timeout: 300_000 }, () => {
   const adapter = {
     name: 'NVIDIA GeForce RTX 4070',
     vendor: 'nvidia',
@@ -153,7 +153,7 @@ describe('capability profile from a report (Node)', () => {
   const measured = (software: boolean, summary: object, kernels: object[]): WebGpuReport =>
     WebGpuReportSchema.parse({ status: 'measured', measuredAt: 1, durationMs: 1, adapter: { ...adapter, software }, kernels, summary });
 
-  test('figures count with the adapter named; wrong kernels are called out; software and failures fall back', () => {
+  test('figures count with the adapter named; wrong kernels are called out; software and failures fall back', { timeout: 300_000 }, () => {
     const kernels = [figure('matmul-f32', 'GFLOPS', 20_000, true), figure('stream-copy', 'GB/s', 9, false)];
     assert.deepEqual(webGpuProfile(measured(false, { fp32Gflops: 20_000 }, kernels)), {
       basis: 'measured',
@@ -175,7 +175,7 @@ describe('capability profile from a report (Node)', () => {
   });
 });
 
-describe('WebGPU in headless Chromium (SwiftShader)', () => {
+describe('WebGPU in headless Chromium (SwiftShader)', { timeout: 300_000 }, () => {
   let script: string;
   let browser: Browser;
   let gpu: GpuPage;
@@ -220,7 +220,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
   ];
   const VECTOR_SIZES = [1, 255, 257, 300_007, 600_001].map((n) => ({ n })); // 600_001 > 2 grid-stride passes
 
-  test('the adapter is SwiftShader, reported as software, with its features and limits', async () => {
+  test('the adapter is SwiftShader, reported as software, with its features and limits', { timeout: 300_000 }, async () => {
     const adapter = await page.evaluate(async () => {
       const session = await SynorGpu.openGpu();
       session.device.destroy();
@@ -234,7 +234,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     assert.ok(report.adapter.languageFeatures.includes('packed_4x8_integer_dot_product'));
   });
 
-  test('the bundle carries every kernel of shaders/manifest.json, with its sources', async () => {
+  test('the bundle carries every kernel of shaders/manifest.json, with its sources', { timeout: 300_000 }, async () => {
     const manifest = JSON.parse(await readFile(join(ROOT, 'shaders/manifest.json'), 'utf8')) as {
       kernels: { id: string; source: string }[];
     };
@@ -249,7 +249,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
   });
 
   for (const id of ['matmul-f32', 'int8-dot4', 'int8-unpack']) {
-    test(`${id} equals the CPU reference at tile multiples and odd sizes`, async () => {
+    test(`${id} equals the CPU reference at tile multiples and odd sizes`, { timeout: 300_000 }, async () => {
       const results = await verifyAll(id, MATMUL_SIZES);
       for (const [i, r] of results.entries()) {
         const { M, N } = MATMUL_SIZES[i] as { M: number; N: number };
@@ -261,7 +261,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     });
   }
 
-  test('matmul-f16 runs where the adapter has shader-f16; kernels an adapter cannot run say why', async () => {
+  test('matmul-f16 runs where the adapter has shader-f16; kernels an adapter cannot run say why', { timeout: 300_000 }, async () => {
     const { hasF16, reason, tooWide } = await page.evaluate(async () => {
       const session = await SynorGpu.openGpu();
       session.device.destroy();
@@ -285,18 +285,22 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
   });
 
   for (const id of ['stream-copy', 'stream-triad', 'reduce-sum']) {
-    test(`${id} equals the CPU reference for lengths off the workgroup size and past one grid-stride pass`, async () => {
-      const results = await verifyAll(id, VECTOR_SIZES);
-      for (const [i, r] of results.entries()) {
-        const { n } = VECTOR_SIZES[i] as { n: number };
-        assert.equal(r.elements, id === 'reduce-sum' ? 1 : n);
-        assert.equal(r.mismatches, 0, `n=${n}: ${r.mismatches} mismatches, max error ${r.maxAbsError}`);
-        assert.equal(r.maxAbsError, 0, `n=${n}`);
-      }
-    });
+    test(
+      `${id} equals the CPU reference for lengths off the workgroup size and past one grid-stride pass`,
+      { timeout: 300_000 },
+      async () => {
+        const results = await verifyAll(id, VECTOR_SIZES);
+        for (const [i, r] of results.entries()) {
+          const { n } = VECTOR_SIZES[i] as { n: number };
+          assert.equal(r.elements, id === 'reduce-sum' ? 1 : n);
+          assert.equal(r.mismatches, 0, `n=${n}: ${r.mismatches} mismatches, max error ${r.maxAbsError}`);
+          assert.equal(r.maxAbsError, 0, `n=${n}`);
+        }
+      },
+    );
   }
 
-  test('the checks catch broken kernels: edge handling and the last reduction step', async () => {
+  test('the checks catch broken kernels: edge handling and the last reduction step', { timeout: 300_000 }, async () => {
     const results = await page.evaluate(async () => {
       const session = await SynorGpu.openGpu();
       const mutate = (id: string, from: string, to: string): Kernel => {
@@ -327,7 +331,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     assert.equal(VerificationSchema.parse(results.shortTree).ok, false);
   });
 
-  test('a broken shader fails with the compiler message, pointing at its file and line', async () => {
+  test('a broken shader fails with the compiler message, pointing at its file and line', { timeout: 300_000 }, async () => {
     const error = await page.evaluate(async () => {
       const session = await SynorGpu.openGpu();
       const kernel = SynorGpu.KERNELS.find((k) => k.id === 'stream-triad');
@@ -353,7 +357,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     assert.match(error.message, /unresolved value 'not_declared'/);
   });
 
-  test('a WebGPU validation error comes back as gpu-error in its words, and the device stays usable', async () => {
+  test('a WebGPU validation error comes back as gpu-error in its words, and the device stays usable', { timeout: 300_000 }, async () => {
     const { error, after } = await page.evaluate(async () => {
       const session = await SynorGpu.openGpu();
       const kernel = SynorGpu.KERNELS.find((k) => k.id === 'matmul-f32') as Kernel;
@@ -374,7 +378,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     assert.equal(VerificationSchema.parse(after).ok, true);
   });
 
-  test('a device lost mid-run ends the benchmark with device-lost, as data', async () => {
+  test('a device lost mid-run ends the benchmark with device-lost, as data', { timeout: 300_000 }, async () => {
     const report = await page.evaluate(async () => {
       // navigator.gpu, wrapped only to get hold of the device the runner opens, so the test can destroy it.
       const real = (
@@ -411,7 +415,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
     assert.ok(parsed.adapter, 'the adapter it was lost on is still reported');
   });
 
-  test('the whole benchmark: every supported kernel verified and measured, figures in the summary', async () => {
+  test('the whole benchmark: every supported kernel verified and measured, figures in the summary', { timeout: 300_000 }, async () => {
     const { report, progress } = await page.evaluate(async () => {
       const progress: string[] = [];
       const report = await SynorGpu.runGpuBenchmark({
@@ -452,17 +456,21 @@ describe('WebGPU in headless Chromium (SwiftShader)', () => {
   });
 });
 
-test('without --enable-unsafe-webgpu there is no adapter: "WebGPU not available on this machine", as data', async () => {
-  const [script, browser] = await Promise.all([bundleGpuRunner(), launchBrowser()]);
-  const gpu = await openGpuPage(browser, script);
-  try {
-    const report = WebGpuReportSchema.parse(await gpu.page.evaluate(() => SynorGpu.runGpuBenchmark()));
-    assert.equal(report.status, 'failed');
-    assert.equal(report.error.code, 'webgpu-unavailable');
-    assert.match(report.error.message, /^WebGPU not available on this machine: /);
-    assert.equal(report.adapter, undefined);
-  } finally {
-    await gpu.close();
-    await browser.close();
-  }
-});
+test(
+  'without --enable-unsafe-webgpu there is no adapter: "WebGPU not available on this machine", as data',
+  { timeout: 300_000 },
+  async () => {
+    const [script, browser] = await Promise.all([bundleGpuRunner(), launchBrowser()]);
+    const gpu = await openGpuPage(browser, script);
+    try {
+      const report = WebGpuReportSchema.parse(await gpu.page.evaluate(() => SynorGpu.runGpuBenchmark()));
+      assert.equal(report.status, 'failed');
+      assert.equal(report.error.code, 'webgpu-unavailable');
+      assert.match(report.error.message, /^WebGPU not available on this machine: /);
+      assert.equal(report.adapter, undefined);
+    } finally {
+      await gpu.close();
+      await browser.close();
+    }
+  },
+);

@@ -1,12 +1,13 @@
 // Automatic claims on real parts (issue 28 item 7): a whole agent in its own process earning on the devnet (`npm run
 // devnet`, one-second epochs, its own anvil). Switched off (the default), nothing is claimed however much waits; on,
-// with a threshold below what it earned, the agent claims by itself, once within the hour, says so in the activity
-// log, and the chain holds exactly what the ledger's receipts of that claim add up to.
+// with a threshold below what it earned but fees above what the wallet holds, it waits and says so once; once fees
+// fall it claims by itself, once within the hour, says so in the activity log, and the chain holds exactly what the ledger's
+// receipts of that claim add up to.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Contract, JsonRpcProvider } from 'ethers';
+import { Contract, JsonRpcProvider, toQuantity } from 'ethers';
 import { formatAmount } from '../../main/common/money.js';
 import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
 import { DEFAULT_SETTINGS } from '../../main/common/settings.js';
@@ -38,6 +39,8 @@ test(
   async () => {
     const devnet = await startDevnet(await tempDir());
     running.push(devnet);
+    const provider = new JsonRpcProvider(devnet.rpcUrl);
+    running.push({ stop: async () => provider.destroy() });
     const agent = await startAgent(await tempDir());
     running.push(agent);
     const created = await agent.ok<WalletView>('walletCreate', { passphrase: 'correct horse battery staple' });
@@ -50,15 +53,31 @@ test(
     assert.deepEqual(off.wallet.claims, []);
     assert.equal(off.wallet.balances?.synor, '0');
 
-    // On, with a threshold below what it has earned: the next refresh claims, without a walletClaim command.
+    // On, with a threshold below what it has earned, but fees the wallet cannot pay: the devnet's anvil asks a base fee
+    // of 0.001 coin a unit of gas (a claim's ~100,000 gas then costs far more than the 1 coin the wallet holds; the
+    // balance itself is left alone, as the devnet tops up a wallet under 0.1 coin). The claim waits, said once over two
+    // more refreshes past the threshold.
     const threshold = claimable(off) / 2n;
+    await setBaseFee(provider, 10n ** 15n);
     await agent.ok('updateSettings', { autoClaim: { enabled: true, thresholdWei: threshold.toString() } });
+    const broke = await grows(agent, threshold, 2);
+    assert.deepEqual(broke.wallet.claims, []);
+    const waits = (await agent.ok<ActivityEntry[]>('getActivity')).filter((e) => /cannot pay the fee/.test(e.message));
+    assert.equal(waits.length, 1, JSON.stringify(waits));
+    assert.match(
+      waits[0]!.message,
+      /^[\d.]+ SYNOR is ready to claim, but your wallet cannot pay the fee \(about [\d.]+ of this chain's own coin\)/,
+    );
+
+    // Fees fall back to 1 gwei: the next refresh claims, without a walletClaim command (a fee it could not pay does not
+    // start the hour's wait).
+    await setBaseFee(provider, 10n ** 9n);
     const claimed = await agent.until((s) => s.wallet.claims.some((c) => c.status === 'confirmed'), 'an automatic claim');
     const record: ClaimRecord = claimed.wallet.claims.find((c) => c.status === 'confirmed')!;
     assert.ok(BigInt(record.amount) >= threshold);
     const activity = await agent.ok<ActivityEntry[]>('getActivity');
     // Besides the settings changes, one sentence: the claim, its amount in the one money format and its transaction.
-    const said = activity.filter((e) => e.kind !== 'settings' && AUTOMATIC.test(e.message));
+    const said = activity.filter((e) => e.kind !== 'settings' && AUTOMATIC.test(e.message) && !/cannot pay the fee/.test(e.message));
     assert.deepEqual(
       said.map((e) => e.message),
       [`Claimed ${formatAmount(BigInt(record.amount))} SYNOR to your wallet automatically. Transaction ${record.txHash}.`],
@@ -82,20 +101,21 @@ test(
           .reduce((s, r) => s + BigInt(r.totalWei), 0n),
       0n,
     );
-    const provider = new JsonRpcProvider(devnet.rpcUrl);
-    try {
-      const payout = new Contract(await payoutOf(agent), PAYOUT_ABI, provider);
-      const token = new Contract((await payout.getFunction('token')()) as string, TOKEN_ABI, provider);
-      const onChain = (await token.getFunction('balanceOf')(address)) as bigint;
-      console.log(`automatic claim ${record.txHash}: ${record.amount} wei; ledger receipts ${paidInLedger} wei; chain ${onChain} wei`);
-      assert.ok(paidInLedger > 0n);
-      assert.equal(onChain, paidInLedger);
-      assert.equal(BigInt(record.amount), paidInLedger);
-    } finally {
-      provider.destroy();
-    }
+    const payout = new Contract(await payoutOf(agent), PAYOUT_ABI, provider);
+    const token = new Contract((await payout.getFunction('token')()) as string, TOKEN_ABI, provider);
+    const onChain = (await token.getFunction('balanceOf')(address)) as bigint;
+    console.log(`automatic claim ${record.txHash}: ${record.amount} wei; ledger receipts ${paidInLedger} wei; chain ${onChain} wei`);
+    assert.ok(paidInLedger > 0n);
+    assert.equal(onChain, paidInLedger);
+    assert.equal(BigInt(record.amount), paidInLedger);
   },
 );
+
+/** The base fee of the chain's newest block (what fee estimates start from), in wei per unit of gas. */
+async function setBaseFee(provider: JsonRpcProvider, wei: bigint): Promise<void> {
+  await provider.send('anvil_setNextBlockBaseFeePerGas', [toQuantity(wei)]);
+  await provider.send('evm_mine', []);
+}
 
 /** The payout contract the agent pinned for its coordinator (network/payout-chains.json). */
 async function payoutOf(agent: TestAgent): Promise<string> {

@@ -94,262 +94,271 @@ after(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-test(`${CASES} hostile coordinator replies: no crash, a clear error each time, nothing lost, no bad receipt kept`, async () => {
-  const unexpected: unknown[] = [];
-  const onUnhandled = (error: unknown): void => void unexpected.push(error);
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
+test(
+  `${CASES} hostile coordinator replies: no crash, a clear error each time, nothing lost, no bad receipt kept`,
+  { timeout: 300_000 },
+  async () => {
+    const unexpected: unknown[] = [];
+    const onUnhandled = (error: unknown): void => void unexpected.push(error);
+    process.on('unhandledRejection', onUnhandled);
+    process.on('uncaughtException', onUnhandled);
 
-  // Every fetch seals the open epoch: the forgeries have fresh epochs to alter, and the last fetch brings everything.
-  const devnet = await startCoordinator({ taskIntervalMs: null, leaseTtlMs: 3_600_000, maxLeaseWaitMs: 1_000, epochMs: 0 });
-  closers.push(() => devnet.close());
-  let armed: { op: Op; mutation: Mutation } | null = null;
-  /** The newest epoch the devnet served honestly: what the forgeries imitate. */
-  let lastRealEpoch: EpochBundle | null = null;
-  let cursorHint = 0;
-  /** The forgery served to the armed call, if one was. */
-  let forgery: EpochBundle | null = null;
-  const expect = () => ({ chainId: 31337, coordinator: devnet.address });
+    // Every fetch seals the open epoch: the forgeries have fresh epochs to alter, and the last fetch brings everything.
+    const devnet = await startCoordinator({ taskIntervalMs: null, leaseTtlMs: 3_600_000, maxLeaseWaitMs: 1_000, epochMs: 0 });
+    closers.push(() => devnet.close());
+    let armed: { op: Op; mutation: Mutation } | null = null;
+    /** The newest epoch the devnet served honestly: what the forgeries imitate. */
+    let lastRealEpoch: EpochBundle | null = null;
+    let cursorHint = 0;
+    /** The forgery served to the armed call, if one was. */
+    let forgery: EpochBundle | null = null;
+    const expect = () => ({ chainId: 31337, coordinator: devnet.address });
 
-  const send = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const upstream = await relay(req, devnet.url);
-    const { text } = upstream;
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-    const plan = armed && opPath[armed.op].test(pathname) ? armed : null;
-    if (plan) armed = null;
-    if (!plan) {
-      if (opPath.receipts.test(pathname) && upstream.ok)
-        lastRealEpoch = ReceiptsReplySchema.parse(JSON.parse(text)).epochs.at(-1) ?? lastRealEpoch;
-      res.writeHead(upstream.status, { 'content-type': 'application/json' });
-      res.end(text);
-      return;
-    }
-    const m = plan.mutation;
-    const json = (value: unknown): void => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(value));
-    };
-    const real: unknown = JSON.parse(text);
-    switch (m.kind) {
-      case 'wrong-type': {
-        const all = paths(real).filter((p) => p.length > 0);
-        const path = all[m.pick % all.length];
-        return json(
-          path ? setAt(real, path, (parent, key) => (parent[key] = typeof parent[key] === typeof m.value ? [m.value] : m.value)) : m.value,
-        );
-      }
-      case 'drop-field': {
-        const all = paths(real).filter((p) => p.length > 0);
-        const path = all[m.pick % all.length];
-        return json(path ? setAt(real, path, (parent, key) => delete parent[key]) : null);
-      }
-      case 'extra-field':
-        return json({ ...(real as object), [`x${m.key}`]: 1 });
-      case 'random-json':
-        return json(m.value);
-      case 'garbage':
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(Buffer.from(m.bytes));
-      case 'truncated':
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(text.slice(0, m.pick % Math.max(1, text.length)));
-      case 'huge':
-        res.writeHead(200, { 'content-type': 'application/json', ...(m.declared ? { 'content-length': String(64 * MAX_REPLY) } : {}) });
-        res.write(`{"pad":"${'x'.repeat(4 * MAX_REPLY)}`);
-        return void res.end();
-      case 'slow-drip': {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        const drip = setInterval(() => (res.destroyed ? clearInterval(drip) : res.write(' ')), 20);
-        res.on('close', () => clearInterval(drip));
+    const send = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const upstream = await relay(req, devnet.url);
+      const { text } = upstream;
+      const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+      const plan = armed && opPath[armed.op].test(pathname) ? armed : null;
+      if (plan) armed = null;
+      if (!plan) {
+        if (opPath.receipts.test(pathname) && upstream.ok)
+          lastRealEpoch = ReceiptsReplySchema.parse(JSON.parse(text)).epochs.at(-1) ?? lastRealEpoch;
+        res.writeHead(upstream.status, { 'content-type': 'application/json' });
+        res.end(text);
         return;
       }
-      case 'disconnect':
-        if (m.afterHeaders) {
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
-          res.write(text.slice(0, 10));
-        }
-        return void res.socket?.destroy();
-      case 'status':
-        res.writeHead(m.status, { 'content-type': 'application/json', ...(m.status === 302 ? { location: 'https://example.com/' } : {}) });
-        return void res.end(m.body);
-      case 'forged-epoch': {
-        // Armed for another route, the forged page is a reply of the wrong shape.
-        const page = ReceiptsReplySchema.safeParse(real);
-        if ((m.how === 'tampered-wei' || m.how === 'tampered-task') && page.success) {
-          // A real epoch the device has not taken yet, its signature untouched, one receipt in it altered.
-          const fresh = page.data.epochs.find((b) => b.epoch.lastSeq > cursorHint);
-          if (!fresh) return json(page.data);
-          const at = fresh.receipts.findIndex((r) => r.resourceType === 'cpu');
-          const receipts = fresh.receipts.map((r, i) =>
-            i !== Math.max(0, at)
-              ? r
-              : m.how === 'tampered-wei'
-                ? { ...r, totalWei: String(BigInt(r.totalWei) * 10n + 1n) }
-                : { ...r, taskId: `forged-${r.taskId || 'task'}` },
+      const m = plan.mutation;
+      const json = (value: unknown): void => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(value));
+      };
+      const real: unknown = JSON.parse(text);
+      switch (m.kind) {
+        case 'wrong-type': {
+          const all = paths(real).filter((p) => p.length > 0);
+          const path = all[m.pick % all.length];
+          return json(
+            path
+              ? setAt(real, path, (parent, key) => (parent[key] = typeof parent[key] === typeof m.value ? [m.value] : m.value))
+              : m.value,
           );
-          forgery = { ...fresh, receipts };
-        } else {
-          const template = lastRealEpoch;
-          if (!template) return json({ epochs: [], nextCursor: 0, serverTime: Date.now() } satisfies ReceiptsReply);
-          // The same work again, numbered after what the device holds, as a new epoch.
-          const receipts = template.receipts.map((r, i) => ({
-            ...r,
-            receiptId: `forged-${i}-${Math.random()}`,
-            seq: cursorHint + 1 + i,
-            issuedAt: Date.now(),
-          }));
-          const epoch = epochOf(receipts, Date.now());
-          const signature =
-            m.how === 'other-key'
-              ? await attacker.signTypedData(eip712Domain(31337), EPOCH_TYPES, epoch)
-              : m.how === 'bad-bytes'
-                ? `0x${'ab'.repeat(65)}`
-                : template.signature;
-          forgery = { epoch, signature, receipts };
         }
-        // (Thrown here it would only drop the connection: noted, and failed at the end.)
-        if (bundleProblem(forgery, expect()) === null) unexpected.push(new Error(`the ${m.how} forgery checks out`));
-        return json({ epochs: [forgery], nextCursor: forgery.epoch.lastSeq, serverTime: Date.now() } satisfies ReceiptsReply);
+        case 'drop-field': {
+          const all = paths(real).filter((p) => p.length > 0);
+          const path = all[m.pick % all.length];
+          return json(path ? setAt(real, path, (parent, key) => delete parent[key]) : null);
+        }
+        case 'extra-field':
+          return json({ ...(real as object), [`x${m.key}`]: 1 });
+        case 'random-json':
+          return json(m.value);
+        case 'garbage':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return void res.end(Buffer.from(m.bytes));
+        case 'truncated':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return void res.end(text.slice(0, m.pick % Math.max(1, text.length)));
+        case 'huge':
+          res.writeHead(200, { 'content-type': 'application/json', ...(m.declared ? { 'content-length': String(64 * MAX_REPLY) } : {}) });
+          res.write(`{"pad":"${'x'.repeat(4 * MAX_REPLY)}`);
+          return void res.end();
+        case 'slow-drip': {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          const drip = setInterval(() => (res.destroyed ? clearInterval(drip) : res.write(' ')), 20);
+          res.on('close', () => clearInterval(drip));
+          return;
+        }
+        case 'disconnect':
+          if (m.afterHeaders) {
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+            res.write(text.slice(0, 10));
+          }
+          return void res.socket?.destroy();
+        case 'status':
+          res.writeHead(m.status, {
+            'content-type': 'application/json',
+            ...(m.status === 302 ? { location: 'https://example.com/' } : {}),
+          });
+          return void res.end(m.body);
+        case 'forged-epoch': {
+          // Armed for another route, the forged page is a reply of the wrong shape.
+          const page = ReceiptsReplySchema.safeParse(real);
+          if ((m.how === 'tampered-wei' || m.how === 'tampered-task') && page.success) {
+            // A real epoch the device has not taken yet, its signature untouched, one receipt in it altered.
+            const fresh = page.data.epochs.find((b) => b.epoch.lastSeq > cursorHint);
+            if (!fresh) return json(page.data);
+            const at = fresh.receipts.findIndex((r) => r.resourceType === 'cpu');
+            const receipts = fresh.receipts.map((r, i) =>
+              i !== Math.max(0, at)
+                ? r
+                : m.how === 'tampered-wei'
+                  ? { ...r, totalWei: String(BigInt(r.totalWei) * 10n + 1n) }
+                  : { ...r, taskId: `forged-${r.taskId || 'task'}` },
+            );
+            forgery = { ...fresh, receipts };
+          } else {
+            const template = lastRealEpoch;
+            if (!template) return json({ epochs: [], nextCursor: 0, serverTime: Date.now() } satisfies ReceiptsReply);
+            // The same work again, numbered after what the device holds, as a new epoch.
+            const receipts = template.receipts.map((r, i) => ({
+              ...r,
+              receiptId: `forged-${i}-${Math.random()}`,
+              seq: cursorHint + 1 + i,
+              issuedAt: Date.now(),
+            }));
+            const epoch = epochOf(receipts, Date.now());
+            const signature =
+              m.how === 'other-key'
+                ? await attacker.signTypedData(eip712Domain(31337), EPOCH_TYPES, epoch)
+                : m.how === 'bad-bytes'
+                  ? `0x${'ab'.repeat(65)}`
+                  : template.signature;
+            forgery = { epoch, signature, receipts };
+          }
+          // (Thrown here it would only drop the connection: noted, and failed at the end.)
+          if (bundleProblem(forgery, expect()) === null) unexpected.push(new Error(`the ${m.how} forgery checks out`));
+          return json({ epochs: [forgery], nextCursor: forgery.epoch.lastSeq, serverTime: Date.now() } satisfies ReceiptsReply);
+        }
       }
-    }
-  };
-  const hostile = createServer((req, res) => {
-    send(req, res).catch(() => res.socket?.destroy());
-  });
-  await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => (hostile.closeAllConnections(), hostile.close(resolve))));
-  const url = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}/`;
+    };
+    const hostile = createServer((req, res) => {
+      send(req, res).catch(() => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => (hostile.closeAllConnections(), hostile.close(resolve))));
+    const url = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}/`;
 
-  const { client, ledger, dir } = await testDevice(url, { leaseWaitMs: 50, requestTimeoutMs: TIMEOUT_MS, maxReplyBytes: MAX_REPLY });
-  const outbox = new Outbox(join(dir, 'network', 'outbox'));
-  closers.push(() => client.close());
-  client.subscribe((e) => {
-    if (e.type === 'epoch') cursorHint = Math.max(cursorHint, e.epoch.lastSeq);
-  });
+    const { client, ledger, dir } = await testDevice(url, { leaseWaitMs: 50, requestTimeoutMs: TIMEOUT_MS, maxReplyBytes: MAX_REPLY });
+    const outbox = new Outbox(join(dir, 'network', 'outbox'));
+    closers.push(() => client.close());
+    client.subscribe((e) => {
+      if (e.type === 'epoch') cursorHint = Math.max(cursorHint, e.epoch.lastSeq);
+    });
 
-  /** Unarmed calls can still time out on a busy machine: try a few times. */
-  const honestly = async <T>(run: () => Promise<T>): Promise<T> => {
-    for (let i = 0; ; i++) {
+    /** Unarmed calls can still time out on a busy machine: try a few times. */
+    const honestly = async <T>(run: () => Promise<T>): Promise<T> => {
+      for (let i = 0; ; i++) {
+        try {
+          return await run();
+        } catch (error) {
+          if (i === 4 || !(error instanceof NetworkError)) throw error;
+        }
+      }
+    };
+    const finished = new Set<string>();
+    const finish = async (leaseId: string, task: Parameters<typeof runWithOrt>[0]): Promise<void> => {
+      await client.complete(leaseId, await runWithOrt(task));
+      finished.add(task.id);
+    };
+    const honestLease = async () => {
+      devnet.addTasks(1);
+      const outcome = await honestly(() => client.lease());
+      assert.equal(outcome.kind, 'task');
+      return outcome as Extract<typeof outcome, { kind: 'task' }>;
+    };
+
+    await honestly(() => client.connect());
+    const codes = new Map<string, number>();
+    const cases = fc.sample(Case, { numRuns: CASES, seed: 20261125 });
+    for (const [index, c] of cases.entries()) {
+      let run: () => Promise<unknown>;
+      switch (c.op) {
+        case 'info':
+          run = () => client.connect();
+          break;
+        case 'lease':
+          devnet.addTasks(1);
+          run = async () => {
+            const outcome = await client.lease();
+            if (outcome.kind === 'task') await finish(outcome.leaseId, outcome.task);
+          };
+          break;
+        case 'submit':
+          // A fresh result now and then; the others stay queued from earlier failed submits.
+          if (client.status().queued === 0 || index % 4 === 0) {
+            const { leaseId, task } = await honestLease();
+            await finish(leaseId, task);
+          }
+          run = () => client.flush();
+          break;
+        case 'receipts':
+          // Honest first, so the forgeries have a real epoch to imitate.
+          if (!lastRealEpoch || index % 4 === 0) await honestly(() => client.syncReceipts());
+          if (c.mutation.kind === 'forged-epoch' && c.mutation.how.startsWith('tampered')) {
+            // A result delivered but not fetched: the devnet seals its epoch at the armed fetch, which alters it.
+            const { leaseId, task } = await honestLease();
+            await finish(leaseId, task);
+            await honestly(() => client.flush());
+          }
+          run = () => client.syncReceipts();
+          break;
+        case 'release': {
+          const { leaseId } = await honestLease();
+          // Release is best effort (the lease expires anyway): failures show in the status instead of throwing.
+          run = async () => {
+            await client.release(leaseId, 'policy-pause', 'fuzz');
+            const status = client.status();
+            if (status.code === 'offline' || status.code === 'error') throw new NetworkError('SERVER', `status: ${status.message}`);
+          };
+          break;
+        }
+      }
+      const queuedBefore = (await outbox.list()).entries.map((e) => e.taskId);
+      armed = c;
+      forgery = null;
+      let code = 'ok';
       try {
-        return await run();
+        if (c.op === 'release') await honestly(() => client.connect()); // clears the last error
+        await run();
       } catch (error) {
-        if (i === 4 || !(error instanceof NetworkError)) throw error;
+        assert.ok(error instanceof NetworkError, `case ${index} (${c.op}/${c.mutation.kind}) threw ${String(error)}`);
+        assert.ok(error.message.length > 10, `case ${index}: a sentence, not just a code`);
+        code = error.code;
       }
+      armed = null;
+      if (forgery && c.op === 'receipts') assert.equal(code, 'BAD_RECEIPT', `case ${index}: the forgery was refused`);
+      const kind = c.mutation.kind === 'forged-epoch' ? `forged-epoch:${c.mutation.how}` : c.mutation.kind;
+      codes.set(`${c.op}/${kind}→${code}`, (codes.get(`${c.op}/${kind}→${code}`) ?? 0) + 1);
+      // Nothing lost: each result queued before the call is still on disk, or the coordinator has it.
+      const queuedAfter = new Set((await outbox.list()).entries.map((e) => e.taskId));
+      for (const taskId of queuedBefore)
+        assert.ok(queuedAfter.has(taskId) || devnet.stats.accepted.has(taskId), `case ${index}: ${taskId} lost`);
     }
-  };
-  const finished = new Set<string>();
-  const finish = async (leaseId: string, task: Parameters<typeof runWithOrt>[0]): Promise<void> => {
-    await client.complete(leaseId, await runWithOrt(task));
-    finished.add(task.id);
-  };
-  const honestLease = async () => {
-    devnet.addTasks(1);
-    const outcome = await honestly(() => client.lease());
-    assert.equal(outcome.kind, 'task');
-    return outcome as Extract<typeof outcome, { kind: 'task' }>;
-  };
 
-  await honestly(() => client.connect());
-  const codes = new Map<string, number>();
-  const cases = fc.sample(Case, { numRuns: CASES, seed: 20261125 });
-  for (const [index, c] of cases.entries()) {
-    let run: () => Promise<unknown>;
-    switch (c.op) {
-      case 'info':
-        run = () => client.connect();
-        break;
-      case 'lease':
-        devnet.addTasks(1);
-        run = async () => {
-          const outcome = await client.lease();
-          if (outcome.kind === 'task') await finish(outcome.leaseId, outcome.task);
-        };
-        break;
-      case 'submit':
-        // A fresh result now and then; the others stay queued from earlier failed submits.
-        if (client.status().queued === 0 || index % 4 === 0) {
-          const { leaseId, task } = await honestLease();
-          await finish(leaseId, task);
-        }
-        run = () => client.flush();
-        break;
-      case 'receipts':
-        // Honest first, so the forgeries have a real epoch to imitate.
-        if (!lastRealEpoch || index % 4 === 0) await honestly(() => client.syncReceipts());
-        if (c.mutation.kind === 'forged-epoch' && c.mutation.how.startsWith('tampered')) {
-          // A result delivered but not fetched: the devnet seals its epoch at the armed fetch, which alters it.
-          const { leaseId, task } = await honestLease();
-          await finish(leaseId, task);
-          await honestly(() => client.flush());
-        }
-        run = () => client.syncReceipts();
-        break;
-      case 'release': {
-        const { leaseId } = await honestLease();
-        // Release is best effort (the lease expires anyway): failures show in the status instead of throwing.
-        run = async () => {
-          await client.release(leaseId, 'policy-pause', 'fuzz');
-          const status = client.status();
-          if (status.code === 'offline' || status.code === 'error') throw new NetworkError('SERVER', `status: ${status.message}`);
-        };
-        break;
-      }
-    }
-    const queuedBefore = (await outbox.list()).entries.map((e) => e.taskId);
-    armed = c;
-    forgery = null;
-    let code = 'ok';
-    try {
-      if (c.op === 'release') await honestly(() => client.connect()); // clears the last error
-      await run();
-    } catch (error) {
-      assert.ok(error instanceof NetworkError, `case ${index} (${c.op}/${c.mutation.kind}) threw ${String(error)}`);
-      assert.ok(error.message.length > 10, `case ${index}: a sentence, not just a code`);
-      code = error.code;
-    }
-    armed = null;
-    if (forgery && c.op === 'receipts') assert.equal(code, 'BAD_RECEIPT', `case ${index}: the forgery was refused`);
-    const kind = c.mutation.kind === 'forged-epoch' ? `forged-epoch:${c.mutation.how}` : c.mutation.kind;
-    codes.set(`${c.op}/${kind}→${code}`, (codes.get(`${c.op}/${kind}→${code}`) ?? 0) + 1);
-    // Nothing lost: each result queued before the call is still on disk, or the coordinator has it.
-    const queuedAfter = new Set((await outbox.list()).entries.map((e) => e.taskId));
-    for (const taskId of queuedBefore)
-      assert.ok(queuedAfter.has(taskId) || devnet.stats.accepted.has(taskId), `case ${index}: ${taskId} lost`);
-  }
-
-  // The network heals: everything finished is delivered exactly once and the ledger holds only good epochs, each with
-  // its receipts as signed.
-  assert.equal(await honestly(() => client.flush()), 0);
-  await honestly(() => client.syncReceipts());
-  for (const taskId of finished) assert.equal(devnet.stats.accepted.get(taskId), 1, `task ${taskId} accepted exactly once`);
-  const report = await verifyLedgerFile(ledger.file, expect());
-  assert.deepEqual(report.problems, []);
-  const receipts = await receiptsIn(ledger);
-  assert.ok(
-    receipts.every((r) => !r.receiptId.startsWith('forged-') && !r.taskId.startsWith('forged-')),
-    'no forged receipt kept',
-  );
-  const cpuTasks = receipts.filter((r) => r.resourceType === 'cpu').map((r) => r.taskId);
-  assert.equal(cpuTasks.length, finished.size, 'one compute receipt per finished task');
-  assert.deepEqual(new Set(cpuTasks), finished);
-  const epochs = await recordsOf(ledger);
-  assert.deepEqual(
-    epochs.map((r) => [r.signed.epoch.firstSeq, r.signed.epoch.lastSeq]),
-    epochs.map((_, i) => [i === 0 ? 1 : epochs[i - 1]!.signed.epoch.lastSeq + 1, epochs[i]!.signed.epoch.lastSeq]),
-    'the epochs follow each other without a gap',
-  );
-  assert.equal(
-    await ledgerWei(ledger),
-    receipts.reduce((sum, r) => sum + BigInt(r.totalWei), 0n),
-    'the epochs hold exactly the receipts kept',
-  );
-  assert.equal(ledger.sums.total().pendingTasks, 0);
-  assert.deepEqual(unexpected, []);
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
-  const summary = [...codes]
-    .sort()
-    .map(([k, n]) => `${k} ${n}`)
-    .join(', ');
-  process.stdout.write(`# fuzz: ${CASES} cases, ${finished.size} results delivered once; ${summary}\n`);
-});
+    // The network heals: everything finished is delivered exactly once and the ledger holds only good epochs, each with
+    // its receipts as signed.
+    assert.equal(await honestly(() => client.flush()), 0);
+    await honestly(() => client.syncReceipts());
+    for (const taskId of finished) assert.equal(devnet.stats.accepted.get(taskId), 1, `task ${taskId} accepted exactly once`);
+    const report = await verifyLedgerFile(ledger.file, expect());
+    assert.deepEqual(report.problems, []);
+    const receipts = await receiptsIn(ledger);
+    assert.ok(
+      receipts.every((r) => !r.receiptId.startsWith('forged-') && !r.taskId.startsWith('forged-')),
+      'no forged receipt kept',
+    );
+    const cpuTasks = receipts.filter((r) => r.resourceType === 'cpu').map((r) => r.taskId);
+    assert.equal(cpuTasks.length, finished.size, 'one compute receipt per finished task');
+    assert.deepEqual(new Set(cpuTasks), finished);
+    const epochs = await recordsOf(ledger);
+    assert.deepEqual(
+      epochs.map((r) => [r.signed.epoch.firstSeq, r.signed.epoch.lastSeq]),
+      epochs.map((_, i) => [i === 0 ? 1 : epochs[i - 1]!.signed.epoch.lastSeq + 1, epochs[i]!.signed.epoch.lastSeq]),
+      'the epochs follow each other without a gap',
+    );
+    assert.equal(
+      await ledgerWei(ledger),
+      receipts.reduce((sum, r) => sum + BigInt(r.totalWei), 0n),
+      'the epochs hold exactly the receipts kept',
+    );
+    assert.equal(ledger.sums.total().pendingTasks, 0);
+    assert.deepEqual(unexpected, []);
+    process.off('unhandledRejection', onUnhandled);
+    process.off('uncaughtException', onUnhandled);
+    const summary = [...codes]
+      .sort()
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    process.stdout.write(`# fuzz: ${CASES} cases, ${finished.size} results delivered once; ${summary}\n`);
+  },
+);

@@ -12,8 +12,12 @@ export function assertKillOutcome(r: KillReport): void {
   assert.deepEqual([...r.receipted].sort(), [...r.accepted.keys()].sort(), 'a verified receipt in the ledger for every accepted result');
 }
 
-test('kill -9 at random steps, then a clean restart: every finished result is submitted exactly once, the ledger verifies', async () => {
-  const report = await killRuns(4);
-  assertKillOutcome(report);
-  assert.ok(report.finished.size > 0);
-});
+test(
+  'kill -9 at random steps, then a clean restart: every finished result is submitted exactly once, the ledger verifies',
+  { timeout: 300_000 },
+  async () => {
+    const report = await killRuns(4);
+    assertKillOutcome(report);
+    assert.ok(report.finished.size > 0);
+  },
+);

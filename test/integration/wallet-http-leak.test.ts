@@ -48,7 +48,7 @@ async function harness() {
 const assertClean = (text: string, secret: { key: string; phrase: string }) =>
   assert.equal(findLeak(text, secret), undefined, 'a secret leaked');
 
-test('create, reveal-once, back up, export: no key or phrase in any reply, event or log line', async () => {
+test('create, reveal-once, back up, export: no key or phrase in any reply, event or log line', { timeout: 300_000 }, async () => {
   const h = await harness();
   assert.ok((await h.call('walletCreate')).ok);
   const reveal = (await h.call('walletRevealPhrase', { confirm: 'show-recovery-phrase' }, false)) as { value: { words: string[] } };
@@ -74,7 +74,7 @@ test('create, reveal-once, back up, export: no key or phrase in any reply, event
   assert.ok(findLeak(JSON.stringify(reveal), secret));
 });
 
-test('import of a phrase or key: the secret goes in once and never comes back out', async () => {
+test('import of a phrase or key: the secret goes in once and never comes back out', { timeout: 300_000 }, async () => {
   const h = await harness();
   const phrase = Wallet.createRandom().mnemonic!.phrase;
   assert.ok((await h.call('walletImport', { secret: { kind: 'phrase', phrase } })).ok);

@@ -46,7 +46,7 @@ async function machine() {
 
 test(
   'OS keychain (gnome-keyring over D-Bus): the key is stored there, survives a restart, signs, and is deleted on remove',
-  { skip },
+  { timeout: 300_000, skip },
   async () => {
     const m = await machine();
     const created = await m.unlocked('create');
@@ -74,25 +74,29 @@ for (const [what, kind] of [
   ['a locked keyring', 'locked'],
   ['no D-Bus session at all', 'noBus'],
 ] as const) {
-  test(`with ${what}: a clear message asks for a passphrase, then the key goes to the encrypted keystore file`, { skip }, async () => {
-    const m = await machine();
-    const refused = await m[kind]('create');
-    assert.equal(refused.result.error?.code, 'PASSPHRASE_REQUIRED');
-    assert.match(
-      refused.result.error?.message ?? '',
-      /cannot go into the OS keychain: the OS keychain cannot be used \(.+\)\. Choose a passphrase/,
-    );
-    assert.equal(refused.info.state, 'none');
+  test(
+    `with ${what}: a clear message asks for a passphrase, then the key goes to the encrypted keystore file`,
+    { timeout: 300_000, skip },
+    async () => {
+      const m = await machine();
+      const refused = await m[kind]('create');
+      assert.equal(refused.result.error?.code, 'PASSPHRASE_REQUIRED');
+      assert.match(
+        refused.result.error?.message ?? '',
+        /cannot go into the OS keychain: the OS keychain cannot be used \(.+\)\. Choose a passphrase/,
+      );
+      assert.equal(refused.info.state, 'none');
 
-    const created = await m[kind]('create', 'a good passphrase');
-    assert.ok(created.result.ok, JSON.stringify(created));
-    assert.equal(created.info.storage, 'keystore-file');
-    assert.equal(created.inKeychain, false);
-    assert.ok(created.logs.some((line) => /warn wallet: the OS keychain cannot be used .*passphrase-encrypted keystore file/.test(line)));
+      const created = await m[kind]('create', 'a good passphrase');
+      assert.ok(created.result.ok, JSON.stringify(created));
+      assert.equal(created.info.storage, 'keystore-file');
+      assert.equal(created.inKeychain, false);
+      assert.ok(created.logs.some((line) => /warn wallet: the OS keychain cannot be used .*passphrase-encrypted keystore file/.test(line)));
 
-    const reopened = await m[kind]('open', 'a good passphrase');
-    assert.equal(reopened.opened.ok, true);
-    assert.equal(reopened.info.state, 'ready', JSON.stringify(reopened));
-    assert.equal(reopened.info.address, created.info.address);
-  });
+      const reopened = await m[kind]('open', 'a good passphrase');
+      assert.equal(reopened.opened.ok, true);
+      assert.equal(reopened.info.state, 'ready', JSON.stringify(reopened));
+      assert.equal(reopened.info.address, created.info.address);
+    },
+  );
 }

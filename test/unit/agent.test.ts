@@ -6,7 +6,7 @@ import { AgentStateSchema } from '../../main/common/state.js';
 import { DEFAULT_SETTINGS } from '../../main/common/settings.js';
 import { testAgent } from '../helpers/agent.js';
 
-test('requests that are not { cmd, args } are refused with a code', async () => {
+test('requests that are not { cmd, args } are refused with a code', { timeout: 120_000 }, async () => {
   const { agent } = await testAgent();
   for (const bad of [null, 'getState', [], { cmd: 1 }, { cmd: 'getState', args: {}, extra: 1 }]) {
     const result = await agent.call(bad);
@@ -19,7 +19,7 @@ test('requests that are not { cmd, args } are refused with a code', async () => 
   assert.deepEqual(!proto.ok && proto.error.code, 'UNKNOWN_COMMAND');
 });
 
-test('getState answers a state that matches the contract', async () => {
+test('getState answers a state that matches the contract', { timeout: 120_000 }, async () => {
   const { agent } = await testAgent();
   const result = await agent.call({ cmd: 'getState' });
   assert.ok(result.ok);
@@ -28,7 +28,7 @@ test('getState answers a state that matches the contract', async () => {
   assert.equal(state.status.code, 'off');
 });
 
-test('setShare persists, publishes the new state and logs the change with its reason', async () => {
+test('setShare persists, publishes the new state and logs the change with its reason', { timeout: 120_000 }, async () => {
   const { agent, events, paths } = await testAgent();
   const result = await agent.call({ cmd: 'setShare', args: { on: true } });
   assert.ok(result.ok);
@@ -47,7 +47,7 @@ test('setShare persists, publishes the new state and logs the change with its re
   assert.equal(last.state.decision?.devices[0]?.run, true);
 });
 
-test('invalid settings give field errors and change nothing, in memory or on disk', async () => {
+test('invalid settings give field errors and change nothing, in memory or on disk', { timeout: 120_000 }, async () => {
   const { agent, paths, events } = await testAgent();
   const result = await agent.call({ cmd: 'updateSettings', args: { cpuSharePercent: 150, idleOnly: { enabled: true, minutes: 0 } } });
   assert.ok(!result.ok);
@@ -62,13 +62,13 @@ test('invalid settings give field errors and change nothing, in memory or on dis
   );
 });
 
-test('a patch carrying an explicit undefined (possible over IPC) is refused, not merged', async () => {
+test('a patch carrying an explicit undefined (possible over IPC) is refused, not merged', { timeout: 120_000 }, async () => {
   const { agent } = await testAgent();
   const result = await agent.call({ cmd: 'updateSettings', args: { sharing: undefined } });
   assert.ok(!result.ok && result.error.code === 'VALIDATION');
 });
 
-test('valid settings are saved and survive a new agent over the same folder', async () => {
+test('valid settings are saved and survive a new agent over the same folder', { timeout: 120_000 }, async () => {
   const first = await testAgent();
   const saved = await first.agent.call({ cmd: 'updateSettings', args: { cpuSharePercent: 75 } });
   assert.ok(saved.ok);
@@ -76,7 +76,7 @@ test('valid settings are saved and survive a new agent over the same folder', as
   assert.equal(second.agent.settings().cpuSharePercent, 75);
 });
 
-test('a settings file that cannot be written gives a STORAGE error and keeps the old values', async () => {
+test('a settings file that cannot be written gives a STORAGE error and keeps the old values', { timeout: 120_000 }, async () => {
   const { agent, paths } = await testAgent();
   await rm(paths.configDir, { recursive: true, force: true });
   await writeFile(paths.configDir, 'a file where the folder should be');
@@ -87,7 +87,7 @@ test('a settings file that cannot be written gives a STORAGE error and keeps the
   assert.equal(agent.state().sharing, false);
 });
 
-test('a corrupt settings file becomes a notice the user can dismiss', async () => {
+test('a corrupt settings file becomes a notice the user can dismiss', { timeout: 120_000 }, async () => {
   const { dir } = await testAgent();
   await mkdir(join(dir, 'config'), { recursive: true });
   await writeFile(join(dir, 'config', 'settings.json'), '{ oops');
@@ -102,7 +102,7 @@ test('a corrupt settings file becomes a notice the user can dismiss', async () =
   assert.deepEqual(agent.state().notices, []);
 });
 
-test('quick successive edits are all applied, in order', async () => {
+test('quick successive edits are all applied, in order', { timeout: 120_000 }, async () => {
   const { agent, paths } = await testAgent();
   await Promise.all([10, 20, 30, 40].map((cpuSharePercent) => agent.call({ cmd: 'updateSettings', args: { cpuSharePercent } })));
   assert.equal(agent.settings().cpuSharePercent, 40);
@@ -110,32 +110,36 @@ test('quick successive edits are all applied, in order', async () => {
   assert.equal(onDisk.cpuSharePercent, 40);
 });
 
-test('the policy loop: user input pauses at the next tick, sleep pauses at once, each change logged once', async () => {
-  const { agent, ports } = await testAgent();
-  await agent.call({ cmd: 'updateSettings', args: { sharing: true, idleOnly: { enabled: true, minutes: 10 } } });
-  assert.equal(agent.state().decision?.devices[0]?.run, true);
-  ports.os.idleSeconds = 2;
-  ports.clock.advance(1000);
-  await agent.tick();
-  assert.equal(agent.state().status.reason, 'Waiting: 0 of 10 idle minutes.');
-  ports.os.idleSeconds = 3600;
-  await agent.tick();
-  ports.os.emit('suspend');
-  await agent.tick();
-  assert.equal(agent.state().status.code, 'paused');
-  assert.match(agent.state().status.reason, /going to sleep/);
-  const activity = await agent.call({ cmd: 'getActivity' });
-  assert.ok(activity.ok);
-  const policy = (activity.value as { kind: string; message: string }[]).filter((e) => e.kind === 'policy').map((e) => e.message);
-  assert.deepEqual(policy.slice(-3), [
-    'Waiting: 0 of 10 idle minutes.',
-    'Ready: your CPU may work; waiting for tasks from the network.',
-    'Paused: the computer is going to sleep.',
-  ]);
-  await agent.close();
-});
+test(
+  'the policy loop: user input pauses at the next tick, sleep pauses at once, each change logged once',
+  { timeout: 120_000 },
+  async () => {
+    const { agent, ports } = await testAgent();
+    await agent.call({ cmd: 'updateSettings', args: { sharing: true, idleOnly: { enabled: true, minutes: 10 } } });
+    assert.equal(agent.state().decision?.devices[0]?.run, true);
+    ports.os.idleSeconds = 2;
+    ports.clock.advance(1000);
+    await agent.tick();
+    assert.equal(agent.state().status.reason, 'Waiting: 0 of 10 idle minutes.');
+    ports.os.idleSeconds = 3600;
+    await agent.tick();
+    ports.os.emit('suspend');
+    await agent.tick();
+    assert.equal(agent.state().status.code, 'paused');
+    assert.match(agent.state().status.reason, /going to sleep/);
+    const activity = await agent.call({ cmd: 'getActivity' });
+    assert.ok(activity.ok);
+    const policy = (activity.value as { kind: string; message: string }[]).filter((e) => e.kind === 'policy').map((e) => e.message);
+    assert.deepEqual(policy.slice(-3), [
+      'Waiting: 0 of 10 idle minutes.',
+      'Ready: your CPU may work; waiting for tasks from the network.',
+      'Paused: the computer is going to sleep.',
+    ]);
+    await agent.close();
+  },
+);
 
-test('presets apply their limits in one step', async () => {
+test('presets apply their limits in one step', { timeout: 120_000 }, async () => {
   const { agent } = await testAgent();
   const result = await agent.call({ cmd: 'applyPreset', args: { name: 'light' } });
   assert.ok(result.ok);
@@ -145,7 +149,7 @@ test('presets apply their limits in one step', async () => {
   assert.ok(!bad.ok && bad.error.code === 'VALIDATION');
 });
 
-test('hardware is detected in the background and published; a WebGPU report is parsed by the agent', async () => {
+test('hardware is detected in the background and published; a WebGPU report is parsed by the agent', { timeout: 120_000 }, async () => {
   const { agent, events } = await testAgent();
   await new Promise<void>((resolve) => {
     if (agent.state().hardware) resolve();
@@ -165,7 +169,7 @@ test('hardware is detected in the background and published; a WebGPU report is p
   await agent.close();
 });
 
-test('the activity log survives a restart, checksummed, and a torn last line is cut off and kept aside', async () => {
+test('the activity log survives a restart, checksummed, and a torn last line is cut off and kept aside', { timeout: 120_000 }, async () => {
   const first = await testAgent();
   await first.agent.call({ cmd: 'setShare', args: { on: true } });
   await first.agent.close();

@@ -16,7 +16,7 @@ function gatedWork(items: string[]) {
   return { work, open: () => gates.shift()!(), runs: () => runs, waiting: () => gates.length };
 }
 
-test('a call while a run is in progress gets a fresh run after it, shared by every call meanwhile', async () => {
+test('a call while a run is in progress gets a fresh run after it, shared by every call meanwhile', { timeout: 120_000 }, async () => {
   const items = ['a'];
   const w = gatedWork(items);
   const first = w.work();
@@ -41,7 +41,7 @@ test('a call while a run is in progress gets a fresh run after it, shared by eve
   await idle;
 });
 
-test('a failed run does not stop the next one', async () => {
+test('a failed run does not stop the next one', { timeout: 120_000 }, async () => {
   const items = ['bad'];
   const w = gatedWork(items);
   const first = w.work();

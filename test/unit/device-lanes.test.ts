@@ -39,7 +39,7 @@ const gpu = (vendor: Gpu['vendor'], index: number, name: string, gib: number): G
 });
 const LINUX_NODE = ['cpu', 'webgpu', 'cuda', 'tensorrt']; // what onnxruntime-node 1.30 lists on linux-x64
 
-test('each usable GPU gets a lane with the providers this build lists, GPUs before the processor', async () => {
+test('each usable GPU gets a lane with the providers this build lists, GPUs before the processor', { timeout: 120_000 }, async () => {
   const machine = snapshot([
     gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12),
     gpu('nvidia', 1, 'NVIDIA GeForce GT 710', 2),
@@ -63,27 +63,33 @@ test('each usable GPU gets a lane with the providers this build lists, GPUs befo
   assert.deepEqual(mac.lanes[0]!.providers, ['coreml', 'webgpu']);
 });
 
-test('a GPU no provider of this build can drive gets no lane and a notice; without GPUs onnxruntime is not even asked', async () => {
-  const { lanes, notices } = await deviceLanes(snapshot([gpu('amd', 0, 'AMD Radeon RX 7900 XTX', 24)]), 'linux', async () => ['cpu']);
-  assert.deepEqual(
-    lanes.map((l) => l.id),
-    ['cpu'],
-  );
-  assert.deepEqual(notices, ['AMD Radeon RX 7900 XTX: this onnxruntime build has no execution provider for it (webgpu); not used']);
-  const cpuOnly = await deviceLanes(snapshot([]), 'linux', () => Promise.reject(new Error('must not be asked')));
-  assert.deepEqual(cpuOnly, { lanes: [{ id: 'cpu', name: 'Processor', kind: 'cpu', providers: ['cpu'] }], notices: [] });
-  // onnxruntime's library failing to load in the agent costs the GPUs, not the processor's earnings.
-  const broken = await deviceLanes(snapshot([gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12)]), 'linux', () =>
-    Promise.reject(new Error('libonnxruntime.so.1: cannot open')),
-  );
-  assert.deepEqual(
-    broken.lanes.map((l) => l.id),
-    ['cpu'],
-  );
-  assert.deepEqual(broken.notices, ['GPUs not used: onnxruntime could not say which providers it has (libonnxruntime.so.1: cannot open)']);
-});
+test(
+  'a GPU no provider of this build can drive gets no lane and a notice; without GPUs onnxruntime is not even asked',
+  { timeout: 120_000 },
+  async () => {
+    const { lanes, notices } = await deviceLanes(snapshot([gpu('amd', 0, 'AMD Radeon RX 7900 XTX', 24)]), 'linux', async () => ['cpu']);
+    assert.deepEqual(
+      lanes.map((l) => l.id),
+      ['cpu'],
+    );
+    assert.deepEqual(notices, ['AMD Radeon RX 7900 XTX: this onnxruntime build has no execution provider for it (webgpu); not used']);
+    const cpuOnly = await deviceLanes(snapshot([]), 'linux', () => Promise.reject(new Error('must not be asked')));
+    assert.deepEqual(cpuOnly, { lanes: [{ id: 'cpu', name: 'Processor', kind: 'cpu', providers: ['cpu'] }], notices: [] });
+    // onnxruntime's library failing to load in the agent costs the GPUs, not the processor's earnings.
+    const broken = await deviceLanes(snapshot([gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12)]), 'linux', () =>
+      Promise.reject(new Error('libonnxruntime.so.1: cannot open')),
+    );
+    assert.deepEqual(
+      broken.lanes.map((l) => l.id),
+      ['cpu'],
+    );
+    assert.deepEqual(broken.notices, [
+      'GPUs not used: onnxruntime could not say which providers it has (libonnxruntime.so.1: cannot open)',
+    ]);
+  },
+);
 
-test('the machine registers as its first GPU lane, in the protocol spelling, else as its processor', async () => {
+test('the machine registers as its first GPU lane, in the protocol spelling, else as its processor', { timeout: 120_000 }, async () => {
   const machine = snapshot([
     gpu('nvidia', 0, 'NVIDIA GeForce RTX 4070', 12),
     gpu('nvidia', 1, 'NVIDIA H100 80GB HBM3', 80),

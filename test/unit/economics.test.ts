@@ -15,7 +15,7 @@ import { RECEIPT_VECTORS } from '../helpers/receipt-vectors.js';
 
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${a} ≈ ${b}`);
 
-test('rewards follow every conformance vector to the wei, and the split adds up to the total', () => {
+test('rewards follow every conformance vector to the wei, and the split adds up to the total', { timeout: 120_000 }, () => {
   assert.ok(RECEIPT_VECTORS.length >= 30);
   for (const v of RECEIPT_VECTORS) {
     const got = rewardWei(v.resourceType, BigInt(v.units), v.reputation, v.uptimeBp);
@@ -32,13 +32,13 @@ test('rewards follow every conformance vector to the wei, and the split adds up 
   );
 });
 
-test('the seed’s anchor: a CPU core busy at 100 GFLOPS for an hour earns 0.0036 SYNOR before bonuses', () => {
+test('the seed’s anchor: a CPU core busy at 100 GFLOPS for an hour earns 0.0036 SYNOR before bonuses', { timeout: 120_000 }, () => {
   assert.equal(formatSynor(BigInt(rewardWei('cpu', 100n * 10n ** 9n * 3600n, 50, 0).totalWei)), '0.0036');
   assert.equal(formatSynor(BigInt(rewardWei('availability', 3_600_000n, 50, 0).totalWei)), '0.0001');
   assert.throws(() => rewardWei('cpu', -1n, 50, 0), RangeError);
 });
 
-test('wei are shown exactly', () => {
+test('wei are shown exactly', { timeout: 120_000 }, () => {
   assert.equal(formatSynor(1_500_000_000_000_000n), '0.0015');
   assert.equal(formatSynor(-5n), '-0.000000000000000005');
   assert.equal(formatSynor(3n * 10n ** 18n), '3');
@@ -53,7 +53,7 @@ const types: [DeviceType, number][] = [
   [{ kind: 'browser', runtime: 'chrome', gpuAvailable: true, wasmSimd: true }, 0.002],
   [{ kind: 'tpu', version: 'v4', chips: 4 }, 0.01],
 ];
-test('EarningsEstimator: hourly by device type; monthly low/medium/high at 50/70/100 % utilization', () => {
+test('EarningsEstimator: hourly by device type; monthly low/medium/high at 50/70/100 % utilization', { timeout: 120_000 }, () => {
   for (const [device, hourly] of types) assert.equal(hourlyUsd(device), hourly, device.kind);
   const m = estimateMonthly(types[0]![0], 24);
   close(m.high, 360);
@@ -61,15 +61,19 @@ test('EarningsEstimator: hourly by device type; monthly low/medium/high at 50/70
   close(m.low, 180);
 });
 
-test("availability from the device's own history: online hours over the scheduled hours since its first, once a day long", () => {
-  assert.equal(availableFractionFrom(3, 24, 12), null, 'half a day says too little');
-  assert.equal(availableFractionFrom(36, 24, 72), 0.5, 'online 36 h of 3 days all offered');
-  assert.equal(availableFractionFrom(30, 10, 168), 3 / 7, '30 h of a week of 10-hour days');
-  assert.equal(availableFractionFrom(200, 8, 168), 1, 'never more than all of it');
-  assert.equal(availableFractionFrom(5, 0, 168), null, 'nothing offered: nothing to share of');
-});
+test(
+  "availability from the device's own history: online hours over the scheduled hours since its first, once a day long",
+  { timeout: 120_000 },
+  () => {
+    assert.equal(availableFractionFrom(3, 24, 12), null, 'half a day says too little');
+    assert.equal(availableFractionFrom(36, 24, 72), 0.5, 'online 36 h of 3 days all offered');
+    assert.equal(availableFractionFrom(30, 10, 168), 3 / 7, '30 h of a week of 10-hour days');
+    assert.equal(availableFractionFrom(200, 8, 168), 1, 'never more than all of it');
+    assert.equal(availableFractionFrom(5, 0, 168), null, 'nothing offered: nothing to share of');
+  },
+);
 
-test('the projection uses the schedule, idle history and share, and subtracts electricity', () => {
+test('the projection uses the schedule, idle history and share, and subtracts electricity', { timeout: 120_000 }, () => {
   const week = Array.from({ length: 7 }, (_, d) => Array.from({ length: 24 }, (_, h) => d > 0 && d < 6 && h >= 9 && h < 17));
   assert.equal(scheduledHoursPerDay(week), (5 * 8) / 7);
   assert.equal(scheduledHoursPerDay(null), 24);
@@ -108,7 +112,7 @@ test('the projection uses the schedule, idle history and share, and subtracts el
   assert.match(noHistory.assumptions.join('\n'), /less than a day of history yet/);
 });
 
-test('actual vs projected: side by side, with the reasons they differ', () => {
+test('actual vs projected: side by side, with the reasons they differ', { timeout: 120_000 }, () => {
   const projection = projectMonthly({
     device: types[3]![0],
     scheduledHoursPerDay: 24,
@@ -135,7 +139,7 @@ test('actual vs projected: side by side, with the reasons they differ', () => {
   assert.equal(priced.earnedUsd, 0.1);
 });
 
-test('a typical power draw per device type when none is measured', () => {
+test('a typical power draw per device type when none is measured', { timeout: 120_000 }, () => {
   assert.equal(typicalPowerWatts(types[1]![0]), 220);
   assert.equal(typicalPowerWatts(types[3]![0]), 96, '6 W × 16 threads');
   assert.equal(typicalPowerWatts({ kind: 'cpu', vendor: 'x', cores: 64, threads: 128, avx: 'avx512' }), 150, 'capped');

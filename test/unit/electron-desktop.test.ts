@@ -15,7 +15,7 @@ import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 
 const noLoginItems = { setLoginItemSettings: () => assert.fail('Linux has no login items') };
 
-test('Linux: the XDG autostart entry is written with the setting and removed without it', async () => {
+test('Linux: the XDG autostart entry is written with the setting and removed without it', { timeout: 120_000 }, async () => {
   const home = await tempDir('synor-home-');
   const o = {
     platform: 'linux' as const,
@@ -39,26 +39,30 @@ test('Linux: the XDG autostart entry is written with the setting and removed wit
   await applyStartAtLogin(false, o); // already gone: fine
 });
 
-test('Linux: an AppImage starts itself from $APPIMAGE, not its temporary mount; XDG_CONFIG_HOME is honoured', async () => {
-  const home = await tempDir('synor-home-');
-  const env = { APPIMAGE: '/home/ann/Apps/Synor Contributor-0.1.0.AppImage', XDG_CONFIG_HOME: join(home, 'cfg') };
-  await applyStartAtLogin(true, {
-    platform: 'linux',
-    env,
-    home,
-    execPath: '/tmp/.mount_SynorXYZ/synor-contributor',
-    appArgs: [],
-    app: noLoginItems,
-  });
-  const text = await readFile(autostartFile(env, home), 'utf8');
-  assert.ok(autostartFile(env, home).startsWith(join(home, 'cfg', 'autostart')));
-  assert.match(text, /^Exec="\/home\/ann\/Apps\/Synor Contributor-0\.1\.0\.AppImage" --hidden$/m);
-  // A development Electron is told which app to run.
-  assert.deepEqual(launchCommand({}, '/usr/bin/electron', ['/src/app']), ['/usr/bin/electron', '/src/app', '--hidden']);
-  assert.match(desktopEntry(['/a/b$c"d%e']), /^Exec="\/a\/b\\\$c\\"d%%e"$/m);
-});
+test(
+  'Linux: an AppImage starts itself from $APPIMAGE, not its temporary mount; XDG_CONFIG_HOME is honoured',
+  { timeout: 120_000 },
+  async () => {
+    const home = await tempDir('synor-home-');
+    const env = { APPIMAGE: '/home/ann/Apps/Synor Contributor-0.1.0.AppImage', XDG_CONFIG_HOME: join(home, 'cfg') };
+    await applyStartAtLogin(true, {
+      platform: 'linux',
+      env,
+      home,
+      execPath: '/tmp/.mount_SynorXYZ/synor-contributor',
+      appArgs: [],
+      app: noLoginItems,
+    });
+    const text = await readFile(autostartFile(env, home), 'utf8');
+    assert.ok(autostartFile(env, home).startsWith(join(home, 'cfg', 'autostart')));
+    assert.match(text, /^Exec="\/home\/ann\/Apps\/Synor Contributor-0\.1\.0\.AppImage" --hidden$/m);
+    // A development Electron is told which app to run.
+    assert.deepEqual(launchCommand({}, '/usr/bin/electron', ['/src/app']), ['/usr/bin/electron', '/src/app', '--hidden']);
+    assert.match(desktopEntry(['/a/b$c"d%e']), /^Exec="\/a\/b\\\$c\\"d%%e"$/m);
+  },
+);
 
-test('macOS and Windows: a login item with --hidden; macOS says it started at login instead', async () => {
+test('macOS and Windows: a login item with --hidden; macOS says it started at login instead', { timeout: 120_000 }, async () => {
   const set: unknown[] = [];
   const app = { setLoginItemSettings: (s: unknown) => set.push(s) };
   for (const platform of ['win32', 'darwin'] as const)
@@ -74,7 +78,7 @@ test('macOS and Windows: a login item with --hidden; macOS says it started at lo
   assert.equal(startedHidden(['app'], 'win32', atLogin(true)), false);
 });
 
-test('app:// maps to files inside the renderer folder only', () => {
+test('app:// maps to files inside the renderer folder only', { timeout: 120_000 }, () => {
   const rendererDir = '/opt/synor/resources/app.asar/dist/renderer';
   assert.equal(appFile(APP_URL, rendererDir), join(rendererDir, 'index.html'));
   assert.equal(appFile('app://synor/', rendererDir), join(rendererDir, 'index.html'));
@@ -100,7 +104,7 @@ test('app:// maps to files inside the renderer folder only', () => {
   }
 });
 
-test('app:// serves the page with a CSP that allows no WebSocket, and 404 for anything else', async () => {
+test('app:// serves the page with a CSP that allows no WebSocket, and 404 for anything else', { timeout: 120_000 }, async () => {
   const rendererDir = await tempDir('synor-renderer-');
   await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Synor</title>');
   let handler: ((request: Request) => Promise<Response>) | undefined;
@@ -119,7 +123,7 @@ test('app:// serves the page with a CSP that allows no WebSocket, and 404 for an
   assert.equal((await handler!(new Request('app://synor/../../etc/passwd'))).status, 404);
 });
 
-test('news becomes a notification that opens the window; nothing where the OS has no notifications', () => {
+test('news becomes a notification that opens the window; nothing where the OS has no notifications', { timeout: 120_000 }, () => {
   const shown: NotificationConstructorOptions[] = [];
   let supported = true;
   let opened = 0;
@@ -158,13 +162,13 @@ class FakeUpdater extends EventEmitter implements UpdaterLike {
   quitAndInstall() {}
 }
 
-test('updates are off in development and without a feed', () => {
+test('updates are off in development and without a feed', { timeout: 120_000 }, () => {
   assert.match(updatesOff({ isPackaged: false, resourcesPath: '/r', exists: () => true })!, /development/);
   assert.match(updatesOff({ isPackaged: true, resourcesPath: '/r', exists: () => false })!, /no update feed/);
   assert.equal(updatesOff({ isPackaged: true, resourcesPath: '/r', exists: (f) => f === join('/r', 'app-update.yml') }), null);
 });
 
-test('the updater checks at once and every six hours, downloads by itself and offers the restart', async () => {
+test('the updater checks at once and every six hours, downloads by itself and offers the restart', { timeout: 120_000 }, async () => {
   const updater = new FakeUpdater();
   const logger = new MemoryLogger();
   const ready: string[] = [];

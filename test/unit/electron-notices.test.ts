@@ -37,7 +37,7 @@ function run(states: AgentState[], step = 1000, memory: TellMemory = freshMemory
   return { said, memory };
 }
 
-test('a pause on battery is told once, and its end; a pause because the user is busy is not news', async () => {
+test('a pause on battery is told once, and its end; a pause because the user is busy is not news', { timeout: 120_000 }, async () => {
   const base = await baseState();
   const battery = blockedBy(base, 'ON_BATTERY');
   const { said } = run([base, battery, battery, battery, base, blockedBy(base, 'USER_BUSY'), base]);
@@ -47,7 +47,7 @@ test('a pause on battery is told once, and its end; a pause because the user is 
   ]);
 });
 
-test('a locked wallet, a claim becoming ready and each new broken device are told once', async () => {
+test('a locked wallet, a claim becoming ready and each new broken device are told once', { timeout: 120_000 }, async () => {
   const base = await baseState();
   const locked: AgentState = {
     ...base,
@@ -66,7 +66,7 @@ test('a locked wallet, a claim becoming ready and each new broken device are tol
   ]);
 });
 
-test('the network being unreachable is told only after 10 minutes, once', async () => {
+test('the network being unreachable is told only after 10 minutes, once', { timeout: 120_000 }, async () => {
   const base = await baseState();
   const network = {
     code: 'offline' as const,
@@ -87,7 +87,7 @@ test('the network being unreachable is told only after 10 minutes, once', async 
   assert.equal(run(states.slice(0, OFFLINE_TELL_MS / minute), minute).said.length, 0);
 });
 
-test('flapping says the same thing at most once per half hour, and bursts are cut at three a minute', async () => {
+test('flapping says the same thing at most once per half hour, and bursts are cut at three a minute', { timeout: 120_000 }, async () => {
   const base = await baseState();
   const hot = blockedBy(base, 'CPU_HOT');
   const flapping = run([base, hot, base, hot, base, hot], 60_000);
@@ -101,19 +101,19 @@ test('flapping says the same thing at most once per half hour, and bursts are cu
   assert.equal(limit(many, freshMemory(), NOW).tells.length, BURST);
 });
 
-test('only the kinds the user chose are told', async () => {
+test('only the kinds the user chose are told', { timeout: 120_000 }, async () => {
   const base = await baseState();
   const { said } = run([base, blockedBy(base, 'ON_BATTERY')], 1000, freshMemory(), (kind) => kind !== 'pause');
   assert.deepEqual(said, []);
 });
 
-test('settings files from before the choice existed load with every kind on', () => {
+test('settings files from before the choice existed load with every kind on', { timeout: 120_000 }, () => {
   const { notifications, ...older } = DEFAULT_SETTINGS;
   assert.deepEqual(SettingsSchema.parse(older).notifications, notifications);
   assert.ok(!SettingsSchema.safeParse({ ...older, notifications: ['spam'] }).success);
 });
 
-test('the agent emits what is worth telling and keeps it in the activity log', async () => {
+test('the agent emits what is worth telling and keeps it in the activity log', { timeout: 120_000 }, async () => {
   const { agent, ports } = await testAgent();
   const told: { title: string; body: string }[] = [];
   agent.onTell((item) => told.push(item));

@@ -25,13 +25,13 @@ async function ipcHarness() {
   return { agent, invoke };
 }
 
-test('IPC from the app page reaches the agent', async () => {
+test('IPC from the app page reaches the agent', { timeout: 120_000 }, async () => {
   const { invoke } = await ipcHarness();
   const result = await invoke({ url: `${APP_URL}#settings`, parent: null }, { cmd: 'setShare', args: { on: true } });
   assert.ok(result.ok);
 });
 
-test('IPC from an iframe, another page or a destroyed frame is refused', async () => {
+test('IPC from an iframe, another page or a destroyed frame is refused', { timeout: 120_000 }, async () => {
   const { invoke, agent } = await ipcHarness();
   const top = { url: APP_URL, parent: null } as unknown as WebFrameMain;
   for (const frame of [
@@ -46,13 +46,13 @@ test('IPC from an iframe, another page or a destroyed frame is refused', async (
   assert.equal(agent.state().sharing, false);
 });
 
-test('IPC payloads go through the same schemas as HTTP', async () => {
+test('IPC payloads go through the same schemas as HTTP', { timeout: 120_000 }, async () => {
   const { invoke } = await ipcHarness();
   const result = await invoke({ url: APP_URL, parent: null }, { cmd: 'setShare', args: { on: 'yes' } });
   assert.ok(!result.ok && result.error.code === 'VALIDATION' && result.error.fields?.['on']);
 });
 
-test('agent events are pushed to the window, and skipped once it is destroyed', async () => {
+test('agent events are pushed to the window, and skipped once it is destroyed', { timeout: 120_000 }, async () => {
   const { agent } = await testAgent();
   const sent: [string, unknown][] = [];
   let destroyed = false;
@@ -66,7 +66,7 @@ test('agent events are pushed to the window, and skipped once it is destroyed', 
   assert.equal(sent.length, count);
 });
 
-test('the window is isolated and sandboxed, with no Node in the page', () => {
+test('the window is isolated and sandboxed, with no Node in the page', { timeout: 120_000 }, () => {
   class FakeWindow {
     constructor(readonly options: BrowserWindowConstructorOptions) {}
   }
@@ -79,32 +79,36 @@ test('the window is isolated and sandboxed, with no Node in the page', () => {
   assert.equal(prefs.preload, '/p/preload.cjs');
 });
 
-test("navigation, redirects, webviews and new windows are denied; only links to the project's sites go to the browser", () => {
-  type OpenHandler = (details: { url: string }) => { action: string };
-  let windowOpen: OpenHandler | undefined;
-  const contents = Object.assign(new EventEmitter(), { setWindowOpenHandler: (h: OpenHandler) => (windowOpen = h) });
-  const opened: string[] = [];
-  hardenContents(contents as unknown as WebContents, (url) => opened.push(url));
-  for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
-    let prevented = false;
-    contents.emit(name, { preventDefault: () => (prevented = true) }, 'https://evil.example/');
-    assert.ok(prevented, name);
-  }
-  const urls = [
-    'https://docs.synor.network/help',
-    'file:///etc/passwd',
-    'https://evil.example/',
-    'http://docs.synor.network/',
-    'https://docs.synor.network.evil.example/',
-    'https://user@docs.synor.network/',
-    'https://docs.synor.network:8443/',
-    'not a url',
-  ];
-  for (const url of urls) assert.deepEqual(windowOpen!({ url }), { action: 'deny' });
-  assert.deepEqual(opened, ['https://docs.synor.network/help']);
-});
+test(
+  "navigation, redirects, webviews and new windows are denied; only links to the project's sites go to the browser",
+  { timeout: 120_000 },
+  () => {
+    type OpenHandler = (details: { url: string }) => { action: string };
+    let windowOpen: OpenHandler | undefined;
+    const contents = Object.assign(new EventEmitter(), { setWindowOpenHandler: (h: OpenHandler) => (windowOpen = h) });
+    const opened: string[] = [];
+    hardenContents(contents as unknown as WebContents, (url) => opened.push(url));
+    for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+      let prevented = false;
+      contents.emit(name, { preventDefault: () => (prevented = true) }, 'https://evil.example/');
+      assert.ok(prevented, name);
+    }
+    const urls = [
+      'https://docs.synor.network/help',
+      'file:///etc/passwd',
+      'https://evil.example/',
+      'http://docs.synor.network/',
+      'https://docs.synor.network.evil.example/',
+      'https://user@docs.synor.network/',
+      'https://docs.synor.network:8443/',
+      'not a url',
+    ];
+    for (const url of urls) assert.deepEqual(windowOpen!({ url }), { action: 'deny' });
+    assert.deepEqual(opened, ['https://docs.synor.network/help']);
+  },
+);
 
-test('every permission request and check is refused', () => {
+test('every permission request and check is refused', { timeout: 120_000 }, () => {
   let request: ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void) | undefined;
   let check: (() => boolean) | undefined;
   hardenSession({

@@ -33,7 +33,7 @@ async function view(patch: Partial<TrayView> = {}): Promise<TrayView> {
   return { state, pausedUntil: null, today: null, updateReady: null, now: NOW, ...patch };
 }
 
-test('the menu says why, flips sharing, pauses for an hour or until tomorrow, opens and quits', async () => {
+test('the menu says why, flips sharing, pauses for an hour or until tomorrow, opens and quits', { timeout: 120_000 }, async () => {
   const v = await view();
   const { calls, actions } = recorder();
   const menu = trayMenu(v, actions);
@@ -56,7 +56,7 @@ test('the menu says why, flips sharing, pauses for an hour or until tomorrow, op
   assert.equal(trayTooltip(v.state), `Synor Contributor: ${v.state.status.reason}`);
 });
 
-test('while paused the menu offers to resume, with the time it would end', async () => {
+test('while paused the menu offers to resume, with the time it would end', { timeout: 120_000 }, async () => {
   const until = NOW + 45 * 60_000;
   const { calls, actions } = recorder();
   const menu = trayMenu(await view({ pausedUntil: until }), actions);
@@ -68,7 +68,7 @@ test('while paused the menu offers to resume, with the time it would end', async
   assert.ok(trayMenu(await view({ pausedUntil: NOW - 1 }), actions).some((i) => i.label === 'Pause for 1 hour'));
 });
 
-test("pausing is offered only while sharing; today's earnings and a waiting update are shown", async () => {
+test("pausing is offered only while sharing; today's earnings and a waiting update are shown", { timeout: 120_000 }, async () => {
   const v = await view();
   const off = { ...v, state: { ...v.state, sharing: false } };
   const { actions, calls } = recorder();
@@ -100,12 +100,12 @@ test("pausing is offered only while sharing; today's earnings and a waiting upda
   assert.deepEqual(calls, [['restart']]);
 });
 
-test('"until tomorrow" is the next local midnight, also just before it', () => {
+test('"until tomorrow" is the next local midnight, also just before it', { timeout: 120_000 }, () => {
   assert.equal(tomorrow(new Date(2026, 11, 31, 23, 59).getTime()), new Date(2027, 0, 1).getTime());
   assert.equal(tomorrow(new Date(2026, 2, 1, 0, 0).getTime()), new Date(2026, 2, 2).getTime());
 });
 
-test('the icon has one shape per state, a template on macOS and a variant per panel colour elsewhere', () => {
+test('the icon has one shape per state, a template on macOS and a variant per panel colour elsewhere', { timeout: 120_000 }, () => {
   const size = 32;
   const alpha = (bitmap: Buffer, x: number, y: number) => bitmap[(y * size + x) * 4 + 3]!;
   const codes = ['off', 'waiting', 'paused', 'working'] as const;
@@ -131,7 +131,7 @@ test('the icon has one shape per state, a template on macOS and a variant per pa
   assert.equal(iconStyle('win32', false), 'dark');
 });
 
-test('a left click opens the window only where the OS reports one (Windows)', () => {
+test('a left click opens the window only where the OS reports one (Windows)', { timeout: 120_000 }, () => {
   assert.deepEqual(
     ['win32', 'darwin', 'linux'].map((p) => clickOpensWindow(p as NodeJS.Platform)),
     [true, false, false],

@@ -22,7 +22,7 @@ async function fakeHeaders(prefix: string, version: string): Promise<void> {
   await writeFile(join(include, 'common.gypi'), '{}');
 }
 
-test('headers are found next to the running node binary, and the same version wins', async () => {
+test('headers are found next to the running node binary, and the same version wins', { timeout: 120_000 }, async () => {
   const prefix = await tempDir();
   await fakeHeaders(prefix, '20.19.0');
   const execPath = join(prefix, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
@@ -52,7 +52,7 @@ async function buildCopy(env: NodeJS.ProcessEnv, breakSource = false) {
 
 const ONE_LINE = /^native hardware probe not built \((.+)\); the JS fallback will be used$/;
 
-test('without node-gyp the install still succeeds, with one line saying why', async () => {
+test('without node-gyp the install still succeeds, with one line saying why', { timeout: 120_000 }, async () => {
   const { status, lines } = await buildCopy({});
   assert.equal(status, 0);
   assert.equal(lines.length, 1);
@@ -60,7 +60,7 @@ test('without node-gyp the install still succeeds, with one line saying why', as
   assert.match(lines[0]!, /node-gyp is not installed/);
 });
 
-test('a compile error does not fail the install: the line quotes the compiler', async () => {
+test('a compile error does not fail the install: the line quotes the compiler', { timeout: 120_000 }, async () => {
   const gyp = createRequire(join(ROOT, 'package.json')).resolve('node-gyp/bin/node-gyp.js');
   // npm sets npm_config_node_gyp for lifecycle scripts; NODE_PATH lets binding.gyp find node-addon-api.
   const { status, lines } = await buildCopy({ npm_config_node_gyp: gyp, NODE_PATH: join(ROOT, 'node_modules') }, true);

@@ -44,7 +44,7 @@ const nvidia = (name: string, gib: number, computeCapability: string, index = 0)
   computeCapability,
 });
 
-test('data-center and consumer GPUs by name and memory', () => {
+test('data-center and consumer GPUs by name and memory', { timeout: 120_000 }, () => {
   const devices = classify(
     report([
       nvidia('NVIDIA H100 80GB HBM3', 80, '9.0', 0),
@@ -74,7 +74,7 @@ test('data-center and consumer GPUs by name and memory', () => {
   assert.equal(devices[3]!.capabilities.fp32Gflops, 12_700);
 });
 
-test('Apple silicon: chip, GPU cores, Neural Engine, unified memory; spec scaled by GPU cores', () => {
+test('Apple silicon: chip, GPU cores, Neural Engine, unified memory; spec scaled by GPU cores', { timeout: 120_000 }, () => {
   const m2 = { ...blankGpu('apple', 0), name: 'Apple M2 Pro', unifiedMemory: true, memoryTotalBytes: 32 * GIB, gpuCores: 16 };
   const [device] = classify(report([m2]), null);
   assert.deepEqual(device?.type, { kind: 'AppleSilicon', chip: 'M2 Pro', gpuCores: 16, neuralEngineCores: 16, unifiedMemoryGb: 32 });
@@ -83,7 +83,7 @@ test('Apple silicon: chip, GPU cores, Neural Engine, unified memory; spec scaled
   assert.equal(gpuSpec('Apple M2 Pro')?.fp32Tflops, 6.8, 'the 19-core variant when the OS does not say');
 });
 
-test('what cannot be used says why: too little memory, too old, lost', () => {
+test('what cannot be used says why: too little memory, too old, lost', { timeout: 120_000 }, () => {
   const lost: Gpu = {
     ...blankGpu('nvidia', 2),
     pciBusId: '0000:03:00.0',
@@ -102,7 +102,7 @@ test('what cannot be used says why: too little memory, too old, lost', () => {
   assert.deepEqual(devices[1]!.capabilities.modelFormats, ['onnx-fp32', 'onnx-fp16'], 'no DP4A before compute capability 6.1');
 });
 
-test('the CPU is "not measured yet" until the benchmark ran, then carries the measurement', () => {
+test('the CPU is "not measured yet" until the benchmark ran, then carries the measurement', { timeout: 120_000 }, () => {
   const [before] = classify(report([]), null);
   assert.deepEqual([before?.capabilities.basis, before?.capabilities.fp32Gflops, before?.capabilities.memoryGb], ['unknown', null, 64]);
   const [after] = classify(report([]), { fp32Gflops: 50, int8Tops: 0.2, memoryBandwidthGbps: 15 });
@@ -112,48 +112,52 @@ test('the CPU is "not measured yet" until the benchmark ran, then carries the me
   );
 });
 
-test('a GPU in MIG mode is listed with its instances and says why it takes no tasks; an unreported reading does not matter', () => {
-  const a100: Gpu = {
-    ...nvidia('NVIDIA A100-SXM4-80GB', 80, '8.0', 0),
-    utilizationPercent: null,
-    notReported: ['utilizationPercent'],
-    mig: {
-      enabled: true,
-      instances: [3, 4].map((gpuInstanceId, index) => ({
-        index,
-        gpuInstanceId,
-        computeInstanceId: 0,
-        memoryTotalBytes: 19968 * 1024 ** 2,
-        memoryUsedBytes: 0,
-      })),
-    },
-  };
-  const off: Gpu = { ...nvidia('NVIDIA A100-SXM4-80GB', 80, '8.0', 1), mig: { enabled: false, instances: [] } };
-  // GB10 (DGX Spark) shares system memory: NVML declines the memory reading, the GPU is still usable.
-  const gb10: Gpu = {
-    ...nvidia('NVIDIA GB10', 0, '12.1', 2),
-    memoryTotalBytes: null,
-    notReported: ['memoryTotalBytes', 'memoryUsedBytes'],
-  };
-  const devices = classify(report([a100, off, gb10]), null);
-  assert.deepEqual(
-    devices.map((d) => d.unusable),
-    [
+test(
+  'a GPU in MIG mode is listed with its instances and says why it takes no tasks; an unreported reading does not matter',
+  { timeout: 120_000 },
+  () => {
+    const a100: Gpu = {
+      ...nvidia('NVIDIA A100-SXM4-80GB', 80, '8.0', 0),
+      utilizationPercent: null,
+      notReported: ['utilizationPercent'],
+      mig: {
+        enabled: true,
+        instances: [3, 4].map((gpuInstanceId, index) => ({
+          index,
+          gpuInstanceId,
+          computeInstanceId: 0,
+          memoryTotalBytes: 19968 * 1024 ** 2,
+          memoryUsedBytes: 0,
+        })),
+      },
+    };
+    const off: Gpu = { ...nvidia('NVIDIA A100-SXM4-80GB', 80, '8.0', 1), mig: { enabled: false, instances: [] } };
+    // GB10 (DGX Spark) shares system memory: NVML declines the memory reading, the GPU is still usable.
+    const gb10: Gpu = {
+      ...nvidia('NVIDIA GB10', 0, '12.1', 2),
+      memoryTotalBytes: null,
+      notReported: ['memoryTotalBytes', 'memoryUsedBytes'],
+    };
+    const devices = classify(report([a100, off, gb10]), null);
+    assert.deepEqual(
+      devices.map((d) => d.unusable),
       [
-        {
-          code: 'mig-enabled',
-          message:
-            'MIG mode is on: the GPU is split into 2 instances (19.5 GB, 19.5 GB), and tasks cannot run on MIG instances yet. To offer the whole GPU, turn MIG off (nvidia-smi -i 0 -mig 0) while nothing runs on it',
-        },
+        [
+          {
+            code: 'mig-enabled',
+            message:
+              'MIG mode is on: the GPU is split into 2 instances (19.5 GB, 19.5 GB), and tasks cannot run on MIG instances yet. To offer the whole GPU, turn MIG off (nvidia-smi -i 0 -mig 0) while nothing runs on it',
+          },
+        ],
+        [],
+        [],
+        [],
       ],
-      [],
-      [],
-      [],
-    ],
-  );
-});
+    );
+  },
+);
 
-test('Intel GPUs take tasks through WebGPU, the runtime this app has for them', () => {
+test('Intel GPUs take tasks through WebGPU, the runtime this app has for them', { timeout: 120_000 }, () => {
   const arc: Gpu = { ...blankGpu('intel', 0), name: 'Intel Arc A770', pciBusId: '0000:03:00.0', memoryTotalBytes: 16 * GIB };
   const [device] = classify(report([arc]), null);
   assert.deepEqual(
@@ -162,7 +166,7 @@ test('Intel GPUs take tasks through WebGPU, the runtime this app has for them', 
   );
 });
 
-test('figures WebGPU did not measure come from the data sheet, and the note says which', () => {
+test('figures WebGPU did not measure come from the data sheet, and the note says which', { timeout: 120_000 }, () => {
   const a5000 = { ...nvidia('NVIDIA RTX A5000', 24, '8.6', 0), uuid: 'GPU-a' };
   const [device] = classify(report([a5000]), null, {
     'GPU-a': { adapter: 'NVIDIA RTX A5000', figures: { fp32Gflops: 25_000 }, note: 'Measured via WebGPU on NVIDIA RTX A5000.' },

@@ -272,7 +272,7 @@ const probes = (machine: FakeMachine) => ({
 });
 
 for (const c of cases) {
-  describe(c.name, () => {
+  describe(c.name, { timeout: 120_000 }, () => {
     let machine: ReturnType<typeof probes>;
     before(async () => {
       machine = probes(
@@ -280,7 +280,7 @@ for (const c of cases) {
       );
     });
     for (const provider of ['native', 'fallback'] as const) {
-      test(provider === 'native' ? 'native addon' : 'JS fallback', async () => {
+      test(provider === 'native' ? 'native addon' : 'JS fallback', { timeout: 120_000 }, async () => {
         const report = HardwareReportSchema.parse(await machine[provider].detect());
         const differs = provider === 'fallback' ? c.fallback : undefined;
         assert.deepEqual(withoutSources(report.vendors.nvidia), differs?.nvidia ?? c.expected.nvidia);
@@ -292,58 +292,69 @@ for (const c of cases) {
   });
 }
 
-test('every field says where it came from: the NVML call (the newer one where the driver has it) or the tool', async () => {
-  const source = async (c: NvidiaCase, field: GpuField) => {
-    const m = probes(await fakeMachine(c, 'missing'));
-    const [native, fallback] = await Promise.all([m.native.detect(), m.fallback.detect()]);
-    return [native, fallback].map((r: HardwareReport) => r.vendors.nvidia.gpus[0]?.sources[field]);
-  };
-  assert.deepEqual(await source('dual-a5000-590', 'memoryUsedBytes'), ['nvmlDeviceGetMemoryInfo_v2', 'nvidia-smi -q -x']);
-  assert.deepEqual(await source('gtx1660ti-418', 'memoryUsedBytes'), ['nvmlDeviceGetMemoryInfo', 'nvidia-smi -q -x']);
-  assert.deepEqual(await source('gtx1660ti-418', 'temperatureC'), ['nvmlDeviceGetTemperature', 'nvidia-smi -q -x']);
-  assert.deepEqual(await source('dual-a5000-590', 'temperatureC'), ['nvmlDeviceGetTemperatureV', 'nvidia-smi -q -x']);
-  assert.deepEqual(await source('gtx1660ti-418', 'computeCapability'), [
-    'nvmlDeviceGetCudaComputeCapability',
-    'PCI device id 218410DE (the driver predates compute_cap)',
-  ]);
-  assert.deepEqual(await source('grid-p4-vgpu-win-513', 'powerDrawW'), ['nvmlDeviceGetPowerUsage: Not Supported', 'nvidia-smi -q -x: N/A']);
-});
+test(
+  'every field says where it came from: the NVML call (the newer one where the driver has it) or the tool',
+  { timeout: 120_000 },
+  async () => {
+    const source = async (c: NvidiaCase, field: GpuField) => {
+      const m = probes(await fakeMachine(c, 'missing'));
+      const [native, fallback] = await Promise.all([m.native.detect(), m.fallback.detect()]);
+      return [native, fallback].map((r: HardwareReport) => r.vendors.nvidia.gpus[0]?.sources[field]);
+    };
+    assert.deepEqual(await source('dual-a5000-590', 'memoryUsedBytes'), ['nvmlDeviceGetMemoryInfo_v2', 'nvidia-smi -q -x']);
+    assert.deepEqual(await source('gtx1660ti-418', 'memoryUsedBytes'), ['nvmlDeviceGetMemoryInfo', 'nvidia-smi -q -x']);
+    assert.deepEqual(await source('gtx1660ti-418', 'temperatureC'), ['nvmlDeviceGetTemperature', 'nvidia-smi -q -x']);
+    assert.deepEqual(await source('dual-a5000-590', 'temperatureC'), ['nvmlDeviceGetTemperatureV', 'nvidia-smi -q -x']);
+    assert.deepEqual(await source('gtx1660ti-418', 'computeCapability'), [
+      'nvmlDeviceGetCudaComputeCapability',
+      'PCI device id 218410DE (the driver predates compute_cap)',
+    ]);
+    assert.deepEqual(await source('grid-p4-vgpu-win-513', 'powerDrawW'), [
+      'nvmlDeviceGetPowerUsage: Not Supported',
+      'nvidia-smi -q -x: N/A',
+    ]);
+  },
+);
 
-test("one truth for the CPU on Linux: both probes give the kernel's record with its source, whatever cpuid says", async () => {
-  // A virtual machine whose cpuid brand string is not the name the kernel shows (issue 30).
-  let asked = 0;
-  const vm: Addon = {
-    ...addon,
-    cpu: () => {
-      asked++;
-      return {
-        vendor: 'AuthenticAMD',
-        model: 'Oxide Virtual Turin-like Processor',
-        arch: 'x64',
-        cores: 1,
-        threads: 1,
-        features: [],
-        sources: {},
-      };
-    },
-  };
-  const machine = await fakeMachine('missing', 'missing');
-  const [native, fallback] = await Promise.all([
-    createNativeProbe(vm, { kind: 'native', reason: 'test' }, { ...machine, platform: 'linux' }).detect(),
-    createFallbackProbe({ kind: 'fallback', reason: 'test' }, { env: machine.env, platform: 'linux' }).detect(),
-  ]);
-  assert.equal(asked, 0, 'cpuid is not asked on Linux');
-  assert.deepEqual(native.cpu, fallback.cpu);
-  assert.deepEqual(native.cpu.sources, {
-    vendor: '/proc/cpuinfo',
-    model: '/proc/cpuinfo',
-    arch: 'process.arch',
-    cores: '/proc/cpuinfo',
-    threads: '/proc/cpuinfo',
-    features: '/proc/cpuinfo',
-  });
-  assert.equal(native.memoryBytes, fallback.memoryBytes);
-});
+test(
+  "one truth for the CPU on Linux: both probes give the kernel's record with its source, whatever cpuid says",
+  { timeout: 120_000 },
+  async () => {
+    // A virtual machine whose cpuid brand string is not the name the kernel shows (issue 30).
+    let asked = 0;
+    const vm: Addon = {
+      ...addon,
+      cpu: () => {
+        asked++;
+        return {
+          vendor: 'AuthenticAMD',
+          model: 'Oxide Virtual Turin-like Processor',
+          arch: 'x64',
+          cores: 1,
+          threads: 1,
+          features: [],
+          sources: {},
+        };
+      },
+    };
+    const machine = await fakeMachine('missing', 'missing');
+    const [native, fallback] = await Promise.all([
+      createNativeProbe(vm, { kind: 'native', reason: 'test' }, { ...machine, platform: 'linux' }).detect(),
+      createFallbackProbe({ kind: 'fallback', reason: 'test' }, { env: machine.env, platform: 'linux' }).detect(),
+    ]);
+    assert.equal(asked, 0, 'cpuid is not asked on Linux');
+    assert.deepEqual(native.cpu, fallback.cpu);
+    assert.deepEqual(native.cpu.sources, {
+      vendor: '/proc/cpuinfo',
+      model: '/proc/cpuinfo',
+      arch: 'process.arch',
+      cores: '/proc/cpuinfo',
+      threads: '/proc/cpuinfo',
+      features: '/proc/cpuinfo',
+    });
+    assert.equal(native.memoryBytes, fallback.memoryBytes);
+  },
+);
 
 test("off Linux the addon's CPU reading answers, the model being the OS's brand string in one spelling", { timeout: 60_000 }, async () => {
   const raw = {
@@ -407,7 +418,7 @@ test('the systeminformation path used off Linux gives a whole CPU record and nam
   });
 });
 
-test('a slow driver call runs off the main thread: the event loop turns while it resolves a Promise', async () => {
+test('a slow driver call runs off the main thread: the event loop turns while it resolves a Promise', { timeout: 120_000 }, async () => {
   const machine = await fakeMachine('dual-a5000-590', 'missing', { slow: true });
   const order: string[] = [];
   const pending = addon.nvidia(machine.nvmlLibraries[0]!).then((r) => order.push(`probe ${(r as { status: string }).status}`));
@@ -418,7 +429,7 @@ test('a slow driver call runs off the main thread: the event loop turns while it
   assert.deepEqual(order, ['event loop', 'probe found']);
 });
 
-test('the loader prefers prebuilds/<platform>-<arch>, then native/build, and says why it falls back', async () => {
+test('the loader prefers prebuilds/<platform>-<arch>, then native/build, and says why it falls back', { timeout: 120_000 }, async () => {
   const root = await tempDir();
   const prebuilds = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   const local = join(root, 'native', 'build', 'Release');

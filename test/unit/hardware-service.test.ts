@@ -44,7 +44,7 @@ const until = (hw: HardwareService, ready: (s: HardwareSnapshot) => boolean) =>
     });
   });
 
-test('the snapshot lists every GPU as the seed classifies it, with spec figures marked as not measured', async () => {
+test('the snapshot lists every GPU as the seed classifies it, with spec figures marked as not measured', { timeout: 120_000 }, async () => {
   const snapshot = HardwareSnapshotSchema.parse(await service(twoVendors, await tempDir()).refresh());
   assert.deepEqual(
     snapshot.devices.map((d) => [d.name, d.type.kind, d.capabilities.basis, d.unusable.length]),
@@ -66,7 +66,7 @@ test('the snapshot lists every GPU as the seed classifies it, with spec figures 
   assert.equal(snapshot.profile.state, 'none');
 });
 
-test('a lost GPU is listed as unusable with the reason', async () => {
+test('a lost GPU is listed as unusable with the reason', { timeout: 120_000 }, async () => {
   const snapshot = await service(lostGpu, await tempDir()).refresh();
   const lost = snapshot.devices.find((d) => d.id === 'nvidia:0000:a1:00.0');
   assert.deepEqual(lost?.unusable, [
@@ -80,7 +80,7 @@ test('a lost GPU is listed as unusable with the reason', async () => {
   );
 });
 
-test('benchmark measures the CPU with progress, caches it by fingerprint, and a restart reuses it', async () => {
+test('benchmark measures the CPU with progress, caches it by fingerprint, and a restart reuses it', { timeout: 120_000 }, async () => {
   const dir = await tempDir();
   const hw = service(twoVendors, dir);
   const first = await hw.refresh();
@@ -109,7 +109,7 @@ test('benchmark measures the CPU with progress, caches it by fingerprint, and a 
   assert.deepEqual(restarted.devices.at(-1)!.capabilities, cpu);
 });
 
-test('changed hardware is measured again by itself; the old profile stays cached for its fingerprint', async () => {
+test('changed hardware is measured again by itself; the old profile stays cached for its fingerprint', { timeout: 120_000 }, async () => {
   const dir = await tempDir();
   const before = service(twoVendors, dir);
   await before.refresh();
@@ -125,7 +125,7 @@ test('changed hardware is measured again by itself; the old profile stays cached
   assert.equal(Object.keys(cache.profiles).length, 2);
 });
 
-test('an invalid cache file costs a measurement, with a warning, and is rewritten', async () => {
+test('an invalid cache file costs a measurement, with a warning, and is rewritten', { timeout: 120_000 }, async () => {
   const dir = await tempDir();
   await writeFile(join(dir, 'hardware-profile.json'), '{"version": 1, "profiles": {"x": {"measuredAt": "yesterday"}}}');
   const logger = new MemoryLogger();
@@ -138,7 +138,7 @@ test('an invalid cache file costs a measurement, with a warning, and is rewritte
   assert.equal(Object.keys(cache.profiles).length, 1);
 });
 
-test('telemetry is sampled only while someone listens', async () => {
+test('telemetry is sampled only while someone listens', { timeout: 120_000 }, async () => {
   let detections = 0;
   const counting: HardwareProbe = { provider: twoVendors.provider, detect: () => (detections++, twoVendors.detect()) };
   const clock = new FakeClock();
@@ -200,31 +200,37 @@ const webGpuReport = (adapter: { name: string; vendor: string; description: stri
   summary: { fp32Gflops: 70_000, memoryBandwidthGBs: 900 },
 });
 
-test('a WebGPU measurement becomes the profile of the GPU it ran on; a GPU outside the spec table says so', async () => {
-  const dir = await tempDir();
-  const hw = service(twoVendors, dir);
-  await hw.refresh();
-  const radeon = webGpuReport({ name: 'AMD Radeon RX 6700 XT', vendor: 'amd', description: 'AMD Radeon RX 6700 XT (RADV NAVI22)' });
-  assert.deepEqual(await hw.acceptWebGpuReport(radeon), {
-    ok: true,
-    value: { deviceId: 'amd:0000:07:00.0', note: 'Measured via WebGPU on AMD Radeon RX 6700 XT.' },
-  });
-  const capabilities = () => hw.snapshot()!.devices[2]!.capabilities;
-  assert.deepEqual(
-    [capabilities().basis, capabilities().fp32Gflops, capabilities().memoryBandwidthGbps, capabilities().fp16Gflops],
-    ['measured', 70_000, 900, null],
-  );
-  assert.equal(capabilities().note, 'Measured via WebGPU on AMD Radeon RX 6700 XT.');
-  assert.equal(hw.snapshot()!.devices[0]!.capabilities.basis, 'spec', 'the NVIDIA GPUs keep their spec figures');
+test(
+  'a WebGPU measurement becomes the profile of the GPU it ran on; a GPU outside the spec table says so',
+  { timeout: 120_000 },
+  async () => {
+    const dir = await tempDir();
+    const hw = service(twoVendors, dir);
+    await hw.refresh();
+    const radeon = webGpuReport({ name: 'AMD Radeon RX 6700 XT', vendor: 'amd', description: 'AMD Radeon RX 6700 XT (RADV NAVI22)' });
+    assert.deepEqual(await hw.acceptWebGpuReport(radeon), {
+      ok: true,
+      value: { deviceId: 'amd:0000:07:00.0', note: 'Measured via WebGPU on AMD Radeon RX 6700 XT.' },
+    });
+    const capabilities = () => hw.snapshot()!.devices[2]!.capabilities;
+    assert.deepEqual(
+      [capabilities().basis, capabilities().fp32Gflops, capabilities().memoryBandwidthGbps, capabilities().fp16Gflops],
+      ['measured', 70_000, 900, null],
+    );
+    assert.equal(capabilities().note, 'Measured via WebGPU on AMD Radeon RX 6700 XT.');
+    assert.equal(hw.snapshot()!.devices[0]!.capabilities.basis, 'spec', 'the NVIDIA GPUs keep their spec figures');
 
-  const restarted = await service(twoVendors, dir).refresh();
-  assert.equal(restarted.devices[2]!.capabilities.fp32Gflops, 70_000, 'cached under the fingerprint');
-  // Two identical cards: the adapter's name cannot say which one WebGPU ran on.
-  const a5000 = await hw.acceptWebGpuReport(webGpuReport({ name: 'NVIDIA RTX A5000', vendor: 'nvidia', description: 'NVIDIA RTX A5000' }));
-  assert.equal(a5000.ok && a5000.value.deviceId, null);
-});
+    const restarted = await service(twoVendors, dir).refresh();
+    assert.equal(restarted.devices[2]!.capabilities.fp32Gflops, 70_000, 'cached under the fingerprint');
+    // Two identical cards: the adapter's name cannot say which one WebGPU ran on.
+    const a5000 = await hw.acceptWebGpuReport(
+      webGpuReport({ name: 'NVIDIA RTX A5000', vendor: 'nvidia', description: 'NVIDIA RTX A5000' }),
+    );
+    assert.equal(a5000.ok && a5000.value.deviceId, null);
+  },
+);
 
-test('WebGPU reports that say nothing about one detected GPU are declined with the reason', async () => {
+test('WebGPU reports that say nothing about one detected GPU are declined with the reason', { timeout: 120_000 }, async () => {
   const hw = service(twoVendors, await tempDir());
   const software = await hw.acceptWebGpuReport(
     webGpuReport({ name: 'SwiftShader', vendor: 'google', description: 'SwiftShader', software: true }),

@@ -19,25 +19,25 @@ async function electronPackage(withBinary: boolean) {
   return dir;
 }
 
-test('Linux without DISPLAY or WAYLAND_DISPLAY has no display; other OSes always have one', () => {
+test('Linux without DISPLAY or WAYLAND_DISPLAY has no display; other OSes always have one', { timeout: 120_000 }, () => {
   assert.match(displayProblem('linux', {}) ?? '', /no graphical display/);
   assert.equal(displayProblem('linux', { WAYLAND_DISPLAY: 'wayland-0' }), null);
   assert.equal(displayProblem('win32', {}), null);
 });
 
-test('no display: the reason comes without trying a download', async () => {
+test('no display: the reason comes without trying a download', { timeout: 120_000 }, async () => {
   const electronDir = await electronPackage(false);
   const found = await findElectron({ electronDir, platform: 'linux', env: {}, download: () => assert.fail('no download') });
   assert.deepEqual(found, { reason: 'no graphical display (DISPLAY and WAYLAND_DISPLAY are unset)' });
 });
 
-test('an installed binary is used as it is', async () => {
+test('an installed binary is used as it is', { timeout: 120_000 }, async () => {
   const electronDir = await electronPackage(true);
   const found = await findElectron({ electronDir, platform: 'linux', env: withDisplay, download: () => assert.fail('no download') });
   assert.deepEqual(found, { binary: join(electronDir, 'dist', 'electron') });
 });
 
-test('a missing binary is downloaded once; a failed download is the reason', async () => {
+test('a missing binary is downloaded once; a failed download is the reason', { timeout: 120_000 }, async () => {
   const electronDir = await electronPackage(false);
   let downloads = 0;
   const failing = async () => {
@@ -49,7 +49,7 @@ test('a missing binary is downloaded once; a failed download is the reason', asy
   assert.equal(downloads, 1);
 });
 
-test('a successful download is picked up', async () => {
+test('a successful download is picked up', { timeout: 120_000 }, async () => {
   const electronDir = await electronPackage(false);
   const installing = async (dir: string) => {
     await writeFile(join(dir, 'path.txt'), 'electron');
@@ -61,7 +61,7 @@ test('a successful download is picked up', async () => {
   assert.deepEqual(found, { binary: join(electronDir, 'dist', 'electron') });
 });
 
-test('ELECTRON_OVERRIDE_DIST_PATH points at a local build', async () => {
+test('ELECTRON_OVERRIDE_DIST_PATH points at a local build', { timeout: 120_000 }, async () => {
   const electronDir = await electronPackage(false);
   const local = await tempDir();
   await writeFile(join(local, 'electron'), '');

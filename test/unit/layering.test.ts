@@ -49,10 +49,17 @@ const cases: [string, string, string | null][] = [
   ['cli-imports-local-address', 'main/cli/fixture.ts', null],
   ['imports-devnet', 'main/cli/fixture.ts', 'no-restricted-imports'],
   ['imports-electron', 'main/cli/fixture.ts', 'no-restricted-imports'],
+  // every test has its own time limit (Node 20's --test-timeout bounds a whole file)
+  ['test-without-options', 'test/unit/fixture.test.ts', 'no-restricted-syntax'],
+  ['test-options-without-timeout', 'test/integration/fixture.test.ts', 'no-restricted-syntax'],
+  ['test-with-timeout', 'test/e2e/fixture.test.ts', null],
+  // options kept in a const count; a function named instead of written out is no options
+  ['test-options-in-const', 'test/unit/fixture.test.ts', 'no-restricted-syntax'],
+  ['test-options-in-const', 'test/unit/fixture.test.ts', 'no-restricted-syntax'],
 ];
 
 for (const [fixture, filePath, rule] of cases) {
-  test(`${fixture} in ${filePath}: ${rule ?? 'allowed'}`, async () => {
+  test(`${fixture} in ${filePath}: ${rule ?? 'allowed'}`, { timeout: 120_000 }, async () => {
     const code = await readFile(new URL(`../fixtures/lint/${fixture}.ts`, import.meta.url), 'utf8');
     const [result] = await eslint.lintText(code, { filePath });
     const fired = result?.messages.map((m) => m.ruleId) ?? [];

@@ -36,7 +36,7 @@ const PROOFS = [
   },
 ];
 
-test("roots and inclusion proofs are RFC 6962's, on the reference vectors", () => {
+test("roots and inclusion proofs are RFC 6962's, on the reference vectors", { timeout: 120_000 }, () => {
   for (let n = 1; n <= 8; n++) assert.equal(merkleRoot(LEAVES.slice(0, n)), `0x${ROOTS[n - 1]}`, `size ${n}`);
   for (const { index, path } of PROOFS)
     assert.deepEqual(
@@ -45,20 +45,24 @@ test("roots and inclusion proofs are RFC 6962's, on the reference vectors", () =
     );
 });
 
-test('every leaf of every tree up to 40 leaves proves, and a wrong leaf, place or path does not (the size comes from the signed epoch)', () => {
-  const many = Array.from({ length: 40 }, (_, i) => leafHashOf(Buffer.from([i, i * 7])));
-  for (let n = 1; n <= many.length; n++) {
-    const tree = many.slice(0, n);
-    const root = merkleRoot(tree);
-    for (let i = 0; i < n; i++) {
-      const path = merkleProof(tree, i);
-      assert.ok(verifyMerkleProof(tree[i]!, i, n, path, root), `size ${n}, leaf ${i}`);
-      assert.equal(verifyMerkleProof(leafHashOf(Buffer.from('not in the tree')), i, n, path, root), false, 'another leaf');
-      if (n > 1) assert.equal(verifyMerkleProof(tree[i]!, (i + 1) % n, n, path, root), false, `another place: size ${n}, leaf ${i}`);
-      for (let k = 0; k < path.length; k++) {
-        const bent = path.map((h, j) => (j === k ? `0x${(BigInt(h) ^ 1n).toString(16).padStart(64, '0')}` : h));
-        assert.equal(verifyMerkleProof(tree[i]!, i, n, bent, root), false, 'a path with one bit changed');
+test(
+  'every leaf of every tree up to 40 leaves proves, and a wrong leaf, place or path does not (the size comes from the signed epoch)',
+  { timeout: 120_000 },
+  () => {
+    const many = Array.from({ length: 40 }, (_, i) => leafHashOf(Buffer.from([i, i * 7])));
+    for (let n = 1; n <= many.length; n++) {
+      const tree = many.slice(0, n);
+      const root = merkleRoot(tree);
+      for (let i = 0; i < n; i++) {
+        const path = merkleProof(tree, i);
+        assert.ok(verifyMerkleProof(tree[i]!, i, n, path, root), `size ${n}, leaf ${i}`);
+        assert.equal(verifyMerkleProof(leafHashOf(Buffer.from('not in the tree')), i, n, path, root), false, 'another leaf');
+        if (n > 1) assert.equal(verifyMerkleProof(tree[i]!, (i + 1) % n, n, path, root), false, `another place: size ${n}, leaf ${i}`);
+        for (let k = 0; k < path.length; k++) {
+          const bent = path.map((h, j) => (j === k ? `0x${(BigInt(h) ^ 1n).toString(16).padStart(64, '0')}` : h));
+          assert.equal(verifyMerkleProof(tree[i]!, i, n, bent, root), false, 'a path with one bit changed');
+        }
       }
     }
-  }
-});
+  },
+);

@@ -30,16 +30,16 @@ async function tree(files: Record<string, string>): Promise<string> {
   return root;
 }
 
-test('/proc/stat: busy and total CPU time in ms', () => {
+test('/proc/stat: busy and total CPU time in ms', { timeout: 120_000 }, () => {
   assert.deepEqual(parseProcStat('cpu  100 5 50 800 20 3 2 10 0 0\ncpu0 1 2 3'), { busyMs: 1700, totalMs: 9900 });
 });
 
-test('/proc/<pid>/stat: utime + stime, even with spaces and parentheses in the name', () => {
+test('/proc/<pid>/stat: utime + stime, even with spaces and parentheses in the name', { timeout: 120_000 }, () => {
   const stat = '4242 (job host (1)) S 1 4242 4242 0 -1 4194304 100 0 0 0 150 25 0 0 20 0 3 0 1000 0 0';
   assert.equal(parsePidStat(stat), 1750);
 });
 
-test('Linux sampler: CPU times with ours, the CPU sensor preferred, running program names', async () => {
+test('Linux sampler: CPU times with ours, the CPU sensor preferred, running program names', { timeout: 120_000 }, async () => {
   const root = await tree({
     'proc/stat': 'cpu  100 0 100 800 0 0 0 0 0 0\n',
     'proc/77/stat': '77 (node) R 1 1 1 0 -1 0 0 0 0 0 30 10 0 0 20 0 1 0 1 0 0',
@@ -57,7 +57,7 @@ test('Linux sampler: CPU times with ours, the CPU sensor preferred, running prog
   assert.equal(await linuxSampler(await tree({})).cpuTempC(), null, 'no sensors: cannot tell');
 });
 
-test('Linux power: laptop unplugged, laptop charging, desktop without battery', async () => {
+test('Linux power: laptop unplugged, laptop charging, desktop without battery', { timeout: 120_000 }, async () => {
   const battery = (status: string, online: string, profile?: string) =>
     tree({
       'sys/class/power_supply/BAT0/type': 'Battery',
@@ -82,7 +82,7 @@ test('Linux power: laptop unplugged, laptop charging, desktop without battery', 
   assert.deepEqual(await linuxPower(await tree({})).read(), { onBattery: false, batteryPercent: null, charging: null, batterySaver: null });
 });
 
-test('loginctl, ioreg and pmset outputs', () => {
+test('loginctl, ioreg and pmset outputs', { timeout: 120_000 }, () => {
   assert.deepEqual(parseLoginctl('IdleHint=yes\nIdleSinceHintMonotonic=1000000\nLockedHint=no\n', 181_000_000), {
     idleSeconds: 180,
     locked: false,
@@ -102,7 +102,7 @@ test('loginctl, ioreg and pmset outputs', () => {
   assert.equal(parsePmset("Now drawing from 'AC Power'\n -InternalBattery-0\t100%; charged; 0:00 remaining").charging, true);
 });
 
-test('monitor: load split into ours and the rest, listed apps found, questions asked only when needed', async () => {
+test('monitor: load split into ours and the rest, listed apps found, questions asked only when needed', { timeout: 120_000 }, async () => {
   const ports = fakePorts();
   let pids = [1];
   const lanes = () => [{ id: 'cpu', pids, busyMs: 0, finished: 0, operations: 0 }];
@@ -129,7 +129,7 @@ test('monitor: load split into ours and the rest, listed apps found, questions a
   assert.deepEqual(off.blockingApps, []);
 });
 
-test("monitor: a GPU's use is split into our jobs' run time and the rest", async () => {
+test("monitor: a GPU's use is split into our jobs' run time and the rest", { timeout: 120_000 }, async () => {
   const ports = fakePorts();
   let busyMs = 0;
   const gpu = { id: 'GPU-1', name: 'RTX 4070', tempC: 60, utilizationPercent: 80, ourUtilizationPercent: null, vramTotalMiB: 12288 };
@@ -149,7 +149,7 @@ test("monitor: a GPU's use is split into our jobs' run time and the rest", async
   assert.equal(idle.gpus[0]!.ourUtilizationPercent, 0);
 });
 
-test('monitor: sleep and lock events reach the next sample', async () => {
+test('monitor: sleep and lock events reach the next sample', { timeout: 120_000 }, async () => {
   const ports = fakePorts();
   const monitor = new Monitor(
     ports,
@@ -165,7 +165,7 @@ test('monitor: sleep and lock events reach the next sample', async () => {
   assert.equal((await monitor.sample(DEFAULT_SETTINGS)).suspended, false);
 });
 
-test('Electron adapters: idle never below the OS fallback, AC from powerMonitor, events mapped', async () => {
+test('Electron adapters: idle never below the OS fallback, AC from powerMonitor, events mapped', { timeout: 120_000 }, async () => {
   const monitor = Object.assign(new EventEmitter(), {
     getSystemIdleTime: () => 0,
     getSystemIdleState: () => 'locked' as const,
@@ -189,7 +189,7 @@ test('Electron adapters: idle never below the OS fallback, AC from powerMonitor,
   assert.equal(monitor.listenerCount('suspend'), 0);
 });
 
-test('headless idle source: none without a display or login session, said by name', async () => {
+test('headless idle source: none without a display or login session, said by name', { timeout: 120_000 }, async () => {
   const none = nodeIdle('linux', {});
   assert.equal(none.name, 'none');
   assert.equal(await none.idleSeconds(), null);

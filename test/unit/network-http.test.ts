@@ -10,7 +10,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fakes.js';
 
-test('https everywhere except this machine', () => {
+test('https everywhere except this machine', { timeout: 120_000 }, () => {
   for (const ok of ['https://coordinator.synor.io', 'http://127.0.0.1:7440', 'http://localhost:1/x', 'http://[::1]:9/']) {
     assert.ok(checkCoordinatorUrl(ok).href.endsWith('/'), ok);
   }
@@ -29,7 +29,7 @@ test('https everywhere except this machine', () => {
   }
 });
 
-test('backoff grows exponentially to its cap, with jitter between half and all of each step', () => {
+test('backoff grows exponentially to its cap, with jitter between half and all of each step', { timeout: 120_000 }, () => {
   assert.equal(
     backoffMs(0, () => 0, 500, 60_000),
     250,
@@ -79,7 +79,7 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const get = (path: string, schema: z.ZodType<unknown> = z.object({ n: z.number() }).strict()) =>
   requestJson(new URL(path, base), { method: 'GET', timeoutMs: 200, maxBytes: 1000, schema });
 
-test('each failure is one coded NetworkError with a sentence', async () => {
+test('each failure is one coded NetworkError with a sentence', { timeout: 120_000 }, async () => {
   assert.deepEqual(await get('/ok'), { n: 1 });
   const cases: [string, string, RegExp][] = [
     ['/big', 'TOO_LARGE', /at most 1000/],
@@ -98,21 +98,25 @@ test('each failure is one coded NetworkError with a sentence', async () => {
   );
 });
 
-test('a kept connection the server has dropped is retried once on a new one: the call succeeds', async () => {
+test('a kept connection the server has dropped is retried once on a new one: the call succeeds', { timeout: 120_000 }, async () => {
   const before = connections;
   for (let i = 0; i < 3; i++) assert.deepEqual(await get('/fresh-only'), { n: 1 });
   assert.ok(connections - before >= 3, `${connections - before} connections: each call after the first needed a new one`);
 });
 
-test('the outbox keeps unreadable entries aside instead of deleting them, and ignores half-written temp files', async () => {
-  const dir = await tempDir();
-  await writeFile(join(dir, 'broken.json'), '{"version":1,');
-  await writeFile(join(dir, 'x.json.123.ab.tmp'), 'partial');
-  const loaded = await new Outbox(dir).list();
-  assert.equal(loaded.entries.length, 0);
-  assert.match(loaded.problems[0] ?? '', /could not be read and was kept as .*broken\.json\.bad/);
-  assert.deepEqual((await readdir(dir)).sort(), ['broken.json.bad', 'x.json.123.ab.tmp']);
-});
+test(
+  'the outbox keeps unreadable entries aside instead of deleting them, and ignores half-written temp files',
+  { timeout: 120_000 },
+  async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'broken.json'), '{"version":1,');
+    await writeFile(join(dir, 'x.json.123.ab.tmp'), 'partial');
+    const loaded = await new Outbox(dir).list();
+    assert.equal(loaded.entries.length, 0);
+    assert.match(loaded.problems[0] ?? '', /could not be read and was kept as .*broken\.json\.bad/);
+    assert.deepEqual((await readdir(dir)).sort(), ['broken.json.bad', 'x.json.123.ab.tmp']);
+  },
+);
 
 const entry = (taskId: string, floats: number[]): OutboxEntry => ({
   version: 2,
@@ -128,99 +132,113 @@ const entry = (taskId: string, floats: number[]): OutboxEntry => ({
   finishedAt: 1,
 });
 
-test('an outbox file is a frame: listed from its header alone, read back with its raw output bytes; a bad one is set aside', async () => {
-  const dir = await tempDir();
-  const outbox = new Outbox(dir);
-  assert.ok((await outbox.put(entry('a', [1.5, -2]))).ok);
-  assert.ok((await outbox.put(entry('b', [3]))).ok);
-  const [name] = (await readdir(dir)).filter((n) => n.endsWith('.frame'));
-  const bytes = await readFile(join(dir, name!));
-  assert.ok(bytes.includes(Buffer.from(Float32Array.from([1.5, -2]).buffer)) || bytes.includes(Buffer.from(Float32Array.from([3]).buffer)));
-  assert.equal(bytes.indexOf(Buffer.from('AADAPw')), -1, 'no base64 of the outputs');
-  const { entries } = await outbox.list();
-  assert.deepEqual(entries.map((e) => e.taskId).sort(), ['a', 'b']);
-  const a = await outbox.read(entries.find((e) => e.taskId === 'a')!);
-  assert.ok(a.ok);
-  assert.deepEqual([...new Float32Array(new Uint8Array(a.value.result.outputs['Y']!.data).buffer)], [1.5, -2]);
+test(
+  'an outbox file is a frame: listed from its header alone, read back with its raw output bytes; a bad one is set aside',
+  { timeout: 120_000 },
+  async () => {
+    const dir = await tempDir();
+    const outbox = new Outbox(dir);
+    assert.ok((await outbox.put(entry('a', [1.5, -2]))).ok);
+    assert.ok((await outbox.put(entry('b', [3]))).ok);
+    const [name] = (await readdir(dir)).filter((n) => n.endsWith('.frame'));
+    const bytes = await readFile(join(dir, name!));
+    assert.ok(
+      bytes.includes(Buffer.from(Float32Array.from([1.5, -2]).buffer)) || bytes.includes(Buffer.from(Float32Array.from([3]).buffer)),
+    );
+    assert.equal(bytes.indexOf(Buffer.from('AADAPw')), -1, 'no base64 of the outputs');
+    const { entries } = await outbox.list();
+    assert.deepEqual(entries.map((e) => e.taskId).sort(), ['a', 'b']);
+    const a = await outbox.read(entries.find((e) => e.taskId === 'a')!);
+    assert.ok(a.ok);
+    assert.deepEqual([...new Float32Array(new Uint8Array(a.value.result.outputs['Y']!.data).buffer)], [1.5, -2]);
 
-  // Damaged two ways: cut short (caught by the listing), and bytes that no longer fit the shape (caught on reading).
-  const files = (await readdir(dir)).filter((n) => n.endsWith('.frame'));
-  const whose = async (taskId: string) => {
-    for (const n of files) if ((await readFile(join(dir, n))).includes(Buffer.from(`"${taskId}"`))) return join(dir, n);
-    throw new Error(`no file for ${taskId}`);
-  };
-  const fileA = await whose('a');
-  const fileB = await whose('b');
-  await writeFile(fileA, (await readFile(fileA)).subarray(0, -3));
-  const b = await readFile(fileB);
-  await writeFile(fileB, Buffer.from(b.toString('latin1').replace('"shape":[1]', '"shape":[9]'), 'latin1'));
-  const listed = await outbox.list();
-  assert.deepEqual(
-    listed.entries.map((e) => e.taskId),
-    ['b'],
-  );
-  assert.match(listed.problems[0] ?? '', /could not be read and was kept as .*\.frame\.bad: the file is \d+ bytes, its header says \d+/);
-  const readB = await outbox.read(listed.entries[0]!);
-  assert.ok(!readB.ok && readB.error.code === 'damaged');
-  assert.match(readB.error.message, /kept as .*\.frame\.bad/);
-  assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.bad')).length, 2);
-});
+    // Damaged two ways: cut short (caught by the listing), and bytes that no longer fit the shape (caught on reading).
+    const files = (await readdir(dir)).filter((n) => n.endsWith('.frame'));
+    const whose = async (taskId: string) => {
+      for (const n of files) if ((await readFile(join(dir, n))).includes(Buffer.from(`"${taskId}"`))) return join(dir, n);
+      throw new Error(`no file for ${taskId}`);
+    };
+    const fileA = await whose('a');
+    const fileB = await whose('b');
+    await writeFile(fileA, (await readFile(fileA)).subarray(0, -3));
+    const b = await readFile(fileB);
+    await writeFile(fileB, Buffer.from(b.toString('latin1').replace('"shape":[1]', '"shape":[9]'), 'latin1'));
+    const listed = await outbox.list();
+    assert.deepEqual(
+      listed.entries.map((e) => e.taskId),
+      ['b'],
+    );
+    assert.match(listed.problems[0] ?? '', /could not be read and was kept as .*\.frame\.bad: the file is \d+ bytes, its header says \d+/);
+    const readB = await outbox.read(listed.entries[0]!);
+    assert.ok(!readB.ok && readB.error.code === 'damaged');
+    assert.match(readB.error.message, /kept as .*\.frame\.bad/);
+    assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.bad')).length, 2);
+  },
+);
 
-test("a sent result's file is written over by the next result, cut to its size; spares are never listed as results", async () => {
-  const dir = await tempDir();
-  const outbox = new Outbox(dir);
-  assert.ok(
-    (
-      await outbox.put(
-        entry(
-          'big',
-          Array.from({ length: 4096 }, (_, i) => i),
-        ),
-      )
-    ).ok,
-  );
-  await outbox.remove('big');
-  const spares = await readdir(dir);
-  assert.deepEqual(
-    spares.map((n) => n.replace(/[0-9a-f]+$/, '#')),
-    ['spare-#'],
-    'kept to be written over',
-  );
-  const { size: bigSize } = await stat(join(dir, spares[0]!));
-  assert.deepEqual((await outbox.list()).entries, [], 'a spare is no result');
-  assert.ok((await outbox.put(entry('small', [7, 8]))).ok);
-  const names = await readdir(dir);
-  assert.equal(names.length, 1, 'the spare became the new result');
-  assert.ok((await stat(join(dir, names[0]!))).size < bigSize, 'cut to the new content');
-  const [small] = (await outbox.list()).entries;
-  const read = await outbox.read(small!);
-  assert.ok(read.ok);
-  assert.deepEqual([...new Float32Array(new Uint8Array(read.value.result.outputs['Y']!.data).buffer)], [7, 8]);
-});
+test(
+  "a sent result's file is written over by the next result, cut to its size; spares are never listed as results",
+  { timeout: 120_000 },
+  async () => {
+    const dir = await tempDir();
+    const outbox = new Outbox(dir);
+    assert.ok(
+      (
+        await outbox.put(
+          entry(
+            'big',
+            Array.from({ length: 4096 }, (_, i) => i),
+          ),
+        )
+      ).ok,
+    );
+    await outbox.remove('big');
+    const spares = await readdir(dir);
+    assert.deepEqual(
+      spares.map((n) => n.replace(/[0-9a-f]+$/, '#')),
+      ['spare-#'],
+      'kept to be written over',
+    );
+    const { size: bigSize } = await stat(join(dir, spares[0]!));
+    assert.deepEqual((await outbox.list()).entries, [], 'a spare is no result');
+    assert.ok((await outbox.put(entry('small', [7, 8]))).ok);
+    const names = await readdir(dir);
+    assert.equal(names.length, 1, 'the spare became the new result');
+    assert.ok((await stat(join(dir, names[0]!))).size < bigSize, 'cut to the new content');
+    const [small] = (await outbox.list()).entries;
+    const read = await outbox.read(small!);
+    assert.ok(read.ok);
+    assert.deepEqual([...new Float32Array(new Uint8Array(read.value.result.outputs['Y']!.data).buffer)], [7, 8]);
+  },
+);
 
-test('a result queued by the earlier JSON outbox (base64 outputs) is rewritten as a frame and still sent', async () => {
-  const dir = await tempDir();
-  // As version 0.1.0's outbox wrote it: JSON, version 1, the outputs inline as base64.
-  const old = {
-    ...entry('old', [0.25, 4]),
-    version: 1,
-    result: {
-      ...entry('old', [0.25, 4]).result,
-      outputs: {
-        Y: { kind: 'inline', dtype: 'float32', shape: [2], data: Buffer.from(Float32Array.from([0.25, 4]).buffer).toString('base64') },
+test(
+  'a result queued by the earlier JSON outbox (base64 outputs) is rewritten as a frame and still sent',
+  { timeout: 120_000 },
+  async () => {
+    const dir = await tempDir();
+    // As version 0.1.0's outbox wrote it: JSON, version 1, the outputs inline as base64.
+    const old = {
+      ...entry('old', [0.25, 4]),
+      version: 1,
+      result: {
+        ...entry('old', [0.25, 4]).result,
+        outputs: {
+          Y: { kind: 'inline', dtype: 'float32', shape: [2], data: Buffer.from(Float32Array.from([0.25, 4]).buffer).toString('base64') },
+        },
       },
-    },
-  };
-  await writeFile(join(dir, `${'1'.repeat(32)}.json`), JSON.stringify(old));
-  const outbox = new Outbox(dir);
-  const { entries, problems } = await outbox.list();
-  assert.deepEqual([entries.map((e) => [e.taskId, e.leaseId, e.estimateWei]), problems], [[['old', 'lease-old', '5']], []]);
-  const names = await readdir(dir);
-  assert.deepEqual(
-    names.map((n) => n.replace(/^[0-9a-f]{32}/, '#')),
-    ['#.frame'],
-  );
-  const read = await outbox.read(entries[0]!);
-  assert.ok(read.ok);
-  assert.deepEqual([...new Float32Array(new Uint8Array(read.value.result.outputs['Y']!.data).buffer)], [0.25, 4]);
-});
+    };
+    await writeFile(join(dir, `${'1'.repeat(32)}.json`), JSON.stringify(old));
+    const outbox = new Outbox(dir);
+    const { entries, problems } = await outbox.list();
+    assert.deepEqual([entries.map((e) => [e.taskId, e.leaseId, e.estimateWei]), problems], [[['old', 'lease-old', '5']], []]);
+    const names = await readdir(dir);
+    assert.deepEqual(
+      names.map((n) => n.replace(/^[0-9a-f]{32}/, '#')),
+      ['#.frame'],
+    );
+    const read = await outbox.read(entries[0]!);
+    assert.ok(read.ok);
+    assert.deepEqual([...new Float32Array(new Uint8Array(read.value.result.outputs['Y']!.data).buffer)], [0.25, 4]);
+  },
+);

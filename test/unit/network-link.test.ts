@@ -16,7 +16,7 @@ after(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-test('the scheduler link leases by task id, completes and releases through the client', async () => {
+test('the scheduler link leases by task id, completes and releases through the client', { timeout: 120_000 }, async () => {
   const devnet = await startCoordinator({ taskIntervalMs: null });
   closers.push(() => devnet.close());
   const dir = await tempDir();

@@ -33,7 +33,7 @@ async function startService(url: string, again?: Pick<NetworkServiceOptions, 'da
   return started;
 }
 
-test('the service runs the loop while active, and earnings, CSV and estimates come from its ledger', async () => {
+test('the service runs the loop while active, and earnings, CSV and estimates come from its ledger', { timeout: 120_000 }, async () => {
   // Every fetch seals the open epoch, so the second task's receipt comes without waiting out a minute.
   const devnet = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1, epochMs: 0 });
   closers.push(() => devnet.close());
@@ -72,7 +72,7 @@ test('the service runs the loop while active, and earnings, CSV and estimates co
   assert.equal(estimates.actual.earned, service.book.earnings({ fromMs: 0 })!.total.confirmed);
 });
 
-test('stopping mid-task gives the task back with the reason the agent gave', async () => {
+test('stopping mid-task gives the task back with the reason the agent gave', { timeout: 120_000 }, async () => {
   const devnet = await startCoordinator({ taskIntervalMs: null });
   closers.push(() => devnet.close());
   let started!: () => void;
@@ -93,33 +93,37 @@ test('stopping mid-task gives the task back with the reason the agent gave', asy
   assert.deepEqual(devnet.stats.releases, ['policy-pause']);
 });
 
-test('a forged line put into the ledger while the app was stopped is set aside at the next start, with a notice, and not counted', async () => {
-  const devnet = await startCoordinator({ taskIntervalMs: null });
-  closers.push(() => devnet.close());
-  const dataDir = await tempDir();
-  const signer = Wallet.createRandom();
-  const first = await startService(devnet.url, { dataDir, signer });
-  const epoch = new Promise<void>((resolve) => first.subscribe((e) => e.type === 'epoch' && resolve()));
-  devnet.addTasks(1);
-  const stop = contributing(first.client, (task) => runWithOrt(task));
-  await epoch;
-  await stop();
-  await first.close();
-  const before = first.book.earnings()!.total.confirmed;
-  assert.equal(first.book.notices().length, 0);
+test(
+  'a forged line put into the ledger while the app was stopped is set aside at the next start, with a notice, and not counted',
+  { timeout: 120_000 },
+  async () => {
+    const devnet = await startCoordinator({ taskIntervalMs: null });
+    closers.push(() => devnet.close());
+    const dataDir = await tempDir();
+    const signer = Wallet.createRandom();
+    const first = await startService(devnet.url, { dataDir, signer });
+    const epoch = new Promise<void>((resolve) => first.subscribe((e) => e.type === 'epoch' && resolve()));
+    devnet.addTasks(1);
+    const stop = contributing(first.client, (task) => runWithOrt(task));
+    await epoch;
+    await stop();
+    await first.close();
+    const before = first.book.earnings()!.total.confirmed;
+    assert.equal(first.book.notices().length, 0);
 
-  // The coordinator's real signature under an epoch that follows the real one and pays a whole SYNOR.
-  const file = join(dataDir, 'ledger.jsonl');
-  const { source, signed: real } = (await recordsOf(file)).at(-1)!;
-  assert.equal(source.coordinator, devnet.address);
-  const next = real.epoch.lastSeq + 1;
-  const forged = { ...real, epoch: { ...real.epoch, firstSeq: next, lastSeq: next, totalWei: '1000000000000000000' } };
-  await appendFile(file, encodeRecord({ kind: 'epoch', at: Date.now(), source, signed: forged }));
-  const second = await startService(devnet.url, { dataDir, signer });
-  assert.equal(second.book.earnings()!.total.confirmed, before, 'the forged SYNOR is not counted');
-  assert.equal(second.book.notices().length, 1);
-  assert.match(
-    second.book.notices()[0]!,
-    /^1 line of your earnings history did not check out .* and is not counted\. Nothing else changed; it was kept in .*ledger\.jsonl\.set-aside-\d+\.$/,
-  );
-});
+    // The coordinator's real signature under an epoch that follows the real one and pays a whole SYNOR.
+    const file = join(dataDir, 'ledger.jsonl');
+    const { source, signed: real } = (await recordsOf(file)).at(-1)!;
+    assert.equal(source.coordinator, devnet.address);
+    const next = real.epoch.lastSeq + 1;
+    const forged = { ...real, epoch: { ...real.epoch, firstSeq: next, lastSeq: next, totalWei: '1000000000000000000' } };
+    await appendFile(file, encodeRecord({ kind: 'epoch', at: Date.now(), source, signed: forged }));
+    const second = await startService(devnet.url, { dataDir, signer });
+    assert.equal(second.book.earnings()!.total.confirmed, before, 'the forged SYNOR is not counted');
+    assert.equal(second.book.notices().length, 1);
+    assert.match(
+      second.book.notices()[0]!,
+      /^1 line of your earnings history did not check out .* and is not counted\. Nothing else changed; it was kept in .*ledger\.jsonl\.set-aside-\d+\.$/,
+    );
+  },
+);

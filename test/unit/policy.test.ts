@@ -31,7 +31,7 @@ const AWAY_ONLY: Settings['idleOnly'] = { enabled: true, minutes: 10 };
 
 const codes = (decision: Decision, device = 0) => decision.devices[device]!.reasons.filter((r) => r.blocking).map((r) => r.code);
 
-test('calm machine, sharing on: every device runs, no reasons', () => {
+test('calm machine, sharing on: every device runs, no reasons', { timeout: 120_000 }, () => {
   const decision = decide(calm(), on(), NOW);
   assert.deepEqual(
     decision.devices.map((d) => [d.deviceId, d.run, d.reasons]),
@@ -88,7 +88,7 @@ const rules: [string, Partial<Signals>, Partial<Settings>, ReasonCode, RegExp][]
   ['full screen', { fullscreen: true }, {}, 'FULLSCREEN', /full screen/],
 ];
 for (const [rule, signals, settings, code, message] of rules) {
-  test(`rule: ${rule} → ${code} on every device`, () => {
+  test(`rule: ${rule} → ${code} on every device`, { timeout: 120_000 }, () => {
     const decision = decide(calm(signals), on(settings), NOW);
     for (const device of decision.devices) {
       assert.equal(device.run, false);
@@ -98,7 +98,7 @@ for (const [rule, signals, settings, code, message] of rules) {
   });
 }
 
-test('rule: outside the weekly schedule names the next window (local time)', () => {
+test('rule: outside the weekly schedule names the next window (local time)', { timeout: 120_000 }, () => {
   const week = Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => false));
   week[3]![20] = true; // Wednesday 20:00 local
   const decision = decide(calm(), on({ schedule: { enabled: true, week } }), NOW);
@@ -108,15 +108,15 @@ test('rule: outside the weekly schedule names the next window (local time)', () 
   assert.equal(decide(calm(), on({ schedule: { enabled: true, week } }), NOW).devices[0]!.run, true);
 });
 
-test('rule: a locked screen counts as away for idle-only', () => {
+test('rule: a locked screen counts as away for idle-only', { timeout: 120_000 }, () => {
   assert.equal(decide(calm({ idleSeconds: 5, locked: true }), on({ idleOnly: AWAY_ONLY }), NOW).devices[0]!.run, true);
 });
 
-test('rule: a pause that has ended no longer blocks', () => {
+test('rule: a pause that has ended no longer blocks', { timeout: 120_000 }, () => {
   assert.equal(decide(calm(), on({ pausedUntil: NOW - 1 }), NOW).devices[0]!.run, true);
 });
 
-test('rule: hot CPU pauses only the CPU, hot GPU only that GPU', () => {
+test('rule: hot CPU pauses only the CPU, hot GPU only that GPU', { timeout: 120_000 }, () => {
   const hotCpu = decide(calm({ cpu: { cores: 8, otherLoadPercent: 5, ourLoadPercent: 0, tempC: 91 } }), on(), NOW);
   assert.deepEqual(
     hotCpu.devices.map((d) => d.run),
@@ -137,7 +137,7 @@ test('rule: hot CPU pauses only the CPU, hot GPU only that GPU', () => {
   assert.match(hotGpu.devices[1]!.reasons[0]!.message, /RTX 4070 at 83 °C > 80 °C/);
 });
 
-test('rule: a GPU the user switched off, or set to 0 %, does not run; per-GPU settings beat the defaults', () => {
+test('rule: a GPU the user switched off, or set to 0 %, does not run; per-GPU settings beat the defaults', { timeout: 120_000 }, () => {
   const off = on({ gpus: { 'GPU-1': { ...DEFAULT_SETTINGS.gpuDefaults, enabled: false } } });
   assert.deepEqual(codes(decide(calm(), off, NOW), 1), ['DEVICE_DISABLED']);
   const zero = on({ gpus: { 'GPU-1': { ...DEFAULT_SETTINGS.gpuDefaults, sharePercent: 0 } } });
@@ -152,7 +152,7 @@ test('rule: a GPU the user switched off, or set to 0 %, does not run; per-GPU se
   });
 });
 
-test('limits: CPU share maps to threads and duty cycle; power mode scales and sets priority', () => {
+test('limits: CPU share maps to threads and duty cycle; power mode scales and sets priority', { timeout: 120_000 }, () => {
   const limits = (cpuSharePercent: number, mode: Settings['power']['mode'], cores = 8) =>
     decide(
       calm({ cpu: { cores, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 40 } }),
@@ -167,7 +167,7 @@ test('limits: CPU share maps to threads and duty cycle; power mode scales and se
   assert.deepEqual(codes(decide(calm(), on({ cpuSharePercent: 0 }), NOW)), ['SHARE_ZERO']);
 });
 
-test('what this OS cannot tell is said, without blocking', () => {
+test('what this OS cannot tell is said, without blocking', { timeout: 120_000 }, () => {
   const decision = decide(
     calm({ fullscreen: null, blockingApps: null, cpu: { cores: 8, otherLoadPercent: null, ourLoadPercent: null, tempC: null } }),
     on({ pauseWhileApps: ['game'] }),
@@ -177,7 +177,7 @@ test('what this OS cannot tell is said, without blocking', () => {
   assert.equal(decision.devices[0]!.reasons.filter((r) => r.code === 'CANNOT_TELL').length, 3);
 });
 
-test('summary: the first blocking reason, or what may work', () => {
+test('summary: the first blocking reason, or what may work', { timeout: 120_000 }, () => {
   assert.deepEqual(summarize(decide(calm(), on({ sharing: false }), NOW), false).code, 'off');
   assert.deepEqual(summarize(decide(calm({ idleSeconds: 10 }), on({ idleOnly: AWAY_ONLY }), NOW), false), {
     code: 'waiting',
@@ -241,7 +241,7 @@ const settingsArb = fc
   })
   .map((over) => ({ ...DEFAULT_SETTINGS, ...over }) as Settings);
 
-test('property: nothing runs while any blocking condition holds', () => {
+test('property: nothing runs while any blocking condition holds', { timeout: 120_000 }, () => {
   fc.assert(
     fc.property(signalsArb, settingsArb, (signals, settings) => {
       const decision = decide(signals, settings, NOW);
@@ -271,7 +271,7 @@ test('property: nothing runs while any blocking condition holds', () => {
   );
 });
 
-test('property: thermal hysteresis — resume only below limit − hysteresis, pause only above the limit', () => {
+test('property: thermal hysteresis — resume only below limit − hysteresis, pause only above the limit', { timeout: 120_000 }, () => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 70, max: 95 }), { minLength: 2, maxLength: 60 }), (temps) => {
       const settings = on();
@@ -290,7 +290,7 @@ test('property: thermal hysteresis — resume only below limit − hysteresis, p
   );
 });
 
-test("property: other programs' CPU load hysteresis stops flapping at the threshold", () => {
+test("property: other programs' CPU load hysteresis stops flapping at the threshold", { timeout: 120_000 }, () => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 40, max: 80 }), { minLength: 2, maxLength: 60 }), (loads) => {
       const settings = on();
@@ -309,7 +309,7 @@ test("property: other programs' CPU load hysteresis stops flapping at the thresh
   );
 });
 
-test('effectiveShare: one rule for policy and estimate; efficiency mode halves the share of every device', () => {
+test('effectiveShare: one rule for policy and estimate; efficiency mode halves the share of every device', { timeout: 120_000 }, () => {
   const efficiency = on({
     cpuSharePercent: 50,
     power: { ...DEFAULT_SETTINGS.power, mode: 'efficiency' },
@@ -356,7 +356,7 @@ const thresholdTables: [string, (reading: number) => { signals: Partial<Signals>
   ],
 ];
 for (const [what, reading, readings, runs] of thresholdTables) {
-  test(`hysteresis: ${what}`, () => {
+  test(`hysteresis: ${what}`, { timeout: 120_000 }, () => {
     let previous: Decision | undefined;
     const seen = readings.map((value) => {
       const { signals, settings } = reading(value);
@@ -367,7 +367,7 @@ for (const [what, reading, readings, runs] of thresholdTables) {
   });
 }
 
-test('hysteresis: a GPU at its temperature limit does not flap', () => {
+test('hysteresis: a GPU at its temperature limit does not flap', { timeout: 120_000 }, () => {
   let previous: Decision | undefined;
   const runs = [80, 80.4, 81, 80, 76, 75, 74, 80].map((tempC) => {
     previous = decide(
@@ -381,7 +381,7 @@ test('hysteresis: a GPU at its temperature limit does not flap', () => {
   assert.deepEqual(runs, [true, true, false, false, false, false, true, true]);
 });
 
-test('hysteresis: a load jittering around the limit flips the state at most once', () => {
+test('hysteresis: a load jittering around the limit flips the state at most once', { timeout: 120_000 }, () => {
   let previous: Decision | undefined;
   let flips = 0;
   for (const load of [59, 61, 59, 62, 58, 61, 60, 59, 61, 58, 61, 60]) {
@@ -392,17 +392,22 @@ test('hysteresis: a load jittering around the limit flips the state at most once
   assert.equal(flips, 1);
 });
 
-test('wording: at exactly the limit nothing says it is over; above it, the message names the load and the limit', () => {
-  const at = (load: number, previous?: Decision) =>
-    decide(calm({ cpu: { cores: 8, otherLoadPercent: load, ourLoadPercent: 0, tempC: 40 } }), on(), NOW, previous);
-  assert.deepEqual(codes(at(60)), []);
-  assert.deepEqual(codes(at(60.4)), [], '60.4 % is shown as 60 %, so it is not over');
-  const over = at(60.6);
-  assert.match(over.devices[0]!.reasons[0]!.message, /^Paused: your programs use 61 % CPU \(> 60 %\)\.$/);
-  assert.match(at(60, over).devices[0]!.reasons[0]!.message, /^Paused: your programs use 60 % CPU \(resumes below 50 %\)\.$/);
-  const hot = decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 90 } }), on(), NOW);
-  assert.match(
-    decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 85 } }), on(), NOW, hot).devices[0]!.reasons[0]!.message,
-    /cooling down, 85 °C \(resumes below 80 °C\)/,
-  );
-});
+test(
+  'wording: at exactly the limit nothing says it is over; above it, the message names the load and the limit',
+  { timeout: 120_000 },
+  () => {
+    const at = (load: number, previous?: Decision) =>
+      decide(calm({ cpu: { cores: 8, otherLoadPercent: load, ourLoadPercent: 0, tempC: 40 } }), on(), NOW, previous);
+    assert.deepEqual(codes(at(60)), []);
+    assert.deepEqual(codes(at(60.4)), [], '60.4 % is shown as 60 %, so it is not over');
+    const over = at(60.6);
+    assert.match(over.devices[0]!.reasons[0]!.message, /^Paused: your programs use 61 % CPU \(> 60 %\)\.$/);
+    assert.match(at(60, over).devices[0]!.reasons[0]!.message, /^Paused: your programs use 60 % CPU \(resumes below 50 %\)\.$/);
+    const hot = decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 90 } }), on(), NOW);
+    assert.match(
+      decide(calm({ cpu: { cores: 8, otherLoadPercent: 0, ourLoadPercent: 0, tempC: 85 } }), on(), NOW, hot).devices[0]!.reasons[0]!
+        .message,
+      /cooling down, 85 °C \(resumes below 80 °C\)/,
+    );
+  },
+);

@@ -28,7 +28,7 @@ const near = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4): void => {
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(Number(a[i]) - Number(b[i])) <= tol, `element ${i}: ${a[i]} vs ${b[i]}`);
 };
 
-describe('generated ONNX models on real onnxruntime', () => {
+describe('generated ONNX models on real onnxruntime', { timeout: 120_000 }, () => {
   it('MatMul with a dynamic batch axis matches the plain-JS reference for several batch sizes', async () => {
     const m = matMulModel({ rows: 'batch', inner: 16, cols: 7, seed: 3 });
     const s = await ort.InferenceSession.create(m.bytes);
@@ -107,7 +107,7 @@ describe('generated ONNX models on real onnxruntime', () => {
   });
 });
 
-describe('micro-batching helpers', () => {
+describe('micro-batching helpers', { timeout: 120_000 }, () => {
   it('stacks inputs along the first axis and splits outputs back by rows', () => {
     const mk = (rows: number, v: number): PreparedTask =>
       ({
@@ -123,7 +123,7 @@ describe('micro-batching helpers', () => {
   });
 });
 
-describe('job host pipe frames', () => {
+describe('job host pipe frames', { timeout: 120_000 }, () => {
   it('carries messages with raw byte fields intact, however the stream is chunked', () => {
     const a = Buffer.from(new Float32Array([1.5, -2, 3]).buffer);
     const b = new Uint8Array([7, 8]);
@@ -161,7 +161,7 @@ describe('job host pipe frames', () => {
   });
 });
 
-describe('frames held whole (outbox files, submit bodies)', () => {
+describe('frames held whole (outbox files, submit bodies)', { timeout: 120_000 }, () => {
   it('decode to views of the one buffer, and refuse a frame cut short, a header that is not JSON or bytes outside it', () => {
     const data = new Uint8Array([1, 2, 3, 4]);
     const whole = Buffer.concat(encodeCommonFrame({ a: 'x', t: { data } }));
@@ -185,7 +185,7 @@ describe('frames held whole (outbox files, submit bodies)', () => {
   });
 });
 
-describe('job host spill folder', () => {
+describe('job host spill folder', { timeout: 120_000 }, () => {
   it('moves a large payload through a file, which the writer reuses once read; small ones stay in the pipe', async () => {
     const dir = await tempDir('synor-spill-');
     const spill = { dir, minBytes: 1024 };
@@ -234,7 +234,7 @@ describe('job host spill folder', () => {
   });
 });
 
-describe('spill folders', { skip: process.platform !== 'linux' && 'spill folders live on Linux /dev/shm' }, () => {
+describe('spill folders', { timeout: 120_000, skip: process.platform !== 'linux' && 'spill folders live on Linux /dev/shm' }, () => {
   const ours = async (): Promise<string[]> => (await readdir('/dev/shm')).filter((n) => n.startsWith(`synor-${process.pid}-`));
 
   it("a job host's folder goes when the host exits", async () => {
@@ -279,7 +279,7 @@ describe('spill folders', { skip: process.platform !== 'linux' && 'spill folders
   );
 });
 
-describe('execution providers', () => {
+describe('execution providers', { timeout: 120_000 }, () => {
   it('passes the VRAM budget to CUDA as gpu_mem_limit and keeps CPU last', () => {
     const eps = executionProviders({
       threads: 2,
@@ -292,7 +292,7 @@ describe('execution providers', () => {
   });
 });
 
-describe('model cache', () => {
+describe('model cache', { timeout: 120_000 }, () => {
   const server = new ModelServer();
   before(() => server.start());
   after(() => server.close());

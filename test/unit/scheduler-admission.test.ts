@@ -36,20 +36,24 @@ const held = (t: Awaited<ReturnType<typeof testScheduler>>, id: string) => () =>
   t.scheduler.snapshot().tasks.some((view) => view.id === id);
 
 describe('tasks that can never fit', { timeout: 60_000 }, () => {
-  test('a task claiming MAX_SAFE_INTEGER bytes of memory goes back at once, with a plain reason, its model never fetched', async () => {
-    const t = await testScheduler();
-    t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 4 * GiB })));
-    const huge = matmulTask(model('never-fetched'), seededFloats(8), [1, 8], { memoryEstimateBytes: Number.MAX_SAFE_INTEGER });
-    t.source.offer(huge);
-    const r = released(await t.outcome(huge.id));
-    assert.equal(r.reason, 'invalid-task');
-    assert.equal(r.message, 'it needs 8,388,608 GiB of memory, and this computer shares at most 4 GiB with the network');
-    assert.deepEqual(t.scheduler.snapshot().tasks, [], 'never queued');
-    assert.deepEqual(requests, [], 'its model never fetched');
-    await t.scheduler.close();
-  });
+  test(
+    'a task claiming MAX_SAFE_INTEGER bytes of memory goes back at once, with a plain reason, its model never fetched',
+    { timeout: 120_000 },
+    async () => {
+      const t = await testScheduler();
+      t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 4 * GiB })));
+      const huge = matmulTask(model('never-fetched'), seededFloats(8), [1, 8], { memoryEstimateBytes: Number.MAX_SAFE_INTEGER });
+      t.source.offer(huge);
+      const r = released(await t.outcome(huge.id));
+      assert.equal(r.reason, 'invalid-task');
+      assert.equal(r.message, 'it needs 8,388,608 GiB of memory, and this computer shares at most 4 GiB with the network');
+      assert.deepEqual(t.scheduler.snapshot().tasks, [], 'never queued');
+      assert.deepEqual(requests, [], 'its model never fetched');
+      await t.scheduler.close();
+    },
+  );
 
-  test('a task that needs the whole budget is kept (it waits for room); one byte more goes back', async () => {
+  test('a task that needs the whole budget is kept (it waits for room); one byte more goes back', { timeout: 120_000 }, async () => {
     const t = await testScheduler();
     t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 2 * GiB })));
     const whole = task(2 * GiB);
@@ -61,26 +65,30 @@ describe('tasks that can never fit', { timeout: 60_000 }, () => {
     await t.scheduler.close();
   });
 
-  test('a device the policy has not decided for yet may still take a task; once its budget is known and too small, the task goes back', async () => {
-    const t = await testScheduler({
-      devices: [
-        { id: 'gpu0', kind: 'gpu', providers: ['webgpu'] },
-        { id: 'cpu', kind: 'cpu', providers: ['cpu'] },
-      ],
-    });
-    t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 1 * GiB })));
-    const big = task(3 * GiB, { device: 'any' });
-    t.source.offer(big);
-    await until(t.scheduler, held(t, big.id));
-    assert.deepEqual(t.outcomes, [], 'kept: the GPU may have room');
-    t.scheduler.apply(decided('gpu0', running({ vramBudgetMiB: 2048 })));
-    const r = released(await t.outcome(big.id));
-    assert.equal(r.reason, 'invalid-task');
-    assert.match(r.message, /needs 3 GiB of memory, and this computer shares at most 2 GiB/);
-    await t.scheduler.close();
-  });
+  test(
+    'a device the policy has not decided for yet may still take a task; once its budget is known and too small, the task goes back',
+    { timeout: 120_000 },
+    async () => {
+      const t = await testScheduler({
+        devices: [
+          { id: 'gpu0', kind: 'gpu', providers: ['webgpu'] },
+          { id: 'cpu', kind: 'cpu', providers: ['cpu'] },
+        ],
+      });
+      t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 1 * GiB })));
+      const big = task(3 * GiB, { device: 'any' });
+      t.source.offer(big);
+      await until(t.scheduler, held(t, big.id));
+      assert.deepEqual(t.outcomes, [], 'kept: the GPU may have room');
+      t.scheduler.apply(decided('gpu0', running({ vramBudgetMiB: 2048 })));
+      const r = released(await t.outcome(big.id));
+      assert.equal(r.reason, 'invalid-task');
+      assert.match(r.message, /needs 3 GiB of memory, and this computer shares at most 2 GiB/);
+      await t.scheduler.close();
+    },
+  );
 
-  test('lowering the memory share gives back queued tasks that no longer fit, and keeps the rest', async () => {
+  test('lowering the memory share gives back queued tasks that no longer fit, and keeps the rest', { timeout: 120_000 }, async () => {
     const t = await testScheduler();
     t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 8 * GiB })));
     const large = task(6 * GiB);

@@ -47,7 +47,7 @@ const cases: [string, HostFailure, Partial<FailedTask>, object][] = [
 ];
 
 for (const [what, code, task, expected] of cases) {
-  test(`failure policy: ${what}`, () => {
+  test(`failure policy: ${what}`, { timeout: 120_000 }, () => {
     const action = failureAction(code, 'boom', { ...fresh, ...task }, MAX);
     for (const [key, value] of Object.entries(expected))
       assert.deepEqual(action[key as keyof typeof action], value, `${key} of ${JSON.stringify(action)}`);

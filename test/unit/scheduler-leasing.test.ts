@@ -56,39 +56,47 @@ describe('leasing back-off', { timeout: 60_000 }, () => {
   after(() => mock.timers.reset());
   beforeEach(() => void (now = 0));
 
-  test('a coordinator repeating one task id gets few lease requests in 15 s, each wait twice the one before', async () => {
-    const stalled = await stalledModel();
-    const source = counting(() => Promise.resolve([matmulTask(stalled.model, seededFloats(8), [1, 8], { id: 'the-same-task' })]));
-    const t = await testScheduler({ source, random: () => 1 });
-    const decision = decided('cpu', running());
-    t.scheduler.apply(decision);
-    await run(15_000, () => t.scheduler.apply(decision));
-    const count = source.at.length;
-    console.log(`lease requests in 15 s against a coordinator repeating one task id: ${count} (before the back-off: 76)`);
-    assert.ok(count <= 6, `${count} lease requests in 15 s (at ${source.at.join(', ')} ms)`);
-    // The first answer brought the task in; each repeat after it doubles the wait (the jitter source says 1: no cut).
-    assert.deepEqual(gaps(source.at), [0, 1000, 2000, 4000, 8000]);
-    assert.equal(t.scheduler.snapshot().tasks.length, 1, 'the task is held once');
-    await t.scheduler.close();
-    await stalled.close();
-  });
+  test(
+    'a coordinator repeating one task id gets few lease requests in 15 s, each wait twice the one before',
+    { timeout: 120_000 },
+    async () => {
+      const stalled = await stalledModel();
+      const source = counting(() => Promise.resolve([matmulTask(stalled.model, seededFloats(8), [1, 8], { id: 'the-same-task' })]));
+      const t = await testScheduler({ source, random: () => 1 });
+      const decision = decided('cpu', running());
+      t.scheduler.apply(decision);
+      await run(15_000, () => t.scheduler.apply(decision));
+      const count = source.at.length;
+      console.log(`lease requests in 15 s against a coordinator repeating one task id: ${count} (before the back-off: 76)`);
+      assert.ok(count <= 6, `${count} lease requests in 15 s (at ${source.at.join(', ')} ms)`);
+      // The first answer brought the task in; each repeat after it doubles the wait (the jitter source says 1: no cut).
+      assert.deepEqual(gaps(source.at), [0, 1000, 2000, 4000, 8000]);
+      assert.equal(t.scheduler.snapshot().tasks.length, 1, 'the task is held once');
+      await t.scheduler.close();
+      await stalled.close();
+    },
+  );
 
-  test('empty answers at once and failed answers back off alike, up to 30 s, with jitter from the injected source', async () => {
-    const source = counting((n) => (n % 2 ? Promise.resolve([]) : Promise.reject(new Error('the reply did not match the protocol'))));
-    const t = await testScheduler({ source, random: () => 0 });
-    t.scheduler.apply(decided('cpu', running()));
-    await run(5 * 60_000);
-    // "Equal jitter": half the step is fixed, half drawn; a source that draws 0 waits half of each step.
-    assert.deepEqual(gaps(source.at).slice(0, 7), [500, 1000, 2000, 4000, 8000, 15_000, 15_000]);
-    assert.ok(
-      gaps(source.at).every((gap) => gap <= 15_000),
-      gaps(source.at).join(','),
-    );
-    assert.match(t.ports.logger.lines.join('\n'), /lease failed: Error: the reply did not match the protocol/);
-    await t.scheduler.close();
-  });
+  test(
+    'empty answers at once and failed answers back off alike, up to 30 s, with jitter from the injected source',
+    { timeout: 120_000 },
+    async () => {
+      const source = counting((n) => (n % 2 ? Promise.resolve([]) : Promise.reject(new Error('the reply did not match the protocol'))));
+      const t = await testScheduler({ source, random: () => 0 });
+      t.scheduler.apply(decided('cpu', running()));
+      await run(5 * 60_000);
+      // "Equal jitter": half the step is fixed, half drawn; a source that draws 0 waits half of each step.
+      assert.deepEqual(gaps(source.at).slice(0, 7), [500, 1000, 2000, 4000, 8000, 15_000, 15_000]);
+      assert.ok(
+        gaps(source.at).every((gap) => gap <= 15_000),
+        gaps(source.at).join(','),
+      );
+      assert.match(t.ports.logger.lines.join('\n'), /lease failed: Error: the reply did not match the protocol/);
+      await t.scheduler.close();
+    },
+  );
 
-  test('an answer that brings a task in resets the back-off: the next lease goes out at once', async () => {
+  test('an answer that brings a task in resets the back-off: the next lease goes out at once', { timeout: 120_000 }, async () => {
     const stalled = await stalledModel();
     const repeat = matmulTask(stalled.model, seededFloats(8), [1, 8], { id: 'repeated' });
     // The repeat four times (the first brings it in), then a new task, then the repeat again.
@@ -101,16 +109,20 @@ describe('leasing back-off', { timeout: 60_000 }, () => {
     await stalled.close();
   });
 
-  test("a long-poll's own wait counts toward the back-off: an empty answer after 25 s is asked again at once", async () => {
-    const source = counting(() => {
-      t.ports.clock.time += 25_000; // the coordinator held the request that long before saying it had nothing
-      return Promise.resolve([]);
-    });
-    const t = await testScheduler({ source, random: () => 1 });
-    t.scheduler.apply(decided('cpu', running()));
-    await run(20_000);
-    // Waits of 1, 2, 4, 8 and 16 s are all inside the 25 s the answer took; 30 s leaves 5 s more.
-    assert.deepEqual(gaps(source.at).slice(0, 7), [0, 0, 0, 0, 0, 5000, 5000]);
-    await t.scheduler.close();
-  });
+  test(
+    "a long-poll's own wait counts toward the back-off: an empty answer after 25 s is asked again at once",
+    { timeout: 120_000 },
+    async () => {
+      const source = counting(() => {
+        t.ports.clock.time += 25_000; // the coordinator held the request that long before saying it had nothing
+        return Promise.resolve([]);
+      });
+      const t = await testScheduler({ source, random: () => 1 });
+      t.scheduler.apply(decided('cpu', running()));
+      await run(20_000);
+      // Waits of 1, 2, 4, 8 and 16 s are all inside the 25 s the answer took; 30 s leaves 5 s more.
+      assert.deepEqual(gaps(source.at).slice(0, 7), [0, 0, 0, 0, 0, 5000, 5000]);
+      await t.scheduler.close();
+    },
+  );
 });

@@ -36,7 +36,7 @@ const release = (o: Outcome): Extract<Outcome, { kind: 'release' }> => {
 const pidOf = (s: Scheduler, lane = 'cpu'): number => s.snapshot().lanes.find((l) => l.id === lane)!.pids[0]!;
 const stateOf = (s: Scheduler, id: string): string | undefined => s.snapshot().tasks.find((t) => t.id === id)?.state;
 
-describe('scheduler on a real runtime', () => {
+describe('scheduler on a real runtime', { timeout: 120_000 }, () => {
   const server = new ModelServer();
   const small = matMulModel({ rows: 'batch', inner: 8, cols: 5 });
   let smallRef: ReturnType<ModelServer['add']>;

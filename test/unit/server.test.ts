@@ -53,11 +53,11 @@ const rpc = (body: unknown, headers: Record<string, string> = {}) =>
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
-test('the link carries a 256-bit token in the fragment, on loopback', () => {
+test('the link carries a 256-bit token in the fragment, on loopback', { timeout: 120_000 }, () => {
   assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64}$/);
 });
 
-test('the UI is served with a strict CSP and no-sniff', async () => {
+test('the UI is served with a strict CSP and no-sniff', { timeout: 120_000 }, async () => {
   const page = await raw('/');
   assert.equal(page.status, 200);
   assert.match(page.body, /<title>ui<\/title>/);
@@ -67,13 +67,13 @@ test('the UI is served with a strict CSP and no-sniff', async () => {
   assert.equal(js.headers['content-type'], 'text/javascript; charset=utf-8');
 });
 
-test('paths cannot leave the renderer folder', async () => {
+test('paths cannot leave the renderer folder', { timeout: 120_000 }, async () => {
   for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e%2f..%2fsecret.txt', '/nope.js', '/%E0%A4%A']) {
     assert.equal((await raw(path)).status, 404, path);
   }
 });
 
-test('a call with the token works; without or with a wrong one it is refused', async () => {
+test('a call with the token works; without or with a wrong one it is refused', { timeout: 120_000 }, async () => {
   const good = await rpc({ cmd: 'getState' });
   assert.equal(good.status, 200);
   assert.equal(JSON.parse(good.body).value.mode, 'headless');
@@ -84,7 +84,7 @@ test('a call with the token works; without or with a wrong one it is refused', a
   }
 });
 
-test('a foreign Host (DNS rebinding) or Origin (CSRF) is refused before anything else', async () => {
+test('a foreign Host (DNS rebinding) or Origin (CSRF) is refused before anything else', { timeout: 120_000 }, async () => {
   for (const headers of [
     { host: 'evil.example' },
     { host: `evil.example:${server.port}` },
@@ -99,7 +99,7 @@ test('a foreign Host (DNS rebinding) or Origin (CSRF) is refused before anything
   assert.equal((await rpc({ cmd: 'getState' }, { origin, host: `localhost:${server.port}` })).status, 200);
 });
 
-test('malformed, oversized and wrong-method requests get coded errors', async () => {
+test('malformed, oversized and wrong-method requests get coded errors', { timeout: 120_000 }, async () => {
   assert.equal(JSON.parse((await rpc('{not json')).body).error.code, 'BAD_REQUEST');
   assert.equal(JSON.parse((await rpc({ cmd: 'x'.repeat(70_000) })).body).error.code, 'BAD_REQUEST');
   assert.equal((await rpc({ cmd: 'getState' }, { 'content-type': 'text/plain' })).status, 400);
@@ -112,7 +112,7 @@ test('malformed, oversized and wrong-method requests get coded errors', async ()
 const socket = (protocols: string[], headers: Record<string, string> = {}) =>
   new WebSocket(`ws://127.0.0.1:${server.port}/api/events`, protocols, { headers });
 
-test('the event socket needs the token and a same-origin page', async () => {
+test('the event socket needs the token and a same-origin page', { timeout: 120_000 }, async () => {
   for (const [protocols, headers] of [
     [[WS_PROTOCOL], {}],
     [[WS_PROTOCOL, `${WS_TOKEN_PREFIX}wrong`], {}],
@@ -124,7 +124,7 @@ test('the event socket needs the token and a same-origin page', async () => {
   }
 });
 
-test('the event socket sends the state at once, then every change', async () => {
+test('the event socket sends the state at once, then every change', { timeout: 120_000 }, async () => {
   const ws = socket([WS_PROTOCOL, WS_TOKEN_PREFIX + server.token], { origin });
   const received: AgentEvent[] = [];
   const gotState = new Promise<void>((resolve) =>

@@ -11,12 +11,12 @@ const storeIn = async () => {
   return { dir, store: new SettingsStore(join(dir, 'settings.json'), new FakeClock()) };
 };
 
-test('a missing file is a first run: defaults, no notice', async () => {
+test('a missing file is a first run: defaults, no notice', { timeout: 120_000 }, async () => {
   const { store } = await storeIn();
   assert.deepEqual(await store.load(), { settings: DEFAULT_SETTINGS });
 });
 
-test('saved settings load back unchanged, and no temp file is left behind', async () => {
+test('saved settings load back unchanged, and no temp file is left behind', { timeout: 120_000 }, async () => {
   const { dir, store } = await storeIn();
   const settings = { ...DEFAULT_SETTINGS, sharing: true, cpuSharePercent: 80 };
   await store.save(settings);
@@ -32,7 +32,7 @@ const badFiles: [string, string, RegExp][] = [
   ['not an object', '42', /invalid value/],
 ];
 for (const [what, content, problem] of badFiles) {
-  test(`a file with ${what} is kept aside, defaults load, and the notice says where`, async () => {
+  test(`a file with ${what} is kept aside, defaults load, and the notice says where`, { timeout: 120_000 }, async () => {
     const { dir, store } = await storeIn();
     await writeFile(store.file, content);
     const loaded = await store.load();
@@ -48,7 +48,7 @@ for (const [what, content, problem] of badFiles) {
   });
 }
 
-test('an unreadable settings path (a folder) gives a notice instead of a crash', async () => {
+test('an unreadable settings path (a folder) gives a notice instead of a crash', { timeout: 120_000 }, async () => {
   const { store } = await storeIn();
   await mkdir(store.file);
   const loaded = await store.load();
@@ -56,14 +56,14 @@ test('an unreadable settings path (a folder) gives a notice instead of a crash',
   assert.match(loaded.notice?.message ?? '', /could not be read/);
 });
 
-test('a save into a path that cannot be a folder throws', async () => {
+test('a save into a path that cannot be a folder throws', { timeout: 120_000 }, async () => {
   const dir = await tempDir();
   await writeFile(join(dir, 'file'), 'x');
   const store = new SettingsStore(join(dir, 'file', 'settings.json'), new FakeClock());
   await assert.rejects(store.save(DEFAULT_SETTINGS), /ENOTDIR|EEXIST/);
 });
 
-test('a version 1 file is upgraded: its values kept, new settings at their defaults', async () => {
+test('a version 1 file is upgraded: its values kept, new settings at their defaults', { timeout: 120_000 }, async () => {
   const { store } = await storeIn();
   await writeFile(
     store.file,
@@ -74,7 +74,7 @@ test('a version 1 file is upgraded: its values kept, new settings at their defau
   assert.deepEqual(loaded.settings, { ...DEFAULT_SETTINGS, sharing: true, cpuSharePercent: 30, idleOnly: { enabled: false, minutes: 3 } });
 });
 
-test('a version that names an Object.prototype key is not taken for a migration', async () => {
+test('a version that names an Object.prototype key is not taken for a migration', { timeout: 120_000 }, async () => {
   const { store } = await storeIn();
   await writeFile(store.file, JSON.stringify({ ...DEFAULT_SETTINGS, schemaVersion: 'constructor' }));
   assert.equal((await store.load()).notice?.code, 'SETTINGS_UNUSABLE');

@@ -33,7 +33,7 @@ class FakeSafeStorage {
   }
 }
 
-test('secrets round-trip through safeStorage and are stored only as ciphertext', async () => {
+test('secrets round-trip through safeStorage and are stored only as ciphertext', { timeout: 120_000 }, async () => {
   const dir = await tempDir();
   const store = new SafeStorageStore(new FakeSafeStorage(), dir);
   assert.equal(await store.unavailableReason(), null);
@@ -53,34 +53,42 @@ test('secrets round-trip through safeStorage and are stored only as ciphertext',
   assert.deepEqual(await readdir(dir), []);
 });
 
-test('safeStorage is refused when the OS gives it no key, or on Linux when it would only obfuscate (basic_text)', async () => {
-  const safe = new FakeSafeStorage();
-  safe.backend = 'basic_text';
-  assert.match(
-    (await new SafeStorageStore(safe, await tempDir(), 'linux').unavailableReason()) ?? '',
-    /no keyring .* would not really encrypt/,
-  );
-  assert.equal(await new SafeStorageStore(safe, await tempDir(), 'win32').unavailableReason(), null);
-  safe.available = false;
-  assert.match((await new SafeStorageStore(safe, await tempDir(), 'win32').unavailableReason()) ?? '', /no OS encryption key/);
-});
+test(
+  'safeStorage is refused when the OS gives it no key, or on Linux when it would only obfuscate (basic_text)',
+  { timeout: 120_000 },
+  async () => {
+    const safe = new FakeSafeStorage();
+    safe.backend = 'basic_text';
+    assert.match(
+      (await new SafeStorageStore(safe, await tempDir(), 'linux').unavailableReason()) ?? '',
+      /no keyring .* would not really encrypt/,
+    );
+    assert.equal(await new SafeStorageStore(safe, await tempDir(), 'win32').unavailableReason(), null);
+    safe.available = false;
+    assert.match((await new SafeStorageStore(safe, await tempDir(), 'win32').unavailableReason()) ?? '', /no OS encryption key/);
+  },
+);
 
-test('the wallet keeps its key in safeStorage and finds it after a restart; another OS key cannot read it', async () => {
-  const dir = await tempDir();
-  const safe = new FakeSafeStorage();
-  const options = { dir, secrets: new SafeStorageStore(safe, join(dir, 'secrets')), logger: new MemoryLogger() };
-  const wallet = new WalletService(options);
-  await wallet.open();
-  const info = await wallet.create({});
-  assert.ok(info.state === 'ready' && info.storage === 'safe-storage');
-  const key = keyOfPhrase((await wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase' })).words);
-  const stored = await readFile(join(dir, 'secrets', `wallet-${info.address.toLowerCase()}.enc`), 'utf8');
-  assert.ok(!stored.includes(key.slice(2)) && !Buffer.from(stored, 'base64').toString('latin1').includes(key.slice(2)));
+test(
+  'the wallet keeps its key in safeStorage and finds it after a restart; another OS key cannot read it',
+  { timeout: 120_000 },
+  async () => {
+    const dir = await tempDir();
+    const safe = new FakeSafeStorage();
+    const options = { dir, secrets: new SafeStorageStore(safe, join(dir, 'secrets')), logger: new MemoryLogger() };
+    const wallet = new WalletService(options);
+    await wallet.open();
+    const info = await wallet.create({});
+    assert.ok(info.state === 'ready' && info.storage === 'safe-storage');
+    const key = keyOfPhrase((await wallet.revealRecoveryPhrase({ confirm: 'show-recovery-phrase' })).words);
+    const stored = await readFile(join(dir, 'secrets', `wallet-${info.address.toLowerCase()}.enc`), 'utf8');
+    assert.ok(!stored.includes(key.slice(2)) && !Buffer.from(stored, 'base64').toString('latin1').includes(key.slice(2)));
 
-  const again = new WalletService(options);
-  assert.equal((await again.open()).state, 'ready');
-  assert.equal(again.signer().address, info.address);
+    const again = new WalletService(options);
+    assert.equal((await again.open()).state, 'ready');
+    assert.equal(again.signer().address, info.address);
 
-  const elsewhere = new WalletService({ ...options, secrets: new SafeStorageStore(new FakeSafeStorage(), join(dir, 'secrets')) });
-  assert.equal((await elsewhere.open()).state, 'locked');
-});
+    const elsewhere = new WalletService({ ...options, secrets: new SafeStorageStore(new FakeSafeStorage(), join(dir, 'secrets')) });
+    assert.equal((await elsewhere.open()).state, 'locked');
+  },
+);
