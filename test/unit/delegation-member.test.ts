@@ -3,7 +3,7 @@
 // is for its own key and in force; registering under it makes its receipts the owner's; and the owner's device reads
 // the member's signed epochs and checks each as its own (member-epochs.ts), refusing what another key signed.
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Wallet } from 'ethers';
@@ -86,3 +86,33 @@ test('a member earns to the owner under its delegation; the owner checks the mem
     await net.close();
   }
 });
+
+test(
+  'damaged files say what to do: a damaged key is set aside and replaced, a damaged delegation asks for a new one',
+  { timeout: 60_000 },
+  async () => {
+    const dir = await tempDir();
+    const owner = Wallet.createRandom();
+    const member = createMember({ dir, secrets: null, clock });
+    const old = await member.address();
+    await member.use(await signDelegation(owner, CHAIN_ID, { delegate: old, deviceId: '', issuedAt: Date.now(), expiresAt: 0 }));
+    assert.equal((await member.signer())?.owner, owner.address);
+
+    await writeFile(join(dir, 'delegation.json'), '{"delegation": {');
+    await assert.rejects(
+      member.signer(),
+      /^Error: the saved permission to earn to the owner’s wallet is damaged\. Ask the owner for a new one\.$/,
+    );
+
+    await member.use(await signDelegation(owner, CHAIN_ID, { delegate: old, deviceId: '', issuedAt: Date.now(), expiresAt: 0 }));
+    await writeFile(join(dir, 'device-key.json'), 'not json');
+    const restarted = createMember({ dir, secrets: null, clock });
+    const replaced = await restarted.address();
+    assert.notEqual(replaced, old, 'a new key');
+    assert.ok(
+      (await readdir(dir)).some((name) => name.startsWith('device-key.json.bad-')),
+      'the damaged file is kept aside',
+    );
+    await assert.rejects(restarted.signer(), /this computer has a new device key .* Ask the owner for a new one/);
+  },
+);

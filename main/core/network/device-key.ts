@@ -4,6 +4,7 @@ import { Wallet } from 'ethers';
 import { z } from 'zod';
 import { Address } from '../../common/protocol.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { setAside } from '../fs/set-aside.js';
 import { WalletError } from '../wallet/errors.js';
 import type { SecretStore } from '../wallet/secret-store.js';
 
@@ -15,6 +16,15 @@ const KeyFileSchema = z.discriminatedUnion('kept', [
 
 const accountFor = (address: string): string => `device-${address.toLowerCase()}`;
 
+/** The JSON in `text`, or undefined when it is not JSON (a damaged file: its schema then says no). */
+export const jsonOf = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * This machine's device key (`network/device-key.json`), made on first use: what a member machine signs its
  * registrations with under the owner's delegation (docs/protocol.md, "Delegation"). It is kept in the OS store when
@@ -22,13 +32,17 @@ const accountFor = (address: string): string => `device-${address.toLowerCase()}
  * asks for no passphrase at each start (a member runs unattended); a machine that is lost is cut off by the owner's
  * revocation.
  */
-export async function openDeviceKey(dir: string, secrets: SecretStore | null): Promise<Wallet> {
+export async function openDeviceKey(dir: string, secrets: SecretStore | null, now: () => number): Promise<Wallet> {
   const file = join(dir, 'device-key.json');
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw error;
   });
-  if (text !== null) return readKey(KeyFileSchema.parse(JSON.parse(text)), secrets);
+  const saved = text === null ? null : KeyFileSchema.safeParse(jsonOf(text));
+  if (saved?.success) return readKey(saved.data, secrets);
+  // A damaged file is kept aside and a new key made: the owner's delegation for the old one then no longer fits,
+  // which member.ts says, and the owner delegates to the new one.
+  if (saved) await setAside(file, 'bad', now());
   const key = new Wallet(Wallet.createRandom().privateKey);
   if (secrets && (await secrets.unavailableReason()) === null) {
     await secrets.set(accountFor(key.address), key.privateKey);

@@ -7,7 +7,7 @@ import type { Clock } from '../ports.js';
 import { WalletError } from '../wallet/errors.js';
 import type { SecretStore } from '../wallet/secret-store.js';
 import type { OwnerSigner } from './client-types.js';
-import { openDeviceKey } from './device-key.js';
+import { jsonOf, openDeviceKey } from './device-key.js';
 
 /**
  * A member machine of a fleet under one wallet (docs/protocol.md, "Delegation"): its device key, and the owner's
@@ -29,7 +29,7 @@ export function createMember(o: { dir: string; secrets: SecretStore | null; cloc
   let key: Promise<Wallet> | null = null;
   // Made once, by the first caller; a failure (a locked key store) is tried again by the next.
   const deviceKey = (): Promise<Wallet> => {
-    key ??= openDeviceKey(o.dir, o.secrets).catch((error: unknown) => {
+    key ??= openDeviceKey(o.dir, o.secrets, o.clock.now).catch((error: unknown) => {
       key = null;
       throw error;
     });
@@ -40,7 +40,11 @@ export function createMember(o: { dir: string; secrets: SecretStore | null; cloc
       if (error.code === 'ENOENT') return null;
       throw error;
     });
-    return text === null ? null : SignedDelegationSchema.parse(JSON.parse(text));
+    if (text === null) return null;
+    const parsed = SignedDelegationSchema.safeParse(jsonOf(text));
+    // Said in words where the dashboard shows why this computer does not earn; a new delegation replaces the file.
+    if (!parsed.success) throw new Error('the saved permission to earn to the owner’s wallet is damaged. Ask the owner for a new one.');
+    return parsed.data;
   };
   return {
     address: async () => (await deviceKey()).address,
@@ -63,6 +67,11 @@ export function createMember(o: { dir: string; secrets: SecretStore | null; cloc
       const signed = await kept();
       if (!signed) return null;
       const own = await deviceKey();
+      if (signed.delegation.delegate.toLowerCase() !== own.address.toLowerCase()) {
+        throw new Error(
+          'this computer has a new device key (the old one was damaged), so the owner’s permission no longer fits. Ask the owner for a new one.',
+        );
+      }
       return {
         address: own.address,
         owner: signed.delegation.owner,
