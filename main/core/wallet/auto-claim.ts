@@ -99,7 +99,6 @@ export class AutoClaim {
     }
     if (step !== 'claim') return;
     this.memory.busy = true;
-    this.memory.lastTryAt = this.options.clock.now();
     void this.attempt(view).finally(() => (this.memory.busy = false));
   }
 
@@ -109,8 +108,13 @@ export class AutoClaim {
       const chain = this.options.wallet.connection;
       const voucher = await this.options.voucher();
       if (!chain || !voucher || this.sent.has(rangesKey(voucher.ranges))) return;
+      // The hour counts from a claim tried (or refused by the chain); a fee it cannot pay yet is looked at again at
+      // every refresh, so coins sent for it are used at once.
+      const previous = this.memory.lastTryAt;
+      this.memory.lastTryAt = this.options.clock.now();
       const fee = await claimFee(chain, voucher);
       if (BigInt(view.balances?.native ?? '0') < fee) {
+        this.memory.lastTryAt = previous;
         return this.once(
           'Automatic claim waiting',
           `${amount} SYNOR is ready to claim, but your wallet cannot pay the fee (about ${formatAmount(fee)} of this chain's own coin). ` +
