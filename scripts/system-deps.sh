@@ -20,6 +20,8 @@ ldconfig -p 2>/dev/null | grep -q libsecret-1.so.0 || need+=(libsecret-1-0)
 # Native hardware probe (node-gyp) and the fake driver libraries its tests compile.
 { have_cmd cc && have_cmd c++ && have_cmd make; } || need+=(build-essential)
 have_cmd python3 || need+=(python3)
+# Fleet broker path tests: a real MQTT broker (Debian installs it in /usr/sbin, often not on a user's PATH).
+{ have_cmd mosquitto || [ -x /usr/sbin/mosquitto ]; } || need+=(mosquitto)
 # GPU names from the PCI ID database (pci.ids), which the hardware tests read where the system has it.
 [ -f /usr/share/misc/pci.ids ] || [ -f /usr/share/hwdata/pci.ids ] || need+=(hwdata)
 
