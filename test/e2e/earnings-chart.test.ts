@@ -33,6 +33,18 @@ after(async () => {
   await agent?.stop();
 });
 
+/** The part of the page's DOM read here (the test's types have no DOM library). */
+interface PageElement {
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  getBBox(): { x: number; width: number };
+  viewBox: { baseVal: { width: number } };
+}
+interface PageDocument {
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+}
+
 interface Shown {
   bars: number;
   barsConfirmed: string;
@@ -50,7 +62,7 @@ interface Shown {
  */
 function shown(): Promise<Shown> {
   return page.evaluate(() => {
-    const doc = (globalThis as unknown as { document: Document }).document;
+    const doc = (globalThis as unknown as { document: PageDocument }).document;
     let barsConfirmed = 0n;
     let barsPending = 0n;
     const groups = doc.querySelectorAll('svg.bars g.bar');
@@ -60,10 +72,10 @@ function shown(): Promise<Shown> {
     }
     const labels: Shown['labels'] = [];
     for (const text of doc.querySelectorAll('svg.bars g.bar text')) {
-      const box = (text as SVGGraphicsElement).getBBox();
+      const box = text.getBBox();
       labels.push({ text: text.textContent ?? '', x: box.x, width: box.width });
     }
-    const svg = doc.querySelector('svg.bars') as SVGSVGElement | null;
+    const svg = doc.querySelector('svg.bars');
     return {
       bars: groups.length,
       barsConfirmed: String(barsConfirmed),
@@ -102,7 +114,7 @@ test('a new user earns: the Earnings page opens on All, with more than one bar',
   await pressed('All');
   // Work for over a minute: the first hour is drawn in minutes.
   await page.waitForFunction(
-    () => (globalThis as unknown as { document: Document }).document.querySelectorAll('svg.bars g.bar').length > 1,
+    () => (globalThis as unknown as { document: PageDocument }).document.querySelectorAll('svg.bars g.bar').length > 1,
     null,
     {
       timeout: 240_000,
