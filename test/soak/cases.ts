@@ -6,12 +6,14 @@ import { ADDRESS_CASES } from './cases-address.js';
 import { BATCHING_CASES } from './cases-batching.js';
 import { CHART_CASES } from './cases-charts.js';
 import { CHEATING_CASES } from './cases-cheating.js';
+import { CLAIM_CASES } from './cases-claims.js';
 import { DELEGATION_CASES } from './cases-delegation.js';
 import { DEVICE_CASES } from './cases-devices.js';
 import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
 import { FLEET_CASES } from './cases-fleet.js';
 import { LEASING_CASES } from './cases-leasing.js';
+import { LEDGER_CASES } from './cases-ledger.js';
 import { LOCK_CASES } from './cases-lock.js';
 import { NETWORK_CASES } from './cases-networks.js';
 import { WORK_CASES } from './cases-work.js';
@@ -34,7 +36,9 @@ export const CASES: SoakCase[] = [
   ...NETWORK_CASES,
   ...ADDRESS_CASES,
   ...CHART_CASES,
+  ...CLAIM_CASES,
   ...DELEGATION_CASES,
   ...DEVICE_CASES,
   ...FLEET_CASES,
+  ...LEDGER_CASES,
 ];
