@@ -10,6 +10,9 @@ export interface DevnetProcess {
   stop(): Promise<void>;
 }
 
+/** A line of the devnet's stderr as logged: a line of bundled code in an error report can be megabytes long. */
+const LOGGED_LINE_CHARS = 1000;
+
 /** Forks the local devnet (its process entry: devnet/process-entry.ts) and waits for it to say where it listens. */
 export function startDevnetProcess(dataDir: string, logger: Logger): Promise<DevnetProcess> {
   const entry = devnetProcessEntry();
@@ -17,10 +20,17 @@ export function startDevnetProcess(dataDir: string, logger: Logger): Promise<Dev
     execArgv: entry.execArgv,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  let stderr = '';
+  // Why it stopped, should it stop at start: the message of the last error it reported (the devnet says it first in
+  // a line of its own; Node's report after it begins with the line of code that threw and may not arrive whole).
+  let reason = 'it gave no reason';
+  let partial = '';
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-    for (const line of chunk.toString().split('\n').filter(Boolean)) logger.info(`devnet: ${line.replace(/^\[agent\] /, '')}`);
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = (lines.pop() ?? '').slice(-LOGGED_LINE_CHARS);
+    for (const line of lines.filter(Boolean)) {
+      logger.info(`devnet: ${line.replace(/^\[agent\] /, '').slice(0, LOGGED_LINE_CHARS)}`);
+      reason = /^\w*Error: (.+)/.exec(line.trim())?.[1] ?? reason;
+    }
   });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -34,8 +44,7 @@ export function startDevnetProcess(dataDir: string, logger: Logger): Promise<Dev
       if (ready.success) resolve({ url: ready.data.url, chain: ready.data.chain, stop });
       else void stop().then(() => reject(new Error('the local devnet sent an unexpected start message')));
     });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`the local devnet stopped at start (${signal ?? `code ${code}`}): ${stderr.trim().split('\n').at(-1) ?? ''}`)),
-    );
+    // 'close', not 'exit': the exit can come before the last of stderr, which holds the reason.
+    child.once('close', (code, signal) => reject(new Error(`the local devnet stopped at start (${signal ?? `code ${code}`}): ${reason}`)));
   });
 }

@@ -68,7 +68,12 @@ process.on('SIGTERM', stop);
 // Forked by the app: when the app goes away (even killed), so does its devnet.
 process.on('disconnect', stop);
 
-const { coordinator, chain, settings } = await startup;
+const { coordinator, chain, settings } = await startup.catch((error: unknown) => {
+  // First in one short line for the agent that forked us: Node's own report starts with the line of code that threw
+  // (in a build, a whole bundle line), too long to reach the agent before this process ends.
+  process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+  throw error;
+});
 process.stdout.write(
   `${DEVNET_LABEL}\nCoordinator: ${coordinator.url}  (receipts signed by ${coordinator.address}, state in ${dataDir})\n` +
     `Chain: ${chain.rpcUrl} (chain id ${settings.chainId}, payout contract ${settings.payoutAddress}, token ${settings.tokenAddress})\n`,
