@@ -124,19 +124,27 @@ async function membersWith(packed: string, id: string): Promise<Buffer[] | null>
   }
 }
 
-/** The lines (without `\n`) of the chunks that contain `needle`, found as bytes: only those lines are decoded. */
+/**
+ * The lines (without `\n`) of the chunks that contain `needle`, found as bytes: only those lines are decoded, and only
+ * the line across two chunks is copied.
+ */
 async function* linesHolding(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, needle: Buffer): AsyncGenerator<string> {
   let carry = Buffer.alloc(0);
   for await (const chunk of chunks) {
-    const buffer = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    const whole = buffer.lastIndexOf(10) + 1;
-    for (let at = buffer.indexOf(needle); at !== -1 && at < whole;) {
-      const start = buffer.lastIndexOf(10, at) + 1;
-      const end = buffer.indexOf(10, at);
-      yield buffer.toString('utf8', start, end);
-      at = buffer.indexOf(needle, end);
+    const first = chunk.indexOf(10);
+    if (first === -1) {
+      carry = Buffer.concat([carry, chunk]);
+      continue;
     }
-    carry = Buffer.from(buffer.subarray(whole));
+    const across = carry.length ? Buffer.concat([carry, chunk.subarray(0, first)]) : chunk.subarray(0, first);
+    if (across.includes(needle)) yield across.toString('utf8');
+    const last = chunk.lastIndexOf(10);
+    for (let at = chunk.indexOf(needle, first + 1); at !== -1 && at < last;) {
+      const end = chunk.indexOf(10, at);
+      yield chunk.toString('utf8', chunk.lastIndexOf(10, at) + 1, end);
+      at = chunk.indexOf(needle, end);
+    }
+    carry = Buffer.from(chunk.subarray(last + 1));
   }
 }
 

@@ -58,7 +58,11 @@ function recover(digests: Uint8Array<ArrayBuffer>, signatures: Uint8Array<ArrayB
       if (w.queue.length > 0) return;
       // Idle: it no longer keeps the process alive, and goes after a while.
       thread.unref();
-      w.idle = setTimeout(() => void thread.terminate(), IDLE_MS).unref();
+      w.idle = setTimeout(() => {
+        // Forgotten first, so a batch asked from now on starts a new worker instead of reaching this one.
+        if (worker === w) worker = null;
+        void thread.terminate();
+      }, IDLE_MS).unref();
     });
     thread.on('error', fail);
     thread.on('exit', () => fail(new Error('the signature worker stopped')));
