@@ -80,6 +80,8 @@ export const FleetCommandSchema = z.discriminatedUnion('type', [
 export type FleetCommand = z.infer<typeof FleetCommandSchema>;
 
 const Name = z.string().max(120);
+/** How many days of earnings a member reports: a month, about 4 KB of a report. */
+export const FLEET_REPORT_DAYS = 31;
 const Version = z.string().max(40);
 
 /** What a member reports about itself: enough for a fleet view's row, nothing secret. */
@@ -94,6 +96,11 @@ export const MemberReportSchema = z
     perHourWei: WeiRangeSchema.nullable(),
     today: EarningsBucketSchema.nullable(),
     total: EarningsBucketSchema.nullable(),
+    /**
+     * Earnings per local day (key YYYY-MM-DD), the last FLEET_REPORT_DAYS days with any, oldest first: the owner's
+     * combined earnings per day. Absent from members older than this field.
+     */
+    days: z.array(EarningsBucketSchema).max(FLEET_REPORT_DAYS).optional(),
     /** The hottest reading of the processor and GPUs, °C; null where the system does not tell. */
     temperatureC: z.number().min(-50).max(200).nullable(),
   })

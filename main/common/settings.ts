@@ -3,7 +3,7 @@ import { DEFAULT_NETWORK_SETTINGS, NetworkSettingsSchema } from './network.js';
 import { ChainSettingsSchema } from './wallet.js';
 
 /** What the app may tell you about (desktop notifications; the activity log in headless mode). */
-export const TellKindSchema = z.enum(['pause', 'wallet', 'claim', 'device', 'network', 'update']);
+export const TellKindSchema = z.enum(['pause', 'wallet', 'claim', 'device', 'network', 'update', 'fleet']);
 export type TellKind = z.infer<typeof TellKindSchema>;
 
 export const SETTINGS_VERSION = 5;
@@ -20,6 +20,9 @@ const percent = whole(0, 100, ' %');
 /** A task needs some memory: 0 % would accept work that can never run. */
 const memoryPercent = whole(1, 100, ' %');
 const celsius = whole(40, 110, ' °C');
+
+/** A member is news after half an hour without an answer, an hour sharing without earning, or at 90 °C. */
+const FLEET_ALERTS = { offlineMinutes: 30, notEarningMinutes: 60, maxTempC: 90 };
 
 /** 1 SYNOR: the automatic claim's threshold until the user sets one. */
 const AUTO_CLAIM_THRESHOLD_WEI = (10n ** 18n).toString();
@@ -104,12 +107,27 @@ export const SettingsSchema = z
       .default({ enabled: false, thresholdWei: AUTO_CLAIM_THRESHOLD_WEI }),
     /**
      * Fleet pairing (docs/fleet.md): off until the user turns it on; only then is the listener for paired machines
-     * bound on the local network. Port 0: any free one, for this run.
+     * bound on the local network. Port 0: any free one, for this run. `broker`: an MQTT broker both sides dial out to,
+     * for machines on other networks (fleet/broker-transport.ts); absent or null: none.
      */
     fleet: z
-      .object({ enabled: z.boolean(), port: whole(0, 65535, '') })
+      .object({
+        enabled: z.boolean(),
+        port: whole(0, 65535, ''),
+        broker: z
+          .string()
+          .max(300)
+          .regex(/^(mqtts?|wss?):\/\/[^\s/]+/, 'Enter a broker address like mqtts://broker.example.org:8883')
+          .nullable()
+          .optional(),
+      })
       .strict()
       .default({ enabled: false, port: 7434 }),
+    /** When the owner of a fleet is told about a member: offline, sharing without earning, too hot (fleet/alerts.ts). */
+    fleetAlerts: z
+      .object({ offlineMinutes: whole(1, 10_080, ' minutes'), notEarningMinutes: whole(10, 10_080, ' minutes'), maxTempC: celsius })
+      .strict()
+      .default(FLEET_ALERTS),
   })
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -159,6 +177,7 @@ export const DEFAULT_SETTINGS: Settings = {
   notifications: [...TellKindSchema.options],
   autoClaim: { enabled: false, thresholdWei: AUTO_CLAIM_THRESHOLD_WEI },
   fleet: { enabled: false, port: 7434 },
+  fleetAlerts: FLEET_ALERTS,
 };
 
 /**

@@ -13,6 +13,7 @@ const TELL_FILED: Record<TellKind, ActivityEntry['kind']> = {
   device: 'notice',
   network: 'network',
   update: 'status',
+  fleet: 'notice',
 };
 
 /** Where a notification's text goes in the activity log. */

@@ -229,6 +229,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     contribution,
     keeper,
     log: (message) => log('notice', message),
+    alertLimits: () => settings().fleetAlerts,
+    say(item) {
+      log(tellFiled(item.kind), item.body);
+      if (settings().notifications.includes(item.kind)) tells.emit(item);
+    },
   });
   await fleet.follow(settings().fleet);
 

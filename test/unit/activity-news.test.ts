@@ -60,5 +60,13 @@ test('a start without the network says so; a start with it says nothing', { time
 
 test('notifications are filed by kind: only a device that stopped working is a problem', { timeout: 60_000 }, () => {
   const filed = Object.fromEntries(TellKindSchema.options.map((kind) => [kind, tellFiled(kind)]));
-  assert.deepEqual(filed, { pause: 'policy', wallet: 'wallet', claim: 'wallet', device: 'notice', network: 'network', update: 'status' });
+  assert.deepEqual(filed, {
+    pause: 'policy',
+    wallet: 'wallet',
+    claim: 'wallet',
+    device: 'notice',
+    network: 'network',
+    update: 'status',
+    fleet: 'notice',
+  });
 });

@@ -15,9 +15,10 @@ test('a change reads as a sentence with the old and new value', { timeout: 5000 
   assert.deepEqual(describeSettingsChange(DEFAULT_SETTINGS, with_({ pauseWhenUserCpuAbovePercent: 70 })), [
     'Pause when your programs use more CPU than changed from off to 70 %',
   ]);
-  assert.deepEqual(describeSettingsChange(DEFAULT_SETTINGS, with_({ notifications: ['pause', 'wallet', 'claim', 'device', 'network'] })), [
-    'Notifications about updates turned off',
-  ]);
+  assert.deepEqual(
+    describeSettingsChange(DEFAULT_SETTINGS, with_({ notifications: ['pause', 'wallet', 'claim', 'device', 'network', 'fleet'] })),
+    ['Notifications about updates turned off'],
+  );
 });
 
 test('every setting but the share toggle has words, and no sentence carries an internal name', { timeout: 5000 }, () => {

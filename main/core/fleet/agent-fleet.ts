@@ -1,29 +1,34 @@
 import { hostname } from 'node:os';
 import { fail, ok } from '../../common/result.js';
-import type { AgentState } from '../../common/state.js';
+import type { AgentState, Tell } from '../../common/state.js';
 import type { Contribution } from '../contribution.js';
 import type { Clock, Logger } from '../ports.js';
 import type { SettingsKeeper } from '../settings/settings-keeper.js';
 import { commandPatch, describeCommand } from './command-patch.js';
 import { openFleet, type Fleet } from './fleet.js';
+import type { FleetAlertLimits } from './alerts.js';
 import { memberReport } from './report.js';
+import { watchFleet } from './watch.js';
 
 /** The fleet wired to the agent's parts: its report from the agent's state, its commands through the settings keeper. */
 export interface AgentFleetDeps {
   dataDir: string;
   version: string;
-  clock: Pick<Clock, 'now'>;
+  clock: Clock;
   logger: Logger;
   state(): AgentState;
   contribution: Pick<Contribution, 'earnings' | 'estimates'>;
   keeper: Pick<SettingsKeeper, 'patch'>;
   /** A line in the activity log. */
   log(message: string): void;
+  /** The user's limits for news about members, and how news is told (the log, and a notification if wanted). */
+  alertLimits(): FleetAlertLimits;
+  say(tell: Tell): void;
 }
 
-export function openAgentFleet(d: AgentFleetDeps): Promise<Fleet> {
+export async function openAgentFleet(d: AgentFleetDeps): Promise<Fleet> {
   const name = (): string => hostname();
-  return openFleet({
+  const fleet = await openFleet({
     dataDir: d.dataDir,
     clock: d.clock,
     logger: d.logger,
@@ -45,4 +50,5 @@ export function openAgentFleet(d: AgentFleetDeps): Promise<Fleet> {
     },
     told: d.log,
   });
+  return watchFleet(fleet, { clock: d.clock, logger: d.logger, limits: d.alertLimits, say: d.say });
 }

@@ -1,4 +1,4 @@
-import type { MemberReport } from '../../common/fleet.js';
+import { FLEET_REPORT_DAYS, type MemberReport } from '../../common/fleet.js';
 import type { EarningsQuery, EarningsSummary, Estimates } from '../../common/network.js';
 import type { AgentState } from '../../common/state.js';
 
@@ -11,8 +11,12 @@ export interface ReportSource {
   now(): number;
 }
 
-/** Local midnight today, as the Earnings page cuts days. */
-const startOfToday = (now: number): number => new Date(now).setHours(0, 0, 0, 0);
+/** Local midnight `back` days before today, as the Earnings page cuts days. */
+const startOfDay = (now: number, back = 0): number => {
+  const day = new Date(now);
+  day.setDate(day.getDate() - back);
+  return day.setHours(0, 0, 0, 0);
+};
 
 const cap = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -20,7 +24,14 @@ export function memberReport(source: ReportSource): MemberReport {
   const state = source.state();
   // The network in use's figures only, as this machine's own dashboard shows them.
   const network = state.work.networks?.find((entry) => entry.current)?.key;
-  const today = source.earnings({ fromMs: startOfToday(source.now()), ...(network === undefined ? {} : { network }) });
+  const mine = network === undefined ? {} : { network };
+  const now = source.now();
+  const today = source.earnings({ fromMs: startOfDay(now), ...mine });
+  const days = source.earnings({
+    fromMs: startOfDay(now, FLEET_REPORT_DAYS - 1),
+    utcOffsetMinutes: -new Date(now).getTimezoneOffset(),
+    ...mine,
+  });
   const temperatures = [state.signals?.cpu.tempC ?? null, ...(state.signals?.gpus ?? []).map((gpu) => gpu.tempC)].filter(
     (reading): reading is number => reading !== null,
   );
@@ -33,6 +44,7 @@ export function memberReport(source: ReportSource): MemberReport {
     perHourWei: source.estimates(7)?.synor.perHourWei ?? null,
     today: today?.total ?? null,
     total: state.work.earned,
+    days: (days?.byDay ?? []).slice(-FLEET_REPORT_DAYS),
     temperatureC: temperatures.length === 0 ? null : Math.max(...temperatures),
   };
 }

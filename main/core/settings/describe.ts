@@ -15,6 +15,7 @@ const TELL_TOPICS: Record<TellKind, string> = {
   device: 'graphics cards',
   network: 'the network',
   update: 'updates',
+  fleet: 'machines of your fleet',
 };
 
 type Describer<K extends keyof Settings> = (before: Settings[K], next: Settings[K]) => string[];
@@ -86,6 +87,11 @@ const DESCRIBE: { [K in keyof Settings]?: Describer<K> } = {
   autoClaim: fields<Settings['autoClaim']>({
     enabled: ['Automatic claims', onOff],
     thresholdWei: ['Automatic claim threshold', (v) => `${formatAmount(BigInt(v))} SYNOR`],
+  }),
+  fleetAlerts: fields<Settings['fleetAlerts']>({
+    offlineMinutes: ['Tell when a machine of the fleet is offline for', (v) => plural(v, 'minute', 'minutes')],
+    notEarningMinutes: ['Tell when a machine of the fleet shares without earning for', (v) => plural(v, 'minute', 'minutes')],
+    maxTempC: ['Tell when a machine of the fleet is hotter than', (v) => `${v} °C`],
   }),
 };
 

@@ -78,6 +78,7 @@ export const settingsText = {
     device: 'A graphics card cannot be used',
     network: 'The network cannot be reached for a while',
     update: 'An update is ready',
+    fleet: 'A machine of your fleet is offline, not earning or too hot',
   },
   saved: 'Saved',
   invalid: 'Not saved: fix the highlighted field.',
