@@ -42,23 +42,26 @@ const project = readJson(join(PROJECT, 'package.json'));
 let unpackedApp: string; // electron-builder's output: the binary and resources/
 let app: string; // app.asar extracted, with its unpacked files
 
-before(async () => {
-  const out = await tempDir('synor-release-');
-  const child = spawn(process.execPath, ['scripts/package-dir.mjs', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, `packaging failed:\n${output}`);
-  const done = /^package: the unpacked app is in (.+) \(packaging took (.+)\)$/m.exec(output);
-  assert.ok(done?.[1], `no packaging result in:\n${output}`);
-  console.log(`# packaging took ${done[2]}`);
-  unpackedApp = done[1];
-  app = await tempDir('synor-packaged-app-');
-  extractAll(join(unpackedApp, 'resources', 'app.asar'), app);
-  // extractAll writes the unpacked files without their mode, and anvil must stay a program: copied again, as they are.
-  await cp(join(unpackedApp, 'resources', 'app.asar.unpacked'), app, { recursive: true, force: true });
-});
+before(
+  async () => {
+    const out = await tempDir('synor-release-');
+    const child = spawn(process.execPath, ['scripts/package-dir.mjs', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, 'close')) as [number | null]; // 'close': after the last of its output
+    assert.equal(code, 0, `packaging failed:\n${output}`);
+    const done = /^package: the unpacked app is in (.+) \(packaging took (.+)\)$/m.exec(output);
+    assert.ok(done?.[1], `no packaging result in:\n${output}`);
+    console.log(`# packaging took ${done[2]}`);
+    unpackedApp = done[1];
+    app = await tempDir('synor-packaged-app-');
+    extractAll(join(unpackedApp, 'resources', 'app.asar'), app);
+    // extractAll writes the unpacked files without their mode, and anvil must stay a program: copied again, as they are.
+    await cp(join(unpackedApp, 'resources', 'app.asar.unpacked'), app, { recursive: true, force: true });
+  },
+  { timeout: 600_000 },
+);
 
 /** Where Node finds package `name` from the package in `from` (its own node_modules, then each folder above, to `root`). */
 function installed(root: string, from: string, name: string): string | null {
