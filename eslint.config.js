@@ -60,7 +60,7 @@ const DEVNET_CORE_ENTRY_POINTS = [
   'runtime/onnx-model',
   'runtime/model-graph',
   'economics/rewards',
-  'network/epochs',
+  'receipts/epochs',
   'wallet/chain',
 ];
 const devnetReachesIntoCore = {

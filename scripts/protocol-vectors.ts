@@ -22,8 +22,8 @@ import {
 import { payoutDomain, VOUCHER_TYPES, type Voucher } from '../main/common/wallet.js';
 import { DELEGATION_TYPES, REVOCATION_TYPES, type Delegation, type Revocation } from '../main/common/delegation.js';
 import { NO_REWARD, rewardWei } from '../main/core/economics/rewards.js';
-import { epochOf } from '../main/core/network/epochs.js';
-import { leafHash, merkleProof, merkleRoot } from '../main/core/network/merkle.js';
+import { epochOf } from '../main/core/receipts/epochs.js';
+import { leafHash, merkleProof, merkleRoot } from '../main/core/receipts/merkle.js';
 
 export const VECTORS_FILE = fileURLToPath(new URL('../docs/protocol-vectors.json', import.meta.url));
 
@@ -208,7 +208,7 @@ async function delegations() {
   ];
   const signedDelegations = await Promise.all(bodies.map((message) => signed(owner, { domain, types: DELEGATION_TYPES, message })));
   const revocation: Revocation = { owner: owner.address, delegate: member.address, issuedAt: T0 + 86_400_000 };
-  const info = JSON.parse((await registrations())[0]!.message.info as string) as Record<string, unknown>;
+  const info = JSON.parse((await registrations())[0]!.message['info'] as string) as Record<string, unknown>;
   const registration: Registration = {
     deviceId: MEMBER_DEVICE_ID,
     owner: owner.address,

@@ -13,6 +13,9 @@ const SizeSchema = z
   .record(z.string().regex(/^[A-Za-z]{1,8}$/), z.number().int().positive())
   .refine((size) => Object.keys(size).length <= 4, 'at most 4 dimensions');
 
+/** How every "no WebGPU here" message starts, in the page and in what it reports to the agent. */
+export const NO_WEBGPU = 'WebGPU not available on this machine';
+
 export const GpuErrorCodeSchema = z.enum([
   'webgpu-unavailable', // no navigator.gpu, or no adapter (blocklisted GPU, flag off, headless without GPU)
   'shader-compile', // the WGSL did not compile: message carries file:line and the compiler's words

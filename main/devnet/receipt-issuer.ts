@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Wallet } from 'ethers';
 import { eip712Domain, EPOCH_MAX_RECEIPTS, EPOCH_TYPES, type Receipt } from '../common/protocol.js';
 import { SerialQueue } from '../common/serial.js';
-import { epochOf } from '../core/network/epochs.js';
+import { epochOf } from '../core/receipts/epochs.js';
 import { NO_REWARD, rewardWei } from '../core/economics/rewards.js';
 import type { Clock } from '../core/ports.js';
 import type { Payouts } from './payouts.js';

@@ -29,7 +29,7 @@ import { epochDigest } from '../../main/core/ledger/epoch-digest.js';
 import { LedgerRecordSchema, type LedgerRecord } from '../../main/core/ledger/record.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
 import { proveReceipt } from '../../main/core/ledger/proof.js';
-import { epochOf } from '../../main/core/network/epochs.js';
+import { epochOf } from '../../main/core/receipts/epochs.js';
 import { LedgerTotals } from '../../main/core/ledger/totals.js';
 import { tempDir } from '../helpers/fakes.js';
 

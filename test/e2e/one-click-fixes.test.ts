@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Settings } from '../../main/common/settings.js';
-import { NO_WEBGPU } from '../../renderer/src/lib/gpu/session.js';
+import { NO_WEBGPU } from '../../main/common/webgpu.js';
 import { audit } from '../helpers/axe.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';

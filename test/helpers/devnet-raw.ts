@@ -10,7 +10,7 @@ import {
   type Receipt,
   type Registration,
 } from '../../main/common/protocol.js';
-import { bundleProblem } from '../../main/core/network/receipts.js';
+import { bundleProblem } from '../../main/core/receipts/receipts.js';
 import type { Task, TaskResult } from '../../main/common/task.js';
 import type { Coordinator } from '../../main/devnet/coordinator.js';
 import { cpuDevice } from '../integration/support/network.js';

@@ -4,7 +4,7 @@ import type { Wallet } from 'ethers';
 import { eip712Domain, EPOCH_TYPES, type EpochBundle, type Receipt } from '../../main/common/protocol.js';
 import { rewardWei } from '../../main/core/economics/rewards.js';
 import { decodeRecord, encodeRecord } from '../../main/core/fs/checksummed-log.js';
-import { epochOf } from '../../main/core/network/epochs.js';
+import { epochOf } from '../../main/core/receipts/epochs.js';
 import { receiptsOf } from '../../main/core/ledger/detail.js';
 import { Ledger, type LedgerRecord, type LedgerSource } from '../../main/core/ledger/ledger.js';
 

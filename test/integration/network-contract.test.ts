@@ -9,7 +9,7 @@ import type { NetworkClient, NetworkClientOptions } from '../../main/core/networ
 import { contribute } from './support/contribute.js';
 import type { NetworkError } from '../../main/core/network/http.js';
 import { Outbox } from '../../main/core/network/outbox.js';
-import { bundleProblem } from '../../main/core/network/receipts.js';
+import { bundleProblem } from '../../main/core/receipts/receipts.js';
 import { verifyLedgerFile } from '../../main/core/ledger/verify-file.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { tempDir } from '../helpers/fakes.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Wallet, parseUnits, verifyTypedData } from 'ethers';
 import { eip712Domain, EPOCH_TYPES, REGISTRATION_TYPES, type Receipt, type SignedEpoch } from '../../main/common/protocol.js';
-import { epochOf } from '../../main/core/network/epochs.js';
+import { epochOf } from '../../main/core/receipts/epochs.js';
 import { WalletViewSchema, type ChainSettings, type WalletView } from '../../main/common/wallet.js';
 import type { OwnerSigner } from '../../main/core/network/client.js';
 import { systemClock } from '../../main/core/node-ports.js';

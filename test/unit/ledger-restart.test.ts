@@ -10,7 +10,7 @@ import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { HASH_ON_START } from '../../main/core/ledger/file-hash.js';
 import { Ledger } from '../../main/core/ledger/ledger.js';
 import type { LedgerRecord } from '../../main/core/ledger/record.js';
-import { epochOf } from '../../main/core/network/epochs.js';
+import { epochOf } from '../../main/core/receipts/epochs.js';
 import { tempDir } from '../helpers/fakes.js';
 import { ledgerWei, testReceipt } from '../helpers/ledger.js';
 

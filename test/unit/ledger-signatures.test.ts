@@ -13,7 +13,7 @@ import { epochDigest } from '../../main/core/ledger/epoch-digest.js';
 import { Ledger } from '../../main/core/ledger/ledger.js';
 import type { LedgerRecord } from '../../main/core/ledger/record.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
-import { epochOf } from '../../main/core/network/epochs.js';
+import { epochOf } from '../../main/core/receipts/epochs.js';
 import { tempDir } from '../helpers/fakes.js';
 import { testReceipt } from '../helpers/ledger.js';
 

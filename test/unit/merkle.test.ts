@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { leafHashOf, merkleProof, merkleRoot, verifyMerkleProof } from '../../main/core/network/merkle.js';
+import { leafHashOf, merkleProof, merkleRoot, verifyMerkleProof } from '../../main/core/receipts/merkle.js';
 
 // RFC 6962 reference vectors as published by transparency-dev/merkle (testonly/constants.go): the leaves, the root of
 // every tree of the first n of them, and the inclusion proofs of leaves 0 and 5 in the tree of 8.

@@ -8,8 +8,8 @@ import { Wallet, verifyTypedData } from 'ethers';
 import { EpochSchema, ReceiptSchema, RegistrationSchema, type Receipt, type TypedDataTypes } from '../../main/common/protocol.js';
 import { VoucherSchema } from '../../main/common/wallet.js';
 import { DelegatedRegisterRequestSchema, DELEGATION_TYPES, DelegationSchema, RevocationSchema } from '../../main/common/delegation.js';
-import { leafHash, verifyMerkleProof } from '../../main/core/network/merkle.js';
-import { bundleProblem, splitProblem } from '../../main/core/network/receipts.js';
+import { leafHash, verifyMerkleProof } from '../../main/core/receipts/merkle.js';
+import { bundleProblem, splitProblem } from '../../main/core/receipts/receipts.js';
 import { protocolVectors, VECTORS_FILE } from '../../scripts/protocol-vectors.js';
 
 interface SignedVector {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ReceiptSchema, SignedEpochSchema, type Receipt } from '../../common/protocol.js';
-import { leafHash, merkleProof, verifyMerkleProof } from '../network/merkle.js';
-import { epochProblem, splitProblem, type ReceiptExpectation } from '../network/receipts.js';
+import { leafHash, merkleProof, verifyMerkleProof } from '../receipts/merkle.js';
+import { epochProblem, splitProblem, type ReceiptExpectation } from '../receipts/receipts.js';
 import { receiptsOf, type ReceiptDetail } from './detail.js';
 import { LedgerSourceSchema } from './source.js';
 

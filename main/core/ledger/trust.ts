@@ -1,5 +1,5 @@
 import type { LedgerRecord } from './record.js';
-import { epochProblem } from '../network/receipts.js';
+import { epochProblem } from '../receipts/receipts.js';
 import { epochSigners } from './epoch-signers.js';
 
 /** What every ledger line is checked against at load: this device, and the coordinators it pinned. */

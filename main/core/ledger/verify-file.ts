@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { LogProblem } from '../fs/checksummed-log.js';
 import { decodeRecord } from '../fs/checksummed-log.js';
 import { fileLines } from '../fs/lines.js';
-import { bundleProblem, epochProblem, type ReceiptExpectation } from '../network/receipts.js';
+import { bundleProblem, epochProblem, type ReceiptExpectation } from '../receipts/receipts.js';
 import { dayName, epochKey, ReceiptDetail, receiptsOf } from './detail.js';
 import { LedgerRecordSchema } from './record.js';
 import { LedgerTotals } from './totals.js';

@@ -1,6 +1,6 @@
 import type { Epoch } from '../../common/protocol.js';
 import type { NetworkClient } from './client-types.js';
-import { epochProblem } from './receipts.js';
+import { epochProblem } from '../receipts/receipts.js';
 
 type ClaimEpoch = Pick<Epoch, 'deviceId' | 'firstSeq' | 'lastSeq' | 'totalWei'>;
 

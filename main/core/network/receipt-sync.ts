@@ -7,7 +7,7 @@ import type { ClientFile } from './client-file.js';
 import type { NetworkEvent } from './client-types.js';
 import { NetworkError } from './http.js';
 import type { CoordinatorLink } from './link.js';
-import { bundleProblem } from './receipts.js';
+import { bundleProblem } from '../receipts/receipts.js';
 
 export interface ReceiptSyncOptions {
   link: CoordinatorLink;

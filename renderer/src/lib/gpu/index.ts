@@ -4,4 +4,5 @@ export * as reference from './reference';
 export { CHECK_SIZES, DEFAULT_MEASURE, LADDERS, measureKernel, verifyKernel, type Measurement, type MeasureOptions } from './measure';
 export { problemFor, type Problem, type Size } from './problems';
 export { runGpuBenchmark, unsupportedReason, type BenchmarkOptions, type Progress } from './runner';
-export { compile, GpuError, NO_WEBGPU, openGpu, type GpuSession } from './session';
+export { NO_WEBGPU } from '../../../../main/common/webgpu';
+export { compile, GpuError, openGpu, type GpuSession } from './session';

@@ -1,9 +1,7 @@
 /** A WebGPU session: the adapter and device, waits that notice device loss, error scopes, and compiled kernels. */
-import type { AdapterInfo, GpuErrorCode } from '../../../../main/common/webgpu';
+import { NO_WEBGPU, type AdapterInfo, type GpuErrorCode } from '../../../../main/common/webgpu';
 import type { Kernel } from './kernels';
 import type { GPU, GPUAdapter, GPUComputePipeline, GPUDevice } from './webgpu-api';
-
-export const NO_WEBGPU = 'WebGPU not available on this machine';
 
 export class GpuError extends Error {
   constructor(
