@@ -135,6 +135,8 @@ test('the packaged resources hold every runtime dependency the agent needs, its 
   assert.deepEqual(readdirSync(app).sort(), ['dist', 'native', 'node_modules', 'package.json']);
   const maps = readdirSync(join(app, 'dist'), { recursive: true }).filter((file) => String(file).endsWith('.map'));
   assert.deepEqual(maps, [], 'source maps were packaged');
+  const onnxPlatforms = readdirSync(join(app, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6'));
+  assert.deepEqual(onnxPlatforms, [process.platform], "other platforms' onnxruntime libraries were packaged");
 
   // What the bundles import is declared as a runtime dependency (electron is the shell's runtime itself) and packaged.
   const imported = bundleImports(join(app, 'dist', 'main'));
