@@ -1,12 +1,14 @@
 import type { FleetCommand, FleetStatus, FleetWireCode, MemberReport, MemberView, PairingOffer } from '../../common/fleet.js';
 import { errorText, fail, ok, type Result } from '../../common/result.js';
 import type { Clock, Logger } from '../ports.js';
+import { BrokerLink } from './broker-transport.js';
 import { httpTransport, listenHttp } from './http-transport.js';
 import { loadIdentity } from './identity.js';
 import { fleetInbound } from './inbound.js';
 import { announceMdns, FleetDoor, lanAddresses, type Announce, type FleetDoorSettings, type Listen } from './listener.js';
 import { fleetOutbound } from './outbound.js';
 import { PairingWindow, keyCheck, parsePairingCode } from './pairing-code.js';
+import { eitherPath } from './paths.js';
 import { PeerBook, type PeerRecord } from './peer-book.js';
 import { ReplayGuard } from './replay.js';
 import { Sealer } from './seal.js';
@@ -39,8 +41,11 @@ const OFF: { ok: false; error: FleetFailure } = fail(
   'Fleet pairing is turned off on this machine. Turn it on in the settings, then try again.',
 );
 
+/** The door's settings, and the broker the user chose (null or absent: none). */
+export type FleetSettings = FleetDoorSettings & { broker?: string | null | undefined };
+
 export interface Fleet {
-  follow(settings: FleetDoorSettings): Promise<void>;
+  follow(settings: FleetSettings): Promise<void>;
   status(): Promise<FleetStatus>;
   pair(): Result<PairingOffer, FleetFailure['code']>;
   join(address: string, code: string): Promise<Result<MemberView, FleetFailure['code']>>;
@@ -77,8 +82,6 @@ export async function openFleet(d: FleetDeps): Promise<Fleet> {
   const sealer = new Sealer(identity);
   const replay = new ReplayGuard(now);
   const pairing = new PairingWindow(now);
-  const transport = d.transport ?? httpTransport;
-  const ask = fleetOutbound(sealer, replay, transport, now);
   const inbound = fleetInbound({
     sealer,
     replay,
@@ -91,6 +94,16 @@ export async function openFleet(d: FleetDeps): Promise<Fleet> {
     apply: d.apply,
     told: d.told,
   });
+  const broker = new BrokerLink({
+    sealer,
+    inbound,
+    peers: () => book.all().flatMap((peer) => (peer.revokedAt === null ? [peer.id] : [])),
+    logger: d.logger,
+    told: d.told,
+  });
+  book.watch(() => void broker.refresh());
+  const transport = d.transport ?? eitherPath(httpTransport, broker);
+  const ask = fleetOutbound(sealer, replay, transport, now);
   const door = new FleetDoor(inbound, d.listen ?? listenHttp, d.announce ?? announceMdns, d.name, d.logger);
 
   /** One member asked for its status now; a failure is shown with its reason. */
@@ -111,6 +124,7 @@ export async function openFleet(d: FleetDeps): Promise<Fleet> {
   return {
     async follow(settings) {
       const was = door.port !== null;
+      await broker.follow(settings.enabled ? (settings.broker ?? null) : null);
       try {
         await door.follow(settings);
       } catch (error) {
@@ -222,6 +236,8 @@ export async function openFleet(d: FleetDeps): Promise<Fleet> {
       );
     },
 
-    close: () => door.close(),
+    close: async () => {
+      await Promise.all([door.close(), broker.close()]);
+    },
   };
 }

@@ -20,7 +20,7 @@ import type { FleetInbound, FleetListener, FleetTransport } from './transport.js
  */
 const HELLO_PATH = `${FLEET_HTTP_PATH}/hello`;
 /** A frame's JSON: the box is base64 of at most FLEET_MAX_FRAME_BYTES, plus names and a nonce. */
-const MAX_BODY = Math.ceil((FLEET_MAX_FRAME_BYTES * 4) / 3) + 1024;
+export const MAX_BODY = Math.ceil((FLEET_MAX_FRAME_BYTES * 4) / 3) + 1024;
 /** A peer on the same network answers in milliseconds; a poll of a machine that went away must not hang the view. */
 const SEND_TIMEOUT_MS = 4_000;
 

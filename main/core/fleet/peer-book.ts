@@ -29,6 +29,7 @@ const PeersFileSchema = z.object({ peers: z.array(PeerRecordSchema).max(10_000) 
 
 export class PeerBook {
   private readonly writes = new SerialQueue();
+  private readonly watchers = new Set<() => void>();
 
   private constructor(
     private readonly file: string,
@@ -61,7 +62,13 @@ export class PeerBook {
   async put(record: PeerRecord): Promise<PeerRecord> {
     this.peers.set(record.id, record);
     await this.save();
+    for (const watcher of this.watchers) watcher();
     return record;
+  }
+
+  /** Called after each pairing or revocation is kept (the broker path follows who is paired). */
+  watch(watcher: () => void): void {
+    this.watchers.add(watcher);
   }
 
   /** A message came from it just now: remembered in memory, kept with the next change (not a write per poll). */

@@ -20,7 +20,7 @@ export class Sealer {
 
   constructor(readonly self: FleetIdentity) {}
 
-  private key(peer: string, from: string, to: string): Buffer {
+  private secret(peer: string): Buffer {
     let secret = this.shared.get(peer);
     if (!secret) {
       secret = diffieHellman({ privateKey: this.self.privateKey, publicKey: publicKeyOf(peer) });
@@ -28,7 +28,19 @@ export class Sealer {
       if (this.shared.size >= 4096) this.shared.clear();
       this.shared.set(peer, secret);
     }
-    return Buffer.from(hkdfSync('sha256', secret, SALT, `key\n${from}\n${to}`, 32));
+    return secret;
+  }
+
+  private key(peer: string, from: string, to: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.secret(peer), SALT, `key\n${from}\n${to}`, 32));
+  }
+
+  /**
+   * A name for the messages of one kind from `from` to `to` (one of them this machine): from the pair's agreement, so
+   * only the two can tell whose it is; a broker sees neither key nor name (broker-transport.ts).
+   */
+  channel(peer: string, kind: string, from: string, to: string): string {
+    return Buffer.from(hkdfSync('sha256', this.secret(peer), SALT, `channel\n${kind}\n${from}\n${to}`, 16)).toString('base64url');
   }
 
   /** A frame for `peer` holding `envelope`. */

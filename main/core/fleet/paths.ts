@@ -1,0 +1,30 @@
+import type { FleetTransport } from './transport.js';
+
+/**
+ * Two ways to a peer: the direct path (the local network) and, when the user set one, the broker. A frame goes the
+ * way that last worked for its peer (direct until the broker has carried one), and the other way when that one
+ * cannot reach it; a coded refusal (revoked, replayed…) is the peer's answer and is not tried again. Pairing (hello)
+ * is direct only. Retrying the very same frame is safe: if the first try did arrive, its copy is refused as replayed.
+ */
+export function eitherPath(direct: FleetTransport, broker: FleetTransport & { readonly on: boolean }): FleetTransport {
+  const viaBroker = new Set<string>();
+  return {
+    hello: (address) => direct.hello(address),
+    async send(address, frame) {
+      if (!broker.on) return direct.send(address, frame);
+      const order = viaBroker.has(frame.to) ? [broker, direct] : [direct, broker];
+      let sent = await order[0]!.send(address, frame);
+      let by = order[0];
+      if (!sent.ok && sent.error.code === 'UNREACHABLE') {
+        sent = await order[1]!.send(address, frame);
+        by = order[1];
+      }
+      // Whichever path got an answer (a refusal is one too) goes first next time.
+      if (sent.ok || sent.error.code !== 'UNREACHABLE') {
+        if (by === broker) viaBroker.add(frame.to);
+        else viaBroker.delete(frame.to);
+      }
+      return sent;
+    },
+  };
+}
