@@ -1,4 +1,5 @@
 import { settingsText } from './en-settings.js';
+import { fleetText } from './en-fleet.js';
 import { deviceControlText } from './en-devices.js';
 import { walletDoneText, walletText } from './en-wallet.js';
 
@@ -8,7 +9,15 @@ export const plural = (n: number, one: string, many: string): string => `${n} ${
 /** Every user-facing string of the UI, in one place. */
 export const t = {
   appName: 'Synor Contributor',
-  nav: { dashboard: 'Dashboard', devices: 'Devices', wallet: 'Wallet', earnings: 'Earnings', settings: 'Settings', activity: 'Activity' },
+  nav: {
+    dashboard: 'Dashboard',
+    devices: 'Devices',
+    wallet: 'Wallet',
+    earnings: 'Earnings',
+    fleet: 'Fleet',
+    settings: 'Settings',
+    activity: 'Activity',
+  },
   notFound: {
     title: 'Page not found',
     text: 'There is no page at this address. It may come from an old link or a typing mistake.',
@@ -77,6 +86,7 @@ export const t = {
     skip: 'Later',
   },
   settings: settingsText,
+  fleet: fleetText,
   devices: {
     title: 'Devices',
     detecting: 'Detecting your hardware…',

@@ -2,7 +2,7 @@
  * The page's address as a hash route: `#/<view>[/<section>][?<name>=<value>…]`, e.g. `#/settings/power` or
  * `#/earnings?range=week`. Pure, so the rules are tested without a page; `state/nav.svelte.ts` follows the address.
  */
-export const VIEWS = ['dashboard', 'devices', 'wallet', 'earnings', 'settings', 'activity'] as const;
+export const VIEWS = ['dashboard', 'devices', 'wallet', 'earnings', 'fleet', 'settings', 'activity'] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface Route {
