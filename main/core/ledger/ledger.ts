@@ -127,7 +127,7 @@ export class Ledger {
   /**
    * Checks every line written since the index against `problemOf` (signature, device, amounts) and counts the good
    * ones. When the checked part no longer hashes as the index says (edited, or no index), every line is checked
-   * again. Lines that fail are never counted: they move, with their reasons, to `<ledger>.set-aside-<time>`, and the
+   * again (past HASH_ON_START that part is hashed in the background, and `auditIndex` checks again). Lines that fail are never counted: they move, with their reasons, to `<ledger>.set-aside-<time>`, and the
    * ledger is rewritten without them (other lines, damaged ones included, stay byte for byte).
    */
   verify(problemOf: LineCheck, now: number, progress?: Progress): Promise<SetAsideReport | null> {
