@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { z } from 'zod';
 import { FleetWireErrorSchema, FrameSchema, type FleetWireCode, type Frame } from '../../common/fleet.js';
 import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { SerialQueue } from '../../common/serial.js';
-import { downloadError } from '../network/download.js';
+import { connectionWords } from '../../common/connection-words.js';
 import type { Logger } from '../ports.js';
 import { MAX_BODY } from './http-transport.js';
 import type { Sealer } from './seal.js';
@@ -12,7 +13,7 @@ import type { FleetInbound, FleetTransport } from './transport.js';
 /**
  * The broker path (issue 29 item 5): for machines that cannot reach each other directly, both dial out to an MQTT
  * broker the user chose and trade the same sealed frames there. The broker sees only sizes and timing: payloads are
- * the paired boxes, and each topic is a name only the two machines of a pair can derive (Sealer.channel), one for
+ * the paired boxes without the machines' keys, and each topic is a name only the two machines of a pair can derive (Sealer.channel), one for
  * questions and one for answers per direction. An answer carries its question's MQTT 5 correlation data. Pairing
  * itself stays on one network (hello is not offered here).
  */
@@ -25,6 +26,7 @@ const CORRELATION_BYTES = 16;
 
 type Kind = 'ask' | 'answer';
 type Answer = Result<Frame, FleetWireCode>;
+type FleetWireError = z.infer<typeof FleetWireErrorSchema>;
 
 export interface BrokerDeps {
   sealer: Sealer;
@@ -35,13 +37,23 @@ export interface BrokerDeps {
   told(message: string): void;
 }
 
-const parseJson = (payload: Buffer): unknown => {
+/** On the broker a frame travels without its names: the topic already tells the two machines who sent it to whom. */
+const wire = ({ v, nonce, box }: Frame): string => JSON.stringify({ v, nonce, box });
+
+/** The frame a payload on a pair's topic stands for, its names put back; anything else is undefined. */
+function frameOf(payload: Buffer, from: string, to: string): Frame | FleetWireError | undefined {
+  let json: unknown;
   try {
-    return JSON.parse(payload.toString('utf8'));
+    json = JSON.parse(payload.toString('utf8'));
   } catch {
     return undefined;
   }
-};
+  if (typeof json !== 'object' || json === null) return undefined;
+  const frame = FrameSchema.safeParse({ ...json, from, to });
+  if (frame.success) return frame.data;
+  const error = FleetWireErrorSchema.safeParse(json);
+  return error.success ? error.data : undefined;
+}
 
 /** The broker's host, as a user recognises it in a sentence (never its password). */
 const hostOf = (url: string): string => {
@@ -125,7 +137,7 @@ export class BrokerLink implements FleetTransport {
         },
       });
     });
-    client.publish(this.topic(frame.to, 'ask', true), JSON.stringify(frame), { qos: 0, properties: { correlationData: correlation } });
+    client.publish(this.topic(frame.to, 'ask', true), wire(frame), { qos: 0, properties: { correlationData: correlation } });
     return answer;
   }
 
@@ -155,7 +167,7 @@ export class BrokerLink implements FleetTransport {
       if (this.client !== client || this.state === 'down') return;
       this.state = 'down';
       this.d.told(
-        `The fleet’s message broker at ${host} cannot be reached${error ? ` (${downloadError(error)})` : ''}. Machines on this network still reach each other directly; check the broker's address in the fleet settings.`,
+        `The fleet’s message broker at ${host} cannot be reached${error ? ` (${connectionWords(error)})` : ''}. Machines on this network still reach each other directly; check the broker's address in the fleet settings.`,
       );
     };
     client.on('error', down);
@@ -194,7 +206,7 @@ export class BrokerLink implements FleetTransport {
 
   /**
    * Whatever arrives on a topic is untrusted (anyone the broker lets publish there could have sent it): too large, not
-   * JSON, without a correlation or not from the topic's peer, it is dropped unanswered, so the broker cannot be made
+   * JSON, without a correlation or not a frame, it is dropped unanswered, so the broker cannot be made
    * to echo junk. A question goes through the same inbound checks as on the direct path.
    */
   private async receive(topic: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
@@ -202,12 +214,11 @@ export class BrokerLink implements FleetTransport {
       const entry = this.topics.get(topic);
       const correlation = packet.properties?.correlationData;
       if (!entry || payload.length > MAX_BODY || !Buffer.isBuffer(correlation) || correlation.length !== CORRELATION_BYTES) return;
-      const json = parseJson(payload);
-      if (entry.kind === 'answer') return this.answered(entry.peer, correlation, json);
-      const frame = FrameSchema.safeParse(json);
-      if (!frame.success || frame.data.from !== entry.peer || frame.data.to !== this.d.sealer.self.id) return;
-      const answer = await this.d.inbound.frame(frame.data, 'broker');
-      this.client?.publish(this.topic(entry.peer, 'answer', true), JSON.stringify(answer.ok ? answer.value : answer.error), {
+      const got = frameOf(payload, entry.peer, this.d.sealer.self.id);
+      if (entry.kind === 'answer') return this.answered(entry.peer, correlation, got);
+      if (got === undefined || !('box' in got)) return;
+      const answer = await this.d.inbound.frame(got, 'broker');
+      this.client?.publish(this.topic(entry.peer, 'answer', true), answer.ok ? wire(answer.value) : JSON.stringify(answer.error), {
         qos: 0,
         properties: { correlationData: correlation },
       });
@@ -217,12 +228,9 @@ export class BrokerLink implements FleetTransport {
   }
 
   /** An answer settles the question it names, if that question went to this peer and still waits. */
-  private answered(peer: string, correlation: Buffer, json: unknown): void {
+  private answered(peer: string, correlation: Buffer, got: Frame | FleetWireError | undefined): void {
     const question = this.waiting.get(correlation.toString('hex'));
-    if (!question || question.peer !== peer) return;
-    const frame = FrameSchema.safeParse(json);
-    if (frame.success) return question.settle(ok(frame.data));
-    const error = FleetWireErrorSchema.safeParse(json);
-    if (error.success) question.settle({ ok: false, error: error.data });
+    if (!question || question.peer !== peer || got === undefined) return;
+    question.settle('box' in got ? ok(got) : { ok: false, error: got });
   }
 }
