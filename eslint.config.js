@@ -57,8 +57,8 @@ const DEVNET_CORE_ENTRY_POINTS = [
   'paths',
   'fs/atomic',
   'fs/checksummed-log',
-  'runtime/onnx-model',
-  'runtime/model-graph',
+  'onnx/onnx-model',
+  'onnx/model-graph',
   'economics/rewards',
   'receipts/epochs',
   'wallet/chain',
@@ -73,6 +73,44 @@ const CLI_CORE_ENTRY_POINTS = ['paths', 'server/local-address'];
 const cliReachesIntoCore = {
   regex: `^(\\.{1,2}/)+core/(?!(${CLI_CORE_ENTRY_POINTS.join('|')})\\.js$)`,
   message: `The synor command talks to the agent over its API: from core it may import only ${CLI_CORE_ENTRY_POINTS.join(', ')}.`,
+};
+
+/**
+ * Inside core, each folder imports only the sibling folders listed (files at core's top level, such as ports.ts, are
+ * not folders): dependencies point one way, and a new arrow is a decision made here, not an accident. Receipts sit
+ * below both the network client and the ledger; the native addon's loader and the ONNX model files below everything
+ * that loads them.
+ */
+const CORE_FOLDERS = {
+  economics: [],
+  fleet: ['fs', 'server', 'settings'],
+  fs: [],
+  hardware: ['fs', 'native', 'onnx'],
+  ledger: ['economics', 'fs', 'receipts'],
+  lock: ['network'],
+  monitor: ['native', 'scheduler'],
+  native: [],
+  network: ['economics', 'fs', 'ledger', 'receipts', 'wallet'],
+  notices: [],
+  onnx: [],
+  policy: [],
+  receipts: ['economics'],
+  runtime: ['fs', 'native', 'network', 'onnx'],
+  scheduler: ['hardware', 'network', 'runtime'],
+  server: ['fs'],
+  settings: ['fs'],
+  wallet: ['fs'],
+};
+const siblingsOnly = (folder) => ({
+  regex: `^\\.\\./(?!(${CORE_FOLDERS[folder].join('|')})/)[a-z-]+/`,
+  message: `core/${folder}/ may import only these core folders: ${CORE_FOLDERS[folder].join(', ') || 'none'} (eslint.config.js, CORE_FOLDERS).`,
+});
+const coreOutward = [outward('electron'), outward('preload'), outward('renderer'), coreReachesIntoDevnet];
+/** Pure folders: no OS, no network, no clock of their own. */
+const PURE = ['policy', 'economics'];
+const pureGroup = {
+  group: ['node:*', 'ws', 'electron', 'ethers', 'systeminformation', 'onnxruntime-node'],
+  message: 'Policy and economics are pure: no runtime-specific imports.',
 };
 
 export default tseslint.config(
@@ -105,21 +143,13 @@ export default tseslint.config(
       outward('renderer'),
     ],
   ),
-  layer(['main/core/**'], [electronBan], [outward('electron'), outward('preload'), outward('renderer'), coreReachesIntoDevnet]),
-  // Policy and economics are pure functions of their inputs: no OS, no network, no clock of their own.
-  layer(
-    ['main/core/policy/**', 'main/core/economics/**'],
-    [electronBan],
-    [
-      {
-        group: ['node:*', 'ws', 'electron', 'ethers', 'systeminformation', 'onnxruntime-node'],
-        message: 'Policy and economics are pure: no runtime-specific imports.',
-      },
-      outward('electron'),
-      outward('preload'),
-      outward('renderer'),
-      outward('devnet'),
-    ],
+  layer(['main/core/**'], [electronBan], coreOutward),
+  ...Object.keys(CORE_FOLDERS).map((folder) =>
+    layer(
+      [`main/core/${folder}/**`],
+      [electronBan],
+      [...(PURE.includes(folder) ? [pureGroup, outward('devnet')] : []), ...coreOutward, siblingsOnly(folder)],
+    ),
   ),
   layer(['main/devnet/**'], [electronBan], [outward('electron'), outward('preload'), outward('renderer'), devnetReachesIntoCore]),
   layer(

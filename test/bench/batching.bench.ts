@@ -3,7 +3,7 @@
 // (maxBatch 1) and at the default maxBatch. Leasing held at most 3 tasks per job host, so no batch was larger, whatever
 // maxBatch said (1.13× in issue 32's run).
 import { cpus, loadavg } from 'node:os';
-import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { matMulModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { decided, matmulTask, ModelServer, running, testScheduler } from '../unit/runtime-fixtures.js';
 
 console.log(

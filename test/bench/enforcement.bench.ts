@@ -5,7 +5,7 @@ import { cpus, loadavg, setPriority } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { cpuMs, isStopped, rssBytes } from '../../main/core/runtime/process-control.js';
 import { tempDir } from '../helpers/fakes.js';
 import { slowModel } from '../helpers/slow-model.js';

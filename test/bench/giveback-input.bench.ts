@@ -15,7 +15,7 @@ import { Monitor } from '../../main/core/monitor/monitor.js';
 import { linuxPower, linuxSampler, nodeIdle } from '../../main/core/monitor/node-sources.js';
 import { systemClock } from '../../main/core/node-ports.js';
 import { decide } from '../../main/core/policy/decide.js';
-import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { encodeModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { isStopped } from '../../main/core/runtime/process-control.js';
 import { fakePorts } from '../helpers/fakes.js';
 import { startXvfb, x11Missing } from '../helpers/xvfb.js';

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { defaultHostEntry, JobHost } from '../../main/core/runtime/host.js';
 import { cpuMs } from '../../main/core/runtime/process-control.js';
 import type { Task, TaskResult } from '../../main/common/task.js';
-import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { matMulModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import type { TaskSource } from '../../main/core/scheduler/scheduler.js';
 import { tempDir } from '../helpers/fakes.js';
 import { perThreadMs, threadCpuNs } from '../helpers/thread-cpu.js';

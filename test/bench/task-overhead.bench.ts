@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { DevnetReadySchema } from '../../main/common/devnet.js';
 import type { Task } from '../../main/common/task.js';
 import { linkScheduler } from '../../main/core/network/scheduler-link.js';
-import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { matMulModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import type { ResultSink, TaskSource } from '../../main/core/scheduler/types.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { testDevice } from '../integration/support/network.js';

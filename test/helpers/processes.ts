@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { loadAddon } from '../../main/core/hardware/native-probe.js';
+import { loadAddon } from '../../main/core/native/addon-load.js';
 
 /** Whether job hosts get PR_SET_PDEATHSIG here (Linux, with a native addon that has it). */
 export const hasParentDeathSignal = (): boolean =>

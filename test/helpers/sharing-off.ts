@@ -1,7 +1,7 @@
 // Tasks held on a job host (one running, the rest sent behind it) when the user's own pause, then sharing off, come:
 // shared by the sharing-off integration test, which asserts on it, and the soak case, which reports it.
 import type { Decision, ReasonCode } from '../../main/common/policy.js';
-import { seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { PIPELINE_DEPTH } from '../../main/core/scheduler/state.js';
 import { decided, matmulTask, ModelServer, running, testScheduler, until, type Outcome } from '../unit/runtime-fixtures.js';
 import { slowModel } from './slow-model.js';

@@ -1,4 +1,4 @@
-import { encodeModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { encodeModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 
 /** `layers` chained 512×512 MatMuls on a [rows, 512] input: long enough to suspend or kill mid-run. */
 export function slowModel(layers: number): Uint8Array {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Decision, DeviceDecision } from '../../main/common/policy.js';
-import { seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { leftAfter } from '../helpers/processes.js';
 import { slowModel } from '../helpers/slow-model.js';
 import { decided, matmulTask, ModelServer, running, testScheduler, until, type Outcome } from '../unit/runtime-fixtures.js';

@@ -1,7 +1,7 @@
 // Per-device control under churn (issue 28, item 6): the processor switched off and on again and again while a second
 // device keeps working. Every task ends exactly once, with its result or given back with a reason; no job host is left.
 import type { Decision, DeviceDecision } from '../../main/common/policy.js';
-import { matMulModel, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { matMulModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { leftAfter } from '../helpers/processes.js';
 import { decided, matmulTask, ModelServer, running, testScheduler, until, type Outcome } from '../unit/runtime-fixtures.js';
 import { clean, type SoakCase } from './case.js';

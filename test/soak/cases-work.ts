@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Task, TaskResult } from '../../main/common/task.js';
 import { contribute } from '../integration/support/contribute.js';
 import { Outbox, OutboxEntrySchema } from '../../main/core/network/outbox.js';
-import { matMulModel } from '../../main/core/runtime/onnx-model.js';
+import { matMulModel } from '../../main/core/onnx/onnx-model.js';
 import { MemoryLogger } from '../helpers/fakes.js';
 import { ROOT, waitForLine } from '../helpers/headless.js';
 import { gone, hasParentDeathSignal, leftAfter, processState } from '../helpers/processes.js';

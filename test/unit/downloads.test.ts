@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { isLoopbackHost, isPublicAddress } from '../../main/core/network/public-address.js';
 import { ModelCache, NOT_WANTED, REFUSED_SOURCE } from '../../main/core/runtime/model-cache.js';
-import { seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
 import { decided, matmulTask, running, sha256, testRuntime, testScheduler } from './runtime-fixtures.js';
 

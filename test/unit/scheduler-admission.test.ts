@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Task } from '../../main/common/task.js';
-import { seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { decided, matmulTask, running, testScheduler, until, type Outcome } from './runtime-fixtures.js';
 
 const GiB = 1024 ** 3;

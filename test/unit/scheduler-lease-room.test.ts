@@ -7,7 +7,7 @@ import type { Task } from '../../main/common/task.js';
 import { applyDecision } from '../../main/core/scheduler/enforcement.js';
 import { leaseRoom } from '../../main/core/scheduler/lease-room.js';
 import { PIPELINE_DEPTH, SchedulerState } from '../../main/core/scheduler/state.js';
-import { seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { fakePorts } from '../helpers/fakes.js';
 import { decided, matmulTask, running, testRuntime, type DeviceLimits } from './runtime-fixtures.js';
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, mock, test } from 'node:test';
 import type { Task } from '../../main/common/task.js';
-import { seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import type { TaskSource } from '../../main/core/scheduler/scheduler.js';
 import { decided, matmulTask, ModelServer, running, testScheduler } from './runtime-fixtures.js';
 

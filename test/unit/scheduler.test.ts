@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { after, before, describe, it } from 'node:test';
-import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/runtime/onnx-model.js';
+import { encodeModel, matMulModel, referenceMatMul, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { cpuMs, isStopped } from '../../main/core/runtime/process-control.js';
 import type { Scheduler } from '../../main/core/scheduler/scheduler.js';
 import { PIPELINE_DEPTH } from '../../main/core/scheduler/state.js';

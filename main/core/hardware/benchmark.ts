@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { BenchmarkProgress } from '../../common/hardware.js';
-import { matMulIntegerModel, matMulModel, seededFloats } from '../runtime/onnx-model.js';
+import { matMulIntegerModel, matMulModel, seededFloats } from '../onnx/onnx-model.js';
 import type { CpuMeasurement } from './classify.js';
 
 export interface BenchmarkOptions {

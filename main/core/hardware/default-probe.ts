@@ -1,6 +1,6 @@
 import { createFallbackProbe, type FallbackProbeOptions } from './fallback-probe.js';
 import { createIsolatedProbe, type IsolatedProbeOptions } from './isolated-probe.js';
-import { loadAddon, packageRoot } from './addon-load.js';
+import { loadAddon, packageRoot } from '../native/addon-load.js';
 import type { NativeProbeOptions } from './native-probe.js';
 import type { HardwareProbe } from './probe.js';
 

@@ -5,7 +5,7 @@
  * What starts the driver calls' child runs first: Node takes ~100 ms to start it, which then overlaps the setting up
  * of the rest (detect-run.ts, evaluated only once imported: zod and its schemas, the parsers).
  */
-import { loadAddon, packageRoot } from './addon-load.js';
+import { loadAddon, packageRoot } from '../native/addon-load.js';
 import { startProbeChild } from './probe-child-start.js';
 
 const args = new Set(process.argv.slice(2));

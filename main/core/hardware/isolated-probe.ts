@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ProviderInfo } from '../../common/hardware.js';
-import type { Addon } from './addon-load.js';
+import type { Addon } from '../native/addon-load.js';
 import { createNativeProbe, type NativeProbeOptions } from './native-probe.js';
 import { ProbeReplySchema, type ProbeCall } from './probe-child-protocol.js';
 import { startProbeChild } from './probe-child-start.js';

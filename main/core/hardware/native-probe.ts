@@ -13,7 +13,7 @@ import {
   type ProviderInfo,
   type VendorReport,
 } from '../../common/hardware.js';
-import type { Addon } from './addon-load.js';
+import type { Addon } from '../native/addon-load.js';
 import { namedByPciId, sysfsPciDevice } from './gpu-name.js';
 import { probeIntelDrm } from './intel-drm.js';
 import { osCpuModel } from './cpu-model.js';
@@ -61,9 +61,6 @@ const RawCpuSchema = z.object({
   features: z.array(z.string()),
   sources: z.partialRecord(CpuFieldSchema, z.string()),
 });
-
-// The loader moved to addon-load.ts (the probe child loads it without this module's schemas); older importers use it from here.
-export { loadAddon, packageRoot, type Addon, type AddonLoad } from './addon-load.js';
 
 export interface NativeProbeOptions {
   /** Library names or paths tried in order until one loads; defaults honour SYNOR_NVML_LIBRARY / SYNOR_ROCM_SMI_LIBRARY. */

@@ -4,7 +4,7 @@
  * the addon is loaded from; each request that arrives over IPC is one addon call, answered with its raw value
  * (native-probe.ts, in the agent, parses it). Kept small so it starts fast. It ends with its parent's channel.
  */
-import { loadAddon } from './addon-load.js';
+import { loadAddon } from '../native/addon-load.js';
 import type { ProbeReply, ProbeRequest } from './probe-child-protocol.js';
 
 const loaded = loadAddon(process.argv[2] ?? null);

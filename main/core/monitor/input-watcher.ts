@@ -4,7 +4,7 @@
  * screen saver extension's idle counter for the tick. Elsewhere (Wayland, Windows, macOS, no addon) there is no
  * watcher yet and the tick's idle sample stands alone (README: which API each would use).
  */
-import { loadAddon } from '../hardware/addon-load.js';
+import { loadAddon } from '../native/addon-load.js';
 import type { InputWatcher } from '../ports.js';
 
 /** What native/src/input.cc adds to the addon: a number on success, a string saying why not. */

@@ -37,16 +37,3 @@ export function openDownload(url: URL, o: DownloadOptions): Promise<IncomingMess
     req.end();
   });
 }
-
-/** What stopped a download, in plain words (no error codes). */
-export function downloadError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (error instanceof NotPublicError) return error.message;
-  if (code === 'ECONNREFUSED') return 'the server refused the connection';
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return 'the connection was cut';
-  if (code === 'ETIMEDOUT') return 'the server did not answer';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return "the server's name could not be found";
-  if (code === 'ENETUNREACH' || code === 'EHOSTUNREACH') return 'the server cannot be reached from this network';
-  if (error instanceof Error && !code) return error.message;
-  return 'the connection failed';
-}

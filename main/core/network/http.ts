@@ -4,7 +4,7 @@ import { ErrorReplySchema } from '../../common/protocol.js';
 import { encodeFrame, FRAME_CONTENT_TYPE } from '../../common/frame.js';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { downloadError } from './download.js';
+import { connectionWords } from '../../common/connection-words.js';
 
 /** Every way talking to a coordinator can fail, as a code the status line and the retry logic understand. */
 export type NetworkErrorCode =
@@ -157,7 +157,7 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
     if (timeout.aborted)
       throw new NetworkError('TIMEOUT', `No complete reply from ${url.host} within ${Math.round(o.timeoutMs / 1000)} s.`);
     // In words: the status line shows it, and "(ECONNREFUSED)" tells a user nothing.
-    throw new NetworkError('OFFLINE', `Cannot reach ${url.host}: ${downloadError(error)}.`);
+    throw new NetworkError('OFFLINE', `Cannot reach ${url.host}: ${connectionWords(error)}.`);
   }
   o.measured?.({
     sentBytes: frame ? frame.size : json === undefined ? 0 : Buffer.byteLength(json),

@@ -9,7 +9,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { DTypeSchema, type DType } from '../../common/task.js';
 import type { HostMessage, Provider, RunRequest } from './host-protocol.js';
 import { HostError } from './host-threads.js';
-import { readModelGraph, type ModelGraph } from './model-graph.js';
+import { readModelGraph, type ModelGraph } from '../onnx/model-graph.js';
 import { executionProviders, firstLine } from './providers.js';
 
 /** onnxruntime, loaded by the worker once its thread's priority is lowered. */

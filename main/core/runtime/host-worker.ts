@@ -11,7 +11,7 @@ import { tensorBuffers, type HostMessage, type HostTensor, type RunRequest } fro
 import { WarmSessions, type Ort, type Warm } from './host-sessions.js';
 import { HostError, type FromWorker, type ToWorker } from './host-threads.js';
 import { BufferPool } from './frames.js';
-import { countOperations } from './model-graph.js';
+import { countOperations } from '../onnx/model-graph.js';
 import { lowerThisThread } from './process-control.js';
 import { firstLine } from './providers.js';
 

@@ -4,7 +4,8 @@ import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises
 import { join } from 'node:path';
 import { fail, ok, type Result } from '../../common/result.js';
 import type { ModelRef } from '../../common/task.js';
-import { downloadError, openDownload } from '../network/download.js';
+import { connectionWords } from '../../common/connection-words.js';
+import { openDownload } from '../network/download.js';
 import type { LinkMeter } from '../network/link-meter.js';
 import { NotPublicError } from '../network/public-address.js';
 import type { Clock, Logger } from '../ports.js';
@@ -173,7 +174,7 @@ export class ModelCache {
       }
       const got = (await stat(part).catch(() => undefined))?.size ?? 0;
       return unavailable(
-        `download of ${url.host}${url.pathname} stopped at ${got} of ${ref.size} bytes (${downloadError(e)}); the next try resumes`,
+        `download of ${url.host}${url.pathname} stopped at ${got} of ${ref.size} bytes (${connectionWords(e)}); the next try resumes`,
       );
     }
   }

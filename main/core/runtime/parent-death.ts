@@ -1,4 +1,4 @@
-import { loadAddon } from '../hardware/native-probe.js';
+import { loadAddon } from '../native/addon-load.js';
 
 /** How the agent tells a job host whose child it is (host.ts sets it; job-host.ts reads it). */
 export const AGENT_PID_ENV = 'SYNOR_AGENT_PID';

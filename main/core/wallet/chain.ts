@@ -3,7 +3,7 @@ import { errorText } from '../../common/result.js';
 import type { ChainSettings, ClaimRecord, Voucher } from '../../common/wallet.js';
 import type { Clock } from '../ports.js';
 import { PAYOUT_ABI, TOKEN_ABI } from '../../common/payout-abi.js';
-import { downloadError as connectionWords } from '../network/download.js';
+import { connectionWords } from '../../common/connection-words.js';
 import { WalletError } from './errors.js';
 
 const payoutInterface = new Interface(PAYOUT_ABI);

@@ -3,7 +3,7 @@ import { formatAmount } from '../../common/money.js';
 import { errorText } from '../../common/result.js';
 import type { ChainSettings, ClaimRecord, KeyWorkProgress, Voucher, WalletView } from '../../common/wallet.js';
 import type { Clock, Logger } from '../ports.js';
-import { downloadError as connectionWords } from '../network/download.js';
+import { connectionWords } from '../../common/connection-words.js';
 import { connectChain, type Balances, type ChainClient } from './chain.js';
 import { checkVoucher, type ClaimContext } from './claim-check.js';
 import { WalletError } from './errors.js';

@@ -5,7 +5,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadAddon } from '../../../main/core/hardware/native-probe.js';
+import { loadAddon } from '../../../main/core/native/addon-load.js';
 
 if (process.send === undefined) {
   fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
