@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { computeAddress, hexlify } from 'ethers';
@@ -8,8 +9,8 @@ import { epochDigest } from './epoch-digest.js';
 /**
  * Who signed many epochs at once, for a first check of a long ledger (a week is 10,080 epochs; ethers' recovery, pure
  * JavaScript, takes ~3 ms each). The public keys are recovered by libsecp256k1 (tiny-secp256k1, WebAssembly, ~7×
- * faster) in a worker thread, so the agent's own thread stays free and the module's memory (~9 MB) is given back
- * once the check is over. The worker is plain CommonJS evaluated from a string, loading the module by absolute path,
+ * faster) in worker threads, so the agent's own thread stays free and the module's memory (~9 MB a worker) is given
+ * back once the check is over. The worker is plain CommonJS evaluated from a string, loading the module by absolute path,
  * so it runs the same from source and from either bundle (as wallet/keystore-worker.ts does).
  */
 
@@ -37,38 +38,48 @@ function modulePath(name: string): string {
 
 /** How long an idle worker is kept for the next batch before its memory is given back. */
 const IDLE_MS = 2_000;
+/**
+ * Workers a batch is shared among: every core, up to 4. The check is a one-off (a first start, an edited index);
+ * recovery is most of its time, and the agent's own thread meanwhile reads and hashes the next batch.
+ */
+const POOL = Math.max(1, Math.min(4, availableParallelism()));
 interface Recoverer {
   thread: Worker;
   idle: NodeJS.Timeout | null;
   /** Who waits for each batch sent, in order. */
   queue: ((keys: Uint8Array | Error) => void)[];
 }
-let worker: Recoverer | null = null;
+const pool: (Recoverer | null)[] = [];
 
-function recover(digests: Uint8Array<ArrayBuffer>, signatures: Uint8Array<ArrayBuffer>, count: number): Promise<Uint8Array> {
-  if (!worker) {
-    const thread = new Worker(WORKER_CODE, { eval: true, workerData: { secp: modulePath('tiny-secp256k1') } });
-    const w: Recoverer = { thread, idle: null, queue: [] };
-    const fail = (error: Error): void => {
-      if (worker === w) worker = null;
-      for (const answer of w.queue.splice(0)) answer(error);
-    };
-    thread.on('message', (keys: Uint8Array) => {
-      w.queue.shift()?.(keys);
-      if (w.queue.length > 0) return;
-      // Idle: it no longer keeps the process alive, and goes after a while.
-      thread.unref();
-      w.idle = setTimeout(() => {
-        // Forgotten first, so a batch asked from now on starts a new worker instead of reaching this one.
-        if (worker === w) worker = null;
-        void thread.terminate();
-      }, IDLE_MS).unref();
-    });
-    thread.on('error', fail);
-    thread.on('exit', () => fail(new Error('the signature worker stopped')));
-    worker = w;
-  }
-  const w = worker;
+function recoverer(slot: number): Recoverer {
+  const running = pool[slot];
+  if (running) return running;
+  const thread = new Worker(WORKER_CODE, { eval: true, workerData: { secp: modulePath('tiny-secp256k1') } });
+  const w: Recoverer = { thread, idle: null, queue: [] };
+  const forget = (): void => {
+    if (pool[slot] === w) pool[slot] = null;
+  };
+  const fail = (error: Error): void => {
+    forget();
+    for (const answer of w.queue.splice(0)) answer(error);
+  };
+  thread.on('message', (keys: Uint8Array) => {
+    w.queue.shift()?.(keys);
+    if (w.queue.length > 0) return;
+    // Idle: it no longer keeps the process alive, and goes after a while (forgotten first, so a batch asked from
+    // then on starts a new worker instead of reaching this one).
+    thread.unref();
+    w.idle = setTimeout(() => {
+      forget();
+      void thread.terminate();
+    }, IDLE_MS).unref();
+  });
+  thread.on('error', fail);
+  thread.on('exit', () => fail(new Error('the signature worker stopped')));
+  return (pool[slot] = w);
+}
+
+function ask(w: Recoverer, digests: Uint8Array<ArrayBuffer>, signatures: Uint8Array<ArrayBuffer>, count: number): Promise<Uint8Array> {
   if (w.idle) clearTimeout(w.idle);
   w.idle = null;
   w.thread.ref();
@@ -76,6 +87,18 @@ function recover(digests: Uint8Array<ArrayBuffer>, signatures: Uint8Array<ArrayB
     w.queue.push((keys) => (keys instanceof Error ? reject(keys) : resolve(keys)));
     w.thread.postMessage({ digests, signatures, count }, [digests.buffer, signatures.buffer]);
   });
+}
+
+/** The public keys (65 bytes each, zeros where none) of `count` signatures over their digests, shared among the pool. */
+async function recover(digests: Uint8Array, signatures: Uint8Array, count: number): Promise<Uint8Array> {
+  const share = Math.ceil(count / POOL);
+  const slices = Array.from({ length: Math.ceil(count / share) }, (_, i) => [i * share, Math.min(count, (i + 1) * share)] as const);
+  const parts = await Promise.all(
+    slices.map(([from, to], i) => ask(recoverer(i), digests.slice(from * 32, to * 32), signatures.slice(from * 65, to * 65), to - from)),
+  );
+  const keys = new Uint8Array(count * 65);
+  parts.forEach((part, i) => keys.set(part, slices[i]![0] * 65));
+  return keys;
 }
 
 const addresses = new Map<string, string>();
