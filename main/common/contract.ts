@@ -8,6 +8,7 @@ import { ReceiptSchema } from './protocol.js';
 import { delegationCommands } from './delegation.js';
 import { ActivityEntrySchema, AgentStateSchema } from './state.js';
 import { walletCommands } from './wallet.js';
+import { WebGpuReportSchema } from './webgpu.js';
 
 const NoArgs = z.object({}).strict().optional();
 
@@ -25,9 +26,9 @@ export const commands = {
   getHardware: { args: NoArgs, result: HardwareSnapshotSchema.nullable() },
   /** Starts a CPU re-measure; progress and the result arrive in state events. */
   runBenchmark: { args: NoArgs, result: HardwareSnapshotSchema.nullable() },
-  /** A WebGPU benchmark run by the renderer (renderer/src/lib/gpu); the agent parses it whole. */
+  /** A WebGPU benchmark run by the renderer (renderer/src/lib/gpu), parsed whole here at the boundary. */
   submitWebGpuReport: {
-    args: z.object({ report: z.unknown() }).strict(),
+    args: z.object({ report: WebGpuReportSchema }).strict(),
     result: z.object({ deviceId: z.string().nullable(), note: z.string() }),
   },
   /** Each device's speed, use and temperature over the last hour (the Devices page's graphs). */

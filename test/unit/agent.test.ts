@@ -165,7 +165,7 @@ test('hardware is detected in the background and published; a WebGPU report is p
   );
   assert.ok(events.some((e) => e.type === 'state' && e.state.hardware !== null));
   const junk = await agent.call({ cmd: 'submitWebGpuReport', args: { report: { adapter: 'nope' } } });
-  assert.ok(!junk.ok && junk.error.code === 'BAD_REQUEST');
+  assert.ok(!junk.ok && junk.error.code === 'VALIDATION');
   await agent.close();
 });
 

@@ -244,7 +244,4 @@ test('WebGPU reports that say nothing about one detected GPU are declined with t
     note: 'Cannot tell which detected GPU WebGPU measured (nvidia ampere); its figures were not used.',
   });
   assert.equal(hw.snapshot()!.devices.filter((d) => d.capabilities.basis === 'measured').length, 0);
-  const invalid = await hw.acceptWebGpuReport({ status: 'measured', summary: 'fast' });
-  assert.equal(invalid.ok, false);
-  assert.equal(!invalid.ok && invalid.error.code, 'BAD_REQUEST');
 });

@@ -15,7 +15,9 @@ export function hourlyUsd(device: DeviceType): number {
       return 0.005;
     case 'browser':
       return 0.002;
-    default:
+    // The seed's table has no row for these: its catch-all arm pays them as a CPU.
+    case 'tpu':
+    case 'custom-accelerator':
       return 0.01;
   }
 }
@@ -38,7 +40,9 @@ export function typicalPowerWatts(device: DeviceType): number {
       return 5;
     case 'browser':
       return 15;
-    default:
+    // No typical figure for these: a middling board's, which the user can correct.
+    case 'tpu':
+    case 'custom-accelerator':
       return 100;
   }
 }

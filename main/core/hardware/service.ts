@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BenchmarkProgress, HardwareReport, HardwareSnapshot, ProfileStatus, Telemetry } from '../../common/hardware.js';
-import { errorText, fail, ok, type Result } from '../../common/result.js';
-import { WebGpuReportSchema, webGpuProfile, type AdapterInfo } from '../../common/webgpu.js';
+import { errorText, ok, type Result } from '../../common/result.js';
+import { webGpuProfile, type AdapterInfo, type WebGpuReport } from '../../common/webgpu.js';
 import type { Clock, Logger } from '../ports.js';
 import type { BenchmarkOptions } from './benchmark.js';
 import { measureCpuInChild } from './benchmark-process.js';
@@ -31,11 +31,11 @@ export interface HardwareService {
   /** Measures the CPU now and caches the profile under the current fingerprint. Concurrent calls share one run. */
   benchmark(onProgress?: (progress: BenchmarkProgress) => void): Promise<HardwareSnapshot>;
   /**
-   * Takes a WebGPU benchmark report (renderer/src/lib/gpu, untrusted: parsed here) as the measured profile of the GPU
+   * Takes a WebGPU benchmark report (renderer/src/lib/gpu; parsed at the command boundary) as the measured profile of the GPU
    * it ran on. Reports from software adapters, failed runs, or adapters that match no single detected GPU are
    * declined with the reason.
    */
-  acceptWebGpuReport(input: unknown): Promise<Result<{ deviceId: string | null; note: string }>>;
+  acceptWebGpuReport(report: WebGpuReport): Promise<Result<{ deviceId: string | null; note: string }>>;
   /** Every new snapshot: detections, benchmark start, progress and result. */
   subscribe(listener: (snapshot: HardwareSnapshot) => void): () => void;
   /** Live readings; the probe is sampled only while at least one listener is subscribed. */
@@ -166,10 +166,7 @@ export function createHardwareService(options: HardwareServiceOptions): Hardware
     return (measuring ??= measure(onProgress).finally(() => (measuring = null)));
   }
 
-  async function acceptWebGpuReport(input: unknown): Promise<Result<{ deviceId: string | null; note: string }>> {
-    const parsed = WebGpuReportSchema.safeParse(input);
-    if (!parsed.success) return fail('BAD_REQUEST', `Not a WebGPU benchmark report: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    const report = parsed.data;
+  async function acceptWebGpuReport(report: WebGpuReport): Promise<Result<{ deviceId: string | null; note: string }>> {
     const profile = webGpuProfile(report);
     if (profile.basis !== 'measured' || report.status !== 'measured') return ok({ deviceId: null, note: profile.note });
     const base = current ?? (await refresh());

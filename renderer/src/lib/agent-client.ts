@@ -75,7 +75,7 @@ function httpClient(token: string): AgentClient {
       return failure('UNAVAILABLE', t.errors.unreachable);
     }
     const reply: unknown = await response.json().catch(() => null);
-    return parseReply(cmd, reply) as never;
+    return parseReply(cmd, reply);
   };
 
   return {
@@ -104,7 +104,7 @@ export function createClient(): AgentClient {
   const bridge = window.agent;
   if (bridge) {
     return {
-      call: async (cmd, args) => parseReply(cmd, await bridge.call(cmd, args)) as never,
+      call: async (cmd, args) => parseReply(cmd, await bridge.call(cmd, args)),
       onEvent: (listener) =>
         bridge.onEvent((data) => {
           const event = parseEvent(data);

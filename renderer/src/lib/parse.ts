@@ -1,5 +1,5 @@
 /** Parsing what the agent sends, with the contract's own schemas (no DOM here, so it is unit-tested on Node). */
-import { commands, type CommandName } from '../../../main/common/contract.js';
+import { commands, type CommandName, type CommandResult } from '../../../main/common/contract.js';
 import { AgentErrorSchema, type AgentError, type Result } from '../../../main/common/result.js';
 import { AgentEventSchema, type AgentEvent } from '../../../main/common/state.js';
 
@@ -15,7 +15,7 @@ export const failure = (code: AgentError['code'], message: string): { ok: false;
  * Every reply is parsed with the contract's schemas, as the agent parses what it receives: a reply of the wrong
  * shape (a different agent version) becomes an error the page can show, never a half-read object.
  */
-export function parseReply(cmd: CommandName, reply: unknown): Result<unknown> {
+export function parseReply<C extends CommandName>(cmd: C, reply: unknown): Result<CommandResult<C>> {
   if (typeof reply === 'object' && reply !== null && (reply as { ok?: unknown }).ok === false) {
     const error = AgentErrorSchema.safeParse((reply as { error?: unknown }).error);
     return error.success
@@ -24,7 +24,8 @@ export function parseReply(cmd: CommandName, reply: unknown): Result<unknown> {
   }
   const value = commands[cmd].result.safeParse((reply as { value?: unknown } | null)?.value);
   return value.success
-    ? { ok: true, value: value.data }
+    ? // Parsed by the schema of `cmd` itself; TypeScript cannot tie an indexed schema's output back to C.
+      { ok: true, value: value.data as CommandResult<C> }
     : failure(
         'INTERNAL',
         'The agent answered in a form this page does not understand. Reload the page; if it stays, the app and the agent are different versions.',
