@@ -12,6 +12,7 @@ import {
 import { errorText, fail, ok, type Result } from '../../common/result.js';
 import type { Logger } from '../ports.js';
 import { guardConnections, SERVER_TIMEOUTS } from '../server/connection-guard.js';
+import { readCappedBody } from '../server/body.js';
 import type { FleetInbound, FleetListener, FleetTransport } from './transport.js';
 
 /**
@@ -37,19 +38,7 @@ const STATUS: Record<FleetWireCode, number> = {
   BAD_REPLY: 502,
 };
 
-const readBody = (req: IncomingMessage): Promise<string | undefined> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      // Past the cap the rest is drained unread; the answer closes the connection.
-      if (size > MAX_BODY) resolve(undefined);
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+const readBody = (req: IncomingMessage): Promise<string | undefined> => readCappedBody(req, MAX_BODY);
 
 /** The peer-facing server on every interface, port 0 for any free one. */
 export async function listenHttp(inbound: FleetInbound, port: number, logger: Logger): Promise<FleetListener> {

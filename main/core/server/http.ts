@@ -13,6 +13,7 @@ import type { Agent } from '../agent.js';
 import type { Logger } from '../ports.js';
 import { DOOR_LIMITS, guardConnections, SERVER_TIMEOUTS } from './connection-guard.js';
 import { HOST, refusedAtDoor, sameToken } from './door.js';
+import { readCappedBody } from './body.js';
 
 export interface ServerOptions {
   agent: Agent;
@@ -117,19 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sendResult(res, { ok: false, error });
   };
 
-  const readBody = (req: IncomingMessage): Promise<string | undefined> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        // Past the limit the rest is drained unread; the answer closes the connection.
-        if (size > MAX_BODY) resolve(undefined);
-        else chunks.push(chunk);
-      });
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
+  const readBody = (req: IncomingMessage): Promise<string | undefined> => readCappedBody(req, MAX_BODY);
 
   /** Why a POST with a bearer token may not go on, or null; a request that may is trusted by the guard. */
   const refusedPost = (req: IncomingMessage): Failure | null => {
