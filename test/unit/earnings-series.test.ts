@@ -64,6 +64,19 @@ test('every entry lands in exactly one bar: one before the range in the first, o
   assert.deepEqual(new Timeline().series({ utcOffsetMinutes: 0, historyStart: null }), { step: 'minute', bars: [] });
 });
 
+test('a year of minute slots is laid out in months, every wei in a bar', T, () => {
+  const line = new Timeline();
+  const from = Date.UTC(2026, 0, 1);
+  const minutes = 365 * 24 * 60;
+  for (let i = 0; i < minutes; i++) line.addSlot(from + i * MINUTE, 1n, 1);
+  const series = line.series({ utcOffsetMinutes: 0, historyStart: from });
+  assert.equal(series.step, 'month');
+  assert.equal(
+    series.bars.reduce((sum, bar) => sum + BigInt(bar.confirmedWei), 0n),
+    BigInt(minutes),
+  );
+});
+
 /** The bars' sums in wei, confirmed and pending, beside the total's. */
 function sums(s: EarningsSummary) {
   return {

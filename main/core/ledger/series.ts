@@ -71,11 +71,17 @@ export class Timeline {
    * last into the last: each entry the total counts is in exactly one bar.
    */
   series(range: SeriesRange): EarningsSeries {
-    const times = [...this.confirmed.map((c) => c.at), ...this.pending.map((p) => p.at)];
-    const earliest = Math.min(...times);
+    // A loop, not Math.min(...times): a year of minute slots is more arguments than a call may take (RangeError).
+    let earliest = Infinity;
+    let latest = -Infinity;
+    for (const { at } of [...this.confirmed, ...this.pending]) {
+      earliest = Math.min(earliest, at);
+      latest = Math.max(latest, at);
+    }
     const first = range.fromMs === undefined ? earliest : Math.max(range.fromMs, range.historyStart ?? earliest);
-    const end = range.toMs ?? Math.max(...times) + 1;
-    if (!Number.isFinite(first) || !Number.isFinite(end) || (end <= first && times.length === 0)) return { step: 'minute', bars: [] };
+    const end = range.toMs ?? latest + 1;
+    const empty = this.confirmed.length + this.pending.length === 0;
+    if (!Number.isFinite(first) || !Number.isFinite(end) || (end <= first && empty)) return { step: 'minute', bars: [] };
     const step = stepFor(end - first);
     const starts = [barStart(first, step, range.utcOffsetMinutes)];
     for (let s = nextBar(starts[0]!, step, range.utcOffsetMinutes); s < end; s = nextBar(s, step, range.utcOffsetMinutes)) starts.push(s);
