@@ -4,7 +4,8 @@ import type { GuardedAction } from '../../main/common/wallet.js';
 import { WalletError, type WalletErrorCode } from '../../main/core/wallet/errors.js';
 import { CONFIRM_COOLDOWN_MS } from '../../main/core/wallet/guard.js';
 import type { SecretStore } from '../../main/core/wallet/secret-store.js';
-import { WalletService, type WalletServiceOptions } from '../../main/core/wallet/service.js';
+import type { WalletServiceOptions } from '../../main/core/wallet/service-options.js';
+import { WalletService } from '../../main/core/wallet/service.js';
 import { MemoryLogger, tempDir } from './fakes.js';
 
 /** An OS secret store that keeps secrets in memory; `unavailable` plays a machine without a secret service. */

@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import type { Gpu, HardwareReport } from '../../main/common/hardware.js';
 import { classify } from '../../main/core/hardware/classify.js';
 import { createNativeProbe } from '../../main/core/hardware/native-probe.js';
-import { type Addon } from '../../main/core/native/addon-load.js';
+import type { Addon } from '../../main/core/native/addon-load.js';
 import { fakeLibrary, requireAddon } from '../fixtures/hardware/machine.js';
 import { tempDir } from '../helpers/fakes.js';
 

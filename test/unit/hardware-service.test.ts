@@ -5,8 +5,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { HardwareSnapshotSchema, type BenchmarkProgress, type HardwareSnapshot, type Telemetry } from '../../main/common/hardware.js';
+import type { WebGpuReport } from '../../main/common/webgpu.js';
 import { createNativeProbe } from '../../main/core/hardware/native-probe.js';
-import { type Addon } from '../../main/core/native/addon-load.js';
+import type { Addon } from '../../main/core/native/addon-load.js';
 import type { HardwareProbe } from '../../main/core/hardware/probe.js';
 import { createHardwareService, type HardwareService } from '../../main/core/hardware/service.js';
 import { fakeMachine, requireAddon } from '../fixtures/hardware/machine.js';
@@ -179,7 +180,7 @@ test('telemetry is sampled only while someone listens', { timeout: 120_000 }, as
   assert.equal(detections, counted, 'no sampling without listeners');
 });
 
-const webGpuReport = (adapter: { name: string; vendor: string; description: string; software?: boolean }) => ({
+const webGpuReport = (adapter: { name: string; vendor: string; description: string; software?: boolean }): WebGpuReport => ({
   status: 'measured',
   measuredAt: Date.UTC(2026, 10, 25, 12, 5),
   durationMs: 900,

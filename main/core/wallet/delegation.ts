@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DELEGATION_TYPES, REVOCATION_TYPES, type Delegation, type RevokeRequest, type SignedDelegation } from '../../common/delegation.js';
 import { eip712Domain } from '../../common/protocol.js';
-import type { TypedDataSigner } from './service.js';
+import type { TypedDataSigner } from './service-options.js';
 
 /**
  * The owner's signatures for a fleet under one wallet (docs/protocol.md, "Delegation"): a delegation lets a member's

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Wallet, type TypedDataDomain, type TypedDataField } from 'ethers';
+import { Wallet } from 'ethers';
 import type { z } from 'zod';
 import {
   PassphraseSchema,
@@ -10,7 +10,6 @@ import {
   type Confirmation,
   type GuardedAction,
   type KeyStorage,
-  type KeyWorkProgress,
   type RecoveryPhrase,
   type Voucher,
   type WalletInfo,
@@ -18,7 +17,6 @@ import {
 import { errorText } from '../../common/result.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { setAside } from '../fs/set-aside.js';
-import type { BackupSaver, Logger } from '../ports.js';
 import type { ChainClient } from './chain.js';
 import { WalletError } from './errors.js';
 import { Confirmations, needsPassphrase, PassphraseGate } from './guard.js';
@@ -28,30 +26,7 @@ import { readKeystore, writeKeystore } from './keystore-file.js';
 import { loadWalletFiles, setAsideKeylessRecord, setAsideLostKey, type Meta } from './wallet-files.js';
 import { encryptKeystore, percentSteps } from './keystore-worker.js';
 import type { SecretStore } from './secret-store.js';
-
-/** What the network client needs to sign device registration: satisfied by this wallet and by any ethers Wallet. */
-export interface TypedDataSigner {
-  readonly address: string;
-  signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string>;
-}
-
-export interface WalletServiceOptions {
-  /** Folder for wallet.json (address, where the key is) and keystore.json (the passphrase fallback). */
-  dir: string;
-  /** The OS secret store of this host, or null where there is none. */
-  secrets: SecretStore | null;
-  logger: Logger;
-  /** scrypt cost for keystores; ethers' default (2^17, ≈0.8 s here) unless a test lowers it. */
-  scryptN?: number;
-  /** scrypt runs in a worker thread (the event loop stays free); this reports how far it got. */
-  onProgress?: (progress: KeyWorkProgress) => void;
-  /** Unix ms; a test clock drives confirmation cool-downs and passphrase back-off. */
-  now?: () => number;
-  /** What the wallet had to repair while running (a key file found missing), for the activity log. */
-  onNotice?: ((message: string) => void) | undefined;
-  /** The desktop app's save dialog for backups; without it an export is handed to the page as a download. */
-  saveBackup?: BackupSaver | undefined;
-}
+import type { TypedDataSigner, WalletServiceOptions } from './service-options.js';
 
 type Authorization = z.infer<typeof AuthorizationSchema>;
 
