@@ -7,7 +7,7 @@ import { launchBrowser } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';
 import { startHeadless, type Headless } from '../helpers/headless.js';
 
-const SCREENS = ['Dashboard', 'Devices', 'Wallet', 'Earnings', 'Settings', 'Activity'];
+const SCREENS = ['Dashboard', 'Devices', 'Wallet', 'Earnings', 'Fleet', 'Settings', 'Activity'];
 
 let browser: Browser;
 let agent: Headless;

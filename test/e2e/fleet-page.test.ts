@@ -1,0 +1,218 @@
+// The Fleet page (issue 29 item 3) as a user meets it: three built headless agents on this machine, two paired into
+// the first's fleet through the local API, and the first's page in a real Chromium. The page lists both members with
+// their state; the combined earnings' CSV adds up to the figures shown to the wei (one member earns on its embedded
+// devnet); "share on", then "share off" on all reach both members (their own settings say so); one machine opens on
+// its own; a removal takes a member off the list and out of the fleet on both sides; axe finds nothing serious or
+// critical; screenshots at 1280×800 and 800×600 go to test-results/.
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { FleetStatus, MemberView, PairingOffer } from '../../main/common/fleet.js';
+import { parseAmount } from '../../main/common/money.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../main/common/settings.js';
+import { audit } from '../helpers/axe.js';
+import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { tempDir } from '../helpers/fakes.js';
+import { startAgent, type TestAgent } from '../integration/support/agents.js';
+
+const T = { timeout: 300_000 };
+const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 800, height: 600 },
+] as const;
+
+/** Fleet pairing on (any free port). `earning`: on the embedded devnet; otherwise a network that is never reached. */
+async function machine(earning: boolean): Promise<TestAgent> {
+  const home = await tempDir('synor-fleet-page-');
+  const settings: Settings = {
+    ...DEFAULT_SETTINGS,
+    fleet: { enabled: true, port: 0 },
+    ...(earning ? {} : { network: { ...DEFAULT_SETTINGS.network, coordinatorUrl: 'http://127.0.0.1:9' } }),
+  };
+  await mkdir(join(home, 'config'), { recursive: true });
+  await writeFile(join(home, 'config', 'settings.json'), JSON.stringify(settings));
+  return startAgent(home, ['dist/main/headless.js', '--port', '0']);
+}
+
+let browser: Browser;
+let page: Page;
+let owner: TestAgent;
+let earner: TestAgent;
+let idle: TestAgent;
+const ids = { earner: '', idle: '' };
+
+const status = (agent: TestAgent): Promise<FleetStatus> => agent.ok<FleetStatus>('fleetStatus');
+const sharing = async (agent: TestAgent): Promise<boolean> => (await agent.ok<Settings>('getSettings')).sharing;
+
+async function pairWith(member: TestAgent): Promise<string> {
+  const port = (await status(owner)).addresses[0]!.split(':').at(-1);
+  const offer = await owner.ok<PairingOffer>('fleetPair');
+  const joined = await member.ok<MemberView>('fleetJoin', { address: `127.0.0.1:${port}`, code: offer.code });
+  assert.equal(joined.role, 'owner');
+  return (await status(member)).self.id;
+}
+
+before(async () => {
+  [browser, owner, earner, idle] = await Promise.all([launchBrowser(), machine(false), machine(true), machine(false)]);
+  ids.earner = await pairWith(earner);
+  ids.idle = await pairWith(idle);
+  await earner.ok('walletCreate', { passphrase: 'correct horse battery staple' });
+  await earner.ok('updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
+  // axe injects its script: this context lets it past the app's CSP.
+  page = await (await browser.newContext({ bypassCSP: true, viewport: SIZES[0], acceptDownloads: true })).newPage();
+});
+after(async () => {
+  await browser?.close();
+  await Promise.all([owner?.stop(), earner?.stop(), idle?.stop()]);
+});
+
+const row = (id: string) => page.locator(`[data-testid="fleet-machine"][data-id="${id}"]`);
+/** Every wei of an amount the page shows, from its hover text ("1.25 SYNOR"). */
+const weiOf = async (selector: string): Promise<bigint> =>
+  parseAmount(((await page.locator(selector).getAttribute('title')) ?? '').replace(/ SYNOR$/, ''));
+
+test('the Fleet page lists both members, online, with their status, version and last seen', T, async () => {
+  await page.goto(owner.url);
+  await page.getByRole('navigation').getByRole('link', { name: 'Fleet' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Fleet' }).waitFor();
+  await row(ids.earner).and(page.locator('[data-state="online"]')).waitFor();
+  await row(ids.idle).and(page.locator('[data-state="online"]')).waitFor();
+  assert.equal(await page.getByTestId('fleet-machine').count(), 2);
+  const version = (await owner.ok<{ version: string }>('getState')).version;
+  assert.match(
+    (await row(ids.idle).textContent()) ?? '',
+    new RegExp(`Not sharing.*${version.replaceAll('.', '\\.')}.*(Just now|minute)`, 's'),
+  );
+  // A code to show another machine, with its QR code.
+  await page.getByRole('button', { name: 'Show a pairing code' }).click();
+  const code = (await page.getByTestId('fleet-code').textContent()) ?? '';
+  assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  await page.getByRole('img', { name: `QR code for pairing code ${code}` }).waitFor();
+  assert.equal(
+    await page.getByTestId('fleet-pairing-state').textContent(),
+    `On: paired machines reach this one on port ${(await status(owner)).addresses[0]!.split(':').at(-1)}.`,
+  );
+});
+
+test('combined earnings: the CSV adds up, to the wei, to the figures per machine, per day and for all machines', T, async () => {
+  // The earning member's figures reach the table once it has earned and the page has asked again.
+  const machineRow = `[data-testid="fleet-by-machine"] tr[data-id="${ids.earner}"]`;
+  await page.locator(machineRow).waitFor({ timeout: 240_000 });
+  await page.waitForFunction(
+    (selector) => {
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(n: string): string | null } | null } })
+        .document;
+      return !/^0 SYNOR$/.test(doc.querySelector(selector)?.getAttribute('title') ?? '0 SYNOR');
+    },
+    `${machineRow} [data-testid="fleet-machine-confirmed"]`,
+    { timeout: 240_000 },
+  );
+  // The page asks the members every few seconds: read, download, read again, until nothing changed in between.
+  for (;;) {
+    const read = async () => ({
+      confirmed: await weiOf(`${machineRow} [data-testid="fleet-machine-confirmed"]`),
+      pending: await weiOf(`${machineRow} [data-testid="fleet-machine-pending"]`),
+      allConfirmed: await weiOf('[data-testid="fleet-all-confirmed"]'),
+      allPending: await weiOf('[data-testid="fleet-all-pending"]'),
+      days: await page.locator('[data-testid="fleet-by-day"] tbody tr').count(),
+    });
+    const before = await read();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const shown = await read();
+    if (JSON.stringify(before, (_, v: unknown) => String(v)) !== JSON.stringify(shown, (_, v: unknown) => String(v))) continue;
+    assert.match(download.suggestedFilename(), /^synor-fleet-earnings-\d{4}-\d{2}-\d{2}\.csv$/);
+    const [header, ...lines] = (await readFile((await download.path())!, 'utf8')).trimEnd().split('\n');
+    assert.equal(header, 'date,machine,machine_id,confirmed_synor,pending_synor,confirmed_wei,pending_wei');
+    const rows = lines.map((line) => {
+      const cells = line.split(',');
+      return { day: cells[0]!, id: cells.at(-5)!, confirmed: BigInt(cells.at(-2)!), pending: BigInt(cells.at(-1)!) };
+    });
+    const mine = rows.filter((r) => r.id === ids.earner);
+    assert.ok(mine.length > 0);
+    assert.equal(
+      mine.reduce((a, r) => a + r.confirmed, 0n),
+      shown.confirmed,
+    );
+    assert.equal(
+      mine.reduce((a, r) => a + r.pending, 0n),
+      shown.pending,
+    );
+    assert.equal(
+      rows.reduce((a, r) => a + r.confirmed, 0n),
+      shown.allConfirmed,
+    );
+    assert.equal(
+      rows.reduce((a, r) => a + r.pending, 0n),
+      shown.allPending,
+    );
+    assert.equal(new Set(rows.map((r) => r.day)).size, shown.days);
+    assert.ok(shown.confirmed > 0n);
+    break;
+  }
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    await screenshot(page, `fleet-${size.width}x${size.height}`);
+    assert.deepEqual(await audit(page), [], `axe at ${size.width}×${size.height}`);
+  }
+  await page.setViewportSize(SIZES[0]);
+});
+
+test('bulk actions on all machines reach both members: share on, then share off', T, async () => {
+  await page.getByRole('checkbox', { name: 'Select all machines' }).check();
+  await page.getByTestId('fleet-selected').getByText('2 machines selected').waitFor();
+  await page.getByRole('button', { name: 'Share on', exact: true }).click();
+  await page.getByTestId('fleet-outcome').getByText('Done on 2 machines.').waitFor();
+  assert.deepEqual([await sharing(earner), await sharing(idle)], [true, true]);
+  await page.getByRole('button', { name: 'Share off', exact: true }).click();
+  await page.getByTestId('fleet-outcome').getByText('Done on 2 machines.').waitFor();
+  assert.deepEqual([await sharing(earner), await sharing(idle)], [false, false]);
+  // The page shows it too, after it asked again.
+  await row(ids.idle).getByTestId('fleet-sharing').getByText('Not sharing').waitFor();
+  await row(ids.earner).getByTestId('fleet-sharing').getByText('Not sharing').waitFor();
+  // Each member wrote in its own activity log who did it.
+  const log = await idle.ok<{ message: string }[]>('getActivity');
+  assert.ok(
+    log.some((entry) => /the machine that owns this fleet, turned sharing off/i.test(entry.message)),
+    JSON.stringify(log.slice(-5)),
+  );
+});
+
+test('one machine opens on its own, and Back returns to the list', T, async () => {
+  await row(ids.earner)
+    .getByRole('button', { name: /^Open / })
+    .click();
+  await page.getByTestId('fleet-detail-name').waitFor();
+  assert.match(new URL(page.url()).hash, new RegExp(`machine=${ids.earner}`));
+  await page.getByRole('heading', { name: 'Earnings per day' }).waitFor();
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    await screenshot(page, `fleet-machine-${size.width}x${size.height}`);
+    assert.deepEqual(await audit(page), [], `axe on one machine at ${size.width}×${size.height}`);
+  }
+  await page.setViewportSize(SIZES[0]);
+  await page.getByRole('button', { name: 'Back to all machines' }).click();
+  await row(ids.idle).waitFor();
+});
+
+test('removing a member takes it off the list, and both sides end the pairing', T, async () => {
+  await row(ids.idle).getByRole('button', { name: 'Remove' }).click();
+  await row(ids.idle).getByRole('alert').waitFor();
+  await row(ids.idle).getByRole('button', { name: 'Yes, remove' }).click();
+  await row(ids.idle).waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('fleet-machine').count(), 1);
+  const ownerSide = (await status(owner)).peers.find((peer) => peer.id === ids.idle);
+  assert.equal(ownerSide?.state, 'revoked');
+  const memberSide = (await status(idle)).peers.find((peer) => peer.role === 'owner');
+  assert.equal(memberSide?.state, 'revoked');
+  // A command to it is refused now; the other member still takes them.
+  const sent = await owner.ok<{ results: { id: string; ok: boolean }[] }>('fleetCommand', {
+    ids: 'all',
+    command: { type: 'share', on: false },
+  });
+  assert.deepEqual(
+    sent.results.map((r) => [r.id, r.ok]),
+    [[ids.earner, true]],
+  );
+});
