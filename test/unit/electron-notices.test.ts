@@ -113,24 +113,29 @@ test('settings files from before the choice existed load with every kind on', { 
   assert.ok(!SettingsSchema.safeParse({ ...older, notifications: ['spam'] }).success);
 });
 
-test('the agent emits what is worth telling and keeps it in the activity log', { timeout: 120_000 }, async () => {
-  const { agent, ports } = await testAgent();
-  const told: { title: string; body: string }[] = [];
-  agent.onTell((item) => told.push(item));
-  await agent.call({ cmd: 'setShare', args: { on: true } });
-  ports.os.power = { onBattery: true, batteryPercent: 80, charging: false, batterySaver: false };
-  await agent.tick();
-  assert.deepEqual(
-    told.map((t) => t.title),
-    ['Sharing paused'],
-  );
-  const activity = await agent.call({ cmd: 'getActivity', args: {} });
-  assert.ok(
-    activity.ok && (activity.value as { kind: string; message: string }[]).some((e) => e.kind === 'notice' && e.message === told[0]!.body),
-  );
-  await agent.call({ cmd: 'updateSettings', args: { notifications: [] } });
-  ports.os.power = { onBattery: false, batteryPercent: 80, charging: true, batterySaver: false };
-  await agent.tick();
-  assert.equal(told.length, 1);
-  await agent.close();
-});
+test(
+  'the agent emits what is worth telling and keeps it in the activity log, filed by its kind (a pause under policy)',
+  { timeout: 120_000 },
+  async () => {
+    const { agent, ports } = await testAgent();
+    const told: { title: string; body: string }[] = [];
+    agent.onTell((item) => told.push(item));
+    await agent.call({ cmd: 'setShare', args: { on: true } });
+    ports.os.power = { onBattery: true, batteryPercent: 80, charging: false, batterySaver: false };
+    await agent.tick();
+    assert.deepEqual(
+      told.map((t) => t.title),
+      ['Sharing paused'],
+    );
+    const activity = await agent.call({ cmd: 'getActivity', args: {} });
+    assert.ok(
+      activity.ok &&
+        (activity.value as { kind: string; message: string }[]).some((e) => e.kind === 'policy' && e.message === told[0]!.body),
+    );
+    await agent.call({ cmd: 'updateSettings', args: { notifications: [] } });
+    ports.os.power = { onBattery: false, batteryPercent: 80, charging: true, batterySaver: false };
+    await agent.tick();
+    assert.equal(told.length, 1);
+    await agent.close();
+  },
+);
