@@ -69,6 +69,8 @@ after(async () => {
 });
 
 const row = (id: string) => page.locator(`[data-testid="fleet-machine"][data-id="${id}"]`);
+/** The line under a machine's row: why it is in its state, and its Remove button. */
+const reasonRow = (id: string) => page.locator(`tr[data-reason-for="${id}"]`);
 /** Every wei of an amount the page shows, from its hover text ("1.25 SYNOR"). */
 const weiOf = async (selector: string): Promise<bigint> =>
   parseAmount(((await page.locator(selector).getAttribute('title')) ?? '').replace(/ SYNOR$/, ''));
@@ -197,9 +199,9 @@ test('one machine opens on its own, and Back returns to the list', T, async () =
 });
 
 test('removing a member takes it off the list, and both sides end the pairing', T, async () => {
-  await row(ids.idle).getByRole('button', { name: 'Remove' }).click();
-  await row(ids.idle).getByRole('alert').waitFor();
-  await row(ids.idle).getByRole('button', { name: 'Yes, remove' }).click();
+  await reasonRow(ids.idle).getByRole('button', { name: 'Remove' }).click();
+  await reasonRow(ids.idle).getByRole('alert').waitFor();
+  await reasonRow(ids.idle).getByRole('button', { name: 'Yes, remove' }).click();
   await row(ids.idle).waitFor({ state: 'detached' });
   assert.equal(await page.getByTestId('fleet-machine').count(), 1);
   const ownerSide = (await status(owner)).peers.find((peer) => peer.id === ids.idle);
