@@ -1,7 +1,7 @@
 // The reliability suite's cases (issue 17: hostile coordinator, results never dropped in silence, receipts kept).
 // Each runs real parts: the real ModelCache/runtime/scheduler/network client, the real devnet coordinator, a hostile
 // node:http server on 127.0.0.1 for what no honest coordinator does, and a real 2 MB tmpfs for a full disk.
-// `fast` cases also run in `npm test` (test/unit/soak.test.ts); `npm run soak` runs all of them at full size.
+// `fast` cases also run in `npm test` (test/integration/soak.test.ts); `npm run soak` runs all of them at full size.
 import { ADDRESS_CASES } from './cases-address.js';
 import { BATCHING_CASES } from './cases-batching.js';
 import { CHART_CASES } from './cases-charts.js';
@@ -12,6 +12,7 @@ import { DEVICE_CASES } from './cases-devices.js';
 import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
 import { FLEET_CASES } from './cases-fleet.js';
+import { FLEET_ALERT_CASES } from './cases-fleet-alerts.js';
 import { LEASING_CASES } from './cases-leasing.js';
 import { LEDGER_CASES } from './cases-ledger.js';
 import { LOCK_CASES } from './cases-lock.js';
@@ -40,5 +41,6 @@ export const CASES: SoakCase[] = [
   ...DELEGATION_CASES,
   ...DEVICE_CASES,
   ...FLEET_CASES,
+  ...FLEET_ALERT_CASES,
   ...LEDGER_CASES,
 ];
