@@ -1,9 +1,8 @@
-// Runs every *.test.ts under test/ with node's test runner (Node 20 has no glob support of its own), in two phases:
-// unit and integration files two at a time (the machines we run on have 2 cores), then the e2e files one at a time:
-// they start the built agent, a browser or a devnet each, and measure what the user would see, so they run alone.
-// Every test file has a time limit, so a hung test fails the run instead of hanging it. Node 20's --test-timeout
-// bounds each file as a whole (the runner treats a file as one test), not each test in it: the limit must fit the
-// slowest file on a loaded machine (the scheduler tests take ~95 s alone, ~3x that while the team's jobs run).
+// Runs every *.test.ts under test/ with node's test runner (Node 20 has no glob support of its own), in three phases:
+// unit files two at a time, where starting any process fails the test (test/helpers/no-processes.mjs); integration
+// files two at a time (the machines we run on have 2 cores); then the e2e files one at a time: they start the built
+// agent, a browser or a devnet each, and measure what the user would see, so they run alone. Every test has its own
+// time limit (lint requires one); each file also has one, so a hung file fails the run instead of hanging it.
 // `node scripts/run-tests.mjs [filter]` runs only files whose path contains `filter`.
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -18,15 +17,20 @@ const files = readdirSync('test', { recursive: true })
   .map((file) => join('test', file))
   .sort();
 const serial = (file) => file.startsWith(join('test', 'e2e'));
+const unit = (file) => file.startsWith(join('test', 'unit'));
+const pair = Math.max(1, Math.min(2, availableParallelism()));
 
+// Unit files run with test/helpers/no-processes.mjs, which makes starting a process fail the test that tries.
 const phases = [
-  { files: files.filter((file) => !serial(file)), concurrency: Math.max(1, Math.min(2, availableParallelism())) },
-  { files: files.filter(serial), concurrency: 1 },
+  { files: files.filter(unit), concurrency: pair, imports: ['./test/helpers/no-processes.mjs'] },
+  { files: files.filter((file) => !unit(file) && !serial(file)), concurrency: pair, imports: [] },
+  { files: files.filter(serial), concurrency: 1, imports: [] },
 ];
 let status = 0;
 for (const phase of phases) {
   if (phase.files.length === 0) continue;
   const args = [
+    ...phase.imports.flatMap((file) => ['--import', file]),
     '--import',
     'tsx',
     '--test',
@@ -35,7 +39,7 @@ for (const phase of phases) {
     `--test-concurrency=${phase.concurrency}`,
   ];
   const result = spawnSync(process.execPath, [...args, ...phase.files], { stdio: 'inherit' });
-  // Both phases run even when the first fails: one report shows every failure.
+  // Every phase runs even when one fails: one report shows every failure.
   if (result.status !== 0) status = result.status ?? 1;
 }
 process.exit(status);

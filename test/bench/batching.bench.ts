@@ -4,7 +4,7 @@
 // maxBatch said (1.13× in issue 32's run).
 import { cpus, loadavg } from 'node:os';
 import { matMulModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
-import { decided, matmulTask, ModelServer, running, testScheduler } from '../unit/runtime-fixtures.js';
+import { decided, matmulTask, ModelServer, running, testScheduler } from '../helpers/runtime-fixtures.js';
 
 console.log(
   `load average ${loadavg()

@@ -10,7 +10,7 @@ import { cpuMs, isStopped, rssBytes } from '../../main/core/runtime/process-cont
 import { tempDir } from '../helpers/fakes.js';
 import { slowModel } from '../helpers/slow-model.js';
 import { cpuNs } from '../helpers/thread-cpu.js';
-import { fixtureHost, matmulTask, ModelServer, decided, running, runtimeWithHost, testScheduler } from '../unit/runtime-fixtures.js';
+import { fixtureHost, matmulTask, ModelServer, decided, running, runtimeWithHost, testScheduler } from '../helpers/runtime-fixtures.js';
 
 if (process.platform !== 'linux') {
   console.log('enforcement bench: needs Linux /proc; skipped');

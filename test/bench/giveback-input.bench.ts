@@ -20,7 +20,7 @@ import { isStopped } from '../../main/core/runtime/process-control.js';
 import { fakePorts } from '../helpers/fakes.js';
 import { startXvfb, x11Missing } from '../helpers/xvfb.js';
 import { threadCpuNs } from '../helpers/thread-cpu.js';
-import { matmulTask, ModelServer, testScheduler } from '../unit/runtime-fixtures.js';
+import { matmulTask, ModelServer, testScheduler } from '../helpers/runtime-fixtures.js';
 
 const missing = x11Missing();
 if (missing) {

@@ -14,7 +14,7 @@ import { matMulModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import type { TaskSource } from '../../main/core/scheduler/scheduler.js';
 import { tempDir } from '../helpers/fakes.js';
 import { perThreadMs, threadCpuNs } from '../helpers/thread-cpu.js';
-import { matmulTask, ModelServer, decided, running, testScheduler } from '../unit/runtime-fixtures.js';
+import { matmulTask, ModelServer, decided, running, testScheduler } from '../helpers/runtime-fixtures.js';
 
 // Shared cores: say how busy the machine was, since every figure below depends on it.
 console.log(

@@ -12,7 +12,7 @@ import { matMulModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import type { ResultSink, TaskSource } from '../../main/core/scheduler/types.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { testDevice } from '../integration/support/network.js';
-import { decided, matmulTask, ModelServer, running, testScheduler, until } from '../unit/runtime-fixtures.js';
+import { decided, matmulTask, ModelServer, running, testScheduler, until } from '../helpers/runtime-fixtures.js';
 
 console.log(
   `load average ${loadavg()

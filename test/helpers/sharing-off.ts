@@ -3,7 +3,7 @@
 import type { Decision, ReasonCode } from '../../main/common/policy.js';
 import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { PIPELINE_DEPTH } from '../../main/core/scheduler/state.js';
-import { decided, matmulTask, ModelServer, running, testScheduler, until, type Outcome } from '../unit/runtime-fixtures.js';
+import { decided, matmulTask, ModelServer, running, testScheduler, until, type Outcome } from './runtime-fixtures.js';
 import { slowModel } from './slow-model.js';
 
 /** The CPU paused by the policy for `code`, as decide() says it. */

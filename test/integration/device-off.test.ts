@@ -8,7 +8,7 @@ import type { Decision, DeviceDecision } from '../../main/common/policy.js';
 import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { leftAfter } from '../helpers/processes.js';
 import { slowModel } from '../helpers/slow-model.js';
-import { decided, matmulTask, ModelServer, running, testScheduler, until, type Outcome } from '../unit/runtime-fixtures.js';
+import { decided, matmulTask, ModelServer, running, testScheduler, until, type Outcome } from '../helpers/runtime-fixtures.js';
 
 /** What decide() says of a device: working, or turned off by the user. */
 const device = (deviceId: string, off: boolean): DeviceDecision => ({

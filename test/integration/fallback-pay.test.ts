@@ -1,7 +1,7 @@
 // Pay is for what ran (docs/protocol.md, "Lease, heartbeat, release"): the lease decides the rate, so a GPU machine
 // whose GPU lanes are all out leases processor work for its processor, and that work is paid as processor work, at
 // the CPU rate; what the result says ran it never changes the pay. The scheduler's side (it asks for processor work
-// once no GPU lane is in service) is in test/unit/scheduler.test.ts.
+// once no GPU lane is in service) is in test/integration/scheduler.test.ts.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { RATE_WEI } from '../../main/core/economics/rewards.js';

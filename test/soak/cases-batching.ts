@@ -6,7 +6,7 @@ import { linkScheduler } from '../../main/core/network/scheduler-link.js';
 import { PIPELINE_DEPTH } from '../../main/core/scheduler/state.js';
 import { MemoryLogger } from '../helpers/fakes.js';
 import { testDevice } from '../integration/support/network.js';
-import { decided, running, testScheduler, until } from '../unit/runtime-fixtures.js';
+import { decided, running, testScheduler, until } from '../helpers/runtime-fixtures.js';
 import { clean, doubles, withDevnet, type CaseOutcome, type SoakCase } from './case.js';
 
 /** Results to wait for before stopping. */

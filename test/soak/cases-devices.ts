@@ -3,7 +3,7 @@
 import type { Decision, DeviceDecision } from '../../main/common/policy.js';
 import { matMulModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { leftAfter } from '../helpers/processes.js';
-import { decided, matmulTask, ModelServer, running, testScheduler, until, type Outcome } from '../unit/runtime-fixtures.js';
+import { decided, matmulTask, ModelServer, running, testScheduler, until, type Outcome } from '../helpers/runtime-fixtures.js';
 import { clean, type SoakCase } from './case.js';
 
 const device = (deviceId: string, off: boolean): DeviceDecision => ({

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isPublicAddress } from '../../main/core/network/public-address.js';
 import { REFUSED_SOURCE } from '../../main/core/runtime/model-cache.js';
-import { matmulTask, sha256, testRuntime } from '../unit/runtime-fixtures.js';
+import { matmulTask, sha256, testRuntime } from '../helpers/runtime-fixtures.js';
 import { HostileServer } from './hostile.js';
 import { clean, downloadsIn, MiB, refusedMessage, withCache, type SoakCase } from './case.js';
 

@@ -8,7 +8,7 @@ import { MemoryLogger } from '../helpers/fakes.js';
 import { leftAfter } from '../helpers/processes.js';
 import { sharingOff } from '../helpers/sharing-off.js';
 import { testDevice } from '../integration/support/network.js';
-import { decided, running, testScheduler } from '../unit/runtime-fixtures.js';
+import { decided, running, testScheduler } from '../helpers/runtime-fixtures.js';
 import { clean, doubles, withDevnet, type CaseOutcome, type SoakCase } from './case.js';
 import { HostileServer } from './hostile.js';
 

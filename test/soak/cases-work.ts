@@ -12,7 +12,7 @@ import { gone, hasParentDeathSignal, leftAfter, processState } from '../helpers/
 import { smallDisk } from '../helpers/small-disk.js';
 import { ledgerWei, receiptsIn, recordsOf } from '../helpers/ledger.js';
 import { collect, leaseOne, quickResult, testDevice } from '../integration/support/network.js';
-import { matmulTask, ModelServer, decided, running, testScheduler } from '../unit/runtime-fixtures.js';
+import { matmulTask, ModelServer, decided, running, testScheduler } from '../helpers/runtime-fixtures.js';
 import { HostileServer } from './hostile.js';
 import { clean, doubles, withDevnet, type CaseOutcome, type SoakCase } from './case.js';
 

@@ -10,7 +10,7 @@ import { isLoopbackHost, isPublicAddress } from '../../main/core/network/public-
 import { ModelCache, NOT_WANTED, REFUSED_SOURCE } from '../../main/core/runtime/model-cache.js';
 import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
-import { decided, matmulTask, running, sha256, testRuntime, testScheduler } from './runtime-fixtures.js';
+import { decided, matmulTask, running, sha256, testRuntime, testScheduler } from '../helpers/runtime-fixtures.js';
 
 /**
  * Serves `bytes` at any path: the headers and the first `first` bytes at once, the rest when `finish()` is called.

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Task } from '../../main/common/task.js';
 import { seededFloats } from '../../main/core/onnx/onnx-model.js';
-import { decided, matmulTask, running, testScheduler, until, type Outcome } from './runtime-fixtures.js';
+import { decided, matmulTask, running, testScheduler, until, type Outcome } from '../helpers/runtime-fixtures.js';
 
 const GiB = 1024 ** 3;
 /** Every download from it sends its headers and then nothing, so a task stays held (preparing) until it goes back. */

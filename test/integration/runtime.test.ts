@@ -14,7 +14,7 @@ import { defaultHostEntry } from '../../main/core/runtime/host.js';
 import { executionProviders } from '../../main/core/runtime/providers.js';
 import { splitOutput, stackFeeds, type PreparedTask } from '../../main/core/runtime/runtime.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
-import { ModelServer, runtimeWithHost, sha256 } from './runtime-fixtures.js';
+import { ModelServer, runtimeWithHost, sha256 } from '../helpers/runtime-fixtures.js';
 
 const near = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4): void => {
   assert.equal(a.length, b.length);

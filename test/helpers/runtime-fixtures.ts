@@ -9,7 +9,7 @@ import { TaskSchema, withOwnBytes, type ReleaseReason, type Task, type TaskResul
 import type { HostEntry } from '../../main/core/runtime/host.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../main/core/runtime/runtime.js';
 import { createScheduler, type Scheduler, type SchedulerOptions, type TaskSource } from '../../main/core/scheduler/scheduler.js';
-import { fakePorts, tempDir } from '../helpers/fakes.js';
+import { fakePorts, tempDir } from './fakes.js';
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

@@ -19,7 +19,7 @@ import {
   testScheduler,
   until,
   type Outcome,
-} from './runtime-fixtures.js';
+} from '../helpers/runtime-fixtures.js';
 
 const near = (a: ArrayLike<number>, b: ArrayLike<number>): void => {
   assert.equal(a.length, b.length);
