@@ -3,7 +3,8 @@
 // their state; the combined earnings' CSV adds up to the figures shown to the wei (one member earns on its embedded
 // devnet); "share on", then "share off" on all reach both members (their own settings say so); one machine opens on
 // its own; a removal takes a member off the list and out of the fleet on both sides; axe finds nothing serious or
-// critical; screenshots at 1280×800 and 800×600 go to test-results/.
+// critical; screenshots at 1280×800 and 800×600 go to test-results/. Last, the offline limit set to 1 minute on the
+// page and a member stopped: the owner's Activity log says so once.
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -217,4 +218,21 @@ test('removing a member takes it off the list, and both sides end the pairing', 
     sent.results.map((r) => [r.id, r.ok]),
     [[ids.earner, true]],
   );
+});
+
+test('a member offline past the limit set on the page is told once in the Activity log', T, async () => {
+  // The Activity page of another tab hears each entry as it is added (the Fleet page keeps asking meanwhile).
+  const activity = await page.context().newPage();
+  await activity.goto(owner.url);
+  await activity.getByRole('navigation').getByRole('link', { name: 'Activity' }).click();
+  const limit = page.getByLabel('Tell me when a machine is offline for');
+  await limit.fill('1');
+  await limit.press('Tab');
+  await activity.getByText('Tell when a machine of the fleet is offline for changed from 30 minutes to 1 minute').waitFor();
+  await earner.stop();
+  await row(ids.earner).and(page.locator('[data-state="offline"]')).waitFor({ timeout: 30_000 });
+  await activity.getByText(/“[^”]+” has not answered for 1 minute\./).waitFor({ timeout: 150_000 });
+  const log = await owner.ok<{ message: string }[]>('getActivity');
+  assert.equal(log.filter((entry) => entry.message.includes('has not answered for')).length, 1);
+  await activity.close();
 });
