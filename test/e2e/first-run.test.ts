@@ -9,6 +9,7 @@ import { launchBrowser, screenshot, waitForPositive } from '../helpers/browser.j
 import { tempDir } from '../helpers/fakes.js';
 import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
 import { toWei } from '../../renderer/src/lib/format.js';
+import { TellKindSchema } from '../../main/common/settings.js';
 
 let browser: Browser;
 let agent: Headless;
@@ -231,7 +232,10 @@ test(
     await section.getByLabel('An update is ready').uncheck();
     await section.getByText('Saved', { exact: true }).waitFor();
     const settings = (await rpc(agent, 'getSettings')) as { value: { notifications: string[] } };
-    assert.deepEqual(settings.value.notifications, ['pause', 'wallet', 'claim', 'device', 'network']);
+    assert.deepEqual(
+      settings.value.notifications,
+      TellKindSchema.options.filter((kind) => kind !== 'update'),
+    );
     await go('Activity');
     await page.getByText('Notifications about updates turned off').waitFor();
   },
