@@ -14,7 +14,7 @@ import { readPaid } from '../../main/core/wallet/chain.js';
 import { signDelegation } from '../../main/core/wallet/delegation.js';
 import { tempDir } from '../helpers/fakes.js';
 import { rpc } from '../helpers/headless.js';
-import { ledgerWei, shareNow, startAgent, startDevnet, type TestAgent } from './support/agents.js';
+import { ledgerWei, pinnedPayout, shareNow, startAgent, startDevnet, type TestAgent } from './support/agents.js';
 
 const running: { stop(): Promise<void> }[] = [];
 after(() => Promise.all(running.splice(0).map((r) => r.stop())));
@@ -129,14 +129,3 @@ test(
     }
   },
 );
-
-/** The payout contract the agent pinned for this coordinator (network/payout-chains.json). */
-async function pinnedPayout(agent: TestAgent, url: string): Promise<string> {
-  const pins = JSON.parse(await readFile(`${agent.home}/data/network/payout-chains.json`, 'utf8')) as Record<
-    string,
-    { payoutAddress: string }
-  >;
-  const pin = pins[url];
-  assert.ok(pin, `no payout chain pinned for ${url}`);
-  return pin.payoutAddress;
-}

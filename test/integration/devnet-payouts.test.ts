@@ -2,7 +2,6 @@
 // (real hardware probe, job hosts, onnxruntime), each earning and claiming its own receipts, to the wei; and the
 // embedded devnet's chain, balances and claim history surviving an agent restart.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
 import { Contract, JsonRpcProvider, parseUnits } from 'ethers';
 import type { AgentState } from '../../main/common/state.js';
@@ -11,7 +10,7 @@ import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
 import { readPaid } from '../../main/core/wallet/chain.js';
 import { tempDir } from '../helpers/fakes.js';
 import { rpc } from '../helpers/headless.js';
-import { ledgerWei, shareNow, startAgent, startDevnet, type TestAgent } from './support/agents.js';
+import { ledgerWei, pinnedPayout, shareNow, startAgent, startDevnet, type TestAgent } from './support/agents.js';
 
 const running: { stop(): Promise<void> }[] = [];
 after(() => Promise.all(running.splice(0).map((r) => r.stop())));
@@ -91,17 +90,6 @@ test('two agents on a separately started devnet each earn and claim their own, t
     provider.destroy();
   }
 });
-
-/** The payout contract the agent pinned for this coordinator (network/payout-chains.json). */
-async function pinnedPayout(agent: TestAgent, url: string): Promise<string> {
-  const pins = JSON.parse(await readFile(`${agent.home}/data/network/payout-chains.json`, 'utf8')) as Record<
-    string,
-    { payoutAddress: string }
-  >;
-  const pin = pins[url];
-  assert.ok(pin, `no payout chain pinned for ${url}: ${JSON.stringify(pins)}`);
-  return pin.payoutAddress;
-}
 
 test(
   'the embedded devnet keeps chain, balance and claim history across an agent restart; older earnings stay claimable',

@@ -2,7 +2,9 @@
  * Whole agents in their own processes (headless mode from source, real hardware probe, job hosts and onnxruntime),
  * driven over their HTTP API and watched through their event socket, as the UI does; and `npm run devnet`.
  */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { AgentState } from '../../../main/common/state.js';
@@ -100,3 +102,14 @@ export const shareNow = (coordinatorUrl: string | null) => ({
 
 /** The sum of every signed epoch in the agent's ledger file, read directly. */
 export const ledgerWei = (home: string): Promise<bigint> => ledgerFileWei(join(home, 'data', 'ledger.jsonl'));
+
+/** The payout contract the agent pinned for the coordinator at `url` (network/payout-chains.json). */
+export async function pinnedPayout(agent: TestAgent, url: string): Promise<string> {
+  const pins = JSON.parse(await readFile(`${agent.home}/data/network/payout-chains.json`, 'utf8')) as Record<
+    string,
+    { payoutAddress: string }
+  >;
+  const pin = pins[url];
+  assert.ok(pin, `no payout chain pinned for ${url}: ${JSON.stringify(pins)}`);
+  return pin.payoutAddress;
+}
