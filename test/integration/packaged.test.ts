@@ -110,14 +110,25 @@ const packageName = (specifier: string): string => {
 
 /**
  * The packages the built bundles import or require by name (the packaged ones, as the agent and its children run
- * them), read by TypeScript's scanner, which tells a real import from the same words inside a string.
+ * them), read by TypeScript's parser: static imports and exports, `import('name')` and `require('name')`. (Its quick
+ * import scanner, tried first, lost its place in a large bundle and missed most of them.)
  */
 function bundleImports(bundles: string): Set<string> {
   const names = new Set<string>();
+  const named = (node: ts.Node | undefined): void => {
+    if (node && ts.isStringLiteralLike(node) && !isBuiltin(node.text) && !node.text.startsWith('.')) names.add(packageName(node.text));
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) named(node.moduleSpecifier);
+    else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    )
+      named(node.arguments[0]);
+    ts.forEachChild(node, visit);
+  };
   for (const file of readdirSync(bundles).filter((f) => /\.(c|m)?js$/.test(f))) {
-    for (const { fileName } of ts.preProcessFile(readFileSync(join(bundles, file), 'utf8'), true, true).importedFiles) {
-      if (!isBuiltin(fileName) && !fileName.startsWith('.')) names.add(packageName(fileName));
-    }
+    visit(ts.createSourceFile(file, readFileSync(join(bundles, file), 'utf8'), ts.ScriptTarget.Latest, false, ts.ScriptKind.JS));
   }
   return names;
 }
