@@ -1,6 +1,6 @@
-// Runs every *.test.ts under test/ with node's test runner (Node 20 has no glob support of its own), in three phases:
-// unit files two at a time, where starting any process fails the test (test/helpers/no-processes.mjs); integration
-// files two at a time (the machines we run on have 2 cores); then the e2e files one at a time: they start the built
+// Runs every *.test.ts under test/ with node's test runner (Node 20 has no glob support of its own), in two phases:
+// unit and integration files two at a time (the machines we run on have 2 cores), a unit test failing if it starts
+// any process (test/helpers/no-processes.mjs); then the e2e files one at a time: they start the built
 // agent, a browser or a devnet each, and measure what the user would see, so they run alone. Every test has its own
 // time limit (lint requires one); each file also has one, so a hung file fails the run instead of hanging it.
 // `node scripts/run-tests.mjs [filter]` runs only files whose path contains `filter`.
@@ -17,13 +17,14 @@ const files = readdirSync('test', { recursive: true })
   .map((file) => join('test', file))
   .sort();
 const serial = (file) => file.startsWith(join('test', 'e2e'));
-const unit = (file) => file.startsWith(join('test', 'unit'));
-const pair = Math.max(1, Math.min(2, availableParallelism()));
 
-// Unit files run with test/helpers/no-processes.mjs, which makes starting a process fail the test that tries.
+// test/helpers/no-processes.mjs makes starting a process fail a unit test (it acts in test/unit/ files only).
 const phases = [
-  { files: files.filter(unit), concurrency: pair, imports: ['./test/helpers/no-processes.mjs'] },
-  { files: files.filter((file) => !unit(file) && !serial(file)), concurrency: pair, imports: [] },
+  {
+    files: files.filter((file) => !serial(file)),
+    concurrency: Math.max(1, Math.min(2, availableParallelism())),
+    imports: ['./test/helpers/no-processes.mjs'],
+  },
   { files: files.filter(serial), concurrency: 1, imports: [] },
 ];
 let status = 0;
