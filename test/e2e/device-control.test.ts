@@ -3,15 +3,13 @@
 // and no task stays on it) and works again once turned on; after work ran, its last hour shows points (speed, use,
 // temperature, or words where the device does not report one). axe finds nothing serious in the new states.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { AgentState } from '../../main/common/state.js';
+import { audit } from '../helpers/axe.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';
 import { startAgent, type TestAgent } from '../integration/support/agents.js';
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser: Browser;
 let agent: TestAgent;
@@ -38,20 +36,6 @@ after(async () => {
   await agent?.stop();
 });
 
-async function seriousViolations(): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() =>
-    (
-      globalThis as unknown as {
-        axe: { run(o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> };
-      }
-    ).axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
-  );
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
 /** Checks axe and writes the screenshot at both sizes the issue names. */
 async function record(name: string): Promise<void> {
   for (const [width, height] of [
@@ -59,7 +43,7 @@ async function record(name: string): Promise<void> {
     [800, 600],
   ] as const) {
     await page.setViewportSize({ width, height });
-    assert.deepEqual(await seriousViolations(), [], `${name} at ${width}×${height}`);
+    assert.deepEqual(await audit(page), [], `${name} at ${width}×${height}`);
     await screenshot(page, `${name}-${width}x${height}`);
   }
   await page.setViewportSize({ width: 1280, height: 800 });

@@ -4,15 +4,14 @@
 // lies inside the chart and apart from the next at 1280×800 and 800×600, an unknown address says "page not found"
 // with a way back, and axe finds nothing serious or critical. Screenshots go to test-results/.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { parseAmount } from '../../main/common/money.js';
+import { audit } from '../helpers/axe.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';
 import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const SIZES = [
   { width: 1280, height: 800 },
   { width: 800, height: 600 },
@@ -88,20 +87,6 @@ function shown(): Promise<Shown> {
   });
 }
 
-async function seriousViolations(): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() =>
-    (
-      globalThis as unknown as {
-        axe: { run(o: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> };
-      }
-    ).axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
-  );
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
 const rangeButton = (name: string) => page.getByRole('group', { name: 'Period' }).getByRole('button', { name, exact: true });
 const pressed = (name: string) => page.waitForSelector(`[role=group][aria-label="Period"] button[aria-pressed="true"]:text-is("${name}")`);
 const hashRange = () => new URL(page.url()).hash;
@@ -164,7 +149,7 @@ for (const size of SIZES) {
           const next = sorted[i + 1];
           if (next) assert.ok(l.x + l.width < next.x, `${range}: "${l.text}" apart from "${next.text}"`);
         }
-        assert.deepEqual(await seriousViolations(), [], `${range}: axe`);
+        assert.deepEqual(await audit(page), [], `${range}: axe`);
         await screenshot(page, `earnings-${range.toLowerCase()}-${size.width}x${size.height}`);
       }
     },
@@ -176,7 +161,7 @@ test('an unknown address says so, with a link to the Dashboard', { timeout: 60_0
   await page.goto(`${agent.origin}/#/earnigns`);
   await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
   assert.equal(await page.getByRole('heading', { level: 1, name: 'Dashboard' }).count(), 0, 'not the Dashboard under the bad address');
-  assert.deepEqual(await seriousViolations(), []);
+  assert.deepEqual(await audit(page), []);
   await screenshot(page, 'page-not-found-1280x800');
   await page.getByRole('link', { name: 'Go to the Dashboard' }).click();
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
