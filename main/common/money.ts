@@ -23,10 +23,26 @@ export function formatAmount(units: bigint, decimals = 18): string {
   return exactAmount(units < 0n ? -rounded : rounded, decimals);
 }
 
-/** A decimal amount ("0.0000012", as the ledger's sums give it) → its integer units, exactly; a leading - is kept. */
+/** A decimal amount ("0.0000012", as a person types it or an older log line holds it) → its integer units, exactly. */
 export function parseAmount(decimal: string, decimals = 18): bigint {
   const text = decimal.trim();
   const [whole = '0', fraction = ''] = text.replace(/^[-+]/, '').split('.');
   const units = BigInt(whole || '0') * 10n ** BigInt(decimals) + BigInt(fraction.slice(0, decimals).padEnd(decimals, '0') || '0');
   return text.startsWith('-') ? -units : units;
+}
+
+/**
+ * A decimal ("-1234.0015", as `formatAmount` gives it) written with a locale's digits, grouping and decimal sign, never
+ * through a float: the integer part is formatted as a bigint by `format` (an `Intl.NumberFormat` with its default
+ * fraction digits, whose decimal sign is read from how it writes 1.5) and the fraction digit by digit, so every digit
+ * the money rule kept is shown.
+ */
+export function localizeDecimal(decimal: string, format: Intl.NumberFormat): string {
+  const negative = decimal.startsWith('-');
+  const [whole = '0', fraction = ''] = decimal.replace(/^[-+]/, '').split('.');
+  const sign = format.formatToParts(1.5).find((part) => part.type === 'decimal')?.value ?? '.';
+  const digits = fraction.replace(/\d/g, (digit) => format.format(BigInt(digit)));
+  const body = `${format.format(BigInt(whole))}${fraction ? `${sign}${digits}` : ''}`;
+  // The locale's minus sign and its place, taken from how it writes -1 (a zero whole part has no sign of its own).
+  return negative ? format.format(-1n).replace(format.format(1n), body) : body;
 }

@@ -2,13 +2,18 @@ import { settingsText } from './en-settings.js';
 import { fleetText } from './en-fleet.js';
 import { deviceControlText } from './en-devices.js';
 import { walletDoneText, walletText } from './en-wallet.js';
+import { pseudoCatalogue } from './pseudo.js';
+import { pseudo } from '../lib/locale.js';
 
 /** "1 event", "2 events". */
 export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
 /** Every user-facing string of the UI, in one place. */
-export const t = {
+const english = {
   appName: 'Synor Contributor',
+  /** An amount with its unit: "0.00128 SYNOR". */
+  synorAmount: (amount: string) => `${amount} SYNOR`,
+  synor: 'SYNOR',
   nav: {
     dashboard: 'Dashboard',
     devices: 'Devices',
@@ -295,3 +300,6 @@ export const t = {
   days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'],
   mode: { electron: 'Desktop app', headless: 'Headless mode' },
 } as const;
+
+/** The catalogue the page reads: English, or the pseudo-locale's transform of it (lib/locale.ts says which). */
+export const t = pseudo ? pseudoCatalogue(english) : english;
