@@ -4,6 +4,7 @@
  * for tensors wherever they go: the job-host pipe, the outbox files and the submit body (docs/protocol.md), so output
  * bytes are never base64-encoded or copied into JSON on their way from the run to the coordinator.
  */
+import { CodedError } from './coded-error.js';
 
 export const FRAME_CONTENT_TYPE = 'application/vnd.synor.frame';
 const MAX = 2 ** 32 - 1;
@@ -13,8 +14,11 @@ const isRef = (v: unknown): v is Ref =>
   typeof v === 'object' && v !== null && '$bytes' in v && Array.isArray(v.$bytes) && v.$bytes.length === 2;
 
 /** A frame cut short, or a header that is not JSON or points outside the payload. */
-export class FrameError extends Error {
+export class FrameError extends CodedError<'BAD_FRAME'> {
   override name = 'FrameError';
+  constructor(message: string) {
+    super('BAD_FRAME', message);
+  }
 }
 
 /** The message's header with its bytes replaced by references, and those bytes in payload order. */

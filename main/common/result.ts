@@ -25,8 +25,10 @@ export const AgentErrorSchema = z.object({
 export type AgentError = z.infer<typeof AgentErrorSchema>;
 
 /**
- * The one result shape, at every boundary and inside core: a value, or a failure with a code the caller acts on and a
- * sentence for the user. `C` narrows the codes a given operation can fail with (the API's are `ErrorCode`).
+ * The one result shape: a value, or a failure with a code the caller acts on and a sentence for the user. `C` narrows
+ * the codes a given operation can fail with (the API's are `ErrorCode`). Where a Result is returned, where a coded
+ * error is thrown instead (`coded-error.ts`), and how a reason why something cannot run now is given (a `Failure` or
+ * null): docs/ARCHITECTURE.md, "Errors".
  */
 export type Failure<C extends string = ErrorCode> = { code: C; message: string; fields?: Record<string, string> | undefined };
 export type Result<T, C extends string = ErrorCode> = { ok: true; value: T } | { ok: false; error: Failure<C> };

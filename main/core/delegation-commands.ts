@@ -1,12 +1,13 @@
 import type { z } from 'zod';
+import { resultOf } from '../common/coded-error.js';
 import type { delegationCommands } from '../common/delegation.js';
-import { fail, ok, type ErrorCode, type Result } from '../common/result.js';
+import type { ErrorCode, Result } from '../common/result.js';
 import type { Contribution } from './contribution.js';
 import { NetworkError } from './network/http.js';
 import type { Member } from './network/member.js';
 import type { Logger } from './ports.js';
 import { signDelegation, signRevocation } from './wallet/delegation.js';
-import { walletResult } from './wallet/errors.js';
+import { unexpectedWalletError, WalletError } from './wallet/errors.js';
 import type { WalletService } from './wallet/service.js';
 
 type Name = keyof typeof delegationCommands;
@@ -37,14 +38,10 @@ export function delegationHandlers(d: DelegationDeps): Handlers {
     return { client, chainId: (await client.pinned()).chainId };
   };
   /** A wallet refusal as its own code, the network's as unavailable for now; anything else is a bug, logged. */
-  const answer = async <T>(work: () => Promise<T>): Promise<Result<T, ErrorCode>> => {
-    try {
-      return ok(await work());
-    } catch (error) {
-      if (error instanceof NetworkError) return fail('UNAVAILABLE', error.message);
-      return walletResult(Promise.reject(error), logger);
-    }
-  };
+  const answer = <T>(work: () => Promise<T>): Promise<Result<T, ErrorCode>> =>
+    resultOf(work(), [WalletError], (error) =>
+      error instanceof NetworkError ? { code: 'UNAVAILABLE', message: error.message } : unexpectedWalletError(logger)(error),
+    );
   return {
     walletDelegate: ({ deviceAddress, deviceId, expiresAt, auth }) =>
       answer(async () => {

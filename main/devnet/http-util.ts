@@ -1,15 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { decodeFrame, FRAME_CONTENT_TYPE } from '../common/frame.js';
+import { CodedError } from '../common/coded-error.js';
 
 /** A refusal with its HTTP status and the protocol's error code. */
-export class HttpError extends Error {
+export class HttpError extends CodedError {
+  override name = 'HttpError';
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

@@ -5,6 +5,7 @@ import { encodeFrame, FRAME_CONTENT_TYPE } from '../../common/frame.js';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connectionWords } from '../../common/connection-words.js';
+import { CodedError } from '../../common/coded-error.js';
 
 /** Every way talking to a coordinator can fail, as a code the status line and the retry logic understand. */
 export type NetworkErrorCode =
@@ -21,16 +22,9 @@ export type NetworkErrorCode =
 
 const RETRYABLE: ReadonlySet<NetworkErrorCode> = new Set(['OFFLINE', 'TIMEOUT', 'TOO_LARGE', 'BAD_REPLY', 'SERVER', 'BAD_RECEIPT']);
 
-export class NetworkError extends Error {
-  readonly retryable: boolean;
-  constructor(
-    readonly code: NetworkErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'NetworkError';
-    this.retryable = RETRYABLE.has(code);
-  }
+export class NetworkError extends CodedError<NetworkErrorCode> {
+  override name = 'NetworkError';
+  readonly retryable = RETRYABLE.has(this.code);
 }
 
 /** The coordinator URL as a base for relative paths; refused unless https (or http to this machine). */

@@ -5,6 +5,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { CodedError } from '../../common/coded-error.js';
 
 const NOT_PUBLIC = new BlockList();
 for (const [net, bits] of [
@@ -51,17 +52,18 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** Why a download was not even started: its host is, or resolves only to, addresses that are not public. */
-export class NotPublicError extends Error {
+export class NotPublicError extends CodedError<'NOT_PUBLIC'> {
+  override name = 'NotPublicError';
   constructor(
     readonly host: string,
     readonly addresses: readonly string[],
   ) {
     super(
+      'NOT_PUBLIC',
       addresses.length
         ? `${host} is on this computer or its own network (${addresses.join(', ')}), not on the public internet`
         : `${host} has no address on the public internet`,
     );
-    this.name = 'NotPublicError';
   }
 }
 

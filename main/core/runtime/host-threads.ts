@@ -1,13 +1,9 @@
 /** What the job host's two threads share: the messages between them and the coded error a job fails with. */
+import { CodedError } from '../../common/coded-error.js';
 import type { HostErrorCode, HostMessage, RunRequest } from './host-protocol.js';
 
-export class HostError extends Error {
-  constructor(
-    readonly code: HostErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
+export class HostError extends CodedError<HostErrorCode> {
+  override name = 'HostError';
 }
 
 /**

@@ -7,6 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { DTYPE_BYTES, DTypeSchema, type DType } from '../../common/task.js';
 import { SerialQueue } from '../../common/serial.js';
+import { failureOf } from '../../common/coded-error.js';
+import { errorText } from '../../common/result.js';
 import { tensorBuffers, type HostMessage, type HostTensor, type RunRequest } from './host-protocol.js';
 import { WarmSessions, type Ort, type Warm } from './host-sessions.js';
 import { HostError, type FromWorker, type ToWorker } from './host-threads.js';
@@ -119,8 +121,8 @@ class JobRunner {
         tensorBuffers(req.feeds),
       );
     } catch (e) {
-      const code = e instanceof HostError ? e.code : 'run-failed';
-      this.post({ type: 'failed', jobId: req.jobId, code, message: firstLine(e) }, [], tensorBuffers(req.feeds));
+      const { code, message } = failureOf(e, [HostError], (other) => ({ code: 'run-failed', message: errorText(other) }));
+      this.post({ type: 'failed', jobId: req.jobId, code, message: firstLine(message) }, [], tensorBuffers(req.feeds));
     }
   }
 }
