@@ -92,9 +92,9 @@ export async function acquireInstanceLock(dataDir: string, pid = process.pid, no
   try {
     return await acquire(dataDir, pid, now);
   } catch (error) {
-    const words = startRefusal(error, [dataDir]);
-    if (words === null) throw error;
-    return fail('STORAGE', words);
+    const refusal = startRefusal(error, [dataDir]);
+    if (refusal === null) throw error;
+    return { ok: false, error: refusal };
   }
 }
 

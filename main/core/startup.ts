@@ -82,9 +82,9 @@ export async function startAgent(o: StartOptions): Promise<Started | AlreadyRunn
     return { started: true, agent, paths, ports, lock };
   } catch (error) {
     await lock.release();
-    const words = startRefusal(error, [paths.dataDir, paths.configDir]);
-    if (words === null) throw error;
-    return { started: false, paths, error: { code: 'STORAGE', message: words } };
+    const refusal = startRefusal(error, [paths.dataDir, paths.configDir]);
+    if (refusal === null) throw error;
+    return { started: false, paths, error: refusal };
   }
 }
 

@@ -145,13 +145,16 @@ test('an unreadable lock is set aside', { timeout: 60_000, skip: process.getuid?
 test('a disk that refuses the folder is said in plain words, naming the folder concerned', { timeout: 60_000 }, () => {
   const error = (code: string, path?: string) => Object.assign(new Error(`${code}: raw`), { code, path });
   const folders = ['/home/ada/data', '/home/ada/config'] as const;
+  assert.deepEqual(startRefusal(error('ENOSPC', '/home/ada/config/settings.json'), folders), {
+    code: 'STORAGE',
+    message: 'The disk holding /home/ada/config is full: free some space and start again.',
+  });
   assert.equal(
-    startRefusal(error('ENOSPC', '/home/ada/config/settings.json'), folders),
-    'The disk holding /home/ada/config is full: free some space and start again.',
+    startRefusal(error('ENOSPC'), folders)?.message,
+    'The disk holding /home/ada/data is full: free some space and start again.',
   );
-  assert.equal(startRefusal(error('ENOSPC'), folders), 'The disk holding /home/ada/data is full: free some space and start again.');
   for (const code of ['EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST']) {
-    const words = startRefusal(error(code, '/home/ada/data/agent.lock'), folders) ?? '';
+    const words = startRefusal(error(code, '/home/ada/data/agent.lock'), folders)?.message ?? '';
     assert.ok(words.includes('/home/ada/data') && words.endsWith('start again.'), `${code}: ${words}`);
     assert.doesNotMatch(words, /E[A-Z]{3,}/, 'no error code');
   }

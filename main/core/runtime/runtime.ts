@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { byText } from '../../common/text.js';
-import { fail, type Result } from '../../common/result.js';
+import { fail, ok, type Result } from '../../common/result.js';
 import { open } from 'node:fs/promises';
 import { DTYPE_BYTES, type ReleaseReason, type Task, type Tensor } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
@@ -71,10 +71,12 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   // Input and output tensor buffers are recycled (frames.ts BufferPool): steady work allocates no big buffers.
   const pool = new BufferPool(8);
 
-  async function tensorBytes(name: string, t: Tensor, signal: AbortSignal): Promise<HostTensor | string> {
+  /** An input as bytes, or why not: an input sent by URL that fails is the download's fault, an inline one the task's. */
+  async function tensorBytes(name: string, t: Tensor, signal: AbortSignal): Promise<Result<HostTensor, ReleaseReason>> {
     const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
-    const wrongSize = (got: number): string =>
-      `input "${name}": shape [${t.shape.join(', ')}] of ${t.dtype} needs ${want} bytes, got ${got}`;
+    const refused = (message: string) => fail(t.kind === 'url' ? 'model-unavailable' : 'invalid-task', message);
+    const wrongSize = (got: number) =>
+      refused(`input "${name}": shape [${t.shape.join(', ')}] of ${t.dtype} needs ${want} bytes, got ${got}`);
     if (t.kind === 'inline') {
       // The schema checks only the length; the characters are checked here, by decoding: each bad one is skipped.
       const length = Buffer.byteLength(t.data, 'base64');
@@ -82,22 +84,22 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       const data = pool.take(want);
       if (Buffer.from(data.buffer, 0, want).write(t.data, 'base64') !== want) {
         pool.give([data.buffer as ArrayBuffer]);
-        return `input "${name}": not valid base64`;
+        return refused(`input "${name}": not valid base64`);
       }
-      return { dtype: t.dtype, shape: t.shape, data };
+      return ok({ dtype: t.dtype, shape: t.shape, data });
     }
     // Checked before the first byte: a size that does not fit the shape is refused without downloading anything.
     if (t.size !== want) return wrongSize(t.size);
     const got = await cache.ensure({ url: t.url, sha256: t.sha256, size: t.size }, signal);
-    if (!got.ok) return `input "${name}": ${got.error.message}`;
+    if (!got.ok) return refused(`input "${name}": ${got.error.message}`);
     const data = pool.take(want);
     const actual = await readHashed(got.value, data);
     if (actual !== t.sha256) {
       pool.give([data.buffer as ArrayBuffer]);
       await cache.remove(t.sha256, 'hash mismatch on read');
-      return `input "${name}": cached bytes hash to ${actual}, expected ${t.sha256}`;
+      return refused(`input "${name}": cached bytes hash to ${actual}, expected ${t.sha256}`);
     }
-    return { dtype: t.dtype, shape: t.shape, data };
+    return ok({ dtype: t.dtype, shape: t.shape, data });
   }
 
   return {
@@ -106,9 +108,9 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     async prepare(task, signal) {
       const feeds: Record<string, HostTensor> = {};
       const byUrl = Object.values(task.inputs).reduce((n, t) => n + (t.kind === 'url' ? t.size : 0), 0);
-      const held = await inputs.take(byUrl, signal);
-      if (held === null) return fail('model-unavailable', NOT_WANTED);
-      if (typeof held === 'string') return fail('runtime-error', `inputs sent by URL ${held}`);
+      const taken = await inputs.take(byUrl, signal);
+      if (!taken.ok) return taken;
+      const held = taken.value;
       const refuse = (reason: ReleaseReason, message: string): Prepared => {
         pool.give(tensorBuffers(feeds));
         held();
@@ -116,8 +118,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       };
       for (const [name, t] of Object.entries(task.inputs)) {
         const h = await tensorBytes(name, t, signal);
-        if (typeof h === 'string') return refuse(t.kind === 'url' ? 'model-unavailable' : 'invalid-task', h);
-        feeds[name] = h;
+        if (!h.ok) return refuse(h.error.code, h.error.message);
+        feeds[name] = h.value;
       }
       const model = await cache.ensure(task.model, signal);
       if (!model.ok) return refuse('model-unavailable', model.error.message);
@@ -171,11 +173,16 @@ class InputBudget {
 
   constructor(private readonly limit: () => number) {}
 
-  /** A give-back function once `bytes` fit (idempotent), why they never can, or null when `signal` ended the wait. */
-  async take(bytes: number, signal: AbortSignal): Promise<(() => void) | string | null> {
-    if (bytes === 0) return () => undefined;
+  /**
+   * A give-back function once `bytes` fit (idempotent), or why not: they never can (a runtime error), or `signal`
+   * ended the wait (no task wants them any more).
+   */
+  async take(bytes: number, signal: AbortSignal): Promise<Result<() => void, 'runtime-error' | 'model-unavailable'>> {
+    if (bytes === 0) return ok(() => undefined);
     const limit = this.limit();
-    if (bytes > limit) return `need ${mib(bytes)} of memory, more than the ${mib(limit)} you share (Settings)`;
+    if (bytes > limit) {
+      return fail('runtime-error', `inputs sent by URL need ${mib(bytes)} of memory, more than the ${mib(limit)} you share (Settings)`);
+    }
     if (this.waiting.length > 0 || this.held + bytes > limit) {
       const admitted = await new Promise<boolean>((settle) => {
         // A task that went away stops waiting, and stops holding back the ones behind it.
@@ -195,15 +202,15 @@ class InputBudget {
         this.waiting.push(waiter);
         signal.addEventListener('abort', leave, { once: true });
       });
-      if (!admitted) return null;
+      if (!admitted) return fail('model-unavailable', NOT_WANTED);
     } else this.held += bytes;
     let given = false;
-    return () => {
+    return ok(() => {
       if (given) return;
       given = true;
       this.held -= bytes;
       this.wake();
-    };
+    });
   }
 
   private wake(): void {
