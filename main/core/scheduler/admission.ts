@@ -1,5 +1,5 @@
 /** Queue and admission: how a leased task gets in (runnable here, prepared in the background) and what leaves unrun. */
-import { errorText, fail } from '../../common/result.js';
+import { errorText, fail, type Failure } from '../../common/result.js';
 import type { ReleaseReason, Task } from '../../common/task.js';
 import type { Prepared } from '../runtime/runtime.js';
 import type { Queued } from './queue.js';
@@ -21,13 +21,16 @@ const size = (bytes: number): string =>
  * GPU: graphics memory) than the whole budget, at the user's settings, of every device that could run it. Memory that
  * other tasks hold does not count (that task waits for them); nor does a device the policy has not decided for yet.
  */
-function neverRuns(state: SchedulerState, task: Task): string | null {
+function neverRuns(state: SchedulerState, task: Task): Failure<'invalid-task'> | null {
   const able = [...state.lanes.values()].filter((lane) => state.fits(lane, task));
-  if (able.length === 0) return `no ${task.device} device here`;
+  if (able.length === 0) return { code: 'invalid-task', message: `no ${task.device} device here` };
   if (able.some((lane) => !lane.decided)) return null;
   const most = Math.max(...able.map((lane) => state.budget(lane)));
   if (task.memoryEstimateBytes <= most) return null;
-  return `it needs ${size(task.memoryEstimateBytes)} of memory, and this computer shares at most ${size(most)} with the network`;
+  return {
+    code: 'invalid-task',
+    message: `it needs ${size(task.memoryEstimateBytes)} of memory, and this computer shares at most ${size(most)} with the network`,
+  };
 }
 
 /**
@@ -42,7 +45,7 @@ export function enqueue(state: SchedulerState, task: Task): boolean {
   if (state.closed) return giveBack(state, task, 'shutdown', 'the agent is shutting down');
   if (task.deadline <= state.options.clock.now()) return giveBack(state, task, 'expired', EXPIRED);
   const never = neverRuns(state, task);
-  if (never) return giveBack(state, task, 'invalid-task', never);
+  if (never) return giveBack(state, task, never.code, never.message);
   state.known.add(task.id);
   prepare(state, state.queue.add(task));
   state.changed();
@@ -104,6 +107,6 @@ export function releaseNeverRunnable(state: SchedulerState): void {
     const never = neverRuns(state, entry.task);
     if (!never) continue;
     state.queue.remove(entry);
-    state.finish(entry, { reason: 'invalid-task', message: never });
+    state.finish(entry, { reason: never.code, message: never.message });
   }
 }
