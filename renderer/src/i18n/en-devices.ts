@@ -1,6 +1,8 @@
 /** The Devices page's control of each device and its last hour (t.devices.control). */
 
-const number = (value: number, digits = 3): string => new Intl.NumberFormat(undefined, { maximumSignificantDigits: digits }).format(value);
+import { formatNumber, formatPercent } from '../lib/locale.js';
+
+const number = (value: number, digits = 3): string => formatNumber(value, { maximumSignificantDigits: digits });
 
 /** Operations per second in the unit that reads best: "1.2 GFLOP/s", "850 MFLOP/s". */
 export const flops = (perSecond: number): string => {
@@ -40,5 +42,5 @@ export const deviceControlText = {
   tempChart: (name: string, low: number, high: number) =>
     `Temperature of ${name} over the last hour, from ${number(low, 3)} to ${number(high, 3)} °C`,
   notReported: 'Not reported by this device.',
-  percent: (value: number | null) => (value === null ? 'not reported' : `${Math.round(value)} %`),
+  percent: (value: number | null) => (value === null ? 'not reported' : formatPercent(Math.round(value))),
 };

@@ -1,6 +1,8 @@
 /** The Fleet page: pairing, the machines, bulk actions, combined earnings and alert limits (t.fleet). */
 
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+import { formatNumber } from '../lib/locale.js';
+
+const plural = (n: number, one: string, many: string): string => `${formatNumber(n)} ${n === 1 ? one : many}`;
 
 export const fleetText = {
   title: 'Fleet',

@@ -1,4 +1,6 @@
 /** The Settings page's sentences: a part of the catalogue in `en.ts` (`t.settings`), kept apart for its size. */
+import { formatPercent } from '../lib/locale.js';
+
 export const settingsText = {
   title: 'Settings',
   presets: 'Quick setup',
@@ -32,6 +34,7 @@ export const settingsText = {
   scheduleOn: 'Only at these times',
   scheduleHelp: 'Click or drag over the hours to switch them on or off (your local time).',
   scheduleGrid: 'Weekly schedule',
+  scheduleCell: (day: string, time: string) => `${day} ${time}`,
   apps: 'Pause while these programs run',
   appsHelp: 'One program name per line, e.g. steam or blender.',
   fullscreen: 'Pause while a program is full screen',
@@ -84,7 +87,7 @@ export const settingsText = {
   invalid: 'Not saved: fix the highlighted field.',
   presetActiveName: (name: string) => `${name} · active`,
   presetWhat: (cpu: number, memory: number, gpu: number, mode: string, pauseAbove: number | null) =>
-    `CPU ${cpu} %, memory ${memory} %, graphics card ${gpu} %, ${mode.toLowerCase()} power mode${pauseAbove === null ? '' : `, pauses while your programs use over ${pauseAbove} % CPU`}`,
+    `CPU ${formatPercent(cpu)}, memory ${formatPercent(memory)}, graphics card ${formatPercent(gpu)}, ${mode.toLowerCase()} power mode${pauseAbove === null ? '' : `, pauses while your programs use over ${formatPercent(pauseAbove)} CPU`}`,
   presetIs: (name: string) => `Now: ${name}.`,
   presetCustom: 'Now: your own settings (no preset matches them all).',
   noGpu: 'No graphics card was found on this computer: there is nothing to set here.',

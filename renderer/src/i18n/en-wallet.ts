@@ -1,4 +1,6 @@
 /** The Wallet page's sentences: a part of the catalogue in `en.ts` (`t.wallet`, `t.walletDone`), kept apart for its size. */
+import { formatNumber, formatPercent } from '../lib/locale.js';
+
 export const walletText = {
   title: 'Wallet',
   createTitle: 'Create a wallet',
@@ -35,7 +37,9 @@ export const walletText = {
   history: 'Claims',
   claimCovers: 'Receipts this claim paid',
   claimRange: (first: number, last: number, count: number, device: string) =>
-    first === last ? `Receipt #${first} (1 receipt) of ${device}` : `Receipts #${first}–#${last} (${count} receipts) of ${device}`,
+    first === last
+      ? `Receipt #${formatNumber(first)} (1 receipt) of ${device}`
+      : `Receipts #${formatNumber(first)}–#${formatNumber(last)} (${formatNumber(count)} receipts) of ${device}`,
   thisComputer: (name: string) => `this computer (${name})`,
   otherComputer: (id: string) => `another of your computers (${id.length > 16 ? `${id.slice(0, 12)}…` : id})`,
   claimStatus: { pending: 'Pending', confirmed: 'Confirmed', failed: 'Failed' },
@@ -60,8 +64,8 @@ export const walletText = {
     `Someone asked to ${{ export: 'export this wallet', remove: 'remove this wallet', reveal: 'show the recovery phrase', delegate: 'let another computer earn to this wallet' }[action]}; it can be confirmed after ${time}. If it was not you, do not confirm it, and restart the app.`,
   confirmHelp: 'For your safety this asks twice: press the button, wait a few seconds, then press it again.',
   keyWork: {
-    decrypt: (percent: number) => `Checking the passphrase… ${percent} %`,
-    encrypt: (percent: number) => `Encrypting the key… ${percent} %`,
+    decrypt: (percent: number) => `Checking the passphrase… ${formatPercent(percent)}`,
+    encrypt: (percent: number) => `Encrypting the key… ${formatPercent(percent)}`,
   },
   revealAuthHelp: 'Your wallet passphrase, to show that it is you.',
   confirmWait: (time: string) => `For your safety, confirm again after ${time}: press the same button once more.`,

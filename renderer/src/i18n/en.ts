@@ -3,10 +3,10 @@ import { fleetText } from './en-fleet.js';
 import { deviceControlText } from './en-devices.js';
 import { walletDoneText, walletText } from './en-wallet.js';
 import { pseudoCatalogue } from './pseudo.js';
-import { pseudo } from '../lib/locale.js';
+import { formatFixed, formatNumber, formatPercent, formatUsd, pseudo } from '../lib/locale.js';
 
 /** "1 event", "2 events". */
-export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+export const plural = (n: number, one: string, many: string): string => `${formatNumber(n)} ${n === 1 ? one : many}`;
 
 /** Every user-facing string of the UI, in one place. */
 const english = {
@@ -14,6 +14,23 @@ const english = {
   /** An amount with its unit: "0.00128 SYNOR". */
   synorAmount: (amount: string) => `${amount} SYNOR`,
   synor: 'SYNOR',
+  /** Figures with their unit; the figure is already written in the user's locale. */
+  units: {
+    gflops: (n: string) => `${n} GFLOPS`,
+    tops: (n: string) => `${n} TOPS`,
+    gbPerSecond: (n: string) => `${n} GB/s`,
+    gb: (n: string) => `${n} GB`,
+    percent: '%',
+    gib: 'GiB',
+    mib: 'MiB',
+    days: 'days',
+    celsius: '°C',
+    usdPerKwh: '$/kWh',
+    usd: '$',
+    celsiusOf: (n: string) => `${n} °C`,
+  },
+  mainNav: 'Main',
+  version: (version: string) => `v${version}`,
   nav: {
     dashboard: 'Dashboard',
     devices: 'Devices',
@@ -65,7 +82,10 @@ const english = {
     today: (earned: string, perHour: string) => `Today: ${earned} SYNOR, about ${perHour} SYNOR per hour`,
     cpuHistory: 'CPU use over the last minutes: your programs, and Synor on top',
     taskState: { preparing: 'Preparing', queued: 'Queued', running: 'Running', suspended: 'Paused' },
-    eta: (ms: number) => `about ${Math.max(1, Math.round(ms / 1000))} s left`,
+    eta: (ms: number) => `about ${formatNumber(Math.max(1, Math.round(ms / 1000)))} s left`,
+    stat: (label: string, value: string) => `${label}: ${value}`,
+    memory: (free: string, total: string) => `${free} / ${total} GB`,
+    finishedWhat: (what: string, seconds: string) => `${what}, ${seconds} s`,
     rate: (perHour: string, sinceShare: boolean) =>
       `${perHour} SYNOR per hour ${sinceShare ? 'since sharing went on' : 'over the last hour'}`,
     estimate: (perHour: string | null) =>
@@ -73,7 +93,7 @@ const english = {
     current: 'Current tasks',
     noTasks: 'No task in hand right now.',
     taskName: (n: number, device: string, model: string | undefined, modelBytes: number, reward: string) =>
-      `Task ${n} ${device}: ${model ? `${model} (${(modelBytes / 1e6).toFixed(1)} MB)` : `a ${(modelBytes / 1e6).toFixed(1)} MB model`}, worth about ${reward} SYNOR`,
+      `Task ${n} ${device}: ${model ? `${model} (${formatFixed(modelBytes / 1e6)} MB)` : `a ${formatFixed(modelBytes / 1e6)} MB model`}, worth about ${reward} SYNOR`,
     progress: (n: number) => `Progress of task ${n}`,
     lastFinished: 'Last finished',
     receipt: 'Receipt',
@@ -110,7 +130,7 @@ const english = {
     webgpu: 'Graphics card via WebGPU',
     webgpuHelp: 'Runs small compute kernels on the GPU this window uses, checks their results, and adds the figures to its profile.',
     measureGpu: 'Measure with WebGPU',
-    gpuProgress: (kernel: string, n: number, total: number) => `Running ${kernel} (${n} of ${total})…`,
+    gpuProgress: (kernel: string, n: number, total: number) => `Running ${kernel} (${formatNumber(n)} of ${formatNumber(total)})…`,
     adapter: (name: string, software: boolean) =>
       `Adapter: ${name}${software ? ' (software, on the CPU: figures say nothing about a GPU)' : ''}`,
     notFound: 'Not found on this computer',
@@ -133,7 +153,7 @@ const english = {
   networks: {
     checkingLabel: 'Checking your earnings history',
     checking: (percent: number) =>
-      `Checking your earnings history against your networks' signatures: ${percent} % done. Your figures appear when it is done; the app works meanwhile.`,
+      `Checking your earnings history against your networks' signatures: ${formatPercent(percent)} done. Your figures appear when it is done; the app works meanwhile.`,
     claimTitle: 'Ready to claim',
     unclaimed: 'Earned on this network, not claimed yet',
     locked:
@@ -182,6 +202,7 @@ const english = {
     },
     noBars: 'Nothing earned in this period yet. Bars appear here as your computer finishes work.',
     barTip: (when: string, confirmed: string, pending: string) => `${when}: ${confirmed} SYNOR confirmed, ${pending} SYNOR pending`,
+    withDollars: (words: string, dollars: string) => `${words} (${dollars})`,
     inDollars: 'In dollars, at your price',
     receipt: 'Receipt',
     receiptCount: (n: number) => plural(n, 'receipt', 'receipts'),
@@ -198,18 +219,18 @@ const english = {
       lead: (hour: string, month: string) =>
         `This computer earns about ${hour} SYNOR an hour now, and about ${month} SYNOR a month at your schedule.`,
       range: (low: string, high: string) => `Still measuring: between ${low} and ${high} SYNOR an hour so far.`,
-      steady: (percent: number) => `Measured to within ${percent < 1 ? 'under 1' : `±${percent}`} %.`,
+      steady: (percent: number) => `Measured to within ${percent < 1 ? `under ${formatPercent(1)}` : `±${formatPercent(percent)}`}.`,
       atPrice: (hour: string, month: string, price: number) =>
-        `At your price of $${price} per SYNOR: about ${hour} an hour, ${month} a month.`,
+        `At your price of ${formatUsd(price)} per SYNOR: about ${hour} an hour, ${month} a month.`,
       measuring: (minutesLeft: number) =>
         `Measuring what this computer earns: a first figure after about ${plural(minutesLeft, 'more minute', 'more minutes')} of work.`,
       measuringHelp: 'The figure comes from the work this computer really finishes and gets paid for, not from its benchmark.',
       how: 'How is this worked out?',
       measured: (minutes: number, share: number, gflops: string) =>
-        `Measured on this computer's own checked work over the last ${plural(minutes, 'minute', 'minutes')} of sharing at a ${share} % share: ${gflops} GFLOPS on average, the time between tasks included.`,
+        `Measured on this computer's own checked work over the last ${plural(minutes, 'minute', 'minutes')} of sharing at a ${formatPercent(share)} share: ${gflops} GFLOPS on average, the time between tasks included.`,
       busy: (percent: number) =>
         percent > 0
-          ? `It waited for your own programs (or for cooling) ${percent} % of that time; the figure includes that.`
+          ? `It waited for your own programs (or for cooling) ${formatPercent(percent)} of that time; the figure includes that.`
           : 'It did not have to wait for your own programs in that time.',
       paid: (resource: 'cpu' | 'gpu') =>
         `Paid at the network's ${resource === 'gpu' ? 'graphics card' : 'processor'} rate, with the reputation and uptime below, plus 0.0001 SYNOR an hour for being online.`,
@@ -221,9 +242,9 @@ const english = {
       projection: (net: string, electricity: string) =>
         `At that rate your projection is ${net} a month after ${electricity} of electricity, assuming:`,
       reputation: 'Reputation',
-      reputationValue: (score: number, effect: string) => `${score} of 100: pay ${effect}`,
+      reputationValue: (score: string, effect: string) => `${score} of 100: pay ${effect}`,
       uptime: 'Uptime this week',
-      uptimeValue: (percent: string, effect: string) => `${percent} % of the hours you offer: pay ${effect}`,
+      uptimeValue: (percent: string, effect: string) => `${percent} of the hours you offer: pay ${effect}`,
       standingHelp:
         'Reputation grows with each day of checked work (half-way to the top after a month) and drops for a month after a wrong result. Uptime counts the last 7 days against the hours your schedule offers.',
     },

@@ -1,4 +1,5 @@
 import type { EarningsSeries, EarningsStep } from '../../../main/common/network.js';
+import { formatDateTime, locale } from './locale.js';
 
 /**
  * The earnings chart's bars as the page draws them: the agent's series (its bar length chosen by how much history
@@ -15,32 +16,29 @@ export interface Bar {
   pending: bigint;
 }
 
-const time = (ms: number, locale: string | undefined): string =>
-  new Date(ms).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+const time = (ms: number, tag: string): string => formatDateTime(ms, { hour: '2-digit', minute: '2-digit' }, tag);
 
-function label(start: number, step: EarningsStep, count: number, years: number, locale: string | undefined): string {
-  const date = new Date(start);
-  if (step === 'minute' || step === '5m' || step === 'hour') return time(start, locale);
-  if (step === 'day') return date.toLocaleDateString(locale, count <= 7 ? { weekday: 'short' } : { day: 'numeric', month: 'short' });
-  return date.toLocaleDateString(locale, years > 1 ? { month: 'short', year: '2-digit' } : { month: 'short' });
+function label(start: number, step: EarningsStep, count: number, years: number, tag: string): string {
+  if (step === 'minute' || step === '5m' || step === 'hour') return time(start, tag);
+  if (step === 'day') return formatDateTime(start, count <= 7 ? { weekday: 'short' } : { day: 'numeric', month: 'short' }, tag);
+  return formatDateTime(start, years > 1 ? { month: 'short', year: '2-digit' } : { month: 'short' }, tag);
 }
 
-function title(start: number, step: EarningsStep, locale: string | undefined): string {
-  const date = new Date(start);
-  if (step === 'day') return date.toLocaleDateString(locale, { weekday: 'long', day: 'numeric', month: 'long' });
-  if (step === 'month') return date.toLocaleDateString(locale, { month: 'long', year: 'numeric' });
+function title(start: number, step: EarningsStep, tag: string): string {
+  if (step === 'day') return formatDateTime(start, { weekday: 'long', day: 'numeric', month: 'long' }, tag);
+  if (step === 'month') return formatDateTime(start, { month: 'long', year: 'numeric' }, tag);
   const end = start + { minute: 60_000, '5m': 300_000, hour: 3_600_000 }[step];
-  return `${date.toLocaleDateString(locale, { day: 'numeric', month: 'short' })}, ${time(start, locale)}–${time(end, locale)}`;
+  return `${formatDateTime(start, { day: 'numeric', month: 'short' }, tag)}, ${time(start, tag)}–${time(end, tag)}`;
 }
 
 /** The bars of a series, oldest first; months show their year when the chart spans more than one. */
-export function barsOf(series: EarningsSeries, locale?: string): Bar[] {
+export function barsOf(series: EarningsSeries, tag = locale): Bar[] {
   const { step, bars } = series;
   const years = new Set(bars.map((b) => new Date(b.start).getFullYear())).size;
   return bars.map((b) => ({
     key: String(b.start),
-    label: label(b.start, step, bars.length, years, locale),
-    title: title(b.start, step, locale),
+    label: label(b.start, step, bars.length, years, tag),
+    title: title(b.start, step, tag),
     confirmed: BigInt(b.confirmedWei),
     pending: BigInt(b.pendingWei),
   }));

@@ -1,6 +1,7 @@
 import type { AgentError } from '../../../../main/common/result';
 import type { GuardedAction } from '../../../../main/common/wallet';
 import { t } from '../../i18n/en';
+import { formatTime } from '../../lib/locale';
 import { agent } from '../../state/agent.svelte';
 
 type Auth = { passphrase: string } | { token: string; address: string };
@@ -32,8 +33,7 @@ export class Guard {
     const asked = await agent.request('walletRequestConfirmation', { action });
     if (!asked.ok) return asked;
     this.confirmation = { action, token: asked.value.token, readyAt: asked.value.readyAt };
-    const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' }).format(asked.value.readyAt);
-    return { ok: false, error: { code: 'CONFIRMATION_REQUIRED', message: t.wallet.confirmWait(time) } };
+    return { ok: false, error: { code: 'CONFIRMATION_REQUIRED', message: t.wallet.confirmWait(formatTime(asked.value.readyAt)) } };
   }
 }
 

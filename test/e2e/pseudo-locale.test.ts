@@ -1,0 +1,177 @@
+// Locale (issue 28 item 9), on the real page against a real headless agent. In the pseudo-locale (?lang=en-XA) every
+// catalogue sentence is accented and bracketed, so every visible text and every aria-label, title, placeholder and
+// alt of every page and main state must be bracketed, or marked in the markup as data (a <data> or <time> element or
+// a data-value attribute: figures, amounts, dates, hardware names, addresses) or as the agent's own English sentence
+// (data-agent-text, counted). Then, in German, the Earnings and Dashboard pages write figures and dates the German way.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { pseudoText } from '../../renderer/src/i18n/pseudo.js';
+import { launchBrowser, screenshot, waitForPositive } from '../helpers/browser.js';
+import { tempDir } from '../helpers/fakes.js';
+import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
+
+const PASSPHRASE = 'correct horse battery staple';
+/** No OS keychain: the key goes into a passphrase file, so the wallet is locked after a restart. */
+const noKeychain = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
+const SCREENS = {
+  dashboard: 'Dashboard',
+  devices: 'Devices',
+  wallet: 'Wallet',
+  earnings: 'Earnings',
+  fleet: 'Fleet',
+  settings: 'Settings',
+  activity: 'Activity',
+  nonsense: 'Page not found',
+} as const;
+type Screen = keyof typeof SCREENS;
+
+let browser: Browser;
+let agent: Headless;
+let home: string;
+let context: BrowserContext;
+let page: Page;
+/** Every unmarked text found, by state, checked at the end of each test. */
+let found: string[] = [];
+/** The agent's own sentences seen, by where they were shown. */
+const agentText = new Map<string, number>();
+
+before(async () => {
+  home = await tempDir();
+  browser = await launchBrowser();
+  agent = await startHeadless(home, undefined, noKeychain);
+});
+after(async () => {
+  await browser?.close();
+  await agent?.stop();
+});
+
+/** The page in a locale: the pseudo-locale by the documented ?lang= switch, a real one as the browser's language. */
+async function open(lang: string): Promise<void> {
+  await context?.close();
+  const pseudo = lang === 'en-XA';
+  context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 }, ...(pseudo ? {} : { locale: lang }) });
+  page = await context.newPage();
+  await page.goto(`${agent.origin}/${pseudo ? '?lang=en-XA' : ''}#token=${agent.token}`);
+}
+
+async function show(screen: Screen): Promise<void> {
+  await page.evaluate((hash) => ((globalThis as unknown as { location: { hash: string } }).location.hash = hash), `#/${screen}`);
+  await page.locator('h1', { hasText: pseudoText(SCREENS[screen]) }).waitFor();
+}
+
+/**
+ * In the page: every visible text and labelling attribute that holds a letter or digit outside brackets and data. A
+ * script's text (the bundler names a compiled function's inner functions with a helper the page lacks).
+ */
+const UNMARKED_IN_PAGE = `(() => {
+  const DATA = 'data, time, [data-value], [data-agent-text]';
+  // Brackets may nest (a sentence given to another): only what is outside every bracket counts.
+  const outside = (text) => {
+    let depth = 0;
+    let out = '';
+    for (const ch of text) {
+      if (ch === '[') depth += 1;
+      else if (ch === ']' && depth > 0) depth -= 1;
+      else if (depth === 0) out += ch;
+    }
+    return out;
+  };
+  const unmarked = (text) => /[\\p{L}\\p{N}]/u.test(outside(text));
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.closest(DATA + ', script, style')) continue;
+    // A closed list's options and an SVG's title are not laid out, yet a user reads them.
+    if (!el.checkVisibility() && !el.closest('option, title')) continue;
+    if (unmarked(node.textContent)) found.push('<' + el.tagName.toLowerCase() + '> "' + node.textContent.trim() + '"');
+  }
+  for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], [alt]')) {
+    if (el.closest(DATA)) continue;
+    for (const name of ['aria-label', 'title', 'placeholder', 'alt']) {
+      const value = el.getAttribute(name);
+      if (value !== null && unmarked(value)) found.push('<' + el.tagName.toLowerCase() + ' ' + name + '="' + value + '">');
+    }
+  }
+  return { unmarked: found, agent: document.querySelectorAll('[data-agent-text]').length };
+})()`;
+
+/** Checks the screen as it is now and keeps a screenshot of it. */
+async function check(screen: Screen, state: string): Promise<void> {
+  await show(screen);
+  const { unmarked, agent: sentences } = (await page.evaluate(UNMARKED_IN_PAGE)) as { unmarked: string[]; agent: number };
+  for (const line of unmarked) found.push(`${screen} (${state}): ${line}`);
+  if (sentences > 0) agentText.set(`${screen} (${state})`, sentences);
+  await screenshot(page, `pseudo-${screen}-${state}`);
+}
+
+function assertNoneFound(): void {
+  const lines = [...new Set(found)];
+  found = [];
+  console.log(`# agent sentences shown as they are: ${JSON.stringify(Object.fromEntries(agentText))}`);
+  assert.deepEqual(lines, [], 'every word on screen comes from the catalogue or is marked as data');
+}
+
+test(
+  'pseudo-locale, a new user: every page, sharing off and no wallet, plus an address that names no page',
+  { timeout: 180_000 },
+  async () => {
+    await open('en-XA');
+    await check('dashboard', 'off');
+    await page.getByTestId('welcome').waitFor();
+    await check('devices', 'detecting');
+    await page.getByTestId('device-card').first().waitFor({ timeout: 60_000 });
+    await check('devices', 'new');
+    for (const screen of ['wallet', 'earnings', 'fleet', 'settings', 'activity', 'nonsense'] as const) await check(screen, 'new');
+    assertNoneFound();
+  },
+);
+
+test('pseudo-locale, earning: sharing on with a wallet, every page', { timeout: 300_000 }, async () => {
+  await rpc(agent, 'walletCreate', { passphrase: PASSPHRASE });
+  await rpc(agent, 'updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
+  await show('dashboard');
+  await waitForPositive(page, 'earned', 180_000);
+  for (const screen of ['dashboard', 'devices', 'wallet', 'earnings', 'fleet', 'settings', 'activity'] as const) await check(screen, 'on');
+  await rpc(agent, 'setShare', { on: false });
+  await page.getByTestId('earned').waitFor();
+  assertNoneFound();
+});
+
+test('pseudo-locale, a locked wallet after a restart: Dashboard, Wallet and Earnings', { timeout: 180_000 }, async () => {
+  await agent.stop();
+  agent = await startHeadless(home, undefined, noKeychain);
+  await open('en-XA');
+  await page.getByTestId('blocker').waitFor({ timeout: 60_000 });
+  await check('dashboard', 'locked');
+  await check('wallet', 'locked');
+  await check('earnings', 'locked');
+  await waitForPositive(page, 'earned-confirmed', 60_000);
+  await check('earnings', 'locked');
+  assertNoneFound();
+});
+
+test(
+  'German: figures, amounts and dates on the Earnings and Dashboard pages are written the German way',
+  { timeout: 120_000 },
+  async () => {
+    await open('de-DE');
+    await page.getByRole('navigation').getByRole('link', { name: 'Earnings' }).click();
+    await waitForPositive(page, 'earned-confirmed', 60_000);
+    const amount = (await page.getByTestId('earned-confirmed').locator('data').textContent()) ?? '';
+    assert.match(amount, /^\d{1,3}(\.\d{3})*,\d+$/, `an amount with a decimal comma: ${amount}`);
+    const issued = page.getByTestId('receipt-time').first();
+    await issued.waitFor();
+    // German medium dates: "07.12.2026, 14:05"; English would be "Dec 7, 2026, 2:05 PM".
+    assert.match((await issued.textContent()) ?? '', /^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
+    await screenshot(page, 'de-earnings');
+    await page.getByRole('navigation').getByRole('link', { name: 'Dashboard' }).click();
+    const earned = (await page.getByTestId('earned').locator('data').textContent()) ?? '';
+    assert.match(earned, /^\d{1,3}(\.\d{3})*,\d+$/, `the dashboard's amount with a decimal comma: ${earned}`);
+    const recent = page.getByTestId('recent-activity').locator('time').first();
+    await recent.waitFor();
+    assert.match((await recent.textContent()) ?? '', /^\d{2}:\d{2}:\d{2}$/, 'a 24-hour time');
+    await screenshot(page, 'de-dashboard');
+  },
+);
