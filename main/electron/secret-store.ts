@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SafeStorage } from 'electron';
 import { writeFileAtomic } from '../core/fs/atomic.js';
-import type { SecretStore } from '../core/wallet/secret-store.js';
+import { storeUnavailable, type SecretStore, type StoreUnavailable } from '../core/wallet/secret-store.js';
 
 type SafeStoragePart = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
 
@@ -24,11 +24,11 @@ export class SafeStorageStore implements SecretStore {
     return join(this.dir, `${account.replace(/[^a-zA-Z0-9_-]/g, '_')}.enc`);
   }
 
-  async unavailableReason(): Promise<string | null> {
-    if (!this.safeStorage.isEncryptionAvailable()) return 'Electron safeStorage has no OS encryption key';
+  async unavailableReason(): Promise<StoreUnavailable | null> {
+    if (!this.safeStorage.isEncryptionAvailable()) return storeUnavailable('Electron safeStorage has no OS encryption key');
     // On Linux without a keyring, safeStorage "encrypts" with a hard-coded key: that is plain text in disguise.
     if (this.platform === 'linux' && this.safeStorage.getSelectedStorageBackend() === 'basic_text') {
-      return 'no keyring (GNOME Keyring, KWallet) is running, so safeStorage would not really encrypt';
+      return storeUnavailable('no keyring (GNOME Keyring, KWallet) is running, so safeStorage would not really encrypt');
     }
     return null;
   }

@@ -3,7 +3,7 @@ import { HDNodeWallet } from 'ethers';
 import type { GuardedAction } from '../../main/common/wallet.js';
 import { WalletError, type WalletErrorCode } from '../../main/core/wallet/errors.js';
 import { CONFIRM_COOLDOWN_MS } from '../../main/core/wallet/guard.js';
-import type { SecretStore } from '../../main/core/wallet/secret-store.js';
+import { storeUnavailable, type SecretStore, type StoreUnavailable } from '../../main/core/wallet/secret-store.js';
 import type { WalletServiceOptions } from '../../main/core/wallet/service-options.js';
 import { WalletService } from '../../main/core/wallet/service.js';
 import { MemoryLogger, tempDir } from './fakes.js';
@@ -14,8 +14,8 @@ export class MemorySecretStore implements SecretStore {
   readonly secrets = new Map<string, string>();
   unavailable: string | null = null;
 
-  async unavailableReason(): Promise<string | null> {
-    return this.unavailable;
+  async unavailableReason(): Promise<StoreUnavailable | null> {
+    return this.unavailable === null ? null : storeUnavailable(this.unavailable);
   }
   async get(account: string): Promise<string | null> {
     return this.secrets.get(account) ?? null;

@@ -60,12 +60,15 @@ test(
     const safe = new FakeSafeStorage();
     safe.backend = 'basic_text';
     assert.match(
-      (await new SafeStorageStore(safe, await tempDir(), 'linux').unavailableReason()) ?? '',
+      (await new SafeStorageStore(safe, await tempDir(), 'linux').unavailableReason())?.message ?? '',
       /no keyring .* would not really encrypt/,
     );
     assert.equal(await new SafeStorageStore(safe, await tempDir(), 'win32').unavailableReason(), null);
     safe.available = false;
-    assert.match((await new SafeStorageStore(safe, await tempDir(), 'win32').unavailableReason()) ?? '', /no OS encryption key/);
+    assert.deepEqual(await new SafeStorageStore(safe, await tempDir(), 'win32').unavailableReason(), {
+      code: 'SECRET_STORE',
+      message: 'Electron safeStorage has no OS encryption key',
+    });
   },
 );
 

@@ -6,7 +6,7 @@ import { Address } from '../../common/protocol.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { setAside } from '../fs/set-aside.js';
 import { WalletError } from '../wallet/errors.js';
-import type { SecretStore } from '../wallet/secret-store.js';
+import { usableStore, type SecretStore } from '../wallet/secret-store.js';
 
 /** Where the key is: the OS store (the file names it), or the file itself. */
 const KeyFileSchema = z.discriminatedUnion('kept', [
@@ -44,8 +44,9 @@ export async function openDeviceKey(dir: string, secrets: SecretStore | null, no
   // which member.ts says, and the owner delegates to the new one.
   if (saved) await setAside(file, 'bad', now());
   const key = new Wallet(Wallet.createRandom().privateKey);
-  if (secrets && (await secrets.unavailableReason()) === null) {
-    await secrets.set(accountFor(key.address), key.privateKey);
+  const store = await usableStore(secrets);
+  if (store.ok) {
+    await store.value.set(accountFor(key.address), key.privateKey);
     await writeFileAtomic(file, JSON.stringify({ version: 1, kept: 'os', address: key.address }));
   } else {
     await writeFileAtomic(file, JSON.stringify({ version: 1, kept: 'file', address: key.address, privateKey: key.privateKey }));

@@ -1,5 +1,9 @@
 import type { AsyncEntry } from '@napi-rs/keyring';
-import { errorText } from '../../common/result.js';
+import { errorText, fail, ok, type Failure, type Result } from '../../common/result.js';
+
+/** Why secrets cannot be kept in a store right now, in words for the user (after "cannot go into the OS keychain: "). */
+export type StoreUnavailable = Failure<'SECRET_STORE'>;
+export const storeUnavailable = (message: string): StoreUnavailable => ({ code: 'SECRET_STORE', message });
 
 /**
  * Where the wallet keeps its private key when the OS can protect it. Implementations: the OS keychain
@@ -9,10 +13,17 @@ import { errorText } from '../../common/result.js';
 export interface SecretStore {
   readonly kind: 'keychain' | 'safe-storage';
   /** Why secrets cannot be kept here right now (no D-Bus, locked keyring…), or null when they can. */
-  unavailableReason(): Promise<string | null>;
+  unavailableReason(): Promise<StoreUnavailable | null>;
   get(account: string): Promise<string | null>;
   set(account: string, secret: string): Promise<void>;
   delete(account: string): Promise<void>;
+}
+
+/** The OS store to keep a key in, or why there is none (no `secrets`: this mode has no OS store). */
+export async function usableStore(secrets: SecretStore | null | undefined): Promise<Result<SecretStore, 'SECRET_STORE'>> {
+  if (!secrets) return fail('SECRET_STORE', 'this mode has no OS secret store');
+  const unavailable = await secrets.unavailableReason();
+  return unavailable ? { ok: false, error: unavailable } : ok(secrets);
 }
 
 export const SECRET_SERVICE = 'Synor Contributor';
@@ -34,16 +45,16 @@ export class KeychainStore implements SecretStore {
   }
 
   /** A real round trip: a reachable but locked keyring only fails on write or read. */
-  async unavailableReason(): Promise<string | null> {
+  async unavailableReason(): Promise<StoreUnavailable | null> {
     try {
       const probe = await this.entry(PROBE_ACCOUNT);
       const value = `probe-${Date.now()}`;
       await probe.setPassword(value);
       const back = await probe.getPassword();
       await probe.deleteCredential();
-      return back === value ? null : 'the OS keychain did not return what was stored';
+      return back === value ? null : storeUnavailable('the OS keychain did not return what was stored');
     } catch (error) {
-      return `the OS keychain cannot be used (${errorText(error)})`;
+      return storeUnavailable(`the OS keychain cannot be used (${errorText(error)})`);
     }
   }
 

@@ -25,7 +25,7 @@ import { keyFromSecret, openKeystore, type ImportSecret } from './import-secret.
 import { readKeystore, writeKeystore } from './keystore-file.js';
 import { loadWalletFiles, setAsideKeylessRecord, setAsideLostKey, type Meta } from './wallet-files.js';
 import { encryptKeystore, percentSteps } from './keystore-worker.js';
-import type { SecretStore } from './secret-store.js';
+import { usableStore, type SecretStore } from './secret-store.js';
 import type { TypedDataSigner, WalletServiceOptions } from './service-options.js';
 
 type Authorization = z.infer<typeof AuthorizationSchema>;
@@ -318,8 +318,8 @@ export class WalletService {
     }
     if (!secret) {
       // A store that cannot be used right now (a locked keyring may answer "nothing") is not a lost key: stay locked.
-      const why = await store.unavailableReason();
-      if (why) throw unreadable(why);
+      const unavailable = await store.unavailableReason();
+      if (unavailable) throw unreadable(unavailable.message);
       // It works and has no key for this wallet (cleared, another user profile): a dead end unless the record goes
       // aside, so that importing the phrase or backup works at once.
       this.lose(meta, await setAsideKeylessRecord(this.metaFile, meta.storage, meta.address, this.#now()), 'SECRET_STORE');
@@ -332,14 +332,13 @@ export class WalletService {
 
   /** Keeps the key in the OS store when there is one; otherwise in a keystore file under the user's passphrase. */
   private async adopt(key: Wallet, passphrase: string | undefined, backup: Meta['backup']): Promise<void> {
-    const secrets = this.#options.secrets;
-    const reason = secrets ? await secrets.unavailableReason() : 'this mode has no OS secret store';
+    const store = await usableStore(this.#options.secrets);
     let storage: KeyStorage;
-    if (secrets && reason === null) {
-      await secrets.set(accountFor(key.address), key.privateKey);
-      storage = secrets.kind;
+    if (store.ok) {
+      await store.value.set(accountFor(key.address), key.privateKey);
+      storage = store.value.kind;
     } else if (passphrase) {
-      this.#options.logger.warn(`wallet: ${reason}; keeping the key in a passphrase-encrypted keystore file`);
+      this.#options.logger.warn(`wallet: ${store.error.message}; keeping the key in a passphrase-encrypted keystore file`);
       const json = await this.encrypt(key, passphrase);
       // A key file left from an earlier wallet (its wallet.json lost) may be the only copy of that key: keep it.
       if ((await readKeystore(this.keystoreFile)).status !== 'missing') {
@@ -351,7 +350,7 @@ export class WalletService {
     } else {
       throw new WalletError(
         'PASSPHRASE_REQUIRED',
-        `Your key cannot go into the OS keychain: ${reason}. Choose a passphrase instead: the key will be kept in a file ` +
+        `Your key cannot go into the OS keychain: ${store.error.message}. Choose a passphrase instead: the key will be kept in a file ` +
           'encrypted with it, and you will enter it once each time the app starts.',
       );
     }
