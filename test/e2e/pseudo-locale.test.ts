@@ -4,7 +4,7 @@
 // a data-value attribute: figures, amounts, dates, hardware names, addresses) or as the agent's own English sentence
 // (data-agent-text, counted). Then, in German, the Earnings and Dashboard pages write figures and dates the German way.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { pseudoText } from '../../renderer/src/i18n/pseudo.js';
 import { launchBrowser, screenshot, waitForPositive } from '../helpers/browser.js';
@@ -40,6 +40,9 @@ before(async () => {
   home = await tempDir();
   browser = await launchBrowser();
   agent = await startHeadless(home, undefined, noKeychain);
+});
+beforeEach(() => {
+  found = [];
 });
 after(async () => {
   await browser?.close();
@@ -108,7 +111,6 @@ async function check(screen: Screen, state: string): Promise<void> {
 
 function assertNoneFound(): void {
   const lines = [...new Set(found)];
-  found = [];
   console.log(`# agent sentences shown as they are: ${JSON.stringify(Object.fromEntries(agentText))}`);
   assert.deepEqual(lines, [], 'every word on screen comes from the catalogue or is marked as data');
 }
@@ -135,7 +137,6 @@ test('pseudo-locale, earning: sharing on with a wallet, every page', { timeout: 
   await waitForPositive(page, 'earned', 180_000);
   for (const screen of ['dashboard', 'devices', 'wallet', 'earnings', 'fleet', 'settings', 'activity'] as const) await check(screen, 'on');
   await rpc(agent, 'setShare', { on: false });
-  await page.getByTestId('earned').waitFor();
   assertNoneFound();
 });
 
@@ -152,13 +153,19 @@ test('pseudo-locale, a locked wallet after a restart: Dashboard, Wallet and Earn
   assertNoneFound();
 });
 
+/** Waits until the amount in a data-testid element is above zero, by its wei (its text is in the page's locale). */
+const amountShown = (testId: string): Promise<unknown> =>
+  page.waitForFunction(`BigInt(document.querySelector('[data-testid="${testId}"] data')?.value ?? '0') > 0n`, undefined, {
+    timeout: 60_000,
+  });
+
 test(
   'German: figures, amounts and dates on the Earnings and Dashboard pages are written the German way',
   { timeout: 120_000 },
   async () => {
     await open('de-DE');
     await page.getByRole('navigation').getByRole('link', { name: 'Earnings' }).click();
-    await waitForPositive(page, 'earned-confirmed', 60_000);
+    await amountShown('earned-confirmed');
     const amount = (await page.getByTestId('earned-confirmed').locator('data').textContent()) ?? '';
     assert.match(amount, /^\d{1,3}(\.\d{3})*,\d+$/, `an amount with a decimal comma: ${amount}`);
     const issued = page.getByTestId('receipt-time').first();
@@ -167,6 +174,7 @@ test(
     assert.match((await issued.textContent()) ?? '', /^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
     await screenshot(page, 'de-earnings');
     await page.getByRole('navigation').getByRole('link', { name: 'Dashboard' }).click();
+    await amountShown('earned');
     const earned = (await page.getByTestId('earned').locator('data').textContent()) ?? '';
     assert.match(earned, /^\d{1,3}(\.\d{3})*,\d+$/, `the dashboard's amount with a decimal comma: ${earned}`);
     const recent = page.getByTestId('recent-activity').locator('time').first();
