@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, test } from 'node:test';
 import { EarningsSummarySchema, type EarningsSummary } from '../../main/common/network.js';
-import { parseAmount } from '../../main/common/money.js';
 import type { AgentState } from '../../main/common/state.js';
 import { tempDir } from '../helpers/fakes.js';
 import { ledgerWei, shareNow, startAgent, startDevnet, type TestAgent } from './support/agents.js';
@@ -47,11 +46,11 @@ async function compare(agent: TestAgent, when: string): Promise<EarningsSummary>
     const confirmed = bars.reduce((n, b) => n + BigInt(b.confirmedWei), 0n);
     const pending = bars.reduce((n, b) => n + BigInt(b.pendingWei), 0n);
     console.log(
-      `${when}, ${name}: ${bars.length} bars of ${s.series.step}, ${confirmed} + ${pending} wei; total ${s.total.confirmed} + ${s.total.pending} SYNOR`,
+      `${when}, ${name}: ${bars.length} bars of ${s.series.step}, ${confirmed} + ${pending} wei; total ${s.total.confirmedWei} + ${s.total.pendingWei} wei`,
     );
     assert.ok(bars.length > 1, `${when}, ${name}: more than one bar`);
-    assert.equal(confirmed, parseAmount(s.total.confirmed), `${when}, ${name}: confirmed bars = confirmed total`);
-    assert.equal(pending, parseAmount(s.total.pending), `${when}, ${name}: pending bars = pending total`);
+    assert.equal(confirmed, BigInt(s.total.confirmedWei), `${when}, ${name}: confirmed bars = confirmed total`);
+    assert.equal(pending, BigInt(s.total.pendingWei), `${when}, ${name}: pending bars = pending total`);
     assert.equal(
       bars.reduce((n, b) => n + b.receipts, 0),
       s.total.receipts,
@@ -63,7 +62,7 @@ async function compare(agent: TestAgent, when: string): Promise<EarningsSummary>
   const oldDay = receipts
     .filter((r) => r.issuedAt >= now - 24 * HOUR && r.status !== 'rejected')
     .reduce((n, r) => n + BigInt(r.totalWei), 0n);
-  console.log(`${when}: the old Day chart (newest receipts) summed ${oldDay} wei of ${parseAmount(all!.total.confirmed)} confirmed`);
+  console.log(`${when}: the old Day chart (newest receipts) summed ${oldDay} wei of ${all!.total.confirmedWei} confirmed`);
   return all!;
 }
 
@@ -77,9 +76,10 @@ test('the chart adds up to the totals on every range, before and after a restart
   await agent.ok('updateSettings', shareNow(devnet.url));
   const earned = (n: number) => (s: AgentState) => (current(s)?.receipts ?? 0) >= n;
   await agent.until(earned(1), 'a first receipt');
-  // A minute on, the chart has bars of a minute beside the first.
-  const firstAt = Date.now();
-  await agent.until((s) => earned(12)(s) && Date.now() - firstAt > 61_000, 'a dozen receipts over a minute');
+  // Once the clock is in the next minute, the All chart has a bar of a minute beside the first one's.
+  const minute = (ms: number) => Math.floor(ms / 60_000);
+  const firstMinute = minute(Date.now());
+  await agent.until((s) => earned(12)(s) && minute(Date.now()) > firstMinute, 'a dozen receipts, into the next minute');
   await compare(agent, 'while earning');
 
   // A stop and start: the index is written at the stop.
@@ -89,7 +89,7 @@ test('the chart adds up to the totals on every range, before and after a restart
   agent = await startAgent(home);
   running.push(agent);
   const restarted = await compare(agent, 'after a restart');
-  assert.equal(parseAmount(restarted.total.confirmed), await ledgerWei(home), 'the total is the signed ledger');
+  assert.equal(BigInt(restarted.total.confirmedWei), await ledgerWei(home), 'the total is the signed ledger');
 
   // More work, then a kill: the newest epochs are read back from the ledger's lines, after its index.
   await agent.ok('walletUnlock', { passphrase: PASSPHRASE }).catch(() => undefined); // where there is no keychain
@@ -102,6 +102,6 @@ test('the chart adds up to the totals on every range, before and after a restart
   await agent.ok('setShare', { on: false });
   await agent.until(idle, 'the last results confirmed');
   const killed = await compare(agent, 'after a kill');
-  assert.equal(parseAmount(killed.total.confirmed), await ledgerWei(home), 'the total is the signed ledger, nothing lost');
+  assert.equal(BigInt(killed.total.confirmedWei), await ledgerWei(home), 'the total is the signed ledger, nothing lost');
   assert.ok(killed.total.receipts > restarted.total.receipts);
 });
