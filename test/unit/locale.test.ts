@@ -7,6 +7,7 @@ import { pseudoCatalogue, pseudoText } from '../../renderer/src/i18n/pseudo.js';
 import {
   chooseLocale,
   formatDateTime,
+  formatDay,
   formatFixed,
   formatNumber,
   formatPercent,
@@ -50,6 +51,8 @@ test('figures, percentages, dollars and dates follow the locale', T, () => {
   const at = new Date(2026, 11, 7, 14, 5).getTime();
   assert.equal(formatDateTime(at, { day: 'numeric', month: 'long', year: 'numeric' }, 'de-DE'), '7. Dezember 2026');
   assert.equal(formatDateTime(at, { hour: '2-digit', minute: '2-digit' }, 'de-DE'), '14:05');
+  assert.equal(formatDay('2026-12-07', 'de-DE'), '07.12.2026', 'a day kept as text, on its own calendar day');
+  assert.equal(formatDay('2026-12-07', 'en-US'), 'Dec 7, 2026');
   assert.equal(formatNumber(1234.5, undefined, 'en-XA'), '1,234.5', 'the pseudo-locale’s figures are English');
 });
 

@@ -84,6 +84,12 @@ export const formatDateTime = (
   tag = locale,
 ): string => dateFormat(tag, options).format(at);
 
+/** A calendar day kept as "2026-12-07" (local, as the fleet's days are), as the locale writes a date. */
+export function formatDay(key: string, tag = locale): string {
+  const [year = 1970, month = 1, day = 1] = key.split('-').map(Number);
+  return formatDateTime(new Date(year, month - 1, day).getTime(), { dateStyle: 'medium' }, tag);
+}
+
 /** A time of day: "14:05:09" (or "2:05:09 PM"). */
 export const formatTime = (at: number, options: Intl.DateTimeFormatOptions = { timeStyle: 'medium' }, tag = locale): string =>
   dateFormat(tag, options).format(at);
