@@ -2,8 +2,9 @@ import { exactAmount, formatAmount, localizeDecimal } from '../../../main/common
 
 /**
  * The user's locale and every number, date and amount the page shows, written through Intl in it. The pseudo-locale
- * (`?lang=en-XA` in the page's address, or Chromium's `--lang=en-XA`) shows every catalogue sentence accented and in
- * brackets (i18n/pseudo.ts), so a word that bypasses the catalogue stands out; its numbers and dates are English.
+ * (`?lang=en-XA` in the page's address, or a browser whose first language is en-XA) shows every catalogue sentence
+ * accented and in brackets (i18n/pseudo.ts), so a word that bypasses the catalogue stands out; its numbers and dates
+ * are English.
  */
 
 export const PSEUDO_LOCALE = 'en-XA';
@@ -91,5 +92,4 @@ export function formatDay(key: string, tag = locale): string {
 }
 
 /** A time of day: "14:05:09" (or "2:05:09 PM"). */
-export const formatTime = (at: number, options: Intl.DateTimeFormatOptions = { timeStyle: 'medium' }, tag = locale): string =>
-  dateFormat(tag, options).format(at);
+export const formatTime = (at: number, tag = locale): string => formatDateTime(at, { timeStyle: 'medium' }, tag);
