@@ -5,6 +5,7 @@
  */
 import type { ReasonCode } from '../../common/policy.js';
 import type { TellKind } from '../../common/settings.js';
+import type { Failure } from '../../common/result.js';
 import type { AgentState, Tell } from '../../common/state.js';
 import { formatAmount } from '../../common/money.js';
 
@@ -25,7 +26,7 @@ export const BURST = 3;
 export const BURST_WINDOW_MS = 60_000;
 
 export interface TellMemory {
-  pauseReason: string | null;
+  pauseReason: Failure<ReasonCode> | null;
   walletLocked: boolean;
   claimable: bigint;
   deviceNotices: readonly string[];
@@ -46,23 +47,25 @@ export const freshMemory = (): TellMemory => ({
   recent: [],
 });
 
-/** The first blocking reason worth telling, as words, while sharing is on; null otherwise. */
-function pauseReason(state: AgentState): string | null {
+/** The first blocking reason worth telling, with its words, while sharing is on; null otherwise. */
+function pauseReason(state: AgentState): Failure<ReasonCode> | null {
   if (!state.sharing || !state.decision) return null;
-  const blocking = state.decision.devices.flatMap((d) => d.reasons.filter((r) => r.blocking));
-  if (blocking.length === 0) return null;
-  return blocking.map((r) => PAUSE_REASONS[r.code]).find((words) => words !== undefined) ?? null;
+  for (const { code, blocking } of state.decision.devices.flatMap((d) => d.reasons)) {
+    const message = PAUSE_REASONS[code];
+    if (blocking && message !== undefined) return { code, message };
+  }
+  return null;
 }
 
 function candidates(state: AgentState, m: TellMemory, now: number): { tells: Tell[]; memory: TellMemory } {
   const tells: Tell[] = [];
   const reason = pauseReason(state);
-  if (reason !== null && reason !== m.pauseReason) {
+  if (reason !== null && reason.code !== m.pauseReason?.code) {
     tells.push({
       kind: 'pause',
-      key: `pause:${reason}`,
+      key: `pause:${reason.message}`,
       title: 'Sharing paused',
-      body: `Sharing paused because ${reason}. It resumes by itself.`,
+      body: `Sharing paused because ${reason.message}. It resumes by itself.`,
     });
   }
   if (reason === null && m.pauseReason !== null && state.sharing) {
@@ -70,7 +73,7 @@ function candidates(state: AgentState, m: TellMemory, now: number): { tells: Tel
       kind: 'pause',
       key: 'resume',
       title: 'Sharing resumed',
-      body: `Sharing resumed: ${m.pauseReason.replace(/^it is /, '')} no longer holds it back.`,
+      body: `Sharing resumed: ${m.pauseReason.message.replace(/^it is /, '')} no longer holds it back.`,
     });
   }
   const locked = state.wallet.wallet.state === 'locked';
