@@ -66,11 +66,11 @@ test('once measured: one sentence in SYNOR an hour and a month, how sure it is, 
   assert.match((await lead.getAttribute('title'))!, /^Exactly \d+(\.\d+)? SYNOR an hour, \d+(\.\d+)? SYNOR a month$/);
   await page
     .getByTestId('synor-sureness')
-    .getByText(/^(Still measuring: between \d[\d.]* and \d[\d.]* SYNOR an hour so far|Measured to within (±\d+|under 1) %)\.$/)
+    .getByText(/^(Still measuring: between \d[\d.]* and \d[\d.]* SYNOR an hour so far|Measured to within (±\d+|under 1) ?%)\.$/)
     .waitFor();
   assert.equal(await page.getByTestId('synor-usd').count(), 0, 'no dollars without a price of the user’s');
   await page.getByText('How is this worked out?').click();
-  await page.getByText(/^Measured on this computer's own checked work over the last \d+ minutes? of sharing at a \d+ % share/).waitFor();
+  await page.getByText(/^Measured on this computer's own checked work over the last \d+ minutes? of sharing at a \d+ ?% share/).waitFor();
   await screenshot(page, 'estimate-figure');
 });
 
