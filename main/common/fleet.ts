@@ -167,6 +167,17 @@ export const MemberViewSchema = z
   .strict();
 export type MemberView = z.infer<typeof MemberViewSchema>;
 
+/** The message broker the user set (`fleet.broker`), as the page shows it: its host only, never a password. */
+export const BrokerViewSchema = z
+  .object({
+    host: z.string(),
+    state: z.enum(['connecting', 'connected', 'unreachable']),
+    /** What stopped the last try, in plain words, while it cannot be reached (null when it is not known). */
+    reason: z.string().nullable(),
+  })
+  .strict();
+export type BrokerView = z.infer<typeof BrokerViewSchema>;
+
 export const FleetStatusSchema = z
   .object({
     enabled: z.boolean(),
@@ -177,6 +188,8 @@ export const FleetStatusSchema = z
     peers: z.array(MemberViewSchema),
     /** Fleet machines announcing themselves on the local network (mDNS). */
     nearby: z.array(z.object({ name: Name, address: z.string() }).strict()),
+    /** The broker this machine dials out to, while fleet pairing is on and one is set; null otherwise. */
+    broker: BrokerViewSchema.nullable(),
   })
   .strict();
 export type FleetStatus = z.infer<typeof FleetStatusSchema>;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { z } from 'zod';
-import { FleetWireErrorSchema, FrameSchema, type FleetWireCode, type Frame } from '../../common/fleet.js';
-import { errorText, fail, ok, type Result } from '../../common/result.js';
+import { FleetWireErrorSchema, FrameSchema, type BrokerView, type FleetWireCode, type Frame } from '../../common/fleet.js';
+import { errorText, fail, ok, type Failure, type Result } from '../../common/result.js';
 import { SerialQueue } from '../../common/serial.js';
 import { connectionWords } from '../../common/connection-words.js';
 import type { Logger } from '../ports.js';
@@ -69,6 +69,8 @@ export class BrokerLink implements FleetTransport {
   private url: string | null = null;
   /** Told to the user on each change: connected, or not reachable (the first failure too). */
   private state: 'new' | 'up' | 'down' = 'new';
+  /** What stopped the last try to reach the broker, in plain words, while it is down. */
+  private problem: Failure<'BROKER_UNREACHABLE'> | null = null;
   /** Topic → the peer and kind of message it carries to this machine, for every topic subscribed now. */
   private readonly topics = new Map<string, { peer: string; kind: Kind }>();
   /** Correlation (hex) → the question waiting for its answer, and from whom the answer must come. */
@@ -76,6 +78,13 @@ export class BrokerLink implements FleetTransport {
   private readonly changes = new SerialQueue();
 
   constructor(private readonly d: BrokerDeps) {}
+
+  /** The broker as the Fleet page shows it: its host (never a password) and whether it is reached now. */
+  view(): BrokerView | null {
+    if (this.url === null) return null;
+    const state = this.state === 'up' ? 'connected' : this.state === 'down' ? 'unreachable' : 'connecting';
+    return { host: hostOf(this.url), state, reason: state === 'unreachable' ? (this.problem?.message ?? null) : null };
+  }
 
   /** Whether frames can be sent this way now. */
   get on(): boolean {
@@ -161,13 +170,17 @@ export class BrokerLink implements FleetTransport {
       if (this.state !== 'up')
         this.d.told(`Fleet messages also travel through the message broker at ${host}, for machines on other networks.`);
       this.state = 'up';
+      this.problem = null;
     });
     const down = (error?: Error): void => {
       if (error) this.d.logger.warn(`fleet broker: ${errorText(error)}`);
-      if (this.client !== client || this.state === 'down') return;
+      if (this.client !== client) return;
+      // The latest reason is shown on the Fleet page; the activity log is told once per change.
+      if (error) this.problem = { code: 'BROKER_UNREACHABLE', message: connectionWords(error) };
+      if (this.state === 'down') return;
       this.state = 'down';
       this.d.told(
-        `The fleet’s message broker at ${host} cannot be reached${error ? ` (${connectionWords(error)})` : ''}. Machines on this network still reach each other directly; check the broker's address in the fleet settings.`,
+        `The fleet’s message broker at ${host} cannot be reached${this.problem === null ? '' : ` (${this.problem.message})`}. Machines on this network still reach each other directly; check the broker's address in the fleet settings.`,
       );
     };
     client.on('error', down);
@@ -180,6 +193,7 @@ export class BrokerLink implements FleetTransport {
     this.client = null;
     this.url = null;
     this.state = 'new';
+    this.problem = null;
     this.topics.clear();
     for (const { settle } of this.waiting.values()) settle(fail('UNREACHABLE', 'The fleet’s message broker was turned off.'));
     if (client) await client.endAsync(true);

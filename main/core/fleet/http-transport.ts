@@ -1,18 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { z } from 'zod';
-import {
-  FLEET_HTTP_PATH,
-  FLEET_MAX_FRAME_BYTES,
-  FleetWireErrorSchema,
-  FrameSchema,
-  HelloSchema,
-  type FleetWireCode,
-} from '../../common/fleet.js';
-import { errorText, fail, ok, type Result } from '../../common/result.js';
+import { FLEET_HTTP_PATH, FLEET_MAX_FRAME_BYTES, FrameSchema, HelloSchema, type FleetWireCode } from '../../common/fleet.js';
+import { errorText } from '../../common/result.js';
 import type { Logger } from '../ports.js';
 import { guardConnections, SERVER_TIMEOUTS } from '../server/connection-guard.js';
 import { readCappedBody } from '../server/body.js';
+import { IDLE_CLIENT_MS, post } from './http-post.js';
 import type { FleetInbound, FleetListener, FleetTransport } from './transport.js';
 
 /**
@@ -22,8 +15,11 @@ import type { FleetInbound, FleetListener, FleetTransport } from './transport.js
 const HELLO_PATH = `${FLEET_HTTP_PATH}/hello`;
 /** A frame's JSON: the box is base64 of at most FLEET_MAX_FRAME_BYTES, plus names and a nonce. */
 export const MAX_BODY = Math.ceil((FLEET_MAX_FRAME_BYTES * 4) / 3) + 1024;
-/** A peer on the same network answers in milliseconds; a poll of a machine that went away must not hang the view. */
-const SEND_TIMEOUT_MS = 4_000;
+/**
+ * An idle connection from a paired machine is kept this long: longer than the asking side keeps it (IDLE_CLIENT_MS),
+ * so the asker closes first, and past the Fleet page's 5 s poll, so one connection serves poll after poll.
+ */
+const KEPT_ALIVE_MS = IDLE_CLIENT_MS + 10_000;
 
 const STATUS: Record<FleetWireCode, number> = {
   BAD_FRAME: 400,
@@ -70,7 +66,7 @@ export async function listenHttp(inbound: FleetInbound, port: number, logger: Lo
     guard.trust(req.socket);
     send(res, 200, answer.value);
   };
-  const server = createServer(SERVER_TIMEOUTS, (req, res) => {
+  const server = createServer({ ...SERVER_TIMEOUTS, keepAliveTimeout: KEPT_ALIVE_MS }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error(`fleet: ${errorText(error)}`);
       if (!res.headersSent) refuse(res, 'BAD_FRAME', 'The message could not be handled.');
@@ -101,67 +97,7 @@ export async function listenHttp(inbound: FleetInbound, port: number, logger: Lo
   };
 }
 
-/** `host:port` as the URL's origin; an IPv6 host goes in brackets. */
-const originOf = (address: string): string | undefined => {
-  try {
-    const url = new URL(`http://${address}`);
-    return url.port !== '' && url.pathname === '/' && url.search === '' ? url.origin : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
-/** The answer's body, or undefined past the cap (the rest is not read). */
-async function readCapped(response: Response): Promise<string | undefined> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += chunk.byteLength;
-    // Leaving the loop cancels the stream: the rest is never read.
-    if (size > MAX_BODY) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function post<T>(address: string, path: string, body: unknown, schema: z.ZodType<T>): Promise<Result<T, FleetWireCode>> {
-  const origin = originOf(address);
-  if (origin === undefined) return fail('UNREACHABLE', `"${address}" is not an address: write it as host:port, e.g. 192.168.1.20:7434.`);
-  let status: number;
-  let text: string | undefined;
-  try {
-    const response = await fetch(`${origin}${path}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-    });
-    status = response.status;
-    text = await readCapped(response);
-  } catch {
-    return fail(
-      'UNREACHABLE',
-      `The machine at ${address} did not answer. Check that it is on, on this network, with fleet pairing turned on.`,
-    );
-  }
-  if (text === undefined) return fail('BAD_REPLY', `The machine at ${address} answered with too much data.`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  if (status !== 200) {
-    const error = FleetWireErrorSchema.safeParse(json);
-    return error.success
-      ? { ok: false, error: error.data }
-      : fail('BAD_REPLY', `Something at ${address} answered, but not a Synor machine.`);
-  }
-  const value = schema.safeParse(json);
-  return value.success ? ok(value.data) : fail('BAD_REPLY', `Something at ${address} answered, but not a Synor machine.`);
-}
-
 export const httpTransport: FleetTransport = {
-  hello: (address) => post(address, HELLO_PATH, {}, HelloSchema),
-  send: (address, frame) => post(address, FLEET_HTTP_PATH, frame, FrameSchema),
+  hello: (address) => post(address, HELLO_PATH, {}, HelloSchema, MAX_BODY),
+  send: (address, frame) => post(address, FLEET_HTTP_PATH, frame, FrameSchema, MAX_BODY),
 };

@@ -15,24 +15,30 @@ const TAG_BYTES = 16;
 const aad = (from: string, to: string): Buffer => Buffer.from(`synor-fleet/${FLEET_WIRE_VERSION}\n${from}\n${to}`);
 
 export class Sealer {
-  /** The shared secret per peer: one agreement each, not one per frame. */
-  private readonly shared = new Map<string, Buffer>();
+  /** Per peer: the shared secret (one agreement each, not one per frame) and the keys derived from it, by name. */
+  private readonly peers = new Map<string, { secret: Buffer; derived: Map<string, Buffer> }>();
 
   constructor(readonly self: FleetIdentity) {}
 
-  private secret(peer: string): Buffer {
-    let secret = this.shared.get(peer);
-    if (!secret) {
-      secret = diffieHellman({ privateKey: this.self.privateKey, publicKey: publicKeyOf(peer) });
+  /** HKDF of the pair's secret under `info`, worked out once per peer and name (a frame is sealed per poll). */
+  private derive(peer: string, info: string, bytes: number): Buffer {
+    let known = this.peers.get(peer);
+    if (!known) {
+      known = { secret: diffieHellman({ privateKey: this.self.privateKey, publicKey: publicKeyOf(peer) }), derived: new Map() };
       // Keys of forgotten peers are not kept for ever; a few hundred peers is the scale (docs/fleet.md).
-      if (this.shared.size >= 4096) this.shared.clear();
-      this.shared.set(peer, secret);
+      if (this.peers.size >= 4096) this.peers.clear();
+      this.peers.set(peer, known);
     }
-    return secret;
+    let key = known.derived.get(info);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', known.secret, SALT, info, bytes));
+      known.derived.set(info, key);
+    }
+    return key;
   }
 
   private key(peer: string, from: string, to: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.secret(peer), SALT, `key\n${from}\n${to}`, 32));
+    return this.derive(peer, `key\n${from}\n${to}`, 32);
   }
 
   /**
@@ -40,7 +46,7 @@ export class Sealer {
    * only the two can tell whose it is; a broker sees neither key nor name (broker-transport.ts).
    */
   channel(peer: string, kind: string, from: string, to: string): string {
-    return Buffer.from(hkdfSync('sha256', this.secret(peer), SALT, `channel\n${kind}\n${from}\n${to}`, 16)).toString('base64url');
+    return this.derive(peer, `channel\n${kind}\n${from}\n${to}`, 16).toString('base64url');
   }
 
   /** A frame for `peer` holding `envelope`. */
