@@ -86,6 +86,11 @@ export class BrokerLink implements FleetTransport {
     return { host: hostOf(this.url), state, reason: state === 'unreachable' ? (this.problem?.message ?? null) : null };
   }
 
+  /** Whether the user set a broker (reached now or not). */
+  get wanted(): boolean {
+    return this.url !== null;
+  }
+
   /** Whether frames can be sent this way now. */
   get on(): boolean {
     return this.state === 'up';
