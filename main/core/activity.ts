@@ -65,8 +65,8 @@ export class ActivityLog {
     if (saved !== this.heldTold) return; // as it was when last said
     this.heldTold = !saved;
     if (!saved) {
-      const why = this.file.heldBecause() ?? '';
-      const message = `The activity log cannot be saved (${why}): new entries are kept in memory and saved once they can be. ${refusalAdvice(why)}`;
+      const why = this.file.heldBecause() ?? { code: 'NOT_WRITABLE', message: '' };
+      const message = `The activity log cannot be saved (${why.message}): new entries are kept in memory and saved once they can be. ${refusalAdvice(why)}`;
       this.logger.error(message);
       return this.add('notice', message);
     }

@@ -39,7 +39,7 @@ if (!started.started) {
 const { agent, paths, lock } = started;
 
 /** Why the data folder refused the kept link, in words (no error codes). */
-const refusal = (error: unknown): string => diskRefusal(error) ?? 'it could not be read or written';
+const refusal = (error: unknown): string => diskRefusal(error)?.message ?? 'it could not be read or written';
 // Without a kept link the agent still runs, on a token of its own for this run: a bookmark is worth less than a start.
 const kept: { address: LocalAddress; setAsideAs?: string } = await loadLocalAddress(paths.dataDir, Date.now()).catch((error: unknown) => {
   stderrLogger.warn(`The saved link in ${paths.dataDir} could not be used (${refusal(error)}): this run has a new token.`);

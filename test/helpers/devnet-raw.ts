@@ -85,7 +85,7 @@ export async function epochsOf(net: Pick<Coordinator, 'address' | 'url'>, token:
   const { epochs } = ReceiptsReplySchema.parse((await call(net.url, 'GET', 'v1/receipts?cursor=0', undefined, token)).json);
   for (const bundle of epochs) {
     const problem = bundleProblem(bundle, { chainId: 31337, coordinator: net.address });
-    if (problem) throw new Error(`an epoch a device would refuse: ${problem}`);
+    if (problem) throw new Error(`an epoch a device would refuse: ${problem.message}`);
   }
   return epochs;
 }

@@ -42,7 +42,7 @@ test('a line the full disk cut short is cut off again, and written whole once th
     const long = `${'x'.repeat(9000)}\n`;
     assert.equal(await log.append(long), false);
     assert.equal((await stat(file)).size, 'first\n'.length, 'no half line left behind');
-    assert.deepEqual([log.heldCount(), log.heldBecause()], [1, 'the disk is full']);
+    assert.deepEqual([log.heldCount(), log.heldBecause()?.message], [1, 'the disk is full']);
     await disk.free();
     assert.equal(await log.append('third\n'), true);
     assert.equal(await readFile(file, 'utf8'), `first\n${long}third\n`);
@@ -80,7 +80,7 @@ test(
       assert.equal(await ledger.appendEpoch(1, source, first), true);
       assert.equal(await ledger.appendEpoch(1, source, second), true);
       assert.equal(await ledger.appendEpoch(1, source, first), false, 'a held epoch is known: not held twice');
-      assert.deepEqual([ledger.heldCount(), ledger.heldBecause()], [2, 'the disk is full']);
+      assert.deepEqual([ledger.heldCount(), ledger.heldBecause()?.message], [2, 'the disk is full']);
       assert.equal(ledger.sums.summary().total.receipts, 3, 'counted while held');
       await ledger.saveCheckpoint(); // the index cannot be written either: no error
       assert.deepEqual(await recordsOf(file), []);

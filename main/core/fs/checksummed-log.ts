@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { errorText } from '../../common/result.js';
 import { writeFileAtomic } from './atomic.js';
-import { diskRefusal } from './disk-refusal.js';
+import { diskRefusal, type DiskRefusal } from './disk-refusal.js';
 
 export interface LogProblem {
   line: number;
@@ -114,7 +114,7 @@ export async function appendLine(file: string, line: string): Promise<void> {
  */
 export class LogAppender {
   private readonly held: string[] = [];
-  private why: string | null = null;
+  private why: DiskRefusal | null = null;
   private lost = 0;
 
   constructor(
@@ -123,7 +123,7 @@ export class LogAppender {
   ) {}
 
   /** Why lines are held in memory (the disk's last refusal), or null when every line is on disk. */
-  heldBecause(): string | null {
+  heldBecause(): DiskRefusal | null {
     return this.why;
   }
 
@@ -146,7 +146,7 @@ export class LogAppender {
       try {
         await appendLine(this.file, next);
       } catch (error) {
-        this.why = diskRefusal(error) ?? `it could not be written (${errorText(error)})`;
+        this.why = diskRefusal(error) ?? { code: 'NOT_WRITABLE', message: `it could not be written (${errorText(error)})` };
         return false;
       }
       this.held.shift();

@@ -1,6 +1,7 @@
 import { decodeRecord } from '../fs/checksummed-log.js';
 import { fileLines } from '../fs/lines.js';
 import { LedgerRecordSchema, type LedgerRecord } from './record.js';
+import type { ReceiptProblem } from '../receipts/receipts.js';
 import type { LineCheck } from './trust.js';
 
 /** A ledger line read back: its text, where it ends, the record (or why it does not read back) and why it fails. */
@@ -9,7 +10,7 @@ export interface CheckedLine {
   end: number;
   decoded: LedgerRecord | string;
   /** Why the check refuses the record, or null (also for a line that does not read back: that is `decoded`'s). */
-  reason: string | null;
+  reason: ReceiptProblem | null;
 }
 
 /** Lines asked about together; a run shorter than this is checked one line at a time (not worth a worker's start). */

@@ -6,7 +6,7 @@ import type { EpochBundle } from '../../common/protocol.js';
 import { SerialQueue } from '../../common/serial.js';
 import { replaceFileAtomic, writeFileAtomic } from '../fs/atomic.js';
 import { decodeRecord, encodeRecord, LogAppender, type LogOpenReport } from '../fs/checksummed-log.js';
-import { diskRefusal } from '../fs/disk-refusal.js';
+import { diskRefusal, type DiskRefusal } from '../fs/disk-refusal.js';
 import { fileLines } from '../fs/lines.js';
 import type { Logger } from '../ports.js';
 import { cutTornTail } from '../fs/torn-tail.js';
@@ -160,7 +160,7 @@ export class Ledger {
     for await (const { text, end, decoded, reason } of checkedLines(this.file, start, problemOf)) {
       if (end - told >= PROGRESS_BYTES) progress((told = end), size);
       if (reason) {
-        bad.push({ line: text, reason, end });
+        bad.push({ line: text, reason: reason.message, end });
         continue;
       }
       lines++;
@@ -266,7 +266,7 @@ export class Ledger {
   }
 
   /** Why records are held in memory (the disk's last refusal), or null when every record is on disk. */
-  heldBecause(): string | null {
+  heldBecause(): DiskRefusal | null {
     return this.log.heldBecause();
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ReceiptSchema, SignedEpochSchema, type Receipt } from '../../common/protocol.js';
 import { leafHash, merkleProof, verifyMerkleProof } from '../receipts/merkle.js';
-import { epochProblem, splitProblem, type ReceiptExpectation } from '../receipts/receipts.js';
+import { epochProblem, receiptProblem, splitProblem, type ReceiptExpectation, type ReceiptProblem } from '../receipts/receipts.js';
 import { receiptsOf, type ReceiptDetail } from './detail.js';
 import { LedgerSourceSchema } from './source.js';
 
@@ -32,18 +32,18 @@ export async function proveReceipt(detail: ReceiptDetail, id: string): Promise<R
 }
 
 /** Why a proof does not prove its receipt, or null: the epoch's signature, the receipt's place, its split and path. */
-export function proofProblem(proof: ReceiptProof, expect: ReceiptExpectation): string | null {
+export function proofProblem(proof: ReceiptProof, expect: ReceiptExpectation): ReceiptProblem | null {
   const { receipt: r, signed } = proof;
   const e = signed.epoch;
   const signedBy = epochProblem(signed, expect);
   if (signedBy) return signedBy;
   if (r.seq !== e.firstSeq + proof.index || r.deviceId !== e.deviceId || r.owner.toLowerCase() !== e.owner.toLowerCase()) {
-    return `receipt ${r.receiptId}: not at place ${proof.index} of epoch ${e.firstSeq}–${e.lastSeq}`;
+    return receiptProblem(`receipt ${r.receiptId}: not at place ${proof.index} of epoch ${e.firstSeq}–${e.lastSeq}`);
   }
   const split = splitProblem(r);
   if (split) return split;
   const size = e.lastSeq - e.firstSeq + 1;
   return verifyMerkleProof(leafHash(r), proof.index, size, proof.path, e.root)
     ? null
-    : `receipt ${r.receiptId}: its path does not lead to the epoch's signed root`;
+    : receiptProblem(`receipt ${r.receiptId}: its path does not lead to the epoch's signed root`);
 }

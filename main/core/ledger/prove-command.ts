@@ -30,7 +30,7 @@ const problem = proofProblem(proof, { chainId, coordinator });
 process.stdout.write(`${JSON.stringify(proof, null, 2)}\n`);
 process.stdout.write(
   problem
-    ? `NOT PROVEN: ${problem}\n`
+    ? `NOT PROVEN: ${problem.message}\n`
     : `Proven: receipt ${proof.receipt.receiptId} is in epoch ${proof.signed.epoch.firstSeq}–${proof.signed.epoch.lastSeq}, signed by ${coordinator} (chain ${chainId}).\n`,
 );
 process.exit(problem ? 1 : 0);

@@ -1,5 +1,5 @@
 import type { LedgerRecord } from './record.js';
-import { epochProblem } from '../receipts/receipts.js';
+import { epochProblem, receiptProblem, type ReceiptProblem } from '../receipts/receipts.js';
 import { epochSigners } from './epoch-signers.js';
 
 /** What every ledger line is checked against at load: this device, and the coordinators it pinned. */
@@ -12,8 +12,8 @@ export interface LedgerTrust {
  * Why a ledger line must not be counted, or null. `many`, where given, answers the same for many lines at once, at
  * less cost: the ledger asks it while checking a long run of lines.
  */
-export type LineCheck = ((record: LedgerRecord) => string | null) & {
-  many?: (records: readonly LedgerRecord[]) => Promise<(string | null)[]>;
+export type LineCheck = ((record: LedgerRecord) => ReceiptProblem | null) & {
+  many?: (records: readonly LedgerRecord[]) => Promise<(ReceiptProblem | null)[]>;
 };
 
 /**
@@ -24,12 +24,12 @@ export type LineCheck = ((record: LedgerRecord) => string | null) & {
 export function recordProblem(trust: LedgerTrust): LineCheck {
   const pinOf = (record: LedgerRecord) =>
     trust.coordinators.find((c) => c.coordinator.toLowerCase() === record.source.coordinator.toLowerCase());
-  const one = (record: LedgerRecord): string | null => {
+  const one = (record: LedgerRecord): ReceiptProblem | null => {
     const pin = pinOf(record);
-    if (!pin) return `an epoch from a coordinator this device never joined (${record.source.coordinator})`;
+    if (!pin) return receiptProblem(`an epoch from a coordinator this device never joined (${record.source.coordinator})`);
     return epochProblem(record.signed, { chainId: pin.chainId, coordinator: pin.coordinator, deviceId: trust.deviceId });
   };
-  const many = async (records: readonly LedgerRecord[]): Promise<(string | null)[]> => {
+  const many = async (records: readonly LedgerRecord[]): Promise<(ReceiptProblem | null)[]> => {
     const pins = records.map(pinOf);
     const signers = await epochSigners(records.map((r, i) => ({ signed: r.signed, chainId: pins[i]?.chainId ?? 0 }))).catch(() =>
       records.map(() => null),

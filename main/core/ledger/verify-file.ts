@@ -25,7 +25,7 @@ export async function verifyLedgerFile(file: string, expect: ReceiptExpectation)
   for await (const d of detail.lines()) {
     detailed.add(epochKey(d.source.coordinator, d.signed.epoch));
     const bad = bundleProblem({ ...d.signed, receipts: receiptsOf(d) }, expect);
-    if (bad) problems.push({ line: 0, message: `detail: ${bad}` });
+    if (bad) problems.push({ line: 0, message: `detail: ${bad.message}` });
   }
   const keptDays = await detail.keptDays();
   const totals = new LedgerTotals();
@@ -44,7 +44,7 @@ export async function verifyLedgerFile(file: string, expect: ReceiptExpectation)
     if (!totals.isNew(decoded)) problems.push({ line, message: 'duplicate epoch' });
     else totals.add(decoded);
     const bad = epochProblem(decoded.signed, expect);
-    if (bad) problems.push({ line, message: bad });
+    if (bad) problems.push({ line, message: bad.message });
     const { firstSeq, lastSeq } = decoded.signed.epoch;
     if (keptDays.has(dayName(decoded.at)) && !detailed.has(epochKey(decoded.source.coordinator, decoded.signed.epoch))) {
       problems.push({ line, message: `epoch ${firstSeq}–${lastSeq}: its receipts are missing from the detail` });

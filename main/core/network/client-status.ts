@@ -23,7 +23,7 @@ export function networkStatus({ link, leasing, submitting, clock }: StatusParts)
   const held = submitting.heldBecause();
   if (held) {
     const kept = submitting.held();
-    const message = `New work is paused: ${held}. ${kept.words} ${kept.count === 1 ? 'is' : 'are'} kept in memory (results are still sent). ${refusalAdvice(held)}`;
+    const message = `New work is paused: ${held.message}. ${kept.words} ${kept.count === 1 ? 'is' : 'are'} kept in memory (results are still sent). ${refusalAdvice(held)}`;
     return { ...common, code: 'error', message };
   }
   if (lastError && !lastError.retryable) return { ...common, code: 'error', message: lastError.message };
@@ -32,7 +32,9 @@ export function networkStatus({ link, leasing, submitting, clock }: StatusParts)
     return { ...common, code: 'offline', message: `Offline${queued ? `, ${results}` : ''}${wait} (${lastError.message})` };
   }
   if (!info) return { ...common, code: 'connecting', message: `Connecting to ${url}` };
-  if (leasing.noWork && leasing.active === 0) return { ...common, code: 'no-work', message: `No work available — ${leasing.noWork}` };
+  if (leasing.noWork && leasing.active === 0) {
+    return { ...common, code: 'no-work', message: `No work available — ${leasing.noWork.message}` };
+  }
   return { ...common, code: 'connected', message: `Connected to ${label}${queued ? `, ${results}` : ''}` };
 }
 

@@ -8,7 +8,7 @@ import { ClientFile } from './client-file.js';
 import { networkStatus, statusPublisher } from './client-status.js';
 import { ownerOf, type NetworkClient, type NetworkClientOptions, type NetworkEvent } from './client-types.js';
 import { checkCoordinatorUrl, NetworkError } from './http.js';
-import { Leasing } from './leasing.js';
+import { Leasing, type LeaseBlock } from './leasing.js';
 import { LinkMeter } from './link-meter.js';
 import { CoordinatorLink } from './link.js';
 import { Outbox } from './outbox.js';
@@ -47,10 +47,11 @@ async function buildParts(o: NetworkClientOptions, events: Emitter<NetworkEvent>
   for (const problem of loaded.problems) logger.error(problem);
 
   /** Why no task should be leased now: results that cannot be saved, or too many waiting to be sent. */
-  const blocked = (): string | null => {
+  const blocked = (): LeaseBlock | null => {
     const held = submitting.heldBecause();
-    if (held) return `new work is paused: ${held}`;
-    return submitting.queued >= maxBacklog ? `${submitting.queued} finished results are waiting to be sent first` : null;
+    if (held) return { code: 'paused', message: `new work is paused: ${held.message}` };
+    if (submitting.queued < maxBacklog) return null;
+    return { code: 'paused', message: `${submitting.queued} finished results are waiting to be sent first` };
   };
   const leasing = new Leasing({
     link,

@@ -1,4 +1,12 @@
-import { HeartbeatReplySchema, LeaseReplySchema, ReleaseReplySchema, ROUTES, type ComputeResource } from '../../common/protocol.js';
+import {
+  HeartbeatReplySchema,
+  LeaseReplySchema,
+  ReleaseReplySchema,
+  ROUTES,
+  type ComputeResource,
+  type NoWorkReason,
+} from '../../common/protocol.js';
+import type { Failure } from '../../common/result.js';
 import type { ReleaseReason, Task } from '../../common/task.js';
 import type { Emitter } from '../events.js';
 import type { LeaseOutcome, NetworkEvent } from './client-types.js';
@@ -20,9 +28,12 @@ export interface LeasingOptions {
   requestTimeoutMs: number;
   minLeaseIntervalMs: number;
   /** Why no task should be leased now, or null. */
-  blocked: () => string | null;
+  blocked: () => LeaseBlock | null;
   changed: () => void;
 }
+
+/** Why this client leases nothing now (results it cannot save, too many waiting to be sent), told as the coordinator's 'paused'. */
+export type LeaseBlock = Failure<'paused'>;
 
 export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -39,7 +50,7 @@ export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
 export class Leasing {
   private readonly leases = new Map<string, ActiveLease>();
   /** Why the coordinator (or this client) has no work now, for the status line; null while there is. */
-  noWork: string | null = null;
+  noWork: Failure<NoWorkReason> | null = null;
   /** Leases in a row that ended with no result taken (gone, too late): a coordinator with 1 ms leases is not stormed. */
   private lostInARow = 0;
   private lastLeaseAt = Number.NEGATIVE_INFINITY;
@@ -66,7 +77,7 @@ export class Leasing {
     if (blocked) {
       this.noWork = blocked;
       this.o.changed();
-      return { kind: 'none', reason: 'paused', message: blocked, retryAfterMs: 5_000 };
+      return { kind: 'none', reason: blocked.code, message: blocked.message, retryAfterMs: 5_000 };
     }
     const wait = this.lastLeaseAt + Math.min(30_000, this.o.minLeaseIntervalMs * 2 ** Math.min(this.lostInARow, 8)) - performance.now();
     if (wait > 0) await pause(wait, signal ?? AbortSignal.any([]));
@@ -86,7 +97,7 @@ export class Leasing {
         ),
       );
       if (reply.kind === 'none') {
-        this.noWork = reply.message;
+        this.noWork = { code: reply.reason, message: reply.message };
         this.o.changed();
         return { kind: 'none', reason: reply.reason, message: reply.message, retryAfterMs: reply.retryAfterMs };
       }

@@ -26,7 +26,7 @@ export async function memberEpochs(
     const reply = await client.ownerEpochs(deviceId, cursor);
     for (const signed of reply.epochs) {
       const problem = epochProblem(signed, { ...expect, deviceId });
-      if (problem) throw new Error(`the earnings of device ${deviceId} sent by the network do not check out (${problem})`);
+      if (problem) throw new Error(`the earnings of device ${deviceId} sent by the network do not check out (${problem.message})`);
       if (signed.epoch.firstSeq !== cursor + 1) {
         throw new Error(`the earnings of device ${deviceId} sent by the network skip or repeat receipts after ${cursor}`);
       }

@@ -6,7 +6,7 @@ import { decodeFrame, encodeFrame, frameLengths, parseHeader } from '../../commo
 import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { TaskResultSchema, TensorSchema, withOwnBytes } from '../../common/task.js';
 import { replaceFileAtomic, writeParts } from '../fs/atomic.js';
-import { diskRefusal } from '../fs/disk-refusal.js';
+import { diskRefusal, type DiskRefusal } from '../fs/disk-refusal.js';
 
 /**
  * Finished results waiting to be submitted, one file each, written (fsynced) before the first submit attempt and
@@ -63,7 +63,7 @@ export interface OutboxList {
 export type PutOutcome = Result<true, 'invalid'>;
 
 export class Outbox {
-  private readonly held = new Map<string, { entry: OutboxEntry; why: string }>();
+  private readonly held = new Map<string, { entry: OutboxEntry; why: DiskRefusal }>();
   /** Files of sent results, to be written over by the next ones (replaceFileAtomic). */
   private readonly spare: string[] = [];
   private buffer = new Uint8Array(0);
@@ -82,7 +82,7 @@ export class Outbox {
   }
 
   /** Why results are held in memory (the last disk error), or null when every result is on disk. */
-  heldBecause(): string | null {
+  heldBecause(): DiskRefusal | null {
     return [...this.held.values()].at(-1)?.why ?? null;
   }
 
@@ -204,7 +204,7 @@ export class Outbox {
    * null once written; else the disk's refusal, with the entry held in memory. `own`: the entry's bytes belong to the
    * caller (the scheduler reuses them), so an entry held in memory holds a copy.
    */
-  private async write(entry: OutboxEntry, own: boolean): Promise<string | null> {
+  private async write(entry: OutboxEntry, own: boolean): Promise<DiskRefusal | null> {
     const taskId = entry.result.taskId;
     try {
       await replaceFileAtomic(this.path(taskId), (handle) => writeParts(handle, encodeFrame(entry)), this.spare.pop());

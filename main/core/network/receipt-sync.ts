@@ -7,7 +7,7 @@ import type { ClientFile } from './client-file.js';
 import type { NetworkEvent } from './client-types.js';
 import { NetworkError } from './http.js';
 import type { CoordinatorLink } from './link.js';
-import { bundleProblem } from '../receipts/receipts.js';
+import { bundleProblem, type ReceiptProblem } from '../receipts/receipts.js';
 
 export interface ReceiptSyncOptions {
   link: CoordinatorLink;
@@ -34,7 +34,7 @@ export async function fetchReceipts(o: ReceiptSyncOptions): Promise<number> {
     if (!pinned) return added;
     const reply = await link.authed(() => link.call(ROUTES.receipts(pinned.cursor), ReceiptsReplySchema, 'GET'));
     let cursor = pinned.cursor;
-    let problem: string | null = null;
+    let problem: ReceiptProblem | null = null;
     for (const bundle of reply.epochs) {
       if (bundle.epoch.lastSeq <= cursor) continue;
       problem = bundleProblem(bundle, {
@@ -61,7 +61,7 @@ export async function fetchReceipts(o: ReceiptSyncOptions): Promise<number> {
         if (diskRefusal(error) === null) throw error;
       });
     }
-    if (problem) throw new NetworkError('BAD_RECEIPT', `Earnings sent by the coordinator were refused: ${problem}.`);
+    if (problem) throw new NetworkError(problem.code, `Earnings sent by the coordinator were refused: ${problem.message}.`);
     if (held || cursor === pinned.cursor) return added;
   }
   return added;

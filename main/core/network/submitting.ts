@@ -4,6 +4,7 @@ import { ROUTES, SubmitReplySchema } from '../../common/protocol.js';
 import type { TaskResult } from '../../common/task.js';
 import { coalesced } from '../coalesced.js';
 import type { Emitter } from '../events.js';
+import type { DiskRefusal } from '../fs/disk-refusal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Clock, Logger } from '../ports.js';
 import type { NetworkEvent } from './client-types.js';
@@ -49,7 +50,7 @@ export class Submitting {
   }
 
   /** Why finished work is kept in memory only (the disk refused results or earnings records), or null when all is saved. */
-  heldBecause(): string | null {
+  heldBecause(): DiskRefusal | null {
     return this.o.outbox.heldBecause() ?? this.o.ledger.heldBecause();
   }
 
@@ -69,7 +70,7 @@ export class Submitting {
     this.toldHeld = why !== null;
     const message =
       why !== null
-        ? `Finished work cannot be saved (${why}): results and earnings records are kept in memory, results are still sent, and new work is paused until they can be saved.`
+        ? `Finished work cannot be saved (${why.message}): results and earnings records are kept in memory, results are still sent, and new work is paused until they can be saved.`
         : 'Finished work can be saved again: every finished result and earnings record is saved, and new work goes on.';
     if (why !== null) this.o.logger.error(message);
     this.o.events.emit({ type: 'problem', message });
