@@ -1,11 +1,10 @@
 /** `synor fleet`'s human output: one block per machine, amounts by the app's one rule (common/money.ts). */
 import type { CommandResult } from '../common/contract.js';
 import type { FleetStatus, MemberView, PairingOffer } from '../common/fleet.js';
-import { formatAmount, parseAmount } from '../common/money.js';
-import type { EarningsBucket } from '../common/network.js';
+import { formatAmount } from '../common/money.js';
+import { bucketWei, type EarningsBucket } from '../common/network.js';
 
-const synor = (bucket: EarningsBucket | null): string =>
-  bucket === null ? 'unknown' : `${formatAmount(parseAmount(bucket.confirmed) + parseAmount(bucket.pending))} SYNOR`;
+const synor = (bucket: EarningsBucket | null): string => (bucket === null ? 'unknown' : `${formatAmount(bucketWei(bucket))} SYNOR`);
 
 const when = (ms: number | null): string => (ms === null ? 'never' : new Date(ms).toLocaleString());
 

@@ -1,14 +1,14 @@
 /** The CLI's human output: plain sentences and aligned lines; amounts by the app's one rule (common/money.ts). */
 import type { DeviceType, HardwareSnapshot } from '../common/hardware.js';
-import { formatAmount, parseAmount } from '../common/money.js';
+import { formatAmount } from '../common/money.js';
 import type { EarningsBucket, EarningsSummary } from '../common/network.js';
 import type { AgentState } from '../common/state.js';
 
-/** An exact decimal amount of SYNOR ("0.0000012") in 6 significant digits. */
-const synor = (decimal: string): string => `${formatAmount(parseAmount(decimal))} SYNOR`;
+/** An amount in wei as SYNOR in 6 significant digits. */
+const synor = (wei: string): string => `${formatAmount(BigInt(wei))} SYNOR`;
 
 const bucket = (b: EarningsBucket): string =>
-  `${synor(b.confirmed)} confirmed, ${synor(b.pending)} pending (${b.receipts} receipt${b.receipts === 1 ? '' : 's'})`;
+  `${synor(b.confirmedWei)} confirmed, ${synor(b.pendingWei)} pending (${b.receipts} receipt${b.receipts === 1 ? '' : 's'})`;
 
 /** Label and value lines, the values in one column. */
 const lines = (rows: [string, string][]): string => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WeiString } from './integers.js';
 
 /**
  * What the network part of the agent shows the UI: connection status, earnings, estimates. (The wire protocol
@@ -25,11 +26,19 @@ export const NetworkStatusSchema = z
   .strict();
 export type NetworkStatus = z.infer<typeof NetworkStatusSchema>;
 
-/** Amounts are exact SYNOR decimal strings ("0.0000012"), never floats. */
+/** What a day, device, resource or network earned, in wei: confirmed by signed receipts, and pending. */
 export const EarningsBucketSchema = z
-  .object({ key: z.string(), confirmed: z.string(), pending: z.string(), receipts: z.number().int(), pendingTasks: z.number().int() })
+  .object({
+    key: z.string(),
+    confirmedWei: WeiString,
+    pendingWei: WeiString,
+    receipts: z.number().int(),
+    pendingTasks: z.number().int(),
+  })
   .strict();
 export type EarningsBucket = z.infer<typeof EarningsBucketSchema>;
+/** Confirmed and pending together: what a bucket earned in all. */
+export const bucketWei = (bucket: EarningsBucket): bigint => BigInt(bucket.confirmedWei) + BigInt(bucket.pendingWei);
 
 /**
  * How long each bar of the earnings chart is, chosen by the agent from how much history the range holds: the first
@@ -50,8 +59,8 @@ export const EarningsSeriesSchema = z
       z
         .object({
           start: z.number().int(),
-          confirmedWei: z.string().regex(/^-?[0-9]{1,90}$/),
-          pendingWei: z.string().regex(/^[0-9]{1,90}$/),
+          confirmedWei: WeiString,
+          pendingWei: WeiString,
           receipts: z.number().int().nonnegative(),
         })
         .strict(),
@@ -88,8 +97,6 @@ export const EarningsQuerySchema = z
   })
   .strict();
 export type EarningsQuery = z.input<typeof EarningsQuerySchema>;
-
-const WeiString = z.string().regex(/^-?[0-9]{1,90}$/);
 
 /**
  * What one network (a coordinator and the chain it pays on) owes this device, in wei. Only the network in use can pay:
@@ -159,9 +166,8 @@ export type NetworkSettings = z.infer<typeof NetworkSettingsSchema>;
 export const DEFAULT_NETWORK_SETTINGS: NetworkSettings = { coordinatorUrl: null, tariffPerKwh: 0.3, usdPerSynor: null };
 
 const Scenarios = z.object({ low: z.number(), medium: z.number(), high: z.number() }).strict();
-const Wei = z.string().regex(/^[0-9]{1,90}$/);
 /** An amount of wei and how sure it is: the middle figure and the range around it. */
-export const WeiRangeSchema = z.object({ low: Wei, mid: Wei, high: Wei }).strict();
+export const WeiRangeSchema = z.object({ low: WeiString, mid: WeiString, high: WeiString }).strict();
 
 /** The estimates screen: the seed's table for this device, this user's projection, and what was really earned. */
 export const EstimatesSchema = z
@@ -175,7 +181,7 @@ export const EstimatesSchema = z
     actual: z
       .object({
         days: z.number(),
-        earned: z.string(),
+        earnedWei: WeiString,
         projectedUsd: z.number(),
         earnedUsd: z.number().nullable(),
         reasons: z.array(z.string()),

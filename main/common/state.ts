@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HardwareSnapshotSchema } from './hardware.js';
+import { WeiString } from './integers.js';
 import { EarningsBucketSchema, LedgerCheckSchema, NetworkEarningsSchema, NetworkStatusSchema } from './network.js';
 import { WalletViewSchema } from './wallet.js';
 import { DecisionSchema, SignalsSchema } from './policy.js';
@@ -20,7 +21,7 @@ export const TaskViewSchema = z.object({
   device: z.string().optional(),
   priority: z.number(),
   deadline: z.number(),
-  rewardEstimateWei: z.string(),
+  rewardEstimateWei: WeiString,
   /** The model's name (when the network gives one) and its file's size: with the device, what names the task. */
   modelName: z.string().optional(),
   modelBytes: z.number().int().nonnegative(),

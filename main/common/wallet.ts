@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WeiString } from './integers.js';
 import { isAllowedCoordinatorUrl } from './network.js';
 
 /**
@@ -34,8 +35,8 @@ export type WalletErrorCode = z.infer<typeof WalletErrorCodeSchema>;
 
 export const AddressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be an 0x-prefixed 20-byte hex address');
 export const TxHashSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
-/** Token amounts in base units (wei), as decimal strings: JSON has no bigint. */
-export const AmountSchema = z.string().regex(/^\d+$/);
+/** Token amounts in base units (wei), as decimal strings: JSON has no bigint. Never negative on a chain. */
+export const AmountSchema = WeiString.refine((wei) => !wei.startsWith('-'), 'an amount on a chain is never negative');
 export const PassphraseSchema = z.string().min(8, 'use at least 8 characters').max(1024);
 
 /** Where the key lives: the OS keychain, Electron safeStorage, or an encrypted keystore file (passphrase). */

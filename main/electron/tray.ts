@@ -1,6 +1,6 @@
 /** The tray: a menu and an icon built from the agent's state by pure functions, so both are unit-tested. */
 import type { MenuItemConstructorOptions } from 'electron';
-import { formatAmount, parseAmount } from '../common/money.js';
+import { formatAmount } from '../common/money.js';
 import type { EarningsBucket } from '../common/network.js';
 import type { AgentState } from '../common/state.js';
 
@@ -37,9 +37,9 @@ export const trayTooltip = (state: AgentState): string => `Synor Contributor: ${
 function earnedLine(view: TrayView): string {
   if (!view.today) return 'Earned today: not connected yet';
   const test = view.state.work.network?.devnet ? ' test' : '';
-  const shown = (decimal: string): string => formatAmount(parseAmount(decimal));
-  const pending = view.today.pending === '0' ? '' : ` (+${shown(view.today.pending)} pending)`;
-  return `Earned today: ${shown(view.today.confirmed)}${test} SYNOR${pending}`;
+  const shown = (wei: string): string => formatAmount(BigInt(wei));
+  const pending = view.today.pendingWei === '0' ? '' : ` (+${shown(view.today.pendingWei)} pending)`;
+  return `Earned today: ${shown(view.today.confirmedWei)}${test} SYNOR${pending}`;
 }
 
 const clock = (ms: number): string => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });

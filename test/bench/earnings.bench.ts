@@ -9,10 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { exactAmount, parseAmount } from '../../main/common/money.js';
 import type { Estimates } from '../../main/common/network.js';
 import type { AgentState } from '../../main/common/state.js';
-import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
-import { toWei } from '../../renderer/src/lib/format.js';
+import { rewardWei } from '../../main/core/economics/rewards.js';
 import { tempDir } from '../helpers/fakes.js';
 import { shareNow, startAgent, type TestAgent } from '../integration/support/agents.js';
 
@@ -98,7 +98,7 @@ async function paidIn(agent: TestAgent, from: number, to: number): Promise<{ wei
     const at = Date.parse(cells[time]!);
     if (at < from || at >= to || cells[resource] === 'availability' || !['verified', 'unverified', 'rejected'].includes(cells[status]!))
       continue;
-    wei += toWei(cells[total]!);
+    wei += parseAmount(cells[total]!);
     if (cells[status] === 'rejected') rejected++;
   }
   return { wei, rejected };
@@ -133,14 +133,14 @@ async function measure(condition: string): Promise<number> {
     // online the whole window, which the coordinator pays at the standing on its newest receipt.
     const { reputation, uptimeBp } = after.synor.standing;
     const availabilityWei = BigInt(rewardWei('availability', BigInt(windowEnd - windowStart), reputation, uptimeBp).totalWei);
-    const perHour = (wei: bigint): number => Number(formatSynor(wei)) / hours;
+    const perHour = (wei: bigint): number => Number(exactAmount(wei)) / hours;
     const realized = perHour(paid.wei + availabilityWei);
     const estimate = before.synor.perHourWei!;
-    const estimated = Number(formatSynor(BigInt(estimate.mid)));
-    const availabilityPerHour = Number(formatSynor(BigInt(rewardWei('availability', 3_600_000n, reputation, uptimeBp).totalWei)));
+    const estimated = Number(exactAmount(BigInt(estimate.mid)));
+    const availabilityPerHour = Number(exactAmount(BigInt(rewardWei('availability', 3_600_000n, reputation, uptimeBp).totalWei)));
     const ratio = realized / estimated;
     const workRatio = perHour(paid.wei) / (estimated - availabilityPerHour);
-    const synor = (wei: string): string => Number(formatSynor(BigInt(wei))).toPrecision(4);
+    const synor = (wei: string): string => Number(exactAmount(BigInt(wei))).toPrecision(4);
 
     console.log(
       `window: ${(hours * 60).toFixed(1)} min at a ${SHARE} % CPU share; first receipt ${firstReceiptS.toFixed(1)} s after "share on", ` +
@@ -163,7 +163,7 @@ async function measure(condition: string): Promise<number> {
     console.log(`realized / estimated: ${ratio.toFixed(3)}  (${met(ratio)}); work alone ${workRatio.toFixed(3)}`);
     const later = after.synor.perHourWei;
     if (later) {
-      const laterMid = Number(formatSynor(BigInt(later.mid)));
+      const laterMid = Number(exactAmount(BigInt(later.mid)));
       console.log(
         `estimate after the window: ${laterMid.toPrecision(4)} SYNOR/h (${after.synor.confidence}: ${synor(later.low)}–${synor(later.high)}); realized / that ${(realized / laterMid).toFixed(3)}`,
       );

@@ -19,7 +19,7 @@ import { setFlagsFromString } from 'node:v8';
 import { getBytes, Wallet } from 'ethers';
 import { signRecoverable } from 'tiny-secp256k1';
 import { runInNewContext } from 'node:vm';
-import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
+import { rewardWei } from '../../main/core/economics/rewards.js';
 import { decodeRecord, encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { fileLines } from '../../main/core/fs/lines.js';
 import type { Epoch, Receipt } from '../../main/common/protocol.js';
@@ -185,9 +185,9 @@ const summary = ledger.sums.summary();
 const [rebuilt, auditMs] = await time(() => ledger.auditIndex(2));
 if (rebuilt) throw new Error('the recount found the index wrong on a ledger nobody touched');
 // A line the ledger refused would make every figure below look better than it is.
-if (ledger.report.problems.length > 0 || ledger.sums.total().confirmed !== formatSynor(expectedWei)) {
+if (ledger.report.problems.length > 0 || ledger.sums.total().confirmedWei !== String(expectedWei)) {
   throw new Error(
-    `the ledger did not count the year it was given: ${ledger.report.problems[0]?.message ?? `${ledger.sums.total().confirmed} SYNOR`}`,
+    `the ledger did not count the year it was given: ${ledger.report.problems[0]?.message ?? `${ledger.sums.total().confirmedWei} wei`}`,
   );
 }
 
@@ -281,7 +281,7 @@ const goals = [
   },
 ];
 console.log(
-  `# a year at ${TASKS_PER_SECOND} tasks/s (${(yearTasks / 1e6).toFixed(0)} M tasks, ${(yearEpochs / 1e3).toFixed(0)} k epochs) in ${lines} lines, ${(bytes / MB).toFixed(0)} MB; ${summary.total.confirmed} SYNOR; first start (every line checked, index written): ${firstStartMs.toFixed(0)} ms`,
+  `# a year at ${TASKS_PER_SECOND} tasks/s (${(yearTasks / 1e6).toFixed(0)} M tasks, ${(yearEpochs / 1e3).toFixed(0)} k epochs) in ${lines} lines, ${(bytes / MB).toFixed(0)} MB; ${summary.total.confirmedWei} wei; first start (every line checked, index written): ${firstStartMs.toFixed(0)} ms`,
 );
 console.log(`# empty ledger heap ${(empty / MB).toFixed(1)} MB`);
 console.log(

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, screenshot, waitForPositive } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';
 import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
-import { toWei } from '../../renderer/src/lib/format.js';
+import { parseAmount } from '../../main/common/money.js';
 import { TellKindSchema } from '../../main/common/settings.js';
 
 let browser: Browser;
@@ -158,7 +158,7 @@ test('the CSV the Earnings page exports adds up: base + bonuses = total on every
   assert.ok(receipts.length > 0, 'no receipt rows');
   for (const row of receipts) {
     const [base, reputation, uptime, total] = ['base_synor', 'reputation_bonus_synor', 'uptime_bonus_synor', 'total_synor'].map((name) =>
-      toWei(row[col(name)]!),
+      parseAmount(row[col(name)]!),
     );
     assert.equal(base! + reputation! + uptime!, total!, `row ${row[col('receipt_id')]}: ${row.join(',')}`);
   }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
-import { Contract, JsonRpcProvider, parseUnits, Wallet } from 'ethers';
+import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import type { SignedDelegation } from '../../main/common/delegation.js';
 import type { AgentState } from '../../main/common/state.js';
 import type { ClaimRecord, WalletView } from '../../main/common/wallet.js';
@@ -20,7 +20,7 @@ const running: { stop(): Promise<void> }[] = [];
 after(() => Promise.all(running.splice(0).map((r) => r.stop())));
 
 const PASSPHRASE = 'correct horse battery staple';
-const confirmedWei = (s: AgentState): bigint => parseUnits(s.work.earned?.confirmed ?? '0', 18);
+const confirmedWei = (s: AgentState): bigint => BigInt(s.work.earned?.confirmedWei ?? '0');
 const connected = (s: AgentState): boolean => ['connected', 'no-work'].includes(s.work.network?.code ?? '');
 const settled = (s: AgentState): boolean =>
   !s.sharing && !s.work.tasks.some((t) => t.state === 'running') && (s.work.network?.queued ?? 0) === 0;

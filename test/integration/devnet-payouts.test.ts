@@ -3,7 +3,7 @@
 // embedded devnet's chain, balances and claim history surviving an agent restart.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { Contract, JsonRpcProvider, parseUnits } from 'ethers';
+import { Contract, JsonRpcProvider } from 'ethers';
 import type { AgentState } from '../../main/common/state.js';
 import type { ClaimRecord, WalletView } from '../../main/common/wallet.js';
 import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
@@ -59,13 +59,13 @@ test('two agents on a separately started devnet each earn and claim their own, t
   try {
     for (const [i, agent] of agents.entries()) {
       const view = await agent.ok<WalletView>('getWallet');
-      const earnings = await agent.ok<{ total: { confirmed: string } }>('getEarnings', {});
+      const earnings = await agent.ok<{ total: { confirmedWei: string } }>('getEarnings', {});
       assert.equal((await agent.ok<{ chain: unknown }>('getSettings')).chain, null, 'no chain was typed into Settings');
       const payoutAddress = await pinnedPayout(agent, devnet.url);
       const token = new Contract(await new Contract(payoutAddress, PAYOUT_ABI, provider).getFunction('token')(), TOKEN_ABI, provider);
       const totals = {
         ledger: await ledgerWei(agent.home),
-        api: parseUnits(earnings.total.confirmed, 18),
+        api: BigInt(earnings.total.confirmedWei),
         chain: (await token.getFunction('balanceOf')(agent.address)) as bigint,
       };
       console.log(`agent ${i + 1} (${agent.address}): ledger ${totals.ledger} wei, API ${totals.api} wei, chain ${totals.chain} wei`);

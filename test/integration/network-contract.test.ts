@@ -284,7 +284,7 @@ test('contribute(): the loop leases, runs, submits; earnings grow with receipts 
   stop.abort();
   await loop;
   const summary = ledger.sums.summary();
-  assert.ok(Number(summary.total.confirmed) > 0);
+  assert.ok(BigInt(summary.total.confirmedWei) > 0n);
   assert.ok(summary.byResource.some((b) => b.key === 'cpu' && b.receipts >= 3));
 });
 

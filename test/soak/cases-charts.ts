@@ -5,7 +5,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
-import { parseAmount } from '../../main/common/money.js';
 import type { EarningsQuery, EarningsSummary } from '../../main/common/network.js';
 import { Ledger } from '../../main/core/ledger/ledger.js';
 import { tempDir } from '../helpers/fakes.js';
@@ -28,8 +27,8 @@ function ranges(now: number): EarningsQuery[] {
 }
 
 const addsUp = (s: EarningsSummary): boolean =>
-  s.series.bars.reduce((n, b) => n + BigInt(b.confirmedWei), 0n) === parseAmount(s.total.confirmed) &&
-  s.series.bars.reduce((n, b) => n + BigInt(b.pendingWei), 0n) === parseAmount(s.total.pending) &&
+  s.series.bars.reduce((n, b) => n + BigInt(b.confirmedWei), 0n) === BigInt(s.total.confirmedWei) &&
+  s.series.bars.reduce((n, b) => n + BigInt(b.pendingWei), 0n) === BigInt(s.total.pendingWei) &&
   s.series.bars.reduce((n, b) => n + b.receipts, 0) === s.total.receipts;
 
 export const CHART_CASES: SoakCase[] = [

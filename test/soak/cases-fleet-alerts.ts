@@ -80,7 +80,7 @@ export const FLEET_ALERT_CASES: SoakCase[] = [
                   devices: [],
                   perHourWei: null,
                   today: null,
-                  total: { key: 'total', confirmed: `0.${m.wei.toString().padStart(18, '0')}`, pending: '0', receipts: 0, pendingTasks: 0 },
+                  total: { key: 'total', confirmedWei: String(m.wei), pendingWei: '0', receipts: 0, pendingTasks: 0 },
                   temperatureC: Math.round(m.temp),
                 }
               : null,
@@ -91,7 +91,7 @@ export const FLEET_ALERT_CASES: SoakCase[] = [
         // What the world was this minute, to hold each alert against.
         truth.forEach((m, i) => {
           m.offlineFor = m.online ? 0 : m.offlineFor + 1;
-          const earned = peers[i]!.report?.total?.confirmed;
+          const earned = peers[i]!.report?.total?.confirmedWei;
           m.stalledFor = m.online && m.sharing && earned === m.last ? m.stalledFor + 1 : 0;
           m.last = earned;
           m.hot =

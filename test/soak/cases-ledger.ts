@@ -3,7 +3,7 @@
 // takes the index and counts the same.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseUnits, Wallet } from 'ethers';
+import { Wallet } from 'ethers';
 import { eip712Domain, EPOCH_TYPES } from '../../main/common/protocol.js';
 import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { Ledger } from '../../main/core/ledger/ledger.js';
@@ -47,10 +47,10 @@ export const LEDGER_CASES: SoakCase[] = [
       const ledger = await Ledger.open(file);
       const setAside = await ledger.verify(trust, 1);
       await ledger.saveCheckpoint();
-      const shown = parseUnits(ledger.sums.total().confirmed, 18);
+      const shown = BigInt(ledger.sums.total().confirmedWei);
       const again = await Ledger.open(file);
       const second = await again.verify(trust, 2);
-      const shownAgain = parseUnits(again.sums.total().confirmed, 18);
+      const shownAgain = BigInt(again.sums.total().confirmedWei);
       const ok = setAside?.count === bad && shown === goodWei && second === null && shownAgain === goodWei;
       return {
         ...clean,

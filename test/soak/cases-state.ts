@@ -2,7 +2,7 @@
 // a result waiting each time; and the ledger's index forged with its checksum recomputed.
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseUnits, Wallet } from 'ethers';
+import { Wallet } from 'ethers';
 import { Ledger } from '../../main/core/ledger/ledger.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
 import type { NetworkService } from '../../main/core/network/service.js';
@@ -12,7 +12,7 @@ import { contributing } from '../integration/support/contribute.js';
 import { cpuService, nextEvent, queueResult, runWithOrt, switchableProxy } from '../integration/support/network.js';
 import { clean, withDevnet, type SoakCase } from './case.js';
 
-const confirmedWei = (service: NetworkService): bigint => parseUnits(service.book.earnings()!.total.confirmed, 18);
+const confirmedWei = (service: NetworkService): bigint => BigInt(service.book.earnings()!.total.confirmedWei);
 
 export const STATE_CASES: SoakCase[] = [
   {
@@ -89,9 +89,9 @@ export const STATE_CASES: SoakCase[] = [
       await forgeIndex(file, 10n ** 18n);
       const forged = await Ledger.open(file);
       await forged.verify(trust, 1);
-      const shownAtStart = parseUnits(forged.sums.total().confirmed, 18);
+      const shownAtStart = BigInt(forged.sums.total().confirmedWei);
       const rebuilt = await forged.auditIndex(2);
-      const shownAfter = parseUnits(forged.sums.total().confirmed, 18);
+      const shownAfter = BigInt(forged.sums.total().confirmedWei);
       return {
         ...clean,
         ok: rebuilt && shownAfter === truth,

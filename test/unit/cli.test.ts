@@ -26,20 +26,20 @@ test('durations: units add up; no unit, zero or an unknown unit is not a duratio
     assert.equal(parseDuration(bad), undefined, bad);
 });
 
-test('earnings lines show SYNOR with 6 significant digits, from the exact decimal strings', T, () => {
-  const bucket = (key: string, confirmed: string, pending: string, receipts: number) => ({
+test('earnings lines show SYNOR with 6 significant digits, from wei', T, () => {
+  const bucket = (key: string, confirmedWei: string, pendingWei: string, receipts: number) => ({
     key,
-    confirmed,
-    pending,
+    confirmedWei,
+    pendingWei,
     receipts,
     pendingTasks: 0,
   });
   const text = showEarnings({
-    total: bucket('all', '0.000001280789051589', '12.3456789', 3),
+    total: bucket('all', '1280789051589', '12345678900000000000', 3),
     series: { step: 'day', bars: [] },
     rejected: 1,
-    byDay: [bucket('2026-12-06', '0.000001280789051589', '0', 1)],
-    byDevice: [bucket('cpu-0', '1', '0', 1)],
+    byDay: [bucket('2026-12-06', '1280789051589', '0', 1)],
+    byDevice: [bucket('cpu-0', '1000000000000000000', '0', 1)],
     byResource: [],
     byNetwork: [],
   });

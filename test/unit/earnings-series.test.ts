@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Wallet } from 'ethers';
 import type { EarningsQuery, EarningsSummary } from '../../main/common/network.js';
-import { parseAmount } from '../../main/common/money.js';
 import { Ledger } from '../../main/core/ledger/ledger.js';
 import { barStart, nextBar, stepFor, Timeline } from '../../main/core/ledger/series.js';
 import { tempDir } from '../helpers/fakes.js';
@@ -85,7 +84,7 @@ function sums(s: EarningsSummary) {
       s.series.bars.reduce((n, b) => n + BigInt(b.pendingWei), 0n),
       s.series.bars.reduce((n, b) => n + b.receipts, 0),
     ],
-    total: [parseAmount(s.total.confirmed), parseAmount(s.total.pending), s.total.receipts],
+    total: [BigInt(s.total.confirmedWei), BigInt(s.total.pendingWei), s.total.receipts],
   };
 }
 
@@ -177,7 +176,7 @@ test('bars add up to the totals on every range, before and after each kind of re
   ledger = await reopen();
   const recounted = check('recounted from the lines');
   for (const name of Object.keys(after))
-    assert.equal(recounted[name]!.total.confirmed, after[name]!.total.confirmed, `${name}: the same confirmed sums`);
-  const grew = (name: string) => parseAmount(after[name]!.total.confirmed) - parseAmount(before[name]!.total.confirmed);
+    assert.equal(recounted[name]!.total.confirmedWei, after[name]!.total.confirmedWei, `${name}: the same confirmed sums`);
+  const grew = (name: string) => BigInt(after[name]!.total.confirmedWei) - BigInt(before[name]!.total.confirmedWei);
   assert.ok(grew('day') > 0n && grew('day') === grew('all'), 'the new work is in the day and in all');
 });

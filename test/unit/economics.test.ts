@@ -10,7 +10,7 @@ import {
   scheduledHoursPerDay,
   typicalPowerWatts,
 } from '../../main/core/economics/estimator.js';
-import { formatSynor, rewardWei } from '../../main/core/economics/rewards.js';
+import { rewardWei } from '../../main/core/economics/rewards.js';
 import { RECEIPT_VECTORS } from '../helpers/receipt-vectors.js';
 
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${a} ≈ ${b}`);
@@ -33,15 +33,9 @@ test('rewards follow every conformance vector to the wei, and the split adds up 
 });
 
 test('the seed’s anchor: a CPU core busy at 100 GFLOPS for an hour earns 0.0036 SYNOR before bonuses', { timeout: 120_000 }, () => {
-  assert.equal(formatSynor(BigInt(rewardWei('cpu', 100n * 10n ** 9n * 3600n, 50, 0).totalWei)), '0.0036');
-  assert.equal(formatSynor(BigInt(rewardWei('availability', 3_600_000n, 50, 0).totalWei)), '0.0001');
+  assert.equal(rewardWei('cpu', 100n * 10n ** 9n * 3600n, 50, 0).totalWei, String(36n * 10n ** 14n));
+  assert.equal(rewardWei('availability', 3_600_000n, 50, 0).totalWei, String(10n ** 14n));
   assert.throws(() => rewardWei('cpu', -1n, 50, 0), RangeError);
-});
-
-test('wei are shown exactly', { timeout: 120_000 }, () => {
-  assert.equal(formatSynor(1_500_000_000_000_000n), '0.0015');
-  assert.equal(formatSynor(-5n), '-0.000000000000000005');
-  assert.equal(formatSynor(3n * 10n ** 18n), '3');
 });
 
 const types: [DeviceType, number][] = [

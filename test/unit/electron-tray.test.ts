@@ -74,7 +74,7 @@ test("pausing is offered only while sharing; today's earnings and a waiting upda
   const { actions, calls } = recorder();
   assert.equal(item(trayMenu(off, actions), 'Pause for 1 hour').enabled, false);
   assert.equal(item(trayMenu(v, actions), /^Earned today/).label, 'Earned today: not connected yet');
-  const today = { key: 'today', confirmed: '0.25', pending: '0.01', receipts: 3, pendingTasks: 1 };
+  const today = { key: 'today', confirmedWei: String(25n * 10n ** 16n), pendingWei: String(10n ** 16n), receipts: 3, pendingTasks: 1 };
   assert.equal(item(trayMenu({ ...v, today }, actions), /^Earned today/).label, 'Earned today: 0.25 SYNOR (+0.01 pending)');
   const devnet = {
     ...v.state,
@@ -93,7 +93,7 @@ test("pausing is offered only while sharing; today's earnings and a waiting upda
     },
   };
   assert.equal(
-    item(trayMenu({ ...v, state: devnet, today: { ...today, pending: '0' } }, actions), /^Earned today/).label,
+    item(trayMenu({ ...v, state: devnet, today: { ...today, pendingWei: '0' } }, actions), /^Earned today/).label,
     'Earned today: 0.25 test SYNOR',
   );
   click(item(trayMenu({ ...v, updateReady: '0.2.0' }, actions), 'Restart to update to 0.2.0'));

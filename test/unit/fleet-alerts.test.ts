@@ -23,7 +23,7 @@ const report = (o: Partial<MemberReport> & { wei?: string } = {}): MemberReport 
   devices: [],
   perHourWei: null,
   today: null,
-  total: { key: 'total', confirmed: o.wei ?? '0.5', pending: '0', receipts: 1, pendingTasks: 0 },
+  total: { key: 'total', confirmedWei: o.wei ?? String(5n * 10n ** 17n), pendingWei: '0', receipts: 1, pendingTasks: 0 },
   temperatureC: 60,
   ...o,
 });
@@ -98,12 +98,12 @@ test('offline: the user limit is used, and with pairing off here nobody is offli
 
 test('not earning: sharing and working with a total that does not grow, told after the limit; earning again is back', T, () => {
   const said = run([
-    [0, member('online', report({ wei: '1' }))],
-    [59, member('online', report({ wei: '1' }))],
-    [60, member('online', report({ wei: '1' }))],
-    [61, member('online', report({ wei: '1' }))],
-    [62, member('online', report({ wei: '1.000000000000000001' }))],
-    [63, member('online', report({ wei: '1.000000000000000001' }))],
+    [0, member('online', report({ wei: String(10n ** 18n) }))],
+    [59, member('online', report({ wei: String(10n ** 18n) }))],
+    [60, member('online', report({ wei: String(10n ** 18n) }))],
+    [61, member('online', report({ wei: String(10n ** 18n) }))],
+    [62, member('online', report({ wei: String(10n ** 18n + 1n) }))],
+    [63, member('online', report({ wei: String(10n ** 18n + 1n) }))],
   ]);
   assert.deepEqual(keys(said), ['60 idle', '62 earning']);
   assert.match(said[0]!.tell.body, /sharing for 1 hour without earning anything\. It says: Working on a task\./);
@@ -118,9 +118,9 @@ test('not earning: a pause or sharing off is not counted, and a report that grow
     [101, member('online', off)],
     [300, member('online', off)],
     [301, member('online')], // counting starts here
-    [340, member('online', report({ wei: '0.6' }))], // grew: restart
-    [399, member('online', report({ wei: '0.6' }))],
-    [400, member('online', report({ wei: '0.6' }))],
+    [340, member('online', report({ wei: String(6n * 10n ** 17n) }))], // grew: restart
+    [399, member('online', report({ wei: String(6n * 10n ** 17n) }))],
+    [400, member('online', report({ wei: String(6n * 10n ** 17n) }))],
   ]);
   assert.deepEqual(keys(said), ['400 idle']);
 });
@@ -163,7 +163,14 @@ test('the watcher asks once a minute with no page open and tells what the rules 
   const status = async (): Promise<FleetStatus> => {
     asked++;
     queueMicrotask(answered);
-    return { enabled: true, self: { id: ID, name: 'me', fingerprint: 'x' }, addresses: [], peers: [member('offline')], nearby: [] };
+    return {
+      enabled: true,
+      self: { id: ID, name: 'me', fingerprint: 'x' },
+      addresses: [],
+      peers: [member('offline')],
+      nearby: [],
+      broker: null,
+    };
   };
   const inner = { status, close: async () => void (closed = true) } as unknown as Fleet;
   const said: Tell[] = [];

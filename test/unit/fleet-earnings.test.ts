@@ -6,7 +6,14 @@ import type { MemberReport, MemberView } from '../../main/common/fleet.js';
 import { fleetEarnings, fleetEarningsCsv } from '../../renderer/src/lib/fleet-earnings.js';
 
 const T = { timeout: 60_000 };
-const bucket = (key: string, confirmed: string, pending = '0') => ({ key, confirmed, pending, receipts: 1, pendingTasks: 0 });
+const bucket = (key: string, confirmed: bigint, pending = 0n) => ({
+  key,
+  confirmedWei: String(confirmed),
+  pendingWei: String(pending),
+  receipts: 1,
+  pendingTasks: 0,
+});
+const HALF = 5n * 10n ** 17n;
 
 const peer = (n: number, name: string, days: MemberReport['days'], state: MemberView['state'] = 'online'): MemberView => ({
   id: String(n).repeat(43),
@@ -33,9 +40,9 @@ const peer = (n: number, name: string, days: MemberReport['days'], state: Member
 
 test('per day and per machine add up to one total, to the wei', T, () => {
   const earnings = fleetEarnings([
-    peer(1, 'rig, "one"', [bucket('2026-12-06', '0.000000000000000001', '0.5'), bucket('2026-12-07', '1.25')]),
-    peer(2, 'rig-2', [bucket('2026-12-07', '0.75', '0.000000000000000003')]),
-    peer(3, 'offline', [bucket('2026-12-07', '100')], 'offline'),
+    peer(1, 'rig, "one"', [bucket('2026-12-06', 1n, HALF), bucket('2026-12-07', 125n * 10n ** 16n)]),
+    peer(2, 'rig-2', [bucket('2026-12-07', 75n * 10n ** 16n, 3n)]),
+    peer(3, 'offline', [bucket('2026-12-07', 100n * 10n ** 18n)], 'offline'),
     peer(4, 'old version', undefined),
   ]);
   assert.deepEqual(
@@ -59,8 +66,8 @@ test('per day and per machine add up to one total, to the wei', T, () => {
 
 test('the CSV has one row per machine and day, its wei columns add to the totals, and names are quoted', T, () => {
   const earnings = fleetEarnings([
-    peer(1, 'rig, "one"', [bucket('2026-12-06', '0.000000000000000001', '0.5'), bucket('2026-12-07', '1.25')]),
-    peer(2, 'rig-2', [bucket('2026-12-07', '0.75')]),
+    peer(1, 'rig, "one"', [bucket('2026-12-06', 1n, HALF), bucket('2026-12-07', 125n * 10n ** 16n)]),
+    peer(2, 'rig-2', [bucket('2026-12-07', 75n * 10n ** 16n)]),
   ]);
   const lines = fleetEarningsCsv(earnings).trimEnd().split('\n');
   assert.equal(lines[0], 'date,machine,machine_id,confirmed_synor,pending_synor,confirmed_wei,pending_wei');

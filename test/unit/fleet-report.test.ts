@@ -18,13 +18,13 @@ test('a member reports its last days of earnings, from the summary cut at local 
   const asked: EarningsQuery[] = [];
   const day = (i: number) => ({
     key: `2026-11-${String(i + 1).padStart(2, '0')}`,
-    confirmed: '0.123456789012345678',
-    pending: '0.000000000000000001',
+    confirmedWei: '123456789012345678',
+    pendingWei: '1',
     receipts: 1234,
     pendingTasks: 12,
   });
   const summary = (byDay: EarningsSummary['byDay']): EarningsSummary => ({
-    total: { key: 'total', confirmed: '1', pending: '0', receipts: 1, pendingTasks: 0 },
+    total: { key: 'total', confirmedWei: String(10n ** 18n), pendingWei: '0', receipts: 1, pendingTasks: 0 },
     series: { step: 'day', bars: [] },
     rejected: 0,
     byDay,

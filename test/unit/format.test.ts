@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatAmount, parseAmount } from '../../main/common/money.js';
-import { amountsIn, exactSynor, formatSynor, formatUnits, toWei, usdOf } from '../../renderer/src/lib/format.js';
+import { amountsIn, exactSynor, formatUnits, usdOf } from '../../renderer/src/lib/format.js';
 
 test('one rule for every amount: 6 significant digits, rounded, trailing zeros dropped', { timeout: 10_000 }, () => {
   // The Activity log's amount from the audit, 18 decimals as the ledger sums it.
@@ -13,17 +13,18 @@ test('one rule for every amount: 6 significant digits, rounded, trailing zeros d
   assert.equal(formatUnits(0n), '0');
   assert.equal(formatUnits(7n), '0.000000000000000007', 'fewer than 6 digits: every one');
   assert.equal(formatUnits(-1_280_789_051_589n), '-0.00000128079', 'a negative bonus rounds the same way');
-  // Dashboard, Earnings, Wallet and the agent's notices reach the same text whether they hold wei or decimal SYNOR.
-  assert.equal(formatSynor('0.000001280789051589'), formatUnits('1280789051589'));
-  assert.equal(formatAmount(parseAmount('0.000001280789051589')), '0.00000128079');
+  // The page and the agent's own sentences (notifications, the activity log) show wei by the same function.
+  assert.equal(formatAmount(1_280_789_051_589n), formatUnits('1280789051589'));
   assert.equal(exactSynor(1_280_789_051_589n), '0.000001280789051589 SYNOR', 'every wei on hover');
+  assert.equal(exactSynor(-5n), '-0.000000000000000005 SYNOR');
+  assert.equal(exactSynor(3n * 10n ** 18n), '3 SYNOR');
 });
 
-test('decimal SYNOR and wei convert exactly both ways', { timeout: 10_000 }, () => {
-  assert.equal(toWei('0.000001280789051589'), 1_280_789_051_589n);
-  assert.equal(toWei('-0.5'), -500_000_000_000_000_000n);
-  assert.equal(toWei('3'), 3n * 10n ** 18n);
-  assert.equal(exactSynor(toWei('12.000000000000000001')), '12.000000000000000001 SYNOR');
+test('SYNOR a person types (or an old log line holds) and wei convert exactly both ways', { timeout: 10_000 }, () => {
+  assert.equal(parseAmount('0.000001280789051589'), 1_280_789_051_589n);
+  assert.equal(parseAmount('-0.5'), -500_000_000_000_000_000n);
+  assert.equal(parseAmount('3'), 3n * 10n ** 18n);
+  assert.equal(exactSynor(parseAmount('12.000000000000000001')), '12.000000000000000001 SYNOR');
 });
 
 test('dollars only at the user’s price, from wei', { timeout: 10_000 }, () => {

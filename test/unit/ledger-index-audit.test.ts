@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseUnits, Wallet } from 'ethers';
+import { Wallet } from 'ethers';
 import type { EpochBundle, Receipt } from '../../main/common/protocol.js';
 import { Ledger } from '../../main/core/ledger/ledger.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
@@ -20,7 +20,7 @@ const T0 = Date.UTC(2026, 10, 24, 22, 30);
 const WEI_PER_SYNOR = 10n ** 18n;
 
 const receipt = (over: Partial<Receipt> = {}): Receipt => testReceipt(owner, { issuedAt: T0, ...over });
-const wei = (ledger: Ledger): bigint => parseUnits(ledger.sums.total().confirmed, 18);
+const wei = (ledger: Ledger): bigint => BigInt(ledger.sums.total().confirmedWei);
 
 /** A ledger of `n` signed epochs, closed with its index written. */
 async function ledgerOf(n: number): Promise<{ file: string; truth: bigint }> {

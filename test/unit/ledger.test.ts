@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Wallet } from 'ethers';
 import type { EpochBundle, Receipt } from '../../main/common/protocol.js';
-import { formatSynor } from '../../main/core/economics/rewards.js';
 import { earningsCsv } from '../../main/core/ledger/earnings.js';
 import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { Ledger, type LedgerRecord } from '../../main/core/ledger/ledger.js';
@@ -125,9 +124,9 @@ test('earnings: per day (local midnight), device and resource; pending until the
   assert.equal(await ledger.submitted({ at: T0, source, taskId: 'task-2', deviceId: 'dev-a', estimateWei: 5n }), false, 'once');
   for (const r of [a, b, rejected]) await add(ledger, r);
   const s = ledger.sums.summary();
-  assert.equal(s.total.confirmed, formatSynor(BigInt(a.epoch.totalWei) + BigInt(b.epoch.totalWei)));
+  assert.equal(s.total.confirmedWei, String(BigInt(a.epoch.totalWei) + BigInt(b.epoch.totalWei)));
   assert.ok(BigInt(a.epoch.totalWei) > 0n);
-  assert.equal(s.total.pending, '0.000000000000000005', 'task-2 has no receipt yet; task-1 is settled');
+  assert.equal(s.total.pendingWei, '5', 'task-2 has no receipt yet; task-1 is settled');
   assert.equal(s.total.pendingTasks, 1);
   assert.deepEqual(ledger.sums.total(), s.total, 'the running total, pending included');
   assert.equal(s.rejected, 1);
@@ -223,7 +222,7 @@ test(
       [good.epoch.firstSeq],
     );
     assert.equal(await ledgerWei(reopened), BigInt(good.epoch.totalWei));
-    assert.equal(reopened.sums.summary().total.confirmed, formatSynor(BigInt(good.epoch.totalWei)), 'only the good one is counted');
+    assert.equal(reopened.sums.summary().total.confirmedWei, good.epoch.totalWei, 'only the good one is counted');
     assert.equal((await readFile(`${file}.set-aside-7`, 'utf8')).split('\n').length, 9, 'each kept aside with its reason');
     assert.equal(await (await Ledger.open(file)).verify(trust, 8), null, 'a second start finds nothing more');
   },
@@ -308,8 +307,8 @@ test(
         days.set(day, (days.get(day) ?? 0n) + BigInt(e.totalWei));
       }
       assert.deepEqual(
-        s.byDay.map((d) => [d.key, d.confirmed]),
-        [...days].sort().map(([k, v]) => [k, formatSynor(v)]),
+        s.byDay.map((d) => [d.key, d.confirmedWei]),
+        [...days].sort().map(([k, v]) => [k, String(v)]),
         `offset ${utcOffsetMinutes}`,
       );
     }

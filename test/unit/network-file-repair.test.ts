@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { parseUnits, Wallet } from 'ethers';
+import { Wallet } from 'ethers';
 import type { NetworkService } from '../../main/core/network/service.js';
 import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
@@ -63,18 +63,18 @@ test(
     const stopSecond = contributing(second.service.client, (task) => runWithOrt(task));
     await again;
     await stopSecond();
-    assert.ok(second.service.book.earnings()!.total.confirmed !== '0');
+    assert.ok(second.service.book.earnings()!.total.confirmedWei !== '0');
     await second.service.close();
 
     // Not JSON at all, and a queued result that cannot be read: both set aside, each one plain sentence.
     await writeFile(file, '\u0000\u0000garbage');
     await writeFile(join(dataDir, 'network', 'outbox', `${'0'.repeat(32)}.json`), '{"version":1,');
-    const confirmed = second.service.book.earnings()!.total.confirmed;
+    const confirmed = second.service.book.earnings()!.total.confirmedWei;
     const third = await start();
     assert.equal(third.service.book.notices().length, 2, third.service.book.notices().join('\n'));
     assert.equal(third.service.client.deviceId, good.deviceId, 'no id in the file: recovered from the ledger');
     assert.equal(third.service.ledger.report.setAside, undefined, 'no signed epoch of this device is set aside');
-    assert.equal(third.service.book.earnings()!.total.confirmed, confirmed, 'the history is unchanged');
+    assert.equal(third.service.book.earnings()!.total.confirmedWei, confirmed, 'the history is unchanged');
     assert.match(
       third.service.book.notices()[1]!,
       /^A finished result waiting to be sent was damaged and cannot be sent; it was kept in the outbox folder with the ending \.bad\./,
@@ -125,7 +125,7 @@ test(
     let service = first;
     for (const damage of [() => writeFile(file, '\u0000garbage with no id'), () => rm(file)]) {
       const taskId = await queueResult(service.client, proxy);
-      const confirmed = service.book.earnings()!.total.confirmed;
+      const confirmed = service.book.earnings()!.total.confirmedWei;
       await service.close();
       await damage();
       proxy.up = true;
@@ -134,7 +134,7 @@ test(
       assert.equal(service.client.deviceId, deviceId, 'the same device');
       assert.equal(service.ledger.report.setAside, undefined, 'no signed epoch of this device is set aside');
       // Receipts still due from before may come in at the new start: the history only grows.
-      assert.ok(parseUnits(service.book.earnings()!.total.confirmed, 18) >= parseUnits(confirmed, 18), 'nothing of the history is lost');
+      assert.ok(BigInt(service.book.earnings()!.total.confirmedWei) >= BigInt(confirmed), 'nothing of the history is lost');
       assert.equal(service.book.notices().length, 1, service.book.notices().join('\n'));
       assert.match(service.book.notices()[0]!, /this computer keeps its identity and registers again by itself/);
       assert.equal((await sent).status, 'accepted', 'the waiting result is taken and paid');

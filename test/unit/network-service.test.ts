@@ -50,7 +50,7 @@ test('the service runs the loop while active, and earnings, CSV and estimates co
   await stop();
 
   const earnings = service.book.earnings()!;
-  assert.ok(Number(earnings.total.confirmed) > 0);
+  assert.ok(BigInt(earnings.total.confirmedWei) > 0n);
   assert.ok(earnings.byResource.some((b) => b.key === 'cpu'));
   assert.ok((await service.book.csv()!).split('\r\n').length >= 4);
   const estimates = service.estimates({
@@ -69,7 +69,7 @@ test('the service runs the loop while active, and earnings, CSV and estimates co
   assert.ok(Math.abs(estimates.seed.high - 7.2) < 1e-9, '$0.01/h × 24 h × 30 days');
   assert.equal(estimates.actual.earnedUsd, null, 'no SYNOR price on the devnet');
   assert.match(estimates.actual.reasons.join('\n'), /test tokens/);
-  assert.equal(estimates.actual.earned, service.book.earnings({ fromMs: 0 })!.total.confirmed);
+  assert.equal(estimates.actual.earnedWei, service.book.earnings({ fromMs: 0 })!.total.confirmedWei);
 });
 
 test('stopping mid-task gives the task back with the reason the agent gave', { timeout: 120_000 }, async () => {
@@ -108,7 +108,7 @@ test(
     await epoch;
     await stop();
     await first.close();
-    const before = first.book.earnings()!.total.confirmed;
+    const before = first.book.earnings()!.total.confirmedWei;
     assert.equal(first.book.notices().length, 0);
 
     // The coordinator's real signature under an epoch that follows the real one and pays a whole SYNOR.
@@ -119,7 +119,7 @@ test(
     const forged = { ...real, epoch: { ...real.epoch, firstSeq: next, lastSeq: next, totalWei: '1000000000000000000' } };
     await appendFile(file, encodeRecord({ kind: 'epoch', at: Date.now(), source, signed: forged }));
     const second = await startService(devnet.url, { dataDir, signer });
-    assert.equal(second.book.earnings()!.total.confirmed, before, 'the forged SYNOR is not counted');
+    assert.equal(second.book.earnings()!.total.confirmedWei, before, 'the forged SYNOR is not counted');
     assert.equal(second.book.notices().length, 1);
     assert.match(
       second.book.notices()[0]!,

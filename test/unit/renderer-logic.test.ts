@@ -3,17 +3,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AgentState } from '../../main/common/state.js';
 import { parseEvent, parseReply } from '../../renderer/src/lib/parse.js';
-import { formatUnits, perHour, toWei } from '../../renderer/src/lib/format.js';
+import { formatUnits, perHour } from '../../renderer/src/lib/format.js';
 import { fixFor, overall } from '../../renderer/src/lib/status.js';
 import { gpuSplit } from '../../renderer/src/lib/use.js';
 
 const opts = { timeout: 5000 };
 
-test('amounts: decimal SYNOR to wei exactly, and a rate in integer wei', opts, () => {
-  assert.equal(toWei('0.0000012'), 1_200_000_000_000n);
-  assert.equal(toWei('1'), 10n ** 18n);
-  assert.equal(toWei('0.000000000000000001'), 1n);
-  assert.equal(toWei('-0.5'), -(10n ** 17n) * 5n);
+test('amounts: a rate in integer wei', opts, () => {
   assert.equal(perHour(10n ** 18n, 1_800_000), 2n * 10n ** 18n);
   assert.equal(formatUnits(perHour(7_600_000_000_000n, 150_000).toString()), '0.0001824');
 });

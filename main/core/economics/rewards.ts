@@ -1,4 +1,3 @@
-import { exactAmount } from '../../common/money.js';
 import type { ResourceType } from '../../common/protocol.js';
 
 /**
@@ -71,6 +70,3 @@ export function rewardWei(resourceType: ResourceType, units: bigint, reputation:
     totalWei: total.toString(),
   };
 }
-
-/** wei → SYNOR, exactly (stored and exported figures: the ledger's sums, the CSV). */
-export const formatSynor = (wei: bigint): string => exactAmount(wei, 18);

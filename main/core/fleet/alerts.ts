@@ -4,7 +4,7 @@
  * Pure (the time is given), so the rules are tested with a fake clock.
  */
 import type { FleetStatus, MemberView } from '../../common/fleet.js';
-import { parseAmount } from '../../common/money.js';
+import { bucketWei } from '../../common/network.js';
 import type { Settings } from '../../common/settings.js';
 import type { Tell } from '../../common/state.js';
 
@@ -74,7 +74,7 @@ function earning(peer: MemberView, m: MachineMemory, now: number, limitMs: numbe
   const report = peer.report;
   // Offline is its own news; the count starts again once it answers.
   if (peer.state !== 'online' || report === null) return { ...m, idleSince: null };
-  const earned = report.total === null ? 0n : parseAmount(report.total.confirmed) + parseAmount(report.total.pending);
+  const earned = report.total === null ? 0n : bucketWei(report.total);
   if (m.earned !== null && earned !== m.earned) {
     if (m.idleTold) out.push(tell(`earning:${peer.id}`, 'A machine earns again', `“${peer.name}” is earning again.`));
     return { ...m, earned, idleSince: now, idleTold: false };

@@ -1,6 +1,7 @@
+import { exactAmount } from '../../common/money.js';
 import type { EarningsQuery } from '../../common/network.js';
 import { EarningsQuerySchema } from '../../common/network.js';
-import { formatSynor, WORK_UNIT } from '../economics/rewards.js';
+import { WORK_UNIT } from '../economics/rewards.js';
 import { epochKey, receiptsOf, type DetailLine } from './detail.js';
 import type { LedgerRecord } from './record.js';
 import { networkKey, type LedgerSource } from './source.js';
@@ -26,6 +27,9 @@ const CSV_COLUMNS = [
   'network',
   'devnet',
 ] as const;
+
+/** The CSV's amounts are SYNOR to the last wei (docs/protocol.md), made from the wei the ledger keeps. */
+const synor = (wei: string | bigint): string => exactAmount(BigInt(wei));
 
 /** RFC 4180 quoting, and a leading quote for cells a spreadsheet would run as a formula. */
 function cell(value: string | number | boolean): string {
@@ -74,10 +78,10 @@ export async function earningsCsv(sources: CsvSources, query: EarningsQuery = {}
         x.durationMs,
         x.uptimeBp / 100,
         x.reputation,
-        formatSynor(BigInt(x.baseWei)),
-        formatSynor(BigInt(x.reputationBonusWei)),
-        formatSynor(BigInt(x.uptimeBonusWei)),
-        formatSynor(BigInt(x.totalWei)),
+        synor(x.baseWei),
+        synor(x.reputationBonusWei),
+        synor(x.uptimeBonusWei),
+        synor(x.totalWei),
         line.source.url,
         line.source.devnet,
       ]);
@@ -103,7 +107,7 @@ export async function earningsCsv(sources: CsvSources, query: EarningsQuery = {}
         '',
         '',
         '',
-        formatSynor(BigInt(sum.totalWei)),
+        synor(sum.totalWei),
         r.source.url,
         r.source.devnet,
       ]);
@@ -111,7 +115,7 @@ export async function earningsCsv(sources: CsvSources, query: EarningsQuery = {}
   }
   for (const p of sources.pending) {
     if ((q.devnet !== undefined && p.devnet !== q.devnet) || (q.network !== undefined && p.network !== q.network)) continue;
-    push(p.at, ['pending', '', p.taskId, p.deviceId, '', '', '', '', '', '', '', '', '', '', formatSynor(p.estimateWei), p.url, p.devnet]);
+    push(p.at, ['pending', '', p.taskId, p.deviceId, '', '', '', '', '', '', '', '', '', '', synor(p.estimateWei), p.url, p.devnet]);
   }
   rows.sort((a, b) => a.at - b.at || a.n - b.n);
   return [CSV_COLUMNS.join(','), ...rows.map((row) => row.cells.map(cell).join(','))].join('\r\n') + '\r\n';

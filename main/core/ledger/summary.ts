@@ -1,6 +1,5 @@
 import { byText } from '../../common/text.js';
 import { EarningsQuerySchema, type EarningsBucket, type EarningsQuery, type EarningsSummary } from '../../common/network.js';
-import { formatSynor } from '../economics/rewards.js';
 import type { PendingResult, SeriesInfo, Slot, SlotQuery } from './epoch-sums.js';
 import { Timeline } from './series.js';
 
@@ -77,7 +76,7 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
     add(buckets.network, p.network, f);
   }
   return {
-    total: out(buckets.total)[0] ?? { key: 'total', confirmed: '0', pending: '0', receipts: 0, pendingTasks: 0 },
+    total: out(buckets.total)[0] ?? { key: 'total', confirmedWei: '0', pendingWei: '0', receipts: 0, pendingTasks: 0 },
     series: timeline.series({ ...q, historyStart: q.fromMs === undefined ? null : historyStart(source, q) }),
     rejected,
     byDay: out(buckets.day),
@@ -124,8 +123,8 @@ const out = (map: Map<string, Acc>): EarningsBucket[] =>
     .sort(([a], [b]) => byText(a, b))
     .map(([key, acc]) => ({
       key,
-      confirmed: formatSynor(acc.confirmed),
-      pending: formatSynor(acc.pending),
+      confirmedWei: String(acc.confirmed),
+      pendingWei: String(acc.pending),
       receipts: acc.receipts,
       pendingTasks: acc.pendingTasks,
     }));

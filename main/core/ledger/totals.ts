@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { byText } from '../../common/text.js';
 import type { EarningsBucket, EarningsQuery, EarningsSummary } from '../../common/network.js';
 import { ReceiptSchema, ResourceTypeSchema, type Receipt } from '../../common/protocol.js';
-import { formatSynor } from '../economics/rewards.js';
 import type { EpochSums, Pending, PendingResult, SeriesInfo, Slot, SlotQuery } from './epoch-sums.js';
 import { SlotRowsSchema, type SlotRow } from './slot-rows.js';
 import { summarize } from './summary.js';
@@ -241,7 +240,7 @@ export class LedgerTotals {
    */
   total(network?: string): EarningsBucket {
     const { confirmedWei, pendingWei, receipts, pendingTasks } = this.networkTotal(network);
-    return { key: 'total', confirmed: formatSynor(confirmedWei), pending: formatSynor(pendingWei), receipts, pendingTasks };
+    return { key: 'total', confirmedWei: String(confirmedWei), pendingWei: String(pendingWei), receipts, pendingTasks };
   }
 
   /** `total`'s figures in wei. */

@@ -1,9 +1,10 @@
+import { exactAmount } from '../../common/money.js';
 import type { Estimates, NetworkSettings, NetworkStatus } from '../../common/network.js';
 import type { DeviceType } from '../../common/protocol.js';
 import { availableFractionFrom, compareWithActual, estimateMonthly, hourlyUsd, projectMonthly } from '../economics/estimator.js';
 import { estimateEarnings } from '../economics/prediction.js';
 import type { MeterWindow } from '../economics/meter.js';
-import { formatSynor, reputationBp, uptimePpm } from '../economics/rewards.js';
+import { reputationBp, uptimePpm } from '../economics/rewards.js';
 import { latestStanding } from '../ledger/throughput.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { openEarningsBook, type EarningsBook } from './earnings-book.js';
@@ -101,7 +102,8 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
       const actual = compareWithActual({
         projection,
         days: input.days,
-        earnedSynor: Number(formatSynor(earnedWei)),
+        // A float only for the dollar figure beside it; the amount itself goes out in wei.
+        earnedSynor: Number(exactAmount(earnedWei)),
         usdPerSynor: input.settings.usdPerSynor,
         onlineHours,
         noWorkHours: noWorkMs / 3_600_000,
@@ -118,7 +120,7 @@ export async function startNetworkService(o: NetworkServiceOptions): Promise<Net
         hourlyUsd: hourlyUsd(input.device),
         seed: estimateMonthly(input.device, input.scheduledHoursPerDay),
         projection,
-        actual: { days: input.days, earned: formatSynor(earnedWei), ...actual },
+        actual: { days: input.days, earnedWei: String(earnedWei), ...actual },
         synor: {
           ...prediction,
           resource: input.device.kind === 'cpu' ? 'cpu' : 'gpu',

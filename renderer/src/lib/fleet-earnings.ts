@@ -5,7 +5,6 @@
  */
 import { exactAmount } from '../../../main/common/money.js';
 import type { MemberView } from '../../../main/common/fleet.js';
-import { toWei } from './format.js';
 
 export interface Earned {
   confirmed: bigint;
@@ -32,8 +31,8 @@ export function fleetEarnings(peers: readonly MemberView[]): FleetEarnings {
           day: bucket.key,
           id: peer.id,
           name: peer.name,
-          confirmed: toWei(bucket.confirmed),
-          pending: toWei(bucket.pending),
+          confirmed: BigInt(bucket.confirmedWei),
+          pending: BigInt(bucket.pendingWei),
         }))
       : [],
   );

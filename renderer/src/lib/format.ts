@@ -1,28 +1,22 @@
 import { exactAmount, formatAmount, parseAmount } from '../../../main/common/money.js';
 
 /**
- * Money in the page: SYNOR is the unit, and every amount is shown by one rule (main/common/money.ts: 6 significant
- * digits, rounded), whether it arrives as wei or as the ledger's decimal SYNOR; the exact figure goes on hover.
+ * Money in the page: SYNOR is the unit; every amount arrives in wei and is shown by one rule (main/common/money.ts: 6
+ * significant digits, rounded), the exact figure on hover.
  */
 
 /** wei (an integer string or bigint) → "0.00000128079". `decimals` for another token (the chain's own coin). */
 export const formatUnits = (amount: string | bigint, decimals = 18): string => formatAmount(BigInt(amount), decimals);
-
-/** Decimal SYNOR as the ledger's sums give it ("0.000001280789051589") → "0.00000128079". */
-export const formatSynor = (decimal: string): string => formatAmount(toWei(decimal));
 
 /**
  * The amounts in a sentence the agent wrote ("0.000001280789051589 SYNOR can be claimed"), shown by the same rule:
  * the activity log keeps entries written before the rule, with every decimal.
  */
 export const amountsIn = (sentence: string): string =>
-  sentence.replace(/-?\d+\.\d+(?= (test )?SYNOR\b)/g, (decimal) => formatSynor(decimal));
+  sentence.replace(/-?\d+\.\d+(?= (test )?SYNOR\b)/g, (decimal) => formatAmount(parseAmount(decimal)));
 
 /** Every wei of an amount, for its title: "0.000001280789051589 SYNOR". */
 export const exactSynor = (wei: string | bigint): string => `${exactAmount(BigInt(wei))} SYNOR`;
-
-/** "0.0000012" SYNOR → wei, exactly (the ledger's decimals have at most 18 places; a reputation bonus may be negative). */
-export const toWei = (decimal: string, decimals = 18): bigint => parseAmount(decimal, decimals);
 
 /** Wei per hour over `ms` milliseconds (integer arithmetic; at least one second so a first receipt is not a spike). */
 export const perHour = (wei: bigint, ms: number): bigint => (wei * 3_600_000n) / BigInt(Math.max(1000, Math.round(ms)));
