@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { hexlify, Signature, TypedDataEncoder, Wallet } from 'ethers';
 import { eip712Domain, EPOCH_TYPES, type Epoch } from '../../main/common/protocol.js';
 import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
-import { epochDigest } from '../../main/core/ledger/epoch-digest.js';
+import { epochDigester } from '../../main/core/ledger/epoch-digest.js';
 import { Ledger } from '../../main/core/ledger/ledger.js';
 import type { LedgerRecord } from '../../main/core/ledger/record.js';
 import { recordProblem } from '../../main/core/ledger/trust.js';
@@ -24,7 +24,8 @@ const source = { url: 'http://127.0.0.1:1/', devnet: true, coordinator: coordina
 const T0 = Date.UTC(2026, 10, 24, 22, 30);
 const N = 2n ** 256n - 0x14551231950b75fc4402da1732fc9bebfn;
 
-test('the fast epoch digest is the one ethers computes, and refuses what ethers refuses', { timeout: 120_000 }, () => {
+test('the fast epoch digest is the one ethers computes, and refuses what ethers refuses', { timeout: 120_000 }, async () => {
+  const epochDigest = await epochDigester();
   const uint = (max: bigint) => fc.bigInt({ min: 0n, max }).map(String);
   const sum = fc.record({
     resourceType: fc.constantFrom('gpu', 'cpu', 'bandwidth', 'availability'),
@@ -58,6 +59,10 @@ test('the fast epoch digest is the one ethers computes, and refuses what ethers 
     { ...good, owner: `0x${owner.slice(2, 41)}${owner.at(-1) === 'a' ? 'A' : owner.at(-1) === 'A' ? 'a' : 'b'}` },
     { ...good, sums: [{ ...good.sums[0]!, receipts: 2 ** 32 }] },
     { ...good, totalWei: String(2n ** 256n) },
+    // A root that is not hex, or one byte short; one in capitals, which ethers reads.
+    { ...good, root: `0x${'zz'.repeat(32)}` },
+    { ...good, root: good.root.slice(0, -2) },
+    { ...good, root: `0x${good.root.slice(2).toUpperCase()}` },
   ];
   for (const e of refused) {
     const ethers = (() => {

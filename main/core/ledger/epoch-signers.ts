@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { computeAddress, hexlify } from 'ethers';
 import type { SignedEpoch } from '../../common/protocol.js';
-import { epochDigest } from './epoch-digest.js';
+import { epochDigester } from './epoch-digest.js';
 
 /**
  * Who signed many epochs at once, for a first check of a long ledger (a week is 10,080 epochs; ethers' recovery, pure
@@ -115,6 +115,7 @@ function addressOf(key: Uint8Array): string {
  * this fast path cannot tell (a signature ethers would refuse or word differently: the caller asks ethers then).
  */
 export async function epochSigners(items: readonly { signed: SignedEpoch; chainId: number }[]): Promise<(string | null)[]> {
+  const epochDigest = await epochDigester();
   const digests = new Uint8Array(items.length * 32);
   const signatures = new Uint8Array(items.length * 65);
   const asked = items.map(({ signed, chainId }, i) => {
