@@ -4,6 +4,15 @@ import { fail, type Failure } from '../../common/result.js';
 
 export const HOST = '127.0.0.1';
 
+/** What opens the door now: the token (a rotation changes it) and the port the agent listens on (known once listening). */
+export interface DoorKeys {
+  token: string;
+  port: number;
+}
+
+/** Ready to open: the token rides in the fragment, which browsers never send to a server or a Referer. */
+export const linkFor = (port: number, token: string): string => `http://${HOST}:${port}/#token=${token}`;
+
 /** Headers the checks read: each must come once at most, since Node keeps only the first of two Hosts. */
 const SINGLE = ['host', 'origin', 'authorization'];
 
@@ -33,4 +42,12 @@ export function refusedAtDoor(req: IncomingMessage, port: number): Failure | nul
   // CSRF and cross-site WebSocket hijacking: browsers always say where a request comes from.
   const originAllowed = origin === undefined || origin === `http://${HOST}:${port}` || origin === `http://localhost:${port}`;
   return hostAllowed && originAllowed ? null : fail('FORBIDDEN', 'This address or origin is not allowed to reach the agent.').error;
+}
+
+/** Why a POST with a bearer token may not go on, or null. */
+export function refusedPost(req: IncomingMessage, token: string): Failure | null {
+  if (req.method !== 'POST') return fail('BAD_REQUEST', 'Use POST.').error;
+  const bearer = req.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
+  if (!sameToken(bearer, token)) return fail('UNAUTHORIZED', 'Missing or wrong token: open the link the agent printed at start.').error;
+  return null;
 }
