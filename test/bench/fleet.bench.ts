@@ -176,20 +176,24 @@ try {
 
   // Nobody looks: the viewer's own check once a minute is the only traffic. Its checks are counted as they happen
   // (the first member's record of when its owner last asked it) and the bytes read off every TCP connection to a
-  // member's fleet port as it stays open after its exchange, so the bytes per check are exact whatever the window's
-  // edges cut.
+  // member's fleet port while it stays open after its exchange (kept alive 20 s), so the bytes per check are exact
+  // whatever the window's edges cut.
   const idleMs = Math.max(2 * WATCH_EVERY_MS, WINDOW_S * 1000);
   const fleetPorts = new Set(
     await Promise.all(members.map(async (member) => (await call<FleetStatus>(member, 'fleetStatus')).addresses[0]!.split(':').at(-1)!)),
   );
   const ownerSeen = async (): Promise<number | null> => (await call<FleetStatus>(members[0]!, 'fleetStatus')).peers[0]?.lastSeen ?? null;
+  // Connections are kept alive between exchanges: one already open counts only what it carries from now on.
+  const atStart = fleetConnections(fleetPorts);
   const connections = new Map<string, number>();
   let checks = 0;
   let seenAt = await ownerSeen();
   const idleStarted = performance.now();
   while (performance.now() - idleStarted < idleMs) {
     await wait(1_000);
-    for (const [key, bytes] of fleetConnections(fleetPorts)) connections.set(key, Math.max(bytes, connections.get(key) ?? 0));
+    for (const [key, bytes] of fleetConnections(fleetPorts)) {
+      connections.set(key, Math.max(bytes - (atStart.get(key) ?? 0), connections.get(key) ?? 0));
+    }
     const now = await ownerSeen();
     if (now !== seenAt) checks++;
     seenAt = now;

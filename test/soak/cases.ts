@@ -13,6 +13,7 @@ import { DOOR_CASES } from './cases-door.js';
 import { DOWNLOAD_CASES } from './cases-downloads.js';
 import { FLEET_CASES } from './cases-fleet.js';
 import { FLEET_ALERT_CASES } from './cases-fleet-alerts.js';
+import { FLEET_BROKER_CASES } from './cases-fleet-broker.js';
 import { LEASING_CASES } from './cases-leasing.js';
 import { LEDGER_CASES } from './cases-ledger.js';
 import { LOCK_CASES } from './cases-lock.js';
@@ -42,5 +43,6 @@ export const CASES: SoakCase[] = [
   ...DEVICE_CASES,
   ...FLEET_CASES,
   ...FLEET_ALERT_CASES,
+  ...FLEET_BROKER_CASES,
   ...LEDGER_CASES,
 ];

@@ -17,8 +17,9 @@ const C = 'C'.repeat(43);
 function path(name: string) {
   const asked: string[] = [];
   const answers = new Map<string, Result<Frame, FleetWireCode>>();
-  const transport: FleetTransport & { on: boolean } = {
+  const transport: FleetTransport & { on: boolean; wanted: boolean } = {
     on: true,
+    wanted: true,
     hello: async () => fail('UNREACHABLE', `${name} has no hello`),
     send: async (_address, frame) => {
       asked.push(frame.to);
@@ -63,10 +64,11 @@ test('a coded refusal is the peer answering: it is not tried on the other path',
   assert.deepEqual(broker.asked, []);
 });
 
-test('without a broker connected, only the direct path is asked and its failure is the answer', T, async () => {
+test('without a broker set, only the direct path is asked and its failure is the answer', T, async () => {
   const direct = path('direct');
   const broker = path('broker');
   broker.transport.on = false;
+  broker.transport.wanted = false;
   broker.answers.set(B, ok(frameTo('x'.repeat(43))));
   const either = eitherPath(direct.transport, broker.transport);
   const sent = await either.send('b:1', frameTo(B));
@@ -76,6 +78,21 @@ test('without a broker connected, only the direct path is asked and its failure 
   broker.transport.on = true;
   const hello = await either.hello('b:1');
   assert.equal(hello.ok ? 'ok' : hello.error.message, 'direct has no hello');
+});
+
+test('with a broker set but not reached, a peer the direct path cannot reach is said to wait on the broker', T, async () => {
+  const direct = path('direct');
+  const broker = path('broker');
+  broker.transport.on = false;
+  const either = eitherPath(direct.transport, broker.transport);
+  const sent = await either.send('b:1', frameTo(B));
+  assert.equal(sent.ok ? 'ok' : sent.error.code, 'UNREACHABLE');
+  assert.match(sent.ok ? '' : sent.error.message, /message broker cannot be reached from here/);
+  assert.deepEqual([direct.asked, broker.asked], [[B], []]);
+  // A refusal on the direct path is still the peer's own answer.
+  direct.answers.set(B, fail('REVOKED', 'no longer paired'));
+  const refused = await either.send('b:1', frameTo(B));
+  assert.equal(refused.ok ? 'ok' : refused.error.message, 'no longer paired');
 });
 
 test('when both paths fail, the broker’s failure is the answer (it was tried last)', T, async () => {

@@ -17,10 +17,13 @@ export interface Broker {
   stop(): Promise<void>;
 }
 
-/** Null where mosquitto is not installed (the caller skips and says to run scripts/system-deps.sh). */
-export async function startMosquitto(): Promise<Broker | null> {
+/**
+ * Null where mosquitto is not installed (the caller skips and says to run scripts/system-deps.sh). `port`: a broker
+ * started again where a stopped one was (its clients reconnect to the same address); a free one otherwise.
+ */
+export async function startMosquitto(port?: number): Promise<Broker | null> {
   if (BINARY === undefined) return null;
-  const port = await freePort();
+  port ??= await freePort();
   const config = join(await tempDir('synor-mosquitto-'), 'mosquitto.conf');
   await writeFile(config, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'));
   const child = spawn(BINARY, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
