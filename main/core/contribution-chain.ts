@@ -27,7 +27,7 @@ export class PayoutChains {
     if (this.readFor === url) return;
     this.readFor = url;
     const choice = await choosePayoutChain({ dataDir: this.o.dataDir, url, configured: this.o.settings().chain, discovered: null });
-    if ('chain' in choice) await this.read(url, choice.chain);
+    if (choice.ok) await this.read(url, choice.value);
   }
 
   /** Whether the chain setting changed since the connected network's chain was chosen with it. */
@@ -43,8 +43,8 @@ export class PayoutChains {
     try {
       const { payout } = await c.service.client.pinned();
       const choice = await choosePayoutChain({ dataDir: this.o.dataDir, url, configured: this.o.settings().chain, discovered: payout });
-      if ('chain' in choice) await wallet.setChain(choice.chain);
-      else await wallet.setChain(undefined, choice.problem);
+      if (choice.ok) await wallet.setChain(choice.value);
+      else await wallet.setChain(undefined, choice.error.message);
     } catch (error) {
       await wallet.setChain(undefined, `Could not learn the payout chain from ${url}: ${errorText(error)}`);
     }

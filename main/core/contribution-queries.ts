@@ -5,6 +5,7 @@ import type { Connected } from './contribution-connect.js';
 import { scheduledHoursPerDay, typicalPowerWatts } from './economics/estimator.js';
 import type { EarningsMeter } from './economics/meter.js';
 import { deviceInfo } from './network/device-info.js';
+import { NetworkError } from './network/http.js';
 import { memberEpochs } from './network/member-epochs.js';
 import { effectiveShare } from './policy/share.js';
 import type { ClaimContext } from './wallet/claim-check.js';
@@ -14,8 +15,11 @@ export async function claimContext(connected: Connected | null): Promise<ClaimCo
   if (!connected) throw new Error('not connected to a network');
   const { client, ledger } = connected.service;
   const { owner } = connected;
-  // Receipts the coordinator signed since the last sync may be in the voucher.
-  await client.syncReceipts().catch(() => 0);
+  // Receipts the coordinator signed since the last sync may be in the voucher. A network failure is on the status line
+  // already (link.failed); the voucher is then checked against the receipts kept so far. Anything else is a bug.
+  await client.syncReceipts().catch((error: unknown) => {
+    if (!(error instanceof NetworkError)) throw error;
+  });
   const { coordinator, chainId } = await client.pinned();
   const epochs: ClaimContext['epochs'][number][] = [];
   for await (const r of ledger.records()) {

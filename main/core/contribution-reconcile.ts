@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ZodError } from 'zod';
 import type { HardwareSnapshot } from '../common/hardware.js';
 import type { Decision } from '../common/policy.js';
-import { errorText } from '../common/result.js';
+import { errorText, type Failure } from '../common/result.js';
 import { SerialQueue } from '../common/serial.js';
 import { PayoutChains } from './contribution-chain.js';
 import { connectNetwork, onceRegistered, type ConnectParts, type Connected } from './contribution-connect.js';
@@ -10,6 +10,8 @@ import { startDevnetProcess, type DevnetProcess } from './devnet-process.js';
 import type { Member } from './network/member.js';
 import { effectiveShare } from './policy/share.js';
 import type { WalletController } from './wallet/controller.js';
+
+const unavailable = (message: string): Failure<'UNAVAILABLE'> => ({ code: 'UNAVAILABLE', message });
 
 export interface ReconcilerOptions extends ConnectParts {
   wallet: WalletController;
@@ -26,7 +28,8 @@ export interface ReconcilerOptions extends ConnectParts {
  */
 export class Reconciler {
   connected: Connected | null = null;
-  blocker: string | null = 'Starting…';
+  /** What keeps this machine from joining now, in plain words; null once joined. */
+  blocker: Failure<'UNAVAILABLE'> | null = unavailable('Starting…');
   /** The policy's last answer, enforced on the scheduler of each network joined. */
   decision: Decision | null = null;
   private devnet: DevnetProcess | null = null;
@@ -45,7 +48,7 @@ export class Reconciler {
       .catch((error: unknown) => {
         // A schema's own text (a ZodError dump) says nothing to a user; the details are in the log line below.
         const why = error instanceof ZodError ? 'a file or a reply could not be read; the details are in the log' : errorText(error);
-        this.blocker = `Could not join the network: ${why}`;
+        this.blocker = unavailable(`Could not join the network: ${why}`);
         this.o.logger.error(`contribution: ${(error as Error).stack ?? String(error)}`);
       });
     return reconciled.then(this.o.onChange);
@@ -77,7 +80,7 @@ export class Reconciler {
     const delegation = delegated?.delegation?.signature ?? null;
     if (this.connected && this.connected.delegation !== delegation) await this.stopAll();
     if (url === null && !o.embeddedDevnet) {
-      this.blocker = 'No network is set, and the local devnet is turned off.';
+      this.blocker = unavailable('No network is set, and the local devnet is turned off.');
       return;
     }
     const coordinatorUrl = await this.coordinatorFor(url);
@@ -87,12 +90,14 @@ export class Reconciler {
     const snapshot = o.hardware();
     const view = o.wallet.view();
     if (!delegated && view.wallet.state !== 'ready') {
-      this.blocker = view.wallet.state === 'none' ? 'Create or import a wallet to start earning.' : 'Unlock your wallet to start earning.';
+      this.blocker = unavailable(
+        view.wallet.state === 'none' ? 'Create or import a wallet to start earning.' : 'Unlock your wallet to start earning.',
+      );
       if (url !== null && view.wallet.state === 'locked') await this.chains.readLocked(url);
       return;
     }
     if (!snapshot) {
-      this.blocker = 'Detecting your hardware…';
+      this.blocker = unavailable('Detecting your hardware…');
       return;
     }
     const signer = delegated ?? o.wallet.service.signer();

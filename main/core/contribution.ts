@@ -114,7 +114,7 @@ function contributionView(
       const { connected } = run;
       const snap = connected?.scheduler.snapshot();
       return {
-        blocker: run.blocker,
+        blocker: run.blocker?.message ?? null,
         network: connected?.service.status() ?? null,
         tasks: snap?.tasks ?? [],
         notices: [...(connected?.notices ?? []), ...(snap?.lanes ?? []).flatMap((lane) => (lane.notice ? [lane.notice] : []))],

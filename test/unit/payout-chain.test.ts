@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Wallet } from 'ethers';
+import { ok } from '../../main/common/result.js';
 import { ChainSettingsSchema, type ChainSettings } from '../../main/common/wallet.js';
 import { choosePayoutChain } from '../../main/core/network/payout-chain.js';
 import { tempDir } from '../helpers/fakes.js';
@@ -34,8 +35,8 @@ test(
     const url = 'https://coordinator.example/';
     const named = chain();
     const typed = chain({ chainId: 1 });
-    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: typed, discovered: named }), { chain: typed });
-    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: named }), { chain: named });
+    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: typed, discovered: named }), ok(typed));
+    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: named }), ok(named));
     const pins = JSON.parse(await readFile(join(dataDir, 'network', 'payout-chains.json'), 'utf8')) as Record<string, ChainSettings>;
     assert.deepEqual(pins, { [url]: named });
     // The coordinator now names another contract: claims stay on the pinned one until the user enters the new chain.
@@ -45,14 +46,16 @@ test(
       configured: null,
       discovered: { ...named, payoutAddress: Wallet.createRandom().address },
     });
-    assert.ok('problem' in moved);
-    assert.match(moved.problem, /now names another payout chain .* if you trust the change, enter the new chain in Settings/);
+    assert.equal(moved.ok ? 'chosen' : moved.error.code, 'CHAIN_MOVED');
+    assert.match(
+      moved.ok ? '' : moved.error.message,
+      /now names another payout chain .* if you trust the change, enter the new chain in Settings/,
+    );
     // A label is only shown: a new one is the same chain.
-    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: { ...named, label: 'SYNOR' } }), {
-      chain: named,
-    });
-    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: null }), { chain: named });
+    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: { ...named, label: 'SYNOR' } }), ok(named));
+    assert.deepEqual(await choosePayoutChain({ dataDir, url, configured: null, discovered: null }), ok(named));
     const elsewhere = await choosePayoutChain({ dataDir, url: 'https://other.example/', configured: null, discovered: null });
-    assert.ok('problem' in elsewhere && /names no payout chain: enter its chain in Settings/.test(elsewhere.problem));
+    assert.equal(elsewhere.ok ? 'chosen' : elsewhere.error.code, 'NO_CHAIN');
+    assert.match(elsewhere.ok ? '' : elsewhere.error.message, /names no payout chain: enter its chain in Settings/);
   },
 );

@@ -3,6 +3,7 @@ import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { EpochBundle } from '../../common/protocol.js';
+import { errorText } from '../../common/result.js';
 import { SerialQueue } from '../../common/serial.js';
 import { replaceFileAtomic, writeFileAtomic } from '../fs/atomic.js';
 import { decodeRecord, encodeRecord, LogAppender, type LogOpenReport } from '../fs/checksummed-log.js';
@@ -87,6 +88,7 @@ export class Ledger {
     totals: LedgerTotals,
     /** Per-receipt detail for the window of days (proofs, the CSV's rows). */
     readonly detail: ReceiptDetail,
+    private readonly logger: Logger | undefined,
   ) {
     this.totals = totals;
     this.log = new LogAppender(file, {
@@ -116,12 +118,13 @@ export class Ledger {
         const decoded = decodeRecord(text.trimEnd(), IndexSchema);
         return typeof decoded === 'string' ? null : decoded;
       },
+      // An index that cannot be read is as none: verify() then checks every line.
       () => null,
     );
     const detail = new ReceiptDetail(`${file}.detail`, detailDays, logger, damaged);
-    if (!index) return new Ledger(file, { tornTail, problems: [] }, null, new LedgerTotals(), detail);
+    if (!index) return new Ledger(file, { tornTail, problems: [] }, null, new LedgerTotals(), detail, logger);
     const { totals, ...seal } = index;
-    return new Ledger(file, { tornTail, problems: seal.problems }, seal, LedgerTotals.fromJSON(totals), detail);
+    return new Ledger(file, { tornTail, problems: seal.problems }, seal, LedgerTotals.fromJSON(totals), detail, logger);
   }
 
   /**
@@ -142,6 +145,7 @@ export class Ledger {
     distrust = false,
   ): Promise<SetAsideReport | null> {
     this.problemOf = problemOf;
+    // No file yet is an empty ledger; any other error shows when the lines are read.
     const size = (await stat(this.file).catch(() => undefined))?.size ?? 0;
     const taken = distrust ? null : await this.indexTaken(size);
     const index = taken ? this.index : null;
@@ -211,7 +215,7 @@ export class Ledger {
     const recordsBefore = was.lines - was.problems.length;
     if (recordsNow >= recordsBefore) return;
     const indexKeptIn = `${this.file}.index.bad-${now}`;
-    await copyFile(`${this.file}.index`, indexKeptIn).catch(() => undefined);
+    await this.keepIndex(indexKeptIn);
     this.report.replaced = { recordsBefore, recordsNow, indexKeptIn };
   }
 
@@ -238,7 +242,7 @@ export class Ledger {
     }
     if (await recountAgrees(this.file, due.end, due.sums)) return false;
     await this.turns.run(async () => {
-      await copyFile(`${this.file}.index`, `${this.file}.index.bad-${now}`).catch(() => undefined);
+      await this.keepIndex(`${this.file}.index.bad-${now}`);
       this.index = null;
       await this.check(problemOf, now);
     });
@@ -336,7 +340,17 @@ export class Ledger {
   }
 
   private changed(): void {
-    if (++this.checked!.sinceSaved >= INDEX_EVERY) void this.writeIndex().catch(() => undefined);
+    if (++this.checked!.sinceSaved < INDEX_EVERY) return;
+    void this.writeIndex().catch((error: unknown) =>
+      this.logger?.error(`ledger: the index could not be saved (${errorText(error)}); the next start checks more lines`),
+    );
+  }
+
+  /** Keeps a copy of an index about to be replaced, for whoever looks into why; the ledger goes on without it. */
+  private async keepIndex(as: string): Promise<void> {
+    await copyFile(`${this.file}.index`, as).catch((error: unknown) =>
+      this.logger?.warn(`ledger: the replaced index could not be kept as ${as} (${errorText(error)})`),
+    );
   }
 
   /** What the ledger adds up to: earnings by slot, pending results, the newest receipts. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { fail, ok, type Result } from '../../common/result.js';
 import { ChainSettingsSchema, type ChainSettings } from '../../common/wallet.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 
@@ -16,15 +17,15 @@ const sameChain = (a: ChainSettings, b: ChainSettings): boolean =>
 /**
  * The chain to claim on for the coordinator at `url`: the one set in Settings; else the one the coordinator's info
  * names, pinned (in `network/payout-chains.json`) the first time it is seen, so a coordinator cannot later move
- * payouts to another chain or contract unnoticed. A problem is a sentence saying what to do.
+ * payouts to another chain or contract unnoticed. A failure's message is a sentence saying what to do.
  */
 export async function choosePayoutChain(o: {
   dataDir: string;
   url: string;
   configured: ChainSettings | null;
   discovered: ChainSettings | null;
-}): Promise<{ chain: ChainSettings } | { problem: string }> {
-  if (o.configured) return { chain: o.configured };
+}): Promise<Result<ChainSettings, 'CHAIN_MOVED' | 'NO_CHAIN'>> {
+  if (o.configured) return ok(o.configured);
   const file = join(o.dataDir, 'network', 'payout-chains.json');
   const pins: Record<string, ChainSettings> = await readFile(file, 'utf8').then(
     (text) => PinsSchema.parse(JSON.parse(text)),
@@ -35,15 +36,15 @@ export async function choosePayoutChain(o: {
   );
   const pinned = pins[o.url];
   if (pinned && o.discovered && !sameChain(pinned, o.discovered)) {
-    return {
-      problem:
-        `The network at ${o.url} now names another payout chain (chain ${o.discovered.chainId}, contract ${o.discovered.payoutAddress}) ` +
+    return fail(
+      'CHAIN_MOVED',
+      `The network at ${o.url} now names another payout chain (chain ${o.discovered.chainId}, contract ${o.discovered.payoutAddress}) ` +
         `than the one it named before (chain ${pinned.chainId}, contract ${pinned.payoutAddress}). ` +
         'Claims stay on the earlier one; if you trust the change, enter the new chain in Settings.',
-    };
+    );
   }
-  if (pinned) return { chain: pinned };
-  if (!o.discovered) return { problem: `The network at ${o.url} names no payout chain: enter its chain in Settings to claim.` };
+  if (pinned) return ok(pinned);
+  if (!o.discovered) return fail('NO_CHAIN', `The network at ${o.url} names no payout chain: enter its chain in Settings to claim.`);
   await writeFileAtomic(file, JSON.stringify({ ...pins, [o.url]: o.discovered }));
-  return { chain: o.discovered };
+  return ok(o.discovered);
 }
