@@ -15,18 +15,39 @@ const ipcRendererProperty = {
   message: 'Only main/preload may touch ipcRenderer; use the typed window.agent bridge.',
 };
 
-/** What a folder may not import: `paths` are packages, `patterns` are specifier patterns. */
-const layer = (files, paths, patterns, { allowIpcRenderer = false } = {}) => ({
-  files,
-  rules: {
-    'no-restricted-imports': ['error', { paths, patterns }],
-    // import('electron') is not a static import, so the rule above would not see it.
-    'no-restricted-syntax': paths.includes(electronBan)
-      ? ['error', { selector: "ImportExpression[source.value='electron']", message: electronBan.message }]
-      : 'off',
-    'no-restricted-properties': allowIpcRenderer ? 'off' : ['error', ipcRendererProperty],
-  },
-});
+/**
+ * Why something cannot run now is a coded value (a Failure) or null, never words or null (docs/ARCHITECTURE.md,
+ * "Errors"): a `string | null` type on a function, method, field or variable whose name says it is a reason. Syntax
+ * only, without type information: a type alias, or a name that does not say so, gets past it.
+ */
+const REASON_NAME = '/problem|blocked|blocker|why|reason|refusal|because/i';
+const TEXT_OR_NULL = 'TSTypeAnnotation TSUnionType:has(TSStringKeyword):has(TSNullKeyword)';
+const reasonAsText = [
+  `FunctionDeclaration[id.name=${REASON_NAME}] > ${TEXT_OR_NULL}`,
+  `VariableDeclarator[id.name=${REASON_NAME}] > :matches(:function, Identifier) > ${TEXT_OR_NULL}`,
+  `:matches(MethodDefinition, Property)[key.name=${REASON_NAME}] > :function > ${TEXT_OR_NULL}`,
+  `:matches(TSMethodSignature, TSPropertySignature, PropertyDefinition)[key.name=${REASON_NAME}] > ${TEXT_OR_NULL}`,
+].map((selector) => ({
+  selector,
+  message: 'A reason is a coded value: Failure<Code> | null, not string | null (docs/ARCHITECTURE.md, "Errors").',
+}));
+
+/** What a folder may not import: `paths` are packages, `patterns` are specifier patterns; `syntax`: more it may not write. */
+const layer = (files, paths, patterns, { allowIpcRenderer = false, syntax = [] } = {}) => {
+  // import('electron') is not a static import, so no-restricted-imports would not see it.
+  const banned = [
+    ...(paths.includes(electronBan) ? [{ selector: "ImportExpression[source.value='electron']", message: electronBan.message }] : []),
+    ...syntax,
+  ];
+  return {
+    files,
+    rules: {
+      'no-restricted-imports': ['error', { paths, patterns }],
+      'no-restricted-syntax': banned.length ? ['error', ...banned] : 'off',
+      'no-restricted-properties': allowIpcRenderer ? 'off' : ['error', ipcRendererProperty],
+    },
+  };
+};
 
 /** A relative import that reaches into the folder `what` (the npm package of the same name is another rule). */
 const outward = (what) => ({
@@ -143,12 +164,13 @@ export default tseslint.config(
       outward('renderer'),
     ],
   ),
-  layer(['main/core/**'], [electronBan], coreOutward),
+  layer(['main/core/**'], [electronBan], coreOutward, { syntax: reasonAsText }),
   ...Object.keys(CORE_FOLDERS).map((folder) =>
     layer(
       [`main/core/${folder}/**`],
       [electronBan],
       [...(PURE.includes(folder) ? [pureGroup, outward('devnet')] : []), ...coreOutward, siblingsOnly(folder)],
+      { syntax: reasonAsText },
     ),
   ),
   layer(['main/devnet/**'], [electronBan], [outward('electron'), outward('preload'), outward('renderer'), devnetReachesIntoCore]),

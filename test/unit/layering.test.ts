@@ -60,6 +60,16 @@ const cases: [string, string, string | null][] = [
   ['sibling-native', 'main/core/monitor/fixture.ts', null],
   ['sibling-native', 'main/core/wallet/fixture.ts', 'no-restricted-imports'],
   ['imports-node', 'main/core/native/fixture.ts', null],
+  // a reason why something cannot run now is a coded value in core, never words or null (docs/ARCHITECTURE.md, "Errors")
+  ['reason-function', 'main/core/fs/fixture.ts', 'no-restricted-syntax'],
+  ['reason-arrow', 'main/core/fixture.ts', 'no-restricted-syntax'],
+  ['reason-local', 'main/core/network/fixture.ts', 'no-restricted-syntax'],
+  ['reason-method', 'main/core/network/fixture.ts', 'no-restricted-syntax'],
+  ['reason-field', 'main/core/fs/fixture.ts', 'no-restricted-syntax'],
+  ['reason-signature', 'main/core/wallet/fixture.ts', 'no-restricted-syntax'],
+  ['reason-property', 'main/core/network/fixture.ts', 'no-restricted-syntax'],
+  ['reason-coded', 'main/core/network/fixture.ts', null],
+  ['reason-function', 'main/devnet/fixture.ts', null],
   // every test has its own time limit (Node 20's --test-timeout bounds a whole file)
   ['test-without-options', 'test/unit/fixture.test.ts', 'no-restricted-syntax'],
   ['test-options-without-timeout', 'test/integration/fixture.test.ts', 'no-restricted-syntax'],
