@@ -3,7 +3,8 @@
 // their state; the combined earnings' CSV adds up to the figures shown to the wei (one member earns on its embedded
 // devnet); "share on", then "share off" on all reach both members (their own settings say so); one machine opens on
 // its own; a removal takes a member off the list and out of the fleet on both sides; axe finds nothing serious or
-// critical; screenshots at 1280×800 and 800×600 go to test-results/. Last, the offline limit set to 1 minute on the
+// critical; screenshots at 1280×800 and 800×600 go to test-results/. A message broker set on the page (a real
+// mosquitto) shows connected, then can't be reached once stopped. Last, the offline limit set to 1 minute on the
 // page and a member stopped: the owner's Activity log says so once.
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { audit } from '../helpers/axe.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';
 import { startAgent, type TestAgent } from '../integration/support/agents.js';
+import { startMosquitto } from '../integration/support/mosquitto.js';
 
 const T = { timeout: 300_000 };
 const SIZES = [
@@ -219,6 +221,38 @@ test('removing a member takes it off the list, and both sides end the pairing', 
     [[ids.earner, true]],
   );
 });
+
+test(
+  'a broker set on the page: a wrong address is refused in plain words, a real one is connected, a stopped one is told',
+  T,
+  async (t) => {
+    const broker = await startMosquitto();
+    if (!broker) return t.skip('mosquitto is not installed: run scripts/system-deps.sh');
+    try {
+      const field = page.getByLabel('Message broker address');
+      const state = page.getByTestId('fleet-broker-state');
+      await state.getByText('No broker set').waitFor();
+      await field.fill('broker.example.org:1883');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText('Enter a broker address like mqtts://broker.example.org:8883').waitFor();
+      assert.equal((await owner.ok<Settings>('getSettings')).fleet.broker ?? null, null);
+      await field.fill(broker.url);
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      const host = new URL(broker.url).host;
+      await state.getByText(`Connected to the broker at ${host}.`).waitFor();
+      assert.equal((await owner.ok<Settings>('getSettings')).fleet.broker, broker.url);
+      assert.deepEqual(await audit(page), [], 'axe with a broker connected');
+      await broker.stop();
+      await state.getByText(`Can't reach the broker at ${host}`).waitFor();
+      // An empty box: no broker again.
+      await field.fill('');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await state.getByText('No broker set').waitFor();
+    } finally {
+      await broker.stop();
+    }
+  },
+);
 
 test('a member offline past the limit set on the page is told once in the Activity log', T, async () => {
   // The Activity page of another tab hears each entry as it is added (the Fleet page keeps asking meanwhile).

@@ -116,6 +116,22 @@ export const fleetText = {
   allMachines: 'All machines',
   noEarnings: 'No machine reported earnings yet.',
   csv: 'Download CSV',
+  broker: {
+    title: 'Machines on other networks',
+    help: 'Machines in other homes or offices cannot reach this one directly. A message broker is a server that this machine and those machines all connect out to, so fleet messages still get through. Set the same broker here and on each of them. Messages stay encrypted end to end: the broker only sees how big they are and when they are sent.',
+    address: 'Message broker address',
+    hint: 'e.g. mqtts://broker.example.org:8883',
+    save: 'Save',
+    saving: 'Saving…',
+    none: 'No broker set: only machines on this network are reached.',
+    pairingOff: 'Turn on fleet pairing above to use the broker.',
+    connecting: 'Connecting to the broker…',
+    connected: (host: string) => `Connected to the broker at ${host}.`,
+    unreachable: (host: string, reason: string | null) =>
+      `Can't reach the broker at ${host}${reason === null ? '' : ` (${reason})`}. Check the address and that the broker is running; this machine tries again every 10 seconds. Machines on this network still reach each other directly.`,
+    secure:
+      'For a broker on the Internet, use an address that starts with mqtts:// or wss://, so a user name and password in it are not sent in the clear.',
+  },
   alerts: 'Alerts',
   alertsHelp:
     'You are told in the Activity log and by a notification (if turned on in Settings) once when a machine of your fleet is in trouble, and once when it is back.',
