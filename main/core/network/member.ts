@@ -43,7 +43,12 @@ export function createMember(o: { dir: string; secrets: SecretStore | null; cloc
     if (text === null) return null;
     const parsed = SignedDelegationSchema.safeParse(jsonOf(text));
     // Said in words where the dashboard shows why this computer does not earn; a new delegation replaces the file.
-    if (!parsed.success) throw new Error('the saved permission to earn to the owner’s wallet is damaged. Ask the owner for a new one.');
+    if (!parsed.success) {
+      throw new WalletError(
+        'NOT_APPLICABLE',
+        'the saved permission to earn to the owner’s wallet is damaged. Ask the owner for a new one.',
+      );
+    }
     return parsed.data;
   };
   return {
@@ -68,7 +73,8 @@ export function createMember(o: { dir: string; secrets: SecretStore | null; cloc
       if (!signed) return null;
       const own = await deviceKey();
       if (signed.delegation.delegate.toLowerCase() !== own.address.toLowerCase()) {
-        throw new Error(
+        throw new WalletError(
+          'NOT_APPLICABLE',
           'this computer has a new device key (the old one was damaged), so the owner’s permission no longer fits. Ask the owner for a new one.',
         );
       }
