@@ -9,7 +9,11 @@ test('one rule for every amount: 6 significant digits, rounded, trailing zeros d
   assert.equal(formatUnits(1_280_784_051_589n), '0.00000128078', 'rounded down');
   assert.equal(formatUnits(999_999_500_000_000_000n), '1', 'a carry into the next digit');
   assert.equal(formatUnits(1_500_000_000_000_000n), '0.0015');
-  assert.equal(formatUnits(123_456_789n * 10n ** 18n), '123457000', 'large amounts keep their size');
+  assert.equal(
+    formatUnits(123_456_789n * 10n ** 18n),
+    '123,457,000',
+    'large amounts keep their size, grouped (en-US where no language is named)',
+  );
   assert.equal(formatUnits(0n), '0');
   assert.equal(formatUnits(7n), '0.000000000000000007', 'fewer than 6 digits: every one');
   assert.equal(formatUnits(-1_280_789_051_589n), '-0.00000128079', 'a negative bonus rounds the same way');
