@@ -50,7 +50,7 @@ export const walletText = {
   revealYes: 'Show it now',
   cancel: 'Cancel',
   typeBack: 'Type these words from your written copy to confirm it:',
-  word: (n: number) => `Word ${n}`,
+  word: (n: number) => `Word ${formatNumber(n)}`,
   confirmBackup: 'I wrote it down',
   exportPassphrase: 'Passphrase for the backup file',
   export: 'Export encrypted backup',

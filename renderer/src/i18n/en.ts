@@ -65,7 +65,7 @@ const english = {
     pauseTomorrow: 'Pause until tomorrow',
     resume: 'Resume now',
     devices: 'Your devices',
-    cpu: (cores: number) => `Processor (${cores} threads)`,
+    cpu: (cores: number) => `Processor (${formatNumber(cores)} threads)`,
     cpuUse: 'CPU use',
     gpuUse: 'GPU use',
     allowed: 'May work',
@@ -93,8 +93,8 @@ const english = {
     current: 'Current tasks',
     noTasks: 'No task in hand right now.',
     taskName: (n: number, device: string, model: string | undefined, modelBytes: number, reward: string) =>
-      `Task ${n} ${device}: ${model ? `${model} (${formatFixed(modelBytes / 1e6)} MB)` : `a ${formatFixed(modelBytes / 1e6)} MB model`}, worth about ${reward} SYNOR`,
-    progress: (n: number) => `Progress of task ${n}`,
+      `Task ${formatNumber(n)} ${device}: ${model ? `${model} (${formatFixed(modelBytes / 1e6)} MB)` : `a ${formatFixed(modelBytes / 1e6)} MB model`}, worth about ${reward} SYNOR`,
+    progress: (n: number) => `Progress of task ${formatNumber(n)}`,
     lastFinished: 'Last finished',
     receipt: 'Receipt',
     noDeviceYet: 'waiting for a device',
@@ -282,7 +282,7 @@ const english = {
   },
   fields: {
     notANumber: 'Enter a number (digits only).',
-    required: (min: number, max: number, unit: string) => `Enter a value from ${min} to ${max} ${unit}.`,
+    required: (min: number, max: number, unit: string) => `Enter a value from ${formatNumber(min)} to ${formatNumber(max)} ${unit}.`,
     notSaved: 'Not saved',
     save: { saving: 'Saving…', saved: 'Saved' },
   },
@@ -306,7 +306,7 @@ const english = {
   },
   passphrase: {
     confirm: 'Type it again',
-    tooShort: (min: number) => `Too short: use at least ${min} characters.`,
+    tooShort: (min: number) => `Too short: use at least ${formatNumber(min)} characters.`,
     mismatch: 'The two do not match yet.',
     strength: {
       short: 'Too short yet.',
