@@ -173,7 +173,7 @@ async function yearPart(): Promise<{ indexBytes: number; epochLineBytes: number 
     const out: LedgerRecord[] = [];
     for await (const { text } of fileLines(file)) {
       const decoded = decodeRecord(text, LedgerRecordSchema);
-      if (typeof decoded !== 'string') out.push(decoded);
+      if (decoded.ok) out.push(decoded.value);
     }
     return out;
   });

@@ -68,9 +68,12 @@ export async function signedEpoch(receipts: Receipt[], by: Pick<Wallet, 'signTyp
  */
 export async function forgeIndex(file: string, extraWei: bigint): Promise<void> {
   type Rows = [number, string, ...unknown[]][];
-  const index = decodeRecord((await readFile(`${file}.index`, 'utf8')).trimEnd(), z.any()) as {
-    totals: { series: { minutes: Rows; quarters: Rows }[] };
-  };
+  const read = decodeRecord(
+    (await readFile(`${file}.index`, 'utf8')).trimEnd(),
+    z.custom<{ totals: { series: { minutes: Rows; quarters: Rows }[] } }>(() => true),
+  );
+  if (!read.ok) throw new Error(`the index does not read back: ${read.error.message}`);
+  const index = read.value;
   const series = index.totals.series[0]!;
   const slot = series.minutes[0] ?? series.quarters[0]!;
   slot[1] = String(BigInt(slot[1]) + extraWei);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
-import { errorText } from '../../common/result.js';
+import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { writeFileAtomic } from './atomic.js';
 import { diskRefusal, type DiskRefusal } from './disk-refusal.js';
 
@@ -31,16 +31,16 @@ export const encodeRecord = (record: unknown): string => {
 };
 
 /** The record on a line, or why the line is not one. */
-export function decodeRecord<T>(line: string, schema: z.ZodType<T>): T | string {
+export function decodeRecord<T>(line: string, schema: z.ZodType<T>): Result<T, 'DAMAGED_LINE'> {
   const space = line.indexOf(' ');
-  if (space !== 64) return 'no checksum';
+  if (space !== 64) return fail('DAMAGED_LINE', 'no checksum');
   const json = line.slice(65);
-  if (sha256(json) !== line.slice(0, 64)) return 'checksum mismatch';
+  if (sha256(json) !== line.slice(0, 64)) return fail('DAMAGED_LINE', 'checksum mismatch');
   try {
     const parsed = schema.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : `not a valid record (${parsed.error.issues[0]?.message ?? 'invalid'})`;
+    return parsed.success ? ok(parsed.data) : fail('DAMAGED_LINE', `not a valid record (${parsed.error.issues[0]?.message ?? 'invalid'})`);
   } catch {
-    return 'not JSON';
+    return fail('DAMAGED_LINE', 'not JSON');
   }
 }
 
@@ -56,11 +56,11 @@ function scanLines<T>(text: string, schema: z.ZodType<T>): { records: T[]; probl
     if (end === -1) break; // unterminated: a torn append
     const decoded = decodeRecord(text.slice(offset, end), schema);
     const isLast = end + 1 === text.length;
-    if (typeof decoded === 'string') {
+    if (!decoded.ok) {
       if (isLast) break; // a damaged last line is a torn append too
-      problems.push({ line: lineNo, message: decoded });
+      problems.push({ line: lineNo, message: decoded.error.message });
     } else {
-      records.push(decoded);
+      records.push(decoded.value);
     }
     offset = end + 1;
     goodLength = offset;

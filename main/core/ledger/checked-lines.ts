@@ -1,3 +1,4 @@
+import type { Result } from '../../common/result.js';
 import { decodeRecord } from '../fs/checksummed-log.js';
 import { fileLines } from '../fs/lines.js';
 import { LedgerRecordSchema, type LedgerRecord } from './record.js';
@@ -8,7 +9,7 @@ import type { LineCheck } from './trust.js';
 export interface CheckedLine {
   text: string;
   end: number;
-  decoded: LedgerRecord | string;
+  decoded: Result<LedgerRecord, 'DAMAGED_LINE'>;
   /** Why the check refuses the record, or null (also for a line that does not read back: that is `decoded`'s). */
   reason: ReceiptProblem | null;
 }
@@ -39,8 +40,8 @@ export async function* checkedLines(file: string, start: number, check: LineChec
 }
 
 async function reasons(batch: Omit<CheckedLine, 'reason'>[], check: LineCheck): Promise<CheckedLine[]> {
-  const records = batch.flatMap((line) => (typeof line.decoded === 'string' ? [] : [line.decoded]));
+  const records = batch.flatMap((line) => (line.decoded.ok ? [line.decoded.value] : []));
   const answers = check.many && records.length >= MANY_FROM ? await check.many(records) : records.map((r) => check(r));
   let next = 0;
-  return batch.map((line) => ({ ...line, reason: typeof line.decoded === 'string' ? null : answers[next++]! }));
+  return batch.map((line) => ({ ...line, reason: line.decoded.ok ? answers[next++]! : null }));
 }

@@ -114,7 +114,7 @@ export class ReceiptDetail {
   private async openDay(file: string, at: number): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     // A line a crash cut short would swallow the next one (an epoch fetched again after the crash).
-    await cutTornTail(file, at, (text) => typeof decodeRecord(text, DetailLineSchema) !== 'string');
+    await cutTornTail(file, at, (text) => decodeRecord(text, DetailLineSchema).ok);
     await this.tidy(at);
   }
 
@@ -170,7 +170,7 @@ export class ReceiptDetail {
       if (stale) continue;
       for await (const text of dayLinesHolding(join(this.dir, name), id)) {
         const decoded = decodeRecord(text, DetailLineSchema);
-        if (typeof decoded !== 'string' && holds(decoded)) return decoded;
+        if (decoded.ok && holds(decoded.value)) return decoded.value;
       }
     }
     return null;
@@ -189,15 +189,15 @@ export class ReceiptDetail {
       let bad = 0;
       for await (const { text, end } of fileLines(path)) {
         const decoded = decodeRecord(text, DetailLineSchema);
-        if (typeof decoded === 'string') {
+        if (!decoded.ok) {
           if (!this.told.has(`${name}:${end}`)) bad++;
           this.told.add(`${name}:${end}`);
           continue;
         }
-        const key = epochKey(decoded.source.coordinator, decoded.signed.epoch);
+        const key = epochKey(decoded.value.source.coordinator, decoded.value.signed.epoch);
         if (seen.has(key)) continue;
         seen.add(key);
-        yield decoded;
+        yield decoded.value;
       }
       if (bad === 0) continue;
       this.logger?.warn(`receipt detail: ${bad} line(s) of ${path} do not read back and are skipped; the file keeps them`);

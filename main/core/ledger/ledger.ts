@@ -112,11 +112,11 @@ export class Ledger {
     damaged?: DamagedDetail,
   ): Promise<Ledger> {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const tornTail = await cutTornTail(file, now(), (line) => typeof decodeRecord(line, LedgerRecordSchema) !== 'string');
+    const tornTail = await cutTornTail(file, now(), (line) => decodeRecord(line, LedgerRecordSchema).ok);
     const index = await readFile(`${file}.index`, 'utf8').then(
       (text) => {
         const decoded = decodeRecord(text.trimEnd(), IndexSchema);
-        return typeof decoded === 'string' ? null : decoded;
+        return decoded.ok ? decoded.value : null;
       },
       // An index that cannot be read is as none: verify() then checks every line.
       () => null,
@@ -169,8 +169,8 @@ export class Ledger {
       }
       lines++;
       hash.update(`${text}\n`);
-      if (typeof decoded === 'string') problems.push({ line: lines, message: decoded });
-      else if (totals.isNew(decoded)) totals.add(decoded);
+      if (!decoded.ok) problems.push({ line: lines, message: decoded.error.message });
+      else if (totals.isNew(decoded.value)) totals.add(decoded.value);
       else repeated++;
     }
     // A recount has the epochs' sums only: the newest receipts (the list shown, the throughput) come from the detail kept.
@@ -364,7 +364,7 @@ export class Ledger {
     await this.turns.run(() => undefined);
     for await (const { text } of fileLines(this.file)) {
       const decoded = decodeRecord(text, LedgerRecordSchema);
-      if (typeof decoded !== 'string') yield decoded;
+      if (decoded.ok) yield decoded.value;
     }
   }
 }

@@ -16,7 +16,7 @@ export async function recountAgrees(file: string, end: number, sums: EpochSums):
     for await (const line of fileLines(file)) {
       if (line.end > end) break;
       const record = decodeRecord(line.text, AsWritten);
-      if (typeof record !== 'string' && again.isNew(record)) again.add(record);
+      if (record.ok && again.isNew(record.value)) again.add(record.value);
     }
   } catch {
     return false;

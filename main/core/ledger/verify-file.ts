@@ -35,11 +35,12 @@ export async function verifyLedgerFile(file: string, expect: ReceiptExpectation)
   for await (const next of fileLines(file)) {
     line++;
     end = next.end;
-    const decoded = decodeRecord(next.text, LedgerRecordSchema);
-    if (typeof decoded === 'string') {
-      problems.push({ line, message: decoded });
+    const read = decodeRecord(next.text, LedgerRecordSchema);
+    if (!read.ok) {
+      problems.push({ line, message: read.error.message });
       continue;
     }
+    const decoded = read.value;
     records++;
     if (!totals.isNew(decoded)) problems.push({ line, message: 'duplicate epoch' });
     else totals.add(decoded);

@@ -33,8 +33,9 @@ export async function recoverIdentity(e: IdentityEvidence): Promise<RecoveredIde
   const coordinators: Record<string, CoordinatorState> = {};
   let newest: { at: number; deviceId: string } | null = null;
   for await (const { text } of fileLines(e.ledgerFile)) {
-    const record = decodeRecord(text, LedgerRecordSchema);
-    if (typeof record === 'string') continue;
+    const decoded = decodeRecord(text, LedgerRecordSchema);
+    if (!decoded.ok) continue;
+    const record = decoded.value;
     const { url, coordinator, chainId } = record.source;
     coordinators[url] = { coordinator, chainId, token: null, cursor: 0, registeredAt: 0 };
     if (!newest || record.at >= newest.at) newest = { at: record.at, deviceId: record.signed.epoch.deviceId };
