@@ -9,6 +9,8 @@ import { Wallet } from 'ethers';
 import type { EarningsQuery, EarningsSummary } from '../../main/common/network.js';
 import { Ledger } from '../../main/core/ledger/ledger.js';
 import { barStart, nextBar, stepFor, Timeline } from '../../main/core/ledger/series.js';
+import { SeriesSlots } from '../../main/core/ledger/slot-line.js';
+import type { Slot } from '../../main/core/ledger/epoch-sums.js';
 import { tempDir } from '../helpers/fakes.js';
 import { signedEpoch, testReceipt } from '../helpers/ledger.js';
 
@@ -51,8 +53,19 @@ test('days and months start at local midnight, hours and 5 minutes on local boun
 test('every entry lands in exactly one bar: one before the range in the first, one at its end in the last', T, () => {
   const line = new Timeline();
   const from = Date.UTC(2026, 5, 1, 12);
-  line.addSlot(from - 10 * MINUTE, 5n, 1); // a quarter hour the range starts inside of
-  line.addSlot(from + 7 * MINUTE, 7n, 2);
+  const slot = (wei: bigint, receipts: number): Slot => ({ wei, units: 0, receipts, rejected: 0 });
+  // Slots picked from 5 minutes before the chart's first bar: the quarter hour that range starts inside of (counted,
+  // in the first bar), a minute that ends before it (not counted), one inside.
+  const quarters = new Map([[from - 15 * MINUTE, slot(5n, 1)]]);
+  const minutes = new Map([
+    [from - 7 * MINUTE, slot(3n, 1)],
+    [from + 7 * MINUTE, slot(7n, 2)],
+  ]);
+  const slots = new SeriesSlots([
+    [minutes, MINUTE],
+    [quarters, 15 * MINUTE],
+  ]);
+  line.addSlots(slots.pick(from - 5 * MINUTE, from + 2 * HOUR));
   line.addPending(from + 119 * MINUTE, 11n);
   const series = line.series({ fromMs: from, toMs: from + 2 * HOUR, utcOffsetMinutes: 0, historyStart: from - DAY });
   assert.equal(series.step, '5m');
@@ -67,7 +80,8 @@ test('a year of minute slots is laid out in months, every wei in a bar', T, () =
   const line = new Timeline();
   const from = Date.UTC(2026, 0, 1);
   const minutes = 365 * 24 * 60;
-  for (let i = 0; i < minutes; i++) line.addSlot(from + i * MINUTE, 1n, 1);
+  const slots = new Map(Array.from({ length: minutes }, (_, i) => [from + i * MINUTE, { wei: 1n, units: 0, receipts: 1, rejected: 0 }]));
+  line.addSlots(new SeriesSlots([[slots, MINUTE]]).pick());
   const series = line.series({ utcOffsetMinutes: 0, historyStart: from });
   assert.equal(series.step, 'month');
   assert.equal(

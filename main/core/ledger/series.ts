@@ -1,4 +1,5 @@
 import type { EarningsSeries, EarningsStep } from '../../common/network.js';
+import type { PickedSlots } from './slot-line.js';
 
 /**
  * The earnings chart: bars whose length follows how much history the range holds (the first hour in minutes, the first
@@ -54,11 +55,12 @@ export interface SeriesRange {
 
 /** Collects the summary's slots and pending results as it counts them, then lays them out in bars. */
 export class Timeline {
-  private readonly confirmed: { at: number; wei: bigint; receipts: number }[] = [];
   private readonly pending: { at: number; wei: bigint }[] = [];
+  /** Runs of slots, summed a bar at a time (a year is ~100,000 slots, a chart at most ~100 bars). */
+  private readonly runs: PickedSlots[] = [];
 
-  addSlot(start: number, wei: bigint, receipts: number): void {
-    this.confirmed.push({ at: start, wei, receipts });
+  addSlots(slots: PickedSlots): void {
+    this.runs.push(slots);
   }
 
   addPending(at: number, wei: bigint): void {
@@ -74,24 +76,28 @@ export class Timeline {
     // A loop, not Math.min(...times): a year of minute slots is more arguments than a call may take (RangeError).
     let earliest = Infinity;
     let latest = -Infinity;
-    for (const { at } of [...this.confirmed, ...this.pending]) {
+    const spans = this.runs.flatMap((run) => run.span() ?? []);
+    for (const at of this.pending.map((entry) => entry.at).concat(spans)) {
       earliest = Math.min(earliest, at);
       latest = Math.max(latest, at);
     }
     const first = range.fromMs === undefined ? earliest : Math.max(range.fromMs, range.historyStart ?? earliest);
     const end = range.toMs ?? latest + 1;
-    const empty = this.confirmed.length + this.pending.length === 0;
+    const empty = this.pending.length + spans.length === 0;
     if (!Number.isFinite(first) || !Number.isFinite(end) || (end <= first && empty)) return { step: 'minute', bars: [] };
     const step = stepFor(end - first);
     const starts = [barStart(first, step, range.utcOffsetMinutes)];
     for (let s = nextBar(starts[0]!, step, range.utcOffsetMinutes); s < end; s = nextBar(s, step, range.utcOffsetMinutes)) starts.push(s);
     const bars = starts.map((start) => ({ start, confirmed: 0n, pending: 0n, receipts: 0 }));
-    for (const c of this.confirmed) {
-      const bar = bars[indexOf(starts, c.at)]!;
-      bar.confirmed += c.wei;
-      bar.receipts += c.receipts;
-    }
     for (const p of this.pending) bars[indexOf(starts, p.at)]!.pending += p.wei;
+    // Each bar takes the slots from its start to the next bar's; the first also those before, the last those after.
+    bars.forEach((bar, i) => {
+      for (const run of this.runs) {
+        const sum = run.between(i === 0 ? -Infinity : bar.start, starts[i + 1] ?? Infinity);
+        bar.confirmed += sum.wei;
+        bar.receipts += sum.receipts;
+      }
+    });
     return {
       step,
       bars: bars.map((b) => ({ start: b.start, confirmedWei: String(b.confirmed), pendingWei: String(b.pending), receipts: b.receipts })),

@@ -1,25 +1,25 @@
 import { byText } from '../../common/text.js';
 import { EarningsQuerySchema, type EarningsBucket, type EarningsQuery, type EarningsSummary } from '../../common/network.js';
-import type { PendingResult, SeriesInfo, Slot, SlotQuery } from './epoch-sums.js';
+import type { PendingResult, SeriesInfo, SlotQuery } from './epoch-sums.js';
 import { Timeline } from './series.js';
+import type { SeriesSlots, SlotSum } from './slot-line.js';
 
 /** The earnings summary (per day, device and resource) from a ledger's slot sums and its pending results. */
 export interface SummarySource {
-  eachSlot(q: SlotQuery, each: (series: SeriesInfo, start: number, slot: Slot) => void): void;
+  /** Every series of the networks `q` picks (whatever its time range), with its slots. */
+  eachSeries(q: SlotQuery, each: (series: SeriesInfo, line: SeriesSlots) => void): void;
   pendingResults(): PendingResult[];
 }
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 const dayOf = (at: number, utcOffsetMinutes: number): string => new Date(at + utcOffsetMinutes * MINUTE).toISOString().slice(0, 10);
-/** `dayOf` for many slots: one date string a day, not one a slot. */
-function dayNamer(utcOffsetMinutes: number): (at: number) => string {
-  const names = new Map<number, string>();
+/** The local day (start and end) holding `at`. */
+function localDay(utcOffsetMinutes: number): (at: number) => [number, number] {
+  const shift = utcOffsetMinutes * MINUTE;
   return (at) => {
-    const day = Math.floor((at + utcOffsetMinutes * MINUTE) / DAY);
-    let name = names.get(day);
-    if (name === undefined) names.set(day, (name = dayOf(at, utcOffsetMinutes)));
-    return name;
+    const start = Math.floor((at + shift) / DAY) * DAY - shift;
+    return [start, start + DAY];
   };
 }
 
@@ -33,19 +33,25 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
     resource: new Map<string, Acc>(),
     network: new Map<string, Acc>(),
   };
-  const day = dayNamer(q.utcOffsetMinutes);
-  const perSeries = new Map<SeriesInfo, Sum>();
-  const perDay = new Map<string, Sum>();
+  const day = localDay(q.utcOffsetMinutes);
+  const perSeries = new Map<SeriesInfo, SlotSum>();
+  const perDay = new Map<number, SlotSum>();
   let rejected = 0;
+  let firstSlot = Infinity;
   const timeline = new Timeline();
-  source.eachSlot(q, (series, start, slot) => {
-    rejected += slot.rejected;
-    timeline.addSlot(start, slot.wei, slot.receipts);
-    bump(perSeries, series, slot);
-    bump(perDay, day(start), slot);
+  // Sums of windows of the slots (the range, each day, each bar), not a pass over every slot of the history.
+  source.eachSeries(q, (series, line) => {
+    firstSlot = Math.min(firstSlot, line.first() ?? Infinity);
+    const picked = line.pick(q.fromMs, q.toMs);
+    if (!picked.span()) return;
+    const sum = picked.between(-Infinity, Infinity);
+    rejected += sum.rejected;
+    timeline.addSlots(picked);
+    bump(perSeries, series, sum);
+    picked.groups(day, (start, daySum) => bump(perDay, start, daySum));
   });
   const confirm =
-    (sum: Sum) =>
+    (sum: SlotSum) =>
     (acc: Acc): void => {
       acc.confirmed += sum.wei;
       acc.receipts += sum.receipts;
@@ -56,7 +62,7 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
     add(buckets.resource, series.resource, confirm(sum));
     add(buckets.network, series.network, confirm(sum));
   }
-  for (const [name, sum] of perDay) add(buckets.day, name, confirm(sum));
+  for (const [start, sum] of perDay) add(buckets.day, dayOf(start, q.utcOffsetMinutes), confirm(sum));
   for (const p of source.pendingResults()) {
     if (
       (q.devnet !== undefined && p.devnet !== q.devnet) ||
@@ -77,7 +83,7 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
   }
   return {
     total: out(buckets.total)[0] ?? { key: 'total', confirmedWei: '0', pendingWei: '0', receipts: 0, pendingTasks: 0 },
-    series: timeline.series({ ...q, historyStart: q.fromMs === undefined ? null : historyStart(source, q) }),
+    series: timeline.series({ ...q, historyStart: q.fromMs === undefined ? null : historyStart(source, q, firstSlot) }),
     rejected,
     byDay: out(buckets.day),
     byDevice: out(buckets.device),
@@ -86,13 +92,11 @@ export function summarize(source: SummarySource, query: EarningsQuery = {}): Ear
   };
 }
 
-/** When the history of the networks `q` picks begins, whatever its range: its first slot or pending result. */
-function historyStart(source: SummarySource, q: SlotQuery): number | null {
-  let first = Infinity;
-  const mine = { devnet: q.devnet, network: q.network };
-  source.eachSlot(mine, (_series, start) => (first = Math.min(first, start)));
+/** When the history of the networks `q` picks begins, whatever its range: its first slot (`firstSlot`) or pending result. */
+function historyStart(source: SummarySource, q: SlotQuery, firstSlot: number): number | null {
+  let first = firstSlot;
   for (const p of source.pendingResults())
-    if ((mine.devnet === undefined || p.devnet === mine.devnet) && (mine.network === undefined || p.network === mine.network))
+    if ((q.devnet === undefined || p.devnet === q.devnet) && (q.network === undefined || p.network === q.network))
       first = Math.min(first, p.at);
   return Number.isFinite(first) ? first : null;
 }
@@ -104,11 +108,10 @@ interface Acc {
   pendingTasks: number;
 }
 
-type Sum = { wei: bigint; receipts: number };
-function bump<K>(map: Map<K, Sum>, key: K, slot: Slot): void {
-  const sum = map.get(key) ?? { wei: 0n, receipts: 0 };
-  sum.wei += slot.wei;
-  sum.receipts += slot.receipts;
+function bump<K>(map: Map<K, SlotSum>, key: K, add: SlotSum): void {
+  const sum = map.get(key) ?? { wei: 0n, receipts: 0, rejected: 0 };
+  sum.wei += add.wei;
+  sum.receipts += add.receipts;
   map.set(key, sum);
 }
 

@@ -4,6 +4,7 @@ import type { EarningsBucket, EarningsQuery, EarningsSummary } from '../../commo
 import { ReceiptSchema, ResourceTypeSchema, type Receipt } from '../../common/protocol.js';
 import type { EpochSums, Pending, PendingResult, SeriesInfo, Slot, SlotQuery } from './epoch-sums.js';
 import { SlotRowsSchema, type SlotRow } from './slot-rows.js';
+import { SeriesSlots } from './slot-line.js';
 import { summarize } from './summary.js';
 import type { LedgerRecord, Submitted } from './record.js';
 import { LedgerSourceSchema, networkKey, type LedgerSource } from './source.js';
@@ -62,6 +63,8 @@ export type TotalsJson = z.infer<typeof TotalsJsonSchema>;
 interface Series extends SeriesInfo {
   minutes: Map<number, Slot>;
   quarters: Map<number, Slot>;
+  /** Both maps' slots in time order with running sums, told of every change: what queries read. */
+  line: SeriesSlots;
 }
 /** Per coordinator and device: the highest receipt seq, and the seqs below it not seen yet (as inclusive ranges). */
 interface Seqs {
@@ -78,6 +81,11 @@ export const isCompute = (r: Pick<Receipt, 'resourceType'>): boolean => r.resour
 const seqKey = (coordinator: string, deviceId: string): string => `${coordinator.toLowerCase()}\n${deviceId}`;
 const seriesKey = (s: Pick<Series, 'network' | 'deviceId' | 'resource'>): string => `${s.network}\n${s.deviceId}\n${s.resource}`;
 const zero = (): { wei: bigint; receipts: number } => ({ wei: 0n, receipts: 0 });
+const slotLines = (minutes: Map<number, Slot>, quarters: Map<number, Slot>): SeriesSlots =>
+  new SeriesSlots([
+    [minutes, MINUTE],
+    [quarters, QUARTER],
+  ]);
 
 export class LedgerTotals {
   private readonly series = new Map<string, Series>();
@@ -133,7 +141,10 @@ export class LedgerTotals {
     for (const sum of e.sums) {
       const key = { network, devnet, deviceId: e.deviceId, resource: sum.resourceType };
       let series = this.series.get(seriesKey(key));
-      if (!series) this.series.set(seriesKey(key), (series = { ...key, minutes: new Map(), quarters: new Map() }));
+      if (!series) {
+        const [minutes, quarters] = [new Map<number, Slot>(), new Map<number, Slot>()];
+        this.series.set(seriesKey(key), (series = { ...key, minutes, quarters, line: slotLines(minutes, quarters) }));
+      }
       const fine = e.closedAt > this.newestAt - FINE_WINDOW_MS;
       const [slots, size] = fine ? [series.minutes, MINUTE] : [series.quarters, QUARTER];
       const start = Math.floor(e.closedAt / size) * size;
@@ -143,6 +154,7 @@ export class LedgerTotals {
       slot.receipts += sum.receipts;
       slot.rejected += sum.rejected;
       slots.set(start, slot);
+      series.line.touched(start, size);
       all.wei += BigInt(sum.totalWei);
       all.receipts += sum.receipts;
     }
@@ -205,28 +217,28 @@ export class LedgerTotals {
         into.rejected += slot.rejected;
         series.quarters.set(q, into);
         series.minutes.delete(start);
+        series.line.removed(start, MINUTE);
+        series.line.touched(q, QUARTER);
       }
     }
   }
 
-  /** Calls `each` for every slot of the series the query picks, with its start. */
-  eachSlot(q: SlotQuery, each: (series: Series, start: number, slot: Slot) => void): void {
-    const from = q.fromMs ?? -Infinity;
-    const to = q.toMs ?? Infinity;
+  /** Calls `each` for every series of the networks the query picks (whatever its time range), with its slots. */
+  eachSeries(q: SlotQuery, each: (series: Series, line: SeriesSlots) => void): void {
     for (const series of this.series.values()) {
       if (q.devnet !== undefined && series.devnet !== q.devnet) continue;
       if (q.network !== undefined && series.network !== q.network) continue;
-      for (const [slots, size] of [
-        [series.quarters, QUARTER],
-        [series.minutes, MINUTE],
-      ] as const) {
-        // A slot counts when it overlaps the range: days start on slot boundaries, so they are exact; a range that
-        // starts inside a slot (since sharing went on) takes that slot whole, or its first epoch would be left out.
-        slots.forEach((slot, start) => {
-          if (start + size > from && start < to) each(series, start, slot);
-        });
-      }
+      each(series, series.line);
     }
+  }
+
+  /**
+   * Calls `each` for every slot of the series the query picks, with its start. A slot counts when it overlaps the
+   * range: a range that starts inside a slot (since sharing went on) takes that slot whole, or its first epoch would
+   * be left out.
+   */
+  eachSlot(q: SlotQuery, each: (series: Series, start: number, slot: Slot) => void): void {
+    this.eachSeries(q, (series, line) => line.pick(q.fromMs, q.toMs).each((start, slot) => each(series, start, slot)));
   }
 
   /** Confirmed = signed receipts; pending = results the coordinator acknowledged whose receipt has not come yet. */
@@ -379,7 +391,8 @@ export class LedgerTotals {
         return map;
       };
       const series = { network: s.network, devnet: s.devnet, deviceId: s.deviceId, resource: s.resource };
-      t.series.set(seriesKey(series), { ...series, minutes: slots(s.minutes), quarters: slots(s.quarters) });
+      const [minutes, quarters] = [slots(s.minutes), slots(s.quarters)];
+      t.series.set(seriesKey(series), { ...series, minutes, quarters, line: slotLines(minutes, quarters) });
     }
     for (const [key, source] of json.networks) t.known.set(key, source);
     for (const [key, at, network, devnet, deviceId, wei, url] of json.pending)
