@@ -9,6 +9,7 @@ import { openFleet, type Fleet } from '../../main/core/fleet/fleet.js';
 import { loadIdentity } from '../../main/core/fleet/identity.js';
 import { newMessageId, Sealer } from '../../main/core/fleet/seal.js';
 import type { Listen } from '../../main/core/fleet/listener.js';
+import { FRESH_MS } from '../../main/core/fleet/members.js';
 import type { FleetInbound, FleetTransport } from '../../main/core/fleet/transport.js';
 import { FakeClock, MemoryLogger, tempDir } from '../helpers/fakes.js';
 
@@ -238,5 +239,41 @@ test('wrong secrets sent straight to the owner spend its tries, then the code is
   clock.advance(5 * 60_000 + 1);
   const expired = await b.fleet.join(await owner.address(), next.value.code);
   assert.equal(expired.ok ? '' : expired.error.code, 'UNKNOWN_PEER');
+  for (const m of [owner, b]) await m.fleet.close();
+});
+
+test('a member answer serves the view for FRESH_MS: views meanwhile share it, a command or its age asks again', T, async () => {
+  const net = memoryNetwork();
+  const clock = new FakeClock(Date.now());
+  const [owner, b] = [await machine('owner', net, clock), await machine('b', net, clock)];
+  await pair(owner, b);
+  const bAddress = await b.address();
+  const asked = (): number => net.sent.filter((s) => s.address.endsWith(bAddress.slice(bAddress.lastIndexOf(':')))).length;
+
+  const first = asked();
+  const views = await Promise.all([owner.fleet.status(), owner.fleet.status(), owner.fleet.status()]);
+  assert.equal(asked() - first, 1, 'three views at once: one question');
+  assert.deepEqual(
+    views.map((v) => v.peers[0]?.state),
+    ['online', 'online', 'online'],
+  );
+  clock.advance(FRESH_MS - 1);
+  await owner.fleet.status();
+  assert.equal(asked() - first, 1, 'still fresh: not asked again');
+  clock.advance(1);
+  await owner.fleet.status();
+  assert.equal(asked() - first, 2, 'stale: asked again');
+
+  // A command (one exchange) makes the next view ask, so it shows what the command changed.
+  assert.equal((await owner.fleet.command('all', { type: 'share', on: false }))[0]?.ok, true);
+  await owner.fleet.status();
+  assert.equal(asked() - first, 4);
+
+  // A member gone: shown offline once its answer is stale, with the reason.
+  await b.fleet.follow({ enabled: false, port: 0 });
+  assert.equal((await owner.fleet.status()).peers[0]?.state, 'online', 'its last answer, younger than FRESH_MS');
+  clock.advance(FRESH_MS);
+  const gone = (await owner.fleet.status()).peers[0];
+  assert.deepEqual([gone?.state, gone?.reason], ['offline', 'no one there']);
   for (const m of [owner, b]) await m.fleet.close();
 });
