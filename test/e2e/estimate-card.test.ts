@@ -94,7 +94,7 @@ test('with a SYNOR price set, dollars appear beside SYNOR, never instead of it',
   await go('Earnings');
   await page
     .getByTestId('synor-usd')
-    .getByText(/^At your price of \$2 per SYNOR: about \$[\d.]+ an hour, \$[\d.]+ a month\.$/)
+    .getByText(/^At your price of \$2\.00 per SYNOR: about \$[\d.]+ an hour, \$[\d.]+ a month\.$/)
     .waitFor();
   await page
     .getByTestId('synor-per-hour')
