@@ -9,9 +9,8 @@ export class CodedError<C extends string = string> extends Error {
   constructor(
     readonly code: C,
     message: string,
-    options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(message);
   }
 }
 
@@ -19,6 +18,9 @@ export class CodedError<C extends string = string> extends Error {
 export type CodedErrorClass = abstract new (...args: never[]) => CodedError;
 /** The codes the listed subclasses throw. */
 export type CodesOf<K extends readonly CodedErrorClass[]> = InstanceType<K[number]>['code'];
+
+const isOneOf = <K extends readonly CodedErrorClass[]>(error: unknown, kinds: K): error is InstanceType<K[number]> =>
+  kinds.some((kind) => error instanceof kind);
 
 /**
  * The one place a thrown value becomes a Failure. A coded error of one of `kinds` keeps its code and sentence;
@@ -30,11 +32,7 @@ export function failureOf<K extends readonly CodedErrorClass[], F extends string
   kinds: K,
   otherwise: (error: unknown) => Failure<F>,
 ): Failure<CodesOf<K> | F> {
-  if (error instanceof CodedError && kinds.some((kind) => error instanceof kind)) {
-    // Narrowed by the instanceof above: the error is one of `kinds`, so its code is one of theirs.
-    return { code: error.code as CodesOf<K>, message: error.message };
-  }
-  return otherwise(error);
+  return isOneOf(error, kinds) ? { code: error.code, message: error.message } : otherwise(error);
 }
 
 /** `work`'s value, or what it threw as a Failure (`failureOf`): for command handlers, which never throw. */
