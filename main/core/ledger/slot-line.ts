@@ -19,6 +19,9 @@ function addTo(sum: SlotSum, slot: SlotSum): void {
   sum.rejected += slot.rejected;
 }
 
+/** What an index past the end reads (never, by construction: indexes come from `bound` and `count`). */
+const EMPTY: Slot = Object.freeze({ wei: 0n, units: 0, receipts: 0, rejected: 0 });
+
 /** Slots per block of running sums: a window's sum adds at most 2 × 15 slots to two of them. */
 const BLOCK = 16;
 
@@ -42,15 +45,20 @@ class SlotLine {
     private readonly map: ReadonlyMap<number, Slot>,
     readonly size: number,
   ) {
-    this.starts = Float64Array.from(map.keys()).sort();
-    this.slots = Array.from(this.starts, (start) => map.get(start)!);
+    // One pass over the map, read at every start: its slots were made, and are read back, in time order.
+    const entries = [...map];
+    if (!entries.every(([start], i) => i === 0 || start >= (entries[i - 1]?.[0] ?? start))) entries.sort((a, b) => a[0] - b[0]);
+    this.starts = new Float64Array(entries.length + 64);
+    entries.forEach(([start], i) => (this.starts[i] = start));
+    this.slots = entries.map(([, slot]) => slot);
   }
 
   /** After the map's slot at `start` was created or added to. */
   touched(start: number): void {
     this.settle();
     const i = this.bound(start);
-    if (i === this.slots.length || this.starts[i] !== start) {
+    const slot = this.map.get(start);
+    if (slot && (i === this.slots.length || this.starts[i] !== start)) {
       if (this.slots.length === this.starts.length) {
         const grown = new Float64Array(Math.ceil(this.slots.length * 1.5) + 64);
         grown.set(this.starts);
@@ -58,7 +66,7 @@ class SlotLine {
       }
       this.starts.copyWithin(i + 1, i, this.slots.length);
       this.starts[i] = start;
-      this.slots.splice(i, 0, this.map.get(start)!);
+      this.slots.splice(i, 0, slot);
     }
     this.changedAt(i);
   }
@@ -75,12 +83,12 @@ class SlotLine {
     this.gone = [];
     let kept = 0;
     for (let i = 0; i < this.slots.length; i++) {
-      if (gone.has(this.starts[i]!)) {
+      if (gone.has(this.start(i))) {
         this.changedAt(kept);
         continue;
       }
-      this.starts[kept] = this.starts[i]!;
-      this.slots[kept++] = this.slots[i]!;
+      this.starts[kept] = this.start(i);
+      this.slots[kept++] = this.slot(i);
     }
     this.slots.length = kept;
   }
@@ -90,11 +98,11 @@ class SlotLine {
   }
 
   start(i: number): number {
-    return this.starts[i]!;
+    return this.starts[i] ?? NaN;
   }
 
   slot(i: number): Slot {
-    return this.slots[i]!;
+    return this.slots[i] ?? EMPTY;
   }
 
   /** The index of the first slot starting at or after `at`. */
@@ -103,7 +111,7 @@ class SlotLine {
     let hi = this.slots.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.starts[mid]! < at) lo = mid + 1;
+      if (this.start(mid) < at) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -118,11 +126,11 @@ class SlotLine {
   prefix(k: number): SlotSum {
     const block = Math.floor(k / BLOCK);
     for (; this.valid <= block; this.valid++) {
-      const sum = { ...this.before[this.valid - 1]! };
+      const sum = { ...(this.before[this.valid - 1] ?? none()) };
       for (let i = (this.valid - 1) * BLOCK; i < this.valid * BLOCK; i++) addTo(sum, this.slot(i));
       this.before[this.valid] = sum;
     }
-    const sum = { ...this.before[block]! };
+    const sum = { ...(this.before[block] ?? none()) };
     for (let i = block * BLOCK; i < k; i++) addTo(sum, this.slot(i));
     return sum;
   }
