@@ -142,7 +142,7 @@ export async function openFleet(d: FleetDeps): Promise<Fleet> {
       if (door.port === null) return OFF;
       const offer = p.pairing.offer(identity.id);
       const addresses = lanAddresses(door.port);
-      const link = `synor-fleet://join?address=${encodeURIComponent(addresses[0]!)}&code=${offer.code}`;
+      const link = `synor-fleet://join?address=${encodeURIComponent(addresses[0])}&code=${offer.code}`;
       return ok({ code: offer.code, expiresAt: offer.expiresAt, addresses, link });
     },
 

@@ -22,13 +22,12 @@ export type Announce = (name: string, port: number, logger: Logger) => Pick<Disc
 export const announceMdns: Announce = (name, port, logger) => new Discovery(name, port, logger);
 
 /** This machine's addresses on its networks (IPv4, not loopback), where a peer can reach `port`. */
-export function lanAddresses(port: number): string[] {
-  const found = Object.values(networkInterfaces())
-    .flat()
-    .filter((net) => net !== undefined && net.family === 'IPv4' && !net.internal)
-    .map((net) => `${net!.address}:${port}`);
+export function lanAddresses(port: number): [string, ...string[]] {
+  const [first, ...rest] = Object.values(networkInterfaces()).flatMap((nets) =>
+    (nets ?? []).flatMap((net) => (net.family === 'IPv4' && !net.internal ? [`${net.address}:${port}`] : [])),
+  );
   // A machine without a network still pairs agents on itself (and tests do).
-  return found.length > 0 ? found : [`127.0.0.1:${port}`];
+  return first === undefined ? [`127.0.0.1:${port}`] : [first, ...rest];
 }
 
 export class FleetDoor {

@@ -25,12 +25,12 @@ export function eitherPath(
         // A member met through the broker is not reachable directly: the reason is the broker, and says so.
         return !sent.ok && sent.error.code === 'UNREACHABLE' && broker.wanted ? BROKER_DOWN : sent;
       }
-      const order = viaBroker.has(frame.to) ? [broker, direct] : [direct, broker];
-      let sent = await order[0]!.send(address, frame);
-      let by = order[0];
+      const [first, second] = viaBroker.has(frame.to) ? [broker, direct] : [direct, broker];
+      let sent = await first.send(address, frame);
+      let by = first;
       if (!sent.ok && sent.error.code === 'UNREACHABLE') {
-        sent = await order[1]!.send(address, frame);
-        by = order[1];
+        sent = await second.send(address, frame);
+        by = second;
       }
       // Whichever path got an answer (a refusal is one too) goes first next time.
       if (sent.ok || sent.error.code !== 'UNREACHABLE') {
