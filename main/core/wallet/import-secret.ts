@@ -33,8 +33,9 @@ export async function openKeystore(
 export async function keyFromSecret(secret: ImportSecret, decrypt: (json: string, passphrase: string) => Promise<Wallet>): Promise<Wallet> {
   if (secret.kind === 'keystore') {
     const parsed = parseKeystoreText(secret.json);
-    if (!parsed.ok) throw new WalletError('BAD_BACKUP', `That file is not a wallet backup this app can open: ${parsed.reason}.`);
-    return decrypt(parsed.json, secret.passphrase);
+    if (!parsed.ok)
+      throw new WalletError(parsed.error.code, `That file is not a wallet backup this app can open: ${parsed.error.message}.`);
+    return decrypt(parsed.value.json, secret.passphrase);
   }
   if (secret.kind === 'phrase') return keyFromPhrase(secret.phrase);
   try {

@@ -41,5 +41,5 @@ export async function readKeystore(file: string): Promise<KeystoreRead> {
     return { status: 'damaged', reason: 'its checksum does not match (some bytes changed)' };
   }
   const checked = parseKeystore(keystore);
-  return checked.ok ? { status: 'ok', json: checked.json, address: checked.address } : { status: 'damaged', reason: checked.reason };
+  return checked.ok ? { status: 'ok', ...checked.value } : { status: 'damaged', reason: checked.error.message };
 }

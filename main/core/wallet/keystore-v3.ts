@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fail, ok, type Failure, type Result } from '../../common/result.js';
 
 /**
  * The Web3 Secret Storage (V3 keystore) format, as geth, MetaMask, MyEtherWallet, Foundry and ethers write it: this
@@ -50,25 +51,31 @@ const KeystoreSchema = z.object({
   Crypto: CryptoSchema.optional(),
 });
 
-function tooCostly(crypto: Crypto): string | undefined {
+/** Why a keystore is refused, in words that follow "That file is not a wallet backup this app can open: ". */
+type Refused = { ok: false; error: Failure<'BAD_BACKUP'> };
+const refused = (message: string): Refused => fail('BAD_BACKUP', message);
+
+/** Why opening a keystore would cost more than this app allows, or null when it would not. */
+function tooCostly(crypto: Crypto): Refused | null {
   if (crypto.kdf === 'pbkdf2')
-    return crypto.kdfparams.c > MAX_PBKDF2_ROUNDS ? 'it asks for more key rounds than this app allows' : undefined;
+    return crypto.kdfparams.c > MAX_PBKDF2_ROUNDS ? refused('it asks for more key rounds than this app allows') : null;
   const { n, r, p } = crypto.kdfparams;
-  if (n * r > MAX_SCRYPT_MEMORY) return 'opening it would need more memory than this app allows';
-  return n * r * p > MAX_SCRYPT_WORK ? 'opening it would take longer than this app allows' : undefined;
+  if (n * r > MAX_SCRYPT_MEMORY) return refused('opening it would need more memory than this app allows');
+  return n * r * p > MAX_SCRYPT_WORK ? refused('opening it would take longer than this app allows') : null;
 }
 
-export type ParsedKeystore = { ok: true; json: string; address: string | undefined } | { ok: false; reason: string };
+/** On success `json` is the keystore to decrypt, with only the fields that count. */
+export type ParsedKeystore = Result<{ json: string; address: string | undefined }, 'BAD_BACKUP'>;
 
-/** `value`: a parsed JSON value. On success `json` is the keystore to decrypt, with only the fields that count. */
+/** `value`: a parsed JSON value. */
 export function parseKeystore(value: unknown): ParsedKeystore {
   const parsed = KeystoreSchema.safeParse(value);
   const crypto = parsed.success ? (parsed.data.crypto ?? parsed.data.Crypto) : undefined;
-  if (!parsed.success || !crypto) return { ok: false, reason: 'it is not a complete V3 keystore' };
+  if (!parsed.success || !crypto) return refused('it is not a complete V3 keystore');
   const costly = tooCostly(crypto);
-  if (costly) return { ok: false, reason: costly };
+  if (costly) return costly;
   const { address } = parsed.data;
-  return { ok: true, json: JSON.stringify({ version: 3, ...(address ? { address } : {}), crypto }), address };
+  return ok({ json: JSON.stringify({ version: 3, ...(address ? { address } : {}), crypto }), address });
 }
 
 /** The text of a backup file, as pasted or picked by the user. */
@@ -76,6 +83,6 @@ export function parseKeystoreText(text: string): ParsedKeystore {
   try {
     return parseKeystore(JSON.parse(text));
   } catch {
-    return { ok: false, reason: 'it is not a wallet backup file (not JSON)' };
+    return refused('it is not a wallet backup file (not JSON)');
   }
 }
