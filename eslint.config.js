@@ -1,4 +1,5 @@
 // Layering is enforced here, not hoped for: test/unit/layering.test.ts proves each rule fires on a fixture.
+import eslintComments from '@eslint-community/eslint-plugin-eslint-comments/configs';
 import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
@@ -31,6 +32,39 @@ const reasonAsText = [
   selector,
   message: 'A reason is a coded value: Failure<Code> | null, not string | null (docs/ARCHITECTURE.md, "Errors").',
 }));
+
+/**
+ * Type escapes in production code (issue 31): no `!`, no cast but `as const`, every switch over a union covers every
+ * member, and a disable says why. Tests may keep theirs. Only the switch rule needs type information; it comes from
+ * the two tsconfigs (projectService would look for a tsconfig.json, which this repo does not have).
+ */
+const CHECKED = ['renderer/src'];
+const typeEscapes = [
+  {
+    files: CHECKED.flatMap((folder) => [`${folder}/**/*.ts`, `${folder}/**/*.svelte`]),
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/consistent-type-assertions': ['error', { assertionStyle: 'never' }],
+    },
+  },
+  {
+    files: CHECKED.map((folder) => `${folder}/**/*.ts`),
+    languageOptions: {
+      parserOptions: { project: ['./tsconfig.node.json', './tsconfig.web.json'], tsconfigRootDir: import.meta.dirname },
+    },
+    rules: { '@typescript-eslint/switch-exhaustiveness-check': 'error' },
+  },
+  eslintComments.recommended,
+  { rules: { '@eslint-community/eslint-comments/require-description': 'error' } },
+];
+
+/** A schema in main/common parses a boundary: it says what crosses it, so no z.unknown()/z.any() (a two-step parse disables it, saying why). */
+const opaqueSchema = [
+  {
+    selector: "CallExpression[callee.object.name='z'][callee.property.name=/^(unknown|any)$/]",
+    message: 'Say what crosses the boundary: a schema in main/common takes no z.unknown() or z.any().',
+  },
+];
 
 /** What a folder may not import: `paths` are packages, `patterns` are specifier patterns; `syntax`: more it may not write. */
 const layer = (files, paths, patterns, { allowIpcRenderer = false, syntax = [] } = {}) => {
@@ -163,6 +197,7 @@ export default tseslint.config(
       outward('preload'),
       outward('renderer'),
     ],
+    { syntax: opaqueSchema },
   ),
   layer(['main/core/**'], [electronBan], coreOutward, { syntax: reasonAsText }),
   ...Object.keys(CORE_FOLDERS).map((folder) =>
@@ -181,6 +216,15 @@ export default tseslint.config(
   ),
   layer(['main/electron/**'], [ipcRendererBan], [outward('preload'), outward('renderer')]),
   layer(['main/preload/**'], [], [outward('core'), outward('electron'), outward('renderer')], { allowIpcRenderer: true }),
+  // Small modules with one job, and functions that fit in a reader's head (issue 31): production code only; a test
+  // file may hold a long table of cases. Blank lines and comments are not counted.
+  {
+    files: ['main/**', 'renderer/src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }],
+    },
+  },
   // A hung test fails alone, and soon: Node 20's --test-timeout bounds a whole file, not each test in it.
   {
     files: ['test/**/*.test.ts'],
@@ -207,4 +251,5 @@ export default tseslint.config(
       { group: ['node:*'], message: 'The renderer runs in a browser.' },
     ],
   ),
+  ...typeEscapes,
 );

@@ -1,11 +1,37 @@
-// Proves every layering rule in eslint.config.js fires on a fixture that breaks it, and stays quiet where the import is allowed.
+// Proves every layering rule in eslint.config.js (and the size limits) fires on a fixture that breaks it, and stays quiet
+// where the code is allowed.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { ESLint } from 'eslint';
 import { ROOT } from '../helpers/headless.js';
 
-const eslint = new ESLint({ cwd: ROOT });
+// A fixture pretends to live at <folder>/fixture.ts, which no tsconfig holds: the type-aware rules take its types from
+// a default project instead of the tsconfigs eslint.config.js names.
+const FIXTURE_PATHS = [
+  'main/*/fixture.ts',
+  'main/*/*/fixture.ts',
+  'renderer/src/fixture.ts',
+  'renderer/src/*/fixture.ts',
+  'scripts/fixture.ts',
+];
+const eslint = new ESLint({
+  cwd: ROOT,
+  overrideConfig: {
+    files: FIXTURE_PATHS,
+    languageOptions: {
+      parserOptions: {
+        project: null,
+        // one fixture file per pretend folder, each opened once: a few dozen small files
+        projectService: {
+          allowDefaultProject: FIXTURE_PATHS,
+          defaultProject: 'tsconfig.node.json',
+          maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 100,
+        },
+      },
+    },
+  },
+});
 
 /** [fixture, where it pretends to live, the rule that must fire or null for "allowed"] */
 const cases: [string, string, string | null][] = [
@@ -77,6 +103,30 @@ const cases: [string, string, string | null][] = [
   // options kept in a const count; a function named instead of written out is no options
   ['test-options-in-const', 'test/unit/fixture.test.ts', 'no-restricted-syntax'],
   ['test-options-in-const', 'test/unit/fixture.test.ts', 'no-restricted-syntax'],
+  // production code: no function over 100 lines and no file over 400, blank lines and comments not counted; tests may
+  ['function-over-100-lines', 'main/core/fixture.ts', 'max-lines-per-function'],
+  ['function-over-100-lines', 'main/devnet/fixture.ts', 'max-lines-per-function'],
+  ['function-over-100-lines', 'renderer/src/lib/fixture.ts', 'max-lines-per-function'],
+  ['function-of-100-lines', 'main/core/fixture.ts', null],
+  ['function-over-100-lines', 'test/unit/fixture.test.ts', null],
+  ['file-over-400-lines', 'main/core/network/fixture.ts', 'max-lines'],
+  ['file-over-400-lines', 'renderer/src/lib/fixture.ts', 'max-lines'],
+  ['file-of-400-lines', 'main/core/network/fixture.ts', null],
+  ['file-over-400-lines', 'test/integration/fixture.test.ts', null],
+  // type escapes in production code: no `!`, no cast but `as const`, a disable says why, every switch is exhaustive
+  ['escape-non-null', 'renderer/src/fixture.ts', '@typescript-eslint/no-non-null-assertion'],
+  ['escape-non-null', 'test/unit/fixture.test.ts', null],
+  ['escape-cast', 'renderer/src/fixture.ts', '@typescript-eslint/consistent-type-assertions'],
+  ['escape-cast', 'scripts/fixture.ts', null],
+  ['escape-as-const', 'renderer/src/fixture.ts', null],
+  ['escape-disable-without-reason', 'renderer/src/fixture.ts', '@eslint-community/eslint-comments/require-description'],
+  ['escape-disable-with-reason', 'renderer/src/fixture.ts', null],
+  ['switch-not-exhaustive', 'renderer/src/fixture.ts', '@typescript-eslint/switch-exhaustiveness-check'],
+  ['switch-exhaustive', 'renderer/src/fixture.ts', null],
+  // a schema in main/common says what crosses the boundary
+  ['schema-unknown', 'main/common/fixture.ts', 'no-restricted-syntax'],
+  ['schema-any', 'main/common/fixture.ts', 'no-restricted-syntax'],
+  ['schema-unknown', 'main/core/fixture.ts', null],
 ];
 
 for (const [fixture, filePath, rule] of cases) {

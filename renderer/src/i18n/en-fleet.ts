@@ -80,7 +80,7 @@ export const fleetText = {
   pauseFor: 'Pause for',
   pause: 'Pause',
   endPause: 'End pause',
-  pauses: { '3600000': '1 hour', '14400000': '4 hours', '43200000': '12 hours', '86400000': '1 day' } as Record<string, string>,
+  pauses: { '3600000': '1 hour', '14400000': '4 hours', '43200000': '12 hours', '86400000': '1 day' } satisfies Record<string, string>,
   profile: 'Settings profile',
   applyProfile: 'Apply profile',
   sending: 'Sending…',

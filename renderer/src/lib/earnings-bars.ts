@@ -62,7 +62,7 @@ export function axisLabels(
   const out: { index: number; x: number }[] = [];
   let limit = right;
   for (let i = labels.length - 1; i >= 0; i -= every) {
-    const half = width(labels[i]!) / 2;
+    const half = width(labels[i] ?? '') / 2;
     const x = Math.min(right - half, Math.max(left + half, left + i * slot + slot / 2));
     if (x + half > limit) continue;
     out.push({ index: i, x });

@@ -26,6 +26,7 @@ export function chooseLocale(search: string, languages: readonly string[]): stri
   return FALLBACK;
 }
 
+// eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- this also runs in Node's unit tests, which have no location or navigator
 const page = globalThis as { location?: { search: string }; navigator?: { languages?: readonly string[] } };
 
 export const locale = chooseLocale(page.location?.search ?? '', page.navigator?.languages ?? []);

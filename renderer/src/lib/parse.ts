@@ -11,20 +11,24 @@ export const failure = (code: AgentError['code'], message: string): { ok: false;
   error: { code, message },
 });
 
+/** A field of what arrived, if it is an object that has one. */
+const field = (reply: unknown, name: string): unknown =>
+  typeof reply === 'object' && reply !== null && name in reply ? Reflect.get(reply, name) : undefined;
+
 /**
  * Every reply is parsed with the contract's schemas, as the agent parses what it receives: a reply of the wrong
  * shape (a different agent version) becomes an error the page can show, never a half-read object.
  */
 export function parseReply<C extends CommandName>(cmd: C, reply: unknown): Result<CommandResult<C>> {
-  if (typeof reply === 'object' && reply !== null && (reply as { ok?: unknown }).ok === false) {
-    const error = AgentErrorSchema.safeParse((reply as { error?: unknown }).error);
+  if (field(reply, 'ok') === false) {
+    const error = AgentErrorSchema.safeParse(field(reply, 'error'));
     return error.success
       ? { ok: false, error: error.data }
       : failure('INTERNAL', 'The agent answered with an error this page cannot read.');
   }
-  const value = commands[cmd].result.safeParse((reply as { value?: unknown } | null)?.value);
+  const value = commands[cmd].result.safeParse(field(reply, 'value'));
   return value.success
-    ? // Parsed by the schema of `cmd` itself; TypeScript cannot tie an indexed schema's output back to C.
+    ? // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- parsed by the schema of `cmd` itself; TypeScript cannot tie an indexed schema's output back to C
       { ok: true, value: value.data as CommandResult<C> }
     : failure(
         'INTERNAL',

@@ -14,7 +14,7 @@ export interface Route {
   params: URLSearchParams;
 }
 
-const isView = (name: string): name is View => (VIEWS as readonly string[]).includes(name);
+const isView = (name: string): name is View => VIEWS.some((view) => view === name);
 
 /**
  * "#/settings/power" → settings, power. No route (an empty address, or the token the headless link carries) is the

@@ -21,19 +21,23 @@ export type SettingValue<P> = P extends `${infer G extends Group}.${infer K}`
 
 const split = (path: string): [keyof Settings, string | undefined] => {
   const [group, key] = path.split('.');
-  return [group as keyof Settings, key]; // a SettingPath's first part is a key of Settings
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a SettingPath's first part is a key of Settings
+  return [group as keyof Settings, key];
 };
 
 /** The value at `path`. */
 export function settingAt<P extends SettingPath<unknown>>(settings: Settings, path: P): SettingValue<P> {
   const [group, key] = split(path);
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- with a key, the path names a group of fields
   const value = key === undefined ? settings[group] : (settings[group] as Record<string, unknown>)[key];
-  return value as SettingValue<P>; // the field at P, by SettingValue's definition
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the field at P, by SettingValue's definition
+  return value as SettingValue<P>;
 }
 
 /** The patch that sets `path` to `value`: a group is sent whole, with its other fields as they are. */
 export function settingPatch<P extends SettingPath<unknown>>(settings: Settings, path: P, value: SettingValue<P>): SettingsPatch {
   const [group, key] = split(path);
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- with a key, the path names a group of fields
   return { [group]: key === undefined ? value : { ...(settings[group] as object), [key]: value } };
 }
 

@@ -28,7 +28,8 @@ export function fieldWords(fields: Record<string, string> | undefined): Record<s
 
 /** One sentence for a failed call: codes with a fixed meaning have the UI's words; others keep the agent's sentence. */
 export function errorWords(error: AgentError): string {
-  const fixed = (t.errors.codes as Partial<Record<AgentError['code'], string>>)[error.code];
+  const codes: Partial<Record<AgentError['code'], string>> = t.errors.codes;
+  const fixed = codes[error.code];
   return fixed ?? (SCHEMA_TEXT.test(error.message) ? t.errors.generic : error.message);
 }
 

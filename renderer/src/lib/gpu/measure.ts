@@ -23,6 +23,7 @@ function upload(s: GpuSession, pipeline: GPUComputePipeline, problem: Problem): 
     return buffer;
   };
   const fill = (buffer: GPUBuffer, data: ArrayBufferView) => {
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the page's typed arrays are never on a SharedArrayBuffer; writeBuffer's type wants an ArrayBuffer
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
     if (bytes.byteLength % 4 === 0) return device.queue.writeBuffer(buffer, 0, bytes);
     // writeBuffer wants a multiple of 4 bytes, which an odd count of f16 is not.
@@ -175,8 +176,8 @@ export async function measureKernel(s: GpuSession, kernel: Kernel, options: Meas
     const perRun: number[] = [];
     for (let i = 0; i < options.samples; i++) perRun.push((await time(s, picked.job, runsPerSample)) / runsPerSample);
     perRun.sort((x, y) => x - y);
-    const medianMs = perRun[Math.floor(perRun.length / 2)] as number;
-    const bestMs = perRun[0] as number;
+    const medianMs = perRun[Math.floor(perRun.length / 2)] ?? NaN;
+    const bestMs = perRun[0] ?? NaN;
     const rate = (ms: number) => picked.work / Math.max(ms, 1e-6) / SCALE[kernel.unit];
     return {
       value: rate(medianMs),

@@ -20,11 +20,12 @@ export interface Problem {
 const MAX_GROUPS = 1024;
 
 function dims<K extends string>(size: Size, names: readonly K[]): Record<K, number> {
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the loop below sets every name or throws
   const out = {} as Record<K, number>;
   for (const name of names) {
     const value = size[name];
-    if (!Number.isInteger(value) || (value as number) < 1) throw new RangeError(`size.${name} must be a positive integer`);
-    out[name] = value as number;
+    if (value === undefined || !Number.isInteger(value) || value < 1) throw new RangeError(`size.${name} must be a positive integer`);
+    out[name] = value;
   }
   return out;
 }

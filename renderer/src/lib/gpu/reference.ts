@@ -74,7 +74,7 @@ export function matmulReference(
       let sum = 0;
       let abs = 0;
       for (let k = 0; k < K; k++) {
-        const p = (a[i * K + k] as number) * (b[k * N + j] as number);
+        const p = (a[i * K + k] ?? NaN) * (b[k * N + j] ?? NaN);
         sum += p;
         abs += Math.abs(p);
       }
@@ -91,8 +91,8 @@ export function streamReference(a: Float32Array, b: Float32Array | null, s: numb
   const allowed = new Float64Array(a.length);
   const g = gamma(2, UNIT_ROUNDOFF.f32);
   for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b ? s * (b[i] as number) : 0;
+    const x = a[i] ?? NaN;
+    const y = b ? s * (b[i] ?? NaN) : 0;
     values[i] = x + y;
     allowed[i] = b ? g * (Math.abs(x) + Math.abs(y)) : 0;
   }
@@ -125,8 +125,8 @@ export function compare(actual: ArrayLike<number>, expected: Expected): Comparis
   let mismatches = Math.abs(actual.length - n);
   let maxAbsError = 0;
   for (let i = 0; i < Math.min(n, actual.length); i++) {
-    const error = Math.abs((actual[i] as number) - (expected.values[i] as number));
-    if (!(error <= (expected.allowed[i] as number))) mismatches++;
+    const error = Math.abs((actual[i] ?? NaN) - (expected.values[i] ?? NaN));
+    if (!(error <= (expected.allowed[i] ?? NaN))) mismatches++;
     maxAbsError = Math.max(maxAbsError, Number.isNaN(error) ? Number.MAX_VALUE : Math.min(error, Number.MAX_VALUE));
   }
   return { elements: n, mismatches, maxAbsError };
@@ -137,7 +137,7 @@ export function f32ToF16Bits(value: number): number {
   const f = new Float32Array(1);
   const u = new Uint32Array(f.buffer);
   f[0] = value;
-  const x = u[0] as number;
+  const x = u[0] ?? 0;
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -185,7 +185,7 @@ export function packInt8(values: Int8Array, rows: number, cols: number, along: '
     for (let c = 0; c < cols; c++) {
       const kIndex = along === 'cols' ? c : r;
       const word = along === 'cols' ? r * kw + (c >> 2) : (r >> 2) * cols + c;
-      words[word] = ((words[word] as number) | (((values[r * cols + c] as number) & 0xff) << (8 * (kIndex & 3)))) >>> 0;
+      words[word] = ((words[word] ?? 0) | (((values[r * cols + c] ?? 0) & 0xff) << (8 * (kIndex & 3)))) >>> 0;
     }
   }
   return { words, count: kw };

@@ -25,6 +25,7 @@ export interface GpuSession {
   pipelines: Map<Kernel, Promise<GPUComputePipeline>>;
 }
 
+// eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a browser without WebGPU (and Node, in unit tests) has no navigator.gpu, which the GPU types say is always there
 export const browserGpu = (): GPU | undefined => (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
 
 function describeAdapter(adapter: GPUAdapter, gpu: GPU): AdapterInfo {
