@@ -16,6 +16,7 @@ import { FLEET_ALERT_CASES } from './cases-fleet-alerts.js';
 import { FLEET_BROKER_CASES } from './cases-fleet-broker.js';
 import { LEASING_CASES } from './cases-leasing.js';
 import { LEDGER_CASES } from './cases-ledger.js';
+import { LEDGER_QUERY_CASES } from './cases-ledger-queries.js';
 import { LOCK_CASES } from './cases-lock.js';
 import { NETWORK_CASES } from './cases-networks.js';
 import { WORK_CASES } from './cases-work.js';
@@ -45,4 +46,5 @@ export const CASES: SoakCase[] = [
   ...FLEET_ALERT_CASES,
   ...FLEET_BROKER_CASES,
   ...LEDGER_CASES,
+  ...LEDGER_QUERY_CASES,
 ];
