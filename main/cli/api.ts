@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { commands, type CommandArgs, type CommandName, type CommandResult } from '../common/contract.js';
+import { fieldOf } from '../common/keys.js';
 import { HTTP_TOKEN_ROTATE_PATH, TokenRotatedSchema, type TokenRotated } from '../common/local-api.js';
 import { AgentErrorSchema, type AgentError } from '../common/result.js';
 import { HTTP_RPC_PATH } from '../common/wire.js';
@@ -43,15 +44,14 @@ async function post<T>(api: LocalApi, path: string, body: unknown, schema: z.Zod
     });
     reply = await response.json().catch(() => undefined);
   } catch (error) {
-    const timedOut = (error as Error).name === 'TimeoutError';
+    const timedOut = fieldOf(error, 'name') === 'TimeoutError';
     return {
       kind: 'unreachable',
       message: timedOut ? 'The agent did not answer in time. Check that it is not stuck, then try again.' : NOT_RUNNING,
     };
   }
-  const said = reply as { ok?: unknown; value?: unknown; error?: unknown } | undefined;
-  if (said?.ok === false) {
-    const error = AgentErrorSchema.safeParse(said.error);
+  if (fieldOf(reply, 'ok') === false) {
+    const error = AgentErrorSchema.safeParse(fieldOf(reply, 'error'));
     if (!error.success) return unreadable;
     if (error.data.code !== 'UNAUTHORIZED') return { kind: 'refused', error: error.data };
     // The kept token no longer opens the agent: a rotation by hand, or another agent on the kept port.
@@ -60,7 +60,7 @@ async function post<T>(api: LocalApi, path: string, body: unknown, schema: z.Zod
       error: { code: 'UNAUTHORIZED', message: 'The agent refused the saved token. Restart the agent, then try again.' },
     };
   }
-  const value = schema.safeParse(said?.value);
+  const value = schema.safeParse(fieldOf(reply, 'value'));
   return value.success ? { kind: 'ok', value: value.data } : unreadable;
 }
 
@@ -73,6 +73,7 @@ const unreadable: Outcome<never> = {
 };
 
 export const callAgent = <C extends CommandName>(api: LocalApi, cmd: C, args: CommandArgs<C>): Promise<Outcome<CommandResult<C>>> =>
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the schema of `cmd` itself; TypeScript cannot tie an indexed schema's output back to C
   post(api, HTTP_RPC_PATH, { cmd, args }, commands[cmd].result as unknown as z.ZodType<CommandResult<C>>);
 
 export const rotateToken = (api: LocalApi): Promise<Outcome<TokenRotated>> => post(api, HTTP_TOKEN_ROTATE_PATH, {}, TokenRotatedSchema);

@@ -29,8 +29,7 @@ async function pause([what, ...rest]: string[], ctx: Context): Promise<Reply> {
 /** `a.b.c` in `settings`, or undefined where there is no such setting. */
 const at = (settings: unknown, path: string[]): unknown =>
   path.reduce<unknown>(
-    (node, key) =>
-      node !== null && typeof node === 'object' && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined,
+    (node, key) => (node !== null && typeof node === 'object' && Object.hasOwn(node, key) ? Reflect.get(node, key) : undefined),
     settings,
   );
 
@@ -48,7 +47,11 @@ function parsePair(pair: string): [string[], unknown] | undefined {
   return [pair.slice(0, eq).split('.'), value];
 }
 
-/** Nested groups are replaced whole by a patch (common/settings.ts), so a dotted key changes its copy of the group. */
+/**
+ * Nested groups are replaced whole by a patch (common/settings.ts), so a dotted key changes its copy of the group.
+ * Every path was checked against the current settings first, and the agent parses the patch with its schema.
+ */
+/* eslint-disable @typescript-eslint/consistent-type-assertions, @typescript-eslint/no-non-null-assertion -- each path names a setting (checked by the caller), so its parent is a group */
 function patchFor(current: Settings, pairs: [string[], unknown][]): SettingsPatch {
   const patch: Record<string, unknown> = {};
   for (const [path, value] of pairs) {
@@ -63,6 +66,7 @@ function patchFor(current: Settings, pairs: [string[], unknown][]): SettingsPatc
   }
   return patch as SettingsPatch;
 }
+/* eslint-enable @typescript-eslint/consistent-type-assertions, @typescript-eslint/no-non-null-assertion -- patchFor ends here */
 
 const unknownSetting = (key: string): Reply => usage(`There is no setting called "${key}". \`synor settings get\` lists them.`);
 
@@ -80,7 +84,7 @@ async function settings([verb, ...rest]: string[], ctx: Context): Promise<Reply>
   const pairs = rest.map(parsePair);
   if (pairs.length === 0 || pairs.some((pair) => pair === undefined))
     return usage('Say `synor settings set key=value`, as in `synor settings set cpuSharePercent=40`.');
-  const parsed = pairs as [string[], unknown][];
+  const parsed = pairs.filter((pair) => pair !== undefined);
   // A key that is not there may still be a new entry of a map (gpus.<id>): its group must exist.
   const known = (path: string[]): boolean => {
     const parent = at(current.value, path.slice(0, -1));

@@ -1,4 +1,5 @@
 import type { FleetCommand, FleetStatus } from '../common/fleet.js';
+import { fieldOf } from '../common/keys.js';
 import { parseDuration } from './duration.js';
 import { ask, EXIT, reply, usage, type Context, type Reply } from './reply.js';
 import { showCommandResults, showMember, showOffer, showFleet } from './show-fleet.js';
@@ -13,7 +14,8 @@ function pick(status: FleetStatus, named: string): { id: string } | { problem: s
   const matches = status.peers.filter(
     (peer) => peer.id === named || (named.length >= 8 && peer.id.startsWith(named)) || peer.name === named,
   );
-  if (matches.length === 1) return { id: matches[0]!.id };
+  const [only] = matches;
+  if (matches.length === 1 && only) return { id: only.id };
   return {
     problem:
       matches.length === 0
@@ -42,15 +44,18 @@ async function send(command: FleetCommand, words: string[], ctx: Context): Promi
   if ('done' in chosen) return chosen.done;
   const sent = reply(await ask(ctx, 'fleetCommand', { ids: chosen.ids, command }), showCommandResults);
   // One machine that did not take it makes the whole command a refusal for a script; the lines say which.
-  const results = (sent.json as { results?: { ok: boolean }[] } | undefined)?.results;
-  return sent.exit === EXIT.ok && results?.some((result) => !result.ok) ? { ...sent, exit: EXIT.refused } : sent;
+  const results = fieldOf(sent.json, 'results');
+  return sent.exit === EXIT.ok && Array.isArray(results) && results.some((result) => !fieldOf(result, 'ok'))
+    ? { ...sent, exit: EXIT.refused }
+    : sent;
 }
 
 async function revoke(words: string[], ctx: Context): Promise<Reply> {
-  if (words.length !== 1) return usage('Say `synor fleet revoke <id>` (`synor fleet list` shows the ids).');
+  const [named] = words;
+  if (words.length !== 1 || named === undefined) return usage('Say `synor fleet revoke <id>` (`synor fleet list` shows the ids).');
   const status = await ask(ctx, 'fleetStatus', {});
   if (status.kind !== 'ok') return reply(status, () => '');
-  const found = pick(status.value, words[0]!);
+  const found = pick(status.value, named);
   if ('problem' in found) return usage(found.problem);
   return reply(await ask(ctx, 'fleetRevoke', { id: found.id }), showMember);
 }
@@ -80,6 +85,7 @@ export async function fleet([verb, ...rest]: string[], ctx: Context): Promise<Re
       if (ms === undefined) return usage('Say how long, as in `synor fleet pause 2h --all`; `synor fleet pause off --all` resumes.');
       return send({ type: 'pause', ms }, words, ctx);
     }
+    case undefined:
     default:
       return usage(HOW);
   }

@@ -63,11 +63,11 @@ export function showDevices(snapshot: HardwareSnapshot | null): string {
 export const showValue = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /** Every setting as `path = value`, groups opened one level per dot. */
-export function showSettings(settings: Record<string, unknown>, prefix = ''): string {
+export function showSettings(settings: object, prefix = ''): string {
   return Object.entries(settings)
-    .map(([key, value]) =>
+    .map(([key, value]: [string, unknown]) =>
       value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? showSettings(value as Record<string, unknown>, `${prefix}${key}.`)
+        ? showSettings(value, `${prefix}${key}.`)
         : `${prefix}${key} = ${showValue(value)}`,
     )
     .filter((line) => line !== '')

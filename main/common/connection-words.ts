@@ -1,9 +1,11 @@
+import { fieldOf } from './keys.js';
+
 /**
  * What stopped a connection (a download, a call to the coordinator, the chain or a broker), in plain words: never an
  * error code such as ECONNREFUSED. An error without a code (an address refused before connecting, say) says itself.
  */
 export function connectionWords(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = fieldOf(error, 'code');
   if (code === 'ECONNREFUSED') return 'the server refused the connection';
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return 'the connection was cut';
   if (code === 'ETIMEDOUT') return 'the server did not answer';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keysOf } from './keys.js';
 import { PRESETS, SettingsPatchSchema, SettingsSchema } from './settings.js';
 import { DeviceHistorySchema } from './device-history.js';
 import { fleetCommands } from './fleet.js';
@@ -21,7 +22,7 @@ export const commands = {
   setShare: { args: z.object({ on: z.boolean() }).strict(), result: AgentStateSchema },
   getSettings: { args: NoArgs, result: SettingsSchema },
   updateSettings: { args: SettingsPatchSchema, result: SettingsSchema },
-  applyPreset: { args: z.object({ name: z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS]) }).strict(), result: SettingsSchema },
+  applyPreset: { args: z.object({ name: z.enum(keysOf(PRESETS)) }).strict(), result: SettingsSchema },
   getActivity: { args: NoArgs, result: z.array(ActivityEntrySchema) },
   getHardware: { args: NoArgs, result: HardwareSnapshotSchema.nullable() },
   /** Starts a CPU re-measure; progress and the result arrive in state events. */
@@ -56,6 +57,7 @@ export type CommandName = keyof typeof commands;
 export type CommandArgs<C extends CommandName> = z.input<(typeof commands)[C]['args']>;
 export type CommandResult<C extends CommandName> = z.output<(typeof commands)[C]['result']>;
 
+// eslint-disable-next-line no-restricted-syntax -- two steps: the command's own schema parses args once cmd is known (agent-commands.ts)
 export const RequestSchema = z.object({ cmd: z.string().max(64), args: z.unknown().optional() }).strict();
 
 export const isCommandName = (cmd: string): cmd is CommandName => Object.hasOwn(commands, cmd);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keysOf } from './keys.js';
 import { EarningsBucketSchema, WeiRangeSchema } from './network.js';
 import { PRESETS, WeekGridSchema } from './settings.js';
 
@@ -71,7 +72,7 @@ export const FleetCommandSchema = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('profile'),
-      preset: z.enum(Object.keys(PRESETS) as [keyof typeof PRESETS]).optional(),
+      preset: z.enum(keysOf(PRESETS)).optional(),
       sharing: z.boolean().optional(),
       schedule: z.object({ enabled: z.boolean(), week: WeekGridSchema }).strict().optional(),
     })
@@ -141,6 +142,7 @@ export const EnvelopeSchema = z
     at: z.number().int().nonnegative(),
     id: B64(22, 22),
     re: B64(22, 22).optional(),
+    // eslint-disable-next-line no-restricted-syntax -- two steps: the body is parsed as a Request or a Reply once the box is opened and its kind known
     body: z.unknown(),
   })
   .strict();

@@ -42,8 +42,8 @@ export const fail = <C extends string>(code: C, message: string, fields?: Record
 /** What went wrong, as one line of text: an Error's message, or the thrown value itself. */
 export const errorText = (error: unknown, max = 500): string =>
   String(error instanceof Error ? error.message : error)
-    .split('\n')[0]!
-    .slice(0, max);
+    .split('\n')[0]
+    ?.slice(0, max) ?? '';
 
 /** Turns zod issues into the `fields` map the UI shows next to each input. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {

@@ -135,6 +135,7 @@ export type Settings = z.infer<typeof SettingsSchema>;
 type Undefaulted<T extends z.ZodRawShape> = { [K in keyof T]: T[K] extends z.ZodDefault<infer Inner> ? Inner : T[K] };
 /** A field's default is for files written before it existed: in a patch it would undo the user's value. */
 const undefaulted = <T extends z.ZodRawShape>(shape: T): Undefaulted<T> =>
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- each field of the shape, its default taken off: Undefaulted's definition
   Object.fromEntries(
     Object.entries(shape).map(([key, field]) => [key, field instanceof z.ZodDefault ? field.unwrap() : field]),
   ) as Undefaulted<T>;

@@ -33,8 +33,10 @@ const EVENTS: Record<string, SessionEvent> = {
 export const electronSession = (monitor: Pick<PowerMonitor, 'on' | 'off'>): SessionEvents => ({
   subscribe(listener) {
     const handlers = Object.entries(EVENTS).map(([name, event]) => [name, () => listener(event)] as const);
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- each name is a powerMonitor event (EVENTS' keys), whose overloads take one literal at a time
     for (const [name, handler] of handlers) monitor.on(name as 'suspend', handler);
     return () => {
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- as in subscribe
       for (const [name, handler] of handlers) monitor.off(name as 'suspend', handler);
     };
   },

@@ -19,6 +19,7 @@ import {
 import { autoUpdater } from 'electron-updater';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { commands } from '../common/contract.js';
 import type { EarningsBucket } from '../common/network.js';
 import type { Agent } from '../core/agent.js';
 import { updateTell } from '../core/notices/tell.js';
@@ -85,7 +86,8 @@ async function earnedToday(agent: Agent): Promise<EarningsBucket | null> {
     cmd: 'getEarnings',
     args: { fromMs: midnight.getTime(), ...(network ? { network } : {}) },
   });
-  return result.ok ? (result.value as { total: EarningsBucket }).total : null;
+  const summary = result.ok ? commands.getEarnings.result.safeParse(result.value) : null;
+  return summary?.success ? summary.data.total : null;
 }
 
 function followTray(agent: Agent, restartToUpdate: () => void): { refresh(): void; setUpdate(version: string): void } {

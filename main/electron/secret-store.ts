@@ -1,5 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errnoCode } from '../common/errno.js';
 import type { SafeStorage } from 'electron';
 import { writeFileAtomic } from '../core/fs/atomic.js';
 import { storeUnavailable, type SecretStore, type StoreUnavailable } from '../core/wallet/secret-store.js';
@@ -38,7 +39,7 @@ export class SafeStorageStore implements SecretStore {
     try {
       data = await readFile(this.file(account), 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (errnoCode(error) === 'ENOENT') return null;
       throw error;
     }
     return this.safeStorage.decryptString(Buffer.from(data, 'base64'));

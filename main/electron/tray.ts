@@ -46,9 +46,10 @@ const clock = (ms: number): string => new Date(ms).toLocaleTimeString([], { hour
 
 export function trayMenu(view: TrayView, actions: TrayActions): MenuItemConstructorOptions[] {
   const { state, now } = view;
-  const paused = view.pausedUntil !== null && view.pausedUntil > now;
+  const { pausedUntil } = view;
+  const paused = pausedUntil !== null && pausedUntil > now;
   const pauses: MenuItemConstructorOptions[] = paused
-    ? [{ label: `Resume now (paused until ${clock(view.pausedUntil!)})`, click: () => actions.pauseUntil(null) }]
+    ? [{ label: `Resume now (paused until ${clock(pausedUntil)})`, click: () => actions.pauseUntil(null) }]
     : [
         { label: 'Pause for 1 hour', enabled: state.sharing, click: () => actions.pauseUntil(now + HOUR_MS) },
         { label: 'Pause until tomorrow', enabled: state.sharing, click: () => actions.pauseUntil(tomorrow(now)) },

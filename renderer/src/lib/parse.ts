@@ -1,5 +1,6 @@
 /** Parsing what the agent sends, with the contract's own schemas (no DOM here, so it is unit-tested on Node). */
 import { commands, type CommandName, type CommandResult } from '../../../main/common/contract.js';
+import { fieldOf } from '../../../main/common/keys.js';
 import { AgentErrorSchema, type AgentError, type Result } from '../../../main/common/result.js';
 import { AgentEventSchema, type AgentEvent } from '../../../main/common/state.js';
 
@@ -11,22 +12,18 @@ export const failure = (code: AgentError['code'], message: string): { ok: false;
   error: { code, message },
 });
 
-/** A field of what arrived, if it is an object that has one. */
-const field = (reply: unknown, name: string): unknown =>
-  typeof reply === 'object' && reply !== null && name in reply ? Reflect.get(reply, name) : undefined;
-
 /**
  * Every reply is parsed with the contract's schemas, as the agent parses what it receives: a reply of the wrong
  * shape (a different agent version) becomes an error the page can show, never a half-read object.
  */
 export function parseReply<C extends CommandName>(cmd: C, reply: unknown): Result<CommandResult<C>> {
-  if (field(reply, 'ok') === false) {
-    const error = AgentErrorSchema.safeParse(field(reply, 'error'));
+  if (fieldOf(reply, 'ok') === false) {
+    const error = AgentErrorSchema.safeParse(fieldOf(reply, 'error'));
     return error.success
       ? { ok: false, error: error.data }
       : failure('INTERNAL', 'The agent answered with an error this page cannot read.');
   }
-  const value = commands[cmd].result.safeParse(field(reply, 'value'));
+  const value = commands[cmd].result.safeParse(fieldOf(reply, 'value'));
   return value.success
     ? // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- parsed by the schema of `cmd` itself; TypeScript cannot tie an indexed schema's output back to C
       { ok: true, value: value.data as CommandResult<C> }
