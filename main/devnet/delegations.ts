@@ -22,9 +22,14 @@ export const CLOCK_WINDOW_MS = 10 * 60_000;
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 const pairKey = (owner: string, delegate: string): string => `${owner.toLowerCase()}|${delegate.toLowerCase()}`;
 
-function recover(chainId: number, types: Record<string, { name: string; type: string }[]>, value: object, signature: string): string {
+function recover(
+  chainId: number,
+  types: Record<string, { name: string; type: string }[]>,
+  value: Record<string, unknown>,
+  signature: string,
+): string {
   try {
-    return verifyTypedData(eip712Domain(chainId), types, value as Record<string, unknown>, signature);
+    return verifyTypedData(eip712Domain(chainId), types, value, signature);
   } catch {
     return ''; // an unreadable signature is refused like a foreign one
   }

@@ -21,7 +21,8 @@ const MAX_BODY = 32 * 1024 * 1024;
 export async function readBody(req: IncomingMessage): Promise<{ value: unknown; bytes: number }> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const data of req) {
+    const chunk = Buffer.from(data);
     size += chunk.length;
     if (size > MAX_BODY) throw new HttpError(413, 'too-large', `Request bodies are limited to ${MAX_BODY} bytes.`);
     chunks.push(chunk);
@@ -31,7 +32,11 @@ export async function readBody(req: IncomingMessage): Promise<{ value: unknown; 
     try {
       return { value: decodeFrame(body), bytes: size };
     } catch (error) {
-      throw new HttpError(400, 'bad-frame', `The request body is not a valid frame: ${(error as Error).message}`);
+      throw new HttpError(
+        400,
+        'bad-frame',
+        `The request body is not a valid frame: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
   try {

@@ -63,8 +63,15 @@ export async function openPayouts(options: {
 }): Promise<{ payouts: Payouts; earlier: EpochBundle[]; open: Map<string, Receipt[]> }> {
   const { file, signer, logger } = options;
   // `sealed`: every signed epoch, so a device of the same owner can check them before it claims (delegation).
-  const devices = new Map<string, { lastSeq: number; lastIssued: number; earnedWei: bigint; sealed: SignedEpoch[] }>();
-  const deviceOf = (id: string) => devices.get(id) ?? devices.set(id, { lastSeq: 0, lastIssued: 0, earnedWei: 0n, sealed: [] }).get(id)!;
+  type Device = { lastSeq: number; lastIssued: number; earnedWei: bigint; sealed: SignedEpoch[] };
+  const devices = new Map<string, Device>();
+  const deviceOf = (id: string) => {
+    const known = devices.get(id);
+    if (known) return known;
+    const fresh: Device = { lastSeq: 0, lastIssued: 0, earnedWei: 0n, sealed: [] };
+    devices.set(id, fresh);
+    return fresh;
+  };
   const open = new Map<string, Receipt[]>();
   const earlier: EpochBundle[] = [];
   const count = (line: PayoutLogLine): void => {

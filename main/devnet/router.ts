@@ -49,7 +49,7 @@ export async function serveRoutes(o: RouterOptions): Promise<{ server: Server; u
   const server = createServer((req, res) => {
     route(o, req, res).catch((error: unknown) => {
       const e = error instanceof HttpError ? error : new HttpError(500, 'internal', errorText(error));
-      if (!(error instanceof HttpError)) o.logger?.error(`devnet: ${(error as Error).stack ?? String(error)}`);
+      if (!(error instanceof HttpError)) o.logger?.error(`devnet: ${(error instanceof Error ? error.stack : undefined) ?? String(error)}`);
       if (res.headersSent || res.destroyed) return;
       const reply: ErrorReply = { error: { code: e.code, message: e.message } };
       res.writeHead(e.status, { 'content-type': 'application/json' });
@@ -60,5 +60,6 @@ export async function serveRoutes(o: RouterOptions): Promise<{ server: Server; u
     server.once('error', reject);
     server.listen(o.port, '127.0.0.1', () => resolve());
   });
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a server listening on a TCP port has an AddressInfo
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }

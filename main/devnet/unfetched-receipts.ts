@@ -12,7 +12,8 @@ export class UnfetchedEpochs {
   /** In seq order per device (the coordinator seals them so). */
   add(bundle: EpochBundle): void {
     const list = this.byDevice.get(bundle.epoch.deviceId) ?? [];
-    if (list.length > 0 && list.at(-1)!.epoch.lastSeq >= bundle.epoch.firstSeq) return; // served from the log already
+    const last = list.at(-1);
+    if (last && last.epoch.lastSeq >= bundle.epoch.firstSeq) return; // served from the log already
     list.push(bundle);
     this.byDevice.set(bundle.epoch.deviceId, list);
   }

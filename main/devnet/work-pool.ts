@@ -231,7 +231,7 @@ export class WorkPool {
         this.addTask(lease.issued);
       }
     }
-    for (let i = this.open.length - 1; i >= 0; i--) if (this.open[i]!.task.deadline <= now) this.open.splice(i, 1);
+    for (let i = this.open.length - 1; i >= 0; i--) if ((this.open[i]?.task.deadline ?? Infinity) <= now) this.open.splice(i, 1);
     // Bounded memory for a devnet that runs for weeks inside the app.
     for (const [taskId, outcome] of this.outcomes) {
       if (outcome.deadline + OUTCOME_GRACE_MS > now) continue;

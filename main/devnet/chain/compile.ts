@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
 import { ArtifactsSchema, CONTRACT_NAMES, type Artifacts } from './artifacts.js';
 
@@ -24,8 +25,10 @@ const SETTINGS = {
 };
 
 const ozRoot = dirname(require.resolve('@openzeppelin/contracts/package.json'));
-const ozVersion = (JSON.parse(readFileSync(join(ozRoot, 'package.json'), 'utf8')) as { version: string }).version;
-const solcVersion = (JSON.parse(readFileSync(require.resolve('solc/package.json'), 'utf8')) as { version: string }).version;
+const versionOf = (packageFile: string): string =>
+  z.object({ version: z.string() }).parse(JSON.parse(readFileSync(packageFile, 'utf8'))).version;
+const ozVersion = versionOf(join(ozRoot, 'package.json'));
+const solcVersion = versionOf(require.resolve('solc/package.json'));
 
 const ownSources = (): Record<string, string> =>
   Object.fromEntries(CONTRACT_NAMES.map((name) => [`${name}.sol`, readFileSync(join(here, `${name}.sol`), 'utf8')]));
@@ -42,6 +45,7 @@ interface SolcOutput {
 }
 
 export function compile(): Artifacts {
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- solc ships no types; these are the two calls its README documents
   const solc = require('solc') as { version(): string; compile(input: string, callbacks: object): string };
   const sources = Object.fromEntries(Object.entries(ownSources()).map(([file, content]) => [file, { content }]));
   const findImports = (path: string): { contents: string } | { error: string } => {
@@ -50,6 +54,7 @@ export function compile(): Artifacts {
     return { contents: readFileSync(join(ozRoot, path.slice(prefix.length)), 'utf8') };
   };
   const input = JSON.stringify({ language: 'Solidity', sources, settings: SETTINGS });
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- solc's standard JSON output, for the outputSelection asked above; a build-time tool, not a boundary
   const output = JSON.parse(solc.compile(input, { import: findImports })) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
   if (errors.length > 0) throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
