@@ -61,12 +61,11 @@ export class ActivityLog {
   }
 
   private async write(entry: ActivityEntry): Promise<void> {
-    const saved = await this.file.append(encodeRecord(entry));
-    if (saved !== this.heldTold) return; // as it was when last said
-    this.heldTold = !saved;
-    if (!saved) {
-      const why = this.file.heldBecause() ?? { code: 'NOT_WRITABLE', message: '' };
-      const message = `The activity log cannot be saved (${why.message}): new entries are kept in memory and saved once they can be. ${refusalAdvice(why)}`;
+    const refused = await this.file.append(encodeRecord(entry));
+    if ((refused !== null) === this.heldTold) return; // as it was when last said
+    this.heldTold = refused !== null;
+    if (refused) {
+      const message = `The activity log cannot be saved (${refused.message}): new entries are kept in memory and saved once they can be. ${refusalAdvice(refused)}`;
       this.logger.error(message);
       return this.add('notice', message);
     }

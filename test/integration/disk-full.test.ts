@@ -36,15 +36,15 @@ test('a line the full disk cut short is cut off again, and written whole once th
   await onSmallDisk(t, async (disk) => {
     const file = join(disk.dir, 'log.jsonl');
     const log = new LogAppender(file);
-    assert.equal(await log.append('first\n'), true);
+    assert.equal(await log.append('first\n'), null);
     await disk.fill();
     // Longer than what is left of the file's last page: part of it fits, the rest is refused.
     const long = `${'x'.repeat(9000)}\n`;
-    assert.equal(await log.append(long), false);
+    assert.equal((await log.append(long))?.code, 'DISK_FULL');
     assert.equal((await stat(file)).size, 'first\n'.length, 'no half line left behind');
     assert.deepEqual([log.heldCount(), log.heldBecause()?.message], [1, 'the disk is full']);
     await disk.free();
-    assert.equal(await log.append('third\n'), true);
+    assert.equal(await log.append('third\n'), null);
     assert.equal(await readFile(file, 'utf8'), `first\n${long}third\n`);
     assert.deepEqual([log.heldCount(), log.heldBecause()], [0, null]);
   });
@@ -55,10 +55,10 @@ test('past `maxHeld` the oldest held lines are given up and counted', { timeout:
     const file = join(disk.dir, 'log.jsonl');
     const log = new LogAppender(file, { maxHeld: 2 });
     await disk.fill();
-    for (const line of ['a\n', 'b\n', 'c\n']) assert.equal(await log.append(line), false);
+    for (const line of ['a\n', 'b\n', 'c\n']) assert.equal((await log.append(line))?.code, 'DISK_FULL');
     assert.deepEqual([log.heldCount(), log.dropped()], [2, 1]);
     await disk.free();
-    assert.equal(await log.append(), true);
+    assert.equal(await log.append(), null);
     assert.equal(await readFile(file, 'utf8'), 'b\nc\n');
   });
 });

@@ -136,8 +136,8 @@ export class LogAppender {
     return this.lost;
   }
 
-  /** Writes what is held, then `line`: true once every line is on disk, false when the disk refused (the rest is held). */
-  async append(line?: string): Promise<boolean> {
+  /** Writes what is held, then `line`: null once every line is on disk, else the disk's refusal (the rest is held). */
+  async append(line?: string): Promise<DiskRefusal | null> {
     if (line !== undefined && this.held.push(line) > (this.options.maxHeld ?? Infinity)) {
       this.held.shift();
       this.lost++;
@@ -147,13 +147,13 @@ export class LogAppender {
         await appendLine(this.file, next);
       } catch (error) {
         this.why = diskRefusal(error) ?? { code: 'NOT_WRITABLE', message: `it could not be written (${errorText(error)})` };
-        return false;
+        return this.why;
       }
       this.held.shift();
       this.options.written?.(next);
     }
     this.why = null;
-    return true;
+    return null;
   }
 }
 
