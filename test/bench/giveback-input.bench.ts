@@ -34,12 +34,12 @@ console.log(
 );
 const x = await startXvfb();
 const found = x11Input({ DISPLAY: x.display });
-if (!found.x11) {
-  console.log(`give-back from input bench: skipped, native input watcher unavailable (${found.reason})`);
+if (!found.ok) {
+  console.log(`give-back from input bench: skipped, native input watcher unavailable (${found.error.message})`);
   await x.stop();
   process.exit(0);
 }
-const x11: X11Input = found.x11;
+const x11: X11Input = found.value;
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const pct = (values: number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -19,12 +19,12 @@ test(
     const x = await startXvfb();
     t.after(() => x.stop());
     const input = x11Input({ DISPLAY: x.display });
-    if (!input.x11) {
-      t.skip(`native watcher unavailable: ${input.reason}`);
+    if (!input.ok) {
+      t.skip(`native watcher unavailable: ${input.error.message}`);
       return;
     }
-    const { addon, display } = input.x11;
-    assert.equal(typeof x11IdleSeconds(input.x11), 'number', 'the idle counter reads before the server goes');
+    const { addon, display } = input.value;
+    assert.equal(typeof x11IdleSeconds(input.value), 'number', 'the idle counter reads before the server goes');
     let ended = () => {};
     const lost = new Promise<void>((resolve) => (ended = resolve));
     const stop = addon.watchInput(display, (seen) => seen === null && ended());
@@ -32,7 +32,7 @@ test(
 
     await x.stop();
     await lost; // the watcher's thread saw its connection die and said so once
-    assert.equal(x11IdleSeconds(input.x11), null, 'the idle counter answers "lost", it does not exit the process');
+    assert.equal(x11IdleSeconds(input.value), null, 'the idle counter answers "lost", it does not exit the process');
     stop();
     // Still here: neither connection's loss ran Xlib's exit().
     assert.equal(process.exitCode ?? 0, 0);

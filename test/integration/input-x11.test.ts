@@ -22,12 +22,12 @@ test(
       await x.stop();
     });
     const input = x11Input({ DISPLAY: x.display });
-    if (!input.x11) {
+    if (!input.ok) {
       // The addon is optional (the app falls back to the tick): say why instead of failing a machine without a build.
-      t.skip(`native watcher unavailable: ${input.reason}`);
+      t.skip(`native watcher unavailable: ${input.error.message}`);
       return;
     }
-    const watcher = x11InputWatcher(input.x11);
+    const watcher = x11InputWatcher(input.value);
     let seen = 0;
     let next: (() => void) | undefined;
     stop = watcher.watch(() => {
@@ -42,7 +42,7 @@ test(
     await first; // the first input ever, so the counter below has a point to restart from
     // No input for a while: the counter grows, the watcher stays quiet.
     const quietFrom = seen;
-    const idleBefore = x11IdleSeconds(input.x11);
+    const idleBefore = x11IdleSeconds(input.value);
     assert.ok(idleBefore !== null);
     for (const args of [
       ['key', 'a'],
@@ -54,7 +54,7 @@ test(
       await x.xdotool(...args);
       await arrived;
       console.log(`# xdotool ${args.join(' ')}: seen ${(performance.now() - sent).toFixed(1)} ms after xdotool started`);
-      assert.ok((x11IdleSeconds(input.x11) ?? Infinity) < 0.5, 'the idle counter restarted');
+      assert.ok((x11IdleSeconds(input.value) ?? Infinity) < 0.5, 'the idle counter restarted');
     }
     assert.ok(seen > quietFrom);
   },

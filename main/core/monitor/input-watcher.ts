@@ -4,6 +4,7 @@
  * screen saver extension's idle counter for the tick. Elsewhere (Wayland, Windows, macOS, no addon) there is no
  * watcher yet and the tick's idle sample stands alone (README: which API each would use).
  */
+import { fail, ok, type Result } from '../../common/result.js';
 import { loadAddon } from '../native/addon-load.js';
 import type { InputWatcher } from '../ports.js';
 
@@ -23,16 +24,16 @@ const hasInput = (addon: unknown): addon is InputAddon =>
   typeof (addon as Partial<InputAddon> | null)?.watchInput === 'function' &&
   typeof (addon as Partial<InputAddon>).inputIdleMs === 'function';
 
-/** The X11 counter, or null (with why) where this process has no addon, no X display or no screen saver extension. */
-export function x11Input(env: NodeJS.ProcessEnv): { x11: X11Input } | { x11: null; reason: string } {
+/** The X11 counter, or why not: this process has no addon, no X display or no screen saver extension. */
+export function x11Input(env: NodeJS.ProcessEnv): Result<X11Input, 'NO_X11_INPUT'> {
   const display = env['DISPLAY'];
-  if (!display) return { x11: null, reason: 'no X display' };
+  if (!display) return fail('NO_X11_INPUT', 'no X display');
   const loaded = loadAddon();
-  if (!loaded.addon) return { x11: null, reason: loaded.reason };
+  if (!loaded.addon) return fail('NO_X11_INPUT', loaded.reason);
   // A build from before input.cc lacks the functions.
-  if (!hasInput(loaded.addon)) return { x11: null, reason: 'the native addon predates the input watcher' };
+  if (!hasInput(loaded.addon)) return fail('NO_X11_INPUT', 'the native addon predates the input watcher');
   const probe = loaded.addon.inputIdleMs(display);
-  return typeof probe === 'string' ? { x11: null, reason: probe } : { x11: { addon: loaded.addon, display } };
+  return typeof probe === 'string' ? fail('NO_X11_INPUT', probe) : ok({ addon: loaded.addon, display });
 }
 
 /** Seconds since the last input on X11, straight from the server (no xprintidle process per tick). */

@@ -223,7 +223,8 @@ export function nodeIdle(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, x11:
 export const noSessionEvents: SessionEvents = { subscribe: () => () => undefined };
 
 export function nodeSystemPorts(platform: NodeJS.Platform, env: NodeJS.ProcessEnv) {
-  const { x11 } = platform === 'linux' ? x11Input(env) : { x11: null };
+  const found = platform === 'linux' ? x11Input(env) : null;
+  const x11 = found?.ok ? found.value : null;
   return {
     idle: nodeIdle(platform, env, x11),
     input: x11 ? x11InputWatcher(x11) : noInputWatcher,
