@@ -45,6 +45,9 @@ export const errorText = (error: unknown, max = 500): string =>
     .split('\n')[0]
     ?.slice(0, max) ?? '';
 
+/** What went wrong, for the log: an Error's stack, or the thrown value itself. */
+export const errorDetail = (error: unknown): string => (error instanceof Error ? error.stack : undefined) ?? String(error);
+
 /** Turns zod issues into the `fields` map the UI shows next to each input. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {
   const fields: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { commands, isCommandName, RequestSchema, type CommandName, type CommandResult } from '../common/contract.js';
-import { errorText, fail, fieldErrors, ok, type Result } from '../common/result.js';
+import { errorDetail, errorText, fail, fieldErrors, ok, type Result } from '../common/result.js';
 import { PRESETS } from '../common/settings.js';
 import type { AgentState } from '../common/state.js';
 import type { ActivityLog } from './activity.js';
@@ -114,7 +114,7 @@ export function commandCaller(d: CommandDeps): (request: unknown) => Promise<Res
       const handler = handlers[cmd] as (a: unknown) => Promise<Result<unknown>>;
       return await handler(checked.data);
     } catch (error) {
-      d.logger.error(`${cmd} failed: ${(error as Error).stack ?? String(error)}`);
+      d.logger.error(`${cmd} failed: ${errorDetail(error)}`);
       return fail('INTERNAL', `The agent could not run "${cmd}": ${errorText(error)}`);
     }
   };

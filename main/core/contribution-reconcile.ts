@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ZodError } from 'zod';
 import type { HardwareSnapshot } from '../common/hardware.js';
 import type { Decision } from '../common/policy.js';
-import { errorText, type Failure } from '../common/result.js';
+import { errorDetail, errorText, type Failure } from '../common/result.js';
 import { SerialQueue } from '../common/serial.js';
 import { PayoutChains } from './contribution-chain.js';
 import { connectNetwork, onceRegistered, type ConnectParts, type Connected } from './contribution-connect.js';
@@ -49,7 +49,7 @@ export class Reconciler {
         // A schema's own text (a ZodError dump) says nothing to a user; the details are in the log line below.
         const why = error instanceof ZodError ? 'a file or a reply could not be read; the details are in the log' : errorText(error);
         this.blocker = unavailable(`Could not join the network: ${why}`);
-        this.o.logger.error(`contribution: ${(error as Error).stack ?? String(error)}`);
+        this.o.logger.error(`contribution: ${errorDetail(error)}`);
       });
     return reconciled.then(this.o.onChange);
   }

@@ -8,6 +8,7 @@ import { judgeHolder } from './lock/holder.js';
 import { readLock, type LockInfo } from './lock/lock-file.js';
 import { processStart } from './lock/process-start.js';
 import { startRefusal } from './start-refusal.js';
+import { errnoCode } from '../common/errno.js';
 
 export type { LockInfo } from './lock/lock-file.js';
 
@@ -40,7 +41,7 @@ async function create(file: string, mine: LockInfo): Promise<boolean> {
   try {
     handle = await open(file, 'wx', 0o600);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if (errnoCode(error) === 'EEXIST') return false;
     throw error;
   }
   try {

@@ -4,6 +4,7 @@ import { SerialQueue } from '../common/serial.js';
 import type { Monitor } from './monitor/monitor.js';
 import { decide, summarize } from './policy/decide.js';
 import type { Ports } from './ports.js';
+import { errorDetail } from '../common/result.js';
 
 /**
  * How often to sample and decide: every second while tasks run (user input must stop them fast), every
@@ -49,7 +50,7 @@ export class PolicyLoop {
   tick(): Promise<void> {
     return this.ticks
       .run(async () => this.settle(await this.o.monitor.sample(this.o.settings())))
-      .catch((error: unknown) => this.o.ports.logger.error(`policy tick failed: ${(error as Error).stack ?? String(error)}`));
+      .catch((error: unknown) => this.o.ports.logger.error(`policy tick failed: ${errorDetail(error)}`));
   }
 
   /** (Re)starts the timer at the period for what the agent is doing now. */

@@ -3,6 +3,7 @@ import { lstat, readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { setAside } from '../fs/set-aside.js';
+import { errnoCode } from '../../common/errno.js';
 
 /**
  * The fleet's small kept files (identity, peers): one JSON document with a checksum of its content beside it, written
@@ -29,7 +30,7 @@ export async function readKept<T>(file: string, schema: z.ZodType<T>, now: numbe
     const found = await lstat(file);
     text = found.isFile() && found.size <= MAX_BYTES ? await readFile(file, 'utf8') : '';
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
+    if (errnoCode(error) === 'ENOENT') return { status: 'missing' };
     throw error;
   }
   const value = parse(text, schema);

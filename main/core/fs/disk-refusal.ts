@@ -1,4 +1,5 @@
 import type { Failure } from '../../common/result.js';
+import { errnoCode } from '../../common/errno.js';
 
 /** Why the disk refused a write: a code the advice is chosen by, and words for the user. */
 export type DiskRefusal = Failure<'DISK_FULL' | 'TOO_MANY_OPEN' | 'NO_PERMISSION' | 'READ_ONLY' | 'NOT_WRITABLE'>;
@@ -24,7 +25,7 @@ const REFUSALS: Record<string, DiskRefusal> = {
  * and written once it can be (the outbox, the ledger, the activity log).
  */
 export function diskRefusal(error: unknown): DiskRefusal | null {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const code = errnoCode(error);
   // Node's own ERR_* codes are misuse, not the disk.
   if (typeof code !== 'string' || code.startsWith('ERR_')) return null;
   return REFUSALS[code] ?? { code: 'NOT_WRITABLE', message: 'the data folder cannot be written' };

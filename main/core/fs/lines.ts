@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { errnoCode } from '../../common/errno.js';
 
 /**
  * The lines of a file from byte `start` (each without its `\n`, with the byte offset just past it), read in chunks so
@@ -25,7 +26,7 @@ export async function* fileLines(file: string, start = 0): AsyncGenerator<{ text
       carry = buffer.subarray(from);
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errnoCode(error) !== 'ENOENT') throw error;
   } finally {
     stream.destroy();
     raw.destroy();

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { createGunzip, gunzip, gzip } from 'node:zlib';
 import { replaceFileAtomic } from '../fs/atomic.js';
 import { fileLines } from '../fs/lines.js';
+import { errnoCode } from '../../common/errno.js';
 
 /**
  * Finding one task in a week of per-task detail without unpacking it. A finished day is packed as gzip members of
@@ -162,7 +163,7 @@ export async function* dayLinesHolding(path: string, id: string): AsyncGenerator
   try {
     yield* linesHolding(stream as AsyncIterable<Buffer>, needle);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errnoCode(error) !== 'ENOENT') throw error;
   } finally {
     stream.destroy();
     raw.destroy();

@@ -3,6 +3,7 @@ import { HTTP_RPC_PATH } from '../../common/wire.js';
 import { NetworkError, requestJson } from '../network/http.js';
 import type { LockInfo } from './lock-file.js';
 import { processStart } from './process-start.js';
+import { errnoCode } from '../../common/errno.js';
 
 /**
  * Whether the agent a lock names still holds its folder. A pid alone is not enough: after a reboot or a crash the
@@ -25,7 +26,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return errnoCode(error) === 'EPERM';
   }
 }
 

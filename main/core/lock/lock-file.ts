@@ -1,5 +1,6 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { errnoCode } from '../../common/errno.js';
 
 /**
  * What `agent.lock` holds: the owner's pid, when it took the lock, where that pid's process started (Linux; so a
@@ -28,7 +29,7 @@ export async function readLock(file: string): Promise<{ text: string; info: Lock
     if (!found.isFile() || found.size > MAX_LOCK_BYTES) return 'damaged';
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     if (code === 'ENOENT') return undefined;
     // Not ours to read (another user's file, a directory swapped in meanwhile); anything else is not about this file.
     if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') return 'damaged';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { errorText } from '../../common/result.js';
+import { errorDetail, errorText } from '../../common/result.js';
 import { DELEGATION_ROUTES, OwnerEpochsReplySchema, RevokeReplySchema } from '../../common/delegation.js';
 import { ROUTES, VoucherReplySchema } from '../../common/protocol.js';
 import { coalesced } from '../coalesced.js';
@@ -94,7 +94,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
         link.retryAt = o.clock.now() + waitMs;
         publish();
       } else {
-        o.logger.error(`network sync failed: ${(error as Error).stack ?? String(error)}`);
+        o.logger.error(`network sync failed: ${errorDetail(error)}`);
         events.emit({ type: 'problem', message: errorText(error) });
       }
     },

@@ -3,6 +3,7 @@ import type { Receipt } from '../../common/protocol.js';
 import type { WalletView } from '../../common/wallet.js';
 import type { Clock, Logger } from '../ports.js';
 import { openEarningsBook, type EarningsBook } from './earnings-book.js';
+import { errorDetail } from '../../common/result.js';
 
 /**
  * The user's earnings as the agent shows them, whatever the wallet's state: the earnings book opened at the start
@@ -71,7 +72,7 @@ export function createEarningsAccess(o: EarningsAccessOptions): EarningsAccess {
 
   function fail(error: unknown): void {
     failed = true;
-    o.logger.error(`ledger: the earnings history could not be opened: ${(error as Error).stack ?? String(error)}`);
+    o.logger.error(`ledger: the earnings history could not be opened: ${errorDetail(error)}`);
     o.onChange();
   }
 

@@ -7,6 +7,7 @@ import { errorText, fail, ok, type Result } from '../../common/result.js';
 import { TaskResultSchema, TensorSchema, withOwnBytes } from '../../common/task.js';
 import { replaceFileAtomic, writeParts } from '../fs/atomic.js';
 import { diskRefusal, type DiskRefusal } from '../fs/disk-refusal.js';
+import { errnoCode } from '../../common/errno.js';
 
 /**
  * Finished results waiting to be submitted, one file each, written (fsynced) before the first submit attempt and
@@ -123,7 +124,7 @@ export class Outbox {
     try {
       return ok(OutboxEntrySchema.parse(decodeFrame(await this.readWhole(file))));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return fail('gone', `${file} is gone`);
+      if (errnoCode(error) === 'ENOENT') return fail('gone', `${file} is gone`);
       return fail('damaged', await this.setAside(file, error));
     }
   }
@@ -147,7 +148,7 @@ export class Outbox {
         entries.push(name.endsWith('.json') ? await this.upgrade(file) : await readQueued(file));
       } catch (error) {
         // Sent and removed since the folder was listed (a flush still finishing): nothing to set aside.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        if (errnoCode(error) === 'ENOENT') continue;
         problems.push(await this.setAside(file, error));
       }
     }

@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { frameLengths, frameParts, parseHeader, reviveBytes, stripBytes } from '../../common/frame.js';
+import { errnoCode } from '../../common/errno.js';
 
 /** The header of a frame whose payload is in a file: its name in the spill folder, its size, the message. */
 type Spilled = { $spill: [string, number]; m: unknown };
@@ -99,7 +100,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process of that pid
+    return errnoCode(e) === 'EPERM'; // someone else's process of that pid
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { setAside } from '../fs/set-aside.js';
+import { errnoCode } from '../../common/errno.js';
 
 /**
  * The headless agent's address kept between runs, so a bookmark or a script keeps working after a restart: the token
@@ -35,7 +36,7 @@ export async function readLocalAddress(dataDir: string): Promise<LocalAddress | 
     if (!found.isFile() || found.size > MAX_BYTES) return 'unusable';
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoCode(error);
     if (code === 'ENOENT') return undefined;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') return 'unusable';
     throw error;

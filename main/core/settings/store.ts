@@ -4,6 +4,7 @@ import { DEFAULT_SETTINGS, MIGRATIONS, SETTINGS_VERSION, SettingsSchema, type Se
 import type { Notice } from '../../common/state.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Clock } from '../ports.js';
+import { errnoCode } from '../../common/errno.js';
 
 export interface LoadedSettings {
   settings: Settings;
@@ -23,7 +24,7 @@ export class SettingsStore {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { settings: DEFAULT_SETTINGS };
+      if (errnoCode(error) === 'ENOENT') return { settings: DEFAULT_SETTINGS };
       return this.setAside(`it could not be read (${errorText(error)})`);
     }
     let json: unknown;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { parseKeystore } from './keystore-v3.js';
+import { errnoCode } from '../../common/errno.js';
 
 /**
  * keystore.json, the passphrase-encrypted key. ethers answers "incorrect password" for a wrong passphrase and for
@@ -26,8 +27,8 @@ export async function readKeystore(file: string): Promise<KeystoreRead> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
-    return { status: 'damaged', reason: `it cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    if (errnoCode(error) === 'ENOENT') return { status: 'missing' };
+    return { status: 'damaged', reason: `it cannot be read (${errnoCode(error) ?? 'error'})` };
   }
   let parsed: unknown;
   try {
