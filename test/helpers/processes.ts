@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { loadAddon } from '../../main/core/native/addon-load.js';
+import { loadAddon, type Addon } from '../../main/core/native/addon-load.js';
+
+/** The native addon where it loads here, else null. */
+export function addonOrNull(): Addon | null {
+  const loaded = loadAddon();
+  return loaded.ok ? loaded.value.addon : null;
+}
 
 /** Whether job hosts get PR_SET_PDEATHSIG here (Linux, with a native addon that has it). */
 export const hasParentDeathSignal = (): boolean =>
-  process.platform === 'linux' &&
-  typeof (loadAddon().addon as { setParentDeathSignal?: unknown } | null)?.setParentDeathSignal === 'function';
+  process.platform === 'linux' && typeof (addonOrNull() as { setParentDeathSignal?: unknown } | null)?.setParentDeathSignal === 'function';
 
 /** A process's state letter from /proc (R running, S sleeping, T stopped, Z zombie…). Linux. */
 export const processState = (pid: number): string | undefined => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];

@@ -434,7 +434,7 @@ test('the loader prefers prebuilds/<platform>-<arch>, then native/build, and say
   const root = await tempDir();
   const prebuilds = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
   const local = join(root, 'native', 'build', 'Release');
-  const reason = (load: ReturnType<typeof loadAddon>) => (load.addon === null ? load.reason : `loaded ${load.provider.kind}`);
+  const reason = (load: ReturnType<typeof loadAddon>) => (load.ok ? `loaded ${load.value.provider.kind}` : load.error.message);
 
   assert.equal(reason(loadAddon(root)), 'native addon not built');
   await mkdir(local, { recursive: true });

@@ -23,11 +23,11 @@ export function createDefaultProbe(options: DefaultProbeOptions = {}): HardwareP
   const tools = (why: string) => fallback(`${why}; using systeminformation and the vendors' command-line tools`);
   if (root === null) return tools('app folder not found');
   const loaded = loadAddon(root);
-  if (!loaded.addon) return tools(loaded.reason);
+  if (!loaded.ok) return tools(loaded.error.message);
   return createIsolatedProbe({
     root,
-    addon: loaded.addon,
-    provider: loaded.provider,
+    addon: loaded.value.addon,
+    provider: loaded.value.provider,
     native: options,
     fallback,
     ...(options.probeTimeoutMs === undefined ? {} : { timeoutMs: options.probeTimeoutMs }),

@@ -11,6 +11,6 @@ import { startProbeChild } from './probe-child-start.js';
 const args = new Set(process.argv.slice(2));
 const root = args.has('--fallback') ? null : packageRoot();
 // The same folder and addon createDefaultProbe finds, so the child started here is the one it uses.
-const probeChild = root !== null && loadAddon(root).addon ? startProbeChild(root) : undefined;
+const probeChild = root !== null && loadAddon(root).ok ? startProbeChild(root) : undefined;
 const { detectAndDescribe } = await import('./detect-run.js');
 process.stdout.write(`${await detectAndDescribe(args, probeChild)}\n`);

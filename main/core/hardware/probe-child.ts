@@ -10,11 +10,12 @@ import type { ProbeReply, ProbeRequest } from './probe-child-protocol.js';
 const loaded = loadAddon(process.argv[2] ?? null);
 
 async function answer({ id, call, library }: ProbeRequest): Promise<ProbeReply> {
-  if (!loaded.addon) return { id, type: 'failed', message: loaded.reason };
-  const fn = loaded.addon[call];
+  if (!loaded.ok) return { id, type: 'failed', message: loaded.error.message };
+  const { addon } = loaded.value;
+  const fn = addon[call];
   if (typeof fn !== 'function') return { id, type: 'failed', message: `this build of the addon has no ${call}()` };
   try {
-    return { id, type: 'value', value: await fn.call(loaded.addon, library) };
+    return { id, type: 'value', value: await fn.call(addon, library) };
   } catch (error) {
     return { id, type: 'failed', message: error instanceof Error ? error.message : String(error) };
   }

@@ -29,11 +29,12 @@ export function x11Input(env: NodeJS.ProcessEnv): Result<X11Input, 'NO_X11_INPUT
   const display = env['DISPLAY'];
   if (!display) return fail('NO_X11_INPUT', 'no X display');
   const loaded = loadAddon();
-  if (!loaded.addon) return fail('NO_X11_INPUT', loaded.reason);
+  if (!loaded.ok) return fail('NO_X11_INPUT', loaded.error.message);
+  const { addon } = loaded.value;
   // A build from before input.cc lacks the functions.
-  if (!hasInput(loaded.addon)) return fail('NO_X11_INPUT', 'the native addon predates the input watcher');
-  const probe = loaded.addon.inputIdleMs(display);
-  return typeof probe === 'string' ? fail('NO_X11_INPUT', probe) : ok({ addon: loaded.addon, display });
+  if (!hasInput(addon)) return fail('NO_X11_INPUT', 'the native addon predates the input watcher');
+  const probe = addon.inputIdleMs(display);
+  return typeof probe === 'string' ? fail('NO_X11_INPUT', probe) : ok({ addon, display });
 }
 
 /** Seconds since the last input on X11, straight from the server (no xprintidle process per tick). */

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { ProviderInfo } from '../../common/hardware.js';
+import { fail, ok, type Result } from '../../common/result.js';
 
 const ADDON = 'synor_hardware.node';
 
@@ -19,7 +20,8 @@ export interface Addon {
   apple(): Promise<unknown>;
 }
 
-export type AddonLoad = { addon: Addon; provider: ProviderInfo } | { addon: null; reason: string };
+/** The addon and where it came from, or why none loaded (the caller falls back to JS and says so). */
+export type AddonLoad = Result<{ addon: Addon; provider: ProviderInfo }, 'NO_ADDON'>;
 
 /** The app's folder (the one whose package.json is ours), found upward from where the process started. */
 export function packageRoot(starts = [process.argv[1] ?? '', process.cwd()]): string | null {
@@ -38,7 +40,7 @@ export function packageRoot(starts = [process.argv[1] ?? '', process.cwd()]): st
 
 /** node-gyp-build order: prebuilds/<platform>-<arch>/ → native/build/Release → none (the caller falls back to JS). */
 export function loadAddon(root = packageRoot(), platform = process.platform, arch = process.arch): AddonLoad {
-  if (!root) return { addon: null, reason: 'app folder not found' };
+  if (!root) return fail('NO_ADDON', 'app folder not found');
   const candidates: [ProviderInfo['kind'], string][] = [
     ['prebuilt', join(root, 'prebuilds', `${platform}-${arch}`, ADDON)],
     ['native', join(root, 'native', 'build', 'Release', ADDON)],
@@ -48,12 +50,16 @@ export function loadAddon(root = packageRoot(), platform = process.platform, arc
     if (!existsSync(file)) continue;
     try {
       // Not import.meta.url: the Electron main process is bundled as CommonJS, where it does not exist.
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a native module comes without types; each user checks that the function it calls is there
       const addon = createRequire(join(root, 'package.json'))(file) as Addon;
       // Relative to the app folder: the full path says nothing to the user and leaks their home folder into screenshots.
-      return { addon, provider: { kind, reason: `${kind === 'prebuilt' ? 'prebuilt' : 'locally built'} addon ${relative(root, file)}` } };
+      return ok({
+        addon,
+        provider: { kind, reason: `${kind === 'prebuilt' ? 'prebuilt' : 'locally built'} addon ${relative(root, file)}` },
+      });
     } catch (error) {
       problems.push(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
   }
-  return { addon: null, reason: problems.length ? `native addon failed to load (${problems.join('; ')})` : 'native addon not built' };
+  return fail('NO_ADDON', problems.length ? `native addon failed to load (${problems.join('; ')})` : 'native addon not built');
 }

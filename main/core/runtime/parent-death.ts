@@ -17,7 +17,11 @@ export function dieWithAgent(env: NodeJS.ProcessEnv = process.env): ParentDeath 
   const agentPid = Number(env[AGENT_PID_ENV]);
   if (!Number.isInteger(agentPid) || agentPid <= 0) return 'unsupported';
   // A build from before these functions lacks them: the other guards apply.
-  const addon = loadAddon().addon as { setParentDeathSignal?: (pid: number) => unknown; joinOwnProcessGroup?: () => unknown } | null;
+  const loaded = loadAddon();
+  const addon = (loaded.ok ? loaded.value.addon : null) as {
+    setParentDeathSignal?: (pid: number) => unknown;
+    joinOwnProcessGroup?: () => unknown;
+  } | null;
   addon?.joinOwnProcessGroup?.();
   const set = addon?.setParentDeathSignal;
   const result = typeof set === 'function' ? set(agentPid) : 'unsupported';

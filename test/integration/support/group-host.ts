@@ -5,12 +5,12 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadAddon } from '../../../main/core/native/addon-load.js';
+import { addonOrNull } from '../../helpers/processes.js';
 
 if (process.send === undefined) {
   fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 } else {
-  const joined = (loadAddon().addon as { joinOwnProcessGroup?: () => string } | null)?.joinOwnProcessGroup?.() ?? 'no-addon';
+  const joined = (addonOrNull() as { joinOwnProcessGroup?: () => string } | null)?.joinOwnProcessGroup?.() ?? 'no-addon';
   process.stdout.write(`host ${process.pid} ${joined}\n`);
 }
 setInterval(() => undefined, 60_000);
