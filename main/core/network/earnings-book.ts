@@ -134,7 +134,12 @@ export async function openEarningsBook(o: EarningsBookOptions): Promise<Earnings
     notices.push(...ledgerNotices(ledger, setAside));
     o.changed?.();
   })();
-  const audited = ready.then(() => audit(ledger, o));
+  // A history whose check failed has nothing to audit: that failure is told where `ready` is awaited, and a rejected
+  // `audited` no one waits on would end the process (an unhandled rejection).
+  const audited = ready.then(
+    () => audit(ledger, o),
+    () => null,
+  );
   const done = (): boolean => progress === null;
   return {
     ledger,
