@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import * as nodeFs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+
+/** The file calls an atomic replace makes (its fsyncs go through the handles `open` gives): Node's, or a fake's. */
+export type FilePort = Pick<typeof nodeFs, 'mkdir' | 'open' | 'rename' | 'rm'>;
 
 /** Temp file + fsync + rename (+ fsync of the folder): a reader sees the old file or the new one, never half of one. */
 export const writeFileAtomic = (file: string, data: string): Promise<void> =>
@@ -25,7 +29,12 @@ export async function writeParts(handle: FileHandle, parts: Uint8Array[]): Promi
  * a file the caller is done with, overwritten in place as the temp file (writing over pages the disk already holds
  * costs a fraction of allocating new ones and freeing the old file's); a new file when it is gone.
  */
-export async function replaceFileAtomic(file: string, fill: (handle: FileHandle) => Promise<void>, recycled?: string): Promise<void> {
+export async function replaceFileAtomic(
+  file: string,
+  fill: (handle: FileHandle) => Promise<void>,
+  recycled?: string,
+  { mkdir, open, rename, rm }: FilePort = nodeFs,
+): Promise<void> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
