@@ -39,6 +39,7 @@ export interface CommandDeps {
 
 /** Runs `after` once each wallet command finished: a new, unlocked or removed wallet changes who can earn. */
 function walletAndThen<H extends Record<string, (args: never) => Promise<unknown>>>(handlers: H, after: () => void): H {
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the same names, each handler wrapped with its own signature
   return Object.fromEntries(
     Object.entries(handlers).map(([name, handler]) => [
       name,
@@ -111,6 +112,7 @@ export function commandCaller(d: CommandDeps): (request: unknown) => Promise<Res
       return fail('VALIDATION', `Some values for "${cmd}" are not valid; nothing was saved.`, fieldErrors(checked.error));
     }
     try {
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- args were parsed by the schema of `cmd` just above; TypeScript cannot tie handlers[cmd] to it
       const handler = handlers[cmd] as (a: unknown) => Promise<Result<unknown>>;
       return await handler(checked.data);
     } catch (error) {

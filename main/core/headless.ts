@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { stderrLogger } from './node-ports.js';
 import { linkFor, startServer } from './server/http.js';
 import { diskRefusal } from './fs/disk-refusal.js';
@@ -19,7 +20,7 @@ const DEFAULT_PORT = 7433;
 // This file sits two folders below the package root both as source (main/core) and built (dist/main).
 const root = new URL('../../', import.meta.url);
 const { values } = parseArgs({ options: { port: { type: 'string' } } });
-const version = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
+const version = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(new URL('package.json', root), 'utf8'))).version;
 const started = await startAgent({ mode: 'headless', version, home: homedir() });
 // A disk that refuses the data folder: one plain sentence, no stack, and a failing exit for scripts and services.
 if (!started.started && 'error' in started) {

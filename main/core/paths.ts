@@ -14,6 +14,7 @@ const PRODUCT_NAME = 'Synor Contributor';
 export function appPaths(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, home: string): AppPaths {
   const override = env['SYNOR_HOME'];
   if (override) return { configDir: join(override, 'config'), dataDir: join(override, 'data') };
+  // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- every other platform (Linux, the BSDs…) keeps XDG's folders
   switch (platform) {
     case 'win32': {
       const roaming = env['APPDATA'] ?? join(home, 'AppData', 'Roaming');

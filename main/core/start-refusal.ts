@@ -1,4 +1,6 @@
 import { sep } from 'node:path';
+import { errnoCode } from '../common/errno.js';
+import { fieldOf } from '../common/keys.js';
 import type { Failure } from '../common/result.js';
 
 const refused = (message: string): Failure<'STORAGE'> => ({ code: 'STORAGE', message });
@@ -9,7 +11,8 @@ const refused = (message: string): Failure<'STORAGE'> => ({ code: 'STORAGE', mes
  * the words of the folder concerned: the one of `folders` holding the failed path, else the first.
  */
 export function startRefusal(error: unknown, folders: readonly [string, ...string[]]): Failure<'STORAGE'> | null {
-  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  const code = errnoCode(error);
+  const path = fieldOf(error, 'path');
   const folder = folders.find((dir) => typeof path === 'string' && (path === dir || path.startsWith(dir + sep))) ?? folders[0];
   switch (code) {
     case 'ENOSPC':
@@ -24,6 +27,7 @@ export function startRefusal(error: unknown, folders: readonly [string, ...strin
     case 'ENOTDIR':
     case 'EEXIST':
       return refused(`A file is in the way of the folder ${folder}: move that file elsewhere and start again.`);
+    case undefined:
     default:
       return null;
   }

@@ -76,13 +76,15 @@ function pieces(meter: MeterWindow, now: number): Piece[] {
   const from = meter.stretches[0]?.from ?? now;
   const epochs = meter.paid.filter((e) => e.closedAt >= from);
   const out: Piece[] = [];
-  for (let i = 1; i < epochs.length; i++) {
-    const { ms, busyMs } = overlap(meter.stretches, epochs[i - 1]!.closedAt, epochs[i]!.closedAt);
-    const e = epochs[i]!;
+  for (const [i, e] of epochs.entries()) {
+    const before = epochs[i - 1];
+    if (!before) continue;
+    const { ms, busyMs } = overlap(meter.stretches, before.closedAt, e.closedAt);
     out.push({ wei: e.wei, ms, busyMs, flops: e.flops, tasks: e.tasks });
   }
+  const [first] = epochs;
   const last = epochs.at(-1);
-  if (last && epochs.length > 1 && now - last.closedAt > (2 * (last.closedAt - epochs[0]!.closedAt)) / (epochs.length - 1)) {
+  if (first && last && epochs.length > 1 && now - last.closedAt > (2 * (last.closedAt - first.closedAt)) / (epochs.length - 1)) {
     out.push({ wei: 0n, ...overlap(meter.stretches, last.closedAt, now), flops: 0n, tasks: 0 });
   }
   return out.filter((p) => p.ms > 0);

@@ -28,6 +28,7 @@ export class Discovery {
   ) {
     // Without these, a network that refuses multicast would throw out of a socket callback and end the agent.
     this.bonjour = new Bonjour({}, (error: Error) => logger.warn(`fleet discovery: ${errorText(error)}`));
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- bonjour-service keeps its multicast socket out of its types; its errors would otherwise end the agent
     const sockets = (this.bonjour as unknown as { server: { mdns: EventEmitter } }).server.mdns;
     sockets.on('error', (error: Error) => logger.warn(`fleet discovery is off: the local network refused it (${errorText(error)})`));
     // The port makes the name unique when several agents run on one host (tests, benches).

@@ -88,6 +88,7 @@ export async function listenHttp(inbound: FleetInbound, port: number, logger: Lo
     });
   });
   return {
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a server listening on a TCP port has an AddressInfo
     port: (server.address() as AddressInfo).port,
     close: async () => {
       server.closeAllConnections();

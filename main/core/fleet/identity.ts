@@ -23,7 +23,7 @@ export const identityFile = (dataDir: string): string => join(dataDir, 'fleet', 
 
 export function fingerprintOf(id: string): string {
   const hex = createHash('sha256').update(Buffer.from(id, 'base64url')).digest('hex').slice(0, 32);
-  return hex.match(/.{4}/g)!.join(' ');
+  return (hex.match(/.{4}/g) ?? []).join(' ');
 }
 
 /** A public key object for a peer's id. */
@@ -41,7 +41,8 @@ export async function loadIdentity(dataDir: string, now: number): Promise<{ iden
   const kept = await readKept(file, IdentityFileSchema, now);
   if (kept.status === 'ok') return { identity: fromJwk(kept.value.x, kept.value.d) };
   const { privateKey } = generateKeyPairSync('x25519');
-  const { x, d } = privateKey.export({ format: 'jwk' }) as { x: string; d: string };
+  const jwk = privateKey.export({ format: 'jwk' });
+  const { x, d } = IdentityFileSchema.parse({ x: jwk.x, d: jwk.d });
   await writeKept(file, { x, d });
   return { identity: fromJwk(x, d), ...(kept.status === 'set-aside' ? { setAsideAs: kept.as } : {}) };
 }

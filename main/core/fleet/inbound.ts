@@ -106,7 +106,10 @@ export function fleetInbound(d: InboundDeps): FleetInbound {
       const joined = await join(parsed.data.from, host, message.data);
       return joined.ok ? ok(answer(parsed.data.from, envelope, joined.value)) : joined;
     }
-    if (!paired) return (peer ? REVOKED : NOT_PAIRED) as Refusal;
+    if (!paired) {
+      const refusal: Refusal = peer ? REVOKED : NOT_PAIRED;
+      return refusal;
+    }
     return ok(answer(peer.id, envelope, await handle(peer, message.data)));
   };
 

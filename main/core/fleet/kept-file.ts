@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { setAside } from '../fs/set-aside.js';
 import { errnoCode } from '../../common/errno.js';
+import { fieldOf } from '../../common/keys.js';
 
 /**
  * The fleet's small kept files (identity, peers): one JSON document with a checksum of its content beside it, written
@@ -39,9 +40,10 @@ export async function readKept<T>(file: string, schema: z.ZodType<T>, now: numbe
 
 function parse<T>(text: string, schema: z.ZodType<T>): T | undefined {
   try {
-    const outer = JSON.parse(text) as { sha256?: unknown; data?: unknown };
-    if (typeof outer.data !== 'string' || outer.sha256 !== sha256(outer.data)) return undefined;
-    const parsed = schema.safeParse(JSON.parse(outer.data));
+    const outer: unknown = JSON.parse(text);
+    const data = fieldOf(outer, 'data');
+    if (typeof data !== 'string' || fieldOf(outer, 'sha256') !== sha256(data)) return undefined;
+    const parsed = schema.safeParse(JSON.parse(data));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

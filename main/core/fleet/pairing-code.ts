@@ -16,7 +16,7 @@ function base32(bytes: Buffer, chars: number): string {
   let out = '';
   for (let i = 0; i < chars; i++) {
     const bit = i * 5;
-    const pair = (bytes[bit >> 3]! << 8) | (bytes[(bit >> 3) + 1] ?? 0);
+    const pair = ((bytes[bit >> 3] ?? 0) << 8) | (bytes[(bit >> 3) + 1] ?? 0);
     out += ALPHABET[(pair >> (11 - (bit & 7))) & 31];
   }
   return out;
@@ -34,7 +34,7 @@ export interface PairingCode {
 export function newPairingCode(hostId: string): PairingCode {
   const secret = base32(randomBytes(5), SECRET_CHARS);
   const whole = secret + keyCheck(secret, hostId);
-  return { code: whole.match(/.{4}/g)!.join('-'), secret };
+  return { code: (whole.match(/.{4}/g) ?? []).join('-'), secret };
 }
 
 /** A code as typed: case, spaces and dashes do not matter, and the letters people mistake for digits are read as them. */
@@ -69,8 +69,8 @@ export class PairingWindow {
 
   /** Takes a join's secret: right once (the code is then used up), or wrong, which spends one of its tries. */
   redeem(secret: string): Result<void, 'BAD_CODE' | 'NO_CODE'> {
-    if (!this.waiting()) return fail('NO_CODE', 'No pairing code is shown on this machine now, or it expired: show a new one.');
-    const open = this.open!;
+    const open = this.waiting() ? this.open : null;
+    if (!open) return fail('NO_CODE', 'No pairing code is shown on this machine now, or it expired: show a new one.');
     const given = Buffer.from(secret);
     if (given.length === open.secret.length && timingSafeEqual(given, Buffer.from(open.secret))) {
       this.open = null;

@@ -8,6 +8,7 @@ import { measureCpu, type BenchmarkOptions } from './benchmark.js';
 const send = (message: unknown): Promise<void> =>
   new Promise((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
 
+// eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the parent wrote these options with JSON.stringify just before it forked this child
 const options = JSON.parse(process.argv[2] ?? '{}') as Omit<BenchmarkOptions, 'onProgress'>;
 try {
   const result = await measureCpu({ ...options, onProgress: (progress) => void send({ type: 'progress', progress }) });

@@ -48,25 +48,25 @@ export async function measureCpu(options: BenchmarkOptions = {}): Promise<CpuMea
   const budgetMs = options.budgetMs ?? 400;
   let reported = -1;
   // Every 5 % is plenty for a progress bar and keeps listeners from being flooded.
-  const progress = (step: number) => (fraction: number) => {
-    const overall = (step + fraction) / STEPS.length;
+  const progress = (step: (typeof STEPS)[number]) => (fraction: number) => {
+    const overall = (STEPS.indexOf(step) + fraction) / STEPS.length;
     if (overall - reported < 0.05) return;
     reported = overall;
-    options.onProgress?.({ step: STEPS[step]!, fraction: overall });
+    options.onProgress?.({ step, fraction: overall });
   };
   const ops = 2 * n ** 3; // one multiply and one add per inner-product term
 
   const fp32 = matMulModel({ rows: n, inner: n, cols: n });
-  const fp32Ms = await matMulMs(fp32.bytes, new ort.Tensor('float32', seededFloats(n * n, 7), [n, n]), budgetMs, progress(0));
+  const fp32Ms = await matMulMs(fp32.bytes, new ort.Tensor('float32', seededFloats(n * n, 7), [n, n]), budgetMs, progress('fp32'));
 
   const int8 = matMulIntegerModel({ rows: n, inner: n, cols: n });
   const activations = Uint8Array.from(seededFloats(n * n, 11), (v) => Math.floor((v + 1) * 127));
-  const int8Ms = await matMulMs(int8.bytes, new ort.Tensor('uint8', activations, [n, n]), budgetMs, progress(1));
+  const int8Ms = await matMulMs(int8.bytes, new ort.Tensor('uint8', activations, [n, n]), budgetMs, progress('int8'));
 
   // A copy larger than any cache reads and writes every byte once.
   const from = Buffer.alloc(64 * 1024 * 1024, 1);
   const to = Buffer.alloc(from.length);
-  const copyMs = await fastestMs(() => void from.copy(to), budgetMs, progress(2));
+  const copyMs = await fastestMs(() => void from.copy(to), budgetMs, progress('memory'));
 
   options.onProgress?.({ step: 'done', fraction: 1 });
   return {

@@ -11,6 +11,7 @@ import {
   type ProviderInfo,
   type VendorReport,
 } from '../../common/hardware.js';
+import { keysOf } from '../../common/keys.js';
 import { allGpus, deviceId } from './classify.js';
 import { ASKED, MEMORY_SOURCE, NOT_REPORTED, VENDOR_NAME } from './probe.js';
 
@@ -40,7 +41,7 @@ const gb = (bytes: number) => (bytes < GB ? `${Math.round(bytes / 1024 ** 2)} Mi
 function value(gpu: Gpu, field: GpuField): string {
   const v = gpu[field];
   if (v === null) return NOT_REPORTED;
-  if (field === 'memoryTotalBytes' || field === 'memoryUsedBytes') return gb(v as number);
+  if ((field === 'memoryTotalBytes' || field === 'memoryUsedBytes') && typeof v === 'number') return gb(v);
   if (field === 'utilizationPercent') return `${v} %`;
   if (field === 'temperatureC') return `${v} °C`;
   if (field === 'powerDrawW' || field === 'powerLimitW') return `${v} W`;
@@ -84,7 +85,7 @@ function vendorLines(name: string, vendor: VendorReport, devices: Device[]): str
 
 export function formatDetection({ provider, report, devices, sources }: Detection, at: Date): string {
   const { cpu } = report;
-  const vendors = Object.entries(report.vendors) as [keyof HardwareReport['vendors'], VendorReport][];
+  const vendors = keysOf(report.vendors).map((name) => [name, report.vendors[name]] as const);
   return [
     `Synor hardware detection, ${at.toISOString()}`,
     `Probe: ${provider.kind} (${provider.reason})`,

@@ -51,10 +51,11 @@ async function oneByOne(smi: Tool, busIds: Iterable<string>): Promise<NvidiaSmiL
     }),
   );
   const found = logs.filter((l): l is NvidiaSmiLog => l !== null);
-  if (!found.length) return null;
+  const [first] = found;
+  if (!first) return null;
   return {
-    driverVersion: found[0]!.driverVersion,
-    cudaVersion: found[0]!.cudaVersion,
+    driverVersion: first.driverVersion,
+    cudaVersion: first.cudaVersion,
     gpus: found.flatMap((l) => l.gpus),
     pciDeviceIds: new Map(found.flatMap((l) => [...l.pciDeviceIds])),
   };

@@ -47,7 +47,12 @@ async function card(
 ): Promise<{ gpu: Gpu; driver: string } | null> {
   const device = join(drm, name, 'device');
   if ((await read(join(device, 'vendor'))) !== '0x8086') return null;
-  const uevent = new Map(((await read(join(device, 'uevent'))) ?? '').split('\n').map((l) => l.split('=') as [string, string]));
+  const uevent = new Map(
+    ((await read(join(device, 'uevent'))) ?? '').split('\n').map((l) => {
+      const [key = '', value] = l.split('=');
+      return [key, value] as const;
+    }),
+  );
   const id = pciId(await read(join(device, 'device')));
   const vram = (await tileVram(device)) ?? number(await read(join(drm, name, 'lmem_total_bytes')));
   const bus = uevent.get('PCI_SLOT_NAME');

@@ -127,6 +127,7 @@ export function nvidiaSmiExitCode(code: number | null): ProbeErrorCode {
       return 'gpu-lost';
     case 18:
       return 'driver-mismatch';
+    case null:
     default:
       return 'driver-error';
   }

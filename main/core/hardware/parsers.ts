@@ -24,7 +24,7 @@ export function parseXml(xml: string): XmlNode {
   const stack = [root];
   const token = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<(\/?)([A-Za-z_][\w.-]*)([^>]*?)(\/?)>|([^<]+)/g;
   for (const [, close, name, rest = '', selfClose, text] of xml.matchAll(token)) {
-    const top = stack.at(-1)!;
+    const top = stack.at(-1) ?? root;
     if (text !== undefined) top.text += decode(text);
     if (!name) continue;
     if (close) {

@@ -26,6 +26,6 @@ const TABLE: [from: number, to: number, capability: string][] = [
 export function computeCapabilityFromPciId(pciDeviceId: string | null): string | null {
   const match = /^([0-9a-f]{4})10de$/i.exec(pciDeviceId?.trim() ?? '');
   if (!match) return null;
-  const device = Number.parseInt(match[1]!, 16);
+  const device = Number.parseInt(match[1] ?? '', 16);
   return TABLE.find(([from, to]) => device >= from && device <= to)?.[2] ?? null;
 }

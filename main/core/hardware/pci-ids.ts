@@ -44,7 +44,7 @@ export function vendorSection(database: string, vendor: number): Map<number, str
   for (const line of database.slice(start).split('\n').slice(1)) {
     if (/^[0-9a-fC]/.test(line)) break; // the next vendor, or the device classes at the end
     const match = /^\t([0-9a-f]{4}) {2}(.+)$/.exec(line);
-    if (match) devices.set(Number.parseInt(match[1]!, 16), match[2]!.trim());
+    if (match) devices.set(Number.parseInt(match[1] ?? '', 16), (match[2] ?? '').trim());
   }
   return devices;
 }

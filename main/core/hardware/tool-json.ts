@@ -25,7 +25,7 @@ function closing(text: string, start: number): number {
 
 const parse = (text: string): unknown => {
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -37,6 +37,7 @@ export function extractJson(output: string): Record<string, unknown> | unknown[]
     const end = closing(output, start);
     const value = end < 0 ? undefined : parse(output.slice(start, end));
     const found = value !== null && typeof value === 'object';
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- JSON that parsed to an object is a record or a list
     if (found && end - start > (best?.length ?? 0)) best = { length: end - start, value: value as Record<string, unknown> | unknown[] };
     // A document that parsed holds no larger one inside it: look after it; otherwise at the next bracket.
     const next = output.slice(found ? end : start + 1).search(/[[{]/);

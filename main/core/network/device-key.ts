@@ -19,7 +19,7 @@ const accountFor = (address: string): string => `device-${address.toLowerCase()}
 /** The JSON in `text`, or undefined when it is not JSON (a damaged file: its schema then says no). */
 export const jsonOf = (text: string): unknown => {
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -15,7 +15,7 @@ const SMALL = 16 * 1024;
 const LARGE = 256 * 1024;
 const KEEP = 32;
 
-const median = (xs: readonly number[]): number | null => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : null);
+const median = (xs: readonly number[]): number | null => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? null;
 
 /**
  * The seed's NetworkCapabilities, measured from the device's real traffic with its coordinator (model downloads,

@@ -58,7 +58,8 @@ export function linkScheduler(client: NetworkClient, logger: Logger): SchedulerL
         const leaseId = withLease(result.taskId, 'a result');
         if (!leaseId) return;
         sentUnder.set(result.taskId, leaseId);
-        if (sentUnder.size > REMEMBERED) sentUnder.delete(sentUnder.keys().next().value!);
+        const oldest = sentUnder.keys().next().value;
+        if (sentUnder.size > REMEMBERED && oldest !== undefined) sentUnder.delete(oldest);
         await client.complete(leaseId, result);
       },
       async release(taskId, reason, message) {

@@ -99,7 +99,7 @@ function candidates(state: AgentState, m: TellMemory, now: number): { tells: Tel
   }
   const offline = state.work.network?.code === 'offline';
   const offlineSince = offline ? (m.offlineSince ?? now) : null;
-  const offlineTold = offline && (m.offlineTold || now - offlineSince! >= OFFLINE_TELL_MS);
+  const offlineTold = offlineSince !== null && (m.offlineTold || now - offlineSince >= OFFLINE_TELL_MS);
   if (offlineTold && !m.offlineTold) {
     tells.push({
       kind: 'network',

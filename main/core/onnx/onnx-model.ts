@@ -166,7 +166,7 @@ export function referenceMatMul(a: ArrayLike<number>, b: ArrayLike<number>, rows
   for (let r = 0; r < rows; r++)
     for (let k = 0; k < inner; k++) {
       const av = a[r * inner + k] ?? 0;
-      for (let c = 0; c < cols; c++) out[r * cols + c]! += av * (b[k * cols + c] ?? 0);
+      for (let c = 0; c < cols; c++) out[r * cols + c] = (out[r * cols + c] ?? 0) + av * (b[k * cols + c] ?? 0);
     }
   return out;
 }

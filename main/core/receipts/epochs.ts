@@ -23,10 +23,10 @@ export function epochOf(receipts: readonly Receipt[], issuedAt: number): Epoch {
     deviceId: first.deviceId,
     owner: first.owner,
     firstSeq: first.seq,
-    lastSeq: receipts.at(-1)!.seq,
+    lastSeq: (receipts.at(-1) ?? first).seq,
     root: merkleRoot(receipts.map(leafHash)),
     openedAt: first.issuedAt,
-    closedAt: receipts.at(-1)!.issuedAt,
+    closedAt: (receipts.at(-1) ?? first).issuedAt,
     sums: ResourceTypeSchema.options.flatMap((resourceType): EpochSum[] => {
       const s = sums.get(resourceType);
       return s ? [{ resourceType, receipts: s.receipts, rejected: s.rejected, units: String(s.units), totalWei: String(s.totalWei) }] : [];

@@ -21,6 +21,7 @@ const nodeHash = (left: Buffer, right: Buffer): Buffer => sha256(NODE, left, rig
 const split = (n: number): number => 2 ** Math.floor(Math.log2(n - 1));
 
 function treeHash(leaves: readonly Buffer[], from: number, to: number): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- callers keep from < to <= leaves.length
   if (to - from === 1) return leaves[from]!;
   const k = from + split(to - from);
   return nodeHash(treeHash(leaves, from, k), treeHash(leaves, k, to));

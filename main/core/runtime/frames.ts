@@ -237,7 +237,8 @@ export class BufferPool {
   take(n: number): Uint8Array {
     if (n < 64 * 1024) return new Uint8Array(n);
     const i = this.free.findIndex((b) => b.byteLength >= n && b.byteLength <= 2 * n);
-    return new Uint8Array(i < 0 ? new ArrayBuffer(n) : this.free.splice(i, 1)[0]!, 0, n);
+    const [reused] = i < 0 ? [] : this.free.splice(i, 1);
+    return new Uint8Array(reused ?? new ArrayBuffer(n), 0, n);
   }
 
   /** Buffers no one reads any more (a transferred-away buffer has length 0 and is skipped). */

@@ -14,6 +14,7 @@ export type HostTensor = z.infer<typeof HostTensorSchema>;
 
 /** The buffers under some tensors, each once (tensors may share one): what gets transferred or recycled. */
 export const tensorBuffers = (tensors: Record<string, HostTensor>): ArrayBuffer[] => [
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a job's tensors are never on a SharedArrayBuffer
   ...new Set(Object.values(tensors).map((t) => t.data.buffer as ArrayBuffer)),
 ];
 

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
-import { DTYPE_BYTES, DTypeSchema, type DType } from '../../common/task.js';
+import { DTYPE_BYTES, DTypeSchema } from '../../common/task.js';
 import { SerialQueue } from '../../common/serial.js';
 import { failureOf } from '../../common/coded-error.js';
 import { errorText } from '../../common/result.js';
@@ -56,7 +56,9 @@ class JobRunner {
     if (!shapes || names.some((n) => !shapes[n] || !warm.outputTypes.has(n))) return undefined;
     return Object.fromEntries(
       names.map((n) => {
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- every name has a type and a shape: checked just above
         const dtype = warm.outputTypes.get(n)!;
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- as above
         const shape = shapes[n]!;
         return [n, { dtype, shape, data: this.outputs.take(shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype]) }];
       }),
@@ -77,6 +79,7 @@ class JobRunner {
         return into;
       }
       const results = await warm.session.run(feeds, req.outputs);
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the session's outputs by name; hostTensor checks each is there and of a type results carry
       const out = Object.fromEntries(req.outputs.map((name) => [name, hostTensor(name, results[name] as OrtTensor)]));
       remember(warm.outputShapes, shapesKey, Object.fromEntries(Object.entries(out).map(([n, t]) => [n, t.shape])));
       return out;
@@ -128,7 +131,7 @@ class JobRunner {
 }
 
 export async function startWorker(): Promise<void> {
-  // The worker's parent is the job host's main thread, always there.
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the worker's parent is the job host's main thread, always there
   const port = parentPort!;
   // Before onnxruntime starts its threads, which inherit this thread's priority.
   lowerThisThread(process.argv[2] === 'low' ? 'low' : 'idle');
@@ -167,6 +170,7 @@ function typedView(t: HostTensor): Typed {
     int32: Int32Array,
     int64: BigInt64Array,
   }[t.dtype];
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a job's tensors are never on a SharedArrayBuffer
   return new make(d.buffer as ArrayBuffer, d.byteOffset, count);
 }
 
@@ -174,10 +178,11 @@ function hostTensor(name: string, t: OrtTensor | undefined): HostTensor {
   if (!t) throw new HostError('run-failed', `output "${name}" missing`);
   const dtype = DTypeSchema.safeParse(t.type);
   if (!dtype.success) throw new HostError('run-failed', `output "${name}" has type ${t.type}, which results cannot carry`);
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a tensor of a type results carry (checked above) holds a typed array
   const data = t.data as Typed;
   const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   // A view into a shared slab (small outputs) must not take the slab with it when transferred.
-  return { dtype: dtype.data as DType, shape: [...t.dims], data: view.byteLength === data.buffer.byteLength ? view : view.slice() };
+  return { dtype: dtype.data, shape: [...t.dims], data: view.byteLength === data.buffer.byteLength ? view : view.slice() };
 }
 
 // Linux: writing 5 to clear_refs resets VmHWM, so the peak is this job's. Elsewhere: the process's lifetime peak.

@@ -59,6 +59,7 @@ export class JobHost {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
       env: { ...process.env, CUDA_DEVICE_ORDER: 'PCI_BUS_ID', [AGENT_PID_ENV]: String(process.pid) },
     });
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- stdio[4] is the 'pipe' asked for above, a Socket
     this.pipe = this.child.stdio[4] as Socket;
     this.pid = this.child.pid ?? -1;
     this.holdOpen(false);
@@ -152,6 +153,7 @@ export class JobHost {
 
   /** An idle host must not keep the agent's process alive (it exits with it, on 'disconnect'); a busy one must. */
   private holdOpen(busy: boolean): void {
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- stderr is a 'pipe' (see start), a Socket
     const handles = [this.child, this.child.channel, this.pipe, this.child.stderr as Socket | null].filter(
       (h) => h !== undefined && h !== null,
     );

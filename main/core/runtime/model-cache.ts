@@ -226,11 +226,12 @@ export class ModelCache {
       return fail('refused', `download of ${ref.url} announces ${announced} bytes, more than the task's ${ref.size}: not started`);
     }
     const sum = createHash('sha256');
-    if (resumed) for await (const chunk of createReadStream(part)) sum.update(chunk as Buffer);
+    if (resumed) for await (const chunk of createReadStream(part)) sum.update(chunk);
     let bytes = resumed ? have : 0;
     const file = await open(part, resumed ? 'a' : 'w', 0o600);
     let over = false;
     try {
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a response read without an encoding gives Buffers
       for await (const chunk of res as AsyncIterable<Buffer>) {
         alive();
         bytes += chunk.length;
@@ -293,7 +294,7 @@ export class ModelCache {
 
   /** Partial downloads other than `keep`'s that no download is writing now. */
   private async partials(keep: string): Promise<{ sha256: string; size: number }[]> {
-    const names = await readdir(this.partial).catch(() => [] as string[]);
+    const names = await readdir(this.partial).catch((): string[] => []);
     const idle = names.map((n) => n.replace(/\.part$/, '')).filter((sha) => SHA.test(sha) && sha !== keep && !this.inflight.has(sha));
     const sized = await Promise.all(
       idle.map(async (sha256) => ({ sha256, size: (await stat(join(this.partial, `${sha256}.part`)).catch(() => undefined))?.size })),

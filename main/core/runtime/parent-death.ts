@@ -18,6 +18,7 @@ export function dieWithAgent(env: NodeJS.ProcessEnv = process.env): ParentDeath 
   if (!Number.isInteger(agentPid) || agentPid <= 0) return 'unsupported';
   // A build from before these functions lacks them: the other guards apply.
   const loaded = loadAddon();
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a build from before these functions lacks them, which the typeof check below allows for
   const addon = (loaded.ok ? loaded.value.addon : null) as {
     setParentDeathSignal?: (pid: number) => unknown;
     joinOwnProcessGroup?: () => unknown;

@@ -83,6 +83,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       if (length !== want) return wrongSize(length);
       const data = pool.take(want);
       if (Buffer.from(data.buffer, 0, want).write(t.data, 'base64') !== want) {
+        // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the pool's buffers are never a SharedArrayBuffer
         pool.give([data.buffer as ArrayBuffer]);
         return refused(`input "${name}": not valid base64`);
       }
@@ -95,6 +96,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     const data = pool.take(want);
     const actual = await readHashed(got.value, data);
     if (actual !== t.sha256) {
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the pool's buffers are never a SharedArrayBuffer
       pool.give([data.buffer as ArrayBuffer]);
       await cache.remove(t.sha256, 'hash mismatch on read');
       return refused(`input "${name}": cached bytes hash to ${actual}, expected ${t.sha256}`);
@@ -226,13 +228,14 @@ const mib = (n: number): string => `${Math.ceil(n / 1024 ** 2)} MiB`;
 
 /** Stacks same-shaped tasks along the first axis: row-major bytes just concatenate. */
 export function stackFeeds(tasks: readonly PreparedTask[]): Record<string, HostTensor> {
-  const first = tasks[0]!.feeds;
+  const first = tasks[0]?.feeds ?? {};
   return Object.fromEntries(
     Object.entries(first).map(([name, t]) => [
       name,
       {
         dtype: t.dtype,
         shape: [tasks.reduce((n, p) => n + (p.feeds[name]?.shape[0] ?? 0), 0), ...t.shape.slice(1)],
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- only tasks with the same inputs are stacked (dispatch.ts)
         data: Buffer.concat(tasks.map((p) => p.feeds[name]!.data)),
       },
     ]),

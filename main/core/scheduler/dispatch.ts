@@ -108,6 +108,7 @@ function dispatch(state: SchedulerState, lane: Lane, slot: HostSlot, first: Queu
   const { host } = slot;
   const entries = gatherBatch(state, lane, first);
   entries.forEach((entry) => state.queue.remove(entry));
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- only prepared tasks are picked and batched (the lane pickers and gatherBatch check)
   const prepared = entries.map((entry) => entry.prepared!);
   const job: Job = {
     id: jobId,
@@ -126,8 +127,10 @@ function dispatch(state: SchedulerState, lane: Lane, slot: HostSlot, first: Queu
   const request: RunRequest = {
     type: 'run',
     jobId: job.id,
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a batch holds at least `first`
     modelPath: prepared[0]!.modelPath,
     sha256: first.task.model.sha256,
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- as above
     feeds: entries.length > 1 ? stackFeeds(prepared) : prepared[0]!.feeds,
     outputs: first.task.outputs,
     session: {
@@ -178,6 +181,7 @@ function settle(state: SchedulerState, job: Job, slot: HostSlot, outcome: HostOu
 function deliver(state: SchedulerState, job: Job, done: Extract<HostOutcome, { ok: true }>['value'], prepared: PreparedTask[]): void {
   const { message } = done;
   const rows = prepared.map((task) => task.rows ?? 1);
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- a job holds at least one task
   const sha = job.entries[0]!.task.model.sha256;
   const totalRows = rows.reduce((a, b) => a + b, 0);
   state.msPerRow.set(sha, message.accounting.wallMs / totalRows);
@@ -188,10 +192,11 @@ function deliver(state: SchedulerState, job: Job, done: Extract<HostOutcome, { o
     Object.entries(message.outputs).map(([name, tensor]) => [name, job.entries.length > 1 ? splitOutput(tensor, rows) : [tensor]]),
   );
   const kept = job.entries.map((entry, index) => {
-    const share = rows[index]! / totalRows;
+    const share = (rows[index] ?? 1) / totalRows;
     return state.finish(entry, {
       result: {
         taskId: entry.task.id,
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- splitOutput gives one part per task (one row count per task)
         outputs: Object.fromEntries(Object.entries(parts).map(([name, split]) => [name, split[index]!])),
         accounting: {
           wallMs: message.accounting.wallMs * share,

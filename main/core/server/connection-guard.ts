@@ -46,7 +46,7 @@ export interface ConnectionGuard {
 export function guardConnections(server: Server, logger: Logger): ConnectionGuard {
   const tally = new LogTally(logger, 'HTTP');
   // A Set keeps insertion order: the first one is the oldest.
-  const anonymous = new Set<Socket>();
+  const anonymous = new Set<Duplex>();
   server.maxConnections = DOOR_LIMITS.connections;
   server.on('drop', () => tally.note(`connections refused: more than ${DOOR_LIMITS.connections} open`));
   let sweeping = false;
@@ -70,7 +70,7 @@ export function guardConnections(server: Server, logger: Logger): ConnectionGuar
     setImmediate(() => setImmediate(sweep));
   });
   return {
-    trust: (socket) => anonymous.delete(socket as Socket),
+    trust: (socket) => anonymous.delete(socket),
     tally,
     close: () => tally.close(),
   };

@@ -96,6 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       resolve();
     });
   });
+  // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a server listening on a TCP port has an AddressInfo
   keys.port = (server.address() as AddressInfo).port;
   const { port } = keys;
 

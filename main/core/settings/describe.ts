@@ -1,4 +1,5 @@
 import { formatAmount } from '../../common/money.js';
+import { keysOf } from '../../common/keys.js';
 import type { Settings, TellKind } from '../../common/settings.js';
 
 /** The activity log's sentences for a settings change: what changed, from what to what, in the words of the UI. */
@@ -23,9 +24,11 @@ type Describer<K extends keyof Settings> = (before: Settings[K], next: Settings[
 /** Compares two values of one group field by field; each field has its label and formatter. */
 function fields<T extends object>(labels: { [F in keyof T]?: [string, (value: T[F]) => string] }): (before: T, next: T) => string[] {
   return (before, next) =>
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- labels' keys are fields of T, by its type
     (Object.keys(labels) as (keyof T)[])
       .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]))
       .map((key) => {
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- key is one of labels' own keys
         const [name, show] = labels[key]!;
         return changed(name, show(before[key]), show(next[key]));
       });
@@ -81,7 +84,7 @@ const DESCRIBE: { [K in keyof Settings]?: Describer<K> } = {
   chain: (_, b) => [b === null ? 'Payout chain: the one the network names' : `Payout chain set to ${b.rpcUrl}`],
   startAtLogin: (a, b) => [changed('Start with my computer', onOff(a), onOff(b))],
   notifications: (a, b) =>
-    (Object.keys(TELL_TOPICS) as TellKind[])
+    keysOf(TELL_TOPICS)
       .filter((kind) => a.includes(kind) !== b.includes(kind))
       .map((kind) => `Notifications about ${TELL_TOPICS[kind]} turned ${onOff(b.includes(kind))}`),
   autoClaim: fields<Settings['autoClaim']>({
@@ -97,7 +100,11 @@ const DESCRIBE: { [K in keyof Settings]?: Describer<K> } = {
 
 /** One sentence per changed setting; the share toggle has its own entry ("Sharing turned on"). */
 export function describeSettingsChange(before: Settings, next: Settings): string[] {
-  return (Object.keys(DESCRIBE) as (keyof Settings)[])
-    .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]))
-    .flatMap((key) => (DESCRIBE[key] as Describer<typeof key>)(before[key], next[key]));
+  return (
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- DESCRIBE's keys are settings, by its type
+    (Object.keys(DESCRIBE) as (keyof Settings)[])
+      .filter((key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]))
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- DESCRIBE[key] compares that key's values; TypeScript cannot tie a mapped type's entry to its key
+      .flatMap((key) => (DESCRIBE[key] as Describer<typeof key>)(before[key], next[key]))
+  );
 }

@@ -5,6 +5,7 @@ import type { Notice } from '../../common/state.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Clock } from '../ports.js';
 import { errnoCode } from '../../common/errno.js';
+import { fieldOf } from '../../common/keys.js';
 
 export interface LoadedSettings {
   settings: Settings;
@@ -33,13 +34,14 @@ export class SettingsStore {
     } catch (error) {
       return this.setAside(`it is not valid JSON (${errorText(error)})`);
     }
-    let version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
+    let version = fieldOf(json, 'schemaVersion');
     if (typeof version === 'number' && version > SETTINGS_VERSION) {
       return this.setAside(`it was written by a newer version of the app (settings version ${version})`);
     }
     while (typeof version === 'number' && Object.hasOwn(MIGRATIONS, version)) {
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion, @typescript-eslint/consistent-type-assertions -- hasOwn found the step; JSON with a schemaVersion is an object
       json = MIGRATIONS[version]!(json as Record<string, unknown>);
-      version = (json as { schemaVersion: number }).schemaVersion;
+      version = fieldOf(json, 'schemaVersion');
     }
     const parsed = SettingsSchema.safeParse(json);
     if (!parsed.success) {

@@ -1,4 +1,5 @@
-import { Contract, FetchRequest, Interface, JsonRpcProvider, Network, isError, type EventLog, type Signer } from 'ethers';
+import { Contract, EventLog, FetchRequest, Interface, JsonRpcProvider, Network, isError, type Signer } from 'ethers';
+import { z } from 'zod';
 import { errorText } from '../../common/result.js';
 import type { ChainSettings, ClaimRecord, Voucher } from '../../common/wallet.js';
 import type { Clock } from '../ports.js';
@@ -8,9 +9,15 @@ import { WalletError } from './errors.js';
 
 const payoutInterface = new Interface(PAYOUT_ABI);
 
+/** What the contracts answer, as PAYOUT_ABI and TOKEN_ABI declare it (ethers types every answer as any). */
+const Paid = z.tuple([z.bigint(), z.bigint()]);
+const Address = z.string();
+const Wei = z.bigint();
+const ClaimedArgs = z.tuple([z.string(), z.bigint(), z.array(z.tuple([z.string(), z.bigint(), z.bigint(), z.bigint()]))]);
+
 /** What the payout contract paid for the owner's device so far (the devnet coordinator reads it too). */
 export async function readPaid(payout: Contract, owner: string, deviceId: string): Promise<{ lastSeq: number; total: bigint }> {
-  const [lastSeq, total] = (await payout.getFunction('paid')(owner, deviceId)) as [bigint, bigint];
+  const [lastSeq, total] = Paid.parse(await payout.getFunction('paid')(owner, deviceId));
   return { lastSeq: Number(lastSeq), total };
 }
 
@@ -73,7 +80,9 @@ export class ChainClient {
   async balances(address: string): Promise<Balances> {
     const [native, synor] = await Promise.all([
       this.provider.getBalance(address),
-      this.token.getFunction('balanceOf')(address) as Promise<bigint>,
+      this.token
+        .getFunction('balanceOf')(address)
+        .then((wei: unknown) => Wei.parse(wei)),
     ]);
     return { native, synor };
   }
@@ -85,7 +94,7 @@ export class ChainClient {
 
   /** The address whose vouchers the payout contract accepts. */
   async signer(): Promise<string> {
-    return (await this.payout.getFunction('coordinator')()) as string;
+    return Address.parse(await this.payout.getFunction('coordinator')());
   }
 
   /** What the voucher would pay if claimed now: nothing when it is expired, for someone else or already used. */
@@ -101,6 +110,7 @@ export class ChainClient {
    * A claim the contract would refuse fails before sending, with the reason; `onSent` sees the pending record.
    */
   async claim(sender: Signer, voucher: Voucher, onSent?: (record: ClaimRecord) => void): Promise<ClaimRecord> {
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- connect keeps the contract and its ABI; ethers types the copy as a BaseContract
     const payout = this.payout.connect(sender) as Contract;
     const args = [voucher.owner, voucher.amount, voucher.ranges, voucher.expiry, voucher.signature];
     let tx;
@@ -129,12 +139,14 @@ export class ChainClient {
 
   /** Every claim the owner made on this payout contract, oldest first. */
   async history(owner: string): Promise<ClaimRecord[]> {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- PAYOUT_ABI declares the Claimed event
     const logs = await this.payout.queryFilter(this.payout.filters['Claimed']!(owner), 0);
     const times = new Map<number, number>();
     const records: ClaimRecord[] = [];
-    for (const log of logs as EventLog[]) {
+    for (const log of logs) {
+      if (!(log instanceof EventLog)) continue; // a log the ABI cannot read is not one of its claims
       if (!times.has(log.blockNumber)) times.set(log.blockNumber, (await log.getBlock()).timestamp * 1000);
-      const [, amount, ranges] = log.args as unknown as [string, bigint, [string, bigint, bigint, bigint][]];
+      const [, amount, ranges] = ClaimedArgs.parse(log.args);
       records.push({
         txHash: log.transactionHash,
         amount: amount.toString(),
@@ -156,6 +168,7 @@ export class ChainClient {
   async verify(): Promise<void> {
     let actual: bigint;
     try {
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- eth_chainId answers a hex string (JSON-RPC); BigInt reads it or throws
       actual = BigInt((await this.provider.send('eth_chainId', [])) as string);
     } catch (error) {
       throw new WalletError(
@@ -179,7 +192,7 @@ export class ChainClient {
         throw new WalletError('NO_CONTRACT', `There is no ${what} contract at ${address} on chain ${chainId}. Check the ${what} address.`);
       }
     }
-    const paysIn = (await this.payout.getFunction('token')()) as string;
+    const paysIn = Address.parse(await this.payout.getFunction('token')());
     if (paysIn.toLowerCase() !== tokenAddress.toLowerCase()) {
       throw new WalletError('NO_CONTRACT', `The payout contract pays in token ${paysIn}, not ${tokenAddress}. Check the token address.`);
     }

@@ -51,13 +51,16 @@ export async function checkVoucher(chain: ChainClient, voucher: Voucher, owner: 
   let total = 0n;
   for (const range of voucher.ranges) {
     const own = range.deviceId === context.deviceId;
-    if (!own && !context.others) throw refuse(`the voucher covers receipts of device ${range.deviceId}, not of this device.`);
+    const { others } = context;
+    if (!own && !others) throw refuse(`the voucher covers receipts of device ${range.deviceId}, not of this device.`);
     const paid = await chain.paid(owner, range.deviceId);
     if (range.firstSeq !== paid.lastSeq + 1) {
       throw refuse(`the voucher starts at receipt ${range.firstSeq}, but the contract has paid up to receipt ${paid.lastSeq}.`);
     }
     const which = own ? 'this device' : `device ${range.deviceId}`;
-    const mine = (own ? context.epochs : await context.others!(range.deviceId, paid.lastSeq)).filter((e) => e.deviceId === range.deviceId);
+    const mine = (own || !others ? context.epochs : await others(range.deviceId, paid.lastSeq)).filter(
+      (e) => e.deviceId === range.deviceId,
+    );
     const newest = Math.max(0, ...mine.map((e) => e.lastSeq));
     if (newest < range.lastSeq) {
       throw refuse(`the voucher covers receipts up to ${range.lastSeq}, but ${which} has received only up to ${newest} so far.`);

@@ -18,7 +18,8 @@ export type KeystoreRead =
   { status: 'missing' } | { status: 'damaged'; reason: string } | { status: 'ok'; json: string; address: string | undefined };
 
 export async function writeKeystore(file: string, json: string): Promise<void> {
-  const keystore = JSON.parse(json) as Record<string, unknown>;
+  const keystore: unknown = JSON.parse(json);
+  if (typeof keystore !== 'object' || keystore === null) throw new TypeError('a keystore is a JSON object');
   await writeFileAtomic(file, JSON.stringify({ ...keystore, [CHECKSUM_FIELD]: sha256(JSON.stringify(keystore)) }));
 }
 
@@ -37,7 +38,7 @@ export async function readKeystore(file: string): Promise<KeystoreRead> {
     return { status: 'damaged', reason: 'it is not valid JSON' };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { status: 'damaged', reason: 'it is not a keystore' };
-  const { [CHECKSUM_FIELD]: checksum, ...keystore } = parsed as Record<string, unknown>;
+  const { [CHECKSUM_FIELD]: checksum, ...keystore } = Object.fromEntries(Object.entries(parsed));
   if (checksum !== undefined && checksum !== sha256(JSON.stringify(keystore))) {
     return { status: 'damaged', reason: 'its checksum does not match (some bytes changed)' };
   }

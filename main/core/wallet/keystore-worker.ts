@@ -52,6 +52,7 @@ function run<T>(job: Job, onProgress: ((fraction: number) => void) | undefined):
       if (message.progress !== undefined) return onProgress?.(message.progress);
       settled = true;
       if (message.error !== undefined) reject(new Error(message.error));
+      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the worker answers the job it was given with that job's result
       else resolve(message.result as T);
     });
     worker.on('error', reject);
