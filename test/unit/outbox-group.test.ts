@@ -2,11 +2,11 @@
 // folder, and none counts as kept before that fsync returned. The file port is Node's, with each fsync counted (the
 // folder's apart) and, where a test says so, stopped or refused: the disk is the one part faked.
 import assert from 'node:assert/strict';
-import * as nodeFs from 'node:fs/promises';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Outbox, type OutboxEntry, type OutboxFiles } from '../../main/core/network/outbox.js';
+import { Outbox, type OutboxEntry } from '../../main/core/network/outbox.js';
+import { countingFiles } from '../helpers/counting-files.js';
 import { tempDir } from '../helpers/fakes.js';
 
 const entry = (taskId: string, byte = 7): OutboxEntry => ({
@@ -22,33 +22,6 @@ const entry = (taskId: string, byte = 7): OutboxEntry => ({
   estimateWei: '5',
   finishedAt: 1,
 });
-
-/** Node's file calls on `dir`, counting fsyncs; `beforeFileSync` runs before each file's (not the folder's) fsync. */
-function countingFiles(dir: string): {
-  port: OutboxFiles;
-  syncs: { file: number; folder: number };
-  beforeFileSync: { hook?: (() => Promise<void>) | undefined };
-} {
-  const syncs = { file: 0, folder: 0 };
-  const beforeFileSync: { hook?: (() => Promise<void>) | undefined } = {};
-  const port: OutboxFiles = {
-    ...nodeFs,
-    async open(path, flags, mode) {
-      const handle = await nodeFs.open(path, flags, mode);
-      const sync = handle.sync.bind(handle);
-      handle.sync = async () => {
-        if (String(path) === dir) syncs.folder++;
-        else {
-          syncs.file++;
-          await beforeFileSync.hook?.();
-        }
-        return sync();
-      };
-      return handle;
-    },
-  };
-  return { port, syncs, beforeFileSync };
-}
 
 const frames = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => name.endsWith('.frame'));
 const listed = async (outbox: Outbox): Promise<string[]> => (await outbox.list()).entries.map((e) => e.taskId).sort();
