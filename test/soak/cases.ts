@@ -19,6 +19,7 @@ import { LEDGER_CASES } from './cases-ledger.js';
 import { LEDGER_QUERY_CASES } from './cases-ledger-queries.js';
 import { LOCK_CASES } from './cases-lock.js';
 import { NETWORK_CASES } from './cases-networks.js';
+import { OUTBOX_CASES } from './cases-outbox.js';
 import { WORK_CASES } from './cases-work.js';
 import { STATE_CASES } from './cases-state.js';
 import { WALLET_CASES } from './cases-wallet.js';
@@ -36,6 +37,7 @@ export const CASES: SoakCase[] = [
   ...LEASING_CASES,
   ...CHEATING_CASES,
   ...BATCHING_CASES,
+  ...OUTBOX_CASES,
   ...NETWORK_CASES,
   ...ADDRESS_CASES,
   ...CHART_CASES,

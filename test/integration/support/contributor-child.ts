@@ -42,15 +42,19 @@ client.start();
 const stop = new AbortController();
 process.on('SIGTERM', () => stop.abort());
 say(`started ${client.status().queued}`);
-await contribute({
-  client,
-  signal: stop.signal,
-  execute: async (task) => {
-    const result = await runWithOrt(task);
-    say(`ran ${task.id}`);
-    return result;
-  },
-});
+// Several loops at once (SYNOR_TEST_LOOPS): results finish close together, and the outbox commits them in groups.
+const loops = Number(process.env['SYNOR_TEST_LOOPS'] ?? '1');
+const contributing = () =>
+  contribute({
+    client,
+    signal: stop.signal,
+    execute: async (task) => {
+      const result = await runWithOrt(task);
+      say(`ran ${task.id}`);
+      return result;
+    },
+  });
+await Promise.all(Array.from({ length: loops }, contributing));
 await client.flush();
 await client.syncReceipts();
 say(`drained ${client.status().queued}`);

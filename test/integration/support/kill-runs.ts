@@ -36,7 +36,8 @@ function rng(seed: number): () => number {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-export async function killRuns(runs: number, seed = Date.now()): Promise<KillReport & { seed: number }> {
+/** `loops`: lease-run-complete loops the device runs at once (more than one: results kept in groups). */
+export async function killRuns(runs: number, seed = Date.now(), loops = 1): Promise<KillReport & { seed: number }> {
   const started = performance.now();
   const random = rng(seed);
   // Every receipts fetch seals the open epoch, so the clean run's last fetch brings every receipt.
@@ -47,6 +48,7 @@ export async function killRuns(runs: number, seed = Date.now()): Promise<KillRep
     SYNOR_TEST_DATA: dataDir,
     SYNOR_TEST_COORDINATOR: devnet.url,
     SYNOR_TEST_OWNER_KEY: Wallet.createRandom().privateKey,
+    SYNOR_TEST_LOOPS: String(loops),
   };
   const finished = new Set<string>();
   const killedAt: string[] = [];
