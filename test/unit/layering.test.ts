@@ -115,13 +115,17 @@ const cases: [string, string, string | null][] = [
   ['file-over-400-lines', 'test/integration/fixture.test.ts', null],
   // type escapes in production code: no `!`, no cast but `as const`, a disable says why, every switch is exhaustive
   ['escape-non-null', 'renderer/src/fixture.ts', '@typescript-eslint/no-non-null-assertion'],
+  ['escape-non-null', 'main/core/fixture.ts', '@typescript-eslint/no-non-null-assertion'],
+  ['escape-non-null', 'main/devnet/fixture.ts', '@typescript-eslint/no-non-null-assertion'],
   ['escape-non-null', 'test/unit/fixture.test.ts', null],
   ['escape-cast', 'renderer/src/fixture.ts', '@typescript-eslint/consistent-type-assertions'],
+  ['escape-cast', 'main/electron/fixture.ts', '@typescript-eslint/consistent-type-assertions'],
   ['escape-cast', 'scripts/fixture.ts', null],
   ['escape-as-const', 'renderer/src/fixture.ts', null],
   ['escape-disable-without-reason', 'renderer/src/fixture.ts', '@eslint-community/eslint-comments/require-description'],
   ['escape-disable-with-reason', 'renderer/src/fixture.ts', null],
   ['switch-not-exhaustive', 'renderer/src/fixture.ts', '@typescript-eslint/switch-exhaustiveness-check'],
+  ['switch-not-exhaustive', 'main/core/economics/fixture.ts', '@typescript-eslint/switch-exhaustiveness-check'],
   ['switch-exhaustive', 'renderer/src/fixture.ts', null],
   // a schema in main/common says what crosses the boundary
   ['schema-unknown', 'main/common/fixture.ts', 'no-restricted-syntax'],

@@ -15,6 +15,7 @@ export async function* fileLines(file: string, start = 0): AsyncGenerator<{ text
   // pipe() does not forward a read error (a missing file) to the gunzip stream.
   if (stream !== raw) raw.once('error', (error) => stream.destroy(error));
   try {
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a file stream read without an encoding (gunzipped or not) gives Buffers
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const buffer = carry.length ? Buffer.concat([carry, chunk]) : chunk;
       let from = 0;

@@ -43,5 +43,6 @@ async function reasons(batch: Omit<CheckedLine, 'reason'>[], check: LineCheck): 
   const records = batch.flatMap((line) => (line.decoded.ok ? [line.decoded.value] : []));
   const answers = check.many && records.length >= MANY_FROM ? await check.many(records) : records.map((r) => check(r));
   let next = 0;
+  // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- one answer per decoded line, in their order
   return batch.map((line) => ({ ...line, reason: line.decoded.ok ? answers[next++]! : null }));
 }

@@ -5,6 +5,7 @@ import { createGunzip, gunzip, gzip } from 'node:zlib';
 import { replaceFileAtomic } from '../fs/atomic.js';
 import { fileLines } from '../fs/lines.js';
 import { errnoCode } from '../../common/errno.js';
+import { fieldOf } from '../../common/keys.js';
 
 /**
  * Finding one task in a week of per-task detail without unpacking it. A finished day is packed as gzip members of
@@ -32,8 +33,11 @@ function idHash(id: string): number {
 /** The receipt and task ids of a detail line's rows (none for a line that does not parse: it is skipped on reading). */
 function idsOf(text: string): string[] {
   try {
-    const rows = (JSON.parse(text.slice(65)) as { rows?: unknown[][] }).rows ?? [];
-    return rows.flatMap((row) => [row[0], row[2]]).filter((id): id is string => typeof id === 'string' && id !== '');
+    const rows = fieldOf(JSON.parse(text.slice(65)), 'rows');
+    if (!Array.isArray(rows)) return [];
+    return rows
+      .flatMap((row: unknown) => (Array.isArray(row) ? [row[0], row[2]] : []))
+      .filter((id): id is string => typeof id === 'string' && id !== '');
   } catch {
     return [];
   }
@@ -51,7 +55,7 @@ export async function packDay(path: string): Promise<void> {
     const flush = async (): Promise<void> => {
       const packed = await promisify(gzip)(block.join(''));
       await out.write(packed);
-      starts.push(starts.at(-1)! + packed.length);
+      starts.push((starts.at(-1) ?? 0) + packed.length);
       block = [];
       size = 0;
     };
@@ -110,8 +114,10 @@ async function membersWith(packed: string, id: string): Promise<Buffer[] | null>
     try {
       return await Promise.all(
         [...blocks].map(async (b) => {
-          const length = starts[b + 1]! - starts[b]!;
-          const { buffer } = await file.read(Buffer.alloc(length), 0, length, starts[b]!);
+          // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- b is a block of this file's table, so b + 1 < starts.length
+          const [from, to] = [starts[b]!, starts[b + 1]!];
+          const length = to - from;
+          const { buffer } = await file.read(Buffer.alloc(length), 0, length, from);
           return promisify(gunzip)(buffer);
         }),
       );
@@ -161,6 +167,7 @@ export async function* dayLinesHolding(path: string, id: string): AsyncGenerator
   const stream = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   if (stream !== raw) raw.once('error', (error) => stream.destroy(error));
   try {
+    // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a file stream read without an encoding (gunzipped or not) gives Buffers
     yield* linesHolding(stream as AsyncIterable<Buffer>, needle);
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;

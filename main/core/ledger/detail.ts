@@ -61,6 +61,7 @@ const ROW_FIELDS = [
   'totalWei',
   'issuedAt',
 ] as const satisfies readonly (keyof Receipt)[];
+// eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- ROW_FIELDS lists Row's columns in Row's order
 const toRow = (r: Receipt): Row => ROW_FIELDS.map((field) => r[field]) as Row;
 
 /** The line's receipts, whole again (parsed: rows are a file read back). */
@@ -132,7 +133,7 @@ export class ReceiptDetail {
   async tidy(now: number): Promise<void> {
     const today = dayName(now);
     const oldest = dayName(now - this.days() * DAY);
-    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const names = await readdir(this.dir).catch((): string[] => []);
     // A pack cut short by a crash.
     for (const name of names) if (name.endsWith('.tmp')) await rm(join(this.dir, name), { force: true });
     for (const { name, day, packed, stale } of await this.files()) {
@@ -146,10 +147,10 @@ export class ReceiptDetail {
 
   /** The day files, oldest first; `stale`: an unpacked file whose packed copy is whole (a crash after packing). */
   private async files(): Promise<{ name: string; day: string; packed: boolean; stale: boolean }[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const names = await readdir(this.dir).catch((): string[] => []);
     const found = names.flatMap((name) => {
       const m = DAY_FILE.exec(name);
-      return m ? [{ name, day: m[1]!, packed: Boolean(m[2]) }] : [];
+      return m ? [{ name, day: m[1] ?? '', packed: Boolean(m[2]) }] : [];
     });
     const packedDays = new Set(found.filter((f) => f.packed).map((f) => f.day));
     return found.map((f) => ({ ...f, stale: !f.packed && packedDays.has(f.day) })).sort((a, b) => byText(a.day, b.day));

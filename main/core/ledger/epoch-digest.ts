@@ -1,5 +1,6 @@
 import { getAddress, getBytes, TypedDataEncoder } from 'ethers';
 import { createKeccak } from 'hash-wasm';
+import { fieldOf } from '../../common/keys.js';
 import { eip712Domain, EPOCH_TYPES, type Epoch, type TypedDataTypes } from '../../common/protocol.js';
 
 /**
@@ -19,6 +20,18 @@ export type EpochDigest = (epoch: Epoch, chainId: number) => Word;
 
 const BYTES32 = /^0x[0-9a-f]{64}$/i;
 
+/** `value` as a string, for a field of type `type` (ethers refuses another type too). */
+function text(value: unknown, type: string): string {
+  if (typeof value !== 'string') throw new RangeError(`${type} of another type`);
+  return value;
+}
+
+/** `value` as a struct of type `type`, for its fields to be read. */
+function struct(value: unknown, type: string): object {
+  if (typeof value !== 'object' || value === null) throw new RangeError(`${type} of another type`);
+  return value;
+}
+
 /**
  * `encode` remembering its answers: strings and addresses repeat from epoch to epoch (a device id, an owner, four
  * resource names), and each costs a keccak (an address: for its checksum). Bounded, as values are a file's.
@@ -37,22 +50,17 @@ function remembered(encode: Encode): Encode {
 function uintWord(bits: number): Encode {
   const limit = 1n << BigInt(bits);
   return (value) => {
-    const n = BigInt(value as number | string);
+    if (typeof value !== 'number' && typeof value !== 'string' && typeof value !== 'bigint')
+      throw new RangeError(`uint${bits} of another type`);
+    const n = BigInt(value);
     if (n < 0n || n >= limit) throw new RangeError(`value out of range for uint${bits}`);
     return Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
   };
 }
 
 function fieldEncoder(types: TypedDataTypes, type: string, keccak: Keccak): Encode {
-  if (type === 'string') return remembered((value) => keccak(Buffer.from(value as string, 'utf8')));
-  if (type === 'address')
-    return remembered((value) =>
-      getBytes(
-        `0x${getAddress(value as string)
-          .slice(2)
-          .padStart(64, '0')}`,
-      ),
-    );
+  if (type === 'string') return remembered((value) => keccak(Buffer.from(text(value, type), 'utf8')));
+  if (type === 'address') return remembered((value) => getBytes(`0x${getAddress(text(value, type)).slice(2).padStart(64, '0')}`));
   if (type === 'bytes32') {
     return (value) => {
       if (typeof value !== 'string' || !BYTES32.test(value)) throw new RangeError('bytes32 of another length or not hex');
@@ -61,19 +69,24 @@ function fieldEncoder(types: TypedDataTypes, type: string, keccak: Keccak): Enco
   }
   const uint = /^uint(\d+)$/.exec(type);
   if (uint) return uintWord(Number(uint[1]));
-  const array = /^(\w+)\[\]$/.exec(type);
-  if (array && types[array[1]!]) {
-    const item = structHasher(types, array[1]!, keccak);
-    return (value) => keccak(Buffer.concat((value as Record<string, unknown>[]).map(item)));
+  const [, itemType = ''] = /^(\w+)\[\]$/.exec(type) ?? [];
+  if (types[itemType]) {
+    const item = structHasher(types, itemType, keccak);
+    return (value) => {
+      if (!Array.isArray(value)) throw new RangeError(`${type} of another type`);
+      return keccak(Buffer.concat(value.map((entry: unknown) => item(struct(entry, itemType)))));
+    };
   }
   throw new Error(`epoch digest: type ${type} is not supported`);
 }
 
 /** hashStruct of EIP-712 for values of type `name`. */
-function structHasher(types: TypedDataTypes, name: string, keccak: Keccak): (value: Record<string, unknown>) => Word {
+function structHasher(types: TypedDataTypes, name: string, keccak: Keccak): (value: object) => Word {
   const typeHash = keccak(Buffer.from(TypedDataEncoder.from(types).encodeType(name), 'utf8'));
-  const fields = types[name]!.map((f) => ({ name: f.name, encode: fieldEncoder(types, f.type, keccak) }));
-  return (value) => keccak(Buffer.concat([typeHash, ...fields.map((f) => f.encode(value[f.name]))]));
+  const declared = types[name];
+  if (!declared) throw new Error(`epoch digest: type ${name} is not declared`);
+  const fields = declared.map((f) => ({ name: f.name, encode: fieldEncoder(types, f.type, keccak) }));
+  return (value) => keccak(Buffer.concat([typeHash, ...fields.map((f) => f.encode(fieldOf(value, f.name)))]));
 }
 
 const PREFIX = Uint8Array.of(0x19, 0x01);

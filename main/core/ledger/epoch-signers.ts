@@ -97,7 +97,10 @@ async function recover(digests: Uint8Array, signatures: Uint8Array, count: numbe
     slices.map(([from, to], i) => ask(recoverer(i), digests.slice(from * 32, to * 32), signatures.slice(from * 65, to * 65), to - from)),
   );
   const keys = new Uint8Array(count * 65);
-  parts.forEach((part, i) => keys.set(part, slices[i]![0] * 65));
+  slices.forEach(([from], i) => {
+    const part = parts[i];
+    if (part) keys.set(part, from * 65);
+  });
   return keys;
 }
 
@@ -121,7 +124,7 @@ export async function epochSigners(items: readonly { signed: SignedEpoch; chainI
   const asked = items.map(({ signed, chainId }, i) => {
     const sig = Buffer.from(signed.signature.slice(2), 'hex');
     // ethers reads v as 27/28 and refuses an s with its top bit set; anything else is left to it.
-    if (sig.length !== 65 || (sig[64] !== 27 && sig[64] !== 28) || sig[32]! & 0x80) return false;
+    if (sig.length !== 65 || (sig[64] !== 27 && sig[64] !== 28) || (sig[32] ?? 0) & 0x80) return false;
     try {
       digests.set(epochDigest(signed.epoch, chainId), i * 32);
     } catch {

@@ -74,7 +74,7 @@ export class FileHash {
     if (!hash) return;
     while (this.fed < this.bytes) {
       const end = this.bytes;
-      for await (const chunk of createReadStream(this.file, { start: this.fed, end: end - 1 })) hash.update(chunk as Buffer);
+      for await (const chunk of createReadStream(this.file, { start: this.fed, end: end - 1 })) hash.update(chunk);
       this.fed = end;
     }
     // Set with no await after the loop's last test: a line appended from now on is fed by `update`.
@@ -97,6 +97,6 @@ export async function startsLine(file: string, at: number): Promise<boolean> {
 /** A sha256 fed the first `bytes` of a file (not yet digested: the caller may go on feeding it). */
 async function hashOf(file: string, bytes: number): Promise<Hash> {
   const hash = createHash('sha256');
-  if (bytes > 0) for await (const chunk of createReadStream(file, { end: bytes - 1 })) hash.update(chunk as Buffer);
+  if (bytes > 0) for await (const chunk of createReadStream(file, { end: bytes - 1 })) hash.update(chunk);
   return hash;
 }

@@ -93,6 +93,7 @@ export class Ledger {
     this.totals = totals;
     this.log = new LogAppender(file, {
       written: (line) => {
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- lines are written only once open() has set the check state
         const state = this.checked!;
         state.hash.update(line);
         state.lines++;
@@ -340,6 +341,7 @@ export class Ledger {
   }
 
   private changed(): void {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- called for a written line, as above
     if (++this.checked!.sinceSaved < INDEX_EVERY) return;
     void this.writeIndex().catch((error: unknown) =>
       this.logger?.error(`ledger: the index could not be saved (${errorText(error)}); the next start checks more lines`),
@@ -372,7 +374,7 @@ export class Ledger {
 /** Removes the lines after byte `start` that end at the offsets in `drop`; the file is replaced whole, atomically. */
 function dropLines(file: string, start: number, drop: ReadonlySet<number>): Promise<void> {
   return replaceFileAtomic(file, async (handle) => {
-    if (start > 0) for await (const chunk of createReadStream(file, { end: start - 1 })) await handle.write(chunk as Buffer);
+    if (start > 0) for await (const chunk of createReadStream(file, { end: start - 1 })) await handle.write(chunk);
     let batch = '';
     for await (const { text, end } of fileLines(file, start)) {
       if (!drop.has(end)) batch += `${text}\n`;

@@ -28,7 +28,9 @@ export async function proveReceipt(detail: ReceiptDetail, id: string): Promise<R
   if (!line) return null;
   const receipts = receiptsOf(line);
   const index = receipts.findIndex(match);
-  return { receipt: receipts[index]!, index, path: merkleProof(receipts.map(leafHash), index), signed: line.signed, source: line.source };
+  const receipt = receipts[index];
+  if (!receipt) return null;
+  return { receipt, index, path: merkleProof(receipts.map(leafHash), index), signed: line.signed, source: line.source };
 }
 
 /** Why a proof does not prove its receipt, or null: the epoch's signature, the receipt's place, its split and path. */

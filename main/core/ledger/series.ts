@@ -86,10 +86,14 @@ export class Timeline {
     const empty = this.pending.length + spans.length === 0;
     if (!Number.isFinite(first) || !Number.isFinite(end) || (end <= first && empty)) return { step: 'minute', bars: [] };
     const step = stepFor(end - first);
-    const starts = [barStart(first, step, range.utcOffsetMinutes)];
-    for (let s = nextBar(starts[0]!, step, range.utcOffsetMinutes); s < end; s = nextBar(s, step, range.utcOffsetMinutes)) starts.push(s);
+    const firstStart = barStart(first, step, range.utcOffsetMinutes);
+    const starts = [firstStart];
+    for (let s = nextBar(firstStart, step, range.utcOffsetMinutes); s < end; s = nextBar(s, step, range.utcOffsetMinutes)) starts.push(s);
     const bars = starts.map((start) => ({ start, confirmed: 0n, pending: 0n, receipts: 0 }));
-    for (const p of this.pending) bars[indexOf(starts, p.at)]!.pending += p.wei;
+    for (const p of this.pending) {
+      const bar = bars[indexOf(starts, p.at)];
+      if (bar) bar.pending += p.wei;
+    }
     // Each bar takes the slots from its start to the next bar's; the first also those before, the last those after.
     bars.forEach((bar, i) => {
       for (const run of this.runs) {
@@ -111,7 +115,7 @@ function indexOf(starts: readonly number[], at: number): number {
   let hi = starts.length - 1;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (starts[mid]! <= at) lo = mid;
+    if ((starts[mid] ?? Infinity) <= at) lo = mid;
     else hi = mid - 1;
   }
   return lo;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 export type SlotRow = [number, string, number, number, number];
 
 const WEI = /^-?[0-9]{1,90}$/;
-const isCount = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0;
+const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0;
 const isRow = (r: unknown): boolean =>
   Array.isArray(r) &&
   r.length === 5 &&

@@ -4,8 +4,8 @@ import type { Receipt } from '../../common/protocol.js';
 const newestReceipts = (receipts: readonly Receipt[], deviceId: string, keep: (r: Receipt) => boolean, count: number): Receipt[] => {
   const out: Receipt[] = [];
   for (let i = receipts.length - 1; i >= 0 && out.length < count; i--) {
-    const receipt = receipts[i]!;
-    if (receipt.deviceId === deviceId && keep(receipt)) out.push(receipt);
+    const receipt = receipts[i];
+    if (receipt && receipt.deviceId === deviceId && keep(receipt)) out.push(receipt);
   }
   return out;
 };

@@ -179,18 +179,14 @@ export class LedgerTotals {
       s.max = last;
     } else {
       const i = s.gaps.findIndex(([a, b]) => first >= a && last <= b);
-      if (i < 0) return;
-      const [a, b] = s.gaps[i]!;
-      s.gaps.splice(
-        i,
-        1,
-        ...(
-          [
-            [a, first - 1],
-            [last + 1, b],
-          ] as [number, number][]
-        ).filter(([x, y]) => x <= y),
-      );
+      const gap = s.gaps[i];
+      if (!gap) return;
+      const [a, b] = gap;
+      const left: [number, number][] = [
+        [a, first - 1],
+        [last + 1, b],
+      ];
+      s.gaps.splice(i, 1, ...left.filter(([x, y]) => x <= y));
     }
     this.seqs.set(key, s);
   }
@@ -200,7 +196,8 @@ export class LedgerTotals {
     if (this.settledSet.has(key)) return;
     this.settled.push(key);
     this.settledSet.add(key);
-    if (this.settled.length > SETTLED) this.settledSet.delete(this.settled.shift()!);
+    const oldest = this.settled.length > SETTLED ? this.settled.shift() : undefined;
+    if (oldest !== undefined) this.settledSet.delete(oldest);
   }
 
   /** Merges minute slots that left the newest two days into quarter hours (kept small between saves). */

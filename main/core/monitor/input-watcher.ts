@@ -4,6 +4,7 @@
  * screen saver extension's idle counter for the tick. Elsewhere (Wayland, Windows, macOS, no addon) there is no
  * watcher yet and the tick's idle sample stands alone (README: which API each would use).
  */
+import { fieldOf } from '../../common/keys.js';
 import { fail, ok, type Result } from '../../common/result.js';
 import { loadAddon } from '../native/addon-load.js';
 import type { InputWatcher } from '../ports.js';
@@ -21,8 +22,7 @@ export interface X11Input {
 }
 
 const hasInput = (addon: unknown): addon is InputAddon =>
-  typeof (addon as Partial<InputAddon> | null)?.watchInput === 'function' &&
-  typeof (addon as Partial<InputAddon>).inputIdleMs === 'function';
+  typeof fieldOf(addon, 'watchInput') === 'function' && typeof fieldOf(addon, 'inputIdleMs') === 'function';
 
 /** The X11 counter, or why not: this process has no addon, no X display or no screen saver extension. */
 export function x11Input(env: NodeJS.ProcessEnv): Result<X11Input, 'NO_X11_INPUT'> {

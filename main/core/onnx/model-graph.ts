@@ -84,7 +84,7 @@ function valueInfo(buf: Uint8Array): GraphValue {
 
 /** A TensorProto's name and dims (its data is skipped). */
 function tensorDims(buf: Uint8Array): { name: string; dims: number[] } {
-  const t = { name: '', dims: [] as number[] };
+  const t: { name: string; dims: number[] } = { name: '', dims: [] };
   for (const f of fields(buf)) {
     if (f.field === 1) t.dims.push(...ints(f.value));
     if (f.field === 8) t.name = text(f.value);
@@ -137,7 +137,7 @@ export function readModelGraph(model: Uint8Array): ModelGraph {
       else if (gf.field === 12) g.outputs.push(valueInfo(v));
       else if (gf.field === 13) {
         const vi = valueInfo(v);
-        if (vi.shape.length && vi.shape.every((d) => typeof d === 'number')) g.known.set(vi.name, vi.shape as number[]);
+        if (vi.shape.length && vi.shape.every((d): d is number => typeof d === 'number')) g.known.set(vi.name, vi.shape);
       }
     }
   }
@@ -209,6 +209,7 @@ export function countOperations(g: ModelGraph, feedShapes: Record<string, readon
     const ins = n.inputs.map((i) => shapes.get(i));
     const [a, b, c] = ins;
     let out: number[] | undefined;
+    /* eslint-disable @typescript-eslint/no-non-null-assertion -- each branch's condition checked the ranks of the shapes it indexes */
     if ((n.op === 'MatMul' || n.op === 'MatMulInteger') && a && b && a.length >= 2 && b.length >= 2) {
       const m = a[a.length - 2]!;
       const k = a[a.length - 1]!;
@@ -233,13 +234,14 @@ export function countOperations(g: ModelGraph, feedShapes: Record<string, readon
     } else if ((n.op === 'GlobalAveragePool' || n.op === 'GlobalMaxPool') && a && a.length >= 3) {
       out = [a[0]!, a[1]!, ...a.slice(2).map(() => 1)];
       ops += numel(a);
+      /* eslint-enable @typescript-eslint/no-non-null-assertion -- the branches that index shapes end here */
     } else if (n.op === 'BatchNormalization' && a) {
       out = a;
       ops += 2 * numel(a);
     } else if (ELEMENTWISE.has(n.op)) {
       const given = n.inputs.filter(Boolean).map((i) => shapes.get(i)); // optional inputs may be named ''
-      if (given.length > 0 && given.every((s) => s !== undefined)) {
-        out = broadcast(given as number[][]);
+      if (given.length > 0 && given.every((s): s is number[] => s !== undefined)) {
+        out = broadcast(given);
         ops += numel(out);
       }
     }
