@@ -142,3 +142,34 @@ test('a group file damaged while queued is set aside whole when a result of it i
   assert.deepEqual(await listed(outbox), []);
   assert.deepEqual(await readdir(dir), [`${name}.bad`]);
 });
+
+test('a version 1 file whose upgrade the disk refused goes once its result is written as a frame', { timeout: 60_000 }, async () => {
+  const dir = await tempDir();
+  const old = entry('old');
+  const legacy = {
+    ...old,
+    version: 1,
+    result: {
+      ...old.result,
+      outputs: { Y: { kind: 'inline', dtype: 'uint8', shape: [1000], data: Buffer.alloc(1000, 7).toString('base64') } },
+    },
+  };
+  await writeFile(join(dir, `${'1'.repeat(32)}.json`), JSON.stringify(legacy));
+  const { port, beforeFileSync } = countingFiles(dir);
+  const outbox = new Outbox(dir, port);
+  beforeFileSync.hook = () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+  assert.deepEqual(await listed(outbox), ['old']);
+  assert.equal(outbox.heldCount(), 1);
+  assert.deepEqual(await readdir(dir), [`${'1'.repeat(32)}.json`], 'kept while the disk refuses its upgrade');
+
+  beforeFileSync.hook = undefined;
+  await outbox.writeHeld();
+  assert.deepEqual(
+    (await readdir(dir)).map((name) => name.replace(/^[0-9a-f]{32}/, '#')),
+    ['#.frame'],
+    'the frame replaced it',
+  );
+  assert.deepEqual(await listed(outbox), ['old']);
+  await outbox.remove('old');
+  assert.deepEqual(await listed(new Outbox(dir)), []);
+});

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -53,8 +53,6 @@ const LegacyEntrySchema = z
 /** Sent groups' files kept to be written over: two cover a group being written while the one before is sent. */
 const SPARES = 2;
 const SPARE = 'spare-';
-/** Where version 1 kept a result. */
-const legacyName = (taskId: string): string => `${createHash('sha256').update(taskId).digest('hex').slice(0, 32)}.json`;
 const queued = ({ result, version: _, ...meta }: OutboxEntry): Queued => ({ ...meta, taskId: result.taskId });
 
 /** What the user is told of queued results that could not be read back. */
@@ -101,6 +99,8 @@ export class Outbox {
   /** Results for the next group commit. Commits run one at a time: those kept while one runs make the next group. */
   private waiting: Waiting[] = [];
   private readonly commits = new SerialQueue();
+  /** Version 1 files whose upgrade the disk refused, by task id: they go when their result is sent. */
+  private readonly legacy = new Map<string, string>();
 
   constructor(
     readonly dir: string,
@@ -137,8 +137,14 @@ export class Outbox {
     this.held.delete(taskId);
     const file = this.forget(taskId);
     if (file !== null) await this.retire(file);
-    // A version 1 file stays until its upgrade is written (the disk may have refused it).
-    await this.fs.rm(join(this.dir, legacyName(taskId)), { force: true });
+    await this.dropLegacy(taskId);
+  }
+
+  /** A version 1 file goes once its result is written as a frame, or sent. */
+  private async dropLegacy(taskId: string): Promise<void> {
+    const old = this.legacy.get(taskId);
+    this.legacy.delete(taskId);
+    if (old !== undefined) await this.fs.rm(old, { force: true });
   }
 
   /**
@@ -268,7 +274,9 @@ export class Outbox {
       return [name, { dtype: t.dtype, shape: t.shape, data: new Uint8Array(Buffer.from(t.data, 'base64')) }] as const;
     });
     const entry = OutboxEntrySchema.parse({ ...old, version: 2, result: { ...old.result, outputs: Object.fromEntries(outputs) } });
+    // Kept until the upgrade is written: the disk may refuse it.
     if ((await this.write(entry, false)) === null) await this.fs.rm(file, { force: true });
+    else this.legacy.set(entry.result.taskId, file);
     return queued(entry);
   }
 
@@ -305,7 +313,11 @@ export class Outbox {
         this.held.set(entry.result.taskId, { entry: own ? { ...entry, result: withOwnBytes(entry.result) } : entry, why });
       return group.forEach(({ done }) => done(why));
     }
-    for (const { entry } of group) this.held.delete(entry.result.taskId);
+    for (const { entry } of group) {
+      this.held.delete(entry.result.taskId);
+      // Left, it is upgraded again at the next listing: sent twice at worst, and answered duplicate.
+      if (this.legacy.has(entry.result.taskId)) await this.dropLegacy(entry.result.taskId).catch(() => undefined);
+    }
     group.forEach(({ done }) => done(null));
   }
 }
