@@ -4,8 +4,9 @@
 // Printed: wall and CPU time per result, and fsyncs per result (files' and the folder's; before group commit, one of
 // each for every result: 16 results one after another took 1.70-2.73 ms of CPU each, a batch at once 1.10-1.17 ms).
 import { cpus, loadavg } from 'node:os';
-import { Outbox, type OutboxEntry } from '../../main/core/network/outbox.js';
+import { Outbox } from '../../main/core/network/outbox.js';
 import { countingFiles } from '../helpers/counting-files.js';
+import { outboxEntry } from '../helpers/outbox-entry.js';
 import { tempDir } from '../helpers/fakes.js';
 
 console.log(
@@ -18,19 +19,7 @@ const ROUNDS = 8;
 const OUTPUT_BYTES = 1 << 20;
 const data = new Uint8Array(OUTPUT_BYTES).map((_, i) => i % 251);
 
-const entry = (taskId: string): OutboxEntry => ({
-  version: 2,
-  url: 'http://127.0.0.1:1/',
-  deviceId: 'dev-1',
-  leaseId: `lease-${taskId}`,
-  result: {
-    taskId,
-    outputs: { Y: { dtype: 'uint8', shape: [OUTPUT_BYTES], data } },
-    accounting: { wallMs: 1, cpuMs: 1, peakRssBytes: 1, device: 'cpu/cpu', operations: 2 },
-  },
-  estimateWei: '5',
-  finishedAt: 1,
-});
+const entry = (taskId: string) => outboxEntry(taskId, { dtype: 'uint8', shape: [OUTPUT_BYTES], data });
 
 /** ms of wall and of this process's CPU, and fsyncs, per result over ROUNDS rounds of BATCH results put `together` or not. */
 async function run(together: boolean): Promise<{ wall: number; cpu: number; fsyncs: number }> {

@@ -5,10 +5,11 @@ import { after, test } from 'node:test';
 import { z } from 'zod';
 import type { NetworkError } from '../../main/core/network/http.js';
 import { backoffMs, checkCoordinatorUrl, requestJson } from '../../main/core/network/http.js';
-import { Outbox, type OutboxEntry } from '../../main/core/network/outbox.js';
+import { Outbox } from '../../main/core/network/outbox.js';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/fakes.js';
+import { outboxEntry } from '../helpers/outbox-entry.js';
 
 test('https everywhere except this machine', { timeout: 120_000 }, () => {
   for (const ok of ['https://coordinator.synor.io', 'http://127.0.0.1:7440', 'http://localhost:1/x', 'http://[::1]:9/']) {
@@ -118,19 +119,8 @@ test(
   },
 );
 
-const entry = (taskId: string, floats: number[]): OutboxEntry => ({
-  version: 2,
-  url: 'http://127.0.0.1:1/',
-  deviceId: 'dev-1',
-  leaseId: `lease-${taskId}`,
-  result: {
-    taskId,
-    outputs: { Y: { dtype: 'float32', shape: [floats.length], data: new Uint8Array(Float32Array.from(floats).buffer) } },
-    accounting: { wallMs: 1, cpuMs: 1, peakRssBytes: 1, device: 'cpu/cpu', operations: 2 },
-  },
-  estimateWei: '5',
-  finishedAt: 1,
-});
+const entry = (taskId: string, floats: number[]) =>
+  outboxEntry(taskId, { dtype: 'float32', shape: [floats.length], data: new Uint8Array(Float32Array.from(floats).buffer) });
 
 test(
   'an outbox file is a frame: listed from its header alone, read back with its raw output bytes; a bad one is set aside',

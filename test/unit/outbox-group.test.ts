@@ -5,23 +5,12 @@ import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Outbox, type OutboxEntry } from '../../main/core/network/outbox.js';
+import { Outbox } from '../../main/core/network/outbox.js';
 import { countingFiles } from '../helpers/counting-files.js';
+import { outboxEntry } from '../helpers/outbox-entry.js';
 import { tempDir } from '../helpers/fakes.js';
 
-const entry = (taskId: string, byte = 7): OutboxEntry => ({
-  version: 2,
-  url: 'http://127.0.0.1:1/',
-  deviceId: 'dev-1',
-  leaseId: `lease-${taskId}`,
-  result: {
-    taskId,
-    outputs: { Y: { dtype: 'uint8', shape: [1000], data: new Uint8Array(1000).fill(byte) } },
-    accounting: { wallMs: 1, cpuMs: 1, peakRssBytes: 1, device: 'cpu/cpu', operations: 2 },
-  },
-  estimateWei: '5',
-  finishedAt: 1,
-});
+const entry = (taskId: string, byte = 7) => outboxEntry(taskId, { dtype: 'uint8', shape: [1000], data: new Uint8Array(1000).fill(byte) });
 
 const frames = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => name.endsWith('.frame'));
 const listed = async (outbox: Outbox): Promise<string[]> => (await outbox.list()).entries.map((e) => e.taskId).sort();
