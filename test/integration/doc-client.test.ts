@@ -487,7 +487,8 @@ test(
     assert.deepEqual(voucher.ranges, [{ deviceId, firstSeq: 1, lastSeq: epochs.at(-1)!.epoch.lastSeq, amount: String(earned) }]);
     assert.equal(voucher.amount, String(earned));
 
-    const provider = new JsonRpcProvider(info.payout.rpcUrl, info.payout.chainId, { staticNetwork: true });
+    // Replies are not cached: the second claim reads the nonce the first used (a count cached 250 ms gave it the same one).
+    const provider = new JsonRpcProvider(info.payout.rpcUrl, info.payout.chainId, { staticNetwork: true, cacheTimeout: -1 });
     stops.push(async () => provider.destroy());
     const payout = new Contract(info.payout.payoutAddress, PAYOUT_ABI, owner.connect(provider));
     assert.equal(await payout.getFunction('coordinator')(), info.coordinator);
