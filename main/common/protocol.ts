@@ -113,6 +113,8 @@ export const REGISTRATION_TYPES: TypedDataTypes = {
 // ---- Messages --------------------------------------------------------------------------------------------------
 
 const ServerTime = z.number().int().positive();
+/** The most results any batched submit may carry; a coordinator says its own bound in its info. */
+export const SUBMIT_BATCH_MAX = 256;
 
 export const ErrorReplySchema = z
   .object({ error: z.object({ code: z.string().min(1).max(64), message: z.string().max(2000) }).strict() })
@@ -132,6 +134,11 @@ export const InfoReplySchema = z
     maxLeaseWaitMs: z.number().int().positive().max(120_000),
     /** Where vouchers are paid; a client with no chain set uses it and pins it (docs/protocol.md, "Vouchers"). */
     payout: ChainSettingsSchema.optional(),
+    /** Set when the coordinator takes batched submits: at most this many results, and bytes of body, in one. */
+    submitBatch: z
+      .object({ maxResults: z.number().int().min(2).max(SUBMIT_BATCH_MAX), maxBytes: z.number().int().positive() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type InfoReply = z.infer<typeof InfoReplySchema>;
@@ -219,6 +226,28 @@ export const SubmitReplySchema = z
   })
   .strict();
 export type SubmitReply = z.infer<typeof SubmitReplySchema>;
+
+/**
+ * Several results in one request (a frame, as a single submit), each judged on its own: an item that is not a
+ * `SubmitRequest` parses as null and is refused alone, so it costs the others nothing.
+ */
+export const SubmitBatchRequestSchema = z
+  .object({ submits: z.array(SubmitRequestSchema.nullable().catch(null)).min(1).max(SUBMIT_BATCH_MAX) })
+  .strict();
+export type SubmitBatchRequest = z.infer<typeof SubmitBatchRequestSchema>;
+
+/** One result's answer in a batch: a single submit's status, or the refusal a single submit would have got. */
+export const SubmitOutcomeSchema = z.union([
+  z.object({ status: z.enum(['accepted', 'duplicate', 'too-late']) }).strict(),
+  z.object({ status: z.literal('refused'), error: ErrorReplySchema.shape.error }).strict(),
+]);
+export type SubmitOutcome = z.infer<typeof SubmitOutcomeSchema>;
+
+/** One answer per submitted result, in the request's order. */
+export const SubmitBatchReplySchema = z
+  .object({ results: z.array(SubmitOutcomeSchema).min(1).max(SUBMIT_BATCH_MAX), serverTime: ServerTime })
+  .strict();
+export type SubmitBatchReply = z.infer<typeof SubmitBatchReplySchema>;
 
 export const ReleaseRequestSchema = z.object({ leaseId: Id, reason: ReleaseReasonSchema, message: z.string().max(500) }).strict();
 export type ReleaseRequest = z.infer<typeof ReleaseRequestSchema>;
@@ -368,6 +397,7 @@ export const ROUTES = {
   lease: 'v1/lease',
   heartbeat: (leaseId: string) => `v1/leases/${encodeURIComponent(leaseId)}/heartbeat`,
   submit: 'v1/submit',
+  submitBatch: 'v1/submit-batch',
   release: 'v1/release',
   receipts: (cursor: number) => `v1/receipts?cursor=${cursor}`,
   model: (sha256: string) => `v1/models/${sha256}`,

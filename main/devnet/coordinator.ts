@@ -47,6 +47,8 @@ export interface CoordinatorOptions {
   availabilityReceiptMs?: number;
   /** How long an epoch stays open before the next fetch or receipt seals it (0: every fetch seals). */
   epochMs?: number;
+  /** The most results one batched submit may carry (16); 0 or 1: none taken, as a coordinator from before batches. */
+  maxSubmitBatch?: number;
 }
 
 export type { CoordinatorStats } from './work-pool.js';
@@ -134,6 +136,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     chainId,
     maxLeaseWaitMs,
     leaseTtlMs,
+    maxSubmitBatch: options.maxSubmitBatch ?? 16,
     registry,
     pool,
     desk,

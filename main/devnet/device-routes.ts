@@ -5,12 +5,17 @@ import {
   LeaseRequestSchema,
   PROTOCOL_VERSION,
   ReleaseRequestSchema,
+  SubmitBatchRequestSchema,
   SubmitRequestSchema,
   type InfoReply,
   type LeaseReply,
+  type SubmitOutcome,
+  type SubmitRequest,
 } from '../common/protocol.js';
+import { stripBytes } from '../common/frame.js';
 import { DelegatedRegisterRequestSchema } from '../common/delegation.js';
-import { HttpError, parse, readBody } from './http-util.js';
+import { HttpError, MAX_BODY, parse, readBody } from './http-util.js';
+import type { Device } from './registry.js';
 import type { Handlers, RouteContext } from './route-context.js';
 import { reputation } from './standing.js';
 import { quarantineRefusal } from './verification.js';
@@ -28,6 +33,7 @@ export function deviceRoutes(c: RouteContext): Handlers {
       serverTime: now(),
       maxLeaseWaitMs: c.maxLeaseWaitMs,
       ...(c.payout ? { payout: c.payout.settings } : {}),
+      ...(c.maxSubmitBatch > 1 ? { submitBatch: { maxResults: c.maxSubmitBatch, maxBytes: MAX_BODY } } : {}),
     }),
     'POST v1/devices/register': async (req) => {
       const { token, device } = await registry.register(parse(DelegatedRegisterRequestSchema, (await readBody(req)).value));
@@ -75,10 +81,40 @@ export function deviceRoutes(c: RouteContext): Handlers {
       const { leaseId, result } = parse(SubmitRequestSchema, body.value);
       return { status: await c.desk.submit(deviceId, device, leaseId, result, body.bytes), serverTime: now() };
     },
+    'POST v1/submit-batch': async (req) => {
+      const [deviceId, device] = registry.authenticate(req);
+      if (c.maxSubmitBatch < 2) throw new HttpError(404, 'not-found', 'This coordinator takes results one at a time.');
+      const { submits } = parse(SubmitBatchRequestSchema, (await readBody(req)).value);
+      if (submits.length > c.maxSubmitBatch)
+        throw new HttpError(413, 'batch-too-large', `A batch holds at most ${c.maxSubmitBatch} results; send the rest in another.`);
+      // One after another, as single submits arrive: a task twice in the batch is a duplicate the second time.
+      const results: SubmitOutcome[] = [];
+      for (const item of submits) results.push(await judge(c, deviceId, device, item));
+      return { results, serverTime: now() };
+    },
     'POST v1/release': async (req) => {
       const [deviceId] = registry.authenticate(req);
       const { leaseId, reason } = parse(ReleaseRequestSchema, (await readBody(req)).value);
       return { status: pool.release(deviceId, leaseId, reason) ? 'released' : 'unknown', serverTime: now() };
     },
   };
+}
+
+const NOT_A_RESULT = 'This item is not a result with its lease (a lease id and a task result); the others were judged as ever.';
+
+/**
+ * One result of a batch, judged as a single submit of it would be: parsed on its own, paid for its own frame's bytes,
+ * refused alone (with the code a single submit would get) when it does not parse.
+ */
+async function judge(c: RouteContext, deviceId: string, device: Device, item: SubmitRequest | null): Promise<SubmitOutcome> {
+  if (item === null) return { status: 'refused', error: { code: 'bad-request', message: NOT_A_RESULT } };
+  try {
+    const { leaseId, result } = item;
+    const { header, blobs, size } = stripBytes(item);
+    const bytes = 8 + Buffer.byteLength(JSON.stringify(header)) + (blobs.length ? size : 0);
+    return { status: await c.desk.submit(deviceId, device, leaseId, result, bytes) };
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    return { status: 'refused', error: { code: error.code, message: error.message } };
+  }
 }

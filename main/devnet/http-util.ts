@@ -15,7 +15,7 @@ export class HttpError extends CodedError {
   }
 }
 
-const MAX_BODY = 32 * 1024 * 1024;
+export const MAX_BODY = 32 * 1024 * 1024;
 
 /** The parsed body (JSON, or a frame: a submitted result's tensors as raw bytes), and how many bytes it was. */
 export async function readBody(req: IncomingMessage): Promise<{ value: unknown; bytes: number }> {

@@ -15,6 +15,8 @@ export interface RouteContext {
   chainId: number;
   maxLeaseWaitMs: number;
   leaseTtlMs: number;
+  /** The most results one batched submit may carry; 0: batches are not taken (as a coordinator before them). */
+  maxSubmitBatch: number;
   registry: DeviceRegistry;
   pool: WorkPool;
   desk: ResultDesk;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { errorText } from '../../common/result.js';
-import { ROUTES, SubmitReplySchema } from '../../common/protocol.js';
-import type { TaskResult } from '../../common/task.js';
+import { ROUTES, SubmitBatchReplySchema, SubmitReplySchema, type SubmitBatchReply } from '../../common/protocol.js';
+import { withOwnBytes, type TaskResult } from '../../common/task.js';
 import { coalesced } from '../coalesced.js';
 import type { Emitter } from '../events.js';
 import type { DiskRefusal } from '../fs/disk-refusal.js';
@@ -26,6 +26,22 @@ export interface SubmittingOptions {
   logger: Logger;
   changed: () => void;
 }
+
+type SubmitStatus = z.infer<typeof SubmitReplySchema>['status'];
+/** A queued result on its way, with its bytes. */
+interface Outgoing {
+  entry: Queued;
+  result: TaskResult;
+}
+
+/**
+ * Results of at least this many output bytes go alone: beside their bytes a request's fixed cost is small, and a batch
+ * would copy them out of the outbox's one read buffer.
+ */
+const ALONE_BYTES = 1024 * 1024;
+/** Room kept in a batch's body for each result's header (ids, shapes, accounting) beside its output bytes. */
+const HEADER_BYTES = 4096;
+const outputBytes = (result: TaskResult): number => Object.values(result.outputs).reduce((n, t) => n + t.data.byteLength, 0);
 
 /** "1 finished result", "3 finished results", or null for none. */
 const count = (n: number, what: string): string | null => (n === 0 ? null : `${n} ${what}${n === 1 ? '' : 's'}`);
@@ -108,7 +124,7 @@ export class Submitting {
   }
 
   private async submitAll(): Promise<number> {
-    const { link, leasing, outbox, ledger, events } = this.o;
+    const { link, outbox, ledger } = this.o;
     await outbox.writeHeld();
     await ledger.writeHeld();
     this.tellHeld();
@@ -119,7 +135,17 @@ export class Submitting {
     // A result kept while the outbox was read may be missing from it: counted all the same, or leasing would go one
     // past the backlog (seen in the soak's outage case). One read as well is counted twice until the next flush.
     this.queued = mine.length + (this.kept - keptBefore);
+    // Its info says whether it takes batches: known before the first result goes.
+    if (mine.length > 0 && !link.info) await link.connect();
+    const batch = link.info?.submitBatch ?? { maxResults: 1, maxBytes: Infinity };
     let refused: NetworkError | null = null;
+    let pending: Outgoing[] = [];
+    let pendingBytes = 0;
+    const sendPending = async (): Promise<void> => {
+      const sent = pending;
+      [pending, pendingBytes] = [[], 0];
+      if (sent.length > 0) refused = (await this.sendBatch(sent)) ?? refused;
+    };
     for (const entry of mine) {
       const read = await outbox.read(entry);
       if (!read.ok) {
@@ -127,45 +153,107 @@ export class Submitting {
         if (read.error.code === 'damaged') this.damaged(read.error.message);
         continue;
       }
-      const body = new Frame({ leaseId: entry.leaseId, result: read.value.result });
-      let reply: z.infer<typeof SubmitReplySchema>;
-      try {
-        reply = await link.authed(() => link.call(ROUTES.submit, SubmitReplySchema, 'POST', body));
-      } catch (error) {
-        if (!(error instanceof NetworkError) || error.retryable) throw error;
-        // The coordinator's own 4xx answer to this result: sending the same bytes again cannot change it.
-        if (error.code === 'REJECTED') await this.abandon(entry, error.message);
-        // Anything else (this device or coordinator refused as a whole) must not hold up the others; tried next round.
-        else refused ??= error;
+      const { result } = read.value;
+      const bytes = outputBytes(result);
+      if (batch.maxResults < 2 || bytes >= ALONE_BYTES) {
+        // Sent at once from the outbox's read buffer (valid until its next read), after the results read before it.
+        await sendPending();
+        refused = (await this.sendOne({ entry, result })) ?? refused;
         continue;
       }
-      if (reply.status === 'too-late') leasing.lost();
-      else leasing.taken();
-      if (reply.status !== 'too-late') {
-        await ledger.submitted({
-          at: this.o.clock.now(),
-          source: {
-            url: link.url,
-            devnet: link.devnet,
-            coordinator: link.pinned?.coordinator ?? '0x0000000000000000000000000000000000000000',
-            chainId: link.pinned?.chainId ?? 0,
-          },
-          taskId: entry.taskId,
-          deviceId: entry.deviceId,
-          estimateWei: BigInt(entry.estimateWei),
-        });
-        // Held in memory when the disk is full: the result is in, and its receipt comes by the cursor whatever happens.
-        this.tellHeld();
-      } else {
-        this.o.logger.warn(`result for task ${entry.taskId} came too late; the coordinator no longer wants it`);
-      }
-      await outbox.remove(entry.taskId);
-      this.queued--;
-      events.emit({ type: 'submitted', taskId: entry.taskId, status: reply.status });
-      this.o.changed();
+      if (pendingBytes + bytes + HEADER_BYTES * (pending.length + 1) > batch.maxBytes) await sendPending();
+      // Its own copy of the bytes: the outbox's next read reuses the buffer they are in (cheap: a small result).
+      pending.push({ entry, result: withOwnBytes(result) });
+      pendingBytes += bytes;
+      if (pending.length >= batch.maxResults) await sendPending();
     }
+    await sendPending();
     if (refused) throw refused;
     return this.queued;
+  }
+
+  /**
+   * Several results in one request (docs/protocol.md, "Batched submit"), each answer handled as a single submit's.
+   * Returns the refusal of this device as a whole (tried again next round); throws what retrying may fix.
+   */
+  private async sendBatch(sent: Outgoing[]): Promise<NetworkError | null> {
+    const { link } = this.o;
+    const [first] = sent;
+    if (sent.length === 1 && first) return this.sendOne(first);
+    const body = new Frame({ submits: sent.map(({ entry, result }) => ({ leaseId: entry.leaseId, result })) });
+    let reply: SubmitBatchReply;
+    try {
+      reply = await link.authed(() => link.call(ROUTES.submitBatch, SubmitBatchReplySchema, 'POST', body));
+    } catch (error) {
+      if (!(error instanceof NetworkError) || error.retryable || error.code !== 'REJECTED') return this.refusedWhole(error);
+      // The batch refused as a whole (too large, a coordinator that changed its mind): each result goes on its own,
+      // so none is refused for another's sake.
+      let refused: NetworkError | null = null;
+      for (const one of sent) refused = (await this.sendOne(one)) ?? refused;
+      return refused;
+    }
+    if (reply.results.length !== sent.length)
+      throw new NetworkError('BAD_REPLY', `The coordinator answered ${reply.results.length} of ${sent.length} results sent together.`);
+    for (const [i, one] of sent.entries()) {
+      const outcome = reply.results[i];
+      if (outcome?.status === 'refused') await this.abandon(one.entry, `The coordinator refused: ${outcome.error.message}`);
+      else if (outcome) await this.answered(one.entry, outcome.status);
+    }
+    return null;
+  }
+
+  /** One result in one request: the only way to a coordinator that takes no batches. Returns or throws as `sendBatch`. */
+  private async sendOne({ entry, result }: Outgoing): Promise<NetworkError | null> {
+    const { link } = this.o;
+    const body = new Frame({ leaseId: entry.leaseId, result });
+    let reply: z.infer<typeof SubmitReplySchema>;
+    try {
+      reply = await link.authed(() => link.call(ROUTES.submit, SubmitReplySchema, 'POST', body));
+    } catch (error) {
+      // The coordinator's own 4xx answer to this result: sending the same bytes again cannot change it.
+      if (error instanceof NetworkError && error.code === 'REJECTED') {
+        await this.abandon(entry, error.message);
+        return null;
+      }
+      return this.refusedWhole(error);
+    }
+    await this.answered(entry, reply.status);
+    return null;
+  }
+
+  /** Throws what retrying may fix; anything else (this device or coordinator refused as a whole) must not hold up the others. */
+  private refusedWhole(error: unknown): NetworkError {
+    if (!(error instanceof NetworkError) || error.retryable) throw error;
+    return error;
+  }
+
+  /** The coordinator's answer to one result: pending earnings unless it came too late, and out of the outbox. */
+  private async answered(entry: Queued, status: SubmitStatus): Promise<void> {
+    const { link, leasing, ledger } = this.o;
+    if (status === 'too-late') leasing.lost();
+    else leasing.taken();
+    if (status !== 'too-late') {
+      await ledger.submitted({
+        at: this.o.clock.now(),
+        source: {
+          url: link.url,
+          devnet: link.devnet,
+          coordinator: link.pinned?.coordinator ?? '0x0000000000000000000000000000000000000000',
+          chainId: link.pinned?.chainId ?? 0,
+        },
+        taskId: entry.taskId,
+        deviceId: entry.deviceId,
+        estimateWei: BigInt(entry.estimateWei),
+      });
+      // Held in memory when the disk is full: the result is in, and its receipt comes by the cursor whatever happens.
+      this.tellHeld();
+    } else {
+      this.o.logger.warn(`result for task ${entry.taskId} came too late; the coordinator no longer wants it`);
+    }
+    await this.o.outbox.remove(entry.taskId);
+    this.queued--;
+    this.o.events.emit({ type: 'submitted', taskId: entry.taskId, status });
+    this.o.changed();
   }
 
   /** A queued result whose file no longer reads: set aside by the outbox; the user is told, in words. */
