@@ -4,6 +4,7 @@
 // `fast` cases also run in `npm test` (test/integration/soak.test.ts); `npm run soak` runs all of them at full size.
 import { ADDRESS_CASES } from './cases-address.js';
 import { BATCHING_CASES } from './cases-batching.js';
+import { BATCH_SUBMIT_CASES } from './cases-batch-submit.js';
 import { CHART_CASES } from './cases-charts.js';
 import { CHEATING_CASES } from './cases-cheating.js';
 import { CLAIM_CASES } from './cases-claims.js';
@@ -37,6 +38,7 @@ export const CASES: SoakCase[] = [
   ...LEASING_CASES,
   ...CHEATING_CASES,
   ...BATCHING_CASES,
+  ...BATCH_SUBMIT_CASES,
   ...OUTBOX_CASES,
   ...NETWORK_CASES,
   ...ADDRESS_CASES,
