@@ -1,14 +1,20 @@
 // Locale (issue 28 item 9), on the real page against a real headless agent. In the pseudo-locale (?lang=en-XA) every
-// catalogue sentence is accented and bracketed, so every visible text and every aria-label, title, placeholder and
-// alt of every page and main state must be bracketed, or marked in the markup as data (a <data> or <time> element or
-// a data-value attribute: figures, amounts, dates, hardware names, addresses) or as the agent's own English sentence
-// (data-agent-text, counted). Then, in German, the Earnings and Dashboard pages write figures and dates the German way.
+// catalogue sentence is accented, about a third longer and bracketed, so every visible text and every aria-label,
+// title, placeholder and alt of every page and main state must be bracketed, or marked in the markup as data (a <data>
+// or <time> element or a data-value attribute: figures, amounts, dates, hardware names, addresses) or as the agent's
+// own English sentence (data-agent-text, counted). In each state axe finds nothing serious or critical, and at 800×600
+// nothing sticks out sideways with the longer words; screenshots at 1280×800 and 800×600 go to test-results/. The Fleet
+// page is seen with two paired members (one earning): the machine table, a removal asked, the broker card and an alert
+// limit refused, one machine on its own. Then, in German, the Earnings and Dashboard pages write figures and dates the
+// German way.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { pseudoText } from '../../renderer/src/i18n/pseudo.js';
+import { audit } from '../helpers/axe.js';
 import { launchBrowser, screenshot, waitForPositive } from '../helpers/browser.js';
 import { tempDir } from '../helpers/fakes.js';
+import { fleetMachine, pairWith } from '../helpers/fleet.js';
 import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
 
 const PASSPHRASE = 'correct horse battery staple';
@@ -25,6 +31,8 @@ const SCREENS = {
   nonsense: 'Page not found',
 } as const;
 type Screen = keyof typeof SCREENS;
+const WIDE = { width: 1280, height: 800 };
+const NARROW = { width: 800, height: 600 };
 
 let browser: Browser;
 let agent: Headless;
@@ -33,6 +41,8 @@ let context: BrowserContext;
 let page: Page;
 /** Every unmarked text found, by state, checked at the end of each test. */
 let found: string[] = [];
+/** Every axe finding (serious or critical) and every sideways overflow at 800×600, by state. */
+let broken: string[] = [];
 /** The agent's own sentences seen, by where they were shown. */
 const agentText = new Map<string, number>();
 
@@ -43,6 +53,7 @@ before(async () => {
 });
 beforeEach(() => {
   found = [];
+  broken = [];
 });
 after(async () => {
   await browser?.close();
@@ -53,7 +64,7 @@ after(async () => {
 async function open(lang: string): Promise<void> {
   await context?.close();
   const pseudo = lang === 'en-XA';
-  context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 }, ...(pseudo ? {} : { locale: lang }) });
+  context = await browser.newContext({ bypassCSP: true, viewport: WIDE, ...(pseudo ? {} : { locale: lang }) });
   page = await context.newPage();
   await page.goto(`${agent.origin}/${pseudo ? '?lang=en-XA' : ''}#token=${agent.token}`);
 }
@@ -100,19 +111,57 @@ const UNMARKED_IN_PAGE = `(() => {
   return { unmarked: found, agent: document.querySelectorAll('[data-agent-text]').length };
 })()`;
 
-/** Checks the screen as it is now and keeps a screenshot of it. */
+/**
+ * In the page: what sticks out at this width. The page scrolling sideways; a visible element reaching past the
+ * window's edge that no scrolling box holds (a wide table inside one scrolls on its own); a word wider than the box
+ * it is written in (a button, a cell), which spills over its neighbours.
+ */
+const OVERFLOW_IN_PAGE = `(() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  const sideways = document.documentElement.scrollWidth - width;
+  if (sideways > 0) out.push('the page scrolls ' + sideways + 'px sideways');
+  const scrolls = (el) => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+  const name = (el) => '<' + el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + '> "' +
+    (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 40) + '"';
+  for (const el of document.body.querySelectorAll('*')) {
+    const written = [...el.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent.trim() !== '');
+    if (written && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible')
+      out.push(name(el) + ' is ' + (el.scrollWidth - el.clientWidth) + 'px wider than its box');
+    const box = el.getBoundingClientRect();
+    if (box.right <= width + 1 || box.width === 0 || !el.checkVisibility()) continue;
+    let holder = el.parentElement;
+    while (holder && holder !== document.body && !scrolls(holder)) holder = holder.parentElement;
+    if (holder && holder !== document.body) continue;
+    out.push(name(el) + ' ends at ' + Math.round(box.right) + 'px');
+  }
+  return out.slice(0, 5);
+})()`;
+
+/** Looks at the screen as it is now: its words, axe at 1280×800, overflow at 800×600, and a screenshot at each size. */
+async function inspect(screen: Screen, state: string): Promise<void> {
+  const where = `${screen} (${state})`;
+  const { unmarked, agent: sentences } = (await page.evaluate(UNMARKED_IN_PAGE)) as { unmarked: string[]; agent: number };
+  for (const line of unmarked) found.push(`${where}: ${line}`);
+  if (sentences > 0) agentText.set(where, sentences);
+  await screenshot(page, `pseudo-${screen}-${state}`);
+  for (const line of await audit(page)) broken.push(`${where}, axe: ${line}`);
+  await page.setViewportSize(NARROW);
+  for (const line of (await page.evaluate(OVERFLOW_IN_PAGE)) as string[]) broken.push(`${where} at 800×600: ${line}`);
+  await screenshot(page, `pseudo-${screen}-${state}-800x600`);
+  await page.setViewportSize(WIDE);
+}
+
+/** Shows a page and looks at it. */
 async function check(screen: Screen, state: string): Promise<void> {
   await show(screen);
-  const { unmarked, agent: sentences } = (await page.evaluate(UNMARKED_IN_PAGE)) as { unmarked: string[]; agent: number };
-  for (const line of unmarked) found.push(`${screen} (${state}): ${line}`);
-  if (sentences > 0) agentText.set(`${screen} (${state})`, sentences);
-  await screenshot(page, `pseudo-${screen}-${state}`);
+  await inspect(screen, state);
 }
 
 function assertNoneFound(): void {
-  const lines = [...new Set(found)];
   console.log(`# agent sentences shown as they are: ${JSON.stringify(Object.fromEntries(agentText))}`);
-  assert.deepEqual(lines, [], 'every word on screen comes from the catalogue or is marked as data');
+  assert.deepEqual([...new Set(found)], [], 'every word on screen comes from the catalogue or is marked as data');
+  assert.deepEqual([...new Set(broken)], [], 'axe finds nothing serious or critical, and nothing sticks out at 800×600');
 }
 
 test(
@@ -152,6 +201,60 @@ test('pseudo-locale, a locked wallet after a restart: Dashboard, Wallet and Earn
   await check('earnings', 'locked');
   assertNoneFound();
 });
+
+test(
+  'pseudo-locale, a fleet with two members: the machine table, a removal asked, the broker card, a limit refused, one machine',
+  { timeout: 300_000 },
+  async () => {
+    const [earner, idle] = await Promise.all([fleetMachine(true), fleetMachine(false)]);
+    try {
+      await rpc(agent, 'updateSettings', { fleet: { enabled: true, port: 0 } });
+      const ids = { earner: await pairWith(agent, earner), idle: await pairWith(agent, idle) };
+      await earner.ok('walletCreate', { passphrase: PASSPHRASE });
+      await earner.ok('updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
+      // The page reads the settings when it connects: open it again now that pairing is on.
+      await open('en-XA');
+      await show('fleet');
+      const online = (id: string) => page.locator(`[data-testid="fleet-machine"][data-id="${id}"][data-state="online"]`);
+      await online(ids.idle).waitFor({ timeout: 60_000 });
+      await online(ids.earner).waitFor({ timeout: 60_000 });
+      // The combined earnings once the earning member has earned and the page asked again.
+      await page.locator(`[data-testid="fleet-by-machine"] tr[data-id="${ids.earner}"]`).waitFor({ timeout: 240_000 });
+      await inspect('fleet', 'members');
+
+      const reason = page.locator(`tr[data-reason-for="${ids.idle}"]`);
+      await reason.getByRole('button', { name: pseudoText('Remove') }).click();
+      await reason.getByRole('alert').waitFor();
+      await inspect('fleet', 'remove-asked');
+      await reason.getByRole('button', { name: pseudoText('Cancel') }).click();
+
+      // A broker address the agent refuses, then one that never answers; an alert limit below its least.
+      const broker = page.getByLabel(pseudoText('Message broker address'));
+      const save = page.getByRole('button', { name: pseudoText('Save'), exact: true });
+      await broker.fill('broker.example.org:1883');
+      await save.click();
+      await page.locator('#fleet-broker-error').and(page.locator(':not(:empty)')).waitFor();
+      await inspect('fleet', 'broker-refused');
+      await broker.fill('mqtt://127.0.0.1:9');
+      await save.click();
+      await page.getByTestId('fleet-broker-state').locator('.error-text').waitFor({ timeout: 60_000 });
+      const limit = page.getByLabel(pseudoText('Tell me when a machine is offline for'));
+      await limit.fill('0');
+      await limit.press('Tab');
+      await page.locator('#fleet-offline-minutes-error').and(page.locator(':not(:empty)')).waitFor();
+      await inspect('fleet', 'broker-unreachable-limit-refused');
+
+      await online(ids.earner).locator('th button').click();
+      await page.getByTestId('fleet-detail-name').waitFor();
+      await page.getByRole('heading', { name: pseudoText('Earnings per day') }).waitFor();
+      await inspect('fleet', 'machine');
+      assertNoneFound();
+    } finally {
+      await rpc(agent, 'updateSettings', { fleet: { enabled: false, port: 0, broker: null } });
+      await Promise.all([earner.stop(), idle.stop()]);
+    }
+  },
+);
 
 /** Waits until the amount in a data-testid element is above zero, by its wei (its text is in the page's locale). */
 const amountShown = (testId: string): Promise<unknown> =>

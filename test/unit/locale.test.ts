@@ -56,18 +56,18 @@ test('figures, percentages, dollars and dates follow the locale', T, () => {
   assert.equal(formatNumber(1234.5, undefined, 'en-XA'), '1,234.5', 'the pseudo-locale’s figures are English');
 });
 
-test('the pseudo-locale marks every sentence, functions’ results too, but not the values they were given', T, () => {
-  assert.equal(pseudoText('Dashboard'), '[Ðåšĥƀöåŕð]');
+test('the pseudo-locale marks and lengthens every sentence, functions’ results too, but not the values they were given', T, () => {
+  assert.equal(pseudoText('Dashboard'), '[Ðååšĥƀööååŕð]');
   const catalogue = {
     title: 'Devices',
     days: ['Sun', 'Mon'],
     nested: { use: (name: string, n: number) => `Use ${name} for ${n} hours` },
   };
   const marked = pseudoCatalogue(catalogue);
-  assert.equal(marked.title, '[Ðéṽîçéš]');
-  assert.deepEqual(marked.days, ['[Šûñ]', '[Ṁöñ]']);
-  assert.equal(marked.nested.use('GeForce RTX 4090', 3), '[Ûšé GeForce RTX 4090 ƒöŕ 3 ĥöûŕš]');
+  assert.equal(marked.title, '[Ðééṽîîçééš]');
+  assert.deepEqual(marked.days, ['[Šûûñ]', '[Ṁööñ]']);
+  assert.equal(marked.nested.use('GeForce RTX 4090', 3), '[ÛÛšéé GeForce RTX 4090 ƒööŕ 3 ĥööûûŕš]');
   assert.equal(catalogue.title, 'Devices', 'the English catalogue is left as it is');
   // A sentence inside another keeps its own brackets.
-  assert.equal(pseudoCatalogue({ active: (name: string) => `${name} · active` }).active(marked.title), '[[Ðéṽîçéš] · åçţîṽé]');
+  assert.equal(pseudoCatalogue({ active: (name: string) => `${name} · active` }).active(marked.title), '[[Ðééṽîîçééš] · ååçţîîṽéé]');
 });

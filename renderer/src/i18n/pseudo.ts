@@ -1,12 +1,20 @@
 /**
- * The pseudo-locale (en-XA): every sentence of the catalogue accented and in brackets, "[Ðåšĥƀøåŕð]", so a word on
- * screen that did not come from the catalogue stands out (test/e2e/pseudo-locale.test.ts finds every one). Applied
- * once, where the catalogue is built (en.ts); a function's result is transformed, the values it was given are not.
+ * The pseudo-locale (en-XA): every sentence of the catalogue accented, lengthened and in brackets, "[Ðååšĥƀööååŕð]",
+ * so a word on screen that did not come from the catalogue stands out (test/e2e/pseudo-locale.test.ts finds every
+ * one), and a layout that only fits English shows it: each vowel is doubled, about a third longer, as German or
+ * French often are. Applied once, where the catalogue is built (en.ts); a function's result is transformed, the
+ * values it was given are not.
  */
 
 const PLAIN = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const ACCENTED = 'åƀçðéƒĝĥîĵķļṁñöþǫŕšţûṽŵẋýžÅƁÇÐÉƑĜĤÎĴĶĻṀÑÖÞǪŔŠŢÛṼŴẊÝŽ';
-const ACCENTS = new Map([...PLAIN].map((letter, i) => [letter, [...ACCENTED][i] ?? letter]));
+const VOWELS = new Set('aeiouAEIOU');
+const ACCENTS = new Map(
+  [...PLAIN].map((letter, i) => {
+    const accented = [...ACCENTED][i] ?? letter;
+    return [letter, VOWELS.has(letter) ? accented.repeat(2) : accented];
+  }),
+);
 
 const accent = (text: string): string => text.replace(/[a-zA-Z]/g, (letter) => ACCENTS.get(letter) ?? letter);
 
