@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IntString, UintString } from './integers.js';
+import { fail, ok, type Result } from './result.js';
 import { ChainSettingsSchema, VoucherSchema } from './wallet.js';
 import { ReleaseReasonSchema, TaskResultSchema, TaskSchema } from './task.js';
 
@@ -227,13 +228,16 @@ export const SubmitReplySchema = z
   .strict();
 export type SubmitReply = z.infer<typeof SubmitReplySchema>;
 
-/**
- * Several results in one request (a frame, as a single submit), each judged on its own: an item that is not a
- * `SubmitRequest` parses as null and is refused alone, so it costs the others nothing.
- */
-export const SubmitBatchRequestSchema = z
-  .object({ submits: z.array(SubmitRequestSchema.nullable().catch(null)).min(1).max(SUBMIT_BATCH_MAX) })
-  .strict();
+/** A batch's item: the request, or why it is not one, worded as a single submit's refusal (refused alone). */
+const SubmitBatchItemSchema = SubmitRequestSchema.transform((request): Result<SubmitRequest, 'bad-request'> => ok(request)).catch(
+  ({ error }) => {
+    const issue = error.issues[0];
+    return fail('bad-request', `Invalid request at "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`);
+  },
+);
+
+/** Several results in one request (a frame, as a single submit), each judged on its own: a bad one costs the others nothing. */
+export const SubmitBatchRequestSchema = z.object({ submits: z.array(SubmitBatchItemSchema).min(1).max(SUBMIT_BATCH_MAX) }).strict();
 export type SubmitBatchRequest = z.infer<typeof SubmitBatchRequestSchema>;
 
 /** One result's answer in a batch: a single submit's status, or the refusal a single submit would have got. */

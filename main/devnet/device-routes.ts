@@ -1,4 +1,4 @@
-import { errorText } from '../common/result.js';
+import { errorText, type Result } from '../common/result.js';
 import { DEVNET_LABEL } from '../common/network.js';
 import {
   HeartbeatRequestSchema,
@@ -100,17 +100,20 @@ export function deviceRoutes(c: RouteContext): Handlers {
   };
 }
 
-const NOT_A_RESULT = 'This item is not a result with its lease (a lease id and a task result); the others were judged as ever.';
-
 /**
- * One result of a batch, judged as a single submit of it would be: parsed on its own, paid for its own frame's bytes,
- * refused alone (with the code a single submit would get) when it does not parse.
+ * One result of a batch, judged as a single submit of it would be: paid for its own frame's bytes, refused alone
+ * (with a single submit's code and words) when it is not a request.
  */
-async function judge(c: RouteContext, deviceId: string, device: Device, item: SubmitRequest | null): Promise<SubmitOutcome> {
-  if (item === null) return { status: 'refused', error: { code: 'bad-request', message: NOT_A_RESULT } };
+async function judge(
+  c: RouteContext,
+  deviceId: string,
+  device: Device,
+  item: Result<SubmitRequest, 'bad-request'>,
+): Promise<SubmitOutcome> {
+  if (!item.ok) return { status: 'refused', error: item.error };
   try {
-    const { leaseId, result } = item;
-    const { header, blobs, size } = stripBytes(item);
+    const { leaseId, result } = item.value;
+    const { header, blobs, size } = stripBytes(item.value);
     const bytes = 8 + Buffer.byteLength(JSON.stringify(header)) + (blobs.length ? size : 0);
     return { status: await c.desk.submit(deviceId, device, leaseId, result, bytes) };
   } catch (error) {

@@ -40,6 +40,10 @@ const Info = z
     serverTime: ms,
     maxLeaseWaitMs: ms,
     payout: Payout.optional(),
+    submitBatch: z
+      .object({ maxResults: z.number().int().min(2).max(256), maxBytes: z.number().int().positive() })
+      .strict()
+      .optional(),
   })
   .strict();
 const Registered = z.object({ deviceToken: z.string().regex(/^[0-9a-f]{64}$/), reputation: z.number().int(), serverTime: ms }).strict();
