@@ -7,17 +7,16 @@
 // mosquitto) shows connected, then can't be reached once stopped. Last, the offline limit set to 1 minute on the
 // page and a member stopped: the owner's Activity log says so once.
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { FleetStatus, MemberView, PairingOffer } from '../../main/common/fleet.js';
+import type { FleetStatus } from '../../main/common/fleet.js';
 import { parseAmount } from '../../main/common/money.js';
-import { DEFAULT_SETTINGS, type Settings } from '../../main/common/settings.js';
+import type { Settings } from '../../main/common/settings.js';
 import { audit } from '../helpers/axe.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
-import { tempDir } from '../helpers/fakes.js';
-import { startAgent, type TestAgent } from '../integration/support/agents.js';
+import { fleetMachine, pairWith } from '../helpers/fleet.js';
+import type { TestAgent } from '../integration/support/agents.js';
 import { startMosquitto } from '../integration/support/mosquitto.js';
 
 const T = { timeout: 300_000 };
@@ -25,19 +24,6 @@ const SIZES = [
   { width: 1280, height: 800 },
   { width: 800, height: 600 },
 ] as const;
-
-/** Fleet pairing on (any free port). `earning`: on the embedded devnet; otherwise a network that is never reached. */
-async function machine(earning: boolean): Promise<TestAgent> {
-  const home = await tempDir('synor-fleet-page-');
-  const settings: Settings = {
-    ...DEFAULT_SETTINGS,
-    fleet: { enabled: true, port: 0 },
-    ...(earning ? {} : { network: { ...DEFAULT_SETTINGS.network, coordinatorUrl: 'http://127.0.0.1:9' } }),
-  };
-  await mkdir(join(home, 'config'), { recursive: true });
-  await writeFile(join(home, 'config', 'settings.json'), JSON.stringify(settings));
-  return startAgent(home, ['dist/main/headless.js', '--port', '0']);
-}
 
 let browser: Browser;
 let page: Page;
@@ -49,18 +35,10 @@ const ids = { earner: '', idle: '' };
 const status = (agent: TestAgent): Promise<FleetStatus> => agent.ok<FleetStatus>('fleetStatus');
 const sharing = async (agent: TestAgent): Promise<boolean> => (await agent.ok<Settings>('getSettings')).sharing;
 
-async function pairWith(member: TestAgent): Promise<string> {
-  const port = (await status(owner)).addresses[0]!.split(':').at(-1);
-  const offer = await owner.ok<PairingOffer>('fleetPair');
-  const joined = await member.ok<MemberView>('fleetJoin', { address: `127.0.0.1:${port}`, code: offer.code });
-  assert.equal(joined.role, 'owner');
-  return (await status(member)).self.id;
-}
-
 before(async () => {
-  [browser, owner, earner, idle] = await Promise.all([launchBrowser(), machine(false), machine(true), machine(false)]);
-  ids.earner = await pairWith(earner);
-  ids.idle = await pairWith(idle);
+  [browser, owner, earner, idle] = await Promise.all([launchBrowser(), fleetMachine(false), fleetMachine(true), fleetMachine(false)]);
+  ids.earner = await pairWith(owner, earner);
+  ids.idle = await pairWith(owner, idle);
   await earner.ok('walletCreate', { passphrase: 'correct horse battery staple' });
   await earner.ok('updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
   // axe injects its script: this context lets it past the app's CSP.
