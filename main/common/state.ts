@@ -59,6 +59,8 @@ export const AgentStateSchema = z.object({
   version: z.string(),
   mode: z.enum(['electron', 'headless']),
   sharing: z.boolean(),
+  /** Moves with every change of the settings, whoever made it (a page, the CLI, a fleet owner): copies read again. */
+  settingsRevision: z.number().int().nonnegative(),
   status: StatusSchema,
   startedAt: z.number(),
   notices: z.array(NoticeSchema),

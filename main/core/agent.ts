@@ -103,6 +103,7 @@ function stateOf(
   parts: {
     startedAt: number;
     settings: Settings;
+    settingsRevision: number;
     policy: PolicyLoop;
     hardware: HardwareService;
     contribution: Contribution;
@@ -116,6 +117,7 @@ function stateOf(
     version: options.version,
     mode: options.mode,
     sharing: parts.settings.sharing,
+    settingsRevision: parts.settingsRevision,
     status: policy.decision ? summarize(policy.decision, work.tasks.length > 0) : { code: 'off', reason: 'Starting…' },
     startedAt: parts.startedAt,
     notices: [...notices],
@@ -168,7 +170,12 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const news = new AgentNews({
     clock,
     settings: () => settings(),
-    read: (notices) => stateOf(options, { startedAt, settings: settings(), policy, hardware, contribution, wallet }, notices),
+    read: (notices) =>
+      stateOf(
+        options,
+        { startedAt, settings: settings(), settingsRevision: keeper.revision, policy, hardware, contribution, wallet },
+        notices,
+      ),
     log: (kind, message) => log(kind, message),
     published: (running) => policy.followInput(running),
   });

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { FleetStatus } from '../../main/common/fleet.js';
+import type { AgentState } from '../../main/common/state.js';
 import { parseAmount } from '../../main/common/money.js';
 import type { Settings } from '../../main/common/settings.js';
 import { audit } from '../helpers/axe.js';
@@ -231,6 +232,34 @@ test(
     }
   },
 );
+
+/** Waits until the page's field labelled `label` shows `value`. */
+const fieldShows = (label: string, value: number) =>
+  page.waitForFunction(
+    ([l, v]) => {
+      type Input = { value: string; labels: { textContent: string }[] | null };
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<Input> } }).document;
+      return Array.from(doc.querySelectorAll('input')).some(
+        (input) => input.labels?.[0]?.textContent.includes(l) === true && input.value === v,
+      );
+    },
+    [label, String(value)] as const,
+  );
+
+test('a setting changed elsewhere reaches the open page, and saving another field there keeps it', T, async () => {
+  const alerts = (await owner.ok<Settings>('getSettings')).fleetAlerts;
+  const { settingsRevision } = await owner.ok<AgentState>('getState');
+  // Another client (the CLI, another tab, a fleet owner) changes one limit while this page is open.
+  await owner.ok('updateSettings', { fleetAlerts: { ...alerts, maxTempC: alerts.maxTempC - 5 } });
+  await fieldShows('Tell me when a machine is hotter than', alerts.maxTempC - 5);
+  // Saving the group from the page carries the change made elsewhere (a stale copy used to put the old limit back).
+  const notEarning = page.getByLabel('Tell me when a machine shares without earning for');
+  await notEarning.fill(String(alerts.notEarningMinutes + 5));
+  await notEarning.press('Tab');
+  await owner.until((state) => state.settingsRevision >= settingsRevision + 2, "the page's save");
+  const saved = (await owner.ok<Settings>('getSettings')).fleetAlerts;
+  assert.deepEqual(saved, { ...alerts, maxTempC: alerts.maxTempC - 5, notEarningMinutes: alerts.notEarningMinutes + 5 });
+});
 
 test('a member offline past the limit set on the page is told once in the Activity log', T, async () => {
   // The Activity page of another tab hears each entry as it is added (the Fleet page keeps asking meanwhile).

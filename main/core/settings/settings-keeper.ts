@@ -10,6 +10,7 @@ import type { SettingsStore } from './store.js';
  */
 export class SettingsKeeper {
   private readonly writes = new SerialQueue();
+  private changes = 0;
 
   constructor(
     private readonly store: SettingsStore,
@@ -19,6 +20,11 @@ export class SettingsKeeper {
 
   get settings(): Settings {
     return this.current;
+  }
+
+  /** How many changes took effect since the start: a page holding a copy reads the settings again when it moves. */
+  get revision(): number {
+    return this.changes;
   }
 
   /**
@@ -39,6 +45,7 @@ export class SettingsKeeper {
       }
       const before = this.current;
       this.current = next;
+      this.changes += 1;
       await this.o.changed(before, next);
       return ok(next);
     });

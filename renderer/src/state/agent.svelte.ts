@@ -37,6 +37,8 @@ export function errorWords(error: AgentError): string {
 class AgentStore {
   state = $state<AgentState | null>(null);
   settings = $state<Settings | null>(null);
+  /** The agent's settings revision the copy above was read at; when a state shows another, the copy is read again. */
+  private settingsRevision = -1;
   activity = $state<ActivityEntry[]>([]);
   connection = $state<Connection>('connecting');
   history = $state<UsePoint[]>([]);
@@ -52,6 +54,8 @@ class AgentStore {
       if (event.type === 'state') {
         this.state = event.state;
         this.remember(event.state);
+        // Changed elsewhere (another tab, the CLI, a fleet owner): a form saving a stale group would undo that change.
+        if (event.state.settingsRevision !== this.settingsRevision) void this.readSettings(event.state.settingsRevision);
       } else this.activity = [event.entry, ...this.activity].slice(0, ACTIVITY_SHOWN);
     });
     this.client.onConnection((connection) => {
@@ -89,7 +93,14 @@ class AgentStore {
     ]);
     if (state.ok) this.state = state.value;
     if (settings.ok) this.settings = settings.value;
+    if (state.ok && settings.ok) this.settingsRevision = state.value.settingsRevision;
     if (activity.ok) this.activity = activity.value.toReversed().slice(0, ACTIVITY_SHOWN);
+  }
+
+  private async readSettings(revision: number): Promise<void> {
+    this.settingsRevision = revision;
+    const settings = await this.call('getSettings', {});
+    if (settings.ok) this.settings = settings.value;
   }
 
   async setShare(on: boolean): Promise<void> {
