@@ -62,7 +62,8 @@ export class HostileServer {
     const blob = this.blobs.get(path);
     if (blob) return this.serveBlob(path, blob, res);
     if (!this.upstream) return void res.writeHead(404).end();
-    if (path === '/v1/submit' && this.submit.kind !== 'pass') {
+    // Single and batched submits alike: a coordinator that refuses results refuses them by either route.
+    if ((path === '/v1/submit' || path === '/v1/submit-batch') && this.submit.kind !== 'pass') {
       req.resume();
       await new Promise((resolve) => req.once('end', resolve));
       if (this.submit.kind === 'outage')
