@@ -4,19 +4,29 @@
 // its own agent, devnet and browser on free ports in its own folders, so none depends on another or on the order.
 // A unit test fails if it starts any process (test/helpers/no-processes.mjs, acting in test/unit/ files only). Every
 // test has its own time limit (lint requires one); each file also has one, so a hung file fails the run instead of
-// hanging it. `node scripts/run-tests.mjs [filter]` runs only files whose path contains `filter`.
-import { spawnSync } from 'node:child_process';
+// hanging it. `node scripts/run-tests.mjs [--beside-hog] [filter]` runs only files whose path contains `filter`;
+// `--beside-hog` runs them beside a CPU hog that keeps every core busy (one spinning process per core, at the same
+// priority as the tests), as a loaded machine would: the suite must hold there too.
+import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FILE_TIMEOUT_MS = 600_000;
-const filter = process.argv[2];
+const besideHog = process.argv.includes('--beside-hog');
+const filter = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
 const files = readdirSync('test', { recursive: true })
   .map(String)
   .filter((file) => file.endsWith('.test.ts') && (!filter || file.includes(filter)))
   .map((file) => join('test', file))
   .sort();
+
+// A hog spins, and ends itself should this runner be killed before it can stop it (it is then re-parented).
+const HOG = 'const parent = process.ppid; for (let i = 1; ; i++) if (i % 5e7 === 0 && process.ppid !== parent) process.exit();';
+const hogs = besideHog
+  ? Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', HOG], { stdio: 'ignore' }))
+  : [];
+if (besideHog) console.log(`Running ${files.length} test files beside a CPU hog: ${hogs.length} spinning processes, one per core.`);
 
 const args = [
   '--import',
@@ -28,5 +38,8 @@ const args = [
   `--test-timeout=${FILE_TIMEOUT_MS}`,
   `--test-concurrency=${Math.max(1, Math.min(2, availableParallelism()))}`,
 ];
+const started = Date.now();
 const result = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit' });
+for (const hog of hogs) hog.kill('SIGKILL');
+console.log(`Test files took ${Math.round((Date.now() - started) / 1000)} s${besideHog ? ' beside the CPU hog' : ''}.`);
 process.exit(result.status ?? 1);
