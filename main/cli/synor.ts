@@ -4,7 +4,6 @@
  * Usage: synor [--json] <command> …   (synor help lists them)
  */
 import { homedir } from 'node:os';
-import { parseArgs } from 'node:util';
 import { appPaths } from '../core/paths.js';
 import { COMMANDS } from './commands.js';
 import { EXIT, usage, type Reply } from './reply.js';
@@ -30,25 +29,36 @@ const HELP = `Usage: synor [--json] [--all] <command>
 Exit codes: 0 done, 1 the agent refused (the reason is printed; for a fleet command, some machine did not take it),
 2 wrong usage, 3 the agent is not running.`;
 
-async function run(argv: string[]): Promise<Reply & { asJson: boolean }> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, all: { type: 'boolean' } },
-    });
-  } catch {
-    return { ...usage('The only options are --json, --all and --help.'), asJson: false };
+const FLAGS: Record<string, 'json' | 'all' | 'help'> = { '--json': 'json', '--all': 'all', '--help': 'help', '-h': 'help' };
+
+/**
+ * The flags anywhere, and the command's words. Only the three flags are options: after the command's name a word
+ * beginning with '-' is one of its words, since a machine's id is base64url and starts with '-' once in 64.
+ */
+function split(argv: string[]): { flags: Set<string>; words: string[] } | null {
+  const flags = new Set<string>();
+  const words: string[] = [];
+  for (const [i, arg] of argv.entries()) {
+    if (arg === '--') return { flags, words: [...words, ...argv.slice(i + 1)] };
+    const flag = Object.hasOwn(FLAGS, arg) ? FLAGS[arg] : undefined;
+    if (flag) flags.add(flag);
+    else if (arg.startsWith('-') && words.length === 0) return null;
+    else words.push(arg);
   }
-  const asJson = parsed.values.json === true;
-  const [name, ...args] = parsed.positionals;
-  if (parsed.values.help || name === 'help') return { exit: EXIT.ok, text: HELP, asJson: false };
+  return { flags, words };
+}
+
+async function run(argv: string[]): Promise<Reply & { asJson: boolean }> {
+  const parsed = split(argv);
+  if (!parsed) return { ...usage('The only options are --json, --all and --help.'), asJson: false };
+  const asJson = parsed.flags.has('json');
+  const [name, ...args] = parsed.words;
+  if (parsed.flags.has('help') || name === 'help') return { exit: EXIT.ok, text: HELP, asJson: false };
   if (name === undefined) return { exit: EXIT.usage, text: HELP, asJson: false };
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) return { ...usage(`There is no command "${name}".`), asJson: false };
   const { dataDir } = appPaths(process.platform, process.env, homedir());
-  return { ...(await command(args, { dataDir, now: Date.now(), all: parsed.values.all === true })), asJson };
+  return { ...(await command(args, { dataDir, now: Date.now(), all: parsed.flags.has('all') })), asJson };
 }
 
 const reply = await run(process.argv.slice(2));

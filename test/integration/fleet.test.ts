@@ -218,8 +218,12 @@ test('revocation from either side: the revoked machine is refused by the other',
   const [ownerId, bId, cId] = [(await status(owner)).self.id, (await status(b)).self.id, (await status(c)).self.id];
 
   // The member leaves: its owner is told and lists it revoked; its frames are refused from now on.
-  // `--` ends the options: an id is base64url and may start with '-' (1 in 64; it failed a CI run as an unknown option).
-  const left = await synor(c.home, 'fleet', 'revoke', '--', ownerId.slice(0, 10));
+  // An id is base64url and may start with '-' (1 in 64; it once failed a CI run as an unknown option): after the
+  // command's name such a word is a machine's id, and one that names no machine is said so.
+  const unknown = await synor(c.home, 'fleet', 'revoke', '-AbCdEfGhIj');
+  assert.equal(unknown.code, 2, unknown.stderr);
+  assert.match(unknown.stderr, /^No paired machine is called "-AbCdEfGhIj"\./);
+  const left = await synor(c.home, 'fleet', 'revoke', ownerId.slice(0, 10));
   assert.equal(left.code, 0, left.stderr);
   assert.equal((await status(owner)).peers.find((peer) => peer.id === cId)?.state, 'revoked');
   const sent = await owner.ok<{ results: { ok: boolean; error?: { code: string } }[] }>('fleetCommand', {
