@@ -1,10 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { Wallet } from 'ethers';
+import { getBytes, type Wallet } from 'ethers';
+import { signRecoverable } from 'tiny-secp256k1';
 import { eip712Domain, EPOCH_TYPES, type EpochBundle, type Receipt } from '../../main/common/protocol.js';
 import { rewardWei } from '../../main/core/economics/rewards.js';
 import { decodeRecord, encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { epochOf } from '../../main/core/receipts/epochs.js';
+import { epochDigester } from '../../main/core/ledger/epoch-digest.js';
 import { receiptsOf } from '../../main/core/ledger/detail.js';
 import { Ledger, type LedgerRecord, type LedgerSource } from '../../main/core/ledger/ledger.js';
 
@@ -60,6 +62,16 @@ export function testReceipt(owner: string, over: Partial<Receipt> = {}): Receipt
 export async function signedEpoch(receipts: Receipt[], by: Pick<Wallet, 'signTypedData'>): Promise<EpochBundle> {
   const epoch = epochOf(receipts, receipts.at(-1)!.issuedAt + 1);
   return { epoch, signature: await by.signTypedData(eip712Domain(31337), EPOCH_TYPES, epoch), receipts };
+}
+
+/**
+ * signedEpoch through libsecp256k1 (tiny-secp256k1, WebAssembly) over the agent's own EIP-712 digest (epoch-digest.ts,
+ * proved equal to ethers' in ledger-signatures.test.ts): the same signature ~100× faster, for tests that sign thousands.
+ */
+export async function fastSignedEpoch(receipts: Receipt[], by: Pick<Wallet, 'privateKey'>): Promise<EpochBundle> {
+  const epoch = epochOf(receipts, receipts.at(-1)!.issuedAt + 1);
+  const { signature, recoveryId } = signRecoverable((await epochDigester())(epoch, 31337), getBytes(by.privateKey));
+  return { epoch, signature: `0x${Buffer.from(signature).toString('hex')}${(27 + recoveryId).toString(16)}`, receipts };
 }
 
 /**

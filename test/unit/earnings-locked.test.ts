@@ -13,7 +13,7 @@ import { createAgent, type Agent } from '../../main/core/agent.js';
 import { encodeRecord } from '../../main/core/fs/checksummed-log.js';
 import { networkKey } from '../../main/core/ledger/source.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
-import { signedEpoch, testReceipt } from '../helpers/ledger.js';
+import { fastSignedEpoch, testReceipt } from '../helpers/ledger.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const URL_A = 'https://a.example/';
@@ -66,7 +66,7 @@ test(
     let lines = '';
     let wei = 0n;
     for (let seq = 1; seq <= 3_000; seq++) {
-      const { epoch, signature } = await signedEpoch([testReceipt(owner, { seq })], coordinator);
+      const { epoch, signature } = await fastSignedEpoch([testReceipt(owner, { seq })], coordinator);
       wei += BigInt(epoch.totalWei);
       lines += `${encodeRecord({ kind: 'epoch', at: epoch.closedAt, source, signed: { epoch, signature } })}\n`;
     }
