@@ -16,6 +16,7 @@ import { launchBrowser, screenshot, waitForPositive } from '../helpers/browser.j
 import { tempDir } from '../helpers/fakes.js';
 import { fleetMachine, pairWith } from '../helpers/fleet.js';
 import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
+import type { TestAgent } from '../integration/support/agents.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 /** No OS keychain: the key goes into a passphrase file, so the wallet is locked after a restart. */
@@ -36,6 +37,11 @@ const NARROW = { width: 800, height: 600 };
 
 let browser: Browser;
 let agent: Headless;
+/** The fleet's members: one that earns on its own devnet, one that stays idle. */
+let earner: TestAgent;
+let idle: TestAgent;
+/** Settled once the earning member has earned and stopped sharing. */
+let earnerDone: Promise<unknown>;
 let home: string;
 let context: BrowserContext;
 let page: Page;
@@ -48,8 +54,20 @@ const agentText = new Map<string, number>();
 
 before(async () => {
   home = await tempDir();
-  browser = await launchBrowser();
-  agent = await startHeadless(home, undefined, noKeychain);
+  // The fleet's members start with the rest, and the earning one earns while the first pages are looked at.
+  [browser, agent, earner, idle] = await Promise.all([
+    launchBrowser(),
+    startHeadless(home, undefined, noKeychain),
+    fleetMachine(true),
+    fleetMachine(false),
+  ]);
+  await earner.ok('walletCreate', { passphrase: PASSPHRASE });
+  await earner.ok('updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
+  // Once it has earned, it stops sharing: the cores go back to the agent under test.
+  earnerDone = earner
+    .until((state) => BigInt(state.work.earned?.confirmedWei ?? '0') > 0n, "the fleet member's first earnings")
+    .then(() => earner.ok('setShare', { on: false }));
+  earnerDone.catch(() => undefined); // awaited by the fleet test; a failure before then is its failure
 });
 beforeEach(() => {
   found = [];
@@ -57,7 +75,7 @@ beforeEach(() => {
 });
 after(async () => {
   await browser?.close();
-  await agent?.stop();
+  await Promise.all([agent?.stop(), earner?.stop(), idle?.stop()]);
 });
 
 /** The page in a locale: the pseudo-locale by the documented ?lang= switch, a real one as the browser's language. */
@@ -206,12 +224,10 @@ test(
   'pseudo-locale, a fleet with two members: the machine table, a removal asked, the broker card, a limit refused, one machine',
   { timeout: 300_000 },
   async () => {
-    const [earner, idle] = await Promise.all([fleetMachine(true), fleetMachine(false)]);
     try {
       await rpc(agent, 'updateSettings', { fleet: { enabled: true, port: 0 } });
       const ids = { earner: await pairWith(agent, earner), idle: await pairWith(agent, idle) };
-      await earner.ok('walletCreate', { passphrase: PASSPHRASE });
-      await earner.ok('updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
+      await earnerDone;
       // The page reads the settings when it connects: open it again now that pairing is on.
       await open('en-XA');
       await show('fleet');
@@ -251,7 +267,6 @@ test(
       assertNoneFound();
     } finally {
       await rpc(agent, 'updateSettings', { fleet: { enabled: false, port: 0, broker: null } });
-      await Promise.all([earner.stop(), idle.stop()]);
     }
   },
 );
