@@ -251,8 +251,11 @@ test(
       finished.add(task.id);
     };
     const honestLease = async () => {
-      devnet.addTasks(1);
-      const outcome = await honestly(() => client.lease());
+      // A task for each try: a lease the devnet answered after the client gave up on it holds the task given then.
+      const outcome = await honestly(() => {
+        devnet.addTasks(1);
+        return client.lease();
+      });
       assert.equal(outcome.kind, 'task');
       return outcome as Extract<typeof outcome, { kind: 'task' }>;
     };
