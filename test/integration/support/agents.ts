@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { AgentState } from '../../../main/common/state.js';
 import { WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../main/common/wire.js';
+import { tempDir } from '../../helpers/fakes.js';
 import { ledgerWei as ledgerFileWei } from '../../helpers/ledger.js';
 import { ROOT, rpc, startHeadless, waitForLine, type Headless } from '../../helpers/headless.js';
 
@@ -61,17 +62,18 @@ export async function startAgent(home: string, command = ['--import', 'tsx', 'ma
   };
 }
 
+/** The devnet from source, as `npm run devnet` runs it. */
+export const DEVNET_SOURCE = ['--import', 'tsx', 'main/devnet/standalone.ts'];
+/** The devnet's bundle from the build, for tests of the built agent: the two speak the protocol of one tree. */
+export const DEVNET_BUILT = ['dist/main/devnet.js'];
+
 /** `npm run devnet` (the same script, run by node directly so stopping it stops the devnet itself). */
-export async function startDevnet(dataDir: string, epochMs = 1000) {
+export async function startDevnet(dataDir: string, epochMs = 1000, entry = DEVNET_SOURCE) {
   // Epochs of a second: earnings are sealed, and claimable, at once rather than a minute after the work.
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'main/devnet/standalone.ts', '--port', '0', '--data', dataDir, '--epoch-ms', String(epochMs)],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...entry, '--port', '0', '--data', dataDir, '--epoch-ms', String(epochMs)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   const [, url, rpcUrl] = (await waitForLine(child as never, /Coordinator: (\S+)[\s\S]*Chain: (\S+)/)) as unknown as [
@@ -112,4 +114,20 @@ export async function pinnedPayout(agent: TestAgent, url: string): Promise<strin
   const pin = pins[url];
   assert.ok(pin, `no payout chain pinned for ${url}: ${JSON.stringify(pins)}`);
   return pin.payoutAddress;
+}
+
+/** A devnet started by `startDevnet`. */
+export type Devnet = Awaited<ReturnType<typeof startDevnet>>;
+
+/** A devnet (`startDevnet`) in a new temp folder. */
+export const freshDevnet = async (epochMs?: number, entry?: string[]): Promise<Devnet> => startDevnet(await tempDir(), epochMs, entry);
+
+/** An agent (`startAgent`) in a new temp folder. */
+export const freshAgent = async (command?: string[]): Promise<TestAgent> => startAgent(await tempDir(), command);
+
+/** Waits for `thing` to start and adds it to `running` (what the file's `after` stops), so a failed start beside it leaks nothing. */
+export async function kept<T extends { stop(): Promise<void> }>(running: { stop(): Promise<void> }[], thing: Promise<T>): Promise<T> {
+  const started = await thing;
+  running.push(started);
+  return started;
 }
