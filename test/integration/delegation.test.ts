@@ -12,9 +12,8 @@ import type { ClaimRecord, WalletView } from '../../main/common/wallet.js';
 import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
 import { readPaid } from '../../main/core/wallet/chain.js';
 import { signDelegation } from '../../main/core/wallet/delegation.js';
-import { tempDir } from '../helpers/fakes.js';
 import { rpc } from '../helpers/headless.js';
-import { ledgerWei, pinnedPayout, shareNow, startAgent, startDevnet, type TestAgent } from './support/agents.js';
+import { freshAgent, freshDevnet, kept, ledgerWei, pinnedPayout, shareNow, type TestAgent } from './support/agents.js';
 
 const running: { stop(): Promise<void> }[] = [];
 after(() => Promise.all(running.splice(0).map((r) => r.stop())));
@@ -40,18 +39,18 @@ test(
   'a member with no wallet earns under the owner’s delegation, one claim pays both machines to the wei, a revocation stops its new work, forged and foreign delegations are refused',
   { timeout: 900_000 },
   async () => {
-    const devnet = await startDevnet(await tempDir());
-    running.push(devnet);
-    const started = async (): Promise<TestAgent> => {
-      const agent = await startAgent(await tempDir());
-      running.push(agent);
-      return agent;
-    };
-    const [owner, member] = await Promise.all([started(), started()]);
+    // Epochs sealed at every fetch: the member's last receipts come with the fetch after its last submit, not at its
+    // sync timer's next round half a minute after the owner's claim sealed them.
+    const [devnet, owner, member] = await Promise.all([
+      kept(running, freshDevnet(0)),
+      kept(running, freshAgent()),
+      kept(running, freshAgent()),
+    ]);
     const ownerWallet = await owner.ok<WalletView>('walletCreate', { passphrase: PASSPHRASE });
     assert.ok(ownerWallet.wallet.state === 'ready');
     const ownerAddress = ownerWallet.wallet.address;
-    await Promise.all([owner, member].map((a) => a.ok('updateSettings', shareNow(devnet.url))));
+    // A quarter of the processor each: two sharing agents leave room for the file running beside this one.
+    await Promise.all([owner, member].map((a) => a.ok('updateSettings', { ...shareNow(devnet.url), cpuSharePercent: 25 })));
     const { address: memberKey } = await member.ok<{ address: string }>('networkDeviceKey');
     assert.equal((await member.ok<{ address: string }>('networkDeviceKey')).address, memberKey, 'the device key is kept');
     await owner.until(connected, 'the owner on the devnet');
