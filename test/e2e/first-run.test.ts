@@ -1,6 +1,7 @@
 // A new user's first ten minutes, in the real headless app (agent, embedded devnet, built UI, Chromium), with the
 // default settings on this machine, which reports no idle time: how long from "Share" to the first earning, and
-// the traps a newcomer fell into (issue 16).
+// the traps a newcomer fell into (issue 16). The whole journey on one agent: the welcome card, a wallet, sharing,
+// real ONNX tasks and signed receipts on the embedded devnet, and the voucher claimed on its local chain.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
@@ -34,6 +35,12 @@ interface Settings {
 const settings = async (): Promise<Settings> => ((await rpc(agent, 'getSettings')) as { value: Settings }).value;
 const go = (name: string) => page.getByRole('navigation').getByRole('link', { name }).click();
 const heading = (name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
+
+test('the welcome card explains sharing and the devnet, and says a wallet comes first', { timeout: 60_000 }, async () => {
+  await page.getByTestId('welcome').getByText('local test network').waitFor();
+  await page.getByTestId('blocker').getByText('Create or import a wallet').waitFor();
+  await screenshot(page, 'first-run');
+});
 
 test('defaults: no policy this system cannot honour is on, and the active preset is shown', { timeout: 60_000 }, async () => {
   const state = (await rpc(agent, 'getState')) as { value: { idleSource: string } };
@@ -90,6 +97,9 @@ test('first run, defaults: the time from "Share" to the first earning (a measure
     await page.getByRole('button', { name: 'Create wallet' }).click();
   }
   await page.getByTestId('wallet-done').getByText('Your wallet is ready').waitFor({ timeout: 30_000 });
+  assert.match((await page.getByTestId('wallet-address').textContent()) ?? '', /^0x[0-9a-fA-F]{40}$/);
+  // A 42-character address needs a version-3 QR code (29 modules) plus the 2-module border on each side.
+  assert.equal(await page.getByRole('img', { name: 'QR code of your address' }).getAttribute('viewBox'), '0 0 33 33');
   await go('Dashboard');
   await heading('Dashboard');
   const started = Date.now();
@@ -111,10 +121,12 @@ test('first run, defaults: the time from "Share" to the first earning (a measure
     .getByText(/^Task \d+ on the processor: Deep MatMul test network \(256 layers of 512×512\) \(1\.1 MB\), worth about \d/)
     .first()
     .waitFor({ timeout: 30_000 });
+  // The rate over the time shared is an exact decimal, never 1e-8 notation.
   await page
     .getByTestId('rate')
-    .getByText(/SYNOR per hour (since sharing went on|over the last hour)/)
+    .getByText(/^0\.\d+ SYNOR per hour (since sharing went on|over the last hour)/)
     .waitFor();
+  await page.getByTestId('network').getByText('Connected').waitFor();
   await screenshot(page, 'first-earning');
 });
 
@@ -123,6 +135,11 @@ test('the work is visible: a receipt link opens that receipt on the Earnings pag
   await heading('Earnings');
   assert.match(new URL(page.url()).hash, /^#\/earnings\/receipt-/);
   await page.locator('tr.target').waitFor();
+  await page.getByTestId('earned-confirmed').waitFor();
+  await page.getByText('Why reality differs').waitFor();
+  const receipts = (await rpc(agent, 'getReceipts', { limit: 5 })) as { value: { status: string }[] };
+  assert.ok(receipts.value.length > 0 && receipts.value.every((r) => ['verified', 'unverified', 'rejected'].includes(r.status)));
+  await screenshot(page, 'earnings');
   // A first hour of history is drawn in minutes on every range (earnings-chart.test.ts: bars, sums, address).
   await page.getByRole('img', { name: 'SYNOR per minute' }).waitFor();
   await page.getByRole('button', { name: 'Day' }).click();
@@ -163,6 +180,22 @@ test('the CSV the Earnings page exports adds up: base + bonuses = total on every
     assert.equal(base! + reputation! + uptime!, total!, `row ${row[col('receipt_id')]}: ${row.join(',')}`);
   }
   console.log(`# CSV: ${receipts.length} receipt rows, base + bonuses = total on each`);
+});
+
+test('claim: the voucher pays out on the local chain and the SYNOR balance rises', { timeout: 180_000 }, async () => {
+  await go('Wallet');
+  await waitForPositive(page, 'claimable', 60_000);
+  assert.equal(await page.getByTestId('synor-balance').textContent(), '0');
+  await page.getByRole('button', { name: 'Claim to wallet' }).click();
+  await page.getByText('Confirmed', { exact: true }).waitFor({ timeout: 60_000 });
+  await waitForPositive(page, 'synor-balance', 30_000);
+  const wallet = (await rpc(agent, 'getWallet')) as {
+    value: { balances: { synor: string }; claims: { status: string; txHash: string }[] };
+  };
+  assert.ok(BigInt(wallet.value.balances.synor) > 0n);
+  assert.equal(wallet.value.claims[0]?.status, 'confirmed');
+  assert.match(wallet.value.claims[0]?.txHash ?? '', /^0x[0-9a-f]{64}$/);
+  await screenshot(page, 'wallet');
 });
 
 test('a price set shows dollars; a wrong price says so in words and saves nothing', { timeout: 60_000 }, async () => {
