@@ -9,7 +9,8 @@ import { tempDir } from '../helpers/fakes.js';
 import { rpc, startHeadless } from '../helpers/headless.js';
 import { smallDisk } from '../helpers/small-disk.js';
 
-const HEADLESS = ['--import', 'tsx', 'main/core/headless.ts', '--port', '0'];
+// The built agent (npm test builds dist/ first, as for the CLI's tests): from source each start compiled all of core.
+const HEADLESS = ['dist/main/headless.js', '--port', '0'];
 
 /** A pid that surely belongs to no process: one that ran and was reaped. */
 async function deadPid(): Promise<number> {
