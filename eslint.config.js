@@ -100,10 +100,10 @@ const coreReachesIntoDevnet = {
 };
 
 /**
- * The core files the devnet may import: the ports it runs on, atomic and checksummed files, the ONNX model
- * builder/reader it makes tasks with, the reward function it pays with, the epoch builder it signs with (the one
- * a device checks against), the payout reader it builds vouchers with, and where a child process's code lives (for
- * its process entry). Everything else in core is the agent's own; shared protocol pieces live in main/common.
+ * The core files the devnet may import: the ports it runs on, atomic and checksummed files, setting a damaged file
+ * aside, the ONNX model builder/reader it makes tasks with, the reward function it pays with, the epoch builder it
+ * signs with (the one a device checks against), the payout reader it builds vouchers with, and where a child
+ * process's code lives (for its process entry). Everything else in core is the agent's own; shared protocol pieces live in main/common.
  */
 const DEVNET_CORE_ENTRY_POINTS = [
   'child-entry',
@@ -112,6 +112,7 @@ const DEVNET_CORE_ENTRY_POINTS = [
   'paths',
   'fs/atomic',
   'fs/checksummed-log',
+  'fs/set-aside',
   'onnx/onnx-model',
   'onnx/model-graph',
   'economics/rewards',

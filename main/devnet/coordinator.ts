@@ -72,8 +72,8 @@ async function openBooks(options: CoordinatorOptions, o: { clock: Pick<Clock, 'n
   const { logger } = options;
   const stateFile = options.stateFile ?? null;
   // Online time: contacts closer together than a long-poll plus margin count as continuous presence.
-  const registry = await DeviceRegistry.open({ stateFile, clock, chainId, presenceGapMs: o.maxLeaseWaitMs + 10_000 });
-  const { wallet, devices } = registry;
+  const registry = await DeviceRegistry.open({ stateFile, clock, chainId, presenceGapMs: o.maxLeaseWaitMs + 10_000, logger });
+  const { wallet } = registry;
   // Receipts are logged beside the state file, so vouchers after a restart still cover everything signed.
   const { payouts, earlier, open } = await openPayouts({
     file: stateFile ? join(dirname(stateFile), 'receipts.jsonl') : null,
@@ -81,8 +81,6 @@ async function openBooks(options: CoordinatorOptions, o: { clock: Pick<Clock, 'n
     now: () => clock.now(),
     ...(logger ? { logger } : {}),
   });
-  // A receipt logged just before a crash may be newer than the state file's count.
-  for (const [id, d] of devices) d.nextSeq = Math.max(d.nextSeq, payouts.lastIssued(id) + 1);
   const unfetched = new UnfetchedEpochs();
   for (const bundle of earlier) unfetched.add(bundle);
   const receipts = new ReceiptIssuer({

@@ -2,19 +2,20 @@
  * The devnet's side of delegation (docs/protocol.md, "Delegation"): which registrations a member's device key may
  * sign for an owner, and the owners' revocations, kept in a file beside the state so a restart forgets none.
  */
-import { readFile } from 'node:fs/promises';
 import { verifyTypedData } from 'ethers';
 import { z } from 'zod';
 import { DELEGATION_TYPES, REVOCATION_TYPES, type RevokeRequest, type SignedDelegation } from '../common/delegation.js';
 import { eip712Domain, type Registration } from '../common/protocol.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
+import type { Logger } from '../core/ports.js';
 import { HttpError } from './http-util.js';
+import { readKept } from './kept-file.js';
 
 /** What a device registered under a delegation keeps of it: enough to refuse its work once it ended. */
 export const DelegatedSchema = z.object({ owner: z.string(), delegate: z.string(), issuedAt: z.number(), expiresAt: z.number() }).strict();
 export type Delegated = z.infer<typeof DelegatedSchema>;
 
-const FileSchema = z.object({ revoked: z.record(z.string(), z.number()) }).strict();
+const FileSchema = z.object({ revoked: z.record(z.string(), z.number()), voidBefore: z.number().optional() }).strict();
 
 /** How far from the coordinator's clock a signed time may be: registrations, delegations, revocations. */
 export const CLOCK_WINDOW_MS = 10 * 60_000;
@@ -42,19 +43,27 @@ export class DelegationBook {
     private readonly now: () => number,
     /** Per owner and delegate key: the newest revocation's time; delegations issued at or before it are void. */
     private readonly revoked: Map<string, number>,
+    /** Every delegation issued at or before this time is void: the revocations were lost with a damaged file. */
+    private readonly voidBefore: number,
   ) {}
 
-  static async open(o: { file: string | null; chainId: number; now: () => number }): Promise<DelegationBook> {
-    const saved = o.file
-      ? await readFile(o.file, 'utf8').then(
-          (text) => FileSchema.parse(JSON.parse(text)),
-          (error: NodeJS.ErrnoException) => {
-            if (error.code === 'ENOENT') return null;
-            throw error;
-          },
-        )
-      : null;
-    return new DelegationBook(o.file, o.chainId, o.now, new Map(Object.entries(saved?.revoked ?? {})));
+  static async open(o: { file: string | null; chainId: number; now: () => number; logger?: Logger | undefined }): Promise<DelegationBook> {
+    const read = o.file ? await readKept(o.file, FileSchema, o.now()) : { value: null, damaged: null };
+    if (!read.damaged) {
+      return new DelegationBook(o.file, o.chainId, o.now, new Map(Object.entries(read.value?.revoked ?? {})), read.value?.voidBefore ?? 0);
+    }
+    // Fail closed: a revocation lost with the file must not let a withdrawn machine go on earning under the owner's name.
+    const book = new DelegationBook(o.file, o.chainId, o.now, new Map(), o.now());
+    await book.save();
+    o.logger?.warn(
+      `The devnet's record of withdrawn permissions was damaged; it was kept as ${read.damaged.keptAs}. Every permission given before now no longer counts: owners give their machines new ones.`,
+    );
+    return book;
+  }
+
+  private async save(): Promise<void> {
+    if (!this.file) return;
+    await writeFileAtomic(this.file, JSON.stringify({ revoked: Object.fromEntries(this.revoked), voidBefore: this.voidBefore }));
   }
 
   /**
@@ -86,6 +95,9 @@ export class DelegationBook {
 
   /** Why work under this delegation is refused now (revoked, expired), in plain words; null while it is in force. */
   ended(d: Delegated): string | null {
+    if (d.issuedAt <= this.voidBefore) {
+      return 'the network lost its record of withdrawn permissions, so the permission to earn to the owner’s wallet no longer counts. Ask the owner for a new one.';
+    }
     if ((this.revoked.get(pairKey(d.owner, d.delegate)) ?? 0) >= d.issuedAt) {
       return 'the owner of the wallet this computer earns to has withdrawn its permission. Ask them for a new one, or set up a wallet of your own.';
     }
@@ -106,7 +118,7 @@ export class DelegationBook {
     const key = pairKey(revocation.owner, revocation.delegate);
     if ((this.revoked.get(key) ?? 0) >= revocation.issuedAt) return 'already';
     this.revoked.set(key, revocation.issuedAt);
-    if (this.file) await writeFileAtomic(this.file, JSON.stringify({ revoked: Object.fromEntries(this.revoked) }));
+    await this.save();
     return 'revoked';
   }
 }

@@ -67,9 +67,13 @@ export class ReceiptIssuer {
   private async write(deviceId: string, device: Device, work: Work, issuedAt: number): Promise<void> {
     const uptime = uptimeBp(device.standing, device.info.availability, issuedAt);
     const standing = reputation(device.standing, issuedAt);
+    // The log's count wins over the device table's: a receipt logged just before a crash is newer than the table,
+    // and a table read back from its earlier copy (registry.ts) is one change behind.
+    const seq = Math.max(device.nextSeq, this.o.payouts.lastIssued(deviceId) + 1);
+    device.nextSeq = seq + 1;
     const receipt: Receipt = {
       receiptId: randomUUID(),
-      seq: device.nextSeq++,
+      seq,
       taskId: work.taskId,
       deviceId,
       owner: device.info.owner,

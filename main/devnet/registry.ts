@@ -1,15 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { verifyTypedData, Wallet } from 'ethers';
 import { z } from 'zod';
 import type { DelegatedRegisterRequest } from '../common/delegation.js';
 import { DeviceInfoSchema, eip712Domain, REGISTRATION_TYPES, type DeviceInfo } from '../common/protocol.js';
-import { writeFileAtomic } from '../core/fs/atomic.js';
-import type { Clock } from '../core/ports.js';
+import type { Clock, Logger } from '../core/ports.js';
 import { CLOCK_WINDOW_MS, DelegatedSchema, DelegationBook, type Delegated } from './delegations.js';
 import { HttpError, parse } from './http-util.js';
+import { readKept, writeKeepingPrevious } from './kept-file.js';
 import { newStanding, recordOnline, StandingSchema, type Standing } from './standing.js';
 import { newTrust, TrustSchema, type Trust } from './verification.js';
 
@@ -63,6 +62,26 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
  * The devnet's signing key and the devices registered with it, kept in its state file (null: in memory only):
  * registration with its checks, and the device token on every later request, with online time counted from it.
  */
+/**
+ * The saved key and devices; a damaged file is set aside and its previous version used, one change behind (receipt
+ * numbers stay right: receipt-issuer.ts counts from the receipt log). With no readable version the devnet must not
+ * start: a new key could not sign for what the old one owes, nor be paid by the payout contract made for it.
+ */
+async function readState(file: string, now: number, logger: Logger | undefined): Promise<z.infer<typeof StateSchema> | null> {
+  const read = await readKept(file, StateSchema, now);
+  if (!read.damaged) return read.value;
+  if (!read.value) {
+    throw new Error(
+      `The local devnet's state file was damaged and has no readable earlier version; it was kept as ${read.damaged.keptAs}. ` +
+        'Put a backup of it back, or remove the devnet folder to start a new local devnet (its earnings are test rewards).',
+    );
+  }
+  logger?.warn(
+    `The devnet's state file was damaged; it was kept as ${read.damaged.keptAs}, and the version before its last change is used.`,
+  );
+  return read.value;
+}
+
 export class DeviceRegistry {
   readonly devices: Map<string, Device>;
 
@@ -85,21 +104,15 @@ export class DeviceRegistry {
     clock: Pick<Clock, 'now'>;
     chainId: number;
     presenceGapMs: number;
+    logger?: Logger | undefined;
   }): Promise<DeviceRegistry> {
-    const saved = o.stateFile
-      ? await readFile(o.stateFile, 'utf8').then(
-          (text) => StateSchema.parse(JSON.parse(text)),
-          (error: NodeJS.ErrnoException) => {
-            if (error.code === 'ENOENT') return null;
-            throw error;
-          },
-        )
-      : null;
+    const saved = o.stateFile ? await readState(o.stateFile, o.clock.now(), o.logger) : null;
     const wallet = new Wallet(saved?.key ?? Wallet.createRandom().privateKey);
     const delegations = await DelegationBook.open({
       file: o.stateFile ? join(dirname(o.stateFile), 'delegations.json') : null,
       chainId: o.chainId,
       now: () => o.clock.now(),
+      logger: o.logger,
     });
     const devices = new Map<string, Device>(Object.entries(saved?.devices ?? {}).map(([id, d]) => [id, { ...d, lastSeen: 0 }]));
     const registry = new DeviceRegistry(o.stateFile, wallet, devices, o.clock, o.chainId, o.presenceGapMs, delegations);
@@ -113,7 +126,7 @@ export class DeviceRegistry {
       key: this.wallet.privateKey,
       devices: Object.fromEntries([...this.devices].map(([id, { lastSeen: _, ...d }]) => [id, d])),
     };
-    await writeFileAtomic(this.stateFile, JSON.stringify(state));
+    await writeKeepingPrevious(this.stateFile, JSON.stringify(state));
   }
 
   /** The device a request's token belongs to; its online time grows with each contact. */
