@@ -58,6 +58,7 @@ function commandHandlers(d: CommandDeps): Handlers {
   const notConnected = () => fail('UNAVAILABLE', contribution.work().blocker ?? 'Not connected to a network yet.');
   // Earnings come from the checked ledger, wallet locked or not: only while it is checked are they not there.
   const unreadable = () => fail('UNAVAILABLE', contribution.whyNoEarnings());
+  const wallet = walletAndThen(walletHandlers(d.wallet, d.logger), () => void contribution.refresh());
   return {
     getState: async () => ok(d.state()),
     setShare: async ({ on }) => {
@@ -91,7 +92,12 @@ function commandHandlers(d: CommandDeps): Handlers {
       const estimates = contribution.estimates(days);
       return estimates ? ok(estimates) : notConnected();
     },
-    ...walletAndThen(walletHandlers(d.wallet, d.logger), () => void contribution.refresh()),
+    ...wallet,
+    // A claim needs the network: the embedded devnet starts first if it rests.
+    walletClaim: async (args) => {
+      await contribution.wake();
+      return wallet.walletClaim(args);
+    },
     ...delegationHandlers({ wallet: d.wallet.service, member: d.member, contribution, logger: d.logger }),
     getDeviceHistory: async () => ok(d.history.view()),
     dismissNotice: async ({ id }) => ok(d.dismissNotice(id)),

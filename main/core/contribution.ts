@@ -13,6 +13,7 @@ import type { Work } from '../common/state.js';
 import type { Voucher } from '../common/wallet.js';
 import { claimContext, estimates } from './contribution-queries.js';
 import { Reconciler } from './contribution-reconcile.js';
+import { devnetIdleMs } from './devnet-keeper.js';
 import { EarningsMeter } from './economics/meter.js';
 import type { NetworkClient } from './network/client-types.js';
 import { createEarningsAccess, type EarningsAccess } from './network/earnings-access.js';
@@ -51,6 +52,8 @@ export interface Contribution {
   lanes(): readonly LaneView[];
   /** Starts whatever has become possible (wallet created, hardware detected) or restarts on a new coordinator URL. */
   refresh(): Promise<void>;
+  /** Before a request that needs the network (a claim): starts the embedded devnet if it rests. */
+  wake(): Promise<void>;
   /** Null while the earnings history is being checked (see `whyNoEarnings`); readable with a locked wallet. */
   earnings(query: EarningsQuery): EarningsSummary | null;
   /** Why `earnings`, `csv` and `receipts` give nothing, in plain words. */
@@ -98,7 +101,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     onChange: () => o.onChange(),
     onNotice: (message) => o.onNotice(message),
   });
-  const run = new Reconciler({ ...o, runtime, meter, measure, earnings });
+  const run = new Reconciler({ ...o, runtime, meter, measure, earnings, devnetIdleMs: devnetIdleMs(process.env) });
   return contributionView(o, run, { earnings, measure });
 }
 
@@ -127,6 +130,7 @@ function contributionView(
     apply: (decision) => run.apply(decision),
     lanes: () => run.connected?.scheduler.snapshot().lanes ?? [],
     refresh: () => run.refresh(),
+    wake: () => run.wake(),
     earnings: (q) => earnings.earnings(query(q)),
     whyNoEarnings: () => earnings.why(),
     receipts: (limit) => earnings.receipts(limit),

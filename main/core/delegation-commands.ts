@@ -20,7 +20,7 @@ type Handlers = {
 export interface DelegationDeps {
   wallet: WalletService;
   member: Member;
-  contribution: Pick<Contribution, 'client' | 'refresh'>;
+  contribution: Pick<Contribution, 'client' | 'refresh' | 'wake'>;
   logger: Logger;
 }
 
@@ -33,6 +33,7 @@ export function delegationHandlers(d: DelegationDeps): Handlers {
   const { wallet, logger } = d;
   /** The owner's network: a delegation is signed for its chain, in its coordinator's time. */
   const network = async () => {
+    await d.contribution.wake(); // the embedded devnet rests while nothing needs it
     const client = d.contribution.client();
     if (!client) throw new NetworkError('OFFLINE', 'This computer is not connected to a network yet; try again once it is.');
     return { client, chainId: (await client.pinned()).chainId };

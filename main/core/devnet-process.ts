@@ -13,10 +13,14 @@ export interface DevnetProcess {
 /** A line of the devnet's stderr as logged: a line of bundled code in an error report can be megabytes long. */
 const LOGGED_LINE_CHARS = 1000;
 
-/** Forks the local devnet (its process entry: devnet/process-entry.ts) and waits for it to say where it listens. */
-export function startDevnetProcess(dataDir: string, logger: Logger): Promise<DevnetProcess> {
+/**
+ * Forks the local devnet (its process entry: devnet/process-entry.ts) and waits for it to say where it listens: on
+ * `ports` when given (the address it had before a nap), else on free ones.
+ */
+export function startDevnetProcess(dataDir: string, logger: Logger, ports?: { port: string; chainPort: string }): Promise<DevnetProcess> {
   const entry = devnetProcessEntry();
-  const child = fork(entry.path, ['--port', '0', '--data', dataDir], {
+  const where = ports ? ['--port', ports.port, '--chain-port', ports.chainPort] : ['--port', '0'];
+  const child = fork(entry.path, [...where, '--data', dataDir], {
     execArgv: entry.execArgv,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

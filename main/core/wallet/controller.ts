@@ -48,6 +48,8 @@ export class WalletController {
   /** Claims sent from this run that the chain's history does not show (pending, failed). */
   private local: ClaimRecord[] = [];
   private keyWorking: KeyWorkProgress | undefined;
+  /** The chain sleeps (the embedded devnet resting): what was read last stays shown until it is read again. */
+  private resting = false;
 
   constructor(private readonly options: WalletControllerOptions) {}
 
@@ -66,6 +68,7 @@ export class WalletController {
   async setChain(settings: ChainSettings | undefined, why = 'No chain is configured.'): Promise<WalletView> {
     this.chain?.close();
     this.chain = undefined;
+    this.resting = false;
     this.chainStatus = { status: 'unconfigured', message: why };
     if (settings) {
       const label = settings.label !== undefined ? { label: settings.label } : {};
@@ -81,15 +84,25 @@ export class WalletController {
     return this.refresh();
   }
 
+  /** Lets the chain go while it sleeps, keeping the balances and claims read last, and says why in `why`. */
+  rest(why: string): void {
+    this.chain?.close();
+    this.chain = undefined;
+    this.resting = true;
+    // The chain id stays: the claims kept are still that chain's (the ledger's unclaimed amount is counted with them).
+    this.chainStatus = { ...this.chainStatus, status: 'unconfigured', message: why };
+    this.publish();
+  }
+
   /** Re-reads balances, claimable amount and claim history for the wallet's address. */
   async refresh(): Promise<WalletView> {
     const info = this.service.info();
     const chain = this.chain;
-    if (info.state === 'none' || !chain) {
+    if (info.state === 'none' || (!chain && !this.resting)) {
       this.balances = undefined;
       this.claimable = 0n;
       this.history = [];
-    } else {
+    } else if (chain) {
       try {
         // A coordinator that cannot be reached just means nothing is claimable now; the chain can still be read.
         const voucher = await this.options.payouts?.voucher().catch(() => undefined);
