@@ -57,6 +57,16 @@ export function encodeFrame(message: unknown): Uint8Array[] {
   return frameParts(header, blobs, size);
 }
 
+/** A message as a frame's parts, to be written one after another (a request or reply body), and their length. */
+export class Frame {
+  readonly parts: Uint8Array[];
+  readonly size: number;
+  constructor(message: unknown) {
+    this.parts = encodeFrame(message);
+    this.size = this.parts.reduce((n, part) => n + part.byteLength, 0);
+  }
+}
+
 /** The header and payload lengths from a frame's first 8 bytes. */
 export function frameLengths(prefix: Uint8Array): { head: number; payload: number } {
   if (prefix.byteLength < 8) throw new FrameError(`a frame starts with 8 bytes of lengths, got ${prefix.byteLength}`);

@@ -140,6 +140,11 @@ export const InfoReplySchema = z
       .object({ maxResults: z.number().int().min(2).max(SUBMIT_BATCH_MAX), maxBytes: z.number().int().positive() })
       .strict()
       .optional(),
+    /**
+     * Set when the coordinator answers a lease that asks for it (`accept: application/vnd.synor.frame`) with a frame:
+     * the task's inputs as raw bytes, each with its hash, not base64 in JSON.
+     */
+    leaseFrames: z.literal(true).optional(),
   })
   .strict();
 export type InfoReply = z.infer<typeof InfoReplySchema>;

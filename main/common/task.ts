@@ -40,9 +40,15 @@ const Base64 = z
   .max(64 * 1024 * 1024)
   .refine((s) => s.length % 4 === 0, 'base64, padded to a multiple of 4 characters');
 
-/** A tensor carried inline (base64 of the little-endian element bytes) or fetched by URL and checked by hash. */
+const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes');
+
+/**
+ * A tensor carried inline (base64 of the little-endian element bytes), as raw bytes in a lease reply's frame (checked
+ * by hash where it is prepared, as a fetched one), or fetched by URL and checked by hash.
+ */
 export const TensorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('inline'), dtype: DTypeSchema, shape: Shape, data: Base64 }).strict(),
+  z.object({ kind: z.literal('bytes'), dtype: DTypeSchema, shape: Shape, sha256: Sha256, data: Bytes }).strict(),
   z
     .object({ kind: z.literal('url'), dtype: DTypeSchema, shape: Shape, url: z.url(), sha256: Sha256, size: z.number().int().positive() })
     .strict(),
@@ -111,7 +117,7 @@ export type Accounting = z.infer<typeof AccountingSchema>;
  * many as the shape needs. Results travel as frames, never as JSON with base64.
  */
 export const ResultTensorSchema = z
-  .object({ dtype: DTypeSchema, shape: Shape, data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes') })
+  .object({ dtype: DTypeSchema, shape: Shape, data: Bytes })
   .strict()
   .refine(
     (t) => t.data.byteLength === t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype],

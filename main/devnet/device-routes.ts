@@ -15,6 +15,7 @@ import {
 import { stripBytes } from '../common/frame.js';
 import { DelegatedRegisterRequestSchema } from '../common/delegation.js';
 import { HttpError, MAX_BODY, parse, readBody } from './http-util.js';
+import { asksForFrame, leaseFrame } from './lease-frame.js';
 import type { Device } from './registry.js';
 import type { Handlers, RouteContext } from './route-context.js';
 import { reputation } from './standing.js';
@@ -34,6 +35,7 @@ export function deviceRoutes(c: RouteContext): Handlers {
       maxLeaseWaitMs: c.maxLeaseWaitMs,
       ...(c.payout ? { payout: c.payout.settings } : {}),
       ...(c.maxSubmitBatch > 1 ? { submitBatch: { maxResults: c.maxSubmitBatch, maxBytes: MAX_BODY } } : {}),
+      leaseFrames: true,
     }),
     'POST v1/devices/register': async (req) => {
       const { token, device } = await registry.register(parse(DelegatedRegisterRequestSchema, (await readBody(req)).value));
@@ -64,7 +66,8 @@ export function deviceRoutes(c: RouteContext): Handlers {
           serverTime: now(),
         } satisfies LeaseReply;
       }
-      return pool.lease(req, deviceId, device.info, waitMs, resource);
+      const reply = await pool.lease(req, deviceId, device.info, waitMs, resource);
+      return reply?.kind === 'task' && asksForFrame(req) ? leaseFrame(reply) : reply;
     },
     'POST v1/leases': async (req, rest) => {
       const [deviceId] = registry.authenticate(req);

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorText } from '../common/result.js';
+import { Frame, FRAME_CONTENT_TYPE } from '../common/frame.js';
 import type { ErrorReply } from '../common/protocol.js';
 import type { Logger } from '../core/ports.js';
 import { HttpError } from './http-util.js';
@@ -27,7 +28,7 @@ function sendModel(o: RouterOptions, url: URL, path: string, res: ServerResponse
   res.end(model.bytes);
 }
 
-/** A request to the route of `METHOD path`, or of its first part (the rest given to it), answered as JSON. */
+/** A request to the route of `METHOD path`, or of its first part (the rest given to it), answered as JSON (or a frame). */
 async function route(o: RouterOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const path = url.pathname.replace(/^\/+/, '');
@@ -38,6 +39,12 @@ async function route(o: RouterOptions, req: IncomingMessage, res: ServerResponse
   if (!handler) throw new HttpError(404, 'not-found', `No route ${req.method} /${path}.`);
   const body = await handler(req, exact ? '' : restParts.join('/'), url);
   if (res.destroyed || body === undefined) return;
+  if (body instanceof Frame) {
+    o.pool.replied(req, body.size);
+    res.writeHead(200, { 'content-type': FRAME_CONTENT_TYPE, 'content-length': body.size });
+    for (const part of body.parts) res.write(part);
+    return void res.end();
+  }
   const text = JSON.stringify(body);
   o.pool.replied(req, Buffer.byteLength(text));
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });

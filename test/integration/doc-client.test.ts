@@ -44,6 +44,7 @@ const Info = z
       .object({ maxResults: z.number().int().min(2).max(256), maxBytes: z.number().int().positive() })
       .strict()
       .optional(),
+    leaseFrames: z.literal(true).optional(),
   })
   .strict();
 const Registered = z.object({ deviceToken: z.string().regex(/^[0-9a-f]{64}$/), reputation: z.number().int(), serverTime: ms }).strict();

@@ -1,8 +1,10 @@
 // A small hostile HTTP server on 127.0.0.1 for the reliability suite: blobs served in ways a coordinator should not
 // (a Content-Length far past the task's size, a body past it, the wrong bytes, a 1 byte per 100 ms drip), and a proxy
-// in front of the real devnet coordinator that answers submits with a refusal or an outage.
+// in front of the real devnet coordinator that answers submits with a refusal or an outage, and spoils lease replies
+// sent as frames (a wrong hash, lengths that lie, a body cut short: `spoilLeases`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FRAME_CONTENT_TYPE } from '../../main/common/frame.js';
 import { relay } from '../helpers/relay.js';
 
 export type BlobMode =
@@ -27,6 +29,8 @@ export class HostileServer {
   submit: SubmitMode = { kind: 'pass' };
   /** Rewrites the upstream's reply to a path before it goes out (a lease answered with another task, say). */
   readonly rewrite = new Map<string, (reply: string) => string>();
+  /** How the next lease replies sent as frames are spoiled, one each, in order (then they pass as they came). */
+  readonly spoilLeases: ((frame: Buffer) => Buffer)[] = [];
   private readonly open = new Set<ServerResponse>();
 
   /** `upstream`: the real devnet coordinator, proxied for everything that is not a blob. */
@@ -73,9 +77,31 @@ export class HostileServer {
       const { status, code, message } = this.submit;
       return void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
     }
+    if (path === '/v1/lease' && (req.headers.accept ?? '').includes(FRAME_CONTENT_TYPE)) return this.leaseFrame(req, res, this.upstream);
     const { status, text } = await relay(req, this.upstream);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(this.rewrite.get(path)?.(text) ?? text);
+  }
+
+  /** A lease asked for as a frame, passed on with its `accept`, and its frame spoiled as armed. */
+  private async leaseFrame(req: IncomingMessage, res: ServerResponse, upstream: string): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const reply = await fetch(new URL(req.url ?? '/', upstream), {
+      method: 'POST',
+      headers: {
+        accept: req.headers.accept ?? '',
+        authorization: req.headers.authorization ?? '',
+        'content-type': req.headers['content-type'] ?? 'application/json',
+      },
+      body: Buffer.concat(chunks),
+    });
+    const type = reply.headers.get('content-type') ?? 'application/json';
+    let body: Buffer = Buffer.from(await reply.arrayBuffer());
+    const spoil = type === FRAME_CONTENT_TYPE ? this.spoilLeases.shift() : undefined;
+    if (spoil) body = spoil(body);
+    res.writeHead(reply.status, { 'content-type': type, 'content-length': body.length });
+    res.end(body);
   }
 
   private serveBlob(path: string, mode: BlobMode, res: ServerResponse): void {

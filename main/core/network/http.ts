@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { isAllowedCoordinatorUrl } from '../../common/network.js';
 import { ErrorReplySchema } from '../../common/protocol.js';
-import { encodeFrame, FRAME_CONTENT_TYPE } from '../../common/frame.js';
+import { decodeFrame, Frame, FRAME_CONTENT_TYPE, FrameError } from '../../common/frame.js';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connectionWords } from '../../common/connection-words.js';
@@ -48,15 +48,8 @@ export function backoffMs(attempt: number, random: () => number, baseMs = 500, m
   return Math.round(step / 2 + (step / 2) * random());
 }
 
-/** A request body sent as a frame (common/frame.ts): a result's tensors go as raw bytes, not base64 in JSON. */
-export class Frame {
-  readonly parts: Uint8Array[];
-  readonly size: number;
-  constructor(message: unknown) {
-    this.parts = encodeFrame(message);
-    this.size = this.parts.reduce((n, part) => n + part.byteLength, 0);
-  }
-}
+/** A request body sent as a frame: a result's tensors go as raw bytes, not base64 in JSON. */
+export { Frame } from '../../common/frame.js';
 
 export interface RequestOptions<T> {
   method: 'GET' | 'POST';
@@ -65,6 +58,8 @@ export interface RequestOptions<T> {
   token?: string | null;
   timeoutMs: number;
   maxBytes: number;
+  /** The reply may be a frame (a lease's inputs as raw bytes, docs/protocol.md "Leases as frames"), asked for by `accept`. */
+  frames?: boolean;
   schema: z.ZodType<T>;
   signal?: AbortSignal;
   /** Told of every completed exchange (any status): bytes each way and how long it took. */
@@ -79,7 +74,7 @@ export interface RequestOptions<T> {
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
 /**
- * One exchange: the status and the body's text, at most `maxBytes` of it; rejects with the request's error. A kept
+ * One exchange: the status, the body (at most `maxBytes` of it) and whether it is a frame; rejects with the request's error. A kept
  * connection the server closed meanwhile fails at once (ECONNRESET before any reply): that one is tried again, once,
  * on a new connection, as Node's documentation advises; the server never read the request.
  */
@@ -90,7 +85,7 @@ function exchange(
   body: readonly (Uint8Array | string)[],
   signal: AbortSignal,
   retried = false,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; body: Buffer; frame: boolean }> {
   return new Promise((resolve, reject) => {
     const aborted = (): void => reject(signal.reason);
     const secure = url.protocol === 'https:';
@@ -111,7 +106,13 @@ function exchange(
           if (size > o.maxBytes) tooLarge(`more than ${o.maxBytes} bytes`);
           else chunks.push(chunk);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks, size),
+            frame: res.headers['content-type'] === FRAME_CONTENT_TYPE,
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -136,15 +137,14 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
   const frame = o.body instanceof Frame ? o.body : undefined;
   const json = o.body === undefined || frame ? undefined : JSON.stringify(o.body);
   const headers: Record<string, string> = {
-    accept: 'application/json',
+    accept: o.frames ? `${FRAME_CONTENT_TYPE}, application/json` : 'application/json',
     ...(o.body === undefined ? {} : { 'content-type': frame ? FRAME_CONTENT_TYPE : 'application/json' }),
     ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
   };
-  let text: string;
-  let status: number;
+  let reply: { status: number; body: Buffer; frame: boolean };
   try {
     // A frame's parts go to the socket as they are: the tensor bytes are not copied into one body first.
-    ({ status, text } = await exchange(url, o, headers, frame ? frame.parts : json === undefined ? [] : [json], signal));
+    reply = await exchange(url, o, headers, frame ? frame.parts : json === undefined ? [] : [json], signal);
   } catch (error) {
     if (error instanceof NetworkError) throw error;
     if (o.signal?.aborted) throw o.signal.reason;
@@ -155,25 +155,22 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
   }
   o.measured?.({
     sentBytes: frame ? frame.size : json === undefined ? 0 : Buffer.byteLength(json),
-    receivedBytes: Buffer.byteLength(text),
+    receivedBytes: reply.body.byteLength,
     ms: performance.now() - started,
   });
-  let reply: unknown;
-  try {
-    reply = JSON.parse(text);
-  } catch {
-    reply = undefined;
-  }
+  const { status } = reply;
+  // A frame only where one was asked for, and only as a 200: a refusal is JSON.
+  const value = o.frames && reply.frame && status === 200 ? frameOf(reply.body, url) : jsonOf(reply.body);
   if (status !== 200) {
-    const reason = ErrorReplySchema.safeParse(reply);
+    const reason = ErrorReplySchema.safeParse(value);
     const said = reason.success ? `${reason.data.error.message} (${reason.data.error.code})` : `HTTP ${status}`;
     if (status === 401) throw new NetworkError('UNREGISTERED', `The coordinator does not know this device: ${said}`);
     if (status >= 500 || status === 429 || status === 408) throw new NetworkError('SERVER', `The coordinator had a problem: ${said}`);
     if (status >= 400 && status < 500 && reason.success) throw new NetworkError('REJECTED', `The coordinator refused: ${said}`);
     throw new NetworkError('BAD_REPLY', `The coordinator answered with an unexpected HTTP ${status}.`);
   }
-  if (reply === undefined) throw new NetworkError('BAD_REPLY', `The coordinator's reply to ${url.pathname} is not JSON.`);
-  const parsed = o.schema.safeParse(reply);
+  if (value === undefined) throw new NetworkError('BAD_REPLY', `The coordinator's reply to ${url.pathname} is not JSON.`);
+  const parsed = o.schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new NetworkError(
@@ -182,4 +179,23 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
     );
   }
   return parsed.data;
+}
+
+function jsonOf(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A frame's message, its bytes views into `body` (no copy); a frame cut short or lying about its sizes is a bad reply. */
+function frameOf(body: Buffer, url: URL): unknown {
+  try {
+    return decodeFrame(body);
+  } catch (error) {
+    // A header nested past the stack's depth overflows it while its bytes are put back: as damaged as any other.
+    if (!(error instanceof FrameError) && !(error instanceof RangeError)) throw error;
+    throw new NetworkError('BAD_REPLY', `The coordinator's reply to ${url.pathname} is a damaged frame: ${error.message}.`);
+  }
 }

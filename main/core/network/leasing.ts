@@ -93,6 +93,8 @@ export class Leasing {
           {
             timeoutMs: this.o.leaseWaitMs + this.o.requestTimeoutMs,
             ...(signal ? { signal } : {}),
+            // The task's inputs as raw bytes where the coordinator can send them so: no base64 in JSON.
+            frames: link.info?.leaseFrames === true,
           },
         ),
       );

@@ -103,7 +103,7 @@ export class CoordinatorLink {
     schema: z.ZodType<T & { serverTime: number }>,
     method: 'GET' | 'POST',
     body?: unknown,
-    extra?: { timeoutMs?: number; signal?: AbortSignal },
+    extra?: { timeoutMs?: number; signal?: AbortSignal; frames?: boolean },
   ): Promise<T> {
     const sent = this.o.clock.now();
     const reply = await requestJson(new URL(path, this.base), {
@@ -114,6 +114,7 @@ export class CoordinatorLink {
       maxBytes: path === ROUTES.lease ? this.o.maxReplyBytes : Math.min(this.o.maxReplyBytes, 4 * MIB),
       schema,
       ...(extra?.signal ? { signal: extra.signal } : {}),
+      ...(extra?.frames ? { frames: true } : {}),
       measured: (e) => this.o.meter.record({ ...e, waited: path === ROUTES.lease }),
     });
     // Skew from the midpoint of the exchange; a long-poll's midpoint is unknown, so it does not count.

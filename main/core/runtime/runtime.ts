@@ -71,12 +71,22 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   // Input and output tensor buffers are recycled (frames.ts BufferPool): steady work allocates no big buffers.
   const pool = new BufferPool(8);
 
-  /** An input as bytes, or why not: an input sent by URL that fails is the download's fault, an inline one the task's. */
+  /**
+   * An input as bytes, or why not: an input sent by URL that fails is the download's fault, one sent in the task the
+   * task's. One sent as bytes (a lease reply's frame) is used where it lies, hashed once and never copied: it is the
+   * task's, so it stays as it is for a second preparation, and only buffers taken from the pool go back to it.
+   */
   async function tensorBytes(name: string, t: Tensor, signal: AbortSignal): Promise<Result<HostTensor, ReleaseReason>> {
     const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
     const refused = (message: string) => fail(t.kind === 'url' ? 'model-unavailable' : 'invalid-task', message);
     const wrongSize = (got: number) =>
       refused(`input "${name}": shape [${t.shape.join(', ')}] of ${t.dtype} needs ${want} bytes, got ${got}`);
+    if (t.kind === 'bytes') {
+      if (t.data.byteLength !== want) return wrongSize(t.data.byteLength);
+      const actual = createHash('sha256').update(t.data).digest('hex');
+      if (actual !== t.sha256) return refused(`input "${name}": its bytes hash to ${actual}, the task says ${t.sha256}`);
+      return ok({ dtype: t.dtype, shape: t.shape, data: t.data });
+    }
     if (t.kind === 'inline') {
       // The schema checks only the length; the characters are checked here, by decoding: each bad one is skipped.
       const length = Buffer.byteLength(t.data, 'base64');
@@ -109,12 +119,14 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     spawnHost: (priority, onExit) => new JobHost(entry, o.logger, priority, onExit, pool),
     async prepare(task, signal) {
       const feeds: Record<string, HostTensor> = {};
+      /** The feeds whose buffers came from the pool: they go back to it. */
+      const pooled: Record<string, HostTensor> = {};
       const byUrl = Object.values(task.inputs).reduce((n, t) => n + (t.kind === 'url' ? t.size : 0), 0);
       const taken = await inputs.take(byUrl, signal);
       if (!taken.ok) return taken;
       const held = taken.value;
       const refuse = (reason: ReleaseReason, message: string): Prepared => {
-        pool.give(tensorBuffers(feeds));
+        pool.give(tensorBuffers(pooled));
         held();
         return fail(reason, message);
       };
@@ -122,6 +134,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         const h = await tensorBytes(name, t, signal);
         if (!h.ok) return refuse(h.error.code, h.error.message);
         feeds[name] = h.value;
+        if (t.kind !== 'bytes') pooled[name] = h.value;
       }
       const model = await cache.ensure(task.model, signal);
       if (!model.ok) return refuse('model-unavailable', model.error.message);
@@ -141,7 +154,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
             if (released) return; // a second give would hand the buffers to two tasks
             released = true;
             unpin();
-            pool.give(tensorBuffers(feeds));
+            pool.give(tensorBuffers(pooled));
             held();
           },
         },

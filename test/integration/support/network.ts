@@ -97,8 +97,8 @@ export async function runWithOrt(task: Task): Promise<TaskResult> {
   }
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(task.inputs)) {
-    if (t.kind !== 'inline' || t.dtype !== 'float32') throw new Error('only inline float32 inputs here');
-    const buf = Buffer.from(t.data, 'base64');
+    if (t.kind === 'url' || t.dtype !== 'float32') throw new Error('only float32 inputs in the task here');
+    const buf = t.kind === 'bytes' ? Buffer.from(t.data) : Buffer.from(t.data, 'base64');
     feeds[name] = new ort.Tensor('float32', new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length)), t.shape);
   }
   const out = await (await session).run(feeds);
