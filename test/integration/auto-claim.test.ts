@@ -13,9 +13,8 @@ import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
 import { DEFAULT_SETTINGS } from '../../main/common/settings.js';
 import type { ActivityEntry, AgentState } from '../../main/common/state.js';
 import type { ClaimRecord, WalletView } from '../../main/common/wallet.js';
-import { tempDir } from '../helpers/fakes.js';
 import { receiptsIn } from '../helpers/ledger.js';
-import { shareNow, startAgent, startDevnet, type TestAgent } from './support/agents.js';
+import { freshAgent, freshDevnet, kept, shareNow, type TestAgent } from './support/agents.js';
 
 const running: { stop(): Promise<void> }[] = [];
 after(() => Promise.all(running.splice(0).map((r) => r.stop())));
@@ -37,18 +36,16 @@ test(
   'automatic claims: off, nothing is claimed; on, the agent claims by itself once an hour and the chain holds the ledger, to the wei',
   { timeout: 600_000 },
   async () => {
-    const devnet = await startDevnet(await tempDir());
-    running.push(devnet);
+    const [devnet, agent] = await Promise.all([kept(running, freshDevnet()), kept(running, freshAgent())]);
     const provider = new JsonRpcProvider(devnet.rpcUrl);
     running.push({ stop: async () => provider.destroy() });
-    const agent = await startAgent(await tempDir());
-    running.push(agent);
     const created = await agent.ok<WalletView>('walletCreate', { passphrase: 'correct horse battery staple' });
     assert.ok(created.wallet.state === 'ready');
     const address = created.wallet.address;
     assert.equal(DEFAULT_SETTINGS.autoClaim.enabled, false, 'off by default');
     // Off, with a threshold of 1 wei: claimable passes it and grows at two more refreshes, and nothing is claimed.
-    await agent.ok('updateSettings', { ...shareNow(devnet.url), autoClaim: { enabled: false, thresholdWei: '1' } });
+    // A quarter of the processor: small tasks, an epoch each, are all this needs, and the file beside keeps a core.
+    await agent.ok('updateSettings', { ...shareNow(devnet.url), cpuSharePercent: 25, autoClaim: { enabled: false, thresholdWei: '1' } });
     const off = await grows(agent, 1n, 2);
     assert.deepEqual(off.wallet.claims, []);
     assert.equal(off.wallet.balances?.synor, '0');
