@@ -36,6 +36,8 @@ let idle: TestAgent;
 let leaver: TestAgent;
 /** The owner's Activity page in a second tab, open from the first test on. */
 let activity: Page;
+/** Settled once the earner has a wallet and shares. */
+let earnerSharing: Promise<void>;
 const ids = { earner: '', idle: '', leaver: '' };
 
 const status = (agent: TestAgent): Promise<FleetStatus> => agent.ok<FleetStatus>('fleetStatus');
@@ -49,19 +51,16 @@ before(async () => {
     fleetMachine(false),
     fleetMachine(false),
   ]);
-  // The earner's wallet (scrypt at full strength) is made while the members pair, one code at a time.
-  await Promise.all([
-    (async () => {
-      await earner.ok('walletCreate', { passphrase: 'correct horse battery staple' });
-      await earner.ok('updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
-    })(),
-    (async () => {
-      ids.earner = await pairWith(owner, earner);
-      ids.idle = await pairWith(owner, idle);
-      ids.leaver = await pairWith(owner, leaver);
-      await leaver.stop();
-    })(),
-  ]);
+  // The earner's wallet (scrypt at full strength) is made while the members pair and the first checks run.
+  earnerSharing = (async () => {
+    await earner.ok('walletCreate', { passphrase: 'correct horse battery staple' });
+    await earner.ok('updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
+  })();
+  earnerSharing.catch(() => undefined); // awaited by the earnings test; a failure before then is its failure
+  ids.earner = await pairWith(owner, earner);
+  ids.idle = await pairWith(owner, idle);
+  ids.leaver = await pairWith(owner, leaver);
+  await leaver.stop();
   // axe injects its script: this context lets it past the app's CSP.
   page = await (await browser.newContext({ bypassCSP: true, viewport: SIZES[0], acceptDownloads: true })).newPage();
 });
@@ -114,6 +113,7 @@ test('the Fleet page lists the members, two online, with their status, version a
 
 test('combined earnings: the CSV adds up, to the wei, to the figures per machine, per day and for all machines', T, async () => {
   // The earning member's figures reach the table once it has earned and the page has asked again.
+  await earnerSharing;
   const machineRow = `[data-testid="fleet-by-machine"] tr[data-id="${ids.earner}"]`;
   await page.locator(machineRow).waitFor({ timeout: 240_000 });
   await page.waitForFunction(
