@@ -17,6 +17,7 @@ import {
   runtimeWithHost,
   sha256,
   testScheduler,
+  type DeviceLimits,
   until,
   type Outcome,
 } from '../helpers/runtime-fixtures.js';
@@ -54,6 +55,13 @@ before(async () => {
 });
 after(() => server.close());
 
+/**
+ * The device's limits to run with: at 'low' priority (nice 10), not the default 'idle' (nice 19), where the priority is
+ * not what a test is about. Beside a CPU hog a nice-19 thread gets ~1.5 % of a core, a nice-10 one ~10 %: a test's
+ * runs would take minutes. The first test checks 'idle' itself.
+ */
+const go = (limits: Partial<DeviceLimits> = {}): DeviceLimits => running({ priority: 'low', ...limits });
+
 type Fixture = Awaited<ReturnType<typeof testScheduler>>;
 /** A scheduler on a real runtime, closed (its job hosts ended) when the test ends, passed or not. */
 async function open(ctx: TestContext, options: Parameters<typeof testScheduler>[0] = {}): Promise<Fixture> {
@@ -76,7 +84,7 @@ async function slowTaskRunning(
   extra: Parameters<typeof matmulTask>[3] = {},
 ) {
   const t = await open(ctx, options);
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   const task = matmulTask(slowRef, slowX, [1024, 512], extra);
   t.source.offer(task);
   await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
@@ -119,7 +127,7 @@ test('leases tasks from a task source when it has room, and asks again later whe
     },
   });
   assert.deepEqual(asked, [], 'no lease while the policy has not said run');
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   for (const [i, task] of [...pending].entries())
     near(floats(result(await t.outcome(task.id))), referenceMatMul(inputs[i]!.x, small.weights, inputs[i]!.rows, 8, 5));
   // One task a job until the model is known to batch, then up to maxBatch (16) a job (lease-room.ts).
@@ -133,7 +141,7 @@ test('leases tasks from a task source when it has room, and asks again later whe
 
 test('rejects bad tasks with a reason and keeps the same job host serving good ones', LIMIT, async (ctx) => {
   const t = await open(ctx);
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   const notOnnx = matmulTask(server.add('junk', Uint8Array.from([1, 2, 3, 4, 5])), seededFloats(8), [1, 8]);
   const wrongHash = matmulTask(server.add('liar', small.bytes, sha256(Uint8Array.from([9]))), seededFloats(8), [1, 8]);
   const wrongShape = matmulTask(smallRef, seededFloats(9), [1, 9]);
@@ -170,7 +178,7 @@ test(
   { timeout: LIMIT.timeout, skip: process.platform !== 'linux' && 'reads process states from /proc' },
   async (ctx) => {
     const t = await open(ctx);
-    t.scheduler.apply(decided('cpu', running({ threads: 2 })));
+    t.scheduler.apply(decided('cpu', go({ threads: 2 })));
     const stopped = async (pid: number): Promise<void> => {
       // The signal is sent before the result is reported; the kernel stops the process as it lands.
       const deadline = performance.now() + 5_000;
@@ -190,17 +198,17 @@ test(
 
 test('fetches a cached model again when the job host finds it changed or gone on disk', LIMIT, async (ctx) => {
   const t = await open(ctx);
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   await check(t);
   const path = t.runtime.cache.pathOf(smallRef.sha256);
   const downloads = (): number => server.requests.filter((r) => r.path === '/mm').length;
   const before = downloads();
   // Another thread count makes the host open the model from disk again, while the cache still trusts its recent check.
   writeFileSync(path, Buffer.alloc(small.bytes.length));
-  t.scheduler.apply(decided('cpu', running({ threads: 2 })));
+  t.scheduler.apply(decided('cpu', go({ threads: 2 })));
   await check(t);
   rmSync(path);
-  t.scheduler.apply(decided('cpu', running({ threads: 3 })));
+  t.scheduler.apply(decided('cpu', go({ threads: 3 })));
   await check(t);
   assert.equal(downloads(), before + 2);
 });
@@ -229,7 +237,7 @@ test('retries a task whose job host is killed mid-run (kill -9), and gives up af
 
 test('releases a task when its job host cannot even start, without a crash loop', LIMIT, async (ctx) => {
   const s = await open(ctx, { runtime: await runtimeWithHost({ path: '/nonexistent/job-host.js', execArgv: [] }), maxRetries: 1 });
-  s.scheduler.apply(decided('cpu', running()));
+  s.scheduler.apply(decided('cpu', go()));
   const task = matmulTask(smallRef, seededFloats(8), [1, 8]);
   s.source.offer(task);
   const r = release(await s.outcome(task.id));
@@ -239,7 +247,7 @@ test('releases a task when its job host cannot even start, without a crash loop'
 
 test('treats a job host that sends a garbled frame as crashed: retried, then released; the agent carries on', LIMIT, async (ctx) => {
   const s = await open(ctx, { runtime: await runtimeWithHost(fixtureHost('garbled-host')), maxRetries: 1 });
-  s.scheduler.apply(decided('cpu', running()));
+  s.scheduler.apply(decided('cpu', go()));
   const task = matmulTask(smallRef, seededFloats(8), [1, 8]);
   s.source.offer(task);
   const r = release(await s.outcome(task.id));
@@ -251,7 +259,7 @@ test('restarts a hung job host (stopped by someone else) after the run timeout a
   // Long enough for the retry on a fresh host to start onnxruntime, load the model and run: ~0.8 s on a busy 2-core
   // machine, over 2 s at load 23 (three attempts timed out at 2 s in a full-suite run while the team's jobs ran).
   const t = await open(ctx, { runTimeoutMs: 5000 });
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   const x = seededFloats(64 * 512, 2);
   const task = matmulTask(slowRef, x, [64, 512]);
   t.source.offer(task);
@@ -268,7 +276,7 @@ test('restarts a hung job host (stopped by someone else) after the run timeout a
 
 test('stops a job over its memory budget with a clear reason; the next task runs', LIMIT, async (ctx) => {
   const t = await open(ctx);
-  t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 400 * 1024 ** 2 })));
+  t.scheduler.apply(decided('cpu', go({ memoryBudgetBytes: 400 * 1024 ** 2 })));
   const huge = encodeModel({
     nodes: [{ op: 'Expand', inputs: ['X', 'S'], outputs: ['Y'] }],
     inputs: [{ name: 'X', dtype: 'float32', shape: [1, 1] }],
@@ -285,7 +293,7 @@ test('stops a job over its memory budget with a clear reason; the next task runs
 
 test("gives back at once ('invalid-task') a task whose memory estimate exceeds the whole budget, and carries on", LIMIT, async (ctx) => {
   const t = await open(ctx, { leaseRetryMs: 20 });
-  t.scheduler.apply(decided('cpu', running({ memoryBudgetBytes: 300 * 1024 ** 2 })));
+  t.scheduler.apply(decided('cpu', go({ memoryBudgetBytes: 300 * 1024 ** 2 })));
   const task = matmulTask(smallRef, seededFloats(8), [1, 8], { memoryEstimateBytes: 400 * 1024 ** 2 });
   t.source.offer(task);
   const r = release(await t.outcome(task.id));
@@ -296,7 +304,7 @@ test("gives back at once ('invalid-task') a task whose memory estimate exceeds t
 
 test("does not start a task whose deadline has already passed: it goes back as 'expired', its model never fetched", LIMIT, async (ctx) => {
   const t = await open(ctx, { leaseRetryMs: 20 }); // a lease that brought nothing in is asked again after this
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   const neverRef = server.add('never-fetched', small.bytes);
   const late = matmulTask(neverRef, seededFloats(8), [1, 8], { deadline: t.ports.clock.time - 1 });
   t.source.offer(late);
@@ -317,7 +325,7 @@ test(
     t.source.offer(queued);
     await until(t.scheduler, () => stateOf(t.scheduler, queued.id) === 'queued');
     await t.source.leaseOpen(); // the device has room for one more: its next lease waits for the network
-    t.scheduler.apply(decided('cpu', running({ run: false })));
+    t.scheduler.apply(decided('cpu', go({ run: false })));
     const r = release(await t.outcome(queued.id));
     assert.equal(r.reason, 'policy-pause');
     assert.equal(stateOf(t.scheduler, task.id), 'suspended', 'the running task is held, stopped, within maxPauseMs');
@@ -325,7 +333,7 @@ test(
     const whilePaused = matmulTask(smallRef, seededFloats(8), [1, 8]);
     t.source.offer(whilePaused);
     assert.equal(release(await t.outcome(whilePaused.id)).reason, 'policy-pause');
-    t.scheduler.apply(decided('cpu', running()));
+    t.scheduler.apply(decided('cpu', go()));
     near(floats(result(await t.outcome(task.id))), expected);
   },
 );
@@ -335,7 +343,7 @@ test(
   LIMIT,
   async (ctx) => {
     const t = await open(ctx);
-    t.scheduler.apply(decided('cpu', running()));
+    t.scheduler.apply(decided('cpu', go()));
     await t.source.leaseOpen(); // a long-poll under way when the agent quits
     await t.scheduler.close();
     const late = matmulTask(smallRef, seededFloats(8), [1, 8]);
@@ -347,13 +355,13 @@ test(
 test('suspends a running job at once and resumes it without losing work', LIMIT, async (ctx) => {
   const { t, expected, task } = await slowTaskRunning(ctx);
   const pid = pidOf(t.scheduler);
-  t.scheduler.apply(decided('cpu', running({ run: false })));
+  t.scheduler.apply(decided('cpu', go({ run: false })));
   assert.equal(stateOf(t.scheduler, task.id), 'suspended');
   await until(t.scheduler, () => isStopped(pid) === true);
   const cpu = cpuMs(pid);
   await new Promise<void>((r) => t.scheduler.onChange(r)); // the next scheduler tick
   assert.equal(cpuMs(pid), cpu, 'a stopped job uses no CPU');
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   const r = result(await t.outcome(task.id));
   near(floats(r), expected);
   assert.equal(pidOf(t.scheduler), pid, 'same process: the run continued, it was not restarted');
@@ -361,13 +369,13 @@ test('suspends a running job at once and resumes it without losing work', LIMIT,
 
 test("hands tasks back with 'policy-pause' when paused for too long", LIMIT, async (ctx) => {
   const t = await open(ctx, { maxPauseMs: 300 });
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   const task = matmulTask(slowRef, slowX, [1024, 512]);
   const waiting = matmulTask(smallRef, seededFloats(8), [1, 8]);
   t.source.offer(task);
   await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
   await t.source.leaseOpen();
-  t.scheduler.apply(decided('cpu', running({ run: false })));
+  t.scheduler.apply(decided('cpu', go({ run: false })));
   t.source.offer(waiting); // answers the lease that was open when sharing was turned off
   assert.equal(release(await t.outcome(task.id)).reason, 'policy-pause');
   assert.equal(release(await t.outcome(waiting.id)).reason, 'policy-pause');
@@ -375,7 +383,7 @@ test("hands tasks back with 'policy-pause' when paused for too long", LIMIT, asy
 
 test('micro-batches queued tasks for a model with a dynamic batch axis; each result is its own', LIMIT, async (ctx) => {
   const t = await open(ctx);
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   await check(t, 2); // the host reports the model batchable on first load
   // A long task of another model holds the device's one job host (nothing pipelines behind it): the next ones queue.
   const long = matmulTask(slowRef, slowX, [1024, 512], { priority: 9 });
@@ -404,7 +412,7 @@ test('recycles big tensor buffers on both sides of the pipe without mixing tasks
   const wide = matMulModel({ rows: 'batch', inner: 512, cols: 512 });
   const ref = server.add('wide', wide.bytes);
   const t = await open(ctx, { maxBatch: 1 });
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   const inputs = Array.from({ length: 8 }, (_, i) => seededFloats(64 * 512, 200 + i));
   const tasks = inputs.map((x) => matmulTask(ref, x, [64, 512]));
   t.source.offer(...tasks);
@@ -421,7 +429,7 @@ test('runs a model whose output shape depends on the data (no preallocated outpu
   });
   const ref = server.add('nonzero', nonZero);
   const t = await open(ctx);
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   for (const x of [
     [0, 1, 0, 2, 3, 0, 0, 4],
     [5, 0, 0, 0, 0, 0, 6, 0],
@@ -451,7 +459,7 @@ test('preempts lower-priority work for an urgent task, then resumes it intact', 
 
 test('cancels a queued and a running task without reporting either, and carries on', LIMIT, async (ctx) => {
   const t = await open(ctx);
-  t.scheduler.apply(decided('cpu', running()));
+  t.scheduler.apply(decided('cpu', go()));
   const runningTask = matmulTask(slowRef, slowX, [1024, 512]);
   const queuedTask = matmulTask(smallRef, seededFloats(8), [1, 8], { priority: 0 });
   t.source.offer(runningTask);
@@ -470,7 +478,7 @@ test('cancels a queued and a running task without reporting either, and carries 
 
 test("a lane that lists 'cpu' after a missing GPU provider falls back inside its job host and says why", LIMIT, async (ctx) => {
   const t = await open(ctx, { devices: [{ id: 'gpu0', kind: 'gpu', providers: ['cuda', 'cpu'] }] });
-  t.scheduler.apply(decided('gpu0', running({ vramBudgetMiB: 256 })));
+  t.scheduler.apply(decided('gpu0', go({ vramBudgetMiB: 256 })));
   const x = seededFloats(16, 4);
   const task = matmulTask(smallRef, x, [2, 8], { device: 'gpu' });
   t.source.offer(task);
@@ -480,8 +488,8 @@ test("a lane that lists 'cpu' after a missing GPU provider falls back inside its
   const notice = t.scheduler.snapshot().lanes[0]!.notice ?? '';
   assert.match(notice, /^cuda not usable here \(.+\); running on CPU$/);
   assert.ok(t.ports.logger.lines.some((l) => l.startsWith('warn device gpu0: cuda not usable')));
-  t.scheduler.apply(decided('gpu1', running())); // decided by the policy, but no lane: said once, ignored
-  t.scheduler.apply(decided('gpu1', running()));
+  t.scheduler.apply(decided('gpu1', go())); // decided by the policy, but no lane: said once, ignored
+  t.scheduler.apply(decided('gpu1', go()));
   assert.equal(t.ports.logger.lines.filter((l) => l.includes('no job lane for device gpu1')).length, 1);
   const cpuOnly = matmulTask(smallRef, x, [2, 8], { device: 'cpu' });
   t.source.offer(cpuOnly);
@@ -497,8 +505,8 @@ test(
   async (ctx) => {
     const gpu = { id: 'GPU-1', name: 'Fake RTX', kind: 'gpu' as const, providers: ['cuda' as const, 'webgpu' as const] };
     const t = await open(ctx, { devices: [gpu, { id: 'cpu', kind: 'cpu', providers: ['cpu'] }] });
-    t.scheduler.apply(decided('GPU-1', running()));
-    t.scheduler.apply(decided('cpu', running()));
+    t.scheduler.apply(decided('GPU-1', go()));
+    t.scheduler.apply(decided('cpu', go()));
     const x = seededFloats(16, 5);
     const [gpuTask, anyTask] = [matmulTask(smallRef, x, [2, 8], { device: 'gpu' }), matmulTask(smallRef, x, [2, 8], { device: 'any' })];
     t.source.offer(gpuTask!, anyTask!);
@@ -527,7 +535,7 @@ test(
 
     // With no processor lane to fall back on, the GPU's tasks go back to the network, with the reason.
     const alone = await open(ctx, { devices: [gpu] });
-    alone.scheduler.apply(decided('GPU-1', running()));
+    alone.scheduler.apply(decided('GPU-1', go()));
     const task = matmulTask(smallRef, x, [2, 8], { device: 'gpu' });
     alone.source.offer(task);
     const r = release(await alone.outcome(task.id));
@@ -539,7 +547,7 @@ test(
 
 test('paces runs on a GPU lane to its duty cycle (a GPU cannot be stopped mid-kernel)', LIMIT, async (ctx) => {
   const t = await open(ctx, { devices: [{ id: 'gpu0', kind: 'gpu', providers: ['cpu'] }] });
-  t.scheduler.apply(decided('gpu0', running({ dutyCycle: 0.25, vramBudgetMiB: 512 })));
+  t.scheduler.apply(decided('gpu0', go({ dutyCycle: 0.25, vramBudgetMiB: 512 })));
   const first = matmulTask(slowRef, seededFloats(64 * 512, 1), [64, 512], { device: 'gpu' });
   const second = matmulTask(slowRef, seededFloats(64 * 512, 2), [64, 512], { device: 'gpu' });
   t.source.offer(first, second);
@@ -552,7 +560,7 @@ test('paces runs on a GPU lane to its duty cycle (a GPU cannot be stopped mid-ke
 
 test('meters a job to its duty cycle by stopping and continuing it', LIMIT, async (ctx) => {
   const t = await open(ctx);
-  t.scheduler.apply(decided('cpu', running({ dutyCycle: 0.3 })));
+  t.scheduler.apply(decided('cpu', go({ dutyCycle: 0.3 })));
   const task = matmulTask(slowRef, slowX, [1024, 512]);
   let changes = 0;
   t.scheduler.onChange(() => changes++);
