@@ -5,8 +5,6 @@
 // (5 minutes; SYNOR_BENCH_EARNINGS_S to change) and the SYNOR it was paid for the work in the window is compared with
 // the estimate's middle figure when the window opened, with the gap itemized: time it was paused (and why), rejected
 // results, time the network had no work for it. Goal: realized / estimated within 0.9–1.1 in both conditions.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { exactAmount, parseAmount } from '../../main/common/money.js';
@@ -14,6 +12,7 @@ import type { Estimates } from '../../main/common/network.js';
 import type { AgentState } from '../../main/common/state.js';
 import { rewardWei } from '../../main/core/economics/rewards.js';
 import { tempDir } from '../helpers/fakes.js';
+import { startHog } from '../helpers/cpu-hog.js';
 import { shareNow, startAgent, type TestAgent } from '../integration/support/agents.js';
 
 const WINDOW_S = Number(process.env['SYNOR_BENCH_EARNINGS_S'] ?? 300);
@@ -22,21 +21,6 @@ const GOAL = { low: 0.9, high: 1.1 };
 const SETTLE_MS = 5 * 60_000;
 const HOG_CORES = Math.max(1, Math.floor(availableParallelism() / 2));
 const met = (ratio: number): string => `goal ${GOAL.low}–${GOAL.high}: ${ratio >= GOAL.low && ratio <= GOAL.high ? 'met' : 'NOT met'}`;
-
-/** Busy loops on `cores` cores, each a child process; the function returned stops them. */
-async function startHog(cores: number): Promise<() => Promise<void>> {
-  const children: ChildProcess[] = Array.from({ length: cores }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
-  await Promise.all(children.map((child) => once(child, 'spawn')));
-  return async () => {
-    await Promise.all(
-      children.map(async (child) => {
-        const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit');
-        child.kill('SIGKILL');
-        await exited;
-      }),
-    );
-  };
-}
 
 /** Time, by what the agent said it was doing, from every state event it sends. */
 function tallyStates(agent: TestAgent): { stop(state: AgentState): Map<string, number> } {

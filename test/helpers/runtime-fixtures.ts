@@ -156,7 +156,10 @@ export class TestSource implements TaskSource {
  * A scheduler on a real runtime, fed through `source` (unless `opts.source` replaces it), with a sink the test can
  * await outcomes from.
  */
-export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promise<{
+export async function testScheduler(
+  opts: Partial<SchedulerOptions> = {},
+  runtimeOptions: Partial<RuntimeOptions> = {},
+): Promise<{
   scheduler: Scheduler;
   source: TestSource;
   runtime: Runtime;
@@ -171,6 +174,7 @@ export async function testScheduler(opts: Partial<SchedulerOptions> = {}): Promi
     clock: ports.clock,
     logger: ports.logger,
     coordinatorUrl: localCoordinator,
+    ...runtimeOptions,
   });
   const outcomes: Outcome[] = [];
   const waiters = new Map<string, (o: Outcome) => void>();

@@ -26,13 +26,11 @@ export function startMain(entry: URL): void {
     onread: { buffer: () => reader.target(), callback: (n) => (reader.advance(n), true) },
   };
   const pipe = new Socket(options);
-  let written: ArrayBuffer[] = []; // output buffers sent out, going back to the worker with the next job
   const send = (m: HostMessage): void => {
-    const parts = encodeFrame(m, spill);
-    const sent = (): void => {
-      if (m.type === 'done') written.push(...tensorBuffers(m.outputs));
-    };
-    parts.forEach((part, i) => pipe.write(part, i === parts.length - 1 ? sent : undefined));
+    // Corked: a frame's parts (and a job's end with the next one's start) leave in one writev, one wake-up of the agent.
+    pipe.cork();
+    for (const part of encodeFrame(m, spill)) pipe.write(part);
+    process.nextTick(() => pipe.uncork());
   };
   // Jobs handed to the worker, in the order it runs them: one starts as the one before it ends.
   const queued: string[] = [];
@@ -61,9 +59,7 @@ export function startMain(entry: URL): void {
     const req = parsed.data;
     queued.push(req.jobId);
     if (queued.length === 1) send({ type: 'started', jobId: req.jobId });
-    const recycle = written;
-    written = [];
     // Feeds may share one buffer (small tensors from one pool): each buffer is transferred once.
-    worker.postMessage({ req, recycle } satisfies ToWorker, [...tensorBuffers(req.feeds), ...recycle]);
+    worker.postMessage({ req } satisfies ToWorker, tensorBuffers(req.feeds));
   }
 }

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type * as OnnxRuntime from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
-import { DTypeSchema, type DType } from '../../common/task.js';
 import type { HostMessage, Provider, RunRequest } from './host-protocol.js';
 import { HostError } from './host-threads.js';
 import { readModelGraph, type ModelGraph } from '../onnx/model-graph.js';
@@ -19,10 +18,6 @@ export interface Warm {
   session: InferenceSession;
   graph: ModelGraph;
   provider: string;
-  /** Tensor outputs whose element type results can carry: what can be preallocated. */
-  outputTypes: Map<string, DType>;
-  /** Output shapes seen per input shapes: the next run of the same shapes writes into pooled buffers. */
-  outputShapes: Map<string, Record<string, number[]>>;
   /** Operations per input shapes (following a 500-node graph takes ~1 ms). */
   operations: Map<string, number>;
 }
@@ -106,13 +101,7 @@ export class WarmSessions {
     }
     const { session, provider, skipped } = await openOnFirst(this.ort, bytes, req);
     const fallback = skipped.length ? `${skipped.join('; ')}; running on ${provider === 'cpu' ? 'CPU' : provider}` : undefined;
-    const outputTypes = new Map(
-      session.outputMetadata.flatMap((m) => {
-        const dtype = m.isTensor ? DTypeSchema.safeParse(m.type).data : undefined;
-        return dtype ? [[m.name, dtype] as const] : [];
-      }),
-    );
-    const loaded: Warm = { session, graph, provider, outputTypes, outputShapes: new Map(), operations: new Map() };
+    const loaded: Warm = { session, graph, provider, operations: new Map() };
     this.sessions.set(key, loaded);
     for (const [k, old] of this.sessions) {
       if (this.sessions.size <= req.session.warmSessions) break;

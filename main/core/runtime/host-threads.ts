@@ -8,11 +8,10 @@ export class HostError extends CodedError<HostErrorCode> {
 
 /**
  * Between the threads, one message each way per job (each one wakes a thread that may preempt a compute thread):
- * a job goes in with the output buffers already written out, and its end comes back with its input buffers.
+ * a job goes in, and its end comes back with its input buffers, for the next requests' bytes.
  */
 export interface ToWorker {
   req: RunRequest;
-  recycle: ArrayBuffer[];
 }
 export interface FromWorker {
   message: HostMessage;

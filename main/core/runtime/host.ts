@@ -147,7 +147,10 @@ export class JobHost {
       }
       this.pending.set(req.jobId, { resolve, ...hooks });
       this.holdOpen(true);
+      // Corked: the frame's parts leave in one writev, one wake-up of the host.
+      this.pipe.cork();
       for (const part of encodeFrame(req, this.spill)) this.pipe.write(part);
+      this.pipe.uncork();
     });
   }
 
