@@ -46,6 +46,10 @@ interface GpuApi {
 }
 declare const SynorGpu: GpuApi;
 
+/** The runner, bundled once for the file (both browsers load the same script). */
+let bundled: Promise<string> | undefined;
+const runnerScript = (): Promise<string> => (bundled ??= bundleGpuRunner());
+
 describe('CPU reference (Node)', { timeout: 300_000 }, () => {
   test('f16 encoding: known values, round to nearest even, overflow, subnormals', { timeout: 300_000 }, () => {
     const cases: [number, number][] = [
@@ -182,7 +186,7 @@ describe('WebGPU in headless Chromium (SwiftShader)', { timeout: 300_000 }, () =
   let page: Page;
 
   before(async () => {
-    [script, browser] = await Promise.all([bundleGpuRunner(), launchBrowser({ webgpu: true })]);
+    [script, browser] = await Promise.all([runnerScript(), launchBrowser({ webgpu: true })]);
     gpu = await openGpuPage(browser, script);
     page = gpu.page;
   });
@@ -460,7 +464,7 @@ test(
   'without --enable-unsafe-webgpu there is no adapter: "WebGPU not available on this machine", as data',
   { timeout: 300_000 },
   async () => {
-    const [script, browser] = await Promise.all([bundleGpuRunner(), launchBrowser()]);
+    const [script, browser] = await Promise.all([runnerScript(), launchBrowser()]);
     const gpu = await openGpuPage(browser, script);
     try {
       const report = WebGpuReportSchema.parse(await gpu.page.evaluate(() => SynorGpu.runGpuBenchmark()));
