@@ -1,95 +1,139 @@
-// Per-task overhead budget (issue 21): the agent's CPU per task whose output is 4 MB (a 1024×1024 MatMul), all the
-// way from the lease to the coordinator's acknowledgement, and the warm per-task overhead of a tiny model. The agent's
-// CPU is this process's: the scheduler, the runtime and the network client run here as in the agent, the job host and
-// the devnet coordinator (a process of its own, `npm run devnet` with every result paid unverified) do not.
-import { fork } from 'node:child_process';
+// Per-task overhead budget (issues 21, 32): the agent's CPU per task whose input and output are 4 MB (a 1024×1024
+// MatMul), all the way from the lease to the coordinator's acknowledgement, and the warm per-task overhead of a tiny
+// model. The agent's CPU is this process's (all its threads: process.cpuUsage): the scheduler, the runtime and the
+// network client run here as in the agent; the job host and the devnet coordinator (a process of its own, every result
+// paid unverified, task-overhead-coordinator.ts) do not. Before: the lease reply as JSON, its input as base64 (a
+// coordinator from before leases as frames); after: as a frame, its input as raw bytes. Then the same beside a CPU hog.
+import { fork, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { DevnetReadySchema } from '../../main/common/devnet.js';
+import { z } from 'zod';
 import type { Task } from '../../main/common/task.js';
 import { linkScheduler } from '../../main/core/network/scheduler-link.js';
 import { matMulModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import type { ResultSink, TaskSource } from '../../main/core/scheduler/types.js';
-import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { MemoryLogger } from '../helpers/fakes.js';
 import { testDevice } from '../integration/support/network.js';
 import { decided, matmulTask, ModelServer, running, testScheduler, until } from '../helpers/runtime-fixtures.js';
 
-console.log(
+const load = (): string =>
   `load average ${loadavg()
     .map((l) => l.toFixed(2))
-    .join(' ')} on ${cpus().length} cores`,
-);
+    .join(' ')} on ${cpus().length} cores`;
+console.log(load());
 const fmt = (n: number, d = 2): string => n.toFixed(d);
 const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
-const split = (c: { user: number; kernel: number }): string =>
-  `${fmt(c.user + c.kernel)} ms (${fmt(c.user)} user, ${fmt(c.kernel)} kernel)`;
+/** Per task: CPU in ms, and the garbage collections that ran (how many, and their wall time in ms). */
+type Cpu = { user: number; kernel: number; gcs: number; gcMs: number };
+const total = (c: Cpu): number => c.user + c.kernel;
+const split = (c: Cpu): string =>
+  `${fmt(total(c))} ms (${fmt(c.user)} user, ${fmt(c.kernel)} kernel; ${fmt(c.gcs)} garbage collections, ${fmt(c.gcMs)} ms)`;
+const gc = { count: 0, ms: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) [gc.count, gc.ms] = [gc.count + 1, gc.ms + entry.duration];
+}).observe({ entryTypes: ['gc'] });
 
-/** The devnet on its own, as `npm run devnet` starts it, paying every result unverified (none is recomputed). */
-async function devnet(): Promise<{ url: string; stop(): void }> {
-  const entry = fileURLToPath(new URL('../../main/devnet/standalone.ts', import.meta.url));
-  const child = fork(entry, ['--port', '0', '--data', await tempDir(), '--verify-rate', '0'], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const ready = DevnetReadySchema.parse(await new Promise((resolve) => child.once('message', resolve)));
-  return { url: ready.url, stop: () => child.kill('SIGTERM') };
+/** The bench's coordinator in its own process: its URLs as a coordinator with leases as frames and as one from before. */
+async function coordinator(): Promise<{ frames: string; json: string; stop(): void }> {
+  const entry = fileURLToPath(new URL('./task-overhead-coordinator.ts', import.meta.url));
+  const child = fork(entry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const urls = z.object({ frames: z.string(), json: z.string() }).parse(await new Promise((resolve) => child.once('message', resolve)));
+  return { ...urls, stop: () => child.disconnect() };
 }
 
 const server = await new ModelServer().start();
 const big = matMulModel({ rows: 1024, inner: 1024, cols: 1024 });
 const ref = server.add('matmul-1024', big.bytes);
+const x = seededFloats(1024 * 1024, 3);
+const xBytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+const xSha = createHash('sha256').update(xBytes).digest('hex');
 // One parsed task whose input every task shares, as the network client hands over parsed tasks.
-const proto = matmulTask(ref, seededFloats(1024 * 1024, 3), [1024, 1024]);
+const proto = matmulTask(ref, x, [1024, 1024]);
 
 /** Agent CPU per task over `count` tasks after `warm` ones, while `source` feeds the scheduler and `sink` takes results. */
-async function cpuPerTask(
-  source: TaskSource,
-  sink: ResultSink,
-  done: () => number,
-  warm: number,
-  count: number,
-): Promise<{ user: number; kernel: number }> {
+async function cpuPerTask(source: TaskSource, sink: ResultSink, done: () => number, warm: number, count: number): Promise<Cpu> {
   const t = await testScheduler({ source, sink, leaseRetryMs: 5 });
   t.scheduler.apply(decided('cpu', running({ threads: 1 })));
   // Tasks keep finishing, so the scheduler keeps changing: each change checks the count again.
   await until(t.scheduler, () => done() >= warm);
   const before = process.cpuUsage();
+  const gcBefore = { ...gc };
   await until(t.scheduler, () => done() >= warm + count);
   const used = process.cpuUsage(before);
   await t.scheduler.close();
-  return { user: used.user / 1000 / count, kernel: used.system / 1000 / count };
+  return {
+    user: used.user / 1000 / count,
+    kernel: used.system / 1000 / count,
+    gcs: (gc.count - gcBefore.count) / count,
+    gcMs: (gc.ms - gcBefore.ms) / count,
+  };
 }
 
-// 1. The whole path: leased from the devnet coordinator over HTTP (its own small task, whose id the MatMul takes
-// over), run in the job host, kept in the outbox (fsynced), submitted as a frame, and its receipts fetched and checked.
-const coordinator = await devnet();
-const { client } = await testDevice(coordinator.url, { leaseWaitMs: 2_000, logger: new MemoryLogger() });
-await client.connect();
-client.start();
-const link = linkScheduler(client, new MemoryLogger());
-let submitted = 0;
-client.subscribe((e) => void (e.type === 'submitted' && submitted++));
-const fromDevnet: TaskSource = {
-  lease: async (slots, resource) =>
-    (await link.source.lease(slots, resource)).map((task): Task => ({ ...proto, id: task.id, deadline: task.deadline })),
-};
-const whole = await cpuPerTask(fromDevnet, link.sink, () => submitted, 3, 30);
-await client.close();
-coordinator.stop();
+const TASKS = 30;
+const net = await coordinator();
 
-// 2. The same tasks without a network: offered in-process, each result dropped once delivered.
-let n = 0;
-let delivered = 0;
-const local: TaskSource = { lease: (slots) => Promise.resolve(Array.from({ length: slots }, () => ({ ...proto, id: `local-${++n}` }))) };
-const runtimeOnly = await cpuPerTask(local, { complete: () => void delivered++, release: () => undefined }, () => delivered, 3, 30);
+/**
+ * 1. The whole path from a coordinator at `url`: leased over HTTP, run in the job host, kept in the outbox (fsynced),
+ * submitted as a frame, and its receipts fetched and checked.
+ */
+async function wholePath(url: string): Promise<Cpu> {
+  const { client } = await testDevice(url, { leaseWaitMs: 2_000, logger: new MemoryLogger() });
+  await client.connect();
+  client.start();
+  const link = linkScheduler(client, new MemoryLogger());
+  let submitted = 0;
+  client.subscribe((e) => void (e.type === 'submitted' && submitted++));
+  const used = await cpuPerTask(link.source, link.sink, () => submitted, 3, TASKS);
+  await client.close();
+  return used;
+}
 
-console.log('agent CPU per task with a 4 MB output (1024x1024 MatMul, 4 MB input inline, 1 thread, 30 tasks):');
-const total = whole.user + whole.kernel;
-console.log(`  whole path (lease → run → outbox → submit → receipts): ${split(whole)} (goal <= 2 ms: ${verdict(total <= 2)})`);
-console.log(`    scheduler and runtime alone (input decoding, job-host frames; no network): ${split(runtimeOnly)}`);
+/** 2. The same tasks without a network: offered in-process, each result dropped once delivered. */
+async function runtimeOnly(inputs: Task['inputs']): Promise<Cpu> {
+  let n = 0;
+  let delivered = 0;
+  const local: TaskSource = {
+    lease: (slots) => Promise.resolve(Array.from({ length: slots }, () => ({ ...proto, inputs, id: `local-${++n}` }))),
+  };
+  return cpuPerTask(local, { complete: () => void delivered++, release: () => undefined }, () => delivered, 3, TASKS);
+}
+
+/** A busy loop on one core, for as long as `run` takes. */
+async function besideHog<T>(run: () => Promise<T>): Promise<T> {
+  const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  try {
+    return await run();
+  } finally {
+    hog.kill('SIGKILL');
+  }
+}
+
+const before = await wholePath(net.json);
+const after = await wholePath(net.frames);
+const bytesInput: Task['inputs'] = { X: { kind: 'bytes', dtype: 'float32', shape: [1024, 1024], sha256: xSha, data: xBytes } };
+const runtimeBefore = await runtimeOnly(proto.inputs);
+const runtimeAfter = await runtimeOnly(bytesInput);
+const hashStart = process.cpuUsage();
+for (let i = 0; i < TASKS; i++) createHash('sha256').update(xBytes).digest();
+const hash = process.cpuUsage(hashStart);
+const hogLoad = load();
+const hogged = await besideHog(() => wholePath(net.frames));
+net.stop();
+
+console.log(`agent CPU per task with a 4 MB output (1024x1024 MatMul, 4 MB input, 1 thread, ${TASKS} tasks):`);
+console.log(`  whole path (lease → run → outbox → submit → receipts), before: lease reply as JSON, input as base64: ${split(before)}`);
 console.log(
-  `    so the network client's share (lease reply, outbox write + fsync, read back, submit, remove, receipts): ${fmt(total - runtimeOnly.user - runtimeOnly.kernel)} ms`,
+  `  whole path, after: lease reply as a frame, input as raw bytes: ${split(after)} (goal <= 2 ms: ${verdict(total(after) <= 2)})`,
 );
+console.log(`    scheduler and runtime alone (no network), input as base64: ${split(runtimeBefore)}; as bytes: ${split(runtimeAfter)}`);
+console.log(`      of which the input's sha256, checked as the protocol asks: ${fmt((hash.user + hash.system) / 1000 / TASKS)} ms`);
+console.log(
+  `    so the network client's share (lease reply, outbox write + fsync, read back, submit, remove, receipts): ` +
+    `before ${fmt(total(before) - total(runtimeBefore))} ms, after ${fmt(total(after) - total(runtimeAfter))} ms`,
+);
+console.log(`  whole path, after, beside a CPU hog on one core (${hogLoad} before it): ${split(hogged)} (no goal)`);
 
 // 3. Warm per-task overhead: a tiny model, one task at a time.
 const tiny = matMulModel({ rows: 1, inner: 8, cols: 5 });

@@ -16,6 +16,7 @@ import { FLEET_CASES } from './cases-fleet.js';
 import { FLEET_ALERT_CASES } from './cases-fleet-alerts.js';
 import { FLEET_BROKER_CASES } from './cases-fleet-broker.js';
 import { LEASING_CASES } from './cases-leasing.js';
+import { LEASE_FRAME_CASES } from './cases-lease-frames.js';
 import { LEDGER_CASES } from './cases-ledger.js';
 import { LEDGER_QUERY_CASES } from './cases-ledger-queries.js';
 import { LOCK_CASES } from './cases-lock.js';
@@ -36,6 +37,7 @@ export const CASES: SoakCase[] = [
   ...WALLET_CASES,
   ...DOOR_CASES,
   ...LEASING_CASES,
+  ...LEASE_FRAME_CASES,
   ...CHEATING_CASES,
   ...BATCHING_CASES,
   ...BATCH_SUBMIT_CASES,
