@@ -61,12 +61,14 @@ before(async () => {
     fleetMachine(true),
     fleetMachine(false),
   ]);
-  await earner.ok('walletCreate', { passphrase: PASSPHRASE });
-  await earner.ok('updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
-  // Once it has earned, it stops sharing: the cores go back to the agent under test.
-  earnerDone = earner
-    .until((state) => BigInt(state.work.earned?.confirmedWei ?? '0') > 0n, "the fleet member's first earnings")
-    .then(() => earner.ok('setShare', { on: false }));
+  // Its wallet (scrypt at full strength) is made meanwhile too; once it has earned, it stops sharing, and the cores
+  // go back to the agent under test.
+  earnerDone = (async () => {
+    await earner.ok('walletCreate', { passphrase: PASSPHRASE });
+    await earner.ok('updateSettings', { sharing: true, idleOnly: { enabled: false, minutes: 10 }, pauseWhenUserCpuAbovePercent: null });
+    await earner.until((state) => BigInt(state.work.earned?.confirmedWei ?? '0') > 0n, "the fleet member's first earnings");
+    await earner.ok('setShare', { on: false });
+  })();
   earnerDone.catch(() => undefined); // awaited by the fleet test; a failure before then is its failure
 });
 beforeEach(() => {
