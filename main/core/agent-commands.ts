@@ -94,10 +94,7 @@ function commandHandlers(d: CommandDeps): Handlers {
     },
     ...wallet,
     // A claim needs the network: the embedded devnet starts first if it rests.
-    walletClaim: async (args) => {
-      await contribution.wake();
-      return wallet.walletClaim(args);
-    },
+    walletClaim: (args) => contribution.whileNeeded(() => wallet.walletClaim(args)),
     ...delegationHandlers({ wallet: d.wallet.service, member: d.member, contribution, logger: d.logger }),
     getDeviceHistory: async () => ok(d.history.view()),
     dismissNotice: async ({ id }) => ok(d.dismissNotice(id)),

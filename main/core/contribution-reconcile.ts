@@ -51,6 +51,8 @@ export class Reconciler {
   private asleep = false;
   /** It sleeps for want of use (not for want of a wallet): sharing wakes it. */
   private resting = false;
+  /** Requests under way that need it (`whileNeeded`). */
+  private using = 0;
   private closed = false;
   private readonly turns = new SerialQueue();
   private readonly chains: PayoutChains;
@@ -63,8 +65,19 @@ export class Reconciler {
     this.devnet.needed();
   }
 
-  /** A request that needs the embedded devnet (a claim): it starts if it rests, and stays up a while after. */
-  async wake(): Promise<void> {
+  /** A request that needs the embedded devnet (a claim): it starts if it rests, and stays up until a while after. */
+  async whileNeeded<T>(work: () => Promise<T>): Promise<T> {
+    this.using++;
+    try {
+      await this.wake();
+      return await work();
+    } finally {
+      this.using--;
+      this.devnet.needed();
+    }
+  }
+
+  private async wake(): Promise<void> {
     if (this.o.settings().network.coordinatorUrl !== null) return;
     this.devnet.needed();
     this.resting = false;
@@ -166,7 +179,7 @@ export class Reconciler {
    */
   private async keepDevnet(joinable: boolean): Promise<boolean> {
     const c = this.connected;
-    if (c && inHand(c, this.o.earnings)) this.devnet.needed();
+    if (this.using > 0 || (c && inHand(c, this.o.earnings))) this.devnet.needed();
     if (joinable && (this.o.settings().sharing || this.devnet.wanted())) return true;
     if (!this.asleep) {
       this.asleep = true;

@@ -52,8 +52,8 @@ export interface Contribution {
   lanes(): readonly LaneView[];
   /** Starts whatever has become possible (wallet created, hardware detected) or restarts on a new coordinator URL. */
   refresh(): Promise<void>;
-  /** Before a request that needs the network (a claim): starts the embedded devnet if it rests. */
-  wake(): Promise<void>;
+  /** Runs a request that needs the network (a claim), the embedded devnet started first if it rests and kept up meanwhile. */
+  whileNeeded<T>(work: () => Promise<T>): Promise<T>;
   /** Null while the earnings history is being checked (see `whyNoEarnings`); readable with a locked wallet. */
   earnings(query: EarningsQuery): EarningsSummary | null;
   /** Why `earnings`, `csv` and `receipts` give nothing, in plain words. */
@@ -130,7 +130,7 @@ function contributionView(
     apply: (decision) => run.apply(decision),
     lanes: () => run.connected?.scheduler.snapshot().lanes ?? [],
     refresh: () => run.refresh(),
-    wake: () => run.wake(),
+    whileNeeded: (work) => run.whileNeeded(work),
     earnings: (q) => earnings.earnings(query(q)),
     whyNoEarnings: () => earnings.why(),
     receipts: (limit) => earnings.receipts(limit),

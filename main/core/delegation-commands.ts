@@ -20,7 +20,7 @@ type Handlers = {
 export interface DelegationDeps {
   wallet: WalletService;
   member: Member;
-  contribution: Pick<Contribution, 'client' | 'refresh' | 'wake'>;
+  contribution: Pick<Contribution, 'client' | 'refresh' | 'whileNeeded'>;
   logger: Logger;
 }
 
@@ -33,7 +33,6 @@ export function delegationHandlers(d: DelegationDeps): Handlers {
   const { wallet, logger } = d;
   /** The owner's network: a delegation is signed for its chain, in its coordinator's time. */
   const network = async () => {
-    await d.contribution.wake(); // the embedded devnet rests while nothing needs it
     const client = d.contribution.client();
     if (!client) throw new NetworkError('OFFLINE', 'This computer is not connected to a network yet; try again once it is.');
     return { client, chainId: (await client.pinned()).chainId };
@@ -44,27 +43,32 @@ export function delegationHandlers(d: DelegationDeps): Handlers {
       error instanceof NetworkError ? { code: 'UNAVAILABLE', message: error.message } : unexpectedWalletError(logger)(error),
     );
   return {
+    // The owner's network is needed meanwhile: the embedded devnet rests while nothing needs it.
     walletDelegate: ({ deviceAddress, deviceId, expiresAt, auth }) =>
-      answer(async () => {
-        const { client, chainId } = await network();
-        await wallet.authorize('delegate', auth);
-        const signed = await signDelegation(wallet.signer(), chainId, {
-          delegate: deviceAddress,
-          deviceId: deviceId ?? '',
-          issuedAt: client.serverNow(),
-          expiresAt: expiresAt ?? 0,
-        });
-        logger.info(`wallet: delegated to device key ${deviceAddress}${deviceId ? ` for device ${deviceId}` : ''}`);
-        return signed;
-      }),
+      answer(() =>
+        d.contribution.whileNeeded(async () => {
+          const { client, chainId } = await network();
+          await wallet.authorize('delegate', auth);
+          const signed = await signDelegation(wallet.signer(), chainId, {
+            delegate: deviceAddress,
+            deviceId: deviceId ?? '',
+            issuedAt: client.serverNow(),
+            expiresAt: expiresAt ?? 0,
+          });
+          logger.info(`wallet: delegated to device key ${deviceAddress}${deviceId ? ` for device ${deviceId}` : ''}`);
+          return signed;
+        }),
+      ),
     walletRevokeDelegation: ({ deviceAddress }) =>
-      answer(async () => {
-        const { client, chainId } = await network();
-        const request = await signRevocation(wallet.signer(), chainId, deviceAddress, client.serverNow());
-        const { status } = await client.revoke(request);
-        logger.info(`wallet: revoked the delegations of device key ${deviceAddress} (${status})`);
-        return { status };
-      }),
+      answer(() =>
+        d.contribution.whileNeeded(async () => {
+          const { client, chainId } = await network();
+          const request = await signRevocation(wallet.signer(), chainId, deviceAddress, client.serverNow());
+          const { status } = await client.revoke(request);
+          logger.info(`wallet: revoked the delegations of device key ${deviceAddress} (${status})`);
+          return { status };
+        }),
+      ),
     networkDeviceKey: () => answer(async () => ({ address: await d.member.address() })),
     networkUseDelegation: ({ delegation }) =>
       answer(async () => {
