@@ -256,17 +256,19 @@ test('treats a job host that sends a garbled frame as crashed: retried, then rel
 });
 
 test('restarts a hung job host (stopped by someone else) after the run timeout and retries', LIMIT, async (ctx) => {
-  // Long enough for the retry on a fresh host to start onnxruntime, load the model and run: ~0.8 s on a busy 2-core
-  // machine, over 2 s at load 23 (three attempts timed out at 2 s in a full-suite run while the team's jobs ran).
-  const t = await open(ctx, { runTimeoutMs: 5000 });
+  // The run timeout counts from the host's "started", so the retry's fresh host must load onnxruntime in its worker
+  // thread (at nice 10 here), open the model and run within it: ~0.8 s on a busy 2-core machine, but three attempts
+  // timed out at 2 s at load 23, and at 5 s beside a CPU hog at load 40. The task is short (8 rows): the hang is the
+  // SIGSTOP, and its time limit is the one wait this test cannot avoid.
+  const t = await open(ctx, { runTimeoutMs: 15_000 });
   t.scheduler.apply(decided('cpu', go()));
-  const x = seededFloats(64 * 512, 2);
-  const task = matmulTask(slowRef, x, [64, 512]);
+  const x = seededFloats(8 * 512, 2);
+  const task = matmulTask(slowRef, x, [8, 512]);
   t.source.offer(task);
   await until(t.scheduler, () => stateOf(t.scheduler, task.id) === 'running');
   process.kill(pidOf(t.scheduler), 'SIGSTOP'); // not our stop: to the scheduler this host just hangs
   const r = result(await t.outcome(task.id));
-  assert.equal(floats(r).length, 64 * 512);
+  near(floats(r), rotated(x, SLOW_LAYERS));
   assert.ok(
     t.ports.logger.lines.some((l) => /retrying .*job host hung/.test(l)),
     t.ports.logger.lines.join('\n'),
