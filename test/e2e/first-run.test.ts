@@ -38,7 +38,7 @@ const heading = (name: string) => page.getByRole('heading', { level: 1, name }).
 
 test('the welcome card explains sharing and the devnet, and says a wallet comes first', { timeout: 60_000 }, async () => {
   await page.getByTestId('welcome').getByText('local test network').waitFor();
-  await page.getByTestId('blocker').getByText('Create or import a wallet').waitFor();
+  await page.getByTestId('blocker').getByText('Create or import a wallet').first().waitFor();
   await screenshot(page, 'first-run');
 });
 
