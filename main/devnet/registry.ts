@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { verifyTypedData, Wallet } from 'ethers';
 import { z } from 'zod';
 import type { DelegatedRegisterRequest } from '../common/delegation.js';
+import { SerialQueue } from '../common/serial.js';
 import { DeviceInfoSchema, eip712Domain, REGISTRATION_TYPES, type DeviceInfo } from '../common/protocol.js';
 import type { Clock, Logger } from '../core/ports.js';
 import { CLOCK_WINDOW_MS, DelegatedSchema, DelegationBook, type Delegated } from './delegations.js';
@@ -85,6 +86,8 @@ async function readState(file: string, now: number, logger: Logger | undefined):
 export class DeviceRegistry {
   readonly devices: Map<string, Device>;
 
+  private readonly saves = new SerialQueue();
+
   private constructor(
     private readonly stateFile: string | null,
     readonly wallet: Wallet,
@@ -120,13 +123,17 @@ export class DeviceRegistry {
     return registry;
   }
 
-  async save(): Promise<void> {
-    if (!this.stateFile) return;
-    const state: z.infer<typeof StateSchema> = {
-      key: this.wallet.privateKey,
-      devices: Object.fromEntries([...this.devices].map(([id, { lastSeen: _, ...d }]) => [id, d])),
-    };
-    await writeKeepingPrevious(this.stateFile, JSON.stringify(state));
+  /** One save at a time (keeping the previous version is two steps), each writing the devices as they are then. */
+  save(): Promise<void> {
+    const file = this.stateFile;
+    if (!file) return Promise.resolve();
+    return this.saves.run(() => {
+      const state: z.infer<typeof StateSchema> = {
+        key: this.wallet.privateKey,
+        devices: Object.fromEntries([...this.devices].map(([id, { lastSeen: _, ...d }]) => [id, d])),
+      };
+      return writeKeepingPrevious(file, JSON.stringify(state));
+    });
   }
 
   /** The device a request's token belongs to; its online time grows with each contact. */
