@@ -150,8 +150,9 @@ test('rejects bad tasks with a reason and keeps the same job host serving good o
   });
   // Right length, one character outside base64 (the schema checks only the length; decoding checks the rest).
   const good = matmulTask(smallRef, seededFloats(8), [1, 8]);
-  const x = good.inputs['X']!;
-  const badChar = { ...good, id: 'bad-char', inputs: { X: { ...x, data: x.kind === 'inline' ? `!${x.data.slice(1)}` : '' } } };
+  const x = good.inputs['X'];
+  assert.ok(x?.kind === 'inline');
+  const badChar = { ...good, id: 'bad-char', inputs: { X: { ...x, data: `!${x.data.slice(1)}` } } };
   t.source.offer(notOnnx, wrongHash, wrongShape, badBytes, badChar);
   const junk = release(await t.outcome(notOnnx.id));
   assert.equal(junk.reason, 'model-unavailable');
