@@ -174,13 +174,14 @@ export class Reconciler {
 
   /**
    * Whether the embedded devnet runs now: while this machine can join and shares, has work in hand, or was asked
-   * something that needs it a short while ago. Otherwise it rests (once the work in hand is seen through), and the
-   * earnings come from the ledger, under the address it had.
+   * something that needs it a short while ago (a locked wallet too: its balances and claims are read then). Otherwise
+   * it rests (once the work in hand is seen through), and the earnings come from the ledger, under the address it had.
    */
   private async keepDevnet(joinable: boolean): Promise<boolean> {
     const c = this.connected;
     if (this.using > 0 || (c && inHand(c, this.o.earnings))) this.devnet.needed();
-    if (joinable && (this.o.settings().sharing || this.devnet.wanted())) return true;
+    if (joinable && this.o.settings().sharing) return true;
+    if ((joinable || this.o.wallet.view().wallet.state !== 'none') && this.devnet.wanted()) return true;
     if (!this.asleep) {
       this.asleep = true;
       if (this.devnet.running) this.o.logger.info('devnet: resting until something needs it');
