@@ -23,8 +23,6 @@ test('a task leased again is not handed to the scheduler twice; a second lease f
   // The first task the devnet hands out comes back for every later lease, under the lease id `leaseId` says.
   let first: Extract<LeaseReply, { kind: 'task' }> | undefined;
   let leaseId = (id: string): string => id;
-  // Leases as JSON, which the proxy rewrites: the coordinator is made to look like one without lease frames.
-  proxy.rewrite.set('/v1/info', (text) => JSON.stringify({ ...(JSON.parse(text) as object), leaseFrames: undefined }));
   proxy.rewrite.set('/v1/lease', (text) => {
     const reply = JSON.parse(text) as LeaseReply;
     if (reply.kind === 'task') first ??= reply;
