@@ -77,7 +77,11 @@ export class HostileServer {
       const { status, code, message } = this.submit;
       return void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
     }
-    if (path === '/v1/lease' && (req.headers.accept ?? '').includes(FRAME_CONTENT_TYPE)) return this.leaseFrame(req, res, this.upstream);
+    // A lease is passed on as a frame when asked for one, unless its JSON is to be rewritten: relayed without the
+    // `accept` it comes back as JSON, which the client takes as well.
+    if (path === '/v1/lease' && !this.rewrite.has(path) && (req.headers.accept ?? '').includes(FRAME_CONTENT_TYPE)) {
+      return this.leaseFrame(req, res, this.upstream);
+    }
     const { status, text } = await relay(req, this.upstream);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(this.rewrite.get(path)?.(text) ?? text);
