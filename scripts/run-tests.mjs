@@ -4,9 +4,10 @@
 // its own agent, devnet and browser on free ports in its own folders, so none depends on another or on the order.
 // A unit test fails if it starts any process (test/helpers/no-processes.mjs, acting in test/unit/ files only). Every
 // test has its own time limit (lint requires one); each file also has one, so a hung file fails the run instead of
-// hanging it. `node scripts/run-tests.mjs [--beside-hog] [filter]` runs only files whose path contains `filter`;
-// `--beside-hog` runs them beside a CPU hog that keeps every core busy (one spinning process per core, at the same
-// priority as the tests), as a loaded machine would: the suite must hold there too.
+// hanging it, and what the file started is stopped with it (test/helpers/stop-children.mjs).
+// `node scripts/run-tests.mjs [--beside-hog] [filter]` runs only files whose path contains `filter`; `--beside-hog`
+// runs them beside a CPU hog that keeps every core busy (one spinning process per core, at the same priority as the
+// tests), as a loaded machine would: the suite must hold there too.
 import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { readdirSync } from 'node:fs';
@@ -31,6 +32,8 @@ if (besideHog) console.log(`Running ${files.length} test files beside a CPU hog:
 const args = [
   '--import',
   './test/helpers/no-processes.mjs',
+  '--import',
+  './test/helpers/stop-children.mjs',
   '--import',
   'tsx',
   '--test',
