@@ -46,7 +46,9 @@ function recordingProxy(target: string) {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       if (req.url === '/v1/release') released.add((JSON.parse(body.toString()) as { leaseId: string }).leaseId);
-      const out = request(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (reply) => {
+      // Leases as JSON, which it reads (a client that asks for a frame takes JSON as well).
+      const headers = { ...req.headers, accept: 'application/json' };
+      const out = request(new URL(req.url ?? '/', target), { method: req.method, headers }, (reply) => {
         const back: Buffer[] = [];
         reply.on('data', (c: Buffer) => back.push(c));
         reply.on('end', () => {
