@@ -1,5 +1,5 @@
-// Runs every *.test.ts under test/ with node's test runner (Node 20 has no glob support of its own), two files at a
-// time (the machines we run on have 2 cores): unit, integration and e2e files in one pool, so the e2e files' waits
+// Runs every *.test.ts under test/ with node's test runner (Node 20 has no glob support of its own), one file more at
+// a time than the machine has cores, up to 3: unit, integration and e2e files in one pool, so the e2e files' waits
 // (a devnet's epochs, a page settling) overlap other files' work instead of leaving a core idle; every file starts
 // its own agent, devnet and browser on free ports in its own folders, so none depends on another or on the order.
 // A unit test fails if it starts any process (test/helpers/no-processes.mjs, acting in test/unit/ files only). Every
@@ -39,7 +39,7 @@ const args = [
   '--test',
   '--test-reporter=spec',
   `--test-timeout=${FILE_TIMEOUT_MS}`,
-  `--test-concurrency=${Math.max(1, Math.min(2, availableParallelism()))}`,
+  `--test-concurrency=${Math.min(3, availableParallelism() + 1)}`,
 ];
 const started = Date.now();
 const result = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit' });
