@@ -10,12 +10,14 @@ import { setAside } from '../core/fs/set-aside.js';
 
 const previous = (file: string): string => `${file}.prev`;
 
-/** Replaces `file` atomically, keeping the version it replaces as `<file>.prev` (a hard link: nothing is copied). */
+/**
+ * Replaces `file` atomically, keeping the version it replaces as `<file>.prev` (a hard link: nothing is copied). Two
+ * steps: a caller saves one at a time (registry.ts), or two saves could find each other's link there.
+ */
 export async function writeKeepingPrevious(file: string, text: string): Promise<void> {
   await rm(previous(file), { force: true });
   await link(file, previous(file)).catch((error: unknown) => {
-    // EEXIST: a save of the same file at the same moment linked it first; the version it keeps is as good.
-    if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'EEXIST') throw error;
+    if (errnoCode(error) !== 'ENOENT') throw error;
   });
   await writeFileAtomic(file, text);
 }

@@ -4,7 +4,7 @@
 // network client run here as in the agent; the job host and the devnet coordinator (a process of its own, every result
 // paid unverified, task-overhead-coordinator.ts) do not. Before: the lease reply as JSON, its input as base64 (a
 // coordinator from before leases as frames); after: as a frame, its input as raw bytes. Then the same beside a CPU hog.
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -14,6 +14,7 @@ import type { Task } from '../../main/common/task.js';
 import { linkScheduler } from '../../main/core/network/scheduler-link.js';
 import { matMulModel, seededFloats } from '../../main/core/onnx/onnx-model.js';
 import type { ResultSink, TaskSource } from '../../main/core/scheduler/types.js';
+import { startHog } from '../helpers/cpu-hog.js';
 import { MemoryLogger } from '../helpers/fakes.js';
 import { testDevice } from '../integration/support/network.js';
 import { decided, matmulTask, ModelServer, running, testScheduler, until } from '../helpers/runtime-fixtures.js';
@@ -102,11 +103,11 @@ async function runtimeOnly(inputs: Task['inputs']): Promise<Cpu> {
 
 /** A busy loop on one core, for as long as `run` takes. */
 async function besideHog<T>(run: () => Promise<T>): Promise<T> {
-  const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  const stop = await startHog(1);
   try {
     return await run();
   } finally {
-    hog.kill('SIGKILL');
+    await stop();
   }
 }
 
