@@ -17,10 +17,14 @@ const FILE_TIMEOUT_MS = 600_000;
 const besideHog = process.argv.includes('--beside-hog');
 const filter = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
 const files = readdirSync('test', { recursive: true })
-  .map(String)
+  .map((file) => join('test', String(file)))
   .filter((file) => file.endsWith('.test.ts') && (!filter || file.includes(filter)))
-  .map((file) => join('test', file))
   .sort();
+// Given no files, node's runner would look for tests on its own (and find the fixtures).
+if (files.length === 0) {
+  console.error(`No test file's path contains "${filter}".`);
+  process.exit(1);
+}
 
 // A hog spins, and ends itself should this runner be killed before it can stop it (it is then re-parented).
 const HOG = 'const parent = process.ppid; for (let i = 1; ; i++) if (i % 5e7 === 0 && process.ppid !== parent) process.exit();';

@@ -128,6 +128,8 @@ export class Reconciler {
     const delegated = await o.member.signer();
     const delegation = delegated?.delegation?.signature ?? null;
     if (this.connected && this.connected.delegation !== delegation) await this.stopAll();
+    // Earnings go to the wallet in use: once it is removed or replaced, no more work is done for the address before.
+    if (this.connected && delegation === null && !this.earnsFor(this.connected.owner)) await this.disconnect(true);
     if (url === null && !o.embeddedDevnet) {
       this.blocker = unavailable('No network is set, and the local devnet is turned off.');
       return;
@@ -215,12 +217,27 @@ export class Reconciler {
     return started;
   }
 
-  /** Leaves the network in use, and the embedded devnet stops. */
-  private async leave(): Promise<void> {
+  /** Whether the wallet in use is `owner`'s. */
+  private earnsFor(owner: string): boolean {
+    const { wallet } = this.o.wallet.view();
+    return wallet.state !== 'none' && wallet.address.toLowerCase() === owner.toLowerCase();
+  }
+
+  /** Leaves the network in use; with `sendFinished`, what was finished is sent first, to the address it was done for. */
+  private async disconnect(sendFinished = false): Promise<void> {
     const c = this.connected;
     this.connected = null;
     await c?.scheduler.close();
+    if (sendFinished)
+      await c?.service.client
+        .flush()
+        .catch((error: unknown) => this.o.logger.warn(`network: finished work not sent yet: ${errorText(error)}`));
     await c?.service.close();
+  }
+
+  /** Leaves the network in use, and the embedded devnet stops. */
+  private async leave(): Promise<void> {
+    await this.disconnect();
     await this.devnet.stop();
   }
 

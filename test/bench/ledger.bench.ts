@@ -296,7 +296,7 @@ async function weekPart(): Promise<void> {
     const signed = { epoch, signature: `0x${Buffer.from(rs).toString('hex')}${(27 + recoveryId).toString(16)}` };
     weekLines.push(encodeRecord({ kind: 'epoch', at, source: weekSource, signed } satisfies LedgerRecord));
   }
-  const trust = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
+  const trust = recordProblem({ deviceIds: ['dev-a'], coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
   /** Wall time and the CPU time of every thread of the process (the worker's included): the second says less about the load. */
   const firstCheck = async (lines: string[], check: typeof trust, name: string): Promise<[number, number]> => {
     await writeFile(join(dir, name), lines.join(''));

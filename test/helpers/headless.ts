@@ -60,11 +60,32 @@ export async function startHeadless(
 }
 
 /** Calls the agent over its HTTP API as the UI does. */
-export async function rpc(server: Pick<Headless, 'origin' | 'token'>, cmd: string, args: unknown = {}): Promise<unknown> {
-  const response = await fetch(`${server.origin}/api/rpc`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
-    body: JSON.stringify({ cmd, args }),
-  });
-  return response.json();
+export async function rpc(
+  server: Pick<Headless, 'origin' | 'token'> & Partial<Pick<Headless, 'child' | 'output'>>,
+  cmd: string,
+  args: unknown = {},
+): Promise<unknown> {
+  try {
+    const response = await fetch(`${server.origin}/api/rpc`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
+      body: JSON.stringify({ cmd, args }),
+    });
+    return await response.json();
+  } catch (error) {
+    throw await withAgentOutput(server, `${cmd} got no answer`, error);
+  }
+}
+
+/** A failed call, told with whether the agent process ended and what it printed last (a crash's stack is there). */
+async function withAgentOutput(server: Partial<Pick<Headless, 'child' | 'output'>>, what: string, error: unknown): Promise<Error> {
+  const { child, output } = server;
+  if (!child || !output) return new Error(what, { cause: error });
+  // A crash closes the socket before its exit is reported: give the exit a moment to arrive.
+  if (child.exitCode === null && child.signalCode === null) {
+    await Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  }
+  const ended = child.exitCode ?? child.signalCode;
+  const state = ended === null ? 'the agent is still running' : `the agent ended (${ended})`;
+  return new Error(`${what}; ${state}. Its last output:\n${output().slice(-3000)}`, { cause: error });
 }

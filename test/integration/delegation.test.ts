@@ -8,12 +8,12 @@ import { after, test } from 'node:test';
 import { Contract, JsonRpcProvider, Wallet } from 'ethers';
 import type { SignedDelegation } from '../../main/common/delegation.js';
 import type { AgentState } from '../../main/common/state.js';
-import type { ClaimRecord, WalletView } from '../../main/common/wallet.js';
+import type { WalletView } from '../../main/common/wallet.js';
 import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
 import { readPaid } from '../../main/core/wallet/chain.js';
 import { signDelegation } from '../../main/core/wallet/delegation.js';
 import { rpc } from '../helpers/headless.js';
-import { freshAgent, freshDevnet, kept, ledgerWei, pinnedPayout, shareNow, type TestAgent } from './support/agents.js';
+import { claimAll, freshAgent, freshDevnet, kept, ledgerWei, pinnedPayout, settled, shareNow, type TestAgent } from './support/agents.js';
 
 const running: { stop(): Promise<void> }[] = [];
 after(() => Promise.all(running.splice(0).map((r) => r.stop())));
@@ -21,8 +21,6 @@ after(() => Promise.all(running.splice(0).map((r) => r.stop())));
 const PASSPHRASE = 'correct horse battery staple';
 const confirmedWei = (s: AgentState): bigint => BigInt(s.work.earned?.confirmedWei ?? '0');
 const connected = (s: AgentState): boolean => ['connected', 'no-work'].includes(s.work.network?.code ?? '');
-const settled = (s: AgentState): boolean =>
-  !s.sharing && !s.work.tasks.some((t) => t.state === 'running') && (s.work.network?.queued ?? 0) === 0;
 
 /** The answer's error code and words, failing the test if the command succeeded. */
 async function refused(agent: TestAgent, cmd: string, args: unknown): Promise<string> {
@@ -97,13 +95,7 @@ test(
     await Promise.all([owner, member].map((a) => a.until(settled, 'all results submitted')));
 
     // One claim for both machines (a later one only for receipts whose epoch was still open at the first).
-    const claims: ClaimRecord[] = [];
-    for (;;) {
-      const answer = (await rpc(owner, 'walletClaim')) as { ok: boolean; value?: ClaimRecord; error?: { code: string } };
-      if (!answer.ok && answer.error?.code === 'NOT_APPLICABLE' && claims.length > 0) break;
-      assert.ok(answer.ok && answer.value?.status === 'confirmed', JSON.stringify(answer));
-      claims.push(answer.value);
-    }
+    const claims = await claimAll(owner);
     const [ownerDevice, memberDevice] = await Promise.all([deviceIdOf(owner), deviceIdOf(member)]);
     assert.deepEqual(claims[0]!.ranges.map((r) => r.deviceId).sort(), [ownerDevice, memberDevice].sort(), 'one claim covers both machines');
 

@@ -11,8 +11,7 @@ import type { ClaimRecord, WalletView } from '../../main/common/wallet.js';
 import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
 import { readPaid } from '../../main/core/wallet/chain.js';
 import { tempDir } from '../helpers/fakes.js';
-import { rpc } from '../helpers/headless.js';
-import { ledgerWei, pinnedPayout, shareNow, startAgent, startDevnet, type TestAgent } from './support/agents.js';
+import { claimAll, ledgerWei, pinnedPayout, settled, shareNow, startAgent, startDevnet, type TestAgent } from './support/agents.js';
 
 const running: { stop(): Promise<void> }[] = [];
 after(() => Promise.all(running.splice(0).map((r) => r.stop())));
@@ -20,13 +19,6 @@ after(() => Promise.all(running.splice(0).map((r) => r.stop())));
 const PASSPHRASE = 'correct horse battery staple';
 const claimable = (s: AgentState): bigint => BigInt(s.wallet.claimable);
 const earnedSomething = (s: AgentState): boolean => s.wallet.chain.status === 'ok' && claimable(s) > 0n;
-/**
- * Nothing left that could earn: sharing off, no task running, every finished result submitted (the coordinator signs
- * a result's receipts before it answers the submit, and the claim fetches receipts first).
- */
-const settled = (s: AgentState): boolean =>
-  !s.sharing && !s.work.tasks.some((t) => t.state === 'running') && (s.work.network?.queued ?? 0) === 0;
-
 async function newAgent(coordinatorUrl: string | null): Promise<TestAgent & { address: string }> {
   const agent = await startAgent(await tempDir());
   running.push(agent);
@@ -40,13 +32,7 @@ async function newAgent(coordinatorUrl: string | null): Promise<TestAgent & { ad
 async function stopAndClaim(agent: TestAgent): Promise<ClaimRecord[]> {
   await agent.ok('setShare', { on: false });
   await agent.until(settled, 'all results submitted');
-  const records: ClaimRecord[] = [];
-  for (;;) {
-    const answer = (await rpc(agent, 'walletClaim')) as { ok: boolean; value?: ClaimRecord; error?: { code: string } };
-    if (!answer.ok && answer.error?.code === 'NOT_APPLICABLE' && records.length > 0) return records;
-    assert.ok(answer.ok && answer.value?.status === 'confirmed', JSON.stringify(answer));
-    records.push(answer.value);
-  }
+  return claimAll(agent);
 }
 
 describe('payouts', { concurrency: 2, timeout: 600_000 }, () => {

@@ -43,7 +43,7 @@ export const LEDGER_CASES: SoakCase[] = [
       }
       const file = join(await tempDir('synor-soak-ledger-'), 'ledger.jsonl');
       await writeFile(file, lines.join(''));
-      const trust = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
+      const trust = recordProblem({ deviceIds: ['dev-a'], coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
       const ledger = await Ledger.open(file);
       const setAside = await ledger.verify(trust, 1);
       await ledger.saveCheckpoint();

@@ -61,7 +61,7 @@ export const NETWORK_CASES: SoakCase[] = [
             const records = await recordsOf(book.ledger);
             const weiOf = (key: string): bigint =>
               records.filter((r) => networkKey(r.source) === key).reduce((n, r) => n + BigInt(r.signed.epoch.totalWei), 0n);
-            const [shownB, shownA] = book.networks(keyB, []);
+            const [shownB, shownA] = book.networks(keyB, { address: signer.address, claims: [] });
             const apart = shownA?.key === keyA && shownA.unclaimedWei === null && BigInt(shownA.confirmedWei) === weiOf(keyA);
             const onlyB =
               shownB?.key === keyB && BigInt(shownB.confirmedWei) === weiOf(keyB) && shownB.unclaimedWei === shownB.confirmedWei;

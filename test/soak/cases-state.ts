@@ -75,7 +75,7 @@ export const STATE_CASES: SoakCase[] = [
       const coordinator = Wallet.createRandom();
       const owner = Wallet.createRandom().address;
       const source = { url: 'http://127.0.0.1:1/', devnet: true, coordinator: coordinator.address, chainId: 31337 };
-      const trust = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
+      const trust = recordProblem({ deviceIds: ['dev-a'], coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
       const file = join(await tempDir('synor-soak-index-'), 'ledger.jsonl');
       const ledger = await Ledger.open(file);
       await ledger.verify(trust, 0);

@@ -15,7 +15,7 @@ import { forgeIndex, signedEpoch, testReceipt } from '../helpers/ledger.js';
 const coordinator = Wallet.createRandom();
 const owner = Wallet.createRandom().address;
 const source = { url: 'http://127.0.0.1:1/', devnet: true, coordinator: coordinator.address, chainId: 31337 };
-const trust = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
+const trust = recordProblem({ deviceIds: ['dev-a'], coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
 
 test(
   'a repeated line is counted once and reported; a damaged detail line is told once however often it is read',

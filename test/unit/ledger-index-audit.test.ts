@@ -15,7 +15,7 @@ import { forgeIndex, ledgerWei, signedEpoch, testReceipt } from '../helpers/ledg
 const coordinator = Wallet.createRandom();
 const owner = Wallet.createRandom().address;
 const source = { url: 'http://127.0.0.1:1/', devnet: true, coordinator: coordinator.address, chainId: 31337 };
-const trust = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
+const trust = recordProblem({ deviceIds: ['dev-a'], coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
 const T0 = Date.UTC(2026, 10, 24, 22, 30);
 const WEI_PER_SYNOR = 10n ** 18n;
 

@@ -24,7 +24,7 @@ const sourceB = { url: 'https://b.example/', devnet: false, coordinator: B.addre
 const keyA = networkKey(sourceA);
 const keyB = networkKey(sourceB);
 const T0 = Date.UTC(2026, 10, 25, 11, 0);
-const trust = { deviceId: 'dev-a', coordinators: [sourceA, sourceB] };
+const trust = { deviceIds: ['dev-a'], coordinators: [sourceA, sourceB] };
 
 /** `n` verified CPU receipts of dev-a numbered from `firstSeq`, signed as one epoch by `by`. */
 async function epochOf(by: Pick<Wallet, 'signTypedData'>, firstSeq: number, n: number, taskIds: string[] = []) {
@@ -142,7 +142,7 @@ test(
     const pin = (s: typeof sourceA) => ({ coordinator: s.coordinator, chainId: s.chainId, token: null, cursor: 0, registeredAt: 0 });
     await writeFile(
       join(dir, 'network', 'client.json'),
-      JSON.stringify({ deviceId: 'dev-a', coordinators: { [sourceA.url]: pin(sourceA), [sourceB.url]: pin(sourceB) } }),
+      JSON.stringify({ deviceId: 'dev-a', owner, coordinators: { [sourceA.url]: pin(sourceA), [sourceB.url]: pin(sourceB) } }),
     );
 
     const clock = new FakeClock(T0);
@@ -173,7 +173,7 @@ test(
       { txHash: '0x1', amount: '5', ranges: [{ deviceId: 'dev-a', firstSeq: 1, lastSeq: 1, amount: '5' }], status: 'confirmed', at: T0 },
       { txHash: '0x2', amount: '9', ranges: [{ deviceId: 'dev-a', firstSeq: 2, lastSeq: 2, amount: '9' }], status: 'failed', at: T0 },
     ];
-    const shown = book.networks(keyB, claims);
+    const shown = book.networks(keyB, { address: owner, claims });
     assert.deepEqual(
       shown.map((n) => [n.key, n.current]),
       [
@@ -186,6 +186,8 @@ test(
     assert.equal(shown[0]!.unclaimedWei, String(earnedB - 5n), "left to claim: B's receipts less the confirmed claim");
     assert.equal(shown[1]!.confirmedWei, String(weiA));
     assert.equal(shown[1]!.unclaimedWei, null, "never claimable on the network in use: A's work");
+    const another = book.networks(keyB, { address: Wallet.createRandom().address, claims: [] });
+    assert.equal(another[0]!.unclaimedWei, '0', "another wallet in use: this device id's work is not its to claim");
     assert.equal(book.total(keyB)?.pendingTasks, 1);
 
     assert.equal(book.letGo(keyB), null, "A's pending result waits its grace period");
@@ -193,7 +195,7 @@ test(
     const told = book.letGo(keyB);
     assert.match(told ?? '', /^1 result sent to the network at http:\/\/127\.0\.0\.1:4001\/ .* no longer counted as waiting/);
     assert.doesNotMatch(told ?? '', /0x|wei|pending|ledger/i, 'plain words');
-    assert.equal(book.networks(keyB, claims)[1]!.pendingTasks, 0);
+    assert.equal(book.networks(keyB, { address: owner, claims })[1]!.pendingTasks, 0);
     await book.close();
   },
 );

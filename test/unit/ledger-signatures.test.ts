@@ -117,7 +117,7 @@ async function mixedLines(good: number): Promise<LedgerRecord[]> {
 }
 
 test('lines checked many at once get the answers, word for word, of lines checked one at a time', { timeout: 120_000 }, async () => {
-  const check = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
+  const check = recordProblem({ deviceIds: ['dev-a'], coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
   const records = await mixedLines(72);
   const one = records.map((r) => check(r));
   const many = await check.many!(records);
@@ -131,7 +131,7 @@ test('a first check of a long ledger sets aside the bad lines and counts the goo
   const records = await mixedLines(600);
   await writeFile(file, records.map((r) => encodeRecord(r)).join(''));
   const ledger = await Ledger.open(file);
-  const trust = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
+  const trust = recordProblem({ deviceIds: ['dev-a'], coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
   const setAside = await ledger.verify(trust, 1);
   assert.equal(setAside?.count, 7);
   assert.equal(ledger.sums.total().receipts, 601, 'every good line counted once');

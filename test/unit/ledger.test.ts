@@ -192,7 +192,7 @@ test('a ledger in a folder that does not exist yet is created on open', { timeou
   assert.deepEqual((await readdir(join(dir, 'deep', 'er'))).sort(), ['ledger.jsonl', 'ledger.jsonl.detail', 'ledger.jsonl.index']);
 });
 
-const trust = recordProblem({ deviceId: 'dev-a', coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
+const trust = recordProblem({ deviceIds: ['dev-a'], coordinators: [{ coordinator: coordinator.address, chainId: 31337 }] });
 
 test(
   "at load every line is checked: a forged 1-SYNOR epoch, another device's and a stranger's are set aside with reasons, never counted",

@@ -68,7 +68,8 @@ const server = createServer((req, res) => {
     const t = setInterval(() => res.write(' '), 10);
     return void res.on('close', () => clearInterval(t));
   }
-  if (route === '/refused') return void res.writeHead(409).end(JSON.stringify({ error: { code: 'device-taken', message: 'Taken.' } }));
+  if (route === '/refused') return void res.writeHead(409).end(JSON.stringify({ error: { code: 'replayed', message: 'Again.' } }));
+  if (route === '/taken') return void res.writeHead(409).end(JSON.stringify({ error: { code: 'device-taken', message: 'Taken.' } }));
   if (route === '/unauthorized') return void res.writeHead(401).end('{}');
   if (route === '/busy') return void res.writeHead(503).end('down');
   return void res.socket?.destroy();
@@ -88,7 +89,8 @@ test('each failure is one coded NetworkError with a sentence', { timeout: 120_00
   const cases: [string, string, RegExp][] = [
     ['/big', 'TOO_LARGE', /at most 1000/],
     ['/drip', 'TIMEOUT', /within/],
-    ['/refused', 'REJECTED', /Taken\. \(device-taken\)/],
+    ['/refused', 'REJECTED', /Again\. \(replayed\)/],
+    ['/taken', 'DEVICE_TAKEN', /another owner: Taken\. \(device-taken\)/],
     ['/unauthorized', 'UNREGISTERED', /does not know this device/],
     ['/busy', 'SERVER', /HTTP 503/],
     ['/hangup', 'OFFLINE', /Cannot reach/],

@@ -2,9 +2,9 @@ import type { LedgerRecord } from './record.js';
 import { epochProblem, receiptProblem, type ReceiptProblem } from '../receipts/receipts.js';
 import { epochSigners } from './epoch-signers.js';
 
-/** What every ledger line is checked against at load: this device, and the coordinators it pinned. */
+/** What every ledger line is checked against at load: this machine's device ids (one per owner), and the coordinators it pinned. */
 export interface LedgerTrust {
-  deviceId: string;
+  deviceIds: readonly string[];
   coordinators: readonly { coordinator: string; chainId: number }[];
 }
 
@@ -17,7 +17,7 @@ export type LineCheck = ((record: LedgerRecord) => ReceiptProblem | null) & {
 };
 
 /**
- * Why a ledger line must not be counted, or null: an epoch that is not this device's, or not signed by a coordinator
+ * Why a ledger line must not be counted, or null: an epoch that is not this machine's, or not signed by a coordinator
  * it pinned. Many lines at once: their signers are recovered together, off the main thread (ledger/epoch-signers.ts);
  * a line that fast path does not clear is checked by ethers, which also words the reason.
  */
@@ -27,7 +27,10 @@ export function recordProblem(trust: LedgerTrust): LineCheck {
   const one = (record: LedgerRecord): ReceiptProblem | null => {
     const pin = pinOf(record);
     if (!pin) return receiptProblem(`an epoch from a coordinator this device never joined (${record.source.coordinator})`);
-    return epochProblem(record.signed, { chainId: pin.chainId, coordinator: pin.coordinator, deviceId: trust.deviceId });
+    const { epoch } = record.signed;
+    if (!trust.deviceIds.includes(epoch.deviceId))
+      return receiptProblem(`epoch ${epoch.firstSeq}–${epoch.lastSeq}: for device ${epoch.deviceId}, not this one`);
+    return epochProblem(record.signed, { chainId: pin.chainId, coordinator: pin.coordinator });
   };
   const many = async (records: readonly LedgerRecord[]): Promise<(ReceiptProblem | null)[]> => {
     const pins = records.map(pinOf);
@@ -36,7 +39,8 @@ export function recordProblem(trust: LedgerTrust): LineCheck {
     );
     return records.map((record, i) => {
       const pin = pins[i];
-      const cleared = pin && signers[i]?.toLowerCase() === pin.coordinator.toLowerCase() && record.signed.epoch.deviceId === trust.deviceId;
+      const cleared =
+        pin && signers[i]?.toLowerCase() === pin.coordinator.toLowerCase() && trust.deviceIds.includes(record.signed.epoch.deviceId);
       return cleared ? null : one(record);
     });
   };

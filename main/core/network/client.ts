@@ -29,6 +29,8 @@ async function buildParts(o: NetworkClientOptions, events: Emitter<NetworkEvent>
   const base = checkCoordinatorUrl(o.url);
   const file = await ClientFile.open(join(dir, 'client.json'));
   const { signer, device, clock, logger, ledger } = o;
+  const owner = ownerOf(signer);
+  if (await file.useOwner(owner)) logger.info(`network: earning for ${owner} as device ${file.deviceId}`);
   const maxReplyBytes = o.maxReplyBytes ?? 96 * MIB;
   const link = new CoordinatorLink({
     base,
@@ -65,8 +67,7 @@ async function buildParts(o: NetworkClientOptions, events: Emitter<NetworkEvent>
     changed,
   });
   const queued = loaded.entries.filter((e) => e.url === link.url).length;
-  const submitting = new Submitting({ link, leasing, outbox, queued, deviceId: file.deviceId, ledger, events, clock, logger, changed });
-  const owner = ownerOf(signer);
+  const submitting = new Submitting({ link, leasing, outbox, queued, file, ledger, events, clock, logger, changed });
   const afterPage = (): void => submitting.tellHeld();
   const syncReceipts = coalesced(() =>
     fetchReceipts({ link, file, ledger, owner, events, clock, afterPage }).catch((error: unknown) => link.failed(error)),
@@ -77,7 +78,6 @@ async function buildParts(o: NetworkClientOptions, events: Emitter<NetworkEvent>
 export async function createNetworkClient(o: NetworkClientOptions): Promise<NetworkClient> {
   const events = new Emitter<NetworkEvent>();
   const { file, link, leasing, submitting, syncReceipts } = await buildParts(o, events, () => publish());
-  const { deviceId } = file;
   const { url } = link;
   const statusParts = { link, leasing, submitting, clock: o.clock };
   const publish = statusPublisher(statusParts, (status) => events.emit({ type: 'status', status }));
@@ -104,9 +104,11 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
   });
 
   return {
-    deviceId,
+    get deviceId() {
+      return file.deviceId;
+    },
     url,
-    trust: () => ({ deviceId, coordinators: file.coordinators() }),
+    trust: () => ({ deviceIds: file.deviceIds(), coordinators: file.coordinators() }),
     status: () => networkStatus(statusParts),
     subscribe: (listener) => events.subscribe(listener),
     connect: link.connect,

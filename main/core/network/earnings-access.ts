@@ -2,7 +2,7 @@ import type { EarningsBucket, EarningsQuery, EarningsSummary, LedgerCheck, Netwo
 import type { Receipt } from '../../common/protocol.js';
 import type { WalletView } from '../../common/wallet.js';
 import type { Clock, Logger } from '../ports.js';
-import { openEarningsBook, type EarningsBook } from './earnings-book.js';
+import { openEarningsBook, type EarningsBook, type WalletClaims } from './earnings-book.js';
 import { errorDetail } from '../../common/result.js';
 
 /**
@@ -77,13 +77,16 @@ export function createEarningsAccess(o: EarningsAccessOptions): EarningsAccess {
   }
 
   /** The claims shown for the wallet, when they are of the chain `network` pays on (its key ends with its chain id). */
-  function claimsOn(network: string | null): { claims: WalletView['claims'] | null; seen: string } {
+  function claimsOn(network: string | null): { wallet: WalletClaims | null; seen: string } {
     const view = o.wallet();
-    const chain = view.chain;
+    const { chain, wallet } = view;
     // A chain that rests (the embedded devnet's) keeps its id and the claims read last.
-    const same = network !== null && chain.status !== 'error' && network.endsWith(`@${chain.chainId}`) && view.wallet.state !== 'none';
-    const claims = same ? view.claims : null;
-    return { claims, seen: `${network}|${claims?.map((c) => `${c.txHash}:${c.status}`).join(',') ?? '-'}` };
+    const same = network !== null && chain.status !== 'error' && network.endsWith(`@${chain.chainId}`);
+    const claims = same && wallet.state !== 'none' ? { address: wallet.address, claims: view.claims } : null;
+    return {
+      wallet: claims,
+      seen: `${network}|${claims?.address}|${claims?.claims.map((c) => `${c.txHash}:${c.status}`).join(',') ?? '-'}`,
+    };
   }
 
   /** Counts again when what the figures rest on changed: the network in use, or a claim made or confirmed. */
@@ -97,10 +100,10 @@ export function createEarningsAccess(o: EarningsAccessOptions): EarningsAccess {
       const told = book.letGo(current);
       if (told) o.onNotice(told);
     }
-    const { claims, seen } = claimsOn(current);
+    const { wallet, seen } = claimsOn(current);
     claimsSeen = seen;
     earned = current ? book.total(current) : null;
-    networks = book.networks(current, claims);
+    networks = book.networks(current, wallet);
   }
 
   return {

@@ -7,7 +7,7 @@ import { Ledger, type SetAsideReport } from '../ledger/ledger.js';
 import { networkKey } from '../ledger/source.js';
 import { recordProblem } from '../ledger/trust.js';
 import type { Clock, Logger } from '../ports.js';
-import { readClientFile } from './client-file.js';
+import { deviceIdsFor, deviceIdsOf, pinsOf, readClientFile, type ClientState } from './client-file.js';
 import { repairNetworkFiles } from './file-repair.js';
 import { checkCoordinatorUrl, requestJson } from './http.js';
 
@@ -29,6 +29,12 @@ export interface EarningsBookOptions {
   tell?: (message: string) => void;
 }
 
+/** The wallet in use and its claims on the current network's chain. */
+export interface WalletClaims {
+  address: string;
+  claims: readonly ClaimRecord[];
+}
+
 export interface EarningsBook {
   ledger: Ledger;
   /** Resolves once every line is checked and counted; appending waits for it. */
@@ -47,10 +53,10 @@ export interface EarningsBook {
   /** The newest `limit` receipts, newest first; null while the check runs. */
   receipts(limit: number): (Receipt & { devnet: boolean; coordinator: string })[] | null;
   /**
-   * Each network earned on, the current one first. `claims`: the claims the current network's chain shows for the
-   * wallet (null when they cannot be read), which with the ledger give what is left to claim there.
+   * Each network earned on, the current one first. `wallet`: its address and the claims the current network's chain
+   * shows for it (null when they cannot be read), which with the ledger give what is left to claim there.
    */
-  networks(current: string | null, claims: readonly ClaimRecord[] | null): NetworkEarnings[];
+  networks(current: string | null, wallet: WalletClaims | null): NetworkEarnings[];
   /**
    * Gives up, with one sentence to tell, the pending results of networks other than `current` that have waited
    * PENDING_GRACE_MS; null when there are none.
@@ -114,12 +120,15 @@ export async function openEarningsBook(o: EarningsBookOptions): Promise<Earnings
       `ledger: a torn last line (${ledger.report.tornTail.bytes} bytes) was cut off and kept in ${ledger.report.tornTail.keptIn}`,
     );
   const clientFile = join(o.dataDir, 'network', 'client.json');
+  /** client.json as last read: which device ids are whose. */
+  let identities: ClientState | undefined;
   let progress: LedgerCheck | null = { checkedBytes: 0, totalBytes: 0 };
   const notices: string[] = [];
   const ready = (async () => {
     notices.push(...(await repairNetworkFiles(o.dataDir, ledger.file, ledger.sums.newest().at(-1)?.deviceId, o.clock.now(), o.logger)));
     const state = await readClientFile(clientFile);
-    const trust = { deviceId: state?.deviceId ?? '', coordinators: Object.values(state?.coordinators ?? {}) };
+    identities = state;
+    const trust = state ? { deviceIds: deviceIdsOf(state), coordinators: pinsOf(state) } : { deviceIds: [], coordinators: [] };
     const setAside = await ledger.verify(recordProblem(trust), o.clock.now(), (checkedBytes, totalBytes) => {
       progress = { checkedBytes, totalBytes };
       o.changed?.();
@@ -154,7 +163,8 @@ export async function openEarningsBook(o: EarningsBookOptions): Promise<Earnings
         ? earningsCsv({ detail: ledger.detail.lines(), epochs: ledger.records(), pending: ledger.sums.pendingResults() }, query)
         : null,
     receipts: (limit) => (done() ? ledger.sums.newest().slice(-limit).reverse() : null),
-    networks: (current, claims) => (done() ? networksOf(ledger, current, claims) : []),
+    networks: (current, wallet) =>
+      done() ? networksOf(ledger, current, wallet && { ...wallet, devices: deviceIdsFor(identities, wallet.address) }) : [],
     letGo(current) {
       const gone = ledger.sums.giveUpPending((network) => network === current, o.clock.now() - PENDING_GRACE_MS);
       if (gone.length === 0) return null;
@@ -163,7 +173,9 @@ export async function openEarningsBook(o: EarningsBookOptions): Promise<Earnings
       return `${gone.length === 1 ? '1 result' : `${gone.length} results`} sent to the network at ${urls} a day ago or more ${gone.length === 1 ? 'was' : 'were'} never confirmed, and that network is no longer the one in use, so ${gone.length === 1 ? 'it is' : 'they are'} no longer counted as waiting. If you set that network again, whatever it confirms is still added to your earnings.`;
     },
     async locate(url) {
-      const pinned = (await readClientFile(clientFile).catch(() => undefined))?.coordinators[url];
+      const state = await readClientFile(clientFile).catch(() => undefined);
+      identities = state ?? identities;
+      const pinned = state?.coordinators[url];
       if (pinned) return networkKey(pinned);
       const info = await Promise.resolve()
         .then(() => requestJson(new URL(ROUTES.info, checkCoordinatorUrl(url)), INFO_REQUEST))
@@ -188,7 +200,11 @@ async function audit(ledger: Ledger, o: EarningsBookOptions): Promise<string | n
   return 'The saved summary of your earnings did not match your signed earnings history, so it was rebuilt from that history. The figures shown now come from the signed records; nothing is needed from you.';
 }
 
-function networksOf(ledger: Ledger, current: string | null, claims: readonly ClaimRecord[] | null): NetworkEarnings[] {
+function networksOf(
+  ledger: Ledger,
+  current: string | null,
+  wallet: (WalletClaims & { devices: ReadonlySet<string> }) | null,
+): NetworkEarnings[] {
   const known = ledger.sums.networks();
   return [...known]
     .sort(([a], [b]) => Number(b === current) - Number(a === current))
@@ -204,22 +220,20 @@ function networksOf(ledger: Ledger, current: string | null, claims: readonly Cla
         pendingWei: String(t.pendingWei),
         receipts: t.receipts,
         pendingTasks: t.pendingTasks,
-        unclaimedWei: key === current && claims ? String(unclaimed(ledger, key, claims)) : null,
+        unclaimedWei: key === current && wallet ? String(unclaimed(ledger, key, wallet.claims, wallet.devices)) : null,
       };
     });
 }
 
 /**
- * The confirmed wei on `network` less what the claims paid for this device (never below zero). Every line of the
- * ledger is this device's (its check refuses others), so the claims counted are those of the device ids it holds: the
- * wallet's claims for its other computers are not.
+ * What the wallet's device ids on this machine (`devices`: one per owner, so the ledger's epochs of another wallet
+ * are not counted) earned on `network`, less what its claims paid for them (never below zero). The wallet's claims
+ * for its other computers are not counted either.
  */
-function unclaimed(ledger: Ledger, network: string, claims: readonly ClaimRecord[]): bigint {
+function unclaimed(ledger: Ledger, network: string, claims: readonly ClaimRecord[], devices: ReadonlySet<string>): bigint {
   let earned = 0n;
-  const devices = new Set<string>();
   ledger.sums.eachSlot({ network }, (series, _start, slot) => {
-    earned += slot.wei;
-    devices.add(series.deviceId);
+    if (devices.has(series.deviceId)) earned += slot.wei;
   });
   let paid = 0n;
   for (const claim of claims) {

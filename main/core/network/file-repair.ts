@@ -38,8 +38,9 @@ export async function repairNetworkFiles(
     }
     // Nothing to recover from and nothing damaged: a first start, where the client makes a new id.
     if (recovered) {
-      await writeFileAtomic(stateFile, JSON.stringify({ deviceId: recovered.deviceId, coordinators: recovered.coordinators }));
-      logger.warn(`network: device ${recovered.deviceId} recovered from ${recovered.from}; registering again`);
+      const { from, ...state } = recovered;
+      await writeFileAtomic(stateFile, JSON.stringify(state));
+      logger.warn(`network: device ${state.deviceId} recovered from ${from}; registering again`);
     }
     if (aside || recovered) notices.push(clientNotice(aside, recovered !== null));
   }

@@ -16,6 +16,7 @@ export type NetworkErrorCode =
   | 'SERVER' // 5xx or 429
   | 'UNREGISTERED' // the coordinator does not know this device's token
   | 'REJECTED' // a 4xx with the coordinator's reason: retrying the same request will not help
+  | 'DEVICE_TAKEN' // a registration for a device id the coordinator holds for another owner
   | 'BAD_RECEIPT' // a receipt whose signature or numbers do not check out
   | 'INSECURE_URL' // http to a non-loopback host
   | 'COORDINATOR_CHANGED'; // the coordinator's signing key is not the one pinned for this URL
@@ -166,6 +167,8 @@ export async function requestJson<T>(url: URL, o: RequestOptions<T>): Promise<T>
     const said = reason.success ? `${reason.data.error.message} (${reason.data.error.code})` : `HTTP ${status}`;
     if (status === 401) throw new NetworkError('UNREGISTERED', `The coordinator does not know this device: ${said}`);
     if (status >= 500 || status === 429 || status === 408) throw new NetworkError('SERVER', `The coordinator had a problem: ${said}`);
+    if (status === 409 && reason.success && reason.data.error.code === 'device-taken')
+      throw new NetworkError('DEVICE_TAKEN', `The coordinator holds this device id for another owner: ${said}`);
     if (status >= 400 && status < 500 && reason.success) throw new NetworkError('REJECTED', `The coordinator refused: ${said}`);
     throw new NetworkError('BAD_REPLY', `The coordinator answered with an unexpected HTTP ${status}.`);
   }

@@ -179,7 +179,16 @@ export class CoordinatorLink {
   }
 
   private registerInTurn(reply: InfoReply): Promise<void> {
-    return this.registrations.run(() => this.register(reply));
+    return this.registrations.run(() =>
+      this.register(reply).catch(async (error: unknown) => {
+        if (!(error instanceof NetworkError) || error.code !== 'DEVICE_TAKEN') throw error;
+        // The id was another owner's before this file said whose it is (ClientFile.useOwner): a new one for this owner.
+        const taken = this.o.file.deviceId;
+        await this.o.file.release();
+        this.o.logger.warn(`network: device ${taken} is another owner's at ${this.url}; registering as ${this.o.file.deviceId}`);
+        await this.register(reply);
+      }),
+    );
   }
 
   private async register(reply: InfoReply): Promise<void> {

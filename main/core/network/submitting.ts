@@ -7,6 +7,7 @@ import type { Emitter } from '../events.js';
 import type { DiskRefusal } from '../fs/disk-refusal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Clock, Logger } from '../ports.js';
+import type { ClientFile } from './client-file.js';
 import type { NetworkEvent } from './client-types.js';
 import { Frame, NetworkError } from './http.js';
 import type { Leasing } from './leasing.js';
@@ -19,7 +20,8 @@ export interface SubmittingOptions {
   outbox: Outbox;
   /** Results for this coordinator already in the outbox at start. */
   queued: number;
-  deviceId: string;
+  /** Its device id: the one results are kept under (the owner's, ClientFile.useOwner). */
+  file: Pick<ClientFile, 'deviceId'>;
   ledger: Ledger;
   events: Emitter<NetworkEvent>;
   clock: Pick<Clock, 'now'>;
@@ -100,7 +102,7 @@ export class Submitting {
     const entry: OutboxEntry = {
       version: 2,
       url: link.url,
-      deviceId: this.o.deviceId,
+      deviceId: this.o.file.deviceId,
       leaseId,
       result,
       estimateWei: lease?.task.rewardEstimateWei ?? '0',

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { AgentState } from '../../../main/common/state.js';
+import type { ClaimRecord } from '../../../main/common/wallet.js';
 import { WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../main/common/wire.js';
 import { tempDir } from '../../helpers/fakes.js';
 import { ledgerWei as ledgerFileWei } from '../../helpers/ledger.js';
@@ -130,4 +131,22 @@ export async function kept<T extends { stop(): Promise<void> }>(running: { stop(
   const started = await thing;
   running.push(started);
   return started;
+}
+
+/**
+ * Nothing left that could earn: sharing off, no task running, every finished result submitted (the coordinator signs
+ * a result's receipts before it answers the submit, and the claim fetches receipts first).
+ */
+export const settled = (s: AgentState): boolean =>
+  !s.sharing && !s.work.tasks.some((t) => t.state === 'running') && (s.work.network?.queued ?? 0) === 0;
+
+/** Claims until nothing is left (a later claim covers receipts whose epoch was still open at the one before); oldest first. */
+export async function claimAll(agent: TestAgent): Promise<ClaimRecord[]> {
+  const claims: ClaimRecord[] = [];
+  for (;;) {
+    const answer = (await rpc(agent, 'walletClaim')) as { ok: boolean; value?: ClaimRecord; error?: { code: string } };
+    if (!answer.ok && answer.error?.code === 'NOT_APPLICABLE' && claims.length > 0) return claims;
+    assert.ok(answer.ok && answer.value?.status === 'confirmed', JSON.stringify(answer));
+    claims.push(answer.value);
+  }
 }

@@ -1,0 +1,140 @@
+// One computer, two wallets, against the devnet coordinator in this process: a device id belongs to one owner for good
+// (the coordinator refuses to move it), so each wallet earns under an id of its own, and the first one's comes back
+// with it; a file from before owners were kept is checked with the coordinator.
+import assert from 'node:assert/strict';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Wallet, type HDNodeWallet } from 'ethers';
+import { createNetworkClient, type NetworkClient } from '../../main/core/network/client.js';
+import { Ledger } from '../../main/core/ledger/ledger.js';
+import { systemClock } from '../../main/core/node-ports.js';
+import { startCoordinator } from '../../main/devnet/coordinator.js';
+import { MemoryLogger, tempDir } from '../helpers/fakes.js';
+import { ledgerWei } from '../helpers/ledger.js';
+import { contributing } from '../integration/support/contribute.js';
+import { cpuDevice, cpuService, nextEvent, runWithOrt } from '../integration/support/network.js';
+
+const closers: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+const devnet = await startCoordinator({ taskIntervalMs: null });
+closers.push(() => devnet.close());
+
+interface ClientJson {
+  deviceId: string;
+  owner?: string;
+  coordinators: Record<string, { token: string | null }>;
+  earlier?: { deviceId: string; owner?: string; coordinators: Record<string, { token: string | null }> }[];
+}
+const clientJson = async (dir: string): Promise<ClientJson> =>
+  JSON.parse(await readFile(join(dir, 'network', 'client.json'), 'utf8')) as ClientJson;
+
+/** A client of `signer` on the data in `dir`, contacted once (registered unless it holds a token); closed before the next. */
+async function joined(dir: string, signer: HDNodeWallet): Promise<{ client: NetworkClient; logger: MemoryLogger }> {
+  const logger = new MemoryLogger();
+  const ledger = await Ledger.open(join(dir, 'ledger.jsonl'));
+  const client = await createNetworkClient({
+    url: devnet.url,
+    dataDir: dir,
+    signer,
+    device: cpuDevice,
+    ledger,
+    clock: systemClock,
+    logger,
+  });
+  await client.connect();
+  await client.close();
+  return { client, logger };
+}
+
+test('another wallet earns under an id of its own; the first wallet gets its id and token back', { timeout: 120_000 }, async () => {
+  const dir = await tempDir();
+  const [first, second] = [Wallet.createRandom(), Wallet.createRandom()];
+  const a = await joined(dir, first);
+  const b = await joined(dir, second);
+  assert.notEqual(b.client.deviceId, a.client.deviceId);
+  assert.match(b.logger.lines.join('\n'), new RegExp(`registered device ${b.client.deviceId} for ${second.address}`));
+  assert.deepEqual(b.client.trust().deviceIds, [b.client.deviceId, a.client.deviceId], 'the ledger takes the epochs of both');
+
+  const tokenBefore = (await clientJson(dir)).earlier?.[0]?.coordinators[devnet.url]?.token;
+  const back = await joined(dir, first);
+  assert.equal(back.client.deviceId, a.client.deviceId);
+  assert.doesNotMatch(back.logger.lines.join('\n'), /registered device/, 'its token still works: no new registration');
+  const saved = await clientJson(dir);
+  assert.equal(saved.coordinators[devnet.url]?.token, tokenBefore);
+  assert.deepEqual(
+    saved.earlier?.map((e) => [e.deviceId, e.owner]),
+    [[b.client.deviceId, second.address]],
+  );
+  // The coordinator still knows the device as the first wallet's, with its token: an authenticated call goes through.
+  assert.equal(await back.client.syncReceipts(), 0);
+});
+
+test(
+  'a file from before owners were kept is checked with the coordinator: an id it holds for another owner is left for a new one',
+  { timeout: 120_000 },
+  async () => {
+    const dir = await tempDir();
+    const [first, second] = [Wallet.createRandom(), Wallet.createRandom()];
+    const a = await joined(dir, first);
+    const forgetOwners = async (): Promise<void> => {
+      const { deviceId, coordinators } = await clientJson(dir);
+      await writeFile(join(dir, 'network', 'client.json'), JSON.stringify({ deviceId, coordinators }));
+    };
+
+    // The same wallet: the id is its own, and registering again keeps it.
+    await forgetOwners();
+    assert.equal((await joined(dir, first)).client.deviceId, a.client.deviceId);
+
+    // Another wallet: the coordinator refuses the id, and a new one is registered for this wallet.
+    await forgetOwners();
+    const b = await joined(dir, second);
+    assert.notEqual(b.client.deviceId, a.client.deviceId);
+    assert.match(b.logger.lines.join('\n'), new RegExp(`device ${a.client.deviceId} is another owner's`));
+    const saved = await clientJson(dir);
+    assert.equal(saved.owner, second.address);
+    assert.deepEqual(
+      saved.earlier?.map((e) => e.deviceId),
+      [a.client.deviceId],
+      'the id and its epochs are kept',
+    );
+  },
+);
+
+test(
+  'a lost client.json is rebuilt with the id of each wallet that earned here: both histories stay, each wallet gets its own id back',
+  { timeout: 120_000 },
+  async () => {
+    // Every fetch seals the open epoch, so each wallet's receipt comes at once.
+    const sealing = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1, epochMs: 0 });
+    closers.push(() => sealing.close());
+    const dir = await tempDir();
+    const [first, second] = [Wallet.createRandom(), Wallet.createRandom()];
+    const earn = async (signer: HDNodeWallet): Promise<string> => {
+      const service = await cpuService(dir, sealing.url, signer);
+      const earned = nextEvent(service.client, 'epoch');
+      const stop = contributing(service.client, (task) => runWithOrt(task));
+      await earned;
+      await stop();
+      await service.close();
+      return service.client.deviceId;
+    };
+    const a = await earn(first);
+    const b = await earn(second);
+    assert.notEqual(a, b);
+    const wei = await ledgerWei(join(dir, 'ledger.jsonl'));
+
+    await rm(join(dir, 'network', 'client.json'));
+    const back = await cpuService(dir, sealing.url, second);
+    assert.equal(back.client.deviceId, b, 'the newest id, for the wallet it earned for');
+    assert.equal(back.ledger.report.setAside, undefined, 'no signed epoch of either wallet is set aside');
+    assert.equal(back.book.earnings()!.total.confirmedWei, String(wei), 'the whole history is counted');
+    await back.close();
+    const firstBack = await cpuService(dir, sealing.url, first);
+    assert.equal(firstBack.client.deviceId, a, 'the first wallet takes up its own id');
+    await firstBack.close();
+  },
+);
