@@ -34,6 +34,8 @@ export const WalletErrorCodeSchema = z.enum([
 export type WalletErrorCode = z.infer<typeof WalletErrorCodeSchema>;
 
 export const AddressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be an 0x-prefixed 20-byte hex address');
+/** An address as a sentence names it: 0xAbCd…1234. */
+export const shortAddress = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
 export const TxHashSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 /** Token amounts in base units (wei), as decimal strings: JSON has no bigint. Never negative on a chain. */
 export const AmountSchema = WeiString.refine((wei) => !wei.startsWith('-'), 'an amount on a chain is never negative');

@@ -1,5 +1,6 @@
 import type { HardwareSnapshot } from '../common/hardware.js';
 import type { Settings } from '../common/settings.js';
+import { shortAddress } from '../common/wallet.js';
 import type { EarningsMeter } from './economics/meter.js';
 import { ownerOf, type OwnerSigner } from './network/client-types.js';
 import { deviceInfo } from './network/device-info.js';
@@ -72,6 +73,12 @@ export async function connectNetwork(p: ConnectParts, join: Join): Promise<Conne
     clock,
     logger,
   });
+  const { ownerBefore } = service.client;
+  if (ownerBefore) {
+    p.onNotice(
+      `This computer now earns for ${shortAddress(ownerOf(join.signer))}. What it earned for ${shortAddress(ownerBefore)} before stays with that address: to claim it, import that wallet again.`,
+    );
+  }
   const link = linkScheduler(service.client, logger);
   const scheduler = createScheduler({ runtime: p.runtime, devices: lanes, source: link.source, sink: link.sink, clock, logger });
   // A task whose lease the coordinator gave to someone else is not worth finishing.

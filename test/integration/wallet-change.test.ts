@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, test } from 'node:test';
 import { Contract, JsonRpcProvider } from 'ethers';
-import type { AgentState } from '../../main/common/state.js';
+import type { ActivityEntry, AgentState } from '../../main/common/state.js';
 import type { WalletView } from '../../main/common/wallet.js';
 import { PAYOUT_ABI, TOKEN_ABI } from '../../main/common/payout-abi.js';
 import { readPaid } from '../../main/core/wallet/chain.js';
@@ -53,6 +53,9 @@ test(
     assert.ok(second.wallet.state === 'ready');
     const secondOwner = second.wallet.address.toLowerCase();
     await agent.until((s) => s.work.network?.code === 'connected' || s.work.network?.code === 'no-work', 'the second wallet joined');
+    const activity = await agent.ok<ActivityEntry[]>('getActivity');
+    const told = activity.find((e) => e.kind === 'notice' && /^This computer now earns for 0x/.test(e.message))?.message ?? '';
+    assert.match(told, new RegExp(`${first.wallet.address.slice(0, 6)}…${first.wallet.address.slice(-4)} before stays with that address`));
     const secondDevice = await deviceIdOf(agent.home);
     assert.notEqual(secondDevice, firstDevice, 'a device id is one owner’s for good');
     let earned = await weiByOwner(agent.home);

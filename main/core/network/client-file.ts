@@ -103,6 +103,11 @@ export class ClientFile {
     return this.state.deviceId;
   }
 
+  /** The owner the device id in use earns for (undefined: a file from before owners were kept, not used since). */
+  get owner(): string | undefined {
+    return this.state.owner;
+  }
+
   /** See deviceIdsOf. */
   deviceIds(): string[] {
     return deviceIdsOf(this.state);

@@ -86,6 +86,8 @@ export interface PinnedCoordinator {
 
 export interface NetworkClient {
   readonly deviceId: string;
+  /** The owner this computer earned for until this client took up another owner's device id; null when unchanged. */
+  readonly ownerBefore: string | null;
   /** This device and every coordinator it pinned: what the ledger's lines are checked against. */
   trust(): LedgerTrust;
   readonly url: string;

@@ -30,7 +30,9 @@ async function buildParts(o: NetworkClientOptions, events: Emitter<NetworkEvent>
   const file = await ClientFile.open(join(dir, 'client.json'));
   const { signer, device, clock, logger, ledger } = o;
   const owner = ownerOf(signer);
-  if (await file.useOwner(owner)) logger.info(`network: earning for ${owner} as device ${file.deviceId}`);
+  const before = file.owner;
+  const ownerBefore = (await file.useOwner(owner)) ? (before ?? null) : null;
+  if (ownerBefore) logger.info(`network: earning for ${owner} as device ${file.deviceId}, no longer for ${ownerBefore}`);
   const maxReplyBytes = o.maxReplyBytes ?? 96 * MIB;
   const link = new CoordinatorLink({
     base,
@@ -72,12 +74,12 @@ async function buildParts(o: NetworkClientOptions, events: Emitter<NetworkEvent>
   const syncReceipts = coalesced(() =>
     fetchReceipts({ link, file, ledger, owner, events, clock, afterPage }).catch((error: unknown) => link.failed(error)),
   );
-  return { file, link, leasing, submitting, syncReceipts };
+  return { file, link, leasing, submitting, syncReceipts, ownerBefore };
 }
 
 export async function createNetworkClient(o: NetworkClientOptions): Promise<NetworkClient> {
   const events = new Emitter<NetworkEvent>();
-  const { file, link, leasing, submitting, syncReceipts } = await buildParts(o, events, () => publish());
+  const { file, link, leasing, submitting, syncReceipts, ownerBefore } = await buildParts(o, events, () => publish());
   const { url } = link;
   const statusParts = { link, leasing, submitting, clock: o.clock };
   const publish = statusPublisher(statusParts, (status) => events.emit({ type: 'status', status }));
@@ -107,6 +109,7 @@ export async function createNetworkClient(o: NetworkClientOptions): Promise<Netw
     get deviceId() {
       return file.deviceId;
     },
+    ownerBefore,
     url,
     trust: () => ({ deviceIds: file.deviceIds(), coordinators: file.coordinators() }),
     status: () => networkStatus(statusParts),

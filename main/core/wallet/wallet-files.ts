@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { getAddress } from 'ethers';
 import { z } from 'zod';
-import { AddressSchema, BackupStateSchema, KeyStorageSchema } from '../../common/wallet.js';
+import { AddressSchema, BackupStateSchema, KeyStorageSchema, shortAddress } from '../../common/wallet.js';
 import { setAside } from '../fs/set-aside.js';
 import { WalletError } from './errors.js';
 import { readKeystore, type KeystoreRead } from './keystore-file.js';
@@ -32,8 +32,6 @@ export interface Loaded {
   /** The address of a wallet set aside because its key file is missing or damaged. */
   lost?: string;
 }
-
-const shortAddress = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
 /**
  * A keystore-file wallet whose key file is missing or damaged: its files are renamed aside (never deleted) and the

@@ -1,4 +1,5 @@
 /** The Wallet page's sentences: a part of the catalogue in `en.ts` (`t.wallet`, `t.walletDone`), kept apart for its size. */
+import { shortAddress } from '../../../main/common/wallet.js';
 import { formatNumber, formatPercent } from '../lib/locale.js';
 
 export const walletText = {
@@ -17,7 +18,7 @@ export const walletText = {
   backupPassphrase: 'Passphrase of the backup file',
   backupPassphraseHelp: 'The passphrase chosen when the backup was made.',
   lost: (address: string) =>
-    `Your wallet ${address.slice(0, 6)}…${address.slice(-4)} needs its recovery phrase or backup file: import it to go on. ` +
+    `Your wallet ${shortAddress(address)} needs its recovery phrase or backup file: import it to go on. ` +
     'The file that held its key on this computer is missing or damaged.',
   import: 'Import',
   address: 'Your address',
