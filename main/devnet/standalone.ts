@@ -5,7 +5,8 @@
  * and onnxruntime verifier out of the agent's process. Everything lives in the data folder and survives restarts:
  * the coordinator's key and devices, its receipt log, and the chain's state (balances, contracts, claims).
  * Usage: npm run devnet -- [--port N] [--chain-port N] [--data DIR] [--task-interval MS] [--epoch-ms MS] [--verify-rate R]
- * (the chain listens on --port + 1 unless --chain-port is given; 0 for both picks free ports).
+ * (the chain listens on --port + 1 unless --chain-port is given; 0 for both picks free ports; without --epoch-ms,
+ * SYNOR_DEVNET_EPOCH_SECONDS sets the epoch, a minute unless set).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,9 @@ const { values } = parseArgs({
   },
 });
 const port = Number(values.port ?? 7440);
+// The embedded devnet is forked without the option: its epochs are set for it by the environment.
+const secondsFromEnv = process.env['SYNOR_DEVNET_EPOCH_SECONDS'];
+const epochMs = values['epoch-ms'] ?? (secondsFromEnv ? String(Number(secondsFromEnv) * 1000) : undefined);
 // A fixed chain address when the coordinator's is fixed: agents pin the payout chain it names.
 const chainPort = Number(values['chain-port'] ?? (port === 0 ? 0 : port + 1));
 const dataDir = values.data ?? join(appPaths(process.platform, process.env, homedir()).dataDir, 'devnet-standalone');
@@ -44,7 +48,7 @@ const startup = (async () => {
     stateFile: join(dataDir, 'coordinator.json'),
     logger: stderrLogger,
     ...(values['task-interval'] ? { taskIntervalMs: Number(values['task-interval']) } : {}),
-    ...(values['epoch-ms'] ? { epochMs: Number(values['epoch-ms']) } : {}),
+    ...(epochMs ? { epochMs: Number(epochMs) } : {}),
     ...(values['verify-rate'] ? { verifyRate: Number(values['verify-rate']) } : {}),
   });
   closers.push(() => coordinator.close());

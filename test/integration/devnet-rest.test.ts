@@ -37,6 +37,8 @@ test(
   { timeout: 600_000, skip: process.platform !== 'linux' && 'reads /proc' },
   async () => {
     process.env['SYNOR_DEVNET_IDLE_SECONDS'] = '2';
+    // Epochs of 5 s: the rest waits for the work in hand to be paid in one, not for a minute.
+    process.env['SYNOR_DEVNET_EPOCH_SECONDS'] = '5';
     const agent = await startAgent(await tempDir());
     running.push(agent);
     const pid = agent.child.pid ?? 0;
