@@ -68,7 +68,10 @@ export async function rpc(
   try {
     const response = await fetch(`${server.origin}/api/rpc`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
+      // A new connection each call: the agent closes a kept-alive one after 5 s idle, and a test process starved of
+      // CPU on a loaded machine can hold one past undici's own 3 s limit and send on it as it closes (the likely cause
+      // of one "other side closed" in CI; should the agent have ended instead, the error below now says so).
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}`, Connection: 'close' },
       body: JSON.stringify({ cmd, args }),
     });
     return await response.json();
