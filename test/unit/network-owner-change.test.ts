@@ -13,7 +13,7 @@ import { startCoordinator } from '../../main/devnet/coordinator.js';
 import { MemoryLogger, tempDir } from '../helpers/fakes.js';
 import { ledgerWei } from '../helpers/ledger.js';
 import { contributing } from '../integration/support/contribute.js';
-import { cpuDevice, cpuService, nextEvent, runWithOrt } from '../integration/support/network.js';
+import { cpuDevice, cpuService, nextEvent, queueResult, runWithOrt, switchableProxy } from '../integration/support/network.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -136,5 +136,43 @@ test(
     const firstBack = await cpuService(dir, sealing.url, first);
     assert.equal(firstBack.client.deviceId, a, 'the first wallet takes up its own id');
     await firstBack.close();
+  },
+);
+
+test(
+  'a result finished for the wallet before and not sent at the change is kept for it, told once, and sent when it comes back',
+  { timeout: 120_000 },
+  async () => {
+    const proxy = await switchableProxy(devnet.url);
+    closers.push(() => proxy.close());
+    const dir = await tempDir();
+    const [first, second] = [Wallet.createRandom(), Wallet.createRandom()];
+    // The first wallet's result waits in the outbox: the network went away before it was sent.
+    const before = await cpuService(dir, proxy.url, first);
+    devnet.addTasks(1);
+    const taskId = await queueResult(before.client, proxy);
+    await before.close();
+
+    proxy.up = true;
+    const logger = new MemoryLogger();
+    const other = await cpuService(dir, proxy.url, second, logger);
+    await other.client.flush();
+    await other.client.flush();
+    assert.equal(devnet.stats.accepted.get(taskId), undefined, 'not sent under the new wallet’s id');
+    assert.equal(other.client.status().queued, 0, 'nothing waits to be sent for this wallet');
+    const told = logger.lines.filter((l) => l.includes('could not be sent before the wallet changed'));
+    assert.equal(told.length, 1, 'told once');
+    assert.match(
+      told[0]!,
+      new RegExp(
+        `1 finished result done for your wallet before \\(${first.address.slice(0, 6)}…${first.address.slice(-4)}\\) .* It is kept, and sent when that wallet is used on this computer again\\.$`,
+      ),
+    );
+    await other.close();
+
+    const back = await cpuService(dir, proxy.url, first);
+    await back.client.flush();
+    assert.equal(devnet.stats.accepted.get(taskId), 1, 'sent under its own id when its wallet is back');
+    await back.close();
   },
 );

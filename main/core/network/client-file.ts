@@ -108,6 +108,12 @@ export class ClientFile {
     return this.state.owner;
   }
 
+  /** The owner one of this machine's device ids earns for, where known. */
+  ownerOf(deviceId: string): string | undefined {
+    const { state } = this;
+    return deviceId === state.deviceId ? state.owner : state.earlier.find((e) => e.deviceId === deviceId)?.owner;
+  }
+
   /** See deviceIdsOf. */
   deviceIds(): string[] {
     return deviceIdsOf(this.state);

@@ -68,7 +68,7 @@ async function buildParts(o: NetworkClientOptions, events: Emitter<NetworkEvent>
     blocked,
     changed,
   });
-  const queued = loaded.entries.filter((e) => e.url === link.url).length;
+  const queued = loaded.entries.filter((e) => e.url === link.url && e.deviceId === file.deviceId).length;
   const submitting = new Submitting({ link, leasing, outbox, queued, file, ledger, events, clock, logger, changed });
   const afterPage = (): void => submitting.tellHeld();
   const syncReceipts = coalesced(() =>

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { errorText } from '../../common/result.js';
+import { shortAddress } from '../../common/wallet.js';
 import { ROUTES, SubmitBatchReplySchema, SubmitReplySchema, type SubmitBatchReply } from '../../common/protocol.js';
 import { withOwnBytes, type TaskResult } from '../../common/task.js';
 import { coalesced } from '../coalesced.js';
@@ -20,8 +21,8 @@ export interface SubmittingOptions {
   outbox: Outbox;
   /** Results for this coordinator already in the outbox at start. */
   queued: number;
-  /** Its device id: the one results are kept under (the owner's, ClientFile.useOwner). */
-  file: Pick<ClientFile, 'deviceId'>;
+  /** Its device id: the one results are kept under (the owner's, ClientFile.useOwner); and whose the others are. */
+  file: Pick<ClientFile, 'deviceId' | 'ownerOf'>;
   ledger: Ledger;
   events: Emitter<NetworkEvent>;
   clock: Pick<Clock, 'now'>;
@@ -58,6 +59,8 @@ export class Submitting {
   queued: number;
   /** Said once when the disk first refuses finished work, and once when all of it is saved again. */
   private toldHeld = false;
+  /** Whether the user was told of results kept for another owner's device id. */
+  private toldOthers = false;
   /** Results kept so far: those kept while a flush read the outbox may be missing from what it read. */
   private kept = 0;
   /** Submits queued results now; resolves to how many are still queued. */
@@ -133,7 +136,10 @@ export class Submitting {
     const keptBefore = this.kept;
     const { entries, problems } = await outbox.list();
     problems.forEach((problem) => this.damaged(problem));
-    const mine = entries.filter((e) => e.url === link.url);
+    const here = entries.filter((e) => e.url === link.url);
+    // Done under another owner's device id (the wallet before): sent only with that id's token, when it is in use.
+    const mine = here.filter((e) => e.deviceId === this.o.file.deviceId);
+    this.keptForOthers(here.filter((e) => e.deviceId !== this.o.file.deviceId));
     // A result kept while the outbox was read may be missing from it: counted all the same, or leasing would go one
     // past the backlog (seen in the soak's outage case). One read as well is counted twice until the next flush.
     this.queued = mine.length + (this.kept - keptBefore);
@@ -256,6 +262,19 @@ export class Submitting {
     this.queued--;
     this.o.events.emit({ type: 'submitted', taskId: entry.taskId, status });
     this.o.changed();
+  }
+
+  /** Results of another owner's device id, kept in the outbox for it: the user is told once, in words. */
+  private keptForOthers(others: readonly Queued[]): void {
+    if (this.toldOthers || others.length === 0) return;
+    this.toldOthers = true;
+    const owners = [...new Set(others.map((e) => this.o.file.ownerOf(e.deviceId)))];
+    const whose = owners.every((o) => o !== undefined)
+      ? `your wallet before (${owners.map(shortAddress).join(', ')})`
+      : 'a wallet this computer earned for before';
+    const message = `${count(others.length, 'finished result')} done for ${whose} could not be sent before the wallet changed. ${others.length === 1 ? 'It is' : 'They are'} kept, and sent when that wallet is used on this computer again.`;
+    this.o.logger.warn(message);
+    this.o.events.emit({ type: 'problem', message });
   }
 
   /** A queued result whose file no longer reads: set aside by the outbox; the user is told, in words. */
