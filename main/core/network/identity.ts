@@ -26,9 +26,10 @@ export interface IdentityEvidence {
  * Rebuilds what client.json held from what survives, so a lost or damaged file never makes this computer a new device:
  * a new id would leave every signed epoch of its history "for another device" and every queued result "too late". The
  * id comes from the damaged file's own text, else the newest epoch in the ledger, else the newest queued result, else
- * the index; the owner each id earned for comes from the ledger's epochs. Each coordinator in the ledger is pinned again with the key that signed its epochs (those lines were checked
- * against that pin when written); its token is gone, so the device registers again, and the coordinator must still sign
- * with that key (link.ts refuses one that changed). Reads the whole ledger: only done when client.json is unusable.
+ * the index; the owner each id earned for comes from the ledger's epochs. Each coordinator in the ledger is pinned
+ * again with the key that signed its epochs (those lines were checked against that pin when written); its token is
+ * gone, so the device registers again, and the coordinator must still sign with that key (link.ts refuses one that
+ * changed). Reads the whole ledger: only done when client.json is unusable.
  */
 export async function recoverIdentity(e: IdentityEvidence): Promise<RecoveredIdentity | null> {
   const coordinators: Record<string, CoordinatorState> = {};
