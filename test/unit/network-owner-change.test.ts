@@ -176,3 +176,38 @@ test(
     await back.close();
   },
 );
+
+test(
+  'a lost client.json while the next wallet’s first result waits: that result’s id is taken up as that wallet’s, and the result is sent',
+  { timeout: 120_000 },
+  async () => {
+    // Every fetch seals the open epoch, so the first wallet's receipt comes at once.
+    const sealing = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1, epochMs: 0 });
+    closers.push(() => sealing.close());
+    const proxy = await switchableProxy(sealing.url);
+    closers.push(() => proxy.close());
+    const dir = await tempDir();
+    const [first, second] = [Wallet.createRandom(), Wallet.createRandom()];
+    const earning = await cpuService(dir, proxy.url, first);
+    const earned = nextEvent(earning.client, 'epoch');
+    const stop = contributing(earning.client, (task) => runWithOrt(task));
+    await earned;
+    await stop();
+    await earning.close();
+    // The second wallet's first result waits in the outbox (the network went away): no epoch of its own yet.
+    const waiting = await cpuService(dir, proxy.url, second);
+    const taskId = await queueResult(waiting.client, proxy);
+    await waiting.close();
+
+    await rm(join(dir, 'network', 'client.json'));
+    proxy.up = true;
+    const back = await cpuService(dir, proxy.url, second);
+    assert.equal(back.client.deviceId, waiting.client.deviceId, 'the waiting result’s id: it is newer than the ledger’s');
+    await back.client.flush();
+    assert.equal(sealing.stats.accepted.get(taskId), 1, 'the result is sent under its own id');
+    await back.close();
+    const firstBack = await cpuService(dir, proxy.url, first);
+    assert.equal(firstBack.client.deviceId, earning.client.deviceId, 'the first wallet takes up its own id');
+    await firstBack.close();
+  },
+);

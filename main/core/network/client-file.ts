@@ -141,13 +141,18 @@ export class ClientFile {
     return true;
   }
 
-  /** The coordinator holds the device id for another owner, unnamed: a new id for the owner in use. */
+  /**
+   * The coordinator holds the device id for another owner, unnamed: the id the owner in use had before, else a new
+   * one.
+   */
   async release(): Promise<void> {
     const { state } = this;
-    this.moveTo(
-      { deviceId: newDeviceId(), owner: state.owner, coordinators: {} },
-      { deviceId: state.deviceId, coordinators: state.coordinators },
-    );
+    const { owner } = state;
+    const back = owner === undefined ? undefined : state.earlier.find((e) => same(e.owner, owner));
+    this.moveTo(back ?? { deviceId: newDeviceId(), owner: state.owner, coordinators: {} }, {
+      deviceId: state.deviceId,
+      coordinators: state.coordinators,
+    });
     await this.write();
   }
 
