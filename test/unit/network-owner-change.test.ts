@@ -50,6 +50,24 @@ async function joined(dir: string, signer: HDNodeWallet): Promise<{ client: Netw
   return { client, logger };
 }
 
+/** A coordinator that seals the open epoch at every fetch, so a receipt comes at once; closed after the file. */
+async function sealingCoordinator(): Promise<Awaited<ReturnType<typeof startCoordinator>>> {
+  const sealing = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1, epochMs: 0 });
+  closers.push(() => sealing.close());
+  return sealing;
+}
+
+/** `signer` works on the data in `dir` until an epoch of its receipts comes; the device id it earned under. */
+async function earnOnce(dir: string, url: string, signer: HDNodeWallet): Promise<string> {
+  const service = await cpuService(dir, url, signer);
+  const earned = nextEvent(service.client, 'epoch');
+  const stop = contributing(service.client, (task) => runWithOrt(task));
+  await earned;
+  await stop();
+  await service.close();
+  return service.client.deviceId;
+}
+
 test('another wallet earns under an id of its own; the first wallet gets its id and token back', { timeout: 120_000 }, async () => {
   const dir = await tempDir();
   const [first, second] = [Wallet.createRandom(), Wallet.createRandom()];
@@ -108,22 +126,11 @@ test(
   'a lost client.json is rebuilt with the id of each wallet that earned here: both histories stay, each wallet gets its own id back',
   { timeout: 120_000 },
   async () => {
-    // Every fetch seals the open epoch, so each wallet's receipt comes at once.
-    const sealing = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1, epochMs: 0 });
-    closers.push(() => sealing.close());
+    const sealing = await sealingCoordinator();
     const dir = await tempDir();
     const [first, second] = [Wallet.createRandom(), Wallet.createRandom()];
-    const earn = async (signer: HDNodeWallet): Promise<string> => {
-      const service = await cpuService(dir, sealing.url, signer);
-      const earned = nextEvent(service.client, 'epoch');
-      const stop = contributing(service.client, (task) => runWithOrt(task));
-      await earned;
-      await stop();
-      await service.close();
-      return service.client.deviceId;
-    };
-    const a = await earn(first);
-    const b = await earn(second);
+    const a = await earnOnce(dir, sealing.url, first);
+    const b = await earnOnce(dir, sealing.url, second);
     assert.notEqual(a, b);
     const wei = await ledgerWei(join(dir, 'ledger.jsonl'));
 
@@ -181,19 +188,12 @@ test(
   'a lost client.json while the next wallet’s first result waits: that result’s id is taken up as that wallet’s, and the result is sent',
   { timeout: 120_000 },
   async () => {
-    // Every fetch seals the open epoch, so the first wallet's receipt comes at once.
-    const sealing = await startCoordinator({ taskIntervalMs: 10, availabilityReceiptMs: 1, epochMs: 0 });
-    closers.push(() => sealing.close());
+    const sealing = await sealingCoordinator();
     const proxy = await switchableProxy(sealing.url);
     closers.push(() => proxy.close());
     const dir = await tempDir();
     const [first, second] = [Wallet.createRandom(), Wallet.createRandom()];
-    const earning = await cpuService(dir, proxy.url, first);
-    const earned = nextEvent(earning.client, 'epoch');
-    const stop = contributing(earning.client, (task) => runWithOrt(task));
-    await earned;
-    await stop();
-    await earning.close();
+    const a = await earnOnce(dir, proxy.url, first);
     // The second wallet's first result waits in the outbox (the network went away): no epoch of its own yet.
     const waiting = await cpuService(dir, proxy.url, second);
     const taskId = await queueResult(waiting.client, proxy);
@@ -207,7 +207,7 @@ test(
     assert.equal(sealing.stats.accepted.get(taskId), 1, 'the result is sent under its own id');
     await back.close();
     const firstBack = await cpuService(dir, proxy.url, first);
-    assert.equal(firstBack.client.deviceId, earning.client.deviceId, 'the first wallet takes up its own id');
+    assert.equal(firstBack.client.deviceId, a, 'the first wallet takes up its own id');
     await firstBack.close();
   },
 );
