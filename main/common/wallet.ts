@@ -34,6 +34,8 @@ export const WalletErrorCodeSchema = z.enum([
 export type WalletErrorCode = z.infer<typeof WalletErrorCodeSchema>;
 
 export const AddressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be an 0x-prefixed 20-byte hex address');
+/** Whether two addresses are one, whatever their checksum case (`a` may be missing: then not). */
+export const sameAddress = (a: string | undefined, b: string): boolean => a?.toLowerCase() === b.toLowerCase();
 /** An address as a sentence names it: 0xAbCd…1234. */
 export const shortAddress = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
 export const TxHashSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/);

@@ -4,6 +4,7 @@ import type { HardwareSnapshot } from '../common/hardware.js';
 import type { Decision } from '../common/policy.js';
 import { errorDetail, errorText, fail, ok, type Failure, type Result } from '../common/result.js';
 import { SerialQueue } from '../common/serial.js';
+import { sameAddress } from '../common/wallet.js';
 import { PayoutChains } from './contribution-chain.js';
 import { connectNetwork, onceRegistered, type ConnectParts, type Connected } from './contribution-connect.js';
 import { DevnetKeeper } from './devnet-keeper.js';
@@ -220,7 +221,7 @@ export class Reconciler {
   /** Whether the wallet in use is `owner`'s. */
   private earnsFor(owner: string): boolean {
     const { wallet } = this.o.wallet.view();
-    return wallet.state !== 'none' && wallet.address.toLowerCase() === owner.toLowerCase();
+    return wallet.state !== 'none' && sameAddress(wallet.address, owner);
   }
 
   /** Leaves the network in use; with `sendFinished`, what was finished is sent first, to the address it was done for. */

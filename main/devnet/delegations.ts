@@ -6,6 +6,7 @@ import { verifyTypedData } from 'ethers';
 import { z } from 'zod';
 import { DELEGATION_TYPES, REVOCATION_TYPES, type RevokeRequest, type SignedDelegation } from '../common/delegation.js';
 import { eip712Domain, type Registration } from '../common/protocol.js';
+import { sameAddress } from '../common/wallet.js';
 import { writeFileAtomic } from '../core/fs/atomic.js';
 import type { Logger } from '../core/ports.js';
 import { HttpError } from './http-util.js';
@@ -20,7 +21,6 @@ const FileSchema = z.object({ revoked: z.record(z.string(), z.number()), voidBef
 /** How far from the coordinator's clock a signed time may be: registrations, delegations, revocations. */
 export const CLOCK_WINDOW_MS = 10 * 60_000;
 
-const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 const pairKey = (owner: string, delegate: string): string => `${owner.toLowerCase()}|${delegate.toLowerCase()}`;
 
 function recover(
@@ -72,13 +72,13 @@ export class DelegationBook {
    */
   accept(signed: SignedDelegation, signer: string, registration: Registration): Delegated {
     const d = signed.delegation;
-    if (!same(recover(this.chainId, DELEGATION_TYPES, d, signed.signature), d.owner)) {
+    if (!sameAddress(recover(this.chainId, DELEGATION_TYPES, d, signed.signature), d.owner)) {
       throw new HttpError(403, 'bad-signature', 'The delegation is not signed by the owner address it names.');
     }
-    if (!same(d.owner, registration.owner)) {
+    if (!sameAddress(d.owner, registration.owner)) {
       throw new HttpError(403, 'bad-signature', 'The delegation is for another owner than the registration names.');
     }
-    if (!same(d.delegate, signer)) {
+    if (!sameAddress(d.delegate, signer)) {
       throw new HttpError(403, 'bad-signature', 'The registration is not signed by the device key the delegation names.');
     }
     if (d.deviceId !== '' && d.deviceId !== registration.deviceId) {
@@ -109,7 +109,7 @@ export class DelegationBook {
 
   /** Records an owner's signed revocation; `already` when a newer one was recorded before. */
   async revoke({ revocation, signature }: RevokeRequest): Promise<'revoked' | 'already'> {
-    if (!same(recover(this.chainId, REVOCATION_TYPES, revocation, signature), revocation.owner)) {
+    if (!sameAddress(recover(this.chainId, REVOCATION_TYPES, revocation, signature), revocation.owner)) {
       throw new HttpError(403, 'bad-signature', 'The revocation is not signed by the owner address it names.');
     }
     if (revocation.issuedAt > this.now() + CLOCK_WINDOW_MS) {

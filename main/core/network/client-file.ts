@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { Address } from '../../common/protocol.js';
+import { sameAddress } from '../../common/wallet.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 
 const CoordinatorStateSchema = z
@@ -42,8 +43,6 @@ export const ClientStateSchema = z
   .strict();
 export type ClientState = z.infer<typeof ClientStateSchema>;
 
-const same = (a: string | undefined, b: string): boolean => a?.toLowerCase() === b.toLowerCase();
-
 /** Every device id this machine has earned under (the current one first): its ledger holds epochs of each. */
 export const deviceIdsOf = (state: ClientState): string[] => [state.deviceId, ...state.earlier.map((e) => e.deviceId)];
 
@@ -52,8 +51,8 @@ export const deviceIdsOf = (state: ClientState): string[] => [state.deviceId, ..
  * whoever uses it (ClientFile.useOwner).
  */
 export function deviceIdsFor(state: ClientState | undefined, owner: string): Set<string> {
-  const ids = new Set(state?.earlier.filter((e) => same(e.owner, owner)).map((e) => e.deviceId));
-  if (state && (state.owner === undefined || same(state.owner, owner))) ids.add(state.deviceId);
+  const ids = new Set(state?.earlier.filter((e) => sameAddress(e.owner, owner)).map((e) => e.deviceId));
+  if (state && (state.owner === undefined || sameAddress(state.owner, owner))) ids.add(state.deviceId);
   return ids;
 }
 
@@ -127,14 +126,14 @@ export class ClientFile {
    */
   async useOwner(owner: string): Promise<boolean> {
     const { state } = this;
-    if (same(state.owner, owner)) return false;
+    if (sameAddress(state.owner, owner)) return false;
     if (state.owner === undefined) {
       const coordinators = Object.fromEntries(Object.entries(state.coordinators).map(([url, c]) => [url, { ...c, token: null }]));
       this.state = { ...state, owner, coordinators };
       await this.write();
       return false;
     }
-    const back = state.earlier.find((e) => same(e.owner, owner));
+    const back = state.earlier.find((e) => sameAddress(e.owner, owner));
     const current = { deviceId: state.deviceId, owner: state.owner, coordinators: state.coordinators };
     this.moveTo(back ?? { deviceId: newDeviceId(), owner, coordinators: {} }, current);
     await this.write();
@@ -148,7 +147,7 @@ export class ClientFile {
   async release(): Promise<void> {
     const { state } = this;
     const { owner } = state;
-    const back = owner === undefined ? undefined : state.earlier.find((e) => same(e.owner, owner));
+    const back = owner === undefined ? undefined : state.earlier.find((e) => sameAddress(e.owner, owner));
     this.moveTo(back ?? { deviceId: newDeviceId(), owner: state.owner, coordinators: {} }, {
       deviceId: state.deviceId,
       coordinators: state.coordinators,

@@ -1,5 +1,6 @@
 import { verifyTypedData } from 'ethers';
 import { errorText, type Failure } from '../../common/result.js';
+import { sameAddress } from '../../common/wallet.js';
 import { eip712Domain, EPOCH_TYPES, type EpochBundle, type Receipt, type SignedEpoch } from '../../common/protocol.js';
 import { NO_REWARD, rewardWei } from '../economics/rewards.js';
 import { epochOf } from './epochs.js';
@@ -11,8 +12,6 @@ export interface ReceiptExpectation {
   deviceId?: string;
   owner?: string;
 }
-
-const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /** Why signed earnings must be refused, in words for the log and the status line. */
 export type ReceiptProblem = Failure<'BAD_RECEIPT'>;
@@ -31,11 +30,11 @@ export function epochProblem(signed: SignedEpoch, expect: ReceiptExpectation): R
   } catch (error) {
     return receiptProblem(`${name}: unreadable signature (${errorText(error, 80)})`);
   }
-  if (!same(signer, expect.coordinator))
+  if (!sameAddress(signer, expect.coordinator))
     return receiptProblem(`${name}: signed by ${signer}, not by the coordinator ${expect.coordinator}`);
   if (expect.deviceId !== undefined && e.deviceId !== expect.deviceId)
     return receiptProblem(`${name}: for device ${e.deviceId}, not this one`);
-  if (expect.owner !== undefined && !same(e.owner, expect.owner))
+  if (expect.owner !== undefined && !sameAddress(e.owner, expect.owner))
     return receiptProblem(`${name}: for owner ${e.owner}, not ${expect.owner}`);
   return null;
 }
@@ -60,7 +59,7 @@ export function bundleProblem(bundle: EpochBundle, expect: ReceiptExpectation): 
   const e = bundle.epoch;
   for (const [i, r] of bundle.receipts.entries()) {
     if (r.seq !== e.firstSeq + i) return receiptProblem(`epoch ${e.firstSeq}–${e.lastSeq}: receipt ${r.seq} is out of place`);
-    if (r.deviceId !== e.deviceId || !same(r.owner, e.owner)) {
+    if (r.deviceId !== e.deviceId || !sameAddress(r.owner, e.owner)) {
       return receiptProblem(`receipt ${r.receiptId}: not for the device and owner of its epoch`);
     }
     const split = splitProblem(r);

@@ -1,6 +1,6 @@
 import { verifyTypedData } from 'ethers';
 import type { Epoch } from '../../common/protocol.js';
-import { payoutDomain, VOUCHER_TYPES, type Voucher } from '../../common/wallet.js';
+import { payoutDomain, sameAddress, VOUCHER_TYPES, type Voucher } from '../../common/wallet.js';
 import type { ChainClient } from './chain.js';
 import { WalletError } from './errors.js';
 
@@ -21,7 +21,6 @@ export interface ClaimContext {
   others?: (deviceId: string, after: number) => Promise<readonly ClaimEpoch[]>;
 }
 
-const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 const refuse = (why: string): WalletError =>
   new WalletError(
     'VOUCHER_MISMATCH',
@@ -36,7 +35,7 @@ const refuse = (why: string): WalletError =>
  */
 export async function checkVoucher(chain: ChainClient, voucher: Voucher, owner: string, context: ClaimContext): Promise<void> {
   const contractSigner = await chain.signer();
-  if (!same(contractSigner, context.coordinator)) {
+  if (!sameAddress(contractSigner, context.coordinator)) {
     throw refuse(`the payout contract pays vouchers of ${contractSigner}, but your receipts come from ${context.coordinator}.`);
   }
   let voucherSigner = '';
@@ -46,8 +45,9 @@ export async function checkVoucher(chain: ChainClient, voucher: Voucher, owner: 
   } catch {
     // an unreadable signature is refused below like a foreign one
   }
-  if (!same(voucherSigner, context.coordinator)) throw refuse('the voucher is not signed by the coordinator that signed your receipts.');
-  if (!same(voucher.owner, owner)) throw refuse(`the voucher pays ${voucher.owner}, not your address ${owner}.`);
+  if (!sameAddress(voucherSigner, context.coordinator))
+    throw refuse('the voucher is not signed by the coordinator that signed your receipts.');
+  if (!sameAddress(voucher.owner, owner)) throw refuse(`the voucher pays ${voucher.owner}, not your address ${owner}.`);
   let total = 0n;
   for (const range of voucher.ranges) {
     const own = range.deviceId === context.deviceId;
