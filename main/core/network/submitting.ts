@@ -63,6 +63,8 @@ export class Submitting {
   private toldOthers = false;
   /** Results kept so far: those kept while a flush read the outbox may be missing from what it read. */
   private kept = 0;
+  /** Results the coordinator answered too late to this flush: told once at its end, not once each. */
+  private late = 0;
   /** Submits queued results now; resolves to how many are still queued. */
   readonly flush = coalesced(() => this.submitAll().catch((error: unknown) => this.o.link.failed(error)));
 
@@ -176,6 +178,7 @@ export class Submitting {
       if (pending.length >= batch.maxResults) await sendPending();
     }
     await sendPending();
+    this.tellLate();
     if (refused) throw refused;
     return this.queued;
   }
@@ -257,11 +260,21 @@ export class Submitting {
       this.tellHeld();
     } else {
       this.o.logger.warn(`result for task ${entry.taskId} came too late; the coordinator no longer wants it`);
+      this.late++;
     }
     await this.o.outbox.remove(entry.taskId);
     this.queued--;
     this.o.events.emit({ type: 'submitted', taskId: entry.taskId, status });
     this.o.changed();
+  }
+
+  /** Results sent after their lease ran out are not paid: the user sees it, with why and what helps. */
+  private tellLate(): void {
+    if (this.late === 0) return;
+    const n = this.late;
+    this.late = 0;
+    const message = `${count(n, 'finished result')} reached the network after ${n === 1 ? 'its' : 'their'} time ran out, so the task went to another computer and ${n === 1 ? 'it is' : 'they are'} not paid. This happens when the computer sleeps or loses its connection while it works.`;
+    this.o.events.emit({ type: 'problem', message });
   }
 
   /** Results of another owner's device id, kept in the outbox for it: the user is told once, in words. */
