@@ -165,6 +165,8 @@ export async function testScheduler(
   runtime: Runtime;
   outcomes: Outcome[];
   outcome(taskId: string): Promise<Outcome>;
+  /** When the sink took each task's outcome: inside the scheduler's own step, however late the test wakes after. */
+  deliveredAt: Map<string, number>;
   ports: ReturnType<typeof fakePorts>;
 }> {
   const ports = fakePorts();
@@ -177,8 +179,10 @@ export async function testScheduler(
     ...runtimeOptions,
   });
   const outcomes: Outcome[] = [];
+  const deliveredAt = new Map<string, number>();
   const waiters = new Map<string, (o: Outcome) => void>();
   const record = (o: Outcome, id: string): void => {
+    deliveredAt.set(id, performance.now());
     outcomes.push(o);
     waiters.get(id)?.(o);
   };
@@ -199,7 +203,7 @@ export async function testScheduler(
     const have = outcomes.find((o) => (o.kind === 'result' ? o.result.taskId : o.taskId) === taskId);
     return have ? Promise.resolve(have) : new Promise((r) => waiters.set(taskId, r));
   };
-  return { scheduler, source, runtime, outcomes, outcome, ports };
+  return { scheduler, source, runtime, outcomes, outcome, deliveredAt, ports };
 }
 
 /** One device's limits and whether it runs: what decide() says for it, flat, for short test lines. */
