@@ -1,6 +1,6 @@
 /** `synor fleet`'s human output: one block per machine, amounts by the app's one rule (common/money.ts). */
 import type { CommandResult } from '../common/contract.js';
-import type { FleetStatus, MemberView, PairingOffer } from '../common/fleet.js';
+import type { BrokerView, FleetStatus, MemberView, PairingOffer } from '../common/fleet.js';
 import { formatAmount } from '../common/money.js';
 import { bucketWei, type EarningsBucket } from '../common/network.js';
 
@@ -25,11 +25,22 @@ export function showMember(peer: MemberView): string {
   return lines.join('\n');
 }
 
+/** The broker line, as the Fleet page's broker card says it. */
+function showBroker(broker: BrokerView): string {
+  if (broker.state === 'connecting') return `Message broker: connecting to ${broker.host}…`;
+  if (broker.state === 'connected') return `Message broker: connected to ${broker.host}.`;
+  return (
+    `Message broker: can't reach ${broker.host}${broker.reason === null ? '' : ` (${broker.reason})`}. Check the address and that ` +
+    'the broker is running; this machine tries again every 10 seconds. Machines on this network still reach each other directly.'
+  );
+}
+
 export function showFleet(status: FleetStatus): string {
   const head = status.enabled
     ? `Fleet pairing is on. This machine: ${status.self.name}, reached at ${status.addresses.join(', ')}.`
     : 'Fleet pairing is off. Turn it on with `synor settings set fleet.enabled=true`.';
   const lines = [head, `Key fingerprint: ${status.self.fingerprint}`];
+  if (status.broker) lines.push(showBroker(status.broker));
   lines.push(...(status.peers.length === 0 ? ['No machine is paired with this one.'] : status.peers.map(showMember)));
   if (status.nearby.length > 0)
     lines.push('Found on this network:', ...status.nearby.map((found) => `  ${found.name} at ${found.address}`));

@@ -18,7 +18,7 @@ const HELP = `Usage: synor [--json] [--all] <command>
   earnings                   what this computer earned
   devices                    the devices found and whether they can share
   token rotate               a new token: old links and scripts stop working
-  fleet list                 the machines paired with this one, with their status and earnings
+  fleet list                 the machines paired with this one (status, earnings), and the broker
   fleet pair                 show a one-time code another machine joins with
   fleet join <addr> <code>   join the fleet of the machine at addr (host:port)
   fleet revoke <id>          end a pairing (from either side)

@@ -1,8 +1,6 @@
 // The `synor` command as a script meets it: a real headless agent on a kept port, the built command run as a
 // process, its exit codes and --json answers parsed with the contract's schemas; the kept address across restarts.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -10,35 +8,14 @@ import { after, before, test } from 'node:test';
 import { commands } from '../../main/common/contract.js';
 import { LocalAddressSchema } from '../../main/core/server/local-address.js';
 import { tempDir } from '../helpers/fakes.js';
-import { ROOT, rpc, startHeadless, type Headless } from '../helpers/headless.js';
+import { rpc, startHeadless, type Headless } from '../helpers/headless.js';
+import { freePort } from '../helpers/ports.js';
+import { BUILT_SYNOR, runSynor } from './support/cli.js';
 
 const T = { timeout: 120_000 };
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built command with its data under `home`, as a script would. */
-async function synor(home: string, ...args: string[]): Promise<Ran> {
-  const child = spawn(process.execPath, ['dist/main/synor.js', ...args], { cwd: ROOT, env: { ...process.env, SYNOR_HOME: home } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
-
-/** A port nothing listens on now: the agent is then told to use (and keep) it. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** The built command with its data under `home`, as a script runs it. */
+const synor = (home: string, ...args: string[]) => runSynor(BUILT_SYNOR, home, args);
 
 const kept = async (home: string) => LocalAddressSchema.parse(JSON.parse(await readFile(join(home, 'data', 'local-api.json'), 'utf8')));
 
@@ -228,10 +205,7 @@ test('a kept port another program holds: the agent says so, takes a free one, an
 });
 
 test('the package bin (bin/synor.mjs) runs the built command', T, async () => {
-  const child = spawn(process.execPath, ['bin/synor.mjs', '--json', 'status'], { cwd: ROOT, env: { ...process.env, SYNOR_HOME: home } });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
+  const { code, stdout } = await runSynor(['bin/synor.mjs'], home, ['--json', 'status']);
   assert.equal(code, 0);
   assert.equal(typeof commands.getState.result.parse(JSON.parse(stdout)).sharing, 'boolean');
 });

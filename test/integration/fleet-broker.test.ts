@@ -2,7 +2,8 @@
 // is done directly, then the members move to ports their owner does not know, so the direct path is refused; status and
 // bulk actions still reach them through the broker, which never sees a key, a name or a report in the clear. A hostile
 // broker client then publishes junk, oversized messages, fake answers and replays of everything it saw on every topic:
-// nothing crashes, the replayed command is not taken again, and the owner still reaches its members.
+// nothing crashes, the replayed command is not taken again, and the owner still reaches its members. `synor fleet list`
+// says how the broker is reached, connected and then stopped.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import type { ActivityEntry } from '../../main/common/state.js';
 import { tempDir } from '../helpers/fakes.js';
 import { freePort } from '../helpers/ports.js';
 import { startAgent, type TestAgent } from './support/agents.js';
+import { runSynor, SOURCE_SYNOR } from './support/cli.js';
 import { startMosquitto, type Broker } from './support/mosquitto.js';
 
 const T = { timeout: 300_000 };
@@ -162,4 +164,14 @@ test('a hostile broker client (junk, oversized, fake answers, replays on every t
     again.results.map((r) => r.ok),
     [true, true],
   );
+});
+
+test('`synor fleet list` says how the broker is reached, as the page does: connected, then not once it stops', T, async (t) => {
+  if (!broker) return t.skip('mosquitto is not installed: run scripts/system-deps.sh');
+  const list = async (): Promise<string> => (await runSynor(SOURCE_SYNOR, owner.home, ['fleet', 'list'])).stdout;
+  assert.match(await list(), /^Message broker: connected to 127\.0\.0\.1:\d+\.$/m);
+  await broker.stop();
+  // Each answer awaited: the agent notices the broker gone when its connection closes.
+  while ((await status(owner)).broker?.state !== 'unreachable');
+  assert.match(await list(), /^Message broker: can't reach 127\.0\.0\.1:\d+( \(.+\))?\. Check the address and that the broker is running/m);
 });

@@ -2,8 +2,6 @@
 // the local API as a user and a script do: pairing with the right code, wrong codes that spend the tries, a bulk
 // action reaching two members, a hostile peer on the fleet port, and revocation from either side.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,9 +18,9 @@ import { DEFAULT_SETTINGS, type Settings } from '../../main/common/settings.js';
 import { loadIdentity } from '../../main/core/fleet/identity.js';
 import { newMessageId, Sealer } from '../../main/core/fleet/seal.js';
 import { tempDir } from '../helpers/fakes.js';
-import { ROOT } from '../helpers/headless.js';
 import { freePort } from '../helpers/ports.js';
 import { startAgent, type TestAgent } from './support/agents.js';
+import { runSynor, SOURCE_SYNOR } from './support/cli.js';
 
 const T = { timeout: 180_000 };
 
@@ -41,18 +39,7 @@ async function machine(): Promise<TestAgent> {
 }
 
 /** `synor` from source with its data under `home`, as a script runs it. */
-async function synor(home: string, ...args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli/synor.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, SYNOR_HOME: home },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const synor = (home: string, ...args: string[]) => runSynor(SOURCE_SYNOR, home, args);
 
 const status = (agent: TestAgent): Promise<FleetStatus> => agent.ok<FleetStatus>('fleetStatus');
 /** The loopback address of an agent's fleet port. */
