@@ -168,12 +168,15 @@ test('heartbeats keep a lease alive past its TTL; a lease that expired while off
   const second = await leaseTask(other.client);
   proxy.up = false;
   const gone = nextEvent(other.client, 'gone');
+  const told = nextEvent(other.client, 'problem');
   // A third device long-polls: it gets the task as soon as the coordinator takes the unrenewed lease back.
   const third = await device(net.url, { leaseWaitMs: 20_000 });
   const reissued = await third.client.lease();
   assert.equal(reissued.kind === 'task' && reissued.task.id, second.task.id, 'the expired lease put its task back');
   proxy.up = true;
   assert.equal((await gone).leaseId, second.leaseId);
+  // The work stopped and is not paid: the user sees that, not only the log.
+  assert.match((await told).message, /^The network took a task back before this computer finished it, because its time ran out\./);
 });
 
 test(

@@ -54,6 +54,8 @@ export class Leasing {
   /** Leases in a row that ended with no result taken (gone, too late): a coordinator with 1 ms leases is not stormed. */
   private lostInARow = 0;
   private lastLeaseAt = Number.NEGATIVE_INFINITY;
+  /** Whether the user was told of a task taken back unfinished since a result was last taken: once, not per lease. */
+  private toldGone = false;
 
   constructor(private readonly o: LeasingOptions) {}
 
@@ -69,6 +71,7 @@ export class Leasing {
   /** A result was taken: leasing goes back to its normal pace. */
   taken(): void {
     this.lostInARow = 0;
+    this.toldGone = false;
   }
 
   async lease(signal?: AbortSignal, resource = this.o.resource): Promise<LeaseOutcome> {
@@ -154,6 +157,17 @@ export class Leasing {
     return link.authed(() => link.call(ROUTES.release, ReleaseReplySchema, 'POST', { leaseId, reason, message: message.slice(0, 500) }));
   }
 
+  /** Work stopped and not paid leaves a trace the user sees, with what helps. */
+  private tellGone(): void {
+    if (this.toldGone) return;
+    this.toldGone = true;
+    this.o.events.emit({
+      type: 'problem',
+      message:
+        'The network took a task back before this computer finished it, because its time ran out. The work on it stopped and is not paid. If this happens often, keep the computer awake and online while it shares.',
+    });
+  }
+
   private async heartbeat(leaseId: string): Promise<void> {
     const lease = this.leases.get(leaseId);
     if (!lease) return;
@@ -164,6 +178,7 @@ export class Leasing {
         this.lost();
         this.stop(leaseId);
         this.o.events.emit({ type: 'gone', leaseId, taskId: lease.task.id });
+        this.tellGone();
         this.o.changed();
       }
     } catch (error) {
