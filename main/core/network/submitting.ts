@@ -273,7 +273,7 @@ export class Submitting {
     if (this.late === 0) return;
     const n = this.late;
     this.late = 0;
-    const message = `${count(n, 'finished result')} reached the network after ${n === 1 ? 'its' : 'their'} time ran out, so the task went to another computer and ${n === 1 ? 'it is' : 'they are'} not paid. This happens when the computer sleeps or loses its connection while it works.`;
+    const message = `${count(n, 'finished result')} reached the network after ${n === 1 ? 'its' : 'their'} time ran out, so ${n === 1 ? 'it is' : 'they are'} not paid. If this happens often, keep the computer awake and online while it shares.`;
     this.o.events.emit({ type: 'problem', message });
   }
 
