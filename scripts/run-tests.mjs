@@ -8,7 +8,8 @@
 // `node scripts/run-tests.mjs [--beside-hog] [filter]` runs only files whose path contains `filter`; `--beside-hog`
 // runs them beside a CPU hog that keeps every core busy (one spinning process per core, at the same priority as the
 // tests), as a loaded machine would: the suite must hold there too.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +47,11 @@ const args = [
   `--test-concurrency=${Math.min(3, availableParallelism() + 1)}`,
 ];
 const started = Date.now();
-const result = spawnSync(process.execPath, [...args, ...files], { stdio: 'inherit' });
+const run = spawn(process.execPath, [...args, ...files], { stdio: 'inherit' });
+// Stopping this runner stops the run, not only the runner: node's runner passes the signal on to each file, and each
+// file to what it started (test/helpers/stop-children.mjs).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => run.kill(signal));
+const [status] = await once(run, 'exit');
 for (const hog of hogs) hog.kill('SIGKILL');
 console.log(`Test files took ${Math.round((Date.now() - started) / 1000)} s${besideHog ? ' beside the CPU hog' : ''}.`);
-process.exit(result.status ?? 1);
+process.exit(status ?? 1);
