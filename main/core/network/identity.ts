@@ -26,10 +26,10 @@ export interface IdentityEvidence {
  * Rebuilds what client.json held from what survives, so a lost or damaged file never makes this computer a new device:
  * a new id would leave every signed epoch of its history "for another device" and every queued result "too late". The
  * id comes from the damaged file's own text, else the newest queued result if it is newer than the newest epoch in the
- * ledger, else that epoch, else the index; the owner each id earned for comes from the ledger's epochs. Each coordinator in the ledger is pinned
- * again with the key that signed its epochs (those lines were checked against that pin when written); its token is
- * gone, so the device registers again, and the coordinator must still sign with that key (link.ts refuses one that
- * changed). Reads the whole ledger: only done when client.json is unusable.
+ * ledger, else that epoch, else the index; the owner each id earned for comes from the ledger's epochs. Each
+ * coordinator in the ledger is pinned again with the key that signed its epochs (those lines were checked against that
+ * pin when written); its token is gone, so the device registers again, and the coordinator must still sign with that
+ * key (link.ts refuses one that changed). Reads the whole ledger: only done when client.json is unusable.
  */
 export async function recoverIdentity(e: IdentityEvidence): Promise<RecoveredIdentity | null> {
   const coordinators: Record<string, CoordinatorState> = {};
@@ -48,13 +48,12 @@ export async function recoverIdentity(e: IdentityEvidence): Promise<RecoveredIde
   const fromText = e.damagedText?.match(/"deviceId"\s*:\s*"([\w.:-]{1,128})"/)?.[1];
   const lastQueued = [...e.queued].sort((a, b) => b.finishedAt - a.finishedAt)[0];
   const fromQueue: [string | undefined, string] = [lastQueued?.deviceId, 'the results waiting to be sent'];
+  const fromLedger: [string | undefined, string] = [newest?.deviceId, 'the earnings history'];
   // A result finished after the newest epoch names the id in use since (a new owner's first work has no epoch yet).
   const queueFirst = lastQueued !== undefined && lastQueued.finishedAt > (newest?.at ?? -Infinity);
   const found: [string | undefined, string][] = [
     [fromText, 'the damaged file'],
-    ...(queueFirst ? [fromQueue] : []),
-    [newest?.deviceId, 'the earnings history'],
-    fromQueue,
+    ...(queueFirst ? [fromQueue, fromLedger] : [fromLedger, fromQueue]),
     [e.indexDeviceId, "the earnings history's index"],
   ];
   const [deviceId, from] = found.find(([id]) => id !== undefined) ?? [];

@@ -46,6 +46,9 @@ export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/** What helps when work keeps running out of time: said with each notice of work not paid for that reason. */
+export const KEEP_AWAKE = 'If this happens often, keep the computer awake and online while it shares.';
+
 /** Leases in hand: the long-poll for a task, heartbeats while it runs, and giving it back. */
 export class Leasing {
   private readonly leases = new Map<string, ActiveLease>();
@@ -163,8 +166,7 @@ export class Leasing {
     this.toldGone = true;
     this.o.events.emit({
       type: 'problem',
-      message:
-        'The network took a task back before this computer finished it, because its time ran out. The work on it stopped and is not paid. If this happens often, keep the computer awake and online while it shares.',
+      message: `The network took a task back before this computer finished it, because its time ran out. The work on it stopped and is not paid. ${KEEP_AWAKE}`,
     });
   }
 

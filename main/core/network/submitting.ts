@@ -11,7 +11,7 @@ import type { Clock, Logger } from '../ports.js';
 import type { ClientFile } from './client-file.js';
 import type { NetworkEvent } from './client-types.js';
 import { Frame, NetworkError } from './http.js';
-import type { Leasing } from './leasing.js';
+import { KEEP_AWAKE, type Leasing } from './leasing.js';
 import type { CoordinatorLink } from './link.js';
 import { damagedNotice, type Outbox, type OutboxEntry, type Queued } from './outbox.js';
 
@@ -273,7 +273,7 @@ export class Submitting {
     if (this.late === 0) return;
     const n = this.late;
     this.late = 0;
-    const message = `${count(n, 'finished result')} reached the network after ${n === 1 ? 'its' : 'their'} time ran out, so ${n === 1 ? 'it is' : 'they are'} not paid. If this happens often, keep the computer awake and online while it shares.`;
+    const message = `${count(n, 'finished result')} reached the network after ${n === 1 ? 'its' : 'their'} time ran out, so ${n === 1 ? 'it is' : 'they are'} not paid. ${KEEP_AWAKE}`;
     this.o.events.emit({ type: 'problem', message });
   }
 
