@@ -23,3 +23,30 @@ export class SerialQueue {
 }
 
 const ignore = (): void => undefined;
+
+/**
+ * For a refresh asked for far more often than it can finish (a page re-reading its figures on every receipt): `task`
+ * runs at once when idle, and all the calls made while it runs are answered by one more run after it. So one run at
+ * most is in flight, every call is followed by a run that started after it, and the answers arrive in order. (A page
+ * once sent requests faster than they came back, until the browser refused to open more and the figures blinked
+ * out.) The promise returned settles when the runs answering the call have ended. `task` should not reject
+ * (the page's requests return coded failures instead); if it does, the promise rejects and the next call starts anew.
+ */
+export function coalesced(task: () => Promise<void>): () => Promise<void> {
+  let loop: Promise<void> | null = null;
+  let again = false;
+  return () => {
+    again = true;
+    loop ??= (async () => {
+      try {
+        while (again) {
+          again = false;
+          await task();
+        }
+      } finally {
+        loop = null;
+      }
+    })();
+    return loop;
+  };
+}

@@ -7,7 +7,8 @@
 // is measured, and the file beside this one keeps a core.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
+import { HTTP_RPC_PATH } from '../../main/common/wire.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { DEVNET_BUILT, freshAgent, freshDevnet, shareNow, type Devnet, type TestAgent } from '../integration/support/agents.js';
 
@@ -15,6 +16,8 @@ let browser: Browser;
 let devnet: Devnet;
 let agent: TestAgent;
 let page: Page;
+// The page's readings of the earnings: how many, and the most under way at once.
+const readings = { sent: 0, underWay: 0, most: 0 };
 
 before(async () => {
   [browser, devnet, agent] = await Promise.all([
@@ -25,6 +28,17 @@ before(async () => {
   await agent.ok('walletCreate', { passphrase: 'estimate card passphrase' });
   await agent.ok('updateSettings', { ...shareNow(devnet.url), cpuSharePercent: 25 });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const reading = (request: Request) => request.url().endsWith(HTTP_RPC_PATH) && request.postData()?.includes('"cmd":"getEarnings"');
+  page.on('request', (r) => {
+    if (!reading(r)) return;
+    readings.sent++;
+    readings.most = Math.max(readings.most, ++readings.underWay);
+  });
+  for (const ended of ['requestfinished', 'requestfailed'] as const) {
+    page.on(ended, (r) => {
+      if (reading(r)) readings.underWay--;
+    });
+  }
   await page.goto(agent.url);
 });
 after(async () => {
@@ -81,6 +95,11 @@ test('once measured: one sentence in SYNOR an hour and a month, how sure it is, 
   await how(true);
   await page.getByText(/^Measured on this computer's own checked work over the last \d+ minutes? of sharing at a \d+ ?% share/).waitFor();
   await screenshot(page, 'estimate-figure');
+  // The page read the figures again as receipts came, one reading at a time. It once read them on every push of the
+  // live state (5,367 readings in this test, 195 under way at once) until the browser refused to open more and the
+  // card blinked out.
+  assert.ok(readings.sent > 3, `${readings.sent} readings`);
+  assert.equal(readings.most, 1, 'one reading under way at a time');
 });
 
 test('the dashboard compares like with like: SYNOR per hour earned beside SYNOR per hour estimated', { timeout: 60_000 }, async () => {
