@@ -34,11 +34,11 @@ before(async () => {
     readings.sent++;
     readings.most = Math.max(readings.most, ++readings.underWay);
   });
-  for (const ended of ['requestfinished', 'requestfailed'] as const) {
-    page.on(ended, (r) => {
-      if (reading(r)) readings.underWay--;
-    });
-  }
+  const ended = (r: Request) => {
+    if (reading(r)) readings.underWay--;
+  };
+  page.on('requestfinished', ended);
+  page.on('requestfailed', ended);
   await page.goto(agent.url);
 });
 after(async () => {
