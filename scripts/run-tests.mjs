@@ -17,10 +17,13 @@ import { join } from 'node:path';
 const FILE_TIMEOUT_MS = 600_000;
 const besideHog = process.argv.includes('--beside-hog');
 const filter = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
-const files = readdirSync('test', { recursive: true })
+const found = readdirSync('test', { recursive: true })
   .map((file) => join('test', String(file)))
   .filter((file) => file.endsWith('.test.ts') && (!filter || file.includes(filter)))
   .sort();
+// The whole suite runs the unit files in one process (test/unit/together.ts says why), first: it is among the longest.
+const UNIT = join('test', 'unit');
+const files = filter ? found : [join(UNIT, 'together.ts'), ...found.filter((file) => !file.startsWith(UNIT))];
 // Given no files, node's runner would look for tests on its own (and find the fixtures).
 if (files.length === 0) {
   console.error(`No test file's path contains "${filter}".`);
