@@ -24,29 +24,43 @@ export class SerialQueue {
 
 const ignore = (): void => undefined;
 
+export interface Coalesced<T> {
+  (): Promise<T>;
+  /** Settles once no run is in progress or waiting. */
+  idle(): Promise<void>;
+}
+
 /**
- * For a refresh asked for far more often than it can finish (a page re-reading its figures on every receipt): `task`
- * runs at once when idle, and all the calls made while it runs are answered by one more run after it. So one run at
- * most is in flight, every call is followed by a run that started after it, and the answers arrive in order. (A page
- * once sent requests faster than they came back, until the browser refused to open more and the figures blinked
- * out.) The promise returned settles when the runs answering the call have ended. `task` should not reject
- * (the page's requests return coded failures instead); if it does, the promise rejects and the next call starts anew.
+ * Runs `work` one at a time. A call while a run is in progress gets the next run, which starts as that one ends;
+ * calls meanwhile share it. So every caller gets a run that began after its call and sees what came before it:
+ * joining the run in progress instead let a shutdown's final flush miss the result written just before it. At most one
+ * run is ever under way: the pages read their figures through it, as they once sent readings faster than they came
+ * back until the browser refused to open more.
  */
-export function coalesced(task: () => Promise<void>): () => Promise<void> {
-  let loop: Promise<void> | null = null;
-  let again = false;
-  return () => {
-    again = true;
-    loop ??= (async () => {
-      try {
-        while (again) {
-          again = false;
-          await task();
-        }
-      } finally {
-        loop = null;
-      }
-    })();
-    return loop;
+export function coalesced<T>(work: () => Promise<T>): Coalesced<T> {
+  let running: Promise<T> | null = null;
+  let next: { promise: Promise<T>; start(): void } | null = null;
+  const start = (): Promise<T> => {
+    running = work().finally(() => {
+      running = null;
+      const queued = next;
+      next = null;
+      queued?.start();
+    });
+    return running;
   };
+  const call = (): Promise<T> => {
+    if (!running) return start();
+    if (!next) {
+      let begin!: (run: Promise<T>) => void;
+      const promise = new Promise<T>((resolve) => (begin = resolve));
+      next = { promise, start: () => begin(start()) };
+    }
+    return next.promise;
+  };
+  return Object.assign(call, {
+    async idle(): Promise<void> {
+      while (running) await running.catch(() => undefined); // a failed run is its caller's to handle
+    },
+  });
 }

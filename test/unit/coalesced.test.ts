@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coalesced } from '../../main/core/coalesced.js';
+import { coalesced } from '../../main/common/serial.js';
 
 /** A job whose runs finish when the test says, each reporting the items it saw when it started. */
 function gatedWork(items: string[]) {

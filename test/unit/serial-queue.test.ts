@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SerialQueue, coalesced } from '../../main/common/serial.js';
+import { SerialQueue } from '../../main/common/serial.js';
 
 /** A promise the test settles when it chooses. */
 function gate<T = void>() {
@@ -60,42 +60,4 @@ test('idle() waits for every task given, also ones given while it waits, and nev
   first.open();
   await idle;
   assert.deepEqual(events, ['first', 'added by the first', 'idle']);
-});
-
-test('a coalesced refresh: calls made while it runs are answered by one more run, never two at once', { timeout: 60_000 }, async () => {
-  const gates = [gate(), gate()];
-  let runs = 0;
-  let inFlight = 0;
-  let most = 0;
-  const refresh = coalesced(async () => {
-    const gateOfRun = gates[runs++]!;
-    most = Math.max(most, ++inFlight);
-    await gateOfRun.promise;
-    inFlight--;
-  });
-  const first = refresh();
-  const during = [refresh(), refresh(), refresh()];
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(runs, 1, 'the calls made during the first run wait for it');
-  gates[0]!.open();
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(runs, 2, 'one more run answers all three');
-  let settled = false;
-  void Promise.all(during).then(() => (settled = true));
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(settled, false, 'the calls made during the first run are not answered by it');
-  gates[1]!.open();
-  await Promise.all([first, ...during]);
-  assert.deepEqual({ runs, most }, { runs: 2, most: 1 });
-});
-
-test('a coalesced refresh runs again for a call after it went idle, and after a run that rejected', { timeout: 60_000 }, async () => {
-  let runs = 0;
-  const refresh = coalesced(async () => {
-    if (runs++ === 0) throw new Error('lost');
-  });
-  await assert.rejects(refresh(), /lost/);
-  await refresh();
-  await refresh();
-  assert.equal(runs, 3);
 });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { errorDetail, errorText } from '../../common/result.js';
 import { DELEGATION_ROUTES, OwnerEpochsReplySchema, RevokeReplySchema } from '../../common/delegation.js';
 import { ROUTES, VoucherReplySchema } from '../../common/protocol.js';
-import { coalesced } from '../coalesced.js';
+import { coalesced } from '../../common/serial.js';
 import { Emitter } from '../events.js';
 import { ClientFile } from './client-file.js';
 import { networkStatus, statusPublisher } from './client-status.js';

@@ -3,7 +3,7 @@ import { errorText } from '../../common/result.js';
 import { shortAddress } from '../../common/wallet.js';
 import { ROUTES, SubmitBatchReplySchema, SubmitReplySchema, type SubmitBatchReply } from '../../common/protocol.js';
 import { withOwnBytes, type TaskResult } from '../../common/task.js';
-import { coalesced } from '../coalesced.js';
+import { coalesced } from '../../common/serial.js';
 import type { Emitter } from '../events.js';
 import type { DiskRefusal } from '../fs/disk-refusal.js';
 import type { Ledger } from '../ledger/ledger.js';
