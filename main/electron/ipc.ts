@@ -2,6 +2,7 @@ import type { IpcMain, WebContents, WebFrameMain } from 'electron';
 import { IPC_CALL, IPC_EVENT } from '../common/wire.js';
 import { fail } from '../common/result.js';
 import type { Agent } from '../core/agent.js';
+import { pacedEvents } from '../core/paced-events.js';
 
 /** Only the app's own top-level page may talk to the agent: not an iframe, not a page it was tricked into loading. */
 export const trustedFrame =
@@ -16,9 +17,11 @@ export function serveIpc(ipcMain: Pick<IpcMain, 'handle'>, agent: Agent, isTrust
   );
 }
 
-/** Pushes every agent event to the window while it exists. */
+/** Pushes the agent's events to the window while it exists, the state paced as for any page (core/paced-events.ts). */
 export const forwardEvents = (agent: Agent, target: () => Pick<WebContents, 'send' | 'isDestroyed'> | undefined) =>
-  agent.subscribe((event) => {
-    const contents = target();
-    if (contents && !contents.isDestroyed()) contents.send(IPC_EVENT, event);
-  });
+  agent.subscribe(
+    pacedEvents((event) => {
+      const contents = target();
+      if (contents && !contents.isDestroyed()) contents.send(IPC_EVENT, event);
+    }).send,
+  );

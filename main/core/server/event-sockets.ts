@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { WS_PATH, WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../common/wire.js';
 import type { Agent } from '../agent.js';
+import { pacedEvents } from '../paced-events.js';
 import type { Logger } from '../ports.js';
 import { DOOR_LIMITS, type ConnectionGuard } from './connection-guard.js';
 import { refusedAtDoor, sameToken, type DoorKeys } from './door.js';
@@ -84,8 +85,12 @@ export class EventSockets {
       guard.tally.note(`WebSocket clients closed for breaking the protocol (${error.code ?? error.message})`),
     );
     ws.send(JSON.stringify({ type: 'state', state: agent.state() }));
-    const unsubscribe = agent.subscribe((event) => ws.send(JSON.stringify(event)));
-    ws.on('close', unsubscribe);
+    const paced = pacedEvents((event) => ws.send(JSON.stringify(event)));
+    const unsubscribe = agent.subscribe(paced.send);
+    ws.on('close', () => {
+      unsubscribe();
+      paced.stop();
+    });
     // The socket only pushes; anything a client sends is a protocol error.
     ws.on('message', () => ws.close(1008, 'This socket only sends events'));
   }
