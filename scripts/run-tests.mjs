@@ -21,9 +21,9 @@ const found = readdirSync('test', { recursive: true })
   .map((file) => join('test', String(file)))
   .filter((file) => file.endsWith('.test.ts') && (!filter || file.includes(filter)))
   .sort();
-// The whole suite runs the unit files in one process (test/unit/together.ts says why), first: it is among the longest.
+// The whole suite runs the unit files in one process (test/all-unit-files.ts says why).
 const UNIT = join('test', 'unit');
-const files = filter ? found : [join(UNIT, 'together.ts'), ...found.filter((file) => !file.startsWith(UNIT))];
+const files = filter ? found : [join('test', 'all-unit-files.ts'), ...found.filter((file) => !file.startsWith(UNIT))];
 // Given no files, node's runner would look for tests on its own (and find the fixtures).
 if (files.length === 0) {
   console.error(`No test file's path contains "${filter}".`);

@@ -4,8 +4,9 @@
 import childProcess from 'node:child_process';
 import { syncBuiltinESMExports } from 'node:module';
 
-// Only in a test file's own process (the runner sets NODE_TEST_CONTEXT there), and only for a file under test/unit/.
-if (process.env.NODE_TEST_CONTEXT && /[\\/]test[\\/]unit[\\/]/.test(process.argv[1] ?? '')) {
+// Only in a test file's own process (the runner sets NODE_TEST_CONTEXT there), and only for a file under test/unit/
+// or the one that runs them all (test/all-unit-files.ts).
+if (process.env.NODE_TEST_CONTEXT && /[\\/]test[\\/](unit[\\/]|all-unit-files\.ts$)/.test(process.argv[1] ?? '')) {
   for (const name of ['spawn', 'spawnSync', 'fork', 'exec', 'execSync', 'execFile', 'execFileSync']) {
     childProcess[name] = () => {
       throw new Error(`a unit test may not start a process (child_process.${name}); move the test to test/integration/`);
