@@ -16,7 +16,7 @@ let browser: Browser;
 let devnet: Devnet;
 let agent: TestAgent;
 let page: Page;
-// The page's readings of the earnings: how many, and the most under way at once.
+// The Earnings page's readings of its figures: how many, and the most under way at once.
 const readings = { sent: 0, underWay: 0, most: 0 };
 
 before(async () => {
@@ -28,7 +28,11 @@ before(async () => {
   await agent.ok('walletCreate', { passphrase: 'estimate card passphrase' });
   await agent.ok('updateSettings', { ...shareNow(devnet.url), cpuSharePercent: 25 });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const reading = (request: Request) => request.url().endsWith(HTTP_RPC_PATH) && request.postData()?.includes('"cmd":"getEarnings"');
+  // The Earnings page's readings: the Dashboard's (which may still be under way as the page is left) ask no `toMs`.
+  const reading = (request: Request) => {
+    const body = request.postData() ?? '';
+    return request.url().endsWith(HTTP_RPC_PATH) && body.includes('"cmd":"getEarnings"') && body.includes('"toMs":');
+  };
   page.on('request', (r) => {
     if (!reading(r)) return;
     readings.sent++;

@@ -10,9 +10,8 @@ import {
   type Registration,
 } from '../../common/protocol.js';
 import { errorText } from '../../common/result.js';
-import { SerialQueue } from '../../common/serial.js';
+import { SerialQueue, coalesced } from '../../common/serial.js';
 import type { LinkMeter } from './link-meter.js';
-import { coalesced } from '../../common/serial.js';
 import type { Clock, Logger } from '../ports.js';
 import type { ClientFile, CoordinatorState } from './client-file.js';
 import { NetworkError, requestJson } from './http.js';
