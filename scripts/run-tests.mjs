@@ -2,7 +2,7 @@
 // a time than the machine has cores, up to 3: unit, integration and e2e files in one pool, so the e2e files' waits
 // (a devnet's epochs, a page settling) overlap other files' work instead of leaving a core idle; every file starts
 // its own agent, devnet and browser on free ports in its own folders, so none depends on another or on the order.
-// A unit test fails if it starts any process (test/helpers/no-processes.mjs, acting in test/unit/ files only). Every
+// A unit test fails if it starts any process (test/helpers/no-processes.mjs, acting in unit files only). Every
 // test has its own time limit (lint requires one); each file also has one, so a hung file fails the run instead of
 // hanging it, and what the file started is stopped with it (test/helpers/stop-children.mjs).
 // `node scripts/run-tests.mjs [--beside-hog] [filter]` runs only files whose path contains `filter`; `--beside-hog`
