@@ -82,8 +82,7 @@ if (wanted === 0) stderrLogger.info(`port ${server.port} was picked for this run
 if (!(await lock.setUrl(server.url)))
   stderrLogger.warn('the link could not be saved in the data folder: a second start will not be able to show it');
 stderrLogger.info(`settings in ${paths.configDir}, data in ${paths.dataDir}`);
-process.stdout.write(`Synor Contributor (headless) is running. Open this link in your browser:\n  ${server.url}\n`);
-
+// Before the link is printed: whoever reads it may stop the agent at once, and a stop must release the data folder.
 const stop = shutdown(started, () => server.close());
 // A close that fails still exits, with an error code: the next start recovers what was left (outbox, job hosts).
 const quit = (): void =>
@@ -93,3 +92,4 @@ const quit = (): void =>
   );
 process.on('SIGINT', quit);
 process.on('SIGTERM', quit);
+process.stdout.write(`Synor Contributor (headless) is running. Open this link in your browser:\n  ${server.url}\n`);
