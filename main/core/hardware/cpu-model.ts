@@ -8,15 +8,13 @@
 import { cpus } from 'node:os';
 
 export function cpuModelName(raw: string): string {
-  return (
-    raw
-      .replace(/@.*$/, '')
-      // ®, ™ and © as escapes: a character outside ASCII makes V8 keep the agent's whole bundle at two bytes a character.
-      .replace(/\((?:R|TM|C)\)|[\u00AE\u2122\u00A9]/gi, '')
-      .replace(/\bCPU\b/g, '')
-      .replace(/\s+/g, ' ')
-      .trim()
-  );
+  // ®, ™ and © as escapes: a character outside ASCII makes V8 keep the agent's whole bundle at two bytes a character.
+  return raw
+    .replace(/@.*$/, '')
+    .replace(/\((?:R|TM|C)\)|[\u00AE\u2122\u00A9]/gi, '')
+    .replace(/\bCPU\b/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**
