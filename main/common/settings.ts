@@ -56,7 +56,7 @@ export const SettingsSchema = z
     cpuEnabled: z.boolean().default(true),
     cpuSharePercent: percent,
     memorySharePercent: memoryPercent,
-    /** Disk the network's downloads (models, inputs sent by URL) may fill, partial downloads included. */
+    /** Disk the network's downloads (models) may fill, partial downloads included. */
     diskBudgetGiB: whole(1, 4096, ' GiB'),
     /** Whole days before today whose per-task receipts are kept to prove each task; earnings are kept for ever. */
     receiptDetailDays: whole(1, 365, ' days').default(7),

@@ -84,7 +84,7 @@ export function createContribution(o: ContributionOptions): Contribution {
     meter,
     cacheDir: join(o.dataDir, 'models'),
     cacheCapBytes: () => o.settings().diskBudgetGiB * 1024 ** 3,
-    // The memory the policy lets tasks use: inputs sent by URL wait in this process within it.
+    // The memory the policy lets tasks use: inputs sent by URL wait in the job hosts within it.
     memoryBudgetBytes: () => Math.max(0, ...(run.decision?.devices.map((device) => device.limits.memoryBudgetBytes) ?? [])),
     clock,
     logger,

@@ -2,7 +2,8 @@
 // result paid unverified. In front of it, a proxy hands out each lease as a 1024×1024 MatMul with a 4 MB input (the
 // devnet's own tasks are tiny), under the devnet's lease id and task id, so the result goes to the devnet as ever:
 // at /frames/ as a coordinator that offers leases as frames (the input as raw bytes), at /json/ as one from before
-// (no leaseFrames in its info: the input as base64 in JSON). Sends its two URLs when ready.
+// (no leaseFrames in its info: the input as base64 in JSON), at /ref/ as one that sends the input by URL (served here,
+// fetched by the job host). Sends its three URLs when ready.
 import { createHash } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,12 +21,16 @@ const input = Buffer.from(x.buffer, x.byteOffset, x.byteLength);
 const inputSha = createHash('sha256').update(input).digest('hex');
 const inputBase64 = input.toString('base64');
 
-/** The devnet's granted task, made the 4 MB MatMul: as raw bytes for a frame, as base64 for JSON. */
-function bigTask(reply: Extract<LeaseReply, { kind: 'task' }>, base: string, frames: boolean): unknown {
+type Mode = 'frames' | 'json' | 'ref';
+
+/** The devnet's granted task, made the 4 MB MatMul: as raw bytes for a frame, as base64 for JSON, or by URL. */
+function bigTask(reply: Extract<LeaseReply, { kind: 'task' }>, base: string, mode: Mode): unknown {
   const shape = [1024, 1024];
-  const X = frames
-    ? { kind: 'bytes', dtype: 'float32', shape, sha256: inputSha, data: input }
-    : { kind: 'inline', dtype: 'float32', shape, data: inputBase64 };
+  const X = {
+    frames: { kind: 'bytes', dtype: 'float32', shape, sha256: inputSha, data: input },
+    json: { kind: 'inline', dtype: 'float32', shape, data: inputBase64 },
+    ref: { kind: 'url', dtype: 'float32', shape, url: `${base}input`, sha256: inputSha, size: input.length },
+  }[mode];
   const task = { ...reply.task, model: { url: `${base}model`, sha256: modelSha, size: model.length }, inputs: { X }, outputs: ['Y'] };
   return { ...reply, task };
 }
@@ -44,10 +49,12 @@ function forward(req: IncomingMessage, path: string): Promise<{ status: number; 
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, base: string): Promise<void> {
-  const [, mode = '', ...rest] = (req.url ?? '/').split('/');
+  const [, first = '', ...rest] = (req.url ?? '/').split('/');
+  const mode: Mode = first === 'json' ? 'json' : first === 'ref' ? 'ref' : 'frames';
   const path = `/${rest.join('/')}`;
-  const frames = mode === 'frames';
+  const frames = mode !== 'json';
   if (path === '/model') return void res.writeHead(200, { 'content-length': model.length }).end(model);
+  if (path === '/input') return void res.writeHead(200, { 'content-length': input.length }).end(input);
   const reply = await forward(req, path);
   let body: Buffer | Uint8Array[] = reply.body;
   let type = reply.type;
@@ -58,7 +65,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, base: string): 
   } else if (path === '/v1/lease' && reply.status === 200) {
     const leased = LeaseReplySchema.parse(type === FRAME_CONTENT_TYPE ? decodeFrame(reply.body) : JSON.parse(reply.body.toString('utf8')));
     if (leased.kind === 'task') {
-      const message = bigTask(leased, `${base}${mode}/`, frames);
+      const message = bigTask(leased, `${base}${mode}/`, mode);
       body = frames ? new Frame(message).parts : Buffer.from(JSON.stringify(message));
       type = frames ? FRAME_CONTENT_TYPE : 'application/json';
     }
@@ -82,4 +89,4 @@ process.on('disconnect', () => {
   server.close();
   void coordinator.close().then(() => process.exit(0));
 });
-process.send?.({ frames: `${base}frames/`, json: `${base}json/` });
+process.send?.({ frames: `${base}frames/`, json: `${base}json/`, ref: `${base}ref/` });

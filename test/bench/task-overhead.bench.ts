@@ -3,7 +3,8 @@
 // model. The agent's CPU is this process's (all its threads: process.cpuUsage): the scheduler, the runtime and the
 // network client run here as in the agent; the job host and the devnet coordinator (a process of its own, every result
 // paid unverified, task-overhead-coordinator.ts) do not. Before: the lease reply as JSON, its input as base64 (a
-// coordinator from before leases as frames); after: as a frame, its input as raw bytes. Then the same beside a CPU hog.
+// coordinator from before leases as frames); after: as a frame, its input as raw bytes; and by reference: its input by
+// URL, fetched by the job host, never in the agent. Then the same beside a CPU hog.
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -36,11 +37,13 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) [gc.count, gc.ms] = [gc.count + 1, gc.ms + entry.duration];
 }).observe({ entryTypes: ['gc'] });
 
-/** The bench's coordinator in its own process: its URLs as a coordinator with leases as frames and as one from before. */
-async function coordinator(): Promise<{ frames: string; json: string; stop(): void }> {
+/** The bench's coordinator in its own process: its URLs with leases as frames, as one from before, with inputs by URL. */
+async function coordinator(): Promise<{ frames: string; json: string; ref: string; stop(): void }> {
   const entry = fileURLToPath(new URL('./task-overhead-coordinator.ts', import.meta.url));
   const child = fork(entry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const urls = z.object({ frames: z.string(), json: z.string() }).parse(await new Promise((resolve) => child.once('message', resolve)));
+  const urls = z
+    .object({ frames: z.string(), json: z.string(), ref: z.string() })
+    .parse(await new Promise((resolve) => child.once('message', resolve)));
   return { ...urls, stop: () => child.disconnect() };
 }
 
@@ -113,6 +116,7 @@ async function besideHog<T>(run: () => Promise<T>): Promise<T> {
 
 const before = await wholePath(net.json);
 const after = await wholePath(net.frames);
+const byRef = await wholePath(net.ref);
 const bytesInput: Task['inputs'] = { X: { kind: 'bytes', dtype: 'float32', shape: [1024, 1024], sha256: xSha, data: xBytes } };
 const runtimeBefore = await runtimeOnly(proto.inputs);
 const runtimeAfter = await runtimeOnly(bytesInput);
@@ -121,6 +125,7 @@ for (let i = 0; i < TASKS; i++) createHash('sha256').update(xBytes).digest();
 const hash = process.cpuUsage(hashStart);
 const hogLoad = load();
 const hogged = await besideHog(() => wholePath(net.frames));
+const hoggedRef = await besideHog(() => wholePath(net.ref));
 net.stop();
 
 console.log(`agent CPU per task with a 4 MB output (1024x1024 MatMul, 4 MB input, 1 thread, ${TASKS} tasks):`);
@@ -128,13 +133,19 @@ console.log(`  whole path (lease → run → outbox → submit → receipts), be
 console.log(
   `  whole path, after: lease reply as a frame, input as raw bytes: ${split(after)} (goal <= 2 ms: ${verdict(total(after) <= 2)})`,
 );
+console.log(
+  `  whole path, input by URL, fetched by the job host (never in the agent): ${split(byRef)} ` +
+    `(goal <= 2 ms: ${verdict(total(byRef) <= 2)})`,
+);
 console.log(`    scheduler and runtime alone (no network), input as base64: ${split(runtimeBefore)}; as bytes: ${split(runtimeAfter)}`);
 console.log(`      of which the input's sha256, checked as the protocol asks: ${fmt((hash.user + hash.system) / 1000 / TASKS)} ms`);
 console.log(
   `    so the network client's share (lease reply, outbox write + fsync, read back, submit, remove, receipts): ` +
     `before ${fmt(total(before) - total(runtimeBefore))} ms, after ${fmt(total(after) - total(runtimeAfter))} ms`,
 );
-console.log(`  whole path, after, beside a CPU hog on one core (${hogLoad} before it): ${split(hogged)} (no goal)`);
+console.log(
+  `  beside a CPU hog on one core (${hogLoad} before it), no goal: input as raw bytes ${split(hogged)}; by URL ${split(hoggedRef)}`,
+);
 
 // 3. Warm per-task overhead: a tiny model, one task at a time.
 const tiny = matMulModel({ rows: 1, inner: 8, cols: 5 });

@@ -6,8 +6,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { isPublicAddress } from '../../main/core/network/public-address.js';
-import { REFUSED_SOURCE } from '../../main/core/runtime/model-cache.js';
+import { isPublicAddress, REFUSED_SOURCE } from '../../main/core/network/public-address.js';
+import { fetchInput } from '../../main/core/runtime/input-fetch.js';
 import { matmulTask, sha256, testRuntime } from '../helpers/runtime-fixtures.js';
 import { HostileServer } from './hostile.js';
 import { clean, downloadsIn, MiB, refusedMessage, withCache, type SoakCase } from './case.js';
@@ -253,8 +253,10 @@ export const DOWNLOAD_CASES: SoakCase[] = [
           ReturnType<typeof runtime.prepare>,
           ReturnType<typeof runtime.prepare>,
         ];
+        let thirdDone = false;
+        void p3.then(() => (thirdDone = true));
         const [a, b] = await Promise.all([p1, p2]);
-        const thirdWaited = hostile.count('/blobs/in3') === 0;
+        const thirdWaited = !thirdDone;
         if (a.ok) a.value.release();
         const c = await p3;
         if (b.ok) b.value.release();
@@ -262,7 +264,7 @@ export const DOWNLOAD_CASES: SoakCase[] = [
         return {
           ...clean,
           ok: a.ok && b.ok && c.ok && thirdWaited,
-          outcome: `two held at once (24 MiB), the third ${thirdWaited ? 'waited, unfetched,' : 'did NOT wait'} until one was released, then ran`,
+          outcome: `two held at once (24 MiB), the third ${thirdWaited ? 'waited' : 'did NOT wait'} until one was released, then was prepared`,
         };
       } finally {
         await hostile.close();
@@ -326,12 +328,13 @@ export const DOWNLOAD_CASES: SoakCase[] = [
           const model = { url, sha256: 'a'.repeat(64), size: 8 };
           const got = await runtime.prepare(matmulTask(model, new Float32Array(4), [1, 4]), new AbortController().signal);
           messages.push(got.ok ? 'prepared' : got.error.message);
-          const input = { kind: 'url' as const, dtype: 'float32' as const, shape: [1, 4], url, sha256: 'b'.repeat(64), size: 16 };
-          const byInput = await runtime.prepare(
-            { ...matmulTask(model, new Float32Array(4), [1, 4]), inputs: { X: input } },
-            new AbortController().signal,
+          // An input sent by URL is fetched by the job host, as public-only as the runtime hands it on.
+          const input = { dtype: 'float32' as const, shape: [1, 4], url, sha256: 'b'.repeat(64), size: 16, publicOnly: true };
+          const byInput = await fetchInput('X', input, (n) => new Uint8Array(n)).then(
+            () => 'fetched',
+            (e: unknown) => String(e instanceof Error ? e.message : e).replace('input "X": ', ''),
           );
-          messages.push(byInput.ok ? 'prepared' : byInput.error.message.replace('input "X": ', ''));
+          messages.push(byInput);
         }
         const connections = first.connections() + second.connections();
         // The private ranges are checked as addresses only: no traffic goes to them from this machine.

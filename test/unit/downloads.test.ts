@@ -6,8 +6,8 @@ import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import { isLoopbackHost, isPublicAddress } from '../../main/core/network/public-address.js';
-import { ModelCache, NOT_WANTED, REFUSED_SOURCE } from '../../main/core/runtime/model-cache.js';
+import { isLoopbackHost, isPublicAddress, REFUSED_SOURCE } from '../../main/core/network/public-address.js';
+import { ModelCache, NOT_WANTED } from '../../main/core/runtime/model-cache.js';
 import { seededFloats } from '../../main/core/onnx/onnx-model.js';
 import { fakePorts, tempDir } from '../helpers/fakes.js';
 import { decided, matmulTask, running, sha256, testRuntime, testScheduler } from '../helpers/runtime-fixtures.js';
@@ -152,33 +152,6 @@ describe('downloads for a remote coordinator', { timeout: 60_000 }, () => {
       }
     },
   );
-
-  test(
-    'an input by URL on this machine is refused before connecting, and the task says nothing about it',
-    { timeout: 120_000 },
-    async () => {
-      const input = new Uint8Array(seededFloats(4).buffer);
-      const server = await new HoldServer(input, input.length).start();
-      try {
-        const runtime = await testRuntime({ coordinatorUrl: () => 'https://coordinator.example/' });
-        const model = { url: 'https://models.example/m.onnx', sha256: 'a'.repeat(64), size: 8 };
-        const task = matmulTask(model, seededFloats(4), [1, 4]);
-        const url = {
-          kind: 'url' as const,
-          dtype: 'float32' as const,
-          shape: [1, 4],
-          url: `${server.base}/x.bin`,
-          sha256: sha256(input),
-          size: 16,
-        };
-        const got = await runtime.prepare({ ...task, inputs: { X: url } }, new AbortController().signal);
-        assert.deepEqual(got, { ok: false, error: { code: 'model-unavailable', message: `input "X": ${REFUSED_SOURCE}` } });
-        assert.equal(server.connections, 0);
-      } finally {
-        await server.close();
-      }
-    },
-  );
 });
 
 describe('redirects', { timeout: 60_000 }, () => {
@@ -242,33 +215,29 @@ describe('a download stops when unwanted', { timeout: 60_000 }, () => {
     },
   );
 
-  test(
-    'a task waiting for memory for its inputs stops waiting when it goes away, and downloads nothing',
-    { timeout: 120_000 },
-    async () => {
-      const input = new Uint8Array(seededFloats(4).buffer);
-      const server = await new HoldServer(input, input.length).start();
-      const modelServer = await new HoldServer(bytes, bytes.length).start();
-      try {
-        const runtime = await testRuntime({ memoryBudgetBytes: () => 16, coordinatorUrl: () => 'http://127.0.0.1/' });
-        const task = (id: string, sha: string): Parameters<typeof runtime.prepare>[0] => ({
-          ...matmulTask(ref(modelServer), seededFloats(4), [1, 4], { id }),
-          inputs: { X: { kind: 'url', dtype: 'float32', shape: [1, 4], url: `${server.base}/${id}`, sha256: sha, size: 16 } },
-        });
-        const held = await runtime.prepare(task('held', sha256(input)), new AbortController().signal);
-        assert.ok(held.ok, !held.ok ? held.error.message : '');
-        const waiting = new AbortController();
-        const second = runtime.prepare(task('waiting', 'e'.repeat(64)), waiting.signal);
-        waiting.abort();
-        assert.deepEqual(await second, { ok: false, error: { code: 'model-unavailable', message: NOT_WANTED } });
-        assert.equal(server.connections, 1, "only the held task's input was fetched");
-        held.value.release();
-      } finally {
-        await server.close();
-        await modelServer.close();
-      }
-    },
-  );
+  test('a task waiting for memory for its inputs stops waiting when it goes away', { timeout: 120_000 }, async () => {
+    const input = new Uint8Array(seededFloats(4).buffer);
+    const server = await new HoldServer(input, input.length).start();
+    const modelServer = await new HoldServer(bytes, bytes.length).start();
+    try {
+      const runtime = await testRuntime({ memoryBudgetBytes: () => 16, coordinatorUrl: () => 'http://127.0.0.1/' });
+      const task = (id: string, sha: string): Parameters<typeof runtime.prepare>[0] => ({
+        ...matmulTask(ref(modelServer), seededFloats(4), [1, 4], { id }),
+        inputs: { X: { kind: 'url', dtype: 'float32', shape: [1, 4], url: `${server.base}/${id}`, sha256: sha, size: 16 } },
+      });
+      const held = await runtime.prepare(task('held', sha256(input)), new AbortController().signal);
+      assert.ok(held.ok, !held.ok ? held.error.message : '');
+      const waiting = new AbortController();
+      const second = runtime.prepare(task('waiting', 'e'.repeat(64)), waiting.signal);
+      waiting.abort();
+      assert.deepEqual(await second, { ok: false, error: { code: 'model-unavailable', message: NOT_WANTED } });
+      assert.equal(server.connections, 0, 'preparing fetches no input: the job host does (input-fetch.test.ts)');
+      held.value.release();
+    } finally {
+      await server.close();
+      await modelServer.close();
+    }
+  });
 
   test("a queued task's download stops when the network cancels it and when the scheduler closes", { timeout: 120_000 }, async () => {
     const server = await new HoldServer(bytes, 1024).start();

@@ -37,3 +37,36 @@ export function openDownload(url: URL, o: DownloadOptions): Promise<IncomingMess
     req.end();
   });
 }
+
+/** When a download is given up: after `stallMs` with no data, or once it runs past `baseMs` plus its size at `minBytesPerSec`. */
+export interface DownloadLimits {
+  stallMs: number;
+  /** However it trickles, it ends: a stall timer alone lets a server sending 1 byte/s keep a task waiting forever. */
+  deadline: { baseMs: number; minBytesPerSec: number };
+}
+export const DOWNLOAD_LIMITS: DownloadLimits = { stallMs: 30_000, deadline: { baseMs: 60_000, minBytesPerSec: 128 * 1024 } };
+
+/**
+ * The limits' timers for one try at `bytes` more bytes: `signal` ends it (or `wanted` does), `alive()` is called per
+ * chunk received, `end()` once it is over.
+ */
+export function downloadTimers(
+  bytes: number,
+  { stallMs, deadline }: DownloadLimits,
+  wanted?: AbortSignal,
+): { signal: AbortSignal; alive(): void; end(): void } {
+  const timers = new AbortController();
+  const totalMs = deadline.baseMs + Math.ceil((bytes / deadline.minBytesPerSec) * 1000);
+  const overall = setTimeout(() => timers.abort(new Error(`not done within ${seconds(totalMs)}`)), totalMs);
+  const stall = setTimeout(() => timers.abort(new Error(`no data for ${seconds(stallMs)}`)), stallMs);
+  return {
+    signal: wanted ? AbortSignal.any([timers.signal, wanted]) : timers.signal,
+    alive: () => stall.refresh(),
+    end: () => {
+      clearTimeout(stall);
+      clearTimeout(overall);
+    },
+  };
+}
+
+const seconds = (ms: number): string => `${ms / 1000} s`;

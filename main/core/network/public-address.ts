@@ -51,6 +51,12 @@ export function isLoopbackHost(hostname: string): boolean {
   return bare === 'localhost' || (family !== 0 && LOOPBACK.check(bare, family === 4 ? 'ipv4' : 'ipv6'));
 }
 
+/**
+ * What a coordinator hears when its download pointed at this computer or its network: the same words whatever the
+ * address was, and nothing the address answered (nothing was asked of it), so a coordinator cannot map the user's LAN.
+ */
+export const REFUSED_SOURCE = 'the download address is not on the public internet: refused without connecting';
+
 /** Why a download was not even started: its host is, or resolves only to, addresses that are not public. */
 export class NotPublicError extends CodedError<'NOT_PUBLIC'> {
   override name = 'NotPublicError';

@@ -2,7 +2,11 @@ import { Socket, type ConnectOpts, type SocketConstructorOpts } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { HostRequestSchema, tensorBuffers, type HostMessage } from './host-protocol.js';
 import { BufferPool, encodeFrame, FrameReader, SPILL_MIN_BYTES } from './frames.js';
-import type { FromWorker, ToWorker } from './host-threads.js';
+import { HostError, type FromWorker, type ToWorker } from './host-threads.js';
+import { fetchFeeds } from './input-fetch.js';
+import { SerialQueue } from '../../common/serial.js';
+import { failureOf } from '../../common/coded-error.js';
+import { errorText } from '../../common/result.js';
 import { dieWithAgent, exitWithAgent } from './parent-death.js';
 
 /** The main thread: frames from and to the agent on fd 4, jobs to the worker thread (`entry`: the file both run). */
@@ -34,6 +38,7 @@ export function startMain(entry: URL): void {
   };
   // Jobs handed to the worker, in the order it runs them: one starts as the one before it ends.
   const queued: string[] = [];
+  const order = new SerialQueue();
   // A dead worker leaves sessions in an unknown state: exit and let the agent restart us.
   worker.on('error', (e) => {
     process.stderr.write(`job host worker failed: ${e.stack ?? String(e)}\n`);
@@ -57,9 +62,18 @@ export function startMain(entry: URL): void {
     }
     if (parsed.data.type === 'shutdown') process.exit(0);
     const req = parsed.data;
-    queued.push(req.jobId);
-    if (queued.length === 1) send({ type: 'started', jobId: req.jobId });
-    // Feeds may share one buffer (small tensors from one pool): each buffer is transferred once.
-    worker.postMessage({ req } satisfies ToWorker, tensorBuffers(req.feeds));
+    // In arrival order: a job's inputs sent by URL are fetched while the worker runs the jobs before it.
+    void order.run(async () => {
+      try {
+        const ready = { ...req, feeds: await fetchFeeds(req.feeds, (n) => inputs.take(n)) };
+        queued.push(ready.jobId);
+        if (queued.length === 1) send({ type: 'started', jobId: ready.jobId });
+        // Feeds may share one buffer (small tensors from one pool): each buffer is transferred once.
+        worker.postMessage({ req: ready } satisfies ToWorker, tensorBuffers(ready.feeds));
+      } catch (e) {
+        const { code, message } = failureOf(e, [HostError], (other) => ({ code: 'run-failed', message: errorText(other) }));
+        send({ type: 'failed', jobId: req.jobId, code, message });
+      }
+    });
   }
 }

@@ -12,6 +12,25 @@ const Shape = z.array(z.number().int().nonnegative());
 export const HostTensorSchema = z.object({ dtype: DTypeSchema, shape: Shape, data: Bytes });
 export type HostTensor = z.infer<typeof HostTensorSchema>;
 
+/**
+ * An input the host fetches itself (input-fetch.ts), so its bytes never pass through the agent: the task's URL, hash
+ * and size (the agent checked the size against the shape), and whether only public addresses may be reached.
+ */
+export const HostInputRefSchema = z.object({
+  dtype: DTypeSchema,
+  shape: Shape,
+  url: z.url(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().positive(),
+  publicOnly: z.boolean(),
+});
+export type HostInputRef = z.infer<typeof HostInputRefSchema>;
+
+/** A job's input: its bytes, or where the host fetches them. */
+export const HostFeedSchema = z.union([HostTensorSchema, HostInputRefSchema]);
+export type HostFeed = z.infer<typeof HostFeedSchema>;
+export const isInputRef = (feed: HostFeed): feed is HostInputRef => 'url' in feed;
+
 /** The buffers under some tensors, each once (tensors may share one): what gets transferred or recycled. */
 export const tensorBuffers = (tensors: Record<string, HostTensor>): ArrayBuffer[] => [
   // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- a job's tensors are never on a SharedArrayBuffer
@@ -39,11 +58,13 @@ export const RunRequestSchema = z.object({
   /** Inside the model cache; the host re-hashes the bytes it loads. */
   modelPath: z.string(),
   sha256: z.string(),
-  feeds: z.record(z.string(), HostTensorSchema),
+  feeds: z.record(z.string(), HostFeedSchema),
   outputs: z.array(z.string()).min(1),
   session: SessionConfigSchema,
 });
 export type RunRequest = z.infer<typeof RunRequestSchema>;
+/** A job as the worker runs it: every input's bytes in hand. */
+export type ReadyRequest = Omit<RunRequest, 'feeds'> & { feeds: Record<string, HostTensor> };
 
 export const HostRequestSchema = z.discriminatedUnion('type', [RunRequestSchema, z.object({ type: z.literal('shutdown') })]);
 export type HostRequest = z.infer<typeof HostRequestSchema>;
@@ -51,8 +72,10 @@ export type HostRequest = z.infer<typeof HostRequestSchema>;
 /**
  * Failures the host can name; the agent adds host-crashed, timeout and memory-budget itself. provider-unavailable:
  * none of the lane's providers works here, while the CPU would run the model (the device's fault, not the task's).
+ * input-unavailable: an input it fetched did not arrive whole, or not with the task's hash.
  */
 export const HostErrorCodeSchema = z.enum([
+  'input-unavailable',
   'model-corrupt',
   'model-invalid',
   'bad-input',

@@ -1,6 +1,6 @@
 /** What the job host's two threads share: the messages between them and the coded error a job fails with. */
 import { CodedError } from '../../common/coded-error.js';
-import type { HostErrorCode, HostMessage, RunRequest } from './host-protocol.js';
+import type { HostErrorCode, HostMessage, ReadyRequest } from './host-protocol.js';
 
 export class HostError extends CodedError<HostErrorCode> {
   override name = 'HostError';
@@ -11,7 +11,7 @@ export class HostError extends CodedError<HostErrorCode> {
  * a job goes in, and its end comes back with its input buffers, for the next requests' bytes.
  */
 export interface ToWorker {
-  req: RunRequest;
+  req: ReadyRequest;
 }
 export interface FromWorker {
   message: HostMessage;

@@ -9,7 +9,7 @@ import { DTYPE_BYTES, DTypeSchema } from '../../common/task.js';
 import { SerialQueue } from '../../common/serial.js';
 import { failureOf } from '../../common/coded-error.js';
 import { errorText } from '../../common/result.js';
-import { tensorBuffers, type HostMessage, type HostTensor, type RunRequest } from './host-protocol.js';
+import { tensorBuffers, type HostMessage, type HostTensor, type ReadyRequest } from './host-protocol.js';
 import { WarmSessions, type Ort, type Warm } from './host-sessions.js';
 import { HostError, type FromWorker, type ToWorker } from './host-threads.js';
 import { countOperations } from '../onnx/model-graph.js';
@@ -29,7 +29,7 @@ class JobRunner {
     this.sessions = new WarmSessions(ort, (message) => post(message));
   }
 
-  private feedsFor(warm: Warm, req: RunRequest): Record<string, OrtTensor> {
+  private feedsFor(warm: Warm, req: ReadyRequest): Record<string, OrtTensor> {
     const wanted = new Map(warm.session.inputMetadata.map((m) => [m.name, m]));
     for (const name of Object.keys(req.feeds))
       if (!wanted.has(name))
@@ -53,7 +53,7 @@ class JobRunner {
    * No preallocated outputs: onnxruntime-node (1.30) copies every output into a new ArrayBuffer even when handed one
    * to write into, so a pooled buffer would only be one more 4 MB written per run; the copy it makes is what goes out.
    */
-  private async compute(warm: Warm, req: RunRequest, feeds: Record<string, OrtTensor>): Promise<Record<string, HostTensor>> {
+  private async compute(warm: Warm, req: ReadyRequest, feeds: Record<string, OrtTensor>): Promise<Record<string, HostTensor>> {
     let results: Awaited<ReturnType<typeof warm.session.run>>;
     try {
       results = await warm.session.run(feeds, req.outputs);
@@ -64,7 +64,7 @@ class JobRunner {
     return Object.fromEntries(req.outputs.map((name) => [name, hostTensor(name, results[name] as OrtTensor)]));
   }
 
-  async run(req: RunRequest): Promise<void> {
+  async run(req: ReadyRequest): Promise<void> {
     const started = performance.now();
     const cpu = process.cpuUsage();
     this.peak.reset();

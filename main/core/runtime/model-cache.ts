@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fail, ok, type Result } from '../../common/result.js';
 import type { ModelRef } from '../../common/task.js';
 import { connectionWords } from '../../common/connection-words.js';
-import { openDownload } from '../network/download.js';
+import { DOWNLOAD_LIMITS, downloadTimers, openDownload, type DownloadLimits } from '../network/download.js';
 import type { LinkMeter } from '../network/link-meter.js';
-import { NotPublicError } from '../network/public-address.js';
+import { NotPublicError, REFUSED_SOURCE } from '../network/public-address.js';
 import type { Clock, Logger } from '../ports.js';
 import { REFUSED_MS, RefusedSources, SHA } from './refused-sources.js';
 
@@ -23,12 +23,9 @@ export interface ModelCacheOptions {
    */
   publicOnly?: () => boolean;
   /** A download that receives nothing for this long is dropped (and resumes on the next try). */
-  stallMs?: number;
-  /**
-   * Every download ends by `baseMs` plus its size at `minBytesPerSec`, however it trickles: a stall timer alone lets a
-   * server sending 1 byte/s keep a task preparing forever.
-   */
-  deadline?: { baseMs: number; minBytesPerSec: number };
+  stallMs?: DownloadLimits['stallMs'];
+  /** Every download ends by `baseMs` plus its size at `minBytesPerSec` (download.ts). */
+  deadline?: DownloadLimits['deadline'];
   /** Told of each whole download: the network client registers the link figures it measures. */
   meter?: Pick<LinkMeter, 'record'>;
 }
@@ -40,11 +37,6 @@ const FRESH_MS = 10_000;
 export type Fetched = Result<string, 'unavailable' | 'refused'>;
 const unavailable = (message: string): Fetched => fail('unavailable', message);
 
-/**
- * What a coordinator hears when its download pointed at this computer or its network: the same words whatever the
- * address was, and nothing the address answered (nothing was asked of it), so a coordinator cannot map the user's LAN.
- */
-export const REFUSED_SOURCE = 'the download address is not on the public internet: refused without connecting';
 /** Why a caller's download ended early: its task, lease or coordinator went away. */
 export const NOT_WANTED = 'the download stopped: the task no longer needs it';
 
@@ -56,7 +48,7 @@ interface Inflight {
 }
 
 /**
- * Content-addressed blob store for models (and tensors sent by URL). A file's name is its sha256, never anything
+ * Content-addressed blob store for models. A file's name is its sha256, never anything
  * from a task, so no task can reach outside `dir`. Downloads resume with HTTP Range from `partial/`; a blob is
  * renamed into `blobs/` only once its size and hash match. Last use is the file's mtime, which orders eviction.
  */
@@ -186,21 +178,18 @@ export class ModelCache {
       await rm(part, { force: true });
       have = 0;
     }
-    const timers = new AbortController();
-    const stallMs = this.o.stallMs ?? 30_000;
-    const { baseMs, minBytesPerSec } = this.o.deadline ?? { baseMs: 60_000, minBytesPerSec: 128 * 1024 };
-    const totalMs = baseMs + Math.ceil(((ref.size - have) / minBytesPerSec) * 1000);
-    const overall = setTimeout(() => timers.abort(new Error(`not done within ${seconds(totalMs)}`)), totalMs);
-    const stall = setTimeout(() => timers.abort(new Error(`no data for ${seconds(stallMs)}`)), stallMs);
+    const limits = {
+      stallMs: this.o.stallMs ?? DOWNLOAD_LIMITS.stallMs,
+      deadline: this.o.deadline ?? DOWNLOAD_LIMITS.deadline,
+    };
+    const timers = downloadTimers(ref.size - have, limits, wanted);
     try {
-      const signal = AbortSignal.any([timers.signal, wanted]);
-      const got = await this.receive(ref, url, { part, final, have, signal, alive: () => stall.refresh() });
+      const got = await this.receive(ref, url, { part, final, have, signal: timers.signal, alive: timers.alive });
       // Evidence of a bad or hostile source: every task naming this hash would download it in full again.
       if (!got.ok && got.error.code === 'refused') await this.refused.add(ref.sha256, got.error.message);
       return got;
     } finally {
-      clearTimeout(stall);
-      clearTimeout(overall);
+      timers.end();
     }
   }
 
@@ -304,4 +293,3 @@ export class ModelCache {
 }
 
 const mib = (n: number): string => `${(n / 1024 ** 2).toFixed(1)} MiB`;
-const seconds = (ms: number): string => `${ms / 1000} s`;

@@ -1,22 +1,21 @@
 import { createHash } from 'node:crypto';
 import { byText } from '../../common/text.js';
 import { fail, ok, type Result } from '../../common/result.js';
-import { open } from 'node:fs/promises';
 import { DTYPE_BYTES, type ReleaseReason, type Task, type Tensor } from '../../common/task.js';
 import type { Clock, Logger } from '../ports.js';
 import { BufferPool, sweepSpillFolders } from './frames.js';
-import { tensorBuffers, type HostTensor } from './host-protocol.js';
+import { isInputRef, tensorBuffers, type HostFeed, type HostTensor } from './host-protocol.js';
 import { defaultHostEntry, JobHost, type HostEntry } from './host.js';
 import { isLoopbackHost } from '../network/public-address.js';
 import { ModelCache, NOT_WANTED, type ModelCacheOptions } from './model-cache.js';
 
 export interface RuntimeOptions {
   cacheDir: string;
-  /** The disk budget for downloaded models and inputs (Settings), read at each download. */
+  /** The disk budget for downloaded models (Settings), read at each download. */
   cacheCapBytes?: number | (() => number);
   /**
-   * Memory the user shares: inputs sent by URL are held in this process (then in the job host) while their task waits,
-   * so all prepared tasks' together stay within it. Unbounded when left out.
+   * Memory the user shares: inputs sent by URL are held in the job host (which fetches them) from the time their task
+   * is prepared, so all prepared tasks' together stay within it. Unbounded when left out.
    */
   memoryBudgetBytes?: () => number;
   clock: Clock;
@@ -31,11 +30,11 @@ export interface RuntimeOptions {
   meter?: ModelCacheOptions['meter'];
 }
 
-/** A task made ready to run: model on disk (pinned in the cache), inputs as bytes. */
+/** A task made ready to run: model on disk (pinned in the cache), inputs as bytes or for the job host to fetch. */
 export interface PreparedTask {
   task: Task;
   modelPath: string;
-  feeds: Record<string, HostTensor>;
+  feeds: Record<string, HostFeed>;
   /** Length of the first axis shared by every input, when there is one: what micro-batching stacks along. */
   rows: number | undefined;
   /** The task is over: unpins its model and recycles its input buffers (the host has read them by then). */
@@ -54,15 +53,16 @@ export interface Runtime {
 
 export function createRuntime(o: RuntimeOptions): Runtime {
   sweepSpillFolders();
+  const publicOnly = (): boolean => {
+    const url = o.coordinatorUrl();
+    return url === null || !isLoopbackHost(new URL(url).hostname);
+  };
   const cache = new ModelCache({
     dir: o.cacheDir,
     capBytes: o.cacheCapBytes ?? 8 * 1024 ** 3,
     clock: o.clock,
     logger: o.logger,
-    publicOnly: () => {
-      const url = o.coordinatorUrl();
-      return url === null || !isLoopbackHost(new URL(url).hostname);
-    },
+    publicOnly,
     ...(o.meter ? { meter: o.meter } : {}),
   });
   const entry = o.hostEntry ?? defaultHostEntry();
@@ -72,11 +72,12 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   const pool = new BufferPool(8);
 
   /**
-   * An input as bytes, or why not: an input sent by URL that fails is the download's fault, one sent in the task the
-   * task's. One sent as bytes (a lease reply's frame) is used where it lies, hashed once and never copied: it is the
-   * task's, so it stays as it is for a second preparation, and only buffers taken from the pool go back to it.
+   * An input as the job host gets it, or why not: one sent in the task that is wrong is the task's fault, one sent by
+   * URL the download's. One sent as bytes (a lease reply's frame) is used where it lies, hashed once and never copied:
+   * it is the task's, so it stays as it is for a second preparation, and only buffers taken from the pool go back to
+   * it. One sent by URL is fetched by the job host itself (input-fetch.ts): its bytes never pass through here.
    */
-  async function tensorBytes(name: string, t: Tensor, signal: AbortSignal): Promise<Result<HostTensor, ReleaseReason>> {
+  function tensorBytes(name: string, t: Tensor): Result<HostFeed, ReleaseReason> {
     const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
     const refused = (message: string) => fail(t.kind === 'url' ? 'model-unavailable' : 'invalid-task', message);
     const wrongSize = (got: number) =>
@@ -101,24 +102,14 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     }
     // Checked before the first byte: a size that does not fit the shape is refused without downloading anything.
     if (t.size !== want) return wrongSize(t.size);
-    const got = await cache.ensure({ url: t.url, sha256: t.sha256, size: t.size }, signal);
-    if (!got.ok) return refused(`input "${name}": ${got.error.message}`);
-    const data = pool.take(want);
-    const actual = await readHashed(got.value, data);
-    if (actual !== t.sha256) {
-      // eslint-disable-next-line @typescript-eslint/consistent-type-assertions -- the pool's buffers are never a SharedArrayBuffer
-      pool.give([data.buffer as ArrayBuffer]);
-      await cache.remove(t.sha256, 'hash mismatch on read');
-      return refused(`input "${name}": cached bytes hash to ${actual}, expected ${t.sha256}`);
-    }
-    return ok({ dtype: t.dtype, shape: t.shape, data });
+    return ok({ dtype: t.dtype, shape: t.shape, url: t.url, sha256: t.sha256, size: t.size, publicOnly: publicOnly() });
   }
 
   return {
     cache,
     spawnHost: (priority, onExit) => new JobHost(entry, o.logger, priority, onExit, pool),
     async prepare(task, signal) {
-      const feeds: Record<string, HostTensor> = {};
+      const feeds: Record<string, HostFeed> = {};
       /** The feeds whose buffers came from the pool: they go back to it. */
       const pooled: Record<string, HostTensor> = {};
       const byUrl = Object.values(task.inputs).reduce((n, t) => n + (t.kind === 'url' ? t.size : 0), 0);
@@ -131,10 +122,10 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         return fail(reason, message);
       };
       for (const [name, t] of Object.entries(task.inputs)) {
-        const h = await tensorBytes(name, t, signal);
+        const h = tensorBytes(name, t);
         if (!h.ok) return refuse(h.error.code, h.error.message);
         feeds[name] = h.value;
-        if (t.kind !== 'bytes') pooled[name] = h.value;
+        if (t.kind === 'inline' && !isInputRef(h.value)) pooled[name] = h.value;
       }
       const model = await cache.ensure(task.model, signal);
       if (!model.ok) return refuse('model-unavailable', model.error.message);
@@ -161,24 +152,6 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       };
     },
   };
-}
-
-/** Reads a cached blob into `into` (the size it must have), hashing on the way: no second pass, no second copy. */
-async function readHashed(path: string, into: Uint8Array): Promise<string> {
-  const sum = createHash('sha256');
-  const file = await open(path, 'r');
-  try {
-    let at = 0;
-    while (at < into.byteLength) {
-      const { bytesRead } = await file.read(into, at, into.byteLength - at, at);
-      if (bytesRead === 0) break;
-      sum.update(into.subarray(at, at + bytesRead));
-      at += bytesRead;
-    }
-    return sum.digest('hex');
-  } finally {
-    await file.close();
-  }
 }
 
 /** Bytes of inputs sent by URL that prepared tasks hold: a task waits (preparing) until its inputs fit. */
@@ -242,14 +215,18 @@ const mib = (n: number): string => `${Math.ceil(n / 1024 ** 2)} MiB`;
 /** Stacks same-shaped tasks along the first axis: row-major bytes just concatenate. */
 export function stackFeeds(tasks: readonly PreparedTask[]): Record<string, HostTensor> {
   const first = tasks[0]?.feeds ?? {};
+  const bytes = (p: PreparedTask, name: string): Uint8Array => {
+    const feed = p.feeds[name];
+    if (!feed || isInputRef(feed)) throw new Error('only tasks whose inputs are in hand, the same ones, are stacked (batchKey)');
+    return feed.data;
+  };
   return Object.fromEntries(
     Object.entries(first).map(([name, t]) => [
       name,
       {
         dtype: t.dtype,
         shape: [tasks.reduce((n, p) => n + (p.feeds[name]?.shape[0] ?? 0), 0), ...t.shape.slice(1)],
-        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- only tasks with the same inputs are stacked (dispatch.ts)
-        data: Buffer.concat(tasks.map((p) => p.feeds[name]!.data)),
+        data: Buffer.concat(tasks.map((p) => bytes(p, name))),
       },
     ]),
   );
@@ -267,9 +244,12 @@ export function splitOutput(t: HostTensor, rows: readonly number[]): HostTensor[
   });
 }
 
-/** Two tasks can share a run when their inputs differ only in the first axis. */
+/**
+ * Two tasks can share a run when their inputs differ only in the first axis. A task with an input the job host
+ * fetches runs alone: its bytes are not here to stack.
+ */
 export function batchKey(p: PreparedTask): string | undefined {
-  if (p.rows === undefined) return undefined;
+  if (p.rows === undefined || Object.values(p.feeds).some(isInputRef)) return undefined;
   const inputs = Object.entries(p.feeds)
     .sort(([a], [b]) => byText(a, b))
     .map(([n, t]) => `${n}:${t.dtype}:${t.shape.slice(1).join('x')}`);

@@ -34,7 +34,7 @@ const requeue = (attempts: number, more: Partial<Extract<FailureAction, { kind: 
 /** The reason the network hears for a failure nothing here can fix. */
 function releaseReason(code: HostFailure): ReleaseReason {
   if (code === 'bad-input' || code === 'bad-request') return 'invalid-task';
-  if (code === 'model-invalid') return 'model-unavailable';
+  if (code === 'model-invalid' || code === 'input-unavailable') return 'model-unavailable';
   if (code === 'policy-pause' || code === 'deadline' || code === 'shutdown') return code;
   return 'runtime-error';
 }
