@@ -48,24 +48,35 @@ export const DOWNLOAD_LIMITS: DownloadLimits = { stallMs: 30_000, deadline: { ba
 
 /**
  * The limits' timers for one try at `bytes` more bytes: `signal` ends it (or `wanted` does), `alive()` is called per
- * chunk received, `end()` once it is over.
+ * chunk received, `end()` once it is over. Time counts only while this process runs (`now`: a monotonic clock in ms):
+ * a job host stopped while its user needs the computer (SIGSTOP) must not find its download given up the moment it
+ * continues, so a gap of more than two ticks between ticks counts as two.
  */
 export function downloadTimers(
   bytes: number,
   { stallMs, deadline }: DownloadLimits,
   wanted?: AbortSignal,
+  now: () => number = () => performance.now(),
 ): { signal: AbortSignal; alive(): void; end(): void } {
   const timers = new AbortController();
   const totalMs = deadline.baseMs + Math.ceil((bytes / deadline.minBytesPerSec) * 1000);
-  const overall = setTimeout(() => timers.abort(new Error(`not done within ${seconds(totalMs)}`)), totalMs);
-  const stall = setTimeout(() => timers.abort(new Error(`no data for ${seconds(stallMs)}`)), stallMs);
+  const tick = Math.max(10, Math.min(1000, stallMs / 10, totalMs / 10));
+  let last = now();
+  let ran = 0;
+  let quiet = 0;
+  const ticker = setInterval(() => {
+    const at = now();
+    const step = Math.min(at - last, 2 * tick);
+    last = at;
+    ran += step;
+    quiet += step;
+    if (quiet >= stallMs) timers.abort(new Error(`no data for ${seconds(stallMs)}`));
+    else if (ran >= totalMs) timers.abort(new Error(`not done within ${seconds(totalMs)}`));
+  }, tick);
   return {
     signal: wanted ? AbortSignal.any([timers.signal, wanted]) : timers.signal,
-    alive: () => stall.refresh(),
-    end: () => {
-      clearTimeout(stall);
-      clearTimeout(overall);
-    },
+    alive: () => (quiet = 0),
+    end: () => clearInterval(ticker),
   };
 }
 
