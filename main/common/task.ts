@@ -6,7 +6,7 @@ import { UintString } from './integers.js';
  * Everything here arrives from or goes to a coordinator, so it is parsed on both ends.
  */
 
-const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lowercase hex digits');
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 as 64 lowercase hex digits');
 const Id = z
   .string()
   .min(1)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DTypeSchema } from '../../common/task.js';
+import { DTypeSchema, Sha256 } from '../../common/task.js';
 
 /**
  * Messages between the agent and a job host child process (frames.ts: tensor bytes travel raw, not as base64).
@@ -20,7 +20,7 @@ export const HostInputRefSchema = z.object({
   dtype: DTypeSchema,
   shape: Shape,
   url: z.url(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: Sha256,
   size: z.number().int().positive(),
   publicOnly: z.boolean(),
 });

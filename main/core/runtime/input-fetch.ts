@@ -21,8 +21,8 @@ export async function fetchInput(
   const url = new URL(ref.url);
   const refuse = (why: string): HostError => new HostError('input-unavailable', `input "${name}": ${why}`);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse(`only http(s) downloads are allowed, not ${url.protocol}`);
-  const timers = downloadTimers(ref.size, limits);
   const data = alloc(ref.size);
+  const timers = downloadTimers(ref.size, limits);
   let at = 0;
   try {
     const res = await openDownload(url, { from: 0, signal: timers.signal, publicOnly: ref.publicOnly });

@@ -48,9 +48,9 @@ interface Inflight {
 }
 
 /**
- * Content-addressed blob store for models. A file's name is its sha256, never anything
- * from a task, so no task can reach outside `dir`. Downloads resume with HTTP Range from `partial/`; a blob is
- * renamed into `blobs/` only once its size and hash match. Last use is the file's mtime, which orders eviction.
+ * Content-addressed blob store for models. A file's name is its sha256, never anything from a task, so no task can
+ * reach outside `dir`. Downloads resume with HTTP Range from `partial/`; a blob is renamed into `blobs/` only once its
+ * size and hash match. Last use is the file's mtime, which orders eviction.
  */
 export class ModelCache {
   private readonly inflight = new Map<string, Inflight>();
