@@ -215,6 +215,26 @@ describe('a download stops when unwanted', { timeout: 60_000 }, () => {
     },
   );
 
+  test('a caller coming as the last one leaves gets a download of its own, not the one stopping', { timeout: 120_000 }, async () => {
+    const server = await new HoldServer(bytes, 1024).start();
+    try {
+      const { cache } = await cacheFor(false);
+      const leaving = new AbortController();
+      const first = cache.ensure(ref(server), leaving.signal);
+      await server.holding();
+      leaving.abort(); // a task cancelled while its model downloads...
+      const next = cache.ensure(ref(server)); // ...and the next task with the same model, in the same turn
+      assert.deepEqual(await first, { ok: false, error: { code: 'unavailable', message: NOT_WANTED } });
+      await server.holding(); // the new download, once the stopped one let go
+      server.finish();
+      const got = await next;
+      assert.ok(got.ok, !got.ok ? got.error.message : '');
+      assert.equal(server.connections, 2);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a task waiting for memory for its inputs stops waiting when it goes away', { timeout: 120_000 }, async () => {
     const input = new Uint8Array(seededFloats(4).buffer);
     const server = await new HoldServer(input, input.length).start();

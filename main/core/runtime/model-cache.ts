@@ -83,7 +83,8 @@ export class ModelCache {
    */
   ensure(ref: ModelRef, signal?: AbortSignal): Promise<Fetched> {
     if (signal?.aborted) return Promise.resolve(unavailable(NOT_WANTED));
-    const run = this.inflight.get(ref.sha256) ?? this.start(ref);
+    const current = this.inflight.get(ref.sha256);
+    const run = current && !current.stop.signal.aborted ? current : this.start(ref, current);
     run.wanted++;
     if (!signal) return run.done;
     return new Promise<Fetched>((resolve) => {
@@ -99,10 +100,19 @@ export class ModelCache {
     });
   }
 
-  private start(ref: ModelRef): Inflight {
+  /**
+   * A new download for `ref`. One that every caller left is stopping (`ending`): joined, it would answer the new
+   * caller that no task needs it, so the new one starts once that one has let go of the partial file.
+   */
+  private start(ref: ModelRef, ending?: Inflight): Inflight {
     const stop = new AbortController();
-    const done = this.fetchBlob(ref, stop.signal).finally(() => this.inflight.delete(ref.sha256));
-    const run = { done, stop, wanted: 0 };
+    const after = ending ? ending.done.then(ignore, ignore) : Promise.resolve();
+    const done = after
+      .then(() => this.fetchBlob(ref, stop.signal))
+      .finally(() => {
+        if (this.inflight.get(ref.sha256) === run) this.inflight.delete(ref.sha256);
+      });
+    const run: Inflight = { done, stop, wanted: 0 };
     this.inflight.set(ref.sha256, run);
     return run;
   }
@@ -292,4 +302,5 @@ export class ModelCache {
   }
 }
 
+const ignore = (): void => undefined;
 const mib = (n: number): string => `${(n / 1024 ** 2).toFixed(1)} MiB`;
