@@ -16,7 +16,8 @@ export const settingsText = {
   detailDays: 'Keep per-task receipts for',
   detailDaysHelp:
     'Days of the receipt of every task, to prove any of them and to export them. Your earnings themselves are kept for good, in one signed record a minute.',
-  diskBudgetHelp: 'The most disk space models and data downloaded for tasks may take; the oldest unused ones are deleted first.',
+  diskBudgetHelp:
+    'The most disk space downloaded models may take; the oldest unused ones are deleted first. Data for tasks is held in memory, within the memory you share.',
   gpuDefaults: 'Graphics cards',
   gpuEnabled: 'Share this graphics card',
   gpuShare: 'GPU share',
