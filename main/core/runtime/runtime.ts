@@ -77,7 +77,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
    * it is the task's, so it stays as it is for a second preparation, and only buffers taken from the pool go back to
    * it. One sent by URL is fetched by the job host itself (input-fetch.ts): its bytes never pass through here.
    */
-  function tensorBytes(name: string, t: Tensor): Result<HostFeed, ReleaseReason> {
+  function hostFeed(name: string, t: Tensor): Result<HostFeed, ReleaseReason> {
     const want = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
     const refused = (message: string) => fail(t.kind === 'url' ? 'model-unavailable' : 'invalid-task', message);
     const wrongSize = (got: number) =>
@@ -122,7 +122,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         return fail(reason, message);
       };
       for (const [name, t] of Object.entries(task.inputs)) {
-        const h = tensorBytes(name, t);
+        const h = hostFeed(name, t);
         if (!h.ok) return refuse(h.error.code, h.error.message);
         feeds[name] = h.value;
         if (t.kind === 'inline' && !isInputRef(h.value)) pooled[name] = h.value;
